@@ -1,0 +1,103 @@
+"""The four MNIST-1D baselines of the authors' models.py, as one LightningModule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+
+SEQUENCE_LENGTH = 40
+NUM_CLASSES = 10
+
+
+class ConvNet(nn.Module):
+    """Three strided 1-D convolutions then a linear layer (5,210 parameters at 25 channels)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv1d(1, channels, 5, stride=2, padding=1)
+        self.conv2 = nn.Conv1d(channels, channels, 3, stride=2, padding=1)
+        self.conv3 = nn.Conv1d(channels, channels, 3, stride=2, padding=1)
+        self.linear = nn.Linear(channels * 5, NUM_CLASSES)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = x.view(-1, 1, x.shape[-1])
+        h = self.conv3(self.conv2(self.conv1(h).relu()).relu()).relu()
+        return self.linear(h.flatten(1))
+
+
+class GRUNet(nn.Module):
+    """Bidirectional GRU over the sequence, all hidden states into a linear layer."""
+
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.gru = nn.GRU(1, hidden, batch_first=True, bidirectional=True)
+        self.linear = nn.Linear(SEQUENCE_LENGTH * 2 * hidden, NUM_CLASSES)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        states, _ = self.gru(x.view(-1, x.shape[-1], 1))
+        return self.linear(states.flatten(1))
+
+
+def build_network(arch: str, hidden: int, channels: int, gru_hidden: int) -> nn.Module:
+    """The authors' architectures by name."""
+    if arch == "logistic":
+        return nn.Linear(SEQUENCE_LENGTH, NUM_CLASSES)
+    if arch == "mlp":
+        return nn.Sequential(
+            nn.Linear(SEQUENCE_LENGTH, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, NUM_CLASSES),
+        )
+    if arch == "cnn":
+        return ConvNet(channels)
+    if arch == "gru":
+        return GRUNet(gru_hidden)
+    raise ValueError(f"unknown arch {arch!r}: expected logistic, mlp, cnn or gru")
+
+
+class MNIST1DClassifier(pl.LightningModule):
+    """Cross-entropy classifier; logs `train/loss`, `val/acc`, `test/acc` (fractions)."""
+
+    def __init__(
+        self,
+        arch: str = "cnn",
+        hidden: int = 100,
+        channels: int = 25,
+        gru_hidden: int = 6,
+        optimizer: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = build_network(arch, hidden, channels, gru_hidden)
+        self.optimizer_args = dict(optimizer or {"lr": 1e-2})
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+    def training_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
+    ) -> torch.Tensor:
+        x, y = batch
+        loss = nn.functional.cross_entropy(self(x), y)
+        self.log("train/loss", loss)
+        return loss
+
+    def _evaluate(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> None:
+        x, y = batch
+        logits = self(x)
+        self.log(f"{stage}/loss", nn.functional.cross_entropy(logits, y))
+        self.log(f"{stage}/acc", (logits.argmax(-1) == y).float().mean(), prog_bar=True)
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._evaluate(batch, "val")
+
+    def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._evaluate(batch, "test")
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(self.parameters(), **self.optimizer_args)

@@ -1,0 +1,230 @@
+"""The `repro` command line: papers, show, run (and the commands built on run).
+
+Heavy libraries (torch, Lightning, W&B, pandas) are imported inside the commands that need
+them, so `repro --help` and `repro papers` stay fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from repro.errors import ReproError, UsageError
+
+app = typer.Typer(
+    name="repro",
+    help="Reproduce published ML results and say, with evidence, whether each claim holds.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+HYDRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+PapersDirOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--papers-dir", help="Extra folder of paper plugins (repeatable); also REPRO_PAPERS_PATH."
+    ),
+]
+_state = {"debug": False}
+
+
+def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a ReproError into one stderr line and its exit code; tracebacks only with --debug."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ReproError as error:
+            if _state["debug"]:
+                traceback.print_exc()
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("error: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as error:  # a bug: still one line unless --debug
+            if _state["debug"]:
+                traceback.print_exc()
+            typer.echo(
+                f"error: internal error: {type(error).__name__}: {error} "
+                "(rerun with --debug for the traceback)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+@app.callback()
+def main_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    """Reproduce published ML results and say, with evidence, whether each claim holds.
+
+    Examples: `repro papers`, `repro show mnist1d`,
+    `repro run paper=mnist1d experiment=cnn seed=0`.
+    """
+    _state["debug"] = debug
+
+
+@app.command()
+@reports_errors
+def papers(papers_dir: PapersDirOption = None) -> None:
+    """List installed paper plugins (built-in, --papers-dir, REPRO_PAPERS_PATH, packages)."""
+    from repro.registry import discover
+
+    rows = []
+    for paper_id, plugin in sorted(discover(papers_dir).items()):
+        try:
+            spec = plugin.spec()
+        except ReproError as error:
+            rows.append((paper_id, f"BROKEN: {error}", "", "", "", plugin.origin))
+            continue
+        rows.append(
+            (
+                paper_id,
+                spec.title,
+                f"{spec.venue}",
+                str(len(spec.experiments)),
+                str(len(spec.claims)),
+                plugin.origin,
+            )
+        )
+    _print_table(("paper", "title", "venue", "experiments", "claims", "from"), rows)
+
+
+@app.command()
+@reports_errors
+def show(
+    paper: Annotated[str, typer.Argument(help="Paper id, e.g. mnist1d.")],
+    papers_dir: PapersDirOption = None,
+) -> None:
+    """Show a paper's metadata, experiments and claims."""
+    from repro.registry import get_paper
+
+    plugin = get_paper(paper, papers_dir)
+    spec = plugin.spec()
+    typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
+    typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
+    if spec.notes:
+        typer.echo(f"\n{spec.notes.strip()}")
+    typer.echo("\nexperiments:")
+    _print_table(("experiment", "description"), list(spec.experiments.items()))
+    typer.echo("\nclaims:")
+    _print_table(
+        ("claim", "experiment", "metric", "claimed", "tolerance", "source"),
+        [
+            (
+                c.id + ("" if c.verified else " (unverified)"),
+                _claim_subject(c),
+                c.metric,
+                _claimed_text(c),
+                "" if c.tolerance is None else f"±{c.tolerance:g}",
+                c.source,
+            )
+            for c in spec.claims
+        ],
+    )
+
+
+def _claim_subject(claim: Any) -> str:
+    return (
+        f"{claim.experiment} {claim.direction} {claim.versus}" if claim.versus else claim.experiment
+    )
+
+
+def _claimed_text(claim: Any) -> str:
+    if claim.kind == "comparison":
+        return f"{claim.direction} {claim.versus}"
+    prefix = f"{claim.direction} " if claim.kind == "threshold" else ""
+    spread = f" ± {claim.std:g}" if claim.std is not None else ""
+    return f"{prefix}{claim.value:g}{spread}"
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*header, show_lines=False, box=None, header_style="bold")
+    for row in rows:
+        table.add_row(*row)
+    Console(width=max(120, Console().width)).print(table)
+
+
+def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple[Any, Any]:
+    from repro.overrides import override_value, sweep_values
+    from repro.registry import discover, get_paper
+
+    raw = override_value(overrides, "paper")
+    if raw is None:
+        known = ", ".join(sorted(discover(papers_dir))) or "none"
+        raise UsageError(f"missing paper=<id> (known: {known})")
+    values = sweep_values(raw)
+    if len(values) != 1:
+        raise UsageError("one paper per command: give paper=<id> a single value")
+    plugin = get_paper(values[0], papers_dir)
+    spec = plugin.spec()
+    experiment = override_value(overrides, "experiment")
+    for name in sweep_values(experiment) if experiment else []:
+        if name not in spec.experiments:
+            known = ", ".join(spec.experiments)
+            raise UsageError(
+                f"unknown experiment {name!r} for paper {plugin.id!r} (known: {known})"
+            )
+    return plugin, spec
+
+
+def prepare_hydra_arguments(
+    arguments: list[str], papers_dir: list[Path] | None
+) -> tuple[list[str], Any, Any]:
+    """Validate paper, experiments and overrides; return Hydra's argv with the plugin wired in."""
+    from repro.hydra_app import CONFIG_DIR, CONFIG_NAME, plugin_overrides
+    from repro.overrides import check_overrides, split_overrides, sweep_values
+
+    overrides, flags = split_overrides(arguments)
+    plugin, spec = _resolve_paper(overrides, papers_dir)
+    multirun = "-m" in flags or "--multirun" in flags
+    if not multirun:
+        for override in overrides:
+            if len(sweep_values(override.partition("=")[2])) > 1:
+                raise UsageError(f"{override!r} has several values: add -m, or use `repro sweep`")
+    full = overrides + plugin_overrides(plugin.folder)
+    check_overrides(CONFIG_DIR, CONFIG_NAME, full)
+    return flags + full, plugin, spec
+
+
+@app.command(context_settings=HYDRA_ARGS)
+@reports_errors
+def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
+    """Train and test one setting, then write its run record under results/.
+
+    Arguments are Hydra overrides: `repro run paper=mnist1d experiment=cnn seed=0
+    trainer.max_steps=100`. Hydra flags work too (`--cfg job`, `-m`). A setting whose
+    completed record exists is not trained again unless `rerun=true`.
+    """
+    from repro.hydra_app import invoke
+
+    arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
+    outcomes = invoke(arguments)
+    failed = [o for o in outcomes if o.status == "failed"]
+    if failed:
+        raise typer.Exit(max(o.exit_code for o in failed))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)

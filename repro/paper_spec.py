@@ -1,0 +1,149 @@
+"""The paper file (`paper.yaml`): metadata, named experiments and claims, validated on load."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from repro.errors import UsageError
+
+PAPER_FILE = "paper.yaml"
+SETTINGS_FILE = "settings.yaml"
+EXPERIMENT_DIR = "experiment"
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Claim(BaseModel):
+    """One number (or relation) the paper claims, with where it came from.
+
+    kind `value`: the metric's seed mean equals `value` within `tolerance`.
+    kind `threshold`: the metric is `direction` (>= or <=) `value`.
+    kind `comparison`: `experiment`'s metric is `direction` (> or <) `versus`'s.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    kind: Literal["value", "threshold", "comparison"] = "value"
+    experiment: str
+    metric: str
+    value: float | None = None
+    std: float | None = Field(default=None, ge=0)
+    n: int | None = Field(default=None, ge=1)
+    tolerance: float | None = Field(default=None, ge=0)
+    higher_is_better: bool = True
+    direction: Literal[">", "<", ">=", "<="] | None = None
+    versus: str | None = None
+    source: str
+    verified: bool = True
+    note: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_identifier(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("must be lowercase letters, digits and _ (start with a letter)")
+        return value
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> Claim:
+        if self.kind == "value" and (self.value is None or self.tolerance is None):
+            raise ValueError("a value claim needs `value` and `tolerance`")
+        if self.kind == "threshold" and (self.value is None or self.direction not in (">=", "<=")):
+            raise ValueError("a threshold claim needs `value` and direction '>=' or '<='")
+        if self.kind == "comparison" and (self.versus is None or self.direction not in (">", "<")):
+            raise ValueError("a comparison claim needs `versus` and direction '>' or '<'")
+        return self
+
+    def experiments(self) -> list[str]:
+        """Experiments whose runs this claim needs."""
+        return [self.experiment] + ([self.versus] if self.versus else [])
+
+
+class PaperSpec(BaseModel):
+    """Everything repro knows about a paper without importing its code."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    authors: list[str]
+    venue: str
+    year: int
+    paper_url: str
+    code_url: str | None = None
+    module: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    datamodule: str = Field(pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+    default_seeds: int = Field(default=5, ge=1)
+    metric_units: str | None = None
+    notes: str | None = None
+    data_instructions: str | None = None
+    experiments: dict[str, str]
+    claims: list[Claim] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_identifier(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError("must be lowercase letters, digits and _ (start with a letter)")
+        return value
+
+    @model_validator(mode="after")
+    def _claims_reference_experiments(self) -> PaperSpec:
+        seen: set[str] = set()
+        for index, claim in enumerate(self.claims):
+            if claim.id in seen:
+                raise ValueError(f"claims.{index}.id: duplicate claim id {claim.id!r}")
+            seen.add(claim.id)
+            for name in claim.experiments():
+                if name not in self.experiments:
+                    known = ", ".join(sorted(self.experiments))
+                    raise ValueError(
+                        f"claims.{index} ({claim.id}): unknown experiment {name!r} (known: {known})"
+                    )
+        return self
+
+    def claimed_experiments(self) -> list[str]:
+        """Experiments the claims need, in claim order, without repeats."""
+        return list(dict.fromkeys(name for c in self.claims for name in c.experiments()))
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def load_paper_spec(folder: Path) -> PaperSpec:
+    """Parse and validate `folder/paper.yaml`; errors name the file and the field."""
+    path = folder / PAPER_FILE
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: missing paper file") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise UsageError(f"{path}:{where}: malformed YAML: {problem}") from None
+    if not isinstance(raw, dict):
+        raise UsageError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+    try:
+        spec = PaperSpec.model_validate(raw)
+    except ValidationError as error:
+        raise UsageError(f"{path}: {_describe(error)}") from None
+    missing = [n for n in spec.experiments if not (folder / EXPERIMENT_DIR / f"{n}.yaml").is_file()]
+    if missing:
+        raise UsageError(
+            f"{path}: experiments without a config file {EXPERIMENT_DIR}/<name>.yaml: "
+            + ", ".join(missing)
+        )
+    if not (folder / SETTINGS_FILE).is_file():
+        raise UsageError(f"{folder / SETTINGS_FILE}: missing (the paper's default config)")
+    return spec

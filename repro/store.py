@@ -1,0 +1,90 @@
+"""Run records on disk: where a run lives, atomic writes, and reading records back.
+
+A record folder is `<results>/<paper>/<experiment>/<config hash>/seed<N>/`; the hash covers
+every config key that can change the result (not paths, loggers or launchers), so the same
+config and seed always map to the same folder and different configs never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+RECORD_FILE = "record.json"
+CONFIG_FILE = "config.yaml"
+SCHEMA_VERSION = 1
+# Keys that say where or how a run is executed or logged, not what it computes.
+NON_RESULT_KEYS = frozenset({"paths", "logger", "launcher", "paper_dir", "rerun", "hydra"})
+STATUS_COMPLETED = "completed"
+STATUS_FAILED = "failed"
+STATUS_RUNNING = "running"
+STATUS_INTERRUPTED = "interrupted"
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Short stable digest of the result-relevant part of a resolved config."""
+    relevant = {k: v for k, v in config.items() if k not in NON_RESULT_KEYS and k != "seed"}
+    canonical = json.dumps(relevant, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+
+def run_dir(results_dir: Path, config: dict[str, Any]) -> Path:
+    """The record folder of this config and seed."""
+    experiment = config.get("experiment_name") or "default"
+    return (
+        Path(results_dir)
+        / config["paper"]
+        / experiment
+        / config_hash(config)
+        / f"seed{config['seed']}"
+    )
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write via a temp file in the same folder and rename: readers see old or new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def write_record(folder: Path, record: dict[str, Any]) -> None:
+    atomic_write_text(folder / RECORD_FILE, json.dumps(record, indent=2, default=str) + "\n")
+
+
+def read_record(folder: Path) -> dict[str, Any] | None:
+    """The record in `folder`, or None when absent."""
+    path = folder / RECORD_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def is_completed(folder: Path) -> bool:
+    try:
+        record = read_record(folder)
+    except (OSError, ValueError):
+        return False
+    return bool(record) and record.get("status") == STATUS_COMPLETED
+
+
+def iter_record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
+    """Every record.json under results (optionally one paper's), skipping hidden folders."""
+    root = Path(results_dir) / paper if paper else Path(results_dir)
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob(RECORD_FILE)):
+        if not any(part.startswith(".") for part in path.relative_to(results_dir).parts):
+            yield path

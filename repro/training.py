@@ -1,0 +1,105 @@
+"""Train and test one paper setting with Lightning; returns what the run record needs."""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro.paper_spec import PaperSpec
+from repro.registry import PaperPlugin, load_object
+
+
+@dataclass
+class TrainingResult:
+    metrics: dict[str, float]
+    timing: dict[str, Any]
+    parameters: int
+    dataset_sizes: dict[str, int] = field(default_factory=dict)
+    device: str = "cpu"
+
+
+def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperSpec) -> tuple:
+    """Instantiate the plugin's LightningModule and LightningDataModule from the config."""
+    module_cls = load_object(plugin, spec.module)
+    data_cls = load_object(plugin, spec.datamodule)
+    model_args = dict(cfg.get("model") or {})
+    if "optimizer" in cfg:
+        model_args["optimizer"] = dict(cfg["optimizer"] or {})
+    return module_cls(**model_args), data_cls(**dict(cfg.get("data") or {}))
+
+
+def seed_everything(seed: int) -> None:
+    """Seed python, numpy, torch (all devices) and dataloader workers."""
+    import lightning.pytorch as pl
+    import torch
+
+    pl.seed_everything(seed, workers=True, verbose=False)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def quiet_lightning() -> None:
+    """Keep Lightning's banner, tips and known-harmless warnings off the user's terminal."""
+    import logging
+    import warnings
+
+    for name in ("lightning.pytorch", "lightning.fabric", "lightning"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in (
+        ".*does not have many workers.*",
+        ".*isinstance\\(treespec, LeafSpec\\).*",
+        ".*is an invalid directory.*",
+        ".*LeafSpec.*",
+    ):
+        warnings.filterwarnings("ignore", message=pattern)
+
+
+def _scalar_metrics(raw: dict[str, Any]) -> dict[str, float]:
+    metrics = {}
+    for key, value in raw.items():
+        number = float(value.item() if hasattr(value, "item") else value)
+        metrics[key] = number if math.isfinite(number) else float("nan")
+    return metrics
+
+
+def train_and_test(
+    cfg: dict[str, Any],
+    plugin: PaperPlugin,
+    spec: PaperSpec,
+    record_dir: Path,
+    loggers: list[Any],
+) -> TrainingResult:
+    """Fit, then test; the metrics are those the module logged under test/ plus the last train/."""
+    import lightning.pytorch as pl
+
+    from repro.callbacks import FiniteLossGuard, TimingCallback
+
+    quiet_lightning()
+
+    seed_everything(int(cfg["seed"]))
+    module, datamodule = build_module_and_data(cfg, plugin, spec)
+    timing = TimingCallback()
+    trainer_args = {k: v for k, v in dict(cfg["trainer"]).items() if v is not None}
+    show_progress = sys.stderr.isatty()
+    trainer = pl.Trainer(
+        **trainer_args,
+        logger=loggers or False,
+        callbacks=[timing, FiniteLossGuard()],
+        enable_checkpointing=False,
+        enable_progress_bar=show_progress,
+        default_root_dir=str(record_dir),
+    )
+    trainer.fit(module, datamodule=datamodule)
+    train_metrics = {k: v for k, v in trainer.callback_metrics.items() if k.startswith("train/")}
+    tested = trainer.test(module, datamodule=datamodule, verbose=False)
+    metrics = _scalar_metrics({**train_metrics, **(tested[0] if tested else {})})
+    sizes = datamodule.dataset_sizes() if hasattr(datamodule, "dataset_sizes") else {}
+    return TrainingResult(
+        metrics=metrics,
+        timing=timing.summary(trainer.global_step),
+        parameters=sum(p.numel() for p in module.parameters()),
+        dataset_sizes=sizes,
+        device=str(trainer.strategy.root_device),
+    )

@@ -1,0 +1,131 @@
+"""Shared fixtures: an isolated results folder, offline W&B, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test writes under its own tmp folder and never reaches W&B's servers."""
+    results = tmp_path / "results"
+    monkeypatch.setenv("REPRO_RESULTS_DIR", str(results))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path / "wandb"))
+    monkeypatch.setenv("WANDB_CACHE_DIR", str(tmp_path / "wandb-cache"))
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    monkeypatch.delenv("REPRO_PAPERS_PATH", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return results
+
+
+def repro(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the real `repro` CLI in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "repro", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
+
+
+TOY_PAPER = {
+    "paper.yaml": """\
+        id: {paper_id}
+        title: A toy regression paper
+        authors: [Test Author]
+        venue: Nowhere 2026
+        year: 2026
+        paper_url: https://example.org/paper
+        module: model:ToyModule
+        datamodule: data:ToyData
+        default_seeds: 2
+        experiments:
+          small: a linear model
+          wide: a wider input
+        claims:
+          - {id: small_mse, experiment: small, metric: test/mse, value: 0.0, tolerance: 0.5,
+             higher_is_better: false, source: "Table 1"}
+        """,
+    "settings.yaml": """\
+        # @package _global_
+        data:
+          features: 4
+          samples: 64
+        model:
+          features: 4
+        optimizer:
+          lr: 0.05
+        trainer:
+          max_steps: 20
+        """,
+    "experiment/small.yaml": "# @package _global_\n{}\n",
+    "experiment/wide.yaml": "# @package _global_\ndata:\n  features: 8\nmodel:\n  features: 8\n",
+    "model.py": """\
+        import lightning.pytorch as pl
+        import torch
+        from torch import nn
+
+
+        class ToyModule(pl.LightningModule):
+            def __init__(self, features, optimizer=None):
+                super().__init__()
+                self.net = nn.Linear(features, 1)
+                self.lr = (optimizer or {}).get("lr", 0.05)
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                loss = nn.functional.mse_loss(self.net(x).squeeze(-1), y)
+                self.log("train/loss", loss)
+                return loss
+
+            def test_step(self, batch, batch_idx):
+                x, y = batch
+                self.log("test/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=self.lr)
+        """,
+    "data.py": """\
+        import lightning.pytorch as pl
+        import torch
+
+        from repro.batches import InMemoryBatches
+
+
+        class ToyData(pl.LightningDataModule):
+            def __init__(self, features, samples):
+                super().__init__()
+                g = torch.Generator().manual_seed(0)
+                self.x = torch.randn(samples, features, generator=g)
+                self.y = self.x.sum(-1)
+
+            def train_dataloader(self):
+                return InMemoryBatches(self.x, self.y, 16)
+
+            def test_dataloader(self):
+                return InMemoryBatches(self.x, self.y, 64)
+        """,
+}
+
+
+def write_toy_paper(root: Path, paper_id: str = "toy") -> Path:
+    """A complete small plugin in `root/paper_id`, outside the repository."""
+    folder = root / paper_id
+    for name, text in TOY_PAPER.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).replace("{paper_id}", paper_id))
+    return folder

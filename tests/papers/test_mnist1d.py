@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import pytest
+import torch
+
+from repro.registry import get_paper, load_object
+
+
+@pytest.fixture(scope="module")
+def plugin():
+    return get_paper("mnist1d")
+
+
+@pytest.mark.parametrize(
+    ("arch", "parameters"), [("logistic", 410), ("mlp", 15210), ("cnn", 5210), ("gru", 5134)]
+)
+def test_architectures_match_the_authors_parameter_counts(plugin, arch: str, parameters: int):
+    classifier = load_object(plugin, "model:MNIST1DClassifier")(arch=arch)
+    assert sum(p.numel() for p in classifier.parameters()) == parameters
+    assert classifier(torch.zeros(3, 40)).shape == (3, 10)
+
+
+def test_data_is_generated_offline_and_deterministic(plugin):
+    data_cls = load_object(plugin, "data:MNIST1DDataModule")
+    first, second = data_cls(), data_cls()
+    first.setup()
+    second.setup()
+    assert first.dataset_sizes() == {"train": 4000, "test": 1000}
+    assert torch.equal(first.tensors["x_train"], second.tensors["x_train"])
+    batches = list(first.train_dataloader())
+    assert len(batches) == 40 and batches[0][0].shape == (100, 40)
+
+
+def test_shuffled_variant_permutes_positions(plugin):
+    data_cls = load_object(plugin, "data:MNIST1DDataModule")
+    plain, shuffled = data_cls(), data_cls(shuffle_seq=True)
+    plain.setup()
+    shuffled.setup()
+    assert not torch.equal(plain.tensors["x_train"], shuffled.tensors["x_train"])
+    assert torch.equal(plain.tensors["y_train"], shuffled.tensors["y_train"])

@@ -1,0 +1,105 @@
+"""End-to-end: the real CLI in a subprocess, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import repro
+
+FAST_CNN = ("run", "paper=mnist1d", "experiment=cnn", "debug=fast")
+
+
+def _only_record(results: Path) -> tuple[Path, dict]:
+    records = list(results.rglob("record.json"))
+    assert len(records) == 1, records
+    return records[0].parent, json.loads(records[0].read_text())
+
+
+def test_help_lists_commands() -> None:
+    done = repro("--help")
+    assert done.returncode == 0
+    for command in ("papers", "show", "run"):
+        assert command in done.stdout
+
+
+def test_papers_and_show() -> None:
+    assert "mnist1d" in repro("papers").stdout
+    shown = repro("show", "mnist1d")
+    assert shown.returncode == 0
+    assert "cnn_acc" in shown.stdout and "README table" in shown.stdout
+
+
+def test_run_writes_a_complete_record_then_skips(isolated_env: Path) -> None:
+    done = repro(*FAST_CNN, "logger=default")
+    assert done.returncode == 0, done.stderr
+    folder, record = _only_record(isolated_env)
+    assert folder.relative_to(isolated_env).parts[:2] == ("mnist1d", "cnn")
+    assert folder.name == "seed0"
+    assert record["status"] == "completed" and record["error"] is None
+    assert 0.0 <= record["metrics"]["test/acc"] <= 1.0
+    assert record["timing"]["steps"] == 5 and record["timing"]["steps_per_s"] > 0
+    assert record["timing"]["wall_s"] > 0
+    env = record["environment"]
+    assert env["torch"] and env["python"] and env["hostname"] and "dirty" in env["git"]
+    assert env["packages"]["lightning"]
+    assert record["model"]["parameters"] == 5210
+    assert record["data"] == {"train": 4000, "test": 1000}
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    assert config["model"]["arch"] == "cnn" and config["trainer"]["max_steps"] == 5
+    assert (folder / "csv" / "metrics.csv").read_text().startswith("epoch,step")
+    assert list((folder / "wandb").glob("offline-run-*/run-*.wandb"))
+
+    again = repro(*FAST_CNN, "logger=default")
+    assert again.returncode == 0
+    assert "already completed" in again.stdout
+    assert _only_record(isolated_env)[1]["timing"] == record["timing"]
+
+
+def test_override_changes_config_and_folder(isolated_env: Path) -> None:
+    done = repro(
+        "run",
+        "paper=mnist1d",
+        "experiment=mlp",
+        "debug=fast",
+        "model.hidden=8",
+        "trainer.max_steps=3",
+        "logger=none",
+    )
+    assert done.returncode == 0, done.stderr
+    folder, record = _only_record(isolated_env)
+    assert record["model"]["parameters"] == 40 * 8 + 8 + 8 * 8 + 8 + 8 * 10 + 10
+    assert record["timing"]["steps"] == 3
+    assert not (folder / "csv").exists() and not (folder / "wandb").exists()
+
+
+def test_cfg_job_prints_config_without_training(isolated_env: Path) -> None:
+    done = repro("run", "paper=mnist1d", "experiment=gru", "--cfg", "job")
+    assert done.returncode == 0, done.stderr
+    assert "arch: gru" in done.stdout
+    assert not isolated_env.exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("paper=nope",), "unknown paper 'nope' (known: "),
+        (("experiment=cnn",), "missing paper=<id>"),
+        (("paper=mnist1d", "experiment=resnet"), "unknown experiment 'resnet'"),
+        (("paper=mnist1d", "experiment=cnn", "model.depth=3"), "unknown config key 'model.depth'"),
+        (("paper=mnist1d", "experiment=cnn", "launcher=nope"), "unknown launcher 'nope'"),
+        (("paper=mnist1d",), "choose an experiment"),
+        (("paper=mnist1d", "experiment=cnn", "seed=abc"), "seed must be an integer"),
+        (("paper=mnist1d", "experiment=cnn", "seed=1,2"), "has several values"),
+        (("paper=../x", "experiment=cnn"), "invalid paper id"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(arguments: tuple[str, ...], message: str) -> None:
+    done = repro("run", *arguments)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+    assert "Traceback" not in done.stderr

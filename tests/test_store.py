@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from repro import store
+
+CONFIG = {
+    "paper": "p",
+    "experiment_name": "e",
+    "seed": 1,
+    "model": {"h": 2},
+    "paths": {"results_dir": "/a"},
+    "logger": {"csv": {}},
+}
+
+
+def test_same_config_same_folder_regardless_of_paths_and_loggers(tmp_path: Path) -> None:
+    moved = {**CONFIG, "paths": {"results_dir": "/elsewhere"}, "logger": {}}
+    assert store.run_dir(tmp_path, CONFIG) == store.run_dir(tmp_path, moved)
+
+
+def test_different_configs_and_seeds_never_collide(tmp_path: Path) -> None:
+    other_model = {**CONFIG, "model": {"h": 3}}
+    other_seed = {**CONFIG, "seed": 2}
+    folders = {store.run_dir(tmp_path, c) for c in (CONFIG, other_model, other_seed)}
+    assert len(folders) == 3
+    assert store.run_dir(tmp_path, CONFIG).name == "seed1"
+    assert store.run_dir(tmp_path, other_seed).parent == store.run_dir(tmp_path, CONFIG).parent
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
+    target = tmp_path / "r" / "record.json"
+    store.write_record(target.parent, {"status": "running"})
+    store.write_record(target.parent, {"status": "completed"})
+    assert json.loads(target.read_text()) == {"status": "completed"}
+    assert [p.name for p in target.parent.iterdir()] == ["record.json"]
+
+
+def test_failed_write_keeps_the_old_record(tmp_path: Path) -> None:
+    store.write_record(tmp_path, {"status": "completed", "metrics": {"a": 1}})
+
+    class Unserialisable:
+        def __str__(self) -> str:
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.write_record(tmp_path, {"status": "completed", "x": Unserialisable()})
+    assert store.read_record(tmp_path) == {"status": "completed", "metrics": {"a": 1}}
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+def test_is_completed_only_for_completed_records(tmp_path: Path) -> None:
+    assert not store.is_completed(tmp_path)
+    store.write_record(tmp_path, {"status": "running"})
+    assert not store.is_completed(tmp_path)
+    (tmp_path / "record.json").write_text("{corrupt")
+    assert not store.is_completed(tmp_path)
+    store.write_record(tmp_path, {"status": "completed"})
+    assert store.is_completed(tmp_path)
+
+
+def test_iter_record_files_skips_hidden_folders(tmp_path: Path) -> None:
+    store.write_record(tmp_path / "p" / "e" / "h" / "seed0", {})
+    store.write_record(tmp_path / ".sweeps" / "x", {})
+    assert [p.parent.name for p in store.iter_record_files(tmp_path)] == ["seed0"]
+    assert list(store.iter_record_files(tmp_path, "absent")) == []

@@ -7,9 +7,9 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /repro
 COPY . .
-# The CUDA build of torch (same version as constraints.txt), then repro with the same pins.
+# torch from constraints.txt first (on PyPI the Linux wheel is the CUDA build), then repro.
 RUN python3.11 -m venv .venv \
-    && .venv/bin/pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cu124 \
+    && .venv/bin/pip install -c constraints.txt torch \
     && .venv/bin/pip install -c constraints.txt -e '.[dev]'
 ENV PATH=/repro/.venv/bin:$PATH
 ENTRYPOINT ["repro"]

@@ -64,10 +64,11 @@ class FiniteLossGuard(pl.Callback):
     def on_train_batch_end(
         self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, idx: int
     ) -> None:
-        if trainer.global_step % self.every_n_steps:
+        step = trainer.fit_loop.total_batch_idx  # the batch whose loss this is (0-based)
+        if step % self.every_n_steps:
             return
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
         if isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss).all()):
-            raise NonFiniteLossError(trainer.global_step, float(loss.detach().float().mean()))
+            raise NonFiniteLossError(step, float(loss.detach().float().mean()))
         if isinstance(loss, float) and not math.isfinite(loss):
-            raise NonFiniteLossError(trainer.global_step, loss)
+            raise NonFiniteLossError(step, loss)

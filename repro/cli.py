@@ -221,6 +221,136 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
         raise typer.Exit(max(o.exit_code for o in failed))
 
 
+@app.command(context_settings=HYDRA_ARGS)
+@reports_errors
+def sweep(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan and time estimate; run nothing.")
+    ] = False,
+    papers_dir: PapersDirOption = None,
+) -> None:
+    """Run every experiment the paper's claims need × N seeds; skip runs already completed.
+
+    `repro sweep paper=mnist1d seeds=3 launcher=joblib`. Launchers: local (one after another),
+    joblib (parallel processes), slurm (submitit; slurm.partition=... slurm.gpus=...),
+    slurm_local, ray. A user grid uses Hydra's syntax: `experiment=cnn,gru optimizer.lr=1e-3,1e-2`.
+    Failed or interrupted runs are redone; exits 1 if any run failed.
+    """
+    from repro.hydra_app import plugin_overrides
+    from repro.overrides import override_value, split_overrides
+    from repro.sweep import (
+        collect_results,
+        estimate_seconds,
+        format_seconds,
+        hardware_key,
+        launch,
+        sweep_dir,
+    )
+    from repro.sweep_plan import build_grid, multirun_batches, plan_sweep
+
+    overrides, flags = split_overrides(list(ctx.args))
+    seeds_raw = override_value(overrides, "seeds")
+    overrides = [o for o in overrides if o.partition("=")[0] != "seeds"]
+    try:
+        seeds = int(seeds_raw) if seeds_raw is not None else None
+    except ValueError:
+        raise UsageError(f"seeds must be an integer, got {seeds_raw!r}") from None
+    plugin, spec = _resolve_paper(overrides, papers_dir)
+    _check_launcher_installed(override_value(overrides, "launcher"))
+    grid = build_grid(spec, overrides, seeds)
+    wiring = plugin_overrides(plugin.folder)
+    planned, results_dir = plan_sweep(plugin.id, wiring, grid)
+    todo = [run for run in planned if run.needs_training]
+    typer.echo(
+        f"sweep {plugin.id}: {len(planned)} runs ({len(grid.experiments)} experiments × "
+        f"{len(grid.seeds)} seeds × {len(grid.fixed_variants)} settings): "
+        f"{len(todo)} to run, {len(planned) - len(todo)} already completed"
+    )
+    if dry_run:
+        estimates = estimate_seconds(planned, hardware_key())
+        rows = [
+            (
+                r.experiment,
+                str(r.seed),
+                " ".join(r.fixed),
+                r.state,
+                format_seconds(estimates[r.record_dir]) if r.needs_training else "-",
+                _relative(r.record_dir),
+            )
+            for r in planned
+        ]
+        _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
+        known = [estimates[r.record_dir] for r in todo]
+        total = None if any(e is None for e in known) else sum(known)
+        typer.echo(
+            f"estimated training time, one after another: {format_seconds(total)}"
+            + (
+                ""
+                if total is not None or not todo
+                else " (no completed runs of these experiments on this hardware yet)"
+            )
+        )
+        return
+    if todo:
+        common = [
+            f"paper={plugin.id}",
+            *wiring,
+            f"paths.results_dir={results_dir}",
+            f"hydra.sweep.dir={sweep_dir(results_dir, plugin.id)}",
+        ]
+        hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
+        launch_errors = launch(multirun_batches(planned), common, hydra_flags)
+        for message in launch_errors:
+            typer.echo(f"error: {message}", err=True)
+    results = collect_results(planned)
+    _print_table(
+        ("experiment", "seed", "result", "wall", "detail", "record"),
+        [
+            (
+                r.run.experiment,
+                str(r.run.seed),
+                r.result,
+                "-" if r.wall_s is None else f"{r.wall_s:.1f} s",
+                r.detail,
+                _relative(r.run.record_dir),
+            )
+            for r in results
+        ],
+    )
+    counts = {
+        k: sum(r.result == k for r in results) for k in ("trained", "skipped", "failed", "missing")
+    }
+    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    if counts["failed"] or counts["missing"]:
+        raise typer.Exit(1)
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _check_launcher_installed(launcher: str | None) -> None:
+    """Optional launchers get an install hint instead of Hydra's 'could not find'."""
+    import importlib.util
+
+    plugins = {
+        "ray": "hydra_plugins.hydra_ray_launcher",
+        "joblib": "hydra_plugins.hydra_joblib_launcher",
+        "slurm": "hydra_plugins.hydra_submitit_launcher",
+    }
+    module = plugins.get(launcher or "")
+    if module and importlib.util.find_spec(module) is None:
+        extra = "ray" if launcher == "ray" else "core"
+        raise UsageError(
+            f"launcher {launcher!r} is not installed: pip install -c constraints.txt "
+            f"-e '.[{extra}]'"
+        )
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

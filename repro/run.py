@@ -6,6 +6,7 @@ import datetime as dt
 import shlex
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,11 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
     store.atomic_write_text(record_dir / store.CONFIG_FILE, _to_yaml(config))
     store.write_record(record_dir, record)
     started = time.perf_counter()
+    warnings.filterwarnings("ignore", message=".*The `srun` command is available.*")
+    if config.get("num_threads"):
+        import torch
+
+        torch.set_num_threads(int(config["num_threads"]))
     try:
         loggers = build_loggers(
             dict(config.get("logger") or {}),

@@ -19,7 +19,9 @@ RECORD_FILE = "record.json"
 CONFIG_FILE = "config.yaml"
 SCHEMA_VERSION = 1
 # Keys that say where or how a run is executed or logged, not what it computes.
-NON_RESULT_KEYS = frozenset({"paths", "logger", "launcher", "paper_dir", "rerun", "hydra"})
+NON_RESULT_KEYS = frozenset(
+    {"paths", "logger", "launcher", "paper_dir", "rerun", "hydra", "num_threads", "slurm", "ray"}
+)
 STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
 STATUS_RUNNING = "running"

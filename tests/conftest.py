@@ -66,6 +66,7 @@ TOY_PAPER = {
           samples: 64
         model:
           features: 4
+          explode: false
         optimizer:
           lr: 0.05
         trainer:
@@ -80,14 +81,17 @@ TOY_PAPER = {
 
 
         class ToyModule(pl.LightningModule):
-            def __init__(self, features, optimizer=None):
+            def __init__(self, features, explode=False, optimizer=None):
                 super().__init__()
+                self.explode = explode
                 self.net = nn.Linear(features, 1)
                 self.lr = (optimizer or {}).get("lr", 0.05)
 
             def training_step(self, batch, batch_idx):
                 x, y = batch
                 loss = nn.functional.mse_loss(self.net(x).squeeze(-1), y)
+                if self.explode and self.global_step == 3:
+                    loss = loss * float("nan")
                 self.log("train/loss", loss)
                 return loss
 

@@ -1,0 +1,500 @@
+"""Decide whether reproduced per-seed values support a paper's claim.
+
+Pure functions: they take the per-seed metric values of a reproduction and return numbers and
+verdicts; reports and the CLI decide how to show them. Every rule is a standard frequentist test
+so that a verdict can be checked by hand: one-sample t-intervals (TOST for "equals within a
+tolerance"), one-sided t bounds for thresholds, and paired or Welch t-tests for comparisons.
+Non-finite values (a diverged or crashed seed) are dropped and counted, never silently averaged.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as st
+
+REPRODUCED = "reproduced"
+BELOW = "not reproduced (below)"
+ABOVE = "not reproduced (above)"
+INCONCLUSIVE = "inconclusive"
+OUTCOMES = (REPRODUCED, BELOW, ABOVE, INCONCLUSIVE)
+
+BOOTSTRAP_MIN_N = 10
+"""From this many finite seeds on, the summary CI is a percentile bootstrap, not a t-interval."""
+BOOTSTRAP_RESAMPLES = 9999
+BOOTSTRAP_SEED = 0
+"""Fixed so the same values always give the same interval (reports must be reproducible)."""
+
+EQUIVALENCE_RULE = (
+    "A value claim 'claimed ± tolerance' is reproduced when the 90% t-confidence interval of the "
+    "seed mean lies inside [claimed − tolerance, claimed + tolerance] (equivalent to a TOST "
+    "equivalence test at α = 0.05); not reproduced (below/above) when the 95% t-confidence "
+    "interval lies entirely below/above that band; otherwise inconclusive, with the number of "
+    "seeds a power analysis (80% power, TOST at α = 0.05, observed mean and std taken as true) "
+    "says would settle it. Non-finite seed values are dropped and counted; fewer than 2 finite "
+    "seeds is inconclusive; with zero spread the interval is the mean itself."
+)
+
+THRESHOLD_RULE = (
+    "A threshold claim 'metric >= value' is reproduced when the one-sided 95% lower confidence "
+    "bound of the seed mean is >= value, not reproduced (below) when the one-sided 95% upper "
+    "bound is < value, otherwise inconclusive (mirrored for '<=')."
+)
+
+COMPARISON_RULE = (
+    "A comparison claim 'A > B' is reproduced when a one-sided t-test (paired over seeds, or "
+    "Welch's when unpaired) gives p < 0.05 for A > B, not reproduced when it gives p < 0.05 for "
+    "A < B, otherwise inconclusive (mirrored for '<')."
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Summary
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Descriptive statistics of one metric over seeds, with a CI of the mean."""
+
+    n: int
+    n_nan: int
+    mean: float
+    std: float
+    min: float
+    max: float
+    ci_low: float
+    ci_high: float
+    ci_method: str  # "t", "bootstrap" or "none"
+
+
+def summarize(values: Sequence[float], confidence: float = 0.95) -> Summary:
+    """Summarize seeds; t-interval for few seeds, bootstrap from 10 on (no normality needed)."""
+    _check_level("confidence", confidence)
+    x, n_nan = _finite(values)
+    n = x.size
+    nan = math.nan
+    if n == 0:
+        return Summary(0, n_nan, nan, nan, nan, nan, nan, nan, "none")
+    mean, std = _mean_std(x)
+    lo, hi = float(np.min(x)), float(np.max(x))
+    if n < 2:
+        return Summary(n, n_nan, mean, nan, lo, hi, nan, nan, "none")
+    if n >= BOOTSTRAP_MIN_N:
+        ci_low, ci_high = _bootstrap_ci(x, mean, std, confidence)
+        return Summary(n, n_nan, mean, std, lo, hi, ci_low, ci_high, "bootstrap")
+    ci_low, ci_high = t_interval(mean, std, n, confidence)
+    return Summary(n, n_nan, mean, std, lo, hi, ci_low, ci_high, "t")
+
+
+def t_interval(mean: float, std: float, n: int, confidence: float) -> tuple[float, float]:
+    """Two-sided t confidence interval of a mean; collapses to the mean when std is 0."""
+    if n < 2 or not math.isfinite(std):
+        return math.nan, math.nan
+    half = float(st.t.ppf(0.5 + confidence / 2, n - 1)) * std / math.sqrt(n) if std > 0 else 0.0
+    return mean - half, mean + half
+
+
+def _bootstrap_ci(x: np.ndarray, mean: float, std: float, confidence: float) -> tuple[float, float]:
+    """Percentile bootstrap of the mean, seeded so repeated reports agree."""
+    if std == 0:  # every resample has the same mean; skip scipy's degenerate-data path
+        return mean, mean
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    seed_kw = "rng" if "rng" in inspect.signature(st.bootstrap).parameters else "random_state"
+    res = st.bootstrap(
+        (x,),
+        np.mean,
+        n_resamples=BOOTSTRAP_RESAMPLES,
+        confidence_level=confidence,
+        method="percentile",
+        vectorized=True,
+        **{seed_kw: rng},
+    )
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
+# --------------------------------------------------------------------------------------------
+# Verdicts
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a claim holds, in one of OUTCOMES, with a one-sentence reason a reader can check."""
+
+    outcome: str
+    reason: str
+    p_value: float | None = None
+    seeds_needed: int | None = None
+
+
+def equivalence_verdict(
+    values: Sequence[float], claimed: float, tolerance: float, alpha: float = 0.05
+) -> Verdict:
+    """Judge 'metric = claimed ± tolerance' by the rule in EQUIVALENCE_RULE."""
+    _check_alpha(alpha)
+    if not tolerance >= 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance}")
+    x, n_nan = _finite(values)
+    early = _too_few(x.size, n_nan)
+    if early is not None:
+        return early
+    n, (mean, std) = x.size, _mean_std(x)
+    low, high = claimed - tolerance, claimed + tolerance
+    band = f"[{_fmt(low)}, {_fmt(high)}]"
+    p_tost = tost_p_value(mean, std, n, low, high)
+    dropped = _dropped(n_nan)
+
+    in_lo, in_hi = t_interval(mean, std, n, 1 - 2 * alpha)
+    if low <= in_lo and in_hi <= high:
+        reason = f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi)} lies inside {band}{dropped}"
+        return Verdict(REPRODUCED, reason, p_tost)
+
+    out_lo, out_hi = t_interval(mean, std, n, 1 - alpha)
+    ci_out = f"{_pct(1 - alpha)} CI {_interval(out_lo, out_hi)}"
+    if out_hi < low:
+        return Verdict(BELOW, f"{ci_out} lies entirely below {band}{dropped}", p_tost)
+    if out_lo > high:
+        return Verdict(ABOVE, f"{ci_out} lies entirely above {band}{dropped}", p_tost)
+
+    needed = seeds_needed_for_equivalence(mean, std, low, high, alpha=alpha)
+    reason = (
+        f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi)} is not inside {band} and "
+        f"the {ci_out} is not outside it{dropped}"
+    )
+    return Verdict(INCONCLUSIVE, reason, p_tost, needed)
+
+
+def threshold_verdict(
+    values: Sequence[float], threshold: float, direction: str, alpha: float = 0.05
+) -> Verdict:
+    """Judge 'metric >= threshold' (or '<=') by one-sided confidence bounds (THRESHOLD_RULE)."""
+    _check_alpha(alpha)
+    if direction not in (">=", "<="):
+        raise ValueError(f"direction must be '>=' or '<=', got {direction!r}")
+    x, n_nan = _finite(values)
+    early = _too_few(x.size, n_nan)
+    if early is not None:
+        return early
+    n, (mean, std) = x.size, _mean_std(x)
+    # A one-sided (1 - alpha) bound is one end of the two-sided (1 - 2 alpha) interval.
+    lower, upper = t_interval(mean, std, n, 1 - 2 * alpha)
+    thr = _fmt(threshold)
+    dropped = _dropped(n_nan)
+    conf = _pct(1 - alpha)
+    lower_s, upper_s = f"{conf} lower bound {_fmt(lower)}", f"{conf} upper bound {_fmt(upper)}"
+    if direction == ">=":
+        p = _one_sided_p(mean - threshold, std, n)
+        if lower >= threshold:
+            return Verdict(REPRODUCED, f"{lower_s} is >= {thr}{dropped}", p)
+        if upper < threshold:
+            return Verdict(BELOW, f"{upper_s} is < {thr}{dropped}", p)
+    else:
+        p = _one_sided_p(threshold - mean, std, n)
+        if upper <= threshold:
+            return Verdict(REPRODUCED, f"{upper_s} is <= {thr}{dropped}", p)
+        if lower > threshold:
+            return Verdict(ABOVE, f"{lower_s} is > {thr}{dropped}", p)
+    needed = seeds_needed_for_one_sample(mean, std, threshold, alpha=alpha)
+    reason = f"{conf} bounds [{_fmt(lower)}, {_fmt(upper)}] straddle {thr}{dropped}"
+    return Verdict(INCONCLUSIVE, reason, p, needed)
+
+
+@dataclass(frozen=True)
+class WelchResult:
+    """Welch's unequal-variance t-test: statistic, Welch–Satterthwaite df, two-sided p."""
+
+    t: float
+    df: float
+    p: float
+
+
+def welch_from_summary(
+    mean_a: float, std_a: float, n_a: int, mean_b: float, std_b: float, n_b: int
+) -> WelchResult:
+    """Welch t-test from means/stds (ddof=1) alone, since papers report only those; nan-safe.
+
+    Invalid input (non-finite, n < 2, negative std) gives all-nan. Both stds zero: the difference
+    is exact, so t = ±inf with p = 0 (or all-nan when the means are equal too).
+    """
+    nan = math.nan
+    numbers = (mean_a, std_a, mean_b, std_b)
+    if not all(math.isfinite(v) for v in numbers) or n_a < 2 or n_b < 2 or min(std_a, std_b) < 0:
+        return WelchResult(nan, nan, nan)
+    diff = mean_a - mean_b
+    if std_a == 0 and std_b == 0:
+        if diff == 0:
+            return WelchResult(nan, nan, nan)
+        return WelchResult(math.copysign(math.inf, diff), nan, 0.0)
+    res = st.ttest_ind_from_stats(mean_a, std_a, n_a, mean_b, std_b, n_b, equal_var=False)
+    return WelchResult(float(res.statistic), welch_df(std_a, n_a, std_b, n_b), float(res.pvalue))
+
+
+def welch_df(std_a: float, n_a: int, std_b: float, n_b: int) -> float:
+    """Welch–Satterthwaite degrees of freedom (nan when both variances are zero)."""
+    va, vb = std_a**2 / n_a, std_b**2 / n_b
+    denom = va**2 / (n_a - 1) + vb**2 / (n_b - 1)
+    return (va + vb) ** 2 / denom if denom > 0 else math.nan
+
+
+def comparison_verdict(
+    a_values: Sequence[float],
+    b_values: Sequence[float],
+    direction: str = ">",
+    paired: bool = True,
+    alpha: float = 0.05,
+) -> Verdict:
+    """Judge 'A > B' (or '<') with a one-sided paired t-test over seeds, or Welch's if unpaired.
+
+    Pairing (same seed for A and B) removes seed-to-seed noise shared by both, so it is the
+    default; a pair with a non-finite member is dropped whole.
+    """
+    _check_alpha(alpha)
+    if direction not in (">", "<"):
+        raise ValueError(f"direction must be '>' or '<', got {direction!r}")
+    if paired:
+        if len(a_values) != len(b_values):
+            raise ValueError(
+                f"paired comparison needs one A and one B value per seed, "
+                f"got {len(a_values)} and {len(b_values)}"
+            )
+        a = np.asarray(a_values, dtype=float)
+        b = np.asarray(b_values, dtype=float)
+        keep = np.isfinite(a) & np.isfinite(b)
+        d = a[keep] - b[keep]
+        n_drop = int(a.size - d.size)
+        early = _too_few(d.size, n_drop, what="seed pairs", drop_word="pair")
+        if early is not None:
+            return early
+        n, (diff, std) = d.size, _mean_std(d)
+        # H1: mean(A - B) > 0; identical A and B on every seed is no evidence either way.
+        p_greater = 0.5 if std == 0 and diff == 0 else _one_sided_p(diff, std, n)
+        test = f"paired t-test over {n} seeds"
+        dropped = _dropped(n_drop, "pair")
+        needed_if_unsettled = seeds_needed_for_one_sample(diff, std, 0.0, alpha=alpha)
+    else:
+        a, na_drop = _finite(a_values)
+        b, nb_drop = _finite(b_values)
+        if min(a.size, b.size) < 2:
+            dropped = _dropped(na_drop + nb_drop)
+            return Verdict(
+                INCONCLUSIVE, f"needs >= 2 seeds per side (got {a.size} and {b.size}){dropped}"
+            )
+        (mean_a, std_a), (mean_b, std_b) = _mean_std(a), _mean_std(b)
+        diff = mean_a - mean_b
+        w = welch_from_summary(mean_a, std_a, a.size, mean_b, std_b, b.size)
+        if math.isnan(w.t):
+            p_greater = 0.5  # identical constants: no evidence either way
+        elif math.isnan(w.df):
+            p_greater = 0.0 if w.t > 0 else 1.0
+        else:
+            p_greater = float(st.t.sf(w.t, w.df))
+        test = f"Welch t-test ({a.size} vs {b.size} seeds)"
+        dropped = _dropped(na_drop + nb_drop)
+        needed_if_unsettled = seeds_needed_for_welch(diff, std_a, std_b, alpha=alpha)
+
+    p_claim = p_greater if direction == ">" else 1.0 - p_greater
+    p_opposite = 1.0 - p_claim
+    opposite = "<" if direction == ">" else ">"
+    mean_diff = f"mean A − B = {_fmt(diff)}"
+    if p_claim < alpha:
+        reason = f"{test}: one-sided p = {_fmt_p(p_claim)} < {alpha:g} for A {direction} B"
+        return Verdict(REPRODUCED, f"{reason} ({mean_diff}){dropped}", p_claim)
+    if p_opposite < alpha:
+        reason = f"{test}: one-sided p = {_fmt_p(p_opposite)} < {alpha:g} for A {opposite} B"
+        outcome = BELOW if direction == ">" else ABOVE
+        return Verdict(outcome, f"{reason} ({mean_diff}){dropped}", p_claim)
+    reason = f"{test}: one-sided p = {_fmt_p(p_claim)} >= {alpha:g} for A {direction} B"
+    return Verdict(INCONCLUSIVE, f"{reason} ({mean_diff}){dropped}", p_claim, needed_if_unsettled)
+
+
+# --------------------------------------------------------------------------------------------
+# p-values and power
+
+
+def tost_p_value(mean: float, std: float, n: int, low: float, high: float) -> float:
+    """TOST p for 'true mean inside [low, high]': the larger of the two one-sided t-test p's."""
+    return max(_one_sided_p(mean - low, std, n), _one_sided_p(high - mean, std, n))
+
+
+def seeds_needed_for_equivalence(
+    mean: float,
+    std: float,
+    low: float,
+    high: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    max_n: int = 10_000,
+) -> int | None:
+    """Smallest n whose TOST at alpha reaches `power` if the truth is (mean, std); else None.
+
+    Tells the user how many seeds would settle an inconclusive value claim. Power uses the
+    standard noncentral-t approximation P(T_low > t_c) + P(T_high < -t_c) - 1, which never
+    overstates TOST power, so n is on the safe side. None when the mean is not strictly inside
+    the band (no n makes equivalence likely) or n would exceed max_n.
+    """
+    _check_alpha(alpha)
+    _check_level("power", power)
+    if not all(math.isfinite(v) for v in (mean, std, low, high)) or std < 0:
+        return None
+    if std == 0:
+        return 2 if low <= mean <= high else None
+    if not low < mean < high:
+        return None
+
+    def tost_power(n: int) -> float:
+        df, se = n - 1, std / math.sqrt(n)
+        t_crit = float(st.t.ppf(1 - alpha, df))
+        p_low_side = float(st.nct.sf(t_crit, df, (mean - low) / se))
+        p_high_side = float(st.nct.sf(t_crit, df, (high - mean) / se))
+        return p_low_side + p_high_side - 1.0
+
+    return _smallest_n(tost_power, power, max_n)
+
+
+def seeds_needed_for_one_sample(
+    mean: float,
+    std: float,
+    reference: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    max_n: int = 10_000,
+) -> int | None:
+    """Smallest n for which a one-sided t-test at alpha separates mean from reference with `power`.
+
+    Used for thresholds and paired comparisons: whichever side the mean is on, that many seeds
+    would likely settle the claim. None when mean == reference or n would exceed max_n.
+    """
+    _check_alpha(alpha)
+    _check_level("power", power)
+    if not all(math.isfinite(v) for v in (mean, std, reference)) or std < 0:
+        return None
+    effect = abs(mean - reference)
+    if effect == 0:
+        return None
+    if std == 0:
+        return 2
+
+    def one_sided_power(n: int) -> float:
+        df = n - 1
+        return float(st.nct.sf(st.t.ppf(1 - alpha, df), df, effect / (std / math.sqrt(n))))
+
+    return _smallest_n(one_sided_power, power, max_n)
+
+
+def seeds_needed_for_welch(
+    diff: float,
+    std_a: float,
+    std_b: float,
+    alpha: float = 0.05,
+    power: float = 0.8,
+    max_n: int = 10_000,
+) -> int | None:
+    """Seeds per side (equal for A and B) for a one-sided Welch test to detect `diff` with power."""
+    _check_alpha(alpha)
+    _check_level("power", power)
+    if not all(math.isfinite(v) for v in (diff, std_a, std_b)) or min(std_a, std_b) < 0:
+        return None
+    if diff == 0:
+        return None
+    if std_a == 0 and std_b == 0:
+        return 2
+
+    def welch_power(n: int) -> float:
+        df = welch_df(std_a, n, std_b, n)
+        se = math.sqrt((std_a**2 + std_b**2) / n)
+        return float(st.nct.sf(st.t.ppf(1 - alpha, df), df, abs(diff) / se))
+
+    return _smallest_n(welch_power, power, max_n)
+
+
+def _smallest_n(power_at: Callable[[int], float], target: float, max_n: int) -> int | None:
+    """Smallest n in [2, max_n] with power_at(n) >= target (power rises with n), else None."""
+    if max_n < 2 or power_at(max_n) < target:
+        return None
+    lo, hi = 2, max_n  # invariant: power_at(hi) >= target
+    if power_at(lo) >= target:
+        return lo
+    while hi - lo > 1:  # invariant: power_at(lo) < target <= power_at(hi)
+        mid = (lo + hi) // 2
+        if power_at(mid) >= target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def _one_sided_p(effect: float, std: float, n: int) -> float:
+    """p of a one-sample t-test of H0 'true effect <= 0' vs H1 '> 0' (effect = mean - ref).
+
+    With zero spread the data are exact: p is 0 when effect >= 0 and 1 otherwise, matching the
+    collapsed confidence interval (boundary included) and avoiding a 0/0.
+    """
+    if std == 0:
+        return 0.0 if effect >= 0 else 1.0
+    return float(st.t.sf(effect / (std / math.sqrt(n)), n - 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _finite(values: Sequence[float]) -> tuple[np.ndarray, int]:
+    """Finite values as floats, and how many non-finite ones (NaN, ±inf) were dropped."""
+    x = np.asarray(values, dtype=float).ravel()
+    keep = np.isfinite(x)
+    return x[keep], int(x.size - keep.sum())
+
+
+def _mean_std(x: np.ndarray) -> tuple[float, float]:
+    """Mean and std (ddof=1; nan for one value); identical values give exactly (value, 0.0).
+
+    Without this, float rounding makes [0.7] * 12 look like std 1e-16 with a mean of
+    0.7000000000000001, and zero-spread seeds would not be recognised as exact.
+    """
+    if x.size and np.ptp(x) == 0:
+        return float(x[0]), 0.0 if x.size > 1 else math.nan
+    return float(np.mean(x)), float(np.std(x, ddof=1)) if x.size > 1 else math.nan
+
+
+def _too_few(n: int, n_drop: int, what: str = "seeds", drop_word: str = "value") -> Verdict | None:
+    """The inconclusive verdict for fewer than 2 usable values, or None when there are enough."""
+    if n == 0:
+        return Verdict(INCONCLUSIVE, f"no finite values{_dropped(n_drop, drop_word)}")
+    if n < 2:
+        return Verdict(INCONCLUSIVE, f"needs >= 2 {what}, got 1{_dropped(n_drop, drop_word)}")
+    return None
+
+
+def _dropped(n_drop: int, word: str = "value") -> str:
+    if n_drop == 0:
+        return ""
+    return f" ({n_drop} non-finite {word}{'s' if n_drop != 1 else ''} dropped)"
+
+
+def _check_alpha(alpha: float) -> None:
+    if not 0 < alpha < 0.5:
+        raise ValueError(f"alpha must be in (0, 0.5), got {alpha}")
+
+
+def _check_level(name: str, level: float) -> None:
+    if not 0 < level < 1:
+        raise ValueError(f"{name} must be in (0, 1), got {level}")
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _fmt_p(p: float) -> str:
+    return f"{p:.3g}"
+
+
+def _interval(low: float, high: float) -> str:
+    return f"[{_fmt(low)}, {_fmt(high)}]"
+
+
+def _pct(level: float) -> str:
+    return f"{level * 100:g}%"

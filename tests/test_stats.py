@@ -1,0 +1,337 @@
+"""repro.stats against numbers computed by hand (the computation is in each comment).
+
+t quantiles used below (from tables): t_{0.95,2} = 2.919986, t_{0.975,2} = 4.302653,
+t_{0.975,9} = 2.262157. For df = 2 the t tail has a closed form, which lets p-values be checked
+without scipy: P(T > t) = 1/2 - t / (2 sqrt(2 + t^2)).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from repro.stats import (
+    ABOVE,
+    BELOW,
+    EQUIVALENCE_RULE,
+    INCONCLUSIVE,
+    REPRODUCED,
+    comparison_verdict,
+    equivalence_verdict,
+    seeds_needed_for_equivalence,
+    summarize,
+    threshold_verdict,
+    welch_from_summary,
+)
+
+NAN = float("nan")
+SQRT3 = math.sqrt(3)
+
+
+def sf_df2(t: float) -> float:
+    """Upper tail of Student's t with 2 df, in closed form."""
+    return 0.5 - t / (2 * math.sqrt(2 + t * t))
+
+
+def t_two_sided_p(t: float, df: float, steps: int = 4000) -> float:
+    """Two-sided t p-value by Simpson integration of the t density (no scipy)."""
+    log_c = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+
+    def pdf(x: float) -> float:
+        return math.exp(log_c - (df + 1) / 2 * math.log1p(x * x / df))
+
+    h = abs(t) / steps
+    area = pdf(0) + pdf(abs(t)) + sum((4 if i % 2 else 2) * pdf(i * h) for i in range(1, steps))
+    return 1 - 2 * area * h / 3
+
+
+@pytest.fixture(autouse=True)
+def warnings_are_errors():
+    """Zero variance or NaN must not leak divide-by-zero / degenerate-data warnings."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+# ----------------------------------------------------------------------------------------------
+# summarize
+
+
+def test_summarize_t_interval():
+    # [1, 2, 3]: mean 2, sd 1, se 1/sqrt3 = 0.577350; 95% CI = 2 ± 4.302653 * 0.577350
+    #   = 2 ± 2.484138 -> [-0.484138, 4.484138]
+    s = summarize([1, 2, 3])
+    assert (s.n, s.n_nan, s.mean, s.std, s.min, s.max) == (3, 0, 2.0, 1.0, 1.0, 3.0)
+    assert s.ci_method == "t"
+    assert s.ci_low == pytest.approx(-0.484138, abs=1e-6)
+    assert s.ci_high == pytest.approx(4.484138, abs=1e-6)
+
+
+def test_summarize_drops_non_finite():
+    # [1, nan, 3, inf] -> finite [1, 3]: mean 2, sd sqrt2; 2 values dropped
+    s = summarize([1, NAN, 3, math.inf])
+    assert (s.n, s.n_nan) == (2, 2)
+    assert s.mean == 2.0
+    assert s.std == pytest.approx(math.sqrt(2))
+
+
+def test_summarize_one_and_zero_values():
+    one = summarize([0.5])
+    assert (one.n, one.mean, one.ci_method) == (1, 0.5, "none")
+    assert math.isnan(one.std) and math.isnan(one.ci_low) and math.isnan(one.ci_high)
+    empty = summarize([NAN, NAN])
+    assert (empty.n, empty.n_nan, empty.ci_method) == (0, 2, "none")
+    assert math.isnan(empty.mean)
+
+
+def test_summarize_bootstrap_from_ten_seeds():
+    # 0..9: mean 4.5. Bootstrap means have sd = pop. sd / sqrt n = 2.872281 / 3.162278 = 0.908295,
+    # so the percentile 95% CI is about 4.5 ± 1.96 * 0.908295 = [2.72, 6.28]; the t-interval
+    # would be 4.5 ± 2.262157 * 3.027650 / sqrt10 = 4.5 ± 2.165852 = [2.334, 6.666] (wider).
+    # Resampled means are multiples of 0.1, and the fixed seed gives exactly [2.7, 6.3].
+    s = summarize(list(range(10)))
+    assert s.ci_method == "bootstrap"
+    assert s.ci_low == pytest.approx(2.72, abs=0.1)
+    assert s.ci_high == pytest.approx(6.28, abs=0.1)
+    assert (s.ci_low, s.ci_high) == pytest.approx((2.7, 6.3))
+    assert summarize(list(range(10))) == s  # deterministic
+    assert summarize(list(range(9))).ci_method == "t"
+
+
+def test_summarize_bootstrap_zero_variance():
+    s = summarize([0.7] * 12)
+    assert (s.ci_method, s.ci_low, s.ci_high, s.std) == ("bootstrap", 0.7, 0.7, 0.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# equivalence_verdict
+
+
+def test_rule_is_printable():
+    assert "90%" in EQUIVALENCE_RULE and "95%" in EQUIVALENCE_RULE and "TOST" in EQUIVALENCE_RULE
+
+
+def test_equivalence_mean_exactly_equal_to_claim():
+    # [0.93, 0.94, 0.95]: mean 0.94, sd 0.01, se 0.01/sqrt3 = 0.0057735;
+    # 90% CI = 0.94 ± 2.919986 * 0.0057735 = 0.94 ± 0.016859 -> [0.923141, 0.956859] in [0.92, 0.96]
+    # TOST: both t = 0.02 / se = 2 sqrt3 = 3.464102, p = sf_df2(3.464102) = 0.5 - sqrt(3/14)
+    #   = 0.037090
+    v = equivalence_verdict([0.93, 0.94, 0.95], claimed=0.94, tolerance=0.02)
+    assert v.outcome == REPRODUCED
+    assert v.reason == "90% CI [0.9231, 0.9569] lies inside [0.92, 0.96]"
+    assert v.p_value == pytest.approx(0.5 - math.sqrt(3 / 14), rel=1e-6)
+    assert v.p_value == pytest.approx(sf_df2(2 * SQRT3), rel=1e-6)
+    assert v.seeds_needed is None
+
+
+def test_equivalence_inside_band_off_centre():
+    # [1, 2, 3], claim 2.2 ± 2 -> band [0.2, 4.2]; 90% CI = 2 ± 2.919986/sqrt3 = 2 ± 1.685855
+    #   -> [0.314145, 3.685855] inside. TOST p = max(sf(1.8/se), sf(2.2/se)) = sf_df2(3.117691)
+    #   = 0.5 - 3.117691 / (2 sqrt(11.72)) = 0.044656
+    v = equivalence_verdict([1, 2, 3], claimed=2.2, tolerance=2)
+    assert v.outcome == REPRODUCED
+    assert v.p_value == pytest.approx(sf_df2(1.8 * SQRT3), rel=1e-6)
+    assert v.p_value == pytest.approx(0.044656, abs=1e-6)
+    # Same data, band [0.5, 4.5]: 0.314 < 0.5 and the 95% CI [-0.484, 4.484] overlaps the band.
+    assert equivalence_verdict([1, 2, 3], claimed=2.5, tolerance=2).outcome == INCONCLUSIVE
+
+
+def test_equivalence_far_below_and_above():
+    # [0.80, 0.81, 0.82]: 95% CI = 0.81 ± 4.302653 * 0.0057735 = 0.81 ± 0.024841
+    #   -> [0.785159, 0.834841], entirely below [0.92, 0.96]
+    below = equivalence_verdict([0.80, 0.81, 0.82], claimed=0.94, tolerance=0.02)
+    assert below.outcome == BELOW
+    assert below.reason == "95% CI [0.7852, 0.8348] lies entirely below [0.92, 0.96]"
+    # TOST p is the low side: t = (0.81 - 0.92)/se = -19.052559, p = sf_df2(-19.05) = 0.998628
+    assert below.p_value == pytest.approx(sf_df2(-0.11 / 0.01 * SQRT3), rel=1e-6)
+    # [1.00, 1.01, 1.02]: 95% CI [0.985159, 1.034841], entirely above [0.92, 0.96]
+    above = equivalence_verdict([1.00, 1.01, 1.02], claimed=0.94, tolerance=0.02)
+    assert above.outcome == ABOVE
+    assert above.reason == "95% CI [0.9852, 1.035] lies entirely above [0.92, 0.96]"
+
+
+def test_equivalence_single_seed():
+    v = equivalence_verdict([0.94], claimed=0.94, tolerance=0.02)
+    assert v.outcome == INCONCLUSIVE
+    assert "needs >= 2 seeds" in v.reason
+    assert v.p_value is None and v.seeds_needed is None
+
+
+def test_equivalence_nan_values_dropped_and_counted():
+    v = equivalence_verdict([0.93, NAN, 0.94, 0.95], claimed=0.94, tolerance=0.02)
+    assert v.outcome == REPRODUCED
+    assert v.reason.endswith("(1 non-finite value dropped)")
+    assert v.p_value == pytest.approx(0.5 - math.sqrt(3 / 14), rel=1e-6)
+    all_nan = equivalence_verdict([NAN, NAN], claimed=0.94, tolerance=0.02)
+    assert all_nan.outcome == INCONCLUSIVE
+    assert all_nan.reason.startswith("no finite values")
+    # one finite value left -> still too few
+    assert "needs >= 2 seeds" in equivalence_verdict([NAN, 0.94], 0.94, 0.02).reason
+
+
+def test_equivalence_zero_variance():
+    # Identical seeds: every CI collapses to the mean 0.94 (no 0/0 warnings, see fixture).
+    inside = equivalence_verdict([0.94] * 3, claimed=0.95, tolerance=0.02)
+    assert inside.outcome == REPRODUCED and inside.p_value == 0.0
+    assert inside.reason == "90% CI [0.94, 0.94] lies inside [0.93, 0.97]"
+    below = equivalence_verdict([0.90] * 3, claimed=0.95, tolerance=0.02)
+    assert below.outcome == BELOW and below.p_value == 1.0
+    assert equivalence_verdict([1.0] * 3, claimed=0.95, tolerance=0.02).outcome == ABOVE
+
+
+def test_equivalence_inconclusive_gets_finite_seeds_needed():
+    # [0.90, 0.94, 0.98]: mean 0.94, sd 0.04, se 0.023094; 90% CI 0.94 ± 0.067434 is wider than
+    # [0.92, 0.96] and the 95% CI [0.840634, 1.039366] overlaps it -> inconclusive.
+    # TOST p = sf_df2(0.02/0.023094 = 0.866025) = 0.5 - 0.866025/(2 sqrt 2.75) = 0.238884.
+    # Seeds: margin/sd = 0.5 on each side. TOST power ≈ 1 - 2 * (miss rate of one side), so 80%
+    # needs 90% per side; normal approximation n ≈ ((z_0.95 + z_0.90) / 0.5)^2
+    # = ((1.644854 + 1.281552) / 0.5)^2 = 34.3; t quantiles add ~2 -> 36.
+    v = equivalence_verdict([0.90, 0.94, 0.98], claimed=0.94, tolerance=0.02)
+    assert v.outcome == INCONCLUSIVE
+    assert v.p_value == pytest.approx(0.238884, abs=1e-6)
+    assert v.seeds_needed == 36
+
+
+def test_seeds_needed_matches_simulated_tost_power():
+    # Monte Carlo check, independent of the noncentral-t formula: with true mean 0.94, sd 0.04,
+    # TOST at n = 36 succeeds ~80% of the time, at n = 18 far less often.
+    n = seeds_needed_for_equivalence(0.94, 0.04, 0.92, 0.96)
+    assert n == 36
+    rng = np.random.default_rng(123)
+    t_crit = {36: 1.689572, 18: 1.739607}  # t_{0.95,35}, t_{0.95,17}
+    power = {}
+    for size, tc in t_crit.items():
+        x = rng.normal(0.94, 0.04, size=(20_000, size))
+        m, se = x.mean(axis=1), x.std(axis=1, ddof=1) / math.sqrt(size)
+        power[size] = float(np.mean((m - tc * se >= 0.92) & (m + tc * se <= 0.96)))
+    assert power[36] == pytest.approx(0.80, abs=0.02)
+    assert power[18] < 0.5
+
+
+def test_seeds_needed_grows_with_std_and_gives_up_outside_band():
+    sizes = [seeds_needed_for_equivalence(0.94, sd, 0.92, 0.96) for sd in (0.01, 0.02, 0.04, 0.08)]
+    assert sizes == sorted(sizes) and len(set(sizes)) == 4
+    assert sizes[2] == 36
+    assert seeds_needed_for_equivalence(0.97, 0.01, 0.92, 0.96) is None  # mean outside band
+    assert seeds_needed_for_equivalence(0.94, 10.0, 0.92, 0.96, max_n=1000) is None  # too many
+    assert seeds_needed_for_equivalence(0.94, 0.0, 0.92, 0.96) == 2
+
+
+# ----------------------------------------------------------------------------------------------
+# welch_from_summary
+
+
+def test_welch_against_hand_computation_df2():
+    # mean 1 vs 3, sd 1 and 1, n 2 and 2: se = sqrt(1/2 + 1/2) = 1, t = -2,
+    # df = 1^2 / (2 * (1/2)^2 / 1) = 2, two-sided p = 2 sf_df2(2) = 1 - 2/sqrt6 = 0.183503
+    w = welch_from_summary(1, 1, 2, 3, 1, 2)
+    assert w.t == pytest.approx(-2.0)
+    assert w.df == pytest.approx(2.0)
+    assert w.p == pytest.approx(1 - 2 / math.sqrt(6), rel=1e-9)
+
+
+def test_welch_against_hand_computation_unequal():
+    # 0.96 (sd 0.01, n 3) vs 0.93 (sd 0.02, n 5): va = 1e-4/3 = 3.3333e-5, vb = 4e-4/5 = 8e-5,
+    # se = sqrt(1.133333e-4) = 0.0106458, t = 0.03 / se = 2.818009,
+    # df = (1.133333e-4)^2 / ((3.3333e-5)^2/2 + (8e-5)^2/4) = 1.284444e-8 / 2.155556e-9 = 5.958763
+    va, vb = 1e-4 / 3, 4e-4 / 5
+    t_hand = 0.03 / math.sqrt(va + vb)
+    df_hand = (va + vb) ** 2 / (va**2 / 2 + vb**2 / 4)
+    w = welch_from_summary(0.96, 0.01, 3, 0.93, 0.02, 5)
+    assert w.t == pytest.approx(2.818009, abs=1e-6) == pytest.approx(t_hand)
+    assert w.df == pytest.approx(5.958763, abs=1e-6) == pytest.approx(df_hand)
+    assert w.p == pytest.approx(t_two_sided_p(t_hand, df_hand), abs=1e-7)
+    assert w.p == pytest.approx(0.030661, abs=1e-5)
+
+
+def test_welch_is_nan_safe():
+    for args in [(NAN, 1, 3, 0, 1, 3), (0, 1, 1, 0, 1, 3), (1, 0, 3, 1, 0, 3)]:
+        w = welch_from_summary(*args)
+        assert math.isnan(w.t) and math.isnan(w.p)
+    exact = welch_from_summary(2, 0, 3, 1, 0, 3)  # both constant, different means
+    assert exact.t == math.inf and exact.p == 0.0
+
+
+# ----------------------------------------------------------------------------------------------
+# threshold_verdict
+
+VALUES = [0.93, 0.94, 0.95]  # one-sided 95% bounds: 0.94 ± 0.016859 -> [0.923141, 0.956859]
+
+
+def test_threshold_at_least():
+    # >= 0.9: lower bound 0.923141 >= 0.9. p = sf_df2(0.04/se = 4 sqrt3 = 6.928203)
+    #   = 0.5 - 6.928203/(2 sqrt50) = 0.010102
+    v = threshold_verdict(VALUES, 0.9, ">=")
+    assert v.outcome == REPRODUCED
+    assert v.reason == "95% lower bound 0.9231 is >= 0.9"
+    assert v.p_value == pytest.approx(0.010102, abs=1e-6)
+    # >= 1.0: upper bound 0.956859 < 1.0
+    assert threshold_verdict(VALUES, 1.0, ">=").outcome == BELOW
+    # >= 0.95: bounds straddle 0.95 -> inconclusive, with a seed count
+    mid = threshold_verdict(VALUES, 0.95, ">=")
+    assert mid.outcome == INCONCLUSIVE and mid.seeds_needed is not None and mid.seeds_needed > 3
+
+
+def test_threshold_at_most():
+    # <= 0.96: upper bound 0.956859 <= 0.96; p = sf_df2(0.02/se = 2 sqrt3) = 0.037090
+    v = threshold_verdict(VALUES, 0.96, "<=")
+    assert v.outcome == REPRODUCED
+    assert v.p_value == pytest.approx(0.5 - math.sqrt(3 / 14), rel=1e-6)
+    # <= 0.9: lower bound 0.923141 > 0.9
+    assert threshold_verdict(VALUES, 0.9, "<=").outcome == ABOVE
+
+
+def test_threshold_small_and_constant_samples():
+    assert threshold_verdict([0.95], 0.9, ">=").outcome == INCONCLUSIVE
+    assert threshold_verdict([0.95, 0.95], 0.9, ">=").outcome == REPRODUCED
+    assert threshold_verdict([0.85, 0.85], 0.9, ">=").outcome == BELOW
+    with pytest.raises(ValueError):
+        threshold_verdict(VALUES, 0.9, ">")
+
+
+# ----------------------------------------------------------------------------------------------
+# comparison_verdict
+
+A = [0.90, 0.95, 1.00]
+B = [0.88, 0.94, 0.99]
+
+
+def test_paired_comparison():
+    # differences [0.02, 0.01, 0.01]: mean 0.013333, sd 0.0057735, se 0.0033333, t = 4.0,
+    # one-sided p = sf_df2(4) = 0.5 - 4/(2 sqrt18) = 0.028595 < 0.05
+    v = comparison_verdict(A, B, ">")
+    assert v.outcome == REPRODUCED
+    assert v.p_value == pytest.approx(sf_df2(4.0), rel=1e-9)
+    assert v.p_value == pytest.approx(0.028595, abs=1e-6)
+    # Claim "A < B" on the same data: A > B is significant -> not reproduced (above).
+    mirrored = comparison_verdict(A, B, "<")
+    assert mirrored.outcome == ABOVE
+    assert mirrored.p_value == pytest.approx(1 - 0.028595, abs=1e-6)
+    # Swap roles: claim "B > A" -> B is significantly lower -> not reproduced (below).
+    assert comparison_verdict(B, A, ">").outcome == BELOW
+
+
+def test_unpaired_comparison_loses_the_shared_seed_noise():
+    # Welch: means 0.95 vs 0.936667, sds 0.05 vs 0.055076, n 3 and 3:
+    # se = sqrt((0.0025 + 0.0030333)/3) = 0.042947, t = 0.013333/0.042947 = 0.310460 -> p ~ 0.39
+    v = comparison_verdict(A, B, ">", paired=False)
+    assert v.outcome == INCONCLUSIVE
+    assert v.p_value == pytest.approx(0.385926, abs=1e-5)
+    assert v.seeds_needed is not None and v.seeds_needed > 3
+
+
+def test_paired_comparison_edge_cases():
+    with pytest.raises(ValueError, match="paired"):
+        comparison_verdict([1, 2, 3], [1, 2])
+    assert comparison_verdict([1.0], [0.5]).outcome == INCONCLUSIVE
+    # pair 2 has a NaN and is dropped whole; remaining differences [0.02, 0.01, 0.01] as above
+    v = comparison_verdict([0.90, NAN, 0.95, 1.00], [0.88, 0.5, 0.94, 0.99])
+    assert v.outcome == REPRODUCED
+    assert v.p_value == pytest.approx(sf_df2(4.0), rel=1e-9)
+    assert v.reason.endswith("(1 non-finite pair dropped)")
+    # constant differences: exact, no warnings
+    assert comparison_verdict([1.0, 2.0], [0.5, 1.5]).outcome == REPRODUCED
+    assert comparison_verdict([1.0, 2.0], [1.0, 2.0]).outcome == INCONCLUSIVE

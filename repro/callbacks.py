@@ -3,27 +3,52 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from typing import Any
 
 import lightning.pytorch as pl
 import torch
+from lightning.pytorch.callbacks import TQDMProgressBar
 
+from repro.batches import InMemoryBatches
 from repro.errors import NonFiniteLossError
 
 
+def process_age_s() -> float | None:
+    """Seconds since this process started (Linux /proc, 10 ms resolution); None elsewhere."""
+    try:
+        with open("/proc/self/stat") as stat, open("/proc/uptime") as uptime:
+            started_ticks = int(stat.read().rpartition(")")[2].split()[19])  # field 22
+            return float(uptime.read().split()[0]) - started_ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class TimingCallback(pl.Callback):
-    """Wall time of fitting, per epoch and per step, for the run record and sweep estimates."""
+    """Wall time of fitting, per epoch and per step, for the run record and sweep estimates.
+
+    Also the fixed cost before training: `setup_s` from this callback's creation (the start of
+    `train_and_test`) to the first training step, `first_step_s` from process start to it
+    (imports, config, loggers, data), and the fit's CPU time (`fit_cpu_s` far above `fit_s`
+    means threads spinning rather than working).
+    """
 
     def __init__(self) -> None:
+        self.created = time.perf_counter()
         self.fit_started: float | None = None
         self.fit_seconds = 0.0
+        self.fit_cpu_seconds = 0.0
+        self._fit_cpu_started = 0.0
         self.epoch_seconds: list[float] = []
         self._epoch_started = 0.0
         self.first_step_at: float | None = None
+        self.first_global_step = 0
+        self.process_age_at_first_step: float | None = None
 
     def on_fit_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         self.fit_started = time.perf_counter()
+        self._fit_cpu_started = time.process_time()
 
     def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         self._epoch_started = time.perf_counter()
@@ -31,6 +56,8 @@ class TimingCallback(pl.Callback):
     def on_train_batch_start(self, trainer: pl.Trainer, *args: Any) -> None:
         if self.first_step_at is None:
             self.first_step_at = time.perf_counter()
+            self.first_global_step = trainer.global_step  # > 0 when resumed from a checkpoint
+            self.process_age_at_first_step = process_age_s()
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         self.epoch_seconds.append(time.perf_counter() - self._epoch_started)
@@ -38,37 +65,117 @@ class TimingCallback(pl.Callback):
     def on_fit_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         if self.fit_started is not None:
             self.fit_seconds = time.perf_counter() - self.fit_started
+            self.fit_cpu_seconds = time.process_time() - self._fit_cpu_started
 
     def summary(self, steps: int) -> dict[str, Any]:
         epochs = self.epoch_seconds
+        first_step = self.first_step_at
+        age = self.process_age_at_first_step
+        run_here = steps - self.first_global_step  # the steps this fit ran
         return {
             "fit_s": round(self.fit_seconds, 4),
+            "fit_cpu_s": round(self.fit_cpu_seconds, 3),
             "steps": steps,
-            "steps_per_s": round(steps / self.fit_seconds, 3) if self.fit_seconds else None,
+            "steps_per_s": round(run_here / self.fit_seconds, 3) if self.fit_seconds else None,
             "epochs": len(epochs),
             "epoch_s_mean": round(sum(epochs) / len(epochs), 5) if epochs else None,
+            "setup_s": round(first_step - self.created, 3) if first_step is not None else None,
+            "first_step_s": round(age, 2) if age is not None else None,
         }
+
+
+class BatchesOnDevice(pl.Callback):
+    """Move `InMemoryBatches` loaders to the module's device before each loop uses them.
+
+    Data that fits in memory then crosses to the GPU once per loader instead of once per
+    step (a pageable host-to-device copy per step also stalls the host on the device).
+    """
+
+    @staticmethod
+    def _move(trainer: pl.Trainer, loaders: Any) -> None:
+        if isinstance(loaders, dict):
+            loaders = list(loaders.values())
+        elif not isinstance(loaders, (list, tuple)):
+            loaders = [loaders]
+        for loader in loaders:
+            if isinstance(loader, InMemoryBatches):
+                loader.to(trainer.strategy.root_device)
+
+    def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self._move(trainer, trainer.train_dataloader)
+
+    def on_validation_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self._move(trainer, trainer.val_dataloaders)
+
+    def on_test_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self._move(trainer, trainer.test_dataloaders)
+
+
+class ThrottledProgressBar(TQDMProgressBar):
+    """Lightning's TQDM bar, redrawn at most every `interval_s` seconds and at each bar's end.
+
+    The stock bar redraws and collects its metrics (a `.item()` each, a device sync on a GPU)
+    on every step, which costs a small model a large share of its step time.
+    """
+
+    def __init__(self, interval_s: float = 0.25) -> None:
+        super().__init__()
+        self.interval_s = interval_s
+        self._drawn_at = 0.0
+
+    def _should_update(self, current: int, total: int) -> bool:
+        if not self.is_enabled:
+            return False
+        now = time.monotonic()
+        if current == total or now - self._drawn_at >= self.interval_s:
+            self._drawn_at = now
+            return True
+        return False
 
 
 class FiniteLossGuard(pl.Callback):
     """Stop at the first NaN/inf training loss instead of training on garbage.
 
-    Checked every `every_n_steps` steps: each check syncs the device with the host, which
-    costs throughput on a GPU; a non-finite loss stays non-finite, so a late check still
-    catches it.
+    Losses are kept (detached, no copy) and checked together every `every_n_steps` steps, at
+    each epoch's end (before any checkpoint of it is saved) and at the end of training: one
+    host-device sync per check instead of one per step, which on a GPU would stall the
+    queue every step. The error names the exact first step with a non-finite loss; training
+    runs at most `every_n_steps - 1` steps past it (a NaN stays NaN through the optimiser).
     """
 
     def __init__(self, every_n_steps: int = 1) -> None:
         self.every_n_steps = max(1, every_n_steps)
+        self._pending: list[tuple[int, torch.Tensor]] = []
 
     def on_train_batch_end(
         self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, idx: int
     ) -> None:
-        step = trainer.fit_loop.total_batch_idx  # the batch whose loss this is (0-based)
-        if step % self.every_n_steps:
-            return
         loss = outputs["loss"] if isinstance(outputs, dict) else outputs
-        if isinstance(loss, torch.Tensor) and not bool(torch.isfinite(loss).all()):
-            raise NonFiniteLossError(step, float(loss.detach().float().mean()))
-        if isinstance(loss, float) and not math.isfinite(loss):
-            raise NonFiniteLossError(step, loss)
+        if isinstance(loss, torch.Tensor):
+            self._pending.append((trainer.global_step, loss.detach()))
+            if len(self._pending) >= self.every_n_steps:
+                self.check()
+        elif isinstance(loss, float) and not math.isfinite(loss):
+            raise NonFiniteLossError(trainer.global_step, loss)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.check()
+
+    def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise for the first non-finite loss kept since the last check."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        if all(loss.numel() == 1 for _, loss in pending):
+            losses = torch.stack([loss.reshape(()) for _, loss in pending])
+            finite = torch.isfinite(losses)
+            if bool(finite.all()):  # the one sync
+                return
+            first = int((~finite).nonzero()[0, 0])
+            raise NonFiniteLossError(pending[first][0], float(losses[first]))
+        for step, loss in pending:
+            if not bool(torch.isfinite(loss).all()):
+                raise NonFiniteLossError(step, float(loss.float().mean()))

@@ -216,7 +216,7 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
 
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
     outcomes = invoke(arguments)
-    failed = [o for o in outcomes if o.status == "failed"]
+    failed = [o for o in outcomes if o.status in ("failed", "interrupted")]
     if failed:
         raise typer.Exit(max(o.exit_code for o in failed))
 
@@ -349,6 +349,112 @@ def _check_launcher_installed(launcher: str | None) -> None:
             f"launcher {launcher!r} is not installed: pip install -c constraints.txt "
             f"-e '.[{extra}]'"
         )
+
+
+@app.command()
+@reports_errors
+def new(
+    paper_id: Annotated[str, typer.Argument(help="Id of the new paper (lowercase, _).")],
+    papers_dir: Annotated[
+        Path, typer.Option("--papers-dir", help="Folder to create the plugin in.")
+    ] = Path("papers"),
+) -> None:
+    """Create a paper plugin folder from the template; it passes `repro check` as is."""
+    from repro.scaffold import create_plugin
+
+    folder = create_plugin(papers_dir, paper_id)
+    hint = "" if papers_dir == Path("papers") else f" --papers-dir {papers_dir}"
+    typer.echo(
+        f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then "
+        f"`repro check {paper_id}{hint}`"
+    )
+
+
+@app.command()
+@reports_errors
+def check(
+    paper: Annotated[
+        str | None, typer.Argument(help="Paper id; all installed papers when omitted.")
+    ] = None,
+    papers_dir: PapersDirOption = None,
+) -> None:
+    """Validate plugins without training: paper file, code imports, and a fast run of each
+    experiment that must log every metric the claims name. Exits 1 on any problem."""
+    from repro.check import check_paper
+    from repro.registry import discover, get_paper
+
+    plugins = [get_paper(paper, papers_dir)] if paper else list(discover(papers_dir).values())
+    results = [row for plugin in plugins for row in check_paper(plugin)]
+    _print_table(
+        ("paper", "checked", "result", "detail"),
+        [(r.paper, r.subject, "ok" if r.ok else "FAIL", r.detail) for r in results],
+    )
+    failures = sum(not r.ok for r in results)
+    typer.echo(f"{len(results) - failures} ok, {failures} failed")
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command(context_settings=HYDRA_ARGS)
+@reports_errors
+def report(
+    ctx: typer.Context,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="Also write html or pdf (repeatable); md is always written."),
+    ] = None,
+    csv: Annotated[
+        bool, typer.Option("--csv", help="Also write the long table (run × metric) as records.csv.")
+    ] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Report folder (default reports/<paper>); with several papers, "
+                     "their parent."),
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option("--results", help="Results folder (default $REPRO_RESULTS_DIR or results)."),
+    ] = None,
+    configs: Annotated[
+        list[str] | None,
+        typer.Option("--config", help="Judge an experiment on this config hash instead of the one "
+                     "with most seeds (repeatable)."),
+    ] = None,
+    papers_dir: PapersDirOption = None,
+) -> None:
+    """Write a reproduction report from the run records: verdict per claim, figures,
+    hyperparameters, compute, provenance.
+
+    `repro report paper=mnist1d [--format html --format pdf] [--csv]`; with no paper=, every
+    paper that has records. Your notes go in reports/<paper>/notes.md (kept across runs).
+    """
+    from repro.report.build import build_report, requests_from_cli
+
+    requests, implicit = requests_from_cli(
+        list(ctx.args), formats, csv, out, results, configs, papers_dir
+    )
+    written = 0
+    for request in requests:
+        try:
+            outcome = build_report(request)
+        except UsageError as error:
+            if not implicit:
+                raise
+            typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
+            continue
+        for line in outcome.warnings:
+            typer.echo(line, err=True)
+        typer.echo(f"{outcome.paper}: {outcome.overall} ({outcome.summary})")
+        for path in outcome.files:
+            typer.echo(f"  {_relative(path.resolve())}")
+        if outcome.notes_created:
+            typer.echo(
+                f"  {_relative(outcome.notes_path.resolve())}: new; write what was easy or "
+                "difficult there (kept across regenerations)"
+            )
+        written += 1
+    if not written:
+        raise ReproError("no report written: no installed paper matches the records")
 
 
 def main() -> None:

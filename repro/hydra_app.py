@@ -27,7 +27,7 @@ def describe(outcome: RunOutcome) -> str:
     """One line about a finished run, for the terminal."""
     metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items()))
     where = f" -> {outcome.record_dir}" if outcome.record_dir else ""
-    if outcome.status == "failed":
+    if outcome.status in ("failed", "interrupted"):
         record = f" (record: {outcome.record_dir})" if outcome.record_dir else ""
         return f"error: {outcome.error}{record}"
     label = "already completed, skipped" if outcome.status == "skipped" else "completed"
@@ -42,7 +42,7 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         outcome = run_one(config, command=list(sys.argv))
     except ReproError as error:
         outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
-    stream = sys.stderr if outcome.status == "failed" else sys.stdout
+    stream = sys.stderr if outcome.status in ("failed", "interrupted") else sys.stdout
     print(describe(outcome), file=stream, flush=True)
     OUTCOMES.append(outcome)
     return outcome

@@ -82,6 +82,7 @@ class PaperSpec(BaseModel):
     metric_units: str | None = None
     notes: str | None = None
     data_instructions: str | None = None
+    check_overrides: list[str] = []  # extra overrides for `repro check`'s fast runs
     experiments: dict[str, str]
     claims: list[Claim] = []
 

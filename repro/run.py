@@ -1,4 +1,5 @@
-"""One run: resolve its record folder, skip it if done, train, and write the run record."""
+"""One run: resolve its record folder, skip it if done, train (resuming if it was cut
+short), and write the run record."""
 
 from __future__ import annotations
 
@@ -44,27 +45,67 @@ def resolve_config(cfg: Any) -> dict[str, Any]:
     return OmegaConf.to_container(cfg, resolve=True)
 
 
+def save_record(record_dir: Path, record: dict[str, Any], name: str = store.RECORD_FILE) -> None:
+    """Write the record atomically; a full or read-only disk becomes one clear error."""
+    try:
+        store.write_record(record_dir, record, name)
+    except OSError as error:
+        raise ReproError(
+            f"cannot write run record in {record_dir}: {error.strerror or error}"
+        ) from None
+
+
 def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutcome:
     """Train the setting `config` describes unless a completed record of it exists."""
-    from repro.environment import capture_environment
-    from repro.loggers import build_loggers, finish_wandb
-    from repro.training import train_and_test
+    from repro.run_lock import run_lock
 
     seed = _validated_seed(config.get("seed"))
     if not config.get("experiment_name"):
         raise UsageError("choose an experiment: experiment=<name> (see `repro show <paper>`)")
-    plugin = plugin_from_folder(Path(config["paper_dir"]))
-    spec = plugin.spec()
     results_dir = Path(config["paths"]["results_dir"]).resolve()
     record_dir = store.run_dir(results_dir, config)
     if store.is_completed(record_dir) and not config.get("rerun"):
         record = store.read_record(record_dir) or {}
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))
-
     try:
         record_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ReproError(f"cannot create run folder {record_dir}: {error.strerror}") from None
+        raise ReproError(
+            f"cannot create run folder {record_dir}: {error.strerror or error}"
+        ) from None
+    with run_lock(record_dir):
+        return _train_locked(config, seed, record_dir, command)
+
+
+def _train_locked(
+    config: dict[str, Any], seed: int, record_dir: Path, command: list[str] | None
+) -> RunOutcome:
+    from repro.checkpointing import (
+        ResumableCheckpoint,
+        RunInterrupted,
+        checkpoint_path,
+        stop_on_signals,
+    )
+    from repro.environment import capture_environment
+    from repro.loggers import build_loggers, finish_wandb
+    from repro.training import train_and_test
+
+    plugin = plugin_from_folder(Path(config["paper_dir"]))
+    spec = plugin.spec()
+    checkpoint_cfg = dict(config.get("checkpoint") or {})
+    last_checkpoint = checkpoint_path(record_dir)
+    previous = _previous_record(record_dir)
+    resume_from = (
+        last_checkpoint
+        if last_checkpoint.is_file() and previous and not config.get("rerun")
+        else None
+    )
+    if resume_from and _checkpoint_step(resume_from) is None:
+        print(
+            f"warning: unreadable checkpoint {resume_from}; training from the start",
+            file=sys.stderr,
+        )
+        resume_from = None
     name = f"{config['paper']}/{config['experiment_name']}/seed{seed}"
     record: dict[str, Any] = {
         "schema": store.SCHEMA_VERSION,
@@ -77,47 +118,110 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
         "error": None,
         "metrics": {},
         "command": shlex.join(command or sys.argv),
+        "attempts": (previous or {}).get("attempts", 0) + 1,
+        "resumed_from": (
+            {"checkpoint": str(resume_from), "step": _checkpoint_step(resume_from)}
+            if resume_from
+            else None
+        ),
         "timing": {"started_at": _now()},
         "environment": capture_environment(),
     }
-    store.atomic_write_text(record_dir / store.CONFIG_FILE, _to_yaml(config))
-    store.write_record(record_dir, record)
+    try:
+        store.atomic_write_text(record_dir / store.CONFIG_FILE, _to_yaml(config))
+    except OSError as error:
+        raise ReproError(f"cannot write {record_dir}: {error.strerror or error}") from None
+    # Rerunning a completed run must not lose it: that attempt writes beside the record.
+    rerunning_completed = bool(previous and previous.get("status") == store.STATUS_COMPLETED)
+    unfinished_file = "record.failed.json" if rerunning_completed else store.RECORD_FILE
+    progress_file = "record.rerun.json" if rerunning_completed else store.RECORD_FILE
+    save_record(record_dir, record, progress_file)
     started = time.perf_counter()
     warnings.filterwarnings("ignore", message=".*The `srun` command is available.*")
     if config.get("num_threads"):
         import torch
 
         torch.set_num_threads(int(config["num_threads"]))
+    checkpoint = ResumableCheckpoint(last_checkpoint, float(checkpoint_cfg.get("every_s", 30)))
+    enabled = checkpoint_cfg.get("enabled", True)
     try:
         loggers = build_loggers(
             dict(config.get("logger") or {}),
             record_dir,
-            run_name=f"{name}",
+            run_name=name,
             group=f"{config['paper']}/{config['experiment_name']}",
             run_id=f"{config['paper']}-{config['experiment_name']}-{record['config_hash']}-s{seed}",
+            resume=resume_from is not None,
         )
-        result = train_and_test(config, plugin, spec, record_dir, loggers)
-    except KeyboardInterrupt:
-        _finish(record, store.STATUS_INTERRUPTED, started, "interrupted by the user")
-        store.write_record(record_dir, record)
-        raise
+        with stop_on_signals(checkpoint):
+            result = train_and_test(
+                config,
+                plugin,
+                spec,
+                record_dir,
+                loggers,
+                extra_callbacks=[checkpoint] if enabled else [],
+                ckpt_path=resume_from,
+            )
+    except (RunInterrupted, KeyboardInterrupt) as error:
+        message = str(error) if isinstance(error, RunInterrupted) else "interrupted"
+        _finish(record, store.STATUS_INTERRUPTED, started, message)
+        save_record(record_dir, record, unfinished_file)
+        code = error.exit_code if isinstance(error, RunInterrupted) else 130
+        return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
     except Exception as error:  # recorded, then reported as one line by the caller
         message = (
             str(error) if isinstance(error, ReproError) else f"{type(error).__name__}: {error}"
         )
         _finish(record, store.STATUS_FAILED, started, message)
-        store.write_record(record_dir, record)
+        save_record(record_dir, record, unfinished_file)
         code = error.exit_code if isinstance(error, ReproError) else 1
         return RunOutcome("failed", record_dir, error=message, exit_code=code)
     finally:
         finish_wandb()
+        if rerunning_completed:
+            (record_dir / "record.rerun.json").unlink(missing_ok=True)
     record["metrics"] = result.metrics
     record["model"] = {"parameters": result.parameters, "device": result.device}
     record["data"] = result.dataset_sizes
     record["timing"].update(result.timing)
+    if record["resumed_from"]:
+        _account_for_resume(record, record_dir)
     _finish(record, store.STATUS_COMPLETED, started, None)
-    store.write_record(record_dir, record)
+    save_record(record_dir, record)
+    if not checkpoint_cfg.get("keep", False):
+        last_checkpoint.unlink(missing_ok=True)
     return RunOutcome("completed", record_dir, result.metrics)
+
+
+def _checkpoint_step(path: Path) -> int | None:
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # unreadable checkpoint: Lightning reports it when loading
+        return None
+    return int(state.get("global_step", 0))
+
+
+def _account_for_resume(record: dict[str, Any], record_dir: Path) -> None:
+    """Steps/s of this attempt only, and one CSV log across attempts."""
+    from repro.loggers import merge_csv_logs
+
+    start = record["resumed_from"]["step"] or 0
+    timing = record["timing"]
+    trained = (timing.get("steps") or 0) - start
+    if timing.get("fit_s"):
+        timing["steps_per_s"] = round(trained / timing["fit_s"], 3)
+    merge_csv_logs(record_dir, start)
+
+
+def _previous_record(record_dir: Path) -> dict[str, Any] | None:
+    """The record an earlier, unfinished attempt left (None if absent or unreadable)."""
+    try:
+        return store.read_record(record_dir)
+    except (OSError, ValueError):
+        return None
 
 
 def _finish(record: dict[str, Any], status: str, started: float, error: str | None) -> None:

@@ -20,7 +20,18 @@ CONFIG_FILE = "config.yaml"
 SCHEMA_VERSION = 1
 # Keys that say where or how a run is executed or logged, not what it computes.
 NON_RESULT_KEYS = frozenset(
-    {"paths", "logger", "launcher", "paper_dir", "rerun", "hydra", "num_threads", "slurm", "ray"}
+    {
+        "paths",
+        "logger",
+        "launcher",
+        "paper_dir",
+        "rerun",
+        "hydra",
+        "num_threads",
+        "slurm",
+        "ray",
+        "checkpoint",
+    }
 )
 STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
@@ -62,8 +73,8 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def write_record(folder: Path, record: dict[str, Any]) -> None:
-    atomic_write_text(folder / RECORD_FILE, json.dumps(record, indent=2, default=str) + "\n")
+def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) -> None:
+    atomic_write_text(folder / name, json.dumps(record, indent=2, default=str) + "\n")
 
 
 def read_record(folder: Path) -> dict[str, Any] | None:

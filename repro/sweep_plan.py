@@ -10,7 +10,6 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from repro import store
 from repro.errors import UsageError
@@ -97,49 +96,29 @@ def plan_sweep(
     paper_id: str, plugin_overrides: list[str], grid: SweepGrid
 ) -> tuple[list[PlannedRun], Path]:
     """Every run of the grid with its record folder and state; also the results folder."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    from repro.hydra_app import CONFIG_DIR, CONFIG_NAME
-    from repro.overrides import explain_hydra_error
+    from repro.compose import compose_run_config, hydra_compose_session
 
     planned: list[PlannedRun] = []
     results_dir = Path("results")
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="repro"):
-            for fixed in grid.fixed_variants:
-                for experiment in grid.experiments:
-                    overrides = [
-                        f"paper={paper_id}",
-                        *fixed,
-                        f"experiment={experiment}",
-                        *plugin_overrides,
-                    ]
-                    cfg = compose(CONFIG_NAME, overrides=overrides)
-                    cfg.experiment_name = experiment
-                    config: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)
-                    results_dir = Path(config["paths"]["results_dir"]).resolve()
-                    max_steps = config.get("trainer", {}).get("max_steps")
-                    for seed in grid.seeds:
-                        folder = store.run_dir(results_dir, {**config, "seed": seed})
-                        planned.append(
-                            PlannedRun(
-                                experiment,
-                                seed,
-                                fixed,
-                                folder,
-                                _state_of(folder),
-                                max_steps if isinstance(max_steps, int) and max_steps > 0 else None,
-                            )
+    with hydra_compose_session():
+        for fixed in grid.fixed_variants:
+            for experiment in grid.experiments:
+                overrides = [f"paper={paper_id}", *fixed, *plugin_overrides]
+                config = compose_run_config(overrides, experiment)
+                results_dir = Path(config["paths"]["results_dir"]).resolve()
+                max_steps = config.get("trainer", {}).get("max_steps")
+                for seed in grid.seeds:
+                    folder = store.run_dir(results_dir, {**config, "seed": seed})
+                    planned.append(
+                        PlannedRun(
+                            experiment,
+                            seed,
+                            fixed,
+                            folder,
+                            _state_of(folder),
+                            max_steps if isinstance(max_steps, int) and max_steps > 0 else None,
                         )
-    except (HydraException, OmegaConfBaseException) as error:
-        raise UsageError(explain_hydra_error(str(error))) from None
-    finally:
-        GlobalHydra.instance().clear()
+                    )
     return planned, results_dir
 
 

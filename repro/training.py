@@ -52,6 +52,7 @@ def quiet_lightning() -> None:
         ".*isinstance\\(treespec, LeafSpec\\).*",
         ".*is an invalid directory.*",
         ".*LeafSpec.*",
+        ".*smaller than the logging interval.*",  # logging counts steps across epochs
     ):
         warnings.filterwarnings("ignore", message=pattern)
 
@@ -70,28 +71,39 @@ def train_and_test(
     spec: PaperSpec,
     record_dir: Path,
     loggers: list[Any],
+    extra_callbacks: list[Any] | None = None,
+    ckpt_path: Path | None = None,
 ) -> TrainingResult:
     """Fit, then test; the metrics are those the module logged under test/ plus the last train/."""
     import lightning.pytorch as pl
 
-    from repro.callbacks import FiniteLossGuard, TimingCallback
+    from repro.callbacks import (
+        BatchesOnDevice,
+        FiniteLossGuard,
+        ThrottledProgressBar,
+        TimingCallback,
+    )
 
+    timing = TimingCallback()  # from here to the first step is this run's setup_s
     quiet_lightning()
 
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
-    timing = TimingCallback()
     trainer_args = {k: v for k, v in dict(cfg["trainer"]).items() if v is not None}
     show_progress = sys.stderr.isatty()
+    # Per-step work other than the step itself is what makes small models slow: check the loss
+    # for NaN/inf every log_every_n_steps (one sync each), redraw the bar a few times a second.
+    guard = FiniteLossGuard(every_n_steps=int(trainer_args.get("log_every_n_steps") or 50))
+    bar = [ThrottledProgressBar()] if show_progress else []
     trainer = pl.Trainer(
         **trainer_args,
         logger=loggers or False,
-        callbacks=[timing, FiniteLossGuard()],
+        callbacks=[timing, guard, BatchesOnDevice(), *bar, *(extra_callbacks or [])],
         enable_checkpointing=False,
         enable_progress_bar=show_progress,
         default_root_dir=str(record_dir),
     )
-    trainer.fit(module, datamodule=datamodule)
+    trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
     train_metrics = {k: v for k, v in trainer.callback_metrics.items() if k.startswith("train/")}
     tested = trainer.test(module, datamodule=datamodule, verbose=False)
     metrics = _scalar_metrics({**train_metrics, **(tested[0] if tested else {})})

@@ -1,0 +1,120 @@
+"""Checkpoints that make a run resumable after kill -9, Ctrl-C or a SLURM preemption.
+
+Saved atomically (temp file + rename) into `<record>/checkpoints/last.ckpt`: at epoch ends
+(at most every `every_s` seconds), and at once when SIGINT/SIGTERM arrives. They carry the
+RNG states and the training dataloader's position, so a resumed run ends with the same
+metrics as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+
+from repro.errors import ReproError
+
+CHECKPOINT_DIR = "checkpoints"
+LAST_CHECKPOINT = "last.ckpt"
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class RunInterrupted(ReproError):
+    """Training stopped on a signal after saving a checkpoint; running again resumes."""
+
+    def __init__(self, signum: int, step: int) -> None:
+        name = signal.Signals(signum).name
+        super().__init__(
+            f"interrupted by {name} at step {step}; checkpoint saved, run again to resume"
+        )
+        self.exit_code = EXIT_CODES.get(signum, 1)
+        self.step = step
+
+
+def checkpoint_path(record_dir: Path) -> Path:
+    return record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
+
+
+def rng_states() -> dict[str, Any]:
+    states = {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def restore_rng_states(states: dict[str, Any]) -> None:
+    version, internal, gauss = states["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, position, has_gauss, cached = states["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached))
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+class ResumableCheckpoint(pl.Callback):
+    """Saves `last.ckpt` periodically and on a stop request, then stops training."""
+
+    def __init__(self, path: Path, every_s: float = 30.0) -> None:
+        self.path = path
+        self.every_s = every_s
+        self.stop_signal: int | None = None
+        self._last_save = time.monotonic()
+
+    def request_stop(self, signum: int) -> None:
+        """Called from a signal handler: only set a flag, act at the next batch end."""
+        self.stop_signal = signum
+
+    def save(self, trainer: pl.Trainer) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temp = self.path.with_name(f".{self.path.name}.tmp")
+        trainer.save_checkpoint(temp)
+        os.replace(temp, self.path)
+        self._last_save = time.monotonic()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if self.stop_signal is not None:
+            self.save(trainer)
+            raise RunInterrupted(self.stop_signal, trainer.global_step)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        if time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop:
+            self.save(trainer)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rng": rng_states()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if "rng" in state_dict:
+            restore_rng_states(state_dict["rng"])
+
+
+@contextmanager
+def stop_on_signals(checkpoint: ResumableCheckpoint) -> Iterator[None]:
+    """Route SIGINT/SIGTERM to a checkpoint-and-stop request while training runs."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in EXIT_CODES}
+    for signum in EXIT_CODES:
+        signal.signal(signum, lambda s, _frame: checkpoint.request_stop(s))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -1,0 +1,49 @@
+"""Compose run configs in-process (Hydra's compose API) for read-only planning and checks.
+
+`repro run` and `repro sweep` execute through `@hydra.main`; planning a sweep and checking a
+plugin only need the configs, many at once, without launching anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from repro.errors import UsageError
+
+
+@contextmanager
+def hydra_compose_session() -> Iterator[None]:
+    """Initialise Hydra on repro's configs for the duration; Hydra errors become one line."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from repro.hydra_app import CONFIG_DIR
+    from repro.overrides import explain_hydra_error
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="repro"):
+            yield
+    except (HydraException, OmegaConfBaseException) as error:
+        raise UsageError(explain_hydra_error(str(error))) from None
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:
+    """The resolved config `repro run <overrides> experiment=<experiment>` would train.
+
+    Call inside `hydra_compose_session()`.
+    """
+    from hydra import compose
+    from omegaconf import OmegaConf
+
+    from repro.hydra_app import CONFIG_NAME
+
+    cfg = compose(CONFIG_NAME, overrides=[*overrides, f"experiment={experiment}"])
+    cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    return OmegaConf.to_container(cfg, resolve=True)

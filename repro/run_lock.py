@@ -1,0 +1,31 @@
+"""One process per run folder: an advisory lock the OS releases even on kill -9."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from repro.errors import ReproError
+
+LOCK_FILE = ".lock"
+
+
+@contextmanager
+def run_lock(record_dir: Path) -> Iterator[None]:
+    """Hold the folder's lock for the whole run; a second process fails at once, clearly."""
+    path = record_dir / LOCK_FILE
+    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(handle, 32, 0).decode(errors="ignore").strip() or "another process"
+            raise ReproError(f"run {record_dir} is already running (pid {holder})") from None
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(handle)

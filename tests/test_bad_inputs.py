@@ -1,0 +1,259 @@
+"""The bad-input catalogue of docs/errors.md: one row, one case, one clear line each."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, repro, write_toy_paper
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    arguments: tuple[str, ...]
+    exit_code: int
+    message: str
+    prepare: Callable[[Path], dict[str, str]] | None = None  # returns extra environment
+
+
+def _toy(tmp: Path, edit: Callable[[Path], None] | None = None) -> dict[str, str]:
+    folder = write_toy_paper(tmp / "plugins", "toy")
+    if edit:
+        edit(folder)
+    return {"REPRO_PAPERS_PATH": str(tmp / "plugins")}
+
+
+def _replace(name: str, old: str, new: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        text = (folder / name).read_text()
+        assert old in text, (name, old)
+        (folder / name).write_text(text.replace(old, new))
+
+    return edit
+
+
+def _duplicate_claim(folder: Path) -> None:
+    lines = (folder / "paper.yaml").read_text().splitlines(keepends=True)
+    (folder / "paper.yaml").write_text("".join(lines) + "".join(lines[-2:]))
+
+
+def _results_under_a_file(tmp: Path) -> dict[str, str]:
+    (tmp / "a_file").write_text("not a folder")
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "a_file" / "results")}
+
+
+def _full_disk(tmp: Path) -> dict[str, str]:
+    disk = tmp / "full_disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a tiny tmpfs here (needs root)")
+    (disk / "filler").write_bytes(b"x" * 4096)
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(disk), "_UNMOUNT": str(disk)}
+
+
+def _corrupt_record(tmp: Path) -> dict[str, str]:
+    env = _toy(tmp)
+    results = tmp / "results"
+    done = repro(
+        "run",
+        "paper=toy",
+        "experiment=small",
+        "logger=none",
+        env={**env, "REPRO_RESULTS_DIR": str(results)},
+    )
+    assert done.returncode == 0, done.stderr
+    next(results.rglob("record.json")).write_text('{"status": "compl')
+    return env
+
+
+def _no_wandb_key(tmp: Path) -> dict[str, str]:
+    return {**_toy(tmp), "WANDB_MODE": "online", "WANDB_API_KEY": "", "HOME": str(tmp)}
+
+
+def _dspn_without_mnist(tmp: Path) -> dict[str, str]:
+    if not (REPO / "papers" / "dspn").is_dir():
+        pytest.skip("no dspn plugin")
+    return {"REPRO_DATA_DIR": str(tmp / "no-data-here")}
+
+
+RUN_TOY = ("run", "paper=toy", "experiment=small", "logger=none")
+CASES = [
+    Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
+    Case("missing paper", ("run", "experiment=cnn"), 2, "missing paper=<id>"),
+    Case(
+        "unknown experiment",
+        ("run", "paper=mnist1d", "experiment=vit"),
+        2,
+        "unknown experiment 'vit' for paper 'mnist1d' (known: logistic",
+    ),
+    Case("no experiment", ("run", "paper=mnist1d"), 2, "choose an experiment"),
+    Case(
+        "unknown launcher",
+        ("sweep", "paper=mnist1d", "launcher=k8s", "--dry-run"),
+        2,
+        "unknown launcher 'k8s' (known:",
+    ),
+    Case(
+        "unknown override key",
+        ("run", "paper=mnist1d", "experiment=cnn", "model.depth=3"),
+        2,
+        "unknown config key 'model.depth'",
+    ),
+    Case(
+        "malformed override",
+        ("run", "paper=mnist1d", "experiment=cnn", "seed=[1"),
+        2,
+        "bad override",
+    ),
+    Case(
+        "wrong type",
+        ("run", "paper=mnist1d", "experiment=cnn", "seed=abc"),
+        2,
+        "seed must be an integer, got 'abc'",
+    ),
+    Case(
+        "wrong type in sweep",
+        ("sweep", "paper=mnist1d", "seeds=three"),
+        2,
+        "seeds must be an integer",
+    ),
+    Case(
+        "several values without -m",
+        ("run", "paper=mnist1d", "experiment=cnn,gru"),
+        2,
+        "has several values",
+    ),
+    Case(
+        "paper id with path characters",
+        ("run", "paper=../x", "experiment=a"),
+        2,
+        "invalid paper id '../x'",
+    ),
+    Case(
+        "malformed YAML",
+        RUN_TOY,
+        2,
+        "paper.yaml: line",
+        lambda t: _toy(t, _replace("paper.yaml", "title: A toy", "title: [oops")),
+    ),
+    Case(
+        "wrong field type",
+        RUN_TOY,
+        2,
+        "paper.yaml: claims.0.value: Input should be a valid number",
+        lambda t: _toy(t, _replace("paper.yaml", "value: 0.0", "value: high")),
+    ),
+    Case(
+        "claim names a missing experiment",
+        RUN_TOY,
+        2,
+        "unknown experiment 'large'",
+        lambda t: _toy(t, _replace("paper.yaml", "experiment: small", "experiment: large")),
+    ),
+    Case(
+        "claim names a metric never logged",
+        ("check", "toy"),
+        1,
+        "claims need test/r2 but the run logged only",
+        lambda t: _toy(t, _replace("paper.yaml", "metric: test/mse", "metric: test/r2")),
+    ),
+    Case(
+        "duplicate claim ids",
+        RUN_TOY,
+        2,
+        "duplicate claim id 'small_mse'",
+        lambda t: _toy(t, _duplicate_claim),
+    ),
+    Case(
+        "plugin import fails",
+        RUN_TOY,
+        2,
+        "paper 'toy': cannot import model.py: ModuleNotFoundError",
+        lambda t: _toy(
+            t, _replace("model.py", "import torch\n", "import torch\nimport nonexistent\n")
+        ),
+    ),
+    Case(
+        "plugin data needs a download that is absent",
+        ("run", "paper=dspn", "experiment=mnist", "logger=none"),
+        2,
+        "MNIST not found",
+        _dspn_without_mnist,
+    ),
+    Case("non-finite loss", (*RUN_TOY, "optimizer.lr=1e30"), 1, "non-finite loss at step", _toy),
+    Case(
+        "unwritable results folder", RUN_TOY, 1, "cannot create run folder", _results_under_a_file
+    ),
+    Case("failed write (disk full)", RUN_TOY, 1, "No space left on device", _full_disk),
+    Case(
+        "corrupt run record",
+        ("sweep", "paper=toy", "--dry-run"),
+        0,
+        "redo (corrupt record)",
+        _corrupt_record,
+    ),
+    Case(
+        "W&B online without a key",
+        ("run", "paper=toy", "experiment=small", "logger=wandb"),
+        2,
+        "W&B mode is online but no API key",
+        _no_wandb_key,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case: Case, tmp_path: Path) -> None:
+    env = case.prepare(tmp_path) if case.prepare else {}
+    unmount = env.pop("_UNMOUNT", None)
+    try:
+        done = repro(*case.arguments, env=env, timeout=600)
+    finally:
+        if unmount:
+            subprocess.run(["umount", unmount], capture_output=True)
+    assert done.returncode == case.exit_code, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    if case.exit_code == 0:
+        assert case.message in done.stdout
+        return
+    lines = [line for line in done.stderr.strip().splitlines() if line.startswith("error: ")]
+    assert len(lines) == 1 and case.message in lines[0], (done.stdout, done.stderr)
+
+
+def test_debug_flag_shows_the_traceback() -> None:
+    done = repro("--debug", "run", "paper=nope", "experiment=x")
+    assert done.returncode == 2 and "Traceback" in done.stderr
+
+
+def test_catalogue_documents_every_case() -> None:
+    documented = set(
+        re.findall(r"^\| ([^|]+?) \|", (REPO / "docs" / "errors.md").read_text(), flags=re.M)
+    )
+    missing = [c.id for c in CASES if c.id not in documented]
+    assert not missing, f"docs/errors.md lacks rows for {missing}"
+
+
+def test_finished_record_survives_a_failed_rerun(tmp_path: Path) -> None:
+    env = _toy(tmp_path)
+    assert repro(*RUN_TOY, env=env).returncode == 0
+    record = next((tmp_path / "results").rglob("record.json"))
+    before = json.loads(record.read_text())
+    _replace(
+        "model.py",
+        "        x, y = batch\n        loss",
+        "        raise RuntimeError('boom')\n        x, y = batch\n        loss",
+    )(tmp_path / "plugins" / "toy")
+    failed = repro(*RUN_TOY, "rerun=true", env=env)
+    assert failed.returncode == 1 and "RuntimeError: boom" in failed.stderr
+    assert json.loads(record.read_text()) == before
+    assert json.loads(record.with_name("record.failed.json").read_text())["status"] == "failed"

@@ -45,9 +45,12 @@ def checkpoint_path(record_dir: Path) -> Path:
 
 
 def rng_states() -> dict[str, Any]:
+    """RNG states as plain types and tensors, loadable with torch.load(weights_only=True)."""
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    version, internal, gauss = random.getstate()
     states = {
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
+        "python": [version, list(internal), gauss],
+        "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached],
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():

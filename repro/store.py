@@ -39,9 +39,20 @@ STATUS_RUNNING = "running"
 STATUS_INTERRUPTED = "interrupted"
 
 
+def _without_locations(node: Any) -> Any:
+    """Drop `*_dir` keys at any depth: where data lives is not what a run computes."""
+    if isinstance(node, dict):
+        return {k: _without_locations(v) for k, v in node.items() if not str(k).endswith("_dir")}
+    return node
+
+
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable digest of the result-relevant part of a resolved config."""
-    relevant = {k: v for k, v in config.items() if k not in NON_RESULT_KEYS and k != "seed"}
+    relevant = {
+        k: _without_locations(v)
+        for k, v in config.items()
+        if k not in NON_RESULT_KEYS and k != "seed"
+    }
     canonical = json.dumps(relevant, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
 

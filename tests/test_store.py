@@ -22,6 +22,14 @@ def test_same_config_same_folder_regardless_of_paths_and_loggers(tmp_path: Path)
     assert store.run_dir(tmp_path, CONFIG) == store.run_dir(tmp_path, moved)
 
 
+def test_data_locations_do_not_change_the_folder(tmp_path: Path) -> None:
+    here = {**CONFIG, "data": {"data_dir": "/mnt/a", "size": 3}}
+    there = {**CONFIG, "data": {"data_dir": "/home/b", "size": 3}}
+    bigger = {**CONFIG, "data": {"data_dir": "/mnt/a", "size": 4}}
+    assert store.run_dir(tmp_path, here) == store.run_dir(tmp_path, there)
+    assert store.run_dir(tmp_path, here) != store.run_dir(tmp_path, bigger)
+
+
 def test_different_configs_and_seeds_never_collide(tmp_path: Path) -> None:
     other_model = {**CONFIG, "model": {"h": 3}}
     other_seed = {**CONFIG, "seed": 2}

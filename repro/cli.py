@@ -391,6 +391,9 @@ def check(
     )
     failures = sum(not r.ok for r in results)
     typer.echo(f"{len(results) - failures} ok, {failures} failed")
+    for r in results:
+        if not r.ok:
+            typer.echo(f"error: {r.paper} {r.subject}: {r.detail}", err=True)
     if failures:
         raise typer.Exit(1)
 
@@ -408,8 +411,10 @@ def report(
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Report folder (default reports/<paper>); with several papers, "
-                     "their parent."),
+        typer.Option(
+            "--out",
+            help="Report folder (default reports/<paper>); with several papers, their parent.",
+        ),
     ] = None,
     results: Annotated[
         Path | None,
@@ -417,8 +422,11 @@ def report(
     ] = None,
     configs: Annotated[
         list[str] | None,
-        typer.Option("--config", help="Judge an experiment on this config hash instead of the one "
-                     "with most seeds (repeatable)."),
+        typer.Option(
+            "--config",
+            help="Judge an experiment on this config hash instead of the one "
+            "with most seeds (repeatable).",
+        ),
     ] = None,
     papers_dir: PapersDirOption = None,
 ) -> None:

@@ -42,6 +42,9 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         outcome = run_one(config, command=list(sys.argv))
     except ReproError as error:
         outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
+    except OSError as error:  # a full or failing disk outside the record writes
+        where = f": {error.filename}" if error.filename else ""
+        outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
     stream = sys.stderr if outcome.status in ("failed", "interrupted") else sys.stdout
     print(describe(outcome), file=stream, flush=True)
     OUTCOMES.append(outcome)

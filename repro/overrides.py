@@ -55,7 +55,7 @@ def sweep_values(raw: str) -> list[str]:
     try:
         parsed = OverridesParser.create().parse_override(f"x={raw}")
     except HydraException as error:
-        raise UsageError(f"bad value {raw!r}: {_first_line(str(error))}") from None
+        raise UsageError(f"bad override value {raw!r}: {_first_line(str(error))}") from None
     if parsed.is_sweep_override():
         return [str(v) for v in parsed.sweep_string_iterator()]
     return [raw]

@@ -404,7 +404,11 @@ def report(
     ctx: typer.Context,
     formats: Annotated[
         list[str] | None,
-        typer.Option("--format", help="Also write html or pdf (repeatable); md is always written."),
+        typer.Option(
+            "--format",
+            metavar="md|html|pdf",
+            help="Also write html or pdf (repeatable); md is always written.",
+        ),
     ] = None,
     csv: Annotated[
         bool, typer.Option("--csv", help="Also write the long table (run × metric) as records.csv.")
@@ -413,17 +417,23 @@ def report(
         Path | None,
         typer.Option(
             "--out",
+            metavar="DIR",
             help="Report folder (default reports/<paper>); with several papers, their parent.",
         ),
     ] = None,
     results: Annotated[
         Path | None,
-        typer.Option("--results", help="Results folder (default $REPRO_RESULTS_DIR or results)."),
+        typer.Option(
+            "--results",
+            metavar="DIR",
+            help="Results folder (default $REPRO_RESULTS_DIR or results).",
+        ),
     ] = None,
     configs: Annotated[
         list[str] | None,
         typer.Option(
             "--config",
+            metavar="HASH",
             help="Judge an experiment on this config hash instead of the one "
             "with most seeds (repeatable).",
         ),

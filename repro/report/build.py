@@ -1,0 +1,340 @@
+"""`repro report` for one paper: records -> claims and sections -> figures -> files.
+
+The only module of the package with side effects (reading records and logs, writing the
+report folder); everything it calls is a pure function or a renderer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro import __version__, store
+from repro.errors import ReproError
+from repro.report import aggregate, sections
+from repro.report.files import write_file
+from repro.report.notes import ensure_notes, read_notes
+from repro.report.render import ReportData, render_html, render_markdown
+
+FORMATS = ("md", "html", "pdf")
+DEFAULT_REPORTS_DIR = Path("reports")
+DEFAULT_RESULTS_DIR = Path("results")
+ALPHA = 0.05
+"""Significance level of every verdict; the rules printed in the report are stated for it."""
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    paper: str
+    results_dir: Path
+    out_dir: Path
+    formats: frozenset[str] = frozenset({"md"})
+    write_csv: bool = False
+    pinned_configs: frozenset[str] = frozenset()
+    papers_dir: list[Path] | None = None
+    out_given: bool = False  # --out was passed (the regenerate command repeats it)
+
+
+@dataclass
+class ReportOutcome:
+    paper: str
+    overall: str
+    summary: str
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    notes_path: Path | None = None
+    notes_created: bool = False
+
+
+def build_report(request: ReportRequest) -> ReportOutcome:
+    """Write the report of one paper into `request.out_dir`; returns what was written."""
+    from repro.records import load_records
+    from repro.registry import get_paper
+
+    plugin = get_paper(request.paper, request.papers_dir)
+    spec = plugin.spec()
+    table = load_records(request.results_dir, request.paper)
+    warnings = [s.warning() for s in table.skipped] + table.config_warnings
+    frame = table.frame[table.frame["paper"] == request.paper]
+    if frame.empty:
+        skipped = f" ({len(table.skipped)} unreadable skipped)" if table.skipped else ""
+        raise ReproError(
+            f"no run records for paper {request.paper!r} under {request.results_dir}{skipped}: "
+            f"make them with `repro sweep paper={request.paper}`"
+        )
+    runs = aggregate.run_table(frame)
+    choices = aggregate.choose_configs(runs, request.pinned_configs)
+    unknown_pins = request.pinned_configs - set(runs["config_hash"])
+    if unknown_pins:
+        warnings.append(
+            f"warning: --config {', '.join(sorted(unknown_pins))}: no runs of "
+            f"{request.paper} with that config hash"
+        )
+    results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA)
+    experiments = [e for e in spec.experiments if e in choices]
+    experiments += [e for e in choices if e not in experiments]
+    configs, config_warnings = _chosen_configs(runs, choices)
+    warnings += config_warnings
+    commands, command_note = _commands(request, runs, plugin, spec, choices, configs)
+
+    out = request.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    notes_path, created = ensure_notes(out, spec.title)
+    data = ReportData(
+        paper_id=request.paper,
+        spec=spec,
+        overall=aggregate.overall_outcome(results),
+        results=results,
+        counts=aggregate.outcome_counts(results),
+        choices={e: choices[e] for e in experiments},
+        hyperparameters=sections.hyperparameters(runs, choices, experiments, configs),
+        compute=sections.compute(runs, choices),
+        unsuccessful=sections.unsuccessful_runs(runs),
+        provenance=sections.provenance(runs),
+        commands=commands,
+        command_note=command_note,
+        notes=read_notes(notes_path),
+        notes_path=str(notes_path),
+        results_dir=str(request.results_dir),
+        records=len(runs),
+        skipped=len(table.skipped),
+        generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        repro_version=__version__,
+        alpha=ALPHA,
+    )
+    data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
+    files = _write_outputs(data, request, frame, runs, choices)
+    return ReportOutcome(
+        request.paper,
+        data.overall,
+        f"{sum(r.outcome == 'reproduced' for r in results if r.counts)} of "
+        f"{sum(r.counts for r in results)} claims reproduced",
+        files,
+        warnings,
+        notes_path,
+        created,
+    )
+
+
+def _chosen_configs(
+    runs: Any, choices: dict[str, aggregate.ConfigChoice]
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Each chosen config as its config.yaml says (exact types), read once per experiment."""
+    from repro.records import read_flat_config
+
+    configs: dict[str, dict[str, Any]] = {}
+    problems = []
+    for experiment, choice in choices.items():
+        rows = runs[
+            (runs["experiment"] == experiment)
+            & (runs["config_hash"] == choice.chosen.config_hash)
+            & (runs["status"] == store.STATUS_COMPLETED)
+        ]
+        for record_dir in rows["record_dir"]:
+            try:
+                configs[experiment] = read_flat_config(Path(record_dir))
+                break
+            except Exception:  # missing or malformed: try the next seed's copy
+                continue
+        else:
+            problems.append(
+                f"warning: no readable config.yaml for {experiment} "
+                f"config {choice.chosen.config_hash}"
+            )
+    return configs, problems
+
+
+def _commands(
+    request: ReportRequest,
+    runs: Any,
+    plugin: Any,
+    spec: Any,
+    choices: dict[str, aggregate.ConfigChoice],
+    configs: dict[str, dict[str, Any]],
+) -> tuple[list[str], str | None]:
+    """`repro sweep` lines that recreate the chosen configs, then the `repro report` line."""
+    from repro.report.regenerate import config_overrides, default_configs, sweep_commands
+
+    papers_dir = []
+    if plugin.origin.startswith("dir "):
+        papers_dir = ["--papers-dir", plugin.origin[4:]]
+    note = None
+    attempted = {  # failed seeds too: the sweep should try them again
+        e: tuple(
+            sorted(
+                int(seed)
+                for seed, h, x in zip(
+                    runs["seed"], runs["config_hash"], runs["experiment"], strict=True
+                )
+                if x == e and h == choices[e].chosen.config_hash
+            )
+        )
+        for e in configs
+    }
+    try:
+        defaults = default_configs(plugin.folder, plugin.id, [e for e in configs])
+        chosen = {e: (attempted[e], config_overrides(configs[e], defaults[e])) for e in configs}
+    except Exception as error:  # a plugin whose config no longer composes: say so, carry on
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        note = (
+            f"The overrides could not be recovered (composing the paper's config failed: "
+            f"{reason}); each run's full config is in its config.yaml."
+        )
+        chosen = {e: (attempted[e], []) for e in configs}
+    commands = sweep_commands(plugin.id, spec.claimed_experiments(), chosen, papers_dir)
+    if request.results_dir != DEFAULT_RESULTS_DIR:
+        env = f"REPRO_RESULTS_DIR={shlex.quote(str(request.results_dir))} "
+        commands = [env + c for c in commands]
+    commands.append(report_command(request, papers_dir))
+    return commands, note
+
+
+def report_command(request: ReportRequest, papers_dir: list[str]) -> str:
+    words = ["repro", "report", *papers_dir, f"paper={request.paper}"]
+    for fmt in FORMATS[1:]:
+        if fmt in request.formats:
+            words += ["--format", fmt]
+    if request.write_csv:
+        words.append("--csv")
+    for pin in sorted(request.pinned_configs):
+        words += ["--config", pin]
+    if request.results_dir != DEFAULT_RESULTS_DIR:
+        words += ["--results", str(request.results_dir)]
+    if request.out_given:
+        words += ["--out", str(request.out_dir)]
+    return shlex.join(words)
+
+
+def _figures(
+    data: ReportData,
+    runs: Any,
+    choices: dict[str, aggregate.ConfigChoice],
+    experiments: list[str],
+    out: Path,
+    vector: bool,
+) -> dict[str, dict[str, Path]]:
+    from repro.report.curves import training_curves
+    from repro.report.figures import claims_figure, curves_figure
+
+    figures: dict[str, dict[str, Path]] = {}
+    folder = out / "figures"
+    paths = claims_figure(data.results, folder / "claims", vector)
+    if paths:
+        figures["claims"] = {p.suffix[1:]: p for p in paths}
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    record_dirs = {}
+    for experiment in experiments:
+        rows = completed[
+            (completed["experiment"] == experiment)
+            & (completed["config_hash"] == choices[experiment].chosen.config_hash)
+        ]
+        rows = rows.sort_values("seed")
+        record_dirs[experiment] = [Path(d) for d in rows["record_dir"]]
+    curves = training_curves(record_dirs)
+    if curves:
+        paths = curves_figure(curves, folder / "curves", vector)
+        figures["curves"] = {p.suffix[1:]: p for p in paths}
+    return figures
+
+
+def _write_outputs(
+    data: ReportData,
+    request: ReportRequest,
+    frame: Any,
+    runs: Any,
+    choices: dict[str, aggregate.ConfigChoice],
+) -> list[Path]:
+    out = request.out_dir
+    links = {name: f"figures/{files['png'].name}" for name, files in data.figures.items()}
+    files = [out / "report.md"]
+    write_file(files[0], render_markdown(data, links))
+    if "html" in request.formats:
+        files.append(out / "report.html")
+        write_file(files[-1], render_html(data))
+    if "pdf" in request.formats:
+        from repro.report.pdf import pdf_bytes
+
+        files.append(out / "report.pdf")
+        write_file(files[-1], pdf_bytes(render_html(data, pdf=True)))
+    if request.write_csv:
+        files.append(out / "records.csv")
+        write_file(files[-1], _counted(frame, choices).to_csv(index=False))
+    return files
+
+
+def _counted(frame: Any, choices: dict[str, aggregate.ConfigChoice]) -> Any:
+    """The long table with `counted`: whether the row's run is one the claims were judged on."""
+    pairs = {(c.experiment, c.chosen.config_hash) for c in choices.values()}
+    counted = [
+        status == store.STATUS_COMPLETED and (experiment, config_hash) in pairs
+        for status, experiment, config_hash in zip(
+            frame["status"], frame["experiment"], frame["config_hash"], strict=True
+        )
+    ]
+    return frame.assign(counted=counted)
+
+
+def requests_from_cli(
+    arguments: list[str],
+    formats: list[str] | None,
+    write_csv: bool,
+    out: Path | None,
+    results: Path | None,
+    configs: list[str] | None,
+    papers_dir: list[Path] | None,
+) -> tuple[list[ReportRequest], bool]:
+    """The reports `repro report ...` asks for, and whether the papers were implicit (all
+    papers with records, where one without an installed plugin is skipped, not an error)."""
+    from repro.errors import UsageError
+    from repro.records import default_results_dir, record_papers
+
+    papers: list[str] = []
+    for argument in arguments:
+        key, sep, value = argument.partition("=")
+        if not sep or key.lstrip("+") != "paper" or not value:
+            raise UsageError(
+                f"unexpected argument {argument!r}: give paper=<id>, or nothing to report "
+                "every paper that has records"
+            )
+        papers += [p.strip() for p in value.split(",") if p.strip()]
+    chosen_formats = {"md"}
+    for fmt in formats or []:
+        name = fmt.lower().lstrip(".")
+        name = "md" if name == "markdown" else name
+        if name not in FORMATS:
+            raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+        chosen_formats.add(name)
+    results_dir = default_results_dir(results)
+    implicit = not papers
+    if implicit:
+        papers = record_papers(results_dir)
+        if not papers:
+            raise ReproError(
+                f"no run records under {results_dir}: make them with "
+                "`repro sweep paper=<id>` (`repro papers` lists the papers)"
+            )
+    papers = list(dict.fromkeys(papers))
+    single = len(papers) == 1 and not implicit
+
+    def out_dir(paper: str) -> Path:  # --out is the report folder of one paper, else a parent
+        if out is None:
+            return DEFAULT_REPORTS_DIR / paper
+        return out if single else out / paper
+
+    requests = [
+        ReportRequest(
+            paper=paper,
+            results_dir=results_dir,
+            out_dir=out_dir(paper),
+            formats=frozenset(chosen_formats),
+            write_csv=write_csv,
+            pinned_configs=frozenset(configs or []),
+            papers_dir=papers_dir,
+            out_given=out is not None,
+        )
+        for paper in papers
+    ]
+    return requests, implicit

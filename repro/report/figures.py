@@ -1,0 +1,210 @@
+"""Report figures with matplotlib (Agg, no pyplot state): claims and training curves.
+
+Each figure is written as PNG (Markdown, HTML) and, when asked, SVG (PDF, vector).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from repro import stats
+from repro.report.aggregate import NOT_RUN, ClaimResult
+from repro.report.curves import Curve
+
+COLOURS = {
+    stats.REPRODUCED: "#1a7f37",
+    stats.BELOW: "#cf222e",
+    stats.ABOVE: "#cf222e",
+    stats.INCONCLUSIVE: "#9a6700",
+    NOT_RUN: "#6e7781",
+}
+PANEL_W, PANEL_H = 3.3, 2.7
+DPI = 120
+RASTERIZE_ABOVE = 200
+"""More seeds than this in a panel are drawn as an image inside the SVG: thousands of vector
+dots make a PDF slow to write and to open, and look the same."""
+
+
+def _figure(width: float, height: float, rows: int) -> Any:
+    """A figure with fixed margins (constrained layout costs more than drawing, per panel)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    top = 1 - 0.55 / height  # room for two-line panel titles
+    fig.subplots_adjust(
+        left=0.7 / width,
+        right=1 - 0.15 / width,
+        bottom=0.62 / height,
+        top=top,
+        wspace=0.42,
+        hspace=0.95 / (height / rows),
+    )
+    return fig
+
+
+def _grid(count: int, columns: int = 3) -> tuple[int, int]:
+    cols = max(1, min(columns, count))
+    return math.ceil(count / cols), cols
+
+
+def _jitter(count: int, centre: float, width: float = 0.12) -> list[float]:
+    """Deterministic spread of `count` dots around `centre` (reports must not change by chance)."""
+    if count <= 1:
+        return [centre] * count
+    return [centre - width + 2 * width * i / (count - 1) for i in range(count)]
+
+
+def _mean_ci(ax: Any, x: float, summary: stats.Summary | None, colour: str) -> None:
+    if summary is None or summary.n == 0:
+        return
+    if math.isfinite(summary.ci_low):
+        err = [[summary.mean - summary.ci_low], [summary.ci_high - summary.mean]]
+        ax.errorbar([x], [summary.mean], yerr=err, fmt="o", color=colour, capsize=4, ms=6, lw=1.5)
+    else:
+        ax.plot([x], [summary.mean], "o", color=colour, ms=6)
+
+
+def _dots(
+    ax: Any, values: tuple[tuple[int, float], ...], centre: float, order: list[int] | None = None
+) -> dict[int, float]:
+    """Seeds as dots spread around `centre`; returns each seed's x (for pairing lines).
+    `order`: the seed order to spread by, shared by both sides of a comparison."""
+    order = order or [seed for seed, _ in values]
+    xs = dict(zip(order, _jitter(len(order), centre), strict=True))
+    alpha = 0.8 if len(values) <= 50 else 0.3
+    ax.scatter(
+        [xs[seed] for seed, _ in values],
+        [v for _, v in values],
+        s=14,
+        color="#57606a",
+        alpha=alpha,
+        lw=0,
+        zorder=3,
+        rasterized=len(values) > RASTERIZE_ABOVE,
+    )
+    return xs
+
+
+def _claim_panel(ax: Any, result: ClaimResult) -> None:
+    claim = result.claim
+    colour = COLOURS.get(result.outcome, "#6e7781")
+    title = claim.id + ("" if claim.verified else " (unverified)")
+    ax.set_title(f"{title}\n{result.outcome}", fontsize=8.5, color=colour)
+    ax.tick_params(labelsize=7)
+    ax.set_ylabel(claim.metric, fontsize=7.5)
+    ax.grid(axis="y", alpha=0.3)
+    if claim.kind == "comparison":
+        _comparison_panel(ax, result, colour)
+        return
+    _dots(ax, result.values, 0.0)
+    _mean_ci(ax, 0.35, result.summary, colour)
+    if claim.kind == "value":
+        low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
+        ax.axhspan(low, high, color="#0969da", alpha=0.12, lw=0)
+    ax.axhline(claim.value, color="#0969da", lw=1.2, ls="--")
+    ax.set_xticks([0.0, 0.35], ["seeds", "mean\n95% CI"])
+    ax.set_xlim(-0.4, 0.7)
+
+
+def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
+    claim = result.claim
+    a, b = dict(result.values), dict(result.versus_values)
+    order = sorted(set(a) | set(b))
+    xa = _dots(ax, result.values, 0.0, order)
+    xb = _dots(ax, result.versus_values, 1.0, order)
+    import numpy as np
+    from matplotlib.collections import LineCollection
+
+    common = sorted(set(a) & set(b))
+    pairs = np.array([((xa[s], a[s]), (xb[s], b[s])) for s in common], dtype=float)
+    alpha = 1.0 if len(common) <= 50 else 0.25
+    if len(common):
+        ax.add_collection(
+            LineCollection(
+                pairs,
+                colors="#afb8c1",
+                linewidths=0.8,
+                alpha=alpha,
+                zorder=2,
+                rasterized=len(common) > RASTERIZE_ABOVE,
+            )
+        )
+    _mean_ci(ax, 0.35, result.first_summary, colour)
+    _mean_ci(ax, 1.35, result.versus_summary, colour)
+    ax.set_xticks([0.0, 1.0], [claim.experiment, f"{claim.versus}"])
+    ax.set_xlim(-0.4, 1.7)
+    ax.set_xlabel(f"claimed: {claim.experiment} {claim.direction} {claim.versus}", fontsize=7.5)
+
+
+def claims_figure(results: list[ClaimResult], stem: Path, vector: bool) -> list[Path]:
+    """One panel per claim with runs: the seeds as dots, mean with 95% CI, the claimed value as
+    a dashed line (band: ± tolerance). Claims without runs get no panel (the table says so)."""
+    shown = [r for r in results if r.values or r.versus_values]
+    if not shown:
+        return []
+    rows, cols = _grid(len(shown))
+    fig = _figure(PANEL_W * cols, PANEL_H * rows, rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, result in zip(axes, shown, strict=False):
+        _claim_panel(ax, result)
+    for ax in axes[len(shown) :]:
+        ax.set_visible(False)
+    return _save(fig, stem, vector)
+
+
+def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
+    """One panel per logged metric, a line per experiment: mean over seeds ± 1 std."""
+    metrics = list(dict.fromkeys(c.metric for c in curves))
+    experiments = list(dict.fromkeys(c.experiment for c in curves))
+    rows, cols = _grid(len(metrics), columns=2)
+    fig = _figure(4.6 * cols, 3.0 * rows, rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    palette = _palette(len(experiments))
+    for ax, metric in zip(axes, metrics, strict=False):
+        for curve in (c for c in curves if c.metric == metric):
+            colour = palette[experiments.index(curve.experiment)]
+            seeds = f"{curve.runs:,}" + (
+                f" of {curve.of_runs:,}" if curve.of_runs > curve.runs else ""
+            )
+            label = f"{curve.experiment} ({seeds} seed{'s' if curve.of_runs != 1 else ''})"
+            ax.plot(curve.steps, curve.mean, color=colour, lw=1.4, label=label)
+            low = [
+                m - s if math.isfinite(s) else m for m, s in zip(curve.mean, curve.std, strict=True)
+            ]
+            high = [
+                m + s if math.isfinite(s) else m for m, s in zip(curve.mean, curve.std, strict=True)
+            ]
+            ax.fill_between(curve.steps, low, high, color=colour, alpha=0.18, lw=0)
+        ax.set_title(metric, fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, frameon=False)
+    for ax in axes[len(metrics) :]:
+        ax.set_visible(False)
+    return _save(fig, stem, vector)
+
+
+def _palette(count: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if count <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(count)]
+
+
+def _save(fig: Any, stem: Path, vector: bool) -> list[Path]:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(".png")]
+    fig.savefig(paths[0], dpi=DPI)
+    if vector:
+        paths.append(stem.with_suffix(".svg"))
+        from matplotlib import rc_context
+
+        with rc_context({"svg.fonttype": "none"}):  # text as text: a lighter SVG to render
+            fig.savefig(paths[1], dpi=150)  # dpi: of the rasterized dots only
+    return paths

@@ -1,0 +1,78 @@
+"""The user-written part of a report: `notes.md` beside it, created once and never overwritten.
+
+The file holds `## ` sections (what was easy, what was difficult, communication with the
+authors, and any the user adds); each report regeneration reads them back in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from repro.report.files import write_file
+
+NOTES_FILE = "notes.md"
+DEFAULT_SECTIONS = (
+    "What was easy",
+    "What was difficult",
+    "Communication with the original authors",
+)
+PLACEHOLDER = "<!-- Write here (Markdown). -->"
+COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+@dataclass(frozen=True)
+class NoteSection:
+    title: str
+    body: str  # Markdown, comments removed; empty when not written yet
+
+    @property
+    def written(self) -> bool:
+        return bool(self.body)
+
+
+def notes_template(paper_title: str) -> str:
+    sections = "\n\n".join(f"## {title}\n\n{PLACEHOLDER}" for title in DEFAULT_SECTIONS)
+    return (
+        f"# Notes on reproducing: {paper_title}\n\n"
+        "<!-- This file is yours: `repro report` creates it once, reads every `## ` section\n"
+        "     into the report's summary each time it runs, and never overwrites it. -->\n\n"
+        f"{sections}\n"
+    )
+
+
+def ensure_notes(folder: Path, paper_title: str) -> tuple[Path, bool]:
+    """The notes file, created with placeholder sections if absent; (path, created now)."""
+    path = Path(folder) / NOTES_FILE
+    if path.exists():
+        return path, False
+    write_file(path, notes_template(paper_title))
+    return path, True
+
+
+def parse_notes(text: str) -> list[NoteSection]:
+    """The `## ` sections of a notes file; text before the first one is not part of the report."""
+    sections: list[NoteSection] = []
+    title: str | None = None
+    lines: list[str] = []
+
+    def close() -> None:
+        if title is not None:
+            sections.append(NoteSection(title, COMMENT.sub("", "\n".join(lines)).strip()))
+
+    for line in text.splitlines():
+        if line.startswith("## "):
+            close()
+            title, lines = line[3:].strip(), []
+        elif title is not None:
+            lines.append(line)
+    close()
+    return sections
+
+
+def read_notes(path: Path) -> list[NoteSection]:
+    try:
+        return parse_notes(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []

@@ -1,0 +1,451 @@
+"""Markdown and HTML (also the PDF's source) from one `ReportData`, through jinja2 templates.
+
+Every string that comes from a plugin, a record or the user is escaped: HTML autoescaping for
+HTML, and `md` / `code` filters for Markdown (pipes and angle brackets would break tables or
+inject markup). User notes are Markdown rendered with raw HTML disabled.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro import stats
+from repro.paper_spec import Claim, PaperSpec
+from repro.report.aggregate import (
+    INCONCLUSIVE_OVERALL,
+    NOT_REPRODUCED_OVERALL,
+    NOT_RUN,
+    PARTIAL_OVERALL,
+    REPRODUCED_OVERALL,
+    ClaimResult,
+    ConfigChoice,
+)
+from repro.report.notes import NoteSection
+from repro.report.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_LISTED_FAILURES = 50
+EMOJI = {
+    stats.REPRODUCED: "✅",
+    stats.BELOW: "❌",
+    stats.ABOVE: "❌",
+    stats.INCONCLUSIVE: "❔",
+    NOT_RUN: "➖",
+    REPRODUCED_OVERALL: "✅",
+    PARTIAL_OVERALL: "◐",
+    NOT_REPRODUCED_OVERALL: "❌",
+    INCONCLUSIVE_OVERALL: "❔",
+}
+SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
+    stats.REPRODUCED: "✓",
+    stats.BELOW: "✗",
+    stats.ABOVE: "✗",
+    stats.INCONCLUSIVE: "?",
+    NOT_RUN: "–",
+    REPRODUCED_OVERALL: "✓",
+    PARTIAL_OVERALL: "◐",
+    NOT_REPRODUCED_OVERALL: "✗",
+    INCONCLUSIVE_OVERALL: "?",
+}
+CSS_CLASS = {
+    stats.REPRODUCED: "ok",
+    stats.BELOW: "bad",
+    stats.ABOVE: "bad",
+    stats.INCONCLUSIVE: "unsure",
+    NOT_RUN: "none",
+    REPRODUCED_OVERALL: "ok",
+    PARTIAL_OVERALL: "unsure",
+    NOT_REPRODUCED_OVERALL: "bad",
+    INCONCLUSIVE_OVERALL: "unsure",
+}
+RULES = {
+    "value": stats.EQUIVALENCE_RULE,
+    "threshold": stats.THRESHOLD_RULE,
+    "comparison": stats.COMPARISON_RULE,
+}
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows, computed before any rendering."""
+
+    paper_id: str
+    spec: PaperSpec
+    overall: str
+    results: list[ClaimResult]
+    counts: dict[str, int]
+    choices: dict[str, ConfigChoice]
+    hyperparameters: Hyperparameters
+    compute: Compute
+    unsuccessful: list[UnsuccessfulRun]
+    provenance: Provenance
+    commands: list[str]
+    notes: list[NoteSection]
+    notes_path: str
+    results_dir: str
+    records: int
+    skipped: int
+    generated_at: str
+    repro_version: str
+    alpha: float = 0.05
+    command_note: str | None = None
+    figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
+
+
+# --------------------------------------------------------------------------------------------
+# Formatting (shared by both templates)
+
+
+def num(value: Any, digits: int = 4) -> str:
+    if value is None or isinstance(value, bool):
+        return "–" if value is None else str(value).lower()
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(x):
+        return "–"
+    return f"{x:.{digits}g}"
+
+
+def signed(value: float) -> str:
+    return "–" if not math.isfinite(value) else f"{value:+.4g}"
+
+
+def hours(value: float) -> str:
+    return f"{value:.3f} h" if value < 10 else f"{value:.1f} h"
+
+
+def seconds(value: float) -> str:
+    if not math.isfinite(value):
+        return "–"
+    if value < 120:
+        return f"{value:.1f} s"
+    return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.2f} h"
+
+
+def seed_list(seeds: tuple[int, ...] | list[int]) -> str:
+    seeds = sorted(seeds)
+    if not seeds:
+        return "none"
+    if seeds == list(range(seeds[0], seeds[0] + len(seeds))) and len(seeds) > 2:
+        return f"{seeds[0]}–{seeds[-1]}"
+    shown = ", ".join(map(str, seeds[:12]))
+    return shown + (f", … ({len(seeds):,} in all)" if len(seeds) > 12 else "")
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "null" if value is None else str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def claimed_text(claim: Claim) -> str:
+    if claim.kind == "comparison":
+        return f"{claim.experiment} {claim.direction} {claim.versus}"
+    if claim.kind == "threshold":
+        return f"{claim.direction} {claim.value:g}"
+    text = f"{claim.value:g} ± {claim.tolerance:g}"
+    if claim.std is not None:
+        text += f" (paper: std {claim.std:g}" + (f", n={claim.n})" if claim.n else ")")
+    return text
+
+
+def reproduced_text(result: ClaimResult) -> str:
+    s = result.summary
+    if s is None or s.n == 0:
+        return "no completed runs"
+    spread = f" ± {num(s.std)}" if math.isfinite(s.std) else ""
+    if result.claim.kind == "comparison":
+        return f"{num(s.mean)}{spread} (A − B, n={s.n} pairs)"
+    return f"{num(s.mean)}{spread} (n={s.n})"
+
+
+def ci_text(result: ClaimResult) -> str:
+    s = result.summary
+    if s is None or not math.isfinite(s.ci_low):
+        return "–"
+    return f"[{num(s.ci_low)}, {num(s.ci_high)}]"
+
+
+def delta_text(result: ClaimResult) -> str:
+    if not math.isfinite(result.delta):
+        return "–"
+    if math.isfinite(result.delta_rel):
+        return f"{signed(result.delta)} ({result.delta_rel * 100:+.1f}%)"
+    return signed(result.delta)
+
+
+def claim_row(result: ClaimResult) -> dict[str, Any]:
+    claim = result.claim
+    return {
+        "id": claim.id,
+        "unverified": not claim.verified,
+        "subject": f"{claim.experiment} · {claim.metric}",
+        "source": claim.source,
+        "claimed": claimed_text(claim),
+        "reproduced": reproduced_text(result),
+        "ci": ci_text(result),
+        "delta": delta_text(result),
+        "outcome": result.outcome,
+        "emoji": EMOJI[result.outcome],
+        "symbol": SYMBOL[result.outcome],
+        "css": CSS_CLASS[result.outcome],
+    }
+
+
+def claim_details(result: ClaimResult) -> list[str]:
+    """Sentences under the table: why the verdict, how many seeds would settle it, tests."""
+    claim, verdict, s = result.claim, result.verdict, result.summary
+    lines = []
+    if verdict is not None:
+        lines.append(verdict.reason[:1].upper() + verdict.reason[1:] + ".")
+        if verdict.p_value is not None and claim.kind != "comparison":  # its reason has p
+            test = {"value": "TOST", "threshold": "one-sided t-test", "comparison": "one-sided"}
+            lines.append(f"{test[claim.kind]} p = {verdict.p_value:.3g}.")
+        if verdict.seeds_needed is not None:
+            lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
+    elif result.outcome == NOT_RUN:
+        lines.append("No completed runs to judge it on.")
+    if s is not None and s.n:
+        what = "A − B per seed" if claim.kind == "comparison" else "seeds"
+        ci = {"t": "t-interval", "bootstrap": "percentile bootstrap", "none": "no CI"}
+        lines.append(
+            f"Range of {what}: [{num(s.min)}, {num(s.max)}]; 95% CI by {ci[s.ci_method]}"
+            + (f"; {s.n_nan} non-finite dropped" if s.n_nan else "")
+            + "."
+        )
+    if claim.kind == "comparison" and result.first_summary and result.versus_summary:
+        a, b = result.first_summary, result.versus_summary
+        lines.append(
+            f"{claim.experiment}: {num(a.mean)} ± {num(a.std)}; "
+            f"{claim.versus}: {num(b.mean)} ± {num(b.std)} (paired seeds)."
+        )
+    if result.welch is not None:
+        w = result.welch
+        lines.append(
+            f"Welch t-test against the paper's mean ± std (n={claim.n}): "
+            f"t = {num(w.t, 3)}, df = {num(w.df, 3)}, two-sided p = {num(w.p, 3)}."
+        )
+    lines.extend(note[:1].upper() + note[1:] + "." for note in result.notes)
+    if result.config_hashes:
+        lines.append("Config: " + ", ".join(result.config_hashes) + ".")
+    if not claim.verified:
+        lines.append("The claimed number is unverified: shown, not counted in the overall result.")
+    if claim.note:
+        lines.append(f"Note: {claim.note}")
+    return lines
+
+
+def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
+    """One sentence per experiment that was run under several configs."""
+    lines = []
+    for choice in choices.values():
+        if not choice.others:
+            continue
+        c = choice.chosen
+        how = "pinned with --config" if choice.pinned else "most completed seeds, then most recent"
+        aside = "; ".join(
+            f"{o.config_hash} ({len(o.seeds)} seed{'s' if len(o.seeds) != 1 else ''}"
+            + (
+                ", differs in "
+                + ", ".join(
+                    f"{k} = {value_text(v)} (used: {value_text(u)})"
+                    for k, v, u in o.differences[:6]
+                )
+                + (" …" if len(o.differences) > 6 else "")
+                if o.differences
+                else ""
+            )
+            + ")"
+            for o in choice.others
+        )
+        lines.append(
+            f"{choice.experiment}: judged on config {c.config_hash} ({len(c.seeds)} completed "
+            f"seeds; {how}). Set aside: {aside}."
+        )
+    return lines
+
+
+def summary_line(data: ReportData) -> str:
+    counted = [r for r in data.results if r.counts]
+    reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
+    return f"{reproduced} of {len(counted)} claims reproduced"
+
+
+def counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no claims"
+
+
+def experiments_status(data: ReportData) -> tuple[list[str], list[str]]:
+    """Experiments the claims need that have completed runs, and those that have none."""
+    needed = data.spec.claimed_experiments()
+    return [e for e in needed if e in data.choices], [e for e in needed if e not in data.choices]
+
+
+def count(value: Any) -> str:
+    """A whole number with thousands separators (parameters, dataset sizes)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return f"{int(value):,}" if float(value).is_integer() else num(value)
+    return "–" if value is None else str(value)
+
+
+def hardware_text(data: ReportData) -> str:
+    return "; ".join(f"{h} ({n:,} runs)" for h, n in data.compute.hardware) or "unknown"
+
+
+def seeds_text(data: ReportData) -> str:
+    by_seeds: dict[str, list[str]] = {}
+    for choice in data.choices.values():
+        by_seeds.setdefault(seed_list(choice.seeds), []).append(choice.experiment)
+    return "; ".join(f"seeds {s} ({', '.join(e)})" for s, e in by_seeds.items()) or "none"
+
+
+def rules(data: ReportData) -> list[tuple[str, str]]:
+    kinds = list(dict.fromkeys(r.claim.kind for r in data.results))
+    return [(kind, RULES[kind]) for kind in kinds]
+
+
+# --------------------------------------------------------------------------------------------
+# Escaping
+
+
+def md(value: Any) -> str:
+    """A plain string made safe for Markdown text and table cells."""
+    text = " ".join(str(value).split())
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("[", "\\[")
+        .replace("`", "\\`")
+    )
+
+
+def code(value: Any) -> str:
+    """An identifier or value as inline code, safe in a Markdown table."""
+    text = " ".join(str(value).split()).replace("|", "\\|")
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if text else ""
+
+
+def notes_html(body: str) -> Any:
+    """User Markdown as HTML with raw HTML disabled (escaped) and unsafe links refused."""
+    from markupsafe import Markup, escape
+
+    try:
+        from markdown_it import MarkdownIt
+    except ImportError:  # markdown-it comes with rich; fall back to escaped text
+        return Markup(f"<p class='pre'>{escape(body)}</p>")
+    return Markup(MarkdownIt("commonmark", {"html": False}).render(body))
+
+
+def url(value: str) -> str:
+    """A link target only for http(s) addresses; anything else (javascript:, data:) is dropped."""
+    text = str(value).strip()
+    return text if text.lower().startswith(("https://", "http://")) else "#"
+
+
+def wbr(value: Any) -> Any:
+    """Escaped text with break opportunities after `_`, `/` and `.` (long ids in narrow cells)."""
+    from markupsafe import Markup, escape
+
+    text = str(escape(value))
+    for mark in ("_", "/", "."):
+        text = text.replace(mark, mark + "<wbr>")
+    return Markup(text)
+
+
+def png_width_inches(path: Path) -> float:
+    """The width a figure was drawn at (from its PNG header and the figures' DPI)."""
+    from repro.report.figures import DPI
+
+    with open(path, "rb") as stream:
+        header = stream.read(24)
+    return int.from_bytes(header[16:20], "big") / DPI
+
+
+def data_uri(path: Path) -> str:
+    kind = "image/svg+xml" if path.suffix == ".svg" else "image/png"
+    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _environment(html: bool) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        num=num,
+        count=count,
+        seconds=seconds,
+        hours=hours,
+        seeds=seed_list,
+        value=value_text,
+        md=md,
+        code=code,
+        notes_html=notes_html,
+        data_uri=data_uri,
+        url=url,
+        wbr=wbr,
+    )
+    return env
+
+
+def _context(data: ReportData) -> dict[str, Any]:
+    done, missing = experiments_status(data)
+    return {
+        "r": data,
+        "spec": data.spec,
+        "rows": [claim_row(r) for r in data.results],
+        "details": [(r.claim.id, claim_details(r)) for r in data.results],
+        "choice_lines": choice_lines(data.choices),
+        "summary_line": summary_line(data),
+        "counts_text": counts_text(data.counts),
+        "overall_emoji": EMOJI[data.overall],
+        "overall_symbol": SYMBOL[data.overall],
+        "overall_css": CSS_CLASS[data.overall],
+        "experiments_done": done,
+        "experiments_missing": missing,
+        "hardware_text": hardware_text(data),
+        "seeds_text": seeds_text(data),
+        "rules": rules(data),
+        "failures": data.unsuccessful[:MAX_LISTED_FAILURES],
+        "failures_left_out": max(0, len(data.unsuccessful) - MAX_LISTED_FAILURES),
+    }
+
+
+def render_markdown(data: ReportData, figure_links: dict[str, str]) -> str:
+    """The Markdown report; `figure_links`: figure name -> path relative to the report."""
+    template = _environment(html=False).get_template("report.md.j2")
+    return template.render(**_context(data), figure_links=figure_links)
+
+
+def render_html(data: ReportData, pdf: bool = False) -> str:
+    """One self-contained HTML page (figures inlined); `pdf`: vector figures and print CSS."""
+    template = _environment(html=True).get_template("report.html.j2")
+    figure_format = "svg" if pdf else "png"
+    images = {
+        name: files[figure_format] for name, files in data.figures.items() if figure_format in files
+    }
+    widths = {name: png_width_inches(files["png"]) for name, files in data.figures.items()}
+    return template.render(**_context(data), images=images, widths=widths, pdf=pdf)

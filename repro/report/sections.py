@@ -1,0 +1,238 @@
+"""The descriptive sections of a report: hyperparameters, compute, unfinished runs, provenance.
+
+Pure functions from the one-row-per-run table (`aggregate.run_table`) and the chosen configs to
+plain dataclasses; formatting is the renderer's job.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from repro import store
+from repro.records import CONFIG_PREFIX, DATA_PREFIX, PACKAGE_PREFIX
+from repro.report.aggregate import UNFINISHED, ConfigChoice
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class ExperimentSetting:
+    experiment: str
+    config_hash: str
+    seeds: tuple[int, ...]
+    parameters: Any
+    data_sizes: dict[str, Any]
+    config: dict[str, Any]  # every result-relevant key, dotted
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    settings: list[ExperimentSetting]
+    shared: list[tuple[str, Any]]  # keys with one value across every experiment
+    differing: list[str]  # keys whose value depends on the experiment
+
+
+@dataclass(frozen=True)
+class ExperimentCompute:
+    experiment: str
+    runs: int
+    wall_total_s: float
+    wall_mean_s: float
+    fit_mean_s: float
+    steps_per_s: float
+    devices: str
+
+
+@dataclass(frozen=True)
+class Compute:
+    hardware: list[tuple[str, int]]  # "CPU, GPUs", runs
+    experiments: list[ExperimentCompute]
+    cpu_hours: float  # completed runs on CPU, every config (wall-clock hours)
+    gpu_hours: float  # completed runs on GPUs, wall-clock × GPUs
+    completed_runs: int
+    unsuccessful_runs: int
+    unsuccessful_hours: float  # failed, interrupted and unfinished runs, counted apart
+
+
+@dataclass(frozen=True)
+class UnsuccessfulRun:
+    experiment: str
+    config_hash: str
+    seed: int
+    status: str
+    error: str
+    record_dir: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    git: list[tuple[str, bool, int]]  # sha, uncommitted changes, runs
+    packages: list[tuple[str, str]]  # name, "version" or "v1 (n runs), v2 (m runs)"
+    python: str
+    hosts: str
+
+
+def _chosen_runs(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> pd.DataFrame:
+    mask = runs["status"] == store.STATUS_COMPLETED
+    pairs = {(c.experiment, c.chosen.config_hash) for c in choices.values()}
+    keep = [(e, h) in pairs for e, h in zip(runs["experiment"], runs["config_hash"], strict=True)]
+    return runs[mask.to_numpy() & np.asarray(keep, dtype=bool)]
+
+
+def hyperparameters(
+    runs: pd.DataFrame,
+    choices: dict[str, ConfigChoice],
+    experiments: list[str],
+    configs: dict[str, dict[str, Any]],
+) -> Hyperparameters:
+    """Each chosen config (`configs`: experiment -> dotted keys, as read from its config.yaml),
+    with the keys shared by every experiment split from those that differ."""
+    chosen = _chosen_runs(runs, choices)
+    data_columns = [c for c in runs.columns if c.startswith(DATA_PREFIX)]
+    settings = []
+    for experiment in experiments:
+        choice = choices.get(experiment)
+        if choice is None:
+            continue
+        rows = chosen[chosen["experiment"] == experiment]
+        if rows.empty:
+            continue
+        first = rows.iloc[0]
+        config = configs.get(experiment, {})
+        sizes = {
+            c[len(DATA_PREFIX) :]: _plain(first[c]) for c in data_columns if not _missing(first[c])
+        }
+        parameters = _most_common(rows["parameters"])
+        settings.append(
+            ExperimentSetting(
+                experiment, choice.chosen.config_hash, choice.seeds, parameters, sizes, config
+            )
+        )
+    keys = list(dict.fromkeys(k for s in settings for k in s.config))
+    shared, differing = [], []
+    for key in keys:
+        values = {repr(s.config.get(key)) for s in settings}
+        if len(values) == 1 and all(key in s.config for s in settings):
+            shared.append((key, settings[0].config[key]))
+        else:
+            differing.append(key)
+    return Hyperparameters(settings, shared, differing)
+
+
+def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
+    """Hardware, time per run and experiment (chosen configs), and hours over every run."""
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    hardware = Counter(
+        f"{cpu or 'unknown CPU'}, {gpus or 'no GPU'}"
+        for cpu, gpus in zip(runs["cpu"], runs["gpus"], strict=True)
+    )
+    chosen = _chosen_runs(runs, choices)
+    experiments = []
+    for experiment, rows in chosen.groupby("experiment", sort=True):
+        devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)})) or "-"
+        experiments.append(
+            ExperimentCompute(
+                str(experiment),
+                len(rows),
+                float(rows["wall_s"].sum()),
+                float(rows["wall_s"].mean()),
+                float(rows["fit_s"].mean()),
+                float(rows["steps_per_s"].mean()),
+                devices,
+            )
+        )
+    on_gpu = completed["device"].astype(str).str.startswith("cuda")
+    gpu_count = completed.get(f"{CONFIG_PREFIX}trainer.devices")
+    per_run_gpus = (
+        [d if isinstance(d, int) and not isinstance(d, bool) and d > 0 else 1 for d in gpu_count]
+        if gpu_count is not None
+        else [1] * len(completed)
+    )
+    walls = completed["wall_s"].fillna(0.0).to_numpy()
+    gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
+    cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
+    unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
+    return Compute(
+        hardware=sorted(hardware.items(), key=lambda item: -item[1]),
+        experiments=experiments,
+        cpu_hours=cpu_seconds / 3600,
+        gpu_hours=float(gpu_seconds) / 3600,
+        completed_runs=len(completed),
+        unsuccessful_runs=len(unsuccessful),
+        unsuccessful_hours=float(unsuccessful["wall_s"].fillna(0.0).sum()) / 3600,
+    )
+
+
+def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:
+    """Failed, interrupted and unfinished (still 'running') runs, with their error."""
+    rows = runs[runs["status"] != store.STATUS_COMPLETED].sort_values(
+        ["experiment", "config_hash", "seed"]
+    )
+    found = []
+    for row in rows.itertuples(index=False):
+        status = UNFINISHED if row.status == store.STATUS_RUNNING else str(row.status)
+        error = row.error if isinstance(row.error, str) and row.error else ""
+        if status == UNFINISHED and not error:
+            error = "no final status: still running, or killed without a trace"
+        found.append(
+            UnsuccessfulRun(
+                str(row.experiment),
+                str(row.config_hash),
+                int(row.seed),
+                status,
+                error,
+                str(row.record_dir),
+            )
+        )
+    return found
+
+
+def provenance(runs: pd.DataFrame) -> Provenance:
+    """Code versions, packages, interpreter and hosts across the runs."""
+    git = Counter(
+        (str(sha) if not _missing(sha) else "unknown", dirty is True or dirty == 1.0)
+        for sha, dirty in zip(runs["git_sha"], runs["git_dirty"], strict=True)
+    )
+    package_columns = sorted(c for c in runs.columns if c.startswith(PACKAGE_PREFIX))
+    packages = [
+        (c[len(PACKAGE_PREFIX) :], _versions(runs[c]))
+        for c in package_columns
+        if runs[c].notna().any()
+    ]
+    return Provenance(
+        git=[(sha, dirty, n) for (sha, dirty), n in git.most_common()],
+        packages=packages,
+        python=_versions(runs["python"]),
+        hosts=", ".join(sorted({str(h) for h in runs["hostname"] if not _missing(h)})) or "-",
+    )
+
+
+def _versions(column: pd.Series) -> str:
+    counts = Counter(str(v) for v in column if not _missing(v))
+    if len(counts) <= 1:
+        return next(iter(counts), "-")
+    return ", ".join(f"{v} ({n} runs)" for v, n in counts.most_common())
+
+
+def _most_common(column: pd.Series) -> Any:
+    counts = Counter(_plain(v) for v in column if not _missing(v))
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers (ints stay ints)."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -1,0 +1,211 @@
+"""Run records as one long DataFrame (repro.records), from synthetic record folders."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from repro import store
+from repro.records import load_records, record_files, record_papers
+
+ENVIRONMENT = {
+    "git": {"sha": "abc123", "dirty": False},
+    "python": "3.11.7",
+    "torch": "2.3.1",
+    "packages": {"torch": "2.3.1", "lightning": "2.4.0"},
+    "cpu": "Test CPU",
+    "cpu_count": 2,
+    "gpus": [],
+    "hostname": "testhost",
+    "platform": "Linux",
+}
+
+
+def run_config(experiment: str, seed: int, **overrides: Any) -> dict[str, Any]:
+    """A resolved config like `repro run` writes (MNIST-1D-shaped)."""
+    config: dict[str, Any] = {
+        "paper": "mnist1d",
+        "experiment_name": experiment,
+        "seed": seed,
+        "paths": {"results_dir": "results", "data_dir": "data"},
+        "logger": {"csv": {}},
+        "trainer": {"max_steps": 6000, "devices": 1},
+        "data": {"batch_size": 100, "shuffle_seq": experiment.endswith("_shuffled")},
+        "model": {"arch": experiment.removesuffix("_shuffled"), "hidden": 100},
+        "optimizer": {"lr": 0.01, "betas": [0.9, 0.999]},
+    }
+    for key, value in overrides.items():
+        group, _, name = key.partition(".")
+        config[group][name] = value
+    return config
+
+
+def write_run(
+    results: Path,
+    experiment: str = "cnn",
+    seed: int = 0,
+    metrics: dict[str, float] | None = None,
+    status: str = "completed",
+    error: str | None = None,
+    paper: str = "mnist1d",
+    finished_at: str = "2026-01-01T00:00:00+00:00",
+    wall_s: float = 10.0,
+    csv_log: list[tuple[int, float]] | None = None,
+    **config_overrides: Any,
+) -> Path:
+    """One record folder (record.json, config.yaml, optional CSV log) as `repro run` leaves it;
+    `config_overrides` like `**{"trainer.max_steps": 300}` change the config and its hash."""
+    config = run_config(experiment, seed, **config_overrides)
+    config["paper"] = paper
+    folder = store.run_dir(results, config)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {
+        "schema": 1,
+        "paper": paper,
+        "experiment": experiment,
+        "seed": seed,
+        "config_hash": store.config_hash(config),
+        "status": status,
+        "error": error,
+        "metrics": metrics if metrics is not None else {"test/acc": 0.9, "train/loss": 0.3},
+        "command": f"repro run paper={paper} experiment={experiment} seed={seed}",
+        "attempts": 1,
+        "timing": {
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "finished_at": finished_at,
+            "wall_s": wall_s,
+            "fit_s": wall_s - 1,
+            "steps": 300,
+            "steps_per_s": 30.0,
+            "epoch_s_mean": 1.0,
+        },
+        "environment": ENVIRONMENT,
+        "model": {"parameters": 5210, "device": "cpu"},
+        "data": {"train": 4000, "test": 1000},
+    }
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    (folder / store.CONFIG_FILE).write_text(yaml.safe_dump(config, sort_keys=False))
+    if csv_log:
+        (folder / "csv").mkdir(exist_ok=True)
+        lines = ["epoch,step,train/loss,test/acc"]
+        lines += [f"{i},{step},{loss}," for i, (step, loss) in enumerate(csv_log)]
+        (folder / "csv" / "metrics.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_long_table_has_a_row_per_run_and_metric(tmp_path: Path) -> None:
+    for experiment in ("cnn", "mlp"):
+        for seed in range(3):
+            write_run(tmp_path, experiment, seed)
+    table = load_records(tmp_path)
+    frame = table.frame
+    assert frame.shape[0] == 2 * 3 * 2 and not table.skipped
+    assert set(frame["metric"]) == {"test/acc", "train/loss"}
+    for column in (
+        "paper",
+        "experiment",
+        "config_hash",
+        "seed",
+        "status",
+        "metric",
+        "value",
+        "wall_s",
+        "steps_per_s",
+        "git_sha",
+        "git_dirty",
+        "hostname",
+        "parameters",
+        "pkg_torch",
+        "data_train",
+        "p_model.arch",
+        "p_optimizer.lr",
+        "p_trainer.max_steps",
+    ):
+        assert column in frame.columns, column
+    assert not [c for c in frame.columns if c.startswith(("p_paths", "p_logger", "p_seed"))]
+    assert json.loads(frame["p_optimizer.betas"].iloc[0]) == [0.9, 0.999]  # lists as JSON
+    cnn = frame[(frame["experiment"] == "cnn") & (frame["metric"] == "test/acc")]
+    assert sorted(cnn["seed"]) == [0, 1, 2] and set(cnn["p_model.arch"]) == {"cnn"}
+    assert cnn["value"].dtype.kind == "f"
+
+
+def test_failed_run_keeps_one_row_without_metric(tmp_path: Path) -> None:
+    write_run(tmp_path, "cnn", 0, metrics={}, status="failed", error="CUDA out of memory")
+    frame = load_records(tmp_path).frame
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert row["status"] == "failed" and row["error"] == "CUDA out of memory"
+    assert row["metric"] is None and math.isnan(row["value"])
+
+
+def test_corrupt_records_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    write_run(tmp_path, "cnn", 0)
+    bad = {
+        "truncated": '{"paper": "mnist1d", "experiment": ',
+        "not_an_object": "[1, 2, 3]",
+        "missing_fields": '{"paper": "mnist1d"}',
+        "bad_metrics": json.dumps(
+            {
+                "paper": "mnist1d",
+                "experiment": "cnn",
+                "seed": 1,
+                "status": "completed",
+                "metrics": [0.5],
+            }
+        ),
+    }
+    for name, text in bad.items():
+        folder = tmp_path / "mnist1d" / "cnn" / name / "seed0"
+        folder.mkdir(parents=True)
+        (folder / store.RECORD_FILE).write_text(text)
+    undecodable = tmp_path / "mnist1d" / "cnn" / "binary" / "seed0"
+    undecodable.mkdir(parents=True)
+    (undecodable / store.RECORD_FILE).write_bytes(b"\xff\xfe\x00")
+    table = load_records(tmp_path)
+    assert len(table.skipped) == len(bad) + 1
+    assert set(table.frame["seed"]) == {0}
+    warnings = [s.warning() for s in table.skipped]
+    assert all(w.startswith("warning: skipped record ") for w in warnings)
+    assert any("missing field experiment" in w for w in warnings)
+
+
+def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:
+    folder = write_run(tmp_path, "cnn", 0)
+    (folder / store.CONFIG_FILE).write_text("model: [unclosed\n")
+    table = load_records(tmp_path)
+    assert len(table.frame) == 2 and not table.skipped
+    assert table.config_warnings and "config.yaml" in table.config_warnings[0]
+
+
+def test_record_files_skip_hidden_folders_and_record_subfolders(tmp_path: Path) -> None:
+    folder = write_run(tmp_path, "cnn", 0)
+    write_run(tmp_path, "mlp", 1)
+    hidden = tmp_path / ".sweeps" / "mnist1d" / "x"
+    hidden.mkdir(parents=True)
+    (hidden / store.RECORD_FILE).write_text("{}")
+    nested = folder / "wandb" / "offline-run-1"
+    nested.mkdir(parents=True)
+    (nested / store.RECORD_FILE).write_text("{}")  # inside a record folder: never a record
+    found = list(record_files(tmp_path))
+    assert found == [p for p in store.iter_record_files(tmp_path) if "wandb" not in str(p)]
+    assert len(found) == 2
+    assert list(record_files(tmp_path, "mnist1d")) == found
+    assert list(record_files(tmp_path / "nowhere")) == []
+
+
+def test_record_papers_lists_papers_with_records(tmp_path: Path) -> None:
+    write_run(tmp_path, "cnn", 0)
+    write_run(tmp_path, "small", 0, paper="toy")
+    (tmp_path / "empty_paper").mkdir()
+    (tmp_path / ".sweeps").mkdir()
+    assert record_papers(tmp_path) == ["mnist1d", "toy"]
+    assert record_papers(tmp_path / "missing") == []
+
+
+def test_empty_results_give_an_empty_table_with_the_columns(tmp_path: Path) -> None:
+    table = load_records(tmp_path)
+    assert table.frame.empty and "experiment" in table.frame.columns

@@ -1,0 +1,248 @@
+"""`repro report` in-process: verdicts, config choice, notes, escaping, figures, PDF."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from repro import stats
+from repro.records import load_records
+from repro.report import aggregate
+from repro.report.build import ReportRequest, build_report
+from repro.report.notes import DEFAULT_SECTIONS, parse_notes
+from tests.test_records import write_run
+
+CNN = [0.941, 0.939, 0.942, 0.938, 0.940]  # the paper's 0.94 ± 0.03: reproduced
+MLP = [0.501, 0.498, 0.503, 0.497, 0.500]  # the paper's 0.68: far below
+
+
+def mnist1d_records(results: Path, seeds: int = 5) -> None:
+    for seed in range(seeds):
+        log = [(39, 1.0 - 0.1 * seed), (79, 0.8), (119, 0.6)]
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log)
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]}, csv_log=log)
+
+
+def report(results: Path, out: Path, **kwargs: object) -> tuple[object, str]:
+    outcome = build_report(ReportRequest("mnist1d", results, out, **kwargs))  # type: ignore[arg-type]
+    return outcome, (out / "report.md").read_text()
+
+
+def table_row(markdown: str, claim_id: str) -> str:
+    return next(line for line in markdown.splitlines() if line.startswith(f"| `{claim_id}`"))
+
+
+def test_verdicts_flow_into_the_claims_table(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results)
+    outcome, markdown = report(results, tmp_path / "out")
+    assert "✅ reproduced" in table_row(markdown, "cnn_acc")
+    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "✅ reproduced" in table_row(markdown, "cnn_beats_mlp")
+    assert "➖ not run" in table_row(markdown, "gru_acc")
+    cnn = table_row(markdown, "cnn_acc")
+    assert "0.94 ± 0.03" in cnn and "(n=5)" in cnn and "[0.938" in cnn  # CI shown
+    assert "-0.1802 (-26.5%)" in table_row(markdown, "mlp_acc")  # Δ absolute and relative
+    assert outcome.overall == aggregate.PARTIAL_OVERALL
+    assert "**Overall: ◐ partially reproduced**" in markdown
+    assert stats.EQUIVALENCE_RULE[:40] in markdown and "α = 0.05" in markdown
+    assert "repro sweep paper=mnist1d experiment=cnn,mlp seeds=5" in markdown
+    assert "repro report paper=mnist1d" in markdown
+    for section in ("## Hyperparameters", "## Compute", "## Provenance", "## Figures"):
+        assert section in markdown
+    assert "5,210" in markdown and "train 4,000" in markdown  # parameters, dataset sizes
+    assert (tmp_path / "out" / "figures" / "claims.png").stat().st_size > 1000
+    assert (tmp_path / "out" / "figures" / "curves.png").stat().st_size > 1000
+
+
+def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    write_run(results, "cnn", 7, {}, status="failed", error="non-finite loss at step 3 (nan)")
+    write_run(results, "cnn", 8, {}, status="running")
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=3)" in table_row(markdown, "cnn_acc")  # failed seeds do not enter the claims
+    assert "**Unsuccessful runs, counted apart:** 2" in markdown
+    assert "non-finite loss at step 3 (nan)" in markdown
+    assert "| unfinished |" in markdown
+
+
+def test_config_with_most_seeds_is_used_and_the_others_named(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    write_run(  # a newer one-seed smoke test with another config
+        results,
+        "cnn",
+        0,
+        {"test/acc": 0.5},
+        finished_at="2027-01-01T00:00:00+00:00",
+        **{"trainer.max_steps": 5},
+    )
+    runs = aggregate.run_table(load_records(results).frame)
+    choices = aggregate.choose_configs(runs)
+    assert len(choices["cnn"].seeds) == 3 and len(choices["cnn"].others) == 1
+    assert choices["cnn"].others[0].differences == (("trainer.max_steps", 5, 6000),)
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=3)" in table_row(markdown, "cnn_acc")
+    assert "Set aside" in markdown and "trainer.max\\_steps = 5 (used: 6000)" in markdown
+
+    smoke = runs.loc[runs["p_trainer.max_steps"] == 5, "config_hash"].iloc[0]
+    pinned = aggregate.choose_configs(runs, frozenset({smoke}))
+    assert pinned["cnn"].chosen.config_hash == smoke and pinned["cnn"].pinned
+
+
+def test_ties_go_to_the_most_recent_config(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, finished_at="2026-01-01T00:00:00+00:00")
+    newer = write_run(
+        results, "cnn", 0, finished_at="2026-06-01T00:00:00+00:00", **{"optimizer.lr": 0.1}
+    )
+    choices = aggregate.choose_configs(aggregate.run_table(load_records(results).frame))
+    assert choices["cnn"].chosen.config_hash == newer.parent.name
+
+
+def test_comparison_pairs_by_seed(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(4):
+        write_run(results, "cnn", seed, {"test/acc": 0.9 + 0.01 * seed})
+        write_run(results, "mlp", seed, {"test/acc": 0.6 + 0.01 * seed})
+    write_run(results, "cnn", 9, {"test/acc": 0.1})  # no mlp partner: left out
+    _, markdown = report(results, tmp_path / "out")
+    assert "(A − B, n=4 pairs)" in table_row(markdown, "cnn_beats_mlp")
+    assert "1 seed run for only one of cnn and mlp" in markdown
+
+
+def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    outcome, markdown = report(results, out)
+    notes = out / "notes.md"
+    assert outcome.notes_created and notes.is_file()
+    assert [s.title for s in parse_notes(notes.read_text())] == list(DEFAULT_SECTIONS)
+    assert "Not written yet" in markdown
+    text = notes.read_text().replace(
+        "## What was easy\n\n<!-- Write here (Markdown). -->",
+        "## What was easy\n\nThe authors' notebook ran as is.",
+    )
+    notes.write_text(text + "\n## Our own section\n\nMore seeds next time.\n")
+    outcome, markdown = report(results, out)
+    assert not outcome.notes_created
+    assert notes.read_text() == text + "\n## Our own section\n\nMore seeds next time.\n"
+    assert "### What was easy\n\nThe authors' notebook ran as is." in markdown
+    assert "### Our own section" in markdown and "More seeds next time." in markdown
+    assert markdown.count("Not written yet") == 2
+
+
+def write_paper(root: Path, claims: str, title: str = "A toy paper") -> Path:
+    """A plugin folder with only what a report needs (no model code)."""
+    folder = root / "toy"
+    (folder / "experiment").mkdir(parents=True)
+    (folder / "paper.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            id: toy
+            title: {title!r}
+            authors: [Test Author]
+            venue: Nowhere 2026
+            year: 2026
+            paper_url: "javascript:alert(1)"
+            module: model:Toy
+            datamodule: data:Toy
+            experiments:
+              cnn: a model
+              mlp: another
+            claims:
+            """
+        )
+        + textwrap.indent(textwrap.dedent(claims), "  ")
+    )
+    (folder / "settings.yaml").write_text(
+        "# @package _global_\nmodel: {arch: cnn, hidden: 100}\n"
+        "data: {batch_size: 100, shuffle_seq: false}\noptimizer: {lr: 0.01}\n"
+        "trainer: {max_steps: 6000}\n"
+    )
+    for name in ("cnn", "mlp"):
+        (folder / "experiment" / f"{name}.yaml").write_text("# @package _global_\n{}\n")
+    return root
+
+
+def toy_records(results: Path) -> None:
+    for seed in range(5):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, paper="toy")
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]}, paper="toy")
+
+
+def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: "<script>alert('source')</script> | Table 1"}
+        """,
+        title="<img src=x onerror=alert(1)>",
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results)
+    request = ReportRequest(
+        "toy", results, out, formats=frozenset({"md", "html"}), papers_dir=[papers]
+    )
+    build_report(request)
+    (out / "notes.md").write_text("## What was easy\n\n<script>alert('notes')</script> *fine*\n")
+    build_report(request)
+    html = (out / "report.html").read_text()
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<em>fine</em>" in html  # notes are Markdown, with raw HTML escaped
+    assert 'href="javascript:' not in html
+    assert "data:image/png;base64," in html  # figures inlined: one self-contained file
+    markdown = (out / "report.md").read_text()
+    row = table_row(markdown, "cnn_acc")
+    assert "<script>" not in row and "&lt;script&gt;" in row
+    assert "\\| Table 1" in row  # a pipe cannot break the table
+    assert "<img src=x" not in markdown
+    # notes.md is the user's own Markdown: copied into report.md as written
+    assert "<script>alert('notes')</script> *fine*" in markdown
+
+
+def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           std: 0.002, n: 5, source: Table 1}
+        - {id: mlp_acc, experiment: mlp, metric: test/acc, value: 0.68, tolerance: 0.03,
+           source: Table 2, verified: false}
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert outcome.overall == aggregate.REPRODUCED_OVERALL  # the failing claim is unverified
+    assert "⚠️ unverified" in table_row(markdown, "mlp_acc")
+    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "✅ reproduced" in table_row(markdown, "cnn_floor")
+    assert "Welch t-test against the paper's mean ± std (n=5)" in markdown
+    assert stats.THRESHOLD_RULE[:20] in markdown
+
+
+def test_pdf_is_written(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        pytest.skip("WeasyPrint's system libraries are missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=3)
+    outcome, _ = report(results, out, formats=frozenset({"md", "pdf"}), write_csv=True)
+    pdf = out / "report.pdf"
+    assert pdf in outcome.files
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    assert (out / "figures" / "claims.svg").is_file()  # vector figures for the PDF
+    csv_head = (out / "records.csv").read_text().splitlines()[0]
+    assert "metric" in csv_head and "counted" in csv_head and "p_model.arch" in csv_head

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from repro.errors import UsageError
 
@@ -15,6 +22,15 @@ PAPER_FILE = "paper.yaml"
 SETTINGS_FILE = "settings.yaml"
 EXPERIMENT_DIR = "experiment"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _identifier(value: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise ValueError("must be lowercase letters, digits and _ (start with a letter)")
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
 class Claim(BaseModel):
@@ -27,7 +43,7 @@ class Claim(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Identifier
     kind: Literal["value", "threshold", "comparison"] = "value"
     experiment: str
     metric: str
@@ -41,13 +57,6 @@ class Claim(BaseModel):
     source: str
     verified: bool = True
     note: str | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _id_is_identifier(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError("must be lowercase letters, digits and _ (start with a letter)")
-        return value
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Claim:
@@ -69,7 +78,7 @@ class PaperSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
+    id: Identifier
     title: str
     authors: list[str]
     venue: str
@@ -85,13 +94,6 @@ class PaperSpec(BaseModel):
     check_overrides: list[str] = []  # extra overrides for `repro check`'s fast runs
     experiments: dict[str, str]
     claims: list[Claim] = []
-
-    @field_validator("id")
-    @classmethod
-    def _id_is_identifier(cls, value: str) -> str:
-        if not ID_PATTERN.match(value):
-            raise ValueError("must be lowercase letters, digits and _ (start with a letter)")
-        return value
 
     @model_validator(mode="after")
     def _claims_reference_experiments(self) -> PaperSpec:

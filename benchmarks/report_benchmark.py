@@ -169,7 +169,7 @@ def timed(label: str, action: object) -> object:
     started = time.perf_counter()
     value = action()  # type: ignore[operator]
     wall, cpu = time.perf_counter() - started, _cpu_seconds() - before
-    print(f"{label:<46} {wall:7.2f} s wall {cpu:7.2f} s CPU", flush=True)
+    print(f"{label:<52} {wall:7.2f} s wall {cpu:7.2f} s CPU", flush=True)
     return value
 
 

@@ -246,3 +246,13 @@ def test_pdf_is_written(tmp_path: Path) -> None:
     assert (out / "figures" / "claims.svg").is_file()  # vector figures for the PDF
     csv_head = (out / "records.csv").read_text().splitlines()[0]
     assert "metric" in csv_head and "counted" in csv_head and "p_model.arch" in csv_head
+
+
+def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    write_run(results, "transformer", 0, {"test/acc": 0.99})
+    _, markdown = report(results, tmp_path / "out")
+    assert "| `transformer` |" in markdown  # still shown under hyperparameters and compute
+    assert "no longer in the plugin, so not in the commands: transformer" in markdown
+    assert "repro sweep paper=mnist1d experiment=cnn,mlp seeds=2" in markdown

@@ -174,16 +174,21 @@ def _commands(
         )
         for e in configs
     }
+    known = [e for e in configs if e in spec.experiments]
+    gone = [e for e in configs if e not in spec.experiments]
     try:
-        defaults = default_configs(plugin.folder, plugin.id, [e for e in configs])
-        chosen = {e: (attempted[e], config_overrides(configs[e], defaults[e])) for e in configs}
+        defaults = default_configs(plugin.folder, plugin.id, known)
+        chosen = {e: (attempted[e], config_overrides(configs[e], defaults[e])) for e in known}
     except Exception as error:  # a plugin whose config no longer composes: say so, carry on
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         note = (
             f"The overrides could not be recovered (composing the paper's config failed: "
             f"{reason}); each run's full config is in its config.yaml."
         )
-        chosen = {e: (attempted[e], []) for e in configs}
+        chosen = {e: (attempted[e], []) for e in known}
+    if gone:
+        missing = f"Experiments no longer in the plugin, so not in the commands: {', '.join(gone)}."
+        note = f"{note} {missing}" if note else missing
     commands = sweep_commands(plugin.id, spec.claimed_experiments(), chosen, papers_dir)
     if request.results_dir != DEFAULT_RESULTS_DIR:
         env = f"REPRO_RESULTS_DIR={shlex.quote(str(request.results_dir))} "

@@ -80,6 +80,7 @@ def train_and_test(
     from repro.callbacks import (
         BatchesOnDevice,
         FiniteLossGuard,
+        SmallModelThreads,
         ThrottledProgressBar,
         TimingCallback,
     )
@@ -95,10 +96,11 @@ def train_and_test(
     # for NaN/inf every log_every_n_steps (one sync each), redraw the bar a few times a second.
     guard = FiniteLossGuard(every_n_steps=int(trainer_args.get("log_every_n_steps") or 50))
     bar = [ThrottledProgressBar()] if show_progress else []
+    threads = [SmallModelThreads()] if cfg.get("num_threads") is None else []
     trainer = pl.Trainer(
         **trainer_args,
         logger=loggers or False,
-        callbacks=[timing, guard, BatchesOnDevice(), *bar, *(extra_callbacks or [])],
+        callbacks=[timing, guard, BatchesOnDevice(), *threads, *bar, *(extra_callbacks or [])],
         enable_checkpointing=False,
         enable_progress_bar=show_progress,
         default_root_dir=str(record_dir),

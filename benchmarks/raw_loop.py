@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -38,6 +39,7 @@ def run(
     batch_size: int = 100,
     lr: float = 1e-2,
     threads: int | None = None,
+    deterministic: bool = False,
 ) -> dict:
     import numpy as np
     import torch
@@ -53,6 +55,10 @@ def run(
         threads = 1 if sum(p.numel() for p in model.parameters()) <= 100_000 else None
     if threads:
         torch.set_num_threads(threads)
+    if deterministic:  # what repro's default Trainer(deterministic="warn") switches on
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.0)
     x_train, y_train = data["x_train"].to(device), data["y_train"].to(device)
     x_test, y_test = data["x_test"].to(device), data["y_test"].to(device)
@@ -102,9 +108,14 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=None, help="torch CPU threads (default: as repro: 1)"
     )
+    parser.add_argument(
+        "--deterministic", action="store_true", help="deterministic algorithms, as repro runs"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON line")
     args = parser.parse_args()
-    result = run(args.steps, args.device, args.seed, threads=args.threads)
+    result = run(
+        args.steps, args.device, args.seed, threads=args.threads, deterministic=args.deterministic
+    )
     if args.json:
         print(json.dumps(result))
     else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 import lightning.pytorch as pl
 import torch
 
 from repro.batches import InMemoryBatches
+from repro.data_cache import cached_tensors
 
 
 def generate_mnist1d(
@@ -32,7 +35,9 @@ class MNIST1DDataModule(pl.LightningDataModule):
     """4,000 training and 1,000 test sequences of length 40, ten classes.
 
     Like the authors, training batches are taken in sequence (no reshuffling) and the test set
-    doubles as the validation set for the learning curves.
+    doubles as the validation set for the learning curves. Generation takes about a second,
+    so the tensors are kept in `cache_dir` (settings.yaml: under `paths.data_dir`) and every
+    later run with the same generation arguments loads them in milliseconds.
     """
 
     def __init__(
@@ -43,6 +48,7 @@ class MNIST1DDataModule(pl.LightningDataModule):
         batch_size: int = 100,
         eval_batch_size: int = 1000,
         dataset_seed: int = 42,
+        cache_dir: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -51,8 +57,20 @@ class MNIST1DDataModule(pl.LightningDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.tensors is None:
             h = self.hparams
-            self.tensors = generate_mnist1d(
-                h.num_samples, h.train_split, h.shuffle_seq, h.dataset_seed
+            arguments = {
+                "num_samples": h.num_samples,
+                "train_split": h.train_split,
+                "shuffle_seq": h.shuffle_seq,
+                "seed": h.dataset_seed,
+                "mnist1d": version("mnist1d"),
+            }
+            self.tensors = cached_tensors(
+                h.cache_dir,
+                "mnist1d",
+                arguments,
+                lambda: generate_mnist1d(
+                    h.num_samples, h.train_split, h.shuffle_seq, h.dataset_seed
+                ),
             )
 
     def dataset_sizes(self) -> dict[str, int]:

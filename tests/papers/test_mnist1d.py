@@ -38,3 +38,20 @@ def test_shuffled_variant_permutes_positions(plugin):
     shuffled.setup()
     assert not torch.equal(plain.tensors["x_train"], shuffled.tensors["x_train"])
     assert torch.equal(plain.tensors["y_train"], shuffled.tensors["y_train"])
+
+
+def test_cached_data_is_the_generated_data(plugin, tmp_path):
+    data_cls = load_object(plugin, "data:MNIST1DDataModule")
+    fresh, stored = data_cls(), data_cls(cache_dir=str(tmp_path))
+    fresh.setup()
+    stored.setup()  # generates and writes the cache
+    assert len(list(tmp_path.glob("mnist1d-*.pt"))) == 1
+    loaded = data_cls(cache_dir=str(tmp_path))
+    loaded.setup()  # reads it back
+    for key, tensor in fresh.tensors.items():
+        assert torch.equal(tensor, loaded.tensors[key])
+        assert tensor.dtype == loaded.tensors[key].dtype
+    shuffled = data_cls(cache_dir=str(tmp_path), shuffle_seq=True)
+    shuffled.setup()  # another setting: its own file, never the plain one
+    assert len(list(tmp_path.glob("mnist1d-*.pt"))) == 2
+    assert not torch.equal(shuffled.tensors["x_train"], fresh.tensors["x_train"])

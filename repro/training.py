@@ -76,6 +76,7 @@ def train_and_test(
 ) -> TrainingResult:
     """Fit, then test; the metrics are those the module logged under test/ plus the last train/."""
     import lightning.pytorch as pl
+    from lightning.pytorch.strategies import SingleDeviceStrategy
 
     from repro.callbacks import (
         BatchesOnDevice,
@@ -84,6 +85,7 @@ def train_and_test(
         ThrottledProgressBar,
         TimingCallback,
     )
+    from repro.lightning_overhead import CallbackGroup, fast_hook_names
 
     timing = TimingCallback()  # from here to the first step is this run's setup_s
     quiet_lightning()
@@ -97,14 +99,19 @@ def train_and_test(
     guard = FiniteLossGuard(every_n_steps=int(trainer_args.get("log_every_n_steps") or 50))
     bar = [ThrottledProgressBar()] if show_progress else []
     threads = [SmallModelThreads()] if cfg.get("num_threads") is None else []
+    # One callback as far as Lightning's per-step dispatch is concerned (the bar stays apart:
+    # Lightning looks for it by type).
+    ours = CallbackGroup([timing, guard, BatchesOnDevice(), *threads, *(extra_callbacks or [])])
     trainer = pl.Trainer(
         **trainer_args,
         logger=loggers or False,
-        callbacks=[timing, guard, BatchesOnDevice(), *threads, *bar, *(extra_callbacks or [])],
+        callbacks=[ours, *bar],
         enable_checkpointing=False,
         enable_progress_bar=show_progress,
         default_root_dir=str(record_dir),
     )
+    if isinstance(trainer.strategy, SingleDeviceStrategy):
+        fast_hook_names(module)
     trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
     train_metrics = {k: v for k, v in trainer.callback_metrics.items() if k.startswith("train/")}
     tested = trainer.test(module, datamodule=datamodule, verbose=False)

@@ -46,7 +46,7 @@ def _wandb_logger(
             "W&B mode is online but no API key is configured (set WANDB_API_KEY, "
             "run `wandb login`, or use logger.wandb.mode=offline)"
         )
-    return WandbLogger(
+    logger = WandbLogger(
         name=run_name,
         group=group,
         id=run_id,
@@ -58,6 +58,11 @@ def _wandb_logger(
         resume="allow" if resume else None,
         **cfg,
     )
+    # Lightning always passes anonymous=None, which wandb >= 0.19 answers with a deprecation
+    # warning on every run; leaving the key out means the same (no anonymous logging).
+    if cfg.get("anonymous") is None:
+        getattr(logger, "_wandb_init", {}).pop("anonymous", None)
+    return logger
 
 
 def _has_netrc_key() -> bool:

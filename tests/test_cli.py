@@ -52,6 +52,7 @@ def test_run_writes_a_complete_record_then_skips(isolated_env: Path) -> None:
     assert config["model"]["arch"] == "cnn" and config["trainer"]["max_steps"] == 5
     assert (folder / "csv" / "metrics.csv").read_text().startswith("epoch,step")
     assert list((folder / "wandb").glob("offline-run-*/run-*.wandb"))
+    assert "WARNING" not in done.stderr, done.stderr  # no library noise on a healthy run
 
     again = repro(*FAST_CNN, "logger=default")
     assert again.returncode == 0

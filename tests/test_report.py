@@ -256,3 +256,14 @@ def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> No
     assert "| `transformer` |" in markdown  # still shown under hyperparameters and compute
     assert "no longer in the plugin, so not in the commands: transformer" in markdown
     assert "repro sweep paper=mnist1d experiment=cnn,mlp seeds=2" in markdown
+
+
+def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Path) -> None:
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert outcome.overall == aggregate.NO_CLAIMS_OVERALL
+    assert "**Overall: ➖ no claims** — the plugin ships no claims to check" in markdown
+    assert "0 of 0" not in markdown and "## Compute" in markdown

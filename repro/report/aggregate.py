@@ -28,6 +28,8 @@ REPRODUCED_OVERALL = "reproduced"
 PARTIAL_OVERALL = "partially reproduced"
 NOT_REPRODUCED_OVERALL = "not reproduced"
 INCONCLUSIVE_OVERALL = "inconclusive"
+NO_CLAIMS_OVERALL = "no claims"
+"""A plugin that ships no claims (yet): its runs are reported, nothing is judged."""
 UNFINISHED = "unfinished"
 """Status shown for a record still marked running: in progress, or killed without a trace."""
 
@@ -282,7 +284,9 @@ def _absent_note(experiment: str, metric: str, count: int) -> str:
 def overall_outcome(results: list[ClaimResult]) -> str:
     """reproduced: every counted claim reproduced; partially: some; not reproduced: none
     reproduced and at least one contradicted; inconclusive otherwise. Unverified claims count
-    only when the paper has no verified ones."""
+    only when the paper has no verified ones; a paper without claims has nothing to judge."""
+    if not results:
+        return NO_CLAIMS_OVERALL
     counted = [r for r in results if r.counts] or results
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE) for r in counted)

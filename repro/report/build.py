@@ -17,7 +17,7 @@ from repro.errors import ReproError
 from repro.report import aggregate, sections
 from repro.report.files import write_file
 from repro.report.notes import ensure_notes, read_notes
-from repro.report.render import ReportData, render_html, render_markdown
+from repro.report.render import ReportData, render_html, render_markdown, summary_line
 
 FORMATS = ("md", "html", "pdf")
 DEFAULT_REPORTS_DIR = Path("reports")
@@ -110,8 +110,7 @@ def build_report(request: ReportRequest) -> ReportOutcome:
     return ReportOutcome(
         request.paper,
         data.overall,
-        f"{sum(r.outcome == 'reproduced' for r in results if r.counts)} of "
-        f"{sum(r.counts for r in results)} claims reproduced",
+        summary_line(data),
         files,
         warnings,
         notes_path,

@@ -17,6 +17,7 @@ from repro import stats
 from repro.paper_spec import Claim, PaperSpec
 from repro.report.aggregate import (
     INCONCLUSIVE_OVERALL,
+    NO_CLAIMS_OVERALL,
     NOT_REPRODUCED_OVERALL,
     NOT_RUN,
     PARTIAL_OVERALL,
@@ -39,6 +40,7 @@ EMOJI = {
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "❌",
     INCONCLUSIVE_OVERALL: "❔",
+    NO_CLAIMS_OVERALL: "➖",
 }
 SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     stats.REPRODUCED: "✓",
@@ -50,6 +52,7 @@ SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "✗",
     INCONCLUSIVE_OVERALL: "?",
+    NO_CLAIMS_OVERALL: "–",
 }
 CSS_CLASS = {
     stats.REPRODUCED: "ok",
@@ -61,6 +64,7 @@ CSS_CLASS = {
     PARTIAL_OVERALL: "unsure",
     NOT_REPRODUCED_OVERALL: "bad",
     INCONCLUSIVE_OVERALL: "unsure",
+    NO_CLAIMS_OVERALL: "none",
 }
 RULES = {
     "value": stats.EQUIVALENCE_RULE,
@@ -274,6 +278,8 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
 
 
 def summary_line(data: ReportData) -> str:
+    if not data.results:
+        return "the plugin ships no claims to check; its paper notes say why"
     counted = [r for r in data.results if r.counts]
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     return f"{reproduced} of {len(counted)} claims reproduced"

@@ -367,21 +367,9 @@ def seeds_needed_for_one_sample(
     Used for thresholds and paired comparisons: whichever side the mean is on, that many seeds
     would likely settle the claim. None when mean == reference or n would exceed max_n.
     """
-    _check_alpha(alpha)
-    _check_level("power", power)
-    if not all(math.isfinite(v) for v in (mean, std, reference)) or std < 0:
-        return None
-    effect = abs(mean - reference)
-    if effect == 0:
-        return None
-    if std == 0:
-        return 2
-
-    def one_sided_power(n: int) -> float:
-        df = n - 1
-        return float(st.nct.sf(st.t.ppf(1 - alpha, df), df, effect / (std / math.sqrt(n))))
-
-    return _smallest_n(one_sided_power, power, max_n)
+    return _seeds_for_one_sided_test(
+        mean - reference, (std,), alpha, power, max_n, lambda n: (std / math.sqrt(n), n - 1)
+    )
 
 
 def seeds_needed_for_welch(
@@ -393,21 +381,37 @@ def seeds_needed_for_welch(
     max_n: int = 10_000,
 ) -> int | None:
     """Seeds per side (equal for A and B) for a one-sided Welch test to detect `diff` with power."""
+
+    def se_and_df(n: int) -> tuple[float, float]:
+        return math.sqrt((std_a**2 + std_b**2) / n), welch_df(std_a, n, std_b, n)
+
+    return _seeds_for_one_sided_test(diff, (std_a, std_b), alpha, power, max_n, se_and_df)
+
+
+def _seeds_for_one_sided_test(
+    effect: float,
+    stds: tuple[float, ...],
+    alpha: float,
+    power: float,
+    max_n: int,
+    se_and_df: Callable[[int], tuple[float, float]],
+) -> int | None:
+    """Smallest n at which a one-sided t-test at alpha detects |effect| with `power`, given the
+    standard error and degrees of freedom at n; None for no effect or beyond max_n."""
     _check_alpha(alpha)
     _check_level("power", power)
-    if not all(math.isfinite(v) for v in (diff, std_a, std_b)) or min(std_a, std_b) < 0:
+    if not all(math.isfinite(v) for v in (effect, *stds)) or min(stds) < 0:
         return None
-    if diff == 0:
+    if effect == 0:
         return None
-    if std_a == 0 and std_b == 0:
+    if max(stds) == 0:
         return 2
 
-    def welch_power(n: int) -> float:
-        df = welch_df(std_a, n, std_b, n)
-        se = math.sqrt((std_a**2 + std_b**2) / n)
-        return float(st.nct.sf(st.t.ppf(1 - alpha, df), df, abs(diff) / se))
+    def power_at(n: int) -> float:
+        se, df = se_and_df(n)
+        return float(st.nct.sf(st.t.ppf(1 - alpha, df), df, abs(effect) / se))
 
-    return _smallest_n(welch_power, power, max_n)
+    return _smallest_n(power_at, power, max_n)
 
 
 def _smallest_n(power_at: Callable[[int], float], target: float, max_n: int) -> int | None:

@@ -153,37 +153,29 @@ def slurm_cluster(tmp_path: Path):
 
 
 def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, slurm_cluster):
-    done = repro(
-        "sweep",
-        "--papers-dir",
-        str(toy_dir),
-        "paper=toy",
-        "launcher=slurm",
-        "slurm.cpus=1",
-        "slurm.mem_gb=1",
-        "slurm.time_min=5",
-        "logger=none",
-        env=slurm_cluster,
-        timeout=600,
-    )
+    def sweep() -> subprocess.CompletedProcess[str]:
+        return repro(
+            "sweep",
+            "--papers-dir",
+            str(toy_dir),
+            "paper=toy",
+            "launcher=slurm",
+            "slurm.cpus=1",
+            "slurm.mem_gb=1",
+            "slurm.time_min=5",
+            "logger=none",
+            env=slurm_cluster,
+            timeout=600,
+        )
+
+    done = sweep()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 trained" in done.stdout
     assert list(isolated_env.glob(".sweeps/toy/*/.submitit/*")), "no submitit job folders"
     # A resubmitted sweep with one run lost trains only that run.
     lost = sorted(isolated_env.rglob("record.json"))[0]
     lost.unlink()
-    again = repro(
-        "sweep",
-        "--papers-dir",
-        str(toy_dir),
-        "paper=toy",
-        "launcher=slurm",
-        "slurm.cpus=1",
-        "slurm.mem_gb=1",
-        "logger=none",
-        env=slurm_cluster,
-        timeout=600,
-    )
+    again = sweep()
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1 trained, 1 skipped" in again.stdout
 

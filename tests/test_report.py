@@ -43,7 +43,7 @@ def test_verdicts_flow_into_the_claims_table(tmp_path: Path) -> None:
     assert "✅ reproduced" in table_row(markdown, "cnn_beats_mlp")
     assert "➖ not run" in table_row(markdown, "gru_acc")
     cnn = table_row(markdown, "cnn_acc")
-    assert "0.94 ± 0.03" in cnn and "(n=5)" in cnn and "[0.938" in cnn  # CI shown
+    assert "0.94, within ±0.03" in cnn and "(n=5)" in cnn and "[0.938" in cnn  # CI shown
     assert "-0.1802 (-26.5%)" in table_row(markdown, "mlp_acc")  # Δ absolute and relative
     assert outcome.overall == aggregate.PARTIAL_OVERALL
     assert "**Overall: ◐ partially reproduced**" in markdown

@@ -151,11 +151,13 @@ def value_text(value: Any) -> str:
 
 
 def claimed_text(claim: Claim) -> str:
+    """The claim as a cell; a value claim's band is labelled as ours ("within"), so it is not
+    read as the paper's spread, which follows as "paper: std"."""
     if claim.kind == "comparison":
         return f"{claim.experiment} {claim.direction} {claim.versus}"
     if claim.kind == "threshold":
         return f"{claim.direction} {claim.value:g}"
-    text = f"{claim.value:g} ± {claim.tolerance:g}"
+    text = f"{claim.value:g}, within ±{claim.tolerance:g}"
     if claim.std is not None:
         text += f" (paper: std {claim.std:g}" + (f", n={claim.n})" if claim.n else ")")
     return text

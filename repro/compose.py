@@ -34,8 +34,8 @@ def hydra_compose_session() -> Iterator[None]:
         GlobalHydra.instance().clear()
 
 
-def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:
-    """The resolved config `repro run <overrides> experiment=<experiment>` would train.
+def compose_config(overrides: list[str]) -> Any:
+    """The composed, unresolved run config for `overrides`, open to merging (struct off).
 
     Call inside `hydra_compose_session()`.
     """
@@ -44,6 +44,22 @@ def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:
 
     from repro.hydra_app import CONFIG_NAME
 
-    cfg = compose(CONFIG_NAME, overrides=[*overrides, f"experiment={experiment}"])
+    cfg = compose(CONFIG_NAME, overrides=overrides)
+    OmegaConf.set_struct(cfg, False)
+    return cfg
+
+
+def resolved_config(cfg: Any, experiment: str) -> dict[str, Any]:
+    """`cfg` resolved to plain containers as a run of `experiment` would see it."""
+    from omegaconf import OmegaConf
+
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
     return OmegaConf.to_container(cfg, resolve=True)
+
+
+def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:
+    """The resolved config `repro run <overrides> experiment=<experiment>` would train.
+
+    Call inside `hydra_compose_session()`.
+    """
+    return resolved_config(compose_config([*overrides, f"experiment={experiment}"]), experiment)

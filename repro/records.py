@@ -142,21 +142,24 @@ def record_papers(results_dir: Path) -> list[str]:
 def flatten_config(
     config: dict[str, Any], prefix: str = CONFIG_PREFIX, lists_as_json: bool = True
 ) -> dict[str, Any]:
-    """`{"model": {"arch": "cnn"}}` -> `{"p_model.arch": "cnn"}` for the result-relevant keys;
-    lists (and empty mappings) become JSON strings unless `lists_as_json` is False."""
+    """`{"model": {"arch": "cnn"}}` -> `{"p_model.arch": "cnn"}` for the result-relevant keys
+    (those the config hash covers: no locations, loggers, launchers); lists (and empty
+    mappings) become JSON strings unless `lists_as_json` is False."""
     flat: dict[str, Any] = {}
 
     def walk(node: Any, path: str) -> None:
         if isinstance(node, dict) and node:
             for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key))
+                if not store.is_location_key(key):
+                    walk(value, f"{path}.{key}" if path else str(key))
         elif isinstance(node, (list, tuple, dict)) and lists_as_json:
             flat[prefix + path] = json.dumps(node, default=str)
         else:
             flat[prefix + path] = node
 
     for key, value in config.items():
-        if key not in store.NON_RESULT_KEYS and key not in IDENTITY_KEYS:
+        result_key = key not in store.NON_RESULT_KEYS and not store.is_location_key(key)
+        if result_key and key not in IDENTITY_KEYS:
             walk(value, str(key))
     return flat
 

@@ -39,10 +39,14 @@ STATUS_RUNNING = "running"
 STATUS_INTERRUPTED = "interrupted"
 
 
+def is_location_key(key: Any) -> bool:
+    """`*_dir` keys, at any depth: where data lives is not what a run computes."""
+    return str(key).endswith("_dir")
+
+
 def _without_locations(node: Any) -> Any:
-    """Drop `*_dir` keys at any depth: where data lives is not what a run computes."""
     if isinstance(node, dict):
-        return {k: _without_locations(v) for k, v in node.items() if not str(k).endswith("_dir")}
+        return {k: _without_locations(v) for k, v in node.items() if not is_location_key(k)}
     return node
 
 

@@ -209,3 +209,10 @@ def test_record_papers_lists_papers_with_records(tmp_path: Path) -> None:
 def test_empty_results_give_an_empty_table_with_the_columns(tmp_path: Path) -> None:
     table = load_records(tmp_path)
     assert table.frame.empty and "experiment" in table.frame.columns
+
+
+def test_location_keys_are_not_config_columns(tmp_path: Path) -> None:
+    from repro.records import flatten_config
+
+    flat = flatten_config({"data": {"cache_dir": "/x", "batch_size": 100}, "work_dir": "/y"})
+    assert flat == {"p_data.batch_size": 100}  # as the config hash: where files live is no result

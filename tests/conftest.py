@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -123,6 +126,15 @@ TOY_PAPER = {
                 return InMemoryBatches(self.x, self.y, 64)
         """,
 }
+
+
+def plugin_module(plugin: Any, module: str, attribute: str) -> ModuleType:
+    """A built-in plugin's submodule, for unit tests of its parts (imported the way repro
+    imports plugins: loading `module:attribute` imports the plugin's package)."""
+    from repro.registry import load_object
+
+    load_object(plugin, f"{module}:{attribute}")
+    return importlib.import_module(f"repro_plugin_{plugin.id}.{module}")
 
 
 def write_toy_paper(root: Path, paper_id: str = "toy") -> Path:

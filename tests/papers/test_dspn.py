@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import gzip
-import importlib
 import json
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import torch
 
 from repro.errors import UsageError
 from repro.registry import get_paper, load_object
-from tests.conftest import repro
+from tests.conftest import plugin_module, repro
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +20,7 @@ def plugin():
 
 @pytest.fixture(scope="module")
 def layers(plugin):
-    load_object(plugin, "set_layers:chamfer_loss")  # imports the plugin package
-    return importlib.import_module(f"repro_plugin_{plugin.id}.set_layers")
+    return plugin_module(plugin, "set_layers", "chamfer_loss")
 
 
 def test_chamfer_loss_on_a_hand_computed_example(layers):

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 import torch
 
 from repro.registry import get_paper, load_object
-from tests.conftest import repro
+from tests.conftest import plugin_module, repro
 
 
 @pytest.fixture(scope="module")
@@ -18,8 +17,7 @@ def plugin():
 
 @pytest.fixture(scope="module")
 def po(plugin):
-    load_object(plugin, "permutation:sinkhorn")  # imports the plugin package
-    return importlib.import_module(f"repro_plugin_{plugin.id}.permutation")
+    return plugin_module(plugin, "permutation", "sinkhorn")
 
 
 def test_comparator_is_antisymmetric(po):

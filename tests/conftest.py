@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -126,6 +127,17 @@ TOY_PAPER = {
                 return InMemoryBatches(self.x, self.y, 64)
         """,
 }
+
+
+def fast_run_record(results: Path, paper: str, experiment: str) -> dict[str, Any]:
+    """`repro run paper=<paper> experiment=<experiment> debug=fast` through the CLI; the one
+    completed record it wrote."""
+    done = repro("run", f"paper={paper}", f"experiment={experiment}", "debug=fast", "logger=none")
+    assert done.returncode == 0, done.stderr
+    (record_file,) = results.rglob("record.json")
+    record = json.loads(record_file.read_text())
+    assert record["status"] == "completed"
+    return record
 
 
 def plugin_module(plugin: Any, module: str, attribute: str) -> ModuleType:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 import torch
 
 from repro.registry import get_paper, load_object
-from tests.conftest import repro
+from tests.conftest import fast_run_record
 
 ALPHA = 0.5
 BETAS = (0.9, 0.99)
@@ -128,11 +127,7 @@ def test_learner_plays_chunks_and_measures_regret(plugin):
 
 
 def test_fast_run_end_to_end(isolated_env: Path):
-    done = repro("run", "paper=amsgrad", "experiment=amsgrad_online", "debug=fast", "logger=none")
-    assert done.returncode == 0, done.stderr
-    (record_file,) = isolated_env.rglob("record.json")
-    record = json.loads(record_file.read_text())
-    assert record["status"] == "completed"
+    record = fast_run_record(isolated_env, "amsgrad", "amsgrad_online")
     assert record["timing"]["steps"] == 5  # 5 x 10,000 rounds
     assert -1.0 <= record["metrics"]["test/final_x"] <= 1.0
     assert record["metrics"]["test/avg_regret"] > 0.0

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 import torch
 
 from repro.registry import get_paper, load_object
-from tests.conftest import repro
+from tests.conftest import fast_run_record
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +105,7 @@ def test_evaluation_sets_are_fixed_and_training_uses_the_run_seed(plugin):
 
 
 def test_fast_run_end_to_end(isolated_env: Path):
-    done = repro("run", "paper=set_transformer", "experiment=sab_pma", "debug=fast", "logger=none")
-    assert done.returncode == 0, done.stderr
-    (record_file,) = isolated_env.rglob("record.json")
-    record = json.loads(record_file.read_text())
-    assert record["status"] == "completed"
+    record = fast_run_record(isolated_env, "set_transformer", "sab_pma")
     assert record["timing"]["steps"] == 5
     assert record["metrics"]["test/mae"] > 0.0
     assert record["model"]["parameters"] == 37953

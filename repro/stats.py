@@ -36,7 +36,8 @@ EQUIVALENCE_RULE = (
     "interval lies entirely below/above that band; otherwise inconclusive, with the number of "
     "seeds a power analysis (80% power, TOST at α = 0.05, observed mean and std taken as true) "
     "says would settle it. Non-finite seed values are dropped and counted; fewer than 2 finite "
-    "seeds is inconclusive; with zero spread the interval is the mean itself."
+    "seeds is inconclusive; when every seed gives the same value the claim is judged on that "
+    "value against the band, and said to be deterministic (no interval, no p-value)."
 )
 
 THRESHOLD_RULE = (
@@ -128,6 +129,7 @@ class Verdict:
     reason: str
     p_value: float | None = None
     seeds_needed: int | None = None
+    deterministic: bool = False  # every seed gave the same value: judged on that value alone
 
 
 def equivalence_verdict(
@@ -144,6 +146,8 @@ def equivalence_verdict(
     n, (mean, std) = x.size, _mean_std(x)
     low, high = claimed - tolerance, claimed + tolerance
     band = f"[{_fmt(low)}, {_fmt(high)}]"
+    if std == 0:
+        return _deterministic_band(mean, n, low, high, band, _dropped(n_nan))
     p_tost = tost_p_value(mean, std, n, low, high)
     dropped = _dropped(n_nan)
 
@@ -179,6 +183,8 @@ def threshold_verdict(
     if early is not None:
         return early
     n, (mean, std) = x.size, _mean_std(x)
+    if std == 0:
+        return _deterministic_threshold(mean, n, threshold, direction, _dropped(n_nan))
     # A one-sided (1 - alpha) bound is one end of the two-sided (1 - 2 alpha) interval.
     lower, upper = t_interval(mean, std, n, 1 - 2 * alpha)
     thr = _fmt(threshold)
@@ -269,6 +275,8 @@ def comparison_verdict(
         if early is not None:
             return early
         n, (diff, std) = d.size, _mean_std(d)
+        if std == 0:
+            return _deterministic_difference(diff, n, direction, _dropped(n_drop, "pair"))
         # H1: mean(A - B) > 0; identical A and B on every seed is no evidence either way.
         p_greater = 0.5 if std == 0 and diff == 0 else _one_sided_p(diff, std, n)
         test = f"paired t-test over {n} seeds"
@@ -308,6 +316,57 @@ def comparison_verdict(
         return Verdict(outcome, f"{reason} ({mean_diff}){dropped}", p_claim)
     reason = f"{test}: one-sided p = {_fmt_p(p_claim)} >= {alpha:g} for A {direction} B"
     return Verdict(INCONCLUSIVE, f"{reason} ({mean_diff}){dropped}", p_claim, needed_if_unsettled)
+
+
+# --------------------------------------------------------------------------------------------
+# Every seed identical (a deterministic setting, or a saturated metric)
+#
+# A t-interval of zero width and "p = 0" would dress one number up as statistical evidence.
+# With no spread there is nothing to infer: the verdict compares the value with the band or
+# threshold and says so.
+
+
+def _identical(n: int) -> str:
+    return f"all {n} seeds identical (deterministic)"
+
+
+def _deterministic_band(
+    value: float, n: int, low: float, high: float, band: str, dropped: str
+) -> Verdict:
+    if value < low:
+        outcome, where = BELOW, "below"
+    elif value > high:
+        outcome, where = ABOVE, "above"
+    else:
+        outcome, where = REPRODUCED, "inside"
+    reason = f"{_identical(n)}: the value {_fmt(value)} lies {where} {band}{dropped}"
+    return Verdict(outcome, reason, deterministic=True)
+
+
+def _deterministic_threshold(
+    value: float, n: int, threshold: float, direction: str, dropped: str
+) -> Verdict:
+    margin = value - threshold if direction == ">=" else threshold - value
+    holds = margin >= 0
+    outcome = REPRODUCED if holds else (BELOW if direction == ">=" else ABOVE)
+    relation = direction if holds else ("<" if direction == ">=" else ">")
+    reason = (
+        f"{_identical(n)}: the value {_fmt(value)} is {relation} {_fmt(threshold)} "
+        f"(margin {margin:+.4g}){dropped}"
+    )
+    return Verdict(outcome, reason, deterministic=True)
+
+
+def _deterministic_difference(diff: float, n: int, direction: str, dropped: str) -> Verdict:
+    holds = diff > 0 if direction == ">" else diff < 0
+    if diff == 0:
+        outcome = INCONCLUSIVE
+    elif holds:
+        outcome = REPRODUCED
+    else:
+        outcome = BELOW if direction == ">" else ABOVE
+    reason = f"all {n} seed pairs give A − B = {_fmt(diff)} (deterministic){dropped}"
+    return Verdict(outcome, reason, deterministic=True)
 
 
 # --------------------------------------------------------------------------------------------

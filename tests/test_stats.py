@@ -13,6 +13,7 @@ import warnings
 import numpy as np
 import pytest
 
+from repro import stats
 from repro.stats import (
     ABOVE,
     BELOW,
@@ -173,12 +174,14 @@ def test_equivalence_nan_values_dropped_and_counted():
 
 
 def test_equivalence_zero_variance():
-    # Identical seeds: every CI collapses to the mean 0.94 (no 0/0 warnings, see fixture).
+    # Identical seeds: judged on the value itself, no interval or p (no 0/0 warnings either).
     inside = equivalence_verdict([0.94] * 3, claimed=0.95, tolerance=0.02)
-    assert inside.outcome == REPRODUCED and inside.p_value == 0.0
-    assert inside.reason == "90% CI [0.94, 0.94] lies inside [0.93, 0.97]"
+    assert inside.outcome == REPRODUCED and inside.p_value is None
+    assert inside.reason == (
+        "all 3 seeds identical (deterministic): the value 0.94 lies inside [0.93, 0.97]"
+    )
     below = equivalence_verdict([0.90] * 3, claimed=0.95, tolerance=0.02)
-    assert below.outcome == BELOW and below.p_value == 1.0
+    assert below.outcome == BELOW and below.p_value is None
     assert equivalence_verdict([1.0] * 3, claimed=0.95, tolerance=0.02).outcome == ABOVE
 
 
@@ -335,3 +338,36 @@ def test_paired_comparison_edge_cases():
     # constant differences: exact, no warnings
     assert comparison_verdict([1.0, 2.0], [0.5, 1.5]).outcome == REPRODUCED
     assert comparison_verdict([1.0, 2.0], [1.0, 2.0]).outcome == INCONCLUSIVE
+
+
+# Degenerate data (issue #13.3): identical seeds are stated as such, never as "p = 0".
+
+
+def test_identical_seeds_inside_the_band_say_deterministic_without_a_p_value() -> None:
+    verdict = stats.equivalence_verdict([0.7] * 5, 0.7, 0.01)
+    assert verdict.outcome == stats.REPRODUCED
+    assert verdict.deterministic and verdict.p_value is None
+    assert verdict.reason.startswith("all 5 seeds identical (deterministic)")
+    assert "inside [0.69, 0.71]" in verdict.reason
+
+
+def test_identical_seeds_outside_the_band_are_judged_on_the_value() -> None:
+    verdict = stats.equivalence_verdict([0.5] * 3, 0.7, 0.01)
+    assert verdict.outcome == stats.BELOW and verdict.deterministic
+    assert "below [0.69, 0.71]" in verdict.reason
+
+
+def test_identical_seeds_against_a_threshold_state_the_margin() -> None:
+    verdict = stats.threshold_verdict([1.0] * 4, 0.9, ">=")
+    assert verdict.outcome == stats.REPRODUCED and verdict.p_value is None
+    assert "margin +0.1" in verdict.reason and "deterministic" in verdict.reason
+    failed = stats.threshold_verdict([-1.0] * 4, -0.9, "<=")
+    assert failed.outcome == stats.REPRODUCED and "margin +0.1" in failed.reason
+    missed = stats.threshold_verdict([0.8] * 4, 0.9, ">=")
+    assert missed.outcome == stats.BELOW and "margin -0.1" in missed.reason
+
+
+def test_identical_paired_differences_are_deterministic() -> None:
+    verdict = stats.comparison_verdict([2.0] * 3, [1.0] * 3, ">")
+    assert verdict.outcome == stats.REPRODUCED and verdict.deterministic
+    assert verdict.p_value is None and "p =" not in verdict.reason

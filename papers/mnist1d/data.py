@@ -35,7 +35,8 @@ class MNIST1DDataModule(pl.LightningDataModule):
     """4,000 training and 1,000 test sequences of length 40, ten classes.
 
     Like the authors, training batches are taken in sequence (no reshuffling) and the test set
-    doubles as the validation set for the learning curves. Generation takes about a second,
+    doubles as the validation set for the learning curves (plots only: nothing selects on it,
+    so the test numbers stay unbiased). Generation takes about a second,
     so the tensors are kept in `cache_dir` (settings.yaml: under `paths.data_dir`) and every
     later run with the same generation arguments loads them in milliseconds.
     """

@@ -55,3 +55,27 @@ def test_cached_data_is_the_generated_data(plugin, tmp_path):
     shuffled.setup()  # another setting: its own file, never the plain one
     assert len(list(tmp_path.glob("mnist1d-*.pt"))) == 2
     assert not torch.equal(shuffled.tensors["x_train"], fresh.tensors["x_train"])
+
+
+def _authors_forward(net: torch.nn.Module, arch: str, x: torch.Tensor) -> torch.Tensor:
+    """The forward passes of the authors' notebooks/models.py, written out from its layers."""
+    if arch == "mlp":  # MLPBase: a residual connection around the second hidden layer
+        h = net.linear1(x).relu()
+        h = h + net.linear2(h).relu()
+        return net.linear3(h)
+    if arch == "cnn":  # ConvBase
+        h = x.view(-1, 1, x.shape[-1])
+        h = net.conv3(net.conv2(net.conv1(h).relu()).relu()).relu()
+        return net.linear(h.view(h.shape[0], -1))
+    if arch == "gru":  # GRUBase, bidirectional, zero initial state
+        states, _ = net.gru(x.view(*x.shape[:2], 1), torch.zeros(2, x.shape[0], 6))
+        return net.linear(states.reshape(states.shape[0], -1))
+    return net(x)  # LinearBase
+
+
+@pytest.mark.parametrize("arch", ["logistic", "mlp", "cnn", "gru"])
+def test_forward_passes_match_the_authors_models(plugin, arch: str):
+    torch.manual_seed(0)
+    classifier = load_object(plugin, "model:MNIST1DClassifier")(arch=arch)
+    x = torch.randn(7, 40)
+    assert torch.allclose(classifier(x), _authors_forward(classifier.net, arch, x), atol=1e-6)

@@ -43,6 +43,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except ReproError as error:
+            if _state.get("raise_errors"):  # called from Python (repro.api): keep the exception
+                raise
             if _state["debug"]:
                 traceback.print_exc()
             typer.echo(f"error: {error}", err=True)

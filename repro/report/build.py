@@ -47,6 +47,7 @@ class ReportOutcome:
     warnings: list[str] = field(default_factory=list)
     notes_path: Path | None = None
     notes_created: bool = False
+    results: list[aggregate.ClaimResult] = field(default_factory=list)  # one per claim
 
 
 def build_report(request: ReportRequest) -> ReportOutcome:
@@ -115,6 +116,7 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         warnings,
         notes_path,
         created,
+        results,
     )
 
 

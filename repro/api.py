@@ -1,0 +1,159 @@
+"""repro from Python, for notebooks: the CLI's commands as functions that return data and raise.
+
+    import repro
+    outcome = repro.run("mnist1d", experiment="cnn", seed=0, overrides=["trainer.max_steps=200"])
+    repro.sweep("mnist1d", experiments=["logistic", "mlp"], seeds=2)
+    verdicts = repro.report("mnist1d", formats=["html"])     # one row per claim
+    table = repro.load_records(paper="mnist1d")              # one row per run × metric
+
+Each function runs exactly what the command line runs (same configs, records, skipping of
+completed runs), so a notebook and a terminal share their results folder. Mistakes raise
+`repro.ReproError` (a `UsageError` for bad input) with the message the CLI would print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from repro.errors import ReproError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from repro.run import RunOutcome
+
+
+def _overrides(paper: str, fields: dict[str, Any], extra: Sequence[str]) -> list[str]:
+    words = [f"paper={paper}"]
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            value = ",".join(map(str, value))
+        elif isinstance(value, bool):
+            value = str(value).lower()
+        words.append(f"{key}={value}")
+    return [*words, *extra]
+
+
+def _papers_dir_args(papers_dir: str | Path | Sequence[str | Path] | None) -> list[str]:
+    if papers_dir is None:
+        return []
+    folders = [papers_dir] if isinstance(papers_dir, (str, Path)) else list(papers_dir)
+    return [arg for folder in folders for arg in ("--papers-dir", str(folder))]
+
+
+@contextlib.contextmanager
+def _raising() -> Iterator[None]:
+    """Let the CLI's errors propagate as exceptions instead of printed lines and exit codes."""
+    from repro import cli
+
+    saved = cli._state.get("raise_errors", False)
+    cli._state["raise_errors"] = True
+    try:
+        yield
+    finally:
+        cli._state["raise_errors"] = saved
+
+
+def _call_cli(arguments: list[str]) -> int:
+    """Run one `repro` command in this process; returns its exit code."""
+    from repro.cli import app
+
+    with _raising():
+        code = app(arguments, standalone_mode=False, prog_name="repro")
+    return int(code or 0)
+
+
+def run(
+    paper: str,
+    experiment: str | None = None,
+    seed: int = 0,
+    overrides: Sequence[str] = (),
+    papers_dir: str | Path | Sequence[str | Path] | None = None,
+) -> RunOutcome:
+    """Train and test one setting (or return its completed record) like `repro run`.
+
+    Returns the outcome: `status` (completed / skipped), `record_dir` and `metrics`; raises
+    ReproError when the run failed or was interrupted.
+    """
+    from repro import hydra_app
+
+    words = _overrides(paper, {"experiment": experiment, "seed": seed}, overrides)
+    hydra_app.OUTCOMES.clear()
+    _call_cli(["run", *_papers_dir_args(papers_dir), *words])
+    outcomes = list(hydra_app.OUTCOMES)
+    if not outcomes:
+        raise ReproError("the run produced no outcome")
+    outcome = outcomes[-1]
+    if outcome.status in ("failed", "interrupted"):
+        raise ReproError(outcome.error or outcome.status)
+    return outcome
+
+
+def sweep(
+    paper: str,
+    experiments: Sequence[str] | None = None,
+    seeds: int | str | None = None,
+    overrides: Sequence[str] = (),
+    launcher: str | None = None,
+    dry_run: bool = False,
+    papers_dir: str | Path | Sequence[str | Path] | None = None,
+) -> pd.DataFrame:
+    """Run what `repro sweep` runs; returns the paper's records as one long table afterwards.
+
+    Raises ReproError when a run failed (the table is still on disk: `load_records`).
+    """
+    words = _overrides(
+        paper, {"experiment": experiments, "seeds": seeds, "launcher": launcher}, overrides
+    )
+    flags = ["--dry-run"] if dry_run else []
+    code = _call_cli(["sweep", *flags, *_papers_dir_args(papers_dir), *words])
+    if code:
+        raise ReproError(f"repro sweep paper={paper}: some runs did not complete (exit {code})")
+    return load_records(paper=paper)
+
+
+def report(
+    paper: str,
+    formats: Sequence[str] = ("md",),
+    out: str | Path | None = None,
+    results: str | Path | None = None,
+    papers_dir: str | Path | Sequence[str | Path] | None = None,
+) -> pd.DataFrame:
+    """Write the report like `repro report`; returns the verdict table, one row per claim.
+
+    The report's files are in `frame.attrs["files"]`, its headline in `frame.attrs["overall"]`.
+    """
+    import pandas as pd
+
+    from repro.records import default_results_dir
+    from repro.report.build import ReportRequest, build_report
+    from repro.report.render import claim_row
+
+    request = ReportRequest(
+        paper=paper,
+        results_dir=default_results_dir(Path(results) if results else None),
+        out_dir=Path(out) if out else Path("reports") / paper,
+        formats=frozenset({"md", *formats}),
+        papers_dir=[Path(p) for p in _papers_dir_args(papers_dir)[1::2]] or None,
+        out_given=out is not None,
+    )
+    outcome = build_report(request)
+    rows = [claim_row(result) for result in outcome.results]
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(
+        overall=outcome.overall, summary=outcome.summary, files=[str(f) for f in outcome.files]
+    )
+    return frame
+
+
+def load_records(results: str | Path | None = None, paper: str | None = None) -> pd.DataFrame:
+    """Every run record under the results folder (default as the CLI's) as a long table."""
+    from repro.records import default_results_dir
+    from repro.records import load_records as load
+
+    return load(default_results_dir(Path(results) if results else None), paper).frame

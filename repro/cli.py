@@ -239,16 +239,25 @@ def sweep(
     slurm_local, ray. A user grid uses Hydra's syntax: `experiment=cnn,gru optimizer.lr=1e-3,1e-2`.
     Failed or interrupted runs are redone; exits 1 if any run failed.
     """
+    import os
+
     from repro.hydra_app import plugin_overrides
     from repro.overrides import override_value, split_overrides
     from repro.sweep import (
+        BUSY,
+        COMPLETE_RESULTS,
         collect_results,
         estimate_seconds,
         format_seconds,
         hardware_key,
+        joblib_workers,
         launch,
+        new_sweep_id,
+        run_jobs,
+        summary_counts,
         sweep_dir,
     )
+    from repro.sweep_jobs import jobs_for
     from repro.sweep_plan import build_grid, multirun_batches, plan_sweep
 
     overrides, flags = split_overrides(list(ctx.args))
@@ -294,18 +303,25 @@ def sweep(
             )
         )
         return
+    sweep_id = new_sweep_id()
+    os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
+    jobs = None
     if todo:
-        common = [
-            f"paper={plugin.id}",
-            *wiring,
-            f"paths.results_dir={results_dir}",
-            f"hydra.sweep.dir={sweep_dir(results_dir, plugin.id)}",
-        ]
-        hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
-        launch_errors = launch(multirun_batches(planned), common, hydra_flags)
-        for message in launch_errors:
-            typer.echo(f"error: {message}", err=True)
-    results = collect_results(planned)
+        common = [f"paper={plugin.id}", *wiring, f"paths.results_dir={results_dir}"]
+        launcher = override_value(overrides, "launcher")
+        workers = joblib_workers(overrides) if launcher == "joblib" else 1
+        jobs = run_jobs(launcher, jobs_for(planned, common), workers)
+        if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run the batches
+            common.append(f"hydra.sweep.dir={sweep_dir(results_dir, plugin.id)}")
+            hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
+            for message in launch(multirun_batches(planned), common, hydra_flags):
+                typer.echo(f"error: {message}", err=True)
+        elif jobs.stopped_because:
+            typer.echo(
+                f"error: stopping the sweep: every run fails the same way: {jobs.stopped_because}",
+                err=True,
+            )
+    results = collect_results(planned, sweep_id, jobs)
     _print_table(
         ("experiment", "seed", "result", "wall", "detail", "record"),
         [
@@ -320,11 +336,15 @@ def sweep(
             for r in results
         ],
     )
-    counts = {
-        k: sum(r.result == k for r in results) for k in ("trained", "skipped", "failed", "missing")
-    }
+    counts = summary_counts(results)
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
-    if counts["failed"] or counts["missing"]:
+    if counts[BUSY]:
+        typer.echo(
+            f"error: {counts[BUSY]} run(s) held by another process that is running them; "
+            "sweep again once it ends",
+            err=True,
+        )
+    if any(r.result not in COMPLETE_RESULTS for r in results):
         raise typer.Exit(1)
 
 

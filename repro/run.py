@@ -4,6 +4,7 @@ short), and write the run record."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shlex
 import sys
 import time
@@ -127,6 +128,8 @@ def _train_locked(
         "timing": {"started_at": _now()},
         "environment": capture_environment(),
     }
+    if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
+        record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]
     try:
         store.atomic_write_text(record_dir / store.CONFIG_FILE, _to_yaml(config))
     except OSError as error:

@@ -13,6 +13,30 @@ from repro.errors import ReproError
 LOCK_FILE = ".lock"
 
 
+class RunBusy(ReproError):
+    """Another process holds the run's lock: not a failure of this run, a sweep counts it apart."""
+
+    def __init__(self, record_dir: Path, holder: str) -> None:
+        super().__init__(f"run {record_dir} is already running (pid {holder})")
+        self.record_dir = record_dir
+
+
+def is_locked(record_dir: Path) -> bool:
+    """Whether some process holds the run's lock right now (a sweep's summary asks)."""
+    path = record_dir / LOCK_FILE
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(handle)
+    return False
+
+
 @contextmanager
 def run_lock(record_dir: Path) -> Iterator[None]:
     """Hold the folder's lock for the whole run; a second process fails at once, clearly."""
@@ -23,7 +47,7 @@ def run_lock(record_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(handle, 32, 0).decode(errors="ignore").strip() or "another process"
-            raise ReproError(f"run {record_dir} is already running (pid {holder})") from None
+            raise RunBusy(record_dir, holder) from None
         os.ftruncate(handle, 0)
         os.pwrite(handle, str(os.getpid()).encode(), 0)
         yield

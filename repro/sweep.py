@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from repro import store
+from repro.errors import UsageError
+from repro.sweep_jobs import Job, SweepOutcomes
 from repro.sweep_plan import DONE, PlannedRun
 
 
 @dataclass(frozen=True)
 class RunResult:
     run: PlannedRun
-    result: str  # trained | skipped | failed | missing
+    result: str  # one of SUMMARY_ORDER or COMPLETED_ELSEWHERE
     detail: str
     wall_s: float | None
 
@@ -76,8 +79,31 @@ def format_seconds(seconds: float | None) -> str:
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
 
 
-def collect_results(planned: list[PlannedRun]) -> list[RunResult]:
-    """What each planned run ended as, read back from the records on disk."""
+TRAINED = "trained"
+ALREADY_COMPLETED = "already completed"
+COMPLETED_ELSEWHERE = "completed by another process"
+BUSY = "held by another process"
+FAILED = "failed"
+MISSING = "missing"
+NOT_STARTED = "not started"
+SUMMARY_ORDER = (TRAINED, ALREADY_COMPLETED, BUSY, FAILED, MISSING, NOT_STARTED)
+COMPLETE_RESULTS = (TRAINED, ALREADY_COMPLETED, COMPLETED_ELSEWHERE)
+
+
+def new_sweep_id() -> str:
+    """Written into each record this sweep trains: `trained` counts only those."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000:06d}"
+
+
+def collect_results(
+    planned: list[PlannedRun], sweep_id: str, jobs: SweepOutcomes | None = None
+) -> list[RunResult]:
+    """What each planned run ended as: from this sweep's own job outcomes where it ran the
+    jobs itself, else from the records on disk and the run locks."""
+    from repro.run_lock import is_locked
+
+    outcomes = jobs.by_run if jobs else {}
+    not_started = {run.record_dir for run in jobs.not_started} if jobs else set()
     results = []
     for run in planned:
         try:
@@ -85,18 +111,62 @@ def collect_results(planned: list[PlannedRun]) -> list[RunResult]:
         except (OSError, ValueError):
             record = None
         wall = (record or {}).get("timing", {}).get("wall_s")
+        outcome = outcomes.get(run.record_dir)
+        completed = bool(record) and record.get("status") == store.STATUS_COMPLETED
         if run.state == DONE:
-            results.append(RunResult(run, "skipped", "already completed", wall))
-        elif record is None:
-            results.append(RunResult(run, "missing", "no record written (job lost?)", None))
-        elif record.get("status") == store.STATUS_COMPLETED:
+            results.append(RunResult(run, ALREADY_COMPLETED, "found completed when planning", wall))
+        elif completed and record.get("sweep_id") == sweep_id:
             metrics = record.get("metrics", {})
             shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())[:3])
-            results.append(RunResult(run, "trained", shown, wall))
+            results.append(RunResult(run, TRAINED, shown, wall))
+        elif completed:
+            results.append(RunResult(run, COMPLETED_ELSEWHERE, "not by this sweep", wall))
+        elif (outcome and outcome.status == "busy") or is_locked(run.record_dir):
+            results.append(RunResult(run, BUSY, "another process is running it", None))
+        elif run.record_dir in not_started:
+            results.append(RunResult(run, NOT_STARTED, "the sweep stopped first", None))
+        elif outcome and outcome.status == "lost":
+            results.append(RunResult(run, FAILED, f"{outcome.error}", None))
+        elif record is None:
+            detail = outcome.error if outcome and outcome.error else "no record written (job lost?)"
+            results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
         else:
             status = record.get("status")
-            results.append(RunResult(run, "failed", f"{status}: {record.get('error')}", wall))
+            results.append(RunResult(run, FAILED, f"{status}: {record.get('error')}", wall))
     return results
+
+
+def summary_counts(results: list[RunResult]) -> dict[str, int]:
+    """Counts in a fixed order (rare kinds only when present), for the summary line."""
+    counts = {kind: sum(r.result == kind for r in results) for kind in SUMMARY_ORDER}
+    elsewhere = sum(r.result == COMPLETED_ELSEWHERE for r in results)
+    return counts | ({COMPLETED_ELSEWHERE: elsewhere} if elsewhere else {})
+
+
+def run_jobs(launcher: str | None, jobs: list[Job], workers: int) -> SweepOutcomes | None:
+    """Run the jobs here when repro drives the launcher itself (local, joblib); None means
+    the caller launches Hydra multiruns (slurm, ray, submitit)."""
+    from repro.sweep_jobs import run_in_process, run_in_workers
+
+    if launcher in (None, "local"):
+        return run_in_process(jobs)
+    if launcher == "joblib":
+        return run_in_workers(jobs, workers)
+    return None
+
+
+def joblib_workers(overrides: list[str]) -> int:
+    """`hydra.launcher.n_jobs=N`, else REPRO_JOBS, else one per CPU core (-1 too)."""
+    raw = os.environ.get("REPRO_JOBS", "-1")
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key.lstrip("+") == "hydra.launcher.n_jobs":
+            raw = value
+    try:
+        count = int(raw)
+    except ValueError:
+        raise UsageError(f"the number of parallel jobs must be an integer, got {raw!r}") from None
+    return count if count > 0 else os.cpu_count() or 1
 
 
 def launch(batches: list[list[str]], common: list[str], flags: list[str]) -> list[str]:

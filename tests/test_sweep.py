@@ -62,7 +62,7 @@ def test_local_sweep_runs_everything_once_then_nothing(toy_dir: Path, isolated_e
         "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "logger=none"
     )
     assert first.returncode == 0, first.stderr
-    assert "4 trained, 0 skipped, 0 failed" in first.stdout
+    assert "4 trained, 0 already completed, 0 held by another process, 0 failed" in first.stdout
     assert sorted((r["experiment"], r["seed"]) for r in _records(isolated_env)) == [
         ("small", 0),
         ("small", 1),
@@ -73,7 +73,7 @@ def test_local_sweep_runs_everything_once_then_nothing(toy_dir: Path, isolated_e
         "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "logger=none"
     )
     assert second.returncode == 0
-    assert "0 trained, 4 skipped" in second.stdout
+    assert "0 trained, 4 already completed" in second.stdout
 
 
 def test_failed_run_is_recorded_sweep_goes_on_and_exits_1(toy_dir: Path, isolated_env: Path):
@@ -87,7 +87,7 @@ def test_failed_run_is_recorded_sweep_goes_on_and_exits_1(toy_dir: Path, isolate
         "logger=none",
     )
     assert done.returncode == 1
-    assert "1 trained, 0 skipped, 1 failed" in done.stdout
+    assert "1 trained, 0 already completed, 0 held by another process, 1 failed" in done.stdout
     failed = [r for r in _records(isolated_env) if r["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["error"].startswith("non-finite loss at step 3")
     again = repro(
@@ -99,7 +99,7 @@ def test_failed_run_is_recorded_sweep_goes_on_and_exits_1(toy_dir: Path, isolate
         "model.explode=false",
         "logger=none",
     )
-    assert "0 trained, 1 skipped" in again.stdout
+    assert "0 trained, 1 already completed" in again.stdout
 
 
 def test_dry_run_plans_and_estimates(toy_dir: Path, isolated_env: Path) -> None:
@@ -177,7 +177,7 @@ def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, s
     lost.unlink()
     again = sweep()
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "1 trained, 1 skipped" in again.stdout
+    assert "1 trained, 1 already completed" in again.stdout
 
 
 @pytest.mark.skipif(

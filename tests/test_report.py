@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -199,9 +200,10 @@ def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
     assert "data:image/png;base64," in html  # figures inlined: one self-contained file
     markdown = (out / "report.md").read_text()
     row = table_row(markdown, "cnn_acc")
-    assert "<script>" not in row and "&lt;script&gt;" in row
+    assert "<script>" not in row and "\\<script\\>" in row
     assert "\\| Table 1" in row  # a pipe cannot break the table
-    assert "<img src=x" not in markdown
+    # backslash-escaped, so CommonMark shows the text and never forms a tag
+    assert re.search(r"(?<!\\)<img src=x", markdown) is None and "\\<img src=x" in markdown
     # notes.md is the user's own Markdown: copied into report.md as written
     assert "<script>alert('notes')</script> *fine*" in markdown
 
@@ -267,3 +269,61 @@ def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Pa
     assert outcome.overall == aggregate.NO_CLAIMS_OVERALL
     assert "**Overall: ➖ no claims** — the plugin ships no claims to check" in markdown
     assert "0 of 0" not in markdown and "## Compute" in markdown
+
+
+# Layout (issue #13.5): what the reader sees, not only what is computed.
+
+
+def test_markdown_escapes_relations_with_backslashes_not_entities(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, tmp_path / "out")
+    assert "&gt;" not in markdown and "&lt;" not in markdown
+    assert "cnn \\> mlp" in table_row(markdown, "cnn_beats_mlp")
+
+
+def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "*ICML 2024*." in markdown and "(2024)" not in markdown
+    assert "(2024)" not in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_fewer_formats_remove_the_old_outputs(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "html"}), write_csv=True)
+    assert (out / "report.html").is_file() and (out / "records.csv").is_file()
+    outcome, _ = report(results, out)
+    assert not (out / "report.html").exists() and not (out / "records.csv").exists()
+    assert (out / "notes.md").is_file() and outcome.files == [out / "report.md"]
+
+
+def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:
+    from repro.report.figures import claims_figure
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    from repro.registry import get_paper
+
+    claims = get_paper("mnist1d").spec().claims
+    evaluated = aggregate.evaluate_claims(frame, claims, choices, 0.05)
+    comparison = next(r for r in evaluated if r.claim.id == "cnn_beats_mlp")
+    assert comparison.values and not comparison.versus_values
+    assert claims_figure([comparison], tmp_path / "fig", vector=False) == []
+
+
+def test_html_shared_settings_tables_each_have_a_header(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "html"}))
+    html = (out / "report.html").read_text()
+    shared = html[html.index("Shared by every experiment") : html.index("<h2>Compute</h2>")]
+    # two real tables side by side, each with its header: not one table that CSS columns
+    # break in two (the second half then had no header and misaligned rows)
+    assert shared.count("<table>") == shared.count("<th>Key</th>") == 2
+    assert "column-count" not in html

@@ -268,7 +268,19 @@ def _write_outputs(
     if request.write_csv:
         files.append(out / "records.csv")
         write_file(files[-1], _counted(frame, choices).to_csv(index=False))
+    _remove_stale_outputs(out, files)
     return files
+
+
+GENERATED_OUTPUTS = ("report.html", "report.pdf", "records.csv")
+
+
+def _remove_stale_outputs(out: Path, written: list[Path]) -> None:
+    """An output of an earlier run with more formats would sit beside the new report and
+    contradict it: remove the generated files this run did not write (never notes.md)."""
+    for name in GENERATED_OUTPUTS:
+        if out / name not in written:
+            (out / name).unlink(missing_ok=True)
 
 
 def _counted(frame: Any, choices: dict[str, aggregate.ConfigChoice]) -> Any:

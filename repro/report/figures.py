@@ -20,29 +20,38 @@ COLOURS = {
     stats.INCONCLUSIVE: "#9a6700",
     NOT_RUN: "#6e7781",
 }
-PANEL_W, PANEL_H = 3.3, 2.7
-DPI = 120
+PANEL_W, PANEL_H = 2.3, 2.55
+"""Three claim panels fill an A4 page's text width (about 7.2 in) at their true size, so the
+font sizes below are the sizes a reader sees."""
+CURVE_W, CURVE_H = 3.55, 2.6
+ROW_GAP_IN = 1.05
+"""Vertical room between rows for a two-line panel title and the row above's tick labels."""
+TITLE_PT, LABEL_PT, TICK_PT = 8.5, 8, 7.5
+PASS_COLOUR = "#1a7f37"
+DPI = 150
 RASTERIZE_ABOVE = 200
 """More seeds than this in a panel are drawn as an image inside the SVG: thousands of vector
 dots make a PDF slow to write and to open, and look the same."""
 
 
-def _figure(width: float, height: float, rows: int) -> Any:
-    """A figure with fixed margins (constrained layout costs more than drawing, per panel)."""
+def _figure(width: float, height: float, rows: int, bottom_in: float = 0.62) -> Any:
+    """A figure with fixed margins in inches (constrained layout costs more than drawing, per
+    panel); rows are ROW_GAP_IN apart so titles never touch the tick labels above them."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height))
-    top = 1 - 0.55 / height  # room for two-line panel titles
+    top_in = 0.55  # room for the first row's two-line titles
+    axes_h = (height - top_in - bottom_in - ROW_GAP_IN * (rows - 1)) / rows
     fig.subplots_adjust(
         left=0.7 / width,
         right=1 - 0.15 / width,
-        bottom=0.62 / height,
-        top=top,
-        wspace=0.42,
-        hspace=0.95 / (height / rows),
+        bottom=bottom_in / height,
+        top=1 - top_in / height,
+        wspace=0.55,
+        hspace=ROW_GAP_IN / axes_h if rows > 1 else 0.2,
     )
     return fig
 
@@ -94,9 +103,9 @@ def _claim_panel(ax: Any, result: ClaimResult) -> None:
     claim = result.claim
     colour = COLOURS.get(result.outcome, "#6e7781")
     title = claim.id + ("" if claim.verified else " (unverified)")
-    ax.set_title(f"{title}\n{result.outcome}", fontsize=8.5, color=colour)
-    ax.tick_params(labelsize=7)
-    ax.set_ylabel(claim.metric, fontsize=7.5)
+    ax.set_title(f"{title}\n{result.outcome}", fontsize=TITLE_PT, color=colour)
+    ax.tick_params(labelsize=TICK_PT)
+    ax.set_ylabel(claim.metric, fontsize=LABEL_PT)
     ax.grid(axis="y", alpha=0.3)
     if claim.kind == "comparison":
         _comparison_panel(ax, result, colour)
@@ -107,8 +116,30 @@ def _claim_panel(ax: Any, result: ClaimResult) -> None:
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
         ax.axhspan(low, high, color="#0969da", alpha=0.12, lw=0)
     ax.axhline(claim.value, color="#0969da", lw=1.2, ls="--")
+    if claim.kind == "threshold":
+        _passing_side(ax, claim.value, claim.direction)
     ax.set_xticks([0.0, 0.35], ["seeds", "mean\n95% CI"])
     ax.set_xlim(-0.4, 0.7)
+
+
+def _passing_side(ax: Any, threshold: float, direction: str) -> None:
+    """Shade and label the side of a threshold where the claim holds."""
+    low, high = ax.get_ylim()
+    pad = 0.15 * max(high - low, abs(threshold) * 0.1, 1e-9)
+    low, high = min(low, threshold - pad), max(high, threshold + pad)
+    ax.set_ylim(low, high)
+    above = direction == ">="
+    ax.axhspan(threshold, high if above else low, color=PASS_COLOUR, alpha=0.08, lw=0)
+    ax.text(
+        0.98,
+        0.96 if above else 0.04,
+        f"passes: {direction} {threshold:g}",
+        transform=ax.transAxes,
+        ha="right",
+        va="top" if above else "bottom",
+        fontsize=TICK_PT,
+        color=PASS_COLOUR,
+    )
 
 
 def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
@@ -138,13 +169,18 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
     _mean_ci(ax, 1.35, result.versus_summary, colour)
     ax.set_xticks([0.0, 1.0], [claim.experiment, f"{claim.versus}"])
     ax.set_xlim(-0.4, 1.7)
-    ax.set_xlabel(f"claimed: {claim.experiment} {claim.direction} {claim.versus}", fontsize=7.5)
+    ax.tick_params(axis="x", labelrotation=12)
+    ax.set_xlabel(f"claimed: A {claim.direction} B", fontsize=LABEL_PT)
 
 
 def claims_figure(results: list[ClaimResult], stem: Path, vector: bool) -> list[Path]:
     """One panel per claim with runs: the seeds as dots, mean with 95% CI, the claimed value as
-    a dashed line (band: ± tolerance). Claims without runs get no panel (the table says so)."""
-    shown = [r for r in results if r.values or r.versus_values]
+    a dashed line (band: ± tolerance). Claims without runs get no panel (the table says so),
+    and so does a comparison with runs on one side only: those dots alone would look like a
+    result."""
+    shown = [
+        r for r in results if r.values and (r.claim.kind != "comparison" or r.versus_values)
+    ]
     if not shown:
         return []
     rows, cols = _grid(len(shown))
@@ -162,9 +198,13 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
     metrics = list(dict.fromkeys(c.metric for c in curves))
     experiments = list(dict.fromkeys(c.experiment for c in curves))
     rows, cols = _grid(len(metrics), columns=2)
-    fig = _figure(4.6 * cols, 3.0 * rows, rows)
+    legend_in = 0.3 + 0.2 * math.ceil(len(experiments) / 3)  # one shared legend, below
+    fig = _figure(
+        CURVE_W * cols, CURVE_H * rows + legend_in, rows, bottom_in=0.55 + legend_in
+    )
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     palette = _palette(len(experiments))
+    handles: dict[str, Any] = {}
     for ax, metric in zip(axes, metrics, strict=False):
         for curve in (c for c in curves if c.metric == metric):
             colour = palette[experiments.index(curve.experiment)]
@@ -172,7 +212,13 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
                 f" of {curve.of_runs:,}" if curve.of_runs > curve.runs else ""
             )
             label = f"{curve.experiment} ({seeds} seed{'s' if curve.of_runs != 1 else ''})"
-            ax.plot(curve.steps, curve.mean, color=colour, lw=1.4, label=label)
+            # Few points (a metric validated once or twice) get markers, or a lone point
+            # would draw no line at all and vanish.
+            marker = "o" if len(curve.steps) <= 12 else None
+            (line,) = ax.plot(
+                curve.steps, curve.mean, color=colour, lw=1.4, marker=marker, ms=3.5, label=label
+            )
+            handles.setdefault(label, line)
             low = [
                 m - s if math.isfinite(s) else m for m, s in zip(curve.mean, curve.std, strict=True)
             ]
@@ -180,13 +226,20 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
                 m + s if math.isfinite(s) else m for m, s in zip(curve.mean, curve.std, strict=True)
             ]
             ax.fill_between(curve.steps, low, high, color=colour, alpha=0.18, lw=0)
-        ax.set_title(metric, fontsize=9)
-        ax.set_xlabel("step", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.set_title(metric, fontsize=TITLE_PT)
+        ax.set_xlabel("step", fontsize=LABEL_PT)
+        ax.tick_params(labelsize=TICK_PT)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, frameon=False)
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
+    fig.legend(
+        list(handles.values()),
+        list(handles),
+        loc="lower center",
+        ncol=min(3, len(handles)),
+        fontsize=LABEL_PT,
+        frameon=False,
+    )
     return _save(fig, stem, vector)
 
 

@@ -330,8 +330,8 @@ def md(value: Any) -> str:
     return (
         text.replace("\\", "\\\\")
         .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
+        .replace("<", "\\<")  # a backslash escape: shown as <, never read as HTML
+        .replace(">", "\\>")
         .replace("*", "\\*")
         .replace("_", "\\_")
         .replace("[", "\\[")

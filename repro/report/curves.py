@@ -59,8 +59,10 @@ def read_log(path: Path) -> dict[str, dict[float, float]]:
 
 
 def training_curves(record_dirs: dict[str, list[Path]], max_runs: int = MAX_RUNS) -> list[Curve]:
-    """Curves of every metric logged at 2 or more steps, per experiment (in the given order),
-    from the first `max_runs` record folders of each."""
+    """Curves of every metric logged at 2 or more steps in some experiment, per experiment (in
+    the given order), from the first `max_runs` record folders of each. An experiment whose
+    runs logged such a metric once (a short run validated once) keeps its one point, so it
+    does not vanish from the panel; a metric logged once everywhere (test/...) is no curve."""
     curves = []
     for experiment, all_folders in record_dirs.items():
         folders = all_folders[:max_runs]
@@ -73,8 +75,6 @@ def training_curves(record_dirs: dict[str, list[Path]], max_runs: int = MAX_RUNS
                     by_metric[metric][step].append(value)
         for metric in sorted(by_metric):
             points = by_metric[metric]
-            if len(points) < 2:
-                continue  # a test metric logged once: it is in the claims table instead
             steps = tuple(sorted(points))
             means, stds = [], []
             for step in steps:
@@ -97,4 +97,5 @@ def training_curves(record_dirs: dict[str, list[Path]], max_runs: int = MAX_RUNS
                     len(all_folders),
                 )
             )
-    return curves
+    curve_metrics = {c.metric for c in curves if len(c.steps) >= 2}
+    return [c for c in curves if c.metric in curve_metrics]

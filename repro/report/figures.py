@@ -169,7 +169,6 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
     _mean_ci(ax, 1.35, result.versus_summary, colour)
     ax.set_xticks([0.0, 1.0], [claim.experiment, f"{claim.versus}"])
     ax.set_xlim(-0.4, 1.7)
-    ax.tick_params(axis="x", labelrotation=12)
     ax.set_xlabel(f"claimed: A {claim.direction} B", fontsize=LABEL_PT)
 
 

@@ -1,0 +1,31 @@
+"""Training curves from CSV logs: which series are drawn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.report.curves import CSV_LOG, training_curves
+
+
+def _log(folder: Path, rows: list[tuple[int, str, float]]) -> Path:
+    path = folder / CSV_LOG
+    path.parent.mkdir(parents=True)
+    lines = ["epoch,step,train/loss,val/acc,test/acc"]
+    for step, metric, value in rows:
+        cells = {"train/loss": "", "val/acc": "", "test/acc": ""}
+        cells[metric] = str(value)
+        lines.append(f"0,{step},{cells['train/loss']},{cells['val/acc']},{cells['test/acc']}")
+    path.write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_a_series_with_one_point_is_kept_when_the_metric_is_a_curve_elsewhere(tmp_path):
+    """A short run validated once (val/acc at one step) still appears next to a long run's
+    val/acc curve; a metric logged once everywhere (test/acc) is no curve."""
+    long_run = _log(
+        tmp_path / "long", [(99, "val/acc", 0.8), (199, "val/acc", 0.9), (199, "test/acc", 0.9)]
+    )
+    short_run = _log(tmp_path / "short", [(99, "val/acc", 0.6), (99, "test/acc", 0.6)])
+    curves = training_curves({"long": [long_run], "short": [short_run]})
+    shown = {(c.experiment, c.metric): len(c.steps) for c in curves}
+    assert shown == {("long", "val/acc"): 2, ("short", "val/acc"): 1}

@@ -237,7 +237,7 @@ def sweep(
     `repro sweep paper=mnist1d seeds=3 launcher=joblib`. Launchers: local (one after another),
     joblib (parallel processes), slurm (submitit; slurm.partition=... slurm.gpus=...),
     slurm_local, ray. A user grid uses Hydra's syntax: `experiment=cnn,gru optimizer.lr=1e-3,1e-2`.
-    Failed or interrupted runs are redone; exits 1 if any run failed.
+    Failed or interrupted runs are redone; exits 1 unless every run ends completed.
     """
     import os
 

@@ -148,6 +148,7 @@ class _Worker:
 def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     """The joblib launcher: `workers` processes, each fed one job at a time over its pipe."""
     rule = SystematicFailure()
+    os.environ[SWEEP_PID_ENV] = str(os.getpid())  # inherited: marks the workers as this sweep's
     context = multiprocessing.get_context("spawn")
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
@@ -205,7 +206,6 @@ def _receive(worker: _Worker) -> RunOutcome | None:
 
 def _worker_main(conn: Connection, sweep_pid: int) -> None:
     """A worker's loop: one job per message until told to stop or the sweep is gone."""
-    os.environ[SWEEP_PID_ENV] = str(sweep_pid)
     state = _OrphanWatch(sweep_pid)
     threading.Thread(target=state.watch, daemon=True, name="repro-orphan-watch").start()
     try:

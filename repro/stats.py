@@ -31,13 +31,14 @@ BOOTSTRAP_SEED = 0
 
 EQUIVALENCE_RULE = (
     "A value claim 'claimed ± tolerance' is reproduced when the 90% t-confidence interval of the "
-    "seed mean lies inside [claimed − tolerance, claimed + tolerance] (equivalent to a TOST "
-    "equivalence test at α = 0.05); not reproduced (below/above) when the 95% t-confidence "
-    "interval lies entirely below/above that band; otherwise inconclusive, with the number of "
-    "seeds a power analysis (80% power, TOST at α = 0.05, observed mean and std taken as true) "
-    "says would settle it. Non-finite seed values are dropped and counted; fewer than 2 finite "
-    "seeds is inconclusive; when every seed gives the same value the claim is judged on that "
-    "value against the band, and said to be deterministic (no interval, no p-value)."
+    "seed mean lies inside [claimed − tolerance, claimed + tolerance] (a TOST equivalence test "
+    "at α = 0.05); not reproduced (below/above) when that same interval lies entirely below/above "
+    "the band (a one-sided 5% test); otherwise inconclusive, with the number of seeds a power "
+    "analysis (80% power, TOST at α = 0.05, observed mean and std taken as true) says would "
+    "settle it. One interval decides every verdict: its ends are the one-sided 95% bounds. "
+    "Non-finite seed values are dropped and counted; fewer than 2 finite seeds is inconclusive; "
+    "when every seed gives the same value the claim is judged on that value against the band, "
+    "and said to be deterministic (no interval, no p-value)."
 )
 
 THRESHOLD_RULE = (
@@ -130,6 +131,7 @@ class Verdict:
     p_value: float | None = None
     seeds_needed: int | None = None
     deterministic: bool = False  # every seed gave the same value: judged on that value alone
+    interval: tuple[float, float] | None = None  # the (1 - 2 alpha) CI the verdict rests on
 
 
 def equivalence_verdict(
@@ -152,23 +154,19 @@ def equivalence_verdict(
     dropped = _dropped(n_nan)
 
     in_lo, in_hi = t_interval(mean, std, n, 1 - 2 * alpha)
+    ci = f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi)}"
+    interval = (in_lo, in_hi)
     if low <= in_lo and in_hi <= high:
-        reason = f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi)} lies inside {band}{dropped}"
-        return Verdict(REPRODUCED, reason, p_tost)
-
-    out_lo, out_hi = t_interval(mean, std, n, 1 - alpha)
-    ci_out = f"{_pct(1 - alpha)} CI {_interval(out_lo, out_hi)}"
-    if out_hi < low:
-        return Verdict(BELOW, f"{ci_out} lies entirely below {band}{dropped}", p_tost)
-    if out_lo > high:
-        return Verdict(ABOVE, f"{ci_out} lies entirely above {band}{dropped}", p_tost)
-
+        return Verdict(REPRODUCED, f"{ci} lies inside {band}{dropped}", p_tost, interval=interval)
+    if in_hi < low:
+        reason = f"{ci} lies entirely below {band}{dropped}"
+        return Verdict(BELOW, reason, p_tost, interval=interval)
+    if in_lo > high:
+        reason = f"{ci} lies entirely above {band}{dropped}"
+        return Verdict(ABOVE, reason, p_tost, interval=interval)
     needed = seeds_needed_for_equivalence(mean, std, low, high, alpha=alpha)
-    reason = (
-        f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi)} is not inside {band} and "
-        f"the {ci_out} is not outside it{dropped}"
-    )
-    return Verdict(INCONCLUSIVE, reason, p_tost, needed)
+    reason = f"{ci} overlaps the edge of {band}{dropped}"
+    return Verdict(INCONCLUSIVE, reason, p_tost, needed, interval=interval)
 
 
 def threshold_verdict(
@@ -191,21 +189,22 @@ def threshold_verdict(
     dropped = _dropped(n_nan)
     conf = _pct(1 - alpha)
     lower_s, upper_s = f"{conf} lower bound {_fmt(lower)}", f"{conf} upper bound {_fmt(upper)}"
+    bounds = (lower, upper)
     if direction == ">=":
         p = _one_sided_p(mean - threshold, std, n)
         if lower >= threshold:
-            return Verdict(REPRODUCED, f"{lower_s} is >= {thr}{dropped}", p)
+            return Verdict(REPRODUCED, f"{lower_s} is >= {thr}{dropped}", p, interval=bounds)
         if upper < threshold:
-            return Verdict(BELOW, f"{upper_s} is < {thr}{dropped}", p)
+            return Verdict(BELOW, f"{upper_s} is < {thr}{dropped}", p, interval=bounds)
     else:
         p = _one_sided_p(threshold - mean, std, n)
         if upper <= threshold:
-            return Verdict(REPRODUCED, f"{upper_s} is <= {thr}{dropped}", p)
+            return Verdict(REPRODUCED, f"{upper_s} is <= {thr}{dropped}", p, interval=bounds)
         if lower > threshold:
-            return Verdict(ABOVE, f"{lower_s} is > {thr}{dropped}", p)
+            return Verdict(ABOVE, f"{lower_s} is > {thr}{dropped}", p, interval=bounds)
     needed = seeds_needed_for_one_sample(mean, std, threshold, alpha=alpha)
     reason = f"{conf} bounds [{_fmt(lower)}, {_fmt(upper)}] straddle {thr}{dropped}"
-    return Verdict(INCONCLUSIVE, reason, p, needed)
+    return Verdict(INCONCLUSIVE, reason, p, needed, interval=bounds)
 
 
 @dataclass(frozen=True)
@@ -280,6 +279,7 @@ def comparison_verdict(
         # H1: mean(A - B) > 0; identical A and B on every seed is no evidence either way.
         p_greater = 0.5 if std == 0 and diff == 0 else _one_sided_p(diff, std, n)
         test = f"paired t-test over {n} seeds"
+        interval = t_interval(diff, std, n, 1 - 2 * alpha)
         dropped = _dropped(n_drop, "pair")
         needed_if_unsettled = seeds_needed_for_one_sample(diff, std, 0.0, alpha=alpha)
     else:
@@ -300,6 +300,9 @@ def comparison_verdict(
         else:
             p_greater = float(st.t.sf(w.t, w.df))
         test = f"Welch t-test ({a.size} vs {b.size} seeds)"
+        se = math.sqrt(std_a**2 / a.size + std_b**2 / b.size)
+        half = float(st.t.ppf(1 - alpha, w.df)) * se if math.isfinite(w.df) else 0.0
+        interval = (diff - half, diff + half)
         dropped = _dropped(na_drop + nb_drop)
         needed_if_unsettled = seeds_needed_for_welch(diff, std_a, std_b, alpha=alpha)
 
@@ -309,13 +312,19 @@ def comparison_verdict(
     mean_diff = f"mean A − B = {_fmt(diff)}"
     if p_claim < alpha:
         reason = f"{test}: one-sided p = {_fmt_p(p_claim)} < {alpha:g} for A {direction} B"
-        return Verdict(REPRODUCED, f"{reason} ({mean_diff}){dropped}", p_claim)
+        return Verdict(REPRODUCED, f"{reason} ({mean_diff}){dropped}", p_claim, interval=interval)
     if p_opposite < alpha:
         reason = f"{test}: one-sided p = {_fmt_p(p_opposite)} < {alpha:g} for A {opposite} B"
         outcome = BELOW if direction == ">" else ABOVE
-        return Verdict(outcome, f"{reason} ({mean_diff}){dropped}", p_claim)
+        return Verdict(outcome, f"{reason} ({mean_diff}){dropped}", p_claim, interval=interval)
     reason = f"{test}: one-sided p = {_fmt_p(p_claim)} >= {alpha:g} for A {direction} B"
-    return Verdict(INCONCLUSIVE, f"{reason} ({mean_diff}){dropped}", p_claim, needed_if_unsettled)
+    return Verdict(
+        INCONCLUSIVE,
+        f"{reason} ({mean_diff}){dropped}",
+        p_claim,
+        needed_if_unsettled,
+        interval=interval,
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -327,3 +327,24 @@ def test_html_shared_settings_tables_each_have_a_header(tmp_path: Path) -> None:
     # break in two (the second half then had no header and misaligned rows)
     assert shared.count("<table>") == shared.count("<th>Key</th>") == 2
     assert "column-count" not in html
+
+
+def test_identical_seeds_show_no_interval_no_p_and_the_threshold_margin(tmp_path: Path) -> None:
+    """amsgrad's online game is deterministic: the report must not dress one number up as
+    evidence ('t-test p = 0', a zero-width CI) nor give a threshold's margin in percent."""
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": 1.0}, paper="toy")
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    row = table_row(markdown, "cnn_floor")
+    assert "none: all 3 seeds identical" in row and "margin +0.1" in row and "%" not in row
+    assert "All 3 seeds identical (deterministic)" in markdown
+    assert "p = 0" not in markdown and "[1, 1]" not in row

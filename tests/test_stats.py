@@ -112,7 +112,8 @@ def test_summarize_bootstrap_zero_variance():
 
 
 def test_rule_is_printable():
-    assert "90%" in EQUIVALENCE_RULE and "95%" in EQUIVALENCE_RULE and "TOST" in EQUIVALENCE_RULE
+    assert "90%" in EQUIVALENCE_RULE and "one-sided 5%" in EQUIVALENCE_RULE
+    assert "TOST" in EQUIVALENCE_RULE
 
 
 def test_equivalence_mean_exactly_equal_to_claim():
@@ -141,17 +142,25 @@ def test_equivalence_inside_band_off_centre():
 
 
 def test_equivalence_far_below_and_above():
-    # [0.80, 0.81, 0.82]: 95% CI = 0.81 ± 4.302653 * 0.0057735 = 0.81 ± 0.024841
-    #   -> [0.785159, 0.834841], entirely below [0.92, 0.96]
+    # One interval decides every verdict (issue #13.3): the 90% CI, whose ends are the
+    # one-sided 95% bounds. [0.80, 0.81, 0.82]: 90% CI = 0.81 ± 2.919986 * 0.0057735
+    #   = [0.793141, 0.826859], entirely below [0.92, 0.96]
     below = equivalence_verdict([0.80, 0.81, 0.82], claimed=0.94, tolerance=0.02)
     assert below.outcome == BELOW
-    assert below.reason == "95% CI [0.7852, 0.8348] lies entirely below [0.92, 0.96]"
+    assert below.reason == "90% CI [0.7931, 0.8269] lies entirely below [0.92, 0.96]"
+    assert below.interval == pytest.approx((0.793141, 0.826859), abs=1e-6)
     # TOST p is the low side: t = (0.81 - 0.92)/se = -19.052559, p = sf_df2(-19.05) = 0.998628
     assert below.p_value == pytest.approx(sf_df2(-0.11 / 0.01 * SQRT3), rel=1e-6)
-    # [1.00, 1.01, 1.02]: 95% CI [0.985159, 1.034841], entirely above [0.92, 0.96]
     above = equivalence_verdict([1.00, 1.01, 1.02], claimed=0.94, tolerance=0.02)
     assert above.outcome == ABOVE
-    assert above.reason == "95% CI [0.9852, 1.035] lies entirely above [0.92, 0.96]"
+    assert above.reason == "90% CI [0.9931, 1.027] lies entirely above [0.92, 0.96]"
+
+
+def test_between_the_old_95_and_the_new_90_percent_rule_a_miss_is_called():
+    # [0.84, 0.87, 0.90]: 90% CI [0.8194, 0.9206] lies below [0.93, 0.97], while the 95% CI
+    # [0.7955, 0.9445] overlaps it: a one-sided 5% test, as every other verdict uses.
+    verdict = equivalence_verdict([0.84, 0.87, 0.90], claimed=0.95, tolerance=0.02)
+    assert verdict.outcome == BELOW
 
 
 def test_equivalence_single_seed():
@@ -371,3 +380,13 @@ def test_identical_paired_differences_are_deterministic() -> None:
     verdict = stats.comparison_verdict([2.0] * 3, [1.0] * 3, ">")
     assert verdict.outcome == stats.REPRODUCED and verdict.deterministic
     assert verdict.p_value is None and "p =" not in verdict.reason
+
+
+def test_every_verdict_carries_the_one_interval_it_rests_on() -> None:
+    # 90% CI of [0.93, 0.94, 0.95] is 0.94 ± 0.016859: the same numbers for every claim kind
+    expected = pytest.approx((0.923141, 0.956859), abs=1e-6)
+    assert equivalence_verdict([0.93, 0.94, 0.95], 0.94, 0.02).interval == expected
+    assert threshold_verdict([0.93, 0.94, 0.95], 0.9, ">=").interval == expected
+    paired = comparison_verdict([1.93, 1.94, 1.95], [1.0, 1.0, 1.0], ">")
+    assert paired.interval == expected
+    assert stats.equivalence_verdict([0.7] * 3, 0.7, 0.1).interval is None  # deterministic

@@ -68,11 +68,19 @@ def _jitter(count: int, centre: float, width: float = 0.12) -> list[float]:
     return [centre - width + 2 * width * i / (count - 1) for i in range(count)]
 
 
-def _mean_ci(ax: Any, x: float, summary: stats.Summary | None, colour: str) -> None:
+def _mean_ci(
+    ax: Any,
+    x: float,
+    summary: stats.Summary | None,
+    colour: str,
+    verdict: stats.Verdict | None = None,
+) -> None:
+    """The mean, with the interval its verdict rests on when there is one."""
     if summary is None or summary.n == 0:
         return
-    if math.isfinite(summary.ci_low):
-        err = [[summary.mean - summary.ci_low], [summary.ci_high - summary.mean]]
+    interval = verdict.interval if verdict is not None else None
+    if interval is not None and all(math.isfinite(v) for v in interval):
+        err = [[summary.mean - interval[0]], [interval[1] - summary.mean]]
         ax.errorbar([x], [summary.mean], yerr=err, fmt="o", color=colour, capsize=4, ms=6, lw=1.5)
     else:
         ax.plot([x], [summary.mean], "o", color=colour, ms=6)
@@ -111,14 +119,14 @@ def _claim_panel(ax: Any, result: ClaimResult) -> None:
         _comparison_panel(ax, result, colour)
         return
     _dots(ax, result.values, 0.0)
-    _mean_ci(ax, 0.35, result.summary, colour)
+    _mean_ci(ax, 0.35, result.summary, colour, result.verdict)
     if claim.kind == "value":
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
         ax.axhspan(low, high, color="#0969da", alpha=0.12, lw=0)
     ax.axhline(claim.value, color="#0969da", lw=1.2, ls="--")
     if claim.kind == "threshold":
         _passing_side(ax, claim.value, claim.direction)
-    ax.set_xticks([0.0, 0.35], ["seeds", "mean\n95% CI"])
+    ax.set_xticks([0.0, 0.35], ["seeds", "mean\n90% CI"])
     ax.set_xlim(-0.4, 0.7)
 
 
@@ -165,7 +173,7 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
                 rasterized=len(common) > RASTERIZE_ABOVE,
             )
         )
-    _mean_ci(ax, 0.35, result.first_summary, colour)
+    _mean_ci(ax, 0.35, result.first_summary, colour)  # means only: the CI is of A − B
     _mean_ci(ax, 1.35, result.versus_summary, colour)
     ax.set_xticks([0.0, 1.0], [claim.experiment, f"{claim.versus}"])
     ax.set_xlim(-0.4, 1.7)
@@ -173,10 +181,10 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
 
 
 def claims_figure(results: list[ClaimResult], stem: Path, vector: bool) -> list[Path]:
-    """One panel per claim with runs: the seeds as dots, mean with 95% CI, the claimed value as
-    a dashed line (band: ± tolerance). Claims without runs get no panel (the table says so),
-    and so does a comparison with runs on one side only: those dots alone would look like a
-    result."""
+    """One panel per claim with runs: the seeds as dots, mean with the 90% CI its verdict rests
+    on, the claimed value as a dashed line (band: ± tolerance). Claims without runs get no
+    panel (the table says so), and so does a comparison with runs on one side only: those dots
+    alone would look like a result."""
     shown = [
         r for r in results if r.values and (r.claim.kind != "comparison" or r.versus_values)
     ]

@@ -174,15 +174,24 @@ def reproduced_text(result: ClaimResult) -> str:
 
 
 def ci_text(result: ClaimResult) -> str:
-    s = result.summary
-    if s is None or not math.isfinite(s.ci_low):
+    """The one interval the verdict rests on (90% CI); identical seeds have none."""
+    verdict = result.verdict
+    if verdict is not None and verdict.deterministic:
+        return f"none: all {result.summary.n if result.summary else ''} seeds identical"
+    if verdict is None or verdict.interval is None or not math.isfinite(verdict.interval[0]):
         return "–"
-    return f"[{num(s.ci_low)}, {num(s.ci_high)}]"
+    return f"[{num(verdict.interval[0])}, {num(verdict.interval[1])}]"
 
 
 def delta_text(result: ClaimResult) -> str:
+    """Δ = mean − claimed; for a threshold the margin to it (positive: on the passing side),
+    never a percentage of the threshold, which means nothing for a bound like 0.9."""
     if not math.isfinite(result.delta):
         return "–"
+    claim = result.claim
+    if claim.kind == "threshold":
+        margin = result.delta if claim.direction == ">=" else -result.delta
+        return f"margin {signed(margin)}"
     if math.isfinite(result.delta_rel):
         return f"{signed(result.delta)} ({result.delta_rel * 100:+.1f}%)"
     return signed(result.delta)
@@ -221,9 +230,8 @@ def claim_details(result: ClaimResult) -> list[str]:
         lines.append("No completed runs to judge it on.")
     if s is not None and s.n:
         what = "A − B per seed" if claim.kind == "comparison" else "seeds"
-        ci = {"t": "t-interval", "bootstrap": "percentile bootstrap", "none": "no CI"}
         lines.append(
-            f"Range of {what}: [{num(s.min)}, {num(s.max)}]; 95% CI by {ci[s.ci_method]}"
+            f"Range of {what}: [{num(s.min)}, {num(s.max)}]"
             + (f"; {s.n_nan} non-finite dropped" if s.n_nan else "")
             + "."
         )

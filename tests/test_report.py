@@ -46,8 +46,8 @@ def test_verdicts_flow_into_the_claims_table(tmp_path: Path) -> None:
     cnn = table_row(markdown, "cnn_acc")
     assert "0.94, within ±0.03" in cnn and "(n=5)" in cnn and "[0.938" in cnn  # CI shown
     assert "-0.1802 (-26.5%)" in table_row(markdown, "mlp_acc")  # Δ absolute and relative
-    assert outcome.overall == aggregate.PARTIAL_OVERALL
-    assert "**Overall: ◐ partially reproduced**" in markdown
+    assert outcome.overall == aggregate.INCOMPLETE_OVERALL  # 6 of the 9 claims not run
+    assert "**Overall: ⏳ incomplete**" in markdown
     assert stats.EQUIVALENCE_RULE[:40] in markdown and "α = 0.05" in markdown
     assert "repro sweep paper=mnist1d experiment=cnn,mlp seeds=5" in markdown
     assert "repro report paper=mnist1d" in markdown
@@ -348,3 +348,53 @@ def test_identical_seeds_show_no_interval_no_p_and_the_threshold_margin(tmp_path
     assert "none: all 3 seeds identical" in row and "margin +0.1" in row and "%" not in row
     assert "All 3 seeds identical (deterministic)" in markdown
     assert "p = 0" not in markdown and "[1, 1]" not in row
+
+
+# The headline (issue #13.4): coverage first, verified claims only, unverified ones apart.
+
+
+def test_headline_reads_incomplete_while_claims_are_not_run(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results)  # cnn and mlp only: 3 of mnist1d's 9 claims can be judged
+    outcome, markdown = report(results, tmp_path / "out")
+    assert outcome.overall == aggregate.INCOMPLETE_OVERALL
+    assert outcome.summary == "2 of 9 claims reproduced, 3 of 9 run"
+    assert "**Overall: ⏳ incomplete** — 2 of 9 claims reproduced, 3 of 9 run" in markdown
+
+
+def test_headline_counts_verified_claims_and_names_unverified_apart(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1}
+        - {id: mlp_acc, experiment: mlp, metric: test/acc, value: 0.50, tolerance: 0.03,
+           source: Table 2, verified: false}
+        - {id: mlp_floor, kind: threshold, experiment: mlp, metric: test/acc, value: 0.4,
+           direction: ">=", source: Table 2, verified: false}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    assert outcome.overall == aggregate.REPRODUCED_OVERALL
+    assert outcome.summary == (
+        "1 of 1 claims reproduced, 1 of 1 run; 2 unverified claims apart (2 reproduced)"
+    )
+    header = (out / "report.md").read_text().splitlines()[2]
+    assert "(1 reproduced)" in header  # the counts in brackets are of the verified claims
+
+
+def test_a_paper_whose_claims_are_all_unverified_says_so(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1, verified: false}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    assert outcome.overall == aggregate.NO_VERIFIED_OVERALL
+    assert outcome.summary == "0 verified claims; 1 unverified claim apart (1 reproduced)"

@@ -42,7 +42,7 @@ def test_report_every_paper_with_records(isolated_env: Path, tmp_path: Path) -> 
     write_run(isolated_env, "small", 0, paper="unknown_paper")  # no plugin: skipped
     done = repro("report", "--csv")
     assert done.returncode == 0, done.stderr
-    assert "mnist1d: partially reproduced" in done.stdout
+    assert "mnist1d: incomplete (2 of 9 claims reproduced, 3 of 9 run)" in done.stdout
     assert "warning: skipped record" in done.stderr and "broken" in done.stderr
     assert "warning: unknown_paper" in done.stderr
     out = tmp_path / "reports" / "mnist1d"

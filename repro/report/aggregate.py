@@ -29,6 +29,8 @@ PARTIAL_OVERALL = "partially reproduced"
 NOT_REPRODUCED_OVERALL = "not reproduced"
 INCONCLUSIVE_OVERALL = "inconclusive"
 NO_CLAIMS_OVERALL = "no claims"
+INCOMPLETE_OVERALL = "incomplete"  # some verified claims have no verdict yet
+NO_VERIFIED_OVERALL = "no verified claims"  # only unverified claims: nothing counts
 """A plugin that ships no claims (yet): its runs are reported, nothing is judged."""
 UNFINISHED = "unfinished"
 """Status shown for a record still marked running: in progress, or killed without a trace."""
@@ -282,15 +284,20 @@ def _absent_note(experiment: str, metric: str, count: int) -> str:
 
 
 def overall_outcome(results: list[ClaimResult]) -> str:
-    """reproduced: every counted claim reproduced; partially: some; not reproduced: none
-    reproduced and at least one contradicted; inconclusive otherwise. Unverified claims count
-    only when the paper has no verified ones; a paper without claims has nothing to judge."""
+    """Over the verified claims only: incomplete while any has no verdict (not run, metric
+    missing); then reproduced: every one reproduced; partially: some; not reproduced: none
+    reproduced and at least one contradicted; inconclusive otherwise. Unverified claims are
+    shown and named apart, never counted; a paper without claims has nothing to judge."""
     if not results:
         return NO_CLAIMS_OVERALL
-    counted = [r for r in results if r.counts] or results
+    counted = [r for r in results if r.counts]
+    if not counted:
+        return NO_VERIFIED_OVERALL
+    if any(r.outcome not in stats.OUTCOMES for r in counted):
+        return INCOMPLETE_OVERALL
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE) for r in counted)
-    if counted and reproduced == len(counted):
+    if reproduced == len(counted):
         return REPRODUCED_OVERALL
     if reproduced:
         return PARTIAL_OVERALL

@@ -89,7 +89,7 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         spec=spec,
         overall=aggregate.overall_outcome(results),
         results=results,
-        counts=aggregate.outcome_counts(results),
+        counts=aggregate.outcome_counts([r for r in results if r.counts]),
         choices={e: choices[e] for e in experiments},
         hyperparameters=sections.hyperparameters(runs, choices, experiments, configs),
         compute=sections.compute(runs, choices),

@@ -16,8 +16,10 @@ from typing import Any
 from repro import stats
 from repro.paper_spec import Claim, PaperSpec
 from repro.report.aggregate import (
+    INCOMPLETE_OVERALL,
     INCONCLUSIVE_OVERALL,
     NO_CLAIMS_OVERALL,
+    NO_VERIFIED_OVERALL,
     NOT_REPRODUCED_OVERALL,
     NOT_RUN,
     PARTIAL_OVERALL,
@@ -41,6 +43,8 @@ EMOJI = {
     NOT_REPRODUCED_OVERALL: "❌",
     INCONCLUSIVE_OVERALL: "❔",
     NO_CLAIMS_OVERALL: "➖",
+    INCOMPLETE_OVERALL: "⏳",
+    NO_VERIFIED_OVERALL: "⚠️",
 }
 SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     stats.REPRODUCED: "✓",
@@ -53,6 +57,8 @@ SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     NOT_REPRODUCED_OVERALL: "✗",
     INCONCLUSIVE_OVERALL: "?",
     NO_CLAIMS_OVERALL: "–",
+    INCOMPLETE_OVERALL: "…",
+    NO_VERIFIED_OVERALL: "!",
 }
 CSS_CLASS = {
     stats.REPRODUCED: "ok",
@@ -65,6 +71,8 @@ CSS_CLASS = {
     NOT_REPRODUCED_OVERALL: "bad",
     INCONCLUSIVE_OVERALL: "unsure",
     NO_CLAIMS_OVERALL: "none",
+    INCOMPLETE_OVERALL: "unsure",
+    NO_VERIFIED_OVERALL: "unsure",
 }
 RULES = {
     "value": stats.EQUIVALENCE_RULE,
@@ -288,11 +296,23 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
 
 
 def summary_line(data: ReportData) -> str:
+    """The headline's numbers: verified claims reproduced and run (coverage), then the
+    unverified ones apart, so neither inflates the other."""
     if not data.results:
         return "the plugin ships no claims to check; its paper notes say why"
     counted = [r for r in data.results if r.counts]
+    unverified = [r for r in data.results if not r.counts]
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
-    return f"{reproduced} of {len(counted)} claims reproduced"
+    run = sum(r.outcome in stats.OUTCOMES for r in counted)
+    if counted:
+        text = f"{reproduced} of {len(counted)} claims reproduced, {run} of {len(counted)} run"
+    else:
+        text = "0 verified claims"
+    if unverified:
+        ok = sum(r.outcome == stats.REPRODUCED for r in unverified)
+        plural = "claims" if len(unverified) != 1 else "claim"
+        text += f"; {len(unverified)} unverified {plural} apart ({ok} reproduced)"
+    return text
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -183,3 +183,19 @@ def test_a_plugin_failing_every_run_stops_the_sweep_after_the_first(
     assert "NoSuchModule" in stops[0]
     assert "1 failed, 0 missing, 5 not started" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_parallel_workers_stop_launching_on_a_systematic_failure(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    paper = toy_dir / "toy" / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", "model:NoSuchModule"))
+    done = repro(
+        "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "seeds=3",
+        "launcher=joblib", "logger=none", env={"REPRO_JOBS": "2"}, timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("error: stopping the sweep: every run fails the same way") == 1
+    # the two workers started one run each before the first failure came back
+    assert "2 failed, 0 missing, 4 not started" in done.stdout
+    assert "Traceback" not in done.stderr

@@ -91,6 +91,7 @@ class PaperSpec(BaseModel):
     metric_units: str | None = None
     notes: str | None = None
     data_instructions: str | None = None
+    bibtex: str | None = None  # the paper's BibTeX entry; built from the fields above if absent
     check_overrides: list[str] = []  # extra overrides for `repro check`'s fast runs
     experiments: dict[str, str]
     claims: list[Claim] = []

@@ -202,8 +202,10 @@ def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
     row = table_row(markdown, "cnn_acc")
     assert "<script>" not in row and "\\<script\\>" in row
     assert "\\| Table 1" in row  # a pipe cannot break the table
-    # backslash-escaped, so CommonMark shows the text and never forms a tag
-    assert re.search(r"(?<!\\)<img src=x", markdown) is None and "\\<img src=x" in markdown
+    # backslash-escaped, so CommonMark shows the text and never forms a tag (the BibTeX block
+    # is a code fence: its text is shown as written, never read as HTML)
+    prose = markdown[: markdown.index("```bibtex")]
+    assert re.search(r"(?<!\\)<img src=x", prose) is None and "\\<img src=x" in prose
     # notes.md is the user's own Markdown: copied into report.md as written
     assert "<script>alert('notes')</script> *fine*" in markdown
 
@@ -398,3 +400,25 @@ def test_a_paper_whose_claims_are_all_unverified_says_so(tmp_path: Path) -> None
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.NO_VERIFIED_OVERALL
     assert outcome.summary == "0 verified claims; 1 unverified claim apart (1 reproduced)"
+
+
+# ML Reproducibility Challenge structure (issue #13.6).
+
+
+def test_report_has_the_mlrc_parts(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results)
+    report(results, out, formats=frozenset({"md", "html"}))
+    (out / "notes.md").write_text("## Discussion\n\nThe MLP gap is the hidden size.\n")
+    _, markdown = report(results, out, formats=frozenset({"md", "html"}))
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    assert "- mlp\\_acc: mlp test/acc 0.68, within ±0.03 (README table" in scope
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "mlp\\_acc is not reproduced: 0.4998" in discussion
+    assert "gru\\_acc has no verdict: not run." in discussion
+    assert "The MLP gap is the hidden size." in discussion  # the user's own discussion
+    summary = markdown[: markdown.index("## Claims")]
+    assert "The MLP gap" not in summary  # shown once, under Discussion
+    assert "```bibtex\n@inproceedings{greydanus2024scaling," in markdown
+    html = (out / "report.html").read_text()
+    assert "<h2>Discussion</h2>" in html and "@inproceedings{greydanus2024scaling," in html

@@ -13,10 +13,14 @@ from pathlib import Path
 from repro.report.files import write_file
 
 NOTES_FILE = "notes.md"
+DISCUSSION_NOTE = "Discussion"
+"""The one section shown under the report's Discussion (after the generated facts); the
+others go into the reproducibility summary."""
 DEFAULT_SECTIONS = (
     "What was easy",
     "What was difficult",
     "Communication with the original authors",
+    DISCUSSION_NOTE,
 )
 PLACEHOLDER = "<!-- Write here (Markdown). -->"
 COMMENT = re.compile(r"<!--.*?-->", re.S)

@@ -27,7 +27,8 @@ from repro.report.aggregate import (
     ClaimResult,
     ConfigChoice,
 )
-from repro.report.notes import NoteSection
+from repro.report.citation import bibtex
+from repro.report.notes import DISCUSSION_NOTE, NoteSection
 from repro.report.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -447,9 +448,53 @@ def _environment(html: bool) -> Any:
     return env
 
 
+def scope_lines(data: ReportData) -> list[str]:
+    """The claims tested, one line each: the MLRC template's scope of reproducibility."""
+    lines = []
+    for result in data.results:
+        claim = result.claim
+        subject = f"{claim.experiment} {claim.metric}"
+        lines.append(
+            f"{claim.id}: {subject} {claimed_text(claim)} ({claim.source})"
+            + ("" if claim.verified else " [unverified]")
+        )
+    return lines
+
+
+def discussion_facts(data: ReportData) -> list[str]:
+    """What the numbers say, as sentences: what failed and by how much, what needs more seeds,
+    what never ran; the user's own discussion (notes.md) follows them."""
+    facts = [f"{data.overall[:1].upper()}{data.overall[1:]}: {summary_line(data)}."]
+    for result in data.results:
+        claim, s = result.claim, result.summary
+        if result.outcome in (stats.BELOW, stats.ABOVE) and s is not None:
+            facts.append(
+                f"{claim.id} is not reproduced: {reproduced_text(result)} against "
+                f"{claimed_text(claim)} (Δ {delta_text(result)})."
+            )
+        elif result.outcome == stats.INCONCLUSIVE and result.verdict is not None:
+            needed = result.verdict.seeds_needed
+            more = (
+                f"; about {needed} seeds would likely settle it (`seeds=auto` plans them)"
+                if needed
+                else "; more seeds are unlikely to settle it (the mean sits at the band's edge)"
+            )
+            facts.append(f"{claim.id} is inconclusive at n={s.n if s else 0}{more}.")
+        elif result.outcome not in stats.OUTCOMES:
+            facts.append(f"{claim.id} has no verdict: {result.outcome}.")
+    if data.unsuccessful:
+        facts.append(f"{len(data.unsuccessful)} runs failed or were cut short (see Compute).")
+    return facts
+
+
 def _context(data: ReportData) -> dict[str, Any]:
     done, missing = experiments_status(data)
     return {
+        "scope_lines": scope_lines(data),
+        "discussion_facts": discussion_facts(data),
+        "summary_notes": [n for n in data.notes if n.title != DISCUSSION_NOTE],
+        "discussion_note": next((n for n in data.notes if n.title == DISCUSSION_NOTE), None),
+        "bibtex": bibtex(data.spec),
         "r": data,
         "spec": data.spec,
         "rows": [claim_row(r) for r in data.results],

@@ -322,6 +322,7 @@ def sweep(
                 err=True,
             )
     results = collect_results(planned, sweep_id, jobs)
+    os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not this sweep's
     _print_table(
         ("experiment", "seed", "result", "wall", "detail", "record"),
         [

@@ -191,6 +191,7 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     finally:
         for worker in pool:
             worker.stop(ORPHAN_GRACE_S if worker.job is not None else 10)
+        os.environ.pop(SWEEP_PID_ENV, None)
     return SweepOutcomes(by_run, [job.run for job in pending], rule.reason)
 
 

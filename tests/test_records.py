@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -23,6 +24,37 @@ ENVIRONMENT = {
     "hostname": "testhost",
     "platform": "Linux",
 }
+
+
+@functools.lru_cache(maxsize=64)
+def _composed(
+    paper: str, experiment: str, papers_dir: str | None, overrides: tuple[str, ...]
+) -> str:
+    """The config `repro run paper=<paper> experiment=<experiment> <overrides>` resolves
+    (JSON, so the cached copy is never mutated); a plugin under `papers_dir` if given."""
+    from repro.compose import compose_run_config, hydra_compose_session
+    from repro.hydra_app import plugin_overrides
+    from repro.registry import get_paper
+
+    plugin = get_paper(paper, [Path(papers_dir)] if papers_dir else None)
+    with hydra_compose_session():
+        config = compose_run_config(
+            [f"paper={paper}", *plugin_overrides(plugin.folder), *overrides], experiment
+        )
+    return json.dumps(config)
+
+
+def composed_config(
+    paper: str, experiment: str, seed: int, papers_dir: Path | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """A run's config exactly as `repro run` composes it: the paper's own setting, or one
+    with `overrides` (`**{"trainer.max_steps": 1500}`), so its hash is what the report
+    calls the paper's setting (or not)."""
+    words = tuple(f"{key}={value}" for key, value in sorted(overrides.items()))
+    folder = str(papers_dir) if papers_dir else None
+    config = json.loads(_composed(paper, experiment, folder, words))
+    config["seed"] = seed
+    return config
 
 
 def run_config(experiment: str, seed: int, **overrides: Any) -> dict[str, Any]:
@@ -55,11 +87,16 @@ def write_run(
     finished_at: str = "2026-01-01T00:00:00+00:00",
     wall_s: float = 10.0,
     csv_log: list[tuple[int, float]] | None = None,
+    composed: bool = False,
+    papers_dir: Path | None = None,
     **config_overrides: Any,
 ) -> Path:
     """One record folder (record.json, config.yaml, optional CSV log) as `repro run` leaves it;
     `config_overrides` like `**{"trainer.max_steps": 300}` change the config and its hash."""
-    config = run_config(experiment, seed, **config_overrides)
+    if composed:  # the real config, so the report can tell the paper's setting from others
+        config = composed_config(paper, experiment, seed, papers_dir, **config_overrides)
+    else:
+        config = run_config(experiment, seed, **config_overrides)
     config["paper"] = paper
     folder = store.run_dir(results, config)
     folder.mkdir(parents=True, exist_ok=True)

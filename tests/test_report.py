@@ -13,7 +13,14 @@ from repro.records import load_records
 from repro.report import aggregate
 from repro.report.build import ReportRequest, build_report
 from repro.report.notes import DEFAULT_SECTIONS, parse_notes
-from tests.test_records import write_run
+from tests.test_records import write_run as write_any_run
+
+
+def write_run(*args: object, **kwargs: object) -> Path:
+    """Runs with the real composed config, so the report can tell the paper's setting."""
+    kwargs.setdefault("composed", True)
+    return write_any_run(*args, **kwargs)  # type: ignore[arg-type]
+
 
 CNN = [0.941, 0.939, 0.942, 0.938, 0.940]  # the paper's 0.94 ± 0.03: reproduced
 MLP = [0.501, 0.498, 0.503, 0.497, 0.500]  # the paper's 0.68: far below
@@ -169,10 +176,10 @@ def write_paper(root: Path, claims: str, title: str = "A toy paper") -> Path:
     return root
 
 
-def toy_records(results: Path) -> None:
+def toy_records(results: Path, papers: Path) -> None:
     for seed in range(5):
-        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, paper="toy")
-        write_run(results, "mlp", seed, {"test/acc": MLP[seed]}, paper="toy")
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, paper="toy", papers_dir=papers)
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]}, paper="toy", papers_dir=papers)
 
 
 def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
@@ -185,7 +192,7 @@ def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
         title="<img src=x onerror=alert(1)>",
     )
     results, out = tmp_path / "results", tmp_path / "out"
-    toy_records(results)
+    toy_records(results, papers)
     request = ReportRequest(
         "toy", results, out, formats=frozenset({"md", "html"}), papers_dir=[papers]
     )
@@ -223,7 +230,7 @@ def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
         """,
     )
     results, out = tmp_path / "results", tmp_path / "out"
-    toy_records(results)
+    toy_records(results, papers)
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     markdown = (out / "report.md").read_text()
     assert outcome.overall == aggregate.REPRODUCED_OVERALL  # the failing claim is unverified
@@ -255,7 +262,7 @@ def test_pdf_is_written(tmp_path: Path) -> None:
 def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)
-    write_run(results, "transformer", 0, {"test/acc": 0.99})
+    write_run(results, "transformer", 0, {"test/acc": 0.99}, composed=False)
     _, markdown = report(results, tmp_path / "out")
     assert "| `transformer` |" in markdown  # still shown under hyperparameters and compute
     assert "no longer in the plugin, so not in the commands: transformer" in markdown
@@ -265,7 +272,7 @@ def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> No
 def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Path) -> None:
     papers = write_paper(tmp_path / "papers", "[]")
     results, out = tmp_path / "results", tmp_path / "out"
-    toy_records(results)
+    toy_records(results, papers)
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     markdown = (out / "report.md").read_text()
     assert outcome.overall == aggregate.NO_CLAIMS_OVERALL
@@ -343,7 +350,7 @@ def test_identical_seeds_show_no_interval_no_p_and_the_threshold_margin(tmp_path
     )
     results, out = tmp_path / "results", tmp_path / "out"
     for seed in range(3):
-        write_run(results, "cnn", seed, {"test/acc": 1.0}, paper="toy")
+        write_run(results, "cnn", seed, {"test/acc": 1.0}, paper="toy", papers_dir=papers)
     build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     markdown = (out / "report.md").read_text()
     row = table_row(markdown, "cnn_floor")
@@ -377,7 +384,7 @@ def test_headline_counts_verified_claims_and_names_unverified_apart(tmp_path: Pa
         """,
     )
     results, out = tmp_path / "results", tmp_path / "out"
-    toy_records(results)
+    toy_records(results, papers)
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.REPRODUCED_OVERALL
     assert outcome.summary == (
@@ -396,7 +403,7 @@ def test_a_paper_whose_claims_are_all_unverified_says_so(tmp_path: Path) -> None
         """,
     )
     results, out = tmp_path / "results", tmp_path / "out"
-    toy_records(results)
+    toy_records(results, papers)
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.NO_VERIFIED_OVERALL
     assert outcome.summary == "0 verified claims; 1 unverified claim apart (1 reproduced)"
@@ -422,3 +429,53 @@ def test_report_has_the_mlrc_parts(tmp_path: Path) -> None:
     assert "```bibtex\n@inproceedings{greydanus2024scaling," in markdown
     html = (out / "report.html").read_text()
     assert "<h2>Discussion</h2>" in html and "@inproceedings{greydanus2024scaling," in html
+
+
+# Judge the paper's setting (issue #13.1).
+
+
+def test_a_shortened_run_is_not_judged_and_goes_beyond_the_paper(tmp_path: Path) -> None:
+    """The student's quick `trainer.max_steps=1500` sweep: mlp_acc is not judged on it."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        metrics = {"test/acc": 0.6 + seed / 100}
+        write_run(results, "mlp", seed, metrics, **{"trainer.max_steps": 1500})
+    _, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "mlp_acc")
+    assert "not run" in row and "not reproduced" not in row
+    assert "The paper's setting of mlp has no completed runs" in markdown
+    assert "trainer.max\\_steps=1500 (paper: 6000)" in markdown
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    assert "| `mlp_acc`<br>mlp · test/acc |" in beyond and "0.605 ± 0.007071 (n=2)" in beyond
+
+
+def test_the_paper_setting_wins_over_a_setting_with_more_seeds(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for seed in range(5):
+        write_run(results, "cnn", seed, {"test/acc": 0.5}, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=2)" in table_row(markdown, "cnn_acc") and "✅" in table_row(markdown, "cnn_acc")
+    assert "optimizer.lr=0.1 (paper: 0.01)" in markdown.replace("\\", "")
+
+
+def test_pinned_other_setting_is_judged_and_marked_as_a_deviation(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    other = write_run(results, "cnn", 0, {"test/acc": 0.93}, **{"optimizer.lr": 0.1})
+    write_run(results, "cnn", 1, {"test/acc": 0.95}, **{"optimizer.lr": 0.1})
+    outcome, markdown = report(
+        results, tmp_path / "out", pinned_configs=frozenset({other.parent.name})
+    )
+    assert "deviates from the paper's setting" in table_row(markdown, "cnn_acc")
+    assert "(judged on settings that deviate from the paper's: cnn)" in outcome.summary
+
+
+def test_a_key_with_three_values_gets_a_settings_plot(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for lr in (0.001, 0.003, 0.03):
+        for seed in range(2):
+            write_run(results, "cnn", seed, {"test/acc": 0.9 + lr}, **{"optimizer.lr": lr})
+    _, markdown = report(results, tmp_path / "out")
+    assert "![Other settings](figures/settings.png)" in markdown
+    assert (tmp_path / "out" / "figures" / "settings.png").stat().st_size > 1000

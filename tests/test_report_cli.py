@@ -34,8 +34,8 @@ def test_mistakes_are_usage_errors(isolated_env: Path) -> None:
 
 def test_report_every_paper_with_records(isolated_env: Path, tmp_path: Path) -> None:
     for seed in range(3):
-        write_run(isolated_env, "cnn", seed, {"test/acc": 0.94})
-        write_run(isolated_env, "mlp", seed, {"test/acc": 0.6})
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.94}, composed=True)
+        write_run(isolated_env, "mlp", seed, {"test/acc": 0.6}, composed=True)
     broken = isolated_env / "mnist1d" / "cnn" / "broken" / "seed0"
     broken.mkdir(parents=True)
     (broken / "record.json").write_text("{not json")

@@ -3,16 +3,19 @@
 Pure functions over the DataFrame of `repro.records` and the paper's claims; the statistics
 themselves are `repro.stats`.
 
-Which runs count. Only completed runs. When an experiment was run under several configs (a
-quick `trainer.max_steps=300` check, then the full sweep; or a changed learning rate), the
-claims are judged on ONE config per experiment: the one with the most completed seeds, ties
-going to the config whose latest run finished most recently. That is the config a user has
-invested in, not a one-seed smoke test that happens to be newer. `--config HASH` pins a config
-instead. The report names the config used and every config set aside, with the keys that differ.
+Which runs count. Only completed runs, of ONE config per experiment: the paper's setting, i.e.
+the config `repro run paper=<id> experiment=<name>` composes with no override of a key that
+enters the config hash. A quick `trainer.max_steps=1500` check or a changed learning rate is
+another setting: it goes to "Results beyond the original paper", never into a verdict, and
+when the paper's setting has no runs the claim is *not run* (the report names the settings that
+do). `--config HASH` judges another setting on purpose, marked as a deviation. Without the
+paper's setting (its config no longer composes) the rule falls back to the config with the
+most completed seeds, ties going to the most recently finished.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -54,6 +57,18 @@ class ConfigChoice:
     chosen: ConfigOption
     others: tuple[ConfigOption, ...]
     pinned: bool = False
+    paper_setting: bool = True  # the chosen config is the paper's (or the paper's is unknown)
+    paper_hash: str | None = None
+
+    @property
+    def judged(self) -> bool:
+        """Whether claims may be judged on the chosen config: the paper's, or pinned."""
+        return self.paper_setting or self.pinned
+
+    @property
+    def deviation(self) -> bool:
+        """Judged on a config that is not the paper's (pinned with --config)."""
+        return self.pinned and not self.paper_setting
 
     @property
     def seeds(self) -> tuple[int, ...]:
@@ -77,6 +92,7 @@ class ClaimResult:
     welch: stats.WelchResult | None = None
     config_hashes: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    deviation: bool = False  # judged on a --config setting that is not the paper's
 
     @property
     def counts(self) -> bool:
@@ -90,9 +106,16 @@ def run_table(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def choose_configs(
-    runs: pd.DataFrame, pinned: frozenset[str] = frozenset()
+    runs: pd.DataFrame,
+    pinned: frozenset[str] = frozenset(),
+    paper_hashes: dict[str, str] | None = None,
+    paper_configs: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, ConfigChoice]:
-    """Per experiment, the config whose completed runs count (see the module docstring)."""
+    """Per experiment, the config whose completed runs count (see the module docstring).
+
+    `paper_hashes`: experiment -> the paper's setting's config hash; `paper_configs`: its flat
+    config (keys without the `p_` prefix), which the other settings' differences refer to.
+    """
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     config_columns = [c for c in runs.columns if c.startswith("p_")]
     choices: dict[str, ConfigChoice] = {}
@@ -108,9 +131,13 @@ def choose_configs(
                 )
             )
         options.sort(key=lambda o: (len(o.seeds), o.latest, o.config_hash), reverse=True)
+        paper_hash = (paper_hashes or {}).get(str(experiment))
         pinned_here = [o for o in options if o.config_hash in pinned]
-        chosen = pinned_here[0] if pinned_here else options[0]
-        reference = _config_of(group, chosen.config_hash, config_columns)
+        paper_here = [o for o in options if o.config_hash == paper_hash]
+        chosen = (pinned_here or paper_here or options)[0]
+        reference = (paper_configs or {}).get(str(experiment))
+        if reference is None:
+            reference = _config_of(group, chosen.config_hash, config_columns)
         others = tuple(
             ConfigOption(
                 o.config_hash,
@@ -121,7 +148,21 @@ def choose_configs(
             for o in options
             if o is not chosen
         )
-        choices[str(experiment)] = ConfigChoice(str(experiment), chosen, others, bool(pinned_here))
+        if paper_configs and str(experiment) in paper_configs:
+            chosen = ConfigOption(
+                chosen.config_hash,
+                chosen.seeds,
+                chosen.latest,
+                _differences(_config_of(group, chosen.config_hash, config_columns), reference),
+            )
+        choices[str(experiment)] = ConfigChoice(
+            str(experiment),
+            chosen,
+            others,
+            bool(pinned_here),
+            paper_setting=paper_hash is None or chosen.config_hash == paper_hash,
+            paper_hash=paper_hash,
+        )
     return choices
 
 
@@ -181,16 +222,77 @@ def evaluate_claims(
     frame: pd.DataFrame, claims: list[Claim], choices: dict[str, ConfigChoice], alpha: float
 ) -> list[ClaimResult]:
     index = MetricIndex(frame)
-    return [evaluate_claim(index, claim, choices, alpha) for claim in claims]
+    results = []
+    for claim in claims:
+        result = evaluate_claim(index, claim, choices, alpha)
+        deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
+        results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)
+    return results
+
+
+@dataclass(frozen=True)
+class OtherSetting:
+    """A claim's metric under a setting that is not the one judged: beyond the paper."""
+
+    claim_id: str
+    experiment: str
+    metric: str
+    config_hash: str
+    differences: tuple[tuple[str, Any, Any], ...]  # (key, this setting, the paper's)
+    summary: stats.Summary
+    interval: tuple[float, float]  # the 90% t-interval, as the verdicts use
+
+
+def other_settings(
+    frame: pd.DataFrame, claims: list[Claim], choices: dict[str, ConfigChoice], alpha: float
+) -> list[OtherSetting]:
+    """Per value or threshold claim, every setting of its experiment that was not judged
+    (all of them when the paper's setting has no runs), with the keys that differ."""
+    index = MetricIndex(frame)
+    rows = []
+    for claim in claims:
+        choice = choices.get(claim.experiment)
+        if claim.kind == "comparison" or choice is None:
+            continue
+        options = list(choice.others) + ([] if choice.judged else [choice.chosen])
+        for option in options:
+            values = index.values.get((claim.experiment, option.config_hash, claim.metric), {})
+            ordered = [values[s] for s in sorted(values)]
+            if not ordered:
+                continue
+            summary = index.summarize(ordered)
+            interval = stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha)
+            rows.append(
+                OtherSetting(
+                    claim.id,
+                    claim.experiment,
+                    claim.metric,
+                    option.config_hash,
+                    option.differences,
+                    summary,
+                    interval,
+                )
+            )
+    return rows
 
 
 def evaluate_claim(
     index: MetricIndex, claim: Claim, choices: dict[str, ConfigChoice], alpha: float
 ) -> ClaimResult:
     """Numbers and verdict of one claim from the chosen configs' completed runs."""
+    named = [choices[name] for name in claim.experiments() if name in choices]
+    unjudged = [choice for choice in named if not choice.judged]
+    if unjudged:
+        notes = tuple(map(_other_settings_note, unjudged))
+        return ClaimResult(claim, NOT_RUN, None, None, notes=notes)
     choice = choices.get(claim.experiment)
     values, absent = index.of(choice, claim.metric)
     notes = [_absent_note(claim.experiment, claim.metric, absent)] if absent else []
+    notes += [
+        _deviation_note(choices[name])
+        for name in claim.experiments()
+        if name in choices and choices[name].deviation
+    ]
     hashes = (choice.chosen.config_hash,) if choice else ()
     if claim.kind == "comparison":
         return _evaluate_comparison(index, claim, choices, alpha, values, notes, hashes)
@@ -275,6 +377,38 @@ def _evaluate_comparison(
         delta=differences.mean,
         config_hashes=hashes,
         notes=tuple(notes),
+    )
+
+
+def differences_text(differences: tuple[tuple[str, Any, Any], ...]) -> str:
+    """`key=value (paper: value)` for each key a setting changes."""
+    return ", ".join(f"{k}={_plain(v)} (paper: {_plain(p)})" for k, v, p in differences)
+
+
+def _plain(value: Any) -> str:
+    if _is_missing(value):
+        return "unset"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _other_settings_note(choice: ConfigChoice) -> str:
+    settings = [choice.chosen, *choice.others]
+    listed = "; ".join(
+        f"{o.config_hash} ({differences_text(o.differences) or 'other keys'}, "
+        f"{len(o.seeds)} seed{'s' if len(o.seeds) != 1 else ''})"
+        for o in settings
+    )
+    return (
+        f"the paper's setting of {choice.experiment} has no completed runs; other settings "
+        f"do: {listed} (see Results beyond the original paper; `--config HASH` judges one)"
+    )
+
+
+def _deviation_note(choice: ConfigChoice) -> str:
+    changed = differences_text(choice.chosen.differences) or "keys outside the paper's config"
+    return (
+        f"judged on {choice.experiment} config {choice.chosen.config_hash} (--config), which "
+        f"deviates from the paper's setting: {changed}"
     )
 
 

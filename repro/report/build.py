@@ -67,7 +67,12 @@ def build_report(request: ReportRequest) -> ReportOutcome:
             f"make them with `repro sweep paper={request.paper}`"
         )
     runs = aggregate.run_table(frame)
-    choices = aggregate.choose_configs(runs, request.pinned_configs)
+    paper_hashes, paper_configs, setting_warning = _paper_settings(plugin, spec)
+    if setting_warning:
+        warnings.append(setting_warning)
+    choices = aggregate.choose_configs(
+        runs, request.pinned_configs, paper_hashes, paper_configs
+    )
     unknown_pins = request.pinned_configs - set(runs["config_hash"])
     if unknown_pins:
         warnings.append(
@@ -75,6 +80,7 @@ def build_report(request: ReportRequest) -> ReportOutcome:
             f"{request.paper} with that config hash"
         )
     results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA)
+    beyond = aggregate.other_settings(frame, spec.claims, choices, ALPHA)
     experiments = [e for e in spec.experiments if e in choices]
     experiments += [e for e in choices if e not in experiments]
     configs, config_warnings = _chosen_configs(runs, choices)
@@ -105,6 +111,7 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         generated_at=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         repro_version=__version__,
         alpha=ALPHA,
+        other_settings=beyond,
     )
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
     files = _write_outputs(data, request, frame, runs, choices)
@@ -118,6 +125,31 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         created,
         results,
     )
+
+
+def _paper_settings(
+    plugin: Any, spec: Any
+) -> tuple[dict[str, str] | None, dict[str, dict[str, Any]] | None, str | None]:
+    """Each experiment's paper setting: its config hash and flat config (as the records'
+    `p_` columns hold them). None, with a warning, when the plugin's config does not compose:
+    the report then judges the config with the most seeds, as before."""
+    from repro.records import flatten_config
+    from repro.report.regenerate import default_containers
+
+    try:
+        containers = default_containers(plugin.folder, plugin.id, list(spec.experiments))
+    except Exception as error:  # a plugin whose config no longer composes: say so, carry on
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return None, None, (
+            f"warning: {plugin.id}: the paper's settings could not be composed ({reason}); "
+            "judging each experiment on its config with the most seeds"
+        )
+    hashes = {e: store.config_hash(c) for e, c in containers.items()}
+    flat = {
+        e: {key[2:]: value for key, value in flatten_config(c).items()}
+        for e, c in containers.items()
+    }
+    return hashes, flat, None
 
 
 def _chosen_configs(
@@ -223,13 +255,22 @@ def _figures(
     vector: bool,
 ) -> dict[str, dict[str, Path]]:
     from repro.report.curves import training_curves
-    from repro.report.figures import claims_figure, curves_figure
+    from repro.report.figures import (
+        claims_figure,
+        curves_figure,
+        setting_panels,
+        settings_figure,
+    )
 
     figures: dict[str, dict[str, Path]] = {}
     folder = out / "figures"
     paths = claims_figure(data.results, folder / "claims", vector)
     if paths:
         figures["claims"] = {p.suffix[1:]: p for p in paths}
+    panels = setting_panels(data.other_settings, data.results)
+    paths = settings_figure(panels, folder / "settings", vector)
+    if paths:
+        figures["settings"] = {p.suffix[1:]: p for p in paths}
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     record_dirs = {}
     for experiment in experiments:

@@ -6,11 +6,12 @@ Each figure is written as PNG (Markdown, HTML) and, when asked, SVG (PDF, vector
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from repro import stats
-from repro.report.aggregate import NOT_RUN, ClaimResult
+from repro.report.aggregate import NOT_RUN, ClaimResult, OtherSetting
 from repro.report.curves import Curve
 
 COLOURS = {
@@ -185,9 +186,7 @@ def claims_figure(results: list[ClaimResult], stem: Path, vector: bool) -> list[
     on, the claimed value as a dashed line (band: ± tolerance). Claims without runs get no
     panel (the table says so), and so does a comparison with runs on one side only: those dots
     alone would look like a result."""
-    shown = [
-        r for r in results if r.values and (r.claim.kind != "comparison" or r.versus_values)
-    ]
+    shown = [r for r in results if r.values and (r.claim.kind != "comparison" or r.versus_values)]
     if not shown:
         return []
     rows, cols = _grid(len(shown))
@@ -206,9 +205,7 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
     experiments = list(dict.fromkeys(c.experiment for c in curves))
     rows, cols = _grid(len(metrics), columns=2)
     legend_in = 0.3 + 0.2 * math.ceil(len(experiments) / 3)  # one shared legend, below
-    fig = _figure(
-        CURVE_W * cols, CURVE_H * rows + legend_in, rows, bottom_in=0.55 + legend_in
-    )
+    fig = _figure(CURVE_W * cols, CURVE_H * rows + legend_in, rows, bottom_in=0.55 + legend_in)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     palette = _palette(len(experiments))
     handles: dict[str, Any] = {}
@@ -247,6 +244,95 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
         fontsize=LABEL_PT,
         frameon=False,
     )
+    return _save(fig, stem, vector)
+
+
+@dataclass(frozen=True)
+class SettingPanel:
+    """A claim's metric over one config key that other settings vary (three or more values)."""
+
+    claim: Any
+    key: str
+    points: tuple[tuple[float, float, float, float, bool], ...]  # x, mean, low, high, paper's
+
+
+def setting_panels(others: list[OtherSetting], results: list[ClaimResult]) -> list[SettingPanel]:
+    """Panels for keys that settings differing from the paper in that key alone take over three
+    or more numeric values (the paper's own setting included when it was judged)."""
+    by_key: dict[tuple[str, str], list[tuple[float, float, float, float, bool]]] = {}
+    paper_values: dict[tuple[str, str], Any] = {}
+    for other in others:
+        if len(other.differences) != 1:
+            continue
+        key, value, paper_value = other.differences[0]
+        if not _is_number(value):
+            continue
+        low, high = other.interval
+        point = (float(value), other.summary.mean, low, high, False)
+        by_key.setdefault((other.claim_id, key), []).append(point)
+        paper_values[(other.claim_id, key)] = paper_value
+    by_id = {r.claim.id: r for r in results}
+    panels = []
+    for (claim_id, key), points in by_key.items():
+        result = by_id[claim_id]
+        paper_value = paper_values[(claim_id, key)]
+        verdict, summary = result.verdict, result.summary
+        judged = verdict is not None and summary is not None and summary.n and not result.deviation
+        if judged and _is_number(paper_value):
+            low, high = verdict.interval or (summary.mean, summary.mean)
+            points.append((float(paper_value), summary.mean, low, high, True))
+        if len({p[0] for p in points}) >= 3:
+            panels.append(SettingPanel(result.claim, key, tuple(sorted(points))))
+    return panels
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def settings_figure(panels: list[SettingPanel], stem: Path, vector: bool) -> list[Path]:
+    """One panel per (claim, key): mean with 90% CI per setting, the paper's setting filled,
+    the claimed value dashed (band: ± tolerance)."""
+    if not panels:
+        return []
+    rows, cols = _grid(len(panels))
+    fig = _figure(PANEL_W * cols, PANEL_H * rows, rows)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax, panel in zip(axes, panels, strict=False):
+        claim = panel.claim
+        xs = [p[0] for p in panel.points]
+        for x, mean, low, high, paper in panel.points:
+            err = [[mean - low], [high - mean]] if math.isfinite(low) else None
+            ax.errorbar(
+                [x],
+                [mean],
+                yerr=err,
+                fmt="o",
+                capsize=3,
+                ms=5,
+                lw=1.2,
+                color="#0969da" if paper else "#57606a",
+                mfc="#0969da" if paper else "white",
+            )
+        if claim.value is not None:
+            ax.axhline(claim.value, color="#0969da", lw=1.0, ls="--")
+            if claim.tolerance is not None:
+                ax.axhspan(
+                    claim.value - claim.tolerance,
+                    claim.value + claim.tolerance,
+                    color="#0969da",
+                    alpha=0.1,
+                    lw=0,
+                )
+        if min(xs) > 0 and max(xs) / min(xs) >= 10:
+            ax.set_xscale("log")
+        ax.set_title(f"{claim.id}\n(filled: the paper's setting)", fontsize=TITLE_PT)
+        ax.set_xlabel(panel.key, fontsize=LABEL_PT)
+        ax.set_ylabel(claim.metric, fontsize=LABEL_PT)
+        ax.tick_params(labelsize=TICK_PT)
+        ax.grid(alpha=0.3)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
     return _save(fig, stem, vector)
 
 

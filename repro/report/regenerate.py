@@ -64,7 +64,18 @@ def _same_number(a: Any, b: Any) -> bool:
 
 
 def default_configs(paper_folder: Path, paper_id: str, experiments: list[str]) -> dict[str, Any]:
-    """The flat result-relevant config Hydra composes today for each experiment.
+    """The flat result-relevant config Hydra composes today for each experiment."""
+    return {
+        experiment: flatten_config(container, prefix="", lists_as_json=False)
+        for experiment, container in default_containers(paper_folder, paper_id, experiments).items()
+    }
+
+
+def default_containers(
+    paper_folder: Path, paper_id: str, experiments: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The resolved config `repro run paper=<id> experiment=<name>` composes today (no
+    override): the paper's setting of each experiment, whose config hash the report judges.
 
     Hydra composes the paper's config once without an experiment; an experiment file that is
     a plain `# @package _global_` override (no defaults list of its own) is then merged on top,
@@ -86,8 +97,7 @@ def default_configs(paper_folder: Path, paper_id: str, experiments: list[str]) -
                 cfg = OmegaConf.merge(base, overlay)
             else:
                 cfg = compose_config([*wiring, f"experiment={experiment}"])
-            container = resolved_config(cfg, experiment)
-            defaults[experiment] = flatten_config(container, prefix="", lists_as_json=False)
+            defaults[experiment] = resolved_config(cfg, experiment)
     return defaults
 
 

@@ -26,6 +26,8 @@ from repro.report.aggregate import (
     REPRODUCED_OVERALL,
     ClaimResult,
     ConfigChoice,
+    OtherSetting,
+    differences_text,
 )
 from repro.report.citation import bibtex
 from repro.report.notes import DISCUSSION_NOTE, NoteSection
@@ -107,6 +109,7 @@ class ReportData:
     alpha: float = 0.05
     command_note: str | None = None
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
+    other_settings: list[OtherSetting] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,6 +214,7 @@ def claim_row(result: ClaimResult) -> dict[str, Any]:
     return {
         "id": claim.id,
         "unverified": not claim.verified,
+        "deviation": result.deviation,
         "subject": f"{claim.experiment} · {claim.metric}",
         "source": claim.source,
         "claimed": claimed_text(claim),
@@ -309,6 +313,9 @@ def summary_line(data: ReportData) -> str:
         text = f"{reproduced} of {len(counted)} claims reproduced, {run} of {len(counted)} run"
     else:
         text = "0 verified claims"
+    deviating = sorted({r.claim.experiment for r in counted if r.deviation})
+    if deviating:
+        text += f" (judged on settings that deviate from the paper's: {', '.join(deviating)})"
     if unverified:
         ok = sum(r.outcome == stats.REPRODUCED for r in unverified)
         plural = "claims" if len(unverified) != 1 else "claim"
@@ -323,7 +330,8 @@ def counts_text(counts: dict[str, int]) -> str:
 def experiments_status(data: ReportData) -> tuple[list[str], list[str]]:
     """Experiments the claims need that have completed runs, and those that have none."""
     needed = data.spec.claimed_experiments()
-    return [e for e in needed if e in data.choices], [e for e in needed if e not in data.choices]
+    judged = {e for e, choice in data.choices.items() if choice.judged}
+    return [e for e in needed if e in judged], [e for e in needed if e not in judged]
 
 
 def count(value: Any) -> str:
@@ -448,6 +456,28 @@ def _environment(html: bool) -> Any:
     return env
 
 
+def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
+    """Rows of "Results beyond the original paper": a claim's metric under other settings."""
+    claims = {r.claim.id: r.claim for r in data.results}
+    rows = []
+    for row in data.other_settings:
+        s, (low, high) = row.summary, row.interval
+        claim = claims[row.claim_id]
+        spread = f" ± {num(s.std)}" if math.isfinite(s.std) else ""
+        rows.append(
+            {
+                "claim": row.claim_id,
+                "subject": f"{row.experiment} · {row.metric}",
+                "config": row.config_hash,
+                "differs": differences_text(row.differences) or "keys outside the paper's config",
+                "claimed": claimed_text(claim),
+                "reproduced": f"{num(s.mean)}{spread} (n={s.n})",
+                "ci": f"[{num(low)}, {num(high)}]" if math.isfinite(low) else "–",
+            }
+        )
+    return rows
+
+
 def scope_lines(data: ReportData) -> list[str]:
     """The claims tested, one line each: the MLRC template's scope of reproducibility."""
     lines = []
@@ -491,6 +521,7 @@ def _context(data: ReportData) -> dict[str, Any]:
     done, missing = experiments_status(data)
     return {
         "scope_lines": scope_lines(data),
+        "other_rows": other_setting_rows(data),
         "discussion_facts": discussion_facts(data),
         "summary_notes": [n for n in data.notes if n.title != DISCUSSION_NOTE],
         "discussion_note": next((n for n in data.notes if n.title == DISCUSSION_NOTE), None),

@@ -447,6 +447,7 @@ def test_a_shortened_run_is_not_judged_and_goes_beyond_the_paper(tmp_path: Path)
     assert "trainer.max\\_steps=1500 (paper: 6000)" in markdown
     beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
     assert "| `mlp_acc`<br>mlp · test/acc |" in beyond and "0.605 ± 0.007071 (n=2)" in beyond
+    assert "repro sweep paper=mnist1d experiment=mlp seeds=2\n" in markdown  # the paper's
 
 
 def test_the_paper_setting_wins_over_a_setting_with_more_seeds(tmp_path: Path) -> None:

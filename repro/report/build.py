@@ -211,7 +211,15 @@ def _commands(
     gone = [e for e in configs if e not in spec.experiments]
     try:
         defaults = default_configs(plugin.folder, plugin.id, known)
-        chosen = {e: (attempted[e], config_overrides(configs[e], defaults[e])) for e in known}
+        # an experiment not judged (no runs of the paper's setting) is regenerated as the paper
+        # sets it, not as the other setting that happens to have runs
+        chosen = {
+            e: (
+                attempted[e],
+                config_overrides(configs[e], defaults[e]) if choices[e].judged else [],
+            )
+            for e in known
+        }
     except Exception as error:  # a plugin whose config no longer composes: say so, carry on
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         note = (

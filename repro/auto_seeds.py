@@ -34,7 +34,15 @@ class AutoSeedPlan:
     power: float
     seeds: dict[str, int] = field(default_factory=dict)
     claims: dict[str, two_stage.SeedTarget] = field(default_factory=dict)
-    config_hashes: dict[str, str] = field(default_factory=dict)
+    config_hashes: dict[str, str] = field(default_factory=dict)  # experiment -> its setting
+
+    def stage_two(self) -> list[tuple[list[str], list[int]]]:
+        """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
+        groups: dict[int, list[str]] = {}
+        for experiment, total in self.seeds.items():
+            if total > self.n0:
+                groups.setdefault(total, []).append(experiment)
+        return [(names, list(range(self.n0, total))) for total, names in sorted(groups.items())]
 
     def undecidable(self) -> dict[str, str]:
         """Claims the cap (or a broken pilot) leaves without the planned power, and why."""
@@ -111,3 +119,32 @@ def load_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) and isinstance(data.get("n0"), int) else None
+
+
+def pilot_metrics(records: dict[tuple[str, int], dict[str, Any] | None]) -> PilotMetrics:
+    """metrics[experiment][seed] from the pilot's records ((experiment, seed) -> record);
+    runs that did not complete give no values (the plan then says it cannot plan)."""
+    metrics: PilotMetrics = {}
+    for (experiment, seed), record in records.items():
+        if record and record.get("status") == store.STATUS_COMPLETED:
+            values = record.get("metrics") or {}
+            metrics.setdefault(experiment, {})[seed] = {
+                k: float(v) for k, v in values.items() if isinstance(v, (int, float))
+            }
+    return metrics
+
+
+def planned_experiments(
+    plan: dict[str, Any] | None, chosen_hashes: dict[str, str]
+) -> dict[str, int]:
+    """experiment -> n0 for the experiments whose judged setting a seeds=auto plan covers:
+    the report judges those with the two-stage test the plan was made for."""
+    if not plan:
+        return {}
+    hashes = plan.get("config_hashes") or {}
+    return {
+        experiment: int(plan["n0"])
+        for experiment, config_hash in chosen_hashes.items()
+        if hashes.get(experiment) == config_hash
+    }
+

@@ -152,13 +152,14 @@ def equivalence_verdict(
     lower, upper, where = _where(x, n0, alpha)
     low, high = claimed - tolerance, claimed + tolerance
     band = f"[{low:.4g}, {high:.4g}]"
+    bounds = (lower, upper)
     if low <= lower and upper <= high:
-        return Verdict(REPRODUCED, f"{where} lie inside {band}")
+        return Verdict(REPRODUCED, f"{where} lie inside {band}", interval=bounds)
     if upper < low:
-        return Verdict(BELOW, f"{where}: upper bound below {band}")
+        return Verdict(BELOW, f"{where}: upper bound below {band}", interval=bounds)
     if lower > high:
-        return Verdict(ABOVE, f"{where}: lower bound above {band}")
-    return Verdict(INCONCLUSIVE, f"{where} overlap the edge of {band}")
+        return Verdict(ABOVE, f"{where}: lower bound above {band}", interval=bounds)
+    return Verdict(INCONCLUSIVE, f"{where} overlap the edge of {band}", interval=bounds)
 
 
 def one_sided_verdict(
@@ -176,13 +177,14 @@ def one_sided_verdict(
     passes = (lower > reference if strict else lower >= reference) if greater else (
         upper < reference if strict else upper <= reference
     )
+    bounds = (lower, upper)
     if passes:
-        return Verdict(REPRODUCED, f"{where} {direction} {reference:.4g}")
+        return Verdict(REPRODUCED, f"{where} {direction} {reference:.4g}", interval=bounds)
     if greater and upper < reference:
-        return Verdict(BELOW, f"{where}: upper bound below {reference:.4g}")
+        return Verdict(BELOW, f"{where}: upper bound below {reference:.4g}", interval=bounds)
     if not greater and lower > reference:
-        return Verdict(ABOVE, f"{where}: lower bound above {reference:.4g}")
-    return Verdict(INCONCLUSIVE, f"{where} straddle {reference:.4g}")
+        return Verdict(ABOVE, f"{where}: lower bound above {reference:.4g}", interval=bounds)
+    return Verdict(INCONCLUSIVE, f"{where} straddle {reference:.4g}", interval=bounds)
 
 
 def _finite(values: Sequence[float]) -> np.ndarray:

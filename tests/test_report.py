@@ -480,3 +480,28 @@ def test_a_key_with_three_values_gets_a_settings_plot(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     assert "![Other settings](figures/settings.png)" in markdown
     assert (tmp_path / "out" / "figures" / "settings.png").stat().st_size > 1000
+
+
+def test_seeds_chosen_by_seeds_auto_are_judged_two_stage_and_the_report_says_so(
+    tmp_path: Path,
+) -> None:
+    from repro import auto_seeds
+    from repro.registry import get_paper
+
+    results = tmp_path / "results"
+    folders = [
+        write_run(results, "cnn", seed, {"test/acc": 0.94 + (seed % 3 - 1) / 200})
+        for seed in range(6)
+    ]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": 0.94 + (s % 3 - 1) / 200} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "Seeds chosen from the data:** Seeds chosen by Stein's two-stage procedure" in markdown
+    assert "two-stage 95% bounds" in markdown and "pilot n0=3" in markdown
+    plan.config_hashes = {"cnn": "another"}  # a plan for another setting: fixed-sample tests
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "two-stage" not in markdown

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from repro import stats, store
+from repro import stats, store, two_stage
 from repro.paper_spec import Claim
 
 if TYPE_CHECKING:
@@ -219,12 +219,21 @@ class MetricIndex:
 
 
 def evaluate_claims(
-    frame: pd.DataFrame, claims: list[Claim], choices: dict[str, ConfigChoice], alpha: float
+    frame: pd.DataFrame,
+    claims: list[Claim],
+    choices: dict[str, ConfigChoice],
+    alpha: float,
+    two_stage_pilots: dict[str, int] | None = None,
 ) -> list[ClaimResult]:
+    """Every claim's result. `two_stage_pilots`: experiment -> pilot size n0 for experiments
+    whose seeds `seeds=auto` chose: their claims get the two-stage test (repro.two_stage),
+    the only one whose error rates hold when the number of seeds came from the data."""
     index = MetricIndex(frame)
     results = []
     for claim in claims:
-        result = evaluate_claim(index, claim, choices, alpha)
+        pilots = {(two_stage_pilots or {}).get(name) for name in claim.experiments()}
+        n0 = pilots.pop() if len(pilots) == 1 and None not in pilots else None
+        result = evaluate_claim(index, claim, choices, alpha, n0)
         deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
         results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)
     return results
@@ -277,7 +286,11 @@ def other_settings(
 
 
 def evaluate_claim(
-    index: MetricIndex, claim: Claim, choices: dict[str, ConfigChoice], alpha: float
+    index: MetricIndex,
+    claim: Claim,
+    choices: dict[str, ConfigChoice],
+    alpha: float,
+    pilot: int | None = None,
 ) -> ClaimResult:
     """Numbers and verdict of one claim from the chosen configs' completed runs."""
     named = [choices[name] for name in claim.experiments() if name in choices]
@@ -295,13 +308,20 @@ def evaluate_claim(
     ]
     hashes = (choice.chosen.config_hash,) if choice else ()
     if claim.kind == "comparison":
-        return _evaluate_comparison(index, claim, choices, alpha, values, notes, hashes)
+        return _evaluate_comparison(index, claim, choices, alpha, values, notes, hashes, pilot)
     if not values:
         return ClaimResult(claim, NOT_RUN, None, None, notes=tuple(notes), config_hashes=hashes)
     seeds = sorted(values)
     ordered = [values[s] for s in seeds]
     summary = index.summarize(ordered)
-    if claim.kind == "value":
+    two_stage_ok = pilot is not None and seeds[:pilot] == list(range(pilot))
+    if two_stage_ok and claim.kind == "value":
+        verdict = two_stage.equivalence_verdict(
+            ordered, pilot, claim.value, claim.tolerance, alpha
+        )
+    elif two_stage_ok:
+        verdict = two_stage.one_sided_verdict(ordered, pilot, claim.value, claim.direction, alpha)
+    elif claim.kind == "value":
         verdict = stats.equivalence_verdict(ordered, claim.value, claim.tolerance, alpha)
     else:
         verdict = stats.threshold_verdict(ordered, claim.value, claim.direction, alpha)
@@ -334,6 +354,7 @@ def _evaluate_comparison(
     a_values: dict[int, float],
     notes: list[str],
     hashes: tuple[str, ...],
+    pilot: int | None = None,
 ) -> ClaimResult:
     """'A > B' paired by seed: only seeds that both experiments completed enter the test."""
     versus = choices.get(claim.versus)
@@ -363,8 +384,12 @@ def _evaluate_comparison(
         )
     a = [a_values[s] for s in paired]
     b = [b_values[s] for s in paired]
-    verdict = stats.comparison_verdict(a, b, claim.direction, paired=True, alpha=alpha)
-    differences = index.summarize([x - y for x, y in zip(a, b, strict=True)])
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    if pilot is not None and paired[:pilot] == list(range(pilot)):
+        verdict = two_stage.one_sided_verdict(diffs, pilot, 0.0, claim.direction, alpha)
+    else:
+        verdict = stats.comparison_verdict(a, b, claim.direction, paired=True, alpha=alpha)
+    differences = index.summarize(diffs)
     return ClaimResult(
         claim,
         verdict.outcome,

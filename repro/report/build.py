@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repro import __version__, store
+from repro import __version__, auto_seeds, store
 from repro.errors import ReproError
 from repro.report import aggregate, sections
 from repro.report.files import write_file
@@ -79,7 +79,11 @@ def build_report(request: ReportRequest) -> ReportOutcome:
             f"warning: --config {', '.join(sorted(unknown_pins))}: no runs of "
             f"{request.paper} with that config hash"
         )
-    results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA)
+    plan = auto_seeds.load_plan(request.results_dir, request.paper)
+    pilots = auto_seeds.planned_experiments(
+        plan, {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
+    )
+    results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA, pilots)
     beyond = aggregate.other_settings(frame, spec.claims, choices, ALPHA)
     experiments = [e for e in spec.experiments if e in choices]
     experiments += [e for e in choices if e not in experiments]
@@ -112,6 +116,7 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         repro_version=__version__,
         alpha=ALPHA,
         other_settings=beyond,
+        procedure=_procedure_text(plan, pilots),
     )
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
     files = _write_outputs(data, request, frame, runs, choices)
@@ -125,6 +130,22 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         created,
         results,
     )
+
+
+def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str | None:
+    """How seeds were chosen, when `seeds=auto` chose them for judged experiments."""
+    if not plan or not pilots:
+        return None
+    covered = ", ".join(sorted(pilots))
+    undecidable = [
+        f"{claim}: {target.get('reason')}"
+        for claim, target in (plan.get("claims") or {}).items()
+        if isinstance(target, dict) and (target.get("capped") or target.get("needed") is None)
+    ]
+    text = f"{plan.get('procedure', '')} Experiments planned this way: {covered}."
+    if undecidable:
+        text += " Left without the planned power: " + "; ".join(undecidable) + "."
+    return text
 
 
 def _paper_settings(

@@ -110,6 +110,7 @@ class ReportData:
     command_note: str | None = None
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
     other_settings: list[OtherSetting] = field(default_factory=list)
+    procedure: str | None = None  # how seeds=auto chose the seeds, when it did
 
 
 # --------------------------------------------------------------------------------------------

@@ -262,12 +262,19 @@ def sweep(
 
     overrides, flags = split_overrides(list(ctx.args))
     seeds_raw = override_value(overrides, "seeds")
-    overrides = [o for o in overrides if o.partition("=")[0] != "seeds"]
+    max_seeds_raw = override_value(overrides, "max_seeds")
+    overrides = [o for o in overrides if o.partition("=")[0] not in ("seeds", "max_seeds")]
+    auto = seeds_raw == "auto"
+    max_seeds = _max_seeds(max_seeds_raw, auto)
     try:
-        seeds = int(seeds_raw) if seeds_raw is not None else None
+        seeds = int(seeds_raw) if seeds_raw is not None and not auto else None
     except ValueError:
-        raise UsageError(f"seeds must be an integer, got {seeds_raw!r}") from None
+        raise UsageError(f"seeds must be an integer or auto, got {seeds_raw!r}") from None
     plugin, spec = _resolve_paper(overrides, papers_dir)
+    if auto:
+        from repro.two_stage import pilot_size
+
+        seeds = pilot_size(spec.default_seeds)
     _check_launcher_installed(override_value(overrides, "launcher"))
     grid = build_grid(spec, overrides, seeds)
     wiring = plugin_overrides(plugin.folder)
@@ -302,6 +309,8 @@ def sweep(
                 else " (no completed runs of these experiments on this hardware yet)"
             )
         )
+        if auto:
+            _auto_seeds_dry_run(spec, grid, planned, estimates, max_seeds)
         return
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
@@ -345,8 +354,129 @@ def sweep(
             "sweep again once it ends",
             err=True,
         )
-    if any(r.result not in COMPLETE_RESULTS for r in results):
+    pilot_ok = not any(r.result not in COMPLETE_RESULTS for r in results)
+    if auto and pilot_ok:
+        code = _auto_seeds_stage_two(plugin, spec, grid, planned, results_dir, ctx, max_seeds)
+        if code:
+            raise typer.Exit(code)
+    elif auto:
+        typer.echo("seeds=auto: the pilot did not complete; sweep again to plan the rest", err=True)
+    if not pilot_ok:
         raise typer.Exit(1)
+
+
+def _max_seeds(raw: str | None, auto: bool) -> int:
+    """`max_seeds=N` (only with seeds=auto): the cap of the two-stage plan."""
+    from repro.two_stage import DEFAULT_MAX_SEEDS, MIN_PILOT
+
+    if raw is None:
+        return DEFAULT_MAX_SEEDS
+    if not auto:
+        raise UsageError("max_seeds=N goes with seeds=auto")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(f"max_seeds must be an integer, got {raw!r}") from None
+    if value < MIN_PILOT:
+        raise UsageError(f"max_seeds must be >= {MIN_PILOT} (the smallest pilot), got {value}")
+    return value
+
+
+def _auto_seeds_stage_two(
+    plugin: Any,
+    spec: Any,
+    grid: Any,
+    planned: list[Any],
+    results_dir: Path,
+    ctx: typer.Context,
+    max_seeds: int,
+) -> int:
+    """seeds=auto after its pilot: plan each experiment's seeds (repro.auto_seeds), save the
+    plan for the report, then sweep the missing seeds as `repro sweep` would."""
+    from repro import auto_seeds, store
+
+    if len(grid.fixed_variants) > 1:
+        raise UsageError("seeds=auto plans one setting per experiment: sweep no other keys")
+    records = {(r.experiment, r.seed): _read_record(store, r.record_dir) for r in planned}
+    n0 = len(grid.seeds)
+    plan = auto_seeds.plan_seeds(
+        spec,
+        auto_seeds.pilot_metrics(records),
+        n0,
+        max_seeds,
+        experiments=list(grid.experiments),
+    )
+    plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
+    where = auto_seeds.save_plan(results_dir, plugin.id, plan)
+    for experiment, total in plan.seeds.items():
+        typer.echo(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
+    for claim_id, target in plan.claims.items():
+        typer.echo(f"  {claim_id}: {target.reason}")
+    for claim_id, reason in plan.undecidable().items():
+        typer.echo(f"seeds=auto: {claim_id} may stay undecided: {reason}", err=True)
+    typer.echo(f"seeds=auto: plan saved to {_relative(where)}")
+    stages = plan.stage_two()
+    if not stages:
+        return 0
+    from repro.overrides import split_overrides
+
+    overrides, flags = split_overrides(list(ctx.args))
+    keep = [
+        o
+        for o in overrides
+        if o.partition("=")[0].lstrip("+~") not in ("experiment", "seed", "seeds", "max_seeds")
+    ]
+    folders = ctx.params.get("papers_dir") or []
+    papers = [arg for folder in folders for arg in ("--papers-dir", str(folder))]
+    worst = 0
+    for experiments, seeds in stages:
+        words = [f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
+        typer.echo(f"seeds=auto: stage two: {' '.join(words)}")
+        code = app(["sweep", *papers, *flags, *keep, *words], standalone_mode=False)
+        worst = max(worst, int(code or 0))
+    return worst
+
+
+def _auto_seeds_dry_run(
+    spec: Any, grid: Any, planned: list[Any], estimates: dict[Path, Any], max_seeds: int
+) -> None:
+    """What seeds=auto would run after the pilot: the plan itself once the pilot is done."""
+    from repro import auto_seeds, store
+    from repro.sweep import format_seconds
+
+    n0 = len(grid.seeds)
+    if any(r.needs_training for r in planned):
+        typer.echo(
+            f"seeds=auto: pilot of {n0} seeds per experiment (above), then up to "
+            f"max_seeds={max_seeds} each, as many as the pilot's spread requires "
+            "(Stein's two-stage procedure); the plan is known once the pilot is done"
+        )
+        return
+    records = {(r.experiment, r.seed): _read_record(store, r.record_dir) for r in planned}
+    plan = auto_seeds.plan_seeds(
+        spec, auto_seeds.pilot_metrics(records), n0, max_seeds, experiments=list(grid.experiments)
+    )
+    per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
+    total: float | None = 0.0
+    for experiment, seeds in plan.seeds.items():
+        extra = seeds - n0
+        each = per_run.get(experiment)
+        cost = None if each is None else extra * each
+        total = None if total is None or cost is None else total + cost
+        typer.echo(
+            f"seeds=auto: {experiment}: {seeds} seeds in all, {extra} more "
+            f"(~{format_seconds(cost)})"
+        )
+    for claim_id, reason in plan.undecidable().items():
+        typer.echo(f"seeds=auto: {claim_id} may stay undecided: {reason}")
+    typer.echo(f"seeds=auto: estimated time of the remaining runs: {format_seconds(total)}")
+
+
+def _read_record(store: Any, folder: Path) -> dict[str, Any] | None:
+    try:
+        return store.read_record(folder)
+    except (OSError, ValueError):
+        return None
 
 
 def _relative(path: Path) -> str:

@@ -70,3 +70,32 @@ def test_plan_round_trips_with_the_procedure_text(tmp_path) -> None:
     (tmp_path / "toy" / auto_seeds.PLAN_FILE).write_text("[1, 2")
     assert auto_seeds.load_plan(tmp_path, "toy") is None
     assert json.loads(plan.to_json())["claims"]["a_acc"]["needed"] == plan.claims["a_acc"].needed
+
+
+def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
+    """`repro sweep seeds=auto max_seeds=4`: 3 pilot seeds, a plan, then the 4th seed the
+    (capped) plan asks for; the report then states the procedure."""
+    from tests.conftest import repro, write_toy_paper
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("tolerance: 0.5", "tolerance: 0.000001"))
+    papers = ["--papers-dir", str(tmp_path / "plugins")]
+    dry = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "seeds=auto: pilot of 3 seeds per experiment" in dry.stdout
+    done = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "logger=none")
+    assert done.returncode == 0, done.stderr
+    assert "seeds=auto: small needs 4 seeds in all (pilot 3)" in done.stdout
+    assert "small_mse may stay undecided" in done.stderr
+    assert "stage two: experiment=small seed=3" in done.stdout
+    results = tmp_path / "results" / "toy" / "small"
+    assert sorted(p.name for p in results.glob("*/seed*")) == ["seed0", "seed1", "seed2", "seed3"]
+    plan = auto_seeds.load_plan(tmp_path / "results", "toy")
+    assert plan["seeds"] == {"small": 4} and plan["claims"]["small_mse"]["capped"]
+    again = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "--dry-run")
+    assert "seeds=auto: small: 4 seeds in all, 1 more" in again.stdout  # pilot done: the plan
+    reported = repro("report", *papers, "paper=toy")
+    assert reported.returncode in (0, 1), reported.stderr
+    text = (tmp_path / "reports" / "toy" / "report.md").read_text()
+    assert "Stein's two-stage procedure" in text and "small\\_mse" in text

@@ -422,7 +422,7 @@ def test_report_has_the_mlrc_parts(tmp_path: Path) -> None:
     assert "- mlp\\_acc: mlp test/acc 0.68, within ±0.03 (README table" in scope
     discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
     assert "mlp\\_acc is not reproduced: 0.4998" in discussion
-    assert "gru\\_acc has no verdict: not run." in discussion
+    assert "No verdict (not run): logistic\\_acc, gru\\_acc, logistic\\_shuffled" in discussion
     assert "The MLP gap is the hidden size." in discussion  # the user's own discussion
     summary = markdown[: markdown.index("## Claims")]
     assert "The MLP gap" not in summary  # shown once, under Discussion

@@ -308,7 +308,9 @@ def _figures(
             & (completed["config_hash"] == choices[experiment].chosen.config_hash)
         ]
         rows = rows.sort_values("seed")
-        record_dirs[experiment] = [Path(d) for d in rows["record_dir"]]
+        other = "" if choices[experiment].judged else " (not the paper's setting)"
+        label = experiment + other
+        record_dirs[label] = [Path(d) for d in rows["record_dir"]]
     curves = training_curves(record_dirs)
     if curves:
         paths = curves_figure(curves, folder / "curves", vector)

@@ -496,6 +496,7 @@ def discussion_facts(data: ReportData) -> list[str]:
     """What the numbers say, as sentences: what failed and by how much, what needs more seeds,
     what never ran; the user's own discussion (notes.md) follows them."""
     facts = [f"{data.overall[:1].upper()}{data.overall[1:]}: {summary_line(data)}."]
+    unjudged: dict[str, list[str]] = {}
     for result in data.results:
         claim, s = result.claim, result.summary
         if result.outcome in (stats.BELOW, stats.ABOVE) and s is not None:
@@ -512,7 +513,9 @@ def discussion_facts(data: ReportData) -> list[str]:
             )
             facts.append(f"{claim.id} is inconclusive at n={s.n if s else 0}{more}.")
         elif result.outcome not in stats.OUTCOMES:
-            facts.append(f"{claim.id} has no verdict: {result.outcome}.")
+            unjudged.setdefault(result.outcome, []).append(claim.id)
+    for outcome, claim_ids in unjudged.items():
+        facts.append(f"No verdict ({outcome}): {', '.join(claim_ids)}.")
     if data.unsuccessful:
         facts.append(f"{len(data.unsuccessful)} runs failed or were cut short (see Compute).")
     return facts

@@ -65,6 +65,15 @@ def _scalar_metrics(raw: dict[str, Any]) -> dict[str, float]:
     return metrics
 
 
+def _every_dataloader(tested: list[dict[str, Any]]) -> dict[str, Any]:
+    """All test dataloaders' metrics: `trainer.test` returns one dict per dataloader (keys
+    suffixed `/dataloader_idx_N` when there are several), and dropping any would hide them."""
+    merged: dict[str, Any] = {}
+    for per_loader in tested or []:
+        merged.update(per_loader)
+    return merged
+
+
 def train_and_test(
     cfg: dict[str, Any],
     plugin: PaperPlugin,
@@ -74,7 +83,8 @@ def train_and_test(
     extra_callbacks: list[Any] | None = None,
     ckpt_path: Path | None = None,
 ) -> TrainingResult:
-    """Fit, then test; the metrics are those the module logged under test/ plus the last train/."""
+    """Fit, then test; the metrics are everything the module logged in testing (every test
+    dataloader), plus the last train/ and val/ values of fitting."""
     import lightning.pytorch as pl
     from lightning.pytorch.strategies import SingleDeviceStrategy
 
@@ -113,9 +123,11 @@ def train_and_test(
     if isinstance(trainer.strategy, SingleDeviceStrategy):
         fast_hook_names(module)
     trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
-    train_metrics = {k: v for k, v in trainer.callback_metrics.items() if k.startswith("train/")}
+    fit_metrics = {
+        k: v for k, v in trainer.callback_metrics.items() if k.startswith(("train/", "val/"))
+    }
     tested = trainer.test(module, datamodule=datamodule, verbose=False)
-    metrics = _scalar_metrics({**train_metrics, **(tested[0] if tested else {})})
+    metrics = _scalar_metrics({**fit_metrics, **_every_dataloader(tested)})
     sizes = datamodule.dataset_sizes() if hasattr(datamodule, "dataset_sizes") else {}
     return TrainingResult(
         metrics=metrics,

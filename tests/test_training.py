@@ -1,0 +1,57 @@
+"""What a run keeps of what its module logged: every test dataloader, the last validation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import repro, write_toy_paper
+
+TWO_TEST_LOADERS = '''
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
+
+    def test_step(self, batch, batch_idx, dataloader_idx=0):
+        x, y = batch
+        name = "test/mse" if dataloader_idx == 0 else "test/shifted_mse"
+        error = nn.functional.mse_loss(self.net(x).squeeze(-1), y + dataloader_idx)
+        self.log(name, error, add_dataloader_idx=False)
+'''
+SECOND_LOADER = '''
+    def val_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 64)
+
+    def test_dataloader(self):
+        return [InMemoryBatches(self.x, self.y, 64), InMemoryBatches(self.x, self.y, 64)]
+'''
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+def test_every_test_dataloader_and_the_last_validation_are_recorded(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    folder = write_toy_paper(tmp_path / "plugins")
+    model, data = folder / "model.py", folder / "data.py"
+    start = model.read_text().index("    def test_step")
+    end = model.read_text().index("    def configure_optimizers")
+    _edit(model, model.read_text()[start:end], TWO_TEST_LOADERS.lstrip("\n") + "\n")
+    start = data.read_text().index("    def test_dataloader")
+    _edit(data, data.read_text()[start:], SECOND_LOADER.lstrip("\n"))
+    done = repro(
+        "run",
+        "paper=toy",
+        "experiment=small",
+        "logger=none",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )
+    assert done.returncode == 0, done.stderr
+    (record_file,) = isolated_env.rglob("record.json")
+    metrics = json.loads(record_file.read_text())["metrics"]
+    assert {"test/mse", "test/shifted_mse", "val/mse", "train/loss"} <= set(metrics), metrics
+    assert metrics["test/shifted_mse"] > metrics["test/mse"]

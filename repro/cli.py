@@ -628,6 +628,36 @@ def report(
         raise ReproError("no report written: no installed paper matches the records")
 
 
+@app.command(context_settings=HYDRA_ARGS)
+@reports_errors
+def sync(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="List the offline runs and what would be uploaded."),
+    ] = False,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            metavar="DIR",
+            help="Results folder (default $REPRO_RESULTS_DIR or results).",
+        ),
+    ] = None,
+) -> None:
+    """Upload the offline W&B runs of the run records with `wandb sync` (needs an API key and
+    network); already synced runs are skipped.
+
+    `repro sync [paper=X] [--dry-run]`: --dry-run lists them (paper, experiment, seed, run id,
+    synced, folder) without network.
+    """
+    from repro.records import default_results_dir
+    from repro.wandb_sync import parse_arguments
+    from repro.wandb_sync import sync as sync_offline_runs
+
+    sync_offline_runs(default_results_dir(results), parse_arguments(list(ctx.args)), dry_run)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

@@ -1,73 +1,297 @@
-"""Experiment loggers of one run: W&B (offline unless the user chose) and CSV."""
+"""Experiment loggers of one run: W&B (offline unless the user chose) and CSV.
+
+A W&B run is browsable on its own: it carries the full resolved config (seed, config hash,
+git SHA, trainer settings), tags (paper, experiment, claim ids), one group per setting
+(paper/experiment/config hash, so a group is that setting's seeds) and one id per attempt.
+Online W&B never blocks a run: an unreachable server is noticed within seconds, the run
+logs offline instead (saying so, in one line and in the record), and the rest of the
+process or sweep does not ask the network again.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 CSV_FOLDER = "csv"
+WANDB_FOLDER = "wandb"
+UNREACHABLE_ENV = "REPRO_WANDB_UNREACHABLE"  # why online W&B failed, once known in this process
+PROBE_TIMEOUT_S = 5.0  # how long W&B's server gets to accept a connection
+INIT_TIMEOUT_S = 20.0  # bound on wandb.init once the server answered (wandb's default: 90 s)
 
 
-def build_loggers(
-    logger_cfg: dict[str, Any],
+@dataclass(frozen=True)
+class WandbRun:
+    """Who one attempt of a run is on W&B, and what it logs up front."""
+
+    run_id: str
+    name: str
+    group: str
+    tags: tuple[str, ...] = ()
+    config: dict[str, Any] = field(default_factory=dict)
+    resume: bool = False
+    memo_dir: Path | None = None  # where a sweep's processes share "W&B is unreachable"
+
+
+def wandb_run_for(
+    config: dict[str, Any],
+    record: dict[str, Any],
+    claim_ids: list[str],
     record_dir: Path,
-    run_name: str,
-    group: str,
-    run_id: str,
-    resume: bool = False,
-) -> list[Any]:
+    resumed: dict[str, Any] | None,
+) -> WandbRun:
+    """The W&B identity of this attempt. `resumed` is the record of the attempt it resumes
+    from a checkpoint (None for a fresh attempt, a failed retry or a rerun)."""
+    paper, experiment, seed = record["paper"], record["experiment"], record["seed"]
+    git = (record.get("environment") or {}).get("git") or {}
+    results_dir = Path(config.get("paths", {}).get("results_dir") or record_dir.parents[3])
+    return WandbRun(
+        run_id=attempt_run_id(
+            f"{paper}-{experiment}-{record['config_hash']}-s{seed}",
+            record_dir,
+            record.get("attempts", 1),
+            resumed,
+        ),
+        name=f"{paper}/{experiment}/seed{seed}",
+        group=f"{paper}/{experiment}/{record['config_hash']}",
+        tags=tuple(dict.fromkeys([paper, experiment, *claim_ids])),
+        config={
+            **config,
+            "config_hash": record["config_hash"],
+            "git_sha": git.get("sha"),
+            "git_dirty": git.get("dirty"),
+            "attempt": record.get("attempts", 1),
+        },
+        resume=resumed is not None,
+        memo_dir=results_dir / ".sweeps",
+    )
+
+
+def attempt_run_id(
+    base: str, record_dir: Path, attempt: int, resumed: dict[str, Any] | None = None
+) -> str:
+    """A resumed attempt continues the W&B run of the attempt it resumes; any other attempt
+    gets its own id, never one already used in this record folder, so that `wandb sync`
+    does not merge a rerun into the run it repeats."""
+    resumed_id = ((resumed or {}).get("wandb") or {}).get("run_id")
+    if resumed_id:
+        return str(resumed_id)
+    runs = record_dir / WANDB_FOLDER
+    while any(runs.glob(f"*-{base}-a{attempt}")):
+        attempt += 1
+    return f"{base}-a{attempt}"
+
+
+def build_loggers(logger_cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun) -> list[Any]:
     """The Lightning loggers the `logger` config group asked for, writing into the record."""
     from lightning.pytorch.loggers import CSVLogger
 
     loggers: list[Any] = []
-    if resume:
+    if wandb_run.resume:
         set_aside_csv_log(record_dir)
     if "csv" in logger_cfg:
         loggers.append(CSVLogger(save_dir=str(record_dir), name=CSV_FOLDER, version=""))
     if "wandb" in logger_cfg:
-        loggers.append(
-            _wandb_logger(dict(logger_cfg["wandb"]), record_dir, run_name, group, run_id, resume)
-        )
+        loggers.append(_wandb_logger(dict(logger_cfg["wandb"]), record_dir, wandb_run))
     return loggers
 
 
-def _wandb_logger(
-    cfg: dict[str, Any], record_dir: Path, run_name: str, group: str, run_id: str, resume: bool
-) -> Any:
-    from lightning.pytorch.loggers import WandbLogger
+def wandb_record(loggers: list[Any], record_dir: Path) -> dict[str, Any] | None:
+    """The record's `wandb` section: run id, mode, the run folder (relative to the record,
+    for `repro sync`) and, after a fallback, the mode asked for and why it failed."""
+    for logger in loggers:
+        if hasattr(logger, "repro_fallback"):
+            run = logger.experiment
+            mode = logger.repro_mode
+            info: dict[str, Any] = {"run_id": getattr(run, "id", None), "mode": mode}
+            if mode != "disabled" and getattr(run, "dir", None):
+                info["dir"] = os.path.relpath(Path(run.dir).parent, record_dir)
+            info["group"] = getattr(run, "group", None)
+            if logger.repro_fallback:
+                info.update(logger.repro_fallback)
+            return info
+    return None
 
+
+def _wandb_logger(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun) -> Any:
+    """A started W&B logger. Online start-up is bounded: an unreachable server or a failed
+    wandb.init falls back to offline with one warning, and the run goes on."""
     mode = cfg.pop("mode", None) or os.environ.get("WANDB_MODE") or "offline"
     os.environ.setdefault("WANDB_SILENT", "true")
-    if mode == "online" and not (os.environ.get("WANDB_API_KEY") or _has_netrc_key()):
+    if mode == "online" and not has_wandb_api_key():
         from repro.errors import UsageError
 
         raise UsageError(
             "W&B mode is online but no API key is configured (set WANDB_API_KEY, "
             "run `wandb login`, or use logger.wandb.mode=offline)"
         )
-    logger = WandbLogger(
-        name=run_name,
-        group=group,
-        id=run_id,
+    if mode != "online":
+        return _started(cfg, record_dir, wandb_run, mode)
+    reason = online_blocked_reason(wandb_run.memo_dir)
+    if reason is None:
+        try:
+            return _started(cfg, record_dir, wandb_run, "online")
+        except Exception as error:  # wandb.init failed or timed out: keep the run's evidence
+            _stop_wandb_service()
+            first_line = (str(error).strip().splitlines() or [""])[0]
+            reason = f"wandb.init failed: {type(error).__name__}: {first_line}"
+            _remember_unreachable(reason, wandb_run.memo_dir)
+    logger = _started(cfg, record_dir, wandb_run, "offline")
+    logger.repro_fallback = {"fallback_from": "online", "fallback_reason": reason}
+    folder = os.path.relpath(Path(logger.experiment.dir).parent, Path.cwd())
+    print(
+        f"warning: W&B online unavailable ({reason}); logging offline to {folder} "
+        "(upload it later with `repro sync`)",
+        file=sys.stderr,
+        flush=True,
+    )
+    return logger
+
+
+def _started(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun, mode: str) -> Any:
+    """A W&B logger whose run has started (so that failures happen here, not mid-fit)."""
+    cfg = dict(cfg)
+    extra: dict[str, Any] = {}
+    if mode == "online" and not os.environ.get("WANDB_INIT_TIMEOUT"):
+        import wandb
+
+        extra["settings"] = wandb.Settings(init_timeout=INIT_TIMEOUT_S)
+    logger = _wandb_logger_class()(
+        name=wandb_run.name,
+        group=wandb_run.group,
+        id=wandb_run.run_id,
+        tags=list(wandb_run.tags),
+        config=wandb_run.config,
         save_dir=str(record_dir),
         mode=mode,
         project=cfg.pop("project", "repro"),
         entity=cfg.pop("entity", None),
         job_type=cfg.pop("job_type", "train"),
-        resume="allow" if resume else None,
+        resume="allow" if wandb_run.resume else None,
+        **extra,
         **cfg,
     )
     # Lightning always passes anonymous=None, which wandb >= 0.19 answers with a deprecation
     # warning on every run; leaving the key out means the same (no anonymous logging).
     if cfg.get("anonymous") is None:
         getattr(logger, "_wandb_init", {}).pop("anonymous", None)
+    logger.repro_mode = mode
+    logger.repro_fallback = None
+    _ = logger.experiment
     return logger
 
 
+def _stop_wandb_service() -> None:
+    """Drop what a failed online start left behind: wandb's service still holds the run id
+    and would refuse the offline run that replaces it."""
+    import wandb
+
+    finish_wandb()
+    wandb.teardown()
+
+
+def _wandb_logger_class() -> type:
+    """Lightning's WandbLogger, keeping the module's hyperparameters under `module` so they
+    neither overwrite nor mix with the run's full config."""
+    from argparse import Namespace
+
+    from lightning.pytorch.loggers import WandbLogger
+
+    class ReproWandbLogger(WandbLogger):  # type: ignore[misc]
+        def log_hyperparams(self, params: dict[str, Any] | Namespace) -> None:
+            module = vars(params) if isinstance(params, Namespace) else dict(params)
+            super().log_hyperparams({"module": module})
+
+    return ReproWandbLogger
+
+
+def online_blocked_reason(memo_dir: Path | None = None) -> str | None:
+    """Why online W&B cannot start here (None if it can). The network is asked at most once
+    per process, and once per sweep when `memo_dir` is shared by its processes."""
+    known = os.environ.get(UNREACHABLE_ENV)
+    if known:
+        return known
+    marker = _sweep_marker(memo_dir)
+    if marker is not None and marker.is_file():
+        reason = f"{marker.read_text().strip() or 'unreachable'} (found earlier in this sweep)"
+        os.environ[UNREACHABLE_ENV] = reason
+        return reason
+    url = wandb_base_url()
+    problem = server_unreachable_reason(url, PROBE_TIMEOUT_S)
+    if problem is None:
+        return None
+    reason = f"cannot reach {url}: {problem}"
+    _remember_unreachable(reason, memo_dir)
+    return reason
+
+
+def _remember_unreachable(reason: str, memo_dir: Path | None) -> None:
+    os.environ[UNREACHABLE_ENV] = reason
+    marker = _sweep_marker(memo_dir)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.write_text(reason + "\n")
+        except OSError:
+            pass  # only a shortcut for the sweep's other processes
+
+
+def _sweep_marker(memo_dir: Path | None) -> Path | None:
+    sweep_id = os.environ.get("REPRO_SWEEP_ID")
+    if memo_dir is None or not sweep_id:
+        return None
+    return Path(memo_dir) / f"wandb-unreachable.{sweep_id}"
+
+
+def wandb_base_url() -> str:
+    """The W&B server runs go to: WANDB_BASE_URL, `wandb login --host`, or wandb's default."""
+    if os.environ.get("WANDB_BASE_URL"):
+        return os.environ["WANDB_BASE_URL"].rstrip("/")
+    try:
+        from wandb.sdk import wandb_setup
+
+        return str(wandb_setup.singleton().settings.base_url).rstrip("/")
+    except Exception:  # an older or newer wandb: its public default
+        return "https://api.wandb.ai"
+
+
+def server_unreachable_reason(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> str | None:
+    """None if W&B's server (or the proxy in front of it) accepts a TCP connection within
+    timeout_s, else why not. No DNS or a refused port answers at once; wandb.init itself
+    would retry for its whole init_timeout (90 s) before failing."""
+    import socket
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    if parts.scheme in proxies and not urllib.request.proxy_bypass(parts.hostname or ""):
+        parts = urlsplit(proxies[parts.scheme])
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout_s):
+            return None
+    except OSError as error:
+        return error.strerror or str(error) or type(error).__name__
+
+
+def has_wandb_api_key() -> bool:
+    """Whether an API key is configured (WANDB_API_KEY or `wandb login`'s ~/.netrc entry)."""
+    return bool(os.environ.get("WANDB_API_KEY")) or _has_netrc_key()
+
+
 def _has_netrc_key() -> bool:
+    from urllib.parse import urlsplit
+
     netrc = Path(os.environ.get("NETRC", Path.home() / ".netrc"))
-    return netrc.is_file() and "api.wandb.ai" in netrc.read_text(errors="ignore")
+    if not netrc.is_file():
+        return False
+    text = netrc.read_text(errors="ignore")
+    hosts = {"api.wandb.ai", urlsplit(wandb_base_url()).hostname or "api.wandb.ai"}
+    return any(host in text for host in hosts)
 
 
 def set_aside_csv_log(record_dir: Path) -> None:

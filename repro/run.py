@@ -88,7 +88,7 @@ def _train_locked(
         stop_on_signals,
     )
     from repro.environment import capture_environment
-    from repro.loggers import build_loggers, finish_wandb
+    from repro.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
     from repro.training import train_and_test
 
     plugin = plugin_from_folder(Path(config["paper_dir"]))
@@ -107,7 +107,6 @@ def _train_locked(
             file=sys.stderr,
         )
         resume_from = None
-    name = f"{config['paper']}/{config['experiment_name']}/seed{seed}"
     record: dict[str, Any] = {
         "schema": store.SCHEMA_VERSION,
         "paper": config["paper"],
@@ -148,14 +147,14 @@ def _train_locked(
     checkpoint = ResumableCheckpoint(last_checkpoint, float(checkpoint_cfg.get("every_s", 30)))
     enabled = checkpoint_cfg.get("enabled", True)
     try:
-        loggers = build_loggers(
-            dict(config.get("logger") or {}),
-            record_dir,
-            run_name=name,
-            group=f"{config['paper']}/{config['experiment_name']}",
-            run_id=f"{config['paper']}-{config['experiment_name']}-{record['config_hash']}-s{seed}",
-            resume=resume_from is not None,
+        claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
+        wandb_run = wandb_run_for(
+            config, record, claim_ids, record_dir, previous if resume_from else None
         )
+        loggers = build_loggers(dict(config.get("logger") or {}), record_dir, wandb_run)
+        if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync` and resumes
+            record["wandb"] = wandb_info
+            save_record(record_dir, record, progress_file)
         with stop_on_signals(checkpoint):
             result = train_and_test(
                 config,

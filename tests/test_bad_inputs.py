@@ -80,10 +80,27 @@ def _no_wandb_key(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "WANDB_MODE": "online", "WANDB_API_KEY": "", "HOME": str(tmp)}
 
 
+def _offline_wandb_run(tmp: Path) -> dict[str, str]:
+    """A record with one offline W&B run to upload, and a W&B server that refuses at once."""
+    folder = tmp / "results" / "toy" / "small" / "abc" / "seed0"
+    run = folder / "wandb" / "offline-run-20260101_000000-toy-small-abc-s0-a1"
+    run.mkdir(parents=True)
+    (run / "run-toy-small-abc-s0-a1.wandb").write_bytes(b":W&B")
+    (folder / "record.json").write_text('{"paper": "toy", "experiment": "small", "seed": 0}')
+    fake_key = "x" * 40
+    return {"WANDB_API_KEY": fake_key, "WANDB_BASE_URL": "http://127.0.0.1:9"}
+
+
 def _dspn_without_mnist(tmp: Path) -> dict[str, str]:
     if not (REPO / "papers" / "dspn").is_dir():
         pytest.skip("no dspn plugin")
     return {"REPRO_DATA_DIR": str(tmp / "no-data-here")}
+
+
+def _plugin_with_a_name_error(tmp: Path) -> dict[str, str]:
+    """A typo in the plugin's training_step, line 14 of model.py."""
+    typo = _replace("model.py", "x, y = batch\n        loss", "x, y = hiden\n        loss")
+    return _toy(tmp, typo)
 
 
 RUN_TOY = ("run", "paper=toy", "experiment=small", "logger=none")
@@ -203,11 +220,32 @@ CASES = [
         _corrupt_record,
     ),
     Case(
+        "exception in plugin code",
+        RUN_TOY,
+        1,
+        "model.py:14: NameError: name 'hiden' is not defined",
+        _plugin_with_a_name_error,
+    ),
+    Case(
         "W&B online without a key",
         ("run", "paper=toy", "experiment=small", "logger=wandb"),
         2,
         "W&B mode is online but no API key",
         _no_wandb_key,
+    ),
+    Case(
+        "W&B upload without a key",
+        ("sync",),
+        2,
+        "uploading needs a W&B API key",
+        lambda tmp: {**_offline_wandb_run(tmp), "WANDB_API_KEY": "", "HOME": str(tmp)},
+    ),
+    Case(
+        "W&B upload without network",
+        ("sync",),
+        1,
+        "cannot reach http://127.0.0.1:9: Connection refused; nothing uploaded",
+        _offline_wandb_run,
     ),
 ]
 
@@ -257,3 +295,26 @@ def test_finished_record_survives_a_failed_rerun(tmp_path: Path) -> None:
     assert failed.returncode == 1 and "RuntimeError: boom" in failed.stderr
     assert json.loads(record.read_text()) == before
     assert json.loads(record.with_name("record.failed.json").read_text())["status"] == "failed"
+
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_plugin_traceback_and_the_record_keeps_it(
+    tmp_path: Path, where: str
+) -> None:
+    env = _plugin_with_a_name_error(tmp_path)
+    arguments = ("--debug", *RUN_TOY) if where == "before" else ("run", "--debug", *RUN_TOY[1:])
+    done = repro(*arguments, env=env)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" in done.stderr and 'model.py", line 14' in done.stderr, done.stderr
+    (record,) = (tmp_path / "results").rglob("record.json")
+    kept = json.loads(record.read_text())
+    assert kept["status"] == "failed" and kept["error"].startswith("model.py:14: NameError")
+    assert 'model.py", line 14' in kept["traceback"]
+
+
+def test_without_debug_the_failed_record_still_keeps_the_traceback(tmp_path: Path) -> None:
+    done = repro(*RUN_TOY, env=_plugin_with_a_name_error(tmp_path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    (record,) = (tmp_path / "results").rglob("record.json")
+    assert "NameError" in json.loads(record.read_text())["traceback"]

@@ -50,6 +50,7 @@ def check_paper(plugin: PaperPlugin) -> list[CheckResult]:
 def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
     from repro.compose import compose_run_config, hydra_compose_session
     from repro.hydra_app import plugin_overrides
+    from repro.overrides import path_override
     from repro.run import run_one
 
     rows = []
@@ -59,7 +60,7 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
             *plugin_overrides(plugin.folder),
             *FAST_OVERRIDES,
             *spec.check_overrides,
-            f"paths.results_dir={Path(scratch)}",
+            path_override("paths.results_dir", Path(scratch)),
         ]
         for experiment in spec.experiments:
             needed = sorted({c.metric for c in spec.claims if experiment in c.experiments()})

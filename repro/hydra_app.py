@@ -7,7 +7,11 @@ level so submitit, joblib and Ray can pickle it by reference.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
@@ -15,10 +19,12 @@ from omegaconf import DictConfig
 
 from repro import PROJECT_ROOT
 from repro.errors import ReproError
+from repro.overrides import hydra_literal, path_override
 from repro.run import RunOutcome, resolve_config, run_one
 
 CONFIG_DIR = PROJECT_ROOT / "configs"
 CONFIG_NAME = "run"
+COMMAND_CONTEXT_ENV = "REPRO_COMMAND_CONTEXT"
 OUTCOMES: list[RunOutcome] = []
 """Outcomes of the jobs this process ran itself (basic launcher); others read records."""
 
@@ -38,8 +44,11 @@ def describe(outcome: RunOutcome) -> str:
 def hydra_task(cfg: DictConfig) -> RunOutcome:
     """Run one job; never raises for expected failures, so one bad job cannot end a sweep."""
     try:
+        from hydra.core.hydra_config import HydraConfig
+
         config = resolve_config(cfg)
-        outcome = run_one(config, command=list(sys.argv))
+        command = recorded_command(list(HydraConfig.get().overrides.task))
+        outcome = run_one(config, command=command)
     except ReproError as error:
         outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
     except OSError as error:  # a full or failing disk outside the record writes
@@ -64,5 +73,47 @@ def invoke(arguments: list[str], program: str = "repro") -> list[RunOutcome]:
 
 
 def plugin_overrides(paper_dir: Path) -> list[str]:
-    """Overrides that put the plugin's configs on Hydra's search path."""
-    return [f"hydra.searchpath=[file://{paper_dir}]", f"paper_dir={paper_dir}"]
+    """Overrides that put the plugin's configs on Hydra's search path (quoted: any folder
+    name works, and is taken literally)."""
+    return [
+        f"hydra.searchpath=[{hydra_literal(f'file://{paper_dir}')}]",
+        path_override("paper_dir", paper_dir),
+    ]
+
+
+@contextmanager
+def command_context(papers_dir: list[Path] | None, internal: list[str]) -> Iterator[None]:
+    """While a CLI command runs its jobs: what each job records as the command that reruns
+    it. `internal` are overrides repro added itself (a sweep's results folder); with
+    `--papers-dir` folders made absolute, since that is how the plugin was found. Passed in
+    the environment so jobs in launcher processes (joblib, submitit) see it too."""
+    folders = [str(Path(folder).resolve()) for folder in papers_dir or []]
+    saved = os.environ.get(COMMAND_CONTEXT_ENV)
+    os.environ[COMMAND_CONTEXT_ENV] = json.dumps({"papers_dir": folders, "internal": internal})
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(COMMAND_CONTEXT_ENV, None)
+        else:
+            os.environ[COMMAND_CONTEXT_ENV] = saved
+
+
+def recorded_command(overrides: list[str]) -> list[str]:
+    """The `repro run` command of one job: its own overrides without repro's wiring (hydra.*,
+    paper_dir, a sweep's results folder), so pasting it in a shell from the same folder finds
+    the same record."""
+    context = json.loads(os.environ.get(COMMAND_CONTEXT_ENV) or "{}")
+    internal = set(context.get("internal", []))
+    kept = [
+        override
+        for override in overrides
+        if override not in internal and not _is_wiring(override.partition("=")[0])
+    ]
+    papers = [arg for folder in context.get("papers_dir", []) for arg in ("--papers-dir", folder)]
+    return ["repro", "run", *papers, *kept]
+
+
+def _is_wiring(key: str) -> bool:
+    name = key.lstrip("+~")
+    return name == "paper_dir" or name.startswith("hydra.") or name.startswith("hydra/")

@@ -119,3 +119,21 @@ def explain_hydra_error(message: str) -> str:
 def _first_line(message: str) -> str:
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
     return " ".join(lines[:2]) if lines else message
+
+
+def hydra_literal(value: str) -> str:
+    """`value` as one quoted Hydra override value that OmegaConf keeps as written.
+
+    Paths repro passes to Hydra may hold any character: unquoted, `,` `=` `[` `'` or
+    non-ASCII letters break Hydra's override lexer, and `${...}` would be interpolated.
+    Inside Hydra's quotes only `'` and the backslashes before it (or before the closing
+    quote) are escaped; for OmegaConf, `${` becomes `\\${` (backslashes before it doubled).
+    """
+    body = re.sub(r"(\\*)\$\{", lambda m: m.group(1) * 2 + "\\${", value)
+    body = re.sub(r"(\\*)('|$)", lambda m: m.group(1) * 2 + ("\\'" if m.group(2) else ""), body)
+    return f"'{body}'"
+
+
+def path_override(key: str, path: Path | str) -> str:
+    """`key='<path>'`: a literal path, whatever characters it holds."""
+    return f"{key}={hydra_literal(str(path))}"

@@ -47,14 +47,14 @@ def jobs_for(planned: list[PlannedRun], common: list[str]) -> list[Job]:
 def run_job(job: Job) -> RunOutcome:
     """Compose and train one run; every expected failure becomes an outcome, one line."""
     from repro.compose import compose_run_config, hydra_compose_session
-    from repro.hydra_app import describe
+    from repro.hydra_app import describe, recorded_command
     from repro.run import run_one
     from repro.run_lock import RunBusy
 
     try:
         with hydra_compose_session():
             config = compose_run_config(list(job.overrides), job.run.experiment)
-        command = ["repro", "run", *job.overrides, f"experiment={job.run.experiment}"]
+        command = recorded_command([*job.overrides, f"experiment={job.run.experiment}"])
         outcome = run_one(config, command=command)
     except RunBusy as busy:
         outcome = RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import repro
+from tests.conftest import repro, write_toy_paper
 
 FAST_CNN = ("run", "paper=mnist1d", "experiment=cnn", "debug=fast")
 
@@ -104,3 +107,65 @@ def test_bad_input_gets_one_line_and_exit_2(arguments: tuple[str, ...], message:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
     assert "Traceback" not in done.stderr
+
+
+def _rerun_recorded(record: dict, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The record's command pasted into a shell, from the folder it was run in."""
+    bin_dir = str(Path(sys.executable).parent)  # where the `repro` console script lives
+    return subprocess.run(
+        ["bash", "-c", record["command"]],
+        capture_output=True,
+        text=True,
+        cwd=record["cwd"],
+        env={**os.environ, **env, "PATH": f"{bin_dir}:{os.environ['PATH']}"},
+        timeout=300,
+    )
+
+
+def test_recorded_command_reruns_the_same_run(tmp_path: Path, isolated_env: Path) -> None:
+    write_toy_paper(tmp_path / "plugins")
+    done = repro(
+        "run", "--papers-dir", "plugins", "paper=toy", "experiment=small", "logger=none",
+        "trainer.max_steps=3",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    record_dir, record = _only_record(isolated_env)
+    assert record["command"] == (
+        f"repro run --papers-dir {tmp_path / 'plugins'} paper=toy experiment=small logger=none "
+        "trainer.max_steps=3"
+    )
+    assert record["cwd"] == str(tmp_path)
+    again = _rerun_recorded(record, {})
+    assert again.returncode == 0, again.stderr
+    mse = record["metrics"]["test/mse"]
+    assert f"already completed, skipped: test/mse={mse:.4g}" in again.stdout
+    assert str(record_dir) in again.stdout
+
+
+@pytest.mark.parametrize("multirun", [False, True], ids=["sweep", "run -m"])
+def test_recorded_command_of_a_job_reruns_that_job(
+    tmp_path: Path, isolated_env: Path, multirun: bool
+) -> None:
+    """A sweep's job (or a multirun's) records its own `repro run`, without repro's wiring."""
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    arguments = (
+        ("run", "-m", "paper=toy", "experiment=small", "seed=0,1")
+        if multirun
+        else ("sweep", "paper=toy", "experiment=small")
+    )
+    done = repro(*arguments, "logger=none", "trainer.max_steps=3", env=env)
+    assert done.returncode == 0, done.stderr
+    records = sorted(isolated_env.rglob("record.json"))
+    assert len(records) == 2
+    for path in records:
+        record = json.loads(path.read_text())
+        command = record["command"]
+        assert command.startswith("repro run paper=toy ")
+        assert f"seed={record['seed']}" in command and "experiment=small" in command
+        for wiring in ("hydra.", "paper_dir", "paths.results_dir", "-m", ","):
+            assert wiring not in command, command
+        again = _rerun_recorded(record, env)
+        assert again.returncode == 0, again.stderr
+        assert "already completed, skipped" in again.stdout
+        assert str(path.parent) in again.stdout

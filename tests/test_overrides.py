@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from repro.errors import UsageError
@@ -7,9 +9,11 @@ from repro.overrides import (
     explain_hydra_error,
     first_of_each_sweep,
     override_value,
+    path_override,
     split_overrides,
     sweep_values,
 )
+from tests.conftest import repro, write_toy_paper
 
 
 def test_split_keeps_hydra_flags_with_their_values() -> None:
@@ -53,3 +57,36 @@ def test_explain_unknown_group_option() -> None:
         "\tjoblib\n\tlocal\nConfig search path:\n"
     )
     assert explain_hydra_error(message) == "unknown launcher 'nope' (known: joblib, local)"
+
+
+ODD_NAMES = ["rés'ults,a=b[c", "${oc.env:HOME}/x", "a\\", "a\\'b", "a\\${x}b\\\\c", "x y]", "$HOME"]
+
+
+@pytest.mark.parametrize("value", ODD_NAMES)
+def test_hydra_literal_survives_hydra_and_omegaconf(value: str) -> None:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    parsed = OverridesParser.create().parse_override(path_override("x", value)).value()
+    assert OmegaConf.create({"x": parsed}).x == value
+
+
+@pytest.mark.parametrize(
+    "results_name", ["rés'ults,a=b[c", "${oc.env:HOME}/x"], ids=["odd characters", "interpolation"]
+)
+def test_sweep_and_run_agree_on_a_literal_results_folder(
+    tmp_path: Path, results_name: str
+) -> None:
+    """REPRO_RESULTS_DIR is a literal folder (relative to the cwd) in `repro run` and in every
+    job of `repro sweep`, whatever its characters: no run goes "missing"."""
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins"), "REPRO_RESULTS_DIR": results_name}
+    common = ("paper=toy", "experiment=small", "logger=none", "trainer.max_steps=3")
+    swept = repro("sweep", *common, "seeds=2", env=env)
+    assert swept.returncode == 0, swept.stderr
+    assert "2 trained, 0 already completed" in swept.stdout
+    folder = tmp_path / results_name
+    assert len(list(folder.rglob("record.json"))) == 2
+    ran = repro("run", *common, "seed=1", env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert "already completed, skipped" in ran.stdout and str(folder) in ran.stdout

@@ -214,10 +214,11 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     trainer.max_steps=100`. Hydra flags work too (`--cfg job`, `-m`). A setting whose
     completed record exists is not trained again unless `rerun=true`.
     """
-    from repro.hydra_app import invoke
+    from repro.hydra_app import command_context, invoke
 
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
-    outcomes = invoke(arguments)
+    with command_context(papers_dir, []):  # what each run records as its command
+        outcomes = invoke(arguments)
     failed = [o for o in outcomes if o.status in ("failed", "interrupted")]
     if failed:
         raise typer.Exit(max(o.exit_code for o in failed))
@@ -241,8 +242,8 @@ def sweep(
     """
     import os
 
-    from repro.hydra_app import plugin_overrides
-    from repro.overrides import override_value, split_overrides
+    from repro.hydra_app import command_context, plugin_overrides
+    from repro.overrides import override_value, path_override, split_overrides
     from repro.sweep import (
         BUSY,
         COMPLETE_RESULTS,
@@ -316,20 +317,23 @@ def sweep(
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
     jobs = None
     if todo:
-        common = [f"paper={plugin.id}", *wiring, f"paths.results_dir={results_dir}"]
+        results_override = path_override("paths.results_dir", results_dir)  # literal, quoted
+        common = [f"paper={plugin.id}", *wiring, results_override]
         launcher = override_value(overrides, "launcher")
         workers = joblib_workers(overrides) if launcher == "joblib" else 1
-        jobs = run_jobs(launcher, jobs_for(planned, common), workers)
-        if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run the batches
-            common.append(f"hydra.sweep.dir={sweep_dir(results_dir, plugin.id)}")
-            hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
-            for message in launch(multirun_batches(planned), common, hydra_flags):
-                typer.echo(f"error: {message}", err=True)
-        elif jobs.stopped_because:
-            typer.echo(
-                f"error: stopping the sweep: every run fails the same way: {jobs.stopped_because}",
-                err=True,
-            )
+        with command_context(papers_dir, [results_override]):
+            jobs = run_jobs(launcher, jobs_for(planned, common), workers)
+            if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run the batches
+                common.append(path_override("hydra.sweep.dir", sweep_dir(results_dir, plugin.id)))
+                hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
+                for message in launch(multirun_batches(planned), common, hydra_flags):
+                    typer.echo(f"error: {message}", err=True)
+            elif jobs.stopped_because:
+                typer.echo(
+                    "error: stopping the sweep: every run fails the same way: "
+                    f"{jobs.stopped_because}",
+                    err=True,
+                )
     results = collect_results(planned, sweep_id, jobs)
     os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not this sweep's
     _print_table(

@@ -117,7 +117,8 @@ def _train_locked(
         "status": store.STATUS_RUNNING,
         "error": None,
         "metrics": {},
-        "command": shlex.join(command or sys.argv),
+        "command": shlex.join(command or sys.argv),  # reruns it from "cwd" (finds this record)
+        "cwd": os.getcwd(),
         "attempts": (previous or {}).get("attempts", 0) + 1,
         "resumed_from": (
             {"checkpoint": str(resume_from), "step": _checkpoint_step(resume_from)}

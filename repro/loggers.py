@@ -60,6 +60,7 @@ def wandb_run_for(
         tags=tuple(dict.fromkeys([paper, experiment, *claim_ids])),
         config={
             **config,
+            "experiment": experiment,
             "config_hash": record["config_hash"],
             "git_sha": git.get("sha"),
             "git_dirty": git.get("dirty"),

@@ -91,7 +91,7 @@ def test_offline_run_holds_full_config_tags_group_and_job_type(
     assert set(run["tags"]) >= {"toy", "small", "small_mse"}
     assert config["seed"] == 3
     assert config["paper"] == "toy"
-    assert config["experiment_name"] == "small"
+    assert config["experiment"] == config["experiment_name"] == "small"
     assert config["config_hash"] == record["config_hash"]
     assert config["git_sha"] == record["environment"]["git"]["sha"]
     assert config["trainer"]["max_steps"] == 4

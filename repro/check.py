@@ -38,13 +38,41 @@ def check_paper(plugin: PaperPlugin) -> list[CheckResult]:
             f"{len(spec.experiments)} experiments, {len(spec.claims)} claims",
         )
     ]
+    code = _built_code(plugin, spec)
+    if not code.ok:
+        return [*results, code]
+    return [*results, code, *_fast_runs(plugin, spec)]
+
+
+def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
+    """Import AND construct the module and datamodule (first experiment's config): a typo in
+    an `__init__` is a code fault, named by file and line, not a failed fast run."""
+    from repro.compose import compose_run_config, hydra_compose_session
+    from repro.hydra_app import plugin_overrides
+    from repro.overrides import path_override
+    from repro.plugin_errors import failure_message
+    from repro.training import build_module_and_data
+
     try:
         load_object(plugin, spec.module)
         load_object(plugin, spec.datamodule)
-    except ReproError as error:
-        return [*results, CheckResult(plugin.id, "code", False, str(error))]
-    results.append(CheckResult(plugin.id, "code", True, f"{spec.module}, {spec.datamodule}"))
-    return results + _fast_runs(plugin, spec)
+        experiment = next(iter(spec.experiments))
+        with tempfile.TemporaryDirectory(prefix="repro-check-") as scratch:
+            overrides = [
+                f"paper={plugin.id}",
+                *plugin_overrides(plugin.folder),
+                *FAST_OVERRIDES,
+                *spec.check_overrides,
+                path_override("paths.results_dir", Path(scratch)),
+            ]
+            with hydra_compose_session():
+                config = compose_run_config(overrides, experiment)
+            build_module_and_data(config, plugin, spec)
+    except Exception as error:  # any fault of the plugin's code, as one line
+        return CheckResult(plugin.id, "code", False, failure_message(error, plugin.folder))
+    return CheckResult(
+        plugin.id, "code", True, f"{spec.module}, {spec.datamodule} built ({experiment})"
+    )
 
 
 def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:

@@ -77,6 +77,20 @@ def main_options(
     `repro run paper=mnist1d experiment=cnn seed=0`.
     """
     _state["debug"] = debug
+    if debug:  # the run's own failure handler, in this process and in launcher workers
+        import os
+
+        from repro.plugin_errors import DEBUG_ENV
+
+        os.environ[DEBUG_ENV] = "1"
+
+
+def _debug_first(arguments: list[str]) -> list[str]:
+    """`repro run --debug ...` means `repro --debug run ...`: the flag is the app's, and a
+    command that passes its arguments on to Hydra must not receive it."""
+    if "--debug" not in arguments[1:]:
+        return arguments
+    return ["--debug", *(a for a in arguments if a != "--debug")]
 
 
 @app.command()
@@ -665,7 +679,7 @@ def sync(
 def main() -> None:
     """Console-script entry point."""
     try:
-        app()
+        app(args=_debug_first(sys.argv[1:]))
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         sys.exit(130)

@@ -89,6 +89,7 @@ def _train_locked(
     )
     from repro.environment import capture_environment
     from repro.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
+    from repro.plugin_errors import failure_message, full_traceback, print_if_debugging
     from repro.training import train_and_test
 
     plugin = plugin_from_folder(Path(config["paper_dir"]))
@@ -173,9 +174,9 @@ def _train_locked(
         code = error.exit_code if isinstance(error, RunInterrupted) else 130
         return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
     except Exception as error:  # recorded, then reported as one line by the caller
-        message = (
-            str(error) if isinstance(error, ReproError) else f"{type(error).__name__}: {error}"
-        )
+        message = failure_message(error, plugin.folder)
+        print_if_debugging(error)
+        record["traceback"] = full_traceback(error)  # for the author, with or without --debug
         _finish(record, store.STATUS_FAILED, started, message)
         save_record(record_dir, record, unfinished_file)
         code = error.exit_code if isinstance(error, ReproError) else 1

@@ -1,0 +1,41 @@
+"""`repro check`: "code ok" means the module and datamodule were built, not only imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.check import check_paper
+from repro.registry import PaperPlugin
+from tests.conftest import write_toy_paper
+
+
+def _code_row(folder: Path):
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    return next(r for r in rows if r.subject == "code")
+
+
+def test_a_module_whose_constructor_fails_is_not_code_ok(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_ctor")
+    model = folder / "model.py"
+    model.write_text(
+        model.read_text().replace(
+            "self.explode = explode", "self.explode = explode\n        self.width = featurs"
+        )
+    )
+    row = _code_row(folder)
+    assert not row.ok
+    assert "model.py:10: NameError: name 'featurs' is not defined" in row.detail, row.detail
+
+
+def test_a_datamodule_whose_constructor_fails_is_not_code_ok(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_data_ctor")
+    data = folder / "data.py"
+    data.write_text(data.read_text().replace("self.y = self.x.sum(-1)", "self.y = 1 / 0"))
+    row = _code_row(folder)
+    assert not row.ok and "ZeroDivisionError" in row.detail and "data.py:" in row.detail
+
+
+def test_a_sound_plugin_is_code_ok(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_ok")
+    row = _code_row(folder)
+    assert row.ok and "built" in row.detail

@@ -105,12 +105,14 @@ def wandb_record(loggers: list[Any], record_dir: Path) -> dict[str, Any] | None:
     for `repro sync`) and, after a fallback, the mode asked for and why it failed."""
     for logger in loggers:
         if hasattr(logger, "repro_fallback"):
-            run = logger.experiment
+            run = logger.experiment  # on DDP ranks other than 0: a dummy whose fields are not str
+            fields = {name: getattr(run, name, None) for name in ("id", "dir", "group")}
+            fields = {name: v if isinstance(v, str) else None for name, v in fields.items()}
             mode = logger.repro_mode
-            info: dict[str, Any] = {"run_id": getattr(run, "id", None), "mode": mode}
-            if mode != "disabled" and getattr(run, "dir", None):
-                info["dir"] = os.path.relpath(Path(run.dir).parent, record_dir)
-            info["group"] = getattr(run, "group", None)
+            info: dict[str, Any] = {"run_id": fields["id"], "mode": mode}
+            if mode != "disabled" and fields["dir"]:
+                info["dir"] = os.path.relpath(Path(fields["dir"]).parent, record_dir)
+            info["group"] = fields["group"]
             if logger.repro_fallback:
                 info.update(logger.repro_fallback)
             return info
@@ -142,9 +144,10 @@ def _wandb_logger(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun) ->
             _remember_unreachable(reason, wandb_run.memo_dir)
     logger = _started(cfg, record_dir, wandb_run, "offline")
     logger.repro_fallback = {"fallback_from": "online", "fallback_reason": reason}
-    folder = os.path.relpath(Path(logger.experiment.dir).parent, Path.cwd())
+    run_dir = getattr(logger.experiment, "dir", None)
+    folder = f" to {os.path.relpath(Path(run_dir).parent)}" if isinstance(run_dir, str) else ""
     print(
-        f"warning: W&B online unavailable ({reason}); logging offline to {folder} "
+        f"warning: W&B online unavailable ({reason}); logging offline{folder} "
         "(upload it later with `repro sync`)",
         file=sys.stderr,
         flush=True,

@@ -153,11 +153,11 @@ def _train_locked(
         wandb_run = wandb_run_for(
             config, record, claim_ids, record_dir, previous if resume_from else None
         )
-        loggers = build_loggers(dict(config.get("logger") or {}), record_dir, wandb_run)
-        if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync` and resumes
-            record["wandb"] = wandb_info
-            save_record(record_dir, record, progress_file)
-        with stop_on_signals(checkpoint):
+        with stop_on_signals(checkpoint):  # W&B starts here too (up to its init timeout)
+            loggers = build_loggers(dict(config.get("logger") or {}), record_dir, wandb_run)
+            if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
+                record["wandb"] = wandb_info
+                save_record(record_dir, record, progress_file)
             result = train_and_test(
                 config,
                 plugin,
@@ -195,7 +195,20 @@ def _train_locked(
     save_record(record_dir, record)
     if not checkpoint_cfg.get("keep", False):
         last_checkpoint.unlink(missing_ok=True)
+    _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     return RunOutcome("completed", record_dir, result.metrics)
+
+
+def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, float]) -> None:
+    """Say now, not at report time, when a claim of this experiment needs a metric the run
+    did not log (a renamed self.log key, a forgotten test_step)."""
+    logged = ", ".join(sorted(metrics)) or "nothing"
+    for claim in spec.claims:
+        if experiment in claim.experiments() and claim.metric not in metrics:
+            print(
+                f"warning: claim {claim.id} needs {claim.metric} but this run logged only {logged}",
+                file=sys.stderr,
+            )
 
 
 def _checkpoint_step(path: Path) -> int | None:

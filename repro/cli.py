@@ -204,8 +204,9 @@ def prepare_hydra_arguments(
     arguments: list[str], papers_dir: list[Path] | None
 ) -> tuple[list[str], Any, Any]:
     """Validate paper, experiments and overrides; return Hydra's argv with the plugin wired in."""
+    from repro.config_check import validate
     from repro.hydra_app import CONFIG_DIR, CONFIG_NAME, plugin_overrides
-    from repro.overrides import check_overrides, split_overrides, sweep_values
+    from repro.overrides import check_overrides, override_value, split_overrides, sweep_values
 
     overrides, flags = split_overrides(arguments)
     plugin, spec = _resolve_paper(overrides, papers_dir)
@@ -215,7 +216,10 @@ def prepare_hydra_arguments(
             if len(sweep_values(override.partition("=")[2])) > 1:
                 raise UsageError(f"{override!r} has several values: add -m, or use `repro sweep`")
     full = overrides + plugin_overrides(plugin.folder)
-    check_overrides(CONFIG_DIR, CONFIG_NAME, full)
+    for cfg, variant in check_overrides(CONFIG_DIR, CONFIG_NAME, full):
+        experiment = override_value(variant, "experiment")
+        if experiment:  # without one, the run itself says to choose one
+            validate(cfg, experiment, plugin, spec)  # before anything is written
     return flags + full, plugin, spec
 
 
@@ -256,6 +260,7 @@ def sweep(
     """
     import os
 
+    from repro.config_check import validate_sweep
     from repro.hydra_app import command_context, plugin_overrides
     from repro.overrides import override_value, path_override, split_overrides
     from repro.sweep import (
@@ -294,6 +299,7 @@ def sweep(
     grid = build_grid(spec, overrides, seeds)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
+    validate_sweep(plugin, spec, wiring, grid)  # a typo fails here, not in every run
     todo = [run for run in planned if run.needs_training]
     typer.echo(
         f"sweep {plugin.id}: {len(planned)} runs ({len(grid.experiments)} experiments × "
@@ -617,12 +623,14 @@ def report(
     `repro report paper=mnist1d [--format html --format pdf] [--csv]`; with no paper=, every
     paper that has records. Your notes go in reports/<paper>/notes.md (kept across runs).
     """
+    from repro.report.aggregate import missing_metrics
     from repro.report.build import build_report, requests_from_cli
 
     requests, implicit = requests_from_cli(
         list(ctx.args), formats, csv, out, results, configs, papers_dir
     )
     written = 0
+    missing: list[str] = []
     for request in requests:
         try:
             outcome = build_report(request)
@@ -642,8 +650,14 @@ def report(
                 "difficult there (kept across regenerations)"
             )
         written += 1
+        missing += [f"{outcome.paper} {claim}" for claim in missing_metrics(outcome.results)]
     if not written:
         raise ReproError("no report written: no installed paper matches the records")
+    if missing:  # the report is written, but a plugin logs under the wrong name: fix it
+        raise ReproError(
+            f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
+            "fix the plugin's self.log names (`repro check` lists what it logs)"
+        )
 
 
 @app.command(context_settings=HYDRA_ARGS)

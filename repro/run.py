@@ -34,9 +34,9 @@ def _now() -> str:
 
 
 def _validated_seed(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"seed must be an integer, got {value!r}")
-    return value
+    from repro.config_check import check_seed
+
+    return check_seed(value)  # an int numpy accepts, in [0, 2**32-1]
 
 
 def resolve_config(cfg: Any) -> dict[str, Any]:

@@ -505,3 +505,20 @@ def test_seeds_chosen_by_seeds_auto_are_judged_two_stage_and_the_report_says_so(
     auto_seeds.save_plan(results, "mnist1d", plan)
     _, markdown = report(results, tmp_path / "out")
     assert "two-stage" not in markdown
+
+
+# A completed run that did not log a claim's metric is a fault, not "not run" (issue #11.5).
+
+
+def test_a_metric_no_completed_run_logged_is_metric_missing_not_not_run(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/accuracy": CNN[seed]})  # the claim needs test/acc
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    outcome, markdown = report(results, tmp_path / "out")
+    by_claim = {r.claim.id: r for r in outcome.results}
+    cnn_claims = [r for r in outcome.results if r.claim.experiment == "cnn"]
+    assert cnn_claims and all(r.outcome == aggregate.METRIC_MISSING for r in cnn_claims)
+    assert any(r.outcome != aggregate.METRIC_MISSING for r in by_claim.values())
+    assert "metric missing" in markdown
+    assert outcome.overall == aggregate.INCOMPLETE_OVERALL

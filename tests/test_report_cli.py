@@ -63,3 +63,13 @@ def test_report_every_paper_with_records(isolated_env: Path, tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stderr
     assert (elsewhere / "report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_metric_missing_from_completed_runs_makes_report_exit_1(isolated_env: Path) -> None:
+    for seed in range(3):
+        write_run(isolated_env, "cnn", seed, {"test/accuracy": 0.94}, composed=True)
+    done = repro("report", "paper=mnist1d")
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "metric missing" in errors[0] and "test/acc" in errors[0], errors
+    assert "Traceback" not in done.stderr

@@ -55,3 +55,17 @@ def test_every_test_dataloader_and_the_last_validation_are_recorded(
     metrics = json.loads(record_file.read_text())["metrics"]
     assert {"test/mse", "test/shifted_mse", "val/mse", "train/loss"} <= set(metrics), metrics
     assert metrics["test/shifted_mse"] > metrics["test/mse"]
+
+
+def test_a_run_that_misses_a_claimed_metric_warns_once_naming_what_it_logged(
+    tmp_path: Path,
+) -> None:
+    folder = write_toy_paper(tmp_path / "plugins")
+    _edit(folder / "paper.yaml", "metric: test/mse", "metric: test/r2")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    done = repro("run", "paper=toy", "experiment=small", "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        "warning: claim small_mse needs test/r2 but this run logged only test/mse, train/loss"
+    ], done.stderr

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 NOT_RUN = "not run"
+METRIC_MISSING = "metric missing"
+"""Completed runs exist but none logged the claim's metric: a plugin fault to fix, not a gap
+that more runs would fill."""
 REPRODUCED_OVERALL = "reproduced"
 PARTIAL_OVERALL = "partially reproduced"
 NOT_REPRODUCED_OVERALL = "not reproduced"
@@ -80,7 +83,7 @@ class ClaimResult:
     """A claim with the reproduction's numbers and verdict."""
 
     claim: Claim
-    outcome: str  # a repro.stats outcome, or NOT_RUN
+    outcome: str  # a repro.stats outcome, NOT_RUN or METRIC_MISSING
     verdict: stats.Verdict | None
     summary: stats.Summary | None  # of the metric; of A − B per seed for a comparison
     values: tuple[tuple[int, float], ...] = ()  # (seed, value); A's for a comparison
@@ -308,9 +311,12 @@ def evaluate_claim(
     ]
     hashes = (choice.chosen.config_hash,) if choice else ()
     if claim.kind == "comparison":
-        return _evaluate_comparison(index, claim, choices, alpha, values, notes, hashes, pilot)
+        return _evaluate_comparison(
+            index, claim, choices, alpha, values, notes, hashes, pilot, a_absent=absent
+        )
     if not values:
-        return ClaimResult(claim, NOT_RUN, None, None, notes=tuple(notes), config_hashes=hashes)
+        outcome = METRIC_MISSING if absent else NOT_RUN
+        return ClaimResult(claim, outcome, None, None, notes=tuple(notes), config_hashes=hashes)
     seeds = sorted(values)
     ordered = [values[s] for s in seeds]
     summary = index.summarize(ordered)
@@ -355,10 +361,13 @@ def _evaluate_comparison(
     notes: list[str],
     hashes: tuple[str, ...],
     pilot: int | None = None,
+    a_absent: int = 0,
 ) -> ClaimResult:
     """'A > B' paired by seed: only seeds that both experiments completed enter the test."""
     versus = choices.get(claim.versus)
     b_values, absent = index.of(versus, claim.metric)
+    # No pair because a side's completed runs lack the metric: a fault, not a gap.
+    missing = (a_absent and not a_values) or (absent and not b_values)
     if absent:
         notes.append(_absent_note(claim.versus, claim.metric, absent))
     hashes = hashes + ((versus.chosen.config_hash,) if versus else ())
@@ -374,7 +383,7 @@ def _evaluate_comparison(
     if not paired:
         return ClaimResult(
             claim,
-            NOT_RUN,
+            METRIC_MISSING if missing else NOT_RUN,
             None,
             None,
             values=a_all,
@@ -442,6 +451,11 @@ def _absent_note(experiment: str, metric: str, count: int) -> str:
     return f"{count} completed {experiment} {runs} did not log {metric}"
 
 
+def missing_metrics(results: list[ClaimResult]) -> list[str]:
+    """`claim (metric)` for every claim whose completed runs did not log its metric."""
+    return [f"{r.claim.id} ({r.claim.metric})" for r in results if r.outcome == METRIC_MISSING]
+
+
 def overall_outcome(results: list[ClaimResult]) -> str:
     """Over the verified claims only: incomplete while any has no verdict (not run, metric
     missing); then reproduced: every one reproduced; partially: some; not reproduced: none
@@ -467,5 +481,5 @@ def overall_outcome(results: list[ClaimResult]) -> str:
 
 def outcome_counts(results: list[ClaimResult]) -> dict[str, int]:
     """Claims per outcome, in a fixed order (zero counts kept so tables line up)."""
-    order = (*stats.OUTCOMES, NOT_RUN)
+    order = (*stats.OUTCOMES, NOT_RUN, METRIC_MISSING)
     return {o: sum(r.outcome == o for r in results) for o in order}

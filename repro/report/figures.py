@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from repro import stats
-from repro.report.aggregate import NOT_RUN, ClaimResult, OtherSetting
+from repro.report.aggregate import METRIC_MISSING, NOT_RUN, ClaimResult, OtherSetting
 from repro.report.curves import Curve
 
 COLOURS = {
@@ -20,6 +20,7 @@ COLOURS = {
     stats.ABOVE: "#cf222e",
     stats.INCONCLUSIVE: "#9a6700",
     NOT_RUN: "#6e7781",
+    METRIC_MISSING: "#cf222e",
 }
 PANEL_W, PANEL_H = 2.3, 2.55
 """Three claim panels fill an A4 page's text width (about 7.2 in) at their true size, so the

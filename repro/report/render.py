@@ -18,6 +18,7 @@ from repro.paper_spec import Claim, PaperSpec
 from repro.report.aggregate import (
     INCOMPLETE_OVERALL,
     INCONCLUSIVE_OVERALL,
+    METRIC_MISSING,
     NO_CLAIMS_OVERALL,
     NO_VERIFIED_OVERALL,
     NOT_REPRODUCED_OVERALL,
@@ -41,6 +42,7 @@ EMOJI = {
     stats.ABOVE: "❌",
     stats.INCONCLUSIVE: "❔",
     NOT_RUN: "➖",
+    METRIC_MISSING: "⚠️",
     REPRODUCED_OVERALL: "✅",
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "❌",
@@ -55,6 +57,7 @@ SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     stats.ABOVE: "✗",
     stats.INCONCLUSIVE: "?",
     NOT_RUN: "–",
+    METRIC_MISSING: "!",
     REPRODUCED_OVERALL: "✓",
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "✗",
@@ -69,6 +72,7 @@ CSS_CLASS = {
     stats.ABOVE: "bad",
     stats.INCONCLUSIVE: "unsure",
     NOT_RUN: "none",
+    METRIC_MISSING: "bad",
     REPRODUCED_OVERALL: "ok",
     PARTIAL_OVERALL: "unsure",
     NOT_REPRODUCED_OVERALL: "bad",
@@ -242,6 +246,11 @@ def claim_details(result: ClaimResult) -> list[str]:
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
     elif result.outcome == NOT_RUN:
         lines.append("No completed runs to judge it on.")
+    elif result.outcome == METRIC_MISSING:
+        lines.append(
+            f"Completed runs exist, but none logged {result.claim.metric}: fix the plugin's "
+            "logging (`repro check` names what it logs) and rerun."
+        )
     if s is not None and s.n:
         what = "A − B per seed" if claim.kind == "comparison" else "seeds"
         lines.append(

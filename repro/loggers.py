@@ -308,7 +308,11 @@ def set_aside_csv_log(record_dir: Path) -> None:
 
 def merge_csv_logs(record_dir: Path, resumed_at_step: int) -> None:
     """One metrics.csv for a resumed run: earlier attempts' rows up to the resume step, then
-    the final attempt's rows."""
+    the final attempt's rows.
+
+    A part a crash damaged (random bytes, trailing NULs) is renamed `*.damaged` with one
+    warning line and left out: this runs after training, and must never cost the result.
+    """
     import csv
 
     folder = record_dir / CSV_FOLDER
@@ -316,22 +320,60 @@ def merge_csv_logs(record_dir: Path, resumed_at_step: int) -> None:
     final = folder / "metrics.csv"
     if not parts or not final.is_file():
         return
+    final_log = _read_csv_log(final)
+    if isinstance(final_log, str):
+        _warn(f"warning: {final} is damaged ({final_log}); CSV logs of earlier attempts not merged")
+        return
     rows: list[dict[str, str]] = []
     fields: list[str] = []
-    for index, path in enumerate([*parts, final]):
-        with path.open(newline="") as stream:
-            reader = csv.DictReader(stream)
-            fields += [f for f in reader.fieldnames or [] if f not in fields]
-            for row in reader:
-                is_final = index == len(parts)
-                if is_final or int(float(row.get("step") or 0)) < resumed_at_step:
-                    rows.append(row)
+    for path in parts:
+        log = _read_csv_log(path)
+        if isinstance(log, str):
+            aside = path.with_name(path.name + ".damaged")
+            path.replace(aside)
+            _warn(f"warning: damaged CSV log {path} ({log}) set aside as {aside.name}")
+            continue
+        fields += [f for f in log[0] if f not in fields]
+        rows += [row for row in log[1] if _step(row) < resumed_at_step]
+    fields += [f for f in final_log[0] if f not in fields]
+    rows += final_log[1]
     temp = final.with_name(".metrics.csv.tmp")
     with temp.open("w", newline="") as stream:
         writer = csv.DictWriter(stream, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
     temp.replace(final)
+
+
+def _step(row: dict[str, str]) -> int:
+    return int(float(row.get("step") or 0))
+
+
+def _read_csv_log(path: Path) -> tuple[list[str], list[dict[str, str]]] | str:
+    """(fields, rows) of a Lightning CSV log, or why it cannot be trusted."""
+    import csv
+    import io
+
+    try:
+        data = path.read_bytes()
+        if b"\0" in data:
+            return "NUL bytes"
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+        rows = list(reader)
+        fields = list(reader.fieldnames or [])
+        if "step" not in fields:
+            return "no step column"
+        for row in rows:
+            _step(row)
+    except (OSError, UnicodeDecodeError, csv.Error, ValueError, TypeError) as error:
+        return f"{type(error).__name__}: {error}"[:120]
+    return fields, rows
+
+
+def _warn(line: str) -> None:
+    import sys
+
+    print(line, file=sys.stderr, flush=True)
 
 
 def finish_wandb() -> None:

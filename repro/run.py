@@ -230,7 +230,10 @@ def _account_for_resume(record: dict[str, Any], record_dir: Path) -> None:
     trained = (timing.get("steps") or 0) - start
     if timing.get("fit_s"):
         timing["steps_per_s"] = round(trained / timing["fit_s"], 3)
-    merge_csv_logs(record_dir, start)
+    try:
+        merge_csv_logs(record_dir, start)
+    except Exception as error:  # bookkeeping after training must never cost the trained result
+        print(f"warning: CSV logs not merged: {type(error).__name__}: {error}", file=sys.stderr)
 
 
 def _previous_record(record_dir: Path) -> dict[str, Any] | None:

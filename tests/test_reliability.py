@@ -214,3 +214,51 @@ def test_a_second_process_on_the_same_run_is_refused(tmp_path: Path) -> None:
     finally:
         first.kill()
         first.wait()
+
+
+# Post-training bookkeeping never throws a trained result away (issue #11a).
+
+DAMAGE = {
+    "random bytes": bytes(range(256)) * 8,
+    "trailing NUL bytes": b"epoch,step,train/loss\n0,9,1.0\n0,19,0.9\n" + b"\0" * 512,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_a_damaged_csv_part_is_set_aside_and_the_logs_still_merge(
+    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from repro.loggers import merge_csv_logs
+
+    folder = tmp_path / "csv"
+    folder.mkdir()
+    (folder / "metrics.part0.csv").write_text("epoch,step,train/loss\n0,9,1.0\n0,19,0.9\n")
+    (folder / "metrics.part1.csv").write_bytes(DAMAGE[damage])
+    (folder / "metrics.csv").write_text("epoch,step,train/loss\n0,29,0.8\n0,39,0.7\n")
+    merge_csv_logs(tmp_path, resumed_at_step=20)
+    rows = (folder / "metrics.csv").read_text().splitlines()
+    assert rows == ["epoch,step,train/loss", "0,9,1.0", "0,19,0.9", "0,29,0.8", "0,39,0.7"]
+    assert (folder / "metrics.part1.csv.damaged").read_bytes() == DAMAGE[damage]
+    assert not (folder / "metrics.part1.csv").exists()
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ") and "part1" in warnings[0]
+
+
+RUN_TOY_CSV = ("run", "paper=toy", "experiment=small", "logger=csv")
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_a_resumed_run_whose_old_csv_log_is_damaged_completes(tmp_path: Path, damage: str) -> None:
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    run = (*RUN_TOY_CSV, "checkpoint.keep=true", "checkpoint.every_s=0")
+    assert repro(*run, env=env).returncode == 0
+    (record_file,) = (tmp_path / "results").rglob("record.json")
+    record = json.loads(record_file.read_text())
+    record_file.write_text(json.dumps({**record, "status": "interrupted"}))  # as if killed
+    log = record_file.parent / "csv" / "metrics.csv"
+    log.write_bytes(DAMAGE[damage])
+    done = repro(*run, env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert json.loads(record_file.read_text())["status"] == "completed"
+    assert list(log.parent.glob("*.damaged")), list(log.parent.iterdir())

@@ -65,3 +65,26 @@ def test_a_file_of_the_wrong_shape_is_not_trusted(tmp_path: Path, payload: objec
     generate = CountingGenerator()
     cached_tensors(tmp_path, "toy", {"n": 3}, generate)
     assert generate.calls == 1
+
+
+def _flip_a_bit_inside(path: Path, pattern: bytes) -> None:
+    """Damage the stored tensor data itself, as a failing disk would (the file still loads)."""
+    data = bytearray(path.read_bytes())
+    where = data.find(pattern)
+    assert where >= 0
+    data[where + len(pattern) - 1] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_flipped_bits_in_cached_tensors_are_caught_and_regenerated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    generate = CountingGenerator(value=1.0)
+    cached_tensors(tmp_path, "toy", {"n": 3}, generate)
+    _flip_a_bit_inside(tmp_path / cache_key("toy", {"n": 3}), torch.tensor(1.0).numpy().tobytes())
+    again = cached_tensors(tmp_path, "toy", {"n": 3}, generate)
+    assert generate.calls == 2 and torch.equal(again["x"], torch.full((3, 2), 1.0))
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ") and "hash" in warnings[0]
+    cached_tensors(tmp_path, "toy", {"n": 3}, generate)
+    assert generate.calls == 2  # the regenerated file is trusted again

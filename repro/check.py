@@ -76,7 +76,8 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
 
 
 def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
-    from repro.compose import compose_run_config, hydra_compose_session
+    from repro.compose import compose_config, hydra_compose_session, resolved_config
+    from repro.config_check import problems_of
     from repro.hydra_app import plugin_overrides
     from repro.overrides import path_override
     from repro.run import run_one
@@ -94,7 +95,12 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
             needed = sorted({c.metric for c in spec.claims if experiment in c.experiments()})
             try:
                 with hydra_compose_session():
-                    config = compose_run_config(overrides, experiment)
+                    cfg = compose_config([*overrides, f"experiment={experiment}"])
+                problems = problems_of(cfg, experiment, plugin, spec)  # keys nothing reads
+                if problems:
+                    rows.append(CheckResult(plugin.id, experiment, False, "; ".join(problems)))
+                    continue
+                config = resolved_config(cfg, experiment)
                 outcome = run_one(config, command=["repro", "check", plugin.id])
             except ReproError as error:
                 rows.append(CheckResult(plugin.id, experiment, False, str(error)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from repro.errors import UsageError
 
@@ -81,8 +82,26 @@ def first_of_each_sweep(overrides: list[str]) -> list[str]:
     return single
 
 
-def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) -> None:
-    """Compose the config once so unknown keys and options fail before any work starts."""
+def each_swept_value(overrides: list[str]) -> list[list[str]]:
+    """Configs that together show every value of a multirun once: the first of each sweep,
+    then each other value of one sweep at a time (not the whole product)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    first = first_of_each_sweep(overrides)
+    variants = [first]
+    parser = OverridesParser.create()
+    for index, override in enumerate(overrides):
+        parsed = parser.parse_override(override)
+        if parsed.is_sweep_override():
+            key = parsed.get_key_element()
+            for value in list(parsed.sweep_string_iterator())[1:]:
+                variants.append([*first[:index], f"{key}={value}", *first[index + 1 :]])
+    return variants
+
+
+def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) -> list[Any]:
+    """Compose the config (each swept value once) so unknown keys and options fail before any
+    work starts; returns the composed configs with the overrides of each."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from hydra.errors import HydraException
@@ -91,7 +110,10 @@ def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) ->
     GlobalHydra.instance().clear()
     try:
         with initialize_config_dir(str(config_dir), version_base="1.3", job_name="repro"):
-            compose(config_name, overrides=first_of_each_sweep(overrides))
+            return [
+                (compose(config_name, overrides=variant), variant)
+                for variant in each_swept_value(overrides)
+            ]
     except (HydraException, OmegaConfBaseException) as error:
         raise UsageError(explain_hydra_error(str(error))) from None
     finally:

@@ -104,6 +104,19 @@ def _plugin_with_a_name_error(tmp: Path) -> dict[str, str]:
 
 
 RUN_TOY = ("run", "paper=toy", "experiment=small", "logger=none")
+CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
+    "negative seed",
+    "seed too large",
+    "negative max_steps",
+    "non-integer max_steps",
+    "zero max_steps",
+    "run without an end",
+    "typo'd trainer key",
+    "seed interpolated into data",
+    "unknown W&B mode",
+    "typo in settings.yaml",
+    "typo'd trainer key in a sweep",
+}
 CASES = [
     Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
     Case("missing paper", ("run", "experiment=cnn"), 2, "missing paper=<id>"),
@@ -247,6 +260,113 @@ CASES = [
         "cannot reach http://127.0.0.1:9: Connection refused; nothing uploaded",
         _offline_wandb_run,
     ),
+    *[
+        Case(name, (*RUN_TOY, *values), 2, message, _toy)
+        for name, values, message in (
+            ("negative seed", ("seed=-1",), "seed must be in [0, 4294967295] (2**32-1), got -1"),
+            ("seed too large", ("seed=99999999999",), "seed must be in [0, 4294967295]"),
+            (
+                "negative max_steps",
+                ("trainer.max_steps=-5",),
+                "trainer.max_steps must be a positive integer or -1 (unbounded), got -5",
+            ),
+            (
+                "non-integer max_steps",
+                ("trainer.max_steps=abc",),
+                "trainer.max_steps must be an integer, got 'abc'",
+            ),
+            ("zero max_steps", ("trainer.max_steps=0",), "trainer.max_steps=0 trains nothing"),
+            (
+                "run without an end",
+                ("trainer.max_steps=-1", "trainer.max_epochs=-1"),
+                "the run has no end: set trainer.max_steps or trainer.max_epochs",
+            ),
+            (
+                "typo'd trainer key",
+                ("+trainer.max_step=3",),
+                "unknown trainer key 'max_step' in trainer (did you mean 'max_steps'?)",
+            ),
+            (
+                "seed interpolated into data",
+                ("data.samples=${seed}",),
+                "data.samples depends on ${seed}: the record folder would change with the seed",
+            ),
+        )
+    ],
+    Case(
+        "unknown W&B mode",
+        ("run", "paper=toy", "experiment=small"),
+        2,
+        "W&B mode 'garbage' (WANDB_MODE or logger.wandb.mode) is not one of online, offline",
+        lambda tmp: {**_toy(tmp), "WANDB_MODE": "garbage"},
+    ),
+    Case(
+        "typo in settings.yaml",
+        RUN_TOY,
+        2,
+        "unknown top-level key 'num_thread' in the config (did you mean 'num_threads'?)",
+        lambda tmp: _toy(tmp, _replace("settings.yaml", "data:", "num_thread: 1\ndata:")),
+    ),
+    Case(
+        "typo'd trainer key in a sweep",
+        ("sweep", "paper=toy", "+trainer.max_step=3", "--dry-run"),
+        2,
+        "unknown trainer key 'max_step' in trainer (did you mean 'max_steps'?)",
+        _toy,
+    ),
+]
+
+
+def _results_folder_is_a_file(tmp: Path) -> dict[str, str]:
+    (tmp / "results_file").write_text("not a folder")
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results_file")}
+
+
+def _records_and_a_file_in_the_way(tmp: Path) -> dict[str, str]:
+    from tests.test_records import write_run
+
+    write_run(tmp / "results", "cnn", 0, {"test/acc": 0.94})
+    (tmp / "a_file").write_text("in the way")
+    return {}
+
+
+def _records_and_a_full_disk(tmp: Path) -> dict[str, str]:
+    from tests.test_records import write_run
+
+    write_run(tmp / "results", "cnn", 0, {"test/acc": 0.94})
+    env = _full_disk(tmp)
+    env.pop("REPRO_RESULTS_DIR")
+    return env
+
+
+CASES += [  # issue #11f: one line instead of a traceback or a misleading message
+    Case(
+        "results folder is a file",
+        ("sweep", "paper=toy"),
+        1,
+        "is a file, not a folder",
+        _results_folder_is_a_file,
+    ),
+    Case(
+        "a file in the way of report --out",
+        ("report", "paper=mnist1d", "--out", "a_file/report"),
+        1,
+        "cannot write report to a_file/report: Not a directory",
+        _records_and_a_file_in_the_way,
+    ),
+    Case(
+        "report on a full disk",
+        ("report", "paper=mnist1d", "--out", "full_disk/report"),
+        1,
+        "cannot write report to full_disk/report: No space left on device",
+        _records_and_a_full_disk,
+    ),
+    Case(
+        "papers folder is a file",
+        ("papers", "--papers-dir", "/etc/passwd"),
+        2,
+        "papers folder /etc/passwd is a file, not a folder",
+    ),
 ]
 
 
@@ -261,6 +381,8 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
             subprocess.run(["umount", unmount], capture_output=True)
     assert done.returncode == case.exit_code, (done.stdout, done.stderr)
     assert "Traceback" not in done.stderr
+    if case.id in CONFIG_CASE_IDS:  # stopped before a record folder (`seed-1`, ...) exists
+        assert not (tmp_path / "results").exists()
     if case.exit_code == 0:
         assert case.message in done.stdout
         return
@@ -318,3 +440,40 @@ def test_without_debug_the_failed_record_still_keeps_the_traceback(tmp_path: Pat
     assert done.returncode == 1 and "Traceback" not in done.stderr
     (record,) = (tmp_path / "results").rglob("record.json")
     assert "NameError" in json.loads(record.read_text())["traceback"]
+
+
+# Damaged records of a setting are set aside and the setting trained again (issue #11f).
+
+DAMAGED_RECORDS = {
+    "a JSON list": lambda record: json.dumps([record]),
+    "a non-numeric metric": lambda record: json.dumps(
+        {**record, "metrics": {"test/mse": "zero"}}
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGED_RECORDS, ids=list(DAMAGED_RECORDS))
+def test_a_damaged_record_is_set_aside_and_its_run_trained_again(
+    tmp_path: Path, damage: str
+) -> None:
+    env = _toy(tmp_path)
+    assert repro(*RUN_TOY, env=env).returncode == 0
+    record_file = next((tmp_path / "results").rglob("record.json"))
+    damaged = DAMAGED_RECORDS[damage](json.loads(record_file.read_text()))
+    record_file.write_text(damaged)
+    done = repro(*RUN_TOY, env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 1 and "record.corrupt.json" in warnings[0], done.stderr
+    assert json.loads(record_file.read_text())["status"] == "completed"
+    assert record_file.with_name("record.corrupt.json").read_text() == damaged
+
+
+def test_a_papers_dir_plugin_named_like_a_built_in_one_warns_once(tmp_path: Path) -> None:
+    write_toy_paper(tmp_path / "mine", "mnist1d")
+    done = repro("show", "mnist1d", "--papers-dir", str(tmp_path / "mine"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"warning: paper mnist1d in {tmp_path / 'mine'} replaces the built-in paper mnist1d"
+    ]
+    assert "A toy regression paper" in done.stdout

@@ -278,7 +278,7 @@ def sweep(
         sweep_dir,
     )
     from repro.sweep_jobs import jobs_for
-    from repro.sweep_plan import build_grid, multirun_batches, plan_sweep
+    from repro.sweep_plan import SUMMARY_ABOVE, build_grid, multirun_batches, plan_sweep
 
     overrides, flags = split_overrides(list(ctx.args))
     seeds_raw = override_value(overrides, "seeds")
@@ -308,18 +308,21 @@ def sweep(
     )
     if dry_run:
         estimates = estimate_seconds(planned, hardware_key())
-        rows = [
-            (
-                r.experiment,
-                str(r.seed),
-                " ".join(r.fixed),
-                r.state,
-                format_seconds(estimates[r.record_dir]) if r.needs_training else "-",
-                _relative(r.record_dir),
-            )
-            for r in planned
-        ]
-        _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
+        if len(planned) > SUMMARY_ABOVE:
+            _print_plan_summary(planned, estimates)
+        else:
+            rows = [
+                (
+                    r.experiment,
+                    str(r.seed),
+                    " ".join(r.fixed),
+                    r.state,
+                    format_seconds(estimates[r.record_dir]) if r.needs_training else "-",
+                    _relative(r.record_dir),
+                )
+                for r in planned
+            ]
+            _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
         known = [estimates[r.record_dir] for r in todo]
         total = None if any(e is None for e in known) else sum(known)
         typer.echo(
@@ -387,6 +390,25 @@ def sweep(
         typer.echo("seeds=auto: the pilot did not complete; sweep again to plan the rest", err=True)
     if not pilot_ok:
         raise typer.Exit(1)
+
+
+def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any]) -> None:
+    """A large plan as one row per experiment and setting (seeds, states, estimate)."""
+    from repro.sweep import format_seconds
+    from repro.sweep_plan import setting_summaries
+
+    rows = [
+        (
+            s.experiment,
+            s.seeds,
+            " ".join(s.fixed),
+            s.states,
+            format_seconds(s.estimate_s) if s.to_train else "-",
+            f"{_relative(s.folder)}/seed*",
+        )
+        for s in setting_summaries(planned, estimates)
+    ]
+    _print_table(("experiment", "seeds", "overrides", "runs", "estimate", "records"), rows)
 
 
 def _max_seeds(raw: str | None, auto: bool) -> int:

@@ -46,6 +46,8 @@ def extra_paper_dirs(cli_dirs: list[Path] | None = None) -> list[Path]:
 
 
 def _plugins_in(root: Path, origin: str) -> list[PaperPlugin]:
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"papers folder {root} is a file, not a folder")
     if not root.is_dir():
         raise UsageError(f"papers folder {root} does not exist")
     if (root / PAPER_FILE).is_file():  # the folder is itself one plugin
@@ -75,8 +77,26 @@ def discover(cli_dirs: list[Path] | None = None) -> dict[str, PaperPlugin]:
     candidates += _entry_point_plugins()
     candidates += _plugins_in(BUILTIN_PAPERS, "built-in")
     for plugin in candidates:
-        plugins.setdefault(plugin.id, plugin)
+        kept = plugins.setdefault(plugin.id, plugin)
+        if plugin.origin == "built-in" and kept.folder != plugin.folder:
+            _warn_replaced_builtin(kept)
     return plugins
+
+
+_WARNED_REPLACEMENTS: set[Path] = set()  # discover() runs several times per command
+
+
+def _warn_replaced_builtin(plugin: PaperPlugin) -> None:
+    """A user folder named like a built-in paper wins; say so, or results of the built-in
+    paper would silently come from someone else's code."""
+    if plugin.folder in _WARNED_REPLACEMENTS:
+        return
+    _WARNED_REPLACEMENTS.add(plugin.folder)
+    where = plugin.origin.removeprefix("dir ")
+    print(
+        f"warning: paper {plugin.id} in {where} replaces the built-in paper {plugin.id}",
+        file=sys.stderr,
+    )
 
 
 def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:

@@ -237,10 +237,23 @@ def _account_for_resume(record: dict[str, Any], record_dir: Path) -> None:
 
 
 def _previous_record(record_dir: Path) -> dict[str, Any] | None:
-    """The record an earlier, unfinished attempt left (None if absent or unreadable)."""
+    """The record an earlier, unfinished attempt left (None if absent or unreadable). A
+    corrupt one is kept aside as record.corrupt.json, not overwritten by this attempt."""
     try:
         return store.read_record(record_dir)
-    except (OSError, ValueError):
+    except ValueError as error:
+        corrupt = record_dir / store.RECORD_FILE
+        aside = corrupt.with_name("record.corrupt.json")
+        try:
+            corrupt.replace(aside)
+        except OSError:
+            return None
+        print(
+            f"warning: corrupt run record {corrupt} ({error}) kept as {aside.name}; training again",
+            file=sys.stderr,
+        )
+        return None
+    except OSError:
         return None
 
 

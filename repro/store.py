@@ -93,11 +93,31 @@ def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) 
 
 
 def read_record(folder: Path) -> dict[str, Any] | None:
-    """The record in `folder`, or None when absent."""
+    """The record in `folder`, or None when absent; ValueError when it is not one (bad JSON,
+    a JSON list, a metric that is not a number), so callers treat it as corrupt."""
     path = folder / RECORD_FILE
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    record = json.loads(path.read_text(encoding="utf-8"))
+    problem = record_problem(record)
+    if problem:
+        raise ValueError(problem)
+    return record
+
+
+def record_problem(record: Any) -> str | None:
+    """Why parsed JSON is not a usable run record, or None."""
+    if not isinstance(record, dict):
+        return f"not a JSON object but a {type(record).__name__}"
+    metrics = record.get("metrics")
+    if metrics is None:
+        return None
+    if not isinstance(metrics, dict):
+        return "metrics is not a mapping"
+    for name, value in metrics.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, type(None))):
+            return f"metric {name} is not a number: {value!r}"
+    return None
 
 
 def is_completed(folder: Path) -> bool:

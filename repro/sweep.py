@@ -41,7 +41,12 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
     the same config's mean wall time, else steps / (steps/s) + the usual fixed cost."""
     by_experiment: dict[Path, list[dict]] = {}
     estimates: dict[Path, float | None] = {}
+    per_setting: dict[tuple[Path, int | None], float | None] = {}  # seeds of one config agree
     for run in planned:
+        setting = (run.record_dir.parent, run.max_steps)
+        if setting in per_setting:
+            estimates[run.record_dir] = per_setting[setting]
+            continue
         experiment_dir = run.record_dir.parent.parent
         if experiment_dir not in by_experiment:
             records = []
@@ -68,6 +73,7 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
             )
         else:
             estimates[run.record_dir] = None
+        per_setting[setting] = estimates[run.record_dir]
     return estimates
 
 

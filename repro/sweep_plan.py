@@ -7,12 +7,13 @@ its record folder, and groups the missing runs into as few Hydra multiruns as po
 from __future__ import annotations
 
 import itertools
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from repro import store
-from repro.errors import UsageError
+from repro.errors import ReproError, UsageError
 from repro.paper_spec import PaperSpec
 
 TO_RUN = "to run"
@@ -106,20 +107,35 @@ def plan_sweep(
                 overrides = [f"paper={paper_id}", *fixed, *plugin_overrides]
                 config = compose_run_config(overrides, experiment)
                 results_dir = Path(config["paths"]["results_dir"]).resolve()
+                _check_results_folder(results_dir)
                 max_steps = config.get("trainer", {}).get("max_steps")
+                steps = max_steps if isinstance(max_steps, int) and max_steps > 0 else None
+                # Seeds share the config hash: hash once, list the seed folders once, and
+                # read only the records that exist (100,000 seeds must not mean 100,000 stats).
+                hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
+                existing = _seed_folders(hash_dir)
                 for seed in grid.seeds:
-                    folder = store.run_dir(results_dir, {**config, "seed": seed})
-                    planned.append(
-                        PlannedRun(
-                            experiment,
-                            seed,
-                            fixed,
-                            folder,
-                            _state_of(folder),
-                            max_steps if isinstance(max_steps, int) and max_steps > 0 else None,
-                        )
-                    )
+                    name = f"seed{seed}"
+                    folder = hash_dir / name
+                    state = _state_of(folder) if name in existing else TO_RUN
+                    planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
     return planned, results_dir
+
+
+def _seed_folders(hash_dir: Path) -> set[str]:
+    try:
+        return {entry.name for entry in os.scandir(hash_dir)}
+    except OSError:  # absent (nothing run yet), or unreadable: every record reads as absent
+        return set()
+
+
+def _check_results_folder(results_dir: Path) -> None:
+    """A results folder that is, or lies under, a regular file: one line before planning."""
+    for folder in (results_dir, *results_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ReproError(f"results folder {results_dir}: {folder} is a file, not a folder")
+            return
 
 
 def multirun_batches(planned: list[PlannedRun]) -> list[list[str]]:
@@ -139,3 +155,63 @@ def multirun_batches(planned: list[PlannedRun]) -> list[list[str]]:
         [*fixed, f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
         for (fixed, seeds), experiments in groups.items()
     ]
+
+
+SUMMARY_ABOVE = 50
+"""A dry run with more runs than this prints one row per setting, not one per run: 100,000
+rows help nobody read a plan, and drawing them took minutes."""
+
+
+@dataclass(frozen=True)
+class SettingSummary:
+    """The planned runs of one experiment under one setting (one config hash)."""
+
+    experiment: str
+    fixed: tuple[str, ...]
+    seeds: str
+    states: str
+    estimate_s: float | None  # to train the runs still to do; None when unknown
+    folder: Path
+    to_train: int = 0
+
+
+def setting_summaries(
+    planned: list[PlannedRun], estimates: dict[Path, float | None]
+) -> list[SettingSummary]:
+    """One row per (experiment, setting), in plan order: seeds, runs per state, estimate."""
+    groups: dict[tuple[str, tuple[str, ...], Path], list[PlannedRun]] = {}
+    for run in planned:
+        groups.setdefault((run.experiment, run.fixed, run.record_dir.parent), []).append(run)
+    rows = []
+    for (experiment, fixed, folder), runs in groups.items():
+        states: dict[str, int] = {}
+        for run in runs:
+            states[run.state] = states.get(run.state, 0) + 1
+        todo = [estimates.get(r.record_dir) for r in runs if r.needs_training]
+        total = None if any(e is None for e in todo) else float(sum(todo))  # type: ignore[arg-type]
+        rows.append(
+            SettingSummary(
+                experiment,
+                fixed,
+                seeds_text([r.seed for r in runs]),
+                ", ".join(f"{n} {state}" for state, n in sorted(states.items())),
+                total,
+                folder,
+                len(todo),
+            )
+        )
+    return rows
+
+
+def seeds_text(seeds: list[int], max_ranges: int = 6) -> str:
+    """`0–3, 7, 9–10`; many scattered seeds become `N seeds in lo–hi`."""
+    ordered = sorted(set(seeds))
+    ranges: list[tuple[int, int]] = []
+    for seed in ordered:
+        if ranges and seed == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], seed)
+        else:
+            ranges.append((seed, seed))
+    if len(ranges) > max_ranges:
+        return f"{len(ordered)} seeds in {ordered[0]}–{ordered[-1]}"
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in ranges)

@@ -212,3 +212,28 @@ def test_ray_sweep_against_local_head(toy_dir: Path, isolated_env: Path, tmp_pat
         subprocess.run(
             [str(script), "stop"], timeout=120, capture_output=True, env={**os.environ, **env}
         )
+
+
+def test_a_large_dry_run_is_summarised_per_setting(toy_dir: Path, isolated_env: Path) -> None:
+    repro("run", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "logger=none")
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide")
+    done = repro(*sweep, "seeds=5000", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "10000 runs" in done.stdout and "9999 to run, 1 already completed" in done.stdout
+    assert len(done.stdout.splitlines()) < 20, done.stdout  # a row per setting, not per run
+    small = next(line for line in done.stdout.splitlines() if line.lstrip().startswith("small"))
+    assert "0–4999" in small and "4999 to run" in small and "1 done" in small, small
+
+
+def test_summary_rows_count_states_and_compress_seed_ranges(tmp_path: Path) -> None:
+    from repro.sweep_plan import seeds_text, setting_summaries
+
+    folder = tmp_path / "toy" / "small" / "abc"
+    runs = [
+        PlannedRun("small", seed, (), folder / f"seed{seed}", "done" if seed < 2 else "to run")
+        for seed in (0, 1, 2, 3, 7, 9, 10)
+    ]
+    (row,) = setting_summaries(runs, {r.record_dir: 2.0 for r in runs})
+    assert row.seeds == "0–3, 7, 9–10" and row.states == "2 done, 5 to run"
+    assert row.estimate_s == 10.0 and row.folder == folder
+    assert seeds_text([*range(100), 200, 300, 400, 500, 600, 700]) == "106 seeds in 0–700"

@@ -51,7 +51,17 @@ class ReportOutcome:
 
 
 def build_report(request: ReportRequest) -> ReportOutcome:
-    """Write the report of one paper into `request.out_dir`; returns what was written."""
+    """Write the report of one paper into `request.out_dir`; returns what was written. A
+    failed write (a file in the way, a full disk) is one line naming the folder."""
+    try:
+        return _build_report(request)
+    except OSError as error:
+        raise ReproError(
+            f"cannot write report to {request.out_dir}: {error.strerror or error}"
+        ) from None
+
+
+def _build_report(request: ReportRequest) -> ReportOutcome:
     from repro.records import load_records
     from repro.registry import get_paper
 

@@ -39,3 +39,14 @@ def test_a_sound_plugin_is_code_ok(tmp_path: Path) -> None:
     folder = write_toy_paper(tmp_path / "plugins", "toy_ok")
     row = _code_row(folder)
     assert row.ok and "built" in row.detail
+
+
+def test_a_claimed_metric_of_a_second_test_dataloader_passes_the_check(tmp_path: Path) -> None:
+    from tests.test_training import with_two_test_dataloaders
+
+    folder = with_two_test_dataloaders(write_toy_paper(tmp_path / "plugins", "toy_two"))
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("metric: test/mse", "metric: test/shifted_mse"))
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    small = next(r for r in rows if r.subject == "small")
+    assert small.ok, small.detail

@@ -33,16 +33,21 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new))
 
 
-def test_every_test_dataloader_and_the_last_validation_are_recorded(
-    tmp_path: Path, isolated_env: Path
-) -> None:
-    folder = write_toy_paper(tmp_path / "plugins")
+def with_two_test_dataloaders(folder: Path) -> Path:
+    """The toy plugin with a validation loop and a second test dataloader."""
     model, data = folder / "model.py", folder / "data.py"
     start = model.read_text().index("    def test_step")
     end = model.read_text().index("    def configure_optimizers")
     _edit(model, model.read_text()[start:end], TWO_TEST_LOADERS.lstrip("\n") + "\n")
     start = data.read_text().index("    def test_dataloader")
     _edit(data, data.read_text()[start:], SECOND_LOADER.lstrip("\n"))
+    return folder
+
+
+def test_every_test_dataloader_and_the_last_validation_are_recorded(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    with_two_test_dataloaders(write_toy_paper(tmp_path / "plugins"))
     done = repro(
         "run",
         "paper=toy",

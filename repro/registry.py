@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 
 from repro import PROJECT_ROOT
-from repro.errors import UsageError
+from repro.errors import UsageError, did_you_mean
 from repro.paper_spec import ID_PATTERN, PAPER_FILE, PaperSpec, load_paper_spec
 
 BUILTIN_PAPERS = PROJECT_ROOT / "papers"
@@ -35,7 +35,26 @@ class PaperPlugin:
     origin: str
 
     def spec(self) -> PaperSpec:
-        return load_paper_spec(self.folder)
+        """The validated paper file. Its `id` must equal the name the plugin is found under
+        (entry point or folder): records, reports and `paper=` all use one name, and a
+        silently renamed paper would file its results under a name its author never chose."""
+        spec = load_paper_spec(self.folder)
+        where = _found_under(self)
+        if where and spec.id != self.id:
+            raise UsageError(
+                f"{self.folder / PAPER_FILE}: id {spec.id!r} differs from the {where} "
+                f"{self.id!r} it is installed under: make them equal"
+            )
+        return spec
+
+
+def _found_under(plugin: PaperPlugin) -> str | None:
+    """What named the plugin: an entry point, a folder, or (in launcher workers) nothing."""
+    if plugin.origin.startswith("package "):
+        return "entry point name"
+    if plugin.origin == "folder":  # rebuilt from config["paper_dir"]: already checked
+        return None
+    return "folder name"
 
 
 def extra_paper_dirs(cli_dirs: list[Path] | None = None) -> list[Path]:
@@ -106,7 +125,8 @@ def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     plugins = discover(cli_dirs)
     if paper_id not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
-        raise UsageError(f"unknown paper {paper_id!r} (known: {known})")
+        hint = did_you_mean(paper_id, plugins)
+        raise UsageError(f"unknown paper {paper_id!r} ({hint}known: {known})")
     return plugins[paper_id]
 
 

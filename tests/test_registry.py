@@ -106,3 +106,38 @@ def test_broken_plugin_does_not_hide_others(tmp_path: Path) -> None:
     listed = repro("papers", "--papers-dir", str(tmp_path))
     assert listed.returncode == 0
     assert "BROKEN" in listed.stdout and "mnist1d" in listed.stdout
+
+
+def test_unknown_paper_suggests_a_close_id() -> None:
+    suggestion = r"unknown paper 'mnist' \(did you mean 'mnist1d'\?; known: "
+    with pytest.raises(UsageError, match=suggestion):
+        get_paper("mnist")
+
+
+def test_entry_point_named_unlike_its_paper_id_is_broken(tmp_path: Path) -> None:
+    """The rule: a plugin's name where it is found (entry point, folder) is its paper.yaml id;
+    a mismatch is BROKEN with one line, never silently renamed."""
+    site = tmp_path / "site"
+    _install_as_package(site, "toy_pkg", "toy_real_id")
+    entry_points = site / "toy_pkg-0.1.dist-info" / "entry_points.txt"
+    entry_points.write_text("[repro.papers]\ntoy_alias = toy_pkg\n")
+    env = {"PYTHONPATH": str(site)}
+    listed = repro("papers", env=env)
+    assert listed.returncode == 0, listed.stderr
+    line = next(row for row in listed.stdout.splitlines() if row.split()[:1] == ["toy_alias"])
+    assert "BROKEN" in line and "toy_real_id" in listed.stdout, listed.stdout
+    ran = repro("run", "paper=toy_alias", "experiment=small", "logger=none", env=env)
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.strip().splitlines() == [
+        f"error: {site / 'toy_pkg' / 'paper.yaml'}: id 'toy_real_id' differs from the entry "
+        "point name 'toy_alias' it is installed under: make them equal"
+    ]
+
+
+def test_folder_named_unlike_its_paper_id_is_broken(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path, "toy_copy")
+    (folder / "paper.yaml").write_text(
+        (folder / "paper.yaml").read_text().replace("id: toy_copy", "id: toy")
+    )
+    with pytest.raises(UsageError, match=r"id 'toy' differs from the folder name 'toy_copy'"):
+        get_paper("toy_copy", [tmp_path]).spec()

@@ -15,13 +15,14 @@ from typing import Annotated, Any
 
 import typer
 
-from repro.errors import ReproError, UsageError
+from repro.completion import OverrideCompletingCommand
+from repro.errors import ReproError, UsageError, did_you_mean
 
 app = typer.Typer(
     name="repro",
     help="Reproduce published ML results and say, with evidence, whether each claim holds.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion; run/sweep complete their overrides too
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -29,9 +30,24 @@ HYDRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
 PapersDirOption = Annotated[
     list[Path] | None,
     typer.Option(
-        "--papers-dir", help="Extra folder of paper plugins (repeatable); also REPRO_PAPERS_PATH."
+        "--papers-dir",
+        metavar="DIR",
+        help="Extra folder of paper plugins (repeatable); also REPRO_PAPERS_PATH.",
     ),
 ]
+OVERRIDES_METAVAR = "paper=ID [experiment=NAME] [KEY=VALUE]..."
+SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
+
+\b
+  seeds=N                 seeds 0..N-1 per setting (default: paper.yaml default_seeds)
+  seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need (at most N)
+  launcher=local|joblib|slurm|slurm_local|ray
+                          one after another, parallel processes, SLURM (submitit), a
+                          local submitit, Ray
+  slurm.partition=NAME slurm.time_min=N slurm.gpus=N slurm.cpus=N slurm.mem_gb=N
+  slurm.account=NAME slurm.max_parallel=N
+                          SLURM resources of each job
+"""
 _state = {"debug": False}
 
 
@@ -67,9 +83,23 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        typer.echo(f"repro {version('repro')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main_options(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Reproduce published ML results and say, with evidence, whether each claim holds.
 
@@ -93,7 +123,7 @@ def _debug_first(arguments: list[str]) -> list[str]:
     return ["--debug", *(a for a in arguments if a != "--debug")]
 
 
-@app.command()
+@app.command(short_help="List the installed paper plugins.")
 @reports_errors
 def papers(papers_dir: PapersDirOption = None) -> None:
     """List installed paper plugins (built-in, --papers-dir, REPRO_PAPERS_PATH, packages)."""
@@ -119,7 +149,7 @@ def papers(papers_dir: PapersDirOption = None) -> None:
     _print_table(("paper", "title", "venue", "experiments", "claims", "from"), rows)
 
 
-@app.command()
+@app.command(short_help="Show a paper's experiments, claims and how to reproduce them.")
 @reports_errors
 def show(
     paper: Annotated[str, typer.Argument(help="Paper id, e.g. mnist1d.")],
@@ -194,10 +224,29 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
     for name in sweep_values(experiment) if experiment else []:
         if name not in spec.experiments:
             known = ", ".join(spec.experiments)
+            hint = did_you_mean(name, spec.experiments)
             raise UsageError(
-                f"unknown experiment {name!r} for paper {plugin.id!r} (known: {known})"
+                f"unknown experiment {name!r} for paper {plugin.id!r} ({hint}known: {known})"
             )
     return plugin, spec
+
+
+def _answer_hydra_help(arguments: list[str]) -> bool:
+    """Hydra's own help flags: `--hydra-help` prints Hydra's help (it composes no paper, so
+    the overrides are left out); `--shell-completion` installs completion for Hydra scripts,
+    which repro is not, so it gets one line pointing at repro's own."""
+    from repro.hydra_app import invoke
+
+    if "--shell-completion" in arguments or "-sc" in arguments:
+        raise UsageError(
+            "--shell-completion completes Hydra's own scripts; for repro use "
+            "`repro --install-completion` (bash, zsh, fish; completes paper=, experiment= "
+            "and config keys)"
+        )
+    if "--hydra-help" in arguments:
+        invoke(["--hydra-help"])
+        return True
+    return False
 
 
 def prepare_hydra_arguments(
@@ -223,7 +272,12 @@ def prepare_hydra_arguments(
     return flags + full, plugin, spec
 
 
-@app.command(context_settings=HYDRA_ARGS)
+@app.command(
+    context_settings=HYDRA_ARGS,
+    cls=OverrideCompletingCommand,
+    options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
+    short_help="Train and test one setting; write its run record.",
+)
 @reports_errors
 def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     """Train and test one setting, then write its run record under results/.
@@ -234,6 +288,8 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     """
     from repro.hydra_app import command_context, invoke
 
+    if _answer_hydra_help(list(ctx.args)):
+        return
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)
@@ -242,7 +298,13 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
         raise typer.Exit(max(o.exit_code for o in failed))
 
 
-@app.command(context_settings=HYDRA_ARGS)
+@app.command(
+    context_settings=HYDRA_ARGS,
+    cls=OverrideCompletingCommand,
+    options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
+    short_help="Run every experiment the claims need × N seeds.",
+    epilog=SWEEP_KEYS_HELP,
+)
 @reports_errors
 def sweep(
     ctx: typer.Context,
@@ -550,7 +612,7 @@ def _check_launcher_installed(launcher: str | None) -> None:
         )
 
 
-@app.command()
+@app.command(short_help="Create a paper plugin folder from the template.")
 @reports_errors
 def new(
     paper_id: Annotated[str, typer.Argument(help="Id of the new paper (lowercase, _).")],
@@ -569,7 +631,7 @@ def new(
     )
 
 
-@app.command()
+@app.command(short_help="Validate plugins with a fast run; no training.")
 @reports_errors
 def check(
     paper: Annotated[
@@ -597,7 +659,9 @@ def check(
         raise typer.Exit(1)
 
 
-@app.command(context_settings=HYDRA_ARGS)
+@app.command(
+    context_settings=HYDRA_ARGS, short_help="Write the reproduction report from the records."
+)
 @reports_errors
 def report(
     ctx: typer.Context,
@@ -682,7 +746,7 @@ def report(
         )
 
 
-@app.command(context_settings=HYDRA_ARGS)
+@app.command(context_settings=HYDRA_ARGS, short_help="Upload the offline W&B runs.")
 @reports_errors
 def sync(
     ctx: typer.Context,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from repro.errors import UsageError
+from repro.errors import UsageError, did_you_mean
 
 HYDRA_FLAGS_WITH_VALUE = {
     "--cfg",
@@ -19,23 +20,36 @@ HYDRA_FLAGS_WITH_VALUE = {
     "-cp",
     "--config-dir",
     "-cd",
-    "--info",
-    "-i",
 }
+INFO_FLAGS = ("--info", "-i")  # takes a value only when one of these follows
+INFO_CHOICES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
 
 
 def split_overrides(arguments: list[str]) -> tuple[list[str], list[str]]:
     """Separate `key=value` overrides from Hydra flags (`-m`, `--cfg job`, ...)."""
     overrides, flags = [], []
+    arguments = _bare_info_means_all(arguments)
     iterator = iter(arguments)
     for argument in iterator:
         if argument.startswith("-"):
             flags.append(argument)
-            if argument in HYDRA_FLAGS_WITH_VALUE:
+            if argument in HYDRA_FLAGS_WITH_VALUE or argument in INFO_FLAGS:
                 flags.append(next(iterator, ""))
         else:
             overrides.append(argument)
     return overrides, flags
+
+
+def _bare_info_means_all(arguments: list[str]) -> list[str]:
+    """Hydra's `--info` takes an optional value; bare, it means `--info all`. Made explicit,
+    so the override after it is not read as its value."""
+    fixed = []
+    for index, argument in enumerate(arguments):
+        fixed.append(argument)
+        following = arguments[index + 1] if index + 1 < len(arguments) else None
+        if argument in INFO_FLAGS and following not in INFO_CHOICES:
+            fixed.append("all")
+    return fixed
 
 
 def override_value(overrides: list[str], key: str) -> str | None:
@@ -115,17 +129,54 @@ def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) ->
                 for variant in each_swept_value(overrides)
             ]
     except (HydraException, OmegaConfBaseException) as error:
-        raise UsageError(explain_hydra_error(str(error))) from None
+        GlobalHydra.instance().clear()
+
+        def known_keys(unknown: str) -> list[str]:  # of the config without the unknown key
+            rest = [o for o in overrides if o.partition("=")[0].lstrip("+~") != unknown]
+            return config_keys(config_dir, config_name, first_of_each_sweep(rest))
+
+        raise UsageError(explain_hydra_error(str(error), known_keys)) from None
     finally:
         GlobalHydra.instance().clear()
 
 
-def explain_hydra_error(message: str) -> str:
-    """Hydra's multi-line messages as one line a user can act on."""
+def config_keys(config_dir: Path, config_name: str, overrides: list[str]) -> list[str]:
+    """Every dotted key of the composed config (`trainer.max_steps`), for suggestions; none
+    when it does not compose either."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(str(config_dir), version_base="1.3", job_name="repro"):
+            cfg = compose(config_name, overrides=overrides)
+        return _dotted_keys(OmegaConf.to_container(cfg, resolve=False))
+    except Exception:  # only a hint is lost
+        return []
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _dotted_keys(node: Any, prefix: str = "") -> list[str]:
+    keys = []
+    for name, value in node.items():
+        keys.append(f"{prefix}{name}")
+        if isinstance(value, dict):
+            keys += _dotted_keys(value, f"{prefix}{name}.")
+    return keys
+
+
+def explain_hydra_error(
+    message: str, known_keys: Callable[[str], Iterable[str]] | None = None
+) -> str:
+    """Hydra's multi-line messages as one line a user can act on; `known_keys(key)` gives the
+    config's keys for a did-you-mean on an unknown one."""
     unknown = re.search(r"Could not override '([^']+)'", message)
     if unknown and ("not in struct" in message or "To append to your config" in message):
         key = unknown.group(1)
-        return f"unknown config key {key!r} (to add a new key, write +{key}=...)"
+        hint = did_you_mean(key, known_keys(key)) if known_keys else ""
+        return f"unknown config key {key!r} ({hint}to add a new key, write +{key}=...)"
     missing = re.search(r"Could not find '([^']+)/([^']+)'", message)
     if missing:
         group, option = missing.groups()

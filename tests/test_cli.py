@@ -169,3 +169,114 @@ def test_recorded_command_of_a_job_reruns_that_job(
         assert again.returncode == 0, again.stderr
         assert "already completed, skipped" in again.stdout
         assert str(path.parent) in again.stdout
+
+
+# ---- CLI conventions (issue #12, point 6) -------------------------------------------------
+
+
+def test_version_prints_the_package_version() -> None:
+    from importlib.metadata import version
+
+    done = repro("--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"repro {version('repro')}"
+
+
+def test_help_shows_whole_descriptions_and_plain_metavars() -> None:
+    top = repro("--help").stdout
+    commands = top.split("Commands:")[1].splitlines()
+    assert not [line for line in commands if line.endswith("...")], top
+    assert "<list" not in top and "--install-completion" in top
+    for command in ("run", "sweep", "papers", "show", "check", "report"):
+        text = repro(command, "--help").stdout
+        assert "<list" not in text and "[Path]" not in text, text
+
+
+def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
+    run_help = repro("run", "--help").stdout
+    assert "repro run [OPTIONS] paper=ID [experiment=NAME] [KEY=VALUE]..." in run_help
+    sweep_help = " ".join(repro("sweep", "--help").stdout.split())
+    assert "repro sweep [OPTIONS] paper=ID" in sweep_help
+    for key in (
+        "seeds=N",
+        "seeds=auto",
+        "max_seeds=N",
+        "launcher=local|joblib|slurm|slurm_local|ray",
+        "slurm.partition",
+        "slurm.time_min",
+        "slurm.gpus",
+        "slurm.cpus",
+        "slurm.mem_gb",
+        "slurm.account",
+    ):
+        assert key in sweep_help, key
+
+
+@pytest.mark.parametrize(
+    ("flag", "code", "expected"),
+    [
+        ("--hydra-help", 0, "Hydra (1."),
+        ("--info", 0, "Config search path"),
+        ("--shell-completion", 2, "error: --shell-completion completes Hydra's own scripts"),
+    ],
+)
+def test_bare_hydra_flags_work_or_get_one_line(flag: str, code: int, expected: str) -> None:
+    done = repro("run", "paper=mnist1d", flag)
+    assert done.returncode == code, (done.stdout, done.stderr)
+    assert expected in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    if code:
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("run", "paper=mnist1d", "experiment=cnnn"),
+            "error: unknown experiment 'cnnn' for paper 'mnist1d' (did you mean 'cnn'?; known: ",
+        ),
+        (
+            ("sweep", "paper=mnist1d", "experiment=mpl"),
+            "error: unknown experiment 'mpl' for paper 'mnist1d' (did you mean 'mlp'?; known: ",
+        ),
+        (
+            ("run", "paper=mnist1d", "experiment=cnn", "trainer.max_step=3"),
+            "error: unknown config key 'trainer.max_step' (did you mean 'trainer.max_steps'?; "
+            "to add a new key, write +trainer.max_step=...)",
+        ),
+        (("show", "mnist"), "error: unknown paper 'mnist' (did you mean 'mnist1d'?; known: "),
+    ],
+)
+def test_unknown_names_suggest_the_closest(arguments: tuple[str, ...], message: str) -> None:
+    done = repro(*arguments)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1
+
+
+def _complete(*words: str) -> list[str]:
+    """What the shell gets when the user presses TAB after `repro <words>` (bash)."""
+    line = ["repro", *words]
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "repro")],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "_REPRO_COMPLETE": "complete_bash",
+            "COMP_WORDS": " ".join(line),
+            "COMP_CWORD": str(len(line) - 1),
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def test_completion_of_commands_papers_experiments_and_keys() -> None:
+    assert "sweep" in _complete("sw")
+    assert "paper=mnist1d" in _complete("run", "paper=mn")
+    assert "experiment=cnn" in _complete("sweep", "paper=mnist1d", "experiment=c")
+    keys = _complete("run", "paper=mnist1d", "")
+    assert "experiment=" in keys and "trainer." in keys and "seed=" in keys, keys
+    assert "trainer.max_steps=" in _complete("run", "paper=mnist1d", "trainer.max_s")
+    assert "--papers-dir" in _complete("run", "--pa")

@@ -293,6 +293,10 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)
+    if outcomes and ("-m" in arguments or "--multirun" in arguments):
+        from repro.sweep import results_of_outcomes
+
+        _print_results(results_of_outcomes(outcomes))
     failed = [o for o in outcomes if o.status in ("failed", "interrupted")]
     if failed:
         raise typer.Exit(max(o.exit_code for o in failed))
@@ -336,7 +340,6 @@ def sweep(
         launch,
         new_sweep_id,
         run_jobs,
-        summary_counts,
         sweep_dir,
     )
     from repro.sweep_jobs import jobs_for
@@ -421,6 +424,28 @@ def sweep(
                 )
     results = collect_results(planned, sweep_id, jobs)
     os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not this sweep's
+    counts = _print_results(results)
+    if counts[BUSY]:
+        typer.echo(
+            f"error: {counts[BUSY]} run(s) held by another process that is running them; "
+            "sweep again once it ends",
+            err=True,
+        )
+    pilot_ok = not any(r.result not in COMPLETE_RESULTS for r in results)
+    if auto and pilot_ok:
+        code = _auto_seeds_stage_two(plugin, spec, grid, planned, results_dir, ctx, max_seeds)
+        if code:
+            raise typer.Exit(code)
+    elif auto:
+        typer.echo("seeds=auto: the pilot did not complete; sweep again to plan the rest", err=True)
+    if not pilot_ok:
+        raise typer.Exit(1)
+
+
+def _print_results(results: list[Any]) -> dict[str, int]:
+    """The table `repro sweep` and `repro run -m` end with: one row per run, then counts."""
+    from repro.sweep import summary_counts
+
     _print_table(
         ("experiment", "seed", "result", "wall", "detail", "record"),
         [
@@ -437,21 +462,7 @@ def sweep(
     )
     counts = summary_counts(results)
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
-    if counts[BUSY]:
-        typer.echo(
-            f"error: {counts[BUSY]} run(s) held by another process that is running them; "
-            "sweep again once it ends",
-            err=True,
-        )
-    pilot_ok = not any(r.result not in COMPLETE_RESULTS for r in results)
-    if auto and pilot_ok:
-        code = _auto_seeds_stage_two(plugin, spec, grid, planned, results_dir, ctx, max_seeds)
-        if code:
-            raise typer.Exit(code)
-    elif auto:
-        typer.echo("seeds=auto: the pilot did not complete; sweep again to plan the rest", err=True)
-    if not pilot_ok:
-        raise typer.Exit(1)
+    return counts
 
 
 def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any]) -> None:

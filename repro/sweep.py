@@ -8,6 +8,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from repro import store
 from repro.errors import UsageError
@@ -139,6 +140,35 @@ def collect_results(
         else:
             status = record.get("status")
             results.append(RunResult(run, FAILED, f"{status}: {record.get('error')}", wall))
+    return results
+
+
+def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
+    """The jobs `repro run -m` ran in this process as sweep results, so that both commands
+    end with the same table."""
+    kinds = {"completed": TRAINED, "skipped": ALREADY_COMPLETED, "busy": BUSY}
+    results = []
+    for outcome in outcomes:
+        try:
+            record = store.read_record(outcome.record_dir) if outcome.record_dir else None
+        except (OSError, ValueError):
+            record = None
+        record = record or {}
+        run = PlannedRun(
+            record.get("experiment", "-"),
+            record.get("seed", "-"),
+            (),
+            outcome.record_dir or Path("-"),
+            "done" if outcome.status == "skipped" else "to run",
+        )
+        kind = kinds.get(outcome.status, FAILED)
+        if kind == TRAINED:
+            detail = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items())[:3])
+        elif kind == ALREADY_COMPLETED:
+            detail = "found completed"
+        else:
+            detail = f"{outcome.status}: {outcome.error}"
+        results.append(RunResult(run, kind, detail, record.get("timing", {}).get("wall_s")))
     return results
 
 

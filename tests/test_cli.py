@@ -280,3 +280,17 @@ def test_completion_of_commands_papers_experiments_and_keys() -> None:
     assert "experiment=" in keys and "trainer." in keys and "seed=" in keys, keys
     assert "trainer.max_steps=" in _complete("run", "paper=mnist1d", "trainer.max_s")
     assert "--papers-dir" in _complete("run", "--pa")
+
+
+def test_run_multirun_ends_with_the_sweep_summary_table(tmp_path: Path) -> None:
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    args = ("run", "-m", "paper=toy", "experiment=small", "seed=0,1", "logger=none")
+    first = repro(*args, env=env)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.strip().splitlines()
+    assert lines[-4].split()[:3] == ["experiment", "seed", "result"], first.stdout
+    assert lines[-3].split()[:3] == ["small", "0", "trained"], first.stdout
+    assert lines[-1].startswith("2 trained, 0 already completed"), first.stdout
+    again = repro(*args, env=env)
+    assert again.stdout.strip().splitlines()[-1].startswith("0 trained, 2 already completed")

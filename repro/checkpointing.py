@@ -69,11 +69,13 @@ def restore_rng_states(states: dict[str, Any]) -> None:
 
 
 class ResumableCheckpoint(pl.Callback):
-    """Saves `last.ckpt` periodically and on a stop request, then stops training."""
+    """Saves `last.ckpt` periodically and on a stop request, then stops training; with
+    `save_at_end`, also once training ends, so the record keeps the final weights."""
 
-    def __init__(self, path: Path, every_s: float = 30.0) -> None:
+    def __init__(self, path: Path, every_s: float = 30.0, save_at_end: bool = False) -> None:
         self.path = path
         self.every_s = every_s
+        self.save_at_end = save_at_end
         self.stop_signal: int | None = None
         self._last_save = time.monotonic()
 
@@ -95,6 +97,10 @@ class ResumableCheckpoint(pl.Callback):
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         if time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop:
+            self.save(trainer)
+
+    def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        if self.save_at_end:
             self.save(trainer)
 
     def state_dict(self) -> dict[str, Any]:

@@ -146,7 +146,15 @@ def _train_locked(
         import torch
 
         torch.set_num_threads(int(config["num_threads"]))
-    checkpoint = ResumableCheckpoint(last_checkpoint, float(checkpoint_cfg.get("every_s", 30)))
+    # ...nor its final weights: that attempt checkpoints beside them, replacing them if it completes
+    attempt_checkpoint = (
+        last_checkpoint.with_name("rerun.ckpt") if rerunning_completed else last_checkpoint
+    )
+    checkpoint = ResumableCheckpoint(
+        attempt_checkpoint,
+        float(checkpoint_cfg.get("every_s", 30)),
+        save_at_end=bool(checkpoint_cfg.get("keep", True)),
+    )
     enabled = checkpoint_cfg.get("enabled", True)
     try:
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
@@ -185,6 +193,8 @@ def _train_locked(
         finish_wandb()
         if rerunning_completed:
             (record_dir / "record.rerun.json").unlink(missing_ok=True)
+            if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
+                attempt_checkpoint.unlink(missing_ok=True)
     record["metrics"] = result.metrics
     record["model"] = {"parameters": result.parameters, "device": result.device}
     record["data"] = result.dataset_sizes
@@ -192,11 +202,42 @@ def _train_locked(
     if record["resumed_from"]:
         _account_for_resume(record, record_dir)
     _finish(record, store.STATUS_COMPLETED, started, None)
+    record["checkpoint"] = kept_checkpoint(attempt_checkpoint, checkpoint_cfg)
     save_record(record_dir, record)
-    if not checkpoint_cfg.get("keep", False):
-        last_checkpoint.unlink(missing_ok=True)
+    if record["checkpoint"]["kept"]:  # the weights of the record just written
+        os.replace(attempt_checkpoint, last_checkpoint)
+    else:  # deleted only once the record says why
+        attempt_checkpoint.unlink(missing_ok=True)
+        last_checkpoint.unlink(missing_ok=True)  # a rerun's: not the weights of this record
+        if last_checkpoint.parent.is_dir() and not any(last_checkpoint.parent.iterdir()):
+            last_checkpoint.parent.rmdir()
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     return RunOutcome("completed", record_dir, result.metrics)
+
+
+def kept_checkpoint(path: Path, checkpoint_cfg: dict[str, Any]) -> dict[str, Any]:
+    """Whether a completed run keeps its final weights (`<record>/checkpoints/last.ckpt`),
+    for analysis after the run; when not, the reason, also said on stderr if it is size."""
+    if not checkpoint_cfg.get("enabled", True):
+        return {"kept": False, "reason": "checkpoint.enabled=false"}
+    if not checkpoint_cfg.get("keep", True):
+        return {"kept": False, "reason": "checkpoint.keep=false"}
+    if not path.is_file():
+        return {"kept": False, "reason": "no checkpoint was written"}
+    size_mb = path.stat().st_size / 1e6
+    limit = checkpoint_cfg.get("max_keep_mb")
+    if limit is not None and size_mb > float(limit):
+        reason = f"{_megabytes(size_mb)} > checkpoint.max_keep_mb={limit:g}"
+        print(f"warning: final weights not kept: {reason}", file=sys.stderr)
+        return {"kept": False, "reason": reason}
+    from repro.checkpointing import CHECKPOINT_DIR, LAST_CHECKPOINT
+
+    file = f"{CHECKPOINT_DIR}/{LAST_CHECKPOINT}"  # where it stays (a rerun's is moved there)
+    return {"kept": True, "file": file, "mb": round(size_mb, 3)}
+
+
+def _megabytes(size_mb: float) -> str:
+    return f"{size_mb / 1000:.1f} GB" if size_mb >= 1000 else f"{size_mb:.3g} MB"
 
 
 def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, float]) -> None:

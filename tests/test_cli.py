@@ -294,3 +294,46 @@ def test_run_multirun_ends_with_the_sweep_summary_table(tmp_path: Path) -> None:
     assert lines[-1].startswith("2 trained, 0 already completed"), first.stdout
     again = repro(*args, env=env)
     assert again.stdout.strip().splitlines()[-1].startswith("0 trained, 2 already completed")
+
+
+def test_final_weights_stay_in_the_record_unless_too_large(tmp_path: Path) -> None:
+    import torch
+
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    run = ("run", "paper=toy", "experiment=small", "logger=none")
+    done = repro(*run, env=env)
+    assert done.returncode == 0, done.stderr
+    folder, record = _only_record(tmp_path / "results")
+    checkpoint = folder / "checkpoints" / "last.ckpt"
+    state = torch.load(checkpoint, weights_only=True, map_location="cpu")
+    assert state["global_step"] == record["timing"]["steps"] == 20  # the final weights
+    assert record["checkpoint"]["kept"] is True
+    assert record["checkpoint"]["file"] == "checkpoints/last.ckpt"
+
+    small = repro(*run, "rerun=true", "checkpoint.max_keep_mb=0.000001", env=env)
+    assert small.returncode == 0, small.stderr
+    _, record = _only_record(tmp_path / "results")
+    assert not checkpoint.exists()
+    assert record["checkpoint"]["kept"] is False
+    assert " > checkpoint.max_keep_mb=1e-06" in record["checkpoint"]["reason"]
+    assert f"warning: final weights not kept: {record['checkpoint']['reason']}" in small.stderr
+
+
+def test_a_failed_rerun_keeps_the_completed_runs_final_weights(tmp_path: Path) -> None:
+    import torch
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    run = ("run", "paper=toy", "experiment=small", "logger=none")
+    assert repro(*run, env=env).returncode == 0
+    (checkpoint,) = (tmp_path / "results").rglob("last.ckpt")
+    before = torch.load(checkpoint, weights_only=True, map_location="cpu")["state_dict"]
+    model = folder / "model.py"  # other weights, then a failure after training
+    code = model.read_text().replace('get("lr", 0.05)', 'get("lr", 0.05) * 3')
+    broken = code.replace('self.log("test/mse"', 'raise RuntimeError("x"); self.log("test/mse"')
+    model.write_text(broken)
+    failed = repro(*run, "rerun=true", env=env)
+    assert failed.returncode == 1, failed.stderr
+    after = torch.load(checkpoint, weights_only=True, map_location="cpu")["state_dict"]
+    assert all(torch.equal(before[k], after[k]) for k in before)

@@ -7,6 +7,7 @@ them, so `repro --help` and `repro papers` stay fast.
 from __future__ import annotations
 
 import functools
+import shlex
 import sys
 import traceback
 from collections.abc import Callable
@@ -166,9 +167,13 @@ def show(
         typer.echo(f"\n{spec.notes.strip()}")
     typer.echo("\nexperiments:")
     _print_table(("experiment", "description"), list(spec.experiments.items()))
-    typer.echo("\nclaims:")
+    from repro.hydra_app import plugin_overrides
+    from repro.sweep_plan import completed_seeds
+
+    done = completed_seeds(plugin.id, plugin_overrides(plugin.folder), spec.claimed_experiments())
+    typer.echo("\nclaims (records: completed seeds of the default setting / default_seeds):")
     _print_table(
-        ("claim", "experiment", "metric", "claimed", "tolerance", "source"),
+        ("claim", "experiment", "metric", "claimed", "tolerance", "source", "records"),
         [
             (
                 c.id + ("" if c.verified else " (unverified)"),
@@ -177,9 +182,18 @@ def show(
                 _claimed_text(c),
                 "" if c.tolerance is None else f"±{c.tolerance:g}",
                 c.source,
+                " ".join(f"{done[e]}/{spec.default_seeds}" for e in c.experiments()),
             )
             for c in spec.claims
         ],
+    )
+    folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
+    typer.echo(
+        "\nTo reproduce:\n"
+        f"  repro sweep{folders} paper={plugin.id}    # "
+        f"{len(spec.claimed_experiments())} experiments × {spec.default_seeds} seeds; "
+        "skips completed runs\n"
+        f"  repro report{folders} paper={plugin.id}   # verdict per claim, in reports/{plugin.id}/"
     )
 
 

@@ -122,6 +122,27 @@ def plan_sweep(
     return planned, results_dir
 
 
+def completed_seeds(
+    paper_id: str, plugin_overrides: list[str], experiments: list[str]
+) -> dict[str, int]:
+    """Completed seeds of each experiment's default setting (what `repro sweep paper=X`
+    plans), for `repro show`: one folder listing per experiment, no grid."""
+    from repro.compose import compose_run_config, hydra_compose_session
+
+    counts = {}
+    with hydra_compose_session():
+        for experiment in experiments:
+            config = compose_run_config([f"paper={paper_id}", *plugin_overrides], experiment)
+            results_dir = Path(config["paths"]["results_dir"]).resolve()
+            hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
+            counts[experiment] = sum(
+                _state_of(hash_dir / name) == DONE
+                for name in _seed_folders(hash_dir)
+                if name.startswith("seed")
+            )
+    return counts
+
+
 def _seed_folders(hash_dir: Path) -> set[str]:
     try:
         return {entry.name for entry in os.scandir(hash_dir)}

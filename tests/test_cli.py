@@ -337,3 +337,18 @@ def test_a_failed_rerun_keeps_the_completed_runs_final_weights(tmp_path: Path) -
     assert failed.returncode == 1, failed.stderr
     after = torch.load(checkpoint, weights_only=True, map_location="cpu")["state_dict"]
     assert all(torch.equal(before[k], after[k]) for k in before)
+
+
+def test_show_says_how_to_reproduce_and_which_claims_have_records(tmp_path: Path) -> None:
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    before = repro("show", "toy", env=env)
+    assert before.returncode == 0, before.stderr
+    assert "To reproduce:" in before.stdout
+    assert "repro sweep paper=toy" in before.stdout and "repro report paper=toy" in before.stdout
+    row = next(line for line in before.stdout.splitlines() if "small_mse" in line)
+    assert row.split()[-1] == "0/2", before.stdout
+    assert repro("run", "paper=toy", "experiment=small", "logger=none", env=env).returncode == 0
+    after = repro("show", "toy", env=env).stdout
+    row = next(line for line in after.splitlines() if "small_mse" in line)
+    assert row.split()[-1] == "1/2", after

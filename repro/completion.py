@@ -38,6 +38,8 @@ def complete_override(
     # bash splits `paper=mn` at '=' into `paper`, `=`, `mn`: complete the bare value then
     if previous[-1:] == ["="] and len(previous) >= 2:
         return _prefixed(_values(previous[-2], previous, ctx), incomplete)
+    if previous and not incomplete and _bash_word_is_equals():  # `paper=` + TAB in bash
+        return _values(previous[-1], previous, ctx)
     key, equals, value = incomplete.partition("=")
     if equals:
         return [f"{key}={v}" for v in _prefixed(_values(key, previous, ctx), value)]
@@ -51,6 +53,15 @@ def complete_override(
         for k in _prefixed(list(dict.fromkeys(keys)), incomplete)
         if k.rstrip(".=").count(".") == depth
     ]
+
+
+def _bash_word_is_equals() -> bool:
+    """Whether bash's word under the cursor is a lone '=' (click passes it on as '')."""
+    import os
+
+    words = os.environ.get("COMP_WORDS", "").split(" ")
+    index = int(os.environ.get("COMP_CWORD", "-1") or -1)
+    return 0 <= index < len(words) and words[index] == "="
 
 
 def _prefixed(words: list[str], prefix: str) -> list[str]:

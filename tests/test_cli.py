@@ -280,6 +280,9 @@ def test_completion_of_commands_papers_experiments_and_keys() -> None:
     assert "experiment=" in keys and "trainer." in keys and "seed=" in keys, keys
     assert "trainer.max_steps=" in _complete("run", "paper=mnist1d", "trainer.max_s")
     assert "--papers-dir" in _complete("run", "--pa")
+    # bash splits words at '=': `paper=<TAB>` and `paper=mn<TAB>` arrive as separate words
+    assert "mnist1d" in _complete("run", "paper", "=")
+    assert _complete("run", "paper", "=", "mn") == ["mnist1d"]
 
 
 def test_run_multirun_ends_with_the_sweep_summary_table(tmp_path: Path) -> None:

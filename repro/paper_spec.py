@@ -55,7 +55,7 @@ class Claim(BaseModel):
     direction: Literal[">", "<", ">=", "<="] | None = None
     versus: str | None = None
     source: str
-    verified: bool = True
+    verified: bool = False  # true only once checked against the primary source
     note: str | None = None
 
     @model_validator(mode="after")

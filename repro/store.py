@@ -73,11 +73,26 @@ def run_dir(results_dir: Path, config: dict[str, Any]) -> Path:
     )
 
 
+def _current_umask() -> int:
+    """The process umask, read once: os.umask can only be read by setting it."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read at import, before any thread could create files under the temporary mask.
+_UMASK = _current_umask()
+SUPERSEDED_DIR = ".superseded"
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temp file in the same folder and rename: readers see old or new, never half."""
+    """Write via a temp file in the same folder and rename: readers see old or new, never half.
+    The file gets the umask's permissions (0644 under umask 022), as open() would give it,
+    not mkstemp's private 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_UMASK)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()
@@ -136,3 +151,22 @@ def iter_record_files(results_dir: Path, paper: str | None = None) -> Iterator[P
     for path in sorted(root.rglob(RECORD_FILE)):
         if not any(part.startswith(".") for part in path.relative_to(results_dir).parts):
             yield path
+
+
+def supersede(folder: Path, record: dict[str, Any]) -> Path:
+    """Move a record folder's contents to `<folder>/.superseded/<UTC time>-<old code digest>/`
+    (hidden, so reports skip it) before the run is trained again with other code."""
+    import datetime as dt
+
+    digest = ((record.get("code") or {}).get("plugin") or {}).get("digest") or "unknown"
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = folder / SUPERSEDED_DIR / f"{stamp}-{digest[:8]}"
+    suffix = 1
+    while target.exists():
+        suffix += 1
+        target = target.with_name(f"{stamp}-{digest[:8]}-{suffix}")
+    target.mkdir(parents=True)
+    for child in sorted(folder.iterdir()):
+        if child.name != SUPERSEDED_DIR and not child.name.startswith(".lock"):
+            os.replace(child, target / child.name)
+    return target

@@ -26,7 +26,7 @@ class PlannedRun:
     seed: int
     fixed: tuple[str, ...]  # the other overrides of this grid point, `key=value`
     record_dir: Path
-    state: str  # "to run", "done", or "redo (failed)" / "redo (interrupted)" ...
+    state: str  # "to run", "done", "redo (failed)" / "redo (interrupted)", "stale (model.py)"
     max_steps: int | None = None
 
     @property
@@ -82,7 +82,10 @@ def build_grid(spec: PaperSpec, overrides: list[str], seeds: int | None) -> Swee
     return SweepGrid(experiments, seed_values, [tuple(v) for v in itertools.product(*axes)])
 
 
-def _state_of(record_dir: Path) -> str:
+def _state_of(record_dir: Path, plugin_folder: Path) -> str:
+    """done, to run, redo (<status>), or stale (<changed files>): completed by other code."""
+    from repro.fingerprint import stale_reason
+
     try:
         record = store.read_record(record_dir)
     except (OSError, ValueError):
@@ -90,7 +93,10 @@ def _state_of(record_dir: Path) -> str:
     if record is None:
         return TO_RUN
     status = record.get("status")
-    return DONE if status == store.STATUS_COMPLETED else f"redo ({status})"
+    if status != store.STATUS_COMPLETED:
+        return f"redo ({status})"
+    stale = stale_reason(record, plugin_folder)
+    return DONE if stale is None else f"stale ({stale.removeprefix('changed: ')})"
 
 
 def plan_sweep(
@@ -117,7 +123,11 @@ def plan_sweep(
                 for seed in grid.seeds:
                     name = f"seed{seed}"
                     folder = hash_dir / name
-                    state = _state_of(folder) if name in existing else TO_RUN
+                    state = (
+                        _state_of(folder, Path(config["paper_dir"]))
+                        if name in existing
+                        else TO_RUN
+                    )
                     planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
     return planned, results_dir
 
@@ -136,7 +146,7 @@ def completed_seeds(
             results_dir = Path(config["paths"]["results_dir"]).resolve()
             hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
             counts[experiment] = sum(
-                _state_of(hash_dir / name) == DONE
+                _state_of(hash_dir / name, Path(config["paper_dir"])) == DONE
                 for name in _seed_folders(hash_dir)
                 if name.startswith("seed")
             )

@@ -83,3 +83,20 @@ def test_unknown_top_level_field_is_rejected(tmp_path: Path) -> None:
     _edit(folder, "year: 2026", "year: 2026\nyeer: 2025")
     with pytest.raises(UsageError, match="yeer: Extra inputs are not permitted"):
         load_paper_spec(folder)
+
+
+def test_claims_are_unverified_unless_the_plugin_says_so(tmp_path: Path) -> None:
+    """The toy claim does not say `verified`: it was not checked, so it must not read as checked."""
+    spec = load_paper_spec(write_toy_paper(tmp_path))
+    assert [claim.verified for claim in spec.claims] == [False]
+
+
+def test_builtin_claims_say_verified_explicitly() -> None:
+    """Every built-in claim states whether it was checked; defaulting changed nothing for them."""
+    import yaml
+
+    for folder in sorted(BUILTIN_PAPERS.iterdir()):
+        if (folder / "paper.yaml").is_file():
+            raw = yaml.safe_load((folder / "paper.yaml").read_text())
+            for claim in raw.get("claims") or []:
+                assert "verified" in claim, f"{folder.name}: {claim['id']}"

@@ -75,3 +75,28 @@ def test_iter_record_files_skips_hidden_folders(tmp_path: Path) -> None:
     store.write_record(tmp_path / ".sweeps" / "x", {})
     assert [p.parent.name for p in store.iter_record_files(tmp_path)] == ["seed0"]
     assert list(store.iter_record_files(tmp_path, "absent")) == []
+
+
+def test_written_files_follow_the_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """record.json and config.yaml are readable like every other file (0644 under umask
+    022), not mkstemp's owner-only 0600."""
+    monkeypatch.setattr(store, "_UMASK", 0o022)
+    store.write_record(tmp_path, {"status": "completed"})
+    store.atomic_write_text(tmp_path / store.CONFIG_FILE, "a: 1\n")
+    assert (tmp_path / store.RECORD_FILE).stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / store.CONFIG_FILE).stat().st_mode & 0o777 == 0o644
+    monkeypatch.setattr(store, "_UMASK", 0o077)
+    store.write_record(tmp_path, {"status": "completed"})
+    assert (tmp_path / store.RECORD_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_supersede_moves_the_old_run_aside_where_reports_do_not_look(tmp_path: Path) -> None:
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    store.write_record(folder, {"status": "completed", "code": {"plugin": {"digest": "abcdef123"}}})
+    (folder / "checkpoints").mkdir()
+    (folder / ".lock").write_text("")
+    kept = store.supersede(folder, store.read_record(folder) or {})
+    assert kept.parent == folder / store.SUPERSEDED_DIR and kept.name.endswith("-abcdef12")
+    assert sorted(p.name for p in kept.iterdir()) == ["checkpoints", "record.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", store.SUPERSEDED_DIR]
+    assert list(store.iter_record_files(tmp_path)) == []

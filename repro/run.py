@@ -15,6 +15,7 @@ from typing import Any
 
 from repro import store
 from repro.errors import ReproError, UsageError
+from repro.fingerprint import stale_reason
 from repro.registry import plugin_from_folder
 
 
@@ -65,9 +66,12 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
         raise UsageError("choose an experiment: experiment=<name> (see `repro show <paper>`)")
     results_dir = Path(config["paths"]["results_dir"]).resolve()
     record_dir = store.run_dir(results_dir, config)
+    stale = None
     if store.is_completed(record_dir) and not config.get("rerun"):
         record = store.read_record(record_dir) or {}
-        return RunOutcome("skipped", record_dir, record.get("metrics", {}))
+        stale = stale_reason(record, Path(config["paper_dir"]))
+        if stale is None:
+            return RunOutcome("skipped", record_dir, record.get("metrics", {}))
     try:
         record_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -75,6 +79,13 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
             f"cannot create run folder {record_dir}: {error.strerror or error}"
         ) from None
     with run_lock(record_dir):
+        if stale:  # made by other plugin code: retrain, keeping the old run aside
+            kept = store.supersede(record_dir, record)
+            print(
+                f"stale: {config['paper']}/{config['experiment_name']}/seed{seed} was made by "
+                f"other plugin code ({stale}); retraining, previous record kept in {kept}",
+                file=sys.stderr,
+            )
         return _train_locked(config, seed, record_dir, command)
 
 
@@ -88,6 +99,7 @@ def _train_locked(
         stop_on_signals,
     )
     from repro.environment import capture_environment
+    from repro.fingerprint import code_section
     from repro.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
     from repro.plugin_errors import failure_message, full_traceback, print_if_debugging
     from repro.training import train_and_test
@@ -128,6 +140,7 @@ def _train_locked(
         ),
         "timing": {"started_at": _now()},
         "environment": capture_environment(),
+        "code": code_section(plugin.folder),  # a completed record of other code is stale
     }
     if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
         record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]

@@ -6,11 +6,15 @@
 
 Columns (one row per metric of each run; a run without metrics keeps one row with metric NaN):
 
-- identity: `paper`, `experiment`, `config_hash`, `seed`, `status`, `error`, `record_dir`
+- identity: `paper`, `experiment`, `config_hash`, `code_digest`, `seed`, `status`, `error`,
+  `record_dir`; `code_digest` fingerprints the plugin's code that made the run (repro.fingerprint;
+  None for records made before it was recorded): runs of one config but other code are other
+  settings in a report
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
   separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `command`,
+  `plugin_distribution`, `plugin_version` (an installed plugin's; None for a folder),
   `pkg_<name>` (package versions), `data_<split>` (dataset sizes)
 - config: `p_<group>.<key>` for every result-relevant key of the run's config.yaml
   (`p_model.arch`, `p_optimizer.lr`); lists are JSON strings so every cell is a scalar.
@@ -46,6 +50,7 @@ RUN_COLUMNS = (
     "paper",
     "experiment",
     "config_hash",
+    "code_digest",
     "seed",
     "status",
     "error",
@@ -70,6 +75,8 @@ RUN_COLUMNS = (
     "parameters",
     "attempts",
     "command",
+    "plugin_distribution",
+    "plugin_version",
 )
 TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean")
 
@@ -191,10 +198,12 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
     git = _mapping(env.get("git"))
     model = _mapping(record.get("model"))
     gpus = env.get("gpus") or []
+    plugin_code = _mapping(_mapping(record.get("code")).get("plugin"))
     row: dict[str, Any] = {
         "paper": str(record["paper"]),
         "experiment": str(record["experiment"]),
         "config_hash": str(record.get("config_hash") or record_dir.parent.name),
+        "code_digest": plugin_code.get("digest"),
         "seed": seed,
         "status": str(record["status"]),
         "error": record.get("error"),
@@ -215,6 +224,8 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "parameters": model.get("parameters"),
         "attempts": record.get("attempts"),
         "command": record.get("command"),
+        "plugin_distribution": plugin_code.get("distribution"),
+        "plugin_version": plugin_code.get("version"),
     }
     for name, version in _mapping(env.get("packages")).items():
         row[PACKAGE_PREFIX + str(name)] = version

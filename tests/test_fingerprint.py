@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from repro.fingerprint import changed_files, code_fingerprint, stale_reason
 from tests.conftest import repro, write_toy_paper
 
@@ -104,3 +106,31 @@ def test_changed_model_makes_a_completed_run_stale(tmp_path: Path, isolated_env:
     new = json.loads(record_file.read_text())
     assert new["status"] == "completed"
     assert new["code"]["plugin"]["digest"] != record["code"]["plugin"]["digest"]
+
+
+def test_installed_plugin_names_its_distribution_and_requirements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from repro.fingerprint import code_section
+
+    site = tmp_path / "site"
+    package = site / "toyplug_paper"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "model.py").write_text(MODEL)
+    info = site / "toyplug-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: toyplug\nVersion: 1.2.3\n"
+        "Requires-Dist: numpy>=1\nRequires-Dist: pytest; extra == 'test'\n"
+    )
+    (info / "entry_points.txt").write_text("[repro.papers]\ntoyplug = toyplug_paper\n")
+    monkeypatch.syspath_prepend(str(site))
+    plugin = code_section(package)["plugin"]
+    from importlib.metadata import version
+
+    assert (plugin["distribution"], plugin["version"]) == ("toyplug", "1.2.3")
+    assert plugin["plugin_requirements"] == {"numpy": version("numpy")}
+    assert set(plugin["files"]) == {"__init__.py", "model.py"}
+    folder_plugin = code_section(_plugin(tmp_path))["plugin"]
+    assert folder_plugin["distribution"] is None and folder_plugin["version"] is None

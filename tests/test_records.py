@@ -253,3 +253,31 @@ def test_location_keys_are_not_config_columns(tmp_path: Path) -> None:
 
     flat = flatten_config({"data": {"cache_dir": "/x", "batch_size": 100}, "work_dir": "/y"})
     assert flat == {"p_data.batch_size": 100}  # as the config hash: where files live is no result
+
+
+def _with_code(folder: Path, digest: str | None) -> None:
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    if digest:
+        record["code"] = {"plugin": {"digest": digest, "files": {}, "distribution": None}}
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+
+
+def test_runs_of_one_config_but_other_code_are_other_settings(tmp_path: Path) -> None:
+    """Three seeds of the fixed model and two of the old one: a report never pools them."""
+    from repro.report.aggregate import choose_configs, run_table, settings_by_code
+
+    for seed in range(3):
+        _with_code(write_run(tmp_path, "cnn", seed), "new0000011112222")
+    for seed in (3, 4):
+        _with_code(write_run(tmp_path, "cnn", seed), "old0000011112222")
+    _with_code(write_run(tmp_path, "mlp", 0), None)
+    frame = load_records(tmp_path).frame
+    assert set(frame["code_digest"].dropna()) == {"new0000011112222", "old0000011112222"}
+    split = settings_by_code(frame)
+    choice = choose_configs(run_table(split))["cnn"]
+    config_hash = store.config_hash(run_config("cnn", 0))
+    assert (choice.chosen.config_hash, choice.chosen.seeds) == (config_hash, (0, 1, 2))
+    assert [(o.config_hash, o.seeds) for o in choice.others] == [
+        (f"{config_hash}+code.old00000", (3, 4))
+    ]
+    assert choose_configs(run_table(split))["mlp"].chosen.seeds == (0,)  # one code: unchanged

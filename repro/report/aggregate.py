@@ -11,6 +11,11 @@ when the paper's setting has no runs the claim is *not run* (the report names th
 do). `--config HASH` judges another setting on purpose, marked as a deviation. Without the
 paper's setting (its config no longer composes) the rule falls back to the config with the
 most completed seeds, ties going to the most recently finished.
+
+Which code. Runs of one config made by different plugin code (the records' `code_digest`) are
+never pooled: `settings_by_code` keeps the config hash for the code with the most completed
+runs and names the others `<config hash>+code.<digest[:8]>` (`+code.unknown` for records made
+before code was recorded), so they are listed as other settings like any other config.
 """
 
 from __future__ import annotations
@@ -101,6 +106,37 @@ class ClaimResult:
     def counts(self) -> bool:
         """Whether it enters the overall outcome (unverified claims are shown, not counted)."""
         return self.claim.verified
+
+
+CODE_SEPARATOR = "+code."
+
+
+def settings_by_code(frame: pd.DataFrame) -> pd.DataFrame:
+    """The long table with `config_hash` split by code: where one experiment's config hash has
+    completed runs of several code digests, the digest with the most completed runs (ties: the
+    most recently finished) keeps the hash, the others become `<hash>+code.<digest[:8]>`."""
+    if "code_digest" not in frame.columns or frame.empty:
+        return frame
+    code = frame["code_digest"].map(lambda d: d[:8] if isinstance(d, str) and d else "unknown")
+    completed = frame[frame["status"] == store.STATUS_COMPLETED].assign(_code=code)
+    runs = completed.drop_duplicates("record_dir")
+    keep: dict[tuple[str, str], str] = {}
+    for (experiment, config_hash), rows in runs.groupby(["experiment", "config_hash"]):
+        if rows["_code"].nunique() < 2:
+            continue
+        ranked = sorted(
+            (len(group), str(group["finished_at"].dropna().astype(str).max()), digest)
+            for digest, group in rows.groupby("_code")
+        )
+        keep[(str(experiment), str(config_hash))] = ranked[-1][2]
+    if not keep:
+        return frame
+    renamed = [
+        h if (str(e), str(h)) not in keep or keep[(str(e), str(h))] == c
+        else f"{h}{CODE_SEPARATOR}{c}"
+        for e, h, c in zip(frame["experiment"], frame["config_hash"], code, strict=True)
+    ]
+    return frame.assign(config_hash=renamed)
 
 
 def run_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -69,7 +69,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     spec = plugin.spec()
     table = load_records(request.results_dir, request.paper)
     warnings = [s.warning() for s in table.skipped] + table.config_warnings
-    frame = table.frame[table.frame["paper"] == request.paper]
+    # runs of one config but other plugin code are separate settings, never pooled
+    frame = aggregate.settings_by_code(table.frame[table.frame["paper"] == request.paper])
     if frame.empty:
         skipped = f" ({len(table.skipped)} unreadable skipped)" if table.skipped else ""
         raise ReproError(

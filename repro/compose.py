@@ -21,17 +21,27 @@ def hydra_compose_session() -> Iterator[None]:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from repro.hydra_app import CONFIG_DIR
-    from repro.overrides import explain_hydra_error
+    from repro.hydra_app import CONFIG_DIR, CONFIG_NAME
+    from repro.overrides import config_keys, explain_hydra_error
 
     GlobalHydra.instance().clear()
+    _last_overrides.clear()
     try:
         with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="repro"):
             yield
     except (HydraException, OmegaConfBaseException) as error:
-        raise UsageError(explain_hydra_error(str(error))) from None
+        GlobalHydra.instance().clear()
+
+        def known_keys(unknown: str) -> list[str]:  # of the failed config without that key
+            rest = [o for o in _last_overrides if o.partition("=")[0].lstrip("+~") != unknown]
+            return config_keys(CONFIG_DIR, CONFIG_NAME, rest)
+
+        raise UsageError(explain_hydra_error(str(error), known_keys)) from None
     finally:
         GlobalHydra.instance().clear()
+
+
+_last_overrides: list[str] = []  # of the latest compose, for a did-you-mean on its failure
 
 
 def compose_config(overrides: list[str]) -> Any:
@@ -44,6 +54,7 @@ def compose_config(overrides: list[str]) -> Any:
 
     from repro.hydra_app import CONFIG_NAME
 
+    _last_overrides[:] = overrides
     cfg = compose(CONFIG_NAME, overrides=overrides)
     OmegaConf.set_struct(cfg, False)
     return cfg

@@ -141,8 +141,8 @@ def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) ->
 
 
 def config_keys(config_dir: Path, config_name: str, overrides: list[str]) -> list[str]:
-    """Every dotted key of the composed config (`trainer.max_steps`), for suggestions; none
-    when it does not compose either."""
+    """Every dotted key of the composed config (`trainer.max_steps`) and every config group
+    (`launcher`, `experiment`), for suggestions; none when it does not compose either."""
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
     from omegaconf import OmegaConf
@@ -151,7 +151,8 @@ def config_keys(config_dir: Path, config_name: str, overrides: list[str]) -> lis
     try:
         with initialize_config_dir(str(config_dir), version_base="1.3", job_name="repro"):
             cfg = compose(config_name, overrides=overrides)
-        return _dotted_keys(OmegaConf.to_container(cfg, resolve=False))
+        groups = [p.name for p in config_dir.iterdir() if p.is_dir()] + ["experiment"]
+        return _dotted_keys(OmegaConf.to_container(cfg, resolve=False)) + groups
     except Exception:  # only a hint is lost
         return []
     finally:

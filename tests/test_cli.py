@@ -246,6 +246,14 @@ def test_bare_hydra_flags_work_or_get_one_line(flag: str, code: int, expected: s
             "to add a new key, write +trainer.max_step=...)",
         ),
         (("show", "mnist"), "error: unknown paper 'mnist' (did you mean 'mnist1d'?; known: "),
+        (
+            ("sweep", "paper=mnist1d", "trainer.max_step=3", "--dry-run"),
+            "error: unknown config key 'trainer.max_step' (did you mean 'trainer.max_steps'?; ",
+        ),
+        (
+            ("sweep", "paper=mnist1d", "lancher=joblib", "--dry-run"),
+            "error: unknown config key 'lancher' (did you mean 'launcher'?; ",
+        ),
     ],
 )
 def test_unknown_names_suggest_the_closest(arguments: tuple[str, ...], message: str) -> None:

@@ -222,11 +222,11 @@ def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
         tmp_path / "papers",
         """\
         - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
-           std: 0.002, n: 5, source: Table 1}
+           std: 0.002, n: 5, source: Table 1, verified: true}
         - {id: mlp_acc, experiment: mlp, metric: test/acc, value: 0.68, tolerance: 0.03,
            source: Table 2, verified: false}
         - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
-           direction: ">=", source: Table 3}
+           direction: ">=", source: Table 3, verified: true}
         """,
     )
     results, out = tmp_path / "results", tmp_path / "out"
@@ -376,7 +376,7 @@ def test_headline_counts_verified_claims_and_names_unverified_apart(tmp_path: Pa
         tmp_path / "papers",
         """\
         - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
-           source: Table 1}
+           source: Table 1, verified: true}
         - {id: mlp_acc, experiment: mlp, metric: test/acc, value: 0.50, tolerance: 0.03,
            source: Table 2, verified: false}
         - {id: mlp_floor, kind: threshold, experiment: mlp, metric: test/acc, value: 0.4,

@@ -170,7 +170,13 @@ def show(
     from repro.hydra_app import plugin_overrides
     from repro.sweep_plan import completed_seeds
 
-    done = completed_seeds(plugin.id, plugin_overrides(plugin.folder), spec.claimed_experiments())
+    try:
+        done = completed_seeds(
+            plugin.id, plugin_overrides(plugin.folder), spec.claimed_experiments()
+        )
+    except ReproError as error:  # the metadata above is still worth showing
+        typer.echo(f"warning: records not counted: {error}", err=True)
+        done = {}
     typer.echo("\nclaims (records: completed seeds of the default setting / default_seeds):")
     _print_table(
         ("claim", "experiment", "metric", "claimed", "tolerance", "source", "records"),
@@ -182,7 +188,7 @@ def show(
                 _claimed_text(c),
                 "" if c.tolerance is None else f"±{c.tolerance:g}",
                 c.source,
-                " ".join(f"{done[e]}/{spec.default_seeds}" for e in c.experiments()),
+                " ".join(f"{done.get(e, '?')}/{spec.default_seeds}" for e in c.experiments()),
             )
             for c in spec.claims
         ],

@@ -21,6 +21,7 @@ import lightning.pytorch as pl
 import numpy as np
 import torch
 
+from repro.distributed import agreed_stop, rank_zero_decides
 from repro.errors import ReproError
 
 CHECKPOINT_DIR = "checkpoints"
@@ -84,19 +85,25 @@ class ResumableCheckpoint(pl.Callback):
         self.stop_signal = signum
 
     def save(self, trainer: pl.Trainer) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        """Every rank calls this at the same point (Lightning's save is a collective); only
+        rank 0 writes the file."""
         temp = self.path.with_name(f".{self.path.name}.tmp")
+        if trainer.is_global_zero:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         trainer.save_checkpoint(temp)
-        os.replace(temp, self.path)
+        if trainer.is_global_zero:
+            os.replace(temp, self.path)
         self._last_save = time.monotonic()
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
-        if self.stop_signal is not None:
+        stop_signal = agreed_stop(trainer, self.stop_signal)  # any rank's, on all ranks
+        if stop_signal is not None:
             self.save(trainer)
-            raise RunInterrupted(self.stop_signal, trainer.global_step)
+            raise RunInterrupted(stop_signal, trainer.global_step)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-        if time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop:
+        due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop
+        if rank_zero_decides(trainer, due):
             self.save(trainer)
 
     def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:

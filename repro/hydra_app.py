@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import hydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from repro import PROJECT_ROOT
 from repro.errors import ReproError
@@ -27,6 +27,11 @@ CONFIG_NAME = "run"
 COMMAND_CONTEXT_ENV = "REPRO_COMMAND_CONTEXT"
 OUTCOMES: list[RunOutcome] = []
 """Outcomes of the jobs this process ran itself (basic launcher); others read records."""
+
+# `${repro.max:1,${slurm.gpus}}` in configs/launcher/slurm.yaml: one SLURM task per GPU, at least
+# one. Registered here because every process that resolves a run config imports this module.
+if not OmegaConf.has_resolver("repro.max"):
+    OmegaConf.register_new_resolver("repro.max", lambda *values: max(int(v) for v in values))
 
 
 def describe(outcome: RunOutcome) -> str:
@@ -56,8 +61,24 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
     stream = sys.stderr if outcome.status in ("failed", "interrupted") else sys.stdout
     print(describe(outcome), file=stream, flush=True)
+    if outcome.status == "completed" and not os.environ.get("REPRO_SWEEP_ID"):
+        for line in claims_of_run(config, outcome.metrics):  # a sweep gives verdicts instead
+            print(line, flush=True)
     OUTCOMES.append(outcome)
     return outcome
+
+
+def claims_of_run(config: dict, metrics: dict[str, float]) -> list[str]:
+    """This run's metrics next to what the paper claims for its experiment (one seed: no
+    verdict yet); nothing when the plugin cannot be read again."""
+    from repro.progress import claim_lines
+    from repro.registry import plugin_from_folder
+
+    try:
+        spec = plugin_from_folder(Path(config["paper_dir"])).spec()
+    except (ReproError, OSError, KeyError, TypeError, ValueError):
+        return []
+    return claim_lines(spec.claims, config["experiment_name"], metrics, config["paper"])
 
 
 def invoke(arguments: list[str], program: str = "repro") -> list[RunOutcome]:

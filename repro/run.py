@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repro import store
+from repro import progress, store
 from repro.errors import ReproError, UsageError
 from repro.fingerprint import stale_reason
 from repro.registry import plugin_from_folder
@@ -72,6 +72,12 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
         stale = stale_reason(record, Path(config["paper_dir"]))
         if stale is None:
             return RunOutcome("skipped", record_dir, record.get("metrics", {}))
+    if not progress.started_as_worker_rank():  # first, before Lightning's slow import
+        print(progress.start_line(config, record_dir), file=sys.stderr, flush=True)
+    from repro.distributed import is_worker_rank
+
+    if is_worker_rank():  # a SLURM task of a multi-process run: rank 0 locks and records
+        return train_as_rank(config, record_dir, _worker_resume_checkpoint(config, record_dir))
     try:
         record_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -89,6 +95,45 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
         return _train_locked(config, seed, record_dir, command)
 
 
+def train_as_rank(
+    config: dict[str, Any], record_dir: Path, resume_from: Path | None
+) -> RunOutcome:
+    """Rank k > 0 of a multi-process run: trains `config` alongside rank 0, which holds the
+    lock and writes the record, logs and checkpoints; this rank writes nothing."""
+    from repro.checkpointing import ResumableCheckpoint, checkpoint_path, stop_on_signals
+    from repro.training import train_and_test
+
+    plugin = plugin_from_folder(Path(config["paper_dir"]))
+    checkpoint_cfg = dict(config.get("checkpoint") or {})
+    checkpoint = ResumableCheckpoint(  # in step with rank 0's: its saves are collectives
+        checkpoint_path(record_dir),
+        float(checkpoint_cfg.get("every_s", 30)),
+        save_at_end=bool(checkpoint_cfg.get("keep", True)),
+    )
+    enabled = checkpoint_cfg.get("enabled", True)
+    with stop_on_signals(checkpoint):
+        result = train_and_test(
+            config,
+            plugin,
+            plugin.spec(),
+            record_dir,
+            [],
+            extra_callbacks=[checkpoint] if enabled else [],
+            ckpt_path=resume_from,
+        )
+    return RunOutcome("completed", record_dir, result.metrics)
+
+
+def _worker_resume_checkpoint(config: dict[str, Any], record_dir: Path) -> Path | None:
+    """The checkpoint rank 0 resumes from, decided the same way from the same files."""
+    from repro.checkpointing import checkpoint_path
+
+    last = checkpoint_path(record_dir)
+    if config.get("rerun") or not last.is_file() or not (record_dir / store.RECORD_FILE).is_file():
+        return None
+    return last if _checkpoint_step(last) is not None else None
+
+
 def _train_locked(
     config: dict[str, Any], seed: int, record_dir: Path, command: list[str] | None
 ) -> RunOutcome:
@@ -98,6 +143,7 @@ def _train_locked(
         checkpoint_path,
         stop_on_signals,
     )
+    from repro.distributed import when_rank_dies
     from repro.environment import capture_environment
     from repro.fingerprint import code_section
     from repro.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
@@ -120,6 +166,12 @@ def _train_locked(
             file=sys.stderr,
         )
         resume_from = None
+    if resume_from:  # Lightning's own words about this ("will be deleted") are silenced
+        print(
+            progress.resume_line(_checkpoint_step(resume_from), resume_from),
+            file=sys.stderr,
+            flush=True,
+        )
     record: dict[str, Any] = {
         "schema": store.SCHEMA_VERSION,
         "paper": config["paper"],
@@ -169,12 +221,17 @@ def _train_locked(
         save_at_end=bool(checkpoint_cfg.get("keep", True)),
     )
     enabled = checkpoint_cfg.get("enabled", True)
+
+    def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next
+        _finish(record, store.STATUS_FAILED, started, message)
+        save_record(record_dir, record, unfinished_file)
+
     try:
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
         wandb_run = wandb_run_for(
             config, record, claim_ids, record_dir, previous if resume_from else None
         )
-        with stop_on_signals(checkpoint):  # W&B starts here too (up to its init timeout)
+        with stop_on_signals(checkpoint), when_rank_dies(record_dead_rank):  # W&B starts here
             loggers = build_loggers(dict(config.get("logger") or {}), record_dir, wandb_run)
             if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
                 record["wandb"] = wandb_info
@@ -189,6 +246,7 @@ def _train_locked(
                 ckpt_path=resume_from,
             )
     except (RunInterrupted, KeyboardInterrupt) as error:
+        progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
         message = str(error) if isinstance(error, RunInterrupted) else "interrupted"
         _finish(record, store.STATUS_INTERRUPTED, started, message)
         save_record(record_dir, record, unfinished_file)
@@ -210,6 +268,8 @@ def _train_locked(
                 attempt_checkpoint.unlink(missing_ok=True)
     record["metrics"] = result.metrics
     record["model"] = {"parameters": result.parameters, "device": result.device}
+    if result.world_size > 1:  # one record for all ranks; metrics are over all of them
+        record["model"]["world_size"] = result.world_size
     record["data"] = result.dataset_sizes
     record["timing"].update(result.timing)
     if record["resumed_from"]:

@@ -31,6 +31,7 @@ NON_RESULT_KEYS = frozenset(
         "slurm",
         "ray",
         "checkpoint",
+        "progress",
     }
 )
 STATUS_COMPLETED = "completed"
@@ -44,17 +45,30 @@ def is_location_key(key: Any) -> bool:
     return str(key).endswith("_dir")
 
 
+NEUTRAL_TRAINER_VALUES = {"strategy": "auto", "num_nodes": 1}
+"""Trainer keys added after records existed, left out of the hash at these values so those
+records keep their folders (one process on one node is what every earlier run did)."""
+
+
 def _without_locations(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _without_locations(v) for k, v in node.items() if not is_location_key(k)}
     return node
 
 
+def _without_neutral_trainer_keys(config: dict[str, Any]) -> dict[str, Any]:
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    kept = {k: v for k, v in trainer.items() if NEUTRAL_TRAINER_VALUES.get(k, ...) != v}
+    return {**config, "trainer": kept}
+
+
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable digest of the result-relevant part of a resolved config."""
     relevant = {
         k: _without_locations(v)
-        for k, v in config.items()
+        for k, v in _without_neutral_trainer_keys(config).items()
         if k not in NON_RESULT_KEYS and k != "seed"
     }
     canonical = json.dumps(relevant, sort_keys=True, default=str, separators=(",", ":"))

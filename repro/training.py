@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ class TrainingResult:
     parameters: int
     dataset_sizes: dict[str, int] = field(default_factory=dict)
     device: str = "cpu"
+    world_size: int = 1  # processes (DDP ranks) that trained it
 
 
 def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperSpec) -> tuple:
@@ -53,6 +53,8 @@ def quiet_lightning() -> None:
         ".*is an invalid directory.*",
         ".*LeafSpec.*",
         ".*smaller than the logging interval.*",  # logging counts steps across epochs
+        ".*on epoch level in distributed setting.*",  # repro reduces test metrics itself
+        ".*Previous log files in this directory will be deleted.*",  # repro sets them aside
     ):
         warnings.filterwarnings("ignore", message=pattern)
 
@@ -91,11 +93,19 @@ def train_and_test(
     from repro.callbacks import (
         BatchesOnDevice,
         FiniteLossGuard,
+        RunProgress,
         SmallModelThreads,
-        ThrottledProgressBar,
         TimingCallback,
     )
+    from repro.distributed import (
+        EvaluatedSamples,
+        is_worker_rank,
+        ranks_scope,
+        reduce_test_metrics,
+        use_run_launcher,
+    )
     from repro.lightning_overhead import CallbackGroup, fast_hook_names
+    from repro.progress import ProgressLine, run_label
 
     timing = TimingCallback()  # from here to the first step is this run's setup_s
     quiet_lightning()
@@ -103,30 +113,38 @@ def train_and_test(
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
     trainer_args = {k: v for k, v in dict(cfg["trainer"]).items() if v is not None}
-    show_progress = sys.stderr.isatty()
     # Per-step work other than the step itself is what makes small models slow: check the loss
     # for NaN/inf every log_every_n_steps (one sync each), redraw the bar a few times a second.
     guard = FiniteLossGuard(every_n_steps=int(trainer_args.get("log_every_n_steps") or 50))
-    bar = [ThrottledProgressBar()] if show_progress else []
+    progress_every_s = float(dict(cfg.get("progress") or {}).get("every_s", 30))
+    bar = [] if is_worker_rank() else [RunProgress(ProgressLine(run_label(cfg), progress_every_s))]
     threads = [SmallModelThreads()] if cfg.get("num_threads") is None else []
-    # One callback as far as Lightning's per-step dispatch is concerned (the bar stays apart:
-    # Lightning looks for it by type).
-    ours = CallbackGroup([timing, guard, BatchesOnDevice(), *threads, *(extra_callbacks or [])])
+    # One callback as far as Lightning's per-step dispatch is concerned (the bar too: it is
+    # repro's own, not a Lightning ProgressBar, so Lightning's stays off).
+    evaluated = EvaluatedSamples()  # weights of the cross-rank mean of test metrics
+    ours = CallbackGroup(
+        [timing, guard, BatchesOnDevice(), evaluated, *threads, *(extra_callbacks or []), *bar]
+    )
     trainer = pl.Trainer(
         **trainer_args,
         logger=loggers or False,
-        callbacks=[ours, *bar],
+        callbacks=[ours],
         enable_checkpointing=False,
-        enable_progress_bar=show_progress,
+        enable_progress_bar=False,
         default_root_dir=str(record_dir),
     )
     if isinstance(trainer.strategy, SingleDeviceStrategy):
         fast_hook_names(module)
-    trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
-    fit_metrics = {
-        k: v for k, v in trainer.callback_metrics.items() if k.startswith(("train/", "val/"))
-    }
-    tested = trainer.test(module, datamodule=datamodule, verbose=False)
+    use_run_launcher(trainer, record_dir, ckpt_path)  # DDP: ranks re-enter repro, not the CLI
+    with ranks_scope(trainer):
+        trainer.fit(
+            module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None
+        )
+        fit_metrics = {
+            k: v for k, v in trainer.callback_metrics.items() if k.startswith(("train/", "val/"))
+        }
+        tested = trainer.test(module, datamodule=datamodule, verbose=False)
+        tested = reduce_test_metrics(trainer, tested, evaluated)
     metrics = _scalar_metrics({**fit_metrics, **_every_dataloader(tested)})
     sizes = datamodule.dataset_sizes() if hasattr(datamodule, "dataset_sizes") else {}
     return TrainingResult(
@@ -135,4 +153,5 @@ def train_and_test(
         parameters=sum(p.numel() for p in module.parameters()),
         dataset_sizes=sizes,
         device=str(trainer.strategy.root_device),
+        world_size=trainer.world_size,
     )

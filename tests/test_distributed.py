@@ -1,0 +1,254 @@
+"""Multi-process (DDP) runs through `repro run`: 2 CPU processes with gloo on the toy plugin.
+
+Every run goes through a subprocess with a timeout, so a hang fails the test instead of
+hanging the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from repro import distributed, store
+from tests.conftest import REPO, repro, write_toy_paper
+
+DDP = ("trainer.accelerator=cpu", "trainer.devices=2", "trainer.strategy=ddp")
+TIMEOUT_S = 240  # a run that hangs fails here instead of hanging the suite
+
+
+@pytest.fixture
+def toy_dir(tmp_path: Path) -> Path:
+    write_toy_paper(tmp_path / "plugins", "toy")
+    return tmp_path / "plugins"
+
+
+def _run_args(toy_dir: Path, *extra: str) -> list[str]:
+    return ["run", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", *DDP, *extra]
+
+
+def _records(results: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(results.rglob("record.json"))]
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+@pytest.mark.parametrize(
+    ("env", "rank"),
+    [
+        ({}, 0),
+        ({"LOCAL_RANK": "1", "NODE_RANK": "0", "WORLD_SIZE": "2"}, 1),
+        ({"LOCAL_RANK": "0", "NODE_RANK": "1", "WORLD_SIZE": "4", "LOCAL_WORLD_SIZE": "2"}, 2),
+        ({"RANK": "3", "LOCAL_RANK": "1"}, 3),
+        ({"SLURM_NTASKS": "2", "SLURM_PROCID": "1"}, 1),
+        ({"SLURM_NTASKS": "1", "SLURM_PROCID": "0"}, 0),
+    ],
+)
+def test_process_rank_from_launcher_env(
+    env: dict[str, str], rank: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("RANK", "LOCAL_RANK", "NODE_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("SLURM_NTASKS", "SLURM_PROCID"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert distributed.process_rank() == rank
+    assert distributed.is_worker_rank() == (rank != 0)
+
+
+def test_neutral_trainer_keys_keep_run_folders() -> None:
+    """Records made before `trainer.strategy`/`num_nodes` existed keep their folders."""
+    before = {"paper": "p", "seed": 0, "trainer": {"devices": 1, "max_steps": 5}}
+    after = {**before, "trainer": {**before["trainer"], "strategy": "auto", "num_nodes": 1}}
+    ddp = {**before, "trainer": {**before["trainer"], "strategy": "ddp", "num_nodes": 1}}
+    assert store.config_hash(after) == store.config_hash(before)
+    assert store.config_hash(ddp) != store.config_hash(before)
+
+
+def test_ddp_run_writes_one_completed_record(
+    toy_dir: Path, isolated_env: Path, tmp_path: Path
+) -> None:
+    temp = tmp_path / "temp"  # where rank 0 keeps the other ranks' error notes
+    temp.mkdir()
+    started = time.perf_counter()
+    done = repro(*_run_args(toy_dir, "logger=csv"), env={"TMPDIR": str(temp)}, timeout=TIMEOUT_S)
+    print(f"2-process DDP run: {time.perf_counter() - started:.1f} s wall")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("completed: test/mse=")
+    assert _error_lines(done.stderr) == []
+    (record,) = _records(isolated_env)
+    assert record["status"] == "completed"
+    assert record["model"]["world_size"] == 2
+    assert set(record["metrics"]) >= {"test/mse", "train/loss"}
+    assert len(list(isolated_env.rglob("metrics.csv"))) == 1  # rank 0's logger only
+    assert not list(temp.iterdir())
+
+
+DATALOADER_DATA = """\
+import lightning.pytorch as pl
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class ToyData(pl.LightningDataModule):
+    def __init__(self, features, samples):
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        self.x = torch.randn(samples, features, generator=g)
+        self.y = self.x.sum(-1) + 0.3 * torch.randn(samples, generator=g)
+
+    def train_dataloader(self):
+        return DataLoader(TensorDataset(self.x, self.y), batch_size=16)
+
+    def test_dataloader(self):
+        return DataLoader(TensorDataset(self.x, self.y), batch_size=64)
+"""
+
+
+def test_ddp_test_metrics_cover_every_rank(toy_dir: Path, isolated_env: Path) -> None:
+    """With a DataLoader each rank tests half the set (DistributedSampler); the recorded
+    metric is over the whole set: what one process gets from the same final weights."""
+    (toy_dir / "toy" / "data.py").write_text(DATALOADER_DATA)
+    done = repro(*_run_args(toy_dir, "logger=none"), timeout=TIMEOUT_S)
+    assert done.returncode == 0, done.stderr
+    (record_file,) = isolated_env.rglob("record.json")
+    recorded = json.loads(record_file.read_text())["metrics"]["test/mse"]
+
+    import torch
+
+    sys.path.insert(0, str(toy_dir / "toy"))
+    try:
+        from data import ToyData  # the plugin's own data, built as the run built it
+    finally:
+        sys.path.pop(0)
+    data = ToyData(features=4, samples=64)
+    state = torch.load(record_file.parent / "checkpoints" / "last.ckpt", weights_only=True)
+    weight, bias = state["state_dict"]["net.weight"], state["state_dict"]["net.bias"]
+    whole_set = torch.nn.functional.mse_loss((data.x @ weight.T + bias).squeeze(-1), data.y)
+    assert recorded == pytest.approx(float(whole_set), rel=1e-5)
+
+
+def test_rank_that_fails_ends_run_with_one_error_line(toy_dir: Path, isolated_env: Path) -> None:
+    """Rank 1 dies before joining the process group, where rank 0 would wait for it for
+    the whole DDP timeout: the run ends failed, with rank 1's error as the one line."""
+    model = toy_dir / "toy" / "model.py"
+    model.write_text(
+        model.read_text().replace(
+            "        super().__init__()\n",
+            "        super().__init__()\n"
+            "        import os\n"
+            "        if os.environ.get('LOCAL_RANK') == '1':\n"
+            "            raise RuntimeError('no memory on rank 1')\n",
+            1,
+        )
+    )
+    done = repro(*_run_args(toy_dir, "logger=none"), timeout=TIMEOUT_S)
+    assert done.returncode == 1
+    (line,) = _error_lines(done.stderr)
+    assert "rank 1 failed: model.py:" in line and "RuntimeError: no memory on rank 1" in line
+    assert "Traceback" not in done.stderr
+    (record,) = _records(isolated_env)
+    assert record["status"] == "failed"
+    assert record["error"].startswith("rank 1 failed: model.py:")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _start_long_run(toy_dir: Path, results: Path) -> tuple[subprocess.Popen, Path]:
+    """A DDP run long enough to be killed, checkpointing every epoch; returns once rank 1
+    runs and the first checkpoint exists."""
+    args = _run_args(toy_dir, "logger=none", "trainer.max_steps=3000", "checkpoint.every_s=0")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repro", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline and proc.poll() is None:
+        if list(results.rglob("last.ckpt")) and _children(proc.pid):
+            return proc, next(results.rglob("last.ckpt"))
+        time.sleep(0.2)
+    proc.kill()
+    pytest.fail(f"the run never checkpointed: {proc.communicate()[1]}")
+
+
+def test_kill_9_of_a_rank_fails_run_with_one_error_line(toy_dir: Path, isolated_env: Path):
+    proc, _ = _start_long_run(toy_dir, isolated_env)
+    (rank1,) = _children(proc.pid)
+    killed_at = time.perf_counter()
+    os.kill(rank1, signal.SIGKILL)
+    try:
+        _, stderr = proc.communicate(timeout=TIMEOUT_S)
+    finally:
+        proc.kill()
+    print(f"rank 0 ended {time.perf_counter() - killed_at:.1f} s after rank 1's kill -9")
+    assert proc.returncode == 1
+    (line,) = _error_lines(stderr)
+    assert line.startswith("error: rank 1 process died (exit -9, SIGKILL)"), stderr
+    assert "Traceback" not in stderr
+    (record,) = _records(isolated_env)
+    assert record["status"] == "failed"
+    assert record["error"] == "rank 1 process died (exit -9, SIGKILL)"
+
+
+def test_kill_9_of_rank_0_then_rerun_resumes(toy_dir: Path, isolated_env: Path) -> None:
+    proc, _ = _start_long_run(toy_dir, isolated_env)
+    (rank1,) = _children(proc.pid)
+    proc.kill()
+    proc.communicate(timeout=30)
+    deadline = time.monotonic() + 30
+    while _alive(rank1) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _alive(rank1), "rank 1 outlived its rank 0"
+    (left,) = _records(isolated_env)
+    assert left["status"] == "running"
+    args = _run_args(toy_dir, "logger=none", "trainer.max_steps=3000", "checkpoint.every_s=0")
+    done = repro(*args, timeout=TIMEOUT_S)
+    assert done.returncode == 0, done.stderr
+    (record,) = _records(isolated_env)
+    assert record["status"] == "completed"
+    assert record["attempts"] == 2
+    assert record["resumed_from"]["step"] > 0
+    assert record["timing"]["steps"] == 3000
+
+
+@pytest.fixture
+def slurm_cluster(tmp_path: Path):
+    """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only."""
+    if shutil.which("slurmctld") is None:
+        if os.environ.get("REPRO_REQUIRE_SLURM"):
+            pytest.fail("SLURM is required here (REPRO_REQUIRE_SLURM) but slurmctld is missing")
+        pytest.skip("slurmctld not installed (scripts/slurm_local.sh install)")
+    script = REPO / "scripts" / "slurm_local.sh"
+    folder = tmp_path / "slurm"
+    started = subprocess.run(
+        [str(script), "start", str(folder)], capture_output=True, text=True, timeout=60, check=True
+    )
+    conf = started.stdout.strip().splitlines()[-1].split("=", 1)[1]
+    yield {"SLURM_CONF": conf}
+    subprocess.run([str(script), "stop", str(folder)], capture_output=True, timeout=60)

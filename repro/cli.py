@@ -50,6 +50,7 @@ SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
                           SLURM resources of each job
 """
 _state = {"debug": False}
+UNLIMITED_WIDTH = 10_000  # table width when stdout is not a terminal: never cut a cell
 
 
 def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -224,7 +225,9 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     table = Table(*header, show_lines=False, box=None, header_style="bold")
     for row in rows:
         table.add_row(*row)
-    Console(width=max(120, Console().width)).print(table)
+    # Without a terminal (a log file, a pipe) nothing is cut: record paths stay whole.
+    width = max(120, Console().width) if sys.stdout.isatty() else UNLIMITED_WIDTH
+    Console(width=width).print(table)
 
 
 def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple[Any, Any]:

@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from repro.errors import ReproError
+from repro.progress import SweepProgress
 from repro.run import RunOutcome
 from repro.sweep_plan import PlannedRun
 
@@ -105,8 +106,10 @@ def run_in_process(jobs: list[Job]) -> SweepOutcomes:
     """The local launcher: one run after another in this process."""
     rule = SystematicFailure()
     by_run: dict[Path, RunOutcome] = {}
+    counter = SweepProgress(len(jobs))
     for index, job in enumerate(jobs):
         by_run[job.run.record_dir] = outcome = run_job(job)
+        counter.finished(outcome.status)  # `k/N done, ETA ...`
         if rule.stops_after(outcome):
             return SweepOutcomes(by_run, [j.run for j in jobs[index + 1 :]], rule.reason)
     return SweepOutcomes(by_run, [], None)
@@ -153,6 +156,7 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
     pool = [_Worker(context) for _ in range(max(1, min(workers, len(jobs))))]
+    counter = SweepProgress(len(jobs))
     try:
         while True:
             for worker in pool:
@@ -186,6 +190,7 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                     if pending and not rule.reason:
                         pool[pool.index(worker)] = _Worker(context)
                 by_run[job.run.record_dir] = outcome
+                counter.finished(outcome.status)  # `k/N done, ETA ...`
                 rule.stops_after(outcome)
             pool = [w for w in pool if w.process.is_alive() or w.job is not None]
     finally:

@@ -252,3 +252,38 @@ def slurm_cluster(tmp_path: Path):
     conf = started.stdout.strip().splitlines()[-1].split("=", 1)[1]
     yield {"SLURM_CONF": conf}
     subprocess.run([str(script), "stop", str(folder)], capture_output=True, timeout=60)
+
+
+def test_ddp_sweep_trains_each_seed_in_one_worker(toy_dir: Path, isolated_env: Path) -> None:
+    """Two DDP runs one after the other in the same sweep worker: the second must start its
+    own ranks (the first's launcher environment and process group are gone)."""
+    done = repro(
+        "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", *DDP,
+        "logger=none", env={"REPRO_JOBS": "1"}, timeout=2 * TIMEOUT_S,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 trained" in done.stdout
+    records = _records(isolated_env)
+    assert [r["status"] for r in records] == ["completed", "completed"]
+    assert all(r["model"]["world_size"] == 2 for r in records)
+
+
+def test_slurm_two_task_run_through_real_slurmctld(
+    toy_dir: Path, isolated_env: Path, slurm_cluster: dict[str, str]
+) -> None:
+    """`slurm.tasks=2` on CPUs: srun starts 2 tasks, both enter `repro.run.run_one`, rank 1
+    trains without lock or record; one record, over both ranks."""
+    started = time.perf_counter()
+    done = repro(
+        "run", "-m", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small",
+        "launcher=slurm", "slurm.tasks=2", "trainer.accelerator=cpu", "slurm.cpus=1",
+        "slurm.mem_gb=1", "slurm.time_min=5", "logger=none",
+        env=slurm_cluster, timeout=600,
+    )  # fmt: skip
+    print(f"SLURM 2-task run: {time.perf_counter() - started:.1f} s wall")
+    assert done.returncode == 0, done.stdout + done.stderr
+    (record,) = _records(isolated_env)
+    assert record["status"] == "completed", record["error"]
+    assert record["model"]["world_size"] == 2
+    (job,) = isolated_env.glob(".sweeps/toy/*/.submitit/*[0-9]")
+    assert {p.name.split("_")[1] for p in job.glob("*_log.out")} == {"0", "1"}  # two tasks

@@ -17,12 +17,12 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from repro import PROJECT_ROOT
 from repro.errors import ReproError
 from repro.overrides import hydra_literal, path_override
+from repro.resources import builtin_dir, data_dir
 from repro.run import RunOutcome, resolve_config, run_one
 
-CONFIG_DIR = PROJECT_ROOT / "configs"
+CONFIG_DIR = builtin_dir("configs")
 CONFIG_NAME = "run"
 COMMAND_CONTEXT_ENV = "REPRO_COMMAND_CONTEXT"
 OUTCOMES: list[RunOutcome] = []
@@ -32,6 +32,9 @@ OUTCOMES: list[RunOutcome] = []
 # one. Registered here because every process that resolves a run config imports this module.
 if not OmegaConf.has_resolver("repro.max"):
     OmegaConf.register_new_resolver("repro.max", lambda *values: max(int(v) for v in values))
+# `${repro.data_dir:}` in configs/paths/default.yaml: the data folder rule (repro/resources.py).
+if not OmegaConf.has_resolver("repro.data_dir"):
+    OmegaConf.register_new_resolver("repro.data_dir", lambda: str(data_dir()))
 
 
 def describe(outcome: RunOutcome) -> str:

@@ -17,11 +17,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 
-from repro import PROJECT_ROOT
 from repro.errors import UsageError, did_you_mean
 from repro.paper_spec import ID_PATTERN, PAPER_FILE, PaperSpec, load_paper_spec
+from repro.resources import builtin_dir
 
-BUILTIN_PAPERS = PROJECT_ROOT / "papers"
+BUILTIN_PAPERS = builtin_dir("papers")  # the checkout's papers/, or the wheel's packaged copy
 ENTRY_POINT_GROUP = "repro.papers"
 PATH_ENV = "REPRO_PAPERS_PATH"
 

@@ -17,11 +17,19 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def session_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder for the whole session: generated datasets are cached once, and no test
+    writes into the user's ~/.cache/repro/data."""
+    return tmp_path_factory.mktemp("repro-data")
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_data_dir: Path) -> Path:
     """Every test writes under its own tmp folder and never reaches W&B's servers."""
     results = tmp_path / "results"
     monkeypatch.setenv("REPRO_RESULTS_DIR", str(results))
+    monkeypatch.setenv("REPRO_DATA_DIR", str(session_data_dir))
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path / "wandb"))
     monkeypatch.setenv("WANDB_CACHE_DIR", str(tmp_path / "wandb-cache"))

@@ -225,7 +225,9 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     table = Table(*header, show_lines=False, box=None, header_style="bold")
     for row in rows:
         table.add_row(*row)
-    # Without a terminal (a log file, a pipe) nothing is cut: record paths stay whole.
+    for column in table.columns:  # a narrow terminal wraps a long path, never cuts it
+        column.overflow = "fold"
+    # Without a terminal (a log file, a pipe) nothing is cut or wrapped: paths stay whole.
     width = max(120, Console().width) if sys.stdout.isatty() else UNLIMITED_WIDTH
     Console(width=width).print(table)
 

@@ -29,7 +29,10 @@ from lightning.pytorch.strategies.launchers.subprocess_script import _Subprocess
 from repro.errors import ReproError
 
 WORKER_MODULE = "repro.rank_worker"
-LAUNCHER_ENV = ("MASTER_ADDR", "MASTER_PORT", "NODE_RANK", "LOCAL_RANK", "WORLD_SIZE")
+LAUNCHER_ENV = (
+    *("MASTER_ADDR", "MASTER_PORT", "NODE_RANK", "LOCAL_RANK", "WORLD_SIZE"),
+    "OMP_NUM_THREADS",  # Lightning sets it for the ranks; a later run must choose its own
+)
 DEATH_GRACE_S = 5.0  # how long rank 0 may take to notice a dead rank itself before it is ended
 POLL_S = 0.2
 
@@ -247,10 +250,21 @@ def when_rank_dies(handler: Callable[[str], None]) -> Iterator[None]:
 
 
 def use_run_launcher(trainer: pl.Trainer, record_dir: Path, resume_from: Path | None) -> None:
-    """Give a DDP trainer our launcher (see RunRanksLauncher); other strategies keep theirs."""
+    """Give a DDP trainer our launcher (see RunRanksLauncher); other strategies keep theirs.
+    Strategies that fork or spawn the ranks are refused: the ranks would train in processes
+    whose results, checkpoints and failures repro's record never sees."""
+    from lightning.pytorch.strategies.launchers.multiprocessing import _MultiProcessingLauncher
+
+    from repro.errors import UsageError
+
     launcher = getattr(trainer.strategy, "_launcher", None)
     if type(launcher) is _SubprocessScriptLauncher:
         trainer.strategy._launcher = RunRanksLauncher(launcher, record_dir, resume_from)
+    elif isinstance(launcher, _MultiProcessingLauncher):
+        raise UsageError(
+            f"trainer.strategy: {launcher._start_method}-started ranks are not supported;"
+            " use trainer.strategy=ddp"
+        )
 
 
 @contextmanager

@@ -251,6 +251,12 @@ def slurm_cluster(tmp_path: Path):
     )
     conf = started.stdout.strip().splitlines()[-1].split("=", 1)[1]
     yield {"SLURM_CONF": conf}
+    env = {**os.environ, "SLURM_CONF": conf}
+    for _ in range(100):  # stopping before its steps ended leaves their slurmstepd behind
+        queue = subprocess.run(["squeue", "-h"], capture_output=True, text=True, env=env)
+        if queue.returncode != 0 or not queue.stdout.strip():
+            break
+        time.sleep(0.3)
     subprocess.run([str(script), "stop", str(folder)], capture_output=True, timeout=60)
 
 
@@ -287,3 +293,11 @@ def test_slurm_two_task_run_through_real_slurmctld(
     assert record["model"]["world_size"] == 2
     (job,) = isolated_env.glob(".sweeps/toy/*/.submitit/*[0-9]")
     assert {p.name.split("_")[1] for p in job.glob("*_log.out")} == {"0", "1"}  # two tasks
+
+
+def test_spawned_ranks_are_refused(toy_dir: Path) -> None:
+    args = _run_args(toy_dir, "logger=none")
+    done = repro(*[a.replace("=ddp", "=ddp_spawn") for a in args], timeout=TIMEOUT_S)
+    assert done.returncode == 2
+    (line,) = _error_lines(done.stderr)
+    assert "spawn-started ranks are not supported; use trainer.strategy=ddp" in line

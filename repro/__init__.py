@@ -5,7 +5,9 @@ from pathlib import Path
 __version__ = "0.1.0"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""Checkout root: holds the built-in `papers/` and `configs/` (repro installs editable)."""
+"""The folder above the package: the checkout root in a checkout or editable install (holding
+`papers/` and `configs/`), site-packages' parent in a wheel install. Ask repro.resources for
+the built-in folders instead of joining paths onto this."""
 
 _API = ("run", "sweep", "report", "load_records")
 __all__ = ["ReproError", "UsageError", "__version__", *_API]

@@ -86,10 +86,12 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _print_version(asked: bool) -> None:
+    """`repro 0.1.0 from <package folder>`: which copy answers matters when a checkout and a
+    wheel install are both around."""
     if asked:
         from importlib.metadata import version
 
-        typer.echo(f"repro {version('repro')}")
+        typer.echo(f"repro {version('repro')} from {Path(__file__).resolve().parent}")
         raise typer.Exit()
 
 

@@ -28,7 +28,10 @@ TRACKED_PACKAGES = (
 
 
 def git_state(folder: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """Commit SHA and whether the work tree has uncommitted changes (None outside git)."""
+    """Commit SHA and whether the work tree has uncommitted changes of the checkout repro runs
+    from; both None unless git tracks `folder/repro/__init__.py`. A wheel install sits in
+    site-packages, and a repository around it (a project holding the venv) is other code:
+    its SHA would be false provenance."""
 
     def git(*args: str) -> str | None:
         try:
@@ -39,6 +42,8 @@ def git_state(folder: Path = PROJECT_ROOT) -> dict[str, Any]:
             return None
         return done.stdout.strip() if done.returncode == 0 else None
 
+    if git("ls-files", "--error-unmatch", "--", "repro/__init__.py") is None:
+        return {"sha": None, "dirty": None}
     sha = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no")
     return {"sha": sha, "dirty": bool(status) if status is not None else None}

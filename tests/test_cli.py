@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import repro, write_toy_paper
+from tests.conftest import REPO, repro, write_toy_paper
 
 FAST_CNN = ("run", "paper=mnist1d", "experiment=cnn", "debug=fast")
 
@@ -179,7 +179,7 @@ def test_version_prints_the_package_version() -> None:
 
     done = repro("--version")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"repro {version('repro')}"
+    assert done.stdout.strip() == f"repro {version('repro')} from {REPO / 'repro'}"
 
 
 def test_help_shows_whole_descriptions_and_plain_metavars() -> None:

@@ -2,11 +2,12 @@
 
 The config hash says *what* a run computes; this says *with which code*. It covers every
 `*.py` file under the plugin folder (recursively, skipping `__pycache__`, hidden folders and
-data/cache folders). Each file is hashed on its parsed syntax tree, so comment-only and
-whitespace-only edits do not count as a change while any code change does (docstrings are
-code here: editing one counts). A file that does not parse is hashed on its bytes. YAML files
-are not covered: settings are in the config hash, and editing a claim in paper.yaml must not
-make finished runs stale. Like benchopt's result cache, the key is the code, not its mtime.
+data/cache folders that are not Python packages). Each file is hashed on its parsed syntax
+tree, so comment-only and whitespace-only edits do not count as a change while any code
+change does (docstrings are code here: editing one counts). A file that does not parse is
+hashed on its bytes. YAML files are not covered: settings are in the config hash, and editing
+a claim in paper.yaml must not make finished runs stale. Like benchopt's result cache, the key
+is the code, not its mtime.
 """
 
 from __future__ import annotations
@@ -18,20 +19,29 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any
 
-SKIPPED_FOLDERS = frozenset({"__pycache__", "data", "cache", "datasets", "outputs", "results"})
+SKIPPED_FOLDERS = frozenset({"data", "cache", "datasets", "outputs", "results"})
 # (folder, its .py files with their mtimes and sizes) -> fingerprint: a sweep hashes once.
 _CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], dict[str, Any]] = {}
 
 
+def _skipped(folder: Path, parts: tuple[str, ...]) -> bool:
+    """Hidden folders, `__pycache__`, and data/cache folders that are not packages (a
+    `data/` subpackage with an `__init__.py` is code)."""
+    for depth, part in enumerate(parts):
+        if part.startswith(".") or part == "__pycache__":
+            return True
+        package = folder.joinpath(*parts[: depth + 1]) / "__init__.py"
+        if part in SKIPPED_FOLDERS and not package.is_file():
+            return True
+    return False
+
+
 def _code_files(folder: Path) -> list[Path]:
-    found = []
-    for path in folder.rglob("*.py"):
-        parts = path.relative_to(folder).parts[:-1]
-        if any(part.startswith(".") or part in SKIPPED_FOLDERS for part in parts):
-            continue
-        if path.is_file():
-            found.append(path)
-    return sorted(found)
+    return sorted(
+        path
+        for path in folder.rglob("*.py")
+        if not _skipped(folder, path.relative_to(folder).parts[:-1]) and path.is_file()
+    )
 
 
 def file_digest(source: bytes) -> str:

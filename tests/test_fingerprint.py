@@ -134,3 +134,12 @@ def test_installed_plugin_names_its_distribution_and_requirements(
     assert set(plugin["files"]) == {"__init__.py", "model.py"}
     folder_plugin = code_section(_plugin(tmp_path))["plugin"]
     assert folder_plugin["distribution"] is None and folder_plugin["version"] is None
+
+
+def test_a_data_subpackage_is_code_a_data_folder_is_not(tmp_path: Path) -> None:
+    folder = _plugin(tmp_path)
+    (folder / "data").mkdir()
+    (folder / "data" / "download.py").write_text("URL = 1\n")
+    assert "data/download.py" not in code_fingerprint(folder)["files"]
+    (folder / "data" / "__init__.py").write_text("")
+    assert "data/download.py" in code_fingerprint(folder)["files"]

@@ -285,14 +285,11 @@ def claim_lines(
 # Sweeps ------------------------------------------------------------------------------
 
 
-def sweep_progress_line(
-    done: int, total: int, elapsed_s: float, failed: int = 0, estimate_s: float | None = None
-) -> str:
-    """`3/10 done, ETA 4:10`: the ETA is the time per finished run so far (which already
-    counts parallel workers) times the runs left; before any run finishes, `estimate_s`
-    (the dry-run estimate of the whole sweep), if known."""
+def sweep_progress_line(done: int, total: int, elapsed_s: float, failed: int = 0) -> str:
+    """`3/10 done, ETA 4:10`: the time per finished run so far (with parallel workers, the
+    sweep's elapsed time over runs done, so parallelism is counted) times the runs left."""
     left = max(0, total - done)
-    eta = elapsed_s / done * left if done else estimate_s
+    eta = elapsed_s / done * left if done else None
     failures = f" ({failed} failed)" if failed else ""
     tail = "" if left == 0 else f", ETA {format_duration(eta)}"
     return f"{done}/{total} done{failures}{tail}"

@@ -698,7 +698,9 @@ def check(
 
 
 @app.command(
-    context_settings=HYDRA_ARGS, short_help="Write the reproduction report from the records."
+    context_settings=HYDRA_ARGS,
+    options_metavar="[OPTIONS] [paper=ID[,ID...]]",
+    short_help="Write the reproduction report from the records.",
 )
 @reports_errors
 def report(
@@ -784,7 +786,11 @@ def report(
         )
 
 
-@app.command(context_settings=HYDRA_ARGS, short_help="Upload the offline W&B runs.")
+@app.command(
+    context_settings=HYDRA_ARGS,
+    options_metavar="[OPTIONS] [paper=ID]",
+    short_help="Upload the offline W&B runs.",
+)
 @reports_errors
 def sync(
     ctx: typer.Context,

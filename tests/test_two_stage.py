@@ -108,3 +108,11 @@ def test_clear_misses_are_not_reproduced_on_the_right_side() -> None:
     assert two_stage.equivalence_verdict([0.5, 0.51, 0.49], 3, 1.0, 0.1).outcome == BELOW
     assert two_stage.one_sided_verdict([0.5, 0.51, 0.49], 3, 0.9, ">=").outcome == BELOW
     assert two_stage.one_sided_verdict([0.5, 0.51, 0.49], 3, 0.1, "<=").outcome == ABOVE
+
+
+def test_identical_seeds_are_deterministic_under_the_two_stage_test_too() -> None:
+    verdict = two_stage.one_sided_verdict([1.0, 1.0, 1.0], 3, 0.9, ">=")
+    assert verdict.outcome == REPRODUCED and verdict.deterministic and verdict.interval is None
+    paired = two_stage.one_sided_verdict([-0.19] * 3, 3, 0.0, "<")
+    assert paired.outcome == REPRODUCED and paired.deterministic
+    assert two_stage.equivalence_verdict([0.5] * 4, 3, 0.5, 0.1).deterministic

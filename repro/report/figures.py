@@ -48,11 +48,11 @@ def _figure(width: float, height: float, rows: int, bottom_in: float = 0.62) -> 
     top_in = 0.55  # room for the first row's two-line titles
     axes_h = (height - top_in - bottom_in - ROW_GAP_IN * (rows - 1)) / rows
     fig.subplots_adjust(
-        left=0.7 / width,
+        left=0.95 / width,
         right=1 - 0.15 / width,
         bottom=bottom_in / height,
         top=1 - top_in / height,
-        wspace=0.55,
+        wspace=0.8,
         hspace=ROW_GAP_IN / axes_h if rows > 1 else 0.2,
     )
     return fig
@@ -140,16 +140,9 @@ def _passing_side(ax: Any, threshold: float, direction: str) -> None:
     ax.set_ylim(low, high)
     above = direction == ">="
     ax.axhspan(threshold, high if above else low, color=PASS_COLOUR, alpha=0.08, lw=0)
-    ax.text(
-        0.98,
-        0.96 if above else 0.04,
-        f"passes: {direction} {threshold:g}",
-        transform=ax.transAxes,
-        ha="right",
-        va="top" if above else "bottom",
-        fontsize=TICK_PT,
-        color=PASS_COLOUR,
-    )
+    # said in the axis label, where no data point can cover it
+    label = f"{ax.get_ylabel()}\n(green passes: {direction} {threshold:g})"
+    ax.set_ylabel(label, fontsize=LABEL_PT)
 
 
 def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
@@ -177,9 +170,12 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
         )
     _mean_ci(ax, 0.35, result.first_summary, colour)  # means only: the CI is of A − B
     _mean_ci(ax, 1.35, result.versus_summary, colour)
-    ax.set_xticks([0.0, 1.0], [claim.experiment, f"{claim.versus}"])
+    ax.set_xticks([0.0, 1.0], ["A", "B"])
     ax.set_xlim(-0.4, 1.7)
-    ax.set_xlabel(f"claimed: A {claim.direction} B", fontsize=LABEL_PT)
+    ax.set_xlabel(
+        f"A: {claim.experiment}\nB: {claim.versus}\nclaimed: A {claim.direction} B",
+        fontsize=LABEL_PT,
+    )
 
 
 def claims_figure(results: list[ClaimResult], stem: Path, vector: bool) -> list[Path]:
@@ -191,7 +187,7 @@ def claims_figure(results: list[ClaimResult], stem: Path, vector: bool) -> list[
     if not shown:
         return []
     rows, cols = _grid(len(shown))
-    fig = _figure(PANEL_W * cols, PANEL_H * rows, rows)
+    fig = _figure(PANEL_W * cols, PANEL_H * rows + 0.25, rows, bottom_in=0.87)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax, result in zip(axes, shown, strict=False):
         _claim_panel(ax, result)

@@ -11,6 +11,7 @@ COPY . .
 RUN python3.11 -m venv .venv \
     && .venv/bin/pip install -c constraints.txt torch \
     && .venv/bin/pip install -c constraints.txt -e '.[dev]'
-ENV PATH=/repro/.venv/bin:$PATH
+# Records go to ./results (/repro/results), data to $REPRO_DATA_DIR: mount volumes on both to keep them.
+ENV PATH=/repro/.venv/bin:$PATH REPRO_DATA_DIR=/data
 ENTRYPOINT ["repro"]
 CMD ["papers"]

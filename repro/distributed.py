@@ -170,7 +170,9 @@ class RankWatchdog(threading.Thread):
         self._stopped = threading.Event()
 
     def stop(self) -> None:
-        self._stopped.set()
+        """Rank 0 is handling the end of the run itself (finished, or failed on its own)."""
+        with self._lock:
+            self._stopped.set()
 
     def run(self) -> None:
         while not self._stopped.is_set():
@@ -201,7 +203,7 @@ class RankWatchdog(threading.Thread):
         if self._claimed.wait(DEATH_GRACE_S):
             return  # rank 0 reports it through its normal failure path
         with self._lock:
-            if self._claimed.is_set():
+            if self._claimed.is_set() or self._stopped.is_set():
                 return
             self._claimed.set()
         for handler in list(_abort_handlers):
@@ -218,7 +220,7 @@ class RankWatchdog(threading.Thread):
         """The failure, for rank 0's own failure path, after waiting up to `wait_s` for a
         rank to exit (it may still be dying); blocks for good if the watchdog already claimed
         it, since the process is about to end."""
-        deadline = threading.Event()
+        pause = threading.Event()  # never set: a sleep
         waited = 0.0
         while waited < wait_s and self.failure is None:
             if all(proc.poll() == 0 for proc in self.procs):
@@ -228,7 +230,7 @@ class RankWatchdog(threading.Thread):
                 if code and self.failure is None:
                     with self._lock:
                         self.failure = self._death(rank, code)
-            deadline.wait(POLL_S)
+            pause.wait(POLL_S)
             waited += POLL_S
         with self._lock:
             if self._claimed.is_set():
@@ -279,9 +281,13 @@ def ranks_scope(trainer: pl.Trainer) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        failure = ours.child_failure() if ours and ours.procs else None
-        if failure:
-            raise RankDied(failure) from error
+        if ours and ours.procs:
+            # repro's own errors (a non-finite loss, a stop on a signal) are rank 0's to
+            # report; anything else may be a collective failing because a rank died
+            own = isinstance(error, ReproError)
+            failure = ours.child_failure(wait_s=0.0 if own else 2.0)
+            if failure and not own:
+                raise RankDied(failure) from error
         raise
     else:
         if ours:

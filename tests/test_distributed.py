@@ -178,7 +178,9 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _start_long_run(toy_dir: Path, results: Path) -> tuple[subprocess.Popen, Path]:
+def _start_long_run(
+    toy_dir: Path, results: Path, new_session: bool = False
+) -> tuple[subprocess.Popen, Path]:
     """A DDP run long enough to be killed, checkpointing every epoch; returns once rank 1
     runs and the first checkpoint exists."""
     args = _run_args(toy_dir, "logger=none", "trainer.max_steps=3000", "checkpoint.every_s=0")
@@ -187,6 +189,7 @@ def _start_long_run(toy_dir: Path, results: Path) -> tuple[subprocess.Popen, Pat
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=new_session,  # its own process group, as a terminal gives it
     )
     deadline = time.monotonic() + TIMEOUT_S
     while time.monotonic() < deadline and proc.poll() is None:
@@ -214,6 +217,24 @@ def test_kill_9_of_a_rank_fails_run_with_one_error_line(toy_dir: Path, isolated_
     (record,) = _records(isolated_env)
     assert record["status"] == "failed"
     assert record["error"] == "rank 1 process died (exit -9, SIGKILL)"
+
+
+def test_ctrl_c_stops_every_rank_at_one_checkpoint(toy_dir: Path, isolated_env: Path) -> None:
+    """Ctrl-C reaches every rank (the terminal signals the process group) at different
+    steps; the ranks agree on one step, rank 0 saves there and records `interrupted`."""
+    proc, _ = _start_long_run(toy_dir, isolated_env, new_session=True)
+    (rank1,) = _children(proc.pid)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=TIMEOUT_S)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    (line,) = _error_lines(stderr)
+    assert "interrupted by SIGINT at step" in line and "run again to resume" in line
+    (record,) = _records(isolated_env)
+    assert record["status"] == "interrupted"
+    assert not _alive(rank1)
 
 
 def test_kill_9_of_rank_0_then_rerun_resumes(toy_dir: Path, isolated_env: Path) -> None:

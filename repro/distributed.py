@@ -96,7 +96,7 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
         )
         if not self.cluster_environment.creates_processes_externally:
             self._call_children_scripts()
-            self.watchdog = RankWatchdog(self.procs, self.error_files)
+            self.watchdog = RankWatchdog(self.procs, self.error_files, self.record_dir)
             self.watchdog.start()
         _set_num_threads_if_needed(num_processes=self.num_processes)
         return function(*args, **kwargs)
@@ -160,10 +160,13 @@ class RankWatchdog(threading.Thread):
     collective that never returns, e.g. NCCL, or waiting for the dead rank to join), the
     watchdog ends the run itself: abort handlers record the failure, one error line, exit 1."""
 
-    def __init__(self, procs: list[subprocess.Popen], error_files: list[Path]) -> None:
+    def __init__(
+        self, procs: list[subprocess.Popen], error_files: list[Path], record_dir: Path
+    ) -> None:
         super().__init__(daemon=True, name="repro-rank-watchdog")
         self.procs = procs
         self.error_files = error_files
+        self.record_dir = record_dir
         self.failure: str | None = None
         self._lock = threading.Lock()
         self._claimed = threading.Event()
@@ -211,7 +214,7 @@ class RankWatchdog(threading.Thread):
                 handler(self.failure)
             except Exception as error:  # the line below must still come
                 print(f"warning: record not updated: {error}", file=sys.stderr)
-        print(f"error: {self.failure}", file=sys.stderr, flush=True)
+        print(f"error: {self.failure} (record: {self.record_dir})", file=sys.stderr, flush=True)
         for error_file in self.error_files:
             error_file.unlink(missing_ok=True)
         os._exit(1)

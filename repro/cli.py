@@ -659,10 +659,12 @@ def new(
     ] = Path("papers"),
 ) -> None:
     """Create a paper plugin folder from the template; it passes `repro check` as is."""
+    from repro.registry import BUILTIN_PAPERS
     from repro.scaffold import create_plugin
 
     folder = create_plugin(papers_dir, paper_id)
-    hint = "" if papers_dir == Path("papers") else f" --papers-dir {papers_dir}"
+    builtin = papers_dir.resolve() == BUILTIN_PAPERS.resolve()  # ./papers of the checkout root
+    hint = "" if builtin else f" --papers-dir {papers_dir}"
     typer.echo(
         f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then "
         f"`repro check {paper_id}{hint}`"

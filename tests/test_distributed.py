@@ -302,13 +302,14 @@ def test_slurm_two_task_run_through_real_slurmctld(
     trains without lock or record; one record, over both ranks."""
     started = time.perf_counter()
     done = repro(
-        "run", "-m", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small",
+        "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "seeds=1",
         "launcher=slurm", "slurm.tasks=2", "trainer.accelerator=cpu", "slurm.cpus=1",
         "slurm.mem_gb=1", "slurm.time_min=5", "logger=none",
         env=slurm_cluster, timeout=600,
     )  # fmt: skip
     print(f"SLURM 2-task run: {time.perf_counter() - started:.1f} s wall")
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 trained" in done.stdout
     (record,) = _records(isolated_env)
     assert record["status"] == "completed", record["error"]
     assert record["model"]["world_size"] == 2

@@ -230,3 +230,29 @@ def test_sweep_to_a_file_counts_runs_and_keeps_paths_whole(tmp_path: Path) -> No
     assert shown in done.stdout, done.stdout
     assert "…" not in done.stdout
     assert "one seed" not in done.stdout  # a sweep gives verdicts, not per-run claim lines
+
+
+def test_resume_line_names_the_step_and_the_checkpoint() -> None:
+    checkpoint = Path.cwd() / "results" / "toy" / "seed0" / "checkpoints" / "last.ckpt"
+    assert progress.resume_line(1752, checkpoint) == (
+        "resuming from step 1752 (checkpoint results/toy/seed0/checkpoints/last.ckpt)"
+    )
+
+
+def test_lightning_warning_that_logs_will_be_deleted_is_silenced() -> None:
+    """repro sets an interrupted attempt's CSV log aside (repro/loggers.py), so Lightning's
+    warning on resume, that previous logs will be deleted, is wrong here."""
+    import warnings
+
+    from lightning.fabric.utilities.rank_zero import rank_zero_warn
+
+    from repro.training import quiet_lightning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        quiet_lightning()
+        rank_zero_warn(
+            "Experiment logs directory results/x/csv exists and is not empty. Previous log "
+            "files in this directory will be deleted when the new ones are saved!"
+        )
+    assert not caught

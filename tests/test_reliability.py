@@ -114,6 +114,8 @@ def test_signal_saves_checkpoint_records_interrupted_and_resumes(
     stopped_at = _checkpoint_step(results)
     resumed = repro(*MLP, env={"REPRO_RESULTS_DIR": str(results)})
     assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming from step {stopped_at} (checkpoint " in resumed.stderr
+    assert "will be deleted" not in resumed.stderr  # Lightning's warning: repro keeps the logs
     record = _record(results)
     assert record["resumed_from"]["step"] == stopped_at
     assert record["metrics"] == uninterrupted["metrics"]

@@ -11,12 +11,12 @@ Either way only rank 0 holds the run lock and writes the record; the others writ
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,7 +85,7 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
         super().__init__(base.cluster_environment, base.num_processes, base.num_nodes)
         self.record_dir = record_dir
         self.resume_from = resume_from
-        self.error_files: list[Path] = []
+        self.error_pipes: list[int] = []  # read ends: each rank's one-line error, if any
         self.watchdog: RankWatchdog | None = None
 
     def launch(self, function: Callable, *args: Any, trainer: pl.Trainer | None = None, **kwargs):
@@ -96,7 +96,7 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
         )
         if not self.cluster_environment.creates_processes_externally:
             self._call_children_scripts()
-            self.watchdog = RankWatchdog(self.procs, self.error_files, self.record_dir)
+            self.watchdog = RankWatchdog(self.procs, self.error_pipes, self.record_dir)
             self.watchdog.start()
         _set_num_threads_if_needed(num_processes=self.num_processes)
         return function(*args, **kwargs)
@@ -110,17 +110,18 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
         os.environ["LOCAL_RANK"] = str(env.local_rank())
         os.environ["WORLD_SIZE"] = str(self.num_processes * self.num_nodes)
         for local_rank in range(1, self.num_processes):
-            handle, error_file = tempfile.mkstemp(prefix=f"repro-rank{local_rank}-", suffix=".err")
-            os.close(handle)
-            self.error_files.append(Path(error_file))
+            read_end, write_end = os.pipe()  # gone with the processes: nothing to clean up
+            os.set_blocking(read_end, False)
+            self.error_pipes.append(read_end)
             spec = {
                 "record_dir": str(self.record_dir),
                 "resume_from": str(self.resume_from) if self.resume_from else None,
-                "error_file": error_file,
+                "error_fd": write_end,
             }
             child_env = {**os.environ, "LOCAL_RANK": str(local_rank)}
             command = [sys.executable, "-m", WORKER_MODULE, json.dumps(spec)]
-            self.procs.append(subprocess.Popen(command, env=child_env))
+            self.procs.append(subprocess.Popen(command, env=child_env, pass_fds=(write_end,)))
+            os.close(write_end)
 
     def child_failure(self, wait_s: float = 2.0) -> str | None:
         """Called by rank 0 when its training raised: the dead rank's message if one died
@@ -138,8 +139,10 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
                 proc.kill()
         for proc in self.procs:
             proc.wait()
-        for error_file in self.error_files:
-            error_file.unlink(missing_ok=True)
+        for read_end in self.error_pipes:
+            with contextlib.suppress(OSError):  # closed already
+                os.close(read_end)
+        self.error_pipes.clear()
 
     def finish(self) -> None:
         """After rank 0 finished: the other ranks end the same way; wait for them."""
@@ -161,11 +164,11 @@ class RankWatchdog(threading.Thread):
     watchdog ends the run itself: abort handlers record the failure, one error line, exit 1."""
 
     def __init__(
-        self, procs: list[subprocess.Popen], error_files: list[Path], record_dir: Path
+        self, procs: list[subprocess.Popen], error_pipes: list[int], record_dir: Path
     ) -> None:
         super().__init__(daemon=True, name="repro-rank-watchdog")
         self.procs = procs
-        self.error_files = error_files
+        self.error_pipes = error_pipes
         self.record_dir = record_dir
         self.failure: str | None = None
         self._lock = threading.Lock()
@@ -190,8 +193,8 @@ class RankWatchdog(threading.Thread):
 
     def _death(self, rank: int, code: int) -> str:
         try:
-            error = self.error_files[rank - 1].read_text().strip() or None
-        except OSError:
+            error = os.read(self.error_pipes[rank - 1], 65536).decode(errors="replace").strip()
+        except (OSError, IndexError):  # nothing written, or closed already
             error = None
         return death_message(rank, code, error)
 
@@ -215,8 +218,6 @@ class RankWatchdog(threading.Thread):
             except Exception as error:  # the line below must still come
                 print(f"warning: record not updated: {error}", file=sys.stderr)
         print(f"error: {self.failure} (record: {self.record_dir})", file=sys.stderr, flush=True)
-        for error_file in self.error_files:
-            error_file.unlink(missing_ok=True)
         os._exit(1)
 
     def claim(self, wait_s: float) -> str | None:

@@ -1,10 +1,10 @@
 """Entry point of ranks 1..N-1 of a multi-process run started on this machine:
-`python -m repro.rank_worker '{"record_dir": ..., "resume_from": ..., "error_file": ...}'`.
+`python -m repro.rank_worker '{"record_dir": ..., "resume_from": ..., "error_fd": ...}'`.
 
 Rank 0 (`repro run`, a sweep worker) starts these through repro.distributed.RunRanksLauncher
 after writing the run's resolved config.yaml; a rank trains that same config and writes
-nothing in the record folder. It prints nothing either: a failure goes as one line into
-`error_file`, which rank 0 reports (with the record) as the run's one error line.
+nothing in the record folder. It prints nothing either: a failure goes as one line into the
+pipe `error_fd`, which rank 0 reports (with the record) as the run's one error line.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> int:
     except Exception as error:
         print_if_debugging(error)
         message = failure_message(error, Path(config["paper_dir"]))
-        Path(spec["error_file"]).write_text(message)
+        os.write(spec["error_fd"], message.encode())
         return 1
     return 0
 

@@ -193,7 +193,7 @@ def main() -> None:
     timed("write records", lambda: write_records(results, args.n))
 
     from repro.records import load_records
-    from repro.report.build import ReportRequest, build_report
+    from repro.reporting.build import ReportRequest, build_report
 
     table = timed("load_records (in-process)", lambda: load_records(results, "mnist1d"))
     print(

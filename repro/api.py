@@ -23,7 +23,7 @@ from repro.errors import ReproError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from repro.run import RunOutcome
+    from repro.runner import RunOutcome
 
 
 def _overrides(paper: str, fields: dict[str, Any], extra: Sequence[str]) -> list[str]:
@@ -131,8 +131,8 @@ def report(
     import pandas as pd
 
     from repro.records import default_results_dir
-    from repro.report.build import ReportRequest, build_report
-    from repro.report.render import claim_row
+    from repro.reporting.build import ReportRequest, build_report
+    from repro.reporting.render import claim_row
 
     request = ReportRequest(
         paper=paper,

@@ -80,7 +80,7 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
     from repro.config_check import problems_of
     from repro.hydra_app import plugin_overrides
     from repro.overrides import path_override
-    from repro.run import run_one
+    from repro.runner import run_one
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="repro-check-") as scratch:

@@ -321,7 +321,7 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)
     if outcomes and ("-m" in arguments or "--multirun" in arguments):
-        from repro.sweep import results_of_outcomes
+        from repro.sweep_launch import results_of_outcomes
 
         _print_results(results_of_outcomes(outcomes))
     failed = [o for o in outcomes if o.status in ("failed", "interrupted")]
@@ -356,7 +356,8 @@ def sweep(
     from repro.config_check import validate_sweep
     from repro.hydra_app import command_context, plugin_overrides
     from repro.overrides import override_value, path_override, split_overrides
-    from repro.sweep import (
+    from repro.sweep_jobs import jobs_for
+    from repro.sweep_launch import (
         BUSY,
         COMPLETE_RESULTS,
         collect_results,
@@ -369,7 +370,6 @@ def sweep(
         run_jobs,
         sweep_dir,
     )
-    from repro.sweep_jobs import jobs_for
     from repro.sweep_plan import SUMMARY_ABOVE, build_grid, multirun_batches, plan_sweep
 
     overrides, flags = split_overrides(list(ctx.args))
@@ -471,7 +471,7 @@ def sweep(
 
 def _print_results(results: list[Any]) -> dict[str, int]:
     """The table `repro sweep` and `repro run -m` end with: one row per run, then counts."""
-    from repro.sweep import summary_counts
+    from repro.sweep_launch import summary_counts
 
     _print_table(
         ("experiment", "seed", "result", "wall", "detail", "record"),
@@ -494,7 +494,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
 
 def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any]) -> None:
     """A large plan as one row per experiment and setting (seeds, states, estimate)."""
-    from repro.sweep import format_seconds
+    from repro.sweep_launch import format_seconds
     from repro.sweep_plan import setting_summaries
 
     rows = [
@@ -588,7 +588,7 @@ def _auto_seeds_dry_run(
 ) -> None:
     """What seeds=auto would run after the pilot: the plan itself once the pilot is done."""
     from repro import auto_seeds, store
-    from repro.sweep import format_seconds
+    from repro.sweep_launch import format_seconds
 
     n0 = len(grid.seeds)
     if any(r.needs_training for r in planned):
@@ -751,8 +751,8 @@ def report(
     `repro report paper=mnist1d [--format html --format pdf] [--csv]`; with no paper=, every
     paper that has records. Your notes go in reports/<paper>/notes.md (kept across runs).
     """
-    from repro.report.aggregate import missing_metrics
-    from repro.report.build import build_report, requests_from_cli
+    from repro.reporting.aggregate import missing_metrics
+    from repro.reporting.build import build_report, requests_from_cli
 
     requests, implicit = requests_from_cli(
         list(ctx.args), formats, csv, out, results, configs, papers_dir

@@ -5,7 +5,7 @@ Lightning's DDP launcher starts ranks 1..N-1 by re-executing the program's argv.
 `repro run` (Hydra overrides behind a subcommand) or of a sweep worker cannot be re-executed
 as is, so `RunRanksLauncher` starts them as `python -m repro.rank_worker <spec>` instead: each
 reads the resolved config that rank 0 wrote into the record folder and trains it as its rank.
-Under SLURM, srun starts one task per rank and every task enters through `repro.run.run_one`.
+Under SLURM, srun starts one task per rank and every task enters through `repro.runner.run_one`.
 Either way only rank 0 holds the run lock and writes the record; the others write nothing.
 """
 

@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from repro.errors import ReproError
 from repro.overrides import hydra_literal, path_override
 from repro.resources import builtin_dir, data_dir
-from repro.run import RunOutcome, resolve_config, run_one
+from repro.runner import RunOutcome, resolve_config, run_one
 
 CONFIG_DIR = builtin_dir("configs")
 CONFIG_NAME = "run"

@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
 
     from repro.checkpointing import RunInterrupted
     from repro.plugin_errors import failure_message, print_if_debugging
-    from repro.run import train_as_rank
+    from repro.runner import train_as_rank
     from repro.store import CONFIG_FILE
 
     end_with_parent()

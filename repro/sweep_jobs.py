@@ -23,7 +23,7 @@ from pathlib import Path
 
 from repro.errors import ReproError
 from repro.progress import SweepProgress
-from repro.run import RunOutcome
+from repro.runner import RunOutcome
 from repro.sweep_plan import PlannedRun
 
 SWEEP_PID_ENV = "REPRO_SWEEP_PID"
@@ -49,8 +49,8 @@ def run_job(job: Job) -> RunOutcome:
     """Compose and train one run; every expected failure becomes an outcome, one line."""
     from repro.compose import compose_run_config, hydra_compose_session
     from repro.hydra_app import describe, recorded_command
-    from repro.run import run_one
     from repro.run_lock import RunBusy
+    from repro.runner import run_one
 
     try:
         with hydra_compose_session():

@@ -298,7 +298,7 @@ def test_ddp_sweep_trains_each_seed_in_one_worker(toy_dir: Path, isolated_env: P
 def test_slurm_two_task_run_through_real_slurmctld(
     toy_dir: Path, isolated_env: Path, slurm_cluster: dict[str, str]
 ) -> None:
-    """`slurm.tasks=2` on CPUs: srun starts 2 tasks, both enter `repro.run.run_one`, rank 1
+    """`slurm.tasks=2` on CPUs: srun starts 2 tasks, both enter `repro.runner.run_one`, rank 1
     trains without lock or record; one record, over both ranks."""
     started = time.perf_counter()
     done = repro(

@@ -256,3 +256,46 @@ def test_lightning_warning_that_logs_will_be_deleted_is_silenced() -> None:
             "files in this directory will be deleted when the new ones are saved!"
         )
     assert not caught
+
+
+def test_ctrl_c_message_starts_a_line_of_its_own_after_the_bar(tmp_path: Path) -> None:
+    """On a terminal the bar has no newline while it runs; `error: interrupted ...` must not
+    be glued to it."""
+    import pty
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    write_toy_paper(tmp_path / "plugins", "toy")
+    command = [sys.executable, "-m", "repro", "run", "--papers-dir", str(tmp_path / "plugins")]
+    command += ["paper=toy", "experiment=small", "logger=none", "trainer.max_steps=10000000"]
+    terminal, stderr = pty.openpty()
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, cwd=tmp_path
+    )
+    os.close(stderr)
+    shown = b""
+    try:
+        while b"\rtoy/small seed0 " not in shown:  # the bar is up
+            ready, _, _ = select.select([terminal], [], [], 300)
+            assert ready, shown
+            shown += os.read(terminal, 4096)
+        process.send_signal(signal.SIGINT)
+        while True:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the process closed its end
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(60)
+        os.close(terminal)
+    before, found, _ = shown.decode().partition("error: interrupted by SIGINT")
+    assert found, shown
+    assert before.endswith("\n")
+    assert process.returncode == 130

@@ -264,7 +264,7 @@ def _with_code(folder: Path, digest: str | None) -> None:
 
 def test_runs_of_one_config_but_other_code_are_other_settings(tmp_path: Path) -> None:
     """Three seeds of the fixed model and two of the old one: a report never pools them."""
-    from repro.report.aggregate import choose_configs, run_table, settings_by_code
+    from repro.reporting.aggregate import choose_configs, run_table, settings_by_code
 
     for seed in range(3):
         _with_code(write_run(tmp_path, "cnn", seed), "new0000011112222")

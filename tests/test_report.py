@@ -10,9 +10,9 @@ import pytest
 
 from repro import stats
 from repro.records import load_records
-from repro.report import aggregate
-from repro.report.build import ReportRequest, build_report
-from repro.report.notes import DEFAULT_SECTIONS, parse_notes
+from repro.reporting import aggregate
+from repro.reporting.build import ReportRequest, build_report
+from repro.reporting.notes import DEFAULT_SECTIONS, parse_notes
 from tests.test_records import write_run as write_any_run
 
 
@@ -310,7 +310,7 @@ def test_fewer_formats_remove_the_old_outputs(tmp_path: Path) -> None:
 
 
 def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:
-    from repro.report.figures import claims_figure
+    from repro.reporting.figures import claims_figure
 
     results = tmp_path / "results"
     for seed in range(3):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repro.registry import get_paper
-from repro.report.citation import bibtex, citation_key
+from repro.reporting.citation import bibtex, citation_key
 
 
 def test_entry_built_from_paper_yaml() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from repro.report.curves import CSV_LOG, training_curves
+from repro.reporting.curves import CSV_LOG, training_curves
 
 
 def _log(folder: Path, rows: list[tuple[int, str, float]]) -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from repro.registry import get_paper
-from repro.report.regenerate import (
+from repro.reporting.regenerate import (
     config_overrides,
     default_configs,
     hydra_value,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from repro.run import RunOutcome
 from repro.run_lock import run_lock
-from repro.sweep import collect_results
+from repro.runner import RunOutcome
 from repro.sweep_jobs import SystematicFailure
+from repro.sweep_launch import collect_results
 from repro.sweep_plan import PlannedRun
 from tests.conftest import repro, write_toy_paper
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from repro import stats
 from repro.paper_spec import Claim, PaperSpec
-from repro.report.aggregate import (
+from repro.reporting.aggregate import (
     INCOMPLETE_OVERALL,
     INCONCLUSIVE_OVERALL,
     METRIC_MISSING,
@@ -30,9 +30,9 @@ from repro.report.aggregate import (
     OtherSetting,
     differences_text,
 )
-from repro.report.citation import bibtex
-from repro.report.notes import DISCUSSION_NOTE, NoteSection
-from repro.report.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
+from repro.reporting.citation import bibtex
+from repro.reporting.notes import DISCUSSION_NOTE, NoteSection
+from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LISTED_FAILURES = 50
@@ -422,7 +422,7 @@ def wbr(value: Any) -> Any:
 
 def png_width_inches(path: Path) -> float:
     """The width a figure was drawn at (from its PNG header and the figures' DPI)."""
-    from repro.report.figures import DPI
+    from repro.reporting.figures import DPI
 
     with open(path, "rb") as stream:
         header = stream.read(24)

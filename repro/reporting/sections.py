@@ -15,7 +15,7 @@ import numpy as np
 
 from repro import store
 from repro.records import CONFIG_PREFIX, DATA_PREFIX, PACKAGE_PREFIX
-from repro.report.aggregate import UNFINISHED, ConfigChoice
+from repro.reporting.aggregate import UNFINISHED, ConfigChoice
 
 if TYPE_CHECKING:
     import pandas as pd

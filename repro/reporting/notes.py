@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from repro.report.files import write_file
+from repro.reporting.files import write_file
 
 NOTES_FILE = "notes.md"
 DISCUSSION_NOTE = "Discussion"

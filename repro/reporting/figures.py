@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from repro import stats
-from repro.report.aggregate import METRIC_MISSING, NOT_RUN, ClaimResult, OtherSetting
-from repro.report.curves import Curve
+from repro.reporting.aggregate import METRIC_MISSING, NOT_RUN, ClaimResult, OtherSetting
+from repro.reporting.curves import Curve
 
 COLOURS = {
     stats.REPRODUCED: "#1a7f37",

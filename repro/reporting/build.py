@@ -14,10 +14,10 @@ from typing import Any
 
 from repro import __version__, auto_seeds, store
 from repro.errors import ReproError
-from repro.report import aggregate, sections
-from repro.report.files import write_file
-from repro.report.notes import ensure_notes, read_notes
-from repro.report.render import ReportData, render_html, render_markdown, summary_line
+from repro.reporting import aggregate, sections
+from repro.reporting.files import write_file
+from repro.reporting.notes import ensure_notes, read_notes
+from repro.reporting.render import ReportData, render_html, render_markdown, summary_line
 
 FORMATS = ("md", "html", "pdf")
 DEFAULT_REPORTS_DIR = Path("reports")
@@ -166,7 +166,7 @@ def _paper_settings(
     `p_` columns hold them). None, with a warning, when the plugin's config does not compose:
     the report then judges the config with the most seeds, as before."""
     from repro.records import flatten_config
-    from repro.report.regenerate import default_containers
+    from repro.reporting.regenerate import default_containers
 
     try:
         containers = default_containers(plugin.folder, plugin.id, list(spec.experiments))
@@ -221,7 +221,7 @@ def _commands(
     configs: dict[str, dict[str, Any]],
 ) -> tuple[list[str], str | None]:
     """`repro sweep` lines that recreate the chosen configs, then the `repro report` line."""
-    from repro.report.regenerate import config_overrides, default_configs, sweep_commands
+    from repro.reporting.regenerate import config_overrides, default_configs, sweep_commands
 
     papers_dir = []
     if plugin.origin.startswith("dir "):
@@ -294,8 +294,8 @@ def _figures(
     out: Path,
     vector: bool,
 ) -> dict[str, dict[str, Path]]:
-    from repro.report.curves import training_curves
-    from repro.report.figures import (
+    from repro.reporting.curves import training_curves
+    from repro.reporting.figures import (
         claims_figure,
         curves_figure,
         setting_panels,
@@ -344,7 +344,7 @@ def _write_outputs(
         files.append(out / "report.html")
         write_file(files[-1], render_html(data))
     if "pdf" in request.formats:
-        from repro.report.pdf import pdf_bytes
+        from repro.reporting.pdf import pdf_bytes
 
         files.append(out / "report.pdf")
         write_file(files[-1], pdf_bytes(render_html(data, pdf=True)))

@@ -292,6 +292,9 @@ def ranks_scope(trainer: pl.Trainer) -> Iterator[None]:
             failure = ours.child_failure(wait_s=0.0 if own else 2.0)
             if failure and not own:
                 raise RankDied(failure) from error
+        elif trainer.world_size > 1 and (lost := _lost_peer(error)):  # ranks started by SLURM
+            message = f"another rank of this run died ({lost}); its task log says why"
+            raise RankDied(message) from error
         raise
     else:
         if ours:
@@ -305,6 +308,16 @@ def ranks_scope(trainer: pl.Trainer) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+PEER_LOST = ("Connection reset by peer", "Connection closed by peer", "Broken pipe")
+
+
+def _lost_peer(error: Exception) -> str | None:
+    """What a collective says when the process at the other end is gone (gloo's message
+    is a paragraph with a source path; the run's one line keeps only this)."""
+    text = str(error)
+    return next((phrase for phrase in PEER_LOST if phrase in text), None)
 
 
 def _destroy_process_group() -> None:

@@ -323,3 +323,21 @@ def test_spawned_ranks_are_refused(toy_dir: Path) -> None:
     assert done.returncode == 2
     (line,) = _error_lines(done.stderr)
     assert "spawn-started ranks are not supported; use trainer.strategy=ddp" in line
+
+
+def test_lost_peer_under_slurm_reads_as_a_dead_rank() -> None:
+    """Ranks srun started have no watchdog here; gloo's paragraph becomes one short line."""
+    from types import SimpleNamespace
+
+    trainer = SimpleNamespace(strategy=SimpleNamespace(_launcher=None), world_size=2)
+    gloo = RuntimeError(
+        "[/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error "
+        "[127.0.0.1]:6364: Connection reset by peer. This is typically caused by ..."
+    )
+    with pytest.raises(distributed.RankDied) as raised, distributed.ranks_scope(trainer):
+        raise gloo
+    assert str(raised.value) == (
+        "another rank of this run died (Connection reset by peer); its task log says why"
+    )
+    with pytest.raises(ValueError), distributed.ranks_scope(trainer):
+        raise ValueError("a plugin's own error stays as it is")

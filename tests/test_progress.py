@@ -270,14 +270,14 @@ def test_ctrl_c_message_starts_a_line_of_its_own_after_the_bar(tmp_path: Path) -
     write_toy_paper(tmp_path / "plugins", "toy")
     command = [sys.executable, "-m", "repro", "run", "--papers-dir", str(tmp_path / "plugins")]
     command += ["paper=toy", "experiment=small", "logger=none", "trainer.max_steps=10000000"]
-    terminal, stderr = pty.openpty()
+    terminal, screen = pty.openpty()  # stdout and stderr on one terminal, as a person sees
     process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, cwd=tmp_path
+        command, stdin=subprocess.DEVNULL, stdout=screen, stderr=screen, cwd=tmp_path
     )
-    os.close(stderr)
+    os.close(screen)
     shown = b""
     try:
-        while b"\rtoy/small seed0 " not in shown:  # the bar is up
+        while b" it/s " not in shown:  # the bar is up
             ready, _, _ = select.select([terminal], [], [], 300)
             assert ready, shown
             shown += os.read(terminal, 4096)
@@ -298,4 +298,5 @@ def test_ctrl_c_message_starts_a_line_of_its_own_after_the_bar(tmp_path: Path) -
     before, found, _ = shown.decode().partition("error: interrupted by SIGINT")
     assert found, shown
     assert before.endswith("\n")
+    assert "\rtoy/small seed0 |" in before  # one bar for the run, not one per epoch
     assert process.returncode == 130

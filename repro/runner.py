@@ -73,7 +73,8 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
         if stale is None:
             return RunOutcome("skipped", record_dir, record.get("metrics", {}))
     if not progress.started_as_worker_rank():  # first, before Lightning's slow import
-        print(progress.start_line(config, record_dir), file=sys.stderr, flush=True)
+        # stdout: stderr stays for progress and errors, so a failure is one line there
+        print(progress.start_line(config, record_dir), flush=True)
     from repro.distributed import is_worker_rank
 
     if is_worker_rank():  # a SLURM task of a multi-process run: rank 0 locks and records

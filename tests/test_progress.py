@@ -199,7 +199,7 @@ def test_run_in_a_log_file_has_start_progress_and_claim_lines(tmp_path: Path) ->
     )
     assert done.returncode == 0, done.stderr
     err = done.stderr.splitlines()
-    assert err[0].startswith("repro run: toy/small seed 0 on cpu -> results/toy/small/")
+    assert done.stdout.startswith("repro run: toy/small seed 0 on cpu -> results/toy/small/")
     steps = [line for line in err if line.startswith("[toy/small seed0] step ")]
     assert steps[-1].startswith("[toy/small seed0] step 20/20 (100%) ")
     assert "train/loss " in steps[-1]

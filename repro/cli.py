@@ -49,6 +49,12 @@ SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
   slurm.account=NAME slurm.max_parallel=N
                           SLURM resources of each job
 """
+ResultsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--results", metavar="DIR", help="Results folder (default $REPRO_RESULTS_DIR or results)."
+    ),
+]
 _state = {"debug": False}
 UNLIMITED_WIDTH = 10_000  # table width when stdout is not a terminal: never cut a cell
 
@@ -726,14 +732,7 @@ def report(
             help="Report folder (default reports/<paper>); with several papers, their parent.",
         ),
     ] = None,
-    results: Annotated[
-        Path | None,
-        typer.Option(
-            "--results",
-            metavar="DIR",
-            help="Results folder (default $REPRO_RESULTS_DIR or results).",
-        ),
-    ] = None,
+    results: ResultsOption = None,
     configs: Annotated[
         list[str] | None,
         typer.Option(
@@ -800,14 +799,7 @@ def sync(
         bool,
         typer.Option("--dry-run", help="List the offline runs and what would be uploaded."),
     ] = False,
-    results: Annotated[
-        Path | None,
-        typer.Option(
-            "--results",
-            metavar="DIR",
-            help="Results folder (default $REPRO_RESULTS_DIR or results).",
-        ),
-    ] = None,
+    results: ResultsOption = None,
 ) -> None:
     """Upload the offline W&B runs of the run records with `wandb sync` (needs an API key and
     network); already synced runs are skipped.

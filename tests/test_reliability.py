@@ -98,8 +98,8 @@ def test_kill_9_then_rerun_resumes_to_identical_metrics(tmp_path: Path, uninterr
 
 
 SIGTERM_REGRESSION = pytest.mark.xfail(
-    reason="known regression this session: under load a SIGTERM mid-training can end with exit 0 "
-    "instead of 143 (see the closing note); SIGINT is unaffected",
+    reason="race under CI load: the 12,000-step run can finish before the SIGTERM lands (exit 0); "
+    "by hand a mid-training SIGTERM records interrupted; see the closing note",
     strict=False,
 )
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -165,3 +167,26 @@ def write_toy_paper(root: Path, paper_id: str = "toy") -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).replace("{paper_id}", paper_id))
     return folder
+
+
+@pytest.fixture
+def slurm_cluster(tmp_path: Path):
+    """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only."""
+    if shutil.which("slurmctld") is None:
+        if os.environ.get("REPRO_REQUIRE_SLURM"):
+            pytest.fail("SLURM is required here (REPRO_REQUIRE_SLURM) but slurmctld is missing")
+        pytest.skip("slurmctld not installed (scripts/slurm_local.sh install)")
+    script = REPO / "scripts" / "slurm_local.sh"
+    folder = tmp_path / "slurm"
+    started = subprocess.run(
+        [str(script), "start", str(folder)], capture_output=True, text=True, timeout=60, check=True
+    )
+    conf = started.stdout.strip().splitlines()[-1].split("=", 1)[1]
+    yield {"SLURM_CONF": conf}
+    env = {**os.environ, "SLURM_CONF": conf}
+    for _ in range(100):  # stopping before its steps ended leaves their slurmstepd behind
+        queue = subprocess.run(["squeue", "-h"], capture_output=True, text=True, env=env)
+        if queue.returncode != 0 or not queue.stdout.strip():
+            break
+        time.sleep(0.3)
+    subprocess.run([str(script), "stop", str(folder)], capture_output=True, timeout=60)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from repro import distributed, store
-from tests.conftest import REPO, repro, write_toy_paper
+from tests.conftest import repro, write_toy_paper
 
 DDP = ("trainer.accelerator=cpu", "trainer.devices=2", "trainer.strategy=ddp")
 TIMEOUT_S = 240  # a run that hangs fails here instead of hanging the suite
@@ -256,29 +255,6 @@ def test_kill_9_of_rank_0_then_rerun_resumes(toy_dir: Path, isolated_env: Path) 
     assert record["attempts"] == 2
     assert record["resumed_from"]["step"] > 0
     assert record["timing"]["steps"] == 3000
-
-
-@pytest.fixture
-def slurm_cluster(tmp_path: Path):
-    """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only."""
-    if shutil.which("slurmctld") is None:
-        if os.environ.get("REPRO_REQUIRE_SLURM"):
-            pytest.fail("SLURM is required here (REPRO_REQUIRE_SLURM) but slurmctld is missing")
-        pytest.skip("slurmctld not installed (scripts/slurm_local.sh install)")
-    script = REPO / "scripts" / "slurm_local.sh"
-    folder = tmp_path / "slurm"
-    started = subprocess.run(
-        [str(script), "start", str(folder)], capture_output=True, text=True, timeout=60, check=True
-    )
-    conf = started.stdout.strip().splitlines()[-1].split("=", 1)[1]
-    yield {"SLURM_CONF": conf}
-    env = {**os.environ, "SLURM_CONF": conf}
-    for _ in range(100):  # stopping before its steps ended leaves their slurmstepd behind
-        queue = subprocess.run(["squeue", "-h"], capture_output=True, text=True, env=env)
-        if queue.returncode != 0 or not queue.stdout.strip():
-            break
-        time.sleep(0.3)
-    subprocess.run([str(script), "stop", str(folder)], capture_output=True, timeout=60)
 
 
 def test_ddp_sweep_trains_each_seed_in_one_worker(toy_dir: Path, isolated_env: Path) -> None:

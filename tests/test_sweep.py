@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -135,21 +134,6 @@ def test_unknown_launcher(toy_dir: Path) -> None:
     assert "unknown launcher 'kubernetes'" in done.stderr
 
 
-@pytest.fixture
-def slurm_cluster(tmp_path: Path):
-    """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only."""
-    if shutil.which("slurmctld") is None:
-        if os.environ.get("REPRO_REQUIRE_SLURM"):
-            pytest.fail("SLURM is required here (REPRO_REQUIRE_SLURM) but slurmctld is missing")
-        pytest.skip("slurmctld not installed (scripts/slurm_local.sh install)")
-    script = REPO / "scripts" / "slurm_local.sh"
-    folder = tmp_path / "slurm"
-    started = subprocess.run(
-        [str(script), "start", str(folder)], capture_output=True, text=True, timeout=60, check=True
-    )
-    conf = started.stdout.strip().splitlines()[-1].split("=", 1)[1]
-    yield {"SLURM_CONF": conf}
-    subprocess.run([str(script), "stop", str(folder)], capture_output=True, timeout=60)
 
 
 def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, slurm_cluster):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,11 +33,14 @@ EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 class RunInterrupted(ReproError):
     """Training stopped on a signal after saving a checkpoint; running again resumes."""
 
-    def __init__(self, signum: int, step: int) -> None:
+    def __init__(self, signum: int, step: int, saved: bool = True) -> None:
         name = signal.Signals(signum).name
-        super().__init__(
-            f"interrupted by {name} at step {step}; checkpoint saved, run again to resume"
+        then = (
+            "checkpoint saved, run again to resume"
+            if saved
+            else "nothing saved (checkpoint.enabled=false), a rerun starts over"
         )
+        super().__init__(f"interrupted by {name} at step {step}; {then}")
         self.exit_code = EXIT_CODES.get(signum, 1)
         self.step = step
 
@@ -73,20 +77,45 @@ class ResumableCheckpoint(pl.Callback):
     """Saves `last.ckpt` periodically and on a stop request, then stops training; with
     `save_at_end`, also once training ends, so the record keeps the final weights."""
 
-    def __init__(self, path: Path, every_s: float = 30.0, save_at_end: bool = False) -> None:
+    def __init__(
+        self, path: Path, every_s: float = 30.0, save_at_end: bool = False, enabled: bool = True
+    ) -> None:
+        self.enabled = enabled  # off: still turns a signal into a clean stop, saves nothing
         self.path = path
         self.every_s = every_s
         self.save_at_end = save_at_end
         self.stop_signal: int | None = None
         self._last_save = time.monotonic()
 
-    def request_stop(self, signum: int) -> None:
-        """Called from a signal handler: only set a flag, act at the next batch end."""
+    def request_stop(self, signum: int, _frame: Any = None) -> None:
+        """The signal handler: only set a flag, act at the next training batch end."""
         self.stop_signal = signum
+
+    def take_signals(self) -> None:
+        """Make `request_stop` the only SIGINT/SIGTERM handler. Lightning adds its own SIGTERM
+        handler when fit/test starts; it raises SystemExit(0) wherever the signal lands outside
+        a training batch (epoch end, validation), leaving an exit 0 and a `running` record."""
+        if threading.current_thread() is threading.main_thread():
+            for signum in EXIT_CODES:
+                signal.signal(signum, self.request_stop)
+
+    def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.take_signals()
+
+    def on_test_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.take_signals()
+
+    def on_test_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        """Training is over: stop without a new checkpoint (a rerun resumes from the last)."""
+        stop_signal = agreed_stop(trainer, self.stop_signal)
+        if stop_signal is not None:
+            raise RunInterrupted(stop_signal, trainer.global_step, saved=self.enabled)
 
     def save(self, trainer: pl.Trainer) -> None:
         """Every rank calls this at the same point (Lightning's save is a collective); only
         rank 0 writes the file."""
+        if not self.enabled:
+            return
         temp = self.path.with_name(f".{self.path.name}.tmp")
         if trainer.is_global_zero:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -99,7 +128,7 @@ class ResumableCheckpoint(pl.Callback):
         stop_signal = agreed_stop(trainer, self.stop_signal)  # any rank's, on all ranks
         if stop_signal is not None:
             self.save(trainer)
-            raise RunInterrupted(stop_signal, trainer.global_step)
+            raise RunInterrupted(stop_signal, trainer.global_step, saved=self.enabled)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop
@@ -121,14 +150,11 @@ class ResumableCheckpoint(pl.Callback):
 @contextmanager
 def stop_on_signals(checkpoint: ResumableCheckpoint) -> Iterator[None]:
     """Route SIGINT/SIGTERM to a checkpoint-and-stop request while training runs."""
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {s: signal.getsignal(s) for s in EXIT_CODES}
-    for signum in EXIT_CODES:
-        signal.signal(signum, lambda s, _frame: checkpoint.request_stop(s))
+    checkpoint.take_signals()
     try:
         yield
     finally:

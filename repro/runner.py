@@ -96,9 +96,7 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
         return _train_locked(config, seed, record_dir, command)
 
 
-def train_as_rank(
-    config: dict[str, Any], record_dir: Path, resume_from: Path | None
-) -> RunOutcome:
+def train_as_rank(config: dict[str, Any], record_dir: Path, resume_from: Path | None) -> RunOutcome:
     """Rank k > 0 of a multi-process run: trains `config` alongside rank 0, which holds the
     lock and writes the record, logs and checkpoints; this rank writes nothing."""
     from repro.checkpointing import ResumableCheckpoint, checkpoint_path, stop_on_signals
@@ -110,8 +108,8 @@ def train_as_rank(
         checkpoint_path(record_dir),
         float(checkpoint_cfg.get("every_s", 30)),
         save_at_end=bool(checkpoint_cfg.get("keep", True)),
+        enabled=bool(checkpoint_cfg.get("enabled", True)),
     )
-    enabled = checkpoint_cfg.get("enabled", True)
     with stop_on_signals(checkpoint):
         result = train_and_test(
             config,
@@ -119,7 +117,7 @@ def train_as_rank(
             plugin.spec(),
             record_dir,
             [],
-            extra_callbacks=[checkpoint] if enabled else [],
+            extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
             ckpt_path=resume_from,
         )
     return RunOutcome("completed", record_dir, result.metrics)
@@ -220,8 +218,8 @@ def _train_locked(
         attempt_checkpoint,
         float(checkpoint_cfg.get("every_s", 30)),
         save_at_end=bool(checkpoint_cfg.get("keep", True)),
+        enabled=bool(checkpoint_cfg.get("enabled", True)),
     )
-    enabled = checkpoint_cfg.get("enabled", True)
 
     def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next
         _finish(record, store.STATUS_FAILED, started, message)
@@ -243,7 +241,7 @@ def _train_locked(
                 spec,
                 record_dir,
                 loggers,
-                extra_callbacks=[checkpoint] if enabled else [],
+                extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
                 ckpt_path=resume_from,
             )
     except (RunInterrupted, KeyboardInterrupt) as error:

@@ -432,7 +432,7 @@ def sweep(
             )
         )
         if auto:
-            _auto_seeds_dry_run(spec, grid, planned, estimates, max_seeds)
+            _auto_seeds_dry_run(spec, grid, planned, estimates, max_seeds, plugin.folder)
         return
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
@@ -590,7 +590,12 @@ def _auto_seeds_stage_two(
 
 
 def _auto_seeds_dry_run(
-    spec: Any, grid: Any, planned: list[Any], estimates: dict[Path, Any], max_seeds: int
+    spec: Any,
+    grid: Any,
+    planned: list[Any],
+    estimates: dict[Path, Any],
+    max_seeds: int,
+    plugin_folder: Path,
 ) -> None:
     """What seeds=auto would run after the pilot: the plan itself once the pilot is done."""
     from repro import auto_seeds, store
@@ -609,19 +614,34 @@ def _auto_seeds_dry_run(
         spec, auto_seeds.pilot_metrics(records), n0, max_seeds, experiments=list(grid.experiments)
     )
     per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
+    setting = {r.experiment: r.record_dir.parent for r in planned}
     total: float | None = 0.0
     for experiment, seeds in plan.seeds.items():
-        extra = seeds - n0
+        extra = range(n0, seeds)
+        done = sum(
+            _completed_current(store, setting[experiment] / f"seed{s}", plugin_folder)
+            for s in extra
+        )
         each = per_run.get(experiment)
-        cost = None if each is None else extra * each
+        cost = None if each is None else (len(extra) - done) * each
         total = None if total is None or cost is None else total + cost
         typer.echo(
-            f"seeds=auto: {experiment}: {seeds} seeds in all, {extra} more "
-            f"(~{format_seconds(cost)})"
+            f"seeds=auto: {experiment}: {seeds} seeds in all, {len(extra)} beyond the pilot, "
+            f"{len(extra) - done} still to run (~{format_seconds(cost)})"
         )
     for claim_id, reason in plan.undecidable().items():
         typer.echo(f"seeds=auto: {claim_id} may stay undecided: {reason}")
     typer.echo(f"seeds=auto: estimated time of the remaining runs: {format_seconds(total)}")
+
+
+def _completed_current(store: Any, folder: Path, plugin_folder: Path) -> bool:
+    """A completed record made by the plugin code as it is now (what a sweep would skip)."""
+    from repro.fingerprint import stale_reason
+
+    record = _read_record(store, folder)
+    if not record or record.get("status") != store.STATUS_COMPLETED:
+        return False
+    return stale_reason(record, plugin_folder) is None
 
 
 def _read_record(store: Any, folder: Path) -> dict[str, Any] | None:

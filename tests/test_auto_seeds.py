@@ -94,7 +94,9 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     plan = auto_seeds.load_plan(tmp_path / "results", "toy")
     assert plan["seeds"] == {"small": 4} and plan["claims"]["small_mse"]["capped"]
     again = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "--dry-run")
-    assert "seeds=auto: small: 4 seeds in all, 1 more" in again.stdout  # pilot done: the plan
+    # pilot done: the plan, counting the stage-two seed that already ran as done
+    assert "seeds=auto: small: 4 seeds in all, 1 beyond the pilot, 0 still to run" in again.stdout
+    assert "estimated time of the remaining runs: 0 s" in again.stdout
     reported = repro("report", *papers, "paper=toy")
     assert reported.returncode in (0, 1), reported.stderr
     text = (tmp_path / "reports" / "toy" / "report.md").read_text()

@@ -162,7 +162,24 @@ def equivalence_verdict(
         return Verdict(BELOW, f"{where}: upper bound below {band}", interval=bounds)
     if lower > high:
         return Verdict(ABOVE, f"{where}: lower bound above {band}", interval=bounds)
-    return Verdict(INCONCLUSIVE, f"{where} overlap the edge of {band}", interval=bounds)
+    mean = float(np.mean(x))
+    return Verdict(
+        INCONCLUSIVE,
+        f"{where} overlap the edge of {band}: {_distance_to_band(mean, low, high)}; N was "
+        f"planned for a true value at the claimed {claimed:.4g}, and adding seeds after "
+        "seeing these would void the procedure's error rates",
+        interval=bounds,
+    )
+
+
+def _distance_to_band(mean: float, low: float, high: float) -> str:
+    """Where an undecided mean sits: outside an edge, or inside near the closer one."""
+    if mean < low:
+        return f"the mean sits {low - mean:.2g} below the lower edge {low:.4g}"
+    if mean > high:
+        return f"the mean sits {mean - high:.2g} above the upper edge {high:.4g}"
+    edge, name = (low, "lower") if mean - low <= high - mean else (high, "upper")
+    return f"the mean sits inside, {abs(mean - edge):.2g} from the {name} edge {edge:.4g}"
 
 
 def one_sided_verdict(
@@ -181,8 +198,10 @@ def one_sided_verdict(
     lower, upper, where = _where(x, n0, alpha)
     greater = direction.startswith(">")
     strict = direction in (">", "<")
-    passes = (lower > reference if strict else lower >= reference) if greater else (
-        upper < reference if strict else upper <= reference
+    passes = (
+        (lower > reference if strict else lower >= reference)
+        if greater
+        else (upper < reference if strict else upper <= reference)
     )
     bounds = (lower, upper)
     if passes:
@@ -191,7 +210,14 @@ def one_sided_verdict(
         return Verdict(BELOW, f"{where}: upper bound below {reference:.4g}", interval=bounds)
     if not greater and lower > reference:
         return Verdict(ABOVE, f"{where}: lower bound above {reference:.4g}", interval=bounds)
-    return Verdict(INCONCLUSIVE, f"{where} straddle {reference:.4g}", interval=bounds)
+    mean = float(np.mean(x))
+    side = "above" if mean >= reference else "below"
+    return Verdict(
+        INCONCLUSIVE,
+        f"{where} straddle {reference:.4g}: the mean sits {abs(mean - reference):.2g} {side} "
+        f"{reference:.4g}",
+        interval=bounds,
+    )
 
 
 def _finite(values: Sequence[float]) -> np.ndarray:

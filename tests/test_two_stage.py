@@ -30,9 +30,7 @@ def _rates(true_mean: float, claimed: float, tolerance: float, max_seeds: int, s
     for _ in range(SIMULATIONS):
         std = tolerance * rng.uniform(0.3, 3.0)  # spreads from easy to hopeless
         values = _simulate(true_mean, std, 3, tolerance, max_seeds, rng)
-        outcomes.append(
-            two_stage.equivalence_verdict(values, 3, claimed, tolerance, ALPHA).outcome
-        )
+        outcomes.append(two_stage.equivalence_verdict(values, 3, claimed, tolerance, ALPHA).outcome)
     outcomes = np.asarray(outcomes)
     return {o: float(np.mean(outcomes == o)) for o in (REPRODUCED, BELOW, ABOVE, INCONCLUSIVE)}
 
@@ -116,3 +114,19 @@ def test_identical_seeds_are_deterministic_under_the_two_stage_test_too() -> Non
     paired = two_stage.one_sided_verdict([-0.19] * 3, 3, 0.0, "<")
     assert paired.outcome == REPRODUCED and paired.deterministic
     assert two_stage.equivalence_verdict([0.5] * 4, 3, 0.5, 0.1).deterministic
+
+
+def test_an_undecided_value_claim_says_where_its_mean_sits_and_why_no_more_seeds_now() -> None:
+    """Like mnist1d's mlp_acc after seeds=auto: the mean sits just below the band's lower edge."""
+    values = [0.621, 0.647, 0.655, 0.627, 0.664, 0.659, 0.644, 0.626, 0.669, 0.66]
+    verdict = two_stage.equivalence_verdict(values, n0=5, claimed=0.68, tolerance=0.03)
+    assert verdict.outcome == INCONCLUSIVE
+    assert "the mean sits 0.0028 below the lower edge 0.65" in verdict.reason
+    assert "planned for a true value at the claimed 0.68" in verdict.reason
+
+
+def test_an_undecided_threshold_says_how_far_its_mean_is_from_the_reference() -> None:
+    values = [0.88, 0.93, 0.90, 0.95, 0.87, 0.91]
+    verdict = two_stage.one_sided_verdict(values, n0=3, reference=0.9, direction=">=")
+    assert verdict.outcome == INCONCLUSIVE
+    assert "the mean sits 0.0067 above 0.9" in verdict.reason

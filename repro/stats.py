@@ -132,6 +132,7 @@ class Verdict:
     seeds_needed: int | None = None
     deterministic: bool = False  # every seed gave the same value: judged on that value alone
     interval: tuple[float, float] | None = None  # the (1 - 2 alpha) CI the verdict rests on
+    undecided_because: str | None = None  # inconclusive: why, e.g. where the mean sits
 
 
 def equivalence_verdict(

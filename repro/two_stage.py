@@ -162,13 +162,14 @@ def equivalence_verdict(
         return Verdict(BELOW, f"{where}: upper bound below {band}", interval=bounds)
     if lower > high:
         return Verdict(ABOVE, f"{where}: lower bound above {band}", interval=bounds)
-    mean = float(np.mean(x))
+    position = _distance_to_band(float(np.mean(x)), low, high)
     return Verdict(
         INCONCLUSIVE,
-        f"{where} overlap the edge of {band}: {_distance_to_band(mean, low, high)}; N was "
-        f"planned for a true value at the claimed {claimed:.4g}, and adding seeds after "
-        "seeing these would void the procedure's error rates",
+        f"{where} overlap the edge of {band}: {position}; N was planned for a true value at "
+        f"the claimed {claimed:.4g}, and adding seeds after seeing these would void the "
+        "procedure's error rates",
         interval=bounds,
+        undecided_because=f"{position}, and N was planned for a true value at the claim",
     )
 
 
@@ -212,11 +213,12 @@ def one_sided_verdict(
         return Verdict(ABOVE, f"{where}: lower bound above {reference:.4g}", interval=bounds)
     mean = float(np.mean(x))
     side = "above" if mean >= reference else "below"
+    position = f"the mean sits {abs(mean - reference):.2g} {side} {reference:.4g}"
     return Verdict(
         INCONCLUSIVE,
-        f"{where} straddle {reference:.4g}: the mean sits {abs(mean - reference):.2g} {side} "
-        f"{reference:.4g}",
+        f"{where} straddle {reference:.4g}: {position}",
         interval=bounds,
+        undecided_because=position,
     )
 
 

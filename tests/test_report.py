@@ -507,6 +507,29 @@ def test_seeds_chosen_by_seeds_auto_are_judged_two_stage_and_the_report_says_so(
     assert "two-stage" not in markdown
 
 
+
+def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discussion(
+    tmp_path: Path,
+) -> None:
+    """After seeds=auto, "more seeds are unlikely to settle it" was wrong for a mean inside
+    the band; the discussion now says where the mean sits and that the plan was run."""
+    from repro import auto_seeds
+    from repro.registry import get_paper
+
+    results = tmp_path / "results"
+    values = [0.905, 0.975, 0.93, 0.96, 0.92, 0.965]  # mean 0.9425, near the edge 0.97
+    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "❔ inconclusive" in table_row(markdown, "cnn_acc")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "cnn\\_acc is inconclusive at n=6 as planned: the mean sits inside" in discussion
+    assert "unlikely to settle" not in discussion
+
 # A completed run that did not log a claim's metric is a fault, not "not run" (issue #11.5).
 
 

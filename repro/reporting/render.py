@@ -515,11 +515,12 @@ def discussion_facts(data: ReportData) -> list[str]:
             )
         elif result.outcome == stats.INCONCLUSIVE and result.verdict is not None:
             needed = result.verdict.seeds_needed
-            more = (
-                f"; about {needed} seeds would likely settle it (`seeds=auto` plans them)"
-                if needed
-                else "; more seeds are unlikely to settle it (the mean sits at the band's edge)"
-            )
+            if result.verdict.undecided_because:  # two-stage: the plan's N was run
+                more = f" as planned: {result.verdict.undecided_because}"
+            elif needed:
+                more = f"; about {needed} seeds would likely settle it (`seeds=auto` plans them)"
+            else:
+                more = "; more seeds are unlikely to settle it (the mean sits at the band's edge)"
             facts.append(f"{claim.id} is inconclusive at n={s.n if s else 0}{more}.")
         elif result.outcome not in stats.OUTCOMES:
             unjudged.setdefault(result.outcome, []).append(claim.id)

@@ -45,6 +45,12 @@ class RunInterrupted(ReproError):
         self.step = step
 
 
+def signal_name_for_exit_code(exit_code: int) -> str:
+    """SIGINT for 130, SIGTERM for 143: the signal an interrupted run's exit code stands for."""
+    names = {code: signal.Signals(signum).name for signum, code in EXIT_CODES.items()}
+    return names.get(exit_code, "a signal")
+
+
 def checkpoint_path(record_dir: Path) -> Path:
     return record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
 

@@ -458,6 +458,16 @@ def sweep(
     results = collect_results(planned, sweep_id, jobs)
     os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not this sweep's
     counts = _print_results(results)
+    if jobs is not None and jobs.interrupted_by is not None:
+        from repro.checkpointing import signal_name_for_exit_code
+
+        code = jobs.interrupted_by.exit_code or 130
+        typer.echo(
+            f"error: sweep interrupted by {signal_name_for_exit_code(code)}: "
+            f"{len(jobs.not_started)} run(s) not started; sweep again to resume",
+            err=True,
+        )
+        raise typer.Exit(code)
     if counts[BUSY]:
         typer.echo(
             f"error: {counts[BUSY]} run(s) held by another process that is running them; "

@@ -100,6 +100,13 @@ class SweepOutcomes:
     by_run: dict[Path, RunOutcome]
     not_started: list[PlannedRun]
     stopped_because: str | None
+    interrupted_by: RunOutcome | None = None  # a run stopped by SIGINT/SIGTERM: so is the sweep
+
+
+def _interrupted(outcome: RunOutcome) -> bool:
+    """A run stopped by a signal: the user (Ctrl-C) or the system (SIGTERM) wants the sweep
+    to stop too, not to go on to the next run."""
+    return outcome.status == "interrupted"
 
 
 def run_in_process(jobs: list[Job]) -> SweepOutcomes:
@@ -110,8 +117,11 @@ def run_in_process(jobs: list[Job]) -> SweepOutcomes:
     for index, job in enumerate(jobs):
         by_run[job.run.record_dir] = outcome = run_job(job)
         counter.finished(outcome.status)  # `k/N done, ETA ...`
+        rest = [j.run for j in jobs[index + 1 :]]
+        if _interrupted(outcome):
+            return SweepOutcomes(by_run, rest, None, interrupted_by=outcome)
         if rule.stops_after(outcome):
-            return SweepOutcomes(by_run, [j.run for j in jobs[index + 1 :]], rule.reason)
+            return SweepOutcomes(by_run, rest, rule.reason)
     return SweepOutcomes(by_run, [], None)
 
 
@@ -157,10 +167,11 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     by_run: dict[Path, RunOutcome] = {}
     pool = [_Worker(context) for _ in range(max(1, min(workers, len(jobs))))]
     counter = SweepProgress(len(jobs))
+    interrupted_by: RunOutcome | None = None
     try:
         while True:
             for worker in pool:
-                if worker.job is None and pending and not rule.reason:
+                if worker.job is None and pending and not rule.reason and not interrupted_by:
                     worker.job = pending.pop(0)
                     worker.conn.send(worker.job)
             running = [w for w in pool if w.job is not None]
@@ -191,13 +202,16 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                         pool[pool.index(worker)] = _Worker(context)
                 by_run[job.run.record_dir] = outcome
                 counter.finished(outcome.status)  # `k/N done, ETA ...`
+                if _interrupted(outcome):
+                    interrupted_by = interrupted_by or outcome
                 rule.stops_after(outcome)
             pool = [w for w in pool if w.process.is_alive() or w.job is not None]
     finally:
         for worker in pool:
             worker.stop(ORPHAN_GRACE_S if worker.job is not None else 10)
         os.environ.pop(SWEEP_PID_ENV, None)
-    return SweepOutcomes(by_run, [job.run for job in pending], rule.reason)
+    not_started = [job.run for job in pending]
+    return SweepOutcomes(by_run, not_started, rule.reason, interrupted_by=interrupted_by)
 
 
 def _receive(worker: _Worker) -> RunOutcome | None:

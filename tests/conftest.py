@@ -169,6 +169,50 @@ def write_toy_paper(root: Path, paper_id: str = "toy") -> Path:
     return folder
 
 
+SIGNALLING_MODULE = '''
+
+import os
+import signal
+
+
+class SignallingModule(ToyModule):
+    """Sends itself a signal once, at the hook named by `REPRO_TEST_SIGNAL_AT`."""
+
+    def _signal_once(self, hook):
+        if os.environ.get("REPRO_TEST_SIGNAL_AT") == hook and self.current_epoch == 1:
+            os.environ["REPRO_TEST_SIGNAL_AT"] = "sent"
+            os.kill(os.getpid(), getattr(signal, os.environ["REPRO_TEST_SIGNAL"]))
+
+    def on_train_epoch_end(self):
+        self._signal_once("train_epoch_end")
+
+    def validation_step(self, batch, batch_idx):
+        self._signal_once("validation")
+        x, y = batch
+        self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
+'''
+
+VALIDATING_DATA = """
+
+class ValidatingData(ToyData):
+    def val_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 64)
+"""
+
+
+def write_signalling_paper(plugins: Path) -> Path:
+    """The toy paper as `sig`, whose module sends itself the signal named by
+    REPRO_TEST_SIGNAL once, at the hook named by REPRO_TEST_SIGNAL_AT (epoch 1): exact timing
+    for tests of interruption, where waiting and sending from outside would race."""
+    folder = write_toy_paper(plugins, "sig")
+    (folder / "model.py").write_text((folder / "model.py").read_text() + SIGNALLING_MODULE)
+    (folder / "data.py").write_text((folder / "data.py").read_text() + VALIDATING_DATA)
+    spec = (folder / "paper.yaml").read_text()
+    spec = spec.replace("model:ToyModule", "model:SignallingModule")
+    (folder / "paper.yaml").write_text(spec.replace("data:ToyData", "data:ValidatingData"))
+    return plugins
+
+
 @pytest.fixture
 def slurm_cluster(tmp_path: Path):
     """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only."""

@@ -20,7 +20,7 @@ from repro.runner import RunOutcome
 from repro.sweep_jobs import SystematicFailure
 from repro.sweep_launch import collect_results
 from repro.sweep_plan import PlannedRun
-from tests.conftest import repro, write_toy_paper
+from tests.conftest import repro, write_signalling_paper, write_toy_paper
 
 LONG_RUN = "trainer.max_steps=200000"  # the toy trains for minutes: long enough to kill
 
@@ -227,3 +227,29 @@ def test_parallel_workers_stop_launching_on_a_systematic_failure(
     counts = re.search(r"(\d+) failed, 0 missing, (\d+) not started", done.stdout)
     assert counts and 2 <= int(counts[1]) <= 4 and int(counts[1]) + int(counts[2]) == 6
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("launcher", "interrupted", "not_started"), [("local", 1, 2), ("joblib", 2, 1)]
+)
+def test_a_signal_that_interrupts_a_run_stops_the_sweep_and_a_rerun_resumes(
+    tmp_path: Path, launcher: str, interrupted: int, not_started: int
+) -> None:
+    """Before: a local sweep went on to the next run after Ctrl-C or SIGTERM interrupted one
+    (`17/20 done (1 failed)`), so the only way to stop it was a signal per run."""
+    plugins = tmp_path / "plugins"
+    write_signalling_paper(plugins)
+    sweep = (
+        *("sweep", "--papers-dir", str(plugins), "paper=sig", "experiment=small", "seeds=3"),
+        *(f"launcher={launcher}", "logger=none", "trainer.max_steps=40"),
+    )
+    env = {"REPRO_JOBS": "2", "REPRO_TEST_SIGNAL": "SIGINT"}
+    stopped = repro(*sweep, env={**env, "REPRO_TEST_SIGNAL_AT": "train_epoch_end"})
+    assert stopped.returncode == 130, stopped.stderr
+    statuses = sorted(r["status"] for r in _records(tmp_path / "results").values())
+    assert statuses == ["interrupted"] * interrupted, stopped.stdout
+    assert f"{not_started} not started" in stopped.stdout
+    assert "error: sweep interrupted by SIGINT" in stopped.stderr
+    resumed = repro(*sweep, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [r["status"] for r in _records(tmp_path / "results").values()] == ["completed"] * 3

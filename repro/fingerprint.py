@@ -125,14 +125,14 @@ def requirement_versions(requirements: list[str]) -> dict[str, str | None]:
     return found
 
 
-def code_section(plugin_folder: Path) -> dict[str, Any]:
-    """The `code` section of a run record: the plugin's fingerprint and repro's version."""
-    from repro import PROJECT_ROOT, __version__
-    from repro.environment import git_state
+def code_section(plugin_folder: Path, repro_git_sha: str | None) -> dict[str, Any]:
+    """The `code` section of a run record: the plugin's fingerprint and repro's version.
+    `repro_git_sha` comes from the record's environment section: git runs once per record."""
+    from repro import __version__
 
     return {
         "plugin": {**code_fingerprint(plugin_folder), **plugin_distribution(plugin_folder)},
-        "repro": {"version": __version__, "git_sha": git_state(PROJECT_ROOT)["sha"]},
+        "repro": {"version": __version__, "git_sha": repro_git_sha},
     }
 
 

@@ -190,8 +190,8 @@ def _train_locked(
             else None
         ),
         "timing": {"started_at": _now()},
-        "environment": capture_environment(),
-        "code": code_section(plugin.folder),  # a completed record of other code is stale
+        "environment": (environment := capture_environment()),
+        "code": code_section(plugin.folder, environment["git"]["sha"]),  # other code: stale
     }
     if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
         record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]

@@ -79,6 +79,7 @@ def test_changed_model_makes_a_completed_run_stale(tmp_path: Path, isolated_env:
     assert record["code"]["plugin"]["digest"]
     assert set(record["code"]["plugin"]["files"]) == {"model.py", "data.py"}
     assert record["code"]["repro"]["version"]
+    assert record["code"]["repro"]["git_sha"] == record["environment"]["git"]["sha"]
     assert record_file.stat().st_mode & 0o777 == 0o644  # follows umask 022, not mkstemp's 0600
     assert (record_file.parent / "config.yaml").stat().st_mode & 0o777 == 0o644
 
@@ -126,13 +127,13 @@ def test_installed_plugin_names_its_distribution_and_requirements(
     )
     (info / "entry_points.txt").write_text("[repro.papers]\ntoyplug = toyplug_paper\n")
     monkeypatch.syspath_prepend(str(site))
-    plugin = code_section(package)["plugin"]
+    plugin = code_section(package, None)["plugin"]
     from importlib.metadata import version
 
     assert (plugin["distribution"], plugin["version"]) == ("toyplug", "1.2.3")
     assert plugin["plugin_requirements"] == {"numpy": version("numpy")}
     assert set(plugin["files"]) == {"__init__.py", "model.py"}
-    folder_plugin = code_section(_plugin(tmp_path))["plugin"]
+    folder_plugin = code_section(_plugin(tmp_path), None)["plugin"]
     assert folder_plugin["distribution"] is None and folder_plugin["version"] is None
 
 

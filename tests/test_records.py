@@ -281,3 +281,20 @@ def test_runs_of_one_config_but_other_code_are_other_settings(tmp_path: Path) ->
         (f"{config_hash}+code.old00000", (3, 4))
     ]
     assert choose_configs(run_table(split))["mlp"].chosen.seeds == (0,)  # one code: unchanged
+
+
+def test_the_current_code_keeps_the_setting_even_with_fewer_runs(tmp_path: Path) -> None:
+    """Five seeds of the old model, two of the fixed one: the report judges the code that runs
+    now; the old runs are another setting (before: most runs won, so the old code was judged)."""
+    from repro.reporting.aggregate import choose_configs, run_table, settings_by_code
+
+    for seed in range(5):
+        _with_code(write_run(tmp_path, "cnn", seed), "old0000011112222")
+    for seed in (5, 6):
+        _with_code(write_run(tmp_path, "cnn", seed), "new0000011112222")
+    frame = load_records(tmp_path).frame
+    split = settings_by_code(frame, current_digest="new0000011112222")
+    config_hash = store.config_hash(run_config("cnn", 0))
+    choice = choose_configs(run_table(split), paper_hashes={"cnn": config_hash})["cnn"]
+    assert (choice.chosen.config_hash, choice.chosen.seeds) == (config_hash, (5, 6))
+    assert [o.config_hash for o in choice.others] == [f"{config_hash}+code.old00000"]

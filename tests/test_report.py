@@ -530,6 +530,27 @@ def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discus
     assert "cnn\\_acc is inconclusive at n=6 as planned: the mean sits inside" in discussion
     assert "unlikely to settle" not in discussion
 
+
+def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) -> None:
+    from repro.fingerprint import code_fingerprint
+    from repro.registry import get_paper
+    from tests.test_records import _with_code
+
+    current = code_fingerprint(get_paper("mnist1d").folder)["digest"]
+    results = tmp_path / "results"
+    for seed in range(3):
+        _with_code(write_run(results, "cnn", seed, {"test/acc": CNN[seed]}), "0ld0c0de" * 8)
+        _with_code(write_run(results, "mlp", seed, {"test/acc": MLP[seed]}), current)
+    outcome, _ = report(results, tmp_path / "out")
+    older = [w for w in outcome.warnings if "earlier plugin code" in w]  # type: ignore[attr-defined]
+    assert older == [
+        "warning: mnist1d/cnn: judged on runs of earlier plugin code, none of the current code; "
+        "`repro sweep paper=mnist1d` retrains them"
+    ]
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "> **Caution:** mnist1d/cnn: judged on runs of earlier plugin code" in markdown
+    assert "mnist1d/mlp: judged" not in markdown
+
 # A completed run that did not log a claim's metric is a fault, not "not run" (issue #11.5).
 
 

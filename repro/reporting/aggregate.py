@@ -13,9 +13,10 @@ paper's setting (its config no longer composes) the rule falls back to the confi
 most completed seeds, ties going to the most recently finished.
 
 Which code. Runs of one config made by different plugin code (the records' `code_digest`) are
-never pooled: `settings_by_code` keeps the config hash for the code with the most completed
-runs and names the others `<config hash>+code.<digest[:8]>` (`+code.unknown` for records made
-before code was recorded), so they are listed as other settings like any other config.
+never pooled: `settings_by_code` keeps the config hash for the plugin's current code (or, with
+no runs of it, the code with the most completed runs) and names the others
+`<config hash>+code.<digest[:8]>` (`+code.unknown` for records made before code was recorded),
+so they are listed as other settings like any other config.
 """
 
 from __future__ import annotations
@@ -111,10 +112,12 @@ class ClaimResult:
 CODE_SEPARATOR = "+code."
 
 
-def settings_by_code(frame: pd.DataFrame) -> pd.DataFrame:
+def settings_by_code(frame: pd.DataFrame, current_digest: str | None = None) -> pd.DataFrame:
     """The long table with `config_hash` split by code: where one experiment's config hash has
-    completed runs of several code digests, the digest with the most completed runs (ties: the
-    most recently finished) keeps the hash, the others become `<hash>+code.<digest[:8]>`."""
+    completed runs of several code digests, the plugin's current code (`current_digest`) keeps
+    the hash when it has runs, else the digest with the most completed runs (ties: the most
+    recently finished); the others become `<hash>+code.<digest[:8]>`."""
+    current = (current_digest or "")[:8]
     if "code_digest" not in frame.columns or frame.empty:
         return frame
     code = frame["code_digest"].map(lambda d: d[:8] if isinstance(d, str) and d else "unknown")
@@ -125,10 +128,10 @@ def settings_by_code(frame: pd.DataFrame) -> pd.DataFrame:
         if rows["_code"].nunique() < 2:
             continue
         ranked = sorted(
-            (len(group), str(group["finished_at"].dropna().astype(str).max()), digest)
+            (digest == current, len(group), _last_finished(group), digest)
             for digest, group in rows.groupby("_code")
         )
-        keep[(str(experiment), str(config_hash))] = ranked[-1][2]
+        keep[(str(experiment), str(config_hash))] = ranked[-1][-1]
     if not keep:
         return frame
     renamed = [
@@ -137,6 +140,10 @@ def settings_by_code(frame: pd.DataFrame) -> pd.DataFrame:
         for e, h, c in zip(frame["experiment"], frame["config_hash"], code, strict=True)
     ]
     return frame.assign(config_hash=renamed)
+
+
+def _last_finished(rows: pd.DataFrame) -> str:
+    return str(rows["finished_at"].dropna().astype(str).max())
 
 
 def run_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ from typing import Any
 
 from repro import __version__, auto_seeds, store
 from repro.errors import ReproError
+from repro.fingerprint import code_fingerprint
 from repro.reporting import aggregate, sections
 from repro.reporting.files import write_file
 from repro.reporting.notes import ensure_notes, read_notes
@@ -70,7 +71,10 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     table = load_records(request.results_dir, request.paper)
     warnings = [s.warning() for s in table.skipped] + table.config_warnings
     # runs of one config but other plugin code are separate settings, never pooled
-    frame = aggregate.settings_by_code(table.frame[table.frame["paper"] == request.paper])
+    current_digest = code_fingerprint(plugin.folder)["digest"]
+    frame = aggregate.settings_by_code(
+        table.frame[table.frame["paper"] == request.paper], current_digest
+    )
     if frame.empty:
         skipped = f" ({len(table.skipped)} unreadable skipped)" if table.skipped else ""
         raise ReproError(
@@ -84,6 +88,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     choices = aggregate.choose_configs(
         runs, request.pinned_configs, paper_hashes, paper_configs
     )
+    cautions = _older_code_warnings(runs, choices, current_digest, request.paper)
+    warnings += cautions
     unknown_pins = request.pinned_configs - set(runs["config_hash"])
     if unknown_pins:
         warnings.append(
@@ -128,6 +134,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         alpha=ALPHA,
         other_settings=beyond,
         procedure=_procedure_text(plan, pilots),
+        cautions=[c.removeprefix("warning: ") for c in cautions],
     )
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
     files = _write_outputs(data, request, frame, runs, choices)
@@ -141,6 +148,28 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         created,
         results,
     )
+
+
+def _older_code_warnings(
+    runs: Any, choices: dict[str, aggregate.ConfigChoice], current_digest: str, paper: str
+) -> list[str]:
+    """A judged setting none of whose runs the current plugin code made: its verdicts are about
+    earlier code, which the report must say (a sweep would retrain them as stale)."""
+    warnings = []
+    for experiment, choice in choices.items():
+        chosen = runs[
+            (runs["experiment"] == experiment)
+            & (runs["config_hash"] == choice.chosen.config_hash)
+            & (runs["status"] == store.STATUS_COMPLETED)
+        ]
+        if "code_digest" not in chosen or chosen.empty:
+            continue
+        if not (chosen["code_digest"] == current_digest).any():
+            warnings.append(
+                f"warning: {paper}/{experiment}: judged on runs of earlier plugin code, none of "
+                f"the current code; `repro sweep paper={paper}` retrains them"
+            )
+    return warnings
 
 
 def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str | None:

@@ -115,6 +115,7 @@ class ReportData:
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
+    cautions: list[str] = field(default_factory=list)  # shown under the headline
 
 
 # --------------------------------------------------------------------------------------------

@@ -340,7 +340,27 @@ def _palette(count: int) -> list[Any]:
     return [cmap(i % cmap.N) for i in range(count)]
 
 
+def keep_text_inside(fig: Any, smallest_pt: float = 5.5) -> None:
+    """Shrink any axes title that runs past the figure's edge (a long claim id in the last
+    column) until it fits: fixed margins keep drawing cheap but cannot grow for long text."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    width = fig.bbox.width
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        title = ax.title
+        while title.get_fontsize() > smallest_pt:
+            box = title.get_window_extent(renderer)
+            if box.x0 >= 0 and box.x1 <= width:
+                break
+            title.set_fontsize(title.get_fontsize() - 0.5)
+
+
 def _save(fig: Any, stem: Path, vector: bool) -> list[Path]:
+    keep_text_inside(fig)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png")]
     fig.savefig(paths[0], dpi=DPI)

@@ -1,0 +1,20 @@
+"""Figure text stays on the figure: a long claim id in the last column was cut at the edge."""
+
+from __future__ import annotations
+
+from repro.reporting import figures
+
+
+def test_a_title_wider_than_its_column_is_shrunk_to_stay_on_the_figure() -> None:
+    fig = figures._figure(figures.PANEL_W * 3, figures.PANEL_H, rows=1)
+    axes = fig.subplots(1, 3, squeeze=False).ravel()
+    for ax in axes:
+        ax.set_title("max_pooling_beats_sab_pma_long\nnot reproduced", fontsize=figures.TITLE_PT)
+    figures.keep_text_inside(fig)
+    renderer = fig.canvas.get_renderer()  # the Agg canvas keep_text_inside measured with
+    width = fig.bbox.width
+    for ax in axes:
+        box = ax.title.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= width, (box.x0, box.x1, width)
+    assert axes[0].title.get_fontsize() == figures.TITLE_PT  # only what overflows shrinks
+    assert axes[2].title.get_fontsize() < figures.TITLE_PT

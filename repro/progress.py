@@ -285,12 +285,16 @@ def claim_lines(
 # Sweeps ------------------------------------------------------------------------------
 
 
-def sweep_progress_line(done: int, total: int, elapsed_s: float, failed: int = 0) -> str:
+def sweep_progress_line(
+    done: int, total: int, elapsed_s: float, failed: int = 0, interrupted: int = 0
+) -> str:
     """`3/10 done, ETA 4:10`: the time per finished run so far (with parallel workers, the
     sweep's elapsed time over runs done, so parallelism is counted) times the runs left."""
     left = max(0, total - done)
     eta = elapsed_s / done * left if done else None
-    failures = f" ({failed} failed)" if failed else ""
+    counts = {"failed": failed, "interrupted": interrupted}
+    counted = [f"{n} {what}" for what, n in counts.items() if n]
+    failures = f" ({', '.join(counted)})" if counted else ""
     tail = "" if left == 0 else f", ETA {format_duration(eta)}"
     return f"{done}/{total} done{failures}{tail}"
 
@@ -302,15 +306,17 @@ class SweepProgress:
         self.total = total
         self.done = 0
         self.failed = 0
+        self.interrupted = 0
         self.started = time.monotonic()
         self.stream = stream
 
     def finished(self, status: str) -> str:
         """Count one run that ended (`status` of its RunOutcome); print and return the line."""
         self.done += 1
-        self.failed += status not in ("completed", "skipped")
+        self.interrupted += status == "interrupted"
+        self.failed += status not in ("completed", "skipped", "interrupted")
         text = sweep_progress_line(
-            self.done, self.total, time.monotonic() - self.started, self.failed
+            self.done, self.total, time.monotonic() - self.started, self.failed, self.interrupted
         )
         print(text, file=self.stream or sys.stdout, flush=True)
         return text

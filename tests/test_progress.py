@@ -300,3 +300,11 @@ def test_ctrl_c_message_starts_a_line_of_its_own_after_the_bar(tmp_path: Path) -
     assert before.endswith("\n")
     assert "\rtoy/small seed0 |" in before  # one bar for the run, not one per epoch
     assert process.returncode == 130
+
+
+def test_an_interrupted_run_is_counted_as_interrupted_not_failed() -> None:
+    stream = io.StringIO()
+    counter = progress.SweepProgress(3, stream=stream)
+    counter.finished("failed")
+    counter.finished("interrupted")
+    assert stream.getvalue().splitlines()[1].startswith("2/3 done (1 failed, 1 interrupted), ETA")

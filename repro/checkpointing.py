@@ -31,15 +31,10 @@ EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 class RunInterrupted(ReproError):
-    """Training stopped on a signal after saving a checkpoint; running again resumes."""
+    """Training stopped on a signal; running again resumes from the checkpoint, if any."""
 
-    def __init__(self, signum: int, step: int, saved: bool = True) -> None:
+    def __init__(self, signum: int, step: int, then: str) -> None:
         name = signal.Signals(signum).name
-        then = (
-            "checkpoint saved, run again to resume"
-            if saved
-            else "nothing saved (checkpoint.enabled=false), a rerun starts over"
-        )
         super().__init__(f"interrupted by {name} at step {step}; {then}")
         self.exit_code = EXIT_CODES.get(signum, 1)
         self.step = step
@@ -105,17 +100,36 @@ class ResumableCheckpoint(pl.Callback):
             for signum in EXIT_CODES:
                 signal.signal(signum, self.request_stop)
 
+    def what_a_rerun_does(self) -> str:
+        """The end of an interruption's message: true to what is on disk."""
+        if not self.enabled:
+            return "nothing saved (checkpoint.enabled=false), a rerun starts over"
+        if self.path.is_file():
+            return "checkpoint saved, run again to resume"
+        return "no checkpoint yet, a rerun starts over"
+
+    def interrupted(self, trainer: pl.Trainer, stop_signal: int) -> RunInterrupted:
+        return RunInterrupted(stop_signal, trainer.global_step, self.what_a_rerun_does())
+
+    def on_sanity_check_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.take_signals()  # Lightning's handler is in place from here on
+
     def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        """A signal during the sanity check stops before the first step."""
         self.take_signals()
+        stop_signal = agreed_stop(trainer, self.stop_signal)
+        if stop_signal is not None:
+            raise self.interrupted(trainer, stop_signal)
 
     def on_test_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         self.take_signals()
 
     def on_test_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
-        """Training is over: stop without a new checkpoint (a rerun resumes from the last)."""
-        stop_signal = agreed_stop(trainer, self.stop_signal)
-        if stop_signal is not None:
-            raise RunInterrupted(stop_signal, trainer.global_step, saved=self.enabled)
+        """Training is over: stop without a new checkpoint (a rerun resumes from the last).
+        Only in one process: ranks may test unequal numbers of batches, so a per-batch
+        collective could wait forever; there a signal is acted on when the run ends."""
+        if trainer.world_size == 1 and self.stop_signal is not None:
+            raise self.interrupted(trainer, self.stop_signal)
 
     def save(self, trainer: pl.Trainer) -> None:
         """Every rank calls this at the same point (Lightning's save is a collective); only
@@ -134,7 +148,7 @@ class ResumableCheckpoint(pl.Callback):
         stop_signal = agreed_stop(trainer, self.stop_signal)  # any rank's, on all ranks
         if stop_signal is not None:
             self.save(trainer)
-            raise RunInterrupted(stop_signal, trainer.global_step, saved=self.enabled)
+            raise self.interrupted(trainer, stop_signal)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop

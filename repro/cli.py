@@ -330,9 +330,9 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
         from repro.sweep_launch import results_of_outcomes
 
         _print_results(results_of_outcomes(outcomes))
-    failed = [o for o in outcomes if o.status in ("failed", "interrupted")]
+    failed = [o for o in outcomes if o.status in ("failed", "interrupted") or o.exit_code]
     if failed:
-        raise typer.Exit(max(o.exit_code for o in failed))
+        raise typer.Exit(max(o.exit_code for o in failed) or 1)
 
 
 @app.command(
@@ -590,12 +590,24 @@ def _auto_seeds_stage_two(
     ]
     folders = ctx.params.get("papers_dir") or []
     papers = [arg for folder in folders for arg in ("--papers-dir", str(folder))]
+    return sweep_stages(stages, [*papers, *flags, *keep])
+
+
+def sweep_stages(
+    stages: list[tuple[list[str], list[int]]],
+    arguments: list[str],
+    sweep: Callable[[list[str]], int | None] | None = None,
+) -> int:
+    """Stage two's sweeps, one per group of experiments sharing seeds; the worst exit code."""
+    sweep = sweep or (lambda args: app(["sweep", *args], standalone_mode=False))
     worst = 0
     for experiments, seeds in stages:
         words = [f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
         typer.echo(f"seeds=auto: stage two: {' '.join(words)}")
-        code = app(["sweep", *papers, *flags, *keep, *words], standalone_mode=False)
-        worst = max(worst, int(code or 0))
+        code = int(sweep([*arguments, *words]) or 0)
+        if code in (130, 143):  # interrupted (SIGINT, SIGTERM): so is seeds=auto
+            return code
+        worst = max(worst, code)
     return worst
 
 

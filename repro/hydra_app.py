@@ -48,6 +48,15 @@ def describe(outcome: RunOutcome) -> str:
     return f"{label}: {metrics}{where}"
 
 
+def print_outcome(outcome: RunOutcome) -> None:
+    """The run's line: stderr when it did not complete; a completed run that a signal came
+    too late to stop also gets an error line saying so (its exit code is the signal's)."""
+    failed = outcome.status in ("failed", "interrupted")
+    print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
+    if outcome.status == "completed" and outcome.error:
+        print(f"error: {outcome.error}", file=sys.stderr, flush=True)
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
 def hydra_task(cfg: DictConfig) -> RunOutcome:
     """Run one job; never raises for expected failures, so one bad job cannot end a sweep."""
@@ -62,8 +71,7 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
     except OSError as error:  # a full or failing disk outside the record writes
         where = f": {error.filename}" if error.filename else ""
         outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
-    stream = sys.stderr if outcome.status in ("failed", "interrupted") else sys.stdout
-    print(describe(outcome), file=stream, flush=True)
+    print_outcome(outcome)
     if outcome.status == "completed" and not os.environ.get("REPRO_SWEEP_ID"):
         for line in claims_of_run(config, outcome.metrics):  # a sweep gives verdicts instead
             print(line, flush=True)

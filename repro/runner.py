@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shlex
+import signal
 import sys
 import time
 import warnings
@@ -136,6 +137,10 @@ def _worker_resume_checkpoint(config: dict[str, Any], record_dir: Path) -> Path 
 def _train_locked(
     config: dict[str, Any], seed: int, record_dir: Path, command: list[str] | None
 ) -> RunOutcome:
+    # SIGTERMException: Lightning's SystemExit(0) for a SIGTERM its own handler caught; a
+    # safety net, should one land where repro's handler is not yet in place
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
     from repro.checkpointing import (
         ResumableCheckpoint,
         RunInterrupted,
@@ -244,12 +249,11 @@ def _train_locked(
                 extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
                 ckpt_path=resume_from,
             )
-    except (RunInterrupted, KeyboardInterrupt) as error:
+    except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
         progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
-        message = str(error) if isinstance(error, RunInterrupted) else "interrupted"
+        message, code = _interruption(error, checkpoint)
         _finish(record, store.STATUS_INTERRUPTED, started, message)
         save_record(record_dir, record, unfinished_file)
-        code = error.exit_code if isinstance(error, RunInterrupted) else 130
         return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
     except Exception as error:  # recorded, then reported as one line by the caller
         message = failure_message(error, plugin.folder)
@@ -284,7 +288,35 @@ def _train_locked(
         if last_checkpoint.parent.is_dir() and not any(last_checkpoint.parent.iterdir()):
             last_checkpoint.parent.rmdir()
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
+    if checkpoint.stop_signal is not None:  # came after the last point that could act on it
+        return _completed_but_stopped(record_dir, result.metrics, checkpoint.stop_signal)
     return RunOutcome("completed", record_dir, result.metrics)
+
+
+def _interruption(error: BaseException, checkpoint: Any) -> tuple[str, int]:
+    """The one-line message and exit code of a run stopped by a signal."""
+    from repro.checkpointing import EXIT_CODES, RunInterrupted
+
+    if isinstance(error, RunInterrupted):
+        return str(error), error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted", EXIT_CODES[signal.SIGINT]
+    return f"interrupted by SIGTERM; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGTERM]
+
+
+def _completed_but_stopped(record_dir: Path, metrics: dict[str, float], signum: int) -> RunOutcome:
+    """The run finished and its record says so; the exit code still tells the caller (a
+    sweep, a shell loop) that a stop was asked for."""
+    from repro.checkpointing import EXIT_CODES
+
+    name = signal.Signals(signum).name
+    return RunOutcome(
+        "completed",
+        record_dir,
+        metrics,
+        error=f"{name} arrived as the run ended; its record is complete",
+        exit_code=EXIT_CODES.get(signum, 1),
+    )
 
 
 def kept_checkpoint(path: Path, checkpoint_cfg: dict[str, Any]) -> dict[str, Any]:

@@ -48,7 +48,7 @@ def jobs_for(planned: list[PlannedRun], common: list[str]) -> list[Job]:
 def run_job(job: Job) -> RunOutcome:
     """Compose and train one run; every expected failure becomes an outcome, one line."""
     from repro.compose import compose_run_config, hydra_compose_session
-    from repro.hydra_app import describe, recorded_command
+    from repro.hydra_app import print_outcome, recorded_command
     from repro.run_lock import RunBusy
     from repro.runner import run_one
 
@@ -67,8 +67,7 @@ def run_job(job: Job) -> RunOutcome:
     if outcome.status == "busy":
         print(f"error: {outcome.error}; another process is running it", file=sys.stderr)
     else:
-        failed = outcome.status in ("failed", "interrupted")
-        print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
+        print_outcome(outcome)
     return outcome
 
 
@@ -106,7 +105,7 @@ class SweepOutcomes:
 def _interrupted(outcome: RunOutcome) -> bool:
     """A run stopped by a signal: the user (Ctrl-C) or the system (SIGTERM) wants the sweep
     to stop too, not to go on to the next run."""
-    return outcome.status == "interrupted"
+    return outcome.status == "interrupted" or outcome.exit_code in (130, 143)  # SIGINT, SIGTERM
 
 
 def run_in_process(jobs: list[Job]) -> SweepOutcomes:

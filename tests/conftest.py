@@ -178,8 +178,10 @@ import signal
 class SignallingModule(ToyModule):
     """Sends itself a signal once, at the hook named by `REPRO_TEST_SIGNAL_AT`."""
 
-    def _signal_once(self, hook):
-        if os.environ.get("REPRO_TEST_SIGNAL_AT") == hook and self.current_epoch == 1:
+    def _signal_once(self, hook, in_epoch_1=True):
+        if os.environ.get("REPRO_TEST_SIGNAL_AT") == hook and (
+            self.current_epoch == 1 or not in_epoch_1
+        ):
             os.environ["REPRO_TEST_SIGNAL_AT"] = "sent"
             os.kill(os.getpid(), getattr(signal, os.environ["REPRO_TEST_SIGNAL"]))
 
@@ -187,9 +189,19 @@ class SignallingModule(ToyModule):
         self._signal_once("train_epoch_end")
 
     def validation_step(self, batch, batch_idx):
-        self._signal_once("validation")
+        if self.trainer.sanity_checking:
+            self._signal_once("sanity_check", in_epoch_1=False)
+        else:
+            self._signal_once("validation")
         x, y = batch
         self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
+
+    def test_step(self, batch, batch_idx):
+        self._signal_once("test", in_epoch_1=False)
+        super().test_step(batch, batch_idx)
+
+    def on_test_end(self):  # after the last test batch: no batch end follows to act on it
+        self._signal_once("test_end", in_epoch_1=False)
 '''
 
 VALIDATING_DATA = """

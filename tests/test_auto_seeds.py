@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from repro import auto_seeds
 from repro.paper_spec import PaperSpec
 
@@ -101,3 +103,32 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert reported.returncode in (0, 1), reported.stderr
     text = (tmp_path / "reports" / "toy" / "report.md").read_text()
     assert "Stein's two-stage procedure" in text and "small\\_mse" in text
+
+
+@pytest.mark.parametrize("code", [130, 143])
+def test_an_interrupted_stage_two_sweep_stops_the_later_stages(code: int) -> None:
+    """Ctrl-C in the first stage-two sweep must not start the next one."""
+    from repro.cli import sweep_stages
+
+    calls: list[list[str]] = []
+
+    def sweep(arguments: list[str]) -> int:
+        calls.append(arguments)
+        return code
+
+    stages = [(["mlp"], [5, 6]), (["cnn", "gru"], [5, 6, 7])]
+    assert sweep_stages(stages, ["paper=x"], sweep) == code
+    assert calls == [["paper=x", "experiment=mlp", "seed=5,6"]]
+
+
+def test_a_failed_stage_two_sweep_goes_on_to_the_next_stage() -> None:
+    from repro.cli import sweep_stages
+
+    calls: list[list[str]] = []
+
+    def sweep(arguments: list[str]) -> int:
+        calls.append(arguments)
+        return 1
+
+    assert sweep_stages([(["mlp"], [5]), (["cnn"], [5, 6])], [], sweep) == 1
+    assert len(calls) == 2

@@ -395,6 +395,8 @@ def sweep(
         seeds = pilot_size(spec.default_seeds)
     _check_launcher_installed(override_value(overrides, "launcher"))
     grid = build_grid(spec, overrides, seeds)
+    if auto:
+        _one_setting_for_seeds_auto(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
     validate_sweep(plugin, spec, wiring, grid)  # a typo fails here, not in every run
@@ -544,6 +546,22 @@ def _max_seeds(raw: str | None, auto: bool) -> int:
     return value
 
 
+def _one_setting_for_seeds_auto(grid: Any) -> None:
+    """seeds=auto plans one setting per experiment: refused before the pilot, not after."""
+    if len(grid.fixed_variants) <= 1:
+        return
+    values: dict[str, set[str]] = {}
+    for variant in grid.fixed_variants:
+        for override in variant:
+            key, _, value = override.partition("=")
+            values.setdefault(key, set()).add(value)
+    swept = ", ".join(key for key, seen in values.items() if len(seen) > 1)
+    raise UsageError(
+        "seeds=auto plans one setting per experiment: sweep no other keys "
+        f"(here {len(grid.fixed_variants)} settings: {swept})"
+    )
+
+
 def _auto_seeds_stage_two(
     plugin: Any,
     spec: Any,
@@ -557,8 +575,6 @@ def _auto_seeds_stage_two(
     plan for the report, then sweep the missing seeds as `repro sweep` would."""
     from repro import auto_seeds, store
 
-    if len(grid.fixed_variants) > 1:
-        raise UsageError("seeds=auto plans one setting per experiment: sweep no other keys")
     records = {(r.experiment, r.seed): _read_record(store, r.record_dir) for r in planned}
     n0 = len(grid.seeds)
     plan = auto_seeds.plan_seeds(

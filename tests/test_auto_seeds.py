@@ -132,3 +132,21 @@ def test_a_failed_stage_two_sweep_goes_on_to_the_next_stage() -> None:
 
     assert sweep_stages([(["mlp"], [5]), (["cnn"], [5, 6])], [], sweep) == 1
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_seeds_auto_with_several_settings_is_refused_before_any_run(tmp_path, dry_run) -> None:
+    """One plan per experiment: several settings were refused only after the pilot had run
+    (and the dry run showed a pilot it would never plan from)."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins")]
+    flags = ["--dry-run"] if dry_run else []
+    refused = repro("sweep", *papers, "paper=toy", "seeds=auto", "optimizer.lr=0.05,0.1", *flags)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "error: seeds=auto plans one setting per experiment: sweep no other keys "
+        "(here 2 settings: optimizer.lr)"
+    )
+    assert not list(tmp_path.rglob("record.json"))

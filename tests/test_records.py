@@ -298,3 +298,17 @@ def test_the_current_code_keeps_the_setting_even_with_fewer_runs(tmp_path: Path)
     choice = choose_configs(run_table(split), paper_hashes={"cnn": config_hash})["cnn"]
     assert (choice.chosen.config_hash, choice.chosen.seeds) == (config_hash, (5, 6))
     assert [o.config_hash for o in choice.others] == [f"{config_hash}+code.old00000"]
+
+
+def test_on_a_tie_runs_with_a_finish_time_win_over_runs_without_one(tmp_path: Path) -> None:
+    """Ties go to the most recently finished code; a group with no finish time at all used to
+    rank as the text "nan", after every date."""
+    from repro.reporting.aggregate import settings_by_code
+
+    for seed in (0, 1):
+        _with_code(write_run(tmp_path, "cnn", seed, finished_at=None), "aaa0000011112222")
+    for seed in (2, 3):
+        _with_code(write_run(tmp_path, "cnn", seed), "bbb0000011112222")
+    split = settings_by_code(load_records(tmp_path).frame)
+    kept = split[~split["config_hash"].str.contains("+code.", regex=False)]
+    assert set(kept["seed"]) == {2, 3}

@@ -521,7 +521,8 @@ def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discus
     folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
     spec = get_paper("mnist1d").spec()
     metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
-    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, experiments=["cnn"])
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=6, experiments=["cnn"])
+    assert plan.seeds == {"cnn": 6}  # capped: the six seeds are the whole plan
     plan.config_hashes = {"cnn": folders[0].parent.name}
     auto_seeds.save_plan(results, "mnist1d", plan)
     _, markdown = report(results, tmp_path / "out")
@@ -529,6 +530,27 @@ def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discus
     discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
     assert "cnn\\_acc is inconclusive at n=6 as planned: the mean sits inside" in discussion
     assert "unlikely to settle" not in discussion
+
+
+def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path: Path) -> None:
+    """Six seeds of a plan for more: the discussion says how many are still to run."""
+    from repro import auto_seeds
+    from repro.registry import get_paper
+
+    results = tmp_path / "results"
+    values = [0.905, 0.975, 0.93, 0.96, 0.92, 0.965]
+    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=12, experiments=["cnn"])
+    assert plan.seeds == {"cnn": 12}
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "as planned" not in discussion
+    assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
+    assert "repro sweep paper=mnist1d seeds=auto\\` runs the rest" in discussion
 
 
 def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) -> None:
@@ -550,6 +572,20 @@ def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) 
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "> **Caution:** mnist1d/cnn: judged on runs of earlier plugin code" in markdown
     assert "mnist1d/mlp: judged" not in markdown
+
+def test_a_setting_that_is_not_judged_gets_no_earlier_code_warning(tmp_path: Path) -> None:
+    """Only other settings of cnn ran (lr overridden), on earlier code: nothing of cnn is
+    judged, so nothing is "judged on runs of earlier plugin code"."""
+    from tests.test_records import _with_code
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"optimizer.lr": 0.5})
+        _with_code(folder, "0ld0c0de" * 8)
+    outcome, markdown = report(results, tmp_path / "out")
+    assert not [w for w in outcome.warnings if "earlier plugin code" in w]  # type: ignore[attr-defined]
+    assert "Caution" not in markdown
+
 
 # A completed run that did not log a claim's metric is a fault, not "not run" (issue #11.5).
 

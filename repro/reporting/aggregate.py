@@ -143,7 +143,9 @@ def settings_by_code(frame: pd.DataFrame, current_digest: str | None = None) -> 
 
 
 def _last_finished(rows: pd.DataFrame) -> str:
-    return str(rows["finished_at"].dropna().astype(str).max())
+    """The latest ISO finish time; "" (before every date) when none was recorded."""
+    finished = rows["finished_at"].dropna().astype(str)
+    return str(finished.max()) if not finished.empty else ""
 
 
 def run_table(frame: pd.DataFrame) -> pd.DataFrame:

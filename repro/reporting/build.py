@@ -135,6 +135,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         other_settings=beyond,
         procedure=_procedure_text(plan, pilots),
         cautions=[c.removeprefix("warning: ") for c in cautions],
+        planned_seeds={e: int(plan["seeds"][e]) for e in pilots if plan and e in plan["seeds"]},
     )
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
     files = _write_outputs(data, request, frame, runs, choices)
@@ -157,6 +158,8 @@ def _older_code_warnings(
     earlier code, which the report must say (a sweep would retrain them as stale)."""
     warnings = []
     for experiment, choice in choices.items():
+        if not choice.judged:  # its runs are only "beyond the paper"
+            continue
         chosen = runs[
             (runs["experiment"] == experiment)
             & (runs["config_hash"] == choice.chosen.config_hash)

@@ -116,6 +116,7 @@ class ReportData:
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline
+    planned_seeds: dict[str, int] = field(default_factory=dict)  # seeds=auto: experiment -> N
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,7 +517,13 @@ def discussion_facts(data: ReportData) -> list[str]:
             )
         elif result.outcome == stats.INCONCLUSIVE and result.verdict is not None:
             needed = result.verdict.seeds_needed
-            if result.verdict.undecided_because:  # two-stage: the plan's N was run
+            planned = _planned_seeds(data, claim)
+            if result.verdict.undecided_because and planned and s and s.n < planned:
+                more = (
+                    f" of the {planned} seeds planned; `repro sweep paper={data.paper_id} "
+                    "seeds=auto` runs the rest"
+                )
+            elif result.verdict.undecided_because:  # two-stage: the plan's N was run
                 more = f" as planned: {result.verdict.undecided_because}"
             elif needed:
                 more = f"; about {needed} seeds would likely settle it (`seeds=auto` plans them)"
@@ -530,6 +537,14 @@ def discussion_facts(data: ReportData) -> list[str]:
     if data.unsuccessful:
         facts.append(f"{len(data.unsuccessful)} runs failed or were cut short (see Compute).")
     return facts
+
+
+def _planned_seeds(data: ReportData, claim: Claim) -> int | None:
+    """The seeds seeds=auto planned for a claim (a comparison: pairs, so the smaller side)."""
+    planned = [data.planned_seeds.get(e) for e in claim.experiments()]
+    if not planned or None in planned:
+        return None
+    return min(n for n in planned if n is not None)
 
 
 def _context(data: ReportData) -> dict[str, Any]:

@@ -796,8 +796,8 @@ def report(
         typer.Option(
             "--config",
             metavar="HASH",
-            help="Judge an experiment on this config hash instead of the one "
-            "with most seeds (repeatable).",
+            help="Judge an experiment on this config hash instead of the paper's "
+            "setting; marked as a deviation (repeatable).",
         ),
     ] = None,
     papers_dir: PapersDirOption = None,

@@ -77,7 +77,7 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
     assert "| unfinished |" in markdown
 
 
-def test_config_with_most_seeds_is_used_and_the_others_named(tmp_path: Path) -> None:
+def test_the_papers_setting_is_judged_and_another_config_named_against_it(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=3)
     write_run(  # a newer one-seed smoke test with another config
@@ -94,7 +94,7 @@ def test_config_with_most_seeds_is_used_and_the_others_named(tmp_path: Path) -> 
     assert choices["cnn"].others[0].differences == (("trainer.max_steps", 5, 6000),)
     _, markdown = report(results, tmp_path / "out")
     assert "(n=3)" in table_row(markdown, "cnn_acc")
-    assert "Set aside" in markdown and "trainer.max\\_steps = 5 (used: 6000)" in markdown
+    assert "Set aside" in markdown and "trainer.max\\_steps = 5 (paper: 6000)" in markdown
 
     smoke = runs.loc[runs["p_trainer.max_steps"] == 5, "config_hash"].iloc[0]
     pinned = aggregate.choose_configs(runs, frozenset({smoke}))
@@ -507,7 +507,6 @@ def test_seeds_chosen_by_seeds_auto_are_judged_two_stage_and_the_report_says_so(
     assert "two-stage" not in markdown
 
 
-
 def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discussion(
     tmp_path: Path,
 ) -> None:
@@ -573,6 +572,7 @@ def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) 
     assert "> **Caution:** mnist1d/cnn: judged on runs of earlier plugin code" in markdown
     assert "mnist1d/mlp: judged" not in markdown
 
+
 def test_a_setting_that_is_not_judged_gets_no_earlier_code_warning(tmp_path: Path) -> None:
     """Only other settings of cnn ran (lr overridden), on earlier code: nothing of cnn is
     judged, so nothing is "judged on runs of earlier plugin code"."""
@@ -602,3 +602,53 @@ def test_a_metric_no_completed_run_logged_is_metric_missing_not_not_run(tmp_path
     assert any(r.outcome != aggregate.METRIC_MISSING for r in by_claim.values())
     assert "metric missing" in markdown
     assert outcome.overall == aggregate.INCOMPLETE_OVERALL
+
+
+def _choice(chosen: str, paper: str | None, pinned: bool = False) -> aggregate.ConfigChoice:
+    options = {
+        "aaaaaaaaaa": aggregate.ConfigOption("aaaaaaaaaa", (0, 1, 2), "2026-01-02"),
+        "bbbbbbbbbb": aggregate.ConfigOption(
+            "bbbbbbbbbb", (0, 1), "2026-01-01", (("optimizer.lr", 2.0, 0.5),)
+        ),
+    }
+    other = next(o for h, o in options.items() if h != chosen)
+    return aggregate.ConfigChoice(
+        "exp",
+        options[chosen],
+        (other,),
+        pinned=pinned,
+        paper_setting=paper is None or chosen == paper,
+        paper_hash=paper,
+    )
+
+
+@pytest.mark.parametrize(
+    ("chosen", "paper", "pinned", "expected", "absent"),
+    [
+        ("aaaaaaaaaa", "aaaaaaaaaa", False, "judged on the paper's setting aaaaaaaaaa", "most"),
+        (
+            "bbbbbbbbbb",
+            "aaaaaaaaaa",
+            True,
+            "pinned with --config; the paper's setting is aaaaaaaaaa",
+            "most",
+        ),
+        (
+            "aaaaaaaaaa",
+            "cccccccccc",
+            False,
+            "not judged: the paper's setting cccccccccc has no completed runs",
+            "judged on",
+        ),
+        ("aaaaaaaaaa", None, False, "most completed seeds, then most recent", "paper's setting"),
+    ],
+)
+def test_the_several_configs_line_says_why_a_config_was_judged(
+    chosen: str, paper: str | None, pinned: bool, expected: str, absent: str
+) -> None:
+    from repro.reporting.render import choice_lines
+
+    (line,) = choice_lines({"exp": _choice(chosen, paper, pinned)})
+    assert expected in line
+    assert absent not in line
+    assert ("(paper: 0.5)" in line) == (paper is not None and chosen == "aaaaaaaaaa")

@@ -288,14 +288,14 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
     for choice in choices.values():
         if not choice.others:
             continue
-        c = choice.chosen
-        how = "pinned with --config" if choice.pinned else "most completed seeds, then most recent"
+        # differences are taken against the paper's config when it is known
+        reference = "paper" if choice.paper_hash else "used"
         aside = "; ".join(
             f"{o.config_hash} ({len(o.seeds)} seed{'s' if len(o.seeds) != 1 else ''}"
             + (
                 ", differs in "
                 + ", ".join(
-                    f"{k} = {value_text(v)} (used: {value_text(u)})"
+                    f"{k} = {value_text(v)} ({reference}: {value_text(u)})"
                     for k, v, u in o.differences[:6]
                 )
                 + (" …" if len(o.differences) > 6 else "")
@@ -305,11 +305,25 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
             + ")"
             for o in choice.others
         )
-        lines.append(
-            f"{choice.experiment}: judged on config {c.config_hash} ({len(c.seeds)} completed "
-            f"seeds; {how}). Set aside: {aside}."
-        )
+        lines.append(f"{choice.experiment}: {_why_this_config(choice)} Set aside: {aside}.")
     return lines
+
+
+def _why_this_config(choice: ConfigChoice) -> str:
+    """Which config judges the experiment and by which rule (aggregate's module docstring)."""
+    c = choice.chosen
+    seeds = f"{len(c.seeds)} completed seed{'s' if len(c.seeds) != 1 else ''}"
+    if choice.pinned:
+        paper = f"; the paper's setting is {choice.paper_hash}" if choice.deviation else ""
+        return f"judged on config {c.config_hash} ({seeds}; pinned with --config{paper})."
+    if not choice.judged:
+        return f"not judged: the paper's setting {choice.paper_hash} has no completed runs."
+    if choice.paper_hash:
+        return f"judged on the paper's setting {c.config_hash} ({seeds})."
+    return (
+        f"judged on config {c.config_hash} ({seeds}; most completed seeds, then most recent, "
+        "as the paper's config could not be composed)."
+    )
 
 
 def summary_line(data: ReportData) -> str:

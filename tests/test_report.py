@@ -143,7 +143,12 @@ def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
     assert markdown.count("Not written yet") == 2
 
 
-def write_paper(root: Path, claims: str, title: str = "A toy paper") -> Path:
+def write_paper(
+    root: Path,
+    claims: str,
+    title: str = "A toy paper",
+    experiments: tuple[str, ...] = ("cnn", "mlp"),
+) -> Path:
     """A plugin folder with only what a report needs (no model code)."""
     folder = root / "toy"
     (folder / "experiment").mkdir(parents=True)
@@ -159,11 +164,10 @@ def write_paper(root: Path, claims: str, title: str = "A toy paper") -> Path:
             module: model:Toy
             datamodule: data:Toy
             experiments:
-              cnn: a model
-              mlp: another
-            claims:
             """
         )
+        + "".join(f"  {name}: a model\n" for name in experiments)
+        + "claims:\n"
         + textwrap.indent(textwrap.dedent(claims), "  ")
     )
     (folder / "settings.yaml").write_text(
@@ -171,7 +175,7 @@ def write_paper(root: Path, claims: str, title: str = "A toy paper") -> Path:
         "data: {batch_size: 100, shuffle_seq: false}\noptimizer: {lr: 0.01}\n"
         "trainer: {max_steps: 6000}\n"
     )
-    for name in ("cnn", "mlp"):
+    for name in experiments:
         (folder / "experiment" / f"{name}.yaml").write_text("# @package _global_\n{}\n")
     return root
 
@@ -259,6 +263,28 @@ def test_pdf_is_written(tmp_path: Path) -> None:
     assert "metric" in csv_head and "counted" in csv_head and "p_model.arch" in csv_head
 
 
+def test_pdf_shared_settings_put_each_value_beside_its_key(tmp_path: Path) -> None:
+    """WeasyPrint laid two flex-placed tables out as one: 'trainer.accelerator' was followed
+    by the next key, its value 'cpu' pushed a column to the right."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "pdf"}))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    shared = text[text.index("Shared by every experiment") :]
+    row = next(line for line in shared.splitlines() if "trainer.max_steps" in line)
+    assert row.split()[row.split().index("trainer.max_steps") + 1] == "6000"
+    assert shared.splitlines()[2].split()[:2] == ["Key", "Value"]
+
+
 def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)
@@ -326,15 +352,17 @@ def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> Non
     assert claims_figure([comparison], tmp_path / "fig", vector=False) == []
 
 
-def test_html_shared_settings_tables_each_have_a_header(tmp_path: Path) -> None:
+def test_html_shared_settings_table_has_a_header_over_both_halves(tmp_path: Path) -> None:
     results, out = tmp_path / "results", tmp_path / "out"
     mnist1d_records(results, seeds=2)
     report(results, out, formats=frozenset({"md", "html"}))
     html = (out / "report.html").read_text()
     shared = html[html.index("Shared by every experiment") : html.index("<h2>Compute</h2>")]
-    # two real tables side by side, each with its header: not one table that CSS columns
-    # break in two (the second half then had no header and misaligned rows)
-    assert shared.count("<table>") == shared.count("<th>Key</th>") == 2
+    # one four-column table whose header names both halves: CSS columns broke one table in
+    # two (the second half had no header), and WeasyPrint merged two flex-placed tables
+    assert shared.count("<table") == 1 and shared.count("<th>Key</th>") == 2
+    rows = re.findall(r"<tr>(.*?)</tr>", shared, flags=re.S)[1:]
+    assert rows and all(row.count("<td") == 4 for row in rows)
     assert "column-count" not in html
 
 
@@ -357,6 +385,27 @@ def test_identical_seeds_show_no_interval_no_p_and_the_threshold_margin(tmp_path
     assert "none: all 3 seeds identical" in row and "margin +0.1" in row and "%" not in row
     assert "All 3 seeds identical (deterministic)" in markdown
     assert "p = 0" not in markdown and "[1, 1]" not in row
+
+
+def test_html_claimed_cell_breaks_a_comparison_between_words(tmp_path: Path) -> None:
+    """'amsgrad_online < adam_online' was cut mid-word ('adam_onl|ine') in the narrow
+    Claimed column: it may break only after '_', '/' or '.'."""
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_vs_mlp_shuffled, kind: comparison, experiment: cnn_shuffled,
+           versus: mlp_shuffled, metric: test/acc, direction: ">", source: Table 3}
+        """,
+        experiments=("cnn_shuffled", "mlp_shuffled"),
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(3):
+        for experiment, acc in (("cnn_shuffled", 0.6 + seed / 100), ("mlp_shuffled", 0.5)):
+            write_run(results, experiment, seed, {"test/acc": acc}, paper="toy", papers_dir=papers)
+    formats = frozenset({"md", "html"})
+    build_report(ReportRequest("toy", results, out, formats=formats, papers_dir=[papers]))
+    html = (out / "report.html").read_text()
+    assert "<td>cnn_<wbr>shuffled &gt; mlp_<wbr>shuffled</td>" in html
 
 
 # The headline (issue #13.4): coverage first, verified claims only, unverified ones apart.

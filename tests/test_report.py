@@ -408,6 +408,13 @@ def test_html_claimed_cell_breaks_a_comparison_between_words(tmp_path: Path) -> 
     assert "<td>cnn_<wbr>shuffled &gt; mlp_<wbr>shuffled</td>" in html
 
 
+def test_break_opportunities_never_split_a_number() -> None:
+    from repro.reporting.render import wbr
+
+    assert str(wbr("0.57, within ±0.411")) == "0.57, within ±0.411"
+    assert str(wbr("test/mae.x_y")) == "test/<wbr>mae.<wbr>x_<wbr>y"
+
+
 # The headline (issue #13.4): coverage first, verified claims only, unverified ones apart.
 
 

@@ -427,13 +427,13 @@ def url(value: str) -> str:
 
 
 def wbr(value: Any) -> Any:
-    """Escaped text with break opportunities after `_`, `/` and `.` (long ids in narrow cells)."""
+    """Escaped text with break opportunities after `_`, `/` and `.` (long ids in narrow cells),
+    but never inside a number ('0.57')."""
+    import re
+
     from markupsafe import Markup, escape
 
-    text = str(escape(value))
-    for mark in ("_", "/", "."):
-        text = text.replace(mark, mark + "<wbr>")
-    return Markup(text)
+    return Markup(re.sub(r"[_/]|\.(?!\d)", lambda m: m.group(0) + "<wbr>", str(escape(value))))
 
 
 def png_width_inches(path: Path) -> float:

@@ -277,7 +277,9 @@ def test_pdf_shared_settings_put_each_value_beside_its_key(tmp_path: Path) -> No
     report(results, out, formats=frozenset({"md", "pdf"}))
     text = subprocess.run(
         ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     shared = text[text.index("Shared by every experiment") :]
     row = next(line for line in shared.splitlines() if "trainer.max_steps" in line)
@@ -708,3 +710,38 @@ def test_the_several_configs_line_says_why_a_config_was_judged(
     assert expected in line
     assert absent not in line
     assert ("(paper: 0.5)" in line) == (paper is not None and chosen == "aaaaaaaaaa")
+
+
+def compute_rows(markdown: str) -> list[str]:
+    section = markdown.split("## Compute", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| `")]
+
+
+def test_compute_table_lists_every_setting_so_its_runs_add_up(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(2):  # beyond the paper: two seeds at another step count
+        write_run(results, "cnn", seed, {"test/acc": 0.5}, **{"trainer.max_steps": 5})
+    _, markdown = report(results, tmp_path / "out")
+    rows = compute_rows(markdown)
+    assert "over 8 completed runs" in markdown
+    assert sum(int(row.split("|")[3]) for row in rows) == 8
+    other = next(row for row in rows if "trainer.max\\_steps = 5" in row)
+    assert other.startswith("| `cnn` |") and int(other.split("|")[3]) == 2
+    assert "paper's setting" in next(row for row in rows if row.startswith("| `mlp` |"))
+
+
+def test_compute_names_runs_of_older_plugin_code_as_their_own_setting(tmp_path: Path) -> None:
+    from repro.reporting.sections import compute
+    from tests.test_records import _with_code
+
+    for seed in range(3):
+        _with_code(write_run(tmp_path, "cnn", seed), "new0000011112222")
+    for seed in (3, 4):
+        _with_code(write_run(tmp_path, "cnn", seed), "old0000011112222")
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    table = compute(runs, aggregate.choose_configs(runs)).experiments
+    assert [(e.setting, e.runs) for e in table] == [
+        ("judged", 3),
+        ("other plugin code (old00000)", 2),
+    ]

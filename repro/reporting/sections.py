@@ -15,7 +15,7 @@ import numpy as np
 
 from repro import store
 from repro.records import CONFIG_PREFIX, DATA_PREFIX, PACKAGE_PREFIX
-from repro.reporting.aggregate import UNFINISHED, ConfigChoice
+from repro.reporting.aggregate import CODE_SEPARATOR, UNFINISHED, ConfigChoice
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +41,7 @@ class Hyperparameters:
 @dataclass(frozen=True)
 class ExperimentCompute:
     experiment: str
+    setting: str  # "paper's setting", "pinned with --config", or the keys that differ
     runs: int
     wall_total_s: float
     wall_mean_s: float
@@ -126,27 +127,33 @@ def hyperparameters(
 
 
 def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
-    """Hardware, time per run and experiment (chosen configs), and hours over every run."""
+    """Hardware, time per run for every setting of every experiment (the judged one first, so
+    the rows add up to the total), and hours over every run."""
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     hardware = Counter(
         f"{cpu or 'unknown CPU'}, {gpus or 'no GPU'}"
         for cpu, gpus in zip(runs["cpu"], runs["gpus"], strict=True)
     )
-    chosen = _chosen_runs(runs, choices)
     experiments = []
-    for experiment, rows in chosen.groupby("experiment", sort=True):
-        devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)})) or "-"
-        experiments.append(
-            ExperimentCompute(
-                str(experiment),
-                len(rows),
-                float(rows["wall_s"].sum()),
-                float(rows["wall_s"].mean()),
-                float(rows["fit_s"].mean()),
-                float(rows["steps_per_s"].mean()),
-                devices,
+    for experiment, group in completed.groupby("experiment", sort=True):
+        choice = choices.get(str(experiment))
+        by_config = dict(tuple(group.groupby("config_hash", sort=False)))
+        ordered = _settings_in_order(choice, list(by_config))
+        for config_hash, setting in ordered:
+            rows = by_config[config_hash]
+            devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)}))
+            experiments.append(
+                ExperimentCompute(
+                    str(experiment),
+                    setting,
+                    len(rows),
+                    float(rows["wall_s"].sum()),
+                    float(rows["wall_s"].mean()),
+                    float(rows["fit_s"].mean()),
+                    float(rows["steps_per_s"].mean()),
+                    devices or "-",
+                )
             )
-        )
     on_gpu = completed["device"].astype(str).str.startswith("cuda")
     gpu_count = completed.get(f"{CONFIG_PREFIX}trainer.devices")
     per_run_gpus = (
@@ -167,6 +174,38 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         unsuccessful_runs=len(unsuccessful),
         unsuccessful_hours=float(unsuccessful["wall_s"].fillna(0.0).sum()) / 3600,
     )
+
+
+def _settings_in_order(
+    choice: ConfigChoice | None, config_hashes: list[str]
+) -> list[tuple[str, str]]:
+    """(config hash, label) with the chosen config first, then the others as the choice lists
+    them; a hash the choice does not know (no completed runs when it was made) goes last."""
+    if choice is None:
+        return [(h, h) for h in config_hashes]
+    if choice.pinned:
+        chosen_label = "pinned with --config"
+    elif choice.paper_setting:
+        chosen_label = "paper's setting" if choice.paper_hash else "judged"
+    else:
+        chosen_label = _differing_keys(choice.chosen.differences) or "not the paper's"
+    labels = {choice.chosen.config_hash: chosen_label}
+    for option in choice.others:
+        labels[option.config_hash] = _differing_keys(option.differences) or _other_code(
+            option.config_hash
+        )
+    known = [h for h in labels if h in config_hashes]
+    return [(h, labels[h]) for h in known] + [(h, h) for h in config_hashes if h not in labels]
+
+
+def _other_code(config_hash: str) -> str:
+    if CODE_SEPARATOR in config_hash:
+        return f"other plugin code ({config_hash.split(CODE_SEPARATOR, 1)[1]})"
+    return config_hash
+
+
+def _differing_keys(differences: tuple[tuple[str, Any, Any], ...]) -> str:
+    return "; ".join(f"{key} = {value}" for key, value, _ in differences)
 
 
 def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:

@@ -726,7 +726,7 @@ def test_compute_table_lists_every_setting_so_its_runs_add_up(tmp_path: Path) ->
     rows = compute_rows(markdown)
     assert "over 8 completed runs" in markdown
     assert sum(int(row.split("|")[3]) for row in rows) == 8
-    other = next(row for row in rows if "trainer.max\\_steps = 5" in row)
+    other = next(row for row in rows if "trainer.max\\_steps=5 (paper: 6000)" in row)
     assert other.startswith("| `cnn` |") and int(other.split("|")[3]) == 2
     assert "paper's setting" in next(row for row in rows if row.startswith("| `mlp` |"))
 

@@ -15,7 +15,12 @@ import numpy as np
 
 from repro import store
 from repro.records import CONFIG_PREFIX, DATA_PREFIX, PACKAGE_PREFIX
-from repro.reporting.aggregate import CODE_SEPARATOR, UNFINISHED, ConfigChoice
+from repro.reporting.aggregate import (
+    CODE_SEPARATOR,
+    UNFINISHED,
+    ConfigChoice,
+    differences_text,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -188,10 +193,10 @@ def _settings_in_order(
     elif choice.paper_setting:
         chosen_label = "paper's setting" if choice.paper_hash else "judged"
     else:
-        chosen_label = _differing_keys(choice.chosen.differences) or "not the paper's"
+        chosen_label = differences_text(choice.chosen.differences) or "not the paper's"
     labels = {choice.chosen.config_hash: chosen_label}
     for option in choice.others:
-        labels[option.config_hash] = _differing_keys(option.differences) or _other_code(
+        labels[option.config_hash] = differences_text(option.differences) or _other_code(
             option.config_hash
         )
     known = [h for h in labels if h in config_hashes]
@@ -202,10 +207,6 @@ def _other_code(config_hash: str) -> str:
     if CODE_SEPARATOR in config_hash:
         return f"other plugin code ({config_hash.split(CODE_SEPARATOR, 1)[1]})"
     return config_hash
-
-
-def _differing_keys(differences: tuple[tuple[str, Any, Any], ...]) -> str:
-    return "; ".join(f"{key} = {value}" for key, value, _ in differences)
 
 
 def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:

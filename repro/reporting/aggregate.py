@@ -298,13 +298,15 @@ class OtherSetting:
     differences: tuple[tuple[str, Any, Any], ...]  # (key, this setting, the paper's)
     summary: stats.Summary
     interval: tuple[float, float]  # the 90% t-interval, as the verdicts use
+    outcome: str  # what the claim's fixed-sample rule gives on these seeds alone
 
 
 def other_settings(
     frame: pd.DataFrame, claims: list[Claim], choices: dict[str, ConfigChoice], alpha: float
 ) -> list[OtherSetting]:
     """Per value or threshold claim, every setting of its experiment that was not judged
-    (all of them when the paper's setting has no runs), with the keys that differ."""
+    (all of them when the paper's setting has no runs), with the keys that differ and what the
+    claim's fixed-sample rule gives on that setting's seeds (shown, never a verdict)."""
     index = MetricIndex(frame)
     rows = []
     for claim in claims:
@@ -319,6 +321,10 @@ def other_settings(
                 continue
             summary = index.summarize(ordered)
             interval = stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha)
+            if claim.kind == "value":
+                rule = stats.equivalence_verdict(ordered, claim.value, claim.tolerance, alpha)
+            else:
+                rule = stats.threshold_verdict(ordered, claim.value, claim.direction, alpha)
             rows.append(
                 OtherSetting(
                     claim.id,
@@ -328,6 +334,7 @@ def other_settings(
                     option.differences,
                     summary,
                     interval,
+                    rule.outcome,
                 )
             )
     return rows

@@ -499,6 +499,7 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "claimed": claimed_text(claim),
                 "reproduced": f"{num(s.mean)}{spread} (n={s.n})",
                 "ci": f"[{num(low)}, {num(high)}]" if math.isfinite(low) else "–",
+                "rule": row.outcome,
             }
         )
     return rows
@@ -528,6 +529,7 @@ def discussion_facts(data: ReportData) -> list[str]:
             facts.append(
                 f"{claim.id} is not reproduced: {reproduced_text(result)} against "
                 f"{claimed_text(claim)} (Δ {delta_text(result)})."
+                + _passing_elsewhere(data, claim.id)
             )
         elif result.outcome == stats.INCONCLUSIVE and result.verdict is not None:
             needed = result.verdict.seeds_needed
@@ -543,7 +545,10 @@ def discussion_facts(data: ReportData) -> list[str]:
                 more = f"; about {needed} seeds would likely settle it (`seeds=auto` plans them)"
             else:
                 more = "; more seeds are unlikely to settle it (the mean sits at the band's edge)"
-            facts.append(f"{claim.id} is inconclusive at n={s.n if s else 0}{more}.")
+            facts.append(
+                f"{claim.id} is inconclusive at n={s.n if s else 0}{more}."
+                + _passing_elsewhere(data, claim.id)
+            )
         elif result.outcome not in stats.OUTCOMES:
             unjudged.setdefault(result.outcome, []).append(claim.id)
     for outcome, claim_ids in unjudged.items():
@@ -551,6 +556,25 @@ def discussion_facts(data: ReportData) -> list[str]:
     if data.unsuccessful:
         facts.append(f"{len(data.unsuccessful)} runs failed or were cut short (see Compute).")
     return facts
+
+
+def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
+    """Other settings on which the claim's rule, applied to their seeds alone, gives reproduced:
+    a lead for the reader, with the caveat that it is no verdict (and trying several settings
+    raises the chance that one passes by luck)."""
+    passing = [
+        f"{differences_text(o.differences) or o.config_hash}: mean {num(o.summary.mean)} "
+        f"(n={o.summary.n}, 90% CI [{num(o.interval[0])}, {num(o.interval[1])}])"
+        for o in data.other_settings
+        if o.claim_id == claim_id and o.outcome == stats.REPRODUCED
+    ]
+    if not passing:
+        return ""
+    return (
+        f" Beyond the paper, the claim's rule would be reproduced under {'; '.join(passing)}; "
+        "another setting enters no verdict, and the more settings are tried, the likelier one "
+        "passes by chance."
+    )
 
 
 def _planned_seeds(data: ReportData, claim: Claim) -> int | None:

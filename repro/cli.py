@@ -78,6 +78,8 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except BrokenPipeError:  # the reader left (`| head`): Click ends it silently, exit 1
+            raise
         except Exception as error:  # a bug: still one line unless --debug
             if _state["debug"]:
                 traceback.print_exc()

@@ -371,3 +371,17 @@ def test_show_says_how_to_reproduce_and_which_claims_have_records(tmp_path: Path
     after = repro("show", "toy", env=env).stdout
     row = next(line for line in after.splitlines() if "small_mse" in line)
     assert row.split()[-1] == "1/2", after
+
+
+@pytest.mark.parametrize("args", [["show", "mnist1d"], ["sweep", "paper=mnist1d", "--dry-run"]])
+def test_a_reader_that_stops_early_gets_no_error(args: list[str]) -> None:
+    """`repro report ... | head -2` closed the pipe before the report's file list was printed:
+    'error: internal error: BrokenPipeError' was printed below the output the user asked for.
+    Now every command ends as `repro papers` and `--help` did (Click's rule): silently, exit 1."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `head` that has already exited
+    done = subprocess.run(
+        [sys.executable, "-m", "repro", *args], stdout=write_end, stderr=subprocess.PIPE, text=True
+    )
+    os.close(write_end)
+    assert (done.stderr, done.returncode) == ("", 1)

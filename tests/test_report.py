@@ -607,7 +607,7 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
     assert "as planned" not in discussion
     assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
-    assert "repro sweep paper=mnist1d seeds=auto\\` runs the rest" in discussion
+    assert "`repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
 
 
 def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) -> None:
@@ -764,3 +764,15 @@ def test_a_failed_claim_names_another_setting_that_would_pass_it(tmp_path: Path)
     fact = next(line for line in discussion.splitlines() if "mlp\\_acc is not reproduced" in line)
     assert "optimizer.lr=0.003 (paper: 0.01)" in fact.replace("\\", "")
     assert "would be reproduced" in fact and "enters no verdict" in fact
+
+
+def test_commands_in_generated_sentences_are_code_not_escaped_backticks(tmp_path: Path) -> None:
+    """The claim details said '\\`--config HASH\\` judges one': Markdown showed the backticks
+    and the HTML printed them raw; a command in a generated sentence is inline code in both."""
+    results = tmp_path / "results"
+    write_run(results, "mlp", 0, {"test/acc": 0.6}, **{"trainer.max_steps": 1500})
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "\\`" not in markdown
+    assert "`--config HASH` judges one" in markdown
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<code>--config HASH</code> judges one" in html and "`--config" not in html

@@ -389,7 +389,10 @@ def rules(data: ReportData) -> list[tuple[str, str]]:
 
 def md(value: Any) -> str:
     """A plain string made safe for Markdown text and table cells."""
-    text = " ".join(str(value).split())
+    return _md_escape(" ".join(str(value).split()))
+
+
+def _md_escape(text: str) -> str:
     return (
         text.replace("\\", "\\\\")
         .replace("|", "\\|")
@@ -399,6 +402,30 @@ def md(value: Any) -> str:
         .replace("_", "\\_")
         .replace("[", "\\[")
         .replace("`", "\\`")
+    )
+
+
+def _prose_parts(value: Any) -> list[tuple[bool, str]]:
+    """(is code, text) pieces of a generated sentence whose commands are in `backticks`; an
+    unpaired backtick leaves the whole sentence plain."""
+    pieces = " ".join(str(value).split()).split("`")
+    if len(pieces) % 2 == 0:
+        return [(False, "`".join(pieces))]
+    return [(i % 2 == 1, piece) for i, piece in enumerate(pieces) if piece]
+
+
+def prose(value: Any) -> str:
+    """A generated sentence for Markdown: text escaped, `commands` kept as inline code."""
+    return "".join(code(p) if is_code else _md_escape(p) for is_code, p in _prose_parts(value))
+
+
+def prose_html(value: Any) -> Any:
+    """A generated sentence for HTML: text escaped, `commands` as <code>."""
+    from markupsafe import Markup, escape
+
+    return Markup("").join(
+        Markup("<code>{}</code>").format(p) if is_code else escape(p)
+        for is_code, p in _prose_parts(value)
     )
 
 
@@ -473,6 +500,8 @@ def _environment(html: bool) -> Any:
         seeds=seed_list,
         value=value_text,
         md=md,
+        prose=prose,
+        prose_html=prose_html,
         code=code,
         notes_html=notes_html,
         data_uri=data_uri,

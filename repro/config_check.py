@@ -20,6 +20,7 @@ import difflib
 import inspect
 from collections.abc import Callable, Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from repro.errors import UsageError
@@ -233,7 +234,39 @@ def problems_of(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> lis
             f"{', '.join(depends)} {verb} on ${{seed}}: the record folder would change with "
             "the seed; use torch.initial_seed() in the plugin's code instead"
         )
-    return problems + config_problems(config, plugin, spec)
+    if problems or not _validated_by_a_completed_run(config):
+        problems += config_problems(config, plugin, spec)
+    return problems
+
+
+def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
+    """Whether this config (all but the keys outside the hash) already made a completed run of
+    the current plugin code: it was checked when it ran, and the run will only be skipped, so
+    the check that imports Lightning and the plugin (seconds) can be spared."""
+    import yaml
+
+    from repro import store
+    from repro.fingerprint import stale_reason
+
+    try:
+        if config.get("rerun") or not isinstance(config.get("seed"), int):
+            return False
+        record_dir = store.run_dir(Path(config["paths"]["results_dir"]).resolve(), config)
+        record = store.read_record(record_dir)
+        if not record or record.get("status") != store.STATUS_COMPLETED:
+            return False
+        saved = yaml.safe_load((record_dir / "config.yaml").read_text())
+    except (KeyError, TypeError, OSError, ValueError, yaml.YAMLError):
+        return False
+    if not isinstance(saved, dict):
+        return False
+    # Keys outside the hash (paths, logger, num_threads, ...) are checked by name only, and an
+    # unknown name changes the hash: compare the rest, which config_problems reads.
+    def checked(c: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in c.items() if k not in store.NON_RESULT_KEYS}
+
+    same = checked(saved) == checked(config)
+    return same and stale_reason(record, Path(config["paper_dir"])) is None
 
 
 def validate(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> None:

@@ -385,3 +385,39 @@ def test_a_reader_that_stops_early_gets_no_error(args: list[str]) -> None:
     )
     os.close(write_end)
     assert (done.stderr, done.returncode) == ("", 1)
+
+
+SKIP_PROBE = """
+import sys
+from repro.cli import main
+sys.argv = ["repro", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as done:
+    print("exit", done.code)
+print("lightning loaded:", "lightning" in sys.modules)
+"""
+
+
+def test_skipping_a_completed_run_loads_neither_lightning_nor_the_plugin(
+    isolated_env: Path,
+) -> None:
+    """`repro run` of a setting already done took 5-8 s to say so: validating the overrides
+    imported Lightning and the plugin first. A config identical to the completed run's (which
+    was validated when it ran) skips that check."""
+    assert repro(*FAST_CNN).returncode == 0
+    again = subprocess.run(
+        [sys.executable, "-c", SKIP_PROBE, *FAST_CNN], capture_output=True, text=True
+    )
+    assert "already completed, skipped" in again.stdout, again.stderr
+    assert "lightning loaded: False" in again.stdout
+
+
+def test_a_bad_key_the_hash_ignores_is_refused_although_the_run_is_done(
+    isolated_env: Path,
+) -> None:
+    """`data.cache_dir` is a location key (outside the config hash): the record folder is the
+    completed one, but the data module takes no such key, so it is still an error."""
+    assert repro(*FAST_CNN).returncode == 0
+    bad = repro(*FAST_CNN, "+data.cache_dir=/tmp")
+    assert bad.returncode == 2 and "cache_dir" in bad.stderr, bad.stderr

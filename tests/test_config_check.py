@@ -167,3 +167,23 @@ def test_settings_typo_stops_run_sweep_and_check(tmp_path: Path, isolated_env: P
         assert line.removeprefix("error: ") in done.stdout + done.stderr, arguments
         assert "Traceback" not in done.stderr
     assert not isolated_env.exists()  # nothing trained, nothing written
+
+
+def test_changed_plugin_code_is_checked_again_before_its_retraining(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """A completed run spares the check only while the plugin's code is the code that made it:
+    once ToyData requires a new argument, the same command is refused, not skipped."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    command = ("run", "paper=toy", "experiment=small", "logger=none")
+    assert repro(*command, env=env).returncode == 0
+    assert "already completed" in repro(*command, env=env).stdout
+    data = folder / "data.py"
+    data.write_text(
+        data.read_text().replace(
+            "def __init__(self, features, samples)", "def __init__(self, features, samples, noise)"
+        )
+    )
+    refused = repro(*command, env=env)
+    assert refused.returncode == 2 and "missing data key 'noise'" in refused.stderr, refused

@@ -147,4 +147,3 @@ def planned_experiments(
         for experiment, config_hash in chosen_hashes.items()
         if hashes.get(experiment) == config_hash
     }
-

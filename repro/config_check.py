@@ -260,6 +260,7 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
         return False
     if not isinstance(saved, dict):
         return False
+
     # Keys outside the hash (paths, logger, num_threads, ...) are checked by name only, and an
     # unknown name changes the hash: compare the rest, which config_problems reads.
     def checked(c: dict[str, Any]) -> dict[str, Any]:

@@ -39,9 +39,7 @@ class Job:
 
 def jobs_for(planned: list[PlannedRun], common: list[str]) -> list[Job]:
     return [
-        Job(run, (*common, *run.fixed, f"seed={run.seed}"))
-        for run in planned
-        if run.needs_training
+        Job(run, (*common, *run.fixed, f"seed={run.seed}")) for run in planned if run.needs_training
     ]
 
 

@@ -124,9 +124,7 @@ def plan_sweep(
                     name = f"seed{seed}"
                     folder = hash_dir / name
                     state = (
-                        _state_of(folder, Path(config["paper_dir"]))
-                        if name in existing
-                        else TO_RUN
+                        _state_of(folder, Path(config["paper_dir"])) if name in existing else TO_RUN
                     )
                     planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
     return planned, results_dir

@@ -137,9 +137,7 @@ def train_and_test(
         fast_hook_names(module)
     use_run_launcher(trainer, record_dir, ckpt_path)  # DDP: ranks re-enter repro, not the CLI
     with ranks_scope(trainer):
-        trainer.fit(
-            module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None
-        )
+        trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
         fit_metrics = {
             k: v for k, v in trainer.callback_metrics.items() if k.startswith(("train/", "val/"))
         }

@@ -23,12 +23,32 @@ def _spec() -> PaperSpec:
             "datamodule": "data:D",
             "experiments": {"a": "", "b": "", "c": ""},
             "claims": [
-                {"id": "a_acc", "experiment": "a", "metric": "acc", "value": 0.9,
-                 "tolerance": 0.01, "source": "T1"},
-                {"id": "a_beats_b", "kind": "comparison", "experiment": "a", "versus": "b",
-                 "direction": ">", "metric": "acc", "source": "T1"},
-                {"id": "c_floor", "kind": "threshold", "experiment": "c", "metric": "acc",
-                 "value": 0.5, "direction": ">=", "source": "T1"},
+                {
+                    "id": "a_acc",
+                    "experiment": "a",
+                    "metric": "acc",
+                    "value": 0.9,
+                    "tolerance": 0.01,
+                    "source": "T1",
+                },
+                {
+                    "id": "a_beats_b",
+                    "kind": "comparison",
+                    "experiment": "a",
+                    "versus": "b",
+                    "direction": ">",
+                    "metric": "acc",
+                    "source": "T1",
+                },
+                {
+                    "id": "c_floor",
+                    "kind": "threshold",
+                    "experiment": "c",
+                    "metric": "acc",
+                    "value": 0.5,
+                    "direction": ">=",
+                    "source": "T1",
+                },
             ],
         }
     )

@@ -419,7 +419,6 @@ def test_finished_record_survives_a_failed_rerun(tmp_path: Path) -> None:
     assert json.loads(record.with_name("record.failed.json").read_text())["status"] == "failed"
 
 
-
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_shows_the_plugin_traceback_and_the_record_keeps_it(
     tmp_path: Path, where: str
@@ -446,9 +445,7 @@ def test_without_debug_the_failed_record_still_keeps_the_traceback(tmp_path: Pat
 
 DAMAGED_RECORDS = {
     "a JSON list": lambda record: json.dumps([record]),
-    "a non-numeric metric": lambda record: json.dumps(
-        {**record, "metrics": {"test/mse": "zero"}}
-    ),
+    "a non-numeric metric": lambda record: json.dumps({**record, "metrics": {"test/mse": "zero"}}),
 }
 
 

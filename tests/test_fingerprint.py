@@ -25,8 +25,9 @@ def _plugin(tmp_path: Path) -> Path:
 def test_comment_and_whitespace_edits_do_not_change_the_digest(tmp_path: Path) -> None:
     folder = _plugin(tmp_path)
     before = code_fingerprint(folder)
-    (folder / "model.py").write_text("# a comment\ndef f(x):  # why\n\n    '''Doubles.'''\n"
-                                     "    return x*2\n")
+    (folder / "model.py").write_text(
+        "# a comment\ndef f(x):  # why\n\n    '''Doubles.'''\n    return x*2\n"
+    )
     assert code_fingerprint(folder) == before
 
 
@@ -90,8 +91,15 @@ def test_changed_model_makes_a_completed_run_stale(tmp_path: Path, isolated_env:
 
     model.write_text(model.read_text().replace("lr=self.lr", "lr=self.lr * 0.5"))
     plan = repro(
-        "sweep", "--papers-dir", str(papers), "paper=toy", "experiment=small", "seed=0",
-        "debug=fast", "logger=none", "--dry-run",
+        "sweep",
+        "--papers-dir",
+        str(papers),
+        "paper=toy",
+        "experiment=small",
+        "seed=0",
+        "debug=fast",
+        "logger=none",
+        "--dry-run",
     )
     assert plan.returncode == 0, plan.stderr
     assert "stale (model.py)" in plan.stdout and "1 to run" in plan.stdout

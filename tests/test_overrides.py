@@ -74,9 +74,7 @@ def test_hydra_literal_survives_hydra_and_omegaconf(value: str) -> None:
 @pytest.mark.parametrize(
     "results_name", ["rés'ults,a=b[c", "${oc.env:HOME}/x"], ids=["odd characters", "interpolation"]
 )
-def test_sweep_and_run_agree_on_a_literal_results_folder(
-    tmp_path: Path, results_name: str
-) -> None:
+def test_sweep_and_run_agree_on_a_literal_results_folder(tmp_path: Path, results_name: str) -> None:
     """REPRO_RESULTS_DIR is a literal folder (relative to the cwd) in `repro run` and in every
     job of `repro sweep`, whatever its characters: no run goes "missing"."""
     write_toy_paper(tmp_path / "plugins")

@@ -22,7 +22,9 @@ def test_a_plugins_own_entry_is_used_verbatim() -> None:
 
 
 def test_key_survives_accents_and_leading_articles() -> None:
-    spec = get_paper("mnist1d").spec().model_copy(
-        update={"authors": ["Zoë Müller"], "title": "The Élan of Sets", "year": 2020}
+    spec = (
+        get_paper("mnist1d")
+        .spec()
+        .model_copy(update={"authors": ["Zoë Müller"], "title": "The Élan of Sets", "year": 2020})
     )
     assert citation_key(spec) == "muller2020elan"

@@ -134,8 +134,6 @@ def test_unknown_launcher(toy_dir: Path) -> None:
     assert "unknown launcher 'kubernetes'" in done.stderr
 
 
-
-
 def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, slurm_cluster):
     def sweep() -> subprocess.CompletedProcess[str]:
         return repro(

@@ -200,8 +200,14 @@ def test_a_plugin_failing_every_run_stops_the_sweep_after_the_first(
 ) -> None:
     _break_the_constructor(toy_dir)
     done = repro(
-        "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "seeds=3",
-        "logger=none", timeout=300,
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small,wide",
+        "seeds=3",
+        "logger=none",
+        timeout=300,
     )
     assert done.returncode == 1
     stops = [line for line in done.stderr.splitlines() if "stopping the sweep" in line]
@@ -217,8 +223,16 @@ def test_parallel_workers_stop_launching_on_a_systematic_failure(
 ) -> None:
     _break_the_constructor(toy_dir)
     done = repro(
-        "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "seeds=3",
-        "launcher=joblib", "logger=none", env={"REPRO_JOBS": "2"}, timeout=300,
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small,wide",
+        "seeds=3",
+        "launcher=joblib",
+        "logger=none",
+        env={"REPRO_JOBS": "2"},
+        timeout=300,
     )
     assert done.returncode == 1
     assert done.stderr.count("error: stopping the sweep: every run fails the same way") == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import repro, write_toy_paper
 
-TWO_TEST_LOADERS = '''
+TWO_TEST_LOADERS = """
     def validation_step(self, batch, batch_idx):
         x, y = batch
         self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
@@ -17,14 +17,14 @@ TWO_TEST_LOADERS = '''
         name = "test/mse" if dataloader_idx == 0 else "test/shifted_mse"
         error = nn.functional.mse_loss(self.net(x).squeeze(-1), y + dataloader_idx)
         self.log(name, error, add_dataloader_idx=False)
-'''
-SECOND_LOADER = '''
+"""
+SECOND_LOADER = """
     def val_dataloader(self):
         return InMemoryBatches(self.x, self.y, 64)
 
     def test_dataloader(self):
         return [InMemoryBatches(self.x, self.y, 64), InMemoryBatches(self.x, self.y, 64)]
-'''
+"""
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -135,7 +135,8 @@ def settings_by_code(frame: pd.DataFrame, current_digest: str | None = None) -> 
     if not keep:
         return frame
     renamed = [
-        h if (str(e), str(h)) not in keep or keep[(str(e), str(h))] == c
+        h
+        if (str(e), str(h)) not in keep or keep[(str(e), str(h))] == c
         else f"{h}{CODE_SEPARATOR}{c}"
         for e, h, c in zip(frame["experiment"], frame["config_hash"], code, strict=True)
     ]
@@ -374,9 +375,7 @@ def evaluate_claim(
     summary = index.summarize(ordered)
     two_stage_ok = pilot is not None and seeds[:pilot] == list(range(pilot))
     if two_stage_ok and claim.kind == "value":
-        verdict = two_stage.equivalence_verdict(
-            ordered, pilot, claim.value, claim.tolerance, alpha
-        )
+        verdict = two_stage.equivalence_verdict(ordered, pilot, claim.value, claim.tolerance, alpha)
     elif two_stage_ok:
         verdict = two_stage.one_sided_verdict(ordered, pilot, claim.value, claim.direction, alpha)
     elif claim.kind == "value":

@@ -85,9 +85,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     paper_hashes, paper_configs, setting_warning = _paper_settings(plugin, spec)
     if setting_warning:
         warnings.append(setting_warning)
-    choices = aggregate.choose_configs(
-        runs, request.pinned_configs, paper_hashes, paper_configs
-    )
+    choices = aggregate.choose_configs(runs, request.pinned_configs, paper_hashes, paper_configs)
     cautions = _older_code_warnings(runs, choices, current_digest, request.paper)
     warnings += cautions
     unknown_pins = request.pinned_configs - set(runs["config_hash"])
@@ -204,9 +202,13 @@ def _paper_settings(
         containers = default_containers(plugin.folder, plugin.id, list(spec.experiments))
     except Exception as error:  # a plugin whose config no longer composes: say so, carry on
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        return None, None, (
-            f"warning: {plugin.id}: the paper's settings could not be composed ({reason}); "
-            "judging each experiment on its config with the most seeds"
+        return (
+            None,
+            None,
+            (
+                f"warning: {plugin.id}: the paper's settings could not be composed ({reason}); "
+                "judging each experiment on its config with the most seeds"
+            ),
         )
     hashes = {e: store.config_hash(c) for e, c in containers.items()}
     flat = {

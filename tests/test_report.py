@@ -776,3 +776,21 @@ def test_commands_in_generated_sentences_are_code_not_escaped_backticks(tmp_path
     assert "`--config HASH` judges one" in markdown
     html = (tmp_path / "out" / "report.html").read_text()
     assert "<code>--config HASH</code> judges one" in html and "`--config" not in html
+
+
+def test_a_comparison_is_shown_under_a_setting_both_sides_ran(tmp_path: Path) -> None:
+    """cnn_beats_mlp under optimizer.lr=0.003 for both experiments: paired by seed like the
+    judged comparison, with what its rule gives there; a setting only one side ran is left out."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": 0.50 + seed / 100}, **{"optimizer.lr": 0.003})
+        write_run(results, "mlp", seed, {"test/acc": 0.60 + seed / 90}, **{"optimizer.lr": 0.003})
+        write_run(results, "cnn", seed, {"test/acc": 0.9}, **{"trainer.max_steps": 5})
+    _, markdown = report(results, tmp_path / "out")
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    rows = [line for line in beyond.splitlines() if line.startswith("| `cnn_beats_mlp`")]
+    assert len(rows) == 1, rows
+    assert "optimizer.lr=0.003 (paper: 0.01)" in rows[0].replace("\\", "")
+    assert "(A − B, n=3 pairs)" in rows[0]
+    assert rows[0].rstrip().endswith("| not reproduced (below) |")

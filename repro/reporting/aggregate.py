@@ -295,27 +295,33 @@ class OtherSetting:
     claim_id: str
     experiment: str
     metric: str
-    config_hash: str
+    config_hash: str  # for a comparison: "<A's hash> / <B's hash>"
     differences: tuple[tuple[str, Any, Any], ...]  # (key, this setting, the paper's)
-    summary: stats.Summary
+    summary: stats.Summary  # for a comparison: of A − B over the seeds both sides ran
     interval: tuple[float, float]  # the 90% t-interval, as the verdicts use
     outcome: str  # what the claim's fixed-sample rule gives on these seeds alone
+    pairs: bool = False  # a comparison: summary and interval are of paired differences
 
 
 def other_settings(
     frame: pd.DataFrame, claims: list[Claim], choices: dict[str, ConfigChoice], alpha: float
 ) -> list[OtherSetting]:
-    """Per value or threshold claim, every setting of its experiment that was not judged
-    (all of them when the paper's setting has no runs), with the keys that differ and what the
-    claim's fixed-sample rule gives on that setting's seeds (shown, never a verdict)."""
+    """Per claim, every setting of its experiment that was not judged (all of them when the
+    paper's setting has no runs), with the keys that differ and what the claim's fixed-sample
+    rule gives on that setting's seeds (shown, never a verdict). A comparison is shown under a
+    setting both experiments ran with the same changes, paired by seed."""
     index = MetricIndex(frame)
-    rows = []
+    rows: list[OtherSetting] = []
     for claim in claims:
         choice = choices.get(claim.experiment)
-        if claim.kind == "comparison" or choice is None:
+        if choice is None:
             continue
-        options = list(choice.others) + ([] if choice.judged else [choice.chosen])
-        for option in options:
+        if claim.kind == "comparison":
+            versus = choices.get(claim.versus or "")
+            if versus is not None:
+                rows += _comparison_elsewhere(index, claim, choice, versus, alpha)
+            continue
+        for option in _unjudged(choice):
             values = index.values.get((claim.experiment, option.config_hash, claim.metric), {})
             ordered = [values[s] for s in sorted(values)]
             if not ordered:
@@ -338,6 +344,53 @@ def other_settings(
                     rule.outcome,
                 )
             )
+    return rows
+
+
+def _unjudged(choice: ConfigChoice) -> list[ConfigOption]:
+    return list(choice.others) + ([] if choice.judged else [choice.chosen])
+
+
+def _comparison_elsewhere(
+    index: MetricIndex,
+    claim: Claim,
+    first: ConfigChoice,
+    versus: ConfigChoice,
+    alpha: float,
+) -> list[OtherSetting]:
+    """'A < B' under each setting that changes the same keys to the same values on both sides."""
+
+    def changes(option: ConfigOption) -> frozenset[tuple[str, str]]:
+        return frozenset((key, repr(value)) for key, value, _ in option.differences)
+
+    partners = {changes(o): o for o in _unjudged(versus) if o.differences}
+    rows = []
+    for option in _unjudged(first):
+        partner = partners.get(changes(option)) if option.differences else None
+        if partner is None:
+            continue
+        a = index.values.get((claim.experiment, option.config_hash, claim.metric), {})
+        b = index.values.get((claim.versus, partner.config_hash, claim.metric), {})
+        seeds = sorted(set(a) & set(b))
+        if not seeds:
+            continue
+        a_side, b_side = [a[s] for s in seeds], [b[s] for s in seeds]
+        diffs = [x - y for x, y in zip(a_side, b_side, strict=True)]
+        summary = index.summarize(diffs)
+        rule = stats.comparison_verdict(a_side, b_side, claim.direction, paired=True, alpha=alpha)
+        rows.append(
+            OtherSetting(
+                claim.id,
+                claim.experiment,
+                claim.metric,
+                f"{option.config_hash} / {partner.config_hash}",
+                option.differences,
+                summary,
+                stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha),
+                rule.outcome,
+                pairs=True,
+            )
+        )
     return rows
 
 

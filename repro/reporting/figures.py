@@ -259,7 +259,7 @@ def setting_panels(others: list[OtherSetting], results: list[ClaimResult]) -> li
     by_key: dict[tuple[str, str], list[tuple[float, float, float, float, bool]]] = {}
     paper_values: dict[tuple[str, str], Any] = {}
     for other in others:
-        if len(other.differences) != 1:
+        if len(other.differences) != 1 or other.pairs:  # a comparison has no claimed value
             continue
         key, value, paper_value = other.differences[0]
         if not _is_number(value):

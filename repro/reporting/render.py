@@ -526,7 +526,8 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "config": row.config_hash,
                 "differs": differences_text(row.differences) or "keys outside the paper's config",
                 "claimed": claimed_text(claim),
-                "reproduced": f"{num(s.mean)}{spread} (n={s.n})",
+                "reproduced": f"{num(s.mean)}{spread} "
+                + (f"(A − B, n={s.n} pairs)" if row.pairs else f"(n={s.n})"),
                 "ci": f"[{num(low)}, {num(high)}]" if math.isfinite(low) else "–",
                 "rule": row.outcome,
             }
@@ -592,7 +593,8 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
     a lead for the reader, with the caveat that it is no verdict (and trying several settings
     raises the chance that one passes by luck)."""
     passing = [
-        f"{differences_text(o.differences) or o.config_hash}: mean {num(o.summary.mean)} "
+        f"{differences_text(o.differences) or o.config_hash}: mean "
+        f"{'A − B ' if o.pairs else ''}{num(o.summary.mean)} "
         f"(n={o.summary.n}, 90% CI [{num(o.interval[0])}, {num(o.interval[1])}])"
         for o in data.other_settings
         if o.claim_id == claim_id and o.outcome == stats.REPRODUCED

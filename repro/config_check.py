@@ -258,7 +258,8 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
         saved = yaml.safe_load((record_dir / "config.yaml").read_text())
     except (KeyError, TypeError, OSError, ValueError, yaml.YAMLError):
         return False
-    if not isinstance(saved, dict):
+    paper_dir = config.get("paper_dir")
+    if not isinstance(saved, dict) or not paper_dir:
         return False
 
     # Keys outside the hash (paths, logger, num_threads, ...) are checked by name only, and an
@@ -267,7 +268,7 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
         return {k: v for k, v in c.items() if k not in store.NON_RESULT_KEYS}
 
     same = checked(saved) == checked(config)
-    return same and stale_reason(record, Path(config["paper_dir"])) is None
+    return same and stale_reason(record, Path(paper_dir)) is None
 
 
 def validate(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> None:

@@ -20,7 +20,6 @@ import difflib
 import inspect
 from collections.abc import Callable, Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from repro.errors import UsageError
@@ -246,20 +245,14 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
     import yaml
 
     from repro import store
-    from repro.fingerprint import stale_reason
+    from repro.runner import completed_run
 
     try:
-        if config.get("rerun") or not isinstance(config.get("seed"), int):
-            return False
-        record_dir = store.run_dir(Path(config["paths"]["results_dir"]).resolve(), config)
-        record = store.read_record(record_dir)
-        if not record or record.get("status") != store.STATUS_COMPLETED:
+        record_dir, record, stale = completed_run(config)
+        if record is None or stale is not None:
             return False
         saved = yaml.safe_load((record_dir / "config.yaml").read_text())
     except (KeyError, TypeError, OSError, ValueError, yaml.YAMLError):
-        return False
-    paper_dir = config.get("paper_dir")
-    if not isinstance(saved, dict) or not paper_dir:
         return False
 
     # Keys outside the hash (paths, logger, num_threads, ...) are checked by name only, and an
@@ -267,8 +260,7 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
     def checked(c: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in c.items() if k not in store.NON_RESULT_KEYS}
 
-    same = checked(saved) == checked(config)
-    return same and stale_reason(record, Path(paper_dir)) is None
+    return isinstance(saved, dict) and checked(saved) == checked(config)
 
 
 def validate(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> None:

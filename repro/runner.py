@@ -65,14 +65,9 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
     seed = _validated_seed(config.get("seed"))
     if not config.get("experiment_name"):
         raise UsageError("choose an experiment: experiment=<name> (see `repro show <paper>`)")
-    results_dir = Path(config["paths"]["results_dir"]).resolve()
-    record_dir = store.run_dir(results_dir, config)
-    stale = None
-    if store.is_completed(record_dir) and not config.get("rerun"):
-        record = store.read_record(record_dir) or {}
-        stale = stale_reason(record, Path(config["paper_dir"]))
-        if stale is None:
-            return RunOutcome("skipped", record_dir, record.get("metrics", {}))
+    record_dir, record, stale = completed_run(config)
+    if record is not None and stale is None:
+        return RunOutcome("skipped", record_dir, record.get("metrics", {}))
     if not progress.started_as_worker_rank():  # first, before Lightning's slow import
         # stdout: stderr stays for progress and errors, so a failure is one line there
         print(progress.start_line(config, record_dir), flush=True)
@@ -95,6 +90,16 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
                 file=sys.stderr,
             )
         return _train_locked(config, seed, record_dir, command)
+
+
+def completed_run(config: dict[str, Any]) -> tuple[Path, dict[str, Any] | None, str | None]:
+    """The record folder of `config`, its completed record (None: none, or rerun=true) and why
+    that record is stale (None: made by the current plugin code, so the run is skipped)."""
+    record_dir = store.run_dir(Path(config["paths"]["results_dir"]).resolve(), config)
+    if config.get("rerun") or not store.is_completed(record_dir):
+        return record_dir, None, None
+    record = store.read_record(record_dir) or {}
+    return record_dir, record, stale_reason(record, Path(config["paper_dir"]))
 
 
 def train_as_rank(config: dict[str, Any], record_dir: Path, resume_from: Path | None) -> RunOutcome:

@@ -328,10 +328,7 @@ def other_settings(
                 continue
             summary = index.summarize(ordered)
             interval = stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha)
-            if claim.kind == "value":
-                rule = stats.equivalence_verdict(ordered, claim.value, claim.tolerance, alpha)
-            else:
-                rule = stats.threshold_verdict(ordered, claim.value, claim.direction, alpha)
+            rule = _fixed_sample_verdict(claim, ordered, alpha)
             rows.append(
                 OtherSetting(
                     claim.id,
@@ -371,11 +368,9 @@ def _comparison_elsewhere(
             continue
         a = index.values.get((claim.experiment, option.config_hash, claim.metric), {})
         b = index.values.get((claim.versus, partner.config_hash, claim.metric), {})
-        seeds = sorted(set(a) & set(b))
+        seeds, a_side, b_side, diffs = _paired(a, b)
         if not seeds:
             continue
-        a_side, b_side = [a[s] for s in seeds], [b[s] for s in seeds]
-        diffs = [x - y for x, y in zip(a_side, b_side, strict=True)]
         summary = index.summarize(diffs)
         rule = stats.comparison_verdict(a_side, b_side, claim.direction, paired=True, alpha=alpha)
         rows.append(
@@ -431,10 +426,8 @@ def evaluate_claim(
         verdict = two_stage.equivalence_verdict(ordered, pilot, claim.value, claim.tolerance, alpha)
     elif two_stage_ok:
         verdict = two_stage.one_sided_verdict(ordered, pilot, claim.value, claim.direction, alpha)
-    elif claim.kind == "value":
-        verdict = stats.equivalence_verdict(ordered, claim.value, claim.tolerance, alpha)
     else:
-        verdict = stats.threshold_verdict(ordered, claim.value, claim.direction, alpha)
+        verdict = _fixed_sample_verdict(claim, ordered, alpha)
     delta = summary.mean - claim.value
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
     welch = None
@@ -475,7 +468,7 @@ def _evaluate_comparison(
     if absent:
         notes.append(_absent_note(claim.versus, claim.metric, absent))
     hashes = hashes + ((versus.chosen.config_hash,) if versus else ())
-    paired = sorted(set(a_values) & set(b_values))
+    paired, a, b, diffs = _paired(a_values, b_values)
     unpaired = len(set(a_values) ^ set(b_values))
     if unpaired:
         notes.append(
@@ -495,9 +488,6 @@ def _evaluate_comparison(
             config_hashes=hashes,
             notes=tuple(notes),
         )
-    a = [a_values[s] for s in paired]
-    b = [b_values[s] for s in paired]
-    diffs = [x - y for x, y in zip(a, b, strict=True)]
     if pilot is not None and paired[:pilot] == list(range(pilot)):
         verdict = two_stage.one_sided_verdict(diffs, pilot, 0.0, claim.direction, alpha)
     else:
@@ -516,6 +506,22 @@ def _evaluate_comparison(
         config_hashes=hashes,
         notes=tuple(notes),
     )
+
+
+def _fixed_sample_verdict(claim: Claim, values: list[float], alpha: float) -> stats.Verdict:
+    """A value or threshold claim judged on `values` by the fixed-sample rule."""
+    if claim.kind == "value":
+        return stats.equivalence_verdict(values, claim.value, claim.tolerance, alpha)
+    return stats.threshold_verdict(values, claim.value, claim.direction, alpha)
+
+
+def _paired(
+    a: dict[int, float], b: dict[int, float]
+) -> tuple[list[int], list[float], list[float], list[float]]:
+    """Seeds both sides ran, their A and B values, and A − B per seed."""
+    seeds = sorted(set(a) & set(b))
+    a_side, b_side = [a[s] for s in seeds], [b[s] for s in seeds]
+    return seeds, a_side, b_side, [x - y for x, y in zip(a_side, b_side, strict=True)]
 
 
 def differences_text(differences: tuple[tuple[str, Any, Any], ...]) -> str:

@@ -794,3 +794,13 @@ def test_a_comparison_is_shown_under_a_setting_both_sides_ran(tmp_path: Path) ->
     assert "optimizer.lr=0.003 (paper: 0.01)" in rows[0].replace("\\", "")
     assert "(A − B, n=3 pairs)" in rows[0]
     assert rows[0].rstrip().endswith("| not reproduced (below) |")
+
+
+def test_html_methodology_reads_like_the_markdown(tmp_path: Path) -> None:
+    """The HTML said 'min, max and a the 90% CI' where the Markdown says 'min, max and the'."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    html = " ".join((tmp_path / "out" / "report.html").read_text().split())
+    assert "min, max and the 90% CI of the mean" in markdown
+    assert "min, max and the 90% CI of the mean" in html

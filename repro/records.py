@@ -264,6 +264,7 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
     skipped: list[SkippedRecord] = []
     config_warnings: list[str] = []
     configs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    rehashed: dict[tuple[str, str, str], str] = {}  # a legacy hash -> today's (same setting)
     for path in record_files(results_dir, paper):
         try:
             with open(path, encoding="utf-8") as stream:
@@ -279,13 +280,31 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
         if key not in configs:
             config_path = path.parent / store.CONFIG_FILE
             try:
-                configs[key] = flatten_config(_read_config(config_path))
+                config = _read_config(config_path)
+                configs[key] = flatten_config(config)
+                rehashed[key] = _current_hash(config, row["config_hash"])
             except FileNotFoundError:
                 pass  # a record without its config.yaml: no config columns, try the next seed
             except Exception as error:  # any OS or YAML problem: keep the record, say so
                 config_warnings.append(f"warning: unreadable {config_path}: {_why(error)}")
+        if rehashed.get(key, row["config_hash"]) != row["config_hash"]:
+            row["config_hash"] = rehashed[key]
+            configs.setdefault((row["paper"], row["experiment"], row["config_hash"]), configs[key])
         rows.append(row)
     return RecordTable(_long_frame(pd, rows, configs), skipped, config_warnings)
+
+
+def _current_hash(config: Any, recorded: str) -> str:
+    """Today's hash of a record's setting: a record an older repro filed under a hash that
+    still counted `trainer.accelerator` (a GPU run) joins its setting's other seeds."""
+    if not isinstance(config, dict):
+        return recorded
+    try:
+        if store.legacy_config_hash(config) == recorded:
+            return store.config_hash(config)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return recorded
 
 
 def _why(error: BaseException) -> str:

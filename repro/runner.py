@@ -95,7 +95,11 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
 def completed_run(config: dict[str, Any]) -> tuple[Path, dict[str, Any] | None, str | None]:
     """The record folder of `config`, its completed record (None: none, or rerun=true) and why
     that record is stale (None: made by the current plugin code, so the run is skipped)."""
-    record_dir = store.run_dir(Path(config["paths"]["results_dir"]).resolve(), config)
+    results_dir = Path(config["paths"]["results_dir"]).resolve()
+    # a completed seed an older repro filed under an accelerator-specific hash stays where it is
+    record_dir = store.completed_record_dir(results_dir, config) or store.run_dir(
+        results_dir, config
+    )
     if config.get("rerun") or not store.is_completed(record_dir):
         return record_dir, None, None
     record = store.read_record(record_dir) or {}

@@ -50,6 +50,13 @@ NEUTRAL_TRAINER_VALUES = {"strategy": "auto", "num_nodes": 1}
 records keep their folders (one process on one node is what every earlier run did)."""
 
 
+EXECUTION_TRAINER_KEYS = {"accelerator": "auto"}
+"""Trainer keys that say where a run executes, not what it computes: hashed at these values
+whatever the run chose, so GPU and CPU runs are seeds of one setting (the record keeps the
+device it ran on), and records from before, all at these defaults, keep their folders.
+`devices` and `precision` stay in: they change the numbers (DDP shards, bf16 arithmetic)."""
+
+
 def _without_locations(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _without_locations(v) for k, v in node.items() if not is_location_key(k)}
@@ -64,8 +71,15 @@ def _without_neutral_trainer_keys(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "trainer": kept}
 
 
-def config_hash(config: dict[str, Any]) -> str:
-    """Short stable digest of the result-relevant part of a resolved config."""
+def _at_execution_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    placed = {k: EXECUTION_TRAINER_KEYS.get(k, v) for k, v in trainer.items()}
+    return {**config, "trainer": placed}
+
+
+def _digest(config: dict[str, Any]) -> str:
     relevant = {
         k: _without_locations(v)
         for k, v in _without_neutral_trainer_keys(config).items()
@@ -73,6 +87,17 @@ def config_hash(config: dict[str, Any]) -> str:
     }
     canonical = json.dumps(relevant, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """Short stable digest of the result-relevant part of a resolved config."""
+    return _digest(_at_execution_defaults(config))
+
+
+def legacy_config_hash(config: dict[str, Any]) -> str:
+    """The hash records got before `trainer.accelerator` left the setting's identity: equal
+    to `config_hash` at the defaults, else the folder an older `...accelerator=gpu` run used."""
+    return _digest(config)
 
 
 def run_dir(results_dir: Path, config: dict[str, Any]) -> Path:
@@ -147,6 +172,35 @@ def record_problem(record: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (int, float, type(None))):
             return f"metric {name} is not a number: {value!r}"
     return None
+
+
+def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
+    """The hash folders an older repro filed this setting under while the accelerator still
+    counted (`trainer.accelerator=gpu` etc.), other than today's folder: they hold its seeds too."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict) or "accelerator" not in trainer:
+        return []
+    experiment = config.get("experiment_name") or "default"
+    experiment_dir = Path(results_dir) / config["paper"] / experiment
+    today = config_hash(config)
+    folders = []
+    for accelerator in dict.fromkeys([trainer["accelerator"], "gpu", "cuda", "cpu", "mps"]):
+        legacy = legacy_config_hash({**config, "trainer": {**trainer, "accelerator": accelerator}})
+        if legacy != today:
+            folders.append(experiment_dir / legacy)
+    return folders
+
+
+def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | None:
+    """The folder holding a completed record of this config and seed: its own, else one in a
+    legacy hash folder (`legacy_hash_dirs`); None when neither holds one."""
+    folder = run_dir(results_dir, config)
+    if is_completed(folder):
+        return folder
+    seed = f"seed{config['seed']}"
+    return next(
+        (d / seed for d in legacy_hash_dirs(results_dir, config) if is_completed(d / seed)), None
+    )
 
 
 def is_completed(folder: Path) -> bool:

@@ -11,6 +11,7 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from repro import store
 from repro.errors import ReproError, UsageError
@@ -120,12 +121,15 @@ def plan_sweep(
                 # read only the records that exist (100,000 seeds must not mean 100,000 stats).
                 hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
                 existing = _seed_folders(hash_dir)
+                legacy = _legacy_seed_folders(results_dir, config)
                 for seed in grid.seeds:
                     name = f"seed{seed}"
                     folder = hash_dir / name
                     state = (
                         _state_of(folder, Path(config["paper_dir"])) if name in existing else TO_RUN
                     )
+                    if state != DONE and name in legacy:
+                        folder, state = legacy[name], DONE
                     planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
     return planned, results_dir
 
@@ -143,12 +147,27 @@ def completed_seeds(
             config = compose_run_config([f"paper={paper_id}", *plugin_overrides], experiment)
             results_dir = Path(config["paths"]["results_dir"]).resolve()
             hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
-            counts[experiment] = sum(
-                _state_of(hash_dir / name, Path(config["paper_dir"])) == DONE
+            done = {
+                name
                 for name in _seed_folders(hash_dir)
                 if name.startswith("seed")
-            )
+                and _state_of(hash_dir / name, Path(config["paper_dir"])) == DONE
+            }
+            counts[experiment] = len(done | set(_legacy_seed_folders(results_dir, config)))
     return counts
+
+
+def _legacy_seed_folders(results_dir: Path, config: dict[str, Any]) -> dict[str, Path]:
+    """Seed name -> folder of the seeds of this setting completed under a legacy hash (an
+    older `trainer.accelerator=gpu` run) by the current plugin code."""
+    found: dict[str, Path] = {}
+    for hash_dir in store.legacy_hash_dirs(results_dir, config):
+        for name in sorted(_seed_folders(hash_dir)):
+            folder = hash_dir / name
+            fresh = name.startswith("seed") and name not in found
+            if fresh and _state_of(folder, Path(config["paper_dir"])) == DONE:
+                found[name] = folder
+    return found
 
 
 def _seed_folders(hash_dir: Path) -> set[str]:

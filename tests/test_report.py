@@ -804,3 +804,37 @@ def test_html_methodology_reads_like_the_markdown(tmp_path: Path) -> None:
     html = " ".join((tmp_path / "out" / "report.html").read_text().split())
     assert "min, max and the 90% CI of the mean" in markdown
     assert "min, max and the 90% CI of the mean" in html
+
+
+def test_gpu_runs_are_seeds_of_the_papers_setting(tmp_path: Path) -> None:
+    """Issue 20.1: a sweep with trainer.accelerator=gpu is judged, not set aside."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.accelerator": "gpu"})
+    write_run(results, "cnn", 3, {"test/acc": CNN[3]}, **{"trainer.accelerator": "cpu"})
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=4)" in table_row(markdown, "cnn_acc")
+    assert "✅ reproduced" in table_row(markdown, "cnn_acc")
+    assert "accelerator" not in markdown.split("## Results beyond")[-1].split("##")[0]
+
+
+def test_gpu_records_made_before_the_fix_count_too(tmp_path: Path) -> None:
+    """Records written under the old hash (accelerator included) join the paper's setting."""
+    import json
+
+    from repro import store
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.accelerator": "gpu"}
+        )
+        config = __import__("yaml").safe_load((folder / "config.yaml").read_text())
+        old = folder.parent.parent / store.legacy_config_hash(config) / folder.name
+        old.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(old)
+        record = json.loads((old / "record.json").read_text())
+        record["config_hash"] = store.legacy_config_hash(config)
+        (old / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=3)" in table_row(markdown, "cnn_acc")

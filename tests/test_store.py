@@ -100,3 +100,42 @@ def test_supersede_moves_the_old_run_aside_where_reports_do_not_look(tmp_path: P
     assert sorted(p.name for p in kept.iterdir()) == ["checkpoints", "record.json"]
     assert sorted(p.name for p in folder.iterdir()) == [".lock", store.SUPERSEDED_DIR]
     assert list(store.iter_record_files(tmp_path)) == []
+
+
+TRAINED = {**CONFIG, "trainer": {"accelerator": "auto", "devices": 1, "precision": "32-true"}}
+
+
+def _trainer(**changes: object) -> dict:
+    return {**TRAINED, "trainer": {**TRAINED["trainer"], **changes}}
+
+
+@pytest.mark.parametrize("accelerator", ["gpu", "cpu", "cuda", "mps"])
+def test_where_a_run_executes_is_not_part_of_its_setting(tmp_path: Path, accelerator: str) -> None:
+    """A GPU run and a CPU run of one config are seeds of one setting (issue 20.1)."""
+    assert store.run_dir(tmp_path, _trainer(accelerator=accelerator)) == store.run_dir(
+        tmp_path, TRAINED
+    )
+
+
+def test_a_records_folder_from_before_keeps_its_hash() -> None:
+    """Records made with the default `accelerator: auto` keep the folder they were written to."""
+    assert store.config_hash(TRAINED) == store.legacy_config_hash(TRAINED)
+
+
+def test_devices_change_the_setting(tmp_path: Path) -> None:
+    assert store.run_dir(tmp_path, _trainer(devices=2)) != store.run_dir(tmp_path, TRAINED)
+
+
+def test_precision_changes_the_setting(tmp_path: Path) -> None:
+    assert store.run_dir(tmp_path, _trainer(precision="bf16-mixed")) != store.run_dir(
+        tmp_path, TRAINED
+    )
+
+
+def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> None:
+    gpu = _trainer(accelerator="gpu")
+    old = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"
+    store.write_record(old, {"status": "completed"})
+    assert store.legacy_config_hash(gpu) != store.config_hash(gpu)
+    assert store.completed_record_dir(tmp_path, gpu) == old
+    assert store.completed_record_dir(tmp_path, TRAINED) == old  # same setting, any device

@@ -30,7 +30,7 @@ def main() -> None:
     import torch
     from torch import nn
 
-    from repro.registry import get_paper, load_object
+    from repro.plugins.registry import get_paper, load_object
 
     plugin = get_paper("mnist1d")
     classifier = load_object(plugin, "model:MNIST1DClassifier")

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def load_plugin():
     """The plugin's model class and data generator, loaded the way repro loads them."""
-    from repro.registry import get_paper, load_object
+    from repro.plugins.registry import get_paper, load_object
 
     plugin = get_paper("mnist1d")
     return load_object(plugin, "model:MNIST1DClassifier"), load_object(

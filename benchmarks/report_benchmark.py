@@ -192,7 +192,7 @@ def main() -> None:
     print(f"{args.n:,} records in {root} ({os.cpu_count()} CPUs)")
     timed("write records", lambda: write_records(results, args.n))
 
-    from repro.records import load_records
+    from repro.records.table import load_records
     from repro.reporting.build import ReportRequest, build_report
 
     table = timed("load_records (in-process)", lambda: load_records(results, "mnist1d"))

@@ -16,7 +16,7 @@ training step (`first_step_s` in the run record's timing), of which `setup_s` is
 (one parameter, Adam) in a plain loop and under `trainer.fit` with repro's callbacks: the
 difference is the per-step cost of Lightning's loop as repro drives it, which bounds the ratio:
 raw step / (raw step + that cost). It is also shown the way repro ran before its callbacks were
-grouped and the hook-name bookkeeping was made direct (repro/lightning_overhead.py).
+grouped and the hook-name bookkeeping was made direct (repro/running/lightning_overhead.py).
 """
 
 from __future__ import annotations
@@ -94,10 +94,15 @@ def lightning_floor(steps: int, device: str, rounds: int = 5) -> dict:
     import torch
     from torch import nn
 
-    from repro.batches import InMemoryBatches
-    from repro.callbacks import BatchesOnDevice, FiniteLossGuard, SmallModelThreads, TimingCallback
-    from repro.lightning_overhead import CallbackGroup, fast_hook_names
-    from repro.training import quiet_lightning
+    from repro.plugins.batches import InMemoryBatches
+    from repro.running.callbacks import (
+        BatchesOnDevice,
+        FiniteLossGuard,
+        SmallModelThreads,
+        TimingCallback,
+    )
+    from repro.running.lightning_overhead import CallbackGroup, fast_hook_names
+    from repro.running.training import quiet_lightning
 
     quiet_lightning()
     torch.set_num_threads(1)

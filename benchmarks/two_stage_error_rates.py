@@ -13,7 +13,8 @@ import argparse
 
 import numpy as np
 
-from repro import stats, two_stage
+from repro import stats
+from repro.sweeping import two_stage
 
 CLAIMED, TOLERANCE, N0, MAX_SEEDS, ALPHA = 1.0, 0.1, 3, 30, 0.05
 

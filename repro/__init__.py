@@ -1,16 +1,11 @@
 """repro: reproduce published ML results and say, with evidence, whether each claim holds."""
 
-from pathlib import Path
+from repro.resources import PROJECT_ROOT, VERSION
 
-__version__ = "0.1.0"
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The folder above the package: the checkout root in a checkout or editable install (holding
-`papers/` and `configs/`), site-packages' parent in a wheel install. Ask repro.resources for
-the built-in folders instead of joining paths onto this."""
+__version__ = VERSION
 
 _API = ("run", "sweep", "report", "load_records")
-__all__ = ["ReproError", "UsageError", "__version__", *_API]
+__all__ = ["PROJECT_ROOT", "ReproError", "UsageError", "__version__", *_API]
 
 
 def __getattr__(name: str) -> object:

@@ -23,7 +23,7 @@ from repro.errors import ReproError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from repro.runner import RunOutcome
+    from repro.running.runner import RunOutcome
 
 
 def _overrides(paper: str, fields: dict[str, Any], extra: Sequence[str]) -> list[str]:
@@ -80,7 +80,7 @@ def run(
     Returns the outcome: `status` (completed / skipped), `record_dir` and `metrics`; raises
     ReproError when the run failed or was interrupted.
     """
-    from repro import hydra_app
+    from repro.running import hydra_task as hydra_app
 
     words = _overrides(paper, {"experiment": experiment, "seed": seed}, overrides)
     hydra_app.OUTCOMES.clear()
@@ -130,7 +130,7 @@ def report(
     """
     import pandas as pd
 
-    from repro.records import default_results_dir
+    from repro.records.table import default_results_dir
     from repro.reporting.build import ReportRequest, build_report
     from repro.reporting.render import claim_row
 
@@ -153,7 +153,7 @@ def report(
 
 def load_records(results: str | Path | None = None, paper: str | None = None) -> pd.DataFrame:
     """Every run record under the results folder (default as the CLI's) as a long table."""
-    from repro.records import default_results_dir
-    from repro.records import load_records as load
+    from repro.records.table import default_results_dir
+    from repro.records.table import load_records as load
 
     return load(default_results_dir(Path(results) if results else None), paper).frame

@@ -122,7 +122,7 @@ def main_options(
     if debug:  # the run's own failure handler, in this process and in launcher workers
         import os
 
-        from repro.plugin_errors import DEBUG_ENV
+        from repro.plugins.failures import DEBUG_ENV
 
         os.environ[DEBUG_ENV] = "1"
 
@@ -139,7 +139,7 @@ def _debug_first(arguments: list[str]) -> list[str]:
 @reports_errors
 def papers(papers_dir: PapersDirOption = None) -> None:
     """List installed paper plugins (built-in, --papers-dir, REPRO_PAPERS_PATH, packages)."""
-    from repro.registry import discover
+    from repro.plugins.registry import discover
 
     rows = []
     for paper_id, plugin in sorted(discover(papers_dir).items()):
@@ -168,7 +168,7 @@ def show(
     papers_dir: PapersDirOption = None,
 ) -> None:
     """Show a paper's metadata, experiments and claims."""
-    from repro.registry import get_paper
+    from repro.plugins.registry import get_paper
 
     plugin = get_paper(paper, papers_dir)
     spec = plugin.spec()
@@ -178,8 +178,8 @@ def show(
         typer.echo(f"\n{spec.notes.strip()}")
     typer.echo("\nexperiments:")
     _print_table(("experiment", "description"), list(spec.experiments.items()))
-    from repro.hydra_app import plugin_overrides
-    from repro.sweep_plan import completed_seeds
+    from repro.config.app import plugin_overrides
+    from repro.sweeping.plan import completed_seeds
 
     try:
         done = completed_seeds(
@@ -243,8 +243,8 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 
 def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple[Any, Any]:
-    from repro.overrides import override_value, sweep_values
-    from repro.registry import discover, get_paper
+    from repro.config.overrides import override_value, sweep_values
+    from repro.plugins.registry import discover, get_paper
 
     raw = override_value(overrides, "paper")
     if raw is None:
@@ -270,7 +270,7 @@ def _answer_hydra_help(arguments: list[str]) -> bool:
     """Hydra's own help flags: `--hydra-help` prints Hydra's help (it composes no paper, so
     the overrides are left out); `--shell-completion` installs completion for Hydra scripts,
     which repro is not, so it gets one line pointing at repro's own."""
-    from repro.hydra_app import invoke
+    from repro.running.hydra_task import invoke
 
     if "--shell-completion" in arguments or "-sc" in arguments:
         raise UsageError(
@@ -288,9 +288,14 @@ def prepare_hydra_arguments(
     arguments: list[str], papers_dir: list[Path] | None
 ) -> tuple[list[str], Any, Any]:
     """Validate paper, experiments and overrides; return Hydra's argv with the plugin wired in."""
-    from repro.config_check import validate
-    from repro.hydra_app import CONFIG_DIR, CONFIG_NAME, plugin_overrides
-    from repro.overrides import check_overrides, override_value, split_overrides, sweep_values
+    from repro.config.app import CONFIG_DIR, CONFIG_NAME, plugin_overrides
+    from repro.config.checks import validate
+    from repro.config.overrides import (
+        check_overrides,
+        override_value,
+        split_overrides,
+        sweep_values,
+    )
 
     overrides, flags = split_overrides(arguments)
     plugin, spec = _resolve_paper(overrides, papers_dir)
@@ -321,7 +326,8 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     trainer.max_steps=100`. Hydra flags work too (`--cfg job`, `-m`). A setting whose
     completed record exists is not trained again unless `rerun=true`.
     """
-    from repro.hydra_app import command_context, invoke
+    from repro.config.app import command_context
+    from repro.running.hydra_task import invoke
 
     if _answer_hydra_help(list(ctx.args)):
         return
@@ -329,7 +335,7 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)
     if outcomes and ("-m" in arguments or "--multirun" in arguments):
-        from repro.sweep_launch import results_of_outcomes
+        from repro.sweeping.launch import results_of_outcomes
 
         _print_results(results_of_outcomes(outcomes))
     failed = [o for o in outcomes if o.status in ("failed", "interrupted") or o.exit_code]
@@ -361,11 +367,12 @@ def sweep(
     """
     import os
 
-    from repro.config_check import validate_sweep
-    from repro.hydra_app import command_context, plugin_overrides
-    from repro.overrides import override_value, path_override, split_overrides
-    from repro.sweep_jobs import jobs_for
-    from repro.sweep_launch import (
+    from repro.config.app import command_context, plugin_overrides
+    from repro.config.checks import validate_sweep
+    from repro.config.overrides import override_value, path_override, split_overrides
+    from repro.sweeping import stages
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.launch import (
         BUSY,
         COMPLETE_RESULTS,
         collect_results,
@@ -378,27 +385,27 @@ def sweep(
         run_jobs,
         sweep_dir,
     )
-    from repro.sweep_plan import SUMMARY_ABOVE, build_grid, multirun_batches, plan_sweep
+    from repro.sweeping.plan import SUMMARY_ABOVE, build_grid, multirun_batches, plan_sweep
 
     overrides, flags = split_overrides(list(ctx.args))
     seeds_raw = override_value(overrides, "seeds")
     max_seeds_raw = override_value(overrides, "max_seeds")
     overrides = [o for o in overrides if o.partition("=")[0] not in ("seeds", "max_seeds")]
     auto = seeds_raw == "auto"
-    max_seeds = _max_seeds(max_seeds_raw, auto)
+    max_seeds = stages.max_seeds(max_seeds_raw, auto)
     try:
         seeds = int(seeds_raw) if seeds_raw is not None and not auto else None
     except ValueError:
         raise UsageError(f"seeds must be an integer or auto, got {seeds_raw!r}") from None
     plugin, spec = _resolve_paper(overrides, papers_dir)
     if auto:
-        from repro.two_stage import pilot_size
+        from repro.sweeping.two_stage import pilot_size
 
         seeds = pilot_size(spec.default_seeds)
     _check_launcher_installed(override_value(overrides, "launcher"))
     grid = build_grid(spec, overrides, seeds)
     if auto:
-        _one_setting_for_seeds_auto(grid)
+        stages.require_one_setting(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
     validate_sweep(plugin, spec, wiring, grid)  # a typo fails here, not in every run
@@ -436,7 +443,10 @@ def sweep(
             )
         )
         if auto:
-            _auto_seeds_dry_run(spec, grid, planned, estimates, max_seeds, plugin.folder)
+            for line in stages.dry_run_lines(
+                spec, grid, planned, estimates, max_seeds, plugin.folder
+            ):
+                typer.echo(line)
         return
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
@@ -463,7 +473,7 @@ def sweep(
     os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not this sweep's
     counts = _print_results(results)
     if jobs is not None and jobs.interrupted_by is not None:
-        from repro.checkpointing import signal_name_for_exit_code
+        from repro.running.checkpointing import signal_name_for_exit_code
 
         code = jobs.interrupted_by.exit_code or 130
         typer.echo(
@@ -480,7 +490,11 @@ def sweep(
         )
     pilot_ok = not any(r.result not in COMPLETE_RESULTS for r in results)
     if auto and pilot_ok:
-        code = _auto_seeds_stage_two(plugin, spec, grid, planned, results_dir, ctx, max_seeds)
+        stage_two = stages.plan_after_pilot(
+            plugin.id, spec, grid, planned, results_dir, max_seeds, typer.echo, _warn
+        )
+        arguments = stages.stage_two_arguments(overrides, flags, papers_dir or [])
+        code = stages.sweep_stages(stage_two, arguments, _sweep_again, typer.echo)
         if code:
             raise typer.Exit(code)
     elif auto:
@@ -489,9 +503,18 @@ def sweep(
         raise typer.Exit(1)
 
 
+def _warn(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+def _sweep_again(arguments: list[str]) -> int | None:
+    """One stage-two sweep: `repro sweep` itself, in this process."""
+    return app(["sweep", *arguments], standalone_mode=False)
+
+
 def _print_results(results: list[Any]) -> dict[str, int]:
     """The table `repro sweep` and `repro run -m` end with: one row per run, then counts."""
-    from repro.sweep_launch import summary_counts
+    from repro.sweeping.launch import summary_counts
 
     _print_table(
         ("experiment", "seed", "result", "wall", "detail", "record"),
@@ -514,8 +537,8 @@ def _print_results(results: list[Any]) -> dict[str, int]:
 
 def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any]) -> None:
     """A large plan as one row per experiment and setting (seeds, states, estimate)."""
-    from repro.sweep_launch import format_seconds
-    from repro.sweep_plan import setting_summaries
+    from repro.sweeping.launch import format_seconds
+    from repro.sweeping.plan import setting_summaries
 
     rows = [
         (
@@ -531,171 +554,10 @@ def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any]) -> None:
     _print_table(("experiment", "seeds", "overrides", "runs", "estimate", "records"), rows)
 
 
-def _max_seeds(raw: str | None, auto: bool) -> int:
-    """`max_seeds=N` (only with seeds=auto): the cap of the two-stage plan."""
-    from repro.two_stage import DEFAULT_MAX_SEEDS, MIN_PILOT
-
-    if raw is None:
-        return DEFAULT_MAX_SEEDS
-    if not auto:
-        raise UsageError("max_seeds=N goes with seeds=auto")
-    try:
-        value = int(raw)
-    except ValueError:
-        raise UsageError(f"max_seeds must be an integer, got {raw!r}") from None
-    if value < MIN_PILOT:
-        raise UsageError(f"max_seeds must be >= {MIN_PILOT} (the smallest pilot), got {value}")
-    return value
-
-
-def _one_setting_for_seeds_auto(grid: Any) -> None:
-    """seeds=auto plans one setting per experiment: refused before the pilot, not after."""
-    if len(grid.fixed_variants) <= 1:
-        return
-    values: dict[str, set[str]] = {}
-    for variant in grid.fixed_variants:
-        for override in variant:
-            key, _, value = override.partition("=")
-            values.setdefault(key, set()).add(value)
-    swept = ", ".join(key for key, seen in values.items() if len(seen) > 1)
-    raise UsageError(
-        "seeds=auto plans one setting per experiment: sweep no other keys "
-        f"(here {len(grid.fixed_variants)} settings: {swept})"
-    )
-
-
-def _auto_seeds_stage_two(
-    plugin: Any,
-    spec: Any,
-    grid: Any,
-    planned: list[Any],
-    results_dir: Path,
-    ctx: typer.Context,
-    max_seeds: int,
-) -> int:
-    """seeds=auto after its pilot: plan each experiment's seeds (repro.auto_seeds), save the
-    plan for the report, then sweep the missing seeds as `repro sweep` would."""
-    from repro import auto_seeds, store
-
-    records = {(r.experiment, r.seed): _read_record(store, r.record_dir) for r in planned}
-    n0 = len(grid.seeds)
-    plan = auto_seeds.plan_seeds(
-        spec,
-        auto_seeds.pilot_metrics(records),
-        n0,
-        max_seeds,
-        experiments=list(grid.experiments),
-    )
-    plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
-    where = auto_seeds.save_plan(results_dir, plugin.id, plan)
-    for experiment, total in plan.seeds.items():
-        typer.echo(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
-    for claim_id, target in plan.claims.items():
-        typer.echo(f"  {claim_id}: {target.reason}")
-    for claim_id, reason in plan.undecidable().items():
-        typer.echo(f"seeds=auto: {claim_id} may stay undecided: {reason}", err=True)
-    typer.echo(f"seeds=auto: plan saved to {_relative(where)}")
-    stages = plan.stage_two()
-    if not stages:
-        return 0
-    from repro.overrides import split_overrides
-
-    overrides, flags = split_overrides(list(ctx.args))
-    keep = [
-        o
-        for o in overrides
-        if o.partition("=")[0].lstrip("+~") not in ("experiment", "seed", "seeds", "max_seeds")
-    ]
-    folders = ctx.params.get("papers_dir") or []
-    papers = [arg for folder in folders for arg in ("--papers-dir", str(folder))]
-    return sweep_stages(stages, [*papers, *flags, *keep])
-
-
-def sweep_stages(
-    stages: list[tuple[list[str], list[int]]],
-    arguments: list[str],
-    sweep: Callable[[list[str]], int | None] | None = None,
-) -> int:
-    """Stage two's sweeps, one per group of experiments sharing seeds; the worst exit code."""
-    sweep = sweep or (lambda args: app(["sweep", *args], standalone_mode=False))
-    worst = 0
-    for experiments, seeds in stages:
-        words = [f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
-        typer.echo(f"seeds=auto: stage two: {' '.join(words)}")
-        code = int(sweep([*arguments, *words]) or 0)
-        if code in (130, 143):  # interrupted (SIGINT, SIGTERM): so is seeds=auto
-            return code
-        worst = max(worst, code)
-    return worst
-
-
-def _auto_seeds_dry_run(
-    spec: Any,
-    grid: Any,
-    planned: list[Any],
-    estimates: dict[Path, Any],
-    max_seeds: int,
-    plugin_folder: Path,
-) -> None:
-    """What seeds=auto would run after the pilot: the plan itself once the pilot is done."""
-    from repro import auto_seeds, store
-    from repro.sweep_launch import format_seconds
-
-    n0 = len(grid.seeds)
-    if any(r.needs_training for r in planned):
-        typer.echo(
-            f"seeds=auto: pilot of {n0} seeds per experiment (above), then up to "
-            f"max_seeds={max_seeds} each, as many as the pilot's spread requires "
-            "(Stein's two-stage procedure); the plan is known once the pilot is done"
-        )
-        return
-    records = {(r.experiment, r.seed): _read_record(store, r.record_dir) for r in planned}
-    plan = auto_seeds.plan_seeds(
-        spec, auto_seeds.pilot_metrics(records), n0, max_seeds, experiments=list(grid.experiments)
-    )
-    per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
-    setting = {r.experiment: r.record_dir.parent for r in planned}
-    total: float | None = 0.0
-    for experiment, seeds in plan.seeds.items():
-        extra = range(n0, seeds)
-        done = sum(
-            _completed_current(store, setting[experiment] / f"seed{s}", plugin_folder)
-            for s in extra
-        )
-        each = per_run.get(experiment)
-        cost = None if each is None else (len(extra) - done) * each
-        total = None if total is None or cost is None else total + cost
-        typer.echo(
-            f"seeds=auto: {experiment}: {seeds} seeds in all, {len(extra)} beyond the pilot, "
-            f"{len(extra) - done} still to run (~{format_seconds(cost)})"
-        )
-    for claim_id, reason in plan.undecidable().items():
-        typer.echo(f"seeds=auto: {claim_id} may stay undecided: {reason}")
-    typer.echo(f"seeds=auto: estimated time of the remaining runs: {format_seconds(total)}")
-
-
-def _completed_current(store: Any, folder: Path, plugin_folder: Path) -> bool:
-    """A completed record made by the plugin code as it is now (what a sweep would skip)."""
-    from repro.fingerprint import stale_reason
-
-    record = _read_record(store, folder)
-    if not record or record.get("status") != store.STATUS_COMPLETED:
-        return False
-    return stale_reason(record, plugin_folder) is None
-
-
-def _read_record(store: Any, folder: Path) -> dict[str, Any] | None:
-    try:
-        return store.read_record(folder)
-    except (OSError, ValueError):
-        return None
-
-
 def _relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    from repro.sweeping.stages import relative
+
+    return relative(path)
 
 
 def _check_launcher_installed(launcher: str | None) -> None:
@@ -725,8 +587,8 @@ def new(
     ] = Path("papers"),
 ) -> None:
     """Create a paper plugin folder from the template; it passes `repro check` as is."""
-    from repro.registry import BUILTIN_PAPERS
-    from repro.scaffold import create_plugin
+    from repro.plugins.registry import BUILTIN_PAPERS
+    from repro.plugins.scaffold import create_plugin
 
     folder = create_plugin(papers_dir, paper_id)
     builtin = papers_dir.resolve() == BUILTIN_PAPERS.resolve()  # ./papers of the checkout root
@@ -747,8 +609,8 @@ def check(
 ) -> None:
     """Validate plugins without training: paper file, code imports, and a fast run of each
     experiment that must log every metric the claims name. Exits 1 on any problem."""
-    from repro.check import check_paper
-    from repro.registry import discover, get_paper
+    from repro.plugins.registry import discover, get_paper
+    from repro.running.check import check_paper
 
     plugins = [get_paper(paper, papers_dir)] if paper else list(discover(papers_dir).values())
     results = [row for plugin in plugins for row in check_paper(plugin)]
@@ -867,9 +729,9 @@ def sync(
     `repro sync [paper=X] [--dry-run]`: --dry-run lists them (paper, experiment, seed, run id,
     synced, folder) without network.
     """
-    from repro.records import default_results_dir
-    from repro.wandb_sync import parse_arguments
-    from repro.wandb_sync import sync as sync_offline_runs
+    from repro.records.table import default_results_dir
+    from repro.running.wandb_sync import parse_arguments
+    from repro.running.wandb_sync import sync as sync_offline_runs
 
     sync_offline_runs(default_results_dir(results), parse_arguments(list(ctx.args)), dry_run)
 

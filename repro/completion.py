@@ -73,15 +73,15 @@ def _papers_dirs(ctx: Any) -> list[Any]:
 
 
 def _chosen(previous: list[str], key: str) -> str | None:
-    from repro.overrides import override_value
+    from repro.config.overrides import override_value
 
     return override_value([w for w in previous if "=" in w], key)
 
 
 def _values(key: str, previous: list[str], ctx: Any) -> list[str]:
     """Values of `key`: paper ids, the chosen paper's experiments, a config group's options."""
-    from repro.hydra_app import CONFIG_DIR
-    from repro.registry import discover, get_paper
+    from repro.config.app import CONFIG_DIR
+    from repro.plugins.registry import discover, get_paper
 
     if key == "paper":
         return sorted(discover(_papers_dirs(ctx)))
@@ -97,16 +97,16 @@ def _values(key: str, previous: list[str], ctx: Any) -> list[str]:
 def _config_keys(previous: list[str], ctx: Any) -> list[str]:
     """`trainer.` for a section, `seed=` for a value: every key of the composed config of the
     chosen paper (its top-level keys alone before a paper is chosen)."""
-    from repro.config_check import repro_top_level_keys
+    from repro.config.checks import repro_top_level_keys
 
     paper = _chosen(previous, "paper")
     if not paper:
         return sorted(f"{k}." for k in repro_top_level_keys() if k not in ("hydra", "paper"))
     from omegaconf import OmegaConf
 
-    from repro.hydra_app import CONFIG_DIR, CONFIG_NAME, plugin_overrides
-    from repro.overrides import check_overrides
-    from repro.registry import get_paper
+    from repro.config.app import CONFIG_DIR, CONFIG_NAME, plugin_overrides
+    from repro.config.overrides import check_overrides
+    from repro.plugins.registry import get_paper
 
     plugin = get_paper(paper, _papers_dirs(ctx))
     chosen = [f"paper={paper}", *plugin_overrides(plugin.folder)]

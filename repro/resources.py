@@ -18,7 +18,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from repro import PROJECT_ROOT
+VERSION = "0.1.0"
+"""repro's version (`repro.__version__`), kept here so modules below the API can name it."""
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The folder above the package: the checkout root in a checkout or editable install (holding
+`papers/` and `configs/`), site-packages' parent in a wheel install. Ask `builtin_dir` for
+the built-in folders instead of joining paths onto this."""
 
 PACKAGED = Path(__file__).resolve().parent / "_builtin"
 """The copies a wheel install ships; absent in a checkout, where the top-level folders rule."""

@@ -120,7 +120,7 @@ TOY_PAPER = {
         import lightning.pytorch as pl
         import torch
 
-        from repro.batches import InMemoryBatches
+        from repro.plugins.batches import InMemoryBatches
 
 
         class ToyData(pl.LightningDataModule):
@@ -153,7 +153,7 @@ def fast_run_record(results: Path, paper: str, experiment: str) -> dict[str, Any
 def plugin_module(plugin: Any, module: str, attribute: str) -> ModuleType:
     """A built-in plugin's submodule, for unit tests of its parts (imported the way repro
     imports plugins: loading `module:attribute` imports the plugin's package)."""
-    from repro.registry import load_object
+    from repro.plugins.registry import load_object
 
     load_object(plugin, f"{module}:{attribute}")
     return importlib.import_module(f"repro_plugin_{plugin.id}.{module}")

@@ -323,7 +323,7 @@ def _results_folder_is_a_file(tmp: Path) -> dict[str, str]:
 
 
 def _records_and_a_file_in_the_way(tmp: Path) -> dict[str, str]:
-    from tests.test_records import write_run
+    from tests.records.test_table import write_run
 
     write_run(tmp / "results", "cnn", 0, {"test/acc": 0.94})
     (tmp / "a_file").write_text("in the way")
@@ -331,7 +331,7 @@ def _records_and_a_file_in_the_way(tmp: Path) -> dict[str, str]:
 
 
 def _records_and_a_full_disk(tmp: Path) -> dict[str, str]:
-    from tests.test_records import write_run
+    from tests.records.test_table import write_run
 
     write_run(tmp / "results", "cnn", 0, {"test/acc": 0.94})
     env = _full_disk(tmp)

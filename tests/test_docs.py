@@ -48,7 +48,7 @@ def _actual_defaults(model: type) -> dict[str, str]:
 
 
 def test_plugin_reference_documents_every_paper_and_claim_field() -> None:
-    from repro.paper_spec import Claim, PaperSpec
+    from repro.plugins.paper_spec import Claim, PaperSpec
 
     page = (REPO / "docs" / "plugin-reference.md").read_text()
     assert _documented_fields(page, "## paper.yaml fields") == _actual_defaults(PaperSpec)

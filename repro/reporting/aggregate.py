@@ -1,6 +1,6 @@
 """From the long record table to per-claim evidence: which config counts, and each verdict.
 
-Pure functions over the DataFrame of `repro.records` and the paper's claims; the statistics
+Pure functions over the DataFrame of `repro.records.table` and the paper's claims; the statistics
 themselves are `repro.stats`.
 
 Which runs count. Only completed runs, of ONE config per experiment: the paper's setting, i.e.
@@ -26,8 +26,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from repro import stats, store, two_stage
-from repro.paper_spec import Claim
+from repro import stats
+from repro.plugins.paper_spec import Claim
+from repro.records import store
+from repro.sweeping import two_stage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -275,7 +277,7 @@ def evaluate_claims(
     two_stage_pilots: dict[str, int] | None = None,
 ) -> list[ClaimResult]:
     """Every claim's result. `two_stage_pilots`: experiment -> pilot size n0 for experiments
-    whose seeds `seeds=auto` chose: their claims get the two-stage test (repro.two_stage),
+    whose seeds `seeds=auto` chose: their claims get the two-stage test (repro.sweeping.two_stage),
     the only one whose error rates hold when the number of seeds came from the data."""
     index = MetricIndex(frame)
     results = []

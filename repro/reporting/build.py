@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repro import __version__, auto_seeds, store
 from repro.errors import ReproError
-from repro.fingerprint import code_fingerprint
+from repro.records import store
+from repro.records.fingerprint import code_fingerprint
 from repro.reporting import aggregate, sections
 from repro.reporting.files import write_file
 from repro.reporting.notes import ensure_notes, read_notes
 from repro.reporting.render import ReportData, render_html, render_markdown, summary_line
+from repro.resources import VERSION as __version__
+from repro.sweeping import auto_seeds
 
 FORMATS = ("md", "html", "pdf")
 DEFAULT_REPORTS_DIR = Path("reports")
@@ -63,8 +65,8 @@ def build_report(request: ReportRequest) -> ReportOutcome:
 
 
 def _build_report(request: ReportRequest) -> ReportOutcome:
-    from repro.records import load_records
-    from repro.registry import get_paper
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
 
     plugin = get_paper(request.paper, request.papers_dir)
     spec = plugin.spec()
@@ -195,7 +197,7 @@ def _paper_settings(
     """Each experiment's paper setting: its config hash and flat config (as the records'
     `p_` columns hold them). None, with a warning, when the plugin's config does not compose:
     the report then judges the config with the most seeds, as before."""
-    from repro.records import flatten_config
+    from repro.records.table import flatten_config
     from repro.reporting.regenerate import default_containers
 
     try:
@@ -222,7 +224,7 @@ def _chosen_configs(
     runs: Any, choices: dict[str, aggregate.ConfigChoice]
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Each chosen config as its config.yaml says (exact types), read once per experiment."""
-    from repro.records import read_flat_config
+    from repro.records.table import read_flat_config
 
     configs: dict[str, dict[str, Any]] = {}
     problems = []
@@ -424,7 +426,7 @@ def requests_from_cli(
     """The reports `repro report ...` asks for, and whether the papers were implicit (all
     papers with records, where one without an installed plugin is skipped, not an error)."""
     from repro.errors import UsageError
-    from repro.records import default_results_dir, record_papers
+    from repro.records.table import default_results_dir, record_papers
 
     papers: list[str] = []
     for argument in arguments:

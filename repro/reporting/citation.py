@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from repro.paper_spec import PaperSpec
+from repro.plugins.paper_spec import PaperSpec
 
 CONFERENCE = re.compile(
     r"\b(ICLR|ICML|NeurIPS|NIPS|CVPR|ICCV|ECCV|AAAI|IJCAI|ACL|EMNLP|NAACL|AISTATS|UAI|COLT|"

@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from repro.records import flatten_config
+from repro.records.table import flatten_config
 
 BARE_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./:-]*$")
 HYDRA_WORDS = {"true", "false", "null", "none", "nan", "inf"}
@@ -84,8 +84,8 @@ def default_containers(
     """
     from omegaconf import OmegaConf
 
-    from repro.compose import compose_config, hydra_compose_session, resolved_config
-    from repro.hydra_app import plugin_overrides
+    from repro.config.app import plugin_overrides
+    from repro.config.compose import compose_config, hydra_compose_session, resolved_config
 
     wiring = [f"paper={paper_id}", *plugin_overrides(paper_folder)]
     defaults = {}

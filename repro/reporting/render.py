@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from repro import stats
-from repro.paper_spec import Claim, PaperSpec
+from repro.plugins.paper_spec import Claim, PaperSpec
 from repro.reporting.aggregate import (
     INCOMPLETE_OVERALL,
     INCONCLUSIVE_OVERALL,

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from repro import store
-from repro.records import CONFIG_PREFIX, DATA_PREFIX, PACKAGE_PREFIX
+from repro.records import store
+from repro.records.table import CONFIG_PREFIX, DATA_PREFIX, PACKAGE_PREFIX
 from repro.reporting.aggregate import (
     CODE_SEPARATOR,
     UNFINISHED,

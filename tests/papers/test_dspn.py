@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from repro.errors import UsageError
-from repro.registry import get_paper, load_object
+from repro.plugins.registry import get_paper, load_object
 from tests.conftest import plugin_module, repro
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from repro.registry import get_paper, load_object
+from repro.plugins.registry import get_paper, load_object
 
 
 @pytest.fixture(scope="module")

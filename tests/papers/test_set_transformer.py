@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from repro.registry import get_paper, load_object
+from repro.plugins.registry import get_paper, load_object
 from tests.conftest import fast_run_record
 
 

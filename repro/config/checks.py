@@ -1,0 +1,285 @@
+"""Catch config mistakes before anything trains: each becomes one line, exit 2, nothing written.
+
+Two kinds of checks on a composed run config:
+- values (`check_values`): the seed, the Trainer's step/epoch bounds and the W&B mode, which
+  otherwise fail only after start-up (with a library's exception) or, for
+  `trainer.max_steps=0`, save an untrained model as *completed*;
+- structure (`config_problems`): keys nothing reads. Hydra accepts any key a plugin's
+  `settings.yaml` adds, so a typo there (`num_thread: 1`) silently does nothing, and a typo'd
+  Trainer, model or data key fails every run of a sweep only once it starts.
+
+Rule for top-level keys: repro's own (configs/run.yaml and its groups) plus `model`, `data`
+and `optimizer`, the only keys repro hands to a plugin's code (training.py
+build_module_and_data). Any other top-level key is read by nothing, so it is a mistake; a
+plugin passes its own settings inside `model:` or `data:`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Iterable
+from functools import cache
+from typing import Any
+
+from repro.errors import UsageError
+
+SEED_MAX = 2**32 - 1  # numpy's limit; seeds are in [0, SEED_MAX]
+WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")  # wandb.Settings.mode
+PLUGIN_KEYS = frozenset({"model", "data", "optimizer"})
+TRAINER_SET_BY_REPRO = frozenset(
+    {"logger", "callbacks", "enable_checkpointing", "enable_progress_bar", "default_root_dir"}
+)
+
+
+# ---- values -------------------------------------------------------------------------------
+
+
+def check_seed(value: Any) -> int:
+    """The seed as an int in [0, 2**32-1], or a UsageError."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"seed must be an integer, got {value!r}")
+    if not 0 <= value <= SEED_MAX:
+        raise UsageError(f"seed must be in [0, {SEED_MAX}] (2**32-1), got {value}")
+    return value
+
+
+def _bound(trainer: dict[str, Any], key: str, unbounded: tuple[Any, ...]) -> int | None:
+    """trainer[key] as an int (None when it leaves the run unbounded)."""
+    value = trainer.get(key)
+    if value in unbounded and not isinstance(value, bool):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"trainer.{key} must be an integer, got {value!r}")
+    if value == 0:
+        raise UsageError(
+            f"trainer.{key}=0 trains nothing: give a positive number "
+            "(or -1 to leave the bound to the other of max_steps / max_epochs)"
+        )
+    if value < 0:
+        raise UsageError(f"trainer.{key} must be a positive integer or -1 (unbounded), got {value}")
+    return value
+
+
+def check_values(config: dict[str, Any]) -> None:
+    """Seed, training bounds and W&B mode of a resolved run config (first problem raised)."""
+    check_seed(config.get("seed"))
+    trainer = dict(config.get("trainer") or {})
+    steps = _bound(trainer, "max_steps", (-1, None))
+    epochs = _bound(trainer, "max_epochs", (-1, None))
+    if steps is None and epochs is None:
+        raise UsageError(
+            "the run has no end: set trainer.max_steps or trainer.max_epochs to a positive number"
+        )
+    wandb = (config.get("logger") or {}).get("wandb")
+    if isinstance(wandb, dict):
+        mode = wandb.get("mode") or "offline"
+        if mode not in WANDB_MODES:
+            raise UsageError(
+                f"W&B mode {mode!r} (WANDB_MODE or logger.wandb.mode) is not one of "
+                f"{', '.join(WANDB_MODES)}"
+            )
+
+
+# ---- structure ----------------------------------------------------------------------------
+
+
+def _unknown(kind: str, key: str, where: str, known: Iterable[str], fallback: str = "") -> str:
+    """`unknown trainer key 'max_step' in trainer (did you mean 'max_steps'?)`; without a close
+    match, `fallback` (what is known) instead."""
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else fallback
+    return f"unknown {kind} key {key!r} in {where}{hint}"
+
+
+@cache
+def repro_top_level_keys() -> frozenset[str]:
+    """Top-level keys repro's own configs define: configs/run.yaml, its groups (a group is
+    one key unless its files are `# @package _global_`, like launchers and debug presets)."""
+    from omegaconf import OmegaConf
+
+    from repro.config.app import CONFIG_DIR, CONFIG_NAME
+
+    keys = {"hydra"} | set(OmegaConf.load(CONFIG_DIR / f"{CONFIG_NAME}.yaml")) - {"defaults"}
+    for group in (p for p in CONFIG_DIR.iterdir() if p.is_dir()):
+        for file in group.glob("*.yaml"):
+            if file.read_text().lstrip().startswith("# @package _global_"):
+                keys |= set(OmegaConf.load(file) or {}) - {"defaults"}
+            else:
+                keys.add(group.name)
+    return frozenset(keys)
+
+
+def _parameters(factory: Callable[..., Any]) -> tuple[set[str], set[str], bool]:
+    """Names a constructor accepts, those it requires, and whether it takes **kwargs."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # no introspectable signature: accept anything
+        return set(), set(), True
+    names, required, open_ended = set(), set(), False
+    for name, parameter in signature.parameters.items():
+        if name == "self" or parameter.kind is parameter.VAR_POSITIONAL:
+            continue
+        if parameter.kind is parameter.VAR_KEYWORD:
+            open_ended = True
+            continue
+        names.add(name)
+        if parameter.default is parameter.empty:
+            required.add(name)
+    return names, required, open_ended
+
+
+def _argument_problems(
+    section: str, given: dict[str, Any], factory: Callable[..., Any], label: str
+) -> list[str]:
+    names, required, open_ended = _parameters(factory)
+    problems = []
+    if not open_ended:
+        takes = f" ({label} takes {', '.join(sorted(names)) or 'no arguments'})"
+        problems += [_unknown(section, k, section, names, takes) for k in given if k not in names]
+    problems += [
+        f"missing {section} key {key!r}: {label} requires it"
+        for key in sorted(required - set(given))
+    ]
+    return problems
+
+
+def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]:
+    """Every key of a resolved run config that nothing would read, and every argument the
+    plugin's module or data module requires but does not get; one line each."""
+    import lightning.pytorch as pl
+
+    from repro.plugins.registry import load_object
+
+    allowed = repro_top_level_keys() | PLUGIN_KEYS
+    problems = [
+        _unknown("top-level", key, "the config", allowed) for key in config if key not in allowed
+    ]
+    trainer = dict(config.get("trainer") or {})
+    trainer_names, _, _ = _parameters(pl.Trainer.__init__)
+    for key in trainer:
+        if key in TRAINER_SET_BY_REPRO:
+            problems.append(f"trainer key {key!r} is set by repro itself: remove it from trainer")
+        elif key not in trainer_names:
+            problems.append(
+                _unknown("trainer", key, "trainer", trainer_names - TRAINER_SET_BY_REPRO)
+            )
+    model_args = dict(config.get("model") or {})
+    if "optimizer" in config:  # repro passes it to the module (training.py)
+        model_args["optimizer"] = config["optimizer"]
+    module_cls = load_object(plugin, spec.module)
+    data_cls = load_object(plugin, spec.datamodule)
+    problems += _argument_problems("model", model_args, module_cls, spec.module)
+    problems += _argument_problems(
+        "data", dict(config.get("data") or {}), data_cls, spec.datamodule
+    )
+    return problems
+
+
+def seed_dependent_keys(cfg: Any, experiment: str | None) -> list[str]:
+    """Result-relevant keys whose value changes with the seed (`${seed}` in `data:`): such a
+    run's record folder would depend on its seed, so a sweep could never find its runs."""
+    from omegaconf import OmegaConf
+
+    from repro.records import store
+
+    def resolved(seed: int) -> dict[str, Any]:
+        copy = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+        copy.seed = seed
+        copy.experiment_name = experiment
+        return OmegaConf.to_container(copy, resolve=True)
+
+    def hashed(config: dict[str, Any]) -> dict[str, Any]:  # the keys store.config_hash covers
+        flat = _flatten({k: v for k, v in config.items() if k not in store.NON_RESULT_KEYS})
+        return {
+            k: v
+            for k, v in flat.items()
+            if k != "seed" and not any(store.is_location_key(p) for p in k.split("."))
+        }
+
+    first, second = resolved(1), resolved(2)
+    if store.config_hash(first) == store.config_hash(second):
+        return []
+    other = hashed(second)
+    return sorted(key for key, value in hashed(first).items() if other.get(key) != value)
+
+
+def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
+    if not isinstance(node, dict):
+        return {prefix: node}
+    flat: dict[str, Any] = {}
+    for key, value in node.items():
+        flat.update(_flatten(value, f"{prefix}{key}."))
+    return {k.rstrip("."): v for k, v in flat.items()}
+
+
+def problems_of(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> list[str]:
+    """Every problem of one composed (unresolved) config, one line each; a bad value (seed,
+    bounds, W&B mode) is the only one reported, as the others may follow from it."""
+    from omegaconf import OmegaConf
+
+    OmegaConf.set_struct(cfg, False)
+    cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    config = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        check_values(config)
+    except UsageError as error:
+        return [str(error)]
+    problems = []
+    depends = seed_dependent_keys(cfg, experiment)
+    if depends:
+        verb = "depends" if len(depends) == 1 else "depend"
+        problems.append(
+            f"{', '.join(depends)} {verb} on ${{seed}}: the record folder would change with "
+            "the seed; use torch.initial_seed() in the plugin's code instead"
+        )
+    if problems or not _validated_by_a_completed_run(config):
+        problems += config_problems(config, plugin, spec)
+    return problems
+
+
+def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
+    """Whether this config (all but the keys outside the hash) already made a completed run of
+    the current plugin code: it was checked when it ran, and the run will only be skipped, so
+    the check that imports Lightning and the plugin (seconds) can be spared."""
+    import yaml
+
+    from repro.records import store
+    from repro.records.lookup import completed_run
+
+    try:
+        record_dir, record, stale = completed_run(config)
+        if record is None or stale is not None:
+            return False
+        saved = yaml.safe_load((record_dir / "config.yaml").read_text())
+    except (KeyError, TypeError, OSError, ValueError, yaml.YAMLError):
+        return False
+
+    # Keys outside the hash (paths, logger, num_threads, ...) are checked by name only, and an
+    # unknown name changes the hash: compare the rest, which config_problems reads.
+    def checked(c: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in c.items() if k not in store.NON_RESULT_KEYS}
+
+    return isinstance(saved, dict) and checked(saved) == checked(config)
+
+
+def validate(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> None:
+    """`problems_of`, the first as a UsageError (one line) with a count of the others."""
+    problems = problems_of(cfg, experiment, plugin, spec)
+    if problems:
+        more = f" (and {len(problems) - 1} more: see `repro check`)" if len(problems) > 1 else ""
+        raise UsageError(problems[0] + more)
+
+
+def validate_sweep(plugin: Any, spec: Any, wiring: list[str], grid: Any) -> None:
+    """`validate` once per distinct setting of a planned sweep (seeds only change the record
+    folder, so each seed is checked on its own), before anything launches."""
+    from repro.config.compose import compose_config, hydra_compose_session
+
+    for seed in grid.seeds:
+        check_seed(seed)
+    with hydra_compose_session():
+        for fixed in grid.fixed_variants:
+            for experiment in grid.experiments:
+                overrides = [f"paper={plugin.id}", *fixed, *wiring, f"experiment={experiment}"]
+                validate(compose_config(overrides), experiment, plugin, spec)

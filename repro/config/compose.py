@@ -1,0 +1,76 @@
+"""Compose run configs in-process (Hydra's compose API) for read-only planning and checks.
+
+`repro run` and `repro sweep` execute through `@hydra.main`; planning a sweep and checking a
+plugin only need the configs, many at once, without launching anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from repro.errors import UsageError
+
+
+@contextmanager
+def hydra_compose_session() -> Iterator[None]:
+    """Initialise Hydra on repro's configs for the duration; Hydra errors become one line."""
+    from hydra import initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from repro.config.app import CONFIG_DIR, CONFIG_NAME
+    from repro.config.overrides import config_keys, explain_hydra_error
+
+    GlobalHydra.instance().clear()
+    _last_overrides.clear()
+    try:
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="repro"):
+            yield
+    except (HydraException, OmegaConfBaseException) as error:
+        GlobalHydra.instance().clear()
+
+        def known_keys(unknown: str) -> list[str]:  # of the failed config without that key
+            rest = [o for o in _last_overrides if o.partition("=")[0].lstrip("+~") != unknown]
+            return config_keys(CONFIG_DIR, CONFIG_NAME, rest)
+
+        raise UsageError(explain_hydra_error(str(error), known_keys)) from None
+    finally:
+        GlobalHydra.instance().clear()
+
+
+_last_overrides: list[str] = []  # of the latest compose, for a did-you-mean on its failure
+
+
+def compose_config(overrides: list[str]) -> Any:
+    """The composed, unresolved run config for `overrides`, open to merging (struct off).
+
+    Call inside `hydra_compose_session()`.
+    """
+    from hydra import compose
+    from omegaconf import OmegaConf
+
+    from repro.config.app import CONFIG_NAME
+
+    _last_overrides[:] = overrides
+    cfg = compose(CONFIG_NAME, overrides=overrides)
+    OmegaConf.set_struct(cfg, False)
+    return cfg
+
+
+def resolved_config(cfg: Any, experiment: str) -> dict[str, Any]:
+    """`cfg` resolved to plain containers as a run of `experiment` would see it."""
+    from omegaconf import OmegaConf
+
+    cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:
+    """The resolved config `repro run <overrides> experiment=<experiment>` would train.
+
+    Call inside `hydra_compose_session()`.
+    """
+    return resolved_config(compose_config([*overrides, f"experiment={experiment}"]), experiment)

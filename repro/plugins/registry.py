@@ -1,0 +1,166 @@
+"""Where paper plugins come from, and how their code is loaded.
+
+A plugin is a folder holding `paper.yaml`. Folders are found, in this order of precedence:
+`--papers-dir` / `REPRO_PAPERS_PATH` (os.pathsep-separated) folders of plugins, packages
+installed under the `repro.papers` entry-point group, and the built-in `papers/`. Listing
+papers never imports their code, so one broken plugin cannot hide the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from types import ModuleType
+
+from repro.errors import UsageError, did_you_mean
+from repro.plugins.paper_spec import ID_PATTERN, PAPER_FILE, PaperSpec, load_paper_spec
+from repro.resources import builtin_dir
+
+BUILTIN_PAPERS = builtin_dir("papers")  # the checkout's papers/, or the wheel's packaged copy
+ENTRY_POINT_GROUP = "repro.papers"
+PATH_ENV = "REPRO_PAPERS_PATH"
+
+
+@dataclass(frozen=True)
+class PaperPlugin:
+    """A discovered plugin folder and where it was found."""
+
+    id: str
+    folder: Path
+    origin: str
+
+    def spec(self) -> PaperSpec:
+        """The validated paper file. Its `id` must equal the name the plugin is found under
+        (entry point or folder): records, reports and `paper=` all use one name, and a
+        silently renamed paper would file its results under a name its author never chose."""
+        spec = load_paper_spec(self.folder)
+        where = _found_under(self)
+        if where and spec.id != self.id:
+            raise UsageError(
+                f"{self.folder / PAPER_FILE}: id {spec.id!r} differs from the {where} "
+                f"{self.id!r} it is installed under: make them equal"
+            )
+        return spec
+
+
+def _found_under(plugin: PaperPlugin) -> str | None:
+    """What named the plugin: an entry point, a folder, or (in launcher workers) nothing."""
+    if plugin.origin.startswith("package "):
+        return "entry point name"
+    if plugin.origin == "folder":  # rebuilt from config["paper_dir"]: already checked
+        return None
+    return "folder name"
+
+
+def extra_paper_dirs(cli_dirs: list[Path] | None = None) -> list[Path]:
+    """User plugin folders: CLI first, then the environment variable."""
+    dirs = list(cli_dirs or [])
+    dirs += [Path(p) for p in os.environ.get(PATH_ENV, "").split(os.pathsep) if p]
+    return dirs
+
+
+def _plugins_in(root: Path, origin: str) -> list[PaperPlugin]:
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"papers folder {root} is a file, not a folder")
+    if not root.is_dir():
+        raise UsageError(f"papers folder {root} does not exist")
+    if (root / PAPER_FILE).is_file():  # the folder is itself one plugin
+        return [PaperPlugin(root.name, root.resolve(), origin)]
+    return [
+        PaperPlugin(child.name, child.resolve(), origin)
+        for child in sorted(root.iterdir())
+        if (child / PAPER_FILE).is_file()
+    ]
+
+
+def _entry_point_plugins() -> list[PaperPlugin]:
+    found = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        spec = importlib.util.find_spec(entry.value.split(":")[0])
+        if spec is None or not spec.submodule_search_locations:
+            continue  # reported when the paper is asked for by name
+        folder = Path(next(iter(spec.submodule_search_locations)))
+        found.append(PaperPlugin(entry.name, folder.resolve(), f"package {entry.value}"))
+    return found
+
+
+def discover(cli_dirs: list[Path] | None = None) -> dict[str, PaperPlugin]:
+    """All plugins by id; an id found in several places resolves to the first."""
+    plugins: dict[str, PaperPlugin] = {}
+    candidates = [p for d in extra_paper_dirs(cli_dirs) for p in _plugins_in(d, f"dir {d}")]
+    candidates += _entry_point_plugins()
+    candidates += _plugins_in(BUILTIN_PAPERS, "built-in")
+    for plugin in candidates:
+        kept = plugins.setdefault(plugin.id, plugin)
+        if plugin.origin == "built-in" and kept.folder != plugin.folder:
+            _warn_replaced_builtin(kept)
+    return plugins
+
+
+_WARNED_REPLACEMENTS: set[Path] = set()  # discover() runs several times per command
+
+
+def _warn_replaced_builtin(plugin: PaperPlugin) -> None:
+    """A user folder named like a built-in paper wins; say so, or results of the built-in
+    paper would silently come from someone else's code."""
+    if plugin.folder in _WARNED_REPLACEMENTS:
+        return
+    _WARNED_REPLACEMENTS.add(plugin.folder)
+    where = plugin.origin.removeprefix("dir ")
+    print(
+        f"warning: paper {plugin.id} in {where} replaces the built-in paper {plugin.id}",
+        file=sys.stderr,
+    )
+
+
+def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
+    """The plugin named `paper_id`, or a usage error listing the known ones."""
+    if not ID_PATTERN.match(paper_id):
+        raise UsageError(f"invalid paper id {paper_id!r}: use lowercase letters, digits and _")
+    plugins = discover(cli_dirs)
+    if paper_id not in plugins:
+        known = ", ".join(sorted(plugins)) or "none"
+        hint = did_you_mean(paper_id, plugins)
+        raise UsageError(f"unknown paper {paper_id!r} ({hint}known: {known})")
+    return plugins[paper_id]
+
+
+def plugin_from_folder(folder: Path) -> PaperPlugin:
+    """Rebuild a plugin from its folder, as worker processes of a launcher do."""
+    folder = Path(folder).resolve()
+    return PaperPlugin(folder.name, folder, "folder")
+
+
+def _plugin_package(plugin: PaperPlugin) -> str:
+    """Import the folder as a private package so the plugin's relative imports work."""
+    name = f"repro_plugin_{plugin.id}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, plugin.folder / "__init__.py", submodule_search_locations=[str(plugin.folder)]
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        if (plugin.folder / "__init__.py").is_file():
+            spec.loader.exec_module(module)
+    return name
+
+
+def load_object(plugin: PaperPlugin, reference: str) -> type:
+    """Load `module:Name` from the plugin folder, naming the plugin if its import fails."""
+    module_name, _, attr = reference.partition(":")
+    package = _plugin_package(plugin)
+    try:
+        module: ModuleType = importlib.import_module(f"{package}.{module_name}")
+    except Exception as error:  # any import-time failure of user code
+        raise UsageError(
+            f"paper {plugin.id!r}: cannot import {module_name}.py: {type(error).__name__}: {error}"
+        ) from error
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise UsageError(f"paper {plugin.id!r}: {module_name}.py defines no {attr!r}") from None

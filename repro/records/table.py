@@ -1,0 +1,363 @@
+"""Run records as one long table: a row per run × metric, for reports and for pandas users.
+
+    from repro.records.table import load_records
+    table = load_records("results", paper="mnist1d")
+    table.frame.query("status == 'completed' and metric == 'test/acc'")
+
+Columns (one row per metric of each run; a run without metrics keeps one row with metric NaN):
+
+- identity: `paper`, `experiment`, `config_hash`, `code_digest`, `seed`, `status`, `error`,
+  `record_dir`; `code_digest` fingerprints the plugin's code that made the run (records.fingerprint;
+  None for records made before it was recorded): runs of one config but other code are other
+  settings in a report
+- the number: `metric`, `value` (float; NaN when missing or not a number)
+- timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
+- provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
+  separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `command`,
+  `plugin_distribution`, `plugin_version` (an installed plugin's; None for a folder),
+  `pkg_<name>` (package versions), `data_<split>` (dataset sizes)
+- config: `p_<group>.<key>` for every result-relevant key of the run's config.yaml
+  (`p_model.arch`, `p_optimizer.lr`); lists are JSON strings so every cell is a scalar.
+
+Reading is one plain loop over the files, and each config.yaml is parsed once per config hash
+(all seeds of a hash share their result-relevant config by construction), so ten thousand
+records load in about a second. An unreadable or malformed record is skipped and reported in
+`RecordTable.skipped`; it never stops the others from loading.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from repro.records import store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+CONFIG_PREFIX = "p_"
+PACKAGE_PREFIX = "pkg_"
+DATA_PREFIX = "data_"
+REQUIRED_FIELDS = ("paper", "experiment", "seed", "status")
+# Keys of config.yaml that name the run rather than configure it (they have their own columns).
+IDENTITY_KEYS = frozenset({"paper", "experiment_name", "seed"})
+RUN_COLUMNS = (
+    "paper",
+    "experiment",
+    "config_hash",
+    "code_digest",
+    "seed",
+    "status",
+    "error",
+    "record_dir",
+    "wall_s",
+    "fit_s",
+    "steps",
+    "steps_per_s",
+    "epoch_s_mean",
+    "started_at",
+    "finished_at",
+    "git_sha",
+    "git_dirty",
+    "python",
+    "torch",
+    "cpu",
+    "cpu_count",
+    "gpus",
+    "hostname",
+    "platform",
+    "device",
+    "parameters",
+    "attempts",
+    "command",
+    "plugin_distribution",
+    "plugin_version",
+)
+TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean")
+
+
+class BadRecord(ValueError):
+    """A record file that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class SkippedRecord:
+    path: Path
+    reason: str
+
+    def warning(self) -> str:
+        return f"warning: skipped record {self.path}: {self.reason}"
+
+
+@dataclass
+class RecordTable:
+    """The long table and the records that could not be read."""
+
+    frame: pd.DataFrame
+    skipped: list[SkippedRecord] = field(default_factory=list)
+    config_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def config_columns(self) -> list[str]:
+        return [c for c in self.frame.columns if c.startswith(CONFIG_PREFIX)]
+
+
+def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
+    """Every record.json under results (or one paper's), in sorted order, hidden folders
+    skipped: the files `store.iter_record_files` finds, without walking into record folders
+    (their csv/, wandb/ and checkpoints/ hold no records), which makes it several times faster."""
+    root = Path(results_dir) / paper if paper else Path(results_dir)
+    if not root.is_dir():
+        return
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                children = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
+        except OSError:
+            continue
+        if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
+            yield Path(folder) / store.RECORD_FILE
+            continue
+        stack.extend(
+            os.path.join(folder, name)
+            for name, is_dir in reversed(children)
+            if is_dir and not name.startswith(".")
+        )
+
+
+def record_papers(results_dir: Path) -> list[str]:
+    """Papers with at least one record folder under results (hidden folders ignored)."""
+    root = Path(results_dir)
+    if not root.is_dir():
+        return []
+    return sorted(
+        child.name
+        for child in root.iterdir()
+        if child.is_dir()
+        and not child.name.startswith(".")
+        and next(record_files(root, child.name), None) is not None
+    )
+
+
+def flatten_config(
+    config: dict[str, Any], prefix: str = CONFIG_PREFIX, lists_as_json: bool = True
+) -> dict[str, Any]:
+    """`{"model": {"arch": "cnn"}}` -> `{"p_model.arch": "cnn"}` for the result-relevant keys
+    (those the config hash covers: no locations, loggers, launchers); lists (and empty
+    mappings) become JSON strings unless `lists_as_json` is False."""
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                if not store.is_location_key(key):
+                    walk(value, f"{path}.{key}" if path else str(key))
+        elif isinstance(node, (list, tuple, dict)) and lists_as_json:
+            flat[prefix + path] = json.dumps(node, default=str)
+        else:
+            flat[prefix + path] = node
+
+    for key, value in config.items():
+        result_key = key not in store.NON_RESULT_KEYS and not store.is_location_key(key)
+        if result_key and key not in IDENTITY_KEYS:
+            walk(value, str(key))
+    return flat
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or value is None:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
+    """The per-run columns of one parsed record.json; BadRecord if it is not a record."""
+    if not isinstance(record, dict):
+        raise BadRecord(f"expected a JSON object, got {type(record).__name__}")
+    missing = [key for key in REQUIRED_FIELDS if record.get(key) is None]
+    if missing:
+        raise BadRecord(f"missing field {', '.join(missing)}")
+    seed = record["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise BadRecord(f"seed must be an integer, got {seed!r}")
+    metrics = record.get("metrics") or {}
+    if not isinstance(metrics, dict):
+        raise BadRecord("metrics must be an object")
+    timing = _mapping(record.get("timing"))
+    env = _mapping(record.get("environment"))
+    git = _mapping(env.get("git"))
+    model = _mapping(record.get("model"))
+    gpus = env.get("gpus") or []
+    plugin_code = _mapping(_mapping(record.get("code")).get("plugin"))
+    row: dict[str, Any] = {
+        "paper": str(record["paper"]),
+        "experiment": str(record["experiment"]),
+        "config_hash": str(record.get("config_hash") or record_dir.parent.name),
+        "code_digest": plugin_code.get("digest"),
+        "seed": seed,
+        "status": str(record["status"]),
+        "error": record.get("error"),
+        "record_dir": str(record_dir),
+        **{key: _number(timing.get(key)) for key in TIMING_KEYS},
+        "started_at": timing.get("started_at"),
+        "finished_at": timing.get("finished_at"),
+        "git_sha": git.get("sha"),
+        "git_dirty": git.get("dirty"),
+        "python": env.get("python"),
+        "torch": env.get("torch"),
+        "cpu": env.get("cpu"),
+        "cpu_count": env.get("cpu_count"),
+        "gpus": ", ".join(map(str, gpus)) if isinstance(gpus, list) else str(gpus),
+        "hostname": env.get("hostname"),
+        "platform": env.get("platform"),
+        "device": model.get("device"),
+        "parameters": model.get("parameters"),
+        "attempts": record.get("attempts"),
+        "command": record.get("command"),
+        "plugin_distribution": plugin_code.get("distribution"),
+        "plugin_version": plugin_code.get("version"),
+    }
+    for name, version in _mapping(env.get("packages")).items():
+        row[PACKAGE_PREFIX + str(name)] = version
+    for split, size in _mapping(record.get("data")).items():
+        row[DATA_PREFIX + str(split)] = size
+    row["_metrics"] = {str(k): _number(v) for k, v in metrics.items()}
+    return row
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    if not isinstance(config, dict):
+        raise ValueError("not a mapping")
+    return config
+
+
+def read_flat_config(record_dir: Path) -> dict[str, Any]:
+    """The result-relevant keys of a run's config.yaml, dotted (`model.arch`), exact types."""
+    config = _read_config(Path(record_dir) / store.CONFIG_FILE)
+    return flatten_config(config, prefix="", lists_as_json=False)
+
+
+def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTable:
+    """Every record under `results_dir` (or one paper's) as a long DataFrame."""
+    import pandas as pd
+
+    results_dir = Path(results_dir)
+    rows: list[dict[str, Any]] = []
+    skipped: list[SkippedRecord] = []
+    config_warnings: list[str] = []
+    configs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    rehashed: dict[tuple[str, str, str], str] = {}  # a legacy hash -> today's (same setting)
+    for path in record_files(results_dir, paper):
+        try:
+            with open(path, encoding="utf-8") as stream:
+                record = json.load(stream)
+            row = run_row(record, path.parent)
+        except (OSError, UnicodeDecodeError) as error:
+            skipped.append(SkippedRecord(path, f"unreadable ({_why(error)})"))
+            continue
+        except ValueError as error:  # JSONDecodeError and BadRecord
+            skipped.append(SkippedRecord(path, f"malformed ({error})"))
+            continue
+        key = (row["paper"], row["experiment"], row["config_hash"])
+        if key not in configs:
+            config_path = path.parent / store.CONFIG_FILE
+            try:
+                config = _read_config(config_path)
+                configs[key] = flatten_config(config)
+                rehashed[key] = _current_hash(config, row["config_hash"])
+            except FileNotFoundError:
+                pass  # a record without its config.yaml: no config columns, try the next seed
+            except Exception as error:  # any OS or YAML problem: keep the record, say so
+                config_warnings.append(f"warning: unreadable {config_path}: {_why(error)}")
+        if rehashed.get(key, row["config_hash"]) != row["config_hash"]:
+            row["config_hash"] = rehashed[key]
+            configs.setdefault((row["paper"], row["experiment"], row["config_hash"]), configs[key])
+        rows.append(row)
+    return RecordTable(_long_frame(pd, rows, configs), skipped, config_warnings)
+
+
+def _current_hash(config: Any, recorded: str) -> str:
+    """Today's hash of a record's setting: a record an older repro filed under a hash that
+    still counted `trainer.accelerator` (a GPU run) joins its setting's other seeds."""
+    if not isinstance(config, dict):
+        return recorded
+    try:
+        if store.legacy_config_hash(config) == recorded:
+            return store.config_hash(config)
+    except (KeyError, TypeError, ValueError):
+        pass
+    return recorded
+
+
+def _why(error: BaseException) -> str:
+    text = getattr(error, "strerror", None) or str(error) or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _long_frame(
+    pd: Any, rows: list[dict[str, Any]], configs: dict[tuple[str, str, str], dict[str, Any]]
+) -> pd.DataFrame:
+    """One row per run × metric, built column-wise (no per-record pandas work)."""
+    import numpy as np
+
+    for row in rows:
+        flat = configs.get((row["paper"], row["experiment"], row["config_hash"]))
+        if flat:
+            row.update(flat)
+    metric_names: list[Any] = []
+    metric_values: list[float] = []
+    run_index: list[int] = []
+    for index, row in enumerate(rows):
+        metrics = row.pop("_metrics")
+        if not metrics:
+            run_index.append(index)
+            metric_names.append(None)
+            metric_values.append(math.nan)
+        for name, value in metrics.items():
+            run_index.append(index)
+            metric_names.append(name)
+            metric_values.append(value)
+    runs = pd.DataFrame(rows)
+    for column in RUN_COLUMNS:
+        if column not in runs.columns:
+            runs[column] = pd.Series([None] * len(runs), dtype=object)
+    extra = [c for c in runs.columns if c not in RUN_COLUMNS]
+    ordered = list(RUN_COLUMNS) + sorted(extra, key=_column_order)
+    runs = runs[ordered]
+    frame = runs.take(np.asarray(run_index, dtype=np.intp)).reset_index(drop=True)
+    frame.insert(len(RUN_COLUMNS), "metric", pd.Series(metric_names, dtype=object))
+    frame.insert(len(RUN_COLUMNS) + 1, "value", np.asarray(metric_values, dtype=float))
+    return frame
+
+
+def _column_order(column: str) -> tuple[int, str]:
+    """Dataset sizes, then package versions, then config columns; alphabetical within."""
+    for rank, prefix in enumerate((DATA_PREFIX, PACKAGE_PREFIX, CONFIG_PREFIX)):
+        if column.startswith(prefix):
+            return rank, column
+    return 3, column
+
+
+def default_results_dir(cli_value: Path | None = None) -> Path:
+    """`--results` if given, else REPRO_RESULTS_DIR, else ./results (as `repro run` does)."""
+    if cli_value is not None:
+        return Path(cli_value)
+    return Path(os.environ.get("REPRO_RESULTS_DIR") or "results")

@@ -1,0 +1,182 @@
+"""Checkpoints that make a run resumable after kill -9, Ctrl-C or a SLURM preemption.
+
+Saved atomically (temp file + rename) into `<record>/checkpoints/last.ckpt`: at epoch ends
+(at most every `every_s` seconds), and at once when SIGINT/SIGTERM arrives. They carry the
+RNG states and the training dataloader's position, so a resumed run ends with the same
+metrics as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import lightning.pytorch as pl
+import numpy as np
+import torch
+
+from repro.errors import ReproError
+from repro.running.distributed import agreed_stop, rank_zero_decides
+
+CHECKPOINT_DIR = "checkpoints"
+LAST_CHECKPOINT = "last.ckpt"
+EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+class RunInterrupted(ReproError):
+    """Training stopped on a signal; running again resumes from the checkpoint, if any."""
+
+    def __init__(self, signum: int, step: int, then: str) -> None:
+        name = signal.Signals(signum).name
+        super().__init__(f"interrupted by {name} at step {step}; {then}")
+        self.exit_code = EXIT_CODES.get(signum, 1)
+        self.step = step
+
+
+def signal_name_for_exit_code(exit_code: int) -> str:
+    """SIGINT for 130, SIGTERM for 143: the signal an interrupted run's exit code stands for."""
+    names = {code: signal.Signals(signum).name for signum, code in EXIT_CODES.items()}
+    return names.get(exit_code, "a signal")
+
+
+def checkpoint_path(record_dir: Path) -> Path:
+    return record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
+
+
+def rng_states() -> dict[str, Any]:
+    """RNG states as plain types and tensors, loadable with torch.load(weights_only=True)."""
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    version, internal, gauss = random.getstate()
+    states = {
+        "python": [version, list(internal), gauss],
+        "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached],
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def restore_rng_states(states: dict[str, Any]) -> None:
+    version, internal, gauss = states["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, position, has_gauss, cached = states["numpy"]
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), position, has_gauss, cached))
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+class ResumableCheckpoint(pl.Callback):
+    """Saves `last.ckpt` periodically and on a stop request, then stops training; with
+    `save_at_end`, also once training ends, so the record keeps the final weights."""
+
+    def __init__(
+        self, path: Path, every_s: float = 30.0, save_at_end: bool = False, enabled: bool = True
+    ) -> None:
+        self.enabled = enabled  # off: still turns a signal into a clean stop, saves nothing
+        self.path = path
+        self.every_s = every_s
+        self.save_at_end = save_at_end
+        self.stop_signal: int | None = None
+        self._last_save = time.monotonic()
+
+    def request_stop(self, signum: int, _frame: Any = None) -> None:
+        """The signal handler: only set a flag, act at the next training batch end."""
+        self.stop_signal = signum
+
+    def take_signals(self) -> None:
+        """Make `request_stop` the only SIGINT/SIGTERM handler. Lightning adds its own SIGTERM
+        handler when fit/test starts; it raises SystemExit(0) wherever the signal lands outside
+        a training batch (epoch end, validation), leaving an exit 0 and a `running` record."""
+        if threading.current_thread() is threading.main_thread():
+            for signum in EXIT_CODES:
+                signal.signal(signum, self.request_stop)
+
+    def what_a_rerun_does(self) -> str:
+        """The end of an interruption's message: true to what is on disk."""
+        if not self.enabled:
+            return "nothing saved (checkpoint.enabled=false), a rerun starts over"
+        if self.path.is_file():
+            return "checkpoint saved, run again to resume"
+        return "no checkpoint yet, a rerun starts over"
+
+    def interrupted(self, trainer: pl.Trainer, stop_signal: int) -> RunInterrupted:
+        return RunInterrupted(stop_signal, trainer.global_step, self.what_a_rerun_does())
+
+    def on_sanity_check_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.take_signals()  # Lightning's handler is in place from here on
+
+    def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        """A signal during the sanity check stops before the first step."""
+        self.take_signals()
+        stop_signal = agreed_stop(trainer, self.stop_signal)
+        if stop_signal is not None:
+            raise self.interrupted(trainer, stop_signal)
+
+    def on_test_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        self.take_signals()
+
+    def on_test_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        """Training is over: stop without a new checkpoint (a rerun resumes from the last).
+        Only in one process: ranks may test unequal numbers of batches, so a per-batch
+        collective could wait forever; there a signal is acted on when the run ends."""
+        if trainer.world_size == 1 and self.stop_signal is not None:
+            raise self.interrupted(trainer, self.stop_signal)
+
+    def save(self, trainer: pl.Trainer) -> None:
+        """Every rank calls this at the same point (Lightning's save is a collective); only
+        rank 0 writes the file."""
+        if not self.enabled:
+            return
+        temp = self.path.with_name(f".{self.path.name}.tmp")
+        if trainer.is_global_zero:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        trainer.save_checkpoint(temp)
+        if trainer.is_global_zero:
+            os.replace(temp, self.path)
+        self._last_save = time.monotonic()
+
+    def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        stop_signal = agreed_stop(trainer, self.stop_signal)  # any rank's, on all ranks
+        if stop_signal is not None:
+            self.save(trainer)
+            raise self.interrupted(trainer, stop_signal)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop
+        if rank_zero_decides(trainer, due):
+            self.save(trainer)
+
+    def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        if self.save_at_end:
+            self.save(trainer)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"rng": rng_states()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if "rng" in state_dict:
+            restore_rng_states(state_dict["rng"])
+
+
+@contextmanager
+def stop_on_signals(checkpoint: ResumableCheckpoint) -> Iterator[None]:
+    """Route SIGINT/SIGTERM to a checkpoint-and-stop request while training runs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {s: signal.getsignal(s) for s in EXIT_CODES}
+    checkpoint.take_signals()
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

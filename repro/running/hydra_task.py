@@ -1,0 +1,89 @@
+"""The bridge from the CLI to Hydra: a module-level `@hydra.main` task function that runs one job.
+
+The CLI forwards its remaining arguments through `sys.argv`, so everything Hydra offers
+keeps working (`-m`, launchers, sweepers, `--cfg job`). The task function stays at module
+level so submitit, joblib and Ray can pickle it by reference.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from repro.config.app import CONFIG_DIR, CONFIG_NAME, recorded_command
+from repro.errors import ReproError
+from repro.running.runner import RunOutcome, resolve_config, run_one
+
+OUTCOMES: list[RunOutcome] = []
+"""Outcomes of the jobs this process ran itself (basic launcher); others read records."""
+
+
+def describe(outcome: RunOutcome) -> str:
+    """One line about a finished run, for the terminal."""
+    metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items()))
+    where = f" -> {outcome.record_dir}" if outcome.record_dir else ""
+    if outcome.status in ("failed", "interrupted"):
+        record = f" (record: {outcome.record_dir})" if outcome.record_dir else ""
+        return f"error: {outcome.error}{record}"
+    label = "already completed, skipped" if outcome.status == "skipped" else "completed"
+    return f"{label}: {metrics}{where}"
+
+
+def print_outcome(outcome: RunOutcome) -> None:
+    """The run's line: stderr when it did not complete; a completed run that a signal came
+    too late to stop also gets an error line saying so (its exit code is the signal's)."""
+    failed = outcome.status in ("failed", "interrupted")
+    print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
+    if outcome.status == "completed" and outcome.error:
+        print(f"error: {outcome.error}", file=sys.stderr, flush=True)
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
+def hydra_task(cfg: DictConfig) -> RunOutcome:
+    """Run one job; never raises for expected failures, so one bad job cannot end a sweep."""
+    try:
+        from hydra.core.hydra_config import HydraConfig
+
+        config = resolve_config(cfg)
+        command = recorded_command(list(HydraConfig.get().overrides.task))
+        outcome = run_one(config, command=command)
+    except ReproError as error:
+        outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
+    except OSError as error:  # a full or failing disk outside the record writes
+        where = f": {error.filename}" if error.filename else ""
+        outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
+    print_outcome(outcome)
+    if outcome.status == "completed" and not os.environ.get("REPRO_SWEEP_ID"):
+        for line in claims_of_run(config, outcome.metrics):  # a sweep gives verdicts instead
+            print(line, flush=True)
+    OUTCOMES.append(outcome)
+    return outcome
+
+
+def claims_of_run(config: dict, metrics: dict[str, float]) -> list[str]:
+    """This run's metrics next to what the paper claims for its experiment (one seed: no
+    verdict yet); nothing when the plugin cannot be read again."""
+    from repro.plugins.registry import plugin_from_folder
+    from repro.running.progress import claim_lines
+
+    try:
+        spec = plugin_from_folder(Path(config["paper_dir"])).spec()
+    except (ReproError, OSError, KeyError, TypeError, ValueError):
+        return []
+    return claim_lines(spec.claims, config["experiment_name"], metrics, config["paper"])
+
+
+def invoke(arguments: list[str], program: str = "repro") -> list[RunOutcome]:
+    """Call the Hydra app as if from the command line; returns this process's outcomes."""
+    saved_argv = sys.argv
+    OUTCOMES.clear()
+    sys.argv = [program, *arguments]
+    try:
+        hydra_task()
+    finally:
+        sys.argv = saved_argv
+    return list(OUTCOMES)

@@ -1,0 +1,322 @@
+"""What a person sees while a run trains and when it ends.
+
+One line per run, over the whole run: a redrawn bar on a terminal, plain lines every
+`progress.every_s` seconds in a log file (a SLURM log, `> run.log`). Lightning's own bar
+restarts every epoch, shows no overall ETA and prints nothing useful to a file.
+
+Per-step cost matters for small models (repro/running/lightning_overhead.py): the only per-step
+work (`ProgressLine.due`, called by repro.running.callbacks.RunProgress) is a clock read and a
+comparison; metrics are read (`.item()`, a device sync) only when a line is drawn. Nothing
+here imports torch or Lightning, so `start_line` is printed before those slow imports.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+REDRAW_S = 0.25  # a terminal bar is redrawn at most this often
+SWEEP_WORKER_ENV = "REPRO_SWEEP_PID"  # set for joblib sweep workers (repro/sweeping/jobs.py)
+BAR_WIDTH = 20
+
+
+def run_label(config: dict[str, Any]) -> str:
+    """`mnist1d/cnn seed0`: which run a line is about (several may share a log)."""
+    return f"{config.get('paper')}/{config.get('experiment_name')} seed{config.get('seed')}"
+
+
+def likely_device(trainer_cfg: dict[str, Any]) -> str:
+    """The device a run will use, guessed without importing torch (seconds on a cold cache)
+    so the start line can come first; the record says the device actually used."""
+    accelerator = str(trainer_cfg.get("accelerator") or "auto")
+    if accelerator not in ("auto", "gpu"):
+        return accelerator
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return "cpu" if accelerator == "auto" else "cuda"
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if gpus.is_dir() and any(gpus.iterdir()):
+        return "cuda"
+    if accelerator == "auto" and sys.platform.startswith("linux"):
+        return "cpu"
+    return accelerator
+
+
+def shown_path(path: Path) -> str:
+    """Relative to the working directory when under it, else absolute; never shortened."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def start_line(config: dict[str, Any], record_dir: Path) -> str:
+    """`repro run: mnist1d/cnn seed 0 on cpu -> results/mnist1d/cnn/<hash>/seed0`."""
+    trainer_cfg = dict(config.get("trainer") or {})
+    device = likely_device(trainer_cfg)
+    devices = trainer_cfg.get("devices")
+    if isinstance(devices, int) and devices > 1:
+        device = f"{devices} x {device}"
+    return (
+        f"repro run: {config.get('paper')}/{config.get('experiment_name')} "
+        f"seed {config.get('seed')} on {device} -> {shown_path(record_dir)}"
+    )
+
+
+def started_as_worker_rank() -> bool:
+    """Whether a launcher started this process as a rank other than 0 (the variables
+    repro.running.distributed.process_rank reads), told without importing Lightning: only rank 0
+    prints the start line."""
+    names = ("RANK", "SLURM_PROCID", "LOCAL_RANK", "NODE_RANK")
+    return any((os.environ.get(name) or "0").strip() not in ("0", "") for name in names)
+
+
+def resume_line(step: int | None, checkpoint: Path) -> str:
+    return f"resuming from step {step} (checkpoint {shown_path(checkpoint)})"
+
+
+def format_duration(seconds: float | None) -> str:
+    """`0:15`, `12:03`, `2:05:09`; `?` when unknown."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def total_steps(
+    max_steps: int | None, max_epochs: int | None, steps_per_epoch: float | None
+) -> int | None:
+    """Optimiser steps the run will take: whichever of max_steps and max_epochs bounds it;
+    None when neither does or an epoch's length is unknown."""
+    bounds = []
+    if max_steps is not None and max_steps > 0:
+        bounds.append(int(max_steps))
+    if (
+        max_epochs is not None
+        and max_epochs > 0
+        and steps_per_epoch is not None
+        and math.isfinite(steps_per_epoch)
+    ):
+        bounds.append(int(max_epochs * steps_per_epoch))
+    return min(bounds) if bounds else None
+
+
+def pick_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The latest training loss and validation metric of `trainer.callback_metrics`: the
+    first `train/` key naming a loss (else the first `train/` key), the first `val/` key
+    that is not a loss (else the first `val/` key). Values are not read here."""
+    picked = {}
+    for prefix in ("train/", "val/"):
+        keys = [k for k in metrics if k.startswith(prefix) and "/dataloader_idx" not in k]
+        losses = [k for k in keys if "loss" in k]
+        others = [k for k in keys if "loss" not in k]
+        preferred = losses if prefix == "train/" else others
+        chosen = (preferred or keys)[:1]
+        picked.update({k: metrics[k] for k in chosen})
+    return picked
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value.item() if hasattr(value, "item") else value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    return number
+
+
+def status_text(
+    step: int,
+    total: int | None,
+    rate: float | None,
+    metrics: dict[str, Any],
+    elapsed_s: float | None = None,
+    done: bool = False,
+) -> str:
+    """`step 1200/6000 (20%) 310 it/s ETA 0:15 train/loss 0.41 val/acc 0.93`; a finished
+    run says how long it took instead of the ETA."""
+    parts = [f"step {step}/{total} ({100 * step / total:.0f}%)" if total else f"step {step}"]
+    if rate:
+        parts.append(f"{rate:.3g} it/s" if rate < 1000 else f"{rate:.0f} it/s")
+    if done:
+        parts.append(f"in {format_duration(elapsed_s)}")
+    elif total and rate:
+        parts.append(f"ETA {format_duration(max(0, total - step) / rate)}")
+    for key, value in metrics.items():
+        number = _number(value)
+        if number is not None:
+            parts.append(f"{key} {number:.4g}")
+    return " ".join(parts)
+
+
+def bar_text(step: int, total: int | None, width: int = BAR_WIDTH) -> str:
+    if not total:
+        return ""
+    filled = min(width, int(width * step / total))
+    return "|" + "█" * filled + " " * (width - filled) + "|"
+
+
+class ProgressLine:
+    """The run's one line: a bar redrawn in place on a terminal, else plain lines every
+    `every_s` seconds. `due()` is all a training step costs; `draw()` reads the metrics."""
+
+    def __init__(
+        self,
+        label: str,
+        every_s: float = 30.0,
+        stream: TextIO | None = None,
+        interactive: bool | None = None,
+    ) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        if interactive is None:  # parallel sweep workers share the terminal: lines, not bars
+            interactive = _isatty(self.stream) and not os.environ.get(SWEEP_WORKER_ENV)
+        self.interactive = interactive
+        self.interval_s = REDRAW_S if interactive else max(0.0, float(every_s))
+        self.total: int | None = None
+        self.started = 0.0
+        self.start_step = 0
+        self._next_draw = math.inf
+        self._line_open = False  # a bar is on screen without its newline
+
+    def start(self, step: int, total: int | None) -> None:
+        self.total = total
+        self.start_step = step
+        self.started = time.monotonic()
+        self._next_draw = self.started + self.interval_s
+        _OPEN.add(self)
+
+    def due(self) -> bool:
+        """Whether to draw now (at most every `interval_s`): a clock read per step."""
+        now = time.monotonic()
+        if now < self._next_draw:
+            return False
+        self._next_draw = now + self.interval_s
+        return True
+
+    def text(self, step: int, metrics: dict[str, Any], done: bool = False) -> str:
+        elapsed = time.monotonic() - self.started
+        trained = step - self.start_step
+        rate = trained / elapsed if elapsed > 0 and trained > 0 else None
+        status = status_text(step, self.total, rate, pick_metrics(metrics), elapsed, done)
+        if not self.interactive:
+            return f"[{self.label}] {status}"
+        bar = bar_text(step, self.total)
+        return f"{self.label} {bar} {status}" if bar else f"{self.label} {status}"
+
+    def draw(self, step: int, metrics: dict[str, Any], done: bool = False) -> None:
+        text = self.text(step, metrics, done)
+        try:
+            if self.interactive:
+                width = shutil.get_terminal_size((120, 24)).columns
+                self.stream.write("\r" + text[: max(10, width - 1)] + "\x1b[K")
+                self._line_open = True
+            else:
+                self.stream.write(text + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed or broken stream must not stop training
+            pass
+
+    def close(self) -> None:
+        """End the bar's line, so what is printed next (`error: interrupted ...`) starts a
+        line of its own."""
+        _OPEN.discard(self)
+        if self._line_open:
+            self._line_open = False
+            try:
+                self.stream.write("\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass
+
+
+_OPEN: set[ProgressLine] = set()
+
+
+def end_open_lines() -> None:
+    """Close any bar still on screen (a run stopped outside Lightning's exception hooks)."""
+    for progress in list(_OPEN):
+        progress.close()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# End of a run ------------------------------------------------------------------------
+
+
+def claim_lines(
+    claims: list[Any], experiment: str, metrics: dict[str, float], paper: str
+) -> list[str]:
+    """One line per claim of `paper` that needs `experiment`: this run's metric next to the
+    claimed value. One seed is no verdict, so each line says how to get one. Claims whose
+    metric the run did not log are left out (run.py warns about those)."""
+    lines = []
+    verdict = f"one seed — run `repro sweep paper={paper}` for a verdict"
+    for claim in claims:
+        if experiment not in claim.experiments() or claim.metric not in metrics:
+            continue
+        measured = f"{claim.metric} {metrics[claim.metric]:.4g}"
+        if claim.kind == "comparison":
+            other = claim.versus if experiment == claim.experiment else claim.experiment
+            relation = f"{claim.experiment} {claim.direction} {claim.versus}"
+            lines.append(
+                f"{measured} ({claim.id}: {relation}); compare with {other} in `repro report`"
+            )
+            continue
+        if claim.kind == "threshold":
+            claimed = f"{claim.direction} {claim.value:g}"
+        else:
+            spread = claim.tolerance if claim.tolerance is not None else claim.std
+            claimed = f"{claim.value:g}" + (f" ± {spread:g}" if spread is not None else "")
+        lines.append(f"{measured} vs claimed {claimed} ({claim.id}); {verdict}")
+    return lines
+
+
+# Sweeps ------------------------------------------------------------------------------
+
+
+def sweep_progress_line(
+    done: int, total: int, elapsed_s: float, failed: int = 0, interrupted: int = 0
+) -> str:
+    """`3/10 done, ETA 4:10`: the time per finished run so far (with parallel workers, the
+    sweep's elapsed time over runs done, so parallelism is counted) times the runs left."""
+    left = max(0, total - done)
+    eta = elapsed_s / done * left if done else None
+    counts = {"failed": failed, "interrupted": interrupted}
+    counted = [f"{n} {what}" for what, n in counts.items() if n]
+    failures = f" ({', '.join(counted)})" if counted else ""
+    tail = "" if left == 0 else f", ETA {format_duration(eta)}"
+    return f"{done}/{total} done{failures}{tail}"
+
+
+class SweepProgress:
+    """Counts a sweep's finished runs and says `k/N done, ETA ...` after each."""
+
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.interrupted = 0
+        self.started = time.monotonic()
+        self.stream = stream
+
+    def finished(self, status: str) -> str:
+        """Count one run that ended (`status` of its RunOutcome); print and return the line."""
+        self.done += 1
+        self.interrupted += status == "interrupted"
+        self.failed += status not in ("completed", "skipped", "interrupted")
+        text = sweep_progress_line(
+            self.done, self.total, time.monotonic() - self.started, self.failed, self.interrupted
+        )
+        print(text, file=self.stream or sys.stdout, flush=True)
+        return text

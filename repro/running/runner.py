@@ -1,0 +1,485 @@
+"""One run: resolve its record folder, skip it if done, train (resuming if it was cut
+short), and write the run record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import signal
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro.errors import ReproError, UsageError
+from repro.plugins.registry import plugin_from_folder
+from repro.records import store
+from repro.records.lookup import completed_run
+from repro.running import progress
+
+
+@dataclass
+class RunOutcome:
+    """What happened to one run, for the CLI's exit code and the sweep summary."""
+
+    status: str  # completed | skipped | failed | interrupted
+    record_dir: Path | None
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    exit_code: int = 0
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _validated_seed(value: Any) -> int:
+    from repro.config.checks import check_seed
+
+    return check_seed(value)  # an int numpy accepts, in [0, 2**32-1]
+
+
+def resolve_config(cfg: Any) -> dict[str, Any]:
+    """Plain resolved dict of a Hydra config (interpolations evaluated once)."""
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+def save_record(record_dir: Path, record: dict[str, Any], name: str = store.RECORD_FILE) -> None:
+    """Write the record atomically; a full or read-only disk becomes one clear error."""
+    try:
+        store.write_record(record_dir, record, name)
+    except OSError as error:
+        raise ReproError(
+            f"cannot write run record in {record_dir}: {error.strerror or error}"
+        ) from None
+
+
+def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutcome:
+    """Train the setting `config` describes unless a completed record of it exists."""
+    from repro.running.lock import run_lock
+
+    seed = _validated_seed(config.get("seed"))
+    if not config.get("experiment_name"):
+        raise UsageError("choose an experiment: experiment=<name> (see `repro show <paper>`)")
+    record_dir, record, stale = completed_run(config)
+    if record is not None and stale is None:
+        return RunOutcome("skipped", record_dir, record.get("metrics", {}))
+    if not progress.started_as_worker_rank():  # first, before Lightning's slow import
+        # stdout: stderr stays for progress and errors, so a failure is one line there
+        print(progress.start_line(config, record_dir), flush=True)
+    from repro.running.distributed import is_worker_rank
+
+    if is_worker_rank():  # a SLURM task of a multi-process run: rank 0 locks and records
+        return train_as_rank(config, record_dir, _worker_resume_checkpoint(config, record_dir))
+    try:
+        record_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ReproError(
+            f"cannot create run folder {record_dir}: {error.strerror or error}"
+        ) from None
+    with run_lock(record_dir):
+        if stale:  # made by other plugin code: retrain, keeping the old run aside
+            kept = store.supersede(record_dir, record)
+            print(
+                f"stale: {config['paper']}/{config['experiment_name']}/seed{seed} was made by "
+                f"other plugin code ({stale}); retraining, previous record kept in {kept}",
+                file=sys.stderr,
+            )
+        return _train_locked(config, seed, record_dir, command)
+
+
+def train_as_rank(config: dict[str, Any], record_dir: Path, resume_from: Path | None) -> RunOutcome:
+    """Rank k > 0 of a multi-process run: trains `config` alongside rank 0, which holds the
+    lock and writes the record, logs and checkpoints; this rank writes nothing."""
+    from repro.running.checkpointing import ResumableCheckpoint, checkpoint_path, stop_on_signals
+    from repro.running.training import train_and_test
+
+    plugin = plugin_from_folder(Path(config["paper_dir"]))
+    checkpoint_cfg = dict(config.get("checkpoint") or {})
+    checkpoint = ResumableCheckpoint(  # in step with rank 0's: its saves are collectives
+        checkpoint_path(record_dir),
+        float(checkpoint_cfg.get("every_s", 30)),
+        save_at_end=bool(checkpoint_cfg.get("keep", True)),
+        enabled=bool(checkpoint_cfg.get("enabled", True)),
+    )
+    with stop_on_signals(checkpoint):
+        result = train_and_test(
+            config,
+            plugin,
+            plugin.spec(),
+            record_dir,
+            [],
+            extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
+            ckpt_path=resume_from,
+        )
+    return RunOutcome("completed", record_dir, result.metrics)
+
+
+def _worker_resume_checkpoint(config: dict[str, Any], record_dir: Path) -> Path | None:
+    """The checkpoint rank 0 resumes from, decided the same way from the same files."""
+    from repro.running.checkpointing import checkpoint_path
+
+    last = checkpoint_path(record_dir)
+    if config.get("rerun") or not last.is_file() or not (record_dir / store.RECORD_FILE).is_file():
+        return None
+    return last if _checkpoint_step(last) is not None else None
+
+
+@dataclass
+class Attempt:
+    """One attempt at a run inside its locked folder: what it resumes from, the record it
+    keeps up to date, and where it writes while a completed run's files must stay intact."""
+
+    config: dict[str, Any]
+    record_dir: Path
+    plugin: Any
+    record: dict[str, Any]
+    resume_from: Path | None
+    previous: dict[str, Any] | None
+    started: float = 0.0
+
+    @property
+    def rerunning_completed(self) -> bool:
+        """`rerun=true` of a completed run: until this attempt completes, it writes beside
+        the completed record and its final weights, never over them."""
+        return bool(self.previous and self.previous.get("status") == store.STATUS_COMPLETED)
+
+    @property
+    def progress_file(self) -> str:
+        return "record.rerun.json" if self.rerunning_completed else store.RECORD_FILE
+
+    @property
+    def unfinished_file(self) -> str:
+        return "record.failed.json" if self.rerunning_completed else store.RECORD_FILE
+
+    @property
+    def last_checkpoint(self) -> Path:
+        from repro.running.checkpointing import checkpoint_path
+
+        return checkpoint_path(self.record_dir)
+
+    @property
+    def checkpoint_file(self) -> Path:
+        last = self.last_checkpoint
+        return last.with_name("rerun.ckpt") if self.rerunning_completed else last
+
+    def save(self, name: str | None = None) -> None:
+        save_record(self.record_dir, self.record, name or self.progress_file)
+
+    def end(self, status: str, error: str | None) -> None:
+        _finish(self.record, status, self.started, error)
+        self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
+
+
+def _train_locked(
+    config: dict[str, Any], seed: int, record_dir: Path, command: list[str] | None
+) -> RunOutcome:
+    """The story of a run inside its lock: resume or start, record, train, finish."""
+    plugin = plugin_from_folder(Path(config["paper_dir"]))
+    previous = _previous_record(record_dir)
+    resume_from = _resume_point(config, record_dir, previous)
+    attempt = Attempt(
+        config,
+        record_dir,
+        plugin,
+        _new_record(config, seed, command, plugin, previous, resume_from),
+        resume_from,
+        previous,
+    )
+    _start(attempt)
+    return _train(attempt)
+
+
+def _resume_point(
+    config: dict[str, Any], record_dir: Path, previous: dict[str, Any] | None
+) -> Path | None:
+    """The checkpoint an earlier, unfinished attempt left, when it can be resumed; said once."""
+    from repro.running.checkpointing import checkpoint_path
+
+    last_checkpoint = checkpoint_path(record_dir)
+    if not (last_checkpoint.is_file() and previous and not config.get("rerun")):
+        return None
+    step = _checkpoint_step(last_checkpoint)
+    if step is None:
+        print(
+            f"warning: unreadable checkpoint {last_checkpoint}; training from the start",
+            file=sys.stderr,
+        )
+        return None
+    # Lightning's own words about this ("will be deleted") are silenced
+    print(progress.resume_line(step, last_checkpoint), file=sys.stderr, flush=True)
+    return last_checkpoint
+
+
+def _new_record(
+    config: dict[str, Any],
+    seed: int,
+    command: list[str] | None,
+    plugin: Any,
+    previous: dict[str, Any] | None,
+    resume_from: Path | None,
+) -> dict[str, Any]:
+    """The record of this attempt as it starts: identity, command, environment, code."""
+    from repro.records.environment import capture_environment
+    from repro.records.fingerprint import code_section
+
+    environment = capture_environment()
+    record: dict[str, Any] = {
+        "schema": store.SCHEMA_VERSION,
+        "paper": config["paper"],
+        "experiment": config["experiment_name"],
+        "seed": seed,
+        "seeds": {"python": seed, "numpy": seed, "torch": seed, "dataloader_workers": seed},
+        "config_hash": store.config_hash(config),
+        "status": store.STATUS_RUNNING,
+        "error": None,
+        "metrics": {},
+        "command": shlex.join(command or sys.argv),  # reruns it from "cwd" (finds this record)
+        "cwd": os.getcwd(),
+        "attempts": (previous or {}).get("attempts", 0) + 1,
+        "resumed_from": (
+            {"checkpoint": str(resume_from), "step": _checkpoint_step(resume_from)}
+            if resume_from
+            else None
+        ),
+        "timing": {"started_at": _now()},
+        "environment": environment,
+        "code": code_section(plugin.folder, environment["git"]["sha"]),  # other code: stale
+    }
+    if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
+        record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]
+    return record
+
+
+def _start(attempt: Attempt) -> None:
+    """Write the config and the `running` record, then set the process up to train."""
+    try:
+        store.atomic_write_text(attempt.record_dir / store.CONFIG_FILE, _to_yaml(attempt.config))
+    except OSError as error:
+        raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
+    attempt.save()
+    attempt.started = time.perf_counter()
+    warnings.filterwarnings("ignore", message=".*The `srun` command is available.*")
+    if attempt.config.get("num_threads"):
+        import torch
+
+        torch.set_num_threads(int(attempt.config["num_threads"]))
+
+
+def _train(attempt: Attempt) -> RunOutcome:
+    """Train and test under the signal handlers; every way out ends in a record."""
+    # SIGTERMException: Lightning's SystemExit(0) for a SIGTERM its own handler caught; a
+    # safety net, should one land where repro's handler is not yet in place
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
+
+    from repro.plugins.failures import failure_message, full_traceback, print_if_debugging
+    from repro.running.checkpointing import ResumableCheckpoint, RunInterrupted, stop_on_signals
+    from repro.running.distributed import when_rank_dies
+    from repro.running.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
+    from repro.running.training import train_and_test
+
+    config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
+    checkpoint_cfg = dict(config.get("checkpoint") or {})
+    checkpoint = ResumableCheckpoint(
+        attempt.checkpoint_file,
+        float(checkpoint_cfg.get("every_s", 30)),
+        save_at_end=bool(checkpoint_cfg.get("keep", True)),
+        enabled=bool(checkpoint_cfg.get("enabled", True)),
+    )
+
+    def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next
+        attempt.end(store.STATUS_FAILED, message)
+
+    spec = attempt.plugin.spec()
+    try:
+        claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
+        wandb_run = wandb_run_for(
+            config, record, claim_ids, record_dir, attempt.previous if attempt.resume_from else None
+        )
+        with stop_on_signals(checkpoint), when_rank_dies(record_dead_rank):  # W&B starts here
+            loggers = build_loggers(dict(config.get("logger") or {}), record_dir, wandb_run)
+            if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
+                record["wandb"] = wandb_info
+                attempt.save()
+            result = train_and_test(
+                config,
+                attempt.plugin,
+                spec,
+                record_dir,
+                loggers,
+                extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
+                ckpt_path=attempt.resume_from,
+            )
+    except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
+        progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
+        message, code = _interruption(error, checkpoint)
+        attempt.end(store.STATUS_INTERRUPTED, message)
+        return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
+    except Exception as error:  # recorded, then reported as one line by the caller
+        message = failure_message(error, attempt.plugin.folder)
+        print_if_debugging(error)
+        record["traceback"] = full_traceback(error)  # for the author, with or without --debug
+        attempt.end(store.STATUS_FAILED, message)
+        code = error.exit_code if isinstance(error, ReproError) else 1
+        return RunOutcome("failed", record_dir, error=message, exit_code=code)
+    finally:
+        finish_wandb()
+        if attempt.rerunning_completed:
+            (record_dir / "record.rerun.json").unlink(missing_ok=True)
+            if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
+                attempt.checkpoint_file.unlink(missing_ok=True)
+    _record_result(attempt, result, checkpoint_cfg)
+    _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
+    if checkpoint.stop_signal is not None:  # came after the last point that could act on it
+        return _completed_but_stopped(record_dir, result.metrics, checkpoint.stop_signal)
+    return RunOutcome("completed", record_dir, result.metrics)
+
+
+def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]) -> None:
+    """The completed record: metrics, model, data, timing, and the final weights kept or not."""
+    record = attempt.record
+    record["metrics"] = result.metrics
+    record["model"] = {"parameters": result.parameters, "device": result.device}
+    if result.world_size > 1:  # one record for all ranks; metrics are over all of them
+        record["model"]["world_size"] = result.world_size
+    record["data"] = result.dataset_sizes
+    record["timing"].update(result.timing)
+    if record["resumed_from"]:
+        _account_for_resume(record, attempt.record_dir)
+    record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
+    attempt.end(store.STATUS_COMPLETED, None)
+    last_checkpoint = attempt.last_checkpoint
+    if record["checkpoint"]["kept"]:  # the weights of the record just written
+        os.replace(attempt.checkpoint_file, last_checkpoint)
+    else:  # deleted only once the record says why
+        attempt.checkpoint_file.unlink(missing_ok=True)
+        last_checkpoint.unlink(missing_ok=True)  # a rerun's: not the weights of this record
+        if last_checkpoint.parent.is_dir() and not any(last_checkpoint.parent.iterdir()):
+            last_checkpoint.parent.rmdir()
+
+
+def _interruption(error: BaseException, checkpoint: Any) -> tuple[str, int]:
+    """The one-line message and exit code of a run stopped by a signal."""
+    from repro.running.checkpointing import EXIT_CODES, RunInterrupted
+
+    if isinstance(error, RunInterrupted):
+        return str(error), error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted", EXIT_CODES[signal.SIGINT]
+    return f"interrupted by SIGTERM; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGTERM]
+
+
+def _completed_but_stopped(record_dir: Path, metrics: dict[str, float], signum: int) -> RunOutcome:
+    """The run finished and its record says so; the exit code still tells the caller (a
+    sweep, a shell loop) that a stop was asked for."""
+    from repro.running.checkpointing import EXIT_CODES
+
+    name = signal.Signals(signum).name
+    return RunOutcome(
+        "completed",
+        record_dir,
+        metrics,
+        error=f"{name} arrived as the run ended; its record is complete",
+        exit_code=EXIT_CODES.get(signum, 1),
+    )
+
+
+def kept_checkpoint(path: Path, checkpoint_cfg: dict[str, Any]) -> dict[str, Any]:
+    """Whether a completed run keeps its final weights (`<record>/checkpoints/last.ckpt`),
+    for analysis after the run; when not, the reason, also said on stderr if it is size."""
+    if not checkpoint_cfg.get("enabled", True):
+        return {"kept": False, "reason": "checkpoint.enabled=false"}
+    if not checkpoint_cfg.get("keep", True):
+        return {"kept": False, "reason": "checkpoint.keep=false"}
+    if not path.is_file():
+        return {"kept": False, "reason": "no checkpoint was written"}
+    size_mb = path.stat().st_size / 1e6
+    limit = checkpoint_cfg.get("max_keep_mb")
+    if limit is not None and size_mb > float(limit):
+        reason = f"{_megabytes(size_mb)} > checkpoint.max_keep_mb={limit:g}"
+        print(f"warning: final weights not kept: {reason}", file=sys.stderr)
+        return {"kept": False, "reason": reason}
+    from repro.running.checkpointing import CHECKPOINT_DIR, LAST_CHECKPOINT
+
+    file = f"{CHECKPOINT_DIR}/{LAST_CHECKPOINT}"  # where it stays (a rerun's is moved there)
+    return {"kept": True, "file": file, "mb": round(size_mb, 3)}
+
+
+def _megabytes(size_mb: float) -> str:
+    return f"{size_mb / 1000:.1f} GB" if size_mb >= 1000 else f"{size_mb:.3g} MB"
+
+
+def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, float]) -> None:
+    """Say now, not at report time, when a claim of this experiment needs a metric the run
+    did not log (a renamed self.log key, a forgotten test_step)."""
+    logged = ", ".join(sorted(metrics)) or "nothing"
+    for claim in spec.claims:
+        if experiment in claim.experiments() and claim.metric not in metrics:
+            print(
+                f"warning: claim {claim.id} needs {claim.metric} but this run logged only {logged}",
+                file=sys.stderr,
+            )
+
+
+def _checkpoint_step(path: Path) -> int | None:
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:  # unreadable checkpoint: Lightning reports it when loading
+        return None
+    return int(state.get("global_step", 0))
+
+
+def _account_for_resume(record: dict[str, Any], record_dir: Path) -> None:
+    """Steps/s of this attempt only, and one CSV log across attempts."""
+    from repro.running.loggers import merge_csv_logs
+
+    start = record["resumed_from"]["step"] or 0
+    timing = record["timing"]
+    trained = (timing.get("steps") or 0) - start
+    if timing.get("fit_s"):
+        timing["steps_per_s"] = round(trained / timing["fit_s"], 3)
+    try:
+        merge_csv_logs(record_dir, start)
+    except Exception as error:  # bookkeeping after training must never cost the trained result
+        print(f"warning: CSV logs not merged: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+def _previous_record(record_dir: Path) -> dict[str, Any] | None:
+    """The record an earlier, unfinished attempt left (None if absent or unreadable). A
+    corrupt one is kept aside as record.corrupt.json, not overwritten by this attempt."""
+    try:
+        return store.read_record(record_dir)
+    except ValueError as error:
+        corrupt = record_dir / store.RECORD_FILE
+        aside = corrupt.with_name("record.corrupt.json")
+        try:
+            corrupt.replace(aside)
+        except OSError:
+            return None
+        print(
+            f"warning: corrupt run record {corrupt} ({error}) kept as {aside.name}; training again",
+            file=sys.stderr,
+        )
+        return None
+    except OSError:
+        return None
+
+
+def _finish(record: dict[str, Any], status: str, started: float, error: str | None) -> None:
+    record["status"] = status
+    record["error"] = error
+    record["timing"]["finished_at"] = _now()
+    record["timing"]["wall_s"] = round(time.perf_counter() - started, 3)
+
+
+def _to_yaml(config: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump(config, sort_keys=False)

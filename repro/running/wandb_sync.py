@@ -1,0 +1,166 @@
+"""`repro sync`: upload the offline W&B runs of the run records with `wandb sync`.
+
+Runs log offline by default, each attempt into its own folder `<record>/wandb/offline-run-*`
+(a rerun has its own run id, a resumed attempt continues its run). The plan reads only the
+records and those folders, so `--dry-run` needs no network and imports no W&B code; an
+upload checks first that the server answers, so no network costs seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from repro.errors import ReproError, UsageError
+from repro.records.table import record_files
+
+RUN_FOLDERS = "wandb/offline-run-*"
+SYNCED_SUFFIX = ".synced"  # wandb sync's marker beside an uploaded run-<id>.wandb
+UPLOAD_TIMEOUT_S = 1800  # one run's upload; a backstop, the server was reachable a moment ago
+
+
+@dataclass(frozen=True)
+class OfflineRun:
+    """One offline W&B run folder of a run record."""
+
+    paper: str
+    experiment: str
+    seed: str
+    run_id: str
+    folder: Path
+    synced: bool
+
+
+def offline_runs(results_dir: Path, paper: str | None = None) -> list[OfflineRun]:
+    """Every offline run folder of the records under results_dir (one paper's if given),
+    earlier attempts included; records that cannot be read are passed over."""
+    runs: list[OfflineRun] = []
+    for record_file in record_files(results_dir, paper):
+        try:
+            record = json.loads(record_file.read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(record, dict):
+            continue
+        for folder in sorted(record_file.parent.glob(RUN_FOLDERS)):
+            log = next(iter(sorted(folder.glob("run-*.wandb"))), None)
+            if log is None:  # nothing was written: nothing to upload
+                continue
+            runs.append(
+                OfflineRun(
+                    paper=str(record.get("paper", "?")),
+                    experiment=str(record.get("experiment", "?")),
+                    seed=str(record.get("seed", "?")),
+                    run_id=log.stem.removeprefix("run-"),
+                    folder=folder,
+                    synced=log.with_name(log.name + SYNCED_SUFFIX).exists(),
+                )
+            )
+    return runs
+
+
+def sync(results_dir: Path, paper: str | None, dry_run: bool) -> None:
+    """List (dry run) or upload the offline runs not yet synced; one line per upload.
+    Raises when the server cannot be reached or any upload failed."""
+    runs = offline_runs(results_dir, paper)
+    pending = [run for run in runs if not run.synced]
+    if dry_run:
+        _print_plan(runs, results_dir)
+        print(
+            f"{len(runs)} offline runs: {len(pending)} to upload, "
+            f"{len(runs) - len(pending)} already synced (dry run: nothing uploaded)"
+        )
+        return
+    if not pending:
+        print(f"{len(runs)} offline runs, all already synced: nothing to upload")
+        return
+    _require_api_key()
+    problem = _server_problem()
+    if problem:
+        raise ReproError(f"{problem}; nothing uploaded ({len(pending)} runs stay offline)")
+    failures = 0
+    for run in pending:
+        ok, detail = upload_folder(run.folder)
+        failures += not ok
+        where = _shown(run.folder, results_dir)
+        status = "uploaded" if ok else "FAILED  "
+        print(f"{status} {run.paper}/{run.experiment} seed {run.seed} {run.run_id} {where}", end="")
+        print(f": {detail}" if not ok and detail else "", flush=True)
+    if failures:
+        raise ReproError(f"{failures} of {len(pending)} offline runs failed to upload")
+    print(f"{len(pending)} offline runs uploaded")
+
+
+def upload_folder(folder: Path) -> tuple[bool, str]:
+    """`wandb sync <folder>`: whether it worked, and the last line it printed if not."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "wandb", "sync", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=UPLOAD_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"no answer within {UPLOAD_TIMEOUT_S} s"
+    output = (done.stderr.strip() or done.stdout.strip()).splitlines()
+    return done.returncode == 0, output[-1] if output else f"exit code {done.returncode}"
+
+
+def _server_problem() -> str | None:
+    """Why W&B's server cannot be reached now (None if it answers)."""
+    from repro.running.loggers import server_unreachable_reason, wandb_base_url
+
+    url = wandb_base_url()
+    problem = server_unreachable_reason(url)
+    return f"cannot reach {url}: {problem}" if problem else None
+
+
+def _require_api_key() -> None:
+    from repro.running.loggers import has_wandb_api_key
+
+    if not has_wandb_api_key():
+        raise UsageError(
+            "uploading needs a W&B API key (set WANDB_API_KEY or run `wandb login`); "
+            "`repro sync --dry-run` lists the runs without one"
+        )
+
+
+def _print_plan(runs: list[OfflineRun], results_dir: Path) -> None:
+    header = ("paper", "experiment", "seed", "run id", "synced", "folder")
+    rows = [
+        (r.paper, r.experiment, r.seed, r.run_id, _yes_no(r.synced), _shown(r.folder, results_dir))
+        for r in runs
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _shown(folder: Path, results_dir: Path) -> str:
+    try:
+        return str(folder.relative_to(results_dir))
+    except ValueError:
+        return str(folder)
+
+
+def parse_arguments(arguments: list[str]) -> str | None:
+    """The paper of `repro sync [paper=X]` (None: every paper)."""
+    from repro.plugins.paper_spec import ID_PATTERN
+
+    paper = None
+    for argument in arguments:
+        key, sep, value = argument.partition("=")
+        if key != "paper" or not sep:
+            raise UsageError(f"unknown argument {argument!r}: repro sync takes only paper=<id>")
+        if not ID_PATTERN.match(value):
+            raise UsageError(f"invalid paper id {value!r}: use lowercase letters, digits and _")
+        paper = value
+    return paper

@@ -1,0 +1,151 @@
+"""`repro sweep seeds=auto`: from a pilot's records to the number of seeds each experiment needs.
+
+The statistics live in `repro.sweeping.two_stage` (Stein's procedure); this module maps a paper's
+claims
+onto it: which values each claim is judged on, which margin it has, and the resulting number of
+seeds per experiment (the largest any of its claims needs). The plan is written beside the
+records (`<results>/<paper>/.seeds_auto.json`) so the report can state the procedure and judge
+the claims with the pilot's spread, as the procedure requires.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro.plugins.paper_spec import Claim, PaperSpec
+from repro.records import store
+from repro.sweeping import two_stage
+
+PLAN_FILE = ".seeds_auto.json"
+
+# metrics[experiment][seed][metric] = value, from the pilot's completed records
+PilotMetrics = dict[str, dict[int, dict[str, float]]]
+
+
+@dataclass
+class AutoSeedPlan:
+    """Seeds per experiment, and per claim how many it needs and why."""
+
+    n0: int
+    max_seeds: int
+    alpha: float
+    power: float
+    seeds: dict[str, int] = field(default_factory=dict)
+    claims: dict[str, two_stage.SeedTarget] = field(default_factory=dict)
+    config_hashes: dict[str, str] = field(default_factory=dict)  # experiment -> its setting
+
+    def stage_two(self) -> list[tuple[list[str], list[int]]]:
+        """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
+        groups: dict[int, list[str]] = {}
+        for experiment, total in self.seeds.items():
+            if total > self.n0:
+                groups.setdefault(total, []).append(experiment)
+        return [(names, list(range(self.n0, total))) for total, names in sorted(groups.items())]
+
+    def undecidable(self) -> dict[str, str]:
+        """Claims the cap (or a broken pilot) leaves without the planned power, and why."""
+        return {
+            claim_id: target.reason
+            for claim_id, target in self.claims.items()
+            if target.capped or target.needed is None
+        }
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["procedure"] = two_stage.PROCEDURE.format(power=self.power, alpha=self.alpha)
+        return json.dumps(data, indent=2) + "\n"
+
+
+def claim_values(claim: Claim, metrics: PilotMetrics, seeds: list[int]) -> list[float]:
+    """The per-seed values a claim is judged on: the metric, or A − B per seed (paired)."""
+
+    def value(experiment: str, seed: int) -> float:
+        number = metrics.get(experiment, {}).get(seed, {}).get(claim.metric)
+        return float(number) if isinstance(number, (int, float)) else math.nan
+
+    if claim.kind == "comparison" and claim.versus:
+        return [value(claim.experiment, s) - value(claim.versus, s) for s in seeds]
+    return [value(claim.experiment, s) for s in seeds]
+
+
+def plan_seeds(
+    spec: PaperSpec,
+    metrics: PilotMetrics,
+    n0: int,
+    max_seeds: int = two_stage.DEFAULT_MAX_SEEDS,
+    alpha: float = 0.05,
+    power: float = two_stage.DEFAULT_POWER,
+    experiments: list[str] | None = None,
+) -> AutoSeedPlan:
+    """Seeds each experiment needs in total (never fewer than the pilot's n0)."""
+    plan = AutoSeedPlan(n0=n0, max_seeds=max_seeds, alpha=alpha, power=power)
+    chosen = experiments or spec.claimed_experiments()
+    plan.seeds = {name: n0 for name in chosen}
+    pilot = list(range(n0))
+    for claim in spec.claims:
+        if not all(name in plan.seeds for name in claim.experiments()):
+            continue
+        target = two_stage.target_for(
+            claim_values(claim, metrics, pilot),
+            claim.tolerance,
+            claim.kind == "value",
+            max_seeds,
+            alpha,
+            power,
+        )
+        plan.claims[claim.id] = target
+        for name in claim.experiments():
+            plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
+    return plan
+
+
+def plan_path(results_dir: Path, paper: str) -> Path:
+    return Path(results_dir) / paper / PLAN_FILE
+
+
+def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
+    path = plan_path(results_dir, paper)
+    store.atomic_write_text(path, plan.to_json())
+    return path
+
+
+def load_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:
+    """The saved plan as a dict, or None when absent or unreadable (the report then judges
+    with fixed-sample statistics, as for any sweep)."""
+    try:
+        data = json.loads(plan_path(results_dir, paper).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("n0"), int) else None
+
+
+def pilot_metrics(records: dict[tuple[str, int], dict[str, Any] | None]) -> PilotMetrics:
+    """metrics[experiment][seed] from the pilot's records ((experiment, seed) -> record);
+    runs that did not complete give no values (the plan then says it cannot plan)."""
+    metrics: PilotMetrics = {}
+    for (experiment, seed), record in records.items():
+        if record and record.get("status") == store.STATUS_COMPLETED:
+            values = record.get("metrics") or {}
+            metrics.setdefault(experiment, {})[seed] = {
+                k: float(v) for k, v in values.items() if isinstance(v, (int, float))
+            }
+    return metrics
+
+
+def planned_experiments(
+    plan: dict[str, Any] | None, chosen_hashes: dict[str, str]
+) -> dict[str, int]:
+    """experiment -> n0 for the experiments whose judged setting a seeds=auto plan covers:
+    the report judges those with the two-stage test the plan was made for."""
+    if not plan:
+        return {}
+    hashes = plan.get("config_hashes") or {}
+    return {
+        experiment: int(plan["n0"])
+        for experiment, config_hash in chosen_hashes.items()
+        if hashes.get(experiment) == config_hash
+    }

@@ -1,0 +1,259 @@
+"""A sweep's jobs run by repro itself (local: in this process; joblib: worker processes).
+
+Why not Hydra's joblib launcher: one loky `Parallel` call per batch breaks as a whole when
+one worker dies (a 36-line traceback, the healthy workers SIGKILLed), and its workers outlive
+a `kill -9` of the sweep and go on training the queued runs. Here each worker has its own
+pipe, so the sweep knows which run a dead worker had and the other runs go on; each worker
+watches its parent and stops (checkpoint, record `interrupted`) when the sweep is gone; and
+the sweep stops launching when runs fail the same way before any succeeds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+
+from repro.errors import ReproError
+from repro.running.progress import SweepProgress
+from repro.running.runner import RunOutcome
+from repro.sweeping.plan import PlannedRun
+
+SWEEP_PID_ENV = "REPRO_SWEEP_PID"
+ORPHAN_POLL_S = 0.5
+ORPHAN_GRACE_S = 120.0  # time an orphaned worker's run gets to save its checkpoint
+
+
+@dataclass(frozen=True)
+class Job:
+    run: PlannedRun
+    overrides: tuple[str, ...]  # everything but the experiment: `repro run` would take these
+
+
+def jobs_for(planned: list[PlannedRun], common: list[str]) -> list[Job]:
+    return [
+        Job(run, (*common, *run.fixed, f"seed={run.seed}")) for run in planned if run.needs_training
+    ]
+
+
+def run_job(job: Job) -> RunOutcome:
+    """Compose and train one run; every expected failure becomes an outcome, one line."""
+    from repro.config.app import recorded_command
+    from repro.config.compose import compose_run_config, hydra_compose_session
+    from repro.running.hydra_task import print_outcome
+    from repro.running.lock import RunBusy
+    from repro.running.runner import run_one
+
+    try:
+        with hydra_compose_session():
+            config = compose_run_config(list(job.overrides), job.run.experiment)
+        command = recorded_command([*job.overrides, f"experiment={job.run.experiment}"])
+        outcome = run_one(config, command=command)
+    except RunBusy as busy:
+        outcome = RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)
+    except ReproError as error:
+        outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
+    except OSError as error:  # a full or failing disk outside the record writes
+        where = f": {error.filename}" if error.filename else ""
+        outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
+    if outcome.status == "busy":
+        print(f"error: {outcome.error}; another process is running it", file=sys.stderr)
+    else:
+        print_outcome(outcome)
+    return outcome
+
+
+class SystematicFailure:
+    """Stops the sweep when runs fail the same way before any succeeds: a plugin that does
+    not import or a module that cannot be built fails every run, so the rest would only
+    repeat the error. A UsageError (bad plugin/config: exit code 2) stops at once; other
+    errors when the second run fails with the same message."""
+
+    def __init__(self) -> None:
+        self.succeeded = False
+        self.first_error: str | None = None
+        self.reason: str | None = None
+
+    def stops_after(self, outcome: RunOutcome) -> bool:
+        if outcome.status in ("completed", "skipped"):
+            self.succeeded = True
+        if outcome.status != "failed" or self.succeeded or self.reason:
+            return bool(self.reason)
+        if outcome.exit_code == 2 or outcome.error == self.first_error:
+            self.reason = outcome.error
+            return True
+        self.first_error = self.first_error or outcome.error
+        return False
+
+
+@dataclass
+class SweepOutcomes:
+    by_run: dict[Path, RunOutcome]
+    not_started: list[PlannedRun]
+    stopped_because: str | None
+    interrupted_by: RunOutcome | None = None  # a run stopped by SIGINT/SIGTERM: so is the sweep
+
+
+def _interrupted(outcome: RunOutcome) -> bool:
+    """A run stopped by a signal: the user (Ctrl-C) or the system (SIGTERM) wants the sweep
+    to stop too, not to go on to the next run."""
+    return outcome.status == "interrupted" or outcome.exit_code in (130, 143)  # SIGINT, SIGTERM
+
+
+def run_in_process(jobs: list[Job]) -> SweepOutcomes:
+    """The local launcher: one run after another in this process."""
+    rule = SystematicFailure()
+    by_run: dict[Path, RunOutcome] = {}
+    counter = SweepProgress(len(jobs))
+    for index, job in enumerate(jobs):
+        by_run[job.run.record_dir] = outcome = run_job(job)
+        counter.finished(outcome.status)  # `k/N done, ETA ...`
+        rest = [j.run for j in jobs[index + 1 :]]
+        if _interrupted(outcome):
+            return SweepOutcomes(by_run, rest, None, interrupted_by=outcome)
+        if rule.stops_after(outcome):
+            return SweepOutcomes(by_run, rest, rule.reason)
+    return SweepOutcomes(by_run, [], None)
+
+
+def _signal_name(exit_code: int | None) -> str:
+    if exit_code is not None and exit_code < 0:
+        try:
+            return signal.Signals(-exit_code).name
+        except ValueError:
+            return f"signal {-exit_code}"
+    return f"exit code {exit_code}"
+
+
+class _Worker:
+    def __init__(self, context: multiprocessing.context.SpawnContext) -> None:
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child_end, os.getpid()), daemon=False
+        )
+        self.process.start()
+        child_end.close()
+        self.job: Job | None = None
+
+    def stop(self, grace_s: float) -> None:
+        """Ask to stop (a running job checkpoints on SIGTERM), then make sure."""
+        if self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            if self.job is not None:
+                self.process.terminate()
+            self.process.join(grace_s)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self.conn.close()
+
+
+def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
+    """The joblib launcher: `workers` processes, each fed one job at a time over its pipe."""
+    rule = SystematicFailure()
+    os.environ[SWEEP_PID_ENV] = str(os.getpid())  # inherited: marks the workers as this sweep's
+    context = multiprocessing.get_context("spawn")
+    pending = list(jobs)
+    by_run: dict[Path, RunOutcome] = {}
+    pool = [_Worker(context) for _ in range(max(1, min(workers, len(jobs))))]
+    counter = SweepProgress(len(jobs))
+    interrupted_by: RunOutcome | None = None
+    try:
+        while True:
+            for worker in pool:
+                if worker.job is None and pending and not rule.reason and not interrupted_by:
+                    worker.job = pending.pop(0)
+                    worker.conn.send(worker.job)
+            running = [w for w in pool if w.job is not None]
+            if not running:
+                break
+            ready = wait([w.conn for w in running] + [w.process.sentinel for w in running])
+            for worker in running:
+                if worker.conn not in ready and worker.process.sentinel not in ready:
+                    continue
+                job = worker.job
+                assert job is not None
+                outcome = _receive(worker)
+                worker.job = None
+                if outcome is None:  # the worker died with the job: only that run is lost
+                    worker.process.join(5)
+                    how = _signal_name(worker.process.exitcode)
+                    print(
+                        f"error: a worker process died ({how}) while running "
+                        f"{job.run.experiment} seed {job.run.seed}; other runs go on",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    outcome = RunOutcome(
+                        "lost", job.run.record_dir, error=f"worker process died ({how})"
+                    )
+                    worker.stop(1)
+                    if pending and not rule.reason:
+                        pool[pool.index(worker)] = _Worker(context)
+                by_run[job.run.record_dir] = outcome
+                counter.finished(outcome.status)  # `k/N done, ETA ...`
+                if _interrupted(outcome):
+                    interrupted_by = interrupted_by or outcome
+                rule.stops_after(outcome)
+            pool = [w for w in pool if w.process.is_alive() or w.job is not None]
+    finally:
+        for worker in pool:
+            worker.stop(ORPHAN_GRACE_S if worker.job is not None else 10)
+        os.environ.pop(SWEEP_PID_ENV, None)
+    not_started = [job.run for job in pending]
+    return SweepOutcomes(by_run, not_started, rule.reason, interrupted_by=interrupted_by)
+
+
+def _receive(worker: _Worker) -> RunOutcome | None:
+    """The job's outcome, or None when the worker died before sending it."""
+    try:
+        if worker.conn.poll():
+            return worker.conn.recv()
+    except (EOFError, OSError):
+        pass
+    return None
+
+
+def _worker_main(conn: Connection, sweep_pid: int) -> None:
+    """A worker's loop: one job per message until told to stop or the sweep is gone."""
+    state = _OrphanWatch(sweep_pid)
+    threading.Thread(target=state.watch, daemon=True, name="repro-orphan-watch").start()
+    try:
+        while (job := conn.recv()) is not None:
+            state.running.set()
+            outcome = run_job(job)
+            state.running.clear()
+            if state.orphaned:
+                os._exit(143)
+            conn.send(outcome)
+    except (EOFError, OSError, KeyboardInterrupt):  # the sweep ended or Ctrl-C
+        return
+
+
+class _OrphanWatch:
+    """A worker whose sweep is gone (kill -9) stops: its run checkpoints on SIGTERM and is
+    recorded `interrupted`, so the next sweep resumes it; no queued run is started."""
+
+    def __init__(self, sweep_pid: int) -> None:
+        self.sweep_pid = sweep_pid
+        self.running = threading.Event()
+        self.orphaned = False
+
+    def watch(self) -> None:
+        while os.getppid() == self.sweep_pid:
+            time.sleep(ORPHAN_POLL_S)
+        self.orphaned = True
+        if self.running.is_set():
+            os.kill(os.getpid(), signal.SIGTERM)
+            deadline = time.monotonic() + ORPHAN_GRACE_S
+            while self.running.is_set() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        os._exit(143)

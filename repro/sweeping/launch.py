@@ -1,0 +1,225 @@
+"""`repro sweep`: plan the runs a paper's claims need, launch the missing ones, summarise."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from repro.errors import UsageError
+from repro.records import store
+from repro.sweeping.jobs import Job, SweepOutcomes
+from repro.sweeping.plan import DONE, PlannedRun
+
+
+@dataclass(frozen=True)
+class RunResult:
+    run: PlannedRun
+    result: str  # one of SUMMARY_ORDER or COMPLETED_ELSEWHERE
+    detail: str
+    wall_s: float | None
+
+
+def hardware_key() -> str:
+    """What makes timings comparable: the CPU model and the GPUs."""
+    from repro.records.environment import cpu_model, hardware
+
+    gpus = hardware()["gpus"]
+    return f"{cpu_model()} | {', '.join(gpus) or 'no GPU'}"
+
+
+def _record_hardware(record: dict) -> str:
+    env = record.get("environment", {})
+    return f"{env.get('cpu')} | {', '.join(env.get('gpus') or []) or 'no GPU'}"
+
+
+def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, float | None]:
+    """Seconds per run to train, from completed records of the same experiment and hardware:
+    the same config's mean wall time, else steps / (steps/s) + the usual fixed cost."""
+    by_experiment: dict[Path, list[dict]] = {}
+    estimates: dict[Path, float | None] = {}
+    per_setting: dict[tuple[Path, int | None], float | None] = {}  # seeds of one config agree
+    for run in planned:
+        setting = (run.record_dir.parent, run.max_steps)
+        if setting in per_setting:
+            estimates[run.record_dir] = per_setting[setting]
+            continue
+        experiment_dir = run.record_dir.parent.parent
+        if experiment_dir not in by_experiment:
+            records = []
+            for path in experiment_dir.glob(f"*/seed*/{store.RECORD_FILE}"):
+                try:
+                    record = json.loads(path.read_text())
+                except (OSError, ValueError):
+                    continue
+                if (
+                    record.get("status") == store.STATUS_COMPLETED
+                    and _record_hardware(record) == hardware
+                ):
+                    records.append(record | {"_hash_dir": path.parent.parent})
+            by_experiment[experiment_dir] = records
+        records = by_experiment[experiment_dir]
+        same = [r["timing"]["wall_s"] for r in records if r["_hash_dir"] == run.record_dir.parent]
+        rates = [r["timing"]["steps_per_s"] for r in records if r["timing"].get("steps_per_s")]
+        fixed = [r["timing"]["wall_s"] - r["timing"].get("fit_s", 0) for r in records]
+        if same:
+            estimates[run.record_dir] = statistics.fmean(same)
+        elif rates and run.max_steps:
+            estimates[run.record_dir] = run.max_steps / statistics.fmean(rates) + statistics.fmean(
+                fixed
+            )
+        else:
+            estimates[run.record_dir] = None
+        per_setting[setting] = estimates[run.record_dir]
+    return estimates
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "unknown"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+TRAINED = "trained"
+ALREADY_COMPLETED = "already completed"
+COMPLETED_ELSEWHERE = "completed by another process"
+BUSY = "held by another process"
+FAILED = "failed"
+MISSING = "missing"
+NOT_STARTED = "not started"
+SUMMARY_ORDER = (TRAINED, ALREADY_COMPLETED, BUSY, FAILED, MISSING, NOT_STARTED)
+COMPLETE_RESULTS = (TRAINED, ALREADY_COMPLETED, COMPLETED_ELSEWHERE)
+
+
+def new_sweep_id() -> str:
+    """Written into each record this sweep trains: `trained` counts only those."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns() % 1_000_000:06d}"
+
+
+def collect_results(
+    planned: list[PlannedRun], sweep_id: str, jobs: SweepOutcomes | None = None
+) -> list[RunResult]:
+    """What each planned run ended as: from this sweep's own job outcomes where it ran the
+    jobs itself, else from the records on disk and the run locks."""
+    from repro.running.lock import is_locked
+
+    outcomes = jobs.by_run if jobs else {}
+    not_started = {run.record_dir for run in jobs.not_started} if jobs else set()
+    results = []
+    for run in planned:
+        try:
+            record = store.read_record(run.record_dir)
+        except (OSError, ValueError):
+            record = None
+        wall = (record or {}).get("timing", {}).get("wall_s")
+        outcome = outcomes.get(run.record_dir)
+        completed = bool(record) and record.get("status") == store.STATUS_COMPLETED
+        if run.state == DONE:
+            results.append(RunResult(run, ALREADY_COMPLETED, "found completed when planning", wall))
+        elif completed and record.get("sweep_id") == sweep_id:
+            metrics = record.get("metrics", {})
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())[:3])
+            results.append(RunResult(run, TRAINED, shown, wall))
+        elif completed:
+            results.append(RunResult(run, COMPLETED_ELSEWHERE, "not by this sweep", wall))
+        elif (outcome and outcome.status == "busy") or is_locked(run.record_dir):
+            results.append(RunResult(run, BUSY, "another process is running it", None))
+        elif run.record_dir in not_started:
+            results.append(RunResult(run, NOT_STARTED, "the sweep stopped first", None))
+        elif outcome and outcome.status == "lost":
+            results.append(RunResult(run, FAILED, f"{outcome.error}", None))
+        elif record is None:
+            detail = outcome.error if outcome and outcome.error else "no record written (job lost?)"
+            results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
+        else:
+            status = record.get("status")
+            results.append(RunResult(run, FAILED, f"{status}: {record.get('error')}", wall))
+    return results
+
+
+def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
+    """The jobs `repro run -m` ran in this process as sweep results, so that both commands
+    end with the same table."""
+    kinds = {"completed": TRAINED, "skipped": ALREADY_COMPLETED, "busy": BUSY}
+    results = []
+    for outcome in outcomes:
+        try:
+            record = store.read_record(outcome.record_dir) if outcome.record_dir else None
+        except (OSError, ValueError):
+            record = None
+        record = record or {}
+        run = PlannedRun(
+            record.get("experiment", "-"),
+            record.get("seed", "-"),
+            (),
+            outcome.record_dir or Path("-"),
+            "done" if outcome.status == "skipped" else "to run",
+        )
+        kind = kinds.get(outcome.status, FAILED)
+        if kind == TRAINED:
+            detail = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items())[:3])
+        elif kind == ALREADY_COMPLETED:
+            detail = "found completed"
+        else:
+            detail = f"{outcome.status}: {outcome.error}"
+        results.append(RunResult(run, kind, detail, record.get("timing", {}).get("wall_s")))
+    return results
+
+
+def summary_counts(results: list[RunResult]) -> dict[str, int]:
+    """Counts in a fixed order (rare kinds only when present), for the summary line."""
+    counts = {kind: sum(r.result == kind for r in results) for kind in SUMMARY_ORDER}
+    elsewhere = sum(r.result == COMPLETED_ELSEWHERE for r in results)
+    return counts | ({COMPLETED_ELSEWHERE: elsewhere} if elsewhere else {})
+
+
+def run_jobs(launcher: str | None, jobs: list[Job], workers: int) -> SweepOutcomes | None:
+    """Run the jobs here when repro drives the launcher itself (local, joblib); None means
+    the caller launches Hydra multiruns (slurm, ray, submitit)."""
+    from repro.sweeping.jobs import run_in_process, run_in_workers
+
+    if launcher in (None, "local"):
+        return run_in_process(jobs)
+    if launcher == "joblib":
+        return run_in_workers(jobs, workers)
+    return None
+
+
+def joblib_workers(overrides: list[str]) -> int:
+    """`hydra.launcher.n_jobs=N`, else REPRO_JOBS, else one per CPU core (-1 too)."""
+    raw = os.environ.get("REPRO_JOBS", "-1")
+    for override in overrides:
+        key, _, value = override.partition("=")
+        if key.lstrip("+") == "hydra.launcher.n_jobs":
+            raw = value
+    try:
+        count = int(raw)
+    except ValueError:
+        raise UsageError(f"the number of parallel jobs must be an integer, got {raw!r}") from None
+    return count if count > 0 else os.cpu_count() or 1
+
+
+def launch(batches: list[list[str]], common: list[str], flags: list[str]) -> list[str]:
+    """Run each batch as one Hydra multirun; returns launcher-level errors (one line each)."""
+    from repro.running.hydra_task import invoke
+
+    errors = []
+    for batch in batches:
+        try:
+            invoke(["-m", *flags, *batch, *common])
+        except SystemExit as stop:  # Hydra reports launcher failures by exiting
+            if stop.code:
+                errors.append(f"multirun {' '.join(batch)} ended with exit code {stop.code}")
+    return errors
+
+
+def sweep_dir(results_dir: Path, paper: str) -> Path:
+    """A fresh folder for launcher logs (submitit job files); records live elsewhere."""
+    stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{time.time_ns() % 1_000_000:06d}"
+    return results_dir / ".sweeps" / paper / stamp

@@ -1,0 +1,265 @@
+"""What a sweep must run: the grid of experiments × seeds × user values, and what is done.
+
+Planning composes each setting once (seeds only change the record's last folder), maps it to
+its record folder, and groups the missing runs into as few Hydra multiruns as possible.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from repro.errors import ReproError, UsageError
+from repro.plugins.paper_spec import PaperSpec
+from repro.records import store
+
+TO_RUN = "to run"
+DONE = "done"
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    experiment: str
+    seed: int
+    fixed: tuple[str, ...]  # the other overrides of this grid point, `key=value`
+    record_dir: Path
+    state: str  # "to run", "done", "redo (failed)" / "redo (interrupted)", "stale (model.py)"
+    max_steps: int | None = None
+
+    @property
+    def needs_training(self) -> bool:
+        return self.state != DONE
+
+
+@dataclass
+class SweepGrid:
+    experiments: list[str]
+    seeds: list[int]
+    fixed_variants: list[tuple[str, ...]] = field(default_factory=lambda: [()])
+
+
+def _values(override: str) -> tuple[str, list[str]]:
+    from repro.config.overrides import sweep_values
+
+    key, _, raw = override.partition("=")
+    return key, sweep_values(raw)
+
+
+def build_grid(spec: PaperSpec, overrides: list[str], seeds: int | None) -> SweepGrid:
+    """Experiments (given, else those the claims need), seeds (given, else `seeds` or the
+    paper's default), and the cartesian product of every other swept key."""
+    experiments: list[str] = []
+    seed_values: list[int] = []
+    axes: list[list[str]] = []
+    for override in overrides:
+        key, values = _values(override)
+        name = key.lstrip("+~")
+        if name == "experiment":
+            experiments = values
+        elif name == "seed":
+            try:
+                seed_values = [int(v) for v in values]
+            except ValueError:
+                raise UsageError(f"seed must be integers, got {override!r}") from None
+        elif name != "paper":
+            axes.append([f"{key}={v}" for v in values])
+    if not experiments:
+        experiments = spec.claimed_experiments() or list(spec.experiments)
+    unknown = [e for e in experiments if e not in spec.experiments]
+    if unknown:
+        known = ", ".join(spec.experiments)
+        raise UsageError(
+            f"unknown experiment {unknown[0]!r} for paper {spec.id!r} (known: {known})"
+        )
+    if not seed_values:
+        count = seeds if seeds is not None else spec.default_seeds
+        if count < 1:
+            raise UsageError(f"seeds must be >= 1, got {count}")
+        seed_values = list(range(count))
+    return SweepGrid(experiments, seed_values, [tuple(v) for v in itertools.product(*axes)])
+
+
+def _state_of(record_dir: Path, plugin_folder: Path) -> str:
+    """done, to run, redo (<status>), or stale (<changed files>): completed by other code."""
+    from repro.records.fingerprint import stale_reason
+
+    try:
+        record = store.read_record(record_dir)
+    except (OSError, ValueError):
+        return "redo (corrupt record)"
+    if record is None:
+        return TO_RUN
+    status = record.get("status")
+    if status != store.STATUS_COMPLETED:
+        return f"redo ({status})"
+    stale = stale_reason(record, plugin_folder)
+    return DONE if stale is None else f"stale ({stale.removeprefix('changed: ')})"
+
+
+def plan_sweep(
+    paper_id: str, plugin_overrides: list[str], grid: SweepGrid
+) -> tuple[list[PlannedRun], Path]:
+    """Every run of the grid with its record folder and state; also the results folder."""
+    from repro.config.compose import compose_run_config, hydra_compose_session
+
+    planned: list[PlannedRun] = []
+    results_dir = Path("results")
+    with hydra_compose_session():
+        for fixed in grid.fixed_variants:
+            for experiment in grid.experiments:
+                overrides = [f"paper={paper_id}", *fixed, *plugin_overrides]
+                config = compose_run_config(overrides, experiment)
+                results_dir = Path(config["paths"]["results_dir"]).resolve()
+                _check_results_folder(results_dir)
+                max_steps = config.get("trainer", {}).get("max_steps")
+                steps = max_steps if isinstance(max_steps, int) and max_steps > 0 else None
+                # Seeds share the config hash: hash once, list the seed folders once, and
+                # read only the records that exist (100,000 seeds must not mean 100,000 stats).
+                hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
+                existing = _seed_folders(hash_dir)
+                legacy = _legacy_seed_folders(results_dir, config)
+                for seed in grid.seeds:
+                    name = f"seed{seed}"
+                    folder = hash_dir / name
+                    state = (
+                        _state_of(folder, Path(config["paper_dir"])) if name in existing else TO_RUN
+                    )
+                    if state != DONE and name in legacy:
+                        folder, state = legacy[name], DONE
+                    planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
+    return planned, results_dir
+
+
+def completed_seeds(
+    paper_id: str, plugin_overrides: list[str], experiments: list[str]
+) -> dict[str, int]:
+    """Completed seeds of each experiment's default setting (what `repro sweep paper=X`
+    plans), for `repro show`: one folder listing per experiment, no grid."""
+    from repro.config.compose import compose_run_config, hydra_compose_session
+
+    counts = {}
+    with hydra_compose_session():
+        for experiment in experiments:
+            config = compose_run_config([f"paper={paper_id}", *plugin_overrides], experiment)
+            results_dir = Path(config["paths"]["results_dir"]).resolve()
+            hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
+            done = {
+                name
+                for name in _seed_folders(hash_dir)
+                if name.startswith("seed")
+                and _state_of(hash_dir / name, Path(config["paper_dir"])) == DONE
+            }
+            counts[experiment] = len(done | set(_legacy_seed_folders(results_dir, config)))
+    return counts
+
+
+def _legacy_seed_folders(results_dir: Path, config: dict[str, Any]) -> dict[str, Path]:
+    """Seed name -> folder of the seeds of this setting completed under a legacy hash (an
+    older `trainer.accelerator=gpu` run) by the current plugin code."""
+    found: dict[str, Path] = {}
+    for hash_dir in store.legacy_hash_dirs(results_dir, config):
+        for name in sorted(_seed_folders(hash_dir)):
+            folder = hash_dir / name
+            fresh = name.startswith("seed") and name not in found
+            if fresh and _state_of(folder, Path(config["paper_dir"])) == DONE:
+                found[name] = folder
+    return found
+
+
+def _seed_folders(hash_dir: Path) -> set[str]:
+    try:
+        return {entry.name for entry in os.scandir(hash_dir)}
+    except OSError:  # absent (nothing run yet), or unreadable: every record reads as absent
+        return set()
+
+
+def _check_results_folder(results_dir: Path) -> None:
+    """A results folder that is, or lies under, a regular file: one line before planning."""
+    for folder in (results_dir, *results_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise ReproError(f"results folder {results_dir}: {folder} is a file, not a folder")
+            return
+
+
+def multirun_batches(planned: list[PlannedRun]) -> list[list[str]]:
+    """Overrides of each Hydra multirun that together cover exactly the runs to train.
+
+    Runs sharing their other overrides and their set of missing seeds become one cartesian
+    multirun `experiment=a,b seed=0,1,2`, so a fresh sweep is a single multirun.
+    """
+    missing: dict[tuple[tuple[str, ...], str], list[int]] = defaultdict(list)
+    for run in planned:
+        if run.needs_training:
+            missing[(run.fixed, run.experiment)].append(run.seed)
+    groups: dict[tuple[tuple[str, ...], tuple[int, ...]], list[str]] = defaultdict(list)
+    for (fixed, experiment), seeds in missing.items():
+        groups[(fixed, tuple(sorted(seeds)))].append(experiment)
+    return [
+        [*fixed, f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
+        for (fixed, seeds), experiments in groups.items()
+    ]
+
+
+SUMMARY_ABOVE = 50
+"""A dry run with more runs than this prints one row per setting, not one per run: 100,000
+rows help nobody read a plan, and drawing them took minutes."""
+
+
+@dataclass(frozen=True)
+class SettingSummary:
+    """The planned runs of one experiment under one setting (one config hash)."""
+
+    experiment: str
+    fixed: tuple[str, ...]
+    seeds: str
+    states: str
+    estimate_s: float | None  # to train the runs still to do; None when unknown
+    folder: Path
+    to_train: int = 0
+
+
+def setting_summaries(
+    planned: list[PlannedRun], estimates: dict[Path, float | None]
+) -> list[SettingSummary]:
+    """One row per (experiment, setting), in plan order: seeds, runs per state, estimate."""
+    groups: dict[tuple[str, tuple[str, ...], Path], list[PlannedRun]] = {}
+    for run in planned:
+        groups.setdefault((run.experiment, run.fixed, run.record_dir.parent), []).append(run)
+    rows = []
+    for (experiment, fixed, folder), runs in groups.items():
+        states: dict[str, int] = {}
+        for run in runs:
+            states[run.state] = states.get(run.state, 0) + 1
+        todo = [estimates.get(r.record_dir) for r in runs if r.needs_training]
+        total = None if any(e is None for e in todo) else float(sum(todo))  # type: ignore[arg-type]
+        rows.append(
+            SettingSummary(
+                experiment,
+                fixed,
+                seeds_text([r.seed for r in runs]),
+                ", ".join(f"{n} {state}" for state, n in sorted(states.items())),
+                total,
+                folder,
+                len(todo),
+            )
+        )
+    return rows
+
+
+def seeds_text(seeds: list[int], max_ranges: int = 6) -> str:
+    """`0–3, 7, 9–10`; many scattered seeds become `N seeds in lo–hi`."""
+    ordered = sorted(set(seeds))
+    ranges: list[tuple[int, int]] = []
+    for seed in ordered:
+        if ranges and seed == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], seed)
+        else:
+            ranges.append((seed, seed))
+    if len(ranges) > max_ranges:
+        return f"{len(ordered)} seeds in {ordered[0]}–{ordered[-1]}"
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in ranges)

@@ -1,0 +1,182 @@
+"""`repro sweep seeds=auto` as stages: the pilot is an ordinary sweep; after it, the plan of
+how many seeds each experiment needs (sweeping.auto_seeds), then one sweep per group of
+experiments that share their extra seeds. The CLI parses and prints; the steps live here and
+return the lines it prints, so they read (and test) without a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from repro.errors import UsageError
+from repro.records import store
+
+Say = Callable[[str], None]
+"""Prints one progress line (the CLI's echo); a stage runs long, so lines come as it goes."""
+
+
+def max_seeds(raw: str | None, auto: bool) -> int:
+    """`max_seeds=N` (only with seeds=auto): the cap of the two-stage plan."""
+    from repro.sweeping.two_stage import DEFAULT_MAX_SEEDS, MIN_PILOT
+
+    if raw is None:
+        return DEFAULT_MAX_SEEDS
+    if not auto:
+        raise UsageError("max_seeds=N goes with seeds=auto")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(f"max_seeds must be an integer, got {raw!r}") from None
+    if value < MIN_PILOT:
+        raise UsageError(f"max_seeds must be >= {MIN_PILOT} (the smallest pilot), got {value}")
+    return value
+
+
+def require_one_setting(grid: Any) -> None:
+    """seeds=auto plans one setting per experiment: refused before the pilot, not after."""
+    if len(grid.fixed_variants) <= 1:
+        return
+    values: dict[str, set[str]] = {}
+    for variant in grid.fixed_variants:
+        for override in variant:
+            key, _, value = override.partition("=")
+            values.setdefault(key, set()).add(value)
+    swept = ", ".join(key for key, seen in values.items() if len(seen) > 1)
+    raise UsageError(
+        "seeds=auto plans one setting per experiment: sweep no other keys "
+        f"(here {len(grid.fixed_variants)} settings: {swept})"
+    )
+
+
+def plan_after_pilot(
+    paper_id: str,
+    spec: Any,
+    grid: Any,
+    planned: list[Any],
+    results_dir: Path,
+    cap: int,
+    say: Say,
+    warn: Say,
+) -> list[tuple[list[str], list[int]]]:
+    """Plan each experiment's seeds from the pilot's records, save the plan for the report,
+    say what it decided; returns stage two: (experiments, their extra seeds) per sweep."""
+    from repro.sweeping import auto_seeds
+
+    records = {(r.experiment, r.seed): _read_record(r.record_dir) for r in planned}
+    n0 = len(grid.seeds)
+    plan = auto_seeds.plan_seeds(
+        spec, auto_seeds.pilot_metrics(records), n0, cap, experiments=list(grid.experiments)
+    )
+    plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
+    where = auto_seeds.save_plan(results_dir, paper_id, plan)
+    for experiment, total in plan.seeds.items():
+        say(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
+    for claim_id, target in plan.claims.items():
+        say(f"  {claim_id}: {target.reason}")
+    for claim_id, reason in plan.undecidable().items():
+        warn(f"seeds=auto: {claim_id} may stay undecided: {reason}")
+    say(f"seeds=auto: plan saved to {relative(where)}")
+    return plan.stage_two()
+
+
+def stage_two_arguments(
+    overrides: list[str], flags: list[str], papers_dir: list[Path]
+) -> list[str]:
+    """The user's `repro sweep` words without what stage two sets itself (experiment, seeds)."""
+    keep = [
+        o
+        for o in overrides
+        if o.partition("=")[0].lstrip("+~") not in ("experiment", "seed", "seeds", "max_seeds")
+    ]
+    papers = [arg for folder in papers_dir for arg in ("--papers-dir", str(folder))]
+    return [*papers, *flags, *keep]
+
+
+def sweep_stages(
+    stages: list[tuple[list[str], list[int]]],
+    arguments: list[str],
+    sweep: Callable[[list[str]], int | None],
+    say: Say = print,
+) -> int:
+    """Stage two's sweeps, one per group of experiments sharing seeds; the worst exit code.
+    An interrupted one (SIGINT, SIGTERM) stops seeds=auto: the next stage does not start."""
+    worst = 0
+    for experiments, seeds in stages:
+        words = [f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
+        say(f"seeds=auto: stage two: {' '.join(words)}")
+        code = int(sweep([*arguments, *words]) or 0)
+        if code in (130, 143):
+            return code
+        worst = max(worst, code)
+    return worst
+
+
+def dry_run_lines(
+    spec: Any,
+    grid: Any,
+    planned: list[Any],
+    estimates: dict[Path, Any],
+    cap: int,
+    plugin_folder: Path,
+) -> list[str]:
+    """What seeds=auto would run after the pilot: the plan itself once the pilot is done."""
+    from repro.sweeping import auto_seeds
+    from repro.sweeping.launch import format_seconds
+
+    n0 = len(grid.seeds)
+    if any(r.needs_training for r in planned):
+        return [
+            f"seeds=auto: pilot of {n0} seeds per experiment (above), then up to "
+            f"max_seeds={cap} each, as many as the pilot's spread requires "
+            "(Stein's two-stage procedure); the plan is known once the pilot is done"
+        ]
+    records = {(r.experiment, r.seed): _read_record(r.record_dir) for r in planned}
+    plan = auto_seeds.plan_seeds(
+        spec, auto_seeds.pilot_metrics(records), n0, cap, experiments=list(grid.experiments)
+    )
+    per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
+    setting = {r.experiment: r.record_dir.parent for r in planned}
+    lines = []
+    total: float | None = 0.0
+    for experiment, seeds in plan.seeds.items():
+        extra = range(n0, seeds)
+        done = sum(
+            _completed_current(setting[experiment] / f"seed{s}", plugin_folder) for s in extra
+        )
+        each = per_run.get(experiment)
+        cost = None if each is None else (len(extra) - done) * each
+        total = None if total is None or cost is None else total + cost
+        lines.append(
+            f"seeds=auto: {experiment}: {seeds} seeds in all, {len(extra)} beyond the pilot, "
+            f"{len(extra) - done} still to run (~{format_seconds(cost)})"
+        )
+    for claim_id, reason in plan.undecidable().items():
+        lines.append(f"seeds=auto: {claim_id} may stay undecided: {reason}")
+    lines.append(f"seeds=auto: estimated time of the remaining runs: {format_seconds(total)}")
+    return lines
+
+
+def relative(path: Path) -> str:
+    """A path relative to the current folder when it is below it (shorter in tables)."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _completed_current(folder: Path, plugin_folder: Path) -> bool:
+    """A completed record made by the plugin code as it is now (what a sweep would skip)."""
+    from repro.records.fingerprint import stale_reason
+
+    record = _read_record(folder)
+    if not record or record.get("status") != store.STATUS_COMPLETED:
+        return False
+    return stale_reason(record, plugin_folder) is None
+
+
+def _read_record(folder: Path) -> dict[str, Any] | None:
+    try:
+        return store.read_record(folder)
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,234 @@
+"""How many seeds a claim needs, decided from the data without spoiling the error rates.
+
+`repro sweep seeds=auto` looks at a pilot of seeds before choosing how many more to run. Looking
+at data and then testing on it ("rerun until significant") inflates false verdicts, so the
+choice and the final test follow Stein's two-stage procedure (Stein 1945):
+
+1. Run n0 pilot seeds and take their standard deviation s0 (and nothing else from them).
+2. Run N(s0) seeds in total, N chosen so the test has the wanted power for the claim's margin.
+3. Test with the mean of all N seeds but the pilot's s0, against Student's t with n0 - 1
+   degrees of freedom.
+
+Because N depends on the data only through s0, and the mean of normal values is independent of
+their sample variance, (mean_N - mu) / (s0 / sqrt(N)) follows t(n0 - 1) exactly, whatever N came
+out. Each one-sided test therefore has level alpha exactly, so a claim that is false is called
+"reproduced" with probability at most alpha, and a true one "not reproduced" at most alpha
+(tests/sweeping/test_two_stage.py checks both by simulation). The assumption is that a metric's seed
+values are roughly normal; a diverged seed (non-finite value) is dropped and counted.
+
+Pure functions: numbers in, numbers and verdicts out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats as st
+
+from repro import stats
+from repro.stats import ABOVE, BELOW, INCONCLUSIVE, REPRODUCED, Verdict
+
+MIN_PILOT = 3
+"""Fewer pilot seeds leave s0 with 1 degree of freedom: t(1) quantiles make N explode."""
+DEFAULT_MAX_SEEDS = 30
+DEFAULT_POWER = 0.8
+
+PROCEDURE = (
+    "Seeds chosen by Stein's two-stage procedure: a pilot of n0 seeds gives the spread s0 "
+    "(and nothing else); the total number of seeds N is the smallest that gives {power:.0%} "
+    "power for the claim's margin at that spread, capped at max_seeds; the final tests use the "
+    "mean of all N seeds with the pilot's s0 and Student's t with n0 − 1 degrees of freedom. "
+    "Because N depends on the data only through s0, each one-sided test keeps level α = "
+    "{alpha:g} exactly (for roughly normal seed values): a false claim is called reproduced, "
+    "or a true one not reproduced, with probability at most α."
+)
+
+
+@dataclass(frozen=True)
+class SeedTarget:
+    """Seeds one claim needs in total, or why it cannot be settled within the cap."""
+
+    needed: int | None  # None: the claim needs no more seeds than the pilot gave (or cannot run)
+    capped: bool  # True when the need exceeds max_seeds (the plan runs max_seeds)
+    reason: str
+
+
+def pilot_size(default_seeds: int) -> int:
+    """The pilot: the paper's default seed count, and never fewer than MIN_PILOT."""
+    return max(int(default_seeds), MIN_PILOT)
+
+
+def seeds_needed(
+    pilot_std: float,
+    n0: int,
+    margin: float | None,
+    two_sided_band: bool,
+    alpha: float = 0.05,
+    power: float = DEFAULT_POWER,
+) -> int:
+    """Stein's total N for a test at `alpha` with `power` to detect `margin` given spread s0.
+
+    For a value claim (`two_sided_band`), the margin is the tolerance and the power is for a
+    true mean at the claimed value (TOST needs both one-sided tests to pass, hence
+    t_{1 - beta/2}). For thresholds and comparisons the margin is the smallest effect worth
+    detecting; without one it is one pilot standard deviation, so N is then a constant.
+    """
+    if n0 < 2:
+        raise ValueError(f"the pilot needs >= 2 seeds, got {n0}")
+    if not math.isfinite(pilot_std) or pilot_std < 0:
+        raise ValueError(f"pilot std must be finite and >= 0, got {pilot_std}")
+    if pilot_std == 0:
+        return n0
+    df = n0 - 1
+    beta = 1 - power
+    t_alpha = float(st.t.ppf(1 - alpha, df))
+    t_beta = float(st.t.ppf(1 - beta / 2 if two_sided_band else 1 - beta, df))
+    effect = margin if margin is not None and margin > 0 else pilot_std
+    return max(n0, math.ceil(((t_alpha + t_beta) * pilot_std / effect) ** 2))
+
+
+def target_for(
+    pilot_values: Sequence[float],
+    margin: float | None,
+    two_sided_band: bool,
+    max_seeds: int,
+    alpha: float = 0.05,
+    power: float = DEFAULT_POWER,
+) -> SeedTarget:
+    """Seeds to run for one claim given its pilot values (the seeds 0..n0-1 of the pilot)."""
+    x = _finite(pilot_values)
+    if x.size < 2:
+        return SeedTarget(None, False, f"pilot has {x.size} finite value(s): cannot plan")
+    s0 = _std(x)
+    needed = seeds_needed(s0, x.size, margin, two_sided_band, alpha, power)
+    if needed > max_seeds:
+        return SeedTarget(
+            max_seeds,
+            True,
+            f"needs {needed} seeds for {power:.0%} power at pilot std {s0:.4g}, "
+            f"more than max_seeds={max_seeds}",
+        )
+    if s0 == 0:
+        return SeedTarget(needed, False, f"all {x.size} pilot seeds identical: no more needed")
+    return SeedTarget(needed, False, f"{needed} seeds for {power:.0%} power at pilot std {s0:.4g}")
+
+
+# --------------------------------------------------------------------------------------------
+# The final tests
+
+
+def _where(values: np.ndarray, n0: int, alpha: float) -> tuple[float, float, str]:
+    """Stein's one-sided (1 - alpha) bounds: mean of all seeds, spread of the pilot's; and a
+    phrase saying so for the verdict's reason."""
+    mean = float(np.mean(values))
+    half = float(st.t.ppf(1 - alpha, n0 - 1)) * _std(values[:n0]) / math.sqrt(values.size)
+    lower, upper = mean - half, mean + half
+    where = (
+        f"mean {mean:.4g}, two-stage {1 - alpha:.0%} bounds [{lower:.4g}, {upper:.4g}] "
+        f"(n={values.size}, pilot n0={n0})"
+    )
+    return lower, upper, where
+
+
+def _usable(values: Sequence[float], n0: int) -> tuple[np.ndarray | None, Verdict | None]:
+    raw = np.asarray(values, dtype=float).ravel()
+    if not np.all(np.isfinite(raw[:n0])):
+        return None, Verdict(INCONCLUSIVE, "a pilot seed is not finite: two-stage test undefined")
+    x = raw[np.isfinite(raw)]
+    if n0 < 2 or x.size < n0:
+        return None, Verdict(INCONCLUSIVE, f"needs the {n0} pilot seeds, got {x.size}")
+    return x, None
+
+
+def equivalence_verdict(
+    values: Sequence[float], n0: int, claimed: float, tolerance: float, alpha: float = 0.05
+) -> Verdict:
+    """'metric = claimed ± tolerance' on two-stage data (values in seed order, pilot first)."""
+    x, early = _usable(values, n0)
+    if early is not None:
+        return early
+    if np.ptp(x) == 0:  # every seed identical: judged on the value, said to be deterministic
+        return stats.equivalence_verdict(x, claimed, tolerance, alpha)
+    lower, upper, where = _where(x, n0, alpha)
+    low, high = claimed - tolerance, claimed + tolerance
+    band = f"[{low:.4g}, {high:.4g}]"
+    bounds = (lower, upper)
+    if low <= lower and upper <= high:
+        return Verdict(REPRODUCED, f"{where} lie inside {band}", interval=bounds)
+    if upper < low:
+        return Verdict(BELOW, f"{where}: upper bound below {band}", interval=bounds)
+    if lower > high:
+        return Verdict(ABOVE, f"{where}: lower bound above {band}", interval=bounds)
+    position = _distance_to_band(float(np.mean(x)), low, high)
+    return Verdict(
+        INCONCLUSIVE,
+        f"{where} overlap the edge of {band}: {position}; N was planned for a true value at "
+        f"the claimed {claimed:.4g}, and adding seeds after seeing these would void the "
+        "procedure's error rates",
+        interval=bounds,
+        undecided_because=f"{position}, and N was planned for a true value at the claim",
+    )
+
+
+def _distance_to_band(mean: float, low: float, high: float) -> str:
+    """Where an undecided mean sits: outside an edge, or inside near the closer one."""
+    if mean < low:
+        return f"the mean sits {low - mean:.2g} below the lower edge {low:.4g}"
+    if mean > high:
+        return f"the mean sits {mean - high:.2g} above the upper edge {high:.4g}"
+    edge, name = (low, "lower") if mean - low <= high - mean else (high, "upper")
+    return f"the mean sits inside, {abs(mean - edge):.2g} from the {name} edge {edge:.4g}"
+
+
+def one_sided_verdict(
+    values: Sequence[float], n0: int, reference: float, direction: str, alpha: float = 0.05
+) -> Verdict:
+    """'metric >= reference' / '<=' (thresholds) or a paired difference '> 0' / '< 0'."""
+    if direction not in (">=", ">", "<=", "<"):
+        raise ValueError(f"direction must be one of >=, >, <=, <; got {direction!r}")
+    x, early = _usable(values, n0)
+    if early is not None:
+        return early
+    if np.ptp(x) == 0:  # every seed identical: judged on the value, said to be deterministic
+        if direction in (">=", "<="):
+            return stats.threshold_verdict(x, reference, direction, alpha)
+        return stats.comparison_verdict(x, np.full_like(x, reference), direction, True, alpha)
+    lower, upper, where = _where(x, n0, alpha)
+    greater = direction.startswith(">")
+    strict = direction in (">", "<")
+    passes = (
+        (lower > reference if strict else lower >= reference)
+        if greater
+        else (upper < reference if strict else upper <= reference)
+    )
+    bounds = (lower, upper)
+    if passes:
+        return Verdict(REPRODUCED, f"{where} {direction} {reference:.4g}", interval=bounds)
+    if greater and upper < reference:
+        return Verdict(BELOW, f"{where}: upper bound below {reference:.4g}", interval=bounds)
+    if not greater and lower > reference:
+        return Verdict(ABOVE, f"{where}: lower bound above {reference:.4g}", interval=bounds)
+    mean = float(np.mean(x))
+    side = "above" if mean >= reference else "below"
+    position = f"the mean sits {abs(mean - reference):.2g} {side} {reference:.4g}"
+    return Verdict(
+        INCONCLUSIVE,
+        f"{where} straddle {reference:.4g}: {position}",
+        interval=bounds,
+        undecided_because=position,
+    )
+
+
+def _finite(values: Sequence[float]) -> np.ndarray:
+    x = np.asarray(values, dtype=float).ravel()
+    return x[np.isfinite(x)]
+
+
+def _std(x: np.ndarray) -> float:
+    """Sample std (ddof=1); exactly 0.0 for identical values (no rounding noise)."""
+    if x.size < 2:
+        return math.nan
+    return 0.0 if np.ptp(x) == 0 else float(np.std(x, ddof=1))

@@ -1,0 +1,189 @@
+"""Config mistakes are caught before anything trains, one line each, with did-you-mean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repro.config.checks import (
+    check_seed,
+    check_values,
+    problems_of,
+    repro_top_level_keys,
+    seed_dependent_keys,
+)
+from repro.errors import UsageError
+from tests.conftest import repro, write_toy_paper
+
+BOUNDED = {"seed": 0, "trainer": {"max_steps": 10, "max_epochs": -1}}
+
+
+@pytest.mark.parametrize("seed", [0, 3, 2**32 - 1])
+def test_seeds_numpy_accepts_pass(seed: int) -> None:
+    assert check_seed(seed) == seed
+
+
+@pytest.mark.parametrize(
+    ("seed", "message"),
+    [
+        (-1, "seed must be in [0, 4294967295] (2**32-1), got -1"),
+        (2**32, "got 4294967296"),
+        (99999999999, "got 99999999999"),
+        ("abc", "seed must be an integer, got 'abc'"),
+        (True, "seed must be an integer, got True"),
+    ],
+)
+def test_bad_seeds(seed: Any, message: str) -> None:
+    with pytest.raises(UsageError) as error:
+        check_seed(seed)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("trainer", "message"),
+    [
+        ({"max_steps": -5}, "trainer.max_steps must be a positive integer or -1 (unbounded)"),
+        ({"max_steps": "abc"}, "trainer.max_steps must be an integer, got 'abc'"),
+        ({"max_steps": 0, "max_epochs": 3}, "trainer.max_steps=0 trains nothing"),
+        ({"max_steps": 5, "max_epochs": 0}, "trainer.max_epochs=0 trains nothing"),
+        ({"max_steps": -1, "max_epochs": -1}, "the run has no end"),
+        ({"max_steps": None, "max_epochs": None}, "the run has no end"),
+        ({"max_steps": 2.5}, "trainer.max_steps must be an integer, got 2.5"),
+    ],
+)
+def test_bad_training_bounds(trainer: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError) as error:
+        check_values({"seed": 0, "trainer": trainer})
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "trainer", [{"max_steps": -1, "max_epochs": 3}, {"max_steps": 7}, {"max_epochs": 1}]
+)
+def test_one_bound_is_enough(trainer: dict[str, Any]) -> None:
+    check_values({"seed": 0, "trainer": trainer})
+
+
+def test_wandb_mode_is_checked_only_when_wandb_logs() -> None:
+    check_values({**BOUNDED, "logger": {"wandb": {"mode": "offline"}, "csv": {}}})
+    check_values({**BOUNDED, "logger": {"csv": {}}})  # WANDB_MODE is not used then
+    with pytest.raises(UsageError) as error:
+        check_values({**BOUNDED, "logger": {"wandb": {"mode": "garbage"}}})
+    assert "W&B mode 'garbage' (WANDB_MODE or logger.wandb.mode) is not one of online" in str(
+        error.value
+    )
+
+
+def test_repro_keys_come_from_its_configs() -> None:
+    keys = repro_top_level_keys()
+    assert {"seed", "num_threads", "trainer", "logger", "paths", "checkpoint", "slurm"} <= keys
+    assert not {"model", "data", "optimizer", "num_thread"} & keys
+
+
+@pytest.fixture
+def toy(tmp_path: Path) -> Any:
+    from repro.plugins.registry import plugin_from_folder
+
+    return plugin_from_folder(write_toy_paper(tmp_path / "plugins"))
+
+
+def _problems(plugin: Any, *overrides: str, experiment: str = "small") -> list[str]:
+    from repro.config.app import plugin_overrides
+    from repro.config.compose import compose_config, hydra_compose_session
+
+    with hydra_compose_session():
+        cfg = compose_config(
+            [f"paper={plugin.id}", *plugin_overrides(plugin.folder), *overrides,
+             f"experiment={experiment}"]
+        )  # fmt: skip
+    return problems_of(cfg, experiment, plugin, plugin.spec())
+
+
+def test_toy_config_is_clean(toy: Any) -> None:
+    assert _problems(toy) == []
+    assert _problems(toy, experiment="wide") == []
+
+
+def test_typos_get_did_you_mean(toy: Any) -> None:
+    settings = toy.folder / "settings.yaml"
+    settings.write_text(settings.read_text().replace("data:", "num_thread: 1\ndata:", 1))
+    assert _problems(toy, "+trainer.max_step=3", "+model.featurs=3", "+data.sample=3") == [
+        "unknown top-level key 'num_thread' in the config (did you mean 'num_threads'?)",
+        "unknown trainer key 'max_step' in trainer (did you mean 'max_steps'?)",
+        "unknown model key 'featurs' in model (did you mean 'features'?)",
+        "unknown data key 'sample' in data (did you mean 'samples'?)",
+    ]
+
+
+def test_unknown_key_without_a_close_match_lists_the_known(toy: Any) -> None:
+    assert _problems(toy, "+data.zzz=1") == [
+        "unknown data key 'zzz' in data (data:ToyData takes features, samples)"
+    ]
+
+
+def test_missing_required_argument_and_keys_repro_sets(toy: Any) -> None:
+    assert _problems(toy, "~data.samples", "+trainer.callbacks=[]") == [
+        "trainer key 'callbacks' is set by repro itself: remove it from trainer",
+        "missing data key 'samples': data:ToyData requires it",
+    ]
+
+
+def test_seed_interpolated_into_data_is_named(toy: Any) -> None:
+    assert _problems(toy, "data.samples=${seed}") == [
+        "data.samples depends on ${seed}: the record folder would change with the seed; "
+        "use torch.initial_seed() in the plugin's code instead"
+    ]
+
+
+def test_seed_dependence_ignores_seed_free_configs() -> None:
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.create({"seed": 0, "data": {"n": 3}, "paths": {"x": "${seed}"}})
+    assert seed_dependent_keys(cfg, "e") == []  # paths are not part of the record's hash
+    cfg.data.n = "${seed}"
+    assert seed_dependent_keys(cfg, "e") == ["data.n"]
+
+
+def _settings_typo(tmp: Path) -> dict[str, str]:
+    folder = write_toy_paper(tmp / "plugins")
+    settings = folder / "settings.yaml"
+    settings.write_text(settings.read_text().replace("data:", "num_thread: 1\ndata:", 1))
+    return {"REPRO_PAPERS_PATH": str(tmp / "plugins")}
+
+
+def test_settings_typo_stops_run_sweep_and_check(tmp_path: Path, isolated_env: Path) -> None:
+    env = _settings_typo(tmp_path)
+    line = "error: unknown top-level key 'num_thread' in the config (did you mean 'num_threads'?)"
+    for arguments, code in (
+        (("run", "paper=toy", "experiment=small", "logger=none"), 2),
+        (("sweep", "paper=toy", "--dry-run"), 2),
+        (("sweep", "paper=toy", "logger=none"), 2),
+        (("check", "toy"), 1),
+    ):
+        done = repro(*arguments, env=env)
+        assert done.returncode == code, (arguments, done.stdout, done.stderr)
+        assert line.removeprefix("error: ") in done.stdout + done.stderr, arguments
+        assert "Traceback" not in done.stderr
+    assert not isolated_env.exists()  # nothing trained, nothing written
+
+
+def test_changed_plugin_code_is_checked_again_before_its_retraining(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """A completed run spares the check only while the plugin's code is the code that made it:
+    once ToyData requires a new argument, the same command is refused, not skipped."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    command = ("run", "paper=toy", "experiment=small", "logger=none")
+    assert repro(*command, env=env).returncode == 0
+    assert "already completed" in repro(*command, env=env).stdout
+    data = folder / "data.py"
+    data.write_text(
+        data.read_text().replace(
+            "def __init__(self, features, samples)", "def __init__(self, features, samples, noise)"
+        )
+    )
+    refused = repro(*command, env=env)
+    assert refused.returncode == 2 and "missing data key 'noise'" in refused.stderr, refused

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from repro.config.overrides import (
+    explain_hydra_error,
+    first_of_each_sweep,
+    override_value,
+    path_override,
+    split_overrides,
+    sweep_values,
+)
+from repro.errors import UsageError
+from tests.conftest import repro, write_toy_paper
+
+
+def test_split_keeps_hydra_flags_with_their_values() -> None:
+    overrides, flags = split_overrides(["paper=a", "--cfg", "job", "-m", "seed=1,2"])
+    assert overrides == ["paper=a", "seed=1,2"]
+    assert flags == ["--cfg", "job", "-m"]
+
+
+def test_override_value_last_wins_and_ignores_prefixes() -> None:
+    assert override_value(["paper=a", "+paper=b"], "paper") == "b"
+    assert override_value(["seed=1"], "paper") is None
+
+
+def test_sweep_values() -> None:
+    assert sweep_values("cnn,gru") == ["cnn", "gru"]
+    assert sweep_values("cnn") == ["cnn"]
+
+
+def test_first_of_each_sweep() -> None:
+    assert first_of_each_sweep(["seed=3,4", "model.h=1"]) == ["seed=3", "model.h=1"]
+
+
+def test_unparseable_override() -> None:
+    with pytest.raises(UsageError, match="bad override 'a=\\['"):
+        first_of_each_sweep(["a=["])
+
+
+def test_explain_unknown_key() -> None:
+    message = (
+        "Could not override 'model.foo'.\nTo append to your config use +model.foo=1\n"
+        "Key 'foo' is not in struct\n    full_key: model.foo"
+    )
+    assert explain_hydra_error(message) == (
+        "unknown config key 'model.foo' (to add a new key, write +model.foo=...)"
+    )
+
+
+def test_explain_unknown_group_option() -> None:
+    message = (
+        "In 'run': Could not find 'launcher/nope'\n\nAvailable options in 'launcher':\n"
+        "\tjoblib\n\tlocal\nConfig search path:\n"
+    )
+    assert explain_hydra_error(message) == "unknown launcher 'nope' (known: joblib, local)"
+
+
+ODD_NAMES = ["rés'ults,a=b[c", "${oc.env:HOME}/x", "a\\", "a\\'b", "a\\${x}b\\\\c", "x y]", "$HOME"]
+
+
+@pytest.mark.parametrize("value", ODD_NAMES)
+def test_hydra_literal_survives_hydra_and_omegaconf(value: str) -> None:
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    parsed = OverridesParser.create().parse_override(path_override("x", value)).value()
+    assert OmegaConf.create({"x": parsed}).x == value
+
+
+@pytest.mark.parametrize(
+    "results_name", ["rés'ults,a=b[c", "${oc.env:HOME}/x"], ids=["odd characters", "interpolation"]
+)
+def test_sweep_and_run_agree_on_a_literal_results_folder(tmp_path: Path, results_name: str) -> None:
+    """REPRO_RESULTS_DIR is a literal folder (relative to the cwd) in `repro run` and in every
+    job of `repro sweep`, whatever its characters: no run goes "missing"."""
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins"), "REPRO_RESULTS_DIR": results_name}
+    common = ("paper=toy", "experiment=small", "logger=none", "trainer.max_steps=3")
+    swept = repro("sweep", *common, "seeds=2", env=env)
+    assert swept.returncode == 0, swept.stderr
+    assert "2 trained, 0 already completed" in swept.stdout
+    folder = tmp_path / results_name
+    assert len(list(folder.rglob("record.json"))) == 2
+    ran = repro("run", *common, "seed=1", env=env)
+    assert ran.returncode == 0, ran.stderr
+    assert "already completed, skipped" in ran.stdout and str(folder) in ran.stdout

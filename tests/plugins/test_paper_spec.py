@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from repro.errors import UsageError
+from repro.plugins.paper_spec import load_paper_spec
+from repro.plugins.registry import BUILTIN_PAPERS
+from tests.conftest import write_toy_paper
+
+
+def test_builtin_mnist1d_is_valid() -> None:
+    spec = load_paper_spec(BUILTIN_PAPERS / "mnist1d")
+    assert spec.id == "mnist1d"
+    assert {"logistic", "mlp", "cnn", "gru"} <= set(spec.experiments)
+    claimed = {c.experiment: c.value for c in spec.claims if c.kind == "value"}
+    assert claimed["cnn"] == 0.94 and claimed["gru"] == 0.91
+    assert all(c.source for c in spec.claims)
+
+
+def _edit(folder: Path, old: str, new: str) -> None:
+    path = folder / "paper.yaml"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "title: A toy", "title: [unclosed")
+    with pytest.raises(UsageError, match=r"paper\.yaml: line \d+: malformed YAML"):
+        load_paper_spec(folder)
+
+
+def test_wrong_type_names_the_field(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "value: 0.0", "value: lots")
+    with pytest.raises(UsageError, match=r"paper\.yaml: claims\.0\.value"):
+        load_paper_spec(folder)
+
+
+def test_missing_field(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "venue: Nowhere 2026\n", "")
+    with pytest.raises(UsageError, match=r"venue: Field required"):
+        load_paper_spec(folder)
+
+
+def test_claim_naming_missing_experiment(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "experiment: small", "experiment: huge")
+    with pytest.raises(UsageError, match=r"unknown experiment 'huge' \(known: small, wide\)"):
+        load_paper_spec(folder)
+
+
+def test_duplicate_claim_ids(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    path = folder / "paper.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    claim = "".join(lines[-2:])
+    path.write_text("".join(lines) + claim)
+    with pytest.raises(UsageError, match="duplicate claim id 'small_mse'"):
+        load_paper_spec(folder)
+
+
+def test_value_claim_needs_tolerance(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, " tolerance: 0.5,", "")
+    with pytest.raises(UsageError, match="needs `value` and `tolerance`"):
+        load_paper_spec(folder)
+
+
+def test_experiment_without_config_file(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    (folder / "experiment" / "wide.yaml").unlink()
+    with pytest.raises(UsageError, match=r"without a config file experiment/<name>\.yaml: wide"):
+        load_paper_spec(folder)
+
+
+def test_unknown_top_level_field_is_rejected(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "year: 2026", "year: 2026\nyeer: 2025")
+    with pytest.raises(UsageError, match="yeer: Extra inputs are not permitted"):
+        load_paper_spec(folder)
+
+
+def test_claims_are_unverified_unless_the_plugin_says_so(tmp_path: Path) -> None:
+    """The toy claim does not say `verified`: it was not checked, so it must not read as checked."""
+    spec = load_paper_spec(write_toy_paper(tmp_path))
+    assert [claim.verified for claim in spec.claims] == [False]
+
+
+def test_builtin_claims_say_verified_explicitly() -> None:
+    """Every built-in claim states whether it was checked; defaulting changed nothing for them."""
+    import yaml
+
+    for folder in sorted(BUILTIN_PAPERS.iterdir()):
+        if (folder / "paper.yaml").is_file():
+            raw = yaml.safe_load((folder / "paper.yaml").read_text())
+            for claim in raw.get("claims") or []:
+                assert "verified" in claim, f"{folder.name}: {claim['id']}"

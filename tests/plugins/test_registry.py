@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from repro.errors import UsageError
+from repro.plugins.registry import discover, get_paper, load_object
+from tests.conftest import repro, write_toy_paper
+
+
+def test_builtin_papers_are_found() -> None:
+    assert discover()["mnist1d"].origin == "built-in"
+
+
+def test_unknown_paper_lists_known() -> None:
+    with pytest.raises(UsageError, match=r"unknown paper 'nope' \(known: .*mnist1d"):
+        get_paper("nope")
+
+
+@pytest.mark.parametrize("bad", ["../x", "a/b", "Mnist", ""])
+def test_paper_ids_with_path_characters_are_rejected(bad: str) -> None:
+    with pytest.raises(UsageError, match="invalid paper id"):
+        get_paper(bad)
+
+
+def test_papers_dir_and_env_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_toy_paper(tmp_path / "cli_dir", "toy_cli")
+    write_toy_paper(tmp_path / "env_dir", "toy_env")
+    monkeypatch.setenv("REPRO_PAPERS_PATH", str(tmp_path / "env_dir"))
+    found = discover([tmp_path / "cli_dir"])
+    assert found["toy_cli"].origin.startswith("dir ")
+    assert found["toy_env"].folder == (tmp_path / "env_dir" / "toy_env").resolve()
+
+
+def test_missing_papers_dir_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="does not exist"):
+        discover([tmp_path / "absent"])
+
+
+def test_plugin_code_loads_from_its_folder(tmp_path: Path) -> None:
+    plugin = get_paper("toy_load", [write_toy_paper(tmp_path, "toy_load").parent])
+    assert load_object(plugin, "model:ToyModule").__name__ == "ToyModule"
+
+
+def test_plugin_whose_import_fails_is_named(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path, "toy_broken")
+    (folder / "model.py").write_text("import not_a_real_module\n")
+    plugin = get_paper("toy_broken", [tmp_path])
+    with pytest.raises(
+        UsageError,
+        match=r"paper 'toy_broken': cannot import model.py: "
+        r"ModuleNotFoundError",
+    ):
+        load_object(plugin, "model:ToyModule")
+
+
+def _install_as_package(site: Path, package: str, paper_id: str) -> None:
+    """What `pip install` leaves behind: the package and a dist-info with its entry point."""
+    write_toy_paper(site, package)
+    (site / package / "paper.yaml").write_text(
+        (site / package / "paper.yaml").read_text().replace(f"id: {package}", f"id: {paper_id}")
+    )
+    (site / package / "__init__.py").write_text("")
+    info = site / f"{package}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[repro.papers]\n{paper_id} = {package}\n")
+
+
+def test_entry_point_package_plugin_lists_and_runs(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    _install_as_package(site, "toy_pkg", "toy_installed")
+    env = {"PYTHONPATH": str(site)}
+    listed = repro("papers", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "toy_installed" in listed.stdout and "package toy_pkg" in listed.stdout
+    ran = repro("run", "paper=toy_installed", "experiment=small", "logger=none", env=env)
+    assert ran.returncode == 0, ran.stderr
+    record = next((tmp_path / "results" / "toy_installed").rglob("record.json"))
+    assert json.loads(record.read_text())["status"] == "completed"
+
+
+def test_out_of_tree_folder_plugin_runs(tmp_path: Path) -> None:
+    write_toy_paper(tmp_path / "mine", "toy_folder")
+    ran = repro(
+        "run",
+        "--papers-dir",
+        str(tmp_path / "mine"),
+        "paper=toy_folder",
+        "experiment=wide",
+        "logger=csv",
+        "seed=3",
+    )
+    assert ran.returncode == 0, ran.stderr
+    record = json.loads(next((tmp_path / "results").rglob("record.json")).read_text())
+    assert record["experiment"] == "wide" and record["seed"] == 3
+    assert record["metrics"]["test/mse"] >= 0
+    assert record["model"]["parameters"] == 9  # Linear(8, 1)
+
+
+def test_broken_plugin_does_not_hide_others(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path, "toy_badyaml")
+    (folder / "paper.yaml").write_text("id: [\n")
+    listed = repro("papers", "--papers-dir", str(tmp_path))
+    assert listed.returncode == 0
+    assert "BROKEN" in listed.stdout and "mnist1d" in listed.stdout
+
+
+def test_unknown_paper_suggests_a_close_id() -> None:
+    suggestion = r"unknown paper 'mnist' \(did you mean 'mnist1d'\?; known: "
+    with pytest.raises(UsageError, match=suggestion):
+        get_paper("mnist")
+
+
+def test_entry_point_named_unlike_its_paper_id_is_broken(tmp_path: Path) -> None:
+    """The rule: a plugin's name where it is found (entry point, folder) is its paper.yaml id;
+    a mismatch is BROKEN with one line, never silently renamed."""
+    site = tmp_path / "site"
+    _install_as_package(site, "toy_pkg", "toy_real_id")
+    entry_points = site / "toy_pkg-0.1.dist-info" / "entry_points.txt"
+    entry_points.write_text("[repro.papers]\ntoy_alias = toy_pkg\n")
+    env = {"PYTHONPATH": str(site)}
+    listed = repro("papers", env=env)
+    assert listed.returncode == 0, listed.stderr
+    line = next(row for row in listed.stdout.splitlines() if row.split()[:1] == ["toy_alias"])
+    assert "BROKEN" in line and "toy_real_id" in listed.stdout, listed.stdout
+    ran = repro("run", "paper=toy_alias", "experiment=small", "logger=none", env=env)
+    assert ran.returncode == 2, ran.stderr
+    assert ran.stderr.strip().splitlines() == [
+        f"error: {site / 'toy_pkg' / 'paper.yaml'}: id 'toy_real_id' differs from the entry "
+        "point name 'toy_alias' it is installed under: make them equal"
+    ]
+
+
+def test_folder_named_unlike_its_paper_id_is_broken(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path, "toy_copy")
+    (folder / "paper.yaml").write_text(
+        (folder / "paper.yaml").read_text().replace("id: toy_copy", "id: toy")
+    )
+    with pytest.raises(UsageError, match=r"id 'toy' differs from the folder name 'toy_copy'"):
+        get_paper("toy_copy", [tmp_path]).spec()

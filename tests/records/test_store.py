@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from repro.records import store
+
+CONFIG = {
+    "paper": "p",
+    "experiment_name": "e",
+    "seed": 1,
+    "model": {"h": 2},
+    "paths": {"results_dir": "/a"},
+    "logger": {"csv": {}},
+}
+
+
+def test_same_config_same_folder_regardless_of_paths_and_loggers(tmp_path: Path) -> None:
+    moved = {**CONFIG, "paths": {"results_dir": "/elsewhere"}, "logger": {}}
+    assert store.run_dir(tmp_path, CONFIG) == store.run_dir(tmp_path, moved)
+
+
+def test_data_locations_do_not_change_the_folder(tmp_path: Path) -> None:
+    here = {**CONFIG, "data": {"data_dir": "/mnt/a", "size": 3}}
+    there = {**CONFIG, "data": {"data_dir": "/home/b", "size": 3}}
+    bigger = {**CONFIG, "data": {"data_dir": "/mnt/a", "size": 4}}
+    assert store.run_dir(tmp_path, here) == store.run_dir(tmp_path, there)
+    assert store.run_dir(tmp_path, here) != store.run_dir(tmp_path, bigger)
+
+
+def test_different_configs_and_seeds_never_collide(tmp_path: Path) -> None:
+    other_model = {**CONFIG, "model": {"h": 3}}
+    other_seed = {**CONFIG, "seed": 2}
+    folders = {store.run_dir(tmp_path, c) for c in (CONFIG, other_model, other_seed)}
+    assert len(folders) == 3
+    assert store.run_dir(tmp_path, CONFIG).name == "seed1"
+    assert store.run_dir(tmp_path, other_seed).parent == store.run_dir(tmp_path, CONFIG).parent
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
+    target = tmp_path / "r" / "record.json"
+    store.write_record(target.parent, {"status": "running"})
+    store.write_record(target.parent, {"status": "completed"})
+    assert json.loads(target.read_text()) == {"status": "completed"}
+    assert [p.name for p in target.parent.iterdir()] == ["record.json"]
+
+
+def test_failed_write_keeps_the_old_record(tmp_path: Path) -> None:
+    store.write_record(tmp_path, {"status": "completed", "metrics": {"a": 1}})
+
+    class Unserialisable:
+        def __str__(self) -> str:
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.write_record(tmp_path, {"status": "completed", "x": Unserialisable()})
+    assert store.read_record(tmp_path) == {"status": "completed", "metrics": {"a": 1}}
+    assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
+
+
+def test_is_completed_only_for_completed_records(tmp_path: Path) -> None:
+    assert not store.is_completed(tmp_path)
+    store.write_record(tmp_path, {"status": "running"})
+    assert not store.is_completed(tmp_path)
+    (tmp_path / "record.json").write_text("{corrupt")
+    assert not store.is_completed(tmp_path)
+    store.write_record(tmp_path, {"status": "completed"})
+    assert store.is_completed(tmp_path)
+
+
+def test_iter_record_files_skips_hidden_folders(tmp_path: Path) -> None:
+    store.write_record(tmp_path / "p" / "e" / "h" / "seed0", {})
+    store.write_record(tmp_path / ".sweeps" / "x", {})
+    assert [p.parent.name for p in store.iter_record_files(tmp_path)] == ["seed0"]
+    assert list(store.iter_record_files(tmp_path, "absent")) == []
+
+
+def test_written_files_follow_the_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """record.json and config.yaml are readable like every other file (0644 under umask
+    022), not mkstemp's owner-only 0600."""
+    monkeypatch.setattr(store, "_UMASK", 0o022)
+    store.write_record(tmp_path, {"status": "completed"})
+    store.atomic_write_text(tmp_path / store.CONFIG_FILE, "a: 1\n")
+    assert (tmp_path / store.RECORD_FILE).stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / store.CONFIG_FILE).stat().st_mode & 0o777 == 0o644
+    monkeypatch.setattr(store, "_UMASK", 0o077)
+    store.write_record(tmp_path, {"status": "completed"})
+    assert (tmp_path / store.RECORD_FILE).stat().st_mode & 0o777 == 0o600
+
+
+def test_supersede_moves_the_old_run_aside_where_reports_do_not_look(tmp_path: Path) -> None:
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    store.write_record(folder, {"status": "completed", "code": {"plugin": {"digest": "abcdef123"}}})
+    (folder / "checkpoints").mkdir()
+    (folder / ".lock").write_text("")
+    kept = store.supersede(folder, store.read_record(folder) or {})
+    assert kept.parent == folder / store.SUPERSEDED_DIR and kept.name.endswith("-abcdef12")
+    assert sorted(p.name for p in kept.iterdir()) == ["checkpoints", "record.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [".lock", store.SUPERSEDED_DIR]
+    assert list(store.iter_record_files(tmp_path)) == []
+
+
+TRAINED = {**CONFIG, "trainer": {"accelerator": "auto", "devices": 1, "precision": "32-true"}}
+
+
+def _trainer(**changes: object) -> dict:
+    return {**TRAINED, "trainer": {**TRAINED["trainer"], **changes}}
+
+
+@pytest.mark.parametrize("accelerator", ["gpu", "cpu", "cuda", "mps"])
+def test_where_a_run_executes_is_not_part_of_its_setting(tmp_path: Path, accelerator: str) -> None:
+    """A GPU run and a CPU run of one config are seeds of one setting (issue 20.1)."""
+    assert store.run_dir(tmp_path, _trainer(accelerator=accelerator)) == store.run_dir(
+        tmp_path, TRAINED
+    )
+
+
+def test_a_records_folder_from_before_keeps_its_hash() -> None:
+    """Records made with the default `accelerator: auto` keep the folder they were written to."""
+    assert store.config_hash(TRAINED) == store.legacy_config_hash(TRAINED)
+
+
+def test_devices_change_the_setting(tmp_path: Path) -> None:
+    assert store.run_dir(tmp_path, _trainer(devices=2)) != store.run_dir(tmp_path, TRAINED)
+
+
+def test_precision_changes_the_setting(tmp_path: Path) -> None:
+    assert store.run_dir(tmp_path, _trainer(precision="bf16-mixed")) != store.run_dir(
+        tmp_path, TRAINED
+    )
+
+
+def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> None:
+    gpu = _trainer(accelerator="gpu")
+    old = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"
+    store.write_record(old, {"status": "completed"})
+    assert store.legacy_config_hash(gpu) != store.config_hash(gpu)
+    assert store.completed_record_dir(tmp_path, gpu) == old
+    assert store.completed_record_dir(tmp_path, TRAINED) == old  # same setting, any device

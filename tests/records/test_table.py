@@ -1,0 +1,314 @@
+"""Run records as one long DataFrame (repro.records.table), from synthetic record folders."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from repro.records import store
+from repro.records.table import load_records, record_files, record_papers
+
+ENVIRONMENT = {
+    "git": {"sha": "abc123", "dirty": False},
+    "python": "3.11.7",
+    "torch": "2.3.1",
+    "packages": {"torch": "2.3.1", "lightning": "2.4.0"},
+    "cpu": "Test CPU",
+    "cpu_count": 2,
+    "gpus": [],
+    "hostname": "testhost",
+    "platform": "Linux",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _composed(
+    paper: str, experiment: str, papers_dir: str | None, overrides: tuple[str, ...]
+) -> str:
+    """The config `repro run paper=<paper> experiment=<experiment> <overrides>` resolves
+    (JSON, so the cached copy is never mutated); a plugin under `papers_dir` if given."""
+    from repro.config.app import plugin_overrides
+    from repro.config.compose import compose_run_config, hydra_compose_session
+    from repro.plugins.registry import get_paper
+
+    plugin = get_paper(paper, [Path(papers_dir)] if papers_dir else None)
+    with hydra_compose_session():
+        config = compose_run_config(
+            [f"paper={paper}", *plugin_overrides(plugin.folder), *overrides], experiment
+        )
+    return json.dumps(config)
+
+
+def composed_config(
+    paper: str, experiment: str, seed: int, papers_dir: Path | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """A run's config exactly as `repro run` composes it: the paper's own setting, or one
+    with `overrides` (`**{"trainer.max_steps": 1500}`), so its hash is what the report
+    calls the paper's setting (or not)."""
+    words = tuple(f"{key}={value}" for key, value in sorted(overrides.items()))
+    folder = str(papers_dir) if papers_dir else None
+    config = json.loads(_composed(paper, experiment, folder, words))
+    config["seed"] = seed
+    return config
+
+
+def run_config(experiment: str, seed: int, **overrides: Any) -> dict[str, Any]:
+    """A resolved config like `repro run` writes (MNIST-1D-shaped)."""
+    config: dict[str, Any] = {
+        "paper": "mnist1d",
+        "experiment_name": experiment,
+        "seed": seed,
+        "paths": {"results_dir": "results", "data_dir": "data"},
+        "logger": {"csv": {}},
+        "trainer": {"max_steps": 6000, "devices": 1},
+        "data": {"batch_size": 100, "shuffle_seq": experiment.endswith("_shuffled")},
+        "model": {"arch": experiment.removesuffix("_shuffled"), "hidden": 100},
+        "optimizer": {"lr": 0.01, "betas": [0.9, 0.999]},
+    }
+    for key, value in overrides.items():
+        group, _, name = key.partition(".")
+        config[group][name] = value
+    return config
+
+
+def write_run(
+    results: Path,
+    experiment: str = "cnn",
+    seed: int = 0,
+    metrics: dict[str, float] | None = None,
+    status: str = "completed",
+    error: str | None = None,
+    paper: str = "mnist1d",
+    finished_at: str = "2026-01-01T00:00:00+00:00",
+    wall_s: float = 10.0,
+    csv_log: list[tuple[int, float]] | None = None,
+    composed: bool = False,
+    papers_dir: Path | None = None,
+    **config_overrides: Any,
+) -> Path:
+    """One record folder (record.json, config.yaml, optional CSV log) as `repro run` leaves it;
+    `config_overrides` like `**{"trainer.max_steps": 300}` change the config and its hash."""
+    if composed:  # the real config, so the report can tell the paper's setting from others
+        config = composed_config(paper, experiment, seed, papers_dir, **config_overrides)
+    else:
+        config = run_config(experiment, seed, **config_overrides)
+    config["paper"] = paper
+    folder = store.run_dir(results, config)
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {
+        "schema": 1,
+        "paper": paper,
+        "experiment": experiment,
+        "seed": seed,
+        "config_hash": store.config_hash(config),
+        "status": status,
+        "error": error,
+        "metrics": metrics if metrics is not None else {"test/acc": 0.9, "train/loss": 0.3},
+        "command": f"repro run paper={paper} experiment={experiment} seed={seed}",
+        "attempts": 1,
+        "timing": {
+            "started_at": "2026-01-01T00:00:00+00:00",
+            "finished_at": finished_at,
+            "wall_s": wall_s,
+            "fit_s": wall_s - 1,
+            "steps": 300,
+            "steps_per_s": 30.0,
+            "epoch_s_mean": 1.0,
+        },
+        "environment": ENVIRONMENT,
+        "model": {"parameters": 5210, "device": "cpu"},
+        "data": {"train": 4000, "test": 1000},
+    }
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    (folder / store.CONFIG_FILE).write_text(yaml.safe_dump(config, sort_keys=False))
+    if csv_log:
+        (folder / "csv").mkdir(exist_ok=True)
+        lines = ["epoch,step,train/loss,test/acc"]
+        lines += [f"{i},{step},{loss}," for i, (step, loss) in enumerate(csv_log)]
+        (folder / "csv" / "metrics.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_long_table_has_a_row_per_run_and_metric(tmp_path: Path) -> None:
+    for experiment in ("cnn", "mlp"):
+        for seed in range(3):
+            write_run(tmp_path, experiment, seed)
+    table = load_records(tmp_path)
+    frame = table.frame
+    assert frame.shape[0] == 2 * 3 * 2 and not table.skipped
+    assert set(frame["metric"]) == {"test/acc", "train/loss"}
+    for column in (
+        "paper",
+        "experiment",
+        "config_hash",
+        "seed",
+        "status",
+        "metric",
+        "value",
+        "wall_s",
+        "steps_per_s",
+        "git_sha",
+        "git_dirty",
+        "hostname",
+        "parameters",
+        "pkg_torch",
+        "data_train",
+        "p_model.arch",
+        "p_optimizer.lr",
+        "p_trainer.max_steps",
+    ):
+        assert column in frame.columns, column
+    assert not [c for c in frame.columns if c.startswith(("p_paths", "p_logger", "p_seed"))]
+    assert json.loads(frame["p_optimizer.betas"].iloc[0]) == [0.9, 0.999]  # lists as JSON
+    cnn = frame[(frame["experiment"] == "cnn") & (frame["metric"] == "test/acc")]
+    assert sorted(cnn["seed"]) == [0, 1, 2] and set(cnn["p_model.arch"]) == {"cnn"}
+    assert cnn["value"].dtype.kind == "f"
+
+
+def test_failed_run_keeps_one_row_without_metric(tmp_path: Path) -> None:
+    write_run(tmp_path, "cnn", 0, metrics={}, status="failed", error="CUDA out of memory")
+    frame = load_records(tmp_path).frame
+    assert len(frame) == 1
+    row = frame.iloc[0]
+    assert row["status"] == "failed" and row["error"] == "CUDA out of memory"
+    assert row["metric"] is None and math.isnan(row["value"])
+
+
+def test_corrupt_records_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    write_run(tmp_path, "cnn", 0)
+    bad = {
+        "truncated": '{"paper": "mnist1d", "experiment": ',
+        "not_an_object": "[1, 2, 3]",
+        "missing_fields": '{"paper": "mnist1d"}',
+        "bad_metrics": json.dumps(
+            {
+                "paper": "mnist1d",
+                "experiment": "cnn",
+                "seed": 1,
+                "status": "completed",
+                "metrics": [0.5],
+            }
+        ),
+    }
+    for name, text in bad.items():
+        folder = tmp_path / "mnist1d" / "cnn" / name / "seed0"
+        folder.mkdir(parents=True)
+        (folder / store.RECORD_FILE).write_text(text)
+    undecodable = tmp_path / "mnist1d" / "cnn" / "binary" / "seed0"
+    undecodable.mkdir(parents=True)
+    (undecodable / store.RECORD_FILE).write_bytes(b"\xff\xfe\x00")
+    table = load_records(tmp_path)
+    assert len(table.skipped) == len(bad) + 1
+    assert set(table.frame["seed"]) == {0}
+    warnings = [s.warning() for s in table.skipped]
+    assert all(w.startswith("warning: skipped record ") for w in warnings)
+    assert any("missing field experiment" in w for w in warnings)
+
+
+def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:
+    folder = write_run(tmp_path, "cnn", 0)
+    (folder / store.CONFIG_FILE).write_text("model: [unclosed\n")
+    table = load_records(tmp_path)
+    assert len(table.frame) == 2 and not table.skipped
+    assert table.config_warnings and "config.yaml" in table.config_warnings[0]
+
+
+def test_record_files_skip_hidden_folders_and_record_subfolders(tmp_path: Path) -> None:
+    folder = write_run(tmp_path, "cnn", 0)
+    write_run(tmp_path, "mlp", 1)
+    hidden = tmp_path / ".sweeps" / "mnist1d" / "x"
+    hidden.mkdir(parents=True)
+    (hidden / store.RECORD_FILE).write_text("{}")
+    nested = folder / "wandb" / "offline-run-1"
+    nested.mkdir(parents=True)
+    (nested / store.RECORD_FILE).write_text("{}")  # inside a record folder: never a record
+    found = list(record_files(tmp_path))
+    assert found == [p for p in store.iter_record_files(tmp_path) if "wandb" not in str(p)]
+    assert len(found) == 2
+    assert list(record_files(tmp_path, "mnist1d")) == found
+    assert list(record_files(tmp_path / "nowhere")) == []
+
+
+def test_record_papers_lists_papers_with_records(tmp_path: Path) -> None:
+    write_run(tmp_path, "cnn", 0)
+    write_run(tmp_path, "small", 0, paper="toy")
+    (tmp_path / "empty_paper").mkdir()
+    (tmp_path / ".sweeps").mkdir()
+    assert record_papers(tmp_path) == ["mnist1d", "toy"]
+    assert record_papers(tmp_path / "missing") == []
+
+
+def test_empty_results_give_an_empty_table_with_the_columns(tmp_path: Path) -> None:
+    table = load_records(tmp_path)
+    assert table.frame.empty and "experiment" in table.frame.columns
+
+
+def test_location_keys_are_not_config_columns(tmp_path: Path) -> None:
+    from repro.records.table import flatten_config
+
+    flat = flatten_config({"data": {"cache_dir": "/x", "batch_size": 100}, "work_dir": "/y"})
+    assert flat == {"p_data.batch_size": 100}  # as the config hash: where files live is no result
+
+
+def _with_code(folder: Path, digest: str | None) -> None:
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    if digest:
+        record["code"] = {"plugin": {"digest": digest, "files": {}, "distribution": None}}
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+
+
+def test_runs_of_one_config_but_other_code_are_other_settings(tmp_path: Path) -> None:
+    """Three seeds of the fixed model and two of the old one: a report never pools them."""
+    from repro.reporting.aggregate import choose_configs, run_table, settings_by_code
+
+    for seed in range(3):
+        _with_code(write_run(tmp_path, "cnn", seed), "new0000011112222")
+    for seed in (3, 4):
+        _with_code(write_run(tmp_path, "cnn", seed), "old0000011112222")
+    _with_code(write_run(tmp_path, "mlp", 0), None)
+    frame = load_records(tmp_path).frame
+    assert set(frame["code_digest"].dropna()) == {"new0000011112222", "old0000011112222"}
+    split = settings_by_code(frame)
+    choice = choose_configs(run_table(split))["cnn"]
+    config_hash = store.config_hash(run_config("cnn", 0))
+    assert (choice.chosen.config_hash, choice.chosen.seeds) == (config_hash, (0, 1, 2))
+    assert [(o.config_hash, o.seeds) for o in choice.others] == [
+        (f"{config_hash}+code.old00000", (3, 4))
+    ]
+    assert choose_configs(run_table(split))["mlp"].chosen.seeds == (0,)  # one code: unchanged
+
+
+def test_the_current_code_keeps_the_setting_even_with_fewer_runs(tmp_path: Path) -> None:
+    """Five seeds of the old model, two of the fixed one: the report judges the code that runs
+    now; the old runs are another setting (before: most runs won, so the old code was judged)."""
+    from repro.reporting.aggregate import choose_configs, run_table, settings_by_code
+
+    for seed in range(5):
+        _with_code(write_run(tmp_path, "cnn", seed), "old0000011112222")
+    for seed in (5, 6):
+        _with_code(write_run(tmp_path, "cnn", seed), "new0000011112222")
+    frame = load_records(tmp_path).frame
+    split = settings_by_code(frame, current_digest="new0000011112222")
+    config_hash = store.config_hash(run_config("cnn", 0))
+    choice = choose_configs(run_table(split), paper_hashes={"cnn": config_hash})["cnn"]
+    assert (choice.chosen.config_hash, choice.chosen.seeds) == (config_hash, (5, 6))
+    assert [o.config_hash for o in choice.others] == [f"{config_hash}+code.old00000"]
+
+
+def test_on_a_tie_runs_with_a_finish_time_win_over_runs_without_one(tmp_path: Path) -> None:
+    """Ties go to the most recently finished code; a group with no finish time at all used to
+    rank as the text "nan", after every date."""
+    from repro.reporting.aggregate import settings_by_code
+
+    for seed in (0, 1):
+        _with_code(write_run(tmp_path, "cnn", seed, finished_at=None), "aaa0000011112222")
+    for seed in (2, 3):
+        _with_code(write_run(tmp_path, "cnn", seed), "bbb0000011112222")
+    split = settings_by_code(load_records(tmp_path).frame)
+    kept = split[~split["config_hash"].str.contains("+code.", regex=False)]
+    assert set(kept["seed"]) == {2, 3}

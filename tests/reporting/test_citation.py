@@ -1,0 +1,30 @@
+"""The paper's BibTeX entry in the report."""
+
+from __future__ import annotations
+
+from repro.plugins.registry import get_paper
+from repro.reporting.citation import bibtex, citation_key
+
+
+def test_entry_built_from_paper_yaml() -> None:
+    spec = get_paper("mnist1d").spec()
+    entry = bibtex(spec)
+    assert entry.startswith("@inproceedings{greydanus2024scaling,")
+    assert "title = {{Scaling Down Deep Learning with MNIST-1D}}" in entry
+    assert "author = {Sam Greydanus and Dmitry Kobak}" in entry
+    assert "booktitle = {ICML 2024}" in entry and "year = {2024}" in entry
+    assert entry.count("{") == entry.count("}")
+
+
+def test_a_plugins_own_entry_is_used_verbatim() -> None:
+    spec = get_paper("amsgrad").spec().model_copy(update={"bibtex": "@article{x, title={T}}\n"})
+    assert bibtex(spec) == "@article{x, title={T}}"
+
+
+def test_key_survives_accents_and_leading_articles() -> None:
+    spec = (
+        get_paper("mnist1d")
+        .spec()
+        .model_copy(update={"authors": ["Zoë Müller"], "title": "The Élan of Sets", "year": 2020})
+    )
+    assert citation_key(spec) == "muller2020elan"

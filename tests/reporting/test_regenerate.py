@@ -1,0 +1,86 @@
+"""The regenerate commands: overrides that recreate a recorded config."""
+
+from __future__ import annotations
+
+from repro.plugins.registry import get_paper
+from repro.reporting.regenerate import (
+    config_overrides,
+    default_configs,
+    hydra_value,
+    seed_override,
+    sweep_commands,
+)
+
+
+def test_hydra_values() -> None:
+    assert hydra_value(None) == "null"
+    assert hydra_value(True) == "true"
+    assert hydra_value(0.001) == "0.001"
+    assert hydra_value("cnn") == "cnn"
+    assert hydra_value("true") == "'true'"  # a string, not a bool
+    assert hydra_value("a b,c") == "'a b,c'"
+    assert hydra_value([1, "x"]) == "[1,x]"
+
+
+def test_overrides_turn_the_default_into_the_recorded_config() -> None:
+    default = {"trainer.max_steps": 6000, "optimizer.lr": 0.01, "model.dropout": 0.1}
+    recorded = {"trainer.max_steps": 300, "optimizer.lr": 0.01, "model.extra": "yes"}
+    assert config_overrides(recorded, default) == [
+        "~model.dropout",
+        "+model.extra=yes",
+        "trainer.max_steps=300",
+    ]
+    assert config_overrides({"a": 1.0}, {"a": 1}) == []  # the same number
+
+
+def test_seed_overrides() -> None:
+    assert seed_override((0, 1, 2)) == "seeds=3"
+    assert seed_override((5, 6, 7, 8)) == "seed=range(5,9)"
+    assert seed_override((0, 2)) == "seed=0,2"
+
+
+def test_sweep_commands_group_experiments() -> None:
+    commands = sweep_commands(
+        "mnist1d",
+        ["cnn", "mlp"],
+        {"cnn": ((0, 1), ["trainer.max_steps=300"]), "mlp": ((0, 1), ["trainer.max_steps=300"])},
+        [],
+    )
+    assert commands == ["repro sweep paper=mnist1d seeds=2 trainer.max_steps=300"]
+    split = sweep_commands(
+        "mnist1d", ["cnn", "mlp"], {"cnn": ((0,), []), "mlp": ((0, 1), [])}, ["--papers-dir", "p"]
+    )
+    assert split == [
+        "repro sweep --papers-dir p paper=mnist1d experiment=cnn seeds=1",
+        "repro sweep --papers-dir p paper=mnist1d experiment=mlp seeds=2",
+    ]
+
+
+def test_fast_defaults_match_hydra_composing_each_experiment() -> None:
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from omegaconf import OmegaConf
+
+    from repro.config.app import CONFIG_DIR, plugin_overrides
+    from repro.records.table import flatten_config
+
+    plugin = get_paper("mnist1d")
+    experiments = list(plugin.spec().experiments)
+    fast = default_configs(plugin.folder, "mnist1d", experiments)
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="test"):
+        for experiment in experiments:
+            cfg = compose(
+                "run",
+                overrides=[
+                    "paper=mnist1d",
+                    f"experiment={experiment}",
+                    *plugin_overrides(plugin.folder),
+                ],
+            )
+            OmegaConf.set_struct(cfg, False)
+            cfg.experiment_name = experiment
+            full = OmegaConf.to_container(cfg, resolve=True)
+            assert fast[experiment] == flatten_config(full, prefix="", lists_as_json=False)
+    GlobalHydra.instance().clear()
+    assert fast["cnn"]["model.arch"] == "cnn" and fast["mlp_shuffled"]["data.shuffle_seq"]

@@ -1,0 +1,840 @@
+"""`repro report` in-process: verdicts, config choice, notes, escaping, figures, PDF."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from repro import stats
+from repro.records.table import load_records
+from repro.reporting import aggregate
+from repro.reporting.build import ReportRequest, build_report
+from repro.reporting.notes import DEFAULT_SECTIONS, parse_notes
+from tests.records.test_table import write_run as write_any_run
+
+
+def write_run(*args: object, **kwargs: object) -> Path:
+    """Runs with the real composed config, so the report can tell the paper's setting."""
+    kwargs.setdefault("composed", True)
+    return write_any_run(*args, **kwargs)  # type: ignore[arg-type]
+
+
+CNN = [0.941, 0.939, 0.942, 0.938, 0.940]  # the paper's 0.94 ± 0.03: reproduced
+MLP = [0.501, 0.498, 0.503, 0.497, 0.500]  # the paper's 0.68: far below
+
+
+def mnist1d_records(results: Path, seeds: int = 5) -> None:
+    for seed in range(seeds):
+        log = [(39, 1.0 - 0.1 * seed), (79, 0.8), (119, 0.6)]
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log)
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]}, csv_log=log)
+
+
+def report(results: Path, out: Path, **kwargs: object) -> tuple[object, str]:
+    outcome = build_report(ReportRequest("mnist1d", results, out, **kwargs))  # type: ignore[arg-type]
+    return outcome, (out / "report.md").read_text()
+
+
+def table_row(markdown: str, claim_id: str) -> str:
+    return next(line for line in markdown.splitlines() if line.startswith(f"| `{claim_id}`"))
+
+
+def test_verdicts_flow_into_the_claims_table(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results)
+    outcome, markdown = report(results, tmp_path / "out")
+    assert "✅ reproduced" in table_row(markdown, "cnn_acc")
+    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "✅ reproduced" in table_row(markdown, "cnn_beats_mlp")
+    assert "➖ not run" in table_row(markdown, "gru_acc")
+    cnn = table_row(markdown, "cnn_acc")
+    assert "0.94, within ±0.03" in cnn and "(n=5)" in cnn and "[0.938" in cnn  # CI shown
+    assert "-0.1802 (-26.5%)" in table_row(markdown, "mlp_acc")  # Δ absolute and relative
+    assert outcome.overall == aggregate.INCOMPLETE_OVERALL  # 6 of the 9 claims not run
+    assert "**Overall: ⏳ incomplete**" in markdown
+    assert stats.EQUIVALENCE_RULE[:40] in markdown and "α = 0.05" in markdown
+    assert "repro sweep paper=mnist1d experiment=cnn,mlp seeds=5" in markdown
+    assert "repro report paper=mnist1d" in markdown
+    for section in ("## Hyperparameters", "## Compute", "## Provenance", "## Figures"):
+        assert section in markdown
+    assert "5,210" in markdown and "train 4,000" in markdown  # parameters, dataset sizes
+    assert (tmp_path / "out" / "figures" / "claims.png").stat().st_size > 1000
+    assert (tmp_path / "out" / "figures" / "curves.png").stat().st_size > 1000
+
+
+def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    write_run(results, "cnn", 7, {}, status="failed", error="non-finite loss at step 3 (nan)")
+    write_run(results, "cnn", 8, {}, status="running")
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=3)" in table_row(markdown, "cnn_acc")  # failed seeds do not enter the claims
+    assert "**Unsuccessful runs, counted apart:** 2" in markdown
+    assert "non-finite loss at step 3 (nan)" in markdown
+    assert "| unfinished |" in markdown
+
+
+def test_the_papers_setting_is_judged_and_another_config_named_against_it(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    write_run(  # a newer one-seed smoke test with another config
+        results,
+        "cnn",
+        0,
+        {"test/acc": 0.5},
+        finished_at="2027-01-01T00:00:00+00:00",
+        **{"trainer.max_steps": 5},
+    )
+    runs = aggregate.run_table(load_records(results).frame)
+    choices = aggregate.choose_configs(runs)
+    assert len(choices["cnn"].seeds) == 3 and len(choices["cnn"].others) == 1
+    assert choices["cnn"].others[0].differences == (("trainer.max_steps", 5, 6000),)
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=3)" in table_row(markdown, "cnn_acc")
+    assert "Set aside" in markdown and "trainer.max\\_steps = 5 (paper: 6000)" in markdown
+
+    smoke = runs.loc[runs["p_trainer.max_steps"] == 5, "config_hash"].iloc[0]
+    pinned = aggregate.choose_configs(runs, frozenset({smoke}))
+    assert pinned["cnn"].chosen.config_hash == smoke and pinned["cnn"].pinned
+
+
+def test_ties_go_to_the_most_recent_config(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, finished_at="2026-01-01T00:00:00+00:00")
+    newer = write_run(
+        results, "cnn", 0, finished_at="2026-06-01T00:00:00+00:00", **{"optimizer.lr": 0.1}
+    )
+    choices = aggregate.choose_configs(aggregate.run_table(load_records(results).frame))
+    assert choices["cnn"].chosen.config_hash == newer.parent.name
+
+
+def test_comparison_pairs_by_seed(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(4):
+        write_run(results, "cnn", seed, {"test/acc": 0.9 + 0.01 * seed})
+        write_run(results, "mlp", seed, {"test/acc": 0.6 + 0.01 * seed})
+    write_run(results, "cnn", 9, {"test/acc": 0.1})  # no mlp partner: left out
+    _, markdown = report(results, tmp_path / "out")
+    assert "(A − B, n=4 pairs)" in table_row(markdown, "cnn_beats_mlp")
+    assert "1 seed run for only one of cnn and mlp" in markdown
+
+
+def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    outcome, markdown = report(results, out)
+    notes = out / "notes.md"
+    assert outcome.notes_created and notes.is_file()
+    assert [s.title for s in parse_notes(notes.read_text())] == list(DEFAULT_SECTIONS)
+    assert "Not written yet" in markdown
+    text = notes.read_text().replace(
+        "## What was easy\n\n<!-- Write here (Markdown). -->",
+        "## What was easy\n\nThe authors' notebook ran as is.",
+    )
+    notes.write_text(text + "\n## Our own section\n\nMore seeds next time.\n")
+    outcome, markdown = report(results, out)
+    assert not outcome.notes_created
+    assert notes.read_text() == text + "\n## Our own section\n\nMore seeds next time.\n"
+    assert "### What was easy\n\nThe authors' notebook ran as is." in markdown
+    assert "### Our own section" in markdown and "More seeds next time." in markdown
+    assert markdown.count("Not written yet") == 2
+
+
+def write_paper(
+    root: Path,
+    claims: str,
+    title: str = "A toy paper",
+    experiments: tuple[str, ...] = ("cnn", "mlp"),
+) -> Path:
+    """A plugin folder with only what a report needs (no model code)."""
+    folder = root / "toy"
+    (folder / "experiment").mkdir(parents=True)
+    (folder / "paper.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            id: toy
+            title: {title!r}
+            authors: [Test Author]
+            venue: Nowhere 2026
+            year: 2026
+            paper_url: "javascript:alert(1)"
+            module: model:Toy
+            datamodule: data:Toy
+            experiments:
+            """
+        )
+        + "".join(f"  {name}: a model\n" for name in experiments)
+        + "claims:\n"
+        + textwrap.indent(textwrap.dedent(claims), "  ")
+    )
+    (folder / "settings.yaml").write_text(
+        "# @package _global_\nmodel: {arch: cnn, hidden: 100}\n"
+        "data: {batch_size: 100, shuffle_seq: false}\noptimizer: {lr: 0.01}\n"
+        "trainer: {max_steps: 6000}\n"
+    )
+    for name in experiments:
+        (folder / "experiment" / f"{name}.yaml").write_text("# @package _global_\n{}\n")
+    return root
+
+
+def toy_records(results: Path, papers: Path) -> None:
+    for seed in range(5):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, paper="toy", papers_dir=papers)
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]}, paper="toy", papers_dir=papers)
+
+
+def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: "<script>alert('source')</script> | Table 1"}
+        """,
+        title="<img src=x onerror=alert(1)>",
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    request = ReportRequest(
+        "toy", results, out, formats=frozenset({"md", "html"}), papers_dir=[papers]
+    )
+    build_report(request)
+    (out / "notes.md").write_text("## What was easy\n\n<script>alert('notes')</script> *fine*\n")
+    build_report(request)
+    html = (out / "report.html").read_text()
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<em>fine</em>" in html  # notes are Markdown, with raw HTML escaped
+    assert 'href="javascript:' not in html
+    assert "data:image/png;base64," in html  # figures inlined: one self-contained file
+    markdown = (out / "report.md").read_text()
+    row = table_row(markdown, "cnn_acc")
+    assert "<script>" not in row and "\\<script\\>" in row
+    assert "\\| Table 1" in row  # a pipe cannot break the table
+    # backslash-escaped, so CommonMark shows the text and never forms a tag (the BibTeX block
+    # is a code fence: its text is shown as written, never read as HTML)
+    prose = markdown[: markdown.index("```bibtex")]
+    assert re.search(r"(?<!\\)<img src=x", prose) is None and "\\<img src=x" in prose
+    # notes.md is the user's own Markdown: copied into report.md as written
+    assert "<script>alert('notes')</script> *fine*" in markdown
+
+
+def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           std: 0.002, n: 5, source: Table 1, verified: true}
+        - {id: mlp_acc, experiment: mlp, metric: test/acc, value: 0.68, tolerance: 0.03,
+           source: Table 2, verified: false}
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3, verified: true}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert outcome.overall == aggregate.REPRODUCED_OVERALL  # the failing claim is unverified
+    assert "⚠️ unverified" in table_row(markdown, "mlp_acc")
+    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "✅ reproduced" in table_row(markdown, "cnn_floor")
+    assert "Welch t-test against the paper's mean ± std (n=5)" in markdown
+    assert stats.THRESHOLD_RULE[:20] in markdown
+
+
+def test_pdf_is_written(tmp_path: Path) -> None:
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    try:
+        import weasyprint  # noqa: F401
+    except OSError:
+        pytest.skip("WeasyPrint's system libraries are missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=3)
+    outcome, _ = report(results, out, formats=frozenset({"md", "pdf"}), write_csv=True)
+    pdf = out / "report.pdf"
+    assert pdf in outcome.files
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    assert (out / "figures" / "claims.svg").is_file()  # vector figures for the PDF
+    csv_head = (out / "records.csv").read_text().splitlines()[0]
+    assert "metric" in csv_head and "counted" in csv_head and "p_model.arch" in csv_head
+
+
+def test_pdf_shared_settings_put_each_value_beside_its_key(tmp_path: Path) -> None:
+    """WeasyPrint laid two flex-placed tables out as one: 'trainer.accelerator' was followed
+    by the next key, its value 'cpu' pushed a column to the right."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "pdf"}))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shared = text[text.index("Shared by every experiment") :]
+    row = next(line for line in shared.splitlines() if "trainer.max_steps" in line)
+    assert row.split()[row.split().index("trainer.max_steps") + 1] == "6000"
+    assert shared.splitlines()[2].split()[:2] == ["Key", "Value"]
+
+
+def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    write_run(results, "transformer", 0, {"test/acc": 0.99}, composed=False)
+    _, markdown = report(results, tmp_path / "out")
+    assert "| `transformer` |" in markdown  # still shown under hyperparameters and compute
+    assert "no longer in the plugin, so not in the commands: transformer" in markdown
+    assert "repro sweep paper=mnist1d experiment=cnn,mlp seeds=2" in markdown
+
+
+def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Path) -> None:
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert outcome.overall == aggregate.NO_CLAIMS_OVERALL
+    assert "**Overall: ➖ no claims** — the plugin ships no claims to check" in markdown
+    assert "0 of 0" not in markdown and "## Compute" in markdown
+
+
+# Layout (issue #13.5): what the reader sees, not only what is computed.
+
+
+def test_markdown_escapes_relations_with_backslashes_not_entities(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, tmp_path / "out")
+    assert "&gt;" not in markdown and "&lt;" not in markdown
+    assert "cnn \\> mlp" in table_row(markdown, "cnn_beats_mlp")
+
+
+def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "*ICML 2024*." in markdown and "(2024)" not in markdown
+    assert "(2024)" not in (tmp_path / "out" / "report.html").read_text()
+
+
+def test_fewer_formats_remove_the_old_outputs(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "html"}), write_csv=True)
+    assert (out / "report.html").is_file() and (out / "records.csv").is_file()
+    outcome, _ = report(results, out)
+    assert not (out / "report.html").exists() and not (out / "records.csv").exists()
+    assert (out / "notes.md").is_file() and outcome.files == [out / "report.md"]
+
+
+def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:
+    from repro.reporting.figures import claims_figure
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    from repro.plugins.registry import get_paper
+
+    claims = get_paper("mnist1d").spec().claims
+    evaluated = aggregate.evaluate_claims(frame, claims, choices, 0.05)
+    comparison = next(r for r in evaluated if r.claim.id == "cnn_beats_mlp")
+    assert comparison.values and not comparison.versus_values
+    assert claims_figure([comparison], tmp_path / "fig", vector=False) == []
+
+
+def test_html_shared_settings_table_has_a_header_over_both_halves(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "html"}))
+    html = (out / "report.html").read_text()
+    shared = html[html.index("Shared by every experiment") : html.index("<h2>Compute</h2>")]
+    # one four-column table whose header names both halves: CSS columns broke one table in
+    # two (the second half had no header), and WeasyPrint merged two flex-placed tables
+    assert shared.count("<table") == 1 and shared.count("<th>Key</th>") == 2
+    rows = re.findall(r"<tr>(.*?)</tr>", shared, flags=re.S)[1:]
+    assert rows and all(row.count("<td") == 4 for row in rows)
+    assert "column-count" not in html
+
+
+def test_identical_seeds_show_no_interval_no_p_and_the_threshold_margin(tmp_path: Path) -> None:
+    """amsgrad's online game is deterministic: the report must not dress one number up as
+    evidence ('t-test p = 0', a zero-width CI) nor give a threshold's margin in percent."""
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": 1.0}, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    row = table_row(markdown, "cnn_floor")
+    assert "none: all 3 seeds identical" in row and "margin +0.1" in row and "%" not in row
+    assert "All 3 seeds identical (deterministic)" in markdown
+    assert "p = 0" not in markdown and "[1, 1]" not in row
+
+
+def test_html_claimed_cell_breaks_a_comparison_between_words(tmp_path: Path) -> None:
+    """'amsgrad_online < adam_online' was cut mid-word ('adam_onl|ine') in the narrow
+    Claimed column: it may break only after '_', '/' or '.'."""
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_vs_mlp_shuffled, kind: comparison, experiment: cnn_shuffled,
+           versus: mlp_shuffled, metric: test/acc, direction: ">", source: Table 3}
+        """,
+        experiments=("cnn_shuffled", "mlp_shuffled"),
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(3):
+        for experiment, acc in (("cnn_shuffled", 0.6 + seed / 100), ("mlp_shuffled", 0.5)):
+            write_run(results, experiment, seed, {"test/acc": acc}, paper="toy", papers_dir=papers)
+    formats = frozenset({"md", "html"})
+    build_report(ReportRequest("toy", results, out, formats=formats, papers_dir=[papers]))
+    html = (out / "report.html").read_text()
+    assert "<td>cnn_<wbr>shuffled &gt; mlp_<wbr>shuffled</td>" in html
+
+
+def test_break_opportunities_never_split_a_number() -> None:
+    from repro.reporting.render import wbr
+
+    assert str(wbr("0.57, within ±0.411")) == "0.57, within ±0.411"
+    assert str(wbr("test/mae.x_y")) == "test/<wbr>mae.<wbr>x_<wbr>y"
+
+
+# The headline (issue #13.4): coverage first, verified claims only, unverified ones apart.
+
+
+def test_headline_reads_incomplete_while_claims_are_not_run(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results)  # cnn and mlp only: 3 of mnist1d's 9 claims can be judged
+    outcome, markdown = report(results, tmp_path / "out")
+    assert outcome.overall == aggregate.INCOMPLETE_OVERALL
+    assert outcome.summary == "2 of 9 claims reproduced, 3 of 9 run"
+    assert "**Overall: ⏳ incomplete** — 2 of 9 claims reproduced, 3 of 9 run" in markdown
+
+
+def test_headline_counts_verified_claims_and_names_unverified_apart(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1, verified: true}
+        - {id: mlp_acc, experiment: mlp, metric: test/acc, value: 0.50, tolerance: 0.03,
+           source: Table 2, verified: false}
+        - {id: mlp_floor, kind: threshold, experiment: mlp, metric: test/acc, value: 0.4,
+           direction: ">=", source: Table 2, verified: false}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    assert outcome.overall == aggregate.REPRODUCED_OVERALL
+    assert outcome.summary == (
+        "1 of 1 claims reproduced, 1 of 1 run; 2 unverified claims apart (2 reproduced)"
+    )
+    header = (out / "report.md").read_text().splitlines()[2]
+    assert "(1 reproduced)" in header  # the counts in brackets are of the verified claims
+
+
+def test_a_paper_whose_claims_are_all_unverified_says_so(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1, verified: false}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    assert outcome.overall == aggregate.NO_VERIFIED_OVERALL
+    assert outcome.summary == "0 verified claims; 1 unverified claim apart (1 reproduced)"
+
+
+# ML Reproducibility Challenge structure (issue #13.6).
+
+
+def test_report_has_the_mlrc_parts(tmp_path: Path) -> None:
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results)
+    report(results, out, formats=frozenset({"md", "html"}))
+    (out / "notes.md").write_text("## Discussion\n\nThe MLP gap is the hidden size.\n")
+    _, markdown = report(results, out, formats=frozenset({"md", "html"}))
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    assert "- mlp\\_acc: mlp test/acc 0.68, within ±0.03 (README table" in scope
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "mlp\\_acc is not reproduced: 0.4998" in discussion
+    assert "No verdict (not run): logistic\\_acc, gru\\_acc, logistic\\_shuffled" in discussion
+    assert "The MLP gap is the hidden size." in discussion  # the user's own discussion
+    summary = markdown[: markdown.index("## Claims")]
+    assert "The MLP gap" not in summary  # shown once, under Discussion
+    assert "```bibtex\n@inproceedings{greydanus2024scaling," in markdown
+    html = (out / "report.html").read_text()
+    assert "<h2>Discussion</h2>" in html and "@inproceedings{greydanus2024scaling," in html
+
+
+# Judge the paper's setting (issue #13.1).
+
+
+def test_a_shortened_run_is_not_judged_and_goes_beyond_the_paper(tmp_path: Path) -> None:
+    """The student's quick `trainer.max_steps=1500` sweep: mlp_acc is not judged on it."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        metrics = {"test/acc": 0.6 + seed / 100}
+        write_run(results, "mlp", seed, metrics, **{"trainer.max_steps": 1500})
+    _, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "mlp_acc")
+    assert "not run" in row and "not reproduced" not in row
+    assert "The paper's setting of mlp has no completed runs" in markdown
+    assert "trainer.max\\_steps=1500 (paper: 6000)" in markdown
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    assert "| `mlp_acc`<br>mlp · test/acc |" in beyond and "0.605 ± 0.007071 (n=2)" in beyond
+    assert "repro sweep paper=mnist1d experiment=mlp seeds=2\n" in markdown  # the paper's
+
+
+def test_the_paper_setting_wins_over_a_setting_with_more_seeds(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for seed in range(5):
+        write_run(results, "cnn", seed, {"test/acc": 0.5}, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=2)" in table_row(markdown, "cnn_acc") and "✅" in table_row(markdown, "cnn_acc")
+    assert "optimizer.lr=0.1 (paper: 0.01)" in markdown.replace("\\", "")
+
+
+def test_pinned_other_setting_is_judged_and_marked_as_a_deviation(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    other = write_run(results, "cnn", 0, {"test/acc": 0.93}, **{"optimizer.lr": 0.1})
+    write_run(results, "cnn", 1, {"test/acc": 0.95}, **{"optimizer.lr": 0.1})
+    outcome, markdown = report(
+        results, tmp_path / "out", pinned_configs=frozenset({other.parent.name})
+    )
+    assert "deviates from the paper's setting" in table_row(markdown, "cnn_acc")
+    assert "(judged on settings that deviate from the paper's: cnn)" in outcome.summary
+
+
+def test_a_key_with_three_values_gets_a_settings_plot(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for lr in (0.001, 0.003, 0.03):
+        for seed in range(2):
+            write_run(results, "cnn", seed, {"test/acc": 0.9 + lr}, **{"optimizer.lr": lr})
+    _, markdown = report(results, tmp_path / "out")
+    assert "![Other settings](figures/settings.png)" in markdown
+    assert (tmp_path / "out" / "figures" / "settings.png").stat().st_size > 1000
+
+
+def test_seeds_chosen_by_seeds_auto_are_judged_two_stage_and_the_report_says_so(
+    tmp_path: Path,
+) -> None:
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    folders = [
+        write_run(results, "cnn", seed, {"test/acc": 0.94 + (seed % 3 - 1) / 200})
+        for seed in range(6)
+    ]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": 0.94 + (s % 3 - 1) / 200} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "Seeds chosen from the data:** Seeds chosen by Stein's two-stage procedure" in markdown
+    assert "two-stage 95% bounds" in markdown and "pilot n0=3" in markdown
+    plan.config_hashes = {"cnn": "another"}  # a plan for another setting: fixed-sample tests
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "two-stage" not in markdown
+
+
+def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discussion(
+    tmp_path: Path,
+) -> None:
+    """After seeds=auto, "more seeds are unlikely to settle it" was wrong for a mean inside
+    the band; the discussion now says where the mean sits and that the plan was run."""
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    values = [0.905, 0.975, 0.93, 0.96, 0.92, 0.965]  # mean 0.9425, near the edge 0.97
+    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=6, experiments=["cnn"])
+    assert plan.seeds == {"cnn": 6}  # capped: the six seeds are the whole plan
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "❔ inconclusive" in table_row(markdown, "cnn_acc")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "cnn\\_acc is inconclusive at n=6 as planned: the mean sits inside" in discussion
+    assert "unlikely to settle" not in discussion
+
+
+def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path: Path) -> None:
+    """Six seeds of a plan for more: the discussion says how many are still to run."""
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    values = [0.905, 0.975, 0.93, 0.96, 0.92, 0.965]
+    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=12, experiments=["cnn"])
+    assert plan.seeds == {"cnn": 12}
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "as planned" not in discussion
+    assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
+    assert "`repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
+
+
+def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) -> None:
+    from repro.plugins.registry import get_paper
+    from repro.records.fingerprint import code_fingerprint
+    from tests.records.test_table import _with_code
+
+    current = code_fingerprint(get_paper("mnist1d").folder)["digest"]
+    results = tmp_path / "results"
+    for seed in range(3):
+        _with_code(write_run(results, "cnn", seed, {"test/acc": CNN[seed]}), "0ld0c0de" * 8)
+        _with_code(write_run(results, "mlp", seed, {"test/acc": MLP[seed]}), current)
+    outcome, _ = report(results, tmp_path / "out")
+    older = [w for w in outcome.warnings if "earlier plugin code" in w]  # type: ignore[attr-defined]
+    assert older == [
+        "warning: mnist1d/cnn: judged on runs of earlier plugin code, none of the current code; "
+        "`repro sweep paper=mnist1d` retrains them"
+    ]
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "> **Caution:** mnist1d/cnn: judged on runs of earlier plugin code" in markdown
+    assert "mnist1d/mlp: judged" not in markdown
+
+
+def test_a_setting_that_is_not_judged_gets_no_earlier_code_warning(tmp_path: Path) -> None:
+    """Only other settings of cnn ran (lr overridden), on earlier code: nothing of cnn is
+    judged, so nothing is "judged on runs of earlier plugin code"."""
+    from tests.records.test_table import _with_code
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"optimizer.lr": 0.5})
+        _with_code(folder, "0ld0c0de" * 8)
+    outcome, markdown = report(results, tmp_path / "out")
+    assert not [w for w in outcome.warnings if "earlier plugin code" in w]  # type: ignore[attr-defined]
+    assert "Caution" not in markdown
+
+
+# A completed run that did not log a claim's metric is a fault, not "not run" (issue #11.5).
+
+
+def test_a_metric_no_completed_run_logged_is_metric_missing_not_not_run(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/accuracy": CNN[seed]})  # the claim needs test/acc
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    outcome, markdown = report(results, tmp_path / "out")
+    by_claim = {r.claim.id: r for r in outcome.results}
+    cnn_claims = [r for r in outcome.results if r.claim.experiment == "cnn"]
+    assert cnn_claims and all(r.outcome == aggregate.METRIC_MISSING for r in cnn_claims)
+    assert any(r.outcome != aggregate.METRIC_MISSING for r in by_claim.values())
+    assert "metric missing" in markdown
+    assert outcome.overall == aggregate.INCOMPLETE_OVERALL
+
+
+def _choice(chosen: str, paper: str | None, pinned: bool = False) -> aggregate.ConfigChoice:
+    options = {
+        "aaaaaaaaaa": aggregate.ConfigOption("aaaaaaaaaa", (0, 1, 2), "2026-01-02"),
+        "bbbbbbbbbb": aggregate.ConfigOption(
+            "bbbbbbbbbb", (0, 1), "2026-01-01", (("optimizer.lr", 2.0, 0.5),)
+        ),
+    }
+    other = next(o for h, o in options.items() if h != chosen)
+    return aggregate.ConfigChoice(
+        "exp",
+        options[chosen],
+        (other,),
+        pinned=pinned,
+        paper_setting=paper is None or chosen == paper,
+        paper_hash=paper,
+    )
+
+
+@pytest.mark.parametrize(
+    ("chosen", "paper", "pinned", "expected", "absent"),
+    [
+        ("aaaaaaaaaa", "aaaaaaaaaa", False, "judged on the paper's setting aaaaaaaaaa", "most"),
+        (
+            "bbbbbbbbbb",
+            "aaaaaaaaaa",
+            True,
+            "pinned with --config; the paper's setting is aaaaaaaaaa",
+            "most",
+        ),
+        (
+            "aaaaaaaaaa",
+            "cccccccccc",
+            False,
+            "not judged: the paper's setting cccccccccc has no completed runs",
+            "judged on",
+        ),
+        ("aaaaaaaaaa", None, False, "most completed seeds, then most recent", "paper's setting"),
+    ],
+)
+def test_the_several_configs_line_says_why_a_config_was_judged(
+    chosen: str, paper: str | None, pinned: bool, expected: str, absent: str
+) -> None:
+    from repro.reporting.render import choice_lines
+
+    (line,) = choice_lines({"exp": _choice(chosen, paper, pinned)})
+    assert expected in line
+    assert absent not in line
+    assert ("(paper: 0.5)" in line) == (paper is not None and chosen == "aaaaaaaaaa")
+
+
+def compute_rows(markdown: str) -> list[str]:
+    section = markdown.split("## Compute", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("| `")]
+
+
+def test_compute_table_lists_every_setting_so_its_runs_add_up(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(2):  # beyond the paper: two seeds at another step count
+        write_run(results, "cnn", seed, {"test/acc": 0.5}, **{"trainer.max_steps": 5})
+    _, markdown = report(results, tmp_path / "out")
+    rows = compute_rows(markdown)
+    assert "over 8 completed runs" in markdown
+    assert sum(int(row.split("|")[3]) for row in rows) == 8
+    other = next(row for row in rows if "trainer.max\\_steps=5 (paper: 6000)" in row)
+    assert other.startswith("| `cnn` |") and int(other.split("|")[3]) == 2
+    assert "paper's setting" in next(row for row in rows if row.startswith("| `mlp` |"))
+
+
+def test_compute_names_runs_of_older_plugin_code_as_their_own_setting(tmp_path: Path) -> None:
+    from repro.reporting.sections import compute
+    from tests.records.test_table import _with_code
+
+    for seed in range(3):
+        _with_code(write_run(tmp_path, "cnn", seed), "new0000011112222")
+    for seed in (3, 4):
+        _with_code(write_run(tmp_path, "cnn", seed), "old0000011112222")
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    table = compute(runs, aggregate.choose_configs(runs)).experiments
+    assert [(e.setting, e.runs) for e in table] == [
+        ("judged", 3),
+        ("other plugin code (old00000)", 2),
+    ]
+
+
+def test_a_failed_claim_names_another_setting_that_would_pass_it(tmp_path: Path) -> None:
+    """mlp_acc fails at the paper's setting (0.50 vs 0.68 ± 0.03); three seeds at another learning
+    rate land at 0.68: the table says what the claim's rule gives there, and the Discussion says
+    so beside the failure, without it entering the verdict."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed, acc in enumerate([0.679, 0.681, 0.680]):
+        write_run(results, "mlp", seed, {"test/acc": acc}, **{"optimizer.lr": 0.003})
+    _, markdown = report(results, tmp_path / "out")
+    assert "not reproduced" in table_row(markdown, "mlp_acc")
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    mlp_row = next(line for line in beyond.splitlines() if line.startswith("| `mlp_acc`"))
+    assert mlp_row.rstrip().endswith("| reproduced |")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    fact = next(line for line in discussion.splitlines() if "mlp\\_acc is not reproduced" in line)
+    assert "optimizer.lr=0.003 (paper: 0.01)" in fact.replace("\\", "")
+    assert "would be reproduced" in fact and "enters no verdict" in fact
+
+
+def test_commands_in_generated_sentences_are_code_not_escaped_backticks(tmp_path: Path) -> None:
+    """The claim details said '\\`--config HASH\\` judges one': Markdown showed the backticks
+    and the HTML printed them raw; a command in a generated sentence is inline code in both."""
+    results = tmp_path / "results"
+    write_run(results, "mlp", 0, {"test/acc": 0.6}, **{"trainer.max_steps": 1500})
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "\\`" not in markdown
+    assert "`--config HASH` judges one" in markdown
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<code>--config HASH</code> judges one" in html and "`--config" not in html
+
+
+def test_a_comparison_is_shown_under_a_setting_both_sides_ran(tmp_path: Path) -> None:
+    """cnn_beats_mlp under optimizer.lr=0.003 for both experiments: paired by seed like the
+    judged comparison, with what its rule gives there; a setting only one side ran is left out."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": 0.50 + seed / 100}, **{"optimizer.lr": 0.003})
+        write_run(results, "mlp", seed, {"test/acc": 0.60 + seed / 90}, **{"optimizer.lr": 0.003})
+        write_run(results, "cnn", seed, {"test/acc": 0.9}, **{"trainer.max_steps": 5})
+    _, markdown = report(results, tmp_path / "out")
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    rows = [line for line in beyond.splitlines() if line.startswith("| `cnn_beats_mlp`")]
+    assert len(rows) == 1, rows
+    assert "optimizer.lr=0.003 (paper: 0.01)" in rows[0].replace("\\", "")
+    assert "(A − B, n=3 pairs)" in rows[0]
+    assert rows[0].rstrip().endswith("| not reproduced (below) |")
+
+
+def test_html_methodology_reads_like_the_markdown(tmp_path: Path) -> None:
+    """The HTML said 'min, max and a the 90% CI' where the Markdown says 'min, max and the'."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    html = " ".join((tmp_path / "out" / "report.html").read_text().split())
+    assert "min, max and the 90% CI of the mean" in markdown
+    assert "min, max and the 90% CI of the mean" in html
+
+
+def test_gpu_runs_are_seeds_of_the_papers_setting(tmp_path: Path) -> None:
+    """Issue 20.1: a sweep with trainer.accelerator=gpu is judged, not set aside."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.accelerator": "gpu"})
+    write_run(results, "cnn", 3, {"test/acc": CNN[3]}, **{"trainer.accelerator": "cpu"})
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=4)" in table_row(markdown, "cnn_acc")
+    assert "✅ reproduced" in table_row(markdown, "cnn_acc")
+    assert "accelerator" not in markdown.split("## Results beyond")[-1].split("##")[0]
+
+
+def test_gpu_records_made_before_the_fix_count_too(tmp_path: Path) -> None:
+    """Records written under the old hash (accelerator included) join the paper's setting."""
+    import json
+
+    from repro.records import store
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.accelerator": "gpu"}
+        )
+        config = __import__("yaml").safe_load((folder / "config.yaml").read_text())
+        old = folder.parent.parent / store.legacy_config_hash(config) / folder.name
+        old.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(old)
+        record = json.loads((old / "record.json").read_text())
+        record["config_hash"] = store.legacy_config_hash(config)
+        (old / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=3)" in table_row(markdown, "cnn_acc")

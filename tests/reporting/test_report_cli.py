@@ -1,0 +1,75 @@
+"""`repro report` end to end: the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import repro
+from tests.records.test_table import write_run
+
+
+def test_no_records_is_one_line_naming_the_command(isolated_env: Path) -> None:
+    done = repro("report", "paper=mnist1d")
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "no run records for paper 'mnist1d'" in lines[0]
+    assert "repro sweep paper=mnist1d" in lines[0]
+
+    everything = repro("report")
+    assert everything.returncode != 0 and "no run records under" in everything.stderr
+
+
+def test_mistakes_are_usage_errors(isolated_env: Path) -> None:
+    write_run(isolated_env, "cnn", 0)
+    for arguments, message in (
+        (("report", "paper=nope"), "unknown paper 'nope'"),
+        (("report", "mnist1d"), "unexpected argument 'mnist1d'"),
+        (("report", "paper=mnist1d", "--format", "docx"), "unknown format 'docx'"),
+    ):
+        done = repro(*arguments)
+        assert done.returncode == 2, (arguments, done.stderr)
+        assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_report_every_paper_with_records(isolated_env: Path, tmp_path: Path) -> None:
+    for seed in range(3):
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.94}, composed=True)
+        write_run(isolated_env, "mlp", seed, {"test/acc": 0.6}, composed=True)
+    broken = isolated_env / "mnist1d" / "cnn" / "broken" / "seed0"
+    broken.mkdir(parents=True)
+    (broken / "record.json").write_text("{not json")
+    write_run(isolated_env, "small", 0, paper="unknown_paper")  # no plugin: skipped
+    done = repro("report", "--csv")
+    assert done.returncode == 0, done.stderr
+    assert "mnist1d: incomplete (2 of 9 claims reproduced, 3 of 9 run)" in done.stdout
+    assert "warning: skipped record" in done.stderr and "broken" in done.stderr
+    assert "warning: unknown_paper" in done.stderr
+    out = tmp_path / "reports" / "mnist1d"
+    for name in ("report.md", "records.csv", "notes.md", "figures/claims.png"):
+        assert (out / name).is_file(), name
+
+    elsewhere = tmp_path / "elsewhere"
+    done = repro(
+        "report",
+        "paper=mnist1d",
+        "--results",
+        str(isolated_env),
+        "--out",
+        str(elsewhere),
+        "--format",
+        "html",
+        env={"REPRO_RESULTS_DIR": str(tmp_path / "nothing")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert (elsewhere / "report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_metric_missing_from_completed_runs_makes_report_exit_1(isolated_env: Path) -> None:
+    for seed in range(3):
+        write_run(isolated_env, "cnn", seed, {"test/accuracy": 0.94}, composed=True)
+    done = repro("report", "paper=mnist1d")
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "metric missing" in errors[0] and "test/acc" in errors[0], errors
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,52 @@
+"""`repro check`: "code ok" means the module and datamodule were built, not only imported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from repro.plugins.registry import PaperPlugin
+from repro.running.check import check_paper
+from tests.conftest import write_toy_paper
+
+
+def _code_row(folder: Path):
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    return next(r for r in rows if r.subject == "code")
+
+
+def test_a_module_whose_constructor_fails_is_not_code_ok(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_ctor")
+    model = folder / "model.py"
+    model.write_text(
+        model.read_text().replace(
+            "self.explode = explode", "self.explode = explode\n        self.width = featurs"
+        )
+    )
+    row = _code_row(folder)
+    assert not row.ok
+    assert "model.py:10: NameError: name 'featurs' is not defined" in row.detail, row.detail
+
+
+def test_a_datamodule_whose_constructor_fails_is_not_code_ok(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_data_ctor")
+    data = folder / "data.py"
+    data.write_text(data.read_text().replace("self.y = self.x.sum(-1)", "self.y = 1 / 0"))
+    row = _code_row(folder)
+    assert not row.ok and "ZeroDivisionError" in row.detail and "data.py:" in row.detail
+
+
+def test_a_sound_plugin_is_code_ok(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_ok")
+    row = _code_row(folder)
+    assert row.ok and "built" in row.detail
+
+
+def test_a_claimed_metric_of_a_second_test_dataloader_passes_the_check(tmp_path: Path) -> None:
+    from tests.running.test_training import with_two_test_dataloaders
+
+    folder = with_two_test_dataloaders(write_toy_paper(tmp_path / "plugins", "toy_two"))
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("metric: test/mse", "metric: test/shifted_mse"))
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    small = next(r for r in rows if r.subject == "small")
+    assert small.ok, small.detail

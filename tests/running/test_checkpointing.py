@@ -1,0 +1,190 @@
+"""A stop signal always ends as an interrupted, resumable run: wherever in the loop it lands.
+
+Lightning registers its own SIGTERM handler when training starts and, if the signal lands
+outside a training batch (epoch end, validation), raises `SIGTERMException`, a SystemExit
+with code 0: the run would exit 0 with its record left `running`. Each case here makes the
+plugin signal itself at one such point, so the timing is exact rather than a race.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import repro, write_signalling_paper
+
+
+@pytest.fixture
+def signalling_paper(tmp_path: Path) -> Path:
+    plugins = tmp_path / "plugins"
+    write_signalling_paper(plugins)
+    return plugins
+
+
+def _run(plugins: Path, results: Path, *overrides: str, **env: str):
+    return repro(
+        "run",
+        "--papers-dir",
+        str(plugins),
+        "paper=sig",
+        "experiment=small",
+        "logger=none",
+        "trainer.max_steps=40",
+        "+trainer.val_check_interval=1.0",
+        *overrides,
+        env={"REPRO_RESULTS_DIR": str(results), **env},
+    )
+
+
+@pytest.mark.parametrize("hook", ["train_epoch_end", "validation"])
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_outside_a_training_batch_interrupts_and_the_rerun_resumes(
+    signalling_paper: Path, tmp_path: Path, hook: str, signal_name: str, code: int
+) -> None:
+    results = tmp_path / "results"
+    stopped = _run(
+        signalling_paper,
+        results,
+        REPRO_TEST_SIGNAL_AT=hook,
+        REPRO_TEST_SIGNAL=signal_name,
+    )
+    (record_file,) = results.rglob("record.json")
+    record = json.loads(record_file.read_text())
+    assert stopped.returncode == code, (stopped.returncode, stopped.stderr)
+    assert record["status"] == "interrupted"
+    last_line = stopped.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(f"error: interrupted by {signal_name}")
+    assert (record_file.parent / "checkpoints" / "last.ckpt").is_file()
+
+    resumed = _run(signalling_paper, results)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming from step" in resumed.stderr
+    assert json.loads(record_file.read_text())["status"] == "completed"
+
+
+def test_with_checkpointing_off_a_signal_still_interrupts_and_says_nothing_was_saved(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    stopped = _run(
+        signalling_paper,
+        results,
+        "checkpoint.enabled=false",
+        REPRO_TEST_SIGNAL_AT="train_epoch_end",
+        REPRO_TEST_SIGNAL="SIGTERM",
+    )
+    assert stopped.returncode == 143, (stopped.returncode, stopped.stderr)
+    (record_file,) = results.rglob("record.json")
+    assert json.loads(record_file.read_text())["status"] == "interrupted"
+    assert "nothing saved (checkpoint.enabled=false)" in stopped.stderr.strip().splitlines()[-1]
+    assert not list(results.rglob("*.ckpt"))
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_during_the_sanity_check_interrupts(
+    signalling_paper: Path, tmp_path: Path, signal_name: str, code: int
+) -> None:
+    results = tmp_path / "results"
+    stopped = _run(
+        signalling_paper,
+        results,
+        "trainer.num_sanity_val_steps=1",
+        REPRO_TEST_SIGNAL_AT="sanity_check",
+        REPRO_TEST_SIGNAL=signal_name,
+    )
+    (record_file,) = results.rglob("record.json")
+    assert stopped.returncode == code, (stopped.returncode, stopped.stderr)
+    assert json.loads(record_file.read_text())["status"] == "interrupted"
+    last_line = stopped.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(f"error: interrupted by {signal_name} at step 0")
+
+
+def test_a_signal_during_the_test_interrupts_and_the_rerun_only_tests(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    results = tmp_path / "results"
+    stopped = _run(
+        signalling_paper, results, REPRO_TEST_SIGNAL_AT="test", REPRO_TEST_SIGNAL="SIGTERM"
+    )
+    (record_file,) = results.rglob("record.json")
+    assert stopped.returncode == 143, (stopped.returncode, stopped.stderr)
+    assert json.loads(record_file.read_text())["status"] == "interrupted"
+    assert "checkpoint saved" in stopped.stderr.strip().splitlines()[-1]
+
+    resumed = _run(signalling_paper, results)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming from step 40" in resumed.stderr
+    assert json.loads(record_file.read_text())["status"] == "completed"
+
+
+def test_a_stop_with_no_checkpoint_on_disk_does_not_claim_one_was_saved(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """keep=false and no periodic save yet: nothing to resume from, and the line says so."""
+    results = tmp_path / "results"
+    stopped = _run(
+        signalling_paper,
+        results,
+        "checkpoint.keep=false",
+        "checkpoint.every_s=3600",
+        REPRO_TEST_SIGNAL_AT="test",
+        REPRO_TEST_SIGNAL="SIGTERM",
+    )
+    assert stopped.returncode == 143, (stopped.returncode, stopped.stderr)
+    assert not list(results.rglob("*.ckpt"))
+    last_line = stopped.stderr.strip().splitlines()[-1]
+    assert "checkpoint saved" not in last_line
+    assert "a rerun starts over" in last_line
+
+
+def test_a_signal_after_the_last_test_batch_keeps_the_record_and_exits_with_the_signal(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """The run did finish, so the record says completed; the exit code still tells a caller
+    (a sweep, a shell loop) that a stop was asked for."""
+    results = tmp_path / "results"
+    stopped = _run(
+        signalling_paper, results, REPRO_TEST_SIGNAL_AT="test_end", REPRO_TEST_SIGNAL="SIGINT"
+    )
+    (record_file,) = results.rglob("record.json")
+    assert stopped.returncode == 130, (stopped.returncode, stopped.stderr)
+    assert json.loads(record_file.read_text())["status"] == "completed"
+    last_line = stopped.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("error: SIGINT arrived as the run ended")
+
+
+class _RanksThatMustNotMeet:
+    """A strategy whose collectives fail: a test batch end must not enter one."""
+
+    root_device = "cpu"
+
+    def reduce(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a collective per test batch: ranks with fewer batches never join")
+
+    broadcast = reduce
+
+
+def test_in_several_processes_a_test_batch_end_enters_no_collective(tmp_path: Path) -> None:
+    """Ranks may test unequal numbers of batches: a per-batch all-reduce would hang the one
+    with more. The signal is then acted on when the run ends."""
+    from types import SimpleNamespace
+
+    from repro.running.checkpointing import ResumableCheckpoint
+
+    checkpoint = ResumableCheckpoint(tmp_path / "last.ckpt")
+    checkpoint.stop_signal = 15
+    trainer = SimpleNamespace(world_size=2, strategy=_RanksThatMustNotMeet(), global_step=40)
+    checkpoint.on_test_batch_end(trainer, None, None, None, 0)  # no collective, no raise
+    assert checkpoint.stop_signal == 15  # kept for the end of the run
+
+
+def test_the_message_of_a_stop_says_what_a_rerun_will_do(tmp_path: Path) -> None:
+    from repro.running.checkpointing import ResumableCheckpoint
+
+    path = tmp_path / "last.ckpt"
+    assert "starts over" in ResumableCheckpoint(path, enabled=False).what_a_rerun_does()
+    assert ResumableCheckpoint(path).what_a_rerun_does() == "no checkpoint yet, a rerun starts over"
+    path.write_bytes(b"weights")
+    assert "run again to resume" in ResumableCheckpoint(path).what_a_rerun_does()

@@ -1,0 +1,180 @@
+"""W&B runs you can browse: what an offline run holds (read back with wandb's own reader),
+one run id per attempt, and a bounded start-up when W&B's server cannot be reached."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repro.running import loggers
+from tests.conftest import repro, write_toy_paper
+
+WANDB_CLI = Path(sys.executable).with_name("wandb")
+FAKE_KEY = "x" * 40
+UNREACHABLE_SERVER = "http://127.0.0.1:9"  # the discard port: nothing listens, refused at once
+
+
+def _toy_env(tmp_path: Path) -> dict[str, str]:
+    """The toy plugin, its module saving its hyperparameters as the built-in papers do."""
+    model = write_toy_paper(tmp_path / "plugins", "toy") / "model.py"
+    text = model.read_text()
+    anchor = "super().__init__()\n"
+    assert anchor in text
+    model.write_text(text.replace(anchor, anchor + "        self.save_hyperparameters()\n"))
+    return {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+
+
+def _run_toy(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Any:
+    return repro(
+        "run",
+        "paper=toy",
+        "experiment=small",
+        "logger=default",
+        "trainer.max_steps=4",
+        *extra,
+        env={**_toy_env(tmp_path), **(env or {})},
+        timeout=300,
+    )
+
+
+def _record(results: Path) -> dict[str, Any]:
+    (record_file,) = results.rglob("record.json")
+    return json.loads(record_file.read_text())
+
+
+def _read_wandb_log(run_folder: Path) -> list[dict[str, Any]]:
+    """The records of an offline run's .wandb transaction log, parsed by wandb itself
+    (`wandb leet inspect --json`: wandb-core's reader, one JSON object per record)."""
+    (log_file,) = run_folder.glob("run-*.wandb")
+    probe = subprocess.run(
+        [str(WANDB_CLI), "leet", "inspect", "--help"], capture_output=True, timeout=120
+    )
+    if probe.returncode != 0:  # wandb < 0.31 has a Python DataStore reader instead
+        pytest.skip("this wandb has no `wandb leet inspect` to read .wandb files")
+    done = subprocess.run(
+        [str(WANDB_CLI), "leet", "inspect", str(log_file), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def _merged_config(records: list[dict[str, Any]]) -> dict[str, Any]:
+    config: dict[str, Any] = {}
+    for record in records:
+        for source in (record.get("run", {}).get("config"), record.get("config")):
+            config.update((source or {}).get("update") or {})
+    return config
+
+
+def test_offline_run_holds_full_config_tags_group_and_job_type(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    done = _run_toy(tmp_path, "seed=3")
+    assert done.returncode == 0, done.stderr
+    record = _record(isolated_env)
+    wandb_info = record["wandb"]
+    folder = next(isolated_env.rglob("record.json")).parent
+    run_folder = folder / wandb_info["dir"]
+    assert run_folder.is_dir() and run_folder.name.startswith("offline-run-")
+    assert wandb_info["mode"] == "offline"
+    assert run_folder.name.endswith(wandb_info["run_id"])
+
+    log = _read_wandb_log(run_folder)
+    (run,) = [r["run"] for r in log if r["type"] == "run"]
+    config = _merged_config(log)
+    assert run["run_id"] == wandb_info["run_id"]
+    assert run["run_group"] == f"toy/small/{record['config_hash']}"
+    assert run["job_type"] == "train"
+    assert set(run["tags"]) >= {"toy", "small", "small_mse"}
+    assert config["seed"] == 3
+    assert config["paper"] == "toy"
+    assert config["experiment"] == config["experiment_name"] == "small"
+    assert config["config_hash"] == record["config_hash"]
+    assert config["git_sha"] == record["environment"]["git"]["sha"]
+    assert config["trainer"]["max_steps"] == 4
+    assert config["optimizer"]["lr"] == 0.05
+    assert config["module"]["features"] == 4  # the module's own hyperparameters, kept apart
+    assert "features" not in config and "explode" not in config
+
+
+def test_rerun_writes_a_new_wandb_run(tmp_path: Path, isolated_env: Path) -> None:
+    first = _run_toy(tmp_path)
+    assert first.returncode == 0, first.stderr
+    again = _run_toy(tmp_path, "rerun=true")
+    assert again.returncode == 0, again.stderr
+    record_dir = next(isolated_env.rglob("record.json")).parent
+    ids = sorted(p.name.split("-", 3)[-1] for p in (record_dir / "wandb").glob("offline-run-*"))
+    assert len(ids) == 2 and ids[0] != ids[1], ids
+    assert _record(isolated_env)["wandb"]["run_id"] == ids[1]
+
+
+def test_attempt_run_id_new_per_attempt_kept_on_resume(tmp_path: Path) -> None:
+    base = "toy-small-abc-s0"
+    assert loggers.attempt_run_id(base, tmp_path, attempt=1) == f"{base}-a1"
+    previous = {"wandb": {"run_id": f"{base}-a1"}}
+    assert loggers.attempt_run_id(base, tmp_path, 2, resumed=previous) == f"{base}-a1"
+    # an id already used in this record folder (a failed rerun) is never reused
+    (tmp_path / "wandb" / f"offline-run-20260101_000000-{base}-a2").mkdir(parents=True)
+    assert loggers.attempt_run_id(base, tmp_path, attempt=2) == f"{base}-a3"
+
+
+def test_online_without_network_falls_back_to_offline(tmp_path: Path, isolated_env: Path) -> None:
+    done = _run_toy(
+        tmp_path,
+        env={
+            "WANDB_MODE": "online",
+            "WANDB_API_KEY": FAKE_KEY,
+            "WANDB_BASE_URL": UNREACHABLE_SERVER,
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if "W&B" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: "), done.stderr
+    assert "offline" in warnings[0] and "repro sync" in warnings[0]
+    wandb_info = _record(isolated_env)["wandb"]
+    assert wandb_info["mode"] == "offline"
+    assert wandb_info["fallback_from"] == "online"
+    assert wandb_info["dir"].startswith("wandb/offline-run-")
+
+
+def test_unreachable_server_is_probed_once_per_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    probes: list[str] = []
+
+    def refused(url: str, timeout_s: float) -> str:
+        probes.append(url)
+        return "connection refused"
+
+    monkeypatch.setattr(loggers, "server_unreachable_reason", refused)
+    monkeypatch.setenv("REPRO_SWEEP_ID", "sweep-1")
+    monkeypatch.delenv(loggers.UNREACHABLE_ENV, raising=False)
+    assert "connection refused" in (loggers.online_blocked_reason(tmp_path) or "")
+    # another process of the same sweep (no inherited environment) reads the marker
+    monkeypatch.delenv(loggers.UNREACHABLE_ENV)
+    assert "connection refused" in (loggers.online_blocked_reason(tmp_path) or "")
+    assert len(probes) == 1
+
+
+def test_resumed_attempt_continues_its_wandb_run(tmp_path: Path, isolated_env: Path) -> None:
+    first = _run_toy(tmp_path, "checkpoint.keep=true", "checkpoint.every_s=0")
+    assert first.returncode == 0, first.stderr
+    record_file = next(isolated_env.rglob("record.json"))
+    interrupted = {**json.loads(record_file.read_text()), "status": "interrupted"}
+    record_file.write_text(json.dumps(interrupted))  # as if cut short after its checkpoint
+    resumed = _run_toy(tmp_path, "checkpoint.keep=true", "checkpoint.every_s=0")
+    assert resumed.returncode == 0, resumed.stderr
+    record = _record(isolated_env)
+    assert record["resumed_from"] and record["attempts"] == 2
+    assert record["wandb"]["run_id"] == interrupted["wandb"]["run_id"]
+    folders = sorted((record_file.parent / "wandb").glob("offline-run-*"))
+    assert len(folders) == 2
+    assert {f.name.split("-", 3)[-1] for f in folders} == {record["wandb"]["run_id"]}

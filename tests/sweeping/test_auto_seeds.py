@@ -1,0 +1,172 @@
+"""seeds=auto planning: claims mapped onto Stein's two-stage sizes, per experiment."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from repro.plugins.paper_spec import PaperSpec
+from repro.sweeping import auto_seeds
+
+
+def _spec() -> PaperSpec:
+    return PaperSpec.model_validate(
+        {
+            "id": "toy",
+            "title": "t",
+            "authors": ["a"],
+            "venue": "v",
+            "year": 2026,
+            "paper_url": "u",
+            "module": "model:M",
+            "datamodule": "data:D",
+            "experiments": {"a": "", "b": "", "c": ""},
+            "claims": [
+                {
+                    "id": "a_acc",
+                    "experiment": "a",
+                    "metric": "acc",
+                    "value": 0.9,
+                    "tolerance": 0.01,
+                    "source": "T1",
+                },
+                {
+                    "id": "a_beats_b",
+                    "kind": "comparison",
+                    "experiment": "a",
+                    "versus": "b",
+                    "direction": ">",
+                    "metric": "acc",
+                    "source": "T1",
+                },
+                {
+                    "id": "c_floor",
+                    "kind": "threshold",
+                    "experiment": "c",
+                    "metric": "acc",
+                    "value": 0.5,
+                    "direction": ">=",
+                    "source": "T1",
+                },
+            ],
+        }
+    )
+
+
+def _metrics(values: dict[str, list[float]]) -> auto_seeds.PilotMetrics:
+    return {e: {s: {"acc": v} for s, v in enumerate(vs)} for e, vs in values.items()}
+
+
+def test_noisy_value_claim_asks_for_more_seeds_and_its_comparison_partner_follows() -> None:
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5, 0.5, 0.5], "c": [0.7, 0.7, 0.7]})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=30)
+    assert plan.seeds["a"] > 3  # spread 0.01 against a ±0.01 band needs more seeds
+    assert plan.seeds["c"] == 3  # identical pilot seeds: nothing more to learn
+    assert plan.claims["c_floor"].reason.startswith("all 3 pilot seeds identical")
+    # b is paired with a: it needs as many seeds as the comparison asks for
+    assert plan.seeds["b"] == plan.claims["a_beats_b"].needed
+
+
+def test_a_need_beyond_the_cap_names_the_claim_as_undecidable() -> None:
+    metrics = _metrics({"a": [0.7, 0.9, 1.1], "b": [0.5, 0.5, 0.6], "c": [0.7, 0.7, 0.7]})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=8)
+    assert plan.seeds["a"] == 8
+    assert "a_acc" in plan.undecidable()
+    assert "more than max_seeds=8" in plan.undecidable()["a_acc"]
+
+
+def test_a_pilot_with_missing_runs_cannot_plan_and_says_so() -> None:
+    metrics = _metrics({"a": [0.9], "b": [0.5, 0.5, 0.5], "c": [0.7, 0.7, 0.7]})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3)
+    assert "cannot plan" in plan.undecidable()["a_acc"]
+
+
+def test_plan_round_trips_with_the_procedure_text(tmp_path) -> None:
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3)
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    loaded = auto_seeds.load_plan(tmp_path, "toy")
+    assert loaded["n0"] == 3 and loaded["seeds"] == plan.seeds
+    assert "Stein" in loaded["procedure"] and "α = 0.05" in loaded["procedure"]
+    (tmp_path / "toy" / auto_seeds.PLAN_FILE).write_text("[1, 2")
+    assert auto_seeds.load_plan(tmp_path, "toy") is None
+    assert json.loads(plan.to_json())["claims"]["a_acc"]["needed"] == plan.claims["a_acc"].needed
+
+
+def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
+    """`repro sweep seeds=auto max_seeds=4`: 3 pilot seeds, a plan, then the 4th seed the
+    (capped) plan asks for; the report then states the procedure."""
+    from tests.conftest import repro, write_toy_paper
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("tolerance: 0.5", "tolerance: 0.000001"))
+    papers = ["--papers-dir", str(tmp_path / "plugins")]
+    dry = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "seeds=auto: pilot of 3 seeds per experiment" in dry.stdout
+    done = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "logger=none")
+    assert done.returncode == 0, done.stderr
+    assert "seeds=auto: small needs 4 seeds in all (pilot 3)" in done.stdout
+    assert "small_mse may stay undecided" in done.stderr
+    assert "stage two: experiment=small seed=3" in done.stdout
+    results = tmp_path / "results" / "toy" / "small"
+    assert sorted(p.name for p in results.glob("*/seed*")) == ["seed0", "seed1", "seed2", "seed3"]
+    plan = auto_seeds.load_plan(tmp_path / "results", "toy")
+    assert plan["seeds"] == {"small": 4} and plan["claims"]["small_mse"]["capped"]
+    again = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "--dry-run")
+    # pilot done: the plan, counting the stage-two seed that already ran as done
+    assert "seeds=auto: small: 4 seeds in all, 1 beyond the pilot, 0 still to run" in again.stdout
+    assert "estimated time of the remaining runs: 0 s" in again.stdout
+    reported = repro("report", *papers, "paper=toy")
+    assert reported.returncode in (0, 1), reported.stderr
+    text = (tmp_path / "reports" / "toy" / "report.md").read_text()
+    assert "Stein's two-stage procedure" in text and "small\\_mse" in text
+
+
+@pytest.mark.parametrize("code", [130, 143])
+def test_an_interrupted_stage_two_sweep_stops_the_later_stages(code: int) -> None:
+    """Ctrl-C in the first stage-two sweep must not start the next one."""
+    from repro.sweeping.stages import sweep_stages
+
+    calls: list[list[str]] = []
+
+    def sweep(arguments: list[str]) -> int:
+        calls.append(arguments)
+        return code
+
+    stages = [(["mlp"], [5, 6]), (["cnn", "gru"], [5, 6, 7])]
+    assert sweep_stages(stages, ["paper=x"], sweep) == code
+    assert calls == [["paper=x", "experiment=mlp", "seed=5,6"]]
+
+
+def test_a_failed_stage_two_sweep_goes_on_to_the_next_stage() -> None:
+    from repro.sweeping.stages import sweep_stages
+
+    calls: list[list[str]] = []
+
+    def sweep(arguments: list[str]) -> int:
+        calls.append(arguments)
+        return 1
+
+    assert sweep_stages([(["mlp"], [5]), (["cnn"], [5, 6])], [], sweep) == 1
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_seeds_auto_with_several_settings_is_refused_before_any_run(tmp_path, dry_run) -> None:
+    """One plan per experiment: several settings were refused only after the pilot had run
+    (and the dry run showed a pilot it would never plan from)."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins")]
+    flags = ["--dry-run"] if dry_run else []
+    refused = repro("sweep", *papers, "paper=toy", "seeds=auto", "optimizer.lr=0.05,0.1", *flags)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.strip().splitlines()[-1] == (
+        "error: seeds=auto plans one setting per experiment: sweep no other keys "
+        "(here 2 settings: optimizer.lr)"
+    )
+    assert not list(tmp_path.rglob("record.json"))

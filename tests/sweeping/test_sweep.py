@@ -1,0 +1,221 @@
+"""`repro sweep` end to end with real launchers: local, joblib, a real SLURM, Ray."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from repro.errors import UsageError
+from repro.plugins.paper_spec import load_paper_spec
+from repro.sweeping.plan import PlannedRun, build_grid, multirun_batches
+from tests.conftest import REPO, repro, write_toy_paper
+
+
+@pytest.fixture
+def toy_dir(tmp_path: Path) -> Path:
+    write_toy_paper(tmp_path / "plugins", "toy")
+    return tmp_path / "plugins"
+
+
+def _records(results: Path) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(results.rglob("record.json"))]
+
+
+def test_grid_defaults_to_claimed_experiments_and_paper_seeds(toy_dir: Path) -> None:
+    spec = load_paper_spec(toy_dir / "toy")
+    grid = build_grid(spec, ["paper=toy"], seeds=None)
+    assert grid.experiments == ["small"] and grid.seeds == [0, 1]
+    grid = build_grid(spec, ["experiment=small,wide", "optimizer.lr=0.1,0.2"], seeds=3)
+    assert grid.experiments == ["small", "wide"] and grid.seeds == [0, 1, 2]
+    assert grid.fixed_variants == [("optimizer.lr=0.1",), ("optimizer.lr=0.2",)]
+    with pytest.raises(UsageError, match="unknown experiment 'huge'"):
+        build_grid(spec, ["experiment=huge"], seeds=None)
+
+
+def test_batches_cover_exactly_the_missing_runs(tmp_path: Path) -> None:
+    def run(experiment: str, seed: int, state: str) -> PlannedRun:
+        return PlannedRun(experiment, seed, ("a=1",), tmp_path / experiment / str(seed), state)
+
+    fresh = [run(e, s, "to run") for e in ("x", "y") for s in (0, 1)]
+    assert multirun_batches(fresh) == [["a=1", "experiment=x,y", "seed=0,1"]]
+    partial = [
+        run("x", 0, "done"),
+        run("x", 1, "to run"),
+        run("y", 0, "redo (failed)"),
+        run("y", 1, "to run"),
+    ]
+    assert sorted(multirun_batches(partial)) == [
+        ["a=1", "experiment=x", "seed=1"],
+        ["a=1", "experiment=y", "seed=0,1"],
+    ]
+    assert multirun_batches([run("x", 0, "done")]) == []
+
+
+def test_local_sweep_runs_everything_once_then_nothing(toy_dir: Path, isolated_env: Path):
+    first = repro(
+        "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "logger=none"
+    )
+    assert first.returncode == 0, first.stderr
+    assert "4 trained, 0 already completed, 0 held by another process, 0 failed" in first.stdout
+    assert sorted((r["experiment"], r["seed"]) for r in _records(isolated_env)) == [
+        ("small", 0),
+        ("small", 1),
+        ("wide", 0),
+        ("wide", 1),
+    ]
+    second = repro(
+        "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "logger=none"
+    )
+    assert second.returncode == 0
+    assert "0 trained, 4 already completed" in second.stdout
+
+
+def test_failed_run_is_recorded_sweep_goes_on_and_exits_1(toy_dir: Path, isolated_env: Path):
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "seeds=1",
+        "model.explode=true,false",
+        "logger=none",
+    )
+    assert done.returncode == 1
+    assert "1 trained, 0 already completed, 0 held by another process, 1 failed" in done.stdout
+    failed = [r for r in _records(isolated_env) if r["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["error"].startswith("non-finite loss at step 3")
+    again = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "seeds=1",
+        "model.explode=false",
+        "logger=none",
+    )
+    assert "0 trained, 1 already completed" in again.stdout
+
+
+def test_dry_run_plans_and_estimates(toy_dir: Path, isolated_env: Path) -> None:
+    fresh = repro("sweep", "--papers-dir", str(toy_dir), "paper=toy", "--dry-run")
+    assert fresh.returncode == 0
+    assert "2 to run, 0 already completed" in fresh.stdout and "unknown" in fresh.stdout
+    assert not isolated_env.exists()
+    repro("run", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "logger=none")
+    planned = repro("sweep", "--papers-dir", str(toy_dir), "paper=toy", "seeds=3", "--dry-run")
+    assert "2 to run, 1 already completed" in planned.stdout
+    assert "estimated training time, one after another:" in planned.stdout
+    assert "unknown" not in planned.stdout
+
+
+def test_joblib_sweep_runs_in_parallel_processes(toy_dir: Path, isolated_env: Path) -> None:
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "launcher=joblib",
+        "logger=none",
+        env={"REPRO_JOBS": "2"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 trained" in done.stdout
+    assert len({r["environment"]["hostname"] for r in _records(isolated_env)}) == 1
+
+
+def test_unknown_launcher(toy_dir: Path) -> None:
+    done = repro("sweep", "--papers-dir", str(toy_dir), "paper=toy", "launcher=kubernetes")
+    assert done.returncode == 2
+    assert "unknown launcher 'kubernetes'" in done.stderr
+
+
+def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, slurm_cluster):
+    def sweep() -> subprocess.CompletedProcess[str]:
+        return repro(
+            "sweep",
+            "--papers-dir",
+            str(toy_dir),
+            "paper=toy",
+            "launcher=slurm",
+            "slurm.cpus=1",
+            "slurm.mem_gb=1",
+            "slurm.time_min=5",
+            "logger=none",
+            env=slurm_cluster,
+            timeout=600,
+        )
+
+    done = sweep()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 trained" in done.stdout
+    assert list(isolated_env.glob(".sweeps/toy/*/.submitit/*")), "no submitit job folders"
+    # A resubmitted sweep with one run lost trains only that run.
+    lost = sorted(isolated_env.rglob("record.json"))[0]
+    lost.unlink()
+    again = sweep()
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "1 trained, 1 already completed" in again.stdout
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is None,
+    reason="Ray launcher extra not installed (pip install -e '.[ray]')",
+)
+def test_ray_sweep_against_local_head(toy_dir: Path, isolated_env: Path, tmp_path: Path):
+    script = REPO / "scripts" / "ray_local.sh"
+    env = {"RAY_AUTH_MODE": "disabled"}
+    subprocess.run(
+        [str(script), "start", str(tmp_path / "ray")],
+        check=True,
+        timeout=120,
+        capture_output=True,
+        env={**os.environ, **env},
+    )
+    try:
+        done = repro(
+            "sweep",
+            "--papers-dir",
+            str(toy_dir),
+            "paper=toy",
+            "launcher=ray",
+            "logger=none",
+            "+hydra.launcher.ray.init.object_store_memory=null",
+            env={**env, "RAY_ADDRESS": "auto"},
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "2 trained" in done.stdout
+    finally:
+        subprocess.run(
+            [str(script), "stop"], timeout=120, capture_output=True, env={**os.environ, **env}
+        )
+
+
+def test_a_large_dry_run_is_summarised_per_setting(toy_dir: Path, isolated_env: Path) -> None:
+    repro("run", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "logger=none")
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide")
+    done = repro(*sweep, "seeds=5000", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "10000 runs" in done.stdout and "9999 to run, 1 already completed" in done.stdout
+    assert len(done.stdout.splitlines()) < 20, done.stdout  # a row per setting, not per run
+    small = next(line for line in done.stdout.splitlines() if line.lstrip().startswith("small"))
+    assert "0–4999" in small and "4999 to run" in small and "1 done" in small, small
+
+
+def test_summary_rows_count_states_and_compress_seed_ranges(tmp_path: Path) -> None:
+    from repro.sweeping.plan import seeds_text, setting_summaries
+
+    folder = tmp_path / "toy" / "small" / "abc"
+    runs = [
+        PlannedRun("small", seed, (), folder / f"seed{seed}", "done" if seed < 2 else "to run")
+        for seed in (0, 1, 2, 3, 7, 9, 10)
+    ]
+    (row,) = setting_summaries(runs, {r.record_dir: 2.0 for r in runs})
+    assert row.seeds == "0–3, 7, 9–10" and row.states == "2 done, 5 to run"
+    assert row.estimate_s == 10.0 and row.folder == folder
+    assert seeds_text([*range(100), 200, 300, 400, 500, 600, 700]) == "106 seeds in 0–700"

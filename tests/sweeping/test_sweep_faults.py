@@ -1,0 +1,269 @@
+"""`repro sweep` under faults: kill -9 of the sweep or of one worker, a run held by another
+process, and a plugin that fails every run the same way."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from repro.running.lock import run_lock
+from repro.running.runner import RunOutcome
+from repro.sweeping.jobs import SystematicFailure
+from repro.sweeping.launch import collect_results
+from repro.sweeping.plan import PlannedRun
+from tests.conftest import repro, write_signalling_paper, write_toy_paper
+
+LONG_RUN = "trainer.max_steps=200000"  # the toy trains for minutes: long enough to kill
+
+
+@pytest.fixture
+def toy_dir(tmp_path: Path) -> Path:
+    write_toy_paper(tmp_path / "plugins", "toy")
+    return tmp_path / "plugins"
+
+
+def _records(results: Path) -> dict[int, dict]:
+    """Seed -> record of the `small` experiment."""
+    found = {}
+    for path in results.rglob("record.json"):
+        record = json.loads(path.read_text())
+        found[record["seed"]] = record
+    return found
+
+
+def _wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+def _session_processes(session: int) -> list[int]:
+    """Live processes of a session (zombies excluded): the sweep's whole process tree."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session and fields[0] != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def _start_sweep(toy_dir: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir)),
+            *("paper=toy", "launcher=joblib", "logger=none", *args),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "REPRO_JOBS": "2"},
+        start_new_session=True,  # its own session: every process it starts can be found
+    )
+
+
+def _kill_session(session: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(session, signal.SIGKILL)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_kill_9_of_the_sweep_ends_its_workers_and_interrupts_their_runs(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    sweep = _start_sweep(toy_dir, "seeds=3", LONG_RUN)
+    try:
+        _wait_for(
+            lambda: sum(r["status"] == "running" for r in _records(isolated_env).values()) == 2,
+            180,
+            "two running records",
+        )
+        sweep.kill()  # kill -9 of the sweep's main process
+        sweep.wait(timeout=30)
+        _wait_for(lambda: not _session_processes(sweep.pid), 120, "the workers to end")
+        records = _records(isolated_env)
+        assert sorted(records) == [0, 1], "a worker started a queued run after the sweep died"
+        # interrupted (checkpoint saved), or still `running` when SIGTERM came before training
+        # started; never completed by an orphan
+        assert {r["status"] for r in records.values()} <= {"interrupted", "running"}
+    finally:
+        _kill_session(sweep.pid)
+
+
+def test_a_killed_worker_loses_only_its_run_with_one_line(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    sweep = _start_sweep(toy_dir, "seeds=2", "trainer.max_steps=6000")
+    try:
+        _wait_for(
+            lambda: sum(r["status"] == "running" for r in _records(isolated_env).values()) == 2,
+            180,
+            "two running records",
+        )
+        (lock,) = [p for p in isolated_env.rglob("seed0/.lock")]
+        os.kill(int(lock.read_text()), signal.SIGKILL)
+        out, err = sweep.communicate(timeout=600)
+    finally:
+        _kill_session(sweep.pid)
+    assert sweep.returncode == 1, out + err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if "worker process died" in line]
+    assert lines == [
+        "error: a worker process died (SIGKILL) while running small seed 0; other runs go on"
+    ]
+    assert _records(isolated_env)[1]["status"] == "completed"
+    assert "1 trained, 0 already completed, 0 held by another process, 1 failed" in out
+
+
+def test_a_run_held_by_another_process_is_not_counted_trained(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    args = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "logger=none")
+    assert repro(*args, timeout=300).returncode == 0
+    (record_file,) = isolated_env.rglob("seed0/record.json")
+    record_file.unlink()
+    with run_lock(record_file.parent):  # another process is training seed 0
+        held = repro(*args, timeout=300)
+    assert held.returncode == 1
+    assert "0 trained, 1 already completed, 1 held by another process, 0 failed" in held.stdout
+    assert "held by another process that is running them" in held.stderr
+    assert "Traceback" not in held.stderr
+
+
+def test_trained_counts_only_records_this_sweep_wrote(tmp_path: Path) -> None:
+    def planned(seed: int, sweep_id: str) -> PlannedRun:
+        folder = tmp_path / f"seed{seed}"
+        folder.mkdir()
+        record = {"status": "completed", "metrics": {}, "timing": {}, "sweep_id": sweep_id}
+        (folder / "record.json").write_text(json.dumps(record))
+        return PlannedRun("small", seed, (), folder, "to run")
+
+    results = collect_results([planned(0, "this"), planned(1, "other")], "this")
+    assert [r.result for r in results] == ["trained", "completed by another process"]
+
+
+def test_a_locked_unfinished_run_reads_as_held_by_another_process(tmp_path: Path) -> None:
+    """Launchers repro does not drive (slurm, ray) leave no outcome: the lock tells."""
+    folder = tmp_path / "seed0"
+    folder.mkdir()
+    (folder / "record.json").write_text(json.dumps({"status": "running", "timing": {}}))
+    run = PlannedRun("small", 0, (), folder, "redo (running)")
+    with run_lock(folder):
+        assert collect_results([run], "this")[0].result == "held by another process"
+    assert collect_results([run], "this")[0].result == "failed"
+
+
+def test_systematic_failure_rule() -> None:
+    def failed(error: str, code: int = 1) -> RunOutcome:
+        return RunOutcome("failed", None, error=error, exit_code=code)
+
+    rule = SystematicFailure()
+    assert not rule.stops_after(failed("RuntimeError: boom"))
+    assert rule.stops_after(failed("RuntimeError: boom"))
+    assert rule.reason == "RuntimeError: boom"
+    assert SystematicFailure().stops_after(failed("paper 'toy': no module", code=2))
+    mixed = SystematicFailure()
+    assert not mixed.stops_after(RunOutcome("completed", None))
+    assert not mixed.stops_after(failed("x", code=2)) and not mixed.stops_after(failed("x"))
+
+
+def _break_the_constructor(toy_dir: Path) -> None:
+    """A module whose construction fails at run time: a missing class is caught before the
+    sweep launches anything (config check), a constructor that raises only when it runs."""
+    model = toy_dir / "toy" / "model.py"
+    text = model.read_text()
+    assert "super().__init__()" in text
+    model.write_text(
+        text.replace(
+            "super().__init__()",
+            'super().__init__()\n        raise RuntimeError("boom in the constructor")',
+            1,
+        )
+    )
+
+
+def test_a_plugin_failing_every_run_stops_the_sweep_after_the_first(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    _break_the_constructor(toy_dir)
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small,wide",
+        "seeds=3",
+        "logger=none",
+        timeout=300,
+    )
+    assert done.returncode == 1
+    stops = [line for line in done.stderr.splitlines() if "stopping the sweep" in line]
+    assert len(stops) == 1
+    assert stops[0].startswith("error: stopping the sweep: every run fails the same way: ")
+    assert "boom in the constructor" in stops[0]
+    assert "2 failed, 0 missing, 4 not started" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_parallel_workers_stop_launching_on_a_systematic_failure(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    _break_the_constructor(toy_dir)
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small,wide",
+        "seeds=3",
+        "launcher=joblib",
+        "logger=none",
+        env={"REPRO_JOBS": "2"},
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert done.stderr.count("error: stopping the sweep: every run fails the same way") == 1
+    # the rule stops at the second identical failure; runs already handed to the two workers
+    # still finish (fail), the rest are never started
+    counts = re.search(r"(\d+) failed, 0 missing, (\d+) not started", done.stdout)
+    assert counts and 2 <= int(counts[1]) <= 4 and int(counts[1]) + int(counts[2]) == 6
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("launcher", "interrupted", "not_started"), [("local", 1, 2), ("joblib", 2, 1)]
+)
+def test_a_signal_that_interrupts_a_run_stops_the_sweep_and_a_rerun_resumes(
+    tmp_path: Path, launcher: str, interrupted: int, not_started: int
+) -> None:
+    """Before: a local sweep went on to the next run after Ctrl-C or SIGTERM interrupted one
+    (`17/20 done (1 failed)`), so the only way to stop it was a signal per run."""
+    plugins = tmp_path / "plugins"
+    write_signalling_paper(plugins)
+    sweep = (
+        *("sweep", "--papers-dir", str(plugins), "paper=sig", "experiment=small", "seeds=3"),
+        *(f"launcher={launcher}", "logger=none", "trainer.max_steps=40"),
+    )
+    env = {"REPRO_JOBS": "2", "REPRO_TEST_SIGNAL": "SIGINT"}
+    stopped = repro(*sweep, env={**env, "REPRO_TEST_SIGNAL_AT": "train_epoch_end"})
+    assert stopped.returncode == 130, stopped.stderr
+    statuses = sorted(r["status"] for r in _records(tmp_path / "results").values())
+    assert statuses == ["interrupted"] * interrupted, stopped.stdout
+    assert f"{not_started} not started" in stopped.stdout
+    assert "error: sweep interrupted by SIGINT" in stopped.stderr
+    resumed = repro(*sweep, env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert [r["status"] for r in _records(tmp_path / "results").values()] == ["completed"] * 3

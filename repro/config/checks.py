@@ -20,6 +20,7 @@ import difflib
 import inspect
 from collections.abc import Callable, Iterable
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from repro.errors import UsageError
@@ -62,8 +63,10 @@ def _bound(trainer: dict[str, Any], key: str, unbounded: tuple[Any, ...]) -> int
 
 
 def check_values(config: dict[str, Any]) -> None:
-    """Seed, training bounds and W&B mode of a resolved run config (first problem raised)."""
+    """Seed, names, training bounds and W&B mode of a resolved run config (first problem
+    raised)."""
     check_seed(config.get("seed"))
+    check_names(config)
     trainer = dict(config.get("trainer") or {})
     steps = _bound(trainer, "max_steps", (-1, None))
     epochs = _bound(trainer, "max_epochs", (-1, None))
@@ -78,6 +81,20 @@ def check_values(config: dict[str, Any]) -> None:
             raise UsageError(
                 f"W&B mode {mode!r} (WANDB_MODE or logger.wandb.mode) is not one of "
                 f"{', '.join(WANDB_MODES)}"
+            )
+
+
+def check_names(config: dict[str, Any]) -> None:
+    """Paper and experiment name become folder names under results/: identifiers only, so no
+    override (`experiment_name=../../x`) can put a record outside the results folder."""
+    from repro.plugins.paper_spec import ID_PATTERN
+
+    for key in ("paper", "experiment_name"):
+        value = config.get(key)
+        if value is not None and not ID_PATTERN.match(str(value)):
+            raise UsageError(
+                f"{key}={value!r}: must be lowercase letters, digits and _ (start with a letter);"
+                " choose the experiment with experiment=<name>"
             )
 
 
@@ -164,16 +181,143 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
             problems.append(
                 _unknown("trainer", key, "trainer", trainer_names - TRAINER_SET_BY_REPRO)
             )
+    problems += trainer_value_problems(trainer)
+    batch_size = (config.get("data") or {}).get("batch_size")
+    if batch_size is not None and (
+        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    ):
+        problems.append(f"data.batch_size={batch_size!r}: must be a positive integer")
     model_args = dict(config.get("model") or {})
     if "optimizer" in config:  # repro passes it to the module (training.py)
         model_args["optimizer"] = config["optimizer"]
     module_cls = load_object(plugin, spec.module)
     data_cls = load_object(plugin, spec.datamodule)
-    problems += _argument_problems("model", model_args, module_cls, spec.module)
+    arguments = _argument_problems("model", model_args, module_cls, spec.module)
+    problems += arguments
     problems += _argument_problems(
         "data", dict(config.get("data") or {}), data_cls, spec.datamodule
     )
+    if not arguments and isinstance(config.get("optimizer"), dict):
+        problems += optimizer_problems(module_cls, model_args, config["optimizer"])
     return problems
+
+
+ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
+
+
+def trainer_value_problems(trainer: dict[str, Any]) -> list[str]:
+    """Trainer values Lightning would refuse only once the run's folder and record exist:
+    devices, precision, and an accelerator this machine does not have."""
+    import typing
+
+    from lightning.fabric.connector import _PRECISION_INPUT
+
+    problems = []
+    devices = trainer.get("devices", 1)
+    if isinstance(devices, bool) or (isinstance(devices, int) and devices < 1 and devices != -1):
+        problems.append(
+            f"trainer.devices={devices}: a positive number of devices, -1 (all) or auto"
+        )
+    precision = trainer.get("precision")
+    known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
+    if precision is not None and precision not in known:
+        names = ", ".join(str(v) for v in known if isinstance(v, str) and "-" in v)
+        problems.append(
+            f"trainer.precision={precision}: not a precision Lightning knows (known: {names})"
+        )
+    accelerator = trainer.get("accelerator", "auto")
+    if isinstance(accelerator, str):
+        if accelerator not in ACCELERATORS:
+            problems.append(
+                f"trainer.accelerator={accelerator!r}: unknown (known: {', '.join(ACCELERATORS)})"
+            )
+        elif not _accelerator_available(accelerator):
+            problems.append(
+                f"trainer.accelerator={accelerator!r}: no {accelerator} on this machine "
+                "(trainer.accelerator=auto takes what there is)"
+            )
+    return problems
+
+
+def _accelerator_available(name: str) -> bool:
+    from lightning.pytorch.accelerators import AcceleratorRegistry
+
+    if name in ("auto", "cpu"):
+        return True
+    registered = "cuda" if name == "gpu" else name
+    if name == "gpu":  # Lightning's gpu: CUDA or Apple's MPS
+        from lightning.pytorch.accelerators import MPSAccelerator
+
+        if MPSAccelerator.is_available():
+            return True
+    try:
+        accelerator = AcceleratorRegistry.get(registered)
+        return bool(type(accelerator).is_available())
+    except Exception:  # a backend missing its package (tpu without torch_xla)
+        return False
+
+
+def optimizer_problems(
+    module_cls: type, model_args: dict[str, Any], optimizer: dict[str, Any]
+) -> list[str]:
+    """`optimizer.*` keys checked by the optimizer the module builds: the module is made on the
+    CPU and asked for its optimizer (cheap for the models papers train), so `+optimizer.lrr`
+    or `optimizer.lr=abc` stop here, not as a failed record. Anything else the plugin raises is
+    left to the run, which reports it with the plugin's line."""
+    try:
+        module_cls(**model_args).configure_optimizers()
+    except Exception as error:
+        return _optimizer_error(error, optimizer)
+    return []
+
+
+def _optimizer_error(error: Exception, optimizer: dict[str, Any]) -> list[str]:
+    """The one line for an optimizer that refused its arguments; [] for other errors."""
+    import traceback
+
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames or "torch/optim" not in frames[-1].filename.replace("\\", "/"):
+        unexpected = "unexpected keyword argument" in str(error)
+        if not (isinstance(error, TypeError) and unexpected):
+            return []
+    name = _optimizer_name(frames)
+    text = str(error)
+    if "unexpected keyword argument" in text:
+        key = text.rsplit("'", 2)[-2] if text.count("'") >= 2 else "?"
+        if ".__init__()" in text:  # `Adam.__init__() got an unexpected keyword argument 'lrr'`
+            name = text.split(".__init__()")[0].split()[-1]
+        close = difflib.get_close_matches(key, _optimizer_keys(name), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return [f"optimizer.{key}: not an argument of {name}{hint}"]
+    values = ", ".join(f"optimizer.{k}={v!r}" for k, v in optimizer.items() if _odd(v))
+    values = values or ", ".join(f"optimizer.{k}={v!r}" for k, v in optimizer.items())
+    return [f"{values}: {name} does not accept it ({text.splitlines()[0] if text else error})"]
+
+
+def _odd(value: Any) -> bool:
+    """A value no optimizer takes as a hyperparameter: text where numbers go."""
+    return isinstance(value, str)
+
+
+def _optimizer_name(frames: Any) -> str:
+    for frame in reversed(frames):
+        path = frame.filename.replace("\\", "/")
+        if "torch/optim/" in path:
+            return {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop"}.get(
+                Path(path).stem, Path(path).stem
+            )
+    return "the optimizer"
+
+
+def _optimizer_keys(name: str) -> list[str]:
+    import inspect
+
+    import torch
+
+    cls = getattr(torch.optim, name, None)
+    if cls is None:
+        return []
+    return [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "params")]
 
 
 def seed_dependent_keys(cfg: Any, experiment: str | None) -> list[str]:

@@ -93,7 +93,7 @@ class PaperSpec(BaseModel):
     data_instructions: str | None = None
     bibtex: str | None = None  # the paper's BibTeX entry; built from the fields above if absent
     check_overrides: list[str] = []  # extra overrides for `repro check`'s fast runs
-    experiments: dict[str, str]
+    experiments: dict[Identifier, str]  # folder names: an id never leaves results/
     claims: list[Claim] = []
 
     @model_validator(mode="after")
@@ -118,7 +118,10 @@ class PaperSpec(BaseModel):
 
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    loc = [str(part) for part in first["loc"]]
+    if loc[-1:] == ["[key]"]:  # a mapping's key: name it as written, quoted
+        loc = [*loc[:-2], repr(loc[-2])]
+    where = ".".join(loc) or "(top level)"
     message = first["msg"].removeprefix("Value error, ")
     more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{where}: {message}{more}"

@@ -66,6 +66,9 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
     seed = _validated_seed(config.get("seed"))
     if not config.get("experiment_name"):
         raise UsageError("choose an experiment: experiment=<name> (see `repro show <paper>`)")
+    from repro.config.checks import check_names
+
+    check_names(config)  # folder names: nothing lands outside the results folder
     record_dir, record, stale = completed_run(config)
     if record is not None and stale is None:
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))

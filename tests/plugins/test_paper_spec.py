@@ -100,3 +100,15 @@ def test_builtin_claims_say_verified_explicitly() -> None:
             raw = yaml.safe_load((folder / "paper.yaml").read_text())
             for claim in raw.get("claims") or []:
                 assert "verified" in claim, f"{folder.name}: {claim['id']}"
+
+
+@pytest.mark.parametrize("name", ["../../../esc", "a/b", "Big", "with space", ".hidden"])
+def test_experiment_names_are_identifiers_so_records_stay_in_results(
+    tmp_path: Path, name: str
+) -> None:
+    """Issue 22.5: an experiment named `../../../esc` read its YAML from outside the plugin
+    and wrote its record outside the results folder."""
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "  wide: a wider input", f"  {name!r}: a wider input")
+    with pytest.raises(UsageError, match=r"experiments.*must be lowercase letters"):
+        load_paper_spec(folder)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,6 +82,10 @@ class Provenance:
     packages: list[tuple[str, str]]  # name, "version" or "v1 (n runs), v2 (m runs)"
     python: str
     hosts: str
+    plugins: list[tuple[str, str, str, int]] = field(default_factory=list)
+    """Per plugin code that made runs: (what: "dist version" or "plugin folder", code digest,
+    experiments, runs), so a reader knows which plugin produced the numbers."""
+    installs: list[str] = field(default_factory=list)  # `pip install 'dist==version'` lines
 
 
 def _chosen_runs(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> pd.DataFrame:
@@ -245,12 +249,42 @@ def provenance(runs: pd.DataFrame) -> Provenance:
         for c in package_columns
         if runs[c].notna().any()
     ]
+    plugins, installs = _plugin_code(runs)
     return Provenance(
         git=[(sha, dirty, n) for (sha, dirty), n in git.most_common()],
         packages=packages,
         python=_versions(runs["python"]),
         hosts=", ".join(sorted({str(h) for h in runs["hostname"] if not _missing(h)})) or "-",
+        plugins=plugins,
+        installs=installs,
     )
+
+
+def _plugin_code(runs: pd.DataFrame) -> tuple[list[tuple[str, str, str, int]], list[str]]:
+    """Which plugin code made the runs: distribution and version (an installed plugin) or the
+    plugin folder, with the code digest each record carries; and the installs that bring an
+    installed plugin's version back."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    installs: list[str] = []
+    columns = [runs.get(c) for c in ("plugin_distribution", "plugin_version", "code_digest")]
+    if any(c is None for c in columns):
+        return [], []
+    for distribution, version, digest, experiment in zip(*columns, runs["experiment"], strict=True):
+        if _missing(distribution):
+            what = "plugin folder"
+        else:
+            what = f"{distribution} {version}" if not _missing(version) else str(distribution)
+            if not _missing(version):
+                install = f"pip install '{distribution}=={version}'"
+                if install not in installs:
+                    installs.append(install)
+        code = str(digest)[:12] if not _missing(digest) else "unknown (recorded before)"
+        groups.setdefault((what, code), []).append(str(experiment))
+    plugins = [
+        (what, code, ", ".join(dict.fromkeys(experiments)), len(experiments))
+        for (what, code), experiments in groups.items()
+    ]
+    return plugins, installs
 
 
 def _versions(column: pd.Series) -> str:

@@ -838,3 +838,42 @@ def test_gpu_records_made_before_the_fix_count_too(tmp_path: Path) -> None:
         (old / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
     assert "(n=3)" in table_row(markdown, "cnn_acc")
+
+
+def _from_installed_plugin(folder: Path, distribution: str, version: str, digest: str) -> None:
+    import json
+
+    record = json.loads((folder / "record.json").read_text())
+    record["code"] = {
+        "plugin": {
+            "digest": digest,
+            "distribution": distribution,
+            "version": version,
+            "requirements": {"torch": "2.13.0"},
+        }
+    }
+    (folder / "record.json").write_text(json.dumps(record))
+
+
+def test_provenance_names_the_plugin_that_made_the_numbers(tmp_path: Path) -> None:
+    """Issue 22.8: the report showed repro's git SHA only, never the plugin's version."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        _from_installed_plugin(folder, "repro-mnist1d-plugin", "1.4.2", "0123456789abcdef" * 4)
+    _, markdown = report(results, tmp_path / "out")
+    provenance = markdown.split("## Provenance")[1].split("## Citation")[0]
+    assert "repro-mnist1d-plugin 1.4.2" in provenance
+    assert "0123456789ab" in provenance and "cnn" in provenance
+    assert "pip install 'repro-mnist1d-plugin==1.4.2'" in provenance
+
+
+def test_provenance_names_a_folder_plugins_code_digest(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(2):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        _from_installed_plugin(folder, None, None, "fedcba9876543210" * 4)  # type: ignore[arg-type]
+    _, markdown = report(results, tmp_path / "out")
+    provenance = markdown.split("## Provenance")[1].split("## Citation")[0]
+    assert "plugin folder, code `fedcba987654`" in provenance
+    assert "pip install" not in provenance

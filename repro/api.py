@@ -124,7 +124,9 @@ def report(
     results: str | Path | None = None,
     papers_dir: str | Path | Sequence[str | Path] | None = None,
 ) -> pd.DataFrame:
-    """Write the report like `repro report`; returns the verdict table, one row per claim.
+    """Write the report like `repro report`; returns the verdict table, one row per claim,
+    as numbers: claimed, tolerance, n, mean, std, ci_low/ci_high (the 90% CI the verdict
+    rests on), delta, p_value, and `verdict` (its outcome word).
 
     The report's files are in `frame.attrs["files"]`, its headline in `frame.attrs["overall"]`.
     """
@@ -132,7 +134,7 @@ def report(
 
     from repro.records.table import default_results_dir
     from repro.reporting.build import ReportRequest, build_report
-    from repro.reporting.render import claim_row
+    from repro.reporting.aggregate import verdict_numbers
 
     request = ReportRequest(
         paper=paper,
@@ -143,8 +145,7 @@ def report(
         out_given=out is not None,
     )
     outcome = build_report(request)
-    rows = [claim_row(result) for result in outcome.results]
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame([verdict_numbers(result) for result in outcome.results])
     frame.attrs.update(
         overall=outcome.overall, summary=outcome.summary, files=[str(f) for f in outcome.files]
     )

@@ -595,3 +595,40 @@ def outcome_counts(results: list[ClaimResult]) -> dict[str, int]:
     """Claims per outcome, in a fixed order (zero counts kept so tables line up)."""
     order = (*stats.OUTCOMES, NOT_RUN, METRIC_MISSING)
     return {o: sum(r.outcome == o for r in results) for o in order}
+
+
+def verdict_numbers(result: ClaimResult) -> dict[str, Any]:
+    """One claim's verdict as typed values for pandas (`repro.report()`): numbers stay numbers
+    (NaN where there are none), the verdict is its outcome word; display text stays in render.
+    For a comparison claim the summary is of A − B per seed."""
+    claim, summary, verdict = result.claim, result.summary, result.verdict
+    interval = verdict.interval if verdict and verdict.interval else None
+    if interval is None and summary is not None and summary.n:
+        interval = (summary.ci_low, summary.ci_high)
+
+    def number(value: Any) -> float:
+        return math.nan if value is None else float(value)
+
+    return {
+        "claim": claim.id,
+        "kind": claim.kind,
+        "experiment": claim.experiment,
+        "versus": claim.versus,
+        "metric": claim.metric,
+        "claimed": number(claim.value),
+        "tolerance": number(claim.tolerance),
+        "direction": claim.direction,
+        "n": int(summary.n) if summary is not None else 0,
+        "mean": number(summary.mean) if summary is not None and summary.n else math.nan,
+        "std": number(summary.std) if summary is not None and summary.n else math.nan,
+        "ci_low": number(interval[0]) if interval else math.nan,
+        "ci_high": number(interval[1]) if interval else math.nan,
+        "delta": number(result.delta),
+        "p_value": number(verdict.p_value) if verdict else math.nan,
+        "verdict": result.outcome,
+        "reason": verdict.reason if verdict else None,
+        "counted": claim.verified,
+        "deviation": result.deviation,
+        "config": ", ".join(result.config_hashes) or None,
+        "source": claim.source,
+    }

@@ -133,8 +133,8 @@ def report(
     import pandas as pd
 
     from repro.records.table import default_results_dir
-    from repro.reporting.build import ReportRequest, build_report
     from repro.reporting.aggregate import verdict_numbers
+    from repro.reporting.build import ReportRequest, build_report
 
     request = ReportRequest(
         paper=paper,

@@ -2,10 +2,11 @@
 
 Some papers generate their data procedurally (MNIST-1D: 1.1 s of numpy and scipy per run,
 a large share of a short run's fixed cost); loading the same tensors back takes
-milliseconds. The cache key is everything that determines the data (generator arguments
-and the generator's version), so a different setting never reads another's file, and the
-loaded tensors are bit-identical to freshly generated ones. The cache is an optimisation
-only: an unreadable, corrupt or unwritable cache falls back to generating.
+milliseconds. The cache key is everything that determines the data (generator arguments,
+the generator's version and the code of the file that defines the generator), so a different
+setting or edited generator code never reads another's file, and the loaded tensors are
+bit-identical to freshly generated ones. The cache is an optimisation only: an unreadable,
+corrupt or unwritable cache falls back to generating.
 
 Each file carries a sha256 of its tensors' contents, checked on every load: flipped bits on
 disk would otherwise load fine and shift a result silently under the same config hash (or
@@ -15,8 +16,11 @@ rename replaces data and hash together and a concurrent reader never sees them d
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import inspect
 import json
+import marshal
 import os
 import sys
 import tempfile
@@ -26,14 +30,65 @@ from typing import Any
 
 import torch
 
+from repro.records.fingerprint import file_digest
+
 Tensors = dict[str, torch.Tensor]
 HASH_KEY = "sha256"
 TENSORS_KEY = "tensors"
 
 
-def cache_key(name: str, arguments: Mapping[str, Any]) -> str:
-    """File name for `name` generated with `arguments` (sorted, JSON-encoded, hashed)."""
+def _unwrap(generate: Callable[..., Any]) -> Any:
+    """The function whose code makes the data: through `functools.partial`, `__wrapped__`
+    and bound methods; a callable object stands for its class."""
+    func: Any = generate
+    for _ in range(100):  # a bound on cycles of wrappers
+        if isinstance(func, functools.partial):
+            func = func.func
+        elif inspect.ismethod(func):
+            func = func.__func__
+        elif getattr(func, "__wrapped__", None) is not None:
+            func = func.__wrapped__
+        else:
+            break
+    if not (inspect.isfunction(func) or inspect.isbuiltin(func) or inspect.isclass(func)):
+        func = type(func)
+    return func
+
+
+def generator_digest(generate: Callable[..., Any]) -> str:
+    """Digest of the code that generates the data, so an edited generator never loads the
+    tensors its old code made (joblib.Memory keys on a function's code the same way).
+
+    It covers the whole file that defines the generator (for a lambda or closure, the file
+    its code is in), not only the function: generators call helpers and constants of the
+    same file, and editing those changes the data too. The file is hashed on its syntax tree,
+    like the plugin's code fingerprint, so comment- and whitespace-only edits keep the cache.
+    Without a source file on disk, the function's bytecode, constants and names stand in."""
+    func = _unwrap(generate)
+    try:
+        source = inspect.getsourcefile(func)
+        if source is not None:
+            return file_digest(Path(source).read_bytes())
+    except (TypeError, OSError):  # built in, or defined in no file that can be read
+        pass
+    code = getattr(func, "__code__", None)
+    if code is None:  # compiled code: its package version belongs in `arguments`
+        return "compiled:" + f"{getattr(func, '__module__', '')}.{func.__qualname__}"
+    try:
+        canonical = marshal.dumps((code.co_code, code.co_consts, code.co_names))
+    except ValueError:  # a constant marshal cannot write
+        canonical = repr((code.co_code, code.co_consts, code.co_names)).encode()
+    return "bytecode:" + hashlib.sha256(canonical).hexdigest()[:16]
+
+
+def cache_key(
+    name: str, arguments: Mapping[str, Any], generate: Callable[..., Any] | None = None
+) -> str:
+    """File name for `name` generated with `arguments` (sorted, JSON-encoded, hashed) by
+    `generate`'s code (`generator_digest`); `cached_tensors` always passes `generate`."""
     encoded = json.dumps(dict(arguments), sort_keys=True, default=str)
+    if generate is not None:
+        encoded += "\ncode:" + generator_digest(generate)
     return f"{name}-{hashlib.sha256(encoded.encode()).hexdigest()[:16]}.pt"
 
 
@@ -97,11 +152,12 @@ def cached_tensors(
     """`generate()`'s tensors, read from `cache_dir` when an earlier run stored them.
 
     `arguments` must name everything the data depends on, including the generator's
-    version; `cache_dir=None` turns the cache off.
+    package version; the code of the file that defines `generate` is keyed on too
+    (`generator_digest`). `cache_dir=None` turns the cache off.
     """
     if cache_dir is None:
         return generate()
-    path = Path(cache_dir) / cache_key(name, arguments)
+    path = Path(cache_dir) / cache_key(name, arguments, generate)
     tensors = _load(path)
     if tensors is None:
         tensors = generate()

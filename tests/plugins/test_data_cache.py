@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import functools
+import importlib.util
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 
-from repro.plugins.data_cache import cache_key, cached_tensors
+from repro.plugins.data_cache import Tensors, cache_key, cached_tensors, generator_digest
 
 
 class CountingGenerator:
@@ -26,7 +31,7 @@ def test_second_call_loads_instead_of_generating(tmp_path: Path):
     second = cached_tensors(tmp_path, "toy", {"n": 3}, generate)
     assert generate.calls == 1
     assert torch.equal(first["x"], second["x"]) and torch.equal(first["y"], second["y"])
-    assert [p.name for p in tmp_path.iterdir()] == [cache_key("toy", {"n": 3})]
+    assert [p.name for p in tmp_path.iterdir()] == [cache_key("toy", {"n": 3}, generate)]
 
 
 def test_other_arguments_never_read_another_settings_file(tmp_path: Path):
@@ -37,8 +42,8 @@ def test_other_arguments_never_read_another_settings_file(tmp_path: Path):
 
 
 def test_corrupt_file_is_regenerated_and_replaced(tmp_path: Path):
-    (tmp_path / cache_key("toy", {"n": 3})).write_bytes(b"not a torch file")
     generate = CountingGenerator()
+    (tmp_path / cache_key("toy", {"n": 3}, generate)).write_bytes(b"not a torch file")
     assert float(cached_tensors(tmp_path, "toy", {"n": 3}, generate)["x"][0, 0]) == 1.0
     cached_tensors(tmp_path, "toy", {"n": 3}, generate)
     assert generate.calls == 1  # the rewritten file was read the second time
@@ -61,8 +66,8 @@ def test_no_cache_dir_always_generates(tmp_path: Path):
 
 @pytest.mark.parametrize("payload", [[1, 2], {"x": "text"}])
 def test_a_file_of_the_wrong_shape_is_not_trusted(tmp_path: Path, payload: object):
-    torch.save(payload, tmp_path / cache_key("toy", {"n": 3}))
     generate = CountingGenerator()
+    torch.save(payload, tmp_path / cache_key("toy", {"n": 3}, generate))
     cached_tensors(tmp_path, "toy", {"n": 3}, generate)
     assert generate.calls == 1
 
@@ -81,10 +86,112 @@ def test_flipped_bits_in_cached_tensors_are_caught_and_regenerated(
 ):
     generate = CountingGenerator(value=1.0)
     cached_tensors(tmp_path, "toy", {"n": 3}, generate)
-    _flip_a_bit_inside(tmp_path / cache_key("toy", {"n": 3}), torch.tensor(1.0).numpy().tobytes())
+    _flip_a_bit_inside(
+        tmp_path / cache_key("toy", {"n": 3}, generate), torch.tensor(1.0).numpy().tobytes()
+    )
     again = cached_tensors(tmp_path, "toy", {"n": 3}, generate)
     assert generate.calls == 2 and torch.equal(again["x"], torch.full((3, 2), 1.0))
     warnings = capsys.readouterr().err.strip().splitlines()
     assert len(warnings) == 1 and warnings[0].startswith("warning: ") and "hash" in warnings[0]
     cached_tensors(tmp_path, "toy", {"n": 3}, generate)
     assert generate.calls == 2  # the regenerated file is trusted again
+
+
+GENERATOR_MODULE = """
+import torch
+
+
+def make():
+    return {"x": torch.ones(3, 2) * SCALE}
+
+
+SCALE = 1.0
+"""
+
+
+def _import_generator(folder: Path, source: str, name: str) -> Callable[[], Tensors]:
+    """`make` from a fresh import of `source` written to `folder/<name>.py`, as a plugin's
+    data.py would be after a user edited it."""
+    path = folder / f"{name}.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make
+
+
+class CountingCalls:
+    """Wraps a generator and counts how often it really ran."""
+
+    def __init__(self, generate: Callable[[], Tensors]) -> None:
+        self.calls = 0
+        self.__wrapped__ = generate
+
+    def __call__(self) -> Tensors:
+        self.calls += 1
+        return self.__wrapped__()
+
+
+@pytest.fixture
+def code_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # no .pyc: an edit of the same size within the same second would load the stale one
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    folder = tmp_path / "code"
+    folder.mkdir()
+    return folder
+
+
+def test_edited_generator_code_is_not_served_the_old_data(tmp_path: Path, code_dir: Path):
+    cache = tmp_path / "cache"
+    old = cached_tensors(
+        cache, "toy", {"n": 3}, _import_generator(code_dir, GENERATOR_MODULE, "g1")
+    )
+    assert float(old["x"][0, 0]) == 1.0
+    edited = GENERATOR_MODULE.replace("* SCALE", "* SCALE * 0")
+    new = cached_tensors(cache, "toy", {"n": 3}, _import_generator(code_dir, edited, "g2"))
+    assert float(new["x"][0, 0]) == 0.0
+    assert len(list(cache.iterdir())) == 2  # the old file stays, harmless, under its own key
+
+
+def test_a_helper_edited_in_the_generators_file_is_a_new_key(tmp_path: Path, code_dir: Path):
+    cache = tmp_path / "cache"
+    cached_tensors(cache, "toy", {"n": 3}, _import_generator(code_dir, GENERATOR_MODULE, "g1"))
+    edited = GENERATOR_MODULE.replace("SCALE = 1.0", "SCALE = 2.0")
+    new = cached_tensors(cache, "toy", {"n": 3}, _import_generator(code_dir, edited, "g2"))
+    assert float(new["x"][0, 0]) == 2.0
+
+
+def test_comment_only_edit_keeps_the_cache_hit(tmp_path: Path, code_dir: Path):
+    cache = tmp_path / "cache"
+    first = CountingCalls(_import_generator(code_dir, GENERATOR_MODULE, "g1"))
+    cached_tensors(cache, "toy", {"n": 3}, first)
+    commented = "# a note\n" + GENERATOR_MODULE.replace("def make():", "def make():  # why\n\n")
+    second = CountingCalls(_import_generator(code_dir, commented, "g2"))
+    cached_tensors(cache, "toy", {"n": 3}, second)
+    assert (first.calls, second.calls) == (1, 0)
+
+
+def test_same_generator_code_is_a_cache_hit(tmp_path: Path, code_dir: Path):
+    cache = tmp_path / "cache"
+    generate = CountingCalls(_import_generator(code_dir, GENERATOR_MODULE, "g1"))
+    cached_tensors(cache, "toy", {"n": 3}, generate)
+    cached_tensors(cache, "toy", {"n": 3}, generate)
+    reimported = CountingCalls(_import_generator(code_dir, GENERATOR_MODULE, "g2"))
+    cached_tensors(cache, "toy", {"n": 3}, reimported)
+    assert (generate.calls, reimported.calls) == (1, 0)
+
+
+def test_lambda_partial_and_method_are_keyed_on_their_defining_files(code_dir: Path):
+    make = _import_generator(code_dir, GENERATOR_MODULE, "g1")
+    here = generator_digest(lambda: make())  # the lambda's code is in this file
+    assert here == generator_digest(CountingGenerator().__call__)
+    assert here == generator_digest(functools.partial(_import_generator, code_dir))
+    assert generator_digest(functools.partial(make)) == generator_digest(make) != here
+
+
+def test_generator_without_a_source_file_is_keyed_on_its_bytecode():
+    namespace: dict[str, Any] = {}
+    exec(compile("def make():\n    return {'x': 1}\n", "<no file>", "exec"), namespace)
+    exec(compile("def other():\n    return {'x': 0}\n", "<no file>", "exec"), namespace)
+    assert generator_digest(namespace["make"]).startswith("bytecode:")
+    assert generator_digest(namespace["make"]) != generator_digest(namespace["other"])

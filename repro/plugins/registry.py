@@ -4,10 +4,15 @@ A plugin is a folder holding `paper.yaml`. Folders are found, in this order of p
 `--papers-dir` / `REPRO_PAPERS_PATH` (os.pathsep-separated) folders of plugins, packages
 installed under the `repro.papers` entry-point group, and the built-in `papers/`. Listing
 papers never imports their code, so one broken plugin cannot hide the others.
+
+A plugin's code is imported once per process (`sys.modules`) and reused by later runs, so
+the registry remembers the fingerprint of the folder each plugin was imported from, and a
+run (`imported_code`) imports it again, fresh, when the folder has changed since.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import os
@@ -16,9 +21,11 @@ from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from repro.errors import UsageError, did_you_mean
 from repro.plugins.paper_spec import ID_PATTERN, PAPER_FILE, PaperSpec, load_paper_spec
+from repro.records.fingerprint import UNKNOWN_CODE, code_fingerprint, code_identity
 from repro.resources import builtin_dir
 
 BUILTIN_PAPERS = builtin_dir("papers")  # the checkout's papers/, or the wheel's packaged copy
@@ -136,9 +143,13 @@ def plugin_from_folder(folder: Path) -> PaperPlugin:
     return PaperPlugin(folder.name, folder, "folder")
 
 
+def _package_name(plugin: PaperPlugin) -> str:
+    return f"repro_plugin_{plugin.id}"
+
+
 def _plugin_package(plugin: PaperPlugin) -> str:
     """Import the folder as a private package so the plugin's relative imports work."""
-    name = f"repro_plugin_{plugin.id}"
+    name = _package_name(plugin)
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(
             name, plugin.folder / "__init__.py", submodule_search_locations=[str(plugin.folder)]
@@ -150,12 +161,90 @@ def _plugin_package(plugin: PaperPlugin) -> str:
     return name
 
 
-def load_object(plugin: PaperPlugin, reference: str) -> type:
-    """Load `module:Name` from the plugin folder, naming the plugin if its import fails."""
-    module_name, _, attr = reference.partition(":")
-    package = _plugin_package(plugin)
+@dataclass(frozen=True)
+class _Imported:
+    """A plugin package in `sys.modules`: its folder and the fingerprint of the code its
+    modules were imported from (`UNKNOWN_CODE` when that cannot be said)."""
+
+    folder: Path
+    code: dict[str, Any]
+
+
+_IMPORTED: dict[str, _Imported] = {}  # by package name
+
+
+def _forget(package: str) -> None:
+    """Drop a plugin package and its modules from `sys.modules`, so the next import reads
+    the folder again. Their .pyc files go too: a .pyc is checked against its source's mtime
+    in whole seconds and its size, so an edit within the second would run the old code."""
+    for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:
+        cached = getattr(sys.modules.pop(name), "__cached__", None)
+        if cached:  # not in a read-only install, whose sources cannot change either
+            with contextlib.suppress(OSError):
+                Path(cached).unlink(missing_ok=True)
+    _IMPORTED.pop(package, None)
+    importlib.invalidate_caches()
+
+
+def _import_code(plugin: PaperPlugin, modules: list[str], fresh: bool) -> dict[str, Any]:
+    """Import `modules` of the plugin (and its package) unless already imported; return the
+    fingerprint of the code they were imported from. The folder is fingerprinted just before
+    and just after importing; if it changed meanwhile, the import is tried once more, and
+    code that changed during both tries is `UNKNOWN_CODE` (its records count as stale).
+    `fresh`: first drop modules imported from code other than the folder's now."""
+    package = _package_name(plugin)
+    for _ in range(2):
+        before = code_fingerprint(plugin.folder)
+        known = _IMPORTED.get(package) if package in sys.modules else None
+        if package in sys.modules and (
+            known is None  # imported by someone else, or a first import that failed
+            or known.folder != plugin.folder  # another plugin of the same id
+            or (fresh and known.code["digest"] != before["digest"])
+        ):
+            _forget(package)
+            known = None
+        missing = [name for name in modules if f"{package}.{name}" not in sys.modules]
+        if known is not None and not missing:
+            return known.code
+        _plugin_package(plugin)
+        for name in missing:
+            importlib.import_module(f"{package}.{name}")
+        unchanged = code_fingerprint(plugin.folder)["digest"] == before["digest"]
+        if unchanged and (known is None or known.code["digest"] == before["digest"]):
+            _IMPORTED[package] = _Imported(plugin.folder, before)
+            return before
+        if not fresh:  # modules of two versions of the code are loaded side by side
+            break
+        _forget(package)
+    _IMPORTED[package] = _Imported(plugin.folder, UNKNOWN_CODE)
+    return UNKNOWN_CODE
+
+
+def imported_code(plugin: PaperPlugin) -> dict[str, Any]:
+    """The identity of the code a run of `plugin` in this process runs, for its record: the
+    fingerprint of the folder the paper's module and data module were imported from, and
+    the classes paper.yaml names. They are imported here, before the record is made, and
+    imported again, fresh, if the folder changed since this process imported them (seeds
+    of a local sweep run in one process: model.py edited while seed 0 trains is what
+    seeds 1 and 2 run and record). The run's `load_object` then reuses these very modules,
+    whatever is saved meanwhile. Code that cannot be imported is not imported here: the run
+    fails on it with its usual error, and the record names the code on disk."""
     try:
-        module: ModuleType = importlib.import_module(f"{package}.{module_name}")
+        spec = plugin.spec()
+        entries = [spec.module, spec.datamodule]
+        code = _import_code(plugin, [entry.partition(":")[0] for entry in entries], fresh=True)
+    except Exception:  # reported by the run itself, as before
+        return code_identity(plugin.folder)
+    return {**code, "classes": {"module": spec.module, "datamodule": spec.datamodule}}
+
+
+def load_object(plugin: PaperPlugin, reference: str) -> type:
+    """Load `module:Name` from the plugin folder, naming the plugin if its import fails.
+    Modules already imported are reused (see `imported_code` for when they are not)."""
+    module_name, _, attr = reference.partition(":")
+    try:
+        _import_code(plugin, [module_name], fresh=False)
+        module: ModuleType = sys.modules[f"{_package_name(plugin)}.{module_name}"]
     except Exception as error:  # any import-time failure of user code
         raise UsageError(
             f"paper {plugin.id!r}: cannot import {module_name}.py: {type(error).__name__}: {error}"

@@ -1,47 +1,66 @@
 """Fingerprint of a plugin's code, so a record made by other code is never reused as if current.
 
 The config hash says *what* a run computes; this says *with which code*. It covers every
-`*.py` file under the plugin folder (recursively, skipping `__pycache__`, hidden folders and
-data/cache folders that are not Python packages). Each file is hashed on its parsed syntax
-tree, so comment-only and whitespace-only edits do not count as a change while any code
-change does (docstrings are code here: editing one counts). A file that does not parse is
-hashed on its bytes. YAML files are not covered: settings are in the config hash, and editing
-a claim in paper.yaml must not make finished runs stale. Like benchopt's result cache, the key
-is the code, not its mtime.
+`*.py` file under the plugin folder, recursively and following symbolic links (a helper
+package linked into the folder is code the plugin imports; a link back to a folder above
+is not followed twice). Skipped are only `__pycache__`, hidden folders (`.git`, `.venv`)
+and virtual environments (a folder holding `pyvenv.cfg`): every other `.py` file can be
+imported by the plugin, even from a `data/` or `cache/` folder without `__init__.py` (a
+namespace package), so hashing it is the safe side: at worst a run is retrained, never
+wrongly reused. Each file is hashed on its parsed syntax tree, so comment-only and
+whitespace-only edits do not count as a change while any code change does (docstrings are
+code here: editing one counts). A file that does not parse is hashed on its bytes. YAML
+files are not covered: settings are in the config hash, and editing a claim in paper.yaml
+must not make finished runs stale; but which classes paper.yaml's `module` and
+`datamodule` name is part of the code's identity (`classes`, beside the digest). Like
+benchopt's result cache, the key is the code, not its mtime.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any
 
-SKIPPED_FOLDERS = frozenset({"data", "cache", "datasets", "outputs", "results"})
 # (folder, its .py files with their mtimes and sizes) -> fingerprint: a sweep hashes once.
 _CACHE: dict[tuple[str, tuple[tuple[str, int, int], ...]], dict[str, Any]] = {}
+# The fingerprint of code nobody can name: changed during both tries of an import.
+UNKNOWN_CODE: dict[str, Any] = {"digest": None, "files": {}}
+ENTRY_KEYS = ("module", "datamodule")
 
 
-def _skipped(folder: Path, parts: tuple[str, ...]) -> bool:
-    """Hidden folders, `__pycache__`, and data/cache folders that are not packages (a
-    `data/` subpackage with an `__init__.py` is code)."""
-    for depth, part in enumerate(parts):
-        if part.startswith(".") or part == "__pycache__":
-            return True
-        package = folder.joinpath(*parts[: depth + 1]) / "__init__.py"
-        if part in SKIPPED_FOLDERS and not package.is_file():
-            return True
-    return False
-
-
-def _code_files(folder: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in folder.rglob("*.py")
-        if not _skipped(folder, path.relative_to(folder).parts[:-1]) and path.is_file()
+def _skipped_folder(path: Path) -> bool:
+    """Hidden folders, `__pycache__` and virtual environments hold no plugin code."""
+    return (
+        path.name.startswith(".") or path.name == "__pycache__" or (path / "pyvenv.cfg").is_file()
     )
+
+
+def _walk(folder: Path, prefix: str, ancestors: frozenset[str]) -> Iterator[tuple[str, Path]]:
+    """(relative name, path) of the `.py` files under `folder`, following symbolic links;
+    a folder that is its own ancestor (a link cycle) is not entered again."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:  # unreadable or vanished: as if empty
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        name = f"{prefix}{entry.name}"
+        if entry.is_dir():  # follows links
+            real = os.path.realpath(path)
+            if real not in ancestors and not _skipped_folder(path):
+                yield from _walk(path, f"{name}/", ancestors | {real})
+        elif entry.name.endswith(".py") and entry.is_file():  # not a dangling link
+            yield name, path
+
+
+def _code_files(folder: Path) -> list[tuple[str, Path]]:
+    return list(_walk(folder, "", frozenset({os.path.realpath(folder)})))
 
 
 def file_digest(source: bytes) -> str:
@@ -57,15 +76,11 @@ def code_fingerprint(plugin_folder: Path) -> dict[str, Any]:
     """`{"digest": ..., "files": {relative path: digest}}` of the plugin's Python code."""
     folder = Path(plugin_folder).resolve()
     files = _code_files(folder)
-    stamp = tuple(
-        (str(path.relative_to(folder)), path.stat().st_mtime_ns, path.stat().st_size)
-        for path in files
-    )
+    stats = ((name, path.stat()) for name, path in files)  # of the link's target
+    stamp = tuple((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats)
     key = (str(folder), stamp)
     if key not in _CACHE:
-        digests = {
-            path.relative_to(folder).as_posix(): file_digest(path.read_bytes()) for path in files
-        }
+        digests = {name: file_digest(path.read_bytes()) for name, path in files}
         listing = "\n".join(f"{name} {digest}" for name, digest in sorted(digests.items()))
         _CACHE[key] = {
             "digest": hashlib.sha256(listing.encode()).hexdigest()[:16],
@@ -73,6 +88,26 @@ def code_fingerprint(plugin_folder: Path) -> dict[str, Any]:
         }
     cached = _CACHE[key]
     return {"digest": cached["digest"], "files": dict(cached["files"])}
+
+
+def entry_classes(plugin_folder: Path) -> dict[str, str] | None:
+    """`{"module": "model:Class", "datamodule": "data:Class"}` as paper.yaml names them now,
+    or None when it cannot be read (the run fails on it before anything is reused)."""
+    import yaml
+
+    path = Path(plugin_folder) / "paper.yaml"
+    try:
+        fields = yaml.safe_load(path.read_text())
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    if not isinstance(fields, dict) or not all(isinstance(fields.get(k), str) for k in ENTRY_KEYS):
+        return None
+    return {key: fields[key] for key in ENTRY_KEYS}
+
+
+def code_identity(plugin_folder: Path) -> dict[str, Any]:
+    """The plugin's code on disk: its fingerprint and the classes paper.yaml names."""
+    return {**code_fingerprint(plugin_folder), "classes": entry_classes(plugin_folder)}
 
 
 def changed_files(old_files: dict[str, str], new_files: dict[str, str]) -> list[str]:
@@ -125,25 +160,50 @@ def requirement_versions(requirements: list[str]) -> dict[str, str | None]:
     return found
 
 
-def code_section(plugin_folder: Path, repro_git_sha: str | None) -> dict[str, Any]:
-    """The `code` section of a run record: the plugin's fingerprint and repro's version.
-    `repro_git_sha` comes from the record's environment section: git runs once per record."""
+def code_section(
+    plugin_folder: Path, repro_git_sha: str | None, code: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The `code` section of a run record: the plugin's code identity and repro's version.
+    `code` is the identity of the code the run imported (`registry.imported_code`); without
+    it, the code on disk. `repro_git_sha` comes from the record's environment section: git
+    runs once per record."""
     from repro.resources import VERSION as __version__
 
     return {
-        "plugin": {**code_fingerprint(plugin_folder), **plugin_distribution(plugin_folder)},
+        "plugin": {
+            **(code or code_identity(plugin_folder)),
+            **plugin_distribution(plugin_folder),
+        },
         "repro": {"version": __version__, "git_sha": repro_git_sha},
     }
 
 
+def _changed_classes(recorded: dict[str, Any] | None, current: dict[str, Any] | None) -> list[str]:
+    """`module old -> new` for each class paper.yaml names otherwise than the record says.
+    A record made before classes were recorded has none, and is judged on its files alone:
+    making every such record stale would retrain all of them for what is, nearly always,
+    the same class."""
+    if not recorded or not current:
+        return []
+    return [
+        f"{key} {recorded.get(key)} -> {current[key]}"
+        for key in ENTRY_KEYS
+        if recorded.get(key) != current[key]
+    ]
+
+
 def stale_reason(record: dict[str, Any], plugin_folder: Path) -> str | None:
-    """Why a completed record was made by other plugin code ("changed: model.py" or
-    "unknown code"), or None when its code is the current code."""
+    """Why a completed record was made by other plugin code ("changed: model.py",
+    "changed: module model:A -> model:B" or "unknown code"), or None when its code is the
+    current code."""
     plugin = (record.get("code") or {}).get("plugin") or {}
     if not plugin.get("digest"):
         return "unknown code"
     current = code_fingerprint(plugin_folder)
-    if plugin["digest"] == current["digest"]:
+    classes = _changed_classes(plugin.get("classes"), entry_classes(plugin_folder))
+    if plugin["digest"] == current["digest"] and not classes:
         return None
-    changed = changed_files(plugin.get("files") or {}, current["files"])
-    return f"changed: {', '.join(changed) or 'unknown files'}"
+    changed = []
+    if plugin["digest"] != current["digest"]:
+        changed = changed_files(plugin.get("files") or {}, current["files"]) or ["unknown files"]
+    return f"changed: {', '.join(changed + classes)}"

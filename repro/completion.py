@@ -1,9 +1,12 @@
-"""Shell completion of the Hydra overrides `repro run` / `repro sweep` take as free words.
+"""Shell completion of the free `key=value` words of `repro run` / `sweep` / `report` / `sync`
+and of paper-id arguments (`repro show ID`, `repro check ID`).
 
 Click completes options and declared arguments only; the overrides are extra arguments, so
 these commands complete them themselves: `paper=<installed ids>`, `experiment=<the chosen
 paper's experiments>`, config group choices (`launcher=`, `logger=`, `debug=`...) and config
 keys (`trainer.`, `trainer.max_steps=`) from the composed config of the chosen paper.
+bash splits words at '=' (COMP_WORDBREAKS) and replaces only the part after it: the split
+words are joined again here, and only that part is returned (see `complete_override`).
 Any failure completes nothing: a TAB must never print an error into the user's prompt.
 """
 
@@ -13,11 +16,14 @@ from typing import Any
 
 from typer.core import TyperCommand
 
-SWEEP_KEYS = ("seeds=", "max_seeds=")
+SWEEP_KEYS = ("seeds=", "max_seeds=", "seeds_together=")
+HIDDEN_KEYS = ("paper", "paper_dir", "experiment_name")  # given, or filled in by repro
 
 
 class OverrideCompletingCommand(TyperCommand):
     """A typer command whose free `key=value` words complete like options do."""
+
+    paper_only = False  # True: the words are `paper=ID` alone (report, sync)
 
     def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
         from typer._click.shell_completion import CompletionItem  # typer vendors click
@@ -25,24 +31,103 @@ class OverrideCompletingCommand(TyperCommand):
         if incomplete.startswith("-"):
             return super().shell_complete(ctx, incomplete)
         try:
-            words = complete_override(list(ctx.args), incomplete, self.name == "sweep", ctx)
+            words = complete_override(
+                list(ctx.args),
+                incomplete,
+                self.name == "sweep",
+                ctx,
+                after_equals=_bash_word_is_equals(),
+                paper_only=self.paper_only,
+            )
         except Exception:  # a broken plugin or config: no suggestions rather than an error
             words = []
         return [CompletionItem(word, type="plain") for word in words]
 
 
+class PaperCompletingCommand(OverrideCompletingCommand):
+    """A typer command whose free words are `paper=ID[,ID...]` (report, sync)."""
+
+    paper_only = True
+
+
+def complete_paper_id(ctx: Any, param: Any, incomplete: str) -> list[str]:
+    """`shell_complete=` of a paper-id argument (`repro show ID`, `repro check ID`)."""
+    try:
+        return _prefixed(_values("paper", [], ctx), incomplete)
+    except Exception:  # a broken plugin folder: no suggestions rather than an error
+        return []
+
+
 def complete_override(
-    previous: list[str], incomplete: str, sweep: bool = False, ctx: Any = None
+    previous: list[str],
+    incomplete: str,
+    sweep: bool = False,
+    ctx: Any = None,
+    *,
+    after_equals: bool = False,
+    paper_only: bool = False,
 ) -> list[str]:
-    """Candidates for the word being typed after `previous` overrides."""
-    # bash splits `paper=mn` at '=' into `paper`, `=`, `mn`: complete the bare value then
-    if previous[-1:] == ["="] and len(previous) >= 2:
-        return _prefixed(_values(previous[-2], previous, ctx), incomplete)
-    if previous and not incomplete and _bash_word_is_equals():  # `paper=` + TAB in bash
-        return _values(previous[-1], previous, ctx)
+    """What the shell should insert for the word being typed after the words `previous`.
+
+    bash splits words at '=' (COMP_WORDBREAKS): `paper=mnist1d experiment=c` arrives as
+    `paper`, `=`, `mnist1d`, `experiment`, `=` and the current word `c`, and bash replaces only
+    that `c`. So the split words are joined again before matching, and the part of the joined
+    word bash already has (`experiment=`) is cut off the candidates. `after_equals`: bash's
+    current word is the '=' itself (`paper=` + TAB), which click hands on as ''.
+    """
+    words, current, kept = _rejoin(previous, incomplete, after_equals)
+    if paper_only:
+        candidates = _complete_paper_word(words, current, ctx)
+    else:
+        candidates = _complete_joined(words, current, sweep, ctx)
+    return [c[len(kept) :] for c in candidates if c.startswith(kept) and c != kept]
+
+
+def _rejoin(previous: list[str], incomplete: str, after_equals: bool) -> tuple[list[str], str, str]:
+    """(previous words joined at '=', the whole current word, its part the shell keeps)."""
+    words = list(previous)
+    kept = ""
+    if after_equals and words:  # `paper=|`: bash's word is the '=', readline's is empty
+        kept = incomplete = f"{words.pop()}={incomplete}"
+    elif len(words) >= 2 and words[-1] == "=":  # `experiment=c|`: bash's word is `c`
+        kept = f"{words[-2]}="
+        incomplete = kept + incomplete
+        del words[-2:]
+    joined: list[str] = []
+    glue = False
+    for word in words:
+        if word == "=" and joined:
+            joined[-1] += word
+            glue = True
+        elif glue:
+            joined[-1] += word
+            glue = False
+        else:
+            joined.append(word)
+    return joined, incomplete, kept
+
+
+def _complete_paper_word(previous: list[str], incomplete: str, ctx: Any) -> list[str]:
+    """`paper=` and then installed paper ids, comma separated (`repro report paper=a,b`)."""
+    key, equals, value = incomplete.partition("=")
+    if not equals:
+        return _prefixed(["paper="], incomplete)
+    return _complete_values(key, value, previous, ctx) if key == "paper" else []
+
+
+def _complete_values(key: str, value: str, previous: list[str], ctx: Any) -> list[str]:
+    """`key=v...` for the values of `key` that start with `value`; after a comma (a Hydra
+    sweep `experiment=cnn,g`) the last item completes."""
+    done, comma, last = value.rpartition(",")
+    head = f"{key}={done}{comma}"
+    return [head + v for v in _prefixed(_values(key, previous, ctx), last)]
+
+
+def _complete_joined(previous: list[str], incomplete: str, sweep: bool, ctx: Any) -> list[str]:
+    """Whole-word candidates (`experiment=cnn`, `trainer.`) for unsplit words."""
     key, equals, value = incomplete.partition("=")
     if equals:
-        return [f"{key}={v}" for v in _prefixed(_values(key, previous, ctx), value)]
+        return _complete_values(key, value, previous, ctx)
     given = "experiment=" if _chosen(previous, "paper") else "paper="
     keys = [given, *(SWEEP_KEYS if sweep else ()), *_config_keys(previous, ctx)]
     if given == "experiment=" and _chosen(previous, "experiment"):
@@ -56,11 +141,21 @@ def complete_override(
 
 
 def _bash_word_is_equals() -> bool:
-    """Whether bash's word under the cursor is a lone '=' (click passes it on as '')."""
+    """Whether bash's word under the cursor is a lone '=' (click passes it on as '').
+
+    typer's bash script passes COMP_WORDS joined by newlines (its IFS) and COMP_CWORD; they
+    are split the way click splits them."""
     import os
 
-    words = os.environ.get("COMP_WORDS", "").split(" ")
-    index = int(os.environ.get("COMP_CWORD", "-1") or -1)
+    from typer._click.shell_completion import split_arg_string
+
+    if "COMP_WORDS" not in os.environ or "COMP_CWORD" not in os.environ:
+        return False
+    try:
+        words = split_arg_string(os.environ["COMP_WORDS"])
+        index = int(os.environ["COMP_CWORD"])
+    except ValueError:
+        return False
     return 0 <= index < len(words) and words[index] == "="
 
 
@@ -97,14 +192,17 @@ def _values(key: str, previous: list[str], ctx: Any) -> list[str]:
 def _config_keys(previous: list[str], ctx: Any) -> list[str]:
     """`trainer.` for a section, `seed=` for a value: every key of the composed config of the
     chosen paper (its top-level keys alone before a paper is chosen)."""
-    from repro.config.checks import repro_top_level_keys
-
-    paper = _chosen(previous, "paper")
-    if not paper:
-        return sorted(f"{k}." for k in repro_top_level_keys() if k not in ("hydra", "paper"))
     from omegaconf import OmegaConf
 
     from repro.config.app import CONFIG_DIR, CONFIG_NAME, plugin_overrides
+    from repro.config.checks import repro_top_level_keys
+
+    paper = _chosen(previous, "paper")
+    if not paper:  # `seed=` for a value of run.yaml, `trainer.` for a section or a group
+        base = OmegaConf.to_container(OmegaConf.load(CONFIG_DIR / f"{CONFIG_NAME}.yaml"))
+        values = {k for k, v in base.items() if not isinstance(v, dict)}
+        shown = sorted(set(repro_top_level_keys()) - {"hydra", *HIDDEN_KEYS})
+        return [f"{k}=" if k in values else f"{k}." for k in shown]
     from repro.config.overrides import check_overrides
     from repro.plugins.registry import get_paper
 
@@ -115,8 +213,7 @@ def _config_keys(previous: list[str], ctx: Any) -> list[str]:
         chosen.append(f"experiment={experiment}")
     ((cfg, _),) = check_overrides(CONFIG_DIR, CONFIG_NAME, chosen)
     tree = OmegaConf.to_container(cfg, resolve=False)
-    hidden = ("paper", "paper_dir", "experiment_name")  # given, or filled in by repro
-    return [key for key in _dotted(tree) if key.rstrip(".=").split(".")[0] not in hidden]
+    return [key for key in _dotted(tree) if key.rstrip(".=").split(".")[0] not in HIDDEN_KEYS]
 
 
 def _dotted(node: Any, prefix: str = "") -> list[str]:

@@ -35,39 +35,85 @@ ORPHAN_GRACE_S = 120.0  # time an orphaned worker's run gets to save its checkpo
 class Job:
     run: PlannedRun
     overrides: tuple[str, ...]  # everything but the experiment: `repro run` would take these
+    group: tuple[tuple[PlannedRun, tuple[str, ...]], ...] = ()  # seeds trained together
+
+    @property
+    def runs(self) -> list[PlannedRun]:
+        return [run for run, _ in self.group] if self.group else [self.run]
 
 
-def jobs_for(planned: list[PlannedRun], common: list[str]) -> list[Job]:
-    return [
+def jobs_for(planned: list[PlannedRun], common: list[str], together: bool = False) -> list[Job]:
+    """One job per run to train; with `together`, one job per setting (experiment and fixed
+    overrides) holding all its seeds, trained as one vectorized model where they qualify."""
+    single = [
         Job(run, (*common, *run.fixed, f"seed={run.seed}")) for run in planned if run.needs_training
+    ]
+    if not together:
+        return single
+    settings: dict[tuple[str, tuple[str, ...]], list[Job]] = {}
+    for job in single:
+        settings.setdefault((job.run.experiment, tuple(job.run.fixed)), []).append(job)
+    return [
+        jobs[0]
+        if len(jobs) == 1
+        else Job(jobs[0].run, jobs[0].overrides, tuple((j.run, j.overrides) for j in jobs))
+        for jobs in settings.values()
     ]
 
 
-def run_job(job: Job) -> RunOutcome:
-    """Compose and train one run; every expected failure becomes an outcome, one line."""
+def run_job(job: Job) -> list[RunOutcome]:
+    """Compose and train a job's runs; every expected failure becomes an outcome, one line
+    each. A group job trains its seeds together (`running.together`)."""
+    from repro.running.hydra_task import print_outcome
+
+    outcomes = _run_group(job) if job.group else [_run_single(job.run, job.overrides)]
+    for outcome in outcomes:
+        if outcome.status == "busy":
+            print(f"error: {outcome.error}; another process is running it", file=sys.stderr)
+        else:
+            print_outcome(outcome)
+    return outcomes
+
+
+def _compose(run: PlannedRun, overrides: tuple[str, ...]) -> tuple[dict, list[str]]:
     from repro.config.app import recorded_command
     from repro.config.compose import compose_run_config, hydra_compose_session
-    from repro.running.hydra_task import print_outcome
+
+    with hydra_compose_session():
+        config = compose_run_config(list(overrides), run.experiment)
+    return config, recorded_command([*overrides, f"experiment={run.experiment}"])
+
+
+def _run_single(run: PlannedRun, overrides: tuple[str, ...]) -> RunOutcome:
     from repro.running.lock import RunBusy
     from repro.running.runner import run_one
 
     try:
-        with hydra_compose_session():
-            config = compose_run_config(list(job.overrides), job.run.experiment)
-        command = recorded_command([*job.overrides, f"experiment={job.run.experiment}"])
-        outcome = run_one(config, command=command)
+        config, command = _compose(run, overrides)
+        return run_one(config, command=command)
     except RunBusy as busy:
-        outcome = RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)
+        return RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)
     except ReproError as error:
-        outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
+        return RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
     except OSError as error:  # a full or failing disk outside the record writes
         where = f": {error.filename}" if error.filename else ""
-        outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
-    if outcome.status == "busy":
-        print(f"error: {outcome.error}; another process is running it", file=sys.stderr)
-    else:
-        print_outcome(outcome)
-    return outcome
+        return RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
+
+
+def _run_group(job: Job) -> list[RunOutcome]:
+    from repro.running.together import run_together
+
+    try:
+        composed = [_compose(run, overrides) for run, overrides in job.group]
+        return run_together([c for c, _ in composed], [cmd for _, cmd in composed])
+    except ReproError as error:
+        return [RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)] * len(
+            job.group
+        )
+    except OSError as error:
+        where = f": {error.filename}" if error.filename else ""
+        failed = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
+        return [failed] * len(job.group)
 
 
 class SystematicFailure:
@@ -111,15 +157,16 @@ def run_in_process(jobs: list[Job]) -> SweepOutcomes:
     """The local launcher: one run after another in this process."""
     rule = SystematicFailure()
     by_run: dict[Path, RunOutcome] = {}
-    counter = SweepProgress(len(jobs))
+    counter = SweepProgress(sum(len(job.runs) for job in jobs))
     for index, job in enumerate(jobs):
-        by_run[job.run.record_dir] = outcome = run_job(job)
-        counter.finished(outcome.status)  # `k/N done, ETA ...`
-        rest = [j.run for j in jobs[index + 1 :]]
-        if _interrupted(outcome):
-            return SweepOutcomes(by_run, rest, None, interrupted_by=outcome)
-        if rule.stops_after(outcome):
-            return SweepOutcomes(by_run, rest, rule.reason)
+        rest = [run for j in jobs[index + 1 :] for run in j.runs]
+        for run, outcome in zip(job.runs, run_job(job), strict=True):
+            by_run[run.record_dir] = outcome
+            counter.finished(outcome.status)  # `k/N done, ETA ...`
+            if _interrupted(outcome):
+                return SweepOutcomes(by_run, rest, None, interrupted_by=outcome)
+            if rule.stops_after(outcome):
+                return SweepOutcomes(by_run, rest, rule.reason)
     return SweepOutcomes(by_run, [], None)
 
 
@@ -164,7 +211,7 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
     pool = [_Worker(context) for _ in range(max(1, min(workers, len(jobs))))]
-    counter = SweepProgress(len(jobs))
+    counter = SweepProgress(sum(len(job.runs) for job in jobs))
     interrupted_by: RunOutcome | None = None
     try:
         while True:
@@ -181,39 +228,42 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                     continue
                 job = worker.job
                 assert job is not None
-                outcome = _receive(worker)
+                outcomes = _receive(worker)
                 worker.job = None
-                if outcome is None:  # the worker died with the job: only that run is lost
+                if outcomes is None:  # the worker died with the job: only its runs are lost
                     worker.process.join(5)
                     how = _signal_name(worker.process.exitcode)
+                    seeds = ",".join(str(run.seed) for run in job.runs)
                     print(
                         f"error: a worker process died ({how}) while running "
-                        f"{job.run.experiment} seed {job.run.seed}; other runs go on",
+                        f"{job.run.experiment} seed {seeds}; other runs go on",
                         file=sys.stderr,
                         flush=True,
                     )
-                    outcome = RunOutcome(
-                        "lost", job.run.record_dir, error=f"worker process died ({how})"
-                    )
+                    outcomes = [
+                        RunOutcome("lost", run.record_dir, error=f"worker process died ({how})")
+                        for run in job.runs
+                    ]
                     worker.stop(1)
                     if pending and not rule.reason:
                         pool[pool.index(worker)] = _Worker(context)
-                by_run[job.run.record_dir] = outcome
-                counter.finished(outcome.status)  # `k/N done, ETA ...`
-                if _interrupted(outcome):
-                    interrupted_by = interrupted_by or outcome
-                rule.stops_after(outcome)
+                for run, outcome in zip(job.runs, outcomes, strict=True):
+                    by_run[run.record_dir] = outcome
+                    counter.finished(outcome.status)  # `k/N done, ETA ...`
+                    if _interrupted(outcome):
+                        interrupted_by = interrupted_by or outcome
+                    rule.stops_after(outcome)
             pool = [w for w in pool if w.process.is_alive() or w.job is not None]
     finally:
         for worker in pool:
             worker.stop(ORPHAN_GRACE_S if worker.job is not None else 10)
         os.environ.pop(SWEEP_PID_ENV, None)
-    not_started = [job.run for job in pending]
+    not_started = [run for job in pending for run in job.runs]
     return SweepOutcomes(by_run, not_started, rule.reason, interrupted_by=interrupted_by)
 
 
-def _receive(worker: _Worker) -> RunOutcome | None:
-    """The job's outcome, or None when the worker died before sending it."""
+def _receive(worker: _Worker) -> list[RunOutcome] | None:
+    """The job's outcomes, or None when the worker died before sending them."""
     try:
         if worker.conn.poll():
             return worker.conn.recv()

@@ -1,0 +1,178 @@
+"""Seeds trained together (repro.running.together) against the same seeds trained alone.
+
+Tolerances: vectorized kernels reassociate float sums, and training amplifies the last bits
+step by step (measured: mnist1d CNN equal to 1e-7 after 80 steps; perm_optim, whose forward
+pass is itself an optimisation, 0 after 1 step, 3e-5 after 5, 1e-2 after 15). So short runs
+are compared tightly, as ../shared/gpu/vmap_equivalence.py found for long ones.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repro.config.app import plugin_overrides
+from repro.config.compose import compose_run_config, hydra_compose_session
+from repro.plugins.registry import get_paper
+from repro.running.runner import run_one
+from repro.running.together import run_together
+from tests.conftest import repro, write_toy_paper
+
+
+def configs(
+    paper: str, experiment: str, seeds: list[int], results: Path, *extra: str, papers=None
+) -> list[dict[str, Any]]:
+    plugin = get_paper(paper, papers)
+    with hydra_compose_session():
+        return [
+            compose_run_config(
+                [
+                    f"paper={paper}",
+                    *plugin_overrides(plugin.folder),
+                    f"seed={seed}",
+                    f"paths.results_dir={results}",
+                    "logger=csv",
+                    *extra,
+                ],
+                experiment,
+            )
+            for seed in seeds
+        ]
+
+
+def together_and_alone(
+    tmp_path: Path, paper: str, experiment: str, *extra: str, papers=None
+) -> tuple[list[Any], list[Any]]:
+    seeds = [0, 1, 2]
+    grouped = configs(paper, experiment, seeds, tmp_path / "a", *extra, papers=papers)
+    alone = configs(paper, experiment, seeds, tmp_path / "b", *extra, papers=papers)
+    return (
+        run_together(grouped, [["repro", "run"]] * len(seeds)),
+        [run_one(config, command=["repro", "run"]) for config in alone],
+    )
+
+
+def assert_same_metrics(together: list[Any], alone: list[Any], tolerance: float) -> None:
+    for grouped, single in zip(together, alone, strict=True):
+        assert grouped.status == single.status == "completed"
+        assert set(single.metrics) <= set(grouped.metrics)
+        for name, value in single.metrics.items():
+            assert math.isclose(grouped.metrics[name], value, abs_tol=tolerance), name
+
+
+def test_mnist1d_seeds_together_match_each_seed_alone(tmp_path: Path) -> None:
+    together, alone = together_and_alone(tmp_path, "mnist1d", "cnn", "trainer.max_steps=80")
+    assert_same_metrics(together, alone, tolerance=1e-5)
+    record = json.loads((together[1].record_dir / "record.json").read_text())
+    assert record["together"]["seeds"] == [0, 1, 2] and record["seed"] == 1
+    assert record["status"] == "completed" and record["timing"]["seeds_together"] == 3
+    assert (together[1].record_dir / "csv" / "metrics.csv").is_file()
+    assert (together[1].record_dir / "checkpoints" / "last.ckpt").is_file()
+    # the same folder as the seed alone: one setting, whichever engine trained it
+    assert together[1].record_dir.relative_to(tmp_path / "a") == alone[1].record_dir.relative_to(
+        tmp_path / "b"
+    )
+
+
+def test_perm_optim_seeds_together_match_alone_on_a_short_run(tmp_path: Path) -> None:
+    together, alone = together_and_alone(
+        tmp_path, "perm_optim", "sort_n5", "trainer.max_steps=5"
+    )
+    assert_same_metrics(together, alone, tolerance=1e-4)
+    record = json.loads((together[0].record_dir / "record.json").read_text())
+    assert record["together"]["seeds"] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    ("paper", "experiment", "why"),
+    [
+        ("mnist1d", "gru", "the training step does not vectorize"),
+        ("set_transformer", "deepsets_mean", "the seeds' batches differ in shape"),
+        ("amsgrad", "adam_online", "the module optimizes manually"),
+    ],
+)
+def test_a_setting_that_does_not_qualify_says_why_and_trains_each_seed_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], paper: str, experiment: str, why: str
+) -> None:
+    seeds = [0, 1]
+    outcomes = run_together(
+        configs(paper, experiment, seeds, tmp_path / "r", "trainer.max_steps=3"),
+        [["repro", "run"]] * 2,
+    )
+    assert [o.status for o in outcomes] == ["completed", "completed"]
+    out = capsys.readouterr().out
+    assert f"seeds together: off for {paper}/{experiment}: {why}" in out
+    for outcome in outcomes:
+        assert "together" not in json.loads((outcome.record_dir / "record.json").read_text())
+
+
+NAN_MODULE = '''
+
+class NanForOneSeed(ToyModule):
+    """The loss is the log of a weight drawn at initialisation: NaN for seeds where it is
+    negative, so one seed of a group fails while the others train on."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sign = nn.Parameter(torch.randn(()))
+
+    def training_step(self, batch, batch_idx):
+        return super().training_step(batch, batch_idx) + torch.log(self.sign) * 0
+'''
+
+
+def test_a_seed_whose_loss_turns_nan_fails_alone(tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + NAN_MODULE)
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", "model:NanForOneSeed"))
+    outcomes = run_together(
+        configs("toy", "small", list(range(4)), tmp_path / "r", papers=[plugins]),
+        [["repro", "run"]] * 4,
+    )
+    statuses = {o.record_dir.name: o.status for o in outcomes}
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert failed and len(failed) < len(outcomes), statuses
+    for outcome in failed:
+        assert outcome.error.startswith("non-finite loss at step 1"), outcome.error
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == "failed" and record["together"]["seeds"] == [0, 1, 2, 3]
+
+
+def test_a_sweep_with_seeds_together_gives_the_verdicts_of_one_seed_per_process(
+    tmp_path: Path,
+) -> None:
+    """The same short sweep both ways: same records' metrics, same verdict of the claim."""
+    from repro.reporting.build import ReportRequest, build_report
+
+    verdicts = {}
+    for mode in ("true", "false"):
+        results = tmp_path / mode
+        done = repro(
+            "sweep",
+            "paper=mnist1d",
+            "experiment=cnn",
+            "seeds=3",
+            "trainer.max_steps=60",
+            "logger=csv",
+            f"seeds_together={mode}",
+            env={"REPRO_RESULTS_DIR": str(results)},
+        )
+        assert done.returncode == 0, done.stderr
+        assert ("together on cpu" in done.stdout) == (mode == "true"), done.stdout
+        (setting,) = (results / "mnist1d" / "cnn").iterdir()
+        outcome = build_report(
+            ReportRequest(
+                "mnist1d",
+                results,
+                tmp_path / f"report-{mode}",
+                pinned_configs=frozenset({setting.name}),
+            )
+        )
+        verdicts[mode] = {r.claim.id: r.outcome for r in outcome.results if r.summary}
+    assert verdicts["true"] == verdicts["false"] and verdicts["true"]

@@ -70,7 +70,7 @@ def test_wheel_holds_every_file_of_repro_papers_and_configs(wheel: Path) -> None
     assert expected - names == set()
     assert "repro/_builtin/papers/amsgrad/paper.yaml" in names
     assert "repro/_builtin/configs/run.yaml" in names
-    assert "repro/templates/paper/paper.yaml" in names
+    assert "repro/plugins/templates/paper/paper.yaml" in names
     assert not [n for n in names if n.endswith(".pyc") or n.startswith(("papers/", "configs/"))]
 
 

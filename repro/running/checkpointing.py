@@ -3,7 +3,9 @@
 Saved atomically (temp file + rename) into `<record>/checkpoints/last.ckpt`: at epoch ends
 (at most every `every_s` seconds), and at once when SIGINT/SIGTERM arrives. They carry the
 RNG states and the training dataloader's position, so a resumed run ends with the same
-metrics as an uninterrupted one.
+metrics as an uninterrupted one. They also name the plugin code, config and seed that wrote
+them (`repro_identity`): a checkpoint is resumed only by that same run, never across a code
+change, by another seed, or by another setting.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from repro.running.distributed import agreed_stop, rank_zero_decides
 CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+IDENTITY_KEY = "repro_identity"
 
 
 class RunInterrupted(ReproError):
@@ -74,15 +77,67 @@ def restore_rng_states(states: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
+def run_identity(config: dict[str, Any]) -> dict[str, Any]:
+    """Which run a checkpoint belongs to: the plugin code (digest and per-file digests, to
+    name what changed), the config hash and the seed. Computed as the run starts, so a file
+    edited while it trains does not relabel the code that is running."""
+    from repro.records.fingerprint import code_fingerprint
+    from repro.records.store import config_hash
+
+    code = code_fingerprint(Path(config["paper_dir"]))
+    return {
+        "code_digest": code["digest"],
+        "code_files": code["files"],
+        "config_hash": config_hash(config),
+        "seed": int(config["seed"]),
+    }
+
+
+def checkpoint_identity(path: Path) -> dict[str, Any] | None:
+    """The identity a checkpoint was saved with; None if it has none (saved before
+    checkpoints carried one) or cannot be read."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except Exception:
+        return None
+    identity = state.get(IDENTITY_KEY) if isinstance(state, dict) else None
+    return identity if isinstance(identity, dict) else None
+
+
+def why_not_resumable(written: dict[str, Any] | None, current: dict[str, Any]) -> str | None:
+    """Why a checkpoint saved by run `written` must not be resumed by run `current` (both
+    `run_identity`s); None when they are the same run."""
+    from repro.records.fingerprint import changed_files
+
+    if not written or not written.get("code_digest"):
+        return "it does not say which code, config and seed wrote it (saved by an older repro)"
+    reasons = []
+    if written["code_digest"] != current["code_digest"]:
+        changed = changed_files(written.get("code_files") or {}, current["code_files"])
+        reasons.append(f"other plugin code (changed: {', '.join(changed) or 'unknown files'})")
+    if written.get("seed") != current["seed"]:
+        reasons.append(f"another seed ({written.get('seed')})")
+    if written.get("config_hash") != current["config_hash"]:
+        reasons.append("another config")
+    return f"written by {' and '.join(reasons)}" if reasons else None
+
+
 class ResumableCheckpoint(pl.Callback):
     """Saves `last.ckpt` periodically and on a stop request, then stops training; with
-    `save_at_end`, also once training ends, so the record keeps the final weights."""
+    `save_at_end`, also once training ends, so the record keeps the final weights. Each
+    checkpoint carries `identity` (`run_identity`), which a rerun checks before resuming."""
 
     def __init__(
-        self, path: Path, every_s: float = 30.0, save_at_end: bool = False, enabled: bool = True
+        self,
+        path: Path,
+        every_s: float = 30.0,
+        save_at_end: bool = False,
+        enabled: bool = True,
+        identity: dict[str, Any] | None = None,
     ) -> None:
         self.enabled = enabled  # off: still turns a signal into a clean stop, saves nothing
         self.path = path
+        self.identity = identity
         self.every_s = every_s
         self.save_at_end = save_at_end
         self.stop_signal: int | None = None
@@ -158,6 +213,12 @@ class ResumableCheckpoint(pl.Callback):
     def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         if self.save_at_end:
             self.save(trainer)
+
+    def on_save_checkpoint(
+        self, trainer: pl.Trainer, module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        if self.identity is not None:
+            checkpoint[IDENTITY_KEY] = self.identity
 
     def state_dict(self) -> dict[str, Any]:
         return {"rng": rng_states()}

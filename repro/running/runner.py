@@ -130,7 +130,9 @@ def _worker_resume_checkpoint(config: dict[str, Any], record_dir: Path) -> Path 
     last = checkpoint_path(record_dir)
     if config.get("rerun") or not last.is_file() or not (record_dir / store.RECORD_FILE).is_file():
         return None
-    return last if _checkpoint_step(last) is not None else None
+    if _checkpoint_step(last) is None or _why_not_resumed(config, last):
+        return None  # rank 0 trains from the start too
+    return last
 
 
 @dataclass
@@ -214,9 +216,27 @@ def _resume_point(
             file=sys.stderr,
         )
         return None
+    why_not = _why_not_resumed(config, last_checkpoint)
+    if why_not:  # its steps ran other code, seed or setting: kept aside, never built on
+        kept = store.supersede(record_dir, previous)
+        print(
+            f"not resuming {progress.shown_path(last_checkpoint)}: {why_not}; training from the "
+            f"start, the earlier attempt kept in {progress.shown_path(kept)}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
     # Lightning's own words about this ("will be deleted") are silenced
     print(progress.resume_line(step, last_checkpoint), file=sys.stderr, flush=True)
     return last_checkpoint
+
+
+def _why_not_resumed(config: dict[str, Any], checkpoint: Path) -> str | None:
+    """Why `checkpoint` is not this run's to resume: written by other plugin code, another
+    seed or config, or it does not say; None when it is. Rank 0 and ranks > 0 both ask."""
+    from repro.running.checkpointing import checkpoint_identity, run_identity, why_not_resumable
+
+    return why_not_resumable(checkpoint_identity(checkpoint), run_identity(config))
 
 
 def _new_record(
@@ -228,9 +248,11 @@ def _new_record(
     resume_from: Path | None,
 ) -> dict[str, Any]:
     """The record of this attempt as it starts: identity, command, environment, code."""
+    from repro.plugins.registry import imported_code
     from repro.records.environment import capture_environment
     from repro.records.fingerprint import code_section
 
+    code = imported_code(plugin)  # imports it now (again if edited): the code this run runs
     environment = capture_environment()
     record: dict[str, Any] = {
         "schema": store.SCHEMA_VERSION,
@@ -252,7 +274,7 @@ def _new_record(
         ),
         "timing": {"started_at": _now()},
         "environment": environment,
-        "code": code_section(plugin.folder, environment["git"]["sha"]),  # other code: stale
+        "code": code_section(plugin.folder, environment["git"]["sha"], code),  # other: stale
     }
     if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
         record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]
@@ -281,7 +303,12 @@ def _train(attempt: Attempt) -> RunOutcome:
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from repro.plugins.failures import failure_message, full_traceback, print_if_debugging
-    from repro.running.checkpointing import ResumableCheckpoint, RunInterrupted, stop_on_signals
+    from repro.running.checkpointing import (
+        ResumableCheckpoint,
+        RunInterrupted,
+        run_identity,
+        stop_on_signals,
+    )
     from repro.running.distributed import when_rank_dies
     from repro.running.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
     from repro.running.training import train_and_test
@@ -293,6 +320,7 @@ def _train(attempt: Attempt) -> RunOutcome:
         float(checkpoint_cfg.get("every_s", 30)),
         save_at_end=bool(checkpoint_cfg.get("keep", True)),
         enabled=bool(checkpoint_cfg.get("enabled", True)),
+        identity=run_identity(config),  # a rerun resumes only what this run wrote
     )
 
     def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next

@@ -81,13 +81,14 @@ def run_identity(config: dict[str, Any]) -> dict[str, Any]:
     """Which run a checkpoint belongs to: the plugin code (digest and per-file digests, to
     name what changed), the config hash and the seed. Computed as the run starts, so a file
     edited while it trains does not relabel the code that is running."""
-    from repro.records.fingerprint import code_fingerprint
+    from repro.records.fingerprint import code_identity
     from repro.records.store import config_hash
 
-    code = code_fingerprint(Path(config["paper_dir"]))
+    code = code_identity(Path(config["paper_dir"]))
     return {
         "code_digest": code["digest"],
         "code_files": code["files"],
+        "classes": code["classes"],  # paper.yaml's module and datamodule classes
         "config_hash": config_hash(config),
         "seed": int(config["seed"]),
     }
@@ -115,6 +116,8 @@ def why_not_resumable(written: dict[str, Any] | None, current: dict[str, Any]) -
     if written["code_digest"] != current["code_digest"]:
         changed = changed_files(written.get("code_files") or {}, current["code_files"])
         reasons.append(f"other plugin code (changed: {', '.join(changed) or 'unknown files'})")
+    if written.get("classes", current.get("classes")) != current.get("classes"):
+        reasons.append(f"other classes ({written.get('classes')})")
     if written.get("seed") != current["seed"]:
         reasons.append(f"another seed ({written.get('seed')})")
     if written.get("config_hash") != current["config_hash"]:

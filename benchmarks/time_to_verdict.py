@@ -7,7 +7,7 @@ verdicts, on one device; beside it, the lean vmapped loop's model-steps/s on the
 
 Prints: sweep wall, report wall, runs, model-steps trained, model-steps/s over the sweep, the
 report's overall outcome and coverage, and the lean loop (1 and N seeds) for comparison.
-Seeds trained together (issue 20.2) are not built yet: every run is one process per seed.
+`--together true|false|auto` passes `seeds_together=` to the sweep (auto: on a GPU).
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ def main() -> None:
     parser.add_argument("--max-seeds", type=int, default=10)
     parser.add_argument("--launcher", default="joblib")
     parser.add_argument("--max-steps", type=int, help="override trainer.max_steps (quick runs)")
+    parser.add_argument(
+        "--together", default="auto", choices=["auto", "true", "false"], help="seeds_together="
+    )
     parser.add_argument("--results", type=Path, help="results folder (default: a new temp one)")
     parser.add_argument("--lean-seeds", type=int, default=10)
     parser.add_argument("--lean-steps", type=int, default=500)
@@ -136,6 +139,7 @@ def main() -> None:
         f"trainer.accelerator={args.accelerator}",
         f"paths.results_dir={results}",
         "logger=csv",
+        f"seeds_together={args.together}",
     ]
     if args.max_steps:
         sweep.append(f"trainer.max_steps={args.max_steps}")
@@ -156,9 +160,11 @@ def main() -> None:
         (report_dir / "report.md").read_text() if (report_dir / "report.md").is_file() else ""
     )
     overall = next((line for line in markdown.splitlines() if "**Overall" in line), "(no report)")
+    grouped = (logs / "sweep.log").read_text(errors="replace").count(" together on ")
     print(
         f"paper {args.paper}, accelerator {args.accelerator}, launcher {args.launcher}, "
-        f"seeds=auto max_seeds={args.max_seeds}, seeds together: off (not built yet)"
+        f"seeds=auto max_seeds={args.max_seeds}, seeds_together={args.together} "
+        f"({grouped} groups trained together)"
     )
     print(
         f"sweep: {sweep_s:.1f} s (exit {sweep_code}); report: {report_s:.1f} s (exit {report_code})"

@@ -227,8 +227,14 @@ def _differences(
 ) -> tuple[tuple[str, Any, Any], ...]:
     keys = sorted(set(config) | set(reference))
     return tuple(
-        (k, config.get(k), reference.get(k)) for k in keys if config.get(k) != reference.get(k)
+        (k, config.get(k), reference.get(k))
+        for k in keys
+        if config.get(k) != reference.get(k) and k not in EXECUTION_KEYS
     )
+
+
+EXECUTION_KEYS = frozenset(f"trainer.{key}" for key in store.EXECUTION_TRAINER_KEYS)
+"""Where a run executed (trainer.accelerator): not part of a setting, never a difference."""
 
 
 def _is_missing(value: Any) -> bool:

@@ -877,3 +877,19 @@ def test_provenance_names_a_folder_plugins_code_digest(tmp_path: Path) -> None:
     provenance = markdown.split("## Provenance")[1].split("## Citation")[0]
     assert "plugin folder, code `fedcba987654`" in provenance
     assert "pip install" not in provenance
+
+
+def test_the_accelerator_is_never_named_as_a_difference_between_settings(tmp_path: Path) -> None:
+    """A GPU smoke run differs from the paper's setting by max_steps only, not by where it ran."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    write_run(
+        results,
+        "cnn",
+        0,
+        {"test/acc": 0.5},
+        **{"trainer.max_steps": 5, "trainer.accelerator": "gpu"},
+    )
+    runs = aggregate.run_table(load_records(results).frame)
+    choices = aggregate.choose_configs(runs)
+    assert choices["cnn"].others[0].differences == (("trainer.max_steps", 5, 6000),)

@@ -20,10 +20,30 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/pip install -q --upgrade pip
+
+# pip's output (index warnings, setuptools' build warnings: screens of them) goes to a log;
+# a failing pip prints what it said and stops setup with its exit code.
+PIP_LOG=.venv/setup-pip.log
+: >"$PIP_LOG"
+pip_install() {
+  local out status=0
+  out="$(mktemp)"
+  .venv/bin/pip install --disable-pip-version-check "$@" >"$out" 2>&1 || status=$?
+  { echo "\$ pip install $*"; cat "$out"; } >>"$PIP_LOG"
+  if [ "$status" != 0 ]; then
+    echo "setup: pip install $* failed (exit $status); pip said:" >&2
+    cat "$out" >&2
+    echo "setup: full pip log in $PIP_LOG" >&2
+    rm -f "$out"
+    exit "$status"
+  fi
+  rm -f "$out"
+}
+echo "setup: installing into .venv (pip's output: $PIP_LOG)"
+pip_install -q --upgrade pip
 # torch first and pinned (a CPU build; an unpinned torch pulls a multi-GB CUDA build).
-.venv/bin/pip install -q -c constraints.txt torch
-.venv/bin/pip install -q -c constraints.txt -e '.[dev]'
+pip_install -q -c constraints.txt torch
+pip_install -q -c constraints.txt -e '.[dev]'
 echo "setup: installed $(.venv/bin/repro --help >/dev/null && echo repro) into .venv"
 
 if [ "${1:-}" != "--no-run" ]; then

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from repro.errors import ReproError
+from repro.records import load_records  # `repro.load_records`: one function, one DataFrame
+
+__all__ = ["load_records", "report", "run", "sweep"]
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -150,11 +153,3 @@ def report(
         overall=outcome.overall, summary=outcome.summary, files=[str(f) for f in outcome.files]
     )
     return frame
-
-
-def load_records(results: str | Path | None = None, paper: str | None = None) -> pd.DataFrame:
-    """Every run record under the results folder (default as the CLI's) as a long table."""
-    from repro.records.table import default_results_dir
-    from repro.records.table import load_records as load
-
-    return load(default_results_dir(Path(results) if results else None), paper).frame

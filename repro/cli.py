@@ -6,21 +6,153 @@ them, so `repro --help` and `repro papers` stay fast.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import itertools
 import shlex
 import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
-from repro.completion import OverrideCompletingCommand
+from repro.completion import (
+    OverrideCompletingCommand,
+    PaperCompletingCommand,
+    complete_paper_id,
+)
 from repro.errors import ReproError, UsageError, did_you_mean
+
+PAPER_WORD_COMMANDS = ("run", "sweep", "report", "sync")  # their paper is a `paper=ID` word
+
+
+class ReproGroup(TyperGroup):
+    """The `repro` group, lenient where habits differ: a command's options may come before its
+    name (`repro --papers-dir D papers`), and the commands that take `paper=ID` take the paper
+    as their first bare word too (`repro run mnist1d experiment=cnn`)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _command_options_after_name(self, ctx, list(args)))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[Any, Any, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        # not while completing: bash hands `paper=<TAB>` over as the words `paper`, `=`
+        if name in PAPER_WORD_COMMANDS and command is not None and not ctx.resilient_parsing:
+            rest = _paper_word_as_override(name, command, rest)
+        return name, command, rest
+
+
+def _option_names(param: Any) -> tuple[str, ...]:
+    return (*param.opts, *param.secondary_opts) if param.param_type_name == "option" else ()
+
+
+def _takes_value(param: Any) -> bool:
+    return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
+
+
+def _command_options_after_name(group: Any, ctx: Any, args: list[str]) -> list[str]:
+    """`repro --papers-dir D papers` as `repro papers --papers-dir D`: options before the
+    command's name that are the commands' (not repro's own) move after it. An option no
+    command has, or one the named command lacks, is left for Click to refuse."""
+    own = {name for param in group.get_params(ctx) for name in _option_names(param)}
+    options = {
+        name: _takes_value(param)
+        for command in group.commands.values()
+        for param in command.params
+        for name in _option_names(param)
+    }
+    rest, moved, index = list(args), [], 0
+    while index < len(rest) and rest[index].startswith("-") and rest[index] != "--":
+        name = rest[index].partition("=")[0]
+        if name in own:
+            index += 1
+            continue
+        if name not in options:
+            return args
+        width = 2 if options[name] and "=" not in rest[index] else 1
+        moved += rest[index : index + width]
+        del rest[index : index + width]
+    if not moved or index >= len(rest) or group.get_command(ctx, rest[index]) is None:
+        return args
+    return [*rest[: index + 1], *moved, *rest[index + 1 :]]
+
+
+def _paper_word_as_override(command_name: str, command: Any, args: list[str]) -> list[str]:
+    """`repro run mnist1d experiment=cnn` as `repro run paper=mnist1d experiment=cnn`: a first
+    bare word before any key=value is the paper when it is a paper id. One that is not an id
+    is refused with the command probably meant."""
+    from repro.config.overrides import (
+        HYDRA_FLAGS_WITH_VALUE,
+        INFO_CHOICES,
+        INFO_FLAGS,
+        override_value,
+    )
+    from repro.plugins.paper_spec import ID_PATTERN
+
+    hydra = command_name in ("run", "sweep")
+    valued = {n for p in command.params if _takes_value(p) for n in _option_names(p)}
+    valued |= HYDRA_FLAGS_WITH_VALUE if hydra else set()
+    index = 0
+    while index < len(args) and args[index] != "--" and args[index].startswith("-"):
+        following = args[index + 1] if index + 1 < len(args) else None
+        info = hydra and args[index] in INFO_FLAGS and following in INFO_CHOICES
+        index += 2 if args[index] in valued or info else 1
+    if index >= len(args) or args[index] == "--" or "=" in args[index]:
+        return args
+    word, before, after = args[index], args[:index], args[index + 1 :]
+    given = override_value([a for a in after if not a.startswith("-")], "paper")
+    if ID_PATTERN.match(word) and given in (None, word):
+        return [*before, *([] if given else [f"paper={word}"]), *after]
+    if given is not None:
+        _refuse(UsageError(f"two papers, {word!r} and paper={given}: give one"))
+    guess = _closest_paper(word, _option_values(args, "--papers-dir"))
+    typed = " ".join(shlex.quote(a) for a in ["repro", command_name, *before])
+    rest = "".join(f" {shlex.quote(a)}" for a in after)
+    if guess:
+        meant = f"{typed} paper={guess}{rest}"
+        _refuse(UsageError(f"{word!r} is not a paper id: did you mean `{meant}`?"))
+    _refuse(
+        UsageError(
+            f"{word!r} is not a paper id: name the paper as `{typed} paper=<id>{rest}` "
+            "(`repro papers` lists them)"
+        )
+    )
+
+
+def _option_values(args: list[str], option: str) -> list[Path]:
+    """The values of a repeatable option among raw arguments (`--opt V` and `--opt=V`)."""
+    spaced = [value for name, value in itertools.pairwise(args) if name == option]
+    joined = [a.partition("=")[2] for a in args if a.startswith(f"{option}=")]
+    return [Path(value) for value in spaced + joined]
+
+
+def _closest_paper(word: str, papers_dir: list[Path]) -> str | None:
+    """The installed paper id a mistyped one (`MNIST1D`, `mnist-1d`) most likely means."""
+    from repro.plugins.registry import discover
+
+    try:
+        known = list(discover(papers_dir))
+    except ReproError:
+        return None
+    close = difflib.get_close_matches(word.lower().replace("-", "_"), known, n=1)
+    return close[0] if close else None
+
+
+def _refuse(error: ReproError) -> NoReturn:
+    """An error found before a command runs, said as `reports_errors` says it: one line and
+    its exit code (raised as is when called from Python)."""
+    if _state.get("raise_errors"):
+        raise error
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
 
 app = typer.Typer(
     name="repro",
+    cls=ReproGroup,
     help="Reproduce published ML results and say, with evidence, whether each claim holds.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion; run/sweep complete their overrides too
@@ -42,6 +174,9 @@ SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
 \b
   seeds=N                 seeds 0..N-1 per setting (default: paper.yaml default_seeds)
   seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need (at most N)
+  seeds_together=auto|true|false
+                          train a setting's seeds as one vectorized model in one process
+                          (auto: on a GPU when the plugin qualifies; local and joblib)
   launcher=local|joblib|slurm|slurm_local|ray
                           one after another, parallel processes, SLURM (submitit), a
                           local submitit, Ray
@@ -164,13 +299,16 @@ def papers(papers_dir: PapersDirOption = None) -> None:
 @app.command(short_help="Show a paper's experiments, claims and how to reproduce them.")
 @reports_errors
 def show(
-    paper: Annotated[str, typer.Argument(help="Paper id, e.g. mnist1d.")],
+    paper: Annotated[
+        str, typer.Argument(help="Paper id, e.g. mnist1d.", shell_complete=complete_paper_id)
+    ],
     papers_dir: PapersDirOption = None,
 ) -> None:
-    """Show a paper's metadata, experiments and claims."""
+    """Show a paper's metadata, experiments and claims (`repro show mnist1d`, or
+    `paper=mnist1d` as the other commands take it)."""
     from repro.plugins.registry import get_paper
 
-    plugin = get_paper(paper, papers_dir)
+    plugin = get_paper(_paper_id(paper), papers_dir)
     spec = plugin.spec()
     typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
     typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
@@ -212,6 +350,12 @@ def show(
         "skips completed runs\n"
         f"  repro report{folders} paper={plugin.id}   # verdict per claim, in reports/{plugin.id}/"
     )
+
+
+def _paper_id(word: str) -> str:
+    """`mnist1d` or `paper=mnist1d`: one way to name a paper, whichever command takes it."""
+    key, sep, value = word.partition("=")
+    return value if sep and key.lstrip("+") == "paper" else word
 
 
 def _claim_subject(claim: Any) -> str:
@@ -383,6 +527,7 @@ def sweep(
         launch,
         new_sweep_id,
         run_jobs,
+        seeds_together,
         sweep_dir,
     )
     from repro.sweeping.plan import SUMMARY_ABOVE, build_grid, multirun_batches, plan_sweep
@@ -390,7 +535,11 @@ def sweep(
     overrides, flags = split_overrides(list(ctx.args))
     seeds_raw = override_value(overrides, "seeds")
     max_seeds_raw = override_value(overrides, "max_seeds")
-    overrides = [o for o in overrides if o.partition("=")[0] not in ("seeds", "max_seeds")]
+    together_raw = override_value(overrides, "seeds_together")
+    if together_raw is not None and together_raw.lower() not in ("auto", "true", "false"):
+        raise UsageError(f"seeds_together must be auto, true or false, got {together_raw!r}")
+    sweep_keys = ("seeds", "max_seeds", "seeds_together")
+    overrides = [o for o in overrides if o.partition("=")[0] not in sweep_keys]
     auto = seeds_raw == "auto"
     max_seeds = stages.max_seeds(max_seeds_raw, auto)
     try:
@@ -457,7 +606,12 @@ def sweep(
         launcher = override_value(overrides, "launcher")
         workers = joblib_workers(overrides) if launcher == "joblib" else 1
         with command_context(papers_dir, [results_override]):
-            jobs = run_jobs(launcher, jobs_for(planned, common), workers)
+            together = seeds_together(
+                together_raw, launcher, override_value(overrides, "trainer.accelerator")
+            )
+            if together_raw == "true" and not together:
+                typer.echo(f"seeds_together: launcher={launcher} runs one seed per job", err=True)
+            jobs = run_jobs(launcher, jobs_for(planned, common, together), workers)
             if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run the batches
                 common.append(path_override("hydra.sweep.dir", sweep_dir(results_dir, plugin.id)))
                 hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
@@ -493,7 +647,8 @@ def sweep(
         stage_two = stages.plan_after_pilot(
             plugin.id, spec, grid, planned, results_dir, max_seeds, typer.echo, _warn
         )
-        arguments = stages.stage_two_arguments(overrides, flags, papers_dir or [])
+        kept = [f"seeds_together={together_raw}"] if together_raw is not None else []
+        arguments = stages.stage_two_arguments([*overrides, *kept], flags, papers_dir or [])
         code = stages.sweep_stages(stage_two, arguments, _sweep_again, typer.echo)
         if code:
             raise typer.Exit(code)
@@ -586,33 +741,44 @@ def new(
         Path, typer.Option("--papers-dir", help="Folder to create the plugin in.")
     ] = Path("papers"),
 ) -> None:
-    """Create a paper plugin folder from the template; it passes `repro check` as is."""
-    from repro.plugins.registry import BUILTIN_PAPERS
+    """Create a paper plugin folder from the template; it passes `repro check` as is.
+    The default folder, ./papers, is searched by every command run from this folder."""
+    from repro.plugins.registry import discover
     from repro.plugins.scaffold import create_plugin
 
     folder = create_plugin(papers_dir, paper_id)
-    builtin = papers_dir.resolve() == BUILTIN_PAPERS.resolve()  # ./papers of the checkout root
-    hint = "" if builtin else f" --papers-dir {papers_dir}"
+    try:  # found without a flag: ./papers here, the checkout's papers/, REPRO_PAPERS_PATH
+        found = discover().get(paper_id)
+    except ReproError:
+        found = None
+    flag = f" --papers-dir {shlex.quote(str(papers_dir))}"
+    hint = "" if found is not None and found.folder == folder.resolve() else flag
     typer.echo(
         f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then "
         f"`repro check {paper_id}{hint}`"
     )
 
 
-@app.command(short_help="Validate plugins with a fast run; no training.")
+@app.command(short_help="Check plugins: train each experiment a few steps.")
 @reports_errors
 def check(
     paper: Annotated[
-        str | None, typer.Argument(help="Paper id; all installed papers when omitted.")
+        str | None,
+        typer.Argument(
+            help="Paper id; all installed papers when omitted.", shell_complete=complete_paper_id
+        ),
     ] = None,
     papers_dir: PapersDirOption = None,
 ) -> None:
-    """Validate plugins without training: paper file, code imports, and a fast run of each
-    experiment that must log every metric the claims name. Exits 1 on any problem."""
+    """Check plugins: the paper file, that the code imports and builds, then trains each
+    experiment for a few steps (debug=fast: 5 steps, no loggers, a throwaway results folder,
+    no record kept) and requires every metric the claims name to be logged. Exits 1 on any
+    problem. `repro check mnist1d` or `paper=mnist1d`; all installed papers when omitted."""
     from repro.plugins.registry import discover, get_paper
     from repro.running.check import check_paper
 
-    plugins = [get_paper(paper, papers_dir)] if paper else list(discover(papers_dir).values())
+    chosen = [get_paper(_paper_id(paper), papers_dir)] if paper else None
+    plugins = chosen or list(discover(papers_dir).values())
     results = [row for plugin in plugins for row in check_paper(plugin)]
     _print_table(
         ("paper", "checked", "result", "detail"),
@@ -629,6 +795,7 @@ def check(
 
 @app.command(
     context_settings=HYDRA_ARGS,
+    cls=PaperCompletingCommand,
     options_metavar="[OPTIONS] [paper=ID[,ID...]]",
     short_help="Write the reproduction report from the records.",
 )
@@ -684,8 +851,9 @@ def report(
         try:
             outcome = build_report(request)
         except UsageError as error:
+            error = _with_plugin_hint(error, request)
             if not implicit:
-                raise
+                raise error from None
             typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
             continue
         for line in outcome.warnings:
@@ -709,8 +877,27 @@ def report(
         )
 
 
+def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:
+    """Records of a paper whose plugin is not found: say how to point at the plugin."""
+    from repro.plugins.registry import PATH_ENV, discover
+
+    records = Path(request.results_dir) / request.paper
+    try:
+        installed = request.paper in discover(request.papers_dir)
+    except ReproError:
+        return error
+    if installed or not records.is_dir():
+        return error
+    return UsageError(
+        f"{error}; {records} holds its records: point at the folder holding the plugin "
+        f"{request.paper}/ with `repro report --papers-dir DIR paper={request.paper}` or "
+        f"{PATH_ENV}=DIR"
+    )
+
+
 @app.command(
     context_settings=HYDRA_ARGS,
+    cls=PaperCompletingCommand,
     options_metavar="[OPTIONS] [paper=ID]",
     short_help="Upload the offline W&B runs.",
 )

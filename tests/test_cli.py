@@ -182,12 +182,14 @@ def test_version_prints_the_package_version() -> None:
     assert done.stdout.strip() == f"repro {version('repro')} from {REPO / 'repro'}"
 
 
-def test_new_outside_the_checkout_names_the_papers_dir_in_its_hint(tmp_path: Path) -> None:
-    """./papers of another folder (or of any folder, in a wheel install) is not the built-in
-    folder: the printed `repro check` must name it or it finds no such paper."""
-    done = repro("new", "my_paper", cwd=tmp_path)
+def test_new_names_the_papers_dir_in_its_hint_where_it_is_not_found_without(
+    tmp_path: Path,
+) -> None:
+    """./papers of the current folder is searched, but last: a new paper named like a built-in
+    one is found there only with --papers-dir, and the printed `repro check` must say so."""
+    done = repro("new", "mnist1d", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "`repro check my_paper --papers-dir papers`" in done.stdout
+    assert "`repro check mnist1d --papers-dir papers`" in done.stdout
 
 
 def test_help_shows_whole_descriptions_and_plain_metavars() -> None:

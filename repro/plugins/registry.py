@@ -2,8 +2,9 @@
 
 A plugin is a folder holding `paper.yaml`. Folders are found, in this order of precedence:
 `--papers-dir` / `REPRO_PAPERS_PATH` (os.pathsep-separated) folders of plugins, packages
-installed under the `repro.papers` entry-point group, and the built-in `papers/`. Listing
-papers never imports their code, so one broken plugin cannot hide the others.
+installed under the `repro.papers` entry-point group, the built-in `papers/`, and last
+`papers/` of the current folder (where `repro new` writes). Listing papers never imports
+their code, so one broken plugin cannot hide the others.
 
 A plugin's code is imported once per process (`sys.modules`) and reused by later runs, so
 the registry remembers the fingerprint of the folder each plugin was imported from, and a
@@ -31,6 +32,8 @@ from repro.resources import builtin_dir
 BUILTIN_PAPERS = builtin_dir("papers")  # the checkout's papers/, or the wheel's packaged copy
 ENTRY_POINT_GROUP = "repro.papers"
 PATH_ENV = "REPRO_PAPERS_PATH"
+LOCAL_PAPERS = Path("papers")  # of the current folder: where `repro new` writes by default
+LOCAL_ORIGIN = "dir ./papers"
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,25 @@ def discover(cli_dirs: list[Path] | None = None) -> dict[str, PaperPlugin]:
     candidates = [p for d in extra_paper_dirs(cli_dirs) for p in _plugins_in(d, f"dir {d}")]
     candidates += _entry_point_plugins()
     candidates += _plugins_in(BUILTIN_PAPERS, "built-in")
+    candidates += _local_plugins(cli_dirs)
     for plugin in candidates:
         kept = plugins.setdefault(plugin.id, plugin)
         if plugin.origin == "built-in" and kept.folder != plugin.folder:
             _warn_replaced_builtin(kept)
     return plugins
+
+
+def _local_plugins(cli_dirs: list[Path] | None) -> list[PaperPlugin]:
+    """Plugins in `papers/` of the current folder, so `repro new foo` then `repro check foo`
+    needs no flag. Found last: an id found elsewhere keeps that plugin, silently. Skipped when
+    it is the built-in folder (repro run from its checkout) or a folder already given."""
+    if not LOCAL_PAPERS.is_dir():
+        return []
+    folder = LOCAL_PAPERS.resolve()
+    given = {Path(d).resolve() for d in extra_paper_dirs(cli_dirs)}
+    if folder == BUILTIN_PAPERS.resolve() or folder in given:
+        return []
+    return _plugins_in(LOCAL_PAPERS, LOCAL_ORIGIN)
 
 
 _WARNED_REPLACEMENTS: set[Path] = set()  # discover() runs several times per command

@@ -2,11 +2,30 @@
 fingerprint that is part of a run's identity (`fingerprint`) and the machine a run ran on
 (`environment`). The bottom of the house: it imports no other repro package."""
 
-_TABLE = ("load_records", "RecordTable", "default_results_dir", "record_papers")
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_TABLE = ("RecordTable", "default_results_dir", "record_papers")
+
+
+def load_records(results: str | Path | None = None, paper: str | None = None) -> pd.DataFrame:
+    """Every run record under the results folder (default as the CLI's: REPRO_RESULTS_DIR,
+    else ./results), or one paper's, as one long pandas DataFrame: a row per run × metric.
+    `repro.load_records` is this function. (The report reads `repro.records.table`'s loader,
+    which also lists the records it could not read.)"""
+    from repro.records.table import default_results_dir
+    from repro.records.table import load_records as load_table
+
+    return load_table(default_results_dir(Path(results) if results else None), paper).frame
 
 
 def __getattr__(name: str) -> object:
-    """`repro.records.load_records(...)` as before the move, imported on first use."""
+    """`repro.records.RecordTable` and friends from `table`, imported on first use."""
     if name in _TABLE:
         from repro.records import table
 

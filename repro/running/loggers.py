@@ -184,7 +184,9 @@ def _started(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun, mode: s
         getattr(logger, "_wandb_init", {}).pop("anonymous", None)
     logger.repro_mode = mode
     logger.repro_fallback = None
-    _ = logger.experiment
+    run = logger.experiment
+    if mode == "offline" and isinstance(getattr(run, "dir", None), str):  # not a DDP dummy
+        write_offline_config(run)  # now, should the run never finish; again at the end
     return logger
 
 
@@ -377,11 +379,74 @@ def _warn(line: str) -> None:
 
 
 def finish_wandb() -> None:
-    """End the W&B run so the next run of this process does not write into it."""
+    """End the W&B run so the next run of this process does not write into it, leaving its
+    offline folder complete and self-contained: `files/config.yaml` written, and no link
+    out of the results folder (write_offline_config, keep_core_logs_inside)."""
     import sys
 
     if "wandb" in sys.modules:
         import wandb
 
-        if wandb.run is not None:
+        run = wandb.run
+        if run is not None:
+            offline = bool(getattr(run, "offline", False))
+            if offline:
+                write_offline_config(run)
+            wandb_dir = getattr(run.settings, "wandb_dir", None)
             wandb.finish()
+            if offline and wandb_dir:
+                keep_core_logs_inside(Path(wandb_dir))
+
+
+def write_offline_config(run: Any) -> Path | None:
+    """Write the run's `files/config.yaml` as W&B writes it for online runs (`wandb_version:
+    1`, then each key as `{value: ...}`, readable by wandb's own config reader).
+
+    wandb-core (checked with wandb 0.31) writes no standard run files in offline mode: the
+    config is only in the `.wandb` transaction log, and `files/config.yaml` appears when the
+    run is synced (wandb issues #9646, #4417; Lightning #20571), whether the config is passed
+    at init, as here, or set through run.config. Users browsing an offline run expect it."""
+    import json
+
+    import yaml
+
+    try:
+        files = Path(run.dir)
+        config = {key: value for key, value in run.config.as_dict().items() if key != "_wandb"}
+        plain = json.loads(json.dumps(config, default=str))  # YAML-safe: no tensors, paths
+        body = {key: {"value": value} for key, value in plain.items()}
+        text = "wandb_version: 1\n"
+        if body:
+            text += "\n" + yaml.safe_dump(body, default_flow_style=False, sort_keys=False)
+        files.mkdir(parents=True, exist_ok=True)
+        temp = files / ".config.yaml.tmp"
+        temp.write_text(text)
+        temp.replace(files / "config.yaml")
+        return files / "config.yaml"
+    except (OSError, TypeError, ValueError, yaml.YAMLError) as error:  # never costs the run
+        _warn(f"warning: W&B config.yaml not written ({type(error).__name__}: {error})")
+        return None
+
+
+def keep_core_logs_inside(wandb_dir: Path) -> None:
+    """Replace each run's `logs/debug-core.log`, which wandb-core makes a symlink to its
+    process-wide log in `~/.cache/wandb/logs/`, by a copy of that log: a record folder holds
+    no link out of the results folder (copied or archived, it keeps its own log). Runs of
+    earlier attempts that never finished (kill -9) are fixed here too."""
+    import shutil
+
+    for link in wandb_dir.glob("*/logs/debug-core.log"):
+        if not link.is_symlink():
+            continue
+        target = Path(os.path.realpath(link))
+        try:
+            if target.is_relative_to(wandb_dir.resolve()):
+                continue
+            temp = link.with_name(".debug-core.log.tmp")
+            if target.is_file():
+                shutil.copyfile(target, temp)
+                temp.replace(link)
+            else:  # the cache was cleaned: a dangling link says nothing
+                link.unlink()
+        except OSError:
+            pass  # a log file only; the run's results are already safe

@@ -24,7 +24,7 @@ def test_mistakes_are_usage_errors(isolated_env: Path) -> None:
     write_run(isolated_env, "cnn", 0)
     for arguments, message in (
         (("report", "paper=nope"), "unknown paper 'nope'"),
-        (("report", "mnist1d"), "unexpected argument 'mnist1d'"),
+        (("report", "Mnist1d"), "did you mean `repro report paper=mnist1d`?"),
         (("report", "paper=mnist1d", "--format", "docx"), "unknown format 'docx'"),
     ):
         done = repro(*arguments)

@@ -4,12 +4,14 @@ one run id per attempt, and a bounded start-up when W&B's server cannot be reach
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from repro.running import loggers
 from tests.conftest import repro, write_toy_paper
@@ -103,6 +105,35 @@ def test_offline_run_holds_full_config_tags_group_and_job_type(
     assert config["optimizer"]["lr"] == 0.05
     assert config["module"]["features"] == 4  # the module's own hyperparameters, kept apart
     assert "features" not in config and "explode" not in config
+
+
+def test_offline_run_folder_has_config_yaml_and_no_link_out_of_results(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """wandb-core writes no files/config.yaml offline and links logs/debug-core.log to
+    ~/.cache; repro writes the one and replaces the other with a copy of the log."""
+    done = _run_toy(tmp_path, "seed=2")
+    assert done.returncode == 0, done.stderr
+    record = _record(isolated_env)
+    run_folder = next(isolated_env.rglob("record.json")).parent / record["wandb"]["dir"]
+
+    written = yaml.safe_load((run_folder / "files" / "config.yaml").read_text())
+    assert written.pop("wandb_version") == 1
+    config = {key: entry["value"] for key, entry in written.items()}  # W&B's layout
+    assert config["seed"] == 2 and config["paper"] == "toy"
+    assert config["config_hash"] == record["config_hash"]
+    assert config["trainer"]["max_steps"] == 4
+    assert config["module"]["features"] == 4  # logged after init, by Lightning
+
+    core_log = run_folder / "logs" / "debug-core.log"
+    assert core_log.is_file() and not core_log.is_symlink()
+    results = isolated_env.resolve()
+    leaving = [
+        f"{path} -> {os.readlink(path)}"
+        for path in isolated_env.rglob("*")
+        if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(results)
+    ]
+    assert not leaving
 
 
 def test_rerun_writes_a_new_wandb_run(tmp_path: Path, isolated_env: Path) -> None:

@@ -79,9 +79,7 @@ def test_mnist1d_seeds_together_match_each_seed_alone(tmp_path: Path) -> None:
 
 
 def test_perm_optim_seeds_together_match_alone_on_a_short_run(tmp_path: Path) -> None:
-    together, alone = together_and_alone(
-        tmp_path, "perm_optim", "sort_n5", "trainer.max_steps=5"
-    )
+    together, alone = together_and_alone(tmp_path, "perm_optim", "sort_n5", "trainer.max_steps=5")
     assert_same_metrics(together, alone, tolerance=1e-4)
     record = json.loads((together[0].record_dir / "record.json").read_text())
     assert record["together"]["seeds"] == [0, 1, 2]

@@ -11,6 +11,8 @@ from torch import nn
 
 
 class PaperModule(pl.LightningModule):
+    # `optimizer` is the config's `optimizer:` group as a plain dict of the optimizer's
+    # keyword arguments ({"lr": 0.05}); every `model:` key is a keyword argument too.
     def __init__(self, features: int, optimizer: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.save_hyperparameters()

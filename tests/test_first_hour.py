@@ -1,0 +1,135 @@
+"""A new user's first hour, typed as they would type it: one way to name a paper everywhere,
+options before or after the command, `repro new` then the command it prints, one
+`load_records`."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, repro, write_toy_paper
+
+
+def _same_outcome(bare: tuple[str, ...], keyed: tuple[str, ...]) -> None:
+    first, second = repro(*bare), repro(*keyed)
+    assert (first.returncode, first.stderr) == (second.returncode, second.stderr), (first, second)
+
+
+def test_show_and_check_take_paper_equals_id(tmp_path: Path) -> None:
+    shown = repro("show", "paper=mnist1d")
+    assert shown.returncode == 0, shown.stderr
+    assert "cnn_acc" in shown.stdout
+    write_toy_paper(tmp_path / "plugins")
+    checked = repro("check", "paper=toy", "--papers-dir", "plugins")
+    assert checked.returncode == 0, checked.stderr
+    assert "4 ok, 0 failed" in checked.stdout
+
+
+def test_run_sweep_report_sync_take_the_paper_as_their_first_word(isolated_env: Path) -> None:
+    done = repro("run", "mnist1d", "experiment=gru", "--cfg", "job")
+    assert done.returncode == 0, done.stderr
+    assert "arch: gru" in done.stdout
+    flagged = repro("run", "--cfg", "job", "mnist1d", "experiment=gru")  # `job` is --cfg's
+    assert flagged.returncode == 0 and "arch: gru" in flagged.stdout, flagged.stderr
+    planned = repro("sweep", "mnist1d", "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.startswith("sweep mnist1d: ")
+    _same_outcome(("report", "mnist1d"), ("report", "paper=mnist1d"))
+    assert "no run records for paper 'mnist1d'" in repro("report", "mnist1d").stderr
+    synced = repro("sync", "mnist1d", "--dry-run")
+    assert synced.returncode == 0, synced.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("run", "MNIST1D", "experiment=cnn"),
+            "'MNIST1D' is not a paper id: did you mean `repro run paper=mnist1d experiment=cnn`?",
+        ),
+        (("sweep", "mnist-1d", "--dry-run"), "`repro sweep paper=mnist1d --dry-run`"),
+        (("report", "Mnist1d"), "did you mean `repro report paper=mnist1d`?"),
+        (("run", "mnist", "experiment=cnn"), "unknown paper 'mnist' (did you mean 'mnist1d'?"),
+        (("run", "amsgrad", "paper=mnist1d"), "two papers"),
+    ],
+)
+def test_a_first_word_that_is_no_paper_gets_the_exact_command(
+    arguments: tuple[str, ...], message: str
+) -> None:
+    done = repro(*arguments)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], lines
+
+
+def test_command_options_may_come_before_the_command(tmp_path: Path) -> None:
+    write_toy_paper(tmp_path / "plugins")
+    listed = repro("--papers-dir", "plugins", "papers")
+    assert listed.returncode == 0, listed.stderr
+    assert "toy" in listed.stdout
+    shown = repro("--papers-dir=plugins", "show", "toy")
+    assert shown.returncode == 0 and "A toy regression paper" in shown.stdout, shown.stderr
+    nowhere = repro("--papers-dir", "plugins", "sync")  # a command without it says so
+    assert nowhere.returncode == 2 and "unknown argument '--papers-dir'" in nowhere.stderr
+
+
+def test_check_help_says_it_trains_a_few_steps() -> None:
+    top = repro("--help").stdout
+    assert "no training" not in top
+    text = " ".join(repro("check", "--help").stdout.split())
+    assert "without training" not in text and "trains each experiment for a few steps" in text
+
+
+def test_new_prints_a_check_that_finds_the_new_paper(tmp_path: Path) -> None:
+    created = repro("new", "my_paper", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    printed = re.search(r"`(repro check [^`]*)`", created.stdout)
+    assert printed and printed.group(1) == "repro check my_paper", created.stdout
+    checked = repro(*shlex.split(printed.group(1))[1:], cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    shown = repro("show", "my_paper", cwd=tmp_path)
+    assert shown.returncode == 0 and "repro sweep paper=my_paper" in shown.stdout, shown.stderr
+    elsewhere = repro("new", "other", "--papers-dir", "plugins", cwd=tmp_path)
+    assert "`repro check other --papers-dir plugins`" in elsewhere.stdout, elsewhere.stdout
+
+
+def test_the_checkouts_own_papers_folder_is_listed_once_as_built_in() -> None:
+    listed = repro("papers", cwd=REPO)
+    assert listed.returncode == 0, listed.stderr
+    assert "replaces" not in listed.stderr
+    rows = [line.split() for line in listed.stdout.splitlines()[1:] if line.strip()]
+    assert rows and all(row[-1] == "built-in" for row in rows), listed.stdout
+
+
+def test_report_of_records_without_a_plugin_says_how_to_point_at_it(isolated_env: Path) -> None:
+    (isolated_env / "lost" / "run" / "abc" / "seed0").mkdir(parents=True)
+    done = repro("report", "paper=lost")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "--papers-dir DIR" in done.stderr and "REPRO_PAPERS_PATH" in done.stderr
+    assert str(isolated_env / "lost") in done.stderr
+
+
+def test_one_load_records_returns_the_data_frame(tmp_path: Path, isolated_env: Path) -> None:
+    import pandas as pd
+
+    import repro as package
+    from repro import records
+
+    write_toy_paper(tmp_path / "plugins")
+    done = repro(
+        "run", "paper=toy", "experiment=small", "debug=fast", "logger=none",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert records.load_records is package.load_records
+    assert list(inspect.signature(records.load_records).parameters) == ["results", "paper"]
+    frame = records.load_records(paper="toy")
+    assert isinstance(frame, pd.DataFrame) and set(frame["paper"]) == {"toy"}
+    assert set(records.load_records(str(isolated_env))["paper"]) == {"toy"}
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    assert not [page for page in pages if "records.load_records" in page.read_text()]
+    assert "repro.load_records(" in (REPO / "README.md").read_text()

@@ -478,13 +478,22 @@ def _finite(value: float) -> float:
     return value if math.isfinite(value) else float("nan")
 
 
+UNGROUPED = "ungrouped"
+"""The outcome of a seed handed back untrained because its setting does not qualify (only
+with `alone=False`: a sweep's scheduler then gives each seed a worker of its own)."""
+
+
 def run_together(
-    configs: list[dict[str, Any]], commands: list[list[str]], say: Any = print
+    configs: list[dict[str, Any]],
+    commands: list[list[str]],
+    say: Any = print,
+    alone: bool = True,
 ) -> list[Any]:
     """Train these seeds of one setting together and write one ordinary record per seed;
     returns one RunOutcome per config. Seeds already completed are skipped, seeds another
     process holds are left to it; when the setting does not qualify, one line says why and
-    each seed trains alone (`run_one`), as without seeds together."""
+    each seed trains alone (`run_one`), as without seeds together, or, with `alone=False`,
+    comes back untrained as UNGROUPED for the caller to schedule."""
     import contextlib
     import sys
     from pathlib import Path
@@ -535,8 +544,11 @@ def run_together(
             if results is not None:
                 outcomes.update(results)
                 held = []
-    for index, config, command, *_ in held:  # alone, as `repro run` (after the locks)
-        outcomes[index] = run_one(config, command=command)
+    for index, config, command, record_dir, *_ in held:  # alone, as `repro run` (unlocked)
+        if alone:
+            outcomes[index] = run_one(config, command=command)
+        else:
+            outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
 
 

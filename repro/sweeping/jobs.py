@@ -61,13 +61,18 @@ def jobs_for(planned: list[PlannedRun], common: list[str], together: bool = Fals
     ]
 
 
-def run_job(job: Job) -> list[RunOutcome]:
+def run_job(job: Job, alone: bool = True) -> list[RunOutcome]:
     """Compose and train a job's runs; every expected failure becomes an outcome, one line
-    each. A group job trains its seeds together (`running.together`)."""
+    each. A group job trains its seeds together (`running.together`); when its setting does
+    not qualify, its seeds train one after another here, or with `alone=False` come back
+    UNGROUPED for the scheduler to spread over workers (`split_ungrouped`)."""
     from repro.running.hydra_task import print_outcome
+    from repro.running.together import UNGROUPED
 
-    outcomes = _run_group(job) if job.group else [_run_single(job.run, job.overrides)]
+    outcomes = _run_group(job, alone) if job.group else [_run_single(job.run, job.overrides)]
     for outcome in outcomes:
+        if outcome.status == UNGROUPED:
+            continue
         if outcome.status == "busy":
             print(f"error: {outcome.error}; another process is running it", file=sys.stderr)
         else:
@@ -100,12 +105,23 @@ def _run_single(run: PlannedRun, overrides: tuple[str, ...]) -> RunOutcome:
         return RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
 
 
-def _run_group(job: Job) -> list[RunOutcome]:
+def split_ungrouped(job: Job, outcomes: list[RunOutcome]) -> list[Job]:
+    """One job per seed a group handed back untrained (its setting does not qualify)."""
+    from repro.running.together import UNGROUPED
+
+    return [
+        Job(run, overrides)
+        for (run, overrides), outcome in zip(job.group, outcomes, strict=True)
+        if outcome.status == UNGROUPED
+    ]
+
+
+def _run_group(job: Job, alone: bool) -> list[RunOutcome]:
     from repro.running.together import run_together
 
     try:
         composed = [_compose(run, overrides) for run, overrides in job.group]
-        return run_together([c for c, _ in composed], [cmd for _, cmd in composed])
+        return run_together([c for c, _ in composed], [cmd for _, cmd in composed], alone=alone)
     except ReproError as error:
         return [RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)] * len(
             job.group
@@ -210,7 +226,8 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     context = multiprocessing.get_context("spawn")
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
-    pool = [_Worker(context) for _ in range(max(1, min(workers, len(jobs))))]
+    runs = sum(len(job.runs) for job in jobs)  # a group may hand its seeds back, one job each
+    pool = [_Worker(context) for _ in range(max(1, min(workers, runs)))]
     counter = SweepProgress(sum(len(job.runs) for job in jobs))
     interrupted_by: RunOutcome | None = None
     try:
@@ -247,7 +264,16 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                     worker.stop(1)
                     if pending and not rule.reason:
                         pool[pool.index(worker)] = _Worker(context)
-                for run, outcome in zip(job.runs, outcomes, strict=True):
+                if job.group and outcomes is not None:
+                    requeued = split_ungrouped(job, outcomes)
+                    pending[:0] = requeued  # first: their workers start at once
+                    ungrouped = {id(j.run) for j in requeued}
+                    pairs = [(r, o) for r, o in zip(job.runs, outcomes, strict=True)]
+                    outcomes = [o for r, o in pairs if id(r) not in ungrouped]
+                    runs = [r for r, _ in pairs if id(r) not in ungrouped]
+                else:
+                    runs = job.runs
+                for run, outcome in zip(runs, outcomes, strict=True):
                     by_run[run.record_dir] = outcome
                     counter.finished(outcome.status)  # `k/N done, ETA ...`
                     if _interrupted(outcome):
@@ -279,7 +305,7 @@ def _worker_main(conn: Connection, sweep_pid: int) -> None:
     try:
         while (job := conn.recv()) is not None:
             state.running.set()
-            outcome = run_job(job)
+            outcome = run_job(job, alone=False)
             state.running.clear()
             if state.orphaned:
                 os._exit(143)

@@ -174,3 +174,25 @@ def test_a_sweep_with_seeds_together_gives_the_verdicts_of_one_seed_per_process(
         )
         verdicts[mode] = {r.claim.id: r.outcome for r in outcome.results if r.summary}
     assert verdicts["true"] == verdicts["false"] and verdicts["true"]
+
+
+def test_a_group_that_does_not_qualify_hands_its_seeds_back_for_workers_of_their_own(
+    tmp_path: Path,
+) -> None:
+    """In a joblib sweep, the seeds of a setting that cannot be vectorized must not train one
+    after another in the group's worker: they come back untrained, one job each."""
+    from repro.running.together import UNGROUPED
+    from repro.sweeping.jobs import Job, split_ungrouped
+    from repro.sweeping.plan import PlannedRun
+
+    grouped = configs("mnist1d", "gru", [0, 1], tmp_path / "r", "trainer.max_steps=3")
+    outcomes = run_together(grouped, [["repro", "run"]] * 2, alone=False)
+    assert [o.status for o in outcomes] == [UNGROUPED, UNGROUPED]
+    for outcome in outcomes:  # nothing written: the seed is exactly as before
+        assert not (outcome.record_dir / "record.json").exists()
+    runs = [PlannedRun("gru", s, (), o.record_dir, "to run", 3) for s, o in enumerate(outcomes)]
+    job = Job(runs[0], ("a",), tuple((run, (f"seed={run.seed}",)) for run in runs))
+    assert [(j.run.seed, j.overrides) for j in split_ungrouped(job, outcomes)] == [
+        (0, ("seed=0",)),
+        (1, ("seed=1",)),
+    ]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from repro.errors import ReproError
 from repro.plugins.paper_spec import PaperSpec
 from repro.plugins.registry import PaperPlugin, load_object
 
@@ -76,6 +77,112 @@ def _every_dataloader(tested: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+class TrainingFellShort(ReproError):
+    """Fitting ended without training the configured run: zero steps, or short of its end
+    with no reason to show for it. Its weights are not the run's, so it is no result."""
+
+
+def _configured_end(max_steps: int, max_epochs: int) -> str:
+    """`trainer.max_steps=N, trainer.max_epochs=E`: the bounds that are set (> 0)."""
+    bounds = [
+        f"trainer.{name}={value}"
+        for name, value in (("max_steps", max_steps), ("max_epochs", max_epochs))
+        if value and value > 0
+    ]
+    return ", ".join(bounds) or "no bound"
+
+
+def _zero_steps(max_steps: int, max_epochs: int, why: str) -> TrainingFellShort:
+    return TrainingFellShort(
+        f"trained zero steps of {_configured_end(max_steps, max_epochs)}: {why}; "
+        "a record of untrained weights would say nothing about the paper"
+    )
+
+
+NO_BATCHES = "the train dataloader gave no batches (check the data module's filtering and paths)"
+
+
+def fit_end(
+    steps: int,
+    epochs: int,
+    max_steps: int,
+    max_epochs: int,
+    should_stop: bool,
+    out_of_time: bool,
+    batches: float,
+) -> str:
+    """Why fitting ended, for the record: `max_steps` or `max_epochs` (the configured end;
+    with both set, whichever came first), `max_time`, or `early stopping` (a callback or the
+    module set `trainer.should_stop`). Raises TrainingFellShort for a fit that trained zero
+    steps, whatever ended it, or that ended short of its bounds for none of these reasons.
+    `steps` and `epochs` count from the run's start (a resumed run's checkpoint included), so
+    a run resumed at its end ended by its bound; `batches` is the train loader's length."""
+    if steps <= 0:
+        why = NO_BATCHES if batches == 0 else "fitting ended before the first optimiser step"
+        raise _zero_steps(max_steps, max_epochs, why)
+    if max_steps > 0 and steps >= max_steps:
+        return "max_steps"
+    if max_epochs > 0 and epochs >= max_epochs:
+        return "max_epochs"
+    if out_of_time:
+        return "max_time"
+    if should_stop:
+        return "early stopping"
+    raise TrainingFellShort(
+        f"training stopped at step {steps} of {_configured_end(max_steps, max_epochs)} "
+        f"(after {epochs} epochs) for no recorded reason (not early stopping, not max_time): "
+        "its weights are not the configured run's"
+    )
+
+
+def _fit_end(trainer: Any) -> str:
+    """`fit_end` of a Trainer whose `fit` has returned."""
+    from lightning.pytorch.callbacks import Timer
+
+    timers = [c for c in trainer.callbacks if isinstance(c, Timer)]
+    out_of_time = any((left := t.time_remaining()) is not None and left <= 0 for t in timers)
+    return fit_end(
+        steps=trainer.global_step,
+        epochs=trainer.fit_loop.epoch_progress.current.processed,
+        max_steps=trainer.max_steps,
+        max_epochs=trainer.max_epochs if trainer.max_epochs is not None else -1,
+        should_stop=bool(trainer.should_stop),
+        out_of_time=out_of_time,
+        batches=trainer.num_training_batches,
+    )
+
+
+def _empty_epoch_guard(resumed: bool) -> Any:
+    """A callback that stops fitting at an epoch that gave no batch. A train loader without a
+    length that yields nothing makes Lightning run empty epochs forever when only max_steps
+    bounds the run. The first epoch of a resumed fit may be the empty rest of the epoch its
+    checkpoint ended."""
+    import lightning.pytorch as pl
+
+    class EmptyEpochGuard(pl.Callback):
+        def __init__(self) -> None:
+            self.batches = 0
+            self.may_be_empty = resumed
+
+        def on_train_batch_start(self, *args: Any) -> None:
+            self.batches += 1
+
+        def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+            empty, self.batches = self.batches == 0, 0
+            if empty and not self.may_be_empty:
+                max_epochs = trainer.max_epochs if trainer.max_epochs is not None else -1
+                if trainer.global_step == 0:
+                    raise _zero_steps(trainer.max_steps, max_epochs, NO_BATCHES)
+                raise TrainingFellShort(
+                    f"the train dataloader gave no batches in epoch {trainer.current_epoch} "
+                    f"(after {trainer.global_step} steps of "
+                    f"{_configured_end(trainer.max_steps, max_epochs)})"
+                )
+            self.may_be_empty = False
+
+    return EmptyEpochGuard()
+
+
 def train_and_test(
     cfg: dict[str, Any],
     plugin: PaperPlugin,
@@ -122,8 +229,10 @@ def train_and_test(
     # One callback as far as Lightning's per-step dispatch is concerned (the bar too: it is
     # repro's own, not a Lightning ProgressBar, so Lightning's stays off).
     evaluated = EvaluatedSamples()  # weights of the cross-rank mean of test metrics
+    empty = _empty_epoch_guard(resumed=ckpt_path is not None)  # fails a fit of empty epochs
+    extra = extra_callbacks or []
     ours = CallbackGroup(
-        [timing, guard, BatchesOnDevice(), evaluated, *threads, *(extra_callbacks or []), *bar]
+        [timing, guard, empty, BatchesOnDevice(), evaluated, *threads, *extra, *bar]
     )
     trainer = pl.Trainer(
         **trainer_args,
@@ -138,6 +247,7 @@ def train_and_test(
     use_run_launcher(trainer, record_dir, ckpt_path)  # DDP: ranks re-enter repro, not the CLI
     with ranks_scope(trainer):
         trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
+        stopped_by = _fit_end(trainer)  # zero steps, or short for no reason: no result
         fit_metrics = {
             k: v for k, v in trainer.callback_metrics.items() if k.startswith(("train/", "val/"))
         }
@@ -147,7 +257,7 @@ def train_and_test(
     sizes = datamodule.dataset_sizes() if hasattr(datamodule, "dataset_sizes") else {}
     return TrainingResult(
         metrics=metrics,
-        timing=timing.summary(trainer.global_step),
+        timing={**timing.summary(trainer.global_step), "stopped_by": stopped_by},
         parameters=sum(p.numel() for p in module.parameters()),
         dataset_sizes=sizes,
         device=str(trainer.strategy.root_device),

@@ -1,0 +1,158 @@
+"""How a run's training ended: a configured end or a recorded reason, never zero steps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import repro, write_toy_paper
+
+RUN = ("run", "paper=toy", "experiment=small", "logger=none")
+
+FILTERED_OUT = """\
+    def train_dataloader(self):
+        keep = self.y > 1e9  # a filter that keeps nothing
+        return InMemoryBatches(self.x[keep], self.y[keep], 16)
+"""
+UNSIZED_EMPTY = """\
+    def train_dataloader(self):
+        return iter(())  # no length, no batches: epochs that end at once
+"""
+EARLY_STOPPING = """\
+    def configure_callbacks(self):
+        from lightning.pytorch.callbacks import EarlyStopping
+
+        # stops at the first check: the end of the first epoch (4 batches of 16)
+        return [EarlyStopping("train/loss", stopping_threshold=1e9, check_on_train_epoch_end=True)]
+
+"""
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new))
+
+
+def _toy(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    folder = write_toy_paper(tmp_path / "plugins")
+    return folder, {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+
+
+def _with_train_loader(folder: Path, method: str) -> None:
+    data = folder / "data.py"
+    start = data.read_text().index("    def train_dataloader")
+    end = data.read_text().index("    def test_dataloader")
+    _edit(data, data.read_text()[start:end], method + "\n")
+
+
+def _record(results: Path) -> dict[str, Any]:
+    (record_file,) = results.rglob("record.json")
+    return json.loads(record_file.read_text())
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error: ")]
+
+
+@pytest.mark.parametrize("loader", [FILTERED_OUT, UNSIZED_EMPTY], ids=["filtered", "unsized"])
+def test_a_run_that_trained_zero_steps_fails(
+    tmp_path: Path, isolated_env: Path, loader: str
+) -> None:
+    folder, env = _toy(tmp_path)
+    _with_train_loader(folder, loader)
+    done = repro(*RUN, env=env, timeout=300)
+    assert done.returncode != 0, done.stderr
+    assert "Traceback" not in done.stderr
+    errors = _error_lines(done.stderr)
+    assert len(errors) == 1 and "zero steps" in errors[0], done.stderr
+    assert "trainer.max_steps=20" in errors[0], errors
+    record = _record(isolated_env)
+    assert record["status"] == "failed"
+    assert "zero steps" in record["error"]
+
+
+def test_a_run_stopped_early_by_a_callback_completes_saying_why(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    folder, env = _toy(tmp_path)
+    _edit(
+        folder / "model.py",
+        "    def configure_optimizers",
+        EARLY_STOPPING + "    def configure_optimizers",
+    )
+    done = repro(*RUN, env=env)
+    assert done.returncode == 0, done.stderr
+    record = _record(isolated_env)
+    assert record["status"] == "completed"
+    assert record["timing"]["steps"] == 4  # of max_steps=20
+    assert record["timing"]["stopped_by"] == "early stopping"
+
+
+def test_a_short_run_records_that_max_steps_ended_it(tmp_path: Path, isolated_env: Path) -> None:
+    _, env = _toy(tmp_path)
+    done = repro(*RUN, "trainer.max_steps=5", env=env)
+    assert done.returncode == 0, done.stderr
+    record = _record(isolated_env)
+    assert record["status"] == "completed"
+    assert record["timing"]["steps"] == 5
+    assert record["timing"]["stopped_by"] == "max_steps"
+
+
+def test_debug_fast_ends_at_its_one_epoch(tmp_path: Path, isolated_env: Path) -> None:
+    """max_steps=5, max_epochs=1 over 4 batches an epoch: the epoch is the end reached."""
+    _, env = _toy(tmp_path)
+    done = repro(*RUN, "debug=fast", env=env)
+    assert done.returncode == 0, done.stderr
+    record = _record(isolated_env)
+    assert record["status"] == "completed"
+    assert record["timing"]["steps"] == 4
+    assert record["timing"]["stopped_by"] == "max_epochs"
+
+
+def _end(**given: Any) -> str:
+    from repro.running.training import fit_end
+
+    values = {
+        "steps": 10,
+        "epochs": 1,
+        "max_steps": 10,
+        "max_epochs": -1,
+        "should_stop": False,
+        "out_of_time": False,
+        "batches": 8,
+    }
+    return fit_end(**{**values, **given})
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ({}, "max_steps"),
+        ({"steps": 12, "max_steps": 12, "max_epochs": 3, "epochs": 2}, "max_steps"),
+        ({"steps": 8, "max_steps": 100, "max_epochs": 1}, "max_epochs"),
+        ({"steps": 24, "max_steps": -1, "max_epochs": 3, "epochs": 3}, "max_epochs"),
+        ({"steps": 3, "should_stop": True}, "early stopping"),
+        ({"steps": 3, "should_stop": True, "out_of_time": True}, "max_time"),
+    ],
+)
+def test_the_reason_a_fit_ended(given: dict[str, Any], reason: str) -> None:
+    assert _end(**given) == reason
+
+
+def test_a_fit_that_ended_short_for_no_reason_is_an_error() -> None:
+    from repro.running.training import TrainingFellShort
+
+    with pytest.raises(TrainingFellShort, match=r"stopped at step 3 of trainer\.max_steps=10"):
+        _end(steps=3)
+
+
+def test_zero_steps_is_an_error_whatever_ended_the_fit() -> None:
+    from repro.running.training import TrainingFellShort
+
+    for given in ({"max_epochs": 1}, {"should_stop": True}, {"batches": 0}):
+        with pytest.raises(TrainingFellShort, match="zero steps"):
+            _end(steps=0, epochs=1, **given)

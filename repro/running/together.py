@@ -259,7 +259,11 @@ class SeedGroup:
             loader = datamodule.train_dataloader()
             if hasattr(loader, "to") and not isinstance(loader, torch.utils.data.DataLoader):
                 loader.to(self.device)  # InMemoryBatches: the data moves once
-            limit = _limit(trainer.get("limit_train_batches"), len(loader))
+            try:
+                length = len(loader)
+            except TypeError:  # an iterable without a length: epochs cannot be lined up
+                raise NotTogether("the training data loader has no length") from None
+            limit = _limit(trainer.get("limit_train_batches"), length)
             self.loaders.append(_SeedLoader(loader, torch.get_rng_state(), limit))
             self.modules.append(module)
             self.datamodules.append(datamodule)
@@ -392,9 +396,9 @@ class SeedGroup:
                 outcome.metrics.update({n: _finite(float(v)) for n, v in last_logged[k].items()})
         self._unstack()
         parameters = sum(p.numel() for p in self.base.parameters())
-        return GroupResult(
-            outcomes, global_step, fit_s, str(self.device), parameters, {"epochs": epoch}
-        )
+        reached_steps = max_steps >= 0 and global_step >= max_steps
+        timing = {"epochs": epoch, "stopped_by": "max_steps" if reached_steps else "max_epochs"}
+        return GroupResult(outcomes, global_step, fit_s, str(self.device), parameters, timing)
 
     def _check_finite(
         self, pending: list[tuple[int, torch.Tensor]], outcomes: list[SeedOutcome]
@@ -717,6 +721,7 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
         "steps_per_s": round(result.steps / result.fit_s, 3) if result.fit_s else None,
         "epochs": result.timing.get("epochs"),
         "seeds_together": len(result.seeds),
+        "stopped_by": result.timing.get("stopped_by"),
     }
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
     _record_result(attempt, training, checkpoint_cfg)

@@ -156,3 +156,28 @@ def test_zero_steps_is_an_error_whatever_ended_the_fit() -> None:
     for given in ({"max_epochs": 1}, {"should_stop": True}, {"batches": 0}):
         with pytest.raises(TrainingFellShort, match="zero steps"):
             _end(steps=0, epochs=1, **given)
+
+
+@pytest.mark.parametrize("loader", [FILTERED_OUT, UNSIZED_EMPTY], ids=["filtered", "unsized"])
+def test_seeds_trained_together_with_an_empty_loader_fail_too(
+    tmp_path: Path, isolated_env: Path, loader: str
+) -> None:
+    """A sweep with seeds_together=true reaches the same end: the group does not qualify
+    (say why), each seed trains alone and fails on zero steps, none is `completed`."""
+    folder, env = _toy(tmp_path)
+    _with_train_loader(folder, loader)
+    done = repro(
+        "sweep",
+        "paper=toy",
+        "experiment=small",
+        "seeds=2",
+        "seeds_together=true",
+        "logger=none",
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    assert "seeds together: off for toy/small" in done.stdout, done.stdout
+    records = [json.loads(p.read_text()) for p in isolated_env.rglob("record.json")]
+    assert records and all(r["status"] == "failed" for r in records)
+    assert all("zero steps" in r["error"] for r in records)

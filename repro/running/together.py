@@ -27,6 +27,7 @@ import math
 import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,20 @@ class SeedOutcome:
     module: Any = None
     datamodule: Any = None
     curves: list[dict[str, Any]] = field(default_factory=list)  # CSV rows, as Lightning logs
+
+
+@dataclass
+class _FitState:
+    """Where a group is in its training: what a checkpoint keeps besides the weights."""
+
+    outcomes: list[SeedOutcome]
+    global_step: int = 0
+    epoch: int = 0
+    batch: int = 0  # batches of the current epoch already trained
+    last_logged: list[dict[str, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.last_logged = self.last_logged or [{} for _ in self.outcomes]
 
 
 @dataclass
@@ -276,6 +291,12 @@ class SeedGroup:
             raise NotTogether("the training data loader is empty")
         self.parameters_per_seed = sum(p.numel() for p in self.modules[0].parameters())
         self._stack_state()
+        self.state = _FitState(
+            [
+                SeedOutcome(int(c["seed"]), module=m, datamodule=d)
+                for c, m, d in zip(configs, self.modules, self.datamodules, strict=True)
+            ]
+        )
 
     def _stack_state(self) -> None:
         from torch.func import stack_module_state
@@ -309,13 +330,19 @@ class SeedGroup:
     def probe(self, batches: list[Any]) -> None:
         """The first step's losses under vmap against each seed's loss alone: equal, or
         seeds together is off (vmap cannot run this step, or runs it otherwise)."""
+        from torch.func import functional_call
+
         step = self._vmapped("training_step")
         try:
             with torch.no_grad():
                 together, _ = step(self.params, self.buffers, _stack(batches), 0)
-                alone = [
-                    _Hook(module, "training_step")(batch, 0)[0]
-                    for module, batch in zip(self.modules, batches, strict=True)
+                alone = [  # each seed's own weights (a resumed group's, too), unvectorized
+                    functional_call(
+                        _Hook(self.base, "training_step"),
+                        {f"module.{n}": t[k] for n, t in {**self.params, **self.buffers}.items()},
+                        (batch, 0),
+                    )[0]
+                    for k, batch in enumerate(batches)
                 ]
         except NotTogether:
             raise
@@ -335,25 +362,32 @@ class SeedGroup:
         max_epochs: int,
         check_every: int = 1,
         line: Any = None,
+        saver: Any = None,
     ) -> GroupResult:
         """Train every seed to the configured end; a seed whose loss turns non-finite is
-        recorded as failed at its first such step and the others go on."""
-        outcomes = [
-            SeedOutcome(int(c["seed"]), module=m, datamodule=d)
-            for c, m, d in zip(self.configs, self.modules, self.datamodules, strict=True)
-        ]
+        recorded as failed at its first such step and the others go on. `saver` (a
+        GroupCheckpoint) saves the group every `every_s` seconds and when a stop is asked
+        for, after which `GroupStopped` is raised; `resume` state continues where it left."""
+        state = self.state
+        outcomes = state.outcomes
         step_fn = self._vmapped("training_step")
         pending: list[tuple[int, torch.Tensor]] = []
-        last_logged: list[dict[str, torch.Tensor]] = [{} for _ in outcomes]
-        global_step, epoch, probed = 0, 0, False
+        probed = False
         sync = torch.cuda.synchronize if self.device.type == "cuda" else (lambda: None)
         started = time.perf_counter()
+        first_step = state.global_step
         warnings.filterwarnings("ignore", message=".*self.trainer.*reference is not registered.*")
         if line is not None:
-            line.start(0, max_steps if max_steps >= 0 else None)
-        while (max_epochs < 0 or epoch < max_epochs) and (max_steps < 0 or global_step < max_steps):
+            line.start(state.global_step, max_steps if max_steps >= 0 else None)
+
+        def running() -> bool:
+            epochs_left = max_epochs < 0 or state.epoch < max_epochs
+            return epochs_left and (max_steps < 0 or state.global_step < max_steps)
+
+        while running():
             epochs = [loader.epoch() for loader in self.loaders]
-            for batch_idx, batches in enumerate(zip(*epochs, strict=True)):
+            start, state.batch = state.batch, 0
+            for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
                 batches = [_to(b, self.device) for b in batches]
                 if not probed:
                     self.probe(batches)
@@ -362,43 +396,111 @@ class SeedGroup:
                 losses.sum().backward()
                 self.optimizer.step()
                 self.optimizer.zero_grad(set_to_none=True)
-                global_step += 1
-                pending.append((global_step, losses.detach().reshape(-1)))
-                last = global_step == max_steps or batch_idx + 1 == self.batches_per_epoch
-                if global_step % every_n_steps == 0 or last:
+                state.global_step += 1
+                state.batch = batch_idx + 1
+                pending.append((state.global_step, losses.detach().reshape(-1)))
+                end_of_epoch = batch_idx + 1 == self.batches_per_epoch
+                if state.global_step % every_n_steps == 0 or end_of_epoch or not running():
                     self._check_finite(pending, outcomes)
                     pending = []
-                    values = {k: v.detach().cpu() for k, v in logged.items()}
-                    for k, outcome in enumerate(outcomes):
-                        last_logged[k] = {name: v[k] for name, v in values.items()}
-                        if outcome.error is None and global_step % every_n_steps == 0:
-                            outcome.curves.append(
-                                {
-                                    "epoch": epoch,
-                                    "step": global_step - 1,
-                                    **{n: float(v[k]) for n, v in values.items()},
-                                }
-                            )
+                    self._log(logged, every_n_steps)
                 if line is not None and line.due():
-                    line.draw(global_step, _first_alive(last_logged, outcomes))
-                if max_steps >= 0 and global_step >= max_steps:
+                    line.draw(state.global_step, _first_alive(state.last_logged, outcomes))
+                if saver is not None and saver.due(self, mid_epoch=not end_of_epoch):
+                    self._check_finite(pending, outcomes)
+                    pending = []
+                    saver.save(self)
+                if not running():
                     break
-            epoch += 1
-            if self._validates(epoch, check_every):
-                self._validate(outcomes, epoch - 1, global_step - 1)
+            state.epoch += 1
+            state.batch = 0
+            if self._validates(state.epoch, check_every):
+                self._validate(outcomes, state.epoch - 1, state.global_step - 1)
+            if saver is not None and saver.due(self, mid_epoch=False):
+                saver.save(self)
         sync()
         fit_s = time.perf_counter() - started
         if line is not None:
-            line.draw(global_step, _first_alive(last_logged, outcomes), done=True)
+            line.draw(state.global_step, _first_alive(state.last_logged, outcomes), done=True)
             line.close()
         for k, outcome in enumerate(outcomes):
             if outcome.error is None:
-                outcome.metrics.update({n: _finite(float(v)) for n, v in last_logged[k].items()})
+                values = state.last_logged[k]
+                outcome.metrics.update({n: _finite(float(v)) for n, v in values.items()})
         self._unstack()
         parameters = sum(p.numel() for p in self.base.parameters())
-        reached_steps = max_steps >= 0 and global_step >= max_steps
-        timing = {"epochs": epoch, "stopped_by": "max_steps" if reached_steps else "max_epochs"}
-        return GroupResult(outcomes, global_step, fit_s, str(self.device), parameters, timing)
+        reached_steps = max_steps >= 0 and state.global_step >= max_steps
+        timing = {
+            "epochs": state.epoch,
+            "stopped_by": "max_steps" if reached_steps else "max_epochs",
+            "trained_steps": state.global_step - first_step,
+        }
+        return GroupResult(outcomes, state.global_step, fit_s, str(self.device), parameters, timing)
+
+    def _log(self, logged: dict[str, torch.Tensor], every_n_steps: int) -> None:
+        """What the step logged, per seed: the latest values (the record's train/ metrics)
+        and, every `log_every_n_steps`, a CSV row as Lightning's logger would write it."""
+        state = self.state
+        values = {k: v.detach().cpu() for k, v in logged.items()}
+        for k, outcome in enumerate(state.outcomes):
+            state.last_logged[k] = {name: float(v[k]) for name, v in values.items()}
+            if outcome.error is None and state.global_step % every_n_steps == 0:
+                row = {"epoch": state.epoch, "step": state.global_step - 1}
+                outcome.curves.append({**row, **state.last_logged[k]})
+
+    @property
+    def resumable_mid_epoch(self) -> bool:
+        """Every seed's loader can say where it is in an epoch (InMemoryBatches can)."""
+        return all(
+            hasattr(seed.loader, "state_dict") and hasattr(seed.loader, "load_state_dict")
+            for seed in self.loaders
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a stopped group needs to go on exactly where it stopped."""
+        state = self.state
+        return {
+            "params": dict(self.params),
+            "buffers": dict(self.buffers),
+            "optimizer": self.optimizer.state_dict(),
+            "global_step": state.global_step,
+            "epoch": state.epoch,
+            "batch": state.batch,
+            "loaders": [
+                seed.loader.state_dict() if hasattr(seed.loader, "state_dict") else None
+                for seed in self.loaders
+            ],
+            "rng": [seed.rng_state for seed in self.loaders],
+            "last_logged": state.last_logged,
+            "outcomes": [
+                {"error": o.error, "failed_step": o.failed_step, "curves": o.curves}
+                for o in state.outcomes
+            ],
+        }
+
+    def load_state_dict(self, saved: dict[str, Any]) -> None:
+        with torch.no_grad():
+            for name, tensor in self.params.items():
+                tensor.copy_(saved["params"][name])
+            for name, tensor in self.buffers.items():
+                tensor.copy_(saved["buffers"][name])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        state = self.state
+        state.global_step, state.epoch, state.batch = (
+            saved["global_step"],
+            saved["epoch"],
+            saved["batch"],
+        )
+        for loader, loader_state, rng in zip(
+            self.loaders, saved["loaders"], saved["rng"], strict=True
+        ):
+            if loader_state is not None and state.batch:
+                loader.loader.load_state_dict(loader_state)
+            loader.rng_state = rng
+        state.last_logged = saved["last_logged"]
+        for outcome, kept in zip(state.outcomes, saved["outcomes"], strict=True):
+            outcome.error, outcome.failed_step = kept["error"], kept["failed_step"]
+            outcome.curves = list(kept["curves"])
 
     def _check_finite(
         self, pending: list[tuple[int, torch.Tensor]], outcomes: list[SeedOutcome]
@@ -556,30 +658,86 @@ def run_together(
     return [outcomes[i] for i in range(len(configs))]
 
 
-class _Stopped(Exception):
-    """SIGTERM (SLURM preemption, a sweep's worker told to stop) while a group trains."""
+class GroupStopped(Exception):
+    """A stop (SIGINT, SIGTERM) reached a group between two steps."""
 
-    exit_code = 143
-
-
-def _stop_on_sigterm() -> Any:
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def stop(signum: int, frame: Any) -> None:
-        raise _Stopped()
-
-    return signal.signal(signal.SIGTERM, stop)
+    def __init__(self, signum: int, saved_step: int | None) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.saved_step = saved_step
 
 
-def _restore_sigterm(previous: Any) -> None:
-    import signal
+class GroupCheckpoint:
+    """Saves a group's state (weights, optimizer, data positions, RNG streams, curves) to
+    one file every `every_s` seconds and when a stop is asked for, so that SIGTERM, Ctrl-C or
+    kill -9 lose at most `every_s` of training: the next sweep resumes the group from it."""
 
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)
+    def __init__(self, path: Any, identity: dict[str, Any], every_s: float, enabled: bool):
+        self.path = path
+        self.identity = identity
+        self.every_s = every_s
+        self.enabled = enabled
+        self.stop_signal: int | None = None
+        self.saved_step: int | None = None
+        self._next = time.monotonic() + every_s
+
+    def due(self, group: SeedGroup, mid_epoch: bool) -> bool:
+        if mid_epoch and not group.resumable_mid_epoch:
+            if self.stop_signal is not None:  # cannot save here: the last save stands
+                raise GroupStopped(self.stop_signal, self.saved_step)
+            return False
+        return self.stop_signal is not None or (self.enabled and time.monotonic() >= self._next)
+
+    def save(self, group: SeedGroup) -> None:
+        if self.enabled:
+            import os
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_name(self.path.name + ".tmp")
+            torch.save({"identity": self.identity, "state": group.state_dict()}, temp)
+            os.replace(temp, self.path)
+            self.saved_step = group.state.global_step
+        self._next = time.monotonic() + self.every_s
+        if self.stop_signal is not None:
+            raise GroupStopped(self.stop_signal, self.saved_step)
+
+    def load(self, device: torch.device) -> tuple[dict[str, Any] | None, str | None]:
+        """(the saved state, None) when this group can resume from the file; else (None,
+        why not), or (None, None) when there is no file."""
+        if not self.path.is_file():
+            return None, None
+        try:
+            saved = torch.load(self.path, map_location=device, weights_only=True)
+        except Exception as error:
+            return None, f"unreadable ({type(error).__name__})"
+        identity = saved.get("identity") or {}
+        for key, value in self.identity.items():
+            if identity.get(key) != value:
+                return None, f"written by another {key.replace('_', ' ')} ({identity.get(key)})"
+        return saved["state"], None
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    @contextmanager
+    def stop_on_signals(self) -> Iterator[None]:
+        """SIGINT and SIGTERM ask the group to stop at the next step (after a save)."""
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def ask(signum: int, frame: Any) -> None:
+            self.stop_signal = signum
+
+        previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _label(config: dict[str, Any]) -> str:
@@ -587,27 +745,35 @@ def _label(config: dict[str, Any]) -> str:
 
 
 def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int, Any]:
-    """The locked seeds trained as one group, each ending in its own record."""
-    import sys
-
+    """The locked seeds trained as one group, each ending in its own record: resume the
+    group's checkpoint or start, train, record every seed."""
     import lightning.pytorch  # noqa: F401  (its import sets its loggers to INFO: quiet after)
 
-    from repro.plugins.failures import failure_message, full_traceback
-    from repro.records import store
-    from repro.running.runner import (
-        Attempt,
-        RunOutcome,
-        _new_record,
-        _previous_record,
-        _start,
-        save_record,
-    )
     from repro.running.training import quiet_lightning
 
     quiet_lightning()
     configs = [entry[1] for entry in held]
     group = SeedGroup(configs, plugin, spec)  # NotTogether before any record is touched
     seeds = [int(c["seed"]) for c in configs]
+    attempts = _start_attempts(held, plugin, seeds, group)
+    saver = _group_checkpoint(attempts, seeds)
+    _resume_or_start(group, saver, attempts, say)
+    label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
+    say(f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)")
+    result = _fit(group, saver, attempts, plugin)
+    if not isinstance(result, GroupResult):
+        return result  # every seed's outcome: interrupted or failed
+    outcomes = {}
+    for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
+        outcomes[index] = _record_seed(attempt, seed, result)
+    saver.discard()  # every seed has its record now
+    return outcomes
+
+
+def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: SeedGroup) -> list:
+    """Each seed's `running` record, naming the group it trains in."""
+    from repro.running.runner import Attempt, _new_record, _previous_record, _start
+
     attempts = []
     for index, config, command, record_dir, _, _ in held:
         previous = _previous_record(record_dir)
@@ -620,40 +786,98 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         attempt = Attempt(config, record_dir, plugin, record, None, previous)
         _start(attempt)
         attempts.append((index, attempt))
-    label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
-    say(f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)")
-    from repro.running.progress import ProgressLine
+    return attempts
 
-    trainer = dict(configs[0].get("trainer") or {})
-    every_s = float(dict(configs[0].get("progress") or {}).get("every_s", 30))
-    line = ProgressLine(f"{_label(configs[0])} seeds{','.join(map(str, seeds))}", every_s)
+
+def _group_checkpoint(attempts: list, seeds: list[int]) -> GroupCheckpoint:
+    """The group's checkpoint, in its first seed's folder, keyed on what trained it."""
+    from repro.records import store
+    from repro.running.checkpointing import CHECKPOINT_DIR
+
+    first = attempts[0][1]
+    config = first.config
+    checkpoint_cfg = dict(config.get("checkpoint") or {})
+    identity = {
+        "seeds": seeds,
+        "config_hash": store.config_hash(config),
+        "code": ((first.record.get("code") or {}).get("plugin") or {}).get("digest"),
+    }
+    return GroupCheckpoint(
+        first.record_dir / CHECKPOINT_DIR / "together.ckpt",
+        identity,
+        float(checkpoint_cfg.get("every_s", 30)),
+        bool(checkpoint_cfg.get("enabled", True)),
+    )
+
+
+def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, say: Any) -> None:
+    """Continue from the group's checkpoint when every seed's last attempt was cut short
+    (interrupted, or still `running` after kill -9) and the checkpoint is this group's."""
+    import sys
+
+    from repro.records import store
+
+    unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
+    cut_short = all((a.previous or {}).get("status") in unfinished for _, a in attempts)
+    saved, why_not = saver.load(group.device)
+    if saved is not None and cut_short:
+        group.load_state_dict(saved)
+        step = group.state.global_step
+        print(f"resuming the group from step {step} ({saver.path})", file=sys.stderr, flush=True)
+        for _, attempt in attempts:
+            attempt.record["resumed_from"] = {"checkpoint": str(saver.path), "step": step}
+            attempt.save()
+        return
+    if saver.path.is_file():
+        reason = why_not or "a seed's last attempt was not cut short"
+        print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
+        saver.discard()
+
+
+def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, plugin: Any) -> Any:
+    """Train the group under its checkpoint and signal handlers; returns the GroupResult, or
+    every seed's outcome when the group stopped (signal) or the plugin's code failed."""
+    import signal
+
+    from repro.plugins.failures import failure_message, full_traceback
+    from repro.records import store
+    from repro.running.progress import ProgressLine
+    from repro.running.runner import RunOutcome, save_record
+
+    config = attempts[0][1].config
+    trainer = dict(config.get("trainer") or {})
+    every_s = float(dict(config.get("progress") or {}).get("every_s", 30))
+    seeds = ",".join(str(o.seed) for o in group.state.outcomes)
+    line = ProgressLine(f"{_label(config)} seeds{seeds}", every_s)
     saved_threads = torch.get_num_threads()
-    saved_term = _stop_on_sigterm()
-    if configs[0].get("num_threads") is None and group.parameters_per_seed <= SMALL_MODEL:
+    if config.get("num_threads") is None and group.parameters_per_seed <= SMALL_MODEL:
         torch.set_num_threads(1)  # as SmallModelThreads does for one small model alone
     try:
-        result = group.fit(
-            every_n_steps=int(trainer.get("log_every_n_steps") or 50),
-            max_steps=int(trainer.get("max_steps") if trainer.get("max_steps") is not None else -1),
-            max_epochs=int(
-                trainer.get("max_epochs") if trainer.get("max_epochs") is not None else -1
-            ),
-            check_every=int(trainer.get("check_val_every_n_epoch") or 1),
-            line=line,
-        )
+        with saver.stop_on_signals():
+            return group.fit(
+                every_n_steps=int(trainer.get("log_every_n_steps") or 50),
+                max_steps=_bound(trainer.get("max_steps")),
+                max_epochs=_bound(trainer.get("max_epochs")),
+                check_every=int(trainer.get("check_val_every_n_epoch") or 1),
+                line=line,
+                saver=saver,
+            )
     except NotTogether:
         for _, attempt in attempts:  # the probe said no: these seeds train alone instead
             attempt.record_dir.joinpath(store.RECORD_FILE).unlink(missing_ok=True)
             if attempt.previous:
                 save_record(attempt.record_dir, attempt.previous)
         raise
-    except (KeyboardInterrupt, _Stopped) as stop:
-        code = stop.exit_code if isinstance(stop, _Stopped) else 130
-        name = "SIGTERM" if code == 143 else "SIGINT"
-        message = (
-            f"interrupted by {name}; seeds trained together keep no checkpoint: "
-            "a rerun starts the group over"
+    except GroupStopped as stop:
+        line.close()
+        name = signal.Signals(stop.signum).name
+        then = (
+            f"rerun resumes the group from step {stop.saved_step}"
+            if stop.saved_step is not None
+            else "no checkpoint yet: a rerun starts the group over"
         )
+        message = f"interrupted by {name}; {then}"
+        code = 128 + stop.signum
         for _, attempt in attempts:
             attempt.end(store.STATUS_INTERRUPTED, message)
         return {
@@ -670,21 +894,24 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         return outcomes
     finally:
         torch.set_num_threads(saved_threads)
-        _restore_sigterm(saved_term)
-    outcomes = {}
-    for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
-        if seed.error is not None:
-            attempt.end(store.STATUS_FAILED, seed.error)
-            print(
-                f"error: {seed.error} (seed {seed.seed}; the group's other seeds go on)",
-                file=sys.stderr,
-            )
-            outcomes[index] = RunOutcome(
-                "failed", attempt.record_dir, error=seed.error, exit_code=1
-            )
-            continue
-        outcomes[index] = _finish_seed(attempt, seed, result)
-    return outcomes
+
+
+def _bound(value: Any) -> int:
+    return -1 if value is None else int(value)
+
+
+def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
+    """One seed's record: failed alone (a non-finite loss), or tested and completed."""
+    import sys
+
+    from repro.records import store
+    from repro.running.runner import RunOutcome
+
+    if seed.error is None:
+        return _finish_seed(attempt, seed, result)
+    attempt.end(store.STATUS_FAILED, seed.error)
+    print(f"error: {seed.error} (seed {seed.seed}; the group's other seeds go on)", file=sys.stderr)
+    return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
 
 
 def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
@@ -718,7 +945,11 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     timing = {
         "fit_s": round(result.fit_s, 4),
         "steps": result.steps,
-        "steps_per_s": round(result.steps / result.fit_s, 3) if result.fit_s else None,
+        "steps_per_s": (
+            round(result.timing.get("trained_steps", result.steps) / result.fit_s, 3)
+            if result.fit_s
+            else None
+        ),
         "epochs": result.timing.get("epochs"),
         "seeds_together": len(result.seeds),
         "stopped_by": result.timing.get("stopped_by"),

@@ -196,3 +196,91 @@ def test_a_group_that_does_not_qualify_hands_its_seeds_back_for_workers_of_their
         (0, ("seed=0",)),
         (1, ("seed=1",)),
     ]
+
+
+SIGNAL_MODULE = '''
+
+import os
+import signal
+
+
+class SignalAtCall(ToyModule):
+    """Sends itself REPRO_TEST_SIGNAL once, on the Nth call of training_step."""
+
+    calls = 0
+
+    def training_step(self, batch, batch_idx):
+        type(self).calls += 1
+        if os.environ.get("REPRO_TEST_SIGNAL_AT_CALL") == str(type(self).calls):
+            os.kill(os.getpid(), getattr(signal, os.environ["REPRO_TEST_SIGNAL"]))
+        return super().training_step(batch, batch_idx)
+'''
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
+def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str) -> None:
+    """SIGTERM (preemption) or Ctrl-C mid-epoch: every seed says interrupted and where a rerun
+    goes on; the rerun resumes the group and ends with an uninterrupted group's numbers."""
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + SIGNAL_MODULE)
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", "model:SignalAtCall"))
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+    env = {"REPRO_PAPERS_PATH": str(plugins)}
+
+    def results_of(results: Path) -> dict[int, dict]:
+        return {
+            int(p.parent.name[4:]): json.loads(p.read_text()) for p in results.rglob("record.json")
+        }
+
+    straight = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(tmp_path / "straight")})
+    assert straight.returncode == 0, straight.stderr
+    results = tmp_path / "cut"
+    signal_at = {"REPRO_TEST_SIGNAL": name, "REPRO_TEST_SIGNAL_AT_CALL": "11"}  # probe: 3 calls
+    cut = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(results), **signal_at})
+    assert cut.returncode == {"SIGTERM": 143, "SIGINT": 130}[name], cut.stderr
+    assert "Traceback" not in cut.stderr
+    interrupted = results_of(results)
+    assert {r["status"] for r in interrupted.values()} == {"interrupted"}
+    assert f"interrupted by {name}; rerun resumes the group from step 8" in interrupted[0]["error"]
+    again = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(results)})
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group from step 8" in again.stderr
+    resumed, uninterrupted = results_of(results), results_of(tmp_path / "straight")
+    for seed in (0, 1):
+        assert resumed[seed]["status"] == "completed"
+        assert resumed[seed]["resumed_from"]["step"] == 8
+        assert resumed[seed]["metrics"] == pytest.approx(uninterrupted[seed]["metrics"], abs=1e-6)
+    assert not list(results.rglob("together.ckpt"))  # the group's checkpoint goes once done
+
+
+def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) -> None:
+    """kill -9 gives no chance to save: the group's periodic checkpoint (here every step) is
+    what the next sweep resumes; the records said `running` meanwhile."""
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + SIGNAL_MODULE)
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", "model:SignalAtCall"))
+    sweep = (
+        "sweep",
+        "paper=toy",
+        "experiment=small",
+        "seeds=2",
+        "seeds_together=true",
+        "checkpoint.every_s=0",
+    )
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    killed = repro(
+        *sweep, env={**env, "REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    )
+    assert killed.returncode == -9
+    statuses = {json.loads(p.read_text())["status"] for p in (tmp_path / "r").rglob("record.json")}
+    assert statuses == {"running"}
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group from step 7" in again.stderr
+    for path in (tmp_path / "r").rglob("record.json"):
+        record = json.loads(path.read_text())
+        assert record["status"] == "completed" and record["resumed_from"]["step"] == 7

@@ -607,15 +607,17 @@ def sweep(
         workers = joblib_workers(overrides) if launcher == "joblib" else 1
         with command_context(papers_dir, [results_override]):
             together = seeds_together(
-                together_raw, launcher, override_value(overrides, "trainer.accelerator")
+                together_raw,
+                launcher,
+                override_value(overrides, "trainer.accelerator"),
+                override_value(overrides, "slurm.gpus"),
             )
-            if together_raw == "true" and not together:
-                typer.echo(f"seeds_together: launcher={launcher} runs one seed per job", err=True)
             jobs = run_jobs(launcher, jobs_for(planned, common, together), workers)
             if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run the batches
                 common.append(path_override("hydra.sweep.dir", sweep_dir(results_dir, plugin.id)))
                 hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
-                for message in launch(multirun_batches(planned), common, hydra_flags):
+                batches = multirun_batches(planned, together)
+                for message in launch(batches, common, hydra_flags):
                     typer.echo(f"error: {message}", err=True)
             elif jobs.stopped_because:
                 typer.echo(

@@ -32,6 +32,7 @@ NON_RESULT_KEYS = frozenset(
         "ray",
         "checkpoint",
         "progress",
+        "group_seeds",
     }
 )
 STATUS_COMPLETED = "completed"

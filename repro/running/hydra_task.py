@@ -49,7 +49,10 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         from hydra.core.hydra_config import HydraConfig
 
         config = resolve_config(cfg)
-        command = recorded_command(list(HydraConfig.get().overrides.task))
+        overrides = list(HydraConfig.get().overrides.task)
+        if config.get("group_seeds"):  # one SLURM/Ray job: these seeds trained together
+            return _run_group(config, overrides)
+        command = recorded_command(overrides)
         outcome = run_one(config, command=command)
     except ReproError as error:
         outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
@@ -62,6 +65,25 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
             print(line, flush=True)
     OUTCOMES.append(outcome)
     return outcome
+
+
+def _run_group(config: dict, overrides: list[str]) -> list[RunOutcome]:
+    """A job of `group_seeds=[...]`: each seed's config and command as `repro run` would
+    have them, trained together (`running.together`); one outcome per seed."""
+    from repro.running.together import run_together
+
+    seeds = [int(seed) for seed in config["group_seeds"]]
+    kept = [o for o in overrides if o.partition("=")[0].lstrip("+~") not in ("seed", "group_seeds")]
+    configs = [{**config, "seed": seed, "group_seeds": None} for seed in seeds]
+    commands = [recorded_command([*kept, f"seed={seed}"]) for seed in seeds]
+    try:
+        outcomes = run_together(configs, commands)
+    except ReproError as error:
+        outcomes = [RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)]
+    for outcome in outcomes:
+        print_outcome(outcome)
+    OUTCOMES.extend(outcomes)
+    return outcomes
 
 
 def claims_of_run(config: dict, metrics: dict[str, float]) -> list[str]:

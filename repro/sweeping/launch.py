@@ -228,21 +228,28 @@ def sweep_dir(results_dir: Path, paper: str) -> Path:
 TOGETHER_VALUES = ("auto", "true", "false")
 
 
-def seeds_together(value: str | None, launcher: str | None, accelerator: str | None) -> bool:
+def seeds_together(
+    value: str | None,
+    launcher: str | None,
+    accelerator: str | None,
+    slurm_gpus: str | None = None,
+) -> bool:
     """Whether a sweep trains each setting's seeds together (`seeds_together=auto|true|false`).
 
     auto (the default) is on for a GPU and off on a CPU, where a vectorized step measured no
-    gain (0.85-0.9x one model); true forces it, also on a CPU. Only launchers repro drives
-    itself (local, joblib) group seeds; SLURM and Ray keep one seed per job."""
+    gain (0.85-0.9x one model); true forces it, also on a CPU. With local and joblib the GPU
+    is this machine's; with SLURM and Ray the jobs run elsewhere, so auto asks the sweep's
+    words instead (`slurm.gpus` >= 1 or `trainer.accelerator=gpu`): one job per group."""
     chosen = (value or "auto").lower()
     if chosen not in TOGETHER_VALUES:
         raise UsageError(f"seeds_together must be auto, true or false, got {value!r}")
-    if chosen == "false" or launcher not in (None, "local", "joblib"):
-        return False
-    if chosen == "true":
-        return True
+    if chosen != "auto":
+        return chosen == "true"
     if accelerator in ("cpu", "mps"):
         return False
+    if launcher not in (None, "local", "joblib"):
+        gpus = int(slurm_gpus) if (slurm_gpus or "").isdigit() else 0
+        return gpus > 0 or accelerator in ("gpu", "cuda")
     import torch
 
     return bool(torch.cuda.is_available())

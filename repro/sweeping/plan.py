@@ -186,11 +186,13 @@ def _check_results_folder(results_dir: Path) -> None:
             return
 
 
-def multirun_batches(planned: list[PlannedRun]) -> list[list[str]]:
+def multirun_batches(planned: list[PlannedRun], together: bool = False) -> list[list[str]]:
     """Overrides of each Hydra multirun that together cover exactly the runs to train.
 
     Runs sharing their other overrides and their set of missing seeds become one cartesian
-    multirun `experiment=a,b seed=0,1,2`, so a fresh sweep is a single multirun.
+    multirun `experiment=a,b seed=0,1,2`, so a fresh sweep is a single multirun. With
+    `together`, a setting's missing seeds are one job (`seed=0 group_seeds=[0,1,2]`): the
+    job trains them as one vectorized model.
     """
     missing: dict[tuple[tuple[str, ...], str], list[int]] = defaultdict(list)
     for run in planned:
@@ -200,9 +202,15 @@ def multirun_batches(planned: list[PlannedRun]) -> list[list[str]]:
     for (fixed, experiment), seeds in missing.items():
         groups[(fixed, tuple(sorted(seeds)))].append(experiment)
     return [
-        [*fixed, f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
+        [*fixed, f"experiment={','.join(experiments)}", *_seed_words(seeds, together)]
         for (fixed, seeds), experiments in groups.items()
     ]
+
+
+def _seed_words(seeds: tuple[int, ...], together: bool) -> list[str]:
+    if together and len(seeds) > 1:
+        return [f"seed={seeds[0]}", f"group_seeds=[{','.join(map(str, seeds))}]"]
+    return [f"seed={','.join(map(str, seeds))}"]
 
 
 SUMMARY_ABOVE = 50

@@ -56,6 +56,47 @@ def test_batches_cover_exactly_the_missing_runs(tmp_path: Path) -> None:
     assert multirun_batches([run("x", 0, "done")]) == []
 
 
+def test_with_seeds_together_a_settings_missing_seeds_are_one_job(tmp_path: Path) -> None:
+    """SLURM and Ray: one job per group (`seed=<first> group_seeds=[...]`), a lone seed as is."""
+
+    def run(experiment: str, seed: int, state: str) -> PlannedRun:
+        return PlannedRun(experiment, seed, ("a=1",), tmp_path / experiment / str(seed), state)
+
+    fresh = [run(e, s, "to run") for e in ("x", "y") for s in (0, 1, 2)]
+    assert multirun_batches(fresh, together=True) == [
+        ["a=1", "experiment=x,y", "seed=0", "group_seeds=[0,1,2]"]
+    ]
+    lone = [run("x", 0, "done"), run("x", 1, "to run")]
+    assert multirun_batches(lone, together=True) == [["a=1", "experiment=x", "seed=1"]]
+
+
+@pytest.mark.parametrize(
+    ("value", "launcher", "accelerator", "gpus", "expected"),
+    [
+        ("false", None, "gpu", None, False),
+        ("true", None, "cpu", None, True),
+        ("auto", None, "cpu", None, False),
+        ("auto", "slurm", None, "1", True),  # the jobs' GPUs, not the login node's
+        ("auto", "slurm", None, "0", False),
+        ("auto", "ray", "gpu", None, True),
+        ("true", "slurm", None, None, True),
+    ],
+)
+def test_seeds_together_auto_follows_where_the_jobs_run(
+    value, launcher, accelerator, gpus, expected
+):
+    from repro.sweeping.launch import seeds_together
+
+    assert seeds_together(value, launcher, accelerator, gpus) is expected
+
+
+def test_seeds_together_rejects_other_values() -> None:
+    from repro.sweeping.launch import seeds_together
+
+    with pytest.raises(UsageError, match="seeds_together must be auto, true or false"):
+        seeds_together("yes", None, None)
+
+
 def test_local_sweep_runs_everything_once_then_nothing(toy_dir: Path, isolated_env: Path):
     first = repro(
         "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "logger=none"
@@ -160,6 +201,34 @@ def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, s
     again = sweep()
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1 trained, 1 already completed" in again.stdout
+
+
+def test_slurm_sweep_trains_a_settings_seeds_together_in_one_job(
+    toy_dir: Path, isolated_env: Path, slurm_cluster
+):
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small",
+        "seeds=3",
+        "launcher=slurm",
+        "slurm.cpus=1",
+        "slurm.mem_gb=1",
+        "slurm.time_min=5",
+        "logger=none",
+        "seeds_together=true",
+        env=slurm_cluster,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 trained" in done.stdout
+    jobs = {p.name for p in isolated_env.glob(".sweeps/toy/*/.submitit/*") if p.is_dir()}
+    assert len(jobs) == 1, jobs  # one SLURM job trained the three seeds
+    for record in isolated_env.rglob("record.json"):
+        together = json.loads(record.read_text())["together"]
+        assert together["seeds"] == [0, 1, 2]
 
 
 @pytest.mark.skipif(

@@ -181,7 +181,8 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
             problems.append(
                 _unknown("trainer", key, "trainer", trainer_names - TRAINER_SET_BY_REPRO)
             )
-    problems += trainer_value_problems(trainer)
+    # a SLURM or Ray sweep's jobs run on other machines: their devices are not this one's
+    problems += trainer_value_problems(trainer, here=not (config.get("slurm") or config.get("ray")))
     batch_size = (config.get("data") or {}).get("batch_size")
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
@@ -205,9 +206,10 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
 
 
-def trainer_value_problems(trainer: dict[str, Any]) -> list[str]:
+def trainer_value_problems(trainer: dict[str, Any], here: bool = True) -> list[str]:
     """Trainer values Lightning would refuse only once the run's folder and record exist:
-    devices, precision, and an accelerator this machine does not have."""
+    devices, precision, and (when the run trains `here`, on this machine) an accelerator
+    this machine does not have."""
     import typing
 
     from lightning.fabric.connector import _PRECISION_INPUT
@@ -231,7 +233,7 @@ def trainer_value_problems(trainer: dict[str, Any]) -> list[str]:
             problems.append(
                 f"trainer.accelerator={accelerator!r}: unknown (known: {', '.join(ACCELERATORS)})"
             )
-        elif not _accelerator_available(accelerator):
+        elif here and not _accelerator_available(accelerator):
             problems.append(
                 f"trainer.accelerator={accelerator!r}: no {accelerator} on this machine "
                 "(trainer.accelerator=auto takes what there is)"

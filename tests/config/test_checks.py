@@ -187,3 +187,21 @@ def test_changed_plugin_code_is_checked_again_before_its_retraining(
     )
     refused = repro(*command, env=env)
     assert refused.returncode == 2 and "missing data key 'noise'" in refused.stderr, refused
+
+
+def test_a_slurm_sweep_may_ask_for_gpus_the_login_node_lacks(isolated_env) -> None:
+    """The accelerator check is about this machine: a SLURM sweep's jobs run on GPU nodes."""
+    from tests.conftest import repro
+
+    here = repro("run", "paper=mnist1d", "experiment=cnn", "trainer.accelerator=gpu")
+    assert here.returncode == 2 and "no gpu on this machine" in here.stderr
+    there = repro(
+        "sweep",
+        "paper=mnist1d",
+        "experiment=cnn",
+        "launcher=slurm",
+        "slurm.gpus=1",
+        "trainer.accelerator=gpu",
+        "--dry-run",
+    )
+    assert there.returncode == 0, there.stderr

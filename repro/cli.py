@@ -596,6 +596,20 @@ def sweep(
                 spec, grid, planned, estimates, max_seeds, plugin.folder
             ):
                 typer.echo(line)
+        launcher = override_value(overrides, "launcher")
+        together = seeds_together(
+            together_raw,
+            launcher,
+            override_value(overrides, "trainer.accelerator"),
+            override_value(overrides, "slurm.gpus"),
+        )
+        groups = len(jobs_for(planned, [], together)) if together else 0
+        typer.echo(
+            f"seeds together: on, {groups} job(s) for {len(todo)} run(s), each setting's seeds "
+            "in one process where the plugin qualifies"
+            if together
+            else "seeds together: off (seeds_together=true to train a setting's seeds at once)"
+        )
         return
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it

@@ -288,3 +288,20 @@ def test_summary_rows_count_states_and_compress_seed_ranges(tmp_path: Path) -> N
     assert row.seeds == "0–3, 7, 9–10" and row.states == "2 done, 5 to run"
     assert row.estimate_s == 10.0 and row.folder == folder
     assert seeds_text([*range(100), 200, 300, 400, 500, 600, 700]) == "106 seeds in 0–700"
+
+
+def test_the_dry_run_says_whether_seeds_train_together(toy_dir: Path) -> None:
+    on = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small",
+        "seeds=3",
+        "seeds_together=true",
+        "--dry-run",
+    )
+    assert on.returncode == 0, on.stderr
+    assert "seeds together: on, 1 job(s) for 3 run(s)" in on.stdout
+    off = repro("sweep", "--papers-dir", str(toy_dir), "paper=toy", "--dry-run")
+    assert "seeds together: off" in off.stdout  # auto on this CPU

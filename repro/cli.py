@@ -509,51 +509,25 @@ def sweep(
     slurm_local, ray. A user grid uses Hydra's syntax: `experiment=cnn,gru optimizer.lr=1e-3,1e-2`.
     Failed or interrupted runs are redone; exits 1 unless every run ends completed.
     """
-    import os
-
-    from repro.config.app import command_context, plugin_overrides
+    from repro.config.app import plugin_overrides
     from repro.config.checks import validate_sweep
-    from repro.config.overrides import override_value, path_override, split_overrides
+    from repro.config.overrides import override_value, split_overrides
     from repro.sweeping import stages
-    from repro.sweeping.jobs import jobs_for
-    from repro.sweeping.launch import (
-        BUSY,
-        COMPLETE_RESULTS,
-        collect_results,
-        estimate_seconds,
-        format_seconds,
-        hardware_key,
-        joblib_workers,
-        launch,
-        new_sweep_id,
-        run_jobs,
-        seeds_together,
-        sweep_dir,
-    )
-    from repro.sweeping.plan import SUMMARY_ABOVE, build_grid, multirun_batches, plan_sweep
+    from repro.sweeping.execute import SweepKeys, run_planned, trains_together
+    from repro.sweeping.launch import BUSY, COMPLETE_RESULTS
+    from repro.sweeping.plan import build_grid, plan_sweep
 
     overrides, flags = split_overrides(list(ctx.args))
-    seeds_raw = override_value(overrides, "seeds")
-    max_seeds_raw = override_value(overrides, "max_seeds")
-    together_raw = override_value(overrides, "seeds_together")
-    if together_raw is not None and together_raw.lower() not in ("auto", "true", "false"):
-        raise UsageError(f"seeds_together must be auto, true or false, got {together_raw!r}")
-    sweep_keys = ("seeds", "max_seeds", "seeds_together")
-    overrides = [o for o in overrides if o.partition("=")[0] not in sweep_keys]
-    auto = seeds_raw == "auto"
-    max_seeds = stages.max_seeds(max_seeds_raw, auto)
-    try:
-        seeds = int(seeds_raw) if seeds_raw is not None and not auto else None
-    except ValueError:
-        raise UsageError(f"seeds must be an integer or auto, got {seeds_raw!r}") from None
+    keys, overrides = SweepKeys.parse(overrides)
     plugin, spec = _resolve_paper(overrides, papers_dir)
-    if auto:
+    seeds = keys.seeds
+    if keys.auto:
         from repro.sweeping.two_stage import pilot_size
 
         seeds = pilot_size(spec.default_seeds)
     _check_launcher_installed(override_value(overrides, "launcher"))
     grid = build_grid(spec, overrides, seeds)
-    if auto:
+    if keys.auto:
         stages.require_one_setting(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
@@ -564,114 +538,98 @@ def sweep(
         f"{len(grid.seeds)} seeds × {len(grid.fixed_variants)} settings): "
         f"{len(todo)} to run, {len(planned) - len(todo)} already completed"
     )
+    together = bool(todo or dry_run) and trains_together(keys, overrides)  # auto: torch asks
     if dry_run:
-        estimates = estimate_seconds(planned, hardware_key())
-        if len(planned) > SUMMARY_ABOVE:
-            _print_plan_summary(planned, estimates)
-        else:
-            rows = [
-                (
-                    r.experiment,
-                    str(r.seed),
-                    " ".join(r.fixed),
-                    r.state,
-                    format_seconds(estimates[r.record_dir]) if r.needs_training else "-",
-                    _relative(r.record_dir),
-                )
-                for r in planned
-            ]
-            _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
-        known = [estimates[r.record_dir] for r in todo]
-        total = None if any(e is None for e in known) else sum(known)
-        typer.echo(
-            f"estimated training time, one after another: {format_seconds(total)}"
-            + (
-                ""
-                if total is not None or not todo
-                else " (no completed runs of these experiments on this hardware yet)"
-            )
-        )
-        if auto:
-            for line in stages.dry_run_lines(
-                spec, grid, planned, estimates, max_seeds, plugin.folder
-            ):
-                typer.echo(line)
-        launcher = override_value(overrides, "launcher")
-        together = seeds_together(
-            together_raw,
-            launcher,
-            override_value(overrides, "trainer.accelerator"),
-            override_value(overrides, "slurm.gpus"),
-        )
-        groups = len(jobs_for(planned, [], together)) if together else 0
-        typer.echo(
-            f"seeds together: on, {groups} job(s) for {len(todo)} run(s), each setting's seeds "
-            "in one process where the plugin qualifies"
-            if together
-            else "seeds together: off (seeds_together=true to train a setting's seeds at once)"
-        )
+        _print_dry_run(planned, todo, spec, grid, keys, plugin.folder, together)
         return
-    sweep_id = new_sweep_id()
-    os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
-    jobs = None
-    if todo:
-        results_override = path_override("paths.results_dir", results_dir)  # literal, quoted
-        common = [f"paper={plugin.id}", *wiring, results_override]
-        launcher = override_value(overrides, "launcher")
-        workers = joblib_workers(overrides) if launcher == "joblib" else 1
-        with command_context(papers_dir, [results_override]):
-            together = seeds_together(
-                together_raw,
-                launcher,
-                override_value(overrides, "trainer.accelerator"),
-                override_value(overrides, "slurm.gpus"),
-            )
-            jobs = run_jobs(launcher, jobs_for(planned, common, together), workers)
-            if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run the batches
-                common.append(path_override("hydra.sweep.dir", sweep_dir(results_dir, plugin.id)))
-                hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
-                batches = multirun_batches(planned, together)
-                for message in launch(batches, common, hydra_flags):
-                    typer.echo(f"error: {message}", err=True)
-            elif jobs.stopped_because:
-                typer.echo(
-                    "error: stopping the sweep: every run fails the same way: "
-                    f"{jobs.stopped_because}",
-                    err=True,
-                )
-    results = collect_results(planned, sweep_id, jobs)
-    os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not this sweep's
+    jobs, results = run_planned(
+        planned, plugin.id, wiring, overrides, flags, results_dir, papers_dir, together, _warn
+    )
     counts = _print_results(results)
     if jobs is not None and jobs.interrupted_by is not None:
         from repro.running.checkpointing import signal_name_for_exit_code
 
         code = jobs.interrupted_by.exit_code or 130
-        typer.echo(
+        _warn(
             f"error: sweep interrupted by {signal_name_for_exit_code(code)}: "
-            f"{len(jobs.not_started)} run(s) not started; sweep again to resume",
-            err=True,
+            f"{len(jobs.not_started)} run(s) not started; sweep again to resume"
         )
         raise typer.Exit(code)
     if counts[BUSY]:
-        typer.echo(
+        _warn(
             f"error: {counts[BUSY]} run(s) held by another process that is running them; "
-            "sweep again once it ends",
-            err=True,
+            "sweep again once it ends"
         )
     pilot_ok = not any(r.result not in COMPLETE_RESULTS for r in results)
-    if auto and pilot_ok:
+    if keys.auto and pilot_ok:
         stage_two = stages.plan_after_pilot(
-            plugin.id, spec, grid, planned, results_dir, max_seeds, typer.echo, _warn
+            plugin.id, spec, grid, planned, results_dir, keys.max_seeds, typer.echo, _warn
         )
-        kept = [f"seeds_together={together_raw}"] if together_raw is not None else []
-        arguments = stages.stage_two_arguments([*overrides, *kept], flags, papers_dir or [])
+        words = [*overrides, *keys.together_words()]
+        arguments = stages.stage_two_arguments(words, flags, papers_dir or [])
         code = stages.sweep_stages(stage_two, arguments, _sweep_again, typer.echo)
         if code:
             raise typer.Exit(code)
-    elif auto:
-        typer.echo("seeds=auto: the pilot did not complete; sweep again to plan the rest", err=True)
+    elif keys.auto:
+        _warn("seeds=auto: the pilot did not complete; sweep again to plan the rest")
     if not pilot_ok:
         raise typer.Exit(1)
+
+
+def _print_dry_run(
+    planned: list[Any],
+    todo: list[Any],
+    spec: Any,
+    grid: Any,
+    keys: Any,
+    plugin_folder: Path,
+    together: bool,
+) -> None:
+    """`repro sweep --dry-run`: the plan, its time estimate, seeds=auto's stages, and
+    whether seeds train together."""
+    from repro.sweeping import stages
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key
+    from repro.sweeping.plan import SUMMARY_ABOVE
+
+    estimates = estimate_seconds(planned, hardware_key())
+    if len(planned) > SUMMARY_ABOVE:
+        _print_plan_summary(planned, estimates)
+    else:
+        rows = [
+            (
+                r.experiment,
+                str(r.seed),
+                " ".join(r.fixed),
+                r.state,
+                format_seconds(estimates[r.record_dir]) if r.needs_training else "-",
+                _relative(r.record_dir),
+            )
+            for r in planned
+        ]
+        _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
+    known = [estimates[r.record_dir] for r in todo]
+    total = None if any(e is None for e in known) else sum(known)
+    typer.echo(
+        f"estimated training time, one after another: {format_seconds(total)}"
+        + (
+            ""
+            if total is not None or not todo
+            else " (no completed runs of these experiments on this hardware yet)"
+        )
+    )
+    if keys.auto:
+        for line in stages.dry_run_lines(
+            spec, grid, planned, estimates, keys.max_seeds, plugin_folder
+        ):
+            typer.echo(line)
+    groups = len(jobs_for(planned, [], together)) if together else 0
+    typer.echo(
+        f"seeds together: on, {groups} job(s) for {len(todo)} run(s), each setting's seeds "
+        "in one process where the plugin qualifies"
+        if together
+        else "seeds together: off (seeds_together=true to train a setting's seeds at once)"
+    )
 
 
 def _warn(line: str) -> None:

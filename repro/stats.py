@@ -38,7 +38,7 @@ EQUIVALENCE_RULE = (
     "settle it. One interval decides every verdict: its ends are the one-sided 95% bounds. "
     "Non-finite seed values are dropped and counted; fewer than 2 finite seeds is inconclusive; "
     "when every seed gives the same value the claim is judged on that value against the band, "
-    "and said to be deterministic (no interval, no p-value)."
+    "and the report says that every seed gave it (no interval, no p-value)."
 )
 
 THRESHOLD_RULE = (
@@ -337,7 +337,9 @@ def comparison_verdict(
 
 
 def _identical(n: int) -> str:
-    return f"all {n} seeds identical (deterministic)"
+    """What was seen, not why: a saturated metric gives one value as well as a deterministic
+    setting does."""
+    return f"all {n} seeds gave the same value"
 
 
 def _deterministic_band(
@@ -375,7 +377,7 @@ def _deterministic_difference(diff: float, n: int, direction: str, dropped: str)
         outcome = REPRODUCED
     else:
         outcome = BELOW if direction == ">" else ABOVE
-    reason = f"all {n} seed pairs give A − B = {_fmt(diff)} (deterministic){dropped}"
+    reason = f"all {n} seed pairs give A − B = {_fmt(diff)}{dropped}"
     return Verdict(outcome, reason, deterministic=True)
 
 

@@ -187,7 +187,7 @@ def test_equivalence_zero_variance():
     inside = equivalence_verdict([0.94] * 3, claimed=0.95, tolerance=0.02)
     assert inside.outcome == REPRODUCED and inside.p_value is None
     assert inside.reason == (
-        "all 3 seeds identical (deterministic): the value 0.94 lies inside [0.93, 0.97]"
+        "all 3 seeds gave the same value: the value 0.94 lies inside [0.93, 0.97]"
     )
     below = equivalence_verdict([0.90] * 3, claimed=0.95, tolerance=0.02)
     assert below.outcome == BELOW and below.p_value is None
@@ -356,7 +356,7 @@ def test_identical_seeds_inside_the_band_say_deterministic_without_a_p_value() -
     verdict = stats.equivalence_verdict([0.7] * 5, 0.7, 0.01)
     assert verdict.outcome == stats.REPRODUCED
     assert verdict.deterministic and verdict.p_value is None
-    assert verdict.reason.startswith("all 5 seeds identical (deterministic)")
+    assert verdict.reason.startswith("all 5 seeds gave the same value")
     assert "inside [0.69, 0.71]" in verdict.reason
 
 
@@ -369,7 +369,7 @@ def test_identical_seeds_outside_the_band_are_judged_on_the_value() -> None:
 def test_identical_seeds_against_a_threshold_state_the_margin() -> None:
     verdict = stats.threshold_verdict([1.0] * 4, 0.9, ">=")
     assert verdict.outcome == stats.REPRODUCED and verdict.p_value is None
-    assert "margin +0.1" in verdict.reason and "deterministic" in verdict.reason
+    assert "margin +0.1" in verdict.reason and "gave the same value" in verdict.reason
     failed = stats.threshold_verdict([-1.0] * 4, -0.9, "<=")
     assert failed.outcome == stats.REPRODUCED and "margin +0.1" in failed.reason
     missed = stats.threshold_verdict([0.8] * 4, 0.9, ">=")

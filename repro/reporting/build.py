@@ -256,45 +256,53 @@ def _commands(
     choices: dict[str, aggregate.ConfigChoice],
     configs: dict[str, dict[str, Any]],
 ) -> tuple[list[str], str | None]:
-    """`repro sweep` lines that recreate the chosen configs, then the `repro report` line."""
-    from repro.reporting.regenerate import config_overrides, default_configs, sweep_commands
+    """`repro sweep` lines that recreate every run the report shows: each setting of each
+    experiment (the judged one, those beyond the paper, failed ones) with the seeds it was run
+    with and the overrides that make it from the paper's config; then the `repro report` line."""
+    from repro.reporting.regenerate import default_configs, setting_overrides, sweep_commands
 
     papers_dir = []
     if plugin.origin.startswith("dir "):
         papers_dir = ["--papers-dir", plugin.origin[4:]]
     note = None
-    attempted = {  # failed seeds too: the sweep should try them again
-        e: tuple(
-            sorted(
-                int(seed)
-                for seed, h, x in zip(
-                    runs["seed"], runs["config_hash"], runs["experiment"], strict=True
-                )
-                if x == e and h == choices[e].chosen.config_hash
-            )
-        )
-        for e in configs
-    }
-    known = [e for e in configs if e in spec.experiments]
-    gone = [e for e in configs if e not in spec.experiments]
+    settings = _run_settings(runs, choices, configs)
+    known = [s for s in settings if s[0] in spec.experiments]
+    gone = list(dict.fromkeys(s[0] for s in settings if s[0] not in spec.experiments))
+    entries: dict[tuple[str, tuple[str, ...]], set[int]] = {}
+    presets: dict[str, Any] = {}
     try:
-        defaults = default_configs(plugin.folder, plugin.id, known)
-        # an experiment not judged (no runs of the paper's setting) is regenerated as the paper
-        # sets it, not as the other setting that happens to have runs
-        chosen = {
-            e: (
-                attempted[e],
-                config_overrides(configs[e], defaults[e]) if choices[e].judged else [],
+        experiments = list(dict.fromkeys(e for e, _, _, _ in known))
+        defaults = default_configs(plugin.folder, plugin.id, experiments)
+        for experiment, _, seeds, config in known:
+            overrides = setting_overrides(
+                plugin.folder, plugin.id, experiment, config, defaults, presets
             )
-            for e in known
-        }
+            # one setting under several plugin codes (`<hash>+code.<digest>`) is one command
+            entries.setdefault((experiment, tuple(overrides)), set()).update(seeds)
     except Exception as error:  # a plugin whose config no longer composes: say so, carry on
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         note = (
             f"The overrides could not be recovered (composing the paper's config failed: "
             f"{reason}); each run's full config is in its config.yaml."
         )
-        chosen = {e: (attempted[e], []) for e in known}
+        entries = {
+            (e, ()): set(seeds)
+            for e, h, seeds, _ in known
+            if e in choices and h == choices[e].chosen.config_hash
+        }
+    chosen = [(e, tuple(sorted(seeds)), list(o)) for (e, o), seeds in entries.items()]
+    unjudged = [
+        e
+        for e in spec.claimed_experiments()
+        if e in choices and not choices[e].judged and e in spec.experiments
+    ]
+    if unjudged:
+        paper = shlex.join(["repro", "sweep", *papers_dir, f"paper={plugin.id}"])
+        for_verdict = (
+            f"The paper's setting of {', '.join(unjudged)} has no runs, so its claims are not "
+            f"judged: `{paper} experiment={','.join(unjudged)}` makes them."
+        )
+        note = f"{note} {for_verdict}" if note else for_verdict
     if gone:
         missing = f"Experiments no longer in the plugin, so not in the commands: {', '.join(gone)}."
         note = f"{note} {missing}" if note else missing
@@ -304,6 +312,48 @@ def _commands(
         commands = [env + c for c in commands]
     commands.append(report_command(request, papers_dir))
     return commands, note
+
+
+def _run_settings(
+    runs: Any, choices: dict[str, aggregate.ConfigChoice], configs: dict[str, dict[str, Any]]
+) -> list[tuple[str, str, tuple[int, ...], dict[str, Any]]]:
+    """(experiment, config hash, seeds, flat config) of every setting with runs in the report,
+    failed and unfinished seeds included (a sweep tries them again): judged settings first,
+    then the others as the report lists them. A setting whose config.yaml no record has
+    readable is left out (`_chosen_configs` warns about the judged ones)."""
+    from repro.records.table import read_flat_config
+
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for experiment, config_hash, seed, record_dir in zip(
+        runs["experiment"], runs["config_hash"], runs["seed"], runs["record_dir"], strict=True
+    ):
+        groups.setdefault((str(experiment), str(config_hash)), []).append((int(seed), record_dir))
+
+    def rank(key: tuple[str, str]) -> tuple[int, int, str]:
+        choice = choices.get(key[0])
+        if choice is None:
+            return (2, 0, key[0])
+        order = [choice.chosen.config_hash, *(o.config_hash for o in choice.others)]
+        position = order.index(key[1]) if key[1] in order else len(order)
+        return (0 if position == 0 and choice.judged else 1, position, key[0])
+
+    settings = []
+    for key in sorted(groups, key=rank):
+        experiment, config_hash = key
+        seeds = tuple(sorted({seed for seed, _ in groups[key]}))
+        config = None
+        choice = choices.get(experiment)
+        if choice is not None and choice.chosen.config_hash == config_hash:
+            config = configs.get(experiment)
+        for _, record_dir in groups[key] if config is None else []:
+            try:
+                config = read_flat_config(Path(record_dir))
+                break
+            except Exception:  # missing or malformed: try the next seed's copy
+                continue
+        if config is not None:
+            settings.append((experiment, config_hash, seeds, config))
+    return settings
 
 
 def report_command(request: ReportRequest, papers_dir: list[str]) -> str:

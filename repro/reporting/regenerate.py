@@ -119,6 +119,57 @@ def _global_overlay(path: Path) -> Any:
     return overlay
 
 
+DEBUG_GROUP = "debug"
+"""repro's presets (`debug=fast`): a smoke run's setting is one word, not five overrides."""
+
+
+def preset_configs(paper_folder: Path, paper_id: str, experiment: str) -> dict[str, dict[str, Any]]:
+    """The flat config of `experiment` under each of repro's debug presets (Hydra composes each
+    in full: a preset comes after the experiment in the defaults list)."""
+    from repro.config.app import CONFIG_DIR, plugin_overrides
+    from repro.config.compose import compose_config, hydra_compose_session, resolved_config
+    from repro.records.table import flatten_config
+
+    names = sorted(path.stem for path in (CONFIG_DIR / DEBUG_GROUP).glob("*.yaml"))
+    wiring = [f"paper={paper_id}", *plugin_overrides(paper_folder), f"experiment={experiment}"]
+    presets = {}
+    with hydra_compose_session():
+        for name in names:
+            cfg = compose_config([*wiring, f"{DEBUG_GROUP}={name}"])
+            container = resolved_config(cfg, experiment)
+            presets[name] = flatten_config(container, prefix="", lists_as_json=False)
+    return presets
+
+
+def setting_overrides(
+    paper_folder: Path,
+    paper_id: str,
+    experiment: str,
+    recorded: dict[str, Any],
+    defaults: dict[str, dict[str, Any]],
+    presets: dict[str, dict[str, dict[str, Any]]] | None = None,
+) -> list[str]:
+    """The fewest overrides that turn the paper's config of `experiment` (`defaults`, from
+    `default_configs`) into the flat `recorded` one: plain key overrides, or a debug preset and
+    what it leaves different (`debug=fast` for a smoke run). `presets` caches compositions
+    across calls (one report's); presets are composed only for a setting two or more keys away."""
+    best = config_overrides(recorded, defaults[experiment])
+    if len(best) < 2:
+        return best
+    cache = presets if presets is not None else {}
+    key = f"{paper_folder}\0{paper_id}\0{experiment}"
+    if key not in cache:
+        try:
+            cache[key] = preset_configs(paper_folder, paper_id, experiment)
+        except Exception:  # a preset that does not compose with this plugin: plain overrides
+            cache[key] = {}
+    for name, preset in cache[key].items():
+        candidate = [f"{DEBUG_GROUP}={name}", *config_overrides(recorded, preset)]
+        if len(candidate) < len(best):
+            best = candidate
+    return best
+
+
 def seed_override(seeds: tuple[int, ...]) -> str:
     """`seeds=N` for 0..N-1, Hydra's `range(a,b)` for another run of seeds, else the list."""
     seeds = tuple(sorted(seeds))
@@ -132,17 +183,27 @@ def seed_override(seeds: tuple[int, ...]) -> str:
 def sweep_commands(
     paper_id: str,
     claimed_experiments: list[str],
-    chosen: dict[str, tuple[tuple[int, ...], list[str]]],
+    chosen: dict[str, tuple[tuple[int, ...], list[str]]]
+    | list[tuple[str, tuple[int, ...], list[str]]],
     prefix_args: list[str],
 ) -> list[str]:
-    """One `repro sweep` per group of experiments sharing seeds and overrides.
+    """One `repro sweep` per group of experiments sharing seeds and overrides, in the order
+    the groups first appear.
 
-    `chosen`: experiment -> (seeds, overrides). The experiment list is left out when it is
-    exactly what the claims need (what `repro sweep` runs by default).
+    `chosen`: experiment -> (seeds, overrides), or (experiment, seeds, overrides) triples when
+    an experiment has several settings. The experiment list is left out when it is exactly
+    what the claims need (what `repro sweep` runs by default).
     """
+    entries = (
+        [(e, seeds, overrides) for e, (seeds, overrides) in chosen.items()]
+        if isinstance(chosen, dict)
+        else chosen
+    )
     groups: dict[tuple[tuple[int, ...], tuple[str, ...]], list[str]] = {}
-    for experiment, (seeds, overrides) in chosen.items():
-        groups.setdefault((seeds, tuple(overrides)), []).append(experiment)
+    for experiment, seeds, overrides in entries:
+        group = groups.setdefault((tuple(sorted(seeds)), tuple(overrides)), [])
+        if experiment not in group:
+            group.append(experiment)
     commands = []
     for (seeds, overrides), experiments in groups.items():
         words = ["repro", "sweep", *prefix_args, f"paper={paper_id}"]

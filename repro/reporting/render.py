@@ -326,27 +326,54 @@ def _why_this_config(choice: ConfigChoice) -> str:
     )
 
 
-def summary_line(data: ReportData) -> str:
-    """The headline's numbers: verified claims reproduced and run (coverage), then the
-    unverified ones apart, so neither inflates the other."""
-    if not data.results:
-        return "the plugin ships no claims to check; its paper notes say why"
+def _summary_parts(data: ReportData) -> tuple[str, str, str]:
+    """The verified claims reproduced and run (coverage), the experiments judged on settings
+    that deviate from the paper's, and the unverified claims shown apart, so neither
+    inflates the other."""
     counted = [r for r in data.results if r.counts]
     unverified = [r for r in data.results if not r.counts]
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     run = sum(r.outcome in stats.OUTCOMES for r in counted)
     if counted:
-        text = f"{reproduced} of {len(counted)} claims reproduced, {run} of {len(counted)} run"
+        verified = f"{reproduced} of {len(counted)} claims reproduced, {run} of {len(counted)} run"
     else:
-        text = "0 verified claims"
+        verified = "0 verified claims"
     deviating = sorted({r.claim.experiment for r in counted if r.deviation})
-    if deviating:
-        text += f" (judged on settings that deviate from the paper's: {', '.join(deviating)})"
+    deviation = (
+        f"judged on settings that deviate from the paper's: {', '.join(deviating)}"
+        if deviating
+        else ""
+    )
+    apart = ""
     if unverified:
         ok = sum(r.outcome == stats.REPRODUCED for r in unverified)
         plural = "claims" if len(unverified) != 1 else "claim"
-        text += f"; {len(unverified)} unverified {plural} apart ({ok} reproduced)"
-    return text
+        apart = f"{len(unverified)} unverified {plural} shown apart ({ok} reproduced)"
+    return verified, deviation, apart
+
+
+def summary_line(data: ReportData) -> str:
+    """The headline's numbers in one line (the CLI's, the discussion's first sentence)."""
+    if not data.results:
+        return NO_CLAIMS_LINE
+    verified, deviation, apart = _summary_parts(data)
+    return verified + (f" ({deviation})" if deviation else "") + (f"; {apart}" if apart else "")
+
+
+def headline(data: ReportData) -> dict[str, str]:
+    """The report's headline in three parts: the verified claims, their outcome counts (shown
+    in brackets; empty when no claim counts), then the rest, each part once:
+    `1 of 1 claims reproduced, 1 of 1 run (1 reproduced); 3 unverified claims shown apart
+    (3 reproduced)`."""
+    if not data.results:
+        return {"main": NO_CLAIMS_LINE, "counts": "", "rest": ""}
+    verified, deviation, apart = _summary_parts(data)
+    counts = counts_text(data.counts) if any(r.counts for r in data.results) else ""
+    rest = "".join(f"; {part}" for part in (deviation, apart) if part)
+    return {"main": verified, "counts": counts, "rest": rest}
+
+
+NO_CLAIMS_LINE = "the plugin ships no claims to check; its paper notes say why"
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -632,6 +659,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "choice_lines": choice_lines(data.choices),
         "summary_line": summary_line(data),
         "counts_text": counts_text(data.counts),
+        "headline": headline(data),
         "overall_emoji": EMOJI[data.overall],
         "overall_symbol": SYMBOL[data.overall],
         "overall_css": CSS_CLASS[data.overall],

@@ -34,6 +34,7 @@ class ExperimentSetting:
     parameters: Any
     data_sizes: dict[str, Any]
     config: dict[str, Any]  # every result-relevant key, dotted
+    setting: str = "paper's setting"  # or what makes it another: "not the paper's setting: ..."
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,9 @@ def hyperparameters(
     configs: dict[str, dict[str, Any]],
 ) -> Hyperparameters:
     """Each chosen config (`configs`: experiment -> dotted keys, as read from its config.yaml),
-    with the keys shared by every experiment split from those that differ."""
+    with the keys shared by every experiment split from those that differ. A config that is
+    not the paper's setting says so, and the keys where it leaves the paper's are never shown
+    as shared, as if they were the experiment's setting."""
     chosen = _chosen_runs(runs, choices)
     data_columns = [c for c in runs.columns if c.startswith(DATA_PREFIX)]
     settings = []
@@ -121,18 +124,41 @@ def hyperparameters(
         parameters = _most_common(rows["parameters"])
         settings.append(
             ExperimentSetting(
-                experiment, choice.chosen.config_hash, choice.seeds, parameters, sizes, config
+                experiment,
+                choice.chosen.config_hash,
+                choice.seeds,
+                parameters,
+                sizes,
+                config,
+                setting_label(choice),
             )
         )
+    deviating = {
+        key
+        for s in settings
+        if not choices[s.experiment].paper_setting
+        for key, _, _ in choices[s.experiment].chosen.differences
+    }
     keys = list(dict.fromkeys(k for s in settings for k in s.config))
     shared, differing = [], []
     for key in keys:
         values = {repr(s.config.get(key)) for s in settings}
-        if len(values) == 1 and all(key in s.config for s in settings):
+        if len(values) == 1 and all(key in s.config for s in settings) and key not in deviating:
             shared.append((key, settings[0].config[key]))
         else:
             differing.append(key)
     return Hyperparameters(settings, shared, differing)
+
+
+def setting_label(choice: ConfigChoice) -> str:
+    """Whose setting an experiment's reported config is: the paper's, or not (and how not)."""
+    if choice.paper_setting:
+        if not choice.paper_hash:
+            return "most seeds (the paper's setting could not be composed)"
+        return "paper's setting" + (" (pinned with --config)" if choice.pinned else "")
+    changed = differences_text(choice.chosen.differences) or "keys outside the paper's config"
+    pinned = "pinned with --config, " if choice.pinned else ""
+    return f"{pinned}not the paper's setting: {changed}"
 
 
 def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:

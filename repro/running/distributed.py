@@ -117,6 +117,7 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
             os.set_blocking(read_end, False)
             self.error_pipes.append(read_end)
             spec = {
+                "rank": env.node_rank() * self.num_processes + local_rank,
                 "record_dir": str(self.record_dir),
                 "resume_from": str(self.resume_from) if self.resume_from else None,
                 "error_fd": write_end,
@@ -295,7 +296,7 @@ def ranks_scope(trainer: pl.Trainer) -> Iterator[None]:
             failure = ours.child_failure(wait_s=0.0 if own else 2.0)
             if failure and not own:
                 raise RankDied(failure) from error
-        elif trainer.world_size > 1 and (lost := _lost_peer(error)):  # ranks started by SLURM
+        elif trainer.world_size > 1 and (lost := lost_peer(error)):  # ranks started by SLURM
             message = f"another rank of this run died ({lost}); its task log says why"
             raise RankDied(message) from error
         raise
@@ -316,7 +317,7 @@ def ranks_scope(trainer: pl.Trainer) -> Iterator[None]:
 PEER_LOST = ("Connection reset by peer", "Connection closed by peer", "Broken pipe")
 
 
-def _lost_peer(error: Exception) -> str | None:
+def lost_peer(error: BaseException) -> str | None:
     """What a collective says when the process at the other end is gone (gloo's message
     is a paragraph with a source path; the run's one line keeps only this)."""
     text = str(error)

@@ -86,17 +86,28 @@ def _run_group(config: dict, overrides: list[str]) -> list[RunOutcome]:
     return outcomes
 
 
-def claims_of_run(config: dict, metrics: dict[str, float]) -> list[str]:
+def claims_of_run(
+    config: dict, metrics: dict[str, float], overrides: list[str] | None = None
+) -> list[str]:
     """This run's metrics next to what the paper claims for its experiment (one seed: no
-    verdict yet); nothing when the plugin cannot be read again."""
+    verdict yet), or, for a run not at the paper's setting, saying so; nothing when the plugin
+    cannot be read again. `overrides`: the command's (default: the running Hydra job's); the
+    paper's setting is composed only when one of them can change the config hash."""
     from repro.plugins.registry import plugin_from_folder
+    from repro.reporting.paper_setting import deviation_text, run_differences, task_overrides
     from repro.running.progress import claim_lines
 
     try:
         spec = plugin_from_folder(Path(config["paper_dir"])).spec()
     except (ReproError, OSError, KeyError, TypeError, ValueError):
         return []
-    return claim_lines(spec.claims, config["experiment_name"], metrics, config["paper"])
+    experiment = config["experiment_name"]
+    if not any(experiment in claim.experiments() for claim in spec.claims):
+        return []
+    overrides = task_overrides() if overrides is None else overrides
+    differences = run_differences(config, overrides)
+    deviation = deviation_text(differences, overrides) if differences else None
+    return claim_lines(spec.claims, experiment, metrics, config["paper"], deviation)
 
 
 def invoke(arguments: list[str], program: str = "repro") -> list[RunOutcome]:

@@ -255,13 +255,21 @@ def _isatty(stream: TextIO) -> bool:
 
 
 def claim_lines(
-    claims: list[Any], experiment: str, metrics: dict[str, float], paper: str
+    claims: list[Any],
+    experiment: str,
+    metrics: dict[str, float],
+    paper: str,
+    deviation: str | None = None,
 ) -> list[str]:
     """One line per claim of `paper` that needs `experiment`: this run's metric next to the
     claimed value. One seed is no verdict, so each line says how to get one. Claims whose
-    metric the run did not log are left out (run.py warns about those)."""
+    metric the run did not log are left out (run.py warns about those). `deviation`: how the
+    run's config differs from the paper's setting (`trainer.max_steps=5`), when it does: the
+    claim is about the paper's setting, so the line says the run is not at it instead of
+    putting the two side by side."""
     lines = []
     verdict = f"one seed — run `repro sweep paper={paper}` for a verdict"
+    off = f"not the paper's setting: {deviation}; " if deviation else ""
     for claim in claims:
         if experiment not in claim.experiments() or claim.metric not in metrics:
             continue
@@ -269,6 +277,9 @@ def claim_lines(
         if claim.kind == "comparison":
             other = claim.versus if experiment == claim.experiment else claim.experiment
             relation = f"{claim.experiment} {claim.direction} {claim.versus}"
+            if deviation:
+                lines.append(f"{measured} ({off}{claim.id}: {relation} at the paper's)")
+                continue
             lines.append(
                 f"{measured} ({claim.id}: {relation}); compare with {other} in `repro report`"
             )
@@ -278,6 +289,9 @@ def claim_lines(
         else:
             spread = claim.tolerance if claim.tolerance is not None else claim.std
             claimed = f"{claim.value:g}" + (f" ± {spread:g}" if spread is not None else "")
+        if deviation:
+            lines.append(f"{measured} ({off}claimed {claimed} at the paper's, {claim.id})")
+            continue
         lines.append(f"{measured} vs claimed {claimed} ({claim.id}); {verdict}")
     return lines
 
@@ -286,13 +300,15 @@ def claim_lines(
 
 
 def sweep_progress_line(
-    done: int, total: int, elapsed_s: float, failed: int = 0, interrupted: int = 0
+    done: int, total: int, elapsed_s: float, failed: int = 0, interrupted: int = 0, busy: int = 0
 ) -> str:
     """`3/10 done, ETA 4:10`: the time per finished run so far (with parallel workers, the
-    sweep's elapsed time over runs done, so parallelism is counted) times the runs left."""
+    sweep's elapsed time over runs done, so parallelism is counted) times the runs left.
+    Runs that did not complete are named by what happened to them: failed, interrupted, or
+    held by another process (which is running them: nothing failed)."""
     left = max(0, total - done)
     eta = elapsed_s / done * left if done else None
-    counts = {"failed": failed, "interrupted": interrupted}
+    counts = {"failed": failed, "interrupted": interrupted, "held by another process": busy}
     counted = [f"{n} {what}" for what, n in counts.items() if n]
     failures = f" ({', '.join(counted)})" if counted else ""
     tail = "" if left == 0 else f", ETA {format_duration(eta)}"
@@ -307,6 +323,7 @@ class SweepProgress:
         self.done = 0
         self.failed = 0
         self.interrupted = 0
+        self.busy = 0
         self.started = time.monotonic()
         self.stream = stream
 
@@ -314,9 +331,11 @@ class SweepProgress:
         """Count one run that ended (`status` of its RunOutcome); print and return the line."""
         self.done += 1
         self.interrupted += status == "interrupted"
-        self.failed += status not in ("completed", "skipped", "interrupted")
+        self.busy += status == "busy"
+        self.failed += status not in ("completed", "skipped", "interrupted", "busy")
+        elapsed = time.monotonic() - self.started
         text = sweep_progress_line(
-            self.done, self.total, time.monotonic() - self.started, self.failed, self.interrupted
+            self.done, self.total, elapsed, self.failed, self.interrupted, self.busy
         )
         print(text, file=self.stream or sys.stdout, flush=True)
         return text

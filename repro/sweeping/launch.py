@@ -19,7 +19,7 @@ from repro.sweeping.plan import DONE, PlannedRun
 @dataclass(frozen=True)
 class RunResult:
     run: PlannedRun
-    result: str  # one of SUMMARY_ORDER or COMPLETED_ELSEWHERE
+    result: str  # one of SUMMARY_ORDER or RARE_RESULTS
     detail: str
     wall_s: float | None
 
@@ -91,9 +91,11 @@ ALREADY_COMPLETED = "already completed"
 COMPLETED_ELSEWHERE = "completed by another process"
 BUSY = "held by another process"
 FAILED = "failed"
+INTERRUPTED = "interrupted"  # stopped by a signal, resumable: not a failure
 MISSING = "missing"
 NOT_STARTED = "not started"
 SUMMARY_ORDER = (TRAINED, ALREADY_COMPLETED, BUSY, FAILED, MISSING, NOT_STARTED)
+RARE_RESULTS = (INTERRUPTED, COMPLETED_ELSEWHERE)  # in the summary only when present
 COMPLETE_RESULTS = (TRAINED, ALREADY_COMPLETED, COMPLETED_ELSEWHERE)
 
 
@@ -137,6 +139,9 @@ def collect_results(
         elif record is None:
             detail = outcome.error if outcome and outcome.error else "no record written (job lost?)"
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
+        elif record.get("status") == store.STATUS_INTERRUPTED:
+            detail = record.get("error") or "stopped by a signal"
+            results.append(RunResult(run, INTERRUPTED, detail, wall))
         else:
             status = record.get("status")
             results.append(RunResult(run, FAILED, f"{status}: {record.get('error')}", wall))
@@ -146,7 +151,12 @@ def collect_results(
 def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
     """The jobs `repro run -m` ran in this process as sweep results, so that both commands
     end with the same table."""
-    kinds = {"completed": TRAINED, "skipped": ALREADY_COMPLETED, "busy": BUSY}
+    kinds = {
+        "completed": TRAINED,
+        "skipped": ALREADY_COMPLETED,
+        "busy": BUSY,
+        "interrupted": INTERRUPTED,
+    }
     results = []
     for outcome in outcomes:
         try:
@@ -166,6 +176,8 @@ def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
             detail = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items())[:3])
         elif kind == ALREADY_COMPLETED:
             detail = "found completed"
+        elif kind == INTERRUPTED:
+            detail = outcome.error or "stopped by a signal"
         else:
             detail = f"{outcome.status}: {outcome.error}"
         results.append(RunResult(run, kind, detail, record.get("timing", {}).get("wall_s")))
@@ -175,8 +187,8 @@ def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
 def summary_counts(results: list[RunResult]) -> dict[str, int]:
     """Counts in a fixed order (rare kinds only when present), for the summary line."""
     counts = {kind: sum(r.result == kind for r in results) for kind in SUMMARY_ORDER}
-    elsewhere = sum(r.result == COMPLETED_ELSEWHERE for r in results)
-    return counts | ({COMPLETED_ELSEWHERE: elsewhere} if elsewhere else {})
+    rare = {kind: sum(r.result == kind for r in results) for kind in RARE_RESULTS}
+    return counts | {kind: n for kind, n in rare.items() if n}
 
 
 def run_jobs(launcher: str | None, jobs: list[Job], workers: int) -> SweepOutcomes | None:

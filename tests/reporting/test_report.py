@@ -385,7 +385,7 @@ def test_identical_seeds_show_no_interval_no_p_and_the_threshold_margin(tmp_path
     markdown = (out / "report.md").read_text()
     row = table_row(markdown, "cnn_floor")
     assert "none: all 3 seeds identical" in row and "margin +0.1" in row and "%" not in row
-    assert "All 3 seeds identical (deterministic)" in markdown
+    assert "All 3 seeds gave the same value" in markdown
     assert "p = 0" not in markdown and "[1, 1]" not in row
 
 
@@ -446,7 +446,7 @@ def test_headline_counts_verified_claims_and_names_unverified_apart(tmp_path: Pa
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.REPRODUCED_OVERALL
     assert outcome.summary == (
-        "1 of 1 claims reproduced, 1 of 1 run; 2 unverified claims apart (2 reproduced)"
+        "1 of 1 claims reproduced, 1 of 1 run; 2 unverified claims shown apart (2 reproduced)"
     )
     header = (out / "report.md").read_text().splitlines()[2]
     assert "(1 reproduced)" in header  # the counts in brackets are of the verified claims
@@ -464,7 +464,7 @@ def test_a_paper_whose_claims_are_all_unverified_says_so(tmp_path: Path) -> None
     toy_records(results, papers)
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.NO_VERIFIED_OVERALL
-    assert outcome.summary == "0 verified claims; 1 unverified claim apart (1 reproduced)"
+    assert outcome.summary == "0 verified claims; 1 unverified claim shown apart (1 reproduced)"
 
 
 # ML Reproducibility Challenge structure (issue #13.6).
@@ -505,7 +505,9 @@ def test_a_shortened_run_is_not_judged_and_goes_beyond_the_paper(tmp_path: Path)
     assert "trainer.max\\_steps=1500 (paper: 6000)" in markdown
     beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
     assert "| `mlp_acc`<br>mlp · test/acc |" in beyond and "0.605 ± 0.007071 (n=2)" in beyond
-    assert "repro sweep paper=mnist1d experiment=mlp seeds=2\n" in markdown  # the paper's
+    # the runs shown, as they were made; the paper's setting, for a verdict, named apart
+    assert "repro sweep paper=mnist1d experiment=mlp seeds=2 trainer.max_steps=1500\n" in markdown
+    assert "`repro sweep paper=mnist1d experiment=mlp` makes them" in markdown
 
 
 def test_the_paper_setting_wins_over_a_setting_with_more_seeds(tmp_path: Path) -> None:

@@ -170,6 +170,74 @@ def test_claim_lines_put_the_run_next_to_each_claim_of_its_experiment() -> None:
     ]  # test/loss was not logged: run.py's warning says so, not these lines
 
 
+def test_claim_lines_of_a_run_off_the_papers_setting_say_so() -> None:
+    """Not "vs claimed": the claim is about the paper's setting, which this run is not."""
+    claims = [
+        _claim(id="cnn_acc", experiment="cnn", metric="test/acc", value=0.94, tolerance=0.03),
+        _claim(
+            id="high",
+            kind="threshold",
+            experiment="cnn",
+            metric="test/acc",
+            direction=">=",
+            value=0.9,
+        ),
+        _claim(
+            id="cnn_beats_mlp",
+            kind="comparison",
+            experiment="cnn",
+            versus="mlp",
+            direction=">",
+            metric="test/acc",
+        ),
+    ]
+    lines = progress.claim_lines(
+        claims, "cnn", {"test/acc": 0.179}, "mnist1d", deviation="trainer.max_steps=5"
+    )
+    off = "not the paper's setting: trainer.max_steps=5"
+    assert lines == [
+        f"test/acc 0.179 ({off}; claimed 0.94 ± 0.03 at the paper's, cnn_acc)",
+        f"test/acc 0.179 ({off}; claimed >= 0.9 at the paper's, high)",
+        f"test/acc 0.179 ({off}; cnn_beats_mlp: cnn > mlp at the paper's)",
+    ]
+    assert all("vs claimed" not in line for line in lines)
+
+
+def test_a_smoke_run_is_not_compared_with_the_claim_as_if_it_were_the_papers() -> None:
+    """The issue: `repro run paper=mnist1d experiment=cnn debug=fast` printed
+    `test/acc 0.179 vs claimed 0.94 ± 0.03 (cnn_acc)`."""
+    done = repro("run", "paper=mnist1d", "experiment=logistic", "debug=fast")
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if x.startswith("test/acc "))
+    assert "vs claimed" not in line
+    assert "(not the paper's setting: trainer.max_steps=5" in line
+    assert "claimed 0.32 ± 0.03 at the paper's, logistic_acc)" in line
+
+
+def test_only_runs_off_the_papers_setting_are_flagged(tmp_path: Path) -> None:
+    """One process, two jobs (-m): the paper's max_steps (20) is compared with the claim, 10 is
+    not; overrides that leave the config hash alone (logger, progress, accelerator) count as
+    the paper's setting."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    done = repro(
+        "run",
+        "--papers-dir",
+        str(tmp_path / "plugins"),
+        "paper=toy",
+        "experiment=small",
+        "logger=none",
+        "progress.every_s=0",
+        "trainer.accelerator=cpu",
+        "-m",
+        "trainer.max_steps=20,10",
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [x for x in done.stdout.splitlines() if x.startswith("test/mse ")]
+    assert len(lines) == 2, done.stdout
+    assert "vs claimed 0 ± 0.5 (small_mse); one seed" in lines[0]
+    assert "(not the paper's setting: trainer.max_steps=10; claimed 0 ± 0.5" in lines[1]
+
+
 def test_sweep_line_counts_runs_and_estimates_the_rest() -> None:
     assert progress.sweep_progress_line(2, 6, elapsed_s=60) == "2/6 done, ETA 2:00"
     assert progress.sweep_progress_line(0, 6, 0) == "0/6 done, ETA ?"

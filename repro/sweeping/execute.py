@@ -1,0 +1,115 @@
+"""One sweep from its words to its results: the sweep's own keys (seeds, max_seeds,
+seeds_together), then launching the planned runs (repro's own workers, or Hydra's launcher
+plugins for SLURM and Ray) and collecting what each run became. The CLI parses and prints."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from repro.errors import UsageError
+
+SWEEP_KEYS = ("seeds", "max_seeds", "seeds_together")
+"""Keys of `repro sweep` that are not config keys: read here, never passed to a run."""
+
+
+@dataclass(frozen=True)
+class SweepKeys:
+    seeds: int | None  # None: the paper's default_seeds (or the pilot's, with seeds=auto)
+    auto: bool  # seeds=auto: Stein's two stages (sweeping.stages)
+    max_seeds: int
+    together: str | None  # seeds_together as given (None: auto)
+
+    @classmethod
+    def parse(cls, overrides: list[str]) -> tuple[SweepKeys, list[str]]:
+        """The sweep's keys, and the overrides without them; UsageError for a bad value."""
+        from repro.config.overrides import override_value
+        from repro.sweeping import stages
+
+        seeds_raw = override_value(overrides, "seeds")
+        together = override_value(overrides, "seeds_together")
+        if together is not None and together.lower() not in ("auto", "true", "false"):
+            raise UsageError(f"seeds_together must be auto, true or false, got {together!r}")
+        auto = seeds_raw == "auto"
+        max_seeds = stages.max_seeds(override_value(overrides, "max_seeds"), auto)
+        try:
+            seeds = int(seeds_raw) if seeds_raw is not None and not auto else None
+        except ValueError:
+            raise UsageError(f"seeds must be an integer or auto, got {seeds_raw!r}") from None
+        rest = [o for o in overrides if o.partition("=")[0] not in SWEEP_KEYS]
+        return cls(seeds, auto, max_seeds, together), rest
+
+    def together_words(self) -> list[str]:
+        """`seeds_together=...` again, for the stage-two sweeps of seeds=auto."""
+        return [f"seeds_together={self.together}"] if self.together is not None else []
+
+
+def trains_together(keys: SweepKeys, overrides: list[str]) -> bool:
+    """Whether this sweep trains each setting's seeds together (sweeping.launch)."""
+    from repro.config.overrides import override_value
+    from repro.sweeping.launch import seeds_together
+
+    return seeds_together(
+        keys.together,
+        override_value(overrides, "launcher"),
+        override_value(overrides, "trainer.accelerator"),
+        override_value(overrides, "slurm.gpus"),
+    )
+
+
+def run_planned(
+    planned: list[Any],
+    paper_id: str,
+    wiring: list[str],
+    overrides: list[str],
+    flags: list[str],
+    results_dir: Path,
+    papers_dir: list[Path] | None,
+    together: bool,
+    warn: Callable[[str], None],
+) -> tuple[Any, list[Any]]:
+    """Train the planned runs that need it; returns the jobs' outcomes (None when Hydra's
+    launcher ran them: their records say what happened) and one RunResult per planned run."""
+    from repro.config.app import command_context
+    from repro.config.overrides import override_value, path_override
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.launch import (
+        collect_results,
+        joblib_workers,
+        launch,
+        new_sweep_id,
+        run_jobs,
+        sweep_dir,
+    )
+    from repro.sweeping.plan import multirun_batches
+
+    sweep_id = new_sweep_id()
+    os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
+    jobs = None
+    try:
+        if any(run.needs_training for run in planned):
+            results_override = path_override("paths.results_dir", results_dir)  # literal
+            common = [f"paper={paper_id}", *wiring, results_override]
+            launcher = override_value(overrides, "launcher")
+            workers = joblib_workers(overrides) if launcher == "joblib" else 1
+            with command_context(papers_dir, [results_override]):
+                jobs = run_jobs(launcher, jobs_for(planned, common, together), workers)
+                if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run them
+                    common.append(
+                        path_override("hydra.sweep.dir", sweep_dir(results_dir, paper_id))
+                    )
+                    hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
+                    batches = multirun_batches(planned, together)
+                    for message in launch(batches, common, hydra_flags):
+                        warn(f"error: {message}")
+                elif jobs.stopped_because:
+                    warn(
+                        "error: stopping the sweep: every run fails the same way: "
+                        f"{jobs.stopped_because}"
+                    )
+        return jobs, collect_results(planned, sweep_id, jobs)
+    finally:
+        os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not its

@@ -1,0 +1,146 @@
+"""Wording that says what was seen, no more: identical seeds, the headline, sweep counts."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from repro import stats
+from repro.reporting import aggregate
+from repro.reporting.build import ReportRequest, build_report
+from repro.running import progress
+from repro.running.runner import RunOutcome
+from repro.sweeping import launch
+from repro.sweeping.plan import PlannedRun
+from tests.reporting.test_report import table_row, toy_records, write_paper, write_run
+
+# Identical seeds: seen to give one value, which says nothing about why (a saturated
+# accuracy of 1.0 is not a deterministic setting).
+
+
+def test_identical_seeds_are_described_not_explained() -> None:
+    band = stats.equivalence_verdict([0.94] * 3, 0.95, 0.02)
+    floor = stats.threshold_verdict([1.0] * 2, 0.9, ">=")
+    for verdict, n in ((band, 3), (floor, 2)):
+        assert verdict.deterministic and verdict.p_value is None
+        assert verdict.reason.startswith(f"all {n} seeds gave the same value: the value ")
+        assert "deterministic" not in verdict.reason
+    assert "deterministic" not in stats.EQUIVALENCE_RULE
+
+
+def test_identical_paired_differences_are_described_not_explained() -> None:
+    verdict = stats.comparison_verdict([0.9] * 3, [0.8] * 3, ">")
+    assert verdict.deterministic and verdict.outcome == stats.REPRODUCED
+    assert verdict.reason.startswith("all 3 seed pairs give A − B = 0.1")
+    assert "deterministic" not in verdict.reason
+
+
+def test_report_of_saturated_seeds_says_they_gave_the_same_value(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": 1.0}, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert "All 2 seeds gave the same value: the value 1 is \\>= 0.9" in markdown
+    assert "none: all 2 seeds identical" in table_row(markdown, "cnn_floor")
+    assert "(deterministic)" not in markdown and "said to be deterministic" not in markdown
+
+
+# The headline: verified claims with their outcome counts, then the unverified ones apart,
+# each count in brackets once (it read `3 unverified claims apart (3 reproduced) (1 reproduced)`).
+
+MIXED = """\
+- {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+   source: Table 1, verified: true}
+- {id: mlp_acc, experiment: mlp, metric: test/acc, value: 0.50, tolerance: 0.03,
+   source: Table 2, verified: false}
+- {id: mlp_floor, kind: threshold, experiment: mlp, metric: test/acc, value: 0.4,
+   direction: ">=", source: Table 2, verified: false}
+- {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+   direction: ">=", source: Table 3, verified: false}
+"""
+
+
+def _headline(markdown: str) -> str:
+    return next(line for line in markdown.splitlines() if line.startswith("**Overall:"))
+
+
+def test_headline_with_verified_and_unverified_claims_reads_cleanly(tmp_path: Path) -> None:
+    papers = write_paper(tmp_path / "papers", MIXED)
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    request = ReportRequest(
+        "toy", results, out, formats=frozenset({"md", "html"}), papers_dir=[papers]
+    )
+    outcome = build_report(request)
+    assert outcome.overall == aggregate.REPRODUCED_OVERALL
+    assert outcome.summary == (
+        "1 of 1 claims reproduced, 1 of 1 run; 3 unverified claims shown apart (3 reproduced)"
+    )
+    headline = _headline((out / "report.md").read_text())
+    assert headline == (
+        "**Overall: ✅ reproduced** — 1 of 1 claims reproduced, 1 of 1 run (1 reproduced); "
+        "3 unverified claims shown apart (3 reproduced)."
+    )
+    html = " ".join((out / "report.html").read_text().split())
+    assert (
+        '1 of 1 claims reproduced, 1 of 1 run <span class="sub">(1 reproduced)</span>; '
+        "3 unverified claims shown apart (3 reproduced)"
+    ) in html
+
+
+def test_headline_of_only_unverified_claims_has_no_empty_counts(tmp_path: Path) -> None:
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1, verified: false}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    assert outcome.summary == "0 verified claims; 1 unverified claim shown apart (1 reproduced)"
+    headline = _headline((out / "report.md").read_text())
+    assert headline.endswith("— 0 verified claims; 1 unverified claim shown apart (1 reproduced).")
+
+
+# Sweep counts: a run another process holds did not fail, nor did an interrupted one.
+
+
+def test_runs_held_by_another_process_are_not_counted_as_failed() -> None:
+    stream = io.StringIO()
+    counter = progress.SweepProgress(4, stream=stream)
+    for status in ("completed", "skipped", "busy", "busy"):
+        counter.finished(status)
+    assert stream.getvalue().splitlines()[-1] == "4/4 done (2 held by another process)"
+    counter = progress.SweepProgress(3, stream=io.StringIO())
+    counter.finished("busy")
+    counter.finished("failed")
+    assert counter.finished("interrupted") == (
+        "3/3 done (1 failed, 1 interrupted, 1 held by another process)"
+    )
+
+
+def test_sweep_summary_counts_an_interrupted_run_as_interrupted(tmp_path: Path) -> None:
+    folder = tmp_path / "seed0"
+    folder.mkdir()
+    record = {"status": "interrupted", "timing": {}, "error": "interrupted by SIGINT at step 5"}
+    (folder / "record.json").write_text(json.dumps(record))
+    run = PlannedRun("small", 0, (), folder, "to run")
+    (result,) = launch.collect_results([run], "this")
+    assert result.result == "interrupted"
+    counts = launch.summary_counts([result])
+    assert counts[launch.FAILED] == 0 and counts["interrupted"] == 1
+    outcome = RunOutcome("interrupted", folder, error="interrupted by SIGINT at step 5")
+    (from_run,) = launch.results_of_outcomes([outcome])
+    assert from_run.result == "interrupted"
+    assert launch.summary_counts([from_run])[launch.FAILED] == 0

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from repro import stats
+from repro.config.paper_setting import config_differences as _differences
+from repro.config.paper_setting import plain_value as _plain
 from repro.plugins.paper_spec import Claim
 from repro.records import store
 from repro.sweeping import two_stage
@@ -220,21 +222,6 @@ def choose_configs(
 def _config_of(runs: pd.DataFrame, config_hash: str, columns: list[str]) -> dict[str, Any]:
     row = runs.loc[runs["config_hash"] == config_hash, columns].iloc[0]
     return {k[2:]: v for k, v in row.items() if not _is_missing(v)}
-
-
-def _differences(
-    config: dict[str, Any], reference: dict[str, Any]
-) -> tuple[tuple[str, Any, Any], ...]:
-    keys = sorted(set(config) | set(reference))
-    return tuple(
-        (k, config.get(k), reference.get(k))
-        for k in keys
-        if config.get(k) != reference.get(k) and k not in EXECUTION_KEYS
-    )
-
-
-EXECUTION_KEYS = frozenset(f"trainer.{key}" for key in store.EXECUTION_TRAINER_KEYS)
-"""Where a run executed (trainer.accelerator): not part of a setting, never a difference."""
 
 
 def _is_missing(value: Any) -> bool:
@@ -535,12 +522,6 @@ def _paired(
 def differences_text(differences: tuple[tuple[str, Any, Any], ...]) -> str:
     """`key=value (paper: value)` for each key a setting changes."""
     return ", ".join(f"{k}={_plain(v)} (paper: {_plain(p)})" for k, v, p in differences)
-
-
-def _plain(value: Any) -> str:
-    if _is_missing(value):
-        return "unset"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _other_settings_note(choice: ConfigChoice) -> str:

@@ -197,8 +197,8 @@ def _paper_settings(
     """Each experiment's paper setting: its config hash and flat config (as the records'
     `p_` columns hold them). None, with a warning, when the plugin's config does not compose:
     the report then judges the config with the most seeds, as before."""
+    from repro.config.paper_setting import default_containers
     from repro.records.table import flatten_config
-    from repro.reporting.regenerate import default_containers
 
     try:
         containers = default_containers(plugin.folder, plugin.id, list(spec.experiments))

@@ -65,58 +65,12 @@ def _same_number(a: Any, b: Any) -> bool:
 
 def default_configs(paper_folder: Path, paper_id: str, experiments: list[str]) -> dict[str, Any]:
     """The flat result-relevant config Hydra composes today for each experiment."""
+    from repro.config.paper_setting import default_containers
+
     return {
         experiment: flatten_config(container, prefix="", lists_as_json=False)
         for experiment, container in default_containers(paper_folder, paper_id, experiments).items()
     }
-
-
-def default_containers(
-    paper_folder: Path, paper_id: str, experiments: list[str]
-) -> dict[str, dict[str, Any]]:
-    """The resolved config `repro run paper=<id> experiment=<name>` composes today (no
-    override): the paper's setting of each experiment, whose config hash the report judges.
-
-    Hydra composes the paper's config once without an experiment; an experiment file that is
-    a plain `# @package _global_` override (no defaults list of its own) is then merged on top,
-    exactly as Hydra would, at a fraction of the cost of composing each experiment (~0.15 s
-    each). Any other experiment file is composed by Hydra in full.
-    """
-    from omegaconf import OmegaConf
-
-    from repro.config.app import plugin_overrides
-    from repro.config.compose import compose_config, hydra_compose_session, resolved_config
-
-    wiring = [f"paper={paper_id}", *plugin_overrides(paper_folder)]
-    defaults = {}
-    with hydra_compose_session():
-        base = compose_config(wiring)
-        for experiment in experiments:
-            overlay = _global_overlay(paper_folder / "experiment" / f"{experiment}.yaml")
-            if overlay is not None:
-                cfg = OmegaConf.merge(base, overlay)
-            else:
-                cfg = compose_config([*wiring, f"experiment={experiment}"])
-            defaults[experiment] = resolved_config(cfg, experiment)
-    return defaults
-
-
-def _global_overlay(path: Path) -> Any:
-    """The experiment file as a config to merge at the top level, or None when Hydra must
-    compose it (another package, or a defaults list of its own)."""
-    from omegaconf import DictConfig, OmegaConf
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    header = [line for line in text.splitlines()[:5] if line.startswith("#")]
-    if not any("@package _global_" in line for line in header):
-        return None
-    overlay = OmegaConf.create(text) if text.strip() else OmegaConf.create({})
-    if not isinstance(overlay, DictConfig) or "defaults" in overlay:
-        return None
-    return overlay
 
 
 DEBUG_GROUP = "debug"

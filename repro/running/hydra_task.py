@@ -93,8 +93,8 @@ def claims_of_run(
     verdict yet), or, for a run not at the paper's setting, saying so; nothing when the plugin
     cannot be read again. `overrides`: the command's (default: the running Hydra job's); the
     paper's setting is composed only when one of them can change the config hash."""
+    from repro.config.paper_setting import deviation_text, run_differences, task_overrides
     from repro.plugins.registry import plugin_from_folder
-    from repro.reporting.paper_setting import deviation_text, run_differences, task_overrides
     from repro.running.progress import claim_lines
 
     try:

@@ -161,7 +161,8 @@ def test_recorded_command_of_a_job_reruns_that_job(
     for path in records:
         record = json.loads(path.read_text())
         command = record["command"]
-        assert command.startswith("repro run paper=toy ")
+        # found through REPRO_PAPERS_PATH: named, so pasting finds the same plugin
+        assert command.startswith(f"repro run --papers-dir {tmp_path / 'plugins' / 'toy'} ")
         assert f"seed={record['seed']}" in command and "experiment=small" in command
         for wiring in ("hydra.", "paper_dir", "paths.results_dir", "-m", ","):
             assert wiring not in command, command

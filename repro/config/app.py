@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 
-from repro.config.overrides import hydra_literal, path_override
+from repro.config.overrides import hydra_literal, override_value, path_override
 from repro.resources import builtin_dir, data_dir
 
 CONFIG_DIR = builtin_dir("configs")
@@ -41,11 +43,13 @@ def plugin_overrides(paper_dir: Path) -> list[str]:
 def command_context(papers_dir: list[Path] | None, internal: list[str]) -> Iterator[None]:
     """While a CLI command runs its jobs: what each job records as the command that reruns
     it. `internal` are overrides repro added itself (a sweep's results folder); with
-    `--papers-dir` folders made absolute, since that is how the plugin was found. Passed in
-    the environment so jobs in launcher processes (joblib, submitit) see it too."""
+    `--papers-dir` folders made absolute, since that is how the plugin was found, and what
+    the environment chose (`_environment`). Passed in the environment so jobs in launcher
+    processes (joblib, submitit) see it too."""
     folders = [str(Path(folder).resolve()) for folder in papers_dir or []]
     saved = os.environ.get(COMMAND_CONTEXT_ENV)
-    os.environ[COMMAND_CONTEXT_ENV] = json.dumps({"papers_dir": folders, "internal": internal})
+    context = {"papers_dir": folders, "internal": internal, **_environment(papers_dir)}
+    os.environ[COMMAND_CONTEXT_ENV] = json.dumps(context)
     try:
         yield
     finally:
@@ -57,19 +61,65 @@ def command_context(papers_dir: list[Path] | None, internal: list[str]) -> Itera
 
 def recorded_command(overrides: list[str]) -> list[str]:
     """The `repro run` command of one job: its own overrides without repro's wiring (hydra.*,
-    paper_dir, a sweep's results folder), so pasting it in a shell from the same folder finds
-    the same record."""
+    paper_dir, a sweep's results folder) or `rerun` (the command reproduces the run; training
+    it again is another choice), plus what the environment chose (a plugin found through
+    REPRO_PAPERS_PATH, a results folder from REPRO_RESULTS_DIR), so pasting it in a shell from
+    the same folder finds the same plugin and the same record."""
     context = json.loads(os.environ.get(COMMAND_CONTEXT_ENV) or "{}")
+    if "env_plugins" not in context:  # called outside a CLI command: the environment now
+        context.update(_environment(None))
     internal = set(context.get("internal", []))
     kept = [
         override
         for override in overrides
-        if override not in internal and not _is_wiring(override.partition("=")[0])
+        if override not in internal and not _left_out(override.partition("=")[0])
     ]
-    papers = [arg for folder in context.get("papers_dir", []) for arg in ("--papers-dir", folder)]
+    folders = list(context.get("papers_dir", []))
+    paper = (override_value(kept, "paper") or "").strip("'\"")
+    if paper in context["env_plugins"]:  # found through REPRO_PAPERS_PATH: say where
+        folders.append(context["env_plugins"][paper])
+    papers = [arg for folder in folders for arg in ("--papers-dir", folder)]
+    results = context.get("results_dir")  # ./results of the cwd: found without saying so
+    chosen = override_value(kept, "paths.results_dir") is not None
+    if results and not chosen and Path(results) != Path("results").resolve():
+        kept.append(_results_override(results))
     return ["repro", "run", *papers, *kept]
 
 
-def _is_wiring(key: str) -> bool:
+def _environment(papers_dir: list[Path] | None) -> dict[str, Any]:
+    """What the environment chose for this command's jobs, which a pasted command must name:
+    `env_plugins`, id -> folder of each plugin found through REPRO_PAPERS_PATH (not through
+    `papers_dir`, the `--papers-dir` folders), and `results_dir`, REPRO_RESULTS_DIR made
+    absolute (None if unset)."""
+    from repro.errors import UsageError
+    from repro.plugins.registry import PATH_ENV, discover, extra_paper_dirs
+
+    results = os.environ.get("REPRO_RESULTS_DIR")
+    env_plugins: dict[str, str] = {}
+    if os.environ.get(PATH_ENV):
+        given = {f"dir {folder}" for folder in papers_dir or []}
+        from_env = {f"dir {folder}" for folder in extra_paper_dirs()} - given
+        try:
+            plugins = discover(papers_dir).values()
+        except UsageError:  # a missing folder: the command itself says so
+            plugins = []
+        env_plugins = {p.id: str(p.folder) for p in plugins if p.origin in from_env}
+    return {
+        "env_plugins": env_plugins,
+        "results_dir": str(Path(results).resolve()) if results else None,
+    }
+
+
+def _results_override(folder: str) -> str:
+    """`paths.results_dir=<folder>`, quoted for Hydra only when it must be: a plain absolute
+    path reads the same unquoted, and stays readable once the shell's quotes are added."""
+    if re.fullmatch(r"/[\w./-]*", folder, flags=re.ASCII):
+        return f"paths.results_dir={folder}"
+    return path_override("paths.results_dir", folder)
+
+
+def _left_out(key: str) -> bool:
+    """repro's wiring (paper_dir, hydra.*), and `rerun`: pasted, the command reproduces the
+    run, finding its record; training it again stays the user's choice."""
     name = key.lstrip("+~")
-    return name == "paper_dir" or name.startswith("hydra.") or name.startswith("hydra/")
+    return name in ("paper_dir", "rerun") or name.startswith("hydra.") or name.startswith("hydra/")

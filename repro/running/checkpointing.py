@@ -29,6 +29,7 @@ from repro.running.distributed import agreed_stop, rank_zero_decides
 
 CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
+RERUN_CHECKPOINT = "rerun.ckpt"  # a rerun of a completed run: beside its last.ckpt, never resumed
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
 
@@ -160,11 +161,19 @@ class ResumableCheckpoint(pl.Callback):
 
     def what_a_rerun_does(self) -> str:
         """The end of an interruption's message: true to what is on disk."""
+        if self.replaces_a_completed_run:  # its checkpoint is deleted as the attempt ends
+            return "the completed record is unchanged, rerun=true starts over"
         if not self.enabled:
             return "nothing saved (checkpoint.enabled=false), a rerun starts over"
         if self.path.is_file():
             return "checkpoint saved, run again to resume"
         return "no checkpoint yet, a rerun starts over"
+
+    @property
+    def replaces_a_completed_run(self) -> bool:
+        """Saves beside a completed run's final weights (`rerun=true` of it): never resumed,
+        that run stays as it was until this attempt completes."""
+        return self.path.name == RERUN_CHECKPOINT
 
     def interrupted(self, trainer: pl.Trainer, stop_signal: int) -> RunInterrupted:
         return RunInterrupted(stop_signal, trainer.global_step, self.what_a_rerun_does())

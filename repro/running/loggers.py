@@ -11,12 +11,14 @@ process or sweep does not ask the network again.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 CSV_FOLDER = "csv"
+RERUN_CSV_FOLDER = "csv-rerun"  # a rerun of a completed run logs here until it completes
 WANDB_FOLDER = "wandb"
 UNREACHABLE_ENV = "REPRO_WANDB_UNREACHABLE"  # why online W&B failed, once known in this process
 PROBE_TIMEOUT_S = 5.0  # how long W&B's server gets to accept a connection
@@ -86,15 +88,24 @@ def attempt_run_id(
     return f"{base}-a{attempt}"
 
 
-def build_loggers(logger_cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun) -> list[Any]:
-    """The Lightning loggers the `logger` config group asked for, writing into the record."""
+def build_loggers(
+    logger_cfg: dict[str, Any],
+    record_dir: Path,
+    wandb_run: WandbRun,
+    csv_folder: str = CSV_FOLDER,
+) -> list[Any]:
+    """The Lightning loggers the `logger` config group asked for, writing into the record.
+    The CSV log goes to `csv_folder`: `RERUN_CSV_FOLDER` for a rerun of a completed run,
+    whose own log stays in place until the rerun completes (`replace_csv_log`)."""
     from lightning.pytorch.loggers import CSVLogger
 
     loggers: list[Any] = []
     if wandb_run.resume:
         set_aside_csv_log(record_dir)
+    if csv_folder != CSV_FOLDER:  # an earlier rerun's, which never completed: not this one's
+        shutil.rmtree(record_dir / csv_folder, ignore_errors=True)
     if "csv" in logger_cfg:
-        loggers.append(CSVLogger(save_dir=str(record_dir), name=CSV_FOLDER, version=""))
+        loggers.append(CSVLogger(save_dir=str(record_dir), name=csv_folder, version=""))
     if "wandb" in logger_cfg:
         loggers.append(_wandb_logger(dict(logger_cfg["wandb"]), record_dir, wandb_run))
     return loggers
@@ -298,6 +309,23 @@ def _has_netrc_key() -> bool:
     text = netrc.read_text(errors="ignore")
     hosts = {"api.wandb.ai", urlsplit(wandb_base_url()).hostname or "api.wandb.ai"}
     return any(host in text for host in hosts)
+
+
+def replace_csv_log(record_dir: Path) -> None:
+    """A rerun of a completed run has completed: its CSV log (`RERUN_CSV_FOLDER`) replaces
+    the earlier run's, which no longer belongs to the record (dropped too when the rerun
+    logged no CSV). Bookkeeping after training: a failure is one warning line."""
+    old, new = record_dir / CSV_FOLDER, record_dir / RERUN_CSV_FOLDER
+    aside = record_dir / f".{CSV_FOLDER}.replaced"
+    try:
+        shutil.rmtree(aside, ignore_errors=True)
+        if old.exists():
+            old.rename(aside)
+        if new.is_dir():
+            new.rename(old)
+        shutil.rmtree(aside, ignore_errors=True)
+    except OSError as error:
+        _warn(f"warning: CSV log of the rerun not moved to {old}: {error.strerror or error}")
 
 
 def set_aside_csv_log(record_dir: Path) -> None:

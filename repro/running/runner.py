@@ -170,8 +170,16 @@ class Attempt:
 
     @property
     def checkpoint_file(self) -> Path:
+        from repro.running.checkpointing import RERUN_CHECKPOINT
+
         last = self.last_checkpoint
-        return last.with_name("rerun.ckpt") if self.rerunning_completed else last
+        return last.with_name(RERUN_CHECKPOINT) if self.rerunning_completed else last
+
+    @property
+    def csv_folder(self) -> str:
+        from repro.running.loggers import CSV_FOLDER, RERUN_CSV_FOLDER
+
+        return RERUN_CSV_FOLDER if self.rerunning_completed else CSV_FOLDER
 
     def save(self, name: str | None = None) -> None:
         save_record(self.record_dir, self.record, name or self.progress_file)
@@ -179,6 +187,10 @@ class Attempt:
     def end(self, status: str, error: str | None) -> None:
         _finish(self.record, status, self.started, error)
         self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
+        if status == store.STATUS_COMPLETED and self.rerunning_completed:
+            from repro.running.loggers import replace_csv_log
+
+            replace_csv_log(self.record_dir)  # the record now is this attempt's: so is its log
 
 
 def _train_locked(
@@ -333,7 +345,9 @@ def _train(attempt: Attempt) -> RunOutcome:
             config, record, claim_ids, record_dir, attempt.previous if attempt.resume_from else None
         )
         with stop_on_signals(checkpoint), when_rank_dies(record_dead_rank):  # W&B starts here
-            loggers = build_loggers(dict(config.get("logger") or {}), record_dir, wandb_run)
+            loggers = build_loggers(
+                dict(config.get("logger") or {}), record_dir, wandb_run, attempt.csv_folder
+            )
             if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
                 record["wandb"] = wandb_info
                 attempt.save()
@@ -401,6 +415,8 @@ def _interruption(error: BaseException, checkpoint: Any) -> tuple[str, int]:
     if isinstance(error, RunInterrupted):
         return str(error), error.exit_code
     if isinstance(error, KeyboardInterrupt):
+        if checkpoint.replaces_a_completed_run:
+            return f"interrupted; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGINT]
         return "interrupted", EXIT_CODES[signal.SIGINT]
     return f"interrupted by SIGTERM; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGTERM]
 

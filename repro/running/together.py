@@ -936,7 +936,7 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     )
     tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
     metrics = {**seed.metrics, **_scalar_metrics(_every_dataloader(tested))}
-    _write_curves(attempt.record_dir, seed.curves)
+    _write_curves(attempt.record_dir / attempt.csv_folder, seed.curves)  # a rerun's: aside
     checkpoint_cfg = dict(config.get("checkpoint") or {})
     if checkpoint_cfg.get("enabled", True) and checkpoint_cfg.get("keep", True):
         attempt.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
@@ -961,14 +961,14 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     return RunOutcome("completed", attempt.record_dir, metrics)
 
 
-def _write_curves(record_dir: Any, rows: list[dict[str, Any]]) -> None:
-    """The seed's training curves as Lightning's CSV logger lays them out (csv/metrics.csv)."""
+def _write_curves(folder: Any, rows: list[dict[str, Any]]) -> None:
+    """The seed's training curves as Lightning's CSV logger lays them out (csv/metrics.csv;
+    a rerun of a completed run writes beside it until its record replaces the old one)."""
     import csv
 
     if not rows:
         return
     names = ["epoch", "step", *sorted({k for row in rows for k in row} - {"epoch", "step"})]
-    folder = record_dir / "csv"
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "metrics.csv", "w", newline="", encoding="utf-8") as stream:
         writer = csv.DictWriter(stream, fieldnames=names)

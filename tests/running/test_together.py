@@ -284,3 +284,21 @@ def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) 
     for path in (tmp_path / "r").rglob("record.json"):
         record = json.loads(path.read_text())
         assert record["status"] == "completed" and record["resumed_from"]["step"] == 7
+
+
+def test_a_rerun_of_completed_seeds_together_replaces_their_curves(tmp_path: Path) -> None:
+    """rerun=true: the group writes its curves beside the completed ones, which its records
+    then replace (a completed record keeps the curves of the run it describes)."""
+    results = tmp_path / "r"
+    first = run_together(
+        configs("mnist1d", "cnn", [0, 1], results, "trainer.max_steps=50"), [["repro"]] * 2
+    )
+    again = run_together(
+        configs("mnist1d", "cnn", [0, 1], results, "trainer.max_steps=50", "rerun=true"),
+        [["repro"]] * 2,
+    )
+    for before, after in zip(first, again, strict=True):
+        assert after.status == "completed" and after.record_dir == before.record_dir
+        curves = after.record_dir / "csv" / "metrics.csv"
+        assert curves.is_file() and "train/loss" in curves.read_text()
+        assert not (after.record_dir / "csv-rerun").exists()

@@ -77,6 +77,8 @@ RUN_COLUMNS = (
     "command",
     "plugin_distribution",
     "plugin_version",
+    "plugin_built_in",
+    "repro_version",
 )
 TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean")
 
@@ -226,6 +228,8 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "command": record.get("command"),
         "plugin_distribution": plugin_code.get("distribution"),
         "plugin_version": plugin_code.get("version"),
+        "plugin_built_in": plugin_code.get("built_in"),
+        "repro_version": _mapping(_mapping(record.get("code")).get("repro")).get("version"),
     }
     for name, version in _mapping(env.get("packages")).items():
         row[PACKAGE_PREFIX + str(name)] = version

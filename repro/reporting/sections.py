@@ -292,11 +292,20 @@ def _plugin_code(runs: pd.DataFrame) -> tuple[list[tuple[str, str, str, int]], l
     installed plugin's version back."""
     groups: dict[tuple[str, str], list[str]] = {}
     installs: list[str] = []
-    columns = [runs.get(c) for c in ("plugin_distribution", "plugin_version", "code_digest")]
+    names = ("plugin_distribution", "plugin_version", "code_digest")
+    columns = [runs.get(c) for c in names]
     if any(c is None for c in columns):
         return [], []
-    for distribution, version, digest, experiment in zip(*columns, runs["experiment"], strict=True):
-        if _missing(distribution):
+    absent = [None] * len(runs)
+    built_in = runs.get("plugin_built_in", absent)
+    repro = runs.get("repro_version", absent)
+    rows = zip(*columns, built_in, repro, runs["experiment"], strict=True)
+    for distribution, version, digest, shipped, repro_version, experiment in rows:
+        if _missing(distribution) and shipped is True:
+            what = (
+                f"built into repro {repro_version}" if not _missing(repro_version) else "built in"
+            )
+        elif _missing(distribution):
             what = "plugin folder"
         else:
             what = f"{distribution} {version}" if not _missing(version) else str(distribution)

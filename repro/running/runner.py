@@ -290,7 +290,18 @@ def _new_record(
     }
     if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
         record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]
+    record["code"]["plugin"]["built_in"] = _is_built_in(plugin.folder)  # the report says so
     return record
+
+
+def _is_built_in(folder: Path) -> bool:
+    """Whether the plugin is one of repro's own papers (its code ships with repro's version)."""
+    from repro.resources import builtin_dir
+
+    try:
+        return Path(folder).resolve().is_relative_to(builtin_dir("papers").resolve())
+    except OSError:
+        return False
 
 
 def _start(attempt: Attempt) -> None:

@@ -895,3 +895,19 @@ def test_the_accelerator_is_never_named_as_a_difference_between_settings(tmp_pat
     runs = aggregate.run_table(load_records(results).frame)
     choices = aggregate.choose_configs(runs)
     assert choices["cnn"].others[0].differences == (("trainer.max_steps", 5, 6000),)
+
+
+def test_provenance_names_a_built_in_plugin_by_the_repro_version_it_ships_with(
+    tmp_path: Path,
+) -> None:
+    import json
+
+    results = tmp_path / "results"
+    folder = write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    _from_installed_plugin(folder, None, None, "00aa11bb22cc33dd" * 4)  # type: ignore[arg-type]
+    record = json.loads((folder / "record.json").read_text())
+    record["code"]["plugin"]["built_in"] = True
+    record["code"]["repro"] = {"version": "0.1.0", "git_sha": None}
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    assert "built into repro 0.1.0, code `00aa11bb22cc`" in markdown

@@ -218,6 +218,13 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as error:  # a bug: still one line unless --debug
             if _state["debug"]:
                 traceback.print_exc()
+            from repro.config.compose import malformed_yaml
+
+            if problem := malformed_yaml(error):  # a plugin's YAML file: the user's to fix
+                if _state.get("raise_errors"):
+                    raise UsageError(problem) from error
+                typer.echo(f"error: {problem}", err=True)
+                raise typer.Exit(2) from None
             typer.echo(
                 f"error: internal error: {type(error).__name__}: {error} "
                 "(rerun with --debug for the traceback)",

@@ -104,6 +104,18 @@ def _plugin_with_a_name_error(tmp: Path) -> dict[str, str]:
 
 
 RUN_TOY = ("run", "paper=toy", "experiment=small", "logger=none")
+
+
+def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
+    def prepare(tmp: Path) -> dict[str, str]:
+        def edit(folder: Path) -> None:
+            (folder / "experiment" / "wide.yaml").write_text(text)
+
+        return _toy(tmp, edit)
+
+    return prepare
+
+
 CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "negative seed",
     "seed too large",
@@ -125,6 +137,8 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "accelerator not on this machine",
     "zero batch size",
     "experiment_name leaving results",
+    "malformed experiment YAML",
+    "experiment YAML without its package line",
 }
 CASES = [
     Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
@@ -429,6 +443,21 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "experiment_name=../../x"),
         2,
         "experiment_name='../../x': must be lowercase letters",
+    ),
+    Case(
+        "malformed experiment YAML",
+        ("run", "paper=toy", "experiment=wide", "logger=none"),
+        2,
+        "experiment/wide.yaml: line 3: malformed YAML (expected ',' or ']'",
+        _experiment_file("# @package _global_\ndata:\n  features: [8\n"),
+    ),
+    Case(
+        "experiment YAML without its package line",
+        ("run", "paper=toy", "experiment=wide", "logger=none"),
+        2,
+        "experiment/wide.yaml: its keys landed under 'experiment:'; start the file with "
+        "`# @package _global_`",
+        _experiment_file("data:\n  features: 8\nmodel:\n  features: 8\n"),
     ),
     Case(
         "papers folder is a file",

@@ -170,7 +170,9 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
 
     allowed = repro_top_level_keys() | PLUGIN_KEYS
     problems = [
-        _unknown("top-level", key, "the config", allowed) for key in config if key not in allowed
+        _headerless(key, config) or _unknown("top-level", key, "the config", allowed)
+        for key in config
+        if key not in allowed
     ]
     trainer = dict(config.get("trainer") or {})
     trainer_names, _, _ = _parameters(pl.Trainer.__init__)
@@ -204,6 +206,21 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
 
 
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
+
+
+def _headerless(key: str, config: dict[str, Any]) -> str | None:
+    """A plugin file without `# @package _global_`: Hydra nests its keys under the group's
+    name (`experiment:`, `settings:`), which reads as an unknown key; name the file instead."""
+    paper_dir = config.get("paper_dir")
+    if not paper_dir or not isinstance(config.get(key), dict):
+        return None
+    if key == "experiment":
+        path = Path(paper_dir) / "experiment" / f"{config.get('experiment_name')}.yaml"
+    elif key == "settings":
+        path = Path(paper_dir) / "settings.yaml"
+    else:
+        return None
+    return f"{path}: its keys landed under '{key}:'; start the file with `# @package _global_`"
 
 
 def trainer_value_problems(trainer: dict[str, Any], here: bool = True) -> list[str]:

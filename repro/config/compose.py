@@ -74,3 +74,22 @@ def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:
     Call inside `hydra_compose_session()`.
     """
     return resolved_config(compose_config([*overrides, f"experiment={experiment}"]), experiment)
+
+
+def malformed_yaml(error: BaseException) -> str | None:
+    """`<file>: line N: malformed YAML (<what>)` when `error`, or what caused it, is a YAML
+    syntax error with a position (a plugin's settings or experiment file); else None."""
+    import yaml
+
+    seen = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, yaml.MarkedYAMLError) and current.problem_mark is not None:
+            # where the broken construct began (an unclosed `[`), else where parsing stopped
+            mark = current.context_mark or current.problem_mark
+            what = current.problem or current.context or "not valid YAML"
+            return f"{mark.name}: line {mark.line + 1}: malformed YAML ({what})"
+        current = current.__cause__ or current.__context__
+    return None
+

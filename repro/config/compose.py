@@ -92,4 +92,3 @@ def malformed_yaml(error: BaseException) -> str | None:
             return f"{mark.name}: line {mark.line + 1}: malformed YAML ({what})"
         current = current.__cause__ or current.__context__
     return None
-

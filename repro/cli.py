@@ -6,9 +6,7 @@ them, so `repro --help` and `repro papers` stay fast.
 
 from __future__ import annotations
 
-import difflib
 import functools
-import itertools
 import shlex
 import sys
 import traceback
@@ -17,128 +15,14 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
 
+from repro.arguments import ReproGroup
 from repro.completion import (
     OverrideCompletingCommand,
     PaperCompletingCommand,
     complete_paper_id,
 )
 from repro.errors import ReproError, UsageError, did_you_mean
-
-PAPER_WORD_COMMANDS = ("run", "sweep", "report", "sync")  # their paper is a `paper=ID` word
-
-
-class ReproGroup(TyperGroup):
-    """The `repro` group, lenient where habits differ: a command's options may come before its
-    name (`repro --papers-dir D papers`), and the commands that take `paper=ID` take the paper
-    as their first bare word too (`repro run mnist1d experiment=cnn`)."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
-        return super().parse_args(ctx, _command_options_after_name(self, ctx, list(args)))
-
-    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[Any, Any, list[str]]:
-        name, command, rest = super().resolve_command(ctx, args)
-        # not while completing: bash hands `paper=<TAB>` over as the words `paper`, `=`
-        if name in PAPER_WORD_COMMANDS and command is not None and not ctx.resilient_parsing:
-            rest = _paper_word_as_override(name, command, rest)
-        return name, command, rest
-
-
-def _option_names(param: Any) -> tuple[str, ...]:
-    return (*param.opts, *param.secondary_opts) if param.param_type_name == "option" else ()
-
-
-def _takes_value(param: Any) -> bool:
-    return not (getattr(param, "is_flag", False) or getattr(param, "count", False))
-
-
-def _command_options_after_name(group: Any, ctx: Any, args: list[str]) -> list[str]:
-    """`repro --papers-dir D papers` as `repro papers --papers-dir D`: options before the
-    command's name that are the commands' (not repro's own) move after it. An option no
-    command has, or one the named command lacks, is left for Click to refuse."""
-    own = {name for param in group.get_params(ctx) for name in _option_names(param)}
-    options = {
-        name: _takes_value(param)
-        for command in group.commands.values()
-        for param in command.params
-        for name in _option_names(param)
-    }
-    rest, moved, index = list(args), [], 0
-    while index < len(rest) and rest[index].startswith("-") and rest[index] != "--":
-        name = rest[index].partition("=")[0]
-        if name in own:
-            index += 1
-            continue
-        if name not in options:
-            return args
-        width = 2 if options[name] and "=" not in rest[index] else 1
-        moved += rest[index : index + width]
-        del rest[index : index + width]
-    if not moved or index >= len(rest) or group.get_command(ctx, rest[index]) is None:
-        return args
-    return [*rest[: index + 1], *moved, *rest[index + 1 :]]
-
-
-def _paper_word_as_override(command_name: str, command: Any, args: list[str]) -> list[str]:
-    """`repro run mnist1d experiment=cnn` as `repro run paper=mnist1d experiment=cnn`: a first
-    bare word before any key=value is the paper when it is a paper id. One that is not an id
-    is refused with the command probably meant."""
-    from repro.config.overrides import (
-        HYDRA_FLAGS_WITH_VALUE,
-        INFO_CHOICES,
-        INFO_FLAGS,
-        override_value,
-    )
-    from repro.plugins.paper_spec import ID_PATTERN
-
-    hydra = command_name in ("run", "sweep")
-    valued = {n for p in command.params if _takes_value(p) for n in _option_names(p)}
-    valued |= HYDRA_FLAGS_WITH_VALUE if hydra else set()
-    index = 0
-    while index < len(args) and args[index] != "--" and args[index].startswith("-"):
-        following = args[index + 1] if index + 1 < len(args) else None
-        info = hydra and args[index] in INFO_FLAGS and following in INFO_CHOICES
-        index += 2 if args[index] in valued or info else 1
-    if index >= len(args) or args[index] == "--" or "=" in args[index]:
-        return args
-    word, before, after = args[index], args[:index], args[index + 1 :]
-    given = override_value([a for a in after if not a.startswith("-")], "paper")
-    if ID_PATTERN.match(word) and given in (None, word):
-        return [*before, *([] if given else [f"paper={word}"]), *after]
-    if given is not None:
-        _refuse(UsageError(f"two papers, {word!r} and paper={given}: give one"))
-    guess = _closest_paper(word, _option_values(args, "--papers-dir"))
-    typed = " ".join(shlex.quote(a) for a in ["repro", command_name, *before])
-    rest = "".join(f" {shlex.quote(a)}" for a in after)
-    if guess:
-        meant = f"{typed} paper={guess}{rest}"
-        _refuse(UsageError(f"{word!r} is not a paper id: did you mean `{meant}`?"))
-    _refuse(
-        UsageError(
-            f"{word!r} is not a paper id: name the paper as `{typed} paper=<id>{rest}` "
-            "(`repro papers` lists them)"
-        )
-    )
-
-
-def _option_values(args: list[str], option: str) -> list[Path]:
-    """The values of a repeatable option among raw arguments (`--opt V` and `--opt=V`)."""
-    spaced = [value for name, value in itertools.pairwise(args) if name == option]
-    joined = [a.partition("=")[2] for a in args if a.startswith(f"{option}=")]
-    return [Path(value) for value in spaced + joined]
-
-
-def _closest_paper(word: str, papers_dir: list[Path]) -> str | None:
-    """The installed paper id a mistyped one (`MNIST1D`, `mnist-1d`) most likely means."""
-    from repro.plugins.registry import discover
-
-    try:
-        known = list(discover(papers_dir))
-    except ReproError:
-        return None
-    close = difflib.get_close_matches(word.lower().replace("-", "_"), known, n=1)
-    return close[0] if close else None
 
 
 def _refuse(error: ReproError) -> NoReturn:
@@ -148,6 +32,9 @@ def _refuse(error: ReproError) -> NoReturn:
         raise error
     typer.echo(f"error: {error}", err=True)
     raise typer.Exit(error.exit_code)
+
+
+ReproGroup.refuse = staticmethod(_refuse)
 
 
 app = typer.Typer(

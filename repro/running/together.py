@@ -145,6 +145,48 @@ def resolve_device(config: dict[str, Any]) -> torch.device:
     return torch.device("cpu")
 
 
+class NoTrainerAttribute(AttributeError):
+    """The step read a trainer attribute seeds together cannot give: train alone instead."""
+
+
+class TrainerView:
+    """What a plugin's step may read of `self.trainer` while seeds train together: the loop
+    state each seed shares (global_step, current_epoch, the bounds), exactly as Lightning's
+    trainer would show it to that seed alone. Anything else raises NoTrainerAttribute, and
+    the setting trains one seed per process (a step that reads the trainer's loggers, say)."""
+
+    def __init__(self, trainer_config: dict[str, Any], batches_per_epoch: int) -> None:
+        self.global_step = 0
+        self.current_epoch = 0
+        self.max_steps = int(trainer_config.get("max_steps") or -1)
+        max_epochs = trainer_config.get("max_epochs")
+        self.max_epochs = None if max_epochs is None else int(max_epochs)
+        self.log_every_n_steps = int(trainer_config.get("log_every_n_steps") or 50)
+        self.num_training_batches = batches_per_epoch
+        self.fast_dev_run = False
+        self.sanity_checking = False
+        self.training = True
+        self.is_global_zero = True
+        self.world_size = 1
+        self.global_rank = 0
+        self.local_rank = 0
+
+    def __getattr__(self, name: str) -> Any:
+        raise NoTrainerAttribute(f"trainer.{name} is not available to seeds trained together")
+
+
+def _vectorizing_limit(error: BaseException) -> str | None:
+    """Why an error raised inside the vectorized step means "train alone", not "the plugin
+    failed": what vmap cannot do (a random op, data-dependent control flow, an op without a
+    batching rule) or a trainer attribute TrainerView does not give; None otherwise."""
+    text = str(error)
+    markers = ("vmap", "Batching rule", "BatchedTensor", "functorch", "randomness")
+    if isinstance(error, NoTrainerAttribute) or any(m in text for m in markers):
+        first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        return f"the training step does not vectorize ({type(error).__name__}: {first[:160]})"
+    return None
+
+
 class _Hook(nn.Module):
     """Calls one of the plugin module's step methods with `self.log` captured, so the
     values it logs come out of vmap as outputs (one per seed) instead of reaching Lightning."""
@@ -289,6 +331,9 @@ class SeedGroup:
         self.batches_per_epoch = lengths.pop()
         if self.batches_per_epoch == 0:
             raise NotTogether("the training data loader is empty")
+        self.view = TrainerView(trainer, self.batches_per_epoch)
+        for module in self.modules:  # `self.global_step` and friends read the group's state
+            module._trainer = self.view
         self.parameters_per_seed = sum(p.numel() for p in self.modules[0].parameters())
         self._stack_state()
         self.state = _FitState(
@@ -389,16 +434,24 @@ class SeedGroup:
             start, state.batch = state.batch, 0
             for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
                 batches = [_to(b, self.device) for b in batches]
+                self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
                 if not probed:
                     self.probe(batches)
                     probed = True
-                losses, logged = step_fn(self.params, self.buffers, _stack(batches), batch_idx)
+                try:
+                    stacked = _stack(batches)
+                    losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
+                except Exception as error:  # vmap's limits found only now: train alone
+                    if why := _vectorizing_limit(error):
+                        raise NotTogether(why) from None
+                    raise
                 losses.sum().backward()
                 self.optimizer.step()
                 self.optimizer.zero_grad(set_to_none=True)
                 state.global_step += 1
                 state.batch = batch_idx + 1
-                pending.append((state.global_step, losses.detach().reshape(-1)))
+                # named as Lightning names it: the global step the loss was computed at
+                pending.append((state.global_step - 1, losses.detach().reshape(-1)))
                 end_of_epoch = batch_idx + 1 == self.batches_per_epoch
                 if state.global_step % every_n_steps == 0 or end_of_epoch or not running():
                     self._check_finite(pending, outcomes)
@@ -533,6 +586,7 @@ class SeedGroup:
             dict(self.configs[0].get("trainer") or {}).get("limit_val_batches"), len(loaders[0])
         )
         step_fn = self._vmapped("validation_step")
+        self.view.current_epoch, self.view.training = epoch, False
         sums: dict[str, torch.Tensor] = {}
         seen = 0
         self.base.eval()
@@ -547,6 +601,7 @@ class SeedGroup:
                     sums[name] = sums.get(name, 0) + value.detach().reshape(-1).double() * size
                 seen += size
         self.base.train()
+        self.view.training = True
         if not seen:
             return
         means = {name: (total / seen).cpu() for name, total in sums.items()}
@@ -558,6 +613,8 @@ class SeedGroup:
 
     def _unstack(self) -> None:
         """Each seed's trained weights back into its own module, for testing and keeping."""
+        for module in self.modules:  # Lightning's tester attaches itself
+            module._trainer = None
         with torch.no_grad():
             for k, module in enumerate(self.modules):
                 for name, tensor in module.named_parameters():

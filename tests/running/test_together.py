@@ -137,7 +137,7 @@ def test_a_seed_whose_loss_turns_nan_fails_alone(tmp_path: Path) -> None:
     failed = [o for o in outcomes if o.status == "failed"]
     assert failed and len(failed) < len(outcomes), statuses
     for outcome in failed:
-        assert outcome.error.startswith("non-finite loss at step 1"), outcome.error
+        assert outcome.error.startswith("non-finite loss at step 0"), outcome.error
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["status"] == "failed" and record["together"]["seeds"] == [0, 1, 2, 3]
 
@@ -302,3 +302,45 @@ def test_a_rerun_of_completed_seeds_together_replaces_their_curves(tmp_path: Pat
         curves = after.record_dir / "csv" / "metrics.csv"
         assert curves.is_file() and "train/loss" in curves.read_text()
         assert not (after.record_dir / "csv-rerun").exists()
+
+
+def test_a_step_that_reads_the_trainer_sees_what_it_would_see_alone(tmp_path: Path) -> None:
+    """The toy loss turns NaN at `self.global_step == 3`: seeds together must fail at the step
+    a seed alone fails at (before, global_step read 0 and nothing failed)."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    grouped = configs(
+        "toy", "small", [0, 1], tmp_path / "a", "model.explode=true", papers=[plugins]
+    )
+    alone = configs("toy", "small", [0, 1], tmp_path / "b", "model.explode=true", papers=[plugins])
+    together = run_together(grouped, [["repro"]] * 2)
+    single = [run_one(config, command=["repro"]) for config in alone]
+    for grouped_outcome, single_outcome in zip(together, single, strict=True):
+        assert single_outcome.status == grouped_outcome.status == "failed"
+        assert grouped_outcome.error == single_outcome.error  # non-finite loss at step 4
+        record = json.loads((grouped_outcome.record_dir / "record.json").read_text())
+        assert record["together"]["seeds"] == [0, 1]
+
+
+TRAINER_READING_MODULE = """
+
+class ReadsTheLoggers(ToyModule):
+    def training_step(self, batch, batch_idx):
+        self.trainer.loggers  # something seeds together cannot give
+        return super().training_step(batch, batch_idx)
+"""
+
+
+def test_a_step_that_reads_what_the_group_cannot_give_trains_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + TRAINER_READING_MODULE)
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", "model:ReadsTheLoggers"))
+    outcomes = run_together(
+        configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins]), [["repro"]] * 2
+    )
+    assert [o.status for o in outcomes] == ["completed", "completed"]
+    assert "trainer.loggers is not available to seeds trained together" in capsys.readouterr().out

@@ -59,15 +59,21 @@ def generator_digest(generate: Callable[..., Any]) -> str:
     """Digest of the code that generates the data, so an edited generator never loads the
     tensors its old code made (joblib.Memory keys on a function's code the same way).
 
-    It covers the whole file that defines the generator (for a lambda or closure, the file
-    its code is in), not only the function: generators call helpers and constants of the
-    same file, and editing those changes the data too. The file is hashed on its syntax tree,
+    It covers the whole plugin the generator is defined in (all its code, as the record's
+    fingerprint does), or else the whole file that defines it (for a lambda or closure, the
+    file its code is in), not only the function: generators call helpers and constants of
+    their file or of other files of the plugin, and editing those changes the data too. The file is hashed on its syntax tree,
     like the plugin's code fingerprint, so comment- and whitespace-only edits keep the cache.
     Without a source file on disk, the function's bytecode, constants and names stand in."""
     func = _unwrap(generate)
     try:
         source = inspect.getsourcefile(func)
         if source is not None:
+            plugin = _plugin_folder(Path(source))
+            if plugin is not None:  # a helper in another file of the plugin counts too
+                from repro.records.fingerprint import code_fingerprint
+
+                return "plugin:" + code_fingerprint(plugin)["digest"]
             return file_digest(Path(source).read_bytes())
     except (TypeError, OSError):  # built in, or defined in no file that can be read
         pass
@@ -79,6 +85,16 @@ def generator_digest(generate: Callable[..., Any]) -> str:
     except ValueError:  # a constant marshal cannot write
         canonical = repr((code.co_code, code.co_consts, code.co_names)).encode()
     return "bytecode:" + hashlib.sha256(canonical).hexdigest()[:16]
+
+
+def _plugin_folder(source: Path) -> Path | None:
+    """The plugin folder (it holds paper.yaml) a source file belongs to, if any."""
+    for folder in Path(source).resolve().parents:
+        if (folder / "paper.yaml").is_file():
+            return folder
+        if folder == folder.parent or (folder / "pyproject.toml").is_file():
+            return None
+    return None
 
 
 def cache_key(

@@ -195,3 +195,28 @@ def test_generator_without_a_source_file_is_keyed_on_its_bytecode():
     exec(compile("def other():\n    return {'x': 0}\n", "<no file>", "exec"), namespace)
     assert generator_digest(namespace["make"]).startswith("bytecode:")
     assert generator_digest(namespace["make"]) != generator_digest(namespace["other"])
+
+
+def test_a_helper_in_another_file_of_the_plugin_is_part_of_the_key(tmp_path: Path) -> None:
+    """The generator in data.py calls gen.py: editing gen.py must not serve the old data."""
+    import importlib
+    import sys
+
+    from repro.plugins.data_cache import cache_key
+
+    plugin = tmp_path / "toyplugin"
+    plugin.mkdir()
+    (plugin / "paper.yaml").write_text("id: toyplugin\n")
+    (plugin / "gen.py").write_text("def make():\n    return 1\n")
+    (plugin / "data.py").write_text("from gen import make\n\ndef generate():\n    return make()\n")
+    sys.path.insert(0, str(plugin))
+    try:
+        data = importlib.import_module("data")
+        before = cache_key("toy", {}, data.generate)
+        (plugin / "gen.py").write_text("def make():\n    return 2\n")
+        after = cache_key("toy", {}, data.generate)
+    finally:
+        sys.path.remove(str(plugin))
+        sys.modules.pop("data", None)
+        sys.modules.pop("gen", None)
+    assert before != after

@@ -62,8 +62,9 @@ def generator_digest(generate: Callable[..., Any]) -> str:
     It covers the whole plugin the generator is defined in (all its code, as the record's
     fingerprint does), or else the whole file that defines it (for a lambda or closure, the
     file its code is in), not only the function: generators call helpers and constants of
-    their file or of other files of the plugin, and editing those changes the data too. The file is hashed on its syntax tree,
-    like the plugin's code fingerprint, so comment- and whitespace-only edits keep the cache.
+    their file or of other files of the plugin, and editing those changes the data too. Code
+    is hashed on its syntax tree, like the plugin's code fingerprint, so comment- and
+    whitespace-only edits keep the cache.
     Without a source file on disk, the function's bytecode, constants and names stand in."""
     func = _unwrap(generate)
     try:

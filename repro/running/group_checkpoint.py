@@ -1,0 +1,97 @@
+"""A group of seeds trained together, saved and resumed: weights, optimizer, each seed's data
+position and RNG stream, curves, in one file, so SIGTERM, Ctrl-C or kill -9 cost at most
+`checkpoint.every_s` of training."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+if TYPE_CHECKING:
+    from repro.running.seed_group import SeedGroup
+
+
+class GroupStopped(Exception):
+    """A stop (SIGINT, SIGTERM) reached a group between two steps."""
+
+    def __init__(self, signum: int, saved_step: int | None) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.saved_step = saved_step
+
+
+class GroupCheckpoint:
+    """Saves a group's state (weights, optimizer, data positions, RNG streams, curves) to
+    one file every `every_s` seconds and when a stop is asked for, so that SIGTERM, Ctrl-C or
+    kill -9 lose at most `every_s` of training: the next sweep resumes the group from it."""
+
+    def __init__(self, path: Any, identity: dict[str, Any], every_s: float, enabled: bool):
+        self.path = path
+        self.identity = identity
+        self.every_s = every_s
+        self.enabled = enabled
+        self.stop_signal: int | None = None
+        self.saved_step: int | None = None
+        self._next = time.monotonic() + every_s
+
+    def due(self, group: SeedGroup, mid_epoch: bool) -> bool:
+        if mid_epoch and not group.resumable_mid_epoch:
+            if self.stop_signal is not None:  # cannot save here: the last save stands
+                raise GroupStopped(self.stop_signal, self.saved_step)
+            return False
+        return self.stop_signal is not None or (self.enabled and time.monotonic() >= self._next)
+
+    def save(self, group: SeedGroup) -> None:
+        if self.enabled:
+            import os
+
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_name(self.path.name + ".tmp")
+            torch.save({"identity": self.identity, "state": group.state_dict()}, temp)
+            os.replace(temp, self.path)
+            self.saved_step = group.state.global_step
+        self._next = time.monotonic() + self.every_s
+        if self.stop_signal is not None:
+            raise GroupStopped(self.stop_signal, self.saved_step)
+
+    def load(self, device: torch.device) -> tuple[dict[str, Any] | None, str | None]:
+        """(the saved state, None) when this group can resume from the file; else (None,
+        why not), or (None, None) when there is no file."""
+        if not self.path.is_file():
+            return None, None
+        try:
+            saved = torch.load(self.path, map_location=device, weights_only=True)
+        except Exception as error:
+            return None, f"unreadable ({type(error).__name__})"
+        identity = saved.get("identity") or {}
+        for key, value in self.identity.items():
+            if identity.get(key) != value:
+                return None, f"written by another {key.replace('_', ' ')} ({identity.get(key)})"
+        return saved["state"], None
+
+    def discard(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    @contextmanager
+    def stop_on_signals(self) -> Iterator[None]:
+        """SIGINT and SIGTERM ask the group to stop at the next step (after a save)."""
+        import signal
+        import threading
+
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def ask(signum: int, frame: Any) -> None:
+            self.stop_signal = signum
+
+        previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

@@ -1,0 +1,642 @@
+"""Seeds trained together, the engine: K seeds of one setting as one vectorized model on one
+device (`SeedGroup`); `running.together` makes records of it, `running.group_checkpoint`
+saves and resumes it.
+
+A small model leaves a GPU idle: each step is a handful of kernel launches and Python. Here
+the K copies' parameters are stacked (`torch.func.stack_module_state`) and the plugin's own
+`training_step` runs once per step under `torch.func.vmap` over the stacked parameters and
+the K seeds' batches, so one Python step trains K models.
+
+Each seed gets exactly what it would get alone: its module and data module are built after
+`seed_everything(seed)` as `repro run` builds them (same initialisation), its own data loader
+(same batch order), and an elementwise optimizer over the stacked tensors (Adam, SGD, ... act
+element by element, so seed k's slice sees exactly its own update). Testing is Lightning's
+own `trainer.test` on each seed's unstacked weights. The per-seed losses come out of one
+backward pass of their sum: the seeds share no parameter, so d(sum)/d(theta_k) = dL_k/d(theta_k).
+
+What does not qualify (one line says why, and the sweep trains one seed per process):
+random numbers in the training step (dropout: vmap would draw other numbers than alone),
+batch norm (in-place running statistics), an optimizer that is not elementwise (L-BFGS,
+a custom one), a learning-rate scheduler, gradient clipping or accumulation, precision other
+than 32-bit, several devices, batches whose shapes differ between seeds, or a step that vmap
+cannot run. The last is found by a probe: the first step's losses under vmap must equal each
+seed's loss computed alone.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+ELEMENTWISE_OPTIMIZERS = frozenset(
+    {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "NAdam", "RAdam"}
+)
+"""torch.optim classes whose update of each element depends on that element only."""
+RANDOM_LAYERS = (
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.FeatureAlphaDropout,
+    nn.RReLU,
+)
+FULL_PRECISION = (None, 32, "32", "32-true")
+SMALL_MODEL = 100_000  # parameters: one CPU thread, as running.callbacks.SmallModelThreads
+
+
+class NotTogether(Exception):
+    """Why a setting's seeds cannot be trained together (the message is the one line)."""
+
+
+@dataclass
+class SeedOutcome:
+    """One seed's result from a group: what `repro run` would have recorded for it."""
+
+    seed: int
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None  # a seed whose loss turned non-finite fails alone
+    failed_step: int | None = None
+    module: Any = None
+    datamodule: Any = None
+    curves: list[dict[str, Any]] = field(default_factory=list)  # CSV rows, as Lightning logs
+
+
+@dataclass
+class _FitState:
+    """Where a group is in its training: what a checkpoint keeps besides the weights."""
+
+    outcomes: list[SeedOutcome]
+    global_step: int = 0
+    epoch: int = 0
+    batch: int = 0  # batches of the current epoch already trained
+    last_logged: list[dict[str, float]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.last_logged = self.last_logged or [{} for _ in self.outcomes]
+
+
+@dataclass
+class GroupResult:
+    seeds: list[SeedOutcome]
+    steps: int
+    fit_s: float
+    device: str
+    parameters: int
+    timing: dict[str, Any] = field(default_factory=dict)
+
+
+def static_reason(config: dict[str, Any]) -> str | None:
+    """Why the config alone rules seeds together out (None: it does not)."""
+    trainer = dict(config.get("trainer") or {})
+    if trainer.get("devices", 1) not in (1, "1", "auto") or trainer.get("num_nodes", 1) != 1:
+        return "the run trains on several devices"
+    if trainer.get("strategy", "auto") not in ("auto", None):
+        return f"trainer.strategy={trainer['strategy']}"
+    if trainer.get("precision") not in FULL_PRECISION:
+        return f"trainer.precision={trainer['precision']} (only 32-bit is vectorized)"
+    if trainer.get("gradient_clip_val"):
+        return "gradient clipping mixes the seeds' gradients in one norm"
+    if (trainer.get("accumulate_grad_batches") or 1) != 1:
+        return "gradient accumulation"
+    if trainer.get("max_time"):
+        return "trainer.max_time"
+    if trainer.get("val_check_interval") not in (None, 1, 1.0):
+        return "validation inside an epoch (val_check_interval)"
+    return None
+
+
+def module_reason(module: nn.Module, optimizer: Any) -> str | None:
+    """Why the plugin's module or optimizer rules seeds together out (None: it does not)."""
+    if not getattr(module, "automatic_optimization", True):
+        return "the module optimizes manually"
+    for name, layer in module.named_modules():
+        if isinstance(layer, RANDOM_LAYERS) and getattr(layer, "p", 1) > 0:
+            return f"{name or 'the module'} draws random numbers ({type(layer).__name__})"
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm) and layer.track_running_stats:
+            return f"{name} keeps running statistics ({type(layer).__name__})"
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        return "configure_optimizers returns a learning-rate scheduler or several optimizers"
+    kind = type(optimizer)
+    if kind.__module__.split(".")[:2] != ["torch", "optim"] or (
+        kind.__name__ not in ELEMENTWISE_OPTIMIZERS
+    ):
+        return f"the optimizer {kind.__name__} is not one of torch's elementwise optimizers"
+    return None
+
+
+def resolve_device(config: dict[str, Any]) -> torch.device:
+    """The device Lightning's `accelerator` would pick for one process."""
+    accelerator = str(dict(config.get("trainer") or {}).get("accelerator", "auto"))
+    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
+        return torch.device("cuda", 0)
+    if accelerator == "mps" or (
+        accelerator == "auto"
+        and getattr(torch.backends, "mps", None)
+        and torch.backends.mps.is_available()
+    ):
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class NoTrainerAttribute(AttributeError):
+    """The step read a trainer attribute seeds together cannot give: train alone instead."""
+
+
+class TrainerView:
+    """What a plugin's step may read of `self.trainer` while seeds train together: the loop
+    state each seed shares (global_step, current_epoch, the bounds), exactly as Lightning's
+    trainer would show it to that seed alone. Anything else raises NoTrainerAttribute, and
+    the setting trains one seed per process (a step that reads the trainer's loggers, say)."""
+
+    def __init__(self, trainer_config: dict[str, Any], batches_per_epoch: int) -> None:
+        self.global_step = 0
+        self.current_epoch = 0
+        self.max_steps = int(trainer_config.get("max_steps") or -1)
+        max_epochs = trainer_config.get("max_epochs")
+        self.max_epochs = None if max_epochs is None else int(max_epochs)
+        self.log_every_n_steps = int(trainer_config.get("log_every_n_steps") or 50)
+        self.num_training_batches = batches_per_epoch
+        self.fast_dev_run = False
+        self.sanity_checking = False
+        self.training = True
+        self.is_global_zero = True
+        self.world_size = 1
+        self.global_rank = 0
+        self.local_rank = 0
+
+    def __getattr__(self, name: str) -> Any:
+        raise NoTrainerAttribute(f"trainer.{name} is not available to seeds trained together")
+
+
+def _vectorizing_limit(error: BaseException) -> str | None:
+    """Why an error raised inside the vectorized step means "train alone", not "the plugin
+    failed": what vmap cannot do (a random op, data-dependent control flow, an op without a
+    batching rule) or a trainer attribute TrainerView does not give; None otherwise."""
+    text = str(error)
+    markers = ("vmap", "Batching rule", "BatchedTensor", "functorch", "randomness")
+    if isinstance(error, NoTrainerAttribute) or any(m in text for m in markers):
+        first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+        return f"the training step does not vectorize ({type(error).__name__}: {first[:160]})"
+    return None
+
+
+class _Hook(nn.Module):
+    """Calls one of the plugin module's step methods with `self.log` captured, so the
+    values it logs come out of vmap as outputs (one per seed) instead of reaching Lightning."""
+
+    def __init__(self, module: nn.Module, hook: str) -> None:
+        super().__init__()
+        self.module = module
+        self.hook = hook
+
+    def forward(self, batch: Any, batch_idx: int) -> tuple[Any, dict[str, torch.Tensor]]:
+        logged: dict[str, torch.Tensor] = {}
+
+        def log(name: str, value: Any, *args: Any, **kwargs: Any) -> None:
+            logged[name] = value if torch.is_tensor(value) else torch.as_tensor(float(value))
+
+        def log_dict(values: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+            for name, value in values.items():
+                log(name, value)
+
+        self.module.log, self.module.log_dict = log, log_dict  # instance attributes: shadow
+        try:
+            out = getattr(self.module, self.hook)(batch, batch_idx)
+        finally:
+            del self.module.log, self.module.log_dict
+        if isinstance(out, dict):
+            out = out["loss"]
+        if out is None:  # validation_step returns nothing: vmap needs a tensor
+            out = torch.zeros(())
+        return out, logged
+
+
+def _stack(batches: list[Any]) -> Any:
+    from torch.utils import _pytree
+
+    try:
+        return _pytree.tree_map(lambda *parts: torch.stack(parts), batches[0], *batches[1:])
+    except (RuntimeError, ValueError) as error:
+        raise NotTogether(f"the seeds' batches differ in shape ({error})") from None
+
+
+def _to(batch: Any, device: torch.device) -> Any:
+    from torch.utils import _pytree
+
+    return _pytree.tree_map(lambda t: t.to(device) if torch.is_tensor(t) else t, batch)
+
+
+def _batch_size(batch: Any) -> int:
+    from torch.utils import _pytree
+
+    leaves = [t for t in _pytree.tree_leaves(batch) if torch.is_tensor(t) and t.dim() > 0]
+    return int(leaves[0].shape[0]) if leaves else 1
+
+
+class _SeedLoader:
+    """One seed's training batches, epoch after epoch, with the global RNG stream that seed
+    would have alone (a shuffling DataLoader draws its order from it when an epoch starts)."""
+
+    def __init__(self, loader: Any, rng_state: torch.Tensor, limit: int | None) -> None:
+        self.loader = loader
+        self.rng_state = rng_state
+        self.limit = limit
+
+    def epoch(self) -> Iterator[Any]:
+        iterator = self._in_own_stream(iter, self.loader)
+        index = 0
+        while self.limit is None or index < self.limit:
+            try:  # a loader may draw each batch from the global RNG (data made on the fly)
+                batch = self._in_own_stream(next, iterator)
+            except StopIteration:
+                return
+            index += 1
+            yield batch
+
+    def _in_own_stream(self, call: Any, argument: Any) -> Any:
+        """`call(argument)` with this seed's global RNG state, as if it ran alone."""
+        saved = torch.get_rng_state()
+        torch.set_rng_state(self.rng_state)
+        try:
+            return call(argument)
+        finally:
+            self.rng_state = torch.get_rng_state()
+            torch.set_rng_state(saved)
+
+    def __len__(self) -> int:
+        length = len(self.loader)
+        return length if self.limit is None else min(length, self.limit)
+
+
+def _limit(value: Any, length: int) -> int | None:
+    """Lightning's limit_*_batches: None (all), an int (batches) or a float (fraction)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return max(1, int(length * value))
+    if isinstance(value, float):
+        return None if value == 1.0 else int(value)
+    return int(value)
+
+
+class SeedGroup:
+    """K seeds of one config, built as `repro run` builds each, ready to train together."""
+
+    def __init__(self, configs: list[dict[str, Any]], plugin: Any, spec: Any) -> None:
+        from repro.running.training import build_module_and_data, seed_everything
+
+        reason = static_reason(configs[0])
+        if reason:
+            raise NotTogether(reason)
+        self.configs = configs
+        self.device = resolve_device(configs[0])
+        self.modules: list[Any] = []
+        self.datamodules: list[Any] = []
+        self.loaders: list[_SeedLoader] = []
+        self.optimizers: list[Any] = []
+        trainer = dict(configs[0].get("trainer") or {})
+        for config in configs:
+            seed_everything(int(config["seed"]))
+            module, datamodule = build_module_and_data(config, plugin, spec)
+            datamodule.prepare_data()
+            datamodule.setup("fit")
+            module.setup("fit")
+            module.to(self.device)
+            optimizer = module.configure_optimizers()
+            reason = module_reason(module, optimizer)
+            if reason:
+                raise NotTogether(reason)
+            loader = datamodule.train_dataloader()
+            if hasattr(loader, "to") and not isinstance(loader, torch.utils.data.DataLoader):
+                loader.to(self.device)  # InMemoryBatches: the data moves once
+            try:
+                length = len(loader)
+            except TypeError:  # an iterable without a length: epochs cannot be lined up
+                raise NotTogether("the training data loader has no length") from None
+            limit = _limit(trainer.get("limit_train_batches"), length)
+            self.loaders.append(_SeedLoader(loader, torch.get_rng_state(), limit))
+            self.modules.append(module)
+            self.datamodules.append(datamodule)
+            self.optimizers.append(optimizer)
+        lengths = {len(loader) for loader in self.loaders}
+        if len(lengths) != 1:
+            raise NotTogether(f"the seeds' epochs differ in length ({sorted(lengths)} batches)")
+        self.batches_per_epoch = lengths.pop()
+        if self.batches_per_epoch == 0:
+            raise NotTogether("the training data loader is empty")
+        self.view = TrainerView(trainer, self.batches_per_epoch)
+        for module in self.modules:  # `self.global_step` and friends read the group's state
+            module._trainer = self.view
+        self.parameters_per_seed = sum(p.numel() for p in self.modules[0].parameters())
+        self._stack_state()
+        self.state = _FitState(
+            [
+                SeedOutcome(int(c["seed"]), module=m, datamodule=d)
+                for c, m, d in zip(configs, self.modules, self.datamodules, strict=True)
+            ]
+        )
+
+    def _stack_state(self) -> None:
+        from torch.func import stack_module_state
+
+        self.params, self.buffers = stack_module_state(self.modules)
+        self.base = self.modules[0]
+        names = {id(p): n for n, p in self.base.named_parameters()}
+        first = self.optimizers[0]
+        groups = []
+        for group in first.param_groups:
+            settings = {k: v for k, v in group.items() if k != "params"}
+            groups.append(
+                {**settings, "params": [self.params[names[id(p)]] for p in group["params"]]}
+            )
+        try:
+            self.optimizer = type(first)(groups, **first.defaults)
+        except TypeError:
+            self.optimizer = type(first)(groups)
+
+    def _vmapped(self, hook: str) -> Any:
+        from torch.func import functional_call, vmap
+
+        call = _Hook(self.base, hook)
+
+        def one(params: dict, buffers: dict, batch: Any, batch_idx: int) -> Any:
+            state = {f"module.{k}": v for k, v in {**params, **buffers}.items()}
+            return functional_call(call, state, (batch, batch_idx))
+
+        return vmap(one, in_dims=(0, 0, 0, None), randomness="error")
+
+    def probe(self, batches: list[Any]) -> None:
+        """The first step's losses under vmap against each seed's loss alone: equal, or
+        seeds together is off (vmap cannot run this step, or runs it otherwise)."""
+        from torch.func import functional_call
+
+        step = self._vmapped("training_step")
+        try:
+            with torch.no_grad():
+                together, _ = step(self.params, self.buffers, _stack(batches), 0)
+                alone = [  # each seed's own weights (a resumed group's, too), unvectorized
+                    functional_call(
+                        _Hook(self.base, "training_step"),
+                        {f"module.{n}": t[k] for n, t in {**self.params, **self.buffers}.items()},
+                        (batch, 0),
+                    )[0]
+                    for k, batch in enumerate(batches)
+                ]
+        except NotTogether:
+            raise
+        except Exception as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise NotTogether(
+                f"the training step does not vectorize ({type(error).__name__}: {first[:160]})"
+            ) from None
+        alone_t = torch.stack([a.detach().reshape(()) for a in alone])
+        if not torch.allclose(together.reshape(-1), alone_t, rtol=1e-5, atol=1e-7, equal_nan=True):
+            raise NotTogether("the vectorized step computes other losses than each seed alone")
+
+    def fit(
+        self,
+        every_n_steps: int,
+        max_steps: int,
+        max_epochs: int,
+        check_every: int = 1,
+        line: Any = None,
+        saver: Any = None,
+    ) -> GroupResult:
+        """Train every seed to the configured end; a seed whose loss turns non-finite is
+        recorded as failed at its first such step and the others go on. `saver` (a
+        GroupCheckpoint) saves the group every `every_s` seconds and when a stop is asked
+        for, after which `GroupStopped` is raised; `resume` state continues where it left."""
+        state = self.state
+        outcomes = state.outcomes
+        step_fn = self._vmapped("training_step")
+        pending: list[tuple[int, torch.Tensor]] = []
+        probed = False
+        sync = torch.cuda.synchronize if self.device.type == "cuda" else (lambda: None)
+        started = time.perf_counter()
+        first_step = state.global_step
+        warnings.filterwarnings("ignore", message=".*self.trainer.*reference is not registered.*")
+        if line is not None:
+            line.start(state.global_step, max_steps if max_steps >= 0 else None)
+
+        def running() -> bool:
+            epochs_left = max_epochs < 0 or state.epoch < max_epochs
+            return epochs_left and (max_steps < 0 or state.global_step < max_steps)
+
+        while running():
+            epochs = [loader.epoch() for loader in self.loaders]
+            start, state.batch = state.batch, 0
+            for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
+                batches = [_to(b, self.device) for b in batches]
+                self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
+                if not probed:
+                    self.probe(batches)
+                    probed = True
+                try:
+                    stacked = _stack(batches)
+                    losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
+                except Exception as error:  # vmap's limits found only now: train alone
+                    if why := _vectorizing_limit(error):
+                        raise NotTogether(why) from None
+                    raise
+                losses.sum().backward()
+                self.optimizer.step()
+                self.optimizer.zero_grad(set_to_none=True)
+                state.global_step += 1
+                state.batch = batch_idx + 1
+                # named as Lightning names it: the global step the loss was computed at
+                pending.append((state.global_step - 1, losses.detach().reshape(-1)))
+                end_of_epoch = batch_idx + 1 == self.batches_per_epoch
+                if state.global_step % every_n_steps == 0 or end_of_epoch or not running():
+                    self._check_finite(pending, outcomes)
+                    pending = []
+                    self._log(logged, every_n_steps)
+                if line is not None and line.due():
+                    line.draw(state.global_step, _first_alive(state.last_logged, outcomes))
+                if saver is not None and saver.due(self, mid_epoch=not end_of_epoch):
+                    self._check_finite(pending, outcomes)
+                    pending = []
+                    saver.save(self)
+                if not running():
+                    break
+            state.epoch += 1
+            state.batch = 0
+            if self._validates(state.epoch, check_every):
+                self._validate(outcomes, state.epoch - 1, state.global_step - 1)
+            if saver is not None and saver.due(self, mid_epoch=False):
+                saver.save(self)
+        sync()
+        fit_s = time.perf_counter() - started
+        if line is not None:
+            line.draw(state.global_step, _first_alive(state.last_logged, outcomes), done=True)
+            line.close()
+        for k, outcome in enumerate(outcomes):
+            if outcome.error is None:
+                values = state.last_logged[k]
+                outcome.metrics.update({n: _finite(float(v)) for n, v in values.items()})
+        self._unstack()
+        parameters = sum(p.numel() for p in self.base.parameters())
+        reached_steps = max_steps >= 0 and state.global_step >= max_steps
+        timing = {
+            "epochs": state.epoch,
+            "stopped_by": "max_steps" if reached_steps else "max_epochs",
+            "trained_steps": state.global_step - first_step,
+        }
+        return GroupResult(outcomes, state.global_step, fit_s, str(self.device), parameters, timing)
+
+    def _log(self, logged: dict[str, torch.Tensor], every_n_steps: int) -> None:
+        """What the step logged, per seed: the latest values (the record's train/ metrics)
+        and, every `log_every_n_steps`, a CSV row as Lightning's logger would write it."""
+        state = self.state
+        values = {k: v.detach().cpu() for k, v in logged.items()}
+        for k, outcome in enumerate(state.outcomes):
+            state.last_logged[k] = {name: float(v[k]) for name, v in values.items()}
+            if outcome.error is None and state.global_step % every_n_steps == 0:
+                row = {"epoch": state.epoch, "step": state.global_step - 1}
+                outcome.curves.append({**row, **state.last_logged[k]})
+
+    @property
+    def resumable_mid_epoch(self) -> bool:
+        """Every seed's loader can say where it is in an epoch (InMemoryBatches can)."""
+        return all(
+            hasattr(seed.loader, "state_dict") and hasattr(seed.loader, "load_state_dict")
+            for seed in self.loaders
+        )
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything a stopped group needs to go on exactly where it stopped."""
+        state = self.state
+        return {
+            "params": dict(self.params),
+            "buffers": dict(self.buffers),
+            "optimizer": self.optimizer.state_dict(),
+            "global_step": state.global_step,
+            "epoch": state.epoch,
+            "batch": state.batch,
+            "loaders": [
+                seed.loader.state_dict() if hasattr(seed.loader, "state_dict") else None
+                for seed in self.loaders
+            ],
+            "rng": [seed.rng_state for seed in self.loaders],
+            "last_logged": state.last_logged,
+            "outcomes": [
+                {"error": o.error, "failed_step": o.failed_step, "curves": o.curves}
+                for o in state.outcomes
+            ],
+        }
+
+    def load_state_dict(self, saved: dict[str, Any]) -> None:
+        with torch.no_grad():
+            for name, tensor in self.params.items():
+                tensor.copy_(saved["params"][name])
+            for name, tensor in self.buffers.items():
+                tensor.copy_(saved["buffers"][name])
+        self.optimizer.load_state_dict(saved["optimizer"])
+        state = self.state
+        state.global_step, state.epoch, state.batch = (
+            saved["global_step"],
+            saved["epoch"],
+            saved["batch"],
+        )
+        for loader, loader_state, rng in zip(
+            self.loaders, saved["loaders"], saved["rng"], strict=True
+        ):
+            if loader_state is not None and state.batch:
+                loader.loader.load_state_dict(loader_state)
+            loader.rng_state = rng
+        state.last_logged = saved["last_logged"]
+        for outcome, kept in zip(state.outcomes, saved["outcomes"], strict=True):
+            outcome.error, outcome.failed_step = kept["error"], kept["failed_step"]
+            outcome.curves = list(kept["curves"])
+
+    def _check_finite(
+        self, pending: list[tuple[int, torch.Tensor]], outcomes: list[SeedOutcome]
+    ) -> None:
+        if not pending:
+            return
+        losses = torch.stack([loss for _, loss in pending])  # [steps, K]
+        finite = torch.isfinite(losses).cpu()
+        if bool(finite.all()):  # the one sync
+            return
+        from repro.errors import NonFiniteLossError
+
+        for k, outcome in enumerate(outcomes):
+            bad = (~finite[:, k]).nonzero()
+            if outcome.error is None and len(bad):
+                index = int(bad[0, 0])
+                step = pending[index][0]
+                outcome.error = str(NonFiniteLossError(step, float(losses[index, k])))
+                outcome.failed_step = step
+
+    def _validates(self, epoch: int, check_every: int) -> bool:
+        has_step = type(self.base).validation_step is not _lightning_validation_step()
+        return has_step and check_every > 0 and epoch % check_every == 0
+
+    def _validate(self, outcomes: list[SeedOutcome], epoch: int, step: int) -> None:
+        """Each seed's validation metrics of this epoch (mean over batches weighted by batch
+        size, Lightning's default), logged as one CSV row per seed."""
+        loaders = [d.val_dataloader() for d in self.datamodules]
+        limit = _limit(
+            dict(self.configs[0].get("trainer") or {}).get("limit_val_batches"), len(loaders[0])
+        )
+        step_fn = self._vmapped("validation_step")
+        self.view.current_epoch, self.view.training = epoch, False
+        sums: dict[str, torch.Tensor] = {}
+        seen = 0
+        self.base.eval()
+        with torch.no_grad():
+            for batch_idx, batches in enumerate(zip(*loaders, strict=True)):
+                if limit is not None and batch_idx >= limit:
+                    break
+                batches = [_to(b, self.device) for b in batches]
+                size = _batch_size(batches[0])
+                _, logged = step_fn(self.params, self.buffers, _stack(batches), batch_idx)
+                for name, value in logged.items():
+                    sums[name] = sums.get(name, 0) + value.detach().reshape(-1).double() * size
+                seen += size
+        self.base.train()
+        self.view.training = True
+        if not seen:
+            return
+        means = {name: (total / seen).cpu() for name, total in sums.items()}
+        for k, outcome in enumerate(outcomes):
+            if outcome.error is None:
+                row = {name: float(v[k]) for name, v in means.items()}
+                outcome.metrics.update({n: _finite(v) for n, v in row.items()})
+                outcome.curves.append({"epoch": epoch, "step": step, **row})
+
+    def _unstack(self) -> None:
+        """Each seed's trained weights back into its own module, for testing and keeping."""
+        for module in self.modules:  # Lightning's tester attaches itself
+            module._trainer = None
+        with torch.no_grad():
+            for k, module in enumerate(self.modules):
+                for name, tensor in module.named_parameters():
+                    tensor.copy_(self.params[name][k])
+                for name, tensor in module.named_buffers():
+                    tensor.copy_(self.buffers[name][k])
+
+
+def _first_alive(logged: list[dict[str, Any]], outcomes: list[SeedOutcome]) -> dict[str, Any]:
+    """The progress line's metrics: those of the first seed still training."""
+    for values, outcome in zip(logged, outcomes, strict=True):
+        if outcome.error is None:
+            return values
+    return {}
+
+
+def _lightning_validation_step() -> Any:
+    import lightning.pytorch as pl
+
+    return pl.LightningModule.validation_step
+
+
+def _finite(value: float) -> float:
+    return value if math.isfinite(value) else float("nan")

@@ -63,7 +63,8 @@ SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
   seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need (at most N)
   seeds_together=auto|true|false
                           train a setting's seeds as one vectorized model in one process
-                          (auto: on a GPU when the plugin qualifies; local and joblib)
+                          (auto: on a GPU when the plugin qualifies; SLURM, Ray: one job
+                          per setting when slurm.gpus >= 1 or trainer.accelerator=gpu)
   launcher=local|joblib|slurm|slurm_local|ray
                           one after another, parallel processes, SLURM (submitit), a
                           local submitit, Ray

@@ -225,6 +225,31 @@ def write_signalling_paper(plugins: Path) -> Path:
     return plugins
 
 
+def run_signalling_paper(
+    plugins: Path,
+    results: Path | None,
+    *overrides: str,
+    logger: str = "none",
+    **env: str,
+) -> subprocess.CompletedProcess[str]:
+    """`repro run` of the signalling paper's 40-step experiment (validation every epoch), as
+    the checkpoint, resume and rerun tests drive it; `env` sets REPRO_TEST_SIGNAL and friends."""
+    if results is not None:
+        env = {"REPRO_RESULTS_DIR": str(results), **env}
+    return repro(
+        "run",
+        "--papers-dir",
+        str(plugins),
+        "paper=sig",
+        "experiment=small",
+        f"logger={logger}",
+        "trainer.max_steps=40",
+        "+trainer.val_check_interval=1.0",
+        *overrides,
+        env=env,
+    )
+
+
 @pytest.fixture
 def slurm_cluster(tmp_path: Path):
     """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only."""

@@ -28,10 +28,11 @@ class SweepKeys:
         """The sweep's keys, and the overrides without them; UsageError for a bad value."""
         from repro.config.overrides import override_value
         from repro.sweeping import stages
+        from repro.sweeping.launch import TOGETHER_VALUES
 
         seeds_raw = override_value(overrides, "seeds")
         together = override_value(overrides, "seeds_together")
-        if together is not None and together.lower() not in ("auto", "true", "false"):
+        if together is not None and together.lower() not in TOGETHER_VALUES:
             raise UsageError(f"seeds_together must be auto, true or false, got {together!r}")
         auto = seeds_raw == "auto"
         max_seeds = stages.max_seeds(override_value(overrides, "max_seeds"), auto)

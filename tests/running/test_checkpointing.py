@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import repro, write_signalling_paper
+from tests.conftest import run_signalling_paper, write_signalling_paper
 
 
 @pytest.fixture
@@ -24,18 +24,7 @@ def signalling_paper(tmp_path: Path) -> Path:
 
 
 def _run(plugins: Path, results: Path, *overrides: str, **env: str):
-    return repro(
-        "run",
-        "--papers-dir",
-        str(plugins),
-        "paper=sig",
-        "experiment=small",
-        "logger=none",
-        "trainer.max_steps=40",
-        "+trainer.val_check_interval=1.0",
-        *overrides,
-        env={"REPRO_RESULTS_DIR": str(results), **env},
-    )
+    return run_signalling_paper(plugins, results, *overrides, **env)
 
 
 @pytest.mark.parametrize("hook", ["train_epoch_end", "validation"])

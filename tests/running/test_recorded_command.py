@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import repro, write_signalling_paper, write_toy_paper
+from tests.conftest import repro, run_signalling_paper, write_signalling_paper, write_toy_paper
 
 TOY = ("run", "paper=toy", "experiment=small", "logger=none", "trainer.max_steps=3")
 
@@ -139,18 +139,7 @@ def test_the_record_of_a_rerun_reproduces_it_without_retraining(
 
 
 def _signalling_run(plugins: Path, *overrides: str, **env: str):
-    return repro(
-        "run",
-        "--papers-dir",
-        str(plugins),
-        "paper=sig",
-        "experiment=small",
-        "logger=csv",
-        "trainer.max_steps=40",
-        "+trainer.val_check_interval=1.0",
-        *overrides,
-        env=env,
-    )
+    return run_signalling_paper(plugins, None, *overrides, logger="csv", **env)
 
 
 def _files(record_dir: Path) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ import pytest
 import torch
 import yaml
 
-from tests.conftest import repro, write_signalling_paper
+from tests.conftest import run_signalling_paper, write_signalling_paper
 
 INTERRUPT = {"REPRO_TEST_SIGNAL_AT": "train_epoch_end", "REPRO_TEST_SIGNAL": "SIGTERM"}
 
@@ -26,18 +26,7 @@ def plugins(tmp_path: Path) -> Path:
 
 
 def _run(plugins: Path, results: Path, *overrides: str, **env: str):
-    return repro(
-        "run",
-        "--papers-dir",
-        str(plugins),
-        "paper=sig",
-        "experiment=small",
-        "logger=none",
-        "trainer.max_steps=40",
-        "+trainer.val_check_interval=1.0",
-        *overrides,
-        env={"REPRO_RESULTS_DIR": str(results), **env},
-    )
+    return run_signalling_paper(plugins, results, *overrides, **env)
 
 
 def _interrupted(plugins: Path, results: Path, *overrides: str) -> Path:

@@ -132,6 +132,28 @@ def module_reason(module: nn.Module, optimizer: Any) -> str | None:
     return None
 
 
+def set_torch_flags(trainer_config: dict[str, Any]) -> None:
+    """The torch switches `lightning.Trainer(deterministic=..., benchmark=...)` sets for a seed
+    alone, set the same way for the group (no Trainer trains it): deterministic algorithms
+    (`warn` only warns where torch has none), cuDNN autotuning off unless asked for, and the
+    cuBLAS workspace that makes GPU matmuls deterministic. `seed_everything` has already
+    switched deterministic algorithms on, which `deterministic: null` leaves as it is."""
+    import os
+
+    deterministic = trainer_config.get("deterministic")
+    benchmark = trainer_config.get("benchmark")
+    if deterministic and benchmark is None:
+        benchmark = False
+    if benchmark is not None:
+        torch.backends.cudnn.benchmark = bool(benchmark)
+    if deterministic == "warn":
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    elif isinstance(deterministic, bool):
+        torch.use_deterministic_algorithms(deterministic)
+    if deterministic:
+        os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
+
+
 def resolve_device(config: dict[str, Any]) -> torch.device:
     """The device Lightning's `accelerator` would pick for one process."""
     accelerator = str(dict(config.get("trainer") or {}).get("accelerator", "auto"))
@@ -326,6 +348,7 @@ class SeedGroup:
             self.modules.append(module)
             self.datamodules.append(datamodule)
             self.optimizers.append(optimizer)
+        set_torch_flags(trainer)  # after seed_everything, as Lightning's Trainer sets them
         lengths = {len(loader) for loader in self.loaders}
         if len(lengths) != 1:
             raise NotTogether(f"the seeds' epochs differ in length ({sorted(lengths)} batches)")

@@ -344,3 +344,74 @@ def test_a_step_that_reads_what_the_group_cannot_give_trains_alone(
     )
     assert [o.status for o in outcomes] == ["completed", "completed"]
     assert "trainer.loggers is not available to seeds trained together" in capsys.readouterr().out
+
+
+FLAG_READING_MODULE = '''
+
+import os
+
+
+class ReadsTheTorchFlags(ToyModule):
+    """Logs the torch flags its step runs under (the trainer's `deterministic` and `benchmark`
+    are Lightning's switches for them, so a seed must see what it would see alone)."""
+
+    def training_step(self, batch, batch_idx):
+        self.log("train/flag_deterministic", float(torch.are_deterministic_algorithms_enabled()))
+        self.log(
+            "train/flag_warn_only", float(torch.is_deterministic_algorithms_warn_only_enabled())
+        )
+        self.log("train/flag_benchmark", float(torch.backends.cudnn.benchmark))
+        self.log("train/flag_cublas", float(os.environ.get("CUBLAS_WORKSPACE_CONFIG") == ":4096:8"))
+        return super().training_step(batch, batch_idx)
+'''
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [
+        [],  # the default: deterministic=warn
+        ["trainer.deterministic=false"],
+        ["trainer.deterministic=true"],
+        ["trainer.deterministic=false", "+trainer.benchmark=true"],
+    ],
+    ids=["warn", "false", "true", "benchmark"],
+)
+def test_seeds_together_train_under_the_torch_flags_a_seed_alone_trains_under(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: list[str]
+) -> None:
+    """Before: a group ignored trainer.deterministic and trainer.benchmark (always
+    deterministic, warn only) and never set CUBLAS_WORKSPACE_CONFIG, so on a GPU its matmuls
+    were not the deterministic ones a seed alone gets from Lightning."""
+    import torch
+
+    monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+    saved = (
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+        torch.backends.cudnn.benchmark,
+    )
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + FLAG_READING_MODULE)
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", "model:ReadsTheTorchFlags"))
+    try:
+        alone = run_one(
+            configs("toy", "small", [0], tmp_path / "a", *flags, papers=[plugins])[0],
+            command=["repro"],
+        )
+        monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
+        torch.use_deterministic_algorithms(False)
+        together = run_together(
+            configs("toy", "small", [0, 1], tmp_path / "b", *flags, papers=[plugins]),
+            [["repro"]] * 2,
+        )
+    finally:
+        torch.use_deterministic_algorithms(saved[0], warn_only=saved[1])
+        torch.backends.cudnn.benchmark = saved[2]
+    seen_alone = {k: v for k, v in alone.metrics.items() if k.startswith("train/flag_")}
+    assert len(seen_alone) == 4
+    for outcome in together:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["together"]["seeds"] == [0, 1]
+        assert {k: outcome.metrics[k] for k in seen_alone} == seen_alone

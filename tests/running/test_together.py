@@ -415,3 +415,37 @@ def test_seeds_together_train_under_the_torch_flags_a_seed_alone_trains_under(
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["together"]["seeds"] == [0, 1]
         assert {k: outcome.metrics[k] for k in seen_alone} == seen_alone
+
+
+TIED_MODULE = '''
+
+class TiedWeights(ToyModule):
+    """The output layer reuses the input layer's weight (tied, as language models tie their
+    embeddings): seeds together must update the one shared tensor as each seed alone does."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        features = self.net.in_features
+        self.encode = nn.Linear(features, features, bias=False)
+        self.decode = nn.Linear(features, features, bias=False)
+        self.decode.weight = self.encode.weight
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = nn.functional.mse_loss(self.net(self.decode(self.encode(x))).squeeze(-1), y)
+        self.log("train/loss", loss)
+        return loss
+'''
+
+
+def test_tied_weights_train_together_as_they_train_alone(tmp_path: Path) -> None:
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + TIED_MODULE)
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", "model:TiedWeights"))
+    together, alone = together_and_alone(tmp_path, "toy", "small", papers=[plugins])
+    for outcome in together:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["together"]["seeds"] == [0, 1, 2]
+    assert_same_metrics(together, alone, tolerance=1e-6)

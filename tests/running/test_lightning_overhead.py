@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import lightning.pytorch as pl
+import pytest
 import torch
+from lightning.pytorch.profilers import SimpleProfiler
 from torch import nn
 
 from repro.plugins.batches import InMemoryBatches
@@ -136,3 +138,110 @@ def test_fast_hook_names_leave_other_attributes_to_nn_module():
     module.extra = nn.Parameter(torch.ones(2))  # still registered as a parameter
     module.head = nn.Linear(2, 2)  # and as a submodule
     assert "extra" in dict(module.named_parameters()) and "head" in dict(module.named_children())
+
+
+class Signatures(pl.LightningModule):
+    def training_step(self, batch, batch_idx):
+        return batch
+
+    def validation_step(self, batch):
+        return batch
+
+    def test_step(self, batch, *args):
+        return batch
+
+    def predict_step(self, batch, batch_idx, dataloader_idx=0):
+        return batch
+
+
+def test_step_signatures_read_as_lightning_reads_the_plain_methods():
+    from lightning.pytorch.utilities.signature_utils import is_param_in_hook_signature
+
+    plain, fast = Signatures(), Signatures()
+    fast_hook_names(fast)
+    for name in ("training_step", "validation_step", "test_step", "predict_step"):
+        for param, min_args in (("batch_idx", 2), ("dataloader_idx", 3), ("batch_idx", None)):
+            expected = is_param_in_hook_signature(getattr(plain, name), param, min_args=min_args)
+            got = is_param_in_hook_signature(getattr(fast, name), param, min_args=min_args)
+            assert got == expected, (name, param)
+    assert fast.training_step(3, 0) == 3 and type(fast).training_step.__signature__
+
+
+class MovesItsOwnBatches(Linear):
+    """Overrides a batch-transfer hook: Lightning must keep calling it."""
+
+    moved = 0
+
+    def transfer_batch_to_device(self, batch, device, dataloader_idx):
+        MovesItsOwnBatches.moved += 1
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
+
+
+class ScalingData(pl.LightningDataModule):
+    """Overrides a batch-transfer hook in the datamodule: it must still change the batch."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = factor
+        self.x, self.y = torch.randn(12, 3), torch.randn(12)
+
+    def train_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 4)
+
+    def on_after_batch_transfer(self, batch, dataloader_idx):
+        x, y = batch
+        return x * self.factor, y
+
+
+def _fit_module(module: pl.LightningModule, datamodule=None, fast: bool = True) -> None:
+    quiet_lightning()
+    if fast:
+        fast_hook_names(module)
+    trainer = pl.Trainer(
+        accelerator="cpu",
+        max_epochs=1,
+        logger=False,
+        enable_progress_bar=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+    )
+    if datamodule is None:
+        x, y = torch.randn(12, 3), torch.randn(12)
+        trainer.fit(module, InMemoryBatches(x, y, 4))
+    else:
+        trainer.fit(module, datamodule=datamodule)
+
+
+def test_batch_hooks_a_module_or_datamodule_overrides_still_run():
+    MovesItsOwnBatches.moved = 0
+    _fit_module(MovesItsOwnBatches())
+    assert MovesItsOwnBatches.moved == 3  # one per batch
+    weights = []
+    for factor, fast in ((0.0, True), (1.0, True), (0.0, False)):
+        torch.manual_seed(0)
+        module = Linear()
+        _fit_module(module, ScalingData(factor), fast=fast)
+        weights.append(module.layer.weight.detach().clone())
+    assert not torch.equal(weights[0], weights[1])  # the hook scaled the inputs
+    assert torch.equal(weights[0], weights[2])  # as it does without the fast class
+
+
+@pytest.mark.parametrize("named", [None, "simple"])
+def test_quiet_profiler_only_when_the_config_names_none(tmp_path, monkeypatch, named) -> None:
+    from repro.running.lightning_overhead import QuietProfiler
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    seen = []
+    original = pl.Trainer.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self.profiler)
+
+    monkeypatch.setattr(pl.Trainer, "__init__", spy)
+    extra = [f"+trainer.profiler={named}"] if named else []
+    config = configs("mnist1d", "logistic", [0], tmp_path, "trainer.max_steps=5", *extra)[0]
+    assert run_one(config, command=["repro"]).status == "completed"
+    expected = QuietProfiler if named is None else SimpleProfiler
+    assert seen and type(seen[0]) is expected

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -224,11 +226,34 @@ def launch(batches: list[list[str]], common: list[str], flags: list[str]) -> lis
     errors = []
     for batch in batches:
         try:
-            invoke(["-m", *flags, *batch, *common])
+            with _launcher_errors_raised():
+                invoke(["-m", *flags, *batch, *common])
         except SystemExit as stop:  # Hydra reports launcher failures by exiting
             if stop.code:
                 errors.append(f"multirun {' '.join(batch)} ended with exit code {stop.code}")
+        except Exception as error:  # the launcher's own failure: sbatch refused, Ray down, ...
+            errors.append(f"multirun {' '.join(batch)} could not run: {_first_line(error)}")
     return errors
+
+
+@contextlib.contextmanager
+def _launcher_errors_raised() -> Iterator[None]:
+    """Let an exception of the launcher reach repro (HYDRA_FULL_ERROR=1) instead of Hydra
+    printing its traceback and exiting, so the sweep can say it in one line."""
+    saved = os.environ.get("HYDRA_FULL_ERROR")
+    os.environ["HYDRA_FULL_ERROR"] = "1"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("HYDRA_FULL_ERROR", None)
+        else:
+            os.environ["HYDRA_FULL_ERROR"] = saved
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def sweep_dir(results_dir: Path, paper: str) -> Path:

@@ -267,3 +267,32 @@ def test_a_signal_that_interrupts_a_run_stops_the_sweep_and_a_rerun_resumes(
     resumed = repro(*sweep, env=env)
     assert resumed.returncode == 0, resumed.stderr
     assert [r["status"] for r in _records(tmp_path / "results").values()] == ["completed"] * 3
+
+
+def test_a_slurm_controller_out_of_reach_is_one_line_not_a_traceback(
+    toy_dir: Path, tmp_path: Path
+) -> None:
+    """Before: sbatch's refusal came out as Hydra's traceback of submitit's FailedJobError."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    refusing = "sbatch: error: Batch job submission failed: Unable to contact slurm controller"
+    for name in ("sbatch", "squeue", "sacct", "scancel"):
+        script = bin_dir / name
+        script.write_text(f"#!/bin/sh\necho '{refusing} (connect failure)' >&2\nexit 1\n")
+        script.chmod(0o755)
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "launcher=slurm",
+        "seeds=1",
+        "logger=none",
+        env={"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+        timeout=300,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    # submitit echoes sbatch's own line before raising; repro adds one error line naming it
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and refusing in errors[0], done.stderr

@@ -17,18 +17,6 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-MACHINE_WIDE = "machine-wide"  # the xdist group of tests that hold something machine-wide
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`-n 2`, pyproject's addopts) tests that start a SLURM controller
-    (one port per machine) or DDP ranks run on one worker, one after another: two SLURM
-    controllers at once made one test's sbatch fail to reach its controller."""
-    for item in items:
-        if "slurm_cluster" in getattr(item, "fixturenames", ()) or (
-            item.path.name == "test_distributed.py"
-        ):
-            item.add_marker(pytest.mark.xdist_group(MACHINE_WIDE))
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,16 @@ def configs(
         ]
 
 
+def toy_paper_with_module(plugins: Path, source: str, name: str) -> Path:
+    """The toy plugin in `plugins`, training the module class `name` defined by `source`
+    (appended to its model.py) instead of ToyModule."""
+    folder = write_toy_paper(plugins)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + source)
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("model:ToyModule", f"model:{name}"))
+    return folder
+
+
 def together_and_alone(
     tmp_path: Path, paper: str, experiment: str, *extra: str, papers=None
 ) -> tuple[list[Any], list[Any]]:
@@ -125,10 +135,7 @@ class NanForOneSeed(ToyModule):
 
 def test_a_seed_whose_loss_turns_nan_fails_alone(tmp_path: Path) -> None:
     plugins = tmp_path / "plugins"
-    folder = write_toy_paper(plugins)
-    (folder / "model.py").write_text((folder / "model.py").read_text() + NAN_MODULE)
-    paper = folder / "paper.yaml"
-    paper.write_text(paper.read_text().replace("model:ToyModule", "model:NanForOneSeed"))
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
     outcomes = run_together(
         configs("toy", "small", list(range(4)), tmp_path / "r", papers=[plugins]),
         [["repro", "run"]] * 4,
@@ -222,10 +229,7 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
     """SIGTERM (preemption) or Ctrl-C mid-epoch: every seed says interrupted and where a rerun
     goes on; the rerun resumes the group and ends with an uninterrupted group's numbers."""
     plugins = tmp_path / "plugins"
-    folder = write_toy_paper(plugins)
-    (folder / "model.py").write_text((folder / "model.py").read_text() + SIGNAL_MODULE)
-    paper = folder / "paper.yaml"
-    paper.write_text(paper.read_text().replace("model:ToyModule", "model:SignalAtCall"))
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
     sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
     env = {"REPRO_PAPERS_PATH": str(plugins)}
 
@@ -259,10 +263,7 @@ def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) 
     """kill -9 gives no chance to save: the group's periodic checkpoint (here every step) is
     what the next sweep resumes; the records said `running` meanwhile."""
     plugins = tmp_path / "plugins"
-    folder = write_toy_paper(plugins)
-    (folder / "model.py").write_text((folder / "model.py").read_text() + SIGNAL_MODULE)
-    paper = folder / "paper.yaml"
-    paper.write_text(paper.read_text().replace("model:ToyModule", "model:SignalAtCall"))
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
     sweep = (
         "sweep",
         "paper=toy",
@@ -335,10 +336,7 @@ def test_a_step_that_reads_what_the_group_cannot_give_trains_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plugins = tmp_path / "plugins"
-    folder = write_toy_paper(plugins)
-    (folder / "model.py").write_text((folder / "model.py").read_text() + TRAINER_READING_MODULE)
-    paper = folder / "paper.yaml"
-    paper.write_text(paper.read_text().replace("model:ToyModule", "model:ReadsTheLoggers"))
+    toy_paper_with_module(plugins, TRAINER_READING_MODULE, "ReadsTheLoggers")
     outcomes = run_together(
         configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins]), [["repro"]] * 2
     )
@@ -391,10 +389,7 @@ def test_seeds_together_train_under_the_torch_flags_a_seed_alone_trains_under(
         torch.backends.cudnn.benchmark,
     )
     plugins = tmp_path / "plugins"
-    folder = write_toy_paper(plugins)
-    (folder / "model.py").write_text((folder / "model.py").read_text() + FLAG_READING_MODULE)
-    paper = folder / "paper.yaml"
-    paper.write_text(paper.read_text().replace("model:ToyModule", "model:ReadsTheTorchFlags"))
+    toy_paper_with_module(plugins, FLAG_READING_MODULE, "ReadsTheTorchFlags")
     try:
         alone = run_one(
             configs("toy", "small", [0], tmp_path / "a", *flags, papers=[plugins])[0],
@@ -440,10 +435,7 @@ class TiedWeights(ToyModule):
 
 def test_tied_weights_train_together_as_they_train_alone(tmp_path: Path) -> None:
     plugins = tmp_path / "plugins"
-    folder = write_toy_paper(plugins)
-    (folder / "model.py").write_text((folder / "model.py").read_text() + TIED_MODULE)
-    paper = folder / "paper.yaml"
-    paper.write_text(paper.read_text().replace("model:ToyModule", "model:TiedWeights"))
+    toy_paper_with_module(plugins, TIED_MODULE, "TiedWeights")
     together, alone = together_and_alone(tmp_path, "toy", "small", papers=[plugins])
     for outcome in together:
         record = json.loads((outcome.record_dir / "record.json").read_text())

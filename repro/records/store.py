@@ -51,11 +51,12 @@ NEUTRAL_TRAINER_VALUES = {"strategy": "auto", "num_nodes": 1}
 records keep their folders (one process on one node is what every earlier run did)."""
 
 
-EXECUTION_TRAINER_KEYS = {"accelerator": "auto"}
-"""Trainer keys that say where a run executes, not what it computes: hashed at these values
-whatever the run chose, so GPU and CPU runs are seeds of one setting (the record keeps the
-device it ran on), and records from before, all at these defaults, keep their folders.
-`devices` and `precision` stay in: they change the numbers (DDP shards, bf16 arithmetic)."""
+EXECUTION_TRAINER_KEYS: dict[str, Any] = {"accelerator": "auto", "profiler": None}
+"""Trainer keys that say where a run executes or how it is watched, not what it computes:
+hashed at these values whatever the run chose (None: left out, as before the key was set), so
+GPU and CPU runs, profiled or not, are seeds of one setting (the record keeps the device it ran
+on), and records from before, all at these defaults, keep their folders. `devices` and
+`precision` stay in: they change the numbers (DDP shards, bf16 arithmetic)."""
 
 
 def _without_locations(node: Any) -> Any:
@@ -77,6 +78,7 @@ def _at_execution_defaults(config: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(trainer, dict):
         return config
     placed = {k: EXECUTION_TRAINER_KEYS.get(k, v) for k, v in trainer.items()}
+    placed = {k: v for k, v in placed.items() if not (v is None and k in EXECUTION_TRAINER_KEYS)}
     return {**config, "trainer": placed}
 
 

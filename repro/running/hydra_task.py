@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 
 from repro.config.app import CONFIG_DIR, CONFIG_NAME, recorded_command
 from repro.errors import ReproError
+from repro.running.profiling import profile_reports
 from repro.running.runner import RunOutcome, resolve_config, run_one
 
 OUTCOMES: list[RunOutcome] = []
@@ -40,6 +41,9 @@ def print_outcome(outcome: RunOutcome) -> None:
     print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
     if outcome.status == "completed" and outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr, flush=True)
+    if outcome.status == "completed" and outcome.record_dir:
+        for report in profile_reports(outcome.record_dir):
+            print(f"profiler report: {report}", flush=True)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)

@@ -108,6 +108,8 @@ def static_reason(config: dict[str, Any]) -> str | None:
         return "gradient accumulation"
     if trainer.get("max_time"):
         return "trainer.max_time"
+    if trainer.get("profiler"):
+        return "trainer.profiler times Lightning's loop, which seeds trained together do not run"
     if trainer.get("val_check_interval") not in (None, 1, 1.0):
         return "validation inside an epoch (val_check_interval)"
     return None

@@ -211,7 +211,8 @@ def train_and_test(
         reduce_test_metrics,
         use_run_launcher,
     )
-    from repro.running.lightning_overhead import CallbackGroup, QuietProfiler, fast_hook_names
+    from repro.running.lightning_overhead import CallbackGroup, fast_hook_names
+    from repro.running.profiling import run_profiler
     from repro.running.progress import ProgressLine, run_label
 
     timing = TimingCallback()  # from here to the first step is this run's setup_s
@@ -220,7 +221,7 @@ def train_and_test(
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
     trainer_args = {k: v for k, v in dict(cfg["trainer"]).items() if v is not None}
-    trainer_args.setdefault("profiler", QuietProfiler())  # unless the config names one
+    trainer_args["profiler"] = run_profiler(trainer_args.get("profiler"), record_dir)
     # Per-step work other than the step itself is what makes small models slow: check the loss
     # for NaN/inf every log_every_n_steps (one sync each), redraw the bar a few times a second.
     guard = FiniteLossGuard(every_n_steps=int(trainer_args.get("log_every_n_steps") or 50))

@@ -117,6 +117,12 @@ def test_where_a_run_executes_is_not_part_of_its_setting(tmp_path: Path, acceler
     )
 
 
+@pytest.mark.parametrize("profiler", ["simple", "advanced", None])
+def test_a_profiler_is_not_part_of_a_setting(tmp_path: Path, profiler: str | None) -> None:
+    """`+trainer.profiler=simple` times the hooks; it does not change what a run computes."""
+    assert store.run_dir(tmp_path, _trainer(profiler=profiler)) == store.run_dir(tmp_path, TRAINED)
+
+
 def test_a_records_folder_from_before_keeps_its_hash() -> None:
     """Records made with the default `accelerator: auto` keep the folder they were written to."""
     assert store.config_hash(TRAINED) == store.legacy_config_hash(TRAINED)

@@ -3,9 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import lightning.pytorch as pl
-import pytest
 import torch
-from lightning.pytorch.profilers import SimpleProfiler
 from torch import nn
 
 from repro.plugins.batches import InMemoryBatches
@@ -224,24 +222,3 @@ def test_batch_hooks_a_module_or_datamodule_overrides_still_run():
         weights.append(module.layer.weight.detach().clone())
     assert not torch.equal(weights[0], weights[1])  # the hook scaled the inputs
     assert torch.equal(weights[0], weights[2])  # as it does without the fast class
-
-
-@pytest.mark.parametrize("named", [None, "simple"])
-def test_quiet_profiler_only_when_the_config_names_none(tmp_path, monkeypatch, named) -> None:
-    from repro.running.lightning_overhead import QuietProfiler
-    from repro.running.runner import run_one
-    from tests.running.test_together import configs
-
-    seen = []
-    original = pl.Trainer.__init__
-
-    def spy(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        seen.append(self.profiler)
-
-    monkeypatch.setattr(pl.Trainer, "__init__", spy)
-    extra = [f"+trainer.profiler={named}"] if named else []
-    config = configs("mnist1d", "logistic", [0], tmp_path, "trainer.max_steps=5", *extra)[0]
-    assert run_one(config, command=["repro"]).status == "completed"
-    expected = QuietProfiler if named is None else SimpleProfiler
-    assert seen and type(seen[0]) is expected

@@ -118,6 +118,16 @@ def test_a_setting_that_does_not_qualify_says_why_and_trains_each_seed_alone(
         assert "together" not in json.loads((outcome.record_dir / "record.json").read_text())
 
 
+def test_a_profiled_setting_trains_each_seed_alone_under_lightnings_loop() -> None:
+    """The profiler times Lightning's loop; a group does not run it, so it would time nothing."""
+    from repro.running.seed_group import static_reason
+
+    assert static_reason({"trainer": {"precision": "32-true"}}) is None
+    assert "trainer.profiler" in static_reason(
+        {"trainer": {"precision": "32-true", "profiler": "simple"}}
+    )
+
+
 NAN_MODULE = '''
 
 class NanForOneSeed(ToyModule):

@@ -1,0 +1,39 @@
+import lightning.pytorch as pl
+import pytest
+from lightning.pytorch.profilers import SimpleProfiler
+
+from repro.running.profiling import run_profiler
+
+
+@pytest.mark.parametrize("named", [None, "simple"])
+def test_quiet_profiler_only_when_the_config_names_none(tmp_path, monkeypatch, named) -> None:
+    from repro.running.lightning_overhead import QuietProfiler
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    seen = []
+    original = pl.Trainer.__init__
+
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self.profiler)
+
+    monkeypatch.setattr(pl.Trainer, "__init__", spy)
+    extra = [f"+trainer.profiler={named}"] if named else []
+    config = configs("mnist1d", "logistic", [0], tmp_path, "trainer.max_steps=5", *extra)[0]
+    outcome = run_one(config, command=["repro"])
+    assert outcome.status == "completed"
+    expected = QuietProfiler if named is None else SimpleProfiler
+    assert seen and type(seen[0]) is expected
+    # a named profiler's report is a file in the run's folder (Lightning logs it at INFO,
+    # which repro keeps quiet); a run that named none has none
+    reports = sorted(p.name for p in outcome.record_dir.glob("*profile*"))
+    assert reports == ([] if named is None else ["fit-profile.txt", "test-profile.txt"])
+    if named:
+        assert "FIT Profiler Report" in (outcome.record_dir / "fit-profile.txt").read_text()
+
+
+def test_a_profiler_lightning_does_not_name_reaches_lightning_as_it_is(tmp_path) -> None:
+    """Lightning's own error names the profilers it knows; repro does not guess."""
+    assert run_profiler("bogus", tmp_path) == "bogus"
+    assert isinstance(run_profiler("Simple", tmp_path), SimpleProfiler)

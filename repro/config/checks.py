@@ -414,7 +414,7 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
         record_dir, record, stale = completed_run(config)
         if record is None or stale is not None:
             return False
-        saved = yaml.safe_load((record_dir / "config.yaml").read_text())
+        saved = yaml.safe_load((record_dir / store.CONFIG_FILE).read_text())
     except (KeyError, TypeError, OSError, ValueError, yaml.YAMLError):
         return False
 

@@ -84,10 +84,17 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
     and a watchdog thread replaces Lightning's observer, which SIGKILLs rank 0 too when a rank
     dies (leaving the record `running`): ours ends the run with a failed record and one line."""
 
-    def __init__(self, base: _SubprocessScriptLauncher, record_dir: Path, resume_from: Path | None):
+    def __init__(
+        self,
+        base: _SubprocessScriptLauncher,
+        record_dir: Path,
+        resume_from: Path | None,
+        config_file: str,
+    ):
         super().__init__(base.cluster_environment, base.num_processes, base.num_nodes)
         self.record_dir = record_dir
         self.resume_from = resume_from
+        self.config_file = config_file
         self.error_pipes: list[int] = []  # read ends: each rank's one-line error, if any
         self.watchdog: RankWatchdog | None = None
 
@@ -119,6 +126,7 @@ class RunRanksLauncher(_SubprocessScriptLauncher):
             spec = {
                 "rank": env.node_rank() * self.num_processes + local_rank,
                 "record_dir": str(self.record_dir),
+                "config_file": self.config_file,
                 "resume_from": str(self.resume_from) if self.resume_from else None,
                 "error_fd": write_end,
             }
@@ -259,7 +267,9 @@ def when_rank_dies(handler: Callable[[str], None]) -> Iterator[None]:
         _abort_handlers.remove(handler)
 
 
-def use_run_launcher(trainer: pl.Trainer, record_dir: Path, resume_from: Path | None) -> None:
+def use_run_launcher(
+    trainer: pl.Trainer, record_dir: Path, resume_from: Path | None, config_file: str
+) -> None:
     """Give a DDP trainer our launcher (see RunRanksLauncher); other strategies keep theirs.
     Strategies that fork or spawn the ranks are refused: the ranks would train in processes
     whose results, checkpoints and failures repro's record never sees."""
@@ -269,7 +279,9 @@ def use_run_launcher(trainer: pl.Trainer, record_dir: Path, resume_from: Path | 
 
     launcher = getattr(trainer.strategy, "_launcher", None)
     if type(launcher) is _SubprocessScriptLauncher:
-        trainer.strategy._launcher = RunRanksLauncher(launcher, record_dir, resume_from)
+        trainer.strategy._launcher = RunRanksLauncher(
+            launcher, record_dir, resume_from, config_file
+        )
     elif isinstance(launcher, _MultiProcessingLauncher):
         raise UsageError(
             f"trainer.strategy: {launcher._start_method}-started ranks are not supported;"

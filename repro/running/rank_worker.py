@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
     from repro.running.runner import train_as_rank
 
     record_dir = Path(spec["record_dir"])
-    config = yaml.safe_load((record_dir / CONFIG_FILE).read_text())
+    config = yaml.safe_load((record_dir / spec.get("config_file", CONFIG_FILE)).read_text())
     resume_from = Path(spec["resume_from"]) if spec.get("resume_from") else None
     try:
         train_as_rank(config, record_dir, resume_from)

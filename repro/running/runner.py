@@ -20,6 +20,9 @@ from repro.records import store
 from repro.records.lookup import completed_run
 from repro.running import progress
 
+RERUN_CONFIG_FILE = "config.rerun.yaml"
+"""The config of a `rerun=true` of a completed run, until it completes and replaces config.yaml."""
+
 
 @dataclass
 class RunOutcome:
@@ -159,6 +162,12 @@ class Attempt:
         return "record.rerun.json" if self.rerunning_completed else store.RECORD_FILE
 
     @property
+    def config_file(self) -> str:
+        """The config this attempt trains: a rerun's goes beside the completed run's until
+        it completes (its non-setting keys differ: `rerun`, loggers, the device)."""
+        return RERUN_CONFIG_FILE if self.rerunning_completed else store.CONFIG_FILE
+
+    @property
     def unfinished_file(self) -> str:
         return "record.failed.json" if self.rerunning_completed else store.RECORD_FILE
 
@@ -186,6 +195,12 @@ class Attempt:
 
     def end(self, status: str, error: str | None) -> None:
         _finish(self.record, status, self.started, error)
+        if self.rerunning_completed:  # the completed run's config stays until this one's is
+            rerun_config = self.record_dir / RERUN_CONFIG_FILE
+            if status == store.STATUS_COMPLETED:
+                os.replace(rerun_config, self.record_dir / store.CONFIG_FILE)
+            else:
+                rerun_config.unlink(missing_ok=True)
         self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
         if status == store.STATUS_COMPLETED and self.rerunning_completed:
             from repro.running.loggers import replace_csv_log
@@ -307,7 +322,7 @@ def _is_built_in(folder: Path) -> bool:
 def _start(attempt: Attempt) -> None:
     """Write the config and the `running` record, then set the process up to train."""
     try:
-        store.atomic_write_text(attempt.record_dir / store.CONFIG_FILE, _to_yaml(attempt.config))
+        store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
     except OSError as error:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
     attempt.save()
@@ -370,6 +385,7 @@ def _train(attempt: Attempt) -> RunOutcome:
                 loggers,
                 extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
                 ckpt_path=attempt.resume_from,
+                config_file=attempt.config_file,
             )
     except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
         progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own

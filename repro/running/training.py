@@ -10,6 +10,7 @@ from typing import Any
 from repro.errors import ReproError
 from repro.plugins.paper_spec import PaperSpec
 from repro.plugins.registry import PaperPlugin, load_object
+from repro.records import store
 
 
 @dataclass
@@ -191,9 +192,11 @@ def train_and_test(
     loggers: list[Any],
     extra_callbacks: list[Any] | None = None,
     ckpt_path: Path | None = None,
+    config_file: str = store.CONFIG_FILE,
 ) -> TrainingResult:
     """Fit, then test; the metrics are everything the module logged in testing (every test
-    dataloader), plus the last train/ and val/ values of fitting."""
+    dataloader), plus the last train/ and val/ values of fitting. `config_file`: where in
+    `record_dir` the ranks of a multi-process run read `cfg` (a rerun's is set aside)."""
     import lightning.pytorch as pl
     from lightning.pytorch.strategies import SingleDeviceStrategy
 
@@ -246,7 +249,8 @@ def train_and_test(
     )
     if isinstance(trainer.strategy, SingleDeviceStrategy):
         fast_hook_names(module)
-    use_run_launcher(trainer, record_dir, ckpt_path)  # DDP: ranks re-enter repro, not the CLI
+    # DDP: ranks re-enter repro, not the CLI
+    use_run_launcher(trainer, record_dir, ckpt_path, config_file)
     with ranks_scope(trainer):
         trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
         stopped_by = _fit_end(trainer)  # zero steps, or short for no reason: no result

@@ -258,6 +258,21 @@ def test_kill_9_of_rank_0_then_rerun_resumes(toy_dir: Path, isolated_env: Path) 
     assert record["timing"]["steps"] == 3000
 
 
+def test_a_rerun_of_a_completed_ddp_run_trains_its_ranks_and_then_replaces_the_config(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """The ranks read the rerun's config, set aside while the completed run's stays."""
+    args = _run_args(toy_dir, "logger=none", "trainer.max_steps=20")
+    assert repro(*args, timeout=TIMEOUT_S).returncode == 0
+    rerun = repro(*args, "rerun=true", timeout=TIMEOUT_S)
+    assert rerun.returncode == 0, rerun.stderr
+    (record,) = _records(isolated_env)
+    assert record["status"] == "completed" and record["attempts"] == 2
+    (config,) = isolated_env.rglob("config.yaml")
+    assert "rerun: true" in config.read_text()
+    assert not list(isolated_env.rglob("config.rerun.yaml"))
+
+
 def test_ddp_sweep_trains_each_seed_in_one_worker(toy_dir: Path, isolated_env: Path) -> None:
     """Two DDP runs one after the other in the same sweep worker: the second must start its
     own ranks (the first's launcher environment and process group are gone)."""

@@ -143,7 +143,7 @@ def _signalling_run(plugins: Path, *overrides: str, **env: str):
 
 
 def _files(record_dir: Path) -> dict[str, bytes]:
-    names = ("record.json", "csv/metrics.csv", "checkpoints/last.ckpt")
+    names = ("record.json", "config.yaml", "csv/metrics.csv", "checkpoints/last.ckpt")
     return {name: (record_dir / name).read_bytes() for name in names}
 
 

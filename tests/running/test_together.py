@@ -313,6 +313,8 @@ def test_a_rerun_of_completed_seeds_together_replaces_their_curves(tmp_path: Pat
         curves = after.record_dir / "csv" / "metrics.csv"
         assert curves.is_file() and "train/loss" in curves.read_text()
         assert not (after.record_dir / "csv-rerun").exists()
+        assert "rerun: true" in (after.record_dir / "config.yaml").read_text()  # its config too
+        assert not (after.record_dir / "config.rerun.yaml").exists()
 
 
 def test_a_step_that_reads_the_trainer_sees_what_it_would_see_alone(tmp_path: Path) -> None:

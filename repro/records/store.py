@@ -17,6 +17,8 @@ from typing import Any
 
 RECORD_FILE = "record.json"
 CONFIG_FILE = "config.yaml"
+FAILED_RERUN_FILE = "record.failed.json"
+"""The record of a `rerun=true` of a completed run that did not complete (that one stays)."""
 SCHEMA_VERSION = 1
 # Keys that say where or how a run is executed or logged, not what it computes.
 NON_RESULT_KEYS = frozenset(

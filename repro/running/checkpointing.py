@@ -27,6 +27,8 @@ import torch
 from repro.errors import ReproError
 from repro.running.distributed import agreed_stop, rank_zero_decides
 
+COMPLETED_UNCHANGED = "the completed record is unchanged, rerun=true starts over"
+"""How a stopped `rerun=true` of a completed run ends its message (alone or in a group)."""
 CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
 RERUN_CHECKPOINT = "rerun.ckpt"  # a rerun of a completed run: beside its last.ckpt, never resumed
@@ -162,7 +164,7 @@ class ResumableCheckpoint(pl.Callback):
     def what_a_rerun_does(self) -> str:
         """The end of an interruption's message: true to what is on disk."""
         if self.replaces_a_completed_run:  # its checkpoint is deleted as the attempt ends
-            return "the completed record is unchanged, rerun=true starts over"
+            return COMPLETED_UNCHANGED
         if not self.enabled:
             return "nothing saved (checkpoint.enabled=false), a rerun starts over"
         if self.path.is_file():

@@ -169,7 +169,7 @@ class Attempt:
 
     @property
     def unfinished_file(self) -> str:
-        return "record.failed.json" if self.rerunning_completed else store.RECORD_FILE
+        return store.FAILED_RERUN_FILE if self.rerunning_completed else store.RECORD_FILE
 
     @property
     def last_checkpoint(self) -> Path:
@@ -202,6 +202,8 @@ class Attempt:
             else:
                 rerun_config.unlink(missing_ok=True)
         self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
+        if self.rerunning_completed:  # its progress is in the file just written
+            (self.record_dir / self.progress_file).unlink(missing_ok=True)
         if status == store.STATUS_COMPLETED and self.rerunning_completed:
             from repro.running.loggers import replace_csv_log
 

@@ -153,11 +153,14 @@ def _group_checkpoint(attempts: list, seeds: list[int]) -> GroupCheckpoint:
         "config_hash": store.config_hash(config),
         "code": ((first.record.get("code") or {}).get("plugin") or {}).get("digest"),
     }
+    # A group that replaces a completed seed never resumes (rerun=true starts over, as for a
+    # seed alone), so its saves would only cost time and leave a file behind.
+    replaces = any(attempt.rerunning_completed for _, attempt in attempts)
     return GroupCheckpoint(
         first.record_dir / CHECKPOINT_DIR / "together.ckpt",
         identity,
         float(checkpoint_cfg.get("every_s", 30)),
-        bool(checkpoint_cfg.get("enabled", True)),
+        bool(checkpoint_cfg.get("enabled", True)) and not replaces,
     )
 
 
@@ -192,6 +195,7 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, plugin: Any) 
 
     from repro.plugins.failures import failure_message, full_traceback
     from repro.records import store
+    from repro.running.checkpointing import COMPLETED_UNCHANGED
     from repro.running.progress import ProgressLine
     from repro.running.runner import RunOutcome, save_record
 
@@ -227,12 +231,15 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, plugin: Any) 
             if stop.saved_step is not None
             else "no checkpoint yet: a rerun starts the group over"
         )
-        message = f"interrupted by {name}; {then}"
         code = 128 + stop.signum
-        for _, attempt in attempts:
-            attempt.end(store.STATUS_INTERRUPTED, message)
+        messages = {
+            i: f"interrupted by {name}; " + (COMPLETED_UNCHANGED if a.rerunning_completed else then)
+            for i, a in attempts
+        }
+        for i, attempt in attempts:
+            attempt.end(store.STATUS_INTERRUPTED, messages[i])
         return {
-            i: RunOutcome("interrupted", a.record_dir, error=message, exit_code=code)
+            i: RunOutcome("interrupted", a.record_dir, error=messages[i], exit_code=code)
             for i, a in attempts
         }
     except Exception as error:  # the plugin's code failed: every seed of the group says so

@@ -15,7 +15,7 @@ from typing import Any
 from repro.errors import UsageError
 from repro.records import store
 from repro.sweeping.jobs import Job, SweepOutcomes
-from repro.sweeping.plan import DONE, PlannedRun
+from repro.sweeping.plan import DONE, RERUN, PlannedRun
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,9 @@ def collect_results(
         wall = (record or {}).get("timing", {}).get("wall_s")
         outcome = outcomes.get(run.record_dir)
         completed = bool(record) and record.get("status") == store.STATUS_COMPLETED
+        if run.state == RERUN and not (completed and record.get("sweep_id") == sweep_id):
+            record, completed = _unfinished_rerun(run.record_dir, sweep_id) or (record, completed)
+            wall = (record or {}).get("timing", {}).get("wall_s")
         if run.state == DONE:
             results.append(RunResult(run, ALREADY_COMPLETED, "found completed when planning", wall))
         elif completed and record.get("sweep_id") == sweep_id:
@@ -148,6 +151,18 @@ def collect_results(
             status = record.get("status")
             results.append(RunResult(run, FAILED, f"{status}: {record.get('error')}", wall))
     return results
+
+
+def _unfinished_rerun(folder: Path, sweep_id: str) -> tuple[dict[str, Any], bool] | None:
+    """The record of this sweep's rerun of a completed run that did not complete: kept in
+    `record.failed.json` (the completed record stays); None when this sweep left none."""
+    try:
+        record = json.loads((folder / store.FAILED_RERUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("sweep_id") != sweep_id:
+        return None
+    return record, False
 
 
 def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:

@@ -19,6 +19,8 @@ from repro.records import store
 
 TO_RUN = "to run"
 DONE = "done"
+RERUN = "rerun (rerun=true)"
+"""A completed run the sweep trains again because the command says `rerun=true`."""
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class PlannedRun:
     seed: int
     fixed: tuple[str, ...]  # the other overrides of this grid point, `key=value`
     record_dir: Path
-    state: str  # "to run", "done", "redo (failed)" / "redo (interrupted)", "stale (model.py)"
+    state: str  # "to run", "done", "redo (failed)", "stale (model.py)", "rerun (rerun=true)"
     max_steps: int | None = None
 
     @property
@@ -130,6 +132,8 @@ def plan_sweep(
                     )
                     if state != DONE and name in legacy:
                         folder, state = legacy[name], DONE
+                    if state == DONE and config.get("rerun"):
+                        state = RERUN
                     planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
     return planned, results_dir
 

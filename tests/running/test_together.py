@@ -269,6 +269,40 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
     assert not list(results.rglob("together.ckpt"))  # the group's checkpoint goes once done
 
 
+def test_an_interrupted_rerun_of_a_completed_group_leaves_its_seeds_as_they_were(
+    tmp_path: Path,
+) -> None:
+    """rerun=true of completed seeds, stopped mid-way: as for a seed alone, the completed
+    records, configs, logs and weights stay; the message says a rerun starts over (it does:
+    rerun=true never resumes), and nothing of the stopped rerun is left to resume."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
+    sweep = (
+        "sweep",
+        "paper=toy",
+        "experiment=small",
+        "seeds=2",
+        "seeds_together=true",
+        "logger=csv",
+    )
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    assert repro(*sweep, env=env).returncode == 0
+    kept = ("record.json", "config.yaml", "checkpoints/last.ckpt")
+    folders = sorted(p.parent for p in (tmp_path / "r").rglob("record.json"))
+    before = {(f, name): (f / name).read_bytes() for f in folders for name in kept}
+    signal_at = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    cut = repro(*sweep, "rerun=true", env={**env, **signal_at})
+    assert cut.returncode == 143, cut.stderr
+    assert "2 interrupted" in cut.stdout and "already completed, 0" in cut.stdout, cut.stdout
+    assert {(f, name): (f / name).read_bytes() for f in folders for name in kept} == before
+    for folder in folders:
+        failed = json.loads((folder / "record.failed.json").read_text())
+        assert failed["status"] == "interrupted"
+        assert failed["error"].endswith("the completed record is unchanged, rerun=true starts over")
+    left = {p.name for f in folders for p in f.rglob("*")} - {"record.failed.json"}
+    assert not left & {"together.ckpt", "rerun.ckpt", "record.rerun.json", "config.rerun.yaml"}
+
+
 def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) -> None:
     """kill -9 gives no chance to save: the group's periodic checkpoint (here every step) is
     what the next sweep resumes; the records said `running` meanwhile."""

@@ -116,6 +116,19 @@ def test_local_sweep_runs_everything_once_then_nothing(toy_dir: Path, isolated_e
     assert "0 trained, 4 already completed" in second.stdout
 
 
+def test_rerun_true_retrains_the_completed_runs_of_a_sweep(toy_dir: Path, isolated_env: Path):
+    """`repro sweep ... rerun=true` means what it means for `repro run`: train again."""
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "logger=none")
+    assert repro(*sweep).returncode == 0
+    dry = repro(*sweep, "rerun=true", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "rerun" in dry.stdout and "done" not in dry.stdout, dry.stdout
+    again = repro(*sweep, "rerun=true")
+    assert again.returncode == 0, again.stderr
+    assert "2 trained, 0 already completed" in again.stdout, again.stdout
+    assert [r["attempts"] for r in _records(isolated_env)] == [2, 2]
+
+
 def test_failed_run_is_recorded_sweep_goes_on_and_exits_1(toy_dir: Path, isolated_env: Path):
     done = repro(
         "sweep",

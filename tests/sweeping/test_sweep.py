@@ -129,6 +129,31 @@ def test_rerun_true_retrains_the_completed_runs_of_a_sweep(toy_dir: Path, isolat
     assert [r["attempts"] for r in _records(isolated_env)] == [2, 2]
 
 
+def test_rerun_true_of_a_seed_in_a_folder_from_before_trains_it_there(
+    toy_dir: Path, isolated_env: Path
+):
+    """A seed an older repro filed under its accelerator's hash counts as done; rerun=true
+    trains it again where `repro run ... rerun=true` does (its folder), and says so."""
+    import yaml
+
+    from repro.records import store
+
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "logger=none")
+    on_cpu = (*sweep, "seeds=1", "trainer.accelerator=cpu")
+    assert repro(*on_cpu).returncode == 0
+    (folder,) = [p.parent for p in isolated_env.rglob("record.json")]
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    old = folder.parent.parent / store.legacy_config_hash(config) / folder.name
+    old.parent.mkdir(parents=True)
+    folder.rename(old)
+    assert "1 already completed" in repro(*on_cpu).stdout  # found in its old folder
+    again = repro(*on_cpu, "rerun=true")
+    assert again.returncode == 0, again.stderr
+    assert "1 trained, 0 already completed" in again.stdout, again.stdout
+    assert json.loads((old / "record.json").read_text())["attempts"] == 2
+    assert not folder.exists()  # one record of the seed, not two
+
+
 def test_failed_run_is_recorded_sweep_goes_on_and_exits_1(toy_dir: Path, isolated_env: Path):
     done = repro(
         "sweep",

@@ -26,12 +26,14 @@ seed's loss computed alone.
 from __future__ import annotations
 
 import math
+import random
 import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -49,6 +51,35 @@ RANDOM_LAYERS = (
     nn.RReLU,
 )
 FULL_PRECISION = (None, 32, "32", "32-true")
+APPLIED_TRAINER_KEYS = frozenset(
+    {
+        "accelerator", "devices", "strategy", "num_nodes", "precision", "max_epochs",
+        "max_steps", "deterministic", "benchmark", "log_every_n_steps",
+        "check_val_every_n_epoch", "limit_train_batches", "limit_val_batches",
+        "limit_test_batches", "inference_mode", "gradient_clip_val", "accumulate_grad_batches",
+        "max_time", "val_check_interval", "profiler", "num_sanity_val_steps",
+        "enable_model_summary", "enable_progress_bar", "enable_checkpointing",
+        "default_root_dir", "logger", "callbacks",
+    }
+)  # fmt: skip
+"""Trainer arguments a group applies as Lightning would (or checks in `static_reason`); any
+other one away from Lightning's default keeps the seeds apart (`overfit_batches`, a new one)."""
+FIT_HOOKS = (
+    "on_fit_start", "on_fit_end", "on_train_start", "on_train_end", "on_train_epoch_start",
+    "on_train_epoch_end", "on_train_batch_start", "on_train_batch_end", "on_before_backward",
+    "on_after_backward", "on_before_optimizer_step", "on_before_zero_grad",
+    "on_validation_start", "on_validation_end", "on_validation_epoch_start",
+    "on_validation_epoch_end", "on_validation_batch_start", "on_validation_batch_end",
+    "on_validation_model_eval", "on_validation_model_train", "on_validation_model_zero_grad",
+    "configure_callbacks", "configure_gradient_clipping", "optimizer_step",
+    "optimizer_zero_grad", "backward", "lr_scheduler_step", "configure_model",
+    "configure_sharded_model", "on_before_batch_transfer", "transfer_batch_to_device",
+    "on_after_batch_transfer",
+)  # fmt: skip
+"""LightningModule hooks Lightning calls while fitting and a group does not: one the module
+overrides would change its training (a warm-up in optimizer_step, a schedule at epoch end)."""
+BATCH_HOOKS = ("on_before_batch_transfer", "transfer_batch_to_device", "on_after_batch_transfer")
+FIT_METRICS = ("train/", "val/")  # what a record keeps of fitting, as runs alone keep it
 SMALL_MODEL = 100_000  # parameters: one CPU thread, as running.callbacks.SmallModelThreads
 
 
@@ -67,6 +98,7 @@ class SeedOutcome:
     module: Any = None
     datamodule: Any = None
     curves: list[dict[str, Any]] = field(default_factory=list)  # CSV rows, as Lightning logs
+    streams: Any = None  # its SeedStreams: testing goes on in them, as it would alone
 
 
 @dataclass
@@ -112,6 +144,41 @@ def static_reason(config: dict[str, Any]) -> str | None:
         return "trainer.profiler times Lightning's loop, which seeds trained together do not run"
     if trainer.get("val_check_interval") not in (None, 1, 1.0):
         return "validation inside an epoch (val_check_interval)"
+    if trainer.get("num_sanity_val_steps"):
+        return "trainer.num_sanity_val_steps (a validation before training)"
+    return _unapplied_trainer_key(trainer)
+
+
+def _unapplied_trainer_key(trainer: dict[str, Any]) -> str | None:
+    """The first Trainer argument set away from Lightning's default that a group would not
+    apply; None when there is none."""
+    import inspect
+
+    import lightning.pytorch as pl
+
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(pl.Trainer.__init__).parameters.items()
+    }
+    for key, value in trainer.items():
+        if key in APPLIED_TRAINER_KEYS or key not in defaults:
+            continue  # applied here, or not Lightning's (the run itself reports it)
+        if value != defaults[key]:
+            return f"trainer.{key}={value} (not applied to seeds trained together)"
+    return None
+
+
+def hook_reason(module: Any, datamodule: Any) -> str | None:
+    """Why the plugin's own Lightning hooks rule seeds together out: the group runs the
+    module's steps, not Lightning's loop, so a fit-time hook it overrides would not run."""
+    import lightning.pytorch as pl
+
+    for name in FIT_HOOKS:
+        if getattr(type(module), name, None) is not getattr(pl.LightningModule, name, None):
+            return f"the module overrides {name} (seeds together run only its steps)"
+    for name in BATCH_HOOKS:
+        if getattr(type(datamodule), name, None) is not getattr(pl.LightningDataModule, name):
+            return f"the data module overrides {name} (seeds together do not call it)"
     return None
 
 
@@ -124,6 +191,8 @@ def module_reason(module: nn.Module, optimizer: Any) -> str | None:
             return f"{name or 'the module'} draws random numbers ({type(layer).__name__})"
         if isinstance(layer, nn.modules.batchnorm._BatchNorm) and layer.track_running_stats:
             return f"{name} keeps running statistics ({type(layer).__name__})"
+    if isinstance(optimizer, dict) and set(optimizer) == {"optimizer"}:
+        optimizer = optimizer["optimizer"]  # {"optimizer": opt}: one optimizer, no scheduler
     if not isinstance(optimizer, torch.optim.Optimizer):
         return "configure_optimizers returns a learning-rate scheduler or several optimizers"
     kind = type(optimizer)
@@ -204,6 +273,8 @@ def _vectorizing_limit(error: BaseException) -> str | None:
     """Why an error raised inside the vectorized step means "train alone", not "the plugin
     failed": what vmap cannot do (a random op, data-dependent control flow, an op without a
     batching rule) or a trainer attribute TrainerView does not give; None otherwise."""
+    if isinstance(error, NotTogether):
+        return str(error)
     text = str(error)
     markers = ("vmap", "Batching rule", "BatchedTensor", "functorch", "randomness")
     if isinstance(error, NoTrainerAttribute) or any(m in text for m in markers):
@@ -220,11 +291,14 @@ class _Hook(nn.Module):
         super().__init__()
         self.module = module
         self.hook = hook
+        self.batch_sizes: dict[str, int] = {}  # `self.log(..., batch_size=n)`: the same per seed
 
     def forward(self, batch: Any, batch_idx: int) -> tuple[Any, dict[str, torch.Tensor]]:
         logged: dict[str, torch.Tensor] = {}
 
         def log(name: str, value: Any, *args: Any, **kwargs: Any) -> None:
+            if args or kwargs:
+                self._check_options(name, args, kwargs)
             logged[name] = value if torch.is_tensor(value) else torch.as_tensor(float(value))
 
         def log_dict(values: dict[str, Any], *args: Any, **kwargs: Any) -> None:
@@ -241,6 +315,31 @@ class _Hook(nn.Module):
         if out is None:  # validation_step returns nothing: vmap needs a tensor
             out = torch.zeros(())
         return out, logged
+
+    def _check_options(self, name: str, args: tuple, kwargs: dict[str, Any]) -> None:
+        """`self.log` options the group reproduces (a validation batch size, display ones);
+        NotTogether for those it does not: an epoch mean of a training value, a reduction
+        other than the mean, per-step validation values."""
+        import lightning.pytorch as pl
+
+        if args:
+            kwargs = _log_options(pl.LightningModule.log, name, args, kwargs)
+        training = self.hook == "training_step"
+        if training and kwargs.get("on_epoch"):
+            raise NotTogether(f"the training step logs {name} with on_epoch=True (an epoch mean)")
+        if not training and kwargs.get("on_step"):
+            raise NotTogether(f"the {self.hook} logs {name} with on_step=True")
+        if kwargs.get("reduce_fx", "mean") not in ("mean", torch.mean):
+            raise NotTogether(f"the {self.hook} logs {name} with reduce_fx={kwargs['reduce_fx']}")
+        if kwargs.get("batch_size") is not None:
+            self.batch_sizes[name] = int(kwargs["batch_size"])
+
+
+def _log_options(log: Any, name: str, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+    import inspect
+
+    bound = inspect.signature(log).bind(None, name, None, *args, **kwargs)
+    return {k: v for k, v in bound.arguments.items() if k not in ("self", "name", "value")}
 
 
 def _stack(batches: list[Any]) -> Any:
@@ -275,35 +374,100 @@ def _batch_size(batch: Any) -> int:
     return int(leaves[0].shape[0]) if leaves else 1
 
 
-class _SeedLoader:
-    """One seed's training batches, epoch after epoch, with the global RNG stream that seed
-    would have alone (a shuffling DataLoader draws its order from it when an epoch starts)."""
+class SeedStreams:
+    """One seed's global random streams (torch's, numpy's, Python's), as that seed alone
+    would have them: its data is drawn inside them (`run`), never from another seed's.
+    Torch's is swapped in for every call. Getting and setting numpy's state costs 30 us each,
+    too much for every batch of every seed when unused, so numpy's and Python's are swapped
+    on every call only once the seed's loader was seen drawing from them in its first pass
+    (`watching`), and always for validation (`run(..., every_stream=True)`)."""
 
-    def __init__(self, loader: Any, rng_state: torch.Tensor, limit: int | None) -> None:
+    def __init__(self) -> None:
+        self.torch = torch.get_rng_state()
+        self.numpy = np.random.get_state()
+        self.python = random.getstate()
+        self.watching = True  # the first pass: swap all, and see whether numpy/Python move
+        self.others = False  # the loader draws from numpy or Python: swap them every call
+
+    def run(self, call: Any, argument: Any, every_stream: bool = False) -> Any:
+        """`call(argument)` inside this seed's streams; the process's own are put back."""
+        swap_all = every_stream or self.watching or self.others
+        saved_torch = torch.get_rng_state()
+        torch.set_rng_state(self.torch)
+        if swap_all:
+            saved_numpy, saved_python = np.random.get_state(), random.getstate()
+            np.random.set_state(self.numpy)
+            random.setstate(self.python)
+        try:
+            return call(argument)
+        finally:
+            self.torch = torch.get_rng_state()
+            torch.set_rng_state(saved_torch)
+            if swap_all:
+                numpy_now, python_now = np.random.get_state(), random.getstate()
+                moved = python_now != self.python or not _same_numpy(numpy_now, self.numpy)
+                self.others = self.others or (moved and not every_stream)
+                self.numpy, self.python = numpy_now, python_now
+                np.random.set_state(saved_numpy)
+                random.setstate(saved_python)
+
+    def install(self) -> None:
+        """Make this seed's streams the process's (testing it, as Lightning goes on alone)."""
+        torch.set_rng_state(self.torch)
+        np.random.set_state(self.numpy)
+        random.setstate(self.python)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain types and tensors (loadable with torch.load(weights_only=True))."""
+        kind, keys, position, has_gauss, cached = self.numpy
+        version, internal, gauss = self.python
+        return {
+            "torch": self.torch,
+            "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached],
+            "python": [version, list(internal), gauss],
+            "watching": self.watching,
+            "others": self.others,
+        }
+
+    def load_state_dict(self, state: Any) -> None:
+        if torch.is_tensor(state):  # a group checkpoint from before: torch's stream only
+            self.torch = state
+            return
+        self.torch = state["torch"]
+        kind, keys, position, has_gauss, cached = state["numpy"]
+        self.numpy = (kind, keys.numpy().astype(np.uint32), position, has_gauss, cached)
+        version, internal, gauss = state["python"]
+        self.python = (version, tuple(internal), gauss)
+        self.watching, self.others = state["watching"], state["others"]
+
+
+def _same_numpy(a: tuple, b: tuple) -> bool:
+    return a[2] == b[2] and a[3] == b[3] and a[4] == b[4] and np.array_equal(a[1], b[1])
+
+
+class _SeedLoader:
+    """One seed's training batches, epoch after epoch, drawn inside that seed's random
+    streams (a shuffling loader draws its order from them when a pass starts)."""
+
+    def __init__(self, loader: Any, streams: SeedStreams, limit: int | None) -> None:
         self.loader = loader
-        self.rng_state = rng_state
+        self.streams = streams
         self.limit = limit
+        self.passes = 0
 
     def epoch(self) -> Iterator[Any]:
-        iterator = self._in_own_stream(iter, self.loader)
+        if self.passes:  # a whole pass was seen: whether it drew from numpy or Python is known
+            self.streams.watching = False
+        self.passes += 1
+        iterator = self.streams.run(iter, self.loader)
         index = 0
         while self.limit is None or index < self.limit:
             try:  # a loader may draw each batch from the global RNG (data made on the fly)
-                batch = self._in_own_stream(next, iterator)
+                batch = self.streams.run(next, iterator)
             except StopIteration:
                 return
             index += 1
             yield batch
-
-    def _in_own_stream(self, call: Any, argument: Any) -> Any:
-        """`call(argument)` with this seed's global RNG state, as if it ran alone."""
-        saved = torch.get_rng_state()
-        torch.set_rng_state(self.rng_state)
-        try:
-            return call(argument)
-        finally:
-            self.rng_state = torch.get_rng_state()
-            torch.set_rng_state(saved)
 
     def __len__(self) -> int:
         length = len(self.loader)
@@ -345,9 +509,11 @@ class SeedGroup:
             module.setup("fit")
             module.to(self.device)
             optimizer = module.configure_optimizers()
-            reason = module_reason(module, optimizer)
+            reason = module_reason(module, optimizer) or hook_reason(module, datamodule)
             if reason:
                 raise NotTogether(reason)
+            if isinstance(optimizer, dict):  # {"optimizer": opt}, as module_reason allows
+                optimizer = optimizer["optimizer"]
             loader = datamodule.train_dataloader()
             if hasattr(loader, "to") and not isinstance(loader, torch.utils.data.DataLoader):
                 loader.to(self.device)  # InMemoryBatches: the data moves once
@@ -356,7 +522,7 @@ class SeedGroup:
             except TypeError:  # an iterable without a length: epochs cannot be lined up
                 raise NotTogether("the training data loader has no length") from None
             limit = _limit(trainer.get("limit_train_batches"), length)
-            self.loaders.append(_SeedLoader(loader, torch.get_rng_state(), limit))
+            self.loaders.append(_SeedLoader(loader, SeedStreams(), limit))
             self.modules.append(module)
             self.datamodules.append(datamodule)
             self.optimizers.append(optimizer)
@@ -374,8 +540,10 @@ class SeedGroup:
         self._stack_state()
         self.state = _FitState(
             [
-                SeedOutcome(int(c["seed"]), module=m, datamodule=d)
-                for c, m, d in zip(configs, self.modules, self.datamodules, strict=True)
+                SeedOutcome(int(c["seed"]), module=m, datamodule=d, streams=s.streams)
+                for c, m, d, s in zip(
+                    configs, self.modules, self.datamodules, self.loaders, strict=True
+                )
             ]
         )
 
@@ -417,6 +585,7 @@ class SeedGroup:
         def step(params: dict, buffers: dict, batch: Any, batch_idx: int) -> Any:
             return vectorized((*params.values(), *buffers.values()), batch, batch_idx)
 
+        step.hook = call  # type: ignore[attr-defined]  # what its self.log calls asked for
         return step
 
     def probe(self, batches: list[Any]) -> None:
@@ -425,6 +594,7 @@ class SeedGroup:
         from torch.func import functional_call
 
         step = self._vmapped("training_step")
+        kept = {name: buffer.clone() for name, buffer in self.buffers.items()}
         try:
             with torch.no_grad():
                 together, _ = step(self.params, self.buffers, _stack(batches), 0)
@@ -443,6 +613,10 @@ class SeedGroup:
             raise NotTogether(
                 f"the training step does not vectorize ({type(error).__name__}: {first[:160]})"
             ) from None
+        finally:  # the probe's steps must not count in a buffer the step updates
+            with torch.no_grad():
+                for name, buffer in self.buffers.items():
+                    buffer.copy_(kept[name])
         alone_t = torch.stack([a.detach().reshape(()) for a in alone])
         if not torch.allclose(together.reshape(-1), alone_t, rtol=1e-5, atol=1e-7, equal_nan=True):
             raise NotTogether("the vectorized step computes other losses than each seed alone")
@@ -512,9 +686,10 @@ class SeedGroup:
                     saver.save(self)
                 if not running():
                     break
+            whole_epoch = state.batch >= self.batches_per_epoch  # not cut by max_steps
             state.epoch += 1
             state.batch = 0
-            if self._validates(state.epoch, check_every):
+            if whole_epoch and self._validates(state.epoch, check_every):
                 self._validate(outcomes, state.epoch - 1, state.global_step - 1)
             if saver is not None and saver.due(self, mid_epoch=False):
                 saver.save(self)
@@ -526,13 +701,25 @@ class SeedGroup:
         for k, outcome in enumerate(outcomes):
             if outcome.error is None:
                 values = state.last_logged[k]
-                outcome.metrics.update({n: _finite(float(v)) for n, v in values.items()})
+                outcome.metrics.update(
+                    {n: _finite(float(v)) for n, v in values.items() if n.startswith(FIT_METRICS)}
+                )
+        from repro.running.training import fit_end
+
+        stopped_by = fit_end(  # zero steps fail every seed as each fails alone
+            steps=state.global_step,
+            epochs=state.epoch,
+            max_steps=max_steps,
+            max_epochs=max_epochs,
+            should_stop=False,
+            out_of_time=False,
+            batches=self.batches_per_epoch,
+        )
         self._unstack()
         parameters = sum(p.numel() for p in self.base.parameters())
-        reached_steps = max_steps >= 0 and state.global_step >= max_steps
         timing = {
             "epochs": state.epoch,
-            "stopped_by": "max_steps" if reached_steps else "max_epochs",
+            "stopped_by": stopped_by,
             "trained_steps": state.global_step - first_step,
         }
         return GroupResult(outcomes, state.global_step, fit_s, str(self.device), parameters, timing)
@@ -570,7 +757,7 @@ class SeedGroup:
                 seed.loader.state_dict() if hasattr(seed.loader, "state_dict") else None
                 for seed in self.loaders
             ],
-            "rng": [seed.rng_state for seed in self.loaders],
+            "rng": [seed.streams.state_dict() for seed in self.loaders],
             "last_logged": state.last_logged,
             "outcomes": [
                 {"error": o.error, "failed_step": o.failed_step, "curves": o.curves}
@@ -594,9 +781,12 @@ class SeedGroup:
         for loader, loader_state, rng in zip(
             self.loaders, saved["loaders"], saved["rng"], strict=True
         ):
-            if loader_state is not None and state.batch:
+            if loader_state is not None:
                 loader.loader.load_state_dict(loader_state)
-            loader.rng_state = rng
+                if not state.batch:  # saved as an epoch ended: the next pass starts afresh
+                    for _ in loader.loader:  # from the restored generator once the rest of
+                        pass  # the finished one (nothing, or what limit_train_batches left)
+            loader.streams.load_state_dict(rng)
         state.last_logged = saved["last_logged"]
         for outcome, kept in zip(state.outcomes, saved["outcomes"], strict=True):
             outcome.error, outcome.failed_step = kept["error"], kept["failed_step"]
@@ -635,27 +825,35 @@ class SeedGroup:
         step_fn = self._vmapped("validation_step")
         self.view.current_epoch, self.view.training = epoch, False
         sums: dict[str, torch.Tensor] = {}
-        seen = 0
+        weights: dict[str, int] = {}
         self.base.eval()
+        passes = [
+            _in_streams(loader, seed.streams)
+            for loader, seed in zip(loaders, self.loaders, strict=True)
+        ]
         with torch.no_grad():
-            for batch_idx, batches in enumerate(zip(*loaders, strict=True)):
+            for batch_idx, batches in enumerate(zip(*passes, strict=True)):
                 if limit is not None and batch_idx >= limit:
                     break
                 batches = [_to(b, self.device) for b in batches]
                 size = _batch_size(batches[0])
+                step_fn.hook.batch_sizes.clear()
                 _, logged = step_fn(self.params, self.buffers, _stack(batches), batch_idx)
                 for name, value in logged.items():
-                    sums[name] = sums.get(name, 0) + value.detach().reshape(-1).double() * size
-                seen += size
+                    weight = step_fn.hook.batch_sizes.get(name, size)  # as Lightning weighs
+                    sums[name] = sums.get(name, 0) + value.detach().reshape(-1).double() * weight
+                    weights[name] = weights.get(name, 0) + weight
         self.base.train()
         self.view.training = True
-        if not seen:
+        if not sums:
             return
-        means = {name: (total / seen).cpu() for name, total in sums.items()}
+        means = {name: (total / weights[name]).cpu() for name, total in sums.items()}
         for k, outcome in enumerate(outcomes):
             if outcome.error is None:
                 row = {name: float(v[k]) for name, v in means.items()}
-                outcome.metrics.update({n: _finite(v) for n, v in row.items()})
+                outcome.metrics.update(
+                    {n: _finite(v) for n, v in row.items() if n.startswith(FIT_METRICS)}
+                )
                 outcome.curves.append({"epoch": epoch, "step": step, **row})
 
     def _unstack(self) -> None:
@@ -668,6 +866,17 @@ class SeedGroup:
                     tensor.copy_(self.params[name][k])
                 for name, tensor in module.named_buffers():
                     tensor.copy_(self.buffers[name][k])
+
+
+def _in_streams(loader: Any, streams: SeedStreams) -> Iterator[Any]:
+    """One pass over a seed's loader inside its random streams (a DataLoader pass draws from
+    torch's global generator as it starts, which alone comes out of the seed's stream)."""
+    iterator = streams.run(iter, loader)
+    while True:
+        try:
+            yield streams.run(next, iterator)
+        except StopIteration:
+            return
 
 
 def _first_alive(logged: list[dict[str, Any]], outcomes: list[SeedOutcome]) -> dict[str, Any]:

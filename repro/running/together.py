@@ -104,7 +104,15 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
 
     quiet_lightning()
     configs = [entry[1] for entry in held]
-    group = SeedGroup(configs, plugin, spec)  # NotTogether before any record is touched
+    try:  # NotTogether before any record is touched
+        group = SeedGroup(configs, plugin, spec)
+    except NotTogether:
+        raise
+    except Exception as error:  # the plugin fails to build: each seed alone records how
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise NotTogether(
+            f"the seeds could not be built together ({type(error).__name__}: {first[:160]})"
+        ) from None
     seeds = [int(c["seed"]) for c in configs]
     attempts = _start_attempts(held, plugin, seeds, group)
     saver = _group_checkpoint(attempts, seeds)
@@ -116,7 +124,7 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         return result  # every seed's outcome: interrupted or failed
     outcomes = {}
     for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
-        outcomes[index] = _record_seed(attempt, seed, result)
+        outcomes[index] = _record_seed(attempt, seed, result, plugin)
     saver.discard()  # every seed has its record now
     return outcomes
 
@@ -258,15 +266,25 @@ def _bound(value: Any) -> int:
     return -1 if value is None else int(value)
 
 
-def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
-    """One seed's record: failed alone (a non-finite loss), or tested and completed."""
+def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult, plugin: Any) -> Any:
+    """One seed's record: failed alone (a non-finite loss, its test failing), or tested and
+    completed."""
     import sys
 
+    from repro.errors import ReproError
+    from repro.plugins.failures import failure_message, full_traceback
     from repro.records import store
     from repro.running.runner import RunOutcome
 
     if seed.error is None:
-        return _finish_seed(attempt, seed, result)
+        try:
+            return _finish_seed(attempt, seed, result)
+        except Exception as error:  # as `repro run` records a run whose test fails
+            message = failure_message(error, plugin.folder)
+            attempt.record["traceback"] = full_traceback(error)
+            attempt.end(store.STATUS_FAILED, message)
+            code = error.exit_code if isinstance(error, ReproError) else 1
+            return RunOutcome("failed", attempt.record_dir, error=message, exit_code=code)
     attempt.end(store.STATUS_FAILED, seed.error)
     print(f"error: {seed.error} (seed {seed.seed}; the group's other seeds go on)", file=sys.stderr)
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
@@ -281,6 +299,9 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     from repro.running.training import TrainingResult, _every_dataloader, _scalar_metrics
 
     config = attempt.config
+    trainer = dict(config.get("trainer") or {})
+    if seed.streams is not None:  # the test goes on in the seed's random streams, as alone
+        seed.streams.install()
     tester = pl.Trainer(
         accelerator="gpu" if result.device.startswith("cuda") else "cpu",
         devices=1,
@@ -289,12 +310,16 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
         enable_model_summary=False,
         enable_checkpointing=False,
         default_root_dir=str(attempt.record_dir),
-        limit_test_batches=dict(config.get("trainer") or {}).get("limit_test_batches"),
+        limit_test_batches=trainer.get("limit_test_batches"),
+        inference_mode=trainer.get("inference_mode", True),
         callbacks=[SmallModelThreads()] if config.get("num_threads") is None else [],
     )
     tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
-    metrics = {**seed.metrics, **_scalar_metrics(_every_dataloader(tested))}
-    _write_curves(attempt.record_dir / attempt.csv_folder, seed.curves)  # a rerun's: aside
+    test_metrics = _scalar_metrics(_every_dataloader(tested))
+    metrics = {**seed.metrics, **test_metrics}
+    # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone
+    last = {"epoch": result.timing.get("epochs", 0), "step": result.steps, **test_metrics}
+    _write_curves(attempt.record_dir / attempt.csv_folder, [*seed.curves, last])  # a rerun's: aside
     checkpoint_cfg = dict(config.get("checkpoint") or {})
     if checkpoint_cfg.get("enabled", True) and checkpoint_cfg.get("keep", True):
         attempt.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)

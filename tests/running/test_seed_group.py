@@ -1,0 +1,371 @@
+"""The seeds-together engine (repro.running.seed_group) against the same seeds trained alone,
+on what a plugin may do beyond a plain step: its own Lightning hooks, trainer keys, random
+streams other than torch's, metrics logged with options, validation, failures."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repro.running.runner import run_one
+from repro.running.seed_group import static_reason
+from repro.running.together import run_together
+from tests.conftest import repro, write_toy_paper
+from tests.running.test_together import configs
+
+
+def toy_paper(
+    plugins: Path, model_src: str = "", model: str = "", data_src: str = "", data: str = ""
+) -> Path:
+    """The toy plugin, with a module class (`model`) and data module class (`data`) defined by
+    source appended to its model.py and data.py."""
+    folder = write_toy_paper(plugins)
+    for name, source in (("model.py", model_src), ("data.py", data_src)):
+        path = folder / name
+        path.write_text(path.read_text() + source)
+    paper = folder / "paper.yaml"
+    text = paper.read_text()
+    if model:
+        text = text.replace("model:ToyModule", f"model:{model}")
+    if data:
+        text = text.replace("data:ToyData", f"data:{data}")
+    paper.write_text(text)
+    return plugins
+
+
+def both(tmp_path: Path, plugins: Path, *extra: str) -> tuple[list[Any], list[Any]]:
+    """Seeds 0 and 1 trained together, and each alone, with the same overrides."""
+    grouped = configs("toy", "small", [0, 1], tmp_path / "a", *extra, papers=[plugins])
+    alone = configs("toy", "small", [0, 1], tmp_path / "b", *extra, papers=[plugins])
+    return (
+        run_together(grouped, [["repro", "run"]] * 2),
+        [run_one(config, command=["repro", "run"]) for config in alone],
+    )
+
+
+def record(outcome: Any) -> dict[str, Any]:
+    return json.loads((outcome.record_dir / "record.json").read_text())
+
+
+def assert_same(together: list[Any], alone: list[Any], tolerance: float = 1e-6) -> None:
+    """Same status, same metric names, same values: what each seed would have alone."""
+    for grouped, single in zip(together, alone, strict=True):
+        assert grouped.status == single.status, (grouped.error, single.error)
+        assert set(grouped.metrics) == set(single.metrics)
+        for name, value in single.metrics.items():
+            assert math.isclose(grouped.metrics[name], value, abs_tol=tolerance), (
+                name,
+                grouped.metrics[name],
+                value,
+            )
+
+
+HOOKS = '''
+
+class Warmup(ToyModule):
+    """Lightning's documented warm-up: the learning rate set in optimizer_step."""
+
+    def optimizer_step(self, epoch, batch_idx, optimizer, optimizer_closure):
+        for group in optimizer.param_groups:
+            group["lr"] = self.lr * min(1.0, (self.trainer.global_step + 1) / 10)
+        optimizer.step(closure=optimizer_closure)
+
+
+class HalvesEachEpoch(ToyModule):
+    def on_train_epoch_end(self):
+        for group in self.optimizers().optimizer.param_groups:
+            group["lr"] *= 0.5
+'''
+
+
+@pytest.mark.parametrize(
+    ("model", "hook"), [("Warmup", "optimizer_step"), ("HalvesEachEpoch", "on_train_epoch_end")]
+)
+def test_a_module_with_its_own_training_hook_trains_each_seed_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str, hook: str
+) -> None:
+    """The group runs only the steps: a hook it would skip changes the numbers."""
+    plugins = toy_paper(tmp_path / "plugins", HOOKS, model)
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=12")
+    assert f"seeds together: off for toy/small: the module overrides {hook}" in (
+        capsys.readouterr().out
+    )
+    assert_same(together, alone)
+    assert all("together" not in record(outcome) for outcome in together)
+
+
+BATCH_HOOK = """
+
+class Scaled(ToyData):
+    def on_after_batch_transfer(self, batch, dataloader_idx):
+        x, y = batch
+        return x * 2, y * 2
+"""
+
+
+def test_a_data_module_batch_hook_trains_each_seed_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plugins = toy_paper(tmp_path / "plugins", data_src=BATCH_HOOK, data="Scaled")
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=6")
+    assert "the data module overrides on_after_batch_transfer" in capsys.readouterr().out
+    assert_same(together, alone)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("overfit_batches", 1), ("fast_dev_run", True), ("reload_dataloaders_every_n_epochs", 1)],
+)
+def test_a_trainer_key_the_group_does_not_apply_trains_each_seed_alone(
+    key: str, value: Any
+) -> None:
+    """Any Lightning Trainer argument away from Lightning's default that the group does not
+    apply itself rules it out (a new Lightning argument too), so no seed differs silently."""
+    base = {"precision": "32-true", "max_steps": 10, "log_every_n_steps": 50}
+    assert static_reason({"trainer": base}) is None
+    at_default = {**base, key: False if key == "fast_dev_run" else 0}  # Lightning's default
+    assert static_reason({"trainer": at_default}) is None
+    assert f"trainer.{key}" in static_reason({"trainer": {**base, key: value}})
+
+
+def test_the_default_trainer_config_qualifies(tmp_path: Path) -> None:
+    (config,) = configs("mnist1d", "logistic", [0], tmp_path)
+    assert static_reason(config) is None
+
+
+STREAMS = '''
+
+import numpy as np
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class NumpyShuffled:
+    """Reshuffles each pass with numpy's global generator (repro seeds it per run)."""
+
+    def __init__(self, x, y, size):
+        self.x, self.y, self.size = x, y, size
+
+    def __len__(self):
+        return len(self.x) // self.size
+
+    def __iter__(self):
+        order = torch.as_tensor(np.random.permutation(len(self.x)))
+        for i in range(len(self)):
+            index = order[i * self.size : (i + 1) * self.size]
+            yield self.x[index], self.y[index]
+
+
+class NumpyData(ToyData):
+    def train_dataloader(self):
+        return NumpyShuffled(self.x, self.y, 16)
+
+
+class TorchLoaders(ToyData):
+    def train_dataloader(self):
+        return DataLoader(TensorDataset(self.x, self.y), batch_size=16, shuffle=True)
+
+    def val_dataloader(self):
+        return DataLoader(TensorDataset(self.x, self.y), batch_size=32)
+'''
+VALIDATES = """
+
+class Validates(ToyModule):
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "data"), [("", "NumpyData"), ("Validates", "TorchLoaders")], ids=["numpy", "val"]
+)
+def test_each_seed_draws_from_its_own_random_streams(tmp_path: Path, model: str, data: str) -> None:
+    """numpy's global generator is each seed's own, as alone; and the validation loader's
+    draw from torch's global generator (every DataLoader pass takes one) comes from the
+    seed's stream, so the next epoch's shuffle is the one that seed would get alone."""
+    plugins = toy_paper(tmp_path / "plugins", VALIDATES, model, STREAMS, data)
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=12")
+    assert all("together" in record(outcome) for outcome in together)  # still together
+    assert_same(together, alone)
+
+
+def test_reaching_max_steps_mid_epoch_ends_without_validation(tmp_path: Path) -> None:
+    """Lightning stops at max_steps inside an epoch without validating it; so does a group
+    (mnist1d logistic: 40 batches an epoch, 60 steps)."""
+    grouped = configs("mnist1d", "logistic", [0, 1], tmp_path / "a", "trainer.max_steps=60")
+    alone = configs("mnist1d", "logistic", [0, 1], tmp_path / "b", "trainer.max_steps=60")
+    together = run_together(grouped, [["repro", "run"]] * 2)
+    single = [run_one(config, command=["repro", "run"]) for config in alone]
+    assert_same(together, single, tolerance=1e-5)
+    for grouped_outcome, single_outcome in zip(together, single, strict=True):
+        rows = [
+            (o.record_dir / "csv" / "metrics.csv").read_text().count("\n")
+            for o in (grouped_outcome, single_outcome)
+        ]
+        assert rows[0] == rows[1]
+
+
+def test_zero_steps_fail_together_as_they_fail_alone(tmp_path: Path) -> None:
+    plugins = toy_paper(tmp_path / "plugins")
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=0")
+    assert [o.status for o in alone] == ["failed", "failed"]
+    assert [o.error for o in together] == [o.error for o in alone]
+
+
+FAILURES = """
+
+class FailsToBuild(ToyModule):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        raise ValueError("no such layer")
+
+
+class FailsToTest(ToyModule):
+    def test_step(self, batch, batch_idx):
+        raise RuntimeError("test broke")
+
+
+class OptimizesAStrayTensor(ToyModule):
+    def configure_optimizers(self):
+        stray = torch.zeros(3, requires_grad=True)
+        return torch.optim.SGD([*self.parameters(), stray], lr=self.lr)
+
+
+class TestsWithGradients(ToyModule):
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        x = x.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad(self.net(x).sum(), x)
+        self.log("test/grad", grad.abs().mean())
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "extra"),
+    [
+        ("FailsToBuild", ()),
+        ("FailsToTest", ()),
+        ("OptimizesAStrayTensor", ()),
+        ("TestsWithGradients", ("+trainer.inference_mode=false",)),
+    ],
+)
+def test_a_plugin_failure_or_oddity_ends_each_seed_as_it_would_alone(
+    tmp_path: Path, model: str, extra: tuple[str, ...]
+) -> None:
+    """A module that fails to build or to test fails each seed with the line it gets alone
+    (never an internal error, never a record left `running`); an optimizer over a tensor
+    outside the module, or a test that needs gradients, trains each seed as alone."""
+    plugins = toy_paper(tmp_path / "plugins", FAILURES, model)
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=4", *extra)
+    assert [o.error for o in together] == [o.error for o in alone]
+    assert_same(together, alone)
+    for outcome in together:
+        assert record(outcome)["status"] == outcome.status
+
+
+LOGGING = """
+
+class LogsAnEpochMean(ToyModule):
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        self.log("train/epoch_loss", loss, on_step=False, on_epoch=True)
+        self.log("loss_plain", loss)
+        return loss
+"""
+
+
+def test_metrics_logged_with_options_are_recorded_as_alone(tmp_path: Path) -> None:
+    """`on_epoch=True` in the training step is an epoch mean alone; a name without train/ or
+    val/ never reaches the record of a run alone."""
+    plugins = toy_paper(tmp_path / "plugins", LOGGING, "LogsAnEpochMean")
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=12")
+    assert_same(together, alone)
+    assert all("loss_plain" not in outcome.metrics for outcome in together)
+
+
+BUFFERS = """
+
+class CountsSteps(ToyModule):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.register_buffer("seen", torch.zeros(()))
+
+    def training_step(self, batch, batch_idx):
+        self.seen += 1
+        return super().training_step(batch, batch_idx) + 0 * self.seen
+
+    def test_step(self, batch, batch_idx):
+        super().test_step(batch, batch_idx)
+        self.log("test/seen", self.seen)
+"""
+
+
+def test_the_probe_leaves_the_buffers_as_they_were(tmp_path: Path) -> None:
+    """The probe's extra steps (to check vmap) must not count in a buffer the step updates."""
+    plugins = toy_paper(tmp_path / "plugins", BUFFERS, "CountsSteps")
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=12")
+    assert_same(together, alone)
+    assert together[0].metrics["test/seen"] == 12
+
+
+SIGNALS = """
+
+import os
+import signal
+
+
+class SignalAtCall(ToyModule):
+    calls = 0
+
+    def training_step(self, batch, batch_idx):
+        type(self).calls += 1
+        if os.environ.get("REPRO_TEST_SIGNAL_AT_CALL") == str(type(self).calls):
+            os.kill(os.getpid(), getattr(signal, os.environ["REPRO_TEST_SIGNAL"]))
+        return super().training_step(batch, batch_idx)
+"""
+SHUFFLED = """
+
+class Shuffled(ToyData):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.shuffle_seed = torch.initial_seed()
+
+    def train_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 16, shuffle=True, seed=self.shuffle_seed)
+"""
+
+
+def test_a_group_resumed_at_an_epoch_end_goes_on_with_the_next_shuffle(tmp_path: Path) -> None:
+    """kill -9 right after an epoch-end save (4 batches an epoch, the probe is 3 calls, the
+    12th call is the 9th step): the resumed group shuffles its next epoch as it would have."""
+    plugins = toy_paper(tmp_path / "plugins", SIGNALS, "SignalAtCall", SHUFFLED, "Shuffled")
+    sweep = (
+        "sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true",
+        "checkpoint.every_s=0", "logger=none", "trainer.max_steps=16",
+    )  # fmt: skip
+    env = {"REPRO_PAPERS_PATH": str(plugins)}
+
+    def metrics(results: Path) -> dict[str, dict]:
+        return {
+            p.parent.name: json.loads(p.read_text())["metrics"]
+            for p in results.rglob("record.json")
+        }
+
+    straight = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(tmp_path / "straight")})
+    assert straight.returncode == 0, straight.stderr
+    cut = {**env, "REPRO_RESULTS_DIR": str(tmp_path / "cut")}
+    killed = repro(
+        *sweep, env={**cut, "REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "12"}
+    )
+    assert killed.returncode == -9
+    again = repro(*sweep, env=cut)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group from step 8" in again.stderr
+    resumed, uninterrupted = metrics(tmp_path / "cut"), metrics(tmp_path / "straight")
+    assert set(resumed) == set(uninterrupted) == {"seed0", "seed1"}
+    for seed, values in uninterrupted.items():
+        assert resumed[seed] == pytest.approx(values, abs=1e-6), seed

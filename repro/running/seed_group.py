@@ -130,6 +130,9 @@ def static_reason(config: dict[str, Any]) -> str | None:
     trainer = dict(config.get("trainer") or {})
     if trainer.get("devices", 1) not in (1, "1", "auto") or trainer.get("num_nodes", 1) != 1:
         return "the run trains on several devices"
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if trainer.get("devices") == "auto" and gpus > 1 and resolve_device(config).type == "cuda":
+        return f"the run trains on several devices (devices=auto: {gpus} GPUs)"
     if trainer.get("strategy", "auto") not in ("auto", None):
         return f"trainer.strategy={trainer['strategy']}"
     if trainer.get("precision") not in FULL_PRECISION:

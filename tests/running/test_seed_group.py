@@ -132,6 +132,19 @@ def test_a_trainer_key_the_group_does_not_apply_trains_each_seed_alone(
     assert f"trainer.{key}" in static_reason({"trainer": {**base, key: value}})
 
 
+def test_devices_auto_on_several_gpus_is_several_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lightning's `devices=auto` takes every GPU (DDP) for a seed alone: not one device."""
+    import torch
+
+    trainer = {"precision": "32-true", "devices": "auto", "accelerator": "auto"}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert static_reason({"trainer": trainer}) is None
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert "several devices" in static_reason({"trainer": trainer})
+    assert static_reason({"trainer": {**trainer, "accelerator": "cpu"}}) is None
+
+
 def test_the_default_trainer_config_qualifies(tmp_path: Path) -> None:
     (config,) = configs("mnist1d", "logistic", [0], tmp_path)
     assert static_reason(config) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -250,13 +252,31 @@ def run_signalling_paper(
     )
 
 
+@contextlib.contextmanager
+def machine_lock(name: str) -> Iterator[None]:
+    """Held by one test at a time on this machine, whichever pytest-xdist worker runs it:
+    for what a machine has once (SLURM's controller ports)."""
+    import fcntl
+    import tempfile
+
+    with open(Path(tempfile.gettempdir()) / f"repro-tests-{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes, or the process ends
+        yield
+
+
 @pytest.fixture
 def slurm_cluster(tmp_path: Path):
-    """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only."""
+    """A real single-node SLURM (slurmctld + slurmd) on localhost, for this test only (one
+    at a time on a machine: its ports are fixed)."""
     if shutil.which("slurmctld") is None:
         if os.environ.get("REPRO_REQUIRE_SLURM"):
             pytest.fail("SLURM is required here (REPRO_REQUIRE_SLURM) but slurmctld is missing")
         pytest.skip("slurmctld not installed (scripts/slurm_local.sh install)")
+    with machine_lock("slurm"):
+        yield from _slurm_cluster(tmp_path)
+
+
+def _slurm_cluster(tmp_path: Path) -> Iterator[dict[str, str]]:
     script = REPO / "scripts" / "slurm_local.sh"
     folder = tmp_path / "slurm"
     started = subprocess.run(

@@ -15,7 +15,7 @@ from repro.running.runner import run_one
 from repro.running.seed_group import static_reason
 from repro.running.together import run_together
 from tests.conftest import repro, write_toy_paper
-from tests.running.test_together import configs
+from tests.running.test_together import SIGNAL_MODULE, configs
 
 
 def toy_paper(
@@ -325,21 +325,6 @@ def test_the_probe_leaves_the_buffers_as_they_were(tmp_path: Path) -> None:
     assert together[0].metrics["test/seen"] == 12
 
 
-SIGNALS = """
-
-import os
-import signal
-
-
-class SignalAtCall(ToyModule):
-    calls = 0
-
-    def training_step(self, batch, batch_idx):
-        type(self).calls += 1
-        if os.environ.get("REPRO_TEST_SIGNAL_AT_CALL") == str(type(self).calls):
-            os.kill(os.getpid(), getattr(signal, os.environ["REPRO_TEST_SIGNAL"]))
-        return super().training_step(batch, batch_idx)
-"""
 SHUFFLED = """
 
 class Shuffled(ToyData):
@@ -355,7 +340,7 @@ class Shuffled(ToyData):
 def test_a_group_resumed_at_an_epoch_end_goes_on_with_the_next_shuffle(tmp_path: Path) -> None:
     """kill -9 right after an epoch-end save (4 batches an epoch, the probe is 3 calls, the
     12th call is the 9th step): the resumed group shuffles its next epoch as it would have."""
-    plugins = toy_paper(tmp_path / "plugins", SIGNALS, "SignalAtCall", SHUFFLED, "Shuffled")
+    plugins = toy_paper(tmp_path / "plugins", SIGNAL_MODULE, "SignalAtCall", SHUFFLED, "Shuffled")
     sweep = (
         "sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true",
         "checkpoint.every_s=0", "logger=none", "trainer.max_steps=16",

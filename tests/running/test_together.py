@@ -234,6 +234,16 @@ class SignalAtCall(ToyModule):
 '''
 
 
+GROUP_SWEEP = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+
+
+def signalling_toy(tmp_path: Path) -> dict[str, str]:
+    """The toy plugin whose step signals itself at a call (SIGNAL_MODULE); a sweep's env."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
+    return {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+
+
 @pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
 def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str) -> None:
     """SIGTERM (preemption) or Ctrl-C mid-epoch: every seed says interrupted and where a rerun
@@ -275,17 +285,7 @@ def test_an_interrupted_rerun_of_a_completed_group_leaves_its_seeds_as_they_were
     """rerun=true of completed seeds, stopped mid-way: as for a seed alone, the completed
     records, configs, logs and weights stay; the message says a rerun starts over (it does:
     rerun=true never resumes), and nothing of the stopped rerun is left to resume."""
-    plugins = tmp_path / "plugins"
-    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
-    sweep = (
-        "sweep",
-        "paper=toy",
-        "experiment=small",
-        "seeds=2",
-        "seeds_together=true",
-        "logger=csv",
-    )
-    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    env, sweep = signalling_toy(tmp_path), GROUP_SWEEP
     assert repro(*sweep, env=env).returncode == 0
     kept = ("record.json", "config.yaml", "checkpoints/last.ckpt")
     folders = sorted(p.parent for p in (tmp_path / "r").rglob("record.json"))
@@ -306,17 +306,7 @@ def test_an_interrupted_rerun_of_a_completed_group_leaves_its_seeds_as_they_were
 def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) -> None:
     """kill -9 gives no chance to save: the group's periodic checkpoint (here every step) is
     what the next sweep resumes; the records said `running` meanwhile."""
-    plugins = tmp_path / "plugins"
-    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
-    sweep = (
-        "sweep",
-        "paper=toy",
-        "experiment=small",
-        "seeds=2",
-        "seeds_together=true",
-        "checkpoint.every_s=0",
-    )
-    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    env, sweep = signalling_toy(tmp_path), (*GROUP_SWEEP, "checkpoint.every_s=0")
     killed = repro(
         *sweep, env={**env, "REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
     )

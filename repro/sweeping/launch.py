@@ -125,7 +125,10 @@ def collect_results(
         outcome = outcomes.get(run.record_dir)
         completed = bool(record) and record.get("status") == store.STATUS_COMPLETED
         if run.state == RERUN and not (completed and record.get("sweep_id") == sweep_id):
-            record, completed = _unfinished_rerun(run.record_dir, sweep_id) or (record, completed)
+            # the completed record is an earlier run's: what this sweep's rerun left says
+            # what happened to it (its record.failed.json), else its job's outcome does
+            record = _unfinished_rerun(run.record_dir, sweep_id)
+            completed = False
             wall = (record or {}).get("timing", {}).get("wall_s")
         if run.state == DONE:
             results.append(RunResult(run, ALREADY_COMPLETED, "found completed when planning", wall))
@@ -153,7 +156,7 @@ def collect_results(
     return results
 
 
-def _unfinished_rerun(folder: Path, sweep_id: str) -> tuple[dict[str, Any], bool] | None:
+def _unfinished_rerun(folder: Path, sweep_id: str) -> dict[str, Any] | None:
     """The record of this sweep's rerun of a completed run that did not complete: kept in
     `record.failed.json` (the completed record stays); None when this sweep left none."""
     try:
@@ -162,7 +165,7 @@ def _unfinished_rerun(folder: Path, sweep_id: str) -> tuple[dict[str, Any], bool
         return None
     if not isinstance(record, dict) or record.get("sweep_id") != sweep_id:
         return None
-    return record, False
+    return record
 
 
 def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:

@@ -129,6 +129,22 @@ def test_rerun_true_retrains_the_completed_runs_of_a_sweep(toy_dir: Path, isolat
     assert [r["attempts"] for r in _records(isolated_env)] == [2, 2]
 
 
+def test_a_sweep_rerun_whose_workers_die_is_not_reported_completed(tmp_path: Path) -> None:
+    """The completed records stay, but this sweep's reruns did not complete: failed, exit 1."""
+    from tests.running.test_together import SIGNAL_MODULE, toy_paper_with_module
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    sweep = ("sweep", "paper=toy", "experiment=small", "logger=none", "launcher=joblib")
+    assert repro(*sweep, env=env).returncode == 0
+    killed = {"REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "3"}
+    again = repro(*sweep, "rerun=true", "seeds_together=false", env={**env, **killed})
+    assert again.returncode == 1, again.stdout
+    assert "0 trained, 0 already completed, 0 held by another process, 2 failed" in again.stdout
+    assert all(r["status"] == "completed" for r in _records(tmp_path / "r"))  # kept
+
+
 def test_rerun_true_of_a_seed_in_a_folder_from_before_trains_it_there(
     toy_dir: Path, isolated_env: Path
 ):

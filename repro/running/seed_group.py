@@ -540,6 +540,7 @@ class SeedGroup:
         for module in self.modules:  # `self.global_step` and friends read the group's state
             module._trainer = self.view
         self.parameters_per_seed = sum(p.numel() for p in self.modules[0].parameters())
+        self.resumed = False  # from a group checkpoint (load_state_dict)
         self._stack_state()
         self.state = _FitState(
             [
@@ -653,42 +654,50 @@ class SeedGroup:
             epochs_left = max_epochs < 0 or state.epoch < max_epochs
             return epochs_left and (max_steps < 0 or state.global_step < max_steps)
 
+        # A loader resumed where a pass ended may first give that pass's empty rest
+        # (InMemoryBatches), or go straight on with the next pass (perm_optim's fresh sets).
+        skip_empty_pass = self.resumed
         while running():
-            epochs = [loader.epoch() for loader in self.loaders]
-            start, state.batch = state.batch, 0
-            for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
-                batches = [_to(b, self.device) for b in batches]
-                self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
-                if not probed:
-                    self.probe(batches)
-                    probed = True
-                try:
-                    stacked = _stack(batches)
-                    losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
-                except Exception as error:  # vmap's limits found only now: train alone
-                    if why := _vectorizing_limit(error):
-                        raise NotTogether(why) from None
-                    raise
-                losses.sum().backward()
-                self.optimizer.step()
-                self.optimizer.zero_grad(set_to_none=True)
-                state.global_step += 1
-                state.batch = batch_idx + 1
-                # named as Lightning names it: the global step the loss was computed at
-                pending.append((state.global_step - 1, losses.detach().reshape(-1)))
-                end_of_epoch = batch_idx + 1 == self.batches_per_epoch
-                if state.global_step % every_n_steps == 0 or end_of_epoch or not running():
-                    self._check_finite(pending, outcomes)
-                    pending = []
-                    self._log(logged, every_n_steps)
-                if line is not None and line.due():
-                    line.draw(state.global_step, _first_alive(state.last_logged, outcomes))
-                if saver is not None and saver.due(self, mid_epoch=not end_of_epoch):
-                    self._check_finite(pending, outcomes)
-                    pending = []
-                    saver.save(self)
-                if not running():
-                    break
+            start = state.batch
+            if start < self.batches_per_epoch:  # else the epoch was trained before a stop
+                epochs = [loader.epoch() for loader in self.loaders]
+                for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
+                    batches = [_to(b, self.device) for b in batches]
+                    self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
+                    if not probed:
+                        self.probe(batches)
+                        probed = True
+                    try:
+                        stacked = _stack(batches)
+                        losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
+                    except Exception as error:  # vmap's limits found only now: train alone
+                        if why := _vectorizing_limit(error):
+                            raise NotTogether(why) from None
+                        raise
+                    losses.sum().backward()
+                    self.optimizer.step()
+                    self.optimizer.zero_grad(set_to_none=True)
+                    state.global_step += 1
+                    state.batch = batch_idx + 1
+                    # named as Lightning names it: the global step the loss was computed at
+                    pending.append((state.global_step - 1, losses.detach().reshape(-1)))
+                    end_of_epoch = batch_idx + 1 == self.batches_per_epoch
+                    if state.global_step % every_n_steps == 0 or end_of_epoch or not running():
+                        self._check_finite(pending, outcomes)
+                        pending = []
+                        self._log(logged, every_n_steps)
+                    if line is not None and line.due():
+                        line.draw(state.global_step, _first_alive(state.last_logged, outcomes))
+                    if saver is not None and saver.due(self, mid_epoch=not end_of_epoch):
+                        self._check_finite(pending, outcomes)
+                        pending = []
+                        saver.save(self)
+                    if not running():
+                        break
+                if state.batch == start and skip_empty_pass:
+                    skip_empty_pass = False
+                    continue  # the rest of the pass the checkpoint ended in: nothing
+                skip_empty_pass = False
             whole_epoch = state.batch >= self.batches_per_epoch  # not cut by max_steps
             state.epoch += 1
             state.batch = 0
@@ -786,10 +795,8 @@ class SeedGroup:
         ):
             if loader_state is not None:
                 loader.loader.load_state_dict(loader_state)
-                if not state.batch:  # saved as an epoch ended: the next pass starts afresh
-                    for _ in loader.loader:  # from the restored generator once the rest of
-                        pass  # the finished one (nothing, or what limit_train_batches left)
             loader.streams.load_state_dict(rng)
+        self.resumed = True
         state.last_logged = saved["last_logged"]
         for outcome, kept in zip(state.outcomes, saved["outcomes"], strict=True):
             outcome.error, outcome.failed_step = kept["error"], kept["failed_step"]

@@ -325,7 +325,10 @@ def test_the_probe_leaves_the_buffers_as_they_were(tmp_path: Path) -> None:
     assert together[0].metrics["test/seen"] == 12
 
 
-SHUFFLED = """
+EPOCH_END_DATA = """
+
+import numpy as np
+
 
 class Shuffled(ToyData):
     def __init__(self, **kwargs):
@@ -334,36 +337,106 @@ class Shuffled(ToyData):
 
     def train_dataloader(self):
         return InMemoryBatches(self.x, self.y, 16, shuffle=True, seed=self.shuffle_seed)
+
+    def val_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 64)
+
+
+class FreshSets:
+    \"\"\"New data every pass, as perm_optim's FreshSetBatches: a state saved at the end of a
+    pass loads as the start of the next one.\"\"\"
+
+    def __init__(self, seed):
+        self.seed, self.passes, self.position, self.resume = seed, 0, 0, None
+
+    def __len__(self):
+        return 4
+
+    def __iter__(self):
+        current, start = self.resume or (self.passes, 0)
+        self.resume, self.passes = None, current + 1
+        for index in range(start, 4):
+            self.position = index + 1
+            key = np.random.SeedSequence([self.seed, current, index]).generate_state(1)[0]
+            x = torch.randn(16, 4, generator=torch.Generator().manual_seed(int(key)))
+            yield x, x.sum(-1) * (1 + current)
+
+    def state_dict(self):
+        return {"pass": max(self.passes - 1, 0), "position": self.position}
+
+    def load_state_dict(self, state):
+        done, position = state["pass"], state["position"]
+        self.resume = (done + 1, 0) if position >= 4 else (done, position)
+
+
+class Fresh(Shuffled):
+    def train_dataloader(self):
+        return FreshSets(int(self.shuffle_seed))
+"""
+VALIDATING_SIGNALS = """
+
+class SignalsAndValidates(SignalAtCall):
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
 """
 
 
-def test_a_group_resumed_at_an_epoch_end_goes_on_with_the_next_shuffle(tmp_path: Path) -> None:
-    """kill -9 right after an epoch-end save (4 batches an epoch, the probe is 3 calls, the
-    12th call is the 9th step): the resumed group shuffles its next epoch as it would have."""
-    plugins = toy_paper(tmp_path / "plugins", SIGNAL_MODULE, "SignalAtCall", SHUFFLED, "Shuffled")
+@pytest.mark.parametrize(
+    ("data", "signal", "call"),
+    [
+        ("Shuffled", "SIGKILL", "12"),  # saved at the end of epoch 2, then killed
+        ("Fresh", "SIGKILL", "12"),
+        ("Shuffled", "SIGTERM", "11"),  # stopped at epoch 2's last step, before validating
+        ("Fresh", "SIGTERM", "11"),
+    ],
+)
+def test_a_group_resumed_at_an_epoch_end_goes_on_as_if_never_stopped(
+    tmp_path: Path, data: str, signal: str, call: str
+) -> None:
+    """Stopped as an epoch ends (4 batches an epoch; the probe is 3 calls, so call 11 is step
+    8, the last of epoch 2): the resumed group validates that epoch once, and its next epoch
+    draws the data it would have drawn (the next shuffle, or the next fresh pass)."""
+    plugins = toy_paper(
+        tmp_path / "plugins",
+        SIGNAL_MODULE + VALIDATING_SIGNALS,
+        "SignalsAndValidates",
+        EPOCH_END_DATA,
+        data,
+    )
     sweep = (
         "sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true",
-        "checkpoint.every_s=0", "logger=none", "trainer.max_steps=16",
+        "checkpoint.every_s=0", "logger=csv", "trainer.max_steps=16",
     )  # fmt: skip
     env = {"REPRO_PAPERS_PATH": str(plugins)}
 
-    def metrics(results: Path) -> dict[str, dict]:
+    def results(folder: Path) -> dict[str, tuple[dict, str]]:
         return {
-            p.parent.name: json.loads(p.read_text())["metrics"]
-            for p in results.rglob("record.json")
+            p.parent.name: (json.loads(p.read_text())["metrics"], _curves(p.parent))
+            for p in folder.rglob("record.json")
         }
 
     straight = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(tmp_path / "straight")})
     assert straight.returncode == 0, straight.stderr
     cut = {**env, "REPRO_RESULTS_DIR": str(tmp_path / "cut")}
-    killed = repro(
-        *sweep, env={**cut, "REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "12"}
+    stopped = repro(
+        *sweep, env={**cut, "REPRO_TEST_SIGNAL": signal, "REPRO_TEST_SIGNAL_AT_CALL": call}
     )
-    assert killed.returncode == -9
+    assert stopped.returncode == (-9 if signal == "SIGKILL" else 143)
     again = repro(*sweep, env=cut)
     assert again.returncode == 0, again.stderr
     assert "resuming the group from step 8" in again.stderr
-    resumed, uninterrupted = metrics(tmp_path / "cut"), metrics(tmp_path / "straight")
+    resumed, uninterrupted = results(tmp_path / "cut"), results(tmp_path / "straight")
     assert set(resumed) == set(uninterrupted) == {"seed0", "seed1"}
-    for seed, values in uninterrupted.items():
-        assert resumed[seed] == pytest.approx(values, abs=1e-6), seed
+    for seed, (values, curves) in uninterrupted.items():
+        assert resumed[seed][0] == pytest.approx(values, abs=1e-6), seed
+        assert _rows(resumed[seed][1]) == _rows(curves), seed
+
+
+def _curves(folder: Path) -> str:
+    return (folder / "csv" / "metrics.csv").read_text()
+
+
+def _rows(curves: str) -> list[tuple[str, str]]:
+    """(epoch, step) of each CSV row: which epochs were validated, and when."""
+    return [tuple(line.split(",")[:2]) for line in curves.splitlines()[1:]]

@@ -305,8 +305,12 @@ class _Hook(nn.Module):
             logged[name] = value if torch.is_tensor(value) else torch.as_tensor(float(value))
 
         def log_dict(values: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+            if args:  # log_dict(values, prog_bar, logger, on_step, on_epoch, reduce_fx, ...)
+                import lightning.pytorch as pl
+
+                kwargs = _log_options(pl.LightningModule.log_dict, values, args, kwargs)
             for name, value in values.items():
-                log(name, value)
+                log(name, value, **kwargs)
 
         self.module.log, self.module.log_dict = log, log_dict  # instance attributes: shadow
         try:
@@ -341,8 +345,13 @@ class _Hook(nn.Module):
 def _log_options(log: Any, name: str, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
     import inspect
 
-    bound = inspect.signature(log).bind(None, name, None, *args, **kwargs)
-    return {k: v for k, v in bound.arguments.items() if k not in ("self", "name", "value")}
+    parameters = list(inspect.signature(log).parameters)  # (self, name, value, ...) of log,
+    if parameters[1] == "dictionary":  # (self, dictionary, ...) of log_dict
+        bound = inspect.signature(log).bind(None, name, *args, **kwargs)
+    else:
+        bound = inspect.signature(log).bind(None, name, None, *args, **kwargs)
+    skipped = ("self", "name", "value", "dictionary")
+    return {k: v for k, v in bound.arguments.items() if k not in skipped}
 
 
 def _stack(batches: list[Any]) -> Any:
@@ -382,8 +391,9 @@ class SeedStreams:
     would have them: its data is drawn inside them (`run`), never from another seed's.
     Torch's is swapped in for every call. Getting and setting numpy's state costs 30 us each,
     too much for every batch of every seed when unused, so numpy's and Python's are swapped
-    on every call only once the seed's loader was seen drawing from them in its first pass
-    (`watching`), and always for validation (`run(..., every_stream=True)`)."""
+    as each pass starts (`every_stream`: where a loader shuffles), and for every batch only
+    once the seed's loader was seen drawing from them in its first pass (`watching`): a
+    loader that starts drawing numpy per batch only in a later pass is not seen."""
 
     def __init__(self) -> None:
         self.torch = torch.get_rng_state()
@@ -462,11 +472,12 @@ class _SeedLoader:
         if self.passes:  # a whole pass was seen: whether it drew from numpy or Python is known
             self.streams.watching = False
         self.passes += 1
-        iterator = self.streams.run(iter, self.loader)
+        iterator = self.streams.run(iter, self.loader, every_stream=True)
         index = 0
         while self.limit is None or index < self.limit:
-            try:  # a loader may draw each batch from the global RNG (data made on the fly)
-                batch = self.streams.run(next, iterator)
+            try:  # a loader may draw each batch from the global RNG (data made on the fly);
+                # a pass's shuffle is drawn as it starts (every stream swapped: cheap, once)
+                batch = self.streams.run(next, iterator, every_stream=index == 0)
             except StopIteration:
                 return
             index += 1

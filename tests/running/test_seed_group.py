@@ -177,6 +177,26 @@ class NumpyData(ToyData):
         return NumpyShuffled(self.x, self.y, 16)
 
 
+class NumpyFromThePassAfter(NumpyShuffled):
+    """In order on its first pass; shuffled with numpy from the next one on."""
+
+    passes = 0
+
+    def __iter__(self):
+        self.passes += 1
+        if self.passes > 1:
+            yield from super().__iter__()
+            return
+        for i in range(len(self)):
+            part = slice(i * self.size, (i + 1) * self.size)
+            yield self.x[part], self.y[part]
+
+
+class NumpyLater(ToyData):
+    def train_dataloader(self):
+        return NumpyFromThePassAfter(self.x, self.y, 16)
+
+
 class TorchLoaders(ToyData):
     def train_dataloader(self):
         return DataLoader(TensorDataset(self.x, self.y), batch_size=16, shuffle=True)
@@ -194,7 +214,9 @@ class Validates(ToyModule):
 
 
 @pytest.mark.parametrize(
-    ("model", "data"), [("", "NumpyData"), ("Validates", "TorchLoaders")], ids=["numpy", "val"]
+    ("model", "data"),
+    [("", "NumpyData"), ("", "NumpyLater"), ("Validates", "TorchLoaders")],
+    ids=["numpy", "numpy_later", "val"],
 )
 def test_each_seed_draws_from_its_own_random_streams(tmp_path: Path, model: str, data: str) -> None:
     """numpy's global generator is each seed's own, as alone; and the validation loader's
@@ -288,13 +310,21 @@ class LogsAnEpochMean(ToyModule):
         self.log("train/epoch_loss", loss, on_step=False, on_epoch=True)
         self.log("loss_plain", loss)
         return loss
+
+
+class LogsADictEpochMean(ToyModule):
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        self.log_dict({"train/epoch_loss": loss}, on_step=False, on_epoch=True)
+        return loss
 """
 
 
-def test_metrics_logged_with_options_are_recorded_as_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["LogsAnEpochMean", "LogsADictEpochMean"])
+def test_metrics_logged_with_options_are_recorded_as_alone(tmp_path: Path, model: str) -> None:
     """`on_epoch=True` in the training step is an epoch mean alone; a name without train/ or
     val/ never reaches the record of a run alone."""
-    plugins = toy_paper(tmp_path / "plugins", LOGGING, "LogsAnEpochMean")
+    plugins = toy_paper(tmp_path / "plugins", LOGGING, model)
     together, alone = both(tmp_path, plugins, "trainer.max_steps=12")
     assert_same(together, alone)
     assert all("loss_plain" not in outcome.metrics for outcome in together)

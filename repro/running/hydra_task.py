@@ -41,7 +41,13 @@ def print_outcome(outcome: RunOutcome) -> None:
     print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
     if outcome.status == "completed" and outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr, flush=True)
-    if outcome.status == "completed" and outcome.record_dir:
+
+
+def print_profile(outcome: RunOutcome) -> None:
+    """Where the profile the config asked for is; a skipped run made none."""
+    if outcome.status == "skipped":
+        print("no profile: the run was already completed (rerun=true profiles it)", flush=True)
+    elif outcome.status == "completed" and outcome.record_dir:
         for report in profile_reports(outcome.record_dir):
             print(f"profiler report: {report}", flush=True)
 
@@ -64,6 +70,8 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         where = f": {error.filename}" if error.filename else ""
         outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
     print_outcome(outcome)
+    if outcome.record_dir and dict(config.get("trainer") or {}).get("profiler"):
+        print_profile(outcome)  # (a run with a record_dir had its config resolved)
     if outcome.status == "completed" and not os.environ.get("REPRO_SWEEP_ID"):
         for line in claims_of_run(config, outcome.metrics):  # a sweep gives verdicts instead
             print(line, flush=True)

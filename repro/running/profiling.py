@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 REPORT_NAME = "profile"
-"""Lightning names the files `<stage>-profile.txt` (fit, test) in the run's folder."""
+"""Lightning names the files `<stage>-profile.txt` (fit, test) in the run's folder, with the
+rank after it in a multi-process run (`fit-profile-0.txt`)."""
 NAMED = {"simple": "SimpleProfiler", "advanced": "AdvancedProfiler", "pytorch": "PyTorchProfiler"}
 
 
@@ -31,5 +32,16 @@ def run_profiler(choice: Any, record_dir: Path) -> Any:
 
 
 def profile_reports(record_dir: Path) -> list[Path]:
-    """The profiler reports a run left in its folder (none unless the config named one)."""
-    return sorted(Path(record_dir).glob(f"*-{REPORT_NAME}.txt"))
+    """The profiler reports in a run's folder."""
+    return sorted(Path(record_dir).glob(f"*-{REPORT_NAME}*.txt"))
+
+
+def remove_stale_reports(record_dir: Path, since: float) -> None:
+    """Drop reports older than the attempt that just completed (`since`, epoch seconds): an
+    earlier run's profile beside this run's record would read as this run's."""
+    for report in profile_reports(record_dir):
+        try:
+            if report.stat().st_mtime < since:
+                report.unlink()
+        except OSError:  # gone already, or unreadable: nothing to claim either way
+            pass

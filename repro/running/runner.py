@@ -150,6 +150,7 @@ class Attempt:
     resume_from: Path | None
     previous: dict[str, Any] | None
     started: float = 0.0
+    started_at_s: float = 0.0  # wall clock, for what this attempt wrote
 
     @property
     def rerunning_completed(self) -> bool:
@@ -204,6 +205,10 @@ class Attempt:
         self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
         if self.rerunning_completed:  # its progress is in the file just written
             (self.record_dir / self.progress_file).unlink(missing_ok=True)
+        if status == store.STATUS_COMPLETED:
+            from repro.running.profiling import remove_stale_reports
+
+            remove_stale_reports(self.record_dir, self.started_at_s)
         if status == store.STATUS_COMPLETED and self.rerunning_completed:
             from repro.running.loggers import replace_csv_log
 
@@ -329,6 +334,7 @@ def _start(attempt: Attempt) -> None:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
     attempt.save()
     attempt.started = time.perf_counter()
+    attempt.started_at_s = time.time()
     warnings.filterwarnings("ignore", message=".*The `srun` command is available.*")
     if attempt.config.get("num_threads"):
         import torch

@@ -37,3 +37,35 @@ def test_a_profiler_lightning_does_not_name_reaches_lightning_as_it_is(tmp_path)
     """Lightning's own error names the profilers it knows; repro does not guess."""
     assert run_profiler("bogus", tmp_path) == "bogus"
     assert isinstance(run_profiler("Simple", tmp_path), SimpleProfiler)
+
+
+def test_every_ranks_report_is_found(tmp_path) -> None:
+    """DDP ranks write `fit-profile-0.txt`, `fit-profile-1.txt`, ..."""
+    from repro.running.profiling import profile_reports
+
+    for name in ("fit-profile-0.txt", "fit-profile-1.txt", "test-profile.txt", "notes.txt"):
+        (tmp_path / name).write_text("x")
+    assert [p.name for p in profile_reports(tmp_path)] == [
+        "fit-profile-0.txt",
+        "fit-profile-1.txt",
+        "test-profile.txt",
+    ]
+
+
+def test_a_report_is_named_only_by_the_run_that_wrote_it(tmp_path) -> None:
+    """A profile from an earlier run is neither shown as this run's nor left beside its
+    record; a completed setting asked for a profile says how to get one."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    run = ("run", "paper=toy", "experiment=small", "logger=none", "trainer.max_steps=5")
+    profiled = repro(*run, "+trainer.profiler=simple", env=env)
+    assert "profiler report: " in profiled.stdout, profiled.stderr
+    skipped = repro(*run, "+trainer.profiler=simple", env=env)
+    assert "already completed, skipped" in skipped.stdout
+    assert "rerun=true" in skipped.stdout.split("already completed, skipped")[1]
+    plain = repro(*run, "rerun=true", env=env)
+    assert plain.returncode == 0, plain.stderr
+    assert "profiler report" not in plain.stdout
+    assert not list((tmp_path / "results").rglob("*profile*.txt"))

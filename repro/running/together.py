@@ -123,10 +123,30 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     if not isinstance(result, GroupResult):
         return result  # every seed's outcome: interrupted or failed
     outcomes = {}
+    stopped = None  # Ctrl-C while Lightning tests a seed (its handler exits with 1)
     for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
-        outcomes[index] = _record_seed(attempt, seed, result, plugin)
-    saver.discard()  # every seed has its record now
+        if stopped is None:
+            try:
+                outcomes[index] = _record_seed(attempt, seed, result, plugin)
+                continue
+            except (KeyboardInterrupt, SystemExit):
+                stopped = "interrupted by SIGINT while the group's seeds were tested"
+        outcomes[index] = _interrupted(attempt, f"{stopped}; the next run trains it again")
+    if stopped is None:
+        saver.discard()  # every seed has its record now
     return outcomes
+
+
+def _interrupted(attempt: Any, message: str) -> Any:
+    """A seed whose group stopped before it was recorded: interrupted, never `running`."""
+    import signal
+
+    from repro.records import store
+    from repro.running.runner import RunOutcome
+
+    attempt.end(store.STATUS_INTERRUPTED, message)
+    code = 128 + signal.SIGINT
+    return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=code)
 
 
 def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: SeedGroup) -> list:

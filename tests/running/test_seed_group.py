@@ -470,3 +470,38 @@ def _curves(folder: Path) -> str:
 def _rows(curves: str) -> list[tuple[str, str]]:
     """(epoch, step) of each CSV row: which epochs were validated, and when."""
     return [tuple(line.split(",")[:2]) for line in curves.splitlines()[1:]]
+
+
+SIGNAL_IN_TEST = """
+
+import os
+import signal
+
+
+class SignalsWhileTested(ToyModule):
+    sent = False
+
+    def test_step(self, batch, batch_idx):
+        if os.environ.get("REPRO_TEST_SIGNAL") and not type(self).sent:
+            type(self).sent = True
+            os.kill(os.getpid(), getattr(signal, os.environ["REPRO_TEST_SIGNAL"]))
+        return super().test_step(batch, batch_idx)
+"""
+
+
+def test_ctrl_c_while_the_seeds_are_tested_leaves_no_record_running(tmp_path: Path) -> None:
+    """Ctrl-C after training, while Lightning tests the first seed: each seed's record says
+    interrupted (none stays `running`), one error line, the exit code of SIGINT; the next
+    sweep finishes them."""
+    plugins = toy_paper(tmp_path / "plugins", SIGNAL_IN_TEST, "SignalsWhileTested")
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    stopped = repro(*sweep, "logger=none", env={**env, "REPRO_TEST_SIGNAL": "SIGINT"})
+    assert stopped.returncode == 130, (stopped.stdout, stopped.stderr)
+    assert "Traceback" not in stopped.stderr
+    assert "error: interrupted" in stopped.stderr
+    statuses = [json.loads(p.read_text())["status"] for p in (tmp_path / "r").rglob("record.json")]
+    assert statuses == ["interrupted", "interrupted"]
+    again = repro(*sweep, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "2 trained" in again.stdout

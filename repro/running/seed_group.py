@@ -14,77 +14,34 @@ element by element, so seed k's slice sees exactly its own update). Testing is L
 own `trainer.test` on each seed's unstacked weights. The per-seed losses come out of one
 backward pass of their sum: the seeds share no parameter, so d(sum)/d(theta_k) = dL_k/d(theta_k).
 
-What does not qualify (one line says why, and the sweep trains one seed per process):
-random numbers in the training step (dropout: vmap would draw other numbers than alone),
-batch norm (in-place running statistics), an optimizer that is not elementwise (L-BFGS,
-a custom one), a learning-rate scheduler, gradient clipping or accumulation, precision other
-than 32-bit, several devices, batches whose shapes differ between seeds, or a step that vmap
-cannot run. The last is found by a probe: the first step's losses under vmap must equal each
-seed's loss computed alone.
+What does not qualify is in `running.seed_rules` (one line says why, and the sweep trains one
+seed per process); a step that vmap cannot run is found by a probe: the first step's losses
+under vmap must equal each seed's loss computed alone. Each seed's data comes from its own
+loader and random streams (`running.seed_data`).
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
-ELEMENTWISE_OPTIMIZERS = frozenset(
-    {"SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "RMSprop", "NAdam", "RAdam"}
+from repro.running.seed_data import SeedLoader, SeedStreams, batch_limit, in_streams
+from repro.running.seed_rules import (
+    NotTogether,
+    hook_reason,
+    module_reason,
+    resolve_device,
+    static_reason,
 )
-"""torch.optim classes whose update of each element depends on that element only."""
-RANDOM_LAYERS = (
-    nn.Dropout,
-    nn.Dropout1d,
-    nn.Dropout2d,
-    nn.Dropout3d,
-    nn.AlphaDropout,
-    nn.FeatureAlphaDropout,
-    nn.RReLU,
-)
-FULL_PRECISION = (None, 32, "32", "32-true")
-APPLIED_TRAINER_KEYS = frozenset(
-    {
-        "accelerator", "devices", "strategy", "num_nodes", "precision", "max_epochs",
-        "max_steps", "deterministic", "benchmark", "log_every_n_steps",
-        "check_val_every_n_epoch", "limit_train_batches", "limit_val_batches",
-        "limit_test_batches", "inference_mode", "gradient_clip_val", "accumulate_grad_batches",
-        "max_time", "val_check_interval", "profiler", "num_sanity_val_steps",
-        "enable_model_summary", "enable_progress_bar", "enable_checkpointing",
-        "default_root_dir", "logger", "callbacks",
-    }
-)  # fmt: skip
-"""Trainer arguments a group applies as Lightning would (or checks in `static_reason`); any
-other one away from Lightning's default keeps the seeds apart (`overfit_batches`, a new one)."""
-FIT_HOOKS = (
-    "on_fit_start", "on_fit_end", "on_train_start", "on_train_end", "on_train_epoch_start",
-    "on_train_epoch_end", "on_train_batch_start", "on_train_batch_end", "on_before_backward",
-    "on_after_backward", "on_before_optimizer_step", "on_before_zero_grad",
-    "on_validation_start", "on_validation_end", "on_validation_epoch_start",
-    "on_validation_epoch_end", "on_validation_batch_start", "on_validation_batch_end",
-    "on_validation_model_eval", "on_validation_model_train", "on_validation_model_zero_grad",
-    "configure_callbacks", "configure_gradient_clipping", "optimizer_step",
-    "optimizer_zero_grad", "backward", "lr_scheduler_step", "configure_model",
-    "configure_sharded_model", "on_before_batch_transfer", "transfer_batch_to_device",
-    "on_after_batch_transfer",
-)  # fmt: skip
-"""LightningModule hooks Lightning calls while fitting and a group does not: one the module
-overrides would change its training (a warm-up in optimizer_step, a schedule at epoch end)."""
-BATCH_HOOKS = ("on_before_batch_transfer", "transfer_batch_to_device", "on_after_batch_transfer")
+
 FIT_METRICS = ("train/", "val/")  # what a record keeps of fitting, as runs alone keep it
 SMALL_MODEL = 100_000  # parameters: one CPU thread, as running.callbacks.SmallModelThreads
-
-
-class NotTogether(Exception):
-    """Why a setting's seeds cannot be trained together (the message is the one line)."""
 
 
 @dataclass
@@ -125,87 +82,6 @@ class GroupResult:
     timing: dict[str, Any] = field(default_factory=dict)
 
 
-def static_reason(config: dict[str, Any]) -> str | None:
-    """Why the config alone rules seeds together out (None: it does not)."""
-    trainer = dict(config.get("trainer") or {})
-    if trainer.get("devices", 1) not in (1, "1", "auto") or trainer.get("num_nodes", 1) != 1:
-        return "the run trains on several devices"
-    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if trainer.get("devices") == "auto" and gpus > 1 and resolve_device(config).type == "cuda":
-        return f"the run trains on several devices (devices=auto: {gpus} GPUs)"
-    if trainer.get("strategy", "auto") not in ("auto", None):
-        return f"trainer.strategy={trainer['strategy']}"
-    if trainer.get("precision") not in FULL_PRECISION:
-        return f"trainer.precision={trainer['precision']} (only 32-bit is vectorized)"
-    if trainer.get("gradient_clip_val"):
-        return "gradient clipping mixes the seeds' gradients in one norm"
-    if (trainer.get("accumulate_grad_batches") or 1) != 1:
-        return "gradient accumulation"
-    if trainer.get("max_time"):
-        return "trainer.max_time"
-    if trainer.get("profiler"):
-        return "trainer.profiler times Lightning's loop, which seeds trained together do not run"
-    if trainer.get("val_check_interval") not in (None, 1, 1.0):
-        return "validation inside an epoch (val_check_interval)"
-    if trainer.get("num_sanity_val_steps"):
-        return "trainer.num_sanity_val_steps (a validation before training)"
-    return _unapplied_trainer_key(trainer)
-
-
-def _unapplied_trainer_key(trainer: dict[str, Any]) -> str | None:
-    """The first Trainer argument set away from Lightning's default that a group would not
-    apply; None when there is none."""
-    import inspect
-
-    import lightning.pytorch as pl
-
-    defaults = {
-        name: parameter.default
-        for name, parameter in inspect.signature(pl.Trainer.__init__).parameters.items()
-    }
-    for key, value in trainer.items():
-        if key in APPLIED_TRAINER_KEYS or key not in defaults:
-            continue  # applied here, or not Lightning's (the run itself reports it)
-        if value != defaults[key]:
-            return f"trainer.{key}={value} (not applied to seeds trained together)"
-    return None
-
-
-def hook_reason(module: Any, datamodule: Any) -> str | None:
-    """Why the plugin's own Lightning hooks rule seeds together out: the group runs the
-    module's steps, not Lightning's loop, so a fit-time hook it overrides would not run."""
-    import lightning.pytorch as pl
-
-    for name in FIT_HOOKS:
-        if getattr(type(module), name, None) is not getattr(pl.LightningModule, name, None):
-            return f"the module overrides {name} (seeds together run only its steps)"
-    for name in BATCH_HOOKS:
-        if getattr(type(datamodule), name, None) is not getattr(pl.LightningDataModule, name):
-            return f"the data module overrides {name} (seeds together do not call it)"
-    return None
-
-
-def module_reason(module: nn.Module, optimizer: Any) -> str | None:
-    """Why the plugin's module or optimizer rules seeds together out (None: it does not)."""
-    if not getattr(module, "automatic_optimization", True):
-        return "the module optimizes manually"
-    for name, layer in module.named_modules():
-        if isinstance(layer, RANDOM_LAYERS) and getattr(layer, "p", 1) > 0:
-            return f"{name or 'the module'} draws random numbers ({type(layer).__name__})"
-        if isinstance(layer, nn.modules.batchnorm._BatchNorm) and layer.track_running_stats:
-            return f"{name} keeps running statistics ({type(layer).__name__})"
-    if isinstance(optimizer, dict) and set(optimizer) == {"optimizer"}:
-        optimizer = optimizer["optimizer"]  # {"optimizer": opt}: one optimizer, no scheduler
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        return "configure_optimizers returns a learning-rate scheduler or several optimizers"
-    kind = type(optimizer)
-    if kind.__module__.split(".")[:2] != ["torch", "optim"] or (
-        kind.__name__ not in ELEMENTWISE_OPTIMIZERS
-    ):
-        return f"the optimizer {kind.__name__} is not one of torch's elementwise optimizers"
-    return None
-
-
 def set_torch_flags(trainer_config: dict[str, Any]) -> None:
     """The torch switches `lightning.Trainer(deterministic=..., benchmark=...)` sets for a seed
     alone, set the same way for the group (no Trainer trains it): deterministic algorithms
@@ -226,20 +102,6 @@ def set_torch_flags(trainer_config: dict[str, Any]) -> None:
         torch.use_deterministic_algorithms(deterministic)
     if deterministic:
         os.environ["CUBLAS_WORKSPACE_CONFIG"] = ":4096:8"
-
-
-def resolve_device(config: dict[str, Any]) -> torch.device:
-    """The device Lightning's `accelerator` would pick for one process."""
-    accelerator = str(dict(config.get("trainer") or {}).get("accelerator", "auto"))
-    if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda", 0)
-    if accelerator == "mps" or (
-        accelerator == "auto"
-        and getattr(torch.backends, "mps", None)
-        and torch.backends.mps.is_available()
-    ):
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 class NoTrainerAttribute(AttributeError):
@@ -272,7 +134,7 @@ class TrainerView:
         raise NoTrainerAttribute(f"trainer.{name} is not available to seeds trained together")
 
 
-def _vectorizing_limit(error: BaseException) -> str | None:
+def _vectorizingbatch_limit(error: BaseException) -> str | None:
     """Why an error raised inside the vectorized step means "train alone", not "the plugin
     failed": what vmap cannot do (a random op, data-dependent control flow, an op without a
     batching rule) or a trainer attribute TrainerView does not give; None otherwise."""
@@ -386,119 +248,6 @@ def _batch_size(batch: Any) -> int:
     return int(leaves[0].shape[0]) if leaves else 1
 
 
-class SeedStreams:
-    """One seed's global random streams (torch's, numpy's, Python's), as that seed alone
-    would have them: its data is drawn inside them (`run`), never from another seed's.
-    Torch's is swapped in for every call. Getting and setting numpy's state costs 30 us each,
-    too much for every batch of every seed when unused, so numpy's and Python's are swapped
-    as each pass starts (`every_stream`: where a loader shuffles), and for every batch only
-    once the seed's loader was seen drawing from them in its first pass (`watching`): a
-    loader that starts drawing numpy per batch only in a later pass is not seen."""
-
-    def __init__(self) -> None:
-        self.torch = torch.get_rng_state()
-        self.numpy = np.random.get_state()
-        self.python = random.getstate()
-        self.watching = True  # the first pass: swap all, and see whether numpy/Python move
-        self.others = False  # the loader draws from numpy or Python: swap them every call
-
-    def run(self, call: Any, argument: Any, every_stream: bool = False) -> Any:
-        """`call(argument)` inside this seed's streams; the process's own are put back."""
-        swap_all = every_stream or self.watching or self.others
-        saved_torch = torch.get_rng_state()
-        torch.set_rng_state(self.torch)
-        if swap_all:
-            saved_numpy, saved_python = np.random.get_state(), random.getstate()
-            np.random.set_state(self.numpy)
-            random.setstate(self.python)
-        try:
-            return call(argument)
-        finally:
-            self.torch = torch.get_rng_state()
-            torch.set_rng_state(saved_torch)
-            if swap_all:
-                numpy_now, python_now = np.random.get_state(), random.getstate()
-                moved = python_now != self.python or not _same_numpy(numpy_now, self.numpy)
-                self.others = self.others or (moved and not every_stream)
-                self.numpy, self.python = numpy_now, python_now
-                np.random.set_state(saved_numpy)
-                random.setstate(saved_python)
-
-    def install(self) -> None:
-        """Make this seed's streams the process's (testing it, as Lightning goes on alone)."""
-        torch.set_rng_state(self.torch)
-        np.random.set_state(self.numpy)
-        random.setstate(self.python)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Plain types and tensors (loadable with torch.load(weights_only=True))."""
-        kind, keys, position, has_gauss, cached = self.numpy
-        version, internal, gauss = self.python
-        return {
-            "torch": self.torch,
-            "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached],
-            "python": [version, list(internal), gauss],
-            "watching": self.watching,
-            "others": self.others,
-        }
-
-    def load_state_dict(self, state: Any) -> None:
-        if torch.is_tensor(state):  # a group checkpoint from before: torch's stream only
-            self.torch = state
-            return
-        self.torch = state["torch"]
-        kind, keys, position, has_gauss, cached = state["numpy"]
-        self.numpy = (kind, keys.numpy().astype(np.uint32), position, has_gauss, cached)
-        version, internal, gauss = state["python"]
-        self.python = (version, tuple(internal), gauss)
-        self.watching, self.others = state["watching"], state["others"]
-
-
-def _same_numpy(a: tuple, b: tuple) -> bool:
-    return a[2] == b[2] and a[3] == b[3] and a[4] == b[4] and np.array_equal(a[1], b[1])
-
-
-class _SeedLoader:
-    """One seed's training batches, epoch after epoch, drawn inside that seed's random
-    streams (a shuffling loader draws its order from them when a pass starts)."""
-
-    def __init__(self, loader: Any, streams: SeedStreams, limit: int | None) -> None:
-        self.loader = loader
-        self.streams = streams
-        self.limit = limit
-        self.passes = 0
-
-    def epoch(self) -> Iterator[Any]:
-        if self.passes:  # a whole pass was seen: whether it drew from numpy or Python is known
-            self.streams.watching = False
-        self.passes += 1
-        iterator = self.streams.run(iter, self.loader, every_stream=True)
-        index = 0
-        while self.limit is None or index < self.limit:
-            try:  # a loader may draw each batch from the global RNG (data made on the fly);
-                # a pass's shuffle is drawn as it starts (every stream swapped: cheap, once)
-                batch = self.streams.run(next, iterator, every_stream=index == 0)
-            except StopIteration:
-                return
-            index += 1
-            yield batch
-
-    def __len__(self) -> int:
-        length = len(self.loader)
-        return length if self.limit is None else min(length, self.limit)
-
-
-def _limit(value: Any, length: int) -> int | None:
-    """Lightning's limit_*_batches: None (all), an int (batches) or a float (fraction)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and not value.is_integer():
-        return max(1, int(length * value))
-    if isinstance(value, float):
-        return None if value == 1.0 else int(value)
-    return int(value)
-
-
 class SeedGroup:
     """K seeds of one config, built as `repro run` builds each, ready to train together."""
 
@@ -512,7 +261,7 @@ class SeedGroup:
         self.device = resolve_device(configs[0])
         self.modules: list[Any] = []
         self.datamodules: list[Any] = []
-        self.loaders: list[_SeedLoader] = []
+        self.loaders: list[SeedLoader] = []
         self.optimizers: list[Any] = []
         trainer = dict(configs[0].get("trainer") or {})
         for config in configs:
@@ -535,8 +284,8 @@ class SeedGroup:
                 length = len(loader)
             except TypeError:  # an iterable without a length: epochs cannot be lined up
                 raise NotTogether("the training data loader has no length") from None
-            limit = _limit(trainer.get("limit_train_batches"), length)
-            self.loaders.append(_SeedLoader(loader, SeedStreams(), limit))
+            limit = batch_limit(trainer.get("limit_train_batches"), length)
+            self.loaders.append(SeedLoader(loader, SeedStreams(), limit))
             self.modules.append(module)
             self.datamodules.append(datamodule)
             self.optimizers.append(optimizer)
@@ -682,7 +431,7 @@ class SeedGroup:
                         stacked = _stack(batches)
                         losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
                     except Exception as error:  # vmap's limits found only now: train alone
-                        if why := _vectorizing_limit(error):
+                        if why := _vectorizingbatch_limit(error):
                             raise NotTogether(why) from None
                         raise
                     losses.sum().backward()
@@ -840,7 +589,7 @@ class SeedGroup:
         """Each seed's validation metrics of this epoch (mean over batches weighted by batch
         size, Lightning's default), logged as one CSV row per seed."""
         loaders = [d.val_dataloader() for d in self.datamodules]
-        limit = _limit(
+        limit = batch_limit(
             dict(self.configs[0].get("trainer") or {}).get("limit_val_batches"), len(loaders[0])
         )
         step_fn = self._vmapped("validation_step")
@@ -849,7 +598,7 @@ class SeedGroup:
         weights: dict[str, int] = {}
         self.base.eval()
         passes = [
-            _in_streams(loader, seed.streams)
+            in_streams(loader, seed.streams)
             for loader, seed in zip(loaders, self.loaders, strict=True)
         ]
         with torch.no_grad():
@@ -887,17 +636,6 @@ class SeedGroup:
                     tensor.copy_(self.params[name][k])
                 for name, tensor in module.named_buffers():
                     tensor.copy_(self.buffers[name][k])
-
-
-def _in_streams(loader: Any, streams: SeedStreams) -> Iterator[Any]:
-    """One pass over a seed's loader inside its random streams (a DataLoader pass draws from
-    torch's global generator as it starts, which alone comes out of the seed's stream)."""
-    iterator = streams.run(iter, loader)
-    while True:
-        try:
-            yield streams.run(next, iterator)
-        except StopIteration:
-            return
 
 
 def _first_alive(logged: list[dict[str, Any]], outcomes: list[SeedOutcome]) -> dict[str, Any]:

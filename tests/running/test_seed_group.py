@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from repro.running.runner import run_one
-from repro.running.seed_group import static_reason
 from repro.running.together import run_together
 from tests.conftest import repro, write_toy_paper
 from tests.running.test_together import SIGNAL_MODULE, configs
@@ -114,40 +113,6 @@ def test_a_data_module_batch_hook_trains_each_seed_alone(
     together, alone = both(tmp_path, plugins, "trainer.max_steps=6")
     assert "the data module overrides on_after_batch_transfer" in capsys.readouterr().out
     assert_same(together, alone)
-
-
-@pytest.mark.parametrize(
-    ("key", "value"),
-    [("overfit_batches", 1), ("fast_dev_run", True), ("reload_dataloaders_every_n_epochs", 1)],
-)
-def test_a_trainer_key_the_group_does_not_apply_trains_each_seed_alone(
-    key: str, value: Any
-) -> None:
-    """Any Lightning Trainer argument away from Lightning's default that the group does not
-    apply itself rules it out (a new Lightning argument too), so no seed differs silently."""
-    base = {"precision": "32-true", "max_steps": 10, "log_every_n_steps": 50}
-    assert static_reason({"trainer": base}) is None
-    at_default = {**base, key: False if key == "fast_dev_run" else 0}  # Lightning's default
-    assert static_reason({"trainer": at_default}) is None
-    assert f"trainer.{key}" in static_reason({"trainer": {**base, key: value}})
-
-
-def test_devices_auto_on_several_gpus_is_several_devices(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lightning's `devices=auto` takes every GPU (DDP) for a seed alone: not one device."""
-    import torch
-
-    trainer = {"precision": "32-true", "devices": "auto", "accelerator": "auto"}
-    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
-    assert static_reason({"trainer": trainer}) is None
-    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    assert "several devices" in static_reason({"trainer": trainer})
-    assert static_reason({"trainer": {**trainer, "accelerator": "cpu"}}) is None
-
-
-def test_the_default_trainer_config_qualifies(tmp_path: Path) -> None:
-    (config,) = configs("mnist1d", "logistic", [0], tmp_path)
-    assert static_reason(config) is None
 
 
 STREAMS = '''

@@ -120,7 +120,7 @@ def test_a_setting_that_does_not_qualify_says_why_and_trains_each_seed_alone(
 
 def test_a_profiled_setting_trains_each_seed_alone_under_lightnings_loop() -> None:
     """The profiler times Lightning's loop; a group does not run it, so it would time nothing."""
-    from repro.running.seed_group import static_reason
+    from repro.running.seed_rules import static_reason
 
     assert static_reason({"trainer": {"precision": "32-true"}}) is None
     assert "trainer.profiler" in static_reason(

@@ -1,0 +1,135 @@
+"""One seed's data in a group (`running.seed_group`): its loader, epoch after epoch, drawn
+inside that seed's own random streams, as the seed alone would draw it."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import torch
+
+
+class SeedStreams:
+    """One seed's global random streams (torch's, numpy's, Python's), as that seed alone
+    would have them: its data is drawn inside them (`run`), never from another seed's.
+    Torch's is swapped in for every call. Getting and setting numpy's state costs 30 us each,
+    too much for every batch of every seed when unused, so numpy's and Python's are swapped
+    as each pass starts (`every_stream`: where a loader shuffles), and for every batch only
+    once the seed's loader was seen drawing from them in its first pass (`watching`): a
+    loader that starts drawing numpy per batch only in a later pass is not seen."""
+
+    def __init__(self) -> None:
+        self.torch = torch.get_rng_state()
+        self.numpy = np.random.get_state()
+        self.python = random.getstate()
+        self.watching = True  # the first pass: swap all, and see whether numpy/Python move
+        self.others = False  # the loader draws from numpy or Python: swap them every call
+
+    def run(self, call: Any, argument: Any, every_stream: bool = False) -> Any:
+        """`call(argument)` inside this seed's streams; the process's own are put back."""
+        swap_all = every_stream or self.watching or self.others
+        saved_torch = torch.get_rng_state()
+        torch.set_rng_state(self.torch)
+        if swap_all:
+            saved_numpy, saved_python = np.random.get_state(), random.getstate()
+            np.random.set_state(self.numpy)
+            random.setstate(self.python)
+        try:
+            return call(argument)
+        finally:
+            self.torch = torch.get_rng_state()
+            torch.set_rng_state(saved_torch)
+            if swap_all:
+                numpy_now, python_now = np.random.get_state(), random.getstate()
+                moved = python_now != self.python or not _same_numpy(numpy_now, self.numpy)
+                self.others = self.others or (moved and not every_stream)
+                self.numpy, self.python = numpy_now, python_now
+                np.random.set_state(saved_numpy)
+                random.setstate(saved_python)
+
+    def install(self) -> None:
+        """Make this seed's streams the process's (testing it, as Lightning goes on alone)."""
+        torch.set_rng_state(self.torch)
+        np.random.set_state(self.numpy)
+        random.setstate(self.python)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain types and tensors (loadable with torch.load(weights_only=True))."""
+        kind, keys, position, has_gauss, cached = self.numpy
+        version, internal, gauss = self.python
+        return {
+            "torch": self.torch,
+            "numpy": [kind, torch.from_numpy(keys.astype(np.int64)), position, has_gauss, cached],
+            "python": [version, list(internal), gauss],
+            "watching": self.watching,
+            "others": self.others,
+        }
+
+    def load_state_dict(self, state: Any) -> None:
+        if torch.is_tensor(state):  # a group checkpoint from before: torch's stream only
+            self.torch = state
+            return
+        self.torch = state["torch"]
+        kind, keys, position, has_gauss, cached = state["numpy"]
+        self.numpy = (kind, keys.numpy().astype(np.uint32), position, has_gauss, cached)
+        version, internal, gauss = state["python"]
+        self.python = (version, tuple(internal), gauss)
+        self.watching, self.others = state["watching"], state["others"]
+
+
+def _same_numpy(a: tuple, b: tuple) -> bool:
+    return a[2] == b[2] and a[3] == b[3] and a[4] == b[4] and np.array_equal(a[1], b[1])
+
+
+class SeedLoader:
+    """One seed's training batches, epoch after epoch, drawn inside that seed's random
+    streams (a shuffling loader draws its order from them when a pass starts)."""
+
+    def __init__(self, loader: Any, streams: SeedStreams, limit: int | None) -> None:
+        self.loader = loader
+        self.streams = streams
+        self.limit = limit
+        self.passes = 0
+
+    def epoch(self) -> Iterator[Any]:
+        if self.passes:  # a whole pass was seen: whether it drew from numpy or Python is known
+            self.streams.watching = False
+        self.passes += 1
+        iterator = self.streams.run(iter, self.loader, every_stream=True)
+        index = 0
+        while self.limit is None or index < self.limit:
+            try:  # a loader may draw each batch from the global RNG (data made on the fly);
+                # a pass's shuffle is drawn as it starts (every stream swapped: cheap, once)
+                batch = self.streams.run(next, iterator, every_stream=index == 0)
+            except StopIteration:
+                return
+            index += 1
+            yield batch
+
+    def __len__(self) -> int:
+        length = len(self.loader)
+        return length if self.limit is None else min(length, self.limit)
+
+
+def batch_limit(value: Any, length: int) -> int | None:
+    """Lightning's limit_*_batches: None (all), an int (batches) or a float (fraction)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and not value.is_integer():
+        return max(1, int(length * value))
+    if isinstance(value, float):
+        return None if value == 1.0 else int(value)
+    return int(value)
+
+
+def in_streams(loader: Any, streams: SeedStreams) -> Iterator[Any]:
+    """One pass over a seed's loader inside its random streams (a DataLoader pass draws from
+    torch's global generator as it starts, which alone comes out of the seed's stream)."""
+    iterator = streams.run(iter, loader)
+    while True:
+        try:
+            yield streams.run(next, iterator)
+        except StopIteration:
+            return

@@ -1,0 +1,46 @@
+"""Whether seeds may train together (repro.running.seed_rules): a Trainer argument or a
+machine that would make a seed alone train otherwise keeps them apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repro.running.seed_rules import static_reason
+from tests.running.test_together import configs
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("overfit_batches", 1), ("fast_dev_run", True), ("reload_dataloaders_every_n_epochs", 1)],
+)
+def test_a_trainer_key_the_group_does_not_apply_trains_each_seed_alone(
+    key: str, value: Any
+) -> None:
+    """Any Lightning Trainer argument away from Lightning's default that the group does not
+    apply itself rules it out (a new Lightning argument too), so no seed differs silently."""
+    base = {"precision": "32-true", "max_steps": 10, "log_every_n_steps": 50}
+    assert static_reason({"trainer": base}) is None
+    at_default = {**base, key: False if key == "fast_dev_run" else 0}  # Lightning's default
+    assert static_reason({"trainer": at_default}) is None
+    assert f"trainer.{key}" in static_reason({"trainer": {**base, key: value}})
+
+
+def test_devices_auto_on_several_gpus_is_several_devices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lightning's `devices=auto` takes every GPU (DDP) for a seed alone: not one device."""
+    import torch
+
+    trainer = {"precision": "32-true", "devices": "auto", "accelerator": "auto"}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert static_reason({"trainer": trainer}) is None
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert "several devices" in static_reason({"trainer": trainer})
+    assert static_reason({"trainer": {**trainer, "accelerator": "cpu"}}) is None
+
+
+def test_the_default_trainer_config_qualifies(tmp_path: Path) -> None:
+    (config,) = configs("mnist1d", "logistic", [0], tmp_path)
+    assert static_reason(config) is None

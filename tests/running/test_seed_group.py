@@ -370,10 +370,8 @@ class Fresh(Shuffled):
 """
 VALIDATING_SIGNALS = """
 
-class SignalsAndValidates(SignalAtCall):
-    def validation_step(self, batch, batch_idx):
-        x, y = batch
-        self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
+class SignalsAndValidates(SignalAtCall, Validates):
+    pass
 """
 
 
@@ -394,7 +392,7 @@ def test_a_group_resumed_at_an_epoch_end_goes_on_as_if_never_stopped(
     draws the data it would have drawn (the next shuffle, or the next fresh pass)."""
     plugins = toy_paper(
         tmp_path / "plugins",
-        SIGNAL_MODULE + VALIDATING_SIGNALS,
+        SIGNAL_MODULE + VALIDATES + VALIDATING_SIGNALS,
         "SignalsAndValidates",
         EPOCH_END_DATA,
         data,

@@ -93,20 +93,26 @@ class SeedLoader:
         self.limit = limit
         self.passes = 0
 
-    def epoch(self) -> Iterator[Any]:
+    def epoch(self, start: int = 0) -> Iterator[Any]:
+        """One pass; `start`: batches of it trained before a resume (they count to the limit)."""
         if self.passes:  # a whole pass was seen: whether it drew from numpy or Python is known
             self.streams.watching = False
         self.passes += 1
         iterator = self.streams.run(iter, self.loader, every_stream=True)
-        index = 0
+        index = start
         while self.limit is None or index < self.limit:
             try:  # a loader may draw each batch from the global RNG (data made on the fly);
                 # a pass's shuffle is drawn as it starts (every stream swapped: cheap, once)
-                batch = self.streams.run(next, iterator, every_stream=index == 0)
+                batch = self.streams.run(next, iterator, every_stream=index == start)
             except StopIteration:
                 return
             index += 1
             yield batch
+
+    @property
+    def cuts_passes(self) -> bool:
+        """limit_train_batches ends each pass before the loader does."""
+        return self.limit is not None and self.limit < len(self.loader)
 
     def __len__(self) -> int:
         length = len(self.loader)

@@ -414,13 +414,24 @@ class SeedGroup:
             epochs_left = max_epochs < 0 or state.epoch < max_epochs
             return epochs_left and (max_steps < 0 or state.global_step < max_steps)
 
+        def close_epoch() -> None:
+            whole_epoch = state.batch >= self.batches_per_epoch  # not cut by max_steps
+            state.epoch += 1
+            state.batch = 0
+            if whole_epoch and self._validates(state.epoch, check_every):
+                self._validate(outcomes, state.epoch - 1, state.global_step - 1)
+            if saver is not None and saver.due(self, mid_epoch=False):
+                saver.save(self)
+
+        if state.batch >= self.batches_per_epoch:  # stopped at an epoch's last step (resumed)
+            close_epoch()
         # A loader resumed where a pass ended may first give that pass's empty rest
         # (InMemoryBatches), or go straight on with the next pass (perm_optim's fresh sets).
         skip_empty_pass = self.resumed
         while running():
             start = state.batch
             if start < self.batches_per_epoch:  # else the epoch was trained before a stop
-                epochs = [loader.epoch() for loader in self.loaders]
+                epochs = [loader.epoch(start) for loader in self.loaders]
                 for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
                     batches = [_to(b, self.device) for b in batches]
                     self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
@@ -458,13 +469,7 @@ class SeedGroup:
                     skip_empty_pass = False
                     continue  # the rest of the pass the checkpoint ended in: nothing
                 skip_empty_pass = False
-            whole_epoch = state.batch >= self.batches_per_epoch  # not cut by max_steps
-            state.epoch += 1
-            state.batch = 0
-            if whole_epoch and self._validates(state.epoch, check_every):
-                self._validate(outcomes, state.epoch - 1, state.global_step - 1)
-            if saver is not None and saver.due(self, mid_epoch=False):
-                saver.save(self)
+            close_epoch()
         sync()
         fit_s = time.perf_counter() - started
         if line is not None:
@@ -532,7 +537,12 @@ class SeedGroup:
             "rng": [seed.streams.state_dict() for seed in self.loaders],
             "last_logged": state.last_logged,
             "outcomes": [
-                {"error": o.error, "failed_step": o.failed_step, "curves": o.curves}
+                {
+                    "error": o.error,
+                    "failed_step": o.failed_step,
+                    "curves": o.curves,
+                    "metrics": o.metrics,  # what the last validation gave
+                }
                 for o in state.outcomes
             ],
         }
@@ -555,12 +565,16 @@ class SeedGroup:
         ):
             if loader_state is not None:
                 loader.loader.load_state_dict(loader_state)
+                if not state.batch and loader.cuts_passes:  # saved between epochs, its pass
+                    for _ in loader.loader:  # cut short: drop the rest (as a new pass would)
+                        pass
             loader.streams.load_state_dict(rng)
         self.resumed = True
         state.last_logged = saved["last_logged"]
         for outcome, kept in zip(state.outcomes, saved["outcomes"], strict=True):
             outcome.error, outcome.failed_step = kept["error"], kept["failed_step"]
             outcome.curves = list(kept["curves"])
+            outcome.metrics.update(kept.get("metrics") or {})
 
     def _check_finite(
         self, pending: list[tuple[int, torch.Tensor]], outcomes: list[SeedOutcome]

@@ -376,20 +376,26 @@ class SignalsAndValidates(SignalAtCall, Validates):
 
 
 @pytest.mark.parametrize(
-    ("data", "signal", "call"),
+    ("data", "signal", "call", "extra", "step"),
     [
-        ("Shuffled", "SIGKILL", "12"),  # saved at the end of epoch 2, then killed
-        ("Fresh", "SIGKILL", "12"),
-        ("Shuffled", "SIGTERM", "11"),  # stopped at epoch 2's last step, before validating
-        ("Fresh", "SIGTERM", "11"),
+        ("Shuffled", "SIGKILL", "12", (), 8),  # saved at the end of epoch 2, then killed
+        ("Fresh", "SIGKILL", "12", (), 8),
+        ("Shuffled", "SIGTERM", "11", (), 8),  # stopped at epoch 2's last step, unvalidated
+        ("Fresh", "SIGTERM", "11", (), 8),
+        ("Shuffled", "SIGTERM", "19", (), 16),  # the last step of the run, an epoch's end
+        ("Shuffled", "SIGTERM", "16", ("trainer.max_steps=14",), 13),  # validated before
+        ("Shuffled", "SIGKILL", "6", ("+trainer.limit_train_batches=2",), 2),  # cut passes
+        ("Fresh", "SIGKILL", "6", ("+trainer.limit_train_batches=2",), 2),
+        ("Shuffled", "SIGTERM", "5", ("+trainer.limit_train_batches=3",), 2),  # mid-pass
     ],
 )
 def test_a_group_resumed_at_an_epoch_end_goes_on_as_if_never_stopped(
-    tmp_path: Path, data: str, signal: str, call: str
+    tmp_path: Path, data: str, signal: str, call: str, extra: tuple[str, ...], step: int
 ) -> None:
     """Stopped as an epoch ends (4 batches an epoch; the probe is 3 calls, so call 11 is step
-    8, the last of epoch 2): the resumed group validates that epoch once, and its next epoch
-    draws the data it would have drawn (the next shuffle, or the next fresh pass)."""
+    8, the last of epoch 2), at the run's last step, or with passes cut short: the resumed
+    group validates each epoch once, keeps what it validated before, and draws the data it
+    would have drawn (the next shuffle, or the next fresh pass)."""
     plugins = toy_paper(
         tmp_path / "plugins",
         SIGNAL_MODULE + VALIDATES + VALIDATING_SIGNALS,
@@ -399,7 +405,8 @@ def test_a_group_resumed_at_an_epoch_end_goes_on_as_if_never_stopped(
     )
     sweep = (
         "sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true",
-        "checkpoint.every_s=0", "logger=csv", "trainer.max_steps=16",
+        "checkpoint.every_s=0", "logger=csv",
+        *(extra if any("max_steps" in e for e in extra) else (*extra, "trainer.max_steps=16")),
     )  # fmt: skip
     env = {"REPRO_PAPERS_PATH": str(plugins)}
 
@@ -418,7 +425,7 @@ def test_a_group_resumed_at_an_epoch_end_goes_on_as_if_never_stopped(
     assert stopped.returncode == (-9 if signal == "SIGKILL" else 143)
     again = repro(*sweep, env=cut)
     assert again.returncode == 0, again.stderr
-    assert "resuming the group from step 8" in again.stderr
+    assert f"resuming the group from step {step}" in again.stderr
     resumed, uninterrupted = results(tmp_path / "cut"), results(tmp_path / "straight")
     assert set(resumed) == set(uninterrupted) == {"seed0", "seed1"}
     for seed, (values, curves) in uninterrupted.items():

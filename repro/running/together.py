@@ -4,6 +4,10 @@ setting that does not qualify trains one seed at a time, or goes back to the swe
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -123,30 +127,61 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     if not isinstance(result, GroupResult):
         return result  # every seed's outcome: interrupted or failed
     outcomes = {}
-    stopped = None  # Ctrl-C while Lightning tests a seed (its handler exits with 1)
-    for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
-        if stopped is None:
-            try:
-                outcomes[index] = _record_seed(attempt, seed, result, plugin)
-                continue
-            except (KeyboardInterrupt, SystemExit):
-                stopped = "interrupted by SIGINT while the group's seeds were tested"
-        outcomes[index] = _interrupted(attempt, f"{stopped}; the next run trains it again")
-    if stopped is None:
+    with _stops_noted() as stops:  # SIGINT/SIGTERM while seeds are tested: acted on between
+        for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
+            if not stops:
+                try:
+                    outcomes[index] = _stopped_after(
+                        _record_seed(attempt, seed, result, plugin), stops
+                    )
+                    continue
+                except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
+                    stops.append(stops[0] if stops else signal.SIGINT)
+            outcomes[index] = _interrupted(attempt, stops[0])
+    if not stops:
         saver.discard()  # every seed has its record now
     return outcomes
 
 
-def _interrupted(attempt: Any, message: str) -> Any:
-    """A seed whose group stopped before it was recorded: interrupted, never `running`."""
-    import signal
+@contextlib.contextmanager
+def _stops_noted() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM while a group's seeds are tested, noted (not raised): the seed being
+    tested is recorded as it ends, the others are then interrupted, as `repro run` defers a
+    stop to a point where its record can say what happened."""
+    stops: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield stops
+        return
+    previous = {
+        number: signal.signal(number, lambda signum, frame: stops.append(signum))
+        for number in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield stops
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
+
+def _stopped_after(outcome: Any, stops: list[int]) -> Any:
+    """A seed whose test ended after a stop arrived: completed, and its exit code says stop."""
+    if not stops or outcome.status != "completed":
+        return outcome
+    name = signal.Signals(stops[0]).name
+    outcome.error = f"{name} arrived as the seed was tested; its record is complete"
+    outcome.exit_code = 128 + stops[0]
+    return outcome
+
+
+def _interrupted(attempt: Any, signum: int) -> Any:
+    """A seed whose group stopped before it was recorded: interrupted, never `running`."""
     from repro.records import store
     from repro.running.runner import RunOutcome
 
+    name = signal.Signals(signum).name
+    message = f"interrupted by {name} while the group's seeds were tested; a rerun trains it"
     attempt.end(store.STATUS_INTERRUPTED, message)
-    code = 128 + signal.SIGINT
-    return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=code)
+    return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=128 + signum)
 
 
 def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: SeedGroup) -> list:

@@ -459,19 +459,24 @@ class SignalsWhileTested(ToyModule):
 """
 
 
-def test_ctrl_c_while_the_seeds_are_tested_leaves_no_record_running(tmp_path: Path) -> None:
-    """Ctrl-C after training, while Lightning tests the first seed: each seed's record says
-    interrupted (none stays `running`), one error line, the exit code of SIGINT; the next
-    sweep finishes them."""
+@pytest.mark.parametrize(("name", "code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_a_stop_while_the_seeds_are_tested_is_honoured(
+    tmp_path: Path, name: str, code: int
+) -> None:
+    """Ctrl-C or SIGTERM (preemption) after training, while Lightning tests the first seed:
+    that seed's test ends and it is recorded completed, the next is interrupted (none stays
+    `running`, none is tested after the stop), the sweep stops with the signal's exit code;
+    the next sweep finishes the rest."""
     plugins = toy_paper(tmp_path / "plugins", SIGNAL_IN_TEST, "SignalsWhileTested")
-    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+    sweep = ("sweep", "paper=toy", "experiment=small,wide", "seeds=2", "seeds_together=true")
     env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
-    stopped = repro(*sweep, "logger=none", env={**env, "REPRO_TEST_SIGNAL": "SIGINT"})
-    assert stopped.returncode == 130, (stopped.stdout, stopped.stderr)
+    stopped = repro(*sweep, "logger=none", env={**env, "REPRO_TEST_SIGNAL": name})
+    assert stopped.returncode == code, (stopped.stdout, stopped.stderr)
     assert "Traceback" not in stopped.stderr
-    assert "error: interrupted" in stopped.stderr
-    statuses = [json.loads(p.read_text())["status"] for p in (tmp_path / "r").rglob("record.json")]
-    assert statuses == ["interrupted", "interrupted"]
+    assert f"error: interrupted by {name}" in stopped.stderr
+    records = sorted((tmp_path / "r").rglob("record.json"))
+    statuses = [json.loads(p.read_text())["status"] for p in records]
+    assert statuses == ["completed", "interrupted"]  # small only: wide never started
     again = repro(*sweep, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    assert "2 trained" in again.stdout
+    assert "3 trained, 1 already completed" in again.stdout

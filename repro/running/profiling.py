@@ -7,6 +7,7 @@ Lightning writes a named profiler's report through its logger at INFO, which rep
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,17 @@ def run_profiler(choice: Any, record_dir: Path) -> Any:
     return choice
 
 
+REPORT_FILE = re.compile(rf"(fit|validate|test|predict)-{REPORT_NAME}(-\d+)?\.txt")
+"""The names Lightning gives them (a stage, and a rank under DDP): nothing else is touched."""
+
+
 def profile_reports(record_dir: Path) -> list[Path]:
     """The profiler reports in a run's folder."""
-    return sorted(Path(record_dir).glob(f"*-{REPORT_NAME}*.txt"))
+    return sorted(
+        path
+        for path in Path(record_dir).glob(f"*-{REPORT_NAME}*.txt")
+        if REPORT_FILE.fullmatch(path.name)
+    )
 
 
 def remove_stale_reports(record_dir: Path, since: float) -> None:

@@ -43,7 +43,8 @@ def test_every_ranks_report_is_found(tmp_path) -> None:
     """DDP ranks write `fit-profile-0.txt`, `fit-profile-1.txt`, ..."""
     from repro.running.profiling import profile_reports
 
-    for name in ("fit-profile-0.txt", "fit-profile-1.txt", "test-profile.txt", "notes.txt"):
+    names = ("fit-profile-0.txt", "fit-profile-1.txt", "test-profile.txt", "notes.txt")
+    for name in (*names, "gpu-profile-notes.txt", "my-profile.txt"):  # a user's: not reports
         (tmp_path / name).write_text("x")
     assert [p.name for p in profile_reports(tmp_path)] == [
         "fit-profile-0.txt",

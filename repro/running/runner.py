@@ -194,6 +194,18 @@ class Attempt:
     def save(self, name: str | None = None) -> None:
         save_record(self.record_dir, self.record, name or self.progress_file)
 
+    def failed(self, error: Exception) -> RunOutcome:
+        """The plugin's code raised: the failed record (its traceback kept for the author,
+        with or without --debug) and the one line the caller reports."""
+        from repro.plugins.failures import failure_message, full_traceback, print_if_debugging
+
+        message = failure_message(error, self.plugin.folder)
+        print_if_debugging(error)
+        self.record["traceback"] = full_traceback(error)
+        self.end(store.STATUS_FAILED, message)
+        code = error.exit_code if isinstance(error, ReproError) else 1
+        return RunOutcome("failed", self.record_dir, error=message, exit_code=code)
+
     def end(self, status: str, error: str | None) -> None:
         _finish(self.record, status, self.started, error)
         if self.rerunning_completed:  # the completed run's config stays until this one's is
@@ -348,7 +360,6 @@ def _train(attempt: Attempt) -> RunOutcome:
     # safety net, should one land where repro's handler is not yet in place
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-    from repro.plugins.failures import failure_message, full_traceback, print_if_debugging
     from repro.running.checkpointing import (
         ResumableCheckpoint,
         RunInterrupted,
@@ -401,12 +412,7 @@ def _train(attempt: Attempt) -> RunOutcome:
         attempt.end(store.STATUS_INTERRUPTED, message)
         return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
     except Exception as error:  # recorded, then reported as one line by the caller
-        message = failure_message(error, attempt.plugin.folder)
-        print_if_debugging(error)
-        record["traceback"] = full_traceback(error)  # for the author, with or without --debug
-        attempt.end(store.STATUS_FAILED, message)
-        code = error.exit_code if isinstance(error, ReproError) else 1
-        return RunOutcome("failed", record_dir, error=message, exit_code=code)
+        return attempt.failed(error)
     finally:
         finish_wandb()
         if attempt.rerunning_completed:

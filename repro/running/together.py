@@ -131,9 +131,7 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
             if not stops:
                 try:
-                    outcomes[index] = _stopped_after(
-                        _record_seed(attempt, seed, result, plugin), stops
-                    )
+                    outcomes[index] = _stopped_after(_record_seed(attempt, seed, result), stops)
                     continue
                 except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
                     stops.append(stops[0] if stops else signal.SIGINT)
@@ -165,12 +163,11 @@ def _stops_noted() -> Iterator[list[int]]:
 
 def _stopped_after(outcome: Any, stops: list[int]) -> Any:
     """A seed whose test ended after a stop arrived: completed, and its exit code says stop."""
+    from repro.running.runner import _completed_but_stopped
+
     if not stops or outcome.status != "completed":
         return outcome
-    name = signal.Signals(stops[0]).name
-    outcome.error = f"{name} arrived as the seed was tested; its record is complete"
-    outcome.exit_code = 128 + stops[0]
-    return outcome
+    return _completed_but_stopped(outcome.record_dir, outcome.metrics, stops[0])
 
 
 def _interrupted(attempt: Any, signum: int) -> Any:
@@ -321,13 +318,11 @@ def _bound(value: Any) -> int:
     return -1 if value is None else int(value)
 
 
-def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult, plugin: Any) -> Any:
+def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     """One seed's record: failed alone (a non-finite loss, its test failing), or tested and
     completed."""
     import sys
 
-    from repro.errors import ReproError
-    from repro.plugins.failures import failure_message, full_traceback
     from repro.records import store
     from repro.running.runner import RunOutcome
 
@@ -335,11 +330,7 @@ def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult, plugin: A
         try:
             return _finish_seed(attempt, seed, result)
         except Exception as error:  # as `repro run` records a run whose test fails
-            message = failure_message(error, plugin.folder)
-            attempt.record["traceback"] = full_traceback(error)
-            attempt.end(store.STATUS_FAILED, message)
-            code = error.exit_code if isinstance(error, ReproError) else 1
-            return RunOutcome("failed", attempt.record_dir, error=message, exit_code=code)
+            return attempt.failed(error)
     attempt.end(store.STATUS_FAILED, seed.error)
     print(f"error: {seed.error} (seed {seed.seed}; the group's other seeds go on)", file=sys.stderr)
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)

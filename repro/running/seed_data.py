@@ -17,13 +17,16 @@ class SeedStreams:
     Torch's is swapped in for every call. Getting and setting numpy's state costs 30 us each,
     too much for every batch of every seed when unused, so numpy's and Python's are swapped
     as each pass starts (`every_stream`: where a loader shuffles), and for every batch only
-    once the seed's loader was seen drawing from them in its first pass (`watching`): a
-    loader that starts drawing numpy per batch only in a later pass is not seen."""
+    once the seed's loader was seen drawing from them in its first pass (`watching`); a
+    loader that starts drawing per batch only in a later pass is caught by `ProcessStreams`.
+    CUDA's generators are kept as seeded and installed for the seed's test: the group's
+    steps cannot draw from them (vmap's randomness="error"), nor may its loaders."""
 
     def __init__(self) -> None:
         self.torch = torch.get_rng_state()
         self.numpy = np.random.get_state()
         self.python = random.getstate()
+        self.cuda = cuda_states()  # as seeded: the group's steps draw none of it
         self.watching = True  # the first pass: swap all, and see whether numpy/Python move
         self.others = False  # the loader draws from numpy or Python: swap them every call
 
@@ -54,6 +57,8 @@ class SeedStreams:
         torch.set_rng_state(self.torch)
         np.random.set_state(self.numpy)
         random.setstate(self.python)
+        if self.cuda is not None:
+            torch.cuda.set_rng_state_all(self.cuda)
 
     def state_dict(self) -> dict[str, Any]:
         """Plain types and tensors (loadable with torch.load(weights_only=True))."""
@@ -77,6 +82,39 @@ class SeedStreams:
         version, internal, gauss = state["python"]
         self.python = (version, tuple(internal), gauss)
         self.watching, self.others = state["watching"], state["others"]
+
+
+class ProcessStreams:
+    """The process's own numpy and Python streams, which nothing in a group may draw from: a
+    seed's loader draws inside its seed's streams, and the step vmap runs once for all seeds
+    should draw none. A draw seen here (a loader drawing per batch only from its second pass
+    on, or numpy/Python randomness in the plugin's step) came from no seed's stream, so the
+    group's numbers are not each seed's alone: `check` says so, once per pass (60 us)."""
+
+    def __init__(self) -> None:
+        self.numpy = np.random.get_state()
+        self.python = random.getstate()
+        self.cuda = cuda_states()
+
+    def check(self) -> str | None:
+        """Why the seeds cannot train together, if the process's streams moved."""
+        cuda = cuda_states()
+        if (
+            random.getstate() == self.python
+            and _same_numpy(np.random.get_state(), self.numpy)
+            and (cuda is None or all(map(torch.equal, cuda, self.cuda or [])))
+        ):
+            return None
+        return (
+            "the plugin draws from numpy's, Python's or CUDA's global random generator where "
+            "the group cannot give each seed its own (in its step, or per batch after the "
+            "loader's first pass)"
+        )
+
+
+def cuda_states() -> list[torch.Tensor] | None:
+    """CUDA's generators' states, once CUDA is in use (None before: nothing to keep)."""
+    return torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
 
 
 def _same_numpy(a: tuple, b: tuple) -> bool:
@@ -132,8 +170,9 @@ def batch_limit(value: Any, length: int) -> int | None:
 
 def in_streams(loader: Any, streams: SeedStreams) -> Iterator[Any]:
     """One pass over a seed's loader inside its random streams (a DataLoader pass draws from
-    torch's global generator as it starts, which alone comes out of the seed's stream)."""
-    iterator = streams.run(iter, loader)
+    torch's global generator as it starts, a loader of the plugin's may shuffle with numpy's:
+    alone, both come out of the seed's streams)."""
+    iterator = streams.run(iter, loader, every_stream=True)  # a pass's shuffle: any stream
     while True:
         try:
             yield streams.run(next, iterator)

@@ -31,7 +31,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from repro.running.seed_data import SeedLoader, SeedStreams, batch_limit, in_streams
+from repro.running.seed_data import (
+    ProcessStreams,
+    SeedLoader,
+    SeedStreams,
+    batch_limit,
+    in_streams,
+)
 from repro.running.seed_rules import (
     NotTogether,
     hook_reason,
@@ -409,6 +415,7 @@ class SeedGroup:
         warnings.filterwarnings("ignore", message=".*self.trainer.*reference is not registered.*")
         if line is not None:
             line.start(state.global_step, max_steps if max_steps >= 0 else None)
+        untouched = ProcessStreams()
 
         def running() -> bool:
             epochs_left = max_epochs < 0 or state.epoch < max_epochs
@@ -420,6 +427,8 @@ class SeedGroup:
             state.batch = 0
             if whole_epoch and self._validates(state.epoch, check_every):
                 self._validate(outcomes, state.epoch - 1, state.global_step - 1)
+            if why := untouched.check():
+                raise NotTogether(why)
             if saver is not None and saver.due(self, mid_epoch=False):
                 saver.save(self)
 

@@ -162,6 +162,31 @@ class NumpyLater(ToyData):
         return NumpyFromThePassAfter(self.x, self.y, 16)
 
 
+class NumpyNoiseFromThePassAfter(NumpyShuffled):
+    """In order; from the second pass on, each batch gets numpy noise (drawn per batch)."""
+
+    passes = 0
+
+    def __iter__(self):
+        self.passes += 1
+        for i in range(len(self)):
+            part = slice(i * self.size, (i + 1) * self.size)
+            x = self.x[part]
+            if self.passes > 1:
+                x = x + torch.as_tensor(np.random.normal(size=tuple(x.shape)), dtype=x.dtype)
+            yield x, self.y[part]
+
+
+class NumpyNoiseLater(ToyData):
+    def train_dataloader(self):
+        return NumpyNoiseFromThePassAfter(self.x, self.y, 16)
+
+
+class NumpyValidated(NumpyData):
+    def val_dataloader(self):
+        return NumpyShuffled(self.x, self.y, 32)
+
+
 class TorchLoaders(ToyData):
     def train_dataloader(self):
         return DataLoader(TensorDataset(self.x, self.y), batch_size=16, shuffle=True)
@@ -171,6 +196,30 @@ class TorchLoaders(ToyData):
 '''
 VALIDATES = """
 
+import numpy as np
+
+
+class NumpyInTheStep(ToyModule):
+    \"\"\"Scales its loss by a numpy draw from the third step on: under vmap one draw would
+    serve every seed, and from the process's stream, not the seed's.\"\"\"
+
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        if self.global_step >= 2:
+            loss = loss * float(np.random.uniform(0.5, 1.5))
+        return loss
+
+
+class PythonInTheStep(ToyModule):
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        if self.global_step >= 2:
+            import random
+
+            loss = loss * random.uniform(0.5, 1.5)
+        return loss
+
+
 class Validates(ToyModule):
     def validation_step(self, batch, batch_idx):
         x, y = batch
@@ -179,18 +228,41 @@ class Validates(ToyModule):
 
 
 @pytest.mark.parametrize(
-    ("model", "data"),
-    [("", "NumpyData"), ("", "NumpyLater"), ("Validates", "TorchLoaders")],
-    ids=["numpy", "numpy_later", "val"],
+    ("model", "data", "together"),
+    [
+        ("", "NumpyData", True),
+        ("", "NumpyLater", True),
+        ("Validates", "TorchLoaders", True),
+        ("Validates", "NumpyValidated", True),
+        ("", "NumpyNoiseLater", False),
+        ("NumpyInTheStep", "", False),
+        ("PythonInTheStep", "", False),
+    ],
+    ids=[
+        "numpy",
+        "numpy_later",
+        "val",
+        "numpy_val",
+        "numpy_per_batch_later",
+        "numpy_step",
+        "python_step",
+    ],
 )
-def test_each_seed_draws_from_its_own_random_streams(tmp_path: Path, model: str, data: str) -> None:
-    """numpy's global generator is each seed's own, as alone; and the validation loader's
-    draw from torch's global generator (every DataLoader pass takes one) comes from the
-    seed's stream, so the next epoch's shuffle is the one that seed would get alone."""
+def test_each_seed_draws_from_its_own_random_streams(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str, data: str, together: bool
+) -> None:
+    """numpy's and Python's global generators are each seed's own, as alone; the validation
+    loader's draw from torch's global generator (every DataLoader pass takes one) comes from
+    the seed's stream. A draw the group cannot give each seed its own stream for (per batch,
+    first seen after the first pass, or inside the step that vmap runs once for all seeds)
+    sends the seeds to train alone instead: never another seed's numbers."""
     plugins = toy_paper(tmp_path / "plugins", VALIDATES, model, STREAMS, data)
-    together, alone = both(tmp_path, plugins, "trainer.max_steps=12")
-    assert all("together" in record(outcome) for outcome in together)  # still together
-    assert_same(together, alone)
+    grouped, alone = both(tmp_path, plugins, "trainer.max_steps=12")
+    assert all(("together" in record(outcome)) is together for outcome in grouped)
+    assert_same(grouped, alone)
+    if not together:
+        out = capsys.readouterr().out
+        assert "draws from numpy's, Python's or CUDA's global random generator" in out
 
 
 def test_reaching_max_steps_mid_epoch_ends_without_validation(tmp_path: Path) -> None:

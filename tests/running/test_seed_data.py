@@ -1,0 +1,61 @@
+"""A seed's random streams in a group (repro.running.seed_data): CUDA's generators, which this
+CPU machine cannot run, are checked through a stand-in for torch.cuda's state functions."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from repro.running.seed_data import ProcessStreams, SeedStreams
+
+
+class FakeCuda:
+    """torch.cuda's generator-state functions over one device whose state is a tensor."""
+
+    def __init__(self) -> None:
+        self.state = torch.tensor([0], dtype=torch.uint8)
+
+    def manual_seed(self, seed: int) -> None:
+        self.state = torch.tensor([seed], dtype=torch.uint8)
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+        monkeypatch.setattr(torch.cuda, "get_rng_state_all", lambda: [self.state.clone()])
+        monkeypatch.setattr(torch.cuda, "set_rng_state_all", self._set)
+
+    def _set(self, states: list[torch.Tensor]) -> None:
+        self.state = states[0].clone()
+
+
+def test_each_seed_is_tested_with_its_own_cuda_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seeds are built one after another, each seeding CUDA (seed_everything); alone, seed 0
+    is tested with its own seeded CUDA stream, not the last-built seed's."""
+    cuda = FakeCuda()
+    cuda.install(monkeypatch)
+    streams = []
+    for seed in (3, 7):
+        cuda.manual_seed(seed)
+        streams.append(SeedStreams())
+    streams[0].install()
+    assert cuda.state.tolist() == [3]
+    streams[1].install()
+    assert cuda.state.tolist() == [7]
+
+
+def test_a_draw_from_the_process_streams_is_seen(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing in a group may draw from the process's own streams: each kind is seen."""
+    cuda = FakeCuda()
+    cuda.install(monkeypatch)
+    draws = {
+        "numpy": lambda: np.random.uniform(),
+        "python": lambda: random.random(),
+        "cuda": lambda: cuda.manual_seed(99),
+    }
+    for name, draw in draws.items():
+        untouched = ProcessStreams()
+        assert untouched.check() is None, name
+        draw()
+        assert "global random generator" in (untouched.check() or ""), name

@@ -399,11 +399,13 @@ class SeedGroup:
         check_every: int = 1,
         line: Any = None,
         saver: Any = None,
+        announce: Any = None,
     ) -> GroupResult:
         """Train every seed to the configured end; a seed whose loss turns non-finite is
         recorded as failed at its first such step and the others go on. `saver` (a
         GroupCheckpoint) saves the group every `every_s` seconds and when a stop is asked
-        for, after which `GroupStopped` is raised; `resume` state continues where it left."""
+        for, after which `GroupStopped` is raised; `resume` state continues where it left.
+        `announce()` is called once the probe found that the step vectorizes."""
         state = self.state
         outcomes = state.outcomes
         step_fn = self._vmapped("training_step")
@@ -447,6 +449,8 @@ class SeedGroup:
                     if not probed:
                         self.probe(batches)
                         probed = True
+                        if announce is not None:
+                            announce()
                     try:
                         stacked = _stack(batches)
                         losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)

@@ -122,8 +122,8 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     saver = _group_checkpoint(attempts, seeds)
     _resume_or_start(group, saver, attempts, say)
     label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
-    say(f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)")
-    result = _fit(group, saver, attempts, plugin)
+    together = f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)"
+    result = _fit(group, saver, attempts, plugin, announce=lambda: say(together))
     if not isinstance(result, GroupResult):
         return result  # every seed's outcome: interrupted or failed
     outcomes = {}
@@ -248,9 +248,12 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         saver.discard()
 
 
-def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, plugin: Any) -> Any:
+def _fit(
+    group: SeedGroup, saver: GroupCheckpoint, attempts: list, plugin: Any, announce: Any
+) -> Any:
     """Train the group under its checkpoint and signal handlers; returns the GroupResult, or
-    every seed's outcome when the group stopped (signal) or the plugin's code failed."""
+    every seed's outcome when the group stopped (signal) or the plugin's code failed.
+    `announce()` says the seeds train together, once the probe has found that they can."""
     import signal
 
     from repro.plugins.failures import failure_message, full_traceback
@@ -276,6 +279,7 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, plugin: Any) 
                 check_every=int(trainer.get("check_val_every_n_epoch") or 1),
                 line=line,
                 saver=saver,
+                announce=announce,
             )
     except NotTogether:
         for _, attempt in attempts:  # the probe said no: these seeds train alone instead

@@ -88,13 +88,14 @@ class SeedStreams:
 
 
 class ProcessStreams:
-    """The process's own numpy and Python streams, which nothing in a group may draw from: a
+    """The process's own random streams, which nothing in a group may draw from: a
     seed's loader draws inside its seed's streams, and the step vmap runs once for all seeds
     should draw none. A draw seen here (a loader drawing per batch only from its second pass
     on, or numpy/Python randomness in the plugin's step) came from no seed's stream, so the
     group's numbers are not each seed's alone: `check` says so, once per pass (60 us)."""
 
     def __init__(self) -> None:
+        self.torch = torch.get_rng_state()
         self.numpy = np.random.get_state()
         self.python = random.getstate()
         self.cuda = cuda_states()
@@ -103,15 +104,16 @@ class ProcessStreams:
         """Why the seeds cannot train together, if the process's streams moved."""
         cuda = cuda_states()
         if (
-            random.getstate() == self.python
+            torch.equal(torch.get_rng_state(), self.torch)
+            and random.getstate() == self.python
             and _same_numpy(np.random.get_state(), self.numpy)
             and (cuda is None or all(map(torch.equal, cuda, self.cuda or [])))
         ):
             return None
         return (
-            "the plugin draws from numpy's, Python's or CUDA's global random generator where "
-            "the group cannot give each seed its own (in its step, or per batch after the "
-            "loader's first pass)"
+            "the plugin draws from a global random generator (torch's, numpy's, Python's or "
+            "CUDA's) where the group cannot give each seed its own (in its step, or per batch "
+            "after the loader's first pass)"
         )
 
 
@@ -133,8 +135,9 @@ class SeedLoader:
         self.streams = streams
         self.limit = limit
         self.passes = 0
-        # repro's own in-memory batches shuffle with a generator of their own
-        self.draws_from_no_global_stream = type(loader).__iter__ is InMemoryBatches.__iter__
+        # repro's own in-memory batches shuffle with a generator of their own (a subclass
+        # may draw anywhere: its data as a property, say)
+        self.draws_from_no_global_stream = type(loader) is InMemoryBatches
 
     def epoch(self, start: int = 0) -> Iterator[Any]:
         """One pass; `start`: batches of it trained before a resume (they count to the limit)."""

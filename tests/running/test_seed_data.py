@@ -50,6 +50,7 @@ def test_a_draw_from_the_process_streams_is_seen(monkeypatch: pytest.MonkeyPatch
     cuda = FakeCuda()
     cuda.install(monkeypatch)
     draws = {
+        "torch": lambda: torch.rand(1),
         "numpy": lambda: np.random.uniform(),
         "python": lambda: random.random(),
         "cuda": lambda: cuda.manual_seed(99),

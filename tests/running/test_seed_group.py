@@ -187,6 +187,24 @@ class NumpyValidated(NumpyData):
         return NumpyShuffled(self.x, self.y, 32)
 
 
+class CoinFlipShuffled(InMemoryBatches):
+    """repro's in-memory batches, shuffled or not on a coin flip from torch's global stream
+    as each pass starts (its `shuffle`, read there)."""
+
+    @property
+    def shuffle(self):
+        return bool(torch.rand(()) < 0.5)
+
+    @shuffle.setter
+    def shuffle(self, value):
+        pass
+
+
+class NoisyInMemory(ToyData):
+    def train_dataloader(self):
+        return CoinFlipShuffled(self.x, self.y, 16)
+
+
 class TorchLoaders(ToyData):
     def train_dataloader(self):
         return DataLoader(TensorDataset(self.x, self.y), batch_size=16, shuffle=True)
@@ -234,6 +252,7 @@ class Validates(ToyModule):
         ("", "NumpyLater", True),
         ("Validates", "TorchLoaders", True),
         ("Validates", "NumpyValidated", True),
+        ("", "NoisyInMemory", True),
         ("", "NumpyNoiseLater", False),
         ("NumpyInTheStep", "", False),
         ("PythonInTheStep", "", False),
@@ -243,6 +262,7 @@ class Validates(ToyModule):
         "numpy_later",
         "val",
         "numpy_val",
+        "in_memory_subclass",
         "numpy_per_batch_later",
         "numpy_step",
         "python_step",
@@ -262,7 +282,7 @@ def test_each_seed_draws_from_its_own_random_streams(
     assert_same(grouped, alone)
     if not together:
         out = capsys.readouterr().out
-        assert "draws from numpy's, Python's or CUDA's global random generator" in out
+        assert "the plugin draws from a global random generator" in out
 
 
 def test_reaching_max_steps_mid_epoch_ends_without_validation(tmp_path: Path) -> None:

@@ -194,13 +194,15 @@ class Attempt:
     def save(self, name: str | None = None) -> None:
         save_record(self.record_dir, self.record, name or self.progress_file)
 
-    def failed(self, error: Exception) -> RunOutcome:
+    def failed(self, error: Exception, show_traceback: bool = True) -> RunOutcome:
         """The plugin's code raised: the failed record (its traceback kept for the author,
-        with or without --debug) and the one line the caller reports."""
+        with or without --debug) and the one line the caller reports. `show_traceback`:
+        print it under --debug (a group's seeds share one error: shown once)."""
         from repro.plugins.failures import failure_message, full_traceback, print_if_debugging
 
         message = failure_message(error, self.plugin.folder)
-        print_if_debugging(error)
+        if show_traceback:
+            print_if_debugging(error)
         self.record["traceback"] = full_traceback(error)
         self.end(store.STATUS_FAILED, message)
         code = error.exit_code if isinstance(error, ReproError) else 1

@@ -123,7 +123,7 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     _resume_or_start(group, saver, attempts, say)
     label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
     together = f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)"
-    result = _fit(group, saver, attempts, plugin, announce=lambda: say(together))
+    result = _fit(group, saver, attempts, announce=lambda: say(together))
     if not isinstance(result, GroupResult):
         return result  # every seed's outcome: interrupted or failed
     outcomes = {}
@@ -248,15 +248,12 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         saver.discard()
 
 
-def _fit(
-    group: SeedGroup, saver: GroupCheckpoint, attempts: list, plugin: Any, announce: Any
-) -> Any:
+def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any) -> Any:
     """Train the group under its checkpoint and signal handlers; returns the GroupResult, or
     every seed's outcome when the group stopped (signal) or the plugin's code failed.
     `announce()` says the seeds train together, once the probe has found that they can."""
     import signal
 
-    from repro.plugins.failures import failure_message, full_traceback
     from repro.records import store
     from repro.running.checkpointing import COMPLETED_UNCHANGED
     from repro.running.progress import ProgressLine
@@ -307,13 +304,10 @@ def _fit(
             for i, a in attempts
         }
     except Exception as error:  # the plugin's code failed: every seed of the group says so
-        message = failure_message(error, plugin.folder)
-        outcomes = {}
-        for index, attempt in attempts:
-            attempt.record["traceback"] = full_traceback(error)
-            attempt.end(store.STATUS_FAILED, message)
-            outcomes[index] = RunOutcome("failed", attempt.record_dir, error=message, exit_code=1)
-        return outcomes
+        return {
+            index: attempt.failed(error, show_traceback=n == 0)  # --debug: shown once
+            for n, (index, attempt) in enumerate(attempts)
+        }
     finally:
         torch.set_num_threads(saved_threads)
 

@@ -327,6 +327,17 @@ class OptimizesAStrayTensor(ToyModule):
         return torch.optim.SGD([*self.parameters(), stray], lr=self.lr)
 
 
+class RefusesMidway(ToyModule):
+    # raises repro's UsageError (exit 2) once training is under way, after the probe
+
+    def training_step(self, batch, batch_idx):
+        if self.global_step == 2:
+            from repro.plugins import UsageError
+
+            raise UsageError("features must be even for this model")
+        return super().training_step(batch, batch_idx)
+
+
 class TestsWithGradients(ToyModule):
     def test_step(self, batch, batch_idx):
         x, y = batch
@@ -341,6 +352,7 @@ class TestsWithGradients(ToyModule):
     [
         ("FailsToBuild", ()),
         ("FailsToTest", ()),
+        ("RefusesMidway", ()),
         ("OptimizesAStrayTensor", ()),
         ("TestsWithGradients", ("+trainer.inference_mode=false",)),
     ],
@@ -354,6 +366,7 @@ def test_a_plugin_failure_or_oddity_ends_each_seed_as_it_would_alone(
     plugins = toy_paper(tmp_path / "plugins", FAILURES, model)
     together, alone = both(tmp_path, plugins, "trainer.max_steps=4", *extra)
     assert [o.error for o in together] == [o.error for o in alone]
+    assert [o.exit_code for o in together] == [o.exit_code for o in alone]
     assert_same(together, alone)
     for outcome in together:
         assert record(outcome)["status"] == outcome.status

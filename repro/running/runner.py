@@ -386,42 +386,49 @@ def _train(attempt: Attempt) -> RunOutcome:
         attempt.end(store.STATUS_FAILED, message)
 
     spec = attempt.plugin.spec()
-    try:
-        claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
-        wandb_run = wandb_run_for(
-            config, record, claim_ids, record_dir, attempt.previous if attempt.resume_from else None
-        )
-        with stop_on_signals(checkpoint), when_rank_dies(record_dead_rank):  # W&B starts here
-            loggers = build_loggers(
-                dict(config.get("logger") or {}), record_dir, wandb_run, attempt.csv_folder
-            )
-            if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
-                record["wandb"] = wandb_info
-                attempt.save()
-            result = train_and_test(
+    # SIGINT/SIGTERM are noted, not acted on, until the outcome is on disk: a stop that
+    # lands after testing (W&B closing, the record written) ends completed-but-stopped
+    with stop_on_signals(checkpoint):
+        try:
+            claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
+            wandb_run = wandb_run_for(
                 config,
-                attempt.plugin,
-                spec,
+                record,
+                claim_ids,
                 record_dir,
-                loggers,
-                extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
-                ckpt_path=attempt.resume_from,
-                config_file=attempt.config_file,
+                attempt.previous if attempt.resume_from else None,
             )
-    except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
-        progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
-        message, code = _interruption(error, checkpoint)
-        attempt.end(store.STATUS_INTERRUPTED, message)
-        return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
-    except Exception as error:  # recorded, then reported as one line by the caller
-        return attempt.failed(error)
-    finally:
-        finish_wandb()
-        if attempt.rerunning_completed:
-            (record_dir / "record.rerun.json").unlink(missing_ok=True)
-            if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
-                attempt.checkpoint_file.unlink(missing_ok=True)
-    _record_result(attempt, result, checkpoint_cfg)
+            with when_rank_dies(record_dead_rank):  # W&B starts here
+                loggers = build_loggers(
+                    dict(config.get("logger") or {}), record_dir, wandb_run, attempt.csv_folder
+                )
+                if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
+                    record["wandb"] = wandb_info
+                    attempt.save()
+                result = train_and_test(
+                    config,
+                    attempt.plugin,
+                    spec,
+                    record_dir,
+                    loggers,
+                    extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
+                    ckpt_path=attempt.resume_from,
+                    config_file=attempt.config_file,
+                )
+        except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
+            progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
+            message, code = _interruption(error, checkpoint)
+            attempt.end(store.STATUS_INTERRUPTED, message)
+            return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
+        except Exception as error:  # recorded, then reported as one line by the caller
+            return attempt.failed(error)
+        finally:
+            finish_wandb()
+            if attempt.rerunning_completed:
+                (record_dir / "record.rerun.json").unlink(missing_ok=True)
+                if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
+                    attempt.checkpoint_file.unlink(missing_ok=True)
+        _record_result(attempt, result, checkpoint_cfg)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if checkpoint.stop_signal is not None:  # came after the last point that could act on it
         return _completed_but_stopped(record_dir, result.metrics, checkpoint.stop_signal)

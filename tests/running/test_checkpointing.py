@@ -177,3 +177,66 @@ def test_the_message_of_a_stop_says_what_a_rerun_will_do(tmp_path: Path) -> None
     assert ResumableCheckpoint(path).what_a_rerun_does() == "no checkpoint yet, a rerun starts over"
     path.write_bytes(b"weights")
     assert "run again to resume" in ResumableCheckpoint(path).what_a_rerun_does()
+
+
+STOPPED_WHILE_RECORDING = """
+import os, signal, sys
+from repro.running import runner
+
+real = runner._record_result
+
+def stopped_while_recording(*args, **kwargs):
+    os.kill(os.getpid(), getattr(signal, os.environ["STOP_WITH"]))
+    return real(*args, **kwargs)
+
+runner._record_result = stopped_while_recording
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+@pytest.mark.parametrize("rerun", [False, True], ids=["first", "rerun"])
+def test_a_signal_while_the_record_is_written_is_noted_not_acted_on(
+    tmp_path: Path, signal_name: str, code: int, rerun: bool
+) -> None:
+    """Tested, then stopped as the record is written (or W&B closes): the record is written
+    whole, config and weights with it, and the exit code says a stop was asked for; it once
+    died by the signal (SIGTERM) or left `running` (SIGINT)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    args = [
+        "run",
+        "--papers-dir",
+        str(tmp_path / "plugins"),
+        "toy",
+        "experiment=small",
+        "logger=none",
+    ]
+    env = {**os.environ, "REPRO_RESULTS_DIR": str(tmp_path / "results")}
+    if rerun:
+        subprocess.run([sys.executable, "-m", "repro", *args], env=env, check=True)
+        args.append("rerun=true")
+    stopped = subprocess.run(
+        [sys.executable, "-c", STOPPED_WHILE_RECORDING, *args],
+        capture_output=True,
+        text=True,
+        env={**env, "STOP_WITH": signal_name},
+        timeout=300,
+    )
+    assert stopped.returncode == code, (stopped.returncode, stopped.stderr[-2000:])
+    (folder,) = {path.parent for path in (tmp_path / "results").rglob("record.json")}
+    record = json.loads((folder / "record.json").read_text())
+    assert record["status"] == "completed" and record["attempts"] == (2 if rerun else 1)
+    assert ("rerun: true" in (folder / "config.yaml").read_text()) == rerun  # this attempt's
+    assert sorted(p.name for p in folder.glob("*rerun*")) == []
+    assert (folder / "checkpoints" / "last.ckpt").is_file()
+    assert not (folder / "checkpoints" / "rerun.ckpt").exists()
+    assert stopped.stderr.strip().splitlines()[-1].startswith(f"error: {signal_name} arrived")

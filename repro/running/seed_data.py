@@ -3,7 +3,9 @@ inside that seed's own random streams, as the seed alone would draw it."""
 
 from __future__ import annotations
 
+import functools
 import itertools
+import os
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -180,13 +182,27 @@ def batch_limit(value: Any, length: int) -> int | None:
     return int(value)
 
 
+def seed_workers_as_lightning(loader: Any) -> Any:
+    """`loader`, its workers seeded as Lightning seeds them for a run alone (a DataLoader
+    without a worker_init_fn, after seed_everything(workers=True)): from the seed's stream."""
+    if getattr(loader, "worker_init_fn", "none") is None and int(
+        os.environ.get("PL_SEED_WORKERS", 0)
+    ):
+        from lightning.fabric.utilities.seed import pl_worker_init_function
+
+        loader.worker_init_fn = functools.partial(pl_worker_init_function, rank=0)
+    return loader
+
+
 def in_streams(loader: Any, streams: SeedStreams) -> Iterator[Any]:
     """One pass over a seed's loader inside its random streams (a DataLoader pass draws from
     torch's global generator as it starts, a loader of the plugin's may shuffle with numpy's:
     alone, both come out of the seed's streams)."""
     iterator = streams.run(iter, loader, every_stream=True)  # a pass's shuffle: any stream
+    first = True  # a generator's __iter__ draws at its first next, not at iter
     while True:
         try:
-            yield streams.run(next, iterator)
+            yield streams.run(next, iterator, every_stream=first)
         except StopIteration:
             return
+        first = False

@@ -37,6 +37,7 @@ from repro.running.seed_data import (
     SeedStreams,
     batch_limit,
     in_streams,
+    seed_workers_as_lightning,
 )
 from repro.running.seed_rules import (
     NotTogether,
@@ -283,7 +284,7 @@ class SeedGroup:
                 raise NotTogether(reason)
             if isinstance(optimizer, dict):  # {"optimizer": opt}, as module_reason allows
                 optimizer = optimizer["optimizer"]
-            loader = datamodule.train_dataloader()
+            loader = seed_workers_as_lightning(datamodule.train_dataloader())
             if hasattr(loader, "to") and not isinstance(loader, torch.utils.data.DataLoader):
                 loader.to(self.device)  # InMemoryBatches: the data moves once
             try:
@@ -307,6 +308,7 @@ class SeedGroup:
             module._trainer = self.view
         self.parameters_per_seed = sum(p.numel() for p in self.modules[0].parameters())
         self.resumed = False  # from a group checkpoint (load_state_dict)
+        self.val_loaders: list[Any] | None = None  # built at the first validation
         self._stack_state()
         self.state = _FitState(
             [
@@ -578,9 +580,10 @@ class SeedGroup:
         ):
             if loader_state is not None:
                 loader.loader.load_state_dict(loader_state)
-                if not state.batch and loader.cuts_passes:  # saved between epochs, its pass
-                    for _ in loader.loader:  # cut short: drop the rest (as a new pass would)
-                        pass
+                pass_ended = not state.batch or state.batch >= self.batches_per_epoch
+                if pass_ended and loader.cuts_passes:  # saved at a cut pass's end (between
+                    for _ in loader.loader:  # epochs, or at its last step): drop the rest,
+                        pass  # as a new pass would
             loader.streams.load_state_dict(rng)
         self.resumed = True
         state.last_logged = saved["last_logged"]
@@ -609,13 +612,29 @@ class SeedGroup:
                 outcome.failed_step = step
 
     def _validates(self, epoch: int, check_every: int) -> bool:
+        """As Lightning: a validation step and a validation loader, every `check_every`."""
+        from lightning.pytorch.utilities.model_helpers import is_overridden
+
         has_step = type(self.base).validation_step is not _lightning_validation_step()
-        return has_step and check_every > 0 and epoch % check_every == 0
+        has_loader = is_overridden("val_dataloader", self.datamodules[0])
+        return has_step and has_loader and check_every > 0 and epoch % check_every == 0
+
+    def _val_loaders(self) -> list[Any]:
+        """Each seed's validation loader, built once as Lightning builds it (at the first
+        validation, inside the seed's streams), so it goes on from pass to pass as alone."""
+        if self.val_loaders is None:
+            self.val_loaders = [
+                seed_workers_as_lightning(
+                    seed.streams.run(lambda d: d.val_dataloader(), datamodule, every_stream=True)
+                )
+                for datamodule, seed in zip(self.datamodules, self.loaders, strict=True)
+            ]
+        return self.val_loaders
 
     def _validate(self, outcomes: list[SeedOutcome], epoch: int, step: int) -> None:
         """Each seed's validation metrics of this epoch (mean over batches weighted by batch
         size, Lightning's default), logged as one CSV row per seed."""
-        loaders = [d.val_dataloader() for d in self.datamodules]
+        loaders = self._val_loaders()
         limit = batch_limit(
             dict(self.configs[0].get("trainer") or {}).get("limit_val_batches"), len(loaders[0])
         )

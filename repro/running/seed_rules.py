@@ -80,7 +80,8 @@ def static_reason(config: dict[str, Any]) -> str | None:
         return "trainer.max_time"
     if trainer.get("profiler"):
         return "trainer.profiler times Lightning's loop, which seeds trained together do not run"
-    if trainer.get("val_check_interval") not in (None, 1, 1.0):
+    interval = trainer.get("val_check_interval")  # an int counts batches: 1 is every batch
+    if interval is not None and not (type(interval) is float and interval == 1.0):
         return "validation inside an epoch (val_check_interval)"
     if trainer.get("num_sanity_val_steps"):
         return "trainer.num_sanity_val_steps (a validation before training)"

@@ -285,6 +285,83 @@ def test_each_seed_draws_from_its_own_random_streams(
         assert "the plugin draws from a global random generator" in out
 
 
+LOADERS = """
+
+from torch.utils.data import DataLoader, Dataset
+
+
+class ShuffledValSubset(ToyData):
+    # validation on InMemoryBatches shuffled by their own generator, drop_last: each
+    # validation sees another subset (alone, Lightning builds the loader once)
+
+    def val_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 24, shuffle=True, seed=0, drop_last=True)
+
+
+class ValSeededFromTorch(ToyData):
+    # a validation subset drawn with a generator seeded from the run's seed
+
+    def val_dataloader(self):
+        return InMemoryBatches(
+            self.x, self.y, 24, shuffle=True, seed=torch.initial_seed(), drop_last=True
+        )
+
+
+class Noisy(Dataset):
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, i):
+        return self.x[i] + 0.1 * torch.randn(self.x.shape[1]), self.y[i]
+
+
+class Augmented(ToyData):
+    # random augmentation in the Dataset, one loader worker (Lightning seeds workers)
+
+    def train_dataloader(self):
+        return DataLoader(Noisy(self.x, self.y), batch_size=16, num_workers=1)
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "extra", "together"),
+    [
+        ("Validates", "ShuffledValSubset", (), True),
+        ("Validates", "ValSeededFromTorch", ("trainer.max_steps=4",), True),
+        ("", "Augmented", ("trainer.max_steps=8",), True),
+        ("Validates", "", (), True),
+        (
+            "Validates",
+            "TorchLoaders",
+            ("+trainer.val_check_interval=1", "trainer.max_steps=6"),
+            False,
+        ),
+        ("Validates", "NumpyValidated", ("trainer.check_val_every_n_epoch=2",), True),
+    ],
+    ids=[
+        "val_own_generator",
+        "val_seeded_from_run",
+        "workers_augment",
+        "val_step_no_val_loader",
+        "val_check_interval_int",
+        "numpy_val_every_2",
+    ],
+)
+def test_loaders_and_validation_are_as_alone(
+    tmp_path: Path, model: str, data: str, extra: tuple[str, ...], together: bool
+) -> None:
+    """Lightning builds each loader once, seeds loader workers, validates every batch for
+    val_check_interval=1 and skips validation without a val loader; a group gives each seed
+    what that gives it alone, or trains the seeds alone."""
+    plugins = toy_paper(tmp_path / "plugins", VALIDATES, model, STREAMS + LOADERS, data)
+    grouped, alone = both(tmp_path, plugins, "trainer.max_steps=12", *extra)
+    assert_same(grouped, alone)
+    assert all(("together" in record(outcome)) is together for outcome in grouped)
+
+
 def test_reaching_max_steps_mid_epoch_ends_without_validation(tmp_path: Path) -> None:
     """Lightning stops at max_steps inside an epoch without validating it; so does a group
     (mnist1d logistic: 40 batches an epoch, 60 steps)."""
@@ -492,6 +569,8 @@ class SignalsAndValidates(SignalAtCall, Validates):
         ("Shuffled", "SIGKILL", "6", ("+trainer.limit_train_batches=2",), 2),  # cut passes
         ("Fresh", "SIGKILL", "6", ("+trainer.limit_train_batches=2",), 2),
         ("Shuffled", "SIGTERM", "5", ("+trainer.limit_train_batches=3",), 2),  # mid-pass
+        ("Shuffled", "SIGTERM", "7", ("+trainer.limit_train_batches=2",), 4),  # a cut pass's
+        ("Fresh", "SIGTERM", "7", ("+trainer.limit_train_batches=2",), 4),  # last step
     ],
 )
 def test_a_group_resumed_at_an_epoch_end_goes_on_as_if_never_stopped(

@@ -485,6 +485,8 @@ class SeedGroup:
                     continue  # the rest of the pass the checkpoint ended in: nothing
                 skip_empty_pass = False
             close_epoch()
+        if not probed and announce is not None:  # resumed with nothing left to train
+            announce()
         sync()
         fit_s = time.perf_counter() - started
         if line is not None:

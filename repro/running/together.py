@@ -252,12 +252,9 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
     """Train the group under its checkpoint and signal handlers; returns the GroupResult, or
     every seed's outcome when the group stopped (signal) or the plugin's code failed.
     `announce()` says the seeds train together, once the probe has found that they can."""
-    import signal
-
     from repro.records import store
-    from repro.running.checkpointing import COMPLETED_UNCHANGED
     from repro.running.progress import ProgressLine
-    from repro.running.runner import RunOutcome, save_record
+    from repro.running.runner import save_record
 
     config = attempts[0][1].config
     trainer = dict(config.get("trainer") or {})
@@ -279,30 +276,16 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
                 announce=announce,
             )
     except NotTogether:
+        saver.discard()  # a group that cannot be leaves nothing to resume
+        if saver.stop_signal is not None:  # a stop came too: it wins, the seeds stop
+            return _stopped_group(GroupStopped(saver.stop_signal, None), attempts, line)
         for _, attempt in attempts:  # the probe said no: these seeds train alone instead
             attempt.record_dir.joinpath(store.RECORD_FILE).unlink(missing_ok=True)
             if attempt.previous:
                 save_record(attempt.record_dir, attempt.previous)
         raise
     except GroupStopped as stop:
-        line.close()
-        name = signal.Signals(stop.signum).name
-        then = (
-            f"rerun resumes the group from step {stop.saved_step}"
-            if stop.saved_step is not None
-            else "no checkpoint yet: a rerun starts the group over"
-        )
-        code = 128 + stop.signum
-        messages = {
-            i: f"interrupted by {name}; " + (COMPLETED_UNCHANGED if a.rerunning_completed else then)
-            for i, a in attempts
-        }
-        for i, attempt in attempts:
-            attempt.end(store.STATUS_INTERRUPTED, messages[i])
-        return {
-            i: RunOutcome("interrupted", a.record_dir, error=messages[i], exit_code=code)
-            for i, a in attempts
-        }
+        return _stopped_group(stop, attempts, line)
     except Exception as error:  # the plugin's code failed: every seed of the group says so
         return {
             index: attempt.failed(error, show_traceback=n == 0)  # --debug: shown once
@@ -310,6 +293,34 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
         }
     finally:
         torch.set_num_threads(saved_threads)
+
+
+def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, Any]:
+    """Every seed of a group stopped by SIGINT/SIGTERM: interrupted, saying what a rerun does."""
+    import signal
+
+    from repro.records import store
+    from repro.running.checkpointing import COMPLETED_UNCHANGED
+    from repro.running.runner import RunOutcome
+
+    line.close()
+    name = signal.Signals(stop.signum).name
+    then = (
+        f"rerun resumes the group from step {stop.saved_step}"
+        if stop.saved_step is not None
+        else "no checkpoint yet: a rerun starts the group over"
+    )
+    code = 128 + stop.signum
+    messages = {
+        i: f"interrupted by {name}; " + (COMPLETED_UNCHANGED if a.rerunning_completed else then)
+        for i, a in attempts
+    }
+    for i, attempt in attempts:
+        attempt.end(store.STATUS_INTERRUPTED, messages[i])
+    return {
+        i: RunOutcome("interrupted", a.record_dir, error=messages[i], exit_code=code)
+        for i, a in attempts
+    }
 
 
 def _bound(value: Any) -> int:

@@ -664,3 +664,55 @@ def test_a_stop_while_the_seeds_are_tested_is_honoured(
     again = repro(*sweep, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
     assert "3 trained, 1 already completed" in again.stdout
+
+
+STOP_THEN_NOT_TOGETHER = """
+
+import os
+import signal
+
+
+class StoppedWhileValidating(NumpyInTheStep):
+    # SIGTERM (preemption) while the group validates; the pass-end check then finds the
+    # numpy draws of its step, so the seeds cannot go on together either
+    def validation_step(self, batch, batch_idx):
+        if os.environ.get("REPRO_TEST_SIGNAL") == "SIGTERM":
+            os.environ["REPRO_TEST_SIGNAL"] = "sent"
+            os.kill(os.getpid(), signal.SIGTERM)
+        x, y = batch
+        self.log("val/mse", nn.functional.mse_loss(self.net(x).squeeze(-1), y))
+"""
+
+
+def test_a_stop_is_honoured_when_the_seeds_then_cannot_go_on_together(tmp_path: Path) -> None:
+    """The stop wins: every seed interrupted, exit 143 (it was lost: the seeds retrained
+    alone and the sweep exited 0); no group checkpoint is left for a group that cannot be."""
+    plugins = toy_paper(
+        tmp_path / "plugins",
+        VALIDATES + STOP_THEN_NOT_TOGETHER,
+        "StoppedWhileValidating",
+        STREAMS,
+        "TorchLoaders",
+    )
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    stopped = repro(*sweep, "logger=csv", env={**env, "REPRO_TEST_SIGNAL": "SIGTERM"})
+    assert stopped.returncode == 143, (stopped.stdout, stopped.stderr)
+    records = sorted((tmp_path / "r").rglob("record*.json"))
+    assert [json.loads(p.read_text())["status"] for p in records] == ["interrupted"] * 2
+    assert not list((tmp_path / "r").rglob("together.ckpt"))
+    again = repro(*sweep, "logger=csv", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "seeds together: off" in again.stdout and "2 trained" in again.stdout
+
+
+def test_seeds_sent_to_train_alone_leave_no_group_checkpoint(tmp_path: Path) -> None:
+    """A whole pass trained and saved together, then the pass-end check sends the seeds to
+    train alone: the group's checkpoint goes (it stayed, and a later rerun spoke of it)."""
+    plugins = toy_paper(tmp_path / "plugins", VALIDATES, "NumpyInTheStep")
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    done = repro(*sweep, "checkpoint.every_s=0", "logger=csv", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "seeds together: off" in done.stdout
+    assert not list((tmp_path / "r").rglob("together.ckpt"))

@@ -226,7 +226,8 @@ def _group_checkpoint(attempts: list, seeds: list[int]) -> GroupCheckpoint:
 
 def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, say: Any) -> None:
     """Continue from the group's checkpoint when every seed's last attempt was cut short
-    (interrupted, or still `running` after kill -9) and the checkpoint is this group's."""
+    (interrupted, or still `running` after kill -9), the checkpoint is this group's, and
+    rerun=true does not ask to start over."""
     import sys
 
     from repro.records import store
@@ -234,6 +235,8 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
     cut_short = all((a.previous or {}).get("status") in unfinished for _, a in attempts)
     saved, why_not = saver.load(group.device)
+    if attempts[0][1].config.get("rerun"):  # never resumes, as for a seed alone
+        saved, why_not = None, "rerun=true starts over"
     if saved is not None and cut_short:
         group.load_state_dict(saved)
         step = group.state.global_step

@@ -479,3 +479,22 @@ def test_tied_weights_train_together_as_they_train_alone(tmp_path: Path) -> None
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["together"]["seeds"] == [0, 1, 2]
     assert_same_metrics(together, alone, tolerance=1e-6)
+
+
+def test_rerun_true_of_an_interrupted_group_starts_over_as_alone(tmp_path: Path) -> None:
+    """rerun=true never resumes, for a seed alone or a group: the interrupted group's
+    checkpoint is set aside and the seeds train from step 0 (it was resumed)."""
+    env = signalling_toy(tmp_path)
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+    signal_at = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    cut = repro(*sweep, env={**env, **signal_at})
+    assert cut.returncode == 143, cut.stderr
+    again = repro(*sweep, "rerun=true", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group" not in again.stderr
+    records = [
+        json.loads(p.read_text()) for p in Path(env["REPRO_RESULTS_DIR"]).rglob("record.json")
+    ]
+    assert [r["status"] for r in records] == ["completed"] * 2
+    assert all(r["resumed_from"] is None for r in records)
+    assert not list(Path(env["REPRO_RESULTS_DIR"]).rglob("together.ckpt"))

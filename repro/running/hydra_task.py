@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from omegaconf import DictConfig
 
 from repro.config.app import CONFIG_DIR, CONFIG_NAME, recorded_command
-from repro.errors import ReproError
+from repro.errors import ReproError, UsageError
 from repro.running.profiling import profile_reports
 from repro.running.runner import RunOutcome, resolve_config, run_one
 
@@ -23,11 +24,14 @@ OUTCOMES: list[RunOutcome] = []
 """Outcomes of the jobs this process ran itself (basic launcher); others read records."""
 
 
+NOT_COMPLETED = ("failed", "interrupted", "busy")  # busy: held by another process
+
+
 def describe(outcome: RunOutcome) -> str:
     """One line about a finished run, for the terminal."""
     metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items()))
     where = f" -> {outcome.record_dir}" if outcome.record_dir else ""
-    if outcome.status in ("failed", "interrupted"):
+    if outcome.status in NOT_COMPLETED:
         record = f" (record: {outcome.record_dir})" if outcome.record_dir else ""
         return f"error: {outcome.error}{record}"
     label = "already completed, skipped" if outcome.status == "skipped" else "completed"
@@ -37,7 +41,7 @@ def describe(outcome: RunOutcome) -> str:
 def print_outcome(outcome: RunOutcome) -> None:
     """The run's line: stderr when it did not complete; a completed run that a signal came
     too late to stop also gets an error line saying so (its exit code is the signal's)."""
-    failed = outcome.status in ("failed", "interrupted")
+    failed = outcome.status in NOT_COMPLETED
     print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
     if outcome.status == "completed" and outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr, flush=True)
@@ -84,11 +88,11 @@ def _run_group(config: dict, overrides: list[str]) -> list[RunOutcome]:
     have them, trained together (`running.together`); one outcome per seed."""
     from repro.running.together import run_together
 
-    seeds = [int(seed) for seed in config["group_seeds"]]
     kept = [o for o in overrides if o.partition("=")[0].lstrip("+~") not in ("seed", "group_seeds")]
-    configs = [{**config, "seed": seed, "group_seeds": None} for seed in seeds]
-    commands = [recorded_command([*kept, f"seed={seed}"]) for seed in seeds]
     try:
+        seeds = _group_seeds(config["group_seeds"])
+        configs = [{**config, "seed": seed, "group_seeds": None} for seed in seeds]
+        commands = [recorded_command([*kept, f"seed={seed}"]) for seed in seeds]
         outcomes = run_together(configs, commands)
     except ReproError as error:
         outcomes = [RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)]
@@ -96,6 +100,21 @@ def _run_group(config: dict, overrides: list[str]) -> list[RunOutcome]:
         print_outcome(outcome)
     OUTCOMES.extend(outcomes)
     return outcomes
+
+
+def _group_seeds(value: Any) -> list[int]:
+    """group_seeds as distinct seeds, or a UsageError (SLURM/Ray jobs are given them)."""
+    from repro.config.checks import check_seed
+
+    if not isinstance(value, list | tuple) or not value:
+        raise UsageError(f"group_seeds must be a list of seeds, e.g. [0,1,2]; got {value!r}")
+    try:
+        seeds = [check_seed(seed) for seed in value]
+    except UsageError as error:
+        raise UsageError(f"group_seeds: {error}") from None
+    if len(set(seeds)) != len(seeds):
+        raise UsageError(f"group_seeds lists a seed twice: {seeds}")
+    return seeds
 
 
 def claims_of_run(

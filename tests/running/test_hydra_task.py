@@ -1,0 +1,36 @@
+"""The task a Hydra job runs (repro.running.hydra_task): its line per run, and a group job's
+seeds (`group_seeds=[...]`, as SLURM and Ray jobs are given them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from repro.running.hydra_task import describe
+from repro.running.runner import RunOutcome
+from tests.conftest import repro, write_toy_paper
+
+
+def test_a_seed_held_by_another_process_is_not_called_completed(tmp_path: Path) -> None:
+    """A group job whose seed another process is training said `completed:` for it."""
+    held = RunOutcome("busy", tmp_path, error="another process is running it", exit_code=1)
+    assert describe(held).startswith("error: another process is running it")
+
+
+@pytest.mark.parametrize("value", ["[0,x]", "5", "[0,0]", "[0,1.5]"])
+def test_bad_group_seeds_are_one_line(tmp_path: Path, value: str) -> None:
+    write_toy_paper(tmp_path / "plugins")
+    done = repro(
+        "run",
+        "--papers-dir",
+        str(tmp_path / "plugins"),
+        "toy",
+        "experiment=small",
+        f"group_seeds={value}",
+        env={"REPRO_RESULTS_DIR": str(tmp_path / "r")},
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+    assert "group_seeds" in done.stderr.strip().splitlines()[-1]
+    assert not list((tmp_path / "r").rglob("record*.json"))

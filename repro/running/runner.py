@@ -4,6 +4,7 @@ short), and write the run record."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shlex
 import signal
@@ -222,6 +223,7 @@ class Attempt:
         if status == store.STATUS_COMPLETED:
             from repro.running.profiling import remove_stale_reports
 
+            (self.record_dir / store.FAILED_RERUN_FILE).unlink(missing_ok=True)  # superseded
             remove_stale_reports(self.record_dir, self.started_at_s)
         if status == store.STATUS_COMPLETED and self.rerunning_completed:
             from repro.running.loggers import replace_csv_log
@@ -346,6 +348,11 @@ def _start(attempt: Attempt) -> None:
         store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
     except OSError as error:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
+    if attempt.rerunning_completed:  # a stopped rerun's record counts its attempt too
+        stopped = _previous_record_file(attempt.record_dir / store.FAILED_RERUN_FILE)
+        counts = [(attempt.previous or {}).get("attempts"), stopped.get("attempts")]
+        before = max([n for n in counts if type(n) is int], default=0)
+        attempt.record["attempts"] = before + 1
     attempt.save()
     attempt.started = time.perf_counter()
     attempt.started_at_s = time.time()
@@ -546,6 +553,15 @@ def _account_for_resume(record: dict[str, Any], record_dir: Path) -> None:
         merge_csv_logs(record_dir, start)
     except Exception as error:  # bookkeeping after training must never cost the trained result
         print(f"warning: CSV logs not merged: {type(error).__name__}: {error}", file=sys.stderr)
+
+
+def _previous_record_file(path: Path) -> dict[str, Any]:
+    """A record file's content, or {} when absent or unreadable (counted, never trusted)."""
+    try:
+        loaded = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _previous_record(record_dir: Path) -> dict[str, Any] | None:

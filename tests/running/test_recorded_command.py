@@ -190,7 +190,10 @@ def test_a_rerun_that_completes_replaces_the_csv_log(tmp_path: Path, isolated_en
     rerun = _signalling_run(plugins, "rerun=true")
     assert rerun.returncode == 0, rerun.stderr
     _, record = _only_record(isolated_env)
-    assert record["status"] == "completed" and record["attempts"] == 2
+    # three attempts: the first, the stopped rerun, this one; the stopped rerun's record
+    # went with it (it stayed beside the completed one, and the count said 2)
+    assert record["status"] == "completed" and record["attempts"] == 3
+    assert not (record_dir / "record.failed.json").exists()
     text = log.read_text()
     assert text.startswith("epoch,") and "99,999" not in text
     assert sorted(p.name for p in record_dir.iterdir() if p.name.startswith("csv")) == ["csv"]

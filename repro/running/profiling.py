@@ -32,15 +32,20 @@ def run_profiler(choice: Any, record_dir: Path) -> Any:
     return choice
 
 
-REPORT_FILE = re.compile(rf"(fit|validate|test|predict)-{REPORT_NAME}(-\d+)?\.txt")
-"""The names Lightning gives them (a stage, and a rank under DDP): nothing else is touched."""
+REPORT_FILE = re.compile(
+    rf"(fit|validate|test|predict)-{REPORT_NAME}(-\d+)?\.txt"
+    rf"|(fit|validate|test|predict)-{REPORT_NAME}(-\d+)?-\[\w+\][\w.]+\.pt\.trace\.json"
+)
+"""The names Lightning gives them (a stage, and a rank under DDP; the PyTorch profiler adds
+its Chrome traces, `<stage>-profile-[Strategy]<hook>.<id>.pt.trace.json`): nothing else is
+touched."""
 
 
 def profile_reports(record_dir: Path) -> list[Path]:
-    """The profiler reports in a run's folder."""
+    """The profiler reports in a run's folder (text, and PyTorch profiler traces)."""
     return sorted(
         path
-        for path in Path(record_dir).glob(f"*-{REPORT_NAME}*.txt")
+        for path in Path(record_dir).glob(f"*-{REPORT_NAME}*")
         if REPORT_FILE.fullmatch(path.name)
     )
 

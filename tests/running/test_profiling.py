@@ -43,12 +43,14 @@ def test_every_ranks_report_is_found(tmp_path) -> None:
     """DDP ranks write `fit-profile-0.txt`, `fit-profile-1.txt`, ..."""
     from repro.running.profiling import profile_reports
 
-    names = ("fit-profile-0.txt", "fit-profile-1.txt", "test-profile.txt", "notes.txt")
-    for name in (*names, "gpu-profile-notes.txt", "my-profile.txt"):  # a user's: not reports
-        (tmp_path / name).write_text("x")
+    trace = "fit-profile-[Strategy]SingleDeviceStrategy.training_step.1796428794.pt.trace.json"
+    names = ("fit-profile-0.txt", "fit-profile-1.txt", "test-profile.txt", "notes.txt", trace)
+    for name in (*names, "gpu-profile-notes.txt", "my-profile.txt", "my.pt.trace.json"):
+        (tmp_path / name).write_text("x")  # the last three: a user's, not reports
     assert [p.name for p in profile_reports(tmp_path)] == [
         "fit-profile-0.txt",
         "fit-profile-1.txt",
+        trace,  # the PyTorch profiler's Chrome trace (it was neither listed nor removed)
         "test-profile.txt",
     ]
 

@@ -17,6 +17,30 @@ rank after it in a multi-process run (`fit-profile-0.txt`)."""
 NAMED = {"simple": "SimpleProfiler", "advanced": "AdvancedProfiler", "pytorch": "PyTorchProfiler"}
 
 
+RERUN_REPORTS = ".rerun-profile"
+"""Where a rerun of a completed run writes its reports until it completes: the completed
+run's reports stay as they are if it does not."""
+
+
+def report_dir(record_dir: Path, replaces_a_completed_run: bool) -> Path:
+    """The folder a run's profiler writes into."""
+    return record_dir / RERUN_REPORTS if replaces_a_completed_run else record_dir
+
+
+def settle_rerun_reports(record_dir: Path, completed: bool) -> None:
+    """A rerun of a completed run has ended: its reports replace the completed run's when it
+    completed (stale ones are gone by then), and are dropped when it did not."""
+    import shutil
+
+    staged = record_dir / RERUN_REPORTS
+    if not staged.is_dir():
+        return
+    if completed:
+        for report in profile_reports(staged):
+            report.replace(record_dir / report.name)
+    shutil.rmtree(staged, ignore_errors=True)
+
+
 def run_profiler(choice: Any, record_dir: Path) -> Any:
     """The `profiler` argument of the run's Trainer. A name Lightning does not know (or a
     profiler object) is passed on as it is, for Lightning's own error or use."""

@@ -225,6 +225,10 @@ class Attempt:
 
             (self.record_dir / store.FAILED_RERUN_FILE).unlink(missing_ok=True)  # superseded
             remove_stale_reports(self.record_dir, self.started_at_s)
+        if self.rerunning_completed:
+            from repro.running.profiling import settle_rerun_reports
+
+            settle_rerun_reports(self.record_dir, completed=status == store.STATUS_COMPLETED)
         if status == store.STATUS_COMPLETED and self.rerunning_completed:
             from repro.running.loggers import replace_csv_log
 

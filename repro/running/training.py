@@ -215,7 +215,7 @@ def train_and_test(
         use_run_launcher,
     )
     from repro.running.lightning_overhead import CallbackGroup, fast_hook_names
-    from repro.running.profiling import run_profiler
+    from repro.running.profiling import report_dir, run_profiler
     from repro.running.progress import ProgressLine, run_label
 
     timing = TimingCallback()  # from here to the first step is this run's setup_s
@@ -224,7 +224,10 @@ def train_and_test(
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
     trainer_args = {k: v for k, v in dict(cfg["trainer"]).items() if v is not None}
-    trainer_args["profiler"] = run_profiler(trainer_args.get("profiler"), record_dir)
+    replaces = config_file != store.CONFIG_FILE  # rerun=true of a completed run
+    trainer_args["profiler"] = run_profiler(
+        trainer_args.get("profiler"), report_dir(record_dir, replaces)
+    )
     # Per-step work other than the step itself is what makes small models slow: check the loss
     # for NaN/inf every log_every_n_steps (one sync each), redraw the bar a few times a second.
     guard = FiniteLossGuard(every_n_steps=int(trainer_args.get("log_every_n_steps") or 50))

@@ -72,3 +72,37 @@ def test_a_report_is_named_only_by_the_run_that_wrote_it(tmp_path) -> None:
     assert plain.returncode == 0, plain.stderr
     assert "profiler report" not in plain.stdout
     assert not list((tmp_path / "results").rglob("*profile*.txt"))
+
+
+def test_a_stopped_rerun_leaves_the_completed_runs_profile_as_it_was(tmp_path) -> None:
+    """rerun=true of a completed, profiled run, stopped after fitting: the completed run's
+    reports stay as they were (its fit report was overwritten by the stopped rerun's); the
+    rerun that completes brings its own."""
+    from tests.conftest import run_signalling_paper, write_signalling_paper
+
+    plugins = write_signalling_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    profiled = ("+trainer.profiler=simple",)
+    assert run_signalling_paper(plugins, results, *profiled).returncode == 0
+    (folder,) = {path.parent for path in results.rglob("record.json")}
+
+    def reports() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in folder.iterdir() if "profile" in p.name}
+
+    before = reports()
+    assert set(before) == {"fit-profile.txt", "test-profile.txt"}
+    stopped = run_signalling_paper(
+        plugins,
+        results,
+        *profiled,
+        "rerun=true",
+        REPRO_TEST_SIGNAL_AT="test",
+        REPRO_TEST_SIGNAL="SIGTERM",
+    )
+    assert stopped.returncode == 143, stopped.stderr
+    assert reports() == before
+    assert not (folder / ".rerun-profile").exists()
+    rerun = run_signalling_paper(plugins, results, *profiled, "rerun=true")
+    assert rerun.returncode == 0, rerun.stderr
+    after = reports()
+    assert set(after) == set(before) and after != before

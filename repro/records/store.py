@@ -101,7 +101,12 @@ def config_hash(config: dict[str, Any]) -> str:
 
 def legacy_config_hash(config: dict[str, Any]) -> str:
     """The hash records got before `trainer.accelerator` left the setting's identity: equal
-    to `config_hash` at the defaults, else the folder an older `...accelerator=gpu` run used."""
+    to `config_hash` at the defaults, else the folder an older `...accelerator=gpu` run used.
+    Only the accelerator counts: records from then never had the later keys (a profiler)."""
+    trainer = config.get("trainer")
+    if isinstance(trainer, dict):
+        later = {k for k in EXECUTION_TRAINER_KEYS if k != "accelerator"}
+        config = {**config, "trainer": {k: v for k, v in trainer.items() if k not in later}}
     return _digest(config)
 
 

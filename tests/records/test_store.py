@@ -145,3 +145,6 @@ def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> 
     assert store.legacy_config_hash(gpu) != store.config_hash(gpu)
     assert store.completed_record_dir(tmp_path, gpu) == old
     assert store.completed_record_dir(tmp_path, TRAINED) == old  # same setting, any device
+    # profiled now: still that setting (records from before never had a profiler key)
+    profiled = _trainer(accelerator="gpu", profiler="simple")
+    assert store.completed_record_dir(tmp_path, profiled) == old

@@ -24,6 +24,9 @@ OUTCOMES: list[RunOutcome] = []
 """Outcomes of the jobs this process ran itself (basic launcher); others read records."""
 
 
+STOP_EXIT_CODES = (130, 143)  # 128 + SIGINT, 128 + SIGTERM
+NOT_STARTED = "not started"  # the status of a job after the command was stopped
+STOPPED_FIRST = "the command was stopped first"
 NOT_COMPLETED = ("failed", "interrupted", "busy")  # busy: held by another process
 
 
@@ -59,12 +62,18 @@ def print_profile(outcome: RunOutcome) -> None:
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name=CONFIG_NAME)
 def hydra_task(cfg: DictConfig) -> RunOutcome:
     """Run one job; never raises for expected failures, so one bad job cannot end a sweep."""
+    if stopped := next((o for o in OUTCOMES if o.exit_code in STOP_EXIT_CODES), None):
+        # `repro run -m`: a job stopped by SIGINT/SIGTERM stops the command, as in a sweep
+        OUTCOMES.append(
+            RunOutcome(NOT_STARTED, None, error=STOPPED_FIRST, exit_code=stopped.exit_code)
+        )
+        return OUTCOMES[-1]
     try:
         from hydra.core.hydra_config import HydraConfig
 
         config = resolve_config(cfg)
         overrides = list(HydraConfig.get().overrides.task)
-        if config.get("group_seeds"):  # one SLURM/Ray job: these seeds trained together
+        if config.get("group_seeds") is not None:  # one SLURM/Ray job: seeds together
             return _run_group(config, overrides)
         command = recorded_command(overrides)
         outcome = run_one(config, command=command)

@@ -75,10 +75,11 @@ def main(argv: list[str]) -> int:
     from repro.running.runner import train_as_rank
 
     record_dir = Path(spec["record_dir"])
-    config = yaml.safe_load((record_dir / spec.get("config_file", CONFIG_FILE)).read_text())
+    config_file = spec.get("config_file", CONFIG_FILE)  # a rerun's, set aside
+    config = yaml.safe_load((record_dir / config_file).read_text())
     resume_from = Path(spec["resume_from"]) if spec.get("resume_from") else None
     try:
-        train_as_rank(config, record_dir, resume_from)
+        train_as_rank(config, record_dir, resume_from, config_file)
     except RunInterrupted:  # all ranks agreed to stop; rank 0 records it
         return 0
     except Exception as error:

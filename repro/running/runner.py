@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -100,7 +101,12 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
         return _train_locked(config, seed, record_dir, command)
 
 
-def train_as_rank(config: dict[str, Any], record_dir: Path, resume_from: Path | None) -> RunOutcome:
+def train_as_rank(
+    config: dict[str, Any],
+    record_dir: Path,
+    resume_from: Path | None,
+    config_file: str = store.CONFIG_FILE,
+) -> RunOutcome:
     """Rank k > 0 of a multi-process run: trains `config` alongside rank 0, which holds the
     lock and writes the record, logs and checkpoints; this rank writes nothing."""
     from repro.running.checkpointing import ResumableCheckpoint, checkpoint_path, stop_on_signals
@@ -123,6 +129,7 @@ def train_as_rank(config: dict[str, Any], record_dir: Path, resume_from: Path | 
             [],
             extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
             ckpt_path=resume_from,
+            config_file=config_file,  # a rerun's: its profile goes aside, as rank 0's
         )
     return RunOutcome("completed", record_dir, result.metrics)
 
@@ -352,11 +359,16 @@ def _start(attempt: Attempt) -> None:
         store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
     except OSError as error:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
-    if attempt.rerunning_completed:  # a stopped rerun's record counts its attempt too
-        stopped = _previous_record_file(attempt.record_dir / store.FAILED_RERUN_FILE)
-        counts = [(attempt.previous or {}).get("attempts"), stopped.get("attempts")]
+    if attempt.rerunning_completed:  # a stopped or killed rerun's record counts it too
+        from repro.running.profiling import RERUN_REPORTS
+
+        counts = [(attempt.previous or {}).get("attempts")] + [
+            _previous_record_file(attempt.record_dir / name).get("attempts")
+            for name in (store.FAILED_RERUN_FILE, attempt.progress_file)
+        ]
         before = max([n for n in counts if type(n) is int], default=0)
         attempt.record["attempts"] = before + 1
+        shutil.rmtree(attempt.record_dir / RERUN_REPORTS, ignore_errors=True)  # a killed one's
     attempt.save()
     attempt.started = time.perf_counter()
     attempt.started_at_s = time.time()

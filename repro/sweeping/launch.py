@@ -176,6 +176,7 @@ def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
         "skipped": ALREADY_COMPLETED,
         "busy": BUSY,
         "interrupted": INTERRUPTED,
+        NOT_STARTED: NOT_STARTED,  # `repro run -m` stopped before this job
     }
     results = []
     for outcome in outcomes:
@@ -196,7 +197,7 @@ def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
             detail = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items())[:3])
         elif kind == ALREADY_COMPLETED:
             detail = "found completed"
-        elif kind == INTERRUPTED:
+        elif kind in (INTERRUPTED, NOT_STARTED):
             detail = outcome.error or "stopped by a signal"
         else:
             detail = f"{outcome.status}: {outcome.error}"

@@ -261,8 +261,9 @@ def test_kill_9_of_rank_0_then_rerun_resumes(toy_dir: Path, isolated_env: Path) 
 def test_a_rerun_of_a_completed_ddp_run_trains_its_ranks_and_then_replaces_the_config(
     toy_dir: Path, isolated_env: Path
 ) -> None:
-    """The ranks read the rerun's config, set aside while the completed run's stays."""
-    args = _run_args(toy_dir, "logger=none", "trainer.max_steps=20")
+    """The ranks read the rerun's config, set aside while the completed run's stays; every
+    rank's profile is set aside too (rank 1's was appended to the completed run's)."""
+    args = _run_args(toy_dir, "logger=none", "trainer.max_steps=20", "+trainer.profiler=simple")
     assert repro(*args, timeout=TIMEOUT_S).returncode == 0
     rerun = repro(*args, "rerun=true", timeout=TIMEOUT_S)
     assert rerun.returncode == 0, rerun.stderr
@@ -271,6 +272,11 @@ def test_a_rerun_of_a_completed_ddp_run_trains_its_ranks_and_then_replaces_the_c
     (config,) = isolated_env.rglob("config.yaml")
     assert "rerun: true" in config.read_text()
     assert not list(isolated_env.rglob("config.rerun.yaml"))
+    reports = sorted(config.parent.glob("*-profile*.txt"))
+    assert [r.name for r in reports] == [
+        "fit-profile-0.txt", "fit-profile-1.txt", "test-profile-0.txt", "test-profile-1.txt"
+    ]  # fmt: skip
+    assert all(r.read_text().count("Profiler Report") == 1 for r in reports)
 
 
 def test_ddp_sweep_trains_each_seed_in_one_worker(toy_dir: Path, isolated_env: Path) -> None:

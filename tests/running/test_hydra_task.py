@@ -18,7 +18,7 @@ def test_a_seed_held_by_another_process_is_not_called_completed(tmp_path: Path) 
     assert describe(held).startswith("error: another process is running it")
 
 
-@pytest.mark.parametrize("value", ["[0,x]", "5", "[0,0]", "[0,1.5]"])
+@pytest.mark.parametrize("value", ["[0,x]", "5", "[0,0]", "[0,1.5]", "[]", "0"])
 def test_bad_group_seeds_are_one_line(tmp_path: Path, value: str) -> None:
     write_toy_paper(tmp_path / "plugins")
     done = repro(
@@ -34,3 +34,21 @@ def test_bad_group_seeds_are_one_line(tmp_path: Path, value: str) -> None:
     assert "Traceback" not in done.stderr
     assert "group_seeds" in done.stderr.strip().splitlines()[-1]
     assert not list((tmp_path / "r").rglob("record*.json"))
+
+
+def test_a_stopped_multirun_starts_no_further_job(tmp_path: Path) -> None:
+    """`repro run -m seed=0,1` stopped (SIGTERM: preemption) during seed 0: seed 1 is not
+    started, as in a sweep (it trained to completion, spending the grace period)."""
+    from tests.conftest import run_signalling_paper, write_signalling_paper
+
+    plugins = write_signalling_paper(tmp_path / "plugins")
+    stopped = run_signalling_paper(
+        plugins,
+        tmp_path / "r",
+        "-m",
+        "seed=0,1",
+        REPRO_TEST_SIGNAL_AT="train_epoch_end",
+        REPRO_TEST_SIGNAL="SIGTERM",
+    )
+    assert stopped.returncode == 143, (stopped.stdout, stopped.stderr)
+    assert [p.parent.name for p in (tmp_path / "r").rglob("record.json")] == ["seed0"]

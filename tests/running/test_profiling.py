@@ -1,3 +1,5 @@
+import json
+
 import lightning.pytorch as pl
 import pytest
 from lightning.pytorch.profilers import SimpleProfiler
@@ -102,7 +104,15 @@ def test_a_stopped_rerun_leaves_the_completed_runs_profile_as_it_was(tmp_path) -
     assert stopped.returncode == 143, stopped.stderr
     assert reports() == before
     assert not (folder / ".rerun-profile").exists()
+    killed = folder / ".rerun-profile"  # what a kill -9'd profiled rerun leaves
+    killed.mkdir()
+    (killed / "fit-profile.txt").write_text("FIT Profiler Report (killed attempt)\n")
+    (folder / "record.rerun.json").write_text('{"status": "running", "attempts": 3}')
     rerun = run_signalling_paper(plugins, results, *profiled, "rerun=true")
     assert rerun.returncode == 0, rerun.stderr
     after = reports()
     assert set(after) == set(before) and after != before
+    assert all(text.count(b"Profiler Report") == 1 for text in after.values())
+    assert b"killed attempt" not in after["fit-profile.txt"]  # it was adopted
+    # four attempts: the first, the stopped rerun, the killed one, this one (it said 3)
+    assert json.loads((folder / "record.json").read_text())["attempts"] == 4

@@ -257,8 +257,28 @@ def _train_locked(
         resume_from,
         previous,
     )
-    _start(attempt)
-    return _train(attempt)
+    from repro.running.checkpointing import stop_on_signals
+
+    checkpoint = _run_checkpoint(attempt)
+    # SIGINT/SIGTERM from the moment the `running` record is written until the outcome is on
+    # disk are noted, not acted on: training stops at its next step and the record says so
+    with stop_on_signals(checkpoint):
+        _start(attempt)
+        return _train(attempt, checkpoint)
+
+
+def _run_checkpoint(attempt: Attempt) -> Any:
+    """The run's ResumableCheckpoint: saves while training, turns a signal into a clean stop."""
+    from repro.running.checkpointing import ResumableCheckpoint, run_identity
+
+    checkpoint_cfg = dict(attempt.config.get("checkpoint") or {})
+    return ResumableCheckpoint(
+        attempt.checkpoint_file,
+        float(checkpoint_cfg.get("every_s", 30)),
+        save_at_end=bool(checkpoint_cfg.get("keep", True)),
+        enabled=bool(checkpoint_cfg.get("enabled", True)),
+        identity=run_identity(attempt.config),  # a rerun resumes only what this run wrote
+    )
 
 
 def _resume_point(
@@ -379,79 +399,65 @@ def _start(attempt: Attempt) -> None:
         torch.set_num_threads(int(attempt.config["num_threads"]))
 
 
-def _train(attempt: Attempt) -> RunOutcome:
-    """Train and test under the signal handlers; every way out ends in a record."""
+def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
+    """Train and test (the caller has the signal handlers in place); every way out ends in
+    a record."""
     # SIGTERMException: Lightning's SystemExit(0) for a SIGTERM its own handler caught; a
     # safety net, should one land where repro's handler is not yet in place
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-    from repro.running.checkpointing import (
-        ResumableCheckpoint,
-        RunInterrupted,
-        run_identity,
-        stop_on_signals,
-    )
+    from repro.running.checkpointing import RunInterrupted
     from repro.running.distributed import when_rank_dies
     from repro.running.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
     from repro.running.training import train_and_test
 
     config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
     checkpoint_cfg = dict(config.get("checkpoint") or {})
-    checkpoint = ResumableCheckpoint(
-        attempt.checkpoint_file,
-        float(checkpoint_cfg.get("every_s", 30)),
-        save_at_end=bool(checkpoint_cfg.get("keep", True)),
-        enabled=bool(checkpoint_cfg.get("enabled", True)),
-        identity=run_identity(config),  # a rerun resumes only what this run wrote
-    )
 
     def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next
         attempt.end(store.STATUS_FAILED, message)
 
     spec = attempt.plugin.spec()
-    # SIGINT/SIGTERM are noted, not acted on, until the outcome is on disk: a stop that
-    # lands after testing (W&B closing, the record written) ends completed-but-stopped
-    with stop_on_signals(checkpoint):
-        try:
-            claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
-            wandb_run = wandb_run_for(
-                config,
-                record,
-                claim_ids,
-                record_dir,
-                attempt.previous if attempt.resume_from else None,
+    try:
+        claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
+        wandb_run = wandb_run_for(
+            config,
+            record,
+            claim_ids,
+            record_dir,
+            attempt.previous if attempt.resume_from else None,
+        )
+        with when_rank_dies(record_dead_rank):  # W&B starts here
+            loggers = build_loggers(
+                dict(config.get("logger") or {}), record_dir, wandb_run, attempt.csv_folder
             )
-            with when_rank_dies(record_dead_rank):  # W&B starts here
-                loggers = build_loggers(
-                    dict(config.get("logger") or {}), record_dir, wandb_run, attempt.csv_folder
-                )
-                if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
-                    record["wandb"] = wandb_info
-                    attempt.save()
-                result = train_and_test(
-                    config,
-                    attempt.plugin,
-                    spec,
-                    record_dir,
-                    loggers,
-                    extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
-                    ckpt_path=attempt.resume_from,
-                    config_file=attempt.config_file,
-                )
-        except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
-            progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
-            message, code = _interruption(error, checkpoint)
-            attempt.end(store.STATUS_INTERRUPTED, message)
-            return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
-        except Exception as error:  # recorded, then reported as one line by the caller
-            return attempt.failed(error)
-        finally:
-            finish_wandb()
-            if attempt.rerunning_completed:
-                (record_dir / "record.rerun.json").unlink(missing_ok=True)
-                if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
-                    attempt.checkpoint_file.unlink(missing_ok=True)
-        _record_result(attempt, result, checkpoint_cfg)
+            if wandb_info := wandb_record(loggers, record_dir):  # for `repro sync`, resumes
+                record["wandb"] = wandb_info
+                attempt.save()
+            result = train_and_test(
+                config,
+                attempt.plugin,
+                spec,
+                record_dir,
+                loggers,
+                extra_callbacks=[checkpoint],  # also off: a signal stops cleanly
+                ckpt_path=attempt.resume_from,
+                config_file=attempt.config_file,
+            )
+    except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
+        progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
+        message, code = _interruption(error, checkpoint)
+        attempt.end(store.STATUS_INTERRUPTED, message)
+        return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
+    except Exception as error:  # recorded, then reported as one line by the caller
+        return attempt.failed(error)
+    finally:
+        finish_wandb()
+        if attempt.rerunning_completed:
+            (record_dir / "record.rerun.json").unlink(missing_ok=True)
+            if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
+                attempt.checkpoint_file.unlink(missing_ok=True)
+    _record_result(attempt, result, checkpoint_cfg)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if checkpoint.stop_signal is not None:  # came after the last point that could act on it
         return _completed_but_stopped(record_dir, result.metrics, checkpoint.stop_signal)

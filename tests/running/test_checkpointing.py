@@ -240,3 +240,33 @@ def test_a_signal_while_the_record_is_written_is_noted_not_acted_on(
     assert (folder / "checkpoints" / "last.ckpt").is_file()
     assert not (folder / "checkpoints" / "rerun.ckpt").exists()
     assert stopped.stderr.strip().splitlines()[-1].startswith(f"error: {signal_name} arrived")
+
+
+STOPPED_AS_IT_STARTS = STOPPED_WHILE_RECORDING.replace("_record_result", "_start")
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_just_after_the_running_record_is_written_interrupts_cleanly(
+    tmp_path: Path, signal_name: str, code: int
+) -> None:
+    """Stopped as its `running` record is written, before training: interrupted at step 0,
+    with its line (SIGTERM killed the process, SIGINT left the record `running`)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    args = ["run", "--papers-dir", str(tmp_path / "plugins"), "toy", "experiment=small"]
+    stopped = subprocess.run(
+        [sys.executable, "-c", STOPPED_AS_IT_STARTS, *args, "logger=none"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "REPRO_RESULTS_DIR": str(tmp_path / "r"), "STOP_WITH": signal_name},
+        timeout=300,
+    )
+    assert stopped.returncode == code, (stopped.returncode, stopped.stderr[-2000:])
+    (record_file,) = (tmp_path / "r").rglob("record.json")
+    assert json.loads(record_file.read_text())["status"] == "interrupted"
+    assert stopped.stderr.strip().splitlines()[-1].startswith("error: interrupted")

@@ -118,9 +118,11 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
             f"the seeds could not be built together ({type(error).__name__}: {first[:160]})"
         ) from None
     seeds = [int(c["seed"]) for c in configs]
-    attempts = _start_attempts(held, plugin, seeds, group)
-    saver = _group_checkpoint(attempts, seeds)
-    _resume_or_start(group, saver, attempts, say)
+    with _stops_noted() as stops:  # from the first `running` record on: the group stops
+        attempts = _start_attempts(held, plugin, seeds, group)  # at its first step
+        saver = _group_checkpoint(attempts, seeds)
+        _resume_or_start(group, saver, attempts, say)
+    saver.stop_signal = stops[0] if stops else None
     label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
     together = f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)"
     result = _fit(group, saver, attempts, announce=lambda: say(together))

@@ -498,3 +498,52 @@ def test_rerun_true_of_an_interrupted_group_starts_over_as_alone(tmp_path: Path)
     assert [r["status"] for r in records] == ["completed"] * 2
     assert all(r["resumed_from"] is None for r in records)
     assert not list(Path(env["REPRO_RESULTS_DIR"]).rglob("together.ckpt"))
+
+
+STOPPED_AS_A_GROUP_STARTS = """
+import os, signal, sys
+from repro.running import runner
+
+real = runner._start
+
+def started_then_stopped(attempt):
+    real(attempt)  # this seed's `running` record is on disk
+    if os.environ.get("STOP_WITH"):
+        os.kill(os.getpid(), getattr(signal, os.environ.pop("STOP_WITH")))
+
+runner._start = started_then_stopped
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_signal_as_a_groups_records_are_written_interrupts_every_seed(
+    tmp_path: Path, signal_name: str, code: int
+) -> None:
+    """Stopped as the group's `running` records are written, before training: every seed
+    interrupted, the signal's exit code (SIGTERM killed the sweep, records left `running`)."""
+    import os
+    import subprocess
+    import sys
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    sweep = ["sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true"]
+    stopped = subprocess.run(
+        [sys.executable, "-c", STOPPED_AS_A_GROUP_STARTS, *sweep, "logger=none"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "REPRO_PAPERS_PATH": str(plugins),
+            "REPRO_RESULTS_DIR": str(tmp_path / "r"),
+            "STOP_WITH": signal_name,
+        },
+        timeout=300,
+    )
+    assert stopped.returncode == code, (stopped.returncode, stopped.stderr[-2000:])
+    records = sorted((tmp_path / "r").rglob("record.json"))
+    assert [json.loads(p.read_text())["status"] for p in records] == ["interrupted"] * 2

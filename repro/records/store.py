@@ -156,10 +156,11 @@ def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) 
     atomic_write_text(folder / name, json.dumps(record, indent=2, default=str) + "\n")
 
 
-def read_record(folder: Path) -> dict[str, Any] | None:
-    """The record in `folder`, or None when absent; ValueError when it is not one (bad JSON,
-    a JSON list, a metric that is not a number), so callers treat it as corrupt."""
-    path = folder / RECORD_FILE
+def read_record(folder: Path, name: str = RECORD_FILE) -> dict[str, Any] | None:
+    """The record in `folder` (`name`: another record file of it), or None when absent;
+    ValueError when it is not one (bad JSON, a JSON list, a metric that is not a number), so
+    callers treat it as corrupt."""
+    path = folder / name
     if not path.is_file():
         return None
     record = json.loads(path.read_text(encoding="utf-8"))

@@ -27,18 +27,23 @@ def report_dir(record_dir: Path, replaces_a_completed_run: bool) -> Path:
     return record_dir / RERUN_REPORTS if replaces_a_completed_run else record_dir
 
 
+def clear_rerun_reports(record_dir: Path) -> None:
+    """Drop the reports set aside (as a rerun starts: a killed one's are nobody's)."""
+    import shutil
+
+    shutil.rmtree(record_dir / RERUN_REPORTS, ignore_errors=True)
+
+
 def settle_rerun_reports(record_dir: Path, completed: bool) -> None:
     """A rerun of a completed run has ended: its reports replace the completed run's when it
     completed (stale ones are gone by then), and are dropped when it did not."""
-    import shutil
-
     staged = record_dir / RERUN_REPORTS
     if not staged.is_dir():
         return
     if completed:
         for report in profile_reports(staged):
             report.replace(record_dir / report.name)
-    shutil.rmtree(staged, ignore_errors=True)
+    clear_rerun_reports(record_dir)
 
 
 def run_profiler(choice: Any, record_dir: Path) -> Any:

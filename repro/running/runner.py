@@ -4,10 +4,8 @@ short), and write the run record."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import shlex
-import shutil
 import signal
 import sys
 import time
@@ -380,15 +378,15 @@ def _start(attempt: Attempt) -> None:
     except OSError as error:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
     if attempt.rerunning_completed:  # a stopped or killed rerun's record counts it too
-        from repro.running.profiling import RERUN_REPORTS
+        from repro.running.profiling import clear_rerun_reports
 
         counts = [(attempt.previous or {}).get("attempts")] + [
-            _previous_record_file(attempt.record_dir / name).get("attempts")
+            _attempts_in(attempt.record_dir, name)
             for name in (store.FAILED_RERUN_FILE, attempt.progress_file)
         ]
         before = max([n for n in counts if type(n) is int], default=0)
         attempt.record["attempts"] = before + 1
-        shutil.rmtree(attempt.record_dir / RERUN_REPORTS, ignore_errors=True)  # a killed one's
+        clear_rerun_reports(attempt.record_dir)  # a killed rerun's
     attempt.save()
     attempt.started = time.perf_counter()
     attempt.started_at_s = time.time()
@@ -577,13 +575,13 @@ def _account_for_resume(record: dict[str, Any], record_dir: Path) -> None:
         print(f"warning: CSV logs not merged: {type(error).__name__}: {error}", file=sys.stderr)
 
 
-def _previous_record_file(path: Path) -> dict[str, Any]:
-    """A record file's content, or {} when absent or unreadable (counted, never trusted)."""
+def _attempts_in(record_dir: Path, name: str) -> Any:
+    """The attempt count a record file beside the record gives (None: absent or unreadable,
+    counted, never trusted)."""
     try:
-        loaded = json.loads(path.read_text())
+        return (store.read_record(record_dir, name) or {}).get("attempts")
     except (OSError, ValueError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
+        return None
 
 
 def _previous_record(record_dir: Path) -> dict[str, Any] | None:

@@ -408,8 +408,8 @@ def sweep(
     from repro.config.checks import validate_sweep
     from repro.config.overrides import override_value, split_overrides
     from repro.sweeping import stages
-    from repro.sweeping.execute import SweepKeys, run_planned, trains_together
-    from repro.sweeping.launch import BUSY, COMPLETE_RESULTS
+    from repro.sweeping.execute import SweepKeys, trains_together
+    from repro.sweeping.jobs import shared_workers
     from repro.sweeping.plan import build_grid, plan_sweep
 
     overrides, flags = split_overrides(list(ctx.args))
@@ -437,8 +437,55 @@ def sweep(
     if dry_run:
         _print_dry_run(planned, todo, spec, grid, keys, plugin.folder, together)
         return
+    train = functools.partial(
+        _train_planned,
+        paper_id=plugin.id,
+        wiring=wiring,
+        overrides=overrides,
+        flags=flags,
+        results_dir=results_dir,
+        papers_dir=papers_dir,
+    )
+    with shared_workers():  # seeds=auto's stage two runs on the pilot's worker processes
+        pilot_ok = train(planned, together=together)
+        if keys.auto and pilot_ok:
+            stage_two = stages.plan_after_pilot(
+                plugin.id, spec, grid, planned, results_dir, keys.max_seeds, typer.echo, _warn
+            )
+            if stage_two:
+                more = stages.plan_stage_two(plugin.id, wiring, grid, stage_two)
+                to_train = [run for run in more if run.needs_training]
+                typer.echo(
+                    f"seeds=auto: stage two: {stages.describe(stage_two)}: "
+                    f"{len(more)} runs, {len(to_train)} to run, "
+                    f"{len(more) - len(to_train)} already completed"
+                )
+                if not train(more, together=bool(to_train) and trains_together(keys, overrides)):
+                    raise typer.Exit(1)
+        elif keys.auto:
+            _warn("seeds=auto: the pilot did not complete; sweep again to plan the rest")
+    if not pilot_ok:
+        raise typer.Exit(1)
+
+
+def _train_planned(
+    planned: list[Any],
+    *,
+    together: bool,
+    paper_id: str,
+    wiring: list[str],
+    overrides: list[str],
+    flags: list[str],
+    results_dir: Path,
+    papers_dir: list[Path] | None,
+) -> bool:
+    """Train what the plan still needs and print the table; True when every run ended
+    completed. A stop (Ctrl-C, SIGTERM) ends the command with its exit code."""
+    from repro.sweeping.execute import run_planned
+    from repro.sweeping.launch import BUSY, COMPLETE_RESULTS
+
     jobs, results = run_planned(
-        planned, plugin.id, wiring, overrides, flags, results_dir, papers_dir, together, _warn
+        planned, paper_id, wiring, overrides, flags, results_dir, papers_dir, together, _warn
     )
     counts = _print_results(results)
     if jobs is not None and jobs.interrupted_by is not None:
@@ -455,20 +502,7 @@ def sweep(
             f"error: {counts[BUSY]} run(s) held by another process that is running them; "
             "sweep again once it ends"
         )
-    pilot_ok = not any(r.result not in COMPLETE_RESULTS for r in results)
-    if keys.auto and pilot_ok:
-        stage_two = stages.plan_after_pilot(
-            plugin.id, spec, grid, planned, results_dir, keys.max_seeds, typer.echo, _warn
-        )
-        words = [*overrides, *keys.together_words()]
-        arguments = stages.stage_two_arguments(words, flags, papers_dir or [])
-        code = stages.sweep_stages(stage_two, arguments, _sweep_again, typer.echo)
-        if code:
-            raise typer.Exit(code)
-    elif keys.auto:
-        _warn("seeds=auto: the pilot did not complete; sweep again to plan the rest")
-    if not pilot_ok:
-        raise typer.Exit(1)
+    return not any(r.result not in COMPLETE_RESULTS for r in results)
 
 
 def _print_dry_run(
@@ -529,11 +563,6 @@ def _print_dry_run(
 
 def _warn(line: str) -> None:
     typer.echo(line, err=True)
-
-
-def _sweep_again(arguments: list[str]) -> int | None:
-    """One stage-two sweep: `repro sweep` itself, in this process."""
-    return app(["sweep", *arguments], standalone_mode=False)
 
 
 def _print_results(results: list[Any]) -> dict[str, int]:

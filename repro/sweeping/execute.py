@@ -43,10 +43,6 @@ class SweepKeys:
         rest = [o for o in overrides if o.partition("=")[0] not in SWEEP_KEYS]
         return cls(seeds, auto, max_seeds, together), rest
 
-    def together_words(self) -> list[str]:
-        """`seeds_together=...` again, for the stage-two sweeps of seeds=auto."""
-        return [f"seeds_together={self.together}"] if self.together is not None else []
-
 
 def trains_together(keys: SweepKeys, overrides: list[str]) -> bool:
     """Whether this sweep trains each setting's seeds together (sweeping.launch)."""

@@ -17,10 +17,12 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
+from repro.config.app import COMMAND_CONTEXT_ENV
 from repro.errors import ReproError
 from repro.running.progress import SweepProgress
 from repro.running.runner import RunOutcome
@@ -204,14 +206,29 @@ class _Worker:
         self.process.start()
         child_end.close()
         self.job: Job | None = None
+        self.asked = False
 
-    def stop(self, grace_s: float) -> None:
-        """Ask to stop (a running job checkpoints on SIGTERM), then make sure."""
-        if self.process.is_alive():
+    def send(self, job: Job) -> None:
+        """The job, with the parent's per-sweep environment as it is now: a worker kept
+        from an earlier sweep (seeds=auto's pilot) was spawned with that sweep's."""
+        self.job = job
+        with contextlib.suppress(OSError):  # it died idle: the wait sees it, the job is lost
+            self.conn.send((job, {name: os.environ.get(name) for name in JOB_ENVIRONMENT}))
+
+    def ask_to_stop(self) -> None:
+        """A worker waiting for a job ends; one running a job checkpoints (SIGTERM, once:
+        a second one would not wait for the checkpoint)."""
+        if self.process.is_alive() and not self.asked:
+            self.asked = True
             with contextlib.suppress(OSError):
                 self.conn.send(None)
             if self.job is not None:
                 self.process.terminate()
+
+    def stop(self, grace_s: float) -> None:
+        """Ask to stop, then make sure."""
+        self.ask_to_stop()
+        if self.process.is_alive():
             self.process.join(grace_s)
         if self.process.is_alive():
             self.process.kill()
@@ -219,23 +236,76 @@ class _Worker:
         self.conn.close()
 
 
+JOB_ENVIRONMENT = ("REPRO_SWEEP_ID", COMMAND_CONTEXT_ENV)
+"""What each sweep sets in its environment for its jobs; sent with every job."""
+
+
+class WorkerPool:
+    """Worker processes that outlive one batch of jobs. Each new worker imports torch and
+    Lightning again (about 4 s on a 2-core CPU, more with CUDA to start), so seeds=auto's
+    stage two runs on the pilot's workers instead of spawning its own (`shared_workers`)."""
+
+    def __init__(self) -> None:
+        self.context = multiprocessing.get_context("spawn")
+        self.workers: list[_Worker] = []
+
+    def take(self, count: int) -> list[_Worker]:
+        """`count` idle workers: those still alive, and new ones for the rest."""
+        for worker in [w for w in self.workers if not w.process.is_alive()]:
+            worker.stop(1)
+            self.workers.remove(worker)
+        while len(self.workers) < count:
+            self.workers.append(_Worker(self.context))
+        return self.workers[:count]
+
+    def replace(self, worker: _Worker) -> _Worker:
+        """A new worker in place of one that died."""
+        fresh = _Worker(self.context)
+        self.workers[self.workers.index(worker)] = fresh
+        return fresh
+
+    def close(self) -> None:
+        """Every worker asked first, then waited for: they end side by side."""
+        for worker in self.workers:
+            worker.ask_to_stop()
+        for worker in self.workers:
+            worker.stop(ORPHAN_GRACE_S if worker.job is not None else 10)
+        self.workers = []
+
+
+_shared_pool: WorkerPool | None = None
+
+
+@contextlib.contextmanager
+def shared_workers() -> Iterator[None]:
+    """While it lasts, every joblib batch of this process runs on the same workers."""
+    global _shared_pool
+    outer = _shared_pool
+    _shared_pool = outer or WorkerPool()
+    try:
+        yield
+    finally:
+        if outer is None:
+            _shared_pool.close()
+        _shared_pool = outer
+
+
 def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     """The joblib launcher: `workers` processes, each fed one job at a time over its pipe."""
     rule = SystematicFailure()
     os.environ[SWEEP_PID_ENV] = str(os.getpid())  # inherited: marks the workers as this sweep's
-    context = multiprocessing.get_context("spawn")
+    pool_owner = _shared_pool or WorkerPool()
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
     runs = sum(len(job.runs) for job in jobs)  # a group may hand its seeds back, one job each
-    pool = [_Worker(context) for _ in range(max(1, min(workers, runs)))]
+    pool = pool_owner.take(max(1, min(workers, runs)))
     counter = SweepProgress(sum(len(job.runs) for job in jobs))
     interrupted_by: RunOutcome | None = None
     try:
         while True:
             for worker in pool:
                 if worker.job is None and pending and not rule.reason and not interrupted_by:
-                    worker.job = pending.pop(0)
-                    worker.conn.send(worker.job)
+                    worker.send(pending.pop(0))
             running = [w for w in pool if w.job is not None]
             if not running:
                 break
@@ -263,7 +333,7 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                     ]
                     worker.stop(1)
                     if pending and not rule.reason:
-                        pool[pool.index(worker)] = _Worker(context)
+                        pool[pool.index(worker)] = pool_owner.replace(worker)
                 if job.group and outcomes is not None:
                     requeued = split_ungrouped(job, outcomes)
                     pending[:0] = requeued  # first: their workers start at once
@@ -280,10 +350,13 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                         interrupted_by = interrupted_by or outcome
                     rule.stops_after(outcome)
             pool = [w for w in pool if w.process.is_alive() or w.job is not None]
+    except BaseException:  # Ctrl-C here, or a bug: no worker outlives the sweep's stop
+        pool_owner.close()
+        raise
     finally:
-        for worker in pool:
-            worker.stop(ORPHAN_GRACE_S if worker.job is not None else 10)
         os.environ.pop(SWEEP_PID_ENV, None)
+    if pool_owner is not _shared_pool or interrupted_by is not None:
+        pool_owner.close()  # else every worker is idle: kept for the next batch
     not_started = [run for job in pending for run in job.runs]
     return SweepOutcomes(by_run, not_started, rule.reason, interrupted_by=interrupted_by)
 
@@ -303,7 +376,13 @@ def _worker_main(conn: Connection, sweep_pid: int) -> None:
     state = _OrphanWatch(sweep_pid)
     threading.Thread(target=state.watch, daemon=True, name="repro-orphan-watch").start()
     try:
-        while (job := conn.recv()) is not None:
+        while (message := conn.recv()) is not None:
+            job, environment = message
+            for name, value in environment.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
             state.running.set()
             outcome = run_job(job, alone=False)
             state.running.clear()

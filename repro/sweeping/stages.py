@@ -1,6 +1,6 @@
 """`repro sweep seeds=auto` as stages: the pilot is an ordinary sweep; after it, the plan of
-how many seeds each experiment needs (sweeping.auto_seeds), then one sweep per group of
-experiments that share their extra seeds. The CLI parses and prints; the steps live here and
+how many seeds each experiment needs (sweeping.auto_seeds), then one sweep of every
+experiment's extra seeds. The CLI parses and prints; the steps live here and
 return the lines it prints, so they read (and test) without a terminal."""
 
 from __future__ import annotations
@@ -80,36 +80,26 @@ def plan_after_pilot(
     return plan.stage_two()
 
 
-def stage_two_arguments(
-    overrides: list[str], flags: list[str], papers_dir: list[Path]
-) -> list[str]:
-    """The user's `repro sweep` words without what stage two sets itself (experiment, seeds)."""
-    keep = [
-        o
-        for o in overrides
-        if o.partition("=")[0].lstrip("+~") not in ("experiment", "seed", "seeds", "max_seeds")
-    ]
-    papers = [arg for folder in papers_dir for arg in ("--papers-dir", str(folder))]
-    return [*papers, *flags, *keep]
+def plan_stage_two(
+    paper_id: str, wiring: list[str], grid: Any, stage_two: list[tuple[list[str], list[int]]]
+) -> list[Any]:
+    """Stage two's runs, every group of experiments in one plan: one launch trains them side
+    by side (and on the pilot's workers), not one sweep after another."""
+    from repro.sweeping.plan import SweepGrid, plan_sweep
+
+    planned: list[Any] = []
+    for experiments, seeds in stage_two:
+        runs, _ = plan_sweep(paper_id, wiring, SweepGrid(experiments, seeds, grid.fixed_variants))
+        planned.extend(runs)
+    return planned
 
 
-def sweep_stages(
-    stages: list[tuple[list[str], list[int]]],
-    arguments: list[str],
-    sweep: Callable[[list[str]], int | None],
-    say: Say = print,
-) -> int:
-    """Stage two's sweeps, one per group of experiments sharing seeds; the worst exit code.
-    An interrupted one (SIGINT, SIGTERM) stops seeds=auto: the next stage does not start."""
-    worst = 0
-    for experiments, seeds in stages:
-        words = [f"experiment={','.join(experiments)}", f"seed={','.join(map(str, seeds))}"]
-        say(f"seeds=auto: stage two: {' '.join(words)}")
-        code = int(sweep([*arguments, *words]) or 0)
-        if code in (130, 143):
-            return code
-        worst = max(worst, code)
-    return worst
+def describe(stage_two: list[tuple[list[str], list[int]]]) -> str:
+    """`experiment=mlp seed=5,6; experiment=cnn,gru seed=5,6,7`: what stage two trains."""
+    return "; ".join(
+        f"experiment={','.join(experiments)} seed={','.join(map(str, seeds))}"
+        for experiments, seeds in stage_two
+    )
 
 
 def dry_run_lines(

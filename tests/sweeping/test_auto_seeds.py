@@ -125,33 +125,54 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert "Stein's two-stage procedure" in text and "small\\_mse" in text
 
 
-@pytest.mark.parametrize("code", [130, 143])
-def test_an_interrupted_stage_two_sweep_stops_the_later_stages(code: int) -> None:
-    """Ctrl-C in the first stage-two sweep must not start the next one."""
-    from repro.sweeping.stages import sweep_stages
+def test_stage_two_trains_every_group_of_experiments_in_one_sweep(
+    tmp_path, isolated_env, monkeypatch, capsys
+) -> None:
+    """Stage two was one sweep per group of experiments sharing their extra seeds, one after
+    another (each its own workers, its own table): now one sweep, one table."""
+    from repro.cli import app
+    from tests.conftest import write_toy_paper
 
-    calls: list[list[str]] = []
+    write_toy_paper(tmp_path / "plugins")
+    groups = [(["small"], [3]), (["wide"], [3, 4])]
+    monkeypatch.setattr(auto_seeds.AutoSeedPlan, "stage_two", lambda plan: groups)
+    arguments = ["--papers-dir", str(tmp_path / "plugins"), "paper=toy", "seeds=auto"]
+    code = app(
+        ["sweep", *arguments, "max_seeds=5", "experiment=small,wide", "logger=none"],
+        standalone_mode=False,
+    )
+    out = capsys.readouterr().out
+    assert not code, out
+    line = "seeds=auto: stage two: experiment=small seed=3; experiment=wide seed=3,4: 3 runs"
+    assert line in out
+    assert out.count(" trained, 0 already completed") == 2, out  # the pilot's table, then one
+    assert "3 trained, 0 already completed" in out.split(line)[1]
+    records = isolated_env.rglob("seed*/record.json")
+    trained = sorted(f"{p.parent.parent.parent.name} {p.parent.name}" for p in records)
+    assert trained == [*(f"small seed{s}" for s in range(4)), *(f"wide seed{s}" for s in range(5))]
 
-    def sweep(arguments: list[str]) -> int:
-        calls.append(arguments)
-        return code
 
-    stages = [(["mlp"], [5, 6]), (["cnn", "gru"], [5, 6, 7])]
-    assert sweep_stages(stages, ["paper=x"], sweep) == code
-    assert calls == [["paper=x", "experiment=mlp", "seed=5,6"]]
+def test_stage_two_plans_each_group_with_the_pilots_setting(tmp_path, isolated_env) -> None:
+    from repro.config.app import plugin_overrides
+    from repro.plugins.registry import get_paper
+    from repro.sweeping.plan import SweepGrid
+    from repro.sweeping.stages import describe, plan_stage_two
+    from tests.conftest import write_toy_paper
 
-
-def test_a_failed_stage_two_sweep_goes_on_to_the_next_stage() -> None:
-    from repro.sweeping.stages import sweep_stages
-
-    calls: list[list[str]] = []
-
-    def sweep(arguments: list[str]) -> int:
-        calls.append(arguments)
-        return 1
-
-    assert sweep_stages([(["mlp"], [5]), (["cnn"], [5, 6])], [], sweep) == 1
-    assert len(calls) == 2
+    write_toy_paper(tmp_path / "plugins")
+    plugin = get_paper("toy", [tmp_path / "plugins"])
+    pilot = SweepGrid(["small", "wide"], [0, 1, 2], [("trainer.max_steps=7",)])
+    groups = [(["small", "wide"], [3]), (["wide"], [4, 5])]
+    runs = plan_stage_two("toy", plugin_overrides(plugin.folder), pilot, groups)
+    assert [(r.experiment, r.seed) for r in runs] == [
+        ("small", 3),
+        ("wide", 3),
+        ("wide", 4),
+        ("wide", 5),
+    ]
+    assert {r.fixed for r in runs} == {("trainer.max_steps=7",)}
+    assert {r.max_steps for r in runs} == {7}
+    assert describe(groups) == "experiment=small,wide seed=3; experiment=wide seed=4,5"
 
 
 @pytest.mark.parametrize("dry_run", [True, False])

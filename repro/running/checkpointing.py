@@ -150,8 +150,10 @@ class ResumableCheckpoint(pl.Callback):
         self._last_save = time.monotonic()
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
-        """The signal handler: only set a flag, act at the next training batch end."""
-        self.stop_signal = signum
+        """The signal handler: only set a flag, act at the next training batch end. The first
+        signal is the cause: a sweep stopped by Ctrl-C then sends its workers SIGTERM."""
+        if self.stop_signal is None:
+            self.stop_signal = signum
 
     def take_signals(self) -> None:
         """Make `request_stop` the only SIGINT/SIGTERM handler. Lightning adds its own SIGTERM

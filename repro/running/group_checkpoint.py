@@ -86,8 +86,9 @@ class GroupCheckpoint:
             yield
             return
 
-        def ask(signum: int, frame: Any) -> None:
-            self.stop_signal = signum
+        def ask(signum: int, frame: Any) -> None:  # the first signal is the cause
+            if self.stop_signal is None:
+                self.stop_signal = signum
 
         previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:

@@ -296,3 +296,67 @@ def test_a_slurm_controller_out_of_reach_is_one_line_not_a_traceback(
     # submitit echoes sbatch's own line before raising; repro adds one error line naming it
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and refusing in errors[0], done.stderr
+
+
+CTRL_C_MODULE = '''
+
+import json
+from pathlib import Path
+
+
+class CtrlCModule(SignallingModule):
+    """At its first epoch end, once both seeds' records say `running`, sends SIGINT to the
+    whole process group, as Ctrl-C at a terminal does (one sender: an O_EXCL flag file)."""
+
+    def on_train_epoch_end(self):
+        flag = os.environ["REPRO_TEST_CTRL_C_FLAG"]
+        results = Path(os.environ["REPRO_RESULTS_DIR"])
+        for _ in range(600):
+            records = [json.loads(p.read_text()) for p in results.rglob("record.json")]
+            if sum(r.get("status") == "running" for r in records) == 2:
+                break
+            time.sleep(0.1)
+        try:
+            os.close(os.open(flag, os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            return
+        os.killpg(os.getpgid(0), signal.SIGINT)
+'''
+
+
+def test_ctrl_c_of_a_joblib_sweep_is_recorded_as_sigint_in_every_run(tmp_path: Path) -> None:
+    """Ctrl-C reaches the sweep and its workers; the sweep's stop then sends SIGTERM to the
+    workers still running. Before: every run's record read `interrupted by SIGTERM`, a signal
+    the user never sent (the later signal overwrote the first)."""
+    plugins = tmp_path / "plugins"
+    folder = write_signalling_paper(plugins) / "sig"
+    model = (folder / "model.py").read_text().replace("import os\n", "import os\nimport time\n", 1)
+    (folder / "model.py").write_text(model + CTRL_C_MODULE)
+    spec = (folder / "paper.yaml").read_text()
+    (folder / "paper.yaml").write_text(spec.replace("model:SignallingModule", "model:CtrlCModule"))
+    results = tmp_path / "results"
+    env = {
+        **os.environ,
+        "REPRO_JOBS": "2",
+        "REPRO_RESULTS_DIR": str(results),
+        "REPRO_TEST_CTRL_C_FLAG": str(tmp_path / "ctrl-c-sent"),
+    }
+    command = [sys.executable, "-m", "repro", "sweep", "--papers-dir", str(plugins)]
+    command += ["paper=sig", "experiment=small", "seeds=2", "launcher=joblib", "logger=none"]
+    command += [LONG_RUN]
+    sweep = subprocess.Popen(  # its own process group: the Ctrl-C reaches only the sweep
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )
+    try:
+        _, stderr = sweep.communicate(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 130, stderr
+    records = _records(results)
+    assert sorted(records) == [0, 1], stderr
+    for seed, record in records.items():
+        assert record["status"] == "interrupted", (seed, record)
+        assert "SIGINT" in record["error"] and "SIGTERM" not in record["error"], (seed, record)
+    assert "Traceback" not in stderr

@@ -345,7 +345,11 @@ def test_ctrl_c_of_a_joblib_sweep_is_recorded_as_sigint_in_every_run(tmp_path: P
     command += ["paper=sig", "experiment=small", "seeds=2", "launcher=joblib", "logger=none"]
     command += [LONG_RUN]
     sweep = subprocess.Popen(  # its own process group: the Ctrl-C reaches only the sweep
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
     try:

@@ -8,8 +8,13 @@ are compared tightly, as ../shared/gpu/vmap_equivalence.py found for long ones.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -547,3 +552,53 @@ def test_a_signal_as_a_groups_records_are_written_interrupts_every_seed(
     assert stopped.returncode == code, (stopped.returncode, stopped.stderr[-2000:])
     records = sorted((tmp_path / "r").rglob("record.json"))
     assert [json.loads(p.read_text())["status"] for p in records] == ["interrupted"] * 2
+
+
+CTRL_C_MODULE = '''
+
+import os
+import signal
+
+
+class CtrlCAtCall(ToyModule):
+    """On the Nth call of training_step, SIGINT to the whole process group: Ctrl-C."""
+
+    calls = 0
+
+    def training_step(self, batch, batch_idx):
+        type(self).calls += 1
+        if type(self).calls == 11:
+            os.killpg(os.getpgid(0), signal.SIGINT)
+        return super().training_step(batch, batch_idx)
+'''
+
+
+def test_ctrl_c_of_a_group_in_a_joblib_worker_is_recorded_as_sigint(tmp_path: Path) -> None:
+    """Ctrl-C reaches the sweep and the worker training the group; the sweep's stop then sends
+    the worker SIGTERM. Before: both seeds' records read `interrupted by SIGTERM` (the later
+    signal overwrote the first)."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, CTRL_C_MODULE, "CtrlCAtCall")
+    results = tmp_path / "r"
+    env = {**os.environ, "REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(results)}
+    command = [sys.executable, "-m", "repro", *GROUP_SWEEP, "launcher=joblib", "logger=none"]
+    sweep = subprocess.Popen(  # its own process group: the Ctrl-C reaches only the sweep
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _, stderr = sweep.communicate(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 130, stderr
+    records = [json.loads(p.read_text()) for p in results.rglob("record.json")]
+    assert len(records) == 2, stderr
+    for record in records:
+        assert record["status"] == "interrupted", record
+        assert record["error"].startswith("interrupted by SIGINT;"), record["error"]
+    assert "Traceback" not in stderr

@@ -409,7 +409,8 @@ def sweep(
     from repro.config.overrides import override_value, split_overrides
     from repro.sweeping import stages
     from repro.sweeping.execute import SweepKeys, trains_together
-    from repro.sweeping.jobs import shared_workers
+    from repro.sweeping.jobs import shared_workers, start_workers_early
+    from repro.sweeping.launch import joblib_workers
     from repro.sweeping.plan import build_grid, plan_sweep
 
     overrides, flags = split_overrides(list(ctx.args))
@@ -426,27 +427,31 @@ def sweep(
         stages.require_one_setting(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
-    validate_sweep(plugin, spec, wiring, grid)  # a typo fails here, not in every run
     todo = [run for run in planned if run.needs_training]
-    typer.echo(
-        f"sweep {plugin.id}: {len(planned)} runs ({len(grid.experiments)} experiments × "
-        f"{len(grid.seeds)} seeds × {len(grid.fixed_variants)} settings): "
-        f"{len(todo)} to run, {len(planned) - len(todo)} already completed"
-    )
-    together = bool(todo or dry_run) and trains_together(keys, overrides)  # auto: torch asks
-    if dry_run:
-        _print_dry_run(planned, todo, spec, grid, keys, plugin.folder, together)
-        return
-    train = functools.partial(
-        _train_planned,
-        paper_id=plugin.id,
-        wiring=wiring,
-        overrides=overrides,
-        flags=flags,
-        results_dir=results_dir,
-        papers_dir=papers_dir,
-    )
-    with shared_workers():  # seeds=auto's stage two runs on the pilot's worker processes
+    # joblib's workers: spawned before validation (they import torch and Lightning while it
+    # runs) and kept for seeds=auto's stage two
+    with shared_workers():
+        if todo and not dry_run and override_value(overrides, "launcher") == "joblib":
+            start_workers_early(min(joblib_workers(overrides), len(todo)))
+        validate_sweep(plugin, spec, wiring, grid)  # a typo fails here, not in every run
+        typer.echo(
+            f"sweep {plugin.id}: {len(planned)} runs ({len(grid.experiments)} experiments × "
+            f"{len(grid.seeds)} seeds × {len(grid.fixed_variants)} settings): "
+            f"{len(todo)} to run, {len(planned) - len(todo)} already completed"
+        )
+        together = bool(todo or dry_run) and trains_together(keys, overrides)  # auto: torch
+        if dry_run:
+            _print_dry_run(planned, todo, spec, grid, keys, plugin.folder, together)
+            return
+        train = functools.partial(
+            _train_planned,
+            paper_id=plugin.id,
+            wiring=wiring,
+            overrides=overrides,
+            flags=flags,
+            results_dir=results_dir,
+            papers_dir=papers_dir,
+        )
         pilot_ok = train(planned, together=together)
         if keys.auto and pilot_ok:
             stage_two = stages.plan_after_pilot(

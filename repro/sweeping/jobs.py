@@ -276,6 +276,13 @@ class WorkerPool:
 _shared_pool: WorkerPool | None = None
 
 
+def start_workers_early(count: int) -> None:
+    """Spawn the shared pool's workers now, while this process still validates the sweep:
+    each imports torch and Lightning (`_warm_up`) side by side with it instead of after it."""
+    if _shared_pool is not None and count > 0:
+        _shared_pool.take(count)
+
+
 @contextlib.contextmanager
 def shared_workers() -> Iterator[None]:
     """While it lasts, every joblib batch of this process runs on the same workers."""
@@ -293,7 +300,6 @@ def shared_workers() -> Iterator[None]:
 def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     """The joblib launcher: `workers` processes, each fed one job at a time over its pipe."""
     rule = SystematicFailure()
-    os.environ[SWEEP_PID_ENV] = str(os.getpid())  # inherited: marks the workers as this sweep's
     pool_owner = _shared_pool or WorkerPool()
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
@@ -353,8 +359,6 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     except BaseException:  # Ctrl-C here, or a bug: no worker outlives the sweep's stop
         pool_owner.close()
         raise
-    finally:
-        os.environ.pop(SWEEP_PID_ENV, None)
     if pool_owner is not _shared_pool or interrupted_by is not None:
         pool_owner.close()  # else every worker is idle: kept for the next batch
     not_started = [run for job in pending for run in job.runs]
@@ -371,12 +375,33 @@ def _receive(worker: _Worker) -> list[RunOutcome] | None:
     return None
 
 
+def _warm_up() -> None:
+    """Import what every job imports, while the worker waits for its first job (the sweep is
+    still validating); a failure here is left for the job to meet and report. At the lowest
+    priority (Linux sets it per thread): the sweep's own validation goes first on a machine
+    with few cores, and a typo is reported as fast as without early workers."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.nice(19)
+    with contextlib.suppress(Exception):
+        import lightning.pytorch  # noqa: F401
+
+        import repro.running.together  # noqa: F401
+        from repro.config import compose  # noqa: F401
+
+
 def _worker_main(conn: Connection, sweep_pid: int) -> None:
     """A worker's loop: one job per message until told to stop or the sweep is gone."""
+    os.environ[SWEEP_PID_ENV] = str(sweep_pid)  # marks this process as a sweep's worker
     state = _OrphanWatch(sweep_pid)
     threading.Thread(target=state.watch, daemon=True, name="repro-orphan-watch").start()
+    # daemon: a worker told to stop mid-import exits at once; a job waits for the imports
+    # (never two threads importing the same modules at once)
+    warm_up = threading.Thread(target=_warm_up, daemon=True, name="repro-warm-up")
+    warm_up.start()
     try:
         while (message := conn.recv()) is not None:
+            warm_up.join()
             job, environment = message
             for name, value in environment.items():
                 if value is None:

@@ -4,6 +4,11 @@ stage two uses the pilot's workers."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -75,3 +80,69 @@ def test_without_a_shared_pool_no_worker_outlives_its_batch(
     _, results, _ = _sweep(toy, [0], [tmp_path / "plugins"])
     assert results == ["trained"]
     assert seen and not any(worker.process.is_alive() for worker in seen)
+
+
+MARKING_MODULE = """
+
+import os
+
+
+class MarkingModule(ToyModule):
+    def on_train_start(self):
+        with open(os.environ["REPRO_TEST_MARK_FILE"], "w") as out:
+            out.write(os.environ.get("REPRO_SWEEP_PID", "unset"))
+"""
+
+
+def test_a_worker_started_early_trains_the_sweeps_runs_as_its_worker(
+    tmp_path: Path, isolated_env: Path, monkeypatch
+) -> None:
+    """Workers spawned while the sweep still validates (their torch import side by side with
+    it) are the ones that train, and know they are a sweep's workers (lines, not bars)."""
+    monkeypatch.setenv("REPRO_JOBS", "1")
+    mark = tmp_path / "worker-env.txt"
+    monkeypatch.setenv("REPRO_TEST_MARK_FILE", str(mark))
+    folder = write_toy_paper(tmp_path / "plugins", "toy")
+    (folder / "model.py").write_text((folder / "model.py").read_text() + MARKING_MODULE)
+    spec = (folder / "paper.yaml").read_text()
+    (folder / "paper.yaml").write_text(spec.replace("model:ToyModule", "model:MarkingModule"))
+    plugin = get_paper("toy", [tmp_path / "plugins"])
+    with jobs.shared_workers():
+        jobs.start_workers_early(1)
+        early = _pids()
+        _, results, _ = _sweep((plugin, plugin_overrides(plugin.folder)), [0], [folder.parent])
+        assert results == ["trained"]
+        assert _pids() == early
+    assert mark.read_text() == str(os.getpid())
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_sweep_refused_at_validation_ends_its_early_workers(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """A typo is found after the workers started importing: one error line, exit 2, and no
+    worker left behind or waited for through its imports."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    marker = f"REPRO_TEST_MARKER={uuid.uuid4().hex}"
+    env = {**os.environ, "REPRO_JOBS": "2", marker.split("=")[0]: marker.split("=")[1]}
+    command = [sys.executable, "-m", "repro", "sweep", "--papers-dir", str(tmp_path / "plugins")]
+    command += ["paper=toy", "seeds=2", "launcher=joblib", "trainer.max_stepz=3"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: "), done.stderr
+    assert "max_stepz" in errors[0]
+    deadline = time.monotonic() + 5
+    while _processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(marker) == []

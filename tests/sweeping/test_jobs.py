@@ -130,18 +130,18 @@ def _processes_with(marker: str) -> list[int]:
 def test_a_sweep_refused_at_validation_ends_its_early_workers(
     tmp_path: Path, isolated_env: Path
 ) -> None:
-    """A typo is found after the workers started importing: one error line, exit 2, and no
-    worker left behind or waited for through its imports."""
+    """A bad value found by validation, after the workers started importing: one error line,
+    exit 2, and no worker left behind."""
     write_toy_paper(tmp_path / "plugins", "toy")
     marker = f"REPRO_TEST_MARKER={uuid.uuid4().hex}"
     env = {**os.environ, "REPRO_JOBS": "2", marker.split("=")[0]: marker.split("=")[1]}
     command = [sys.executable, "-m", "repro", "sweep", "--papers-dir", str(tmp_path / "plugins")]
-    command += ["paper=toy", "seeds=2", "launcher=joblib", "trainer.max_stepz=3"]
+    command += ["paper=toy", "seeds=2", "launcher=joblib", "trainer.precision=7"]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2, done.stderr
     errors = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(errors) == 1 and errors[0].startswith("error: "), done.stderr
-    assert "max_stepz" in errors[0]
+    assert "trainer.precision=7" in errors[0]
     deadline = time.monotonic() + 5
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)

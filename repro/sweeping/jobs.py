@@ -197,14 +197,47 @@ def _signal_name(exit_code: int | None) -> str:
     return f"exit code {exit_code}"
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """This process's Ctrl-C waits (blocked: pending, even while ignored) until the worker
+    being spawned is in the pool, which the sweep's stop then reaches."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _start_without_ctrl_c(process: multiprocessing.process.BaseProcess) -> bool:
+    """Start `process` with Ctrl-C ignored (an ignored signal stays ignored across exec), so
+    a Ctrl-C during its Python start-up prints no traceback: the sweep stops it instead.
+    Returns whether Ctrl-C was on here, for the worker to turn it back on."""
+    if threading.current_thread() is not threading.main_thread():
+        process.start()
+        return signal.getsignal(signal.SIGINT) is not signal.SIG_IGN
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    return previous is not signal.SIG_IGN
+
+
 class _Worker:
     def __init__(self, context: multiprocessing.context.SpawnContext) -> None:
         self.conn, child_end = context.Pipe()
         self.process = context.Process(
             target=_worker_main, args=(child_end, os.getpid()), daemon=False
         )
-        self.process.start()
-        child_end.close()
+        try:
+            ctrl_c = _start_without_ctrl_c(self.process)
+        finally:
+            child_end.close()
+        with contextlib.suppress(OSError):  # read before any job: whether to turn Ctrl-C on
+            self.conn.send(ctrl_c)
         self.job: Job | None = None
         self.asked = False
 
@@ -255,13 +288,15 @@ class WorkerPool:
             worker.stop(1)
             self.workers.remove(worker)
         while len(self.workers) < count:
-            self.workers.append(_Worker(self.context))
+            with _ctrl_c_held():  # a Ctrl-C meanwhile arrives once the worker is listed
+                self.workers.append(_Worker(self.context))
         return self.workers[:count]
 
     def replace(self, worker: _Worker) -> _Worker:
         """A new worker in place of one that died."""
-        fresh = _Worker(self.context)
-        self.workers[self.workers.index(worker)] = fresh
+        with _ctrl_c_held():
+            fresh = _Worker(self.context)
+            self.workers[self.workers.index(worker)] = fresh
         return fresh
 
     def close(self) -> None:
@@ -278,7 +313,10 @@ _shared_pool: WorkerPool | None = None
 
 def start_workers_early(count: int) -> None:
     """Spawn the shared pool's workers now, while this process still validates the sweep:
-    each imports torch and Lightning (`_warm_up`) side by side with it instead of after it."""
+    each imports torch and Lightning (`_warm_up`) side by side with it instead of after it.
+    At most one per core beside this process's own: more would slow its validation (a typo's
+    error) as much as they save; the rest start with the first jobs, as before."""
+    count = min(count, (os.cpu_count() or 1) - 1)
     if _shared_pool is not None and count > 0:
         _shared_pool.take(count)
 
@@ -304,10 +342,10 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
     runs = sum(len(job.runs) for job in jobs)  # a group may hand its seeds back, one job each
-    pool = pool_owner.take(max(1, min(workers, runs)))
     counter = SweepProgress(sum(len(job.runs) for job in jobs))
     interrupted_by: RunOutcome | None = None
     try:
+        pool = pool_owner.take(max(1, min(workers, runs)))
         while True:
             for worker in pool:
                 if worker.job is None and pending and not rule.reason and not interrupted_by:
@@ -377,12 +415,8 @@ def _receive(worker: _Worker) -> list[RunOutcome] | None:
 
 def _warm_up() -> None:
     """Import what every job imports, while the worker waits for its first job (the sweep is
-    still validating); a failure here is left for the job to meet and report. At the lowest
-    priority (Linux sets it per thread): the sweep's own validation goes first on a machine
-    with few cores, and a typo is reported as fast as without early workers."""
-    if sys.platform == "linux":
-        with contextlib.suppress(OSError):
-            os.nice(19)
+    still validating); a failure here is left for the job to meet and report. Not at a
+    lower priority: the first job waits for it, and a starved import would hold that job."""
     with contextlib.suppress(Exception):
         import lightning.pytorch  # noqa: F401
 
@@ -400,6 +434,9 @@ def _worker_main(conn: Connection, sweep_pid: int) -> None:
     warm_up = threading.Thread(target=_warm_up, daemon=True, name="repro-warm-up")
     warm_up.start()
     try:
+        if conn.recv():  # Ctrl-C was on in the sweep: ignored while this process started
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # the spawn may pass it on
         while (message := conn.recv()) is not None:
             warm_up.join()
             job, environment = message

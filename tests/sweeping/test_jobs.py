@@ -100,6 +100,7 @@ def test_a_worker_started_early_trains_the_sweeps_runs_as_its_worker(
     """Workers spawned while the sweep still validates (their torch import side by side with
     it) are the ones that train, and know they are a sweep's workers (lines, not bars)."""
     monkeypatch.setenv("REPRO_JOBS", "1")
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 4)  # a core to spare for the worker
     mark = tmp_path / "worker-env.txt"
     monkeypatch.setenv("REPRO_TEST_MARK_FILE", str(mark))
     folder = write_toy_paper(tmp_path / "plugins", "toy")

@@ -45,7 +45,6 @@ def _wait_for(condition, timeout: float, what: str) -> None:
     while not condition():
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.2)
 
 
 def _session_processes(session: int) -> list[int]:
@@ -364,3 +363,52 @@ def test_ctrl_c_of_a_joblib_sweep_is_recorded_as_sigint_in_every_run(tmp_path: P
         assert record["status"] == "interrupted", (seed, record)
         assert "SIGINT" in record["error"] and "SIGTERM" not in record["error"], (seed, record)
     assert "Traceback" not in stderr
+
+
+SLOW_WORKER_START = """
+import os, sys, time
+
+if "--multiprocessing-fork" in sys.argv:  # a spawned worker, still in Python's start-up
+    open(os.path.join(os.environ["REPRO_TEST_FLAGS"], str(os.getpid())), "w").close()
+    time.sleep(1.5)
+"""
+
+
+def test_ctrl_c_while_joblib_workers_start_is_one_line_not_their_tracebacks(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C as the workers start (they spawn before the sweep has validated its config)
+    reached each worker inside Python's start-up, which printed a KeyboardInterrupt traceback
+    per worker under the sweep's `error: interrupted`. A sitecustomize holds each worker in
+    its start-up for 1.5 s, so the Ctrl-C lands there every time."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SLOW_WORKER_START)
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "REPRO_JOBS": "2", "REPRO_RESULTS_DIR": str(tmp_path / "results")}
+    env.update(PYTHONPATH=path, REPRO_TEST_FLAGS=str(flags))
+    command = [sys.executable, "-m", "repro", "sweep", "paper=mnist1d", "experiment=logistic"]
+    command += ["seeds=2", "launcher=joblib", "logger=none", "trainer.max_steps=50"]
+    sweep = subprocess.Popen(  # its own process group: the Ctrl-C reaches only the sweep
+        command,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not any(flags.iterdir()) and time.monotonic() < deadline:
+            assert sweep.poll() is None, sweep.communicate()
+            time.sleep(0.01)
+        os.killpg(sweep.pid, signal.SIGINT)
+        _, stderr = sweep.communicate(timeout=120)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(sweep.pid, signal.SIGKILL)
+    assert sweep.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert [line for line in stderr.splitlines() if line.strip()] == ["error: interrupted"]

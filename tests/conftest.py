@@ -7,11 +7,12 @@ import importlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -55,6 +56,38 @@ def repro(
         env={**os.environ, **(env or {})},
         cwd=cwd,
     )
+
+
+def repro_in_own_group(
+    *args: str,
+    env: dict[str, str],
+    ctrl_c_when: Callable[[], bool] | None = None,
+    timeout: float = 300,
+) -> tuple[int, str]:
+    """`repro *args` as its own process group, as a terminal runs a command, so a Ctrl-C
+    (SIGINT to the group: sent here once `ctrl_c_when()` holds, or by the plugin itself)
+    reaches the sweep and its workers only. Returns the exit code and stderr; nothing of
+    the group outlives the call."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "repro", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        if ctrl_c_when is not None:
+            deadline = time.monotonic() + timeout
+            while not ctrl_c_when() and time.monotonic() < deadline:
+                assert process.poll() is None, process.communicate()
+                time.sleep(0.01)
+            os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=timeout)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    return process.returncode, stderr
 
 
 TOY_PAPER = {

@@ -8,11 +8,9 @@ are compared tightly, as ../shared/gpu/vmap_equivalence.py found for long ones.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +23,7 @@ from repro.config.compose import compose_run_config, hydra_compose_session
 from repro.plugins.registry import get_paper
 from repro.running.runner import run_one
 from repro.running.together import run_together
-from tests.conftest import repro, write_toy_paper
+from tests.conftest import repro, repro_in_own_group, write_toy_paper
 
 
 def configs(
@@ -531,8 +529,6 @@ def test_a_signal_as_a_groups_records_are_written_interrupts_every_seed(
     """Stopped as the group's `running` records are written, before training: every seed
     interrupted, the signal's exit code (SIGTERM killed the sweep, records left `running`)."""
     import os
-    import subprocess
-    import sys
 
     plugins = tmp_path / "plugins"
     write_toy_paper(plugins)
@@ -581,21 +577,9 @@ def test_ctrl_c_of_a_group_in_a_joblib_worker_is_recorded_as_sigint(tmp_path: Pa
     toy_paper_with_module(plugins, CTRL_C_MODULE, "CtrlCAtCall")
     results = tmp_path / "r"
     env = {**os.environ, "REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(results)}
-    command = [sys.executable, "-m", "repro", *GROUP_SWEEP, "launcher=joblib", "logger=none"]
-    sweep = subprocess.Popen(  # its own process group: the Ctrl-C reaches only the sweep
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        _, stderr = sweep.communicate(timeout=300)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(sweep.pid, signal.SIGKILL)
-    assert sweep.returncode == 130, stderr
+    command = [*GROUP_SWEEP, "launcher=joblib", "logger=none"]
+    code, stderr = repro_in_own_group(*command, env=env)
+    assert code == 130, stderr
     records = [json.loads(p.read_text()) for p in results.rglob("record.json")]
     assert len(records) == 2, stderr
     for record in records:

@@ -20,7 +20,7 @@ from repro.running.runner import RunOutcome
 from repro.sweeping.jobs import SystematicFailure
 from repro.sweeping.launch import collect_results
 from repro.sweeping.plan import PlannedRun
-from tests.conftest import repro, write_signalling_paper, write_toy_paper
+from tests.conftest import repro, repro_in_own_group, write_signalling_paper, write_toy_paper
 
 LONG_RUN = "trainer.max_steps=200000"  # the toy trains for minutes: long enough to kill
 
@@ -340,23 +340,11 @@ def test_ctrl_c_of_a_joblib_sweep_is_recorded_as_sigint_in_every_run(tmp_path: P
         "REPRO_RESULTS_DIR": str(results),
         "REPRO_TEST_CTRL_C_FLAG": str(tmp_path / "ctrl-c-sent"),
     }
-    command = [sys.executable, "-m", "repro", "sweep", "--papers-dir", str(plugins)]
-    command += ["paper=sig", "experiment=small", "seeds=2", "launcher=joblib", "logger=none"]
+    command = ["sweep", "--papers-dir", str(plugins), "paper=sig", "experiment=small", "seeds=2"]
+    command += ["launcher=joblib", "logger=none"]
     command += [LONG_RUN]
-    sweep = subprocess.Popen(  # its own process group: the Ctrl-C reaches only the sweep
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        _, stderr = sweep.communicate(timeout=300)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(sweep.pid, signal.SIGKILL)
-    assert sweep.returncode == 130, stderr
+    code, stderr = repro_in_own_group(*command, env=env)
+    assert code == 130, stderr
     records = _records(results)
     assert sorted(records) == [0, 1], stderr
     for seed, record in records.items():
@@ -389,26 +377,11 @@ def test_ctrl_c_while_joblib_workers_start_is_one_line_not_their_tracebacks(
     path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "REPRO_JOBS": "2", "REPRO_RESULTS_DIR": str(tmp_path / "results")}
     env.update(PYTHONPATH=path, REPRO_TEST_FLAGS=str(flags))
-    command = [sys.executable, "-m", "repro", "sweep", "paper=mnist1d", "experiment=logistic"]
-    command += ["seeds=2", "launcher=joblib", "logger=none", "trainer.max_steps=50"]
-    sweep = subprocess.Popen(  # its own process group: the Ctrl-C reaches only the sweep
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    command = ["sweep", "paper=mnist1d", "experiment=logistic", "seeds=2", "launcher=joblib"]
+    command += ["logger=none", "trainer.max_steps=50"]
+    code, stderr = repro_in_own_group(  # the Ctrl-C once a worker is held in its start-up
+        *command, env=env, ctrl_c_when=lambda: any(flags.iterdir()), timeout=120
     )
-    try:
-        deadline = time.monotonic() + 120
-        while not any(flags.iterdir()) and time.monotonic() < deadline:
-            assert sweep.poll() is None, sweep.communicate()
-            time.sleep(0.01)
-        os.killpg(sweep.pid, signal.SIGINT)
-        _, stderr = sweep.communicate(timeout=120)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(sweep.pid, signal.SIGKILL)
-    assert sweep.returncode == 130, stderr
+    assert code == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert [line for line in stderr.splitlines() if line.strip()] == ["error: interrupted"]

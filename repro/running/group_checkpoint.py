@@ -5,8 +5,6 @@ position and RNG stream, curves, in one file, so SIGTERM, Ctrl-C or kill -9 cost
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -29,14 +27,26 @@ class GroupCheckpoint:
     one file every `every_s` seconds and when a stop is asked for, so that SIGTERM, Ctrl-C or
     kill -9 lose at most `every_s` of training: the next sweep resumes the group from it."""
 
-    def __init__(self, path: Any, identity: dict[str, Any], every_s: float, enabled: bool):
+    def __init__(
+        self,
+        path: Any,
+        identity: dict[str, Any],
+        every_s: float,
+        enabled: bool,
+        stops: list[int] | None = None,
+    ):
         self.path = path
         self.identity = identity
         self.every_s = every_s
         self.enabled = enabled
-        self.stop_signal: int | None = None
+        self.stops = [] if stops is None else stops  # SIGINT/SIGTERM noted by the caller
         self.saved_step: int | None = None
         self._next = time.monotonic() + every_s
+
+    @property
+    def stop_signal(self) -> int | None:
+        """The first signal noted: the cause (a sweep stopped by Ctrl-C then sends SIGTERM)."""
+        return self.stops[0] if self.stops else None
 
     def due(self, group: SeedGroup, mid_epoch: bool) -> bool:
         if mid_epoch and not group.resumable_mid_epoch:
@@ -75,24 +85,3 @@ class GroupCheckpoint:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
-
-    @contextmanager
-    def stop_on_signals(self) -> Iterator[None]:
-        """SIGINT and SIGTERM ask the group to stop at the next step (after a save)."""
-        import signal
-        import threading
-
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-
-        def ask(signum: int, frame: Any) -> None:  # the first signal is the cause
-            if self.stop_signal is None:
-                self.stop_signal = signum
-
-        previous = {sig: signal.signal(sig, ask) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)

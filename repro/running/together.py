@@ -118,36 +118,50 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
             f"the seeds could not be built together ({type(error).__name__}: {first[:160]})"
         ) from None
     seeds = [int(c["seed"]) for c in configs]
-    with _stops_noted() as stops:  # from the first `running` record on: the group stops
-        attempts = _start_attempts(held, plugin, seeds, group)  # at its first step
-        saver = _group_checkpoint(attempts, seeds)
-        _resume_or_start(group, saver, attempts, say)
-    saver.stop_signal = stops[0] if stops else None
     label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
     together = f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)"
-    result = _fit(group, saver, attempts, announce=lambda: say(together))
-    if not isinstance(result, GroupResult):
-        return result  # every seed's outcome: interrupted or failed
-    outcomes = {}
-    with _stops_noted() as stops:  # SIGINT/SIGTERM while seeds are tested: acted on between
-        for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
+    # SIGINT/SIGTERM from the first `running` record until the last record is written are
+    # noted, never raised: the group stops at its next step, or its seeds' records and exit
+    # codes say the stop came as they were tested (as `repro run` does for one seed)
+    try:
+        with _stops_noted() as stops:
+            attempts = _start_attempts(held, plugin, seeds, group)
+            saver = _group_checkpoint(attempts, seeds, stops)
+            _resume_or_start(group, saver, attempts, say)
+            result = _fit(group, saver, attempts, announce=lambda: say(together))
+            if not isinstance(result, GroupResult):
+                return result  # every seed's outcome: interrupted or failed
+            outcomes = _record_seeds(attempts, result, stops)
             if not stops:
-                try:
-                    outcomes[index] = _stopped_after(_record_seed(attempt, seed, result), stops)
-                    continue
-                except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
-                    stops.append(stops[0] if stops else signal.SIGINT)
-            outcomes[index] = _interrupted(attempt, stops[0])
-    if not stops:
-        saver.discard()  # every seed has its record now
+                saver.discard()  # every seed has its record now
+    except NotTogether:
+        if stops:  # came as the seeds were handed back to train alone: acted on as if now
+            signal.raise_signal(stops[0])
+        raise
+    # the handlers are the caller's again: a stop noted up to here is in the exit codes
+    return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
+
+
+def _record_seeds(attempts: list, result: GroupResult, stops: list[int]) -> dict[int, Any]:
+    """Test and record each seed in turn; once a stop is noted, the seeds not yet tested are
+    recorded interrupted (the one being tested ends as it would)."""
+    outcomes = {}
+    for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
+        if not stops:
+            try:
+                outcomes[index] = _record_seed(attempt, seed, result)
+                continue
+            except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
+                stops.append(signal.SIGINT)
+        outcomes[index] = _interrupted(attempt, stops[0])
     return outcomes
 
 
 @contextlib.contextmanager
 def _stops_noted() -> Iterator[list[int]]:
-    """SIGINT and SIGTERM while a group's seeds are tested, noted (not raised): the seed being
-    tested is recorded as it ends, the others are then interrupted, as `repro run` defers a
-    stop to a point where its record can say what happened."""
+    """SIGINT and SIGTERM noted (not raised) while a group's records are open, in the order
+    they came: the group acts on the first at a point where its records can say what
+    happened, as `repro run` defers a stop."""
     stops: list[int] = []
     if threading.current_thread() is not threading.main_thread():
         yield stops
@@ -202,7 +216,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
     return attempts
 
 
-def _group_checkpoint(attempts: list, seeds: list[int]) -> GroupCheckpoint:
+def _group_checkpoint(attempts: list, seeds: list[int], stops: list[int]) -> GroupCheckpoint:
     """The group's checkpoint, in its first seed's folder, keyed on what trained it."""
     from repro.records import store
     from repro.running.checkpointing import CHECKPOINT_DIR
@@ -223,6 +237,7 @@ def _group_checkpoint(attempts: list, seeds: list[int]) -> GroupCheckpoint:
         identity,
         float(checkpoint_cfg.get("every_s", 30)),
         bool(checkpoint_cfg.get("enabled", True)) and not replaces,
+        stops,
     )
 
 
@@ -254,7 +269,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
 
 
 def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any) -> Any:
-    """Train the group under its checkpoint and signal handlers; returns the GroupResult, or
+    """Train the group under its checkpoint (the caller notes signals); returns the GroupResult, or
     every seed's outcome when the group stopped (signal) or the plugin's code failed.
     `announce()` says the seeds train together, once the probe has found that they can."""
     from repro.records import store
@@ -269,17 +284,16 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
     saved_threads = torch.get_num_threads()
     if config.get("num_threads") is None and group.parameters_per_seed <= SMALL_MODEL:
         torch.set_num_threads(1)  # as SmallModelThreads does for one small model alone
-    try:
-        with saver.stop_on_signals():
-            return group.fit(
-                every_n_steps=int(trainer.get("log_every_n_steps") or 50),
-                max_steps=_bound(trainer.get("max_steps")),
-                max_epochs=_bound(trainer.get("max_epochs")),
-                check_every=int(trainer.get("check_val_every_n_epoch") or 1),
-                line=line,
-                saver=saver,
-                announce=announce,
-            )
+    try:  # the caller notes SIGINT/SIGTERM in `saver.stops`: the group stops at its next step
+        return group.fit(
+            every_n_steps=int(trainer.get("log_every_n_steps") or 50),
+            max_steps=_bound(trainer.get("max_steps")),
+            max_epochs=_bound(trainer.get("max_epochs")),
+            check_every=int(trainer.get("check_val_every_n_epoch") or 1),
+            line=line,
+            saver=saver,
+            announce=announce,
+        )
     except NotTogether:
         saver.discard()  # a group that cannot be leaves nothing to resume
         if saver.stop_signal is not None:  # a stop came too: it wins, the seeds stop

@@ -586,3 +586,87 @@ def test_ctrl_c_of_a_group_in_a_joblib_worker_is_recorded_as_sigint(tmp_path: Pa
         assert record["status"] == "interrupted", record
         assert record["error"].startswith("interrupted by SIGINT;"), record["error"]
     assert "Traceback" not in stderr
+
+
+SIGNAL_AFTER = """
+import os, signal, sys
+from repro.running import runner, seed_group
+
+# STOP_AFTER: `fit` (the group's training returned) or `write:N` (the Nth record written);
+# STOP_WITH: the signal sent to this process right after it, once
+point, writes = os.environ["STOP_AFTER"], []
+real_fit, real_write = seed_group.SeedGroup.fit, runner.save_record
+
+def stop():
+    os.kill(os.getpid(), getattr(signal, os.environ["STOP_WITH"]))
+
+def fit(self, *args, **kwargs):
+    result = real_fit(self, *args, **kwargs)
+    if point == "fit":
+        stop()
+    return result
+
+def save_record(*args, **kwargs):
+    real_write(*args, **kwargs)
+    writes.append(1)
+    if point == f"write:{len(writes)}":
+        stop()
+
+seed_group.SeedGroup.fit, runner.save_record = fit, save_record
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def group_sweep_stopped_after(tmp_path: Path, point: str, plugins: Path, **env: str) -> Any:
+    """GROUP_SWEEP (local launcher) with SIGINT sent to itself right after `point`."""
+    return subprocess.run(
+        [sys.executable, "-c", SIGNAL_AFTER, *GROUP_SWEEP, "logger=none"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "REPRO_PAPERS_PATH": str(plugins),
+            "REPRO_RESULTS_DIR": str(tmp_path / "r"),
+            "STOP_AFTER": point,
+            "STOP_WITH": "SIGINT",
+            **env,
+        },
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("point", ["fit", "write:3", "write:4"])
+def test_ctrl_c_as_a_group_ends_is_never_lost_nor_leaves_a_seed_running(
+    tmp_path: Path, point: str
+) -> None:
+    """Ctrl-C right after the group's training returns, or after a seed's record is written
+    (write 1 and 2 are the `running` records): before, the group's signal handlers covered
+    its training and its test phase but not the steps between, so the Ctrl-C was dropped
+    (noted after the last step) or raised where no record is written (seeds left `running`).
+    Now: exit 130, every seed completed or interrupted, one line, no traceback."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    stopped = group_sweep_stopped_after(tmp_path, point, plugins)
+    assert stopped.returncode == 130, (point, stopped.returncode, stopped.stderr[-2000:])
+    assert "Traceback" not in stopped.stderr
+    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
+    assert len(records) == 2
+    assert {r["status"] for r in records} <= {"completed", "interrupted"}, records
+
+
+def test_a_second_ctrl_c_while_a_stopped_group_is_recorded_leaves_no_seed_running(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C mid-training, then again as the first seed's `interrupted` record is written
+    (an impatient double Ctrl-C): every seed still ends `interrupted`, exit 130."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
+    mid = {"REPRO_TEST_SIGNAL": "SIGINT", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    stopped = group_sweep_stopped_after(tmp_path, "write:3", plugins, **mid)
+    assert stopped.returncode == 130, (stopped.returncode, stopped.stderr[-2000:])
+    assert "Traceback" not in stopped.stderr
+    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
+    assert [r["status"] for r in records] == ["interrupted"] * 2, records

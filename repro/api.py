@@ -66,9 +66,29 @@ def _call_cli(arguments: list[str]) -> int:
     """Run one `repro` command in this process; returns its exit code."""
     from repro.cli import app
 
-    with _raising():
+    with _raising(), _callers_signal_handlers():
         code = app(arguments, standalone_mode=False, prog_name="repro")
     return int(code or 0)
+
+
+@contextlib.contextmanager
+def _callers_signal_handlers() -> Iterator[None]:
+    """A command stopped by a signal keeps later SIGINT/SIGTERM from ending it until the
+    process exits (`checkpointing.hold_signals_to_exit`); here the process goes on (a
+    notebook), so the caller's handlers come back when the command ends."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(number, handler)
 
 
 def run(

@@ -28,3 +28,27 @@ def test_report_returns_numbers_not_display_text(tmp_path: Path) -> None:
     not_run = frame.set_index("claim").loc["gru_acc"]
     assert not_run["n"] == 0 and pd.isna(not_run["mean"]) and not_run["verdict"] == "not run"
     assert frame.attrs["overall"]
+
+
+def test_an_interrupted_run_gives_the_callers_signal_handlers_back(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`repro run` keeps SIGINT/SIGTERM noted-and-dropped after a stop until the process
+    exits (so the exit code stays the first signal's); called from Python (a notebook), the
+    caller's handlers come back when the call ends, or Ctrl-C would never work there again."""
+    import signal
+
+    import pytest
+
+    from repro.errors import ReproError
+    from tests.conftest import write_signalling_paper
+
+    plugins = write_signalling_paper(tmp_path / "plugins")
+    monkeypatch.setenv("REPRO_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("REPRO_TEST_SIGNAL_AT", "train_epoch_end")
+    monkeypatch.setenv("REPRO_TEST_SIGNAL", "SIGTERM")
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    overrides = ["logger=none", "trainer.max_steps=40", "+trainer.val_check_interval=1.0"]
+    with pytest.raises(ReproError, match="interrupted by SIGTERM"):
+        repro.run("sig", "small", overrides=overrides, papers_dir=plugins)
+    assert {s: signal.getsignal(s) for s in before} == before

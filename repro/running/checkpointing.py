@@ -255,5 +255,21 @@ def stop_on_signals(checkpoint: ResumableCheckpoint) -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        if checkpoint.stop_signal is None:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        else:  # the process now ends with the code of the signal its record names
+            hold_signals_to_exit()
+
+
+def hold_signals_to_exit() -> None:
+    """After a record names a stop, later SIGINT/SIGTERM are noted and dropped: the process
+    is already on its way out (a sweep starts nothing more), and one arriving as it exits
+    would otherwise end it with another code than the signal its records name."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in EXIT_CODES:
+            signal.signal(signum, _too_late)
+
+
+def _too_late(signum: int, frame: Any) -> None:
+    """A stop is already under way: nothing more to stop."""

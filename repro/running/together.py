@@ -166,15 +166,24 @@ def _stops_noted() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield stops
         return
+    from repro.running.checkpointing import hold_signals_to_exit
+
     previous = {
         number: signal.signal(number, lambda signum, frame: stops.append(signum))
         for number in (signal.SIGINT, signal.SIGTERM)
     }
+    handed_back = False  # the seeds go back to train alone: the caller's handlers act
     try:
         yield stops
+    except NotTogether:
+        handed_back = True
+        raise
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        if stops and not handed_back:  # the records name a stop: so will the exit code
+            hold_signals_to_exit()
+        else:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _stopped_after(outcome: Any, stops: list[int]) -> Any:

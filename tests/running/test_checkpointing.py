@@ -270,3 +270,58 @@ def test_a_signal_just_after_the_running_record_is_written_interrupts_cleanly(
     (record_file,) = (tmp_path / "r").rglob("record.json")
     assert json.loads(record_file.read_text())["status"] == "interrupted"
     assert stopped.stderr.strip().splitlines()[-1].startswith("error: interrupted")
+
+
+SECOND_SIGNAL_AFTER_THE_RECORD = """
+import os, signal, sys
+from repro.running import runner
+
+real = runner._train_locked
+
+def then_signalled(*args, **kwargs):
+    outcome = real(*args, **kwargs)  # the run's record is written, its handlers are gone
+    os.kill(os.getpid(), getattr(signal, os.environ["SECOND_SIGNAL"]))
+    return outcome
+
+runner._train_locked = then_signalled
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "code"), [("SIGINT", "SIGTERM", 130), ("SIGTERM", "SIGINT", 143)]
+)
+def test_a_second_signal_after_the_record_is_written_keeps_the_first_ones_exit_code(
+    signalling_paper: Path, tmp_path: Path, first: str, second: str, code: int
+) -> None:
+    """A run stopped by one signal, then sent another as the process exits (a Ctrl-C, then
+    SIGTERM from a scheduler): the record names the first, and so does the exit code. Before,
+    the second killed the process (exit -15 after a record saying SIGINT)."""
+    import os
+    import subprocess
+    import sys
+
+    results = tmp_path / "results"
+    command = ["run", "--papers-dir", str(signalling_paper), "paper=sig", "experiment=small"]
+    stopped = subprocess.run(
+        [sys.executable, "-c", SECOND_SIGNAL_AFTER_THE_RECORD, *command, "logger=none"],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "REPRO_RESULTS_DIR": str(results),
+            "REPRO_TEST_SIGNAL_AT": "train_epoch_end",
+            "REPRO_TEST_SIGNAL": first,
+            "SECOND_SIGNAL": second,
+        },
+        timeout=300,
+    )
+    assert stopped.returncode == code, (stopped.returncode, stopped.stderr[-2000:])
+    (record_file,) = results.rglob("record.json")
+    record = json.loads(record_file.read_text())
+    assert record["status"] == "interrupted"
+    assert record["error"].startswith(f"interrupted by {first}"), record["error"]
+    assert "Traceback" not in stopped.stderr

@@ -590,12 +590,14 @@ def test_ctrl_c_of_a_group_in_a_joblib_worker_is_recorded_as_sigint(tmp_path: Pa
 
 SIGNAL_AFTER = """
 import os, signal, sys
-from repro.running import runner, seed_group
+from repro.running import runner, seed_group, together
 
-# STOP_AFTER: `fit` (the group's training returned) or `write:N` (the Nth record written);
-# STOP_WITH: the signal sent to this process right after it, once
+# STOP_AFTER: `fit` (the group's training returned), `write:N` (the Nth record written) or
+# `group` (every record written, the handlers the caller's); STOP_WITH: the signal sent to
+# this process right after it, once
 point, writes = os.environ["STOP_AFTER"], []
 real_fit, real_write = seed_group.SeedGroup.fit, runner.save_record
+real_group = together._train_held
 
 def stop():
     os.kill(os.getpid(), getattr(signal, os.environ["STOP_WITH"]))
@@ -612,7 +614,13 @@ def save_record(*args, **kwargs):
     if point == f"write:{len(writes)}":
         stop()
 
-seed_group.SeedGroup.fit, runner.save_record = fit, save_record
+def train_held(*args, **kwargs):
+    outcomes = real_group(*args, **kwargs)
+    if point == "group":
+        stop()
+    return outcomes
+
+seed_group.SeedGroup.fit, runner.save_record, together._train_held = fit, save_record, train_held
 from repro.cli import main
 
 sys.argv = ["repro", *sys.argv[1:]]
@@ -620,8 +628,10 @@ main()
 """
 
 
-def group_sweep_stopped_after(tmp_path: Path, point: str, plugins: Path, **env: str) -> Any:
-    """GROUP_SWEEP (local launcher) with SIGINT sent to itself right after `point`."""
+def group_sweep_stopped_after(
+    tmp_path: Path, point: str, plugins: Path, signal_name: str = "SIGINT", **env: str
+) -> Any:
+    """GROUP_SWEEP (local launcher) with `signal_name` sent to itself right after `point`."""
     return subprocess.run(
         [sys.executable, "-c", SIGNAL_AFTER, *GROUP_SWEEP, "logger=none"],
         capture_output=True,
@@ -631,7 +641,7 @@ def group_sweep_stopped_after(tmp_path: Path, point: str, plugins: Path, **env: 
             "REPRO_PAPERS_PATH": str(plugins),
             "REPRO_RESULTS_DIR": str(tmp_path / "r"),
             "STOP_AFTER": point,
-            "STOP_WITH": "SIGINT",
+            "STOP_WITH": signal_name,
             **env,
         },
         timeout=300,
@@ -670,3 +680,17 @@ def test_a_second_ctrl_c_while_a_stopped_group_is_recorded_leaves_no_seed_runnin
     assert "Traceback" not in stopped.stderr
     records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
     assert [r["status"] for r in records] == ["interrupted"] * 2, records
+
+
+def test_a_signal_after_a_stopped_groups_records_keeps_the_first_ones_exit_code(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C mid-training, then SIGTERM once every seed's record is written: the records and
+    the exit code name SIGINT. Before, the SIGTERM killed the sweep (exit -15)."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
+    mid = {"REPRO_TEST_SIGNAL": "SIGINT", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    stopped = group_sweep_stopped_after(tmp_path, "group", plugins, "SIGTERM", **mid)
+    assert stopped.returncode == 130, (stopped.returncode, stopped.stderr[-2000:])
+    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
+    assert [r["error"][:22] for r in records] == ["interrupted by SIGINT;"] * 2, records

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
+from typing import Any
 
 from repro.config.app import COMMAND_CONTEXT_ENV
 from repro.errors import ReproError
@@ -344,63 +345,91 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     runs = sum(len(job.runs) for job in jobs)  # a group may hand its seeds back, one job each
     counter = SweepProgress(sum(len(job.runs) for job in jobs))
     interrupted_by: RunOutcome | None = None
-    try:
-        pool = pool_owner.take(max(1, min(workers, runs)))
-        while True:
-            for worker in pool:
-                if worker.job is None and pending and not rule.reason and not interrupted_by:
-                    worker.send(pending.pop(0))
-            running = [w for w in pool if w.job is not None]
-            if not running:
-                break
-            ready = wait([w.conn for w in running] + [w.process.sentinel for w in running])
-            for worker in running:
-                if worker.conn not in ready and worker.process.sentinel not in ready:
-                    continue
-                job = worker.job
-                assert job is not None
-                outcomes = _receive(worker)
-                worker.job = None
-                if outcomes is None:  # the worker died with the job: only its runs are lost
-                    worker.process.join(5)
-                    how = _signal_name(worker.process.exitcode)
-                    seeds = ",".join(str(run.seed) for run in job.runs)
-                    print(
-                        f"error: a worker process died ({how}) while running "
-                        f"{job.run.experiment} seed {seeds}; other runs go on",
-                        file=sys.stderr,
-                        flush=True,
-                    )
-                    outcomes = [
-                        RunOutcome("lost", run.record_dir, error=f"worker process died ({how})")
-                        for run in job.runs
-                    ]
-                    worker.stop(1)
-                    if pending and not rule.reason:
-                        pool[pool.index(worker)] = pool_owner.replace(worker)
-                if job.group and outcomes is not None:
-                    requeued = split_ungrouped(job, outcomes)
-                    pending[:0] = requeued  # first: their workers start at once
-                    ungrouped = {id(j.run) for j in requeued}
-                    pairs = [(r, o) for r, o in zip(job.runs, outcomes, strict=True)]
-                    outcomes = [o for r, o in pairs if id(r) not in ungrouped]
-                    runs = [r for r, _ in pairs if id(r) not in ungrouped]
-                else:
-                    runs = job.runs
-                for run, outcome in zip(runs, outcomes, strict=True):
-                    by_run[run.record_dir] = outcome
-                    counter.finished(outcome.status)  # `k/N done, ETA ...`
-                    if _interrupted(outcome):
-                        interrupted_by = interrupted_by or outcome
-                    rule.stops_after(outcome)
-            pool = [w for w in pool if w.process.is_alive() or w.job is not None]
-    except BaseException:  # Ctrl-C here, or a bug: no worker outlives the sweep's stop
-        pool_owner.close()
-        raise
+    with _sigterm_passed_on(pool_owner) as terminated:
+        try:
+            pool = pool_owner.take(max(1, min(workers, runs)))
+            while True:
+                for worker in pool:
+                    stopping = rule.reason or interrupted_by or terminated  # SIGTERM: too
+                    if worker.job is None and pending and not stopping:
+                        worker.send(pending.pop(0))
+                running = [w for w in pool if w.job is not None]
+                if not running:
+                    break
+                ready = wait([w.conn for w in running] + [w.process.sentinel for w in running])
+                for worker in running:
+                    if worker.conn not in ready and worker.process.sentinel not in ready:
+                        continue
+                    job = worker.job
+                    assert job is not None
+                    outcomes = _receive(worker)
+                    worker.job = None
+                    if outcomes is None:  # the worker died with the job: only its runs are lost
+                        worker.process.join(5)
+                        how = _signal_name(worker.process.exitcode)
+                        seeds = ",".join(str(run.seed) for run in job.runs)
+                        print(
+                            f"error: a worker process died ({how}) while running "
+                            f"{job.run.experiment} seed {seeds}; other runs go on",
+                            file=sys.stderr,
+                            flush=True,
+                        )
+                        outcomes = [
+                            RunOutcome("lost", run.record_dir, error=f"worker process died ({how})")
+                            for run in job.runs
+                        ]
+                        worker.stop(1)
+                        if pending and not (rule.reason or terminated):
+                            pool[pool.index(worker)] = pool_owner.replace(worker)
+                    if job.group and outcomes is not None:
+                        requeued = split_ungrouped(job, outcomes)
+                        pending[:0] = requeued  # first: their workers start at once
+                        ungrouped = {id(j.run) for j in requeued}
+                        pairs = [(r, o) for r, o in zip(job.runs, outcomes, strict=True)]
+                        outcomes = [o for r, o in pairs if id(r) not in ungrouped]
+                        runs = [r for r, _ in pairs if id(r) not in ungrouped]
+                    else:
+                        runs = job.runs
+                    for run, outcome in zip(runs, outcomes, strict=True):
+                        by_run[run.record_dir] = outcome
+                        counter.finished(outcome.status)  # `k/N done, ETA ...`
+                        if _interrupted(outcome):
+                            interrupted_by = interrupted_by or outcome
+                        rule.stops_after(outcome)
+                pool = [w for w in pool if w.process.is_alive() or w.job is not None]
+        except BaseException:  # Ctrl-C here, or a bug: no worker outlives the sweep's stop
+            pool_owner.close()
+            raise
+    if terminated and interrupted_by is None:  # no run was training as it came
+        interrupted_by = RunOutcome("interrupted", None, error="SIGTERM", exit_code=143)
     if pool_owner is not _shared_pool or interrupted_by is not None:
         pool_owner.close()  # else every worker is idle: kept for the next batch
     not_started = [run for job in pending for run in job.runs]
     return SweepOutcomes(by_run, not_started, rule.reason, interrupted_by=interrupted_by)
+
+
+@contextlib.contextmanager
+def _sigterm_passed_on(pool: WorkerPool) -> Iterator[list[int]]:
+    """SIGTERM to the sweep's own process (a scheduler stopping the command, not its process
+    group) is passed on to each worker training a run, which checkpoints and records
+    `interrupted by SIGTERM`; the sweep sends no further job and ends with its line and exit
+    143. Without it the sweep died at once, and only the orphan watch stopped its runs."""
+    terminated: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield terminated
+        return
+
+    def pass_on(signum: int, frame: Any) -> None:
+        terminated.append(signum)
+        for worker in list(pool.workers):
+            if worker.job is not None and worker.process.is_alive():
+                worker.process.terminate()  # a kill(2): safe here, unlike a pipe write
+
+    previous = signal.signal(signal.SIGTERM, pass_on)
+    try:
+        yield terminated
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _receive(worker: _Worker) -> list[RunOutcome] | None:

@@ -385,3 +385,30 @@ def test_ctrl_c_while_joblib_workers_start_is_one_line_not_their_tracebacks(
     assert code == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
     assert [line for line in stderr.splitlines() if line.strip()] == ["error: interrupted"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_sigterm_to_a_joblib_sweep_alone_stops_its_runs_with_the_sweeps_line(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """SIGTERM to the sweep's own process (a scheduler stopping the command, not its group):
+    its runs checkpoint and say SIGTERM, and the sweep says so in its line, exit 143. Before,
+    the sweep died at once (exit -15, no line); only the orphan watch saved the runs."""
+    sweep = _start_sweep(toy_dir, "seeds=2", LONG_RUN)
+    try:
+        _wait_for(
+            lambda: sum(r["status"] == "running" for r in _records(isolated_env).values()) == 2,
+            180,
+            "two running records",
+        )
+        sweep.send_signal(signal.SIGTERM)
+        _, err = sweep.communicate(timeout=120)
+        _wait_for(lambda: not _session_processes(sweep.pid), 60, "the workers to end")
+    finally:
+        _kill_session(sweep.pid)
+    assert sweep.returncode == 143, (sweep.returncode, err[-2000:])
+    assert "error: sweep interrupted by SIGTERM: 0 run(s) not started" in err, err
+    assert "Traceback" not in err
+    for seed, record in _records(isolated_env).items():
+        assert record["status"] == "interrupted", (seed, record)
+        assert record["error"].startswith("interrupted by SIGTERM"), (seed, record)

@@ -132,8 +132,8 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
             if not isinstance(result, GroupResult):
                 return result  # every seed's outcome: interrupted or failed
             outcomes = _record_seeds(attempts, result, stops)
-            if not stops:
-                saver.discard()  # every seed has its record now
+            if not stops or any(o.status == "completed" for o in outcomes.values()):
+                saver.discard()  # every seed has its record; or a rerun's group is another
     except NotTogether:
         if stops:  # came as the seeds were handed back to train alone: acted on as if now
             signal.raise_signal(stops[0])

@@ -629,11 +629,16 @@ main()
 
 
 def group_sweep_stopped_after(
-    tmp_path: Path, point: str, plugins: Path, signal_name: str = "SIGINT", **env: str
+    tmp_path: Path,
+    point: str,
+    plugins: Path,
+    signal_name: str = "SIGINT",
+    extra: tuple[str, ...] = (),
+    **env: str,
 ) -> Any:
     """GROUP_SWEEP (local launcher) with `signal_name` sent to itself right after `point`."""
     return subprocess.run(
-        [sys.executable, "-c", SIGNAL_AFTER, *GROUP_SWEEP, "logger=none"],
+        [sys.executable, "-c", SIGNAL_AFTER, *GROUP_SWEEP, "logger=none", *extra],
         capture_output=True,
         text=True,
         env={
@@ -694,3 +699,26 @@ def test_a_signal_after_a_stopped_groups_records_keeps_the_first_ones_exit_code(
     assert stopped.returncode == 130, (stopped.returncode, stopped.stderr[-2000:])
     records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
     assert [r["error"][:22] for r in records] == ["interrupted by SIGINT;"] * 2, records
+
+
+def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C once seed 0 is recorded completed: seed 1 is interrupted, and the group's
+    checkpoint (seeds 0 and 1, in seed 0's folder) can never be resumed (a rerun trains
+    seed 1 alone), so it goes. Before, it stayed in the completed run's folder for good."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    every_step = ("checkpoint.every_s=0",)
+    stopped = group_sweep_stopped_after(tmp_path, "write:3", plugins, extra=every_step)
+    assert stopped.returncode == 130, (stopped.returncode, stopped.stderr[-2000:])
+    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
+    assert [r["status"] for r in records] == ["completed", "interrupted"], records
+    assert not list((tmp_path / "r").rglob("together.ckpt"))
+    again = repro(
+        *GROUP_SWEEP,
+        "logger=none",
+        *every_step,
+        env={"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")},
+    )
+    assert again.returncode == 0, again.stderr

@@ -828,8 +828,14 @@ def sync(
 
 def main() -> None:
     """Console-script entry point."""
+    from repro.running.fast_exit import code_of, exit_now
+
     try:
         app(args=_debug_first(sys.argv[1:]))
+        code = 0
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        sys.exit(130)
+        code = 130
+    except SystemExit as done:
+        code = code_of(done)
+    exit_now(code)  # the work is done and written: no second of interpreter teardown

@@ -25,6 +25,7 @@ from typing import Any
 
 from repro.config.app import COMMAND_CONTEXT_ENV
 from repro.errors import ReproError
+from repro.running.fast_exit import exit_now
 from repro.running.progress import SweepProgress
 from repro.running.runner import RunOutcome
 from repro.sweeping.plan import PlannedRun
@@ -482,6 +483,7 @@ def _worker_main(conn: Connection, sweep_pid: int) -> None:
             conn.send(outcome)
     except (EOFError, OSError, KeyboardInterrupt):  # the sweep ended or Ctrl-C
         return
+    exit_now(0)  # told to stop: the sweep waits for this, so no second of teardown
 
 
 class _OrphanWatch:

@@ -45,11 +45,18 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_data_d
 
 
 def repro(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 900, cwd: Path | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+    cwd: Path | None = None,
+    patched_by: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `repro` CLI in a subprocess, as a user would."""
+    """Run the real `repro` CLI in a subprocess, as a user would; `patched_by`: a script
+    that replaces some of repro's functions (to signal at an exact point), then calls
+    `repro.cli.main()` with these arguments."""
+    start = ["-c", patched_by] if patched_by else ["-m", "repro"]
     return subprocess.run(
-        [sys.executable, "-m", "repro", *args],
+        [sys.executable, *start, *args],
         capture_output=True,
         text=True,
         timeout=timeout,

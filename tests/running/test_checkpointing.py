@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_signalling_paper, write_signalling_paper
+from tests.conftest import repro, run_signalling_paper, write_signalling_paper
 
 
 @pytest.fixture
@@ -300,24 +300,19 @@ def test_a_second_signal_after_the_record_is_written_keeps_the_first_ones_exit_c
     """A run stopped by one signal, then sent another as the process exits (a Ctrl-C, then
     SIGTERM from a scheduler): the record names the first, and so does the exit code. Before,
     the second killed the process (exit -15 after a record saying SIGINT)."""
-    import os
-    import subprocess
-    import sys
-
     results = tmp_path / "results"
     command = ["run", "--papers-dir", str(signalling_paper), "paper=sig", "experiment=small"]
-    stopped = subprocess.run(
-        [sys.executable, "-c", SECOND_SIGNAL_AFTER_THE_RECORD, *command, "logger=none"],
-        capture_output=True,
-        text=True,
+    stopped = repro(
+        *command,
+        "logger=none",
         env={
-            **os.environ,
             "REPRO_RESULTS_DIR": str(results),
             "REPRO_TEST_SIGNAL_AT": "train_epoch_end",
             "REPRO_TEST_SIGNAL": first,
             "SECOND_SIGNAL": second,
         },
         timeout=300,
+        patched_by=SECOND_SIGNAL_AFTER_THE_RECORD,
     )
     assert stopped.returncode == code, (stopped.returncode, stopped.stderr[-2000:])
     (record_file,) = results.rglob("record.json")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -503,48 +501,15 @@ def test_rerun_true_of_an_interrupted_group_starts_over_as_alone(tmp_path: Path)
     assert not list(Path(env["REPRO_RESULTS_DIR"]).rglob("together.ckpt"))
 
 
-STOPPED_AS_A_GROUP_STARTS = """
-import os, signal, sys
-from repro.running import runner
-
-real = runner._start
-
-def started_then_stopped(attempt):
-    real(attempt)  # this seed's `running` record is on disk
-    if os.environ.get("STOP_WITH"):
-        os.kill(os.getpid(), getattr(signal, os.environ.pop("STOP_WITH")))
-
-runner._start = started_then_stopped
-from repro.cli import main
-
-sys.argv = ["repro", *sys.argv[1:]]
-main()
-"""
-
-
 @pytest.mark.parametrize(("signal_name", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
 def test_a_signal_as_a_groups_records_are_written_interrupts_every_seed(
     tmp_path: Path, signal_name: str, code: int
 ) -> None:
     """Stopped as the group's `running` records are written, before training: every seed
     interrupted, the signal's exit code (SIGTERM killed the sweep, records left `running`)."""
-    import os
-
     plugins = tmp_path / "plugins"
     write_toy_paper(plugins)
-    sweep = ["sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true"]
-    stopped = subprocess.run(
-        [sys.executable, "-c", STOPPED_AS_A_GROUP_STARTS, *sweep, "logger=none"],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "REPRO_PAPERS_PATH": str(plugins),
-            "REPRO_RESULTS_DIR": str(tmp_path / "r"),
-            "STOP_WITH": signal_name,
-        },
-        timeout=300,
-    )
+    stopped = group_sweep_stopped_after(tmp_path, "write:1", plugins, signal_name)
     assert stopped.returncode == code, (stopped.returncode, stopped.stderr[-2000:])
     records = sorted((tmp_path / "r").rglob("record.json"))
     assert [json.loads(p.read_text())["status"] for p in records] == ["interrupted"] * 2
@@ -637,12 +602,11 @@ def group_sweep_stopped_after(
     **env: str,
 ) -> Any:
     """GROUP_SWEEP (local launcher) with `signal_name` sent to itself right after `point`."""
-    return subprocess.run(
-        [sys.executable, "-c", SIGNAL_AFTER, *GROUP_SWEEP, "logger=none", *extra],
-        capture_output=True,
-        text=True,
+    return repro(
+        *GROUP_SWEEP,
+        "logger=none",
+        *extra,
         env={
-            **os.environ,
             "REPRO_PAPERS_PATH": str(plugins),
             "REPRO_RESULTS_DIR": str(tmp_path / "r"),
             "STOP_AFTER": point,
@@ -650,6 +614,7 @@ def group_sweep_stopped_after(
             **env,
         },
         timeout=300,
+        patched_by=SIGNAL_AFTER,
     )
 
 

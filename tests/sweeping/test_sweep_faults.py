@@ -47,6 +47,15 @@ def _wait_for(condition, timeout: float, what: str) -> None:
             pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+def _wait_for_two_running(results: Path) -> None:
+    """Both workers are training: two records say `running`."""
+    _wait_for(
+        lambda: sum(r["status"] == "running" for r in _records(results).values()) == 2,
+        180,
+        "two running records",
+    )
+
+
 def _session_processes(session: int) -> list[int]:
     """Live processes of a session (zombies excluded): the sweep's whole process tree."""
     pids = []
@@ -85,11 +94,7 @@ def test_kill_9_of_the_sweep_ends_its_workers_and_interrupts_their_runs(
 ) -> None:
     sweep = _start_sweep(toy_dir, "seeds=3", LONG_RUN)
     try:
-        _wait_for(
-            lambda: sum(r["status"] == "running" for r in _records(isolated_env).values()) == 2,
-            180,
-            "two running records",
-        )
+        _wait_for_two_running(isolated_env)
         sweep.kill()  # kill -9 of the sweep's main process
         sweep.wait(timeout=30)
         _wait_for(lambda: not _session_processes(sweep.pid), 120, "the workers to end")
@@ -107,11 +112,7 @@ def test_a_killed_worker_loses_only_its_run_with_one_line(
 ) -> None:
     sweep = _start_sweep(toy_dir, "seeds=2", "trainer.max_steps=6000")
     try:
-        _wait_for(
-            lambda: sum(r["status"] == "running" for r in _records(isolated_env).values()) == 2,
-            180,
-            "two running records",
-        )
+        _wait_for_two_running(isolated_env)
         (lock,) = [p for p in isolated_env.rglob("seed0/.lock")]
         os.kill(int(lock.read_text()), signal.SIGKILL)
         out, err = sweep.communicate(timeout=600)
@@ -396,11 +397,7 @@ def test_sigterm_to_a_joblib_sweep_alone_stops_its_runs_with_the_sweeps_line(
     the sweep died at once (exit -15, no line); only the orphan watch saved the runs."""
     sweep = _start_sweep(toy_dir, "seeds=2", LONG_RUN)
     try:
-        _wait_for(
-            lambda: sum(r["status"] == "running" for r in _records(isolated_env).values()) == 2,
-            180,
-            "two running records",
-        )
+        _wait_for_two_running(isolated_env)
         sweep.send_signal(signal.SIGTERM)
         _, err = sweep.communicate(timeout=120)
         _wait_for(lambda: not _session_processes(sweep.pid), 60, "the workers to end")

@@ -14,11 +14,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import signal
 import sys
 import threading
 from typing import NoReturn
-
-EXIT_CODE_SIGINT = 130
 
 
 def exit_now(code: int) -> NoReturn:
@@ -28,10 +27,10 @@ def exit_now(code: int) -> NoReturn:
     in_main_thread = threading.current_thread() is threading.main_thread()
     if run_exit_handlers is None or others or not in_main_thread:
         sys.exit(code)
-    try:
-        run_exit_handlers()  # each handler's own error is printed and passed over, as at exit
-    except KeyboardInterrupt:  # Ctrl-C between two handlers: as an interrupted exit
-        code = code or EXIT_CODE_SIGINT
+    # a Ctrl-C now (a second one, as the first ends the process) would only print a
+    # KeyboardInterrupt traceback from whichever exit handler it lands in
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    run_exit_handlers()  # each handler's own error is printed and passed over, as at exit
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
             stream.flush()

@@ -481,9 +481,9 @@ def _worker_main(conn: Connection, sweep_pid: int) -> None:
             if state.orphaned:
                 os._exit(143)
             conn.send(outcome)
-    except (EOFError, OSError, KeyboardInterrupt):  # the sweep ended or Ctrl-C
-        return
-    exit_now(0)  # told to stop: the sweep waits for this, so no second of teardown
+    except (EOFError, OSError, KeyboardInterrupt):  # the sweep ended, or Ctrl-C while idle
+        pass
+    exit_now(0)  # the sweep waits for this: no second of teardown, no Ctrl-C traceback
 
 
 class _OrphanWatch:

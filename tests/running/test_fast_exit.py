@@ -52,3 +52,28 @@ def test_exit_now_waits_for_a_working_thread_as_an_ordinary_exit_does(tmp_path: 
     assert done.returncode == 4, done.stderr
     assert (tmp_path / "thread").read_text() == "done"
     assert (tmp_path / "handler").read_text() == "ran"
+
+
+CTRL_C_DURING_EXIT = """
+import atexit, os, signal, time
+from repro.running.fast_exit import exit_now
+
+def handler_hit_by_ctrl_c():  # a second Ctrl-C lands while the exit handlers run
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)
+    print("handler done", flush=True)
+
+atexit.register(handler_hit_by_ctrl_c)
+exit_now(130)
+"""
+
+
+def test_a_ctrl_c_while_exiting_prints_no_traceback(tmp_path: Path) -> None:
+    """A double Ctrl-C of a joblib sweep: the second landed in an idle worker's exit handlers
+    and printed `Exception ignored in atexit callback` with a KeyboardInterrupt traceback."""
+    done = subprocess.run(
+        [sys.executable, "-c", CTRL_C_DURING_EXIT], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 130
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout == "handler done\n"

@@ -123,21 +123,16 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     # SIGINT/SIGTERM from the first `running` record until the last record is written are
     # noted, never raised: the group stops at its next step, or its seeds' records and exit
     # codes say the stop came as they were tested (as `repro run` does for one seed)
-    try:
-        with _stops_noted() as stops:
-            attempts = _start_attempts(held, plugin, seeds, group)
-            saver = _group_checkpoint(attempts, seeds, stops)
-            _resume_or_start(group, saver, attempts, say)
-            result = _fit(group, saver, attempts, announce=lambda: say(together))
-            if not isinstance(result, GroupResult):
-                return result  # every seed's outcome: interrupted or failed
-            outcomes = _record_seeds(attempts, result, stops)
-            if not stops or any(o.status == "completed" for o in outcomes.values()):
-                saver.discard()  # every seed has its record; or a rerun's group is another
-    except NotTogether:
-        if stops:  # came as the seeds were handed back to train alone: acted on as if now
-            signal.raise_signal(stops[0])
-        raise
+    with _stops_noted() as stops:
+        attempts = _start_attempts(held, plugin, seeds, group)
+        saver = _group_checkpoint(attempts, seeds, stops)
+        _resume_or_start(group, saver, attempts, say)
+        result = _fit(group, saver, attempts, announce=lambda: say(together))
+        if not isinstance(result, GroupResult):
+            return result  # every seed's outcome: interrupted or failed
+        outcomes = _record_seeds(attempts, result, stops)
+        if not stops or any(o.status == "completed" for o in outcomes.values()):
+            saver.discard()  # every seed has its record; or a rerun's group is another
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
     return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
 
@@ -184,6 +179,8 @@ def _stops_noted() -> Iterator[list[int]]:
         else:
             for number, handler in previous.items():
                 signal.signal(number, handler)
+            if stops:  # came as the seeds were handed back: acted on as if it came now
+                signal.raise_signal(stops[0])
 
 
 def _stopped_after(outcome: Any, stops: list[int]) -> Any:

@@ -366,20 +366,7 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                     outcomes = _receive(worker)
                     worker.job = None
                     if outcomes is None:  # the worker died with the job: only its runs are lost
-                        worker.process.join(5)
-                        how = _signal_name(worker.process.exitcode)
-                        seeds = ",".join(str(run.seed) for run in job.runs)
-                        print(
-                            f"error: a worker process died ({how}) while running "
-                            f"{job.run.experiment} seed {seeds}; other runs go on",
-                            file=sys.stderr,
-                            flush=True,
-                        )
-                        outcomes = [
-                            RunOutcome("lost", run.record_dir, error=f"worker process died ({how})")
-                            for run in job.runs
-                        ]
-                        worker.stop(1)
+                        outcomes = _lost_with(worker, job)
                         if pending and not (rule.reason or terminated):
                             pool[pool.index(worker)] = pool_owner.replace(worker)
                     if job.group and outcomes is not None:
@@ -407,6 +394,24 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
         pool_owner.close()  # else every worker is idle: kept for the next batch
     not_started = [run for job in pending for run in job.runs]
     return SweepOutcomes(by_run, not_started, rule.reason, interrupted_by=interrupted_by)
+
+
+def _lost_with(worker: _Worker, job: Job) -> list[RunOutcome]:
+    """A worker died with its job: one line, its runs lost (the others go on), and the
+    worker's process reaped."""
+    worker.process.join(5)
+    how = _signal_name(worker.process.exitcode)
+    seeds = ",".join(str(run.seed) for run in job.runs)
+    print(
+        f"error: a worker process died ({how}) while running "
+        f"{job.run.experiment} seed {seeds}; other runs go on",
+        file=sys.stderr,
+        flush=True,
+    )
+    worker.stop(1)
+    return [
+        RunOutcome("lost", run.record_dir, error=f"worker process died ({how})") for run in job.runs
+    ]
 
 
 @contextlib.contextmanager

@@ -76,8 +76,15 @@ def assert_same_metrics(together: list[Any], alone: list[Any], tolerance: float)
 
 
 def test_mnist1d_seeds_together_match_each_seed_alone(tmp_path: Path) -> None:
-    together, alone = together_and_alone(tmp_path, "mnist1d", "cnn", "trainer.max_steps=80")
-    assert_same_metrics(together, alone, tolerance=1e-5)
+    """12 steps over three epochs (500 sequences: 4 batches each, reshuffled per epoch) to
+    1e-4. Not longer: the group's vectorized kernels sum in another order, and in float32
+    training grows that into a visible difference (an AMD EPYC, 3 seeds, 4,000 sequences:
+    seed 0 exact at step 5, 4e-5 off at step 20, 2e-2 in train/loss at step 80; measured here
+    at 12 steps: 2.4e-7), while a wrong batch, init or optimizer state is off by 1e-2."""
+    together, alone = together_and_alone(
+        tmp_path, "mnist1d", "cnn", "trainer.max_steps=12", "data.num_samples=500"
+    )
+    assert_same_metrics(together, alone, tolerance=1e-4)
     record = json.loads((together[1].record_dir / "record.json").read_text())
     assert record["together"]["seeds"] == [0, 1, 2] and record["seed"] == 1
     assert record["status"] == "completed" and record["timing"]["seeds_together"] == 3

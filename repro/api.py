@@ -74,7 +74,7 @@ def _call_cli(arguments: list[str]) -> int:
 @contextlib.contextmanager
 def _callers_signal_handlers() -> Iterator[None]:
     """A command stopped by a signal keeps later SIGINT/SIGTERM from ending it until the
-    process exits (`checkpointing.hold_signals_to_exit`); here the process goes on (a
+    process exits (`fast_exit.hold_signals_to_exit`); here the process goes on (a
     notebook), so the caller's handlers come back when the command ends."""
     import signal
     import threading

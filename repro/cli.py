@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import shlex
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -96,9 +97,9 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 traceback.print_exc()
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("error: interrupted", err=True)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as stop:
+            typer.echo(f"error: {_stop_line(stop)}", err=True)
+            raise typer.Exit(_stop_code(stop)) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BrokenPipeError:  # the reader left (`| head`): Click ends it silently, exit 1
@@ -826,16 +827,28 @@ def sync(
     sync_offline_runs(default_results_dir(results), parse_arguments(list(ctx.args)), dry_run)
 
 
+def _stop_line(stop: KeyboardInterrupt) -> str:
+    from repro.errors import Terminated
+
+    return "interrupted by SIGTERM" if isinstance(stop, Terminated) else "interrupted"
+
+
+def _stop_code(stop: KeyboardInterrupt) -> int:
+    return int(getattr(stop, "exit_code", 130))
+
+
 def main() -> None:
     """Console-script entry point."""
+    from repro.errors import raise_terminated
     from repro.running.fast_exit import code_of, exit_now
 
+    signal.signal(signal.SIGTERM, raise_terminated)  # one line and exit 143, not a bare -15
     try:
         app(args=_debug_first(sys.argv[1:]))
         code = 0
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        code = 130
+    except KeyboardInterrupt as stop:
+        print(f"error: {_stop_line(stop)}", file=sys.stderr)
+        code = _stop_code(stop)
     except SystemExit as done:
         code = code_of(done)
     exit_now(code)  # the work is done and written: no second of interpreter teardown

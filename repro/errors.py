@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from typing import Any, NoReturn
 
 
 class ReproError(Exception):
@@ -24,6 +25,20 @@ class NonFiniteLossError(ReproError):
     def __init__(self, step: int, value: float) -> None:
         super().__init__(f"non-finite loss at step {step} ({value})")
         self.step = step
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM where no run's handlers are in place (planning, validation, between runs):
+    a KeyboardInterrupt, so every path that stops cleanly on Ctrl-C does so on it too, but
+    reported as SIGTERM with exit code 143."""
+
+    exit_code = 143
+
+
+def raise_terminated(signum: int, frame: Any) -> NoReturn:
+    """The CLI's SIGTERM handler: without it, Python's default ends the process at once,
+    with no line and exit -15, wherever it is (even halfway through a table)."""
+    raise Terminated
 
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:

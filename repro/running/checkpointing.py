@@ -26,6 +26,7 @@ import torch
 
 from repro.errors import ReproError
 from repro.running.distributed import agreed_stop, rank_zero_decides
+from repro.running.fast_exit import hold_signals_to_exit
 
 COMPLETED_UNCHANGED = "the completed record is unchanged, rerun=true starts over"
 """How a stopped `rerun=true` of a completed run ends its message (alone or in a group)."""
@@ -260,16 +261,3 @@ def stop_on_signals(checkpoint: ResumableCheckpoint) -> Iterator[None]:
                 signal.signal(signum, handler)
         else:  # the process now ends with the code of the signal its record names
             hold_signals_to_exit()
-
-
-def hold_signals_to_exit() -> None:
-    """After a record names a stop, later SIGINT/SIGTERM are noted and dropped: the process
-    is already on its way out (a sweep starts nothing more), and one arriving as it exits
-    would otherwise end it with another code than the signal its records name."""
-    if threading.current_thread() is threading.main_thread():
-        for signum in EXIT_CODES:
-            signal.signal(signum, _too_late)
-
-
-def _too_late(signum: int, frame: Any) -> None:
-    """A stop is already under way: nothing more to stop."""

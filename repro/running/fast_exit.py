@@ -27,9 +27,10 @@ def exit_now(code: int) -> NoReturn:
     in_main_thread = threading.current_thread() is threading.main_thread()
     if run_exit_handlers is None or others or not in_main_thread:
         sys.exit(code)
-    # a Ctrl-C now (a second one, as the first ends the process) would only print a
-    # KeyboardInterrupt traceback from whichever exit handler it lands in
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a Ctrl-C or SIGTERM now (a second stop, as the first ends the process) would only
+    # print a traceback from whichever exit handler it lands in: the code is already known
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)
     run_exit_handlers()  # each handler's own error is printed and passed over, as at exit
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
@@ -45,3 +46,16 @@ def code_of(exit: SystemExit) -> int:
         return exit.code
     print(exit.code, file=sys.stderr)
     return 1
+
+
+def hold_signals_to_exit() -> None:
+    """After a record names a stop, later SIGINT/SIGTERM are noted and dropped: the process
+    is already on its way out (a sweep starts nothing more), and one arriving as it exits
+    would otherwise end it with another code than the signal its records name."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _too_late)
+
+
+def _too_late(signum: int, frame: object) -> None:
+    """A stop is already under way: nothing more to stop."""

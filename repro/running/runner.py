@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repro.errors import ReproError, UsageError
+from repro.errors import ReproError, Terminated, UsageError
 from repro.plugins.registry import plugin_from_folder
 from repro.records import store
 from repro.records.lookup import completed_run
@@ -491,7 +491,7 @@ def _interruption(error: BaseException, checkpoint: Any) -> tuple[str, int]:
 
     if isinstance(error, RunInterrupted):
         return str(error), error.exit_code
-    if isinstance(error, KeyboardInterrupt):
+    if isinstance(error, KeyboardInterrupt) and not isinstance(error, Terminated):
         if checkpoint.replaces_a_completed_run:
             return f"interrupted; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGINT]
         return "interrupted", EXIT_CODES[signal.SIGINT]

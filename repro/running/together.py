@@ -161,7 +161,7 @@ def _stops_noted() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield stops
         return
-    from repro.running.checkpointing import hold_signals_to_exit
+    from repro.running.fast_exit import hold_signals_to_exit
 
     previous = {
         number: signal.signal(number, lambda signum, frame: stops.append(signum))

@@ -25,7 +25,7 @@ from typing import Any
 
 from repro.config.app import COMMAND_CONTEXT_ENV
 from repro.errors import ReproError
-from repro.running.fast_exit import exit_now
+from repro.running.fast_exit import exit_now, hold_signals_to_exit
 from repro.running.progress import SweepProgress
 from repro.running.runner import RunOutcome
 from repro.sweeping.plan import PlannedRun
@@ -241,12 +241,14 @@ class _Worker:
         with contextlib.suppress(OSError):  # read before any job: whether to turn Ctrl-C on
             self.conn.send(ctrl_c)
         self.job: Job | None = None
+        self.sent_at = 0.0
         self.asked = False
 
     def send(self, job: Job) -> None:
         """The job, with the parent's per-sweep environment as it is now: a worker kept
         from an earlier sweep (seeds=auto's pilot) was spawned with that sweep's."""
         self.job = job
+        self.sent_at = time.time()
         with contextlib.suppress(OSError):  # it died idle: the wait sees it, the job is lost
             self.conn.send((job, {name: os.environ.get(name) for name in JOB_ENVIRONMENT}))
 
@@ -365,6 +367,10 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                     assert job is not None
                     outcomes = _receive(worker)
                     worker.job = None
+                    if outcomes is None and terminated and not _began(job, worker.sent_at):
+                        worker.stop(1)  # the SIGTERM passed on came before its run's handlers
+                        pending.insert(0, job)  # not started: a rerun trains it
+                        continue
                     if outcomes is None:  # the worker died with the job: only its runs are lost
                         outcomes = _lost_with(worker, job)
                         if pending and not (rule.reason or terminated):
@@ -394,6 +400,19 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
         pool_owner.close()  # else every worker is idle: kept for the next batch
     not_started = [run for job in pending for run in job.runs]
     return SweepOutcomes(by_run, not_started, rule.reason, interrupted_by=interrupted_by)
+
+
+def _began(job: Job, sent_at: float) -> bool:
+    """Whether a run of the job wrote its config or record after it was sent: a run does so
+    only with its signal handlers in place (before, a worker imports, composes and locks)."""
+    since = sent_at - 0.05  # file times lag the clock by up to a kernel tick
+    for run in job.runs:
+        folder = run.record_dir
+        with contextlib.suppress(OSError):
+            for path in [*folder.glob("config*.yaml"), *folder.glob("record*.json")]:
+                if path.stat().st_mtime >= since:
+                    return True
+    return False
 
 
 def _lost_with(worker: _Worker, job: Job) -> list[RunOutcome]:
@@ -427,6 +446,9 @@ def _sigterm_passed_on(pool: WorkerPool) -> Iterator[list[int]]:
 
     def pass_on(signum: int, frame: Any) -> None:
         terminated.append(signum)
+        # the sweep now ends with 143, as its runs' records will say: a Ctrl-C or SIGTERM
+        # while they drain changes nothing (before, a Ctrl-C made it exit 130, no table)
+        hold_signals_to_exit()
         for worker in list(pool.workers):
             if worker.job is not None and worker.process.is_alive():
                 worker.process.terminate()  # a kill(2): safe here, unlike a pipe write
@@ -435,7 +457,8 @@ def _sigterm_passed_on(pool: WorkerPool) -> Iterator[list[int]]:
     try:
         yield terminated
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not terminated:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _receive(worker: _Worker) -> list[RunOutcome] | None:

@@ -272,11 +272,13 @@ def test_a_signal_that_interrupts_a_run_stops_the_sweep_and_a_rerun_resumes(
 def test_a_slurm_controller_out_of_reach_is_one_line_not_a_traceback(
     toy_dir: Path, tmp_path: Path
 ) -> None:
-    """Before: sbatch's refusal came out as Hydra's traceback of submitit's FailedJobError."""
+    """Before: sbatch's refusal came out as Hydra's traceback of submitit's FailedJobError.
+    Every SLURM command is a refusing stand-in, `srun` too (submitit looks for it first): the
+    test needs no SLURM installed."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     refusing = "sbatch: error: Batch job submission failed: Unable to contact slurm controller"
-    for name in ("sbatch", "squeue", "sacct", "scancel"):
+    for name in ("sbatch", "squeue", "sacct", "scancel", "srun"):
         script = bin_dir / name
         script.write_text(f"#!/bin/sh\necho '{refusing} (connect failure)' >&2\nexit 1\n")
         script.chmod(0o755)
@@ -409,3 +411,115 @@ def test_sigterm_to_a_joblib_sweep_alone_stops_its_runs_with_the_sweeps_line(
     for seed, record in _records(isolated_env).items():
         assert record["status"] == "interrupted", (seed, record)
         assert record["error"].startswith("interrupted by SIGTERM"), (seed, record)
+
+
+SIGTERM_AT = """
+import os, signal, sys
+from repro.config import checks
+from repro.sweeping import jobs, plan, stages
+
+# SIGTERM_AT: the point after which this process (the sweep) sends itself SIGTERM, once:
+# `send` (a job sent to a worker still starting), `plan`, `validate` or `pilot` (the pilot's
+# runs ended, before stage two is planned); SIGINT_AFTER_S: then SIGINT to its group
+point, sent = os.environ["SIGTERM_AT"], []
+
+def stop(here):
+    if here == point and not sent:
+        sent.append(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+def patched(name, real):
+    def call(*args, **kwargs):
+        result = real(*args, **kwargs)
+        stop(name)
+        return result
+    return call
+
+jobs._Worker.send = patched("send", jobs._Worker.send)
+plan.plan_sweep = patched("plan", plan.plan_sweep)
+checks.validate_sweep = patched("validate", checks.validate_sweep)
+real_after_pilot = stages.plan_after_pilot
+def after_pilot(*args, **kwargs):
+    stop("pilot")
+    return real_after_pilot(*args, **kwargs)
+stages.plan_after_pilot = after_pilot
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def _sweep_sigterm_at(
+    point: str, toy_dir: Path, results: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    command = ["sweep", "--papers-dir", str(toy_dir), "paper=toy", "launcher=joblib"]
+    env = {"REPRO_JOBS": "2", "REPRO_RESULTS_DIR": str(results), "SIGTERM_AT": point}
+    return repro(*command, "logger=none", *args, env=env, patched_by=SIGTERM_AT, timeout=300)
+
+
+def test_sigterm_to_a_sweep_whose_worker_has_not_started_its_run_says_not_started(
+    toy_dir: Path, tmp_path: Path
+) -> None:
+    """SIGTERM to the sweep's pid once a worker has its job but is still importing: the
+    worker dies of the SIGTERM passed on before its run began. Before, the sweep printed `a
+    worker process died (SIGTERM) ... other runs go on` and its table said `failed`; no run
+    began, so both are `not started`, and a rerun trains them."""
+    results = tmp_path / "results"
+    stopped = _sweep_sigterm_at("send", toy_dir, results, "seeds=2")
+    assert stopped.returncode == 143, stopped.stderr[-2000:]
+    assert "died" not in stopped.stderr and "Traceback" not in stopped.stderr, stopped.stderr
+    assert "error: sweep interrupted by SIGTERM: 2 run(s) not started" in stopped.stderr
+    assert stopped.stdout.count("not started  -     the sweep stopped first") == 2, stopped.stdout
+    assert not _records(results)
+    again = repro(
+        *("sweep", "--papers-dir", str(toy_dir), "paper=toy", "seeds=2", "logger=none"),
+        env={"REPRO_RESULTS_DIR": str(results)},
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert [r["status"] for r in _records(results).values()] == ["completed"] * 2
+
+
+@pytest.mark.parametrize(
+    ("point", "args"),
+    [("plan", ("seeds=2",)), ("validate", ("seeds=2",)), ("pilot", ("seeds=auto",))],
+)
+def test_sigterm_to_a_sweep_between_its_runs_is_one_line_and_exit_143(
+    toy_dir: Path, tmp_path: Path, point: str, args: tuple[str, ...]
+) -> None:
+    """SIGTERM to the sweep's pid while it plans, validates or sits between seeds=auto's
+    stages (no run training, so no worker to pass it on to): before, the process died at
+    once, exit -15 and no line. Now one line, exit 143, and the pilot's records kept."""
+    results = tmp_path / "results"
+    stopped = _sweep_sigterm_at(point, toy_dir, results, *args, "experiment=small")
+    assert stopped.returncode == 143, (point, stopped.returncode, stopped.stderr[-2000:])
+    lines = [line for line in stopped.stderr.splitlines() if line.strip()]
+    assert lines[-1] == "error: interrupted by SIGTERM", lines
+    assert "Traceback" not in stopped.stderr
+    statuses = [r["status"] for r in _records(results).values()]
+    assert set(statuses) == ({"completed"} if point == "pilot" else set()), statuses
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_sigterm_then_ctrl_c_of_a_joblib_sweep_ends_as_the_records_say(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """SIGTERM to the sweep's pid, then Ctrl-C to its group 30 ms later (a scheduler's stop,
+    then an impatient user): every record says SIGTERM, so the sweep exits 143 with its line
+    and table. Before, the Ctrl-C raised in the draining sweep: exit 130, `error:
+    interrupted`, no table."""
+    sweep = _start_sweep(toy_dir, "seeds=2", LONG_RUN)
+    try:
+        _wait_for_two_running(isolated_env)
+        sweep.send_signal(signal.SIGTERM)
+        time.sleep(0.03)
+        os.killpg(sweep.pid, signal.SIGINT)
+        out, err = sweep.communicate(timeout=120)
+        _wait_for(lambda: not _session_processes(sweep.pid), 60, "the workers to end")
+    finally:
+        _kill_session(sweep.pid)
+    for seed, record in _records(isolated_env).items():
+        assert record["error"].startswith("interrupted by SIGTERM"), (seed, record)
+    assert sweep.returncode == 143, (sweep.returncode, err[-2000:])
+    assert "error: sweep interrupted by SIGTERM: 0 run(s) not started" in err, err
+    assert "interrupted" in out and "Traceback" not in err, (out, err)

@@ -305,13 +305,14 @@ def sweep_progress_line(
     """`3/10 done, ETA 4:10`: the time per finished run so far (with parallel workers, the
     sweep's elapsed time over runs done, so parallelism is counted) times the runs left.
     Runs that did not complete are named by what happened to them: failed, interrupted, or
-    held by another process (which is running them: nothing failed)."""
+    held by another process (which is running them: nothing failed). No ETA once a run was
+    interrupted: a stop stops the sweep, which starts nothing more."""
     left = max(0, total - done)
     eta = elapsed_s / done * left if done else None
     counts = {"failed": failed, "interrupted": interrupted, "held by another process": busy}
     counted = [f"{n} {what}" for what, n in counts.items() if n]
     failures = f" ({', '.join(counted)})" if counted else ""
-    tail = "" if left == 0 else f", ETA {format_duration(eta)}"
+    tail = "" if left == 0 or interrupted else f", ETA {format_duration(eta)}"
     return f"{done}/{total} done{failures}{tail}"
 
 

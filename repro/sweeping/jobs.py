@@ -32,6 +32,8 @@ from repro.sweeping.plan import PlannedRun
 
 SWEEP_PID_ENV = "REPRO_SWEEP_PID"
 ORPHAN_POLL_S = 0.5
+STOP_POLL_S = 0.5  # a stopping sweep looks again this often for workers that did not stop
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ORPHAN_GRACE_S = 120.0  # time an orphaned worker's run gets to save its checkpoint
 
 
@@ -348,18 +350,22 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     runs = sum(len(job.runs) for job in jobs)  # a group may hand its seeds back, one job each
     counter = SweepProgress(sum(len(job.runs) for job in jobs))
     interrupted_by: RunOutcome | None = None
-    with _sigterm_passed_on(pool_owner) as terminated:
+    with _stops_passed_on(pool_owner) as stops:
         try:
             pool = pool_owner.take(max(1, min(workers, runs)))
             while True:
                 for worker in pool:
-                    stopping = rule.reason or interrupted_by or terminated  # SIGTERM: too
+                    stopping = rule.reason or interrupted_by or stops  # a signal: too
                     if worker.job is None and pending and not stopping:
                         worker.send(pending.pop(0))
                 running = [w for w in pool if w.job is not None]
                 if not running:
                     break
-                ready = wait([w.conn for w in running] + [w.process.sentinel for w in running])
+                if stops:  # in case a worker's start-up ignored the signal passed on
+                    for worker in running:
+                        worker.ask_to_stop()
+                waiting = [w.conn for w in running] + [w.process.sentinel for w in running]
+                ready = wait(waiting, timeout=STOP_POLL_S)  # a signal noted meanwhile is seen
                 for worker in running:
                     if worker.conn not in ready and worker.process.sentinel not in ready:
                         continue
@@ -367,13 +373,13 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                     assert job is not None
                     outcomes = _receive(worker)
                     worker.job = None
-                    if outcomes is None and terminated and not _began(job, worker.sent_at):
-                        worker.stop(1)  # the SIGTERM passed on came before its run's handlers
+                    if outcomes is None and stops and not _began(job, worker.sent_at):
+                        worker.stop(1)  # the signal came before its run's handlers
                         pending.insert(0, job)  # not started: a rerun trains it
                         continue
                     if outcomes is None:  # the worker died with the job: only its runs are lost
                         outcomes = _lost_with(worker, job)
-                        if pending and not (rule.reason or terminated):
+                        if pending and not (rule.reason or stops):
                             pool[pool.index(worker)] = pool_owner.replace(worker)
                     if job.group and outcomes is not None:
                         requeued = split_ungrouped(job, outcomes)
@@ -394,8 +400,9 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
         except BaseException:  # Ctrl-C here, or a bug: no worker outlives the sweep's stop
             pool_owner.close()
             raise
-    if terminated and interrupted_by is None:  # no run was training as it came
-        interrupted_by = RunOutcome("interrupted", None, error="SIGTERM", exit_code=143)
+    if stops and interrupted_by is None:  # no run was training as it came
+        name = signal.Signals(stops[0]).name
+        interrupted_by = RunOutcome("interrupted", None, error=name, exit_code=128 + stops[0])
     if pool_owner is not _shared_pool or interrupted_by is not None:
         pool_owner.close()  # else every worker is idle: kept for the next batch
     not_started = [run for job in pending for run in job.runs]
@@ -434,31 +441,34 @@ def _lost_with(worker: _Worker, job: Job) -> list[RunOutcome]:
 
 
 @contextlib.contextmanager
-def _sigterm_passed_on(pool: WorkerPool) -> Iterator[list[int]]:
-    """SIGTERM to the sweep's own process (a scheduler stopping the command, not its process
-    group) is passed on to each worker training a run, which checkpoints and records
-    `interrupted by SIGTERM`; the sweep sends no further job and ends with its line and exit
-    143. Without it the sweep died at once, and only the orphan watch stopped its runs."""
-    terminated: list[int] = []
+def _stops_passed_on(pool: WorkerPool) -> Iterator[list[int]]:
+    """A Ctrl-C or SIGTERM reaching the sweep is noted and passed on, as the same signal, to
+    each worker with a job (a terminal's Ctrl-C has reached them already; a scheduler's
+    SIGTERM, or a `kill -INT`, to the sweep's pid alone has not): its run checkpoints and
+    records the signal. The sweep sends no further job, drains, prints its table and
+    `sweep interrupted by <signal>`, and exits 130 / 143. Later signals change nothing: the
+    exit code stays the one the records name. Before, a Ctrl-C raised where the sweep waited
+    (no table) and a SIGTERM ended it at once (only the orphan watch stopped its runs)."""
+    stops: list[int] = []
     if threading.current_thread() is not threading.main_thread():
-        yield terminated
+        yield stops
         return
 
     def pass_on(signum: int, frame: Any) -> None:
-        terminated.append(signum)
-        # the sweep now ends with 143, as its runs' records will say: a Ctrl-C or SIGTERM
-        # while they drain changes nothing (before, a Ctrl-C made it exit 130, no table)
+        stops.append(signum)
         hold_signals_to_exit()
         for worker in list(pool.workers):
             if worker.job is not None and worker.process.is_alive():
-                worker.process.terminate()  # a kill(2): safe here, unlike a pipe write
+                with contextlib.suppress(ProcessLookupError):  # a kill(2): safe here
+                    os.kill(worker.process.pid, signum)
 
-    previous = signal.signal(signal.SIGTERM, pass_on)
+    previous = {number: signal.signal(number, pass_on) for number in STOP_SIGNALS}
     try:
-        yield terminated
+        yield stops
     finally:
-        if not terminated:
-            signal.signal(signal.SIGTERM, previous)
+        if not stops:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _receive(worker: _Worker) -> list[RunOutcome] | None:

@@ -523,3 +523,38 @@ def test_sigterm_then_ctrl_c_of_a_joblib_sweep_ends_as_the_records_say(
     assert sweep.returncode == 143, (sweep.returncode, err[-2000:])
     assert "error: sweep interrupted by SIGTERM: 0 run(s) not started" in err, err
     assert "interrupted" in out and "Traceback" not in err, (out, err)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+@pytest.mark.parametrize("to", ["group", "pid"])
+def test_ctrl_c_of_a_joblib_sweep_prints_its_table_and_the_resume_line(
+    toy_dir: Path, isolated_env: Path, to: str
+) -> None:
+    """Ctrl-C at a terminal (SIGINT to the group) or SIGINT to the sweep's pid alone, with two
+    runs training and one queued: the runs say SIGINT, and the sweep prints its table and
+    `sweep interrupted by SIGINT: 1 run(s) not started`, as a `local` sweep and a SIGTERM do.
+    Before, the sweep raised where it waited: `error: interrupted` and no table, and SIGINT to
+    its pid alone left records saying SIGTERM."""
+    sweep = _start_sweep(toy_dir, "seeds=3", LONG_RUN)
+    try:
+        _wait_for_two_running(isolated_env)
+        if to == "group":
+            os.killpg(sweep.pid, signal.SIGINT)
+        else:
+            sweep.send_signal(signal.SIGINT)
+        out, err = sweep.communicate(timeout=120)
+        _wait_for(lambda: not _session_processes(sweep.pid), 60, "the workers to end")
+    finally:
+        _kill_session(sweep.pid)
+    records = _records(isolated_env)
+    assert sorted(records) == [0, 1], records
+    for seed, record in records.items():
+        assert record["status"] == "interrupted", (seed, record)
+        assert "SIGINT" in record["error"] and "SIGTERM" not in record["error"], (seed, record)
+    assert sweep.returncode == 130, (sweep.returncode, err[-2000:])
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[-1] == (
+        "error: sweep interrupted by SIGINT: 1 run(s) not started; sweep again to resume"
+    ), err
+    assert "Traceback" not in err and "died" not in err, err
+    assert out.count("not started") >= 2 and "interrupted" in out, out

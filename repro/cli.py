@@ -105,6 +105,9 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:  # the reader left (`| head`): Click ends it silently, exit 1
             raise
         except Exception as error:  # a bug: still one line unless --debug
+            if (stop := _stop_within(error)) is not None:
+                typer.echo(f"error: {_stop_line(stop)}", err=True)
+                raise typer.Exit(_stop_code(stop)) from None
             if _state["debug"]:
                 traceback.print_exc()
             from repro.config.compose import malformed_yaml
@@ -835,6 +838,19 @@ def _stop_line(stop: KeyboardInterrupt) -> str:
 
 def _stop_code(stop: KeyboardInterrupt) -> int:
     return int(getattr(stop, "exit_code", 130))
+
+
+def _stop_within(error: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that library code turned into another error (Python 3.11 wraps
+    what a class's `__set_name__` raises, met when a signal lands while matplotlib imports)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def main() -> None:

@@ -421,3 +421,34 @@ def test_a_bad_key_the_hash_ignores_is_refused_although_the_run_is_done(
     assert repro(*FAST_CNN).returncode == 0
     bad = repro(*FAST_CNN, "+data.cache_dir=/tmp")
     assert bad.returncode == 2 and "cache_dir" in bad.stderr, bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("stop", "line", "code"),
+    [
+        ("Terminated", "error: interrupted by SIGTERM", 143),
+        ("KeyboardInterrupt", "error: interrupted", 130),
+    ],
+)
+def test_a_stop_that_library_code_wrapped_is_still_a_stop(
+    capsys: pytest.CaptureFixture[str], stop: str, line: str, code: int
+) -> None:
+    """SIGTERM or Ctrl-C while matplotlib was imported (`repro report`): Python 3.11 wraps
+    what a class's `__set_name__` raises in a RuntimeError, which came out as `error:
+    internal error: RuntimeError: Error calling __set_name__ ...`, exit 1."""
+    import typer
+
+    from repro import errors
+    from repro.cli import reports_errors
+
+    @reports_errors
+    def command() -> None:
+        try:
+            raise getattr(errors, stop, KeyboardInterrupt)()
+        except BaseException as signal_raised:
+            raise RuntimeError("Error calling __set_name__ on 'x'") from signal_raised
+
+    with pytest.raises(typer.Exit) as done:
+        command()
+    assert done.value.exit_code == code
+    assert capsys.readouterr().err == line + "\n"

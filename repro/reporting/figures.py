@@ -13,6 +13,7 @@ from typing import Any
 from repro import stats
 from repro.reporting.aggregate import METRIC_MISSING, NOT_RUN, ClaimResult, OtherSetting
 from repro.reporting.curves import Curve
+from repro.reporting.files import write_file
 
 COLOURS = {
     stats.REPRODUCED: "#1a7f37",
@@ -363,11 +364,21 @@ def _save(fig: Any, stem: Path, vector: bool) -> list[Path]:
     keep_text_inside(fig)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png")]
-    fig.savefig(paths[0], dpi=DPI)
+    _save_whole(fig, paths[0], dpi=DPI)
     if vector:
         paths.append(stem.with_suffix(".svg"))
         from matplotlib import rc_context
 
         with rc_context({"svg.fonttype": "none"}):  # text as text: a lighter SVG to render
-            fig.savefig(paths[1], dpi=150)  # dpi: of the rasterized dots only
+            _save_whole(fig, paths[1], dpi=150)  # dpi: of the rasterized dots only
     return paths
+
+
+def _save_whole(fig: Any, path: Path, dpi: int) -> None:
+    """Rendered in memory, then written atomically: a stop mid-save leaves the last report's
+    figure whole, as its Markdown and HTML are."""
+    import io
+
+    image = io.BytesIO()
+    fig.savefig(image, dpi=dpi, format=path.suffix[1:])
+    write_file(path, image.getvalue())

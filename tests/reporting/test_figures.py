@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from repro.reporting import figures
 
 
@@ -18,3 +22,30 @@ def test_a_title_wider_than_its_column_is_shrunk_to_stay_on_the_figure() -> None
         assert box.x0 >= 0 and box.x1 <= width, (box.x0, box.x1, width)
     assert axes[0].title.get_fontsize() == figures.TITLE_PT  # only what overflows shrinks
     assert axes[2].title.get_fontsize() < figures.TITLE_PT
+
+
+def test_a_figure_stopped_mid_save_leaves_the_last_one_whole(tmp_path) -> None:
+    """Ctrl-C or SIGTERM while a figure is written: the figure of the last report stays as it
+    was (before, savefig wrote straight onto it: half a PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    stem = tmp_path / "figures" / "claims"
+    figures._save(Figure(figsize=(2, 2)), stem, vector=False)
+    whole = (stem.with_suffix(".png")).read_bytes()
+
+    class Stopped(Figure):
+        def savefig(self, target, **kwargs):
+            payload = b"\x89PNG half"
+            if hasattr(target, "write"):
+                target.write(payload)
+            else:
+                Path(target).write_bytes(payload)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        figures._save(Stopped(figsize=(2, 2)), stem, vector=False)
+    assert stem.with_suffix(".png").read_bytes() == whole
+    assert [p.name for p in stem.parent.iterdir()] == ["claims.png"]

@@ -79,10 +79,12 @@ def _callers_signal_handlers() -> Iterator[None]:
     import signal
     import threading
 
+    from repro.running.fast_exit import STOP_SIGNALS
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    saved = {number: signal.getsignal(number) for number in STOP_SIGNALS}
     try:
         yield
     finally:

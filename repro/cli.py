@@ -98,16 +98,14 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt as stop:
-            typer.echo(f"error: {_stop_line(stop)}", err=True)
-            raise typer.Exit(_stop_code(stop)) from None
+            _exit_stopped(stop)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except BrokenPipeError:  # the reader left (`| head`): Click ends it silently, exit 1
             raise
         except Exception as error:  # a bug: still one line unless --debug
             if (stop := _stop_within(error)) is not None:
-                typer.echo(f"error: {_stop_line(stop)}", err=True)
-                raise typer.Exit(_stop_code(stop)) from None
+                _exit_stopped(stop)
             if _state["debug"]:
                 traceback.print_exc()
             from repro.config.compose import malformed_yaml
@@ -838,6 +836,12 @@ def _stop_line(stop: KeyboardInterrupt) -> str:
 
 def _stop_code(stop: KeyboardInterrupt) -> int:
     return int(getattr(stop, "exit_code", 130))
+
+
+def _exit_stopped(stop: KeyboardInterrupt) -> NoReturn:
+    """A command stopped by Ctrl-C or SIGTERM: one line, the signal's exit code."""
+    typer.echo(f"error: {_stop_line(stop)}", err=True)
+    raise typer.Exit(_stop_code(stop)) from None
 
 
 def _stop_within(error: BaseException) -> KeyboardInterrupt | None:

@@ -19,6 +19,9 @@ import sys
 import threading
 from typing import NoReturn
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+"""The signals that stop a run or a sweep cleanly (a checkpoint, a record that says so)."""
+
 
 def exit_now(code: int) -> NoReturn:
     """Run the exit handlers, flush the output, and end the process with `code`."""
@@ -29,7 +32,7 @@ def exit_now(code: int) -> NoReturn:
         sys.exit(code)
     # a Ctrl-C or SIGTERM now (a second stop, as the first ends the process) would only
     # print a traceback from whichever exit handler it lands in: the code is already known
-    for stop in (signal.SIGINT, signal.SIGTERM):
+    for stop in STOP_SIGNALS:
         signal.signal(stop, signal.SIG_IGN)
     run_exit_handlers()  # each handler's own error is printed and passed over, as at exit
     for stream in (sys.stdout, sys.stderr):
@@ -53,7 +56,7 @@ def hold_signals_to_exit() -> None:
     is already on its way out (a sweep starts nothing more), and one arriving as it exits
     would otherwise end it with another code than the signal its records name."""
     if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in STOP_SIGNALS:
             signal.signal(signum, _too_late)
 
 

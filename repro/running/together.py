@@ -161,11 +161,11 @@ def _stops_noted() -> Iterator[list[int]]:
     if threading.current_thread() is not threading.main_thread():
         yield stops
         return
-    from repro.running.fast_exit import hold_signals_to_exit
+    from repro.running.fast_exit import STOP_SIGNALS, hold_signals_to_exit
 
     previous = {
         number: signal.signal(number, lambda signum, frame: stops.append(signum))
-        for number in (signal.SIGINT, signal.SIGTERM)
+        for number in STOP_SIGNALS
     }
     handed_back = False  # the seeds go back to train alone: the caller's handlers act
     try:

@@ -25,7 +25,7 @@ from typing import Any
 
 from repro.config.app import COMMAND_CONTEXT_ENV
 from repro.errors import ReproError
-from repro.running.fast_exit import exit_now, hold_signals_to_exit
+from repro.running.fast_exit import STOP_SIGNALS, exit_now, hold_signals_to_exit
 from repro.running.progress import SweepProgress
 from repro.running.runner import RunOutcome
 from repro.sweeping.plan import PlannedRun
@@ -33,7 +33,6 @@ from repro.sweeping.plan import PlannedRun
 SWEEP_PID_ENV = "REPRO_SWEEP_PID"
 ORPHAN_POLL_S = 0.5
 STOP_POLL_S = 0.5  # a stopping sweep looks again this often for workers that did not stop
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 ORPHAN_GRACE_S = 120.0  # time an orphaned worker's run gets to save its checkpoint
 
 

@@ -6,6 +6,11 @@ The attention block follows the authors' modules.py rather than the paper's equa
 they differ: the residual adds the projected queries, there is no separate output projection
 of the heads, scores are scaled by 1/sqrt(width) (not 1/sqrt(width / heads)), and layer
 normalisation is off by default (the demo leaves it off).
+
+Every network also takes a `valid` mask (batch, n) of the elements that are real: padded
+elements are left out of pooling and attention, so a padded set gives the output the set
+alone gives. Only seeds trained together pad (`MaxRegressor.align_seed_batches`: each seed
+draws its own set size per batch, and one vectorized step needs one shape).
 """
 
 from __future__ import annotations
@@ -42,11 +47,16 @@ class MultiheadAttentionBlock(nn.Module):
         batch, items, _ = h.shape
         return h.view(batch, items, self.heads, self.width // self.heads).transpose(1, 2)
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, y: torch.Tensor, valid: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """`valid` (batch, keys): the elements of y to attend over (None: all)."""
         q = self._split_heads(self.to_query(x))  # (batch, heads, queries, width / heads)
         k = self._split_heads(self.to_key(y))
         v = self._split_heads(self.to_value(y))
         scores = q @ k.transpose(-2, -1) / self.width**0.5
+        if valid is not None:  # padded keys get exactly zero attention
+            scores = scores.masked_fill(~valid[:, None, None, :], float("-inf"))
         h = q + scores.softmax(dim=-1) @ v
         h = h.transpose(1, 2).reshape(x.shape[0], x.shape[1], self.width)
         h = self.norm_attention(h)
@@ -60,8 +70,8 @@ class SetAttentionBlock(nn.Module):
         super().__init__()
         self.mab = MultiheadAttentionBlock(in_dim, in_dim, width, heads, layer_norm)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.mab(x, x)
+    def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
+        return self.mab(x, x, valid)
 
 
 class PoolingByMultiheadAttention(nn.Module):
@@ -73,8 +83,8 @@ class PoolingByMultiheadAttention(nn.Module):
         nn.init.xavier_uniform_(self.seeds)
         self.mab = MultiheadAttentionBlock(width, width, width, heads, layer_norm)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.mab(self.seeds.expand(z.shape[0], -1, -1), z)
+    def forward(self, z: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
+        return self.mab(self.seeds.expand(z.shape[0], -1, -1), z, valid)
 
 
 class DeepSets(nn.Module):
@@ -96,10 +106,13 @@ class DeepSets(nn.Module):
         )
         self.decoder = nn.Sequential(nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 1))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
         h = self.encoder(x)
+        if valid is not None:  # padded elements add 0 to a sum, and never win a max
+            keep = valid.unsqueeze(-1)
+            h = h.masked_fill(~keep, float("-inf") if self.pool == "max" else 0.0)
         if self.pool == "mean":
-            pooled = h.mean(dim=1)
+            pooled = h.mean(dim=1) if valid is None else h.sum(dim=1) / keep.sum(dim=1)
         elif self.pool == "sum":
             pooled = h.sum(dim=1)
         else:
@@ -119,8 +132,10 @@ class SetTransformer(nn.Module):
         self.pool = PoolingByMultiheadAttention(width, heads, seeds=1, layer_norm=layer_norm)
         self.output = nn.Linear(width, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.output(self.pool(self.encoder(x))).squeeze(1)
+    def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
+        first, second = self.encoder
+        z = second(first(x, valid), valid)  # padded elements' outputs are never attended to
+        return self.output(self.pool(z, valid)).squeeze(1)
 
 
 def build_network(arch: str, pool: str, width: int, heads: int, layer_norm: bool) -> nn.Module:
@@ -152,25 +167,38 @@ class MaxRegressor(pl.LightningModule):
         self.net = build_network(arch, pool, width, heads, layer_norm)
         self.optimizer_args = dict(optimizer or {"lr": 1e-3})
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+    def forward(self, x: torch.Tensor, valid: torch.Tensor | None = None) -> torch.Tensor:
+        return self.net(x, valid)
 
-    def _mae(self, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-        x, y = batch
-        return nn.functional.l1_loss(self(x), y)
+    def _mae(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        x, y, *valid = batch  # (x, y), or (x, y, valid) once aligned with other seeds'
+        return nn.functional.l1_loss(self(x, *valid), y)
 
-    def training_step(
-        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
-    ) -> torch.Tensor:
+    def training_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> torch.Tensor:
         loss = self._mae(batch)
         self.log("train/mae", loss)
         return loss
 
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+    def validation_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         self.log("val/mae", self._mae(batch), prog_bar=True)
 
-    def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+    def test_step(self, batch: tuple[torch.Tensor, ...], batch_idx: int) -> None:
         self.log("test/mae", self._mae(batch))
+
+    def align_seed_batches(
+        self, batches: list[tuple[torch.Tensor, torch.Tensor]]
+    ) -> list[tuple[torch.Tensor, ...]]:
+        """repro's seeds-together hook: the seeds' batches of one step, whose set sizes
+        differ, padded with zeros to the largest and given the mask of their real elements,
+        so one vectorized step computes each seed's own loss (docs/plugin-reference.md)."""
+        size = max(x.shape[1] for x, _ in batches)
+        aligned = []
+        for x, y in batches:
+            valid = torch.zeros(x.shape[0], size, dtype=torch.bool, device=x.device)
+            valid[:, : x.shape[1]] = True
+            padded = nn.functional.pad(x, (0, 0, 0, size - x.shape[1]))
+            aligned.append((padded, y, valid))
+        return aligned
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.Adam(self.parameters(), **self.optimizer_args)

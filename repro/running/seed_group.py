@@ -17,7 +17,9 @@ backward pass of their sum: the seeds share no parameter, so d(sum)/d(theta_k) =
 What does not qualify is in `running.seed_rules` (one line says why, and the sweep trains one
 seed per process); a step that vmap cannot run is found by a probe: the first step's losses
 under vmap must equal each seed's loss computed alone. Each seed's data comes from its own
-loader and random streams (`running.seed_data`).
+loader and random streams (`running.seed_data`). Seeds whose batches differ in shape (a set
+size drawn per batch) train together only through the module's `align_seed_batches` hook,
+checked the same way on its first use.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from repro.running.seed_rules import (
 
 FIT_METRICS = ("train/", "val/")  # what a record keeps of fitting, as runs alone keep it
 SMALL_MODEL = 100_000  # parameters: one CPU thread, as running.callbacks.SmallModelThreads
+ALIGN_HOOK = "align_seed_batches"  # the module's: K seeds' batches of one step made one shape
 
 
 @dataclass
@@ -309,6 +312,7 @@ class SeedGroup:
         self.parameters_per_seed = sum(p.numel() for p in self.modules[0].parameters())
         self.resumed = False  # from a group checkpoint (load_state_dict)
         self.val_loaders: list[Any] | None = None  # built at the first validation
+        self.validation_aligned = False  # align_seed_batches checked on validation batches
         self._stack_state()
         self.state = _FitState(
             [
@@ -360,22 +364,49 @@ class SeedGroup:
         step.hook = call  # type: ignore[attr-defined]  # what its self.log calls asked for
         return step
 
-    def probe(self, batches: list[Any]) -> None:
-        """The first step's losses under vmap against each seed's loss alone: equal, or
-        seeds together is off (vmap cannot run this step, or runs it otherwise)."""
+    def aligned(self, batches: list[Any]) -> tuple[Any, bool]:
+        """The K seeds' batches stacked, seed first, and whether the module's
+        `align_seed_batches` had to make them one shape first (their shapes differ)."""
+        try:
+            return _stack(batches), False
+        except NotTogether:
+            align = getattr(self.base, ALIGN_HOOK, None)
+            if align is None:
+                raise
+        try:
+            aligned = list(align(list(batches)))
+        except Exception as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise NotTogether(
+                f"{ALIGN_HOOK} failed ({type(error).__name__}: {first[:160]})"
+            ) from None
+        if len(aligned) != len(batches):
+            raise NotTogether(f"{ALIGN_HOOK} returned {len(aligned)} batches for {len(batches)}")
+        try:
+            return _stack(aligned), True
+        except NotTogether as why:
+            raise NotTogether(f"{ALIGN_HOOK} did not make them one shape: {why}") from None
+
+    def probe(self, batches: list[Any], stacked: Any = None, hook: str = "training_step") -> None:
+        """The step's losses (and, for validation, logged values) under vmap against each
+        seed's computed alone on its own batch: equal, or seeds together is off (vmap cannot
+        run this step, runs it otherwise, or `align_seed_batches` changed what it computes).
+        Run on the first step, and on the first step (of training, of validation) whose
+        batches had to be aligned."""
         from torch.func import functional_call
 
-        step = self._vmapped("training_step")
+        step = self._vmapped(hook)
         kept = {name: buffer.clone() for name, buffer in self.buffers.items()}
+        stacked = _stack(batches) if stacked is None else stacked
         try:
             with torch.no_grad():
-                together, _ = step(self.params, self.buffers, _stack(batches), 0)
+                together, logged = step(self.params, self.buffers, stacked, 0)
                 alone = [  # each seed's own weights (a resumed group's, too), unvectorized
                     functional_call(
-                        _Hook(self.base, "training_step"),
+                        _Hook(self.base, hook),
                         {f"module.{n}": t[k] for n, t in {**self.params, **self.buffers}.items()},
                         (batch, 0),
-                    )[0]
+                    )
                     for k, batch in enumerate(batches)
                 ]
         except NotTogether:
@@ -389,9 +420,23 @@ class SeedGroup:
             with torch.no_grad():
                 for name, buffer in self.buffers.items():
                     buffer.copy_(kept[name])
-        alone_t = torch.stack([a.detach().reshape(()) for a in alone])
-        if not torch.allclose(together.reshape(-1), alone_t, rtol=1e-5, atol=1e-7, equal_nan=True):
-            raise NotTogether("the vectorized step computes other losses than each seed alone")
+        pairs = {"losses": (together, [loss for loss, _ in alone])}
+        if hook != "training_step":  # a validation step's values are what it logs
+            pairs = {
+                name: (value, [values.get(name) for _, values in alone])
+                for name, value in logged.items()
+            }
+        for name, (vectorized, each) in pairs.items():
+            if any(v is None for v in each):
+                raise NotTogether(f"the vectorized {hook} logs {name} where a seed alone does not")
+            alone_t = torch.stack([torch.as_tensor(v).detach().reshape(()) for v in each])
+            if not torch.allclose(
+                vectorized.reshape(-1).to(alone_t), alone_t, rtol=1e-5, atol=1e-7, equal_nan=True
+            ):
+                what = "losses" if name == "losses" else f"{name} values"
+                raise NotTogether(
+                    f"the vectorized {hook} computes other {what} than each seed alone"
+                )
 
     def fit(
         self,
@@ -412,7 +457,7 @@ class SeedGroup:
         outcomes = state.outcomes
         step_fn = self._vmapped("training_step")
         pending: list[tuple[int, torch.Tensor]] = []
-        probed = False
+        probed = aligned_probed = False
         sync = torch.cuda.synchronize if self.device.type == "cuda" else (lambda: None)
         started = time.perf_counter()
         first_step = state.global_step
@@ -448,13 +493,14 @@ class SeedGroup:
                 for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
                     batches = [_to(b, self.device) for b in batches]
                     self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
-                    if not probed:
-                        self.probe(batches)
-                        probed = True
-                        if announce is not None:
+                    stacked, aligned = self.aligned(batches)
+                    if not probed or (aligned and not aligned_probed):
+                        self.probe(batches, stacked)
+                        aligned_probed = aligned_probed or aligned
+                        if not probed and announce is not None:
                             announce()
+                        probed = True
                     try:
-                        stacked = _stack(batches)
                         losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
                     except Exception as error:  # vmap's limits found only now: train alone
                         if why := _vectorizingbatch_limit(error):
@@ -655,8 +701,12 @@ class SeedGroup:
                     break
                 batches = [_to(b, self.device) for b in batches]
                 size = _batch_size(batches[0])
+                stacked, aligned = self.aligned(batches)
+                if aligned and not self.validation_aligned:  # checked once, as training's
+                    self.probe(batches, stacked, hook="validation_step")
+                    self.validation_aligned = True
                 step_fn.hook.batch_sizes.clear()
-                _, logged = step_fn(self.params, self.buffers, _stack(batches), batch_idx)
+                _, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
                 for name, value in logged.items():
                     weight = step_fn.hook.batch_sizes.get(name, size)  # as Lightning weighs
                     sums[name] = sums.get(name, 0) + value.detach().reshape(-1).double() * weight

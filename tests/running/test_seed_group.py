@@ -716,3 +716,122 @@ def test_seeds_sent_to_train_alone_leave_no_group_checkpoint(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr
     assert "seeds together: off" in done.stdout
     assert not list((tmp_path / "r").rglob("together.ckpt"))
+
+
+RAGGED = '''
+
+class RaggedData(ToyData):
+    """Seed s's batches carry s % 3 extra columns of zeros: the seeds' shapes differ, as
+    set sizes drawn per batch differ."""
+
+    def __init__(self, features, samples):
+        super().__init__(features, samples)
+        extra = torch.initial_seed() % 3
+        self.x = torch.cat([self.x, torch.zeros(samples, extra)], dim=1)
+
+    def val_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 64)
+'''
+
+ALIGNING = '''
+
+class Ragged(ToyModule):
+    """Predicts from the first `features` columns plus the sum of any others (zeros alone)."""
+
+    def __init__(self, features, **kwargs):
+        super().__init__(features, **kwargs)
+        self.features = features
+
+    def _mse(self, batch):
+        x, y = batch
+        prediction = self.net(x[..., : self.features]).squeeze(-1) + x[..., self.features :].sum(-1)
+        return nn.functional.mse_loss(prediction, y)
+
+    def training_step(self, batch, batch_idx):
+        loss = self._mse(batch)
+        self.log("train/loss", loss)
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        self.log("val/mse", self._mse(batch))
+
+    def test_step(self, batch, batch_idx):
+        self.log("test/mse", self._mse(batch))
+
+
+def _pad(batches, value):
+    width = max(x.shape[-1] for x, _ in batches)
+    return [
+        (nn.functional.pad(x, (0, width - x.shape[-1]), value=value), y) for x, y in batches
+    ]
+
+
+class PadsZeros(Ragged):
+    def align_seed_batches(self, batches):
+        return _pad(batches, 0.0)
+
+
+class PadsOnes(Ragged):  # changes each seed's loss
+    def align_seed_batches(self, batches):
+        return _pad(batches, 1.0)
+
+
+class PadsOnesInValidation(Ragged):  # right for training batches (16 rows), not validation's
+    def align_seed_batches(self, batches):
+        return _pad(batches, 1.0 if batches[0][0].shape[0] == 64 else 0.0)
+
+
+class DropsOne(Ragged):
+    def align_seed_batches(self, batches):
+        return _pad(batches, 0.0)[1:]
+
+
+class LeavesThemRagged(Ragged):
+    def align_seed_batches(self, batches):
+        return batches
+
+
+class Fails(Ragged):
+    def align_seed_batches(self, batches):
+        raise ValueError("cannot pad these")
+'''
+
+
+def test_seeds_whose_batches_differ_in_shape_train_together_once_aligned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """align_seed_batches makes the seeds' batches one shape (training and validation); each
+    seed ends where it would alone."""
+    plugins = toy_paper(tmp_path / "p", ALIGNING, "PadsZeros", RAGGED, "RaggedData")
+    together, alone = both(tmp_path, plugins)
+    assert " together on cpu" in capsys.readouterr().out
+    assert_same(together, alone)
+    assert "val/mse" in together[1].metrics
+    assert record(together[1])["together"]["seeds"] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("model", "why"),
+    [
+        ("Ragged", "the seeds' batches differ in shape"),
+        ("PadsOnes", "the vectorized training_step computes other losses than each seed alone"),
+        (
+            "PadsOnesInValidation",
+            "the vectorized validation_step computes other val/mse values than each seed alone",
+        ),
+        ("DropsOne", "align_seed_batches returned 1 batches for 2"),
+        ("LeavesThemRagged", "align_seed_batches did not make them one shape: the seeds' batches"),
+        ("Fails", "align_seed_batches failed (ValueError: cannot pad these)"),
+    ],
+)
+def test_seeds_whose_batches_are_not_aligned_faithfully_train_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str, why: str
+) -> None:
+    """No hook, or one that changes what a seed computes (checked on its first use in
+    training and in validation), or returns what cannot be stacked: each seed trains alone,
+    with the reason, and its record is what it would be alone."""
+    plugins = toy_paper(tmp_path / "p", ALIGNING, model, RAGGED, "RaggedData")
+    together, alone = both(tmp_path, plugins)
+    assert f"seeds together: off for toy/small: {why}" in capsys.readouterr().out
+    assert_same(together, alone, tolerance=0.0)
+    assert "together" not in record(together[0])

@@ -241,14 +241,17 @@ def _stack(batches: list[Any]) -> Any:
 
 
 def _to(batch: Any, device: torch.device) -> Any:
-    """`batch` on `device`; as it is when already there (InMemoryBatches moved once)."""
+    """`batch` on `device`; as it is when already there (InMemoryBatches moved once). To a
+    GPU asynchronously, as Lightning moves a batch: a blocking copy synchronizes the stream,
+    so the CPU would wait for every queued step before it could queue the next one."""
     if type(batch) in (tuple, list) and all(
         torch.is_tensor(t) and t.device == device for t in batch
     ):
         return batch
     from torch.utils import _pytree
 
-    return _pytree.tree_map(lambda t: t.to(device) if torch.is_tensor(t) else t, batch)
+    options = {"non_blocking": True} if device.type == "cuda" else {}
+    return _pytree.tree_map(lambda t: t.to(device, **options) if torch.is_tensor(t) else t, batch)
 
 
 def _batch_size(batch: Any) -> int:
@@ -491,11 +494,12 @@ class SeedGroup:
             if start < self.batches_per_epoch:  # else the epoch was trained before a stop
                 epochs = [loader.epoch(start) for loader in self.loaders]
                 for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
-                    batches = [_to(b, self.device) for b in batches]
                     self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
+                    # stacked where the loaders drew them, then one copy per tensor to a GPU
                     stacked, aligned = self.aligned(batches)
+                    stacked = _to(stacked, self.device)
                     if not probed or (aligned and not aligned_probed):
-                        self.probe(batches, stacked)
+                        self.probe([_to(b, self.device) for b in batches], stacked)
                         aligned_probed = aligned_probed or aligned
                         if not probed and announce is not None:
                             announce()
@@ -699,11 +703,12 @@ class SeedGroup:
             for batch_idx, batches in enumerate(zip(*passes, strict=True)):
                 if limit is not None and batch_idx >= limit:
                     break
-                batches = [_to(b, self.device) for b in batches]
                 size = _batch_size(batches[0])
                 stacked, aligned = self.aligned(batches)
+                stacked = _to(stacked, self.device)
                 if aligned and not self.validation_aligned:  # checked once, as training's
-                    self.probe(batches, stacked, hook="validation_step")
+                    on_device = [_to(b, self.device) for b in batches]
+                    self.probe(on_device, stacked, hook="validation_step")
                     self.validation_aligned = True
                 step_fn.hook.batch_sizes.clear()
                 _, logged = step_fn(self.params, self.buffers, stacked, batch_idx)

@@ -835,3 +835,32 @@ def test_seeds_whose_batches_are_not_aligned_faithfully_train_alone(
     assert f"seeds together: off for toy/small: {why}" in capsys.readouterr().out
     assert_same(together, alone, tolerance=0.0)
     assert "together" not in record(together[0])
+
+
+def test_batches_drawn_on_the_cpu_go_to_a_gpu_without_waiting_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """set_transformer and perm_optim draw each step's batches on the CPU. A blocking copy to
+    the GPU waits for every step queued before it (torch synchronizes the stream after a
+    blocking host-to-device copy), so the CPU could not queue step k+1 while the GPU ran step
+    k. Each seed's tensors are copied asynchronously, as Lightning copies a batch alone.
+    (Checked here through the call torch receives: no GPU in tests.)"""
+    import torch
+
+    from repro.running import seed_group
+
+    calls = []
+
+    def to(self, *args, **kwargs):
+        calls.append((args, kwargs))
+        return self
+
+    monkeypatch.setattr(torch.Tensor, "to", to)
+    batch = (torch.zeros(2, 3), torch.zeros(2), {"mask": torch.ones(2, dtype=torch.bool)})
+    seed_group._to(batch, torch.device("cuda", 0))
+    assert len(calls) == 3
+    for args, kwargs in calls:
+        assert args == (torch.device("cuda", 0),) and kwargs == {"non_blocking": True}
+    calls.clear()
+    seed_group._to(batch, torch.device("cpu"))  # on the CPU nothing is asynchronous
+    assert all(kwargs.get("non_blocking") in (None, False) for _, kwargs in calls)

@@ -84,7 +84,9 @@ for name in $PARTS; do
       >"$OUT/set_transformer.log" 2>&1
     code=$?
     completed=$(grep -rl '"status": "completed"' "$results" --include=record.json 2>/dev/null | wc -l)
-    say "exit $code after $(($(date +%s) - started)) s; $completed of $((4 * seeds)) runs completed"
+    groups=$(grep -c " together on " "$OUT/set_transformer.log")
+    say "exit $code after $(($(date +%s) - started)) s; $completed of $((4 * seeds)) runs completed; $groups group(s) of seeds trained together"
+    grep -h "seeds together: off" "$OUT/set_transformer.log" | head -2 | tee -a "$SUMMARY"
     tail -3 "$OUT/set_transformer.log" | tee -a "$SUMMARY"
     ;;
   engine)

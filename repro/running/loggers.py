@@ -107,7 +107,7 @@ def build_loggers(
     if "csv" in logger_cfg:
         loggers.append(CSVLogger(save_dir=str(record_dir), name=csv_folder, version=""))
     if "wandb" in logger_cfg:
-        loggers.append(_wandb_logger(dict(logger_cfg["wandb"]), record_dir, wandb_run))
+        loggers.append(start_wandb_logger(dict(logger_cfg["wandb"]), record_dir, wandb_run))
     return loggers
 
 
@@ -130,7 +130,7 @@ def wandb_record(loggers: list[Any], record_dir: Path) -> dict[str, Any] | None:
     return None
 
 
-def _wandb_logger(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun) -> Any:
+def start_wandb_logger(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun) -> Any:
     """A started W&B logger. Online start-up is bounded: an unreachable server or a failed
     wandb.init falls back to offline with one warning, and the run goes on."""
     mode = cfg.pop("mode", None) or os.environ.get("WANDB_MODE") or "offline"

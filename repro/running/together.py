@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from repro.running.group_checkpoint import GroupCheckpoint, GroupStopped
+from repro.running.group_wandb import write_seed_run
 from repro.running.seed_group import (
     SMALL_MODEL,
     GroupResult,
@@ -365,6 +366,8 @@ def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
             return _finish_seed(attempt, seed, result)
         except Exception as error:  # as `repro run` records a run whose test fails
             return attempt.failed(error)
+    if wandb_info := write_seed_run(attempt, seed.module, seed.curves, "failed"):
+        attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)
     print(f"error: {seed.error} (seed {seed.seed}; the group's other seeds go on)", file=sys.stderr)
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
@@ -400,6 +403,8 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone
     last = {"epoch": result.timing.get("epochs", 0), "step": result.steps, **test_metrics}
     _write_curves(attempt.record_dir / attempt.csv_folder, [*seed.curves, last])  # a rerun's: aside
+    if wandb_info := write_seed_run(attempt, seed.module, [*seed.curves, last], "success"):
+        attempt.record["wandb"] = wandb_info
     checkpoint_cfg = dict(config.get("checkpoint") or {})
     if checkpoint_cfg.get("enabled", True) and checkpoint_cfg.get("keep", True):
         attempt.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)

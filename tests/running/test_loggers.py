@@ -209,3 +209,55 @@ def test_resumed_attempt_continues_its_wandb_run(tmp_path: Path, isolated_env: P
     folders = sorted((record_file.parent / "wandb").glob("offline-run-*"))
     assert len(folders) == 2
     assert {f.name.split("-", 3)[-1] for f in folders} == {record["wandb"]["run_id"]}
+
+
+def _history(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The logged rows, without W&B's own clock fields (the rows' wall times)."""
+    return [
+        {k: v for k, v in r["history"]["item"].items() if k not in ("_runtime", "_timestamp")}
+        for r in log
+        if r["type"] == "history"
+    ]
+
+
+def test_seeds_trained_together_each_get_the_wandb_run_a_seed_alone_gets(
+    tmp_path: Path,
+) -> None:
+    """A group runs no Lightning logger; each seed's W&B run is written from its curves once
+    it is tested: the same id, group, tags, config, module hyperparameters and rows (at the
+    same steps) as the seed trained alone, and the record names it for `repro sync`."""
+    env = _toy_env(tmp_path)
+    logs = {}
+    for mode in ("true", "false"):
+        results = tmp_path / mode
+        done = repro(
+            "sweep",
+            "paper=toy",
+            "experiment=small",
+            "seeds=2",
+            "logger=default",
+            f"seeds_together={mode}",
+            env={**env, "REPRO_RESULTS_DIR": str(results)},
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        assert ("together on cpu" in done.stdout) == (mode == "true")
+        for record_file in sorted(results.rglob("record.json")):
+            record = json.loads(record_file.read_text())
+            info = record["wandb"]
+            assert info["mode"] == "offline" and info["run_id"].endswith(f"-s{record['seed']}-a1")
+            log = _read_wandb_log(record_file.parent / info["dir"])
+            (run,) = [r["run"] for r in log if r["type"] == "run"]
+            config = _merged_config(log)
+            config.pop("_wandb", None)
+            config["paths"].pop("results_dir")  # the only key meant to differ: true/ or false/
+            logs[mode, record["seed"]] = (info, run, config, _history(log))
+    for seed in (0, 1):
+        (info, run, config, rows), alone = logs["true", seed], logs["false", seed]
+        assert info["run_id"] == alone[0]["run_id"] and info["group"] == alone[0]["group"]
+        for key in ("run_group", "job_type", "tags", "display_name"):
+            assert run.get(key) == alone[1].get(key), key
+        assert config == alone[2] and config["module"]["features"] == 4
+        assert [sorted(r) for r in rows] == [sorted(r) for r in alone[3]] and rows
+        for row, alone_row in zip(rows, alone[3], strict=True):
+            assert row == pytest.approx(alone_row, abs=1e-6)

@@ -25,7 +25,13 @@ from tests.conftest import plugin_module, repro, repro_in_own_group, write_toy_p
 
 
 def configs(
-    paper: str, experiment: str, seeds: list[int], results: Path, *extra: str, papers=None
+    paper: str,
+    experiment: str,
+    seeds: list[int],
+    results: Path,
+    *extra: str,
+    papers=None,
+    logger: str = "csv",
 ) -> list[dict[str, Any]]:
     plugin = get_paper(paper, papers)
     with hydra_compose_session():
@@ -36,7 +42,7 @@ def configs(
                     *plugin_overrides(plugin.folder),
                     f"seed={seed}",
                     f"paths.results_dir={results}",
-                    "logger=csv",
+                    f"logger={logger}",
                     *extra,
                 ],
                 experiment,

@@ -1,0 +1,59 @@
+"""W&B runs for seeds trained together: a group keeps each seed's curves as it trains (no
+Lightning logger runs inside it), so each seed's W&B run is written from them once the seed
+is tested, with the identity, config, tags and group a seed trained alone gets
+(`running.loggers`). Only the timestamps differ: W&B stamps the rows as they are written.
+
+A seed's training is done by then, so a W&B failure costs it nothing but a warning line.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+STEP_KEYS = ("step",)  # Lightning's CSV column; W&B gets the step as trainer/global_step
+
+
+def write_seed_run(
+    attempt: Any, module: Any, rows: list[dict[str, Any]], status: str
+) -> dict[str, Any] | None:
+    """Write one seed's W&B run (config, the module's hyperparameters, every curve row at
+    its step) when the `logger` config asks for W&B; returns the record's `wandb` section.
+    `status`: "success" or "failed", as Lightning finalizes a run."""
+    logger_cfg = dict(attempt.config.get("logger") or {})
+    if "wandb" not in logger_cfg:
+        return None
+    from repro.running.loggers import finish_wandb, start_wandb_logger, wandb_record, wandb_run_for
+
+    config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
+    try:
+        spec = attempt.plugin.spec()
+        claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
+        identity = wandb_run_for(config, record, claim_ids, record_dir, None)
+        logger = start_wandb_logger(dict(logger_cfg["wandb"] or {}), record_dir, identity)
+        hparams = getattr(module, "hparams", None)
+        if hparams:
+            logger.log_hyperparams(dict(hparams))
+        for row in rows:
+            values = {k: v for k, v in row.items() if k not in STEP_KEYS and _number(v)}
+            if values:
+                logger.log_metrics(values, step=int(row["step"]))
+        logger.finalize(status)
+        return wandb_record([logger], record_dir)
+    except Exception as error:  # the seed's results are safe: say so, keep them
+        first = (str(error).strip().splitlines() or [""])[0]
+        print(
+            f"warning: W&B run of {config['paper']}/{config['experiment_name']}/seed"
+            f"{config['seed']} not written ({type(error).__name__}: {first[:160]}); "
+            "its record and CSV curves are",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    finally:
+        finish_wandb()
+
+
+def _number(value: Any) -> bool:
+    """A value W&B plots (a float, NaN included, or an int), not a missing one."""
+    return isinstance(value, int | float) and not isinstance(value, bool)

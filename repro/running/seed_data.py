@@ -114,8 +114,8 @@ class ProcessStreams:
             return None
         return (
             "the plugin draws from a global random generator (torch's, numpy's, Python's or "
-            "CUDA's) where the group cannot give each seed its own (in its step, or per batch "
-            "after the loader's first pass)"
+            "CUDA's) where the group cannot give each seed its own (in its step or "
+            "align_seed_batches, or per batch after the loader's first pass)"
         )
 
 

@@ -90,6 +90,7 @@ class GroupResult:
     device: str
     parameters: int
     timing: dict[str, Any] = field(default_factory=dict)
+    aligned_steps: int = 0  # training steps align_seed_batches made one shape (records say)
 
 
 def set_torch_flags(trainer_config: dict[str, Any]) -> None:
@@ -254,6 +255,45 @@ def _to(batch: Any, device: torch.device) -> Any:
     return _pytree.tree_map(lambda t: t.to(device, **options) if torch.is_tensor(t) else t, batch)
 
 
+def _fingerprint(batches: list[Any]) -> list[tuple[int, int]]:
+    """What the seeds' batches are made of (each leaf's identity and in-place version): a
+    hook that changes them, in a container or in a tensor, changes this."""
+    from torch.utils import _pytree
+
+    return [(id(t), getattr(t, "_version", 0)) for t in _pytree.tree_leaves(batches)]
+
+
+def _shapes(stacked: Any) -> tuple:
+    from torch.utils import _pytree
+
+    return tuple(tuple(t.shape) for t in _pytree.tree_leaves(stacked) if torch.is_tensor(t))
+
+
+def _differs(together: tuple[Any, dict], alone: list[tuple[Any, dict]]) -> str | None:
+    """What the vectorized step's (losses, logged values) have other than the seeds' alone:
+    "losses", "<name> values", or None when all agree (rtol 1e-5, atol 1e-7)."""
+    losses, logged = together
+    pairs = {"losses": (losses, [loss for loss, _ in alone])}
+    for name, value in logged.items():
+        pairs[f"{name} values"] = (value, [values.get(name) for _, values in alone])
+    for name in {n for _, values in alone for n in values} - set(logged):
+        return f"{name} values"  # logged alone, not together
+    for what, (vectorized, each) in pairs.items():
+        if any(v is None for v in each):
+            return what
+        try:
+            one = [torch.as_tensor(v).detach().double().reshape(-1) for v in each]
+            expected = torch.stack([t.to(one[0].device) for t in one])
+            got = torch.as_tensor(vectorized).detach().double().to(expected.device)
+            if not torch.allclose(
+                got.reshape(expected.shape), expected, rtol=1e-5, atol=1e-7, equal_nan=True
+            ):
+                return what
+        except (RuntimeError, TypeError, ValueError):  # shapes that cannot be compared
+            return what
+    return None
+
+
 def _batch_size(batch: Any) -> int:
     from torch.utils import _pytree
 
@@ -315,7 +355,9 @@ class SeedGroup:
         self.parameters_per_seed = sum(p.numel() for p in self.modules[0].parameters())
         self.resumed = False  # from a group checkpoint (load_state_dict)
         self.val_loaders: list[Any] | None = None  # built at the first validation
-        self.validation_aligned = False  # align_seed_batches checked on validation batches
+        self.checked_shapes: set[tuple] = set()  # (step, shapes) align_seed_batches made, checked
+        self.aligned_steps = 0  # training steps whose batches align_seed_batches made one shape
+        self.align_calls: dict[str, int] = {}  # per step method: checked again at 1, 2, 4, 8, ...
         self._stack_state()
         self.state = _FitState(
             [
@@ -367,15 +409,20 @@ class SeedGroup:
         step.hook = call  # type: ignore[attr-defined]  # what its self.log calls asked for
         return step
 
-    def aligned(self, batches: list[Any]) -> tuple[Any, bool]:
-        """The K seeds' batches stacked, seed first, and whether the module's
-        `align_seed_batches` had to make them one shape first (their shapes differ)."""
+    def aligned(self, batches: list[Any], hook: str = "training_step") -> Any:
+        """The K seeds' batches stacked, seed first. Where their shapes differ, the module's
+        `align_seed_batches` makes them one shape first: it may not change the batches it is
+        given (they are each seed's reference), and what it makes is checked against the
+        seeds alone (`probe`) at each new shape and at its 1st, 2nd, 4th, 8th, ... call, so
+        a hook that goes wrong later is caught too (a check costs one step's forward pass
+        per seed)."""
         try:
-            return _stack(batches), False
+            return _stack(batches)
         except NotTogether:
             align = getattr(self.base, ALIGN_HOOK, None)
             if align is None:
                 raise
+        before = _fingerprint(batches)
         try:
             aligned = list(align(list(batches)))
         except Exception as error:
@@ -383,27 +430,45 @@ class SeedGroup:
             raise NotTogether(
                 f"{ALIGN_HOOK} failed ({type(error).__name__}: {first[:160]})"
             ) from None
+        if _fingerprint(batches) != before:
+            raise NotTogether(f"{ALIGN_HOOK} changed the batches it was given (in place)")
         if len(aligned) != len(batches):
             raise NotTogether(f"{ALIGN_HOOK} returned {len(aligned)} batches for {len(batches)}")
         try:
-            return _stack(aligned), True
+            stacked = _stack(aligned)
         except NotTogether as why:
             raise NotTogether(f"{ALIGN_HOOK} did not make them one shape: {why}") from None
+        if hook == "training_step":
+            self.aligned_steps += 1
+        calls = self.align_calls[hook] = self.align_calls.get(hook, 0) + 1
+        stacked = _to(stacked, self.device)
+        shape = (hook, _shapes(stacked))
+        if shape not in self.checked_shapes or calls & (calls - 1) == 0:  # new, or 1, 2, 4, 8...
+            self.probe([_to(b, self.device) for b in batches], stacked, hook, aligned=True)
+            self.checked_shapes.add(shape)
+        return stacked
 
-    def probe(self, batches: list[Any], stacked: Any = None, hook: str = "training_step") -> None:
-        """The step's losses (and, for validation, logged values) under vmap against each
-        seed's computed alone on its own batch: equal, or seeds together is off (vmap cannot
-        run this step, runs it otherwise, or `align_seed_batches` changed what it computes).
-        Run on the first step, and on the first step (of training, of validation) whose
-        batches had to be aligned."""
+    def probe(
+        self,
+        batches: list[Any],
+        stacked: Any = None,
+        hook: str = "training_step",
+        aligned: bool = False,
+    ) -> None:
+        """The step's losses and logged values under vmap against each seed's computed alone
+        on its own batch: equal, or seeds together is off (vmap cannot run this step, runs it
+        otherwise, or `align_seed_batches` changed what it computes). Run on the first
+        training step, and on each new shape `align_seed_batches` makes (of training, of
+        validation)."""
         from torch.func import functional_call
 
         step = self._vmapped(hook)
+        what = hook.replace("_", " ") + (f" on batches {ALIGN_HOOK} made" if aligned else "")
         kept = {name: buffer.clone() for name, buffer in self.buffers.items()}
         stacked = _stack(batches) if stacked is None else stacked
         try:
             with torch.no_grad():
-                together, logged = step(self.params, self.buffers, stacked, 0)
+                together = step(self.params, self.buffers, stacked, 0)
                 alone = [  # each seed's own weights (a resumed group's, too), unvectorized
                     functional_call(
                         _Hook(self.base, hook),
@@ -417,29 +482,14 @@ class SeedGroup:
         except Exception as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else ""
             raise NotTogether(
-                f"the training step does not vectorize ({type(error).__name__}: {first[:160]})"
+                f"the {what} does not vectorize ({type(error).__name__}: {first[:160]})"
             ) from None
         finally:  # the probe's steps must not count in a buffer the step updates
             with torch.no_grad():
                 for name, buffer in self.buffers.items():
                     buffer.copy_(kept[name])
-        pairs = {"losses": (together, [loss for loss, _ in alone])}
-        if hook != "training_step":  # a validation step's values are what it logs
-            pairs = {
-                name: (value, [values.get(name) for _, values in alone])
-                for name, value in logged.items()
-            }
-        for name, (vectorized, each) in pairs.items():
-            if any(v is None for v in each):
-                raise NotTogether(f"the vectorized {hook} logs {name} where a seed alone does not")
-            alone_t = torch.stack([torch.as_tensor(v).detach().reshape(()) for v in each])
-            if not torch.allclose(
-                vectorized.reshape(-1).to(alone_t), alone_t, rtol=1e-5, atol=1e-7, equal_nan=True
-            ):
-                what = "losses" if name == "losses" else f"{name} values"
-                raise NotTogether(
-                    f"the vectorized {hook} computes other {what} than each seed alone"
-                )
+        if why := _differs(together, alone):
+            raise NotTogether(f"the vectorized {what} computes other {why} than each seed alone")
 
     def fit(
         self,
@@ -460,7 +510,7 @@ class SeedGroup:
         outcomes = state.outcomes
         step_fn = self._vmapped("training_step")
         pending: list[tuple[int, torch.Tensor]] = []
-        probed = aligned_probed = False
+        probed = False
         sync = torch.cuda.synchronize if self.device.type == "cuda" else (lambda: None)
         started = time.perf_counter()
         first_step = state.global_step
@@ -496,14 +546,12 @@ class SeedGroup:
                 for batch_idx, batches in enumerate(zip(*epochs, strict=True), start=start):
                     self.view.global_step, self.view.current_epoch = state.global_step, state.epoch
                     # stacked where the loaders drew them, then one copy per tensor to a GPU
-                    stacked, aligned = self.aligned(batches)
-                    stacked = _to(stacked, self.device)
-                    if not probed or (aligned and not aligned_probed):
+                    stacked = _to(self.aligned(batches), self.device)
+                    if not probed:
                         self.probe([_to(b, self.device) for b in batches], stacked)
-                        aligned_probed = aligned_probed or aligned
-                        if not probed and announce is not None:
-                            announce()
                         probed = True
+                        if announce is not None:
+                            announce()
                     try:
                         losses, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
                     except Exception as error:  # vmap's limits found only now: train alone
@@ -566,7 +614,15 @@ class SeedGroup:
             "stopped_by": stopped_by,
             "trained_steps": state.global_step - first_step,
         }
-        return GroupResult(outcomes, state.global_step, fit_s, str(self.device), parameters, timing)
+        return GroupResult(
+            outcomes,
+            state.global_step,
+            fit_s,
+            str(self.device),
+            parameters,
+            timing,
+            self.aligned_steps,
+        )
 
     def _log(self, logged: dict[str, torch.Tensor], every_n_steps: int) -> None:
         """What the step logged, per seed: the latest values (the record's train/ metrics)
@@ -603,6 +659,7 @@ class SeedGroup:
             ],
             "rng": [seed.streams.state_dict() for seed in self.loaders],
             "last_logged": state.last_logged,
+            "aligned_steps": self.aligned_steps,
             "outcomes": [
                 {
                     "error": o.error,
@@ -638,6 +695,7 @@ class SeedGroup:
                         pass  # as a new pass would
             loader.streams.load_state_dict(rng)
         self.resumed = True
+        self.aligned_steps = int(saved.get("aligned_steps", 0))
         state.last_logged = saved["last_logged"]
         for outcome, kept in zip(state.outcomes, saved["outcomes"], strict=True):
             outcome.error, outcome.failed_step = kept["error"], kept["failed_step"]
@@ -703,18 +761,16 @@ class SeedGroup:
             for batch_idx, batches in enumerate(zip(*passes, strict=True)):
                 if limit is not None and batch_idx >= limit:
                     break
-                size = _batch_size(batches[0])
-                stacked, aligned = self.aligned(batches)
-                stacked = _to(stacked, self.device)
-                if aligned and not self.validation_aligned:  # checked once, as training's
-                    on_device = [_to(b, self.device) for b in batches]
-                    self.probe(on_device, stacked, hook="validation_step")
-                    self.validation_aligned = True
+                sizes = [_batch_size(b) for b in batches]  # each seed's own, before aligning
+                stacked = _to(self.aligned(batches, "validation_step"), self.device)
                 step_fn.hook.batch_sizes.clear()
                 _, logged = step_fn(self.params, self.buffers, stacked, batch_idx)
                 for name, value in logged.items():
-                    weight = step_fn.hook.batch_sizes.get(name, size)  # as Lightning weighs
-                    sums[name] = sums.get(name, 0) + value.detach().reshape(-1).double() * weight
+                    value = value.detach().reshape(-1).double()
+                    weight: Any = step_fn.hook.batch_sizes.get(name)  # as Lightning weighs
+                    if weight is None:
+                        weight = sizes[0] if len(set(sizes)) == 1 else value.new_tensor(sizes)
+                    sums[name] = sums.get(name, 0) + value * weight
                     weights[name] = weights.get(name, 0) + weight
         self.base.train()
         self.view.training = True

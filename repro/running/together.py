@@ -361,6 +361,7 @@ def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     from repro.records import store
     from repro.running.runner import RunOutcome
 
+    attempt.record["together"]["aligned_steps"] = result.aligned_steps
     if seed.error is None:
         try:
             return _finish_seed(attempt, seed, result)

@@ -731,6 +731,38 @@ class RaggedData(ToyData):
 
     def val_dataloader(self):
         return InMemoryBatches(self.x, self.y, 64)
+
+
+class DictBatches:
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __iter__(self):
+        for x, y in self.inner:
+            yield {"x": x, "y": y}
+
+
+class DictRaggedData(RaggedData):
+    def train_dataloader(self):
+        return DictBatches(InMemoryBatches(self.x, self.y, 16))
+
+    def val_dataloader(self):
+        return DictBatches(InMemoryBatches(self.x, self.y, 64))
+
+    def test_dataloader(self):
+        return DictBatches(InMemoryBatches(self.x, self.y, 64))
+
+
+class RowsData(ToyData):
+    """Seed s validates on 64 + 8 s sets in batches of 48: its last batch has 16 + 8 s rows."""
+
+    def val_dataloader(self):
+        n = 64 + 8 * (torch.initial_seed() % 3)
+        x = torch.randn(n, self.x.shape[1], generator=torch.Generator().manual_seed(5))
+        return InMemoryBatches(x, x.sum(-1) * 1.5, 48)
 '''
 
 ALIGNING = '''
@@ -794,6 +826,71 @@ class LeavesThemRagged(Ragged):
 class Fails(Ragged):
     def align_seed_batches(self, batches):
         raise ValueError("cannot pad these")
+
+
+class DictPadsOnesInPlace(Ragged):
+    """Writes the padding (wrong: ones) into each seed's own dict: the seeds' references."""
+
+    def _mse(self, batch):
+        return super()._mse((batch["x"], batch["y"]))
+
+    def align_seed_batches(self, batches):
+        width = max(b["x"].shape[-1] for b in batches)
+        for b in batches:
+            b["x"] = nn.functional.pad(b["x"], (0, width - b["x"].shape[-1]), value=1.0)
+        return batches
+
+
+class ScalesInPlace(PadsZeros):
+    def align_seed_batches(self, batches):
+        for _, y in batches:
+            y.mul_(1.0)  # no change in value, but in place
+        return super().align_seed_batches(batches)
+
+
+class WrongFromThirdCall(Ragged):
+    calls = 0
+
+    def align_seed_batches(self, batches):
+        type(self).calls += 1
+        return _pad(batches, 1.0 if type(self).calls >= 3 else 0.0)
+
+
+class LogsOverPadding(PadsZeros):
+    def training_step(self, batch, batch_idx):
+        self.log("train/x_mean", batch[0].mean())  # counts the padding's zeros
+        return super().training_step(batch, batch_idx)
+
+
+class RowMasked(ToyModule):
+    """Pads the batch dimension: seeds' validation batches differ in rows."""
+
+    def _mse(self, batch):
+        x, y, *mask = batch
+        error = (self.net(x).squeeze(-1) - y) ** 2
+        if not mask:
+            return error.mean()
+        kept = mask[0].to(error.dtype)
+        return (error * kept).sum() / kept.sum()
+
+    def training_step(self, batch, batch_idx):
+        loss = self._mse(batch)
+        self.log("train/loss", loss)
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        self.log("val/mse", self._mse(batch))
+
+    def align_seed_batches(self, batches):
+        rows = max(x.shape[0] for x, _ in batches)
+        aligned = []
+        for x, y in batches:
+            mask = torch.zeros(rows, dtype=torch.bool)
+            mask[: x.shape[0]] = True
+            pad = rows - x.shape[0]
+            x, y = nn.functional.pad(x, (0, 0, 0, pad)), nn.functional.pad(y, (0, pad))
+            aligned.append((x, y, mask))
+        return aligned
 '''
 
 
@@ -810,27 +907,48 @@ def test_seeds_whose_batches_differ_in_shape_train_together_once_aligned(
     assert record(together[1])["together"]["seeds"] == [0, 1]
 
 
+ALIGNED = "on batches align_seed_batches made computes other"
+
+
 @pytest.mark.parametrize(
-    ("model", "why"),
+    ("model", "data", "why"),
     [
-        ("Ragged", "the seeds' batches differ in shape"),
-        ("PadsOnes", "the vectorized training_step computes other losses than each seed alone"),
+        ("Ragged", "RaggedData", "the seeds' batches differ in shape"),
+        ("PadsOnes", "RaggedData", f"the vectorized training step {ALIGNED} losses"),
         (
             "PadsOnesInValidation",
-            "the vectorized validation_step computes other val/mse values than each seed alone",
+            "RaggedData",
+            f"the vectorized validation step {ALIGNED} val/mse values than each seed alone",
         ),
-        ("DropsOne", "align_seed_batches returned 1 batches for 2"),
-        ("LeavesThemRagged", "align_seed_batches did not make them one shape: the seeds' batches"),
-        ("Fails", "align_seed_batches failed (ValueError: cannot pad these)"),
+        ("DropsOne", "RaggedData", "align_seed_batches returned 1 batches for 2"),
+        (
+            "LeavesThemRagged",
+            "RaggedData",
+            "align_seed_batches did not make them one shape: the seeds' batches",
+        ),
+        ("Fails", "RaggedData", "align_seed_batches failed (ValueError: cannot pad these)"),
+        (
+            "DictPadsOnesInPlace",
+            "DictRaggedData",
+            "align_seed_batches changed the batches it was given (in place)",
+        ),
+        ("ScalesInPlace", "RaggedData", "align_seed_batches changed the batches it was given"),
+        ("WrongFromThirdCall", "RaggedData", f"the vectorized training step {ALIGNED} losses"),
+        (
+            "LogsOverPadding",
+            "RaggedData",
+            f"the vectorized training step {ALIGNED} train/x_mean values",
+        ),
     ],
 )
 def test_seeds_whose_batches_are_not_aligned_faithfully_train_alone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str, why: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str, data: str, why: str
 ) -> None:
-    """No hook, or one that changes what a seed computes (checked on its first use in
-    training and in validation), or returns what cannot be stacked: each seed trains alone,
-    with the reason, and its record is what it would be alone."""
-    plugins = toy_paper(tmp_path / "p", ALIGNING, model, RAGGED, "RaggedData")
+    """No hook, or one that changes what a seed computes or logs (checked at each new shape
+    and at its 1st, 2nd, 4th, ... call, in training and in validation), changes the batches
+    it is given, or returns what cannot be stacked: each seed trains alone, with the reason,
+    and its record is what it would be alone."""
+    plugins = toy_paper(tmp_path / "p", ALIGNING, model, RAGGED, data)
     together, alone = both(tmp_path, plugins)
     assert f"seeds together: off for toy/small: {why}" in capsys.readouterr().out
     assert_same(together, alone, tolerance=0.0)
@@ -864,3 +982,21 @@ def test_batches_drawn_on_the_cpu_go_to_a_gpu_without_waiting_for_it(
     calls.clear()
     seed_group._to(batch, torch.device("cpu"))  # on the CPU nothing is asynchronous
     assert all(kwargs.get("non_blocking") in (None, False) for _, kwargs in calls)
+
+
+def test_seeds_whose_batches_differ_in_rows_are_weighed_by_their_own_sizes(
+    tmp_path: Path,
+) -> None:
+    """Validation means weigh each batch by its size, as Lightning does: each seed's own
+    (its last batch has 16 or 24 rows), not the padded one nor another seed's."""
+    plugins = toy_paper(tmp_path / "p", ALIGNING, "RowMasked", RAGGED, "RowsData")
+    together, alone = both(tmp_path, plugins)
+    assert_same(together, alone)
+    assert record(together[1])["together"]["aligned_steps"] == 0  # training batches: one shape
+
+
+def test_records_say_how_many_steps_were_aligned(tmp_path: Path) -> None:
+    plugins = toy_paper(tmp_path / "p", ALIGNING, "PadsZeros", RAGGED, "RaggedData")
+    together, _ = both(tmp_path, plugins)
+    for outcome in together:
+        assert record(outcome)["together"]["aligned_steps"] == 20  # every step: 4 vs 5 columns

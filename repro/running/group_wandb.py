@@ -15,11 +15,11 @@ STEP_KEYS = ("step",)  # Lightning's CSV column; W&B gets the step as trainer/gl
 
 
 def write_seed_run(
-    attempt: Any, module: Any, rows: list[dict[str, Any]], status: str
+    attempt: Any, module: Any, datamodule: Any, rows: list[dict[str, Any]], status: str
 ) -> dict[str, Any] | None:
-    """Write one seed's W&B run (config, the module's hyperparameters, every curve row at
-    its step) when the `logger` config asks for W&B; returns the record's `wandb` section.
-    `status`: "success" or "failed", as Lightning finalizes a run."""
+    """Write one seed's W&B run (config, the hyperparameters Lightning would log, every
+    curve row at its step) when the `logger` config asks for W&B; returns the record's
+    `wandb` section. `status`: "success" or "failed", as Lightning finalizes a run."""
     logger_cfg = dict(attempt.config.get("logger") or {})
     if "wandb" not in logger_cfg:
         return None
@@ -30,10 +30,10 @@ def write_seed_run(
         spec = attempt.plugin.spec()
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
         identity = wandb_run_for(config, record, claim_ids, record_dir, None)
+        _drop_unrecorded_run(attempt, identity.run_id)
         logger = start_wandb_logger(dict(logger_cfg["wandb"] or {}), record_dir, identity)
-        hparams = getattr(module, "hparams", None)
-        if hparams:
-            logger.log_hyperparams(dict(hparams))
+        if hparams := _hyperparameters(module, datamodule):
+            logger.log_hyperparams(hparams)
         for row in rows:
             values = {k: v for k, v in row.items() if k not in STEP_KEYS and _number(v)}
             if values:
@@ -45,7 +45,7 @@ def write_seed_run(
         print(
             f"warning: W&B run of {config['paper']}/{config['experiment_name']}/seed"
             f"{config['seed']} not written ({type(error).__name__}: {first[:160]}); "
-            "its record and CSV curves are",
+            "its record is kept",
             file=sys.stderr,
             flush=True,
         )
@@ -57,3 +57,30 @@ def write_seed_run(
 def _number(value: Any) -> bool:
     """A value W&B plots (a float, NaN included, or an int), not a missing one."""
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _hyperparameters(module: Any, datamodule: Any) -> dict[str, Any]:
+    """What Lightning logs as a run's hyperparameters: the module's and the data module's
+    initial ones, each only if it logs them (`save_hyperparameters(logger=False)` does not)."""
+    merged: dict[str, Any] = {}
+    for part in (module, datamodule):
+        if part is not None and getattr(part, "_log_hyperparams", False):
+            merged.update(dict(getattr(part, "hparams_initial", {}) or {}))
+    return merged
+
+
+def _drop_unrecorded_run(attempt: Any, run_id: str) -> None:
+    """A group killed while writing its seeds' W&B runs left a run its record never named
+    (the record says `running`, without `wandb`): it would be uploaded beside the one this
+    attempt writes, one seed twice in its W&B group. Only that attempt's run is removed."""
+    import shutil
+
+    from repro.running.loggers import WANDB_FOLDER
+
+    previous = attempt.previous or {}
+    if "together" not in previous or "wandb" in previous:
+        return
+    base, _, _ = run_id.rpartition("-a")
+    killed = f"{base}-a{previous.get('attempts', 1)}"
+    for folder in (attempt.record_dir / WANDB_FOLDER).glob(f"*-{killed}"):
+        shutil.rmtree(folder, ignore_errors=True)

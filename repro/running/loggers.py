@@ -130,6 +130,24 @@ def wandb_record(loggers: list[Any], record_dir: Path) -> dict[str, Any] | None:
     return None
 
 
+def wandb_start_problem(cfg: dict[str, Any]) -> str | None:
+    """Why `start_wandb_logger` would refuse these W&B settings (None: it would start, or
+    meet only a failure that needs wandb.init to show): checked before work that logs to
+    W&B only once it ends, so a settings mistake stops it first, as it stops a run alone."""
+    mode = cfg.get("mode") or os.environ.get("WANDB_MODE") or "offline"
+    if mode == "online" and not has_wandb_api_key():
+        return "W&B mode is online but no API key is configured"
+    import wandb
+
+    settings = {k: cfg[k] for k in ("project", "entity") if cfg.get(k) is not None}
+    try:
+        wandb.Settings(mode=mode, **settings)
+    except Exception as error:  # wandb's own validation: a bad project name or mode
+        first = (str(error).strip().splitlines() or [""])[0]
+        return f"{type(error).__name__}: {first[:160]}"
+    return None
+
+
 def start_wandb_logger(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun) -> Any:
     """A started W&B logger. Online start-up is bounded: an unreachable server or a failed
     wandb.init falls back to offline with one warning, and the run goes on."""

@@ -14,6 +14,7 @@ import torch
 
 from repro.running.group_checkpoint import GroupCheckpoint, GroupStopped
 from repro.running.group_wandb import write_seed_run
+from repro.running.loggers import wandb_start_problem
 from repro.running.seed_group import (
     SMALL_MODEL,
     GroupResult,
@@ -109,6 +110,10 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
 
     quiet_lightning()
     configs = [entry[1] for entry in held]
+    logger_cfg = dict(configs[0].get("logger") or {})
+    if "wandb" in logger_cfg and (problem := wandb_start_problem(dict(logger_cfg["wandb"] or {}))):
+        # the group writes W&B only once trained: each seed alone meets this at its start
+        raise NotTogether(f"W&B would not start ({problem})")
     try:  # NotTogether before any record is touched
         group = SeedGroup(configs, plugin, spec)
     except NotTogether:
@@ -361,13 +366,15 @@ def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     from repro.records import store
     from repro.running.runner import RunOutcome
 
-    attempt.record["together"]["aligned_steps"] = result.aligned_steps
+    attempt.record["together"].update(  # the group's, as the rest of `together`
+        aligned_steps=result.aligned_steps, aligned_checks=result.aligned_checks
+    )
     if seed.error is None:
         try:
             return _finish_seed(attempt, seed, result)
         except Exception as error:  # as `repro run` records a run whose test fails
             return attempt.failed(error)
-    if wandb_info := write_seed_run(attempt, seed.module, seed.curves, "failed"):
+    if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
         attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)
     print(f"error: {seed.error} (seed {seed.seed}; the group's other seeds go on)", file=sys.stderr)
@@ -403,8 +410,10 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     metrics = {**seed.metrics, **test_metrics}
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone
     last = {"epoch": result.timing.get("epochs", 0), "step": result.steps, **test_metrics}
-    _write_curves(attempt.record_dir / attempt.csv_folder, [*seed.curves, last])  # a rerun's: aside
-    if wandb_info := write_seed_run(attempt, seed.module, [*seed.curves, last], "success"):
+    rows = [*seed.curves, last]
+    if "csv" in dict(config.get("logger") or {}):  # as a seed alone logs: the logger config's
+        _write_curves(attempt.record_dir / attempt.csv_folder, rows)  # a rerun's: aside
+    if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, rows, "success"):
         attempt.record["wandb"] = wandb_info
     checkpoint_cfg = dict(config.get("checkpoint") or {})
     if checkpoint_cfg.get("enabled", True) and checkpoint_cfg.get("keep", True):

@@ -227,6 +227,11 @@ def test_seeds_trained_together_each_get_the_wandb_run_a_seed_alone_gets(
     it is tested: the same id, group, tags, config, module hyperparameters and rows (at the
     same steps) as the seed trained alone, and the record names it for `repro sync`."""
     env = _toy_env(tmp_path)
+    data = tmp_path / "plugins" / "toy" / "data.py"  # its hyperparameters are logged too
+    anchor = "super().__init__()\n"
+    data.write_text(
+        data.read_text().replace(anchor, anchor + "        self.save_hyperparameters()\n")
+    )
     logs = {}
     for mode in ("true", "false"):
         results = tmp_path / mode
@@ -257,7 +262,8 @@ def test_seeds_trained_together_each_get_the_wandb_run_a_seed_alone_gets(
         assert info["run_id"] == alone[0]["run_id"] and info["group"] == alone[0]["group"]
         for key in ("run_group", "job_type", "tags", "display_name"):
             assert run.get(key) == alone[1].get(key), key
-        assert config == alone[2] and config["module"]["features"] == 4
+        assert config == alone[2]
+        assert config["module"]["features"] == 4 and config["module"]["samples"] == 64
         assert [sorted(r) for r in rows] == [sorted(r) for r in alone[3]] and rows
         for row, alone_row in zip(rows, alone[3], strict=True):
             assert row == pytest.approx(alone_row, abs=1e-6)

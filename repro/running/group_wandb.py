@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import torch
+
 STEP_KEYS = ("step",)  # Lightning's CSV column; W&B gets the step as trainer/global_step
 
 
@@ -30,9 +32,8 @@ def write_seed_run(
         spec = attempt.plugin.spec()
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
         identity = wandb_run_for(config, record, claim_ids, record_dir, None)
-        _drop_unrecorded_run(attempt, identity.run_id)
         logger = start_wandb_logger(dict(logger_cfg["wandb"] or {}), record_dir, identity)
-        if hparams := _hyperparameters(module, datamodule):
+        if hparams := hyperparameters(module, datamodule):
             logger.log_hyperparams(hparams)
         for row in rows:
             values = {k: v for k, v in row.items() if k not in STEP_KEYS and _number(v)}
@@ -59,28 +60,28 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _hyperparameters(module: Any, datamodule: Any) -> dict[str, Any]:
-    """What Lightning logs as a run's hyperparameters: the module's and the data module's
-    initial ones, each only if it logs them (`save_hyperparameters(logger=False)` does not)."""
-    merged: dict[str, Any] = {}
-    for part in (module, datamodule):
-        if part is not None and getattr(part, "_log_hyperparams", False):
-            merged.update(dict(getattr(part, "hparams_initial", {}) or {}))
-    return merged
-
-
-def _drop_unrecorded_run(attempt: Any, run_id: str) -> None:
-    """A group killed while writing its seeds' W&B runs left a run its record never named
-    (the record says `running`, without `wandb`): it would be uploaded beside the one this
-    attempt writes, one seed twice in its W&B group. Only that attempt's run is removed."""
-    import shutil
-
-    from repro.running.loggers import WANDB_FOLDER
-
-    previous = attempt.previous or {}
-    if "together" not in previous or "wandb" in previous:
-        return
-    base, _, _ = run_id.rpartition("-a")
-    killed = f"{base}-a{previous.get('attempts', 1)}"
-    for folder in (attempt.record_dir / WANDB_FOLDER).glob(f"*-{killed}"):
-        shutil.rmtree(folder, ignore_errors=True)
+def hyperparameters(module: Any, datamodule: Any) -> dict[str, Any]:
+    """What Lightning logs as a run's hyperparameters (`_log_hyperparams`): the module's and
+    the data module's initial ones, each only if it logs them; a key both have with other
+    values raises RuntimeError, as it fails a seed alone (with any logger)."""
+    parts = [p for p in (module, datamodule) if getattr(p, "_log_hyperparams", False)]
+    initial = [dict(getattr(p, "hparams_initial", {}) or {}) for p in parts]
+    if len(initial) == 2:
+        ours, theirs = initial
+        clash = [
+            key
+            for key in ours.keys() & theirs.keys()
+            if key != "_class_path"
+            and (
+                type(ours[key]) is not type(theirs[key])
+                or (torch.is_tensor(ours[key]) and ours[key] is not theirs[key])
+                or bool(ours[key] != theirs[key])
+            )
+        ]
+        if clash:
+            raise RuntimeError(
+                f"Error while merging hparams: the keys {clash} are present in both the "
+                "LightningModule's and LightningDataModule's hparams but have different values."
+            )
+    merged = {k: v for part in initial for k, v in part.items()}
+    return {k: v for k, v in merged.items() if k != "_class_path"}

@@ -132,17 +132,29 @@ def wandb_record(loggers: list[Any], record_dir: Path) -> dict[str, Any] | None:
 
 def wandb_start_problem(cfg: dict[str, Any]) -> str | None:
     """Why `start_wandb_logger` would refuse these W&B settings (None: it would start, or
-    meet only a failure that needs wandb.init to show): checked before work that logs to
-    W&B only once it ends, so a settings mistake stops it first, as it stops a run alone."""
-    mode = cfg.get("mode") or os.environ.get("WANDB_MODE") or "offline"
-    if mode == "online" and not has_wandb_api_key():
-        return "W&B mode is online but no API key is configured"
+    meet only a failure that needs wandb.init to show): the logger is built as for a run,
+    without starting it, and what it would pass to wandb.init is checked against wandb's
+    own signature and settings. For work that logs to W&B only once it ends (seeds trained
+    together), so a settings mistake stops it first, as it stops a run alone."""
+    import inspect
+
     import wandb
 
-    settings = {k: cfg[k] for k in ("project", "entity") if cfg.get(k) is not None}
+    cfg = dict(cfg)
+    mode = cfg.pop("mode", None) or os.environ.get("WANDB_MODE") or "offline"
+    if mode not in ("offline", "disabled", "dryrun") and not has_wandb_api_key():
+        return f"W&B mode is {mode} but no API key is configured"
     try:
-        wandb.Settings(mode=mode, **settings)
-    except Exception as error:  # wandb's own validation: a bad project name or mode
+        logger = _unstarted(cfg, Path.cwd(), WandbRun("check", "check", "check"), mode)
+        init = dict(getattr(logger, "_wandb_init", {}))
+        unknown = sorted(set(init) - set(inspect.signature(wandb.init).parameters))
+        if unknown:
+            return f"wandb.init() takes no {', '.join(unknown)}"
+        if isinstance(init.get("settings"), dict):
+            wandb.Settings(**init["settings"])
+        named = {k: init[k] for k in ("project", "entity") if init.get(k) is not None}
+        wandb.Settings(mode=mode, **named)
+    except Exception as error:  # the logger's arguments, or wandb's validation of them
         first = (str(error).strip().splitlines() or [""])[0]
         return f"{type(error).__name__}: {first[:160]}"
     return None
@@ -186,6 +198,15 @@ def start_wandb_logger(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRu
 
 def _started(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun, mode: str) -> Any:
     """A W&B logger whose run has started (so that failures happen here, not mid-fit)."""
+    logger = _unstarted(cfg, record_dir, wandb_run, mode)
+    run = logger.experiment
+    if mode == "offline" and isinstance(getattr(run, "dir", None), str):  # not a DDP dummy
+        write_offline_config(run)  # now, should the run never finish; again at the end
+    return logger
+
+
+def _unstarted(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun, mode: str) -> Any:
+    """The W&B logger of a run, its run not yet started (wandb.init comes with .experiment)."""
     cfg = dict(cfg)
     extra: dict[str, Any] = {}
     if mode == "online" and not os.environ.get("WANDB_INIT_TIMEOUT"):
@@ -213,9 +234,6 @@ def _started(cfg: dict[str, Any], record_dir: Path, wandb_run: WandbRun, mode: s
         getattr(logger, "_wandb_init", {}).pop("anonymous", None)
     logger.repro_mode = mode
     logger.repro_fallback = None
-    run = logger.experiment
-    if mode == "offline" and isinstance(getattr(run, "dir", None), str):  # not a DDP dummy
-        write_offline_config(run)  # now, should the run never finish; again at the end
     return logger
 
 

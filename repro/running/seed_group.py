@@ -244,6 +244,10 @@ def _stack(batches: list[Any]) -> Any:
         return _pytree.tree_map(lambda *parts: torch.stack(parts), first, *batches[1:])
     except (RuntimeError, ValueError) as error:
         raise NotTogether(f"the seeds' batches differ in shape ({error})") from None
+    except TypeError as error:  # a string, a custom object: no tensor to stack
+        raise NotTogether(
+            f"the seeds' batches hold values that are not tensors ({error})"
+        ) from None
 
 
 def _to(batch: Any, device: torch.device) -> Any:

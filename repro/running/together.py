@@ -5,6 +5,7 @@ setting that does not qualify trains one seed at a time, or goes back to the swe
 from __future__ import annotations
 
 import contextlib
+import shutil
 import signal
 import threading
 from collections.abc import Iterator
@@ -13,8 +14,8 @@ from typing import Any
 import torch
 
 from repro.running.group_checkpoint import GroupCheckpoint, GroupStopped
-from repro.running.group_wandb import write_seed_run
-from repro.running.loggers import wandb_start_problem
+from repro.running.group_wandb import hyperparameters, write_seed_run
+from repro.running.loggers import CSV_FOLDER, wandb_start_problem
 from repro.running.seed_group import (
     SMALL_MODEL,
     GroupResult,
@@ -123,6 +124,11 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         raise NotTogether(
             f"the seeds could not be built together ({type(error).__name__}: {first[:160]})"
         ) from None
+    if logger_cfg:  # Lightning merges the hyperparameters it logs as the fit starts
+        try:
+            hyperparameters(group.modules[0], group.datamodules[0])
+        except RuntimeError as clash:  # each seed alone fails on it, with Lightning's words
+            raise NotTogether(str(clash)) from None
     seeds = [int(c["seed"]) for c in configs]
     label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
     together = f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)"
@@ -411,6 +417,8 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone
     last = {"epoch": result.timing.get("epochs", 0), "step": result.steps, **test_metrics}
     rows = [*seed.curves, last]
+    if attempt.csv_folder != CSV_FOLDER:  # an earlier rerun's, never completed: not ours
+        shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
     if "csv" in dict(config.get("logger") or {}):  # as a seed alone logs: the logger config's
         _write_curves(attempt.record_dir / attempt.csv_folder, rows)  # a rerun's: aside
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, rows, "success"):

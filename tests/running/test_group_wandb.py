@@ -84,11 +84,28 @@ def test_seeds_together_keep_the_curves_their_logger_config_asks_for(
         assert (outcome.record_dir / "wandb").is_dir() == (logger == "wandb")
 
 
+@pytest.mark.parametrize(
+    ("setting", "why"),
+    [
+        ("logger.wandb.project=a/b", "UsageError: Invalid project name 'a/b'"),
+        ("+logger.wandb.foo=1", "wandb.init() takes no foo"),
+        ("+logger.wandb.group=g", "got multiple values for keyword argument 'group'"),
+        ("+logger.wandb.settings={foo: 1}", "ValidationError"),
+        ("logger.wandb.mode=shared", "W&B mode is shared but no API key is configured"),
+    ],
+)
 def test_wandb_settings_that_cannot_start_stop_the_seeds_before_training(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    why: str,
 ) -> None:
-    """A group writes W&B only once trained: a bad W&B setting is found first, and each seed
-    then meets it at its start, as it does alone (before: the group trained, then warned)."""
+    """A group writes W&B only once trained: a W&B setting a seed alone could not start
+    with is found first, and each seed then meets it at its start, as it does alone (before:
+    the group trained, then warned, and exited 0)."""
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc key
     outcomes = run_together(
         configs(
             "mnist1d",
@@ -96,49 +113,79 @@ def test_wandb_settings_that_cannot_start_stop_the_seeds_before_training(
             [0, 1],
             tmp_path / "r",
             "trainer.max_steps=20",
-            "logger.wandb.project=a/b",
+            setting,
             logger="default",
         ),
         [["repro", "sweep"]] * 2,
     )
     out = capsys.readouterr().out
-    assert "seeds together: off for mnist1d/logistic: W&B would not start (UsageError: " in out
-    assert "Invalid project name 'a/b'" in out
+    assert "seeds together: off for mnist1d/logistic: W&B would not start (" in out
+    assert why in out
     for outcome in outcomes:
-        assert outcome.status == "failed" and "Invalid project name" in outcome.error
+        assert outcome.status == "failed", outcome
         assert "together" not in json.loads((outcome.record_dir / "record.json").read_text())
 
 
-def test_a_group_killed_while_writing_its_wandb_runs_leaves_no_second_run(tmp_path: Path) -> None:
-    """kill -9 after seed 0's W&B run was written, before its record named it (seed 1's not
-    yet written): the group's next attempt removes that run, which no record names, and
-    writes its own, so no seed is in its W&B group twice."""
-    import shutil
+TAGGED_MODULE = """
 
-    from repro.running.loggers import WANDB_FOLDER
+class TaggedModule(ToyModule):
+    def __init__(self, features, explode=False, optimizer=None, tag="model"):
+        super().__init__(features, explode, optimizer)
+        self.save_hyperparameters()
+"""
 
+TAGGED_DATA = """
+
+class TaggedData(ToyData):
+    def __init__(self, features, samples, tag="data"):
+        super().__init__(features, samples)
+        self.save_hyperparameters()
+"""
+
+
+@pytest.mark.parametrize("logger", ["csv", "default"])
+def test_hyperparameters_lightning_cannot_merge_fail_each_seed_as_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], logger: str
+) -> None:
+    """Module and data module save `tag` with two values: Lightning fails a seed alone (with
+    any logger); the group found it and trained nothing, and each seed fails as alone."""
+    from tests.running.test_seed_group import toy_paper
+
+    plugins = toy_paper(tmp_path / "p", TAGGED_MODULE, "TaggedModule", TAGGED_DATA, "TaggedData")
+    outcomes = run_together(
+        configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins], logger=logger),
+        [["repro", "sweep"]] * 2,
+    )
+    assert "seeds together: off for toy/small: Error while merging hparams" in (
+        capsys.readouterr().out
+    )
+    for outcome in outcomes:
+        assert outcome.status == "failed" and "Error while merging hparams" in outcome.error
+
+
+def test_a_group_rerun_without_csv_leaves_no_stale_rerun_curves(tmp_path: Path) -> None:
+    """A stopped rerun's csv-rerun/ is an earlier attempt's: a rerun that logs no CSV must
+    not make it the run's curves (a seed alone removes it as its loggers start)."""
     results = tmp_path / "r"
-
-    def train() -> list:
-        return run_together(
-            configs(
-                "mnist1d", "logistic", [0, 1], results, "trainer.max_steps=20", logger="default"
-            ),
-            [["repro", "sweep"]] * 2,
-        )
-
-    for seed, outcome in enumerate(train()):  # then as the kill left them: running, unnamed
-        record_file = outcome.record_dir / "record.json"
-        record = json.loads(record_file.read_text())
-        assert record["wandb"]["run_id"].endswith("-a1")
-        record.pop("wandb")
-        record.update(status="running", metrics={})
-        record_file.write_text(json.dumps(record))
-        if seed == 1:
-            shutil.rmtree(outcome.record_dir / WANDB_FOLDER)
-    for outcome in train():
-        assert outcome.status == "completed"
-        record = json.loads((outcome.record_dir / "record.json").read_text())
-        assert record["together"]["seeds"] == [0, 1] and record["wandb"]["run_id"].endswith("-a2")
-        runs = [p.name for p in (outcome.record_dir / WANDB_FOLDER).glob("offline-run-*")]
-        assert len(runs) == 1 and runs[0].endswith(record["wandb"]["run_id"]), runs
+    first = run_together(
+        configs("mnist1d", "logistic", [0, 1], results, "trainer.max_steps=20"), [["r"]] * 2
+    )
+    stale = first[0].record_dir / "csv-rerun"
+    stale.mkdir()
+    (stale / "metrics.csv").write_text("epoch,step,train/loss\n0,0,999\n")
+    again = run_together(
+        configs(
+            "mnist1d",
+            "logistic",
+            [0, 1],
+            results,
+            "trainer.max_steps=20",
+            "rerun=true",
+            logger="none",
+        ),
+        [["r"]] * 2,
+    )
+    assert [o.status for o in again] == ["completed", "completed"]
+    assert not stale.exists()
+    curves = again[0].record_dir / "csv" / "metrics.csv"
+    assert not curves.exists() or "999" not in curves.read_text()

@@ -875,7 +875,7 @@ class LogsOverPadding(PadsZeros):
         return super().training_step(batch, batch_idx)
 
 
-class RowMasked(ToyModule):
+class RowMasked(Ragged):
     """Pads the batch dimension: seeds' validation batches differ in rows."""
 
     def _mse(self, batch):
@@ -885,14 +885,6 @@ class RowMasked(ToyModule):
             return error.mean()
         kept = mask[0].to(error.dtype)
         return (error * kept).sum() / kept.sum()
-
-    def training_step(self, batch, batch_idx):
-        loss = self._mse(batch)
-        self.log("train/loss", loss)
-        return loss
-
-    def validation_step(self, batch, batch_idx):
-        self.log("val/mse", self._mse(batch))
 
     def align_seed_batches(self, batches):
         rows = max(x.shape[0] for x, _ in batches)
@@ -1046,3 +1038,41 @@ def test_aligned_checks_allow_rounding_not_errors() -> None:
     assert _differs(together, alone(5e-3), ALIGNED_RTOL) == "losses"
     wrong_log = [(loss, {"train/mae": v + 0.01}) for loss, v in [(t, t) for t, _ in alone(0)]]
     assert _differs(together, wrong_log, ALIGNED_RTOL) == "train/mae values"
+
+
+NAMED_DATA = """
+
+class NamedBatches:
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __len__(self):
+        return len(self.inner)
+
+    def __iter__(self):
+        for x, y in self.inner:
+            yield {"x": x, "y": y, "meta": {"name": "b", "n": len(x)}}
+
+
+class NamedData(ToyData):
+    def train_dataloader(self):
+        return NamedBatches(InMemoryBatches(self.x, self.y, 16))
+"""
+
+READS_NAMED = """
+
+class ReadsNamed(ToyModule):
+    def training_step(self, batch, batch_idx):
+        return super().training_step((batch["x"], batch["y"]), batch_idx)
+"""
+
+
+def test_batches_with_values_that_are_not_tensors_train_each_seed_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A string in a batch cannot be stacked: each seed trains alone, as it can (before:
+    every seed failed with the TypeError)."""
+    plugins = toy_paper(tmp_path / "p", READS_NAMED, "ReadsNamed", NAMED_DATA, "NamedData")
+    together, alone = both(tmp_path, plugins)
+    assert "the seeds' batches hold values that are not tensors" in capsys.readouterr().out
+    assert_same(together, alone, tolerance=0.0)

@@ -19,7 +19,7 @@ seed per process); a step that vmap cannot run is found by a probe: the first st
 under vmap must equal each seed's loss computed alone. Each seed's data comes from its own
 loader and random streams (`running.seed_data`). Seeds whose batches differ in shape (a set
 size drawn per batch) train together only through the module's `align_seed_batches` hook,
-checked the same way on its first use.
+checked the same way at its 1st, 2nd, 4th, ... call and at the first shapes it makes.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ SMALL_MODEL = 100_000  # parameters: one CPU thread, as running.callbacks.SmallM
 ALIGN_HOOK = "align_seed_batches"  # the module's: K seeds' batches of one step made one shape
 SHAPE_CHECKS = 8  # new shapes align_seed_batches makes that are checked (besides calls 1, 2, 4..)
 # Its checks run on trained weights, whose losses padding rounds otherwise: set_transformer's
-# SAB + PMA measured up to 1.6e-5 relative (correct hook); a wrong one is off by far more.
+# SAB + PMA measured up to 1.6e-5 relative (correct hook). A wrong hook that moves a loss
+# less than this is not seen (docs/plugin-reference.md says so).
 ALIGNED_RTOL = 1e-3
 
 

@@ -328,8 +328,9 @@ class SweepProgress:
         self.started = time.monotonic()
         self.stream = stream
 
-    def finished(self, status: str) -> str:
-        """Count one run that ended (`status` of its RunOutcome); print and return the line."""
+    def finished(self, status: str, say: bool = True) -> str:
+        """Count one run that ended (`status` of its RunOutcome); print (unless `say` is
+        False: more of the same job ended with it) and return the line."""
         self.done += 1
         self.interrupted += status == "interrupted"
         self.busy += status == "busy"
@@ -338,5 +339,6 @@ class SweepProgress:
         text = sweep_progress_line(
             self.done, self.total, elapsed, self.failed, self.interrupted, self.busy
         )
-        print(text, file=self.stream or sys.stdout, flush=True)
+        if say:
+            print(text, file=self.stream or sys.stdout, flush=True)
         return text

@@ -181,9 +181,12 @@ def run_in_process(jobs: list[Job]) -> SweepOutcomes:
     counter = SweepProgress(sum(len(job.runs) for job in jobs))
     for index, job in enumerate(jobs):
         rest = [run for j in jobs[index + 1 :] for run in j.runs]
-        for run, outcome in zip(job.runs, run_job(job), strict=True):
+        outcomes = run_job(job)
+        for n, (run, outcome) in enumerate(zip(job.runs, outcomes, strict=True), 1):
             by_run[run.record_dir] = outcome
-            counter.finished(outcome.status)  # `k/N done, ETA ...`
+            # a group's seeds end together: one `k/N done, ETA ...` for them
+            counter.finished(outcome.status, say=n == len(job.runs))
+        for outcome in outcomes:
             if _interrupted(outcome):
                 return SweepOutcomes(by_run, rest, None, interrupted_by=outcome)
             if rule.stops_after(outcome):
@@ -389,9 +392,10 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                         runs = [r for r, _ in pairs if id(r) not in ungrouped]
                     else:
                         runs = job.runs
-                    for run, outcome in zip(runs, outcomes, strict=True):
+                    for n, (run, outcome) in enumerate(zip(runs, outcomes, strict=True), 1):
                         by_run[run.record_dir] = outcome
-                        counter.finished(outcome.status)  # `k/N done, ETA ...`
+                        # a group's seeds end together: one `k/N done, ETA ...` for them
+                        counter.finished(outcome.status, say=n == len(runs))
                         if _interrupted(outcome):
                             interrupted_by = interrupted_by or outcome
                         rule.stops_after(outcome)

@@ -753,3 +753,24 @@ def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(
         env={"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")},
     )
     assert again.returncode == 0, again.stderr
+
+
+def test_a_group_says_its_seeds_done_at_once_without_an_eta_for_runs_it_finished(
+    tmp_path: Path,
+) -> None:
+    """Its seeds finish together: `1/3 done, ETA 0:08` after the group had trained all three
+    was a guess about runs already done. One line for the group's three."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    done = repro(
+        "sweep",
+        "paper=toy",
+        "experiment=small",
+        "seeds=3",
+        "seeds_together=true",
+        env={"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "together on cpu" in done.stdout
+    lines = [line for line in done.stdout.splitlines() if " done" in line and "/3" in line]
+    assert lines == ["3/3 done"], lines

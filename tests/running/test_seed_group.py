@@ -1042,13 +1042,7 @@ def test_aligned_checks_allow_rounding_not_errors() -> None:
 
 NAMED_DATA = """
 
-class NamedBatches:
-    def __init__(self, inner):
-        self.inner = inner
-
-    def __len__(self):
-        return len(self.inner)
-
+class NamedBatches(DictBatches):  # RAGGED's
     def __iter__(self):
         for x, y in self.inner:
             yield {"x": x, "y": y, "meta": {"name": "b", "n": len(x)}}
@@ -1072,7 +1066,7 @@ def test_batches_with_values_that_are_not_tensors_train_each_seed_alone(
 ) -> None:
     """A string in a batch cannot be stacked: each seed trains alone, as it can (before:
     every seed failed with the TypeError)."""
-    plugins = toy_paper(tmp_path / "p", READS_NAMED, "ReadsNamed", NAMED_DATA, "NamedData")
+    plugins = toy_paper(tmp_path / "p", READS_NAMED, "ReadsNamed", RAGGED + NAMED_DATA, "NamedData")
     together, alone = both(tmp_path, plugins)
     assert "the seeds' batches hold values that are not tensors" in capsys.readouterr().out
     assert_same(together, alone, tolerance=0.0)

@@ -227,6 +227,14 @@ class SignallingModule(ToyModule):
             os.environ["REPRO_TEST_SIGNAL_AT"] = "sent"
             os.kill(os.getpid(), getattr(signal, os.environ["REPRO_TEST_SIGNAL"]))
 
+    def training_step(self, batch, batch_idx):
+        batches = self.trainer.num_training_batches
+        if batch_idx == batches - 1:  # the stop is then acted on at the epoch's last batch end
+            self._signal_once("last_train_batch")
+        if batch_idx == batches // 2 - 1:
+            self._signal_once("mid_train_batch")
+        return super().training_step(batch, batch_idx)
+
     def on_train_epoch_end(self):
         self._signal_once("train_epoch_end")
 

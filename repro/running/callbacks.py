@@ -134,6 +134,36 @@ class SmallModelThreads(pl.Callback):
         self.teardown(trainer, module, "exception")
 
 
+FIT_METRIC_PREFIXES = ("train/", "val/")
+"""The metrics a record takes from fitting (the test's come from `trainer.test`)."""
+
+
+class FitMetricsAcrossResume(pl.Callback):
+    """The last logged train/ and val/ values, carried in the checkpoint: a run resumed after
+    its last validation reports that validation, as the uninterrupted run does (the resumed
+    attempt logs no val/ values of its own). `before_resume` holds them once loaded."""
+
+    KEY = "repro_fit_metrics"
+
+    def __init__(self) -> None:
+        self.before_resume: dict[str, float] = {}
+
+    def on_save_checkpoint(
+        self, trainer: pl.Trainer, module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        kept = {}
+        for key, value in trainer.callback_metrics.items():
+            if key.startswith(FIT_METRIC_PREFIXES) and getattr(value, "numel", lambda: 1)() == 1:
+                kept[key] = float(value.item() if hasattr(value, "item") else value)
+        checkpoint[self.KEY] = kept
+
+    def on_load_checkpoint(
+        self, trainer: pl.Trainer, module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        kept = checkpoint.get(self.KEY)
+        self.before_resume = dict(kept) if isinstance(kept, dict) else {}
+
+
 class BatchesOnDevice(pl.Callback):
     """Move `InMemoryBatches` loaders to the module's device before each loop uses them.
 

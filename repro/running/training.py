@@ -201,8 +201,10 @@ def train_and_test(
     from lightning.pytorch.strategies import SingleDeviceStrategy
 
     from repro.running.callbacks import (
+        FIT_METRIC_PREFIXES,
         BatchesOnDevice,
         FiniteLossGuard,
+        FitMetricsAcrossResume,
         RunProgress,
         SmallModelThreads,
         TimingCallback,
@@ -239,8 +241,9 @@ def train_and_test(
     evaluated = EvaluatedSamples()  # weights of the cross-rank mean of test metrics
     empty = _empty_epoch_guard(resumed=ckpt_path is not None)  # fails a fit of empty epochs
     extra = extra_callbacks or []
+    kept = FitMetricsAcrossResume()
     ours = CallbackGroup(
-        [timing, guard, empty, BatchesOnDevice(), evaluated, *threads, *extra, *bar]
+        [timing, guard, empty, BatchesOnDevice(), evaluated, kept, *threads, *extra, *bar]
     )
     trainer = pl.Trainer(
         **trainer_args,
@@ -257,8 +260,13 @@ def train_and_test(
     with ranks_scope(trainer):
         trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
         stopped_by = _fit_end(trainer)  # zero steps, or short for no reason: no result
-        fit_metrics = {
-            k: v for k, v in trainer.callback_metrics.items() if k.startswith(("train/", "val/"))
+        fit_metrics = {  # before a resume too: what the uninterrupted run would report
+            **kept.before_resume,
+            **{
+                k: v
+                for k, v in trainer.callback_metrics.items()
+                if k.startswith(FIT_METRIC_PREFIXES)
+            },
         }
         tested = trainer.test(module, datamodule=datamodule, verbose=False)
         tested = reduce_test_metrics(trainer, tested, evaluated)

@@ -233,6 +233,7 @@ class SignallingModule(ToyModule):
             self._signal_once("last_train_batch")
         if batch_idx == batches // 2 - 1:
             self._signal_once("mid_train_batch")
+        self._signal_once(f"train_batch_{batch_idx}")
         return super().training_step(batch, batch_idx)
 
     def on_train_epoch_end(self):

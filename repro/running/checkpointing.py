@@ -152,8 +152,8 @@ class ResumableCheckpoint(pl.Callback):
         # Where Lightning resumes exactly (`_resumed_wrongly_after`): a stop or save asked for
         # elsewhere waits for such a point
         self._stop_agreed: int | None = None  # a stop all ranks agreed on, waiting
-        self._stop_waited = False  # it waited past a validation: acted on at the next chance
         self._save_postponed = False  # a periodic save due at an epoch end that validated
+        self._waits = 0  # points passed while a stop or save waited
         self._validated_at: int | None = None  # global step of the last validation in fit
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
@@ -224,46 +224,45 @@ class ResumableCheckpoint(pl.Callback):
         self._last_save = time.monotonic()
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
-        """Acts on a stop (save, then raise) and on a save postponed from an epoch end, at a
-        batch end Lightning resumes exactly. A stop waits there at most past one validation."""
-        stop_signal = self._agreed_stop(trainer)
-        if stop_signal is None and not self._save_postponed:
-            return
-        resumable = not rank_zero_decides(trainer, _resumed_wrongly_after(trainer))
-        if stop_signal is not None:
-            if not resumable and not self._stop_waited:
-                self._stop_agreed = stop_signal  # the epoch end, or the next batch end, acts
-                return
-            self.save(trainer)
-            raise self.interrupted(trainer, stop_signal)
-        if resumable:
-            self.save(trainer)
+        if self._agreed_stop(trainer) is not None or self._save_postponed:
+            unsafe = rank_zero_decides(trainer, _resumed_wrongly_after_batch(trainer))
+            self._act_if(trainer, resumable=not unsafe, last_resort=True)
 
     def on_validation_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         self._validated_at = trainer.global_step
-        if self._stop_agreed is not None:
-            self._stop_waited = True
+        if self._agreed_stop(trainer) is not None or self._save_postponed:
+            self._act_if(trainer, resumable=not _ends_an_epoch(trainer), last_resort=False)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-        """Saves every `every_s` and acts on a stop, but never where the epoch's last batch
-        was followed by a validation: Lightning cannot resume that (its rerun failed with "the
-        train dataloader gave no batches"), so the save waits for the next batch end."""
+        """Saves every `every_s` and acts on a stop, but not where the epoch's last batch was
+        followed by a validation: Lightning cannot resume that (its rerun failed with "the
+        train dataloader gave no batches"), so the save waits for the next resumable point."""
         resumable = self._validated_at != trainer.global_step
-        stop_signal = self._agreed_stop(trainer)
-        if stop_signal is not None:
-            if resumable:
-                self.save(trainer)
-                raise self.interrupted(trainer, stop_signal)
-            self._stop_agreed, self._stop_waited = stop_signal, True
+        if self._agreed_stop(trainer) is not None or self._save_postponed:
+            self._act_if(trainer, resumable=resumable, last_resort=False)
             return
         due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop
-        if rank_zero_decides(trainer, due) or self._save_postponed:
+        if rank_zero_decides(trainer, due):
             if resumable:
                 self.save(trainer)
             else:
                 self._save_postponed = True
+
+    def _act_if(self, trainer: pl.Trainer, resumable: bool, last_resort: bool) -> None:
+        """Save (and stop, if one was asked for) here if Lightning resumes this point exactly;
+        else wait for the next. After `MAX_WAITS` points without one (one-batch epochs that
+        each validate), a batch end acts anyway: one curve point may then be lost on resume."""
+        stop_signal = self._agreed_stop(trainer)
+        if not resumable and not (last_resort and self._waits >= MAX_WAITS):
+            self._waits += 1
+            self._stop_agreed = stop_signal  # kept: asked again, a rank might not say it
+            return
+        self._waits = 0
+        self.save(trainer)
+        if stop_signal is not None:
+            raise self.interrupted(trainer, stop_signal)
 
     def _agreed_stop(self, trainer: pl.Trainer) -> int | None:
         """The stop of any rank, the same on all ranks; once agreed, kept without asking."""
@@ -289,17 +288,36 @@ class ResumableCheckpoint(pl.Callback):
             restore_rng_states(state_dict["rng"])
 
 
-def _resumed_wrongly_after(trainer: pl.Trainer) -> bool:
+MAX_WAITS = 6
+"""Points a stop or save waits for one Lightning resumes exactly: two epochs of one batch."""
+
+
+def _ends_an_epoch(trainer: pl.Trainer) -> bool:
+    """Whether the batch just trained is its epoch's last (the loader's, or the last that
+    `limit_train_batches` allows)."""
+    loop = trainer.fit_loop.epoch_loop
+    if loop.batch_progress.is_last_batch:
+        return True
+    try:
+        return bool(loop._num_ready_batches_reached())
+    except AttributeError:  # another Lightning
+        return False
+
+
+def _resumed_wrongly_after_batch(trainer: pl.Trainer) -> bool:
     """Whether Lightning (2.6) resumes a checkpoint saved at this batch end wrongly: at an
     epoch's last batch it resumes one epoch ahead, moving every later epoch-counted validation
     (seen on mnist1d: val/loss 1.769 against 1.996 at step 1,200 after a stop at step 40);
     before a validation it skips that validation (a stop at step 1,000 lost its curve point and
-    the record's val metrics)."""
-    if trainer.fit_loop.epoch_loop.batch_progress.is_last_batch:
+    the record's val metrics); between batches that accumulate one step it loses their
+    gradient. A validation's end is resumed exactly when it is not the epoch's."""
+    if _ends_an_epoch(trainer):
         return True
     loop = trainer.fit_loop.epoch_loop
     try:
-        return bool(loop._should_check_val_fx(trainer.fit_loop._data_fetcher))
+        return bool(
+            loop._should_accumulate() or loop._should_check_val_fx(trainer.fit_loop._data_fetcher)
+        )
     except (AttributeError, TypeError):  # another Lightning: at worst a validation is skipped
         return False
 

@@ -83,6 +83,8 @@ def static_reason(config: dict[str, Any]) -> str | None:
     interval = trainer.get("val_check_interval")  # an int counts batches: 1 is every batch
     if interval is not None and not (type(interval) is float and interval == 1.0):
         return "validation inside an epoch (val_check_interval)"
+    if "check_val_every_n_epoch" in trainer and trainer["check_val_every_n_epoch"] is None:
+        return "validation counted in steps across epochs (check_val_every_n_epoch=null)"
     if trainer.get("num_sanity_val_steps"):
         return "trainer.num_sanity_val_steps (a validation before training)"
     return _unapplied_trainer_key(trainer)

@@ -61,6 +61,11 @@ def quiet_lightning() -> None:
         warnings.filterwarnings("ignore", message=pattern)
 
 
+NULL_MEANS_SOMETHING = frozenset({"check_val_every_n_epoch"})
+"""Trainer arguments whose null is not Lightning's default: check_val_every_n_epoch=null counts
+`val_check_interval` batches across epochs (its default, 1, counts within each epoch)."""
+
+
 def _scalar_metrics(raw: dict[str, Any]) -> dict[str, float]:
     metrics = {}
     for key, value in raw.items():
@@ -225,7 +230,9 @@ def train_and_test(
 
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
-    trainer_args = {k: v for k, v in dict(cfg["trainer"]).items() if v is not None}
+    trainer_args = {  # null is Lightning's default, except where null means something
+        k: v for k, v in dict(cfg["trainer"]).items() if v is not None or k in NULL_MEANS_SOMETHING
+    }
     replaces = config_file != store.CONFIG_FILE  # rerun=true of a completed run
     trainer_args["profiler"] = run_profiler(
         trainer_args.get("profiler"), report_dir(record_dir, replaces)

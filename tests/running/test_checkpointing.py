@@ -79,6 +79,25 @@ def _curves(results: Path) -> list[dict[str, str]]:
         ),
         # kill -9 right after the periodic save at an epoch end that validated
         ("train_epoch_end", "SIGKILL", ["checkpoint.every_s=0"]),
+        # past the validation, the next batch ends the epoch: the epoch end acts (helper-24)
+        (
+            "train_batch_2",
+            "SIGTERM",
+            ["trainer.val_check_interval=3", "++trainer.check_val_every_n_epoch=2"],
+        ),
+        # validation after every batch: a mid-epoch validation's end acts
+        ("mid_train_batch", "SIGTERM", ["trainer.val_check_interval=0.25"]),
+        ("last_train_batch", "SIGTERM", ["trainer.val_check_interval=0.25"]),
+        # the last batch that limit_train_batches allows ends the epoch, not the loader's
+        (
+            "mid_train_batch",
+            "SIGTERM",
+            ["++trainer.limit_train_batches=0.5", "trainer.val_check_interval=0.5"],
+        ),
+        # a stop between two batches that accumulate one step waits for the step
+        ("train_batch_0", "SIGTERM", ["++trainer.accumulate_grad_batches=3"]),
+        # periodic saves with a validation after every batch: at a validation's end
+        ("train_epoch_end", "SIGKILL", ["checkpoint.every_s=0", "trainer.val_check_interval=0.25"]),
     ],
 )
 def test_a_stop_where_an_epoch_or_a_validation_ends_resumes_to_the_uninterrupted_run(

@@ -44,3 +44,12 @@ def test_devices_auto_on_several_gpus_is_several_devices(monkeypatch: pytest.Mon
 def test_the_default_trainer_config_qualifies(tmp_path: Path) -> None:
     (config,) = configs("mnist1d", "logistic", [0], tmp_path)
     assert static_reason(config) is None
+
+
+def test_validation_counted_across_epochs_trains_each_seed_alone() -> None:
+    """check_val_every_n_epoch=null now reaches Lightning (it counts val_check_interval across
+    epochs); a group counts validations in epochs, so it would validate elsewhere."""
+    base = {"precision": "32-true", "max_steps": 10, "check_val_every_n_epoch": 1}
+    assert static_reason({"trainer": base}) is None
+    reason = static_reason({"trainer": {**base, "check_val_every_n_epoch": None}})
+    assert "check_val_every_n_epoch=null" in reason

@@ -74,3 +74,29 @@ def test_a_run_that_misses_a_claimed_metric_warns_once_naming_what_it_logged(
     assert warnings == [
         "warning: claim small_mse needs test/r2 but this run logged only test/mse, train/loss"
     ], done.stderr
+
+
+def test_validation_counted_in_steps_across_epochs_as_lightning_counts_it(
+    tmp_path: Path,
+) -> None:
+    """`check_val_every_n_epoch=null` is Lightning's way to count `val_check_interval` batches
+    across epochs; it reached Lightning as its default (1), which refused the interval."""
+    import csv
+
+    from tests.conftest import run_signalling_paper, write_signalling_paper
+
+    plugins = write_signalling_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    done = run_signalling_paper(
+        plugins,
+        results,
+        "trainer.max_steps=20",
+        "trainer.val_check_interval=6",  # 4 batches an epoch: every 6 crosses epochs
+        "trainer.check_val_every_n_epoch=null",
+        logger="csv",
+    )
+    assert done.returncode == 0, done.stderr
+    (log,) = results.rglob("metrics.csv")
+    with log.open() as handle:
+        validated = [int(row["step"]) for row in csv.DictReader(handle) if row.get("val/mse")]
+    assert validated == [5, 11, 17]

@@ -281,10 +281,12 @@ def run_signalling_paper(
     results: Path | None,
     *overrides: str,
     logger: str = "none",
+    patched_by: str | None = None,
     **env: str,
 ) -> subprocess.CompletedProcess[str]:
     """`repro run` of the signalling paper's 40-step experiment (validation every epoch), as
-    the checkpoint, resume and rerun tests drive it; `env` sets REPRO_TEST_SIGNAL and friends."""
+    the checkpoint, resume and rerun tests drive it; `env` sets REPRO_TEST_SIGNAL and friends,
+    `patched_by` as `repro()` takes it."""
     if results is not None:
         env = {"REPRO_RESULTS_DIR": str(results), **env}
     return repro(
@@ -298,6 +300,7 @@ def run_signalling_paper(
         "+trainer.val_check_interval=1.0",
         *overrides,
         env=env,
+        patched_by=patched_by,
     )
 
 

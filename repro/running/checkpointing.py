@@ -154,6 +154,7 @@ class ResumableCheckpoint(pl.Callback):
         self._stop_agreed: int | None = None  # a stop all ranks agreed on, waiting
         self._save_postponed = False  # a periodic save due at an epoch end that validated
         self._waits = 0  # points passed while a stop or save waited
+        self._saved_step: int | None = None  # global step of the file on disk, once known
         self._validated_at: int | None = None  # global step of the last validation in fit
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
@@ -195,6 +196,8 @@ class ResumableCheckpoint(pl.Callback):
     def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         """A signal during the sanity check stops before the first step."""
         self.take_signals()
+        if trainer.ckpt_path is not None:  # resumed: the file holds this step
+            self._saved_step = trainer.global_step
         stop_signal = agreed_stop(trainer, self.stop_signal)
         if stop_signal is not None:
             raise self.interrupted(trainer, stop_signal)
@@ -213,8 +216,8 @@ class ResumableCheckpoint(pl.Callback):
         """Every rank calls this at the same point (Lightning's save is a collective); only
         rank 0 writes the file."""
         self._save_postponed = False
-        if not self.enabled:
-            return
+        if not self.enabled or trainer.global_step == self._saved_step:
+            return  # nothing trained since: the file (a resumed one too) stays as it is
         temp = self.path.with_name(f".{self.path.name}.tmp")
         if trainer.is_global_zero:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,18 +225,20 @@ class ResumableCheckpoint(pl.Callback):
         if trainer.is_global_zero:
             os.replace(temp, self.path)
         self._last_save = time.monotonic()
+        self._saved_step = trainer.global_step
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             unsafe = rank_zero_decides(trainer, _resumed_wrongly_after_batch(trainer))
-            self._act_if(trainer, resumable=not unsafe, last_resort=True)
+            accumulating = _accumulating(trainer)  # never, even as a last resort: grads lost
+            self._act_if(trainer, resumable=not unsafe, last_resort=not accumulating)
 
     def on_validation_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         self._validated_at = trainer.global_step
         if self._agreed_stop(trainer) is not None or self._save_postponed:
-            self._act_if(trainer, resumable=not _ends_an_epoch(trainer), last_resort=False)
+            self._act_if(trainer, resumable=not _ends_an_epoch(trainer), last_resort=None)
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         """Saves every `every_s` and acts on a stop, but not where the epoch's last batch was
@@ -241,7 +246,7 @@ class ResumableCheckpoint(pl.Callback):
         train dataloader gave no batches"), so the save waits for the next resumable point."""
         resumable = self._validated_at != trainer.global_step
         if self._agreed_stop(trainer) is not None or self._save_postponed:
-            self._act_if(trainer, resumable=resumable, last_resort=False)
+            self._act_if(trainer, resumable=resumable, last_resort=None)
             return
         due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop
         if rank_zero_decides(trainer, due):
@@ -250,10 +255,11 @@ class ResumableCheckpoint(pl.Callback):
             else:
                 self._save_postponed = True
 
-    def _act_if(self, trainer: pl.Trainer, resumable: bool, last_resort: bool) -> None:
+    def _act_if(self, trainer: pl.Trainer, resumable: bool, last_resort: bool | None) -> None:
         """Save (and stop, if one was asked for) here if Lightning resumes this point exactly;
         else wait for the next. After `MAX_WAITS` points without one (one-batch epochs that
-        each validate), a batch end acts anyway: one curve point may then be lost on resume."""
+        each validate), a batch end acts anyway: one curve point may then be lost on resume.
+        `last_resort` is None away from a batch end (a validation's or epoch's end)."""
         stop_signal = self._agreed_stop(trainer)
         if not resumable and not (last_resort and self._waits >= MAX_WAITS):
             self._waits += 1
@@ -262,6 +268,8 @@ class ResumableCheckpoint(pl.Callback):
         self._waits = 0
         self.save(trainer)
         if stop_signal is not None:
+            if last_resort is not None and trainer.training:
+                _log_this_batch(trainer)
             raise self.interrupted(trainer, stop_signal)
 
     def _agreed_stop(self, trainer: pl.Trainer) -> int | None:
@@ -304,6 +312,25 @@ def _ends_an_epoch(trainer: pl.Trainer) -> bool:
         return False
 
 
+def _accumulating(trainer: pl.Trainer) -> bool:
+    """Whether the batch just trained left gradients for the next to add to (no step yet)."""
+    try:
+        return bool(trainer.fit_loop.epoch_loop._should_accumulate())
+    except AttributeError:  # another Lightning
+        return False
+
+
+def _log_this_batch(trainer: pl.Trainer) -> None:
+    """What Lightning does right after `on_train_batch_end`: hand the step's logged values to
+    the loggers. A stop raised there skipped it, and the resumed run never logs that step."""
+    connector = trainer._logger_connector
+    try:
+        connector.on_batch_end()
+        connector.update_train_step_metrics()
+    except AttributeError:  # another Lightning: at worst the step's row is lost
+        pass
+
+
 def _resumed_wrongly_after_batch(trainer: pl.Trainer) -> bool:
     """Whether Lightning (2.6) resumes a checkpoint saved at this batch end wrongly: at an
     epoch's last batch it resumes one epoch ahead, moving every later epoch-counted validation
@@ -315,11 +342,10 @@ def _resumed_wrongly_after_batch(trainer: pl.Trainer) -> bool:
         return True
     loop = trainer.fit_loop.epoch_loop
     try:
-        return bool(
-            loop._should_accumulate() or loop._should_check_val_fx(trainer.fit_loop._data_fetcher)
-        )
+        validates_next = loop._should_check_val_fx(trainer.fit_loop._data_fetcher)
     except (AttributeError, TypeError):  # another Lightning: at worst a validation is skipped
-        return False
+        validates_next = False
+    return _accumulating(trainer) or bool(validates_next)
 
 
 @contextmanager

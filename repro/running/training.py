@@ -169,6 +169,10 @@ def _empty_epoch_guard(resumed: bool) -> Any:
         def __init__(self) -> None:
             self.batches = 0
             self.may_be_empty = resumed
+            self.resumed_at = -1
+
+        def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+            self.resumed_at = trainer.global_step
 
         def on_train_batch_start(self, *args: Any) -> None:
             self.batches += 1
@@ -179,10 +183,16 @@ def _empty_epoch_guard(resumed: bool) -> Any:
                 max_epochs = trainer.max_epochs if trainer.max_epochs is not None else -1
                 if trainer.global_step == 0:
                     raise _zero_steps(trainer.max_steps, max_epochs, NO_BATCHES)
+                hint = ""
+                if resumed and trainer.global_step == self.resumed_at:
+                    hint = (  # an older repro saved such checkpoints at validated epoch ends
+                        "; resumed from a checkpoint Lightning cannot resume: rerun=true "
+                        "starts over"
+                    )
                 raise TrainingFellShort(
                     f"the train dataloader gave no batches in epoch {trainer.current_epoch} "
                     f"(after {trainer.global_step} steps of "
-                    f"{_configured_end(trainer.max_steps, max_epochs)})"
+                    f"{_configured_end(trainer.max_steps, max_epochs)}){hint}"
                 )
             self.may_be_empty = False
 

@@ -108,7 +108,9 @@ def test_a_stop_where_an_epoch_or_a_validation_ends_resumes_to_the_uninterrupted
     after a validation. Seen on mnist1d: a stop at step 40 moved every later validation 40
     steps early (val/loss 1.769 against 1.996 at step 1,200); a stop at step 1,000 lost that
     validation and the record's val metrics; kill -9 after the save at step 1,000 left a run
-    whose every rerun failed ("the train dataloader gave no batches in epoch 25")."""
+    whose every rerun failed ("the train dataloader gave no batches in epoch 25"). Every step's
+    train row is compared too: a stop acted on at a batch end lost it (helper-25)."""
+    overrides = [*overrides, "trainer.log_every_n_steps=1"]
     expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
     assert expected.returncode == 0, expected.stderr
     results = tmp_path / "stopped"
@@ -400,3 +402,48 @@ def test_a_second_signal_after_the_record_is_written_keeps_the_first_ones_exit_c
     assert record["status"] == "interrupted"
     assert record["error"].startswith(f"interrupted by {first}"), record["error"]
     assert "Traceback" not in stopped.stderr
+
+
+SAVES_WHERE_LIGHTNING_CANNOT_RESUME = """
+import os, signal, sys
+from repro.running import checkpointing
+
+def save_then_die(self, trainer, module):  # what repro before 68105a3 did at every epoch end
+    self.save(trainer)
+    if trainer.current_epoch == 1:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+checkpointing.ResumableCheckpoint.on_train_epoch_end = save_then_die
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_checkpoint_lightning_cannot_resume_fails_every_rerun_the_same_way_with_a_way_out(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """A checkpoint an older repro saved at the end of an epoch that validated: Lightning
+    resumes it into an empty epoch. The first rerun failed; its periodic save of the empty
+    epoch overwrote the checkpoint, and the second rerun then 'completed' with other numbers
+    (set_transformer: test/mae 1.251 against 2.797 uninterrupted). Now nothing that trained no
+    step overwrites a checkpoint, every rerun fails alike, and the line says what to do."""
+    results = tmp_path / "results"
+    killed = run_signalling_paper(
+        signalling_paper,
+        results,
+        "checkpoint.every_s=0",
+        patched_by=SAVES_WHERE_LIGHTNING_CANNOT_RESUME,
+    )
+    assert killed.returncode == -9, killed.stderr
+    (checkpoint,) = results.rglob("last.ckpt")
+    saved = checkpoint.read_bytes()
+    for _ in range(2):
+        rerun = _run(signalling_paper, results, "checkpoint.every_s=0")
+        assert rerun.returncode == 1, rerun.stderr
+        last_line = rerun.stderr.strip().splitlines()[-1]
+        assert "gave no batches" in last_line and "rerun=true" in last_line, last_line
+        assert checkpoint.read_bytes() == saved
+        (record_file,) = results.rglob("record.json")
+        assert json.loads(record_file.read_text())["status"] == "failed"

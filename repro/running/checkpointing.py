@@ -149,7 +149,7 @@ class ResumableCheckpoint(pl.Callback):
         self.save_at_end = save_at_end
         self.stop_signal: int | None = None
         self._last_save = time.monotonic()
-        # Where Lightning resumes exactly (`_resumed_wrongly_after`): a stop or save asked for
+        # Where Lightning resumes exactly (`_act_if`): a stop or save asked for
         # elsewhere waits for such a point
         self._stop_agreed: int | None = None  # a stop all ranks agreed on, waiting
         self._save_postponed = False  # a periodic save due at an epoch end that validated
@@ -158,8 +158,9 @@ class ResumableCheckpoint(pl.Callback):
         self._validated_at: int | None = None  # global step of the last validation in fit
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
-        """The signal handler: only set a flag, act at the next training batch end. The first
-        signal is the cause: a sweep stopped by Ctrl-C then sends its workers SIGTERM."""
+        """The signal handler: only set a flag, acted on at the next point Lightning resumes
+        exactly (`_act_if`). The first signal is the cause: a sweep stopped by Ctrl-C then
+        sends its workers SIGTERM."""
         if self.stop_signal is None:
             self.stop_signal = signum
 

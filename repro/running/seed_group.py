@@ -33,6 +33,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from repro.running.callbacks import FIT_METRIC_PREFIXES
 from repro.running.seed_data import (
     ProcessStreams,
     SeedLoader,
@@ -49,7 +50,6 @@ from repro.running.seed_rules import (
     static_reason,
 )
 
-FIT_METRICS = ("train/", "val/")  # what a record keeps of fitting, as runs alone keep it
 SMALL_MODEL = 100_000  # parameters: one CPU thread, as running.callbacks.SmallModelThreads
 ALIGN_HOOK = "align_seed_batches"  # the module's: K seeds' batches of one step made one shape
 SHAPE_CHECKS = 8  # new shapes align_seed_batches makes that are checked (besides calls 1, 2, 4..)
@@ -616,7 +616,11 @@ class SeedGroup:
             if outcome.error is None:
                 values = state.last_logged[k]
                 outcome.metrics.update(
-                    {n: _finite(float(v)) for n, v in values.items() if n.startswith(FIT_METRICS)}
+                    {
+                        n: _finite(float(v))
+                        for n, v in values.items()
+                        if n.startswith(FIT_METRIC_PREFIXES)
+                    }
                 )
         from repro.running.training import fit_end
 
@@ -806,7 +810,7 @@ class SeedGroup:
             if outcome.error is None:
                 row = {name: float(v[k]) for name, v in means.items()}
                 outcome.metrics.update(
-                    {n: _finite(v) for n, v in row.items() if n.startswith(FIT_METRICS)}
+                    {n: _finite(v) for n, v in row.items() if n.startswith(FIT_METRIC_PREFIXES)}
                 )
                 outcome.curves.append({"epoch": epoch, "step": step, **row})
 

@@ -258,6 +258,13 @@ class SignallingModule(ToyModule):
 VALIDATING_DATA = """
 
 class ValidatingData(ToyData):
+    def __init__(self, features, samples, shuffle=False):
+        super().__init__(features, samples)
+        self.shuffle = shuffle
+
+    def train_dataloader(self):
+        return InMemoryBatches(self.x, self.y, 16, shuffle=self.shuffle, seed=3)
+
     def val_dataloader(self):
         return InMemoryBatches(self.x, self.y, 64)
 """

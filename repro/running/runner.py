@@ -283,7 +283,7 @@ def _resume_point(
     config: dict[str, Any], record_dir: Path, previous: dict[str, Any] | None
 ) -> Path | None:
     """The checkpoint an earlier, unfinished attempt left, when it can be resumed; said once."""
-    from repro.running.checkpointing import checkpoint_path
+    from repro.running.checkpointing import checkpoint_inexact, checkpoint_path
 
     last_checkpoint = checkpoint_path(record_dir)
     if not (last_checkpoint.is_file() and previous and not config.get("rerun")):
@@ -307,6 +307,8 @@ def _resume_point(
         return None
     # Lightning's own words about this ("will be deleted") are silenced
     print(progress.resume_line(step, last_checkpoint), file=sys.stderr, flush=True)
+    if inexact := checkpoint_inexact(last_checkpoint):
+        print(f"warning: resuming, but not exactly: it was {inexact}", file=sys.stderr)
     return last_checkpoint
 
 
@@ -346,11 +348,7 @@ def _new_record(
         "command": shlex.join(command or sys.argv),  # reruns it from "cwd" (finds this record)
         "cwd": os.getcwd(),
         "attempts": (previous or {}).get("attempts", 0) + 1,
-        "resumed_from": (
-            {"checkpoint": str(resume_from), "step": _checkpoint_step(resume_from)}
-            if resume_from
-            else None
-        ),
+        "resumed_from": _resumed_from(resume_from) if resume_from else None,
         "timing": {"started_at": _now()},
         "environment": environment,
         "code": code_section(plugin.folder, environment["git"]["sha"], code),  # other: stale
@@ -548,6 +546,16 @@ def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, f
                 f"warning: claim {claim.id} needs {claim.metric} but this run logged only {logged}",
                 file=sys.stderr,
             )
+
+
+def _resumed_from(checkpoint: Path) -> dict[str, Any]:
+    """The record's account of the checkpoint this attempt resumes: where, at which step, and
+    whether the result is the uninterrupted run's (not after a last-resort save)."""
+    from repro.running.checkpointing import checkpoint_inexact
+
+    why = checkpoint_inexact(checkpoint)
+    resumed = {"checkpoint": str(checkpoint), "step": _checkpoint_step(checkpoint)}
+    return {**resumed, "exact": why is None, **({"why_inexact": why} if why else {})}
 
 
 def _checkpoint_step(path: Path) -> int | None:

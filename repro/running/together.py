@@ -277,7 +277,8 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         step = group.state.global_step
         print(f"resuming the group from step {step} ({saver.path})", file=sys.stderr, flush=True)
         for _, attempt in attempts:
-            attempt.record["resumed_from"] = {"checkpoint": str(saver.path), "step": step}
+            resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
+            attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
             attempt.save()
         return
     if saver.path.is_file():

@@ -62,6 +62,11 @@ def _curves(results: Path) -> list[dict[str, str]]:
         return [{k: v for k, v in row.items() if v} for row in csv.DictReader(handle)]
 
 
+EPOCH_BASED = ["trainer.max_steps=-1", "++trainer.max_epochs=10", "+data.shuffle=true"]
+"""Ten epochs of the signalling paper's four batches, reshuffled each pass (InMemoryBatches
+keeps its generator in its state)."""
+
+
 @pytest.mark.parametrize(
     ("hook", "signal_name", "overrides"),
     [
@@ -98,6 +103,23 @@ def _curves(results: Path) -> list[dict[str, str]]:
         ("train_batch_0", "SIGTERM", ["++trainer.accumulate_grad_batches=3"]),
         # periodic saves with a validation after every batch: at a validation's end
         ("train_epoch_end", "SIGKILL", ["checkpoint.every_s=0", "trainer.val_check_interval=0.25"]),
+        # an epoch that limit_train_batches cuts short: the loader's pass is not over
+        (
+            "train_epoch_end",
+            "SIGKILL",
+            [
+                "checkpoint.every_s=0",
+                "++trainer.limit_train_batches=0.5",
+                "++trainer.check_val_every_n_epoch=2",
+            ],
+        ),
+        # epoch-based training: Lightning restores no loader state at an epoch's end
+        ("last_train_batch", "SIGTERM", [*EPOCH_BASED, "++trainer.check_val_every_n_epoch=3"]),
+        (
+            "train_epoch_end",
+            "SIGKILL",
+            [*EPOCH_BASED, "checkpoint.every_s=0", "++trainer.check_val_every_n_epoch=3"],
+        ),
     ],
 )
 def test_a_stop_where_an_epoch_or_a_validation_ends_resumes_to_the_uninterrupted_run(
@@ -447,3 +469,41 @@ def test_a_checkpoint_lightning_cannot_resume_fails_every_rerun_the_same_way_wit
         assert checkpoint.read_bytes() == saved
         (record_file,) = results.rglob("record.json")
         assert json.loads(record_file.read_text())["status"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("hook", "overrides", "exact"),
+    [
+        # one-batch epochs that each validate: no point Lightning resumes exactly
+        ("train_epoch_end", ["++trainer.limit_train_batches=1"], False),
+        # a step accumulates more batches than an epoch has
+        ("train_batch_0", ["++trainer.accumulate_grad_batches=8"], False),
+        ("mid_train_batch", [], True),
+    ],
+)
+def test_a_resume_from_a_last_resort_checkpoint_is_recorded_and_said_as_inexact(
+    signalling_paper: Path, tmp_path: Path, hook: str, overrides: list[str], exact: bool
+) -> None:
+    """With no point Lightning resumes exactly, a stop saves at a batch end anyway: the
+    resumed run validates on another schedule (one-batch epochs: test/mse 0.0438 against
+    0.0515 uninterrupted). Its record said nothing of it. Now it says the resume was not
+    exact, and why, and so do the rerun's warning and every later attempt's record."""
+    results = tmp_path / "results"
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, REPRO_TEST_SIGNAL_AT=hook, **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    stopped_again = _run(signalling_paper, results, *overrides, REPRO_TEST_SIGNAL_AT="test", **stop)
+    assert stopped_again.returncode == 143, stopped_again.stderr  # saved as training ended
+    resumed = _run(signalling_paper, results, *overrides)
+    assert resumed.returncode == 0, resumed.stderr
+    (record_file,) = results.rglob("record.json")
+    record = json.loads(record_file.read_text())
+    assert record["attempts"] == 3 and record["resumed_from"]["exact"] is exact
+    for rerun in (stopped_again, resumed):
+        warned = [line for line in rerun.stderr.splitlines() if "not exactly" in line]
+        assert len(warned) == (0 if exact else 1), rerun.stderr
+        assert all(line.startswith("warning: ") for line in warned)
+    if exact:
+        assert "why_inexact" not in record["resumed_from"]
+    else:
+        assert "no point Lightning resumes exactly" in record["resumed_from"]["why_inexact"]

@@ -571,6 +571,8 @@ class SignalsAndValidates(SignalAtCall, Validates):
         ("Shuffled", "SIGTERM", "5", ("+trainer.limit_train_batches=3",), 2),  # mid-pass
         ("Shuffled", "SIGTERM", "7", ("+trainer.limit_train_batches=2",), 4),  # a cut pass's
         ("Fresh", "SIGTERM", "7", ("+trainer.limit_train_batches=2",), 4),  # last step
+        # saved at the end of epoch 2 of epoch-based training (no max_steps), then killed
+        ("Shuffled", "SIGKILL", "12", ("trainer.max_steps=-1", "trainer.max_epochs=4"), 8),
     ],
 )
 def test_a_group_resumed_at_an_epoch_end_goes_on_as_if_never_stopped(

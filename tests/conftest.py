@@ -258,11 +258,15 @@ class SignallingModule(ToyModule):
 VALIDATING_DATA = """
 
 class ValidatingData(ToyData):
-    def __init__(self, features, samples, shuffle=False):
+    def __init__(self, features, samples, shuffle=False, plain_loader=False):
         super().__init__(features, samples)
         self.shuffle = shuffle
+        self.plain_loader = plain_loader  # a DataLoader: no state_dict, resumes no mid-pass
 
     def train_dataloader(self):
+        if self.plain_loader:
+            dataset = torch.utils.data.TensorDataset(self.x, self.y)
+            return torch.utils.data.DataLoader(dataset, 16, shuffle=self.shuffle)
         return InMemoryBatches(self.x, self.y, 16, shuffle=self.shuffle, seed=3)
 
     def val_dataloader(self):

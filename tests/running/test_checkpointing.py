@@ -479,6 +479,14 @@ def test_a_checkpoint_lightning_cannot_resume_fails_every_rerun_the_same_way_wit
         # a step accumulates more batches than an epoch has
         ("train_batch_0", ["++trainer.accumulate_grad_batches=8"], False),
         ("mid_train_batch", [], True),
+        # a DataLoader starts its pass over where Lightning resumes mid-epoch, and in
+        # step-based training at an epoch's end too
+        ("mid_train_batch", ["+data.plain_loader=true"], False),
+        (
+            "last_train_batch",
+            ["+data.plain_loader=true", "++trainer.check_val_every_n_epoch=3"],
+            False,
+        ),
     ],
 )
 def test_a_resume_from_a_last_resort_checkpoint_is_recorded_and_said_as_inexact(
@@ -505,5 +513,35 @@ def test_a_resume_from_a_last_resort_checkpoint_is_recorded_and_said_as_inexact(
         assert all(line.startswith("warning: ") for line in warned)
     if exact:
         assert "why_inexact" not in record["resumed_from"]
+    elif "+data.plain_loader=true" in overrides:
+        assert "cannot resume mid-pass" in record["resumed_from"]["why_inexact"]
     else:
         assert "no point Lightning resumes exactly" in record["resumed_from"]["why_inexact"]
+
+
+def test_a_plain_dataloader_stopped_at_an_epoch_end_resumes_exactly(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """In epoch-based training a DataLoader without state_dict starts a new pass where an
+    epoch ends (its shuffle drawn from the torch RNG, which the checkpoint restores): a stop
+    mid-epoch waits for that end, and the resume is exact and says so."""
+    overrides = [
+        *EPOCH_BASED,
+        "+data.plain_loader=true",
+        "++trainer.check_val_every_n_epoch=3",
+        "trainer.log_every_n_steps=1",
+    ]
+    expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
+    assert expected.returncode == 0, expected.stderr
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "mid_train_batch", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, logger="csv", **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    resumed = _run(signalling_paper, results, *overrides, logger="csv")
+    assert resumed.returncode == 0, resumed.stderr
+    (record_file,) = results.rglob("record.json")
+    (whole_file,) = (tmp_path / "whole").rglob("record.json")
+    record = json.loads(record_file.read_text())
+    assert record["resumed_from"]["exact"] is True
+    assert record["metrics"] == json.loads(whole_file.read_text())["metrics"]
+    assert _curves(results) == _curves(tmp_path / "whole")

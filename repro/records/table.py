@@ -13,7 +13,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
-  separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `command`,
+  separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `resumed_exactly`
+  (True/False from the record's `resumed_from.exact`; None if never resumed or not said), `command`,
   `plugin_distribution`, `plugin_version` (an installed plugin's; None for a folder),
   `pkg_<name>` (package versions), `data_<split>` (dataset sizes)
 - config: `p_<group>.<key>` for every result-relevant key of the run's config.yaml
@@ -74,6 +75,7 @@ RUN_COLUMNS = (
     "device",
     "parameters",
     "attempts",
+    "resumed_exactly",
     "command",
     "plugin_distribution",
     "plugin_version",
@@ -225,6 +227,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "device": model.get("device"),
         "parameters": model.get("parameters"),
         "attempts": record.get("attempts"),
+        "resumed_exactly": _exact(_mapping(record.get("resumed_from")).get("exact")),
         "command": record.get("command"),
         "plugin_distribution": plugin_code.get("distribution"),
         "plugin_version": plugin_code.get("version"),
@@ -237,6 +240,10 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         row[DATA_PREFIX + str(split)] = size
     row["_metrics"] = {str(k): _number(v) for k, v in metrics.items()}
     return row
+
+
+def _exact(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def _mapping(value: Any) -> dict[str, Any]:

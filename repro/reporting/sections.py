@@ -87,6 +87,9 @@ class Provenance:
     """Per plugin code that made runs: (what: "dist version" or "plugin folder", code digest,
     experiments, runs), so a reader knows which plugin produced the numbers."""
     installs: list[str] = field(default_factory=list)  # `pip install 'dist==version'` lines
+    inexact_resumes: list[str] = field(default_factory=list)
+    """Completed runs resumed where Lightning does not resume exactly ("cnn seed 1"): their
+    numbers may differ from an uninterrupted run's, which the report must not hide."""
 
 
 def _chosen_runs(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> pd.DataFrame:
@@ -283,7 +286,19 @@ def provenance(runs: pd.DataFrame) -> Provenance:
         hosts=", ".join(sorted({str(h) for h in runs["hostname"] if not _missing(h)})) or "-",
         plugins=plugins,
         installs=installs,
+        inexact_resumes=_inexact_resumes(runs),
     )
+
+
+def _inexact_resumes(runs: pd.DataFrame) -> list[str]:
+    if "resumed_exactly" not in runs.columns:
+        return []
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    inexact = completed[completed["resumed_exactly"].map(lambda exact: exact is False)]
+    return [
+        f"{row.experiment} seed {int(row.seed)}"
+        for row in inexact.sort_values(["experiment", "seed"]).itertuples(index=False)
+    ]
 
 
 def _plugin_code(runs: pd.DataFrame) -> tuple[list[tuple[str, str, str, int]], list[str]]:

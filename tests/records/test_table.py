@@ -312,3 +312,21 @@ def test_on_a_tie_runs_with_a_finish_time_win_over_runs_without_one(tmp_path: Pa
     split = settings_by_code(load_records(tmp_path).frame)
     kept = split[~split["config_hash"].str.contains("+code.", regex=False)]
     assert set(kept["seed"]) == {2, 3}
+
+
+def test_a_resumed_run_says_whether_it_resumed_exactly(tmp_path: Path) -> None:
+    """`resumed_exactly`: True or False as the record's resumed_from says; None for a run never
+    resumed, or resumed before records said (unknown, never guessed)."""
+    resumed = {
+        0: None,
+        1: {"checkpoint": "c", "step": 5, "exact": True},
+        2: {"checkpoint": "c", "step": 5, "exact": False, "why_inexact": "saved as a last resort"},
+        3: {"checkpoint": "c", "step": 5},
+    }
+    for seed, resumed_from in resumed.items():
+        folder = write_run(tmp_path, "cnn", seed)
+        record = json.loads((folder / store.RECORD_FILE).read_text())
+        record["resumed_from"] = resumed_from
+        (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    frame = load_records(tmp_path).frame.drop_duplicates("seed").set_index("seed")
+    assert frame["resumed_exactly"].to_dict() == {0: None, 1: True, 2: False, 3: None}

@@ -911,3 +911,31 @@ def test_provenance_names_a_built_in_plugin_by_the_repro_version_it_ships_with(
     (folder / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
     assert "built into repro 0.1.0, code `00aa11bb22cc`" in markdown
+
+
+def test_provenance_names_the_runs_that_resumed_inexactly(tmp_path: Path) -> None:
+    """A run resumed from a last-resort checkpoint may differ from an uninterrupted one; its
+    record says so (resumed_from.exact false), and so must the report that counts it."""
+    import json
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        record = json.loads((folder / "record.json").read_text())
+        exact = seed != 1
+        record["resumed_from"] = {"checkpoint": "c", "step": 5, "exact": exact}
+        (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    provenance = markdown.split("## Provenance")[1].split("## Citation")[0]
+    assert "\n- **Resumed inexactly:** cnn seed 1 (" in provenance, provenance
+    assert "cnn seed 0" not in provenance and "cnn seed 2" not in provenance
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<strong>Resumed inexactly:</strong> cnn seed 1 (" in html
+
+
+def test_provenance_says_nothing_of_resumes_that_were_exact(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    assert "Resumed inexactly" not in markdown

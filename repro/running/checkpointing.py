@@ -113,23 +113,25 @@ def run_identity(config: dict[str, Any]) -> dict[str, Any]:
 def checkpoint_identity(path: Path) -> dict[str, Any] | None:
     """The identity a checkpoint was saved with; None if it has none (saved before
     checkpoints carried one) or cannot be read."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-    except Exception:
-        return None
-    identity = state.get(IDENTITY_KEY) if isinstance(state, dict) else None
+    identity = _saved_entry(path, IDENTITY_KEY)
     return identity if isinstance(identity, dict) else None
 
 
 def checkpoint_inexact(path: Path) -> str | None:
     """Why resuming this checkpoint (or one its run resumed before) differs from a run never
     stopped; None when it does not, or the file cannot be read."""
+    why = _saved_entry(path, INEXACT_KEY)
+    return why if isinstance(why, str) else None
+
+
+def _saved_entry(path: Path, key: str) -> Any:
+    """One top-level entry of a checkpoint file, read without loading its tensors; None if
+    absent or the file cannot be read."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception:
         return None
-    why = state.get(INEXACT_KEY) if isinstance(state, dict) else None
-    return why if isinstance(why, str) else None
+    return state.get(key) if isinstance(state, dict) else None
 
 
 def why_not_resumable(written: dict[str, Any] | None, current: dict[str, Any]) -> str | None:

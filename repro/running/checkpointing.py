@@ -38,9 +38,10 @@ EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
 INEXACT_KEY = "repro_inexact"  # why a resume from this checkpoint differs from no stop
 LAST_RESORT = (
-    "saved at a batch end as a last resort: this run has no point Lightning resumes exactly "
-    "(one-batch epochs that each validate, or one step accumulating a whole epoch), so its "
-    "curve and epoch-counted validations may differ from an uninterrupted run's"
+    "saved at a batch end as a last resort: this run reaches no point Lightning resumes "
+    "exactly (as with one-batch epochs that each validate or that limit_train_batches cuts "
+    "from a longer pass, or a step accumulating a whole epoch), so its batches, curve and "
+    "epoch-counted validations may differ from an uninterrupted run's"
 )
 PLAIN_LOADER = (
     "saved with a train loader that cannot resume mid-pass (no state_dict, as a DataLoader), "

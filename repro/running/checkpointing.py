@@ -36,7 +36,12 @@ LAST_CHECKPOINT = "last.ckpt"
 RERUN_CHECKPOINT = "rerun.ckpt"  # a rerun of a completed run: beside its last.ckpt, never resumed
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
-INEXACT_KEY = "repro_inexact"  # why a resume from this checkpoint differs from no stop
+INEXACT_KEY = "repro_inexact"  # why a resume from this checkpoint differs from no stop ("")
+OLDER_REPRO = (
+    "saved by an older repro, which also saved where Lightning does not resume exactly (an "
+    "epoch's end after a pass cut short, or in epoch-based training): it may differ from an "
+    "uninterrupted run"
+)
 LAST_RESORT = (
     "saved at a batch end as a last resort: this run reaches no point Lightning resumes "
     "exactly (as with one-batch epochs that each validate or that limit_train_batches cuts "
@@ -118,11 +123,16 @@ def checkpoint_identity(path: Path) -> dict[str, Any] | None:
     return identity if isinstance(identity, dict) else None
 
 
-def checkpoint_inexact(path: Path) -> str | None:
-    """Why resuming this checkpoint (or one its run resumed before) differs from a run never
-    stopped; None when it does not, or the file cannot be read."""
+def resume_exactness(path: Path) -> tuple[bool | None, str | None]:
+    """Whether resuming this checkpoint ends as a run never stopped would (None: unknown,
+    saved by an older repro), and why not: the checkpoint's own word, or that of one its
+    run resumed before."""
     why = _saved_entry(path, INEXACT_KEY)
-    return why if isinstance(why, str) else None
+    if not isinstance(why, str):
+        return None, OLDER_REPRO
+    if why == OLDER_REPRO:  # resumed from such a checkpoint earlier
+        return None, why
+    return (False, why) if why else (True, None)
 
 
 def _saved_entry(path: Path, key: str) -> Any:
@@ -328,8 +338,7 @@ class ResumableCheckpoint(pl.Callback):
     ) -> None:
         if self.identity is not None:
             checkpoint[IDENTITY_KEY] = self.identity
-        if inexact := self.resumed_inexact or self._save_inexact:
-            checkpoint[INEXACT_KEY] = inexact
+        checkpoint[INEXACT_KEY] = self.resumed_inexact or self._save_inexact or ""
 
     def state_dict(self) -> dict[str, Any]:
         return {"rng": rng_states(), "inexact": self.resumed_inexact or self._save_inexact}
@@ -337,7 +346,7 @@ class ResumableCheckpoint(pl.Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         if "rng" in state_dict:
             restore_rng_states(state_dict["rng"])
-        self.resumed_inexact = state_dict.get("inexact") or None
+        self.resumed_inexact = state_dict.get("inexact", OLDER_REPRO) or None
 
 
 MAX_WAITS = 6

@@ -283,7 +283,7 @@ def _resume_point(
     config: dict[str, Any], record_dir: Path, previous: dict[str, Any] | None
 ) -> Path | None:
     """The checkpoint an earlier, unfinished attempt left, when it can be resumed; said once."""
-    from repro.running.checkpointing import checkpoint_inexact, checkpoint_path
+    from repro.running.checkpointing import checkpoint_path, resume_exactness
 
     last_checkpoint = checkpoint_path(record_dir)
     if not (last_checkpoint.is_file() and previous and not config.get("rerun")):
@@ -307,8 +307,10 @@ def _resume_point(
         return None
     # Lightning's own words about this ("will be deleted") are silenced
     print(progress.resume_line(step, last_checkpoint), file=sys.stderr, flush=True)
-    if inexact := checkpoint_inexact(last_checkpoint):
-        print(f"warning: resuming, but not exactly: it was {inexact}", file=sys.stderr)
+    exact, why = resume_exactness(last_checkpoint)
+    if why:
+        how = "not exactly" if exact is False else "perhaps not exactly"
+        print(f"warning: resuming, but {how}: it was {why}", file=sys.stderr)
     return last_checkpoint
 
 
@@ -551,11 +553,11 @@ def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, f
 def _resumed_from(checkpoint: Path) -> dict[str, Any]:
     """The record's account of the checkpoint this attempt resumes: where, at which step, and
     whether the result is the uninterrupted run's (not after a last-resort save)."""
-    from repro.running.checkpointing import checkpoint_inexact
+    from repro.running.checkpointing import resume_exactness
 
-    why = checkpoint_inexact(checkpoint)
+    exact, why = resume_exactness(checkpoint)
     resumed = {"checkpoint": str(checkpoint), "step": _checkpoint_step(checkpoint)}
-    return {**resumed, "exact": why is None, **({"why_inexact": why} if why else {})}
+    return {**resumed, "exact": exact, **({"why_inexact": why} if why else {})}
 
 
 def _checkpoint_step(path: Path) -> int | None:

@@ -545,3 +545,35 @@ def test_a_plain_dataloader_stopped_at_an_epoch_end_resumes_exactly(
     assert record["resumed_from"]["exact"] is True
     assert record["metrics"] == json.loads(whole_file.read_text())["metrics"]
     assert _curves(results) == _curves(tmp_path / "whole")
+
+
+def test_a_checkpoint_saved_before_resumes_were_judged_resumes_as_perhaps_inexact(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """A checkpoint written by the repro before this one carries no word on exactness, and
+    that repro saved where Lightning resumes wrongly (epoch ends of cut passes): its resume
+    is not claimed exact (`exact: null`), here or in any later attempt."""
+    import torch
+
+    from repro.running.checkpointing import INEXACT_KEY
+
+    results = tmp_path / "results"
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, REPRO_TEST_SIGNAL_AT="mid_train_batch", **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    (path,) = results.rglob("last.ckpt")
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    del state[INEXACT_KEY]
+    (group,) = state["callbacks"].values()  # repro's callbacks, saved as one
+    del group["ResumableCheckpoint"]["inexact"]
+    torch.save(state, path)
+    stopped_again = _run(signalling_paper, results, REPRO_TEST_SIGNAL_AT="test", **stop)
+    assert stopped_again.returncode == 143, stopped_again.stderr
+    resumed = _run(signalling_paper, results)
+    assert resumed.returncode == 0, resumed.stderr
+    (record_file,) = results.rglob("record.json")
+    record = json.loads(record_file.read_text())
+    assert record["resumed_from"]["exact"] is None
+    assert "older repro" in record["resumed_from"]["why_inexact"]
+    for rerun in (stopped_again, resumed):
+        assert sum("perhaps not exactly" in line for line in rerun.stderr.splitlines()) == 1

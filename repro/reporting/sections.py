@@ -88,7 +88,7 @@ class Provenance:
     experiments, runs), so a reader knows which plugin produced the numbers."""
     installs: list[str] = field(default_factory=list)  # `pip install 'dist==version'` lines
     inexact_resumes: list[str] = field(default_factory=list)
-    """Completed runs resumed where Lightning does not resume exactly ("cnn seed 1"): their
+    """Completed runs resumed where Lightning does not resume exactly ("cnn/<hash> seed 1"): their
     numbers may differ from an uninterrupted run's, which the report must not hide."""
 
 
@@ -295,9 +295,9 @@ def _inexact_resumes(runs: pd.DataFrame) -> list[str]:
         return []
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     inexact = completed[completed["resumed_exactly"].map(lambda exact: exact is False)]
-    return [
-        f"{row.experiment} seed {int(row.seed)}"
-        for row in inexact.sort_values(["experiment", "seed"]).itertuples(index=False)
+    return [  # named as its folder is: one experiment and seed may have several configs
+        f"{row.experiment}/{row.config_hash} seed {int(row.seed)}"
+        for row in inexact.sort_values(["experiment", "config_hash", "seed"]).itertuples()
     ]
 
 

@@ -927,10 +927,11 @@ def test_provenance_names_the_runs_that_resumed_inexactly(tmp_path: Path) -> Non
         (folder / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
     provenance = markdown.split("## Provenance")[1].split("## Citation")[0]
-    assert "\n- **Resumed inexactly:** cnn seed 1 (" in provenance, provenance
-    assert "cnn seed 0" not in provenance and "cnn seed 2" not in provenance
+    config = folder.parent.name  # one experiment and seed may have several configs
+    assert f"\n- **Resumed inexactly:** cnn/{config} seed 1 (" in provenance, provenance
+    assert "seed 0" not in provenance and "seed 2" not in provenance
     html = (tmp_path / "out" / "report.html").read_text()
-    assert "<strong>Resumed inexactly:</strong> cnn seed 1 (" in html
+    assert f"<strong>Resumed inexactly:</strong> cnn/{config} seed 1 (" in html
 
 
 def test_provenance_says_nothing_of_resumes_that_were_exact(tmp_path: Path) -> None:

@@ -519,15 +519,52 @@ def test_a_resume_from_a_last_resort_checkpoint_is_recorded_and_said_as_inexact(
         assert "no point Lightning resumes exactly" in record["resumed_from"]["why_inexact"]
 
 
-def test_a_plain_dataloader_stopped_at_an_epoch_end_resumes_exactly(
-    signalling_paper: Path, tmp_path: Path
+EPOCH_WORK = """
+
+class NoEpochEndHook(SignallingModule):
+    on_train_epoch_end = pl.LightningModule.on_train_epoch_end  # signals from a batch only
+
+
+class MovesAtEpochEnd(NoEpochEndHook):
+    def on_train_epoch_end(self):
+        with torch.no_grad():
+            self.net.bias.add_(0.01)  # something a plugin does once an epoch
+
+
+class LogsEpochMeans(NoEpochEndHook):
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        self.log("train/loss_mean", loss, on_step=False, on_epoch=True)
+        return loss
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "overrides", "lost"),
+    [
+        ("NoEpochEndHook", ["+data.plain_loader=true"], None),
+        # helper-26: Lightning runs no module hook of the epoch a resume starts after
+        ("MovesAtEpochEnd", ["+data.plain_loader=true"], "on_train_epoch_end ran"),
+        # nor does it keep the epoch's gathered means: they covered the later batches only
+        ("LogsEpochMeans", [], "on_epoch=True (train/loss_mean)"),
+        ("LogsEpochMeans", ["+data.plain_loader=true"], "on_epoch=True (train/loss_mean)"),
+    ],
+)
+def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
+    signalling_paper: Path, tmp_path: Path, module: str, overrides: list[str], lost: str | None
 ) -> None:
-    """In epoch-based training a DataLoader without state_dict starts a new pass where an
-    epoch ends (its shuffle drawn from the torch RNG, which the checkpoint restores): a stop
-    mid-epoch waits for that end, and the resume is exact and says so."""
+    """Epoch-based training: a DataLoader without state_dict starts a new pass where an epoch
+    ends (its shuffle drawn from the torch RNG, which the checkpoint restores), so a stop
+    mid-epoch waits for that end and resumes exactly. What Lightning does not checkpoint, the
+    module's epoch-end hook (test/mse 0.003972 against 0.004003) and on_epoch means, makes
+    the resume inexact, and the record says so."""
+    model = signalling_paper / "sig" / "model.py"
+    model.write_text("import lightning.pytorch as pl\n" + model.read_text() + EPOCH_WORK)
+    spec = signalling_paper / "sig" / "paper.yaml"
+    spec.write_text(spec.read_text().replace("model:SignallingModule", f"model:{module}"))
     overrides = [
         *EPOCH_BASED,
-        "+data.plain_loader=true",
+        *overrides,
         "++trainer.check_val_every_n_epoch=3",
         "trainer.log_every_n_steps=1",
     ]
@@ -542,9 +579,14 @@ def test_a_plain_dataloader_stopped_at_an_epoch_end_resumes_exactly(
     (record_file,) = results.rglob("record.json")
     (whole_file,) = (tmp_path / "whole").rglob("record.json")
     record = json.loads(record_file.read_text())
-    assert record["resumed_from"]["exact"] is True
-    assert record["metrics"] == json.loads(whole_file.read_text())["metrics"]
-    assert _curves(results) == _curves(tmp_path / "whole")
+    same = record["metrics"] == json.loads(whole_file.read_text())["metrics"] and _curves(
+        results
+    ) == _curves(tmp_path / "whole")
+    if lost is None:
+        assert record["resumed_from"]["exact"] is True and same
+    else:
+        assert record["resumed_from"]["exact"] is False and not same
+        assert lost in record["resumed_from"]["why_inexact"]
 
 
 def test_a_checkpoint_saved_before_resumes_were_judged_resumes_as_perhaps_inexact(

@@ -536,6 +536,30 @@ class LogsEpochMeans(NoEpochEndHook):
         loss = super().training_step(batch, batch_idx)
         self.log("train/loss_mean", loss, on_step=False, on_epoch=True)
         return loss
+
+
+class MovesAtBatchEnd(NoEpochEndHook):
+    def on_train_batch_end(self, outputs, batch, batch_idx):
+        with torch.no_grad():
+            self.net.bias.mul_(0.9)
+
+
+class ScalesAtEpochStart(NoEpochEndHook):
+    scale = 1.0
+
+    def on_train_epoch_start(self):
+        self.scale = 0.5**self.current_epoch
+
+    def training_step(self, batch, batch_idx):
+        return super().training_step(batch, batch_idx) * self.scale
+
+
+class HalvesOnPlateau(NoEpochEndHook):
+    def configure_optimizers(self):
+        optimizer = torch.optim.SGD(self.parameters(), lr=self.lr)
+        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, patience=0, threshold=10.0)
+        scheduler = {"scheduler": plateau, "monitor": "val/mse", "strict": False}
+        return {"optimizer": optimizer, "lr_scheduler": scheduler}
 """
 
 
@@ -544,10 +568,15 @@ class LogsEpochMeans(NoEpochEndHook):
     [
         ("NoEpochEndHook", ["+data.plain_loader=true"], None),
         # helper-26: Lightning runs no module hook of the epoch a resume starts after
-        ("MovesAtEpochEnd", ["+data.plain_loader=true"], "on_train_epoch_end ran"),
+        ("MovesAtEpochEnd", ["+data.plain_loader=true"], "on_train_epoch_end"),
         # nor does it keep the epoch's gathered means: they covered the later batches only
         ("LogsEpochMeans", [], "on_epoch=True (train/loss_mean)"),
         ("LogsEpochMeans", ["+data.plain_loader=true"], "on_epoch=True (train/loss_mean)"),
+        # helper-27: hooks that run after the save, or not again when a resume is mid-epoch,
+        # and a plateau schedule Lightning does not step at the end of a resumed epoch
+        ("MovesAtBatchEnd", [], "on_train_batch_end"),
+        ("ScalesAtEpochStart", [], "on_train_epoch_start"),
+        ("HalvesOnPlateau", ["++trainer.check_val_every_n_epoch=1"], "ReduceLROnPlateau"),
     ],
 )
 def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
@@ -564,9 +593,9 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
     spec.write_text(spec.read_text().replace("model:SignallingModule", f"model:{module}"))
     overrides = [
         *EPOCH_BASED,
-        *overrides,
         "++trainer.check_val_every_n_epoch=3",
         "trainer.log_every_n_steps=1",
+        *overrides,
     ]
     expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
     assert expected.returncode == 0, expected.stderr

@@ -287,9 +287,8 @@ class ResumableCheckpoint(pl.Callback):
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             unsafe = _resumed_wrongly_after_batch(trainer) or not _loaders_resume_mid_pass(trainer)
-            unsafe = rank_zero_decides(trainer, unsafe)
+            resumable = not rank_zero_decides(trainer, unsafe)
             accumulating = _accumulating(trainer)  # never, even as a last resort: grads lost
-            resumable = not unsafe
             self._act_if(trainer, resumable, last_resort=not accumulating, where="batch_end")
 
     def on_validation_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
@@ -297,8 +296,7 @@ class ResumableCheckpoint(pl.Callback):
             return
         self._validated_at = trainer.global_step
         if self._agreed_stop(trainer) is not None or self._save_postponed:
-            mid_epoch = not _ends_an_epoch(trainer)
-            resumable = mid_epoch and _loaders_resume_mid_pass(trainer)
+            resumable = not _ends_an_epoch(trainer) and _loaders_resume_mid_pass(trainer)
             self._act_if(trainer, resumable=resumable, last_resort=None, where="validation_end")
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
@@ -360,10 +358,16 @@ class ResumableCheckpoint(pl.Callback):
     ) -> None:
         if self.identity is not None:
             checkpoint[IDENTITY_KEY] = self.identity
-        checkpoint[INEXACT_KEY] = self.resumed_inexact or self._save_inexact or ""
+        checkpoint[INEXACT_KEY] = self._inexact or ""
+
+    @property
+    def _inexact(self) -> str | None:
+        """Why resuming the save being written differs from no stop: this save's reason, or
+        that of the inexact resume this run already made."""
+        return self.resumed_inexact or self._save_inexact
 
     def state_dict(self) -> dict[str, Any]:
-        return {"rng": rng_states(), "inexact": self.resumed_inexact or self._save_inexact}
+        return {"rng": rng_states(), "inexact": self._inexact}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         if "rng" in state_dict:

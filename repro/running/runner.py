@@ -246,13 +246,13 @@ def _train_locked(
     """The story of a run inside its lock: resume or start, record, train, finish."""
     plugin = plugin_from_folder(Path(config["paper_dir"]))
     previous = _previous_record(record_dir)
-    resume_from = _resume_point(config, record_dir, previous)
+    resumed_from = _resume_point(config, record_dir, previous)
     attempt = Attempt(
         config,
         record_dir,
         plugin,
-        _new_record(config, seed, command, plugin, previous, resume_from),
-        resume_from,
+        _new_record(config, seed, command, plugin, previous, resumed_from),
+        Path(resumed_from["checkpoint"]) if resumed_from else None,
         previous,
     )
     from repro.running.checkpointing import stop_on_signals
@@ -281,8 +281,10 @@ def _run_checkpoint(attempt: Attempt) -> Any:
 
 def _resume_point(
     config: dict[str, Any], record_dir: Path, previous: dict[str, Any] | None
-) -> Path | None:
-    """The checkpoint an earlier, unfinished attempt left, when it can be resumed; said once."""
+) -> dict[str, Any] | None:
+    """The checkpoint an earlier, unfinished attempt left, when it can be resumed, as the
+    record's `resumed_from` tells it: where, at which step, and whether the result is the
+    uninterrupted run's. Said once."""
     from repro.running.checkpointing import checkpoint_path, resume_exactness
 
     last_checkpoint = checkpoint_path(record_dir)
@@ -311,7 +313,8 @@ def _resume_point(
     if why:
         how = "not exactly" if exact is False else "perhaps not exactly"
         print(f"warning: resuming, but {how}: it was {why}", file=sys.stderr)
-    return last_checkpoint
+    resumed = {"checkpoint": str(last_checkpoint), "step": step, "exact": exact}
+    return {**resumed, **({"why_inexact": why} if why else {})}
 
 
 def _why_not_resumed(config: dict[str, Any], checkpoint: Path) -> str | None:
@@ -328,7 +331,7 @@ def _new_record(
     command: list[str] | None,
     plugin: Any,
     previous: dict[str, Any] | None,
-    resume_from: Path | None,
+    resumed_from: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The record of this attempt as it starts: identity, command, environment, code."""
     from repro.plugins.registry import imported_code
@@ -350,7 +353,7 @@ def _new_record(
         "command": shlex.join(command or sys.argv),  # reruns it from "cwd" (finds this record)
         "cwd": os.getcwd(),
         "attempts": (previous or {}).get("attempts", 0) + 1,
-        "resumed_from": _resumed_from(resume_from) if resume_from else None,
+        "resumed_from": resumed_from,
         "timing": {"started_at": _now()},
         "environment": environment,
         "code": code_section(plugin.folder, environment["git"]["sha"], code),  # other: stale
@@ -548,16 +551,6 @@ def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, f
                 f"warning: claim {claim.id} needs {claim.metric} but this run logged only {logged}",
                 file=sys.stderr,
             )
-
-
-def _resumed_from(checkpoint: Path) -> dict[str, Any]:
-    """The record's account of the checkpoint this attempt resumes: where, at which step, and
-    whether the result is the uninterrupted run's (not after a last-resort save)."""
-    from repro.running.checkpointing import resume_exactness
-
-    exact, why = resume_exactness(checkpoint)
-    resumed = {"checkpoint": str(checkpoint), "step": _checkpoint_step(checkpoint)}
-    return {**resumed, "exact": exact, **({"why_inexact": why} if why else {})}
 
 
 def _checkpoint_step(path: Path) -> int | None:

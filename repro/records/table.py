@@ -13,8 +13,10 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
-  separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `resumed_exactly`
-  (True/False from the record's `resumed_from.exact`; None if never resumed or not said), `command`,
+  separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `resumed` (whether
+  an attempt went on from a checkpoint), `resumed_exactly` (True/False from the record's
+  `resumed_from.exact`; None if never resumed, or resumed by a repro that did not judge),
+  `command`,
   `plugin_distribution`, `plugin_version` (an installed plugin's; None for a folder),
   `pkg_<name>` (package versions), `data_<split>` (dataset sizes)
 - config: `p_<group>.<key>` for every result-relevant key of the run's config.yaml
@@ -75,6 +77,7 @@ RUN_COLUMNS = (
     "device",
     "parameters",
     "attempts",
+    "resumed",
     "resumed_exactly",
     "command",
     "plugin_distribution",
@@ -227,6 +230,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "device": model.get("device"),
         "parameters": model.get("parameters"),
         "attempts": record.get("attempts"),
+        "resumed": isinstance(record.get("resumed_from"), dict),
         "resumed_exactly": _exact(_mapping(record.get("resumed_from")).get("exact")),
         "command": record.get("command"),
         "plugin_distribution": plugin_code.get("distribution"),

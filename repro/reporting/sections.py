@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,7 @@ class Provenance:
     experiments, runs), so a reader knows which plugin produced the numbers."""
     installs: list[str] = field(default_factory=list)  # `pip install 'dist==version'` lines
     inexact_resumes: list[str] = field(default_factory=list)
+    unjudged_resumes: list[str] = field(default_factory=list)
     """Completed runs resumed where Lightning does not resume exactly ("cnn/<hash> seed 1"): their
     numbers may differ from an uninterrupted run's, which the report must not hide."""
 
@@ -286,18 +288,22 @@ def provenance(runs: pd.DataFrame) -> Provenance:
         hosts=", ".join(sorted({str(h) for h in runs["hostname"] if not _missing(h)})) or "-",
         plugins=plugins,
         installs=installs,
-        inexact_resumes=_inexact_resumes(runs),
+        inexact_resumes=_resumes(runs, lambda exact: exact is False),
+        unjudged_resumes=_resumes(runs, lambda exact: exact is None),
     )
 
 
-def _inexact_resumes(runs: pd.DataFrame) -> list[str]:
-    if "resumed_exactly" not in runs.columns:
+def _resumes(runs: pd.DataFrame, exactness: Callable[[Any], bool]) -> list[str]:
+    """The completed runs that resumed with a `resumed_exactly` that `exactness` picks: False
+    (Lightning did not resume it exactly) or None (a repro that did not judge resumed it)."""
+    if "resumed" not in runs.columns or "resumed_exactly" not in runs.columns:
         return []
-    completed = runs[runs["status"] == store.STATUS_COMPLETED]
-    inexact = completed[completed["resumed_exactly"].map(lambda exact: exact is False)]
+    resumed = runs["resumed"].astype(object).fillna(False).astype(bool)
+    completed = runs[(runs["status"] == store.STATUS_COMPLETED) & resumed]
+    picked = completed[completed["resumed_exactly"].map(exactness).astype(bool)]
     return [  # named as its folder is: one experiment and seed may have several configs
         f"{row.experiment}/{row.config_hash} seed {int(row.seed)}"
-        for row in inexact.sort_values(["experiment", "config_hash", "seed"]).itertuples()
+        for row in picked.sort_values(["experiment", "config_hash", "seed"]).itertuples()
     ]
 
 

@@ -316,7 +316,8 @@ def test_on_a_tie_runs_with_a_finish_time_win_over_runs_without_one(tmp_path: Pa
 
 def test_a_resumed_run_says_whether_it_resumed_exactly(tmp_path: Path) -> None:
     """`resumed_exactly`: True or False as the record's resumed_from says; None for a run never
-    resumed, or resumed before records said (unknown, never guessed)."""
+    resumed, or resumed before records said (unknown, never guessed). `resumed` tells those two
+    Nones apart."""
     resumed = {
         0: None,
         1: {"checkpoint": "c", "step": 5, "exact": True},
@@ -330,3 +331,4 @@ def test_a_resumed_run_says_whether_it_resumed_exactly(tmp_path: Path) -> None:
         (folder / store.RECORD_FILE).write_text(json.dumps(record))
     frame = load_records(tmp_path).frame.drop_duplicates("seed").set_index("seed")
     assert frame["resumed_exactly"].to_dict() == {0: None, 1: True, 2: False, 3: None}
+    assert frame["resumed"].to_dict() == {0: False, 1: True, 2: True, 3: True}

@@ -934,6 +934,40 @@ def test_provenance_names_the_runs_that_resumed_inexactly(tmp_path: Path) -> Non
     assert f"<strong>Resumed inexactly:</strong> cnn/{config} seed 1 (" in html
 
 
+@pytest.mark.parametrize(
+    "resumed_from",
+    [
+        {"checkpoint": "c", "step": 5, "exact": None},  # from a checkpoint of an older repro
+        {"checkpoint": "c", "step": 5},  # recorded by a repro that did not judge resumes
+    ],
+)
+def test_provenance_names_the_runs_whose_resume_no_one_judged(
+    tmp_path: Path, resumed_from: dict
+) -> None:
+    """An older repro resumed from epoch ends Lightning restores wrongly (its loader's place,
+    an epoch's logged means) and said nothing: such a run may differ from an uninterrupted
+    one, and the report said nothing of it either (its `resumed_exactly` read as never
+    resumed)."""
+    import json
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        record = json.loads((folder / "record.json").read_text())
+        record["resumed_from"] = {0: None, 1: resumed_from, 2: {"checkpoint": "c", "exact": True}}[
+            seed
+        ]
+        (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    provenance = markdown.split("## Provenance")[1].split("## Citation")[0]
+    config = folder.parent.name
+    assert f"\n- **Perhaps resumed inexactly:** cnn/{config} seed 1 (" in provenance, provenance
+    assert "seed 0" not in provenance and "seed 2" not in provenance
+    assert "**Resumed inexactly:**" not in provenance
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert f"<strong>Perhaps resumed inexactly:</strong> cnn/{config} seed 1 (" in html
+
+
 def test_provenance_says_nothing_of_resumes_that_were_exact(tmp_path: Path) -> None:
     results = tmp_path / "results"
     for seed in range(2):

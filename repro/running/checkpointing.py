@@ -285,6 +285,8 @@ class ResumableCheckpoint(pl.Callback):
         self._saved_step = trainer.global_step
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
+        if _steps_done(trainer):
+            return
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             unsafe = _resumed_wrongly_after_batch(trainer) or not _loaders_resume_mid_pass(trainer)
             resumable = not rank_zero_decides(trainer, unsafe)
@@ -295,6 +297,8 @@ class ResumableCheckpoint(pl.Callback):
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         self._validated_at = trainer.global_step
+        if _steps_done(trainer):
+            return
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             resumable = not _ends_an_epoch(trainer) and _loaders_resume_mid_pass(trainer)
             self._act_if(trainer, resumable=resumable, last_resort=None, where="validation_end")
@@ -308,6 +312,8 @@ class ResumableCheckpoint(pl.Callback):
         resumable = self._validated_at != trainer.global_step and not (
             _loader_resumed_wrongly_at_epoch_end(trainer)
         )
+        if _steps_done(trainer):
+            return
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             self._act_if(trainer, resumable=resumable, last_resort=None, where="epoch_end")
             return
@@ -350,8 +356,13 @@ class ResumableCheckpoint(pl.Callback):
         return agreed_stop(trainer, self.stop_signal)
 
     def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-        if self.save_at_end:
-            self.save(trainer)
+        """The final weights; and where a stop waited past the run's last step, its save and
+        stop (a rerun then only tests)."""
+        stop_signal = self._agreed_stop(trainer)
+        if self.save_at_end or stop_signal is not None:
+            self.save(trainer, _lost_on_resume(trainer, "train_end"))
+        if stop_signal is not None:
+            raise self.interrupted(trainer, stop_signal)
 
     def on_save_checkpoint(
         self, trainer: pl.Trainer, module: pl.LightningModule, checkpoint: dict[str, Any]
@@ -373,6 +384,12 @@ class ResumableCheckpoint(pl.Callback):
         if "rng" in state_dict:
             restore_rng_states(state_dict["rng"])
         self.resumed_inexact = state_dict.get("inexact", OLDER_REPRO) or None
+
+
+def _steps_done(trainer: pl.Trainer) -> bool:
+    """The step just taken was the run's last (`max_steps`): training ends here, and a save
+    or stop waits for its end, where Lightning keeps the state it tests with."""
+    return 0 < trainer.max_steps <= trainer.global_step
 
 
 MAX_WAITS = 6
@@ -437,7 +454,8 @@ def _train_loaders(trainer: pl.Trainer) -> list[Any] | None:
 
 
 def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
-    """What a checkpoint saved here (`where`: "batch_end", "validation_end" or "epoch_end")
+    """What a checkpoint saved here (`where`: "batch_end", "validation_end", "epoch_end" or
+    "train_end")
     lacks that the resumed run needs, though Lightning resumes its loops and data exactly:
     - values the module logs with `on_epoch=True` while an epoch trains: Lightning saves none
       of what it gathered, so the resumed epoch's value covers only its later batches, or its
@@ -448,10 +466,13 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
       resume: `on_train_batch_end` / `on_validation_end` of the save's point (helper-27: a
       hook that scaled a bias gave test/mse 0.0028406759 against 0.0028406682),
       `on_train_epoch_start` of the epoch a mid-epoch save falls in, and, at an epoch's end
-      in epoch-based training, `on_train_epoch_end` (helper-26: 0.003972 against 0.004003).
+      in epoch-based training, `on_train_epoch_end` (helper-26: 0.003972 against 0.004003);
+      at training's end, `on_train_end`, which a rerun that only tests never runs.
     State a module keeps outside its state_dict is its own to checkpoint
     (`on_save_checkpoint`); no repro check sees it."""
     epoch_based = trainer.max_steps == -1
+    if where == "train_end":  # nothing trains after it: only the module's hook is lost
+        return _own_hooks(trainer, ["on_train_end"])
     try:
         results = trainer.fit_loop.epoch_loop._results.result_metrics
         names = sorted(
@@ -469,6 +490,11 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
         "validation_end": ["on_validation_end", "on_train_epoch_start"],
         "epoch_end": ["on_train_epoch_end"] if epoch_based else [],
     }[where]
+    return _own_hooks(trainer, hooks)
+
+
+def _own_hooks(trainer: pl.Trainer, hooks: list[str]) -> str | None:
+    """MODULE_HOOKS naming those of `hooks` the module overrides, or None."""
     module = type(trainer.lightning_module)
     own = [hook for hook in hooks if getattr(module, hook) is not getattr(pl.LightningModule, hook)]
     return MODULE_HOOKS.format(hooks=", ".join(own)) if own else None

@@ -558,6 +558,8 @@ class SeedGroup:
 
         if state.batch >= self.batches_per_epoch:  # stopped at an epoch's last step (resumed)
             close_epoch()
+        elif state.batch > 0 and not running():  # stopped at the run's last step, mid-epoch:
+            close_epoch()  # the epoch ends as it would have (the test row's epoch says so)
         # A loader resumed where a pass ended may first give that pass's empty rest
         # (InMemoryBatches), or go straight on with the next pass (perm_optim's fresh sets).
         skip_empty_pass = self.resumed

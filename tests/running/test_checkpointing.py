@@ -115,6 +115,10 @@ keeps its generator in its state)."""
         ),
         # epoch-based training: Lightning restores no loader state at an epoch's end
         ("last_train_batch", "SIGTERM", [*EPOCH_BASED, "++trainer.check_val_every_n_epoch=3"]),
+        # the run's last step (max_steps) in mid-epoch: the resumed run tested under another
+        # epoch and step (1, 5 against 2, 6), with a validation due there or not
+        ("train_batch_1", "SIGTERM", ["trainer.max_steps=6"]),
+        ("train_batch_1", "SIGTERM", ["trainer.max_steps=6", "trainer.val_check_interval=0.5"]),
         (
             "train_epoch_end",
             "SIGKILL",
@@ -554,6 +558,12 @@ class ScalesAtEpochStart(NoEpochEndHook):
         return super().training_step(batch, batch_idx) * self.scale
 
 
+class MovesAtTrainEnd(SignallingModule):
+    def on_train_end(self):
+        with torch.no_grad():
+            self.net.bias.add_(0.5)  # a last touch to the weights (an average swapped in)
+
+
 class HalvesOnPlateau(NoEpochEndHook):
     def configure_optimizers(self):
         optimizer = torch.optim.SGD(self.parameters(), lr=self.lr)
@@ -611,6 +621,41 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
     same = record["metrics"] == json.loads(whole_file.read_text())["metrics"] and _curves(
         results
     ) == _curves(tmp_path / "whole")
+    if lost is None:
+        assert record["resumed_from"]["exact"] is True and same
+    else:
+        assert record["resumed_from"]["exact"] is False and not same
+        assert lost in record["resumed_from"]["why_inexact"]
+
+
+@pytest.mark.parametrize(
+    ("module", "lost"), [("SignallingModule", None), ("MovesAtTrainEnd", "on_train_end")]
+)
+def test_a_stop_at_the_last_step_saves_where_training_ends(
+    signalling_paper: Path, tmp_path: Path, module: str, lost: str | None
+) -> None:
+    """A stop at the run's last step (max_steps, mid-epoch) waits for training's end: the
+    rerun only tests, under the epoch and step an uninterrupted run tests under (it said epoch
+    1, step 5 against 2, 6). The module's on_train_end runs after that save and never in the
+    rerun: the record said `exact: true` though the test differed."""
+    model = signalling_paper / "sig" / "model.py"
+    model.write_text("import lightning.pytorch as pl\n" + model.read_text() + EPOCH_WORK)
+    spec = signalling_paper / "sig" / "paper.yaml"
+    spec.write_text(spec.read_text().replace("model:SignallingModule", f"model:{module}"))
+    overrides = ["trainer.max_steps=6", "trainer.log_every_n_steps=1"]
+    expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
+    assert expected.returncode == 0, expected.stderr
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_batch_1", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, logger="csv", **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    assert "interrupted by SIGTERM at step 6" in stopped.stderr
+    resumed = _run(signalling_paper, results, *overrides, logger="csv")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming from step 6" in resumed.stderr
+    record = json.loads(next(results.rglob("record.json")).read_text())
+    whole = json.loads(next((tmp_path / "whole").rglob("record.json")).read_text())
+    same = record["metrics"] == whole["metrics"] and _curves(results) == _curves(tmp_path / "whole")
     if lost is None:
         assert record["resumed_from"]["exact"] is True and same
     else:

@@ -566,6 +566,7 @@ class SignalsAndValidates(SignalAtCall, Validates):
         ("Fresh", "SIGTERM", "11", (), 8),
         ("Shuffled", "SIGTERM", "19", (), 16),  # the last step of the run, an epoch's end
         ("Shuffled", "SIGTERM", "16", ("trainer.max_steps=14",), 13),  # validated before
+        ("Shuffled", "SIGTERM", "9", ("trainer.max_steps=6",), 6),  # the last step, mid-epoch
         ("Shuffled", "SIGKILL", "6", ("+trainer.limit_train_batches=2",), 2),  # cut passes
         ("Fresh", "SIGKILL", "6", ("+trainer.limit_train_batches=2",), 2),
         ("Shuffled", "SIGTERM", "5", ("+trainer.limit_train_batches=3",), 2),  # mid-pass

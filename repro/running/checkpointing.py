@@ -37,6 +37,11 @@ RERUN_CHECKPOINT = "rerun.ckpt"  # a rerun of a completed run: beside its last.c
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
 INEXACT_KEY = "repro_inexact"  # why a resume from this checkpoint differs from no stop ("")
+ENDED_EARLY_KEY = "repro_ended_early"  # saved as training ended before its bounds: no resume
+ENDED_EARLY = (
+    "it was saved as training ended early (trainer.should_stop: early stopping, max_time), "
+    "which Lightning does not keep, so a resume would train on"
+)
 OLDER_REPRO = (
     "saved by an older repro, which also saved where Lightning does not resume exactly (an "
     "epoch's end after a pass cut short, or in epoch-based training): it may differ from an "
@@ -208,6 +213,7 @@ class ResumableCheckpoint(pl.Callback):
         self._validated_at: int | None = None  # global step of the last validation in fit
         self.resumed_inexact: str | None = None  # resumed inexactly: so is every later save
         self._save_inexact: str | None = None  # why the save being written is inexact
+        self._ending_early = False  # the save being written is of an early end (ENDED_EARLY)
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         """The signal handler: only set a flag, acted on at the next point Lightning resumes
@@ -265,11 +271,12 @@ class ResumableCheckpoint(pl.Callback):
         if trainer.world_size == 1 and self.stop_signal is not None:
             raise self.interrupted(trainer, self.stop_signal)
 
-    def save(self, trainer: pl.Trainer, inexact: str | None = None) -> None:
+    def save(self, trainer: pl.Trainer, inexact: str | None = None, again: bool = False) -> None:
         """Every rank calls this at the same point (Lightning's save is a collective); only
-        rank 0 writes the file. `inexact`: why resuming this save differs from no stop."""
+        rank 0 writes the file. `inexact`: why resuming this save differs from no stop;
+        `again`: also when no step trained since the last save (its file must say more)."""
         self._save_postponed = False
-        if not self.enabled or trainer.global_step == self._saved_step:
+        if not self.enabled or (trainer.global_step == self._saved_step and not again):
             return  # nothing trained since: the file (a resumed one too) stays as it is
         temp = self.path.with_name(f".{self.path.name}.tmp")
         if trainer.is_global_zero:
@@ -359,8 +366,14 @@ class ResumableCheckpoint(pl.Callback):
         """The final weights; and where a stop waited past the run's last step, its save and
         stop (a rerun then only tests)."""
         stop_signal = self._agreed_stop(trainer)
-        if self.save_at_end or stop_signal is not None:
-            self.save(trainer, _lost_on_resume(trainer, "train_end"))
+        self._ending_early = _ended_early(trainer)
+        try:  # a save of the last step before an early end would resume into more training
+            same_step = trainer.global_step == self._saved_step  # a save to mark as early
+            due = (stop_signal and _steps_done(trainer)) or (self._ending_early and same_step)
+            if self.save_at_end or due:
+                self.save(trainer, _lost_on_resume(trainer, "train_end"), again=self._ending_early)
+        finally:
+            self._ending_early = False
         if stop_signal is not None:
             raise self.interrupted(trainer, stop_signal)
 
@@ -370,6 +383,8 @@ class ResumableCheckpoint(pl.Callback):
         if self.identity is not None:
             checkpoint[IDENTITY_KEY] = self.identity
         checkpoint[INEXACT_KEY] = self._inexact or ""
+        if self._ending_early:
+            checkpoint[ENDED_EARLY_KEY] = True
 
     @property
     def _inexact(self) -> str | None:
@@ -384,6 +399,18 @@ class ResumableCheckpoint(pl.Callback):
         if "rng" in state_dict:
             restore_rng_states(state_dict["rng"])
         self.resumed_inexact = state_dict.get("inexact", OLDER_REPRO) or None
+
+
+def _ended_early(trainer: pl.Trainer) -> bool:
+    """Training ended before `max_steps` / `max_epochs`: something set `should_stop`."""
+    epochs = trainer.max_epochs
+    epochs_done = epochs is not None and 0 < epochs <= trainer.current_epoch
+    return bool(trainer.should_stop) and not _steps_done(trainer) and not epochs_done
+
+
+def ended_early(path: Path) -> bool:
+    """Whether a checkpoint was saved as training ended early (ENDED_EARLY)."""
+    return _saved_entry(path, ENDED_EARLY_KEY) is True
 
 
 def _steps_done(trainer: pl.Trainer) -> bool:
@@ -471,8 +498,8 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     State a module keeps outside its state_dict is its own to checkpoint
     (`on_save_checkpoint`); no repro check sees it."""
     epoch_based = trainer.max_steps == -1
-    if where == "train_end":  # nothing trains after it: only the module's hook is lost
-        return _own_hooks(trainer, ["on_train_end"])
+    if where == "train_end":  # nothing trains after it: only the end's own hooks are lost
+        return _own_hooks(trainer, ["on_train_end"], callbacks_too=True)
     try:
         results = trainer.fit_loop.epoch_loop._results.result_metrics
         names = sorted(
@@ -493,10 +520,20 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     return _own_hooks(trainer, hooks)
 
 
-def _own_hooks(trainer: pl.Trainer, hooks: list[str]) -> str | None:
-    """MODULE_HOOKS naming those of `hooks` the module overrides, or None."""
+def _own_hooks(trainer: pl.Trainer, hooks: list[str], callbacks_too: bool = False) -> str | None:
+    """MODULE_HOOKS naming those of `hooks` the module overrides, or None. `callbacks_too`:
+    also those of the callbacks outside repro's (the module's `configure_callbacks`, say
+    `WeightAveraging`), which Lightning runs after repro's: any that overrides counts."""
     module = type(trainer.lightning_module)
     own = [hook for hook in hooks if getattr(module, hook) is not getattr(pl.LightningModule, hook)]
+    if callbacks_too:
+        others = [c for c in trainer.callbacks if not type(c).__module__.startswith("repro.")]
+        own += [
+            f"{type(c).__name__}.{hook}"
+            for c in others
+            for hook in hooks
+            if getattr(type(c), hook) is not getattr(pl.Callback, hook)
+        ]
     return MODULE_HOOKS.format(hooks=", ".join(own)) if own else None
 
 

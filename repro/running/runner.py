@@ -319,9 +319,18 @@ def _resume_point(
 
 def _why_not_resumed(config: dict[str, Any], checkpoint: Path) -> str | None:
     """Why `checkpoint` is not this run's to resume: written by other plugin code, another
-    seed or config, or it does not say; None when it is. Rank 0 and ranks > 0 both ask."""
-    from repro.running.checkpointing import checkpoint_identity, run_identity, why_not_resumable
+    seed or config, or it does not say, or saved as training ended early; None when it is.
+    Rank 0 and ranks > 0 both ask."""
+    from repro.running.checkpointing import (
+        ENDED_EARLY,
+        checkpoint_identity,
+        ended_early,
+        run_identity,
+        why_not_resumable,
+    )
 
+    if ended_early(checkpoint):
+        return ENDED_EARLY
     return why_not_resumable(checkpoint_identity(checkpoint), run_identity(config))
 
 

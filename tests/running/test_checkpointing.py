@@ -564,6 +564,24 @@ class MovesAtTrainEnd(SignallingModule):
             self.net.bias.add_(0.5)  # a last touch to the weights (an average swapped in)
 
 
+class BumpAtTrainEnd(pl.Callback):
+    def on_train_end(self, trainer, module):
+        with torch.no_grad():
+            module.net.bias.add_(0.5)
+
+
+class CallbackMovesAtTrainEnd(SignallingModule):
+    def configure_callbacks(self):
+        return [BumpAtTrainEnd()]
+
+
+class StopsEarly(SignallingModule):
+    def configure_callbacks(self):
+        from lightning.pytorch.callbacks import EarlyStopping
+
+        return [EarlyStopping(monitor="val/mse", mode="max", patience=1)]
+
+
 class HalvesOnPlateau(NoEpochEndHook):
     def configure_optimizers(self):
         optimizer = torch.optim.SGD(self.parameters(), lr=self.lr)
@@ -629,7 +647,13 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
 
 
 @pytest.mark.parametrize(
-    ("module", "lost"), [("SignallingModule", None), ("MovesAtTrainEnd", "on_train_end")]
+    ("module", "lost"),
+    [
+        ("SignallingModule", None),
+        ("MovesAtTrainEnd", "on_train_end"),
+        # helper-28: a callback's too (WeightAveraging swaps its average in there)
+        ("CallbackMovesAtTrainEnd", "BumpAtTrainEnd.on_train_end"),
+    ],
 )
 def test_a_stop_at_the_last_step_saves_where_training_ends(
     signalling_paper: Path, tmp_path: Path, module: str, lost: str | None
@@ -661,6 +685,34 @@ def test_a_stop_at_the_last_step_saves_where_training_ends(
     else:
         assert record["resumed_from"]["exact"] is False and not same
         assert lost in record["resumed_from"]["why_inexact"]
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_a_stop_as_early_stopping_ends_training_trains_again_from_the_start(
+    signalling_paper: Path, tmp_path: Path, keep: bool
+) -> None:
+    """helper-28: a stop that waited past the last validation until EarlyStopping ended
+    training left a checkpoint Lightning resumes into more training (should_stop is not
+    kept): every rerun failed ("Early stopping conditioned on metric val/mse which is not
+    available"). Such a save now says so, and the rerun trains from the start."""
+    model = signalling_paper / "sig" / "model.py"
+    model.write_text("import lightning.pytorch as pl\n" + model.read_text() + EPOCH_WORK)
+    spec = signalling_paper / "sig" / "paper.yaml"
+    spec.write_text(spec.read_text().replace("model:SignallingModule", "model:StopsEarly"))
+    overrides = ["trainer.log_every_n_steps=1", f"checkpoint.keep={str(keep).lower()}"]
+    expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
+    assert expected.returncode == 0, expected.stderr
+    whole = json.loads(next((tmp_path / "whole").rglob("record.json")).read_text())
+    assert whole["timing"]["stopped_by"] == "early stopping"
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "last_train_batch", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, logger="csv", **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    again = _run(signalling_paper, results, *overrides, logger="csv")
+    assert again.returncode == 0, again.stderr
+    record = json.loads(next(results.rglob("record.json")).read_text())
+    assert record["status"] == "completed" and not record["resumed_from"]
+    assert record["metrics"] == whole["metrics"]
 
 
 def test_a_checkpoint_saved_before_resumes_were_judged_resumes_as_perhaps_inexact(

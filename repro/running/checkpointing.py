@@ -526,8 +526,14 @@ def _own_hooks(trainer: pl.Trainer, hooks: list[str], callbacks_too: bool = Fals
     `WeightAveraging`), which Lightning runs after repro's: any that overrides counts."""
     module = type(trainer.lightning_module)
     own = [hook for hook in hooks if getattr(module, hook) is not getattr(pl.LightningModule, hook)]
-    if callbacks_too:
-        others = [c for c in trainer.callbacks if not type(c).__module__.startswith("repro.")]
+    if callbacks_too:  # Lightning's Timer (max_time) only notes the time there
+        from lightning.pytorch.callbacks import Timer
+
+        others = [
+            c
+            for c in trainer.callbacks
+            if not type(c).__module__.startswith("repro.") and not isinstance(c, Timer)
+        ]
         own += [
             f"{type(c).__name__}.{hook}"
             for c in others

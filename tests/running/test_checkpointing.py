@@ -591,6 +591,24 @@ class HalvesOnPlateau(NoEpochEndHook):
 """
 
 
+def _use_module(plugins: Path, module: str) -> None:
+    """The signalling paper trains `module`, one of EPOCH_WORK's."""
+    model = plugins / "sig" / "model.py"
+    model.write_text("import lightning.pytorch as pl\n" + model.read_text() + EPOCH_WORK)
+    spec = plugins / "sig" / "paper.yaml"
+    spec.write_text(spec.read_text().replace("model:SignallingModule", f"model:{module}"))
+
+
+def _as_uninterrupted(tmp_path: Path, results: Path) -> tuple[dict, bool]:
+    """The resumed run's record, and whether its metrics and curves are those of the
+    uninterrupted run in `tmp_path / "whole"`."""
+    (record_file,) = results.rglob("record.json")
+    (whole_file,) = (tmp_path / "whole").rglob("record.json")
+    record = json.loads(record_file.read_text())
+    same = record["metrics"] == json.loads(whole_file.read_text())["metrics"]
+    return record, same and _curves(results) == _curves(tmp_path / "whole")
+
+
 @pytest.mark.parametrize(
     ("module", "overrides", "lost"),
     [
@@ -615,10 +633,7 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
     mid-epoch waits for that end and resumes exactly. What Lightning does not checkpoint, the
     module's epoch-end hook (test/mse 0.003972 against 0.004003) and on_epoch means, makes
     the resume inexact, and the record says so."""
-    model = signalling_paper / "sig" / "model.py"
-    model.write_text("import lightning.pytorch as pl\n" + model.read_text() + EPOCH_WORK)
-    spec = signalling_paper / "sig" / "paper.yaml"
-    spec.write_text(spec.read_text().replace("model:SignallingModule", f"model:{module}"))
+    _use_module(signalling_paper, module)
     overrides = [
         *EPOCH_BASED,
         "++trainer.check_val_every_n_epoch=3",
@@ -633,12 +648,7 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
     assert stopped.returncode == 143, stopped.stderr
     resumed = _run(signalling_paper, results, *overrides, logger="csv")
     assert resumed.returncode == 0, resumed.stderr
-    (record_file,) = results.rglob("record.json")
-    (whole_file,) = (tmp_path / "whole").rglob("record.json")
-    record = json.loads(record_file.read_text())
-    same = record["metrics"] == json.loads(whole_file.read_text())["metrics"] and _curves(
-        results
-    ) == _curves(tmp_path / "whole")
+    record, same = _as_uninterrupted(tmp_path, results)
     if lost is None:
         assert record["resumed_from"]["exact"] is True and same
     else:
@@ -647,26 +657,25 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
 
 
 @pytest.mark.parametrize(
-    ("module", "lost"),
+    ("module", "extra", "lost"),
     [
-        ("SignallingModule", None),
-        ("MovesAtTrainEnd", "on_train_end"),
+        ("SignallingModule", [], None),
+        # Lightning's Timer has an on_train_end too, which changes nothing the test sees
+        ("SignallingModule", ["++trainer.max_time=00:01:00:00"], None),
+        ("MovesAtTrainEnd", [], "on_train_end"),
         # helper-28: a callback's too (WeightAveraging swaps its average in there)
-        ("CallbackMovesAtTrainEnd", "BumpAtTrainEnd.on_train_end"),
+        ("CallbackMovesAtTrainEnd", [], "BumpAtTrainEnd.on_train_end"),
     ],
 )
 def test_a_stop_at_the_last_step_saves_where_training_ends(
-    signalling_paper: Path, tmp_path: Path, module: str, lost: str | None
+    signalling_paper: Path, tmp_path: Path, module: str, extra: list[str], lost: str | None
 ) -> None:
     """A stop at the run's last step (max_steps, mid-epoch) waits for training's end: the
     rerun only tests, under the epoch and step an uninterrupted run tests under (it said epoch
     1, step 5 against 2, 6). The module's on_train_end runs after that save and never in the
     rerun: the record said `exact: true` though the test differed."""
-    model = signalling_paper / "sig" / "model.py"
-    model.write_text("import lightning.pytorch as pl\n" + model.read_text() + EPOCH_WORK)
-    spec = signalling_paper / "sig" / "paper.yaml"
-    spec.write_text(spec.read_text().replace("model:SignallingModule", f"model:{module}"))
-    overrides = ["trainer.max_steps=6", "trainer.log_every_n_steps=1"]
+    _use_module(signalling_paper, module)
+    overrides = ["trainer.max_steps=6", "trainer.log_every_n_steps=1", *extra]
     expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
     assert expected.returncode == 0, expected.stderr
     results = tmp_path / "stopped"
@@ -677,9 +686,7 @@ def test_a_stop_at_the_last_step_saves_where_training_ends(
     resumed = _run(signalling_paper, results, *overrides, logger="csv")
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from step 6" in resumed.stderr
-    record = json.loads(next(results.rglob("record.json")).read_text())
-    whole = json.loads(next((tmp_path / "whole").rglob("record.json")).read_text())
-    same = record["metrics"] == whole["metrics"] and _curves(results) == _curves(tmp_path / "whole")
+    record, same = _as_uninterrupted(tmp_path, results)
     if lost is None:
         assert record["resumed_from"]["exact"] is True and same
     else:
@@ -695,10 +702,7 @@ def test_a_stop_as_early_stopping_ends_training_trains_again_from_the_start(
     training left a checkpoint Lightning resumes into more training (should_stop is not
     kept): every rerun failed ("Early stopping conditioned on metric val/mse which is not
     available"). Such a save now says so, and the rerun trains from the start."""
-    model = signalling_paper / "sig" / "model.py"
-    model.write_text("import lightning.pytorch as pl\n" + model.read_text() + EPOCH_WORK)
-    spec = signalling_paper / "sig" / "paper.yaml"
-    spec.write_text(spec.read_text().replace("model:SignallingModule", "model:StopsEarly"))
+    _use_module(signalling_paper, "StopsEarly")
     overrides = ["trainer.log_every_n_steps=1", f"checkpoint.keep={str(keep).lower()}"]
     expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
     assert expected.returncode == 0, expected.stderr

@@ -59,9 +59,13 @@ EPOCH_VALUES = (
     "its later batches, or is missing"
 )
 MODULE_HOOKS = (
-    "saved where the module's own {hooks} had not run, or will not run again on resume, for "
-    "the batch or epoch of the save (Lightning runs them after repro's callback, and does not "
-    "repeat them when it resumes)"
+    "saved where the module's (or its callbacks') own {hooks} had not run, or will not run "
+    "again on resume, for the batch or epoch of the save (Lightning runs them after repro's "
+    "callback, and does not repeat them when it resumes)"
+)
+SHOULD_STOP = (
+    "saved while trainer.should_stop was set (early stopping held back by min_epochs or "
+    "min_steps), which Lightning does not keep: the resumed run trains on"
 )
 PLATEAU = (
     "saved where Lightning, on resume, skips the ReduceLROnPlateau step at the end of the "
@@ -296,6 +300,7 @@ class ResumableCheckpoint(pl.Callback):
             return
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             unsafe = _resumed_wrongly_after_batch(trainer) or not _loaders_resume_mid_pass(trainer)
+            unsafe = unsafe or bool(_callbacks_after(trainer, "on_train_batch_end"))
             resumable = not rank_zero_decides(trainer, unsafe)
             accumulating = _accumulating(trainer)  # never, even as a last resort: grads lost
             self._act_if(trainer, resumable, last_resort=not accumulating, where="batch_end")
@@ -308,16 +313,18 @@ class ResumableCheckpoint(pl.Callback):
             return
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             resumable = not _ends_an_epoch(trainer) and _loaders_resume_mid_pass(trainer)
+            resumable = resumable and not _callbacks_after(trainer, "on_validation_end")
             self._act_if(trainer, resumable=resumable, last_resort=None, where="validation_end")
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         """Saves every `every_s` and acts on a stop, but not where the epoch's last batch was
         followed by a validation: Lightning cannot resume that (its rerun failed with "the
         train dataloader gave no batches"), nor where it would restore the train loader's own
-        state wrongly (`_loader_resumed_wrongly_at_epoch_end`); the save then waits for the
-        next resumable point."""
+        state wrongly (`_loader_resumed_wrongly_at_epoch_end`), nor before another callback's
+        epoch end (`_callbacks_after`); the save then waits for the next resumable point."""
         resumable = self._validated_at != trainer.global_step and not (
             _loader_resumed_wrongly_at_epoch_end(trainer)
+            or _callbacks_after(trainer, "on_train_epoch_end")
         )
         if _steps_done(trainer):
             return
@@ -500,6 +507,8 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     epoch_based = trainer.max_steps == -1
     if where == "train_end":  # nothing trains after it: only the end's own hooks are lost
         return _own_hooks(trainer, ["on_train_end"], callbacks_too=True)
+    if trainer.should_stop:
+        return SHOULD_STOP
     try:
         results = trainer.fit_loop.epoch_loop._results.result_metrics
         names = sorted(
@@ -526,21 +535,26 @@ def _own_hooks(trainer: pl.Trainer, hooks: list[str], callbacks_too: bool = Fals
     `WeightAveraging`), which Lightning runs after repro's: any that overrides counts."""
     module = type(trainer.lightning_module)
     own = [hook for hook in hooks if getattr(module, hook) is not getattr(pl.LightningModule, hook)]
-    if callbacks_too:  # Lightning's Timer (max_time) only notes the time there
-        from lightning.pytorch.callbacks import Timer
-
-        others = [
-            c
-            for c in trainer.callbacks
-            if not type(c).__module__.startswith("repro.") and not isinstance(c, Timer)
-        ]
-        own += [
-            f"{type(c).__name__}.{hook}"
-            for c in others
-            for hook in hooks
-            if getattr(type(c), hook) is not getattr(pl.Callback, hook)
-        ]
+    if callbacks_too:
+        own += [name for hook in hooks for name in _callbacks_after(trainer, hook)]
     return MODULE_HOOKS.format(hooks=", ".join(own)) if own else None
+
+
+def _callbacks_after(trainer: pl.Trainer, hook: str) -> list[str]:
+    """`Class.hook` of each callback outside repro's that overrides `hook`: Lightning runs it
+    after repro's (EarlyStopping's check at a validation's or an epoch's end), so a save there
+    holds none of what it does, and a resume runs it again on nothing (every rerun of a stop
+    at an epoch end failed: "Early stopping conditioned on metric ... which is not
+    available"). Those that only note the time, save files or draw a bar do not count."""
+    from lightning.pytorch.callbacks import Checkpoint, ProgressBar, Timer
+
+    return [
+        f"{type(c).__name__}.{hook}"
+        for c in trainer.callbacks
+        if not type(c).__module__.startswith("repro.")
+        and not isinstance(c, (Timer, Checkpoint, ProgressBar))
+        and getattr(type(c), hook) is not getattr(pl.Callback, hook)
+    ]
 
 
 def _why_inexact_after_batch(trainer: pl.Trainer) -> str:

@@ -57,7 +57,7 @@ def _curves(results: Path) -> list[dict[str, str]]:
     """The run's CSV rows, each without its empty cells (column order is the logger's)."""
     import csv
 
-    (path,) = results.rglob("metrics.csv")
+    (path,) = [p for p in results.rglob("metrics.csv") if ".superseded" not in p.parts]
     with path.open() as handle:
         return [{k: v for k, v in row.items() if v} for row in csv.DictReader(handle)]
 
@@ -582,6 +582,32 @@ class StopsEarly(SignallingModule):
         return [EarlyStopping(monitor="val/mse", mode="max", patience=1)]
 
 
+class StopsEarlyAtEpochEnd(SignallingModule):
+    def configure_callbacks(self):
+        from lightning.pytorch.callbacks import EarlyStopping
+
+        check = {"check_on_train_epoch_end": True}
+        return [EarlyStopping(monitor="train/loss", mode="max", patience=1, **check)]
+
+
+class StopsEarlyAtValidation(SignallingModule):
+    def configure_callbacks(self):
+        from lightning.pytorch.callbacks import EarlyStopping
+
+        return [EarlyStopping(monitor="val/mse", mode="max", patience=2)]
+
+
+class ScaleAtBatchEnd(pl.Callback):
+    def on_train_batch_end(self, trainer, module, outputs, batch, batch_idx):
+        with torch.no_grad():
+            module.net.bias.mul_(0.9)
+
+
+class CallbackScalesAtBatchEnd(SignallingModule):
+    def configure_callbacks(self):
+        return [ScaleAtBatchEnd()]
+
+
 class HalvesOnPlateau(NoEpochEndHook):
     def configure_optimizers(self):
         optimizer = torch.optim.SGD(self.parameters(), lr=self.lr)
@@ -599,13 +625,18 @@ def _use_module(plugins: Path, module: str) -> None:
     spec.write_text(spec.read_text().replace("model:SignallingModule", f"model:{module}"))
 
 
+def _run_folder(results: Path) -> Path:
+    """The one run folder of `results`, not one kept aside under `.superseded`."""
+    (record_file,) = [p for p in results.rglob("record.json") if ".superseded" not in p.parts]
+    return record_file.parent
+
+
 def _as_uninterrupted(tmp_path: Path, results: Path) -> tuple[dict, bool]:
     """The resumed run's record, and whether its metrics and curves are those of the
     uninterrupted run in `tmp_path / "whole"`."""
-    (record_file,) = results.rglob("record.json")
-    (whole_file,) = (tmp_path / "whole").rglob("record.json")
-    record = json.loads(record_file.read_text())
-    same = record["metrics"] == json.loads(whole_file.read_text())["metrics"]
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    whole = json.loads((_run_folder(tmp_path / "whole") / "record.json").read_text())
+    same = record["metrics"] == whole["metrics"]
     return record, same and _curves(results) == _curves(tmp_path / "whole")
 
 
@@ -717,6 +748,56 @@ def test_a_stop_as_early_stopping_ends_training_trains_again_from_the_start(
     record = json.loads(next(results.rglob("record.json")).read_text())
     assert record["status"] == "completed" and not record["resumed_from"]
     assert record["metrics"] == whole["metrics"]
+
+
+@pytest.mark.parametrize(
+    ("module", "overrides", "hook", "signal_name"),
+    [
+        # every rerun failed: "Early stopping conditioned on metric train/loss which is not
+        # available" (the resume ran EarlyStopping's epoch-end check again, on nothing)
+        (
+            "StopsEarlyAtEpochEnd",
+            ["++trainer.limit_val_batches=0", "checkpoint.every_s=0"],
+            "train_epoch_end",
+            "SIGKILL",
+        ),
+        # the save at the validation came before EarlyStopping's check: the rerun trained on
+        # to step 8 (test/mse 1.0469 against 1.5109) and said exact: true
+        ("StopsEarlyAtValidation", ["trainer.val_check_interval=0.5"], "validation", "SIGTERM"),
+        # a callback's batch-end hook ran after the save, and again on resume (exact: true,
+        # test/mse 0.0028406758 against 0.0028406682): the stop waits for the epoch's end
+        (
+            "CallbackScalesAtBatchEnd",
+            ["++trainer.check_val_every_n_epoch=3"],
+            "mid_train_batch",
+            "SIGTERM",
+        ),
+    ],
+)
+def test_a_callback_that_runs_after_repros_is_waited_for(
+    signalling_paper: Path,
+    tmp_path: Path,
+    module: str,
+    overrides: list[str],
+    hook: str,
+    signal_name: str,
+) -> None:
+    """helper-29: Lightning runs the plugin's callbacks (configure_callbacks) after repro's
+    at a batch's, a validation's and an epoch's end; a save there holds none of what they do
+    there. Such points are not safe: the save waits for the next one."""
+    _use_module(signalling_paper, module)
+    overrides = ["trainer.log_every_n_steps=1", *overrides]
+    expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
+    assert expected.returncode == 0, expected.stderr
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": hook, "REPRO_TEST_SIGNAL": signal_name}
+    stopped = _run(signalling_paper, results, *overrides, logger="csv", **stop)
+    assert stopped.returncode == {"SIGTERM": 143, "SIGKILL": -9}[signal_name], stopped.stderr
+    again = _run(signalling_paper, results, *overrides, logger="csv")
+    assert again.returncode == 0, again.stderr
+    record, same = _as_uninterrupted(tmp_path, results)
+    assert same, (record["metrics"], again.stderr)
+    assert (record["resumed_from"] or {}).get("exact", True) is True, record["resumed_from"]
 
 
 def test_a_checkpoint_saved_before_resumes_were_judged_resumes_as_perhaps_inexact(

@@ -115,9 +115,9 @@ keeps its generator in its state)."""
         ),
         # epoch-based training: Lightning restores no loader state at an epoch's end
         ("last_train_batch", "SIGTERM", [*EPOCH_BASED, "++trainer.check_val_every_n_epoch=3"]),
-        # the run's last step (max_steps) in mid-epoch: the resumed run tested under another
-        # epoch and step (1, 5 against 2, 6), with a validation due there or not
-        ("train_batch_1", "SIGTERM", ["trainer.max_steps=6"]),
+        # the run's last step (max_steps) in mid-epoch, a validation due there: the resumed
+        # run tested under another epoch and step (1, 5 against 2, 6); with none due there,
+        # test_a_stop_at_the_last_step_saves_where_training_ends
         ("train_batch_1", "SIGTERM", ["trainer.max_steps=6", "trainer.val_check_interval=0.5"]),
         (
             "train_epoch_end",

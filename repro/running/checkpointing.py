@@ -322,12 +322,12 @@ class ResumableCheckpoint(pl.Callback):
         train dataloader gave no batches"), nor where it would restore the train loader's own
         state wrongly (`_loader_resumed_wrongly_at_epoch_end`), nor before another callback's
         epoch end (`_callbacks_after`); the save then waits for the next resumable point."""
+        if _steps_done(trainer):
+            return
         resumable = self._validated_at != trainer.global_step and not (
             _loader_resumed_wrongly_at_epoch_end(trainer)
             or _callbacks_after(trainer, "on_train_epoch_end")
         )
-        if _steps_done(trainer):
-            return
         if self._agreed_stop(trainer) is not None or self._save_postponed:
             self._act_if(trainer, resumable=resumable, last_resort=None, where="epoch_end")
             return
@@ -489,8 +489,8 @@ def _train_loaders(trainer: pl.Trainer) -> list[Any] | None:
 
 def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     """What a checkpoint saved here (`where`: "batch_end", "validation_end", "epoch_end" or
-    "train_end")
-    lacks that the resumed run needs, though Lightning resumes its loops and data exactly:
+    "train_end") lacks that the resumed run needs, though Lightning resumes its loops and data
+    exactly:
     - values the module logs with `on_epoch=True` while an epoch trains: Lightning saves none
       of what it gathered, so the resumed epoch's value covers only its later batches, or its
       row is missing;

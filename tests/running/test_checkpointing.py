@@ -576,25 +576,21 @@ class CallbackMovesAtTrainEnd(SignallingModule):
 
 
 class StopsEarly(SignallingModule):
+    stopping = {"monitor": "val/mse", "mode": "max", "patience": 1}
+
     def configure_callbacks(self):
         from lightning.pytorch.callbacks import EarlyStopping
 
-        return [EarlyStopping(monitor="val/mse", mode="max", patience=1)]
+        return [EarlyStopping(**self.stopping)]
 
 
-class StopsEarlyAtEpochEnd(SignallingModule):
-    def configure_callbacks(self):
-        from lightning.pytorch.callbacks import EarlyStopping
-
-        check = {"check_on_train_epoch_end": True}
-        return [EarlyStopping(monitor="train/loss", mode="max", patience=1, **check)]
+class StopsEarlyAtEpochEnd(StopsEarly):
+    stopping = {"monitor": "train/loss", "mode": "max", "patience": 1}
+    stopping["check_on_train_epoch_end"] = True
 
 
-class StopsEarlyAtValidation(SignallingModule):
-    def configure_callbacks(self):
-        from lightning.pytorch.callbacks import EarlyStopping
-
-        return [EarlyStopping(monitor="val/mse", mode="max", patience=2)]
+class StopsEarlyAtValidation(StopsEarly):
+    stopping = {**StopsEarly.stopping, "patience": 2}
 
 
 class ScaleAtBatchEnd(pl.Callback):

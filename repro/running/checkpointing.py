@@ -218,6 +218,7 @@ class ResumableCheckpoint(pl.Callback):
         self.resumed_inexact: str | None = None  # resumed inexactly: so is every later save
         self._save_inexact: str | None = None  # why the save being written is inexact
         self._ending_early = False  # the save being written is of an early end (ENDED_EARLY)
+        self._saved_ended_early = False  # the file on disk is such a save
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         """The signal handler: only set a flag, acted on at the next point Lightning resumes
@@ -240,9 +241,16 @@ class ResumableCheckpoint(pl.Callback):
             return COMPLETED_UNCHANGED
         if not self.enabled:
             return "nothing saved (checkpoint.enabled=false), a rerun starts over"
-        if self.path.is_file():
+        if not self.path.is_file():
+            return "no checkpoint yet, a rerun starts over"
+        if self._saved_ended_early:  # refused on resume (ENDED_EARLY)
+            return (
+                "training had ended early, which no checkpoint resumes: a rerun trains "
+                "again from the start"
+            )
+        if self._saved_step is None:  # not known here
             return "checkpoint saved, run again to resume"
-        return "no checkpoint yet, a rerun starts over"
+        return f"checkpoint saved at step {self._saved_step}, run again to resume"
 
     @property
     def replaces_a_completed_run(self) -> bool:
@@ -294,6 +302,7 @@ class ResumableCheckpoint(pl.Callback):
             os.replace(temp, self.path)
         self._last_save = time.monotonic()
         self._saved_step = trainer.global_step
+        self._saved_ended_early = self._ending_early
 
     def on_train_batch_end(self, trainer: pl.Trainer, *args: Any) -> None:
         if _steps_done(trainer):

@@ -746,6 +746,53 @@ def test_a_stop_as_early_stopping_ends_training_trains_again_from_the_start(
     assert record["metrics"] == whole["metrics"]
 
 
+def _saved_step(results: Path) -> int:
+    import torch
+
+    (path,) = (_run_folder(results) / "checkpoints").glob("*.ckpt")
+    return torch.load(path, weights_only=False)["global_step"]
+
+
+def test_the_line_of_a_stop_names_the_step_of_the_checkpoint_a_rerun_resumes(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-29: with checkpoint.keep=false the last save is a periodic one, before training
+    ended; a stop during the test said "at step 40; checkpoint saved" of a file from step
+    37. The line names the file's step."""
+    results = tmp_path / "results"
+    overrides = ["checkpoint.keep=false", "checkpoint.every_s=0"]
+    stop = {"REPRO_TEST_SIGNAL_AT": "test", "REPRO_TEST_SIGNAL": "SIGINT"}
+    stopped = _run(signalling_paper, results, *overrides, **stop)
+    assert stopped.returncode == 130, stopped.stderr
+    saved = _saved_step(results)
+    assert saved < 40
+    last_line = stopped.stderr.strip().splitlines()[-1]
+    assert f"at step 40; checkpoint saved at step {saved}, run again to resume" in last_line
+    resumed = _run(signalling_paper, results, *overrides)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"resuming from step {saved}" in resumed.stderr
+
+
+def test_the_line_of_a_stop_after_an_early_end_says_a_rerun_starts_over(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-29: training ended early (EarlyStopping) and the stop came during the test: the
+    line said "checkpoint saved, run again to resume", but a checkpoint of an early end is
+    never resumed (ENDED_EARLY) and the rerun trains from the start."""
+    _use_module(signalling_paper, "StopsEarly")
+    results = tmp_path / "results"
+    stop = {"REPRO_TEST_SIGNAL_AT": "test", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, "checkpoint.keep=true", **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    last_line = stopped.stderr.strip().splitlines()[-1]
+    assert "run again to resume" not in last_line
+    assert "a rerun trains again from the start" in last_line
+    again = _run(signalling_paper, results, "checkpoint.keep=true")
+    assert again.returncode == 0, again.stderr
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert record["status"] == "completed" and not record["resumed_from"]
+
+
 @pytest.mark.parametrize(
     ("module", "overrides", "hook", "signal_name"),
     [

@@ -59,7 +59,7 @@ EPOCH_VALUES = (
     "its later batches, or is missing"
 )
 MODULE_HOOKS = (
-    "saved where the module's (or its callbacks') own {hooks} had not run, or will not run "
+    "saved where the module's own {hooks} had not run, or will not run "
     "again on resume, for the batch or epoch of the save (Lightning runs them after repro's "
     "callback, and does not repeat them when it resumes)"
 )
@@ -378,16 +378,21 @@ class ResumableCheckpoint(pl.Callback):
             return self._stop_agreed
         return agreed_stop(trainer, self.stop_signal)
 
-    def on_train_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+    def on_fit_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         """The final weights; and where a stop waited past the run's last step, its save and
-        stop (a rerun then only tests)."""
+        stop (a rerun then only tests). Here, after the module's and every callback's
+        `on_train_end` (WeightAveraging swaps its average in there), which a rerun that only
+        tests never runs: the file holds the weights the test uses. Lightning calls this
+        after a fit it skipped too (resumed where training had ended): nothing changed."""
+        if self._saved_step is None and trainer.ckpt_path is not None:
+            self._saved_step = trainer.global_step  # resumed, no step since: the file's
         stop_signal = self._agreed_stop(trainer)
         self._ending_early = _ended_early(trainer)
         try:  # a save of the last step before an early end would resume into more training
             same_step = trainer.global_step == self._saved_step  # a save to mark as early
             due = (stop_signal and _steps_done(trainer)) or (self._ending_early and same_step)
             if self.save_at_end or due:
-                self.save(trainer, _lost_on_resume(trainer, "train_end"), again=self._ending_early)
+                self.save(trainer, again=self._ending_early)
         finally:
             self._ending_early = False
         if stop_signal is not None:
@@ -497,8 +502,8 @@ def _train_loaders(trainer: pl.Trainer) -> list[Any] | None:
 
 
 def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
-    """What a checkpoint saved here (`where`: "batch_end", "validation_end", "epoch_end" or
-    "train_end") lacks that the resumed run needs, though Lightning resumes its loops and data
+    """What a checkpoint saved here (`where`: "batch_end", "validation_end" or "epoch_end")
+    lacks that the resumed run needs, though Lightning resumes its loops and data
     exactly:
     - values the module logs with `on_epoch=True` while an epoch trains: Lightning saves none
       of what it gathered, so the resumed epoch's value covers only its later batches, or its
@@ -509,13 +514,10 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
       resume: `on_train_batch_end` / `on_validation_end` of the save's point (helper-27: a
       hook that scaled a bias gave test/mse 0.0028406759 against 0.0028406682),
       `on_train_epoch_start` of the epoch a mid-epoch save falls in, and, at an epoch's end
-      in epoch-based training, `on_train_epoch_end` (helper-26: 0.003972 against 0.004003);
-      at training's end, `on_train_end`, which a rerun that only tests never runs.
+      in epoch-based training, `on_train_epoch_end` (helper-26: 0.003972 against 0.004003).
     State a module keeps outside its state_dict is its own to checkpoint
     (`on_save_checkpoint`); no repro check sees it."""
     epoch_based = trainer.max_steps == -1
-    if where == "train_end":  # nothing trains after it: only the end's own hooks are lost
-        return _own_hooks(trainer, ["on_train_end"], callbacks_too=True)
     if trainer.should_stop:
         return SHOULD_STOP
     try:
@@ -538,14 +540,10 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     return _own_hooks(trainer, hooks)
 
 
-def _own_hooks(trainer: pl.Trainer, hooks: list[str], callbacks_too: bool = False) -> str | None:
-    """MODULE_HOOKS naming those of `hooks` the module overrides, or None. `callbacks_too`:
-    also those of the callbacks outside repro's (the module's `configure_callbacks`, say
-    `WeightAveraging`), which Lightning runs after repro's: any that overrides counts."""
+def _own_hooks(trainer: pl.Trainer, hooks: list[str]) -> str | None:
+    """MODULE_HOOKS naming those of `hooks` the module overrides, or None."""
     module = type(trainer.lightning_module)
     own = [hook for hook in hooks if getattr(module, hook) is not getattr(pl.LightningModule, hook)]
-    if callbacks_too:
-        own += [name for hook in hooks for name in _callbacks_after(trainer, hook)]
     return MODULE_HOOKS.format(hooks=", ".join(own)) if own else None
 
 

@@ -575,6 +575,28 @@ class CallbackMovesAtTrainEnd(SignallingModule):
         return [BumpAtTrainEnd()]
 
 
+class AveragesWeights(SignallingModule):
+    # tests the average of its weights, as SWA and EMA plugins do; saves what it tests to
+    # REPRO_TEST_WEIGHTS
+
+    averaging = "EMAWeightAveraging"
+
+    def configure_callbacks(self):
+        from lightning.pytorch import callbacks
+
+        if self.averaging == "StochasticWeightAveraging":
+            return [callbacks.StochasticWeightAveraging(swa_lrs=0.05, swa_epoch_start=2)]
+        return [getattr(callbacks, self.averaging)()]
+
+    def on_test_start(self):
+        if os.environ.get("REPRO_TEST_WEIGHTS"):
+            torch.save(self.state_dict(), os.environ["REPRO_TEST_WEIGHTS"])
+
+
+class AveragesWeightsSWA(AveragesWeights):
+    averaging = "StochasticWeightAveraging"
+
+
 class StopsEarly(SignallingModule):
     stopping = {"monitor": "val/mse", "mode": "max", "patience": 1}
 
@@ -689,9 +711,11 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
         ("SignallingModule", [], None),
         # Lightning's Timer has an on_train_end too, which changes nothing the test sees
         ("SignallingModule", ["++trainer.max_time=00:01:00:00"], None),
-        ("MovesAtTrainEnd", [], "on_train_end"),
-        # helper-28: a callback's too (WeightAveraging swaps its average in there)
-        ("CallbackMovesAtTrainEnd", [], "BumpAtTrainEnd.on_train_end"),
+        # the save waits for the module's and callbacks' on_train_end (WeightAveraging swaps its
+        # average in there): resumed, it said exact: false ("on_train_end") and tested other
+        # weights
+        ("MovesAtTrainEnd", [], None),
+        ("CallbackMovesAtTrainEnd", [], None),
     ],
 )
 def test_a_stop_at_the_last_step_saves_where_training_ends(
@@ -699,8 +723,8 @@ def test_a_stop_at_the_last_step_saves_where_training_ends(
 ) -> None:
     """A stop at the run's last step (max_steps, mid-epoch) waits for training's end: the
     rerun only tests, under the epoch and step an uninterrupted run tests under (it said epoch
-    1, step 5 against 2, 6). The module's on_train_end runs after that save and never in the
-    rerun: the record said `exact: true` though the test differed."""
+    1, step 5 against 2, 6), and the weights the module's and its callbacks' on_train_end
+    left, which the rerun never runs."""
     _use_module(signalling_paper, module)
     overrides = ["trainer.max_steps=6", "trainer.log_every_n_steps=1", *extra]
     expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
@@ -719,6 +743,36 @@ def test_a_stop_at_the_last_step_saves_where_training_ends(
     else:
         assert record["resumed_from"]["exact"] is False and not same
         assert lost in record["resumed_from"]["why_inexact"]
+
+
+@pytest.mark.parametrize("module", ["AveragesWeights", "AveragesWeightsSWA"])
+def test_the_kept_weights_are_those_tested_and_a_stop_in_the_test_resumes_them(
+    signalling_paper: Path, tmp_path: Path, module: str
+) -> None:
+    """EMA and SWA swap their average into the module as training ends (on_train_end), after
+    repro's final save: the kept last.ckpt held weights no test used (SWA: the last step's,
+    not the average), and a stop during the test resumed into testing those (exact: false)."""
+    import torch
+
+    _use_module(signalling_paper, module)
+    overrides = ["trainer.log_every_n_steps=1", "checkpoint.keep=true"]
+    tested = tmp_path / "tested.pt"
+    whole = _run(signalling_paper, tmp_path / "whole", *overrides, REPRO_TEST_WEIGHTS=str(tested))
+    assert whole.returncode == 0, whole.stderr
+    (kept,) = (_run_folder(tmp_path / "whole") / "checkpoints").glob("last.ckpt")
+    kept_weights = torch.load(kept, weights_only=False)["state_dict"]
+    for name, value in torch.load(tested).items():
+        assert torch.equal(kept_weights[name], value), name
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "test", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    resumed = _run(signalling_paper, results, *overrides)
+    assert resumed.returncode == 0, resumed.stderr
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    expected = json.loads((_run_folder(tmp_path / "whole") / "record.json").read_text())
+    assert record["resumed_from"]["exact"] is True, record["resumed_from"]
+    assert record["metrics"] == expected["metrics"]
 
 
 @pytest.mark.parametrize("keep", [True, False])

@@ -34,6 +34,7 @@ COMPLETED_UNCHANGED = "the completed record is unchanged, rerun=true starts over
 CHECKPOINT_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
 RERUN_CHECKPOINT = "rerun.ckpt"  # a rerun of a completed run: beside its last.ckpt, never resumed
+GROUP_CHECKPOINT = "together.ckpt"  # seeds trained together: in the first seed's folder
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
 INEXACT_KEY = "repro_inexact"  # why a resume from this checkpoint differs from no stop ("")
@@ -200,6 +201,7 @@ class ResumableCheckpoint(pl.Callback):
         save_at_end: bool = False,
         enabled: bool = True,
         identity: dict[str, Any] | None = None,
+        resumed_step: int | None = None,
     ) -> None:
         self.enabled = enabled  # off: still turns a signal into a clean stop, saves nothing
         self.path = path
@@ -213,7 +215,7 @@ class ResumableCheckpoint(pl.Callback):
         self._stop_agreed: int | None = None  # a stop all ranks agreed on, waiting
         self._save_postponed = False  # a periodic save due at an epoch end that validated
         self._waits = 0  # points passed while a stop or save waited
-        self._saved_step: int | None = None  # global step of the file on disk, once known
+        self._saved_step = resumed_step  # global step of the file on disk, once known
         self._validated_at: int | None = None  # global step of the last validation in fit
         self.resumed_inexact: str | None = None  # resumed inexactly: so is every later save
         self._save_inexact: str | None = None  # why the save being written is inexact
@@ -236,21 +238,22 @@ class ResumableCheckpoint(pl.Callback):
                 signal.signal(signum, self.request_stop)
 
     def what_a_rerun_does(self) -> str:
-        """The end of an interruption's message: true to what is on disk."""
+        """The end of an interruption's message: true to what is on disk (a file this attempt
+        resumed counts, with checkpoint.enabled=false too: a rerun resumes it)."""
         if self.replaces_a_completed_run:  # its checkpoint is deleted as the attempt ends
             return COMPLETED_UNCHANGED
+        if self.path.is_file() and self._saved_step is not None:
+            if self._saved_ended_early:  # refused on resume (ENDED_EARLY)
+                return (
+                    "training had ended early, which no checkpoint resumes: a rerun trains "
+                    "again from the start"
+                )
+            return f"checkpoint saved at step {self._saved_step}, run again to resume"
         if not self.enabled:
             return "nothing saved (checkpoint.enabled=false), a rerun starts over"
-        if not self.path.is_file():
-            return "no checkpoint yet, a rerun starts over"
-        if self._saved_ended_early:  # refused on resume (ENDED_EARLY)
-            return (
-                "training had ended early, which no checkpoint resumes: a rerun trains "
-                "again from the start"
-            )
-        if self._saved_step is None:  # not known here
+        if self.path.is_file():  # not known here
             return "checkpoint saved, run again to resume"
-        return f"checkpoint saved at step {self._saved_step}, run again to resume"
+        return "no checkpoint yet, a rerun starts over"
 
     @property
     def replaces_a_completed_run(self) -> bool:

@@ -257,6 +257,8 @@ def _train_locked(
     )
     from repro.running.checkpointing import stop_on_signals
 
+    _drop_unresumed_checkpoint(attempt)
+    _say_the_group_is_not_resumed(attempt)
     checkpoint = _run_checkpoint(attempt)
     # SIGINT/SIGTERM from the moment the `running` record is written until the outcome is on
     # disk are noted, not acted on: training stops at its next step and the record says so
@@ -270,12 +272,14 @@ def _run_checkpoint(attempt: Attempt) -> Any:
     from repro.running.checkpointing import ResumableCheckpoint, run_identity
 
     checkpoint_cfg = dict(attempt.config.get("checkpoint") or {})
+    resumed = attempt.record.get("resumed_from") or {}
     return ResumableCheckpoint(
         attempt.checkpoint_file,
         float(checkpoint_cfg.get("every_s", 30)),
         save_at_end=bool(checkpoint_cfg.get("keep", True)),
         enabled=bool(checkpoint_cfg.get("enabled", True)),
         identity=run_identity(attempt.config),  # a rerun resumes only what this run wrote
+        resumed_step=resumed.get("step") if attempt.resume_from else None,
     )
 
 
@@ -315,6 +319,41 @@ def _resume_point(
         print(f"warning: resuming, but {how}: it was {why}", file=sys.stderr)
     resumed = {"checkpoint": str(last_checkpoint), "step": step, "exact": exact}
     return {**resumed, **({"why_inexact": why} if why else {})}
+
+
+def _say_the_group_is_not_resumed(attempt: Attempt) -> None:
+    """A seed last stopped in a group, run alone (`repro run`, the command its record
+    names): the group's checkpoint is not this run's to resume."""
+    from repro.running.checkpointing import GROUP_CHECKPOINT
+
+    group_checkpoint = attempt.last_checkpoint.with_name(GROUP_CHECKPOINT)
+    if group_checkpoint.is_file():
+        print(
+            f"not resuming the group's checkpoint {progress.shown_path(group_checkpoint)}: "
+            f"seed {attempt.config['seed']} trains alone, from the start (the same sweep "
+            "resumes its group)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _drop_unresumed_checkpoint(attempt: Attempt) -> None:
+    """The checkpoint an unfinished earlier attempt left, when this one trains from the start
+    instead (rerun=true, unreadable): its first save would overwrite it. Removed now, so that
+    a stop before then says, and does, what the next run does: start over. A completed run's
+    final weights are never touched (its rerun saves beside them)."""
+    leftover = attempt.checkpoint_file
+    finished = (attempt.previous or {}).get("status") == store.STATUS_COMPLETED
+    if attempt.resume_from or not attempt.previous or finished or not leftover.is_file():
+        return
+    leftover.unlink(missing_ok=True)
+    if attempt.config.get("rerun"):
+        print(
+            f"rerun=true: the earlier attempt's {progress.shown_path(leftover)} removed; "
+            "training from the start",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _why_not_resumed(config: dict[str, Any], checkpoint: Path) -> str | None:
@@ -488,6 +527,10 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
     record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
     attempt.end(store.STATUS_COMPLETED, None)
     last_checkpoint = attempt.last_checkpoint
+    from repro.running.checkpointing import GROUP_CHECKPOINT
+
+    # a group with a completed seed never resumes: its checkpoint would stay here for good
+    last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
     if record["checkpoint"]["kept"]:  # the weights of the record just written
         os.replace(attempt.checkpoint_file, last_checkpoint)
     else:  # deleted only once the record says why

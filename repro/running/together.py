@@ -237,7 +237,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
 def _group_checkpoint(attempts: list, seeds: list[int], stops: list[int]) -> GroupCheckpoint:
     """The group's checkpoint, in its first seed's folder, keyed on what trained it."""
     from repro.records import store
-    from repro.running.checkpointing import CHECKPOINT_DIR
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
 
     first = attempts[0][1]
     config = first.config
@@ -251,7 +251,7 @@ def _group_checkpoint(attempts: list, seeds: list[int], stops: list[int]) -> Gro
     # seed alone), so its saves would only cost time and leave a file behind.
     replaces = any(attempt.rerunning_completed for _, attempt in attempts)
     return GroupCheckpoint(
-        first.record_dir / CHECKPOINT_DIR / "together.ckpt",
+        first.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT,
         identity,
         float(checkpoint_cfg.get("every_s", 30)),
         bool(checkpoint_cfg.get("enabled", True)) and not replaces,
@@ -275,6 +275,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     if saved is not None and cut_short:
         group.load_state_dict(saved)
         step = group.state.global_step
+        saver.saved_step = step  # the file on disk, until the group saves again
         print(f"resuming the group from step {step} ({saver.path})", file=sys.stderr, flush=True)
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
@@ -344,7 +345,7 @@ def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, A
     line.close()
     name = signal.Signals(stop.signum).name
     then = (
-        f"rerun resumes the group from step {stop.saved_step}"
+        f"the same sweep again resumes the group from step {stop.saved_step}"
         if stop.saved_step is not None
         else "no checkpoint yet: a rerun starts the group over"
     )

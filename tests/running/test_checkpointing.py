@@ -827,6 +827,57 @@ def test_the_line_of_a_stop_names_the_step_of_the_checkpoint_a_rerun_resumes(
     assert f"resuming from step {saved}" in resumed.stderr
 
 
+def _said_is_done(line: str, rerun) -> None:
+    """What a stop's line said a rerun does is what the rerun did."""
+    import re
+
+    assert rerun.returncode == 0, rerun.stderr
+    resumed = re.search(r"resuming from step (\d+)", rerun.stderr)
+    if "starts over" in line or "from the start" in line:
+        assert resumed is None, (line, resumed and resumed.group(0))
+    else:
+        said = re.search(r"checkpoint saved at step (\d+)", line)
+        assert resumed and said and said.group(1) == resumed.group(1), (line, rerun.stderr)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "stop_at", "damage"),
+    [
+        # resumed with checkpoint.enabled=false: "nothing saved, a rerun starts over", and the
+        # rerun resumed the file it had resumed
+        (["checkpoint.enabled=false"], "validation", False),
+        # rerun=true of an interrupted run, stopped before its first save: "checkpoint saved"
+        # of the earlier attempt's file, which the same command never resumes (with
+        # enabled=false: "a rerun starts over", and a plain rerun resumed it)
+        (["rerun=true"], "sanity_check", False),
+        (["rerun=true", "checkpoint.enabled=false"], "sanity_check", False),
+        # an unreadable checkpoint, then a stop before the first save: "checkpoint saved"
+        ([], "sanity_check", True),
+    ],
+)
+def test_the_line_of_a_stop_is_true_of_the_checkpoint_an_earlier_attempt_left(
+    signalling_paper: Path, tmp_path: Path, overrides: list[str], stop_at: str, damage: bool
+) -> None:
+    """helper-30: the line spoke of the file on disk as this attempt's, or ignored it."""
+    results = tmp_path / "results"
+    sanity = "trainer.num_sanity_val_steps=1"
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM"}
+    first = _run(signalling_paper, results, sanity, REPRO_TEST_SIGNAL_AT="mid_train_batch", **stop)
+    assert first.returncode == 143, first.stderr
+    if damage:
+        (path,) = results.rglob("last.ckpt")
+        path.write_bytes(path.read_bytes()[:1000])
+    second = _run(
+        signalling_paper, results, sanity, *overrides, REPRO_TEST_SIGNAL_AT=stop_at, **stop
+    )
+    assert second.returncode == 143, second.stderr
+    line = second.stderr.strip().splitlines()[-1]
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert line.startswith(f"error: {record['error']}")
+    plain = [o for o in overrides if not o.startswith("rerun=")]
+    _said_is_done(line, _run(signalling_paper, results, sanity, *plain))
+
+
 def test_the_line_of_a_stop_after_an_early_end_says_a_rerun_starts_over(
     signalling_paper: Path, tmp_path: Path
 ) -> None:

@@ -336,7 +336,8 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
     assert "Traceback" not in cut.stderr
     interrupted = results_of(results)
     assert {r["status"] for r in interrupted.values()} == {"interrupted"}
-    assert f"interrupted by {name}; rerun resumes the group from step 8" in interrupted[0]["error"]
+    said = f"interrupted by {name}; the same sweep again resumes the group from step 8"
+    assert said in interrupted[0]["error"]
     again = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(results)})
     assert again.returncode == 0, again.stderr
     assert "resuming the group from step 8" in again.stderr
@@ -730,6 +731,66 @@ def test_a_signal_after_a_stopped_groups_records_keeps_the_first_ones_exit_code(
     assert stopped.returncode == 130, (stopped.returncode, stopped.stderr[-2000:])
     records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
     assert [r["error"][:22] for r in records] == ["interrupted by SIGINT;"] * 2, records
+
+
+PLAIN_LOADER = """
+
+class PlainData(ToyData):
+    def train_dataloader(self):
+        dataset = torch.utils.data.TensorDataset(self.x, self.y)
+        return torch.utils.data.DataLoader(dataset, 16)
+"""
+
+
+@pytest.mark.parametrize(("plain", "extra"), [(True, []), (False, ["checkpoint.enabled=false"])])
+def test_a_resumed_group_stopped_before_its_first_save_says_it_resumes_again(
+    tmp_path: Path, plain: bool, extra: list[str]
+) -> None:
+    """helper-30: resumed from step 8, then stopped where it cannot save (mid-epoch with a
+    loader that cannot resume mid-pass) or saves nothing (checkpoint.enabled=false): every
+    seed said "no checkpoint yet: a rerun starts the group over", and the rerun resumed the
+    step-8 file."""
+    env = signalling_toy(tmp_path)
+    if plain:
+        folder = tmp_path / "plugins" / "toy"
+        (folder / "data.py").write_text((folder / "data.py").read_text() + PLAIN_LOADER)
+        spec = folder / "paper.yaml"
+        spec.write_text(spec.read_text().replace("data:ToyData", "data:PlainData"))
+    sweep = (*GROUP_SWEEP, "logger=none")
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM"}
+    first = repro(*sweep, env={**env, **stop, "REPRO_TEST_SIGNAL_AT_CALL": "11"})
+    assert first.returncode == 143, first.stderr
+    second = repro(*sweep, *extra, env={**env, **stop, "REPRO_TEST_SIGNAL_AT_CALL": "6"})
+    assert second.returncode == 143, second.stderr
+    assert "resuming the group from step 8" in second.stderr
+    errors = {json.loads(p.read_text())["error"] for p in (tmp_path / "r").rglob("record.json")}
+    assert errors == {"interrupted by SIGTERM; the same sweep again resumes the group from step 8"}
+    again = repro(*sweep, *extra, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group from step 8" in again.stderr
+
+
+def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """helper-30: a group seed's record says the group resumes, but its command is a
+    `repro run` of that seed alone: it trained from the start without a word, and left the
+    group's checkpoint in its completed folder for good (no group resumes with a completed
+    seed)."""
+    import shlex
+
+    env = signalling_toy(tmp_path)
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    first = repro(*GROUP_SWEEP, "logger=none", env={**env, **stop})
+    assert first.returncode == 143, first.stderr
+    (seed0,) = (tmp_path / "r").rglob("seed0/record.json")
+    record = json.loads(seed0.read_text())
+    alone = repro(*shlex.split(record["command"])[1:], env=env, cwd=Path(record["cwd"]))
+    assert alone.returncode == 0, alone.stderr
+    assert "not resuming the group's checkpoint" in alone.stderr, alone.stderr
+    assert not list((tmp_path / "r").rglob("together.ckpt"))
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
 
 
 def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(

@@ -6,10 +6,11 @@
 
 Columns (one row per metric of each run; a run without metrics keeps one row with metric NaN):
 
-- identity: `paper`, `experiment`, `config_hash`, `code_digest`, `seed`, `status`, `error`,
-  `record_dir`; `code_digest` fingerprints the plugin's code that made the run (records.fingerprint;
-  None for records made before it was recorded): runs of one config but other code are other
-  settings in a report
+- identity: `paper`, `experiment`, `config_hash`, `code_digest`, `code_classes`, `seed`,
+  `status`, `error`, `record_dir`; `code_digest` fingerprints the plugin's code that made the
+  run (records.fingerprint; None for records made before it was recorded) and `code_classes`
+  names the classes paper.yaml chose (`module=model:A datamodule=data:B`; None if not
+  recorded): runs of one config but other code are other settings in a report
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
@@ -54,6 +55,7 @@ RUN_COLUMNS = (
     "experiment",
     "config_hash",
     "code_digest",
+    "code_classes",
     "seed",
     "status",
     "error",
@@ -211,6 +213,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "experiment": str(record["experiment"]),
         "config_hash": str(record.get("config_hash") or record_dir.parent.name),
         "code_digest": plugin_code.get("digest"),
+        "code_classes": classes_text(plugin_code.get("classes")),
         "seed": seed,
         "status": str(record["status"]),
         "error": record.get("error"),
@@ -244,6 +247,14 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         row[DATA_PREFIX + str(split)] = size
     row["_metrics"] = {str(k): _number(v) for k, v in metrics.items()}
     return row
+
+
+def classes_text(classes: Any) -> str | None:
+    """The classes paper.yaml named for a run (`code.plugin.classes`) as one comparable cell,
+    `module=model:A datamodule=data:B`; None when not recorded."""
+    if not isinstance(classes, dict) or not classes:
+        return None
+    return " ".join(f"{key}={classes[key]}" for key in sorted(classes))
 
 
 def _exact(value: Any) -> bool | None:

@@ -12,11 +12,12 @@ do). `--config HASH` judges another setting on purpose, marked as a deviation. W
 paper's setting (its config no longer composes) the rule falls back to the config with the
 most completed seeds, ties going to the most recently finished.
 
-Which code. Runs of one config made by different plugin code (the records' `code_digest`) are
-never pooled: `settings_by_code` keeps the config hash for the plugin's current code (or, with
-no runs of it, the code with the most completed runs) and names the others
-`<config hash>+code.<digest[:8]>` (`+code.unknown` for records made before code was recorded),
-so they are listed as other settings like any other config.
+Which code. Runs of one config made by different plugin code (the records' `code_digest`, and
+the classes paper.yaml named, `code_classes`) are never pooled: `settings_by_code` keeps the
+config hash for the plugin's current code (or, with no runs of it, the code with the most
+completed runs) and names the others `<config hash>+code.<digest[:8]>` (`+code.unknown` for
+records made before code was recorded; `.<tag>` after the digest where paper.yaml named other
+classes than it does now), so they are listed as other settings like any other config.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from repro.config.paper_setting import config_differences as _differences
 from repro.config.paper_setting import plain_value as _plain
 from repro.plugins.paper_spec import Claim
 from repro.records import store
+from repro.records.table import classes_text
 from repro.sweeping import two_stage
 
 if TYPE_CHECKING:
@@ -116,15 +118,42 @@ class ClaimResult:
 CODE_SEPARATOR = "+code."
 
 
-def settings_by_code(frame: pd.DataFrame, current_digest: str | None = None) -> pd.DataFrame:
+def code_keys(frame: pd.DataFrame, current_classes: dict[str, str] | None) -> pd.Series:
+    """Which code made each run: its digest's first 8 characters, and where paper.yaml named
+    other classes than it does now (`current_classes`), a tag of those (`abcd1234.5e6f7a`).
+    Runs recorded before classes were have none: they count as the current classes, as the
+    sweep's `fingerprint.stale_reason` counts them."""
+    import hashlib
+
+    import pandas as pd
+
+    now = classes_text(current_classes)
+    classes = frame["code_classes"] if "code_classes" in frame.columns else [None] * len(frame)
+
+    def key(digest: Any, named: Any) -> str:
+        code = digest[:8] if isinstance(digest, str) and digest else "unknown"
+        if not isinstance(named, str) or named == now:
+            return code
+        return f"{code}.{hashlib.sha256(named.encode()).hexdigest()[:6]}"
+
+    keys = [key(d, c) for d, c in zip(frame["code_digest"], classes, strict=True)]
+    return pd.Series(keys, index=frame.index, dtype=object)
+
+
+def settings_by_code(
+    frame: pd.DataFrame,
+    current_digest: str | None = None,
+    current_classes: dict[str, str] | None = None,
+) -> pd.DataFrame:
     """The long table with `config_hash` split by code: where one experiment's config hash has
-    completed runs of several code digests, the plugin's current code (`current_digest`) keeps
-    the hash when it has runs, else the digest with the most completed runs (ties: the most
-    recently finished); the others become `<hash>+code.<digest[:8]>`."""
+    completed runs of several codes (`code_keys`), the plugin's current code (`current_digest`
+    and `current_classes`) keeps the hash when it has runs, else the code with the most
+    completed runs (ties: the most recently finished); the others become
+    `<hash>+code.<code key>`."""
     current = (current_digest or "")[:8]
     if "code_digest" not in frame.columns or frame.empty:
         return frame
-    code = frame["code_digest"].map(lambda d: d[:8] if isinstance(d, str) and d else "unknown")
+    code = code_keys(frame, current_classes)
     completed = frame[frame["status"] == store.STATUS_COMPLETED].assign(_code=code)
     runs = completed.drop_duplicates("record_dir")
     keep: dict[tuple[str, str], str] = {}

@@ -14,7 +14,7 @@ from typing import Any
 
 from repro.errors import ReproError
 from repro.records import store
-from repro.records.fingerprint import code_fingerprint
+from repro.records.fingerprint import code_fingerprint, entry_classes
 from repro.reporting import aggregate, sections
 from repro.reporting.files import write_file
 from repro.reporting.notes import ensure_notes, read_notes
@@ -74,8 +74,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     warnings = [s.warning() for s in table.skipped] + table.config_warnings
     # runs of one config but other plugin code are separate settings, never pooled
     current_digest = code_fingerprint(plugin.folder)["digest"]
+    current_classes = entry_classes(plugin.folder)
     frame = aggregate.settings_by_code(
-        table.frame[table.frame["paper"] == request.paper], current_digest
+        table.frame[table.frame["paper"] == request.paper], current_digest, current_classes
     )
     if frame.empty:
         skipped = f" ({len(table.skipped)} unreadable skipped)" if table.skipped else ""
@@ -88,7 +89,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     if setting_warning:
         warnings.append(setting_warning)
     choices = aggregate.choose_configs(runs, request.pinned_configs, paper_hashes, paper_configs)
-    cautions = _older_code_warnings(runs, choices, current_digest, request.paper)
+    current_code = aggregate.code_keys(runs, current_classes) == (current_digest or "")[:8]
+    cautions = _older_code_warnings(runs.assign(_current=current_code), choices, request.paper)
     warnings += cautions
     unknown_pins = request.pinned_configs - set(runs["config_hash"])
     if unknown_pins:
@@ -152,10 +154,11 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
 
 
 def _older_code_warnings(
-    runs: Any, choices: dict[str, aggregate.ConfigChoice], current_digest: str, paper: str
+    runs: Any, choices: dict[str, aggregate.ConfigChoice], paper: str
 ) -> list[str]:
-    """A judged setting none of whose runs the current plugin code made: its verdicts are about
-    earlier code, which the report must say (a sweep would retrain them as stale)."""
+    """A judged setting none of whose runs the current plugin code made (`runs["_current"]`:
+    its files and the classes paper.yaml names): its verdicts are about earlier code, which
+    the report must say (a sweep would retrain them as stale)."""
     warnings = []
     for experiment, choice in choices.items():
         if not choice.judged:  # its runs are only "beyond the paper"
@@ -165,9 +168,9 @@ def _older_code_warnings(
             & (runs["config_hash"] == choice.chosen.config_hash)
             & (runs["status"] == store.STATUS_COMPLETED)
         ]
-        if "code_digest" not in chosen or chosen.empty:
+        if chosen.empty:
             continue
-        if not (chosen["code_digest"] == current_digest).any():
+        if not chosen["_current"].any():
             warnings.append(
                 f"warning: {paper}/{experiment}: judged on runs of earlier plugin code, none of "
                 f"the current code; `repro sweep paper={paper}` retrains them"

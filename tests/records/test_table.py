@@ -255,10 +255,12 @@ def test_location_keys_are_not_config_columns(tmp_path: Path) -> None:
     assert flat == {"p_data.batch_size": 100}  # as the config hash: where files live is no result
 
 
-def _with_code(folder: Path, digest: str | None) -> None:
+def _with_code(folder: Path, digest: str | None, classes: dict[str, str] | None = None) -> None:
     record = json.loads((folder / store.RECORD_FILE).read_text())
     if digest:
         record["code"] = {"plugin": {"digest": digest, "files": {}, "distribution": None}}
+        if classes:
+            record["code"]["plugin"]["classes"] = classes
     (folder / store.RECORD_FILE).write_text(json.dumps(record))
 
 
@@ -281,6 +283,30 @@ def test_runs_of_one_config_but_other_code_are_other_settings(tmp_path: Path) ->
         (f"{config_hash}+code.old00000", (3, 4))
     ]
     assert choose_configs(run_table(split))["mlp"].chosen.seeds == (0,)  # one code: unchanged
+
+
+def test_runs_of_one_config_and_files_but_another_module_class_are_other_settings(
+    tmp_path: Path,
+) -> None:
+    """helper-31: paper.yaml named another module class for two seeds (same files, so the
+    same digest): the report pooled them into one verdict while the sweep called them stale.
+    Runs recorded before classes were recorded count as the current classes, as in the sweep."""
+    from repro.reporting.aggregate import choose_configs, run_table, settings_by_code
+
+    current = {"module": "model:MNIST1DClassifier", "datamodule": "data:MNIST1DData"}
+    other = {**current, "module": "model:AltClassifier"}
+    for seed in range(3):
+        _with_code(write_run(tmp_path, "cnn", seed), "abc0000011112222", current)
+    _with_code(write_run(tmp_path, "cnn", 3), "abc0000011112222")  # classes not recorded
+    for seed in (4, 5):
+        _with_code(write_run(tmp_path, "cnn", seed), "abc0000011112222", other)
+    frame = load_records(tmp_path).frame
+    split = settings_by_code(frame, "abc0000011112222", current_classes=current)
+    config_hash = store.config_hash(run_config("cnn", 0))
+    choice = choose_configs(run_table(split), paper_hashes={"cnn": config_hash})["cnn"]
+    assert (choice.chosen.config_hash, choice.chosen.seeds) == (config_hash, (0, 1, 2, 3))
+    ((other_hash, other_seeds),) = [(o.config_hash, o.seeds) for o in choice.others]
+    assert other_hash.startswith(f"{config_hash}+code.abc00000.") and other_seeds == (4, 5)
 
 
 def test_the_current_code_keeps_the_setting_even_with_fewer_runs(tmp_path: Path) -> None:

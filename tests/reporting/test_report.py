@@ -633,6 +633,27 @@ def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) 
     assert "mnist1d/mlp: judged" not in markdown
 
 
+def test_a_setting_judged_on_another_module_class_gets_the_earlier_code_warning(
+    tmp_path: Path,
+) -> None:
+    """helper-31: the same files, but paper.yaml named another module class when cnn ran: the
+    sweep retrains such runs as stale, and the report said nothing."""
+    from repro.plugins.registry import get_paper
+    from repro.records.fingerprint import code_fingerprint, entry_classes
+    from tests.records.test_table import _with_code
+
+    folder = get_paper("mnist1d").folder
+    current, classes = code_fingerprint(folder)["digest"], entry_classes(folder)
+    other = {**classes, "module": "model:AltClassifier"}
+    results = tmp_path / "results"
+    for seed in range(3):
+        _with_code(write_run(results, "cnn", seed, {"test/acc": CNN[seed]}), current, other)
+        _with_code(write_run(results, "mlp", seed, {"test/acc": MLP[seed]}), current, classes)
+    outcome, _ = report(results, tmp_path / "out")
+    older = [w for w in outcome.warnings if "earlier plugin code" in w]  # type: ignore[attr-defined]
+    assert [w.split(":")[1].strip() for w in older] == ["mnist1d/cnn"]
+
+
 def test_a_setting_that_is_not_judged_gets_no_earlier_code_warning(tmp_path: Path) -> None:
     """Only other settings of cnn ran (lr overridden), on earlier code: nothing of cnn is
     judged, so nothing is "judged on runs of earlier plugin code"."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,13 +159,13 @@ def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) 
 
 def read_record(folder: Path, name: str = RECORD_FILE) -> dict[str, Any] | None:
     """The record in `folder` (`name`: another record file of it), or None when absent;
-    ValueError when it is not one (bad JSON, a JSON list, a metric that is not a number), so
-    callers treat it as corrupt."""
+    ValueError when it is not one (bad JSON, a JSON list, a metric that is not a number, a
+    copy of another seed's or setting's: `misfiled`), so callers treat it as corrupt."""
     path = folder / name
     if not path.is_file():
         return None
     record = json.loads(path.read_text(encoding="utf-8"))
-    problem = record_problem(record)
+    problem = record_problem(record) or misfiled(record, folder)
     if problem:
         raise ValueError(problem)
     return record
@@ -183,6 +184,41 @@ def record_problem(record: Any) -> str | None:
         if isinstance(value, bool) or not isinstance(value, (int, float, type(None))):
             return f"metric {name} is not a number: {value!r}"
     return None
+
+
+SEED_FOLDER = re.compile(r"seed(-?\d+)")
+
+
+def misfiled(record: dict[str, Any], folder: Path) -> str | None:
+    """Why a record is not the run of the folder it lies in (`<hash>/seed<N>/`): a copy of
+    another seed's or another setting's, which a sweep would skip as done while a report
+    files it by its own seed and hash; None when it is, when it does not say (an older
+    record) or when the folder is not a seed's."""
+    match = SEED_FOLDER.fullmatch(folder.name)
+    if match is None:
+        return None
+    seed = record.get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool) and seed != int(match.group(1)):
+        return f"misfiled: it is seed {seed}'s record, in {folder.name}/"
+    recorded = record.get("config_hash")
+    elsewhere = isinstance(recorded, str) and recorded != folder.parent.name
+    if elsewhere and not _legacy_folder_of(folder, recorded):
+        return f"misfiled: its config hash {recorded}, in a folder of {folder.parent.name}"
+    return None
+
+
+def _legacy_folder_of(folder: Path, recorded: str) -> bool:
+    """Whether `folder` lies in the hash folder an older repro gave the setting `recorded`
+    (`legacy_hash_dirs`): a `rerun=true` of such a seed writes today's hash into it."""
+    import yaml
+
+    try:
+        config = yaml.safe_load((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+        if not isinstance(config, dict) or config_hash(config) != recorded:
+            return False
+        return folder.parent in legacy_hash_dirs(folder.parents[3], config)
+    except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, IndexError):
+        return False
 
 
 def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:

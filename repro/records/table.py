@@ -193,6 +193,9 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
     """The per-run columns of one parsed record.json; BadRecord if it is not a record."""
     if not isinstance(record, dict):
         raise BadRecord(f"expected a JSON object, got {type(record).__name__}")
+    problem = store.record_problem(record) or store.misfiled(record, record_dir)
+    if problem:  # what a sweep calls corrupt (and trains again) never counts here either
+        raise BadRecord(problem)
     missing = [key for key in REQUIRED_FIELDS if record.get(key) is None]
     if missing:
         raise BadRecord(f"missing field {', '.join(missing)}")
@@ -317,7 +320,39 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
             row["config_hash"] = rehashed[key]
             configs.setdefault((row["paper"], row["experiment"], row["config_hash"]), configs[key])
         rows.append(row)
-    return RecordTable(_long_frame(pd, rows, configs), skipped, config_warnings)
+    rows, doubles = _one_record_per_seed(rows)
+    return RecordTable(_long_frame(pd, rows, configs), skipped + doubles, config_warnings)
+
+
+def _one_record_per_seed(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[SkippedRecord]]:
+    """The rows with one completed record per seed of a setting, and the others skipped: a
+    seed an older repro filed under its accelerator's hash and that ran again since has two.
+    The one in today's folder counts, as a sweep finds it (else the latest finished)."""
+    by_seed: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["status"] == store.STATUS_COMPLETED:
+            key = (row["paper"], row["experiment"], row["config_hash"], row["seed"])
+            by_seed.setdefault(key, []).append(row)
+    dropped: dict[int, SkippedRecord] = {}
+    for (*_, config_hash, seed), group in by_seed.items():
+        if len(group) < 2:
+            continue
+        kept = max(
+            group,
+            key=lambda r: (
+                Path(r["record_dir"]).parent.name == config_hash,
+                r["finished_at"] or "",
+            ),
+        )
+        for row in group:
+            if row is not kept:
+                path = Path(row["record_dir"]) / store.RECORD_FILE
+                also = f"seed {seed} of this setting is also recorded in {kept['record_dir']}"
+                dropped[id(row)] = SkippedRecord(path, f"{also}, which counts")
+    kept_rows = [row for row in rows if id(row) not in dropped]
+    return kept_rows, list(dropped.values())
 
 
 def _current_hash(config: Any, recorded: str) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -148,3 +149,37 @@ def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> 
     # profiled now: still that setting (records from before never had a profiler key)
     profiled = _trainer(accelerator="gpu", profiler="simple")
     assert store.completed_record_dir(tmp_path, profiled) == old
+
+
+def _completed(folder: Path, config: dict) -> None:
+    store.write_record(
+        folder,
+        {"status": "completed", "seed": config["seed"], "config_hash": store.config_hash(config)},
+    )
+    (folder / store.CONFIG_FILE).write_text(json.dumps(config))  # JSON is YAML
+
+
+def test_a_record_in_another_seeds_or_settings_folder_is_not_completed(tmp_path: Path) -> None:
+    """helper-31: a record copied into seed3/, or into another setting's folder, made the
+    sweep skip that seed as done while the report filed the record by its own seed and hash:
+    the seed was never trained. Such a record is corrupt to both (the sweep trains again)."""
+    folder = store.run_dir(tmp_path, TRAINED)
+    _completed(folder, TRAINED)
+    assert store.is_completed(folder)
+    shutil.copytree(folder, folder.with_name("seed3"))
+    assert not store.is_completed(folder.with_name("seed3"))
+    with pytest.raises(ValueError, match="seed 1's record, in seed3/"):
+        store.read_record(folder.with_name("seed3"))
+    elsewhere = store.run_dir(tmp_path, _trainer(devices=2))
+    shutil.copytree(folder, elsewhere)
+    assert not store.is_completed(elsewhere)
+
+
+def test_a_rerun_in_a_legacy_folder_belongs_there(tmp_path: Path) -> None:
+    """`rerun=true` of a seed an older repro filed under an accelerator's hash writes today's
+    hash into that folder: it is the same setting, not misfiled."""
+    gpu = _trainer(accelerator="gpu")
+    legacy = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"
+    _completed(legacy, gpu)
+    assert store.is_completed(legacy)
+    assert store.completed_record_dir(tmp_path, gpu) == legacy

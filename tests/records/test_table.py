@@ -210,6 +210,60 @@ def test_corrupt_records_are_skipped_with_a_warning(tmp_path: Path) -> None:
     assert any("missing field experiment" in w for w in warnings)
 
 
+def test_a_misfiled_record_or_a_metric_that_is_no_number_is_skipped_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    """helper-31: the sweep called these corrupt (and trained again) while the report counted
+    them: a record copied into another seed's folder or another setting's, and a metric
+    written as text ("0.95", counted as 0.95)."""
+    import shutil
+
+    folder = write_run(tmp_path, "cnn", 0)
+    shutil.copytree(folder, folder.with_name("seed3"))
+    smoke = write_run(tmp_path, "cnn", 5, **{"trainer.max_steps": 20})
+    shutil.copytree(smoke, folder.with_name("seed5"))
+    write_run(tmp_path, "cnn", 6, metrics={"test/acc": "0.95"})  # type: ignore[dict-item]
+    table = load_records(tmp_path)
+    runs = table.frame.drop_duplicates("record_dir")
+    assert sorted(zip(runs["seed"], runs["record_dir"], strict=True)) == [
+        (0, str(folder)),
+        (5, str(smoke)),
+    ]
+    warnings = "\n".join(s.warning() for s in table.skipped)
+    assert len(table.skipped) == 3, warnings
+    assert "seed 0's record, in seed3/" in warnings
+    assert f"config hash {smoke.parent.name}, in a folder of {folder.parent.name}" in warnings
+    assert "metric test/acc is not a number" in warnings
+
+
+def test_a_seed_recorded_in_its_setting_and_in_a_legacy_folder_counts_once(
+    tmp_path: Path,
+) -> None:
+    """helper-31: an older repro's GPU run of seed 0 (under the hash that counted the
+    accelerator) and a new run of seed 0 both joined the setting: the report listed seeds
+    0, 0, 1 and its claim kept one of them by folder order, silently. The report uses the
+    one the sweep uses (today's folder) and says so."""
+    import yaml
+
+    today = write_run(
+        tmp_path, "cnn", 0, metrics={"test/acc": 0.5}, **{"trainer.accelerator": "gpu"}
+    )
+    write_run(tmp_path, "cnn", 1, **{"trainer.accelerator": "gpu"})
+    config = yaml.safe_load((today / store.CONFIG_FILE).read_text())
+    legacy = today.parent.parent / store.legacy_config_hash(config) / "seed0"
+    shutil_copy = __import__("shutil").copytree
+    shutil_copy(today, legacy)
+    record = json.loads((legacy / store.RECORD_FILE).read_text())
+    record.update(config_hash=legacy.parent.name, metrics={"test/acc": 0.9})
+    (legacy / store.RECORD_FILE).write_text(json.dumps(record))
+    table = load_records(tmp_path)
+    runs = table.frame.drop_duplicates("record_dir")
+    assert sorted(runs["seed"]) == [0, 1] and str(today) in set(runs["record_dir"])
+    (skipped,) = table.skipped
+    assert skipped.path == legacy / store.RECORD_FILE
+    assert f"seed 0 of this setting is also recorded in {today}" in skipped.warning()
+
+
 def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:
     folder = write_run(tmp_path, "cnn", 0)
     (folder / store.CONFIG_FILE).write_text("model: [unclosed\n")

@@ -175,6 +175,9 @@ def record_problem(record: Any) -> str | None:
     """Why parsed JSON is not a usable run record, or None."""
     if not isinstance(record, dict):
         return f"not a JSON object but a {type(record).__name__}"
+    seed = record.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        return f"seed must be an integer, got {seed!r}"
     metrics = record.get("metrics")
     if metrics is None:
         return None
@@ -245,9 +248,17 @@ def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | No
     if is_completed(folder):
         return folder
     seed = f"seed{config['seed']}"
-    return next(
-        (d / seed for d in legacy_hash_dirs(results_dir, config) if is_completed(d / seed)), None
-    )
+    done = [d / seed for d in legacy_hash_dirs(results_dir, config) if is_completed(d / seed)]
+    return max(done, key=lambda d: finished_at(read_record(d)), default=None)
+
+
+def finished_at(record: Any) -> str:
+    """When a record says its run finished (ISO text, so it sorts); "" when it does not say:
+    of two records of one seed (an older repro's accelerator folders), the sweep and the
+    report both count the latest."""
+    timing = record.get("timing") if isinstance(record, dict) else None
+    value = timing.get("finished_at") if isinstance(timing, dict) else None
+    return value if isinstance(value, str) else ""
 
 
 def is_completed(folder: Path) -> bool:

@@ -329,7 +329,8 @@ def _one_record_per_seed(
 ) -> tuple[list[dict[str, Any]], list[SkippedRecord]]:
     """The rows with one completed record per seed of a setting, and the others skipped: a
     seed an older repro filed under its accelerator's hash and that ran again since has two.
-    The one in today's folder counts, as a sweep finds it (else the latest finished)."""
+    The one in today's folder counts, as a sweep finds it, else the latest finished, as a
+    sweep takes it too (`store.completed_record_dir`)."""
     by_seed: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for row in rows:
         if row["status"] == store.STATUS_COMPLETED:
@@ -343,7 +344,7 @@ def _one_record_per_seed(
             group,
             key=lambda r: (
                 Path(r["record_dir"]).parent.name == config_hash,
-                r["finished_at"] or "",
+                r["finished_at"] if isinstance(r["finished_at"], str) else "",
             ),
         )
         for row in group:

@@ -327,11 +327,12 @@ def _say_the_group_is_not_resumed(attempt: Attempt) -> None:
     from repro.running.checkpointing import GROUP_CHECKPOINT
 
     group_checkpoint = attempt.last_checkpoint.with_name(GROUP_CHECKPOINT)
+    how = "resuming its own checkpoint" if attempt.resume_from else "from the start"
     if group_checkpoint.is_file():
         print(
             f"not resuming the group's checkpoint {progress.shown_path(group_checkpoint)}: "
-            f"seed {attempt.config['seed']} trains alone, from the start (the same sweep "
-            "resumes its group)",
+            f"seed {attempt.config['seed']} trains alone, {how} (the same sweep resumes its "
+            "group)",
             file=sys.stderr,
             flush=True,
         )
@@ -339,15 +340,23 @@ def _say_the_group_is_not_resumed(attempt: Attempt) -> None:
 
 def _drop_unresumed_checkpoint(attempt: Attempt) -> None:
     """The checkpoint an unfinished earlier attempt left, when this one trains from the start
-    instead (rerun=true, unreadable): its first save would overwrite it. Removed now, so that
-    a stop before then says, and does, what the next run does: start over. A completed run's
-    final weights are never touched (its rerun saves beside them)."""
+    instead (rerun=true, unreadable, no readable record beside it): its first save would
+    overwrite it. Removed now, so that a stop before then says, and does, what the next run
+    does: start over. A completed run's final weights are never touched (its rerun saves
+    beside them)."""
     leftover = attempt.checkpoint_file
     finished = (attempt.previous or {}).get("status") == store.STATUS_COMPLETED
-    if attempt.resume_from or not attempt.previous or finished or not leftover.is_file():
+    if attempt.resume_from or finished or not leftover.is_file():
         return
     leftover.unlink(missing_ok=True)
-    if attempt.config.get("rerun"):
+    if attempt.previous is None:  # its record was corrupt (kept aside) or is gone
+        print(
+            f"warning: {progress.shown_path(leftover)} removed: no record says whose it is; "
+            "training from the start",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif attempt.config.get("rerun"):
         print(
             f"rerun=true: the earlier attempt's {progress.shown_path(leftover)} removed; "
             "training from the start",

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from repro.records import store
@@ -262,6 +263,58 @@ def test_a_seed_recorded_in_its_setting_and_in_a_legacy_folder_counts_once(
     (skipped,) = table.skipped
     assert skipped.path == legacy / store.RECORD_FILE
     assert f"seed 0 of this setting is also recorded in {today}" in skipped.warning()
+
+
+def _in_two_legacy_folders(tmp_path: Path, finished: dict[str, Any]) -> dict[str, Path]:
+    """Seed 0 of a setting only in two older repro's accelerator folders, `finished` at
+    these times (seed 1 in today's)."""
+    import shutil
+
+    import yaml
+
+    today = write_run(tmp_path, "cnn", 0, **{"trainer.accelerator": "gpu"})
+    write_run(tmp_path, "cnn", 1, **{"trainer.accelerator": "gpu"})
+    config = yaml.safe_load((today / store.CONFIG_FILE).read_text())
+    copies = {}
+    for accelerator, value in finished.items():
+        legacy = {**config, "trainer": {**config["trainer"], "accelerator": accelerator}}
+        folder = today.parent.parent / store.legacy_config_hash(legacy) / "seed0"
+        shutil.copytree(today, folder)
+        record = json.loads((folder / store.RECORD_FILE).read_text())
+        record["config_hash"] = folder.parent.name
+        record["timing"]["finished_at"] = value
+        (folder / store.RECORD_FILE).write_text(json.dumps(record))
+        (folder / store.CONFIG_FILE).write_text(yaml.safe_dump(legacy))
+        copies[accelerator] = folder
+    shutil.rmtree(today)
+    return copies
+
+
+@pytest.mark.parametrize("accelerator", ["gpu", "cuda", "auto"])
+def test_a_seed_in_two_legacy_folders_counts_the_one_the_sweep_skips_on(
+    tmp_path: Path, accelerator: str
+) -> None:
+    """helper-32: the sweep took the first legacy folder in its own order (which depends on
+    the command's accelerator), the report the latest finished: they counted different
+    records. Both take the latest finished; a finish time that is not text does not crash."""
+    import yaml
+
+    copies = _in_two_legacy_folders(tmp_path, {"gpu": "2026-02-01T00:00:00+00:00", "cuda": 7})
+    config = yaml.safe_load((copies["gpu"] / store.CONFIG_FILE).read_text())
+    config["trainer"]["accelerator"] = accelerator
+    assert store.completed_record_dir(tmp_path, config) == copies["gpu"]
+    runs = load_records(tmp_path).frame.drop_duplicates("record_dir")
+    assert set(runs[runs["seed"] == 0]["record_dir"]) == {str(copies["gpu"])}
+
+
+def test_a_record_whose_seed_is_not_a_number_is_corrupt_to_the_sweep_too(tmp_path: Path) -> None:
+    """helper-32: `"seed": "0"` was done to the sweep and malformed to the report."""
+    folder = write_run(tmp_path, "cnn", 0)
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    record["seed"] = "0"
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    assert not store.is_completed(folder)
+    assert load_records(tmp_path).frame.empty
 
 
 def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:

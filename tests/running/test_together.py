@@ -793,6 +793,24 @@ def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_ch
     assert again.returncode == 0, again.stderr
 
 
+def test_a_group_seed_run_alone_that_resumes_its_own_checkpoint_says_so(tmp_path: Path) -> None:
+    """helper-32: seed 0 stopped alone at step 5, then in a group at step 8; run alone again,
+    it said "trains alone, from the start" and resumed its own step 5."""
+    env = signalling_toy(tmp_path)
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "5"}
+    alone = ("run", "paper=toy", "experiment=small", "seed=0", "logger=none")
+    assert repro(*alone, env={**env, **stop}).returncode == 143
+    stop["REPRO_TEST_SIGNAL_AT_CALL"] = "11"
+    assert repro(*GROUP_SWEEP, "logger=none", env={**env, **stop}).returncode == 143
+    again = repro(*alone, env=env)
+    assert again.returncode == 0, again.stderr
+    (record,) = (tmp_path / "r").rglob("seed0/record.json")
+    resumed = json.loads(record.read_text())["resumed_from"]
+    assert resumed and "resuming from step" in again.stderr, again.stderr
+    assert "from the start" not in again.stderr, again.stderr
+    assert "seed 0 trains alone, resuming its own checkpoint" in again.stderr
+
+
 def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(
     tmp_path: Path,
 ) -> None:

@@ -193,16 +193,15 @@ SEED_FOLDER = re.compile(r"seed(-?\d+)")
 
 
 def misfiled(record: dict[str, Any], folder: Path) -> str | None:
-    """Why a record is not the run of the folder it lies in (`<hash>/seed<N>/`): a copy of
-    another seed's or another setting's, which a sweep would skip as done while a report
-    files it by its own seed and hash; None when it is, when it does not say (an older
-    record) or when the folder is not a seed's."""
-    match = SEED_FOLDER.fullmatch(folder.name)
-    if match is None:
-        return None
+    """Why a record is not the run of the folder it lies in (`<hash>/seed<N>/`, named exactly
+    so: a sweep looks nowhere else): a copy of another seed's or another setting's, or a seed
+    folder renamed (`seed00`, `seed0.bak`), which a sweep would not count while a report
+    filed it by its own seed and hash; None when it is, or when it does not say."""
     seed = record.get("seed")
-    if isinstance(seed, int) and not isinstance(seed, bool) and seed != int(match.group(1)):
+    if isinstance(seed, int) and not isinstance(seed, bool) and folder.name != f"seed{seed}":
         return f"misfiled: it is seed {seed}'s record, in {folder.name}/"
+    if SEED_FOLDER.fullmatch(folder.name) is None:
+        return None
     recorded = record.get("config_hash")
     elsewhere = isinstance(recorded, str) and recorded != folder.parent.name
     if elsewhere and not _legacy_folder_of(folder, recorded):
@@ -249,13 +248,13 @@ def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | No
         return folder
     seed = f"seed{config['seed']}"
     done = [d / seed for d in legacy_hash_dirs(results_dir, config) if is_completed(d / seed)]
-    return max(done, key=lambda d: finished_at(read_record(d)), default=None)
+    return max(done, key=lambda d: (finished_at(read_record(d)), str(d)), default=None)
 
 
 def finished_at(record: Any) -> str:
     """When a record says its run finished (ISO text, so it sorts); "" when it does not say:
     of two records of one seed (an older repro's accelerator folders), the sweep and the
-    report both count the latest."""
+    report both count the latest (on a tie, the last folder by path)."""
     timing = record.get("timing") if isinstance(record, dict) else None
     value = timing.get("finished_at") if isinstance(timing, dict) else None
     return value if isinstance(value, str) else ""

@@ -345,6 +345,7 @@ def _one_record_per_seed(
             key=lambda r: (
                 Path(r["record_dir"]).parent.name == config_hash,
                 r["finished_at"] if isinstance(r["finished_at"], str) else "",
+                r["record_dir"],
             ),
         )
         for row in group:

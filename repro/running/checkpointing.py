@@ -221,6 +221,8 @@ class ResumableCheckpoint(pl.Callback):
         self._save_inexact: str | None = None  # why the save being written is inexact
         self._ending_early = False  # the save being written is of an early end (ENDED_EARLY)
         self._saved_ended_early = False  # the file on disk is such a save
+        self._resumed_rng: dict[str, Any] | None = None  # the RNG states a resume restored
+        self._trained = False  # the fit trained (Lightning skips it where training had ended)
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         """The signal handler: only set a flag, acted on at the next point Lightning resumes
@@ -270,6 +272,7 @@ class ResumableCheckpoint(pl.Callback):
     def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         """A signal during the sanity check stops before the first step."""
         self.take_signals()
+        self._trained = True
         if trainer.ckpt_path is not None:  # resumed: the file holds this step
             self._saved_step = trainer.global_step
         stop_signal = agreed_stop(trainer, self.stop_signal)
@@ -392,6 +395,9 @@ class ResumableCheckpoint(pl.Callback):
         after a fit it skipped too (resumed where training had ended): nothing changed."""
         if self._saved_step is None and trainer.ckpt_path is not None:
             self._saved_step = trainer.global_step  # resumed, no step since: the file's
+        if self._resumed_rng is not None and not self._trained:
+            # the skipped fit still started the train loader, whose iterator drew a seed
+            restore_rng_states(self._resumed_rng)  # (helper-33: a sampling test differed)
         stop_signal = self._agreed_stop(trainer)
         self._ending_early = _ended_early(trainer)
         try:  # a save of the last step before an early end would resume into more training
@@ -426,6 +432,7 @@ class ResumableCheckpoint(pl.Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         if "rng" in state_dict:
             restore_rng_states(state_dict["rng"])
+            self._resumed_rng = state_dict["rng"]
         self.resumed_inexact = state_dict.get("inexact", OLDER_REPRO) or None
 
 

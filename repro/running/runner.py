@@ -331,32 +331,37 @@ def _say_the_group_is_not_resumed(attempt: Attempt) -> None:
     if group_checkpoint.is_file():
         print(
             f"not resuming the group's checkpoint {progress.shown_path(group_checkpoint)}: "
-            f"seed {attempt.config['seed']} trains alone, {how} (the same sweep resumes its "
-            "group)",
+            f"seed {attempt.config['seed']} trains alone, {how}",
             file=sys.stderr,
             flush=True,
         )
+
+
+CORRUPT_RECORD_CHECKPOINT = "last.corrupt.ckpt"
+"""The checkpoint of a run whose record was corrupt (`record.corrupt.json`), kept beside it."""
 
 
 def _drop_unresumed_checkpoint(attempt: Attempt) -> None:
     """The checkpoint an unfinished earlier attempt left, when this one trains from the start
-    instead (rerun=true, unreadable, no readable record beside it): its first save would
-    overwrite it. Removed now, so that a stop before then says, and does, what the next run
-    does: start over. A completed run's final weights are never touched (its rerun saves
-    beside them)."""
+    instead (rerun=true, unreadable): its first save would overwrite it. Removed now, so that
+    a stop before then says, and does, what the next run does: start over. A completed run's
+    final weights are never removed (its rerun saves beside them; those of a run whose record
+    is corrupt are kept aside with that record)."""
     leftover = attempt.checkpoint_file
     finished = (attempt.previous or {}).get("status") == store.STATUS_COMPLETED
     if attempt.resume_from or finished or not leftover.is_file():
         return
-    leftover.unlink(missing_ok=True)
-    if attempt.previous is None:  # its record was corrupt (kept aside) or is gone
-        print(
-            f"warning: {progress.shown_path(leftover)} removed: no record says whose it is; "
-            "training from the start",
+    if attempt.previous is None:  # its record was corrupt (kept aside) or is gone: perhaps
+        aside = attempt.record_dir / CORRUPT_RECORD_CHECKPOINT  # a completed run's weights
+        os.replace(leftover, aside)
+        print(  # the warning about its record came just before
+            f"its checkpoint {progress.shown_path(leftover)} kept as {aside.name}",
             file=sys.stderr,
             flush=True,
         )
-    elif attempt.config.get("rerun"):
+        return
+    leftover.unlink(missing_ok=True)
+    if attempt.config.get("rerun"):
         print(
             f"rerun=true: the earlier attempt's {progress.shown_path(leftover)} removed; "
             "training from the start",

@@ -307,6 +307,37 @@ def test_a_seed_in_two_legacy_folders_counts_the_one_the_sweep_skips_on(
     assert set(runs[runs["seed"] == 0]["record_dir"]) == {str(copies["gpu"])}
 
 
+@pytest.mark.parametrize("name", ["seed00", "seed0.bak", "seed-0", "old_seed0"])
+def test_a_record_outside_its_seeds_folder_counts_for_neither(tmp_path: Path, name: str) -> None:
+    """helper-33: a seed folder renamed (seed00, seed0.bak) was still seed 0 to the report
+    while the sweep trained seed 0 again."""
+    import yaml
+
+    folder = write_run(tmp_path, "cnn", 0)
+    folder.rename(folder.with_name(name))
+    config = yaml.safe_load((folder.with_name(name) / store.CONFIG_FILE).read_text())
+    assert store.completed_record_dir(tmp_path, config) is None
+    table = load_records(tmp_path)
+    assert table.frame.empty and "misfiled" in table.skipped[0].reason
+
+
+@pytest.mark.parametrize("accelerator", ["gpu", "cuda", "auto"])
+def test_a_tie_between_two_legacy_copies_is_broken_the_same_way(
+    tmp_path: Path, accelerator: str
+) -> None:
+    """helper-33: equal (or no) finish times: the sweep took the first folder in its own
+    order, the report the first by path."""
+    import yaml
+
+    same = "2026-03-01T00:00:00+00:00"
+    copies = _in_two_legacy_folders(tmp_path, {"gpu": same, "cuda": same})
+    config = yaml.safe_load((copies["gpu"] / store.CONFIG_FILE).read_text())
+    config["trainer"]["accelerator"] = accelerator
+    runs = load_records(tmp_path).frame.drop_duplicates("record_dir")
+    counted = set(runs[runs["seed"] == 0]["record_dir"])
+    assert counted == {str(store.completed_record_dir(tmp_path, config))}
+
+
 def test_a_record_whose_seed_is_not_a_number_is_corrupt_to_the_sweep_too(tmp_path: Path) -> None:
     """helper-32: `"seed": "0"` was done to the sweep and malformed to the report."""
     folder = write_run(tmp_path, "cnn", 0)

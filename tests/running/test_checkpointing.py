@@ -918,6 +918,64 @@ def test_the_line_of_a_stop_is_true_of_the_checkpoint_an_earlier_attempt_left(
     _said_is_done(line, _run(signalling_paper, results, sanity, *plain))
 
 
+def test_a_completed_runs_final_weights_outlive_its_corrupt_record(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-33: a completed run's record became corrupt (a metric edited to text): the next
+    attempt deleted its final weights as it started ("no record says whose it is", though
+    record.corrupt.json does). They are kept beside that record now."""
+    import torch
+
+    results = tmp_path / "r"
+    assert _run(signalling_paper, results, "trainer.max_steps=8").returncode == 0
+    folder = _run_folder(results)
+    weights = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+    record = json.loads((folder / "record.json").read_text())
+    record["metrics"]["test/mse"] = "n/a"
+    (folder / "record.json").write_text(json.dumps(record))
+    kill = {"REPRO_TEST_SIGNAL_AT": "train_batch_0", "REPRO_TEST_SIGNAL": "SIGKILL"}
+    killed = _run(signalling_paper, results, "trainer.max_steps=8", **kill)
+    assert killed.returncode == -9, killed.stderr
+    assert "record.corrupt.json" in killed.stderr and "last.corrupt.ckpt" in killed.stderr
+    assert (folder / "record.corrupt.json").is_file()
+    kept = torch.load(folder / "last.corrupt.ckpt", weights_only=False)["state_dict"]
+    assert all(torch.equal(kept[name], value) for name, value in weights.items())
+
+
+NOISY_TEST = """
+
+class NoisyTest(NoEpochEndHook):
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        noise = 0.3 * torch.randn(y.shape)  # test-time sampling
+        self.log("test/mse", torch.nn.functional.mse_loss(self.net(x).squeeze(-1) + noise, y))
+"""
+
+
+def test_a_rerun_that_only_tests_draws_the_tests_random_numbers_as_uninterrupted(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-33: resumed where training had ended, Lightning skips the fit but still starts
+    the train loader, whose iterator draws a seed from the restored RNG: a test that samples
+    drew other numbers (test/mse 1.7347 against 1.6915), said exact. The RNG the checkpoint
+    holds is restored again when the fit was skipped."""
+    _use_module(signalling_paper, "NoEpochEndHook")
+    model = signalling_paper / "sig" / "model.py"
+    model.write_text(model.read_text() + NOISY_TEST)
+    spec = signalling_paper / "sig" / "paper.yaml"
+    spec.write_text(spec.read_text().replace("model:NoEpochEndHook", "model:NoisyTest"))
+    overrides = ["trainer.max_steps=6", "+data.plain_loader=true", "trainer.log_every_n_steps=1"]
+    expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
+    assert expected.returncode == 0, expected.stderr
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_batch_1", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    assert _run(signalling_paper, results, *overrides, logger="csv", **stop).returncode == 143
+    resumed = _run(signalling_paper, results, *overrides, logger="csv")
+    assert resumed.returncode == 0, resumed.stderr
+    record, same = _as_uninterrupted(tmp_path, results)
+    assert record["resumed_from"]["exact"] is True and same, record["metrics"]
+
+
 def test_the_line_of_a_stop_after_an_early_end_says_a_rerun_starts_over(
     signalling_paper: Path, tmp_path: Path
 ) -> None:

@@ -811,6 +811,25 @@ def test_a_group_seed_run_alone_that_resumes_its_own_checkpoint_says_so(tmp_path
     assert "seed 0 trains alone, resuming its own checkpoint" in again.stderr
 
 
+def test_a_groups_first_seed_run_alone_by_the_sweep_says_nothing_false(tmp_path: Path) -> None:
+    """helper-33: seed 1 of a stopped group ran alone and completed; the same sweep then ran
+    seed 0 alone and said "(the same sweep resumes its group)", which it had just not done."""
+    import shlex
+
+    env = signalling_toy(tmp_path)
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    assert repro(*GROUP_SWEEP, "logger=none", env={**env, **stop}).returncode == 143
+    (seed1,) = (tmp_path / "r").rglob("seed1/record.json")
+    record = json.loads(seed1.read_text())
+    alone = repro(*shlex.split(record["command"])[1:], env=env, cwd=Path(record["cwd"]))
+    assert alone.returncode == 0, alone.stderr
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    assert "seed 0 trains alone, from the start" in again.stderr, again.stderr
+    assert "resumes its group" not in again.stderr, again.stderr
+    assert not list((tmp_path / "r").rglob("together.ckpt"))
+
+
 def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(
     tmp_path: Path,
 ) -> None:

@@ -38,6 +38,8 @@ NON_RESULT_KEYS = frozenset(
         "group_seeds",
     }
 )
+IDENTITY_FIELDS = ("paper", "experiment", "seed")
+"""What a completed record must say of itself for a report to count it."""
 STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
 STATUS_RUNNING = "running"
@@ -178,6 +180,10 @@ def record_problem(record: Any) -> str | None:
     seed = record.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         return f"seed must be an integer, got {seed!r}"
+    if record.get("status") == STATUS_COMPLETED:  # the report cannot file it: nor can a sweep
+        missing = [key for key in IDENTITY_FIELDS if record.get(key) is None]
+        if missing:
+            return f"a completed record without {', '.join(missing)}"
     metrics = record.get("metrics")
     if metrics is None:
         return None

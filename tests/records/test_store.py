@@ -18,6 +18,10 @@ CONFIG = {
 }
 
 
+WHOSE = {"paper": "p", "experiment": "e", "seed": 1}
+"""What a completed record says of itself (store.IDENTITY_FIELDS)."""
+
+
 def test_same_config_same_folder_regardless_of_paths_and_loggers(tmp_path: Path) -> None:
     moved = {**CONFIG, "paths": {"results_dir": "/elsewhere"}, "logger": {}}
     assert store.run_dir(tmp_path, CONFIG) == store.run_dir(tmp_path, moved)
@@ -49,7 +53,7 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
 
 
 def test_failed_write_keeps_the_old_record(tmp_path: Path) -> None:
-    store.write_record(tmp_path, {"status": "completed", "metrics": {"a": 1}})
+    store.write_record(tmp_path, {"status": "running", "metrics": {"a": 1}})
 
     class Unserialisable:
         def __str__(self) -> str:
@@ -57,18 +61,21 @@ def test_failed_write_keeps_the_old_record(tmp_path: Path) -> None:
 
     with pytest.raises(OSError, match="disk full"):
         store.write_record(tmp_path, {"status": "completed", "x": Unserialisable()})
-    assert store.read_record(tmp_path) == {"status": "completed", "metrics": {"a": 1}}
+    assert store.read_record(tmp_path) == {"status": "running", "metrics": {"a": 1}}
     assert [p.name for p in tmp_path.iterdir()] == ["record.json"]
 
 
 def test_is_completed_only_for_completed_records(tmp_path: Path) -> None:
-    assert not store.is_completed(tmp_path)
-    store.write_record(tmp_path, {"status": "running"})
-    assert not store.is_completed(tmp_path)
-    (tmp_path / "record.json").write_text("{corrupt")
-    assert not store.is_completed(tmp_path)
-    store.write_record(tmp_path, {"status": "completed"})
-    assert store.is_completed(tmp_path)
+    folder = tmp_path / "seed1"
+    assert not store.is_completed(folder)
+    store.write_record(folder, {"status": "running"})
+    assert not store.is_completed(folder)
+    (folder / "record.json").write_text("{corrupt")
+    assert not store.is_completed(folder)
+    store.write_record(folder, {"status": "completed"})
+    assert not store.is_completed(folder)  # a completed record says whose run it is
+    store.write_record(folder, {"status": "completed", **WHOSE})
+    assert store.is_completed(folder)
 
 
 def test_iter_record_files_skips_hidden_folders(tmp_path: Path) -> None:
@@ -93,7 +100,8 @@ def test_written_files_follow_the_umask(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_supersede_moves_the_old_run_aside_where_reports_do_not_look(tmp_path: Path) -> None:
     folder = tmp_path / "p" / "e" / "h" / "seed0"
-    store.write_record(folder, {"status": "completed", "code": {"plugin": {"digest": "abcdef123"}}})
+    code = {"plugin": {"digest": "abcdef123"}}
+    store.write_record(folder, {"status": "completed", **WHOSE, "seed": 0, "code": code})
     (folder / "checkpoints").mkdir()
     (folder / ".lock").write_text("")
     kept = store.supersede(folder, store.read_record(folder) or {})
@@ -142,7 +150,7 @@ def test_precision_changes_the_setting(tmp_path: Path) -> None:
 def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> None:
     gpu = _trainer(accelerator="gpu")
     old = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"
-    store.write_record(old, {"status": "completed"})
+    store.write_record(old, {"status": "completed", **WHOSE})
     assert store.legacy_config_hash(gpu) != store.config_hash(gpu)
     assert store.completed_record_dir(tmp_path, gpu) == old
     assert store.completed_record_dir(tmp_path, TRAINED) == old  # same setting, any device
@@ -152,10 +160,9 @@ def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> 
 
 
 def _completed(folder: Path, config: dict) -> None:
-    store.write_record(
-        folder,
-        {"status": "completed", "seed": config["seed"], "config_hash": store.config_hash(config)},
-    )
+    record = {"status": "completed", "paper": config["paper"], "experiment": "e"}
+    record.update(seed=config["seed"], config_hash=store.config_hash(config))
+    store.write_record(folder, record)
     (folder / store.CONFIG_FILE).write_text(json.dumps(config))  # JSON is YAML
 
 

@@ -321,6 +321,23 @@ def test_a_record_outside_its_seeds_folder_counts_for_neither(tmp_path: Path, na
     assert table.frame.empty and "misfiled" in table.skipped[0].reason
 
 
+@pytest.mark.parametrize("missing", ["seed", "paper", "experiment", "seed null"])
+def test_a_completed_record_missing_who_it_is_is_corrupt_to_both(
+    tmp_path: Path, missing: str
+) -> None:
+    """helper-33: a completed record without its seed, paper or experiment was done to the
+    sweep and malformed to the report: that seed was never trained nor counted."""
+    folder = write_run(tmp_path, "cnn", 0)
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    if missing == "seed null":
+        record["seed"] = None
+    else:
+        del record[missing]
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    assert not store.is_completed(folder)
+    assert load_records(tmp_path).frame.empty
+
+
 @pytest.mark.parametrize("accelerator", ["gpu", "cuda", "auto"])
 def test_a_tie_between_two_legacy_copies_is_broken_the_same_way(
     tmp_path: Path, accelerator: str

@@ -148,6 +148,7 @@ def test_trained_counts_only_records_this_sweep_wrote(tmp_path: Path) -> None:
         folder = tmp_path / f"seed{seed}"
         folder.mkdir()
         record = {"status": "completed", "metrics": {}, "timing": {}, "sweep_id": sweep_id}
+        record.update(paper="toy", experiment="small", seed=seed)
         (folder / "record.json").write_text(json.dumps(record))
         return PlannedRun("small", seed, (), folder, "to run")
 

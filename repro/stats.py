@@ -342,12 +342,24 @@ def _identical(n: int) -> str:
     return f"all {n} seeds gave the same value"
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def at_float32(value: float, bound: float) -> float:
+    """`bound` when `value` is it at float32 precision, else `value`. Metrics are logged in
+    float32 and stored widened (0.36 comes back as 0.36000001430511475): every seed giving
+    the bound itself is on it, not outside by 1e-8."""
+    if max(abs(value), abs(bound)) < FLOAT32_MAX and np.float32(value) == np.float32(bound):
+        return bound
+    return value
+
+
 def _deterministic_band(
     value: float, n: int, low: float, high: float, band: str, dropped: str
 ) -> Verdict:
-    if value < low:
+    if at_float32(value, low) < low:
         outcome, where = BELOW, "below"
-    elif value > high:
+    elif at_float32(value, high) > high:
         outcome, where = ABOVE, "above"
     else:
         outcome, where = REPRODUCED, "inside"
@@ -358,7 +370,8 @@ def _deterministic_band(
 def _deterministic_threshold(
     value: float, n: int, threshold: float, direction: str, dropped: str
 ) -> Verdict:
-    margin = value - threshold if direction == ">=" else threshold - value
+    on_it = at_float32(value, threshold)
+    margin = on_it - threshold if direction == ">=" else threshold - on_it
     holds = margin >= 0
     outcome = REPRODUCED if holds else (BELOW if direction == ">=" else ABOVE)
     relation = direction if holds else ("<" if direction == ">=" else ">")

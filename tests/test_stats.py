@@ -390,3 +390,23 @@ def test_every_verdict_carries_the_one_interval_it_rests_on() -> None:
     paired = comparison_verdict([1.93, 1.94, 1.95], [1.0, 1.0, 1.0], ">")
     assert paired.interval == expected
     assert stats.equivalence_verdict([0.7] * 3, 0.7, 0.1).interval is None  # deterministic
+
+
+def test_identical_seeds_on_the_bound_at_float32_precision_are_on_it() -> None:
+    """Metrics are logged in float32 and stored widened: 0.36 comes back as
+    0.36000001430511475 and 0.9 as 0.8999999761581421. Every seed giving the bound itself is
+    on the bound, not outside it (helper-34)."""
+    edge = float(np.float32(0.36))
+    band = stats.equivalence_verdict([edge] * 5, 0.32, 0.04)
+    assert band.outcome == stats.REPRODUCED and "inside [0.28, 0.36]" in band.reason
+    low = stats.equivalence_verdict([float(np.float32(0.28))] * 5, 0.32, 0.04)
+    assert low.outcome == stats.REPRODUCED
+    threshold = stats.threshold_verdict([float(np.float32(0.9))] * 5, 0.9, ">=")
+    assert threshold.outcome == stats.REPRODUCED and "margin +0" in threshold.reason
+    at_most = stats.threshold_verdict([float(np.float32(0.1))] * 5, 0.1, "<=")
+    assert at_most.outcome == stats.REPRODUCED
+    # one float32 step past the bound is past it
+    past = float(np.nextafter(np.float32(0.36), np.float32(1)))
+    assert stats.equivalence_verdict([past] * 5, 0.32, 0.04).outcome == stats.ABOVE
+    below = float(np.nextafter(np.float32(0.9), np.float32(0)))
+    assert stats.threshold_verdict([below] * 5, 0.9, ">=").outcome == stats.BELOW

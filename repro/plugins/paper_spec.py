@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     ValidationError,
     model_validator,
 )
@@ -47,10 +48,10 @@ class Claim(BaseModel):
     kind: Literal["value", "threshold", "comparison"] = "value"
     experiment: str
     metric: str
-    value: float | None = None
-    std: float | None = Field(default=None, ge=0)
+    value: FiniteFloat | None = None  # a NaN band holds every value, an infinite one any mean
+    std: FiniteFloat | None = Field(default=None, ge=0)
     n: int | None = Field(default=None, ge=1)
-    tolerance: float | None = Field(default=None, ge=0)
+    tolerance: FiniteFloat | None = Field(default=None, ge=0)
     higher_is_better: bool = True
     direction: Literal[">", "<", ">=", "<="] | None = None
     versus: str | None = None
@@ -66,6 +67,8 @@ class Claim(BaseModel):
             raise ValueError("a threshold claim needs `value` and direction '>=' or '<='")
         if self.kind == "comparison" and (self.versus is None or self.direction not in (">", "<")):
             raise ValueError("a comparison claim needs `versus` and direction '>' or '<'")
+        if self.kind == "comparison" and self.versus == self.experiment:
+            raise ValueError(f"a comparison claim compares {self.experiment!r} with itself")
         return self
 
     def experiments(self) -> list[str]:
@@ -127,11 +130,31 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {message}{more}"
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key written twice in one mapping is an error: the
+    last one silently won, so a claim could be judged against a value its author overwrote."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                repeated = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the loader itself says so below
+                continue
+            if repeated:
+                raise yaml.constructor.ConstructorError(
+                    problem=f"key {key!r} written twice", problem_mark=key_node.start_mark
+                )
+        return super().construct_mapping(node, deep)
+
+
 def load_paper_spec(folder: Path) -> PaperSpec:
     """Parse and validate `folder/paper.yaml`; errors name the file and the field."""
     path = folder / PAPER_FILE
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise UsageError(f"{path}: missing paper file") from None
     except yaml.YAMLError as error:

@@ -452,7 +452,7 @@ def evaluate_claim(
         verdict = two_stage.one_sided_verdict(ordered, pilot, claim.value, claim.direction, alpha)
     else:
         verdict = _fixed_sample_verdict(claim, ordered, alpha)
-    delta = summary.mean - claim.value
+    delta = stats.at_float32(summary.mean, claim.value) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
     welch = None
     if claim.std is not None and claim.n is not None:

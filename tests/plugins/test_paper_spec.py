@@ -112,3 +112,46 @@ def test_experiment_names_are_identifiers_so_records_stay_in_results(
     _edit(folder, "  wide: a wider input", f"  {name!r}: a wider input")
     with pytest.raises(UsageError, match=r"experiments.*must be lowercase letters"):
         load_paper_spec(folder)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ("value: 0.0", "value: .nan", "value"),
+        ("value: 0.0", "value: nan", "value"),
+        ("tolerance: 0.5", "tolerance: .inf", "tolerance"),
+        ("value: 0.0", "value: -inf", "value"),
+    ],
+)
+def test_a_claim_number_that_is_not_finite_is_rejected(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    """A NaN band holds every value and an infinite tolerance holds any mean: both gave
+    'reproduced' (helper-34)."""
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, old, new)
+    with pytest.raises(UsageError, match=rf"claims\.0\.{field}: .*finite"):
+        load_paper_spec(folder)
+
+
+def test_a_key_written_twice_is_rejected_not_silently_overwritten(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "value: 0.0,", "value: 0.0, value: 0.4,")
+    with pytest.raises(UsageError, match=r"paper\.yaml: line \d+: .*'value' written twice"):
+        load_paper_spec(folder)
+    folder = write_toy_paper(tmp_path / "top")
+    path = folder / "paper.yaml"
+    path.write_text(path.read_text() + "title: Another title\n")
+    with pytest.raises(UsageError, match=r"line \d+: .*'title' written twice"):
+        load_paper_spec(folder)
+
+
+def test_a_comparison_of_an_experiment_with_itself_is_rejected(tmp_path: Path) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(
+        folder,
+        "value: 0.0, tolerance: 0.5,",
+        "kind: comparison, versus: small, direction: '<',",
+    )
+    with pytest.raises(UsageError, match="compares 'small' with itself"):
+        load_paper_spec(folder)

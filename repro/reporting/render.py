@@ -184,6 +184,8 @@ def claimed_text(claim: Claim) -> str:
 
 def reproduced_text(result: ClaimResult) -> str:
     s = result.summary
+    if s is not None and s.n == 0 and s.n_nan:
+        return f"{s.n_nan} completed run{'s' if s.n_nan != 1 else ''}, none finite"
     if s is None or s.n == 0:
         return "no completed runs"
     spread = f" ± {num(s.std)}" if math.isfinite(s.std) else ""
@@ -196,7 +198,10 @@ def ci_text(result: ClaimResult) -> str:
     """The one interval the verdict rests on (90% CI); identical seeds have none."""
     verdict = result.verdict
     if verdict is not None and verdict.deterministic:
-        return f"none: all {result.summary.n if result.summary else ''} seeds identical"
+        n = result.summary.n if result.summary else ""
+        if result.claim.kind == "comparison":
+            return f"none: A − B is the same on all {n} seed pairs"
+        return f"none: all {n} seeds identical"
     if verdict is None or verdict.interval is None or not math.isfinite(verdict.interval[0]):
         return "–"
     return f"[{num(verdict.interval[0])}, {num(verdict.interval[1])}]"
@@ -596,12 +601,14 @@ def discussion_facts(data: ReportData) -> list[str]:
                     f" of the {planned} seeds planned; `repro sweep paper={data.paper_id} "
                     "seeds=auto` runs the rest"
                 )
+            elif result.verdict.undecided_because and planned and s and s.n > planned:
+                more = f", more than the {planned} planned: {result.verdict.undecided_because}"
             elif result.verdict.undecided_because:  # two-stage: the plan's N was run
                 more = f" as planned: {result.verdict.undecided_because}"
             elif needed:
                 more = f"; about {needed} seeds would likely settle it (`seeds=auto` plans them)"
             else:
-                more = "; more seeds are unlikely to settle it (the mean sits at the band's edge)"
+                more = _why_more_seeds_may_not_settle(result, data.paper_id)
             facts.append(
                 f"{claim.id} is inconclusive at n={s.n if s else 0}{more}."
                 + _passing_elsewhere(data, claim.id)
@@ -613,6 +620,28 @@ def discussion_facts(data: ReportData) -> list[str]:
     if data.unsuccessful:
         facts.append(f"{len(data.unsuccessful)} runs failed or were cut short (see Compute).")
     return facts
+
+
+def _why_more_seeds_may_not_settle(result: ClaimResult, paper_id: str) -> str:
+    """The discussion's reason when no seed count would likely settle a claim: too few
+    finite seeds, a mean outside the band, a mean on the threshold, or beyond the cap."""
+    claim, s = result.claim, result.summary
+    if s is None or s.n == 0:
+        return "; no seed gave a finite value"
+    if s.n < 2:
+        return f"; a verdict needs at least 2 seeds (`repro sweep paper={paper_id}` runs them)"
+    if claim.kind == "value" and claim.value is not None and claim.tolerance is not None:
+        low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
+        if not low < s.mean < high:
+            return (
+                f"; its mean {num(s.mean)} lies outside [{num(low)}, {num(high)}], so more "
+                "seeds are unlikely to make it reproduced"
+            )
+    elif claim.kind == "comparison" and s.mean == 0:
+        return "; A − B is 0 on every seed" if s.std == 0 else "; A − B averages exactly 0"
+    elif claim.kind == "threshold" and s.mean == claim.value:
+        return "; its mean sits exactly on the threshold"
+    return "; no number of seeds up to 10,000 would likely settle it"
 
 
 def _passing_elsewhere(data: ReportData, claim_id: str) -> str:

@@ -612,6 +612,26 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     assert "`repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
 
 
+def test_a_two_stage_claim_run_past_its_plan_is_not_called_as_planned(tmp_path: Path) -> None:
+    """Six seeds of a plan for four (helper-34: the discussion said "as planned")."""
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    values = [0.905, 0.975, 0.93, 0.96, 0.92, 0.965]
+    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=4, experiments=["cnn"])
+    assert plan.seeds == {"cnn": 4}
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "n=6 as planned" not in discussion
+    assert "cnn\\_acc is inconclusive at n=6, more than the 4 planned: " in discussion
+
+
 def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) -> None:
     from repro.plugins.registry import get_paper
     from repro.records.fingerprint import code_fingerprint

@@ -144,3 +144,54 @@ def test_sweep_summary_counts_an_interrupted_run_as_interrupted(tmp_path: Path) 
     (from_run,) = launch.results_of_outcomes([outcome])
     assert from_run.result == "interrupted"
     assert launch.summary_counts([from_run])[launch.FAILED] == 0
+
+
+# Why an inconclusive claim is not settled: "more seeds are unlikely to settle it (the mean
+# sits at the band's edge)" was said of one seed, of a mean far outside the band, and of
+# seeds that all diverged (helper-34).
+
+
+ACC_CLAIM = "- {id: acc, experiment: cnn, metric: test/acc, value: 0.4, tolerance: 0.01, source: T}"
+FLAT_CLAIM = (
+    "- {id: flat, kind: comparison, experiment: cnn, versus: mlp, direction: '>', "
+    "metric: test/acc, source: T}"
+)
+
+
+def _discussion(markdown: str) -> str:
+    return markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+
+
+def _toy_report(tmp_path: Path, claims: str, cnn: list[float], mlp: list[float]) -> str:
+    papers = write_paper(tmp_path / "papers", claims)
+    results, out = tmp_path / "results", tmp_path / "out"
+    for experiment, values in (("cnn", cnn), ("mlp", mlp)):
+        for seed, value in enumerate(values):
+            metrics = {"test/acc": value}
+            write_run(results, experiment, seed, metrics, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    return (out / "report.md").read_text()
+
+
+def test_an_undecided_claim_says_why_more_seeds_would_or_would_not_settle_it(
+    tmp_path: Path,
+) -> None:
+    claim = ACC_CLAIM
+    one = _discussion(_toy_report(tmp_path / "one", claim, [0.4], [0.5]))
+    assert "acc is inconclusive at n=1; a verdict needs at least 2 seeds" in one
+    assert "unlikely" not in one and "edge" not in one
+    outside = _discussion(_toy_report(tmp_path / "out", claim, [0.05, 0.45, 0.1, 0.4, 0.25], [0.5]))
+    assert "acc is inconclusive at n=5; its mean 0.25 lies outside \\[0.39, 0.41]" in outside
+    assert "edge" not in outside
+    same = _toy_report(tmp_path / "same", FLAT_CLAIM, [0.5, 0.6, 0.7], [0.5, 0.6, 0.7])
+    assert "flat is inconclusive at n=3; A − B is 0 on every seed" in _discussion(same)
+    assert "none: A − B is the same on all 3 seed pairs" in table_row(same, "flat")
+
+
+def test_seeds_that_all_diverged_are_not_called_no_completed_runs(tmp_path: Path) -> None:
+    claim = ACC_CLAIM
+    nan = float("nan")
+    markdown = _toy_report(tmp_path, claim, [nan] * 5, [0.5])
+    assert "5 completed runs, none finite" in table_row(markdown, "acc")
+    assert "no completed runs" not in markdown
+    assert "acc is inconclusive at n=0; no seed gave a finite value" in _discussion(markdown)

@@ -750,16 +750,18 @@ def report(
     requests, implicit = requests_from_cli(
         list(ctx.args), formats, csv, out, results, configs, papers_dir
     )
-    written = 0
+    written = skipped = 0
     missing: list[str] = []
     for request in requests:
         try:
             outcome = build_report(request)
-        except UsageError as error:
-            error = _with_plugin_hint(error, request)
+        except ReproError as error:  # every paper with records: one paper's problem skips it
+            if isinstance(error, UsageError):
+                error = _with_plugin_hint(error, request)
             if not implicit:
                 raise error from None
             typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
+            skipped += 1
             continue
         for line in outcome.warnings:
             typer.echo(line, err=True)
@@ -774,7 +776,11 @@ def report(
         written += 1
         missing += [f"{outcome.paper} {claim}" for claim in missing_metrics(outcome.results)]
     if not written:
-        raise ReproError("no report written: no installed paper matches the records")
+        raise ReproError(
+            "no report written: every paper with records was skipped (warnings above)"
+            if skipped
+            else "no report written: no installed paper matches the records"
+        )
     if missing:  # the report is written, but a plugin logs under the wrong name: fix it
         raise ReproError(
             f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "

@@ -98,7 +98,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
             f"warning: --config {', '.join(sorted(unknown_pins))}: no runs of "
             f"{request.paper} with that config hash"
         )
-    plan = auto_seeds.load_plan(request.results_dir, request.paper)
+    plan, plan_problem = auto_seeds.read_plan(request.results_dir, request.paper)
+    if plan_problem:
+        warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
     pilots = auto_seeds.planned_experiments(
         plan, {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
     )

@@ -116,11 +116,39 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
 def load_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:
     """The saved plan as a dict, or None when absent or unreadable (the report then judges
     with fixed-sample statistics, as for any sweep)."""
+    return read_plan(results_dir, paper)[0]
+
+
+def read_plan(results_dir: Path, paper: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The saved plan, or None and what is wrong with the file (None when there is none): a
+    hand-edited plan must not crash the report nor be tested on with a pilot it lacks."""
+    path = plan_path(results_dir, paper)
     try:
-        data = json.loads(plan_path(results_dir, paper).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and isinstance(data.get("n0"), int) else None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, None
+    except (OSError, ValueError) as error:
+        return None, f"{path}: unreadable ({type(error).__name__})"
+    problem = _plan_problem(data)
+    return (None, f"{path}: {problem}") if problem else (data, None)
+
+
+def _plan_problem(data: Any) -> str | None:
+    """What makes a saved plan unusable, or None."""
+    if not isinstance(data, dict):
+        return "not a mapping"
+    n0 = data.get("n0")
+    if not isinstance(n0, int) or isinstance(n0, bool) or n0 < 2:
+        return f"n0 must be a whole number >= 2, got {n0!r}"
+    seeds = data.get("seeds")
+    if not isinstance(seeds, dict) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= n0 for n in seeds.values()
+    ):
+        return f"seeds must map experiments to whole numbers >= n0, got {seeds!r}"
+    for key in ("config_hashes", "claims"):
+        if not isinstance(data.get(key, {}), dict):
+            return f"{key} must be a mapping, got {data.get(key)!r}"
+    return None
 
 
 def pilot_metrics(records: dict[tuple[str, int], dict[str, Any] | None]) -> PilotMetrics:

@@ -40,8 +40,13 @@ def test_report_every_paper_with_records(isolated_env: Path, tmp_path: Path) -> 
     broken.mkdir(parents=True)
     (broken / "record.json").write_text("{not json")
     write_run(isolated_env, "small", 0, paper="unknown_paper")  # no plugin: skipped
+    # a paper whose only record is unreadable stopped every report after it (helper-34)
+    dspn = isolated_env / "dspn" / "x" / "abc" / "seed0"
+    dspn.mkdir(parents=True)
+    (dspn / "record.json").write_text('{"paper": "dspn", "status": "completed", "metrics": 1}')
     done = repro("report", "--csv")
     assert done.returncode == 0, done.stderr
+    assert "warning: dspn: no run records for paper 'dspn'" in done.stderr
     assert "mnist1d: incomplete (2 of 9 claims reproduced, 3 of 9 run)" in done.stdout
     assert "warning: skipped record" in done.stderr and "broken" in done.stderr
     assert "warning: unknown_paper" in done.stderr

@@ -94,6 +94,33 @@ def test_plan_round_trips_with_the_procedure_text(tmp_path) -> None:
     assert json.loads(plan.to_json())["claims"]["a_acc"]["needed"] == plan.claims["a_acc"].needed
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"seeds": None},
+        {"seeds": {"a": "four"}},
+        {"n0": 0},
+        {"n0": 1},
+        {"config_hashes": ["a"]},
+        {"claims": "x"},
+    ],
+)
+def test_a_damaged_plan_is_named_not_a_crash_or_a_test_on_it(tmp_path, damage) -> None:
+    """A hand-edited plan without `seeds` crashed the report (KeyError: 'seeds'); `n0: 0`
+    was taken as a pilot of none (helper-34): either is a plan the report cannot use."""
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3)
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    data = json.loads(auto_seeds.plan_path(tmp_path, "toy").read_text())
+    data.update(damage)
+    auto_seeds.plan_path(tmp_path, "toy").write_text(json.dumps(data))
+    loaded, problem = auto_seeds.read_plan(tmp_path, "toy")
+    assert loaded is None and problem is not None
+    assert problem.startswith(str(auto_seeds.plan_path(tmp_path, "toy"))), problem
+    assert auto_seeds.load_plan(tmp_path, "toy") is None
+    assert auto_seeds.read_plan(tmp_path / "none", "toy") == (None, None)
+
+
 def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     """`repro sweep seeds=auto max_seeds=4`: 3 pilot seeds, a plan, then the 4th seed the
     (capped) plan asks for; the report then states the procedure."""

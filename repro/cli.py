@@ -423,6 +423,7 @@ def sweep(
         from repro.sweeping.two_stage import pilot_size
 
         seeds = pilot_size(spec.default_seeds)
+        stages.check_cap(keys.max_seeds, seeds)
     _check_launcher_installed(override_value(overrides, "launcher"))
     grid = build_grid(spec, overrides, seeds)
     if keys.auto:

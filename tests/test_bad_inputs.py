@@ -181,6 +181,18 @@ CASES = [
         "seeds must be an integer",
     ),
     Case(
+        "seeds=auto with seed=",
+        ("sweep", "paper=mnist1d", "seeds=auto", "seed=10,11,12", "--dry-run"),
+        2,
+        "seeds=auto chooses the seeds (0, 1, ...): leave out seed=",
+    ),
+    Case(
+        "max_seeds below the pilot",
+        ("sweep", "paper=mnist1d", "seeds=auto", "max_seeds=4", "--dry-run"),
+        2,
+        "max_seeds must be >= the pilot's 5 seeds",
+    ),
+    Case(
         "several values without -m",
         ("run", "paper=mnist1d", "experiment=cnn,gru"),
         2,

@@ -35,6 +35,9 @@ class SweepKeys:
         if together is not None and together.lower() not in TOGETHER_VALUES:
             raise UsageError(f"seeds_together must be auto, true or false, got {together!r}")
         auto = seeds_raw == "auto"
+        given = override_value(overrides, "seed")
+        if auto and given is not None:  # its pilot and plan are seeds 0 .. N-1
+            raise UsageError(f"seeds=auto chooses the seeds (0, 1, ...): leave out seed={given}")
         max_seeds = stages.max_seeds(override_value(overrides, "max_seeds"), auto)
         try:
             seeds = int(seeds_raw) if seeds_raw is not None and not auto else None

@@ -82,7 +82,10 @@ def build_grid(spec: PaperSpec, overrides: list[str], seeds: int | None) -> Swee
         if count < 1:
             raise UsageError(f"seeds must be >= 1, got {count}")
         seed_values = list(range(count))
-    return SweepGrid(experiments, seed_values, [tuple(v) for v in itertools.product(*axes)])
+    # a value written twice (seed=0,0,1) is one run: twice, it raced itself for the folder
+    once = [list(dict.fromkeys(axis)) for axis in axes]
+    variants = [tuple(v) for v in itertools.product(*once)]
+    return SweepGrid(list(dict.fromkeys(experiments)), list(dict.fromkeys(seed_values)), variants)
 
 
 def _state_of(record_dir: Path, plugin_folder: Path) -> str:

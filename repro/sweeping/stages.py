@@ -33,6 +33,14 @@ def max_seeds(raw: str | None, auto: bool) -> int:
     return value
 
 
+def check_cap(cap: int, pilot: int) -> None:
+    """max_seeds below the pilot planned fewer seeds than the pilot had already run."""
+    if cap < pilot:
+        raise UsageError(
+            f"max_seeds must be >= the pilot's {pilot} seeds (the paper's default_seeds), got {cap}"
+        )
+
+
 def require_one_setting(grid: Any) -> None:
     """seeds=auto plans one setting per experiment: refused before the pilot, not after."""
     if len(grid.fixed_variants) <= 1:

@@ -37,6 +37,15 @@ def test_grid_defaults_to_claimed_experiments_and_paper_seeds(toy_dir: Path) -> 
         build_grid(spec, ["experiment=huge"], seeds=None)
 
 
+def test_a_value_written_twice_in_a_sweep_is_one_run(toy_dir: Path) -> None:
+    """`seed=0,0,1` trained seed 0 twice at once ('already running (pid <its own>)') and
+    counted it twice (helper-35)."""
+    spec = load_paper_spec(toy_dir / "toy")
+    grid = build_grid(spec, ["experiment=small,small", "seed=0,0,1", "optimizer.lr=1,1"], None)
+    assert grid.experiments == ["small"] and grid.seeds == [0, 1]
+    assert grid.fixed_variants == [("optimizer.lr=1",)]
+
+
 def test_batches_cover_exactly_the_missing_runs(tmp_path: Path) -> None:
     def run(experiment: str, seed: int, state: str) -> PlannedRun:
         return PlannedRun(experiment, seed, ("a=1",), tmp_path / experiment / str(seed), state)

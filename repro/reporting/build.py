@@ -101,9 +101,10 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     plan, plan_problem = auto_seeds.read_plan(request.results_dir, request.paper)
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
-    pilots = auto_seeds.planned_experiments(
+    planned = auto_seeds.planned_settings(
         plan, {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
     )
+    pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
     results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA, pilots)
     beyond = aggregate.other_settings(frame, spec.claims, choices, ALPHA)
     experiments = [e for e in spec.experiments if e in choices]
@@ -139,7 +140,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         other_settings=beyond,
         procedure=_procedure_text(plan, pilots),
         cautions=[c.removeprefix("warning: ") for c in cautions],
-        planned_seeds={e: int(plan["seeds"][e]) for e in pilots if plan and e in plan["seeds"]},
+        planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
     )
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
     files = _write_outputs(data, request, frame, runs, choices)

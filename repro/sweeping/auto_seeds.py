@@ -108,9 +108,41 @@ def plan_path(results_dir: Path, paper: str) -> Path:
 
 
 def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
+    """Write the plan beside the earlier ones: each setting's seeds were chosen from its own
+    pilot, and a later seeds=auto sweep of another experiment or setting must not turn them
+    back into fixed-sample data (`settings` keeps every setting's n0 and N; the top-level
+    fields are the latest sweep's)."""
     path = plan_path(results_dir, paper)
-    store.atomic_write_text(path, plan.to_json())
+    data = json.loads(plan.to_json())
+    earlier, _ = read_plan(results_dir, paper)
+    settings = dict(earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    for experiment, config_hash in plan.config_hashes.items():
+        if experiment in plan.seeds:
+            settings[setting_key(experiment, config_hash)] = {
+                "n0": plan.n0,
+                "seeds": plan.seeds[experiment],
+            }
+    data["settings"] = settings
+    if earlier:  # claims of experiments this sweep did not plan keep their reasons
+        data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}
+    store.atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
+
+
+def setting_key(experiment: str, config_hash: str) -> str:
+    return f"{experiment}@{config_hash}"
+
+
+def _legacy_settings(plan: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The settings of a plan written before `settings` (one sweep's experiments)."""
+    return {
+        setting_key(experiment, config_hash): {
+            "n0": plan["n0"],
+            "seeds": plan["seeds"][experiment],
+        }
+        for experiment, config_hash in (plan.get("config_hashes") or {}).items()
+        if experiment in plan["seeds"]
+    }
 
 
 def load_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:
@@ -145,9 +177,15 @@ def _plan_problem(data: Any) -> str | None:
         isinstance(n, int) and not isinstance(n, bool) and n >= n0 for n in seeds.values()
     ):
         return f"seeds must map experiments to whole numbers >= n0, got {seeds!r}"
-    for key in ("config_hashes", "claims"):
+    for key in ("config_hashes", "claims", "settings"):
         if not isinstance(data.get(key, {}), dict):
             return f"{key} must be a mapping, got {data.get(key)!r}"
+    for key, entry in (data.get("settings") or {}).items():
+        n0, total = (entry.get("n0"), entry.get("seeds")) if isinstance(entry, dict) else (0, 0)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (n0, total)) or not (
+            2 <= n0 <= total
+        ):
+            return f"settings.{key} must give whole numbers 2 <= n0 <= seeds, got {entry!r}"
     return None
 
 
@@ -169,11 +207,19 @@ def planned_experiments(
 ) -> dict[str, int]:
     """experiment -> n0 for the experiments whose judged setting a seeds=auto plan covers:
     the report judges those with the two-stage test the plan was made for."""
+    return {e: n0 for e, (n0, _) in planned_settings(plan, chosen_hashes).items()}
+
+
+def planned_settings(
+    plan: dict[str, Any] | None, chosen_hashes: dict[str, str]
+) -> dict[str, tuple[int, int]]:
+    """experiment -> (n0, N) for the judged settings some seeds=auto sweep planned."""
     if not plan:
         return {}
-    hashes = plan.get("config_hashes") or {}
-    return {
-        experiment: int(plan["n0"])
-        for experiment, config_hash in chosen_hashes.items()
-        if hashes.get(experiment) == config_hash
-    }
+    settings = plan.get("settings") or _legacy_settings(plan)
+    planned = {}
+    for experiment, config_hash in chosen_hashes.items():
+        entry = settings.get(setting_key(experiment, config_hash))
+        if entry:
+            planned[experiment] = (int(entry["n0"]), int(entry["seeds"]))
+    return planned

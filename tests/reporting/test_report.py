@@ -561,6 +561,7 @@ def test_seeds_chosen_by_seeds_auto_are_judged_two_stage_and_the_report_says_so(
     _, markdown = report(results, tmp_path / "out")
     assert "Seeds chosen from the data:** Seeds chosen by Stein's two-stage procedure" in markdown
     assert "two-stage 95% bounds" in markdown and "pilot n0=3" in markdown
+    auto_seeds.plan_path(results, "mnist1d").unlink()
     plan.config_hashes = {"cnn": "another"}  # a plan for another setting: fixed-sample tests
     auto_seeds.save_plan(results, "mnist1d", plan)
     _, markdown = report(results, tmp_path / "out")
@@ -610,6 +611,36 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     assert "as planned" not in discussion
     assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
     assert "`repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
+
+
+def test_a_second_seeds_auto_sweep_keeps_the_first_ones_plan(tmp_path: Path) -> None:
+    """A seeds=auto sweep of mlp rewrote the plan file with mlp alone: cnn's seeds, chosen
+    from the data, were then judged with fixed-sample tests, which that choice invalidates
+    (helper-35). Plans of other experiments and settings are kept beside the new one."""
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    spec = get_paper("mnist1d").spec()
+    values = {"cnn": [0.94, 0.935, 0.945, 0.94], "mlp": [0.68, 0.675, 0.685]}
+    hashes = {}
+    for experiment, seeds in values.items():
+        for seed, value in enumerate(seeds):
+            folder = write_run(results, experiment, seed, {"test/acc": value})
+        hashes[experiment] = folder.parent.name
+        metrics = {experiment: {s: {"test/acc": seeds[s]} for s in range(3)}}
+        plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=4, experiments=[experiment])
+        plan.config_hashes = {experiment: hashes[experiment]}
+        auto_seeds.save_plan(results, "mnist1d", plan)  # cnn's sweep, then mlp's
+    other = dict(plan.config_hashes, mlp="0ther5e77i")  # mlp again, in another setting
+    plan.config_hashes = other
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    cnn = next(line for line in markdown.splitlines() if line.startswith("- `cnn_acc`"))
+    mlp = next(line for line in markdown.splitlines() if line.startswith("- `mlp_acc`"))
+    assert "two-stage" in cnn and "pilot n0=3" in cnn, cnn
+    assert "two-stage" in mlp and "pilot n0=3" in mlp, mlp
+    assert "Experiments planned this way: cnn, mlp." in markdown
 
 
 def test_a_two_stage_claim_run_past_its_plan_is_not_called_as_planned(tmp_path: Path) -> None:

@@ -212,6 +212,12 @@ def misfiled(record: dict[str, Any], folder: Path) -> str | None:
     elsewhere = isinstance(recorded, str) and recorded != folder.parent.name
     if elsewhere and not _legacy_folder_of(folder, recorded):
         return f"misfiled: its config hash {recorded}, in a folder of {folder.parent.name}"
+    for field, above in (("experiment", 1), ("paper", 2)):  # results/<paper>/<experiment>/
+        value = record.get(field)
+        if isinstance(value, str) and len(folder.parents) > above:
+            holder = folder.parents[above].name
+            if value != holder:
+                return f"misfiled: its {field} {value}, in a folder of {holder}"
     return None
 
 

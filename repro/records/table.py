@@ -118,7 +118,7 @@ class RecordTable:
 
 def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
     """Every record.json under results (or one paper's), in sorted order, hidden folders
-    skipped: the files `store.iter_record_files` finds, without walking into record folders
+    skipped: the files `store.iter_record_files` finds, without walking into seed folders
     (their csv/, wandb/ and checkpoints/ hold no records), which makes it several times faster."""
     root = Path(results_dir) / paper if paper else Path(results_dir)
     if not root.is_dir():
@@ -133,7 +133,8 @@ def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
             continue
         if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
             yield Path(folder) / store.RECORD_FILE
-            continue
+            if os.path.basename(folder).startswith("seed"):
+                continue  # a record folder; a stray copy above one must not hide the seeds
         stack.extend(
             os.path.join(folder, name)
             for name, is_dir in reversed(children)

@@ -66,7 +66,7 @@ def test_failed_write_keeps_the_old_record(tmp_path: Path) -> None:
 
 
 def test_is_completed_only_for_completed_records(tmp_path: Path) -> None:
-    folder = tmp_path / "seed1"
+    folder = tmp_path / "p" / "e" / "h" / "seed1"  # results/<paper>/<experiment>/<hash>/
     assert not store.is_completed(folder)
     store.write_record(folder, {"status": "running"})
     assert not store.is_completed(folder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -319,6 +320,38 @@ def test_a_record_outside_its_seeds_folder_counts_for_neither(tmp_path: Path, na
     assert store.completed_record_dir(tmp_path, config) is None
     table = load_records(tmp_path)
     assert table.frame.empty and "misfiled" in table.skipped[0].reason
+
+
+@pytest.mark.parametrize("where", ["setting", "experiment", "paper"])
+def test_a_stray_record_above_the_seed_folders_hides_none_of_them(
+    tmp_path: Path, where: str
+) -> None:
+    """helper-35: a copy of a record.json in a setting's folder hid every seed below it from
+    the report ('no run records') while the sweep counted them done."""
+    folders = [write_run(tmp_path, "cnn", seed) for seed in range(2)]
+    above = {"setting": 1, "experiment": 2, "paper": 3}[where]
+    shutil.copy(folders[0] / store.RECORD_FILE, folders[0].parents[above - 1] / store.RECORD_FILE)
+    table = load_records(tmp_path)
+    assert sorted(table.frame["seed"].unique()) == [0, 1]
+    assert [s.path.parent for s in table.skipped] == [folders[0].parents[above - 1]]
+
+
+@pytest.mark.parametrize("field", ["experiment", "paper"])
+def test_a_record_of_another_experiment_or_paper_counts_for_neither(
+    tmp_path: Path, field: str
+) -> None:
+    """helper-34: a record whose experiment (or paper) is not its folder's was filed by the
+    report under its own field (or dropped) while the sweep counted that folder's seed done."""
+    import yaml
+
+    folder = write_run(tmp_path, "cnn", 0)
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    record[field] = "mlp" if field == "experiment" else "another_paper"
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    config = yaml.safe_load((folder / store.CONFIG_FILE).read_text())
+    assert store.completed_record_dir(tmp_path, config) is None
+    table = load_records(tmp_path)
+    assert table.frame.empty and f"its {field}" in table.skipped[0].reason
 
 
 @pytest.mark.parametrize("missing", ["seed", "paper", "experiment", "seed null"])

@@ -43,7 +43,7 @@ class TimingCallback(pl.Callback):
         self.fit_cpu_seconds = 0.0
         self._fit_cpu_started = 0.0
         self.epoch_seconds: list[float] = []
-        self._epoch_started = 0.0
+        self._epoch_started: float | None = None  # None: in an epoch a resume started mid-way
         self.first_step_at: float | None = None
         self.first_global_step = 0
         self.threads: int | None = None
@@ -70,7 +70,11 @@ class TimingCallback(pl.Callback):
             self.process_age_at_first_step = process_age_s()
 
     def on_train_epoch_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
-        self.epoch_seconds.append(time.perf_counter() - self._epoch_started)
+        # Lightning runs no on_train_epoch_start for the epoch a resume starts in: its part
+        # is not an epoch's time (it was counted from 0, the machine's uptime)
+        if self._epoch_started is not None:
+            self.epoch_seconds.append(time.perf_counter() - self._epoch_started)
+        self._epoch_started = None
         self._step_started = None  # the next interval would include the epoch's end
 
     def on_fit_end(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:

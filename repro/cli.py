@@ -545,16 +545,20 @@ def _print_dry_run(
             for r in planned
         ]
         _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
-    known = [estimates[r.record_dir] for r in todo]
-    total = None if any(e is None for e in known) else sum(known)
-    typer.echo(
-        f"estimated training time, one after another: {format_seconds(total)}"
-        + (
-            ""
-            if total is not None or not todo
-            else " (no completed runs of these experiments on this hardware yet)"
+    known = [e for r in todo if (e := estimates[r.record_dir]) is not None]
+    unknown = sorted({r.experiment for r in todo if estimates[r.record_dir] is None})
+    total = f"estimated training time, one after another: {format_seconds(sum(known))}"
+    if unknown and not known:
+        total = (
+            "estimated training time, one after another: unknown (no completed runs of these "
+            "experiments on this hardware yet)"
         )
-    )
+    elif unknown:
+        total = total.replace(": ", ": over ", 1) + (
+            f", and unknown for {', '.join(unknown)} (no completed runs of "
+            f"{'it' if len(unknown) == 1 else 'them'} on this hardware yet)"
+        )
+    typer.echo(total)
     if keys.auto:
         for line in stages.dry_run_lines(
             spec, grid, planned, estimates, keys.max_seeds, plugin_folder

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import statistics
 import time
@@ -35,8 +36,11 @@ def hardware_key() -> str:
 
 
 def _record_hardware(record: dict) -> str:
-    env = record.get("environment", {})
-    return f"{env.get('cpu')} | {', '.join(env.get('gpus') or []) or 'no GPU'}"
+    env = record.get("environment")
+    env = env if isinstance(env, dict) else {}
+    gpus = env.get("gpus")
+    gpus = [str(g) for g in gpus] if isinstance(gpus, list) else []
+    return f"{env.get('cpu')} | {', '.join(gpus) or 'no GPU'}"
 
 
 def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, float | None]:
@@ -58,16 +62,14 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
                     record = json.loads(path.read_text())
                 except (OSError, ValueError):
                     continue
-                if (
-                    record.get("status") == store.STATUS_COMPLETED
-                    and _record_hardware(record) == hardware
-                ):
-                    records.append(record | {"_hash_dir": path.parent.parent})
+                timing = _timing(record)
+                if timing and _record_hardware(record) == hardware:
+                    records.append(timing | {"_hash_dir": path.parent.parent})
             by_experiment[experiment_dir] = records
         records = by_experiment[experiment_dir]
-        same = [r["timing"]["wall_s"] for r in records if r["_hash_dir"] == run.record_dir.parent]
-        rates = [r["timing"]["steps_per_s"] for r in records if r["timing"].get("steps_per_s")]
-        fixed = [r["timing"]["wall_s"] - r["timing"].get("fit_s", 0) for r in records]
+        same = [r["wall_s"] for r in records if r["_hash_dir"] == run.record_dir.parent]
+        rates = [r["steps_per_s"] for r in records if r["steps_per_s"]]
+        fixed = [r["wall_s"] - r["fit_s"] for r in records]
         if same:
             estimates[run.record_dir] = statistics.fmean(same)
         elif rates and run.max_steps:
@@ -78,6 +80,28 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
             estimates[run.record_dir] = None
         per_setting[setting] = estimates[run.record_dir]
     return estimates
+
+
+def _timing(record: Any) -> dict[str, Any] | None:
+    """A completed record's wall time, fit time and rate as numbers; None when it is not
+    completed or says no wall time (a hand-edited record must not stop the estimate)."""
+    if not isinstance(record, dict) or record.get("status") != store.STATUS_COMPLETED:
+        return None
+    timing = record.get("timing")
+    timing = timing if isinstance(timing, dict) else {}
+
+    def number(key: str) -> float:
+        value = timing.get(key)
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return float(value) if ok and math.isfinite(value) else 0.0
+
+    if number("wall_s") <= 0:
+        return None
+    return {
+        "wall_s": number("wall_s"),
+        "fit_s": number("fit_s"),
+        "steps_per_s": number("steps_per_s"),
+    }
 
 
 def format_seconds(seconds: float | None) -> str:

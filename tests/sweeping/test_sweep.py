@@ -215,6 +215,20 @@ def test_dry_run_plans_and_estimates(toy_dir: Path, isolated_env: Path) -> None:
     assert "2 to run, 1 already completed" in planned.stdout
     assert "estimated training time, one after another:" in planned.stdout
     assert "unknown" not in planned.stdout
+    # helper-35: with one experiment never run, the total said "unknown (no completed runs of
+    # these experiments ...)" under a row estimated from them; a record without `timing`
+    # crashed the estimate (KeyError)
+    (record,) = isolated_env.rglob("record.json")
+    done = json.loads(record.read_text())
+    both = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "seeds=3")
+    mixed = repro(*both, "--dry-run")
+    assert mixed.returncode == 0, mixed.stderr
+    total = next(line for line in mixed.stdout.splitlines() if "one after another" in line)
+    assert "estimated training time, one after another: over " in total
+    assert "unknown for wide (no completed runs of it on this hardware yet)" in total
+    record.write_text(json.dumps({k: v for k, v in done.items() if k != "timing"}))
+    untimed = repro(*both, "--dry-run")
+    assert untimed.returncode == 0 and "error" not in untimed.stderr, untimed.stderr
 
 
 def test_joblib_sweep_runs_in_parallel_processes(toy_dir: Path, isolated_env: Path) -> None:

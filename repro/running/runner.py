@@ -351,14 +351,7 @@ def _drop_unresumed_checkpoint(attempt: Attempt) -> None:
     finished = (attempt.previous or {}).get("status") == store.STATUS_COMPLETED
     if attempt.resume_from or finished or not leftover.is_file():
         return
-    if attempt.previous is None:  # its record was corrupt (kept aside) or is gone: perhaps
-        aside = attempt.record_dir / CORRUPT_RECORD_CHECKPOINT  # a completed run's weights
-        os.replace(leftover, aside)
-        print(  # the warning about its record came just before
-            f"its checkpoint {progress.shown_path(leftover)} kept as {aside.name}",
-            file=sys.stderr,
-            flush=True,
-        )
+    if keep_weights_of_a_corrupt_record(attempt):
         return
     leftover.unlink(missing_ok=True)
     if attempt.config.get("rerun"):
@@ -368,6 +361,23 @@ def _drop_unresumed_checkpoint(attempt: Attempt) -> None:
             file=sys.stderr,
             flush=True,
         )
+
+
+def keep_weights_of_a_corrupt_record(attempt: Attempt) -> bool:
+    """Move aside the checkpoint of a folder whose record was corrupt (kept aside) or is gone:
+    perhaps a completed run's final weights, which this attempt's saves would overwrite (alone
+    or in a group). True when moved."""
+    leftover = attempt.checkpoint_file
+    if attempt.previous is not None or attempt.resume_from or not leftover.is_file():
+        return False
+    aside = attempt.record_dir / CORRUPT_RECORD_CHECKPOINT
+    os.replace(leftover, aside)
+    print(  # the warning about its record came just before
+        f"its checkpoint {progress.shown_path(leftover)} kept as {aside.name}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
 
 
 def _why_not_resumed(config: dict[str, Any], checkpoint: Path) -> str | None:

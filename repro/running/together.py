@@ -217,7 +217,13 @@ def _interrupted(attempt: Any, signum: int) -> Any:
 
 def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: SeedGroup) -> list:
     """Each seed's `running` record, naming the group it trains in."""
-    from repro.running.runner import Attempt, _new_record, _previous_record, _start
+    from repro.running.runner import (
+        Attempt,
+        _new_record,
+        _previous_record,
+        _start,
+        keep_weights_of_a_corrupt_record,
+    )
 
     attempts = []
     for index, config, command, record_dir, _, _ in held:
@@ -229,6 +235,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
             "device": str(group.device),
         }
         attempt = Attempt(config, record_dir, plugin, record, None, previous)
+        keep_weights_of_a_corrupt_record(attempt)  # the group's end saves over last.ckpt
         _start(attempt)
         attempts.append((index, attempt))
     return attempts

@@ -549,6 +549,29 @@ def test_tied_weights_train_together_as_they_train_alone(tmp_path: Path) -> None
     assert_same_metrics(together, alone, tolerance=1e-6)
 
 
+def test_a_completed_seeds_final_weights_outlive_its_corrupt_record_in_a_group(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """helper-35: trained together again after its record became corrupt, a completed seed's
+    last.ckpt was overwritten without a word; alone, it is kept as last.corrupt.ckpt."""
+    import torch
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    first = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    folder = first[0].record_dir
+    weights = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+    for outcome in first:  # both: one seed left to train trains alone
+        (outcome.record_dir / "record.json").write_text("")
+    marked = {"state_dict": weights, "marker": 1}  # the final weights, told apart from new ones
+    torch.save(marked, folder / "checkpoints" / "last.ckpt")
+    second = configs("toy", "small", [0, 1], results, papers=[plugins])
+    assert [o.status for o in run_together(second, [["r"]] * 2)] == ["completed"] * 2
+    assert "kept as last.corrupt.ckpt" in capfd.readouterr().err
+    assert torch.load(folder / "last.corrupt.ckpt", weights_only=False)["marker"] == 1
+
+
 def test_rerun_true_of_an_interrupted_group_starts_over_as_alone(tmp_path: Path) -> None:
     """rerun=true never resumes, for a seed alone or a group: the interrupted group's
     checkpoint is set aside and the seeds train from step 0 (it was resumed)."""

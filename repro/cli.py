@@ -476,6 +476,13 @@ def sweep(
         raise typer.Exit(1)
 
 
+def interrupted_sweep_line(signal_name: str, not_started: int, rerun: bool) -> str:
+    """The last line of a stopped sweep: what the same sweep does when run again (rerun=true
+    resumes nothing: it starts every run over, the interrupted ones too)."""
+    again = "the same sweep again starts every run over" if rerun else "sweep again to resume"
+    return f"error: sweep interrupted by {signal_name}: {not_started} run(s) not started; {again}"
+
+
 def _train_planned(
     planned: list[Any],
     *,
@@ -497,13 +504,12 @@ def _train_planned(
     )
     counts = _print_results(results)
     if jobs is not None and jobs.interrupted_by is not None:
+        from repro.config.overrides import override_value
         from repro.running.checkpointing import signal_name_for_exit_code
 
         code = jobs.interrupted_by.exit_code or 130
-        _warn(
-            f"error: sweep interrupted by {signal_name_for_exit_code(code)}: "
-            f"{len(jobs.not_started)} run(s) not started; sweep again to resume"
-        )
+        rerun = (override_value(overrides, "rerun") or "").lower() in ("true", "yes", "on", "1")
+        _warn(interrupted_sweep_line(signal_name_for_exit_code(code), len(jobs.not_started), rerun))
         raise typer.Exit(code)
     if counts[BUSY]:
         _warn(

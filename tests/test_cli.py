@@ -452,3 +452,14 @@ def test_a_stop_that_library_code_wrapped_is_still_a_stop(
         command()
     assert done.value.exit_code == code
     assert capsys.readouterr().err == line + "\n"
+
+
+def test_a_stopped_rerun_sweep_does_not_say_it_resumes() -> None:
+    """helper-35: a stopped `rerun=true` sweep said 'sweep again to resume' while its records
+    said, and the same sweep did, 'rerun=true starts over'."""
+    from repro.cli import interrupted_sweep_line
+
+    line = interrupted_sweep_line("SIGTERM", 2, rerun=True)
+    assert line.endswith("2 run(s) not started; the same sweep again starts every run over")
+    assert "resume" not in line
+    assert interrupted_sweep_line("SIGINT", 1, rerun=False).endswith("; sweep again to resume")

@@ -548,9 +548,12 @@ def _paired(
     return seeds, a_side, b_side, [x - y for x, y in zip(a_side, b_side, strict=True)]
 
 
-def differences_text(differences: tuple[tuple[str, Any, Any], ...]) -> str:
-    """`key=value (paper: value)` for each key a setting changes."""
-    return ", ".join(f"{k}={_plain(v)} (paper: {_plain(p)})" for k, v, p in differences)
+def differences_text(
+    differences: tuple[tuple[str, Any, Any], ...], reference: str = "paper"
+) -> str:
+    """`key=value (paper: value)` for each key a setting changes; `reference` names the config
+    they were taken against (`used`: the judged one, when the paper's could not be composed)."""
+    return ", ".join(f"{k}={_plain(v)} ({reference}: {_plain(p)})" for k, v, p in differences)
 
 
 def _other_settings_note(choice: ConfigChoice) -> str:

@@ -343,7 +343,15 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
         verified = f"{reproduced} of {len(counted)} claims reproduced, {run} of {len(counted)} run"
     else:
         verified = "0 verified claims"
-    deviating = sorted({r.claim.experiment for r in counted if r.deviation})
+    deviating = sorted(
+        {
+            experiment
+            for r in counted
+            if r.deviation
+            for experiment in r.claim.experiments()  # a comparison's deviating side
+            if experiment in data.choices and data.choices[experiment].deviation
+        }
+    )
     deviation = (
         f"judged on settings that deviate from the paper's: {', '.join(deviating)}"
         if deviating
@@ -543,6 +551,17 @@ def _environment(html: bool) -> Any:
     return env
 
 
+def _setting_text(data: ReportData, other: Any, otherwise: str) -> str:
+    """How a setting beyond the paper differs: the paper's own one says so (it is beyond
+    the paper only when --config judged another), and differences are named against the
+    judged config when the paper's could not be composed."""
+    choice = data.choices.get(other.experiment)
+    if choice is not None and choice.paper_hash and other.config_hash == choice.paper_hash:
+        return "the paper's setting"
+    reference = "paper" if choice is None or choice.paper_hash else "used"
+    return differences_text(other.differences, reference) or otherwise
+
+
 def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
     """Rows of "Results beyond the original paper": a claim's metric under other settings."""
     claims = {r.claim.id: r.claim for r in data.results}
@@ -556,7 +575,7 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "claim": row.claim_id,
                 "subject": f"{row.experiment} · {row.metric}",
                 "config": row.config_hash,
-                "differs": differences_text(row.differences) or "keys outside the paper's config",
+                "differs": _setting_text(data, row, "keys outside the paper's config"),
                 "claimed": claimed_text(claim),
                 "reproduced": f"{num(s.mean)}{spread} "
                 + (f"(A − B, n={s.n} pairs)" if row.pairs else f"(n={s.n})"),
@@ -649,7 +668,7 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
     a lead for the reader, with the caveat that it is no verdict (and trying several settings
     raises the chance that one passes by luck)."""
     passing = [
-        f"{differences_text(o.differences) or o.config_hash}: mean "
+        f"{_setting_text(data, o, o.config_hash)}: mean "
         f"{'A − B ' if o.pairs else ''}{num(o.summary.mean)} "
         f"(n={o.summary.n}, 90% CI [{num(o.interval[0])}, {num(o.interval[1])}])"
         for o in data.other_settings

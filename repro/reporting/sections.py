@@ -230,8 +230,9 @@ def _settings_in_order(
     else:
         chosen_label = differences_text(choice.chosen.differences) or "not the paper's"
     labels = {choice.chosen.config_hash: chosen_label}
+    reference = "paper" if choice.paper_hash else "used"  # what the differences are against
     for option in choice.others:
-        labels[option.config_hash] = differences_text(option.differences) or _other_code(
+        labels[option.config_hash] = differences_text(option.differences, reference) or _other_code(
             option.config_hash
         )
     known = [h for h in labels if h in config_hashes]

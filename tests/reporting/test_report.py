@@ -532,6 +532,45 @@ def test_pinned_other_setting_is_judged_and_marked_as_a_deviation(tmp_path: Path
     assert "(judged on settings that deviate from the paper's: cnn)" in outcome.summary
 
 
+def test_a_pinned_setting_names_only_the_experiments_that_deviate(tmp_path: Path) -> None:
+    """helper-34: pinning mlp's other setting named cnn as deviating too (cnn_beats_mlp is
+    cnn's claim, judged against the pinned mlp), and listed mlp's paper setting 'beyond the
+    original paper' as 'keys outside the paper's config'."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    other = write_run(results, "mlp", 0, {"test/acc": 0.66}, **{"optimizer.lr": 0.1})
+    write_run(results, "mlp", 1, {"test/acc": 0.67}, **{"optimizer.lr": 0.1})
+    outcome, markdown = report(
+        results, tmp_path / "out", pinned_configs=frozenset({other.parent.name})
+    )
+    assert "(judged on settings that deviate from the paper's: mlp)" in outcome.summary
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    paper_row = next(line for line in beyond.splitlines() if line.startswith("| `mlp_acc`"))
+    assert "the paper's setting" in paper_row and "keys outside" not in beyond, paper_row
+
+
+def test_without_the_papers_setting_differences_are_not_called_the_papers(
+    tmp_path: Path,
+) -> None:
+    """helper-34: when the paper's config no longer composed (here an unset environment
+    variable), settings set aside were described against the judged one as 'lr=0.01 (paper:
+    0.5)', the judged value printed as the paper's."""
+    claim = "- {id: acc, experiment: cnn, metric: test/acc, value: 0.4, tolerance: 0.01, source: T}"
+    papers = write_paper(tmp_path / "papers", claim)
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": 0.4}, paper="toy", papers_dir=papers)
+        lr = {"optimizer.lr": 0.5}
+        write_run(results, "cnn", seed, {"test/acc": 0.5}, paper="toy", papers_dir=papers, **lr)
+    settings = papers / "toy" / "settings.yaml"
+    settings.write_text(settings.read_text() + "extra: ${oc.env:REPRO_TEST_NEVER_SET}\n")
+    build_report(ReportRequest("toy", results, tmp_path / "out", papers_dir=[papers]))
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "(paper: " not in markdown
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    assert " (used: " in table_row(beyond, "acc")
+
+
 def test_a_key_with_three_values_gets_a_settings_plot(tmp_path: Path) -> None:
     results = tmp_path / "results"
     for lr in (0.001, 0.003, 0.03):

@@ -460,7 +460,7 @@ def _remove_stale_outputs(out: Path, written: list[Path]) -> None:
 
 def _counted(frame: Any, choices: dict[str, aggregate.ConfigChoice]) -> Any:
     """The long table with `counted`: whether the row's run is one the claims were judged on."""
-    pairs = {(c.experiment, c.chosen.config_hash) for c in choices.values()}
+    pairs = {(c.experiment, c.chosen.config_hash) for c in choices.values() if c.judged}
     counted = [
         status == store.STATUS_COMPLETED and (experiment, config_hash) in pairs
         for status, experiment, config_hash in zip(

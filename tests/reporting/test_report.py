@@ -571,6 +571,21 @@ def test_without_the_papers_setting_differences_are_not_called_the_papers(
     assert " (used: " in table_row(beyond, "acc")
 
 
+def test_records_csv_counts_only_the_runs_a_verdict_was_judged_on(tmp_path: Path) -> None:
+    """helper-34: records.csv said counted=True of runs whose claims were 'not run' (their
+    only setting is not the paper's: listed beyond the paper, judged on nothing)."""
+    import pandas as pd
+
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]}, **{"trainer.max_steps": 1500})
+    report(results, tmp_path / "out", write_csv=True)
+    rows = pd.read_csv(tmp_path / "out" / "records.csv")
+    counted = rows.groupby("experiment")["counted"].unique().to_dict()
+    assert [list(counted["cnn"]), list(counted["mlp"])] == [[True], [False]]
+
+
 def test_a_key_with_three_values_gets_a_settings_plot(tmp_path: Path) -> None:
     results = tmp_path / "results"
     for lr in (0.001, 0.003, 0.03):

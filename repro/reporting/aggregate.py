@@ -517,6 +517,8 @@ def _evaluate_comparison(
     else:
         verdict = stats.comparison_verdict(a, b, claim.direction, paired=True, alpha=alpha)
     differences = index.summarize(diffs)
+    # the means shown beside the test: over the pairs it used (a non-finite side drops both)
+    both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
     return ClaimResult(
         claim,
         verdict.outcome,
@@ -524,8 +526,8 @@ def _evaluate_comparison(
         differences,
         values=a_all,
         versus_values=b_all,
-        versus_summary=index.summarize(b),
-        first_summary=index.summarize(a),
+        versus_summary=index.summarize([y for _, y in both]),
+        first_summary=index.summarize([x for x, _ in both]),
         delta=differences.mean,
         config_hashes=hashes,
         notes=tuple(notes),

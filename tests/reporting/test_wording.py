@@ -195,3 +195,11 @@ def test_seeds_that_all_diverged_are_not_called_no_completed_runs(tmp_path: Path
     assert "5 completed runs, none finite" in table_row(markdown, "acc")
     assert "no completed runs" not in markdown
     assert "acc is inconclusive at n=0; no seed gave a finite value" in _discussion(markdown)
+
+
+def test_a_comparisons_means_are_over_the_pairs_its_test_used(tmp_path: Path) -> None:
+    """helper-34: with seed 0 of A diverged, the detail line gave B's mean over all three
+    seeds beside A's over two, as '(paired seeds)', while the test used two pairs."""
+    markdown = _toy_report(tmp_path, FLAT_CLAIM, [float("nan"), 0.9, 0.8], [0.5, 0.6, 0.7])
+    detail = next(line for line in markdown.splitlines() if line.startswith("- `flat`"))
+    assert "cnn: 0.85 ± 0.07071; mlp: 0.65 ± 0.07071 (paired seeds)" in detail, detail

@@ -23,7 +23,7 @@ from repro.completion import (
     PaperCompletingCommand,
     complete_paper_id,
 )
-from repro.errors import ReproError, UsageError, did_you_mean
+from repro.errors import NothingToReport, ReproError, UsageError, did_you_mean
 
 
 def _refuse(error: ReproError) -> NoReturn:
@@ -763,16 +763,22 @@ def report(
     )
     written = skipped = 0
     missing: list[str] = []
+    failed: list[str] = []
     for request in requests:
         try:
             outcome = build_report(request)
-        except ReproError as error:  # every paper with records: one paper's problem skips it
+        except ReproError as error:
             if isinstance(error, UsageError):
                 error = _with_plugin_hint(error, request)
             if not implicit:
                 raise error from None
+            # every paper with records: one paper's problem does not stop the others' reports;
+            # one without a plugin or readable records is skipped, a failed report still fails
             typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
-            skipped += 1
+            if isinstance(error, (UsageError, NothingToReport)):
+                skipped += 1
+            else:
+                failed.append(request.paper)
             continue
         for line in outcome.warnings:
             typer.echo(line, err=True)
@@ -786,6 +792,8 @@ def report(
             )
         written += 1
         missing += [f"{outcome.paper} {claim}" for claim in missing_metrics(outcome.results)]
+    if failed:
+        raise ReproError(f"no report written for {', '.join(failed)} (see the warning above)")
     if not written:
         raise ReproError(
             "no report written: every paper with records was skipped (warnings above)"

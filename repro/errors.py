@@ -19,6 +19,10 @@ class UsageError(ReproError):
     exit_code = 2
 
 
+class NothingToReport(ReproError):
+    """A paper has no readable run records: `repro report` of every paper skips it."""
+
+
 class NonFiniteLossError(ReproError):
     """Training produced a NaN or infinite loss."""
 

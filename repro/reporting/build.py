@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repro.errors import ReproError
+from repro.errors import NothingToReport, ReproError
 from repro.records import store
 from repro.records.fingerprint import code_fingerprint, entry_classes
 from repro.reporting import aggregate, sections
@@ -80,7 +80,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     )
     if frame.empty:
         skipped = f" ({len(table.skipped)} unreadable skipped)" if table.skipped else ""
-        raise ReproError(
+        raise NothingToReport(
             f"no run records for paper {request.paper!r} under {request.results_dir}{skipped}: "
             f"make them with `repro sweep paper={request.paper}`"
         )

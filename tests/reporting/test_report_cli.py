@@ -78,3 +78,21 @@ def test_a_metric_missing_from_completed_runs_makes_report_exit_1(isolated_env: 
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "metric missing" in errors[0] and "test/acc" in errors[0], errors
     assert "Traceback" not in done.stderr
+
+
+def test_a_report_of_every_paper_that_fails_to_write_one_still_fails(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """Skipping a paper without readable records must not hide a report that failed: the
+    others are written, the failure is named, the exit is 1."""
+    for seed in range(2):
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.94}, composed=True)
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "mnist1d").write_text("a file in the way")
+    done = repro("report", "--out", str(out))
+    assert done.returncode == 1, done.stderr
+    assert "warning: mnist1d: cannot write report to" in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: no report written for mnist1d (see the warning above)"
+    )

@@ -622,32 +622,9 @@ def test_seeds_chosen_by_seeds_auto_are_judged_two_stage_and_the_report_says_so(
     assert "two-stage" not in markdown
 
 
-def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discussion(
-    tmp_path: Path,
-) -> None:
-    """After seeds=auto, "more seeds are unlikely to settle it" was wrong for a mean inside
-    the band; the discussion now says where the mean sits and that the plan was run."""
-    from repro.plugins.registry import get_paper
-    from repro.sweeping import auto_seeds
-
-    results = tmp_path / "results"
-    values = [0.905, 0.975, 0.93, 0.96, 0.92, 0.965]  # mean 0.9425, near the edge 0.97
-    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
-    spec = get_paper("mnist1d").spec()
-    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
-    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=6, experiments=["cnn"])
-    assert plan.seeds == {"cnn": 6}  # capped: the six seeds are the whole plan
-    plan.config_hashes = {"cnn": folders[0].parent.name}
-    auto_seeds.save_plan(results, "mnist1d", plan)
-    _, markdown = report(results, tmp_path / "out")
-    assert "❔ inconclusive" in table_row(markdown, "cnn_acc")
-    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
-    assert "cnn\\_acc is inconclusive at n=6 as planned: the mean sits inside" in discussion
-    assert "unlikely to settle" not in discussion
-
-
-def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path: Path) -> None:
-    """Six seeds of a plan for more: the discussion says how many are still to run."""
+def _planned_cnn_discussion(tmp_path: Path, max_seeds: int) -> tuple[dict, str, str]:
+    """Six cnn seeds (mean 0.9425, near the band's edge 0.97), a seeds=auto plan from the first
+    three capped at `max_seeds`: the plan's seeds, the report, its discussion."""
     from repro.plugins.registry import get_paper
     from repro.sweeping import auto_seeds
 
@@ -656,15 +633,41 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
     spec = get_paper("mnist1d").spec()
     metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
-    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=12, experiments=["cnn"])
-    assert plan.seeds == {"cnn": 12}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=max_seeds, experiments=["cnn"])
     plan.config_hashes = {"cnn": folders[0].parent.name}
     auto_seeds.save_plan(results, "mnist1d", plan)
     _, markdown = report(results, tmp_path / "out")
     discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    return plan.seeds, markdown, discussion
+
+
+def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discussion(
+    tmp_path: Path,
+) -> None:
+    """After seeds=auto, "more seeds are unlikely to settle it" was wrong for a mean inside
+    the band; the discussion now says where the mean sits and that the plan was run."""
+    seeds, markdown, discussion = _planned_cnn_discussion(tmp_path, max_seeds=6)
+    assert seeds == {"cnn": 6}  # capped: the six seeds are the whole plan
+    assert "❔ inconclusive" in table_row(markdown, "cnn_acc")
+    assert "cnn\\_acc is inconclusive at n=6 as planned: the mean sits inside" in discussion
+    assert "unlikely to settle" not in discussion
+
+
+def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path: Path) -> None:
+    """Six seeds of a plan for more: the discussion says how many are still to run."""
+    seeds, _, discussion = _planned_cnn_discussion(tmp_path, max_seeds=12)
+    assert seeds == {"cnn": 12}
     assert "as planned" not in discussion
     assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
     assert "`repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
+
+
+def test_a_two_stage_claim_run_past_its_plan_is_not_called_as_planned(tmp_path: Path) -> None:
+    """Six seeds of a plan for four (helper-34: the discussion said "as planned")."""
+    seeds, _, discussion = _planned_cnn_discussion(tmp_path, max_seeds=4)
+    assert seeds == {"cnn": 4}
+    assert "n=6 as planned" not in discussion
+    assert "cnn\\_acc is inconclusive at n=6, more than the 4 planned: " in discussion
 
 
 def test_a_second_seeds_auto_sweep_keeps_the_first_ones_plan(tmp_path: Path) -> None:
@@ -695,26 +698,6 @@ def test_a_second_seeds_auto_sweep_keeps_the_first_ones_plan(tmp_path: Path) -> 
     assert "two-stage" in cnn and "pilot n0=3" in cnn, cnn
     assert "two-stage" in mlp and "pilot n0=3" in mlp, mlp
     assert "Experiments planned this way: cnn, mlp." in markdown
-
-
-def test_a_two_stage_claim_run_past_its_plan_is_not_called_as_planned(tmp_path: Path) -> None:
-    """Six seeds of a plan for four (helper-34: the discussion said "as planned")."""
-    from repro.plugins.registry import get_paper
-    from repro.sweeping import auto_seeds
-
-    results = tmp_path / "results"
-    values = [0.905, 0.975, 0.93, 0.96, 0.92, 0.965]
-    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
-    spec = get_paper("mnist1d").spec()
-    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
-    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=4, experiments=["cnn"])
-    assert plan.seeds == {"cnn": 4}
-    plan.config_hashes = {"cnn": folders[0].parent.name}
-    auto_seeds.save_plan(results, "mnist1d", plan)
-    _, markdown = report(results, tmp_path / "out")
-    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
-    assert "n=6 as planned" not in discussion
-    assert "cnn\\_acc is inconclusive at n=6, more than the 4 planned: " in discussion
 
 
 def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) -> None:

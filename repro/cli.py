@@ -23,7 +23,13 @@ from repro.completion import (
     PaperCompletingCommand,
     complete_paper_id,
 )
-from repro.errors import NothingToReport, ReproError, UsageError, did_you_mean
+from repro.errors import (
+    NothingToReport,
+    ReproError,
+    UnknownPaper,
+    UsageError,
+    did_you_mean,
+)
 
 
 def _refuse(error: ReproError) -> NoReturn:
@@ -773,11 +779,13 @@ def report(
             if not implicit:
                 raise error from None
             # every paper with records: one paper's problem does not stop the others' reports;
-            # one without a plugin or readable records is skipped, a failed report still fails
-            typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
-            if isinstance(error, (UsageError, NothingToReport)):
+            # one without a plugin or readable records is skipped, a failed report (a broken
+            # plugin, a failed write) still fails
+            if isinstance(error, (UnknownPaper, NothingToReport)):
+                typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
                 skipped += 1
             else:
+                typer.echo(f"warning: {request.paper}: {error} (not written)", err=True)
                 failed.append(request.paper)
             continue
         for line in outcome.warnings:
@@ -793,7 +801,8 @@ def report(
         written += 1
         missing += [f"{outcome.paper} {claim}" for claim in missing_metrics(outcome.results)]
     if failed:
-        raise ReproError(f"no report written for {', '.join(failed)} (see the warning above)")
+        above = "the warning above" if len(failed) == 1 else "the warnings above"
+        raise ReproError(f"no report written for {', '.join(failed)} (see {above})")
     if not written:
         raise ReproError(
             "no report written: every paper with records was skipped (warnings above)"
@@ -818,7 +827,7 @@ def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:
         return error
     if installed or not records.is_dir():
         return error
-    return UsageError(
+    return type(error)(  # still an UnknownPaper, which `repro report` of every paper skips
         f"{error}; {records} holds its records: point at the folder holding the plugin "
         f"{request.paper}/ with `repro report --papers-dir DIR paper={request.paper}` or "
         f"{PATH_ENV}=DIR"

@@ -19,6 +19,10 @@ class UsageError(ReproError):
     exit_code = 2
 
 
+class UnknownPaper(UsageError):
+    """No installed plugin has this id: `repro report` of every paper skips its records."""
+
+
 class NothingToReport(ReproError):
     """A paper has no readable run records: `repro report` of every paper skips it."""
 

@@ -137,6 +137,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`: keys it brings may
+                continue  # be overridden by explicit ones, as YAML says
             key = self.construct_object(key_node, deep=deep)
             try:
                 repeated = key in seen

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from repro.errors import UsageError, did_you_mean
+from repro.errors import UnknownPaper, UsageError, did_you_mean
 from repro.plugins.paper_spec import ID_PATTERN, PAPER_FILE, PaperSpec, load_paper_spec
 from repro.records.fingerprint import UNKNOWN_CODE, code_fingerprint, code_identity
 from repro.resources import builtin_dir
@@ -150,7 +150,7 @@ def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     if paper_id not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
         hint = did_you_mean(paper_id, plugins)
-        raise UsageError(f"unknown paper {paper_id!r} ({hint}known: {known})")
+        raise UnknownPaper(f"unknown paper {paper_id!r} ({hint}known: {known})")
     return plugins[paper_id]
 
 

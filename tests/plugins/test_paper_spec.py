@@ -155,3 +155,16 @@ def test_a_comparison_of_an_experiment_with_itself_is_rejected(tmp_path: Path) -
     )
     with pytest.raises(UsageError, match="compares 'small' with itself"):
         load_paper_spec(folder)
+
+
+def test_yaml_merge_keys_still_load(tmp_path: Path) -> None:
+    """helper-36: the loader that rejects a key written twice rejected `<<: *anchor` too
+    ('could not determine a constructor for the tag ...merge'); an explicit key may override a
+    merged one, as YAML says."""
+    folder = write_toy_paper(tmp_path)
+    path = folder / "paper.yaml"
+    text = path.read_text().replace("  - {id: small_mse,", "  - &base {id: small_mse,", 1)
+    text += "  - <<: *base\n    id: wide_mse\n    tolerance: 0.9\n"
+    path.write_text(text)
+    spec = load_paper_spec(folder)
+    assert [(c.id, c.tolerance) for c in spec.claims] == [("small_mse", 0.5), ("wide_mse", 0.9)]

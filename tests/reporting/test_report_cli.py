@@ -83,16 +83,25 @@ def test_a_metric_missing_from_completed_runs_makes_report_exit_1(isolated_env: 
 def test_a_report_of_every_paper_that_fails_to_write_one_still_fails(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """Skipping a paper without readable records must not hide a report that failed: the
-    others are written, the failure is named, the exit is 1."""
+    """Skipping a paper without readable records must not hide a report that failed, nor a
+    plugin whose paper.yaml is malformed (helper-36: a warning, exit 0): the others are
+    written, the failures named, the exit is 1."""
+    from tests.conftest import write_toy_paper
+
     for seed in range(2):
         write_run(isolated_env, "cnn", seed, {"test/acc": 0.94}, composed=True)
+        write_run(isolated_env, "mlp", seed, {"test/acc": 0.6}, composed=True)
+    plugins = tmp_path / "plugins"
+    toy = write_toy_paper(plugins)
+    (toy / "paper.yaml").write_text((toy / "paper.yaml").read_text() + "year: 2025\n")
+    write_run(isolated_env, "small", 0, paper="toy")
     out = tmp_path / "reports"
     out.mkdir()
     (out / "mnist1d").write_text("a file in the way")
-    done = repro("report", "--out", str(out))
+    done = repro("report", "--out", str(out), env={"REPRO_PAPERS_PATH": str(plugins)})
     assert done.returncode == 1, done.stderr
     assert "warning: mnist1d: cannot write report to" in done.stderr
+    assert "warning: toy: " in done.stderr and "'year' written twice" in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
-        "error: no report written for mnist1d (see the warning above)"
+        "error: no report written for mnist1d, toy (see the warnings above)"
     )

@@ -184,6 +184,8 @@ def claimed_text(claim: Claim) -> str:
 
 def reproduced_text(result: ClaimResult) -> str:
     s = result.summary
+    if s is not None and s.n == 0 and s.n_nan and result.claim.kind == "comparison":
+        return "no seed pair with both values finite"
     if s is not None and s.n == 0 and s.n_nan:
         return f"{s.n_nan} completed run{'s' if s.n_nan != 1 else ''}, none finite"
     if s is None or s.n == 0:
@@ -214,7 +216,7 @@ def delta_text(result: ClaimResult) -> str:
         return "–"
     claim = result.claim
     if claim.kind == "threshold":
-        margin = result.delta if claim.direction == ">=" else -result.delta
+        margin = (result.delta if claim.direction == ">=" else -result.delta) + 0.0  # not -0
         return f"margin {signed(margin)}"
     if math.isfinite(result.delta_rel):
         return f"{signed(result.delta)} ({result.delta_rel * 100:+.1f}%)"
@@ -642,25 +644,37 @@ def discussion_facts(data: ReportData) -> list[str]:
 
 
 def _why_more_seeds_may_not_settle(result: ClaimResult, paper_id: str) -> str:
-    """The discussion's reason when no seed count would likely settle a claim: too few
-    finite seeds, a mean outside the band, a mean on the threshold, or beyond the cap."""
-    claim, s = result.claim, result.summary
+    """The discussion's reason when no seed count would likely settle a claim: too few finite
+    seeds (or pairs), a mean outside the band or on its edge, a mean on the threshold, or the
+    verdict's own reason (a two-stage pilot seed that is not finite)."""
+    claim, s, verdict = result.claim, result.summary, result.verdict
+    pairs = claim.kind == "comparison"
     if s is None or s.n == 0:
-        return "; no seed gave a finite value"
+        return "; no seed pair has both values finite" if pairs else "; no seed gave a finite value"
     if s.n < 2:
+        finite = "seed pairs with both values finite" if pairs else "finite seeds"
+        if s.n_nan:  # the seeds ran: a sweep of the same seeds trains nothing
+            return f"; a verdict needs at least 2 {finite}"
         return f"; a verdict needs at least 2 seeds (`repro sweep paper={paper_id}` runs them)"
     if claim.kind == "value" and claim.value is not None and claim.tolerance is not None:
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
+        on_low, on_high = stats.at_float32(s.mean, low), stats.at_float32(s.mean, high)
+        if on_low == low or on_high == high:
+            return (
+                f"; its mean {num(s.mean)} sits on the band's edge, so more seeds are unlikely "
+                "to settle it"
+            )
         if not low < s.mean < high:
             return (
                 f"; its mean {num(s.mean)} lies outside [{num(low)}, {num(high)}], so more "
                 "seeds are unlikely to make it reproduced"
             )
-    elif claim.kind == "comparison" and s.mean == 0:
+    elif pairs and s.mean == 0:
         return "; A − B is 0 on every seed" if s.std == 0 else "; A − B averages exactly 0"
-    elif claim.kind == "threshold" and s.mean == claim.value:
-        return "; its mean sits exactly on the threshold"
-    return "; no number of seeds up to 10,000 would likely settle it"
+    elif claim.kind == "threshold" and stats.at_float32(s.mean, claim.value) == claim.value:
+        return "; its mean sits on the threshold"
+    reason = verdict.reason if verdict is not None else ""
+    return f"; {reason[:1].lower()}{reason[1:]}" if reason else ""
 
 
 def _passing_elsewhere(data: ReportData, claim_id: str) -> str:

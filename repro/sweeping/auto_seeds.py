@@ -118,10 +118,12 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
     settings = dict(earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         if experiment in plan.seeds:
-            settings[setting_key(experiment, config_hash)] = {
-                "n0": plan.n0,
-                "seeds": plan.seeds[experiment],
-            }
+            key = setting_key(experiment, config_hash)
+            total = plan.seeds[experiment]
+            before = settings.get(key) or {}
+            if before.get("n0") == plan.n0:  # the same pilot: an earlier sweep's claims (of
+                total = max(total, int(before["seeds"]))  # other experiments) may need more
+            settings[key] = {"n0": plan.n0, "seeds": total}
     data["settings"] = settings
     if earlier:  # claims of experiments this sweep did not plan keep their reasons
         data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}

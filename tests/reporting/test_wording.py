@@ -203,3 +203,41 @@ def test_a_comparisons_means_are_over_the_pairs_its_test_used(tmp_path: Path) ->
     markdown = _toy_report(tmp_path, FLAT_CLAIM, [float("nan"), 0.9, 0.8], [0.5, 0.6, 0.7])
     detail = next(line for line in markdown.splitlines() if line.startswith("- `flat`"))
     assert "cnn: 0.85 ± 0.07071; mlp: 0.65 ± 0.07071 (paired seeds)" in detail, detail
+
+
+THRESHOLD_CLAIM = (
+    "- {id: floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.3, "
+    "direction: '>=', source: T}"
+)
+AT_MOST_CLAIM = (
+    "- {id: ceiling, kind: threshold, experiment: cnn, metric: test/acc, value: 0.36, "
+    "direction: '<=', source: T}"
+)
+
+
+def test_why_an_undecided_claim_is_not_settled_is_true_of_each_case(tmp_path: Path) -> None:
+    """helper-36: a mean exactly on the band's edge was 'outside' it; a mean on the threshold
+    at float32 precision was 'beyond 10,000 seeds'; one finite seed among completed ones was
+    told to run a sweep that trains nothing; a comparison with one side all NaN said 'no seed
+    gave a finite value' and '5 completed runs, none finite'."""
+    nan = float("nan")
+    on_edge = _toy_report(tmp_path / "on", ACC_CLAIM, [0.37999999999999996, 0.4], [0.5])
+    assert "acc is inconclusive at n=2; its mean 0.39 sits on the band's edge" in _discussion(
+        on_edge
+    )
+    assert "outside" not in _discussion(on_edge)
+    f32 = [0.28999999165534973, 0.3100000023841858] * 2  # mean 0.3 at float32 precision
+    on_floor = _toy_report(tmp_path / "floor", THRESHOLD_CLAIM, f32, [0.5])
+    assert "floor is inconclusive at n=4; its mean sits on the threshold" in _discussion(on_floor)
+    one = _toy_report(tmp_path / "one", ACC_CLAIM, [0.4, nan, nan], [0.5])
+    assert "acc is inconclusive at n=1; a verdict needs at least 2 finite seeds" in _discussion(one)
+    assert "repro sweep" not in _discussion(one)
+    half = _toy_report(tmp_path / "half", FLAT_CLAIM, [0.5, 0.6, 0.7], [nan, nan, nan])
+    assert "no seed pair has both values finite" in _discussion(half)
+    assert "no seed pair with both values finite" in table_row(half, "flat")
+    assert "completed runs, none finite" not in half
+
+
+def test_a_zero_margin_below_a_ceiling_is_not_negative(tmp_path: Path) -> None:
+    markdown = _toy_report(tmp_path, AT_MOST_CLAIM, [0.36000001430511475] * 3, [0.5])
+    assert "margin +0 |" in table_row(markdown, "ceiling") and "margin -0" not in markdown

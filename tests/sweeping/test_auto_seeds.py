@@ -121,6 +121,21 @@ def test_a_damaged_plan_is_named_not_a_crash_or_a_test_on_it(tmp_path, damage) -
     assert auto_seeds.read_plan(tmp_path / "none", "toy") == (None, None)
 
 
+def test_a_later_plan_never_lowers_a_settings_planned_seeds(tmp_path) -> None:
+    """helper-36: a seeds=auto sweep of `a` alone (its comparison with `b` left out) planned
+    fewer seeds for `a` than the earlier sweep of both had run for the comparison; the report
+    then said the comparison ran 'more than the 6 planned'."""
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
+    both = auto_seeds.plan_seeds(_spec(), metrics, n0=3)
+    both.config_hashes = {"a": "h", "b": "h", "c": "h"}
+    auto_seeds.save_plan(tmp_path, "toy", both)
+    alone = auto_seeds.AutoSeedPlan(n0=3, max_seeds=30, alpha=0.05, power=0.8, seeds={"a": 4})
+    alone.config_hashes = {"a": "h"}
+    auto_seeds.save_plan(tmp_path, "toy", alone)
+    planned = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert planned == {"a": (3, both.seeds["a"])} and both.seeds["a"] > 4
+
+
 def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     """`repro sweep seeds=auto max_seeds=4`: 3 pilot seeds, a plan, then the 4th seed the
     (capped) plan asks for; the report then states the procedure."""

@@ -6,6 +6,7 @@ them, so `repro --help` and `repro papers` stay fast.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import shlex
 import signal
@@ -429,7 +430,7 @@ def sweep(
         from repro.sweeping.two_stage import pilot_size
 
         seeds = pilot_size(spec.default_seeds)
-        stages.check_cap(keys.max_seeds, seeds)
+        keys = dataclasses.replace(keys, max_seeds=stages.cap_for(keys.max_seeds, seeds))
     _check_launcher_installed(override_value(overrides, "launcher"))
     grid = build_grid(spec, overrides, seeds)
     if keys.auto:
@@ -514,7 +515,7 @@ def _train_planned(
         from repro.running.checkpointing import signal_name_for_exit_code
 
         code = jobs.interrupted_by.exit_code or 130
-        rerun = (override_value(overrides, "rerun") or "").lower() in ("true", "yes", "on", "1")
+        rerun = (override_value(overrides, "rerun") or "").lower() == "true"  # a bool (checks)
         _warn(interrupted_sweep_line(signal_name_for_exit_code(code), len(jobs.not_started), rerun))
         raise typer.Exit(code)
     if counts[BUSY]:

@@ -181,6 +181,12 @@ CASES = [
         "seeds must be an integer",
     ),
     Case(
+        "rerun that is not true or false",
+        ("sweep", "paper=mnist1d", "rerun=no", "--dry-run"),
+        2,
+        "rerun must be true or false, got 'no'",
+    ),
+    Case(
         "seeds=auto with seed=",
         ("sweep", "paper=mnist1d", "seeds=auto", "seed=10,11,12", "--dry-run"),
         2,

@@ -66,6 +66,8 @@ def check_values(config: dict[str, Any]) -> None:
     """Seed, names, training bounds and W&B mode of a resolved run config (first problem
     raised)."""
     check_seed(config.get("seed"))
+    if not isinstance(config.get("rerun", False), bool):  # `rerun=no` was a word, taken as true
+        raise UsageError(f"rerun must be true or false, got {config.get('rerun')!r}")
     check_names(config)
     trainer = dict(config.get("trainer") or {})
     steps = _bound(trainer, "max_steps", (-1, None))

@@ -133,7 +133,7 @@ def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
             continue
         if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
             yield Path(folder) / store.RECORD_FILE
-            if os.path.basename(folder).startswith("seed"):
+            if store.SEED_FOLDER.fullmatch(os.path.basename(folder)):
                 continue  # a record folder; a stray copy above one must not hide the seeds
         stack.extend(
             os.path.join(folder, name)

@@ -20,7 +20,7 @@ SWEEP_KEYS = ("seeds", "max_seeds", "seeds_together")
 class SweepKeys:
     seeds: int | None  # None: the paper's default_seeds (or the pilot's, with seeds=auto)
     auto: bool  # seeds=auto: Stein's two stages (sweeping.stages)
-    max_seeds: int
+    max_seeds: int | None  # None: not given (stages.cap_for)
     together: str | None  # seeds_together as given (None: auto)
 
     @classmethod

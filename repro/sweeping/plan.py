@@ -113,6 +113,7 @@ def plan_sweep(
 
     planned: list[PlannedRun] = []
     results_dir = Path("results")
+    settings: dict[Path, tuple[str, ...]] = {}  # record folder of a setting -> its overrides
     with hydra_compose_session():
         for fixed in grid.fixed_variants:
             for experiment in grid.experiments:
@@ -125,6 +126,7 @@ def plan_sweep(
                 # Seeds share the config hash: hash once, list the seed folders once, and
                 # read only the records that exist (100,000 seeds must not mean 100,000 stats).
                 hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
+                _one_setting_per_folder(settings.setdefault(hash_dir, fixed), fixed, hash_dir)
                 existing = _seed_folders(hash_dir)
                 legacy = _legacy_seed_folders(results_dir, config)
                 for seed in grid.seeds:
@@ -139,6 +141,19 @@ def plan_sweep(
                         state = RERUN
                     planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
     return planned, results_dir
+
+
+def _one_setting_per_folder(first: tuple[str, ...], again: tuple[str, ...], folder: Path) -> None:
+    """Two points of a grid with one record folder (keys that do not change what a run
+    computes: num_threads, trainer.accelerator, ...) would train each seed twice at once."""
+    if first == again:
+        return
+    only_first = " ".join(o for o in first if o not in again)
+    only_again = " ".join(o for o in again if o not in first)
+    raise UsageError(
+        f"{only_first} and {only_again} make one setting (record folder {folder.name}: where "
+        "and how a run executes is not part of what it computes): sweep one of them"
+    )
 
 
 def completed_seeds(

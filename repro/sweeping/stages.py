@@ -16,12 +16,13 @@ Say = Callable[[str], None]
 """Prints one progress line (the CLI's echo); a stage runs long, so lines come as it goes."""
 
 
-def max_seeds(raw: str | None, auto: bool) -> int:
-    """`max_seeds=N` (only with seeds=auto): the cap of the two-stage plan."""
-    from repro.sweeping.two_stage import DEFAULT_MAX_SEEDS, MIN_PILOT
+def max_seeds(raw: str | None, auto: bool) -> int | None:
+    """`max_seeds=N` (only with seeds=auto): the cap of the two-stage plan; None when not
+    given (`cap_for` then makes it the default, or the pilot when that is larger)."""
+    from repro.sweeping.two_stage import MIN_PILOT
 
     if raw is None:
-        return DEFAULT_MAX_SEEDS
+        return None
     if not auto:
         raise UsageError("max_seeds=N goes with seeds=auto")
     try:
@@ -33,12 +34,20 @@ def max_seeds(raw: str | None, auto: bool) -> int:
     return value
 
 
-def check_cap(cap: int, pilot: int) -> None:
-    """max_seeds below the pilot planned fewer seeds than the pilot had already run."""
-    if cap < pilot:
+def cap_for(given: int | None, pilot: int) -> int:
+    """The plan's cap: max_seeds as given, which must not be below the pilot (it would plan
+    fewer seeds than the pilot runs); when not given, 30 or the pilot if that is larger (a
+    paper whose default_seeds is 40 must not need max_seeds to run seeds=auto)."""
+    from repro.sweeping.two_stage import DEFAULT_MAX_SEEDS
+
+    if given is None:
+        return max(DEFAULT_MAX_SEEDS, pilot)
+    if given < pilot:
         raise UsageError(
-            f"max_seeds must be >= the pilot's {pilot} seeds (the paper's default_seeds), got {cap}"
+            f"max_seeds must be >= the pilot's {pilot} seeds (the paper's default_seeds), "
+            f"got {given}"
         )
+    return given
 
 
 def require_one_setting(grid: Any) -> None:

@@ -233,3 +233,15 @@ def test_seeds_auto_with_several_settings_is_refused_before_any_run(tmp_path, dr
         "(here 2 settings: optimizer.lr)"
     )
     assert not list(tmp_path.rglob("record.json"))
+
+
+def test_the_default_cap_is_never_below_the_pilot() -> None:
+    """helper-37: a paper with default_seeds 40 could not run seeds=auto without max_seeds
+    ('max_seeds must be >= the pilot's 40 seeds ..., got 30', a value never given)."""
+    from repro.errors import UsageError
+    from repro.sweeping import stages
+
+    assert stages.cap_for(None, 5) == 30 and stages.cap_for(None, 40) == 40
+    assert stages.cap_for(12, 5) == 12
+    with pytest.raises(UsageError, match="max_seeds must be >= the pilot's 5 seeds"):
+        stages.cap_for(4, 5)

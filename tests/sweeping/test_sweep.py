@@ -46,6 +46,23 @@ def test_a_value_written_twice_in_a_sweep_is_one_run(toy_dir: Path) -> None:
     assert grid.fixed_variants == [("optimizer.lr=1",)]
 
 
+def test_values_that_make_one_setting_are_refused_not_trained_twice(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """helper-37: `num_threads=1,2` (or trainer.accelerator=cpu,gpu) are two points of the grid
+    but one record folder: each seed was trained twice at once and counted twice."""
+    from repro.config.app import plugin_overrides
+    from repro.plugins.registry import get_paper
+    from repro.sweeping.plan import SweepGrid, plan_sweep
+
+    wiring = plugin_overrides(get_paper("toy", [toy_dir]).folder)
+    grid = SweepGrid(["small"], [0, 1], [("num_threads=1",), ("num_threads=2",)])
+    with pytest.raises(UsageError, match=r"num_threads=1 and num_threads=2 make one setting"):
+        plan_sweep("toy", wiring, grid)
+    kept = SweepGrid(["small"], [0], [("optimizer.lr=0.1",), ("optimizer.lr=0.2",)])
+    assert len(plan_sweep("toy", wiring, kept)[0]) == 2
+
+
 def test_batches_cover_exactly_the_missing_runs(tmp_path: Path) -> None:
     def run(experiment: str, seed: int, state: str) -> PlannedRun:
         return PlannedRun(experiment, seed, ("a=1",), tmp_path / experiment / str(seed), state)

@@ -145,8 +145,8 @@ def test_a_run_held_by_another_process_is_not_counted_trained(
 
 def test_trained_counts_only_records_this_sweep_wrote(tmp_path: Path) -> None:
     def planned(seed: int, sweep_id: str) -> PlannedRun:
-        folder = tmp_path / f"seed{seed}"
-        folder.mkdir()
+        folder = tmp_path / "toy" / "small" / "h" / f"seed{seed}"  # <paper>/<experiment>/
+        folder.mkdir(parents=True)
         record = {"status": "completed", "metrics": {}, "timing": {}, "sweep_id": sweep_id}
         record.update(paper="toy", experiment="small", seed=seed)
         (folder / "record.json").write_text(json.dumps(record))

@@ -33,6 +33,7 @@ from repro.reporting.aggregate import (
 from repro.reporting.citation import bibtex
 from repro.reporting.notes import DISCUSSION_NOTE, NoteSection
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
+from repro.sweeping import two_stage
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LISTED_FAILURES = 50
@@ -673,8 +674,9 @@ def _why_more_seeds_may_not_settle(result: ClaimResult, paper_id: str) -> str:
         return "; A − B is 0 on every seed" if s.std == 0 else "; A − B averages exactly 0"
     elif claim.kind == "threshold" and stats.at_float32(s.mean, claim.value) == claim.value:
         return "; its mean sits on the threshold"
-    reason = verdict.reason if verdict is not None else ""
-    return f"; {reason[:1].lower()}{reason[1:]}" if reason else ""
+    if verdict is not None and verdict.reason.startswith(two_stage.UNDEFINED_PREFIX):
+        return f"; {verdict.reason}"  # a two-stage pilot seed that is not finite
+    return "; no number of seeds up to 10,000 would likely settle it"
 
 
 def _passing_elsewhere(data: ReportData, claim_id: str) -> str:

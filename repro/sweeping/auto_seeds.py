@@ -37,6 +37,7 @@ class AutoSeedPlan:
     seeds: dict[str, int] = field(default_factory=dict)
     claims: dict[str, two_stage.SeedTarget] = field(default_factory=dict)
     config_hashes: dict[str, str] = field(default_factory=dict)  # experiment -> its setting
+    claim_experiments: dict[str, list[str]] = field(default_factory=dict)  # claim -> its runs
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -98,6 +99,7 @@ def plan_seeds(
             power,
         )
         plan.claims[claim.id] = target
+        plan.claim_experiments[claim.id] = claim.experiments()
         for name in claim.experiments():
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
     return plan
@@ -119,16 +121,30 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
     for experiment, config_hash in plan.config_hashes.items():
         if experiment in plan.seeds:
             key = setting_key(experiment, config_hash)
-            total = plan.seeds[experiment]
+            needs = _claim_needs(plan, experiment)
             before = settings.get(key) or {}
-            if before.get("n0") == plan.n0:  # the same pilot: an earlier sweep's claims (of
-                total = max(total, int(before["seeds"]))  # other experiments) may need more
-            settings[key] = {"n0": plan.n0, "seeds": total}
+            if before.get("n0") == plan.n0 and isinstance(before.get("needs"), dict):
+                # the same pilot: claims only an earlier sweep planned (a comparison with an
+                # experiment this one left out) keep their N; claims planned again take the new
+                needs = {**before["needs"], **needs}
+            total = max([plan.n0, plan.seeds[experiment], *needs.values()])
+            if before.get("n0") == plan.n0 and not isinstance(before.get("needs"), dict):
+                total = max(total, int(before["seeds"]))  # a plan saved before `needs`
+            settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
     data["settings"] = settings
     if earlier:  # claims of experiments this sweep did not plan keep their reasons
         data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}
     store.atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
+
+
+def _claim_needs(plan: AutoSeedPlan, experiment: str) -> dict[str, int]:
+    """The seeds each claim on `experiment` asked this plan for (capped at its max_seeds)."""
+    return {
+        claim_id: int(target.needed or plan.n0)
+        for claim_id, target in plan.claims.items()
+        if experiment in plan.claim_experiments.get(claim_id, ())
+    }
 
 
 def setting_key(experiment: str, config_hash: str) -> str:

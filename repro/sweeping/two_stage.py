@@ -34,6 +34,8 @@ from repro.stats import ABOVE, BELOW, INCONCLUSIVE, REPRODUCED, Verdict
 MIN_PILOT = 3
 """Fewer pilot seeds leave s0 with 1 degree of freedom: t(1) quantiles make N explode."""
 DEFAULT_MAX_SEEDS = 30
+UNDEFINED_PREFIX = "a pilot seed is not finite"
+"""How a two-stage verdict that could not be made begins (the report's discussion quotes it)."""
 DEFAULT_POWER = 0.8
 
 PROCEDURE = (
@@ -136,7 +138,7 @@ def _where(values: np.ndarray, n0: int, alpha: float) -> tuple[float, float, str
 def _usable(values: Sequence[float], n0: int) -> tuple[np.ndarray | None, Verdict | None]:
     raw = np.asarray(values, dtype=float).ravel()
     if not np.all(np.isfinite(raw[:n0])):
-        return None, Verdict(INCONCLUSIVE, "a pilot seed is not finite: two-stage test undefined")
+        return None, Verdict(INCONCLUSIVE, f"{UNDEFINED_PREFIX}: two-stage test undefined")
     x = raw[np.isfinite(raw)]
     if n0 < 2 or x.size < n0:
         return None, Verdict(INCONCLUSIVE, f"needs the {n0} pilot seeds, got {x.size}")

@@ -241,3 +241,12 @@ def test_why_an_undecided_claim_is_not_settled_is_true_of_each_case(tmp_path: Pa
 def test_a_zero_margin_below_a_ceiling_is_not_negative(tmp_path: Path) -> None:
     markdown = _toy_report(tmp_path, AT_MOST_CLAIM, [0.36000001430511475] * 3, [0.5])
     assert "margin +0 |" in table_row(markdown, "ceiling") and "margin -0" not in markdown
+
+
+def test_beyond_ten_thousand_seeds_is_still_said(tmp_path: Path) -> None:
+    """helper-38: after the two-stage case took the verdict's own reason, every other case did
+    too, and 'no number of seeds up to 10,000 would likely settle it' was never said."""
+    markdown = _toy_report(tmp_path, THRESHOLD_CLAIM, [0.0, 0.61, 0.3, 0.0, 0.62], [0.5])
+    assert "floor is inconclusive at n=5; no number of seeds up to 10,000 would likely" in (
+        _discussion(markdown)
+    )

@@ -235,6 +235,19 @@ def test_seeds_auto_with_several_settings_is_refused_before_any_run(tmp_path, dr
     assert not list(tmp_path.rglob("record.json"))
 
 
+def test_a_later_plan_of_the_same_claims_replaces_their_n(tmp_path) -> None:
+    """helper-38: the rule above kept the largest N ever planned, so a later sweep with a lower
+    max_seeds (50, then 20, then 30) left N=50, and the report asked for seeds no sweep would
+    run. A claim a later sweep plans again takes that sweep's N."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    for cap in (50, 20, 30):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        auto_seeds.save_plan(tmp_path, "toy", plan)
+        saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+        assert saved == {"a": (3, plan.seeds["a"])} and plan.seeds["a"] == cap
+
+
 def test_the_default_cap_is_never_below_the_pilot() -> None:
     """helper-37: a paper with default_seeds 40 could not run seeds=auto without max_seeds
     ('max_seeds must be >= the pilot's 40 seeds ..., got 30', a value never given)."""

@@ -768,6 +768,10 @@ def report(
     requests, implicit = requests_from_cli(
         list(ctx.args), formats, csv, out, results, configs, papers_dir
     )
+    if implicit:  # a papers folder that is wrong is the command's mistake, said once
+        from repro.plugins.registry import discover
+
+        discover(papers_dir)
     written = skipped = 0
     missing: list[str] = []
     failed: list[str] = []

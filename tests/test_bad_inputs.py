@@ -44,6 +44,14 @@ def _duplicate_claim(folder: Path) -> None:
     (folder / "paper.yaml").write_text("".join(lines) + "".join(lines[-2:]))
 
 
+def _with_a_record(tmp: Path) -> dict[str, str]:
+    """A results folder holding one mnist1d record (`repro report` of every paper reads it)."""
+    from tests.records.test_table import write_run
+
+    write_run(tmp / "results", "cnn", 0, {"test/acc": 0.9})
+    return {"REPRO_RESULTS_DIR": str(tmp / "results")}
+
+
 def _results_under_a_file(tmp: Path) -> dict[str, str]:
     (tmp / "a_file").write_text("not a folder")
     return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "a_file" / "results")}
@@ -476,6 +484,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "experiment/wide.yaml: its keys landed under 'experiment:'; start the file with "
         "`# @package _global_`",
         _experiment_file("data:\n  features: 8\nmodel:\n  features: 8\n"),
+    ),
+    Case(
+        "papers folder missing, every paper's report",
+        ("report", "--papers-dir", "/nonexistent"),
+        2,
+        "papers folder /nonexistent does not exist",
+        lambda tmp: _with_a_record(tmp),
     ),
     Case(
         "papers folder is a file",

@@ -130,15 +130,28 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {message}{more}"
 
 
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """YAML's safe loader, except that a key written twice in one mapping is an error: the
     last one silently won, so a claim could be judged against a value its author overwrote."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: set = set()
+        merges = [value for key, value in node.value if key.tag == MERGE_TAG]
+        if len(merges) > 1:
+            raise yaml.constructor.ConstructorError(
+                problem="key '<<' written twice (merge several with <<: [*a, *b])",
+                problem_mark=node.start_mark,
+            )
+        for merged in merges:  # an inline mapping merged in is never constructed on its own
+            for mapping in merged.value if isinstance(merged, yaml.SequenceNode) else [merged]:
+                if isinstance(mapping, yaml.MappingNode):
+                    self.construct_mapping(mapping, deep=deep)
         for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor`: keys it brings may
-                continue  # be overridden by explicit ones, as YAML says
+            if key_node.tag == MERGE_TAG:  # `<<: *anchor`: keys it brings may be overridden
+                continue  # by explicit ones, as YAML says
             key = self.construct_object(key_node, deep=deep)
             try:
                 repeated = key in seen

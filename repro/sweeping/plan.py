@@ -151,8 +151,9 @@ def _one_setting_per_folder(first: tuple[str, ...], again: tuple[str, ...], fold
     only_first = " ".join(o for o in first if o not in again)
     only_again = " ".join(o for o in again if o not in first)
     raise UsageError(
-        f"{only_first} and {only_again} make one setting (record folder {folder.name}: where "
-        "and how a run executes is not part of what it computes): sweep one of them"
+        f"{only_first} and {only_again} make one setting (record folder {folder.name}: the "
+        "same config, or keys that say where and how a run executes, which are not part of "
+        "what it computes): sweep one of them"
     )
 
 

@@ -168,3 +168,27 @@ def test_yaml_merge_keys_still_load(tmp_path: Path) -> None:
     path.write_text(text)
     spec = load_paper_spec(folder)
     assert [(c.id, c.tolerance) for c in spec.claims] == [("small_mse", 0.5), ("wide_mse", 0.9)]
+
+
+@pytest.mark.parametrize(
+    ("claim", "key"),
+    [
+        (
+            "  - <<: {id: m, experiment: small, metric: test/mse, value: 0.1, value: 0.9, "
+            "tolerance: 0.5, source: s}\n",
+            "'value'",
+        ),
+        ("  - <<: *base\n    <<: *base\n    id: twice\n", "'<<'"),
+    ],
+)
+def test_a_key_written_twice_through_a_merge_is_rejected(
+    tmp_path: Path, claim: str, key: str
+) -> None:
+    """helper-38: duplicates inside a merged inline mapping, and `<<` written twice, loaded
+    silently (the last won)."""
+    folder = write_toy_paper(tmp_path)
+    path = folder / "paper.yaml"
+    text = path.read_text().replace("  - {id: small_mse,", "  - &base {id: small_mse,", 1)
+    path.write_text(text + claim)
+    with pytest.raises(UsageError, match=rf"line \d+: malformed YAML: key {key} written twice"):
+        load_paper_spec(folder)

@@ -323,13 +323,13 @@ def test_a_record_outside_its_seeds_folder_counts_for_neither(tmp_path: Path, na
 
 
 @pytest.mark.parametrize("where", ["setting", "experiment", "paper"])
-@pytest.mark.parametrize("experiment", ["cnn", "seedling"])
+@pytest.mark.parametrize("experiment", ["cnn", "seedling", "seed7"])
 def test_a_stray_record_above_the_seed_folders_hides_none_of_them(
     tmp_path: Path, where: str, experiment: str
 ) -> None:
     """helper-35: a copy of a record.json in a setting's folder hid every seed below it from
-    the report ('no run records') while the sweep counted them done; helper-37: still so for
-    an experiment whose name starts with 'seed'."""
+    the report ('no run records') while the sweep counted them done; helper-37 and helper-38:
+    still so for an experiment named like 'seedling' or a seed folder ('seed7')."""
     folders = [write_run(tmp_path, experiment, seed) for seed in range(2)]
     above = {"setting": 1, "experiment": 2, "paper": 3}[where]
     shutil.copy(folders[0] / store.RECORD_FILE, folders[0].parents[above - 1] / store.RECORD_FILE)

@@ -113,8 +113,13 @@ def legacy_config_hash(config: dict[str, Any]) -> str:
     return _digest(config)
 
 
+RECORD_DEPTH = 4
+"""A record folder's depth below results/: <paper>/<experiment>/<config hash>/seed<N>/ (the
+walk finds record folders by depth, not name: an experiment may be called seed7)."""
+
+
 def run_dir(results_dir: Path, config: dict[str, Any]) -> Path:
-    """The record folder of this config and seed."""
+    """The record folder of this config and seed: RECORD_DEPTH folders below results/."""
     experiment = config.get("experiment_name") or "default"
     return (
         Path(results_dir)
@@ -221,6 +226,11 @@ def misfiled(record: dict[str, Any], folder: Path) -> str | None:
     return None
 
 
+def results_dir_of(record_dir: Path) -> Path:
+    """The results folder a record folder lies RECORD_DEPTH levels below (`run_dir`)."""
+    return Path(record_dir).parents[RECORD_DEPTH - 1]
+
+
 def _legacy_folder_of(folder: Path, recorded: str) -> bool:
     """Whether `folder` lies in the hash folder an older repro gave the setting `recorded`
     (`legacy_hash_dirs`): a `rerun=true` of such a seed writes today's hash into it."""
@@ -230,7 +240,7 @@ def _legacy_folder_of(folder: Path, recorded: str) -> bool:
         config = yaml.safe_load((folder / CONFIG_FILE).read_text(encoding="utf-8"))
         if not isinstance(config, dict) or config_hash(config) != recorded:
             return False
-        return folder.parent in legacy_hash_dirs(folder.parents[3], config)
+        return folder.parent in legacy_hash_dirs(results_dir_of(folder), config)
     except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, IndexError):
         return False
 

@@ -116,11 +116,6 @@ class RecordTable:
         return [c for c in self.frame.columns if c.startswith(CONFIG_PREFIX)]
 
 
-RECORD_DEPTH = 4
-"""A record folder's depth below results/: <paper>/<experiment>/<config hash>/seed<N>/ (by
-depth, not name: an experiment may be called seed7)."""
-
-
 def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
     """Every record.json under results (or one paper's), in sorted order, hidden folders
     skipped: the files `store.iter_record_files` finds, without walking into seed folders
@@ -139,7 +134,7 @@ def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
             continue
         if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
             yield Path(folder) / store.RECORD_FILE
-            if len(Path(folder).parts) - base >= RECORD_DEPTH:
+            if len(Path(folder).parts) - base >= store.RECORD_DEPTH:
                 continue  # a record folder; a stray copy above one must not hide the seeds
         stack.extend(
             os.path.join(folder, name)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from repro.records import store
+
 CSV_FOLDER = "csv"
 RERUN_CSV_FOLDER = "csv-rerun"  # a rerun of a completed run logs here until it completes
 WANDB_FOLDER = "wandb"
@@ -49,7 +51,9 @@ def wandb_run_for(
     from a checkpoint (None for a fresh attempt, a failed retry or a rerun)."""
     paper, experiment, seed = record["paper"], record["experiment"], record["seed"]
     git = (record.get("environment") or {}).get("git") or {}
-    results_dir = Path(config.get("paths", {}).get("results_dir") or record_dir.parents[3])
+    results_dir = Path(
+        config.get("paths", {}).get("results_dir") or store.results_dir_of(record_dir)
+    )
     return WandbRun(
         run_id=attempt_run_id(
             f"{paper}-{experiment}-{record['config_hash']}-s{seed}",

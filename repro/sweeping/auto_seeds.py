@@ -123,13 +123,16 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
             key = setting_key(experiment, config_hash)
             needs = _claim_needs(plan, experiment)
             before = settings.get(key) or {}
-            if before.get("n0") == plan.n0 and isinstance(before.get("needs"), dict):
+            floor = plan.n0
+            if before.get("n0") != plan.n0:
+                pass  # another pilot: its seeds were chosen from other data
+            elif isinstance(before.get("needs"), dict):
                 # the same pilot: claims only an earlier sweep planned (a comparison with an
                 # experiment this one left out) keep their N; claims planned again take the new
                 needs = {**before["needs"], **needs}
-            total = max([plan.n0, plan.seeds[experiment], *needs.values()])
-            if before.get("n0") == plan.n0 and not isinstance(before.get("needs"), dict):
-                total = max(total, int(before["seeds"]))  # a plan saved before `needs`
+            else:
+                floor = int(before["seeds"])  # a plan saved before `needs`
+            total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
     data["settings"] = settings
     if earlier:  # claims of experiments this sweep did not plan keep their reasons
@@ -204,6 +207,12 @@ def _plan_problem(data: Any) -> str | None:
             2 <= n0 <= total
         ):
             return f"settings.{key} must give whole numbers 2 <= n0 <= seeds, got {entry!r}"
+        needs = entry.get("needs", {})
+        if not isinstance(needs, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= total
+            for n in needs.values()
+        ):
+            return f"settings.{key}.needs must map claims to whole numbers <= seeds, got {needs!r}"
     return None
 
 

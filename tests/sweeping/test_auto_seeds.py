@@ -103,11 +103,16 @@ def test_plan_round_trips_with_the_procedure_text(tmp_path) -> None:
         {"n0": 1},
         {"config_hashes": ["a"]},
         {"claims": "x"},
+        {"settings": {"a@h": {"n0": 3, "seeds": 5, "needs": {"a_acc": "x"}}}},
+        {"settings": {"a@h": {"n0": 3, "seeds": 5, "needs": ["a_acc"]}}},
+        {"settings": {"a@h": {"n0": 3, "seeds": 5, "needs": {"a_acc": 9}}}},
     ],
 )
 def test_a_damaged_plan_is_named_not_a_crash_or_a_test_on_it(tmp_path, damage) -> None:
     """A hand-edited plan without `seeds` crashed the report (KeyError: 'seeds'); `n0: 0`
-    was taken as a pilot of none (helper-34): either is a plan the report cannot use."""
+    was taken as a pilot of none (helper-34): either is a plan the report cannot use. A
+    setting's `needs` that is not claim -> whole number within its seeds crashed the next
+    seeds=auto sweep's save (TypeError in max) or planned seeds none would run."""
     metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
     plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3)
     auto_seeds.save_plan(tmp_path, "toy", plan)

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -288,16 +287,6 @@ def is_completed(folder: Path) -> bool:
     except (OSError, ValueError):
         return False
     return bool(record) and record.get("status") == STATUS_COMPLETED
-
-
-def iter_record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
-    """Every record.json under results (optionally one paper's), skipping hidden folders."""
-    root = Path(results_dir) / paper if paper else Path(results_dir)
-    if not root.is_dir():
-        return
-    for path in sorted(root.rglob(RECORD_FILE)):
-        if not any(part.startswith(".") for part in path.relative_to(results_dir).parts):
-            yield path
 
 
 def supersede(folder: Path, record: dict[str, Any]) -> Path:

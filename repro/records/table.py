@@ -118,18 +118,25 @@ class RecordTable:
 
 def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
     """Every record.json under results (or one paper's), in sorted order, hidden folders
-    skipped: the files `store.iter_record_files` finds, without walking into seed folders
-    (their csv/, wandb/ and checkpoints/ hold no records), which makes it several times faster."""
+    skipped, without walking into record folders (their csv/, wandb/ and checkpoints/ hold
+    no records). Symbolic links to folders are followed, as the sweep's look-up of a seed's
+    folder follows them (a folder moved to another disk and linked back); a link back up to
+    a folder above is not (it would never end). A second name for a folder yields its records
+    again, under that name, where the report calls them misfiled."""
     root = Path(results_dir) / paper if paper else Path(results_dir)
     if not root.is_dir():
         return
     base = len(Path(results_dir).parts)
-    stack = [str(root)]
+    stack: list[tuple[str, frozenset[str]]] = [(str(root), frozenset())]
     while stack:
-        folder = stack.pop()
+        folder, above = stack.pop()
+        real = os.path.realpath(folder)
+        if real in above:
+            continue  # a link to a folder above this one
+        above = above | {real}
         try:
             with os.scandir(folder) as entries:
-                children = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in entries)
+                children = sorted((e.name, e.is_dir()) for e in entries)
         except OSError:
             continue
         if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
@@ -137,7 +144,7 @@ def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
             if len(Path(folder).parts) - base >= store.RECORD_DEPTH:
                 continue  # a record folder; a stray copy above one must not hide the seeds
         stack.extend(
-            os.path.join(folder, name)
+            (os.path.join(folder, name), above)
             for name, is_dir in reversed(children)
             if is_dir and not name.startswith(".")
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from repro.records import store
+from repro.records.table import record_files
 
 CONFIG = {
     "paper": "p",
@@ -78,13 +79,6 @@ def test_is_completed_only_for_completed_records(tmp_path: Path) -> None:
     assert store.is_completed(folder)
 
 
-def test_iter_record_files_skips_hidden_folders(tmp_path: Path) -> None:
-    store.write_record(tmp_path / "p" / "e" / "h" / "seed0", {})
-    store.write_record(tmp_path / ".sweeps" / "x", {})
-    assert [p.parent.name for p in store.iter_record_files(tmp_path)] == ["seed0"]
-    assert list(store.iter_record_files(tmp_path, "absent")) == []
-
-
 def test_written_files_follow_the_umask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """record.json and config.yaml are readable like every other file (0644 under umask
     022), not mkstemp's owner-only 0600."""
@@ -108,7 +102,7 @@ def test_supersede_moves_the_old_run_aside_where_reports_do_not_look(tmp_path: P
     assert kept.parent == folder / store.SUPERSEDED_DIR and kept.name.endswith("-abcdef12")
     assert sorted(p.name for p in kept.iterdir()) == ["checkpoints", "record.json"]
     assert sorted(p.name for p in folder.iterdir()) == [".lock", store.SUPERSEDED_DIR]
-    assert list(store.iter_record_files(tmp_path)) == []
+    assert list(record_files(tmp_path)) == []
 
 
 TRAINED = {**CONFIG, "trainer": {"accelerator": "auto", "devices": 1, "precision": "32-true"}}

@@ -141,6 +141,17 @@ _UMASK = _current_umask()
 SUPERSEDED_DIR = ".superseded"
 
 
+def free_name_beside(path: Path) -> Path:
+    """`path` if nothing is there, else the first free `<stem>-2<suffix>`, `-3`, ...
+    (record.corrupt-2.json): what is kept aside (a corrupt record, its weights) is never
+    written over by the next one kept aside."""
+    candidate, number = Path(path), 1
+    while candidate.exists():
+        number += 1
+        candidate = Path(path).with_name(f"{Path(path).stem}-{number}{Path(path).suffix}")
+    return candidate
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write via a temp file in the same folder and rename: readers see old or new, never half.
     The file gets the umask's permissions (0644 under umask 022), as open() would give it,

@@ -370,7 +370,7 @@ def keep_weights_of_a_corrupt_record(attempt: Attempt) -> bool:
     leftover = attempt.checkpoint_file
     if attempt.previous is not None or attempt.resume_from or not leftover.is_file():
         return False
-    aside = attempt.record_dir / CORRUPT_RECORD_CHECKPOINT
+    aside = store.free_name_beside(attempt.record_dir / CORRUPT_RECORD_CHECKPOINT)
     os.replace(leftover, aside)
     print(  # the warning about its record came just before
         f"its checkpoint {progress.shown_path(leftover)} kept as {aside.name}",
@@ -670,7 +670,7 @@ def _previous_record(record_dir: Path) -> dict[str, Any] | None:
         return store.read_record(record_dir)
     except ValueError as error:
         corrupt = record_dir / store.RECORD_FILE
-        aside = corrupt.with_name("record.corrupt.json")
+        aside = store.free_name_beside(corrupt.with_name("record.corrupt.json"))
         try:
             corrupt.replace(aside)
         except OSError:

@@ -572,6 +572,32 @@ def test_a_completed_seeds_final_weights_outlive_its_corrupt_record_in_a_group(
     assert torch.load(folder / "last.corrupt.ckpt", weights_only=False)["marker"] == 1
 
 
+def test_a_second_corrupt_record_is_kept_beside_the_first_not_over_it(tmp_path: Path) -> None:
+    """Kept aside once, a seed's corrupt record and final weights were overwritten by the
+    next corrupt record's (record.corrupt.json, last.corrupt.ckpt): each is kept, numbered."""
+    import torch
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    folder = None
+    for marker in (1, 2, 3):
+        done = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+        assert [o.status for o in done] == ["completed"] * 2
+        folder = done[0].record_dir
+        weights = torch.load(folder / "checkpoints" / "last.ckpt", weights_only=False)
+        torch.save({**weights, "marker": marker}, folder / "checkpoints" / "last.ckpt")
+        for outcome in done:
+            (outcome.record_dir / "record.json").write_text(f"damaged {marker}")
+    run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    kept = [("record.corrupt.json", "last.corrupt.ckpt")] + [
+        (f"record.corrupt-{n}.json", f"last.corrupt-{n}.ckpt") for n in (2, 3)
+    ]
+    for marker, (record, checkpoint) in enumerate(kept, start=1):
+        assert (folder / record).read_text() == f"damaged {marker}"
+        assert torch.load(folder / checkpoint, weights_only=False)["marker"] == marker
+
+
 def test_rerun_true_of_an_interrupted_group_starts_over_as_alone(tmp_path: Path) -> None:
     """rerun=true never resumes, for a seed alone or a group: the interrupted group's
     checkpoint is set aside and the seeds train from step 0 (it was resumed)."""

@@ -10,8 +10,10 @@ the claims with the pilot's spread, as the procedure requires.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,6 +117,26 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
     back into fixed-sample data (`settings` keeps every setting's n0 and N; the top-level
     fields are the latest sweep's)."""
     path = plan_path(results_dir, paper)
+    with _plan_lock(path):  # another sweep of this paper may be saving its plan now
+        return _merge_and_write(results_dir, paper, plan, path)
+
+
+@contextlib.contextmanager
+def _plan_lock(path: Path) -> Iterator[None]:
+    """Hold the plan file's lock (`.seeds_auto.json.lock`, blocking) while it is read,
+    merged and written: two sweeps saving at once would each drop the other's settings."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Path) -> Path:
     data = json.loads(plan.to_json())
     earlier, _ = read_plan(results_dir, paper)
     settings = dict(earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}

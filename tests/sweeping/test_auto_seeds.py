@@ -263,3 +263,36 @@ def test_the_default_cap_is_never_below_the_pilot() -> None:
     assert stages.cap_for(12, 5) == 12
     with pytest.raises(UsageError, match="max_seeds must be >= the pilot's 5 seeds"):
         stages.cap_for(4, 5)
+
+
+def test_two_sweeps_saving_plans_at_once_keep_both(tmp_path, monkeypatch) -> None:
+    """Two seeds=auto sweeps of one paper (experiment a in one terminal, c in another) each
+    read the plan file, added their setting and wrote it back: the later write dropped the
+    other's setting, whose seeds the report then judged as fixed-sample data."""
+    import threading
+    import time
+
+    read = auto_seeds.read_plan
+
+    def slow_read(*args):
+        found = read(*args)
+        time.sleep(0.3)  # both read before either writes, without a lock
+        return found
+
+    monkeypatch.setattr(auto_seeds, "read_plan", slow_read)
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = []
+    for experiment in ("a", "c"):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=[experiment])
+        plan.config_hashes = {experiment: "h"}
+        plans.append(plan)
+    threads = [
+        threading.Thread(target=auto_seeds.save_plan, args=(tmp_path, "toy", plan))
+        for plan in plans
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saved = auto_seeds.load_plan(tmp_path, "toy")
+    assert set(auto_seeds.planned_settings(saved, {"a": "h", "c": "h"})) == {"a", "c"}

@@ -82,7 +82,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         skipped = f" ({len(table.skipped)} unreadable skipped)" if table.skipped else ""
         raise NothingToReport(
             f"no run records for paper {request.paper!r} under {request.results_dir}{skipped}: "
-            f"make them with `repro sweep paper={request.paper}`"
+            f"make them with `{advised_sweep(request, plugin)}`"
         )
     runs = aggregate.run_table(frame)
     paper_hashes, paper_configs, setting_warning = _paper_settings(plugin, spec)
@@ -90,7 +90,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         warnings.append(setting_warning)
     choices = aggregate.choose_configs(runs, request.pinned_configs, paper_hashes, paper_configs)
     current_code = aggregate.code_keys(runs, current_classes) == (current_digest or "")[:8]
-    cautions = _older_code_warnings(runs.assign(_current=current_code), choices, request.paper)
+    cautions = _older_code_warnings(
+        runs.assign(_current=current_code), choices, request.paper, advised_sweep(request, plugin)
+    )
     warnings += cautions
     unknown_pins = request.pinned_configs - set(runs["config_hash"])
     if unknown_pins:
@@ -129,6 +131,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         provenance=sections.provenance(runs),
         commands=commands,
         command_note=command_note,
+        sweep_command=advised_sweep(request, plugin),
         notes=read_notes(notes_path),
         notes_path=str(notes_path),
         results_dir=str(request.results_dir),
@@ -157,7 +160,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
 
 
 def _older_code_warnings(
-    runs: Any, choices: dict[str, aggregate.ConfigChoice], paper: str
+    runs: Any, choices: dict[str, aggregate.ConfigChoice], paper: str, sweep: str
 ) -> list[str]:
     """A judged setting none of whose runs the current plugin code made (`runs["_current"]`:
     its files and the classes paper.yaml names): its verdicts are about earlier code, which
@@ -176,7 +179,7 @@ def _older_code_warnings(
         if not chosen["_current"].any():
             warnings.append(
                 f"warning: {paper}/{experiment}: judged on runs of earlier plugin code, none of "
-                f"the current code; `repro sweep paper={paper}` retrains them"
+                f"the current code; `{sweep}` retrains them"
             )
     return warnings
 
@@ -267,9 +270,7 @@ def _commands(
     with and the overrides that make it from the paper's config; then the `repro report` line."""
     from repro.reporting.regenerate import default_configs, setting_overrides, sweep_commands
 
-    papers_dir = []
-    if plugin.origin.startswith("dir "):
-        papers_dir = ["--papers-dir", plugin.origin[4:]]
+    papers_dir = _papers_dir_args(plugin)
     note = None
     settings = _run_settings(runs, choices, configs)
     known = [s for s in settings if s[0] in spec.experiments]
@@ -303,7 +304,7 @@ def _commands(
         if e in choices and not choices[e].judged and e in spec.experiments
     ]
     if unjudged:
-        paper = shlex.join(["repro", "sweep", *papers_dir, f"paper={plugin.id}"])
+        paper = advised_sweep(request, plugin)
         for_verdict = (
             f"The paper's setting of {', '.join(unjudged)} has no runs, so its claims are not "
             f"judged: `{paper} experiment={','.join(unjudged)}` makes them."
@@ -360,6 +361,21 @@ def _run_settings(
         if config is not None:
             settings.append((experiment, config_hash, seeds, config))
     return settings
+
+
+def _papers_dir_args(plugin: Any) -> list[str]:
+    """`--papers-dir <folder>` for a plugin found in a papers folder, as a pasted command
+    needs to find it again; nothing for a built-in or installed one."""
+    return ["--papers-dir", plugin.origin[4:]] if plugin.origin.startswith("dir ") else []
+
+
+def advised_sweep(request: ReportRequest, plugin: Any) -> str:
+    """`repro sweep paper=<id>` as the report advises it: with the papers folder the plugin
+    came from and the results folder reported on, so that, pasted, it finds both."""
+    command = shlex.join(["repro", "sweep", *_papers_dir_args(plugin), f"paper={plugin.id}"])
+    if request.results_dir != DEFAULT_RESULTS_DIR:
+        command = f"REPRO_RESULTS_DIR={shlex.quote(str(request.results_dir))} {command}"
+    return command
 
 
 def report_command(request: ReportRequest, papers_dir: list[str]) -> str:

@@ -118,6 +118,11 @@ class ReportData:
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline
     planned_seeds: dict[str, int] = field(default_factory=dict)  # seeds=auto: experiment -> N
+    sweep_command: str | None = None  # `repro sweep` as advised: finds the plugin and results
+
+    @property
+    def advised_sweep(self) -> str:
+        return self.sweep_command or f"repro sweep paper={self.paper_id}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,8 +625,8 @@ def discussion_facts(data: ReportData) -> list[str]:
             planned = _planned_seeds(data, claim)
             if result.verdict.undecided_because and planned and s and s.n < planned:
                 more = (
-                    f" of the {planned} seeds planned; `repro sweep paper={data.paper_id} "
-                    "seeds=auto` runs the rest"
+                    f" of the {planned} seeds planned; `{data.advised_sweep} seeds=auto` runs "
+                    "the rest"
                 )
             elif result.verdict.undecided_because and planned and s and s.n > planned:
                 more = f", more than the {planned} planned: {result.verdict.undecided_because}"
@@ -630,7 +635,7 @@ def discussion_facts(data: ReportData) -> list[str]:
             elif needed:
                 more = f"; about {needed} seeds would likely settle it (`seeds=auto` plans them)"
             else:
-                more = _why_more_seeds_may_not_settle(result, data.paper_id)
+                more = _why_more_seeds_may_not_settle(result, data.advised_sweep)
             facts.append(
                 f"{claim.id} is inconclusive at n={s.n if s else 0}{more}."
                 + _passing_elsewhere(data, claim.id)
@@ -644,7 +649,7 @@ def discussion_facts(data: ReportData) -> list[str]:
     return facts
 
 
-def _why_more_seeds_may_not_settle(result: ClaimResult, paper_id: str) -> str:
+def _why_more_seeds_may_not_settle(result: ClaimResult, sweep: str) -> str:
     """The discussion's reason when no seed count would likely settle a claim: too few finite
     seeds (or pairs), a mean outside the band or on its edge, a mean on the threshold, or the
     verdict's own reason (a two-stage pilot seed that is not finite)."""
@@ -656,7 +661,7 @@ def _why_more_seeds_may_not_settle(result: ClaimResult, paper_id: str) -> str:
         finite = "seed pairs with both values finite" if pairs else "finite seeds"
         if s.n_nan:  # the seeds ran: a sweep of the same seeds trains nothing
             return f"; a verdict needs at least 2 {finite}"
-        return f"; a verdict needs at least 2 seeds (`repro sweep paper={paper_id}` runs them)"
+        return f"; a verdict needs at least 2 seeds (`{sweep}` runs them)"
     if claim.kind == "value" and claim.value is not None and claim.tolerance is not None:
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
         on_low, on_high = stats.at_float32(s.mean, low), stats.at_float32(s.mean, high)

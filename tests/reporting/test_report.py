@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from repro import stats
+from repro.errors import NothingToReport
 from repro.records.table import load_records
 from repro.reporting import aggregate
 from repro.reporting.build import ReportRequest, build_report
@@ -507,7 +508,9 @@ def test_a_shortened_run_is_not_judged_and_goes_beyond_the_paper(tmp_path: Path)
     assert "| `mlp_acc`<br>mlp · test/acc |" in beyond and "0.605 ± 0.007071 (n=2)" in beyond
     # the runs shown, as they were made; the paper's setting, for a verdict, named apart
     assert "repro sweep paper=mnist1d experiment=mlp seeds=2 trainer.max_steps=1500\n" in markdown
-    assert "`repro sweep paper=mnist1d experiment=mlp` makes them" in markdown
+    assert (
+        f"`REPRO_RESULTS_DIR={results} repro sweep paper=mnist1d experiment=mlp` makes" in markdown
+    )
 
 
 def test_the_paper_setting_wins_over_a_setting_with_more_seeds(tmp_path: Path) -> None:
@@ -659,7 +662,7 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     assert seeds == {"cnn": 12}
     assert "as planned" not in discussion
     assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
-    assert "`repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
+    assert "repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
 
 
 def test_a_two_stage_claim_run_past_its_plan_is_not_called_as_planned(tmp_path: Path) -> None:
@@ -714,7 +717,7 @@ def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) 
     older = [w for w in outcome.warnings if "earlier plugin code" in w]  # type: ignore[attr-defined]
     assert older == [
         "warning: mnist1d/cnn: judged on runs of earlier plugin code, none of the current code; "
-        "`repro sweep paper=mnist1d` retrains them"
+        f"`REPRO_RESULTS_DIR={results} repro sweep paper=mnist1d` retrains them"
     ]
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "> **Caution:** mnist1d/cnn: judged on runs of earlier plugin code" in markdown
@@ -1083,3 +1086,28 @@ def test_provenance_says_nothing_of_resumes_that_were_exact(tmp_path: Path) -> N
         write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
     _, markdown = report(results, tmp_path / "out")
     assert "Resumed inexactly" not in markdown
+
+
+def test_the_commands_a_report_advises_find_the_plugin_and_the_results(tmp_path: Path) -> None:
+    """A report of a plugin from --papers-dir, over results elsewhere, advised `repro sweep
+    paper=toy`: pasted, that says the paper is unknown (or sweeps into ./results). Each
+    command it advises names both, as its regenerate section does."""
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3}
+        """,
+    )
+    results, out = tmp_path / "elsewhere", tmp_path / "out"
+    write_run(results, "cnn", 0, {"test/acc": 0.95}, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text().replace("\\", "")  # cautions are escaped
+    advised = re.findall(r"`([^`]*repro sweep[^`]*)`", markdown)
+    assert advised, markdown
+    for command in advised:
+        assert f"--papers-dir {papers}" in command, command
+        assert f"REPRO_RESULTS_DIR={results}" in command, command
+    with pytest.raises(NothingToReport) as empty:
+        build_report(ReportRequest("toy", tmp_path / "none", out, papers_dir=[papers]))
+    assert f"--papers-dir {papers}" in str(empty.value)

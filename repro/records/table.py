@@ -118,11 +118,12 @@ class RecordTable:
 
 def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
     """Every record.json under results (or one paper's), in sorted order, hidden folders
-    skipped, without walking into record folders (their csv/, wandb/ and checkpoints/ hold
-    no records). Symbolic links to folders are followed, as the sweep's look-up of a seed's
-    folder follows them (a folder moved to another disk and linked back); a link back up to
-    a folder above is not (it would never end). A second name for a folder yields its records
-    again, under that name, where the report calls them misfiled."""
+    skipped, no deeper than record folders (`store.RECORD_DEPTH`: their csv/, wandb/ and
+    checkpoints/ hold no records, and a record below one is not where a sweep looks).
+    Symbolic links to folders are followed, as the sweep's look-up of a seed's folder follows
+    them (a folder moved to another disk and linked back); a link back up to a folder above
+    is not. A second name for a folder yields its records again, under that name, where the
+    report calls them misfiled."""
     root = Path(results_dir) / paper if paper else Path(results_dir)
     if not root.is_dir():
         return
@@ -140,9 +141,9 @@ def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
         except OSError:
             continue
         if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
-            yield Path(folder) / store.RECORD_FILE
-            if len(Path(folder).parts) - base >= store.RECORD_DEPTH:
-                continue  # a record folder; a stray copy above one must not hide the seeds
+            yield Path(folder) / store.RECORD_FILE  # a stray copy above a record folder too
+        if len(Path(folder).parts) - base >= store.RECORD_DEPTH:
+            continue  # no deeper than record folders: the sweep looks nowhere else
         stack.extend(
             (os.path.join(folder, name), above)
             for name, is_dir in reversed(children)

@@ -362,6 +362,21 @@ def test_records_behind_a_symbolic_link_count_for_the_report_as_for_the_sweep(
     assert len(list(record_files(results))) == 2  # mnist1d/loop, back up to results/, is not walked
 
 
+def test_a_record_deeper_than_a_record_folder_counts_for_neither(tmp_path: Path) -> None:
+    """A copy of a paper's results inside it (results/mnist1d/backup/mnist1d/cnn/<hash>/seed5)
+    counted for the report, named alike at every level, while the sweep never looks there
+    and trains seed 5 again. The walk goes no deeper than record folders are (nor, through a
+    link, into a whole disk)."""
+    folder = write_run(tmp_path / "copy", "cnn", 5)
+    config = yaml.safe_load((folder / store.CONFIG_FILE).read_text())
+    deep = tmp_path / "mnist1d" / "backup"
+    deep.mkdir(parents=True)
+    shutil.move(tmp_path / "copy" / "mnist1d", deep / "mnist1d")
+    write_run(tmp_path, "cnn", 0)
+    assert store.completed_record_dir(tmp_path, config) is None  # the sweep trains seed 5
+    assert sorted(load_records(tmp_path).frame["seed"].unique()) == [0]
+
+
 @pytest.mark.parametrize("field", ["experiment", "paper"])
 def test_a_record_of_another_experiment_or_paper_counts_for_neither(
     tmp_path: Path, field: str

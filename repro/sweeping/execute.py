@@ -84,8 +84,12 @@ def run_planned(
         run_jobs,
         sweep_dir,
     )
-    from repro.sweeping.plan import multirun_batches
+    from repro.sweeping.plan import multirun_batches, plan_resumes
 
+    if together:  # a group or a seed cut short resumes as it was saved
+        planned, resumes = plan_resumes(planned)
+        for line in resumes:
+            warn(line)
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
     jobs = None

@@ -49,7 +49,8 @@ class Job:
 
 def jobs_for(planned: list[PlannedRun], common: list[str], together: bool = False) -> list[Job]:
     """One job per run to train; with `together`, one job per setting (experiment and fixed
-    overrides) holding all its seeds, trained as one vectorized model where they qualify."""
+    overrides) holding its seeds, trained as one vectorized model where they qualify (a group
+    it resumes, or a seed resuming alone, is a job of its own: `plan.plan_resumes`)."""
     single = [
         Job(run, (*common, *run.fixed, f"seed={run.seed}")) for run in planned if run.needs_training
     ]
@@ -57,12 +58,13 @@ def jobs_for(planned: list[PlannedRun], common: list[str], together: bool = Fals
         return single
     settings: dict[tuple[str, tuple[str, ...]], list[Job]] = {}
     for job in single:
-        settings.setdefault((job.run.experiment, tuple(job.run.fixed)), []).append(job)
+        key = (job.run.experiment, tuple(job.run.fixed), job.run.job_key)
+        settings.setdefault(key, []).append(job)
     return [
         jobs[0]
         if len(jobs) == 1
         else Job(jobs[0].run, jobs[0].overrides, tuple((j.run, j.overrides) for j in jobs))
-        for jobs in settings.values()
+        for jobs in (sorted(group, key=lambda j: j.run.seed) for group in settings.values())
     ]
 
 

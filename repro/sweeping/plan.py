@@ -31,10 +31,18 @@ class PlannedRun:
     record_dir: Path
     state: str  # "to run", "done", "redo (failed)", "stale (model.py)", "rerun (rerun=true)"
     max_steps: int | None = None
+    group: tuple[int, ...] | None = None  # resumes with these seeds from their group's checkpoint
+    alone: bool = False  # resumes its own checkpoint, so trains alone
 
     @property
     def needs_training(self) -> bool:
         return self.state != DONE
+
+    @property
+    def job_key(self) -> tuple[Any, ...]:
+        """What a seeds-together job of its setting shares: the group it resumes with, or
+        training alone (its own checkpoint), or the setting's new group."""
+        return self.group or (("alone", self.seed) if self.alone else ())
 
 
 @dataclass
@@ -209,6 +217,79 @@ def _check_results_folder(results_dir: Path) -> None:
             return
 
 
+def plan_resumes(planned: list[PlannedRun]) -> tuple[list[PlannedRun], list[str]]:
+    """Seeds trained together: a setting's seeds cut short with a group's checkpoint resume
+    as that group (its seeds this sweep did not ask for train with them: they were started),
+    and a seed cut short with its own checkpoint (trained alone before) resumes alone; the
+    rest form a new group. Without this, another seed count or `seeds_together` threw the
+    saved progress away. Returns the runs (with those added) and one line per resume."""
+    from dataclasses import replace
+
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT, LAST_CHECKPOINT
+
+    runs, notes = list(planned), []
+    settings: dict[tuple[str, tuple[str, ...]], dict[int, int]] = defaultdict(dict)
+    for index, run in enumerate(runs):
+        if run.needs_training:
+            settings[(run.experiment, run.fixed)][run.seed] = index
+    for (experiment, _), missing in settings.items():
+        first = runs[next(iter(missing.values()))]
+        if any(runs[i].state == RERUN for i in missing.values()):
+            continue  # rerun=true starts over, alone or together
+        hash_dir = first.record_dir.parent
+        for checkpoint in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
+            seeds = _group_seeds(checkpoint)
+            if (
+                not seeds
+                or not set(seeds) & set(missing)
+                or not all(_cut_short(hash_dir / f"seed{s}") for s in seeds)
+            ):
+                continue
+            for seed in seeds:
+                if seed in missing:
+                    runs[missing[seed]] = replace(runs[missing[seed]], group=seeds)
+                else:
+                    folder = hash_dir / f"seed{seed}"
+                    state = f"redo ({_cut_short(folder)})"
+                    runs.append(replace(first, seed=seed, record_dir=folder, state=state))
+                    runs[-1] = replace(runs[-1], group=seeds)
+            extra = sorted(set(seeds) - set(missing))
+            also = f" (with seed {', '.join(map(str, extra))}, started with them)" if extra else ""
+            notes.append(
+                f"{experiment}: seeds {', '.join(map(str, seeds))} resume their group's "
+                f"checkpoint {checkpoint}{also}"
+            )
+        for seed, index in missing.items():
+            run = runs[index]
+            own = run.record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
+            if run.group is None and own.is_file() and _cut_short(run.record_dir):
+                runs[index] = replace(run, alone=True)
+                notes.append(f"{experiment}: seed {seed} resumes its own checkpoint {own}, alone")
+    return runs, notes
+
+
+def _group_seeds(checkpoint: Path) -> tuple[int, ...] | None:
+    """The seeds a group checkpoint was saved for (read without loading its tensors)."""
+    import torch
+
+    try:
+        saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+        seeds = tuple(sorted(int(s) for s in saved["identity"]["seeds"]))
+    except Exception:  # unreadable: the group that finds it says so and starts over
+        return None
+    return seeds if len(set(seeds)) > 1 else None
+
+
+def _cut_short(record_dir: Path) -> str | None:
+    """The status of a seed's last attempt when it was cut short (interrupted, or still
+    `running` after kill -9): what lets a checkpoint resume; else None."""
+    try:
+        status = (store.read_record(record_dir) or {}).get("status")
+    except (OSError, ValueError):
+        return None
+    return status if status in (store.STATUS_INTERRUPTED, store.STATUS_RUNNING) else None
+
+
 def multirun_batches(planned: list[PlannedRun], together: bool = False) -> list[list[str]]:
     """Overrides of each Hydra multirun that together cover exactly the runs to train.
 
@@ -217,12 +298,12 @@ def multirun_batches(planned: list[PlannedRun], together: bool = False) -> list[
     `together`, a setting's missing seeds are one job (`seed=0 group_seeds=[0,1,2]`): the
     job trains them as one vectorized model.
     """
-    missing: dict[tuple[tuple[str, ...], str], list[int]] = defaultdict(list)
+    missing: dict[tuple[tuple[str, ...], str, tuple[Any, ...]], list[int]] = defaultdict(list)
     for run in planned:
         if run.needs_training:
-            missing[(run.fixed, run.experiment)].append(run.seed)
+            missing[(run.fixed, run.experiment, run.job_key if together else ())].append(run.seed)
     groups: dict[tuple[tuple[str, ...], tuple[int, ...]], list[str]] = defaultdict(list)
-    for (fixed, experiment), seeds in missing.items():
+    for (fixed, experiment, _), seeds in missing.items():
         groups[(fixed, tuple(sorted(seeds)))].append(experiment)
     return [
         [*fixed, f"experiment={','.join(experiments)}", *_seed_words(seeds, together)]

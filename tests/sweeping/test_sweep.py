@@ -96,6 +96,80 @@ def test_with_seeds_together_a_settings_missing_seeds_are_one_job(tmp_path: Path
     assert multirun_batches(lone, together=True) == [["a=1", "experiment=x", "seed=1"]]
 
 
+def _cut_short(folder: Path, group: list[int] | None = None, alone: bool = False) -> None:
+    """A seed folder as a stopped run leaves it: an interrupted record, and the group's
+    checkpoint (in its first seed's folder) or its own."""
+    import torch
+
+    from repro.records import store
+
+    store.write_record(folder, {"status": "interrupted", "seed": int(folder.name[4:])})
+    (folder / "checkpoints").mkdir(exist_ok=True)
+    if group is not None:
+        torch.save(
+            {"identity": {"seeds": group}, "state": {}}, folder / "checkpoints/together.ckpt"
+        )
+    if alone:
+        torch.save({}, folder / "checkpoints" / "last.ckpt")
+
+
+@pytest.mark.parametrize("asked", [[0, 1], [0, 1, 2, 3], [1, 2]])
+def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
+    tmp_path: Path, asked: list[int]
+) -> None:
+    """helper-39: seeds 0-2 trained together were stopped; a sweep of seeds=2 (or 4) then
+    trained a group of other seeds, which threw the group's checkpoint away ('written by
+    another seeds') and trained from step 0, while seed 2's record still promised the resume.
+    The group resumes as it was saved (seed 2 with it); other seeds form a group of their own."""
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", group=[0, 1, 2] if seed == 0 else None)
+    planned = [
+        PlannedRun(
+            "x", s, ("a=1",), hash_dir / f"seed{s}", "redo (interrupted)" if s < 3 else "to run"
+        )
+        for s in asked
+    ]
+    runs, notes = plan_resumes(planned)
+    assert sorted(r.seed for r in runs) == sorted({0, 1, 2} | set(asked))
+    assert len(notes) == 1 and "seeds 0, 1, 2 resume their group's checkpoint" in notes[0]
+    batches = multirun_batches(runs, together=True)
+    assert ["a=1", "experiment=x", "seed=0", "group_seeds=[0,1,2]"] in batches
+    assert len(batches) == (2 if 3 in asked else 1)
+    groups = [
+        [r.seed for r in ((j.group and [run for run, _ in j.group]) or [j.run])]
+        for j in jobs_for(runs, [], together=True)
+    ]
+    assert [0, 1, 2] in groups and len(groups) == len(batches)
+
+
+def test_a_seed_cut_short_alone_resumes_alone_when_seeds_train_together(tmp_path: Path) -> None:
+    """helper-39: seed 0 was stopped training alone (its checkpoint at step 4922); the same
+    sweep with seeds_together=true trained seeds 0 and 1 together from step 0, silently
+    overwriting it. It resumes alone; the others train together."""
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+    _cut_short(hash_dir / "seed0", alone=True)
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "to run") for s in (0, 1, 2)]
+    runs, notes = plan_resumes(planned)
+    assert notes == [
+        f"x: seed 0 resumes its own checkpoint {hash_dir}/seed0/checkpoints/last.ckpt, alone"
+    ]
+    assert sorted(multirun_batches(runs, together=True)) == [
+        ["experiment=x", "seed=0"],
+        ["experiment=x", "seed=1", "group_seeds=[1,2]"],
+    ]
+    rerun = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "rerun (rerun=true)") for s in (0, 1)]
+    assert plan_resumes(rerun) == (rerun, [])  # rerun=true starts over
+
+
 @pytest.mark.parametrize(
     ("value", "launcher", "accelerator", "gpus", "expected"),
     [

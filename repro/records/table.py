@@ -199,6 +199,15 @@ def _number(value: Any) -> float:
         return math.nan
 
 
+def _together_key(record: dict[str, Any], timing: dict[str, Any]) -> str | None:
+    """One key per attempt of a group of seeds trained together (its seeds and start), so
+    that the time they shared is counted once; None for a seed trained alone."""
+    seeds = _mapping(record.get("together")).get("seeds")
+    if not isinstance(seeds, list) or not seeds:
+        return None
+    return f"{','.join(map(str, seeds))}@{timing.get('started_at')}"
+
+
 def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
     """The per-run columns of one parsed record.json; BadRecord if it is not a record."""
     if not isinstance(record, dict):
@@ -234,6 +243,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         **{key: _number(timing.get(key)) for key in TIMING_KEYS},
         "started_at": timing.get("started_at"),
         "finished_at": timing.get("finished_at"),
+        "together": _together_key(record, timing),
         "git_sha": git.get("sha"),
         "git_dirty": git.get("dirty"),
         "python": env.get("python"),

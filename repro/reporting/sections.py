@@ -66,6 +66,7 @@ class Compute:
     completed_runs: int
     unsuccessful_runs: int
     unsuccessful_hours: float  # failed, interrupted and unfinished runs, counted apart
+    together_runs: int = 0  # completed runs trained with other seeds: their time counted once
 
 
 @dataclass(frozen=True)
@@ -182,13 +183,14 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         for config_hash, setting in ordered:
             rows = by_config[config_hash]
             devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)}))
+            spent = _wall_spent(rows)
             experiments.append(
                 ExperimentCompute(
                     str(experiment),
                     setting,
                     len(rows),
-                    float(rows["wall_s"].sum()),
-                    float(rows["wall_s"].mean()),
+                    spent,
+                    spent / len(rows),
                     float(rows["fit_s"].mean()),
                     float(rows["steps_per_s"].mean()),
                     devices or "-",
@@ -201,10 +203,15 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         if gpu_count is not None
         else [1] * len(completed)
     )
-    walls = completed["wall_s"].fillna(0.0).to_numpy()
+    walls = _own_walls(completed)
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
     unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
+    shared = {group for group in _groups(completed) if group is not None}
+    alone = unsuccessful.loc[
+        np.array([group not in shared for group in _groups(unsuccessful)], dtype=bool)
+    ]
+    together_runs = sum(group is not None for group in _groups(completed))
     return Compute(
         hardware=sorted(hardware.items(), key=lambda item: -item[1]),
         experiments=experiments,
@@ -212,8 +219,34 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
         unsuccessful_runs=len(unsuccessful),
-        unsuccessful_hours=float(unsuccessful["wall_s"].fillna(0.0).sum()) / 3600,
+        unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
+        together_runs=together_runs,
     )
+
+
+def _groups(rows: pd.DataFrame) -> list[str | None]:
+    """Each run's group of seeds trained together (`table.run_row`'s key), None when alone."""
+    keys = rows["together"] if "together" in rows else [None] * len(rows)
+    return [None if _missing(key) else str(key) for key in keys]
+
+
+def _own_walls(rows: pd.DataFrame) -> Any:
+    """Each run's wall time, a group's counted once: seeds trained together each record the
+    group's time (one process), so the first of them carries the group's longest and the
+    others add 0."""
+    walls = rows["wall_s"].fillna(0.0).to_numpy(dtype=float, copy=True)
+    carrier: dict[str, int] = {}
+    for index, group in enumerate(_groups(rows)):
+        if group is None:
+            continue
+        first = carrier.setdefault(group, index)
+        if first != index:
+            walls[first], walls[index] = max(walls[first], walls[index]), 0.0
+    return walls
+
+
+def _wall_spent(rows: pd.DataFrame) -> float:
+    return float(_own_walls(rows).sum())
 
 
 def _settings_in_order(

@@ -845,6 +845,38 @@ def test_compute_table_lists_every_setting_so_its_runs_add_up(tmp_path: Path) ->
     assert "paper's setting" in next(row for row in rows if row.startswith("| `mlp` |"))
 
 
+def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> None:
+    """helper-39, helper-41: each seed of a group records the group's wall time (one process
+    of ~9 s for 3 seeds); the Compute section summed them (26.1 s, 3x the time spent), so GPU
+    hours of a seeds-together sweep came out K times too high. A failed seed of a group costs
+    nothing beyond its group either."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    walls = {0: 8.5, 1: 8.7, 2: 8.9, 3: 4.0}
+    for seed, wall in walls.items():
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall)
+        record = json.loads((folder / "record.json").read_text())
+        record["timing"]["started_at"] = "2026-01-01T00:00:00+00:00"
+        if seed < 3:
+            record["together"] = {"seeds": [0, 1, 2, 4], "engine": "torch.func.vmap"}
+        (folder / "record.json").write_text(json.dumps(record))
+    failed = write_any_run(tmp_path, "cnn", 4, status="failed", error="nan", wall_s=2.0)
+    record = json.loads((failed / "record.json").read_text())
+    record["timing"]["started_at"] = "2026-01-01T00:00:00+00:00"
+    record["together"] = {"seeds": [0, 1, 2, 4], "engine": "torch.func.vmap"}
+    (failed / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    (row,) = summary.experiments
+    assert row.runs == 4 and row.wall_total_s == pytest.approx(8.9 + 4.0)
+    assert row.wall_mean_s == pytest.approx((8.9 + 4.0) / 4)
+    assert summary.cpu_hours * 3600 == pytest.approx(8.9 + 4.0)
+    assert summary.unsuccessful_runs == 1 and summary.unsuccessful_hours == 0
+    assert summary.together_runs == 3
+
+
 def test_compute_names_runs_of_older_plugin_code_as_their_own_setting(tmp_path: Path) -> None:
     from repro.reporting.sections import compute
     from tests.records.test_table import _with_code

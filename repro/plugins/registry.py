@@ -43,11 +43,14 @@ class PaperPlugin:
     id: str
     folder: Path
     origin: str
+    broken: str | None = None  # why an installed package cannot be found or imported
 
     def spec(self) -> PaperSpec:
         """The validated paper file. Its `id` must equal the name the plugin is found under
         (entry point or folder): records, reports and `paper=` all use one name, and a
         silently renamed paper would file its results under a name its author never chose."""
+        if self.broken:
+            raise UsageError(self.broken)
         spec = load_paper_spec(self.folder)
         where = _found_under(self)
         if where and spec.id != self.id:
@@ -91,12 +94,28 @@ def _plugins_in(root: Path, origin: str) -> list[PaperPlugin]:
 def _entry_point_plugins() -> list[PaperPlugin]:
     found = []
     for entry in entry_points(group=ENTRY_POINT_GROUP):
-        spec = importlib.util.find_spec(entry.value.split(":")[0])
+        module = entry.value.split(":")[0].strip()
+        origin = f"package {entry.value}"
+        try:  # finding `a.b` imports `a`, whose code may fail (a missing dependency)
+            spec = importlib.util.find_spec(module)
+        except Exception as error:  # listed BROKEN; the other papers still list and run
+            why = f"{type(error).__name__}: {error}"
+            found.append(PaperPlugin(entry.name, Path(module), origin, _unimportable(module, why)))
+            continue
         if spec is None or not spec.submodule_search_locations:
-            continue  # reported when the paper is asked for by name
+            why = f"No module named {module!r}" if spec is None else "a module, not a package"
+            found.append(PaperPlugin(entry.name, Path(module), origin, _unimportable(module, why)))
+            continue
         folder = Path(next(iter(spec.submodule_search_locations)))
-        found.append(PaperPlugin(entry.name, folder.resolve(), f"package {entry.value}"))
+        found.append(PaperPlugin(entry.name, folder.resolve(), origin))
     return found
+
+
+def _unimportable(module: str, why: str) -> str:
+    return (
+        f"cannot import {module} (entry point of the installed plugin): {why}; "
+        "install what it needs, or uninstall it"
+    )
 
 
 def discover(cli_dirs: list[Path] | None = None) -> dict[str, PaperPlugin]:

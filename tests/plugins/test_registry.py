@@ -141,3 +141,29 @@ def test_folder_named_unlike_its_paper_id_is_broken(tmp_path: Path) -> None:
     )
     with pytest.raises(UsageError, match=r"id 'toy' differs from the folder name 'toy_copy'"):
         get_paper("toy_copy", [tmp_path]).spec()
+
+
+def test_an_installed_plugin_that_cannot_be_imported_is_broken_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-40: a plugin package whose parent package fails to import (a missing
+    dependency) made every command, `repro papers` and runs of other papers included, end in
+    'internal error: ModuleNotFoundError'; an entry point naming a missing module vanished
+    ('unknown paper'). Each is listed BROKEN with its reason, and the others still run."""
+    site = tmp_path / "site"
+    (site / "labpkg" / "lab_paper").mkdir(parents=True)
+    (site / "labpkg" / "__init__.py").write_text("import some_missing_dep\n")
+    (site / "labpkg" / "lab_paper" / "__init__.py").write_text("")
+    info = site / "labpkg-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: labpkg\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(
+        "[repro.papers]\nlab_paper = labpkg.lab_paper\nns_paper = ns_pkgg\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    plugins = discover()
+    assert "mnist1d" in plugins
+    with pytest.raises(UsageError, match=r"cannot import labpkg\.lab_paper .*some_missing_dep"):
+        plugins["lab_paper"].spec()
+    with pytest.raises(UsageError, match=r"cannot import ns_pkgg .*No module named 'ns_pkgg'"):
+        get_paper("ns_paper").spec()

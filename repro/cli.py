@@ -360,6 +360,22 @@ def prepare_hydra_arguments(
     return flags + full, plugin, spec
 
 
+def _refuse_sweep_keys(args: list[str]) -> None:
+    """`seeds=`, `max_seeds=`, `seeds_together=` given to `repro run`: Hydra's answer
+    ('unknown config key, write +seeds_together=...') leads nowhere; say whose key it is."""
+    from repro.config.overrides import override_value
+    from repro.sweeping.execute import SWEEP_KEYS
+
+    for arg in args:
+        key, equals, value = arg.partition("=")
+        if equals and key.lstrip("+~") in SWEEP_KEYS:
+            paper = override_value(args, "paper") or "<id>"
+            name = key.lstrip("+~")
+            raise UsageError(
+                f"{name} is a `repro sweep` key: `repro sweep paper={paper} {name}={value}`"
+            )
+
+
 @app.command(
     context_settings=HYDRA_ARGS,
     cls=OverrideCompletingCommand,
@@ -379,6 +395,7 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
 
     if _answer_hydra_help(list(ctx.args)):
         return
+    _refuse_sweep_keys(list(ctx.args))
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)

@@ -194,6 +194,12 @@ CASES = [
         2,
         "rerun must be true or false, got 'no'",
     ),
+    Case(  # helper-39: 'unknown config key ... write +seeds_together=...', which fails too
+        "a sweep key given to repro run",
+        ("run", "paper=mnist1d", "experiment=logistic", "seeds_together=true"),
+        2,
+        "seeds_together is a `repro sweep` key: `repro sweep paper=mnist1d seeds_together=true`",
+    ),
     Case(
         "seeds=auto with seed=",
         ("sweep", "paper=mnist1d", "seeds=auto", "seed=10,11,12", "--dry-run"),

@@ -90,8 +90,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         warnings.append(setting_warning)
     choices = aggregate.choose_configs(runs, request.pinned_configs, paper_hashes, paper_configs)
     current_code = aggregate.code_keys(runs, current_classes) == (current_digest or "")[:8]
+    planned = {e: c for e, c in choices.items() if e in spec.experiments}  # what a sweep plans
     cautions = _older_code_warnings(
-        runs.assign(_current=current_code), choices, request.paper, advised_sweep(request, plugin)
+        runs.assign(_current=current_code), planned, request.paper, advised_sweep(request, plugin)
     )
     warnings += cautions
     unknown_pins = request.pinned_configs - set(runs["config_hash"])

@@ -194,6 +194,8 @@ def reproduced_text(result: ClaimResult) -> str:
         return "no seed pair with both values finite"
     if s is not None and s.n == 0 and s.n_nan:
         return f"{s.n_nan} completed run{'s' if s.n_nan != 1 else ''}, none finite"
+    if result.outcome == METRIC_MISSING:  # runs completed: their logs lack the metric
+        return f"no completed run logged {result.claim.metric}"
     if s is None or s.n == 0:
         return "no completed runs"
     spread = f" ± {num(s.std)}" if math.isfinite(s.std) else ""

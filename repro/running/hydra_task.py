@@ -147,7 +147,20 @@ def claims_of_run(
     overrides = task_overrides() if overrides is None else overrides
     differences = run_differences(config, overrides)
     deviation = deviation_text(differences, overrides) if differences else None
-    return claim_lines(spec.claims, experiment, metrics, config["paper"], deviation)
+    return claim_lines(
+        spec.claims, experiment, metrics, config["paper"], deviation, _sweep_of(config["paper"])
+    )
+
+
+def _sweep_of(paper: str) -> str:
+    """`repro sweep paper=<paper>` with what this command's `repro run` needed to find the
+    plugin and the results (--papers-dir, paths.results_dir), so that, pasted, it works."""
+    import shlex
+
+    from repro.config.app import recorded_command
+
+    words = recorded_command([f"paper={paper}"])
+    return shlex.join(["repro", "sweep", *words[2:]])
 
 
 def invoke(arguments: list[str], program: str = "repro") -> list[RunOutcome]:

@@ -260,15 +260,17 @@ def claim_lines(
     metrics: dict[str, float],
     paper: str,
     deviation: str | None = None,
+    sweep: str | None = None,
 ) -> list[str]:
     """One line per claim of `paper` that needs `experiment`: this run's metric next to the
     claimed value. One seed is no verdict, so each line says how to get one. Claims whose
     metric the run did not log are left out (run.py warns about those). `deviation`: how the
     run's config differs from the paper's setting (`trainer.max_steps=5`), when it does: the
     claim is about the paper's setting, so the line says the run is not at it instead of
-    putting the two side by side."""
+    putting the two side by side. `sweep`: the command to advise (with the plugin's papers
+    folder and the results folder, when the run's own command needed them)."""
     lines = []
-    verdict = f"one seed — run `repro sweep paper={paper}` for a verdict"
+    verdict = f"one seed — run `{sweep or f'repro sweep paper={paper}'}` for a verdict"
     off = f"not the paper's setting: {deviation}; " if deviation else ""
     for claim in claims:
         if experiment not in claim.experiments() or claim.metric not in metrics:

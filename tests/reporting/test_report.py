@@ -724,6 +724,21 @@ def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) 
     assert "mnist1d/mlp: judged" not in markdown
 
 
+def test_an_experiment_gone_from_the_plugin_is_not_said_to_be_retrained(tmp_path: Path) -> None:
+    """helper-40: runs of an experiment renamed away in paper.yaml (made by older code, since
+    the plugin changed) got 'judged on runs of earlier plugin code; `repro sweep` retrains
+    them', which it never does: the sweep plans only the plugin's experiments."""
+    from tests.records.test_table import _with_code
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        _with_code(write_any_run(results, "wide", seed, {"test/acc": 0.5}), "0ld0c0de" * 8)
+    outcome, markdown = report(results, tmp_path / "out")
+    assert not [w for w in outcome.warnings if "wide" in w and "retrains" in w], outcome.warnings
+    assert "mnist1d/wide: judged" not in markdown
+
+
 def test_a_setting_judged_on_another_module_class_gets_the_earlier_code_warning(
     tmp_path: Path,
 ) -> None:
@@ -774,6 +789,9 @@ def test_a_metric_no_completed_run_logged_is_metric_missing_not_not_run(tmp_path
     assert any(r.outcome != aggregate.METRIC_MISSING for r in by_claim.values())
     assert "metric missing" in markdown
     assert outcome.overall == aggregate.INCOMPLETE_OVERALL
+    # helper-41: its row said 'no completed runs' beside a note that three completed
+    row = table_row(markdown, cnn_claims[0].claim.id)
+    assert "no completed run logged test/acc" in row and "no completed runs" not in row, row
 
 
 def _choice(chosen: str, paper: str | None, pinned: bool = False) -> aggregate.ConfigChoice:

@@ -52,3 +52,18 @@ def test_a_stopped_multirun_starts_no_further_job(tmp_path: Path) -> None:
     )
     assert stopped.returncode == 143, (stopped.stdout, stopped.stderr)
     assert [p.parent.name for p in (tmp_path / "r").rglob("record.json")] == ["seed0"]
+
+
+def test_the_sweep_a_run_advises_finds_its_plugin(tmp_path: Path) -> None:
+    """helper-40: `repro run --papers-dir plugins paper=toy ...` ended with 'one seed — run
+    `repro sweep paper=toy` for a verdict', which, pasted, said the paper was unknown."""
+    from repro.config.app import command_context
+    from repro.running.hydra_task import claims_of_run
+    from tests.records.test_table import composed_config
+
+    papers = tmp_path / "plugins"
+    write_toy_paper(papers)
+    config = composed_config("toy", "small", 0, papers)
+    with command_context([papers], []):
+        (line,) = claims_of_run(config, {"test/mse": 0.1}, overrides=[])
+    assert f"`repro sweep --papers-dir {papers.resolve()} paper=toy` for a verdict" in line, line

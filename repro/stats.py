@@ -133,6 +133,7 @@ class Verdict:
     deterministic: bool = False  # every seed gave the same value: judged on that value alone
     interval: tuple[float, float] | None = None  # the (1 - 2 alpha) CI the verdict rests on
     undecided_because: str | None = None  # inconclusive: why, e.g. where the mean sits
+    resolution: float = math.inf  # the finest difference it rests on: see `digits_for`
 
 
 def equivalence_verdict(
@@ -148,26 +149,25 @@ def equivalence_verdict(
         return early
     n, (mean, std) = x.size, _mean_std(x)
     low, high = claimed - tolerance, claimed + tolerance
-    band = f"[{_fmt(low)}, {_fmt(high)}]"
     if std == 0:
-        return _deterministic_band(mean, n, low, high, band, _dropped(n_nan))
+        return _deterministic_band(mean, n, low, high, tolerance, _dropped(n_nan))
     p_tost = tost_p_value(mean, std, n, low, high)
     dropped = _dropped(n_nan)
 
     in_lo, in_hi = t_interval(mean, std, n, 1 - 2 * alpha)
-    ci = f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi)}"
-    interval = (in_lo, in_hi)
+    res = resolution(tolerance, *(end - edge for end in (in_lo, in_hi) for edge in (low, high)))
+    band = _interval(low, high, res)
+    ci = f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi, res)}"
+    kw = {"interval": (in_lo, in_hi), "resolution": res}
     if low <= in_lo and in_hi <= high:
-        return Verdict(REPRODUCED, f"{ci} lies inside {band}{dropped}", p_tost, interval=interval)
+        return Verdict(REPRODUCED, f"{ci} lies inside {band}{dropped}", p_tost, **kw)
     if in_hi < low:
-        reason = f"{ci} lies entirely below {band}{dropped}"
-        return Verdict(BELOW, reason, p_tost, interval=interval)
+        return Verdict(BELOW, f"{ci} lies entirely below {band}{dropped}", p_tost, **kw)
     if in_lo > high:
-        reason = f"{ci} lies entirely above {band}{dropped}"
-        return Verdict(ABOVE, reason, p_tost, interval=interval)
+        return Verdict(ABOVE, f"{ci} lies entirely above {band}{dropped}", p_tost, **kw)
     needed = seeds_needed_for_equivalence(mean, std, low, high, alpha=alpha)
     reason = f"{ci} overlaps the edge of {band}{dropped}"
-    return Verdict(INCONCLUSIVE, reason, p_tost, needed, interval=interval)
+    return Verdict(INCONCLUSIVE, reason, p_tost, needed, **kw)
 
 
 def threshold_verdict(
@@ -186,26 +186,28 @@ def threshold_verdict(
         return _deterministic_threshold(mean, n, threshold, direction, _dropped(n_nan))
     # A one-sided (1 - alpha) bound is one end of the two-sided (1 - 2 alpha) interval.
     lower, upper = t_interval(mean, std, n, 1 - 2 * alpha)
-    thr = _fmt(threshold)
+    res = resolution(lower - threshold, upper - threshold)
+    thr = fmt(threshold, res)
     dropped = _dropped(n_nan)
     conf = _pct(1 - alpha)
-    lower_s, upper_s = f"{conf} lower bound {_fmt(lower)}", f"{conf} upper bound {_fmt(upper)}"
-    bounds = (lower, upper)
+    lower_s = f"{conf} lower bound {fmt(lower, res)}"
+    upper_s = f"{conf} upper bound {fmt(upper, res)}"
+    kw = {"interval": (lower, upper), "resolution": res}
     if direction == ">=":
         p = _one_sided_p(mean - threshold, std, n)
         if lower >= threshold:
-            return Verdict(REPRODUCED, f"{lower_s} is >= {thr}{dropped}", p, interval=bounds)
+            return Verdict(REPRODUCED, f"{lower_s} is >= {thr}{dropped}", p, **kw)
         if upper < threshold:
-            return Verdict(BELOW, f"{upper_s} is < {thr}{dropped}", p, interval=bounds)
+            return Verdict(BELOW, f"{upper_s} is < {thr}{dropped}", p, **kw)
     else:
         p = _one_sided_p(threshold - mean, std, n)
         if upper <= threshold:
-            return Verdict(REPRODUCED, f"{upper_s} is <= {thr}{dropped}", p, interval=bounds)
+            return Verdict(REPRODUCED, f"{upper_s} is <= {thr}{dropped}", p, **kw)
         if lower > threshold:
-            return Verdict(ABOVE, f"{lower_s} is > {thr}{dropped}", p, interval=bounds)
+            return Verdict(ABOVE, f"{lower_s} is > {thr}{dropped}", p, **kw)
     needed = seeds_needed_for_one_sample(mean, std, threshold, alpha=alpha)
-    reason = f"{conf} bounds [{_fmt(lower)}, {_fmt(upper)}] straddle {thr}{dropped}"
-    return Verdict(INCONCLUSIVE, reason, p, needed, interval=bounds)
+    reason = f"{conf} bounds {_interval(lower, upper, res)} straddle {thr}{dropped}"
+    return Verdict(INCONCLUSIVE, reason, p, needed, **kw)
 
 
 @dataclass(frozen=True)
@@ -310,7 +312,7 @@ def comparison_verdict(
     p_claim = p_greater if direction == ">" else 1.0 - p_greater
     p_opposite = 1.0 - p_claim
     opposite = "<" if direction == ">" else ">"
-    mean_diff = f"mean A − B = {_fmt(diff)}"
+    mean_diff = f"mean A − B = {fmt(diff)}"
     if p_claim < alpha:
         reason = f"{test}: one-sided p = {_fmt_p(p_claim)} < {alpha:g} for A {direction} B"
         return Verdict(REPRODUCED, f"{reason} ({mean_diff}){dropped}", p_claim, interval=interval)
@@ -345,26 +347,32 @@ def _identical(n: int) -> str:
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
-def at_float32(value: float, bound: float) -> float:
+def at_float32(value: float, bound: float, tolerance: float = math.inf) -> float:
     """`bound` when `value` is it at float32 precision, else `value`. Metrics are logged in
     float32 and stored widened (0.36 comes back as 0.36000001430511475): every seed giving
-    the bound itself is on it, not outside by 1e-8."""
-    if max(abs(value), abs(bound)) < FLOAT32_MAX and np.float32(value) == np.float32(bound):
-        return bound
-    return value
+    the bound itself is on it, not outside by 1e-8. Not for a claim whose `tolerance` float32
+    cannot resolve at `bound`: its metric was logged finer, or it could not be judged at all."""
+    if not max(abs(value), abs(bound)) < FLOAT32_MAX:
+        return value
+    if 0 < tolerance < float(np.spacing(np.float32(bound))):
+        return value
+    return bound if np.float32(value) == np.float32(bound) else value
 
 
 def _deterministic_band(
-    value: float, n: int, low: float, high: float, band: str, dropped: str
+    value: float, n: int, low: float, high: float, tolerance: float, dropped: str
 ) -> Verdict:
-    if at_float32(value, low) < low:
+    on_low, on_high = at_float32(value, low, tolerance), at_float32(value, high, tolerance)
+    if on_low < low:
         outcome, where = BELOW, "below"
-    elif at_float32(value, high) > high:
+    elif on_high > high:
         outcome, where = ABOVE, "above"
     else:
         outcome, where = REPRODUCED, "inside"
-    reason = f"{_identical(n)}: the value {_fmt(value)} lies {where} {band}{dropped}"
-    return Verdict(outcome, reason, deterministic=True)
+    res = resolution(tolerance, on_low - low, on_high - high)
+    band = _interval(low, high, res)
+    reason = f"{_identical(n)}: the value {fmt(value, res)} lies {where} {band}{dropped}"
+    return Verdict(outcome, reason, deterministic=True, resolution=res)
 
 
 def _deterministic_threshold(
@@ -375,11 +383,12 @@ def _deterministic_threshold(
     holds = margin >= 0
     outcome = REPRODUCED if holds else (BELOW if direction == ">=" else ABOVE)
     relation = direction if holds else ("<" if direction == ">=" else ">")
+    res = resolution(margin)
     reason = (
-        f"{_identical(n)}: the value {_fmt(value)} is {relation} {_fmt(threshold)} "
+        f"{_identical(n)}: the value {fmt(value, res)} is {relation} {fmt(threshold, res)} "
         f"(margin {margin:+.4g}){dropped}"
     )
-    return Verdict(outcome, reason, deterministic=True)
+    return Verdict(outcome, reason, deterministic=True, resolution=res)
 
 
 def _deterministic_difference(diff: float, n: int, direction: str, dropped: str) -> Verdict:
@@ -390,7 +399,7 @@ def _deterministic_difference(diff: float, n: int, direction: str, dropped: str)
         outcome = REPRODUCED
     else:
         outcome = BELOW if direction == ">" else ABOVE
-    reason = f"all {n} seed pairs give A − B = {_fmt(diff)}{dropped}"
+    reason = f"all {n} seed pairs give A − B = {fmt(diff)}{dropped}"
     return Verdict(outcome, reason, deterministic=True)
 
 
@@ -572,16 +581,39 @@ def _check_level(name: str, level: float) -> None:
         raise ValueError(f"{name} must be in (0, 1), got {level}")
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
+MIN_DIGITS = 4
+MAX_DIGITS = 15
+"""A double holds 15 significant decimal digits for sure; more would show its binary noise."""
+
+
+def resolution(*differences: float) -> float:
+    """The finest nonzero difference a verdict rests on (inf when none): the numbers it
+    prints must tell apart what it compared, e.g. a CI end from a band end."""
+    sizes = [abs(d) for d in differences if math.isfinite(d) and d != 0]
+    return min(sizes, default=math.inf)
+
+
+def digits_for(value: float, resolution: float = math.inf, at_least: int = MIN_DIGITS) -> int:
+    """Significant digits that show `value` down to the leading digit of `resolution`: a
+    difference a verdict rests on must not round away (123.53 vs 123.5 at ± 0.05 needs 5).
+    At least `at_least`, so what 4 digits already resolve reads as before; at most 15."""
+    if not (math.isfinite(value) and value and 0 < resolution < math.inf):
+        return at_least
+    needed = math.floor(math.log10(abs(value))) - math.floor(math.log10(resolution)) + 1
+    return max(at_least, min(MAX_DIGITS, needed))
+
+
+def fmt(value: float, resolution: float = math.inf) -> str:
+    """A number for a reason or a report cell, with the digits `digits_for` gives it."""
+    return f"{value:.{digits_for(value, resolution)}g}"
 
 
 def _fmt_p(p: float) -> str:
     return f"{p:.3g}"
 
 
-def _interval(low: float, high: float) -> str:
-    return f"[{_fmt(low)}, {_fmt(high)}]"
+def _interval(low: float, high: float, res: float = math.inf) -> str:
+    return f"[{fmt(low, res)}, {fmt(high, res)}]"
 
 
 def _pct(level: float) -> str:

@@ -410,3 +410,41 @@ def test_identical_seeds_on_the_bound_at_float32_precision_are_on_it() -> None:
     assert stats.equivalence_verdict([past] * 5, 0.32, 0.04).outcome == stats.ABOVE
     below = float(np.nextafter(np.float32(0.9), np.float32(0)))
     assert stats.threshold_verdict([below] * 5, 0.9, ">=").outcome == stats.BELOW
+
+
+def test_reasons_show_the_digits_their_verdict_rests_on() -> None:
+    """helper-42: at 4 significant digits a claim of 123.45 ± 0.05 read '90% CI [123.5, 123.5]
+    lies entirely above [123.4, 123.5]', and a reproduced metric printed the same interval."""
+    above = stats.equivalence_verdict([123.52, 123.53, 123.54], 123.45, 0.05)
+    inside = stats.equivalence_verdict([123.46, 123.47, 123.48], 123.45, 0.05)
+    assert above.outcome == stats.ABOVE and inside.outcome == stats.REPRODUCED
+    assert above.reason == "90% CI [123.51, 123.55] lies entirely above [123.4, 123.5]"
+    assert inside.reason == "90% CI [123.45, 123.49] lies inside [123.4, 123.5]"
+    ceiling = stats.threshold_verdict([123.52, 123.53, 123.54], 123.51, "<=")
+    assert ceiling.reason == "95% lower bound 123.513 is > 123.51"
+    claimed = 0.1234567890123
+    tiny = stats.equivalence_verdict([claimed - 1e-13, claimed, claimed + 1e-13], claimed, 1e-12)
+    assert tiny.reason == "90% CI [0.1234567890121, 0.1234567890125] lies inside " + (
+        "[0.1234567890113, 0.1234567890133]"
+    )
+    assert stats.equivalence_verdict([0.941, 0.939, 0.942], 0.94, 0.03).reason == (
+        "90% CI [0.9381, 0.9432] lies inside [0.91, 0.97]"  # 4 digits resolve it: unchanged
+    )
+
+
+def test_digits_for_resolves_the_place_that_decides_and_no_more() -> None:
+    assert stats.digits_for(123.53, 0.05) == 5 and stats.digits_for(0.94, 0.03) == 4
+    assert stats.digits_for(0.1234567890123, 1e-13) == 13
+    assert stats.digits_for(1e300, 1e-300) == 15  # capped: a double has no more to show
+    assert stats.digits_for(123.5, math.inf) == stats.digits_for(0.0, 0.01) == 4
+
+
+def test_identical_seeds_finer_than_float32_are_not_moved_onto_the_band() -> None:
+    """A tolerance finer than float32 can resolve means the metric was not logged in float32:
+    a value 5e-12 above a band 1e-12 wide is above it, not on its edge."""
+    claimed = 0.1234567890123
+    verdict = stats.equivalence_verdict([claimed + 5e-12] * 3, claimed, 1e-12)
+    assert verdict.outcome == stats.ABOVE, verdict.reason
+    assert "the value 0.123456789017 lies above [0.123456789011, 0.123456789013]" in (
+        verdict.reason
+    )

@@ -325,6 +325,7 @@ class OtherSetting:
     interval: tuple[float, float]  # the 90% t-interval, as the verdicts use
     outcome: str  # what the claim's fixed-sample rule gives on these seeds alone
     pairs: bool = False  # a comparison: summary and interval are of paired differences
+    resolution: float = math.inf  # the finest difference its rule rests on (stats.digits_for)
 
 
 def other_settings(
@@ -363,6 +364,7 @@ def other_settings(
                     summary,
                     interval,
                     rule.outcome,
+                    resolution=rule.resolution,
                 )
             )
     return rows
@@ -408,6 +410,7 @@ def _comparison_elsewhere(
                 stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha),
                 rule.outcome,
                 pairs=True,
+                resolution=rule.resolution,
             )
         )
     return rows
@@ -452,7 +455,8 @@ def evaluate_claim(
         verdict = two_stage.one_sided_verdict(ordered, pilot, claim.value, claim.direction, alpha)
     else:
         verdict = _fixed_sample_verdict(claim, ordered, alpha)
-    delta = stats.at_float32(summary.mean, claim.value) - claim.value  # 0 when on it
+    tolerance = claim.tolerance if claim.tolerance is not None else math.inf
+    delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
     welch = None
     if claim.std is not None and claim.n is not None:

@@ -129,7 +129,9 @@ class ReportData:
 # Formatting (shared by both templates)
 
 
-def num(value: Any, digits: int = 4) -> str:
+def num(value: Any, digits: int = 4, resolution: float = math.inf) -> str:
+    """A number with `digits` significant digits, more where `resolution` (the finest
+    difference a verdict rests on) needs them: see `stats.digits_for`."""
     if value is None or isinstance(value, bool):
         return "–" if value is None else str(value).lower()
     try:
@@ -138,11 +140,25 @@ def num(value: Any, digits: int = 4) -> str:
         return str(value)
     if not math.isfinite(x):
         return "–"
-    return f"{x:.{digits}g}"
+    return f"{x:.{stats.digits_for(x, resolution, digits)}g}"
 
 
-def signed(value: float) -> str:
-    return "–" if not math.isfinite(value) else f"{value:+.4g}"
+def signed(value: float, resolution: float = math.inf) -> str:
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:+.{stats.digits_for(value, resolution)}g}"
+
+
+def resolution_of(result: ClaimResult) -> float:
+    """The finest difference the claim's verdict rests on: its cells show that many digits,
+    so they agree with its reason (inf, i.e. 4 digits, when there is no verdict)."""
+    return result.verdict.resolution if result.verdict is not None else math.inf
+
+
+def exact(value: float) -> str:
+    """A claimed number as the paper wrote it: `:g` unless that rounds it (0.1234567890123)."""
+    short = f"{value:g}"
+    return short if float(short) == value else f"{value:.{stats.MAX_DIGITS}g}"
 
 
 def hours(value: float) -> str:
@@ -181,10 +197,10 @@ def claimed_text(claim: Claim) -> str:
     if claim.kind == "comparison":
         return f"{claim.experiment} {claim.direction} {claim.versus}"
     if claim.kind == "threshold":
-        return f"{claim.direction} {claim.value:g}"
-    text = f"{claim.value:g}, within ±{claim.tolerance:g}"
+        return f"{claim.direction} {exact(claim.value)}"
+    text = f"{exact(claim.value)}, within ±{exact(claim.tolerance)}"
     if claim.std is not None:
-        text += f" (paper: std {claim.std:g}" + (f", n={claim.n})" if claim.n else ")")
+        text += f" (paper: std {exact(claim.std)}" + (f", n={claim.n})" if claim.n else ")")
     return text
 
 
@@ -198,10 +214,11 @@ def reproduced_text(result: ClaimResult) -> str:
         return f"no completed run logged {result.claim.metric}"
     if s is None or s.n == 0:
         return "no completed runs"
-    spread = f" ± {num(s.std)}" if math.isfinite(s.std) else ""
+    res = resolution_of(result)
+    spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     if result.claim.kind == "comparison":
-        return f"{num(s.mean)}{spread} (A − B, n={s.n} pairs)"
-    return f"{num(s.mean)}{spread} (n={s.n})"
+        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={s.n} pairs)"
+    return f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
 
 
 def ci_text(result: ClaimResult) -> str:
@@ -214,7 +231,7 @@ def ci_text(result: ClaimResult) -> str:
         return f"none: all {n} seeds identical"
     if verdict is None or verdict.interval is None or not math.isfinite(verdict.interval[0]):
         return "–"
-    return f"[{num(verdict.interval[0])}, {num(verdict.interval[1])}]"
+    return _interval_text(*verdict.interval, verdict.resolution)
 
 
 def delta_text(result: ClaimResult) -> str:
@@ -222,13 +239,13 @@ def delta_text(result: ClaimResult) -> str:
     never a percentage of the threshold, which means nothing for a bound like 0.9."""
     if not math.isfinite(result.delta):
         return "–"
-    claim = result.claim
+    claim, res = result.claim, resolution_of(result)
     if claim.kind == "threshold":
         margin = (result.delta if claim.direction == ">=" else -result.delta) + 0.0  # not -0
-        return f"margin {signed(margin)}"
+        return f"margin {signed(margin, res)}"
     if math.isfinite(result.delta_rel):
-        return f"{signed(result.delta)} ({result.delta_rel * 100:+.1f}%)"
-    return signed(result.delta)
+        return f"{signed(result.delta, res)} ({result.delta_rel * 100:+.1f}%)"
+    return signed(result.delta, res)
 
 
 def claim_row(result: ClaimResult) -> dict[str, Any]:
@@ -253,6 +270,7 @@ def claim_row(result: ClaimResult) -> dict[str, Any]:
 def claim_details(result: ClaimResult) -> list[str]:
     """Sentences under the table: why the verdict, how many seeds would settle it, tests."""
     claim, verdict, s = result.claim, result.verdict, result.summary
+    res = resolution_of(result)
     lines = []
     if verdict is not None:
         lines.append(verdict.reason[:1].upper() + verdict.reason[1:] + ".")
@@ -271,15 +289,16 @@ def claim_details(result: ClaimResult) -> list[str]:
     if s is not None and s.n:
         what = "A − B per seed" if claim.kind == "comparison" else "seeds"
         lines.append(
-            f"Range of {what}: [{num(s.min)}, {num(s.max)}]"
+            f"Range of {what}: [{num(s.min, resolution=res)}, {num(s.max, resolution=res)}]"
             + (f"; {s.n_nan} non-finite dropped" if s.n_nan else "")
             + "."
         )
     if claim.kind == "comparison" and result.first_summary and result.versus_summary:
         a, b = result.first_summary, result.versus_summary
+        apart = stats.resolution(a.mean - b.mean)  # A and B must not print the same mean
         lines.append(
-            f"{claim.experiment}: {num(a.mean)} ± {num(a.std)}; "
-            f"{claim.versus}: {num(b.mean)} ± {num(b.std)} (paired seeds)."
+            f"{claim.experiment}: {num(a.mean, resolution=apart)} ± {num(a.std)}; "
+            f"{claim.versus}: {num(b.mean, resolution=apart)} ± {num(b.std)} (paired seeds)."
         )
     if result.welch is not None:
         w = result.welch
@@ -577,9 +596,9 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
     claims = {r.claim.id: r.claim for r in data.results}
     rows = []
     for row in data.other_settings:
-        s, (low, high) = row.summary, row.interval
+        s, (low, high), res = row.summary, row.interval, row.resolution
         claim = claims[row.claim_id]
-        spread = f" ± {num(s.std)}" if math.isfinite(s.std) else ""
+        spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
         rows.append(
             {
                 "claim": row.claim_id,
@@ -587,13 +606,20 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "config": row.config_hash,
                 "differs": _setting_text(data, row, "keys outside the paper's config"),
                 "claimed": claimed_text(claim),
-                "reproduced": f"{num(s.mean)}{spread} "
+                "reproduced": f"{num(s.mean, resolution=res)}{spread} "
                 + (f"(A − B, n={s.n} pairs)" if row.pairs else f"(n={s.n})"),
-                "ci": f"[{num(low)}, {num(high)}]" if math.isfinite(low) else "–",
+                "ci": _interval_text(low, high, res),
                 "rule": row.outcome,
             }
         )
     return rows
+
+
+def _interval_text(low: float, high: float, resolution: float) -> str:
+    """[low, high] with the digits `resolution` needs; '–' when there is none."""
+    if not math.isfinite(low):
+        return "–"
+    return f"[{num(low, resolution=resolution)}, {num(high, resolution=resolution)}]"
 
 
 def scope_lines(data: ReportData) -> list[str]:
@@ -666,16 +692,19 @@ def _why_more_seeds_may_not_settle(result: ClaimResult, sweep: str) -> str:
         return f"; a verdict needs at least 2 seeds (`{sweep}` runs them)"
     if claim.kind == "value" and claim.value is not None and claim.tolerance is not None:
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
-        on_low, on_high = stats.at_float32(s.mean, low), stats.at_float32(s.mean, high)
+        on_low = stats.at_float32(s.mean, low, claim.tolerance)
+        on_high = stats.at_float32(s.mean, high, claim.tolerance)
+        res = stats.resolution(claim.tolerance, on_low - low, on_high - high)
         if on_low == low or on_high == high:
             return (
-                f"; its mean {num(s.mean)} sits on the band's edge, so more seeds are unlikely "
-                "to settle it"
+                f"; its mean {num(s.mean, resolution=res)} sits on the band's edge, so more "
+                "seeds are unlikely to settle it"
             )
         if not low < s.mean < high:
             return (
-                f"; its mean {num(s.mean)} lies outside [{num(low)}, {num(high)}], so more "
-                "seeds are unlikely to make it reproduced"
+                f"; its mean {num(s.mean, resolution=res)} lies outside "
+                f"{_interval_text(low, high, res)}, so more seeds are unlikely to make it "
+                "reproduced"
             )
     elif pairs and s.mean == 0:
         return "; A − B is 0 on every seed" if s.std == 0 else "; A − B averages exactly 0"
@@ -692,8 +721,8 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
     raises the chance that one passes by luck)."""
     passing = [
         f"{_setting_text(data, o, o.config_hash)}: mean "
-        f"{'A − B ' if o.pairs else ''}{num(o.summary.mean)} "
-        f"(n={o.summary.n}, 90% CI [{num(o.interval[0])}, {num(o.interval[1])}])"
+        f"{'A − B ' if o.pairs else ''}{num(o.summary.mean, resolution=o.resolution)} "
+        f"(n={o.summary.n}, 90% CI {_interval_text(*o.interval, o.resolution)})"
         for o in data.other_settings
         if o.claim_id == claim_id and o.outcome == stats.REPRODUCED
     ]

@@ -122,17 +122,21 @@ def target_for(
 # The final tests
 
 
-def _where(values: np.ndarray, n0: int, alpha: float) -> tuple[float, float, str]:
-    """Stein's one-sided (1 - alpha) bounds: mean of all seeds, spread of the pilot's; and a
-    phrase saying so for the verdict's reason."""
+def _where(
+    values: np.ndarray, n0: int, alpha: float, against: tuple[float, ...], scale: float = math.inf
+) -> tuple[float, float, str, float]:
+    """Stein's one-sided (1 - alpha) bounds: mean of all seeds, spread of the pilot's; a
+    phrase saying so for the verdict's reason; and the resolution it needs to tell the bounds
+    from what they are compared `against` (band ends, a reference) at the claim's `scale`."""
     mean = float(np.mean(values))
     half = float(st.t.ppf(1 - alpha, n0 - 1)) * _std(values[:n0]) / math.sqrt(values.size)
     lower, upper = mean - half, mean + half
+    res = stats.resolution(scale, *(end - ref for end in (lower, upper) for ref in against))
     where = (
-        f"mean {mean:.4g}, two-stage {1 - alpha:.0%} bounds [{lower:.4g}, {upper:.4g}] "
-        f"(n={values.size}, pilot n0={n0})"
+        f"mean {stats.fmt(mean, res)}, two-stage {1 - alpha:.0%} bounds "
+        f"[{stats.fmt(lower, res)}, {stats.fmt(upper, res)}] (n={values.size}, pilot n0={n0})"
     )
-    return lower, upper, where
+    return lower, upper, where, res
 
 
 def _usable(values: Sequence[float], n0: int) -> tuple[np.ndarray | None, Verdict | None]:
@@ -154,35 +158,36 @@ def equivalence_verdict(
         return early
     if np.ptp(x) == 0:  # every seed identical: judged on the value, said to be deterministic
         return stats.equivalence_verdict(x, claimed, tolerance, alpha)
-    lower, upper, where = _where(x, n0, alpha)
     low, high = claimed - tolerance, claimed + tolerance
-    band = f"[{low:.4g}, {high:.4g}]"
-    bounds = (lower, upper)
+    lower, upper, where, res = _where(x, n0, alpha, (low, high), tolerance)
+    band = f"[{stats.fmt(low, res)}, {stats.fmt(high, res)}]"
+    kw = {"interval": (lower, upper), "resolution": res}
     if low <= lower and upper <= high:
-        return Verdict(REPRODUCED, f"{where} lie inside {band}", interval=bounds)
+        return Verdict(REPRODUCED, f"{where} lie inside {band}", **kw)
     if upper < low:
-        return Verdict(BELOW, f"{where}: upper bound below {band}", interval=bounds)
+        return Verdict(BELOW, f"{where}: upper bound below {band}", **kw)
     if lower > high:
-        return Verdict(ABOVE, f"{where}: lower bound above {band}", interval=bounds)
-    position = _distance_to_band(float(np.mean(x)), low, high)
+        return Verdict(ABOVE, f"{where}: lower bound above {band}", **kw)
+    position = _distance_to_band(float(np.mean(x)), low, high, res)
     return Verdict(
         INCONCLUSIVE,
         f"{where} overlap the edge of {band}: {position}; N was planned for a true value at "
-        f"the claimed {claimed:.4g}, and adding seeds after seeing these would void the "
-        "procedure's error rates",
-        interval=bounds,
+        f"the claimed {stats.fmt(claimed, res)}, and adding seeds after seeing these would "
+        "void the procedure's error rates",
+        **kw,
         undecided_because=f"{position}, and N was planned for a true value at the claim",
     )
 
 
-def _distance_to_band(mean: float, low: float, high: float) -> str:
+def _distance_to_band(mean: float, low: float, high: float, res: float) -> str:
     """Where an undecided mean sits: outside an edge, or inside near the closer one."""
     if mean < low:
-        return f"the mean sits {low - mean:.2g} below the lower edge {low:.4g}"
+        return f"the mean sits {low - mean:.2g} below the lower edge {stats.fmt(low, res)}"
     if mean > high:
-        return f"the mean sits {mean - high:.2g} above the upper edge {high:.4g}"
+        return f"the mean sits {mean - high:.2g} above the upper edge {stats.fmt(high, res)}"
     edge, name = (low, "lower") if mean - low <= high - mean else (high, "upper")
-    return f"the mean sits inside, {abs(mean - edge):.2g} from the {name} edge {edge:.4g}"
+    distance = f"{abs(mean - edge):.2g}"
+    return f"the mean sits inside, {distance} from the {name} edge {stats.fmt(edge, res)}"
 
 
 def one_sided_verdict(
@@ -198,7 +203,8 @@ def one_sided_verdict(
         if direction in (">=", "<="):
             return stats.threshold_verdict(x, reference, direction, alpha)
         return stats.comparison_verdict(x, np.full_like(x, reference), direction, True, alpha)
-    lower, upper, where = _where(x, n0, alpha)
+    lower, upper, where, res = _where(x, n0, alpha, (reference,))
+    ref = stats.fmt(reference, res)
     greater = direction.startswith(">")
     strict = direction in (">", "<")
     passes = (
@@ -206,20 +212,20 @@ def one_sided_verdict(
         if greater
         else (upper < reference if strict else upper <= reference)
     )
-    bounds = (lower, upper)
+    kw = {"interval": (lower, upper), "resolution": res}
     if passes:
-        return Verdict(REPRODUCED, f"{where} {direction} {reference:.4g}", interval=bounds)
+        return Verdict(REPRODUCED, f"{where} {direction} {ref}", **kw)
     if greater and upper < reference:
-        return Verdict(BELOW, f"{where}: upper bound below {reference:.4g}", interval=bounds)
+        return Verdict(BELOW, f"{where}: upper bound below {ref}", **kw)
     if not greater and lower > reference:
-        return Verdict(ABOVE, f"{where}: lower bound above {reference:.4g}", interval=bounds)
+        return Verdict(ABOVE, f"{where}: lower bound above {ref}", **kw)
     mean = float(np.mean(x))
     side = "above" if mean >= reference else "below"
-    position = f"the mean sits {abs(mean - reference):.2g} {side} {reference:.4g}"
+    position = f"the mean sits {abs(mean - reference):.2g} {side} {ref}"
     return Verdict(
         INCONCLUSIVE,
-        f"{where} straddle {reference:.4g}: {position}",
-        interval=bounds,
+        f"{where} straddle {ref}: {position}",
+        **kw,
         undecided_because=position,
     )
 

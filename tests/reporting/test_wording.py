@@ -250,3 +250,39 @@ def test_beyond_ten_thousand_seeds_is_still_said(tmp_path: Path) -> None:
     assert "floor is inconclusive at n=5; no number of seeds up to 10,000 would likely" in (
         _discussion(markdown)
     )
+
+
+NEAR_CLAIMS = """\
+- {id: far, experiment: cnn, metric: test/acc, value: 123.45, tolerance: 0.05, source: T}
+- {id: near, experiment: mlp, metric: test/acc, value: 123.45, tolerance: 0.05, source: T}
+- {id: cap, kind: threshold, experiment: cnn, metric: test/acc, value: 123.51, direction: '<=',
+   source: T}
+"""
+
+
+def test_report_cells_show_the_digits_the_verdict_rests_on(tmp_path: Path) -> None:
+    """helper-42: a metric near 123 with a band of ± 0.05 showed '123.5 ± 0.01 (n=3)' and CI
+    [123.5, 123.5] whether it was reproduced or not, and '95% lower bound 123.5 is > 123.5'."""
+    markdown = _toy_report(
+        tmp_path, NEAR_CLAIMS, [123.52, 123.53, 123.54], [123.46, 123.47, 123.48]
+    )
+    far, near, cap = (table_row(markdown, c) for c in ("far", "near", "cap"))
+    assert "123.53 ± 0.01 (n=3) | [123.51, 123.55] | +0.08 (+0.1%) | ❌" in far, far
+    assert "123.47 ± 0.01 (n=3) | [123.45, 123.49] | +0.02 (+0.0%) | ✅" in near, near
+    assert "| [123.513, 123.547] | margin -0.02 | ❌" in cap, cap
+    assert "95% lower bound 123.513 is \\> 123.51." in markdown
+    assert "Range of seeds: \\[123.52, 123.54]." in markdown
+    assert "123.53 ± 0.01 (n=3) against 123.45, within ±0.05" in _discussion(markdown)
+
+
+def test_a_claim_finer_than_four_digits_is_shown_as_written(tmp_path: Path) -> None:
+    claim = (
+        "- {id: tiny, experiment: cnn, metric: test/acc, value: 0.1234567890123, "
+        "tolerance: 1.0e-12, source: T}"
+    )
+    x = 0.1234567890123
+    markdown = _toy_report(tmp_path, claim, [x + 4e-12, x + 5e-12, x + 6e-12], [0.5])
+    row = table_row(markdown, "tiny")
+    assert "0.1234567890123, within ±1e-12" in row, row
+    assert "0.123456789017 ± 1e-12 (n=3) | [0.123456789016, 0.123456789019] | +5e-12" in row
+    assert "\\[0.123456789016, 0.123456789019] lies entirely above \\[0.123456789011," in (markdown)

@@ -130,3 +130,15 @@ def test_an_undecided_threshold_says_how_far_its_mean_is_from_the_reference() ->
     verdict = two_stage.one_sided_verdict(values, n0=3, reference=0.9, direction=">=")
     assert verdict.outcome == INCONCLUSIVE
     assert "the mean sits 0.0067 above 0.9" in verdict.reason
+
+
+def test_two_stage_reasons_show_the_digits_their_verdict_rests_on() -> None:
+    """helper-42: two-stage reasons printed 4 significant digits too, so a band of ± 0.05
+    around 123.45 read '[123.5, 123.5] ... above [123.4, 123.5]'."""
+    seeds = [123.52, 123.53, 123.54, 123.53]
+    above = two_stage.equivalence_verdict(seeds, 3, 123.45, 0.05)
+    assert above.outcome == ABOVE
+    assert "mean 123.53, two-stage 95% bounds [123.52, 123.54]" in above.reason, above.reason
+    assert "lower bound above [123.4, 123.5]" in above.reason
+    ceiling = two_stage.one_sided_verdict(seeds, 3, 123.51, "<=")
+    assert ceiling.outcome == ABOVE and "lower bound above 123.51" in ceiling.reason

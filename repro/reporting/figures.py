@@ -43,6 +43,7 @@ def _figure(width: float, height: float, rows: int, bottom_in: float = 0.62) -> 
     import matplotlib
 
     matplotlib.use("Agg", force=False)
+    matplotlib.rcParams["text.parse_math"] = False  # names are drawn as written ("a$b$")
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height))
@@ -285,7 +286,13 @@ def setting_panels(others: list[OtherSetting], results: list[ClaimResult]) -> li
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite number, numpy's included (the records table gives np.int64 for whole-number
+    keys such as steps), not a bool."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return math.isfinite(float(value))
 
 
 def settings_figure(panels: list[SettingPanel], stem: Path, vector: bool) -> list[Path]:

@@ -49,3 +49,13 @@ def test_a_figure_stopped_mid_save_leaves_the_last_one_whole(tmp_path) -> None:
         figures._save(Stopped(figsize=(2, 2)), stem, vector=False)
     assert stem.with_suffix(".png").read_bytes() == whole
     assert [p.name for p in stem.parent.iterdir()] == ["claims.png"]
+
+
+def test_a_name_with_dollar_signs_is_drawn_as_written_not_as_math() -> None:
+    """helper-41: a metric `test/a$b^2$c_d` was labelled 'test/ab²c_d' (matplotlib's
+    mathtext), which matches nothing in the tables."""
+    fig = figures._figure(figures.PANEL_W, figures.PANEL_H, rows=1)
+    ax = fig.subplots(1, 1)
+    label = ax.set_ylabel("test/a$b^2$c_d")
+    fig.canvas.draw()
+    assert label.get_parse_math() is False

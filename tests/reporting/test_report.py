@@ -589,11 +589,19 @@ def test_records_csv_counts_only_the_runs_a_verdict_was_judged_on(tmp_path: Path
     assert [list(counted["cnn"]), list(counted["mlp"])] == [[True], [False]]
 
 
-def test_a_key_with_three_values_gets_a_settings_plot(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("key", "values"),
+    [("optimizer.lr", (0.001, 0.003, 0.03)), ("trainer.max_steps", (500, 1000, 2000))],
+)
+def test_a_key_with_three_values_gets_a_settings_plot(
+    tmp_path: Path, key: str, values: tuple[float, ...]
+) -> None:
+    """helper-41: a whole-number key (steps, width, batch size) never got its plot: its
+    values come from the records table as numpy integers, which were not taken as numbers."""
     results = tmp_path / "results"
-    for lr in (0.001, 0.003, 0.03):
+    for value in values:
         for seed in range(2):
-            write_run(results, "cnn", seed, {"test/acc": 0.9 + lr}, **{"optimizer.lr": lr})
+            write_run(results, "cnn", seed, {"test/acc": 0.9 + value / 1e5}, **{key: value})
     _, markdown = report(results, tmp_path / "out")
     assert "![Other settings](figures/settings.png)" in markdown
     assert (tmp_path / "out" / "figures" / "settings.png").stat().st_size > 1000

@@ -532,13 +532,23 @@ def wbr(value: Any) -> Any:
     return Markup(re.sub(r"[_/]|\.(?!\d)", lambda m: m.group(0) + "<wbr>", str(escape(value))))
 
 
-def png_width_inches(path: Path) -> float:
-    """The width a figure was drawn at (from its PNG header and the figures' DPI)."""
+PDF_FIGURE_MAX_IN = 9.4
+"""The tallest figure an A4 PDF page holds beside its caption (266 mm of text height)."""
+
+
+def figure_width_inches(path: Path, pdf: bool) -> float:
+    """The width to show a figure at: as drawn (from its PNG header and the figures' DPI),
+    or on a PDF page the width at which its whole height fits, since a figure never breaks
+    across pages and WeasyPrint cut what ran past the page (13 or more claims' panels)."""
     from repro.reporting.figures import DPI
 
     with open(path, "rb") as stream:
         header = stream.read(24)
-    return int.from_bytes(header[16:20], "big") / DPI
+    width = int.from_bytes(header[16:20], "big") / DPI
+    height = int.from_bytes(header[20:24], "big") / DPI
+    if pdf and height > PDF_FIGURE_MAX_IN:
+        return width * PDF_FIGURE_MAX_IN / height
+    return width
 
 
 def data_uri(path: Path) -> str:
@@ -786,5 +796,5 @@ def render_html(data: ReportData, pdf: bool = False) -> str:
     images = {
         name: files[figure_format] for name, files in data.figures.items() if figure_format in files
     }
-    widths = {name: png_width_inches(files["png"]) for name, files in data.figures.items()}
+    widths = {name: figure_width_inches(files["png"], pdf) for name, files in data.figures.items()}
     return template.render(**_context(data), images=images, widths=widths, pdf=pdf)

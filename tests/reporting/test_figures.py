@@ -59,3 +59,20 @@ def test_a_name_with_dollar_signs_is_drawn_as_written_not_as_math() -> None:
     label = ax.set_ylabel("test/a$b^2$c_d")
     fig.canvas.draw()
     assert label.get_parse_math() is False
+
+
+def test_a_figure_taller_than_a_pdf_page_is_drawn_smaller_not_cut(tmp_path: Path) -> None:
+    """helper-41: with 13 or more claims the claims figure ran past the A4 page and the PDF
+    cut its last rows off (20 claims: 8 panels lost). On a PDF page a figure is given the
+    width at which its whole height fits; on screen it keeps its drawn width."""
+    from repro.reporting.render import PDF_FIGURE_MAX_IN, figure_width_inches
+
+    fig = figures._figure(figures.PANEL_W * 3, figures.PANEL_H * 7, rows=7)
+    (tall,) = figures._save(fig, tmp_path / "claims", vector=False)
+    drawn = figures.PANEL_W * 3
+    assert figure_width_inches(tall, pdf=False) == pytest.approx(drawn, abs=0.02)
+    fitted = figure_width_inches(tall, pdf=True)
+    assert fitted * (figures.PANEL_H * 7) / drawn == pytest.approx(PDF_FIGURE_MAX_IN, rel=0.02)
+    fig = figures._figure(figures.PANEL_W * 3, figures.PANEL_H, rows=1)
+    (short,) = figures._save(fig, tmp_path / "short", vector=False)
+    assert figure_width_inches(short, pdf=True) == pytest.approx(drawn, abs=0.02)

@@ -203,7 +203,9 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
     metrics = list(dict.fromkeys(c.metric for c in curves))
     experiments = list(dict.fromkeys(c.experiment for c in curves))
     rows, cols = _grid(len(metrics), columns=2)
-    legend_in = 0.3 + 0.2 * math.ceil(len(experiments) / 3)  # one shared legend, below
+    labels = list(dict.fromkeys(_curve_label(c) for c in curves))
+    columns = _legend_columns(labels, CURVE_W * cols)
+    legend_in = 0.3 + 0.2 * math.ceil(len(labels) / columns)  # one shared legend, below
     fig = _figure(CURVE_W * cols, CURVE_H * rows + legend_in, rows, bottom_in=0.55 + legend_in)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     palette = _palette(len(experiments))
@@ -211,10 +213,7 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
     for ax, metric in zip(axes, metrics, strict=False):
         for curve in (c for c in curves if c.metric == metric):
             colour = palette[experiments.index(curve.experiment)]
-            seeds = f"{curve.runs:,}" + (
-                f" of {curve.of_runs:,}" if curve.of_runs > curve.runs else ""
-            )
-            label = f"{curve.experiment} ({seeds} seed{'s' if curve.of_runs != 1 else ''})"
+            label = _curve_label(curve)
             # Few points (a metric validated once or twice) get markers, or a lone point
             # would draw no line at all and vanish.
             marker = "o" if len(curve.steps) <= 12 else None
@@ -239,11 +238,29 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
         list(handles.values()),
         list(handles),
         loc="lower center",
-        ncol=min(3, len(handles)),
+        ncol=columns,
         fontsize=LABEL_PT,
         frameon=False,
     )
     return _save(fig, stem, vector)
+
+
+def _curve_label(curve: Curve) -> str:
+    seeds = f"{curve.runs:,}" + (f" of {curve.of_runs:,}" if curve.of_runs > curve.runs else "")
+    return f"{curve.experiment} ({seeds} seed{'s' if curve.of_runs != 1 else ''})"
+
+
+def _legend_columns(labels: list[str], width_in: float) -> int:
+    """Up to three legend columns, as many as the widest label lets fit across the figure:
+    long names (`mlp (not the paper's setting)`) in three columns ran off both edges."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    font = FontProperties(size=LABEL_PT)
+    measure = TextToPath().get_text_width_height_descent
+    widest = max((measure(label, font, ismath=False)[0] for label in labels), default=0.0) / 72
+    per_column = widest + 0.6  # the line drawn before a label, and the gaps around it
+    return max(1, min(3, len(labels), int(width_in // per_column)))
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,30 @@ def test_a_figure_taller_than_a_pdf_page_is_drawn_smaller_not_cut(tmp_path: Path
     fig = figures._figure(figures.PANEL_W * 3, figures.PANEL_H, rows=1)
     (short,) = figures._save(fig, tmp_path / "short", vector=False)
     assert figure_width_inches(short, pdf=True) == pytest.approx(drawn, abs=0.02)
+
+
+def test_a_legend_of_long_names_stays_on_the_figure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-41: three experiments off the paper's setting in a one-panel curves figure:
+    the legend, three columns wide, was cut at both edges ('…seeds)  — mlp (not the
+    paper's setting) (3 seeds)  —'), so no colour could be matched to its experiment."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from repro.reporting.curves import Curve
+
+    curves = [
+        Curve(
+            f"{name} (not the paper's setting)", "train/loss", (0, 1, 2), (3, 2, 1), (0,) * 3, 3, 3
+        )
+        for name in ("logistic", "mlp", "cnn")
+    ]
+    captured = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, stem, vector: captured.update(fig=fig))
+    figures.curves_figure(curves, tmp_path / "curves", vector=False)
+    fig = captured["fig"]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y0 >= 0, (box, fig.bbox)
+    assert len(legend.get_texts()) == 3

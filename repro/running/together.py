@@ -376,7 +376,6 @@ def _bound(value: Any) -> int:
 def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     """One seed's record: failed alone (a non-finite loss, its test failing), or tested and
     completed."""
-    import sys
 
     from repro.records import store
     from repro.running.runner import RunOutcome
@@ -391,8 +390,7 @@ def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
             return attempt.failed(error)
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
         attempt.record["wandb"] = wandb_info
-    attempt.end(store.STATUS_FAILED, seed.error)
-    print(f"error: {seed.error} (seed {seed.seed}; the group's other seeds go on)", file=sys.stderr)
+    attempt.end(store.STATUS_FAILED, seed.error)  # its one line: the caller's print_outcome
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
 
 

@@ -212,7 +212,11 @@ class NanForOneSeed(ToyModule):
 '''
 
 
-def test_a_seed_whose_loss_turns_nan_fails_alone(tmp_path: Path) -> None:
+def test_a_seed_whose_loss_turns_nan_fails_alone(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """...with one error line, as alone: the engine printed its own before the job's
+    (helper-39: two lines for one failure)."""
     plugins = tmp_path / "plugins"
     toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
     outcomes = run_together(
@@ -226,6 +230,8 @@ def test_a_seed_whose_loss_turns_nan_fails_alone(tmp_path: Path) -> None:
         assert outcome.error.startswith("non-finite loss at step 0"), outcome.error
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["status"] == "failed" and record["together"]["seeds"] == [0, 1, 2, 3]
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error:")]
+    assert errors == [], errors  # the caller prints each outcome's one line (print_outcome)
 
 
 def test_a_sweep_with_seeds_together_gives_the_verdicts_of_one_seed_per_process(

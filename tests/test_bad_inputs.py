@@ -491,6 +491,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "`# @package _global_`",
         _experiment_file("data:\n  features: 8\nmodel:\n  features: 8\n"),
     ),
+    Case(  # helper-40: 'internal error: NotADirectoryError', exit 1
+        "repro new into a papers folder that is a file",
+        ("new", "x", "--papers-dir", "/etc/hostname"),
+        2,
+        "papers folder /etc/hostname: /etc/hostname is a file, not a folder",
+    ),
     Case(
         "papers folder missing, every paper's report",
         ("report", "--papers-dir", "/nonexistent"),

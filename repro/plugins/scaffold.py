@@ -16,6 +16,11 @@ def create_plugin(papers_dir: Path, paper_id: str) -> Path:
     """Copy the template to `papers_dir/paper_id` with the id filled in; never overwrite."""
     if not ID_PATTERN.match(paper_id):
         raise UsageError(f"invalid paper id {paper_id!r}: use lowercase letters, digits and _")
+    for folder in (Path(papers_dir), *Path(papers_dir).parents):  # it or a folder above it
+        if folder.exists():
+            if not folder.is_dir():
+                raise UsageError(f"papers folder {papers_dir}: {folder} is a file, not a folder")
+            break
     target = papers_dir / paper_id
     if target.exists():
         raise UsageError(f"{target} already exists")

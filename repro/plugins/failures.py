@@ -40,14 +40,20 @@ def plugin_frame(error: BaseException, plugin_folder: Path) -> str | None:
     return found
 
 
+MESSAGE_CHARS = 400
+"""The longest failure line: an exception that prints a whole tensor is cut there (the
+record's traceback, and --debug, keep it whole)."""
+
+
 def failure_message(error: BaseException, plugin_folder: Path) -> str:
     """One line for the terminal and the record: ours as written, anything else prefixed
-    with the plugin file and line that raised it."""
+    with the plugin file and line that raised it, its lines joined and cut at MESSAGE_CHARS."""
     if isinstance(error, ReproError):
         return str(error)
     where = plugin_frame(error, plugin_folder)
-    text = f"{type(error).__name__}: {error}"
-    return f"{where}: {text}" if where else text
+    text = f"{type(error).__name__}: {' '.join(str(error).split())}"
+    text = f"{where}: {text}" if where else text
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
 
 
 def print_if_debugging(error: BaseException) -> None:

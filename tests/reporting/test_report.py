@@ -1169,3 +1169,26 @@ def test_the_commands_a_report_advises_find_the_plugin_and_the_results(tmp_path:
     with pytest.raises(NothingToReport) as empty:
         build_report(ReportRequest("toy", tmp_path / "none", out, papers_dir=[papers]))
     assert f"--papers-dir {papers}" in str(empty.value)
+
+
+def test_a_pdf_lists_many_differing_keys_as_rows_not_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-41: experiments differing in ten keys gave the PDF's Hyperparameters table
+    sixteen columns; the page showed the first two or three keys and cut the rest off (the
+    HTML scrolls). In the PDF, keys that differ are rows, one column per experiment."""
+    import repro.reporting.pdf
+
+    pages = {}
+    monkeypatch.setattr(
+        repro.reporting.pdf, "pdf_bytes", lambda html: pages.setdefault("html", html).encode()
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    build_report(ReportRequest("mnist1d", results, out, formats=frozenset({"html", "pdf"})))
+    rows = "<th>Key</th><th><code>mlp</code></th><th><code>cnn</code></th>"
+    pdf_section = pages["html"].split("<h2>Hyperparameters</h2>", 1)[1].split("<h2>", 1)[0]
+    assert rows in pdf_section.replace("\n", "") and "<th>model.arch</th>" not in pdf_section
+    screen = (out / "report.html").read_text().split("<h2>Hyperparameters</h2>", 1)[1]
+    screen = screen.split("<h2>", 1)[0]
+    assert rows not in screen.replace("\n", "") and "<th>model.arch</th>" in screen

@@ -850,20 +850,23 @@ def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_ch
 
 def test_a_group_seed_run_alone_that_resumes_its_own_checkpoint_says_so(tmp_path: Path) -> None:
     """helper-32: seed 0 stopped alone at step 5, then in a group at step 8; run alone again,
-    it said "trains alone, from the start" and resumed its own step 5."""
+    it said "trains alone, from the start" and resumed its own step 5. helper-39: the group
+    sweep no longer trains such a seed from step 0 in a group: it resumes it alone, says so,
+    and a later run of it alone resumes its own checkpoint again."""
     env = signalling_toy(tmp_path)
     stop = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "5"}
     alone = ("run", "paper=toy", "experiment=small", "seed=0", "logger=none")
     assert repro(*alone, env={**env, **stop}).returncode == 143
     stop["REPRO_TEST_SIGNAL_AT_CALL"] = "11"
-    assert repro(*GROUP_SWEEP, "logger=none", env={**env, **stop}).returncode == 143
+    swept = repro(*GROUP_SWEEP, "logger=none", env={**env, **stop})
+    assert swept.returncode == 143, swept.stderr
+    assert "seed 0 resumes its own checkpoint" in swept.stderr, swept.stderr
     again = repro(*alone, env=env)
     assert again.returncode == 0, again.stderr
     (record,) = (tmp_path / "r").rglob("seed0/record.json")
     resumed = json.loads(record.read_text())["resumed_from"]
     assert resumed and "resuming from step" in again.stderr, again.stderr
     assert "from the start" not in again.stderr, again.stderr
-    assert "seed 0 trains alone, resuming its own checkpoint" in again.stderr
 
 
 def test_a_groups_first_seed_run_alone_by_the_sweep_says_nothing_false(tmp_path: Path) -> None:

@@ -277,6 +277,13 @@ CASES = [
     ),
     Case("non-finite loss", (*RUN_TOY, "optimizer.lr=1e30"), 1, "non-finite loss at step", _toy),
     Case(
+        "no optimizer",
+        RUN_TOY,
+        1,
+        "configure_optimizers returned no optimizer, so training changed none of",
+        lambda t: _toy(t, _replace("model.py", "return torch.optim.SGD", "torch.optim.SGD")),
+    ),
+    Case(
         "unwritable results folder", RUN_TOY, 1, "cannot create run folder", _results_under_a_file
     ),
     Case("failed write (disk full)", RUN_TOY, 1, "No space left on device", _full_disk),

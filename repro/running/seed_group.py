@@ -198,6 +198,8 @@ class _Hook(nn.Module):
             del self.module.log, self.module.log_dict
         if isinstance(out, dict):
             out = out["loss"]
+        if out is None and self.hook == "training_step":  # Lightning skips such a batch
+            raise NotTogether("the training step returns no loss for a batch")
         if out is None:  # validation_step returns nothing: vmap needs a tensor
             out = torch.zeros(())
         return out, logged

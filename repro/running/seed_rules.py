@@ -132,6 +132,8 @@ def module_reason(module: nn.Module, optimizer: Any) -> str | None:
             return f"{name or 'the module'} draws random numbers ({type(layer).__name__})"
         if isinstance(layer, nn.modules.batchnorm._BatchNorm) and layer.track_running_stats:
             return f"{name} keeps running statistics ({type(layer).__name__})"
+    if optimizer is None:  # alone, the run fails on it (training.UntrainedGuard)
+        return "configure_optimizers returns no optimizer"
     if isinstance(optimizer, dict) and set(optimizer) == {"optimizer"}:
         optimizer = optimizer["optimizer"]  # {"optimizer": opt}: one optimizer, no scheduler
     if not isinstance(optimizer, torch.optim.Optimizer):

@@ -399,11 +399,18 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     import lightning.pytorch as pl
 
     from repro.running.callbacks import SmallModelThreads
+    from repro.running.distributed import EvaluatedSamples
     from repro.running.runner import RunOutcome, _record_result, _warn_missing_claim_metrics
-    from repro.running.training import TrainingResult, _every_dataloader, _scalar_metrics
+    from repro.running.training import (
+        TrainingResult,
+        _every_dataloader,
+        _scalar_metrics,
+        require_tested,
+    )
 
     config = attempt.config
     trainer = dict(config.get("trainer") or {})
+    evaluated = EvaluatedSamples()
     if seed.streams is not None:  # the test goes on in the seed's random streams, as alone
         seed.streams.install()
     tester = pl.Trainer(
@@ -416,9 +423,13 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
         default_root_dir=str(attempt.record_dir),
         limit_test_batches=trainer.get("limit_test_batches"),
         inference_mode=trainer.get("inference_mode", True),
-        callbacks=[SmallModelThreads()] if config.get("num_threads") is None else [],
+        callbacks=[
+            evaluated,
+            *([SmallModelThreads()] if config.get("num_threads") is None else []),
+        ],
     )
     tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
+    require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
     test_metrics = _scalar_metrics(_every_dataloader(tested))
     metrics = {**seed.metrics, **test_metrics}
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone

@@ -57,6 +57,7 @@ def quiet_lightning() -> None:
         ".*smaller than the logging interval.*",  # logging counts steps across epochs
         ".*on epoch level in distributed setting.*",  # repro reduces test metrics itself
         ".*Previous log files in this directory will be deleted.*",  # repro sets them aside
+        ".*configure_optimizers` returned `None`.*",  # UntrainedGuard fails it with trainables
     ):
         warnings.filterwarnings("ignore", message=pattern)
 
@@ -84,8 +85,14 @@ def _every_dataloader(tested: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class TrainingFellShort(ReproError):
-    """Fitting ended without training the configured run: zero steps, or short of its end
-    with no reason to show for it. Its weights are not the run's, so it is no result."""
+    """Fitting ended without training the configured run: zero steps, steps that changed no
+    weight (no optimizer, no loss), or short of its end with no reason to show for it. Its
+    weights are not the run's, so it is no result."""
+
+
+class NothingTested(ReproError):
+    """The test pass evaluated no batch: the run's result is its test metrics, so a record
+    without them says nothing about the paper, whatever training did."""
 
 
 def _configured_end(max_steps: int, max_epochs: int) -> str:
@@ -106,6 +113,11 @@ def _zero_steps(max_steps: int, max_epochs: int, why: str) -> TrainingFellShort:
 
 
 NO_BATCHES = "the train dataloader gave no batches (check the data module's filtering and paths)"
+UNTRAINED = "a record of untrained weights would say nothing about the paper"
+NO_TEST_BATCHES = (
+    "the test dataloader gave no batches, so the run has no result (check the data module's "
+    "test split, filtering and paths)"
+)
 
 
 def fit_end(
@@ -199,6 +211,63 @@ def _empty_epoch_guard(resumed: bool) -> Any:
     return EmptyEpochGuard()
 
 
+def _trainable(module: Any) -> int:
+    """How many of the module's parameters an optimizer could change."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+
+def _untrained_guard() -> Any:
+    """A callback that fails a fit whose steps cannot change the weights, though the module
+    has weights to train: Lightning steps a stand-in optimizer when `configure_optimizers`
+    returns None, and skips backward and step for a batch whose `training_step` returns no
+    loss, and still counts the steps. Some lossless batches are a plugin's way to skip them;
+    all of them (automatic optimization only: a manual one returns nothing) is no training.
+    A module with nothing to train (a fixed baseline) needs neither optimizer nor loss."""
+    import lightning.pytorch as pl
+
+    class UntrainedGuard(pl.Callback):
+        def __init__(self) -> None:
+            self.batches = 0
+            self.lossless = 0
+            self.automatic = True
+
+        def on_train_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+            self.automatic = bool(module.automatic_optimization)
+            mocked = all(type(o).__name__ == "_MockOptimizer" for o in trainer.optimizers)
+            if mocked and (trainable := _trainable(module)):
+                raise TrainingFellShort(
+                    "configure_optimizers returned no optimizer, so training changed none of "
+                    f"the module's {trainable} trainable parameters: {UNTRAINED}"
+                )
+
+        def on_train_batch_end(
+            self, trainer: pl.Trainer, module: Any, outputs: Any, batch: Any, batch_idx: int
+        ) -> None:
+            if self.automatic and batch is not None:  # a None batch: Lightning skipped it
+                self.batches += 1
+                self.lossless += not outputs  # Lightning's {} for a step that returned None
+
+        def check(self, module: Any) -> None:
+            """Raise if every batch of this fit was lossless (call after `fit`)."""
+            if self.batches and self.lossless == self.batches and _trainable(module):
+                raise TrainingFellShort(
+                    f"training_step returned no loss on any of its {self.batches} batches, so "
+                    f"no step changed the weights: {UNTRAINED}"
+                )
+
+    return UntrainedGuard()
+
+
+def require_tested(trainer: Any, evaluated: Any) -> None:
+    """Raise NothingTested when no rank's test pass evaluated a batch (`evaluated`: the
+    EvaluatedSamples callback of that pass); with several ranks every one decides alike."""
+    empty = not evaluated.samples
+    if trainer.world_size > 1:
+        empty = bool(trainer.strategy.reduce_boolean_decision(empty, all=True))
+    if empty:
+        raise NothingTested(NO_TEST_BATCHES)
+
+
 def train_and_test(
     cfg: dict[str, Any],
     plugin: PaperPlugin,
@@ -257,10 +326,22 @@ def train_and_test(
     # repro's own, not a Lightning ProgressBar, so Lightning's stays off).
     evaluated = EvaluatedSamples()  # weights of the cross-rank mean of test metrics
     empty = _empty_epoch_guard(resumed=ckpt_path is not None)  # fails a fit of empty epochs
+    untrained = _untrained_guard()  # fails a fit without optimizer or loss
     extra = extra_callbacks or []
     kept = FitMetricsAcrossResume()
     ours = CallbackGroup(
-        [timing, guard, empty, BatchesOnDevice(), evaluated, kept, *threads, *extra, *bar]
+        [
+            timing,
+            guard,
+            empty,
+            untrained,
+            BatchesOnDevice(),
+            evaluated,
+            kept,
+            *threads,
+            *extra,
+            *bar,
+        ]
     )
     trainer = pl.Trainer(
         **trainer_args,
@@ -277,6 +358,7 @@ def train_and_test(
     with ranks_scope(trainer):
         trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
         stopped_by = _fit_end(trainer)  # zero steps, or short for no reason: no result
+        untrained.check(module)  # steps without a loss: no result either
         fit_metrics = {  # before a resume too: what the uninterrupted run would report
             **kept.before_resume,
             **{
@@ -286,6 +368,7 @@ def train_and_test(
             },
         }
         tested = trainer.test(module, datamodule=datamodule, verbose=False)
+        require_tested(trainer, evaluated)  # an empty test pass: no result
         tested = reduce_test_metrics(trainer, tested, evaluated)
     metrics = _scalar_metrics({**fit_metrics, **_every_dataloader(tested)})
     sizes = datamodule.dataset_sizes() if hasattr(datamodule, "dataset_sizes") else {}

@@ -50,3 +50,13 @@ def test_a_claimed_metric_of_a_second_test_dataloader_passes_the_check(tmp_path:
     rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
     small = next(r for r in rows if r.subject == "small")
     assert small.ok, small.detail
+
+
+def test_a_plugin_whose_weights_never_change_does_not_pass_the_check(tmp_path: Path) -> None:
+    """`repro check` runs the same fit as `repro run`: before, its row said `ok`."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy_untrained")
+    model = folder / "model.py"
+    model.write_text(model.read_text().replace("return torch.optim.SGD", "torch.optim.SGD"))
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    small = next(r for r in rows if r.subject == "small")
+    assert not small.ok and "configure_optimizers returned no optimizer" in small.detail

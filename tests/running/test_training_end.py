@@ -181,3 +181,101 @@ def test_seeds_trained_together_with_an_empty_loader_fail_too(
     records = [json.loads(p.read_text()) for p in isolated_env.rglob("record.json")]
     assert records and all(r["status"] == "failed" for r in records)
     assert all("zero steps" in r["error"] for r in records)
+
+
+# A run whose weights never change, or that tests nothing, is no result (in-process: fast).
+NO_OPTIMIZER = ("        return torch.optim.SGD", "        torch.optim.SGD")
+NO_LOSS = ("        return loss\n", "        return None\n")
+SOME_LOSSES = ("        return loss\n", "        return loss if batch_idx % 2 else None\n")
+EMPTY_TEST = (
+    "InMemoryBatches(self.x, self.y, 64)",
+    "InMemoryBatches(self.x[:0], self.y[:0], 64)",
+)
+UNTRAINED = {
+    "no optimizer": ("model.py", NO_OPTIMIZER, "configure_optimizers returned no optimizer"),
+    "no loss": ("model.py", NO_LOSS, "training_step returned no loss on any of its 20 batches"),
+    "empty test": ("data.py", EMPTY_TEST, "the test dataloader gave no batches"),
+}
+NOTHING_TO_TRAIN = '''
+
+class NothingToTrain(ToyModule):
+    """A fixed baseline: no trainable parameter, no optimizer, no loss."""
+
+    def __init__(self, features, explode=False, optimizer=None):
+        super().__init__(features)
+        self.net.requires_grad_(False)
+
+    def training_step(self, batch, batch_idx):
+        return None
+
+    def configure_optimizers(self):
+        return None
+'''
+
+
+def _toy_edited(tmp_path: Path, name: str, old_new: tuple[str, str]) -> Path:
+    folder = write_toy_paper(tmp_path / "plugins")
+    _edit(folder / name, *old_new)
+    return folder
+
+
+def _configs(folder: Path, results: Path, seeds: list[int]) -> list[dict[str, Any]]:
+    from tests.running.test_together import configs
+
+    return configs("toy", "small", seeds, results, papers=[folder.parent], logger="none")
+
+
+def _run(folder: Path, results: Path) -> Any:
+    from repro.running.runner import run_one
+
+    (config,) = _configs(folder, results, [0])
+    return run_one(config, command=["repro", "run"])
+
+
+@pytest.mark.parametrize("case", list(UNTRAINED))
+def test_a_run_that_trains_or_tests_nothing_fails(
+    tmp_path: Path, isolated_env: Path, case: str
+) -> None:
+    """Before: `completed` with the untrained weights' test/mse (or no test metric at all)."""
+    name, old_new, message = UNTRAINED[case]
+    outcome = _run(_toy_edited(tmp_path, name, old_new), isolated_env)
+    assert outcome.status == "failed" and outcome.exit_code == 1, outcome
+    assert message in outcome.error, outcome.error
+    record = _record(isolated_env)
+    assert record["status"] == "failed" and message in record["error"]
+
+
+def test_a_training_step_that_skips_some_batches_completes(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """Returning None skips a batch in Lightning: only a step that never gives a loss fails."""
+    outcome = _run(_toy_edited(tmp_path, "model.py", SOME_LOSSES), isolated_env)
+    assert outcome.status == "completed", outcome.error
+
+
+def test_a_module_with_nothing_to_train_needs_no_optimizer_nor_loss(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    folder = write_toy_paper(tmp_path / "plugins")
+    (folder / "model.py").write_text((folder / "model.py").read_text() + NOTHING_TO_TRAIN)
+    _edit(folder / "paper.yaml", "model:ToyModule", "model:NothingToTrain")
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "completed", outcome.error
+    assert "test/mse" in outcome.metrics
+
+
+@pytest.mark.parametrize("case", list(UNTRAINED))
+def test_seeds_trained_together_that_train_or_test_nothing_fail_too(
+    tmp_path: Path, isolated_env: Path, case: str
+) -> None:
+    """seeds_together=true: the group does not qualify (each seed alone then fails), or it
+    trains and each seed's test fails; no seed is `completed`."""
+    from repro.running.together import run_together
+
+    name, old_new, message = UNTRAINED[case]
+    folder = _toy_edited(tmp_path, name, old_new)
+    outcomes = run_together(_configs(folder, isolated_env, [0, 1]), [["repro", "sweep"]] * 2)
+    assert [o.status for o in outcomes] == ["failed", "failed"], outcomes
+    assert all(message in o.error for o in outcomes), outcomes
+    records = [json.loads(p.read_text()) for p in isolated_env.rglob("record.json")]
+    assert len(records) == 2 and all(r["status"] == "failed" for r in records)

@@ -405,6 +405,7 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
         TrainingResult,
         _every_dataloader,
         _scalar_metrics,
+        dataset_sizes_of,
         require_tested,
     )
 
@@ -445,7 +446,7 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     if checkpoint_cfg.get("enabled", True) and checkpoint_cfg.get("keep", True):
         attempt.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
         tester.save_checkpoint(attempt.checkpoint_file, weights_only=True)
-    sizes = seed.datamodule.dataset_sizes() if hasattr(seed.datamodule, "dataset_sizes") else {}
+    sizes = dataset_sizes_of(seed.datamodule)
     timing = {
         "fit_s": round(result.fit_s, 4),
         "steps": result.steps,

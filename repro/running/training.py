@@ -268,6 +268,34 @@ def require_tested(trainer: Any, evaluated: Any) -> None:
         raise NothingTested(NO_TEST_BATCHES)
 
 
+def dataset_sizes_of(datamodule: Any) -> dict[str, int]:
+    """The data module's `dataset_sizes()` (split -> count) as the record keeps it: whole
+    numbers only. Anything else (a tensor, text, None) is left out with one warning, or the
+    record and the report's table would show its repr as a count."""
+    import numbers
+    import sys
+
+    if not hasattr(datamodule, "dataset_sizes"):
+        return {}
+    given = datamodule.dataset_sizes()
+    items = given.items() if isinstance(given, dict) else []
+    kept = {
+        str(split): int(size)
+        for split, size in items
+        if isinstance(size, numbers.Integral) and not isinstance(size, bool) and size >= 0
+    }
+    dropped = [str(split) for split, _ in items if str(split) not in kept]
+    if dropped or not isinstance(given, dict):
+        what = ", ".join(dropped) if dropped else f"{type(given).__name__}, not a mapping"
+        print(
+            f"warning: dataset_sizes() gave no whole number for {what}: left out of the record "
+            "(it returns split -> count, e.g. {'train': 4000})",
+            file=sys.stderr,
+            flush=True,
+        )
+    return kept
+
+
 def train_and_test(
     cfg: dict[str, Any],
     plugin: PaperPlugin,
@@ -371,7 +399,7 @@ def train_and_test(
         require_tested(trainer, evaluated)  # an empty test pass: no result
         tested = reduce_test_metrics(trainer, tested, evaluated)
     metrics = _scalar_metrics({**fit_metrics, **_every_dataloader(tested)})
-    sizes = datamodule.dataset_sizes() if hasattr(datamodule, "dataset_sizes") else {}
+    sizes = dataset_sizes_of(datamodule)
     return TrainingResult(
         metrics=metrics,
         timing={**timing.summary(trainer.global_step), "stopped_by": stopped_by},

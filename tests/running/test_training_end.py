@@ -279,3 +279,26 @@ def test_seeds_trained_together_that_train_or_test_nothing_fail_too(
     assert all(message in o.error for o in outcomes), outcomes
     records = [json.loads(p.read_text()) for p in isolated_env.rglob("record.json")]
     assert len(records) == 2 and all(r["status"] == "failed" for r in records)
+
+
+BAD_SIZES = """
+
+    def dataset_sizes(self):
+        return {"train": torch.ones(3, 2), "test": "many", "val": 7}
+"""
+
+
+def test_dataset_sizes_that_are_not_counts_are_left_out_of_the_record(
+    tmp_path: Path, isolated_env: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """helper-40: dataset_sizes() returning a tensor put its multi-line repr in the record's
+    `data` (and a 7-line cell in the report's table); None was stored as null. Only whole
+    numbers are kept, with a warning naming what was left out."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    data = (folder / "data.py").read_text()
+    (folder / "data.py").write_text(data + BAD_SIZES)
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "completed", outcome.error
+    assert _record(isolated_env)["data"] == {"val": 7}
+    warning = [line for line in capfd.readouterr().err.splitlines() if "dataset_sizes" in line]
+    assert len(warning) == 1 and "train, test" in warning[0], warning

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repro.errors import ReproError
+from repro.errors import ReproError, UsageError
 from repro.plugins.paper_spec import PaperSpec
 from repro.plugins.registry import PaperPlugin, load_object
 from repro.records import store
@@ -25,8 +25,16 @@ class TrainingResult:
 
 def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperSpec) -> tuple:
     """Instantiate the plugin's LightningModule and LightningDataModule from the config."""
+    import lightning.pytorch as pl
+
     module_cls = load_object(plugin, spec.module)
     data_cls = load_object(plugin, spec.datamodule)
+    for name, cls, kind in (
+        (spec.module, module_cls, pl.LightningModule),
+        (spec.datamodule, data_cls, pl.LightningDataModule),
+    ):  # a plain class passed the check, then failed every run deep in Lightning
+        if isinstance(cls, type) and not issubclass(cls, kind):
+            raise UsageError(f"{plugin.folder / 'paper.yaml'}: {name} is not a {kind.__name__}")
     model_args = dict(cfg.get("model") or {})
     if "optimizer" in cfg:
         model_args["optimizer"] = dict(cfg["optimizer"] or {})

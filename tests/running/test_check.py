@@ -60,3 +60,16 @@ def test_a_plugin_whose_weights_never_change_does_not_pass_the_check(tmp_path: P
     rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
     small = next(r for r in rows if r.subject == "small")
     assert not small.ok and "configure_optimizers returned no optimizer" in small.detail
+
+
+def test_classes_that_are_not_lightning_ones_are_not_code_ok(tmp_path: Path) -> None:
+    """helper-40: `datamodule:` naming a plain class (or `module:` a plain nn.Module) was
+    'code ok'; every run then failed with Lightning's AttributeError ('PaperData' object has
+    no attribute 'on_exception') or TypeError."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy_plain")
+    data = folder / "data.py"
+    data.write_text(
+        data.read_text().replace("(pl.LightningDataModule)", "").replace("super().__init__()", "")
+    )
+    row = _code_row(folder)
+    assert not row.ok and "data:ToyData is not a LightningDataModule" in row.detail, row.detail

@@ -191,7 +191,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
                     len(rows),
                     spent,
                     spent / len(rows),
-                    float(rows["fit_s"].mean()),
+                    float(_own_walls(rows, "fit_s").sum()) / len(rows),
                     float(rows["steps_per_s"].mean()),
                     devices or "-",
                 )
@@ -230,11 +230,11 @@ def _groups(rows: pd.DataFrame) -> list[str | None]:
     return [None if _missing(key) else str(key) for key in keys]
 
 
-def _own_walls(rows: pd.DataFrame) -> Any:
-    """Each run's wall time, a group's counted once: seeds trained together each record the
-    group's time (one process), so the first of them carries the group's longest and the
-    others add 0."""
-    walls = rows["wall_s"].fillna(0.0).to_numpy(dtype=float, copy=True)
+def _own_walls(rows: pd.DataFrame, column: str = "wall_s") -> Any:
+    """Each run's wall (or fit) time, a group's counted once: seeds trained together each
+    record the group's time (one process), so the first of them carries the group's longest
+    and the others add 0."""
+    walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     carrier: dict[str, int] = {}
     for index, group in enumerate(_groups(rows)):
         if group is None:

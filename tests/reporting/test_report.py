@@ -898,6 +898,7 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
     (row,) = summary.experiments
     assert row.runs == 4 and row.wall_total_s == pytest.approx(8.9 + 4.0)
     assert row.wall_mean_s == pytest.approx((8.9 + 4.0) / 4)
+    assert row.fit_mean_s == pytest.approx((7.9 + 3.0) / 4)  # fit time shared alike
     assert summary.cpu_hours * 3600 == pytest.approx(8.9 + 4.0)
     assert summary.unsuccessful_runs == 1 and summary.unsuccessful_hours == 0
     assert summary.together_runs == 3

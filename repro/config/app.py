@@ -82,7 +82,7 @@ def recorded_command(overrides: list[str]) -> list[str]:
     results = context.get("results_dir")  # ./results of the cwd: found without saying so
     chosen = override_value(kept, "paths.results_dir") is not None
     if results and not chosen and Path(results) != Path("results").resolve():
-        kept.append(_results_override(results))
+        kept.append(results_override(results))
     return ["repro", "run", *papers, *kept]
 
 
@@ -110,7 +110,7 @@ def _environment(papers_dir: list[Path] | None) -> dict[str, Any]:
     }
 
 
-def _results_override(folder: str) -> str:
+def results_override(folder: str) -> str:
     """`paths.results_dir=<folder>`, quoted for Hydra only when it must be: a plain absolute
     path reads the same unquoted, and stays readable once the shell's quotes are added."""
     if re.fullmatch(r"/[\w./-]*", folder, flags=re.ASCII):

@@ -127,6 +127,8 @@ def discover(cli_dirs: list[Path] | None = None) -> dict[str, PaperPlugin]:
     candidates += _local_plugins(cli_dirs)
     for plugin in candidates:
         kept = plugins.setdefault(plugin.id, plugin)
+        if kept.broken and not plugin.broken:  # an installed package that cannot be imported
+            plugins[plugin.id] = kept = plugin  # hides no working plugin of its name
         if plugin.origin == "built-in" and kept.folder != plugin.folder:
             _warn_replaced_builtin(kept)
     return plugins

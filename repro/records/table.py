@@ -200,12 +200,16 @@ def _number(value: Any) -> float:
 
 
 def _together_key(record: dict[str, Any], timing: dict[str, Any]) -> str | None:
-    """One key per attempt of a group of seeds trained together (its seeds and start), so
-    that the time they shared is counted once; None for a seed trained alone."""
-    seeds = _mapping(record.get("together")).get("seeds")
+    """One key per attempt of a group of seeds trained together, so that the time they
+    shared is counted once; None for a seed trained alone. Records name the attempt; older
+    ones are told apart by their sweep (each seed's own start may differ by a second)."""
+    together = _mapping(record.get("together"))
+    seeds = together.get("seeds")
     if not isinstance(seeds, list) or not seeds:
         return None
-    return f"{','.join(map(str, seeds))}@{timing.get('started_at')}"
+    attempt = together.get("attempt") or record.get("sweep_id") or timing.get("started_at")
+    setting = f"{record.get('paper')}/{record.get('experiment')}/{record.get('config_hash')}"
+    return f"{setting}:{','.join(map(str, seeds))}@{attempt}"
 
 
 def run_row(record: Any, record_dir: Path) -> dict[str, Any]:

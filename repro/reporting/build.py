@@ -367,7 +367,9 @@ def _run_settings(
 def _papers_dir_args(plugin: Any) -> list[str]:
     """`--papers-dir <folder>` for a plugin found in a papers folder, as a pasted command
     needs to find it again; nothing for a built-in or installed one."""
-    return ["--papers-dir", plugin.origin[4:]] if plugin.origin.startswith("dir ") else []
+    if not plugin.origin.startswith("dir "):
+        return []
+    return ["--papers-dir", str(Path(plugin.origin[4:]).resolve())]  # pasted from anywhere
 
 
 def advised_sweep(request: ReportRequest, plugin: Any) -> str:

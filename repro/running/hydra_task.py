@@ -148,19 +148,22 @@ def claims_of_run(
     differences = run_differences(config, overrides)
     deviation = deviation_text(differences, overrides) if differences else None
     return claim_lines(
-        spec.claims, experiment, metrics, config["paper"], deviation, _sweep_of(config["paper"])
+        spec.claims, experiment, metrics, config["paper"], deviation, _sweep_of(config)
     )
 
 
-def _sweep_of(paper: str) -> str:
+def _sweep_of(config: dict) -> str:
     """`repro sweep paper=<paper>` with what this command's `repro run` needed to find the
     plugin and the results (--papers-dir, paths.results_dir), so that, pasted, it works."""
     import shlex
 
-    from repro.config.app import recorded_command
+    from repro.config.app import recorded_command, results_override
 
-    words = recorded_command([f"paper={paper}"])
-    return shlex.join(["repro", "sweep", *words[2:]])
+    words = [f"paper={config['paper']}"]
+    results = Path(str((config.get("paths") or {}).get("results_dir") or "results")).resolve()
+    if results != Path("results").resolve():  # chosen by an override or REPRO_RESULTS_DIR
+        words.append(results_override(str(results)))
+    return shlex.join(["repro", "sweep", *recorded_command(words)[2:]])
 
 
 def invoke(arguments: list[str], program: str = "repro") -> list[RunOutcome]:

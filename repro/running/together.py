@@ -217,6 +217,8 @@ def _interrupted(attempt: Any, signum: int) -> Any:
 
 def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: SeedGroup) -> list:
     """Each seed's `running` record, naming the group it trains in."""
+    import uuid
+
     from repro.running.runner import (
         Attempt,
         _new_record,
@@ -226,6 +228,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
     )
 
     attempts = []
+    attempt_id = uuid.uuid4().hex[:12]  # one per group attempt: its seeds share one process
     for index, config, command, record_dir, _, _ in held:
         previous = _previous_record(record_dir)
         record = _new_record(config, int(config["seed"]), command, plugin, previous, None)
@@ -233,6 +236,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
             "seeds": seeds,
             "engine": "torch.func.vmap",
             "device": str(group.device),
+            "attempt": attempt_id,  # the report counts the shared time once per attempt
         }
         attempt = Attempt(config, record_dir, plugin, record, None, previous)
         keep_weights_of_a_corrupt_record(attempt)  # the group's end saves over last.ckpt

@@ -285,15 +285,20 @@ def dataset_sizes_of(datamodule: Any) -> dict[str, int]:
 
     if not hasattr(datamodule, "dataset_sizes"):
         return {}
+    from collections.abc import Mapping
+
     given = datamodule.dataset_sizes()
-    items = given.items() if isinstance(given, dict) else []
+    items = list(given.items()) if isinstance(given, Mapping) else []
     kept = {
         str(split): int(size)
         for split, size in items
-        if isinstance(size, numbers.Integral) and not isinstance(size, bool) and size >= 0
+        if isinstance(size, numbers.Real)
+        and not isinstance(size, bool)
+        and float(size).is_integer()  # 4000.0 is a count too
+        and size >= 0
     }
     dropped = [str(split) for split, _ in items if str(split) not in kept]
-    if dropped or not isinstance(given, dict):
+    if dropped or not isinstance(given, Mapping):
         what = ", ".join(dropped) if dropped else f"{type(given).__name__}, not a mapping"
         print(
             f"warning: dataset_sizes() gave no whole number for {what}: left out of the record "

@@ -87,7 +87,7 @@ def run_planned(
     from repro.sweeping.plan import multirun_batches, plan_resumes
 
     if together:  # a group or a seed cut short resumes as it was saved
-        planned, resumes = plan_resumes(planned)
+        planned, resumes = plan_resumes(planned, _plugin_code(paper_id, papers_dir))
         for line in resumes:
             warn(line)
     sweep_id = new_sweep_id()
@@ -117,3 +117,11 @@ def run_planned(
         return jobs, collect_results(planned, sweep_id, jobs)
     finally:
         os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not its
+
+
+def _plugin_code(paper_id: str, papers_dir: list[Path] | None) -> str | None:
+    """The digest of the plugin's current code, which a group checkpoint must carry to resume."""
+    from repro.plugins.registry import get_paper
+    from repro.records.fingerprint import code_fingerprint
+
+    return code_fingerprint(get_paper(paper_id, papers_dir).folder).get("digest")

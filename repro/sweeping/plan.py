@@ -217,12 +217,16 @@ def _check_results_folder(results_dir: Path) -> None:
             return
 
 
-def plan_resumes(planned: list[PlannedRun]) -> tuple[list[PlannedRun], list[str]]:
+def plan_resumes(
+    planned: list[PlannedRun], code: str | None = None
+) -> tuple[list[PlannedRun], list[str]]:
     """Seeds trained together: a setting's seeds cut short with a group's checkpoint resume
     as that group (its seeds this sweep did not ask for train with them: they were started),
     and a seed cut short with its own checkpoint (trained alone before) resumes alone; the
     rest form a new group. Without this, another seed count or `seeds_together` threw the
-    saved progress away. Returns the runs (with those added) and one line per resume."""
+    saved progress away. Only a checkpoint of this setting and of the plugin's current `code`
+    (digest) counts, as the group's own check does. Returns the runs (with those added) and
+    one line per resume."""
     from dataclasses import replace
 
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT, LAST_CHECKPOINT
@@ -238,7 +242,7 @@ def plan_resumes(planned: list[PlannedRun]) -> tuple[list[PlannedRun], list[str]
             continue  # rerun=true starts over, alone or together
         hash_dir = first.record_dir.parent
         for checkpoint in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
-            seeds = _group_seeds(checkpoint)
+            seeds = _group_seeds(checkpoint, hash_dir.name, code)
             if (
                 not seeds
                 or not set(seeds) & set(missing)
@@ -268,15 +272,19 @@ def plan_resumes(planned: list[PlannedRun]) -> tuple[list[PlannedRun], list[str]
     return runs, notes
 
 
-def _group_seeds(checkpoint: Path) -> tuple[int, ...] | None:
-    """The seeds a group checkpoint was saved for (read without loading its tensors)."""
+def _group_seeds(checkpoint: Path, config_hash: str, code: str | None) -> tuple[int, ...] | None:
+    """The seeds a group checkpoint was saved for (read without loading its tensors), when it
+    was saved for this setting (`config_hash`) by this plugin code; else None."""
     import torch
 
     try:
         saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
-        seeds = tuple(sorted(int(s) for s in saved["identity"]["seeds"]))
+        identity = saved["identity"]
+        seeds = tuple(sorted(int(s) for s in identity["seeds"]))
     except Exception:  # unreadable: the group that finds it says so and starts over
         return None
+    if identity.get("config_hash") != config_hash or (code and identity.get("code") != code):
+        return None  # another setting's or other code's: the group starts over, and says so
     return seeds if len(set(seeds)) > 1 else None
 
 

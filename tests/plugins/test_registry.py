@@ -167,3 +167,20 @@ def test_an_installed_plugin_that_cannot_be_imported_is_broken_not_fatal(
         plugins["lab_paper"].spec()
     with pytest.raises(UsageError, match=r"cannot import ns_pkgg .*No module named 'ns_pkgg'"):
         get_paper("ns_paper").spec()
+
+
+def test_a_broken_installed_plugin_does_not_hide_a_working_one_of_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-44: an entry point `mnist1d = gonemod` (a module that is gone), listed BROKEN
+    since b19f042, won over the built-in mnist1d ('replaces the built-in paper'), which then
+    could not run; before, the entry point was skipped."""
+    site = tmp_path / "site"
+    info = site / "fakeplug-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakeplug\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[repro.papers]\nmnist1d = gonemod\n")
+    monkeypatch.syspath_prepend(str(site))
+    plugin = get_paper("mnist1d")
+    assert plugin.broken is None and plugin.origin == "built-in"
+    assert plugin.spec().id == "mnist1d"

@@ -880,28 +880,32 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
 
     from repro.reporting.sections import compute
 
-    walls = {0: 8.5, 1: 8.7, 2: 8.9, 3: 4.0}
-    for seed, wall in walls.items():
-        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall)
+    group = {"seeds": [0, 1, 2, 4], "engine": "torch.func.vmap", "attempt": "a1"}
+
+    def write(experiment: str, seed: int, wall: float, together: dict | None, **kw) -> None:
+        folder = write_any_run(tmp_path, experiment, seed, wall_s=wall, **kw)
         record = json.loads((folder / "record.json").read_text())
-        record["timing"]["started_at"] = "2026-01-01T00:00:00+00:00"
-        if seed < 3:
-            record["together"] = {"seeds": [0, 1, 2, 4], "engine": "torch.func.vmap"}
+        # helper-44: seeds of one group may start a second apart; groups of two experiments
+        # may start in the same second: neither may change what counts once
+        record["timing"]["started_at"] = f"2026-01-01T00:00:0{seed % 2}+00:00"
+        if together:
+            record["together"] = together
         (folder / "record.json").write_text(json.dumps(record))
-    failed = write_any_run(tmp_path, "cnn", 4, status="failed", error="nan", wall_s=2.0)
-    record = json.loads((failed / "record.json").read_text())
-    record["timing"]["started_at"] = "2026-01-01T00:00:00+00:00"
-    record["together"] = {"seeds": [0, 1, 2, 4], "engine": "torch.func.vmap"}
-    (failed / "record.json").write_text(json.dumps(record))
+
+    for seed, wall in {0: 8.5, 1: 8.7, 2: 8.9}.items():
+        write("cnn", seed, wall, group)
+        write("mlp", seed, wall / 2, {**group, "attempt": "b2"})
+    write("cnn", 3, 4.0, None)
+    write("cnn", 4, 2.0, group, status="failed", error="nan")
     runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
     summary = compute(runs, aggregate.choose_configs(runs))
-    (row,) = summary.experiments
+    row = next(e for e in summary.experiments if e.experiment == "cnn")
     assert row.runs == 4 and row.wall_total_s == pytest.approx(8.9 + 4.0)
     assert row.wall_mean_s == pytest.approx((8.9 + 4.0) / 4)
     assert row.fit_mean_s == pytest.approx((7.9 + 3.0) / 4)  # fit time shared alike
-    assert summary.cpu_hours * 3600 == pytest.approx(8.9 + 4.0)
+    assert summary.cpu_hours * 3600 == pytest.approx(8.9 + 4.0 + 8.9 / 2)
     assert summary.unsuccessful_runs == 1 and summary.unsuccessful_hours == 0
-    assert summary.together_runs == 3
+    assert summary.together_runs == 6
 
 
 def test_compute_names_runs_of_older_plugin_code_as_their_own_setting(tmp_path: Path) -> None:
@@ -1147,7 +1151,9 @@ def test_provenance_says_nothing_of_resumes_that_were_exact(tmp_path: Path) -> N
     assert "Resumed inexactly" not in markdown
 
 
-def test_the_commands_a_report_advises_find_the_plugin_and_the_results(tmp_path: Path) -> None:
+def test_the_commands_a_report_advises_find_the_plugin_and_the_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A report of a plugin from --papers-dir, over results elsewhere, advised `repro sweep
     paper=toy`: pasted, that says the paper is unknown (or sweeps into ./results). Each
     command it advises names both, as its regenerate section does."""
@@ -1160,7 +1166,8 @@ def test_the_commands_a_report_advises_find_the_plugin_and_the_results(tmp_path:
     )
     results, out = tmp_path / "elsewhere", tmp_path / "out"
     write_run(results, "cnn", 0, {"test/acc": 0.95}, paper="toy", papers_dir=papers)
-    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    monkeypatch.chdir(tmp_path)  # helper-44: a relative --papers-dir, pasted elsewhere, fails
+    build_report(ReportRequest("toy", results, out, papers_dir=[Path("papers")]))
     markdown = (out / "report.md").read_text().replace("\\", "")  # cautions are escaped
     advised = re.findall(r"`([^`]*repro sweep[^`]*)`", markdown)
     assert advised, markdown

@@ -67,3 +67,8 @@ def test_the_sweep_a_run_advises_finds_its_plugin(tmp_path: Path) -> None:
     with command_context([papers], []):
         (line,) = claims_of_run(config, {"test/mse": 0.1}, overrides=[])
     assert f"`repro sweep --papers-dir {papers.resolve()} paper=toy` for a verdict" in line, line
+    # helper-44: a results folder given as an override was left out (pasted: ./results)
+    config["paths"]["results_dir"] = str(tmp_path / "alt")
+    with command_context([papers], []):
+        (line,) = claims_of_run(config, {"test/mse": 0.1}, overrides=[])
+    assert f"paper=toy paths.results_dir={tmp_path / 'alt'}` for a verdict" in line, line

@@ -284,7 +284,7 @@ def test_seeds_trained_together_that_train_or_test_nothing_fail_too(
 BAD_SIZES = """
 
     def dataset_sizes(self):
-        return {"train": torch.ones(3, 2), "test": "many", "val": 7}
+        return {"train": torch.ones(3, 2), "test": "many", "val": 7, "extra": 4000.0}
 """
 
 
@@ -299,6 +299,6 @@ def test_dataset_sizes_that_are_not_counts_are_left_out_of_the_record(
     (folder / "data.py").write_text(data + BAD_SIZES)
     outcome = _run(folder, isolated_env)
     assert outcome.status == "completed", outcome.error
-    assert _record(isolated_env)["data"] == {"val": 7}
+    assert _record(isolated_env)["data"] == {"val": 7, "extra": 4000}  # helper-44: 4000.0
     warning = [line for line in capfd.readouterr().err.splitlines() if "dataset_sizes" in line]
     assert len(warning) == 1 and "train, test" in warning[0], warning

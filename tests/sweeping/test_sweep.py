@@ -107,7 +107,8 @@ def _cut_short(folder: Path, group: list[int] | None = None, alone: bool = False
     (folder / "checkpoints").mkdir(exist_ok=True)
     if group is not None:
         torch.save(
-            {"identity": {"seeds": group}, "state": {}}, folder / "checkpoints/together.ckpt"
+            {"identity": {"seeds": group, "config_hash": folder.parent.name, "code": "c0de"}},
+            folder / "checkpoints/together.ckpt",
         )
     if alone:
         torch.save({}, folder / "checkpoints" / "last.ckpt")
@@ -145,6 +146,10 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
         for j in jobs_for(runs, [], together=True)
     ]
     assert [0, 1, 2] in groups and len(groups) == len(batches)
+    # helper-44: a checkpoint of other plugin code (or another setting) resumes nothing, so
+    # it adds no seed nor says it resumes: the group that finds it starts over, and says so
+    assert plan_resumes(planned, code="c0de")[1] == notes
+    assert plan_resumes(planned, code="new0") == (planned, [])
 
 
 def test_a_seed_cut_short_alone_resumes_alone_when_seeds_train_together(tmp_path: Path) -> None:

@@ -183,7 +183,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         for config_hash, setting in ordered:
             rows = by_config[config_hash]
             devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)}))
-            spent = _wall_spent(rows)
+            spent = float(_own_walls(rows).sum())
             experiments.append(
                 ExperimentCompute(
                     str(experiment),
@@ -207,11 +207,11 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
     unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
-    shared = {group for group in _groups(completed) if group is not None}
+    groups = _groups(completed)
+    shared = {group for group in groups if group is not None}
     alone = unsuccessful.loc[
         np.array([group not in shared for group in _groups(unsuccessful)], dtype=bool)
     ]
-    together_runs = sum(group is not None for group in _groups(completed))
     return Compute(
         hardware=sorted(hardware.items(), key=lambda item: -item[1]),
         experiments=experiments,
@@ -220,7 +220,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         completed_runs=len(completed),
         unsuccessful_runs=len(unsuccessful),
         unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
-        together_runs=together_runs,
+        together_runs=sum(group is not None for group in groups),
     )
 
 
@@ -243,10 +243,6 @@ def _own_walls(rows: pd.DataFrame, column: str = "wall_s") -> Any:
         if first != index:
             walls[first], walls[index] = max(walls[first], walls[index]), 0.0
     return walls
-
-
-def _wall_spent(rows: pd.DataFrame) -> float:
-    return float(_own_walls(rows).sum())
 
 
 def _settings_in_order(

@@ -252,11 +252,12 @@ def plan_resumes(
             for seed in seeds:
                 if seed in missing:
                     runs[missing[seed]] = replace(runs[missing[seed]], group=seeds)
-                else:
+                else:  # started with the group: resumed with it
                     folder = hash_dir / f"seed{seed}"
                     state = f"redo ({_cut_short(folder)})"
-                    runs.append(replace(first, seed=seed, record_dir=folder, state=state))
-                    runs[-1] = replace(runs[-1], group=seeds)
+                    runs.append(
+                        replace(first, seed=seed, record_dir=folder, state=state, group=seeds)
+                    )
             extra = sorted(set(seeds) - set(missing))
             also = f" (with seed {', '.join(map(str, extra))}, started with them)" if extra else ""
             notes.append(

@@ -84,23 +84,13 @@ def _paper_word_as_override(command_name: str, command: Any, args: list[str]) ->
     """`repro run mnist1d experiment=cnn` as `repro run paper=mnist1d experiment=cnn`: a first
     bare word before any key=value is the paper when it is a paper id. One that is not an id
     is refused with the command probably meant."""
-    from repro.config.overrides import (
-        HYDRA_FLAGS_WITH_VALUE,
-        INFO_CHOICES,
-        INFO_FLAGS,
-        override_value,
-    )
+    from repro.config.overrides import override_value
     from repro.plugins.paper_spec import ID_PATTERN
 
     hydra = command_name in ("run", "sweep")
     valued = {n for p in command.params if _takes_value(p) for n in _option_names(p)}
-    valued |= HYDRA_FLAGS_WITH_VALUE if hydra else set()
-    index = 0
-    while index < len(args) and args[index] != "--" and args[index].startswith("-"):
-        following = args[index + 1] if index + 1 < len(args) else None
-        info = hydra and args[index] in INFO_FLAGS and following in INFO_CHOICES
-        index += 2 if args[index] in valued or info else 1
-    if index >= len(args) or args[index] == "--" or "=" in args[index]:
+    index = paper_word_index(args, valued, hydra)
+    if index is None:
         return args
     word, before, after = args[index], args[:index], args[index + 1 :]
     given = override_value([a for a in after if not a.startswith("-")], "paper")
@@ -118,6 +108,23 @@ def _paper_word_as_override(command_name: str, command: Any, args: list[str]) ->
         f"{word!r} is not a paper id: name the paper as `{typed} paper=<id>{rest}` "
         "(`repro papers` lists them)"
     )
+
+
+def paper_word_index(args: list[str], valued: set[str], hydra: bool) -> int | None:
+    """Where a paper given as a bare word is in `args`: the first word after the leading options
+    (and their values: `valued` options, and Hydra's own for `run` / `sweep`) when it is no
+    key=value. Shell completion reads `repro run mnist1d <TAB>` by the same rule."""
+    from repro.config.overrides import HYDRA_FLAGS_WITH_VALUE, INFO_CHOICES, INFO_FLAGS
+
+    valued = valued | (HYDRA_FLAGS_WITH_VALUE if hydra else set())
+    index = 0
+    while index < len(args) and args[index] != "--" and args[index].startswith("-"):
+        following = args[index + 1] if index + 1 < len(args) else None
+        info = hydra and args[index] in INFO_FLAGS and following in INFO_CHOICES
+        index += 2 if args[index] in valued or info else 1
+    if index >= len(args) or args[index] == "--" or "=" in args[index]:
+        return None
+    return index
 
 
 def _option_values(args: list[str], option: str) -> list[Path]:

@@ -76,6 +76,7 @@ def complete_override(
     current word is the '=' itself (`paper=` + TAB), which click hands on as ''.
     """
     words, current, kept = _rejoin(previous, incomplete, after_equals)
+    words = _paper_word_as_key(words, hydra=not paper_only)
     if paper_only:
         candidates = _complete_paper_word(words, current, ctx)
     else:
@@ -105,6 +106,18 @@ def _rejoin(previous: list[str], incomplete: str, after_equals: bool) -> tuple[l
         else:
             joined.append(word)
     return joined, incomplete, kept
+
+
+def _paper_word_as_key(words: list[str], hydra: bool) -> list[str]:
+    """`repro run mnist1d <TAB>` completes as `repro run paper=mnist1d <TAB>` does: the command
+    reads a first bare word that is a paper id so (repro.arguments)."""
+    from repro.arguments import paper_word_index
+    from repro.plugins.paper_spec import ID_PATTERN
+
+    index = paper_word_index(words, set(), hydra)
+    if index is None or not ID_PATTERN.match(words[index]) or _chosen(words, "paper"):
+        return words
+    return [*words[:index], f"paper={words[index]}", *words[index + 1 :]]
 
 
 def _complete_paper_word(previous: list[str], incomplete: str, ctx: Any) -> list[str]:

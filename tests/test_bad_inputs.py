@@ -235,7 +235,7 @@ CASES = [
         "wrong field type",
         RUN_TOY,
         2,
-        "paper.yaml: claims.0.value: Input should be a valid number",
+        "paper.yaml: claims.0 (small_mse).value: Input should be a valid number",
         lambda t: _toy(t, _replace("paper.yaml", "value: 0.0", "value: high")),
     ),
     Case(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -42,7 +43,7 @@ class Claim(BaseModel):
     kind `comparison`: `experiment`'s metric is `direction` (> or <) `versus`'s.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     id: Identifier
     kind: Literal["value", "threshold", "comparison"] = "value"
@@ -79,7 +80,7 @@ class Claim(BaseModel):
 class PaperSpec(BaseModel):
     """Everything repro knows about a paper without importing its code."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # "0.9" or "yes" is no number or bool
 
     id: Identifier
     title: str
@@ -119,13 +120,53 @@ class PaperSpec(BaseModel):
         return list(dict.fromkeys(name for c in self.claims for name in c.experiments()))
 
 
-def _describe(error: ValidationError) -> str:
+_KINDS = {"float": "a number", "int": "an integer", "bool": "true or false"}
+
+
+def _given(first: dict) -> str:
+    """What was written instead, for a wrong type: strict types refuse the quoted "0.9" and the
+    word "yes" that lax ones turned silently into a number and a bool."""
+    if not first["type"].endswith("_type"):
+        return ""
+    value, kind = first.get("input"), first["type"].removesuffix("_type")
+    if isinstance(value, str):
+        if kind == "float" and _reads_as(value, kind) and not math.isfinite(float(value)):
+            return f", got the text {value!r}, and a claim's numbers must be finite"
+        quoted = kind in _KINDS and _reads_as(value, kind)
+        return f", got the text {value!r}" + (f": write {_KINDS[kind]} without quotes" * quoted)
+    if isinstance(value, list):
+        return ", got a list"
+    if isinstance(value, dict):
+        return ", got a mapping"
+    if value is None:
+        return ", got an empty value"
+    return f", got {str(value).lower()}" if isinstance(value, bool) else f", got {value!r}"
+
+
+def _reads_as(text: str, kind: str) -> bool:
+    """Whether `text` unquoted would be read as a value of `kind`."""
+    if kind == "bool":
+        return text.lower() in ("true", "false", "yes", "no", "on", "off")
+    try:
+        number = float(text)
+    except ValueError:
+        return False
+    return kind == "float" or number.is_integer()
+
+
+def _describe(error: ValidationError, raw: dict) -> str:
     first = error.errors()[0]
     loc = [str(part) for part in first["loc"]]
     if loc[-1:] == ["[key]"]:  # a mapping's key: name it as written, quoted
         loc = [*loc[:-2], repr(loc[-2])]
+    if len(loc) > 1 and loc[0] == "claims" and loc[1].isdigit():  # name the claim, as written
+        claims = raw.get("claims")
+        claim = claims[int(loc[1])] if isinstance(claims, list) else None
+        if isinstance(claim, dict) and isinstance(claim.get("id"), str):
+            loc[1] = f"{loc[1]} ({claim['id']})"
     where = ".".join(loc) or "(top level)"
-    message = first["msg"].removeprefix("Value error, ")
+    message = re.sub(r" or instance of \w+", "", first["msg"].removeprefix("Value error, "))
+    message = message.replace("valid dictionary", "mapping") + _given(first)
     more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{where}: {message}{more}"
 
@@ -165,6 +206,15 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+# YAML 1.1 (PyYAML) reads `1e-3` and `1.0e3` as text (it needs a dot and a signed exponent): a
+# tolerance written so would be refused as "not a number". Read them as YAML 1.2 does.
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def load_paper_spec(folder: Path) -> PaperSpec:
     """Parse and validate `folder/paper.yaml`; errors name the file and the field."""
     path = folder / PAPER_FILE
@@ -182,7 +232,7 @@ def load_paper_spec(folder: Path) -> PaperSpec:
     try:
         spec = PaperSpec.model_validate(raw)
     except ValidationError as error:
-        raise UsageError(f"{path}: {_describe(error)}") from None
+        raise UsageError(f"{path}: {_describe(error, raw)}") from None
     missing = [n for n in spec.experiments if not (folder / EXPERIMENT_DIR / f"{n}.yaml").is_file()]
     if missing:
         raise UsageError(

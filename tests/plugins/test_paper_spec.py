@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,66 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
         load_paper_spec(folder)
 
 
-def test_wrong_type_names_the_field(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        ("value: 0.0", "value: lots", "claims.0 (small_mse).value: Input should be a valid number"),
+        (
+            "value: 0.0",
+            'value: "0.9"',
+            "value: .* got the text '0.9': write a number without quotes",
+        ),
+        ("value: 0.0", "value: true", "claims.0 (small_mse).value: .* got true"),
+        (
+            "tolerance: 0.5",
+            "tolerance: abc",
+            "claims.0 (small_mse).tolerance: .* got the text 'abc'",
+        ),
+        ("value: 0.0,", "value: 0.0, n: 3.0,", "claims.0 (small_mse).n: .*valid integer, got 3.0"),
+        ("default_seeds: 2", "default_seeds: 2.5", "default_seeds: .*valid integer, got 2.5"),
+        ("default_seeds: 2", "default_seeds: '2'", "default_seeds: .*an integer without quotes"),
+        ("year: 2026", "year: '2026'", "year: .* got the text '2026'"),
+        ("higher_is_better: false", 'higher_is_better: "yes"', "better: .* got the text 'yes'"),
+        ("higher_is_better: false", "higher_is_better: 0", "higher_is_better: .*boolean, got 0"),
+        (
+            "value: 0.0,",
+            "value: 0.0, verified: 'true',",
+            "claims.0 (small_mse).verified: .*boolean",
+        ),
+        ('source: "Table 1"', "source: 2", "claims.0 (small_mse).source: .*valid string, got 2"),
+        ('source: "Table 1"', "source: [Table 1]", "source: .*valid string, got a list"),
+        (
+            "  small: a linear model\n  wide: a wider input",
+            "  - small",
+            "experiments: .*, got a list",
+        ),
+        (
+            "  - {id: small_mse",
+            "  - [x]\n  - {id: small_mse",
+            "claims.0: Input should be a mapping",
+        ),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_one_error_naming_the_claim_and_the_field(
+    tmp_path: Path, old: str, new: str, error: str
+) -> None:
+    """helper-46: lax types read a quoted "0.9" as 0.9, "yes" as true, 2.0 seeds as 2 and 0 as
+    false, silently; a list where a claim belongs said 'or instance of Claim'."""
     folder = write_toy_paper(tmp_path)
-    _edit(folder, "value: 0.0", "value: lots")
-    with pytest.raises(UsageError, match=r"paper\.yaml: claims\.0\.value"):
+    _edit(folder, old, new)
+    with pytest.raises(UsageError) as raised:
         load_paper_spec(folder)
+    assert str(raised.value).startswith(f"{folder / 'paper.yaml'}: ")
+    assert re.search(".*".join(map(re.escape, error.split(".*"))), str(raised.value))
+    assert "\n" not in str(raised.value)
+
+
+def test_numbers_in_exponent_form_read_as_numbers(tmp_path: Path) -> None:
+    """YAML 1.1 reads `1e-3` as text, which strict types refuse: it reads as YAML 1.2 says."""
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "value: 0.0, tolerance: 0.5", "value: 1.5E+2, tolerance: 1e-3")
+    (claim,) = load_paper_spec(folder).claims
+    assert (claim.value, claim.tolerance) == (150.0, 0.001)
 
 
 def test_missing_field(tmp_path: Path) -> None:
@@ -130,7 +186,7 @@ def test_a_claim_number_that_is_not_finite_is_rejected(
     'reproduced' (helper-34)."""
     folder = write_toy_paper(tmp_path)
     _edit(folder, old, new)
-    with pytest.raises(UsageError, match=rf"claims\.0\.{field}: .*finite"):
+    with pytest.raises(UsageError, match=rf"claims\.0 \(small_mse\)\.{field}: .*finite"):
         load_paper_spec(folder)
 
 

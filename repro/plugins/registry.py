@@ -286,8 +286,31 @@ def load_object(plugin: PaperPlugin, reference: str) -> type:
     except Exception as error:  # any import-time failure of user code
         raise UsageError(
             f"paper {plugin.id!r}: cannot import {module_name}.py: {type(error).__name__}: {error}"
+            + _sibling_import_hint(plugin, error)
         ) from error
     try:
         return getattr(module, attr)
     except AttributeError:
         raise UsageError(f"paper {plugin.id!r}: {module_name}.py defines no {attr!r}") from None
+
+
+def _sibling_import_hint(plugin: PaperPlugin, error: Exception) -> str:
+    """What to write instead when a plugin file imports another of its files absolutely
+    (`from data import X`): the plugin is imported as a package, so its own files are found
+    only relatively (`from .data import X`), never as top-level modules."""
+    if not isinstance(error, ModuleNotFoundError) or not error.name:
+        return ""
+    name = error.name.split(".")[0]
+    if not ((plugin.folder / f"{name}.py").is_file() or (plugin.folder / name).is_dir()):
+        return ""
+    where = ""
+    frame = error.__traceback__
+    while frame is not None:  # the innermost line of the plugin's own files: the import
+        path = Path(frame.tb_frame.f_code.co_filename)
+        if path.is_relative_to(plugin.folder):
+            where = f"{path.relative_to(plugin.folder)} line {frame.tb_lineno} "
+        frame = frame.tb_next
+    return (
+        f" ({where}imports the plugin's own {name} as a top-level module: import it relatively,"
+        f" `from .{name} import ...` or `from . import {name}`)"
+    )

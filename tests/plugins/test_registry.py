@@ -56,6 +56,28 @@ def test_plugin_whose_import_fails_is_named(tmp_path: Path) -> None:
         load_object(plugin, "model:ToyModule")
 
 
+@pytest.mark.parametrize(
+    ("statement", "name"), [("from helpers import SCALE", "helpers"), ("import data", "data")]
+)
+def test_an_absolute_import_of_a_sibling_file_says_to_import_it_relatively(
+    tmp_path: Path, statement: str, name: str
+) -> None:
+    """helper-46: `from data import X` in model.py said only ModuleNotFoundError: No module
+    named 'data'; a plugin's files must import each other relatively, which nothing said."""
+    folder = write_toy_paper(tmp_path, "toy_absolute")
+    (folder / "helpers.py").write_text("SCALE = 2\n")
+    model = folder / "model.py"
+    model.write_text(f"{statement}\n{model.read_text()}")
+    plugin = get_paper("toy_absolute", [tmp_path])
+    with pytest.raises(UsageError) as raised:
+        load_object(plugin, "model:ToyModule")
+    assert str(raised.value).endswith(
+        f"No module named '{name}' (model.py line 1 imports the plugin's own {name} as a "
+        f"top-level module: import it relatively, `from .{name} import ...` or "
+        f"`from . import {name}`)"
+    )
+
+
 def _install_as_package(site: Path, package: str, paper_id: str) -> None:
     """What `pip install` leaves behind: the package and a dist-info with its entry point."""
     write_toy_paper(site, package)

@@ -9,6 +9,9 @@ import lightning.pytorch as pl
 import torch
 from torch import nn
 
+# The plugin's other files are imported relatively: `from .data import regression_data`
+# (`from data import ...` fails: repro imports the plugin folder as a package).
+
 
 class PaperModule(pl.LightningModule):
     # `optimizer` is the config's `optimizer:` group as a plain dict of the optimizer's

@@ -160,13 +160,25 @@ def requirement_versions(requirements: list[str]) -> dict[str, str | None]:
     return found
 
 
+def source_digest(folder: Path) -> str:
+    """One hash of the bytes of every `.py` file under `folder` (as `code_fingerprint` finds
+    them): repro's own code, which an installed wheel runs without git to name it (its version
+    alone is the same for every commit). Bytes, not syntax trees: ~2 ms instead of ~0.8 s."""
+    digest = hashlib.sha256()
+    for name, path in _code_files(Path(folder).resolve()):
+        digest.update(f"{name}\0".encode() + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def code_section(
     plugin_folder: Path, repro_git_sha: str | None, code: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The `code` section of a run record: the plugin's code identity and repro's version.
-    `code` is the identity of the code the run imported (`registry.imported_code`); without
-    it, the code on disk. `repro_git_sha` comes from the record's environment section: git
-    runs once per record."""
+    """The `code` section of a run record: the plugin's code identity and repro's: its
+    version, its git commit (None outside a git checkout, never another repository's) and a
+    digest of its source files, which names it in an installed wheel too. `code` is the
+    identity of the code the run imported (`registry.imported_code`); without it, the code
+    on disk. `repro_git_sha` comes from the record's environment section: git runs once per
+    record."""
     from repro.resources import VERSION as __version__
 
     return {
@@ -174,7 +186,11 @@ def code_section(
             **(code or code_identity(plugin_folder)),
             **plugin_distribution(plugin_folder),
         },
-        "repro": {"version": __version__, "git_sha": repro_git_sha},
+        "repro": {
+            "version": __version__,
+            "git_sha": repro_git_sha,
+            "digest": source_digest(Path(__file__).resolve().parents[1]),
+        },
     }
 
 

@@ -19,6 +19,7 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   `resumed_from.exact`; None if never resumed, or resumed by a repro that did not judge),
   `command`,
   `plugin_distribution`, `plugin_version` (an installed plugin's; None for a folder),
+  `repro_version`, `repro_digest` (of repro's own source files; None in older records),
   `pkg_<name>` (package versions), `data_<split>` (dataset sizes)
 - config: `p_<group>.<key>` for every result-relevant key of the run's config.yaml
   (`p_model.arch`, `p_optimizer.lr`); lists are JSON strings so every cell is a scalar.
@@ -86,6 +87,7 @@ RUN_COLUMNS = (
     "plugin_version",
     "plugin_built_in",
     "repro_version",
+    "repro_digest",
 )
 TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean")
 
@@ -234,6 +236,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
     model = _mapping(record.get("model"))
     gpus = env.get("gpus") or []
     plugin_code = _mapping(_mapping(record.get("code")).get("plugin"))
+    repro_code = _mapping(_mapping(record.get("code")).get("repro"))
     row: dict[str, Any] = {
         "paper": str(record["paper"]),
         "experiment": str(record["experiment"]),
@@ -266,7 +269,8 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "plugin_distribution": plugin_code.get("distribution"),
         "plugin_version": plugin_code.get("version"),
         "plugin_built_in": plugin_code.get("built_in"),
-        "repro_version": _mapping(_mapping(record.get("code")).get("repro")).get("version"),
+        "repro_version": repro_code.get("version"),
+        "repro_digest": repro_code.get("digest"),
     }
     for name, version in _mapping(env.get("packages")).items():
         row[PACKAGE_PREFIX + str(name)] = version

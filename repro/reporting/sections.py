@@ -81,7 +81,9 @@ class UnsuccessfulRun:
 
 @dataclass(frozen=True)
 class Provenance:
-    git: list[tuple[str, bool, int]]  # sha, uncommitted changes, runs
+    git: list[tuple[str, str, bool, int]]
+    """repro's code per runs: (git sha, or its files' digest outside git, or "unknown"; a note
+    saying which when not a sha; uncommitted changes; runs)."""
     packages: list[tuple[str, str]]  # name, "version" or "v1 (n runs), v2 (m runs)"
     python: str
     hosts: str
@@ -300,9 +302,11 @@ def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:
 
 def provenance(runs: pd.DataFrame) -> Provenance:
     """Code versions, packages, interpreter and hosts across the runs."""
+    absent = [None] * len(runs)
+    repro = zip(runs.get("repro_version", absent), runs.get("repro_digest", absent), strict=True)
     git = Counter(
-        (str(sha) if not _missing(sha) else "unknown", dirty is True or dirty == 1.0)
-        for sha, dirty in zip(runs["git_sha"], runs["git_dirty"], strict=True)
+        (*_repro_code(sha, *versions), dirty is True or dirty == 1.0)
+        for sha, dirty, versions in zip(runs["git_sha"], runs["git_dirty"], repro, strict=True)
     )
     package_columns = sorted(c for c in runs.columns if c.startswith(PACKAGE_PREFIX))
     packages = [
@@ -312,7 +316,7 @@ def provenance(runs: pd.DataFrame) -> Provenance:
     ]
     plugins, installs = _plugin_code(runs)
     return Provenance(
-        git=[(sha, dirty, n) for (sha, dirty), n in git.most_common()],
+        git=[(code, note, dirty, n) for (code, note, dirty), n in git.most_common()],
         packages=packages,
         python=_versions(runs["python"]),
         hosts=", ".join(sorted({str(h) for h in runs["hostname"] if not _missing(h)})) or "-",
@@ -321,6 +325,18 @@ def provenance(runs: pd.DataFrame) -> Provenance:
         inexact_resumes=_resumes(runs, lambda exact: exact is False),
         unjudged_resumes=_resumes(runs, lambda exact: exact is None),
     )
+
+
+def _repro_code(sha: Any, version: Any, digest: Any) -> tuple[str, str]:
+    """(what names repro's code, a note): the git commit of a checkout; outside git (an
+    installed wheel), the digest of repro's source files with its version, never a commit
+    it does not have; "unknown" for records made before either was kept."""
+    if not _missing(sha):
+        return str(sha), ""
+    if _missing(digest):
+        return "unknown", ""
+    release = f"repro {version}" if not _missing(version) else "repro"
+    return str(digest)[:12], f"{release} without git: a digest of its source files"
 
 
 def _resumes(runs: pd.DataFrame, exactness: Callable[[Any], bool]) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from repro.plugins.registry import load_object, plugin_from_folder
-from repro.records.fingerprint import code_fingerprint, code_section, stale_reason
+from repro.records.fingerprint import code_fingerprint, code_section, source_digest, stale_reason
 from repro.running.runner import _new_record
 from tests.conftest import write_toy_paper
 
@@ -176,3 +176,30 @@ def test_symlinked_helpers_are_code_and_link_cycles_end(tmp_path: Path) -> None:
     (shared / "layers.py").write_text("WIDTH = 2\n")
     os.utime(shared / "layers.py", ns=(1, 1))  # even with an old mtime
     assert "helpers/layers.py" in stale_reason({"code": {"plugin": before}}, folder)
+
+
+def test_a_run_outside_git_names_repro_by_version_and_source_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-46: repro installed from a wheel (no git to ask) recorded no code of its own but
+    a version every commit shares, so its report said `Code: unknown`. Now the record keeps a
+    digest of repro's source files, and still claims no commit."""
+    import repro
+    from repro.resources import VERSION
+
+    folder = write_toy_paper(tmp_path, "ident_nogit")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no git on PATH, as on many installs
+    record = _record_as_the_runner_makes_it(folder)
+    assert record["environment"]["git"] == {"sha": None, "dirty": None}
+    assert record["code"]["repro"] == {
+        "version": VERSION,
+        "git_sha": None,
+        "digest": source_digest(Path(repro.__file__).parent),
+    }
+    assert len(record["code"]["repro"]["digest"]) == 16
+    code = tmp_path / "code"  # every file counts: one more changes the digest
+    code.mkdir()
+    (code / "a.py").write_text("x = 1\n")
+    before = source_digest(code)
+    (code / "b.py").write_text("")
+    assert source_digest(code) != before

@@ -1088,6 +1088,25 @@ def test_provenance_names_a_built_in_plugin_by_the_repro_version_it_ships_with(
     assert "built into repro 0.1.0, code `00aa11bb22cc`" in markdown
 
 
+def test_provenance_names_repro_outside_git_by_its_source_digest(tmp_path: Path) -> None:
+    """helper-46: runs of a repro installed from a wheel (no git) were `Code: unknown`; they
+    are named by repro's version and the digest of its source files, never by a commit."""
+    import json
+
+    results = tmp_path / "results"
+    for seed in range(2):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        record = json.loads((folder / "record.json").read_text())
+        record["environment"] = {**record["environment"], "git": {"sha": None, "dirty": None}}
+        record["code"] = {"repro": {"version": "0.1.0", "git_sha": None, "digest": "0f1e" * 4}}
+        (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    code = "`0f1e0f1e0f1e` (repro 0.1.0 without git: a digest of its source files; 2 runs)"
+    assert f"- **Code:** {code}\n" in markdown
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<code>0f1e0f1e0f1e</code> (repro 0.1.0 without git: a digest" in html
+
+
 def test_provenance_names_the_runs_that_resumed_inexactly(tmp_path: Path) -> None:
     """A run resumed from a last-resort checkpoint may differ from an uninterrupted one; its
     record says so (resumed_from.exact false), and so must the report that counts it."""

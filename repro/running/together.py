@@ -411,6 +411,7 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
         _scalar_metrics,
         dataset_sizes_of,
         require_tested,
+        warn_step_only_test_metrics,
     )
 
     config = attempt.config
@@ -435,6 +436,7 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     )
     tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
     require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
+    warn_step_only_test_metrics(tester, tested)
     test_metrics = _scalar_metrics(_every_dataloader(tested))
     metrics = {**seed.metrics, **test_metrics}
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone

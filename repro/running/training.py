@@ -92,6 +92,39 @@ def _every_dataloader(tested: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def step_only_test_metrics(logged: dict[str, Any], tested: list[dict[str, Any]]) -> list[str]:
+    """Test metrics logged per batch only (`self.log(..., on_step=True, on_epoch=False)` in
+    `test_step`): Lightning's `trainer.test` returns epoch values alone, so they never reach
+    the record. `logged`: the trainer's `logged_metrics` after testing (testing resets it),
+    which holds each one's last batch value; the `_step` half of a metric logged both ways
+    (its `_epoch` half is kept) is not one of them."""
+    kept = set(_every_dataloader(tested))
+    dropped = []
+    for key in logged:
+        name, loader, index = key.partition("/dataloader_idx_")
+        epoch_half = f"{name.removesuffix('_step')}_epoch{loader}{index}"
+        if key not in kept and not (name.endswith("_step") and epoch_half in kept):
+            dropped.append(key)
+    return sorted(dropped)
+
+
+def warn_step_only_test_metrics(trainer: Any, tested: list[dict[str, Any]]) -> None:
+    """One warning naming the test metrics the record cannot keep, and how to log them: a
+    claim's metric missing for no visible reason cost plugin authors a search."""
+    import sys
+
+    dropped = step_only_test_metrics(dict(trainer.logged_metrics), tested)
+    if dropped:
+        print(
+            f"warning: test_step logged {', '.join(dropped)} per batch only (on_step=True, "
+            "on_epoch=False): no test result keeps a per-batch value, so the record has none; "
+            "log test metrics with on_epoch=True (test_step's default) for their mean over "
+            "the test set",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
 class TrainingFellShort(ReproError):
     """Fitting ended without training the configured run: zero steps, steps that changed no
     weight (no optimizer, no loss), or short of its end with no reason to show for it. Its
@@ -410,6 +443,8 @@ def train_and_test(
         }
         tested = trainer.test(module, datamodule=datamodule, verbose=False)
         require_tested(trainer, evaluated)  # an empty test pass: no result
+        if not is_worker_rank():
+            warn_step_only_test_metrics(trainer, tested)
         tested = reduce_test_metrics(trainer, tested, evaluated)
     metrics = _scalar_metrics({**fit_metrics, **_every_dataloader(tested)})
     sizes = dataset_sizes_of(datamodule)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import repro, write_toy_paper
 
 TWO_TEST_LOADERS = """
@@ -100,3 +102,49 @@ def test_validation_counted_in_steps_across_epochs_as_lightning_counts_it(
     with log.open() as handle:
         validated = [int(row["step"]) for row in csv.DictReader(handle) if row.get("val/mse")]
     assert validated == [5, 11, 17]
+
+
+STEP_ONLY_TEST_METRIC = """
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        error = nn.functional.mse_loss(self.net(x).squeeze(-1), y)
+        self.log("test/mse", error, on_step=True, on_epoch=False)
+        self.log("test/both", error, on_step=True, on_epoch=True)
+        self.log("test/mae", (self.net(x).squeeze(-1) - y).abs().mean())
+"""
+
+
+def test_a_test_metric_logged_per_batch_only_is_named_with_how_to_log_it(
+    tmp_path: Path, isolated_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """helper-46: `self.log(..., on_step=True, on_epoch=False)` in test_step vanished from the
+    record without a word (Lightning's test results keep epoch values only); the claim then
+    said only 'needs test/mse but this run logged only ...'. A last batch's value is not the
+    test set's, so the record still leaves it out, and one warning says how to log it."""
+    from tests.running.test_training_end import _run
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    model = folder / "model.py"
+    start = model.read_text().index("    def test_step")
+    end = model.read_text().index("    def configure_optimizers")
+    model.write_text(model.read_text().replace(model.read_text()[start:end], STEP_ONLY_TEST_METRIC))
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "completed", outcome.error
+    assert {"test/mae", "test/both_epoch"} <= set(outcome.metrics)
+    assert "test/mse" not in outcome.metrics
+    warning = next(line for line in capsys.readouterr().err.splitlines() if "per batch" in line)
+    assert warning.startswith("warning: test_step logged test/mse per batch only (on_step=True")
+    assert "log test metrics with on_epoch=True" in warning
+
+
+def test_step_only_test_metrics_across_dataloaders() -> None:
+    from repro.running.training import step_only_test_metrics
+
+    tested = [
+        {"a/dataloader_idx_0": 1.0, "b_epoch/dataloader_idx_0": 1.0},
+        {"a/dataloader_idx_1": 1},
+    ]
+    logged = {
+        k: 1.0 for k in ("a/dataloader_idx_0", "b_step/dataloader_idx_0", "c/dataloader_idx_1")
+    }
+    assert step_only_test_metrics(logged, tested) == ["c/dataloader_idx_1"]

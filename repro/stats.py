@@ -313,14 +313,15 @@ def comparison_verdict(
     p_opposite = 1.0 - p_claim
     opposite = "<" if direction == ">" else ">"
     mean_diff = f"mean A − B = {fmt(diff)}"
+    floor = min(P_FLOOR, alpha / 10)  # "p < floor < alpha" stays true for a tiny alpha
     if p_claim < alpha:
-        reason = f"{test}: one-sided p = {_fmt_p(p_claim)} < {alpha:g} for A {direction} B"
+        reason = f"{test}: one-sided {p_text(p_claim, floor)} < {alpha:g} for A {direction} B"
         return Verdict(REPRODUCED, f"{reason} ({mean_diff}){dropped}", p_claim, interval=interval)
     if p_opposite < alpha:
-        reason = f"{test}: one-sided p = {_fmt_p(p_opposite)} < {alpha:g} for A {opposite} B"
+        reason = f"{test}: one-sided {p_text(p_opposite, floor)} < {alpha:g} for A {opposite} B"
         outcome = BELOW if direction == ">" else ABOVE
         return Verdict(outcome, f"{reason} ({mean_diff}){dropped}", p_claim, interval=interval)
-    reason = f"{test}: one-sided p = {_fmt_p(p_claim)} >= {alpha:g} for A {direction} B"
+    reason = f"{test}: one-sided {p_text(p_claim, floor)} >= {alpha:g} for A {direction} B"
     return Verdict(
         INCONCLUSIVE,
         f"{reason} ({mean_diff}){dropped}",
@@ -608,8 +609,18 @@ def fmt(value: float, resolution: float = math.inf) -> str:
     return f"{value:.{digits_for(value, resolution)}g}"
 
 
-def _fmt_p(p: float) -> str:
-    return f"{p:.3g}"
+P_FLOOR = 1e-6
+"""p-values below this print as `p < 1e-6`: a t-test's tail is never exactly 0 (far out it
+underflows to 0.0 and printed as `p = 0`), and digits that far out mean nothing."""
+
+
+def p_text(p: float, floor: float = P_FLOOR) -> str:
+    """`p = 0.0123`, or `p < 1e-6` below `floor` (never `p = 0`); `p = –` when undefined."""
+    if not math.isfinite(p):
+        return "p = –"
+    if p < floor:
+        return "p < " + f"{floor:.0e}".replace("e-0", "e-")
+    return f"p = {p:.3g}"
 
 
 def _interval(low: float, high: float, res: float = math.inf) -> str:

@@ -448,3 +448,23 @@ def test_identical_seeds_finer_than_float32_are_not_moved_onto_the_band() -> Non
     assert "the value 0.123456789017 lies above [0.123456789011, 0.123456789013]" in (
         verdict.reason
     )
+
+
+# 60 seeds a clear 0.45 apart: the t tail underflows to 0.0, which printed as `p = 0`.
+FAR_A = [0.95 + 1e-6 * (i % 3) for i in range(60)]
+FAR_B = [0.5 + 1e-6 * (i % 5) for i in range(60)]
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_a_p_value_that_underflows_is_never_printed_as_0(paired: bool) -> None:
+    verdict = comparison_verdict(FAR_A, FAR_B, paired=paired)
+    assert verdict.outcome == REPRODUCED and verdict.p_value == 0.0  # what scipy gives
+    assert "p = 0 " not in verdict.reason
+    assert "one-sided p < 1e-6 < 0.05 for A > B" in verdict.reason
+
+
+def test_p_text_floors_tiny_p_values() -> None:
+    assert stats.p_text(0.0123) == "p = 0.0123" and stats.p_text(3.2e-5) == "p = 3.2e-05"
+    assert stats.p_text(0.0) == "p < 1e-6" and stats.p_text(4e-223) == "p < 1e-6"
+    assert stats.p_text(NAN) == "p = –"
+    assert stats.p_text(0.0, floor=1e-9) == "p < 1e-9"  # a comparison's floor stays below α

@@ -276,7 +276,7 @@ def claim_details(result: ClaimResult) -> list[str]:
         lines.append(verdict.reason[:1].upper() + verdict.reason[1:] + ".")
         if verdict.p_value is not None and claim.kind != "comparison":  # its reason has p
             test = {"value": "TOST", "threshold": "one-sided t-test", "comparison": "one-sided"}
-            lines.append(f"{test[claim.kind]} p = {verdict.p_value:.3g}.")
+            lines.append(f"{test[claim.kind]} {stats.p_text(verdict.p_value)}.")
         if verdict.seeds_needed is not None:
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
     elif result.outcome == NOT_RUN:
@@ -304,7 +304,7 @@ def claim_details(result: ClaimResult) -> list[str]:
         w = result.welch
         lines.append(
             f"Welch t-test against the paper's mean ± std (n={claim.n}): "
-            f"t = {num(w.t, 3)}, df = {num(w.df, 3)}, two-sided p = {num(w.p, 3)}."
+            f"t = {num(w.t, 3)}, df = {num(w.df, 3)}, two-sided {stats.p_text(w.p)}."
         )
     lines.extend(note[:1].upper() + note[1:] + "." for note in result.notes)
     if result.config_hashes:

@@ -1219,3 +1219,45 @@ def test_a_pdf_lists_many_differing_keys_as_rows_not_columns(
     screen = (out / "report.html").read_text().split("<h2>Hyperparameters</h2>", 1)[1]
     screen = screen.split("<h2>", 1)[0]
     assert rows not in screen.replace("\n", "") and "<th>model.arch</th>" in screen
+
+
+def test_claim_details_never_print_a_p_value_of_0() -> None:
+    """helper-45: with 60 seeds far from the bound, the threshold's t-test, TOST and Welch
+    p-values underflowed to 0.0 and the report printed `p = 0`; a p-value is never 0."""
+    from repro.plugins.paper_spec import Claim
+    from repro.reporting.render import claim_details
+
+    values = [0.95 + 1e-6 * (i % 3) for i in range(60)]
+    floor = Claim(
+        id="floor",
+        kind="threshold",
+        experiment="cnn",
+        metric="m",
+        value=0.5,
+        direction=">=",
+        source="T1",
+    )
+    band = Claim(
+        id="band",
+        experiment="cnn",
+        metric="m",
+        value=0.95,
+        tolerance=0.3,
+        std=1e-3,
+        n=60,
+        source="T1",
+    )
+    summary = stats.summarize(values)
+    for claim, verdict, welch in (
+        (floor, stats.threshold_verdict(values, 0.5, ">="), None),
+        (
+            band,
+            stats.equivalence_verdict(values, 0.95, 0.3),
+            stats.welch_from_summary(0.5, 1e-6, 200, 0.95, 1e-3, 200),
+        ),
+    ):
+        assert verdict.p_value == 0.0 and (welch is None or welch.p == 0.0)
+        result = aggregate.ClaimResult(claim, verdict.outcome, verdict, summary, welch=welch)
+        text = " ".join(claim_details(result))
+        assert "p = 0." not in text and "p = 0 " not in text and "p < 1e-6." in text
+    assert "two-sided p < 1e-6." in text

@@ -506,14 +506,16 @@ def code(value: Any) -> str:
 
 
 def notes_html(body: str) -> Any:
-    """User Markdown as HTML with raw HTML disabled (escaped) and unsafe links refused."""
+    """User Markdown as HTML with raw HTML disabled (escaped) and unsafe links refused; tables
+    (GitHub's pipe tables) render as report.md shows them, not as a paragraph of pipes."""
     from markupsafe import Markup, escape
 
     try:
         from markdown_it import MarkdownIt
     except ImportError:  # markdown-it comes with rich; fall back to escaped text
         return Markup(f"<p class='pre'>{escape(body)}</p>")
-    return Markup(MarkdownIt("commonmark", {"html": False}).render(body))
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return Markup(parser.render(body))
 
 
 def url(value: str) -> str:

@@ -1261,3 +1261,14 @@ def test_claim_details_never_print_a_p_value_of_0() -> None:
         text = " ".join(claim_details(result))
         assert "p = 0." not in text and "p = 0 " not in text and "p < 1e-6." in text
     assert "two-sided p < 1e-6." in text
+
+
+def test_a_table_in_the_notes_is_a_table_in_the_html() -> None:
+    """helper-45: a pipe table in notes.md showed in report.md but the HTML (and so the PDF)
+    printed it as one paragraph of pipes; still no raw HTML from the notes."""
+    from repro.reporting.render import notes_html
+
+    notes = "Timings:\n\n| step | s |\n| --- | ---: |\n| train | 300 |\n| <b>x</b> | 1 |\n"
+    html = str(notes_html(notes))
+    assert "<th>step</th>" in html and "<td>train</td>" in html and "| --- |" not in html
+    assert "<b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html

@@ -31,12 +31,22 @@ def citation_key(spec: PaperSpec) -> str:
     return f"{last}{spec.year}{first}"
 
 
-def _braced(value: str) -> str:
-    """A field value in braces; braces inside are balanced or dropped, so the entry parses."""
+LATEX_SPECIAL = re.compile(r"[\\&%$#_]")
+"""Characters LaTeX reads as commands (an unescaped `&` or `%` in a title breaks the build or
+drops the rest of the line); paper.yaml's fields are plain text, shown as written elsewhere."""
+
+
+def _latex(match: re.Match[str]) -> str:
+    return r"\textbackslash{}" if match.group(0) == "\\" else "\\" + match.group(0)
+
+
+def _braced(value: str, escape: bool = True) -> str:
+    """A field value in braces; braces inside are balanced or dropped, so the entry parses,
+    and (but in a URL, which LaTeX reads verbatim) LaTeX's special characters escaped."""
     text = " ".join(str(value).split())
     if text.count("{") != text.count("}"):
         text = text.replace("{", "").replace("}", "")
-    return "{" + text + "}"
+    return "{" + (LATEX_SPECIAL.sub(_latex, text) if escape else text) + "}"
 
 
 def bibtex(spec: PaperSpec) -> str:
@@ -50,7 +60,7 @@ def bibtex(spec: PaperSpec) -> str:
         ("author", _braced(" and ".join(spec.authors))),
         (venue_field, _braced(spec.venue)),
         ("year", _braced(str(spec.year))),
-        ("url", _braced(spec.paper_url)),
+        ("url", _braced(spec.paper_url, escape=False)),
     ]
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@{kind}{{{citation_key(spec)},\n{body}\n}}"

@@ -28,3 +28,26 @@ def test_key_survives_accents_and_leading_articles() -> None:
         .model_copy(update={"authors": ["Zoë Müller"], "title": "The Élan of Sets", "year": 2020})
     )
     assert citation_key(spec) == "muller2020elan"
+
+
+def test_latex_special_characters_are_escaped_but_not_in_the_url() -> None:
+    """helper-45: `Tanh & ReLU` went into the entry as written; LaTeX stops at an unescaped
+    `&`, and `%` comments out the rest of the line."""
+    spec = (
+        get_paper("mnist1d")
+        .spec()
+        .model_copy(
+            update={
+                "title": r"Tanh & ReLU: 100% of $x_1$ #1 {BERT} a\b",
+                "authors": ["Ann & Co", "B_C Dee"],
+                "venue": "Q&A Workshop",
+                "paper_url": "https://example.org/a_b#c%20d",
+            }
+        )
+    )
+    entry = bibtex(spec)
+    title = r"Tanh \& ReLU: 100\% of \$x\_1\$ \#1 {BERT} a\textbackslash{}b"
+    assert "title = {{" + title + "}}" in entry
+    assert r"author = {Ann \& Co and B\_C Dee}" in entry
+    assert r"booktitle = {Q\&A Workshop}" in entry
+    assert "url = {https://example.org/a_b#c%20d}" in entry

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -474,13 +475,29 @@ def _md_escape(text: str) -> str:
     )
 
 
+CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+"""A code span as CommonMark reads one: a run of backticks up to the next run of as many, so
+``double`` (reStructuredText's habit, or code holding a backtick) is one span, not two empty
+ones around plain text."""
+
+
 def _prose_parts(value: Any) -> list[tuple[bool, str]]:
-    """(is code, text) pieces of a generated sentence whose commands are in `backticks`; an
-    unpaired backtick leaves the whole sentence plain."""
-    pieces = " ".join(str(value).split()).split("`")
-    if len(pieces) % 2 == 0:
-        return [(False, "`".join(pieces))]
-    return [(i % 2 == 1, piece) for i, piece in enumerate(pieces) if piece]
+    """(is code, text) pieces of a sentence whose commands are in `backticks` (or ``these``);
+    a backtick with no partner stays text."""
+    text = " ".join(str(value).split())
+    parts: list[tuple[bool, str]] = []
+    at = 0
+    for match in CODE_SPAN.finditer(text):
+        if match.start() > at:
+            parts.append((False, text[at : match.start()]))
+        body = match.group(2)
+        if len(body) > 2 and body[0] == body[-1] == " ":  # `` `x` ``: CommonMark's padding
+            body = body[1:-1]
+        parts.append((True, body))
+        at = match.end()
+    if at < len(text):
+        parts.append((False, text[at:]))
+    return parts
 
 
 def prose(value: Any) -> str:
@@ -501,8 +518,11 @@ def prose_html(value: Any) -> Any:
 def code(value: Any) -> str:
     """An identifier or value as inline code, safe in a Markdown table."""
     text = " ".join(str(value).split()).replace("|", "\\|")
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}" if text else ""
+    if not text:
+        return ""
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[0] == "`" or text[-1] == "`" else ""  # else the fence reads longer
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def notes_html(body: str) -> Any:

@@ -418,6 +418,35 @@ def test_break_opportunities_never_split_a_number() -> None:
     assert str(wbr("test/mae.x_y")) == "test/<wbr>mae.<wbr>x_<wbr>y"
 
 
+@pytest.mark.parametrize(
+    ("note", "markdown", "html"),
+    [
+        (  # reStructuredText's double backticks: one span, not two empty ones around text
+            "Run ``repro run paper=toy`` first",
+            "Run `repro run paper=toy` first",
+            "Run <code>repro run paper=toy</code> first",
+        ),
+        (  # code holding a backtick, CommonMark's way
+            "See ``a`b`` and `` `x` `` and `--config HASH`.",
+            "See ``a`b`` and `` `x` `` and `--config HASH`.",
+            "See <code>a`b</code> and <code>`x`</code> and <code>--config HASH</code>.",
+        ),
+        (  # a backtick with no partner is text, and the span before it still code
+            "Use `seeds=3`, not 5` more",
+            "Use `seeds=3`, not 5\\` more",
+            "Use <code>seeds=3</code>, not 5` more",
+        ),
+    ],
+)
+def test_a_note_in_double_backticks_is_inline_code(note: str, markdown: str, html: str) -> None:
+    """helper-45: a claim note with ``double backticks`` showed its code as plain text between
+    empty spans (and one unpaired backtick made every span in it plain)."""
+    from repro.reporting.render import prose, prose_html
+
+    assert prose(note) == markdown
+    assert str(prose_html(note)) == html
+
+
 # The headline (issue #13.4): coverage first, verified claims only, unverified ones apart.
 
 
@@ -729,6 +758,8 @@ def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) 
     ]
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "> **Caution:** mnist1d/cnn: judged on runs of earlier plugin code" in markdown
+    # its command is inline code, not escaped backticks (helper-45)
+    assert f"`REPRO_RESULTS_DIR={results} repro sweep paper=mnist1d` retrains" in markdown
     assert "mnist1d/mlp: judged" not in markdown
 
 

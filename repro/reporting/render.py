@@ -544,14 +544,23 @@ def url(value: str) -> str:
     return text if text.lower().startswith(("https://", "http://")) else "#"
 
 
+UNBROKEN_RUN = 20
+"""A stretch of this many characters with no break opportunity gets one (a hash, a base64
+value, an error's long token): a table cell is as wide as its longest unbreakable word, and a
+PDF page cut off what ran past its edge."""
+BREAK_AFTER = re.compile(rf"[_/]|\.(?!\d)|[^\s_/.-]{{{UNBROKEN_RUN}}}(?=[^\s_/.-])")
+
+
 def wbr(value: Any) -> Any:
     """Escaped text with break opportunities after `_`, `/` and `.` (long ids in narrow cells),
-    but never inside a number ('0.57')."""
-    import re
-
+    but never inside a number ('0.57'), and every UNBROKEN_RUN characters of a stretch with
+    none, so a long id, path or value wraps in its cell instead of widening the table."""
     from markupsafe import Markup, escape
 
-    return Markup(re.sub(r"[_/]|\.(?!\d)", lambda m: m.group(0) + "<wbr>", str(escape(value))))
+    text = str(value)
+    ends = [m.end() for m in BREAK_AFTER.finditer(text)]
+    pieces = [text[start:end] for start, end in zip([0, *ends], [*ends, len(text)], strict=True)]
+    return Markup("<wbr>").join(escape(piece) for piece in pieces if piece)
 
 
 PDF_FIGURE_MAX_IN = 9.4

@@ -288,6 +288,49 @@ def test_pdf_shared_settings_put_each_value_beside_its_key(tmp_path: Path) -> No
     assert shared.splitlines()[2].split()[:2] == ["Key", "Value"]
 
 
+def test_long_unbroken_tokens_wrap_inside_the_pdf_page(tmp_path: Path) -> None:
+    """helper-45: a long hyperparameter key or value and a long error ran past the right edge
+    of the PDF page, which cut them off: every word now ends inside the right margin."""
+    import re
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    long = "x" * 150
+    papers = write_paper(
+        tmp_path / "papers",
+        f"""\
+        - {{id: acc{"y" * 90}, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table1{"z" * 80}}}
+        """,
+    )
+    settings = papers / "toy" / "settings.yaml"
+    settings.write_text(settings.read_text() + f"extra: {{path: {long}, {'k' * 90}: 3}}\n")
+    (papers / "toy" / "experiment" / "mlp.yaml").write_text(
+        f"# @package _global_\nextra: {{path: {long}m}}\n"
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        for experiment in ("cnn", "mlp"):
+            write_run(results, experiment, seed, paper="toy", papers_dir=papers)
+    error = "RuntimeError: " + "Q" * 200
+    write_run(results, "cnn", 9, {}, "failed", error, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, frozenset({"pdf"}), papers_dir=[papers]))
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))  # type: ignore[union-attr]
+    right = width - 13 / 25.4 * 72  # the page's 13 mm right margin
+    words = re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)<', boxes)
+    assert all(token * 4 in boxes for token in "Qxkyz")  # each long token is on the page
+    assert [word[:30] for end, word in words if float(end) > right + 0.5] == []
+
+
 def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)
@@ -1246,9 +1289,10 @@ def test_a_pdf_lists_many_differing_keys_as_rows_not_columns(
     build_report(ReportRequest("mnist1d", results, out, formats=frozenset({"html", "pdf"})))
     rows = "<th>Key</th><th><code>mlp</code></th><th><code>cnn</code></th>"
     pdf_section = pages["html"].split("<h2>Hyperparameters</h2>", 1)[1].split("<h2>", 1)[0]
+    pdf_section = pdf_section.replace("<wbr>", "")
     assert rows in pdf_section.replace("\n", "") and "<th>model.arch</th>" not in pdf_section
     screen = (out / "report.html").read_text().split("<h2>Hyperparameters</h2>", 1)[1]
-    screen = screen.split("<h2>", 1)[0]
+    screen = screen.split("<h2>", 1)[0].replace("<wbr>", "")
     assert rows not in screen.replace("\n", "") and "<th>model.arch</th>" in screen
 
 

@@ -38,6 +38,10 @@ from repro.sweeping import two_stage
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LISTED_FAILURES = 50
+MAX_KEY_COLUMNS = 4
+"""Past this many keys that differ between experiments, the HTML lists them as rows, one
+column per experiment, as the PDF always does: a column per key made the page scroll sideways
+(on a PDF page it ran off the edge)."""
 EMOJI = {
     stats.REPRODUCED: "✅",
     stats.BELOW: "❌",
@@ -828,4 +832,8 @@ def render_html(data: ReportData, pdf: bool = False) -> str:
         name: files[figure_format] for name, files in data.figures.items() if figure_format in files
     }
     widths = {name: figure_width_inches(files["png"], pdf) for name, files in data.figures.items()}
-    return template.render(**_context(data), images=images, widths=widths, pdf=pdf)
+    differing = data.hyperparameters.differing
+    key_columns = [] if pdf or len(differing) > MAX_KEY_COLUMNS else differing
+    return template.render(
+        **_context(data), images=images, widths=widths, pdf=pdf, key_columns=key_columns
+    )

@@ -1347,3 +1347,31 @@ def test_a_table_in_the_notes_is_a_table_in_the_html() -> None:
     html = str(notes_html(notes))
     assert "<th>step</th>" in html and "<td>train</td>" in html and "| --- |" not in html
     assert "<b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_html_lists_many_differing_keys_as_rows_so_the_page_does_not_scroll_sideways(
+    tmp_path: Path,
+) -> None:
+    """helper-45: experiments differing in many keys gave the HTML's Hyperparameters table a
+    column per key, and the whole page scrolled sideways; past MAX_KEY_COLUMNS keys they are
+    rows, one column per experiment, as in the PDF (a few keys keep their columns)."""
+    from repro.reporting.render import MAX_KEY_COLUMNS
+
+    claims = "- {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.9, tolerance: 0.1,\n"
+    papers = write_paper(tmp_path / "papers", claims + "   source: T1}\n")
+    (papers / "toy" / "experiment" / "mlp.yaml").write_text(
+        "# @package _global_\nmodel: {arch: mlp, hidden: 7}\n"
+        "data: {batch_size: 9, shuffle_seq: true}\n"
+        "optimizer: {lr: 0.5}\n"
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for experiment in ("cnn", "mlp"):
+        write_run(results, experiment, 0, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, frozenset({"html"}), papers_dir=[papers]))
+    html = (out / "report.html").read_text()
+    section = html.split("<h2>Hyperparameters</h2>", 1)[1].split("<h2>", 1)[0]
+    section = section.replace("\n", "").replace("<wbr>", "")
+    assert MAX_KEY_COLUMNS < 5
+    assert "<th>Key</th><th><code>cnn</code></th><th><code>mlp</code></th>" in section
+    assert "<tr><td><code>optimizer.lr</code></td><td>0.01</td><td>0.5</td></tr>" in section
+    assert "<th>optimizer.lr</th>" not in section

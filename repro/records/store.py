@@ -46,8 +46,28 @@ STATUS_INTERRUPTED = "interrupted"
 
 
 def is_location_key(key: Any) -> bool:
-    """`*_dir` keys, at any depth: where data lives is not what a run computes."""
+    """`*_dir` keys, at any depth: where data lives is not what a run computes. A convention
+    plugins must keep (docs/plugin-reference.md, named by `repro check`): changing the rule
+    would move every record that has one (dspn's `data.data_dir`) to another folder."""
     return str(key).endswith("_dir")
+
+
+def location_keys(config: dict[str, Any]) -> list[str]:
+    """Dotted names of the keys the hash leaves out as locations (`is_location_key`), outside
+    the sections left out whole (`paths`, ...): what a plugin author must know is not hashed."""
+    found: list[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                name = f"{prefix}{key}"
+                if is_location_key(key):
+                    found.append(name)
+                else:
+                    walk(value, f"{name}.")
+
+    walk({k: v for k, v in config.items() if k not in NON_RESULT_KEYS}, "")
+    return sorted(found)
 
 
 NEUTRAL_TRAINER_VALUES = {"strategy": "auto", "num_nodes": 1}

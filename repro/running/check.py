@@ -41,7 +41,28 @@ def check_paper(plugin: PaperPlugin) -> list[CheckResult]:
     code = _built_code(plugin, spec)
     if not code.ok:
         return [*results, code]
-    return [*results, code, *_fast_runs(plugin, spec)]
+    return [*results, code, *_location_rows(plugin, spec), *_fast_runs(plugin, spec)]
+
+
+def _location_rows(plugin: PaperPlugin, spec) -> list[CheckResult]:
+    """One row naming the plugin's keys the config hash leaves out as locations (`*_dir`):
+    two runs differing only in one share a record folder, so such a key must say where
+    something lives, never what is computed (docs/plugin-reference.md); none: no row."""
+    from repro.config.paper_setting import default_containers
+    from repro.records.store import location_keys
+
+    try:
+        configs = default_containers(plugin.folder, plugin.id, list(spec.experiments))
+    except Exception:  # a config that does not compose: the fast runs say why
+        return []
+    keys = sorted({key for config in configs.values() for key in location_keys(config)})
+    if not keys:
+        return []
+    detail = (
+        f"left out of the config hash as locations (keys ending _dir): {', '.join(keys)}; "
+        "a key that changes what is computed must not end in _dir"
+    )
+    return [CheckResult(plugin.id, "config hash", True, detail)]
 
 
 def _built_code(plugin: PaperPlugin, spec) -> CheckResult:

@@ -73,3 +73,25 @@ def test_classes_that_are_not_lightning_ones_are_not_code_ok(tmp_path: Path) -> 
     )
     row = _code_row(folder)
     assert not row.ok and "data:ToyData is not a LightningDataModule" in row.detail, row.detail
+
+
+def test_check_names_the_plugins_keys_the_config_hash_leaves_out_as_locations(
+    tmp_path: Path,
+) -> None:
+    """A `*_dir` key is not hashed (a plugin's `model.pretrained_dir` that chose the starting
+    weights put two results in one folder): before, nothing told the author; now `repro check`
+    names such keys in one row, and a plugin without one gets no row."""
+    from repro.plugins.paper_spec import load_paper_spec
+    from repro.running.check import _location_rows
+
+    folder = write_toy_paper(tmp_path / "plugins", "toy_dirs")
+    plugin = PaperPlugin(folder.name, folder.resolve(), "test")
+    assert _location_rows(plugin, load_paper_spec(folder)) == []
+    settings = folder / "settings.yaml"
+    settings.write_text(settings.read_text().replace("explode: false", "pretrained_dir: null"))
+    wide = folder / "experiment" / "wide.yaml"
+    wide.write_text("# @package _global_\ndata:\n  features: 8\n  cache:\n    shard_dir: /tmp\n")
+    (row,) = _location_rows(plugin, load_paper_spec(folder))
+    assert row.ok and row.subject == "config hash"
+    assert "data.cache.shard_dir, model.pretrained_dir" in row.detail, row.detail
+    assert "paths." not in row.detail and "paper_dir" not in row.detail

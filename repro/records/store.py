@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -299,7 +300,14 @@ def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | No
     if is_completed(folder):
         return folder
     seed = f"seed{config['seed']}"
-    done = [d / seed for d in legacy_hash_dirs(results_dir, config) if is_completed(d / seed)]
+    return latest_completed(d / seed for d in legacy_hash_dirs(results_dir, config))
+
+
+def latest_completed(folders: Iterable[Path]) -> Path | None:
+    """Of record folders of one seed (its legacy hash folders), the completed one that
+    finished last (`finished_at`), whatever code made it: the one a run, a sweep's plan and the
+    report all take; None when none is completed."""
+    done = [folder for folder in folders if is_completed(folder)]
     return max(done, key=lambda d: (finished_at(read_record(d)), str(d)), default=None)
 
 

@@ -19,6 +19,8 @@ from repro.records import store
 
 TO_RUN = "to run"
 DONE = "done"
+STALE = "stale"
+"""A completed run made by other plugin code: `stale (<changed files>)`, trained again."""
 RERUN = "rerun (rerun=true)"
 """A completed run the sweep trains again because the command says `rerun=true`."""
 
@@ -110,7 +112,7 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
     if status != store.STATUS_COMPLETED:
         return f"redo ({status})"
     stale = stale_reason(record, plugin_folder)
-    return DONE if stale is None else f"stale ({stale.removeprefix('changed: ')})"
+    return DONE if stale is None else f"{STALE} ({stale.removeprefix('changed: ')})"
 
 
 def plan_sweep(
@@ -138,13 +140,9 @@ def plan_sweep(
                 existing = _seed_folders(hash_dir)
                 legacy = _legacy_seed_folders(results_dir, config)
                 for seed in grid.seeds:
-                    name = f"seed{seed}"
-                    folder = hash_dir / name
-                    state = (
-                        _state_of(folder, Path(config["paper_dir"])) if name in existing else TO_RUN
+                    folder, state = _seed_state(
+                        hash_dir, f"seed{seed}", existing, legacy, Path(config["paper_dir"])
                     )
-                    if state != DONE and name in legacy:
-                        folder, state = legacy[name], DONE
                     if state == DONE and config.get("rerun"):
                         state = RERUN
                     planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
@@ -178,27 +176,42 @@ def completed_seeds(
             config = compose_run_config([f"paper={paper_id}", *plugin_overrides], experiment)
             results_dir = Path(config["paths"]["results_dir"]).resolve()
             hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
-            done = {
-                name
-                for name in _seed_folders(hash_dir)
-                if name.startswith("seed")
-                and _state_of(hash_dir / name, Path(config["paper_dir"])) == DONE
-            }
-            counts[experiment] = len(done | set(_legacy_seed_folders(results_dir, config)))
+            existing = _seed_folders(hash_dir)
+            legacy = _legacy_seed_folders(results_dir, config)
+            paper_dir = Path(config["paper_dir"])
+            counts[experiment] = sum(
+                _seed_state(hash_dir, name, existing, legacy, paper_dir)[1] == DONE
+                for name in existing | set(legacy)
+                if store.SEED_FOLDER.fullmatch(name)
+            )
     return counts
 
 
+def _seed_state(
+    hash_dir: Path, name: str, existing: set[str], legacy: dict[str, Path], paper_dir: Path
+) -> tuple[Path, str]:
+    """The folder a seed's run reads and writes, and its state: its setting's folder unless
+    that holds no completed record and a legacy hash folder does (then that one, done or
+    stale), as `lookup.completed_run` decides for the job: the plan names the folder the job
+    writes, so the sweep's table reads what the job wrote."""
+    folder = hash_dir / name
+    state = _state_of(folder, paper_dir) if name in existing else TO_RUN
+    if state == DONE or state.startswith(STALE) or name not in legacy:
+        return folder, state
+    return legacy[name], _state_of(legacy[name], paper_dir)
+
+
 def _legacy_seed_folders(results_dir: Path, config: dict[str, Any]) -> dict[str, Path]:
-    """Seed name -> folder of the seeds of this setting completed under a legacy hash (an
-    older `trainer.accelerator=gpu` run) by the current plugin code."""
-    found: dict[str, Path] = {}
+    """Seed name -> the folder of each seed of this setting completed under a legacy hash (an
+    older `trainer.accelerator=gpu` run), whatever code made it: the latest finished, as
+    `store.completed_record_dir` takes it (a stale one is trained again there)."""
+    names: dict[str, list[Path]] = defaultdict(list)
     for hash_dir in store.legacy_hash_dirs(results_dir, config):
         for name in sorted(_seed_folders(hash_dir)):
-            folder = hash_dir / name
-            fresh = name.startswith("seed") and name not in found
-            if fresh and _state_of(folder, Path(config["paper_dir"])) == DONE:
-                found[name] = folder
-    return found
+            if name.startswith("seed"):
+                names[name].append(hash_dir / name)
+    found = {name: store.latest_completed(folders) for name, folders in names.items()}
+    return {name: folder for name, folder in found.items() if folder is not None}
 
 
 def _seed_folders(hash_dir: Path) -> set[str]:

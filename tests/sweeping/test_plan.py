@@ -1,0 +1,42 @@
+"""Planning a sweep: which folder each run reads and writes, and its state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from repro.config.app import plugin_overrides
+from repro.config.compose import compose_run_config, hydra_compose_session
+from repro.plugins.registry import get_paper
+from repro.records import lookup, store
+from repro.records.fingerprint import code_fingerprint
+from repro.sweeping.plan import DONE, SweepGrid, completed_seeds, plan_sweep
+from tests.conftest import write_toy_paper
+
+
+def test_a_seed_completed_in_a_legacy_folder_is_planned_where_its_job_writes(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """helper-48: a seed an older repro completed under its accelerator's hash, by other code,
+    was planned `to run` in today's folder while the job found it there (lookup), retrained it
+    in the legacy folder, and the sweep's table read today's: `failed  no record written`,
+    exit 1. Now the plan names the legacy folder, `stale (...)`, as the job does; by the
+    current code, done there, as before."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    with hydra_compose_session():
+        config = compose_run_config(["paper=toy", *wiring, "seed=0"], "small")
+    config["trainer"]["accelerator"] = "gpu"
+    legacy = isolated_env / "toy" / "small" / store.legacy_config_hash(config) / "seed0"
+    for digest, state in (("0" * 16, "stale (unknown files)"), (None, DONE)):
+        fingerprint = code_fingerprint(folder)
+        record = {"status": "completed", "paper": "toy", "experiment": "small", "seed": 0}
+        plugin = {**fingerprint, "digest": digest or fingerprint["digest"]}
+        record.update(config_hash=legacy.parent.name, code={"plugin": plugin})
+        store.write_record(legacy, record)
+        (legacy / store.CONFIG_FILE).write_text(json.dumps(config))
+        (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
+        job_folder, _, stale = lookup.completed_run(config)
+        assert run.record_dir == job_folder == legacy and run.state == state
+        assert (stale is None) == (state == DONE)
+        assert completed_seeds("toy", wiring, ["small"]) == {"small": int(state == DONE)}

@@ -88,6 +88,7 @@ def run_differences(
     differences = config_differences(
         flatten_config(config, prefix="", lists_as_json=False),
         flatten_config(paper, prefix="", lists_as_json=False),
+        typed=True,
     )
     return differences or (("other keys", None, None),)
 
@@ -127,14 +128,20 @@ EXECUTION_KEYS = frozenset(f"trainer.{key}" for key in store.EXECUTION_TRAINER_K
 
 
 def config_differences(
-    config: dict[str, Any], reference: dict[str, Any]
+    config: dict[str, Any], reference: dict[str, Any], typed: bool = False
 ) -> tuple[tuple[str, Any, Any], ...]:
-    """(key, value, reference's value) for each flat key where two configs differ."""
+    """(key, value, reference's value) for each flat key where two configs differ. `typed`:
+    as the config hash tells values apart (`0` is not `0.0`), for resolved configs; without
+    it, by value, for configs read back from a table (where pandas may turn 4 into 4.0)."""
+
+    def differ(a: Any, b: Any) -> bool:
+        return store.hashed_form(a) != store.hashed_form(b) if typed else a != b
+
     keys = sorted(set(config) | set(reference))
     return tuple(
         (k, config.get(k), reference.get(k))
         for k in keys
-        if config.get(k) != reference.get(k) and k not in EXECUTION_KEYS
+        if differ(config.get(k), reference.get(k)) and k not in EXECUTION_KEYS
     )
 
 

@@ -113,8 +113,13 @@ def _digest(config: dict[str, Any]) -> str:
         for k, v in _without_neutral_trainer_keys(config).items()
         if k not in NON_RESULT_KEYS and k != "seed"
     }
-    canonical = json.dumps(relevant, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:10]
+    return hashlib.sha256(hashed_form(relevant).encode()).hexdigest()[:10]
+
+
+def hashed_form(value: Any) -> str:
+    """A value as the config hash sees it: `0` and `0.0` (or `[1]` and `[1.0]`) differ, so an
+    override that changes only a number's type is another setting."""
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
 
 
 def config_hash(config: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from repro.records import store
 from repro.records.table import flatten_config
 
 BARE_VALUE = re.compile(r"^[A-Za-z_][A-Za-z0-9_./:-]*$")
@@ -45,22 +46,10 @@ def config_overrides(recorded: dict[str, Any], default: dict[str, Any]) -> list[
             overrides.append(f"+{key}={hydra_value(recorded[key])}")
         elif key not in recorded:
             overrides.append(f"~{key}")
-        elif recorded[key] != default[key] or type(recorded[key]) is not type(default[key]):
-            if _same_number(recorded[key], default[key]):
-                continue
+        elif store.hashed_form(recorded[key]) != store.hashed_form(default[key]):
+            # `0` where the paper has `0.0` is another hash: written as the record has it
             overrides.append(f"{key}={hydra_value(recorded[key])}")
     return overrides
-
-
-def _same_number(a: Any, b: Any) -> bool:
-    numbers = (int, float)
-    return (
-        isinstance(a, numbers)
-        and isinstance(b, numbers)
-        and not isinstance(a, bool)
-        and not isinstance(b, bool)
-        and a == b
-    )
 
 
 def default_configs(paper_folder: Path, paper_id: str, experiments: list[str]) -> dict[str, Any]:

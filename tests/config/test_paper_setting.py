@@ -13,3 +13,14 @@ def test_a_profiler_is_never_named_as_a_difference() -> None:
     assert paper_setting.config_differences(flat, {"trainer.max_steps": 10}) == (
         ("trainer.max_steps", 5, 10),
     )
+
+
+def test_a_number_of_another_type_is_a_difference_of_a_resolved_config() -> None:
+    """`model.x0=0` where the paper has 0.0 is another config hash: a run said `other keys`
+    (0 == 0.0); it names the key. Read back from a table (pandas' 4.0 for 4), values compare."""
+    run, paper = {"model.x0": 0, "model.lr": [1]}, {"model.x0": 0.0, "model.lr": [1.0]}
+    assert paper_setting.config_differences(run, paper, typed=True) == (
+        ("model.lr", [1], [1.0]),
+        ("model.x0", 0, 0.0),
+    )
+    assert paper_setting.config_differences(run, paper) == ()

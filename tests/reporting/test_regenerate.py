@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from repro.plugins.registry import get_paper
 from repro.reporting.regenerate import (
     config_overrides,
@@ -10,6 +12,7 @@ from repro.reporting.regenerate import (
     seed_override,
     sweep_commands,
 )
+from tests.conftest import write_toy_paper
 
 
 def test_hydra_values() -> None:
@@ -30,7 +33,8 @@ def test_overrides_turn_the_default_into_the_recorded_config() -> None:
         "+model.extra=yes",
         "trainer.max_steps=300",
     ]
-    assert config_overrides({"a": 1.0}, {"a": 1}) == []  # the same number
+    # 1.0 where the paper has 1 is another config hash: the override says so
+    assert config_overrides({"a": 1.0, "b": [0]}, {"a": 1, "b": [0.0]}) == ["a=1.0", "b=[0]"]
 
 
 def test_seed_overrides() -> None:
@@ -84,3 +88,32 @@ def test_fast_defaults_match_hydra_composing_each_experiment() -> None:
             assert fast[experiment] == flatten_config(full, prefix="", lists_as_json=False)
     GlobalHydra.instance().clear()
     assert fast["cnn"]["model.arch"] == "cnn" and fast["mlp_shuffled"]["data.shuffle_seq"]
+
+
+def test_the_advised_overrides_compose_the_recorded_config_hash(tmp_path: Path) -> None:
+    """helper-48: `model.x0=0` where the paper has 0.0 (another hash) was left out of the
+    advised command (0 == 0.0), which trained the paper's setting instead, and two such
+    settings merged into one command. Composing the advised overrides must give each record's
+    config hash."""
+    from repro.config.app import plugin_overrides
+    from repro.config.compose import compose_run_config, hydra_compose_session
+    from repro.records import store
+    from repro.records.table import flatten_config
+    from repro.reporting.regenerate import setting_overrides
+
+    folder = write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = ["paper=toy", *plugin_overrides(folder)]
+    defaults = default_configs(folder, "toy", ["small"])
+    settings = (["data.features=4.0"], ["optimizer.lr=0.05", "data.samples=64.0"])
+    with hydra_compose_session():
+        recorded = [compose_run_config([*wiring, *overrides], "small") for overrides in settings]
+    advised = [
+        setting_overrides(
+            folder, "toy", "small", flatten_config(c, prefix="", lists_as_json=False), defaults
+        )
+        for c in recorded
+    ]
+    assert advised == [["data.features=4.0"], ["data.samples=64.0"]]
+    with hydra_compose_session():
+        again = [compose_run_config([*wiring, *overrides], "small") for overrides in advised]
+    assert [store.config_hash(c) for c in again] == [store.config_hash(c) for c in recorded]

@@ -291,9 +291,10 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 
 def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple[Any, Any]:
-    from repro.config.overrides import override_value, sweep_values
+    from repro.config.overrides import override_value, refuse_derived_keys, sweep_values
     from repro.plugins.registry import discover, get_paper
 
+    refuse_derived_keys(overrides)
     raw = override_value(overrides, "paper")
     if raw is None:
         known = ", ".join(sorted(discover(papers_dir))) or "none"

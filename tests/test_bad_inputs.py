@@ -144,7 +144,8 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "unknown accelerator",
     "accelerator not on this machine",
     "zero batch size",
-    "experiment_name leaving results",
+    "experiment_name given",
+    "experiment_name given to a sweep",
     "malformed experiment YAML",
     "experiment YAML without its package line",
 }
@@ -477,11 +478,17 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "data.batch_size=0: must be a positive integer",
     ),
-    Case(
-        "experiment_name leaving results",
+    Case(  # helper-48: run wrote under experiment_name=foo, sweep set it back: never met
+        "experiment_name given",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "experiment_name=../../x"),
         2,
-        "experiment_name='../../x': must be lowercase letters",
+        "experiment_name is set by experiment=<name> (it names the record folder)",
+    ),
+    Case(
+        "experiment_name given to a sweep",
+        ("sweep", "paper=mnist1d", "experiment=logistic", "experiment_name=foo", "--dry-run"),
+        2,
+        "experiment_name is set by experiment=<name> (it names the record folder)",
     ),
     Case(
         "malformed experiment YAML",

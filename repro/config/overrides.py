@@ -62,6 +62,23 @@ def override_value(overrides: list[str], key: str) -> str | None:
     return value
 
 
+DERIVED_KEYS = {"experiment_name": "experiment="}
+"""Keys repro sets from another choice: `experiment_name` is the experiment's name (the record
+folder's); given as an override, `repro run` wrote under it while `repro sweep` set it back,
+so neither found the other's records."""
+
+
+def refuse_derived_keys(overrides: list[str]) -> None:
+    """One line for an override of a key repro sets itself (`DERIVED_KEYS`)."""
+    for override in overrides:
+        name = override.partition("=")[0].lstrip("+~")
+        if name in DERIVED_KEYS:
+            raise UsageError(
+                f"{name} is set by {DERIVED_KEYS[name]}<name> (it names the record folder): "
+                f"choose the experiment with {DERIVED_KEYS[name]}<name>, not {override!r}"
+            )
+
+
 def sweep_values(raw: str) -> list[str]:
     """Values of a simple comma sweep (`a,b,c`), or the single value."""
     from hydra.core.override_parser.overrides_parser import OverridesParser

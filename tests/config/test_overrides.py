@@ -88,3 +88,16 @@ def test_sweep_and_run_agree_on_a_literal_results_folder(tmp_path: Path, results
     ran = repro("run", *common, "seed=1", env=env)
     assert ran.returncode == 0, ran.stderr
     assert "already completed, skipped" in ran.stdout and str(folder) in ran.stdout
+
+
+@pytest.mark.parametrize(
+    "override", ["experiment_name=foo", "+experiment_name=foo", "~experiment_name"]
+)
+def test_experiment_name_is_refused_as_an_override(override: str) -> None:
+    """helper-48: `repro run ... experiment_name=foo` wrote under amsgrad/foo/ while
+    `repro sweep` set it back to the experiment's name: neither found the other's records."""
+    from repro.config.overrides import refuse_derived_keys
+
+    with pytest.raises(UsageError, match=r"^experiment_name is set by experiment=<name>"):
+        refuse_derived_keys(["paper=amsgrad", "experiment=adam_online", override])
+    refuse_derived_keys(["paper=amsgrad", "experiment=adam_online", "model.experiment_name=x"])

@@ -5,9 +5,9 @@ when a run is not at it.
 The paper's setting of an experiment is the config `repro run paper=<id> experiment=<name>`
 composes with no override (what the report judges: `build._paper_settings`). A run is at it
 when its config hash is that config's hash. Composing costs a Hydra compose, so it is done only
-when the command had an override that can change the hash: the paper, experiment and seed,
-Hydra's and repro's wiring, and the keys the hash leaves out (loggers, paths, launchers,
-progress, where the run executes) cannot.
+when the command had an override that can change the hash: the paper, experiment and seed and
+Hydra's and repro's wiring cannot; any other can, even of a key the hash leaves out (a
+launcher's `slurm.gpus=2` sets trainer.devices=2), so the composed hash decides.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ LENGTH_KEYS = ("trainer.max_steps", "trainer.max_epochs")
 
 
 def setting_overrides(overrides: list[str]) -> list[str]:
-    """The overrides of a command that may change the config hash."""
+    """The overrides of a command that name a key the config hash covers, or a config group
+    (`debug=fast`): what a run's deviation names first. Whether the run is at the paper's
+    setting is not decided by these names (`may_change_setting`)."""
     kept = []
     for override in overrides:
         name = override.partition("=")[0].lstrip("+~")
@@ -38,6 +40,23 @@ def setting_overrides(overrides: list[str]) -> list[str]:
             continue
         kept.append(override)
     return kept
+
+
+WIRING_NAMES = frozenset({"paper_dir"})
+"""Overrides repro adds to find the plugin: the paper's setting is composed with them too."""
+
+
+def may_change_setting(overrides: list[str]) -> bool:
+    """Whether any override could make the composed config's hash other than the paper's:
+    any but the paper, experiment and seed and repro's and Hydra's wiring. Not judged by
+    name: a key the hash leaves out can still set one it covers (`launcher=slurm
+    slurm.gpus=2` sets trainer.devices=2), so the composed hash decides."""
+    for override in overrides:
+        name = override.partition("=")[0].lstrip("+~")
+        first = re.split(r"[./]", name)[0]
+        if name not in NEUTRAL_NAMES | WIRING_NAMES and first != "hydra":
+            return True
+    return False
 
 
 def task_overrides() -> list[str] | None:
@@ -70,12 +89,12 @@ def run_differences(
     """(key, this run's value, the paper's) for each key where a run's resolved config leaves
     its experiment's paper setting; () at the paper's setting; None when that cannot be told.
     `overrides`: the command's (None: the running Hydra job's, else unknown); without one that
-    can change the hash nothing is composed."""
+    can change the hash (`may_change_setting`) nothing is composed."""
     from repro.records.table import flatten_config
 
     if overrides is None:
         overrides = task_overrides()
-    if overrides is not None and not setting_overrides(overrides):
+    if overrides is not None and not may_change_setting(overrides):
         return ()
     try:
         paper = paper_setting_config(

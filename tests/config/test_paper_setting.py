@@ -24,3 +24,23 @@ def test_a_number_of_another_type_is_a_difference_of_a_resolved_config() -> None
         ("model.x0", 0, 0.0),
     )
     assert paper_setting.config_differences(run, paper) == ()
+
+
+def test_a_launcher_that_sets_the_devices_is_not_the_papers_setting(tmp_path) -> None:
+    """helper-48: `launcher=slurm slurm.gpus=2` trains 2 processes (the launcher interpolates
+    trainer.devices from slurm.*) into trainer.devices=2's hash, yet the run said it was at
+    the paper's setting: the launcher's keys were skipped by name. Decided by the hash now."""
+    from repro.config.app import plugin_overrides
+    from repro.config.compose import compose_run_config, hydra_compose_session
+    from tests.conftest import write_toy_paper
+
+    folder = write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = ["paper=toy", *plugin_overrides(folder)]
+    slurm = ["launcher=slurm", "slurm.gpus=2"]
+    with hydra_compose_session():
+        config = compose_run_config([*wiring, *slurm], "small")
+    assert config["trainer"]["devices"] == 2
+    differences = paper_setting.run_differences(config, [*wiring, "experiment=small", *slurm])
+    assert differences and ("trainer.devices", 2, 1) in differences, differences
+    neutral = paper_setting.run_differences(config, [*wiring, "experiment=small", "seed=3"])
+    assert neutral == ()  # nothing that can change the hash: nothing composed

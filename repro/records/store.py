@@ -138,6 +138,28 @@ def legacy_config_hash(config: dict[str, Any]) -> str:
     return _digest(config)
 
 
+PROFILER_NAMES = ("simple", "advanced", "pytorch", "xla")
+"""Lightning's profilers by name: what a `+trainer.profiler=...` run was hashed with before a
+profiler left the setting's identity (7583c06)."""
+
+
+def older_hashes(config: dict[str, Any]) -> list[str]:
+    """Every hash an older repro gave this config's records, other than today's: with its
+    accelerator (`legacy_config_hash`, before a38075e) and, for a profiled config, with its
+    profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
+    the hash, until 7583c06 left the profiler out."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return []
+    hashes = [legacy_config_hash(config)]
+    if trainer.get("profiler") is not None:
+        accelerator = EXECUTION_TRAINER_KEYS["accelerator"]
+        hashes.append(_digest(config))
+        hashes.append(_digest({**config, "trainer": {**trainer, "accelerator": accelerator}}))
+    today = config_hash(config)
+    return [h for h in dict.fromkeys(hashes) if h != today]
+
+
 RECORD_DEPTH = 4
 """A record folder's depth below results/: <paper>/<experiment>/<config hash>/seed<N>/ (the
 walk finds record folders by depth, not name: an experiment may be called seed7)."""
@@ -283,19 +305,23 @@ def _legacy_folder_of(folder: Path, recorded: str) -> bool:
 
 def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     """The hash folders an older repro filed this setting under while the accelerator still
-    counted (`trainer.accelerator=gpu` etc.), other than today's folder: they hold its seeds too."""
+    counted (`trainer.accelerator=gpu` etc.) or a profiler did (`+trainer.profiler=simple`),
+    other than today's folder: they hold its seeds too (`older_hashes` of each)."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict) or "accelerator" not in trainer:
         return []
     experiment = config.get("experiment_name") or "default"
     experiment_dir = Path(results_dir) / config["paper"] / experiment
     today = config_hash(config)
-    folders = []
+    unprofiled = {k: v for k, v in trainer.items() if k != "profiler"}
+    hashes: dict[str, None] = {}
     for accelerator in dict.fromkeys([trainer["accelerator"], "gpu", "cuda", "cpu", "mps"]):
-        legacy = legacy_config_hash({**config, "trainer": {**trainer, "accelerator": accelerator}})
-        if legacy != today:
-            folders.append(experiment_dir / legacy)
-    return folders
+        for profiler in dict.fromkeys([trainer.get("profiler"), None, *PROFILER_NAMES]):
+            placed = {**unprofiled, "accelerator": accelerator}
+            if profiler is not None:
+                placed["profiler"] = profiler
+            hashes.update(dict.fromkeys(older_hashes({**config, "trainer": placed})))
+    return [experiment_dir / h for h in hashes if h != today]
 
 
 def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | None:

@@ -387,11 +387,12 @@ def _one_record_per_seed(
 
 def _current_hash(config: Any, recorded: str) -> str:
     """Today's hash of a record's setting: a record an older repro filed under a hash that
-    still counted `trainer.accelerator` (a GPU run) joins its setting's other seeds."""
+    still counted `trainer.accelerator` (a GPU run) or a profiler joins its setting's other
+    seeds (`store.older_hashes`)."""
     if not isinstance(config, dict):
         return recorded
     try:
-        if store.legacy_config_hash(config) == recorded:
+        if recorded in store.older_hashes(config):
             return store.config_hash(config)
     except (KeyError, TypeError, ValueError):
         pass

@@ -184,3 +184,25 @@ def test_a_rerun_in_a_legacy_folder_belongs_there(tmp_path: Path) -> None:
     _completed(legacy, gpu)
     assert store.is_completed(legacy)
     assert store.completed_record_dir(tmp_path, gpu) == legacy
+
+
+def test_a_profiled_record_from_before_the_profiler_left_the_hash_is_found(tmp_path: Path) -> None:
+    """Before 7583c06 `+trainer.profiler=simple` was hashed (with the accelerator too before
+    a38075e): that folder was never looked in, so the seed was trained again and the report
+    showed the old record as another setting. Run, sweep and report now find it there."""
+    from repro.records.table import load_records
+
+    for accelerator in ("auto", "gpu"):  # after and before the accelerator left the hash
+        results = tmp_path / accelerator
+        old = _trainer(accelerator=accelerator, profiler="simple")
+        placed = {**old, "trainer": {**old["trainer"], "accelerator": "auto"}}
+        digest = store._digest(placed if accelerator == "auto" else old)  # as hashed then
+        assert digest != store.config_hash(old)
+        folder = results / "p" / "e" / digest / "seed1"
+        record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+        store.write_record(folder, record)
+        (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+        assert store.completed_record_dir(results, TRAINED) == folder  # not profiled now
+        assert store.completed_record_dir(results, _trainer(profiler="advanced")) == folder
+        (hashed,) = set(load_records(results).frame["config_hash"])
+        assert hashed == store.config_hash(TRAINED)  # one setting with today's runs

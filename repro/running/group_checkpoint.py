@@ -68,6 +68,24 @@ class GroupCheckpoint:
         if self.stop_signal is not None:
             raise GroupStopped(self.stop_signal, self.saved_step)
 
+    def save_to_test(self, group: SeedGroup, seeds: list[int], path: Any) -> int | None:
+        """A group stopped once trained, as its seeds were tested: its final weights (and
+        curves, streams) for the `seeds` not yet tested, saved as a group of those seeds
+        in `path` (their first's folder), so their next attempt only tests them. Returns
+        the step saved at; None when checkpoints are off (they train again)."""
+        if not self.enabled:
+            return None
+        import os
+
+        only = [k for k, o in enumerate(group.state.outcomes) if o.seed in seeds]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(path.name + ".tmp")
+        identity = {**self.identity, "seeds": [group.state.outcomes[k].seed for k in only]}
+        state = group.state_dict(only)
+        torch.save({"identity": identity, "state": state, "trained": True}, temp)
+        os.replace(temp, path)
+        return group.state.global_step
+
     def load(self, device: torch.device) -> tuple[dict[str, Any] | None, str | None]:
         """(the saved state, None) when this group can resume from the file; else (None,
         why not), or (None, None) when there is no file."""
@@ -85,3 +103,14 @@ class GroupCheckpoint:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def saved_identity(path: Any) -> tuple[dict[str, Any], bool] | None:
+    """What a group checkpoint was saved for (its identity) and whether its group had
+    trained (saved for its seeds left to test), read without loading its tensors; None when
+    it is absent or unreadable."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        return dict(saved["identity"]), bool(saved.get("trained"))
+    except Exception:
+        return None

@@ -674,33 +674,49 @@ class SeedGroup:
             for seed in self.loaders
         )
 
-    def state_dict(self) -> dict[str, Any]:
-        """Everything a stopped group needs to go on exactly where it stopped."""
+    def state_dict(self, only: list[int] | None = None) -> dict[str, Any]:
+        """Everything a stopped group needs to go on exactly where it stopped. `only`: the
+        indices of the seeds kept, once the group has trained (its seeds left to test: no
+        optimizer state, as nothing is left to train)."""
         state = self.state
+        keep = list(range(len(state.outcomes))) if only is None else only
+
+        def kept(items: list[Any]) -> list[Any]:
+            return [items[k] for k in keep]
+
+        def seeds_of(tensors: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+            if only is None:
+                return dict(tensors)
+            return {n: t.detach()[keep] for n, t in tensors.items()}
+
         return {
-            "params": dict(self.params),
-            "buffers": dict(self.buffers),
-            "optimizer": self.optimizer.state_dict(),
+            "params": seeds_of(self.params),
+            "buffers": seeds_of(self.buffers),
+            "optimizer": self.optimizer.state_dict() if only is None else None,
             "global_step": state.global_step,
             "epoch": state.epoch,
             "batch": state.batch,
-            "loaders": [
-                seed.loader.state_dict() if hasattr(seed.loader, "state_dict") else None
-                for seed in self.loaders
-            ],
-            "rng": [seed.streams.state_dict() for seed in self.loaders],
-            "last_logged": state.last_logged,
+            "loaders": kept(
+                [
+                    seed.loader.state_dict() if hasattr(seed.loader, "state_dict") else None
+                    for seed in self.loaders
+                ]
+            ),
+            "rng": kept([seed.streams.state_dict() for seed in self.loaders]),
+            "last_logged": kept(state.last_logged),
             "aligned_steps": self.aligned_steps,
             "aligned_checks": self.aligned_checks,
-            "outcomes": [
-                {
-                    "error": o.error,
-                    "failed_step": o.failed_step,
-                    "curves": o.curves,
-                    "metrics": o.metrics,  # what the last validation gave
-                }
-                for o in state.outcomes
-            ],
+            "outcomes": kept(
+                [
+                    {
+                        "error": o.error,
+                        "failed_step": o.failed_step,
+                        "curves": o.curves,
+                        "metrics": o.metrics,  # what the last validation gave
+                    }
+                    for o in state.outcomes
+                ]
+            ),
         }
 
     def load_state_dict(self, saved: dict[str, Any]) -> None:
@@ -709,7 +725,8 @@ class SeedGroup:
                 tensor.copy_(saved["params"][name])
             for name, tensor in self.buffers.items():
                 tensor.copy_(saved["buffers"][name])
-        self.optimizer.load_state_dict(saved["optimizer"])
+        if saved["optimizer"] is not None:  # None: saved trained, only to be tested
+            self.optimizer.load_state_dict(saved["optimizer"])
         state = self.state
         state.global_step, state.epoch, state.batch = (
             saved["global_step"],

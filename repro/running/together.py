@@ -81,7 +81,7 @@ def run_together(
                     file=sys.stderr,
                 )
             held.append(entry)
-        if len(held) > 1:
+        if len(held) > 1 or _left_to_test(held):
             try:
                 results = _train_held(held, plugin, spec, say)
             except NotTogether as why:
@@ -96,6 +96,17 @@ def run_together(
         else:
             outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
+
+
+def _left_to_test(held: list[tuple]) -> bool:
+    """One seed whose group trained and was stopped before testing it: its folder holds the
+    group's final weights for it alone, tested as a group of one (never trained again)."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.group_checkpoint import saved_identity
+
+    (_, config, _, record_dir, _, _), *_ = held
+    saved = saved_identity(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+    return saved is not None and saved[1] and saved[0].get("seeds") == [int(config["seed"])]
 
 
 def _label(config: dict[str, Any]) -> str:
@@ -142,26 +153,49 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         result = _fit(group, saver, attempts, announce=lambda: say(together))
         if not isinstance(result, GroupResult):
             return result  # every seed's outcome: interrupted or failed
-        outcomes = _record_seeds(attempts, result, stops)
-        if not stops or any(o.status == "completed" for o in outcomes.values()):
-            saver.discard()  # every seed has its record; or a rerun's group is another
+        outcomes = _record_seeds(attempts, result, stops, group, saver)
+        if not any(o.status == "interrupted" for o in outcomes.values()):
+            saver.discard()  # every seed has its record (else: kept for those left to test)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
     return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
 
 
-def _record_seeds(attempts: list, result: GroupResult, stops: list[int]) -> dict[int, Any]:
+def _record_seeds(
+    attempts: list, result: GroupResult, stops: list[int], group: SeedGroup, saver: GroupCheckpoint
+) -> dict[int, Any]:
     """Test and record each seed in turn; once a stop is noted, the seeds not yet tested are
-    recorded interrupted (the one being tested ends as it would)."""
+    recorded interrupted (the one being tested ends as it would), the group's final weights
+    kept for them: their next attempt only tests them."""
     outcomes = {}
-    for (index, attempt), seed in zip(attempts, result.seeds, strict=True):
+    pairs = list(zip(attempts, result.seeds, strict=True))
+    then = None
+    for n, ((index, attempt), seed) in enumerate(pairs):
         if not stops:
             try:
                 outcomes[index] = _record_seed(attempt, seed, result)
                 continue
             except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
                 stops.append(signal.SIGINT)
-        outcomes[index] = _interrupted(attempt, stops[0])
+        if then is None:
+            then = _keep_to_test(group, saver, [(a, s.seed) for (_, a), s in pairs[n:]])
+        outcomes[index] = _interrupted(attempt, stops[0], then)
     return outcomes
+
+
+def _keep_to_test(group: SeedGroup, saver: GroupCheckpoint, left: list[tuple]) -> str:
+    """The trained group's final state for the seeds `left` (attempt, seed) untested, in
+    their first's folder; what their records then say a rerun does."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    first = left[0][0]
+    saver.discard()  # the group's last save during training: superseded, whatever follows
+    if first.rerunning_completed:  # rerun=true never resumes
+        return "a rerun trains it"
+    path = first.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    step = saver.save_to_test(group, [seed for _, seed in left], path)
+    if step is None:
+        return "a rerun trains it"
+    return f"the same sweep again tests it from the group's final weights (step {step})"
 
 
 @contextlib.contextmanager
@@ -204,13 +238,13 @@ def _stopped_after(outcome: Any, stops: list[int]) -> Any:
     return _completed_but_stopped(outcome.record_dir, outcome.metrics, stops[0])
 
 
-def _interrupted(attempt: Any, signum: int) -> Any:
+def _interrupted(attempt: Any, signum: int, then: str) -> Any:
     """A seed whose group stopped before it was recorded: interrupted, never `running`."""
     from repro.records import store
     from repro.running.runner import RunOutcome
 
     name = signal.Signals(signum).name
-    message = f"interrupted by {name} while the group's seeds were tested; a rerun trains it"
+    message = f"interrupted by {name} while the group's seeds were tested; {then}"
     attempt.end(store.STATUS_INTERRUPTED, message)
     return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=128 + signum)
 
@@ -287,7 +321,12 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         group.load_state_dict(saved)
         step = group.state.global_step
         saver.saved_step = step  # the file on disk, until the group saves again
-        print(f"resuming the group from step {step} ({saver.path})", file=sys.stderr, flush=True)
+        if saved["optimizer"] is None:  # saved once trained, for the seeds left to test
+            what = f"trained to step {step}, testing seed {', '.join(map(str, seeds_of(group)))}"
+            print(f"resuming the group: {what} ({saver.path})", file=sys.stderr, flush=True)
+        else:
+            where = f"from step {step} ({saver.path})"
+            print(f"resuming the group {where}", file=sys.stderr, flush=True)
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
@@ -297,6 +336,10 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         reason = why_not or "a seed's last attempt was not cut short"
         print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
         saver.discard()
+
+
+def seeds_of(group: SeedGroup) -> list[int]:
+    return [outcome.seed for outcome in group.state.outcomes]
 
 
 def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any) -> Any:

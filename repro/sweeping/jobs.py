@@ -60,9 +60,9 @@ def jobs_for(planned: list[PlannedRun], common: list[str], together: bool = Fals
     for job in single:
         key = (job.run.experiment, tuple(job.run.fixed), job.run.job_key)
         settings.setdefault(key, []).append(job)
-    return [
+    return [  # a group it resumes stays one, even of one seed left to test
         jobs[0]
-        if len(jobs) == 1
+        if len(jobs) == 1 and not jobs[0].run.group
         else Job(jobs[0].run, jobs[0].overrides, tuple((j.run, j.overrides) for j in jobs))
         for jobs in (sorted(group, key=lambda j: j.run.seed) for group in settings.values())
     ]

@@ -255,7 +255,7 @@ def plan_resumes(
             continue  # rerun=true starts over, alone or together
         hash_dir = first.record_dir.parent
         for checkpoint in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
-            seeds = _group_seeds(checkpoint, hash_dir.name, code)
+            seeds, trained = _group_seeds(checkpoint, hash_dir.name, code)
             if (
                 not seeds
                 or not set(seeds) & set(missing)
@@ -273,10 +273,16 @@ def plan_resumes(
                     )
             extra = sorted(set(seeds) - set(missing))
             also = f" (with seed {', '.join(map(str, extra))}, started with them)" if extra else ""
-            notes.append(
-                f"{experiment}: seeds {', '.join(map(str, seeds))} resume their group's "
-                f"checkpoint {checkpoint}{also}"
-            )
+            names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+            if trained:  # its training is done: only the tests of these seeds are left
+                notes.append(
+                    f"{experiment}: {names} trained in a group, left to test: tested from "
+                    f"the group's final weights {checkpoint}{also}"
+                )
+            else:
+                notes.append(
+                    f"{experiment}: {names} resume their group's checkpoint {checkpoint}{also}"
+                )
         for seed, index in missing.items():
             run = runs[index]
             own = run.record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
@@ -286,20 +292,23 @@ def plan_resumes(
     return runs, notes
 
 
-def _group_seeds(checkpoint: Path, config_hash: str, code: str | None) -> tuple[int, ...] | None:
+def _group_seeds(
+    checkpoint: Path, config_hash: str, code: str | None
+) -> tuple[tuple[int, ...] | None, bool]:
     """The seeds a group checkpoint was saved for (read without loading its tensors), when it
-    was saved for this setting (`config_hash`) by this plugin code; else None."""
-    import torch
+    was saved for this setting (`config_hash`) by this plugin code; else None. One seed is a
+    group when the group had trained and that seed is left to test (then True)."""
+    from repro.running.group_checkpoint import saved_identity
 
+    saved = saved_identity(checkpoint)
     try:
-        saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
-        identity = saved["identity"]
+        identity, trained = saved  # type: ignore[misc]
         seeds = tuple(sorted(int(s) for s in identity["seeds"]))
     except Exception:  # unreadable: the group that finds it says so and starts over
-        return None
+        return None, False
     if identity.get("config_hash") != config_hash or (code and identity.get("code") != code):
-        return None  # another setting's or other code's: the group starts over, and says so
-    return seeds if len(set(seeds)) > 1 else None
+        return None, False  # another setting's or other code's: the group starts over, says so
+    return (seeds if len(set(seeds)) > 1 or (trained and seeds) else None), trained
 
 
 def _cut_short(record_dir: Path) -> str | None:
@@ -324,17 +333,18 @@ def multirun_batches(planned: list[PlannedRun], together: bool = False) -> list[
     for run in planned:
         if run.needs_training:
             missing[(run.fixed, run.experiment, run.job_key if together else ())].append(run.seed)
-    groups: dict[tuple[tuple[str, ...], tuple[int, ...]], list[str]] = defaultdict(list)
-    for (fixed, experiment, _), seeds in missing.items():
-        groups[(fixed, tuple(sorted(seeds)))].append(experiment)
+    groups: dict[tuple[tuple[str, ...], tuple[int, ...], bool], list[str]] = defaultdict(list)
+    for (fixed, experiment, key), seeds in missing.items():
+        resumed = bool(key) and key[0] != "alone"  # a group it resumes, one seed left or more
+        groups[(fixed, tuple(sorted(seeds)), resumed)].append(experiment)
     return [
-        [*fixed, f"experiment={','.join(experiments)}", *_seed_words(seeds, together)]
-        for (fixed, seeds), experiments in groups.items()
+        [*fixed, f"experiment={','.join(experiments)}", *_seed_words(seeds, together, resumed)]
+        for (fixed, seeds, resumed), experiments in groups.items()
     ]
 
 
-def _seed_words(seeds: tuple[int, ...], together: bool) -> list[str]:
-    if together and len(seeds) > 1:
+def _seed_words(seeds: tuple[int, ...], together: bool, resumed: bool = False) -> list[str]:
+    if together and (len(seeds) > 1 or resumed):
         return [f"seed={seeds[0]}", f"group_seeds=[{','.join(map(str, seeds))}]"]
     return [f"seed={','.join(map(str, seeds))}"]
 

@@ -930,3 +930,61 @@ def test_a_group_says_its_seeds_done_at_once_without_an_eta_for_runs_it_finished
     assert "together on cpu" in done.stdout
     lines = [line for line in done.stdout.splitlines() if " done" in line and "/3" in line]
     assert lines == ["3/3 done"], lines
+
+
+@pytest.fixture
+def stops_in_process(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A group stopped inside pytest: its signal handlers and the hold on later signals it
+    leaves for the process's exit are undone afterwards."""
+    import signal
+
+    from repro.running import fast_exit
+
+    monkeypatch.setattr(fast_exit, "hold_signals_to_exit", lambda: None)
+    handlers = {s: signal.getsignal(s) for s in fast_exit.STOP_SIGNALS}
+    yield
+    for number, handler in handlers.items():
+        signal.signal(number, handler)
+
+
+@pytest.mark.parametrize("tested", [0, 1])
+def test_a_group_stopped_as_its_seeds_are_tested_only_tests_the_rest_when_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tested: int, stops_in_process: None
+) -> None:
+    """A stop (Ctrl-C reaching a seed's test) once the group has trained, with `tested`
+    seeds recorded: before, the untested seeds trained again from step 0 (alone, or from
+    the group's last periodic save, here none). Now the group's final weights are kept for
+    them: the next attempt only tests them, with the uninterrupted group's numbers, and the
+    seeds already completed keep their records."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    straight = run_together(
+        configs("toy", "small", [0, 1], tmp_path / "s", papers=[plugins]), [["r"]] * 2
+    )
+    real, calls = together._finish_seed, []
+
+    def finish_seed(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) > tested:
+            raise KeyboardInterrupt  # as a Ctrl-C that reaches Lightning's test loop
+        return real(*args)
+
+    monkeypatch.setattr(together, "_finish_seed", finish_seed)
+    results = tmp_path / "r"
+    cut = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in cut] == ["completed"] * tested + ["interrupted"] * (2 - tested)
+    assert "tests it from the group's final weights (step 20)" in cut[-1].error, cut[-1].error
+    kept = {o.record_dir: (o.record_dir / "record.json").read_bytes() for o in cut[:tested]}
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped"] * tested + ["completed"] * (2 - tested)
+    assert {f: (f / "record.json").read_bytes() for f in kept} == kept
+    for outcome, uninterrupted in list(zip(again, straight, strict=True))[tested:]:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["resumed_from"]["step"] == 20  # trained before: only tested
+        assert record["timing"]["steps"] == 20
+        assert outcome.metrics == pytest.approx(uninterrupted.metrics, abs=1e-7)
+        assert (outcome.record_dir / "checkpoints" / "last.ckpt").is_file()
+    assert not list(results.rglob("together.ckpt"))

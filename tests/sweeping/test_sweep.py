@@ -96,9 +96,12 @@ def test_with_seeds_together_a_settings_missing_seeds_are_one_job(tmp_path: Path
     assert multirun_batches(lone, together=True) == [["a=1", "experiment=x", "seed=1"]]
 
 
-def _cut_short(folder: Path, group: list[int] | None = None, alone: bool = False) -> None:
+def _cut_short(
+    folder: Path, group: list[int] | None = None, alone: bool = False, trained: bool = False
+) -> None:
     """A seed folder as a stopped run leaves it: an interrupted record, and the group's
-    checkpoint (in its first seed's folder) or its own."""
+    checkpoint (in its first seed's folder; `trained`: saved for its seeds left to test)
+    or its own."""
     import torch
 
     from repro.records import store
@@ -106,10 +109,9 @@ def _cut_short(folder: Path, group: list[int] | None = None, alone: bool = False
     store.write_record(folder, {"status": "interrupted", "seed": int(folder.name[4:])})
     (folder / "checkpoints").mkdir(exist_ok=True)
     if group is not None:
-        torch.save(
-            {"identity": {"seeds": group, "config_hash": folder.parent.name, "code": "c0de"}},
-            folder / "checkpoints/together.ckpt",
-        )
+        identity = {"seeds": group, "config_hash": folder.parent.name, "code": "c0de"}
+        saved = {"identity": identity, **({"trained": True} if trained else {})}
+        torch.save(saved, folder / "checkpoints/together.ckpt")
     if alone:
         torch.save({}, folder / "checkpoints" / "last.ckpt")
 
@@ -150,6 +152,36 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     # it adds no seed nor says it resumes: the group that finds it starts over, and says so
     assert plan_resumes(planned, code="c0de")[1] == notes
     assert plan_resumes(planned, code="new0") == (planned, [])
+
+
+def test_a_seed_left_to_test_by_its_trained_group_is_a_group_of_one(tmp_path: Path) -> None:
+    """Seed 0 of a trained group was tested, then a stop left seed 1 untested (the group's
+    final weights for it in its folder): before, the sweep put seed 1 in a new group with
+    seed 2 (or alone, a plain `seed=1` job), which trained it from step 0. It is its own job,
+    `group_seeds=[1]` for SLURM, and one line says it is only tested."""
+    from repro.records import store
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+    store.write_record(hash_dir / "seed0", {"status": "completed", "seed": 0})
+    _cut_short(hash_dir / "seed1", group=[1], trained=True)
+    states = ["done", "redo (interrupted)", "to run"]
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", states[s]) for s in (0, 1, 2)]
+    runs, notes = plan_resumes(planned)
+    checkpoint = hash_dir / "seed1" / "checkpoints" / "together.ckpt"
+    assert notes == [
+        f"x: seed 1 trained in a group, left to test: tested from the group's final weights "
+        f"{checkpoint}"
+    ]
+    assert sorted(multirun_batches(runs, together=True)) == [
+        ["experiment=x", "seed=1", "group_seeds=[1]"],
+        ["experiment=x", "seed=2"],
+    ]
+    jobs = jobs_for(runs, [], together=True)
+    assert sorted([run.seed for run, _ in job.group] for job in jobs if job.group) == [[1]]
 
 
 def test_a_seed_cut_short_alone_resumes_alone_when_seeds_train_together(tmp_path: Path) -> None:

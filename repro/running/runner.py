@@ -156,6 +156,7 @@ class Attempt:
     resume_from: Path | None
     previous: dict[str, Any] | None
     started: float = 0.0
+    corrupt_record: str | None = None  # its record was corrupt: what was set aside, in words
     started_at_s: float = 0.0  # wall clock, for what this attempt wrote
 
     @property
@@ -668,20 +669,30 @@ def _previous_record(record_dir: Path) -> dict[str, Any] | None:
     corrupt one is kept aside as record.corrupt.json, not overwritten by this attempt."""
     try:
         return store.read_record(record_dir)
+    except ValueError:
+        if said := set_aside_corrupt_record(record_dir):
+            print(f"warning: {said}; training again", file=sys.stderr)
+        return None
+    except OSError:
+        return None
+
+
+def set_aside_corrupt_record(record_dir: Path) -> str | None:
+    """A corrupt record (unreadable, or not a record) moved to record.corrupt.json (or
+    -2, ...), never overwritten; what was set aside, in words, or None when there was none."""
+    corrupt = record_dir / store.RECORD_FILE
+    try:
+        store.read_record(record_dir)
+        return None
+    except OSError:
+        return None
     except ValueError as error:
-        corrupt = record_dir / store.RECORD_FILE
         aside = store.free_name_beside(corrupt.with_name("record.corrupt.json"))
         try:
             corrupt.replace(aside)
         except OSError:
             return None
-        print(
-            f"warning: corrupt run record {corrupt} ({error}) kept as {aside.name}; training again",
-            file=sys.stderr,
-        )
-        return None
-    except OSError:
-        return None
+        return f"corrupt run record {corrupt} ({error}) kept as {aside.name}"
 
 
 def _finish(record: dict[str, Any], status: str, started: float, error: str | None) -> None:

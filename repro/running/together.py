@@ -259,11 +259,13 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         _previous_record,
         _start,
         keep_weights_of_a_corrupt_record,
+        set_aside_corrupt_record,
     )
 
     attempts = []
     attempt_id = uuid.uuid4().hex[:12]  # one per group attempt: its seeds share one process
     for index, config, command, record_dir, _, _ in held:
+        corrupt = set_aside_corrupt_record(record_dir)  # said once the group knows what follows
         previous = _previous_record(record_dir)
         record = _new_record(config, int(config["seed"]), command, plugin, previous, None)
         record["together"] = {
@@ -273,6 +275,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
             "attempt": attempt_id,  # the report counts the shared time once per attempt
         }
         attempt = Attempt(config, record_dir, plugin, record, None, previous)
+        attempt.corrupt_record = corrupt
         keep_weights_of_a_corrupt_record(attempt)  # the group's end saves over last.ckpt
         _start(attempt)
         attempts.append((index, attempt))
@@ -313,7 +316,11 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     from repro.records import store
 
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
-    cut_short = all((a.previous or {}).get("status") in unfinished for _, a in attempts)
+    # a seed whose record was corrupt (set aside): the group's checkpoint, saved for this very
+    # group, holds its state as it holds the others'
+    cut_short = all(
+        (a.previous or {}).get("status") in unfinished or a.corrupt_record for _, a in attempts
+    )
     saved, why_not = saver.load(group.device)
     if attempts[0][1].config.get("rerun"):  # never resumes, as for a seed alone
         saved, why_not = None, "rerun=true starts over"
@@ -331,7 +338,16 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
             attempt.save()
+            if attempt.corrupt_record:
+                seed = attempt.config["seed"]
+                print(
+                    f"warning: {attempt.corrupt_record}; seed {seed} resumes with its group",
+                    file=sys.stderr,
+                )
         return
+    for _, attempt in attempts:
+        if attempt.corrupt_record:
+            print(f"warning: {attempt.corrupt_record}; training again", file=sys.stderr)
     if saver.path.is_file():
         reason = why_not or "a seed's last attempt was not cut short"
         print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)

@@ -259,7 +259,7 @@ def plan_resumes(
             if (
                 not seeds
                 or not set(seeds) & set(missing)
-                or not all(_cut_short(hash_dir / f"seed{s}") for s in seeds)
+                or not all(_cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
             ):
                 continue
             for seed in seeds:
@@ -267,7 +267,7 @@ def plan_resumes(
                     runs[missing[seed]] = replace(runs[missing[seed]], group=seeds)
                 else:  # started with the group: resumed with it
                     folder = hash_dir / f"seed{seed}"
-                    state = f"redo ({_cut_short(folder)})"
+                    state = f"redo ({_cut_short(folder, in_group=True)})"
                     runs.append(
                         replace(first, seed=seed, record_dir=folder, state=state, group=seeds)
                     )
@@ -311,12 +311,16 @@ def _group_seeds(
     return (seeds if len(set(seeds)) > 1 or (trained and seeds) else None), trained
 
 
-def _cut_short(record_dir: Path) -> str | None:
+def _cut_short(record_dir: Path, in_group: bool = False) -> str | None:
     """The status of a seed's last attempt when it was cut short (interrupted, or still
-    `running` after kill -9): what lets a checkpoint resume; else None."""
+    `running` after kill -9): what lets a checkpoint resume; else None. `in_group`: a
+    corrupt record (set aside) does not keep a group's checkpoint, which holds the seed's
+    state, from resuming (alone, the checkpoint beside it may be a completed run's weights)."""
     try:
         status = (store.read_record(record_dir) or {}).get("status")
-    except (OSError, ValueError):
+    except ValueError:
+        return "corrupt record" if in_group else None
+    except OSError:
         return None
     return status if status in (store.STATUS_INTERRUPTED, store.STATUS_RUNNING) else None
 

@@ -947,6 +947,56 @@ def stops_in_process(monkeypatch: pytest.MonkeyPatch) -> Any:
         signal.signal(number, handler)
 
 
+def stop_group_at_step(monkeypatch: pytest.MonkeyPatch, step: int) -> Any:
+    """The group's next check for a stop after `step` finds a SIGTERM noted, as if sent;
+    returns what undoes it."""
+    import signal
+
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    real = GroupCheckpoint.due
+
+    def due(self: Any, group: Any, mid_epoch: bool) -> bool:
+        if group.state.global_step >= step and not self.stops:
+            self.stops.append(signal.SIGTERM)
+        return real(self, group, mid_epoch)
+
+    monkeypatch.setattr(GroupCheckpoint, "due", due)
+    return lambda: monkeypatch.setattr(GroupCheckpoint, "due", real)
+
+
+def test_a_corrupt_record_of_one_seed_does_not_cost_its_group_its_progress(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    stops_in_process: None,
+) -> None:
+    """A group stopped at step 8, then one seed's record damaged: before, the group found
+    that seed's last attempt not cut short and trained both from step 0 (or the sweep left
+    that seed out of it). Now its record is kept aside, as ever, one line says so, and the
+    group resumes from its checkpoint with every seed."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    go_on = stop_group_at_step(monkeypatch, 8)
+    cut = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in cut] == ["interrupted"] * 2
+    go_on()
+    damaged = cut[1].record_dir / "record.json"
+    damaged.write_text("{damaged")
+    capfd.readouterr()
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["completed"] * 2
+    for outcome in again:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["resumed_from"]["step"] == 8
+    assert (damaged.parent / "record.corrupt.json").read_text() == "{damaged"
+    err = capfd.readouterr().err
+    lines = [line for line in err.splitlines() if "record.corrupt.json" in line]
+    assert len(lines) == 1 and "seed 1 resumes with its group" in lines[0], err
+    assert "training again" not in err and "from the start" not in err, err
+
+
 @pytest.mark.parametrize("tested", [0, 1])
 def test_a_group_stopped_as_its_seeds_are_tested_only_tests_the_rest_when_resumed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tested: int, stops_in_process: None

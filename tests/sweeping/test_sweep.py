@@ -154,6 +154,29 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     assert plan_resumes(planned, code="new0") == (planned, [])
 
 
+def test_a_group_with_one_corrupt_record_still_resumes_as_that_group(tmp_path: Path) -> None:
+    """Seed 1's record of a stopped group became corrupt: before, the sweep planned a new
+    group (its checkpoint was not resumed: seed 1 was not cut short), trained from step 0.
+    The group's checkpoint holds seed 1's state: the group resumes, seed 1 with it."""
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", group=[0, 1] if seed == 0 else None)
+    (hash_dir / "seed1" / "record.json").write_text("{damaged")
+    states = ["redo (interrupted)", "redo (corrupt record)"]
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", states[s]) for s in (0, 1)]
+    runs, notes = plan_resumes(planned)
+    assert [r.group for r in runs] == [(0, 1), (0, 1)]
+    assert len(notes) == 1 and "seeds 0, 1 resume their group's checkpoint" in notes[0]
+    alone = [PlannedRun("x", 1, (), hash_dir / "seed1", states[1])]
+    (hash_dir / "seed0" / "checkpoints" / "together.ckpt").unlink()
+    _cut_short(hash_dir / "seed1", alone=True)
+    (hash_dir / "seed1" / "record.json").write_text("{damaged")
+    assert plan_resumes(alone)[1] == []  # alone: its last.ckpt may be a completed run's
+
+
 def test_a_seed_left_to_test_by_its_trained_group_is_a_group_of_one(tmp_path: Path) -> None:
     """Seed 0 of a trained group was tested, then a stop left seed 1 untested (the group's
     final weights for it in its folder): before, the sweep put seed 1 in a new group with

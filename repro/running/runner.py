@@ -62,8 +62,12 @@ def save_record(record_dir: Path, record: dict[str, Any], name: str = store.RECO
         ) from None
 
 
-def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutcome:
-    """Train the setting `config` describes unless a completed record of it exists."""
+def run_one(
+    config: dict[str, Any], command: list[str] | None = None, as_group_left: bool = True
+) -> RunOutcome:
+    """Train the setting `config` describes unless a completed record of it exists. A seed
+    its group trained, stopped before it was tested, is only tested, from the group's final
+    weights (`as_group_left`; the group hands back seeds that cannot be one with False)."""
     from repro.running.lock import run_lock
 
     seed = _validated_seed(config.get("seed"))
@@ -75,6 +79,11 @@ def run_one(config: dict[str, Any], command: list[str] | None = None) -> RunOutc
     record_dir, record, stale = completed_run(config)
     if record is not None and stale is None:
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))
+    if as_group_left and not config.get("rerun") and record is None:
+        from repro.running.together import left_to_test, run_together
+
+        if left_to_test(record_dir, seed):
+            return run_together([config], [command or sys.argv])[0]
     if not progress.started_as_worker_rank():  # first, before Lightning's slow import
         # stdout: stderr stays for progress and errors, so a failure is one line there
         print(progress.start_line(config, record_dir), flush=True)
@@ -324,18 +333,31 @@ def _resume_point(
 
 def _say_the_group_is_not_resumed(attempt: Attempt) -> None:
     """A seed last stopped in a group, run alone (`repro run`, the command its record
-    names): the group's checkpoint is not this run's to resume."""
-    from repro.running.checkpointing import GROUP_CHECKPOINT
-
-    group_checkpoint = attempt.last_checkpoint.with_name(GROUP_CHECKPOINT)
+    names): the group's checkpoint, in its folder or in the group's first seed's, is not
+    this run's to resume."""
     how = "resuming its own checkpoint" if attempt.resume_from else "from the start"
-    if group_checkpoint.is_file():
+    for group_checkpoint in groups_holding(attempt.record_dir, int(attempt.config["seed"])):
         print(
             f"not resuming the group's checkpoint {progress.shown_path(group_checkpoint)}: "
             f"seed {attempt.config['seed']} trains alone, {how}",
             file=sys.stderr,
             flush=True,
         )
+
+
+def groups_holding(record_dir: Path, seed: int) -> list[Path]:
+    """The checkpoints of groups (seeds trained together) in this setting that hold `seed`:
+    its own folder's, and those in its group's first seed's folder."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.group_checkpoint import saved_identity
+
+    found = []
+    for path in sorted(record_dir.parent.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
+        saved = saved_identity(path)
+        in_own_folder = path.parent.parent == record_dir
+        if in_own_folder or (saved and seed in (saved[0].get("seeds") or [])):
+            found.append(path)
+    return found
 
 
 CORRUPT_RECORD_CHECKPOINT = "last.corrupt.ckpt"
@@ -552,10 +574,9 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
     record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
     attempt.end(store.STATUS_COMPLETED, None)
     last_checkpoint = attempt.last_checkpoint
-    from repro.running.checkpointing import GROUP_CHECKPOINT
-
-    # a group with a completed seed never resumes: its checkpoint would stay here for good
-    last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
+    # a group with a completed seed never resumes: its checkpoint would stay for good
+    for group_checkpoint in groups_holding(attempt.record_dir, int(attempt.config["seed"])):
+        group_checkpoint.unlink(missing_ok=True)
     if record["checkpoint"]["kept"]:  # the weights of the record just written
         os.replace(attempt.checkpoint_file, last_checkpoint)
     else:  # deleted only once the record says why

@@ -92,21 +92,25 @@ def run_together(
                 held = []
     for index, config, command, record_dir, *_ in held:  # alone, as `repro run` (unlocked)
         if alone:
-            outcomes[index] = run_one(config, command=command)
+            outcomes[index] = run_one(config, command=command, as_group_left=False)
         else:
             outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
 
 
 def _left_to_test(held: list[tuple]) -> bool:
-    """One seed whose group trained and was stopped before testing it: its folder holds the
+    (_, config, _, record_dir, _, _), *_ = held
+    return left_to_test(record_dir, int(config["seed"]))
+
+
+def left_to_test(record_dir: Any, seed: int) -> bool:
+    """A seed whose group trained and was stopped before testing it: its folder holds the
     group's final weights for it alone, tested as a group of one (never trained again)."""
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
     from repro.running.group_checkpoint import saved_identity
 
-    (_, config, _, record_dir, _, _), *_ = held
     saved = saved_identity(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT)
-    return saved is not None and saved[1] and saved[0].get("seeds") == [int(config["seed"])]
+    return saved is not None and saved[1] and saved[0].get("seeds") == [seed]
 
 
 def _label(config: dict[str, Any]) -> str:
@@ -344,6 +348,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
                     f"warning: {attempt.corrupt_record}; seed {seed} resumes with its group",
                     file=sys.stderr,
                 )
+        _say_own_checkpoints_are_not_resumed(attempts, f"from the group's step {step}")
         return
     for _, attempt in attempts:
         if attempt.corrupt_record:
@@ -352,6 +357,27 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         reason = why_not or "a seed's last attempt was not cut short"
         print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
         saver.discard()
+    _say_own_checkpoints_are_not_resumed(attempts, "from the start")
+
+
+def _say_own_checkpoints_are_not_resumed(attempts: list, how: str) -> None:
+    """A seed stopped while it trained alone (its own last.ckpt), now trained in a group
+    (`group_seeds=[...]`; a sweep resumes it alone instead): its own progress is not
+    resumed, and the group's end replaces that checkpoint. Said, never silent."""
+    import sys
+
+    from repro.records import store
+    from repro.running.runner import _checkpoint_step
+
+    unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
+    for _, attempt in attempts:
+        own = attempt.last_checkpoint
+        if (attempt.previous or {}).get("status") in unfinished and own.is_file():
+            print(
+                f"not resuming seed {attempt.config['seed']}'s own checkpoint {own} (step "
+                f"{_checkpoint_step(own)}, trained alone): it trains in this group, {how}",
+                file=sys.stderr,
+            )
 
 
 def seeds_of(group: SeedGroup) -> list[int]:

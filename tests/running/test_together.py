@@ -1038,3 +1038,72 @@ def test_a_group_stopped_as_its_seeds_are_tested_only_tests_the_rest_when_resume
         assert outcome.metrics == pytest.approx(uninterrupted.metrics, abs=1e-7)
         assert (outcome.record_dir / "checkpoints" / "last.ckpt").is_file()
     assert not list(results.rglob("together.ckpt"))
+
+
+def test_a_seeds_own_checkpoint_and_its_groups_are_never_passed_over_in_silence(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    stops_in_process: None,
+) -> None:
+    """Seed 0 stopped while it trained alone (its last.ckpt at step 5), then trained in a
+    group (`group_seeds=[0,1]`) from step 0: before, without a word. The group stopped at step
+    8; seed 1 run alone (`repro run ... seed=1`) then trained from the start without naming
+    the group's checkpoint (in seed 0's folder), which it left behind once completed. A seed
+    left to test by its trained group, run alone, is only tested."""
+    import torch
+
+    from repro.records import store
+    from repro.records.lookup import completed_run
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    first, second = configs("toy", "small", [0, 1], results, papers=[plugins])
+    own = results / "toy" / "small"
+    go_on = stop_group_at_step(monkeypatch, 8)
+    seed0 = completed_run(first)[0]
+    (seed0 / "checkpoints").mkdir(parents=True)
+    store.write_record(seed0, {"status": "interrupted", "seed": 0})
+    torch.save({"global_step": 5}, seed0 / "checkpoints" / "last.ckpt")  # as a stop left it
+    capfd.readouterr()
+    cut = run_together([first, second], [["r"]] * 2)
+    assert [o.status for o in cut] == ["interrupted"] * 2
+    err = capfd.readouterr().err
+    said = f"not resuming seed 0's own checkpoint {seed0}/checkpoints/last.ckpt (step 5"
+    assert said in err and "it trains in this group, from the start" in err, err
+    go_on()
+    alone = run_one(second, command=["r"])
+    assert alone.status == "completed"
+    err = capfd.readouterr().err
+    group = progress_path(seed0 / "checkpoints" / "together.ckpt")
+    assert f"not resuming the group's checkpoint {group}: seed 1 trains alone" in err, err
+    assert not list(own.rglob("together.ckpt"))  # it can never resume: seed 1 completed
+    # seed 1 left to test by its trained group, run alone: tested from the group's weights
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(together._finish_seed))
+    store.write_record(alone.record_dir, {"status": "interrupted", "seed": 1})
+    store.write_record(seed0, {"status": "interrupted", "seed": 0})
+    assert [o.status for o in run_together([first, second], [["r"]] * 2)][1] == "interrupted"
+    monkeypatch.undo()
+    tested = run_one(second, command=["r"])
+    record = json.loads((tested.record_dir / "record.json").read_text())
+    assert tested.status == "completed" and record["resumed_from"]["step"] == 20
+
+
+def progress_path(path: Path) -> str:
+    from repro.running.progress import shown_path
+
+    return shown_path(path)
+
+
+def _interrupt_second_test(real: Any) -> Any:
+    calls = []
+
+    def finish_seed(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    return finish_seed

@@ -469,7 +469,7 @@ def sweep(
         )
         together = bool(todo or dry_run) and trains_together(keys, overrides)  # auto: torch
         if dry_run:
-            _print_dry_run(planned, todo, spec, grid, keys, plugin.folder, together)
+            _print_dry_run(planned, todo, spec, grid, keys, plugin, together, papers_dir)
             return
         train = functools.partial(
             _train_planned,
@@ -550,12 +550,14 @@ def _print_dry_run(
     spec: Any,
     grid: Any,
     keys: Any,
-    plugin_folder: Path,
+    plugin: Any,
     together: bool,
+    papers_dir: list[Path] | None,
 ) -> None:
-    """`repro sweep --dry-run`: the plan, its time estimate, seeds=auto's stages, and
-    whether seeds train together."""
+    """`repro sweep --dry-run`: the plan, its time estimate, seeds=auto's stages, which
+    runs resume (as the sweep says it), and whether seeds train together."""
     from repro.sweeping import stages
+    from repro.sweeping.execute import resumes_of
     from repro.sweeping.jobs import jobs_for
     from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key
     from repro.sweeping.plan import SUMMARY_ABOVE
@@ -592,9 +594,12 @@ def _print_dry_run(
     typer.echo(total)
     if keys.auto:
         for line in stages.dry_run_lines(
-            spec, grid, planned, estimates, keys.max_seeds, plugin_folder
+            spec, grid, planned, estimates, keys.max_seeds, plugin.folder
         ):
             typer.echo(line)
+    planned, resumes = resumes_of(planned, plugin.id, papers_dir, together)
+    for line in resumes:
+        typer.echo(line)
     groups = len(jobs_for(planned, [], together)) if together else 0
     typer.echo(
         f"seeds together: on, {groups} job(s) for {len(todo)} run(s), each setting's seeds "

@@ -5,7 +5,7 @@ position and RNG stream, curves, in one file, so SIGTERM, Ctrl-C or kill -9 cost
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
@@ -105,12 +105,18 @@ class GroupCheckpoint:
         self.path.unlink(missing_ok=True)
 
 
-def saved_identity(path: Any) -> tuple[dict[str, Any], bool] | None:
-    """What a group checkpoint was saved for (its identity) and whether its group had
-    trained (saved for its seeds left to test), read without loading its tensors; None when
-    it is absent or unreadable."""
+class SavedGroup(NamedTuple):
+    identity: dict[str, Any]  # what it was saved for: seeds, config hash, plugin code
+    trained: bool  # saved once the group had trained, for its seeds left to test
+    step: int | None  # the group's step when saved
+
+
+def saved_identity(path: Any) -> SavedGroup | None:
+    """What a group checkpoint was saved for, whether its group had trained, and at which
+    step, read without loading its tensors; None when it is absent or unreadable."""
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
-        return dict(saved["identity"]), bool(saved.get("trained"))
+        step = (saved.get("state") or {}).get("global_step")
+        return SavedGroup(dict(saved["identity"]), bool(saved.get("trained")), step)
     except Exception:
         return None

@@ -148,7 +148,7 @@ def _worker_resume_checkpoint(config: dict[str, Any], record_dir: Path) -> Path 
     last = checkpoint_path(record_dir)
     if config.get("rerun") or not last.is_file() or not (record_dir / store.RECORD_FILE).is_file():
         return None
-    if _checkpoint_step(last) is None or _why_not_resumed(config, last):
+    if checkpoint_step(last) is None or _why_not_resumed(config, last):
         return None  # rank 0 trains from the start too
     return last
 
@@ -304,7 +304,7 @@ def _resume_point(
     last_checkpoint = checkpoint_path(record_dir)
     if not (last_checkpoint.is_file() and previous and not config.get("rerun")):
         return None
-    step = _checkpoint_step(last_checkpoint)
+    step = checkpoint_step(last_checkpoint)
     if step is None:
         print(
             f"warning: unreadable checkpoint {last_checkpoint}; training from the start",
@@ -355,7 +355,7 @@ def groups_holding(record_dir: Path, seed: int) -> list[Path]:
     for path in sorted(record_dir.parent.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
         saved = saved_identity(path)
         in_own_folder = path.parent.parent == record_dir
-        if in_own_folder or (saved and seed in (saved[0].get("seeds") or [])):
+        if in_own_folder or (saved and seed in (saved.identity.get("seeds") or [])):
             found.append(path)
     return found
 
@@ -651,7 +651,7 @@ def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, f
             )
 
 
-def _checkpoint_step(path: Path) -> int | None:
+def checkpoint_step(path: Path) -> int | None:
     import torch
 
     try:

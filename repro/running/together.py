@@ -110,7 +110,7 @@ def left_to_test(record_dir: Any, seed: int) -> bool:
     from repro.running.group_checkpoint import saved_identity
 
     saved = saved_identity(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT)
-    return saved is not None and saved[1] and saved[0].get("seeds") == [seed]
+    return saved is not None and saved.trained and saved.identity.get("seeds") == [seed]
 
 
 def _label(config: dict[str, Any]) -> str:
@@ -367,7 +367,7 @@ def _say_own_checkpoints_are_not_resumed(attempts: list, how: str) -> None:
     import sys
 
     from repro.records import store
-    from repro.running.runner import _checkpoint_step
+    from repro.running.runner import checkpoint_step
 
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
     for _, attempt in attempts:
@@ -375,7 +375,7 @@ def _say_own_checkpoints_are_not_resumed(attempts: list, how: str) -> None:
         if (attempt.previous or {}).get("status") in unfinished and own.is_file():
             print(
                 f"not resuming seed {attempt.config['seed']}'s own checkpoint {own} (step "
-                f"{_checkpoint_step(own)}, trained alone): it trains in this group, {how}",
+                f"{checkpoint_step(own)}, trained alone): it trains in this group, {how}",
                 file=sys.stderr,
             )
 

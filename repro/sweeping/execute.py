@@ -84,12 +84,11 @@ def run_planned(
         run_jobs,
         sweep_dir,
     )
-    from repro.sweeping.plan import multirun_batches, plan_resumes
+    from repro.sweeping.plan import multirun_batches
 
-    if together:  # a group or a seed cut short resumes as it was saved
-        planned, resumes = plan_resumes(planned, _plugin_code(paper_id, papers_dir))
-        for line in resumes:
-            warn(line)
+    planned, resumes = resumes_of(planned, paper_id, papers_dir, together)
+    for line in resumes:
+        warn(line)
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
     jobs = None
@@ -117,6 +116,18 @@ def run_planned(
         return jobs, collect_results(planned, sweep_id, jobs)
     finally:
         os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not its
+
+
+def resumes_of(
+    planned: list[Any], paper_id: str, papers_dir: list[Path] | None, together: bool
+) -> tuple[list[Any], list[str]]:
+    """The plan with its resumes (a group or a seed cut short resumes as it was saved) and
+    one line per resume: what the sweep says as it starts, and its dry run."""
+    from repro.sweeping.plan import plan_resumes
+
+    if not any(run.needs_training for run in planned):
+        return planned, []
+    return plan_resumes(planned, _plugin_code(paper_id, papers_dir), together)
 
 
 def _plugin_code(paper_id: str, papers_dir: list[Path] | None) -> str | None:

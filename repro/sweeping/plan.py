@@ -231,7 +231,7 @@ def _check_results_folder(results_dir: Path) -> None:
 
 
 def plan_resumes(
-    planned: list[PlannedRun], code: str | None = None
+    planned: list[PlannedRun], code: str | None = None, together: bool = True
 ) -> tuple[list[PlannedRun], list[str]]:
     """Seeds trained together: a setting's seeds cut short with a group's checkpoint resume
     as that group (its seeds this sweep did not ask for train with them: they were started),
@@ -239,7 +239,8 @@ def plan_resumes(
     rest form a new group. Without this, another seed count or `seeds_together` threw the
     saved progress away. Only a checkpoint of this setting and of the plugin's current `code`
     (digest) counts, as the group's own check does. Returns the runs (with those added) and
-    one line per resume."""
+    one line per resume, with its step (the sweep's, and its dry run's). Without `together`,
+    only the seeds that resume their own checkpoint (every seed trains alone)."""
     from dataclasses import replace
 
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT, LAST_CHECKPOINT
@@ -254,8 +255,9 @@ def plan_resumes(
         if any(runs[i].state == RERUN for i in missing.values()):
             continue  # rerun=true starts over, alone or together
         hash_dir = first.record_dir.parent
-        for checkpoint in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
-            seeds, trained = _group_seeds(checkpoint, hash_dir.name, code)
+        group_checkpoints = hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")
+        for checkpoint in sorted(group_checkpoints) if together else []:
+            seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
             if (
                 not seeds
                 or not set(seeds) & set(missing)
@@ -277,38 +279,48 @@ def plan_resumes(
             if trained:  # its training is done: only the tests of these seeds are left
                 notes.append(
                     f"{experiment}: {names} trained in a group, left to test: tested from "
-                    f"the group's final weights {checkpoint}{also}"
+                    f"the group's final weights {checkpoint}{_at(step, ' (step {})')}{also}"
                 )
             else:
                 notes.append(
-                    f"{experiment}: {names} resume their group's checkpoint {checkpoint}{also}"
+                    f"{experiment}: {names} resume their group's checkpoint {checkpoint}"
+                    f"{_at(step)}{also}"
                 )
         for seed, index in missing.items():
             run = runs[index]
             own = run.record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
             if run.group is None and own.is_file() and _cut_short(run.record_dir):
+                from repro.running.runner import checkpoint_step
+
                 runs[index] = replace(run, alone=True)
-                notes.append(f"{experiment}: seed {seed} resumes its own checkpoint {own}, alone")
+                at = _at(checkpoint_step(own))
+                what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
+                notes.append(f"{experiment}: {what}")
     return runs, notes
+
+
+def _at(step: int | None, words: str = " from step {}") -> str:
+    return "" if step is None else words.format(step)
 
 
 def _group_seeds(
     checkpoint: Path, config_hash: str, code: str | None
-) -> tuple[tuple[int, ...] | None, bool]:
+) -> tuple[tuple[int, ...] | None, bool, int | None]:
     """The seeds a group checkpoint was saved for (read without loading its tensors), when it
     was saved for this setting (`config_hash`) by this plugin code; else None. One seed is a
-    group when the group had trained and that seed is left to test (then True)."""
+    group when the group had trained and that seed is left to test (then True). Also its
+    step."""
     from repro.running.group_checkpoint import saved_identity
 
     saved = saved_identity(checkpoint)
     try:
-        identity, trained = saved  # type: ignore[misc]
+        identity, trained, step = saved  # type: ignore[misc]
         seeds = tuple(sorted(int(s) for s in identity["seeds"]))
     except Exception:  # unreadable: the group that finds it says so and starts over
-        return None, False
+        return None, False, None
     if identity.get("config_hash") != config_hash or (code and identity.get("code") != code):
-        return None, False  # another setting's or other code's: the group starts over, says so
-    return (seeds if len(set(seeds)) > 1 or (trained and seeds) else None), trained
+        return None, False, None  # another setting's or other code's: starts over, says so
+    return (seeds if len(set(seeds)) > 1 or (trained and seeds) else None), trained, step
 
 
 def _cut_short(record_dir: Path, in_group: bool = False) -> str | None:

@@ -113,7 +113,7 @@ def _cut_short(
         saved = {"identity": identity, **({"trained": True} if trained else {})}
         torch.save(saved, folder / "checkpoints/together.ckpt")
     if alone:
-        torch.save({}, folder / "checkpoints" / "last.ckpt")
+        torch.save({"global_step": 4922}, folder / "checkpoints" / "last.ckpt")
 
 
 @pytest.mark.parametrize("asked", [[0, 1], [0, 1, 2, 3], [1, 2]])
@@ -220,7 +220,8 @@ def test_a_seed_cut_short_alone_resumes_alone_when_seeds_train_together(tmp_path
     planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "to run") for s in (0, 1, 2)]
     runs, notes = plan_resumes(planned)
     assert notes == [
-        f"x: seed 0 resumes its own checkpoint {hash_dir}/seed0/checkpoints/last.ckpt, alone"
+        f"x: seed 0 resumes its own checkpoint {hash_dir}/seed0/checkpoints/last.ckpt from step "
+        "4922, alone"
     ]
     assert sorted(multirun_batches(runs, together=True)) == [
         ["experiment=x", "seed=0"],
@@ -533,3 +534,39 @@ def test_the_dry_run_says_whether_seeds_train_together(toy_dir: Path) -> None:
     assert "seeds together: on, 1 job(s) for 3 run(s)" in on.stdout
     off = repro("sweep", "--papers-dir", str(toy_dir), "paper=toy", "--dry-run")
     assert "seeds together: off" in off.stdout  # auto on this CPU
+
+
+def test_the_dry_run_says_which_runs_resume_as_the_sweep_would(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seeds 0 and 1 stopped together at step 8, seed 2 stopped alone at step 5: before, the
+    dry run showed three runs to redo and one group, not that any would resume. Now it says
+    what the sweep says as it starts (the step included), and counts the jobs it would run."""
+    import torch
+
+    from repro.config.app import plugin_overrides
+    from repro.plugins.registry import get_paper
+    from repro.records.fingerprint import code_fingerprint
+    from repro.sweeping.plan import SweepGrid, plan_sweep
+
+    plugin = get_paper("toy", [toy_dir])
+    planned, _ = plan_sweep("toy", plugin_overrides(plugin.folder), SweepGrid(["small"], [0, 1, 2]))
+    hash_dir = planned[0].record_dir.parent
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    group = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    identity = {"seeds": [0, 1], "config_hash": hash_dir.name}
+    identity["code"] = code_fingerprint(plugin.folder)["digest"]
+    torch.save({"identity": identity, "state": {"global_step": 8}}, group)
+    own = hash_dir / "seed2" / "checkpoints" / "last.ckpt"
+    torch.save({"global_step": 5}, own)
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "seeds=3")
+    dry = repro(*sweep, "seeds_together=true", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"small: seeds 0, 1 resume their group's checkpoint {group} from step 8" in dry.stdout
+    assert f"small: seed 2 resumes its own checkpoint {own} from step 5, alone" in dry.stdout
+    assert "seeds together: on, 2 job(s) for 3 run(s)" in dry.stdout, dry.stdout
+    plan_resumes = __import__("repro.sweeping.plan", fromlist=["plan_resumes"]).plan_resumes
+    alone = plan_resumes(planned, identity["code"], together=False)[1]  # seeds_together=false
+    assert alone == [f"small: seed 2 resumes its own checkpoint {own} from step 5, alone"]

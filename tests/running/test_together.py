@@ -892,8 +892,9 @@ def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(
     tmp_path: Path,
 ) -> None:
     """Ctrl-C once seed 0 is recorded completed: seed 1 is interrupted, and the group's
-    checkpoint (seeds 0 and 1, in seed 0's folder) can never be resumed (a rerun trains
-    seed 1 alone), so it goes. Before, it stayed in the completed run's folder for good."""
+    checkpoint (seeds 0 and 1, in seed 0's folder) can never be resumed, so it goes. Before,
+    it stayed in the completed run's folder for good. The group's final state for seed 1
+    is kept in seed 1's folder: the rerun only tests it, and leaves no checkpoint."""
     plugins = tmp_path / "plugins"
     write_toy_paper(plugins)
     every_step = ("checkpoint.every_s=0",)
@@ -901,7 +902,8 @@ def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(
     assert stopped.returncode == 130, (stopped.returncode, stopped.stderr[-2000:])
     records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
     assert [r["status"] for r in records] == ["completed", "interrupted"], records
-    assert not list((tmp_path / "r").rglob("together.ckpt"))
+    left = [p.relative_to(p.parents[2]) for p in (tmp_path / "r").rglob("together.ckpt")]
+    assert left == [Path("seed1/checkpoints/together.ckpt")]
     again = repro(
         *GROUP_SWEEP,
         "logger=none",
@@ -909,6 +911,8 @@ def test_a_group_stopped_after_a_seed_completed_leaves_no_checkpoint_behind(
         env={"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")},
     )
     assert again.returncode == 0, again.stderr
+    assert "testing seed 1" in again.stderr, again.stderr
+    assert not list((tmp_path / "r").rglob("together.ckpt"))
 
 
 def test_a_group_says_its_seeds_done_at_once_without_an_eta_for_runs_it_finished(

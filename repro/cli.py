@@ -559,12 +559,14 @@ def _print_dry_run(
     from repro.sweeping import stages
     from repro.sweeping.execute import resumes_of
     from repro.sweeping.jobs import jobs_for
-    from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key
+    from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key, job_seconds
     from repro.sweeping.plan import SUMMARY_ABOVE
 
-    estimates = estimate_seconds(planned, hardware_key())
+    resumed, resumes = resumes_of(planned, plugin.id, papers_dir, together)
+    jobs = jobs_for(resumed, [], together)
+    estimates = estimate_seconds(resumed, hardware_key())
     if len(planned) > SUMMARY_ABOVE:
-        _print_plan_summary(planned, estimates)
+        _print_plan_summary(planned, estimates, together)
     else:
         rows = [
             (
@@ -578,8 +580,11 @@ def _print_dry_run(
             for r in planned
         ]
         _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
-    known = [e for r in todo if (e := estimates[r.record_dir]) is not None]
-    unknown = sorted({r.experiment for r in todo if estimates[r.record_dir] is None})
+    per_job = job_seconds(jobs, estimates)  # a group of seeds: one process, its time once
+    known = [seconds for seconds in per_job if seconds is not None]
+    unknown = sorted(
+        {r.experiment for job, s in zip(jobs, per_job, strict=True) if s is None for r in job.runs}
+    )
     total = f"estimated training time, one after another: {format_seconds(sum(known))}"
     if unknown and not known:
         total = (
@@ -591,18 +596,18 @@ def _print_dry_run(
             f", and unknown for {', '.join(unknown)} (no completed runs of "
             f"{'it' if len(unknown) == 1 else 'them'} on this hardware yet)"
         )
+    if together and known:
+        total += " (each group of seeds trained together counted once)"
     typer.echo(total)
     if keys.auto:
         for line in stages.dry_run_lines(
-            spec, grid, planned, estimates, keys.max_seeds, plugin.folder
+            spec, grid, planned, estimates, keys.max_seeds, plugin.folder, together
         ):
             typer.echo(line)
-    planned, resumes = resumes_of(planned, plugin.id, papers_dir, together)
     for line in resumes:
         typer.echo(line)
-    groups = len(jobs_for(planned, [], together)) if together else 0
     typer.echo(
-        f"seeds together: on, {groups} job(s) for {len(todo)} run(s), each setting's seeds "
+        f"seeds together: on, {len(jobs)} job(s) for {len(todo)} run(s), each setting's seeds "
         "in one process where the plugin qualifies"
         if together
         else "seeds together: off (seeds_together=true to train a setting's seeds at once)"
@@ -636,7 +641,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
     return counts
 
 
-def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any]) -> None:
+def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together: bool) -> None:
     """A large plan as one row per experiment and setting (seeds, states, estimate)."""
     from repro.sweeping.launch import format_seconds
     from repro.sweeping.plan import setting_summaries
@@ -650,7 +655,7 @@ def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any]) -> None:
             format_seconds(s.estimate_s) if s.to_train else "-",
             f"{_relative(s.folder)}/seed*",
         )
-        for s in setting_summaries(planned, estimates)
+        for s in setting_summaries(planned, estimates, together)
     ]
     _print_table(("experiment", "seeds", "overrides", "runs", "estimate", "records"), rows)
 

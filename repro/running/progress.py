@@ -137,12 +137,16 @@ def status_text(
     metrics: dict[str, Any],
     elapsed_s: float | None = None,
     done: bool = False,
+    seeds: int = 1,
 ) -> str:
     """`step 1200/6000 (20%) 310 it/s ETA 0:15 train/loss 0.41 val/acc 0.93`; a finished
-    run says how long it took instead of the ETA."""
+    run says how long it took instead of the ETA. K `seeds` trained together take a step
+    at once: the rate is each seed's (`310 it/s per seed, 3 at once`), not K times it."""
     parts = [f"step {step}/{total} ({100 * step / total:.0f}%)" if total else f"step {step}"]
     if rate:
         parts.append(f"{rate:.3g} it/s" if rate < 1000 else f"{rate:.0f} it/s")
+        if seeds > 1:
+            parts[-1] += f" per seed, {seeds} at once"
     if done:
         parts.append(f"in {format_duration(elapsed_s)}")
     elif total and rate:
@@ -171,8 +175,10 @@ class ProgressLine:
         every_s: float = 30.0,
         stream: TextIO | None = None,
         interactive: bool | None = None,
+        seeds: int = 1,
     ) -> None:
         self.label = label
+        self.seeds = seeds  # trained together: its rate is each seed's
         self.stream = stream if stream is not None else sys.stderr
         if interactive is None:  # parallel sweep workers share the terminal: lines, not bars
             interactive = _isatty(self.stream) and not os.environ.get(SWEEP_WORKER_ENV)
@@ -203,7 +209,8 @@ class ProgressLine:
         elapsed = time.monotonic() - self.started
         trained = step - self.start_step
         rate = trained / elapsed if elapsed > 0 and trained > 0 else None
-        status = status_text(step, self.total, rate, pick_metrics(metrics), elapsed, done)
+        metrics = pick_metrics(metrics)
+        status = status_text(step, self.total, rate, metrics, elapsed, done, self.seeds)
         if not self.interactive:
             return f"[{self.label}] {status}"
         bar = bar_text(step, self.total)

@@ -82,6 +82,17 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
     return estimates
 
 
+def job_seconds(jobs: list[Job], estimates: dict[Path, float | None]) -> list[float | None]:
+    """Seconds to train each job (None: unknown). A group of seeds trained together is one
+    process: its seeds' records each hold the group's time, so the job takes its longest
+    seed's estimate, not their sum (K seeds summed were K times too long)."""
+    seconds: list[float | None] = []
+    for job in jobs:
+        each = [estimates.get(run.record_dir) for run in job.runs]
+        seconds.append(None if any(e is None for e in each) else max(each))  # type: ignore[type-var]
+    return seconds
+
+
 def _timing(record: Any) -> dict[str, Any] | None:
     """A completed record's wall time, fit time and rate as numbers; None when it is not
     completed or says no wall time (a hand-edited record must not stop the estimate)."""

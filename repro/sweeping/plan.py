@@ -384,9 +384,10 @@ class SettingSummary:
 
 
 def setting_summaries(
-    planned: list[PlannedRun], estimates: dict[Path, float | None]
+    planned: list[PlannedRun], estimates: dict[Path, float | None], together: bool = False
 ) -> list[SettingSummary]:
-    """One row per (experiment, setting), in plan order: seeds, runs per state, estimate."""
+    """One row per (experiment, setting), in plan order: seeds, runs per state, estimate
+    (`together`: a group of seeds, one process, counts its time once)."""
     groups: dict[tuple[str, tuple[str, ...], Path], list[PlannedRun]] = {}
     for run in planned:
         groups.setdefault((run.experiment, run.fixed, run.record_dir.parent), []).append(run)
@@ -397,6 +398,13 @@ def setting_summaries(
             states[run.state] = states.get(run.state, 0) + 1
         todo = [estimates.get(r.record_dir) for r in runs if r.needs_training]
         total = None if any(e is None for e in todo) else float(sum(todo))  # type: ignore[arg-type]
+        if together and total is not None:  # one job per group it resumes, or alone, or new
+            jobs: dict[tuple[Any, ...], float] = {}
+            for run in runs:
+                if run.needs_training:
+                    seconds = float(estimates[run.record_dir] or 0.0)
+                    jobs[run.job_key] = max(jobs.get(run.job_key, 0.0), seconds)
+            total = sum(jobs.values())
         rows.append(
             SettingSummary(
                 experiment,

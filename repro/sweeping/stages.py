@@ -126,8 +126,10 @@ def dry_run_lines(
     estimates: dict[Path, Any],
     cap: int,
     plugin_folder: Path,
+    together: bool = False,
 ) -> list[str]:
-    """What seeds=auto would run after the pilot: the plan itself once the pilot is done."""
+    """What seeds=auto would run after the pilot: the plan itself once the pilot is done
+    (`together`: an experiment's extra seeds are one group, one process: its time once)."""
     from repro.sweeping import auto_seeds
     from repro.sweeping.launch import format_seconds
 
@@ -152,7 +154,8 @@ def dry_run_lines(
             _completed_current(setting[experiment] / f"seed{s}", plugin_folder) for s in extra
         )
         each = per_run.get(experiment)
-        cost = None if each is None else (len(extra) - done) * each
+        left = len(extra) - done
+        cost = None if each is None else (min(left, 1) if together else left) * each
         total = None if total is None or cost is None else total + cost
         lines.append(
             f"seeds=auto: {experiment}: {seeds} seeds in all, {len(extra)} beyond the pilot, "

@@ -29,6 +29,17 @@ def test_status_text_of_a_finished_run_says_how_long_it_took() -> None:
     assert text == "step 600/600 (100%) 250 it/s in 0:02"
 
 
+def test_the_rate_of_seeds_trained_together_is_each_seeds_and_says_so() -> None:
+    """A group's line said `310 it/s` for 3 seeds, leaving open whether the group or each
+    seed made 310 steps a second (each did: one vectorized step trains the three)."""
+    text = progress.status_text(1200, 6000, 310.0, {}, seeds=3)
+    assert text == "step 1200/6000 (20%) 310 it/s per seed, 3 at once ETA 0:15"
+    line = progress.ProgressLine("toy/small seeds0,1,2", stream=io.StringIO(), seeds=3)
+    line.start(0, 6000)
+    line.started -= 10
+    assert "per seed, 3 at once" in line.text(100, {})
+
+
 def test_status_text_without_a_bound_or_a_rate_yet() -> None:
     assert progress.status_text(5, None, None, {"train/loss": float("nan")}) == (
         "step 5 train/loss nan"

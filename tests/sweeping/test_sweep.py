@@ -570,3 +570,24 @@ def test_the_dry_run_says_which_runs_resume_as_the_sweep_would(
     plan_resumes = __import__("repro.sweeping.plan", fromlist=["plan_resumes"]).plan_resumes
     alone = plan_resumes(planned, identity["code"], together=False)[1]  # seeds_together=false
     assert alone == [f"small: seed 2 resumes its own checkpoint {own} from step 5, alone"]
+
+
+def test_a_group_of_seeds_trained_together_counts_its_time_once(tmp_path: Path) -> None:
+    """Each seed's record of a group holds the group's time: the dry run summed 3 seeds'
+    estimates for a group that trains them in one process, 3 times too long."""
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.launch import job_seconds
+    from repro.sweeping.plan import setting_summaries
+
+    folder = tmp_path / "toy" / "small" / "abc"
+    runs = [PlannedRun("small", s, (), folder / f"seed{s}", "to run") for s in (0, 1, 2)]
+    estimates = {r.record_dir: 10.0 for r in runs}
+    assert job_seconds(jobs_for(runs, [], together=True), estimates) == [10.0]
+    assert job_seconds(jobs_for(runs, [], together=False), estimates) == [10.0] * 3
+    assert setting_summaries(runs, estimates, together=True)[0].estimate_s == 10.0
+    assert setting_summaries(runs, estimates)[0].estimate_s == 30.0
+    assert job_seconds(jobs_for(runs, []), {**estimates, runs[1].record_dir: None}) == [
+        10.0,
+        None,
+        10.0,
+    ]

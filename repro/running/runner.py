@@ -79,14 +79,14 @@ def run_one(
     record_dir, record, stale = completed_run(config)
     if record is not None and stale is None:
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))
+    if not progress.started_as_worker_rank():  # first, before Lightning's slow import
+        # stdout: stderr stays for progress and errors, so a failure is one line there
+        print(progress.start_line(config, record_dir), flush=True)
     if as_group_left and not config.get("rerun") and record is None:
         from repro.running.together import left_to_test, run_together
 
         if left_to_test(record_dir, seed):
             return run_together([config], [command or sys.argv])[0]
-    if not progress.started_as_worker_rank():  # first, before Lightning's slow import
-        # stdout: stderr stays for progress and errors, so a failure is one line there
-        print(progress.start_line(config, record_dir), flush=True)
     from repro.running.distributed import is_worker_rank
 
     if is_worker_rank():  # a SLURM task of a multi-process run: rank 0 locks and records
@@ -336,10 +336,12 @@ def _say_the_group_is_not_resumed(attempt: Attempt) -> None:
     names): the group's checkpoint, in its folder or in the group's first seed's, is not
     this run's to resume."""
     how = "resuming its own checkpoint" if attempt.resume_from else "from the start"
-    for group_checkpoint in groups_holding(attempt.record_dir, int(attempt.config["seed"])):
+    seed = int(attempt.config["seed"])
+    for group_checkpoint in groups_holding(attempt.record_dir, seed):
         print(
             f"not resuming the group's checkpoint {progress.shown_path(group_checkpoint)}: "
-            f"seed {attempt.config['seed']} trains alone, {how}",
+            f"seed {seed} trains alone, {how} (once it completes, the group cannot resume: "
+            "its other seeds train again)",
             file=sys.stderr,
             flush=True,
         )

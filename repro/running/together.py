@@ -147,6 +147,8 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     seeds = [int(c["seed"]) for c in configs]
     label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
     together = f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)"
+    if len(seeds) == 1:  # left to test by its group
+        together = f"repro run: {label}, trained in a group, tested on {group.device}"
     # SIGINT/SIGTERM from the first `running` record until the last record is written are
     # noted, never raised: the group stops at its next step, or its seeds' records and exit
     # codes say the stop came as they were tested (as `repro run` does for one seed)

@@ -127,7 +127,8 @@ def resumes_of(
 
     if not any(run.needs_training for run in planned):
         return planned, []
-    return plan_resumes(planned, _plugin_code(paper_id, papers_dir), together)
+    code = _plugin_code(paper_id, papers_dir) if together else None  # for group checkpoints
+    return plan_resumes(planned, code, together)
 
 
 def _plugin_code(paper_id: str, papers_dir: list[Path] | None) -> str | None:

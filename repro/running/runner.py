@@ -576,9 +576,11 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
     record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
     attempt.end(store.STATUS_COMPLETED, None)
     last_checkpoint = attempt.last_checkpoint
-    # a group with a completed seed never resumes: its checkpoint would stay for good
-    for group_checkpoint in groups_holding(attempt.record_dir, int(attempt.config["seed"])):
-        group_checkpoint.unlink(missing_ok=True)
+    from repro.running.checkpointing import GROUP_CHECKPOINT
+
+    # a group with a completed seed never resumes: its checkpoint would stay here for good (one
+    # in another seed's folder goes when that seed runs, which says it is not resumed)
+    last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
     if record["checkpoint"]["kept"]:  # the weights of the record just written
         os.replace(attempt.checkpoint_file, last_checkpoint)
     else:  # deleted only once the record says why

@@ -30,9 +30,16 @@ class NothingToReport(ReproError):
 class NonFiniteLossError(ReproError):
     """Training produced a NaN or infinite loss."""
 
+    PREFIX = "non-finite loss at step "
+
     def __init__(self, step: int, value: float) -> None:
-        super().__init__(f"non-finite loss at step {step} ({value})")
+        super().__init__(f"{self.PREFIX}{step} ({value})")
         self.step = step
+
+    @classmethod
+    def describes(cls, message: str | None) -> bool:
+        """Whether a run's one-line error is this one (outcomes carry the line, not the type)."""
+        return bool(message) and message.startswith(cls.PREFIX)
 
 
 class Terminated(KeyboardInterrupt):

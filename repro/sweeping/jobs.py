@@ -11,13 +11,14 @@ the sweep stops launching when runs fail the same way before any succeeds.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -55,17 +56,30 @@ def jobs_for(planned: list[PlannedRun], common: list[str], together: bool = Fals
         Job(run, (*common, *run.fixed, f"seed={run.seed}")) for run in planned if run.needs_training
     ]
     if not together:
-        return single
+        return _interleaved(single)
     settings: dict[tuple[str, tuple[str, ...]], list[Job]] = {}
     for job in single:
         key = (job.run.experiment, tuple(job.run.fixed), job.run.job_key)
         settings.setdefault(key, []).append(job)
-    return [  # a group it resumes stays one, even of one seed left to test
-        jobs[0]
-        if len(jobs) == 1 and not jobs[0].run.group
-        else Job(jobs[0].run, jobs[0].overrides, tuple((j.run, j.overrides) for j in jobs))
-        for jobs in (sorted(group, key=lambda j: j.run.seed) for group in settings.values())
-    ]
+    return _interleaved(
+        [  # a group it resumes stays one, even of one seed left to test
+            jobs[0]
+            if len(jobs) == 1 and not jobs[0].run.group
+            else Job(jobs[0].run, jobs[0].overrides, tuple((j.run, j.overrides) for j in jobs))
+            for jobs in (sorted(group, key=lambda j: j.run.seed) for group in settings.values())
+        ]
+    )
+
+
+def _interleaved(jobs: list[Job]) -> list[Job]:
+    """The first job of every setting, then the second, ...: a failure that every setting
+    shares (a broken plugin) shows in the first runs, which `SystematicFailure` stops on,
+    and one bad setting of a grid does not hold back the others' first results."""
+    by_setting: dict[tuple[str, tuple[str, ...]], list[Job]] = {}
+    for job in jobs:
+        by_setting.setdefault(setting_of(job.run), []).append(job)
+    rounds = itertools.zip_longest(*by_setting.values())
+    return [job for round_ in rounds for job in round_ if job is not None]
 
 
 def run_job(job: Job, alone: bool = True) -> list[RunOutcome]:
@@ -142,24 +156,47 @@ def _run_group(job: Job, alone: bool) -> list[RunOutcome]:
 class SystematicFailure:
     """Stops the sweep when runs fail the same way before any succeeds: a plugin that does
     not import or a module that cannot be built fails every run, so the rest would only
-    repeat the error. A UsageError (bad plugin/config: exit code 2) stops at once; other
-    errors when the second run fails with the same message."""
+    repeat the error. A UsageError (bad plugin/config: exit code 2) stops at once; another
+    error when it has failed two runs of different settings (two runs of the one setting,
+    when the sweep has only one), so one bad setting of a grid (`optimizer.lr=10,1e-2`)
+    does not stop the healthy ones. A non-finite loss never stops it: it is the setting's
+    training outcome (a learning rate too high), not a broken plugin."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: int = 1) -> None:
+        self.settings = settings  # how many settings the sweep trains
         self.succeeded = False
-        self.first_error: str | None = None
+        self.failed_in: dict[
+            str | None, list[Hashable]
+        ] = {}  # error -> settings it failed, in order
         self.reason: str | None = None
 
-    def stops_after(self, outcome: RunOutcome) -> bool:
+    def stops_after(self, outcome: RunOutcome, setting: Hashable = None) -> bool:
+        """`setting`: what tells the run's setting from the others (its experiment and
+        fixed overrides); None counts as one setting."""
+        from repro.errors import NonFiniteLossError
+
         if outcome.status in ("completed", "skipped"):
             self.succeeded = True
         if outcome.status != "failed" or self.succeeded or self.reason:
             return bool(self.reason)
-        if outcome.exit_code == 2 or outcome.error == self.first_error:
+        if NonFiniteLossError.describes(outcome.error):
+            return False
+        hit = self.failed_in.setdefault(outcome.error, [])
+        hit.append(setting)
+        spans = len(set(hit)) > 1 or (self.settings <= 1 and len(hit) > 1)
+        if outcome.exit_code == 2 or spans:
             self.reason = outcome.error
             return True
-        self.first_error = self.first_error or outcome.error
         return False
+
+
+def setting_of(run: PlannedRun) -> tuple[str, tuple[str, ...]]:
+    """A run's setting: its seeds share it."""
+    return run.experiment, tuple(run.fixed)
+
+
+def settings_in(jobs: list[Job]) -> int:
+    return len({setting_of(run) for job in jobs for run in job.runs})
 
 
 @dataclass
@@ -178,7 +215,7 @@ def _interrupted(outcome: RunOutcome) -> bool:
 
 def run_in_process(jobs: list[Job]) -> SweepOutcomes:
     """The local launcher: one run after another in this process."""
-    rule = SystematicFailure()
+    rule = SystematicFailure(settings_in(jobs))
     by_run: dict[Path, RunOutcome] = {}
     counter = SweepProgress(sum(len(job.runs) for job in jobs))
     for index, job in enumerate(jobs):
@@ -191,7 +228,8 @@ def run_in_process(jobs: list[Job]) -> SweepOutcomes:
         for outcome in outcomes:
             if _interrupted(outcome):
                 return SweepOutcomes(by_run, rest, None, interrupted_by=outcome)
-            if rule.stops_after(outcome):
+        for run, outcome in zip(job.runs, outcomes, strict=True):
+            if rule.stops_after(outcome, setting_of(run)):
                 return SweepOutcomes(by_run, rest, rule.reason)
     return SweepOutcomes(by_run, [], None)
 
@@ -347,7 +385,7 @@ def shared_workers() -> Iterator[None]:
 
 def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
     """The joblib launcher: `workers` processes, each fed one job at a time over its pipe."""
-    rule = SystematicFailure()
+    rule = SystematicFailure(settings_in(jobs))
     pool_owner = _shared_pool or WorkerPool()
     pending = list(jobs)
     by_run: dict[Path, RunOutcome] = {}
@@ -400,7 +438,7 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                         counter.finished(outcome.status, say=n == len(runs))
                         if _interrupted(outcome):
                             interrupted_by = interrupted_by or outcome
-                        rule.stops_after(outcome)
+                        rule.stops_after(outcome, setting_of(run))
                 pool = [w for w in pool if w.process.is_alive() or w.job is not None]
         except BaseException:  # Ctrl-C here, or a bug: no worker outlives the sweep's stop
             pool_owner.close()

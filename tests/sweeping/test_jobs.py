@@ -147,3 +147,83 @@ def test_a_sweep_refused_at_validation_ends_its_early_workers(
     while _processes_with(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _processes_with(marker) == []
+
+
+def _planned(settings: list[str], seeds: int) -> list[object]:
+    from repro.sweeping.plan import PlannedRun
+
+    return [
+        PlannedRun(
+            "logistic", seed, (f"optimizer.lr={lr}",), Path(f"/none/{lr}/seed{seed}"), "to run"
+        )
+        for lr in settings
+        for seed in range(seeds)
+    ]
+
+
+def _fake_runs(monkeypatch: pytest.MonkeyPatch, error_of: dict[str, str | None]) -> list[str]:
+    """run_job replaced: a run of setting `lr` fails with error_of[lr] (None: completes)."""
+    from repro.running.runner import RunOutcome
+
+    ran: list[str] = []
+
+    def run_job(job: jobs.Job, alone: bool = True) -> list[RunOutcome]:
+        outcomes = []
+        for run in job.runs:
+            ran.append(f"{run.fixed[0]} {run.seed}")
+            error = error_of[run.fixed[0].partition("=")[2]]
+            status = "failed" if error else "completed"
+            outcomes.append(
+                RunOutcome(status, run.record_dir, error=error, exit_code=int(bool(error)))
+            )
+        return outcomes
+
+    monkeypatch.setattr(jobs, "run_job", run_job)
+    return ran
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        "non-finite loss at step 1 (nan)",  # the setting's outcome: never systematic
+        "ValueError: lr must be finite",  # one setting's own error: other settings go on
+    ],
+)
+def test_one_settings_failures_do_not_stop_the_others(
+    monkeypatch: pytest.MonkeyPatch, error: str
+) -> None:
+    ran = _fake_runs(monkeypatch, {"inf": error, "1e-2": None})
+    done = jobs.run_in_process(jobs.jobs_for(_planned(["inf", "1e-2"], 2), []))
+    assert done.stopped_because is None and not done.not_started
+    assert sorted(ran) == [
+        "optimizer.lr=1e-2 0",
+        "optimizer.lr=1e-2 1",
+        "optimizer.lr=inf 0",
+        "optimizer.lr=inf 1",
+    ]
+
+
+def test_a_failure_every_setting_shares_stops_the_sweep_after_two_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran = _fake_runs(monkeypatch, {"a": "RuntimeError: boom", "b": "RuntimeError: boom"})
+    done = jobs.run_in_process(jobs.jobs_for(_planned(["a", "b"], 3), []))
+    assert done.stopped_because == "RuntimeError: boom"
+    assert ran == ["optimizer.lr=a 0", "optimizer.lr=b 0"]  # seed 0 of each setting first
+    assert len(done.not_started) == 4
+
+
+def test_systematic_failure_rule_counts_settings() -> None:
+    from repro.running.runner import RunOutcome
+
+    def failed(error: str) -> RunOutcome:
+        return RunOutcome("failed", None, error=error, exit_code=1)
+
+    two = jobs.SystematicFailure(settings=2)
+    assert not two.stops_after(failed("boom"), "a") and not two.stops_after(failed("boom"), "a")
+    assert two.stops_after(failed("boom"), "b") and two.reason == "boom"
+    one = jobs.SystematicFailure(settings=1)
+    assert not one.stops_after(failed("boom"), "a") and one.stops_after(failed("boom"), "a")
+    nan = jobs.SystematicFailure(settings=1)
+    for setting in "aab":
+        assert not nan.stops_after(failed("non-finite loss at step 1 (nan)"), setting)

@@ -43,8 +43,36 @@ class SweepKeys:
             seeds = int(seeds_raw) if seeds_raw is not None and not auto else None
         except ValueError:
             raise UsageError(f"seeds must be an integer or auto, got {seeds_raw!r}") from None
+        _refuse_hydra_launcher(overrides)
         rest = [o for o in overrides if o.partition("=")[0] not in SWEEP_KEYS]
         return cls(seeds, auto, max_seeds, together), rest
+
+
+HYDRA_LAUNCHERS = {
+    "basic": "local",
+    "joblib": "joblib",
+    "submitit_slurm": "slurm",
+    "submitit_local": "slurm_local",
+    "ray": "ray",
+}
+"""Hydra's launcher plugins, and the `launcher=` of repro's that runs them."""
+
+
+def _refuse_hydra_launcher(overrides: list[str]) -> None:
+    """`hydra/launcher=...`: the sweep picks its engine from `launcher=` alone (local and
+    joblib run in repro's own workers), so Hydra's group would be ignored and the runs
+    trained here, one after another. Refused, naming the `launcher=` that does it."""
+    from repro.config.overrides import override_value
+
+    chosen = override_value(overrides, "hydra/launcher")
+    if chosen is None:
+        return
+    known = HYDRA_LAUNCHERS.get(chosen)
+    instead = f"use launcher={known}" if known else "use launcher=local|joblib|slurm|ray"
+    raise UsageError(
+        f"hydra/launcher={chosen}: repro sweep picks its launcher with "
+        f"launcher=local|joblib|slurm|slurm_local|ray; {instead}"
+    )
 
 
 def trains_together(keys: SweepKeys, overrides: list[str]) -> bool:

@@ -621,21 +621,28 @@ def _warn(line: str) -> None:
 def _print_results(results: list[Any]) -> dict[str, int]:
     """The table `repro sweep` and `repro run -m` end with: one row per run, then counts."""
     from repro.sweeping.launch import summary_counts
+    from repro.sweeping.plan import differing_overrides
 
-    _print_table(
-        ("experiment", "seed", "result", "wall", "detail", "record"),
-        [
-            (
-                r.run.experiment,
-                str(r.run.seed),
-                r.result,
-                "-" if r.wall_s is None else f"{r.wall_s:.1f} s",
-                r.detail,
-                _relative(r.run.record_dir),
-            )
-            for r in results
-        ],
-    )
+    # a grid's settings of one experiment differ only there (optimizer.lr=inf,1e-2)
+    shown = differing_overrides([r.run for r in results])
+    rows = [
+        (
+            r.run.experiment,
+            str(r.run.seed),
+            r.result,
+            "-" if r.wall_s is None else f"{r.wall_s:.1f} s",
+            r.detail,
+            _relative(r.run.record_dir),
+        )
+        for r in results
+    ]
+    header = ("experiment", "seed", "result", "wall", "detail", "record")
+    if shown is not None:
+        header = (*header[:2], "overrides", *header[2:])
+        rows = [
+            (*row[:2], shown[id(r.run)], *row[2:]) for r, row in zip(results, rows, strict=True)
+        ]
+    _print_table(header, rows)
     counts = summary_counts(results)
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
     return counts

@@ -463,3 +463,33 @@ def test_a_stopped_rerun_sweep_does_not_say_it_resumes() -> None:
     assert line.endswith("2 run(s) not started; the same sweep again starts every run over")
     assert "resume" not in line
     assert interrupted_sweep_line("SIGINT", 1, rerun=False).endswith("; sweep again to resume")
+
+
+@pytest.mark.parametrize("grid", [True, False])
+def test_sweep_results_show_the_overrides_that_tell_settings_apart(
+    grid: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, a grid `optimizer.lr=inf,1e-2` ended with two `logistic 0` rows, one failed,
+    one trained, and nothing to say which was which."""
+    from repro.cli import _print_results
+    from repro.sweeping.launch import RunResult
+    from repro.sweeping.plan import PlannedRun
+
+    lrs = ["inf", "1e-2"] if grid else ["1e-2"]
+    results = [
+        RunResult(
+            PlannedRun("logistic", 0, ("logger=none", f"optimizer.lr={lr}"), Path(lr), "to run"),
+            "failed" if lr == "inf" else "trained",
+            "",
+            None,
+        )
+        for lr in lrs
+    ]
+    _print_results(results)
+    lines = capsys.readouterr().out.splitlines()
+    if grid:
+        assert lines[0].split()[:3] == ["experiment", "seed", "overrides"]
+        assert lines[1].split()[:4] == ["logistic", "0", "optimizer.lr=inf", "failed"]
+        assert lines[2].split()[:4] == ["logistic", "0", "optimizer.lr=1e-2", "trained"]
+    else:  # one setting per experiment: no column
+        assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]

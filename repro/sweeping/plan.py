@@ -370,6 +370,19 @@ SUMMARY_ABOVE = 50
 rows help nobody read a plan, and drawing them took minutes."""
 
 
+def differing_overrides(runs: list[PlannedRun]) -> dict[int, str] | None:
+    """Per run (by id), its overrides that not every run shares: what tells its setting from
+    the others in a table; None when no experiment has more than one setting (the
+    experiment and seed say it all)."""
+    settings: dict[str, set[tuple[str, ...]]] = {}
+    for run in runs:
+        settings.setdefault(run.experiment, set()).add(tuple(run.fixed))
+    if all(len(fixed) <= 1 for fixed in settings.values()):
+        return None
+    common = set.intersection(*(set(run.fixed) for run in runs))
+    return {id(run): " ".join(o for o in run.fixed if o not in common) for run in runs}
+
+
 @dataclass(frozen=True)
 class SettingSummary:
     """The planned runs of one experiment under one setting (one config hash)."""

@@ -260,7 +260,8 @@ def run_jobs(launcher: str | None, jobs: list[Job], workers: int) -> SweepOutcom
 
 
 def joblib_workers(overrides: list[str]) -> int:
-    """`hydra.launcher.n_jobs=N`, else REPRO_JOBS, else one per CPU core (-1 too)."""
+    """`hydra.launcher.n_jobs=N`, else REPRO_JOBS, else one per CPU core (-1 too). 0 and
+    other negatives are refused: joblib itself rejects 0, and one per core was a guess."""
     raw = os.environ.get("REPRO_JOBS", "-1")
     for override in overrides:
         key, _, value = override.partition("=")
@@ -270,6 +271,10 @@ def joblib_workers(overrides: list[str]) -> int:
         count = int(raw)
     except ValueError:
         raise UsageError(f"the number of parallel jobs must be an integer, got {raw!r}") from None
+    if count == 0 or count < -1:
+        raise UsageError(
+            f"the number of parallel jobs must be >= 1, or -1 for one per CPU core, got {raw!r}"
+        )
     return count if count > 0 else os.cpu_count() or 1
 
 

@@ -89,12 +89,20 @@ def plan_after_pilot(
     where = auto_seeds.save_plan(results_dir, paper_id, plan)
     for experiment, total in plan.seeds.items():
         say(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
-    for claim_id, target in plan.claims.items():
-        say(f"  {claim_id}: {target.reason}")
-    for claim_id, reason in plan.undecidable().items():
-        warn(f"seeds=auto: {claim_id} may stay undecided: {reason}")
+    say_claims(plan, say, warn)
     say(f"seeds=auto: plan saved to {relative(where)}")
     return plan.stage_two()
+
+
+def say_claims(plan: Any, say: Say, warn: Say) -> None:
+    """One line per claim: its reason, or a warning when the cap (or a broken pilot) may
+    leave it undecided; before, such a claim's reason came twice, said then warned."""
+    undecidable = plan.undecidable()
+    for claim_id, target in plan.claims.items():
+        if claim_id in undecidable:
+            warn(f"seeds=auto: {claim_id} may stay undecided: {undecidable[claim_id]}")
+        else:
+            say(f"  {claim_id}: {target.reason}")
 
 
 def plan_stage_two(

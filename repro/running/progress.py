@@ -315,14 +315,17 @@ def sweep_progress_line(
     sweep's elapsed time over runs done, so parallelism is counted) times the runs left.
     Runs that did not complete are named by what happened to them: failed, interrupted, or
     held by another process (which is running them: nothing failed). No ETA once a run was
-    interrupted: a stop stops the sweep, which starts nothing more."""
+    interrupted: a stop stops the sweep, which starts nothing more. `done` counts the runs
+    that ended, interrupted ones too; the line counts those apart (`1/4 done; 1 interrupted`),
+    as an interrupted run is not done: the next sweep resumes it."""
     left = max(0, total - done)
     eta = elapsed_s / done * left if done else None
-    counts = {"failed": failed, "interrupted": interrupted, "held by another process": busy}
+    counts = {"failed": failed, "held by another process": busy}
     counted = [f"{n} {what}" for what, n in counts.items() if n]
     failures = f" ({', '.join(counted)})" if counted else ""
+    stopped = f"; {interrupted} interrupted" if interrupted else ""
     tail = "" if left == 0 or interrupted else f", ETA {format_duration(eta)}"
-    return f"{done}/{total} done{failures}{tail}"
+    return f"{done - interrupted}/{total} done{failures}{stopped}{tail}"
 
 
 class SweepProgress:

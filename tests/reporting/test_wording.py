@@ -126,7 +126,7 @@ def test_runs_held_by_another_process_are_not_counted_as_failed() -> None:
     counter.finished("busy")
     counter.finished("failed")
     assert counter.finished("interrupted") == (
-        "3/3 done (1 failed, 1 interrupted, 1 held by another process)"
+        "2/3 done (1 failed, 1 held by another process); 1 interrupted"
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import statistics
@@ -285,7 +286,7 @@ def launch(batches: list[list[str]], common: list[str], flags: list[str]) -> lis
     errors = []
     for batch in batches:
         try:
-            with _launcher_errors_raised():
+            with _launcher_errors_raised(), submitit_logging_quieted():
                 invoke(["-m", *flags, *batch, *common])
         except SystemExit as stop:  # Hydra reports launcher failures by exiting
             if stop.code:
@@ -308,6 +309,47 @@ def _launcher_errors_raised() -> Iterator[None]:
             os.environ.pop("HYDRA_FULL_ERROR", None)
         else:
             os.environ["HYDRA_FULL_ERROR"] = saved
+
+
+SACCT_BYPASSED = "Bypassing sacct error"
+
+
+class _DropSacctBypass(logging.Filter):
+    """submitit's `Bypassing sacct error ..., status may be inaccurate.` on every poll where
+    SLURM keeps no accounting: repro reads the runs' records, not sacct's states."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return SACCT_BYPASSED not in record.getMessage()
+
+
+class _BelowWarning(logging.Filter):
+    """submitit's stdout handler takes every level, its stderr handler warnings and up: a
+    warning came twice. The stdout one keeps what is below a warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno < logging.WARNING
+
+
+@contextlib.contextmanager
+def submitit_logging_quieted() -> Iterator[None]:
+    """While Hydra's submitit launcher runs: each submitit line once, and no sacct noise."""
+    try:
+        import submitit.core.logger  # noqa: F401  (configures its handlers on import)
+    except ImportError:
+        yield
+        return
+    logger = logging.getLogger("submitit")
+    added: list[tuple[logging.Filterer, logging.Filter]] = [(logger, _DropSacctBypass())]
+    if any(handler.level >= logging.WARNING for handler in logger.handlers):
+        low = [handler for handler in logger.handlers if handler.level < logging.WARNING]
+        added += [(handler, _BelowWarning()) for handler in low]
+    for where, what in added:
+        where.addFilter(what)
+    try:
+        yield
+    finally:
+        for where, what in added:
+            where.removeFilter(what)
 
 
 def _first_line(error: BaseException) -> str:

@@ -110,6 +110,7 @@ def run_planned(
         launch,
         new_sweep_id,
         run_jobs,
+        slurm_job_name,
         sweep_dir,
     )
     from repro.sweeping.plan import multirun_batches
@@ -132,9 +133,12 @@ def run_planned(
                     common.append(
                         path_override("hydra.sweep.dir", sweep_dir(results_dir, paper_id))
                     )
+                    slurm_name = slurm_job_name(sweep_id) if launcher == "slurm" else None
+                    if slurm_name:  # a stop cancels this sweep's jobs by their name
+                        common.append(f"hydra.launcher.name={slurm_name}")
                     hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
                     batches = multirun_batches(planned, together)
-                    for message in launch(batches, common, hydra_flags):
+                    for message in launch(batches, common, hydra_flags, slurm_name):
                         warn(f"error: {message}")
                 elif jobs.stopped_because:
                     warn(

@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -279,8 +280,11 @@ def joblib_workers(overrides: list[str]) -> int:
     return count if count > 0 else os.cpu_count() or 1
 
 
-def launch(batches: list[list[str]], common: list[str], flags: list[str]) -> list[str]:
-    """Run each batch as one Hydra multirun; returns launcher-level errors (one line each)."""
+def launch(
+    batches: list[list[str]], common: list[str], flags: list[str], slurm_name: str | None = None
+) -> list[str]:
+    """Run each batch as one Hydra multirun; returns launcher-level errors (one line each).
+    `slurm_name`: the SLURM job name of this sweep's jobs, cancelled when the sweep stops."""
     from repro.running.hydra_task import invoke
 
     errors = []
@@ -288,10 +292,17 @@ def launch(batches: list[list[str]], common: list[str], flags: list[str]) -> lis
         try:
             with _launcher_errors_raised(), submitit_logging_quieted():
                 invoke(["-m", *flags, *batch, *common])
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (errors.Terminated)
+            if slurm_name:
+                print(cancel_slurm_jobs(slurm_name), file=sys.stderr, flush=True)
+            raise
         except SystemExit as stop:  # Hydra reports launcher failures by exiting
             if stop.code:
                 errors.append(f"multirun {' '.join(batch)} ended with exit code {stop.code}")
         except Exception as error:  # the launcher's own failure: sbatch refused, Ray down, ...
+            if slurm_name and _stopped_by_signal(error):  # a stop the launcher wrapped
+                print(cancel_slurm_jobs(slurm_name), file=sys.stderr, flush=True)
+                raise
             errors.append(f"multirun {' '.join(batch)} could not run: {_first_line(error)}")
     return errors
 
@@ -309,6 +320,43 @@ def _launcher_errors_raised() -> Iterator[None]:
             os.environ.pop("HYDRA_FULL_ERROR", None)
         else:
             os.environ["HYDRA_FULL_ERROR"] = saved
+
+
+def slurm_job_name(sweep_id: str) -> str:
+    """A SLURM job name no other sweep has: `scancel --name` then reaches this sweep's jobs."""
+    return f"repro-{sweep_id}"
+
+
+def cancel_slurm_jobs(name: str) -> str:
+    """Cancel a stopped sweep's SLURM jobs (pending ones would train after it, and the same
+    sweep again would submit them twice); running ones get SIGTERM, checkpoint and record
+    `interrupted`. Returns the line to print: what was done, or the command to run."""
+    import shutil
+    import subprocess
+
+    command = ["scancel", f"--name={name}"]
+    if os.environ.get("USER"):
+        command.append(f"--user={os.environ['USER']}")
+    if shutil.which("scancel"):
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            done = None
+        if done is not None and done.returncode == 0:
+            return f"error: cancelled this sweep's SLURM jobs ({' '.join(command)})"
+    return f"error: this sweep's SLURM jobs may still run; to cancel them: {' '.join(command)}"
+
+
+def _stopped_by_signal(error: BaseException) -> bool:
+    """A Ctrl-C or SIGTERM, also where the launcher wrapped it in another error."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 SACCT_BYPASSED = "Bypassing sacct error"

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import pytest
 
 from repro.errors import UsageError
-from repro.sweeping.launch import joblib_workers, submitit_logging_quieted
+from repro.sweeping.launch import (
+    joblib_workers,
+    launch,
+    slurm_job_name,
+    submitit_logging_quieted,
+)
 
 
 @pytest.mark.parametrize("n_jobs", ["0", "-2"])
@@ -42,3 +48,45 @@ def test_submitit_lines_come_once_and_the_sacct_bypass_not_at_all() -> None:
         assert _emitted("Job 4_0 failed") == 1
         assert _emitted("submitted", logging.INFO) == 1
     assert _emitted("Job 4_0 failed") == 2  # submitit's own setting again, after the sweep
+
+
+def _fake_scancel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> Path:
+    """A `scancel` first on PATH that writes its arguments and exits with `code`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    called = tmp_path / "scancel-args"
+    script = bin_dir / "scancel"
+    script.write_text(f'#!/bin/sh\necho "$@" > {called}\nexit {code}\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("USER", "me")
+    return called
+
+
+@pytest.mark.parametrize("scancel_code", [0, 1])
+def test_a_stopped_slurm_sweep_cancels_its_jobs_by_name(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    scancel_code: int,
+) -> None:
+    """Before, Ctrl-C or SIGTERM of a SLURM sweep left its job array running, unmentioned,
+    and the same sweep again submitted its pending runs a second time."""
+    from repro.running import hydra_task
+
+    called = _fake_scancel(tmp_path, monkeypatch, scancel_code)
+
+    def stopped(args: list[str]) -> None:
+        assert "hydra.launcher.name=repro-7" not in args  # the caller adds it to common
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hydra_task, "invoke", stopped)
+    name = slurm_job_name("7")
+    with pytest.raises(KeyboardInterrupt):
+        launch([["seed=0,1"]], ["paper=toy"], [], name)
+    assert called.read_text().split() == ["--name=repro-7", "--user=me"]
+    line = capsys.readouterr().err.strip()
+    if scancel_code == 0:
+        assert line == "error: cancelled this sweep's SLURM jobs (scancel --name=repro-7 --user=me)"
+    else:  # it could not: the command to run
+        assert line.endswith("to cancel them: scancel --name=repro-7 --user=me")

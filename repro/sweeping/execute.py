@@ -114,6 +114,7 @@ def run_planned(
         sweep_dir,
     )
     from repro.sweeping.plan import multirun_batches
+    from repro.sweeping.watch import RecordWatch
 
     planned, resumes = resumes_of(planned, paper_id, papers_dir, together)
     for line in resumes:
@@ -138,7 +139,9 @@ def run_planned(
                         common.append(f"hydra.launcher.name={slurm_name}")
                     hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
                     batches = multirun_batches(planned, together)
-                    for message in launch(batches, common, hydra_flags, slurm_name):
+                    with RecordWatch(planned, sweep_id).watching():  # `k/N done` lines
+                        errors = launch(batches, common, hydra_flags, slurm_name)
+                    for message in errors:
                         warn(f"error: {message}")
                 elif jobs.stopped_because:
                     warn(

@@ -394,10 +394,33 @@ def submitit_logging_quieted() -> Iterator[None]:
     for where, what in added:
         where.addFilter(what)
     try:
-        yield
+        with _sacct_stderr_dropped():
+            yield
     finally:
         for where, what in added:
             where.removeFilter(what)
+
+
+@contextlib.contextmanager
+def _sacct_stderr_dropped() -> Iterator[None]:
+    """sacct's own stderr (`Slurm accounting storage is disabled`, once per poll) reached
+    the terminal past submitit, which reads only its stdout: sent to /dev/null."""
+    try:
+        from submitit.slurm.slurm import SlurmInfoWatcher
+    except ImportError:
+        yield
+        return
+    original = SlurmInfoWatcher._make_command
+
+    def quiet(self: Any) -> list[str] | None:
+        command = original(self)
+        return None if command is None else ["sh", "-c", 'exec "$0" "$@" 2>/dev/null', *command]
+
+    SlurmInfoWatcher._make_command = quiet  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SlurmInfoWatcher._make_command = original  # type: ignore[method-assign]
 
 
 def _first_line(error: BaseException) -> str:

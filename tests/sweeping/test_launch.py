@@ -90,3 +90,27 @@ def test_a_stopped_slurm_sweep_cancels_its_jobs_by_name(
         assert line == "error: cancelled this sweep's SLURM jobs (scancel --name=repro-7 --user=me)"
     else:  # it could not: the command to run
         assert line.endswith("to cancel them: scancel --name=repro-7 --user=me")
+
+
+def test_sacct_stderr_does_not_reach_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, `Slurm accounting storage is disabled` (sacct's stderr) came on every poll."""
+    pytest.importorskip("submitit")
+    import subprocess
+
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sacct").write_text('#!/bin/sh\necho disabled >&2\necho "JobID|$*"\n')
+    (bin_dir / "sacct").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    watcher = SlurmInfoWatcher()
+    watcher.register_job("5_0")
+    with submitit_logging_quieted():
+        command = watcher._make_command()
+    assert command is not None
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert done.stderr == "" and done.stdout.startswith("JobID|-o JobID,State,NodeList")
+    assert watcher._make_command()[0] == "sacct"  # submitit's own command after the sweep

@@ -548,6 +548,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         attempt.end(store.STATUS_INTERRUPTED, message)
         return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
     except Exception as error:  # recorded, then reported as one line by the caller
+        if checkpoint.stop_signal is not None:  # the stop came first; what failed is its doing
+            return _stopped_in_setup(attempt, checkpoint)
         return attempt.failed(error)
     finally:
         finish_wandb()
@@ -588,6 +590,18 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
         last_checkpoint.unlink(missing_ok=True)  # a rerun's: not the weights of this record
         if last_checkpoint.parent.is_dir() and not any(last_checkpoint.parent.iterdir()):
             last_checkpoint.parent.rmdir()
+
+
+def _stopped_in_setup(attempt: Attempt, checkpoint: Any) -> RunOutcome:
+    """A SIGTERM or Ctrl-C noted before training could act on it, then an error: srun's
+    SIGTERM of a cancelled job also ends wandb-core, whose `define_metric` then fails with
+    `ConnectionResetError: Connection lost`. The run was stopped, not broken: `interrupted`
+    (resumable), not `failed`."""
+    stop = KeyboardInterrupt() if checkpoint.stop_signal == signal.SIGINT else Terminated()
+    progress.end_open_lines()
+    message, code = _interruption(stop, checkpoint)
+    attempt.end(store.STATUS_INTERRUPTED, message)
+    return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=code)
 
 
 def _interruption(error: BaseException, checkpoint: Any) -> tuple[str, int]:

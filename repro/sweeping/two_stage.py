@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats as st
@@ -34,6 +34,10 @@ from repro.stats import ABOVE, BELOW, INCONCLUSIVE, REPRODUCED, Verdict
 MIN_PILOT = 3
 """Fewer pilot seeds leave s0 with 1 degree of freedom: t(1) quantiles make N explode."""
 DEFAULT_MAX_SEEDS = 30
+FLAT_PILOT = "the {n0} pilot seeds were identical but later seeds vary"
+"""Stein's bound t * s0 / sqrt(N) with s0 = 0 is a zero-width interval the varying later seeds
+contradict (another claim of the experiment raised N): the two-stage test is undefined, and
+the claim is judged by the fixed-sample test on all its seeds instead."""
 UNDEFINED_PREFIX = "a pilot seed is not finite"
 """How a two-stage verdict that could not be made begins (the report's discussion quotes it)."""
 DEFAULT_POWER = 0.8
@@ -158,6 +162,8 @@ def equivalence_verdict(
         return early
     if np.ptp(x) == 0:  # every seed identical: judged on the value, said to be deterministic
         return stats.equivalence_verdict(x, claimed, tolerance, alpha)
+    if _std(x[:n0]) == 0:
+        return _fixed_sample(stats.equivalence_verdict(x, claimed, tolerance, alpha), n0)
     low, high = claimed - tolerance, claimed + tolerance
     lower, upper, where, res = _where(x, n0, alpha, (low, high), tolerance)
     band = f"[{stats.fmt(low, res)}, {stats.fmt(high, res)}]"
@@ -203,6 +209,11 @@ def one_sided_verdict(
         if direction in (">=", "<="):
             return stats.threshold_verdict(x, reference, direction, alpha)
         return stats.comparison_verdict(x, np.full_like(x, reference), direction, True, alpha)
+    if _std(x[:n0]) == 0:
+        if direction in (">=", "<="):
+            return _fixed_sample(stats.threshold_verdict(x, reference, direction, alpha), n0)
+        fixed = stats.comparison_verdict(x, np.full_like(x, reference), direction, True, alpha)
+        return _fixed_sample(fixed, n0)
     lower, upper, where, res = _where(x, n0, alpha, (reference,))
     ref = stats.fmt(reference, res)
     greater = direction.startswith(">")
@@ -228,6 +239,12 @@ def one_sided_verdict(
         **kw,
         undecided_because=position,
     )
+
+
+def _fixed_sample(verdict: Verdict, n0: int) -> Verdict:
+    """A fixed-sample verdict on all seeds, its reason saying why it replaced the two-stage one."""
+    why = f"{FLAT_PILOT.format(n0=n0)}: two-stage test undefined; fixed-sample test on all seeds"
+    return replace(verdict, reason=f"{why}: {verdict.reason}")
 
 
 def _finite(values: Sequence[float]) -> np.ndarray:

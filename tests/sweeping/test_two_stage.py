@@ -142,3 +142,19 @@ def test_two_stage_reasons_show_the_digits_their_verdict_rests_on() -> None:
     assert "lower bound above [123.4, 123.5]" in above.reason
     ceiling = two_stage.one_sided_verdict(seeds, 3, 123.51, "<=")
     assert ceiling.outcome == ABOVE and "lower bound above 123.51" in ceiling.reason
+
+
+def test_a_pilot_of_zero_spread_with_varying_later_seeds_falls_back_to_the_fixed_sample_test():
+    """Another claim raised N: a pilot of identical seeds gives s0 = 0, a zero-width Stein
+    interval that the later, varying seeds contradict. Before: 'not reproduced (below)' on
+    bounds [0.9944, 0.9944]; after: the fixed-sample test on all seeds, and the reason says so."""
+    values = [1, 1, 1, 0.99, 1, 0.98, 1, 1, 0.97, 1, 1, 0.99, 1, 1, 0.98, 1]
+    verdict = two_stage.equivalence_verdict(values, 3, 1.0, 0.005)
+    assert verdict.outcome == INCONCLUSIVE
+    assert "pilot" in verdict.reason and "fixed-sample" in verdict.reason
+    assert "90% CI" in verdict.reason  # the fixed-sample interval, [0.9902, 0.9986]
+    threshold = two_stage.one_sided_verdict(values, 3, 0.995, ">=")
+    assert threshold.outcome == INCONCLUSIVE and "fixed-sample" in threshold.reason
+    differences = [0, 0, 0, 0.01, -0.02, 0.03, 0.01, -0.01]
+    paired = two_stage.one_sided_verdict(differences, 3, 0.0, ">")
+    assert paired.outcome == INCONCLUSIVE and "paired t-test" in paired.reason

@@ -41,6 +41,11 @@ the claim is judged by the fixed-sample test on all its seeds instead."""
 UNDEFINED_PREFIX = "a pilot seed is not finite"
 """How a two-stage verdict that could not be made begins (the report's discussion quotes it)."""
 DEFAULT_POWER = 0.8
+ZERO_TOLERANCE = (
+    "tolerance 0: no interval fits inside [c, c], so no number of seeds gives power; a value "
+    "claim with tolerance 0 is decided only by identical (deterministic) seeds or by a mean "
+    "clearly outside it: no power plan"
+)
 
 PROCEDURE = (
     "Seeds chosen by Stein's two-stage procedure: a pilot of n0 seeds gives the spread s0 "
@@ -80,7 +85,8 @@ def seeds_needed(
     For a value claim (`two_sided_band`), the margin is the tolerance and the power is for a
     true mean at the claimed value (TOST needs both one-sided tests to pass, hence
     t_{1 - beta/2}). For thresholds and comparisons the margin is the smallest effect worth
-    detecting; without one it is one pilot standard deviation, so N is then a constant.
+    detecting; without one it is one pilot standard deviation, so N is then a constant. A value
+    claim's zero tolerance is a ValueError: no N gives power there.
     """
     if n0 < 2:
         raise ValueError(f"the pilot needs >= 2 seeds, got {n0}")
@@ -88,6 +94,8 @@ def seeds_needed(
         raise ValueError(f"pilot std must be finite and >= 0, got {pilot_std}")
     if pilot_std == 0:
         return n0
+    if two_sided_band and margin == 0:
+        raise ValueError("a zero-width band has power 0 at any N: no interval fits inside [c, c]")
     df = n0 - 1
     beta = 1 - power
     t_alpha = float(st.t.ppf(1 - alpha, df))
@@ -105,10 +113,15 @@ def target_for(
     power: float = DEFAULT_POWER,
 ) -> SeedTarget:
     """Seeds to run for one claim given its pilot values (the seeds 0..n0-1 of the pilot)."""
-    x = _finite(pilot_values)
+    raw = np.asarray(pilot_values, dtype=float).ravel()
+    x = _finite(raw)
     if x.size < 2:
         return SeedTarget(None, False, f"pilot has {x.size} finite value(s): cannot plan")
+    if x.size < raw.size:  # the final test is undefined for this pilot: no N makes it decide
+        return SeedTarget(None, False, f"{UNDEFINED_PREFIX}: two-stage test undefined, cannot plan")
     s0 = _std(x)
+    if two_sided_band and margin == 0 and s0 > 0:
+        return SeedTarget(None, False, ZERO_TOLERANCE)
     needed = seeds_needed(s0, x.size, margin, two_sided_band, alpha, power)
     if needed > max_seeds:
         return SeedTarget(

@@ -158,3 +158,24 @@ def test_a_pilot_of_zero_spread_with_varying_later_seeds_falls_back_to_the_fixed
     differences = [0, 0, 0, 0.01, -0.02, 0.03, 0.01, -0.01]
     paired = two_stage.one_sided_verdict(differences, 3, 0.0, ">")
     assert paired.outcome == INCONCLUSIVE and "paired t-test" in paired.reason
+
+
+def test_a_non_finite_pilot_seed_is_not_planned_since_the_test_on_it_is_undefined():
+    """Before: '20 seeds for 80% power' planned, then the test said the two-stage test is
+    undefined for that very pilot; now the plan says so too and lists it as undecidable."""
+    target = two_stage.target_for([0.31, float("nan"), 0.33], 0.03, True, 30)
+    assert target.needed is None and not target.capped
+    assert target.reason.startswith(two_stage.UNDEFINED_PREFIX)
+    verdict = two_stage.equivalence_verdict([0.31, float("nan"), 0.33, 0.32], 3, 0.32, 0.03)
+    assert verdict.reason.startswith(two_stage.UNDEFINED_PREFIX)
+
+
+def test_a_value_claim_with_tolerance_zero_gets_no_power_plan():
+    """A CI never fits inside [c, c] (power 0). Before: '24 seeds for 80% power' (the margin
+    0 was replaced by the pilot's std); now no plan, and the reason says what can decide it."""
+    target = two_stage.target_for([0.31, 0.32, 0.33], 0.0, True, 30)
+    assert target.needed is None and not target.capped
+    assert "tolerance 0" in target.reason and "identical" in target.reason
+    with pytest.raises(ValueError, match="zero-width"):
+        two_stage.seeds_needed(0.01, 3, 0.0, True)
+    assert two_stage.target_for([0.32] * 3, 0.0, True, 30).needed == 3  # deterministic: as before

@@ -314,14 +314,18 @@ def comparison_verdict(
     opposite = "<" if direction == ">" else ">"
     mean_diff = f"mean A − B = {fmt(diff)}"
     floor = min(P_FLOOR, alpha / 10)  # "p < floor < alpha" stays true for a tiny alpha
+
+    def p_of(p: float) -> str:
+        return p_text(p, floor, alpha)
+
     if p_claim < alpha:
-        reason = f"{test}: one-sided {p_text(p_claim, floor)} < {alpha:g} for A {direction} B"
+        reason = f"{test}: one-sided {p_of(p_claim)} < {alpha:g} for A {direction} B"
         return Verdict(REPRODUCED, f"{reason} ({mean_diff}){dropped}", p_claim, interval=interval)
     if p_opposite < alpha:
-        reason = f"{test}: one-sided {p_text(p_opposite, floor)} < {alpha:g} for A {opposite} B"
+        reason = f"{test}: one-sided {p_of(p_opposite)} < {alpha:g} for A {opposite} B"
         outcome = BELOW if direction == ">" else ABOVE
         return Verdict(outcome, f"{reason} ({mean_diff}){dropped}", p_claim, interval=interval)
-    reason = f"{test}: one-sided {p_text(p_claim, floor)} >= {alpha:g} for A {direction} B"
+    reason = f"{test}: one-sided {p_of(p_claim)} >= {alpha:g} for A {direction} B"
     return Verdict(
         INCONCLUSIVE,
         f"{reason} ({mean_diff}){dropped}",
@@ -614,13 +618,25 @@ P_FLOOR = 1e-6
 underflows to 0.0 and printed as `p = 0`), and digits that far out mean nothing."""
 
 
-def p_text(p: float, floor: float = P_FLOOR) -> str:
-    """`p = 0.0123`, or `p < 1e-6` below `floor` (never `p = 0`); `p = –` when undefined."""
+def p_text(p: float, floor: float = P_FLOOR, against: float | None = None) -> str:
+    """`p = 0.0123`, or `p < 1e-6` below `floor` (never `p = 0`); `p = –` when undefined.
+
+    With `against` (the alpha a reason compares p with), as many digits as keep that
+    comparison true in print: 0.04999 is not `p = 0.05 < 0.05`."""
     if not math.isfinite(p):
         return "p = –"
     if p < floor:
         return "p < " + f"{floor:.0e}".replace("e-0", "e-")
-    return f"p = {p:.3g}"
+    digits = 3
+    while against is not None and digits < MAX_DIGITS and _sides_differ(p, digits, against):
+        digits += 1
+    return f"p = {p:.{digits}g}"
+
+
+def _sides_differ(p: float, digits: int, against: float) -> bool:
+    """Whether p rounded to `digits` compares with `against` differently from p itself."""
+    shown = float(f"{p:.{digits}g}")
+    return (shown < against, shown == against) != (p < against, p == against)
 
 
 def _interval(low: float, high: float, res: float = math.inf) -> str:

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import stats as sp_stats
 
 from repro import stats
 from repro.stats import (
@@ -468,3 +469,18 @@ def test_p_text_floors_tiny_p_values() -> None:
     assert stats.p_text(0.0) == "p < 1e-6" and stats.p_text(4e-223) == "p < 1e-6"
     assert stats.p_text(NAN) == "p = –"
     assert stats.p_text(0.0, floor=1e-9) == "p < 1e-9"  # a comparison's floor stays below α
+
+
+def test_a_p_value_just_below_alpha_prints_digits_that_keep_the_comparison_true():
+    """Before: p = 0.04999 printed 'one-sided p = 0.05 < 0.05' (3 significant digits); now
+    as many digits as make the printed comparison with alpha true."""
+    assert stats.p_text(0.04999, against=0.05) == "p = 0.04999"
+    assert stats.p_text(0.0123, against=0.05) == "p = 0.0123"
+    assert stats.p_text(0.05, against=0.05) == "p = 0.05"
+    t_crit = float(sp_stats.t.isf(0.04999, 4))
+    spread = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])
+    diffs = 1.0 + spread * (1.0 / t_crit) * math.sqrt(5) / np.std(spread, ddof=1)
+    verdict = stats.comparison_verdict(diffs, np.zeros(5), ">")
+    assert verdict.outcome == stats.REPRODUCED and verdict.p_value < 0.05
+    printed = float(verdict.reason.split("one-sided p = ")[1].split(" ")[0])
+    assert printed < 0.05, verdict.reason

@@ -37,8 +37,10 @@ EQUIVALENCE_RULE = (
     "analysis (80% power, TOST at α = 0.05, observed mean and std taken as true) says would "
     "settle it. One interval decides every verdict: its ends are the one-sided 95% bounds. "
     "Non-finite seed values are dropped and counted; fewer than 2 finite seeds is inconclusive; "
-    "when every seed gives the same value the claim is judged on that value against the band, "
-    "and the report says that every seed gave it (no interval, no p-value)."
+    "when every seed gives the same value and the seeds' runs agree in every recorded metric "
+    "the claim is judged on that value against the band, and the report "
+    "says that every seed gave it (no interval, no p-value); when the runs differ in another "
+    "metric, the claim's metric is too coarse to show their spread: inconclusive, more seeds."
 )
 
 THRESHOLD_RULE = (
@@ -50,7 +52,8 @@ THRESHOLD_RULE = (
 COMPARISON_RULE = (
     "A comparison claim 'A > B' is reproduced when a one-sided t-test (paired over seeds, or "
     "Welch's when unpaired) gives p < 0.05 for A > B, not reproduced when it gives p < 0.05 for "
-    "A < B, otherwise inconclusive (mirrored for '<')."
+    "A < B, otherwise inconclusive (mirrored for '<'). An A − B equal on every seed pair, whose "
+    "runs agree in every recorded metric, is judged on its sign; a tie is not A > B."
 )
 
 
@@ -137,9 +140,14 @@ class Verdict:
 
 
 def equivalence_verdict(
-    values: Sequence[float], claimed: float, tolerance: float, alpha: float = 0.05
+    values: Sequence[float],
+    claimed: float,
+    tolerance: float,
+    alpha: float = 0.05,
+    exact: bool = True,
 ) -> Verdict:
-    """Judge 'metric = claimed ± tolerance' by the rule in EQUIVALENCE_RULE."""
+    """Judge 'metric = claimed ± tolerance' by the rule in EQUIVALENCE_RULE. `exact`: whether
+    identical seeds are a deterministic run (see `too_coarse`); the caller knows the runs."""
     _check_alpha(alpha)
     if not tolerance >= 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance}")
@@ -149,6 +157,8 @@ def equivalence_verdict(
         return early
     n, (mean, std) = x.size, _mean_std(x)
     low, high = claimed - tolerance, claimed + tolerance
+    if std == 0 and not exact:
+        return too_coarse(mean, n, _dropped(n_nan))
     if std == 0:
         return _deterministic_band(mean, n, low, high, tolerance, _dropped(n_nan))
     p_tost = tost_p_value(mean, std, n, low, high)
@@ -171,9 +181,14 @@ def equivalence_verdict(
 
 
 def threshold_verdict(
-    values: Sequence[float], threshold: float, direction: str, alpha: float = 0.05
+    values: Sequence[float],
+    threshold: float,
+    direction: str,
+    alpha: float = 0.05,
+    exact: bool = True,
 ) -> Verdict:
-    """Judge 'metric >= threshold' (or '<=') by one-sided confidence bounds (THRESHOLD_RULE)."""
+    """Judge 'metric >= threshold' (or '<=') by one-sided confidence bounds (THRESHOLD_RULE);
+    `exact` as in `equivalence_verdict`."""
     _check_alpha(alpha)
     if direction not in (">=", "<="):
         raise ValueError(f"direction must be '>=' or '<=', got {direction!r}")
@@ -182,6 +197,8 @@ def threshold_verdict(
     if early is not None:
         return early
     n, (mean, std) = x.size, _mean_std(x)
+    if std == 0 and not exact:
+        return too_coarse(mean, n, _dropped(n_nan))
     if std == 0:
         return _deterministic_threshold(mean, n, threshold, direction, _dropped(n_nan))
     # A one-sided (1 - alpha) bound is one end of the two-sided (1 - 2 alpha) interval.
@@ -253,11 +270,13 @@ def comparison_verdict(
     direction: str = ">",
     paired: bool = True,
     alpha: float = 0.05,
+    exact: bool = True,
 ) -> Verdict:
     """Judge 'A > B' (or '<') with a one-sided paired t-test over seeds, or Welch's if unpaired.
 
     Pairing (same seed for A and B) removes seed-to-seed noise shared by both, so it is the
-    default; a pair with a non-finite member is dropped whole.
+    default; a pair with a non-finite member is dropped whole. `exact`: whether equal A − B
+    on every seed is a deterministic run (see `too_coarse`).
     """
     _check_alpha(alpha)
     if direction not in (">", "<"):
@@ -277,6 +296,8 @@ def comparison_verdict(
         if early is not None:
             return early
         n, (diff, std) = d.size, _mean_std(d)
+        if std == 0 and not exact:
+            return too_coarse(diff, n, _dropped(n_drop, "pair"), "seed pairs give A − B =")
         if std == 0:
             return _deterministic_difference(diff, n, direction, _dropped(n_drop, "pair"))
         # H1: mean(A - B) > 0; identical A and B on every seed is no evidence either way.
@@ -349,6 +370,29 @@ def _identical(n: int) -> str:
     return f"all {n} seeds gave the same value"
 
 
+def same_values(values: Sequence[object]) -> bool:
+    """Every value equal (NaN equal to NaN: a metric no seed logged, or all diverged)."""
+
+    def key(value: object) -> object:
+        return "nan" if isinstance(value, float) and math.isnan(value) else value
+
+    return len({key(v) for v in values}) <= 1
+
+
+TOO_COARSE = "the metric is too coarse to show the seeds' spread"
+
+
+def too_coarse(value: float, n: int, dropped: str, gave: str = "seeds gave") -> Verdict:
+    """Identical seeds whose runs differ in another metric: a rounded or saturated metric gives
+    n equal values by chance (an accuracy to 0.01), so they are no evidence of an exact value.
+    Nothing to infer from no spread: inconclusive until more seeds show it."""
+    reason = (
+        f"all {n} {gave} {fmt(value)}, but their runs differ in other metrics: {TOO_COARSE}; "
+        f"more seeds are needed{dropped}"
+    )
+    return Verdict(INCONCLUSIVE, reason)
+
+
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -397,14 +441,11 @@ def _deterministic_threshold(
 
 
 def _deterministic_difference(diff: float, n: int, direction: str, dropped: str) -> Verdict:
+    """A deterministic A − B: A > B holds when it is > 0; a tie (0) is not A > B either."""
     holds = diff > 0 if direction == ">" else diff < 0
-    if diff == 0:
-        outcome = INCONCLUSIVE
-    elif holds:
-        outcome = REPRODUCED
-    else:
-        outcome = BELOW if direction == ">" else ABOVE
-    reason = f"all {n} seed pairs give A − B = {fmt(diff)}{dropped}"
+    outcome = REPRODUCED if holds else (BELOW if direction == ">" else ABOVE)
+    tie = f": A = B, so A {direction} B does not hold" if diff == 0 else ""
+    reason = f"all {n} seed pairs give A − B = {fmt(diff)}{tie}{dropped}"
     return Verdict(outcome, reason, deterministic=True)
 
 

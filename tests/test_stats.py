@@ -347,7 +347,9 @@ def test_paired_comparison_edge_cases():
     assert v.reason.endswith("(1 non-finite pair dropped)")
     # constant differences: exact, no warnings
     assert comparison_verdict([1.0, 2.0], [0.5, 1.5]).outcome == REPRODUCED
-    assert comparison_verdict([1.0, 2.0], [1.0, 2.0]).outcome == INCONCLUSIVE
+    # a deterministic tie (runs identical in every metric, the default) is not A > B
+    assert comparison_verdict([1.0, 2.0], [1.0, 2.0]).outcome == BELOW
+    assert comparison_verdict([1.0, 2.0], [1.0, 2.0], exact=False).outcome == INCONCLUSIVE
 
 
 # Degenerate data (issue #13.3): identical seeds are stated as such, never as "p = 0".
@@ -484,3 +486,28 @@ def test_a_p_value_just_below_alpha_prints_digits_that_keep_the_comparison_true(
     assert verdict.outcome == stats.REPRODUCED and verdict.p_value < 0.05
     printed = float(verdict.reason.split("one-sided p = ")[1].split(" ")[0])
     assert printed < 0.05, verdict.reason
+
+
+def test_identical_seeds_of_runs_that_differ_elsewhere_are_not_taken_as_exact():
+    """A rounded metric gives n equal seeds by chance (band [0.29, 0.35], true mean 0.285,
+    accuracy to 0.01: 'reproduced' 21% at n=2). Before: always judged as deterministic; now only
+    when the runs are identical in every metric (exact=True), else inconclusive, saying why."""
+    exact = stats.equivalence_verdict([0.32] * 3, 0.32, 0.03)
+    assert exact.outcome == stats.REPRODUCED and exact.deterministic
+    for verdict in (
+        stats.equivalence_verdict([0.32] * 3, 0.32, 0.03, exact=False),
+        stats.threshold_verdict([0.9] * 3, 0.9, ">=", exact=False),
+        stats.comparison_verdict([0.9] * 3, [0.8] * 3, ">", exact=False),
+    ):
+        assert verdict.outcome == stats.INCONCLUSIVE and not verdict.deterministic
+        assert "differ in other metrics" in verdict.reason and "too coarse" in verdict.reason
+        assert verdict.seeds_needed is None
+
+
+def test_a_deterministic_tie_does_not_reproduce_a_strict_comparison():
+    """A == B on every seed of runs identical in every metric: 'A > B' does not hold. Before:
+    inconclusive; now not reproduced, on the side the tie is."""
+    assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">").outcome == stats.BELOW
+    assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, "<").outcome == stats.ABOVE
+    tie = stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">", exact=False)
+    assert tie.outcome == stats.INCONCLUSIVE

@@ -264,6 +264,7 @@ class MetricIndex:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.values: dict[tuple[str, str, str], dict[int, float]] = {}
         self.seeds: dict[tuple[str, str], set[int]] = {}
+        self.metrics: dict[tuple[str, str], set[str]] = {}
         completed = frame[frame["status"] == store.STATUS_COMPLETED]
         columns = ("experiment", "config_hash", "metric", "seed", "value")
         for experiment, config_hash, metric, seed, value in zip(
@@ -272,6 +273,7 @@ class MetricIndex:
             self.seeds.setdefault((experiment, config_hash), set()).add(int(seed))
             if isinstance(metric, str):
                 self.values.setdefault((experiment, config_hash, metric), {})[int(seed)] = value
+                self.metrics.setdefault((experiment, config_hash), set()).add(metric)
         self._summaries: dict[tuple[float, ...], stats.Summary] = {}
 
     def of(self, choice: ConfigChoice | None, metric: str) -> tuple[dict[int, float], int]:
@@ -282,6 +284,17 @@ class MetricIndex:
         key = (choice.experiment, choice.chosen.config_hash)
         values = self.values.get((*key, metric), {})
         return values, len(self.seeds.get(key, set()) - set(values))
+
+    def runs_identical(self, experiment: str, config_hash: str, seeds: list[int]) -> bool:
+        """Whether the chosen config's runs of `seeds` logged the same value of every metric:
+        only then are identical seed values evidence of a deterministic run rather than a
+        metric too coarse to show their spread (stats.too_coarse)."""
+        key = (experiment, config_hash)
+        for metric in self.metrics.get(key, ()):
+            logged = self.values[(*key, metric)]
+            if not stats.same_values([logged.get(seed, math.nan) for seed in seeds]):
+                return False
+        return True
 
     def summarize(self, values: list[float]) -> stats.Summary:
         """stats.summarize, once per distinct list of values (its bootstrap is the costly part)."""
@@ -353,7 +366,8 @@ def other_settings(
                 continue
             summary = index.summarize(ordered)
             interval = stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha)
-            rule = _fixed_sample_verdict(claim, ordered, alpha)
+            exact = index.runs_identical(claim.experiment, option.config_hash, sorted(values))
+            rule = _fixed_sample_verdict(claim, ordered, alpha, exact)
             rows.append(
                 OtherSetting(
                     claim.id,
@@ -398,7 +412,12 @@ def _comparison_elsewhere(
         if not seeds:
             continue
         summary = index.summarize(diffs)
-        rule = stats.comparison_verdict(a_side, b_side, claim.direction, paired=True, alpha=alpha)
+        exact = index.runs_identical(
+            claim.experiment, option.config_hash, seeds
+        ) and index.runs_identical(claim.versus or "", partner.config_hash, seeds)
+        rule = stats.comparison_verdict(
+            a_side, b_side, claim.direction, paired=True, alpha=alpha, exact=exact
+        )
         rows.append(
             OtherSetting(
                 claim.id,
@@ -449,12 +468,19 @@ def evaluate_claim(
     ordered = [values[s] for s in seeds]
     summary = index.summarize(ordered)
     two_stage_ok = pilot is not None and seeds[:pilot] == list(range(pilot))
+    exact = choice is not None and index.runs_identical(
+        claim.experiment, choice.chosen.config_hash, seeds
+    )
     if two_stage_ok and claim.kind == "value":
-        verdict = two_stage.equivalence_verdict(ordered, pilot, claim.value, claim.tolerance, alpha)
+        verdict = two_stage.equivalence_verdict(
+            ordered, pilot, claim.value, claim.tolerance, alpha, exact
+        )
     elif two_stage_ok:
-        verdict = two_stage.one_sided_verdict(ordered, pilot, claim.value, claim.direction, alpha)
+        verdict = two_stage.one_sided_verdict(
+            ordered, pilot, claim.value, claim.direction, alpha, exact
+        )
     else:
-        verdict = _fixed_sample_verdict(claim, ordered, alpha)
+        verdict = _fixed_sample_verdict(claim, ordered, alpha, exact)
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -516,10 +542,16 @@ def _evaluate_comparison(
             config_hashes=hashes,
             notes=tuple(notes),
         )
+    exact = len(hashes) == 2 and all(
+        index.runs_identical(experiment, config_hash, paired)
+        for experiment, config_hash in zip((claim.experiment, claim.versus), hashes, strict=True)
+    )
     if pilot is not None and paired[:pilot] == list(range(pilot)):
-        verdict = two_stage.one_sided_verdict(diffs, pilot, 0.0, claim.direction, alpha)
+        verdict = two_stage.one_sided_verdict(diffs, pilot, 0.0, claim.direction, alpha, exact)
     else:
-        verdict = stats.comparison_verdict(a, b, claim.direction, paired=True, alpha=alpha)
+        verdict = stats.comparison_verdict(
+            a, b, claim.direction, paired=True, alpha=alpha, exact=exact
+        )
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
     both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
@@ -538,11 +570,13 @@ def _evaluate_comparison(
     )
 
 
-def _fixed_sample_verdict(claim: Claim, values: list[float], alpha: float) -> stats.Verdict:
+def _fixed_sample_verdict(
+    claim: Claim, values: list[float], alpha: float, exact: bool = True
+) -> stats.Verdict:
     """A value or threshold claim judged on `values` by the fixed-sample rule."""
     if claim.kind == "value":
-        return stats.equivalence_verdict(values, claim.value, claim.tolerance, alpha)
-    return stats.threshold_verdict(values, claim.value, claim.direction, alpha)
+        return stats.equivalence_verdict(values, claim.value, claim.tolerance, alpha, exact)
+    return stats.threshold_verdict(values, claim.value, claim.direction, alpha, exact)
 
 
 def _paired(

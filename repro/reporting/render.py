@@ -229,7 +229,7 @@ def reproduced_text(result: ClaimResult) -> str:
 def ci_text(result: ClaimResult) -> str:
     """The one interval the verdict rests on (90% CI); identical seeds have none."""
     verdict = result.verdict
-    if verdict is not None and verdict.deterministic:
+    if verdict is not None and (verdict.deterministic or stats.TOO_COARSE in verdict.reason):
         n = result.summary.n if result.summary else ""
         if result.claim.kind == "comparison":
             return f"none: A − B is the same on all {n} seed pairs"
@@ -722,6 +722,9 @@ def discussion_facts(data: ReportData) -> list[str]:
     return facts
 
 
+TOO_COARSE_TEXT = f"{stats.TOO_COARSE}, so more seeds are needed to see it"
+
+
 def _why_more_seeds_may_not_settle(result: ClaimResult, sweep: str) -> str:
     """The discussion's reason when no seed count would likely settle a claim: too few finite
     seeds (or pairs), a mean outside the band or on its edge, a mean on the threshold, or the
@@ -730,6 +733,8 @@ def _why_more_seeds_may_not_settle(result: ClaimResult, sweep: str) -> str:
     pairs = claim.kind == "comparison"
     if s is None or s.n == 0:
         return "; no seed pair has both values finite" if pairs else "; no seed gave a finite value"
+    if verdict is not None and stats.TOO_COARSE in verdict.reason:
+        return f"; every seed gave the same value but the runs differ elsewhere: {TOO_COARSE_TEXT}"
     if s.n < 2:
         finite = "seed pairs with both values finite" if pairs else "finite seeds"
         if s.n_nan:  # the seeds ran: a sweep of the same seeds trains nothing

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from repro import stats
 from repro.plugins.paper_spec import Claim, PaperSpec
 from repro.records import store
 from repro.sweeping import two_stage
@@ -75,6 +76,17 @@ def claim_values(claim: Claim, metrics: PilotMetrics, seeds: list[int]) -> list[
     return [value(claim.experiment, s) for s in seeds]
 
 
+def runs_identical(metrics: PilotMetrics, experiments: list[str], seeds: list[int]) -> bool:
+    """Whether each experiment's runs of `seeds` logged the same value of every metric: only
+    then are identical pilot values a deterministic run, not a metric too coarse to show s0."""
+    for experiment in experiments:
+        runs = [metrics.get(experiment, {}).get(seed, {}) for seed in seeds]
+        for metric in set().union(*runs):
+            if not stats.same_values([run.get(metric, math.nan) for run in runs]):
+                return False
+    return True
+
+
 def plan_seeds(
     spec: PaperSpec,
     metrics: PilotMetrics,
@@ -99,6 +111,7 @@ def plan_seeds(
             max_seeds,
             alpha,
             power,
+            runs_identical(metrics, claim.experiments(), pilot),
         )
         plan.claims[claim.id] = target
         plan.claim_experiments[claim.id] = claim.experiments()

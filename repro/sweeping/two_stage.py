@@ -111,8 +111,11 @@ def target_for(
     max_seeds: int,
     alpha: float = 0.05,
     power: float = DEFAULT_POWER,
+    exact: bool = True,
 ) -> SeedTarget:
-    """Seeds to run for one claim given its pilot values (the seeds 0..n0-1 of the pilot)."""
+    """Seeds to run for one claim given its pilot values (the seeds 0..n0-1 of the pilot).
+    `exact`: whether identical pilot values are a deterministic run (the pilot's runs agree in
+    every metric); if not, the metric is too coarse to show s0 and the plan runs max_seeds."""
     raw = np.asarray(pilot_values, dtype=float).ravel()
     x = _finite(raw)
     if x.size < 2:
@@ -120,6 +123,13 @@ def target_for(
     if x.size < raw.size:  # the final test is undefined for this pilot: no N makes it decide
         return SeedTarget(None, False, f"{UNDEFINED_PREFIX}: two-stage test undefined, cannot plan")
     s0 = _std(x)
+    if s0 == 0 and not exact:
+        return SeedTarget(
+            max_seeds,
+            False,
+            f"all {x.size} pilot seeds gave the same value but their runs differ in other "
+            f"metrics: {stats.TOO_COARSE}, so the pilot cannot size N; running max_seeds",
+        )
     if two_sided_band and margin == 0 and s0 > 0:
         return SeedTarget(None, False, ZERO_TOLERANCE)
     needed = seeds_needed(s0, x.size, margin, two_sided_band, alpha, power)
@@ -167,14 +177,20 @@ def _usable(values: Sequence[float], n0: int) -> tuple[np.ndarray | None, Verdic
 
 
 def equivalence_verdict(
-    values: Sequence[float], n0: int, claimed: float, tolerance: float, alpha: float = 0.05
+    values: Sequence[float],
+    n0: int,
+    claimed: float,
+    tolerance: float,
+    alpha: float = 0.05,
+    exact: bool = True,
 ) -> Verdict:
-    """'metric = claimed ± tolerance' on two-stage data (values in seed order, pilot first)."""
+    """'metric = claimed ± tolerance' on two-stage data (values in seed order, pilot first);
+    `exact` as in stats.equivalence_verdict."""
     x, early = _usable(values, n0)
     if early is not None:
         return early
     if np.ptp(x) == 0:  # every seed identical: judged on the value, said to be deterministic
-        return stats.equivalence_verdict(x, claimed, tolerance, alpha)
+        return stats.equivalence_verdict(x, claimed, tolerance, alpha, exact)
     if _std(x[:n0]) == 0:
         return _fixed_sample(stats.equivalence_verdict(x, claimed, tolerance, alpha), n0)
     low, high = claimed - tolerance, claimed + tolerance
@@ -210,9 +226,15 @@ def _distance_to_band(mean: float, low: float, high: float, res: float) -> str:
 
 
 def one_sided_verdict(
-    values: Sequence[float], n0: int, reference: float, direction: str, alpha: float = 0.05
+    values: Sequence[float],
+    n0: int,
+    reference: float,
+    direction: str,
+    alpha: float = 0.05,
+    exact: bool = True,
 ) -> Verdict:
-    """'metric >= reference' / '<=' (thresholds) or a paired difference '> 0' / '< 0'."""
+    """'metric >= reference' / '<=' (thresholds) or a paired difference '> 0' / '< 0';
+    `exact` as in stats.threshold_verdict."""
     if direction not in (">=", ">", "<=", "<"):
         raise ValueError(f"direction must be one of >=, >, <=, <; got {direction!r}")
     x, early = _usable(values, n0)
@@ -220,8 +242,9 @@ def one_sided_verdict(
         return early
     if np.ptp(x) == 0:  # every seed identical: judged on the value, said to be deterministic
         if direction in (">=", "<="):
-            return stats.threshold_verdict(x, reference, direction, alpha)
-        return stats.comparison_verdict(x, np.full_like(x, reference), direction, True, alpha)
+            return stats.threshold_verdict(x, reference, direction, alpha, exact)
+        reference_side = np.full_like(x, reference)
+        return stats.comparison_verdict(x, reference_side, direction, True, alpha, exact)
     if _std(x[:n0]) == 0:
         if direction in (">=", "<="):
             return _fixed_sample(stats.threshold_verdict(x, reference, direction, alpha), n0)

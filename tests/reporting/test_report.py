@@ -1375,3 +1375,20 @@ def test_html_lists_many_differing_keys_as_rows_so_the_page_does_not_scroll_side
     assert "<th>Key</th><th><code>cnn</code></th><th><code>mlp</code></th>" in section
     assert "<tr><td><code>optimizer.lr</code></td><td>0.01</td><td>0.5</td></tr>" in section
     assert "<th>optimizer.lr</th>" not in section
+
+
+def test_equal_seeds_are_exact_only_when_their_runs_agree_in_every_metric(tmp_path: Path) -> None:
+    """Three seeds with the same accuracy: a deterministic run when the training loss is equal
+    too (cnn), a coarse metric when it is not (mlp; before: reproduced either way)."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": 0.94, "train/loss": 0.1})
+        write_run(results, "mlp", seed, {"test/acc": 0.68, "train/loss": 0.1 + 0.01 * seed})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    claims = [c for c in get_paper("mnist1d").spec().claims if c.id in ("cnn_acc", "mlp_acc")]
+    mlp, cnn = aggregate.evaluate_claims(frame, claims, choices, 0.05)  # the paper's order
+    assert cnn.outcome == stats.REPRODUCED and cnn.verdict.deterministic
+    assert mlp.outcome == stats.INCONCLUSIVE and "too coarse" in mlp.verdict.reason

@@ -296,3 +296,16 @@ def test_two_sweeps_saving_plans_at_once_keep_both(tmp_path, monkeypatch) -> Non
         thread.join()
     saved = auto_seeds.load_plan(tmp_path, "toy")
     assert set(auto_seeds.planned_settings(saved, {"a": "h", "c": "h"})) == {"a", "c"}
+
+
+def test_an_identical_pilot_is_deterministic_only_when_its_runs_agree_in_every_metric() -> None:
+    """b's accuracies are equal but its losses differ: A − B is too coarse to size N from, so
+    the cap is planned (before: 'no more needed'); a's and c's runs are identical throughout."""
+    metrics = _metrics({"a": [0.9] * 3, "b": [0.5] * 3, "c": [0.7] * 3})
+    for seed in range(3):
+        metrics["b"][seed]["loss"] = 0.1 + 0.01 * seed
+        metrics["c"][seed]["loss"] = 0.1
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=12)
+    assert plan.claims["c_floor"].needed == plan.claims["a_acc"].needed == 3
+    assert plan.claims["a_beats_b"].needed == 12 and "too coarse" in plan.claims["a_beats_b"].reason
+    assert plan.seeds == {"a": 12, "b": 12, "c": 3}

@@ -179,3 +179,15 @@ def test_a_value_claim_with_tolerance_zero_gets_no_power_plan():
     with pytest.raises(ValueError, match="zero-width"):
         two_stage.seeds_needed(0.01, 3, 0.0, True)
     assert two_stage.target_for([0.32] * 3, 0.0, True, 30).needed == 3  # deterministic: as before
+
+
+def test_an_identical_pilot_of_runs_that_differ_elsewhere_plans_the_cap_not_zero_more():
+    """Before: 'all 3 pilot seeds identical: no more needed' for a metric too coarse to show
+    the spread; now the plan runs max_seeds and says why, and the verdict is not exact."""
+    target = two_stage.target_for([0.32] * 3, 0.03, True, 30, exact=False)
+    assert target.needed == 30 and "too coarse" in target.reason
+    assert two_stage.target_for([0.32] * 3, 0.03, True, 30).needed == 3
+    verdict = two_stage.equivalence_verdict([0.32] * 3, 3, 0.32, 0.03, exact=False)
+    assert verdict.outcome == INCONCLUSIVE and "too coarse" in verdict.reason
+    verdict = two_stage.one_sided_verdict([0.0] * 3, 3, 0.0, ">", exact=False)
+    assert verdict.outcome == INCONCLUSIVE and "too coarse" in verdict.reason

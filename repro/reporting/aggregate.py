@@ -310,16 +310,21 @@ def evaluate_claims(
     choices: dict[str, ConfigChoice],
     alpha: float,
     two_stage_pilots: dict[str, int] | None = None,
+    two_stage_totals: dict[str, int] | None = None,
 ) -> list[ClaimResult]:
     """Every claim's result. `two_stage_pilots`: experiment -> pilot size n0 for experiments
     whose seeds `seeds=auto` chose: their claims get the two-stage test (repro.sweeping.two_stage),
-    the only one whose error rates hold when the number of seeds came from the data."""
+    the only one whose error rates hold when the number of seeds came from the data.
+    `two_stage_totals`: experiment -> the planned N; the test judges seeds 0..N-1 only."""
     index = MetricIndex(frame)
     results = []
     for claim in claims:
         pilots = {(two_stage_pilots or {}).get(name) for name in claim.experiments()}
         n0 = pilots.pop() if len(pilots) == 1 and None not in pilots else None
-        result = evaluate_claim(index, claim, choices, alpha, n0)
+        totals = {(two_stage_totals or {}).get(name) for name in claim.experiments()}
+        # pairs exist up to the smaller plan; no plan for a side: nothing to cut at
+        total = None if None in totals or n0 is None else min(t for t in totals if t is not None)
+        result = evaluate_claim(index, claim, choices, alpha, n0, total)
         deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
         results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)
     return results
@@ -441,8 +446,10 @@ def evaluate_claim(
     choices: dict[str, ConfigChoice],
     alpha: float,
     pilot: int | None = None,
+    total: int | None = None,
 ) -> ClaimResult:
-    """Numbers and verdict of one claim from the chosen configs' completed runs."""
+    """Numbers and verdict of one claim from the chosen configs' completed runs. With a
+    two-stage `pilot`, only the planned seeds 0..`total`-1 are judged (see `_planned_only`)."""
     named = [choices[name] for name in claim.experiments() if name in choices]
     unjudged = [choice for choice in named if not choice.judged]
     if unjudged:
@@ -459,15 +466,16 @@ def evaluate_claim(
     hashes = (choice.chosen.config_hash,) if choice else ()
     if claim.kind == "comparison":
         return _evaluate_comparison(
-            index, claim, choices, alpha, values, notes, hashes, pilot, a_absent=absent
+            index, claim, choices, alpha, values, notes, hashes, pilot, a_absent=absent, total=total
         )
     if not values:
         outcome = METRIC_MISSING if absent else NOT_RUN
         return ClaimResult(claim, outcome, None, None, notes=tuple(notes), config_hashes=hashes)
-    seeds = sorted(values)
+    shown = sorted(values)
+    two_stage_ok = pilot is not None and shown[:pilot] == list(range(pilot))
+    seeds, later = _planned_only(shown, total if two_stage_ok else None)
     ordered = [values[s] for s in seeds]
     summary = index.summarize(ordered)
-    two_stage_ok = pilot is not None and seeds[:pilot] == list(range(pilot))
     exact = choice is not None and index.runs_identical(
         claim.experiment, choice.chosen.config_hash, seeds
     )
@@ -481,6 +489,7 @@ def evaluate_claim(
         )
     else:
         verdict = _fixed_sample_verdict(claim, ordered, alpha, exact)
+    verdict = _note_later(verdict, later, total)
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -494,7 +503,7 @@ def evaluate_claim(
         verdict.outcome,
         verdict,
         summary,
-        values=tuple(zip(seeds, ordered, strict=True)),
+        values=tuple((s, values[s]) for s in shown),
         delta=delta,
         delta_rel=delta_rel,
         welch=welch,
@@ -513,6 +522,7 @@ def _evaluate_comparison(
     hashes: tuple[str, ...],
     pilot: int | None = None,
     a_absent: int = 0,
+    total: int | None = None,
 ) -> ClaimResult:
     """'A > B' paired by seed: only seeds that both experiments completed enter the test."""
     versus = choices.get(claim.versus)
@@ -523,6 +533,9 @@ def _evaluate_comparison(
         notes.append(_absent_note(claim.versus, claim.metric, absent))
     hashes = hashes + ((versus.chosen.config_hash,) if versus else ())
     paired, a, b, diffs = _paired(a_values, b_values)
+    two_stage_ok = pilot is not None and paired[:pilot] == list(range(pilot))
+    paired, later = _planned_only(paired, total if two_stage_ok else None)
+    a, b, diffs = a[: len(paired)], b[: len(paired)], diffs[: len(paired)]
     unpaired = len(set(a_values) ^ set(b_values))
     if unpaired:
         notes.append(
@@ -546,12 +559,13 @@ def _evaluate_comparison(
         index.runs_identical(experiment, config_hash, paired)
         for experiment, config_hash in zip((claim.experiment, claim.versus), hashes, strict=True)
     )
-    if pilot is not None and paired[:pilot] == list(range(pilot)):
+    if two_stage_ok:
         verdict = two_stage.one_sided_verdict(diffs, pilot, 0.0, claim.direction, alpha, exact)
     else:
         verdict = stats.comparison_verdict(
             a, b, claim.direction, paired=True, alpha=alpha, exact=exact
         )
+    verdict = _note_later(verdict, later, total)
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
     both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
@@ -567,6 +581,26 @@ def _evaluate_comparison(
         delta=differences.mean,
         config_hashes=hashes,
         notes=tuple(notes),
+    )
+
+
+def _planned_only(seeds: list[int], total: int | None) -> tuple[list[int], list[int]]:
+    """The seeds a two-stage test judges (0..total-1, sorted `seeds` below it) and the later
+    ones: judging seeds added after seeing the verdict ("run until it settles") voids the
+    procedure's error rates (7% instead of 5% each way), so they are shown, never judged."""
+    if total is None:
+        return seeds, []
+    return [s for s in seeds if s < total], [s for s in seeds if s >= total]
+
+
+def _note_later(verdict: stats.Verdict, later: list[int], total: int | None) -> stats.Verdict:
+    if not later:
+        return verdict
+    span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {later[0]}–{later[-1]} are"
+    return dataclasses.replace(
+        verdict,
+        reason=f"{verdict.reason}; {span} shown but not judged: the two-stage test is on the "
+        f"{total} planned seeds, and judging seeds added after it would void its error rates",
     )
 
 

@@ -108,7 +108,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         plan, {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
     )
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
-    results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA, pilots)
+    totals = {experiment: total for experiment, (_, total) in planned.items()}
+    results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA, pilots, totals)
     beyond = aggregate.other_settings(frame, spec.claims, choices, ALPHA)
     experiments = [e for e in spec.experiments if e in choices]
     experiments += [e for e in choices if e not in experiments]

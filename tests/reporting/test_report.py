@@ -745,12 +745,15 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     assert "repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
 
 
-def test_a_two_stage_claim_run_past_its_plan_is_not_called_as_planned(tmp_path: Path) -> None:
-    """Six seeds of a plan for four (helper-34: the discussion said "as planned")."""
-    seeds, _, discussion = _planned_cnn_discussion(tmp_path, max_seeds=4)
+def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) -> None:
+    """Six seeds of a plan for four. Before: the Stein test judged all six, so adding seeds
+    after an inconclusive verdict inflated both error rates (7.0% / 7.1% at a nominal 5%);
+    now it judges the planned seeds 0-3 and says the later ones are shown, not judged."""
+    seeds, markdown, discussion = _planned_cnn_discussion(tmp_path, max_seeds=4)
     assert seeds == {"cnn": 4}
-    assert "n=6 as planned" not in discussion
-    assert "cnn\\_acc is inconclusive at n=6, more than the 4 planned: " in discussion
+    assert "(n=4, pilot n0=3)" in markdown and "(n=6, pilot n0=3)" not in markdown
+    assert "seeds 4–5 are shown but not judged" in markdown
+    assert "cnn\\_acc is inconclusive at n=4 as planned: " in discussion
 
 
 def test_a_second_seeds_auto_sweep_keeps_the_first_ones_plan(tmp_path: Path) -> None:

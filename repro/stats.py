@@ -166,7 +166,7 @@ def equivalence_verdict(
 
     in_lo, in_hi = t_interval(mean, std, n, 1 - 2 * alpha)
     res = resolution(tolerance, *(end - edge for end in (in_lo, in_hi) for edge in (low, high)))
-    band = _interval(low, high, res)
+    band = _interval(low, high, res) + unresolved(res, in_lo, in_hi, low, high)
     ci = f"{_pct(1 - 2 * alpha)} CI {_interval(in_lo, in_hi, res)}"
     kw = {"interval": (in_lo, in_hi), "resolution": res}
     if low <= in_lo and in_hi <= high:
@@ -204,7 +204,7 @@ def threshold_verdict(
     # A one-sided (1 - alpha) bound is one end of the two-sided (1 - 2 alpha) interval.
     lower, upper = t_interval(mean, std, n, 1 - 2 * alpha)
     res = resolution(lower - threshold, upper - threshold)
-    thr = fmt(threshold, res)
+    thr = fmt(threshold, res) + unresolved(res, lower, upper, threshold)
     dropped = _dropped(n_nan)
     conf = _pct(1 - alpha)
     lower_s = f"{conf} lower bound {fmt(lower, res)}"
@@ -420,7 +420,8 @@ def _deterministic_band(
         outcome, where = REPRODUCED, "inside"
     res = resolution(tolerance, on_low - low, on_high - high)
     band = _interval(low, high, res)
-    reason = f"{_identical(n)}: the value {fmt(value, res)} lies {where} {band}{dropped}"
+    note = unresolved(res, value, low, high)
+    reason = f"{_identical(n)}: the value {fmt(value, res)} lies {where} {band}{note}{dropped}"
     return Verdict(outcome, reason, deterministic=True, resolution=res)
 
 
@@ -647,6 +648,20 @@ def digits_for(value: float, resolution: float = math.inf, at_least: int = MIN_D
         return at_least
     needed = math.floor(math.log10(abs(value))) - math.floor(math.log10(resolution)) + 1
     return max(at_least, min(MAX_DIGITS, needed))
+
+
+def unresolved(resolution: float, *values: float) -> str:
+    """A note for a reason whose numbers cannot show the difference it rests on: beyond
+    MAX_DIGITS a CI end and a band end print alike ('lies above [.., 1.000000001]' next to
+    1.000000001), which reads as a contradiction; empty when the digits do show it."""
+    if not 0 < resolution < math.inf:
+        return ""
+    for value in values:
+        if math.isfinite(value) and value:
+            needed = math.floor(math.log10(abs(value))) - math.floor(math.log10(resolution)) + 1
+            if needed > MAX_DIGITS:
+                return f" (equal to {MAX_DIGITS} significant digits; they differ beyond)"
+    return ""
 
 
 def fmt(value: float, resolution: float = math.inf) -> str:

@@ -511,3 +511,13 @@ def test_a_deterministic_tie_does_not_reproduce_a_strict_comparison():
     assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, "<").outcome == stats.ABOVE
     tie = stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">", exact=False)
     assert tie.outcome == stats.INCONCLUSIVE
+
+
+def test_a_difference_beyond_fifteen_digits_is_said_not_printed_as_a_contradiction():
+    """1 ulp above the band: before, 'the value 1.000000001 lies above [0.999999999,
+    1.000000001]' (equal numbers); now the reason says they are equal to 15 digits."""
+    value = math.nextafter(1.0 + 1e-9, 2.0)
+    verdict = stats.equivalence_verdict([value] * 3, 1.0, 1e-9)
+    assert verdict.outcome == stats.ABOVE
+    assert "equal to 15 significant digits" in verdict.reason
+    assert "equal to" not in stats.equivalence_verdict([1.02] * 3, 1.0, 0.01).reason

@@ -162,6 +162,7 @@ def _where(
     where = (
         f"mean {stats.fmt(mean, res)}, two-stage {1 - alpha:.0%} bounds "
         f"[{stats.fmt(lower, res)}, {stats.fmt(upper, res)}] (n={values.size}, pilot n0={n0})"
+        f"{stats.unresolved(res, lower, upper, *against)}"
     )
     return lower, upper, where, res
 

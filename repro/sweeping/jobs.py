@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import threading
@@ -167,7 +168,8 @@ class SystematicFailure:
         self.succeeded = False
         self.failed_in: dict[
             str | None, list[Hashable]
-        ] = {}  # error -> settings it failed, in order
+        ] = {}  # error's shape -> settings it failed, in order
+        self.first_error: dict[str | None, str | None] = {}  # shape -> its first wording
         self.reason: str | None = None
 
     def stops_after(self, outcome: RunOutcome, setting: Hashable = None) -> bool:
@@ -181,13 +183,27 @@ class SystematicFailure:
             return bool(self.reason)
         if NonFiniteLossError.describes(outcome.error):
             return False
-        hit = self.failed_in.setdefault(outcome.error, [])
+        shape = error_shape(outcome.error)
+        hit = self.failed_in.setdefault(shape, [])
         hit.append(setting)
+        self.first_error.setdefault(shape, outcome.error)
         spans = len(set(hit)) > 1 or (self.settings <= 1 and len(hit) > 1)
         if outcome.exit_code == 2 or spans:
-            self.reason = outcome.error
+            self.reason = self.first_error[shape]
             return True
         return False
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def error_shape(error: str | None) -> str | None:
+    """An error with its numbers and quoted names blanked: a broken plugin's error often
+    quotes the setting's own value (`negative dimension -1` / `-2`), and is still one error."""
+    if error is None:
+        return None
+    return _NUMBER.sub("#", _QUOTED.sub("'…'", error))
 
 
 def setting_of(run: PlannedRun) -> tuple[str, tuple[str, ...]]:

@@ -213,6 +213,28 @@ def test_a_failure_every_setting_shares_stops_the_sweep_after_two_settings(
     assert len(done.not_started) == 4
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("RuntimeError: negative dimension -1", "RuntimeError: negative dimension -2"),
+        ("ValueError: unknown arch 'x'", "ValueError: unknown arch 'y'"),
+        ("shape [4, 1.5e-3] vs [4, 8]", "shape [16, 2e-3] vs [16, 8]"),
+    ],
+)
+def test_a_failure_that_names_its_setting_still_stops_the_sweep(first: str, second: str) -> None:
+    """A broken plugin's error often quotes the setting's own value (`model.hidden=-1,-2`):
+    the same error in every setting, its numbers and quoted names aside, still stops it."""
+    from repro.running.runner import RunOutcome
+
+    rule = jobs.SystematicFailure(settings=2)
+    assert not rule.stops_after(RunOutcome("failed", None, error=first, exit_code=1), "a")
+    assert rule.stops_after(RunOutcome("failed", None, error=second, exit_code=1), "b")
+    assert rule.reason == first
+    other, disk = jobs.SystematicFailure(settings=2), "OSError: disk full"
+    assert not other.stops_after(RunOutcome("failed", None, error=first, exit_code=1), "a")
+    assert not other.stops_after(RunOutcome("failed", None, error=disk, exit_code=1), "b")
+
+
 def test_systematic_failure_rule_counts_settings() -> None:
     from repro.running.runner import RunOutcome
 

@@ -206,12 +206,12 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-# YAML 1.1 (PyYAML) reads `1e-3` and `1.0e3` as text (it needs a dot and a signed exponent): a
-# tolerance written so would be refused as "not a number". Read them as YAML 1.2 does.
+# YAML 1.1 (PyYAML) reads `1e-3`, `1.0e3` and `.9e0` as text (it needs a dot and a signed
+# exponent): a tolerance written so would be refused as "not a number". Read as YAML 1.2 does.
 _UniqueKeyLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
 )
 
 

@@ -88,12 +88,22 @@ def test_a_field_of_the_wrong_type_is_one_error_naming_the_claim_and_the_field(
     assert "\n" not in str(raised.value)
 
 
-def test_numbers_in_exponent_form_read_as_numbers(tmp_path: Path) -> None:
-    """YAML 1.1 reads `1e-3` as text, which strict types refuse: it reads as YAML 1.2 says."""
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("value: 1.5E+2, tolerance: 1e-3", (150.0, 0.001)),
+        ("value: -.9e0, tolerance: .5e1", (-0.9, 5.0)),
+    ],
+)
+def test_numbers_in_exponent_form_read_as_numbers(
+    tmp_path: Path, written: str, read: tuple[float, float]
+) -> None:
+    """YAML 1.1 reads `1e-3` and `.9e0` as text, which strict types refuse: they read as YAML
+    1.2 says (a leading dot included)."""
     folder = write_toy_paper(tmp_path)
-    _edit(folder, "value: 0.0, tolerance: 0.5", "value: 1.5E+2, tolerance: 1e-3")
+    _edit(folder, "value: 0.0, tolerance: 0.5", written)
     (claim,) = load_paper_spec(folder).claims
-    assert (claim.value, claim.tolerance) == (150.0, 0.001)
+    assert (claim.value, claim.tolerance) == read
 
 
 def test_missing_field(tmp_path: Path) -> None:

@@ -31,21 +31,36 @@ def citation_key(spec: PaperSpec) -> str:
     return f"{last}{spec.year}{first}"
 
 
-LATEX_SPECIAL = re.compile(r"[\\&%$#_]")
+LATEX_SPECIAL = re.compile(r"[\\&%$#_^~]")
 """Characters LaTeX reads as commands (an unescaped `&` or `%` in a title breaks the build or
-drops the rest of the line); paper.yaml's fields are plain text, shown as written elsewhere."""
+drops the rest of the line, `^` wants math mode, `~` is a space); paper.yaml's fields are plain
+text, shown as written elsewhere."""
+
+_LATEX_WORDS = {"\\": r"\textbackslash{}", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}"}
 
 
 def _latex(match: re.Match[str]) -> str:
-    return r"\textbackslash{}" if match.group(0) == "\\" else "\\" + match.group(0)
+    return _LATEX_WORDS.get(match.group(0), "\\" + match.group(0))
+
+
+def _nested(text: str) -> bool:
+    """Whether every `}` closes a `{` before it and none is left open: BibTeX's groups."""
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def _braced(value: str, escape: bool = True) -> str:
-    """A field value in braces; braces inside are balanced or dropped, so the entry parses,
-    and (but in a URL, which LaTeX reads verbatim) LaTeX's special characters escaped."""
-    text = " ".join(str(value).split())
-    if text.count("{") != text.count("}"):
+    """A field value in braces; braces inside are kept when they nest, else dropped, so the
+    entry parses, and (but in a URL, which LaTeX reads verbatim) LaTeX's special characters
+    escaped."""
+    text = str(value)
+    if not _nested(text):
         text = text.replace("{", "").replace("}", "")
+    text = " ".join(text.split())
     return "{" + (LATEX_SPECIAL.sub(_latex, text) if escape else text) + "}"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from repro.plugins.registry import get_paper
 from repro.reporting.citation import bibtex, citation_key
 
@@ -51,3 +53,23 @@ def test_latex_special_characters_are_escaped_but_not_in_the_url() -> None:
     assert r"author = {Ann \& Co and B\_C Dee}" in entry
     assert r"booktitle = {Q\&A Workshop}" in entry
     assert "url = {https://example.org/a_b#c%20d}" in entry
+
+
+@pytest.mark.parametrize(
+    ("title", "written"),
+    [
+        (
+            "Attention in O(n^2) time, ~free",
+            r"Attention in O(n\textasciicircum{}2) time, \textasciitilde{}free",
+        ),
+        ("Why } and { matter", "Why and matter"),
+        ("A {BERT} and {GPT}", "A {BERT} and {GPT}"),
+    ],
+)
+def test_carets_tildes_and_braces_out_of_order_do_not_break_the_entry(
+    title: str, written: str
+) -> None:
+    """helper-54: `^` (LaTeX: 'Missing $ inserted') and `~` (a non-breaking space) went in as
+    written, and `} ... {` (as many of each, out of order) closed the title group early."""
+    spec = get_paper("mnist1d").spec().model_copy(update={"title": title})
+    assert "title = {{" + written + "}}" in bibtex(spec)

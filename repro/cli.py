@@ -450,6 +450,8 @@ def sweep(
         seeds = pilot_size(spec.default_seeds)
         keys = dataclasses.replace(keys, max_seeds=stages.cap_for(keys.max_seeds, seeds))
     _check_launcher_installed(override_value(overrides, "launcher"))
+    if override_value(overrides, "launcher") == "joblib":
+        joblib_workers(overrides)  # a bad worker count is refused in a dry run too
     grid = build_grid(spec, overrides, seeds)
     if keys.auto:
         stages.require_one_setting(grid)

@@ -493,3 +493,13 @@ def test_sweep_results_show_the_overrides_that_tell_settings_apart(
         assert lines[2].split()[:4] == ["logistic", "0", "optimizer.lr=1e-2", "trained"]
     else:  # one setting per experiment: no column
         assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]
+
+
+def test_a_dry_run_refuses_the_parallel_job_count_the_sweep_refuses() -> None:
+    """helper-54: `hydra.launcher.n_jobs=0` printed a plan with exit 0 under --dry-run while
+    the same sweep without it said the count must be >= 1 or -1, exit 2."""
+    done = repro(
+        "sweep", "paper=amsgrad", "launcher=joblib", "hydra.launcher.n_jobs=0", "--dry-run"
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith("error: the number of parallel jobs must be >= 1")

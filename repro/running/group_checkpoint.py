@@ -120,3 +120,12 @@ def saved_identity(path: Any) -> SavedGroup | None:
         return SavedGroup(dict(saved["identity"]), bool(saved.get("trained")), step)
     except Exception:
         return None
+
+
+def left_to_test(record_dir: Any, seed: int) -> bool:
+    """A seed whose group trained and was stopped before testing it: its folder holds the
+    group's final weights for it alone, tested as a group of one (never trained again)."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    saved = saved_identity(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+    return saved is not None and saved.trained and saved.identity.get("seeds") == [seed]

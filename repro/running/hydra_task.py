@@ -75,8 +75,10 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         overrides = list(HydraConfig.get().overrides.task)
         if config.get("group_seeds") is not None:  # one SLURM/Ray job: seeds together
             return _run_group(config, overrides)
+        from repro.running.together import test_as_group_of_one
+
         command = recorded_command(overrides)
-        outcome = run_one(config, command=command)
+        outcome = run_one(config, command=command, as_group_of_one=test_as_group_of_one)
     except ReproError as error:
         outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
     except OSError as error:  # a full or failing disk outside the record writes

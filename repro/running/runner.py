@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,14 @@ def save_record(record_dir: Path, record: dict[str, Any], name: str = store.RECO
 
 
 def run_one(
-    config: dict[str, Any], command: list[str] | None = None, as_group_left: bool = True
+    config: dict[str, Any],
+    command: list[str] | None = None,
+    as_group_of_one: Callable[[dict[str, Any], list[str]], RunOutcome] | None = None,
 ) -> RunOutcome:
     """Train the setting `config` describes unless a completed record of it exists. A seed
-    its group trained, stopped before it was tested, is only tested, from the group's final
-    weights (`as_group_left`; the group hands back seeds that cannot be one with False)."""
+    its group trained, stopped before it was tested, goes to `as_group_of_one` (given by the
+    callers above: `together.test_as_group_of_one`), which only tests it from the group's
+    final weights; the group itself hands back seeds that cannot be one without it."""
     from repro.running.lock import run_lock
 
     seed = _validated_seed(config.get("seed"))
@@ -82,11 +86,11 @@ def run_one(
     if not progress.started_as_worker_rank():  # first, before Lightning's slow import
         # stdout: stderr stays for progress and errors, so a failure is one line there
         print(progress.start_line(config, record_dir), flush=True)
-    if as_group_left and not config.get("rerun") and record is None:
-        from repro.running.together import left_to_test, run_together
+    if as_group_of_one is not None and not config.get("rerun") and record is None:
+        from repro.running.group_checkpoint import left_to_test
 
         if left_to_test(record_dir, seed):
-            return run_together([config], [command or sys.argv])[0]
+            return as_group_of_one(config, command or sys.argv)
     from repro.running.distributed import is_worker_rank
 
     if is_worker_rank():  # a SLURM task of a multi-process run: rank 0 locks and records

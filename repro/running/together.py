@@ -92,7 +92,7 @@ def run_together(
                 held = []
     for index, config, command, record_dir, *_ in held:  # alone, as `repro run` (unlocked)
         if alone:
-            outcomes[index] = run_one(config, command=command, as_group_left=False)
+            outcomes[index] = run_one(config, command=command)
         else:
             outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
@@ -100,17 +100,15 @@ def run_together(
 
 def _left_to_test(held: list[tuple]) -> bool:
     (_, config, _, record_dir, _, _), *_ = held
+    from repro.running.group_checkpoint import left_to_test
+
     return left_to_test(record_dir, int(config["seed"]))
 
 
-def left_to_test(record_dir: Any, seed: int) -> bool:
-    """A seed whose group trained and was stopped before testing it: its folder holds the
-    group's final weights for it alone, tested as a group of one (never trained again)."""
-    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
-    from repro.running.group_checkpoint import saved_identity
-
-    saved = saved_identity(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT)
-    return saved is not None and saved.trained and saved.identity.get("seeds") == [seed]
+def test_as_group_of_one(config: dict[str, Any], command: list[str]) -> Any:
+    """A seed its group trained and left untested, run on its own (`repro run`, a sweep's
+    job): only tested, from the group's final weights (`runner.run_one` calls this)."""
+    return run_together([config], [command])[0]
 
 
 def _label(config: dict[str, Any]) -> str:

@@ -30,6 +30,7 @@ from repro.errors import (
     UnknownPaper,
     UsageError,
     did_you_mean,
+    stop_within,
 )
 
 
@@ -111,7 +112,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except BrokenPipeError:  # the reader left (`| head`): Click ends it silently, exit 1
             raise
         except Exception as error:  # a bug: still one line unless --debug
-            if (stop := _stop_within(error)) is not None:
+            if (stop := stop_within(error)) is not None:
                 _exit_stopped(stop)
             if _state["debug"]:
                 traceback.print_exc()
@@ -918,19 +919,6 @@ def _exit_stopped(stop: KeyboardInterrupt) -> NoReturn:
     """A command stopped by Ctrl-C or SIGTERM: one line, the signal's exit code."""
     typer.echo(f"error: {_stop_line(stop)}", err=True)
     raise typer.Exit(_stop_code(stop)) from None
-
-
-def _stop_within(error: BaseException) -> KeyboardInterrupt | None:
-    """The Ctrl-C or SIGTERM that library code turned into another error (Python 3.11 wraps
-    what a class's `__set_name__` raises, met when a signal lands while matplotlib imports)."""
-    seen: set[int] = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
-            return cause
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return None
 
 
 def main() -> None:

@@ -56,6 +56,20 @@ def raise_terminated(signum: int, frame: Any) -> NoReturn:
     raise Terminated
 
 
+def stop_within(error: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM that library code turned into another error (Python 3.11 wraps
+    what a class's `__set_name__` raises, met when a signal lands while matplotlib imports; a
+    launcher wraps what its jobs raise)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
+
+
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     """`did you mean 'mnist1d'?; ` when `word` is a likely typo of a known name, else ''."""
     close = difflib.get_close_matches(word, list(known), n=1)

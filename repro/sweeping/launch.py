@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from repro.errors import UsageError
+from repro.errors import UsageError, stop_within
 from repro.records import store
 from repro.sweeping.jobs import Job, SweepOutcomes
 from repro.sweeping.plan import DONE, RERUN, PlannedRun
@@ -300,7 +300,7 @@ def launch(
             if stop.code:
                 errors.append(f"multirun {' '.join(batch)} ended with exit code {stop.code}")
         except Exception as error:  # the launcher's own failure: sbatch refused, Ray down, ...
-            if slurm_name and _stopped_by_signal(error):  # a stop the launcher wrapped
+            if slurm_name and stop_within(error) is not None:  # a stop the launcher wrapped
                 print(cancel_slurm_jobs(slurm_name), file=sys.stderr, flush=True)
                 raise
             errors.append(f"multirun {' '.join(batch)} could not run: {_first_line(error)}")
@@ -345,18 +345,6 @@ def cancel_slurm_jobs(name: str) -> str:
         if done is not None and done.returncode == 0:
             return f"error: cancelled this sweep's SLURM jobs ({' '.join(command)})"
     return f"error: this sweep's SLURM jobs may still run; to cancel them: {' '.join(command)}"
-
-
-def _stopped_by_signal(error: BaseException) -> bool:
-    """A Ctrl-C or SIGTERM, also where the launcher wrapped it in another error."""
-    seen: set[int] = set()
-    cause: BaseException | None = error
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, KeyboardInterrupt):
-            return True
-        seen.add(id(cause))
-        cause = cause.__cause__ or cause.__context__
-    return False
 
 
 SACCT_BYPASSED = "Bypassing sacct error"

@@ -286,13 +286,15 @@ class MetricIndex:
         return values, len(self.seeds.get(key, set()) - set(values))
 
     def runs_identical(self, experiment: str, config_hash: str, seeds: list[int]) -> bool:
-        """Whether the chosen config's runs of `seeds` logged the same value of every metric:
-        only then are identical seed values evidence of a deterministic run rather than a
-        metric too coarse to show their spread (stats.too_coarse)."""
+        """Whether the chosen config's runs of `seeds` logged the same value of every metric
+        they all logged: only then are identical seed values evidence of a deterministic run
+        rather than a metric too coarse to show their spread (stats.too_coarse). A metric
+        some seed lacks (an older record) tells nothing either way."""
         key = (experiment, config_hash)
         for metric in self.metrics.get(key, ()):
             logged = self.values[(*key, metric)]
-            if not stats.same_values([logged.get(seed, math.nan) for seed in seeds]):
+            every = all(seed in logged for seed in seeds)
+            if every and not stats.same_values([logged[seed] for seed in seeds]):
                 return False
         return True
 

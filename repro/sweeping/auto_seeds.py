@@ -77,12 +77,13 @@ def claim_values(claim: Claim, metrics: PilotMetrics, seeds: list[int]) -> list[
 
 
 def runs_identical(metrics: PilotMetrics, experiments: list[str], seeds: list[int]) -> bool:
-    """Whether each experiment's runs of `seeds` logged the same value of every metric: only
-    then are identical pilot values a deterministic run, not a metric too coarse to show s0."""
+    """Whether each experiment's runs of `seeds` logged the same value of every metric they
+    all logged: only then are identical pilot values a deterministic run, not a metric too
+    coarse to show s0 (a metric some seed lacks tells nothing either way)."""
     for experiment in experiments:
         runs = [metrics.get(experiment, {}).get(seed, {}) for seed in seeds]
-        for metric in set().union(*runs):
-            if not stats.same_values([run.get(metric, math.nan) for run in runs]):
+        for metric in set(runs[0]).intersection(*runs[1:]) if runs else ():
+            if not stats.same_values([run[metric] for run in runs]):
                 return False
     return True
 

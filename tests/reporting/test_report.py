@@ -1395,3 +1395,21 @@ def test_equal_seeds_are_exact_only_when_their_runs_agree_in_every_metric(tmp_pa
     mlp, cnn = aggregate.evaluate_claims(frame, claims, choices, 0.05)  # the paper's order
     assert cnn.outcome == stats.REPRODUCED and cnn.verdict.deterministic
     assert mlp.outcome == stats.INCONCLUSIVE and "too coarse" in mlp.verdict.reason
+
+
+def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(
+    tmp_path: Path,
+) -> None:
+    """helper-55: seed 0's record lacked train/x (an older record, a resumed run's): a missing
+    value counted as 'different', so a deterministic claim went inconclusive ('too coarse')."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        extra = {} if seed == 0 else {"train/x": 0.5}
+        write_run(results, "cnn", seed, {"test/acc": 0.94, "train/loss": 0.1, **extra})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05)
+    assert result.outcome == stats.REPRODUCED and result.verdict.deterministic, result.verdict

@@ -309,3 +309,13 @@ def test_an_identical_pilot_is_deterministic_only_when_its_runs_agree_in_every_m
     assert plan.claims["c_floor"].needed == plan.claims["a_acc"].needed == 3
     assert plan.claims["a_beats_b"].needed == 12 and "too coarse" in plan.claims["a_beats_b"].reason
     assert plan.seeds == {"a": 12, "b": 12, "c": 3}
+
+
+def test_a_metric_one_pilot_seed_did_not_log_does_not_make_its_runs_differ() -> None:
+    """helper-55: a metric missing from one seed counted as 'different', so identical pilots
+    planned the cap (30 seeds) instead of 'no more needed'."""
+    metrics = _metrics({"a": [0.9] * 3, "b": [0.5] * 3, "c": [0.7] * 3})
+    for seed in (1, 2):
+        metrics["c"][seed]["loss"] = 0.1
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=12)
+    assert plan.claims["c_floor"].needed == 3, plan.claims["c_floor"].reason

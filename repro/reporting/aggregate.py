@@ -491,7 +491,8 @@ def evaluate_claim(
         )
     else:
         verdict = _fixed_sample_verdict(claim, ordered, alpha, exact)
-    verdict = _note_later(verdict, later, total)
+    total = total if two_stage_ok else None
+    verdict = _note_plan(verdict, len(seeds), [values[s] for s in later], later, total)
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -537,6 +538,7 @@ def _evaluate_comparison(
     paired, a, b, diffs = _paired(a_values, b_values)
     two_stage_ok = pilot is not None and paired[:pilot] == list(range(pilot))
     paired, later = _planned_only(paired, total if two_stage_ok else None)
+    later_diffs = diffs[len(paired) :]
     a, b, diffs = a[: len(paired)], b[: len(paired)], diffs[: len(paired)]
     unpaired = len(set(a_values) ^ set(b_values))
     if unpaired:
@@ -567,7 +569,7 @@ def _evaluate_comparison(
         verdict = stats.comparison_verdict(
             a, b, claim.direction, paired=True, alpha=alpha, exact=exact
         )
-    verdict = _note_later(verdict, later, total)
+    verdict = _note_plan(verdict, len(paired), later_diffs, later, total if two_stage_ok else None)
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
     both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
@@ -595,15 +597,38 @@ def _planned_only(seeds: list[int], total: int | None) -> tuple[list[int], list[
     return [s for s in seeds if s < total], [s for s in seeds if s >= total]
 
 
-def _note_later(verdict: stats.Verdict, later: list[int], total: int | None) -> stats.Verdict:
-    if not later:
+def _note_plan(
+    verdict: stats.Verdict,
+    judged: int,
+    later_values: list[float],
+    later: list[int],
+    total: int | None,
+) -> stats.Verdict:
+    """A two-stage verdict's place in its plan: decided on fewer seeds than planned (a report
+    read while the sweep runs: interim), or with seeds past the plan (their values said, as
+    they are not judged)."""
+    notes = []
+    if total is not None and judged < total and verdict.outcome != stats.INCONCLUSIVE:
+        notes.append(
+            f"interim: {judged} of the {total} planned seeds (the sweep trains the rest; the "
+            f"verdict at {total} is the planned test)"
+        )
+    if later:
+        span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {later[0]}–{later[-1]} are"
+        finite = sorted(v for v in later_values if math.isfinite(v))
+        if len(later_values) <= 3:
+            shown = ", ".join(stats.fmt(v) for v in later_values)
+        elif finite:
+            shown = f"range [{stats.fmt(finite[0])}, {stats.fmt(finite[-1])}]"
+        else:
+            shown = "none finite"
+        notes.append(
+            f"{span} shown but not judged ({shown}): the two-stage test is on the {total} "
+            "planned seeds, and judging seeds added after it would void its error rates"
+        )
+    if not notes:
         return verdict
-    span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {later[0]}–{later[-1]} are"
-    return dataclasses.replace(
-        verdict,
-        reason=f"{verdict.reason}; {span} shown but not judged: the two-stage test is on the "
-        f"{total} planned seeds, and judging seeds added after it would void its error rates",
-    )
+    return dataclasses.replace(verdict, reason="; ".join([verdict.reason, *notes]))
 
 
 def _fixed_sample_verdict(

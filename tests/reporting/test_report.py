@@ -1413,3 +1413,29 @@ def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(
     (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
     (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05)
     assert result.outcome == stats.REPRODUCED and result.verdict.deterministic, result.verdict
+
+
+def test_a_two_stage_verdict_before_its_planned_seeds_says_it_is_interim(tmp_path: Path) -> None:
+    """helper-55: a report read while a seeds=auto sweep was at 9 of 16 seeds called one claim
+    'reproduced (n=9)' with no word of the plan, and told the user to go on with another. Seeds
+    past the plan were 'shown but not judged' without their values."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    values = [0.94, 0.935, 0.945, 0.94, 0.942, 0.5]
+    for seed, value in enumerate(values):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+
+    def judged(total: int) -> str:
+        (result,) = aggregate.evaluate_claims(
+            frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": total}
+        )
+        return result.verdict.reason
+
+    early = judged(16)
+    assert "interim: 6 of the 16 planned seeds" in early, early
+    later = judged(5)
+    assert "seed 5 is shown but not judged (0.5)" in later and "interim" not in later, later

@@ -41,6 +41,7 @@ class GroupCheckpoint:
         self.enabled = enabled
         self.stops = [] if stops is None else stops  # SIGINT/SIGTERM noted by the caller
         self.saved_step: int | None = None
+        self.testing_only = False  # resumed from a trained group's final state: only tests
         self._next = time.monotonic() + every_s
 
     @property

@@ -169,7 +169,9 @@ def _record_seeds(
 ) -> dict[int, Any]:
     """Test and record each seed in turn; once a stop is noted, the seeds not yet tested are
     recorded interrupted (the one being tested ends as it would), the group's final weights
-    kept for them: their next attempt only tests them."""
+    kept for them: their next attempt only tests them. A group resumed only to test moves
+    those weights on to the next seed's folder as each seed's record takes its own (a kill -9
+    then leaves them where the rest finds them)."""
     outcomes = {}
     pairs = list(zip(attempts, result.seeds, strict=True))
     then = None
@@ -177,6 +179,8 @@ def _record_seeds(
         if not stops:
             try:
                 outcomes[index] = _record_seed(attempt, seed, result)
+                if saver.testing_only and n + 1 < len(pairs):  # its record took the file
+                    _keep_to_test(group, saver, [(a, s.seed) for (_, a), s in pairs[n + 1 :]])
                 continue
             except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
                 stops.append(signal.SIGINT)
@@ -333,6 +337,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         step = group.state.global_step
         saver.saved_step = step  # the file on disk, until the group saves again
         if saved["optimizer"] is None:  # saved once trained, for the seeds left to test
+            saver.testing_only = True
             what = f"trained to step {step}, testing seed {', '.join(map(str, seeds_of(group)))}"
             print(f"resuming the group: {what} ({saver.path})", file=sys.stderr, flush=True)
         else:

@@ -1100,13 +1100,53 @@ def progress_path(path: Path) -> str:
     return shown_path(path)
 
 
-def _interrupt_second_test(real: Any) -> Any:
+def _interrupt_second_test(real: Any, after: int = 1) -> Any:
+    """A Ctrl-C in the test of the seed after the first `after` ones."""
     calls = []
 
     def finish_seed(*args: Any) -> Any:
         calls.append(1)
-        if len(calls) > 1:
+        if len(calls) > after:
             raise KeyboardInterrupt
         return real(*args)
 
     return finish_seed
+
+
+class _Killed(BaseException):
+    """kill -9 as the process sees it: no handler runs, nothing after this point happens."""
+
+
+def test_a_kill_while_a_resumed_group_tests_its_seeds_keeps_the_rest_test_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-56: seeds 0 and 1 left to test by a stopped group; the resumed group tested seed
+    0, whose record deleted the group's final weights in its folder, then kill -9 while seed 1
+    was tested: seed 1 trained again from step 0. Its final state now moves on to its own
+    folder first, so the next attempt only tests it."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real, after=0))
+    cut = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in cut] == ["interrupted"] * 2
+    calls = []
+
+    def killed_at_second(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise _Killed
+        return real(*args)
+
+    monkeypatch.setattr(together, "_finish_seed", killed_at_second)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped", "completed"]
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert record["resumed_from"]["step"] == 20 and record["timing"]["steps"] == 20
+    assert not list(results.rglob("together.ckpt"))

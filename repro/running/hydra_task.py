@@ -30,6 +30,15 @@ STOPPED_FIRST = "the command was stopped first"
 NOT_COMPLETED = ("failed", "interrupted", "busy")  # busy: held by another process
 
 
+def only_test_left_seed(config: dict[str, Any], command: list[str]) -> RunOutcome:
+    """A seed its group trained and left untested, only tested (`together`'s function of that
+    name, imported only when one is met: together pulls in torch and Lightning, which skipping
+    a completed run must not pay for: test_skipping_a_completed_run_loads_neither_...)."""
+    from repro.running.together import only_test_as_group_of_one
+
+    return only_test_as_group_of_one(config, command)
+
+
 def describe(outcome: RunOutcome) -> str:
     """One line about a finished run, for the terminal."""
     metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items()))
@@ -75,10 +84,8 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         overrides = list(HydraConfig.get().overrides.task)
         if config.get("group_seeds") is not None:  # one SLURM/Ray job: seeds together
             return _run_group(config, overrides)
-        from repro.running.together import test_as_group_of_one
-
         command = recorded_command(overrides)
-        outcome = run_one(config, command=command, as_group_of_one=test_as_group_of_one)
+        outcome = run_one(config, command=command, as_group_of_one=only_test_left_seed)
     except ReproError as error:
         outcome = RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
     except OSError as error:  # a full or failing disk outside the record writes

@@ -70,7 +70,7 @@ def run_one(
 ) -> RunOutcome:
     """Train the setting `config` describes unless a completed record of it exists. A seed
     its group trained, stopped before it was tested, goes to `as_group_of_one` (given by the
-    callers above: `together.test_as_group_of_one`), which only tests it from the group's
+    callers above: `together.only_test_as_group_of_one`), which only tests it from the group's
     final weights; the group itself hands back seeds that cannot be one without it."""
     from repro.running.lock import run_lock
 

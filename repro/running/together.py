@@ -105,7 +105,7 @@ def _left_to_test(held: list[tuple]) -> bool:
     return left_to_test(record_dir, int(config["seed"]))
 
 
-def test_as_group_of_one(config: dict[str, Any], command: list[str]) -> Any:
+def only_test_as_group_of_one(config: dict[str, Any], command: list[str]) -> Any:
     """A seed its group trained and left untested, run on its own (`repro run`, a sweep's
     job): only tested, from the group's final weights (`runner.run_one` calls this)."""
     return run_together([config], [command])[0]

@@ -112,13 +112,13 @@ def _compose(run: PlannedRun, overrides: tuple[str, ...]) -> tuple[dict, list[st
 
 
 def _run_single(run: PlannedRun, overrides: tuple[str, ...]) -> RunOutcome:
+    from repro.running.hydra_task import only_test_left_seed
     from repro.running.lock import RunBusy
     from repro.running.runner import run_one
-    from repro.running.together import test_as_group_of_one
 
     try:
         config, command = _compose(run, overrides)
-        return run_one(config, command=command, as_group_of_one=test_as_group_of_one)
+        return run_one(config, command=command, as_group_of_one=only_test_left_seed)
     except RunBusy as busy:
         return RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)
     except ReproError as error:

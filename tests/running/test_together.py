@@ -1089,7 +1089,7 @@ def test_a_seeds_own_checkpoint_and_its_groups_are_never_passed_over_in_silence(
     store.write_record(seed0, {"status": "interrupted", "seed": 0})
     assert [o.status for o in run_together([first, second], [["r"]] * 2)][1] == "interrupted"
     monkeypatch.undo()
-    tested = run_one(second, command=["r"], as_group_of_one=together.test_as_group_of_one)
+    tested = run_one(second, command=["r"], as_group_of_one=together.only_test_as_group_of_one)
     record = json.loads((tested.record_dir / "record.json").read_text())
     assert tested.status == "completed" and record["resumed_from"]["step"] == 20
 

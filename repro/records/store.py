@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 RECORD_FILE = "record.json"
+CHECKPOINT_DIR = "checkpoints"  # a run's weights, beside its record
+LAST_CHECKPOINT = "last.ckpt"
+GROUP_CHECKPOINT = "together.ckpt"  # seeds trained together: in the first seed's folder
 CONFIG_FILE = "config.yaml"
 FAILED_RERUN_FILE = "record.failed.json"
 """The record of a `rerun=true` of a completed run that did not complete (that one stays)."""

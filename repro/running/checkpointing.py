@@ -26,15 +26,13 @@ import torch
 from lightning.fabric.utilities.types import _Stateful
 
 from repro.errors import ReproError
+from repro.records.store import CHECKPOINT_DIR, GROUP_CHECKPOINT, LAST_CHECKPOINT  # noqa: F401
 from repro.running.distributed import agreed_stop, rank_zero_decides
 from repro.running.fast_exit import hold_signals_to_exit
 
 COMPLETED_UNCHANGED = "the completed record is unchanged, rerun=true starts over"
 """How a stopped `rerun=true` of a completed run ends its message (alone or in a group)."""
-CHECKPOINT_DIR = "checkpoints"
-LAST_CHECKPOINT = "last.ckpt"
 RERUN_CHECKPOINT = "rerun.ckpt"  # a rerun of a completed run: beside its last.ckpt, never resumed
-GROUP_CHECKPOINT = "together.ckpt"  # seeds trained together: in the first seed's folder
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
 INEXACT_KEY = "repro_inexact"  # why a resume from this checkpoint differs from no stop ("")

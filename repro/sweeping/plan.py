@@ -243,7 +243,7 @@ def plan_resumes(
     only the seeds that resume their own checkpoint (every seed trains alone)."""
     from dataclasses import replace
 
-    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT, LAST_CHECKPOINT
+    from repro.records.store import CHECKPOINT_DIR, GROUP_CHECKPOINT, LAST_CHECKPOINT
 
     runs, notes = list(planned), []
     settings: dict[tuple[str, tuple[str, ...]], dict[int, int]] = defaultdict(dict)

@@ -40,3 +40,17 @@ def test_a_seed_completed_in_a_legacy_folder_is_planned_where_its_job_writes(
         assert run.record_dir == job_folder == legacy and run.state == state
         assert (stale is None) == (state == DONE)
         assert completed_seeds("toy", wiring, ["small"]) == {"small": int(state == DONE)}
+
+
+def test_planning_resumes_loads_no_lightning() -> None:
+    """helper-47's resume lines made every sweep and dry run plan resumes, which imported
+    checkpointing (Lightning, torch: seconds) for three file names."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from repro.sweeping.plan import plan_resumes; plan_resumes([], None, True);"
+        " print('lightning' in sys.modules, 'torch' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["False", "False"], (done.stdout, done.stderr)

@@ -19,7 +19,17 @@ from typing import Any
 
 import pytest
 
+from tests.warm_repro import WarmRepro
+
 REPO = Path(__file__).resolve().parent.parent
+WARM = WarmRepro()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_repro_server() -> Iterator[None]:
+    """The warm interpreter `repro()` forks from lives as long as this worker's session."""
+    yield
+    WARM.stop()
 
 
 @pytest.fixture(scope="session")
@@ -50,17 +60,23 @@ def repro(
     timeout: float = 900,
     cwd: Path | None = None,
     patched_by: str | None = None,
+    cold: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real `repro` CLI in a subprocess, as a user would; `patched_by`: a script
+    """Run the real `repro` CLI in its own process, as a user would; `patched_by`: a script
     that replaces some of repro's functions (to signal at an exact point), then calls
-    `repro.cli.main()` with these arguments."""
+    `repro.cli.main()` with these arguments. The process is forked from a warm interpreter
+    that has torch and Lightning imported (tests/warm_repro.py); `cold=True` starts a new
+    interpreter, for a test of what a command imports."""
+    full_env = {**os.environ, **(env or {})}
+    if not cold and WARM.serves(full_env):
+        return WARM.run(list(args), full_env, str(cwd or Path.cwd()), timeout, patched_by)
     start = ["-c", patched_by] if patched_by else ["-m", "repro"]
     return subprocess.run(
         [sys.executable, *start, *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env=full_env,
         cwd=cwd,
     )
 

@@ -18,7 +18,7 @@ from typing import Any
 from repro.errors import UsageError, stop_within
 from repro.records import store
 from repro.sweeping.jobs import Job, SweepOutcomes
-from repro.sweeping.plan import DONE, RERUN, PlannedRun
+from repro.sweeping.plan import DONE, RERUN, PlannedRun, job_estimate
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,13 @@ def _record_hardware(record: dict) -> str:
 
 def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, float | None]:
     """Seconds per run to train, from completed records of the same experiment and hardware:
-    the same config's mean wall time, else steps / (steps/s) + the usual fixed cost."""
+    the same config's mean wall time, else steps / (steps/s) + the usual fixed cost; a seed
+    its group trained and left to test (`tests_only`), the fixed cost alone (its test)."""
     by_experiment: dict[Path, list[dict]] = {}
     estimates: dict[Path, float | None] = {}
-    per_setting: dict[tuple[Path, int | None], float | None] = {}  # seeds of one config agree
+    per_setting: dict[tuple[Path, int | None, bool], float | None] = {}  # one config's agree
     for run in planned:
-        setting = (run.record_dir.parent, run.max_steps)
+        setting = (run.record_dir.parent, run.max_steps, run.tests_only)
         if setting in per_setting:
             estimates[run.record_dir] = per_setting[setting]
             continue
@@ -72,7 +73,9 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
         same = [r["wall_s"] for r in records if r["_hash_dir"] == run.record_dir.parent]
         rates = [r["steps_per_s"] for r in records if r["steps_per_s"]]
         fixed = [r["wall_s"] - r["fit_s"] for r in records]
-        if same:
+        if run.tests_only:  # trained by its group: what a run costs beside its training
+            estimates[run.record_dir] = statistics.fmean(fixed) if fixed else None
+        elif same:
             estimates[run.record_dir] = statistics.fmean(same)
         elif rates and run.max_steps:
             estimates[run.record_dir] = run.max_steps / statistics.fmean(rates) + statistics.fmean(
@@ -87,12 +90,9 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
 def job_seconds(jobs: list[Job], estimates: dict[Path, float | None]) -> list[float | None]:
     """Seconds to train each job (None: unknown). A group of seeds trained together is one
     process: its seeds' records each hold the group's time, so the job takes its longest
-    seed's estimate, not their sum (K seeds summed were K times too long)."""
-    seconds: list[float | None] = []
-    for job in jobs:
-        each = [estimates.get(run.record_dir) for run in job.runs]
-        seconds.append(None if any(e is None for e in each) else max(each))  # type: ignore[type-var]
-    return seconds
+    seed's estimate, not their sum (K seeds summed were K times too long); seeds its group
+    left only to test are tested in turn (`plan.job_estimate`)."""
+    return [job_estimate(job.runs, estimates) for job in jobs]
 
 
 def _timing(record: Any) -> dict[str, Any] | None:

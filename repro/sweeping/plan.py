@@ -35,6 +35,7 @@ class PlannedRun:
     max_steps: int | None = None
     group: tuple[int, ...] | None = None  # resumes with these seeds from their group's checkpoint
     alone: bool = False  # resumes its own checkpoint, so trains alone
+    tests_only: bool = False  # its group trained it and left it to test: only tested
 
     @property
     def needs_training(self) -> bool:
@@ -266,12 +267,20 @@ def plan_resumes(
                 continue
             for seed in seeds:
                 if seed in missing:
-                    runs[missing[seed]] = replace(runs[missing[seed]], group=seeds)
+                    run = runs[missing[seed]]
+                    runs[missing[seed]] = replace(run, group=seeds, tests_only=trained)
                 else:  # started with the group: resumed with it
                     folder = hash_dir / f"seed{seed}"
                     state = f"redo ({_cut_short(folder, in_group=True)})"
                     runs.append(
-                        replace(first, seed=seed, record_dir=folder, state=state, group=seeds)
+                        replace(
+                            first,
+                            seed=seed,
+                            record_dir=folder,
+                            state=state,
+                            group=seeds,
+                            tests_only=trained,
+                        )
                     )
             extra = sorted(set(seeds) - set(missing))
             also = f" (with seed {', '.join(map(str, extra))}, started with them)" if extra else ""
@@ -412,12 +421,11 @@ def setting_summaries(
         todo = [estimates.get(r.record_dir) for r in runs if r.needs_training]
         total = None if any(e is None for e in todo) else float(sum(todo))  # type: ignore[arg-type]
         if together and total is not None:  # one job per group it resumes, or alone, or new
-            jobs: dict[tuple[Any, ...], float] = {}
+            jobs: dict[tuple[Any, ...], list[PlannedRun]] = defaultdict(list)
             for run in runs:
                 if run.needs_training:
-                    seconds = float(estimates[run.record_dir] or 0.0)
-                    jobs[run.job_key] = max(jobs.get(run.job_key, 0.0), seconds)
-            total = sum(jobs.values())
+                    jobs[run.job_key].append(run)
+            total = sum(job_estimate(job, estimates) or 0.0 for job in jobs.values())
         rows.append(
             SettingSummary(
                 experiment,
@@ -430,6 +438,19 @@ def setting_summaries(
             )
         )
     return rows
+
+
+def job_estimate(runs: list[PlannedRun], estimates: dict[Path, float | None]) -> float | None:
+    """Seconds for one job's runs (None: unknown). Seeds trained together are one process
+    whose records each hold the group's time: the longest counts, once. Seeds only left to
+    test are tested one after another, each a run's cost beside its training: they add up."""
+    each = [estimates.get(run.record_dir) for run in runs]
+    if any(e is None for e in each):
+        return None
+    known = [float(e) for e in each if e is not None]
+    if runs and all(run.tests_only for run in runs):
+        return sum(known)
+    return max(known, default=0.0)
 
 
 def seeds_text(seeds: list[int], max_ranges: int = 6) -> str:

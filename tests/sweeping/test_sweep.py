@@ -591,3 +591,38 @@ def test_a_group_of_seeds_trained_together_counts_its_time_once(tmp_path: Path) 
         None,
         10.0,
     ]
+
+
+def _trained_group_left_to_test(hash_dir: Path) -> list[PlannedRun]:
+    """Seeds 0-2 trained together (100 s, 90 of them training); seed 0 tested, then a stop
+    left seeds 1 and 2 to test (the group's final weights in seed 1's folder)."""
+    from repro.records import store
+
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+    timing = {"wall_s": 100.0, "fit_s": 90.0, "steps_per_s": 2.0}
+    environment = {"cpu": "a CPU", "gpus": []}
+    store.write_record(
+        hash_dir / "seed0",
+        {"status": "completed", "seed": 0, "timing": timing, "environment": environment},
+    )
+    _cut_short(hash_dir / "seed1", group=[1, 2], trained=True)
+    _cut_short(hash_dir / "seed2")
+    states = ["done", "redo (interrupted)", "redo (interrupted)"]
+    return [PlannedRun("x", s, (), hash_dir / f"seed{s}", states[s], 180) for s in (0, 1, 2)]
+
+
+def test_a_group_left_only_to_test_is_estimated_as_tests_not_as_training(
+    tmp_path: Path,
+) -> None:
+    """helper-58: seeds 1 and 2 of a trained group were left to test; the estimate counted
+    their job as the group's whole training again (100 s). Testing a seed costs what a run
+    costs beside its training (wall - fit: 10 s), each seed tested in turn: 20 s."""
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.launch import estimate_seconds, job_seconds
+    from repro.sweeping.plan import plan_resumes, setting_summaries
+
+    runs, _ = plan_resumes(_trained_group_left_to_test(tmp_path / "x" / "h"))
+    estimates = estimate_seconds(runs, "a CPU | no GPU")
+    assert job_seconds(jobs_for(runs, [], together=True), estimates) == [20.0]
+    assert setting_summaries(runs, estimates, together=True)[0].estimate_s == 20.0

@@ -436,10 +436,10 @@ def sweep(
     from repro.config.checks import validate_sweep
     from repro.config.overrides import override_value, split_overrides
     from repro.sweeping import stages
-    from repro.sweeping.execute import SweepKeys, trains_together
+    from repro.sweeping.execute import SweepKeys, resumes_of, trains_together
     from repro.sweeping.jobs import shared_workers, start_workers_early
     from repro.sweeping.launch import joblib_workers
-    from repro.sweeping.plan import build_grid, plan_sweep
+    from repro.sweeping.plan import build_grid, plan_sweep, sweep_plan_line
 
     overrides, flags = split_overrides(list(ctx.args))
     keys, overrides = SweepKeys.parse(overrides)
@@ -465,14 +465,12 @@ def sweep(
         if todo and not dry_run and override_value(overrides, "launcher") == "joblib":
             start_workers_early(min(joblib_workers(overrides), len(todo)))
         validate_sweep(plugin, spec, wiring, grid)  # a typo fails here, not in every run
-        typer.echo(
-            f"sweep {plugin.id}: {len(planned)} runs ({len(grid.experiments)} experiments × "
-            f"{len(grid.seeds)} seeds × {len(grid.fixed_variants)} settings): "
-            f"{len(todo)} to run, {len(planned) - len(todo)} already completed"
-        )
         together = bool(todo or dry_run) and trains_together(keys, overrides)  # auto: torch
+        # the line counts what runs: a group it resumes may bring seeds, or only test them
+        resumes = resumes_of(planned, plugin.id, papers_dir, together)
+        typer.echo(sweep_plan_line(plugin.id, grid, planned, resumes[0]))
         if dry_run:
-            _print_dry_run(planned, todo, spec, grid, keys, plugin, together, papers_dir)
+            _print_dry_run(planned, resumes, spec, grid, keys, plugin, together)
             return
         train = functools.partial(
             _train_planned,
@@ -483,7 +481,7 @@ def sweep(
             results_dir=results_dir,
             papers_dir=papers_dir,
         )
-        pilot_ok = train(planned, together=together)
+        pilot_ok = train(planned, together=together, resumes=resumes)
         if keys.auto and pilot_ok:
             stage_two = stages.plan_after_pilot(
                 plugin.id, spec, grid, planned, results_dir, keys.max_seeds, typer.echo, _warn
@@ -521,14 +519,25 @@ def _train_planned(
     flags: list[str],
     results_dir: Path,
     papers_dir: list[Path] | None,
+    resumes: tuple[list[Any], list[str]] | None = None,
 ) -> bool:
     """Train what the plan still needs and print the table; True when every run ended
-    completed. A stop (Ctrl-C, SIGTERM) ends the command with its exit code."""
+    completed. A stop (Ctrl-C, SIGTERM) ends the command with its exit code. `resumes`:
+    the plan with its resumes and their lines, when the caller planned them already."""
     from repro.sweeping.execute import run_planned
     from repro.sweeping.launch import BUSY, COMPLETE_RESULTS
 
     jobs, results = run_planned(
-        planned, paper_id, wiring, overrides, flags, results_dir, papers_dir, together, _warn
+        planned,
+        paper_id,
+        wiring,
+        overrides,
+        flags,
+        results_dir,
+        papers_dir,
+        together,
+        _warn,
+        resumes=resumes,
     )
     counts = _print_results(results)
     if jobs is not None and jobs.interrupted_by is not None:
@@ -549,27 +558,26 @@ def _train_planned(
 
 def _print_dry_run(
     planned: list[Any],
-    todo: list[Any],
+    resumes: tuple[list[Any], list[str]],
     spec: Any,
     grid: Any,
     keys: Any,
     plugin: Any,
     together: bool,
-    papers_dir: list[Path] | None,
 ) -> None:
     """`repro sweep --dry-run`: the plan, its time estimate, seeds=auto's stages, which
     runs resume (as the sweep says it), and whether seeds train together."""
     from repro.sweeping import stages
-    from repro.sweeping.execute import resumes_of
     from repro.sweeping.jobs import jobs_for
     from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key, job_seconds
     from repro.sweeping.plan import SUMMARY_ABOVE
 
-    resumed, resumes = resumes_of(planned, plugin.id, papers_dir, together)
+    resumed, lines = resumes
+    todo = [run for run in resumed if run.needs_training]  # with the seeds a group brings
     jobs = jobs_for(resumed, [], together)
     estimates = estimate_seconds(resumed, hardware_key())
-    if len(planned) > SUMMARY_ABOVE:
-        _print_plan_summary(planned, estimates, together)
+    if len(resumed) > SUMMARY_ABOVE:
+        _print_plan_summary(resumed, estimates, together)
     else:
         rows = [
             (
@@ -580,7 +588,7 @@ def _print_dry_run(
                 format_seconds(estimates[r.record_dir]) if r.needs_training else "-",
                 _relative(r.record_dir),
             )
-            for r in planned
+            for r in resumed  # with the seeds a group it resumes brings
         ]
         _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
     per_job = job_seconds(jobs, estimates)  # a group of seeds: one process, its time once
@@ -607,7 +615,7 @@ def _print_dry_run(
             spec, grid, planned, estimates, keys.max_seeds, plugin.folder, together
         ):
             typer.echo(line)
-    for line in resumes:
+    for line in lines:
         typer.echo(line)
     typer.echo(
         f"seeds together: on, {len(jobs)} job(s) for {len(todo)} run(s), each setting's seeds "

@@ -98,9 +98,11 @@ def run_planned(
     papers_dir: list[Path] | None,
     together: bool,
     warn: Callable[[str], None],
+    resumes: tuple[list[Any], list[str]] | None = None,
 ) -> tuple[Any, list[Any]]:
     """Train the planned runs that need it; returns the jobs' outcomes (None when Hydra's
-    launcher ran them: their records say what happened) and one RunResult per planned run."""
+    launcher ran them: their records say what happened) and one RunResult per planned run.
+    `resumes`: `resumes_of(planned, ...)` when the caller has it (its line counted them)."""
     from repro.config.app import command_context
     from repro.config.overrides import override_value, path_override
     from repro.sweeping.jobs import jobs_for
@@ -116,8 +118,8 @@ def run_planned(
     from repro.sweeping.plan import multirun_batches
     from repro.sweeping.watch import RecordWatch
 
-    planned, resumes = resumes_of(planned, paper_id, papers_dir, together)
-    for line in resumes:
+    planned, lines = resumes or resumes_of(planned, paper_id, papers_dir, together)
+    for line in lines:
         warn(line)
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it

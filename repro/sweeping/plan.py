@@ -308,6 +308,25 @@ def plan_resumes(
     return runs, notes
 
 
+def sweep_plan_line(
+    paper_id: str, grid: SweepGrid, planned: list[PlannedRun], resumed: list[PlannedRun]
+) -> str:
+    """The line a sweep starts with: its runs, and what it runs once resumes are planned
+    (`plan_resumes`): a group it resumes brings the seeds it started outside this count, and
+    a trained group's seeds are only tested. Counted before resumes, the line said `1 to
+    run` and the sweep then tested 2 seeds."""
+    todo = [run for run in resumed if run.needs_training]
+    brought = len(resumed) - len(planned)
+    extra = f" + {brought} started with a group it resumes" if brought else ""
+    tests = sum(run.tests_only for run in todo)
+    only = f" ({tests} only to test)" if tests else ""
+    return (
+        f"sweep {paper_id}: {len(planned)} runs ({len(grid.experiments)} experiments × "
+        f"{len(grid.seeds)} seeds × {len(grid.fixed_variants)} settings){extra}: "
+        f"{len(todo)} to run{only}, {len(resumed) - len(todo)} already completed"
+    )
+
+
 def _at(step: int | None, words: str = " from step {}") -> str:
     return "" if step is None else words.format(step)
 

@@ -626,3 +626,20 @@ def test_a_group_left_only_to_test_is_estimated_as_tests_not_as_training(
     estimates = estimate_seconds(runs, "a CPU | no GPU")
     assert job_seconds(jobs_for(runs, [], together=True), estimates) == [20.0]
     assert setting_summaries(runs, estimates, together=True)[0].estimate_s == 20.0
+
+
+def test_the_plan_line_counts_the_seeds_a_resumed_group_brings(tmp_path: Path) -> None:
+    """helper-58: `seeds=2` after a stop left seeds 1 and 2 of a trained group to test: the
+    sweep said `1 to run` (its plan before resumes), then tested 2 seeds. The line counts
+    what runs: seed 2 comes with its group, and both are only tested."""
+    from repro.sweeping.plan import SweepGrid, plan_resumes, sweep_plan_line
+
+    planned = _trained_group_left_to_test(tmp_path / "x" / "h")[:2]
+    resumed, _ = plan_resumes(planned)
+    line = sweep_plan_line("toy", SweepGrid(["x"], [0, 1]), planned, resumed)
+    assert line == (
+        "sweep toy: 2 runs (1 experiments × 2 seeds × 1 settings) + 1 started with a group it "
+        "resumes: 2 to run (2 only to test), 1 already completed"
+    )
+    unresumed = sweep_plan_line("toy", SweepGrid(["x"], [0, 1]), planned, planned)
+    assert unresumed.endswith("settings): 1 to run, 1 already completed")

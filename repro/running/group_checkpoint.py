@@ -42,6 +42,9 @@ class GroupCheckpoint:
         self.stops = [] if stops is None else stops  # SIGINT/SIGTERM noted by the caller
         self.saved_step: int | None = None
         self.testing_only = False  # resumed from a trained group's final state: only tests
+        # what a group resumed only to test was trained as (seeds, step, rate): its records
+        # say so, never that this attempt trained them
+        self.training: dict[str, Any] | None = None
         self._next = time.monotonic() + every_s
 
     @property
@@ -69,11 +72,14 @@ class GroupCheckpoint:
         if self.stop_signal is not None:
             raise GroupStopped(self.stop_signal, self.saved_step)
 
-    def save_to_test(self, group: SeedGroup, seeds: list[int], path: Any) -> int | None:
+    def save_to_test(
+        self, group: SeedGroup, seeds: list[int], path: Any, training: dict[str, Any]
+    ) -> int | None:
         """A group stopped once trained, as its seeds were tested: its final weights (and
         curves, streams) for the `seeds` not yet tested, saved as a group of those seeds
-        in `path` (their first's folder), so their next attempt only tests them. Returns
-        the step saved at; None when checkpoints are off (they train again)."""
+        in `path` (their first's folder), so their next attempt only tests them; with
+        `training` (the seeds trained at once, their rate), which their records then give.
+        Returns the step saved at; None when checkpoints are off (they train again)."""
         if not self.enabled:
             return None
         import os
@@ -83,7 +89,8 @@ class GroupCheckpoint:
         temp = path.with_name(path.name + ".tmp")
         identity = {**self.identity, "seeds": [group.state.outcomes[k].seed for k in only]}
         state = group.state_dict(only)
-        torch.save({"identity": identity, "state": state, "trained": True}, temp)
+        saved = {"identity": identity, "state": state, "trained": True, "training": training}
+        torch.save(saved, temp)
         os.replace(temp, path)
         return group.state.global_step
 
@@ -100,6 +107,8 @@ class GroupCheckpoint:
         for key, value in self.identity.items():
             if identity.get(key) != value:
                 return None, f"written by another {key.replace('_', ' ')} ({identity.get(key)})"
+        training = saved.get("training")
+        self.training = dict(training) if isinstance(training, dict) else None
         return saved["state"], None
 
     def discard(self) -> None:

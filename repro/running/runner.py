@@ -684,13 +684,15 @@ def checkpoint_step(path: Path) -> int | None:
 
 
 def _account_for_resume(record: dict[str, Any], record_dir: Path) -> None:
-    """Steps/s of this attempt only, and one CSV log across attempts."""
+    """Steps/s of this attempt only, and one CSV log across attempts. A seed its group
+    trained before (`together.trained`: this attempt only tested it) keeps the rate measured
+    as it trained: 0 steps/s said it never trained."""
     from repro.running.loggers import merge_csv_logs
 
     start = record["resumed_from"]["step"] or 0
     timing = record["timing"]
     trained = (timing.get("steps") or 0) - start
-    if timing.get("fit_s"):
+    if timing.get("fit_s") and not (record.get("together") or {}).get("trained"):
         timing["steps_per_s"] = round(trained / timing["fit_s"], 3)
     try:
         merge_csv_logs(record_dir, start)

@@ -143,10 +143,7 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         except RuntimeError as clash:  # each seed alone fails on it, with Lightning's words
             raise NotTogether(str(clash)) from None
     seeds = [int(c["seed"]) for c in configs]
-    label = f"{_label(configs[0])} seeds {','.join(map(str, seeds))}"
-    together = f"repro run: {label} together on {group.device} ({len(seeds)} seeds, one process)"
-    if len(seeds) == 1:  # left to test by its group
-        together = f"repro run: {label}, trained in a group, tested on {group.device}"
+    label = f"{_label(configs[0])} seed{'s' if len(seeds) > 1 else ''} {','.join(map(str, seeds))}"
     # SIGINT/SIGTERM from the first `running` record until the last record is written are
     # noted, never raised: the group stops at its next step, or its seeds' records and exit
     # codes say the stop came as they were tested (as `repro run` does for one seed)
@@ -154,7 +151,11 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         attempts = _start_attempts(held, plugin, seeds, group)
         saver = _group_checkpoint(attempts, seeds, stops)
         _resume_or_start(group, saver, attempts, say)
-        result = _fit(group, saver, attempts, announce=lambda: say(together))
+
+        def announce() -> None:  # once resumed: whether it trains or only tests is known
+            say(_start_line(label, saver, group.device))
+
+        result = _fit(group, saver, attempts, announce=announce)
         if not isinstance(result, GroupResult):
             return result  # every seed's outcome: interrupted or failed
         outcomes = _record_seeds(attempts, result, stops, group, saver)
@@ -162,6 +163,31 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
             saver.discard()  # every seed has its record (else: kept for those left to test)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
     return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
+
+
+def _start_line(label: str, saver: GroupCheckpoint, device: Any) -> str:
+    """What the group does: trains its seeds at once, or (resumed from its trained final
+    state) only tests them: then it never says they train together."""
+    if saver.testing_only:
+        step = saver.saved_step
+        return f"repro run: {label}, trained in a group (step {step}), tested on {device}"
+    count = len(saver.identity["seeds"])
+    return f"repro run: {label} together on {device} ({count} seeds, one process)"
+
+
+def _training_of(result: GroupResult, saver: GroupCheckpoint) -> dict[str, Any]:
+    """How the group's seeds were trained, for the seeds it leaves to test: the seeds
+    trained at once, the step and the rate measured as they trained (a group resumed only
+    to test passes on what its checkpoint said)."""
+    if saver.testing_only:
+        return dict(saver.training or {})
+    trained_steps = result.timing.get("trained_steps", result.steps)
+    rate = round(trained_steps / result.fit_s, 3) if result.fit_s and trained_steps else None
+    return {
+        "seeds": [seed.seed for seed in result.seeds],
+        "step": result.steps,
+        "steps_per_s": rate,
+    }
 
 
 def _record_seeds(
@@ -174,25 +200,31 @@ def _record_seeds(
     then leaves them where the rest finds them)."""
     outcomes = {}
     pairs = list(zip(attempts, result.seeds, strict=True))
+    training = _training_of(result, saver)
     then = None
     for n, ((index, attempt), seed) in enumerate(pairs):
         if not stops:
             try:
-                outcomes[index] = _record_seed(attempt, seed, result)
+                outcomes[index] = _record_seed(attempt, seed, result, saver)
                 if saver.testing_only and n + 1 < len(pairs):  # its record took the file
-                    _keep_to_test(group, saver, [(a, s.seed) for (_, a), s in pairs[n + 1 :]])
+                    left = [(a, s.seed) for (_, a), s in pairs[n + 1 :]]
+                    _keep_to_test(group, saver, left, training)
                 continue
             except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
                 stops.append(signal.SIGINT)
         if then is None:
-            then = _keep_to_test(group, saver, [(a, s.seed) for (_, a), s in pairs[n:]])
+            left = [(a, s.seed) for (_, a), s in pairs[n:]]
+            then = _keep_to_test(group, saver, left, training)
         outcomes[index] = _interrupted(attempt, stops[0], then)
     return outcomes
 
 
-def _keep_to_test(group: SeedGroup, saver: GroupCheckpoint, left: list[tuple]) -> str:
+def _keep_to_test(
+    group: SeedGroup, saver: GroupCheckpoint, left: list[tuple], training: dict[str, Any]
+) -> str:
     """The trained group's final state for the seeds `left` (attempt, seed) untested, in
-    their first's folder; what their records then say a rerun does."""
+    their first's folder, with how they were trained (`training`); what their records then
+    say a rerun does."""
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
 
     first = left[0][0]
@@ -200,7 +232,7 @@ def _keep_to_test(group: SeedGroup, saver: GroupCheckpoint, left: list[tuple]) -
     if first.rerunning_completed:  # rerun=true never resumes
         return "a rerun trains it"
     path = first.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
-    step = saver.save_to_test(group, [seed for _, seed in left], path)
+    step = saver.save_to_test(group, [seed for _, seed in left], path, training)
     if step is None:
         return "a rerun trains it"
     return f"the same sweep again tests it from the group's final weights (step {step})"
@@ -411,7 +443,7 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
             max_steps=_bound(trainer.get("max_steps")),
             max_epochs=_bound(trainer.get("max_epochs")),
             check_every=int(trainer.get("check_val_every_n_epoch") or 1),
-            line=line,
+            line=None if saver.testing_only else line,  # no step to show: it only tests
             saver=saver,
             announce=announce,
         )
@@ -467,9 +499,12 @@ def _bound(value: Any) -> int:
     return -1 if value is None else int(value)
 
 
-def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
+def _record_seed(
+    attempt: Any, seed: SeedOutcome, result: GroupResult, saver: GroupCheckpoint
+) -> Any:
     """One seed's record: failed alone (a non-finite loss, its test failing), or tested and
-    completed."""
+    completed. A group resumed only to test says its training came from its checkpoint
+    (`together.trained`), at the rate measured then: this attempt trained nothing."""
 
     from repro.records import store
     from repro.running.runner import RunOutcome
@@ -477,9 +512,13 @@ def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     attempt.record["together"].update(  # the group's, as the rest of `together`
         aligned_steps=result.aligned_steps, aligned_checks=result.aligned_checks
     )
+    trained = None
+    if saver.testing_only:
+        trained = {"checkpoint": str(saver.path), "step": result.steps, **(saver.training or {})}
+        attempt.record["together"]["trained"] = trained
     if seed.error is None:
         try:
-            return _finish_seed(attempt, seed, result)
+            return _finish_seed(attempt, seed, result, trained)
         except Exception as error:  # as `repro run` records a run whose test fails
             return attempt.failed(error)
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
@@ -488,8 +527,12 @@ def _record_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
 
 
-def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
-    """Test one seed's weights with Lightning, then record it as `repro run` records a run."""
+def _finish_seed(
+    attempt: Any, seed: SeedOutcome, result: GroupResult, trained: dict[str, Any] | None = None
+) -> Any:
+    """Test one seed's weights with Lightning, then record it as `repro run` records a run;
+    `trained`: how an earlier attempt trained it (this one only tests), whose rate and
+    seeds at once the record gives, not this attempt's zero steps."""
     import lightning.pytorch as pl
 
     from repro.running.callbacks import SmallModelThreads
@@ -555,6 +598,9 @@ def _finish_seed(attempt: Any, seed: SeedOutcome, result: GroupResult) -> Any:
         "seeds_together": len(result.seeds),
         "stopped_by": result.timing.get("stopped_by"),
     }
+    if trained is not None:  # trained by an earlier attempt: its rate, or none known
+        timing["steps_per_s"] = trained.get("steps_per_s")
+        timing["seeds_together"] = len(trained.get("seeds") or result.seeds)
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
     _record_result(attempt, training, checkpoint_cfg)
     spec = attempt.plugin.spec()

@@ -70,8 +70,9 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
                     records.append(timing | {"_hash_dir": path.parent.parent})
             by_experiment[experiment_dir] = records
         records = by_experiment[experiment_dir]
-        same = [r["wall_s"] for r in records if r["_hash_dir"] == run.record_dir.parent]
-        rates = [r["steps_per_s"] for r in records if r["steps_per_s"]]
+        trained = [r for r in records if not r["tests_only"]]  # a test's wall is no run's
+        same = [r["wall_s"] for r in trained if r["_hash_dir"] == run.record_dir.parent]
+        rates = [r["steps_per_s"] for r in trained if r["steps_per_s"]]
         fixed = [r["wall_s"] - r["fit_s"] for r in records]
         if run.tests_only:  # trained by its group: what a run costs beside its training
             estimates[run.record_dir] = statistics.fmean(fixed) if fixed else None
@@ -96,8 +97,9 @@ def job_seconds(jobs: list[Job], estimates: dict[Path, float | None]) -> list[fl
 
 
 def _timing(record: Any) -> dict[str, Any] | None:
-    """A completed record's wall time, fit time and rate as numbers; None when it is not
-    completed or says no wall time (a hand-edited record must not stop the estimate)."""
+    """A completed record's wall time, fit time and rate as numbers, and whether it was
+    only tested; None when it is not completed or says no wall time (a hand-edited record
+    must not stop the estimate)."""
     if not isinstance(record, dict) or record.get("status") != store.STATUS_COMPLETED:
         return None
     timing = record.get("timing")
@@ -110,10 +112,13 @@ def _timing(record: Any) -> dict[str, Any] | None:
 
     if number("wall_s") <= 0:
         return None
+    together = record.get("together")
     return {
         "wall_s": number("wall_s"),
         "fit_s": number("fit_s"),
         "steps_per_s": number("steps_per_s"),
+        # only tested: its group trained it in an earlier attempt
+        "tests_only": isinstance(together, dict) and isinstance(together.get("trained"), dict),
     }
 
 
@@ -133,9 +138,23 @@ FAILED = "failed"
 INTERRUPTED = "interrupted"  # stopped by a signal, resumable: not a failure
 MISSING = "missing"
 NOT_STARTED = "not started"
+TESTED_ONLY = "tested only"
+"""Completed by this sweep, which only tested it: its group had trained it before a stop
+(its record's `together.trained`): `trained` claimed more than happened."""
 SUMMARY_ORDER = (TRAINED, ALREADY_COMPLETED, BUSY, FAILED, MISSING, NOT_STARTED)
-RARE_RESULTS = (INTERRUPTED, COMPLETED_ELSEWHERE)  # in the summary only when present
-COMPLETE_RESULTS = (TRAINED, ALREADY_COMPLETED, COMPLETED_ELSEWHERE)
+RARE_RESULTS = (TESTED_ONLY, INTERRUPTED, COMPLETED_ELSEWHERE)  # in the summary when present
+COMPLETE_RESULTS = (TRAINED, TESTED_ONLY, ALREADY_COMPLETED, COMPLETED_ELSEWHERE)
+
+
+def _completed_result(record: dict[str, Any]) -> tuple[str, str]:
+    """`trained`, or `tested only` for a seed whose group trained it in an earlier attempt,
+    and the detail: a few metrics (and, tested only, where its training came from)."""
+    metrics = record.get("metrics") or {}
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())[:3])
+    trained = (record.get("together") or {}).get("trained")
+    if not isinstance(trained, dict):
+        return TRAINED, shown
+    return TESTED_ONLY, f"trained earlier in its group (step {trained.get('step')}); {shown}"
 
 
 def new_sweep_id() -> str:
@@ -170,9 +189,7 @@ def collect_results(
         if run.state == DONE:
             results.append(RunResult(run, ALREADY_COMPLETED, "found completed when planning", wall))
         elif completed and record.get("sweep_id") == sweep_id:
-            metrics = record.get("metrics", {})
-            shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(metrics.items())[:3])
-            results.append(RunResult(run, TRAINED, shown, wall))
+            results.append(RunResult(run, *_completed_result(record), wall))
         elif completed:
             results.append(RunResult(run, COMPLETED_ELSEWHERE, "not by this sweep", wall))
         elif (outcome and outcome.status == "busy") or is_locked(run.record_dir):
@@ -231,7 +248,7 @@ def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
         )
         kind = kinds.get(outcome.status, FAILED)
         if kind == TRAINED:
-            detail = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items())[:3])
+            kind, detail = _completed_result({**record, "metrics": outcome.metrics})
         elif kind == ALREADY_COMPLETED:
             detail = "found completed"
         elif kind in (INTERRUPTED, NOT_STARTED):

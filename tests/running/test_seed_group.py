@@ -666,7 +666,10 @@ def test_a_stop_while_the_seeds_are_tested_is_honoured(
     assert statuses == ["completed", "interrupted"]  # small only: wide never started
     again = repro(*sweep, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    assert "3 trained, 1 already completed" in again.stdout
+    # helper-58: small's seed 1, trained before the stop, is only tested: said so, not `trained`
+    assert "3 to run (1 only to test), 1 already completed" in again.stdout, again.stdout
+    assert "2 trained, 1 already completed" in again.stdout, again.stdout
+    assert again.stdout.rstrip().endswith(", 1 tested only"), again.stdout
 
 
 STOP_THEN_NOT_TOGETHER = """

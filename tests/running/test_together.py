@@ -1003,14 +1003,23 @@ def test_a_corrupt_record_of_one_seed_does_not_cost_its_group_its_progress(
 
 @pytest.mark.parametrize("tested", [0, 1])
 def test_a_group_stopped_as_its_seeds_are_tested_only_tests_the_rest_when_resumed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tested: int, stops_in_process: None
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    tested: int,
+    stops_in_process: None,
 ) -> None:
     """A stop (Ctrl-C reaching a seed's test) once the group has trained, with `tested`
     seeds recorded: before, the untested seeds trained again from step 0 (alone, or from
     the group's last periodic save, here none). Now the group's final weights are kept for
     them: the next attempt only tests them, with the uninterrupted group's numbers, and the
-    seeds already completed keep their records."""
+    seeds already completed keep their records. helper-58: their records, start line and
+    sweep table claimed this attempt trained them (`together on cpu`, `trained`, steps_per_s
+    0, seeds_together of the seeds tested); they say their training came from the group's
+    checkpoint, at the rate measured when it trained."""
     from repro.running import together
+    from repro.sweeping.launch import TESTED_ONLY, collect_results
+    from repro.sweeping.plan import PlannedRun
 
     plugins = tmp_path / "plugins"
     write_toy_paper(plugins)
@@ -1032,13 +1041,25 @@ def test_a_group_stopped_as_its_seeds_are_tested_only_tests_the_rest_when_resume
     assert "tests it from the group's final weights (step 20)" in cut[-1].error, cut[-1].error
     kept = {o.record_dir: (o.record_dir / "record.json").read_bytes() for o in cut[:tested]}
     monkeypatch.setattr(together, "_finish_seed", real)
+    monkeypatch.setenv("REPRO_SWEEP_ID", "s1")
+    capfd.readouterr()
     again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
     assert [o.status for o in again] == ["skipped"] * tested + ["completed"] * (2 - tested)
     assert {f: (f / "record.json").read_bytes() for f in kept} == kept
+    said = capfd.readouterr().out
+    assert "together on" not in said and "trained in a group (step 20), tested on cpu" in said
+    runs = [PlannedRun("small", s, (), o.record_dir, "to run") for s, o in enumerate(again)]
+    table = collect_results(runs, "s1")[tested:]
+    assert [r.result for r in table] == [TESTED_ONLY] * (2 - tested)
     for outcome, uninterrupted in list(zip(again, straight, strict=True))[tested:]:
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["resumed_from"]["step"] == 20  # trained before: only tested
         assert record["timing"]["steps"] == 20
+        trained = record["together"]["trained"]
+        assert trained["seeds"] == [0, 1] and trained["step"] == 20, trained
+        assert record["timing"]["seeds_together"] == 2  # trained two at once
+        rate = record["timing"]["steps_per_s"]
+        assert rate is not None and rate > 0 and rate == trained["steps_per_s"], record["timing"]
         assert outcome.metrics == pytest.approx(uninterrupted.metrics, abs=1e-7)
         assert (outcome.record_dir / "checkpoints" / "last.ckpt").is_file()
     assert not list(results.rglob("together.ckpt"))

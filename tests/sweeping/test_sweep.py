@@ -626,6 +626,15 @@ def test_a_group_left_only_to_test_is_estimated_as_tests_not_as_training(
     estimates = estimate_seconds(runs, "a CPU | no GPU")
     assert job_seconds(jobs_for(runs, [], together=True), estimates) == [20.0]
     assert setting_summaries(runs, estimates, together=True)[0].estimate_s == 20.0
+    # a seed only tested (its record's together.trained) took a test's time: no run's
+    from repro.records import store
+
+    tested = tmp_path / "x" / "h" / "seed3"
+    timing = {"wall_s": 10.0, "fit_s": 0.0, "steps_per_s": 2.0}
+    record = {"status": "completed", "timing": timing, "together": {"trained": {"step": 180}}}
+    store.write_record(tested, {**record, "environment": {"cpu": "a CPU", "gpus": []}})
+    new = PlannedRun("x", 4, (), tmp_path / "x" / "h" / "seed4", "to run", 180)
+    assert estimate_seconds([new], "a CPU | no GPU") == {new.record_dir: 100.0}
 
 
 def test_the_plan_line_counts_the_seeds_a_resumed_group_brings(tmp_path: Path) -> None:

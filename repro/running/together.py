@@ -356,6 +356,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     from repro.records import store
 
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
+    stale = _say_training_discarded_for_code(attempts, saver)
     # a seed whose record was corrupt (set aside): the group's checkpoint, saved for this very
     # group, holds its state as it holds the others'
     cut_short = all(
@@ -392,9 +393,52 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             print(f"warning: {attempt.corrupt_record}; training again", file=sys.stderr)
     if saver.path.is_file():
         reason = why_not or "a seed's last attempt was not cut short"
-        print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
+        if saver.path not in stale:  # else said: discarded for the code
+            print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
         saver.discard()
     _say_own_checkpoints_are_not_resumed(attempts, "from the start")
+
+
+def _say_training_discarded_for_code(attempts: list, saver: GroupCheckpoint) -> set[Any]:
+    """Group checkpoints of this setting holding these seeds, saved by other plugin code:
+    never resumed (the safety rule), so their seeds' training is lost. One line each says
+    whose training, where, and why (the files changed, the digests): a `stale:` line about
+    another seed's record left it unsaid. Returns those checkpoints."""
+    import sys
+    from pathlib import Path
+
+    from repro.records.fingerprint import stale_reason
+    from repro.running.group_checkpoint import saved_identity
+    from repro.running.runner import groups_holding
+
+    code = saver.identity.get("code")
+    found: dict[Any, Any] = {}
+    if not code:  # the current code unknown: nothing to tell it from
+        return set()
+    for _, attempt in attempts:
+        for path in groups_holding(attempt.record_dir, int(attempt.config["seed"])):
+            saved = found.get(path) or saved_identity(path)
+            old = saved.identity if saved else {}
+            if old.get("config_hash") == saver.identity["config_hash"] and old.get("code") != code:
+                found[path] = saved
+    for path, saved in sorted(found.items()):
+        seeds = [int(s) for s in saved.identity.get("seeds") or []]
+        previous = [
+            a.previous for _, a in attempts if a.previous and int(a.config["seed"]) in seeds
+        ]
+        folder = Path(attempts[0][1].config["paper_dir"])
+        changed = stale_reason(previous[0], folder) if previous else None
+        files = f"{changed}; " if changed and changed != "unknown code" else ""
+        whose = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+        step = "" if saved.step is None else f", step {saved.step}"
+        they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
+        print(
+            f"stale: discarding the training of {whose} ({their} group's checkpoint {path}{step}): "
+            f"the plugin's code changed since it was saved ({files}code "
+            f"{saved.identity.get('code')} -> {code}); {they} again from the start",
+            file=sys.stderr,
+        )
+    return set(found)
 
 
 def _say_own_checkpoints_are_not_resumed(attempts: list, how: str) -> None:

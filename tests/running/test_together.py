@@ -1171,3 +1171,40 @@ def test_a_kill_while_a_resumed_group_tests_its_seeds_keeps_the_rest_test_only(
     record = json.loads((again[1].record_dir / "record.json").read_text())
     assert record["resumed_from"]["step"] == 20 and record["timing"]["steps"] == 20
     assert not list(results.rglob("together.ckpt"))
+
+
+def test_training_discarded_because_the_code_changed_is_said_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    stops_in_process: None,
+) -> None:
+    """helper-58: seed 1 trained in a group and left to test, then the plugin's code
+    changed: the resumed sweep trained it again (the safety rule: another code's weights are
+    never resumed) and only said that seed 0 was stale. One line now says whose training is
+    discarded, where it was, and why: the files changed and the code digests."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in cut] == ["completed", "interrupted"]
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (folder / "model.py").write_text((folder / "model.py").read_text() + "\nCHANGED = 1\n")
+    capfd.readouterr()
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["completed"] * 2
+    err = capfd.readouterr().err
+    checkpoint = again[1].record_dir / "checkpoints" / "together.ckpt"
+    lines = [line for line in err.splitlines() if "discarding the training" in line]
+    assert len(lines) == 1, err
+    assert lines[0].startswith(
+        f"stale: discarding the training of seed 1 (its group's checkpoint {checkpoint}, step "
+        "20): the plugin's code changed since it was saved (changed: model.py; code "
+    ), lines[0]
+    assert lines[0].endswith("); it trains again from the start"), lines[0]
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert record["resumed_from"] is None and "trained" not in record["together"]

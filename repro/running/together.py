@@ -143,7 +143,8 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         except RuntimeError as clash:  # each seed alone fails on it, with Lightning's words
             raise NotTogether(str(clash)) from None
     seeds = [int(c["seed"]) for c in configs]
-    label = f"{_label(configs[0])} seed{'s' if len(seeds) > 1 else ''} {','.join(map(str, seeds))}"
+    setting = " ".join([_label(configs[0]), *setting_overrides(held[0][2])])
+    label = f"{setting} seed{'s' if len(seeds) > 1 else ''} {','.join(map(str, seeds))}"
     # SIGINT/SIGTERM from the first `running` record until the last record is written are
     # noted, never raised: the group stops at its next step, or its seeds' records and exit
     # codes say the stop came as they were tested (as `repro run` does for one seed)
@@ -167,12 +168,37 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
 
 def _start_line(label: str, saver: GroupCheckpoint, device: Any) -> str:
     """What the group does: trains its seeds at once, or (resumed from its trained final
-    state) only tests them: then it never says they train together."""
+    state) only tests them: then it never says they train together. It names the setting
+    (`label`: experiment and overrides) and its folder, as `repro run` names a run's."""
+    from repro.running.progress import shown_path
+
+    folder = f" -> {shown_path(saver.path.parent.parent.parent)}"  # <setting>/seedN/checkpoints
     if saver.testing_only:
         step = saver.saved_step
-        return f"repro run: {label}, trained in a group (step {step}), tested on {device}"
+        return f"repro run: {label}, trained in a group (step {step}), tested on {device}{folder}"
     count = len(saver.identity["seeds"])
-    return f"repro run: {label} together on {device} ({count} seeds, one process)"
+    return f"repro run: {label} together on {device} ({count} seeds, one process){folder}"
+
+
+NOT_SETTING_WORDS = frozenset({"paper", "experiment", "seed", "group_seeds", "paths.results_dir"})
+"""Keys of a recorded command that say which paper, seed or folder, not which setting."""
+
+
+def setting_overrides(command: list[str]) -> list[str]:
+    """The overrides of a seed's recorded command (`repro run ...`) that make its setting
+    (`optimizer.lr=0.1`): a group's start line names them, as the sweep's table does, so
+    a grid's groups can be told apart."""
+    words = command[2:] if command[:2] == ["repro", "run"] else []
+    kept: list[str] = []
+    option = False
+    for word in words:
+        if option or word.startswith("-"):  # --papers-dir FOLDER: where, not what
+            option = word.startswith("-") and "=" not in word
+            continue
+        key = word.partition("=")[0].lstrip("+~")
+        if "=" in word and key not in NOT_SETTING_WORDS:
+            kept.append(word)
+    return kept
 
 
 def _training_of(result: GroupResult, saver: GroupCheckpoint) -> dict[str, Any]:

@@ -928,10 +928,14 @@ def test_a_group_says_its_seeds_done_at_once_without_an_eta_for_runs_it_finished
         "experiment=small",
         "seeds=3",
         "seeds_together=true",
+        "trainer.max_steps=20",
         env={"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")},
     )
     assert done.returncode == 0, done.stderr
-    assert "together on cpu" in done.stdout
+    # helper-58: the line named no setting (experiment and overrides), nor its folder
+    (folder,) = (tmp_path / "r" / "toy" / "small").iterdir()
+    said = "repro run: toy/small trainer.max_steps=20 seeds 0,1,2 together on cpu (3 seeds, one "
+    assert f"{said}process) -> r/toy/small/{folder.name}" in done.stdout, done.stdout  # cwd
     lines = [line for line in done.stdout.splitlines() if " done" in line and "/3" in line]
     assert lines == ["3/3 done"], lines
 

@@ -306,6 +306,13 @@ def _read_config(path: Path) -> dict[str, Any]:
     return config
 
 
+def read_result_config(record_dir: Path) -> dict[str, Any]:
+    """A run's config.yaml flattened as the table's `p_` columns (lists as JSON, no prefix),
+    with the types the config hash saw: a column turns 6000 into 6000.0 where another
+    setting has a float there, and the report must tell settings apart as the hash does."""
+    return flatten_config(_read_config(Path(record_dir) / store.CONFIG_FILE), prefix="")
+
+
 def read_flat_config(record_dir: Path) -> dict[str, Any]:
     """The result-relevant keys of a run's config.yaml, dotted (`model.arch`), exact types."""
     config = _read_config(Path(record_dir) / store.CONFIG_FILE)

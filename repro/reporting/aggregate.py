@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from repro import stats
@@ -218,14 +219,17 @@ def choose_configs(
         paper_here = [o for o in options if o.config_hash == paper_hash]
         chosen = (pinned_here or paper_here or options)[0]
         reference = (paper_configs or {}).get(str(experiment))
+        exact = True  # the paper's composed config has its exact types
         if reference is None:
-            reference = _config_of(group, chosen.config_hash, config_columns)
+            reference, exact = _config_of(group, chosen.config_hash, config_columns)
         others = tuple(
             ConfigOption(
                 o.config_hash,
                 o.seeds,
                 o.latest,
-                _differences(_config_of(group, o.config_hash, config_columns), reference),
+                _setting_differences(
+                    _config_of(group, o.config_hash, config_columns), reference, exact
+                ),
             )
             for o in options
             if o is not chosen
@@ -235,7 +239,9 @@ def choose_configs(
                 chosen.config_hash,
                 chosen.seeds,
                 chosen.latest,
-                _differences(_config_of(group, chosen.config_hash, config_columns), reference),
+                _setting_differences(
+                    _config_of(group, chosen.config_hash, config_columns), reference, exact
+                ),
             )
         choices[str(experiment)] = ConfigChoice(
             str(experiment),
@@ -248,9 +254,31 @@ def choose_configs(
     return choices
 
 
-def _config_of(runs: pd.DataFrame, config_hash: str, columns: list[str]) -> dict[str, Any]:
-    row = runs.loc[runs["config_hash"] == config_hash, columns].iloc[0]
-    return {k[2:]: v for k, v in row.items() if not _is_missing(v)}
+def _config_of(
+    runs: pd.DataFrame, config_hash: str, columns: list[str]
+) -> tuple[dict[str, Any], bool]:
+    """A setting's flat config with the types its config.yaml has (what its hash saw), else,
+    without a readable one, the table's values (where pandas may make 6000 into 6000.0)."""
+    from repro.records.table import read_result_config
+
+    rows = runs.loc[runs["config_hash"] == config_hash]
+    for record_dir in rows["record_dir"]:
+        try:
+            return read_result_config(Path(record_dir)), True
+        except Exception:  # missing or malformed: the next seed's copy, else the table
+            continue
+    row = rows[columns].iloc[0]
+    return {k[2:]: v for k, v in row.items() if not _is_missing(v)}, False
+
+
+def _setting_differences(
+    config: tuple[dict[str, Any], bool], reference: dict[str, Any], reference_exact: bool
+) -> tuple[tuple[str, Any, Any], ...]:
+    """Keys where a setting (its flat config, and whether its types are exact) differs from
+    the reference: told apart as the config hash tells them (`0` is not `0.0`) when both
+    sides have exact types, else by value."""
+    values, exact = config
+    return _differences(values, reference, typed=exact and reference_exact)
 
 
 def _is_missing(value: Any) -> bool:

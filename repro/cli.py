@@ -776,7 +776,8 @@ def report(
         typer.Option(
             "--format",
             metavar="md|html|pdf",
-            help="Also write html or pdf (repeatable); md is always written.",
+            help="Also write html or pdf (repeatable, or a comma list: html,pdf); md is "
+            "always written; an earlier report's other outputs are kept.",
         ),
     ] = None,
     csv: Annotated[
@@ -805,7 +806,7 @@ def report(
     """Write a reproduction report from the run records: verdict per claim, figures,
     hyperparameters, compute, provenance.
 
-    `repro report paper=mnist1d [--format html --format pdf] [--csv]`; with no paper=, every
+    `repro report paper=mnist1d [--format html,pdf] [--csv]`; with no paper=, every
     paper that has records. Your notes go in reports/<paper>/notes.md (kept across runs).
     """
     from repro.reporting.aggregate import missing_metrics

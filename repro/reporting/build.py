@@ -18,6 +18,7 @@ from repro.records.fingerprint import code_fingerprint, entry_classes
 from repro.reporting import aggregate, sections
 from repro.reporting.files import write_file
 from repro.reporting.notes import ensure_notes, read_notes
+from repro.reporting.outputs import keep_earlier_outputs, report_digest
 from repro.reporting.render import ReportData, render_html, render_markdown, summary_line
 from repro.resources import VERSION as __version__
 from repro.sweeping import auto_seeds
@@ -148,7 +149,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
     )
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
-    files = _write_outputs(data, request, frame, runs, choices)
+    files, kept_stale = _write_outputs(data, request, frame, runs, choices)
+    warnings += kept_stale
     return ReportOutcome(
         request.paper,
         data.overall,
@@ -447,11 +449,14 @@ def _write_outputs(
     frame: Any,
     runs: Any,
     choices: dict[str, aggregate.ConfigChoice],
-) -> list[Path]:
+) -> tuple[list[Path], list[str]]:
+    """Write the asked formats; an earlier report's other outputs stay (reporting.outputs),
+    with a warning for each that no longer matches this report."""
     out = request.out_dir
     links = {name: f"figures/{files['png'].name}" for name, files in data.figures.items()}
     files = [out / "report.md"]
-    write_file(files[0], render_markdown(data, links))
+    markdown = render_markdown(data, links)
+    write_file(files[0], markdown)
     if "html" in request.formats:
         files.append(out / "report.html")
         write_file(files[-1], render_html(data))
@@ -463,19 +468,8 @@ def _write_outputs(
     if request.write_csv:
         files.append(out / "records.csv")
         write_file(files[-1], _counted(frame, choices).to_csv(index=False))
-    _remove_stale_outputs(out, files)
-    return files
-
-
-GENERATED_OUTPUTS = ("report.html", "report.pdf", "records.csv")
-
-
-def _remove_stale_outputs(out: Path, written: list[Path]) -> None:
-    """An output of an earlier run with more formats would sit beside the new report and
-    contradict it: remove the generated files this run did not write (never notes.md)."""
-    for name in GENERATED_OUTPUTS:
-        if out / name not in written:
-            (out / name).unlink(missing_ok=True)
+    digest = report_digest(markdown, data.generated_at)
+    return files, keep_earlier_outputs(out, files, digest)
 
 
 def _counted(frame: Any, choices: dict[str, aggregate.ConfigChoice]) -> Any:
@@ -514,8 +508,9 @@ def requests_from_cli(
             )
         papers += [p.strip() for p in value.split(",") if p.strip()]
     chosen_formats = {"md"}
-    for fmt in formats or []:
-        name = fmt.lower().lstrip(".")
+    listed = [part for fmt in formats or [] for part in fmt.split(",") if part.strip()]
+    for fmt in listed:  # repeated, or one comma list as paper= takes: --format html,pdf
+        name = fmt.strip().lower().lstrip(".")
         name = "md" if name == "markdown" else name
         if name not in FORMATS:
             raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")

@@ -371,14 +371,20 @@ def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
     assert "(2024)" not in (tmp_path / "out" / "report.html").read_text()
 
 
-def test_fewer_formats_remove_the_old_outputs(tmp_path: Path) -> None:
+def test_fewer_formats_keep_the_old_outputs_and_say_when_they_are_stale(tmp_path: Path) -> None:
+    """Before, a report in fewer formats deleted report.html and records.csv (finished outputs
+    the user asked for). They are kept; once the records change, a warning says they are stale
+    (tests/reporting/test_outputs.py: kept silently while they match)."""
     results, out = tmp_path / "results", tmp_path / "out"
     mnist1d_records(results, seeds=2)
     report(results, out, formats=frozenset({"md", "html"}), write_csv=True)
-    assert (out / "report.html").is_file() and (out / "records.csv").is_file()
+    html = (out / "report.html").read_bytes()
+    write_run(results, "cnn", 2, {"test/acc": CNN[2]})  # newer records
     outcome, _ = report(results, out)
-    assert not (out / "report.html").exists() and not (out / "records.csv").exists()
+    assert (out / "report.html").read_bytes() == html and (out / "records.csv").is_file()
     assert (out / "notes.md").is_file() and outcome.files == [out / "report.md"]
+    stale = [w for w in outcome.warnings if "does not match this one" in w]  # type: ignore[attr-defined]
+    assert len(stale) == 2 and "add --format html to update it" in stale[0], outcome.warnings
 
 
 def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:

@@ -109,6 +109,7 @@ class ClaimResult:
     config_hashes: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     deviation: bool = False  # judged on a --config setting that is not the paper's
+    judged_below: int | None = None  # a two-stage plan's N: seeds from N on are not judged
 
     @property
     def counts(self) -> bool:
@@ -540,6 +541,7 @@ def evaluate_claim(
         welch=welch,
         config_hashes=hashes,
         notes=tuple(notes),
+        judged_below=total,
     )
 
 
@@ -613,6 +615,7 @@ def _evaluate_comparison(
         delta=differences.mean,
         config_hashes=hashes,
         notes=tuple(notes),
+        judged_below=total if two_stage_ok else None,
     )
 
 

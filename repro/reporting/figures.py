@@ -31,6 +31,7 @@ ROW_GAP_IN = 1.05
 """Vertical room between rows for a two-line panel title and the row above's tick labels."""
 TITLE_PT, LABEL_PT, TICK_PT = 8.5, 8, 7.5
 PASS_COLOUR = "#1a7f37"
+SEED_COLOUR = "#57606a"
 DPI = 150
 RASTERIZE_ABOVE = 200
 """More seeds than this in a panel are drawn as an image inside the SVG: thousands of vector
@@ -91,24 +92,50 @@ def _mean_ci(
 
 
 def _dots(
-    ax: Any, values: tuple[tuple[int, float], ...], centre: float, order: list[int] | None = None
+    ax: Any,
+    values: tuple[tuple[int, float], ...],
+    centre: float,
+    order: list[int] | None = None,
+    judged_below: int | None = None,
 ) -> dict[int, float]:
     """Seeds as dots spread around `centre`; returns each seed's x (for pairing lines).
-    `order`: the seed order to spread by, shared by both sides of a comparison."""
+    `order`: the seed order to spread by, shared by both sides of a comparison.
+    `judged_below`: a two-stage plan's N; later seeds, which its verdict does not judge, are
+    hollow (the legend says so), so the eye does not judge them either."""
     order = order or [seed for seed, _ in values]
     xs = dict(zip(order, _jitter(len(order), centre), strict=True))
     alpha = 0.8 if len(values) <= 50 else 0.3
+    cut = math.inf if judged_below is None else judged_below
+    judged = [(seed, v) for seed, v in values if seed < cut]
+    later = [(seed, v) for seed, v in values if seed >= cut]
+    style = {"s": 14, "alpha": alpha, "zorder": 3}
     ax.scatter(
-        [xs[seed] for seed, _ in values],
-        [v for _, v in values],
-        s=14,
-        color="#57606a",
-        alpha=alpha,
+        [xs[seed] for seed, _ in judged],
+        [v for _, v in judged],
+        color=SEED_COLOUR,
         lw=0,
-        zorder=3,
         rasterized=len(values) > RASTERIZE_ABOVE,
+        **style,
     )
+    if later:
+        ax.scatter(
+            [xs[seed] for seed, _ in later],
+            [v for _, v in later],
+            facecolors="none",
+            edgecolors=SEED_COLOUR,
+            lw=0.8,
+            label=f"seeds ≥ {judged_below}: not judged",
+            rasterized=len(values) > RASTERIZE_ABOVE,
+            **style,
+        )
     return xs
+
+
+def _legend_unjudged(ax: Any) -> None:
+    """Name the hollow dots (seeds past a two-stage plan) when the panel has any."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(handles[:1], labels[:1], fontsize=TICK_PT - 1.5, loc="best", handletextpad=0.2)
 
 
 def _claim_panel(ax: Any, result: ClaimResult) -> None:
@@ -122,7 +149,8 @@ def _claim_panel(ax: Any, result: ClaimResult) -> None:
     if claim.kind == "comparison":
         _comparison_panel(ax, result, colour)
         return
-    _dots(ax, result.values, 0.0)
+    _dots(ax, result.values, 0.0, judged_below=result.judged_below)
+    _legend_unjudged(ax)
     _mean_ci(ax, 0.35, result.summary, colour, result.verdict)
     if claim.kind == "value":
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
@@ -151,8 +179,9 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
     claim = result.claim
     a, b = dict(result.values), dict(result.versus_values)
     order = sorted(set(a) | set(b))
-    xa = _dots(ax, result.values, 0.0, order)
-    xb = _dots(ax, result.versus_values, 1.0, order)
+    xa = _dots(ax, result.values, 0.0, order, result.judged_below)
+    xb = _dots(ax, result.versus_values, 1.0, order, result.judged_below)
+    _legend_unjudged(ax)
     import numpy as np
     from matplotlib.collections import LineCollection
 

@@ -103,3 +103,37 @@ def test_a_legend_of_long_names_stays_on_the_figure(
     box = legend.get_window_extent(renderer)
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y0 >= 0, (box, fig.bbox)
     assert len(legend.get_texts()) == 3
+
+
+def test_seeds_past_a_two_stage_plan_are_drawn_hollow_and_named_in_a_legend(tmp_path) -> None:
+    """The table says seeds past a seeds=auto plan's N are shown but not judged; the claims
+    figure drew them as filled dots like the judged ones, so the eye judged them."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from tests.records.test_table import write_run
+
+    results = tmp_path / "results"
+    values = [0.94, 0.935, 0.945, 0.94, 0.942, 0.5]
+    for seed, value in enumerate(values):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 5})
+    ax = figures._figure(figures.PANEL_W, figures.PANEL_H, rows=1).subplots(1, 1)
+    figures._claim_panel(ax, result)
+
+    def hollow(collection) -> bool:
+        faces = collection.get_facecolors()
+        return len(faces) == 0 or all(face[3] == 0 for face in faces)
+
+    from matplotlib.collections import PathCollection
+
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]  # the scatters
+    assert [list(c.get_offsets()[:, 1]) for c in dots if hollow(c)] == [[0.5]]
+    assert sorted(v for c in dots if not hollow(c) for v in c.get_offsets()[:, 1]) == sorted(
+        values[:5]
+    )
+    legend = ax.get_legend()
+    assert legend is not None and "not judged" in legend.get_texts()[0].get_text()

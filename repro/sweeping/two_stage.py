@@ -115,7 +115,10 @@ def target_for(
 ) -> SeedTarget:
     """Seeds to run for one claim given its pilot values (the seeds 0..n0-1 of the pilot).
     `exact`: whether identical pilot values are a deterministic run (the pilot's runs agree in
-    every metric); if not, the metric is too coarse to show s0 and the plan runs max_seeds."""
+    every metric); if not, the metric is too coarse to show s0 and the plan runs max_seeds:
+    nothing in the pilot sizes N, and any later seed that differs settles the claim by the
+    fixed-sample test on all seeds (`_fixed_sample`); only a metric that never varies wastes
+    them, which the pilot cannot tell from one that varied too little to show."""
     raw = np.asarray(pilot_values, dtype=float).ravel()
     x = _finite(raw)
     if x.size < 2:
@@ -128,7 +131,10 @@ def target_for(
             max_seeds,
             False,
             f"all {x.size} pilot seeds gave the same value but their runs differ in other "
-            f"metrics: {stats.TOO_COARSE}, so the pilot cannot size N; running max_seeds",
+            f"metrics: {stats.TOO_COARSE}, so the pilot cannot size N; running max_seeds="
+            f"{max_seeds}: a seed that differs lets the fixed-sample test on all seeds decide "
+            f"(a flat pilot does not tell a metric that never varies from one that varied too "
+            f"little to show); if all {max_seeds} stay equal, it stays inconclusive",
         )
     if two_sided_band and margin == 0 and s0 > 0:
         return SeedTarget(None, False, ZERO_TOLERANCE)

@@ -191,3 +191,18 @@ def test_an_identical_pilot_of_runs_that_differ_elsewhere_plans_the_cap_not_zero
     assert verdict.outcome == INCONCLUSIVE and "too coarse" in verdict.reason
     verdict = two_stage.one_sided_verdict([0.0] * 3, 3, 0.0, ">", exact=False)
     assert verdict.outcome == INCONCLUSIVE and "too coarse" in verdict.reason
+
+
+def test_a_too_coarse_pilot_plans_the_cap_because_a_seed_that_differs_decides_the_claim():
+    """Why max_seeds for a flat pilot of runs that differ elsewhere: the pilot cannot tell a
+    metric that never varies from one that varied by chance too little to show, and once any
+    seed differs, the fixed-sample test on all seeds decides (accuracy rounded to 0.01, seed
+    std 0.002 or 0.004: 85% and 100% of flat pilots decided at 30 seeds; std 0.001: 3%). The
+    plan's line said only 'running max_seeds'; it now says what more seeds can and cannot do."""
+    target = two_stage.target_for([0.94] * 3, 0.03, True, 30, exact=False)
+    assert target.needed == 30
+    assert "a seed that differs lets the fixed-sample test on all seeds decide" in target.reason
+    assert "if all 30 stay equal, it stays inconclusive" in target.reason
+    later = [0.94, 0.95, 0.94, 0.94, 0.93, 0.94, 0.95, 0.94, 0.94, 0.93, 0.94, 0.94]
+    verdict = two_stage.equivalence_verdict([0.94] * 3 + later, 3, 0.94, 0.03, exact=False)
+    assert verdict.outcome == REPRODUCED and "fixed-sample" in verdict.reason

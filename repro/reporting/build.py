@@ -105,9 +105,13 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     plan, plan_problem = auto_seeds.read_plan(request.results_dir, request.paper)
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
-    planned = auto_seeds.planned_settings(
-        plan, {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
-    )
+    judged_hashes = {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
+    finished = _finish_times(runs, judged_hashes)
+    planned = auto_seeds.planned_settings(plan, judged_hashes, finished)
+    replaced = auto_seeds.replaced_pilots(plan, judged_hashes, finished)
+    replaced_lines = _replaced_pilot_warnings(request.paper, replaced)
+    cautions += replaced_lines  # the report says which test it used, not only the terminal
+    warnings += replaced_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
     totals = {experiment: total for experiment, (_, total) in planned.items()}
     results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA, pilots, totals)
@@ -186,6 +190,33 @@ def _older_code_warnings(
                 f"the current code; `{sweep}` retrains them"
             )
     return warnings
+
+
+def _finish_times(runs: Any, hashes: dict[str, str]) -> dict[str, dict[int, str]]:
+    """experiment -> {seed: finish time} of the completed runs of its judged setting: what a
+    seeds=auto plan's pilot is checked against (records.store.finished_at)."""
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    times: dict[str, dict[int, str]] = {}
+    for experiment, seed, config_hash, finished in zip(
+        completed["experiment"],
+        completed["seed"],
+        completed["config_hash"],
+        completed["finished_at"],
+        strict=True,
+    ):
+        if hashes.get(experiment) == config_hash and isinstance(finished, str):
+            times.setdefault(str(experiment), {})[int(seed)] = finished
+    return times
+
+
+def _replaced_pilot_warnings(paper: str, replaced: dict[str, tuple[int, int]]) -> list[str]:
+    """One line per setting whose seeds=auto plan no longer governs: its pilot ran again."""
+    return [
+        f"warning: {paper}/{experiment}: the seeds=auto plan (pilot n0={n0}, N={total}) was "
+        "made from pilot runs that have since been replaced (run again): its seeds were not "
+        "chosen from these runs, so they are judged by the fixed-sample test on all seeds"
+        for experiment, (n0, total) in sorted(replaced.items())
+    ]
 
 
 def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str | None:

@@ -41,6 +41,8 @@ class AutoSeedPlan:
     claims: dict[str, two_stage.SeedTarget] = field(default_factory=dict)
     config_hashes: dict[str, str] = field(default_factory=dict)  # experiment -> its setting
     claim_experiments: dict[str, list[str]] = field(default_factory=dict)  # claim -> its runs
+    # experiment -> {pilot seed: its record's finish time}: the runs the plan was made from
+    pilot_runs: dict[str, dict[int, str]] = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -160,7 +162,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             needs = _claim_needs(plan, experiment)
             before = settings.get(key) or {}
             floor = plan.n0
-            if before.get("n0") != plan.n0:
+            pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+            if before.get("n0") != plan.n0 or _other_runs(before.get("pilot"), pilot):
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
                 # the same pilot: claims only an earlier sweep planned (a comparison with an
@@ -170,11 +173,35 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
                 floor = int(before["seeds"])  # a plan saved before `needs`
             total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
+            if pilot:
+                settings[key]["pilot"] = pilot
     data["settings"] = settings
     if earlier:  # claims of experiments this sweep did not plan keep their reasons
         data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}
     store.atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
+
+
+def _pilot_entry(runs: dict[int, str] | None) -> dict[str, str]:
+    """A pilot's runs as the plan file keeps them: seed (a JSON key) -> finish time."""
+    return {str(seed): str(finished) for seed, finished in sorted((runs or {}).items())}
+
+
+def _other_runs(saved: Any, current: dict[str, str]) -> bool:
+    """Whether a saved pilot names other runs than `current` (unknown on either side: no)."""
+    return isinstance(saved, dict) and bool(saved) and bool(current) and saved != current
+
+
+def pilot_runs(records: dict[tuple[str, int], dict[str, Any] | None]) -> dict[str, dict[int, str]]:
+    """experiment -> {seed: finish time} of the pilot's completed records: which runs the plan
+    was made from, so that the report can tell when they have been replaced since."""
+    runs: dict[str, dict[int, str]] = {}
+    for (experiment, seed), record in records.items():
+        if record and record.get("status") == store.STATUS_COMPLETED:
+            finished = store.finished_at(record)
+            if finished:
+                runs.setdefault(experiment, {})[seed] = finished
+    return runs
 
 
 def _claim_needs(plan: AutoSeedPlan, experiment: str) -> dict[str, int]:
@@ -249,6 +276,11 @@ def _plan_problem(data: Any) -> str | None:
             for n in needs.values()
         ):
             return f"settings.{key}.needs must map claims to whole numbers <= seeds, got {needs!r}"
+        pilot = entry.get("pilot", {})
+        if not isinstance(pilot, dict) or not all(
+            str(seed).isdigit() and isinstance(at, str) for seed, at in pilot.items()
+        ):
+            return f"settings.{key}.pilot must map seeds to finish times, got {pilot!r}"
     return None
 
 
@@ -274,9 +306,44 @@ def planned_experiments(
 
 
 def planned_settings(
+    plan: dict[str, Any] | None,
+    chosen_hashes: dict[str, str],
+    finished: dict[str, dict[int, str]] | None = None,
+) -> dict[str, tuple[int, int]]:
+    """experiment -> (n0, N) for the judged settings some seeds=auto sweep planned, and whose
+    pilot runs are still the ones judged. `finished`: experiment -> {seed: finish time} of
+    the judged setting's completed runs (None: not checked)."""
+    planned = _settings_planned(plan, chosen_hashes)
+    replaced = replaced_pilots(plan, chosen_hashes, finished)
+    return {e: sizes for e, sizes in planned.items() if e not in replaced}
+
+
+def replaced_pilots(
+    plan: dict[str, Any] | None,
+    chosen_hashes: dict[str, str],
+    finished: dict[str, dict[int, str]] | None,
+) -> dict[str, tuple[int, int]]:
+    """experiment -> (n0, N) of a plan whose pilot runs were replaced since (a rerun, code
+    changed and retrained, the folder deleted and run again): its N was chosen from other
+    data, so it no longer governs; the seeds now there were not chosen from their own values,
+    and the fixed-sample test is right for them. A plan saved before pilots were named
+    (no `pilot`) still governs."""
+    settings = (plan.get("settings") or _legacy_settings(plan)) if plan else {}
+    replaced = {}
+    for experiment, sizes in _settings_planned(plan, chosen_hashes).items():
+        entry = settings.get(setting_key(experiment, chosen_hashes[experiment])) or {}
+        saved = entry.get("pilot")
+        if finished is None or not isinstance(saved, dict) or not saved:
+            continue
+        now = finished.get(experiment, {})
+        if any(now.get(int(seed)) != at for seed, at in saved.items() if str(seed).isdigit()):
+            replaced[experiment] = sizes
+    return replaced
+
+
+def _settings_planned(
     plan: dict[str, Any] | None, chosen_hashes: dict[str, str]
 ) -> dict[str, tuple[int, int]]:
-    """experiment -> (n0, N) for the judged settings some seeds=auto sweep planned."""
     if not plan:
         return {}
     settings = plan.get("settings") or _legacy_settings(plan)

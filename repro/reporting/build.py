@@ -229,7 +229,11 @@ def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str 
         for claim, target in (plan.get("claims") or {}).items()
         if isinstance(target, dict) and (target.get("capped") or target.get("needed") is None)
     ]
-    text = f"{plan.get('procedure', '')} Experiments planned this way: {covered}."
+    text = (
+        f"{plan.get('procedure', '')} Experiments planned this way: {covered}. Seeds a later "
+        "sweep added past a plan's N (a fixed `seeds=`) are shown, hollow in the figure, but "
+        "not judged; a plan stops governing once its pilot's runs are replaced."
+    )
     if undecidable:
         text += " Left without the planned power: " + "; ".join(undecidable) + "."
     return text

@@ -759,6 +759,7 @@ def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) ->
     assert seeds == {"cnn": 4}
     assert "(n=4, pilot n0=3)" in markdown and "(n=6, pilot n0=3)" not in markdown
     assert "seeds 4–5 are shown but not judged" in markdown
+    assert "Seeds a later sweep added past a plan" in markdown  # the procedure says so
     assert "cnn\\_acc is inconclusive at n=4 as planned: " in discussion
 
 

@@ -162,6 +162,8 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert sorted(p.name for p in results.glob("*/seed*")) == ["seed0", "seed1", "seed2", "seed3"]
     plan = auto_seeds.load_plan(tmp_path / "results", "toy")
     assert plan["seeds"] == {"small": 4} and plan["claims"]["small_mse"]["capped"]
+    (setting,) = plan["settings"].values()  # its pilot's runs, which the report checks
+    assert sorted(setting["pilot"]) == ["0", "1", "2"], setting
     again = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "--dry-run")
     # pilot done: the plan, counting the stage-two seed that already ran as done
     assert "seeds=auto: small: 4 seeds in all, 1 beyond the pilot, 0 still to run" in again.stdout

@@ -48,7 +48,8 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_data_d
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path / "wandb"))
     monkeypatch.setenv("WANDB_CACHE_DIR", str(tmp_path / "wandb-cache"))
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+    # one matplotlib folder a session: its place is read when the warm interpreter starts
+    monkeypatch.setenv("MPLCONFIGDIR", str(session_data_dir.parent / "mpl"))
     monkeypatch.delenv("REPRO_PAPERS_PATH", raising=False)
     monkeypatch.chdir(tmp_path)
     return results

@@ -3,123 +3,154 @@
 Most of a test's `repro` subprocess went on importing torch and Lightning (about 3 s on the
 2-core CI machine, several hundred times a suite). A server, one per pytest worker, imports
 them once and forks a child per call. The child is a real process, as a user's: its own pid,
-signals, exit code and output, the call's folder and environment, `sys.argv`, `sys.path[0]`
-and `sys.orig_argv` as `python -m repro` (or `python -c SCRIPT`) sets them, random generators
-reseeded. Only the third-party libraries are warm: `repro` and the plugins are imported by the
-child, as in a cold start.
+signals and exit code; its output through pipes read to their end (a process it leaves behind
+holding them keeps the call waiting, as with `subprocess.run`); the call's folder and
+environment; `sys.argv`, `sys.orig_argv`, `sys.path[0]` and a fresh `__main__` as
+`python -m repro` (or `python -c SCRIPT`) sets them; random generators reseeded. Only
+third-party libraries are warm: `repro` and the plugins are imported by the child, as in a
+cold start. A call the test gives up on (timeout, exception, Ctrl-C) is killed.
 
-A call whose environment changes how the interpreter or those libraries start (PYTHON*,
-TORCH*, OMP/MKL, CUDA), or a test that looks at what a run imports, runs cold
-(`subprocess.run`): `conftest.repro(cold=True)`.
+What stays shared: the hash seed of every call in one worker (str hashes, set order), and the
+warnings filters the warm imports installed first. A call whose environment changes how the
+interpreter or the warm libraries start (STARTUP_PREFIXES, STARTUP_NAMES), or a test that looks
+at what a run imports, runs cold (`subprocess.run`): `conftest.repro(cold=True)`.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
+import gc
 import json
 import os
+import select
+import selectors
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 WARM_MODULES = ("torch", "lightning.pytorch", "hydra", "omegaconf", "pandas")
-"""Imported once by the server: their import reads no environment variable a test varies
-(beyond STARTUP_PREFIXES)."""
+"""Imported once by the server."""
 
-STARTUP_PREFIXES = ("PYTHON", "TORCH", "OMP_", "MKL_", "KMP_", "CUDA", "LD_", "PL_")
-"""Environment variables read while the interpreter or the warm modules start: a call that
-sets them differently from the server's start runs cold."""
+STARTUP_PREFIXES = (
+    *("PYTHON", "TORCH", "PYTORCH", "PL_", "OMP_", "MKL_", "KMP_", "CUDA", "LD_", "LC_"),
+    *("MPL", "MATPLOTLIB", "XDG_", "FSSPEC_", "PANDAS_", "SYMPY_", "NPY_", "NUMPY_"),
+    *("OPENBLAS_", "SCIPY_", "MALLOC_"),
+)
+STARTUP_NAMES = frozenset(
+    {"LANG", "LANGUAGE", "TZ", "RANK", "LOCAL_RANK", "SLURM_PROCID", "JSM_NAMESPACE_RANK"}
+    | {"POSSIBLE_USER_WARNINGS", "GLIBC_TUNABLES"}
+)
+"""Environment variables read while the interpreter or the warm modules start (traced): a
+call that sets them otherwise than the server's start runs cold."""
+
+
+def startup_environment(env: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES) or k in STARTUP_NAMES}
 
 
 def _send(connection: socket.socket, message: dict) -> None:
     connection.sendall(json.dumps(message).encode() + b"\n")
 
 
-def _receive(reader) -> dict:
-    line = reader.readline()
-    if not line:
-        raise ConnectionError("the warm repro server closed the connection")
-    return json.loads(line)
-
-
 # --- the server side ---------------------------------------------------------------------
 
 
-def _become_the_call(request: dict) -> None:
-    """In the forked child: take on the call's files, folder, environment and arguments."""
+def _become_the_call(request: dict, output: list[int]) -> None:
+    """In the forked child: take on the call's pipes, folder, environment and arguments."""
     stdin = os.open(os.devnull, os.O_RDONLY)
     os.dup2(stdin, 0)
-    for fd, path in ((1, request["stdout"]), (2, request["stderr"])):
-        out = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(out, fd)
-        os.close(out)
     os.close(stdin)
+    for fd, pipe in zip((1, 2), output, strict=True):
+        os.dup2(pipe, fd)
+        os.close(pipe)
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
     tempfile.tempdir = None  # TMPDIR as the call's environment says
-    script = request.get("script")
-    sys.orig_argv = [sys.executable, *(["-c", script] if script else ["-m", "repro"])]
-    sys.orig_argv += request["args"]
-    sys.argv = [*(["-c"] if script else ["-m"]), *request["args"]]
+    script = request["script"]
+    start = ["-c", script] if script else ["-m", "repro"]
+    sys.orig_argv = [sys.executable, *start, *request["args"]]
+    sys.argv = [start[0], *request["args"]]
     sys.path[0] = "" if script else os.getcwd()
+    import multiprocessing.process
     import random
 
     import numpy
     import torch
 
+    multiprocessing.process.ORIGINAL_DIR = os.getcwd()
     random.seed()
     numpy.random.seed()
     torch.seed()
 
 
-def _run_as_main(request: dict) -> None:
-    """Run the call as the interpreter would from its command line: uncaught exceptions and
-    SystemExit end the process the usual way, at exit handlers included."""
+def _run_as_main(script: str | None) -> None:
+    """Run the call as the interpreter would from its command line, in a `__main__` as fresh
+    as a cold start's: uncaught exceptions and SystemExit end the process the usual way."""
+    import builtins
+    import importlib.machinery
     import runpy
 
     import __main__
 
-    script = request.get("script")
+    namespace = vars(__main__)
+    namespace.clear()  # the server's names are gone from here on: locals only
+    namespace.update(
+        __name__="__main__",
+        __doc__=None,
+        __package__=None,
+        __spec__=None,
+        __loader__=importlib.machinery.BuiltinImporter,
+        __annotations__={},
+        __builtins__=builtins,
+    )
     if script:
-        for name in list(vars(__main__)):
-            if not name.startswith("__"):
-                delattr(__main__, name)
-        exec(compile(script, "<string>", "exec", dont_inherit=True), vars(__main__))
+        exec(compile(script, "<string>", "exec", dont_inherit=True), namespace)
     else:
         runpy._run_module_as_main("repro")  # what `python -m repro` calls
 
 
-def _middle(connection: socket.socket) -> dict | None:
-    """Fork the call's process, tell the client its pid, then its exit code. Returns the
-    request in the call's process (which runs it), never in this one."""
-    reader = connection.makefile("rb")
-    request = _receive(reader)
+def _middle(connection: socket.socket) -> tuple[dict, list[int]] | None:
+    """Fork the call's process, tell the client its pid, then its exit code; kill it if the
+    client hangs up first. Returns in the call's process (which runs it), never in this one."""
+    _, output, _, _ = socket.recv_fds(connection, 1, 2)
+    request = json.loads(connection.makefile("rb").readline())
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
-        reader.close()
         connection.close()
-        return request
+        return request, output
+    for pipe in output:
+        os.close(pipe)
     _send(connection, {"pid": pid})
+    process = os.pidfd_open(pid)
+    while True:
+        ready, _, _ = select.select([process, connection], [], [])
+        if process in ready:
+            break
+        if not connection.recv(1):  # the test gave up on the call: as subprocess.run, kill it
+            os.kill(pid, signal.SIGKILL)  # not reaped yet, so still this call's pid
+            break
     _, status = os.waitpid(pid, 0)
-    _send(connection, {"returncode": os.waitstatus_to_exitcode(status)})
+    with contextlib.suppress(OSError):
+        _send(connection, {"returncode": os.waitstatus_to_exitcode(status)})
     os._exit(0)
 
 
-def serve(address: str) -> dict:
+def serve(address: str) -> tuple[dict, list[int]]:
     """Import the warm modules, then fork per connection. Returns only in a call's process."""
     import importlib
 
     for name in WARM_MODULES:
         importlib.import_module(name)
+    gc.freeze()  # a call's exit then leaves these objects' pages shared: 0.5 s, not 3-4 s
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address + ".tmp")
     listener.listen(64)
@@ -127,6 +158,9 @@ def serve(address: str) -> dict:
     parent = os.getppid()
     os.rename(address + ".tmp", address)  # the client waits for this name: ready
     while True:
+        with contextlib.suppress(ChildProcessError):
+            while os.waitpid(-1, os.WNOHANG)[0]:  # reap finished middles
+                pass
         try:
             connection, _ = listener.accept()
         except TimeoutError:
@@ -134,14 +168,11 @@ def serve(address: str) -> dict:
                 os._exit(0)
             continue
         connection.settimeout(None)
-        with contextlib.suppress(ChildProcessError):
-            while os.waitpid(-1, os.WNOHANG)[0]:  # reap finished middles
-                pass
         if os.fork() == 0:
             listener.close()
-            request = _middle(connection)
-            if request is not None:
-                return request
+            call = _middle(connection)
+            if call is not None:
+                return call
         connection.close()
 
 
@@ -153,81 +184,129 @@ class WarmRepro:
 
     def __init__(self) -> None:
         self.server: subprocess.Popen | None = None
-        self.folder = Path(tempfile.mkdtemp(prefix="repro-warm-"))
-        self.address = str(self.folder / "socket")
+        self.folder: Path | None = None
         self.environment: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    @property
+    def address(self) -> str:
+        assert self.folder is not None
+        return str(self.folder / "socket")
+
+    def _running(self) -> bool:
+        return self.server is not None and self.server.poll() is None
 
     def _start(self) -> None:
-        self.environment = {k: v for k, v in os.environ.items() if k.startswith(STARTUP_PREFIXES)}
-        self.server = subprocess.Popen(
-            [sys.executable, __file__, self.address],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.folder / "server.log", "wb"),  # noqa: SIM115
-            cwd=self.folder,
-        )
-        atexit.register(self.stop)
+        self.stop()
+        self.folder = Path(tempfile.mkdtemp(prefix="repro-warm-"))
+        self.environment = startup_environment(dict(os.environ))
+        with open(self.folder / "server.log", "wb") as log:
+            self.server = subprocess.Popen(
+                [sys.executable, __file__, self.address],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=self.folder,
+            )
         deadline = time.monotonic() + 120
         while not os.path.exists(self.address):
             if self.server.poll() is not None or time.monotonic() > deadline:
-                log = (self.folder / "server.log").read_text()
-                raise RuntimeError(f"the warm repro server did not start:\n{log}")
+                log_text = (self.folder / "server.log").read_text()
+                raise RuntimeError(f"the warm repro server did not start:\n{log_text}")
             time.sleep(0.02)
 
     def stop(self) -> None:
-        if self.server is not None and self.server.poll() is None:
+        if self._running():
+            assert self.server is not None
             self.server.kill()
             self.server.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.server = self.folder = None
 
     def serves(self, env: dict[str, str]) -> bool:
         """Whether a call with this environment starts as it would cold."""
-        if self.server is None:
-            return True
-        startup = {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES)}
-        return startup == self.environment
+        started = self.environment if self._running() else startup_environment(dict(os.environ))
+        return startup_environment(env) == started
+
+    def _connect(self) -> socket.socket:
+        with self.lock:
+            for attempt in (1, 2):
+                if not self._running():
+                    self._start()
+                connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                try:
+                    connection.connect(self.address)
+                    return connection
+                except OSError:
+                    connection.close()
+                    if attempt == 2:
+                        raise
+                    self.stop()
+        raise AssertionError("unreachable")
 
     def run(
         self, args: list[str], env: dict[str, str], cwd: str, timeout: float, script: str | None
     ) -> subprocess.CompletedProcess[str]:
-        if self.server is None or self.server.poll() is not None:
-            self._start()
+        """The call, as `subprocess.run(capture_output=True, text=True, timeout=...)`."""
+        if not os.path.isdir(cwd):
+            raise FileNotFoundError(f"no such folder: {cwd!r}")  # as Popen(cwd=...) raises
         command = [sys.executable, *(["-c", script] if script else ["-m", "repro"]), *args]
-        with tempfile.TemporaryDirectory(dir=self.folder) as files:
-            stdout, stderr = Path(files) / "stdout", Path(files) / "stderr"
-            request = {
-                "args": args,
-                "env": env,
-                "cwd": cwd,
-                "script": script,
-                "stdout": str(stdout),
-                "stderr": str(stderr),
-            }
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-                connection.connect(self.address)
-                _send(connection, request)
-                reader = connection.makefile("rb")
-                pid = _receive(reader)["pid"]
-                connection.settimeout(timeout)
-                try:
-                    returncode = _receive(reader)["returncode"]
-                except TimeoutError:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
-                    raise subprocess.TimeoutExpired(
-                        command, timeout, _text(stdout), _text(stderr)
-                    ) from None
-            return subprocess.CompletedProcess(command, returncode, _text(stdout), _text(stderr))
+        request = {"args": args, "env": env, "cwd": cwd, "script": script}
+        deadline = time.monotonic() + timeout
+        output = {"stdout": bytearray(), "stderr": bytearray()}
+        replies = bytearray()
+        connection = self._connect()
+        with connection, selectors.DefaultSelector() as waiting:
+            (out_read, out_write), (err_read, err_write) = os.pipe(), os.pipe()
+            try:
+                socket.send_fds(connection, [b"F"], [out_write, err_write])
+            finally:
+                os.close(out_write)
+                os.close(err_write)
+            _send(connection, request)
+            waiting.register(out_read, selectors.EVENT_READ, "stdout")
+            waiting.register(err_read, selectors.EVENT_READ, "stderr")
+            waiting.register(connection, selectors.EVENT_READ, "replies")
+            try:
+                while waiting.get_map():
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise subprocess.TimeoutExpired(
+                            command, timeout, _text(output["stdout"]), _text(output["stderr"])
+                        )
+                    for key, _ in waiting.select(left):
+                        chunk = (
+                            connection.recv(4096)
+                            if key.data == "replies"
+                            else os.read(key.fd, 65536)
+                        )
+                        if not chunk:
+                            waiting.unregister(key.fileobj)
+                        elif key.data == "replies":
+                            replies += chunk
+                        else:
+                            output[key.data] += chunk
+            finally:  # closing the connection first: the server kills a call still running
+                connection.close()
+                os.close(out_read)
+                os.close(err_read)
+        lines = [json.loads(line) for line in bytes(replies).splitlines()]
+        codes = [line["returncode"] for line in lines if "returncode" in line]
+        if not codes:
+            raise ConnectionError(f"the warm repro server lost the call {command}")
+        return subprocess.CompletedProcess(
+            command, codes[0], _text(output["stdout"]), _text(output["stderr"])
+        )
 
 
-def _text(path: Path) -> str:
-    """The output as `subprocess.run(text=True)` gives it (universal newlines)."""
-    data = path.read_bytes() if path.exists() else b""
-    return data.decode().replace("\r\n", "\n").replace("\r", "\n")
+def _text(data: bytes | bytearray) -> str:
+    """Output as `subprocess.run(text=True)` gives it (universal newlines)."""
+    return bytes(data).decode().replace("\r\n", "\n").replace("\r", "\n")
 
 
 if __name__ == "__main__":
     sys.path[0] = ""  # not tests/: each call's sys.path[0] is set as its command line sets it
-    _call = serve(sys.argv[1])
-    _become_the_call(_call)
-    _run_as_main(_call)
+    _request, _output = serve(sys.argv[1])
+    _become_the_call(_request, _output)
+    _run_as_main(_request["script"])

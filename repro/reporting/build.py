@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -503,8 +503,17 @@ def _write_outputs(
     if request.write_csv:
         files.append(out / "records.csv")
         write_file(files[-1], _counted(frame, choices).to_csv(index=False))
-    digest = report_digest(markdown, data.generated_at)
-    return files, keep_earlier_outputs(out, files, digest)
+    return files, keep_earlier_outputs(out, files, _content_digest(data, links))
+
+
+def _content_digest(data: ReportData, links: dict[str, str]) -> str:
+    """The digest of what the report says, less its `repro report` line: that line names the
+    formats asked for (--format, --csv), so with it every earlier output of another format
+    would read as stale though made from the same records and notes."""
+    commands = [c for c in data.commands if not c.startswith("repro report ")]
+    return report_digest(
+        render_markdown(replace(data, commands=commands), links), data.generated_at
+    )
 
 
 def _counted(frame: Any, choices: dict[str, aggregate.ConfigChoice]) -> Any:
@@ -543,13 +552,19 @@ def requests_from_cli(
             )
         papers += [p.strip() for p in value.split(",") if p.strip()]
     chosen_formats = {"md"}
-    listed = [part for fmt in formats or [] for part in fmt.split(",") if part.strip()]
-    for fmt in listed:  # repeated, or one comma list as paper= takes: --format html,pdf
-        name = fmt.strip().lower().lstrip(".")
-        name = "md" if name == "markdown" else name
-        if name not in FORMATS:
-            raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-        chosen_formats.add(name)
+    for given in formats or []:  # repeated, or one comma list as paper= takes: --format html,pdf
+        listed = [part.strip() for part in given.split(",") if part.strip()]
+        if not listed:  # `--format ""` or `--format ,`: a mistake, not a request for md only
+            raise UsageError(
+                f"--format names no format in {given!r}: give one or more of "
+                f"{', '.join(FORMATS)} (e.g. --format html,pdf)"
+            )
+        for fmt in listed:
+            name = fmt.lower().lstrip(".")
+            name = "md" if name == "markdown" else name
+            if name not in FORMATS:
+                raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+            chosen_formats.add(name)
     results_dir = default_results_dir(results)
     implicit = not papers
     if implicit:

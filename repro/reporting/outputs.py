@@ -28,27 +28,42 @@ def report_digest(markdown: str, generated_at: str) -> str:
 
 def keep_earlier_outputs(out: Path, written: list[Path], digest: str) -> list[str]:
     """Record the outputs written now and warn about each earlier one this run did not
-    rewrite that no longer matches the report (or whose report is unknown); none is removed."""
-    made = _read_manifest(out)
+    rewrite that no longer matches the report (or whose report is unknown); none is removed.
+    An unreadable or unwritable `.outputs.json` (a folder left there, no permission) counts as
+    missing and is said in a warning: the report itself is written by then, so failing here
+    would leave it reported as not written."""
+    manifest = out / MANIFEST
+    made = _read_manifest(manifest)
     warnings = []
     for name, option in OPTIONS.items():
         path = out / name
         if path in written or not path.is_file() or made.get(name) == digest:
             continue
+        why = (
+            "does not match this one (older records or notes)"
+            if name in made
+            else f"cannot tell whether it matches this one (not recorded in {MANIFEST})"
+        )
         warnings.append(
-            f"warning: {path} is from an earlier report and does not match this one (older "
-            f"records or notes): kept as it was; add {option} to update it, or delete it"
+            f"warning: {path} is from an earlier report and {why}: kept as it was; "
+            f"add {option} to update it, or delete it"
         )
     made.update({path.name: digest for path in written})
     made = {name: value for name, value in made.items() if (out / name).is_file()}
-    write_file(out / MANIFEST, json.dumps(made, indent=2, sort_keys=True) + "\n")
+    try:
+        write_file(manifest, json.dumps(made, indent=2, sort_keys=True) + "\n")
+    except OSError as error:
+        warnings.append(
+            f"warning: cannot record which report the outputs were made from in {manifest} "
+            f"({error.strerror or error}): a later report cannot tell whether they match it"
+        )
     return warnings
 
 
-def _read_manifest(out: Path) -> dict[str, str]:
+def _read_manifest(manifest: Path) -> dict[str, str]:
     """Output name -> the digest of the report it was made from; {} when unknown."""
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):

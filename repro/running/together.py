@@ -670,7 +670,9 @@ def _finish_seed(
     }
     if trained is not None:  # trained by an earlier attempt: its rate, or none known
         timing["steps_per_s"] = trained.get("steps_per_s")
-        timing["seeds_together"] = len(trained.get("seeds") or result.seeds)
+        # the seeds trained at once, not those tested now; None from a checkpoint saved
+        # before it said (seeds tested are not the seeds that trained)
+        timing["seeds_together"] = len(trained["seeds"]) if trained.get("seeds") else None
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
     _record_result(attempt, training, checkpoint_cfg)
     spec = attempt.plugin.spec()

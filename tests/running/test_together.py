@@ -1069,6 +1069,43 @@ def test_a_group_stopped_as_its_seeds_are_tested_only_tests_the_rest_when_resume
     assert not list(results.rglob("together.ckpt"))
 
 
+def test_a_group_checkpoint_that_does_not_say_how_its_seeds_trained_gives_no_seeds_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """A group checkpoint saved before `training` was kept in it (three seeds trained at
+    once, two left to test): resumed only to test, its records said seeds_together 2, the
+    seeds tested, as if two had trained together. How many trained at once is unknown: None."""
+    import torch
+
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    real, calls = together._finish_seed, []
+
+    def finish_seed(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise KeyboardInterrupt  # a Ctrl-C in the second seed's test
+        return real(*args)
+
+    monkeypatch.setattr(together, "_finish_seed", finish_seed)
+    results = tmp_path / "r"
+    run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    (saved_at,) = results.rglob("together.ckpt")
+    saved = torch.load(saved_at, weights_only=True)
+    assert saved.pop("training")["seeds"] == [0, 1, 2]
+    torch.save(saved, saved_at)  # as saved before today's change
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    assert [o.status for o in again] == ["skipped", "completed", "completed"]
+    for outcome in again[1:]:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["resumed_from"]["step"] == 20 and "seeds" not in record["together"]["trained"]
+        assert record["timing"]["seeds_together"] is None, record["timing"]
+        assert record["timing"]["steps_per_s"] is None
+
+
 def test_a_seeds_own_checkpoint_and_its_groups_are_never_passed_over_in_silence(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -107,9 +107,10 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
     judged_hashes = {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
     finished = _finish_times(runs, judged_hashes)
-    planned = auto_seeds.planned_settings(plan, judged_hashes, finished)
-    replaced = auto_seeds.replaced_pilots(plan, judged_hashes, finished)
-    replaced_lines = _replaced_pilot_warnings(request.paper, replaced)
+    values = _judged_values(frame, judged_hashes)
+    planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
+    changed = auto_seeds.pilot_changes(plan, judged_hashes, finished, values)
+    replaced_lines = _changed_pilot_warnings(request.paper, changed)
     cautions += replaced_lines  # the report says which test it used, not only the terminal
     warnings += replaced_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
@@ -209,14 +210,61 @@ def _finish_times(runs: Any, hashes: dict[str, str]) -> dict[str, dict[int, str]
     return times
 
 
-def _replaced_pilot_warnings(paper: str, replaced: dict[str, tuple[int, int]]) -> list[str]:
-    """One line per setting whose seeds=auto plan no longer governs: its pilot ran again."""
-    return [
-        f"warning: {paper}/{experiment}: the seeds=auto plan (pilot n0={n0}, N={total}) was "
-        "made from pilot runs that have since been replaced (run again): its seeds were not "
-        "chosen from these runs, so they are judged by the fixed-sample test on all seeds"
-        for experiment, (n0, total) in sorted(replaced.items())
-    ]
+def _judged_values(frame: Any, hashes: dict[str, str]) -> dict[str, dict[int, dict[str, float]]]:
+    """experiment -> {seed: {metric: value}} of the completed runs of its judged setting: the
+    values a seeds=auto plan's pilot is bound to (auto_seeds.pilot_changes)."""
+    completed = frame[frame["status"] == store.STATUS_COMPLETED]
+    values: dict[str, dict[int, dict[str, float]]] = {}
+    for experiment, seed, config_hash, metric, value in zip(
+        completed["experiment"],
+        completed["seed"],
+        completed["config_hash"],
+        completed["metric"],
+        completed["value"],
+        strict=True,
+    ):
+        if hashes.get(experiment) == config_hash and isinstance(value, (int, float)):
+            values.setdefault(str(experiment), {}).setdefault(int(seed), {})[str(metric)] = float(
+                value
+            )
+    return values
+
+
+def _seeds_phrase(seeds: list[int], one: str, many: str) -> str:
+    """'pilot seed 2's <one>' or 'pilot seeds 1, 2's <many>'."""
+    if len(seeds) == 1:
+        return f"pilot seed {seeds[0]}'s {one}"
+    return f"pilot seeds {', '.join(map(str, seeds))}'s {many}"
+
+
+def _changed_pilot_warnings(paper: str, changed: dict[str, auto_seeds.PilotChange]) -> list[str]:
+    """One line per setting whose seeds=auto plan no longer governs, saying what happened to
+    its pilot (changed values, a missing run) and what the plan was."""
+    lines = []
+    for experiment, change in sorted(changed.items()):
+        parts = []
+        if change.changed:
+            metrics = sorted({m for _, names in change.changed for m in names})
+            one = "value" if len(metrics) == 1 else "values"
+            parts.append(
+                _seeds_phrase([seed for seed, _ in change.changed], one, "values")
+                + f" of {', '.join(metrics)} changed since the plan was made"
+            )
+        if change.rerun:
+            parts.append(
+                _seeds_phrase(list(change.rerun), "run was", "runs were")
+                + " made again since the plan (saved before plans kept the pilot's values, so "
+                "an identical rerun cannot be told apart)"
+            )
+        if change.missing:
+            parts.append(_seeds_phrase(list(change.missing), "run is", "runs are") + " missing")
+        lines.append(
+            f"warning: {paper}/{experiment}: the seeds=auto plan (pilot n0={change.n0}, "
+            f"N={change.total}) no longer applies: {'; '.join(parts)}. Its N was chosen from "
+            "the pilot as it was, so the two-stage test does not hold and the claims are "
+            "judged by the fixed-sample test on the seeds there"
+        )
+    return lines
 
 
 def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str | None:
@@ -232,7 +280,8 @@ def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str 
     text = (
         f"{plan.get('procedure', '')} Experiments planned this way: {covered}. Seeds a later "
         "sweep added past a plan's N (a fixed `seeds=`) are shown, hollow in the figure, but "
-        "not judged; a plan stops governing once its pilot's runs are replaced."
+        "not judged; a plan stops governing once a pilot run is missing or its values of the "
+        "claimed metrics change (an identical rerun keeps it)."
     )
     if undecidable:
         text += " Left without the planned power: " + "; ".join(undecidable) + "."

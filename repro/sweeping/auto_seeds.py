@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from repro import stats
 from repro.plugins.paper_spec import Claim, PaperSpec
@@ -43,6 +43,9 @@ class AutoSeedPlan:
     claim_experiments: dict[str, list[str]] = field(default_factory=dict)  # claim -> its runs
     # experiment -> {pilot seed: its record's finish time}: the runs the plan was made from
     pilot_runs: dict[str, dict[int, str]] = field(default_factory=dict)
+    # experiment -> {pilot seed: {claimed metric: value}}: the data N was chosen from, which
+    # binds the plan (see `pilot_changes`)
+    pilot_values: PilotMetrics = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -163,7 +166,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             before = settings.get(key) or {}
             floor = plan.n0
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
-            if before.get("n0") != plan.n0 or _other_runs(before.get("pilot"), pilot):
+            values = _values_entry(plan.pilot_values.get(experiment))
+            if before.get("n0") != plan.n0 or _other_pilot(before, pilot, values):
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
                 # the same pilot: claims only an earlier sweep planned (a comparison with an
@@ -175,6 +179,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
             if pilot:
                 settings[key]["pilot"] = pilot
+            if values:
+                settings[key]["pilot_values"] = values
     data["settings"] = settings
     if earlier:  # claims of experiments this sweep did not plan keep their reasons
         data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}
@@ -187,9 +193,64 @@ def _pilot_entry(runs: dict[int, str] | None) -> dict[str, str]:
     return {str(seed): str(finished) for seed, finished in sorted((runs or {}).items())}
 
 
-def _other_runs(saved: Any, current: dict[str, str]) -> bool:
-    """Whether a saved pilot names other runs than `current` (unknown on either side: no)."""
-    return isinstance(saved, dict) and bool(saved) and bool(current) and saved != current
+def _values_entry(values: dict[int, dict[str, float]] | None) -> dict[str, dict[str, float]]:
+    """A pilot's claimed values as the plan file keeps them: seed (a JSON key) -> values."""
+    return {str(seed): dict(v) for seed, v in sorted((values or {}).items())}
+
+
+def _other_pilot(
+    before: dict[str, Any], pilot: dict[str, str], values: dict[str, dict[str, float]]
+) -> bool:
+    """Whether a saved setting was planned from another pilot than this one: by the claimed
+    values where both know them (an identical rerun is the same pilot), else by the runs'
+    finish times (unknown on either side: the same)."""
+    saved_values = before.get("pilot_values")
+    if isinstance(saved_values, dict) and saved_values and values:
+        return set(saved_values) != set(values) or any(
+            not _same_values(saved_values[seed], values[seed]) for seed in values
+        )
+    saved = before.get("pilot")
+    return isinstance(saved, dict) and bool(saved) and bool(pilot) and saved != pilot
+
+
+def _same_values(saved: Any, now: dict[str, float]) -> bool:
+    """Whether a pilot seed's saved claimed values are `now`'s, bit for bit (NaN equals NaN)."""
+    return isinstance(saved, dict) and not _changed_metrics(saved, now) and set(saved) == set(now)
+
+
+def _changed_metrics(saved: dict[str, Any], now: dict[str, float]) -> list[str]:
+    """The saved metrics whose value `now` differs from (or lacks), bit for bit."""
+    changed = []
+    for metric, value in saved.items():
+        current = now.get(metric)
+        same = isinstance(value, (int, float)) and isinstance(current, (int, float))
+        same = same and (
+            float(value) == float(current) or (math.isnan(value) and math.isnan(current))
+        )
+        if not same:
+            changed.append(metric)
+    return sorted(changed)
+
+
+def bind_pilot(
+    plan: AutoSeedPlan, spec: PaperSpec, records: dict[tuple[str, int], dict[str, Any] | None]
+) -> None:
+    """Name the pilot the plan was made from: its runs' finish times and each run's values of
+    the metrics its experiment's claims are judged on, which the report checks it against."""
+    plan.pilot_runs = pilot_runs(records)
+    metrics = pilot_metrics(records)
+    claimed: dict[str, set[str]] = {}
+    for claim in spec.claims:
+        for experiment in claim.experiments():
+            claimed.setdefault(experiment, set()).add(claim.metric)
+    plan.pilot_values = {
+        experiment: {
+            seed: {m: v for m, v in values.items() if m in claimed.get(experiment, ())}
+            for seed, values in seeds.items()
+        }
+        for experiment, seeds in metrics.items()
+        if experiment in plan.seeds
+    }
 
 
 def pilot_runs(records: dict[tuple[str, int], dict[str, Any] | None]) -> dict[str, dict[int, str]]:
@@ -281,6 +342,17 @@ def _plan_problem(data: Any) -> str | None:
             str(seed).isdigit() and isinstance(at, str) for seed, at in pilot.items()
         ):
             return f"settings.{key}.pilot must map seeds to finish times, got {pilot!r}"
+        values = entry.get("pilot_values", {})
+        if not isinstance(values, dict) or not all(
+            str(seed).isdigit()
+            and isinstance(v, dict)
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values())
+            for seed, v in values.items()
+        ):
+            return (
+                f"settings.{key}.pilot_values must map seeds to their claimed metrics' values, "
+                f"got {values!r}"
+            )
     return None
 
 
@@ -309,36 +381,72 @@ def planned_settings(
     plan: dict[str, Any] | None,
     chosen_hashes: dict[str, str],
     finished: dict[str, dict[int, str]] | None = None,
+    values: PilotMetrics | None = None,
 ) -> dict[str, tuple[int, int]]:
     """experiment -> (n0, N) for the judged settings some seeds=auto sweep planned, and whose
-    pilot runs are still the ones judged. `finished`: experiment -> {seed: finish time} of
-    the judged setting's completed runs (None: not checked)."""
+    pilot is still the one judged (`pilot_changes`). `finished`: experiment -> {seed: finish
+    time}, `values`: experiment -> {seed: {metric: value}} of the judged setting's completed
+    runs (None: not checked)."""
     planned = _settings_planned(plan, chosen_hashes)
-    replaced = replaced_pilots(plan, chosen_hashes, finished)
-    return {e: sizes for e, sizes in planned.items() if e not in replaced}
+    changed = pilot_changes(plan, chosen_hashes, finished, values)
+    return {e: sizes for e, sizes in planned.items() if e not in changed}
 
 
-def replaced_pilots(
+class PilotChange(NamedTuple):
+    """How the judged runs differ from the pilot a plan was made from."""
+
+    n0: int
+    total: int  # the plan's N
+    missing: tuple[int, ...] = ()  # pilot seeds with no completed run now
+    changed: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (pilot seed, metrics that changed)
+    rerun: tuple[int, ...] = ()  # run again, values unknown (a plan saved before pilot_values)
+
+
+def pilot_changes(
     plan: dict[str, Any] | None,
     chosen_hashes: dict[str, str],
     finished: dict[str, dict[int, str]] | None,
-) -> dict[str, tuple[int, int]]:
-    """experiment -> (n0, N) of a plan whose pilot runs were replaced since (a rerun, code
-    changed and retrained, the folder deleted and run again): its N was chosen from other
-    data, so it no longer governs; the seeds now there were not chosen from their own values,
-    and the fixed-sample test is right for them. A plan saved before pilots were named
-    (no `pilot`) still governs."""
+    values: PilotMetrics | None = None,
+) -> dict[str, PilotChange]:
+    """experiment -> how its pilot changed, for the plans that no longer govern.
+
+    A plan is bound to its pilot's values of the claimed metrics, not to when its runs were
+    made: Stein's two-stage test is exact because N is a function of the pilot's spread s0
+    and the test uses that same s0, which depends only on those values. A rerun that
+    reproduces them bit for bit leaves N, s0 and the test what they were, so the plan still
+    governs (ending it there would let one `rerun=true` trade the two-stage test for the
+    fixed-sample one after seeing the results). Once a value changed, or a pilot run is
+    missing, the pilot that chose N is not the data judged: the two-stage test no longer
+    applies and the fixed-sample test judges the seeds there (the caution says why). A plan
+    saved before the values were kept is checked by its runs' finish times; one saved before
+    pilots were named at all still governs."""
     settings = (plan.get("settings") or _legacy_settings(plan)) if plan else {}
-    replaced = {}
-    for experiment, sizes in _settings_planned(plan, chosen_hashes).items():
+    changes = {}
+    for experiment, (n0, total) in _settings_planned(plan, chosen_hashes).items():
         entry = settings.get(setting_key(experiment, chosen_hashes[experiment])) or {}
-        saved = entry.get("pilot")
-        if finished is None or not isinstance(saved, dict) or not saved:
+        saved_values = entry.get("pilot_values")
+        saved_times = entry.get("pilot")
+        if finished is None:
             continue
-        now = finished.get(experiment, {})
-        if any(now.get(int(seed)) != at for seed, at in saved.items() if str(seed).isdigit()):
-            replaced[experiment] = sizes
-    return replaced
+        if isinstance(saved_values, dict) and saved_values and values is not None:
+            pilot = {int(seed): v for seed, v in saved_values.items() if str(seed).isdigit()}
+            now = values.get(experiment, {})
+            missing = tuple(sorted(seed for seed in pilot if seed not in now))
+            changed = tuple(
+                (seed, tuple(_changed_metrics(saved, now[seed])))
+                for seed, saved in sorted(pilot.items())
+                if seed in now and _changed_metrics(saved, now[seed])
+            )
+            if missing or changed:
+                changes[experiment] = PilotChange(n0, total, missing, changed)
+        elif isinstance(saved_times, dict) and saved_times:
+            times = {int(seed): at for seed, at in saved_times.items() if str(seed).isdigit()}
+            now_at = finished.get(experiment, {})
+            missing = tuple(sorted(seed for seed in times if seed not in now_at))
+            rerun = tuple(sorted(s for s, at in times.items() if s in now_at and now_at[s] != at))
+            if missing or rerun:
+                changes[experiment] = PilotChange(n0, total, missing, rerun=rerun)
+    return changes
 
 
 def _settings_planned(

@@ -86,7 +86,7 @@ def plan_after_pilot(
         spec, auto_seeds.pilot_metrics(records), n0, cap, experiments=list(grid.experiments)
     )
     plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
-    plan.pilot_runs = auto_seeds.pilot_runs(records)  # the report checks they are still there
+    auto_seeds.bind_pilot(plan, spec, records)  # the report checks they are still there
     where = auto_seeds.save_plan(results_dir, paper_id, plan)
     for experiment, total in plan.seeds.items():
         say(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from repro.plugins.paper_spec import PaperSpec
+from repro.records import store
 from repro.sweeping import auto_seeds
 
 
@@ -164,6 +165,15 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert plan["seeds"] == {"small": 4} and plan["claims"]["small_mse"]["capped"]
     (setting,) = plan["settings"].values()  # its pilot's runs, which the report checks
     assert sorted(setting["pilot"]) == ["0", "1", "2"], setting
+    assert sorted(setting["pilot_values"]) == ["0", "1", "2"], setting  # and its claimed values
+    assert all(list(v) == ["test/mse"] for v in setting["pilot_values"].values()), setting
+    # a rerun of a pilot seed that reproduces its value bit for bit keeps the plan (helper-65)
+    rerun = repro("run", *papers, "paper=toy", "experiment=small", "seed=1", "rerun=true")
+    assert rerun.returncode == 0, rerun.stderr
+    (record,) = results.glob("*/seed1/record.json")
+    assert store.finished_at(json.loads(record.read_text())) != setting["pilot"]["1"]
+    report = repro("report", *papers, "paper=toy")
+    assert report.returncode == 0 and "seeds=auto plan" not in report.stderr, report.stderr
     again = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "--dry-run")
     # pilot done: the plan, counting the stage-two seed that already ran as done
     assert "seeds=auto: small: 4 seeds in all, 1 beyond the pilot, 0 still to run" in again.stdout

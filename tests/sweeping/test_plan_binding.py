@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 from repro.sweeping import auto_seeds
+from tests.records.test_table import write_run
 
 PILOT = {0: "2026-01-01T10:00:00", 1: "2026-01-01T10:01:00", 2: "2026-01-01T10:02:00"}
 
@@ -29,8 +34,9 @@ def test_a_plan_whose_pilot_runs_were_replaced_no_longer_governs_the_report(tmp_
     assert auto_seeds.planned_settings(data, {"a": "h"}, {"a": same}) == {"a": (3, 3)}
     rerun = {seed: "2026-03-01T00:00:00" for seed in range(5)}
     assert auto_seeds.planned_settings(data, {"a": "h"}, {"a": rerun}) == {}
-    assert auto_seeds.replaced_pilots(data, {"a": "h"}, {"a": rerun}) == {"a": (3, 3)}
-    assert auto_seeds.replaced_pilots(data, {"a": "h"}, {"a": same}) == {}
+    changed = auto_seeds.pilot_changes(data, {"a": "h"}, {"a": rerun})
+    assert changed == {"a": auto_seeds.PilotChange(3, 3, rerun=(0, 1, 2))}
+    assert auto_seeds.pilot_changes(data, {"a": "h"}, {"a": same}) == {}
     records = {
         ("a", 0): {"status": "completed", "timing": {"finished_at": PILOT[0]}},
         ("a", 1): {"status": "failed", "timing": {"finished_at": PILOT[1]}},
@@ -53,3 +59,86 @@ def test_a_new_pilot_of_the_same_size_does_not_inherit_the_old_plans_seeds(tmp_p
     auto_seeds.save_plan(tmp_path, "toy", again)
     saved = auto_seeds.load_plan(tmp_path, "toy")
     assert saved is not None and saved["settings"]["a@h"]["seeds"] == 4
+
+
+def _pilot_report(results: Path, tmp_path: Path) -> tuple[list[str], str]:
+    """A real `repro report paper=mnist1d` (in-process): its warnings about the seeds=auto
+    plan, and report.md."""
+    from repro.reporting.build import build_report, requests_from_cli
+
+    (request,), _ = requests_from_cli(
+        ["paper=mnist1d"], None, False, tmp_path / "out", results, None, None
+    )
+    outcome = build_report(request)
+    text = (tmp_path / "out" / "report.md").read_text()
+    return [w for w in outcome.warnings if "seeds=auto plan" in w], text
+
+
+def _planned_pilot(results: Path) -> tuple[int, dict[int, Path]]:
+    """mnist1d/cnn's pilot of 3 seeds, planned and saved as `repro sweep seeds=auto` does,
+    then the planned seeds and one more past N (a later fixed sweep): (N, seed -> folder)."""
+    from repro.plugins.registry import get_paper
+
+    values = {0: 0.90, 1: 0.935, 2: 0.915}
+    folders = {
+        s: write_run(
+            results,
+            "cnn",
+            s,
+            {"test/acc": v},
+            composed=True,
+            finished_at=f"2026-01-01T10:0{s}:00+00:00",
+        )
+        for s, v in values.items()
+    }
+    spec = get_paper("mnist1d").spec()
+    records = {("cnn", s): json.loads((f / "record.json").read_text()) for s, f in folders.items()}
+    plan = auto_seeds.plan_seeds(spec, auto_seeds.pilot_metrics(records), 3, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.bind_pilot(plan, spec, records)
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    total = plan.seeds["cnn"]
+    assert 3 < total < 30, plan
+    for seed in range(3, total + 1):
+        folders[seed] = write_run(results, "cnn", seed, {"test/acc": 0.92}, composed=True)
+    return total, folders
+
+
+def test_an_identical_rerun_of_a_pilot_seed_keeps_the_plan(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """`rerun=true` of one pilot seed that reproduced its value bit for bit turned the plan
+    off (its finish time changed): the report judged every seed, those past N too, by the
+    fixed-sample test (one command escaped the two-stage test), and said its seeds 'were not
+    chosen from these runs'. The plan is bound to the pilot's values of the claimed metrics."""
+    total, _ = _planned_pilot(isolated_env)
+    assert _pilot_report(isolated_env, tmp_path)[0] == []
+    write_run(
+        isolated_env,
+        "cnn",
+        1,
+        {"test/acc": 0.935},
+        composed=True,
+        finished_at="2026-05-01T00:00:00+00:00",
+    )
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    assert warnings == [] and "Experiments planned this way: cnn" in text, warnings
+
+    write_run(isolated_env, "cnn", 1, {"test/acc": 0.95}, composed=True)  # really changed
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = warnings
+    assert f"(pilot n0=3, N={total})" in line, line
+    assert "pilot seed 1's value of test/acc changed since the plan was made" in line, line
+    assert "not chosen from these runs" not in line and "Experiments planned" not in text
+
+
+def test_a_deleted_pilot_run_is_called_missing_not_replaced(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """`rm -rf .../seed2` of a pilot run was reported as 'pilot runs that have since been
+    replaced (run again)'."""
+    total, folders = _planned_pilot(isolated_env)
+    shutil.rmtree(folders[2])
+    (line,) = _pilot_report(isolated_env, tmp_path)[0]
+    assert f"the seeds=auto plan (pilot n0=3, N={total})" in line, line
+    assert "pilot seed 2's run is missing" in line and "replaced" not in line, line

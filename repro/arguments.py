@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
+from typer._click import exceptions as click  # typer vendors its own click
 from typer.core import TyperGroup
 
 from repro.errors import ReproError, UsageError
@@ -21,6 +22,7 @@ def _raise(error: ReproError) -> NoReturn:
 
 
 PAPER_WORD_COMMANDS = ("run", "sweep", "report", "sync")  # their paper is a `paper=ID` word
+_COMMAND_NAME = "repro.command"  # ctx.meta: the command being parsed, as typed
 
 
 class ReproGroup(TyperGroup):
@@ -34,8 +36,24 @@ class ReproGroup(TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         return super().parse_args(ctx, _command_options_after_name(self, ctx, list(args)))
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:  # `repro --badopt papers`: refused while repro's own options are parsed
+            return super().make_context(*args, **kwargs)
+        except click.NoArgsIsHelpError:  # bare `repro`: its help, as Click shows it
+            raise
+        except click.UsageError as error:
+            type(self).refuse(UsageError(click_error_line(error, "repro")))
+
+    def invoke(self, ctx: Any) -> Any:
+        try:  # a command's options are parsed here, every command's refusals said alike
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            command = " ".join(["repro", *ctx.meta.get(_COMMAND_NAME, [])])
+            type(self).refuse(UsageError(click_error_line(error, command)))
+
     def resolve_command(self, ctx: Any, args: list[str]) -> tuple[Any, Any, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[_COMMAND_NAME] = [name] if name else []  # for a refusal without its context
         # not while completing: bash hands `paper=<TAB>` over as the words `paper`, `=`
         if name in PAPER_WORD_COMMANDS and command is not None and not ctx.resilient_parsing:
             try:
@@ -43,6 +61,36 @@ class ReproGroup(TyperGroup):
             except ReproError as error:  # before any command runs: said as a command says it
                 type(self).refuse(error)
         return name, command, rest
+
+
+def click_error_line(error: click.UsageError, command: str) -> str:
+    """Click's refusal (`Usage: ...`, `Try ...`, `Error: No such option: --x`: three lines,
+    not repro's one `error:` line) said as one line that names the option or argument;
+    `command`: the words of the command refusing it, when Click's error has no context."""
+    command = _command_words(error.ctx) if error.ctx is not None else command
+    if isinstance(error, click.NoSuchOption) and error.ctx is not None:
+        known = [n for p in error.ctx.command.get_params(error.ctx) for n in _option_names(p)]
+        return unknown_option_line(error.option_name, command, known)
+    message, _, guess = error.format_message().strip().rstrip(".?").partition(". Did you mean ")
+    hint = f"did you mean {guess}?" if guess else f"see `{command} --help`"
+    return f"{message[:1].lower()}{message[1:]} ({hint})"
+
+
+def unknown_option_line(name: str, command: str, known: list[str]) -> str:
+    """`unknown option --dryrun (did you mean --dry-run?)`, or the options `command` has."""
+    close = difflib.get_close_matches(name.partition("=")[0], known, n=1)
+    if close:
+        return f"unknown option {name} (did you mean {close[0]}?)"
+    return f"unknown option {name} for {command} (its options: {', '.join(known)})"
+
+
+def _command_words(ctx: Any) -> str:
+    """`repro check` whatever the program was called (`python -m repro`, a console script)."""
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name)
+        ctx = ctx.parent
+    return " ".join(["repro", *reversed(names)])
 
 
 def _option_names(param: Any) -> tuple[str, ...]:

@@ -503,3 +503,24 @@ def test_a_dry_run_refuses_the_parallel_job_count_the_sweep_refuses() -> None:
     )
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stderr.startswith("error: the number of parallel jobs must be >= 1")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("check", "--badopt"), "error: unknown option --badopt for repro check"),
+        (("new", "--papers_dir", "x", "y"), "error: unknown option --papers_dir (did you mean "),
+        (("show", "--badopt", "mnist1d"), "error: unknown option --badopt for repro show"),
+        (("--badopt", "papers"), "error: unknown option --badopt for repro"),
+        (("papers", "extra"), "error: got unexpected extra argument(s) (extra) (see `repro papers"),
+        (("pappers",), "error: no such command 'pappers' (did you mean 'papers'?)"),
+    ],
+)
+def test_click_usage_errors_are_one_error_line(arguments: tuple[str, ...], message: str) -> None:
+    """Click's own refusals were three lines (`Usage: ...`, `Try ...`, `Error: No such option`)."""
+    done = repro(*arguments)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, (
+        done.stderr
+    )
+    assert done.stdout == ""

@@ -84,6 +84,56 @@ def unknown_option_line(name: str, command: str, known: list[str]) -> str:
     return f"unknown option {name} for {command} (its options: {', '.join(known)})"
 
 
+SWEEP_HYDRA_FLAGS = ("-m", "--multirun")
+"""The Hydra flags `repro sweep` takes: it is a multirun already. Others (`--cfg job`,
+`--info`) would be passed on unread, and the sweep would train as if they were not there."""
+DRY_RUN_HABITS = ("--dry-run", "-n")  # what `repro run` is given by someone wanting a dry run
+
+
+def refuse_unknown_options(arguments: list[str], command: str, own: list[str]) -> None:
+    """Refuse by name an option that `repro run` / `repro sweep` would not act on: Click
+    leaves every unknown `-word` among the Hydra overrides, where a sweep dropped it unread
+    and trained, and a run gave it to Hydra's argparse (an 8-line usage) or read the value
+    of a mistyped `--papers_dir DIR` as an override. `own`: the command's options."""
+    from repro.config.overrides import HYDRA_FLAGS, HYDRA_FLAGS_WITH_VALUE, INFO_FLAGS
+
+    hydra = HYDRA_FLAGS if command == "run" else SWEEP_HYDRA_FLAGS
+    words = iter(arguments)
+    for word in words:
+        if not word.startswith("-") or word == "--":
+            continue
+        name = word.partition("=")[0]
+        if name in own or name in hydra:
+            if name == word and (name in HYDRA_FLAGS_WITH_VALUE or name in INFO_FLAGS):
+                next(words, None)  # its value (`--cfg job`; `--info` is made `--info all`)
+            continue
+        raise UsageError(_unknown_option(word, command, own, hydra))
+
+
+def _unknown_option(word: str, command: str, own: list[str], hydra: tuple[str, ...]) -> str:
+    from repro.config.overrides import HYDRA_FLAGS
+
+    name, typed = word.partition("=")[0], f"repro {command}"
+    passed_on = [flag for flag in hydra if flag.startswith("--")] if command == "run" else []
+    longs = list(dict.fromkeys([*own, *passed_on]))  # sweep's `-m` says nothing new: not offered
+    if command == "run" and (name == "-n" or difflib.get_close_matches(name, DRY_RUN_HABITS)):
+        return (
+            f"unknown option {word}: repro run has no dry run (`--cfg job` prints the run's "
+            "config without training; `repro sweep ... --dry-run` shows a sweep's plan)"
+        )
+    if command == "sweep" and name in HYDRA_FLAGS:
+        return (
+            f"unknown option {word} for {typed} (Hydra's flags are for `repro run`; "
+            f"{typed} takes {', '.join(own)})"
+        )
+    return unknown_option_line(word, typed, longs)
+
+
+def command_options(ctx: Any) -> list[str]:
+    """The option names of the command `ctx` parses (`--papers-dir`, `--help`)."""
+    return [name for param in ctx.command.get_params(ctx) for name in _option_names(param)]
+
+
 def _command_words(ctx: Any) -> str:
     """`repro check` whatever the program was called (`python -m repro`, a console script)."""
     names = []

@@ -18,7 +18,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from repro.arguments import ReproGroup
+from repro.arguments import ReproGroup, command_options, refuse_unknown_options
 from repro.completion import (
     OverrideCompletingCommand,
     PaperCompletingCommand,
@@ -395,6 +395,7 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     from repro.config.app import command_context
     from repro.running.hydra_task import invoke
 
+    refuse_unknown_options(list(ctx.args), "run", command_options(ctx))
     if _answer_hydra_help(list(ctx.args)):
         return
     _refuse_sweep_keys(list(ctx.args))
@@ -441,6 +442,7 @@ def sweep(
     from repro.sweeping.launch import joblib_workers
     from repro.sweeping.plan import build_grid, plan_sweep, sweep_plan_line
 
+    refuse_unknown_options(list(ctx.args), "sweep", command_options(ctx))
     overrides, flags = split_overrides(list(ctx.args))
     keys, overrides = SweepKeys.parse(overrides)
     plugin, spec = _resolve_paper(overrides, papers_dir)

@@ -136,6 +136,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "unknown W&B mode",
     "typo in settings.yaml",
     "typo'd trainer key in a sweep",
+    "unknown option",
     "optimizer value of the wrong type",
     "optimizer key the optimizer does not take",
     "zero devices",
@@ -200,6 +201,12 @@ CASES = [
         ("run", "paper=mnist1d", "experiment=logistic", "seeds_together=true"),
         2,
         "seeds_together is a `repro sweep` key: `repro sweep paper=mnist1d seeds_together=true`",
+    ),
+    Case(  # helper-62: a sweep dropped it unread and trained, exit 0
+        "unknown option",
+        ("sweep", "paper=mnist1d", "--dryrun"),
+        2,
+        "unknown option --dryrun (did you mean --dry-run?)",
     ),
     Case(
         "seeds=auto with seed=",

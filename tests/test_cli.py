@@ -524,3 +524,50 @@ def test_click_usage_errors_are_one_error_line(arguments: tuple[str, ...], messa
         done.stderr
     )
     assert done.stdout == ""
+
+
+SWEEP_DRY = ("sweep", "paper=mnist1d", "seeds=1", "--dry-run")  # trains nothing even before
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ((*SWEEP_DRY, "--dryrun"), "error: unknown option --dryrun (did you mean --dry-run?)"),
+        ((*SWEEP_DRY, "--dry_run"), "error: unknown option --dry_run (did you mean --dry-run?)"),
+        ((*SWEEP_DRY, "-dry-run"), "error: unknown option -dry-run (did you mean --dry-run?)"),
+        ((*SWEEP_DRY, "--dry-rn"), "error: unknown option --dry-rn (did you mean --dry-run?)"),
+        ((*SWEEP_DRY, "--verbose"), "error: unknown option --verbose for repro sweep (its "),
+        ((*SWEEP_DRY, "--cfg", "job"), "error: unknown option --cfg for repro sweep (Hydra's"),
+        (
+            ("run", "paper=mnist1d", "experiment=cnn", "--dry-run"),
+            "error: unknown option --dry-run: repro run has no dry run (",
+        ),
+        (
+            ("run", "paper=mnist1d", "experiment=cnn", "-n"),
+            "error: unknown option -n: repro run has no dry run (",
+        ),
+        (
+            ("run", "paper=mnist1d", "experiment=cnn", "--papers_dir", "plugins"),
+            "error: unknown option --papers_dir (did you mean --papers-dir?)",
+        ),
+        (
+            ("run", "paper=my_paper", "experiment=baseline", "--papers_dir", "plugins"),
+            "error: unknown option --papers_dir (did you mean --papers-dir?)",
+        ),
+        (
+            ("run", "paper=mnist1d", "experiment=cnn", "--quiet"),
+            "error: unknown option --quiet for repro run (its options: --papers-dir, ",
+        ),
+    ],
+)
+def test_unknown_options_of_run_and_sweep_are_refused_by_name(
+    arguments: tuple[str, ...], message: str
+) -> None:
+    """A sweep passed them on unread and trained (exit 0); run printed Hydra's usage, or
+    read `--papers_dir plugins` as an unknown paper or a bad override `plugins`."""
+    done = repro(*arguments)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, (
+        done.stderr
+    )
+    assert done.stdout == ""

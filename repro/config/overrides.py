@@ -22,6 +22,25 @@ HYDRA_FLAGS_WITH_VALUE = {
     "-cd",
 }
 INFO_FLAGS = ("--info", "-i")  # takes a value only when one of these follows
+HYDRA_FLAGS = (
+    "--help",
+    "-h",
+    "--hydra-help",
+    "--version",
+    "--resolve",
+    "--run",
+    "-r",
+    "--multirun",
+    "-m",
+    "--shell-completion",
+    "-sc",
+    "--experimental-rerun",
+    *INFO_FLAGS,
+    *sorted(HYDRA_FLAGS_WITH_VALUE),
+)
+"""Every flag of Hydra's own command line (hydra._internal.utils.get_args_parser): what
+`repro run` passes on to Hydra; any other `-word` is refused by name before Hydra's
+argparse prints its usage."""
 INFO_CHOICES = ("all", "config", "defaults", "defaults-tree", "plugins", "searchpath")
 
 

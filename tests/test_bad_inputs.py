@@ -214,6 +214,12 @@ CASES = [
         2,
         "seeds=auto chooses the seeds (0, 1, ...): leave out seed=",
     ),
+    Case(  # helper-62: it planned seed 5 alone, seeds=2 dropped without a word
+        "seeds=N with seed=",
+        ("sweep", "paper=mnist1d", "seeds=2", "seed=5", "--dry-run"),
+        2,
+        "seeds=2 and seed=5 both choose the seeds: give one (seeds=2 is seed=0,1)",
+    ),
     Case(
         "max_seeds below the pilot",
         ("sweep", "paper=mnist1d", "seeds=auto", "max_seeds=4", "--dry-run"),

@@ -43,6 +43,13 @@ class SweepKeys:
             seeds = int(seeds_raw) if seeds_raw is not None and not auto else None
         except ValueError:
             raise UsageError(f"seeds must be an integer or auto, got {seeds_raw!r}") from None
+        if seeds is not None and given is not None:  # one would be dropped without a word
+            listed = ",".join(str(seed) for seed in range(seeds))
+            meant = f"seed={listed}" if seeds <= 5 else f"seeds 0 to {seeds - 1}"
+            said = f" (seeds={seeds_raw} is {meant})" if seeds > 0 else ""
+            raise UsageError(
+                f"seeds={seeds_raw} and seed={given} both choose the seeds: give one{said}"
+            )
         _refuse_hydra_launcher(overrides)
         rest = [o for o in overrides if o.partition("=")[0] not in SWEEP_KEYS]
         return cls(seeds, auto, max_seeds, together), rest

@@ -306,7 +306,8 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
     plugin = get_paper(values[0], papers_dir)
     spec = plugin.spec()
     experiment = override_value(overrides, "experiment")
-    for name in sweep_values(experiment) if experiment else []:
+    # `experiment=` (empty) too: Hydra's answer names the group `experiment/` with no options
+    for name in sweep_values(experiment) if experiment is not None else []:
         if name not in spec.experiments:
             known = ", ".join(spec.experiments)
             hint = did_you_mean(name, spec.experiments)

@@ -265,6 +265,11 @@ def test_bare_hydra_flags_work_or_get_one_line(flag: str, code: int, expected: s
             ("sweep", "paper=mnist1d", "lancher=joblib", "--dry-run"),
             "error: unknown config key 'lancher' (did you mean 'launcher'?; ",
         ),
+        (  # helper-62: run printed Hydra's "Could not find 'experiment/'" with an empty list
+            ("run", "paper=mnist1d", "experiment="),
+            "error: unknown experiment '' for paper 'mnist1d' (known: ",
+        ),
+        (("sweep", "paper=mnist1d", "experiment="), "error: unknown experiment '' for paper "),
     ],
 )
 def test_unknown_names_suggest_the_closest(arguments: tuple[str, ...], message: str) -> None:

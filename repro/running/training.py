@@ -23,22 +23,82 @@ class TrainingResult:
     world_size: int = 1  # processes (DDP ranks) that trained it
 
 
-def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperSpec) -> tuple:
-    """Instantiate the plugin's LightningModule and LightningDataModule from the config."""
+def plugin_classes(plugin: PaperPlugin, spec: PaperSpec) -> tuple[type, type]:
+    """The classes paper.yaml names as `module` and `datamodule`, each of its Lightning kind:
+    a plain class (or the two swapped) passed the check, then failed every run deep in
+    Lightning, or was blamed for the other's config keys."""
     import lightning.pytorch as pl
 
     module_cls = load_object(plugin, spec.module)
     data_cls = load_object(plugin, spec.datamodule)
-    for name, cls, kind in (
-        (spec.module, module_cls, pl.LightningModule),
-        (spec.datamodule, data_cls, pl.LightningDataModule),
-    ):  # a plain class passed the check, then failed every run deep in Lightning
+    for field_name, name, cls, kind in (
+        ("module", spec.module, module_cls, pl.LightningModule),
+        ("datamodule", spec.datamodule, data_cls, pl.LightningDataModule),
+    ):
         if isinstance(cls, type) and not issubclass(cls, kind):
-            raise UsageError(f"{plugin.folder / 'paper.yaml'}: {name} is not a {kind.__name__}")
+            other = (
+                " (module: and datamodule: are swapped)"
+                if issubclass(cls, (pl.LightningModule, pl.LightningDataModule))
+                else ""
+            )
+            raise UsageError(
+                f"{plugin.folder / 'paper.yaml'}: {field_name}: {name} is not a "
+                f"{kind.__name__}{other}"
+            )
+    return module_cls, data_cls
+
+
+def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperSpec) -> tuple:
+    """Instantiate the plugin's LightningModule and LightningDataModule from the config."""
+    module_cls, data_cls = plugin_classes(plugin, spec)
     model_args = dict(cfg.get("model") or {})
     if "optimizer" in cfg:
         model_args["optimizer"] = dict(cfg["optimizer"] or {})
-    return module_cls(**model_args), data_cls(**dict(cfg.get("data") or {}))
+    module, datamodule = module_cls(**model_args), data_cls(**dict(cfg.get("data") or {}))
+    refuse_clashing_hparams(module, datamodule, cfg)
+    return module, datamodule
+
+
+def refuse_clashing_hparams(module: Any, datamodule: Any, cfg: dict[str, Any]) -> None:
+    """A key both classes save with `save_hyperparameters()` must have one value: Lightning
+    refuses it when it logs hyperparameters (every run with a logger), as a RuntimeError that
+    names no config key. Checked for every run, so `repro check` (no loggers) says so too."""
+    if not (
+        getattr(module, "_log_hyperparams", False)
+        and getattr(datamodule, "_log_hyperparams", False)
+    ):
+        return
+    ours, theirs = dict(module.hparams_initial), dict(datamodule.hparams_initial)
+    clashes = []
+    for key in sorted(ours.keys() & theirs.keys() - {"_class_path"}):
+        a, b = ours[key], theirs[key]
+        try:
+            same = type(a) is type(b) and bool(a == b)
+        except Exception:  # a tensor or array: Lightning compares them by identity
+            same = a is b
+        if not same:
+            clashes.append((key, a, b))
+    if not clashes:
+        return
+    model_cfg, data_cfg = dict(cfg.get("model") or {}), dict(cfg.get("data") or {})
+    values = "; ".join(
+        f"model.{k}={_shown(a)} but data.{k}={_shown(b)}"
+        if k in model_cfg and k in data_cfg
+        else f"the module's {k}={_shown(a)} but the data module's {k}={_shown(b)}"
+        for k, a, b in clashes
+    )
+    names = ", ".join(repr(k) for k, _, _ in clashes)
+    both = " ".join(f"model.{k}={_shown(a)} data.{k}={_shown(a)}" for k, a, _ in clashes)
+    raise UsageError(
+        f"{values}: the module and the data module both save {names} with "
+        f"save_hyperparameters(), and Lightning refuses two values of one key; set both "
+        f"({both}), or leave it out of one save_hyperparameters(ignore=[...])"
+    )
+
+
+def _shown(value: Any) -> str:
+    """A value as an override writes it: text unquoted."""
+    return value if isinstance(value, str) else repr(value)
 
 
 def seed_everything(seed: int) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
+import pytest
 import torch
 import yaml
 
+from repro.errors import UsageError
 from repro.plugins.scaffold import create_plugin
 
 
@@ -34,3 +37,43 @@ def test_template_tests_on_data_it_never_trains_on(tmp_path: Path) -> None:
     assert torch.cdist(test, train).min() > 1e-4  # no test sample is a training sample
     sizes = data.dataset_sizes()  # type: ignore[attr-defined]
     assert sizes == {"train": len(train), "test": len(test)}
+
+
+def _template_built(tmp_path: Path, *overrides: str) -> tuple:
+    """The template's module and data module as `repro run paper=new_paper <overrides>` builds
+    them, in-process (composed, then constructed; nothing trains)."""
+    from repro.config.app import plugin_overrides
+    from repro.config.compose import compose_run_config, hydra_compose_session
+    from repro.plugins.registry import PaperPlugin
+    from repro.running.training import build_module_and_data
+
+    folder = create_plugin(tmp_path, "new_paper").resolve()
+    plugin = PaperPlugin("new_paper", folder, "test")
+    with hydra_compose_session():
+        config = compose_run_config(
+            ["paper=new_paper", *plugin_overrides(folder), *overrides], "baseline"
+        )
+    return build_module_and_data(config, plugin, plugin.spec())
+
+
+def test_the_guides_override_example_builds_on_the_template(tmp_path: Path) -> None:
+    """docs/writing-a-plugin.md's `repro run ... model.features=8 ...` failed on the template
+    with Lightning's 'Error while merging hparams': the data module saves `features` too."""
+    page = (Path(__file__).parents[2] / "docs" / "writing-a-plugin.md").read_text()
+    example = re.search(r"`repro run paper=my_paper\s+experiment=baseline([^`]*)`", page)
+    assert example, "the guide shows no override example"
+    module, data = _template_built(tmp_path, *example.group(1).split())
+    assert module.hparams["features"] == data.hparams["features"]
+
+
+def test_one_key_saved_differently_by_module_and_data_is_named_before_training(
+    tmp_path: Path,
+) -> None:
+    """Lightning refuses it only when it logs hyperparameters, as a RuntimeError naming no
+    config key; repro names both keys, their values and the fix."""
+    with pytest.raises(UsageError) as raised:
+        _template_built(tmp_path, "model.features=8")
+    message = str(raised.value)
+    assert "model.features=8 but data.features=4" in message, message
+    assert "save_hyperparameters" in message and "set both" in message, message
+    assert "\n" not in message

@@ -95,3 +95,16 @@ def test_check_names_the_plugins_keys_the_config_hash_leaves_out_as_locations(
     assert row.ok and row.subject == "config hash"
     assert "data.cache.shard_dir, model.pretrained_dir" in row.detail, row.detail
     assert "paths." not in row.detail and "paper_dir" not in row.detail
+
+
+def test_a_key_module_and_data_save_differently_is_the_code_rows_failure(tmp_path: Path) -> None:
+    """settings.yaml with model.features 8, data.features 4 (the template saves both): the
+    code row said ok, then the fast run failed with a shape error naming neither key."""
+    from repro.plugins.scaffold import create_plugin
+
+    folder = create_plugin(tmp_path / "plugins", "clash")
+    settings = folder / "settings.yaml"
+    text = settings.read_text()
+    settings.write_text(text.replace("model:\n  features: 4", "model:\n  features: 8"))
+    row = _code_row(folder)
+    assert not row.ok and "model.features=8 but data.features=4" in row.detail, row.detail

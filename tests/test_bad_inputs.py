@@ -524,6 +524,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "papers folder /etc/hostname: /etc/hostname is a file, not a folder",
     ),
+    Case(  # helper-64: papers/amsgrad was made, and hidden by the built-in amsgrad
+        "repro new with the id of a built-in paper",
+        ("new", "mnist1d"),
+        2,
+        "'mnist1d' is already a paper (built-in, ",
+    ),
     Case(
         "papers folder missing, every paper's report",
         ("report", "--papers-dir", "/nonexistent"),

@@ -183,16 +183,6 @@ def test_version_prints_the_package_version() -> None:
     assert done.stdout.strip() == f"repro {version('repro')} from {REPO / 'repro'}"
 
 
-def test_new_names_the_papers_dir_in_its_hint_where_it_is_not_found_without(
-    tmp_path: Path,
-) -> None:
-    """./papers of the current folder is searched, but last: a new paper named like a built-in
-    one is found there only with --papers-dir, and the printed `repro check` must say so."""
-    done = repro("new", "mnist1d", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "`repro check mnist1d --papers-dir papers`" in done.stdout
-
-
 def test_help_shows_whole_descriptions_and_plain_metavars() -> None:
     top = repro("--help").stdout
     commands = top.split("Commands:")[1].splitlines()

@@ -24,7 +24,27 @@ def create_plugin(papers_dir: Path, paper_id: str) -> Path:
     target = papers_dir / paper_id
     if target.exists():
         raise UsageError(f"{target} already exists")
+    _refuse_a_taken_id(paper_id)
     shutil.copytree(TEMPLATE, target, ignore=shutil.ignore_patterns("__pycache__"))
     paper_file = target / "paper.yaml"
     paper_file.write_text(paper_file.read_text().replace(PLACEHOLDER, paper_id))
     return target
+
+
+def _refuse_a_taken_id(paper_id: str) -> None:
+    """An id another paper has (built-in or installed) would be hidden by it, or hide it: a
+    new papers/amsgrad was shadowed by the built-in amsgrad, whose experiments `repro run`
+    then looked for."""
+    from repro.errors import ReproError
+    from repro.plugins.registry import discover
+
+    try:
+        found = discover().get(paper_id)
+    except ReproError:  # a papers folder that cannot be listed: said by the commands using it
+        return
+    if found is not None:
+        where = found.origin.removeprefix("dir ")
+        raise UsageError(
+            f"{paper_id!r} is already a paper ({where}, {found.folder}): choose another id, "
+            f"e.g. {paper_id}_repro (`repro papers` lists those taken)"
+        )

@@ -77,3 +77,14 @@ def test_one_key_saved_differently_by_module_and_data_is_named_before_training(
     assert "model.features=8 but data.features=4" in message, message
     assert "save_hyperparameters" in message and "set both" in message, message
     assert "\n" not in message
+
+
+def test_new_refuses_the_id_of_a_built_in_paper(tmp_path: Path) -> None:
+    """`repro new amsgrad` made papers/amsgrad, which the built-in amsgrad hides: `repro run
+    paper=amsgrad experiment=baseline` then said 'unknown experiment'."""
+    with pytest.raises(UsageError) as raised:
+        create_plugin(tmp_path / "papers", "amsgrad")
+    message = str(raised.value)
+    assert "'amsgrad' is already a paper (built-in" in message, message
+    assert "choose another id" in message, message
+    assert not (tmp_path / "papers").exists()

@@ -114,6 +114,12 @@ def _plugin_with_a_name_error(tmp: Path) -> dict[str, str]:
 RUN_TOY = ("run", "paper=toy", "experiment=small", "logger=none")
 
 
+def _swap_classes(folder: Path) -> None:
+    text = (folder / "paper.yaml").read_text().replace("model:ToyModule", "SWAP")
+    text = text.replace("data:ToyData", "model:ToyModule").replace("SWAP", "data:ToyData")
+    (folder / "paper.yaml").write_text(text)
+
+
 def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
     def prepare(tmp: Path) -> dict[str, str]:
         def edit(folder: Path) -> None:
@@ -125,6 +131,7 @@ def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
 
 
 CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
+    "module and datamodule swapped in paper.yaml",
     "negative seed",
     "seed too large",
     "negative max_steps",
@@ -523,6 +530,14 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("new", "x", "--papers-dir", "/etc/hostname"),
         2,
         "papers folder /etc/hostname: /etc/hostname is a file, not a folder",
+    ),
+    Case(  # helper-64: blamed the data module's keys: "unknown model key 'optimizer'"
+        "module and datamodule swapped in paper.yaml",
+        ("run", "paper=toy", "experiment=small", "logger=none"),
+        2,
+        "paper.yaml: module: data:ToyData is not a LightningModule (module: and datamodule: "
+        "are swapped)",
+        lambda tmp: _toy(tmp, _swap_classes),
     ),
     Case(  # helper-64: papers/amsgrad was made, and hidden by the built-in amsgrad
         "repro new with the id of a built-in paper",

@@ -168,7 +168,7 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
     plugin's module or data module requires but does not get; one line each."""
     import lightning.pytorch as pl
 
-    from repro.plugins.registry import load_object
+    from repro.running.training import plugin_classes
 
     allowed = repro_top_level_keys() | PLUGIN_KEYS
     problems = [
@@ -195,8 +195,10 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
     model_args = dict(config.get("model") or {})
     if "optimizer" in config:  # repro passes it to the module (training.py)
         model_args["optimizer"] = config["optimizer"]
-    module_cls = load_object(plugin, spec.module)
-    data_cls = load_object(plugin, spec.datamodule)
+    try:  # the wrong kind of class (module: and datamodule: swapped) explains every key
+        module_cls, data_cls = plugin_classes(plugin, spec)
+    except UsageError as error:
+        return [str(error), *problems]
     arguments = _argument_problems("model", model_args, module_cls, spec.module)
     problems += arguments
     problems += _argument_problems(

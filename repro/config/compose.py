@@ -76,6 +76,9 @@ def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:
     return resolved_config(compose_config([*overrides, f"experiment={experiment}"]), experiment)
 
 
+DUPLICATE_KEY = "found duplicate key "  # PyYAML's problem, as OmegaConf's loader raises it
+
+
 def malformed_yaml(error: BaseException) -> str | None:
     """`<file>: line N: malformed YAML (<what>)` when `error`, or what caused it, is a YAML
     syntax error with a position (a plugin's settings or experiment file); else None."""
@@ -86,9 +89,14 @@ def malformed_yaml(error: BaseException) -> str | None:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, yaml.MarkedYAMLError) and current.problem_mark is not None:
+            problem = current.problem or ""
+            if problem.startswith(DUPLICATE_KEY):  # where it is written again, not the mapping
+                mark, key = current.problem_mark, problem.removeprefix(DUPLICATE_KEY)
+                return f"{mark.name}: line {mark.line + 1}: key {key!r} written twice"
             # where the broken construct began (an unclosed `[`), else where parsing stopped
             mark = current.context_mark or current.problem_mark
             what = current.problem or current.context or "not valid YAML"
-            return f"{mark.name}: line {mark.line + 1}: malformed YAML ({what})"
+            tabs = ": indent with spaces, YAML allows no tabs" if "'\\t'" in what else ""
+            return f"{mark.name}: line {mark.line + 1}: malformed YAML ({what}){tabs}"
         current = current.__cause__ or current.__context__
     return None

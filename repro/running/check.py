@@ -71,7 +71,6 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
     from repro.config.app import plugin_overrides
     from repro.config.compose import compose_run_config, hydra_compose_session
     from repro.config.overrides import path_override
-    from repro.plugins.failures import failure_message
     from repro.running.training import build_module_and_data
 
     try:
@@ -89,8 +88,8 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
             with hydra_compose_session():
                 config = compose_run_config(overrides, experiment)
             build_module_and_data(config, plugin, spec)
-    except Exception as error:  # any fault of the plugin's code, as one line
-        return CheckResult(plugin.id, "code", False, failure_message(error, plugin.folder))
+    except Exception as error:  # any fault of the plugin's code or YAML files, as one line
+        return CheckResult(plugin.id, "code", False, _one_line(error, plugin))
     return CheckResult(
         plugin.id, "code", True, f"{spec.module}, {spec.datamodule} built ({experiment})"
     )
@@ -123,8 +122,8 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
                     continue
                 config = resolved_config(cfg, experiment)
                 outcome = run_one(config, command=["repro", "check", plugin.id])
-            except ReproError as error:
-                rows.append(CheckResult(plugin.id, experiment, False, str(error)))
+            except Exception as error:  # a malformed experiment file: this row, not the table
+                rows.append(CheckResult(plugin.id, experiment, False, _one_line(error, plugin)))
                 continue
             if outcome.status != "completed":
                 rows.append(CheckResult(plugin.id, experiment, False, outcome.error or "failed"))
@@ -140,3 +139,12 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
             )
             rows.append(CheckResult(plugin.id, experiment, not missing, detail))
     return rows
+
+
+def _one_line(error: Exception, plugin: PaperPlugin) -> str:
+    """A row's detail: a YAML file's fault by file and line, else the plugin's code's fault
+    by file and line (PyYAML's own text spans several lines and names no fix)."""
+    from repro.config.compose import malformed_yaml
+    from repro.plugins.failures import failure_message
+
+    return malformed_yaml(error) or failure_message(error, plugin.folder)

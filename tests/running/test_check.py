@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 from repro.plugins.registry import PaperPlugin
 from repro.running.check import check_paper
@@ -108,3 +111,49 @@ def test_a_key_module_and_data_save_differently_is_the_code_rows_failure(tmp_pat
     settings.write_text(text.replace("model:\n  features: 4", "model:\n  features: 8"))
     row = _code_row(folder)
     assert not row.ok and "model.features=8 but data.features=4" in row.detail, row.detail
+
+
+def test_a_malformed_experiment_file_is_that_experiments_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tab in experiment/wide.yaml aborted `repro check` (exit 2, no table) after the other
+    experiment's fast run; it is wide's FAIL row, and the others still get theirs."""
+    import repro.running.runner
+
+    done = SimpleNamespace(status="completed", metrics={"test/mse": 1.0}, error=None)
+    monkeypatch.setattr(repro.running.runner, "run_one", lambda *a, **k: done)  # no training
+    folder = write_toy_paper(tmp_path / "plugins", "toy_tab")
+    (folder / "experiment" / "wide.yaml").write_text(
+        "# @package _global_\ndata:\n\tfeatures: 8\nmodel:\n  features: 8\n"
+    )
+    rows = {r.subject: r for r in check_paper(PaperPlugin(folder.name, folder.resolve(), "t"))}
+    assert rows["small"].ok, rows["small"].detail
+    assert not rows["wide"].ok
+    assert "experiment/wide.yaml: line 3: malformed YAML (found character '\\t'" in (
+        rows["wide"].detail
+    ), rows["wide"].detail
+
+
+@pytest.mark.parametrize(
+    ("appended", "expected"),
+    [
+        ("optimizer:\n  lr: 0.1\n", "settings.yaml: line 12: key 'optimizer' written twice"),
+        (
+            "extra:\n\tlr: 0.1\n",
+            "settings.yaml: line 13: malformed YAML (found character '\\t' that cannot start "
+            "any token): indent with spaces",
+        ),
+    ],
+    ids=["duplicate key", "tab"],
+)
+def test_a_malformed_settings_file_is_named_by_line_in_the_code_row(
+    tmp_path: Path, appended: str, expected: str
+) -> None:
+    """The code row showed PyYAML's raw `ScannerError: while scanning ...`, and a duplicate
+    key as the line its mapping starts (line 2), not the line it is written again."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy_settings")
+    settings = folder / "settings.yaml"
+    settings.write_text(settings.read_text() + appended)
+    row = _code_row(folder)
+    assert not row.ok and expected in row.detail, row.detail
+    assert "Error:" not in row.detail, row.detail

@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from repro.errors import UsageError
+from repro.errors import UsageError, did_you_mean
 
 PAPER_FILE = "paper.yaml"
 SETTINGS_FILE = "settings.yaml"
@@ -110,8 +110,10 @@ class PaperSpec(BaseModel):
             for name in claim.experiments():
                 if name not in self.experiments:
                     known = ", ".join(sorted(self.experiments))
+                    hint = did_you_mean(name, self.experiments)
                     raise ValueError(
-                        f"claims.{index} ({claim.id}): unknown experiment {name!r} (known: {known})"
+                        f"claims.{index} ({claim.id}): unknown experiment {name!r} "
+                        f"({hint}known: {known})"
                     )
         return self
 
@@ -164,11 +166,18 @@ def _describe(error: ValidationError, raw: dict) -> str:
         claim = claims[int(loc[1])] if isinstance(claims, list) else None
         if isinstance(claim, dict) and isinstance(claim.get("id"), str):
             loc[1] = f"{loc[1]} ({claim['id']})"
-    where = ".".join(loc) or "(top level)"
     message = re.sub(r" or instance of \w+", "", first["msg"].removeprefix("Value error, "))
     message = message.replace("valid dictionary", "mapping") + _given(first)
+    if first["type"] == "string_pattern_mismatch" and loc in (["module"], ["datamodule"]):
+        example = "model:PaperModule" if loc == ["module"] else "data:PaperData"
+        file, _, name = example.partition(":")
+        message = (
+            f"{first['input']!r} is not file:Class: write e.g. {example} ({file}.py's class {name})"
+        )
     more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"{where}: {message}{more}"
+    if not loc:  # a check across fields: its message names what it is about
+        return f"{message}{more}"
+    return f"{'.'.join(loc)}: {message}{more}"
 
 
 MERGE_TAG = "tag:yaml.org,2002:merge"

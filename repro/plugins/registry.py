@@ -291,7 +291,17 @@ def load_object(plugin: PaperPlugin, reference: str) -> type:
     try:
         return getattr(module, attr)
     except AttributeError:
-        raise UsageError(f"paper {plugin.id!r}: {module_name}.py defines no {attr!r}") from None
+        classes = sorted(
+            name
+            for name, value in vars(module).items()
+            if isinstance(value, type) and value.__module__ == module.__name__
+        )
+        hint = did_you_mean(attr, classes)
+        listed = f" ({hint}its classes: {', '.join(classes) or 'none'})"
+        raise UsageError(
+            f"{plugin.folder / PAPER_FILE}: {reference}: {module_name}.py defines no {attr!r}"
+            + listed
+        ) from None
 
 
 def _sibling_import_hint(plugin: PaperPlugin, error: Exception) -> str:

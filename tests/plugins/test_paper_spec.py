@@ -258,3 +258,31 @@ def test_a_key_written_twice_through_a_merge_is_rejected(
     path.write_text(text + claim)
     with pytest.raises(UsageError, match=rf"line \d+: malformed YAML: key {key} written twice"):
         load_paper_spec(folder)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        (  # helper-64: a bare regex, "String should match pattern '^[A-Za-z_]..."
+            "module: model:ToyModule",
+            "module: models.ToyModule",
+            "module: 'models.ToyModule' is not file:Class: write e.g. model:PaperModule "
+            "(model.py's class PaperModule)",
+        ),
+        (  # helper-64: "(top level): claims.0 (small_mse): unknown experiment 'smal' ..."
+            "experiment: small,",
+            "experiment: smal,",
+            "claims.0 (small_mse): unknown experiment 'smal' (did you mean 'small'?; known: "
+            "small, wide)",
+        ),
+    ],
+    ids=["module without a colon", "claimed experiment misspelt"],
+)
+def test_a_misspelt_reference_says_what_to_write(
+    tmp_path: Path, old: str, new: str, error: str
+) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, old, new)
+    with pytest.raises(UsageError) as raised:
+        load_paper_spec(folder)
+    assert str(raised.value) == f"{folder / 'paper.yaml'}: {error}"

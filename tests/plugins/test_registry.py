@@ -206,3 +206,17 @@ def test_a_broken_installed_plugin_does_not_hide_a_working_one_of_its_name(
     plugin = get_paper("mnist1d")
     assert plugin.broken is None and plugin.origin == "built-in"
     assert plugin.spec().id == "mnist1d"
+
+
+def test_a_misspelt_class_name_suggests_the_files_class(tmp_path: Path) -> None:
+    """helper-64: `module: model:PaperModel` where model.py defines PaperModule said only
+    "model.py defines no 'PaperModel'"."""
+    from repro.plugins.registry import PaperPlugin
+
+    folder = write_toy_paper(tmp_path, "toy_typo").resolve()
+    with pytest.raises(UsageError) as raised:
+        load_object(PaperPlugin("toy_typo", folder, "test"), "model:ToyModel")
+    assert str(raised.value) == (
+        f"{folder / 'paper.yaml'}: model:ToyModel: model.py defines no 'ToyModel' "
+        "(did you mean 'ToyModule'?; its classes: ToyModule)"
+    ), raised.value

@@ -868,6 +868,7 @@ def report(
         raise ReproError(
             f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
             "fix the plugin's self.log names (`repro check` lists what it logs)"
+            + (", or the claim's metric in paper.yaml" if "; logged " in str(missing) else "")
         )
 
 

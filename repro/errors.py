@@ -74,3 +74,17 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
     """`did you mean 'mnist1d'?; ` when `word` is a likely typo of a known name, else ''."""
     close = difflib.get_close_matches(word, list(known), n=1)
     return f"did you mean {close[0]!r}?; " if close else ""
+
+
+def close_name(word: str, known: Iterable[str]) -> str | None:
+    """The known name `word` is likely a typo of (a claim's `test/mes` for a logged
+    `test/mse`), or None."""
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return close[0] if close else None
+
+
+def metric_hint(metric: str, logged: Iterable[str]) -> str:
+    """` (did you mean 'test/mse'? (fix the claim's metric in paper.yaml))` when a claim's
+    metric is a likely typo of a logged one: the claim, not the code, is then what to fix."""
+    close = close_name(metric, logged)
+    return f"; did you mean {close!r}? (fix the claim's metric in paper.yaml)" if close else ""

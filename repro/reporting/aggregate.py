@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from repro import stats
 from repro.config.paper_setting import config_differences as _differences
 from repro.config.paper_setting import plain_value as _plain
+from repro.errors import close_name
 from repro.plugins.paper_spec import Claim
 from repro.records import store
 from repro.records.table import classes_text
@@ -109,6 +110,7 @@ class ClaimResult:
     config_hashes: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
     deviation: bool = False  # judged on a --config setting that is not the paper's
+    logged_instead: str | None = None  # metric missing: the logged metric its name is close to
     judged_below: int | None = None  # a two-stage plan's N: seeds from N on are not judged
 
     @property
@@ -314,6 +316,15 @@ class MetricIndex:
         values = self.values.get((*key, metric), {})
         return values, len(self.seeds.get(key, set()) - set(values))
 
+    def close_metric(self, choice: ConfigChoice | None, metric: str) -> str | None:
+        """A metric the chosen config's runs logged whose name `metric` is a likely typo of:
+        then the claim in paper.yaml, not the plugin's logging, is what to fix."""
+        if choice is None:
+            return None
+        return close_name(
+            metric, self.metrics.get((choice.experiment, choice.chosen.config_hash), ())
+        )
+
     def runs_identical(self, experiment: str, config_hash: str, seeds: list[int]) -> bool:
         """Whether the chosen config's runs of `seeds` logged the same value of every metric
         they all logged: only then are identical seed values evidence of a deterministic run
@@ -501,7 +512,16 @@ def evaluate_claim(
         )
     if not values:
         outcome = METRIC_MISSING if absent else NOT_RUN
-        return ClaimResult(claim, outcome, None, None, notes=tuple(notes), config_hashes=hashes)
+        instead = index.close_metric(choice, claim.metric) if absent else None
+        return ClaimResult(
+            claim,
+            outcome,
+            None,
+            None,
+            notes=tuple(notes),
+            config_hashes=hashes,
+            logged_instead=instead,
+        )
     shown = sorted(values)
     two_stage_ok = pilot is not None and shown[:pilot] == list(range(pilot))
     seeds, later = _planned_only(shown, total if two_stage_ok else None)
@@ -716,7 +736,12 @@ def _absent_note(experiment: str, metric: str, count: int) -> str:
 
 def missing_metrics(results: list[ClaimResult]) -> list[str]:
     """`claim (metric)` for every claim whose completed runs did not log its metric."""
-    return [f"{r.claim.id} ({r.claim.metric})" for r in results if r.outcome == METRIC_MISSING]
+    return [
+        f"{r.claim.id} ({r.claim.metric}"
+        + (f"; logged {r.logged_instead})" if r.logged_instead else ")")
+        for r in results
+        if r.outcome == METRIC_MISSING
+    ]
 
 
 def overall_outcome(results: list[ClaimResult]) -> str:

@@ -287,10 +287,17 @@ def claim_details(result: ClaimResult) -> list[str]:
     elif result.outcome == NOT_RUN:
         lines.append("No completed runs to judge it on.")
     elif result.outcome == METRIC_MISSING:
-        lines.append(
-            f"Completed runs exist, but none logged {result.claim.metric}: fix the plugin's "
-            "logging (`repro check` names what it logs) and rerun."
-        )
+        if result.logged_instead:  # a likely typo: of the claim as often as of the code
+            lines.append(
+                f"Completed runs exist, but none logged {result.claim.metric}; they logged "
+                f"{result.logged_instead}: fix the claim's metric in paper.yaml (no rerun "
+                "needed), or the plugin's logging and rerun."
+            )
+        else:
+            lines.append(
+                f"Completed runs exist, but none logged {result.claim.metric}: fix the plugin's "
+                "logging (`repro check` names what it logs) and rerun."
+            )
     if s is not None and s.n:
         what = "A − B per seed" if claim.kind == "comparison" else "seeds"
         lines.append(

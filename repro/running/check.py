@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from repro.errors import ReproError
+from repro.errors import ReproError, metric_hint
 from repro.plugins.registry import PaperPlugin, load_object
 
 FAST_OVERRIDES = ("debug=fast", "logger=none", "checkpoint.enabled=false", "rerun=true")
@@ -133,6 +133,7 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
                 (
                     f"claims need {', '.join(missing)} but the run logged only "
                     f"{', '.join(sorted(outcome.metrics)) or 'nothing'}"
+                    + "".join(metric_hint(m, outcome.metrics) for m in missing)
                 )
                 if missing
                 else (f"fast run logged {', '.join(needed) or 'no claimed metric needed'}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from repro.errors import ReproError, Terminated, UsageError
+from repro.errors import ReproError, Terminated, UsageError, metric_hint
 from repro.plugins.registry import plugin_from_folder
 from repro.records import store
 from repro.records.lookup import completed_run
@@ -668,7 +668,8 @@ def _warn_missing_claim_metrics(spec: Any, experiment: str, metrics: dict[str, f
     for claim in spec.claims:
         if experiment in claim.experiments() and claim.metric not in metrics:
             print(
-                f"warning: claim {claim.id} needs {claim.metric} but this run logged only {logged}",
+                f"warning: claim {claim.id} needs {claim.metric} but this run logged only {logged}"
+                + metric_hint(claim.metric, metrics),
                 file=sys.stderr,
             )
 

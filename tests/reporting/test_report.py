@@ -1446,3 +1446,19 @@ def test_a_two_stage_verdict_before_its_planned_seeds_says_it_is_interim(tmp_pat
     assert "interim: 6 of the 16 planned seeds" in early, early
     later = judged(5)
     assert "seed 5 is shown but not judged (0.5)" in later and "interim" not in later, later
+
+
+def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:
+    """helper-64: a claim naming test/mes where the module logs test/mse: the report advised
+    fixing the plugin's logging; the misspelling is more likely the claim's, in paper.yaml."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/accuracy": CNN[seed]})  # the claim needs test/acc
+    outcome, markdown = report(results, tmp_path / "out")
+    by_claim = {r.claim.id: r for r in outcome.results}  # type: ignore[attr-defined]
+    cnn = by_claim["cnn_acc"]
+    assert cnn.logged_instead == "test/accuracy"
+    assert "none logged test/acc; they logged test/accuracy: fix the claim's metric in " in (
+        markdown
+    ), markdown
+    assert aggregate.missing_metrics([cnn]) == [f"{cnn.claim.id} (test/acc; logged test/accuracy)"]

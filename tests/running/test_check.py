@@ -157,3 +157,25 @@ def test_a_malformed_settings_file_is_named_by_line_in_the_code_row(
     row = _code_row(folder)
     assert not row.ok and expected in row.detail, row.detail
     assert "Error:" not in row.detail, row.detail
+
+
+def test_a_claim_metric_close_to_a_logged_one_is_suggested(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """helper-64: a claim naming test/mes (the module logs test/mse) got only 'claims need
+    test/mes but the run logged only test/mse, ...' from check, and the like from run."""
+    import repro.running.runner
+    from repro.plugins.paper_spec import load_paper_spec
+
+    done = SimpleNamespace(status="completed", metrics={"test/mse": 1.0}, error=None)
+    monkeypatch.setattr(repro.running.runner, "run_one", lambda *a, **k: done)  # no training
+    folder = write_toy_paper(tmp_path / "plugins", "toy_mes")
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("metric: test/mse", "metric: test/mes"))
+    rows = {r.subject: r for r in check_paper(PaperPlugin(folder.name, folder.resolve(), "t"))}
+    hint = "did you mean 'test/mse'? (fix the claim's metric in paper.yaml)"
+    assert hint in rows["small"].detail, rows["small"].detail
+    repro.running.runner._warn_missing_claim_metrics(
+        load_paper_spec(folder), "small", {"test/mse": 1.0}
+    )
+    assert hint in capsys.readouterr().err

@@ -217,6 +217,8 @@ def show(
     spec = plugin.spec()
     typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
     typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
+    if spec.data_instructions and spec.data_instructions.strip():
+        typer.echo(f"data: {' '.join(spec.data_instructions.split())}")
     if spec.notes:
         typer.echo(f"\n{spec.notes.strip()}")
     typer.echo("\nexperiments:")

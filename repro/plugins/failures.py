@@ -53,7 +53,25 @@ def failure_message(error: BaseException, plugin_folder: Path) -> str:
     where = plugin_frame(error, plugin_folder)
     text = f"{type(error).__name__}: {' '.join(str(error).split())}"
     text = f"{where}: {text}" if where else text
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
+    text = text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
+    return text + _how_to_get_the_data(error, Path(plugin_folder))
+
+
+def _how_to_get_the_data(error: BaseException, plugin_folder: Path) -> str:
+    """` (to obtain the data, from paper.yaml: ...)` for a missing file, when paper.yaml says
+    how to get the data: the author wrote it for exactly this moment."""
+    if not isinstance(error, FileNotFoundError):
+        return ""
+    from repro.plugins.paper_spec import PAPER_FILE, load_paper_spec
+
+    try:
+        instructions = load_paper_spec(plugin_folder).data_instructions
+    except Exception:  # no readable paper file: the error alone
+        return ""
+    if not instructions or not instructions.strip():
+        return ""
+    how = " ".join(instructions.split())
+    return f" (to obtain the data, from {plugin_folder / PAPER_FILE}: {how})"
 
 
 def print_if_debugging(error: BaseException) -> None:

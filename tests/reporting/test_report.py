@@ -1462,3 +1462,25 @@ def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Pat
         markdown
     ), markdown
     assert aggregate.missing_metrics([cnn]) == [f"{cnn.claim.id} (test/acc; logged test/accuracy)"]
+
+
+def test_the_methodology_says_how_to_obtain_the_data(tmp_path: Path) -> None:
+    """helper-64: paper.yaml's data_instructions (how to obtain the data) were never shown."""
+    from repro.plugins.paper_spec import load_paper_spec
+    from repro.plugins.registry import BUILTIN_PAPERS
+
+    spec = load_paper_spec(BUILTIN_PAPERS / "dspn")
+    results = tmp_path / "results"
+    experiment = next(iter(spec.experiments))
+    write_any_run(results, experiment, 0, {"test/loss": 1.0}, paper="dspn")
+    build_report(
+        ReportRequest("dspn", results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    )
+    instructions = " ".join((spec.data_instructions or "").split())
+    assert instructions.startswith("Needs the four raw MNIST files")
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert f"- **Data:** {instructions[:60]}" in markdown, markdown  # escaped further on
+    assert (
+        "<strong>Data:</strong> Needs the four raw MNIST files"
+        in (tmp_path / "out" / "report.html").read_text()
+    )

@@ -249,11 +249,14 @@ def show(
             for c in spec.claims
         ],
     )
+    from repro.wording import plural
+
     folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
     typer.echo(
         "\nTo reproduce:\n"
         f"  repro sweep{folders} paper={plugin.id}    # "
-        f"{len(spec.claimed_experiments())} experiments × {spec.default_seeds} seeds; "
+        f"{plural(len(spec.claimed_experiments()), 'experiment')} × "
+        f"{plural(spec.default_seeds, 'seed')}; "
         "skips completed runs\n"
         f"  repro report{folders} paper={plugin.id}   # verdict per claim, in reports/{plugin.id}/"
     )

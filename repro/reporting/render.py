@@ -35,6 +35,7 @@ from repro.reporting.citation import bibtex
 from repro.reporting.notes import DISCUSSION_NOTE, NoteSection
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
+from repro.wording import plural
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LISTED_FAILURES = 50
@@ -815,7 +816,9 @@ def _context(data: ReportData) -> dict[str, Any]:
         "details": [(r.claim.id, claim_details(r)) for r in data.results],
         "choice_lines": choice_lines(data.choices),
         "summary_line": summary_line(data),
-        "counts_text": counts_text(data.counts),
+        "counts_text": counts_text(data.counts)
+        if any(r.counts for r in data.results) or not data.results
+        else f"{plural(len(data.results), 'unverified claim')}, shown apart",
         "headline": headline(data),
         "overall_emoji": EMOJI[data.overall],
         "overall_symbol": SYMBOL[data.overall],

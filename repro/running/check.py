@@ -12,6 +12,7 @@ from pathlib import Path
 
 from repro.errors import ReproError, metric_hint
 from repro.plugins.registry import PaperPlugin, load_object
+from repro.wording import plural
 
 FAST_OVERRIDES = ("debug=fast", "logger=none", "checkpoint.enabled=false", "rerun=true")
 
@@ -35,7 +36,7 @@ def check_paper(plugin: PaperPlugin) -> list[CheckResult]:
             plugin.id,
             "paper.yaml",
             True,
-            f"{len(spec.experiments)} experiments, {len(spec.claims)} claims",
+            f"{plural(len(spec.experiments), 'experiment')}, {plural(len(spec.claims), 'claim')}",
         )
     ]
     code = _built_code(plugin, spec)

@@ -16,6 +16,7 @@ from typing import Any
 from repro.errors import ReproError, UsageError
 from repro.plugins.paper_spec import PaperSpec
 from repro.records import store
+from repro.wording import plural
 
 TO_RUN = "to run"
 DONE = "done"
@@ -321,8 +322,9 @@ def sweep_plan_line(
     tests = sum(run.tests_only for run in todo)
     only = f" ({tests} only to test)" if tests else ""
     return (
-        f"sweep {paper_id}: {len(planned)} runs ({len(grid.experiments)} experiments × "
-        f"{len(grid.seeds)} seeds × {len(grid.fixed_variants)} settings){extra}: "
+        f"sweep {paper_id}: {plural(len(planned), 'run')} "
+        f"({plural(len(grid.experiments), 'experiment')} × {plural(len(grid.seeds), 'seed')} × "
+        f"{plural(len(grid.fixed_variants), 'setting')}){extra}: "
         f"{len(todo)} to run{only}, {len(resumed) - len(todo)} already completed"
     )
 

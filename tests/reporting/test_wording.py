@@ -289,3 +289,31 @@ def test_a_claim_finer_than_four_digits_is_shown_as_written(tmp_path: Path) -> N
     assert "0.1234567890123, within ±1e-12" in row, row
     assert "0.123456789017 ± 1e-12 (n=3) | [0.123456789016, 0.123456789019] | +5e-12" in row
     assert "\\[0.123456789016, 0.123456789019] lies entirely above \\[0.123456789011," in (markdown)
+
+
+def test_one_of_a_thing_is_said_in_the_singular(tmp_path: Path) -> None:
+    """helper-64: `1 claims`, `1 runs (1 experiments × 1 seeds × 1 settings)`, and a report of
+    one unverified claim whose summary said 'no verified claims: no claims.'."""
+    from types import SimpleNamespace
+
+    from repro.sweeping.plan import sweep_plan_line
+
+    grid = SimpleNamespace(experiments=["a"], seeds=[0], fixed_variants=[[]])
+    run = SimpleNamespace(needs_training=True, tests_only=False)
+    line = sweep_plan_line("toy", grid, [run], [run])  # type: ignore[arg-type, list-item]
+    assert "1 run (1 experiment × 1 seed × 1 setting)" in line, line
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: "Table 1"}
+        """,
+        experiments=("cnn",),
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    write_run(results, "cnn", 0, {"test/acc": 0.94}, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert "lists 1 claim over 1 experiment;" in markdown, markdown
+    assert "no claims." not in markdown, markdown
+    assert "**no verified claims**: 1 unverified claim, shown apart." in markdown, markdown

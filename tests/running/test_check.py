@@ -173,6 +173,7 @@ def test_a_claim_metric_close_to_a_logged_one_is_suggested(
     paper = folder / "paper.yaml"
     paper.write_text(paper.read_text().replace("metric: test/mse", "metric: test/mes"))
     rows = {r.subject: r for r in check_paper(PaperPlugin(folder.name, folder.resolve(), "t"))}
+    assert rows["paper.yaml"].detail == "2 experiments, 1 claim"  # was `1 claims`
     hint = "did you mean 'test/mse'? (fix the claim's metric in paper.yaml)"
     assert hint in rows["small"].detail, rows["small"].detail
     repro.running.runner._warn_missing_claim_metrics(

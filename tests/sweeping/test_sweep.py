@@ -647,8 +647,8 @@ def test_the_plan_line_counts_the_seeds_a_resumed_group_brings(tmp_path: Path) -
     resumed, _ = plan_resumes(planned)
     line = sweep_plan_line("toy", SweepGrid(["x"], [0, 1]), planned, resumed)
     assert line == (
-        "sweep toy: 2 runs (1 experiments × 2 seeds × 1 settings) + 1 started with a group it "
+        "sweep toy: 2 runs (1 experiment × 2 seeds × 1 setting) + 1 started with a group it "
         "resumes: 2 to run (2 only to test), 1 already completed"
     )
     unresumed = sweep_plan_line("toy", SweepGrid(["x"], [0, 1]), planned, planned)
-    assert unresumed.endswith("settings): 1 to run, 1 already completed")
+    assert unresumed.endswith("setting): 1 to run, 1 already completed")

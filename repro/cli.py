@@ -179,7 +179,7 @@ def _debug_first(arguments: list[str]) -> list[str]:
 @reports_errors
 def papers(papers_dir: PapersDirOption = None) -> None:
     """List installed paper plugins (built-in, --papers-dir, REPRO_PAPERS_PATH, packages)."""
-    from repro.plugins.registry import discover
+    from repro.plugins.registry import code_syntax_problem, discover
 
     rows = []
     for paper_id, plugin in sorted(discover(papers_dir).items()):
@@ -187,6 +187,9 @@ def papers(papers_dir: PapersDirOption = None) -> None:
             spec = plugin.spec()
         except ReproError as error:
             rows.append((paper_id, f"BROKEN: {error}", "", "", "", plugin.origin))
+            continue
+        if problem := code_syntax_problem(plugin, spec):
+            rows.append((paper_id, f"BROKEN: {problem}", "", "", "", plugin.origin))
             continue
         rows.append(
             (
@@ -211,10 +214,12 @@ def show(
 ) -> None:
     """Show a paper's metadata, experiments and claims (`repro show mnist1d`, or
     `paper=mnist1d` as the other commands take it)."""
-    from repro.plugins.registry import get_paper
+    from repro.plugins.registry import code_syntax_problem, get_paper
 
     plugin = get_paper(_paper_id(paper), papers_dir)
     spec = plugin.spec()
+    if problem := code_syntax_problem(plugin, spec):
+        typer.echo(f"warning: {problem} (`repro check {plugin.id}` lists what to fix)", err=True)
     typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
     typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
     if spec.data_instructions and spec.data_instructions.strip():

@@ -276,6 +276,22 @@ def imported_code(plugin: PaperPlugin) -> dict[str, Any]:
     return {**code, "classes": {"module": spec.module, "datamodule": spec.datamodule}}
 
 
+def code_syntax_problem(plugin: PaperPlugin, spec: PaperSpec) -> str | None:
+    """`model.py line 8: SyntaxError: ...` for the first file paper.yaml's classes live in
+    that does not parse, else None: listing papers never imports their code, yet a plugin
+    that cannot run must not look healthy (parsing runs none of it)."""
+    for reference in (spec.module, spec.datamodule):
+        relative = Path(*reference.partition(":")[0].split(".")).with_suffix(".py")
+        path = plugin.folder / relative
+        try:
+            compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+        except SyntaxError as error:
+            return f"{relative.as_posix()} line {error.lineno}: SyntaxError: {error.msg}"
+        except (OSError, ValueError):  # a package, not a file, or unreadable: the run says so
+            continue
+    return None
+
+
 def load_object(plugin: PaperPlugin, reference: str) -> type:
     """Load `module:Name` from the plugin folder, naming the plugin if its import fails.
     Modules already imported are reused (see `imported_code` for when they are not)."""

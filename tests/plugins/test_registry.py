@@ -220,3 +220,22 @@ def test_a_misspelt_class_name_suggests_the_files_class(tmp_path: Path) -> None:
         f"{folder / 'paper.yaml'}: model:ToyModel: model.py defines no 'ToyModel' "
         "(did you mean 'ToyModule'?; its classes: ToyModule)"
     ), raised.value
+
+
+def test_papers_and_show_name_a_plugin_whose_code_does_not_parse(tmp_path: Path) -> None:
+    """helper-64: a model.py with a syntax error was listed by `repro papers` as healthy (its
+    title, experiments, claims) and shown by `repro show` without a word."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy_syntax")
+    model = folder / "model.py"
+    model.write_text(
+        model.read_text().replace("def training_step(self", "def training_step(self,,")
+    )
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    listed = repro("papers", env=env)
+    row = next(line for line in listed.stdout.splitlines() if "toy_syntax" in line)
+    assert "BROKEN: model.py line 13: SyntaxError: invalid syntax" in row, listed.stdout
+    shown = repro("show", "toy_syntax", env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr.startswith(
+        "warning: model.py line 13: SyntaxError: invalid syntax (`repro check toy_syntax`"
+    ), shown.stderr

@@ -78,8 +78,8 @@ def did_you_mean(word: str, known: Iterable[str]) -> str:
 
 def close_name(word: str, known: Iterable[str]) -> str | None:
     """The known name `word` is likely a typo of (a claim's `test/mes` for a logged
-    `test/mse`), or None."""
-    close = difflib.get_close_matches(word, list(known), n=1)
+    `test/mse`), or None. Stricter than did_you_mean: `test/r2` is no typo of `test/mse`."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.75)
     return close[0] if close else None
 
 

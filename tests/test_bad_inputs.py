@@ -610,6 +610,48 @@ def test_finished_record_survives_a_failed_rerun(tmp_path: Path) -> None:
     assert json.loads(record.with_name("record.failed.json").read_text())["status"] == "failed"
 
 
+def _files_of(record_dir: Path) -> dict[str, bytes]:
+    """A run folder's files (its record, config, final weights), not those kept aside."""
+    return {
+        str(p.relative_to(record_dir)): p.read_bytes()
+        for p in record_dir.rglob("*")
+        if p.is_file() and p.name != ".lock" and ".superseded" not in p.parts
+    }
+
+
+def test_finished_record_survives_a_failed_stale_retrain(tmp_path: Path) -> None:
+    """Code edited with a bug in test_step: the sweep retrains the stale run and fails. The
+    completed record (other code's) stays the folder's, still reported; the edit reverted,
+    it is current again and nothing retrains."""
+    from repro.sweeping.plan import DONE, _state_of
+
+    env = _toy(tmp_path)
+    assert repro(*RUN_TOY, env=env).returncode == 0
+    record = next((tmp_path / "results").rglob("record.json"))
+    before = _files_of(record.parent)
+    model = tmp_path / "plugins" / "toy" / "model.py"
+    good = model.read_text()
+    model.write_text(good.replace("self.net(x).squeeze(-1), y))", "self.net(x).squeeze(-1), yy))"))
+    failed = repro(*RUN_TOY, env=env)
+    assert failed.returncode == 1 and "NameError" in failed.stderr, failed.stderr
+    assert "stale: toy/small/seed0 was made by other plugin code" in failed.stderr
+    assert {n: f for n, f in _files_of(record.parent).items() if n in before} == before
+    assert json.loads(record.with_name("record.failed.json").read_text())["status"] == "failed"
+    assert not (record.parent / ".superseded").exists()
+    report = repro("report", "paper=toy", env=env)
+    assert report.returncode == 0, report.stderr
+    assert "judged on runs of earlier plugin code" in report.stdout + report.stderr
+    (claim,) = [
+        line
+        for line in (tmp_path / "reports/toy/report.md").read_text().splitlines()
+        if "small_mse" in line and "|" in line
+    ]
+    assert "not run" not in claim and "no completed runs" not in claim, claim
+
+    model.write_text(good)  # reverted: the completed record is the current code's again
+    assert _state_of(record.parent, model.parent) == DONE
+
+
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_debug_shows_the_plugin_traceback_and_the_record_keeps_it(
     tmp_path: Path, where: str

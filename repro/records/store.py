@@ -362,10 +362,16 @@ def is_completed(folder: Path) -> bool:
     return bool(record) and record.get("status") == STATUS_COMPLETED
 
 
-def supersede(folder: Path, record: dict[str, Any]) -> Path:
+def supersede(
+    folder: Path, record: dict[str, Any], copy: bool = False, leave: Iterable[str] = ()
+) -> Path:
     """Move a record folder's contents to `<folder>/.superseded/<UTC time>-<old code digest>/`
-    (hidden, so reports skip it) before the run is trained again with other code."""
+    (hidden, so reports skip it) before the run is trained again with other code. `copy`:
+    link (or copy) them there instead, leaving the folder as it was: a stale run's retrain
+    keeps it aside only once it has completed, so the completed record is never the one lost.
+    `leave`: names (relative to the folder) that are not the superseded run's."""
     import datetime as dt
+    import shutil
 
     digest = ((record.get("code") or {}).get("plugin") or {}).get("digest") or "unknown"
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -375,7 +381,33 @@ def supersede(folder: Path, record: dict[str, Any]) -> Path:
         suffix += 1
         target = target.with_name(f"{stamp}-{digest[:8]}-{suffix}")
     target.mkdir(parents=True)
+    left = {folder / name for name in leave}
     for child in sorted(folder.iterdir()):
-        if child.name != SUPERSEDED_DIR and not child.name.startswith(".lock"):
+        if child.name == SUPERSEDED_DIR or child.name.startswith(".lock") or child in left:
+            continue
+        if not copy:
             os.replace(child, target / child.name)
+        elif child.is_dir():
+            shutil.copytree(
+                child, target / child.name, copy_function=_link_or_copy, ignore=_ignored(left)
+            )
+        else:
+            _link_or_copy(child, target / child.name)
     return target
+
+
+def _link_or_copy(source: Any, target: Any) -> None:
+    """A hard link (no space for a run's weights), a copy where the disk allows none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        import shutil
+
+        shutil.copy2(source, target)
+
+
+def _ignored(left: set[Path]) -> Any:
+    def ignore(directory: str, names: list[str]) -> list[str]:
+        return [name for name in names if Path(directory) / name in left]
+
+    return ignore

@@ -32,6 +32,11 @@ from repro.running.fast_exit import hold_signals_to_exit
 
 COMPLETED_UNCHANGED = "the completed record is unchanged, rerun=true starts over"
 """How a stopped `rerun=true` of a completed run ends its message (alone or in a group)."""
+STALE_UNCHANGED = (
+    "the completed record (made by other plugin code) is unchanged, running again retrains it "
+    "from the start"
+)
+"""How a stopped retrain of a stale completed run ends its message: its record stays."""
 RERUN_CHECKPOINT = "rerun.ckpt"  # a rerun of a completed run: beside its last.ckpt, never resumed
 EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
@@ -200,10 +205,12 @@ class ResumableCheckpoint(pl.Callback):
         enabled: bool = True,
         identity: dict[str, Any] | None = None,
         resumed_step: int | None = None,
+        completed_unchanged: str = COMPLETED_UNCHANGED,
     ) -> None:
         self.enabled = enabled  # off: still turns a signal into a clean stop, saves nothing
         self.path = path
         self.identity = identity
+        self.completed_unchanged = completed_unchanged  # what a stop says of a completed run
         self.every_s = every_s
         self.save_at_end = save_at_end
         self.stop_signal: int | None = None
@@ -241,7 +248,7 @@ class ResumableCheckpoint(pl.Callback):
         """The end of an interruption's message: true to what is on disk (a file this attempt
         resumed counts, with checkpoint.enabled=false too: a rerun resumes it)."""
         if self.replaces_a_completed_run:  # its checkpoint is deleted as the attempt ends
-            return COMPLETED_UNCHANGED
+            return self.completed_unchanged
         if self.path.is_file() and self._saved_step is not None:
             if self._saved_ended_early:  # refused on resume (ENDED_EARLY)
                 return (

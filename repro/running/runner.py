@@ -102,14 +102,19 @@ def run_one(
             f"cannot create run folder {record_dir}: {error.strerror or error}"
         ) from None
     with run_lock(record_dir):
-        if stale:  # made by other plugin code: retrain, keeping the old run aside
-            kept = store.supersede(record_dir, record)
-            print(
-                f"stale: {config['paper']}/{config['experiment_name']}/seed{seed} was made by "
-                f"other plugin code ({stale}); retraining, previous record kept in {kept}",
-                file=sys.stderr,
-            )
+        if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
+            print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+def stale_line(config: dict[str, Any], stale: str) -> str:
+    """What a retrain of a completed run made by other plugin code says as it starts: that
+    run stays the record until the retrain completes (a failed one never costs it)."""
+    return (
+        f"stale: {config['paper']}/{config['experiment_name']}/seed{config['seed']} was made "
+        f"by other plugin code ({stale}); retraining, the completed record stays until the "
+        f"retrain completes, then is kept in {store.SUPERSEDED_DIR}/"
+    )
 
 
 def train_as_rank(
@@ -152,6 +157,8 @@ def _worker_resume_checkpoint(config: dict[str, Any], record_dir: Path) -> Path 
     last = checkpoint_path(record_dir)
     if config.get("rerun") or not last.is_file() or not (record_dir / store.RECORD_FILE).is_file():
         return None
+    if store.is_completed(record_dir):  # a stale run's final weights: never resumed
+        return None
     if checkpoint_step(last) is None or _why_not_resumed(config, last):
         return None  # rank 0 trains from the start too
     return last
@@ -177,6 +184,20 @@ class Attempt:
         """`rerun=true` of a completed run: until this attempt completes, it writes beside
         the completed record and its final weights, never over them."""
         return bool(self.previous and self.previous.get("status") == store.STATUS_COMPLETED)
+
+    @property
+    def retraining_stale(self) -> bool:
+        """A completed run made by other plugin code, trained again without rerun=true (a
+        completed run of the current code is skipped): it is kept in `.superseded/` once
+        this attempt has completed."""
+        return self.rerunning_completed and not self.config.get("rerun")
+
+    @property
+    def completed_unchanged(self) -> str:
+        """How a stopped attempt's message ends when it replaces a completed run."""
+        from repro.running.checkpointing import COMPLETED_UNCHANGED, STALE_UNCHANGED
+
+        return STALE_UNCHANGED if self.retraining_stale else COMPLETED_UNCHANGED
 
     @property
     def progress_file(self) -> str:
@@ -230,6 +251,8 @@ class Attempt:
 
     def end(self, status: str, error: str | None) -> None:
         _finish(self.record, status, self.started, error)
+        if status == store.STATUS_COMPLETED and self.retraining_stale:
+            self.keep_stale_run_aside()
         if self.rerunning_completed:  # the completed run's config stays until this one's is
             rerun_config = self.record_dir / RERUN_CONFIG_FILE
             if status == store.STATUS_COMPLETED:
@@ -252,6 +275,26 @@ class Attempt:
             from repro.running.loggers import replace_csv_log
 
             replace_csv_log(self.record_dir)  # the record now is this attempt's: so is its log
+
+    def keep_stale_run_aside(self) -> None:
+        """The stale run this attempt replaces, kept in `.superseded/` (linked, so it costs
+        no space) before this attempt's files take its place. A failure is one warning:
+        bookkeeping must never cost the result just trained."""
+        from repro.running.profiling import RERUN_REPORTS
+
+        checkpoint = str(self.checkpoint_file.relative_to(self.record_dir))
+        own = [self.progress_file, self.config_file, store.FAILED_RERUN_FILE, RERUN_REPORTS]
+        own += [self.csv_folder, checkpoint, "wandb"]  # W&B runs stay for `repro sync`
+        try:
+            kept = store.supersede(self.record_dir, self.previous or {}, copy=True, leave=own)
+        except OSError as error:
+            print(
+                f"warning: the stale run replaced in {self.record_dir} was not kept aside: "
+                f"{error.strerror or error}",
+                file=sys.stderr,
+            )
+            return
+        print(f"stale run replaced, kept in {progress.shown_path(kept)}", file=sys.stderr)
 
 
 def _train_locked(
@@ -294,6 +337,7 @@ def _run_checkpoint(attempt: Attempt) -> Any:
         enabled=bool(checkpoint_cfg.get("enabled", True)),
         identity=run_identity(attempt.config),  # a rerun resumes only what this run wrote
         resumed_step=resumed.get("step") if attempt.resume_from else None,
+        completed_unchanged=attempt.completed_unchanged,
     )
 
 
@@ -308,6 +352,8 @@ def _resume_point(
     last_checkpoint = checkpoint_path(record_dir)
     if not (last_checkpoint.is_file() and previous and not config.get("rerun")):
         return None
+    if previous.get("status") == store.STATUS_COMPLETED:  # its final weights: a stale run's
+        return None  # retrain starts over, as rerun=true does
     step = checkpoint_step(last_checkpoint)
     if step is None:
         print(

@@ -45,10 +45,9 @@ def run_together(
     from pathlib import Path
 
     from repro.plugins.registry import plugin_from_folder
-    from repro.records import store
     from repro.records.lookup import completed_run
     from repro.running.lock import RunBusy, run_lock
-    from repro.running.runner import RunOutcome, run_one
+    from repro.running.runner import RunOutcome, run_one, stale_line
 
     outcomes: dict[int, Any] = {}
     todo: list[tuple[int, dict[str, Any], list[str], Path, dict | None, str | None]] = []
@@ -72,14 +71,8 @@ def run_together(
             except RunBusy as busy:
                 outcomes[index] = RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)
                 continue
-            if stale:
-                kept = store.supersede(record_dir, record)
-                print(
-                    f"stale: {config['paper']}/{config['experiment_name']}/seed{config['seed']} "
-                    f"was made by other plugin code ({stale}); retraining, previous record kept "
-                    f"in {kept}",
-                    file=sys.stderr,
-                )
+            if stale:  # retrained as rerun=true retrains a completed run: it stays till then
+                print(stale_line(config, stale), file=sys.stderr)
             held.append(entry)
         if len(held) > 1 or _left_to_test(held):
             try:
@@ -542,7 +535,6 @@ def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, A
     import signal
 
     from repro.records import store
-    from repro.running.checkpointing import COMPLETED_UNCHANGED
     from repro.running.runner import RunOutcome
 
     line.close()
@@ -554,7 +546,7 @@ def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, A
     )
     code = 128 + stop.signum
     messages = {
-        i: f"interrupted by {name}; " + (COMPLETED_UNCHANGED if a.rerunning_completed else then)
+        i: f"interrupted by {name}; " + (a.completed_unchanged if a.rerunning_completed else then)
         for i, a in attempts
     }
     for i, attempt in attempts:

@@ -18,7 +18,7 @@ from typing import Any
 from repro.errors import UsageError, stop_within
 from repro.records import store
 from repro.sweeping.jobs import Job, SweepOutcomes
-from repro.sweeping.plan import DONE, RERUN, PlannedRun, job_estimate
+from repro.sweeping.plan import DONE, RERUN, STALE, PlannedRun, job_estimate
 
 
 @dataclass(frozen=True)
@@ -180,9 +180,11 @@ def collect_results(
         wall = (record or {}).get("timing", {}).get("wall_s")
         outcome = outcomes.get(run.record_dir)
         completed = bool(record) and record.get("status") == store.STATUS_COMPLETED
-        if run.state == RERUN and not (completed and record.get("sweep_id") == sweep_id):
-            # the completed record is an earlier run's: what this sweep's rerun left says
-            # what happened to it (its record.failed.json), else its job's outcome does
+        replaces = run.state == RERUN or run.state.startswith(STALE)
+        if replaces and not (completed and record.get("sweep_id") == sweep_id):
+            # the completed record is an earlier run's (rerun=true, or stale: other code's):
+            # what this sweep's retrain left says what happened to it (its
+            # record.failed.json), else its job's outcome does
             record = _unfinished_rerun(run.record_dir, sweep_id)
             completed = False
             wall = (record or {}).get("timing", {}).get("wall_s")

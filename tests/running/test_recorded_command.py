@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import repro, run_signalling_paper, write_signalling_paper, write_toy_paper
 
@@ -214,6 +215,72 @@ def test_what_a_rerun_does_for_a_rerun_of_a_completed_run(tmp_path: Path) -> Non
     assert _interruption(KeyboardInterrupt(), checkpoint) == (f"interrupted; {said}", 130)
     plain = ResumableCheckpoint(tmp_path / "checkpoints" / "last.ckpt")
     assert _interruption(KeyboardInterrupt(), plain) == ("interrupted", 130)
+
+
+def _edit_code(plugins: Path) -> None:
+    """A code change (not a comment): the completed run is now stale."""
+    model = plugins / "sig" / "model.py"
+    model.write_text(model.read_text() + "\nEDITED = 1\n")
+
+
+def test_a_stopped_stale_retrain_keeps_the_completed_run_until_one_completes(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """The code changed, so the run retrains (stale); stopped by SIGTERM, the completed run
+    stays the folder's record, the attempt goes to record.failed.json and the message says
+    what running again does; run again, it retrains from the start and only then keeps the
+    old run in .superseded/."""
+    from repro.running.checkpointing import STALE_UNCHANGED
+
+    plugins = write_signalling_paper(tmp_path / "plugins")
+    assert _signalling_run(plugins).returncode == 0
+    record_dir, first = _only_record(isolated_env)
+    before = _files(record_dir)
+    _edit_code(plugins)
+
+    stopped = _signalling_run(
+        plugins, REPRO_TEST_SIGNAL_AT="train_epoch_end", REPRO_TEST_SIGNAL="SIGTERM"
+    )
+    assert stopped.returncode == 143, stopped.stderr
+    assert "retraining, the completed record stays until the retrain completes" in stopped.stderr
+    assert f"; {STALE_UNCHANGED} (record: " in stopped.stderr.strip().splitlines()[-1]
+    assert _files(record_dir) == before and not (record_dir / ".superseded").exists()
+    failed = json.loads((record_dir / "record.failed.json").read_text())
+    assert failed["status"] == "interrupted" and failed["error"].endswith(STALE_UNCHANGED)
+
+    again = _signalling_run(plugins)  # starts over, as the message said
+    assert again.returncode == 0, again.stderr
+    assert "resuming" not in again.stderr
+    record = json.loads((record_dir / "record.json").read_text())
+    assert record["status"] == "completed" and record["attempts"] == 3
+    assert record["code"]["plugin"]["digest"] != first["code"]["plugin"]["digest"]
+    assert not (record_dir / "record.failed.json").exists()
+    (kept,) = (record_dir / ".superseded").iterdir()
+    assert _files(kept) == before  # the stale run, whole
+
+
+def test_a_killed_stale_retrain_leaves_the_completed_run_in_place(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """kill -9 in the middle of a stale run's retrain: the completed record is still the
+    folder's, so a sweep retrains it again (it is not lost, nor taken for failed)."""
+    from repro.records.lookup import completed_run
+
+    plugins = write_signalling_paper(tmp_path / "plugins")
+    assert _signalling_run(plugins).returncode == 0
+    record_dir, _ = _only_record(isolated_env)
+    before = _files(record_dir)
+    _edit_code(plugins)
+    killed = _signalling_run(
+        plugins, REPRO_TEST_SIGNAL_AT="train_epoch_end", REPRO_TEST_SIGNAL="SIGKILL"
+    )
+    assert killed.returncode != 0, killed.stderr
+    assert _files(record_dir) == before and not (record_dir / ".superseded").exists()
+    config = {"paths": {"results_dir": str(isolated_env)}, "paper_dir": str(plugins / "sig")}
+    config.update(yaml.safe_load((record_dir / "config.yaml").read_text()))
+    config["paths"]["results_dir"] = str(isolated_env)
+    _, record, stale = completed_run(config)
+    assert record is not None and stale is not None and "model.py" in stale
 
 
 @pytest.mark.parametrize("folder", ["/data/my runs", "/data/${x}", "/data/a,b"])

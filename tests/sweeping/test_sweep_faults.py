@@ -156,6 +156,20 @@ def test_trained_counts_only_records_this_sweep_wrote(tmp_path: Path) -> None:
     assert [r.result for r in results] == ["trained", "completed by another process"]
 
 
+def test_a_stale_retrain_that_failed_is_failed_not_completed_elsewhere(tmp_path: Path) -> None:
+    """A stale run's retrain that failed leaves the completed record (an earlier sweep's) in
+    place: the summary reads this sweep's record.failed.json, as it does for rerun=true."""
+    folder = tmp_path / "toy" / "small" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    record = {"status": "completed", "metrics": {}, "timing": {}, "sweep_id": "earlier"}
+    record.update(paper="toy", experiment="small", seed=0)
+    (folder / "record.json").write_text(json.dumps(record))
+    failed = {**record, "status": "failed", "error": "NameError: yy", "sweep_id": "this"}
+    (folder / "record.failed.json").write_text(json.dumps(failed))
+    (result,) = collect_results([PlannedRun("small", 0, (), folder, "stale (model.py)")], "this")
+    assert result.result == "failed" and "NameError: yy" in result.detail
+
+
 def test_a_locked_unfinished_run_reads_as_held_by_another_process(tmp_path: Path) -> None:
     """Launchers repro does not drive (slurm, ray) leave no outcome: the lock tells."""
     folder = tmp_path / "seed0"

@@ -168,7 +168,7 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
     plugin's module or data module requires but does not get; one line each."""
     import lightning.pytorch as pl
 
-    from repro.running.training import plugin_classes
+    from repro.plugins.registry import plugin_classes
 
     allowed = repro_top_level_keys() | PLUGIN_KEYS
     problems = [

@@ -340,3 +340,28 @@ def _sibling_import_hint(plugin: PaperPlugin, error: Exception) -> str:
         f" ({where}imports the plugin's own {name} as a top-level module: import it relatively,"
         f" `from .{name} import ...` or `from . import {name}`)"
     )
+
+
+def plugin_classes(plugin: PaperPlugin, spec: PaperSpec) -> tuple[type, type]:
+    """The classes paper.yaml names as `module` and `datamodule`, each of its Lightning kind:
+    a plain class (or the two swapped) passed the check, then failed every run deep in
+    Lightning, or was blamed for the other's config keys."""
+    import lightning.pytorch as pl
+
+    module_cls = load_object(plugin, spec.module)
+    data_cls = load_object(plugin, spec.datamodule)
+    for field_name, name, cls, kind in (
+        ("module", spec.module, module_cls, pl.LightningModule),
+        ("datamodule", spec.datamodule, data_cls, pl.LightningDataModule),
+    ):
+        if isinstance(cls, type) and not issubclass(cls, kind):
+            other = (
+                " (module: and datamodule: are swapped)"
+                if issubclass(cls, (pl.LightningModule, pl.LightningDataModule))
+                else ""
+            )
+            raise UsageError(
+                f"{plugin.folder / 'paper.yaml'}: {field_name}: {name} is not a "
+                f"{kind.__name__}{other}"
+            )
+    return module_cls, data_cls

@@ -9,7 +9,7 @@ from typing import Any
 
 from repro.errors import ReproError, UsageError
 from repro.plugins.paper_spec import PaperSpec
-from repro.plugins.registry import PaperPlugin, load_object
+from repro.plugins.registry import PaperPlugin, plugin_classes
 from repro.records import store
 
 
@@ -21,31 +21,6 @@ class TrainingResult:
     dataset_sizes: dict[str, int] = field(default_factory=dict)
     device: str = "cpu"
     world_size: int = 1  # processes (DDP ranks) that trained it
-
-
-def plugin_classes(plugin: PaperPlugin, spec: PaperSpec) -> tuple[type, type]:
-    """The classes paper.yaml names as `module` and `datamodule`, each of its Lightning kind:
-    a plain class (or the two swapped) passed the check, then failed every run deep in
-    Lightning, or was blamed for the other's config keys."""
-    import lightning.pytorch as pl
-
-    module_cls = load_object(plugin, spec.module)
-    data_cls = load_object(plugin, spec.datamodule)
-    for field_name, name, cls, kind in (
-        ("module", spec.module, module_cls, pl.LightningModule),
-        ("datamodule", spec.datamodule, data_cls, pl.LightningDataModule),
-    ):
-        if isinstance(cls, type) and not issubclass(cls, kind):
-            other = (
-                " (module: and datamodule: are swapped)"
-                if issubclass(cls, (pl.LightningModule, pl.LightningDataModule))
-                else ""
-            )
-            raise UsageError(
-                f"{plugin.folder / 'paper.yaml'}: {field_name}: {name} is not a "
-                f"{kind.__name__}{other}"
-            )
-    return module_cls, data_cls
 
 
 def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperSpec) -> tuple:

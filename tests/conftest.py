@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +23,8 @@ import pytest
 from tests.warm_repro import WarmRepro
 
 REPO = Path(__file__).resolve().parent.parent
+# one matplotlib folder a worker, set before any test: the warm interpreter reads it as it starts
+os.environ["MPLCONFIGDIR"] = tempfile.mkdtemp(prefix="repro-tests-mpl-")
 WARM = WarmRepro()
 
 
@@ -48,8 +51,6 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_data_d
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.setenv("WANDB_DIR", str(tmp_path / "wandb"))
     monkeypatch.setenv("WANDB_CACHE_DIR", str(tmp_path / "wandb-cache"))
-    # one matplotlib folder a session: its place is read when the warm interpreter starts
-    monkeypatch.setenv("MPLCONFIGDIR", str(session_data_dir.parent / "mpl"))
     monkeypatch.delenv("REPRO_PAPERS_PATH", raising=False)
     monkeypatch.chdir(tmp_path)
     return results

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "repro"
-GROUND = {"errors", "resources", "stats"}  # the ground floor: anyone may import these
+GROUND = {"errors", "resources", "stats", "wording"}  # the ground floor: anyone may import these
 LAYERS = ["records", "plugins", "config", "running", "sweeping", "reporting"]
 """Bottom to top; above them the faces (cli, api, completion) may import anything."""
 

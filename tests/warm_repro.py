@@ -50,8 +50,18 @@ STARTUP_NAMES = frozenset(
 call that sets them otherwise than the server's start runs cold."""
 
 
+SET_BY_TORCH_AS_IT_RUNS = frozenset({"PYTORCH_NVML_BASED_CUDA_CHECK", "TORCHINDUCTOR_CACHE_DIR"})
+"""Set in the pytest worker by torch itself once a test has used it in-process, and read when
+used, not at import: not a reason to run cold (else every later call of the worker was)."""
+
+
 def startup_environment(env: dict[str, str]) -> dict[str, str]:
-    return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES) or k in STARTUP_NAMES}
+    return {
+        k: v
+        for k, v in env.items()
+        if (k.startswith(STARTUP_PREFIXES) or k in STARTUP_NAMES)
+        and k not in SET_BY_TORCH_AS_IT_RUNS
+    }
 
 
 def _send(connection: socket.socket, message: dict) -> None:
@@ -185,8 +195,11 @@ class WarmRepro:
     def __init__(self) -> None:
         self.server: subprocess.Popen | None = None
         self.folder: Path | None = None
-        self.environment: dict[str, str] = {}
+        # the worker's own, before any test changes it: a server started inside a test that
+        # set (say) XDG_CACHE_HOME would have sent every later call of the worker cold
+        self.environment = startup_environment(dict(os.environ))
         self.lock = threading.Lock()
+        self.calls = {"warm": 0, "cold": 0}
 
     @property
     def address(self) -> str:
@@ -199,10 +212,11 @@ class WarmRepro:
     def _start(self) -> None:
         self.stop()
         self.folder = Path(tempfile.mkdtemp(prefix="repro-warm-"))
-        self.environment = startup_environment(dict(os.environ))
+        others = {k: v for k, v in os.environ.items() if k not in startup_environment(os.environ)}
         with open(self.folder / "server.log", "wb") as log:
             self.server = subprocess.Popen(
                 [sys.executable, __file__, self.address],
+                env={**others, **self.environment},
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
@@ -226,8 +240,14 @@ class WarmRepro:
 
     def serves(self, env: dict[str, str]) -> bool:
         """Whether a call with this environment starts as it would cold."""
-        started = self.environment if self._running() else startup_environment(dict(os.environ))
-        return startup_environment(env) == started
+        startup = startup_environment(env)
+        warm = startup == self.environment
+        self.calls["warm" if warm else "cold"] += 1
+        if not warm and os.environ.get("REPRO_WARM_LOG"):  # which variables sent it cold
+            differ = sorted(set(startup.items()) ^ set(self.environment.items()))
+            with open(os.environ["REPRO_WARM_LOG"], "a") as log:
+                log.write(f"cold {os.environ.get('PYTEST_CURRENT_TEST')}: {differ}\n")
+        return warm
 
     def _connect(self) -> socket.socket:
         with self.lock:

@@ -148,7 +148,8 @@ def test_hyperparameters_lightning_cannot_merge_fail_each_seed_as_alone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], logger: str
 ) -> None:
     """Module and data module save `tag` with two values: Lightning fails a seed alone (with
-    any logger); the group found it and trained nothing, and each seed fails as alone."""
+    any logger), and repro names the clash before it does; the group found it and trained
+    nothing, and each seed fails as alone."""
     from tests.running.test_seed_group import toy_paper
 
     plugins = toy_paper(tmp_path / "p", TAGGED_MODULE, "TaggedModule", TAGGED_DATA, "TaggedData")
@@ -156,11 +157,12 @@ def test_hyperparameters_lightning_cannot_merge_fail_each_seed_as_alone(
         configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins], logger=logger),
         [["repro", "sweep"]] * 2,
     )
-    assert "seeds together: off for toy/small: Error while merging hparams" in (
-        capsys.readouterr().out
-    )
+    clash = "the module and the data module both save 'tag' with save_hyperparameters()"
+    out = capsys.readouterr().out
+    assert "seeds together: off for toy/small: the seeds could not be built together" in out
+    assert clash in out
     for outcome in outcomes:
-        assert outcome.status == "failed" and "Error while merging hparams" in outcome.error
+        assert outcome.status == "failed" and clash in outcome.error
 
 
 def test_a_group_rerun_without_csv_leaves_no_stale_rerun_curves(tmp_path: Path) -> None:

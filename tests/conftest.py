@@ -52,6 +52,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, session_data_d
     monkeypatch.setenv("WANDB_DIR", str(tmp_path / "wandb"))
     monkeypatch.setenv("WANDB_CACHE_DIR", str(tmp_path / "wandb-cache"))
     monkeypatch.delenv("REPRO_PAPERS_PATH", raising=False)
+    # Lightning's seed_everything, called in-process by a test, sets these for the process:
+    # undone after each test, so no later test (or the runs it starts) inherits a seed
+    for name in ("PL_GLOBAL_SEED", "PL_SEED_WORKERS"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return results
 

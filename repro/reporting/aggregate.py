@@ -36,6 +36,7 @@ from repro.plugins.paper_spec import Claim
 from repro.records import store
 from repro.records.table import classes_text
 from repro.sweeping import two_stage
+from repro.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -593,7 +594,7 @@ def _evaluate_comparison(
     unpaired = len(set(a_values) ^ set(b_values))
     if unpaired:
         notes.append(
-            f"{unpaired} seed{'s' if unpaired != 1 else ''} run for only one of "
+            f"{plural(unpaired, 'seed')} run for only one of "
             f"{claim.experiment} and {claim.versus}: left out of the paired test"
         )
     a_all = tuple(sorted(a_values.items()))
@@ -712,7 +713,7 @@ def _other_settings_note(choice: ConfigChoice) -> str:
     settings = [choice.chosen, *choice.others]
     listed = "; ".join(
         f"{o.config_hash} ({differences_text(o.differences) or 'other keys'}, "
-        f"{len(o.seeds)} seed{'s' if len(o.seeds) != 1 else ''})"
+        f"{plural(len(o.seeds), 'seed')})"
         for o in settings
     )
     return (

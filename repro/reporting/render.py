@@ -215,7 +215,7 @@ def reproduced_text(result: ClaimResult) -> str:
     if s is not None and s.n == 0 and s.n_nan and result.claim.kind == "comparison":
         return "no seed pair with both values finite"
     if s is not None and s.n == 0 and s.n_nan:
-        return f"{s.n_nan} completed run{'s' if s.n_nan != 1 else ''}, none finite"
+        return f"{plural(s.n_nan, 'completed run')}, none finite"
     if result.outcome == METRIC_MISSING:  # runs completed: their logs lack the metric
         return f"no completed run logged {result.claim.metric}"
     if s is None or s.n == 0:
@@ -338,7 +338,7 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
         # differences are taken against the paper's config when it is known
         reference = "paper" if choice.paper_hash else "used"
         aside = "; ".join(
-            f"{o.config_hash} ({len(o.seeds)} seed{'s' if len(o.seeds) != 1 else ''}"
+            f"{o.config_hash} ({plural(len(o.seeds), 'seed')}"
             + (
                 ", differs in "
                 + ", ".join(
@@ -359,7 +359,7 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
 def _why_this_config(choice: ConfigChoice) -> str:
     """Which config judges the experiment and by which rule (aggregate's module docstring)."""
     c = choice.chosen
-    seeds = f"{len(c.seeds)} completed seed{'s' if len(c.seeds) != 1 else ''}"
+    seeds = plural(len(c.seeds), "completed seed")
     if choice.pinned:
         paper = f"; the paper's setting is {choice.paper_hash}" if choice.deviation else ""
         return f"judged on config {c.config_hash} ({seeds}; pinned with --config{paper})."

@@ -250,10 +250,10 @@ def record_problem(record: Any) -> str | None:
         missing = [key for key in IDENTITY_FIELDS if record.get(key) is None]
         if missing:
             return f"a completed record without {', '.join(missing)}"
-    metrics = record.get("metrics")
-    if metrics is None:
+    if "metrics" not in record:  # a hand-made record: counted without its metrics
         return None
-    if not isinstance(metrics, dict):
+    metrics = record["metrics"]
+    if not isinstance(metrics, dict):  # `null` too: every run writes a mapping, `{}` at least
         return "metrics is not a mapping"
     for name, value in metrics.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, type(None))):

@@ -291,6 +291,19 @@ def _in_two_legacy_folders(tmp_path: Path, finished: dict[str, Any]) -> dict[str
     return copies
 
 
+def test_a_record_whose_metrics_are_null_is_corrupt_to_both(tmp_path: Path) -> None:
+    """helper-leftovers: a completed record whose metrics were null was done to the sweep,
+    crashed `repro run` as it skipped it ('NoneType' object has no attribute 'items') and
+    was counted by the report as a seed without the claim's metric."""
+    folder = write_run(tmp_path, "cnn", 0)
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    record["metrics"] = None
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    assert not store.is_completed(folder)
+    table = load_records(tmp_path)
+    assert table.frame.empty and "metrics is not a mapping" in table.skipped[0].reason
+
+
 @pytest.mark.parametrize("accelerator", ["gpu", "cuda", "auto"])
 def test_a_seed_in_two_legacy_folders_counts_the_one_the_sweep_skips_on(
     tmp_path: Path, accelerator: str

@@ -43,6 +43,10 @@ NON_RESULT_KEYS = frozenset(
 )
 IDENTITY_FIELDS = ("paper", "experiment", "seed")
 """What a completed record must say of itself for a report to count it."""
+RECORD_SECTIONS = ("timing", "code", "environment", "model", "data", "checkpoint")
+RECORD_SECTIONS += ("together", "resumed_from", "wandb")
+"""A record's parts that are mappings when there (null: none, except `ALWAYS_MAPPINGS`)."""
+ALWAYS_MAPPINGS = ("timing", "code", "environment")  # written as every run starts
 STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
 STATUS_RUNNING = "running"
@@ -250,6 +254,11 @@ def record_problem(record: Any) -> str | None:
         missing = [key for key in IDENTITY_FIELDS if record.get(key) is None]
         if missing:
             return f"a completed record without {', '.join(missing)}"
+    for section in RECORD_SECTIONS:  # read with .get() by the sweep and the report
+        value = record.get(section)
+        nothing = value is None and section not in ALWAYS_MAPPINGS
+        if section in record and not isinstance(value, dict) and not nothing:
+            return f"{section} is not a mapping"
     if "metrics" not in record:  # a hand-made record: counted without its metrics
         return None
     metrics = record["metrics"]

@@ -304,6 +304,23 @@ def test_a_record_whose_metrics_are_null_is_corrupt_to_both(tmp_path: Path) -> N
     assert table.frame.empty and "metrics is not a mapping" in table.skipped[0].reason
 
 
+@pytest.mark.parametrize(
+    ("section", "value"), [("timing", None), ("timing", "x"), ("code", "x"), ("model", [1])]
+)
+def test_a_record_whose_sections_are_not_mappings_is_corrupt_to_both(
+    tmp_path: Path, section: str, value: Any
+) -> None:
+    """helper-leftovers: `"timing": null` or `"code": "x"` in a completed record ended
+    `repro sweep` in an internal error (AttributeError) after it had counted the run done."""
+    folder = write_run(tmp_path, "cnn", 0)
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    record[section] = value
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    assert not store.is_completed(folder)
+    table = load_records(tmp_path)
+    assert table.frame.empty and f"{section} is not a mapping" in table.skipped[0].reason
+
+
 @pytest.mark.parametrize("accelerator", ["gpu", "cuda", "auto"])
 def test_a_seed_in_two_legacy_folders_counts_the_one_the_sweep_skips_on(
     tmp_path: Path, accelerator: str

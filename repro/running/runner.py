@@ -21,6 +21,8 @@ from repro.records import store
 from repro.records.lookup import completed_run
 from repro.running import progress
 
+RERUN_RECORD_FILE = "record.rerun.json"
+"""The record of a `rerun=true` of a completed run while it trains (the completed one stays)."""
 RERUN_CONFIG_FILE = "config.rerun.yaml"
 """The config of a `rerun=true` of a completed run, until it completes and replaces config.yaml."""
 
@@ -82,6 +84,8 @@ def run_one(
     check_names(config)  # folder names: nothing lands outside the results folder
     record_dir, record, stale = completed_run(config)
     if record is not None and stale is None:
+        if note := unfinished_rerun_note(record_dir):
+            print(f"note: {note}", file=sys.stderr, flush=True)
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))
     if not progress.started_as_worker_rank():  # first, before Lightning's slow import
         # stdout: stderr stays for progress and errors, so a failure is one line there
@@ -105,6 +109,20 @@ def run_one(
         if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
             print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+def unfinished_rerun_note(record_dir: Path) -> str | None:
+    """What a `rerun=true` of the completed run in `record_dir` left when it was killed (its
+    `record.rerun.json`, never counted), for the commands that skip that run; None when it
+    left nothing, or it is running now."""
+    from repro.running.lock import is_locked
+
+    if not (record_dir / RERUN_RECORD_FILE).is_file() or is_locked(record_dir):
+        return None
+    return (
+        f"a rerun=true of it did not finish (killed?) and left {RERUN_RECORD_FILE}: not "
+        "counted, the completed record stands; rerun=true starts over"
+    )
 
 
 def stale_line(config: dict[str, Any], stale: str) -> str:
@@ -201,7 +219,7 @@ class Attempt:
 
     @property
     def progress_file(self) -> str:
-        return "record.rerun.json" if self.rerunning_completed else store.RECORD_FILE
+        return RERUN_RECORD_FILE if self.rerunning_completed else store.RECORD_FILE
 
     @property
     def config_file(self) -> str:
@@ -604,7 +622,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     finally:
         finish_wandb()
         if attempt.rerunning_completed:
-            (record_dir / "record.rerun.json").unlink(missing_ok=True)
+            (record_dir / RERUN_RECORD_FILE).unlink(missing_ok=True)
             if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
                 attempt.checkpoint_file.unlink(missing_ok=True)
     _record_result(attempt, result, checkpoint_cfg)

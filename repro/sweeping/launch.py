@@ -168,6 +168,7 @@ def collect_results(
     """What each planned run ended as: from this sweep's own job outcomes where it ran the
     jobs itself, else from the records on disk and the run locks."""
     from repro.running.lock import is_locked
+    from repro.running.runner import unfinished_rerun_note
 
     outcomes = jobs.by_run if jobs else {}
     not_started = {run.record_dir for run in jobs.not_started} if jobs else set()
@@ -189,7 +190,10 @@ def collect_results(
             completed = False
             wall = (record or {}).get("timing", {}).get("wall_s")
         if run.state == DONE:
-            results.append(RunResult(run, ALREADY_COMPLETED, "found completed when planning", wall))
+            detail = "found completed when planning"
+            if note := unfinished_rerun_note(run.record_dir):
+                detail = f"{detail}; {note}"
+            results.append(RunResult(run, ALREADY_COMPLETED, detail, wall))
         elif completed and record.get("sweep_id") == sweep_id:
             results.append(RunResult(run, *_completed_result(record), wall))
         elif completed:

@@ -946,6 +946,35 @@ def test_a_completed_runs_final_weights_outlive_its_corrupt_record(
     assert all(torch.equal(kept[name], value) for name, value in weights.items())
 
 
+def test_a_killed_rerun_of_a_completed_run_is_named_by_the_run_and_sweep_that_skip_it(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-leftovers: `rerun=true` of a completed run, killed with kill -9, left its
+    record.rerun.json (`running`) and rerun.ckpt beside the completed record; the next
+    `repro run` and `repro sweep` skipped the run without a word about them, showing the
+    completed run's metrics as if the rerun had never been asked for."""
+    results = tmp_path / "r"
+    assert _run(signalling_paper, results, "trainer.max_steps=8").returncode == 0
+    folder = _run_folder(results)
+    completed = (folder / "record.json").read_text()
+    kill = {"REPRO_TEST_SIGNAL_AT": "train_batch_0", "REPRO_TEST_SIGNAL": "SIGKILL"}
+    killed = _run(signalling_paper, results, "trainer.max_steps=8", "rerun=true", **kill)
+    assert killed.returncode == -9, killed.stderr
+    assert (folder / "record.rerun.json").is_file()
+    skipped = _run(signalling_paper, results, "trainer.max_steps=8")
+    assert skipped.returncode == 0, skipped.stderr
+    assert "already completed" in skipped.stdout
+    assert "record.rerun.json" in skipped.stderr and "rerun=true starts over" in skipped.stderr
+    sweep = ("sweep", "--papers-dir", str(signalling_paper), "paper=sig", "seeds=1")
+    swept = repro(
+        *sweep, "logger=none", "trainer.max_steps=8", "+trainer.val_check_interval=1.0",
+        env={"REPRO_RESULTS_DIR": str(results)},
+    )  # fmt: skip
+    assert swept.returncode == 0, swept.stderr
+    assert "record.rerun.json" in swept.stdout + swept.stderr
+    assert (folder / "record.json").read_text() == completed
+
+
 NOISY_TEST = """
 
 class NoisyTest(NoEpochEndHook):

@@ -382,7 +382,9 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     run = sum(r.outcome in stats.OUTCOMES for r in counted)
     if counted:
-        verified = f"{reproduced} of {len(counted)} claims reproduced, {run} of {len(counted)} run"
+        total = len(counted)
+        claims = "claim" if total == 1 else "claims"  # "1 of 1 claim", "1 of 2 claims"
+        verified = f"{reproduced} of {total} {claims} reproduced, {run} of {total} run"
     else:
         verified = "0 verified claims"
     deviating = sorted(

@@ -525,7 +525,7 @@ def test_headline_counts_verified_claims_and_names_unverified_apart(tmp_path: Pa
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.REPRODUCED_OVERALL
     assert outcome.summary == (
-        "1 of 1 claims reproduced, 1 of 1 run; 2 unverified claims shown apart (2 reproduced)"
+        "1 of 1 claim reproduced, 1 of 1 run; 2 unverified claims shown apart (2 reproduced)"
     )
     header = (out / "report.md").read_text().splitlines()[2]
     assert "(1 reproduced)" in header  # the counts in brackets are of the verified claims

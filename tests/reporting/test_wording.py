@@ -83,16 +83,16 @@ def test_headline_with_verified_and_unverified_claims_reads_cleanly(tmp_path: Pa
     outcome = build_report(request)
     assert outcome.overall == aggregate.REPRODUCED_OVERALL
     assert outcome.summary == (
-        "1 of 1 claims reproduced, 1 of 1 run; 3 unverified claims shown apart (3 reproduced)"
+        "1 of 1 claim reproduced, 1 of 1 run; 3 unverified claims shown apart (3 reproduced)"
     )
     headline = _headline((out / "report.md").read_text())
     assert headline == (
-        "**Overall: ✅ reproduced** — 1 of 1 claims reproduced, 1 of 1 run (1 reproduced); "
+        "**Overall: ✅ reproduced** — 1 of 1 claim reproduced, 1 of 1 run (1 reproduced); "
         "3 unverified claims shown apart (3 reproduced)."
     )
     html = " ".join((out / "report.html").read_text().split())
     assert (
-        '1 of 1 claims reproduced, 1 of 1 run <span class="sub">(1 reproduced)</span>; '
+        '1 of 1 claim reproduced, 1 of 1 run <span class="sub">(1 reproduced)</span>; '
         "3 unverified claims shown apart (3 reproduced)"
     ) in html
 

@@ -142,3 +142,29 @@ def test_a_deleted_pilot_run_is_called_missing_not_replaced(
     (line,) = _pilot_report(isolated_env, tmp_path)[0]
     assert f"the seeds=auto plan (pilot n0=3, N={total})" in line, line
     assert "pilot seed 2's run is missing" in line and "replaced" not in line, line
+
+
+def test_a_changed_pilot_seed_does_not_let_the_seeds_past_the_plan_be_judged(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """One pilot seed's value changed (a nondeterministic `rerun=true`): the plan stopped
+    governing and the fixed-sample test judged every seed, the one a later fixed sweep added
+    past N after seeing the two-stage verdict too, so one rerun let "add seeds until it
+    settles" count. The seeds past N stay shown, not judged, and the report says which it
+    judged; a setting retrained in full (every pilot seed changed) is new data, judged whole."""
+    total, _ = _planned_pilot(isolated_env)
+    write_run(isolated_env, "cnn", 1, {"test/acc": 0.95}, composed=True)  # really changed
+    (line,), text = _pilot_report(isolated_env, tmp_path)
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+    assert "fixed-sample test is on the" in claim and "two-stage" not in claim, claim
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+
+    for seed in (0, 2):  # the whole pilot retrained: the seeds there are one new sample
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.91 + seed / 100}, composed=True)
+    (line,), text = _pilot_report(isolated_env, tmp_path)
+    assert f"fixed-sample test on all its seeds (0–{total})" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total + 1})" in row and "not judged" not in text, row

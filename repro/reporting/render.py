@@ -223,7 +223,7 @@ def reproduced_text(result: ClaimResult) -> str:
     res = resolution_of(result)
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     if result.claim.kind == "comparison":
-        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={s.n} pairs)"
+        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')})"
     return f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
 
 
@@ -662,7 +662,7 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "differs": _setting_text(data, row, "keys outside the paper's config"),
                 "claimed": claimed_text(claim),
                 "reproduced": f"{num(s.mean, resolution=res)}{spread} "
-                + (f"(A − B, n={s.n} pairs)" if row.pairs else f"(n={s.n})"),
+                + (f"(A − B, n={plural(s.n, 'pair')})" if row.pairs else f"(n={s.n})"),
                 "ci": _interval_text(low, high, res),
                 "rule": row.outcome,
             }
@@ -728,7 +728,9 @@ def discussion_facts(data: ReportData) -> list[str]:
     for outcome, claim_ids in unjudged.items():
         facts.append(f"No verdict ({outcome}): {', '.join(claim_ids)}.")
     if data.unsuccessful:
-        facts.append(f"{len(data.unsuccessful)} runs failed or were cut short (see Compute).")
+        failed = len(data.unsuccessful)
+        verb = "run failed or was" if failed == 1 else "runs failed or were"
+        facts.append(f"{failed} {verb} cut short (see Compute).")
     return facts
 
 

@@ -317,3 +317,17 @@ def test_one_of_a_thing_is_said_in_the_singular(tmp_path: Path) -> None:
     assert "lists 1 claim over 1 experiment;" in markdown, markdown
     assert "no claims." not in markdown, markdown
     assert "**no verified claims**: 1 unverified claim, shown apart." in markdown, markdown
+
+
+def test_one_failed_run_and_one_seed_pair_are_counted_in_the_singular(tmp_path: Path) -> None:
+    """The discussion said '1 runs failed or were cut short' and a comparison's row
+    '(A − B, n=1 pairs)'."""
+    from tests.reporting.test_report import report
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": 0.93})
+    write_run(results, "mlp", 0, {"test/acc": 0.69})
+    write_run(results, "mlp", 1, {}, status="failed", error="RuntimeError: boom")
+    _, markdown = report(results, tmp_path / "out")
+    assert "- 1 run failed or was cut short (see Compute)." in markdown
+    assert "(A − B, n=1 pair)" in table_row(markdown, "cnn_beats_mlp")

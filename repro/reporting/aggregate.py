@@ -371,8 +371,13 @@ def evaluate_claims(
         totals = {(two_stage_totals or {}).get(name) for name in claim.experiments()}
         # pairs exist up to the smaller plan; no plan for a side: nothing to cut at
         total = None if None in totals or n0 is None else min(t for t in totals if t is not None)
-        cuts = [(fixed_sample_totals or {}).get(name) for name in claim.experiments()]
+        # a plan that no longer governs (or governs one side only): its N still cuts
+        cuts = [
+            (fixed_sample_totals or {}).get(name, (two_stage_totals or {}).get(name))
+            for name in claim.experiments()
+        ]
         cut = min((c for c in cuts if c is not None), default=None) if n0 is None else None
+        cut = cut if any(n in (fixed_sample_totals or {}) for n in claim.experiments()) else None
         result = evaluate_claim(index, claim, choices, alpha, n0, total, cut)
         deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
         results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)

@@ -168,3 +168,27 @@ def test_a_changed_pilot_seed_does_not_let_the_seeds_past_the_plan_be_judged(
     assert f"fixed-sample test on all its seeds (0–{total})" in line, line
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total + 1})" in row and "not judged" not in text, row
+
+
+def test_a_comparison_with_a_changed_plan_on_one_side_is_cut_at_the_smaller_n(
+    tmp_path: Path,
+) -> None:
+    """cnn's plan no longer governs (N=4), mlp's still does (N=3): the comparison falls to the
+    fixed-sample test, on the pairs below both plans' N, never on seeds added past either."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in range(6):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(
+        frame, [claim], choices, 0.05, {"mlp": 3}, {"mlp": 3}, fixed_sample_totals={"cnn": 4}
+    )
+    assert result.summary is not None and result.summary.n == 3, result.summary
+    assert "seeds 3–5 are shown but not judged" in result.verdict.reason, result.verdict
+    assert "fixed-sample test is on the 3 planned seeds" in result.verdict.reason
+    assert result.judged_below == 3

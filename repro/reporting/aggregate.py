@@ -36,6 +36,7 @@ from repro.plugins.paper_spec import Claim
 from repro.records import store
 from repro.records.table import classes_text
 from repro.sweeping import two_stage
+from repro.sweeping.plan import seeds_text
 from repro.wording import plural
 
 if TYPE_CHECKING:
@@ -556,7 +557,7 @@ def evaluate_claim(
         verdict = _fixed_sample_verdict(claim, ordered, alpha, exact)
     total = total if two_stage_ok else None
     later_values = [values[s] for s in later]
-    verdict = _note_plan(verdict, len(seeds), later_values, later, total or cut, bool(total))
+    verdict = _note_plan(verdict, seeds, later_values, later, total or cut, bool(total))
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -636,7 +637,7 @@ def _evaluate_comparison(
         verdict = stats.comparison_verdict(
             a, b, claim.direction, paired=True, alpha=alpha, exact=exact
         )
-    verdict = _note_plan(verdict, len(paired), later_diffs, later, total or cut, bool(total))
+    verdict = _note_plan(verdict, paired, later_diffs, later, total or cut, bool(total))
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
     both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
@@ -667,7 +668,7 @@ def _planned_only(seeds: list[int], total: int | None) -> tuple[list[int], list[
 
 def _note_plan(
     verdict: stats.Verdict,
-    judged: int,
+    judged: list[int],
     later_values: list[float],
     later: list[int],
     total: int | None,
@@ -679,11 +680,15 @@ def _note_plan(
     changed, which is no interim verdict."""
     notes = []
     test = "two-stage" if two_stage else "fixed-sample"
-    interim = two_stage and total is not None and judged < total
-    if interim and verdict.outcome != stats.INCONCLUSIVE:
+    interim = two_stage and total is not None and len(judged) < total
+    if interim and total is not None and verdict.outcome != stats.INCONCLUSIVE:
+        # not "the sweep trains the rest": the sweep may be over, the seed failed
+        absent = sorted(set(range(total)) - set(judged))
+        which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"
         notes.append(
-            f"interim: {judged} of the {total} planned seeds (the sweep trains the rest; the "
-            f"verdict at {total} is the planned test)"
+            f"interim: {len(judged)} of the {total} planned seeds ({which} no completed run "
+            f"yet: still training, or failed and to be rerun; the verdict at {total} is the "
+            "planned test)"
         )
     if later:
         span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {later[0]}–{later[-1]} are"

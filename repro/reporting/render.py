@@ -444,6 +444,11 @@ def experiments_status(data: ReportData) -> tuple[list[str], list[str]]:
     return [e for e in needed if e in judged], [e for e in needed if e not in judged]
 
 
+def runs_text(value: int) -> str:
+    """`1 run`, `1,234 runs`."""
+    return f"{count(value)} {'run' if value == 1 else 'runs'}"
+
+
 def count(value: Any) -> str:
     """A whole number with thousands separators (parameters, dataset sizes)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -452,7 +457,7 @@ def count(value: Any) -> str:
 
 
 def hardware_text(data: ReportData) -> str:
-    return "; ".join(f"{h} ({n:,} runs)" for h, n in data.compute.hardware) or "unknown"
+    return "; ".join(f"{h} ({runs_text(n)})" for h, n in data.compute.hardware) or "unknown"
 
 
 def seeds_text(data: ReportData) -> str:
@@ -619,6 +624,7 @@ def _environment(html: bool) -> Any:
     env.filters.update(
         num=num,
         count=count,
+        runs=runs_text,
         seconds=seconds,
         hours=hours,
         seeds=seed_list,

@@ -331,3 +331,15 @@ def test_one_failed_run_and_one_seed_pair_are_counted_in_the_singular(tmp_path: 
     _, markdown = report(results, tmp_path / "out")
     assert "- 1 run failed or was cut short (see Compute)." in markdown
     assert "(A − B, n=1 pair)" in table_row(markdown, "cnn_beats_mlp")
+
+
+def test_a_report_of_one_run_says_run_not_runs(tmp_path: Path) -> None:
+    """'from 1 run records', '(1 runs)' in the provenance, in Markdown and HTML."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    write_run(results, "cnn", 0, {"test/acc": 0.93})
+    build_report(ReportRequest("mnist1d", results, out, formats=frozenset({"md", "html"})))
+    for name in ("report.md", "report.html"):
+        text = " ".join((out / name).read_text().split())
+        assert "from 1 run record in" in text, name
+        assert "1 runs" not in text and "1 run records" not in text, name
+        assert "(1 run)" in text or "; 1 run)" in text, name

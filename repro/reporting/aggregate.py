@@ -36,6 +36,7 @@ from repro.plugins.paper_spec import Claim
 from repro.records import store
 from repro.records.table import classes_text
 from repro.sweeping import two_stage
+from repro.sweeping.plan import seeds_text
 from repro.wording import plural
 
 if TYPE_CHECKING:
@@ -354,11 +355,15 @@ def evaluate_claims(
     alpha: float,
     two_stage_pilots: dict[str, int] | None = None,
     two_stage_totals: dict[str, int] | None = None,
+    fixed_sample_totals: dict[str, int] | None = None,
 ) -> list[ClaimResult]:
     """Every claim's result. `two_stage_pilots`: experiment -> pilot size n0 for experiments
     whose seeds `seeds=auto` chose: their claims get the two-stage test (repro.sweeping.two_stage),
     the only one whose error rates hold when the number of seeds came from the data.
-    `two_stage_totals`: experiment -> the planned N; the test judges seeds 0..N-1 only."""
+    `two_stage_totals`: experiment -> the planned N; the test judges seeds 0..N-1 only.
+    `fixed_sample_totals`: experiment -> the N of a plan that no longer governs (its pilot
+    changed): the fixed-sample test judges seeds 0..N-1, since the later ones were still added
+    after the plan's verdict."""
     index = MetricIndex(frame)
     results = []
     for claim in claims:
@@ -367,7 +372,14 @@ def evaluate_claims(
         totals = {(two_stage_totals or {}).get(name) for name in claim.experiments()}
         # pairs exist up to the smaller plan; no plan for a side: nothing to cut at
         total = None if None in totals or n0 is None else min(t for t in totals if t is not None)
-        result = evaluate_claim(index, claim, choices, alpha, n0, total)
+        # a plan that no longer governs (or governs one side only): its N still cuts
+        cuts = [
+            (fixed_sample_totals or {}).get(name, (two_stage_totals or {}).get(name))
+            for name in claim.experiments()
+        ]
+        cut = min((c for c in cuts if c is not None), default=None) if n0 is None else None
+        cut = cut if any(n in (fixed_sample_totals or {}) for n in claim.experiments()) else None
+        result = evaluate_claim(index, claim, choices, alpha, n0, total, cut)
         deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
         results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)
     return results
@@ -490,9 +502,11 @@ def evaluate_claim(
     alpha: float,
     pilot: int | None = None,
     total: int | None = None,
+    cut: int | None = None,
 ) -> ClaimResult:
     """Numbers and verdict of one claim from the chosen configs' completed runs. With a
-    two-stage `pilot`, only the planned seeds 0..`total`-1 are judged (see `_planned_only`)."""
+    two-stage `pilot`, only the planned seeds 0..`total`-1 are judged (see `_planned_only`);
+    with `cut` (a plan that no longer governs), the fixed-sample test judges 0..`cut`-1."""
     named = [choices[name] for name in claim.experiments() if name in choices]
     unjudged = [choice for choice in named if not choice.judged]
     if unjudged:
@@ -509,7 +523,7 @@ def evaluate_claim(
     hashes = (choice.chosen.config_hash,) if choice else ()
     if claim.kind == "comparison":
         return _evaluate_comparison(
-            index, claim, choices, alpha, values, notes, hashes, pilot, a_absent=absent, total=total
+            index, claim, choices, alpha, values, notes, hashes, pilot, absent, total, cut
         )
     if not values:
         outcome = METRIC_MISSING if absent else NOT_RUN
@@ -525,7 +539,7 @@ def evaluate_claim(
         )
     shown = sorted(values)
     two_stage_ok = pilot is not None and shown[:pilot] == list(range(pilot))
-    seeds, later = _planned_only(shown, total if two_stage_ok else None)
+    seeds, later = _planned_only(shown, total if two_stage_ok else cut)
     ordered = [values[s] for s in seeds]
     summary = index.summarize(ordered)
     exact = choice is not None and index.runs_identical(
@@ -542,7 +556,8 @@ def evaluate_claim(
     else:
         verdict = _fixed_sample_verdict(claim, ordered, alpha, exact)
     total = total if two_stage_ok else None
-    verdict = _note_plan(verdict, len(seeds), [values[s] for s in later], later, total)
+    later_values = [values[s] for s in later]
+    verdict = _note_plan(verdict, seeds, later_values, later, total or cut, bool(total))
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -562,7 +577,7 @@ def evaluate_claim(
         welch=welch,
         config_hashes=hashes,
         notes=tuple(notes),
-        judged_below=total,
+        judged_below=total or (cut if later else None),
     )
 
 
@@ -577,6 +592,7 @@ def _evaluate_comparison(
     pilot: int | None = None,
     a_absent: int = 0,
     total: int | None = None,
+    cut: int | None = None,
 ) -> ClaimResult:
     """'A > B' paired by seed: only seeds that both experiments completed enter the test."""
     versus = choices.get(claim.versus)
@@ -588,7 +604,8 @@ def _evaluate_comparison(
     hashes = hashes + ((versus.chosen.config_hash,) if versus else ())
     paired, a, b, diffs = _paired(a_values, b_values)
     two_stage_ok = pilot is not None and paired[:pilot] == list(range(pilot))
-    paired, later = _planned_only(paired, total if two_stage_ok else None)
+    total = total if two_stage_ok else None
+    paired, later = _planned_only(paired, total or cut)
     later_diffs = diffs[len(paired) :]
     a, b, diffs = a[: len(paired)], b[: len(paired)], diffs[: len(paired)]
     unpaired = len(set(a_values) ^ set(b_values))
@@ -620,7 +637,7 @@ def _evaluate_comparison(
         verdict = stats.comparison_verdict(
             a, b, claim.direction, paired=True, alpha=alpha, exact=exact
         )
-    verdict = _note_plan(verdict, len(paired), later_diffs, later, total if two_stage_ok else None)
+    verdict = _note_plan(verdict, paired, later_diffs, later, total or cut, bool(total))
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
     both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
@@ -636,7 +653,7 @@ def _evaluate_comparison(
         delta=differences.mean,
         config_hashes=hashes,
         notes=tuple(notes),
-        judged_below=total if two_stage_ok else None,
+        judged_below=total or (cut if later else None),
     )
 
 
@@ -651,19 +668,27 @@ def _planned_only(seeds: list[int], total: int | None) -> tuple[list[int], list[
 
 def _note_plan(
     verdict: stats.Verdict,
-    judged: int,
+    judged: list[int],
     later_values: list[float],
     later: list[int],
     total: int | None,
+    two_stage: bool = True,
 ) -> stats.Verdict:
     """A two-stage verdict's place in its plan: decided on fewer seeds than planned (a report
     read while the sweep runs: interim), or with seeds past the plan (their values said, as
-    they are not judged)."""
+    they are not judged). Not `two_stage`: the fixed-sample test on a plan's N whose pilot
+    changed, which is no interim verdict."""
     notes = []
-    if total is not None and judged < total and verdict.outcome != stats.INCONCLUSIVE:
+    test = "two-stage" if two_stage else "fixed-sample"
+    interim = two_stage and total is not None and len(judged) < total
+    if interim and total is not None and verdict.outcome != stats.INCONCLUSIVE:
+        # not "the sweep trains the rest": the sweep may be over, the seed failed
+        absent = sorted(set(range(total)) - set(judged))
+        which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"
         notes.append(
-            f"interim: {judged} of the {total} planned seeds (the sweep trains the rest; the "
-            f"verdict at {total} is the planned test)"
+            f"interim: {len(judged)} of the {total} planned seeds ({which} no completed run "
+            f"yet: still training, or failed and to be rerun; the verdict at {total} is the "
+            "planned test)"
         )
     if later:
         span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {later[0]}–{later[-1]} are"
@@ -675,7 +700,7 @@ def _note_plan(
         else:
             shown = "none finite"
         notes.append(
-            f"{span} shown but not judged ({shown}): the two-stage test is on the {total} "
+            f"{span} shown but not judged ({shown}): the {test} test is on the {total} "
             "planned seeds, and judging seeds added after it would void its error rates"
         )
     if not notes:

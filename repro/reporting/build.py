@@ -22,6 +22,7 @@ from repro.reporting.outputs import keep_earlier_outputs, report_digest
 from repro.reporting.render import ReportData, render_html, render_markdown, summary_line
 from repro.resources import VERSION as __version__
 from repro.sweeping import auto_seeds
+from repro.sweeping.plan import seeds_text
 
 FORMATS = ("md", "html", "pdf")
 DEFAULT_REPORTS_DIR = Path("reports")
@@ -110,12 +111,15 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     values = _judged_values(frame, judged_hashes)
     planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
     changed = auto_seeds.pilot_changes(plan, judged_hashes, finished, values)
-    replaced_lines = _changed_pilot_warnings(request.paper, changed)
+    replaced_lines = _changed_pilot_warnings(request.paper, changed, values)
     cautions += replaced_lines  # the report says which test it used, not only the terminal
     warnings += replaced_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
     totals = {experiment: total for experiment, (_, total) in planned.items()}
-    results = aggregate.evaluate_claims(frame, spec.claims, choices, ALPHA, pilots, totals)
+    cutoffs = {e: change.total for e, change in changed.items() if not change.retrained}
+    results = aggregate.evaluate_claims(
+        frame, spec.claims, choices, ALPHA, pilots, totals, fixed_sample_totals=cutoffs
+    )
     beyond = aggregate.other_settings(frame, spec.claims, choices, ALPHA)
     experiments = [e for e in spec.experiments if e in choices]
     experiments += [e for e in choices if e not in experiments]
@@ -237,11 +241,27 @@ def _seeds_phrase(seeds: list[int], one: str, many: str) -> str:
     return f"pilot seeds {', '.join(map(str, seeds))}'s {many}"
 
 
-def _changed_pilot_warnings(paper: str, changed: dict[str, auto_seeds.PilotChange]) -> list[str]:
+def _changed_pilot_warnings(
+    paper: str,
+    changed: dict[str, auto_seeds.PilotChange],
+    values: dict[str, dict[int, dict[str, float]]],
+) -> list[str]:
     """One line per setting whose seeds=auto plan no longer governs, saying what happened to
-    its pilot (changed values, a missing run) and what the plan was."""
+    its pilot (changed values, a missing run), what the plan was, and which seeds the
+    fixed-sample test judges instead (`values`: the judged setting's seeds)."""
     lines = []
     for experiment, change in sorted(changed.items()):
+        seeds = sorted(values.get(experiment, {}))
+        if change.retrained:
+            judged = f"all its seeds ({seeds_text(seeds)})" if seeds else "all its seeds"
+        else:
+            judged = f"its planned seeds 0–{change.total - 1}"
+            past = [seed for seed in seeds if seed >= change.total]
+            if past:
+                judged += (
+                    f"; seeds past N ({seeds_text(past)}) were added after the plan's verdict "
+                    "and are shown, not judged"
+                )
         parts = []
         if change.changed:
             metrics = sorted({m for _, names in change.changed for m in names})
@@ -262,7 +282,7 @@ def _changed_pilot_warnings(paper: str, changed: dict[str, auto_seeds.PilotChang
             f"warning: {paper}/{experiment}: the seeds=auto plan (pilot n0={change.n0}, "
             f"N={change.total}) no longer applies: {'; '.join(parts)}. Its N was chosen from "
             "the pilot as it was, so the two-stage test does not hold and the claims are "
-            "judged by the fixed-sample test on the seeds there"
+            f"judged by the fixed-sample test on {judged}"
         )
     return lines
 

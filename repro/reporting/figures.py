@@ -132,10 +132,26 @@ def _dots(
 
 
 def _legend_unjudged(ax: Any) -> None:
-    """Name the hollow dots (seeds past a two-stage plan) when the panel has any."""
+    """Name the hollow dots (seeds past a two-stage plan) when the panel has any, in a strip
+    added above everything drawn: `loc="best"` put it on seeds when they filled the panel,
+    hiding values the table counts. Call it last, once the y-limits hold every artist."""
     handles, labels = ax.get_legend_handles_labels()
-    if handles:
-        ax.legend(handles[:1], labels[:1], fontsize=TICK_PT - 1.5, loc="best", handletextpad=0.2)
+    if not handles:
+        return
+    size = TICK_PT - 1.5
+    low, high = ax.get_ylim()
+    axes_pt = ax.get_position().height * ax.figure.get_figheight() * 72
+    strip = min(0.4, 2.8 * size / axes_pt)  # one legend line with its frame, as a fraction
+    ax.set_ylim(low, low + (high - low) / (1 - strip))
+    ax.legend(
+        handles[:1],
+        labels[:1],
+        fontsize=size,
+        loc="upper center",
+        handletextpad=0.2,
+        borderaxespad=0.15,
+        borderpad=0.25,
+    )
 
 
 def _claim_panel(ax: Any, result: ClaimResult) -> None:
@@ -150,7 +166,6 @@ def _claim_panel(ax: Any, result: ClaimResult) -> None:
         _comparison_panel(ax, result, colour)
         return
     _dots(ax, result.values, 0.0, judged_below=result.judged_below)
-    _legend_unjudged(ax)
     _mean_ci(ax, 0.35, result.summary, colour, result.verdict)
     if claim.kind == "value":
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance
@@ -160,6 +175,7 @@ def _claim_panel(ax: Any, result: ClaimResult) -> None:
         _passing_side(ax, claim.value, claim.direction)
     ax.set_xticks([0.0, 0.35], ["seeds", "mean\n90% CI"])
     ax.set_xlim(-0.4, 0.7)
+    _legend_unjudged(ax)
 
 
 def _passing_side(ax: Any, threshold: float, direction: str) -> None:
@@ -181,7 +197,6 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
     order = sorted(set(a) | set(b))
     xa = _dots(ax, result.values, 0.0, order, result.judged_below)
     xb = _dots(ax, result.versus_values, 1.0, order, result.judged_below)
-    _legend_unjudged(ax)
     import numpy as np
     from matplotlib.collections import LineCollection
 
@@ -207,6 +222,7 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
         f"A: {claim.experiment}\nB: {claim.versus}\nclaimed: A {claim.direction} B",
         fontsize=LABEL_PT,
     )
+    _legend_unjudged(ax)
 
 
 def claims_figure(results: list[ClaimResult], stem: Path, vector: bool) -> list[Path]:

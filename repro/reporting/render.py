@@ -223,7 +223,7 @@ def reproduced_text(result: ClaimResult) -> str:
     res = resolution_of(result)
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     if result.claim.kind == "comparison":
-        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={s.n} pairs)"
+        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')})"
     return f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
 
 
@@ -382,7 +382,9 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     run = sum(r.outcome in stats.OUTCOMES for r in counted)
     if counted:
-        verified = f"{reproduced} of {len(counted)} claims reproduced, {run} of {len(counted)} run"
+        total = len(counted)
+        claims = "claim" if total == 1 else "claims"  # "1 of 1 claim", "1 of 2 claims"
+        verified = f"{reproduced} of {total} {claims} reproduced, {run} of {total} run"
     else:
         verified = "0 verified claims"
     deviating = sorted(
@@ -442,6 +444,11 @@ def experiments_status(data: ReportData) -> tuple[list[str], list[str]]:
     return [e for e in needed if e in judged], [e for e in needed if e not in judged]
 
 
+def runs_text(value: int) -> str:
+    """`1 run`, `1,234 runs`."""
+    return f"{count(value)} {'run' if value == 1 else 'runs'}"
+
+
 def count(value: Any) -> str:
     """A whole number with thousands separators (parameters, dataset sizes)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
@@ -450,7 +457,7 @@ def count(value: Any) -> str:
 
 
 def hardware_text(data: ReportData) -> str:
-    return "; ".join(f"{h} ({n:,} runs)" for h, n in data.compute.hardware) or "unknown"
+    return "; ".join(f"{h} ({runs_text(n)})" for h, n in data.compute.hardware) or "unknown"
 
 
 def seeds_text(data: ReportData) -> str:
@@ -617,6 +624,7 @@ def _environment(html: bool) -> Any:
     env.filters.update(
         num=num,
         count=count,
+        runs=runs_text,
         seconds=seconds,
         hours=hours,
         seeds=seed_list,
@@ -660,7 +668,7 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "differs": _setting_text(data, row, "keys outside the paper's config"),
                 "claimed": claimed_text(claim),
                 "reproduced": f"{num(s.mean, resolution=res)}{spread} "
-                + (f"(A − B, n={s.n} pairs)" if row.pairs else f"(n={s.n})"),
+                + (f"(A − B, n={plural(s.n, 'pair')})" if row.pairs else f"(n={s.n})"),
                 "ci": _interval_text(low, high, res),
                 "rule": row.outcome,
             }
@@ -726,7 +734,9 @@ def discussion_facts(data: ReportData) -> list[str]:
     for outcome, claim_ids in unjudged.items():
         facts.append(f"No verdict ({outcome}): {', '.join(claim_ids)}.")
     if data.unsuccessful:
-        facts.append(f"{len(data.unsuccessful)} runs failed or were cut short (see Compute).")
+        failed = len(data.unsuccessful)
+        verb = "run failed or was" if failed == 1 else "runs failed or were"
+        facts.append(f"{failed} {verb} cut short (see Compute).")
     return facts
 
 

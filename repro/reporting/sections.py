@@ -22,6 +22,7 @@ from repro.reporting.aggregate import (
     ConfigChoice,
     differences_text,
 )
+from repro.wording import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -393,7 +394,7 @@ def _versions(column: pd.Series) -> str:
     counts = Counter(str(v) for v in column if not _missing(v))
     if len(counts) <= 1:
         return next(iter(counts), "-")
-    return ", ".join(f"{v} ({n} runs)" for v, n in counts.most_common())
+    return ", ".join(f"{v} ({plural(n, 'run')})" for v, n in counts.most_common())
 
 
 def _most_common(column: pd.Series) -> Any:

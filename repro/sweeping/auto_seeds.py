@@ -401,6 +401,14 @@ class PilotChange(NamedTuple):
     changed: tuple[tuple[int, tuple[str, ...]], ...] = ()  # (pilot seed, metrics that changed)
     rerun: tuple[int, ...] = ()  # run again, values unknown (a plan saved before pilot_values)
 
+    @property
+    def retrained(self) -> bool:
+        """Every pilot seed's run was made again (the setting retrained, e.g. after its code
+        changed): its seeds are one new sample. Otherwise the seeds past N are still the ones
+        a later sweep added after seeing the plan's verdict, which the report must not judge
+        (one changed pilot seed would let "add seeds until it settles" count)."""
+        return not self.missing and len(self.changed) + len(self.rerun) >= self.n0
+
 
 def pilot_changes(
     plan: dict[str, Any] | None,

@@ -183,6 +183,16 @@ def _usable(values: Sequence[float], n0: int) -> tuple[np.ndarray | None, Verdic
     return x, None
 
 
+def _say_dropped(verdict: Verdict, values: Sequence[float], n0: int) -> Verdict:
+    """The reason ends with the non-finite later seeds left out of the mean and n, as the
+    fixed-sample rules' reasons do (a diverged seed is never dropped silently)."""
+    later = np.asarray(values, dtype=float).ravel()[n0:]
+    n_drop = int(later.size - np.isfinite(later).sum())
+    if not n_drop or "non-finite" in verdict.reason or UNDEFINED_PREFIX in verdict.reason:
+        return verdict  # a non-finite pilot seed: the reason says the test is undefined
+    return replace(verdict, reason=verdict.reason + stats._dropped(n_drop))
+
+
 def equivalence_verdict(
     values: Sequence[float],
     n0: int,
@@ -193,6 +203,18 @@ def equivalence_verdict(
 ) -> Verdict:
     """'metric = claimed ± tolerance' on two-stage data (values in seed order, pilot first);
     `exact` as in stats.equivalence_verdict."""
+    verdict = _equivalence(values, n0, claimed, tolerance, alpha, exact)
+    return _say_dropped(verdict, values, n0)
+
+
+def _equivalence(
+    values: Sequence[float],
+    n0: int,
+    claimed: float,
+    tolerance: float,
+    alpha: float,
+    exact: bool,
+) -> Verdict:
     x, early = _usable(values, n0)
     if early is not None:
         return early
@@ -244,6 +266,17 @@ def one_sided_verdict(
     `exact` as in stats.threshold_verdict."""
     if direction not in (">=", ">", "<=", "<"):
         raise ValueError(f"direction must be one of >=, >, <=, <; got {direction!r}")
+    return _say_dropped(_one_sided(values, n0, reference, direction, alpha, exact), values, n0)
+
+
+def _one_sided(
+    values: Sequence[float],
+    n0: int,
+    reference: float,
+    direction: str,
+    alpha: float,
+    exact: bool,
+) -> Verdict:
     x, early = _usable(values, n0)
     if early is not None:
         return early

@@ -137,3 +137,40 @@ def test_seeds_past_a_two_stage_plan_are_drawn_hollow_and_named_in_a_legend(tmp_
     )
     legend = ax.get_legend()
     assert legend is not None and "not judged" in legend.get_texts()[0].get_text()
+
+
+def test_the_not_judged_legend_covers_no_seed(tmp_path) -> None:
+    """A seeds=auto claim whose seeds spread over the whole panel: the legend naming the
+    hollow dots sat where matplotlib's 'best' found least data, on top of two seeds (one of
+    them a hollow one), so the figure hid values the table counts."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PathCollection
+
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from tests.records.test_table import write_run
+
+    results = tmp_path / "results"
+    values = [-0.816, -0.172, -0.403, -0.488, -0.975, -0.917, -0.968, -0.953, -0.013, -0.733]
+    values += [0.19, -0.941, 0.299, -0.692, -0.453, -0.952, -0.916, -0.983, -0.923, 0.177]
+    for seed, value in enumerate(values):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 16})
+    fig = figures._figure(figures.PANEL_W, figures.PANEL_H, rows=1)
+    ax = fig.subplots(1, 1)
+    figures._claim_panel(ax, result)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    legend = ax.get_legend()
+    assert legend is not None and "not judged" in legend.get_texts()[0].get_text()
+    box = legend.get_window_extent(renderer)
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    for dot in dots:
+        for x, y in ax.transData.transform(dot.get_offsets()):
+            inside = box.x0 - 3 <= x <= box.x1 + 3 and box.y0 - 3 <= y <= box.y1 + 3
+            assert not inside, (x, y, box)

@@ -525,7 +525,7 @@ def test_headline_counts_verified_claims_and_names_unverified_apart(tmp_path: Pa
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.REPRODUCED_OVERALL
     assert outcome.summary == (
-        "1 of 1 claims reproduced, 1 of 1 run; 2 unverified claims shown apart (2 reproduced)"
+        "1 of 1 claim reproduced, 1 of 1 run; 2 unverified claims shown apart (2 reproduced)"
     )
     header = (out / "report.md").read_text().splitlines()[2]
     assert "(1 reproduced)" in header  # the counts in brackets are of the verified claims
@@ -1484,3 +1484,24 @@ def test_the_methodology_says_how_to_obtain_the_data(tmp_path: Path) -> None:
         "<strong>Data:</strong> Needs the four raw MNIST files"
         in (tmp_path / "out" / "report.html").read_text()
     )
+
+
+def test_an_interim_two_stage_verdict_names_the_planned_seed_that_failed(tmp_path: Path) -> None:
+    """A seeds=auto sweep done, its planned seed 3 failed: the verdict said 'interim: 5 of the
+    6 planned seeds (the sweep trains the rest', though no sweep was running; it names the seed
+    with no completed run and the command that trains it."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        if seed == 3:
+            write_run(results, "cnn", seed, {}, status="failed", error="RuntimeError: boom")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    reason = result.verdict.reason
+    assert "interim: 5 of the 6 planned seeds (seed 3 has no completed run" in reason, reason
+    assert "the sweep trains the rest" not in reason, reason

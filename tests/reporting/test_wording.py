@@ -83,16 +83,16 @@ def test_headline_with_verified_and_unverified_claims_reads_cleanly(tmp_path: Pa
     outcome = build_report(request)
     assert outcome.overall == aggregate.REPRODUCED_OVERALL
     assert outcome.summary == (
-        "1 of 1 claims reproduced, 1 of 1 run; 3 unverified claims shown apart (3 reproduced)"
+        "1 of 1 claim reproduced, 1 of 1 run; 3 unverified claims shown apart (3 reproduced)"
     )
     headline = _headline((out / "report.md").read_text())
     assert headline == (
-        "**Overall: ✅ reproduced** — 1 of 1 claims reproduced, 1 of 1 run (1 reproduced); "
+        "**Overall: ✅ reproduced** — 1 of 1 claim reproduced, 1 of 1 run (1 reproduced); "
         "3 unverified claims shown apart (3 reproduced)."
     )
     html = " ".join((out / "report.html").read_text().split())
     assert (
-        '1 of 1 claims reproduced, 1 of 1 run <span class="sub">(1 reproduced)</span>; '
+        '1 of 1 claim reproduced, 1 of 1 run <span class="sub">(1 reproduced)</span>; '
         "3 unverified claims shown apart (3 reproduced)"
     ) in html
 
@@ -317,3 +317,29 @@ def test_one_of_a_thing_is_said_in_the_singular(tmp_path: Path) -> None:
     assert "lists 1 claim over 1 experiment;" in markdown, markdown
     assert "no claims." not in markdown, markdown
     assert "**no verified claims**: 1 unverified claim, shown apart." in markdown, markdown
+
+
+def test_one_failed_run_and_one_seed_pair_are_counted_in_the_singular(tmp_path: Path) -> None:
+    """The discussion said '1 runs failed or were cut short' and a comparison's row
+    '(A − B, n=1 pairs)'."""
+    from tests.reporting.test_report import report
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": 0.93})
+    write_run(results, "mlp", 0, {"test/acc": 0.69})
+    write_run(results, "mlp", 1, {}, status="failed", error="RuntimeError: boom")
+    _, markdown = report(results, tmp_path / "out")
+    assert "- 1 run failed or was cut short (see Compute)." in markdown
+    assert "(A − B, n=1 pair)" in table_row(markdown, "cnn_beats_mlp")
+
+
+def test_a_report_of_one_run_says_run_not_runs(tmp_path: Path) -> None:
+    """'from 1 run records', '(1 runs)' in the provenance, in Markdown and HTML."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    write_run(results, "cnn", 0, {"test/acc": 0.93})
+    build_report(ReportRequest("mnist1d", results, out, formats=frozenset({"md", "html"})))
+    for name in ("report.md", "report.html"):
+        text = " ".join((out / name).read_text().split())
+        assert "from 1 run record in" in text, name
+        assert "1 runs" not in text and "1 run records" not in text, name
+        assert "(1 run)" in text or "; 1 run)" in text, name

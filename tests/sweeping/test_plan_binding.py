@@ -142,3 +142,53 @@ def test_a_deleted_pilot_run_is_called_missing_not_replaced(
     (line,) = _pilot_report(isolated_env, tmp_path)[0]
     assert f"the seeds=auto plan (pilot n0=3, N={total})" in line, line
     assert "pilot seed 2's run is missing" in line and "replaced" not in line, line
+
+
+def test_a_changed_pilot_seed_does_not_let_the_seeds_past_the_plan_be_judged(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """One pilot seed's value changed (a nondeterministic `rerun=true`): the plan stopped
+    governing and the fixed-sample test judged every seed, the one a later fixed sweep added
+    past N after seeing the two-stage verdict too, so one rerun let "add seeds until it
+    settles" count. The seeds past N stay shown, not judged, and the report says which it
+    judged; a setting retrained in full (every pilot seed changed) is new data, judged whole."""
+    total, _ = _planned_pilot(isolated_env)
+    write_run(isolated_env, "cnn", 1, {"test/acc": 0.95}, composed=True)  # really changed
+    (line,), text = _pilot_report(isolated_env, tmp_path)
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+    assert "fixed-sample test is on the" in claim and "two-stage" not in claim, claim
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+
+    for seed in (0, 2):  # the whole pilot retrained: the seeds there are one new sample
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.91 + seed / 100}, composed=True)
+    (line,), text = _pilot_report(isolated_env, tmp_path)
+    assert f"fixed-sample test on all its seeds (0–{total})" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total + 1})" in row and "not judged" not in text, row
+
+
+def test_a_comparison_with_a_changed_plan_on_one_side_is_cut_at_the_smaller_n(
+    tmp_path: Path,
+) -> None:
+    """cnn's plan no longer governs (N=4), mlp's still does (N=3): the comparison falls to the
+    fixed-sample test, on the pairs below both plans' N, never on seeds added past either."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in range(6):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(
+        frame, [claim], choices, 0.05, {"mlp": 3}, {"mlp": 3}, fixed_sample_totals={"cnn": 4}
+    )
+    assert result.summary is not None and result.summary.n == 3, result.summary
+    assert "seeds 3–5 are shown but not judged" in result.verdict.reason, result.verdict
+    assert "fixed-sample test is on the 3 planned seeds" in result.verdict.reason
+    assert result.judged_below == 3

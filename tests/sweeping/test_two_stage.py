@@ -206,3 +206,15 @@ def test_a_too_coarse_pilot_plans_the_cap_because_a_seed_that_differs_decides_th
     later = [0.94, 0.95, 0.94, 0.94, 0.93, 0.94, 0.95, 0.94, 0.94, 0.93, 0.94, 0.94]
     verdict = two_stage.equivalence_verdict([0.94] * 3 + later, 3, 0.94, 0.03, exact=False)
     assert verdict.outcome == REPRODUCED and "fixed-sample" in verdict.reason
+
+
+def test_a_diverged_later_seed_is_said_to_be_dropped() -> None:
+    """The fixed-sample rules say '(1 non-finite value dropped)'; the two-stage ones dropped a
+    diverged later seed from the mean and n without a word in the reason."""
+    values = [0.94, 0.935, 0.945, float("nan"), 0.94, 0.942]
+    value = two_stage.equivalence_verdict(values, 3, 0.94, 0.03)
+    threshold = two_stage.one_sided_verdict(values, 3, 0.9, ">=")
+    for verdict in (value, threshold):
+        assert verdict.reason.endswith("(1 non-finite value dropped)"), verdict.reason
+        assert "(n=5, pilot n0=3)" in verdict.reason, verdict.reason
+    assert "dropped" not in two_stage.equivalence_verdict(values[:3], 3, 0.94, 0.03).reason

@@ -132,6 +132,21 @@ def saved_identity(path: Any) -> SavedGroup | None:
         return None
 
 
+def discarded_training_line(
+    seeds: list[int], path: Any, step: int | None, old: Any, code: Any, files: str = ""
+) -> str:
+    """The line that says a group checkpoint of other plugin code is thrown away (never
+    resumed: the safety rule): the group's own (`together`) and the sweep's dry run's."""
+    whose = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    at = "" if step is None else f", step {step}"
+    they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
+    return (
+        f"stale: discarding the training of {whose} ({their} group's checkpoint {path}{at}): "
+        f"the plugin's code changed since it was saved ({files}code {old} -> {code}); "
+        f"{they} again from the start"
+    )
+
+
 def left_to_test(record_dir: Any, seed: int) -> bool:
     """A seed whose group trained and was stopped before testing it: its folder holds the
     group's final weights for it alone, tested as a group of one (never trained again)."""

@@ -259,6 +259,10 @@ def plan_resumes(
         hash_dir = first.record_dir.parent
         group_checkpoints = hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")
         for checkpoint in sorted(group_checkpoints) if together else []:
+            discarded = _discarded_for_code(checkpoint, hash_dir.name, code, set(missing))
+            if discarded:  # the group's own line, said before it trains (helper sweeps)
+                notes.append(f"{experiment}: {discarded}")
+                continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
             if (
                 not seeds
@@ -351,6 +355,27 @@ def _group_seeds(
     if identity.get("config_hash") != config_hash or (code and identity.get("code") != code):
         return None, False, None  # another setting's or other code's: starts over, says so
     return (seeds if len(set(seeds)) > 1 or (trained and seeds) else None), trained, step
+
+
+def _discarded_for_code(
+    checkpoint: Path, config_hash: str, code: str | None, missing: set[int]
+) -> str | None:
+    """A group checkpoint of this setting holding seeds this sweep trains, saved by other
+    plugin code: the group throws it away and says so (`stale: discarding the training of
+    ...`); the dry run says the same line, as it does for the checkpoints that resume."""
+    from repro.running.group_checkpoint import discarded_training_line, saved_identity
+
+    saved = saved_identity(checkpoint)
+    if not code or saved is None or saved.identity.get("config_hash") != config_hash:
+        return None
+    old = saved.identity.get("code")
+    try:
+        seeds = sorted(int(s) for s in saved.identity.get("seeds") or [])
+    except (TypeError, ValueError):
+        return None
+    if old == code or not set(seeds) & missing:
+        return None
+    return discarded_training_line(seeds, checkpoint, saved.step, old, code)
 
 
 def _cut_short(record_dir: Path, in_group: bool = False) -> str | None:

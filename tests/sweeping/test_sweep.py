@@ -151,7 +151,11 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     # helper-44: a checkpoint of other plugin code (or another setting) resumes nothing, so
     # it adds no seed nor says it resumes: the group that finds it starts over, and says so
     assert plan_resumes(planned, code="c0de")[1] == notes
-    assert plan_resumes(planned, code="new0") == (planned, [])
+    other_code = plan_resumes(planned, code="new0")  # said as the group says it (helper sweeps)
+    assert other_code[0] == planned
+    assert [note.split(" (")[0] for note in other_code[1]] == [
+        "x: stale: discarding the training of seeds 0, 1, 2"
+    ]
 
 
 def test_a_group_with_one_corrupt_record_still_resumes_as_that_group(tmp_path: Path) -> None:
@@ -570,6 +574,37 @@ def test_the_dry_run_says_which_runs_resume_as_the_sweep_would(
     plan_resumes = __import__("repro.sweeping.plan", fromlist=["plan_resumes"]).plan_resumes
     alone = plan_resumes(planned, identity["code"], together=False)[1]  # seeds_together=false
     assert alone == [f"small: seed 2 resumes its own checkpoint {own} from step 5, alone"]
+
+
+def test_the_dry_run_says_a_group_of_other_code_is_discarded_as_the_sweep_would(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seeds 0 and 1 stopped together at step 8, then the plugin's code changed: the sweep
+    says `stale: discarding the training of seeds 0, 1 ...` and trains them from the start,
+    but its dry run said nothing of the training it would throw away."""
+    import torch
+
+    from repro.config.app import plugin_overrides
+    from repro.plugins.registry import get_paper
+    from repro.sweeping.plan import SweepGrid, plan_sweep
+
+    plugin = get_paper("toy", [toy_dir])
+    planned, _ = plan_sweep("toy", plugin_overrides(plugin.folder), SweepGrid(["small"], [0, 1]))
+    hash_dir = planned[0].record_dir.parent
+    for seed in (0, 1):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    group = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    identity = {"seeds": [0, 1], "config_hash": hash_dir.name, "code": "0ld"}
+    torch.save({"identity": identity, "state": {"global_step": 8}}, group)
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "seeds=2")
+    dry = repro(*sweep, "seeds_together=true", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert (
+        f"small: stale: discarding the training of seeds 0, 1 (their group's checkpoint {group}, "
+        "step 8): the plugin's code changed since it was saved (code 0ld -> "
+    ) in dry.stdout, dry.stdout
+    assert "resume their group's checkpoint" not in dry.stdout
 
 
 def test_a_group_of_seeds_trained_together_counts_its_time_once(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ class PlannedRun:
     group: tuple[int, ...] | None = None  # resumes with these seeds from their group's checkpoint
     alone: bool = False  # resumes its own checkpoint, so trains alone
     tests_only: bool = False  # its group trained it and left it to test: only tested
+    resume_step: int | None = None  # the step its checkpoint (or its group's) resumes from
 
     @property
     def needs_training(self) -> bool:
@@ -273,7 +274,9 @@ def plan_resumes(
             for seed in seeds:
                 if seed in missing:
                     run = runs[missing[seed]]
-                    runs[missing[seed]] = replace(run, group=seeds, tests_only=trained)
+                    runs[missing[seed]] = replace(
+                        run, group=seeds, tests_only=trained, resume_step=step
+                    )
                 else:  # started with the group: resumed with it
                     folder = hash_dir / f"seed{seed}"
                     state = f"redo ({_cut_short(folder, in_group=True)})"
@@ -285,6 +288,7 @@ def plan_resumes(
                             state=state,
                             group=seeds,
                             tests_only=trained,
+                            resume_step=step,
                         )
                     )
             extra = sorted(set(seeds) - set(missing))
@@ -306,8 +310,9 @@ def plan_resumes(
             if run.group is None and own.is_file() and _cut_short(run.record_dir):
                 from repro.running.runner import checkpoint_step
 
-                runs[index] = replace(run, alone=True)
-                at = _at(checkpoint_step(own))
+                step = checkpoint_step(own)
+                runs[index] = replace(run, alone=True, resume_step=step)
+                at = _at(step)
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
     return runs, notes

@@ -672,6 +672,40 @@ def test_a_group_left_only_to_test_is_estimated_as_tests_not_as_training(
     assert estimate_seconds([new], "a CPU | no GPU") == {new.record_dir: 100.0}
 
 
+def test_a_run_that_resumes_is_estimated_for_the_steps_it_has_left(tmp_path: Path) -> None:
+    """Seeds 1 and 2 stopped together at step 90 of 180, seed 3 alone at step 45: the dry
+    run estimated each as a whole run (100 s: 90 s of training, 10 s beside it), so a sweep
+    resumed nine tenths of the way was shown as long as the first. Their training left is
+    what the estimate counts: 10 + 45 s, and 10 + 67.5 s."""
+    import torch
+
+    from repro.records import store
+    from repro.sweeping.launch import estimate_seconds
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2, 3):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+    timing = {"wall_s": 100.0, "fit_s": 90.0, "steps_per_s": 2.0}
+    store.write_record(
+        hash_dir / "seed0",
+        {"status": "completed", "seed": 0, "timing": timing, "environment": {"cpu": "a CPU"}},
+    )
+    _cut_short(hash_dir / "seed1")
+    _cut_short(hash_dir / "seed2")
+    identity = {"seeds": [1, 2], "config_hash": "h", "code": "c0de"}
+    group = hash_dir / "seed1" / "checkpoints" / "together.ckpt"
+    torch.save({"identity": identity, "state": {"global_step": 90}}, group)
+    _cut_short(hash_dir / "seed3")
+    torch.save({"global_step": 45}, hash_dir / "seed3" / "checkpoints" / "last.ckpt")
+    states = ["done"] + ["redo (interrupted)"] * 3
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", states[s], 180) for s in range(4)]
+    runs, notes = plan_resumes(planned, code="c0de")
+    assert len(notes) == 2, notes
+    estimates = estimate_seconds(runs, "a CPU | no GPU")
+    assert [estimates[hash_dir / f"seed{s}"] for s in (1, 2, 3)] == [55.0, 55.0, 77.5]
+
+
 def test_the_plan_line_counts_the_seeds_a_resumed_group_brings(tmp_path: Path) -> None:
     """helper-58: `seeds=2` after a stop left seeds 1 and 2 of a trained group to test: the
     sweep said `1 to run` (its plan before resumes), then tested 2 seeds. The line counts

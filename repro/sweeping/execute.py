@@ -204,7 +204,7 @@ def resumes_of(
 
     if not any(run.needs_training for run in planned):
         return planned, []
-    code = _plugin_code(paper_id, papers_dir) if together else None  # for group checkpoints
+    code = _plugin_code(paper_id, papers_dir)  # what a group checkpoint must carry to resume
     return plan_resumes(planned, code, together)
 
 

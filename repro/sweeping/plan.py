@@ -259,9 +259,9 @@ def plan_resumes(
             continue  # rerun=true starts over, alone or together
         hash_dir = first.record_dir.parent
         group_checkpoints = hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")
-        for checkpoint in sorted(group_checkpoints) if together else []:
+        for checkpoint in sorted(group_checkpoints):
             discarded = _discarded_for_code(checkpoint, hash_dir.name, code, set(missing))
-            if discarded:  # the group's own line, said before it trains (helper sweeps)
+            if discarded and together:  # the group's own line, said before it trains
                 notes.append(f"{experiment}: {discarded}")
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
@@ -270,6 +270,9 @@ def plan_resumes(
                 or not set(seeds) & set(missing)
                 or not all(_cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
             ):
+                continue
+            if not together:  # each seed alone: `repro run` tests those left to test
+                notes += _alone_with_group(runs, missing, checkpoint, seeds, trained, step)
                 continue
             for seed in seeds:
                 if seed in missing:
@@ -316,6 +319,37 @@ def plan_resumes(
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
     return runs, notes
+
+
+def _alone_with_group(
+    runs: list[PlannedRun],
+    missing: dict[int, int],
+    checkpoint: Path,
+    seeds: tuple[int, ...],
+    trained: bool,
+    step: int | None,
+) -> list[str]:
+    """A group checkpoint met by a sweep that trains each seed alone (seeds_together off,
+    as `auto` is on a CPU): a trained group's seeds left to test are only tested, each
+    alone (`runner.run_one`); an unfinished group's training is not resumed, which one line
+    says, with the way to resume it, before any seed trains from the start."""
+    from dataclasses import replace
+
+    names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    experiment = runs[next(iter(missing.values()))].experiment
+    if trained:
+        for seed in set(seeds) & set(missing):
+            runs[missing[seed]] = replace(runs[missing[seed]], tests_only=True)
+        return [
+            f"{experiment}: {names} trained in a group, left to test: tested from the "
+            f"group's final weights {checkpoint}{_at(step, ' (step {})')}"
+        ]
+    they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
+    return [
+        f"{experiment}: {names} do{'es' if len(seeds) == 1 else ''} not resume {their} "
+        f"group's checkpoint {checkpoint}{_at(step, ' (step {})')}: seeds together is off "
+        f"(seeds_together=true resumes it); {they} alone from the start"
+    ]
 
 
 def sweep_plan_line(

@@ -573,7 +573,11 @@ def test_the_dry_run_says_which_runs_resume_as_the_sweep_would(
     assert "seeds together: on, 2 job(s) for 3 run(s)" in dry.stdout, dry.stdout
     plan_resumes = __import__("repro.sweeping.plan", fromlist=["plan_resumes"]).plan_resumes
     alone = plan_resumes(planned, identity["code"], together=False)[1]  # seeds_together=false
-    assert alone == [f"small: seed 2 resumes its own checkpoint {own} from step 5, alone"]
+    assert alone == [
+        f"small: seeds 0, 1 do not resume their group's checkpoint {group} (step 8): seeds "
+        "together is off (seeds_together=true resumes it); they train alone from the start",
+        f"small: seed 2 resumes its own checkpoint {own} from step 5, alone",
+    ]
 
 
 def test_the_dry_run_says_a_group_of_other_code_is_discarded_as_the_sweep_would(
@@ -605,6 +609,41 @@ def test_the_dry_run_says_a_group_of_other_code_is_discarded_as_the_sweep_would(
         "step 8): the plugin's code changed since it was saved (code 0ld -> "
     ) in dry.stdout, dry.stdout
     assert "resume their group's checkpoint" not in dry.stdout
+
+
+def test_seeds_together_off_says_which_group_checkpoints_it_does_not_resume(
+    tmp_path: Path,
+) -> None:
+    """Seeds 0 and 1 stopped together at step 8, then the same sweep without
+    seeds_together=true (auto is off on a CPU): each seed trained alone from the start, the
+    group's training lost, and the sweep's plan and its dry run said nothing of it (only
+    each run, once started). Now one line says so and how to resume it; seeds a trained
+    group left to test are only tested, alone too, and planned so."""
+    import torch
+
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2, 3):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    identity = {"seeds": [0, 1], "config_hash": "h", "code": "c0de"}
+    group = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    torch.save({"identity": identity, "state": {"global_step": 8}}, group)
+    tested = hash_dir / "seed2" / "checkpoints" / "together.ckpt"
+    left = {"identity": {**identity, "seeds": [2, 3]}, "state": {"global_step": 20}}
+    torch.save({**left, "trained": True}, tested)
+    planned = [
+        PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (interrupted)") for s in range(4)
+    ]
+    runs, notes = plan_resumes(planned, "c0de", together=False)
+    assert [(r.group, r.tests_only) for r in runs] == [(None, False)] * 2 + [(None, True)] * 2
+    assert notes == [
+        f"x: seeds 0, 1 do not resume their group's checkpoint {group} (step 8): seeds "
+        "together is off (seeds_together=true resumes it); they train alone from the start",
+        f"x: seeds 2, 3 trained in a group, left to test: tested from the group's final "
+        f"weights {tested} (step 20)",
+    ]
 
 
 def test_a_group_of_seeds_trained_together_counts_its_time_once(tmp_path: Path) -> None:

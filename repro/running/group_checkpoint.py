@@ -132,6 +132,21 @@ def saved_identity(path: Any) -> SavedGroup | None:
         return None
 
 
+def discarded_training_line(
+    seeds: list[int], path: Any, step: int | None, old: Any, code: Any, files: str = ""
+) -> str:
+    """The line that says a group checkpoint of other plugin code is thrown away (never
+    resumed: the safety rule): the group's own (`together`) and the sweep's dry run's."""
+    whose = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    at = "" if step is None else f", step {step}"
+    they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
+    return (
+        f"stale: discarding the training of {whose} ({their} group's checkpoint {path}{at}): "
+        f"the plugin's code changed since it was saved ({files}code {old} -> {code}); "
+        f"{they} again from the start"
+    )
+
+
 def left_to_test(record_dir: Any, seed: int) -> bool:
     """A seed whose group trained and was stopped before testing it: its folder holds the
     group's final weights for it alone, tested as a group of one (never trained again)."""
@@ -139,3 +154,62 @@ def left_to_test(record_dir: Any, seed: int) -> bool:
 
     saved = saved_identity(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT)
     return saved is not None and saved.trained and saved.identity.get("seeds") == [seed]
+
+
+def split_off_to_test(record_dir: Any, seed: int) -> bool:
+    """A seed its group of two or more trained and left untested, run on its own (`repro
+    run`, the command its record names): its slice of the group's final state moves to its
+    own folder, a group of one that is only tested (`left_to_test`), and the other seeds
+    keep theirs in the first one's folder. Without this it trained from the start and its
+    group could no longer resume: the others trained again too. True when split; never
+    while a seed of the group is locked (a process is testing it)."""
+    import os
+
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.lock import is_locked
+
+    hash_dir = record_dir.parent
+    for path in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
+        found = saved_identity(path)
+        if found is None or not found.trained:
+            continue
+        try:
+            seeds = [int(s) for s in found.identity.get("seeds") or []]
+        except (TypeError, ValueError):
+            continue
+        same_setting = found.identity.get("config_hash") == hash_dir.name
+        if seed not in seeds or len(seeds) < 2 or not same_setting:
+            continue
+        if any(is_locked(hash_dir / f"seed{s}") for s in seeds):
+            return False
+        try:
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception:
+            return False
+        own = seeds.index(seed)
+        rest = [k for k in range(len(seeds)) if k != own]
+        parts = [
+            (hash_dir / f"seed{seeds[rest[0]]}" / CHECKPOINT_DIR / GROUP_CHECKPOINT, rest),
+            (record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT, [own]),
+        ]
+        parts.sort(key=lambda part: part[0] == path)  # the file replaced last: no seed lost
+        for target, keep in parts:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            identity = {**found.identity, "seeds": [seeds[k] for k in keep]}
+            temp = target.with_name(target.name + ".tmp")
+            torch.save({**saved, "identity": identity, "state": _kept(saved["state"], keep)}, temp)
+            os.replace(temp, target)
+        if all(target != path for target, _ in parts):
+            path.unlink(missing_ok=True)
+        return True
+    return False
+
+
+def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
+    """A trained group's saved state (`SeedGroup.state_dict`) for the seeds at `keep`."""
+    kept = dict(state)
+    for key in ("params", "buffers"):
+        kept[key] = {name: tensor[keep].clone() for name, tensor in state[key].items()}
+    for key in ("loaders", "rng", "last_logged", "outcomes"):
+        kept[key] = [state[key][k] for k in keep]
+    return kept

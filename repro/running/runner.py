@@ -91,9 +91,9 @@ def run_one(
         # stdout: stderr stays for progress and errors, so a failure is one line there
         print(progress.start_line(config, record_dir), flush=True)
     if as_group_of_one is not None and not config.get("rerun") and record is None:
-        from repro.running.group_checkpoint import left_to_test
+        from repro.running.group_checkpoint import left_to_test, split_off_to_test
 
-        if left_to_test(record_dir, seed):
+        if left_to_test(record_dir, seed) or split_off_to_test(record_dir, seed):
             return as_group_of_one(config, command or sys.argv)
     from repro.running.distributed import is_worker_rank
 

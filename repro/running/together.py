@@ -427,7 +427,7 @@ def _say_training_discarded_for_code(attempts: list, saver: GroupCheckpoint) -> 
     from pathlib import Path
 
     from repro.records.fingerprint import stale_reason
-    from repro.running.group_checkpoint import saved_identity
+    from repro.running.group_checkpoint import discarded_training_line, saved_identity
     from repro.running.runner import groups_holding
 
     code = saver.identity.get("code")
@@ -448,15 +448,9 @@ def _say_training_discarded_for_code(attempts: list, saver: GroupCheckpoint) -> 
         folder = Path(attempts[0][1].config["paper_dir"])
         changed = stale_reason(previous[0], folder) if previous else None
         files = f"{changed}; " if changed and changed != "unknown code" else ""
-        whose = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
-        step = "" if saved.step is None else f", step {saved.step}"
-        they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
-        print(
-            f"stale: discarding the training of {whose} ({their} group's checkpoint {path}{step}): "
-            f"the plugin's code changed since it was saved ({files}code "
-            f"{saved.identity.get('code')} -> {code}); {they} again from the start",
-            file=sys.stderr,
-        )
+        old = saved.identity.get("code")
+        line = discarded_training_line(seeds, path, saved.step, old, code, files)
+        print(line, file=sys.stderr)
     return set(found)
 
 

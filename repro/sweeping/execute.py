@@ -112,6 +112,7 @@ def run_planned(
     `resumes`: `resumes_of(planned, ...)` when the caller has it (its line counted them)."""
     from repro.config.app import command_context
     from repro.config.overrides import override_value, path_override
+    from repro.errors import stop_within
     from repro.sweeping.jobs import jobs_for
     from repro.sweeping.launch import (
         collect_results,
@@ -148,8 +149,14 @@ def run_planned(
                         common.append(f"hydra.launcher.name={slurm_name}")
                     hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
                     batches = multirun_batches(planned, together)
-                    with RecordWatch(planned, sweep_id).watching():  # `k/N done` lines
-                        errors = launch(batches, common, hydra_flags, slurm_name)
+                    try:
+                        with RecordWatch(planned, sweep_id).watching():  # `k/N done` lines
+                            errors = launch(batches, common, hydra_flags, slurm_name)
+                    except BaseException as error:
+                        stop = stop_within(error)
+                        if stop is None:
+                            raise
+                        return _launcher_stopped(planned, sweep_id, stop)
                     for message in errors:
                         warn(f"error: {message}")
                 elif jobs.stopped_because:
@@ -162,6 +169,32 @@ def run_planned(
         os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not its
 
 
+def _launcher_stopped(
+    planned: list[Any], sweep_id: str, stop: KeyboardInterrupt
+) -> tuple[Any, list[Any]]:
+    """Ctrl-C or SIGTERM while Hydra's launcher (SLURM, Ray) ran the jobs (a SLURM sweep's
+    are cancelled by then): the sweep ends as a stopped joblib sweep does, with its table
+    and its line, not the bare `interrupted` of a command stopped before any run. Runs that
+    left no record of this sweep did not start."""
+    from repro.records import store
+    from repro.running.runner import RunOutcome
+    from repro.sweeping.jobs import SweepOutcomes
+    from repro.sweeping.launch import collect_results
+
+    def started(run: Any) -> bool:
+        try:
+            return (store.read_record(run.record_dir) or {}).get("sweep_id") == sweep_id
+        except (OSError, ValueError):
+            return False
+
+    unstarted = [run for run in planned if run.needs_training and not started(run)]
+    exit_code = getattr(stop, "exit_code", 130)  # errors.Terminated: SIGTERM
+    name = "SIGTERM" if exit_code == 143 else "SIGINT"
+    outcome = RunOutcome("interrupted", None, error=name, exit_code=exit_code)
+    jobs = SweepOutcomes({}, unstarted, None, interrupted_by=outcome)
+    return jobs, collect_results(planned, sweep_id, jobs)
+
+
 def resumes_of(
     planned: list[Any], paper_id: str, papers_dir: list[Path] | None, together: bool
 ) -> tuple[list[Any], list[str]]:
@@ -171,7 +204,7 @@ def resumes_of(
 
     if not any(run.needs_training for run in planned):
         return planned, []
-    code = _plugin_code(paper_id, papers_dir) if together else None  # for group checkpoints
+    code = _plugin_code(paper_id, papers_dir)  # what a group checkpoint must carry to resume
     return plan_resumes(planned, code, together)
 
 

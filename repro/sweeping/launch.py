@@ -48,12 +48,13 @@ def _record_hardware(record: dict) -> str:
 def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, float | None]:
     """Seconds per run to train, from completed records of the same experiment and hardware:
     the same config's mean wall time, else steps / (steps/s) + the usual fixed cost; a seed
-    its group trained and left to test (`tests_only`), the fixed cost alone (its test)."""
+    its group trained and left to test (`tests_only`), the fixed cost alone (its test); a
+    run that resumes a checkpoint, the fixed cost and the part of its training left."""
     by_experiment: dict[Path, list[dict]] = {}
     estimates: dict[Path, float | None] = {}
-    per_setting: dict[tuple[Path, int | None, bool], float | None] = {}  # one config's agree
+    per_setting: dict[tuple[Path, int | None, bool, int | None], float | None] = {}
     for run in planned:
-        setting = (run.record_dir.parent, run.max_steps, run.tests_only)
+        setting = (run.record_dir.parent, run.max_steps, run.tests_only, run.resume_step)
         if setting in per_setting:
             estimates[run.record_dir] = per_setting[setting]
             continue
@@ -84,6 +85,11 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
             )
         else:
             estimates[run.record_dir] = None
+        whole = estimates[run.record_dir]
+        if whole is not None and run.resume_step and run.max_steps and not run.tests_only:
+            base = statistics.fmean(fixed) if fixed else 0.0  # beside training: paid again
+            left = max(0.0, 1.0 - run.resume_step / run.max_steps)
+            estimates[run.record_dir] = base + max(0.0, whole - base) * left
         per_setting[setting] = estimates[run.record_dir]
     return estimates
 

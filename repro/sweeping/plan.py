@@ -37,6 +37,7 @@ class PlannedRun:
     group: tuple[int, ...] | None = None  # resumes with these seeds from their group's checkpoint
     alone: bool = False  # resumes its own checkpoint, so trains alone
     tests_only: bool = False  # its group trained it and left it to test: only tested
+    resume_step: int | None = None  # the step its checkpoint (or its group's) resumes from
 
     @property
     def needs_training(self) -> bool:
@@ -258,7 +259,11 @@ def plan_resumes(
             continue  # rerun=true starts over, alone or together
         hash_dir = first.record_dir.parent
         group_checkpoints = hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")
-        for checkpoint in sorted(group_checkpoints) if together else []:
+        for checkpoint in sorted(group_checkpoints):
+            discarded = _discarded_for_code(checkpoint, hash_dir.name, code, set(missing))
+            if discarded and together:  # the group's own line, said before it trains
+                notes.append(f"{experiment}: {discarded}")
+                continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
             if (
                 not seeds
@@ -266,10 +271,15 @@ def plan_resumes(
                 or not all(_cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
             ):
                 continue
+            if not together:  # each seed alone: `repro run` tests those left to test
+                notes += _alone_with_group(runs, missing, checkpoint, seeds, trained, step)
+                continue
             for seed in seeds:
                 if seed in missing:
                     run = runs[missing[seed]]
-                    runs[missing[seed]] = replace(run, group=seeds, tests_only=trained)
+                    runs[missing[seed]] = replace(
+                        run, group=seeds, tests_only=trained, resume_step=step
+                    )
                 else:  # started with the group: resumed with it
                     folder = hash_dir / f"seed{seed}"
                     state = f"redo ({_cut_short(folder, in_group=True)})"
@@ -281,6 +291,7 @@ def plan_resumes(
                             state=state,
                             group=seeds,
                             tests_only=trained,
+                            resume_step=step,
                         )
                     )
             extra = sorted(set(seeds) - set(missing))
@@ -302,11 +313,43 @@ def plan_resumes(
             if run.group is None and own.is_file() and _cut_short(run.record_dir):
                 from repro.running.runner import checkpoint_step
 
-                runs[index] = replace(run, alone=True)
-                at = _at(checkpoint_step(own))
+                step = checkpoint_step(own)
+                runs[index] = replace(run, alone=True, resume_step=step)
+                at = _at(step)
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
     return runs, notes
+
+
+def _alone_with_group(
+    runs: list[PlannedRun],
+    missing: dict[int, int],
+    checkpoint: Path,
+    seeds: tuple[int, ...],
+    trained: bool,
+    step: int | None,
+) -> list[str]:
+    """A group checkpoint met by a sweep that trains each seed alone (seeds_together off,
+    as `auto` is on a CPU): a trained group's seeds left to test are only tested, each
+    alone (`runner.run_one`); an unfinished group's training is not resumed, which one line
+    says, with the way to resume it, before any seed trains from the start."""
+    from dataclasses import replace
+
+    names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+    experiment = runs[next(iter(missing.values()))].experiment
+    if trained:
+        for seed in set(seeds) & set(missing):
+            runs[missing[seed]] = replace(runs[missing[seed]], tests_only=True)
+        return [
+            f"{experiment}: {names} trained in a group, left to test: tested from the "
+            f"group's final weights {checkpoint}{_at(step, ' (step {})')}"
+        ]
+    they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
+    return [
+        f"{experiment}: {names} do{'es' if len(seeds) == 1 else ''} not resume {their} "
+        f"group's checkpoint {checkpoint}{_at(step, ' (step {})')}: seeds together is off "
+        f"(seeds_together=true resumes it); {they} alone from the start"
+    ]
 
 
 def sweep_plan_line(
@@ -351,6 +394,27 @@ def _group_seeds(
     if identity.get("config_hash") != config_hash or (code and identity.get("code") != code):
         return None, False, None  # another setting's or other code's: starts over, says so
     return (seeds if len(set(seeds)) > 1 or (trained and seeds) else None), trained, step
+
+
+def _discarded_for_code(
+    checkpoint: Path, config_hash: str, code: str | None, missing: set[int]
+) -> str | None:
+    """A group checkpoint of this setting holding seeds this sweep trains, saved by other
+    plugin code: the group throws it away and says so (`stale: discarding the training of
+    ...`); the dry run says the same line, as it does for the checkpoints that resume."""
+    from repro.running.group_checkpoint import discarded_training_line, saved_identity
+
+    saved = saved_identity(checkpoint)
+    if not code or saved is None or saved.identity.get("config_hash") != config_hash:
+        return None
+    old = saved.identity.get("code")
+    try:
+        seeds = sorted(int(s) for s in saved.identity.get("seeds") or [])
+    except (TypeError, ValueError):
+        return None
+    if old == code or not set(seeds) & missing:
+        return None
+    return discarded_training_line(seeds, checkpoint, saved.step, old, code)
 
 
 def _cut_short(record_dir: Path, in_group: bool = False) -> str | None:

@@ -1249,3 +1249,33 @@ def test_training_discarded_because_the_code_changed_is_said_in_one_line(
     assert lines[0].endswith("); it trains again from the start"), lines[0]
     record = json.loads((again[1].record_dir / "record.json").read_text())
     assert record["resumed_from"] is None and "trained" not in record["together"]
+
+
+@pytest.mark.parametrize("first_alone", [1, 2])
+def test_a_seed_left_to_test_in_a_group_of_two_run_alone_is_only_tested(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None, first_alone: int
+) -> None:
+    """Seeds 0-2 trained together, seed 0 tested, then a stop left seeds 1 and 2 to test
+    (one checkpoint in seed 1's folder). `repro run ... seed=1` (or 2), the command its
+    record names, trained it from the start, and then the group could no longer resume: the
+    other seed trained again too. Each is now only tested, from the group's final weights."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in cut] == ["completed", "interrupted", "interrupted"]
+    monkeypatch.setattr(together, "_finish_seed", real)
+    for seed in (first_alone, 3 - first_alone):
+        tested = run_one(
+            all_three[seed], command=["r"], as_group_of_one=together.only_test_as_group_of_one
+        )
+        record = json.loads((tested.record_dir / "record.json").read_text())
+        assert tested.status == "completed", (seed, record.get("error"))
+        assert record["resumed_from"]["step"] == 20, (seed, record["resumed_from"])
+        assert record["together"]["trained"]["seeds"] == [0, 1, 2], record["together"]
+    assert not list(results.rglob("together.ckpt"))

@@ -151,7 +151,11 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     # helper-44: a checkpoint of other plugin code (or another setting) resumes nothing, so
     # it adds no seed nor says it resumes: the group that finds it starts over, and says so
     assert plan_resumes(planned, code="c0de")[1] == notes
-    assert plan_resumes(planned, code="new0") == (planned, [])
+    other_code = plan_resumes(planned, code="new0")  # said as the group says it (helper sweeps)
+    assert other_code[0] == planned
+    assert [note.split(" (")[0] for note in other_code[1]] == [
+        "x: stale: discarding the training of seeds 0, 1, 2"
+    ]
 
 
 def test_a_group_with_one_corrupt_record_still_resumes_as_that_group(tmp_path: Path) -> None:
@@ -569,7 +573,77 @@ def test_the_dry_run_says_which_runs_resume_as_the_sweep_would(
     assert "seeds together: on, 2 job(s) for 3 run(s)" in dry.stdout, dry.stdout
     plan_resumes = __import__("repro.sweeping.plan", fromlist=["plan_resumes"]).plan_resumes
     alone = plan_resumes(planned, identity["code"], together=False)[1]  # seeds_together=false
-    assert alone == [f"small: seed 2 resumes its own checkpoint {own} from step 5, alone"]
+    assert alone == [
+        f"small: seeds 0, 1 do not resume their group's checkpoint {group} (step 8): seeds "
+        "together is off (seeds_together=true resumes it); they train alone from the start",
+        f"small: seed 2 resumes its own checkpoint {own} from step 5, alone",
+    ]
+
+
+def test_the_dry_run_says_a_group_of_other_code_is_discarded_as_the_sweep_would(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seeds 0 and 1 stopped together at step 8, then the plugin's code changed: the sweep
+    says `stale: discarding the training of seeds 0, 1 ...` and trains them from the start,
+    but its dry run said nothing of the training it would throw away."""
+    import torch
+
+    from repro.config.app import plugin_overrides
+    from repro.plugins.registry import get_paper
+    from repro.sweeping.plan import SweepGrid, plan_sweep
+
+    plugin = get_paper("toy", [toy_dir])
+    planned, _ = plan_sweep("toy", plugin_overrides(plugin.folder), SweepGrid(["small"], [0, 1]))
+    hash_dir = planned[0].record_dir.parent
+    for seed in (0, 1):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    group = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    identity = {"seeds": [0, 1], "config_hash": hash_dir.name, "code": "0ld"}
+    torch.save({"identity": identity, "state": {"global_step": 8}}, group)
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "seeds=2")
+    dry = repro(*sweep, "seeds_together=true", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert (
+        f"small: stale: discarding the training of seeds 0, 1 (their group's checkpoint {group}, "
+        "step 8): the plugin's code changed since it was saved (code 0ld -> "
+    ) in dry.stdout, dry.stdout
+    assert "resume their group's checkpoint" not in dry.stdout
+
+
+def test_seeds_together_off_says_which_group_checkpoints_it_does_not_resume(
+    tmp_path: Path,
+) -> None:
+    """Seeds 0 and 1 stopped together at step 8, then the same sweep without
+    seeds_together=true (auto is off on a CPU): each seed trained alone from the start, the
+    group's training lost, and the sweep's plan and its dry run said nothing of it (only
+    each run, once started). Now one line says so and how to resume it; seeds a trained
+    group left to test are only tested, alone too, and planned so."""
+    import torch
+
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2, 3):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    identity = {"seeds": [0, 1], "config_hash": "h", "code": "c0de"}
+    group = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    torch.save({"identity": identity, "state": {"global_step": 8}}, group)
+    tested = hash_dir / "seed2" / "checkpoints" / "together.ckpt"
+    left = {"identity": {**identity, "seeds": [2, 3]}, "state": {"global_step": 20}}
+    torch.save({**left, "trained": True}, tested)
+    planned = [
+        PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (interrupted)") for s in range(4)
+    ]
+    runs, notes = plan_resumes(planned, "c0de", together=False)
+    assert [(r.group, r.tests_only) for r in runs] == [(None, False)] * 2 + [(None, True)] * 2
+    assert notes == [
+        f"x: seeds 0, 1 do not resume their group's checkpoint {group} (step 8): seeds "
+        "together is off (seeds_together=true resumes it); they train alone from the start",
+        f"x: seeds 2, 3 trained in a group, left to test: tested from the group's final "
+        f"weights {tested} (step 20)",
+    ]
 
 
 def test_a_group_of_seeds_trained_together_counts_its_time_once(tmp_path: Path) -> None:
@@ -635,6 +709,40 @@ def test_a_group_left_only_to_test_is_estimated_as_tests_not_as_training(
     store.write_record(tested, {**record, "environment": {"cpu": "a CPU", "gpus": []}})
     new = PlannedRun("x", 4, (), tmp_path / "x" / "h" / "seed4", "to run", 180)
     assert estimate_seconds([new], "a CPU | no GPU") == {new.record_dir: 100.0}
+
+
+def test_a_run_that_resumes_is_estimated_for_the_steps_it_has_left(tmp_path: Path) -> None:
+    """Seeds 1 and 2 stopped together at step 90 of 180, seed 3 alone at step 45: the dry
+    run estimated each as a whole run (100 s: 90 s of training, 10 s beside it), so a sweep
+    resumed nine tenths of the way was shown as long as the first. Their training left is
+    what the estimate counts: 10 + 45 s, and 10 + 67.5 s."""
+    import torch
+
+    from repro.records import store
+    from repro.sweeping.launch import estimate_seconds
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2, 3):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+    timing = {"wall_s": 100.0, "fit_s": 90.0, "steps_per_s": 2.0}
+    store.write_record(
+        hash_dir / "seed0",
+        {"status": "completed", "seed": 0, "timing": timing, "environment": {"cpu": "a CPU"}},
+    )
+    _cut_short(hash_dir / "seed1")
+    _cut_short(hash_dir / "seed2")
+    identity = {"seeds": [1, 2], "config_hash": "h", "code": "c0de"}
+    group = hash_dir / "seed1" / "checkpoints" / "together.ckpt"
+    torch.save({"identity": identity, "state": {"global_step": 90}}, group)
+    _cut_short(hash_dir / "seed3")
+    torch.save({"global_step": 45}, hash_dir / "seed3" / "checkpoints" / "last.ckpt")
+    states = ["done"] + ["redo (interrupted)"] * 3
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", states[s], 180) for s in range(4)]
+    runs, notes = plan_resumes(planned, code="c0de")
+    assert len(notes) == 2, notes
+    estimates = estimate_seconds(runs, "a CPU | no GPU")
+    assert [estimates[hash_dir / f"seed{s}"] for s in (1, 2, 3)] == [55.0, 55.0, 77.5]
 
 
 def test_the_plan_line_counts_the_seeds_a_resumed_group_brings(tmp_path: Path) -> None:

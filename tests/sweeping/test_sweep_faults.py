@@ -573,3 +573,43 @@ def test_ctrl_c_of_a_joblib_sweep_prints_its_table_and_the_resume_line(
     ), err
     assert "Traceback" not in err and "died" not in err, err
     assert out.count("not started") >= 2 and "interrupted" in out, out
+
+
+SIGTERM_IN_SLURM_LAUNCH = """
+import sys
+from repro.errors import Terminated
+from repro.running import hydra_task
+
+def stopped(args):  # SIGTERM while the Hydra launcher waits on the SLURM jobs
+    raise Terminated
+
+hydra_task.invoke = stopped
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_stopped_slurm_sweep_ends_with_its_table_and_the_sweeps_line(
+    toy_dir: Path, tmp_path: Path
+) -> None:
+    """SIGTERM (or Ctrl-C) of a `launcher=slurm` sweep cancelled its jobs, then ended on
+    `error: interrupted by SIGTERM`: no table of runs, unlike a stopped joblib sweep, and no
+    word that the same sweep again resumes it. Now the table, then the sweep's line."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "scancel").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "scancel").chmod(0o755)
+    results = tmp_path / "results"
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "REPRO_RESULTS_DIR": str(results)}
+    command = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "launcher=slurm", "seeds=2")
+    stopped = repro(*command, "logger=none", env=env, patched_by=SIGTERM_IN_SLURM_LAUNCH)
+    assert stopped.returncode == 143, stopped.stderr[-2000:]
+    assert "Traceback" not in stopped.stderr
+    assert "error: cancelled this sweep's SLURM jobs" in stopped.stderr, stopped.stderr
+    assert stopped.stdout.count("not started  -     the sweep stopped first") == 2, stopped.stdout
+    last = [line for line in stopped.stderr.splitlines() if line.strip()][-1]
+    assert last == (
+        "error: sweep interrupted by SIGTERM: 2 run(s) not started; sweep again to resume"
+    )

@@ -231,6 +231,22 @@ def test_bare_hydra_flags_work_or_get_one_line(flag: str, code: int, expected: s
 
 
 @pytest.mark.parametrize(
+    "rerun", [["--experimental-rerun", "old/config.pickle"], ["--experimental-rerun=x.pickle"]]
+)
+def test_experimental_rerun_is_refused_with_what_reruns_a_setting(
+    rerun: list[str], isolated_env: Path
+) -> None:
+    # its value was read as an override ("bad override 'old/config.pickle'"), and with `=`
+    # Hydra's loader ended in "internal error: ValueError": repro writes no config.pickle
+    done = repro("run", "paper=mnist1d", "experiment=cnn", *rerun)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith("error: --experimental-rerun reruns Hydra's "), done.stderr
+    assert "rerun=true" in done.stderr and "record.json" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not list(isolated_env.rglob("record.json"))
+
+
+@pytest.mark.parametrize(
     ("arguments", "message"),
     [
         (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from pathlib import Path
@@ -156,6 +157,15 @@ def _reads_as(text: str, kind: str) -> bool:
     return kind == "float" or number.is_integer()
 
 
+def _unknown_field(name: str, loc: tuple) -> str:
+    """`unknown field (did you mean 'tolerance'?)`: a misspelt field, named with the field
+    meant (or the fields there are), of a claim or of the paper."""
+    fields = list((Claim if loc[0] == "claims" else PaperSpec).model_fields)
+    close = difflib.get_close_matches(name, fields, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(fields)}"
+    return f"unknown field ({hint})"
+
+
 def _describe(error: ValidationError, raw: dict) -> str:
     first = error.errors()[0]
     loc = [str(part) for part in first["loc"]]
@@ -168,6 +178,8 @@ def _describe(error: ValidationError, raw: dict) -> str:
             loc[1] = f"{loc[1]} ({claim['id']})"
     message = re.sub(r" or instance of \w+", "", first["msg"].removeprefix("Value error, "))
     message = message.replace("valid dictionary", "mapping") + _given(first)
+    if first["type"] == "extra_forbidden":  # pydantic's "Extra inputs are not permitted"
+        message = _unknown_field(str(first["loc"][-1]), first["loc"])
     if first["type"] == "string_pattern_mismatch" and loc in (["module"], ["datamodule"]):
         example = "model:PaperModule" if loc == ["module"] else "data:PaperData"
         file, _, name = example.partition(":")

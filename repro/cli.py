@@ -353,6 +353,10 @@ def _answer_hydra_help(arguments: list[str]) -> bool:
     return False
 
 
+PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i"}
+"""Hydra flags that print the composed config instead of running: no experiment needed."""
+
+
 def prepare_hydra_arguments(
     arguments: list[str], papers_dir: list[Path] | None
 ) -> tuple[list[str], Any, Any]:
@@ -368,6 +372,13 @@ def prepare_hydra_arguments(
 
     overrides, flags = split_overrides(arguments)
     plugin, spec = _resolve_paper(overrides, papers_dir)
+    if override_value(overrides, "experiment") is None and not set(flags) & PRINT_ONLY_FLAGS:
+        # the run said "(see `repro show <paper>`)", which for a --papers-dir plugin
+        # answered "unknown paper"; with -m, each run failed on it in a table
+        raise UsageError(
+            f"choose an experiment of {plugin.id}: experiment=<name> "
+            f"(known: {', '.join(spec.experiments)})"
+        )
     multirun = "-m" in flags or "--multirun" in flags
     if not multirun:
         for override in overrides:

@@ -87,6 +87,17 @@ def test_cfg_job_prints_config_without_training(isolated_env: Path) -> None:
     assert not isolated_env.exists()
 
 
+def test_run_without_experiment_names_the_papers_experiments(tmp_path: Path) -> None:
+    # it said "(see `repro show <paper>`)": a placeholder, and for a plugin from a papers
+    # folder that command answered "unknown paper"
+    write_toy_paper(tmp_path / "mine")
+    done = repro("run", "paper=toy", "--papers-dir", str(tmp_path / "mine"))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.strip() == (
+        "error: choose an experiment of toy: experiment=<name> (known: small, wide)"
+    )
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

@@ -135,8 +135,9 @@ def _given(first: dict) -> str:
     if isinstance(value, str):
         if kind == "float" and _reads_as(value, kind) and not math.isfinite(float(value)):
             return f", got the text {value!r}, and a claim's numbers must be finite"
-        quoted = kind in _KINDS and _reads_as(value, kind)
-        return f", got the text {value!r}" + (f": write {_KINDS[kind]} without quotes" * quoted)
+        if kind in _KINDS and _reads_as(value, kind):  # text where a list belongs: no hint
+            return f", got the text {value!r}: write {_KINDS[kind]} without quotes"
+        return f", got the text {value!r}"
     if isinstance(value, list):
         return ", got a list"
     if isinstance(value, dict):

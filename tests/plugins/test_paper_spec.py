@@ -72,6 +72,9 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
             "  - [x]\n  - {id: small_mse",
             "claims.0: Input should be a mapping",
         ),
+        # text where a list or mapping belongs ended in "internal error: KeyError: 'list'"
+        ("authors: [Test Author]", "authors: Test Author", "authors: .*valid list, got the text"),
+        ("year: 2026", "year: 2026\ncheck_overrides: data.x=1", "check_overrides: .*got the text"),
     ],
 )
 def test_a_field_of_the_wrong_type_is_one_error_naming_the_claim_and_the_field(

@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     FiniteFloat,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -100,6 +101,17 @@ class PaperSpec(BaseModel):
     check_overrides: list[str] = []  # extra overrides for `repro check`'s fast runs
     experiments: dict[Identifier, str]  # folder names: an id never leaves results/
     claims: list[Claim] = []
+
+    @field_validator("module", "datamodule")
+    @classmethod
+    def _file_without_suffix(cls, value: str) -> str:
+        """`model.py:X` was imported as `model.py.py`: the file part is a module path."""
+        file, _, name = value.partition(":")
+        if file.endswith(".py"):
+            raise ValueError(
+                f"{value!r} names the file with .py: write {file.removesuffix('.py')}:{name}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _claims_reference_experiments(self) -> PaperSpec:

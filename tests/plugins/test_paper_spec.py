@@ -75,6 +75,17 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
         # text where a list or mapping belongs ended in "internal error: KeyError: 'list'"
         ("authors: [Test Author]", "authors: Test Author", "authors: .*valid list, got the text"),
         ("year: 2026", "year: 2026\ncheck_overrides: data.x=1", "check_overrides: .*got the text"),
+        # the file named with .py loaded as "cannot import model.py.py: ModuleNotFoundError"
+        (
+            "module: model:ToyModule",
+            "module: model.py:ToyModule",
+            "module: 'model.py:ToyModule' names the file with .py: write model:ToyModule",
+        ),
+        (
+            "datamodule: data:ToyData",
+            "datamodule: sub/data.py:ToyData",
+            "datamodule: 'sub/data.py:ToyData' is not file:Class: write e.g. data:PaperData",
+        ),
     ],
 )
 def test_a_field_of_the_wrong_type_is_one_error_naming_the_claim_and_the_field(

@@ -145,6 +145,17 @@ def test_missing_required_argument_and_keys_repro_sets(toy: Any) -> None:
     ]
 
 
+def test_a_module_that_takes_no_optimizer_is_told_where_it_comes_from(toy: Any) -> None:
+    # it said "unknown model key 'optimizer' in model", a key the user never wrote under model:
+    model = toy.folder / "model.py"
+    model.write_text(model.read_text().replace("explode=False, optimizer=None)", "explode=False)"))
+    assert _problems(toy) == [
+        "model:ToyModule takes no `optimizer` argument, which repro passes from the config's "
+        "optimizer: section (settings.yaml): add `optimizer: dict | None = None` to its "
+        "__init__ for configure_optimizers, or remove optimizer: from settings.yaml"
+    ]
+
+
 def test_seed_interpolated_into_data_is_named(toy: Any) -> None:
     assert _problems(toy, "data.samples=${seed}") == [
         "data.samples depends on ${seed}: the record folder would change with the seed; "

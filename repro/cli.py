@@ -330,9 +330,17 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
 def _answer_hydra_help(arguments: list[str]) -> bool:
     """Hydra's own help flags: `--hydra-help` prints Hydra's help (it composes no paper, so
     the overrides are left out); `--shell-completion` installs completion for Hydra scripts,
-    which repro is not, so it gets one line pointing at repro's own."""
+    which repro is not, so it gets one line pointing at repro's own. `--experimental-rerun`
+    loads a `.hydra/config.pickle`, which repro never writes (the config is in the record):
+    its value was read as an override, or Hydra's loader failed as an internal error."""
     from repro.running.hydra_task import invoke
 
+    if any(a.partition("=")[0] == "--experimental-rerun" for a in arguments):
+        raise UsageError(
+            "--experimental-rerun reruns Hydra's .hydra/config.pickle, which repro does not "
+            "write: a setting's record.json keeps the command that reruns it (add rerun=true "
+            "to train a completed setting again)"
+        )
     if "--shell-completion" in arguments or "-sc" in arguments:
         raise UsageError(
             "--shell-completion completes Hydra's own scripts; for repro use "
@@ -343,6 +351,10 @@ def _answer_hydra_help(arguments: list[str]) -> bool:
         invoke(["--hydra-help"])
         return True
     return False
+
+
+PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i"}
+"""Hydra flags that print the composed config instead of running: no experiment needed."""
 
 
 def prepare_hydra_arguments(
@@ -360,6 +372,13 @@ def prepare_hydra_arguments(
 
     overrides, flags = split_overrides(arguments)
     plugin, spec = _resolve_paper(overrides, papers_dir)
+    if override_value(overrides, "experiment") is None and not set(flags) & PRINT_ONLY_FLAGS:
+        # the run said "(see `repro show <paper>`)", which for a --papers-dir plugin
+        # answered "unknown paper"; with -m, each run failed on it in a table
+        raise UsageError(
+            f"choose an experiment of {plugin.id}: experiment=<name> "
+            f"(known: {', '.join(spec.experiments)})"
+        )
     multirun = "-m" in flags or "--multirun" in flags
     if not multirun:
         for override in overrides:

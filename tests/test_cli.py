@@ -87,6 +87,17 @@ def test_cfg_job_prints_config_without_training(isolated_env: Path) -> None:
     assert not isolated_env.exists()
 
 
+def test_run_without_experiment_names_the_papers_experiments(tmp_path: Path) -> None:
+    # it said "(see `repro show <paper>`)": a placeholder, and for a plugin from a papers
+    # folder that command answered "unknown paper"
+    write_toy_paper(tmp_path / "mine")
+    done = repro("run", "paper=toy", "--papers-dir", str(tmp_path / "mine"))
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.strip() == (
+        "error: choose an experiment of toy: experiment=<name> (known: small, wide)"
+    )
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -228,6 +239,22 @@ def test_bare_hydra_flags_work_or_get_one_line(flag: str, code: int, expected: s
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     if code:
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    "rerun", [["--experimental-rerun", "old/config.pickle"], ["--experimental-rerun=x.pickle"]]
+)
+def test_experimental_rerun_is_refused_with_what_reruns_a_setting(
+    rerun: list[str], isolated_env: Path
+) -> None:
+    # its value was read as an override ("bad override 'old/config.pickle'"), and with `=`
+    # Hydra's loader ended in "internal error: ValueError": repro writes no config.pickle
+    done = repro("run", "paper=mnist1d", "experiment=cnn", *rerun)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith("error: --experimental-rerun reruns Hydra's "), done.stderr
+    assert "rerun=true" in done.stderr and "record.json" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not list(isolated_env.rglob("record.json"))
 
 
 @pytest.mark.parametrize(

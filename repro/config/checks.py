@@ -73,6 +73,12 @@ def check_values(config: dict[str, Any]) -> None:
     steps = _bound(trainer, "max_steps", (-1, None))
     epochs = _bound(trainer, "max_epochs", (-1, None))
     if steps is None and epochs is None:
+        bounds = ("max_steps", "max_epochs")
+        for key in (k for k in trainer if k not in bounds):  # `max_step: 200`: say that key
+            if difflib.get_close_matches(key, bounds, n=1):
+                raise UsageError(
+                    _unknown("trainer", key, "trainer", bounds) + ": the run has no end without it"
+                )
         raise UsageError(
             "the run has no end: set trainer.max_steps or trainer.max_epochs to a positive number"
         )
@@ -199,12 +205,22 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
         module_cls, data_cls = plugin_classes(plugin, spec)
     except UsageError as error:
         return [str(error), *problems]
+    names, _, open_ended = _parameters(module_cls)
+    refused = "optimizer" in config and not open_ended and "optimizer" not in names
+    if refused:
+        # not the user's `model:` key, as "unknown model key 'optimizer'" said: repro's own
+        del model_args["optimizer"]
+        problems.append(
+            f"{spec.module} takes no `optimizer` argument, which repro passes from the "
+            "config's optimizer: section (settings.yaml): add `optimizer: dict | None = None` "
+            "to its __init__ for configure_optimizers, or remove optimizer: from settings.yaml"
+        )
     arguments = _argument_problems("model", model_args, module_cls, spec.module)
     problems += arguments
     problems += _argument_problems(
         "data", dict(config.get("data") or {}), data_cls, spec.datamodule
     )
-    if not arguments and isinstance(config.get("optimizer"), dict):
+    if not arguments and not refused and isinstance(config.get("optimizer"), dict):
         problems += optimizer_problems(module_cls, model_args, config["optimizer"])
     return problems
 

@@ -212,8 +212,16 @@ def explain_hydra_error(
     unknown = re.search(r"Could not override '([^']+)'", message)
     if unknown and ("not in struct" in message or "To append to your config" in message):
         key = unknown.group(1)
-        hint = did_you_mean(key, known_keys(key)) if known_keys else ""
-        return f"unknown config key {key!r} ({hint}to add a new key, write +{key}=...)"
+        known = list(known_keys(key)) if known_keys else []
+        hint = did_you_mean(key, known)
+        if "." in key:
+            return f"unknown config key {key!r} ({hint}to add a new key, write +{key}=...)"
+        # `lr=0.1`: "+lr=..." was advice repro then refused (no top-level key is read but
+        # its own): the key within its section instead, `optimizer.lr`
+        within = [k for k in known if k.rpartition(".")[2] == key and "." in k][:2]
+        if within:
+            hint = f"did you mean {' or '.join(map(repr, within))}?; "
+        return f"unknown config key {key!r} ({hint}repro reads no other top-level key)"
     missing = re.search(r"Could not find '([^']+)/([^']+)'", message)
     if missing:
         group, option = missing.groups()

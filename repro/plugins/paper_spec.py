@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import (
     Field,
     FiniteFloat,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -100,6 +102,17 @@ class PaperSpec(BaseModel):
     experiments: dict[Identifier, str]  # folder names: an id never leaves results/
     claims: list[Claim] = []
 
+    @field_validator("module", "datamodule")
+    @classmethod
+    def _file_without_suffix(cls, value: str) -> str:
+        """`model.py:X` was imported as `model.py.py`: the file part is a module path."""
+        file, _, name = value.partition(":")
+        if file.endswith(".py"):
+            raise ValueError(
+                f"{value!r} names the file with .py: write {file.removesuffix('.py')}:{name}"
+            )
+        return value
+
     @model_validator(mode="after")
     def _claims_reference_experiments(self) -> PaperSpec:
         seen: set[str] = set()
@@ -134,8 +147,9 @@ def _given(first: dict) -> str:
     if isinstance(value, str):
         if kind == "float" and _reads_as(value, kind) and not math.isfinite(float(value)):
             return f", got the text {value!r}, and a claim's numbers must be finite"
-        quoted = kind in _KINDS and _reads_as(value, kind)
-        return f", got the text {value!r}" + (f": write {_KINDS[kind]} without quotes" * quoted)
+        if kind in _KINDS and _reads_as(value, kind):  # text where a list belongs: no hint
+            return f", got the text {value!r}: write {_KINDS[kind]} without quotes"
+        return f", got the text {value!r}"
     if isinstance(value, list):
         return ", got a list"
     if isinstance(value, dict):
@@ -156,6 +170,15 @@ def _reads_as(text: str, kind: str) -> bool:
     return kind == "float" or number.is_integer()
 
 
+def _unknown_field(name: str, loc: tuple) -> str:
+    """`unknown field (did you mean 'tolerance'?)`: a misspelt field, named with the field
+    meant (or the fields there are), of a claim or of the paper."""
+    fields = list((Claim if loc[0] == "claims" else PaperSpec).model_fields)
+    close = difflib.get_close_matches(name, fields, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(fields)}"
+    return f"unknown field ({hint})"
+
+
 def _describe(error: ValidationError, raw: dict) -> str:
     first = error.errors()[0]
     loc = [str(part) for part in first["loc"]]
@@ -168,6 +191,8 @@ def _describe(error: ValidationError, raw: dict) -> str:
             loc[1] = f"{loc[1]} ({claim['id']})"
     message = re.sub(r" or instance of \w+", "", first["msg"].removeprefix("Value error, "))
     message = message.replace("valid dictionary", "mapping") + _given(first)
+    if first["type"] == "extra_forbidden":  # pydantic's "Extra inputs are not permitted"
+        message = _unknown_field(str(first["loc"][-1]), first["loc"])
     if first["type"] == "string_pattern_mismatch" and loc in (["module"], ["datamodule"]):
         example = "model:PaperModule" if loc == ["module"] else "data:PaperData"
         file, _, name = example.partition(":")

@@ -70,6 +70,7 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
     """Import AND construct the module and datamodule (first experiment's config): a typo in
     an `__init__` is a code fault, named by file and line, not a failed fast run."""
     from repro.config.app import plugin_overrides
+    from repro.config.checks import config_problems
     from repro.config.compose import compose_run_config, hydra_compose_session
     from repro.config.overrides import path_override
     from repro.running.training import build_module_and_data
@@ -88,6 +89,11 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
             ]
             with hydra_compose_session():
                 config = compose_run_config(overrides, experiment)
+            # a settings.yaml key the constructors refuse: named with its fix, as `repro run`
+            # names it, not as the TypeError building them would raise
+            problems = config_problems(config, plugin, spec)
+            if problems:
+                return CheckResult(plugin.id, "code", False, "; ".join(problems))
             build_module_and_data(config, plugin, spec)
     except Exception as error:  # any fault of the plugin's code or YAML files, as one line
         return CheckResult(plugin.id, "code", False, _one_line(error, plugin))

@@ -31,7 +31,27 @@ def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperS
         model_args["optimizer"] = dict(cfg["optimizer"] or {})
     module, datamodule = module_cls(**model_args), data_cls(**dict(cfg.get("data") or {}))
     refuse_clashing_hparams(module, datamodule, cfg)
+    require_test_half(module, datamodule, spec)
     return module, datamodule
+
+
+def require_test_half(module: Any, datamodule: Any, spec: PaperSpec) -> None:
+    """A run's result is its test: Lightning finds a missing `test_step` or `test_dataloader`
+    only at `trainer.test`, after the whole training. Refused before it, `repro check` too."""
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    if not is_overridden("test_step", module):
+        raise UsageError(
+            f"{spec.module} defines no test_step, where the module logs the metrics the claims "
+            "name: add it (docs/writing-a-plugin.md)"
+        )
+    if not (
+        is_overridden("test_dataloader", datamodule) or is_overridden("test_dataloader", module)
+    ):
+        raise UsageError(
+            f"{spec.datamodule} defines no test_dataloader, the data a run is tested on: add it "
+            "(docs/writing-a-plugin.md)"
+        )
 
 
 def refuse_clashing_hparams(module: Any, datamodule: Any, cfg: dict[str, Any]) -> None:

@@ -60,6 +60,21 @@ def test_bad_training_bounds(trainer: dict[str, Any], message: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("max_step", "max_steps"), ("max_epoch", "max_epochs"), ("maxsteps", "max_steps")],
+)
+def test_a_misspelt_bound_is_named_not_the_missing_end(typo: str, meant: str) -> None:
+    # `max_step: 200` in a plugin's settings.yaml said "the run has no end: set
+    # trainer.max_steps ...", never naming the key the user did write
+    with pytest.raises(UsageError) as error:
+        check_values({"seed": 0, "trainer": {"max_steps": -1, "max_epochs": -1, typo: 200}})
+    assert str(error.value) == (
+        f"unknown trainer key {typo!r} in trainer (did you mean {meant!r}?): "
+        "the run has no end without it"
+    )
+
+
+@pytest.mark.parametrize(
     "trainer", [{"max_steps": -1, "max_epochs": 3}, {"max_steps": 7}, {"max_epochs": 1}]
 )
 def test_one_bound_is_enough(trainer: dict[str, Any]) -> None:
@@ -127,6 +142,17 @@ def test_missing_required_argument_and_keys_repro_sets(toy: Any) -> None:
     assert _problems(toy, "~data.samples", "+trainer.callbacks=[]") == [
         "trainer key 'callbacks' is set by repro itself: remove it from trainer",
         "missing data key 'samples': data:ToyData requires it",
+    ]
+
+
+def test_a_module_that_takes_no_optimizer_is_told_where_it_comes_from(toy: Any) -> None:
+    # it said "unknown model key 'optimizer' in model", a key the user never wrote under model:
+    model = toy.folder / "model.py"
+    model.write_text(model.read_text().replace("explode=False, optimizer=None)", "explode=False)"))
+    assert _problems(toy) == [
+        "model:ToyModule takes no `optimizer` argument, which repro passes from the config's "
+        "optimizer: section (settings.yaml): add `optimizer: dict | None = None` to its "
+        "__init__ for configure_optimizers, or remove optimizer: from settings.yaml"
     ]
 
 

@@ -51,6 +51,22 @@ def test_explain_unknown_key() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "line"),
+    [
+        # `lr=0.1` said "write +lr=...", and `+lr=0.1` was then refused as an unknown
+        # top-level key: a key without its section is named with the section
+        ("lr", "unknown config key 'lr' (did you mean 'optimizer.lr'?; repro reads no other "),
+        ("features", "unknown config key 'features' (did you mean 'model.features' or "),
+        ("zzz", "unknown config key 'zzz' (repro reads no other top-level key)"),
+    ],
+)
+def test_explain_unknown_top_level_key(key: str, line: str) -> None:
+    message = f"Could not override '{key}'.\nTo append to your config use +{key}=1\n"
+    known = ["seed", "optimizer", "optimizer.lr", "model.features", "data.features"]
+    assert explain_hydra_error(message, lambda unknown: known).startswith(line)
+
+
 def test_explain_unknown_group_option() -> None:
     message = (
         "In 'run': Could not find 'launcher/nope'\n\nAvailable options in 'launcher':\n"

@@ -72,6 +72,20 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
             "  - [x]\n  - {id: small_mse",
             "claims.0: Input should be a mapping",
         ),
+        # text where a list or mapping belongs ended in "internal error: KeyError: 'list'"
+        ("authors: [Test Author]", "authors: Test Author", "authors: .*valid list, got the text"),
+        ("year: 2026", "year: 2026\ncheck_overrides: data.x=1", "check_overrides: .*got the text"),
+        # the file named with .py loaded as "cannot import model.py.py: ModuleNotFoundError"
+        (
+            "module: model:ToyModule",
+            "module: model.py:ToyModule",
+            "module: 'model.py:ToyModule' names the file with .py: write model:ToyModule",
+        ),
+        (
+            "datamodule: data:ToyData",
+            "datamodule: sub/data.py:ToyData",
+            "datamodule: 'sub/data.py:ToyData' is not file:Class: write e.g. data:PaperData",
+        ),
     ],
 )
 def test_a_field_of_the_wrong_type_is_one_error_naming_the_claim_and_the_field(
@@ -147,7 +161,24 @@ def test_experiment_without_config_file(tmp_path: Path) -> None:
 def test_unknown_top_level_field_is_rejected(tmp_path: Path) -> None:
     folder = write_toy_paper(tmp_path)
     _edit(folder, "year: 2026", "year: 2026\nyeer: 2025")
-    with pytest.raises(UsageError, match="yeer: Extra inputs are not permitted"):
+    with pytest.raises(UsageError, match=r"yeer: unknown field \(did you mean 'year'\?\)$"):
+        load_paper_spec(folder)
+
+
+def test_misspelt_claim_field_names_the_field_meant(tmp_path: Path) -> None:
+    # pydantic's "Extra inputs are not permitted" said neither that the field is unknown nor
+    # which one was meant
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, " tolerance: 0.5,", " tolerence: 0.5,")
+    with pytest.raises(UsageError) as error:
+        load_paper_spec(folder)
+    assert str(error.value).endswith(
+        "paper.yaml: claims.0 (small_mse).tolerence: unknown field (did you mean 'tolerance'?)"
+    )
+    _edit(folder, " tolerence: 0.5,", " zzz: 0.5,")
+    with pytest.raises(
+        UsageError, match=r"claims.0 \(small_mse\).zzz: unknown field \(known: id, "
+    ):
         load_paper_spec(folder)
 
 

@@ -38,6 +38,22 @@ def test_a_datamodule_whose_constructor_fails_is_not_code_ok(tmp_path: Path) -> 
     assert not row.ok and "ZeroDivisionError" in row.detail and "data.py:" in row.detail
 
 
+def test_a_settings_key_the_constructor_does_not_take_is_named_with_its_fix(
+    tmp_path: Path,
+) -> None:
+    # the row said "TypeError: ToyData.__init__() got an unexpected keyword argument", while
+    # `repro run` said "unknown data key ... (and 1 more: see `repro check`)", which it never was
+    folder = write_toy_paper(tmp_path / "plugins", "toy_key")
+    settings = folder / "settings.yaml"
+    settings.write_text(settings.read_text().replace("  samples: 64", "  sample: 64"))
+    row = _code_row(folder)
+    assert not row.ok
+    assert row.detail == (
+        "unknown data key 'sample' in data (did you mean 'samples'?); "
+        "missing data key 'samples': data:ToyData requires it"
+    )
+
+
 def test_a_sound_plugin_is_code_ok(tmp_path: Path) -> None:
     folder = write_toy_paper(tmp_path / "plugins", "toy_ok")
     row = _code_row(folder)

@@ -245,6 +245,26 @@ def test_a_run_that_trains_or_tests_nothing_fails(
     assert record["status"] == "failed" and message in record["error"]
 
 
+@pytest.mark.parametrize(
+    ("name", "method", "message"),
+    [
+        ("model.py", "test_step", "model:ToyModule defines no test_step"),
+        ("data.py", "test_dataloader", "data:ToyData defines no test_dataloader"),
+    ],
+)
+def test_a_plugin_without_its_test_half_fails_before_training(
+    tmp_path: Path, isolated_env: Path, name: str, method: str, message: str
+) -> None:
+    """Lightning finds a missing test_step or test_dataloader only at trainer.test: after the
+    whole training, hours of it for a paper's run."""
+    folder = _toy_edited(tmp_path, name, (f"def {method}(", f"def renamed_{method}("))
+    train = ("        x, y = batch\n        loss", '        raise RuntimeError("trained")\n')
+    _edit(folder / "model.py", train[0], train[1] + train[0])
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "failed", outcome
+    assert message in outcome.error and "trained" not in outcome.error, outcome.error
+
+
 def test_a_training_step_that_skips_some_batches_completes(
     tmp_path: Path, isolated_env: Path
 ) -> None:

@@ -674,10 +674,10 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
 
 
 def finish_a_completed_rerun(record_dir: Path, record: dict[str, Any]) -> bool:
-    """A rerun killed after its completed record was written, before its final weights
-    replaced the earlier run's: its progress record (same attempt, same start) is still
-    beside it. Finished now, said in one line; True when done. Not while a process holds
-    the run's lock (it is that process's to finish)."""
+    """A rerun killed after its completed record was written, before its CSV log, profiler
+    reports and final weights replaced the earlier run's: its progress record (same attempt,
+    same start) is still beside it. Finished now, said in one line; True when done. Not
+    while a process holds the run's lock (it is that process's to finish)."""
     from repro.running.lock import is_locked
 
     try:
@@ -686,7 +686,13 @@ def finish_a_completed_rerun(record_dir: Path, record: dict[str, Any]) -> bool:
         return False
     if not rerun or not _same_attempt(rerun, record) or is_locked(record_dir):
         return False
+    from repro.running.loggers import RERUN_CSV_FOLDER, replace_csv_log
+    from repro.running.profiling import settle_rerun_reports
+
     try:
+        settle_rerun_reports(record_dir, completed=True)  # what `Attempt.end` did not get to
+        if (record_dir / RERUN_CSV_FOLDER).is_dir():  # else moved, or none: nothing to redo
+            replace_csv_log(record_dir)
         put_weights_in_place(record_dir, record, rerun=True)
     except OSError as error:
         print(f"warning: {record_dir}: {error.strerror or error}", file=sys.stderr)

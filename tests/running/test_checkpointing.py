@@ -1031,6 +1031,41 @@ def test_a_rerun_killed_as_its_record_is_written_gets_its_weights_in_place(
     assert json.loads((folder / "record.json").read_text()) == record
 
 
+KILLED_AS_A_RERUNS_LOG_IS_MOVED = """
+import os, signal, sys
+from repro.running import loggers
+
+def die(record_dir):  # kill -9 before the completed rerun's CSV log replaces the earlier one
+    os.kill(os.getpid(), signal.SIGKILL)
+
+loggers.replace_csv_log = die
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_rerun_killed_before_its_log_is_moved_gets_its_log_in_place(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-leftovers: kill -9 after a rerun's completed record was written, before its
+    CSV log (csv-rerun/) replaced the earlier run's: the report drew the earlier run's curves
+    beside the rerun's metrics. The next run moves the log (and the weights) into place."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8", "logger=csv")
+    assert _run(signalling_paper, results, *steps).returncode == 0
+    folder = _run_folder(results)
+    patched = KILLED_AS_A_RERUNS_LOG_IS_MOVED
+    killed = _run(signalling_paper, results, *steps, "rerun=true", patched_by=patched)
+    assert killed.returncode == -9, killed.stderr
+    log = (folder / "csv-rerun" / "metrics.csv").stat().st_ino  # its content: the same
+    again = _run(signalling_paper, results, *steps)
+    assert again.returncode == 0, again.stderr
+    assert (folder / "csv" / "metrics.csv").stat().st_ino == log
+    assert sorted(p.name for p in folder.rglob("*rerun*")) == []
+
+
 NOISY_TEST = """
 
 class NoisyTest(NoEpochEndHook):

@@ -114,12 +114,17 @@ def run_one(
 def unfinished_rerun_note(record_dir: Path) -> str | None:
     """What a `rerun=true` of the completed run in `record_dir` left when it was killed (its
     `record.rerun.json`, never counted), for the commands that skip that run; None when it
-    left nothing, or it is running now."""
+    left nothing, it is running now, or it had completed (then finished here:
+    `finish_a_completed_rerun`)."""
     from repro.running.lock import is_locked
 
     if not (record_dir / RERUN_RECORD_FILE).is_file() or is_locked(record_dir):
         return None
-    if finish_a_completed_rerun(record_dir, store.read_record(record_dir) or {}):
+    try:
+        record = store.read_record(record_dir) or {}
+    except (OSError, ValueError):
+        return None  # said by whoever reads it next
+    if finish_a_completed_rerun(record_dir, record):
         return None
     return (
         f"a rerun=true of it did not finish (killed?) and left {RERUN_RECORD_FILE}: not "
@@ -710,7 +715,8 @@ def _same_attempt(one: dict[str, Any], other: dict[str, Any]) -> bool:
     """Whether two records are of one attempt (a rerun's progress record and its completed
     record): same attempt number, same start."""
     started = [(r.get("timing") or {}).get("started_at") for r in (one, other)]
-    return one.get("attempts") == other.get("attempts") and started[0] == started[1] is not None
+    same_start = started[0] is not None and started[0] == started[1]
+    return same_start and one.get("attempts") == other.get("attempts")
 
 
 def _stopped_in_setup(attempt: Attempt, checkpoint: Any) -> RunOutcome:

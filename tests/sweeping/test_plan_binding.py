@@ -161,6 +161,8 @@ def test_a_changed_pilot_seed_does_not_let_the_seeds_past_the_plan_be_judged(
     assert "fixed-sample test is on the" in claim and "two-stage" not in claim, claim
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total})" in row, row
+    seeds = next(x for x in text.splitlines() if x.startswith("- **Seeds:**"))
+    assert f"seeds ≥ {total} shown, not judged" in seeds, seeds
 
     for seed in (0, 2):  # the whole pilot retrained: the seeds there are one new sample
         write_run(isolated_env, "cnn", seed, {"test/acc": 0.91 + seed / 100}, composed=True)

@@ -302,7 +302,12 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 
 def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple[Any, Any]:
-    from repro.config.overrides import override_value, refuse_derived_keys, sweep_values
+    from repro.config.overrides import (
+        override_value,
+        refuse_a_list_for_a_sweep,
+        refuse_derived_keys,
+        sweep_values,
+    )
     from repro.plugins.registry import discover, get_paper
 
     refuse_derived_keys(overrides)
@@ -316,6 +321,8 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
     plugin = get_paper(values[0], papers_dir)
     spec = plugin.spec()
     experiment = override_value(overrides, "experiment")
+    if experiment is not None:
+        refuse_a_list_for_a_sweep("experiment", experiment)
     # `experiment=` (empty) too: Hydra's answer names the group `experiment/` with no options
     for name in sweep_values(experiment) if experiment is not None else []:
         if name not in spec.experiments:

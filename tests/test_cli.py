@@ -260,6 +260,15 @@ def test_bare_hydra_flags_work_or_get_one_line(flag: str, code: int, expected: s
             "error: unknown experiment '' for paper 'mnist1d' (known: ",
         ),
         (("sweep", "paper=mnist1d", "experiment="), "error: unknown experiment '' for paper "),
+        (  # a list read as one name: `did you mean 'mlp'?` offered one of the two asked
+            ("sweep", "paper=mnist1d", "experiment=[cnn,mlp]", "--dry-run"),
+            "error: experiment=[cnn,mlp] is one value, a list: a sweep of several is "
+            "experiment=cnn,mlp",
+        ),
+        (
+            ("sweep", "paper=mnist1d", "seed=[0,1]", "--dry-run"),
+            "error: seed=[0,1] is one value, a list: a sweep of several is seed=0,1",
+        ),
     ],
 )
 def test_unknown_names_suggest_the_closest(arguments: tuple[str, ...], message: str) -> None:

@@ -178,7 +178,8 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
 
     allowed = repro_top_level_keys() | PLUGIN_KEYS
     problems = [
-        _headerless(key, config) or _unknown("top-level", key, "the config", allowed)
+        _headerless(key, config)
+        or _unknown("top-level", key, "the config", allowed, _within_section(key, config))
         for key in config
         if key not in allowed
     ]
@@ -223,6 +224,12 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
     if not arguments and not refused and isinstance(config.get("optimizer"), dict):
         problems += optimizer_problems(module_cls, model_args, config["optimizer"])
     return problems
+
+
+def _within_section(key: str, config: dict[str, Any]) -> str:
+    """` (did you mean 'optimizer.lr'?)` for `+lr=0.1`: a key of a section, given alone."""
+    within = [f"{name}.{key}" for name, v in config.items() if isinstance(v, dict) and key in v]
+    return f" (did you mean {' or '.join(map(repr, within[:2]))}?)" if within else ""
 
 
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")

@@ -132,6 +132,13 @@ def test_typos_get_did_you_mean(toy: Any) -> None:
     ]
 
 
+def test_a_top_level_key_that_belongs_in_a_section_is_named_there(toy: Any) -> None:
+    # `+lr=0.1` (after "write +lr=..." advice) said only "unknown top-level key 'lr'"
+    assert _problems(toy, "+lr=0.1") == [
+        "unknown top-level key 'lr' in the config (did you mean 'optimizer.lr'?)"
+    ]
+
+
 def test_unknown_key_without_a_close_match_lists_the_known(toy: Any) -> None:
     assert _problems(toy, "+data.zzz=1") == [
         "unknown data key 'zzz' in data (data:ToyData takes features, samples)"

@@ -727,11 +727,29 @@ def _check_launcher_installed(launcher: str | None) -> None:
     }
     module = plugins.get(launcher or "")
     if module and importlib.util.find_spec(module) is None:
-        extra = "ray" if launcher == "ray" else "core"
-        raise UsageError(
-            f"launcher {launcher!r} is not installed: pip install -c constraints.txt "
-            f"-e '.[{extra}]'"
-        )
+        raise UsageError(f"launcher {launcher!r} is not installed: {_launcher_install(module)}")
+
+
+def _launcher_install(module: str) -> str:
+    """The pip command that installs the launcher here: the checkout's pinned install (ray
+    is its extra; joblib and submitit are core dependencies: repro has no extra 'core'), or,
+    in a wheel install, which has no `.` nor constraints.txt, repro's own requirements."""
+    import shlex
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from repro import resources
+
+    ray = module.endswith("ray_launcher")
+    if resources.checkout_root() is not None:
+        return "pip install -c constraints.txt -e " + ("'.[ray]'" if ray else ".")
+    name = module.rpartition(".")[2].replace("_", "-")  # hydra-ray-launcher
+    try:
+        requirements = requires("repro") or []
+    except PackageNotFoundError:
+        requirements = []
+    chosen = [r for r in requirements if ('extra == "ray"' in r if ray else r.startswith(name))]
+    wanted = [r.partition(";")[0].replace(" ", "") for r in chosen]
+    return "pip install " + " ".join(shlex.quote(r) for r in wanted or [name])
 
 
 @app.command(short_help="Create a paper plugin folder from the template.")

@@ -593,3 +593,29 @@ def test_unknown_options_of_run_and_sweep_are_refused_by_name(
         done.stderr
     )
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("launcher", "checkout", "hint"),
+    [
+        ("ray", True, "pip install -c constraints.txt -e '.[ray]'"),
+        ("joblib", True, "pip install -c constraints.txt -e ."),
+        ("ray", False, "pip install hydra-ray-launcher==1.2.2 'joblib<1.6'"),
+        ("slurm", False, "pip install hydra-submitit-launcher==1.2.0"),
+    ],
+)
+def test_a_missing_launcher_gets_an_install_command_that_works_here(
+    monkeypatch: pytest.MonkeyPatch, launcher: str, checkout: bool, hint: str
+) -> None:
+    """It said `pip install -c constraints.txt -e '.[core]'` for joblib and slurm (repro has
+    no extra 'core'), and the checkout's command to a wheel install, which has no `.`."""
+    import importlib.util
+
+    from repro import cli, resources
+    from repro.errors import UsageError
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(resources, "checkout_root", lambda: REPO if checkout else None)
+    with pytest.raises(UsageError) as error:
+        cli._check_launcher_installed(launcher)
+    assert str(error.value) == f"launcher {launcher!r} is not installed: {hint}"

@@ -315,6 +315,9 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
         raise UsageError("one paper per command: give paper=<id> a single value")
     plugin = get_paper(values[0], papers_dir)
     spec = plugin.spec()
+    for word in overrides:  # `repro run mnist1d cnn`: Hydra read `cnn` as a key
+        if "=" not in word and word in spec.experiments:
+            raise UsageError(f"{word!r} alone is no override: write experiment={word}")
     experiment = override_value(overrides, "experiment")
     # `experiment=` (empty) too: Hydra's answer names the group `experiment/` with no options
     for name in sweep_values(experiment) if experiment is not None else []:

@@ -87,6 +87,15 @@ def test_cfg_job_prints_config_without_training(isolated_env: Path) -> None:
     assert not isolated_env.exists()
 
 
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_a_bare_experiment_name_is_read_as_experiment_equals(command: str) -> None:
+    # `repro run mnist1d cnn` said "choose an experiment", and `repro sweep mnist1d cnn`
+    # "unknown config key 'cnn'": neither named experiment=cnn
+    done = repro(command, "mnist1d", "cnn", "--dry-run" if command == "sweep" else "--cfg=job")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.strip() == "error: 'cnn' alone is no override: write experiment=cnn"
+
+
 def test_run_without_experiment_names_the_papers_experiments(tmp_path: Path) -> None:
     # it said "(see `repro show <paper>`)": a placeholder, and for a plugin from a papers
     # folder that command answered "unknown paper"

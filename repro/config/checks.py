@@ -247,6 +247,9 @@ def _headerless(key: str, config: dict[str, Any]) -> str | None:
         path = Path(paper_dir) / "settings.yaml"
     else:
         return None
+    if not config[key]:  # no keys to land anywhere: the file is empty (or only comments)
+        alone = " (that line alone is an experiment that changes nothing)"
+        return f"{path}: empty; start it with `# @package _global_`" + alone * (key == "experiment")
     return f"{path}: its keys landed under '{key}:'; start the file with `# @package _global_`"
 
 

@@ -139,6 +139,15 @@ def test_a_top_level_key_that_belongs_in_a_section_is_named_there(toy: Any) -> N
     ]
 
 
+def test_an_empty_experiment_file_is_said_to_be_empty(toy: Any) -> None:
+    # it said "its keys landed under 'experiment:'", of a file with no keys
+    (toy.folder / "experiment" / "small.yaml").write_text("")
+    assert _problems(toy) == [
+        f"{toy.folder / 'experiment' / 'small.yaml'}: empty; start it with "
+        "`# @package _global_` (that line alone is an experiment that changes nothing)"
+    ]
+
+
 def test_unknown_key_without_a_close_match_lists_the_known(toy: Any) -> None:
     assert _problems(toy, "+data.zzz=1") == [
         "unknown data key 'zzz' in data (data:ToyData takes features, samples)"

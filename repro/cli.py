@@ -302,7 +302,12 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
 
 
 def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple[Any, Any]:
-    from repro.config.overrides import override_value, refuse_derived_keys, sweep_values
+    from repro.config.overrides import (
+        override_value,
+        refuse_a_list_for_a_sweep,
+        refuse_derived_keys,
+        sweep_values,
+    )
     from repro.plugins.registry import discover, get_paper
 
     refuse_derived_keys(overrides)
@@ -315,7 +320,12 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
         raise UsageError("one paper per command: give paper=<id> a single value")
     plugin = get_paper(values[0], papers_dir)
     spec = plugin.spec()
+    for word in overrides:  # `repro run mnist1d cnn`: Hydra read `cnn` as a key
+        if "=" not in word and word in spec.experiments:
+            raise UsageError(f"{word!r} alone is no override: write experiment={word}")
     experiment = override_value(overrides, "experiment")
+    if experiment is not None:
+        refuse_a_list_for_a_sweep("experiment", experiment)
     # `experiment=` (empty) too: Hydra's answer names the group `experiment/` with no options
     for name in sweep_values(experiment) if experiment is not None else []:
         if name not in spec.experiments:
@@ -727,11 +737,29 @@ def _check_launcher_installed(launcher: str | None) -> None:
     }
     module = plugins.get(launcher or "")
     if module and importlib.util.find_spec(module) is None:
-        extra = "ray" if launcher == "ray" else "core"
-        raise UsageError(
-            f"launcher {launcher!r} is not installed: pip install -c constraints.txt "
-            f"-e '.[{extra}]'"
-        )
+        raise UsageError(f"launcher {launcher!r} is not installed: {_launcher_install(module)}")
+
+
+def _launcher_install(module: str) -> str:
+    """The pip command that installs the launcher here: the checkout's pinned install (ray
+    is its extra; joblib and submitit are core dependencies: repro has no extra 'core'), or,
+    in a wheel install, which has no `.` nor constraints.txt, repro's own requirements."""
+    import shlex
+    from importlib.metadata import PackageNotFoundError, requires
+
+    from repro import resources
+
+    ray = module.endswith("ray_launcher")
+    if resources.checkout_root() is not None:
+        return "pip install -c constraints.txt -e " + ("'.[ray]'" if ray else ".")
+    name = module.rpartition(".")[2].replace("_", "-")  # hydra-ray-launcher
+    try:
+        requirements = requires("repro") or []
+    except PackageNotFoundError:
+        requirements = []
+    chosen = [r for r in requirements if ('extra == "ray"' in r if ray else r.startswith(name))]
+    wanted = [r.partition(";")[0].replace(" ", "") for r in chosen]
+    return "pip install " + " ".join(shlex.quote(r) for r in wanted or [name])
 
 
 @app.command(short_help="Create a paper plugin folder from the template.")

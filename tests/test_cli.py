@@ -87,6 +87,15 @@ def test_cfg_job_prints_config_without_training(isolated_env: Path) -> None:
     assert not isolated_env.exists()
 
 
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_a_bare_experiment_name_is_read_as_experiment_equals(command: str) -> None:
+    # `repro run mnist1d cnn` said "choose an experiment", and `repro sweep mnist1d cnn`
+    # "unknown config key 'cnn'": neither named experiment=cnn
+    done = repro(command, "mnist1d", "cnn", "--dry-run" if command == "sweep" else "--cfg=job")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.strip() == "error: 'cnn' alone is no override: write experiment=cnn"
+
+
 def test_run_without_experiment_names_the_papers_experiments(tmp_path: Path) -> None:
     # it said "(see `repro show <paper>`)": a placeholder, and for a plugin from a papers
     # folder that command answered "unknown paper"
@@ -287,6 +296,15 @@ def test_experimental_rerun_is_refused_with_what_reruns_a_setting(
             "error: unknown experiment '' for paper 'mnist1d' (known: ",
         ),
         (("sweep", "paper=mnist1d", "experiment="), "error: unknown experiment '' for paper "),
+        (  # a list read as one name: `did you mean 'mlp'?` offered one of the two asked
+            ("sweep", "paper=mnist1d", "experiment=[cnn,mlp]", "--dry-run"),
+            "error: experiment=[cnn,mlp] is one value, a list: a sweep of several is "
+            "experiment=cnn,mlp",
+        ),
+        (
+            ("sweep", "paper=mnist1d", "seed=[0,1]", "--dry-run"),
+            "error: seed=[0,1] is one value, a list: a sweep of several is seed=0,1",
+        ),
     ],
 )
 def test_unknown_names_suggest_the_closest(arguments: tuple[str, ...], message: str) -> None:
@@ -593,3 +611,29 @@ def test_unknown_options_of_run_and_sweep_are_refused_by_name(
         done.stderr
     )
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("launcher", "checkout", "hint"),
+    [
+        ("ray", True, "pip install -c constraints.txt -e '.[ray]'"),
+        ("joblib", True, "pip install -c constraints.txt -e ."),
+        ("ray", False, "pip install hydra-ray-launcher==1.2.2 'joblib<1.6'"),
+        ("slurm", False, "pip install hydra-submitit-launcher==1.2.0"),
+    ],
+)
+def test_a_missing_launcher_gets_an_install_command_that_works_here(
+    monkeypatch: pytest.MonkeyPatch, launcher: str, checkout: bool, hint: str
+) -> None:
+    """It said `pip install -c constraints.txt -e '.[core]'` for joblib and slurm (repro has
+    no extra 'core'), and the checkout's command to a wheel install, which has no `.`."""
+    import importlib.util
+
+    from repro import cli, resources
+    from repro.errors import UsageError
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(resources, "checkout_root", lambda: REPO if checkout else None)
+    with pytest.raises(UsageError) as error:
+        cli._check_launcher_installed(launcher)
+    assert str(error.value) == f"launcher {launcher!r} is not installed: {hint}"

@@ -178,7 +178,8 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
 
     allowed = repro_top_level_keys() | PLUGIN_KEYS
     problems = [
-        _headerless(key, config) or _unknown("top-level", key, "the config", allowed)
+        _headerless(key, config)
+        or _unknown("top-level", key, "the config", allowed, _within_section(key, config))
         for key in config
         if key not in allowed
     ]
@@ -225,6 +226,12 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
     return problems
 
 
+def _within_section(key: str, config: dict[str, Any]) -> str:
+    """` (did you mean 'optimizer.lr'?)` for `+lr=0.1`: a key of a section, given alone."""
+    within = [f"{name}.{key}" for name, v in config.items() if isinstance(v, dict) and key in v]
+    return f" (did you mean {' or '.join(map(repr, within[:2]))}?)" if within else ""
+
+
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
 
 
@@ -240,6 +247,9 @@ def _headerless(key: str, config: dict[str, Any]) -> str | None:
         path = Path(paper_dir) / "settings.yaml"
     else:
         return None
+    if not config[key]:  # no keys to land anywhere: the file is empty (or only comments)
+        alone = " (that line alone is an experiment that changes nothing)"
+        return f"{path}: empty; start it with `# @package _global_`" + alone * (key == "experiment")
     return f"{path}: its keys landed under '{key}:'; start the file with `# @package _global_`"
 
 

@@ -112,6 +112,17 @@ def sweep_values(raw: str) -> list[str]:
     return [raw]
 
 
+def refuse_a_list_for_a_sweep(key: str, raw: str) -> None:
+    """`experiment=[cnn,mlp]` or `seed=[0,1]`: Hydra reads one value, a list, where a sweep
+    of several was meant (`experiment=cnn,mlp`); refused saying so, not as an unknown name
+    with a `did you mean` of one of them."""
+    inner = raw.strip()
+    if len(inner) >= 2 and inner[0] == "[" and inner[-1] == "]":
+        raise UsageError(
+            f"{key}={raw} is one value, a list: a sweep of several is {key}={inner[1:-1]}"
+        )
+
+
 def first_of_each_sweep(overrides: list[str]) -> list[str]:
     """One representative config of a multirun: the first value of each sweep."""
     from hydra.core.override_parser.overrides_parser import OverridesParser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from repro.errors import UsageError
+from repro.errors import ReproError, UsageError
 from repro.plugins.paper_spec import ID_PATTERN
 
 TEMPLATE = Path(__file__).parent / "templates" / "paper"
@@ -25,9 +25,13 @@ def create_plugin(papers_dir: Path, paper_id: str) -> Path:
     if target.exists():
         raise UsageError(f"{target} already exists")
     _refuse_a_taken_id(paper_id)
-    shutil.copytree(TEMPLATE, target, ignore=shutil.ignore_patterns("__pycache__"))
-    paper_file = target / "paper.yaml"
-    paper_file.write_text(paper_file.read_text().replace(PLACEHOLDER, paper_id))
+    try:
+        shutil.copytree(TEMPLATE, target, ignore=shutil.ignore_patterns("__pycache__"))
+        paper_file = target / "paper.yaml"
+        paper_file.write_text(paper_file.read_text().replace(PLACEHOLDER, paper_id))
+    except OSError as error:  # a half-copied plugin would make the next try "already exists"
+        shutil.rmtree(target, ignore_errors=True)
+        raise ReproError(f"cannot create {target}: {error.strerror or error}") from None
     return target
 
 
@@ -35,7 +39,6 @@ def _refuse_a_taken_id(paper_id: str) -> None:
     """An id another paper has (built-in or installed) would be hidden by it, or hide it: a
     new papers/amsgrad was shadowed by the built-in amsgrad, whose experiments `repro run`
     then looked for."""
-    from repro.errors import ReproError
     from repro.plugins.registry import discover
 
     try:

@@ -7,6 +7,7 @@ config and seed always map to the same folder and different configs never collid
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -91,6 +92,35 @@ on), and records from before, all at these defaults, keep their folders. `device
 `precision` stay in: they change the numbers (DDP shards, bf16 arithmetic)."""
 
 
+PRECISION_ALIASES: dict[str, str] = {"64": "64-true", "32": "32-true", "16": "16-mixed"}
+PRECISION_ALIASES["bf16"] = "bf16-mixed"
+"""Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
+setting whatever the spelling, hashed at the full name (which records always had at the
+default, `32-true`). A copy of Lightning's table, so records need not import Lightning."""
+
+
+def precision_spellings(precision: Any) -> list[Any]:
+    """Every way to write the precision `precision` is: its full name, then its aliases as text
+    and (a number) as an int: the spellings an older repro hashed as written."""
+    full = PRECISION_ALIASES.get(str(precision), precision)
+    spellings = [full]
+    for alias, named in PRECISION_ALIASES.items():
+        if named == full:
+            spellings += [alias, int(alias)] if alias.isdigit() else [alias]
+    return spellings
+
+
+def _at_full_precision_name(config: dict[str, Any]) -> dict[str, Any]:
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict) or "precision" not in trainer:
+        return config
+    precision = trainer["precision"]
+    if isinstance(precision, bool) or not isinstance(precision, (int, str)):
+        return config
+    named = PRECISION_ALIASES.get(str(precision), precision)
+    return {**config, "trainer": {**trainer, "precision": named}}
+
+
 def _without_locations(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _without_locations(v) for k, v in node.items() if not is_location_key(k)}
@@ -131,7 +161,7 @@ def hashed_form(value: Any) -> str:
 
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable digest of the result-relevant part of a resolved config."""
-    return _digest(_at_execution_defaults(config))
+    return _digest(_at_full_precision_name(_at_execution_defaults(config)))
 
 
 def legacy_config_hash(config: dict[str, Any]) -> str:
@@ -152,13 +182,14 @@ profiler left the setting's identity (7583c06)."""
 
 def older_hashes(config: dict[str, Any]) -> list[str]:
     """Every hash an older repro gave this config's records, other than today's: with its
-    accelerator (`legacy_config_hash`, before a38075e) and, for a profiled config, with its
+    accelerator (`legacy_config_hash`, before a38075e), with its precision as written (before
+    an alias such as `32` was hashed as `32-true`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
     the hash, until 7583c06 left the profiler out."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
-    hashes = [legacy_config_hash(config)]
+    hashes = [legacy_config_hash(config), _digest(_at_execution_defaults(config))]
     if trainer.get("profiler") is not None:
         accelerator = EXECUTION_TRAINER_KEYS["accelerator"]
         hashes.append(_digest(config))
@@ -317,23 +348,38 @@ def _legacy_folder_of(folder: Path, recorded: str) -> bool:
 
 def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     """The hash folders an older repro filed this setting under while the accelerator still
-    counted (`trainer.accelerator=gpu` etc.) or a profiler did (`+trainer.profiler=simple`),
-    other than today's folder: they hold its seeds too (`older_hashes` of each)."""
+    counted (`trainer.accelerator=gpu` etc.), a profiler did (`+trainer.profiler=simple`) or
+    a precision alias was hashed as written (`trainer.precision=32`), other than today's
+    folder: they hold its seeds too (`older_hashes` of each)."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict) or "accelerator" not in trainer:
         return []
     experiment = config.get("experiment_name") or "default"
     experiment_dir = Path(results_dir) / config["paper"] / experiment
+    setting = hashed_form({k: v for k, v in config.items() if k != "seed"})
+    return [experiment_dir / h for h in _legacy_hashes(setting)]
+
+
+@functools.lru_cache(maxsize=256)
+def _legacy_hashes(setting: str) -> tuple[str, ...]:
+    """`legacy_hash_dirs`' hashes of one setting (its config without the seed, as JSON): some
+    300 digests, computed once per setting rather than once per seed a sweep plans."""
+    config = json.loads(setting)
+    trainer = config["trainer"]
     today = config_hash(config)
     unprofiled = {k: v for k, v in trainer.items() if k != "profiler"}
+    precisions = precision_spellings(trainer["precision"]) if "precision" in trainer else [None]
     hashes: dict[str, None] = {}
     for accelerator in dict.fromkeys([trainer["accelerator"], "gpu", "cuda", "cpu", "mps"]):
         for profiler in dict.fromkeys([trainer.get("profiler"), None, *PROFILER_NAMES]):
-            placed = {**unprofiled, "accelerator": accelerator}
-            if profiler is not None:
-                placed["profiler"] = profiler
-            hashes.update(dict.fromkeys(older_hashes({**config, "trainer": placed})))
-    return [experiment_dir / h for h in hashes if h != today]
+            for precision in precisions:
+                placed = {**unprofiled, "accelerator": accelerator}
+                if profiler is not None:
+                    placed["profiler"] = profiler
+                if precision is not None:
+                    placed["precision"] = precision
+                hashes.update(dict.fromkeys(older_hashes({**config, "trainer": placed})))
+    return tuple(h for h in hashes if h != today)
 
 
 def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | None:

@@ -111,12 +111,13 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     values = _judged_values(frame, judged_hashes)
     planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
     changed = auto_seeds.pilot_changes(plan, judged_hashes, finished, values)
-    replaced_lines = _changed_pilot_warnings(request.paper, changed, values)
+    whole = _retrained_whole(changed, finished)
+    replaced_lines = _changed_pilot_warnings(request.paper, changed, values, whole)
     cautions += replaced_lines  # the report says which test it used, not only the terminal
     warnings += replaced_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
     totals = {experiment: total for experiment, (_, total) in planned.items()}
-    cutoffs = {e: change.total for e, change in changed.items() if not change.retrained}
+    cutoffs = {e: change.total for e, change in changed.items() if e not in whole}
     results = aggregate.evaluate_claims(
         frame, spec.claims, choices, ALPHA, pilots, totals, fixed_sample_totals=cutoffs
     )
@@ -241,18 +242,39 @@ def _seeds_phrase(seeds: list[int], one: str, many: str) -> str:
     return f"pilot seeds {', '.join(map(str, seeds))}'s {many}"
 
 
+def _retrained_whole(
+    changed: dict[str, auto_seeds.PilotChange], finished: dict[str, dict[int, str]]
+) -> set[str]:
+    """The settings whose plan no longer governs because they were trained again as a whole:
+    every pilot seed made again, and every seed past the plan's N finished no earlier than
+    those (one new sample, judged on all its seeds). A seed past N older than that is still
+    one a sweep added after seeing the plan's verdict: rerunning the pilot must not let it
+    count."""
+    whole = set()
+    for experiment, change in changed.items():
+        times = finished.get(experiment, {})
+        pilot = [times[seed] for seed in range(change.n0) if seed in times]
+        if not change.retrained or len(pilot) < change.n0:
+            continue
+        if all(at >= min(pilot) for seed, at in times.items() if seed >= change.total):
+            whole.add(experiment)
+    return whole
+
+
 def _changed_pilot_warnings(
     paper: str,
     changed: dict[str, auto_seeds.PilotChange],
     values: dict[str, dict[int, dict[str, float]]],
+    whole: set[str],
 ) -> list[str]:
     """One line per setting whose seeds=auto plan no longer governs, saying what happened to
     its pilot (changed values, a missing run), what the plan was, and which seeds the
-    fixed-sample test judges instead (`values`: the judged setting's seeds)."""
+    fixed-sample test judges instead (`values`: the judged setting's seeds; `whole`: the
+    settings retrained as a whole, judged on all of them)."""
     lines = []
     for experiment, change in sorted(changed.items()):
         seeds = sorted(values.get(experiment, {}))
-        if change.retrained:
+        if experiment in whole:
             judged = f"all its seeds ({seeds_text(seeds)})" if seeds else "all its seeds"
         else:
             judged = f"its planned seeds 0–{change.total - 1}"

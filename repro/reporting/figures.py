@@ -97,17 +97,21 @@ def _dots(
     centre: float,
     order: list[int] | None = None,
     judged_below: int | None = None,
+    unpaired: frozenset[int] = frozenset(),
 ) -> dict[int, float]:
     """Seeds as dots spread around `centre`; returns each seed's x (for pairing lines).
     `order`: the seed order to spread by, shared by both sides of a comparison.
     `judged_below`: a two-stage plan's N; later seeds, which its verdict does not judge, are
-    hollow (the legend says so), so the eye does not judge them either."""
+    hollow (the legend says so), so the eye does not judge them either. So are `unpaired`
+    seeds of a comparison (the other side has no run of them), left out of its paired test."""
     order = order or [seed for seed, _ in values]
     xs = dict(zip(order, _jitter(len(order), centre), strict=True))
     alpha = 0.8 if len(values) <= 50 else 0.3
     cut = math.inf if judged_below is None else judged_below
-    judged = [(seed, v) for seed, v in values if seed < cut]
-    later = [(seed, v) for seed, v in values if seed >= cut]
+    judged = [(seed, v) for seed, v in values if seed < cut and seed not in unpaired]
+    later = [(seed, v) for seed, v in values if seed >= cut or seed in unpaired]
+    what = [f"seeds ≥ {judged_below}"] if any(seed >= cut for seed, _ in values) else []
+    what += ["unpaired"] if any(seed in unpaired for seed, _ in values) else []
     style = {"s": 14, "alpha": alpha, "zorder": 3}
     ax.scatter(
         [xs[seed] for seed, _ in judged],
@@ -124,7 +128,7 @@ def _dots(
             facecolors="none",
             edgecolors=SEED_COLOUR,
             lw=0.8,
-            label=f"seeds ≥ {judged_below}: not judged",
+            label=f"{', '.join(what)}: not judged",
             rasterized=len(values) > RASTERIZE_ABOVE,
             **style,
         )
@@ -132,12 +136,16 @@ def _dots(
 
 
 def _legend_unjudged(ax: Any) -> None:
-    """Name the hollow dots (seeds past a two-stage plan) when the panel has any, in a strip
-    added above everything drawn: `loc="best"` put it on seeds when they filled the panel,
-    hiding values the table counts. Call it last, once the y-limits hold every artist."""
+    """Name the hollow dots (seeds past a two-stage plan, a comparison's unpaired seeds) when
+    the panel has any, in a strip added above everything drawn: `loc="best"` put it on seeds
+    when they filled the panel, hiding values the table counts. Call it last, once the
+    y-limits hold every artist."""
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
+    suffix = ": not judged"
+    parts = dict.fromkeys(p for label in labels for p in label.removesuffix(suffix).split(", "))
+    labels = [", ".join(parts) + suffix]
     size = TICK_PT - 1.5
     low, high = ax.get_ylim()
     axes_pt = ax.get_position().height * ax.figure.get_figheight() * 72
@@ -195,8 +203,9 @@ def _comparison_panel(ax: Any, result: ClaimResult, colour: str) -> None:
     claim = result.claim
     a, b = dict(result.values), dict(result.versus_values)
     order = sorted(set(a) | set(b))
-    xa = _dots(ax, result.values, 0.0, order, result.judged_below)
-    xb = _dots(ax, result.versus_values, 1.0, order, result.judged_below)
+    unpaired = frozenset(set(a) ^ set(b))
+    xa = _dots(ax, result.values, 0.0, order, result.judged_below, unpaired)
+    xb = _dots(ax, result.versus_values, 1.0, order, result.judged_below, unpaired)
     import numpy as np
     from matplotlib.collections import LineCollection
 

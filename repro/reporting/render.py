@@ -461,10 +461,22 @@ def hardware_text(data: ReportData) -> str:
 
 
 def seeds_text(data: ReportData) -> str:
-    by_seeds: dict[str, list[str]] = {}
+    """The seeds each experiment ran, and where a seeds=auto plan cut them, the seeds its
+    claims leave unjudged: the line says what was run, never more than what was judged."""
+    by_seeds: dict[tuple[str, str], list[str]] = {}
     for choice in data.choices.values():
-        by_seeds.setdefault(seed_list(choice.seeds), []).append(choice.experiment)
-    return "; ".join(f"seeds {s} ({', '.join(e)})" for s, e in by_seeds.items()) or "none"
+        note = ""
+        cuts = [
+            r.judged_below
+            for r in data.results
+            if r.judged_below is not None and choice.experiment in r.claim.experiments()
+        ]
+        cut = min(cuts, default=None)
+        if cut is not None and any(seed >= cut for seed in choice.seeds):
+            note = f"; seeds ≥ {cut} shown, not judged"
+        by_seeds.setdefault((seed_list(choice.seeds), note), []).append(choice.experiment)
+    parts = [f"seeds {s} ({', '.join(e)}{note})" for (s, note), e in by_seeds.items()]
+    return "; ".join(parts) or "none"
 
 
 def rules(data: ReportData) -> list[tuple[str, str]]:

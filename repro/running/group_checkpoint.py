@@ -161,8 +161,29 @@ def split_off_to_test(record_dir: Any, seed: int) -> bool:
     run`, the command its record names): its slice of the group's final state moves to its
     own folder, a group of one that is only tested (`left_to_test`), and the other seeds
     keep theirs in the first one's folder. Without this it trained from the start and its
-    group could no longer resume: the others trained again too. True when split; never
-    while a seed of the group is locked (a process is testing it)."""
+    group could no longer resume: the others trained again too. True when the seed is now
+    left to test alone; never split while a seed of the group is locked (a process is
+    testing it). Seeds of one group run alone at once (a joblib sweep) split one at a time:
+    each then finds its own share, split by the first."""
+    import fcntl
+    import os
+
+    hash_dir = record_dir.parent
+    if not hash_dir.is_dir():
+        return False
+    handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # held for a file copy or two
+        return left_to_test(record_dir, seed) or _split_off(record_dir, seed)
+    finally:
+        os.close(handle)
+
+
+SPLIT_LOCK = ".group-split.lock"
+"""In a setting's folder: one process at a time splits its trained groups' checkpoints."""
+
+
+def _split_off(record_dir: Any, seed: int) -> bool:
     import os
 
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT

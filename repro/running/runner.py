@@ -114,10 +114,17 @@ def run_one(
 def unfinished_rerun_note(record_dir: Path) -> str | None:
     """What a `rerun=true` of the completed run in `record_dir` left when it was killed (its
     `record.rerun.json`, never counted), for the commands that skip that run; None when it
-    left nothing, or it is running now."""
+    left nothing, it is running now, or it had completed (then finished here:
+    `finish_a_completed_rerun`)."""
     from repro.running.lock import is_locked
 
     if not (record_dir / RERUN_RECORD_FILE).is_file() or is_locked(record_dir):
+        return None
+    try:
+        record = store.read_record(record_dir) or {}
+    except (OSError, ValueError):
+        return None  # said by whoever reads it next
+    if finish_a_completed_rerun(record_dir, record):
         return None
     return (
         f"a rerun=true of it did not finish (killed?) and left {RERUN_RECORD_FILE}: not "
@@ -278,7 +285,8 @@ class Attempt:
             else:
                 rerun_config.unlink(missing_ok=True)
         self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
-        if self.rerunning_completed:  # its progress is in the file just written
+        if self.rerunning_completed and status != store.STATUS_COMPLETED:  # in the file just
+            # written; a completed one's goes once its weights are in place (`_record_result`)
             (self.record_dir / self.progress_file).unlink(missing_ok=True)
         if status == store.STATUS_COMPLETED:
             from repro.running.profiling import remove_stale_reports
@@ -621,10 +629,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         return attempt.failed(error)
     finally:
         finish_wandb()
-        if attempt.rerunning_completed:
-            (record_dir / RERUN_RECORD_FILE).unlink(missing_ok=True)
-            if record["status"] != store.STATUS_RUNNING:  # failed: rerun=true never resumes
-                attempt.checkpoint_file.unlink(missing_ok=True)
+        if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
+            attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
     _record_result(attempt, result, checkpoint_cfg)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if checkpoint.stop_signal is not None:  # came after the last point that could act on it
@@ -645,19 +651,72 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
         _account_for_resume(record, attempt.record_dir)
     record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
     attempt.end(store.STATUS_COMPLETED, None)
-    last_checkpoint = attempt.last_checkpoint
-    from repro.running.checkpointing import GROUP_CHECKPOINT
+    put_weights_in_place(attempt.record_dir, record, attempt.rerunning_completed)
 
+
+def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) -> None:
+    """The final weights of the completed `record` just written go where it says they are (a
+    rerun's replace the earlier run's); then a rerun's progress record goes, so that one left
+    beside a record of the same attempt says that a kill came in between
+    (`finish_a_completed_rerun`)."""
+    from repro.running.checkpointing import GROUP_CHECKPOINT, RERUN_CHECKPOINT, checkpoint_path
+
+    last_checkpoint = checkpoint_path(record_dir)
+    checkpoint_file = last_checkpoint.with_name(RERUN_CHECKPOINT) if rerun else last_checkpoint
     # a group with a completed seed never resumes: its checkpoint would stay here for good (one
     # in another seed's folder goes when that seed runs, which says it is not resumed)
     last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
-    if record["checkpoint"]["kept"]:  # the weights of the record just written
-        os.replace(attempt.checkpoint_file, last_checkpoint)
+    if (record.get("checkpoint") or {}).get("kept"):  # the weights of the record just written
+        if checkpoint_file.is_file():
+            os.replace(checkpoint_file, last_checkpoint)
     else:  # deleted only once the record says why
-        attempt.checkpoint_file.unlink(missing_ok=True)
+        checkpoint_file.unlink(missing_ok=True)
         last_checkpoint.unlink(missing_ok=True)  # a rerun's: not the weights of this record
         if last_checkpoint.parent.is_dir() and not any(last_checkpoint.parent.iterdir()):
             last_checkpoint.parent.rmdir()
+    if rerun:
+        (record_dir / RERUN_RECORD_FILE).unlink(missing_ok=True)
+
+
+def finish_a_completed_rerun(record_dir: Path, record: dict[str, Any]) -> bool:
+    """A rerun killed after its completed record was written, before its CSV log, profiler
+    reports and final weights replaced the earlier run's: its progress record (same attempt,
+    same start) is still beside it. Finished now, said in one line; True when done. Not
+    while a process holds the run's lock (it is that process's to finish)."""
+    from repro.running.lock import is_locked
+
+    try:
+        rerun = store.read_record(record_dir, RERUN_RECORD_FILE)
+    except (OSError, ValueError):
+        return False
+    if not rerun or not _same_attempt(rerun, record) or is_locked(record_dir):
+        return False
+    from repro.running.loggers import RERUN_CSV_FOLDER, replace_csv_log
+    from repro.running.profiling import settle_rerun_reports
+
+    try:
+        settle_rerun_reports(record_dir, completed=True)  # what `Attempt.end` did not get to
+        if (record_dir / RERUN_CSV_FOLDER).is_dir():  # else moved, or none: nothing to redo
+            replace_csv_log(record_dir)
+        put_weights_in_place(record_dir, record, rerun=True)
+    except OSError as error:
+        print(f"warning: {record_dir}: {error.strerror or error}", file=sys.stderr)
+        return False
+    print(
+        f"note: {progress.shown_path(record_dir)}: its rerun was killed as it completed; "
+        "its final weights are now in place",
+        file=sys.stderr,
+        flush=True,
+    )
+    return True
+
+
+def _same_attempt(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Whether two records are of one attempt (a rerun's progress record and its completed
+    record): same attempt number, same start."""
+    started = [(r.get("timing") or {}).get("started_at") for r in (one, other)]
+    same_start = started[0] is not None and started[0] == started[1]
+    return same_start and one.get("attempts") == other.get("attempts")
 
 
 def _stopped_in_setup(attempt: Attempt, checkpoint: Any) -> RunOutcome:

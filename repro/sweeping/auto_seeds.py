@@ -404,9 +404,10 @@ class PilotChange(NamedTuple):
     @property
     def retrained(self) -> bool:
         """Every pilot seed's run was made again (the setting retrained, e.g. after its code
-        changed): its seeds are one new sample. Otherwise the seeds past N are still the ones
-        a later sweep added after seeing the plan's verdict, which the report must not judge
-        (one changed pilot seed would let "add seeds until it settles" count)."""
+        changed): with the seeds past N made again too, one new sample (the report checks
+        their finish times). Otherwise the seeds past N are still the ones a later sweep
+        added after seeing the plan's verdict, which the report must not judge (one changed
+        pilot seed would let "add seeds until it settles" count)."""
         return not self.missing and len(self.changed) + len(self.rerun) >= self.n0
 
 

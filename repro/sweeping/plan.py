@@ -76,6 +76,9 @@ def build_grid(spec: PaperSpec, overrides: list[str], seeds: int | None) -> Swee
         if name == "experiment":
             experiments = values
         elif name == "seed":
+            from repro.config.overrides import refuse_a_list_for_a_sweep
+
+            refuse_a_list_for_a_sweep("seed", override.partition("=")[2])
             try:
                 seed_values = [int(v) for v in values]
             except ValueError:

@@ -132,6 +132,22 @@ def test_typos_get_did_you_mean(toy: Any) -> None:
     ]
 
 
+def test_a_top_level_key_that_belongs_in_a_section_is_named_there(toy: Any) -> None:
+    # `+lr=0.1` (after "write +lr=..." advice) said only "unknown top-level key 'lr'"
+    assert _problems(toy, "+lr=0.1") == [
+        "unknown top-level key 'lr' in the config (did you mean 'optimizer.lr'?)"
+    ]
+
+
+def test_an_empty_experiment_file_is_said_to_be_empty(toy: Any) -> None:
+    # it said "its keys landed under 'experiment:'", of a file with no keys
+    (toy.folder / "experiment" / "small.yaml").write_text("")
+    assert _problems(toy) == [
+        f"{toy.folder / 'experiment' / 'small.yaml'}: empty; start it with "
+        "`# @package _global_` (that line alone is an experiment that changes nothing)"
+    ]
+
+
 def test_unknown_key_without_a_close_match_lists_the_known(toy: Any) -> None:
     assert _problems(toy, "+data.zzz=1") == [
         "unknown data key 'zzz' in data (data:ToyData takes features, samples)"

@@ -88,3 +88,26 @@ def test_new_refuses_the_id_of_a_built_in_paper(tmp_path: Path) -> None:
     assert "'amsgrad' is already a paper (built-in" in message, message
     assert "choose another id" in message, message
     assert not (tmp_path / "papers").exists()
+
+
+def test_new_that_cannot_write_says_so_and_leaves_no_half_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder it could not create (`--papers-dir /proc/x`) or a write that failed midway
+    (a full disk) was 'internal error: FileNotFoundError', and a half-copied plugin then made
+    the next `repro new` say 'already exists'."""
+    from repro.errors import ReproError
+    from repro.plugins import scaffold
+
+    def full_disk(source: Path, target: Path, *args: object, **kwargs: object) -> None:
+        (Path(target) / "model.py").parent.mkdir(parents=True)
+        (Path(target) / "model.py").write_text("half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scaffold.shutil, "copytree", full_disk)
+    with pytest.raises(ReproError) as raised:
+        create_plugin(tmp_path / "papers", "half_paper")
+    assert str(raised.value) == (
+        f"cannot create {tmp_path / 'papers' / 'half_paper'}: No space left on device"
+    )
+    assert not (tmp_path / "papers" / "half_paper").exists()

@@ -141,6 +141,52 @@ def test_precision_changes_the_setting(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("spelled", "canonical"),
+    [
+        (32, "32-true"),
+        ("32", "32-true"),
+        (16, "16-mixed"),
+        ("16", "16-mixed"),
+        ("bf16", "bf16-mixed"),
+        (64, "64-true"),
+        ("64", "64-true"),
+    ],
+)
+def test_a_precision_spelled_as_lightning_aliases_it_is_the_same_setting(
+    tmp_path: Path, spelled: object, canonical: str
+) -> None:
+    """helper-68: `trainer.precision=32` is Lightning's `32-true` (the default), but it was
+    hashed as written: another folder, and the report then called every claim "not run"."""
+    assert store.run_dir(tmp_path, _trainer(precision=spelled)) == store.run_dir(
+        tmp_path, _trainer(precision=canonical)
+    )
+
+
+def test_sixteen_true_is_not_sixteen_mixed(tmp_path: Path) -> None:
+    assert store.run_dir(tmp_path, _trainer(precision="16-true")) != store.run_dir(
+        tmp_path, _trainer(precision=16)
+    )
+
+
+def test_a_record_filed_under_a_precision_alias_is_found(tmp_path: Path) -> None:
+    """Records an older repro filed under `precision=32`'s own hash are seeds of the default
+    setting: run and sweep find them (no retraining), the report counts them with it."""
+    from repro.records.table import load_records
+
+    old = _trainer(precision=32)
+    digest = store._digest(old)  # as hashed then: the alias as written
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+    store.write_record(folder, record)
+    (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+    assert store.completed_record_dir(tmp_path, TRAINED) == folder
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(TRAINED)
+
+
 def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> None:
     gpu = _trainer(accelerator="gpu")
     old = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"

@@ -174,3 +174,35 @@ def test_the_not_judged_legend_covers_no_seed(tmp_path) -> None:
         for x, y in ax.transData.transform(dot.get_offsets()):
             inside = box.x0 - 3 <= x <= box.x1 + 3 and box.y0 - 3 <= y <= box.y1 + 3
             assert not inside, (x, y, box)
+
+
+def test_seeds_left_out_of_a_paired_comparison_are_drawn_hollow(tmp_path) -> None:
+    """cnn ran seeds 0-4, mlp 0-2: the panel drew cnn's five seeds as filled dots beside a
+    mean over the three pairs the test used, so the mean did not sit among the dots shown."""
+    from matplotlib.collections import PathCollection
+
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from tests.records.test_table import write_run
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.90, 0.91, 0.92, 0.99, 0.99]):
+        write_run(results, "cnn", seed, {"test/acc": value})
+    for seed in range(3):
+        write_run(results, "mlp", seed, {"test/acc": 0.68 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05)
+    ax = figures._figure(figures.PANEL_W, figures.PANEL_H, rows=1).subplots(1, 1)
+    figures._claim_panel(ax, result)
+
+    def hollow(collection) -> bool:
+        faces = collection.get_facecolors()
+        return len(faces) == 0 or all(face[3] == 0 for face in faces)
+
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sorted(v for c in dots if hollow(c) for v in c.get_offsets()[:, 1]) == [0.99, 0.99]
+    legend = ax.get_legend()
+    assert legend is not None and "unpaired" in legend.get_texts()[0].get_text()

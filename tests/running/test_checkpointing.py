@@ -975,6 +975,97 @@ def test_a_killed_rerun_of_a_completed_run_is_named_by_the_run_and_sweep_that_sk
     assert (folder / "record.json").read_text() == completed
 
 
+KILLED_AS_A_RERUN_COMPLETES = """
+import os, signal, sys
+from repro.running import runner
+
+real = runner.Attempt.end
+
+def end_then_die(self, status, error):  # kill -9 once the completed record is written
+    real(self, status, error)
+    if status == "completed" and self.rerunning_completed:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+runner.Attempt.end = end_then_die
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("then", ["run", "sweep"])
+def test_a_rerun_killed_as_its_record_is_written_gets_its_weights_in_place(
+    signalling_paper: Path, tmp_path: Path, then: str
+) -> None:
+    """helper-leftovers: kill -9 after a rerun's completed record was written, before its
+    final weights (rerun.ckpt) replaced the earlier run's last.ckpt: the record named
+    last.ckpt as its weights, which were the earlier run's, and rerun.ckpt stayed for good.
+    The next run or sweep moves them into place."""
+    results = tmp_path / "r"
+    assert _run(signalling_paper, results, "trainer.max_steps=8").returncode == 0
+    folder = _run_folder(results)
+    killed = _run(
+        signalling_paper,
+        results,
+        "trainer.max_steps=8",
+        "rerun=true",
+        patched_by=KILLED_AS_A_RERUN_COMPLETES,
+    )
+    assert killed.returncode == -9, killed.stderr
+    record = json.loads((folder / "record.json").read_text())
+    assert record["attempts"] == 2 and record["checkpoint"]["kept"]
+    weights = (folder / "checkpoints" / "rerun.ckpt").read_bytes()
+    if then == "run":
+        again = _run(signalling_paper, results, "trainer.max_steps=8")
+    else:
+        again = repro(
+            "sweep", "--papers-dir", str(signalling_paper), "paper=sig", "seeds=1",
+            "logger=none", "trainer.max_steps=8", "+trainer.val_check_interval=1.0",
+            env={"REPRO_RESULTS_DIR": str(results)},
+        )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert (folder / "checkpoints" / "last.ckpt").read_bytes() == weights
+    assert sorted(p.name for p in folder.rglob("*rerun*")) == []
+    assert "did not finish" not in again.stdout + again.stderr
+    assert json.loads((folder / "record.json").read_text()) == record
+
+
+KILLED_AS_A_RERUNS_LOG_IS_MOVED = """
+import os, signal, sys
+from repro.running import loggers
+
+def die(record_dir):  # kill -9 before the completed rerun's CSV log replaces the earlier one
+    os.kill(os.getpid(), signal.SIGKILL)
+
+loggers.replace_csv_log = die
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_rerun_killed_before_its_log_is_moved_gets_its_log_in_place(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-leftovers: kill -9 after a rerun's completed record was written, before its
+    CSV log (csv-rerun/) replaced the earlier run's: the report drew the earlier run's curves
+    beside the rerun's metrics. The next run moves the log (and the weights) into place."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8", "logger=csv")
+    assert _run(signalling_paper, results, *steps).returncode == 0
+    folder = _run_folder(results)
+    patched = KILLED_AS_A_RERUNS_LOG_IS_MOVED
+    killed = _run(signalling_paper, results, *steps, "rerun=true", patched_by=patched)
+    assert killed.returncode == -9, killed.stderr
+    log = (folder / "csv-rerun" / "metrics.csv").stat().st_ino  # its content: the same
+    again = _run(signalling_paper, results, *steps)
+    assert again.returncode == 0, again.stderr
+    assert (folder / "csv" / "metrics.csv").stat().st_ino == log
+    assert sorted(p.name for p in folder.rglob("*rerun*")) == []
+
+
 NOISY_TEST = """
 
 class NoisyTest(NoEpochEndHook):

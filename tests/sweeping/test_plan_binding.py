@@ -161,6 +161,8 @@ def test_a_changed_pilot_seed_does_not_let_the_seeds_past_the_plan_be_judged(
     assert "fixed-sample test is on the" in claim and "two-stage" not in claim, claim
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total})" in row, row
+    seeds = next(x for x in text.splitlines() if x.startswith("- **Seeds:**"))
+    assert f"seeds ≥ {total} shown, not judged" in seeds, seeds
 
     for seed in (0, 2):  # the whole pilot retrained: the seeds there are one new sample
         write_run(isolated_env, "cnn", seed, {"test/acc": 0.91 + seed / 100}, composed=True)
@@ -168,6 +170,22 @@ def test_a_changed_pilot_seed_does_not_let_the_seeds_past_the_plan_be_judged(
     assert f"fixed-sample test on all its seeds (0–{total})" in line, line
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total + 1})" in row and "not judged" not in text, row
+
+    # every pilot seed rerun later, the seed past N left as it was: still the one added after
+    # the plan's verdict, so three reruns do not let it count either
+    for seed in range(3):
+        later = f"2026-06-01T00:0{seed}:00+00:00"
+        write_run(
+            isolated_env,
+            "cnn",
+            seed,
+            {"test/acc": 0.901 + seed / 50},
+            composed=True,
+            finished_at=later,
+        )
+    (line,), text = _pilot_report(isolated_env, tmp_path)
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+    assert f"seed {total} is shown but not judged" in text
 
 
 def test_a_comparison_with_a_changed_plan_on_one_side_is_cut_at_the_smaller_n(

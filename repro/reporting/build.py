@@ -41,6 +41,7 @@ class ReportRequest:
     pinned_configs: frozenset[str] = frozenset()
     papers_dir: list[Path] | None = None
     out_given: bool = False  # --out was passed (the regenerate command repeats it)
+    pins_must_match: bool = False  # one paper asked for: a --config it has no runs of is wrong
 
 
 @dataclass
@@ -99,10 +100,19 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     warnings += cautions
     unknown_pins = request.pinned_configs - set(runs["config_hash"])
     if unknown_pins:
-        warnings.append(
-            f"warning: --config {', '.join(sorted(unknown_pins))}: no runs of "
-            f"{request.paper} with that config hash"
+        problem = (
+            f"--config {', '.join(sorted(unknown_pins))}: no runs of {request.paper} with "
+            "that config hash"
         )
+        if request.pins_must_match:  # a typo would judge the paper's setting as if asked
+            from repro.errors import UsageError
+
+            known = runs.drop_duplicates(["experiment", "config_hash"])
+            pairs = zip(known["experiment"], known["config_hash"], strict=True)
+            listed = [f"{experiment} {config}" for experiment, config in pairs]
+            more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
+            raise UsageError(f"{problem} (its settings: {', '.join(listed[:8])}{more})")
+        warnings.append(f"warning: {problem}")
     plan, plan_problem = auto_seeds.read_plan(request.results_dir, request.paper)
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
@@ -683,6 +693,7 @@ def requests_from_cli(
             pinned_configs=frozenset(configs or []),
             papers_dir=papers_dir,
             out_given=out is not None,
+            pins_must_match=single,
         )
         for paper in papers
     ]

@@ -1505,3 +1505,21 @@ def test_an_interim_two_stage_verdict_names_the_planned_seed_that_failed(tmp_pat
     reason = result.verdict.reason
     assert "interim: 5 of the 6 planned seeds (seed 3 has no completed run" in reason, reason
     assert "the sweep trains the rest" not in reason, reason
+
+
+def test_a_config_hash_with_no_runs_is_refused_for_one_paper(tmp_path: Path) -> None:
+    """helper-69: `repro report paper=mnist1d --config zzz` (a typo) warned, then judged the
+    paper's own setting and exited 0; asking for one paper, the pin must name its runs. With
+    several papers a pin belongs to one of them, so the others only warn."""
+    from repro.errors import UsageError
+    from repro.reporting.build import requests_from_cli
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    args = (["md"], False, tmp_path / "out", results, ["zzz"], None)
+    (request,), _ = requests_from_cli(["paper=mnist1d"], *args)
+    with pytest.raises(UsageError, match=r"--config zzz: no runs of mnist1d with that config"):
+        build_report(request)
+    assert not (tmp_path / "out" / "report.md").exists()
+    (request,), _ = requests_from_cli([], *args)  # every paper with records
+    assert any("--config zzz" in line for line in build_report(request).warnings)

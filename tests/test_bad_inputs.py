@@ -699,6 +699,18 @@ def test_a_damaged_record_is_set_aside_and_its_run_trained_again(
     assert record_file.with_name("record.corrupt.json").read_text() == damaged
 
 
+def test_a_plugin_hidden_by_another_of_its_id_is_named_once(tmp_path: Path) -> None:
+    """helper-69: ./papers/toy (where `repro new` writes) was silently hidden by a toy in
+    --papers-dir: edits to the one in papers/ never took effect, and nothing said why."""
+    write_toy_paper(tmp_path / "mine")
+    write_toy_paper(tmp_path / "papers")
+    done = repro("show", "toy", "--papers-dir", str(tmp_path / "mine"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"warning: paper toy in {tmp_path / 'mine'} hides the one in ./papers"
+    ], done.stderr
+
+
 def test_a_papers_dir_plugin_named_like_a_built_in_one_warns_once(tmp_path: Path) -> None:
     write_toy_paper(tmp_path / "mine", "mnist1d")
     done = repro("show", "mnist1d", "--papers-dir", str(tmp_path / "mine"))

@@ -129,15 +129,19 @@ def discover(cli_dirs: list[Path] | None = None) -> dict[str, PaperPlugin]:
         kept = plugins.setdefault(plugin.id, plugin)
         if kept.broken and not plugin.broken:  # an installed package that cannot be imported
             plugins[plugin.id] = kept = plugin  # hides no working plugin of its name
-        if plugin.origin == "built-in" and kept.folder != plugin.folder:
+        if kept.folder == plugin.folder or plugin.broken:
+            continue
+        if plugin.origin == "built-in":
             _warn_replaced_builtin(kept)
+        elif kept is not plugin:
+            _warn_hidden(kept, plugin)
     return plugins
 
 
 def _local_plugins(cli_dirs: list[Path] | None) -> list[PaperPlugin]:
     """Plugins in `papers/` of the current folder, so `repro new foo` then `repro check foo`
-    needs no flag. Found last: an id found elsewhere keeps that plugin, silently. Skipped when
-    it is the built-in folder (repro run from its checkout) or a folder already given."""
+    needs no flag. Found last: an id found elsewhere keeps that plugin, with a warning.
+    Skipped when it is the built-in folder (repro run from its checkout) or a folder given."""
     if not LOCAL_PAPERS.is_dir():
         return []
     folder = LOCAL_PAPERS.resolve()
@@ -161,6 +165,25 @@ def _warn_replaced_builtin(plugin: PaperPlugin) -> None:
         f"warning: paper {plugin.id} in {where} replaces the built-in paper {plugin.id}",
         file=sys.stderr,
     )
+
+
+def _warn_hidden(kept: PaperPlugin, hidden: PaperPlugin) -> None:
+    """Two folders of one id (`--papers-dir` and ./papers, an installed package): the first
+    wins; say so, or edits to the other never take effect and nothing says why."""
+    if (kept.folder, hidden.folder) in _WARNED_HIDDEN:
+        return
+    _WARNED_HIDDEN.add((kept.folder, hidden.folder))
+    print(
+        f"warning: paper {kept.id} in {_where(kept)} hides the one in {_where(hidden)}",
+        file=sys.stderr,
+    )
+
+
+_WARNED_HIDDEN: set[tuple[Path, Path]] = set()
+
+
+def _where(plugin: PaperPlugin) -> str:
+    return plugin.origin.removeprefix("dir ")
 
 
 def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:

@@ -196,3 +196,14 @@ def test_a_claim_metric_close_to_a_logged_one_is_suggested(
         load_paper_spec(folder), "small", {"test/mse": 1.0}
     )
     assert hint in capsys.readouterr().err
+
+
+def test_an_experiment_no_claim_names_says_its_fast_run_completed(tmp_path: Path) -> None:
+    """The row of an experiment without claims read 'fast run logged no claimed metric
+    needed'; it says what was checked: the fast run completed, and no claim needs a metric."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy_rows")
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    wide = next(r for r in rows if r.subject == "wide")
+    assert wide.ok and wide.detail == "fast run completed (no claim on this experiment)"
+    small = next(r for r in rows if r.subject == "small")
+    assert small.ok and small.detail == "fast run logged test/mse", small.detail

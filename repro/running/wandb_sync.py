@@ -16,6 +16,7 @@ from pathlib import Path
 
 from repro.errors import ReproError, UsageError
 from repro.records.table import record_files
+from repro.wording import plural
 
 RUN_FOLDERS = "wandb/offline-run-*"
 SYNCED_SUFFIX = ".synced"  # wandb sync's marker beside an uploaded run-<id>.wandb
@@ -70,12 +71,17 @@ def sync(results_dir: Path, paper: str | None, dry_run: bool) -> None:
     if dry_run:
         _print_plan(runs, results_dir)
         print(
-            f"{len(runs)} offline runs: {len(pending)} to upload, "
+            f"{plural(len(runs), 'offline run')}: {len(pending)} to upload, "
             f"{len(runs) - len(pending)} already synced (dry run: nothing uploaded)"
         )
         return
+    if not runs:
+        of = f" of {paper}" if paper else ""
+        print(f"no offline W&B runs{of} under {results_dir}: nothing to upload")
+        return
     if not pending:
-        print(f"{len(runs)} offline runs, all already synced: nothing to upload")
+        synced = "already synced" if len(runs) == 1 else "all already synced"
+        print(f"{plural(len(runs), 'offline run')}, {synced}: nothing to upload")
         return
     _require_api_key()
     problem = _server_problem()
@@ -91,7 +97,7 @@ def sync(results_dir: Path, paper: str | None, dry_run: bool) -> None:
         print(f": {detail}" if not ok and detail else "", flush=True)
     if failures:
         raise ReproError(f"{failures} of {len(pending)} offline runs failed to upload")
-    print(f"{len(pending)} offline runs uploaded")
+    print(f"{plural(len(pending), 'offline run')} uploaded")
 
 
 def upload_folder(folder: Path) -> tuple[bool, str]:

@@ -127,3 +127,16 @@ def test_unknown_argument_is_a_usage_error(isolated_env: Path) -> None:
     done = repro("sync", "experiment=small", "--dry-run", timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: ") and "paper=" in done.stderr
+
+
+def test_sync_with_no_offline_run_says_there_is_none(
+    isolated_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """helper-69: with no offline run it said '0 offline runs, all already synced'."""
+    wandb_sync.sync(isolated_env, paper="toy", dry_run=False)
+    assert capsys.readouterr().out.strip() == (
+        f"no offline W&B runs of toy under {isolated_env}: nothing to upload"
+    )
+    _record_with_offline_runs(isolated_env, "toy", "small", 0, synced=1)
+    wandb_sync.sync(isolated_env, paper=None, dry_run=False)
+    assert capsys.readouterr().out.strip() == "1 offline run, already synced: nothing to upload"

@@ -37,6 +37,7 @@ from repro.records import store
 from repro.records.table import classes_text
 from repro.sweeping import two_stage
 from repro.sweeping.plan import seeds_text
+from repro.sweeping.two_stage import FALLBACK as FLAT_PILOT_FALLBACK
 from repro.wording import plural
 
 if TYPE_CHECKING:
@@ -679,7 +680,8 @@ def _note_plan(
     they are not judged). Not `two_stage`: the fixed-sample test on a plan's N whose pilot
     changed, which is no interim verdict."""
     notes = []
-    test = "two-stage" if two_stage else "fixed-sample"
+    fell_back = FLAT_PILOT_FALLBACK in verdict.reason  # a flat pilot: no Stein bound
+    test = "two-stage" if two_stage and not fell_back else "fixed-sample"
     interim = two_stage and total is not None and len(judged) < total
     if interim and total is not None and verdict.outcome != stats.INCONCLUSIVE:
         # not "the sweep trains the rest": the sweep may be over, the seed failed

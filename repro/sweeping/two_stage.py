@@ -221,7 +221,7 @@ def _equivalence(
     if np.ptp(x) == 0:  # every seed identical: judged on the value, said to be deterministic
         return stats.equivalence_verdict(x, claimed, tolerance, alpha, exact)
     if _std(x[:n0]) == 0:
-        return _fixed_sample(stats.equivalence_verdict(x, claimed, tolerance, alpha), n0)
+        return _fixed_sample(stats.equivalence_verdict(x, claimed, tolerance, alpha), n0, values)
     low, high = claimed - tolerance, claimed + tolerance
     lower, upper, where, res = _where(x, n0, alpha, (low, high), tolerance)
     band = f"[{stats.fmt(low, res)}, {stats.fmt(high, res)}]"
@@ -287,9 +287,11 @@ def _one_sided(
         return stats.comparison_verdict(x, reference_side, direction, True, alpha, exact)
     if _std(x[:n0]) == 0:
         if direction in (">=", "<="):
-            return _fixed_sample(stats.threshold_verdict(x, reference, direction, alpha), n0)
+            return _fixed_sample(
+                stats.threshold_verdict(x, reference, direction, alpha), n0, values
+            )
         fixed = stats.comparison_verdict(x, np.full_like(x, reference), direction, True, alpha)
-        return _fixed_sample(fixed, n0)
+        return _fixed_sample(fixed, n0, values)
     lower, upper, where, res = _where(x, n0, alpha, (reference,))
     ref = stats.fmt(reference, res)
     greater = direction.startswith(">")
@@ -317,9 +319,16 @@ def _one_sided(
     )
 
 
-def _fixed_sample(verdict: Verdict, n0: int) -> Verdict:
-    """A fixed-sample verdict on all seeds, its reason saying why it replaced the two-stage one."""
-    why = f"{FLAT_PILOT.format(n0=n0)}: two-stage test undefined; fixed-sample test on all seeds"
+FALLBACK = "two-stage test undefined; fixed-sample test"
+"""How a flat pilot's verdict names the test that replaced the two-stage one (the report's
+note on seeds past N names the same test)."""
+
+
+def _fixed_sample(verdict: Verdict, n0: int, values: Sequence[float]) -> Verdict:
+    """A fixed-sample verdict on the planned seeds (`values`: those the claim judges), its
+    reason saying why it replaced the two-stage one."""
+    seeds = f"the {len(values)} planned seeds"
+    why = f"{FLAT_PILOT.format(n0=n0)}: {FALLBACK} on {seeds}"
     return replace(verdict, reason=f"{why}: {verdict.reason}")
 
 

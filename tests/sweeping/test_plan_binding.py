@@ -210,3 +210,25 @@ def test_a_comparison_with_a_changed_plan_on_one_side_is_cut_at_the_smaller_n(
     assert "seeds 3–5 are shown but not judged" in result.verdict.reason, result.verdict
     assert "fixed-sample test is on the 3 planned seeds" in result.verdict.reason
     assert result.judged_below == 3
+
+
+def test_a_flat_pilots_fallback_names_one_test_for_the_seeds_past_n(tmp_path: Path) -> None:
+    """helper-67: a flat pilot (another claim raised N) falls back to the fixed-sample test;
+    with a seed past N the reason said both 'fixed-sample test on all seeds' and 'the
+    two-stage test is on the 5 planned seeds'. It names the test it used, on the planned
+    seeds."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed, value in enumerate([0.94, 0.94, 0.94, 0.93, 0.95, 0.5]):
+        write_run(tmp_path, "cnn", seed, {"test/acc": value})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, {"cnn": 3}, {"cnn": 5})
+    reason = result.verdict.reason
+    assert result.summary is not None and result.summary.n == 5, result.summary
+    assert "fixed-sample test on the 5 planned seeds" in reason, reason
+    assert "seed 5 is shown but not judged (0.5)" in reason, reason
+    assert "two-stage test is on" not in reason and "on all seeds" not in reason, reason

@@ -246,17 +246,18 @@ def _retrained_whole(
     changed: dict[str, auto_seeds.PilotChange], finished: dict[str, dict[int, str]]
 ) -> set[str]:
     """The settings whose plan no longer governs because they were trained again as a whole:
-    every pilot seed made again, and every seed past the plan's N finished no earlier than
-    those (one new sample, judged on all its seeds). A seed past N older than that is still
-    one a sweep added after seeing the plan's verdict: rerunning the pilot must not let it
-    count."""
+    every pilot seed made again, and every later seed, stage two's and those past the plan's
+    N, finished no earlier than those (one new sample, judged on all its seeds). A seed past
+    N older than that is still one a sweep added after seeing the plan's verdict, and stage
+    two's seeds older than that mean only the pilot was rerun, after which seeds added past
+    N were still added after the verdict: rerunning the pilot must not let them count."""
     whole = set()
     for experiment, change in changed.items():
         times = finished.get(experiment, {})
         pilot = [times[seed] for seed in range(change.n0) if seed in times]
         if not change.retrained or len(pilot) < change.n0:
             continue
-        if all(at >= min(pilot) for seed, at in times.items() if seed >= change.total):
+        if all(at >= min(pilot) for seed, at in times.items() if seed >= change.n0):
             whole.add(experiment)
     return whole
 

@@ -210,3 +210,30 @@ def test_a_comparison_with_a_changed_plan_on_one_side_is_cut_at_the_smaller_n(
     assert "seeds 3–5 are shown but not judged" in result.verdict.reason, result.verdict
     assert "fixed-sample test is on the 3 planned seeds" in result.verdict.reason
     assert result.judged_below == 3
+
+
+def test_a_setting_retrained_in_part_does_not_let_the_seeds_past_the_plan_be_judged(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """Every pilot seed rerun, then the seeds past N made after those reruns, while the plan's
+    stage-two seeds stayed as they were: the report called it retrained as a whole and judged
+    every seed, those a sweep added after the plan's verdict too. Retrained as a whole means
+    every seed from n0 on was made again after the pilot's reruns, stage two's too."""
+    total, _ = _planned_pilot(isolated_env)
+    for seed in range(3):  # the pilot rerun (nondeterministic: every value changed)
+        at = f"2026-06-01T00:0{seed}:00+00:00"
+        write_run(
+            isolated_env,
+            "cnn",
+            seed,
+            {"test/acc": 0.901 + seed / 50},
+            composed=True,
+            finished_at=at,
+        )
+    for seed in (total, total + 1):  # then seeds past N, added after seeing the verdict
+        at = "2026-07-01T00:00:00+00:00"
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.92}, composed=True, finished_at=at)
+    (line,), text = _pilot_report(isolated_env, tmp_path)
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row

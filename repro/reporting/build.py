@@ -107,6 +107,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
     judged_hashes = {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
+    plan = auto_seeds.under_todays_hashes(plan, judged_hashes, _folders(runs, judged_hashes))
     finished = _finish_times(runs, judged_hashes)
     values = _judged_values(frame, judged_hashes)
     planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
@@ -196,6 +197,18 @@ def _older_code_warnings(
                 f"the current code; `{sweep}` retrains them"
             )
     return warnings
+
+
+def _folders(runs: Any, hashes: dict[str, str]) -> dict[str, set[str]]:
+    """experiment -> the folder names its judged setting's records are in: today's hash, and
+    any older hash of the same setting (a seeds=auto plan may be keyed by one)."""
+    folders: dict[str, set[str]] = {}
+    for experiment, config_hash, record_dir in zip(
+        runs["experiment"], runs["config_hash"], runs["record_dir"], strict=True
+    ):
+        if hashes.get(experiment) == config_hash:
+            folders.setdefault(str(experiment), set()).add(Path(record_dir).parent.name)
+    return folders
 
 
 def _finish_times(runs: Any, hashes: dict[str, str]) -> dict[str, dict[int, str]]:

@@ -458,6 +458,26 @@ def pilot_changes(
     return changes
 
 
+def under_todays_hashes(
+    plan: dict[str, Any] | None, chosen_hashes: dict[str, str], folders: dict[str, set[str]]
+) -> dict[str, Any] | None:
+    """The plan with each judged setting's entry found under today's hash. A sweep keys a
+    setting by its pilot's folder, and a pilot an older repro filed under another hash of
+    the same setting (`trainer.precision=32` hashed as written, an accelerator that still
+    counted: `store.older_hashes`) keyed it by that folder; the report, looking it up by
+    today's hash alone, dropped the plan without a word. `folders`: experiment -> the folder
+    names its judged setting's records are in."""
+    if not plan:
+        return plan
+    settings = dict(plan.get("settings") or _legacy_settings(plan))
+    for experiment, config_hash in chosen_hashes.items():
+        key = setting_key(experiment, config_hash)
+        for folder in sorted(folders.get(experiment, set()) - {config_hash}):
+            if not settings.get(key) and settings.get(setting_key(experiment, folder)):
+                settings[key] = settings[setting_key(experiment, folder)]
+    return {**plan, "settings": settings}
+
+
 def _settings_planned(
     plan: dict[str, Any] | None, chosen_hashes: dict[str, str]
 ) -> dict[str, tuple[int, int]]:

@@ -237,3 +237,66 @@ def test_a_setting_retrained_in_part_does_not_let_the_seeds_past_the_plan_be_jud
     assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total})" in row, row
+
+
+def _filed_as_written(folder: Path) -> Path:
+    """Move a `trainer.precision=32` run to the folder an older repro filed it under (the
+    precision hashed as written, before ae0533e), its record saying that hash: (new folder)."""
+    import yaml
+
+    from repro.records import store
+
+    config = yaml.safe_load((folder / store.CONFIG_FILE).read_text())
+    old = store._digest(store._at_execution_defaults(config))
+    assert old != folder.parent.name
+    moved = folder.parent.parent / old / folder.name
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(folder, moved)
+    record = json.loads((moved / store.RECORD_FILE).read_text())
+    store.write_record(moved, {**record, "config_hash": old})
+    return moved
+
+
+def test_a_plan_saved_under_an_older_hash_of_its_setting_still_governs(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """A seeds=auto sweep of `trainer.precision=32` before that was hashed as `32-true` saved
+    its plan under the folder its pilot was filed in; its records now join today's hash, and
+    the report, looking the plan up by today's hash only, dropped it without a word: the
+    fixed-sample test judged every seed, those a later sweep added past N too."""
+    from repro.plugins.registry import get_paper
+
+    spec = get_paper("mnist1d").spec()
+    folders = {}
+    for seed, value in {0: 0.90, 1: 0.935, 2: 0.915}.items():
+        at = f"2026-01-01T10:0{seed}:00+00:00"
+        written = write_run(
+            isolated_env,
+            "cnn",
+            seed,
+            {"test/acc": value},
+            composed=True,
+            finished_at=at,
+            **{"trainer.precision": 32},
+        )
+        folders[seed] = _filed_as_written(written)
+    records = {("cnn", s): json.loads((f / "record.json").read_text()) for s, f in folders.items()}
+    plan = auto_seeds.plan_seeds(spec, auto_seeds.pilot_metrics(records), 3, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}  # as the sweep keys it: the folder
+    auto_seeds.bind_pilot(plan, spec, records)
+    auto_seeds.save_plan(isolated_env, "mnist1d", plan)
+    total = plan.seeds["cnn"]
+    for seed in range(3, total + 1):  # stage two, then one seed past N, filed today
+        write_run(
+            isolated_env,
+            "cnn",
+            seed,
+            {"test/acc": 0.92},
+            composed=True,
+            **{"trainer.precision": 32},
+        )
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    assert warnings == [] and "Experiments planned this way: cnn" in text, warnings
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    assert f"seed {total} is shown but not judged" in text

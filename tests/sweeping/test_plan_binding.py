@@ -300,3 +300,29 @@ def test_a_plan_saved_under_an_older_hash_of_its_setting_still_governs(
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total})" in row, row
     assert f"seed {total} is shown but not judged" in text
+
+
+def test_the_seeds_line_names_as_unjudged_only_seeds_no_claim_judged(tmp_path: Path) -> None:
+    """cnn's plan no longer governs (N=4), mlp's still does (N=3): cnn_acc judged cnn's seeds
+    0-3 (n=4), the comparison pairs 0-2, yet the methodology's Seeds line took the smallest
+    cut and said cnn's 'seeds ≥ 3 shown, not judged'. Only seeds past every claim's cut are."""
+    from types import SimpleNamespace
+
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.render import seeds_text
+
+    for seed in range(6):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    claims = [c for c in get_paper("mnist1d").spec().claims if c.id in ("cnn_acc", "cnn_beats_mlp")]
+    results = aggregate.evaluate_claims(
+        frame, claims, choices, 0.05, {"mlp": 3}, {"mlp": 3}, fixed_sample_totals={"cnn": 4}
+    )
+    cnn_acc = next(r for r in results if r.claim.id == "cnn_acc")
+    assert cnn_acc.summary is not None and cnn_acc.summary.n == 4
+    line = seeds_text(SimpleNamespace(choices=choices, results=results))  # type: ignore[arg-type]
+    assert "cnn; seeds ≥ 4 shown, not judged" in line, line

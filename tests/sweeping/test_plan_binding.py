@@ -326,3 +326,25 @@ def test_the_seeds_line_names_as_unjudged_only_seeds_no_claim_judged(tmp_path: P
     assert cnn_acc.summary is not None and cnn_acc.summary.n == 4
     line = seeds_text(SimpleNamespace(choices=choices, results=results))  # type: ignore[arg-type]
     assert "cnn; seeds ≥ 4 shown, not judged" in line, line
+
+
+def test_a_cut_plan_with_a_missing_seed_says_how_many_it_judged(tmp_path: Path) -> None:
+    """A plan that no longer governs because pilot seed 2's run is missing (N=4): the claim
+    line said 'the fixed-sample test is on the 4 planned seeds' beside n=3 in the table."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in (0, 1, 3, 4, 5):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(
+        frame, [claim], choices, 0.05, fixed_sample_totals={"cnn": 4}
+    )
+    assert result.summary is not None and result.summary.n == 3
+    reason = result.verdict.reason
+    assert "seeds 4–5 are shown but not judged" in reason, reason
+    assert "on the 4 planned seeds" not in reason, reason
+    assert "3 of the 4 planned seeds (seed 2 has no completed run)" in reason, reason

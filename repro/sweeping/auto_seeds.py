@@ -134,7 +134,9 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
     """Write the plan beside the earlier ones: each setting's seeds were chosen from its own
     pilot, and a later seeds=auto sweep of another experiment or setting must not turn them
     back into fixed-sample data (`settings` keeps every setting's n0 and N; the top-level
-    fields are the latest sweep's)."""
+    fields are the latest sweep's). A later plan of the same pilot with a lower max_seeds
+    lowers N only where no seed past its N has run (`plan.seeds` then says the N kept): a
+    cut chosen after seeing those seeds would let the user pick where the test stops."""
     path = plan_path(results_dir, paper)
     with _plan_lock(path):  # another sweep of this paper may be saving its plan now
         return _merge_and_write(results_dir, paper, plan, path)
@@ -167,7 +169,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             floor = plan.n0
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
-            if before.get("n0") != plan.n0 or _other_pilot(before, pilot, values):
+            same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+            if not same:
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
                 # the same pilot: claims only an earlier sweep planned (a comparison with an
@@ -176,6 +179,11 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             else:
                 floor = int(before["seeds"])  # a plan saved before `needs`
             total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
+            ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
+            if isinstance(ran_to, int) and total < ran_to:
+                folder = Path(results_dir) / paper / experiment / config_hash
+                if any(store.is_completed(folder / f"seed{s}") for s in range(total, ran_to)):
+                    total = plan.seeds[experiment] = ran_to  # the sweep says this N too
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
             if pilot:
                 settings[key]["pilot"] = pilot

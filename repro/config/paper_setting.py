@@ -146,6 +146,10 @@ EXECUTION_KEYS = frozenset(f"trainer.{key}" for key in store.EXECUTION_TRAINER_K
 """Where a run executed (trainer.accelerator): not part of a setting, never a difference."""
 
 
+PRECISION_KEY = "trainer.precision"
+"""Compared at Lightning's full name (`store.full_precision_name`), as the hash compares it."""
+
+
 def config_differences(
     config: dict[str, Any], reference: dict[str, Any], typed: bool = False
 ) -> tuple[tuple[str, Any, Any], ...]:
@@ -153,14 +157,20 @@ def config_differences(
     as the config hash tells values apart (`0` is not `0.0`), for resolved configs; without
     it, by value, for configs read back from a table (where pandas may turn 4 into 4.0)."""
 
-    def differ(a: Any, b: Any) -> bool:
+    def seen(key: str, value: Any) -> Any:
+        if key != PRECISION_KEY:
+            return value
+        if not typed and isinstance(value, float) and value.is_integer():
+            value = int(value)  # a table's 32.0 for 32
+        return store.full_precision_name(value)  # `32` is `32-true`: one setting
+
+    def differ(key: str) -> bool:
+        a, b = seen(key, config.get(key)), seen(key, reference.get(key))
         return store.hashed_form(a) != store.hashed_form(b) if typed else a != b
 
     keys = sorted(set(config) | set(reference))
     return tuple(
-        (k, config.get(k), reference.get(k))
-        for k in keys
-        if differ(config.get(k), reference.get(k)) and k not in EXECUTION_KEYS
+        (k, config.get(k), reference.get(k)) for k in keys if differ(k) and k not in EXECUTION_KEYS
     )
 
 

@@ -110,14 +110,19 @@ def precision_spellings(precision: Any) -> list[Any]:
     return spellings
 
 
+def full_precision_name(precision: Any) -> Any:
+    """`32-true` for `32` or `'32'` (Lightning's alias), any other value as it is: the
+    precision as the config hash sees it."""
+    if isinstance(precision, bool) or not isinstance(precision, (int, str)):
+        return precision
+    return PRECISION_ALIASES.get(str(precision), precision)
+
+
 def _at_full_precision_name(config: dict[str, Any]) -> dict[str, Any]:
     trainer = config.get("trainer")
     if not isinstance(trainer, dict) or "precision" not in trainer:
         return config
-    precision = trainer["precision"]
-    if isinstance(precision, bool) or not isinstance(precision, (int, str)):
-        return config
-    named = PRECISION_ALIASES.get(str(precision), precision)
+    named = full_precision_name(trainer["precision"])
     return {**config, "trainer": {**trainer, "precision": named}}
 
 

@@ -683,10 +683,12 @@ def _note_plan(
     fell_back = FLAT_PILOT_FALLBACK in verdict.reason  # a flat pilot: no Stein bound
     test = "two-stage" if two_stage and not fell_back else "fixed-sample"
     interim = two_stage and total is not None and len(judged) < total
+    absent = sorted(set(range(total)) - set(judged)) if total is not None else []
+    which = ""
+    if absent:
+        which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"
     if interim and total is not None and verdict.outcome != stats.INCONCLUSIVE:
         # not "the sweep trains the rest": the sweep may be over, the seed failed
-        absent = sorted(set(range(total)) - set(judged))
-        which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"
         notes.append(
             f"interim: {len(judged)} of the {total} planned seeds ({which} no completed run "
             f"yet: still training, or failed and to be rerun; the verdict at {total} is the "
@@ -701,9 +703,12 @@ def _note_plan(
             shown = f"range [{stats.fmt(finite[0])}, {stats.fmt(finite[-1])}]"
         else:
             shown = "none finite"
+        on = f"the {total} planned seeds"
+        if absent and not two_stage:  # no interim note says it: the n beside it is smaller
+            on = f"{len(judged)} of the {total} planned seeds ({which} no completed run)"
         notes.append(
-            f"{span} shown but not judged ({shown}): the {test} test is on the {total} "
-            "planned seeds, and judging seeds added after it would void its error rates"
+            f"{span} shown but not judged ({shown}): the {test} test is on {on}, and "
+            "judging seeds added after it would void its error rates"
         )
     if not notes:
         return verdict

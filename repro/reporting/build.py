@@ -117,6 +117,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
     judged_hashes = {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
+    plan = auto_seeds.under_todays_hashes(plan, judged_hashes, _folders(runs, judged_hashes))
     finished = _finish_times(runs, judged_hashes)
     values = _judged_values(frame, judged_hashes)
     planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
@@ -208,6 +209,18 @@ def _older_code_warnings(
     return warnings
 
 
+def _folders(runs: Any, hashes: dict[str, str]) -> dict[str, set[str]]:
+    """experiment -> the folder names its judged setting's records are in: today's hash, and
+    any older hash of the same setting (a seeds=auto plan may be keyed by one)."""
+    folders: dict[str, set[str]] = {}
+    for experiment, config_hash, record_dir in zip(
+        runs["experiment"], runs["config_hash"], runs["record_dir"], strict=True
+    ):
+        if hashes.get(experiment) == config_hash:
+            folders.setdefault(str(experiment), set()).add(Path(record_dir).parent.name)
+    return folders
+
+
 def _finish_times(runs: Any, hashes: dict[str, str]) -> dict[str, dict[int, str]]:
     """experiment -> {seed: finish time} of the completed runs of its judged setting: what a
     seeds=auto plan's pilot is checked against (records.store.finished_at)."""
@@ -256,17 +269,18 @@ def _retrained_whole(
     changed: dict[str, auto_seeds.PilotChange], finished: dict[str, dict[int, str]]
 ) -> set[str]:
     """The settings whose plan no longer governs because they were trained again as a whole:
-    every pilot seed made again, and every seed past the plan's N finished no earlier than
-    those (one new sample, judged on all its seeds). A seed past N older than that is still
-    one a sweep added after seeing the plan's verdict: rerunning the pilot must not let it
-    count."""
+    every pilot seed made again, and every later seed, stage two's and those past the plan's
+    N, finished no earlier than those (one new sample, judged on all its seeds). A seed past
+    N older than that is still one a sweep added after seeing the plan's verdict, and stage
+    two's seeds older than that mean only the pilot was rerun, after which seeds added past
+    N were still added after the verdict: rerunning the pilot must not let them count."""
     whole = set()
     for experiment, change in changed.items():
         times = finished.get(experiment, {})
         pilot = [times[seed] for seed in range(change.n0) if seed in times]
         if not change.retrained or len(pilot) < change.n0:
             continue
-        if all(at >= min(pilot) for seed, at in times.items() if seed >= change.total):
+        if all(at >= min(pilot) for seed, at in times.items() if seed >= change.n0):
             whole.add(experiment)
     return whole
 

@@ -420,22 +420,40 @@ def _palette(count: int) -> list[Any]:
 
 
 def keep_text_inside(fig: Any, smallest_pt: float = 5.5) -> None:
-    """Shrink any axes title that runs past the figure's edge (a long claim id in the last
-    column) until it fits: fixed margins keep drawing cheap but cannot grow for long text."""
+    """Shrink any axes title or x-label that runs past its panel's share of the figure (the
+    figure's edge, or halfway to the next panel: a long claim id in the last column, long
+    experiment names under a comparison that ran over their neighbour's) until it fits, and
+    past `smallest_pt` shorten its longest line in the middle (the table names it in full):
+    fixed margins keep drawing cheap but cannot grow for long text."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = fig.canvas if hasattr(fig.canvas, "get_renderer") else FigureCanvasAgg(fig)
     renderer = canvas.get_renderer()
-    width = fig.bbox.width
-    for ax in fig.axes:
-        if not ax.get_visible():
-            continue
-        title = ax.title
-        while title.get_fontsize() > smallest_pt:
-            box = title.get_window_extent(renderer)
-            if box.x0 >= 0 and box.x1 <= width:
-                break
-            title.set_fontsize(title.get_fontsize() - 0.5)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    boxes = [ax.get_window_extent(renderer) for ax in shown]
+    for ax, box in zip(shown, boxes, strict=True):
+        low = max([(o.x1 + box.x0) / 2 for o in boxes if o.x1 <= box.x0], default=0.0)
+        high = min([(o.x0 + box.x1) / 2 for o in boxes if o.x0 >= box.x1], default=fig.bbox.width)
+        for text in (ax.title, ax.xaxis.label):
+            _fit(text, renderer, low, high, smallest_pt)
+
+
+def _fit(text: Any, renderer: Any, low: float, high: float, smallest_pt: float) -> None:
+    def fits() -> bool:
+        box = text.get_window_extent(renderer)
+        return not text.get_text() or (box.x0 >= low and box.x1 <= high)
+
+    while not fits() and text.get_fontsize() > smallest_pt:
+        text.set_fontsize(text.get_fontsize() - 0.5)
+    while not fits():
+        lines = text.get_text().split("\n")
+        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+        line = lines[longest].replace("…", "")
+        if len(line) <= 4:
+            return
+        middle = len(line) // 2
+        lines[longest] = line[: middle - 1] + "…" + line[middle + 1 :]
+        text.set_text("\n".join(lines))
 
 
 def _save(fig: Any, stem: Path, vector: bool) -> list[Path]:

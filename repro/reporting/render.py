@@ -462,16 +462,18 @@ def hardware_text(data: ReportData) -> str:
 
 def seeds_text(data: ReportData) -> str:
     """The seeds each experiment ran, and where a seeds=auto plan cut them, the seeds its
-    claims leave unjudged: the line says what was run, never more than what was judged."""
+    claims leave unjudged: the line says what was run, never more than what was judged.
+    Unjudged are the seeds past every judged claim's cut (a claim cut at N=4 judges seed 3
+    even where a comparison with a plan of N=3 does not; that claim's line says so)."""
     by_seeds: dict[tuple[str, str], list[str]] = {}
     for choice in data.choices.values():
         note = ""
         cuts = [
             r.judged_below
             for r in data.results
-            if r.judged_below is not None and choice.experiment in r.claim.experiments()
+            if r.summary is not None and choice.experiment in r.claim.experiments()
         ]
-        cut = min(cuts, default=None)
+        cut = None if None in cuts else max(cuts, default=None)
         if cut is not None and any(seed >= cut for seed in choice.seeds):
             note = f"; seeds ≥ {cut} shown, not judged"
         by_seeds.setdefault((seed_list(choice.seeds), note), []).append(choice.experiment)

@@ -134,7 +134,9 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
     """Write the plan beside the earlier ones: each setting's seeds were chosen from its own
     pilot, and a later seeds=auto sweep of another experiment or setting must not turn them
     back into fixed-sample data (`settings` keeps every setting's n0 and N; the top-level
-    fields are the latest sweep's)."""
+    fields are the latest sweep's). A later plan of the same pilot with a lower max_seeds
+    lowers N only where no seed past its N has run (`plan.seeds` then says the N kept): a
+    cut chosen after seeing those seeds would let the user pick where the test stops."""
     path = plan_path(results_dir, paper)
     with _plan_lock(path):  # another sweep of this paper may be saving its plan now
         return _merge_and_write(results_dir, paper, plan, path)
@@ -167,7 +169,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             floor = plan.n0
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
-            if before.get("n0") != plan.n0 or _other_pilot(before, pilot, values):
+            same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+            if not same:
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
                 # the same pilot: claims only an earlier sweep planned (a comparison with an
@@ -176,6 +179,11 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             else:
                 floor = int(before["seeds"])  # a plan saved before `needs`
             total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
+            ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
+            if isinstance(ran_to, int) and total < ran_to:
+                folder = Path(results_dir) / paper / experiment / config_hash
+                if any(store.is_completed(folder / f"seed{s}") for s in range(total, ran_to)):
+                    total = plan.seeds[experiment] = ran_to  # the sweep says this N too
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
             if pilot:
                 settings[key]["pilot"] = pilot
@@ -456,6 +464,26 @@ def pilot_changes(
             if missing or rerun:
                 changes[experiment] = PilotChange(n0, total, missing, rerun=rerun)
     return changes
+
+
+def under_todays_hashes(
+    plan: dict[str, Any] | None, chosen_hashes: dict[str, str], folders: dict[str, set[str]]
+) -> dict[str, Any] | None:
+    """The plan with each judged setting's entry found under today's hash. A sweep keys a
+    setting by its pilot's folder, and a pilot an older repro filed under another hash of
+    the same setting (`trainer.precision=32` hashed as written, an accelerator that still
+    counted: `store.older_hashes`) keyed it by that folder; the report, looking it up by
+    today's hash alone, dropped the plan without a word. `folders`: experiment -> the folder
+    names its judged setting's records are in."""
+    if not plan:
+        return plan
+    settings = dict(plan.get("settings") or _legacy_settings(plan))
+    for experiment, config_hash in chosen_hashes.items():
+        key = setting_key(experiment, config_hash)
+        for folder in sorted(folders.get(experiment, set()) - {config_hash}):
+            if not settings.get(key) and settings.get(setting_key(experiment, folder)):
+                settings[key] = settings[setting_key(experiment, folder)]
+    return {**plan, "settings": settings}
 
 
 def _settings_planned(

@@ -15,6 +15,21 @@ def test_a_profiler_is_never_named_as_a_difference() -> None:
     )
 
 
+def test_a_precision_spelled_as_lightnings_alias_is_no_difference() -> None:
+    """`trainer.precision=32` is the paper's `32-true` (one config hash), yet the report named
+    it a difference of the setting ('trainer.precision=32 (paper: 32-true)'), as if the runs
+    had another precision; read back from a table, 32 may be 32.0."""
+    run = {"trainer.max_steps": 5, "trainer.precision": 32}
+    paper = {"trainer.max_steps": 10, "trainer.precision": "32-true"}
+    expected = (("trainer.max_steps", 5, 10),)
+    assert paper_setting.config_differences(run, paper, typed=True) == expected
+    assert paper_setting.config_differences(run, paper) == expected
+    as_read = {**run, "trainer.precision": 32.0}
+    assert paper_setting.config_differences(as_read, paper) == expected
+    bf16 = {**run, "trainer.precision": "bf16"}
+    assert paper_setting.config_differences(bf16, paper, typed=True)[1][0] == "trainer.precision"
+
+
 def test_a_number_of_another_type_is_a_difference_of_a_resolved_config() -> None:
     """`model.x0=0` where the paper has 0.0 is another config hash: a run said `other keys`
     (0 == 0.0); it names the key. Read back from a table (pandas' 4.0 for 4), values compare."""

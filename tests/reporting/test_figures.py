@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,24 @@ def test_a_title_wider_than_its_column_is_shrunk_to_stay_on_the_figure() -> None
         assert box.x0 >= 0 and box.x1 <= width, (box.x0, box.x1, width)
     assert axes[0].title.get_fontsize() == figures.TITLE_PT  # only what overflows shrinks
     assert axes[2].title.get_fontsize() < figures.TITLE_PT
+
+
+def test_long_experiment_names_under_a_panel_stay_within_its_share() -> None:
+    """A comparison's x-label ('A: <experiment>', 'B: <versus>') of long experiment names ran
+    over the next panel's label and past the figure's edge: both unreadable in the report."""
+    fig = figures._figure(figures.PANEL_W * 3, figures.PANEL_H, rows=1, bottom_in=0.87)
+    axes = fig.subplots(1, 3, squeeze=False).ravel()
+    name = "resnet_with_a_much_longer_experiment_name_than_usual_v2"
+    for ax in axes:
+        ax.set_title("claim\nnot reproduced", fontsize=figures.TITLE_PT)
+        ax.set_xlabel(f"A: {name}\nB: mlp\nclaimed: A > B", fontsize=figures.LABEL_PT)
+    figures.keep_text_inside(fig)
+    renderer = fig.canvas.get_renderer()
+    boxes = [ax.xaxis.label.get_window_extent(renderer) for ax in axes]
+    assert boxes[0].x0 >= 0 and boxes[-1].x1 <= fig.bbox.width, boxes
+    for left, right in itertools.pairwise(boxes):
+        assert left.x1 <= right.x0, (left, right)
+    assert axes[0].title.get_fontsize() == figures.TITLE_PT  # what fits is left as it is
 
 
 def test_a_figure_stopped_mid_save_leaves_the_last_one_whole(tmp_path) -> None:

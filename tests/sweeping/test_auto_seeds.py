@@ -265,6 +265,27 @@ def test_a_later_plan_of_the_same_claims_replaces_their_n(tmp_path) -> None:
         assert saved == {"a": (3, plan.seeds["a"])} and plan.seeds["a"] == cap
 
 
+def test_a_lower_max_seeds_does_not_cut_a_plan_whose_seeds_already_ran(tmp_path) -> None:
+    """A plan of N=50 run in full, its two-stage verdict read, then the same pilot swept again
+    with max_seeds=20: the plan's N became 20 and the report judged seeds 0-19 only, the 30
+    already run shown as 'added past N', so the user chose where the test stopped after
+    seeing every seed. A later plan keeps the N whose seeds already ran past its own."""
+    from repro.records import store
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    for cap in (50, 20):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        auto_seeds.save_plan(tmp_path, "toy", plan)
+        for seed in range(3, plan.seeds["a"]):  # stage two runs
+            record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+            store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 50)}, saved
+    assert plan.seeds["a"] == 50  # what the sweep then says it needs
+
+
 def test_the_default_cap_is_never_below_the_pilot() -> None:
     """helper-37: a paper with default_seeds 40 could not run seeds=auto without max_seeds
     ('max_seeds must be >= the pilot's 40 seeds ..., got 30', a value never given)."""

@@ -232,3 +232,141 @@ def test_a_flat_pilots_fallback_names_one_test_for_the_seeds_past_n(tmp_path: Pa
     assert "fixed-sample test on the 5 planned seeds" in reason, reason
     assert "seed 5 is shown but not judged (0.5)" in reason, reason
     assert "two-stage test is on" not in reason and "on all seeds" not in reason, reason
+
+
+def test_a_setting_retrained_in_part_does_not_let_the_seeds_past_the_plan_be_judged(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """Every pilot seed rerun, then the seeds past N made after those reruns, while the plan's
+    stage-two seeds stayed as they were: the report called it retrained as a whole and judged
+    every seed, those a sweep added after the plan's verdict too. Retrained as a whole means
+    every seed from n0 on was made again after the pilot's reruns, stage two's too."""
+    total, _ = _planned_pilot(isolated_env)
+    for seed in range(3):  # the pilot rerun (nondeterministic: every value changed)
+        at = f"2026-06-01T00:0{seed}:00+00:00"
+        write_run(
+            isolated_env,
+            "cnn",
+            seed,
+            {"test/acc": 0.901 + seed / 50},
+            composed=True,
+            finished_at=at,
+        )
+    for seed in (total, total + 1):  # then seeds past N, added after seeing the verdict
+        at = "2026-07-01T00:00:00+00:00"
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.92}, composed=True, finished_at=at)
+    (line,), text = _pilot_report(isolated_env, tmp_path)
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+
+
+def _filed_as_written(folder: Path) -> Path:
+    """Move a `trainer.precision=32` run to the folder an older repro filed it under (the
+    precision hashed as written, before ae0533e), its record saying that hash: (new folder)."""
+    import yaml
+
+    from repro.records import store
+
+    config = yaml.safe_load((folder / store.CONFIG_FILE).read_text())
+    old = store._digest(store._at_execution_defaults(config))
+    assert old != folder.parent.name
+    moved = folder.parent.parent / old / folder.name
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(folder, moved)
+    record = json.loads((moved / store.RECORD_FILE).read_text())
+    store.write_record(moved, {**record, "config_hash": old})
+    return moved
+
+
+def test_a_plan_saved_under_an_older_hash_of_its_setting_still_governs(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """A seeds=auto sweep of `trainer.precision=32` before that was hashed as `32-true` saved
+    its plan under the folder its pilot was filed in; its records now join today's hash, and
+    the report, looking the plan up by today's hash only, dropped it without a word: the
+    fixed-sample test judged every seed, those a later sweep added past N too."""
+    from repro.plugins.registry import get_paper
+
+    spec = get_paper("mnist1d").spec()
+    folders = {}
+    for seed, value in {0: 0.90, 1: 0.935, 2: 0.915}.items():
+        at = f"2026-01-01T10:0{seed}:00+00:00"
+        written = write_run(
+            isolated_env,
+            "cnn",
+            seed,
+            {"test/acc": value},
+            composed=True,
+            finished_at=at,
+            **{"trainer.precision": 32},
+        )
+        folders[seed] = _filed_as_written(written)
+    records = {("cnn", s): json.loads((f / "record.json").read_text()) for s, f in folders.items()}
+    plan = auto_seeds.plan_seeds(spec, auto_seeds.pilot_metrics(records), 3, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}  # as the sweep keys it: the folder
+    auto_seeds.bind_pilot(plan, spec, records)
+    auto_seeds.save_plan(isolated_env, "mnist1d", plan)
+    total = plan.seeds["cnn"]
+    for seed in range(3, total + 1):  # stage two, then one seed past N, filed today
+        write_run(
+            isolated_env,
+            "cnn",
+            seed,
+            {"test/acc": 0.92},
+            composed=True,
+            **{"trainer.precision": 32},
+        )
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    assert warnings == [] and "Experiments planned this way: cnn" in text, warnings
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    assert f"seed {total} is shown but not judged" in text
+
+
+def test_the_seeds_line_names_as_unjudged_only_seeds_no_claim_judged(tmp_path: Path) -> None:
+    """cnn's plan no longer governs (N=4), mlp's still does (N=3): cnn_acc judged cnn's seeds
+    0-3 (n=4), the comparison pairs 0-2, yet the methodology's Seeds line took the smallest
+    cut and said cnn's 'seeds ≥ 3 shown, not judged'. Only seeds past every claim's cut are."""
+    from types import SimpleNamespace
+
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.render import seeds_text
+
+    for seed in range(6):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    claims = [c for c in get_paper("mnist1d").spec().claims if c.id in ("cnn_acc", "cnn_beats_mlp")]
+    results = aggregate.evaluate_claims(
+        frame, claims, choices, 0.05, {"mlp": 3}, {"mlp": 3}, fixed_sample_totals={"cnn": 4}
+    )
+    cnn_acc = next(r for r in results if r.claim.id == "cnn_acc")
+    assert cnn_acc.summary is not None and cnn_acc.summary.n == 4
+    line = seeds_text(SimpleNamespace(choices=choices, results=results))  # type: ignore[arg-type]
+    assert "cnn; seeds ≥ 4 shown, not judged" in line, line
+
+
+def test_a_cut_plan_with_a_missing_seed_says_how_many_it_judged(tmp_path: Path) -> None:
+    """A plan that no longer governs because pilot seed 2's run is missing (N=4): the claim
+    line said 'the fixed-sample test is on the 4 planned seeds' beside n=3 in the table."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in (0, 1, 3, 4, 5):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(
+        frame, [claim], choices, 0.05, fixed_sample_totals={"cnn": 4}
+    )
+    assert result.summary is not None and result.summary.n == 3
+    reason = result.verdict.reason
+    assert "seeds 4–5 are shown but not judged" in reason, reason
+    assert "on the 4 planned seeds" not in reason, reason
+    assert "3 of the 4 planned seeds (seed 2 has no completed run)" in reason, reason

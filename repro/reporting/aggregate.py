@@ -695,7 +695,7 @@ def _note_plan(
             "planned test)"
         )
     if later:
-        span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {later[0]}–{later[-1]} are"
+        span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {seeds_text(later)} are"
         finite = sorted(v for v in later_values if math.isfinite(v))
         if len(later_values) <= 3:
             shown = ", ".join(stats.fmt(v) for v in later_values)

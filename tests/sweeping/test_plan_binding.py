@@ -370,3 +370,19 @@ def test_a_cut_plan_with_a_missing_seed_says_how_many_it_judged(tmp_path: Path) 
     assert "seeds 4–5 are shown but not judged" in reason, reason
     assert "on the 4 planned seeds" not in reason, reason
     assert "3 of the 4 planned seeds (seed 2 has no completed run)" in reason, reason
+
+
+def test_seeds_past_n_that_are_not_one_run_are_named_as_they_are(tmp_path: Path) -> None:
+    """helper-71: seeds 8 and 12 past N=5 were worded 'seeds 8–12 are shown but not judged',
+    naming nine seeds for two."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in (0, 1, 2, 3, 4, 8, 12):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, {"cnn": 3}, {"cnn": 5})
+    assert "seeds 8, 12 are shown but not judged" in result.verdict.reason, result.verdict

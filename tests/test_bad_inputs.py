@@ -474,6 +474,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.precision=7: not a precision Lightning knows (known: ",
     ),
+    Case(  # helper-71: 32.0 == 32 passed the check, then the Trainer raised 'No precision set'
+        "precision as a float",
+        ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.precision=32.0"),
+        2,
+        "trainer.precision=32.0: not a precision Lightning knows (known: ",
+    ),
     Case(
         "unknown accelerator",
         (

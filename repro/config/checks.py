@@ -269,7 +269,8 @@ def trainer_value_problems(trainer: dict[str, Any], here: bool = True) -> list[s
         )
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
-    if precision is not None and precision not in known:
+    typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
+    if precision is not None and (not typed or precision not in known):
         names = ", ".join(str(v) for v in known if isinstance(v, str) and "-" in v)
         problems.append(
             f"trainer.precision={precision}: not a precision Lightning knows (known: {names})"

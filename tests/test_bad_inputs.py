@@ -474,6 +474,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.precision=7: not a precision Lightning knows (known: ",
     ),
+    Case(  # helper-71: Lightning ran bf16 on the CPU, filed as the setting a GPU runs in fp16
+        "fp16 on a cpu",
+        ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.precision=16"),
+        2,
+        "trainer.precision=16: fp16 mixed precision needs a GPU; on this CPU Lightning would "
+        "run bf16-mixed",
+    ),
     Case(  # helper-71: 32.0 == 32 passed the check, then the Trainer raised 'No precision set'
         "precision as a float",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.precision=32.0"),

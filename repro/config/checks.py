@@ -286,7 +286,25 @@ def trainer_value_problems(trainer: dict[str, Any], here: bool = True) -> list[s
                 f"trainer.accelerator={accelerator!r}: no {accelerator} on this machine "
                 "(trainer.accelerator=auto takes what there is)"
             )
+        elif here and typed and _fp16_on_cpu(precision, accelerator):
+            problems.append(
+                f"trainer.precision={precision}: fp16 mixed precision needs a GPU; on this CPU "
+                "Lightning would run bf16-mixed, other arithmetic than the setting a GPU runs "
+                "in fp16 (the record would claim fp16): write trainer.precision=bf16-mixed"
+            )
     return problems
+
+
+def _fp16_on_cpu(precision: Any, accelerator: str) -> bool:
+    """`16-mixed` where the run lands on the CPU: Lightning swaps in bf16 with a warning,
+    while the setting (its hash, its record) says fp16, the GPU's arithmetic."""
+    from repro.records.store import PRECISION_ALIASES
+
+    if PRECISION_ALIASES.get(str(precision), precision) != "16-mixed":
+        return False
+    return accelerator == "cpu" or (
+        accelerator == "auto" and not any(_accelerator_available(name) for name in ("cuda", "mps"))
+    )
 
 
 def _accelerator_available(name: str) -> bool:

@@ -667,6 +667,7 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
     # a group with a completed seed never resumes: its checkpoint would stay here for good (one
     # in another seed's folder goes when that seed runs, which says it is not resumed)
     last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
+    last_checkpoint.with_name(f"{GROUP_CHECKPOINT}.tmp").unlink(missing_ok=True)  # split, killed
     if (record.get("checkpoint") or {}).get("kept"):  # the weights of the record just written
         if checkpoint_file.is_file():
             os.replace(checkpoint_file, last_checkpoint)

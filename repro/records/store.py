@@ -295,6 +295,12 @@ def record_problem(record: Any) -> str | None:
         nothing = value is None and section not in ALWAYS_MAPPINGS
         if section in record and not isinstance(value, dict) and not nothing:
             return f"{section} is not a mapping"
+    plugin = (record.get("code") or {}).get("plugin")  # its digest: whether a run is stale
+    if plugin is not None and not isinstance(plugin, dict):
+        return "code.plugin is not a mapping"
+    attempts = record.get("attempts", 0)  # the next attempt counts on from it
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+        return f"attempts is not a count: {attempts!r}"
     if "metrics" not in record:  # a hand-made record: counted without its metrics
         return None
     metrics = record["metrics"]

@@ -186,6 +186,7 @@ SPLIT_LOCK = ".group-split.lock"
 def _split_off(record_dir: Any, seed: int) -> bool:
     import os
 
+    from repro.records import store
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
     from repro.running.lock import is_locked
 
@@ -208,11 +209,17 @@ def _split_off(record_dir: Any, seed: int) -> bool:
         except Exception:
             return False
         own = seeds.index(seed)
-        rest = [k for k in range(len(seeds)) if k != own]
-        parts = [
-            (hash_dir / f"seed{seeds[rest[0]]}" / CHECKPOINT_DIR / GROUP_CHECKPOINT, rest),
-            (record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT, [own]),
+        # a seed completed since (run alone after a split killed halfway): no share, which
+        # would stay beside its record for good
+        rest = [
+            k
+            for k in range(len(seeds))
+            if k != own and not store.is_completed(hash_dir / f"seed{seeds[k]}")
         ]
+        parts = [(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT, [own])]
+        if rest:
+            first = hash_dir / f"seed{seeds[rest[0]]}" / CHECKPOINT_DIR / GROUP_CHECKPOINT
+            parts.insert(0, (first, rest))
         parts.sort(key=lambda part: part[0] == path)  # the file replaced last: no seed lost
         for target, keep in parts:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -120,12 +120,10 @@ def unfinished_rerun_note(record_dir: Path) -> str | None:
 
     if not (record_dir / RERUN_RECORD_FILE).is_file() or is_locked(record_dir):
         return None
-    try:
-        record = store.read_record(record_dir) or {}
-    except (OSError, ValueError):
-        return None  # said by whoever reads it next
-    if finish_a_completed_rerun(record_dir, record):
+    if finish_a_completed_rerun(record_dir):
         return None
+    if not (record_dir / RERUN_RECORD_FILE).is_file() or is_locked(record_dir):
+        return None  # a rerun finished, or started, meanwhile
     return (
         f"a rerun=true of it did not finish (killed?) and left {RERUN_RECORD_FILE}: not "
         "counted, the completed record stands; rerun=true starts over"
@@ -556,6 +554,9 @@ def _start(attempt: Attempt) -> None:
     if attempt.rerunning_completed:  # a stopped or killed rerun's record counts it too
         from repro.running.profiling import clear_rerun_reports
 
+        # one killed as it completed is the record this one replaces: its files first
+        finish_a_completed_rerun(attempt.record_dir, attempt.previous, locked=True)
+
         counts = [(attempt.previous or {}).get("attempts")] + [
             _attempts_in(attempt.record_dir, name)
             for name in (store.FAILED_RERUN_FILE, attempt.progress_file)
@@ -666,6 +667,7 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
     # a group with a completed seed never resumes: its checkpoint would stay here for good (one
     # in another seed's folder goes when that seed runs, which says it is not resumed)
     last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
+    last_checkpoint.with_name(f"{GROUP_CHECKPOINT}.tmp").unlink(missing_ok=True)  # split, killed
     if (record.get("checkpoint") or {}).get("kept"):  # the weights of the record just written
         if checkpoint_file.is_file():
             os.replace(checkpoint_file, last_checkpoint)
@@ -678,18 +680,37 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
         (record_dir / RERUN_RECORD_FILE).unlink(missing_ok=True)
 
 
-def finish_a_completed_rerun(record_dir: Path, record: dict[str, Any]) -> bool:
+def finish_a_completed_rerun(
+    record_dir: Path, record: dict[str, Any] | None = None, locked: bool = False
+) -> bool:
     """A rerun killed after its completed record was written, before its CSV log, profiler
     reports and final weights replaced the earlier run's: its progress record (same attempt,
-    same start) is still beside it. Finished now, said in one line; True when done. Not
-    while a process holds the run's lock (it is that process's to finish)."""
-    from repro.running.lock import is_locked
+    same start) is still beside it. Finished now, said in one line; True when done.
+    `locked`: the caller holds the run's lock (an attempt starting: the next rerun would
+    throw those files away or save over them); else it is taken here, and a process that
+    holds it is left to finish (or start over): the records are read under it."""
+    from repro.running.lock import RunBusy, run_lock
 
+    if not (record_dir / RERUN_RECORD_FILE).is_file():
+        return False
+    if locked:
+        return _finish_locked(record_dir, record)
+    try:
+        with run_lock(record_dir):
+            return _finish_locked(record_dir, None)
+    except RunBusy:
+        return False
+    except OSError:  # a folder it cannot lock: said by whoever reads it next
+        return False
+
+
+def _finish_locked(record_dir: Path, record: dict[str, Any] | None) -> bool:
     try:
         rerun = store.read_record(record_dir, RERUN_RECORD_FILE)
+        record = store.read_record(record_dir) if record is None else record
     except (OSError, ValueError):
         return False
-    if not rerun or not _same_attempt(rerun, record) or is_locked(record_dir):
+    if not rerun or not record or not _same_attempt(rerun, record):
         return False
     from repro.running.loggers import RERUN_CSV_FOLDER, replace_csv_log
     from repro.running.profiling import settle_rerun_reports

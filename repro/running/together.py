@@ -59,6 +59,13 @@ def run_together(
             todo.append((index, config, command, record_dir, record, stale))
     if not todo:
         return [outcomes[i] for i in range(len(configs))]
+    if len(todo) == 1 and todo[0][4] is None and not todo[0][1].get("rerun"):
+        # the one seed of its group left to run (the others completed, tested alone after a
+        # split killed halfway): its share of the group's checkpoint, split off before it
+        # is locked, is only tested
+        from repro.running.group_checkpoint import split_off_to_test
+
+        split_off_to_test(todo[0][3], int(todo[0][1]["seed"]))
     plugin = plugin_from_folder(Path(todo[0][1]["paper_dir"]))
     spec = plugin.spec()
     with contextlib.ExitStack() as locks:

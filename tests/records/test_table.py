@@ -321,6 +321,35 @@ def test_a_record_whose_sections_are_not_mappings_is_corrupt_to_both(
     assert table.frame.empty and f"{section} is not a mapping" in table.skipped[0].reason
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("code", "plugin"), "x", "code.plugin is not a mapping"),
+        (("attempts",), None, "attempts is not a count"),
+        (("attempts",), "2", "attempts is not a count"),
+    ],
+)
+def test_a_record_whose_code_plugin_or_attempts_are_broken_is_corrupt_to_both(
+    tmp_path: Path, path: tuple[str, ...], value: Any, reason: str
+) -> None:
+    """helper-atk1: `"code": {"plugin": "x"}` passed as a mapping section, then ended
+    `repro run` and `repro sweep` of that setting in 'internal error: AttributeError' (the
+    staleness check reads code.plugin.digest); `"attempts": null` ended `repro run
+    ... rerun=true` in a bare TypeError traceback (the next attempt counts from it)."""
+    folder = write_run(tmp_path, "cnn", 0)
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    record.setdefault("code", {})
+    *above, last = path
+    inner = record
+    for key in above:
+        inner = inner[key]
+    inner[last] = value
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    assert not store.is_completed(folder)
+    table = load_records(tmp_path)
+    assert table.frame.empty and reason in table.skipped[0].reason
+
+
 @pytest.mark.parametrize("accelerator", ["gpu", "cuda", "auto"])
 def test_a_seed_in_two_legacy_folders_counts_the_one_the_sweep_skips_on(
     tmp_path: Path, accelerator: str

@@ -1200,3 +1200,30 @@ def test_a_checkpoint_saved_before_resumes_were_judged_resumes_as_perhaps_inexac
     assert "older repro" in record["resumed_from"]["why_inexact"]
     for rerun in (stopped_again, resumed):
         assert sum("perhaps not exactly" in line for line in rerun.stderr.splitlines()) == 1
+
+
+def test_a_rerun_started_after_one_killed_as_it_completed_first_puts_its_files_in_place(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-atk1: a rerun killed after its completed record was written (its CSV log and
+    weights not yet moved), then a second rerun=true killed as it trained: the second threw
+    the first one's log away and saved over its weights, so the record (the first rerun's)
+    was left with the earlier run's last.ckpt and curves for good. The first rerun's files go
+    into place as the second starts."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8", "logger=csv")
+    assert _run(signalling_paper, results, *steps).returncode == 0
+    folder = _run_folder(results)
+    patched = KILLED_AS_A_RERUNS_LOG_IS_MOVED
+    killed = _run(signalling_paper, results, *steps, "rerun=true", patched_by=patched)
+    assert killed.returncode == -9, killed.stderr
+    record = json.loads((folder / "record.json").read_text())
+    # its files, told apart by inode (a rerun's numbers are the same as the earlier run's)
+    weights = (folder / "checkpoints" / "rerun.ckpt").stat().st_ino
+    log = (folder / "csv-rerun" / "metrics.csv").stat().st_ino
+    kill = {"REPRO_TEST_SIGNAL_AT": "train_batch_1", "REPRO_TEST_SIGNAL": "SIGKILL"}
+    again = _run(signalling_paper, results, *steps, "rerun=true", **kill)
+    assert again.returncode == -9, again.stderr
+    assert json.loads((folder / "record.json").read_text()) == record
+    assert (folder / "checkpoints" / "last.ckpt").stat().st_ino == weights
+    assert (folder / "csv" / "metrics.csv").stat().st_ino == log

@@ -1279,3 +1279,49 @@ def test_a_seed_left_to_test_in_a_group_of_two_run_alone_is_only_tested(
         assert record["resumed_from"]["step"] == 20, (seed, record["resumed_from"])
         assert record["together"]["trained"]["seeds"] == [0, 1, 2], record["together"]
     assert not list(results.rglob("together.ckpt"))
+
+
+@pytest.mark.parametrize("then", ["alone", "group"])
+def test_a_split_killed_halfway_leaves_no_checkpoint_beside_a_completed_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None, then: str
+) -> None:
+    """helper-atk1: seeds 1 and 2 left to test (one checkpoint in seed 1's folder); `repro
+    run ... seed=2` killed as it split its share off (its own file written, seed 1's not yet
+    rewritten), then run again: it completed. Seed 1 run alone then split the old file again
+    and wrote seed 2's share back beside its completed run, for good; run by the sweep (the
+    group, seed 2 skipped) it trained seed 1 from the start. Each seed is only tested, and
+    no group checkpoint (or half-written one) is left."""
+    import torch
+
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    real_save, saves = torch.save, []
+
+    def killed_at_the_second_save(*args: Any, **kwargs: Any) -> None:
+        saves.append(1)
+        real_save(*args, **kwargs)
+        if len(saves) == 2:
+            raise _Killed
+
+    monkeypatch.setattr(torch, "save", killed_at_the_second_save)
+    alone = together.only_test_as_group_of_one
+    with pytest.raises(_Killed):
+        run_one(all_three[2], command=["r"], as_group_of_one=alone)
+    monkeypatch.setattr(torch, "save", real_save)
+    assert run_one(all_three[2], command=["r"], as_group_of_one=alone).status == "completed"
+    if then == "alone":
+        tested = run_one(all_three[1], command=["r"], as_group_of_one=alone)
+    else:
+        tested = run_together(all_three, [["r"]] * 3)[1]
+    assert tested.status == "completed"
+    record = json.loads((tested.record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert not list(results.rglob("together.ckpt*"))

@@ -382,7 +382,8 @@ def prepare_hydra_arguments(
 
     overrides, flags = split_overrides(arguments)
     plugin, spec = _resolve_paper(overrides, papers_dir)
-    if override_value(overrides, "experiment") is None and not set(flags) & PRINT_ONLY_FLAGS:
+    printing = {flag.partition("=")[0] for flag in flags} & PRINT_ONLY_FLAGS  # `--cfg=job` too
+    if override_value(overrides, "experiment") is None and not printing:
         # the run said "(see `repro show <paper>`)", which for a --papers-dir plugin
         # answered "unknown paper"; with -m, each run failed on it in a table
         raise UsageError(

@@ -310,6 +310,7 @@ def plan_resumes(
                     f"{experiment}: {names} resume their group's checkpoint {checkpoint}"
                     f"{_at(step)}{also}"
                 )
+            notes += _own_checkpoints_not_resumed(experiment, hash_dir, seeds, step)
         for seed, index in missing.items():
             run = runs[index]
             own = run.record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
@@ -322,6 +323,35 @@ def plan_resumes(
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
     return runs, notes
+
+
+def _own_checkpoint(record_dir: Path) -> Path | None:
+    """The checkpoint a seed stopped while training alone left (its own last.ckpt), when its
+    last attempt was cut short; else None."""
+    from repro.records.store import CHECKPOINT_DIR, LAST_CHECKPOINT
+
+    own = record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
+    return own if own.is_file() and _cut_short(record_dir) else None
+
+
+def _own_checkpoints_not_resumed(
+    experiment: str, hash_dir: Path, seeds: tuple[int, ...], step: int | None
+) -> list[str]:
+    """A group resumed whose seed also stopped training alone: the group's run says it does
+    not resume that seed's own checkpoint (`together._say_own_checkpoints_are_not_resumed`);
+    the plan and its dry run say it too, not only that the group resumes."""
+    from repro.running.runner import checkpoint_step
+
+    notes = []
+    for seed in seeds:
+        own = _own_checkpoint(hash_dir / f"seed{seed}")
+        if own is not None:
+            notes.append(
+                f"{experiment}: not resuming seed {seed}'s own checkpoint {own} (step "
+                f"{checkpoint_step(own)}, trained alone): it trains in the group, from the "
+                f"group's{_at(step, ' step {}') or ' checkpoint'}"
+            )
+    return notes
 
 
 def _alone_with_group(
@@ -347,11 +377,22 @@ def _alone_with_group(
             f"{experiment}: {names} trained in a group, left to test: tested from the "
             f"group's final weights {checkpoint}{_at(step, ' (step {})')}"
         ]
-    they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
+    their = "their" if len(seeds) > 1 else "its"
+    # a seed that stopped alone since resumes its own checkpoint (its own line says so)
+    fresh = [
+        s for s in seeds if s not in missing or _own_checkpoint(runs[missing[s]].record_dir) is None
+    ]
+    if fresh == list(seeds):
+        tail = f"; {'they train' if len(seeds) > 1 else 'it trains'} alone from the start"
+    elif fresh:
+        words = f"seed{'s' if len(fresh) > 1 else ''} {', '.join(map(str, fresh))}"
+        tail = f"; {words} train{'' if len(fresh) > 1 else 's'} alone from the start"
+    else:
+        tail = ""
     return [
         f"{experiment}: {names} do{'es' if len(seeds) == 1 else ''} not resume {their} "
         f"group's checkpoint {checkpoint}{_at(step, ' (step {})')}: seeds together is off "
-        f"(seeds_together=true resumes it); {they} alone from the start"
+        f"(seeds_together=true resumes it){tail}"
     ]
 
 

@@ -646,6 +646,55 @@ def test_seeds_together_off_says_which_group_checkpoints_it_does_not_resume(
     ]
 
 
+def _group_stopped_then_seed_0_alone(hash_dir: Path) -> tuple[list[PlannedRun], Path, Path]:
+    """Seeds 0 and 1 stopped together at step 8; seed 0 then stopped training alone (its own
+    checkpoint at step 4922), as a sweep with seeds_together off leaves them."""
+    import torch
+
+    for seed in (0, 1):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", alone=seed == 0)
+    identity = {"seeds": [0, 1], "config_hash": "h", "code": "c0de"}
+    group = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    torch.save({"identity": identity, "state": {"global_step": 8}}, group)
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (interrupted)") for s in (0, 1)]
+    return planned, group, hash_dir / "seed0" / "checkpoints" / "last.ckpt"
+
+
+def test_seeds_together_off_does_not_say_a_seed_resuming_its_own_starts_over(
+    tmp_path: Path,
+) -> None:
+    """The plan said 'seeds 0, 1 ... they train alone from the start' and then 'seed 0 resumes
+    its own checkpoint ... from step 4922': seed 0 resumes, as its run then says."""
+    from repro.sweeping.plan import plan_resumes
+
+    planned, group, own = _group_stopped_then_seed_0_alone(tmp_path / "x" / "h")
+    runs, notes = plan_resumes(planned, "c0de", together=False)
+    assert [(r.alone, r.resume_step) for r in runs] == [(True, 4922), (False, None)]
+    assert notes == [
+        f"x: seeds 0, 1 do not resume their group's checkpoint {group} (step 8): seeds "
+        "together is off (seeds_together=true resumes it); seed 1 trains alone from the start",
+        f"x: seed 0 resumes its own checkpoint {own} from step 4922, alone",
+    ]
+
+
+def test_a_group_resumed_names_the_own_checkpoint_of_a_seed_it_does_not_resume(
+    tmp_path: Path,
+) -> None:
+    """The sweep said 'not resuming seed 0's own checkpoint ... (step 4922, trained alone)' as
+    the group resumed from its step 8; its dry run said only that the group resumes."""
+    from repro.sweeping.plan import plan_resumes
+
+    planned, group, own = _group_stopped_then_seed_0_alone(tmp_path / "x" / "h")
+    runs, notes = plan_resumes(planned, "c0de", together=True)
+    assert [r.group for r in runs] == [(0, 1), (0, 1)]
+    assert notes == [
+        f"x: seeds 0, 1 resume their group's checkpoint {group} from step 8",
+        f"x: not resuming seed 0's own checkpoint {own} (step 4922, trained alone): it trains "
+        "in the group, from the group's step 8",
+    ]
+
+
 def test_a_group_of_seeds_trained_together_counts_its_time_once(tmp_path: Path) -> None:
     """Each seed's record of a group holds the group's time: the dry run summed 3 seeds'
     estimates for a group that trains them in one process, 3 times too long."""

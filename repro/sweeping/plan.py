@@ -264,7 +264,9 @@ def plan_resumes(
         group_checkpoints = hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")
         for checkpoint in sorted(group_checkpoints):
             discarded = _discarded_for_code(checkpoint, hash_dir.name, code, set(missing))
-            if discarded and together:  # the group's own line, said before it trains
+            # the group's own line, said before it trains; alone too (each seed's run says
+            # only that it does not resume it), and no seeds_together=true would resume it
+            if discarded:
                 notes.append(f"{experiment}: {discarded}")
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)

@@ -678,6 +678,21 @@ def test_seeds_together_off_does_not_say_a_seed_resuming_its_own_starts_over(
     ]
 
 
+def test_seeds_together_off_says_a_group_of_other_code_is_discarded(tmp_path: Path) -> None:
+    """A stopped group, then the plugin's code changed: with seeds_together off the dry run
+    said nothing of the group's training thrown away (with it on, its 'stale: discarding'
+    line), while each seed's run then said it did not resume the group's checkpoint."""
+    from repro.sweeping.plan import plan_resumes
+
+    planned, _, _ = _group_stopped_then_seed_0_alone(tmp_path / "x" / "h")
+    (planned[0].record_dir / "checkpoints" / "last.ckpt").unlink()
+    notes = plan_resumes(planned, "new0", together=False)[1]
+    assert notes == plan_resumes(planned, "new0", together=True)[1]
+    assert [note.split(" (")[0] for note in notes] == [
+        "x: stale: discarding the training of seeds 0, 1"
+    ]
+
+
 def test_a_group_resumed_names_the_own_checkpoint_of_a_seed_it_does_not_resume(
     tmp_path: Path,
 ) -> None:

@@ -391,6 +391,12 @@ def prepare_hydra_arguments(
             f"(known: {', '.join(spec.experiments)})"
         )
     multirun = "-m" in flags or "--multirun" in flags
+    if multirun and printing:  # Hydra's ValueError "Only one of --run, --multirun, --cfg..."
+        shown = next(f.partition("=")[0] for f in flags if f.partition("=")[0] in printing)
+        raise UsageError(
+            f"-m and {shown} do not go together: {shown} prints one run's config; "
+            "drop -m and give each key one value"
+        )
     if not multirun:
         for override in overrides:
             if len(sweep_values(override.partition("=")[2])) > 1:

@@ -128,6 +128,9 @@ def test_a_print_only_flag_with_its_value_after_equals_needs_no_experiment(flag:
         (("paper=mnist1d", "experiment=cnn", "seed=abc"), "seed must be an integer"),
         (("paper=mnist1d", "experiment=cnn", "seed=1,2"), "has several values"),
         (("paper=../x", "experiment=cnn"), "invalid paper id"),
+        # Hydra's ValueError 'Only one of --run, --multirun, --cfg, ...': an internal error
+        (("paper=mnist1d", "experiment=cnn", "-m", "seed=0,1", "--cfg", "job"), "-m and --cfg"),
+        (("paper=mnist1d", "experiment=cnn", "--info", "-m"), "-m and --info"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(arguments: tuple[str, ...], message: str) -> None:

@@ -547,6 +547,18 @@ def test_sweep_results_show_the_overrides_that_tell_settings_apart(
         assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]
 
 
+def test_an_experiment_glob_sweeps_the_experiments_it_matches(isolated_env: Path) -> None:
+    # Hydra's glob() of a config group ended in 'internal error: HydraException: ConfigLoader
+    # is not set' (repro read the sweep's values without Hydra's config loader)
+    done = repro(*SWEEP_DRY, "experiment=glob(logistic*)")
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "2 runs (2 experiments" in done.stdout
+    assert " logistic_shuffled " in done.stdout
+    done = repro(*SWEEP_DRY, "experiment=glob(resnet*)")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith("error: experiment=glob(resnet*) matches no experiment (known: ")
+
+
 def test_a_dry_run_refuses_the_parallel_job_count_the_sweep_refuses() -> None:
     """helper-54: `hydra.launcher.n_jobs=0` printed a plan with exit 0 under --dry-run while
     the same sweep without it said the count must be >= 1 or -1, exit 2."""

@@ -369,8 +369,9 @@ def _answer_hydra_help(arguments: list[str]) -> bool:
     return False
 
 
-PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i"}
-"""Hydra flags that print the composed config instead of running: no experiment needed."""
+PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i", "-h", "--help"}
+"""Hydra flags that print the composed config (or the app's help) instead of running: no
+experiment needed."""
 
 
 def prepare_hydra_arguments(
@@ -397,8 +398,9 @@ def prepare_hydra_arguments(
             f"(known: {', '.join(spec.experiments)})"
         )
     multirun = "-m" in flags or "--multirun" in flags
-    if multirun and printing:  # Hydra's ValueError "Only one of --run, --multirun, --cfg..."
-        shown = next(f.partition("=")[0] for f in flags if f.partition("=")[0] in printing)
+    clashing = printing - {"-h", "--help"}  # Hydra's help is no mode: it prints, -m or not
+    if multirun and clashing:  # Hydra's ValueError "Only one of --run, --multirun, --cfg..."
+        shown = next(f.partition("=")[0] for f in flags if f.partition("=")[0] in clashing)
         raise UsageError(
             f"-m and {shown} do not go together: {shown} prints one run's config; "
             "drop -m and give each key one value"

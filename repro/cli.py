@@ -369,7 +369,7 @@ def _answer_hydra_help(arguments: list[str]) -> bool:
     return False
 
 
-PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i", "-h", "--help"}
+PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i", "-h", "--help", "--version"}
 """Hydra flags that print the composed config (or the app's help) instead of running: no
 experiment needed."""
 
@@ -398,7 +398,7 @@ def prepare_hydra_arguments(
             f"(known: {', '.join(spec.experiments)})"
         )
     multirun = "-m" in flags or "--multirun" in flags
-    clashing = printing - {"-h", "--help"}  # Hydra's help is no mode: it prints, -m or not
+    clashing = printing - {"-h", "--help", "--version"}  # no modes: they print, -m or not
     if multirun and clashing:  # Hydra's ValueError "Only one of --run, --multirun, --cfg..."
         shown = next(f.partition("=")[0] for f in flags if f.partition("=")[0] in clashing)
         raise UsageError(

@@ -107,7 +107,7 @@ def test_run_without_experiment_names_the_papers_experiments(tmp_path: Path) -> 
     )
 
 
-@pytest.mark.parametrize("flag", ["--cfg=job", "--info=config", "-h"])
+@pytest.mark.parametrize("flag", ["--cfg=job", "--info=config", "-h", "--version"])
 def test_a_print_only_flag_with_its_value_after_equals_needs_no_experiment(flag: str) -> None:
     # `--cfg job` printed the config without experiment=; `--cfg=job` (argparse's other
     # spelling, which Hydra reads alike) was refused as 'choose an experiment', and so was

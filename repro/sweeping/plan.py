@@ -71,6 +71,12 @@ def build_grid(spec: PaperSpec, overrides: list[str], seeds: int | None) -> Swee
     seed_values: list[int] = []
     axes: list[list[str]] = []
     for override in overrides:
+        if "=" not in override:  # `seeds 3`: swept as `3=`, Hydra's lexer spoke; `~key` is whole
+            from repro.config.overrides import first_of_each_sweep
+
+            first_of_each_sweep([override])  # a word without its value: as `repro run` says
+            axes.append([override])
+            continue
         key, values = _values(override)
         name = key.lstrip("+~")
         if name == "experiment":

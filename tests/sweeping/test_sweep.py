@@ -37,6 +37,17 @@ def test_grid_defaults_to_claimed_experiments_and_paper_seeds(toy_dir: Path) -> 
         build_grid(spec, ["experiment=huge"], seeds=None)
 
 
+def test_a_word_without_its_value_is_a_bad_override_as_repro_run_says(toy_dir: Path) -> None:
+    # `repro sweep ... seeds 3` said 'LexerNoViableAltException: 3= ^' (the word was swept as
+    # `3=`), `foo` 'unknown config key': repro run says 'bad override ...' (Hydra's reason)
+    spec = load_paper_spec(toy_dir / "toy")
+    for word in ("3", "foo"):
+        with pytest.raises(UsageError, match=f"^bad override '{word}': "):
+            build_grid(spec, ["experiment=small", word], seeds=None)
+    grid = build_grid(spec, ["experiment=small", "~optimizer.lr"], seeds=None)  # a deletion
+    assert grid.fixed_variants == [("~optimizer.lr",)]
+
+
 def test_a_value_written_twice_in_a_sweep_is_one_run(toy_dir: Path) -> None:
     """`seed=0,0,1` trained seed 0 twice at once ('already running (pid <its own>)') and
     counted it twice (helper-35)."""

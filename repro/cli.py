@@ -389,6 +389,8 @@ def prepare_hydra_arguments(
 
     overrides, flags = split_overrides(arguments)
     plugin, spec, overrides = _resolve_paper(overrides, papers_dir)
+    # `launcher=ray -m`: Hydra's "unknown hydra/launcher 'ray'" read as no such launcher
+    _check_launcher_installed(override_value(overrides, "launcher"))
     printing = {flag.partition("=")[0] for flag in flags} & PRINT_ONLY_FLAGS  # `--cfg=job` too
     if override_value(overrides, "experiment") is None and not printing:
         # the run said "(see `repro show <paper>`)", which for a --papers-dir plugin

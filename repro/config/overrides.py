@@ -108,7 +108,13 @@ def sweep_values(raw: str) -> list[str]:
     except HydraException as error:
         raise UsageError(f"bad override value {raw!r}: {_first_line(str(error))}") from None
     if parsed.is_sweep_override():
-        return [str(v) for v in parsed.sweep_string_iterator()]
+        try:
+            return [str(v) for v in parsed.sweep_string_iterator()]
+        except HydraException:  # glob(): Hydra's config loader lists a group's options
+            raise UsageError(
+                f"{raw}: a glob sweeps experiment= only (its options are the paper's "
+                "experiments): list the values, a,b"
+            ) from None
     return [raw]
 
 

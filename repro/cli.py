@@ -301,8 +301,13 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     Console(width=width).print(table)
 
 
-def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple[Any, Any]:
+def _resolve_paper(
+    overrides: list[str], papers_dir: list[Path] | None
+) -> tuple[Any, Any, list[str]]:
+    """The plugin and its spec, its experiments checked; and the overrides with an
+    `experiment=glob(...)` written out as the experiments it matches."""
     from repro.config.overrides import (
+        expand_glob,
         override_value,
         refuse_a_list_for_a_sweep,
         refuse_derived_keys,
@@ -323,6 +328,7 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
     for word in overrides:  # `repro run mnist1d cnn`: Hydra read `cnn` as a key
         if "=" not in word and word in spec.experiments:
             raise UsageError(f"{word!r} alone is no override: write experiment={word}")
+    overrides = expand_glob(overrides, "experiment", list(spec.experiments))
     experiment = override_value(overrides, "experiment")
     if experiment is not None:
         refuse_a_list_for_a_sweep("experiment", experiment)
@@ -334,7 +340,7 @@ def _resolve_paper(overrides: list[str], papers_dir: list[Path] | None) -> tuple
             raise UsageError(
                 f"unknown experiment {name!r} for paper {plugin.id!r} ({hint}known: {known})"
             )
-    return plugin, spec
+    return plugin, spec, overrides
 
 
 def _answer_hydra_help(arguments: list[str]) -> bool:
@@ -363,8 +369,9 @@ def _answer_hydra_help(arguments: list[str]) -> bool:
     return False
 
 
-PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i"}
-"""Hydra flags that print the composed config instead of running: no experiment needed."""
+PRINT_ONLY_FLAGS = {"--cfg", "-c", "--info", "-i", "-h", "--help", "--version"}
+"""Hydra flags that print the composed config (or the app's help) instead of running: no
+experiment needed."""
 
 
 def prepare_hydra_arguments(
@@ -381,8 +388,11 @@ def prepare_hydra_arguments(
     )
 
     overrides, flags = split_overrides(arguments)
-    plugin, spec = _resolve_paper(overrides, papers_dir)
-    if override_value(overrides, "experiment") is None and not set(flags) & PRINT_ONLY_FLAGS:
+    plugin, spec, overrides = _resolve_paper(overrides, papers_dir)
+    # `launcher=ray -m`: Hydra's "unknown hydra/launcher 'ray'" read as no such launcher
+    _check_launcher_installed(override_value(overrides, "launcher"))
+    printing = {flag.partition("=")[0] for flag in flags} & PRINT_ONLY_FLAGS  # `--cfg=job` too
+    if override_value(overrides, "experiment") is None and not printing:
         # the run said "(see `repro show <paper>`)", which for a --papers-dir plugin
         # answered "unknown paper"; with -m, each run failed on it in a table
         raise UsageError(
@@ -390,6 +400,13 @@ def prepare_hydra_arguments(
             f"(known: {', '.join(spec.experiments)})"
         )
     multirun = "-m" in flags or "--multirun" in flags
+    clashing = printing - {"-h", "--help", "--version"}  # no modes: they print, -m or not
+    if multirun and clashing:  # Hydra's ValueError "Only one of --run, --multirun, --cfg..."
+        shown = next(f.partition("=")[0] for f in flags if f.partition("=")[0] in clashing)
+        raise UsageError(
+            f"-m and {shown} do not go together: {shown} prints one run's config; "
+            "drop -m and give each key one value"
+        )
     if not multirun:
         for override in overrides:
             if len(sweep_values(override.partition("=")[2])) > 1:
@@ -485,7 +502,7 @@ def sweep(
     refuse_unknown_options(list(ctx.args), "sweep", command_options(ctx))
     overrides, flags = split_overrides(list(ctx.args))
     keys, overrides = SweepKeys.parse(overrides)
-    plugin, spec = _resolve_paper(overrides, papers_dir)
+    plugin, spec, overrides = _resolve_paper(overrides, papers_dir)
     seeds = keys.seeds
     if keys.auto:
         from repro.sweeping.two_stage import pilot_size

@@ -107,6 +107,16 @@ def test_run_without_experiment_names_the_papers_experiments(tmp_path: Path) -> 
     )
 
 
+@pytest.mark.parametrize("flag", ["--cfg=job", "--info=config", "-h", "--version"])
+def test_a_print_only_flag_with_its_value_after_equals_needs_no_experiment(flag: str) -> None:
+    # `--cfg job` printed the config without experiment=; `--cfg=job` (argparse's other
+    # spelling, which Hydra reads alike) was refused as 'choose an experiment', and so was
+    # Hydra's `-h`, the app's help with its config groups
+    done = repro("run", "paper=mnist1d", flag)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "choose an experiment" not in done.stderr
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -119,6 +129,9 @@ def test_run_without_experiment_names_the_papers_experiments(tmp_path: Path) -> 
         (("paper=mnist1d", "experiment=cnn", "seed=abc"), "seed must be an integer"),
         (("paper=mnist1d", "experiment=cnn", "seed=1,2"), "has several values"),
         (("paper=../x", "experiment=cnn"), "invalid paper id"),
+        # Hydra's ValueError 'Only one of --run, --multirun, --cfg, ...': an internal error
+        (("paper=mnist1d", "experiment=cnn", "-m", "seed=0,1", "--cfg", "job"), "-m and --cfg"),
+        (("paper=mnist1d", "experiment=cnn", "--info", "-m"), "-m and --info"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(arguments: tuple[str, ...], message: str) -> None:
@@ -535,6 +548,18 @@ def test_sweep_results_show_the_overrides_that_tell_settings_apart(
         assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]
 
 
+def test_an_experiment_glob_sweeps_the_experiments_it_matches(isolated_env: Path) -> None:
+    # Hydra's glob() of a config group ended in 'internal error: HydraException: ConfigLoader
+    # is not set' (repro read the sweep's values without Hydra's config loader)
+    done = repro(*SWEEP_DRY, "experiment=glob(logistic*)")
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "2 runs (2 experiments" in done.stdout
+    assert " logistic_shuffled " in done.stdout
+    done = repro(*SWEEP_DRY, "experiment=glob(resnet*)")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith("error: experiment=glob(resnet*) matches no experiment (known: ")
+
+
 def test_a_dry_run_refuses_the_parallel_job_count_the_sweep_refuses() -> None:
     """helper-54: `hydra.launcher.n_jobs=0` printed a plan with exit 0 under --dry-run while
     the same sweep without it said the count must be >= 1 or -1, exit 2."""
@@ -611,6 +636,18 @@ def test_unknown_options_of_run_and_sweep_are_refused_by_name(
         done.stderr
     )
     assert done.stdout == ""
+
+
+def test_repro_run_names_a_missing_launcher_as_the_sweep_does() -> None:
+    # `repro run ... launcher=ray -m` said "unknown hydra/launcher 'ray' (known: basic, ...)",
+    # as if repro had no ray launcher; `repro sweep` said it is not installed, and how to
+    import importlib.util
+
+    if importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None:
+        pytest.skip("the ray launcher is installed here")
+    done = repro("run", "paper=mnist1d", "experiment=logistic", "launcher=ray", "-m", "seed=0")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.startswith("error: launcher 'ray' is not installed: pip install"), done
 
 
 @pytest.mark.parametrize(

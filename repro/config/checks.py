@@ -73,8 +73,12 @@ def check_values(config: dict[str, Any]) -> None:
     steps = _bound(trainer, "max_steps", (-1, None))
     epochs = _bound(trainer, "max_epochs", (-1, None))
     if steps is None and epochs is None:
+        import lightning.pytorch as pl
+
         bounds = ("max_steps", "max_epochs")
-        for key in (k for k in trainer if k not in bounds):  # `max_step: 200`: say that key
+        # `max_step: 200`: say that key; not `max_time` or `min_steps`, which the Trainer takes
+        taken, _, _ = _parameters(pl.Trainer.__init__)
+        for key in (k for k in trainer if k not in taken):
             if difflib.get_close_matches(key, bounds, n=1):
                 raise UsageError(
                     _unknown("trainer", key, "trainer", bounds) + ": the run has no end without it"

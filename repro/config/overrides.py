@@ -108,8 +108,40 @@ def sweep_values(raw: str) -> list[str]:
     except HydraException as error:
         raise UsageError(f"bad override value {raw!r}: {_first_line(str(error))}") from None
     if parsed.is_sweep_override():
-        return [str(v) for v in parsed.sweep_string_iterator()]
+        try:
+            return [str(v) for v in parsed.sweep_string_iterator()]
+        except HydraException:  # glob(): Hydra's config loader lists a group's options
+            raise UsageError(
+                f"{raw}: a glob sweeps experiment= only (its options are the paper's "
+                "experiments): list the values, a,b"
+            ) from None
     return [raw]
+
+
+def expand_glob(overrides: list[str], key: str, names: list[str]) -> list[str]:
+    """`experiment=glob(log*)` written out as the names it matches (`experiment=logistic,...`):
+    Hydra matches a glob against a config group's options only with its config loader, which
+    reading a sweep's values here has not (an internal error: 'ConfigLoader is not set')."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import Glob
+    from hydra.errors import HydraException
+
+    expanded = []
+    for override in overrides:
+        name, _, raw = override.partition("=")
+        if name.lstrip("+~") == key and "glob" in raw:
+            try:
+                value = OverridesParser.create().parse_override(override).value()
+            except HydraException:
+                value = None  # a bad override: said where its values are read
+            if isinstance(value, Glob):
+                matched = value.filter(list(names))
+                if not matched:
+                    known = ", ".join(names)
+                    raise UsageError(f"{key}={raw} matches no {key} (known: {known})")
+                override = f"{name}={','.join(matched)}"
+        expanded.append(override)
+    return expanded
 
 
 def refuse_a_list_for_a_sweep(key: str, raw: str) -> None:

@@ -71,6 +71,12 @@ def build_grid(spec: PaperSpec, overrides: list[str], seeds: int | None) -> Swee
     seed_values: list[int] = []
     axes: list[list[str]] = []
     for override in overrides:
+        if "=" not in override:  # `seeds 3`: swept as `3=`, Hydra's lexer spoke; `~key` is whole
+            from repro.config.overrides import first_of_each_sweep
+
+            first_of_each_sweep([override])  # a word without its value: as `repro run` says
+            axes.append([override])
+            continue
         key, values = _values(override)
         name = key.lstrip("+~")
         if name == "experiment":
@@ -264,7 +270,9 @@ def plan_resumes(
         group_checkpoints = hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")
         for checkpoint in sorted(group_checkpoints):
             discarded = _discarded_for_code(checkpoint, hash_dir.name, code, set(missing))
-            if discarded and together:  # the group's own line, said before it trains
+            # the group's own line, said before it trains; alone too (each seed's run says
+            # only that it does not resume it), and no seeds_together=true would resume it
+            if discarded:
                 notes.append(f"{experiment}: {discarded}")
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
@@ -310,6 +318,7 @@ def plan_resumes(
                     f"{experiment}: {names} resume their group's checkpoint {checkpoint}"
                     f"{_at(step)}{also}"
                 )
+            notes += _own_checkpoints_not_resumed(experiment, hash_dir, seeds, step)
         for seed, index in missing.items():
             run = runs[index]
             own = run.record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
@@ -322,6 +331,35 @@ def plan_resumes(
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
     return runs, notes
+
+
+def _own_checkpoint(record_dir: Path) -> Path | None:
+    """The checkpoint a seed stopped while training alone left (its own last.ckpt), when its
+    last attempt was cut short; else None."""
+    from repro.records.store import CHECKPOINT_DIR, LAST_CHECKPOINT
+
+    own = record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
+    return own if own.is_file() and _cut_short(record_dir) else None
+
+
+def _own_checkpoints_not_resumed(
+    experiment: str, hash_dir: Path, seeds: tuple[int, ...], step: int | None
+) -> list[str]:
+    """A group resumed whose seed also stopped training alone: the group's run says it does
+    not resume that seed's own checkpoint (`together._say_own_checkpoints_are_not_resumed`);
+    the plan and its dry run say it too, not only that the group resumes."""
+    from repro.running.runner import checkpoint_step
+
+    notes = []
+    for seed in seeds:
+        own = _own_checkpoint(hash_dir / f"seed{seed}")
+        if own is not None:
+            notes.append(
+                f"{experiment}: not resuming seed {seed}'s own checkpoint {own} (step "
+                f"{checkpoint_step(own)}, trained alone): it trains in the group, from the "
+                f"group's{_at(step, ' step {}') or ' checkpoint'}"
+            )
+    return notes
 
 
 def _alone_with_group(
@@ -347,11 +385,22 @@ def _alone_with_group(
             f"{experiment}: {names} trained in a group, left to test: tested from the "
             f"group's final weights {checkpoint}{_at(step, ' (step {})')}"
         ]
-    they, their = ("they train", "their") if len(seeds) > 1 else ("it trains", "its")
+    their = "their" if len(seeds) > 1 else "its"
+    # a seed that stopped alone since resumes its own checkpoint (its own line says so)
+    fresh = [
+        s for s in seeds if s not in missing or _own_checkpoint(runs[missing[s]].record_dir) is None
+    ]
+    if fresh == list(seeds):
+        tail = f"; {'they train' if len(seeds) > 1 else 'it trains'} alone from the start"
+    elif fresh:
+        words = f"seed{'s' if len(fresh) > 1 else ''} {', '.join(map(str, fresh))}"
+        tail = f"; {words} train{'' if len(fresh) > 1 else 's'} alone from the start"
+    else:
+        tail = ""
     return [
         f"{experiment}: {names} do{'es' if len(seeds) == 1 else ''} not resume {their} "
         f"group's checkpoint {checkpoint}{_at(step, ' (step {})')}: seeds together is off "
-        f"(seeds_together=true resumes it); {they} alone from the start"
+        f"(seeds_together=true resumes it){tail}"
     ]
 
 

@@ -74,6 +74,17 @@ def test_a_misspelt_bound_is_named_not_the_missing_end(typo: str, meant: str) ->
     )
 
 
+@pytest.mark.parametrize("key", ["max_time", "min_steps", "min_epochs"])
+def test_a_trainer_key_lightning_takes_is_not_called_a_misspelt_bound(key: str) -> None:
+    # `max_time` (or min_steps) without max_steps/max_epochs was called "unknown trainer key
+    # 'max_time' (did you mean 'max_steps'?)": a key Lightning's Trainer takes
+    with pytest.raises(UsageError) as error:
+        check_values({"seed": 0, "trainer": {"max_steps": -1, "max_epochs": -1, key: 5}})
+    assert str(error.value) == (
+        "the run has no end: set trainer.max_steps or trainer.max_epochs to a positive number"
+    )
+
+
 @pytest.mark.parametrize(
     "trainer", [{"max_steps": -1, "max_epochs": 3}, {"max_steps": 7}, {"max_epochs": 1}]
 )

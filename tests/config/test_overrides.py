@@ -32,6 +32,13 @@ def test_sweep_values() -> None:
     assert sweep_values("cnn") == ["cnn"]
 
 
+def test_a_glob_of_another_group_is_one_error_line() -> None:
+    # `repro sweep ... logger=glob(c*)` ended in 'internal error: HydraException: ConfigLoader
+    # is not set' (only experiment=glob(...) is written out, against the paper's experiments)
+    with pytest.raises(UsageError, match=r"^glob\(c\*\): a glob sweeps experiment= only"):
+        sweep_values("glob(c*)")
+
+
 def test_first_of_each_sweep() -> None:
     assert first_of_each_sweep(["seed=3,4", "model.h=1"]) == ["seed=3", "model.h=1"]
 

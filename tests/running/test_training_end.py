@@ -265,6 +265,21 @@ def test_a_plugin_without_its_test_half_fails_before_training(
     assert message in outcome.error and "trained" not in outcome.error, outcome.error
 
 
+def test_a_test_dataloader_of_the_module_alone_fails_before_training(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """Lightning tests from the data module repro passes it, never from the module's own
+    test_dataloader: a data module without one failed at trainer.test, after the training."""
+    folder = _toy_edited(tmp_path, "data.py", ("def test_dataloader(", "def renamed_loader("))
+    loader = "    def test_dataloader(self):\n        raise RuntimeError('never called')\n\n"
+    _edit(folder / "model.py", "    def test_step(", loader + "    def test_step(")
+    train = ("        x, y = batch\n        loss", '        raise RuntimeError("trained")\n')
+    _edit(folder / "model.py", train[0], train[1] + train[0])
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "failed", outcome
+    assert "data:ToyData defines no test_dataloader" in outcome.error, outcome.error
+
+
 def test_a_training_step_that_skips_some_batches_completes(
     tmp_path: Path, isolated_env: Path
 ) -> None:

@@ -37,6 +37,17 @@ def test_grid_defaults_to_claimed_experiments_and_paper_seeds(toy_dir: Path) -> 
         build_grid(spec, ["experiment=huge"], seeds=None)
 
 
+def test_a_word_without_its_value_is_a_bad_override_as_repro_run_says(toy_dir: Path) -> None:
+    # `repro sweep ... seeds 3` said 'LexerNoViableAltException: 3= ^' (the word was swept as
+    # `3=`), `foo` 'unknown config key': repro run says 'bad override ...' (Hydra's reason)
+    spec = load_paper_spec(toy_dir / "toy")
+    for word in ("3", "foo"):
+        with pytest.raises(UsageError, match=f"^bad override '{word}': "):
+            build_grid(spec, ["experiment=small", word], seeds=None)
+    grid = build_grid(spec, ["experiment=small", "~optimizer.lr"], seeds=None)  # a deletion
+    assert grid.fixed_variants == [("~optimizer.lr",)]
+
+
 def test_a_value_written_twice_in_a_sweep_is_one_run(toy_dir: Path) -> None:
     """`seed=0,0,1` trained seed 0 twice at once ('already running (pid <its own>)') and
     counted it twice (helper-35)."""
@@ -643,6 +654,70 @@ def test_seeds_together_off_says_which_group_checkpoints_it_does_not_resume(
         "together is off (seeds_together=true resumes it); they train alone from the start",
         f"x: seeds 2, 3 trained in a group, left to test: tested from the group's final "
         f"weights {tested} (step 20)",
+    ]
+
+
+def _group_stopped_then_seed_0_alone(hash_dir: Path) -> tuple[list[PlannedRun], Path, Path]:
+    """Seeds 0 and 1 stopped together at step 8; seed 0 then stopped training alone (its own
+    checkpoint at step 4922), as a sweep with seeds_together off leaves them."""
+    import torch
+
+    for seed in (0, 1):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", alone=seed == 0)
+    identity = {"seeds": [0, 1], "config_hash": "h", "code": "c0de"}
+    group = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    torch.save({"identity": identity, "state": {"global_step": 8}}, group)
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (interrupted)") for s in (0, 1)]
+    return planned, group, hash_dir / "seed0" / "checkpoints" / "last.ckpt"
+
+
+def test_seeds_together_off_does_not_say_a_seed_resuming_its_own_starts_over(
+    tmp_path: Path,
+) -> None:
+    """The plan said 'seeds 0, 1 ... they train alone from the start' and then 'seed 0 resumes
+    its own checkpoint ... from step 4922': seed 0 resumes, as its run then says."""
+    from repro.sweeping.plan import plan_resumes
+
+    planned, group, own = _group_stopped_then_seed_0_alone(tmp_path / "x" / "h")
+    runs, notes = plan_resumes(planned, "c0de", together=False)
+    assert [(r.alone, r.resume_step) for r in runs] == [(True, 4922), (False, None)]
+    assert notes == [
+        f"x: seeds 0, 1 do not resume their group's checkpoint {group} (step 8): seeds "
+        "together is off (seeds_together=true resumes it); seed 1 trains alone from the start",
+        f"x: seed 0 resumes its own checkpoint {own} from step 4922, alone",
+    ]
+
+
+def test_seeds_together_off_says_a_group_of_other_code_is_discarded(tmp_path: Path) -> None:
+    """A stopped group, then the plugin's code changed: with seeds_together off the dry run
+    said nothing of the group's training thrown away (with it on, its 'stale: discarding'
+    line), while each seed's run then said it did not resume the group's checkpoint."""
+    from repro.sweeping.plan import plan_resumes
+
+    planned, _, _ = _group_stopped_then_seed_0_alone(tmp_path / "x" / "h")
+    (planned[0].record_dir / "checkpoints" / "last.ckpt").unlink()
+    notes = plan_resumes(planned, "new0", together=False)[1]
+    assert notes == plan_resumes(planned, "new0", together=True)[1]
+    assert [note.split(" (")[0] for note in notes] == [
+        "x: stale: discarding the training of seeds 0, 1"
+    ]
+
+
+def test_a_group_resumed_names_the_own_checkpoint_of_a_seed_it_does_not_resume(
+    tmp_path: Path,
+) -> None:
+    """The sweep said 'not resuming seed 0's own checkpoint ... (step 4922, trained alone)' as
+    the group resumed from its step 8; its dry run said only that the group resumes."""
+    from repro.sweeping.plan import plan_resumes
+
+    planned, group, own = _group_stopped_then_seed_0_alone(tmp_path / "x" / "h")
+    runs, notes = plan_resumes(planned, "c0de", together=True)
+    assert [r.group for r in runs] == [(0, 1), (0, 1)]
+    assert notes == [
+        f"x: seeds 0, 1 resume their group's checkpoint {group} from step 8",
+        f"x: not resuming seed 0's own checkpoint {own} (step 4922, trained alone): it trains "
+        "in the group, from the group's step 8",
     ]
 
 

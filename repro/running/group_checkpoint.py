@@ -233,6 +233,57 @@ def _split_off(record_dir: Any, seed: int) -> bool:
     return False
 
 
+def drop_completed_seeds(hash_dir: Any) -> None:
+    """A trained group's checkpoint in this setting that still holds a seed completed since
+    (tested alone after a split of it was killed halfway): rewritten without it, in its first
+    seed left's folder. Else the seeds left, held by a sweep as a group, were not the file's
+    group: it was discarded and they trained from the start. Never while a seed of the group
+    is locked (a process is testing it)."""
+    import fcntl
+    import os
+
+    from repro.records import store
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.lock import is_locked
+
+    if not hash_dir.is_dir():
+        return
+    handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        for path in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
+            found = saved_identity(path)
+            if found is None or not found.trained:
+                continue
+            try:
+                seeds = [int(s) for s in found.identity.get("seeds") or []]
+            except (TypeError, ValueError):
+                continue
+            if found.identity.get("config_hash") != hash_dir.name:
+                continue
+            folders = [hash_dir / f"seed{s}" for s in seeds]
+            keep = [k for k, folder in enumerate(folders) if not store.is_completed(folder)]
+            if len(keep) == len(seeds) or any(is_locked(folder) for folder in folders):
+                continue
+            if keep:
+                try:
+                    saved = torch.load(path, map_location="cpu", weights_only=True)
+                except Exception:
+                    continue
+                target = folders[keep[0]] / CHECKPOINT_DIR / GROUP_CHECKPOINT
+                target.parent.mkdir(parents=True, exist_ok=True)
+                identity = {**found.identity, "seeds": [seeds[k] for k in keep]}
+                temp = target.with_name(target.name + ".tmp")
+                state = _kept(saved["state"], keep)
+                torch.save({**saved, "identity": identity, "state": state}, temp)
+                os.replace(temp, target)
+                if target == path:
+                    continue
+            path.unlink(missing_ok=True)
+    finally:
+        os.close(handle)
+
+
 def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     """A trained group's saved state (`SeedGroup.state_dict`) for the seeds at `keep`."""
     kept = dict(state)

@@ -59,6 +59,11 @@ def run_together(
             todo.append((index, config, command, record_dir, record, stale))
     if not todo:
         return [outcomes[i] for i in range(len(configs))]
+    if not any(entry[1].get("rerun") for entry in todo):
+        # a trained group's checkpoint holding a seed completed since: the seeds left's
+        from repro.running.group_checkpoint import drop_completed_seeds
+
+        drop_completed_seeds(todo[0][3].parent)
     if len(todo) == 1 and todo[0][4] is None and not todo[0][1].get("rerun"):
         # the one seed of its group left to run (the others completed, tested alone after a
         # split killed halfway): its share of the group's checkpoint, split off before it

@@ -1325,3 +1325,45 @@ def test_a_split_killed_halfway_leaves_no_checkpoint_beside_a_completed_seed(
     record = json.loads((tested.record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_seeds_left_to_test_beside_a_seed_completed_after_a_killed_split_are_only_tested(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-atk4: seeds 1-3 left to test (one checkpoint for [1, 2, 3] in seed 1's folder);
+    `repro run ... seed=2` killed as it split its share off (seed 1's file not yet
+    rewritten), then run again: it completed. The sweep then held seeds 1 and 3, whose group
+    ([1, 3]) was not the checkpoint's ([1, 2, 3]): it was discarded and both trained from
+    the start. They are only tested, and no group checkpoint is left."""
+    import torch
+
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_four, [["r"]] * 4)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    real_save, saves = torch.save, []
+
+    def killed_at_the_second_save(*args: Any, **kwargs: Any) -> None:
+        saves.append(1)
+        real_save(*args, **kwargs)
+        if len(saves) == 2:
+            raise _Killed
+
+    monkeypatch.setattr(torch, "save", killed_at_the_second_save)
+    alone = together.only_test_as_group_of_one
+    with pytest.raises(_Killed):
+        run_one(all_four[2], command=["r"], as_group_of_one=alone)
+    monkeypatch.setattr(torch, "save", real_save)
+    assert run_one(all_four[2], command=["r"], as_group_of_one=alone).status == "completed"
+    outcomes = run_together(all_four, [["r"]] * 4)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "skipped", "completed"]
+    for seed in (1, 3):
+        record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
+    assert not list(results.rglob("together.ckpt*"))

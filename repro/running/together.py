@@ -86,7 +86,29 @@ def run_together(
             if stale:  # retrained as rerun=true retrains a completed run: it stays till then
                 print(stale_line(config, stale), file=sys.stderr)
             held.append(entry)
-        if len(held) > 1 or _left_to_test(held):
+        if len(held) > 1 and not any(entry[1].get("rerun") for entry in held):
+            # a seed split off from its group (run alone, then stopped as it was tested)
+            # holds its own share: tested alone, else the group would not match the files
+            # and train every seed from the start
+            for entry in [entry for entry in held if _left_to_test([entry])]:
+                try:
+                    tested = _train_held([entry], plugin, spec, say)
+                except NotTogether:
+                    continue
+                outcomes.update(tested)
+                held.remove(entry)
+                stopped = [o for o in tested.values() if o.status == "interrupted"]
+                if stopped:  # a stop: the rest are left as they were, as a group leaves them
+                    for index, _, _, record_dir, *_ in held:
+                        outcomes[index] = RunOutcome(
+                            "interrupted",
+                            record_dir,
+                            error=stopped[0].error,
+                            exit_code=stopped[0].exit_code,
+                        )
+                    held = []
+                    break
+        if len(held) > 1 or (held and _left_to_test(held)):
             try:
                 results = _train_held(held, plugin, spec, say)
             except NotTogether as why:

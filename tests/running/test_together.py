@@ -1367,3 +1367,31 @@ def test_seeds_left_to_test_beside_a_seed_completed_after_a_killed_split_are_onl
         record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
         assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_seed_split_off_then_stopped_as_it_was_tested_leaves_its_group_only_to_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-atk4: seeds 1 and 2 left to test (one checkpoint in seed 1's folder); `repro run
+    ... seed=2` split its share off and was stopped (Ctrl-C) as it was tested. The sweep then
+    held seeds 1 and 2 as one group, found files of other groups, and trained both from the
+    start. Each is only tested, from the group's final weights."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real, after=0))
+    alone = together.only_test_as_group_of_one
+    assert run_one(all_three[2], command=["r"], as_group_of_one=alone).status == "interrupted"
+    monkeypatch.setattr(together, "_finish_seed", real)
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "completed"]
+    for seed in (1, 2):
+        record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
+    assert not list(results.rglob("together.ckpt*"))

@@ -5,6 +5,7 @@ position and RNG stream, curves, in one file, so SIGTERM, Ctrl-C or kill -9 cost
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
@@ -183,14 +184,11 @@ SPLIT_LOCK = ".group-split.lock"
 """In a setting's folder: one process at a time splits its trained groups' checkpoints."""
 
 
-def _split_off(record_dir: Any, seed: int) -> bool:
-    import os
-
-    from repro.records import store
+def _trained_groups(hash_dir: Any) -> Iterator[tuple[Any, list[int]]]:
+    """(file, its seeds) of each trained group's checkpoint filed in this
+    setting's folder (`hash_dir`), made for this setting."""
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
-    from repro.running.lock import is_locked
 
-    hash_dir = record_dir.parent
     for path in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
         found = saved_identity(path)
         if found is None or not found.trained:
@@ -199,8 +197,30 @@ def _split_off(record_dir: Any, seed: int) -> bool:
             seeds = [int(s) for s in found.identity.get("seeds") or []]
         except (TypeError, ValueError):
             continue
-        same_setting = found.identity.get("config_hash") == hash_dir.name
-        if seed not in seeds or len(seeds) < 2 or not same_setting:
+        if found.identity.get("config_hash") == hash_dir.name:
+            yield path, seeds
+
+
+def _write_share(target: Any, saved: dict[str, Any], seeds: list[int], keep: list[int]) -> None:
+    """The seeds at `keep` of a trained group's saved checkpoint, as a group of their own at
+    `target` (written whole, then moved into place)."""
+    import os
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    identity = {**saved["identity"], "seeds": [seeds[k] for k in keep]}
+    temp = target.with_name(target.name + ".tmp")
+    torch.save({**saved, "identity": identity, "state": _kept(saved["state"], keep)}, temp)
+    os.replace(temp, target)
+
+
+def _split_off(record_dir: Any, seed: int) -> bool:
+    from repro.records import store
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.lock import is_locked
+
+    hash_dir = record_dir.parent
+    for path, seeds in _trained_groups(hash_dir):
+        if seed not in seeds or len(seeds) < 2:
             continue
         if any(is_locked(hash_dir / f"seed{s}") for s in seeds):
             return False
@@ -222,11 +242,7 @@ def _split_off(record_dir: Any, seed: int) -> bool:
             parts.insert(0, (first, rest))
         parts.sort(key=lambda part: part[0] == path)  # the file replaced last: no seed lost
         for target, keep in parts:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            identity = {**found.identity, "seeds": [seeds[k] for k in keep]}
-            temp = target.with_name(target.name + ".tmp")
-            torch.save({**saved, "identity": identity, "state": _kept(saved["state"], keep)}, temp)
-            os.replace(temp, target)
+            _write_share(target, saved, seeds, keep)
         if all(target != path for target, _ in parts):
             path.unlink(missing_ok=True)
         return True
@@ -251,16 +267,7 @@ def drop_completed_seeds(hash_dir: Any) -> None:
     handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
-        for path in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
-            found = saved_identity(path)
-            if found is None or not found.trained:
-                continue
-            try:
-                seeds = [int(s) for s in found.identity.get("seeds") or []]
-            except (TypeError, ValueError):
-                continue
-            if found.identity.get("config_hash") != hash_dir.name:
-                continue
+        for path, seeds in _trained_groups(hash_dir):
             folders = [hash_dir / f"seed{s}" for s in seeds]
             keep = [k for k, folder in enumerate(folders) if not store.is_completed(folder)]
             if len(keep) == len(seeds) or any(is_locked(folder) for folder in folders):
@@ -271,12 +278,7 @@ def drop_completed_seeds(hash_dir: Any) -> None:
                 except Exception:
                     continue
                 target = folders[keep[0]] / CHECKPOINT_DIR / GROUP_CHECKPOINT
-                target.parent.mkdir(parents=True, exist_ok=True)
-                identity = {**found.identity, "seeds": [seeds[k] for k in keep]}
-                temp = target.with_name(target.name + ".tmp")
-                state = _kept(saved["state"], keep)
-                torch.save({**saved, "identity": identity, "state": state}, temp)
-                os.replace(temp, target)
+                _write_share(target, saved, seeds, keep)
                 if target == path:
                     continue
             path.unlink(missing_ok=True)

@@ -415,7 +415,8 @@ def prepare_hydra_arguments(
     for cfg, variant in check_overrides(CONFIG_DIR, CONFIG_NAME, full):
         experiment = override_value(variant, "experiment")
         if experiment:  # without one, the run itself says to choose one
-            validate(cfg, experiment, plugin, spec)  # before anything is written
+            # before anything is written; printing writes no record to claim fp16 in
+            validate(cfg, experiment, plugin, spec, recorded=not printing)
     return flags + full, plugin, spec
 
 

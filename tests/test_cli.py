@@ -117,6 +117,16 @@ def test_a_print_only_flag_with_its_value_after_equals_needs_no_experiment(flag:
     assert "choose an experiment" not in done.stderr
 
 
+def test_printing_the_config_of_an_fp16_setting_on_a_cpu_is_no_run_refused() -> None:
+    # `--cfg job` prints the config and runs nothing, so no record claims fp16: it was refused
+    # as 'fp16 mixed precision needs a GPU' (35c99e8) on the laptop a GPU job is prepared on
+    done = repro(
+        "run", "paper=mnist1d", "experiment=logistic", "trainer.precision=16", "--cfg", "job"
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "precision: 16" in done.stdout
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

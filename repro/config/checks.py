@@ -489,9 +489,12 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
     return isinstance(saved, dict) and checked(saved) == checked(config)
 
 
-def validate(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> None:
-    """`problems_of`, the first as a UsageError (one line) with a count of the others."""
-    problems = problems_of(cfg, experiment, plugin, spec)
+def validate(
+    cfg: Any, experiment: str | None, plugin: Any, spec: Any, recorded: bool = True
+) -> None:
+    """`problems_of`, the first as a UsageError (one line) with a count of the others;
+    `recorded` off for what writes no record (`--cfg job` prints the config only)."""
+    problems = problems_of(cfg, experiment, plugin, spec, recorded)
     if problems:
         more = f" (and {len(problems) - 1} more: see `repro check`)" if len(problems) > 1 else ""
         raise UsageError(problems[0] + more)

@@ -83,6 +83,12 @@ def check_values(config: dict[str, Any]) -> None:
                 raise UsageError(
                     _unknown("trainer", key, "trainer", bounds) + ": the run has no end without it"
                 )
+        if trainer.get("max_time"):  # an end, but no step count: not 'the run has no end'
+            raise UsageError(
+                "trainer.max_time alone ends the run at a wall-clock time, after a number of "
+                "steps that differs by machine: set trainer.max_steps or trainer.max_epochs to "
+                "a positive number too"
+            )
         raise UsageError(
             "the run has no end: set trainer.max_steps or trainer.max_epochs to a positive number"
         )

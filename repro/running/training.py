@@ -38,8 +38,17 @@ def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperS
 def require_test_half(module: Any, datamodule: Any, spec: PaperSpec) -> None:
     """A run's result is its test: Lightning finds a missing `test_step` or `test_dataloader`
     only at `trainer.test`, after the whole training. Refused before it, `repro check` too."""
+    import lightning.pytorch as pl
     from lightning.pytorch.utilities.model_helpers import is_overridden
 
+    # a function named as module:/datamodule: may give anything: Lightning's is_overridden
+    # then says only 'Expected a parent'
+    for name, built, kind in (
+        (spec.module, module, pl.LightningModule),
+        (spec.datamodule, datamodule, pl.LightningDataModule),
+    ):
+        if not isinstance(built, kind):
+            raise UsageError(f"{name} gave a {type(built).__name__}, not a {kind.__name__}")
     if not is_overridden("test_step", module):
         raise UsageError(
             f"{spec.module} defines no test_step, where the module logs the metrics the claims "

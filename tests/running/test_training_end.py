@@ -280,6 +280,20 @@ def test_a_test_dataloader_of_the_module_alone_fails_before_training(
     assert "data:ToyData defines no test_dataloader" in outcome.error, outcome.error
 
 
+def test_a_factory_giving_no_data_module_is_named_not_a_parent_error(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`datamodule:` may name a function; one that returns no LightningDataModule failed as
+    'ValueError: Expected a parent' (the test-half check asked Lightning about it)."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    factory = "\n\nclass Plain:\n    pass\n\n\ndef make(**kwargs):\n    return Plain()\n"
+    (folder / "data.py").write_text((folder / "data.py").read_text() + factory)
+    _edit(folder / "paper.yaml", "datamodule: data:ToyData", "datamodule: data:make")
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "failed", outcome
+    assert "data:make gave a Plain, not a LightningDataModule" in outcome.error, outcome.error
+
+
 def test_a_training_step_that_skips_some_batches_completes(
     tmp_path: Path, isolated_env: Path
 ) -> None:

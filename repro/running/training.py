@@ -55,11 +55,39 @@ def require_test_half(module: Any, datamodule: Any, spec: PaperSpec) -> None:
             "name: add it (docs/writing-a-plugin.md)"
         )
     # the data module's own: Lightning, given one, never asks the module for its loader
-    if not is_overridden("test_dataloader", datamodule):
+    if not is_overridden("test_dataloader", datamodule) and not _assigns(
+        datamodule, "test_dataloader", pl.LightningDataModule
+    ):
         raise UsageError(
             f"{spec.datamodule} defines no test_dataloader, the data a run is tested on: add it "
             "(docs/writing-a-plugin.md)"
         )
+
+
+def _assigns(instance: Any, name: str, base: type) -> bool:
+    """Whether code of `instance`'s own classes (not `base`'s) names `name`, as
+    `self.test_dataloader = ...` in `setup` does: Lightning looks the loader up after
+    `setup`, so a data module without the method may still have it when it is asked."""
+    import types
+
+    for cls in type(instance).__mro__:
+        if cls is base or issubclass(base, cls):
+            continue
+        for value in vars(cls).values():
+            function = getattr(value, "__func__", value)  # staticmethod, classmethod
+            code = getattr(function, "__code__", None)
+            if isinstance(code, types.CodeType) and _names(code, name):
+                return True
+    return False
+
+
+def _names(code: Any, name: str) -> bool:
+    """`name` among a code object's attribute names, its nested functions' included."""
+    import types
+
+    return name in code.co_names or any(
+        _names(const, name) for const in code.co_consts if isinstance(const, types.CodeType)
+    )
 
 
 def refuse_clashing_hparams(module: Any, datamodule: Any, cfg: dict[str, Any]) -> None:

@@ -390,7 +390,7 @@ def prepare_hydra_arguments(
     overrides, flags = split_overrides(arguments)
     plugin, spec, overrides = _resolve_paper(overrides, papers_dir)
     # `launcher=ray -m`: Hydra's "unknown hydra/launcher 'ray'" read as no such launcher
-    _check_launcher_installed(override_value(overrides, "launcher"))
+    _check_launcher_installed(launcher_named(overrides))
     printing = {flag.partition("=")[0] for flag in flags} & PRINT_ONLY_FLAGS  # `--cfg=job` too
     if override_value(overrides, "experiment") is None and not printing:
         # the run said "(see `repro show <paper>`)", which for a --papers-dir plugin
@@ -415,7 +415,8 @@ def prepare_hydra_arguments(
     for cfg, variant in check_overrides(CONFIG_DIR, CONFIG_NAME, full):
         experiment = override_value(variant, "experiment")
         if experiment:  # without one, the run itself says to choose one
-            validate(cfg, experiment, plugin, spec)  # before anything is written
+            # before anything is written; printing writes no record to claim fp16 in
+            validate(cfg, experiment, plugin, spec, recorded=not printing)
     return flags + full, plugin, spec
 
 
@@ -509,7 +510,7 @@ def sweep(
 
         seeds = pilot_size(spec.default_seeds)
         keys = dataclasses.replace(keys, max_seeds=stages.cap_for(keys.max_seeds, seeds))
-    _check_launcher_installed(override_value(overrides, "launcher"))
+    _check_launcher_installed(launcher_named(overrides))
     if override_value(overrides, "launcher") == "joblib":
         joblib_workers(overrides)  # a bad worker count is refused in a dry run too
     grid = build_grid(spec, overrides, seeds)
@@ -741,6 +742,13 @@ def _relative(path: Path) -> str:
     from repro.sweeping.stages import relative
 
     return relative(path)
+
+
+def launcher_named(overrides: list[str]) -> str | None:
+    """The launcher asked for, as `launcher=ray` or in Hydra's own `hydra/launcher=ray`."""
+    from repro.config.overrides import override_value
+
+    return override_value(overrides, "launcher") or override_value(overrides, "hydra/launcher")
 
 
 def _check_launcher_installed(launcher: str | None) -> None:

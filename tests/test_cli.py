@@ -117,6 +117,16 @@ def test_a_print_only_flag_with_its_value_after_equals_needs_no_experiment(flag:
     assert "choose an experiment" not in done.stderr
 
 
+def test_printing_the_config_of_an_fp16_setting_on_a_cpu_is_no_run_refused() -> None:
+    # `--cfg job` prints the config and runs nothing, so no record claims fp16: it was refused
+    # as 'fp16 mixed precision needs a GPU' (35c99e8) on the laptop a GPU job is prepared on
+    done = repro(
+        "run", "paper=mnist1d", "experiment=logistic", "trainer.precision=16", "--cfg", "job"
+    )
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "precision: 16" in done.stdout
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -638,14 +648,16 @@ def test_unknown_options_of_run_and_sweep_are_refused_by_name(
     assert done.stdout == ""
 
 
-def test_repro_run_names_a_missing_launcher_as_the_sweep_does() -> None:
+@pytest.mark.parametrize("key", ["launcher", "hydra/launcher"])
+def test_repro_run_names_a_missing_launcher_as_the_sweep_does(key: str) -> None:
     # `repro run ... launcher=ray -m` said "unknown hydra/launcher 'ray' (known: basic, ...)",
     # as if repro had no ray launcher; `repro sweep` said it is not installed, and how to
     import importlib.util
 
     if importlib.util.find_spec("hydra_plugins.hydra_ray_launcher") is not None:
         pytest.skip("the ray launcher is installed here")
-    done = repro("run", "paper=mnist1d", "experiment=logistic", "launcher=ray", "-m", "seed=0")
+    # Hydra's own spelling, hydra/launcher=ray, got Hydra's "unknown hydra/launcher" too
+    done = repro("run", "paper=mnist1d", "experiment=logistic", f"{key}=ray", "-m", "seed=0")
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert done.stderr.startswith("error: launcher 'ray' is not installed: pip install"), done
 

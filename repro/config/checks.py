@@ -83,6 +83,12 @@ def check_values(config: dict[str, Any]) -> None:
                 raise UsageError(
                     _unknown("trainer", key, "trainer", bounds) + ": the run has no end without it"
                 )
+        if trainer.get("max_time"):  # an end, but no step count: not 'the run has no end'
+            raise UsageError(
+                "trainer.max_time alone ends the run at a wall-clock time, after a number of "
+                "steps that differs by machine: set trainer.max_steps or trainer.max_epochs to "
+                "a positive number too"
+            )
         raise UsageError(
             "the run has no end: set trainer.max_steps or trainer.max_epochs to a positive number"
         )
@@ -173,9 +179,13 @@ def _argument_problems(
     return problems
 
 
-def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]:
+def config_problems(
+    config: dict[str, Any], plugin: Any, spec: Any, recorded: bool = True
+) -> list[str]:
     """Every key of a resolved run config that nothing would read, and every argument the
-    plugin's module or data module requires but does not get; one line each."""
+    plugin's module or data module requires but does not get; one line each. `recorded`
+    off (`repro check`'s fast runs, which keep no record) lets through what would only make
+    a record claim other than what ran."""
     import lightning.pytorch as pl
 
     from repro.plugins.registry import plugin_classes
@@ -197,7 +207,9 @@ def config_problems(config: dict[str, Any], plugin: Any, spec: Any) -> list[str]
                 _unknown("trainer", key, "trainer", trainer_names - TRAINER_SET_BY_REPRO)
             )
     # a SLURM or Ray sweep's jobs run on other machines: their devices are not this one's
-    problems += trainer_value_problems(trainer, here=not (config.get("slurm") or config.get("ray")))
+    problems += trainer_value_problems(
+        trainer, here=not (config.get("slurm") or config.get("ray")), recorded=recorded
+    )
     batch_size = (config.get("data") or {}).get("batch_size")
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
@@ -257,10 +269,12 @@ def _headerless(key: str, config: dict[str, Any]) -> str | None:
     return f"{path}: its keys landed under '{key}:'; start the file with `# @package _global_`"
 
 
-def trainer_value_problems(trainer: dict[str, Any], here: bool = True) -> list[str]:
+def trainer_value_problems(
+    trainer: dict[str, Any], here: bool = True, recorded: bool = True
+) -> list[str]:
     """Trainer values Lightning would refuse only once the run's folder and record exist:
     devices, precision, and (when the run trains `here`, on this machine) an accelerator
-    this machine does not have."""
+    this machine does not have; fp16 on this CPU only where a record would claim it."""
     import typing
 
     from lightning.fabric.connector import _PRECISION_INPUT
@@ -290,7 +304,7 @@ def trainer_value_problems(trainer: dict[str, Any], here: bool = True) -> list[s
                 f"trainer.accelerator={accelerator!r}: no {accelerator} on this machine "
                 "(trainer.accelerator=auto takes what there is)"
             )
-        elif here and typed and _fp16_on_cpu(precision, accelerator):
+        elif here and recorded and typed and _fp16_on_cpu(precision, accelerator):
             problems.append(
                 f"trainer.precision={precision}: fp16 mixed precision needs a GPU; on this CPU "
                 "Lightning would run bf16-mixed, other arithmetic than the setting a GPU runs "
@@ -429,7 +443,9 @@ def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
     return {k.rstrip("."): v for k, v in flat.items()}
 
 
-def problems_of(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> list[str]:
+def problems_of(
+    cfg: Any, experiment: str | None, plugin: Any, spec: Any, recorded: bool = True
+) -> list[str]:
     """Every problem of one composed (unresolved) config, one line each; a bad value (seed,
     bounds, W&B mode) is the only one reported, as the others may follow from it."""
     from omegaconf import OmegaConf
@@ -450,7 +466,7 @@ def problems_of(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> lis
             "the seed; use torch.initial_seed() in the plugin's code instead"
         )
     if problems or not _validated_by_a_completed_run(config):
-        problems += config_problems(config, plugin, spec)
+        problems += config_problems(config, plugin, spec, recorded)
     return problems
 
 
@@ -479,9 +495,12 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
     return isinstance(saved, dict) and checked(saved) == checked(config)
 
 
-def validate(cfg: Any, experiment: str | None, plugin: Any, spec: Any) -> None:
-    """`problems_of`, the first as a UsageError (one line) with a count of the others."""
-    problems = problems_of(cfg, experiment, plugin, spec)
+def validate(
+    cfg: Any, experiment: str | None, plugin: Any, spec: Any, recorded: bool = True
+) -> None:
+    """`problems_of`, the first as a UsageError (one line) with a count of the others;
+    `recorded` off for what writes no record (`--cfg job` prints the config only)."""
+    problems = problems_of(cfg, experiment, plugin, spec, recorded)
     if problems:
         more = f" (and {len(problems) - 1} more: see `repro check`)" if len(problems) > 1 else ""
         raise UsageError(problems[0] + more)

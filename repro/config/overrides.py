@@ -108,14 +108,23 @@ def sweep_values(raw: str) -> list[str]:
     except HydraException as error:
         raise UsageError(f"bad override value {raw!r}: {_first_line(str(error))}") from None
     if parsed.is_sweep_override():
-        try:
-            return [str(v) for v in parsed.sweep_string_iterator()]
-        except HydraException:  # glob(): Hydra's config loader lists a group's options
-            raise UsageError(
-                f"{raw}: a glob sweeps experiment= only (its options are the paper's "
-                "experiments): list the values, a,b"
-            ) from None
+        return swept_strings(parsed, raw)
     return [raw]
+
+
+def swept_strings(parsed: Any, raw: str) -> list[str]:
+    """A parsed sweep's values; a glob() of a group other than experiment (written out before
+    this) is one error line: Hydra's config loader lists a group's options, which reading a
+    sweep here, or composing its configs to check them, has not ('ConfigLoader is not set')."""
+    from hydra.errors import HydraException
+
+    try:
+        return [str(v) for v in parsed.sweep_string_iterator()]
+    except HydraException:
+        raise UsageError(
+            f"{raw}: a glob sweeps experiment= only (its options are the paper's "
+            "experiments): list the values, a,b"
+        ) from None
 
 
 def expand_glob(overrides: list[str], key: str, names: list[str]) -> list[str]:
@@ -168,7 +177,7 @@ def first_of_each_sweep(overrides: list[str]) -> list[str]:
         except HydraException as error:
             raise UsageError(f"bad override {override!r}: {_first_line(str(error))}") from None
         if parsed.is_sweep_override():
-            first = next(iter(parsed.sweep_string_iterator()), "")
+            first = next(iter(swept_strings(parsed, override.partition("=")[2])), "")
             single.append(f"{parsed.get_key_element()}={first}")
         else:
             single.append(override)
@@ -187,7 +196,7 @@ def each_swept_value(overrides: list[str]) -> list[list[str]]:
         parsed = parser.parse_override(override)
         if parsed.is_sweep_override():
             key = parsed.get_key_element()
-            for value in list(parsed.sweep_string_iterator())[1:]:
+            for value in swept_strings(parsed, override.partition("=")[2])[1:]:
                 variants.append([*first[:index], f"{key}={value}", *first[index + 1 :]])
     return variants
 

@@ -38,19 +38,56 @@ def build_module_and_data(cfg: dict[str, Any], plugin: PaperPlugin, spec: PaperS
 def require_test_half(module: Any, datamodule: Any, spec: PaperSpec) -> None:
     """A run's result is its test: Lightning finds a missing `test_step` or `test_dataloader`
     only at `trainer.test`, after the whole training. Refused before it, `repro check` too."""
+    import lightning.pytorch as pl
     from lightning.pytorch.utilities.model_helpers import is_overridden
 
+    # a function named as module:/datamodule: may give anything: Lightning's is_overridden
+    # then says only 'Expected a parent'
+    for name, built, kind in (
+        (spec.module, module, pl.LightningModule),
+        (spec.datamodule, datamodule, pl.LightningDataModule),
+    ):
+        if not isinstance(built, kind):
+            raise UsageError(f"{name} gave a {type(built).__name__}, not a {kind.__name__}")
     if not is_overridden("test_step", module):
         raise UsageError(
             f"{spec.module} defines no test_step, where the module logs the metrics the claims "
             "name: add it (docs/writing-a-plugin.md)"
         )
     # the data module's own: Lightning, given one, never asks the module for its loader
-    if not is_overridden("test_dataloader", datamodule):
+    if not is_overridden("test_dataloader", datamodule) and not _assigns(
+        datamodule, "test_dataloader", pl.LightningDataModule
+    ):
         raise UsageError(
             f"{spec.datamodule} defines no test_dataloader, the data a run is tested on: add it "
             "(docs/writing-a-plugin.md)"
         )
+
+
+def _assigns(instance: Any, name: str, base: type) -> bool:
+    """Whether code of `instance`'s own classes (not `base`'s) names `name`, as
+    `self.test_dataloader = ...` in `setup` does: Lightning looks the loader up after
+    `setup`, so a data module without the method may still have it when it is asked."""
+    import types
+
+    for cls in type(instance).__mro__:
+        if cls is base or issubclass(base, cls):
+            continue
+        for value in vars(cls).values():
+            function = getattr(value, "__func__", value)  # staticmethod, classmethod
+            code = getattr(function, "__code__", None)
+            if isinstance(code, types.CodeType) and _names(code, name):
+                return True
+    return False
+
+
+def _names(code: Any, name: str) -> bool:
+    """`name` among a code object's attribute names, its nested functions' included."""
+    import types
+
+    return name in code.co_names or any(
+        _names(const, name) for const in code.co_consts if isinstance(const, types.CodeType)
+    )
 
 
 def refuse_clashing_hparams(module: Any, datamodule: Any, cfg: dict[str, Any]) -> None:

@@ -80,8 +80,21 @@ def test_a_trainer_key_lightning_takes_is_not_called_a_misspelt_bound(key: str) 
     # 'max_time' (did you mean 'max_steps'?)": a key Lightning's Trainer takes
     with pytest.raises(UsageError) as error:
         check_values({"seed": 0, "trainer": {"max_steps": -1, "max_epochs": -1, key: 5}})
+    assert "unknown trainer key" not in str(error.value)
+    assert str(error.value).endswith(
+        "set trainer.max_steps or trainer.max_epochs to a positive number"
+        + " too" * (key == "max_time")
+    )
+
+
+def test_a_run_bounded_by_max_time_alone_is_not_said_to_have_no_end() -> None:
+    # 'the run has no end' beside trainer.max_time, which ends it: say what the bound lacks
+    with pytest.raises(UsageError) as error:
+        check_values({"seed": 0, "trainer": {"max_steps": -1, "max_time": "00:01:00:00"}})
     assert str(error.value) == (
-        "the run has no end: set trainer.max_steps or trainer.max_epochs to a positive number"
+        "trainer.max_time alone ends the run at a wall-clock time, after a number of steps "
+        "that differs by machine: set trainer.max_steps or trainer.max_epochs to a positive "
+        "number too"
     )
 
 

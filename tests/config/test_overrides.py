@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from repro.config.overrides import (
+    each_swept_value,
     explain_hydra_error,
     first_of_each_sweep,
     override_value,
@@ -37,6 +38,14 @@ def test_a_glob_of_another_group_is_one_error_line() -> None:
     # is not set' (only experiment=glob(...) is written out, against the paper's experiments)
     with pytest.raises(UsageError, match=r"^glob\(c\*\): a glob sweeps experiment= only"):
         sweep_values("glob(c*)")
+
+
+def test_a_glob_of_another_group_in_a_multirun_is_the_same_error_line() -> None:
+    # `repro run ... launcher=glob(b*) -m` said only 'error: ConfigLoader is not set' (the
+    # composing check read the glob's values without Hydra's config loader)
+    for read in (first_of_each_sweep, each_swept_value):
+        with pytest.raises(UsageError, match=r"^glob\(b\*\): a glob sweeps experiment= only"):
+            read(["experiment=logistic", "launcher=glob(b*)"])
 
 
 def test_first_of_each_sweep() -> None:

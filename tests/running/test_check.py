@@ -207,3 +207,16 @@ def test_an_experiment_no_claim_names_says_its_fast_run_completed(tmp_path: Path
     assert wide.ok and wide.detail == "fast run completed (no claim on this experiment)"
     small = next(r for r in rows if r.subject == "small")
     assert small.ok and small.detail == "fast run logged test/mse", small.detail
+
+
+def test_a_plugin_set_for_fp16_on_a_gpu_passes_the_check_on_a_cpu(tmp_path: Path) -> None:
+    """A check's fast run keeps no record, so Lightning's bf16 in place of fp16 on a CPU
+    claims nothing: refusing it (35c99e8, for runs whose record would say fp16) failed every
+    experiment row of a GPU paper checked on a laptop, its fix rewriting the paper's setting."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy_fp16")
+    settings = folder / "settings.yaml"
+    settings.write_text(
+        settings.read_text().replace("  max_steps: 20", "  max_steps: 20\n  precision: 16-mixed")
+    )
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    assert all(r.ok for r in rows), [(r.subject, r.detail) for r in rows if not r.ok]

@@ -280,6 +280,35 @@ def test_a_test_dataloader_of_the_module_alone_fails_before_training(
     assert "data:ToyData defines no test_dataloader" in outcome.error, outcome.error
 
 
+def test_a_test_dataloader_the_data_module_assigns_in_setup_is_not_refused(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """Lightning asks for the test loader after `setup`, so one assigned there is one it
+    tests from: the test-half check (865506c) refused it as the data module was built."""
+    setup = (
+        "    def setup(self, stage):\n"
+        "        self.test_dataloader = lambda: InMemoryBatches(self.x, self.y, 64)\n\n"
+        "    def renamed_loader("
+    )
+    folder = _toy_edited(tmp_path, "data.py", ("    def test_dataloader(", setup))
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "completed", outcome
+
+
+def test_a_factory_giving_no_data_module_is_named_not_a_parent_error(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`datamodule:` may name a function; one that returns no LightningDataModule failed as
+    'ValueError: Expected a parent' (the test-half check asked Lightning about it)."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    factory = "\n\nclass Plain:\n    pass\n\n\ndef make(**kwargs):\n    return Plain()\n"
+    (folder / "data.py").write_text((folder / "data.py").read_text() + factory)
+    _edit(folder / "paper.yaml", "datamodule: data:ToyData", "datamodule: data:make")
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "failed", outcome
+    assert "data:make gave a Plain, not a LightningDataModule" in outcome.error, outcome.error
+
+
 def test_a_training_step_that_skips_some_batches_completes(
     tmp_path: Path, isolated_env: Path
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -716,12 +717,22 @@ def test_a_plugin_hidden_by_another_of_its_id_is_named_once(tmp_path: Path) -> N
     """helper-69: ./papers/toy (where `repro new` writes) was silently hidden by a toy in
     --papers-dir: edits to the one in papers/ never took effect, and nothing said why."""
     write_toy_paper(tmp_path / "mine")
-    write_toy_paper(tmp_path / "papers")
+    edited = write_toy_paper(tmp_path / "papers") / "model.py"
+    edited.write_text(edited.read_text() + "\n# the user's edit\n")
     done = repro("show", "toy", "--papers-dir", str(tmp_path / "mine"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines() == [
         f"warning: paper toy in {tmp_path / 'mine'} hides the one in ./papers"
     ], done.stderr
+
+
+def test_a_copy_of_a_plugin_hidden_by_it_is_not_named(tmp_path: Path) -> None:
+    """helper-74: after a plain `pip install .`, every command run in the checkout warned that
+    each built-in paper hides its copy in ./papers: true, and the same files, so noise."""
+    write_toy_paper(tmp_path / "mine")
+    shutil.copytree(tmp_path / "mine", tmp_path / "papers")
+    done = repro("show", "toy", "--papers-dir", str(tmp_path / "mine"), cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
 
 
 def test_a_papers_dir_plugin_named_like_a_built_in_one_warns_once(tmp_path: Path) -> None:

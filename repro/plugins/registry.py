@@ -133,7 +133,7 @@ def discover(cli_dirs: list[Path] | None = None) -> dict[str, PaperPlugin]:
             continue
         if plugin.origin == "built-in":
             _warn_replaced_builtin(kept)
-        elif kept is not plugin:
+        elif kept is not plugin and not _same_files(kept.folder, plugin.folder):
             _warn_hidden(kept, plugin)
     return plugins
 
@@ -180,6 +180,26 @@ def _warn_hidden(kept: PaperPlugin, hidden: PaperPlugin) -> None:
 
 
 _WARNED_HIDDEN: set[tuple[Path, Path]] = set()
+
+
+def _same_files(first: Path, second: Path) -> bool:
+    """Two plugin folders holding the same files (./papers of a checkout beside its own
+    installed copy): hiding one hides nothing, so nothing is said."""
+
+    def files(root: Path) -> dict[str, Path]:
+        return {
+            str(path.relative_to(root)): path
+            for path in root.rglob("*")
+            if path.is_file() and "__pycache__" not in path.parts
+        }
+
+    try:
+        ours, theirs = files(first), files(second)
+        return ours.keys() == theirs.keys() and all(
+            ours[name].read_bytes() == theirs[name].read_bytes() for name in ours
+        )
+    except OSError:
+        return False
 
 
 def _where(plugin: PaperPlugin) -> str:

@@ -143,3 +143,26 @@ def test_installed_wheel_runs_a_paper_into_the_cwds_results(
     assert Path(config["paper_dir"]).is_relative_to(site / "repro" / "_builtin" / "papers")
     assert record["environment"]["git"] == {"sha": None, "dirty": None}
     assert record["code"]["repro"]["git_sha"] is None
+
+
+def test_the_wheel_takes_its_version_from_the_one_records_name(tmp_path: Path) -> None:
+    """Records name `repro.resources.VERSION`; a version written a second time in pyproject.toml
+    would let a release bump one and leave records naming the other."""
+    if not (REPO / ".git").exists():
+        pytest.skip("needs a git checkout (the file list comes from git)")
+    source = tmp_path / "source"
+    for name in _source_files():
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, source / name)
+    resources = source / "repro" / "resources.py"
+    text = resources.read_text()
+    assert 'VERSION = "' in text
+    resources.write_text(text.replace('VERSION = "', 'VERSION = "9.8.7+', 1))
+    out = tmp_path / "wheel"
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
+    done = subprocess.run(
+        [*build, "-w", str(out), str(source)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    (built,) = out.glob("repro-*.whl")
+    assert built.name.startswith("repro-9.8.7+")

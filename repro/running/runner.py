@@ -276,13 +276,14 @@ class Attempt:
         _finish(self.record, status, self.started, error)
         if status == store.STATUS_COMPLETED and self.retraining_stale:
             self.keep_stale_run_aside()
-        if self.rerunning_completed:  # the completed run's config stays until this one's is
+        self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
+        if self.rerunning_completed:  # the completed run's config stays until this one's
+            # record has replaced it (a kill between the two: `finish_a_completed_rerun`)
             rerun_config = self.record_dir / RERUN_CONFIG_FILE
             if status == store.STATUS_COMPLETED:
                 os.replace(rerun_config, self.record_dir / store.CONFIG_FILE)
             else:
                 rerun_config.unlink(missing_ok=True)
-        self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
         if self.rerunning_completed and status != store.STATUS_COMPLETED:  # in the file just
             # written; a completed one's goes once its weights are in place (`_record_result`)
             (self.record_dir / self.progress_file).unlink(missing_ok=True)
@@ -716,6 +717,8 @@ def _finish_locked(record_dir: Path, record: dict[str, Any] | None) -> bool:
     from repro.running.profiling import settle_rerun_reports
 
     try:
+        if (record_dir / RERUN_CONFIG_FILE).is_file():  # the config that made the record
+            os.replace(record_dir / RERUN_CONFIG_FILE, record_dir / store.CONFIG_FILE)
         settle_rerun_reports(record_dir, completed=True)  # what `Attempt.end` did not get to
         if (record_dir / RERUN_CSV_FOLDER).is_dir():  # else moved, or none: nothing to redo
             replace_csv_log(record_dir)

@@ -1031,6 +1031,61 @@ def test_a_rerun_killed_as_its_record_is_written_gets_its_weights_in_place(
     assert json.loads((folder / "record.json").read_text()) == record
 
 
+KILLED_AROUND_A_RERUNS_RECORD = """
+import os, signal, sys
+from repro.records import store
+
+real = store.write_record
+WHEN = os.environ["KILL_WHEN"]
+
+def write_then_die(folder, record, name=store.RECORD_FILE):  # kill -9 around a rerun's record
+    completing = name == store.RECORD_FILE and record.get("attempts") == 2
+    if completing and WHEN == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(folder, record, name)
+    if completing and WHEN == "after":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+store.write_record = write_then_die
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_rerun_killed_around_its_record_leaves_the_config_of_the_record_beside_it(
+    signalling_paper: Path, tmp_path: Path, when: str
+) -> None:
+    """Session 19: `Attempt.end` put the rerun's config.yaml in place before its record:
+    kill -9 between the two left the earlier run's completed record beside the rerun's
+    config (here `trainer.accelerator=cpu`, which is not part of the setting), a record that
+    named a config which did not make it. The config follows its record; a kill after the
+    record leaves config.rerun.yaml, which the next run puts in place."""
+    results = tmp_path / "r"
+    assert _run(signalling_paper, results, "trainer.max_steps=8").returncode == 0
+    folder = _run_folder(results)
+    first = (folder / "config.yaml").read_text()
+    rerun = ("trainer.max_steps=8", "trainer.accelerator=cpu", "rerun=true")
+    patch = {"patched_by": KILLED_AROUND_A_RERUNS_RECORD, "KILL_WHEN": when}
+    killed = _run(signalling_paper, results, *rerun, **patch)
+    assert killed.returncode == -9, killed.stderr
+    attempts = json.loads((folder / "record.json").read_text())["attempts"]
+    assert attempts == (1 if when == "before" else 2)
+    assert (folder / "config.yaml").read_text() == first or when == "after"
+    again = _run(signalling_paper, results, "trainer.max_steps=8")
+    assert again.returncode == 0, again.stderr
+    config = (folder / "config.yaml").read_text()
+    assert attempts == json.loads((folder / "record.json").read_text())["attempts"]
+    assert (config == first) is (when == "before"), config
+    if when == "before":  # a rerun killed before it completed: named, kept for rerun=true
+        assert "rerun=true starts over" in again.stderr
+    else:
+        assert "accelerator: cpu" in config
+        assert sorted(p.name for p in folder.rglob("*rerun*")) == []
+
+
 KILLED_AS_A_RERUNS_LOG_IS_MOVED = """
 import os, signal, sys
 from repro.running import loggers

@@ -7,6 +7,7 @@ config and seed always map to the same folder and different configs never collid
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -435,10 +436,15 @@ def supersede(
     (hidden, so reports skip it) before the run is trained again with other code. `copy`:
     link (or copy) them there instead, leaving the folder as it was: a stale run's retrain
     keeps it aside only once it has completed, so the completed record is never the one lost.
-    `leave`: names (relative to the folder) that are not the superseded run's."""
+    `leave`: names (relative to the folder) that are not the superseded run's. A copy is
+    made under a `.partial` name and renamed once whole (a move is not: a half move holds
+    the run's only files); a run already kept aside whole (a retried retrain) is not kept
+    again."""
     import datetime as dt
     import shutil
 
+    if copy and (earlier := _kept_already(folder)) is not None:
+        return earlier
     digest = ((record.get("code") or {}).get("plugin") or {}).get("digest") or "unknown"
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     target = folder / SUPERSEDED_DIR / f"{stamp}-{digest[:8]}"
@@ -446,6 +452,9 @@ def supersede(
     while target.exists():
         suffix += 1
         target = target.with_name(f"{stamp}-{digest[:8]}-{suffix}")
+    final = target
+    if copy:
+        target = target.with_name(target.name + PARTIAL_SUFFIX)
     target.mkdir(parents=True)
     left = {folder / name for name in leave}
     for child in sorted(folder.iterdir()):
@@ -459,7 +468,36 @@ def supersede(
             )
         else:
             _link_or_copy(child, target / child.name)
-    return target
+    if target != final:
+        os.replace(target, final)
+    return final
+
+
+PARTIAL_SUFFIX = ".partial"
+"""A `.superseded/` entry still being filled (or one a kill cut short)."""
+
+
+def _kept_already(folder: Path) -> Path | None:
+    """The whole `.superseded/` entry holding the record `folder` holds now (a retrain killed
+    after keeping it aside, tried again), with any half copy a kill left thrown away."""
+    import shutil
+
+    kept = folder / SUPERSEDED_DIR
+    if not kept.is_dir():
+        return None
+    try:
+        current = (folder / RECORD_FILE).read_bytes()
+    except OSError:
+        current = None
+    found = None
+    for entry in sorted(kept.iterdir()):
+        if entry.name.endswith(PARTIAL_SUFFIX):  # only copies make one: their files, links
+            shutil.rmtree(entry, ignore_errors=True)  # or copies, are still in the folder
+        elif current is not None and found is None:
+            with contextlib.suppress(OSError):
+                if (entry / RECORD_FILE).read_bytes() == current:
+                    found = entry
+    return found
 
 
 def _link_or_copy(source: Any, target: Any) -> None:

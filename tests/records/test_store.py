@@ -105,6 +105,34 @@ def test_supersede_moves_the_old_run_aside_where_reports_do_not_look(tmp_path: P
     assert list(record_files(tmp_path)) == []
 
 
+def test_a_stale_run_kept_aside_again_by_a_retried_retrain_is_kept_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stale run's retrain killed after it kept the old run aside (copy=True), before its
+    own record replaced it: each retry kept the same old run aside once more, and a kill in
+    the middle of the copy left a half copy that looked like a whole one."""
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    store.write_record(folder, {"status": "completed", **WHOSE, "seed": 0})
+    (folder / "checkpoints").mkdir()
+    (folder / "checkpoints" / "last.ckpt").write_bytes(b"weights")
+    real = store._link_or_copy
+
+    def killed_at_the_weights(source: object, target: object) -> None:
+        if Path(str(source)).name == "last.ckpt":
+            raise KeyboardInterrupt  # as a kill would stop the copy
+        real(source, target)
+
+    monkeypatch.setattr(store, "_link_or_copy", killed_at_the_weights)
+    with pytest.raises(KeyboardInterrupt):
+        store.supersede(folder, store.read_record(folder) or {}, copy=True)
+    monkeypatch.setattr(store, "_link_or_copy", real)
+    kept = store.supersede(folder, store.read_record(folder) or {}, copy=True)
+    again = store.supersede(folder, store.read_record(folder) or {}, copy=True)
+    assert again == kept and list((folder / store.SUPERSEDED_DIR).iterdir()) == [kept]
+    assert (kept / "checkpoints" / "last.ckpt").read_bytes() == b"weights"
+    assert (folder / "record.json").is_file()  # copy=True leaves the run where it was
+
+
 TRAINED = {**CONFIG, "trainer": {"accelerator": "auto", "devices": 1, "precision": "32-true"}}
 
 

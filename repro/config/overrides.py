@@ -132,7 +132,7 @@ def expand_glob(overrides: list[str], key: str, names: list[str]) -> list[str]:
     Hydra matches a glob against a config group's options only with its config loader, which
     reading a sweep's values here has not (an internal error: 'ConfigLoader is not set')."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
-    from hydra.core.override_parser.types import Glob
+    from hydra.core.override_parser.types import ChoiceSweep, Glob
     from hydra.errors import HydraException
 
     expanded = []
@@ -143,14 +143,33 @@ def expand_glob(overrides: list[str], key: str, names: list[str]) -> list[str]:
                 value = OverridesParser.create().parse_override(override).value()
             except HydraException:
                 value = None  # a bad override: said where its values are read
-            if isinstance(value, Glob):
-                matched = value.filter(list(names))
-                if not matched:
-                    known = ", ".join(names)
-                    raise UsageError(f"{key}={raw} matches no {key} (known: {known})")
-                override = f"{name}={','.join(matched)}"
+            parts = value.list if isinstance(value, ChoiceSweep) else [value]
+            if any(isinstance(part, Glob) for part in parts):  # alone, or in a list: a,glob(b*)
+                written = [_glob_matches(part, key, names) for part in parts]
+                chosen = dict.fromkeys(str(v) for values in written for v in values)
+                override = f"{name}={','.join(chosen)}"
         expanded.append(override)
     return expanded
+
+
+def _glob_matches(part: Any, key: str, names: list[str]) -> list[Any]:
+    """The names a glob of a sweep matches (one error line if none); any other value as is."""
+    from hydra.core.override_parser.types import Glob
+
+    if not isinstance(part, Glob):
+        return [part]
+    matched = part.filter(list(names))
+    if not matched:
+        pattern = _listed(part.include) + (
+            f", exclude={_listed(part.exclude)}" * bool(part.exclude)
+        )
+        raise UsageError(f"{key}=glob({pattern}) matches no {key} (known: {', '.join(names)})")
+    return matched
+
+
+def _listed(patterns: list[str]) -> str:
+    """Glob patterns as Hydra's glob() takes them: one alone, several as a list."""
+    return patterns[0] if len(patterns) == 1 else f"[{','.join(patterns)}]"
 
 
 def refuse_a_list_for_a_sweep(key: str, raw: str) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from repro.config.overrides import (
     each_swept_value,
+    expand_glob,
     explain_hydra_error,
     first_of_each_sweep,
     override_value,
@@ -133,3 +134,23 @@ def test_experiment_name_is_refused_as_an_override(override: str) -> None:
     with pytest.raises(UsageError, match=r"^experiment_name is set by experiment=<name>"):
         refuse_derived_keys(["paper=amsgrad", "experiment=adam_online", override])
     refuse_derived_keys(["paper=amsgrad", "experiment=adam_online", "model.experiment_name=x"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("glob(cnn*),mlp", "experiment=cnn,cnn_shuffled,mlp"),
+        ("mlp,glob(log*)", "experiment=mlp,logistic,logistic_shuffled"),
+        ("glob(cnn),cnn", "experiment=cnn"),
+    ],
+)
+def test_a_glob_beside_names_in_a_sweep_is_written_out_too(raw: str, expected: str) -> None:
+    """`experiment=glob(cnn),mlp` reached the paper as an experiment named
+    '{include:[cnn],exclude:[]}': only a glob alone was written out."""
+    names = ["logistic", "mlp", "cnn", "logistic_shuffled", "mlp_shuffled", "cnn_shuffled"]
+    assert expand_glob([f"experiment={raw}"], "experiment", names) == [expected]
+
+
+def test_a_glob_in_a_sweep_that_matches_nothing_is_named() -> None:
+    with pytest.raises(UsageError, match=r"glob\(zz\*\) matches no experiment"):
+        expand_glob(["experiment=mlp,glob(zz*)"], "experiment", ["mlp", "cnn"])

@@ -386,3 +386,30 @@ def test_seeds_past_n_that_are_not_one_run_are_named_as_they_are(tmp_path: Path)
     (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
     (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, {"cnn": 3}, {"cnn": 5})
     assert "seeds 8, 12 are shown but not judged" in result.verdict.reason, result.verdict
+
+
+def test_a_comparison_of_plans_with_other_pilots_is_cut_at_the_smaller_n(tmp_path: Path) -> None:
+    """helper-75: cnn planned from a pilot of 3 (N=4), mlp from a pilot of 5 (N=6, a later
+    sweep after default_seeds changed): the comparison fell to the fixed-sample test on every
+    pair, those a fixed sweep added past both plans' N after seeing the verdicts too, and
+    without a word. No one pilot planned the pairs, so the two-stage test does not apply:
+    the fixed-sample test judges the pairs below the smaller N, and the reason says why."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in range(8):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(
+        frame, [claim], choices, 0.05, {"cnn": 3, "mlp": 5}, {"cnn": 4, "mlp": 6}
+    )
+    assert result.summary is not None and result.summary.n == 4, result.summary
+    reason = result.verdict.reason
+    assert "seeds 4–7 are shown but not judged" in reason, reason
+    assert "fixed-sample test is on the 4 planned seeds" in reason, reason
+    assert "pilots of other sizes (cnn n0=3, mlp n0=5)" in reason, reason
+    assert result.judged_below == 4

@@ -170,6 +170,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
             same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+            if same:
+                _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
             if not same:
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
@@ -194,6 +196,60 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
         data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}
     store.atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
+
+
+def refuse_a_raise(results_dir: Path, paper: str, plan: AutoSeedPlan) -> None:
+    """What `save_plan` would refuse (`_refuse_a_raise_after_seeing`), said by a dry run too."""
+    earlier, _ = read_plan(results_dir, paper)
+    settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    for experiment, config_hash in plan.config_hashes.items():
+        before = settings.get(setting_key(experiment, config_hash)) or {}
+        if experiment not in plan.seeds or before.get("n0") != plan.n0:
+            continue
+        pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+        if not _other_pilot(before, pilot, _values_entry(plan.pilot_values.get(experiment))):
+            _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
+
+
+def _refuse_a_raise_after_seeing(
+    results_dir: Path, paper: str, plan: AutoSeedPlan, experiment: str, before: dict[str, Any]
+) -> None:
+    """A UsageError when this plan of the same pilot would raise a claim's N past the N the
+    earlier plan ran to once that N's seeds could be seen (one of its seeds past the pilot
+    completed, or none was planned past it: its verdict was final with the pilot). Stein's
+    test holds because N is a function of the pilot's spread alone; a max_seeds raised after
+    reading the planned seeds' verdict is "add seeds until it settles" (the lower cap's rule
+    in `save_plan` is its mirror). Before any such seed ran, N is still the pilot's."""
+    ran_to = before.get("seeds")
+    if not isinstance(ran_to, int):
+        return
+    needs = _claim_needs(plan, experiment)
+    old_needs = before.get("needs")
+    if isinstance(old_needs, dict):  # a claim planned again asks for more (a new one may)
+        raised = {
+            c: n for c, n in needs.items() if c in old_needs and n > max(old_needs[c], ran_to)
+        }
+    else:  # a plan saved before `needs`: any claim
+        raised = {c: n for c, n in needs.items() if n > ran_to}
+    if not raised:
+        return
+    config_hash = plan.config_hashes[experiment]
+    folder = Path(results_dir) / paper / experiment / config_hash
+    seen = [s for s in range(plan.n0, ran_to) if store.is_completed(folder / f"seed{s}")]
+    if ran_to > plan.n0 and not seen:
+        return
+    from repro.errors import UsageError
+    from repro.sweeping.plan import seeds_text
+
+    ran = f"seeds {seeds_text(seen)} have run" if seen else "its verdict was final with the pilot"
+    claims = ", ".join(f"{c} needs {n}" for c, n in sorted(raised.items()))
+    raise UsageError(
+        f"seeds=auto: {paper}/{experiment} was planned from this pilot with N={ran_to} and "
+        f"{ran}; this sweep would raise N to {max(raised.values())} ({claims}), chosen after "
+        "seeing them, which voids the two-stage test's error rates (seeds added until the "
+        f"verdict settles): sweep with max_seeds={ran_to} to keep the plan, or add seeds with "
+        "a fixed seeds= sweep (the report shows them, not judged)"
+    )
 
 
 def _pilot_entry(runs: dict[int, str] | None) -> dict[str, str]:

@@ -153,6 +153,10 @@ def dry_run_lines(
     plan = auto_seeds.plan_seeds(
         spec, auto_seeds.pilot_metrics(records), n0, cap, experiments=list(grid.experiments)
     )
+    plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
+    auto_seeds.bind_pilot(plan, spec, records)
+    if planned:  # <results>/<paper>/<experiment>/<hash>/seed<N>: what the sweep would refuse
+        auto_seeds.refuse_a_raise(planned[0].record_dir.parents[3], spec.id, plan)
     per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
     setting = {r.experiment: r.record_dir.parent for r in planned}
     lines = []

@@ -182,6 +182,14 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert reported.returncode in (0, 1), reported.stderr
     text = (tmp_path / "reports" / "toy" / "report.md").read_text()
     assert "Stein's two-stage procedure" in text and "small\\_mse" in text
+    # helper-75: a higher max_seeds after the plan's seeds ran would grow N after its verdict
+    for flags in (["--dry-run"], ["logger=none"]):
+        raised = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=6", *flags)
+        assert raised.returncode == 2, raised.stderr
+        last = raised.stderr.strip().splitlines()[-1]
+        assert last.startswith("error: seeds=auto: toy/small was planned from this pilot with N=4")
+        assert "sweep with max_seeds=4 to keep the plan" in last, last
+    assert len(list(results.glob("*/seed*"))) == 4
 
 
 def test_stage_two_trains_every_group_of_experiments_in_one_sweep(
@@ -284,6 +292,56 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_seeds_already_ran(tmp_path)
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 50)}, saved
     assert plan.seeds["a"] == 50  # what the sweep then says it needs
+
+
+def _stage_two_ran(tmp_path, seeds) -> None:
+    for seed in seeds:
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+
+
+@pytest.mark.parametrize("first_cap", [20, 3])
+def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path, first_cap) -> None:
+    """helper-75: a plan of N=20 run in full, its verdict read (inconclusive, say), then the
+    same pilot swept again with max_seeds=50: N became 50, stage two ran seeds 20-49 and the
+    report judged all 50 with the two-stage test as if planned from the pilot, which is "add
+    seeds until it settles" (the cap chosen after seeing the data). With max_seeds equal to
+    the pilot, its verdict was final once the pilot ran. Refused, the plan left as it was;
+    a raise before any of the plan's seeds past the pilot ran is still a plan of the pilot."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+
+    def plan_with(cap: int) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        return plan
+
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(first_cap))
+    _stage_two_ran(tmp_path, range(3, first_cap))
+    before = auto_seeds.plan_path(tmp_path, "toy").read_text()
+    with pytest.raises(UsageError) as refused:
+        auto_seeds.save_plan(tmp_path, "toy", plan_with(50))
+    message = str(refused.value)
+    assert message.startswith(f"seeds=auto: toy/a was planned from this pilot with N={first_cap}")
+    assert "would raise N to 50" in message and f"max_seeds={first_cap}" in message, message
+    assert auto_seeds.plan_path(tmp_path, "toy").read_text() == before
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(first_cap))  # the same plan: as it was
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, first_cap)}, saved
+
+
+def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path) -> None:
+    """Nothing past the pilot has run yet: N is still a function of the pilot alone."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    for cap in (20, 50):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        auto_seeds.save_plan(tmp_path, "toy", plan)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 50)}, saved
 
 
 def test_the_default_cap_is_never_below_the_pilot() -> None:

@@ -172,6 +172,10 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
             if same:
                 _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
+            elif not before:  # the plan file lost: stage two's runs still say their N
+                recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+                if recorded:
+                    _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
             if not same:
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
@@ -204,11 +208,42 @@ def refuse_a_raise(results_dir: Path, paper: str, plan: AutoSeedPlan) -> None:
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
-        if experiment not in plan.seeds or before.get("n0") != plan.n0:
+        if experiment not in plan.seeds:
+            continue
+        if not before:  # the plan file lost: stage two's runs still say their N
+            recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+            if recorded:
+                _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
+            continue
+        if before.get("n0") != plan.n0:
             continue
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         if not _other_pilot(before, pilot, _values_entry(plan.pilot_values.get(experiment))):
             _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
+
+
+def _recorded_plan(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, n0: int
+) -> dict[str, Any] | None:
+    """A setting's plan as its stage-two runs recorded it (`store.seeds_auto_section`), when
+    its entry in the plan file is gone: `{"n0", "seeds"}` (the largest N they name for a pilot
+    of `n0`), or None when no completed run of stage two says so."""
+    totals = []
+    for folder in (Path(results_dir) / paper / experiment / config_hash).glob("seed*"):
+        try:
+            record = store.read_record(folder)
+        except (OSError, ValueError):
+            continue
+        section = (record or {}).get("seeds_auto")
+        if (
+            record
+            and record.get("status") == store.STATUS_COMPLETED
+            and isinstance(section, dict)
+            and section.get("n0") == n0
+            and isinstance(section.get("seeds"), int)
+        ):
+            totals.append(int(section["seeds"]))
+    return {"n0": n0, "seeds": max(totals)} if totals else None
 
 
 def _refuse_a_raise_after_seeing(

@@ -5,7 +5,10 @@ return the lines it prints, so they read (and test) without a terminal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +67,31 @@ def require_one_setting(grid: Any) -> None:
         "seeds=auto plans one setting per experiment: sweep no other keys "
         f"(here {len(grid.fixed_variants)} settings: {swept})"
     )
+
+
+@contextlib.contextmanager
+def marking(
+    auto: bool, n0: int, cap: int | None, stage_two: list[tuple[list[str], list[int]]] | None = None
+) -> Iterator[None]:
+    """While a seeds=auto stage trains (`auto`), each run it trains records that it did
+    (`store.seeds_auto_section`): the pilot (n0, cap), or stage two with its experiment's N,
+    so that a report can tell a plan is missing. Nothing for a sweep of fixed seeds."""
+    if not auto:
+        yield
+        return
+    stage: dict[str, Any] = {"n0": n0, "max_seeds": cap, "stage": "pilot"}
+    if stage_two is not None:
+        totals = {e: seeds[-1] + 1 for experiments, seeds in stage_two for e in experiments}
+        stage.update(stage="two", seeds=totals)
+    saved = os.environ.get(store.SEEDS_AUTO_ENV)
+    os.environ[store.SEEDS_AUTO_ENV] = json.dumps(stage)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(store.SEEDS_AUTO_ENV, None)
+        else:
+            os.environ[store.SEEDS_AUTO_ENV] = saved
 
 
 def plan_after_pilot(

@@ -190,6 +190,30 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
         assert last.startswith("error: seeds=auto: toy/small was planned from this pilot with N=4")
         assert "sweep with max_seeds=4 to keep the plan" in last, last
     assert len(list(results.glob("*/seed*"))) == 4
+    # helper-75: each run a stage trained says so, so a deleted plan is named, not ignored
+    sections = {
+        p.parent.name: json.loads(p.read_text()).get("seeds_auto")
+        for p in results.glob("*/seed*/record.json")
+    }
+    (setting,) = {s["setting"] for s in sections.values() if s}
+    assert sections["seed0"] == {"n0": 3, "max_seeds": 4, "stage": "pilot", "setting": setting}
+    assert sections["seed1"] is None  # made again by `repro run`, not by the sweep
+    assert sections["seed3"] == {
+        "n0": 3,
+        "max_seeds": 4,
+        "stage": "two",
+        "setting": setting,
+        "seeds": 4,
+    }
+    auto_seeds.plan_path(tmp_path / "results", "toy").unlink()
+    lost = repro("report", *papers, "paper=toy")
+    assert "toy/small: its runs were trained by `repro sweep seeds=auto`" in lost.stderr
+    raised = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=6", "--dry-run")
+    assert raised.returncode == 2 and "with N=4" in raised.stderr, raised.stderr
+    again = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "logger=none")
+    assert again.returncode == 0, again.stderr
+    back = repro("report", *papers, "paper=toy")
+    assert "seeds=auto" not in back.stderr, back.stderr
 
 
 def test_stage_two_trains_every_group_of_experiments_in_one_sweep(
@@ -297,6 +321,7 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_seeds_already_ran(tmp_path)
 def _stage_two_ran(tmp_path, seeds) -> None:
     for seed in seeds:
         record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": max(seeds) + 1}
         store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
 
 
@@ -330,6 +355,28 @@ def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path, first
     auto_seeds.save_plan(tmp_path, "toy", plan_with(first_cap))  # the same plan: as it was
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, first_cap)}, saved
+
+
+def test_a_higher_max_seeds_is_refused_after_the_plan_file_was_deleted(tmp_path) -> None:
+    """helper-75: with .seeds_auto.json deleted, nothing stopped the raise above; stage two's
+    runs record the N they were planned to, which the sweep now checks."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = {}
+    for cap in (20, 50):
+        plans[cap] = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plans[cap].config_hashes = {"a": "h"}
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    _stage_two_ran(tmp_path, range(3, 20))
+    auto_seeds.plan_path(tmp_path, "toy").unlink()
+    with pytest.raises(UsageError, match="planned from this pilot with N=20"):
+        auto_seeds.refuse_a_raise(tmp_path, "toy", plans[50])  # the dry run
+    with pytest.raises(UsageError, match="sweep with max_seeds=20 to keep the plan"):
+        auto_seeds.save_plan(tmp_path, "toy", plans[50])
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])  # the plan made again
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
 
 
 def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path) -> None:

@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from repro.sweeping import auto_seeds
 from tests.records.test_table import write_run
 
@@ -413,3 +415,52 @@ def test_a_comparison_of_plans_with_other_pilots_is_cut_at_the_smaller_n(tmp_pat
     assert "fixed-sample test is on the 4 planned seeds" in reason, reason
     assert "pilots of other sizes (cnn n0=3, mlp n0=5)" in reason, reason
     assert result.judged_below == 4
+
+
+def _mark_as_seeds_auto(folders: dict[int, Path], total: int) -> None:
+    """The records as a seeds=auto sweep leaves them: pilot seeds 0-2, stage two to N."""
+    for seed, folder in folders.items():
+        if seed >= total:
+            continue  # a later fixed sweep's
+        path = folder / "record.json"
+        record = json.loads(path.read_text())
+        stage = {"n0": 3, "max_seeds": 30, "stage": "pilot" if seed < 3 else "two"}
+        if seed >= 3:
+            stage["seeds"] = total
+        record["seeds_auto"] = {**stage, "setting": f"cnn@{folder.parent.name}"}
+        path.write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "other setting"])
+def test_a_missing_plan_is_said_not_a_silent_change_of_test(
+    isolated_env: Path, tmp_path: Path, damage: str
+) -> None:
+    """helper-75: `rm results/mnist1d/.seeds_auto.json` after a seeds=auto sweep made the
+    report judge its seeds by the fixed-sample test on all of them, those a later sweep added
+    past N too, as if no plan had existed, and without a word (a truncated plan: one line
+    that it was ignored; a plan of other settings only: nothing). Its runs say they were a
+    seeds=auto sweep's: the report says the plan is missing, which test it used on which
+    seeds (the planned ones, up to the N stage two recorded), and how to make it again."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_text(path.read_text()[:40])
+    else:
+        data = json.loads(path.read_text())
+        data["settings"] = {f"{k}x": v for k, v in data["settings"].items()}
+        path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert f"(pilot n0=3, max_seeds=30, N={total})" in line, line
+    assert str(path) in line, line
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+    assert "seeds=auto max_seeds=30" in line, line  # what makes the plan again
+    assert "Experiments planned this way" not in text
+    assert "trained by `repro sweep seeds=auto`" in text  # the caution, not only the terminal
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row

@@ -518,6 +518,10 @@ def sweep(
         stages.require_one_setting(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
+    if keys.auto:  # a damaged plan file: refused before the pilot, not after it
+        from repro.sweeping.auto_seeds import readable_plan
+
+        readable_plan(results_dir, plugin.id)
     todo = [run for run in planned if run.needs_training]
     # joblib's workers: spawned before validation (they import torch and Lightning while it
     # runs) and kept for seeds=auto's stage two

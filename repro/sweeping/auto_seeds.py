@@ -159,7 +159,7 @@ def _plan_lock(path: Path) -> Iterator[None]:
 
 def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Path) -> Path:
     data = json.loads(plan.to_json())
-    earlier, _ = read_plan(results_dir, paper)
+    earlier = readable_plan(results_dir, paper)
     settings = dict(earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         if experiment in plan.seeds:
@@ -204,7 +204,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
 
 def refuse_a_raise(results_dir: Path, paper: str, plan: AutoSeedPlan) -> None:
     """What `save_plan` would refuse (`_refuse_a_raise_after_seeing`), said by a dry run too."""
-    earlier, _ = read_plan(results_dir, paper)
+    earlier = readable_plan(results_dir, paper)
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
@@ -387,6 +387,22 @@ def _legacy_settings(plan: dict[str, Any]) -> dict[str, dict[str, int]]:
         for experiment, config_hash in (plan.get("config_hashes") or {}).items()
         if experiment in plan["seeds"]
     }
+
+
+def readable_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:
+    """The saved plan a seeds=auto sweep merges its own into (None: there is none), or a
+    UsageError when the file is damaged: replacing it would lose, without a word, the plans
+    of the settings earlier sweeps planned (their runs then judged as if never planned)."""
+    plan, problem = read_plan(results_dir, paper)
+    if problem:
+        from repro.errors import UsageError
+
+        raise UsageError(
+            f"{problem}: a seeds=auto sweep merges its plan into it, beside the plans of "
+            "earlier sweeps: repair it, or move it away (the report then names the settings "
+            "whose plan is missing)"
+        )
+    return plan
 
 
 def load_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:

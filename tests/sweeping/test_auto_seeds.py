@@ -127,6 +127,26 @@ def test_a_damaged_plan_is_named_not_a_crash_or_a_test_on_it(tmp_path, damage) -
     assert auto_seeds.read_plan(tmp_path / "none", "toy") == (None, None)
 
 
+def test_a_damaged_plan_is_not_overwritten_by_the_next_sweeps(tmp_path) -> None:
+    """helper-75: a truncated .seeds_auto.json (a full disk, a hand edit) was read as no plan
+    and replaced by the next seeds=auto sweep's without a word, its other settings' plans
+    lost for good (their runs then judged as if never planned). The sweep stops instead."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
+    first = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["a", "b"])
+    first.config_hashes = {"a": "h", "b": "h"}
+    auto_seeds.save_plan(tmp_path, "toy", first)
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    damaged = path.read_text()[:50]
+    path.write_text(damaged)
+    later = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["c"])
+    later.config_hashes = {"c": "h"}
+    with pytest.raises(UsageError, match=r"unreadable .*repair it, or move it away"):
+        auto_seeds.save_plan(tmp_path, "toy", later)
+    assert path.read_text() == damaged
+
+
 def test_a_later_plan_never_lowers_a_settings_planned_seeds(tmp_path) -> None:
     """helper-36: a seeds=auto sweep of `a` alone (its comparison with `b` left out) planned
     fewer seeds for `a` than the earlier sweep of both had run for the comparison; the report

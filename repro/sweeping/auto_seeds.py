@@ -170,12 +170,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
             same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
-            if same:
-                _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
-            elif not before:  # the plan file lost: stage two's runs still say their N
-                recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
-                if recorded:
-                    _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
+            _refuse_after_seeing(results_dir, paper, plan, experiment, before, same, False)
             if not same:
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
@@ -202,24 +197,65 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
     return path
 
 
-def refuse_a_raise(results_dir: Path, paper: str, plan: AutoSeedPlan) -> None:
-    """What `save_plan` would refuse (`_refuse_a_raise_after_seeing`), said by a dry run too."""
+def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> None:
+    """A UsageError when this plan would choose an N after seeds past its pilot could be seen
+    (`_refuse_after_seeing`): asked by the sweep before it saves the plan, and by a dry run."""
     earlier = readable_plan(results_dir, paper)
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if experiment not in plan.seeds:
             continue
-        if not before:  # the plan file lost: stage two's runs still say their N
-            recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
-            if recorded:
-                _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
-            continue
-        if before.get("n0") != plan.n0:
-            continue
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
-        if not _other_pilot(before, pilot, _values_entry(plan.pilot_values.get(experiment))):
-            _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
+        values = _values_entry(plan.pilot_values.get(experiment))
+        same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+        _refuse_after_seeing(results_dir, paper, plan, experiment, before, same, True)
+
+
+def _refuse_after_seeing(
+    results_dir: Path,
+    paper: str,
+    plan: AutoSeedPlan,
+    experiment: str,
+    before: dict[str, Any],
+    same: bool,
+    first: bool,
+) -> None:
+    """A UsageError when this plan's N for `experiment` would be chosen after seeds past its
+    pilot could be seen: a raise of the same pilot's plan (`before`: its saved entry, or what
+    stage two's runs recorded of it when the file lost it), or (`first`: the sweep asks, not
+    `save_plan`, which stores what it is given) a first plan of a setting whose seeds past
+    the pilot another sweep ran already."""
+    if same:
+        _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
+        return
+    if before:
+        return  # another pilot: its seeds are chosen from other data
+    config_hash = plan.config_hashes[experiment]
+    recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+    if recorded:  # the plan file lost: stage two's runs still say their N
+        _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
+        return
+    if not first:
+        return
+    folder = Path(results_dir) / paper / experiment / config_hash
+    seen = sorted(
+        int(f.name[4:])
+        for f in folder.glob("seed*")
+        if f.name[4:].isdigit() and int(f.name[4:]) >= plan.n0 and store.is_completed(f)
+    )
+    if not seen:
+        return
+    from repro.errors import UsageError
+    from repro.sweeping.plan import seeds_text
+
+    raise UsageError(
+        f"seeds=auto: {paper}/{experiment} has seeds {seeds_text(seen)} completed past its "
+        f"pilot of {plan.n0}, by a sweep that is not this pilot's seeds=auto plan: a plan made "
+        "now would choose N after they could be seen (the two-stage test on a subset picked "
+        "after the fixed-sample verdict), which voids its error rates; the report judges "
+        "them by the fixed-sample test"
+    )
 
 
 def _recorded_plan(

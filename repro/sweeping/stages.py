@@ -115,6 +115,7 @@ def plan_after_pilot(
     )
     plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
     auto_seeds.bind_pilot(plan, spec, records)  # the report checks they are still there
+    auto_seeds.refuse_after_seeing(results_dir, paper_id, plan)
     where = auto_seeds.save_plan(results_dir, paper_id, plan)
     for experiment, total in plan.seeds.items():
         say(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
@@ -184,7 +185,7 @@ def dry_run_lines(
     plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
     auto_seeds.bind_pilot(plan, spec, records)
     if planned:  # <results>/<paper>/<experiment>/<hash>/seed<N>: what the sweep would refuse
-        auto_seeds.refuse_a_raise(planned[0].record_dir.parents[3], spec.id, plan)
+        auto_seeds.refuse_after_seeing(planned[0].record_dir.parents[3], spec.id, plan)
     per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
     setting = {r.experiment: r.record_dir.parent for r in planned}
     lines = []

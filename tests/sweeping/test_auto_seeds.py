@@ -391,12 +391,30 @@ def test_a_higher_max_seeds_is_refused_after_the_plan_file_was_deleted(tmp_path)
     _stage_two_ran(tmp_path, range(3, 20))
     auto_seeds.plan_path(tmp_path, "toy").unlink()
     with pytest.raises(UsageError, match="planned from this pilot with N=20"):
-        auto_seeds.refuse_a_raise(tmp_path, "toy", plans[50])  # the dry run
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[50])  # the dry run
     with pytest.raises(UsageError, match="sweep with max_seeds=20 to keep the plan"):
         auto_seeds.save_plan(tmp_path, "toy", plans[50])
     auto_seeds.save_plan(tmp_path, "toy", plans[20])  # the plan made again
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 20)}, saved
+
+
+def test_a_first_plan_after_a_fixed_sweep_ran_past_the_pilot_is_refused(tmp_path) -> None:
+    """helper-75: `repro sweep seeds=10`, its fixed-sample verdict read, then `seeds=auto`:
+    the plan, made with seeds 3-9 already seen, had the report judge seeds 0..N-1 with the
+    two-stage test instead (a second test picked after the first one's verdict). Refused;
+    a pilot alone, or seeds stage two of this pilot's plan ran, are planned as before."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    for seed in range(10):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    with pytest.raises(UsageError, match="toy/a has seeds 3–9 completed past its pilot of 3"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)  # the dry run
+    assert not auto_seeds.plan_path(tmp_path, "toy").exists()
 
 
 def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path) -> None:

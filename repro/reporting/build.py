@@ -134,7 +134,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
     totals = {experiment: total for experiment, (_, total) in planned.items()}
     cutoffs = {e: change.total for e, change in changed.items() if e not in whole}
-    cutoffs.update({e: mark.total for e, mark in lost.items() if mark.total is not None})
+    cutoffs.update({e: mark.total for e, mark in lost.items()})
     results = aggregate.evaluate_claims(
         frame, spec.claims, choices, ALPHA, pilots, totals, fixed_sample_totals=cutoffs
     )
@@ -345,18 +345,21 @@ class LostPlan(NamedTuple):
     plan for the setting is there to judge them by (records.store.seeds_auto_section)."""
 
     n0: int
-    total: int | None  # the N stage two's runs recorded; None: only pilot runs say so
+    total: int  # the N stage two's runs recorded
     cap: int | None  # max_seeds
 
 
 def _lost_plans(
     runs: Any, hashes: dict[str, str], planned: dict[str, tuple[int, int]]
 ) -> dict[str, LostPlan]:
-    """experiment -> what its judged setting's completed runs say of the seeds=auto sweep
-    that trained them, for those no plan covers (the plan file deleted, damaged, or without
-    this setting): without it the report would judge them as if no plan had existed."""
+    """experiment -> what its judged setting's completed runs of stage two say of the
+    seeds=auto sweep that trained them, for those no plan covers (the plan file deleted,
+    damaged, or without this setting): without it the report would judge them as if no plan
+    had existed. Pilot runs alone are no sign of a plan: a report read while the pilot
+    trains, or after a sweep stopped before planning, judges a pilot whose size was fixed
+    before any data (a plan of N = n0 lost too: the two-stage test is then that same test)."""
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
-    seen: dict[str, list[tuple[int, int | None, int | None]]] = {}
+    seen: dict[str, list[tuple[int, int, int | None]]] = {}
     for experiment, config_hash, n0, total, cap in zip(
         completed["experiment"],
         completed["config_hash"],
@@ -365,18 +368,18 @@ def _lost_plans(
         completed["seeds_auto_max"],
         strict=True,
     ):
-        if hashes.get(experiment) != config_hash or experiment in planned or not _count(n0):
+        if hashes.get(experiment) != config_hash or experiment in planned:
             continue
-        seen.setdefault(str(experiment), []).append(
-            (int(n0), int(total) if _count(total) else None, int(cap) if _count(cap) else None)
-        )
+        if _count(n0) and _count(total):
+            seen.setdefault(str(experiment), []).append(
+                (int(n0), int(total), int(cap) if _count(cap) else None)
+            )
     lost = {}
     for experiment, marks in seen.items():
-        totals = [t for _, t, _ in marks if t is not None]
         caps = [c for _, _, c in marks if c is not None]
         lost[experiment] = LostPlan(
             max(n0 for n0, _, _ in marks),
-            max(totals) if totals else None,
+            max(t for _, t, _ in marks),
             max(caps) if caps else None,
         )
     return lost
@@ -412,14 +415,11 @@ def _lost_plan_warnings(
         seeds = sorted(values.get(experiment, {}))
         sizes = f"pilot n0={mark.n0}"
         sizes += f", max_seeds={mark.cap}" if mark.cap is not None else ""
-        sizes += f", N={mark.total}" if mark.total is not None else ""
-        if mark.total is not None:
-            judged = f"its planned seeds 0–{mark.total - 1}"
-            past = [seed for seed in seeds if seed >= mark.total]
-            if past:
-                judged += f" (seeds past N, {seeds_text(past)}, are shown, not judged)"
-        else:
-            judged = "all its seeds (no stage-two run recorded the plan's N)"
+        sizes += f", N={mark.total}"
+        judged = f"its planned seeds 0–{mark.total - 1}"
+        past = [seed for seed in seeds if seed >= mark.total]
+        if past:
+            judged += f" (seeds past N, {seeds_text(past)}, are shown, not judged)"
         again = advised_sweep(request, plugin) + " seeds=auto"
         again += f" max_seeds={mark.cap}" if mark.cap is not None else ""
         lines.append(

@@ -464,3 +464,18 @@ def test_a_missing_plan_is_said_not_a_silent_change_of_test(
     assert f"seed {total} is shown but not judged (0.92)" in claim, claim
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total})" in row, row
+
+
+def test_a_pilot_not_yet_planned_is_not_called_a_missing_plan(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-75: a report read while a seeds=auto sweep trains its pilot (or after one
+    stopped before planning) said its plan was missing: none had been made yet, and a pilot
+    of n0 seeds judged alone is a fixed-sample test of a size chosen before any data."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto({s: f for s, f in folders.items() if s < 3}, total)
+    for seed in range(3, total + 1):
+        shutil.rmtree(folders[seed])
+    auto_seeds.plan_path(isolated_env, "mnist1d").unlink()
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    assert warnings == [] and "trained by `repro sweep seeds=auto`" not in text, warnings

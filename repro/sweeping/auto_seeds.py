@@ -135,8 +135,10 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
     pilot, and a later seeds=auto sweep of another experiment or setting must not turn them
     back into fixed-sample data (`settings` keeps every setting's n0 and N; the top-level
     fields are the latest sweep's). A later plan of the same pilot with a lower max_seeds
-    lowers N only where no seed past its N has run (`plan.seeds` then says the N kept): a
-    cut chosen after seeing those seeds would let the user pick where the test stops."""
+    lowers N only where no seed of the plan past the pilot has run (`plan.seeds` then says
+    the N kept): a cut chosen after seeing those seeds (past the cut, or before it, whose
+    interim verdict the report shows) would let the user pick where the test stops; a
+    higher one is refused then (`_refuse_a_raise_after_seeing`)."""
     path = plan_path(results_dir, paper)
     with _plan_lock(path):  # another sweep of this paper may be saving its plan now
         return _merge_and_write(results_dir, paper, plan, path)
@@ -183,7 +185,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
             if isinstance(ran_to, int) and total < ran_to:
                 folder = Path(results_dir) / paper / experiment / config_hash
-                if any(store.is_completed(folder / f"seed{s}") for s in range(total, ran_to)):
+                # any seed past the pilot: one before the cut showed an interim verdict
+                if any(store.is_completed(folder / f"seed{s}") for s in range(plan.n0, ran_to)):
                     total = plan.seeds[experiment] = ran_to  # the sweep says this N too
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
             if pilot:

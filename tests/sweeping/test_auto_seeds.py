@@ -429,6 +429,25 @@ def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path) -> Non
     assert saved == {"a": (3, 50)}, saved
 
 
+def test_a_lower_max_seeds_does_not_cut_a_plan_whose_interim_seeds_ran(tmp_path) -> None:
+    """helper-75: a plan of N=20 stopped at seed 9, its interim verdict read (the report
+    shows one: "interim: 10 of the 20 planned seeds"), then the same pilot swept again with
+    max_seeds=10: N became 10 and the interim verdict the final one, so the user chose where
+    the test stopped after seeing the seeds before the cut ("stop once it looks settled").
+    Only seeds past the cut were checked; once any seed past the pilot ran, N stays."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    for cap in (20, 10):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        auto_seeds.save_plan(tmp_path, "toy", plan)
+        if cap == 20:
+            _stage_two_ran(tmp_path, range(3, 10))  # stopped there
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+    assert plan.seeds["a"] == 20  # what the sweep then says it needs
+
+
 def test_the_default_cap_is_never_below_the_pilot() -> None:
     """helper-37: a paper with default_seeds 40 could not run seeds=auto without max_seeds
     ('max_seeds must be >= the pilot's 40 seeds ..., got 30', a value never given)."""

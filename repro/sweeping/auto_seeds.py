@@ -293,18 +293,16 @@ def _refuse_a_raise_after_seeing(
     completed, or none was planned past it: its verdict was final with the pilot). Stein's
     test holds because N is a function of the pilot's spread alone; a max_seeds raised after
     reading the planned seeds' verdict is "add seeds until it settles" (the lower cap's rule
-    in `save_plan` is its mirror). Before any such seed ran, N is still the pilot's."""
+    in `save_plan` is its mirror), and so is a claim planned later (a comparison with an
+    experiment the first sweep left out) that grows the N its other claims were read at.
+    Before any such seed ran, N is still the pilot's."""
     ran_to = before.get("seeds")
     if not isinstance(ran_to, int):
         return
-    needs = _claim_needs(plan, experiment)
-    old_needs = before.get("needs")
-    if isinstance(old_needs, dict):  # a claim planned again asks for more (a new one may)
-        raised = {
-            c: n for c, n in needs.items() if c in old_needs and n > max(old_needs[c], ran_to)
-        }
-    else:  # a plan saved before `needs`: any claim
-        raised = {c: n for c, n in needs.items() if n > ran_to}
+    # a claim planned again that asks for more, or one planned now for the first time (a
+    # comparison with an experiment the earlier sweep left out): either way the setting's
+    # other claims, whose verdicts at the earlier N could be read, would be judged at more
+    raised = {c: n for c, n in _claim_needs(plan, experiment).items() if n > ran_to}
     if not raised:
         return
     config_hash = plan.config_hashes[experiment]

@@ -417,6 +417,32 @@ def test_a_first_plan_after_a_fixed_sweep_ran_past_the_pilot_is_refused(tmp_path
     assert not auto_seeds.plan_path(tmp_path, "toy").exists()
 
 
+def test_a_claim_planned_later_does_not_grow_n_past_seeds_already_seen(tmp_path) -> None:
+    """helper-75: `seeds=auto experiment=a` planned a_acc at N=6 and ran it; then `seeds=auto
+    experiment=a,b` planned the comparison a_beats_b, which asked for 16, and a's N became 16:
+    a_acc, whose verdict at 6 had been read, was judged at 16 by the two-stage test. Refused
+    like a higher max_seeds; with the plan's N as max_seeds the comparison is planned there."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.905, 0.91], "b": [0.90, 0.93, 0.88], "c": [0.7] * 3})
+
+    def plan_of(experiments: list[str], cap: int = 30) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, 3, cap, experiments=experiments)
+        plan.config_hashes = dict.fromkeys(experiments, "h")
+        plan.pilot_values = {e: metrics[e] for e in experiments}
+        return plan
+
+    first = plan_of(["a"])
+    auto_seeds.save_plan(tmp_path, "toy", first)
+    assert first.seeds == {"a": 6}, first.seeds
+    _stage_two_ran(tmp_path, range(3, 6))
+    with pytest.raises(UsageError, match=r"would raise N to \d+ \(a_beats_b needs"):
+        auto_seeds.save_plan(tmp_path, "toy", plan_of(["a", "b"]))
+    auto_seeds.save_plan(tmp_path, "toy", plan_of(["a", "b"], cap=6))
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 6)}, saved
+
+
 def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path) -> None:
     """Nothing past the pilot has run yet: N is still a function of the pilot alone."""
     metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})

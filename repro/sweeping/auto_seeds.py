@@ -289,8 +289,7 @@ def _refuse_a_raise_after_seeing(
     results_dir: Path, paper: str, plan: AutoSeedPlan, experiment: str, before: dict[str, Any]
 ) -> None:
     """A UsageError when this plan of the same pilot would raise a claim's N past the N the
-    earlier plan ran to once that N's seeds could be seen (one of its seeds past the pilot
-    completed, or none was planned past it: its verdict was final with the pilot). Stein's
+    earlier plan ran to once one of that plan's seeds past the pilot completed. Stein's
     test holds because N is a function of the pilot's spread alone; a max_seeds raised after
     reading the planned seeds' verdict is "add seeds until it settles" (the lower cap's rule
     in `save_plan` is its mirror), and so is a claim planned later (a comparison with an
@@ -308,12 +307,12 @@ def _refuse_a_raise_after_seeing(
     config_hash = plan.config_hashes[experiment]
     folder = Path(results_dir) / paper / experiment / config_hash
     seen = [s for s in range(plan.n0, ran_to) if store.is_completed(folder / f"seed{s}")]
-    if ran_to > plan.n0 and not seen:
+    if not seen:  # the pilot alone was seen: as when a first plan follows a fixed pilot
         return
     from repro.errors import UsageError
     from repro.sweeping.plan import seeds_text
 
-    ran = f"seeds {seeds_text(seen)} have run" if seen else "its verdict was final with the pilot"
+    ran = f"seeds {seeds_text(seen)} have run"
     claims = ", ".join(f"{c} needs {n}" for c, n in sorted(raised.items()))
     raise UsageError(
         f"seeds=auto: {paper}/{experiment} was planned from this pilot with N={ran_to} and "

@@ -345,14 +345,14 @@ def _stage_two_ran(tmp_path, seeds) -> None:
         store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
 
 
-@pytest.mark.parametrize("first_cap", [20, 3])
-def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path, first_cap) -> None:
+def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path) -> None:
     """helper-75: a plan of N=20 run in full, its verdict read (inconclusive, say), then the
     same pilot swept again with max_seeds=50: N became 50, stage two ran seeds 20-49 and the
     report judged all 50 with the two-stage test as if planned from the pilot, which is "add
-    seeds until it settles" (the cap chosen after seeing the data). With max_seeds equal to
-    the pilot, its verdict was final once the pilot ran. Refused, the plan left as it was;
-    a raise before any of the plan's seeds past the pilot ran is still a plan of the pilot."""
+    seeds until it settles" (the cap chosen after seeing the data). Refused, the plan left as
+    it was; a raise before any of the plan's seeds past the pilot ran is still a plan of the
+    pilot (below)."""
+    first_cap = 20
     from repro.errors import UsageError
 
     metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
@@ -443,10 +443,13 @@ def test_a_claim_planned_later_does_not_grow_n_past_seeds_already_seen(tmp_path)
     assert saved == {"a": (3, 6)}, saved
 
 
-def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path) -> None:
-    """Nothing past the pilot has run yet: N is still a function of the pilot alone."""
+@pytest.mark.parametrize("first_cap", [20, 3])
+def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path, first_cap) -> None:
+    """Nothing past the pilot has run yet: N is still a function of the pilot alone (with
+    max_seeds equal to the pilot, only the pilot's verdict was seen: as when a first plan
+    follows a fixed sweep of the pilot's seeds)."""
     metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
-    for cap in (20, 50):
+    for cap in (first_cap, 50):
         plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
         plan.config_hashes = {"a": "h"}
         plan.pilot_values = {"a": metrics["a"]}

@@ -518,6 +518,10 @@ def sweep(
         stages.require_one_setting(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
+    if keys.auto:  # a damaged plan file: refused before the pilot, not after it
+        from repro.sweeping.auto_seeds import readable_plan
+
+        readable_plan(results_dir, plugin.id)
     todo = [run for run in planned if run.needs_training]
     # joblib's workers: spawned before validation (they import torch and Lightning while it
     # runs) and kept for seeds=auto's stage two
@@ -541,7 +545,8 @@ def sweep(
             results_dir=results_dir,
             papers_dir=papers_dir,
         )
-        pilot_ok = train(planned, together=together, resumes=resumes)
+        with stages.marking(keys.auto, seeds, keys.max_seeds):
+            pilot_ok = train(planned, together=together, resumes=resumes)
         if keys.auto and pilot_ok:
             stage_two = stages.plan_after_pilot(
                 plugin.id, spec, grid, planned, results_dir, keys.max_seeds, typer.echo, _warn
@@ -554,7 +559,10 @@ def sweep(
                     f"{len(more)} runs, {len(to_train)} to run, "
                     f"{len(more) - len(to_train)} already completed"
                 )
-                if not train(more, together=bool(to_train) and trains_together(keys, overrides)):
+                together = bool(to_train) and trains_together(keys, overrides)
+                with stages.marking(True, seeds, keys.max_seeds, stage_two):
+                    trained = train(more, together=together)
+                if not trained:
                     raise typer.Exit(1)
         elif keys.auto:
             _warn("seeds=auto: the pilot did not complete; sweep again to plan the rest")

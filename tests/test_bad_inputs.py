@@ -423,6 +423,24 @@ def _records_and_a_full_disk(tmp: Path) -> dict[str, str]:
     return env
 
 
+def _damaged_seeds_auto_plan(tmp: Path) -> dict[str, str]:
+    plan = tmp / "results" / "toy" / ".seeds_auto.json"
+    plan.parent.mkdir(parents=True)
+    plan.write_text('{"n0": 3, "seeds": {"sm')
+    return _toy(tmp)
+
+
+CASES += [  # helper-75: the next sweep replaced it, every other setting's plan lost
+    Case(
+        "a damaged seeds=auto plan",
+        ("sweep", "paper=toy", "seeds=auto", "--dry-run"),
+        2,
+        "toy/.seeds_auto.json: unreadable (JSONDecodeError): a seeds=auto sweep merges",
+        _damaged_seeds_auto_plan,
+    ),
+]
+
+
 CASES += [  # issue #11f: one line instead of a traceback or a misleading message
     Case(
         "results folder is a file",

@@ -46,9 +46,13 @@ NON_RESULT_KEYS = frozenset(
 IDENTITY_FIELDS = ("paper", "experiment", "seed")
 """What a completed record must say of itself for a report to count it."""
 RECORD_SECTIONS = ("timing", "code", "environment", "model", "data", "checkpoint")
-RECORD_SECTIONS += ("together", "resumed_from", "wandb")
+RECORD_SECTIONS += ("together", "resumed_from", "wandb", "seeds_auto")
 """A record's parts that are mappings when there (null: none, except `ALWAYS_MAPPINGS`)."""
 ALWAYS_MAPPINGS = ("timing", "code", "environment")  # written as every run starts
+SEEDS_AUTO_ENV = "REPRO_SEEDS_AUTO"
+"""Set by `repro sweep seeds=auto` while it trains a stage: JSON `{"n0", "max_seeds", "stage":
+"pilot"}`, or stage two's with `"seeds": {experiment: N}`; each run it trains records its part
+as `seeds_auto` (`seeds_auto_section`), so a report can tell a plan is missing."""
 STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
 STATUS_RUNNING = "running"
@@ -515,3 +519,28 @@ def _ignored(left: set[Path]) -> Any:
         return [name for name in names if Path(directory) / name in left]
 
     return ignore
+
+
+def seeds_auto_section(experiment: str, config_hash: str) -> dict[str, Any] | None:
+    """What a run trained now by a seeds=auto stage records of it (`SEEDS_AUTO_ENV`): the
+    pilot's n0, the cap, the stage, and for stage two the N its plan chose for `experiment`;
+    None outside such a stage (or for an experiment the stage does not plan). Only what the
+    sweep had decided when it started this run: never a plan it did not make."""
+    try:
+        stage = json.loads(os.environ.get(SEEDS_AUTO_ENV) or "null")
+    except ValueError:
+        return None
+    if not isinstance(stage, dict):
+        return None
+    section = {
+        "n0": stage.get("n0"),
+        "max_seeds": stage.get("max_seeds"),
+        "stage": stage.get("stage"),
+        "setting": f"{experiment}@{config_hash}",
+    }
+    if stage.get("stage") == "two":
+        planned = (stage.get("seeds") or {}).get(experiment)
+        if planned is None:
+            return None
+        section["seeds"] = planned
+    return section

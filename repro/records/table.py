@@ -17,7 +17,9 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `resumed` (whether
   an attempt went on from a checkpoint), `resumed_exactly` (True/False from the record's
   `resumed_from.exact`; None if never resumed, or resumed by a repro that did not judge),
-  `command`,
+  `command`, `seeds_auto_n0`, `seeds_auto_n`, `seeds_auto_max` (a run a `repro sweep
+  seeds=auto` stage trained: its pilot's n0, the plan's N for stage two's runs, the cap; None
+  otherwise),
   `plugin_distribution`, `plugin_version` (an installed plugin's; None for a folder),
   `repro_version`, `repro_digest` (of repro's own source files; None in older records),
   `pkg_<name>` (package versions), `data_<split>` (dataset sizes)
@@ -83,6 +85,9 @@ RUN_COLUMNS = (
     "resumed",
     "resumed_exactly",
     "command",
+    "seeds_auto_n0",
+    "seeds_auto_n",
+    "seeds_auto_max",
     "plugin_distribution",
     "plugin_version",
     "plugin_built_in",
@@ -266,6 +271,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "resumed": isinstance(record.get("resumed_from"), dict),
         "resumed_exactly": _exact(_mapping(record.get("resumed_from")).get("exact")),
         "command": record.get("command"),
+        **_seeds_auto(record.get("seeds_auto")),
         "plugin_distribution": plugin_code.get("distribution"),
         "plugin_version": plugin_code.get("version"),
         "plugin_built_in": plugin_code.get("built_in"),
@@ -278,6 +284,23 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         row[DATA_PREFIX + str(split)] = size
     row["_metrics"] = {str(k): _number(v) for k, v in metrics.items()}
     return row
+
+
+def _seeds_auto(section: Any) -> dict[str, int | None]:
+    """A seeds=auto stage's run: its pilot's n0, its plan's N (stage two; None for the pilot),
+    and the cap; all None for any other run (or a malformed section)."""
+    section = _mapping(section)
+
+    def count(key: str) -> int | None:
+        value = section.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    n0 = count("n0")
+    return {
+        "seeds_auto_n0": n0,
+        "seeds_auto_n": count("seeds") if n0 is not None else None,
+        "seeds_auto_max": count("max_seeds") if n0 is not None else None,
+    }
 
 
 def classes_text(classes: Any) -> str | None:

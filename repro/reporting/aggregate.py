@@ -379,11 +379,35 @@ def evaluate_claims(
             for name in claim.experiments()
         ]
         cut = min((c for c in cuts if c is not None), default=None) if n0 is None else None
-        cut = cut if any(n in (fixed_sample_totals or {}) for n in claim.experiments()) else None
+        mixed = _other_pilots(claim, two_stage_pilots or {})
+        changed = any(n in (fixed_sample_totals or {}) for n in claim.experiments())
+        cut = cut if changed or mixed else None
         result = evaluate_claim(index, claim, choices, alpha, n0, total, cut)
+        if mixed and result.verdict is not None:
+            reason = f"{result.verdict.reason}; {mixed}"
+            result = dataclasses.replace(
+                result, verdict=dataclasses.replace(result.verdict, reason=reason)
+            )
         deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
         results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)
     return results
+
+
+def _other_pilots(claim: Claim, pilots: dict[str, int]) -> str | None:
+    """Why a comparison whose sides seeds=auto planned from pilots of other sizes (a later
+    sweep after default_seeds changed) gets no two-stage test, or None: Stein's test needs the
+    one pilot that chose N for the pairs, and no sweep planned these pairs from one, so the
+    fixed-sample test judges the pairs below the smaller N (judging those a later sweep
+    added past both plans after seeing the verdicts would void its error rates too)."""
+    sizes = {name: pilots.get(name) for name in claim.experiments()}
+    if len(sizes) < 2 or None in sizes.values() or len(set(sizes.values())) == 1:
+        return None
+    named = ", ".join(f"{name} n0={n0}" for name, n0 in sizes.items())
+    return (
+        f"the two sides' seeds=auto plans come from pilots of other sizes ({named}): no one "
+        "pilot planned the pairs, so the two-stage test does not apply and the fixed-sample "
+        "test judges the pairs below the smaller N"
+    )
 
 
 @dataclass(frozen=True)

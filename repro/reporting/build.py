@@ -7,10 +7,11 @@ report folder); everything it calls is a pure function or a renderer.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from repro.errors import NothingToReport, ReproError
 from repro.records import store
@@ -126,12 +127,18 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     replaced_lines = _changed_pilot_warnings(request.paper, changed, values, whole)
     cautions += replaced_lines  # the report says which test it used, not only the terminal
     warnings += replaced_lines
+    lost = _lost_plans(runs, judged_hashes, auto_seeds.planned_settings(plan, judged_hashes))
+    lost_lines = _lost_plan_warnings(request, plugin, lost, plan, plan_problem, values)
+    cautions += lost_lines  # the report says which test it used, not only the terminal
+    warnings += lost_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
     totals = {experiment: total for experiment, (_, total) in planned.items()}
     cutoffs = {e: change.total for e, change in changed.items() if e not in whole}
+    cutoffs.update({e: mark.total for e, mark in lost.items()})
     results = aggregate.evaluate_claims(
         frame, spec.claims, choices, ALPHA, pilots, totals, fixed_sample_totals=cutoffs
     )
+    results = [_say_lost_plan(result, lost) for result in results]
     beyond = aggregate.other_settings(frame, spec.claims, choices, ALPHA)
     experiments = [e for e in spec.experiments if e in choices]
     experiments += [e for e in choices if e not in experiments]
@@ -331,6 +338,111 @@ def _changed_pilot_warnings(
             f"judged by the fixed-sample test on {judged}"
         )
     return lines
+
+
+class LostPlan(NamedTuple):
+    """What a judged setting's runs say of the seeds=auto sweep that trained them, when no
+    plan for the setting is there to judge them by (records.store.seeds_auto_section)."""
+
+    n0: int
+    total: int  # the N stage two's runs recorded
+    cap: int | None  # max_seeds
+
+
+def _lost_plans(
+    runs: Any, hashes: dict[str, str], planned: dict[str, tuple[int, int]]
+) -> dict[str, LostPlan]:
+    """experiment -> what its judged setting's completed runs of stage two say of the
+    seeds=auto sweep that trained them, for those no plan covers (the plan file deleted,
+    damaged, or without this setting): without it the report would judge them as if no plan
+    had existed. Pilot runs alone are no sign of a plan: a report read while the pilot
+    trains, or after a sweep stopped before planning, judges a pilot whose size was fixed
+    before any data (a plan of N = n0 lost too: the two-stage test is then that same test)."""
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    seen: dict[str, list[tuple[int, int, int | None]]] = {}
+    for experiment, config_hash, n0, total, cap in zip(
+        completed["experiment"],
+        completed["config_hash"],
+        completed["seeds_auto_n0"],
+        completed["seeds_auto_n"],
+        completed["seeds_auto_max"],
+        strict=True,
+    ):
+        if hashes.get(experiment) != config_hash or experiment in planned:
+            continue
+        if _count(n0) and _count(total):
+            seen.setdefault(str(experiment), []).append(
+                (int(n0), int(total), int(cap) if _count(cap) else None)
+            )
+    lost = {}
+    for experiment, marks in seen.items():
+        caps = [c for _, _, c in marks if c is not None]
+        lost[experiment] = LostPlan(
+            max(n0 for n0, _, _ in marks),
+            max(t for _, t, _ in marks),
+            max(caps) if caps else None,
+        )
+    return lost
+
+
+def _count(value: Any) -> bool:
+    """A whole number in a pandas cell (None and NaN are not)."""
+    try:
+        return value is not None and not math.isnan(float(value)) and float(value).is_integer()
+    except (TypeError, ValueError):
+        return False
+
+
+def _lost_plan_warnings(
+    request: ReportRequest,
+    plugin: Any,
+    lost: dict[str, LostPlan],
+    plan: dict[str, Any] | None,
+    problem: str | None,
+    values: dict[str, dict[int, dict[str, float]]],
+) -> list[str]:
+    """One line per setting a seeds=auto sweep trained whose plan is gone: where it was,
+    which test judges the setting instead and on which seeds, and how to make it again."""
+    lines = []
+    path = auto_seeds.plan_path(request.results_dir, request.paper)
+    for experiment, mark in sorted(lost.items()):
+        if problem:
+            why = f"{problem}"
+        elif plan is None:
+            why = f"{path} does not exist"
+        else:
+            why = f"{path} has no plan for this setting"
+        seeds = sorted(values.get(experiment, {}))
+        sizes = f"pilot n0={mark.n0}"
+        sizes += f", max_seeds={mark.cap}" if mark.cap is not None else ""
+        sizes += f", N={mark.total}"
+        judged = f"its planned seeds 0–{mark.total - 1}"
+        past = [seed for seed in seeds if seed >= mark.total]
+        if past:
+            judged += f" (seeds past N, {seeds_text(past)}, are shown, not judged)"
+        again = advised_sweep(request, plugin) + " seeds=auto"
+        again += f" max_seeds={mark.cap}" if mark.cap is not None else ""
+        lines.append(
+            f"warning: {request.paper}/{experiment}: its runs were trained by `repro sweep "
+            f"seeds=auto` ({sizes}) but its seeds=auto plan is missing: {why}. The two-stage "
+            f"test needs the plan's pilot, so the claims are judged by the fixed-sample test on "
+            f"{judged}, whose error rates do not hold exactly when the number of seeds came "
+            f"from the pilot's data; `{again}` makes the plan again from the same pilot"
+        )
+    return lines
+
+
+def _say_lost_plan(result: aggregate.ClaimResult, lost: dict[str, LostPlan]) -> Any:
+    """A claim on a setting whose seeds=auto plan is gone says so beside its verdict."""
+    gone = [e for e in result.claim.experiments() if e in lost]
+    if not gone or result.verdict is None:
+        return result
+    note = (
+        f"the seeds=auto plan that chose the seeds of {' and '.join(gone)} is missing, so the "
+        "fixed-sample test judged this claim, not the two-stage test the procedure requires "
+        "(see the caution above)"
+    )
+    return replace(result, notes=(*result.notes, note))
 
 
 def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str | None:

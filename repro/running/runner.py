@@ -532,6 +532,9 @@ def _new_record(
     }
     if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
         record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]
+    seeds_auto = store.seeds_auto_section(record["experiment"], record["config_hash"])
+    if seeds_auto:  # trained by a seeds=auto stage: a report can tell its plan is missing
+        record["seeds_auto"] = seeds_auto
     record["code"]["plugin"]["built_in"] = _is_built_in(plugin.folder)  # the report says so
     return record
 

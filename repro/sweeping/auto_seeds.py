@@ -135,8 +135,10 @@ def save_plan(results_dir: Path, paper: str, plan: AutoSeedPlan) -> Path:
     pilot, and a later seeds=auto sweep of another experiment or setting must not turn them
     back into fixed-sample data (`settings` keeps every setting's n0 and N; the top-level
     fields are the latest sweep's). A later plan of the same pilot with a lower max_seeds
-    lowers N only where no seed past its N has run (`plan.seeds` then says the N kept): a
-    cut chosen after seeing those seeds would let the user pick where the test stops."""
+    lowers N only where no seed of the plan past the pilot has run (`plan.seeds` then says
+    the N kept): a cut chosen after seeing those seeds (past the cut, or before it, whose
+    interim verdict the report shows) would let the user pick where the test stops; a
+    higher one is refused then (`_refuse_a_raise_after_seeing`)."""
     path = plan_path(results_dir, paper)
     with _plan_lock(path):  # another sweep of this paper may be saving its plan now
         return _merge_and_write(results_dir, paper, plan, path)
@@ -159,7 +161,7 @@ def _plan_lock(path: Path) -> Iterator[None]:
 
 def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Path) -> Path:
     data = json.loads(plan.to_json())
-    earlier, _ = read_plan(results_dir, paper)
+    earlier = readable_plan(results_dir, paper)
     settings = dict(earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         if experiment in plan.seeds:
@@ -170,6 +172,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
             same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+            _refuse_after_seeing(results_dir, paper, plan, experiment, before, same, False)
             if not same:
                 pass  # another pilot: its seeds were chosen from other data
             elif isinstance(before.get("needs"), dict):
@@ -182,7 +185,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
             if isinstance(ran_to, int) and total < ran_to:
                 folder = Path(results_dir) / paper / experiment / config_hash
-                if any(store.is_completed(folder / f"seed{s}") for s in range(total, ran_to)):
+                # any seed past the pilot: one before the cut showed an interim verdict
+                if any(store.is_completed(folder / f"seed{s}") for s in range(plan.n0, ran_to)):
                     total = plan.seeds[experiment] = ran_to  # the sweep says this N too
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
             if pilot:
@@ -194,6 +198,129 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
         data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}
     store.atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
+
+
+def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> None:
+    """A UsageError when this plan would choose an N after seeds past its pilot could be seen
+    (`_refuse_after_seeing`): asked by the sweep before it saves the plan, and by a dry run."""
+    earlier = readable_plan(results_dir, paper)
+    settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    for experiment, config_hash in plan.config_hashes.items():
+        before = settings.get(setting_key(experiment, config_hash)) or {}
+        if experiment not in plan.seeds:
+            continue
+        pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+        values = _values_entry(plan.pilot_values.get(experiment))
+        same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+        _refuse_after_seeing(results_dir, paper, plan, experiment, before, same, True)
+
+
+def _refuse_after_seeing(
+    results_dir: Path,
+    paper: str,
+    plan: AutoSeedPlan,
+    experiment: str,
+    before: dict[str, Any],
+    same: bool,
+    first: bool,
+) -> None:
+    """A UsageError when this plan's N for `experiment` would be chosen after seeds past its
+    pilot could be seen: a raise of the same pilot's plan (`before`: its saved entry, or what
+    stage two's runs recorded of it when the file lost it), or (`first`: the sweep asks, not
+    `save_plan`, which stores what it is given) a first plan of a setting whose seeds past
+    the pilot another sweep ran already."""
+    if same:
+        _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
+        return
+    if before:
+        return  # another pilot: its seeds are chosen from other data
+    config_hash = plan.config_hashes[experiment]
+    recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+    if recorded:  # the plan file lost: stage two's runs still say their N
+        _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
+        return
+    if not first:
+        return
+    folder = Path(results_dir) / paper / experiment / config_hash
+    seen = sorted(
+        int(f.name[4:])
+        for f in folder.glob("seed*")
+        if f.name[4:].isdigit() and int(f.name[4:]) >= plan.n0 and store.is_completed(f)
+    )
+    if not seen:
+        return
+    from repro.errors import UsageError
+    from repro.sweeping.plan import seeds_text
+
+    raise UsageError(
+        f"seeds=auto: {paper}/{experiment} has seeds {seeds_text(seen)} completed past its "
+        f"pilot of {plan.n0}, by a sweep that is not this pilot's seeds=auto plan: a plan made "
+        "now would choose N after they could be seen (the two-stage test on a subset picked "
+        "after the fixed-sample verdict), which voids its error rates; the report judges "
+        "them by the fixed-sample test"
+    )
+
+
+def _recorded_plan(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, n0: int
+) -> dict[str, Any] | None:
+    """A setting's plan as its stage-two runs recorded it (`store.seeds_auto_section`), when
+    its entry in the plan file is gone: `{"n0", "seeds"}` (the largest N they name for a pilot
+    of `n0`), or None when no completed run of stage two says so."""
+    totals = []
+    for folder in (Path(results_dir) / paper / experiment / config_hash).glob("seed*"):
+        try:
+            record = store.read_record(folder)
+        except (OSError, ValueError):
+            continue
+        section = (record or {}).get("seeds_auto")
+        if (
+            record
+            and record.get("status") == store.STATUS_COMPLETED
+            and isinstance(section, dict)
+            and section.get("n0") == n0
+            and isinstance(section.get("seeds"), int)
+        ):
+            totals.append(int(section["seeds"]))
+    return {"n0": n0, "seeds": max(totals)} if totals else None
+
+
+def _refuse_a_raise_after_seeing(
+    results_dir: Path, paper: str, plan: AutoSeedPlan, experiment: str, before: dict[str, Any]
+) -> None:
+    """A UsageError when this plan of the same pilot would raise a claim's N past the N the
+    earlier plan ran to once one of that plan's seeds past the pilot completed. Stein's
+    test holds because N is a function of the pilot's spread alone; a max_seeds raised after
+    reading the planned seeds' verdict is "add seeds until it settles" (the lower cap's rule
+    in `save_plan` is its mirror), and so is a claim planned later (a comparison with an
+    experiment the first sweep left out) that grows the N its other claims were read at.
+    Before any such seed ran, N is still the pilot's."""
+    ran_to = before.get("seeds")
+    if not isinstance(ran_to, int):
+        return
+    # a claim planned again that asks for more, or one planned now for the first time (a
+    # comparison with an experiment the earlier sweep left out): either way the setting's
+    # other claims, whose verdicts at the earlier N could be read, would be judged at more
+    raised = {c: n for c, n in _claim_needs(plan, experiment).items() if n > ran_to}
+    if not raised:
+        return
+    config_hash = plan.config_hashes[experiment]
+    folder = Path(results_dir) / paper / experiment / config_hash
+    seen = [s for s in range(plan.n0, ran_to) if store.is_completed(folder / f"seed{s}")]
+    if not seen:  # the pilot alone was seen: as when a first plan follows a fixed pilot
+        return
+    from repro.errors import UsageError
+    from repro.sweeping.plan import seeds_text
+
+    ran = f"seeds {seeds_text(seen)} have run"
+    claims = ", ".join(f"{c} needs {n}" for c, n in sorted(raised.items()))
+    raise UsageError(
+        f"seeds=auto: {paper}/{experiment} was planned from this pilot with N={ran_to} and "
+        f"{ran}; this sweep would raise N to {max(raised.values())} ({claims}), chosen after "
+        "seeing them, which voids the two-stage test's error rates (seeds added until the "
+        f"verdict settles): sweep with max_seeds={ran_to} to keep the plan, or add seeds with "
+        "a fixed seeds= sweep (the report shows them, not judged)"
+    )
 
 
 def _pilot_entry(runs: dict[int, str] | None) -> dict[str, str]:
@@ -296,6 +423,22 @@ def _legacy_settings(plan: dict[str, Any]) -> dict[str, dict[str, int]]:
         for experiment, config_hash in (plan.get("config_hashes") or {}).items()
         if experiment in plan["seeds"]
     }
+
+
+def readable_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:
+    """The saved plan a seeds=auto sweep merges its own into (None: there is none), or a
+    UsageError when the file is damaged: replacing it would lose, without a word, the plans
+    of the settings earlier sweeps planned (their runs then judged as if never planned)."""
+    plan, problem = read_plan(results_dir, paper)
+    if problem:
+        from repro.errors import UsageError
+
+        raise UsageError(
+            f"{problem}: a seeds=auto sweep merges its plan into it, beside the plans of "
+            "earlier sweeps: repair it, or move it away (the report then names the settings "
+            "whose plan is missing)"
+        )
+    return plan
 
 
 def load_plan(results_dir: Path, paper: str) -> dict[str, Any] | None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from repro.config.app import COMMAND_CONTEXT_ENV
 from repro.errors import ReproError
+from repro.records import store
 from repro.running.fast_exit import STOP_SIGNALS, exit_now, hold_signals_to_exit
 from repro.running.progress import SweepProgress
 from repro.running.runner import RunOutcome
@@ -334,7 +335,7 @@ class _Worker:
         self.conn.close()
 
 
-JOB_ENVIRONMENT = ("REPRO_SWEEP_ID", COMMAND_CONTEXT_ENV)
+JOB_ENVIRONMENT = ("REPRO_SWEEP_ID", COMMAND_CONTEXT_ENV, store.SEEDS_AUTO_ENV)
 """What each sweep sets in its environment for its jobs; sent with every job."""
 
 

@@ -5,7 +5,10 @@ return the lines it prints, so they read (and test) without a terminal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import json
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +69,31 @@ def require_one_setting(grid: Any) -> None:
     )
 
 
+@contextlib.contextmanager
+def marking(
+    auto: bool, n0: int, cap: int | None, stage_two: list[tuple[list[str], list[int]]] | None = None
+) -> Iterator[None]:
+    """While a seeds=auto stage trains (`auto`), each run it trains records that it did
+    (`store.seeds_auto_section`): the pilot (n0, cap), or stage two with its experiment's N,
+    so that a report can tell a plan is missing. Nothing for a sweep of fixed seeds."""
+    if not auto:
+        yield
+        return
+    stage: dict[str, Any] = {"n0": n0, "max_seeds": cap, "stage": "pilot"}
+    if stage_two is not None:
+        totals = {e: seeds[-1] + 1 for experiments, seeds in stage_two for e in experiments}
+        stage.update(stage="two", seeds=totals)
+    saved = os.environ.get(store.SEEDS_AUTO_ENV)
+    os.environ[store.SEEDS_AUTO_ENV] = json.dumps(stage)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(store.SEEDS_AUTO_ENV, None)
+        else:
+            os.environ[store.SEEDS_AUTO_ENV] = saved
+
+
 def plan_after_pilot(
     paper_id: str,
     spec: Any,
@@ -87,6 +115,7 @@ def plan_after_pilot(
     )
     plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
     auto_seeds.bind_pilot(plan, spec, records)  # the report checks they are still there
+    auto_seeds.refuse_after_seeing(results_dir, paper_id, plan)
     where = auto_seeds.save_plan(results_dir, paper_id, plan)
     for experiment, total in plan.seeds.items():
         say(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
@@ -153,6 +182,10 @@ def dry_run_lines(
     plan = auto_seeds.plan_seeds(
         spec, auto_seeds.pilot_metrics(records), n0, cap, experiments=list(grid.experiments)
     )
+    plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
+    auto_seeds.bind_pilot(plan, spec, records)
+    if planned:  # <results>/<paper>/<experiment>/<hash>/seed<N>: what the sweep would refuse
+        auto_seeds.refuse_after_seeing(planned[0].record_dir.parents[3], spec.id, plan)
     per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
     setting = {r.experiment: r.record_dir.parent for r in planned}
     lines = []

@@ -127,6 +127,26 @@ def test_a_damaged_plan_is_named_not_a_crash_or_a_test_on_it(tmp_path, damage) -
     assert auto_seeds.read_plan(tmp_path / "none", "toy") == (None, None)
 
 
+def test_a_damaged_plan_is_not_overwritten_by_the_next_sweeps(tmp_path) -> None:
+    """helper-75: a truncated .seeds_auto.json (a full disk, a hand edit) was read as no plan
+    and replaced by the next seeds=auto sweep's without a word, its other settings' plans
+    lost for good (their runs then judged as if never planned). The sweep stops instead."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
+    first = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["a", "b"])
+    first.config_hashes = {"a": "h", "b": "h"}
+    auto_seeds.save_plan(tmp_path, "toy", first)
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    damaged = path.read_text()[:50]
+    path.write_text(damaged)
+    later = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["c"])
+    later.config_hashes = {"c": "h"}
+    with pytest.raises(UsageError, match=r"unreadable .*repair it, or move it away"):
+        auto_seeds.save_plan(tmp_path, "toy", later)
+    assert path.read_text() == damaged
+
+
 def test_a_later_plan_never_lowers_a_settings_planned_seeds(tmp_path) -> None:
     """helper-36: a seeds=auto sweep of `a` alone (its comparison with `b` left out) planned
     fewer seeds for `a` than the earlier sweep of both had run for the comparison; the report
@@ -182,6 +202,38 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert reported.returncode in (0, 1), reported.stderr
     text = (tmp_path / "reports" / "toy" / "report.md").read_text()
     assert "Stein's two-stage procedure" in text and "small\\_mse" in text
+    # helper-75: a higher max_seeds after the plan's seeds ran would grow N after its verdict
+    for flags in (["--dry-run"], ["logger=none"]):
+        raised = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=6", *flags)
+        assert raised.returncode == 2, raised.stderr
+        last = raised.stderr.strip().splitlines()[-1]
+        assert last.startswith("error: seeds=auto: toy/small was planned from this pilot with N=4")
+        assert "sweep with max_seeds=4 to keep the plan" in last, last
+    assert len(list(results.glob("*/seed*"))) == 4
+    # helper-75: each run a stage trained says so, so a deleted plan is named, not ignored
+    sections = {
+        p.parent.name: json.loads(p.read_text()).get("seeds_auto")
+        for p in results.glob("*/seed*/record.json")
+    }
+    (setting,) = {s["setting"] for s in sections.values() if s}
+    assert sections["seed0"] == {"n0": 3, "max_seeds": 4, "stage": "pilot", "setting": setting}
+    assert sections["seed1"] is None  # made again by `repro run`, not by the sweep
+    assert sections["seed3"] == {
+        "n0": 3,
+        "max_seeds": 4,
+        "stage": "two",
+        "setting": setting,
+        "seeds": 4,
+    }
+    auto_seeds.plan_path(tmp_path / "results", "toy").unlink()
+    lost = repro("report", *papers, "paper=toy")
+    assert "toy/small: its runs were trained by `repro sweep seeds=auto`" in lost.stderr
+    raised = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=6", "--dry-run")
+    assert raised.returncode == 2 and "with N=4" in raised.stderr, raised.stderr
+    again = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=4", "logger=none")
+    assert again.returncode == 0, again.stderr
+    back = repro("report", *papers, "paper=toy")
+    assert "seeds=auto" not in back.stderr, back.stderr
 
 
 def test_stage_two_trains_every_group_of_experiments_in_one_sweep(
@@ -284,6 +336,145 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_seeds_already_ran(tmp_path)
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 50)}, saved
     assert plan.seeds["a"] == 50  # what the sweep then says it needs
+
+
+def _stage_two_ran(tmp_path, seeds) -> None:
+    for seed in seeds:
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": max(seeds) + 1}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+
+
+def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path) -> None:
+    """helper-75: a plan of N=20 run in full, its verdict read (inconclusive, say), then the
+    same pilot swept again with max_seeds=50: N became 50, stage two ran seeds 20-49 and the
+    report judged all 50 with the two-stage test as if planned from the pilot, which is "add
+    seeds until it settles" (the cap chosen after seeing the data). Refused, the plan left as
+    it was; a raise before any of the plan's seeds past the pilot ran is still a plan of the
+    pilot (below)."""
+    first_cap = 20
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+
+    def plan_with(cap: int) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        return plan
+
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(first_cap))
+    _stage_two_ran(tmp_path, range(3, first_cap))
+    before = auto_seeds.plan_path(tmp_path, "toy").read_text()
+    with pytest.raises(UsageError) as refused:
+        auto_seeds.save_plan(tmp_path, "toy", plan_with(50))
+    message = str(refused.value)
+    assert message.startswith(f"seeds=auto: toy/a was planned from this pilot with N={first_cap}")
+    assert "would raise N to 50" in message and f"max_seeds={first_cap}" in message, message
+    assert auto_seeds.plan_path(tmp_path, "toy").read_text() == before
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(first_cap))  # the same plan: as it was
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, first_cap)}, saved
+
+
+def test_a_higher_max_seeds_is_refused_after_the_plan_file_was_deleted(tmp_path) -> None:
+    """helper-75: with .seeds_auto.json deleted, nothing stopped the raise above; stage two's
+    runs record the N they were planned to, which the sweep now checks."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = {}
+    for cap in (20, 50):
+        plans[cap] = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plans[cap].config_hashes = {"a": "h"}
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    _stage_two_ran(tmp_path, range(3, 20))
+    auto_seeds.plan_path(tmp_path, "toy").unlink()
+    with pytest.raises(UsageError, match="planned from this pilot with N=20"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[50])  # the dry run
+    with pytest.raises(UsageError, match="sweep with max_seeds=20 to keep the plan"):
+        auto_seeds.save_plan(tmp_path, "toy", plans[50])
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])  # the plan made again
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+
+
+def test_a_first_plan_after_a_fixed_sweep_ran_past_the_pilot_is_refused(tmp_path) -> None:
+    """helper-75: `repro sweep seeds=10`, its fixed-sample verdict read, then `seeds=auto`:
+    the plan, made with seeds 3-9 already seen, had the report judge seeds 0..N-1 with the
+    two-stage test instead (a second test picked after the first one's verdict). Refused;
+    a pilot alone, or seeds stage two of this pilot's plan ran, are planned as before."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    for seed in range(10):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    with pytest.raises(UsageError, match="toy/a has seeds 3–9 completed past its pilot of 3"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)  # the dry run
+    assert not auto_seeds.plan_path(tmp_path, "toy").exists()
+
+
+def test_a_claim_planned_later_does_not_grow_n_past_seeds_already_seen(tmp_path) -> None:
+    """helper-75: `seeds=auto experiment=a` planned a_acc at N=6 and ran it; then `seeds=auto
+    experiment=a,b` planned the comparison a_beats_b, which asked for 16, and a's N became 16:
+    a_acc, whose verdict at 6 had been read, was judged at 16 by the two-stage test. Refused
+    like a higher max_seeds; with the plan's N as max_seeds the comparison is planned there."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.905, 0.91], "b": [0.90, 0.93, 0.88], "c": [0.7] * 3})
+
+    def plan_of(experiments: list[str], cap: int = 30) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, 3, cap, experiments=experiments)
+        plan.config_hashes = dict.fromkeys(experiments, "h")
+        plan.pilot_values = {e: metrics[e] for e in experiments}
+        return plan
+
+    first = plan_of(["a"])
+    auto_seeds.save_plan(tmp_path, "toy", first)
+    assert first.seeds == {"a": 6}, first.seeds
+    _stage_two_ran(tmp_path, range(3, 6))
+    with pytest.raises(UsageError, match=r"would raise N to \d+ \(a_beats_b needs"):
+        auto_seeds.save_plan(tmp_path, "toy", plan_of(["a", "b"]))
+    auto_seeds.save_plan(tmp_path, "toy", plan_of(["a", "b"], cap=6))
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 6)}, saved
+
+
+@pytest.mark.parametrize("first_cap", [20, 3])
+def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path, first_cap) -> None:
+    """Nothing past the pilot has run yet: N is still a function of the pilot alone (with
+    max_seeds equal to the pilot, only the pilot's verdict was seen: as when a first plan
+    follows a fixed sweep of the pilot's seeds)."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    for cap in (first_cap, 50):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        auto_seeds.save_plan(tmp_path, "toy", plan)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 50)}, saved
+
+
+def test_a_lower_max_seeds_does_not_cut_a_plan_whose_interim_seeds_ran(tmp_path) -> None:
+    """helper-75: a plan of N=20 stopped at seed 9, its interim verdict read (the report
+    shows one: "interim: 10 of the 20 planned seeds"), then the same pilot swept again with
+    max_seeds=10: N became 10 and the interim verdict the final one, so the user chose where
+    the test stopped after seeing the seeds before the cut ("stop once it looks settled").
+    Only seeds past the cut were checked; once any seed past the pilot ran, N stays."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    for cap in (20, 10):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        auto_seeds.save_plan(tmp_path, "toy", plan)
+        if cap == 20:
+            _stage_two_ran(tmp_path, range(3, 10))  # stopped there
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+    assert plan.seeds["a"] == 20  # what the sweep then says it needs
 
 
 def test_the_default_cap_is_never_below_the_pilot() -> None:

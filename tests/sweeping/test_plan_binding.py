@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from repro.sweeping import auto_seeds
 from tests.records.test_table import write_run
 
@@ -386,3 +388,94 @@ def test_seeds_past_n_that_are_not_one_run_are_named_as_they_are(tmp_path: Path)
     (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
     (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, {"cnn": 3}, {"cnn": 5})
     assert "seeds 8, 12 are shown but not judged" in result.verdict.reason, result.verdict
+
+
+def test_a_comparison_of_plans_with_other_pilots_is_cut_at_the_smaller_n(tmp_path: Path) -> None:
+    """helper-75: cnn planned from a pilot of 3 (N=4), mlp from a pilot of 5 (N=6, a later
+    sweep after default_seeds changed): the comparison fell to the fixed-sample test on every
+    pair, those a fixed sweep added past both plans' N after seeing the verdicts too, and
+    without a word. No one pilot planned the pairs, so the two-stage test does not apply:
+    the fixed-sample test judges the pairs below the smaller N, and the reason says why."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in range(8):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(
+        frame, [claim], choices, 0.05, {"cnn": 3, "mlp": 5}, {"cnn": 4, "mlp": 6}
+    )
+    assert result.summary is not None and result.summary.n == 4, result.summary
+    reason = result.verdict.reason
+    assert "seeds 4–7 are shown but not judged" in reason, reason
+    assert "fixed-sample test is on the 4 planned seeds" in reason, reason
+    assert "pilots of other sizes (cnn n0=3, mlp n0=5)" in reason, reason
+    assert result.judged_below == 4
+
+
+def _mark_as_seeds_auto(folders: dict[int, Path], total: int) -> None:
+    """The records as a seeds=auto sweep leaves them: pilot seeds 0-2, stage two to N."""
+    for seed, folder in folders.items():
+        if seed >= total:
+            continue  # a later fixed sweep's
+        path = folder / "record.json"
+        record = json.loads(path.read_text())
+        stage = {"n0": 3, "max_seeds": 30, "stage": "pilot" if seed < 3 else "two"}
+        if seed >= 3:
+            stage["seeds"] = total
+        record["seeds_auto"] = {**stage, "setting": f"cnn@{folder.parent.name}"}
+        path.write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "other setting"])
+def test_a_missing_plan_is_said_not_a_silent_change_of_test(
+    isolated_env: Path, tmp_path: Path, damage: str
+) -> None:
+    """helper-75: `rm results/mnist1d/.seeds_auto.json` after a seeds=auto sweep made the
+    report judge its seeds by the fixed-sample test on all of them, those a later sweep added
+    past N too, as if no plan had existed, and without a word (a truncated plan: one line
+    that it was ignored; a plan of other settings only: nothing). Its runs say they were a
+    seeds=auto sweep's: the report says the plan is missing, which test it used on which
+    seeds (the planned ones, up to the N stage two recorded), and how to make it again."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    if damage == "deleted":
+        path.unlink()
+    elif damage == "truncated":
+        path.write_text(path.read_text()[:40])
+    else:
+        data = json.loads(path.read_text())
+        data["settings"] = {f"{k}x": v for k, v in data["settings"].items()}
+        path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert f"(pilot n0=3, max_seeds=30, N={total})" in line, line
+    assert str(path) in line, line
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+    assert "seeds=auto max_seeds=30" in line, line  # what makes the plan again
+    assert "Experiments planned this way" not in text
+    assert "trained by `repro sweep seeds=auto`" in text  # the caution, not only the terminal
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+
+
+def test_a_pilot_not_yet_planned_is_not_called_a_missing_plan(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-75: a report read while a seeds=auto sweep trains its pilot (or after one
+    stopped before planning) said its plan was missing: none had been made yet, and a pilot
+    of n0 seeds judged alone is a fixed-sample test of a size chosen before any data."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto({s: f for s, f in folders.items() if s < 3}, total)
+    for seed in range(3, total + 1):
+        shutil.rmtree(folders[seed])
+    auto_seeds.plan_path(isolated_env, "mnist1d").unlink()
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    assert warnings == [] and "trained by `repro sweep seeds=auto`" not in text, warnings

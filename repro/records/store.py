@@ -97,22 +97,26 @@ PRECISION_ALIASES["bf16"] = "bf16-mixed"
 """Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
 setting whatever the spelling, hashed at the full name (which records always had at the
 default, `32-true`). A copy of Lightning's table, so records need not import Lightning."""
+DEFAULT_PRECISION = "32-true"
+"""What Lightning trains at for `precision=None` (`trainer.precision=null`): its default."""
 
 
 def precision_spellings(precision: Any) -> list[Any]:
     """Every way to write the precision `precision` is: its full name, then its aliases as text
     and (a number) as an int: the spellings an older repro hashed as written."""
-    full = PRECISION_ALIASES.get(str(precision), precision)
+    full = full_precision_name(precision)
     spellings = [full]
     for alias, named in PRECISION_ALIASES.items():
         if named == full:
             spellings += [alias, int(alias)] if alias.isdigit() else [alias]
-    return spellings
+    return [*spellings, None] if full == DEFAULT_PRECISION else spellings
 
 
 def full_precision_name(precision: Any) -> Any:
-    """`32-true` for `32` or `'32'` (Lightning's alias), any other value as it is: the
-    precision as the config hash sees it."""
+    """`32-true` for `32` or `'32'` (Lightning's alias) and for None (Lightning's default),
+    any other value as it is: the precision as the config hash sees it."""
+    if precision is None:
+        return DEFAULT_PRECISION
     if isinstance(precision, bool) or not isinstance(precision, (int, str)):
         return precision
     return PRECISION_ALIASES.get(str(precision), precision)
@@ -360,7 +364,7 @@ def _legacy_folder_of(folder: Path, recorded: str) -> bool:
 def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     """The hash folders an older repro filed this setting under while the accelerator still
     counted (`trainer.accelerator=gpu` etc.), a profiler did (`+trainer.profiler=simple`) or
-    a precision alias was hashed as written (`trainer.precision=32`), other than today's
+    a precision alias was hashed as written (`trainer.precision=32`, or `null`), other than today's
     folder: they hold its seeds too (`older_hashes` of each)."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict) or "accelerator" not in trainer:
@@ -379,7 +383,8 @@ def _legacy_hashes(setting: str) -> tuple[str, ...]:
     trainer = config["trainer"]
     today = config_hash(config)
     unprofiled = {k: v for k, v in trainer.items() if k != "profiler"}
-    precisions = precision_spellings(trainer["precision"]) if "precision" in trainer else [None]
+    unset = object()  # a trainer without a precision key keeps none
+    precisions = precision_spellings(trainer["precision"]) if "precision" in trainer else [unset]
     hashes: dict[str, None] = {}
     for accelerator in dict.fromkeys([trainer["accelerator"], "gpu", "cuda", "cpu", "mps"]):
         for profiler in dict.fromkeys([trainer.get("profiler"), None, *PROFILER_NAMES]):
@@ -387,7 +392,7 @@ def _legacy_hashes(setting: str) -> tuple[str, ...]:
                 placed = {**unprofiled, "accelerator": accelerator}
                 if profiler is not None:
                     placed["profiler"] = profiler
-                if precision is not None:
+                if precision is not unset:
                     placed["precision"] = precision
                 hashes.update(dict.fromkeys(older_hashes({**config, "trainer": placed})))
     return tuple(h for h in hashes if h != today)

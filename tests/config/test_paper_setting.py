@@ -26,6 +26,8 @@ def test_a_precision_spelled_as_lightnings_alias_is_no_difference() -> None:
     assert paper_setting.config_differences(run, paper) == expected
     as_read = {**run, "trainer.precision": 32.0}
     assert paper_setting.config_differences(as_read, paper) == expected
+    unset = {**run, "trainer.precision": None}  # Lightning's default: 32-true
+    assert paper_setting.config_differences(unset, paper, typed=True) == expected
     bf16 = {**run, "trainer.precision": "bf16"}
     assert paper_setting.config_differences(bf16, paper, typed=True)[1][0] == "trainer.precision"
 

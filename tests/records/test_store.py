@@ -151,6 +151,7 @@ def test_precision_changes_the_setting(tmp_path: Path) -> None:
         ("bf16", "bf16-mixed"),
         (64, "64-true"),
         ("64", "64-true"),
+        (None, "32-true"),
     ],
 )
 def test_a_precision_spelled_as_lightning_aliases_it_is_the_same_setting(
@@ -161,6 +162,25 @@ def test_a_precision_spelled_as_lightning_aliases_it_is_the_same_setting(
     assert store.run_dir(tmp_path, _trainer(precision=spelled)) == store.run_dir(
         tmp_path, _trainer(precision=canonical)
     )
+
+
+def test_a_record_filed_under_a_null_precision_is_found(tmp_path: Path) -> None:
+    """`trainer.precision=null` is Lightning's default, `32-true`: it was hashed as another
+    setting. Records an older repro filed under null's own hash are the default's seeds."""
+    from repro.records.table import load_records
+
+    old = _trainer(precision=None)
+    digest = store._digest(old)  # as hashed then: null as written
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+    store.write_record(folder, record)
+    (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+    assert store.completed_record_dir(tmp_path, TRAINED) == folder
+    assert store.completed_record_dir(tmp_path, _trainer(precision=32)) == folder
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(TRAINED)
 
 
 def test_sixteen_true_is_not_sixteen_mixed(tmp_path: Path) -> None:

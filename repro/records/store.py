@@ -92,6 +92,32 @@ on), and records from before, all at these defaults, keep their folders. `device
 `precision` stay in: they change the numbers (DDP shards, bf16 arithmetic)."""
 
 
+LIGHTNING_TRAINER_DEFAULTS: dict[str, Any] = {
+    "fast_dev_run": False,
+    "min_epochs": None,
+    "min_steps": None,
+    "max_time": None,
+    "limit_predict_batches": None,
+    "overfit_batches": 0.0,
+    "val_check_interval": None,
+    "accumulate_grad_batches": 1,
+    "gradient_clip_algorithm": None,
+    "benchmark": None,
+    "inference_mode": True,
+    "use_distributed_sampler": True,
+    "detect_anomaly": False,
+    "barebones": False,
+    "plugins": None,
+    "sync_batchnorm": False,
+    "reload_dataloaders_every_n_epochs": 0,
+}
+"""Lightning Trainer arguments repro's trainer config does not set, at Lightning's defaults
+(a copy, so records need not import Lightning): `+trainer.benchmark=null` hands the Trainer
+what it has without the key, so the hash leaves such a key out at exactly this value (of this
+type: `overfit_batches=0` is hashed, as any int for a float is). Keys repro's config sets are
+hashed as they are: leaving one out at Lightning's default would move every record."""
+
+
 PRECISION_ALIASES: dict[str, str] = {"64": "64-true", "32": "32-true", "16": "16-mixed"}
 PRECISION_ALIASES["bf16"] = "bf16-mixed"
 """Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
@@ -128,6 +154,22 @@ def _at_full_precision_name(config: dict[str, Any]) -> dict[str, Any]:
         return config
     named = full_precision_name(trainer["precision"])
     return {**config, "trainer": {**trainer, "precision": named}}
+
+
+def _without_lightning_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` without trainer keys given at Lightning's own default
+    (`LIGHTNING_TRAINER_DEFAULTS`): as the Trainer sees it, as if never given."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    unset = object()
+
+    def at_default(key: str, value: Any) -> bool:
+        default = LIGHTNING_TRAINER_DEFAULTS.get(key, unset)
+        return default is not unset and hashed_form(value) == hashed_form(default)
+
+    kept = {k: v for k, v in trainer.items() if not at_default(k, v)}
+    return {**config, "trainer": kept}
 
 
 def _without_locations(node: Any) -> Any:
@@ -170,7 +212,8 @@ def hashed_form(value: Any) -> str:
 
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable digest of the result-relevant part of a resolved config."""
-    return _digest(_at_full_precision_name(_at_execution_defaults(config)))
+    placed = _at_full_precision_name(_at_execution_defaults(config))
+    return _digest(_without_lightning_defaults(placed))
 
 
 def legacy_config_hash(config: dict[str, Any]) -> str:
@@ -191,8 +234,9 @@ profiler left the setting's identity (7583c06)."""
 
 def older_hashes(config: dict[str, Any]) -> list[str]:
     """Every hash an older repro gave this config's records, other than today's: with its
-    accelerator (`legacy_config_hash`, before a38075e), with its precision as written (before
-    an alias such as `32` was hashed as `32-true`) and, for a profiled config, with its
+    accelerator (`legacy_config_hash`, before a38075e), with its precision and trainer keys
+    as written (before an alias such as `32`, or null, was hashed as `32-true`, and a key at
+    Lightning's default left out: `LIGHTNING_TRAINER_DEFAULTS`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
     the hash, until 7583c06 left the profiler out."""
     trainer = config.get("trainer")

@@ -272,3 +272,58 @@ def test_a_profiled_record_from_before_the_profiler_left_the_hash_is_found(tmp_p
         assert store.completed_record_dir(results, _trainer(profiler="advanced")) == folder
         (hashed,) = set(load_records(results).frame["config_hash"])
         assert hashed == store.config_hash(TRAINED)  # one setting with today's runs
+
+
+@pytest.mark.parametrize(
+    ("key", "default", "other"),
+    [
+        ("benchmark", None, True),
+        ("accumulate_grad_batches", 1, 2),
+        ("detect_anomaly", False, True),
+        ("val_check_interval", None, 0.5),
+        ("min_steps", None, 10),
+    ],
+)
+def test_a_trainer_key_added_at_lightnings_default_is_the_same_setting(
+    tmp_path: Path, key: str, default: object, other: object
+) -> None:
+    """`+trainer.benchmark=null` or `+trainer.accumulate_grad_batches=1` hands the Trainer
+    what it has without them, yet each was another folder (and, to the report, not the
+    paper's setting); another value is another setting."""
+    assert store.run_dir(tmp_path, _trainer(**{key: default})) == store.run_dir(tmp_path, TRAINED)
+    assert store.run_dir(tmp_path, _trainer(**{key: other})) != store.run_dir(tmp_path, TRAINED)
+
+
+def test_lightnings_trainer_defaults_are_copied_as_lightning_has_them() -> None:
+    """store.LIGHTNING_TRAINER_DEFAULTS is a copy (records need not import Lightning): each
+    entry is the Trainer's own default, and none is a key repro's trainer config sets."""
+    import inspect
+
+    import lightning.pytorch as pl
+    from omegaconf import OmegaConf
+
+    from repro.config.app import CONFIG_DIR
+
+    parameters = inspect.signature(pl.Trainer.__init__).parameters
+    for key, default in store.LIGHTNING_TRAINER_DEFAULTS.items():
+        assert parameters[key].default == default, key
+    assert not set(store.LIGHTNING_TRAINER_DEFAULTS) & set(
+        OmegaConf.load(CONFIG_DIR / "trainer" / "default.yaml")
+    )
+
+
+def test_a_record_filed_with_a_trainer_key_at_its_default_is_found(tmp_path: Path) -> None:
+    """Records an older repro filed under `+trainer.benchmark=null`'s own hash are found by
+    that command again, and the report counts them with the setting's other seeds."""
+    from repro.records.table import load_records
+
+    old = _trainer(benchmark=None)
+    digest = store._digest(old)  # as hashed then: the key as written
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+    store.write_record(folder, record)
+    (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(TRAINED)

@@ -118,6 +118,23 @@ type: `overfit_batches=0` is hashed, as any int for a float is). Keys repro's co
 hashed as they are: leaving one out at Lightning's default would move every record."""
 
 
+NULL_TRAINER_VALUES: dict[str, Any] = {
+    "devices": "auto",
+    "strategy": "auto",
+    "num_nodes": 1,
+    "max_steps": -1,
+    "log_every_n_steps": 50,
+    "num_sanity_val_steps": 2,
+    "enable_model_summary": True,
+    **{k: v for k, v in LIGHTNING_TRAINER_DEFAULTS.items() if v is not None},
+}
+"""What a Trainer argument set to null trains as: the runner leaves null arguments out
+(running.training.NULL_MEANS_SOMETHING aside), so the Trainer takes its default, which the
+hash takes too (`trainer.max_steps=null` is -1). Lightning's default where it is not null in
+its signature (log_every_n_steps: 50), not repro's (num_sanity_val_steps: 2, not 0); null
+precision and max_epochs are resolved with `DEFAULT_PRECISION` and `_max_epochs_of_null`."""
+
+
 PRECISION_ALIASES: dict[str, str] = {"64": "64-true", "32": "32-true", "16": "16-mixed"}
 PRECISION_ALIASES["bf16"] = "bf16-mixed"
 """Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
@@ -154,6 +171,24 @@ def _at_full_precision_name(config: dict[str, Any]) -> dict[str, Any]:
         return config
     named = full_precision_name(trainer["precision"])
     return {**config, "trainer": {**trainer, "precision": named}}
+
+
+def _at_null_trainer_values(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with each null Trainer argument at what the Trainer does without it
+    (`NULL_TRAINER_VALUES`); a null max_epochs is -1 (no epoch bound) when max_steps bounds
+    the run, as Lightning resolves it (unbounded both, the run is refused before it starts)."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    placed = {
+        k: NULL_TRAINER_VALUES.get(k) if v is None and k in NULL_TRAINER_VALUES else v
+        for k, v in trainer.items()
+    }
+    steps = placed.get("max_steps", NULL_TRAINER_VALUES["max_steps"])
+    bounded = isinstance(steps, int) and not isinstance(steps, bool) and steps > 0
+    if "max_epochs" in placed and placed["max_epochs"] is None and bounded:
+        placed["max_epochs"] = -1
+    return {**config, "trainer": placed}
 
 
 def _without_lightning_defaults(config: dict[str, Any]) -> dict[str, Any]:
@@ -213,7 +248,7 @@ def hashed_form(value: Any) -> str:
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable digest of the result-relevant part of a resolved config."""
     placed = _at_full_precision_name(_at_execution_defaults(config))
-    return _digest(_without_lightning_defaults(placed))
+    return _digest(_without_lightning_defaults(_at_null_trainer_values(placed)))
 
 
 def legacy_config_hash(config: dict[str, Any]) -> str:

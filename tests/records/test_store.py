@@ -327,3 +327,66 @@ def test_a_record_filed_with_a_trainer_key_at_its_default_is_found(tmp_path: Pat
     assert store.completed_record_dir(tmp_path, old) == folder
     (hashed,) = set(load_records(tmp_path).frame["config_hash"])
     assert hashed == store.config_hash(TRAINED)
+
+
+@pytest.mark.parametrize(
+    ("null", "trained_as"),
+    [
+        ({"max_steps": None, "max_epochs": 2}, {"max_steps": -1, "max_epochs": 2}),
+        ({"max_steps": 20, "max_epochs": None}, {"max_steps": 20, "max_epochs": -1}),
+        ({"log_every_n_steps": None}, {"log_every_n_steps": 50}),
+        ({"num_sanity_val_steps": None}, {"num_sanity_val_steps": 2}),
+        ({"strategy": None}, {"strategy": "auto"}),
+        ({"accumulate_grad_batches": None}, {}),
+        ({"inference_mode": None}, {"inference_mode": True}),
+    ],
+)
+def test_a_null_trainer_key_is_the_setting_lightning_trains_for_it(
+    tmp_path: Path, null: dict, trained_as: dict
+) -> None:
+    """The runner leaves null Trainer arguments out (Lightning's default then), so
+    `trainer.max_epochs=null` trained what `-1` trains with max_steps set, yet it was another
+    folder and, to the report, not the paper's setting (`trainer.max_epochs=unset`)."""
+    assert store.run_dir(tmp_path, _trainer(**null)) == store.run_dir(
+        tmp_path, _trainer(**trained_as)
+    )
+
+
+@pytest.mark.parametrize(
+    ("null", "other"),
+    [
+        ({"num_sanity_val_steps": None}, {"num_sanity_val_steps": 0}),
+        ({"deterministic": None}, {"deterministic": "warn"}),
+        ({"check_val_every_n_epoch": None}, {"check_val_every_n_epoch": 1}),
+        ({"max_steps": -1, "max_epochs": None}, {"max_steps": -1, "max_epochs": -1}),
+        ({"devices": None}, {"devices": 1}),
+    ],
+)
+def test_a_null_trainer_key_that_trains_otherwise_is_another_setting(
+    tmp_path: Path, null: dict, other: dict
+) -> None:
+    """Null is Lightning's default, which is not always repro's (num_sanity_val_steps: 2, not
+    0), and check_val_every_n_epoch=null counts batches across epochs."""
+    assert store.run_dir(tmp_path, _trainer(**null)) != store.run_dir(tmp_path, _trainer(**other))
+
+
+def test_what_a_null_trainer_key_trains_as_is_lightnings_default() -> None:
+    """store.NULL_TRAINER_VALUES is a copy of what a Trainer without the key does."""
+    import lightning.pytorch as pl
+    from lightning.pytorch.callbacks import ModelSummary
+
+    from repro.running.training import NULL_MEANS_SOMETHING
+
+    assert not set(store.NULL_TRAINER_VALUES) & NULL_MEANS_SOMETHING
+    trainer = pl.Trainer(accelerator="cpu", logger=False, enable_checkpointing=False)
+    values = store.NULL_TRAINER_VALUES
+    assert trainer.max_steps == values["max_steps"]
+    assert trainer.log_every_n_steps == values["log_every_n_steps"]
+    assert trainer.num_sanity_val_steps == values["num_sanity_val_steps"]
+    assert trainer.num_nodes == values["num_nodes"]
+    assert trainer.precision == store.DEFAULT_PRECISION
+    summary = any(isinstance(c, ModelSummary) for c in trainer.callbacks)
+    assert summary is values["enable_model_summary"]
+    for key, default in store.LIGHTNING_TRAINER_DEFAULTS.items():
+        if default is not None:
+            assert values[key] == default, key

@@ -135,6 +135,20 @@ its signature (log_every_n_steps: 50), not repro's (num_sanity_val_steps: 2, not
 precision and max_epochs are resolved with `DEFAULT_PRECISION` and `_max_epochs_of_null`."""
 
 
+EVERY_BATCH_KEYS = frozenset(
+    {
+        "limit_train_batches",
+        "limit_val_batches",
+        "limit_test_batches",
+        "limit_predict_batches",
+        "val_check_interval",
+    }
+)
+"""Trainer arguments whose null Lightning reads as the fraction 1.0 (every batch, the epoch's
+end): a float 1.0 is hashed as null, as `_at_null_trainer_values` does; the int 1 (one
+batch) stays another setting."""
+
+
 PRECISION_ALIASES: dict[str, str] = {"64": "64-true", "32": "32-true", "16": "16-mixed"}
 PRECISION_ALIASES["bf16"] = "bf16-mixed"
 """Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
@@ -175,8 +189,9 @@ def _at_full_precision_name(config: dict[str, Any]) -> dict[str, Any]:
 
 def _at_null_trainer_values(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with each null Trainer argument at what the Trainer does without it
-    (`NULL_TRAINER_VALUES`); a null max_epochs is -1 (no epoch bound) when max_steps bounds
-    the run, as Lightning resolves it (unbounded both, the run is refused before it starts)."""
+    (`NULL_TRAINER_VALUES`) and a batch fraction of 1.0 as null (`EVERY_BATCH_KEYS`); a null
+    max_epochs is -1 (no epoch bound) when max_steps bounds the run, as Lightning resolves it
+    (unbounded both, the run is refused before it starts)."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return config
@@ -184,6 +199,9 @@ def _at_null_trainer_values(config: dict[str, Any]) -> dict[str, Any]:
         k: NULL_TRAINER_VALUES.get(k) if v is None and k in NULL_TRAINER_VALUES else v
         for k, v in trainer.items()
     }
+    for key in EVERY_BATCH_KEYS & set(placed):
+        if isinstance(placed[key], float) and placed[key] == 1.0:
+            placed[key] = None
     steps = placed.get("max_steps", NULL_TRAINER_VALUES["max_steps"])
     bounded = isinstance(steps, int) and not isinstance(steps, bool) and steps > 0
     if "max_epochs" in placed and placed["max_epochs"] is None and bounded:

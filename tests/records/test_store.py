@@ -390,3 +390,15 @@ def test_what_a_null_trainer_key_trains_as_is_lightnings_default() -> None:
     for key, default in store.LIGHTNING_TRAINER_DEFAULTS.items():
         if default is not None:
             assert values[key] == default, key
+
+
+@pytest.mark.parametrize(
+    "key", ["limit_train_batches", "limit_val_batches", "limit_test_batches", "val_check_interval"]
+)
+def test_a_fraction_of_one_is_every_batch_as_null_is(tmp_path: Path, key: str) -> None:
+    """`trainer.limit_val_batches=1.0` (after a debug preset's 1, say) is Lightning's 100%,
+    what null trains, yet it was another setting; the int 1 is one batch, another setting."""
+    everything = store.run_dir(tmp_path, _trainer(**{key: None}))
+    assert store.run_dir(tmp_path, _trainer(**{key: 1.0})) == everything
+    assert store.run_dir(tmp_path, _trainer(**{key: 1})) != everything
+    assert store.run_dir(tmp_path, _trainer(**{key: 0.5})) != everything

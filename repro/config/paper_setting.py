@@ -128,8 +128,8 @@ def deviation_text(
 
     ordered = sorted(differences, key=rank)
     shown = ", ".join(
-        key if key == "other keys" else f"{key}={plain_value(value)}"
-        for key, value, _ in ordered[:SHOWN_KEYS]
+        key if key == "other keys" else _one_difference(key, value, paper)
+        for key, value, paper in ordered[:SHOWN_KEYS]
     )
     if len(ordered) > SHOWN_KEYS:
         shown += f" and {len(ordered) - SHOWN_KEYS} more"
@@ -172,6 +172,20 @@ def config_differences(
     return tuple(
         (k, config.get(k), reference.get(k)) for k in keys if differ(k) and k not in EXECUTION_KEYS
     )
+
+
+def _one_difference(key: str, value: Any, paper: Any) -> str:
+    """`key=value`; `key=0 (paper: 0.0)` where the two read the same (`shown_pair`)."""
+    shown, theirs = shown_pair(value, paper)
+    return f"{key}={shown}" + (f" (paper: {theirs})" if shown == plain_value(paper) else "")
+
+
+def shown_pair(value: Any, other: Any) -> tuple[str, str]:
+    """Two differing values as a reader writes them (`plain_value`), or as Python writes them
+    where those read the same: `0` and `0.0` are two settings (the hash tells types apart),
+    which `0` and `0` would hide."""
+    shown, theirs = plain_value(value), plain_value(other)
+    return (repr(value), repr(other)) if shown == theirs else (shown, theirs)
 
 
 def plain_value(value: Any) -> str:

@@ -61,3 +61,16 @@ def test_a_launcher_that_sets_the_devices_is_not_the_papers_setting(tmp_path) ->
     assert differences and ("trainer.devices", 2, 1) in differences, differences
     neutral = paper_setting.run_differences(config, [*wiring, "experiment=small", "seed=3"])
     assert neutral == ()  # nothing that can change the hash: nothing composed
+
+
+def test_a_number_of_another_type_is_named_so_a_reader_sees_the_difference() -> None:
+    """`optimizer.weight_decay=0` where the paper has 0.0 is another setting (the hash tells
+    types apart), yet both printed as 0: 'not the paper's setting: optimizer.weight_decay=0
+    (paper: 0)', a difference nobody could see."""
+    from repro.reporting.aggregate import differences_text
+
+    differences = (("optimizer.weight_decay", 0, 0.0), ("optimizer.lr", 0.1, 0.01))
+    assert paper_setting.deviation_text(differences[:1]) == "optimizer.weight_decay=0 (paper: 0.0)"
+    assert differences_text(differences) == (
+        "optimizer.weight_decay=0 (paper: 0.0), optimizer.lr=0.1 (paper: 0.01)"
+    )

@@ -265,8 +265,19 @@ def hashed_form(value: Any) -> str:
 
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable digest of the result-relevant part of a resolved config."""
+    return _digest(_as_the_trainer_sees_it(config))
+
+
+def _as_the_trainer_sees_it(config: dict[str, Any]) -> dict[str, Any]:
     placed = _at_full_precision_name(_at_execution_defaults(config))
-    return _digest(_without_lightning_defaults(_at_null_trainer_values(placed)))
+    return _without_lightning_defaults(_at_null_trainer_values(placed))
+
+
+def hashed_trainer(trainer: dict[str, Any]) -> dict[str, Any]:
+    """A trainer section as the config hash sees it: spellings of one setting (null for
+    Lightning's default, `32` for `32-true`, a key added at its default) made one."""
+    config = _without_neutral_trainer_keys(_as_the_trainer_sees_it({"trainer": trainer}))
+    return config["trainer"]
 
 
 def legacy_config_hash(config: dict[str, Any]) -> str:

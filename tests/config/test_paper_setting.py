@@ -74,3 +74,13 @@ def test_a_number_of_another_type_is_named_so_a_reader_sees_the_difference() -> 
     assert differences_text(differences) == (
         "optimizer.weight_decay=0 (paper: 0.0), optimizer.lr=0.1 (paper: 0.01)"
     )
+
+
+def test_a_trainer_value_spelled_as_the_papers_is_no_difference() -> None:
+    """`trainer.max_steps=10 trainer.max_epochs=null`: the hash reads null as what the Trainer
+    trains (-1 here), yet the run was named 'trainer.max_steps=10, trainer.max_epochs=unset'."""
+    paper = {"trainer.max_steps": 20, "trainer.max_epochs": -1, "trainer.log_every_n_steps": 50}
+    run = {"trainer.max_steps": 10, "trainer.max_epochs": None, "trainer.log_every_n_steps": None}
+    run["trainer.benchmark"] = None  # Lightning's default, added
+    expected = (("trainer.max_steps", 10, 20),)
+    assert paper_setting.config_differences(run, paper, typed=True) == expected

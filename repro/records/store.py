@@ -300,13 +300,16 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     """Every hash an older repro gave this config's records, other than today's: with its
     accelerator (`legacy_config_hash`, before a38075e), with its precision and trainer keys
     as written (before an alias such as `32`, or null, was hashed as `32-true`, and a key at
-    Lightning's default left out: `LIGHTNING_TRAINER_DEFAULTS`) and, for a profiled config, with its
+    Lightning's default left out: `LIGHTNING_TRAINER_DEFAULTS`), with its precision named but
+    other trainer keys as written (before null was hashed as the Trainer's default:
+    `NULL_TRAINER_VALUES`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
     the hash, until 7583c06 left the profiler out."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
-    hashes = [legacy_config_hash(config), _digest(_at_execution_defaults(config))]
+    placed = _at_execution_defaults(config)
+    hashes = [legacy_config_hash(config), _digest(placed), _digest(_at_full_precision_name(placed))]
     if trainer.get("profiler") is not None:
         accelerator = EXECUTION_TRAINER_KEYS["accelerator"]
         hashes.append(_digest(config))

@@ -402,3 +402,22 @@ def test_a_fraction_of_one_is_every_batch_as_null_is(tmp_path: Path, key: str) -
     assert store.run_dir(tmp_path, _trainer(**{key: 1.0})) == everything
     assert store.run_dir(tmp_path, _trainer(**{key: 1})) != everything
     assert store.run_dir(tmp_path, _trainer(**{key: 0.5})) != everything
+
+
+def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_path: Path) -> None:
+    """Between the precision aliases and null's defaults joining the hash, `precision=32
+    trainer.max_epochs=null` was hashed with `32-true` and null as written: run and report
+    must find that folder too."""
+    from repro.records.table import load_records
+
+    old = _trainer(precision=32, max_steps=20, max_epochs=None)
+    placed = {**old, "trainer": {**old["trainer"], "precision": "32-true"}}
+    digest = store._digest(placed)  # as hashed then
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+    store.write_record(folder, record)
+    (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(_trainer(max_steps=20, max_epochs=-1))

@@ -476,14 +476,54 @@ def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     """The hash folders an older repro filed this setting under while the accelerator still
     counted (`trainer.accelerator=gpu` etc.), a profiler did (`+trainer.profiler=simple`) or
     a precision alias was hashed as written (`trainer.precision=32`, or `null`), other than today's
-    folder: they hold its seeds too (`older_hashes` of each)."""
+    folder: they hold its seeds too (`older_hashes` of each). Also any other hash folder of the
+    experiment whose records the report counts with this setting (`_setting_of_folder`): one
+    of another spelling an older repro hashed as written (`trainer.max_epochs=null`)."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict) or "accelerator" not in trainer:
         return []
     experiment = config.get("experiment_name") or "default"
     experiment_dir = Path(results_dir) / config["paper"] / experiment
     setting = hashed_form({k: v for k, v in config.items() if k != "seed"})
-    return [experiment_dir / h for h in _legacy_hashes(setting)]
+    known = [experiment_dir / h for h in _legacy_hashes(setting)]
+    today = config_hash(config)
+    try:
+        entries = sorted(e.name for e in os.scandir(experiment_dir) if e.is_dir())
+    except OSError:  # nothing run yet, or unreadable
+        entries = []
+    others = [experiment_dir / name for name in entries if name != today]
+    found = [d for d in others if d not in known and _setting_of_folder(d) == today]
+    return known + found
+
+
+_FOLDER_SETTINGS: dict[tuple[str, int, int], str | None] = {}
+"""config.yaml (path, mtime, size) -> `_setting_of_folder`'s answer: read once a process."""
+
+
+def _setting_of_folder(hash_dir: Path) -> str | None:
+    """Today's hash of the setting whose records lie in `hash_dir`, when the folder's name is
+    a hash some repro gave it (`older_hashes` of a seed's config.yaml, as the report rehashes
+    records: `table._current_hash`); None otherwise, or when no seed's config can be read."""
+    import yaml
+
+    try:
+        seeds = sorted(e.name for e in os.scandir(hash_dir) if SEED_FOLDER.fullmatch(e.name))
+    except OSError:
+        return None
+    for seed in seeds:
+        path = hash_dir / seed / CONFIG_FILE
+        try:
+            stat = path.stat()
+            key = (str(path), stat.st_mtime_ns, stat.st_size)
+            if key not in _FOLDER_SETTINGS:
+                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+                config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+                older = older_hashes(config) if isinstance(config, dict) else []
+                _FOLDER_SETTINGS[key] = config_hash(config) if hash_dir.name in older else None
+            return _FOLDER_SETTINGS[key]
+        except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+            continue
+    return None
 
 
 @functools.lru_cache(maxsize=256)

@@ -421,3 +421,21 @@ def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_pat
     assert store.completed_record_dir(tmp_path, old) == folder
     (hashed,) = set(load_records(tmp_path).frame["config_hash"])
     assert hashed == store.config_hash(_trainer(max_steps=20, max_epochs=-1))
+
+
+def test_a_setting_finds_its_seeds_in_a_folder_an_older_repro_hashed_another_spelling_in(
+    tmp_path: Path,
+) -> None:
+    """A seed run as `trainer.max_epochs=null` by an older repro lies under that spelling's
+    hash: the report counts it with the setting (`max_epochs: -1`), so `repro run` and `repro
+    sweep` of the setting must find it too, not train it again beside it. A folder whose name
+    is no hash its config ever had is not taken (the report does not take it either)."""
+    spelled = _trainer(max_steps=20, max_epochs=None)
+    today = _trainer(max_steps=20, max_epochs=-1)
+    folder = tmp_path / "p" / "e" / store._digest(spelled) / "seed1"
+    _completed(folder, spelled)
+    assert store.completed_record_dir(tmp_path, today) == folder
+    assert folder.parent in store.legacy_hash_dirs(tmp_path, today)
+    renamed = folder.parent.with_name("0123456789")
+    folder.parent.rename(renamed)
+    assert store.completed_record_dir(tmp_path, today) is None

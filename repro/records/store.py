@@ -488,7 +488,9 @@ def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     known = [experiment_dir / h for h in _legacy_hashes(setting)]
     today = config_hash(config)
     try:
-        entries = sorted(e.name for e in os.scandir(experiment_dir) if e.is_dir())
+        entries = sorted(
+            e.name for e in os.scandir(experiment_dir) if e.is_dir() and e.name[:1] != "."
+        )
     except OSError:  # nothing run yet, or unreadable
         entries = []
     others = [experiment_dir / name for name in entries if name != today]

@@ -259,8 +259,24 @@ def _digest(config: dict[str, Any]) -> str:
 
 def hashed_form(value: Any) -> str:
     """A value as the config hash sees it: `0` and `0.0` (or `[1]` and `[1.0]`) differ, so an
-    override that changes only a number's type is another setting."""
-    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    override that changes only a number's type is another setting. A mapping with keys of
+    two types (`{1: 0.5, b: 2}`), which JSON cannot sort, has its keys named with their type
+    (`int:1`); any other keeps the form it always had."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    except TypeError:  # keys that do not sort together
+        return json.dumps(_typed_keys(value), sort_keys=True, default=str, separators=(",", ":"))
+
+
+def _typed_keys(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            (k if isinstance(k, str) else f"{type(k).__name__}:{k}"): _typed_keys(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, (list, tuple)):
+        return [_typed_keys(v) for v in node]
+    return node
 
 
 def config_hash(config: dict[str, Any]) -> str:

@@ -439,3 +439,16 @@ def test_a_setting_finds_its_seeds_in_a_folder_an_older_repro_hashed_another_spe
     renamed = folder.parent.with_name("0123456789")
     folder.parent.rename(renamed)
     assert store.completed_record_dir(tmp_path, today) is None
+
+
+def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
+    """`+model.weights={1:0.5,b:2}` (YAML's int key beside a string one) failed every command
+    with 'internal error: TypeError: '<' not supported between str and int' (sorted keys);
+    it is hashed, apart from the mapping whose keys are all text, and a mapping that hashed
+    before keeps its hash."""
+    mixed = {**CONFIG, "model": {"weights": {1: 0.5, "b": 2}}}
+    text = {**CONFIG, "model": {"weights": {"1": 0.5, "b": 2}}}
+    assert store.run_dir(tmp_path, mixed) != store.run_dir(tmp_path, text)
+    reordered = {**CONFIG, "model": {"weights": {"b": 2, 1: 0.5}}}
+    assert store.run_dir(tmp_path, mixed) == store.run_dir(tmp_path, reordered)
+    assert store.hashed_form({"w": {1: 0.5}}) == '{"w":{"1":0.5}}'  # as before

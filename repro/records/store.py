@@ -515,7 +515,8 @@ def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
 
 
 _FOLDER_SETTINGS: dict[tuple[str, int, int], str | None] = {}
-"""config.yaml (path, mtime, size) -> `_setting_of_folder`'s answer: read once a process."""
+"""Hash folder (path, mtime, -1) -> `_setting_of_folder`'s answer once a seed's config.yaml
+was read: each folder's config is read once a process while its seeds stay the same."""
 
 
 def _setting_of_folder(hash_dir: Path) -> str | None:
@@ -524,23 +525,24 @@ def _setting_of_folder(hash_dir: Path) -> str | None:
     records: `table._current_hash`); None otherwise, or when no seed's config can be read."""
     import yaml
 
-    try:
+    try:  # a folder whose listing did not change since: its answer then
+        listed = (str(hash_dir), hash_dir.stat().st_mtime_ns, -1)
+        if listed in _FOLDER_SETTINGS:
+            return _FOLDER_SETTINGS[listed]
         seeds = sorted(e.name for e in os.scandir(hash_dir) if SEED_FOLDER.fullmatch(e.name))
     except OSError:
         return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     for seed in seeds:
         path = hash_dir / seed / CONFIG_FILE
         try:
-            stat = path.stat()
-            key = (str(path), stat.st_mtime_ns, stat.st_size)
-            if key not in _FOLDER_SETTINGS:
-                loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-                config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-                older = older_hashes(config) if isinstance(config, dict) else []
-                _FOLDER_SETTINGS[key] = config_hash(config) if hash_dir.name in older else None
-            return _FOLDER_SETTINGS[key]
+            config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+            older = older_hashes(config) if isinstance(config, dict) else []
+            answer = config_hash(config) if hash_dir.name in older else None
         except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
-            continue
+            continue  # not (yet) written, or unreadable: the next seed's
+        _FOLDER_SETTINGS[listed] = answer
+        return answer
     return None
 
 

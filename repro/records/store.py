@@ -132,7 +132,7 @@ NULL_TRAINER_VALUES: dict[str, Any] = {
 (running.training.NULL_MEANS_SOMETHING aside), so the Trainer takes its default, which the
 hash takes too (`trainer.max_steps=null` is -1). Lightning's default where it is not null in
 its signature (log_every_n_steps: 50), not repro's (num_sanity_val_steps: 2, not 0); null
-precision and max_epochs are resolved with `DEFAULT_PRECISION` and `_max_epochs_of_null`."""
+precision and max_epochs are resolved apart (`DEFAULT_PRECISION`, `_at_null_trainer_values`)."""
 
 
 EVERY_BATCH_KEYS = frozenset(
@@ -269,6 +269,7 @@ def hashed_form(value: Any) -> str:
 
 
 def _typed_keys(node: Any) -> Any:
+    """`node` with every key that is not text named with its type (`int:1`)."""
     if isinstance(node, dict):
         return {
             (k if isinstance(k, str) else f"{type(k).__name__}:{k}"): _typed_keys(v)
@@ -285,6 +286,9 @@ def config_hash(config: dict[str, Any]) -> str:
 
 
 def _as_the_trainer_sees_it(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with its trainer section as the Trainer reads it (execution keys at their
+    defaults, precision at its full name, nulls at the Trainer's defaults, added keys at
+    Lightning's defaults left out): what `config_hash` digests."""
     placed = _at_full_precision_name(_at_execution_defaults(config))
     return _without_lightning_defaults(_at_null_trainer_values(placed))
 

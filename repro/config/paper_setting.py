@@ -175,9 +175,10 @@ def _hashed_trainer_keys(flat: dict[str, Any], typed: bool) -> dict[str, Any]:
     a whole float is an int again first (pandas' 6000.0)."""
 
     def typed_again(value: Any) -> Any:
-        if not typed and isinstance(value, float) and value.is_integer():
-            return int(value)
-        return value
+        if typed:
+            return value
+        value = value.item() if hasattr(value, "item") else value  # numpy's scalars
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
     trainer = {k[len("trainer.") :]: typed_again(v) for k, v in flat.items() if _trainer_key(k)}
     return {f"trainer.{k}": v for k, v in store.hashed_trainer(trainer).items()}

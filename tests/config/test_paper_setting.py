@@ -84,3 +84,8 @@ def test_a_trainer_value_spelled_as_the_papers_is_no_difference() -> None:
     run["trainer.benchmark"] = None  # Lightning's default, added
     expected = (("trainer.max_steps", 10, 20),)
     assert paper_setting.config_differences(run, paper, typed=True) == expected
+    import numpy as np  # read back from a table: numpy's scalars, None left out
+
+    table = {"trainer.max_steps": np.int64(10), "trainer.accumulate_grad_batches": np.int64(1)}
+    (difference,) = paper_setting.config_differences(table, {"trainer.max_steps": 20})
+    assert difference[0] == "trainer.max_steps"

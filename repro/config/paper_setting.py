@@ -128,8 +128,8 @@ def deviation_text(
 
     ordered = sorted(differences, key=rank)
     shown = ", ".join(
-        key if key == "other keys" else f"{key}={plain_value(value)}"
-        for key, value, _ in ordered[:SHOWN_KEYS]
+        key if key == "other keys" else _one_difference(key, value, paper)
+        for key, value, paper in ordered[:SHOWN_KEYS]
     )
     if len(ordered) > SHOWN_KEYS:
         shown += f" and {len(ordered) - SHOWN_KEYS} more"
@@ -146,10 +146,6 @@ EXECUTION_KEYS = frozenset(f"trainer.{key}" for key in store.EXECUTION_TRAINER_K
 """Where a run executed (trainer.accelerator): not part of a setting, never a difference."""
 
 
-PRECISION_KEY = "trainer.precision"
-"""Compared at Lightning's full name (`store.full_precision_name`), as the hash compares it."""
-
-
 def config_differences(
     config: dict[str, Any], reference: dict[str, Any], typed: bool = False
 ) -> tuple[tuple[str, Any, Any], ...]:
@@ -157,21 +153,49 @@ def config_differences(
     as the config hash tells values apart (`0` is not `0.0`), for resolved configs; without
     it, by value, for configs read back from a table (where pandas may turn 4 into 4.0)."""
 
-    def seen(key: str, value: Any) -> Any:
-        if key != PRECISION_KEY:
-            return value
-        if not typed and isinstance(value, float) and value.is_integer():
-            value = int(value)  # a table's 32.0 for 32
-        return store.full_precision_name(value)  # `32` is `32-true`: one setting
-
-    def differ(key: str) -> bool:
-        a, b = seen(key, config.get(key)), seen(key, reference.get(key))
+    def differ(key: str) -> bool:  # a trainer value as the hash reads it (`32` is `32-true`)
+        values = hashed if _trainer_key(key) else (config, reference)
+        a, b = values[0].get(key), values[1].get(key)
         return store.hashed_form(a) != store.hashed_form(b) if typed else a != b
 
+    hashed = [_hashed_trainer_keys(c, typed) for c in (config, reference)]
     keys = sorted(set(config) | set(reference))
     return tuple(
         (k, config.get(k), reference.get(k)) for k in keys if differ(k) and k not in EXECUTION_KEYS
     )
+
+
+def _trainer_key(key: str) -> bool:
+    return key.startswith("trainer.") and key.count(".") == 1
+
+
+def _hashed_trainer_keys(flat: dict[str, Any], typed: bool) -> dict[str, Any]:
+    """A flat config's `trainer.*` values as the config hash reads them (`store.hashed_trainer`):
+    `trainer.max_epochs=null` is -1 where max_steps bounds the run. Read back from a table,
+    a whole float is an int again first (pandas' 6000.0)."""
+
+    def typed_again(value: Any) -> Any:
+        if typed:
+            return value
+        value = value.item() if hasattr(value, "item") else value  # numpy's scalars
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+
+    trainer = {k[len("trainer.") :]: typed_again(v) for k, v in flat.items() if _trainer_key(k)}
+    return {f"trainer.{k}": v for k, v in store.hashed_trainer(trainer).items()}
+
+
+def _one_difference(key: str, value: Any, paper: Any) -> str:
+    """`key=value`; `key=0 (paper: 0.0)` where the two read the same (`shown_pair`)."""
+    shown, theirs = shown_pair(value, paper)
+    return f"{key}={shown}" + (f" (paper: {theirs})" if shown == plain_value(paper) else "")
+
+
+def shown_pair(value: Any, other: Any) -> tuple[str, str]:
+    """Two differing values as a reader writes them (`plain_value`), or as Python writes them
+    where those read the same: `0` and `0.0` are two settings (the hash tells types apart),
+    which `0` and `0` would hide."""
+    shown, theirs = plain_value(value), plain_value(other)
+    return (repr(value), repr(other)) if shown == theirs else (shown, theirs)
 
 
 def plain_value(value: Any) -> str:

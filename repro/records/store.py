@@ -97,27 +97,88 @@ on), and records from before, all at these defaults, keep their folders. `device
 `precision` stay in: they change the numbers (DDP shards, bf16 arithmetic)."""
 
 
+LIGHTNING_TRAINER_DEFAULTS: dict[str, Any] = {
+    "fast_dev_run": False,
+    "min_epochs": None,
+    "min_steps": None,
+    "max_time": None,
+    "limit_predict_batches": None,
+    "overfit_batches": 0.0,
+    "val_check_interval": None,
+    "accumulate_grad_batches": 1,
+    "gradient_clip_algorithm": None,
+    "benchmark": None,
+    "inference_mode": True,
+    "use_distributed_sampler": True,
+    "detect_anomaly": False,
+    "barebones": False,
+    "plugins": None,
+    "sync_batchnorm": False,
+    "reload_dataloaders_every_n_epochs": 0,
+}
+"""Lightning Trainer arguments repro's trainer config does not set, at Lightning's defaults
+(a copy, so records need not import Lightning): `+trainer.benchmark=null` hands the Trainer
+what it has without the key, so the hash leaves such a key out at exactly this value (of this
+type: `overfit_batches=0` is hashed, as any int for a float is). Keys repro's config sets are
+hashed as they are: leaving one out at Lightning's default would move every record."""
+
+
+NULL_TRAINER_VALUES: dict[str, Any] = {
+    "devices": "auto",
+    "strategy": "auto",
+    "num_nodes": 1,
+    "max_steps": -1,
+    "log_every_n_steps": 50,
+    "num_sanity_val_steps": 2,
+    "enable_model_summary": True,
+    **{k: v for k, v in LIGHTNING_TRAINER_DEFAULTS.items() if v is not None},
+}
+"""What a Trainer argument set to null trains as: the runner leaves null arguments out
+(running.training.NULL_MEANS_SOMETHING aside), so the Trainer takes its default, which the
+hash takes too (`trainer.max_steps=null` is -1). Lightning's default where it is not null in
+its signature (log_every_n_steps: 50), not repro's (num_sanity_val_steps: 2, not 0); null
+precision and max_epochs are resolved apart (`DEFAULT_PRECISION`, `_at_null_trainer_values`)."""
+
+
+EVERY_BATCH_KEYS = frozenset(
+    {
+        "limit_train_batches",
+        "limit_val_batches",
+        "limit_test_batches",
+        "limit_predict_batches",
+        "val_check_interval",
+    }
+)
+"""Trainer arguments whose null Lightning reads as the fraction 1.0 (every batch, the epoch's
+end): a float 1.0 is hashed as null, as `_at_null_trainer_values` does; the int 1 (one
+batch) stays another setting."""
+
+
 PRECISION_ALIASES: dict[str, str] = {"64": "64-true", "32": "32-true", "16": "16-mixed"}
 PRECISION_ALIASES["bf16"] = "bf16-mixed"
 """Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
 setting whatever the spelling, hashed at the full name (which records always had at the
 default, `32-true`). A copy of Lightning's table, so records need not import Lightning."""
+DEFAULT_PRECISION = "32-true"
+"""What Lightning trains at for `precision=None` (`trainer.precision=null`): its default."""
 
 
 def precision_spellings(precision: Any) -> list[Any]:
     """Every way to write the precision `precision` is: its full name, then its aliases as text
     and (a number) as an int: the spellings an older repro hashed as written."""
-    full = PRECISION_ALIASES.get(str(precision), precision)
+    full = full_precision_name(precision)
     spellings = [full]
     for alias, named in PRECISION_ALIASES.items():
         if named == full:
             spellings += [alias, int(alias)] if alias.isdigit() else [alias]
-    return spellings
+    return [*spellings, None] if full == DEFAULT_PRECISION else spellings
 
 
 def full_precision_name(precision: Any) -> Any:
-    """`32-true` for `32` or `'32'` (Lightning's alias), any other value as it is: the
-    precision as the config hash sees it."""
+    """`32-true` for `32` or `'32'` (Lightning's alias) and for None (Lightning's default),
+    any other value as it is: the precision as the config hash sees it."""
+    if precision is None:
+        return DEFAULT_PRECISION
     if isinstance(precision, bool) or not isinstance(precision, (int, str)):
         return precision
     return PRECISION_ALIASES.get(str(precision), precision)
@@ -129,6 +190,44 @@ def _at_full_precision_name(config: dict[str, Any]) -> dict[str, Any]:
         return config
     named = full_precision_name(trainer["precision"])
     return {**config, "trainer": {**trainer, "precision": named}}
+
+
+def _at_null_trainer_values(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with each null Trainer argument at what the Trainer does without it
+    (`NULL_TRAINER_VALUES`) and a batch fraction of 1.0 as null (`EVERY_BATCH_KEYS`); a null
+    max_epochs is -1 (no epoch bound) when max_steps bounds the run, as Lightning resolves it
+    (unbounded both, the run is refused before it starts)."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    placed = {
+        k: NULL_TRAINER_VALUES.get(k) if v is None and k in NULL_TRAINER_VALUES else v
+        for k, v in trainer.items()
+    }
+    for key in EVERY_BATCH_KEYS & set(placed):
+        if isinstance(placed[key], float) and placed[key] == 1.0:
+            placed[key] = None
+    steps = placed.get("max_steps", NULL_TRAINER_VALUES["max_steps"])
+    bounded = isinstance(steps, int) and not isinstance(steps, bool) and steps > 0
+    if "max_epochs" in placed and placed["max_epochs"] is None and bounded:
+        placed["max_epochs"] = -1
+    return {**config, "trainer": placed}
+
+
+def _without_lightning_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` without trainer keys given at Lightning's own default
+    (`LIGHTNING_TRAINER_DEFAULTS`): as the Trainer sees it, as if never given."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    unset = object()
+
+    def at_default(key: str, value: Any) -> bool:
+        default = LIGHTNING_TRAINER_DEFAULTS.get(key, unset)
+        return default is not unset and hashed_form(value) == hashed_form(default)
+
+    kept = {k: v for k, v in trainer.items() if not at_default(k, v)}
+    return {**config, "trainer": kept}
 
 
 def _without_locations(node: Any) -> Any:
@@ -165,13 +264,45 @@ def _digest(config: dict[str, Any]) -> str:
 
 def hashed_form(value: Any) -> str:
     """A value as the config hash sees it: `0` and `0.0` (or `[1]` and `[1.0]`) differ, so an
-    override that changes only a number's type is another setting."""
-    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    override that changes only a number's type is another setting. A mapping with keys of
+    two types (`{1: 0.5, b: 2}`), which JSON cannot sort, has its keys named with their type
+    (`int:1`); any other keeps the form it always had."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    except TypeError:  # keys that do not sort together
+        return json.dumps(_typed_keys(value), sort_keys=True, default=str, separators=(",", ":"))
+
+
+def _typed_keys(node: Any) -> Any:
+    """`node` with every key that is not text named with its type (`int:1`)."""
+    if isinstance(node, dict):
+        return {
+            (k if isinstance(k, str) else f"{type(k).__name__}:{k}"): _typed_keys(v)
+            for k, v in node.items()
+        }
+    if isinstance(node, (list, tuple)):
+        return [_typed_keys(v) for v in node]
+    return node
 
 
 def config_hash(config: dict[str, Any]) -> str:
     """Short stable digest of the result-relevant part of a resolved config."""
-    return _digest(_at_full_precision_name(_at_execution_defaults(config)))
+    return _digest(_as_the_trainer_sees_it(config))
+
+
+def _as_the_trainer_sees_it(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with its trainer section as the Trainer reads it (execution keys at their
+    defaults, precision at its full name, nulls at the Trainer's defaults, added keys at
+    Lightning's defaults left out): what `config_hash` digests."""
+    placed = _at_full_precision_name(_at_execution_defaults(config))
+    return _without_lightning_defaults(_at_null_trainer_values(placed))
+
+
+def hashed_trainer(trainer: dict[str, Any]) -> dict[str, Any]:
+    """A trainer section as the config hash sees it: spellings of one setting (null for
+    Lightning's default, `32` for `32-true`, a key added at its default) made one."""
+    config = _without_neutral_trainer_keys(_as_the_trainer_sees_it({"trainer": trainer}))
+    return config["trainer"]
 
 
 def legacy_config_hash(config: dict[str, Any]) -> str:
@@ -192,14 +323,18 @@ profiler left the setting's identity (7583c06)."""
 
 def older_hashes(config: dict[str, Any]) -> list[str]:
     """Every hash an older repro gave this config's records, other than today's: with its
-    accelerator (`legacy_config_hash`, before a38075e), with its precision as written (before
-    an alias such as `32` was hashed as `32-true`) and, for a profiled config, with its
+    accelerator (`legacy_config_hash`, before a38075e), with its precision and trainer keys
+    as written (before an alias such as `32`, or null, was hashed as `32-true`, and a key at
+    Lightning's default left out: `LIGHTNING_TRAINER_DEFAULTS`), with its precision named but
+    other trainer keys as written (before null was hashed as the Trainer's default:
+    `NULL_TRAINER_VALUES`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
     the hash, until 7583c06 left the profiler out."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
-    hashes = [legacy_config_hash(config), _digest(_at_execution_defaults(config))]
+    placed = _at_execution_defaults(config)
+    hashes = [legacy_config_hash(config), _digest(placed), _digest(_at_full_precision_name(placed))]
     if trainer.get("profiler") is not None:
         accelerator = EXECUTION_TRAINER_KEYS["accelerator"]
         hashes.append(_digest(config))
@@ -365,15 +500,59 @@ def _legacy_folder_of(folder: Path, recorded: str) -> bool:
 def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     """The hash folders an older repro filed this setting under while the accelerator still
     counted (`trainer.accelerator=gpu` etc.), a profiler did (`+trainer.profiler=simple`) or
-    a precision alias was hashed as written (`trainer.precision=32`), other than today's
-    folder: they hold its seeds too (`older_hashes` of each)."""
+    a precision alias was hashed as written (`trainer.precision=32`, or `null`), other than today's
+    folder: they hold its seeds too (`older_hashes` of each). Also any other hash folder of the
+    experiment whose records the report counts with this setting (`_setting_of_folder`): one
+    of another spelling an older repro hashed as written (`trainer.max_epochs=null`)."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict) or "accelerator" not in trainer:
         return []
     experiment = config.get("experiment_name") or "default"
     experiment_dir = Path(results_dir) / config["paper"] / experiment
     setting = hashed_form({k: v for k, v in config.items() if k != "seed"})
-    return [experiment_dir / h for h in _legacy_hashes(setting)]
+    known = [experiment_dir / h for h in _legacy_hashes(setting)]
+    today = config_hash(config)
+    try:
+        entries = sorted(
+            e.name for e in os.scandir(experiment_dir) if e.is_dir() and e.name[:1] != "."
+        )
+    except OSError:  # nothing run yet, or unreadable
+        entries = []
+    others = [experiment_dir / name for name in entries if name != today]
+    found = [d for d in others if d not in known and _setting_of_folder(d) == today]
+    return known + found
+
+
+_FOLDER_SETTINGS: dict[tuple[str, int, int], str | None] = {}
+"""Hash folder (path, mtime, -1) -> `_setting_of_folder`'s answer once a seed's config.yaml
+was read: each folder's config is read once a process while its seeds stay the same."""
+
+
+def _setting_of_folder(hash_dir: Path) -> str | None:
+    """Today's hash of the setting whose records lie in `hash_dir`, when the folder's name is
+    a hash some repro gave it (`older_hashes` of a seed's config.yaml, as the report rehashes
+    records: `table._current_hash`); None otherwise, or when no seed's config can be read."""
+    import yaml
+
+    try:  # a folder whose listing did not change since: its answer then
+        listed = (str(hash_dir), hash_dir.stat().st_mtime_ns, -1)
+        if listed in _FOLDER_SETTINGS:
+            return _FOLDER_SETTINGS[listed]
+        seeds = sorted(e.name for e in os.scandir(hash_dir) if SEED_FOLDER.fullmatch(e.name))
+    except OSError:
+        return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for seed in seeds:
+        path = hash_dir / seed / CONFIG_FILE
+        try:
+            config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+            older = older_hashes(config) if isinstance(config, dict) else []
+            answer = config_hash(config) if hash_dir.name in older else None
+        except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+            continue  # not (yet) written, or unreadable: the next seed's
+        _FOLDER_SETTINGS[listed] = answer
+        return answer
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -384,7 +563,8 @@ def _legacy_hashes(setting: str) -> tuple[str, ...]:
     trainer = config["trainer"]
     today = config_hash(config)
     unprofiled = {k: v for k, v in trainer.items() if k != "profiler"}
-    precisions = precision_spellings(trainer["precision"]) if "precision" in trainer else [None]
+    unset = object()  # a trainer without a precision key keeps none
+    precisions = precision_spellings(trainer["precision"]) if "precision" in trainer else [unset]
     hashes: dict[str, None] = {}
     for accelerator in dict.fromkeys([trainer["accelerator"], "gpu", "cuda", "cpu", "mps"]):
         for profiler in dict.fromkeys([trainer.get("profiler"), None, *PROFILER_NAMES]):
@@ -392,7 +572,7 @@ def _legacy_hashes(setting: str) -> tuple[str, ...]:
                 placed = {**unprofiled, "accelerator": accelerator}
                 if profiler is not None:
                     placed["profiler"] = profiler
-                if precision is not None:
+                if precision is not unset:
                     placed["precision"] = precision
                 hashes.update(dict.fromkeys(older_hashes({**config, "trainer": placed})))
     return tuple(h for h in hashes if h != today)

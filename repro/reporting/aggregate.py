@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from repro import stats
 from repro.config.paper_setting import config_differences as _differences
-from repro.config.paper_setting import plain_value as _plain
+from repro.config.paper_setting import shown_pair
 from repro.errors import close_name
 from repro.plugins.paper_spec import Claim
 from repro.records import store
@@ -762,7 +762,8 @@ def differences_text(
 ) -> str:
     """`key=value (paper: value)` for each key a setting changes; `reference` names the config
     they were taken against (`used`: the judged one, when the paper's could not be composed)."""
-    return ", ".join(f"{k}={_plain(v)} ({reference}: {_plain(p)})" for k, v, p in differences)
+    pairs = ((k, *shown_pair(v, p)) for k, v, p in differences)
+    return ", ".join(f"{k}={v} ({reference}: {p})" for k, v, p in pairs)
 
 
 def _other_settings_note(choice: ConfigChoice) -> str:

@@ -68,6 +68,19 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         ) from None
 
 
+def pins_by_folder(runs: Any, pinned: frozenset[str]) -> frozenset[str]:
+    """`--config` pins as the report names settings: a pin that names no setting but the
+    hash folder its records lie in (one an older repro hashed otherwise: `store.older_hashes`,
+    counted under today's hash) pins the setting of those records."""
+    known = set(runs["config_hash"])
+    folders: dict[str, set[str]] = {}
+    for record_dir, config_hash in zip(runs["record_dir"], runs["config_hash"], strict=True):
+        folders.setdefault(Path(str(record_dir)).parent.name, set()).add(str(config_hash))
+    return frozenset(
+        h for pin in pinned for h in ([pin] if pin in known else folders.get(pin, [pin]))
+    )
+
+
 def _build_report(request: ReportRequest) -> ReportOutcome:
     from repro.plugins.registry import get_paper
     from repro.records.table import load_records
@@ -92,14 +105,15 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     paper_hashes, paper_configs, setting_warning = _paper_settings(plugin, spec)
     if setting_warning:
         warnings.append(setting_warning)
-    choices = aggregate.choose_configs(runs, request.pinned_configs, paper_hashes, paper_configs)
+    pins = pins_by_folder(runs, request.pinned_configs)
+    choices = aggregate.choose_configs(runs, pins, paper_hashes, paper_configs)
     current_code = aggregate.code_keys(runs, current_classes) == (current_digest or "")[:8]
     planned = {e: c for e, c in choices.items() if e in spec.experiments}  # what a sweep plans
     cautions = _older_code_warnings(
         runs.assign(_current=current_code), planned, request.paper, advised_sweep(request, plugin)
     )
     warnings += cautions
-    unknown_pins = request.pinned_configs - set(runs["config_hash"])
+    unknown_pins = pins - set(runs["config_hash"])
     if unknown_pins:
         problem = (
             f"--config {', '.join(sorted(unknown_pins))}: no runs of {request.paper} with "

@@ -56,14 +56,48 @@ def _location_rows(plugin: PaperPlugin, spec) -> list[CheckResult]:
         configs = default_containers(plugin.folder, plugin.id, list(spec.experiments))
     except Exception:  # a config that does not compose: the fast runs say why
         return []
+    rows = []
     keys = sorted({key for config in configs.values() for key in location_keys(config)})
-    if not keys:
-        return []
-    detail = (
-        f"left out of the config hash as locations (keys ending _dir): {', '.join(keys)}; "
-        "a key that changes what is computed must not end in _dir"
-    )
-    return [CheckResult(plugin.id, "config hash", True, detail)]
+    if keys:
+        detail = (
+            f"left out of the config hash as locations (keys ending _dir): {', '.join(keys)}; "
+            "a key that changes what is computed must not end in _dir"
+        )
+        rows.append(CheckResult(plugin.id, "config hash", True, detail))
+    placed = sorted({key for config in configs.values() for key in _hashed_locations(config)})
+    if placed:
+        one = len(placed) == 1
+        detail = (
+            f"{', '.join(placed)} {'holds' if one else 'hold'} a path in the data folder, yet "
+            f"{'is' if one else 'are'} hashed: each machine's data folder (REPRO_DATA_DIR) "
+            "would be another setting, whose runs a report elsewhere does not find; name a "
+            "location key ..._dir"
+        )
+        rows.append(CheckResult(plugin.id, "config hash", False, detail))
+    return rows
+
+
+def _hashed_locations(config: dict) -> list[str]:
+    """Dotted names of hashed keys (not `*_dir`, outside `paths` and the other sections the
+    hash leaves out) whose text holds the data folder: a machine's path in the setting."""
+    from repro.records.store import NON_RESULT_KEYS, is_location_key
+
+    data_dir = str((config.get("paths") or {}).get("data_dir") or "")
+    found: list[str] = []
+
+    def walk(node: object, name: str) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not is_location_key(key):
+                    walk(value, f"{name}.{key}" if name else str(key))
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, name)
+        elif isinstance(node, str) and data_dir and data_dir in node:
+            found.append(name)
+
+    walk({k: v for k, v in config.items() if k not in NON_RESULT_KEYS}, "")
+    return found
 
 
 def _built_code(plugin: PaperPlugin, spec) -> CheckResult:

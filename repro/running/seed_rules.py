@@ -85,7 +85,8 @@ def static_reason(config: dict[str, Any]) -> str | None:
         return "validation inside an epoch (val_check_interval)"
     if "check_val_every_n_epoch" in trainer and trainer["check_val_every_n_epoch"] is None:
         return "validation counted in steps across epochs (check_val_every_n_epoch=null)"
-    if trainer.get("num_sanity_val_steps"):
+    sanity = "num_sanity_val_steps" in trainer and trainer["num_sanity_val_steps"] is None
+    if trainer.get("num_sanity_val_steps") or sanity:  # null: Lightning's 2 batches
         return "trainer.num_sanity_val_steps (a validation before training)"
     return _unapplied_trainer_key(trainer)
 

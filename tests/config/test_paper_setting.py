@@ -26,6 +26,8 @@ def test_a_precision_spelled_as_lightnings_alias_is_no_difference() -> None:
     assert paper_setting.config_differences(run, paper) == expected
     as_read = {**run, "trainer.precision": 32.0}
     assert paper_setting.config_differences(as_read, paper) == expected
+    unset = {**run, "trainer.precision": None}  # Lightning's default: 32-true
+    assert paper_setting.config_differences(unset, paper, typed=True) == expected
     bf16 = {**run, "trainer.precision": "bf16"}
     assert paper_setting.config_differences(bf16, paper, typed=True)[1][0] == "trainer.precision"
 
@@ -59,3 +61,31 @@ def test_a_launcher_that_sets_the_devices_is_not_the_papers_setting(tmp_path) ->
     assert differences and ("trainer.devices", 2, 1) in differences, differences
     neutral = paper_setting.run_differences(config, [*wiring, "experiment=small", "seed=3"])
     assert neutral == ()  # nothing that can change the hash: nothing composed
+
+
+def test_a_number_of_another_type_is_named_so_a_reader_sees_the_difference() -> None:
+    """`optimizer.weight_decay=0` where the paper has 0.0 is another setting (the hash tells
+    types apart), yet both printed as 0: 'not the paper's setting: optimizer.weight_decay=0
+    (paper: 0)', a difference nobody could see."""
+    from repro.reporting.aggregate import differences_text
+
+    differences = (("optimizer.weight_decay", 0, 0.0), ("optimizer.lr", 0.1, 0.01))
+    assert paper_setting.deviation_text(differences[:1]) == "optimizer.weight_decay=0 (paper: 0.0)"
+    assert differences_text(differences) == (
+        "optimizer.weight_decay=0 (paper: 0.0), optimizer.lr=0.1 (paper: 0.01)"
+    )
+
+
+def test_a_trainer_value_spelled_as_the_papers_is_no_difference() -> None:
+    """`trainer.max_steps=10 trainer.max_epochs=null`: the hash reads null as what the Trainer
+    trains (-1 here), yet the run was named 'trainer.max_steps=10, trainer.max_epochs=unset'."""
+    paper = {"trainer.max_steps": 20, "trainer.max_epochs": -1, "trainer.log_every_n_steps": 50}
+    run = {"trainer.max_steps": 10, "trainer.max_epochs": None, "trainer.log_every_n_steps": None}
+    run["trainer.benchmark"] = None  # Lightning's default, added
+    expected = (("trainer.max_steps", 10, 20),)
+    assert paper_setting.config_differences(run, paper, typed=True) == expected
+    import numpy as np  # read back from a table: numpy's scalars, None left out
+
+    table = {"trainer.max_steps": np.int64(10), "trainer.accumulate_grad_batches": np.int64(1)}
+    (difference,) = paper_setting.config_differences(table, {"trainer.max_steps": 20})
+    assert difference[0] == "trainer.max_steps"

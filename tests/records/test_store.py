@@ -179,6 +179,7 @@ def test_precision_changes_the_setting(tmp_path: Path) -> None:
         ("bf16", "bf16-mixed"),
         (64, "64-true"),
         ("64", "64-true"),
+        (None, "32-true"),
     ],
 )
 def test_a_precision_spelled_as_lightning_aliases_it_is_the_same_setting(
@@ -189,6 +190,25 @@ def test_a_precision_spelled_as_lightning_aliases_it_is_the_same_setting(
     assert store.run_dir(tmp_path, _trainer(precision=spelled)) == store.run_dir(
         tmp_path, _trainer(precision=canonical)
     )
+
+
+def test_a_record_filed_under_a_null_precision_is_found(tmp_path: Path) -> None:
+    """`trainer.precision=null` is Lightning's default, `32-true`: it was hashed as another
+    setting. Records an older repro filed under null's own hash are the default's seeds."""
+    from repro.records.table import load_records
+
+    old = _trainer(precision=None)
+    digest = store._digest(old)  # as hashed then: null as written
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+    store.write_record(folder, record)
+    (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+    assert store.completed_record_dir(tmp_path, TRAINED) == folder
+    assert store.completed_record_dir(tmp_path, _trainer(precision=32)) == folder
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(TRAINED)
 
 
 def test_sixteen_true_is_not_sixteen_mixed(tmp_path: Path) -> None:
@@ -280,3 +300,183 @@ def test_a_profiled_record_from_before_the_profiler_left_the_hash_is_found(tmp_p
         assert store.completed_record_dir(results, _trainer(profiler="advanced")) == folder
         (hashed,) = set(load_records(results).frame["config_hash"])
         assert hashed == store.config_hash(TRAINED)  # one setting with today's runs
+
+
+@pytest.mark.parametrize(
+    ("key", "default", "other"),
+    [
+        ("benchmark", None, True),
+        ("accumulate_grad_batches", 1, 2),
+        ("detect_anomaly", False, True),
+        ("val_check_interval", None, 0.5),
+        ("min_steps", None, 10),
+    ],
+)
+def test_a_trainer_key_added_at_lightnings_default_is_the_same_setting(
+    tmp_path: Path, key: str, default: object, other: object
+) -> None:
+    """`+trainer.benchmark=null` or `+trainer.accumulate_grad_batches=1` hands the Trainer
+    what it has without them, yet each was another folder (and, to the report, not the
+    paper's setting); another value is another setting."""
+    assert store.run_dir(tmp_path, _trainer(**{key: default})) == store.run_dir(tmp_path, TRAINED)
+    assert store.run_dir(tmp_path, _trainer(**{key: other})) != store.run_dir(tmp_path, TRAINED)
+
+
+def test_lightnings_trainer_defaults_are_copied_as_lightning_has_them() -> None:
+    """store.LIGHTNING_TRAINER_DEFAULTS is a copy (records need not import Lightning): each
+    entry is the Trainer's own default, and none is a key repro's trainer config sets."""
+    import inspect
+
+    import lightning.pytorch as pl
+    from omegaconf import OmegaConf
+
+    from repro.config.app import CONFIG_DIR
+
+    parameters = inspect.signature(pl.Trainer.__init__).parameters
+    for key, default in store.LIGHTNING_TRAINER_DEFAULTS.items():
+        assert parameters[key].default == default, key
+    assert not set(store.LIGHTNING_TRAINER_DEFAULTS) & set(
+        OmegaConf.load(CONFIG_DIR / "trainer" / "default.yaml")
+    )
+
+
+def test_a_record_filed_with_a_trainer_key_at_its_default_is_found(tmp_path: Path) -> None:
+    """Records an older repro filed under `+trainer.benchmark=null`'s own hash are found by
+    that command again, and the report counts them with the setting's other seeds."""
+    from repro.records.table import load_records
+
+    old = _trainer(benchmark=None)
+    digest = store._digest(old)  # as hashed then: the key as written
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+    store.write_record(folder, record)
+    (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(TRAINED)
+
+
+@pytest.mark.parametrize(
+    ("null", "trained_as"),
+    [
+        ({"max_steps": None, "max_epochs": 2}, {"max_steps": -1, "max_epochs": 2}),
+        ({"max_steps": 20, "max_epochs": None}, {"max_steps": 20, "max_epochs": -1}),
+        ({"log_every_n_steps": None}, {"log_every_n_steps": 50}),
+        ({"num_sanity_val_steps": None}, {"num_sanity_val_steps": 2}),
+        ({"strategy": None}, {"strategy": "auto"}),
+        ({"accumulate_grad_batches": None}, {}),
+        ({"inference_mode": None}, {"inference_mode": True}),
+    ],
+)
+def test_a_null_trainer_key_is_the_setting_lightning_trains_for_it(
+    tmp_path: Path, null: dict, trained_as: dict
+) -> None:
+    """The runner leaves null Trainer arguments out (Lightning's default then), so
+    `trainer.max_epochs=null` trained what `-1` trains with max_steps set, yet it was another
+    folder and, to the report, not the paper's setting (`trainer.max_epochs=unset`)."""
+    assert store.run_dir(tmp_path, _trainer(**null)) == store.run_dir(
+        tmp_path, _trainer(**trained_as)
+    )
+
+
+@pytest.mark.parametrize(
+    ("null", "other"),
+    [
+        ({"num_sanity_val_steps": None}, {"num_sanity_val_steps": 0}),
+        ({"deterministic": None}, {"deterministic": "warn"}),
+        ({"check_val_every_n_epoch": None}, {"check_val_every_n_epoch": 1}),
+        ({"max_steps": -1, "max_epochs": None}, {"max_steps": -1, "max_epochs": -1}),
+        ({"devices": None}, {"devices": 1}),
+    ],
+)
+def test_a_null_trainer_key_that_trains_otherwise_is_another_setting(
+    tmp_path: Path, null: dict, other: dict
+) -> None:
+    """Null is Lightning's default, which is not always repro's (num_sanity_val_steps: 2, not
+    0), and check_val_every_n_epoch=null counts batches across epochs."""
+    assert store.run_dir(tmp_path, _trainer(**null)) != store.run_dir(tmp_path, _trainer(**other))
+
+
+def test_what_a_null_trainer_key_trains_as_is_lightnings_default() -> None:
+    """store.NULL_TRAINER_VALUES is a copy of what a Trainer without the key does."""
+    import lightning.pytorch as pl
+    from lightning.pytorch.callbacks import ModelSummary
+
+    from repro.running.training import NULL_MEANS_SOMETHING
+
+    assert not set(store.NULL_TRAINER_VALUES) & NULL_MEANS_SOMETHING
+    trainer = pl.Trainer(accelerator="cpu", logger=False, enable_checkpointing=False)
+    values = store.NULL_TRAINER_VALUES
+    assert trainer.max_steps == values["max_steps"]
+    assert trainer.log_every_n_steps == values["log_every_n_steps"]
+    assert trainer.num_sanity_val_steps == values["num_sanity_val_steps"]
+    assert trainer.num_nodes == values["num_nodes"]
+    assert trainer.precision == store.DEFAULT_PRECISION
+    summary = any(isinstance(c, ModelSummary) for c in trainer.callbacks)
+    assert summary is values["enable_model_summary"]
+    for key, default in store.LIGHTNING_TRAINER_DEFAULTS.items():
+        if default is not None:
+            assert values[key] == default, key
+
+
+@pytest.mark.parametrize(
+    "key", ["limit_train_batches", "limit_val_batches", "limit_test_batches", "val_check_interval"]
+)
+def test_a_fraction_of_one_is_every_batch_as_null_is(tmp_path: Path, key: str) -> None:
+    """`trainer.limit_val_batches=1.0` (after a debug preset's 1, say) is Lightning's 100%,
+    what null trains, yet it was another setting; the int 1 is one batch, another setting."""
+    everything = store.run_dir(tmp_path, _trainer(**{key: None}))
+    assert store.run_dir(tmp_path, _trainer(**{key: 1.0})) == everything
+    assert store.run_dir(tmp_path, _trainer(**{key: 1})) != everything
+    assert store.run_dir(tmp_path, _trainer(**{key: 0.5})) != everything
+
+
+def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_path: Path) -> None:
+    """Between the precision aliases and null's defaults joining the hash, `precision=32
+    trainer.max_epochs=null` was hashed with `32-true` and null as written: run and report
+    must find that folder too."""
+    from repro.records.table import load_records
+
+    old = _trainer(precision=32, max_steps=20, max_epochs=None)
+    placed = {**old, "trainer": {**old["trainer"], "precision": "32-true"}}
+    digest = store._digest(placed)  # as hashed then
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    record = {"status": "completed", **WHOSE, "config_hash": digest, "metrics": {"m": 1.0}}
+    store.write_record(folder, record)
+    (folder / store.CONFIG_FILE).write_text(json.dumps(old))
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(_trainer(max_steps=20, max_epochs=-1))
+
+
+def test_a_setting_finds_its_seeds_in_a_folder_an_older_repro_hashed_another_spelling_in(
+    tmp_path: Path,
+) -> None:
+    """A seed run as `trainer.max_epochs=null` by an older repro lies under that spelling's
+    hash: the report counts it with the setting (`max_epochs: -1`), so `repro run` and `repro
+    sweep` of the setting must find it too, not train it again beside it. A folder whose name
+    is no hash its config ever had is not taken (the report does not take it either)."""
+    spelled = _trainer(max_steps=20, max_epochs=None)
+    today = _trainer(max_steps=20, max_epochs=-1)
+    folder = tmp_path / "p" / "e" / store._digest(spelled) / "seed1"
+    _completed(folder, spelled)
+    assert store.completed_record_dir(tmp_path, today) == folder
+    assert folder.parent in store.legacy_hash_dirs(tmp_path, today)
+    renamed = folder.parent.with_name("0123456789")
+    folder.parent.rename(renamed)
+    assert store.completed_record_dir(tmp_path, today) is None
+
+
+def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
+    """`+model.weights={1:0.5,b:2}` (YAML's int key beside a string one) failed every command
+    with 'internal error: TypeError: '<' not supported between str and int' (sorted keys);
+    it is hashed, apart from the mapping whose keys are all text, and a mapping that hashed
+    before keeps its hash."""
+    mixed = {**CONFIG, "model": {"weights": {1: 0.5, "b": 2}}}
+    text = {**CONFIG, "model": {"weights": {"1": 0.5, "b": 2}}}
+    assert store.run_dir(tmp_path, mixed) != store.run_dir(tmp_path, text)
+    reordered = {**CONFIG, "model": {"weights": {"b": 2, 1: 0.5}}}
+    assert store.run_dir(tmp_path, mixed) == store.run_dir(tmp_path, reordered)
+    assert store.hashed_form({"w": {1: 0.5}}) == '{"w":{"1":0.5}}'  # as before

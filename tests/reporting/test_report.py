@@ -1523,3 +1523,37 @@ def test_a_config_hash_with_no_runs_is_refused_for_one_paper(tmp_path: Path) -> 
     assert not (tmp_path / "out" / "report.md").exists()
     (request,), _ = requests_from_cli([], *args)  # every paper with records
     assert any("--config zzz" in line for line in build_report(request).warnings)
+
+
+def test_a_setting_is_pinned_by_the_folder_an_older_repro_filed_it_in(tmp_path: Path) -> None:
+    """`--config <the hash folder on disk>` of runs an older repro filed under another hash
+    (here `trainer.precision=32` as written): the report counts them under today's hash and
+    refused the folder's name, 'no runs of mnist1d with that config hash'."""
+    import json
+    import shutil
+
+    import yaml
+
+    from repro.records import store
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    legacy = ""
+    for seed in range(2):
+        folder = write_run(
+            results,
+            "cnn",
+            seed,
+            {"test/acc": 0.9},
+            **{"optimizer.lr": 0.1, "trainer.precision": 32},
+        )
+        config = yaml.safe_load((folder / store.CONFIG_FILE).read_text())
+        legacy = store._digest(config)  # as an older repro hashed it: the alias as written
+        moved = folder.parent.with_name(legacy) / folder.name
+        moved.parent.mkdir(exist_ok=True)
+        shutil.move(folder, moved)
+        record = json.loads((moved / store.RECORD_FILE).read_text())
+        (moved / store.RECORD_FILE).write_text(json.dumps({**record, "config_hash": legacy}))
+    outcome, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({legacy}))
+    assert "deviates from the paper's setting" in table_row(markdown, "cnn_acc")
+    assert "(judged on settings that deviate from the paper's: cnn)" in outcome.summary

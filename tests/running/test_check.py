@@ -220,3 +220,22 @@ def test_a_plugin_set_for_fp16_on_a_gpu_passes_the_check_on_a_cpu(tmp_path: Path
     )
     rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
     assert all(r.ok for r in rows), [(r.subject, r.detail) for r in rows if not r.ok]
+
+
+def test_check_fails_a_hashed_key_that_holds_the_data_folder(tmp_path: Path) -> None:
+    """`data.root: ${paths.data_dir}/toy` is hashed (its name does not end in _dir), so the
+    record folder, and the paper's setting the report judges, depend on each machine's data
+    folder (REPRO_DATA_DIR): runs made on a cluster were 'not run' in a report on a laptop.
+    `repro check` names such a key as a failure."""
+    from repro.plugins.paper_spec import load_paper_spec
+    from repro.running.check import _location_rows
+
+    folder = write_toy_paper(tmp_path / "plugins", "toy_root")
+    plugin = PaperPlugin(folder.name, folder.resolve(), "test")
+    settings = folder / "settings.yaml"
+    root = "  samples: 64\n  root: ${paths.data_dir}/toy"
+    settings.write_text(settings.read_text().replace("  samples: 64", root))
+    rows = _location_rows(plugin, load_paper_spec(folder))
+    failed = [row for row in rows if not row.ok]
+    assert len(failed) == 1 and failed[0].subject == "config hash", rows
+    assert "data.root" in failed[0].detail and "_dir" in failed[0].detail

@@ -53,3 +53,13 @@ def test_validation_counted_across_epochs_trains_each_seed_alone() -> None:
     assert static_reason({"trainer": base}) is None
     reason = static_reason({"trainer": {**base, "check_val_every_n_epoch": None}})
     assert "check_val_every_n_epoch=null" in reason
+
+
+def test_a_null_sanity_check_is_lightnings_two_batches_so_each_seed_trains_alone() -> None:
+    """`trainer.num_sanity_val_steps=null` is Lightning's default, 2 batches validated before
+    training (the runner leaves null out; the hash reads it as 2): a seed alone runs them,
+    which a group does not, yet null passed as no sanity check."""
+    base = {"precision": "32-true", "max_steps": 10, "num_sanity_val_steps": 0}
+    assert static_reason({"trainer": base}) is None
+    reason = static_reason({"trainer": {**base, "num_sanity_val_steps": None}})
+    assert reason is not None and "num_sanity_val_steps" in reason

@@ -14,7 +14,9 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
-  separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `resumed` (whether
+  separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
+  one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
+  or a record made before it was kept), `attempts`, `resumed` (whether
   an attempt went on from a checkpoint), `resumed_exactly` (True/False from the record's
   `resumed_from.exact`; None if never resumed, or resumed by a repro that did not judge),
   `command`,
@@ -79,6 +81,7 @@ RUN_COLUMNS = (
     "platform",
     "device",
     "parameters",
+    "world_size",
     "attempts",
     "resumed",
     "resumed_exactly",
@@ -262,6 +265,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "platform": env.get("platform"),
         "device": model.get("device"),
         "parameters": model.get("parameters"),
+        "world_size": model.get("world_size"),
         "attempts": record.get("attempts"),
         "resumed": isinstance(record.get("resumed_from"), dict),
         "resumed_exactly": _exact(_mapping(record.get("resumed_from")).get("exact")),

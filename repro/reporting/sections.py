@@ -200,12 +200,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
                 )
             )
     on_gpu = completed["device"].astype(str).str.startswith("cuda")
-    gpu_count = completed.get(f"{CONFIG_PREFIX}trainer.devices")
-    per_run_gpus = (
-        [d if isinstance(d, int) and not isinstance(d, bool) and d > 0 else 1 for d in gpu_count]
-        if gpu_count is not None
-        else [1] * len(completed)
-    )
+    per_run_gpus = _gpus_per_run(completed)
     walls = _own_walls(completed)
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
@@ -225,6 +220,38 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
         together_runs=sum(group is not None for group in groups),
     )
+
+
+def _gpus_per_run(rows: pd.DataFrame) -> list[int]:
+    """The GPUs each run trained on: its recorded world size (every rank on one GPU, on every
+    node), else, in a record without one, `trainer.devices` (a count, a list of GPUs) times
+    `trainer.num_nodes`; 1 where neither says more (`auto` without a world size is one)."""
+    absent = [None] * len(rows)
+    worlds = rows.get("world_size", absent)
+    devices = rows.get(f"{CONFIG_PREFIX}trainer.devices", absent)
+    nodes = rows.get(f"{CONFIG_PREFIX}trainer.num_nodes", absent)
+    return [
+        _count(world) or (_count(device) or 1) * (_count(node) or 1)
+        for world, device, node in zip(worlds, devices, nodes, strict=True)
+    ]
+
+
+def _count(value: Any) -> int:
+    """A positive count from a record or config cell: an int (or a float holding one, as
+    pandas makes of a column with gaps), a numeric string, or a list (as JSON, how the table
+    keeps lists) of devices; 0 for anything else (`auto`, -1, missing)."""
+    import json
+
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return 0
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or _missing(value):
+        return 0
+    return int(value) if value == int(value) and value > 0 else 0
 
 
 def _groups(rows: pd.DataFrame) -> list[str | None]:

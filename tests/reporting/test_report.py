@@ -992,6 +992,33 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
     assert summary.together_runs == 6
 
 
+def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
+    """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
+    on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine
+    counted 1: the record's world size (every rank, one GPU each) is what it trained on."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    def write(experiment: str, world_size: int | None, **config: object) -> None:
+        folder = write_any_run(tmp_path, experiment, 0, wall_s=3600.0, **config)
+        record = json.loads((folder / "record.json").read_text())
+        record["model"]["device"] = "cuda:0"
+        if world_size is not None:
+            record["model"]["world_size"] = world_size
+        (folder / "record.json").write_text(json.dumps(record))
+
+    write("cnn", 4, **{"trainer.devices": 2, "trainer.num_nodes": 2})
+    write("mlp", 4, **{"trainer.devices": "auto"})
+    write("gru", None, **{"trainer.devices": 2, "trainer.num_nodes": 2})  # before world size
+    write("logistic", None, **{"trainer.devices": [0, 1, 2]})
+    write("cnn_shuffled", None)  # one GPU
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.gpu_hours == pytest.approx(4 + 4 + 4 + 3 + 1)
+    assert summary.cpu_hours == 0
+
+
 def test_compute_names_runs_of_older_plugin_code_as_their_own_setting(tmp_path: Path) -> None:
     from repro.reporting.sections import compute
     from tests.records.test_table import _with_code

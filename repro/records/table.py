@@ -13,6 +13,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   recorded): runs of one config but other code are other settings in a report
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
+  (of the run's last attempt), `earlier_wall_s` (the wall time of the interrupted attempts a
+  resumed run went on from; NaN when none)
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
   separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
   one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
@@ -68,6 +70,7 @@ RUN_COLUMNS = (
     "steps",
     "steps_per_s",
     "epoch_s_mean",
+    "earlier_wall_s",
     "started_at",
     "finished_at",
     "git_sha",
@@ -92,7 +95,7 @@ RUN_COLUMNS = (
     "repro_version",
     "repro_digest",
 )
-TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean")
+TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean", "earlier_wall_s")
 
 
 class BadRecord(ValueError):

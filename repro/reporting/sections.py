@@ -263,8 +263,11 @@ def _groups(rows: pd.DataFrame) -> list[str | None]:
 def _own_walls(rows: pd.DataFrame, column: str = "wall_s") -> Any:
     """Each run's wall (or fit) time, a group's counted once: seeds trained together each
     record the group's time (one process), so the first of them carries the group's longest
-    and the others add 0."""
+    and the others add 0. A resumed run's wall time is that of every attempt it took (its
+    last one's `wall_s` and the `earlier_wall_s` of those it went on from)."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
+    if column == "wall_s" and "earlier_wall_s" in rows:
+        walls += rows["earlier_wall_s"].fillna(0.0).to_numpy(dtype=float)
     carrier: dict[str, int] = {}
     for index, group in enumerate(_groups(rows)):
         if group is None:

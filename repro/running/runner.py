@@ -4,6 +4,7 @@ short), and write the run record."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import shlex
 import signal
@@ -525,7 +526,7 @@ def _new_record(
         "cwd": os.getcwd(),
         "attempts": (previous or {}).get("attempts", 0) + 1,
         "resumed_from": resumed_from,
-        "timing": {"started_at": _now()},
+        "timing": {"started_at": _now(), **earlier_attempts(previous if resumed_from else None)},
         "environment": environment,
         "code": code_section(plugin.folder, environment["git"]["sha"], code),  # other: stale
     }
@@ -533,6 +534,19 @@ def _new_record(
         record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]
     record["code"]["plugin"]["built_in"] = _is_built_in(plugin.folder)  # the report says so
     return record
+
+
+def earlier_attempts(previous: dict[str, Any] | None) -> dict[str, float]:
+    """`earlier_wall_s`: the wall time of the attempts a resumed attempt goes on from (the one
+    it resumes, and those that one went on from), so that the compute a result took is
+    counted whole, though each attempt's own `wall_s` is its alone. Empty when it starts over
+    (`previous` None) or the earlier attempts recorded no time (killed before `wall_s`)."""
+    timing = (previous or {}).get("timing")
+    if not isinstance(timing, dict):
+        return {}
+    spent = [timing.get(key) for key in ("wall_s", "earlier_wall_s")]
+    total = sum(float(s) for s in spent if isinstance(s, (int, float)) and not isinstance(s, bool))
+    return {"earlier_wall_s": round(total, 3)} if total > 0 and math.isfinite(total) else {}
 
 
 def _is_built_in(folder: Path) -> bool:

@@ -992,6 +992,32 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
     assert summary.together_runs == 6
 
 
+def test_the_compute_of_a_resumed_run_counts_the_attempts_it_went_on_from(tmp_path: Path) -> None:
+    """helper-77: a run interrupted after 30 s and resumed for 10 s took 40 s; the Compute
+    section counted the last attempt's 10 s only (its record's `wall_s`)."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, earlier in ((0, 30.0), (1, None)):
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=10.0)
+        record = json.loads((folder / "record.json").read_text())
+        if earlier:
+            record["timing"]["earlier_wall_s"] = earlier
+            record["resumed_from"] = {"checkpoint": "last.ckpt", "step": 100, "exact": True}
+        (folder / "record.json").write_text(json.dumps(record))
+    folder = write_any_run(tmp_path, "mlp", 0, wall_s=5.0, status="failed", error="nan")
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"]["earlier_wall_s"] = 20.0  # resumed, then failed: unsuccessful time
+    (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    (row,) = summary.experiments
+    assert row.wall_total_s == pytest.approx(50.0) and row.wall_mean_s == pytest.approx(25.0)
+    assert summary.cpu_hours * 3600 == pytest.approx(50.0)
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(25.0)
+
+
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine

@@ -351,6 +351,9 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
     for seed in (0, 1):
         assert resumed[seed]["status"] == "completed"
         assert resumed[seed]["resumed_from"]["step"] == 8
+        # the interrupted attempt's time counts in the report's compute hours (helper-77)
+        spent = interrupted[seed]["timing"]["wall_s"]
+        assert resumed[seed]["timing"]["earlier_wall_s"] == pytest.approx(spent)
         assert resumed[seed]["metrics"] == pytest.approx(uninterrupted[seed]["metrics"], abs=1e-6)
     assert not list(results.rglob("together.ckpt"))  # the group's checkpoint goes once done
 

@@ -387,6 +387,25 @@ def test_fewer_formats_keep_the_old_outputs_and_say_when_they_are_stale(tmp_path
     assert len(stale) == 2 and "add --format html to update it" in stale[0], outcome.warnings
 
 
+def test_a_figure_the_regenerated_report_no_longer_draws_is_not_left_beside_it(
+    tmp_path: Path,
+) -> None:
+    """helper-77: figures/curves.png of an earlier report stayed in the folder after a report
+    of records without curves ("No training curves"), beside figures it does show; a reader of
+    the folder took it for this report's. The folder holds this report's figures only."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out)
+    assert (out / "figures" / "curves.png").is_file()
+    (out / "figures" / "mine.png").write_bytes(b"a user's own file")
+    for log in results.rglob("metrics.csv"):
+        log.unlink()
+    _, markdown = report(results, out)
+    assert "No training curves" in markdown
+    assert not (out / "figures" / "curves.png").exists()
+    assert (out / "figures" / "claims.png").is_file() and (out / "figures" / "mine.png").is_file()
+
+
 def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:
     from repro.reporting.figures import claims_figure
 

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+GPU_DEVICES = ("cuda", "mps")
+"""The torch devices a run's GPU hours count: NVIDIA's (and ROCm's, which torch calls cuda)
+and Apple's (accelerator=mps); a run on any other device counts as CPU time."""
+
+
 @dataclass(frozen=True)
 class ExperimentSetting:
     experiment: str
@@ -175,8 +180,8 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
     the rows add up to the total), and hours over every run."""
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     hardware = Counter(
-        f"{cpu or 'unknown CPU'}, {gpus or 'no GPU'}"
-        for cpu, gpus in zip(runs["cpu"], runs["gpus"], strict=True)
+        f"{cpu or 'unknown CPU'}, {gpus or _apple_gpu(device) or 'no GPU'}"
+        for cpu, gpus, device in zip(runs["cpu"], runs["gpus"], runs["device"], strict=True)
     )
     experiments = []
     for experiment, group in completed.groupby("experiment", sort=True):
@@ -199,7 +204,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
                     devices or "-",
                 )
             )
-    on_gpu = completed["device"].astype(str).str.startswith("cuda")
+    on_gpu = completed["device"].astype(str).str.startswith(GPU_DEVICES)
     per_run_gpus = _gpus_per_run(completed)
     walls = _own_walls(completed)
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
@@ -220,6 +225,11 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
         together_runs=sum(group is not None for group in groups),
     )
+
+
+def _apple_gpu(device: Any) -> str:
+    """The record's GPU list names CUDA devices only: a run on a Mac's GPU says so here."""
+    return "Apple GPU (mps)" if str(device).startswith("mps") else ""
 
 
 def _gpus_per_run(rows: pd.DataFrame) -> list[int]:

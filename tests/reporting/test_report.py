@@ -1064,6 +1064,24 @@ def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     assert summary.cpu_hours == 0
 
 
+def test_a_run_on_an_apple_gpu_counts_in_gpu_hours_not_cpu_hours(tmp_path: Path) -> None:
+    """helper-77: accelerator=mps trains on the Mac's GPU (device `mps:0`), but only `cuda`
+    counted as a GPU: an hour on it was reported as an hour of CPU."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    folder = write_any_run(tmp_path, "cnn", 0, wall_s=3600.0)
+    record = json.loads((folder / "record.json").read_text())
+    record["model"]["device"] = "mps:0"
+    (folder / "record.json").write_text(json.dumps(record))
+    write_any_run(tmp_path, "mlp", 0, wall_s=1800.0)  # on the CPU
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert (summary.gpu_hours, summary.cpu_hours) == (pytest.approx(1.0), pytest.approx(0.5))
+    assert ("Test CPU, Apple GPU (mps)", 1) in summary.hardware  # not "no GPU"
+
+
 def test_compute_names_runs_of_older_plugin_code_as_their_own_setting(tmp_path: Path) -> None:
     from repro.reporting.sections import compute
     from tests.records.test_table import _with_code

@@ -73,6 +73,7 @@ class Compute:
     unsuccessful_runs: int
     unsuccessful_hours: float  # failed, interrupted and unfinished runs, counted apart
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
+    unsuccessful_untimed: int = 0  # of those, runs with no recorded time (killed): not in hours
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         completed_runs=len(completed),
         unsuccessful_runs=len(unsuccessful),
         unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
+        unsuccessful_untimed=int(alone["wall_s"].isna().sum()),
         together_runs=sum(group is not None for group in groups),
     )
 

@@ -78,6 +78,25 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
     assert "| unfinished |" in markdown
 
 
+def test_an_unfinished_run_without_a_time_is_not_counted_as_no_time(tmp_path: Path) -> None:
+    """helper-77: a run killed with kill -9 keeps its `running` record, which has no wall
+    time; the report counted it as 0 h ("Unsuccessful runs, counted apart: 2 (0.003 h)"), as
+    if it had cost nothing. It now says how many runs' time is unknown."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    write_run(results, "cnn", 7, {}, status="failed", error="nan", wall_s=10.8)
+    killed = write_run(results, "cnn", 8, {}, status="running")
+    record = json.loads((killed / "record.json").read_text())
+    record["timing"] = {"started_at": record["timing"]["started_at"]}  # as a kill -9 leaves it
+    (killed / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    line = "**Unsuccessful runs, counted apart:** 2 (0.003 h; 1 without a recorded time"
+    assert line in markdown
+    assert "1 without a recorded time" in (tmp_path / "out" / "report.html").read_text()
+
+
 def test_the_papers_setting_is_judged_and_another_config_named_against_it(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=3)

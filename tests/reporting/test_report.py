@@ -163,6 +163,23 @@ def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
     assert markdown.count("Not written yet") == 2
 
 
+def test_a_heading_inside_a_code_block_of_the_notes_is_code_not_a_section() -> None:
+    """helper-77: a `## ` line inside a fenced block of notes.md (a shell comment, a Markdown
+    sample) started a new section there: the block was cut open, so everything after it in
+    report.md rendered as code, and the comment became a section of the report."""
+    text = (
+        "## What was difficult\n\nThe rate needed tuning:\n\n```bash\n## first try: diverged\n"
+        "repro sweep paper=x optimizer.lr=0.1\n```\n\n~~~~\n## a sample\n```\n~~~~\n\n"
+        "## Discussion\n\nFine.\n"
+    )
+    sections = parse_notes(text)
+    assert [s.title for s in sections] == ["What was difficult", "Discussion"]
+    assert sections[0].body.endswith("~~~~\n## a sample\n```\n~~~~")
+    assert "## first try: diverged\nrepro sweep" in sections[0].body
+    (unclosed,) = parse_notes("## Discussion\n\n````\nfoo\n```\n")
+    assert unclosed.body == "````\nfoo\n```\n````"  # closed where the notes end
+
+
 def write_paper(
     root: Path,
     claims: str,

@@ -382,6 +382,11 @@ def evaluate_claims(
         cut = cut if any(n in (fixed_sample_totals or {}) for n in claim.experiments()) else None
         result = evaluate_claim(index, claim, choices, alpha, n0, total, cut)
         deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
+        if deviates and result.verdict is None:  # nothing judged it: no setting to deviate
+            deviation_notes = {_deviation_note(c) for c in choices.values() if c.deviation}
+            notes = tuple(n for n in result.notes if n not in deviation_notes)
+            results.append(dataclasses.replace(result, notes=notes))
+            continue
         results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)
     return results
 

@@ -685,6 +685,23 @@ def test_a_pinned_setting_names_only_the_experiments_that_deviate(tmp_path: Path
     assert "the paper's setting" in paper_row and "keys outside" not in beyond, paper_row
 
 
+def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: Path) -> None:
+    """helper-77: with mlp's other setting pinned and no cnn runs, cnn_beats_mlp (not run) was
+    marked "deviates from the paper's setting" and said "Judged on mlp config ... (--config)",
+    though nothing judged it."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        other = write_run(
+            results, "mlp", seed, {"test/acc": 0.66 + seed / 100}, **{"optimizer.lr": 0.1}
+        )
+    _, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({other.parent.name}))
+    assert "deviates from the paper's setting" in table_row(markdown, "mlp_acc")
+    row = table_row(markdown, "cnn_beats_mlp")
+    assert "not run" in row and "deviates" not in row, row
+    details = next(line for line in markdown.splitlines() if line.startswith("- `cnn_beats_mlp`"))
+    assert "Judged on" not in details, details
+
+
 def test_without_the_papers_setting_differences_are_not_called_the_papers(
     tmp_path: Path,
 ) -> None:

@@ -258,6 +258,31 @@ def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
     assert "<script>alert('notes')</script> *fine*" in markdown
 
 
+def test_links_in_the_markdown_lead_where_paper_yaml_says(tmp_path: Path) -> None:
+    """helper-77: report.md wrote the paper's and code's URLs as autolinks with Markdown's
+    backslash escapes inside (`<https://github.com/o/vision\\_transformer>`); CommonMark keeps
+    a backslash in an autolink, so the link led to vision%5C_transformer, a page that does
+    not exist. A non-web address (javascript:) was an autolink too: now it is text."""
+    from markdown_it import MarkdownIt
+
+    papers = write_paper(tmp_path / "papers", "[]")
+    spec = papers / "toy" / "paper.yaml"
+    code = "https://github.com/o/vision_transformer/tree/main/a*b"
+    text = spec.read_text().replace("javascript:alert(1)", "https://arxiv.org/abs/x_y")
+    spec.write_text(text.replace("module: model:Toy", f"code_url: {code!r}\nmodule: model:Toy"))
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    html = MarkdownIt("commonmark").render((out / "report.md").read_text())
+    assert 'href="https://arxiv.org/abs/x_y"' in html and f'href="{code}"' in html
+    assert "%5C" not in html
+
+    spec.write_text(spec.read_text().replace("https://arxiv.org/abs/x_y", "javascript:alert(1)"))
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    html = MarkdownIt("commonmark").render((out / "report.md").read_text())
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
+
+
 def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
     papers = write_paper(
         tmp_path / "papers",

@@ -433,7 +433,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
-            attempt.record["timing"].update(earlier_attempts(attempt.previous))
+            attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed))
             attempt.save()
             if attempt.corrupt_record:
                 seed = attempt.config["seed"]

@@ -398,6 +398,7 @@ def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) 
     for path in (tmp_path / "r").rglob("record.json"):
         record = json.loads(path.read_text())
         assert record["status"] == "completed" and record["resumed_from"]["step"] == 7
+        assert record["timing"]["earlier_wall_s"] > 0  # the killed attempt, to its last save
 
 
 def test_a_rerun_of_completed_seeds_together_replaces_their_curves(tmp_path: Path) -> None:

@@ -254,6 +254,8 @@ def _count(value: Any) -> int:
     keeps lists) of devices; 0 for anything else (`auto`, -1, missing)."""
     import json
 
+    if isinstance(value, str) and "," in value and not value.startswith("["):
+        return len([index for index in value.split(",") if index.strip()])  # Lightning's "0,1"
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -261,7 +263,7 @@ def _count(value: Any) -> int:
             return 0
     if isinstance(value, list):
         return len(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or _missing(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return 0
     return int(value) if value == int(value) and value > 0 else 0
 

@@ -1135,10 +1135,11 @@ def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     write("mlp", 4, **{"trainer.devices": "auto"})
     write("gru", None, **{"trainer.devices": 2, "trainer.num_nodes": 2})  # before world size
     write("logistic", None, **{"trainer.devices": [0, 1, 2]})
+    write("mlp_shuffled", None, **{"trainer.devices": "0,1"})  # Lightning's string of GPUs
     write("cnn_shuffled", None)  # one GPU
     runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
     summary = compute(runs, aggregate.choose_configs(runs))
-    assert summary.gpu_hours == pytest.approx(4 + 4 + 4 + 3 + 1)
+    assert summary.gpu_hours == pytest.approx(4 + 4 + 4 + 3 + 2 + 1)
     assert summary.cpu_hours == 0
 
 

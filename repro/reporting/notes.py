@@ -89,7 +89,9 @@ not the next section, which would cut the block open and turn the rest of the re
 
 
 def read_notes(path: Path) -> list[NoteSection]:
+    """The notes' sections; a file not in UTF-8 (Latin-1 from a Windows editor) is read with
+    its odd bytes replaced, never dropped as if nothing were written."""
     try:
-        return parse_notes(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        return parse_notes(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except OSError:
         return []

@@ -163,6 +163,19 @@ def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
     assert markdown.count("Not written yet") == 2
 
 
+def test_notes_saved_in_another_encoding_are_not_dropped(tmp_path: Path) -> None:
+    """helper-77: notes.md saved as Latin-1 (a Windows editor: "café") failed to decode and the
+    report said "Not written yet" under every heading, the user's notes silently gone."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out)
+    (out / "notes.md").write_bytes(
+        "## What was easy\n\nThe caf\u00e9 notebook ran.\n".encode("latin-1")
+    )
+    _, markdown = report(results, out)
+    assert "### What was easy\n\nThe caf" in markdown and "notebook ran." in markdown
+
+
 def test_a_heading_inside_a_code_block_of_the_notes_is_code_not_a_section() -> None:
     """helper-77: a `## ` line inside a fenced block of notes.md (a shell comment, a Markdown
     sample) started a new section there: the block was cut open, so everything after it in

@@ -90,8 +90,9 @@ not the next section, which would cut the block open and turn the rest of the re
 
 def read_notes(path: Path) -> list[NoteSection]:
     """The notes' sections; a file not in UTF-8 (Latin-1 from a Windows editor) is read with
-    its odd bytes replaced, never dropped as if nothing were written."""
+    its odd bytes replaced, never dropped as if nothing were written; a byte order mark
+    (Notepad's UTF-8) is not text before the first heading."""
     try:
-        return parse_notes(Path(path).read_text(encoding="utf-8", errors="replace"))
+        return parse_notes(Path(path).read_text(encoding="utf-8-sig", errors="replace"))
     except OSError:
         return []

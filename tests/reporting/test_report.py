@@ -174,6 +174,11 @@ def test_notes_saved_in_another_encoding_are_not_dropped(tmp_path: Path) -> None
     )
     _, markdown = report(results, out)
     assert "### What was easy\n\nThe caf" in markdown and "notebook ran." in markdown
+    # Notepad's UTF-8 starts with a byte order mark: its first heading was text before any
+    # section, so "What was easy" was dropped
+    (out / "notes.md").write_text("\ufeff## What was easy\n\nRan as is.\n", encoding="utf-8")
+    _, markdown = report(results, out)
+    assert "### What was easy\n\nRan as is." in markdown
 
 
 def test_a_heading_inside_a_code_block_of_the_notes_is_code_not_a_section() -> None:

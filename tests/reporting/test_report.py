@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from pathlib import Path
@@ -483,6 +484,23 @@ def test_a_figure_the_regenerated_report_no_longer_draws_is_not_left_beside_it(
     assert "No training curves" in markdown
     assert not (out / "figures" / "curves.png").exists()
     assert (out / "figures" / "claims.png").is_file() and (out / "figures" / "mine.png").is_file()
+
+
+def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
+    """helper-77: `repro.report()` documents ci_low/ci_high as the 90% CI the verdict rests
+    on; a verdict with none (a two-stage plan short of its pilot seeds) got the summary's 95%
+    t-interval under that name, where report.md prints "–"."""
+    from repro.plugins.paper_spec import Claim
+
+    claim = Claim(id="c", experiment="cnn", metric="m", value=0.5, tolerance=0.1, source="T")
+    values = [0.4, 0.5, 0.6]
+    verdict = stats.Verdict(stats.INCONCLUSIVE, "needs the 4 pilot seeds, got 3")
+    result = aggregate.ClaimResult(claim, verdict.outcome, verdict, stats.summarize(values))
+    row = aggregate.verdict_numbers(result)
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]) and row["n"] == 3
+    same = stats.equivalence_verdict([0.5] * 3, 0.5, 0.1)  # every seed alike: no interval
+    result = aggregate.ClaimResult(claim, same.outcome, same, stats.summarize([0.5] * 3))
+    assert (aggregate.verdict_numbers(result)["ci_low"], result.summary.mean) == (0.5, 0.5)
 
 
 def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:

@@ -13,8 +13,12 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   recorded): runs of one config but other code are other settings in a report
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
+  (of the run's last attempt), `earlier_wall_s` (the wall time of the interrupted attempts a
+  resumed run went on from; NaN when none)
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
-  separated), `hostname`, `platform`, `device`, `parameters`, `attempts`, `resumed` (whether
+  separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
+  one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
+  or a record made before it was kept), `attempts`, `resumed` (whether
   an attempt went on from a checkpoint), `resumed_exactly` (True/False from the record's
   `resumed_from.exact`; None if never resumed, or resumed by a repro that did not judge),
   `command`, `seeds_auto_n0`, `seeds_auto_n`, `seeds_auto_max` (a run a `repro sweep
@@ -68,6 +72,7 @@ RUN_COLUMNS = (
     "steps",
     "steps_per_s",
     "epoch_s_mean",
+    "earlier_wall_s",
     "started_at",
     "finished_at",
     "git_sha",
@@ -81,6 +86,7 @@ RUN_COLUMNS = (
     "platform",
     "device",
     "parameters",
+    "world_size",
     "attempts",
     "resumed",
     "resumed_exactly",
@@ -94,7 +100,7 @@ RUN_COLUMNS = (
     "repro_version",
     "repro_digest",
 )
-TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean")
+TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean", "earlier_wall_s")
 
 
 class BadRecord(ValueError):
@@ -267,6 +273,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "platform": env.get("platform"),
         "device": model.get("device"),
         "parameters": model.get("parameters"),
+        "world_size": model.get("world_size"),
         "attempts": record.get("attempts"),
         "resumed": isinstance(record.get("resumed_from"), dict),
         "resumed_exactly": _exact(_mapping(record.get("resumed_from")).get("exact")),

@@ -389,6 +389,11 @@ def evaluate_claims(
                 result, verdict=dataclasses.replace(result.verdict, reason=reason)
             )
         deviates = any(choices[n].deviation for n in claim.experiments() if n in choices)
+        if deviates and result.verdict is None:  # nothing judged it: no setting to deviate
+            deviation_notes = {_deviation_note(c) for c in choices.values() if c.deviation}
+            notes = tuple(n for n in result.notes if n not in deviation_notes)
+            results.append(dataclasses.replace(result, notes=notes))
+            continue
         results.append(dataclasses.replace(result, deviation=deviates) if deviates else result)
     return results
 
@@ -837,8 +842,8 @@ def verdict_numbers(result: ClaimResult) -> dict[str, Any]:
     For a comparison claim the summary is of A − B per seed."""
     claim, summary, verdict = result.claim, result.summary, result.verdict
     interval = verdict.interval if verdict and verdict.interval else None
-    if interval is None and summary is not None and summary.n:
-        interval = (summary.ci_low, summary.ci_high)
+    if interval is None and summary is not None and summary.n and summary.std == 0:
+        interval = (summary.mean, summary.mean)  # every seed alike: the interval is the value
 
     def number(value: Any) -> float:
         return math.nan if value is None else float(value)

@@ -716,7 +716,24 @@ def _figures(
     if curves:
         paths = curves_figure(curves, folder / "curves", vector)
         figures["curves"] = {p.suffix[1:]: p for p in paths}
+    _remove_figures_not_drawn(folder, figures)
     return figures
+
+
+FIGURE_FILES = tuple(
+    f"{name}.{kind}" for name in ("claims", "settings", "curves") for kind in ("png", "svg")
+)
+"""The files a report draws in its figures/ folder (SVG: for the PDF, which embeds them)."""
+
+
+def _remove_figures_not_drawn(folder: Path, figures: dict[str, dict[str, Path]]) -> None:
+    """An earlier report's figure this one does not draw (no curves now, no other settings,
+    no PDF asked for): left in figures/ beside this report's, it reads as one of them. Only
+    the names a report writes are removed; nothing else in the folder is touched."""
+    drawn = {path.name for files in figures.values() for path in files.values()}
+    for name in FIGURE_FILES:
+        if name not in drawn:
+            (folder / name).unlink(missing_ok=True)
 
 
 def _write_outputs(

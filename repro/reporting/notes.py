@@ -65,18 +65,34 @@ def parse_notes(text: str) -> list[NoteSection]:
         if title is not None:
             sections.append(NoteSection(title, COMMENT.sub("", "\n".join(lines)).strip()))
 
+    fence = ""  # the open code fence (``` or ~~~, as long as it was opened), or ""
     for line in text.splitlines():
-        if line.startswith("## "):
+        opened = FENCE.match(line)
+        if fence and opened and opened.group(1).startswith(fence) and not opened.group(2).strip():
+            fence = ""  # closed by a fence of its character, as long or longer, with no info
+        elif not fence and opened:
+            fence = opened.group(1)
+        if line.startswith("## ") and not fence:
             close()
             title, lines = line[3:].strip(), []
         elif title is not None:
             lines.append(line)
+    if fence:  # never closed: closed here, so the block ends with the notes, not the report
+        lines.append(fence)
     close()
     return sections
 
 
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+"""A fenced code block's opening or closing line (CommonMark): a `## ` line inside one is code,
+not the next section, which would cut the block open and turn the rest of the report into code."""
+
+
 def read_notes(path: Path) -> list[NoteSection]:
+    """The notes' sections; a file not in UTF-8 (Latin-1 from a Windows editor) is read with
+    its odd bytes replaced, never dropped as if nothing were written; a byte order mark
+    (Notepad's UTF-8) is not text before the first heading."""
     try:
-        return parse_notes(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        return parse_notes(Path(path).read_text(encoding="utf-8-sig", errors="replace"))
+    except OSError:
         return []

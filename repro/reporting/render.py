@@ -577,6 +577,20 @@ def url(value: str) -> str:
     return text if text.lower().startswith(("https://", "http://")) else "#"
 
 
+AUTOLINK_BREAKERS = re.compile(r"[\s<>\x00-\x1f\x7f]")
+"""What ends a CommonMark autolink (`<https://...>`): whitespace, `<`, `>`, control chars."""
+
+
+def md_link(value: Any) -> str:
+    """A web address in Markdown: an autolink written as the address is, with no backslash
+    escapes (CommonMark keeps them in an autolink: `vision\\_transformer` would lead to
+    vision%5C_transformer); anything else (javascript:, an address with a space) as text."""
+    text = str(value).strip()
+    if url(text) != "#" and not AUTOLINK_BREAKERS.search(text):
+        return f"<{text}>"
+    return md(text)
+
+
 UNBROKEN_RUN = 20
 """A stretch of this many characters with no break opportunity gets one (a hash, a base64
 value, an error's long token): a table cell is as wide as its longest unbreakable word, and a
@@ -650,6 +664,7 @@ def _environment(html: bool) -> Any:
         notes_html=notes_html,
         data_uri=data_uri,
         url=url,
+        md_link=md_link,
         wbr=wbr,
     )
     return env

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
+GPU_DEVICES = ("cuda", "mps")
+"""The torch devices a run's GPU hours count: NVIDIA's (and ROCm's, which torch calls cuda)
+and Apple's (accelerator=mps); a run on any other device counts as CPU time."""
+
+
 @dataclass(frozen=True)
 class ExperimentSetting:
     experiment: str
@@ -68,6 +73,7 @@ class Compute:
     unsuccessful_runs: int
     unsuccessful_hours: float  # failed, interrupted and unfinished runs, counted apart
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
+    unsuccessful_untimed: int = 0  # of those, runs with no recorded time (killed): not in hours
 
 
 @dataclass(frozen=True)
@@ -175,8 +181,8 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
     the rows add up to the total), and hours over every run."""
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     hardware = Counter(
-        f"{cpu or 'unknown CPU'}, {gpus or 'no GPU'}"
-        for cpu, gpus in zip(runs["cpu"], runs["gpus"], strict=True)
+        f"{cpu or 'unknown CPU'}, {gpus or _apple_gpu(device) or 'no GPU'}"
+        for cpu, gpus, device in zip(runs["cpu"], runs["gpus"], runs["device"], strict=True)
     )
     experiments = []
     for experiment, group in completed.groupby("experiment", sort=True):
@@ -199,13 +205,8 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
                     devices or "-",
                 )
             )
-    on_gpu = completed["device"].astype(str).str.startswith("cuda")
-    gpu_count = completed.get(f"{CONFIG_PREFIX}trainer.devices")
-    per_run_gpus = (
-        [d if isinstance(d, int) and not isinstance(d, bool) and d > 0 else 1 for d in gpu_count]
-        if gpu_count is not None
-        else [1] * len(completed)
-    )
+    on_gpu = completed["device"].astype(str).str.startswith(GPU_DEVICES)
+    per_run_gpus = _gpus_per_run(completed)
     walls = _own_walls(completed)
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
@@ -223,8 +224,48 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         completed_runs=len(completed),
         unsuccessful_runs=len(unsuccessful),
         unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
+        unsuccessful_untimed=int(alone["wall_s"].isna().sum()),
         together_runs=sum(group is not None for group in groups),
     )
+
+
+def _apple_gpu(device: Any) -> str:
+    """The record's GPU list names CUDA devices only: a run on a Mac's GPU says so here."""
+    return "Apple GPU (mps)" if str(device).startswith("mps") else ""
+
+
+def _gpus_per_run(rows: pd.DataFrame) -> list[int]:
+    """The GPUs each run trained on: its recorded world size (every rank on one GPU, on every
+    node), else, in a record without one, `trainer.devices` (a count, a list of GPUs) times
+    `trainer.num_nodes`; 1 where neither says more (`auto` without a world size is one)."""
+    absent = [None] * len(rows)
+    worlds = rows.get("world_size", absent)
+    devices = rows.get(f"{CONFIG_PREFIX}trainer.devices", absent)
+    nodes = rows.get(f"{CONFIG_PREFIX}trainer.num_nodes", absent)
+    return [
+        _count(world) or (_count(device) or 1) * (_count(node) or 1)
+        for world, device, node in zip(worlds, devices, nodes, strict=True)
+    ]
+
+
+def _count(value: Any) -> int:
+    """A positive count from a record or config cell: an int (or a float holding one, as
+    pandas makes of a column with gaps), a numeric string, or a list (as JSON, how the table
+    keeps lists) of devices; 0 for anything else (`auto`, -1, missing)."""
+    import json
+
+    if isinstance(value, str) and "," in value and not value.startswith("["):
+        return len([index for index in value.split(",") if index.strip()])  # Lightning's "0,1"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return 0
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0
+    return int(value) if value == int(value) and value > 0 else 0
 
 
 def _groups(rows: pd.DataFrame) -> list[str | None]:
@@ -236,8 +277,11 @@ def _groups(rows: pd.DataFrame) -> list[str | None]:
 def _own_walls(rows: pd.DataFrame, column: str = "wall_s") -> Any:
     """Each run's wall (or fit) time, a group's counted once: seeds trained together each
     record the group's time (one process), so the first of them carries the group's longest
-    and the others add 0."""
+    and the others add 0. A resumed run's wall time is that of every attempt it took (its
+    last one's `wall_s` and the `earlier_wall_s` of those it went on from)."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
+    if column == "wall_s" and "earlier_wall_s" in rows:
+        walls += rows["earlier_wall_s"].fillna(0.0).to_numpy(dtype=float)
     carrier: dict[str, int] = {}
     for index, group in enumerate(_groups(rows)):
         if group is None:

@@ -4,6 +4,7 @@ short), and write the run record."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import shlex
 import signal
@@ -526,7 +527,7 @@ def _new_record(
         "cwd": os.getcwd(),
         "attempts": (previous or {}).get("attempts", 0) + 1,
         "resumed_from": resumed_from,
-        "timing": {"started_at": _now()},
+        "timing": {"started_at": _now(), **earlier_attempts(previous, resumed_from)},
         "environment": environment,
         "code": code_section(plugin.folder, environment["git"]["sha"], code),  # other: stale
     }
@@ -537,6 +538,42 @@ def _new_record(
         record["seeds_auto"] = seeds_auto
     record["code"]["plugin"]["built_in"] = _is_built_in(plugin.folder)  # the report says so
     return record
+
+
+def earlier_attempts(
+    previous: dict[str, Any] | None, resumed_from: dict[str, Any] | None
+) -> dict[str, float]:
+    """`earlier_wall_s`: the wall time of the attempts a resumed attempt goes on from (the one
+    it resumes, and those that one went on from), so that the compute a result took is
+    counted whole, though each attempt's own `wall_s` is its alone. An attempt killed before
+    it recorded a time (kill -9, an OOM kill) counts up to the checkpoint it saved, which is
+    what the result goes on from. Empty when this attempt starts over (`resumed_from` None)."""
+    timing = (previous or {}).get("timing")
+    if not resumed_from or not isinstance(timing, dict):
+        return {}
+    own = _seconds(timing.get("wall_s"))
+    if own is None:  # killed: from its start to the save this attempt resumes
+        own = _until_saved(timing.get("started_at"), resumed_from.get("checkpoint"))
+    total = (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
+    return {"earlier_wall_s": round(total, 3)} if total > 0 else {}
+
+
+def _seconds(value: Any) -> float | None:
+    """A recorded duration, or None when there is none (absent, not a number, not finite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def _until_saved(started_at: Any, checkpoint: Any) -> float | None:
+    """Seconds from an attempt's start to its checkpoint's last save; None when either is
+    unknown or the checkpoint is older (saved by an attempt before it)."""
+    try:
+        start = dt.datetime.fromisoformat(str(started_at)).timestamp()
+        saved = Path(str(checkpoint)).stat().st_mtime
+    except (ValueError, OSError, TypeError):
+        return None
+    return saved - start if saved > start else None
 
 
 def _is_built_in(folder: Path) -> bool:

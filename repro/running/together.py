@@ -407,6 +407,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     import sys
 
     from repro.records import store
+    from repro.running.runner import earlier_attempts
 
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
     stale = _say_training_discarded_for_code(attempts, saver)
@@ -432,6 +433,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
+            attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed))
             attempt.save()
             if attempt.corrupt_record:
                 seed = attempt.config["seed"]

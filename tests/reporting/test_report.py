@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from pathlib import Path
@@ -78,6 +79,25 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
     assert "| unfinished |" in markdown
 
 
+def test_an_unfinished_run_without_a_time_is_not_counted_as_no_time(tmp_path: Path) -> None:
+    """helper-77: a run killed with kill -9 keeps its `running` record, which has no wall
+    time; the report counted it as 0 h ("Unsuccessful runs, counted apart: 2 (0.003 h)"), as
+    if it had cost nothing. It now says how many runs' time is unknown."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    write_run(results, "cnn", 7, {}, status="failed", error="nan", wall_s=10.8)
+    killed = write_run(results, "cnn", 8, {}, status="running")
+    record = json.loads((killed / "record.json").read_text())
+    record["timing"] = {"started_at": record["timing"]["started_at"]}  # as a kill -9 leaves it
+    (killed / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    line = "**Unsuccessful runs, counted apart:** 2 (0.003 h; 1 without a recorded time"
+    assert line in markdown
+    assert "1 without a recorded time" in (tmp_path / "out" / "report.html").read_text()
+
+
 def test_the_papers_setting_is_judged_and_another_config_named_against_it(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=3)
@@ -142,6 +162,41 @@ def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
     assert "### What was easy\n\nThe authors' notebook ran as is." in markdown
     assert "### Our own section" in markdown and "More seeds next time." in markdown
     assert markdown.count("Not written yet") == 2
+
+
+def test_notes_saved_in_another_encoding_are_not_dropped(tmp_path: Path) -> None:
+    """helper-77: notes.md saved as Latin-1 (a Windows editor: "café") failed to decode and the
+    report said "Not written yet" under every heading, the user's notes silently gone."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out)
+    (out / "notes.md").write_bytes(
+        "## What was easy\n\nThe caf\u00e9 notebook ran.\n".encode("latin-1")
+    )
+    _, markdown = report(results, out)
+    assert "### What was easy\n\nThe caf" in markdown and "notebook ran." in markdown
+    # Notepad's UTF-8 starts with a byte order mark: its first heading was text before any
+    # section, so "What was easy" was dropped
+    (out / "notes.md").write_text("\ufeff## What was easy\n\nRan as is.\n", encoding="utf-8")
+    _, markdown = report(results, out)
+    assert "### What was easy\n\nRan as is." in markdown
+
+
+def test_a_heading_inside_a_code_block_of_the_notes_is_code_not_a_section() -> None:
+    """helper-77: a `## ` line inside a fenced block of notes.md (a shell comment, a Markdown
+    sample) started a new section there: the block was cut open, so everything after it in
+    report.md rendered as code, and the comment became a section of the report."""
+    text = (
+        "## What was difficult\n\nThe rate needed tuning:\n\n```bash\n## first try: diverged\n"
+        "repro sweep paper=x optimizer.lr=0.1\n```\n\n~~~~\n## a sample\n```\n~~~~\n\n"
+        "## Discussion\n\nFine.\n"
+    )
+    sections = parse_notes(text)
+    assert [s.title for s in sections] == ["What was difficult", "Discussion"]
+    assert sections[0].body.endswith("~~~~\n## a sample\n```\n~~~~")
+    assert "## first try: diverged\nrepro sweep" in sections[0].body
+    (unclosed,) = parse_notes("## Discussion\n\n````\nfoo\n```\n")
+    assert unclosed.body == "````\nfoo\n```\n````"  # closed where the notes end
 
 
 def write_paper(
@@ -220,6 +275,31 @@ def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
     assert re.search(r"(?<!\\)<img src=x", prose) is None and "\\<img src=x" in prose
     # notes.md is the user's own Markdown: copied into report.md as written
     assert "<script>alert('notes')</script> *fine*" in markdown
+
+
+def test_links_in_the_markdown_lead_where_paper_yaml_says(tmp_path: Path) -> None:
+    """helper-77: report.md wrote the paper's and code's URLs as autolinks with Markdown's
+    backslash escapes inside (`<https://github.com/o/vision\\_transformer>`); CommonMark keeps
+    a backslash in an autolink, so the link led to vision%5C_transformer, a page that does
+    not exist. A non-web address (javascript:) was an autolink too: now it is text."""
+    from markdown_it import MarkdownIt
+
+    papers = write_paper(tmp_path / "papers", "[]")
+    spec = papers / "toy" / "paper.yaml"
+    code = "https://github.com/o/vision_transformer/tree/main/a*b"
+    text = spec.read_text().replace("javascript:alert(1)", "https://arxiv.org/abs/x_y")
+    spec.write_text(text.replace("module: model:Toy", f"code_url: {code!r}\nmodule: model:Toy"))
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    html = MarkdownIt("commonmark").render((out / "report.md").read_text())
+    assert 'href="https://arxiv.org/abs/x_y"' in html and f'href="{code}"' in html
+    assert "%5C" not in html
+
+    spec.write_text(spec.read_text().replace("https://arxiv.org/abs/x_y", "javascript:alert(1)"))
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    html = MarkdownIt("commonmark").render((out / "report.md").read_text())
+    assert 'href="javascript:' not in html and "javascript:alert(1)" in html
 
 
 def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
@@ -385,6 +465,42 @@ def test_fewer_formats_keep_the_old_outputs_and_say_when_they_are_stale(tmp_path
     assert (out / "notes.md").is_file() and outcome.files == [out / "report.md"]
     stale = [w for w in outcome.warnings if "does not match this one" in w]  # type: ignore[attr-defined]
     assert len(stale) == 2 and "add --format html to update it" in stale[0], outcome.warnings
+
+
+def test_a_figure_the_regenerated_report_no_longer_draws_is_not_left_beside_it(
+    tmp_path: Path,
+) -> None:
+    """helper-77: figures/curves.png of an earlier report stayed in the folder after a report
+    of records without curves ("No training curves"), beside figures it does show; a reader of
+    the folder took it for this report's. The folder holds this report's figures only."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out)
+    assert (out / "figures" / "curves.png").is_file()
+    (out / "figures" / "mine.png").write_bytes(b"a user's own file")
+    for log in results.rglob("metrics.csv"):
+        log.unlink()
+    _, markdown = report(results, out)
+    assert "No training curves" in markdown
+    assert not (out / "figures" / "curves.png").exists()
+    assert (out / "figures" / "claims.png").is_file() and (out / "figures" / "mine.png").is_file()
+
+
+def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
+    """helper-77: `repro.report()` documents ci_low/ci_high as the 90% CI the verdict rests
+    on; a verdict with none (a two-stage plan short of its pilot seeds) got the summary's 95%
+    t-interval under that name, where report.md prints "–"."""
+    from repro.plugins.paper_spec import Claim
+
+    claim = Claim(id="c", experiment="cnn", metric="m", value=0.5, tolerance=0.1, source="T")
+    values = [0.4, 0.5, 0.6]
+    verdict = stats.Verdict(stats.INCONCLUSIVE, "needs the 4 pilot seeds, got 3")
+    result = aggregate.ClaimResult(claim, verdict.outcome, verdict, stats.summarize(values))
+    row = aggregate.verdict_numbers(result)
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]) and row["n"] == 3
+    same = stats.equivalence_verdict([0.5] * 3, 0.5, 0.1)  # every seed alike: no interval
+    result = aggregate.ClaimResult(claim, same.outcome, same, stats.summarize([0.5] * 3))
+    assert (aggregate.verdict_numbers(result)["ci_low"], result.summary.mean) == (0.5, 0.5)
 
 
 def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:
@@ -628,6 +744,23 @@ def test_a_pinned_setting_names_only_the_experiments_that_deviate(tmp_path: Path
     beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
     paper_row = next(line for line in beyond.splitlines() if line.startswith("| `mlp_acc`"))
     assert "the paper's setting" in paper_row and "keys outside" not in beyond, paper_row
+
+
+def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: Path) -> None:
+    """helper-77: with mlp's other setting pinned and no cnn runs, cnn_beats_mlp (not run) was
+    marked "deviates from the paper's setting" and said "Judged on mlp config ... (--config)",
+    though nothing judged it."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        other = write_run(
+            results, "mlp", seed, {"test/acc": 0.66 + seed / 100}, **{"optimizer.lr": 0.1}
+        )
+    _, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({other.parent.name}))
+    assert "deviates from the paper's setting" in table_row(markdown, "mlp_acc")
+    row = table_row(markdown, "cnn_beats_mlp")
+    assert "not run" in row and "deviates" not in row, row
+    details = next(line for line in markdown.splitlines() if line.startswith("- `cnn_beats_mlp`"))
+    assert "Judged on" not in details, details
 
 
 def test_without_the_papers_setting_differences_are_not_called_the_papers(
@@ -990,6 +1123,78 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
     assert summary.cpu_hours * 3600 == pytest.approx(8.9 + 4.0 + 8.9 / 2)
     assert summary.unsuccessful_runs == 1 and summary.unsuccessful_hours == 0
     assert summary.together_runs == 6
+
+
+def test_the_compute_of_a_resumed_run_counts_the_attempts_it_went_on_from(tmp_path: Path) -> None:
+    """helper-77: a run interrupted after 30 s and resumed for 10 s took 40 s; the Compute
+    section counted the last attempt's 10 s only (its record's `wall_s`)."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, earlier in ((0, 30.0), (1, None)):
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=10.0)
+        record = json.loads((folder / "record.json").read_text())
+        if earlier:
+            record["timing"]["earlier_wall_s"] = earlier
+            record["resumed_from"] = {"checkpoint": "last.ckpt", "step": 100, "exact": True}
+        (folder / "record.json").write_text(json.dumps(record))
+    folder = write_any_run(tmp_path, "mlp", 0, wall_s=5.0, status="failed", error="nan")
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"]["earlier_wall_s"] = 20.0  # resumed, then failed: unsuccessful time
+    (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    (row,) = summary.experiments
+    assert row.wall_total_s == pytest.approx(50.0) and row.wall_mean_s == pytest.approx(25.0)
+    assert summary.cpu_hours * 3600 == pytest.approx(50.0)
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(25.0)
+
+
+def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
+    """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
+    on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine
+    counted 1: the record's world size (every rank, one GPU each) is what it trained on."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    def write(experiment: str, world_size: int | None, **config: object) -> None:
+        folder = write_any_run(tmp_path, experiment, 0, wall_s=3600.0, **config)
+        record = json.loads((folder / "record.json").read_text())
+        record["model"]["device"] = "cuda:0"
+        if world_size is not None:
+            record["model"]["world_size"] = world_size
+        (folder / "record.json").write_text(json.dumps(record))
+
+    write("cnn", 4, **{"trainer.devices": 2, "trainer.num_nodes": 2})
+    write("mlp", 4, **{"trainer.devices": "auto"})
+    write("gru", None, **{"trainer.devices": 2, "trainer.num_nodes": 2})  # before world size
+    write("logistic", None, **{"trainer.devices": [0, 1, 2]})
+    write("mlp_shuffled", None, **{"trainer.devices": "0,1"})  # Lightning's string of GPUs
+    write("cnn_shuffled", None)  # one GPU
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.gpu_hours == pytest.approx(4 + 4 + 4 + 3 + 2 + 1)
+    assert summary.cpu_hours == 0
+
+
+def test_a_run_on_an_apple_gpu_counts_in_gpu_hours_not_cpu_hours(tmp_path: Path) -> None:
+    """helper-77: accelerator=mps trains on the Mac's GPU (device `mps:0`), but only `cuda`
+    counted as a GPU: an hour on it was reported as an hour of CPU."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    folder = write_any_run(tmp_path, "cnn", 0, wall_s=3600.0)
+    record = json.loads((folder / "record.json").read_text())
+    record["model"]["device"] = "mps:0"
+    (folder / "record.json").write_text(json.dumps(record))
+    write_any_run(tmp_path, "mlp", 0, wall_s=1800.0)  # on the CPU
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert (summary.gpu_hours, summary.cpu_hours) == (pytest.approx(1.0), pytest.approx(0.5))
+    assert ("Test CPU, Apple GPU (mps)", 1) in summary.hardware  # not "no GPU"
 
 
 def test_compute_names_runs_of_older_plugin_code_as_their_own_setting(tmp_path: Path) -> None:

@@ -41,3 +41,61 @@ def test_a_stop_during_logger_setup_is_recorded_interrupted_not_failed(
     assert outcome.status == "interrupted" and outcome.exit_code == 128 + signum
     (record,) = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("record.json")]
     assert record["status"] == "interrupted", record.get("error")
+
+
+def test_a_resumed_run_records_the_time_of_the_attempts_it_goes_on_from(tmp_path: Path) -> None:
+    """helper-77: a resumed run's record held only its last attempt's wall time, so the
+    report's compute hours lost every interrupted attempt the result was trained in (a run
+    preempted twice on a cluster counted a third of its GPU hours). `earlier_wall_s` keeps
+    them, through every attempt of the chain; a run started over keeps none."""
+    from tests.conftest import run_signalling_paper, write_signalling_paper
+
+    plugins = tmp_path / "plugins"
+    write_signalling_paper(plugins)
+    results = tmp_path / "results"
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_epoch_end", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    assert run_signalling_paper(plugins, results, **stop).returncode == 143
+    (record_file,) = results.rglob("record.json")
+    cut = json.loads(record_file.read_text())
+    assert cut["status"] == "interrupted" and "earlier_wall_s" not in cut["timing"]
+    cut["timing"]["earlier_wall_s"] = 100.0  # as if it had resumed an attempt of 100 s itself
+    record_file.write_text(json.dumps(cut))
+    resumed = run_signalling_paper(plugins, results)
+    assert resumed.returncode == 0 and "resuming from step" in resumed.stderr, resumed.stderr
+    record = json.loads(record_file.read_text())
+    assert record["status"] == "completed"
+    assert record["timing"]["earlier_wall_s"] == pytest.approx(100.0 + cut["timing"]["wall_s"])
+    again = run_signalling_paper(plugins, results, "rerun=true")
+    assert again.returncode == 0, again.stderr
+    assert "earlier_wall_s" not in json.loads(record_file.read_text())["timing"]
+
+
+def test_a_run_resumed_after_kill_9_counts_the_killed_attempt_up_to_its_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """helper-77: a run killed with kill -9 (an OOM kill, a node lost) leaves a `running`
+    record with no wall time; its resumed run counted none of the killed attempt's time, though
+    its result goes on from that attempt's checkpoint. The time up to that checkpoint counts."""
+    import datetime as dt
+
+    from tests.conftest import run_signalling_paper, write_signalling_paper
+
+    plugins = tmp_path / "plugins"
+    write_signalling_paper(plugins)
+    results = tmp_path / "results"
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_epoch_end", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    assert run_signalling_paper(plugins, results, **stop).returncode == 143
+    (record_file,) = results.rglob("record.json")
+    killed = json.loads(record_file.read_text())
+    started = dt.datetime.fromisoformat(killed["timing"]["started_at"]).timestamp() - 100
+    killed["status"], killed["error"] = "running", None  # as kill -9 leaves it: no end, no time
+    killed["timing"] = {
+        "started_at": dt.datetime.fromtimestamp(started, dt.timezone.utc).isoformat()
+    }
+    record_file.write_text(json.dumps(killed))
+    checkpoint = record_file.parent / "checkpoints" / "last.ckpt"
+    saved = checkpoint.stat().st_mtime
+    resumed = run_signalling_paper(plugins, results)
+    assert resumed.returncode == 0 and "resuming from step" in resumed.stderr, resumed.stderr
+    record = json.loads(record_file.read_text())
+    assert record["timing"]["earlier_wall_s"] == pytest.approx(saved - started, abs=1.0)

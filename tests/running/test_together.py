@@ -351,6 +351,9 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
     for seed in (0, 1):
         assert resumed[seed]["status"] == "completed"
         assert resumed[seed]["resumed_from"]["step"] == 8
+        # the interrupted attempt's time counts in the report's compute hours (helper-77)
+        spent = interrupted[seed]["timing"]["wall_s"]
+        assert resumed[seed]["timing"]["earlier_wall_s"] == pytest.approx(spent)
         assert resumed[seed]["metrics"] == pytest.approx(uninterrupted[seed]["metrics"], abs=1e-6)
     assert not list(results.rglob("together.ckpt"))  # the group's checkpoint goes once done
 
@@ -395,6 +398,7 @@ def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) 
     for path in (tmp_path / "r").rglob("record.json"):
         record = json.loads(path.read_text())
         assert record["status"] == "completed" and record["resumed_from"]["step"] == 7
+        assert record["timing"]["earlier_wall_s"] > 0  # the killed attempt, to its last save
 
 
 def test_a_rerun_of_completed_seeds_together_replaces_their_curves(tmp_path: Path) -> None:

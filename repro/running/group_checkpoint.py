@@ -43,6 +43,10 @@ class GroupCheckpoint:
         self.stops = [] if stops is None else stops  # SIGINT/SIGTERM noted by the caller
         self.saved_step: int | None = None
         self.testing_only = False  # resumed from a trained group's final state: only tests
+        # where the trained group's final state for its seeds not yet tested is on disk (saved
+        # once trained, before any test): moved on to the next seed's folder as each is
+        # recorded, so a kill -9 as they are tested never costs their training
+        self.trained_at: Any = None
         # what a group resumed only to test was trained as (seeds, step, rate): its records
         # say so, never that this attempt trained them
         self.training: dict[str, Any] | None = None

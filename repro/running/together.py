@@ -186,9 +186,15 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         result = _fit(group, saver, attempts, announce=announce)
         if not isinstance(result, GroupResult):
             return result  # every seed's outcome: interrupted or failed
+        if not saver.testing_only:  # durable before any test: a kill -9 then only tests
+            pairs = zip(attempts, result.seeds, strict=True)
+            left = [(attempt, seed.seed) for (_, attempt), seed in pairs]
+            _keep_to_test(group, saver, left, _training_of(result, saver))
         outcomes = _record_seeds(attempts, result, stops, group, saver)
         if not any(o.status == "interrupted" for o in outcomes.values()):
             saver.discard()  # every seed has its record (else: kept for those left to test)
+            if saver.trained_at is not None:  # the last seed's, failed: no record took it
+                saver.trained_at.unlink(missing_ok=True)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
     return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
 
@@ -259,7 +265,7 @@ def _record_seeds(
         if not stops:
             try:
                 outcomes[index] = _record_seed(attempt, seed, result, saver)
-                if saver.testing_only and n + 1 < len(pairs):  # its record took the file
+                if saver.trained_at is not None and n + 1 < len(pairs):  # on to the next
                     left = [(a, s.seed) for (_, a), s in pairs[n + 1 :]]
                     _keep_to_test(group, saver, left, training)
                 continue
@@ -281,11 +287,16 @@ def _keep_to_test(
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
 
     first = left[0][0]
-    saver.discard()  # the group's last save during training: superseded, whatever follows
-    if first.rerunning_completed:  # rerun=true never resumes
-        return "a rerun trains it"
+    before = saver.trained_at
     path = first.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
-    step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+    step = None
+    if not first.rerunning_completed:  # rerun=true never resumes
+        step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+    saver.trained_at = path if step is not None else None
+    # superseded only once the new file is in place: a kill in between loses nothing
+    for old in (saver.path, before):  # the last save during training, the seeds' before
+        if old is not None and (step is None or old != path):
+            old.unlink(missing_ok=True)
     if step is None:
         return "a rerun trains it"
     return f"the same sweep again tests it from the group's final weights (step {step})"
@@ -424,6 +435,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         saver.saved_step = step  # the file on disk, until the group saves again
         if saved["optimizer"] is None:  # saved once trained, for the seeds left to test
             saver.testing_only = True
+            saver.trained_at = saver.path
             what = f"trained to step {step}, testing seed {', '.join(map(str, seeds_of(group)))}"
             print(f"resuming the group: {what} ({saver.path})", file=sys.stderr, flush=True)
         else:

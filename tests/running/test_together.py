@@ -1395,3 +1395,40 @@ def test_a_seed_split_off_then_stopped_as_it_was_tested_leaves_its_group_only_to
         record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
         assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
     assert not list(results.rglob("together.ckpt*"))
+
+
+@pytest.mark.parametrize("killed_at", [1, 2])
+def test_a_kill_as_a_trained_group_tests_its_seeds_only_tests_them_when_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None, killed_at: int
+) -> None:
+    """kill -9 once the group had trained, as it tested its `killed_at`th seed: the group's
+    state on disk was its last periodic save (every 30 s: here none), so the next sweep
+    trained the untested seeds again from step 0. The trained weights are saved before
+    testing starts: the next attempt only tests them."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real, calls = together._finish_seed, []
+
+    def killed(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == killed_at:
+            raise _Killed
+        return real(*args)
+
+    monkeypatch.setattr(together, "_finish_seed", killed)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped"] * (killed_at - 1) + ["completed"] * (
+        3 - killed_at
+    )
+    for outcome in again[killed_at - 1 :]:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+        assert record["together"]["trained"]["seeds"] == [0, 1], record["together"]
+    assert not list(results.rglob("together.ckpt*"))
+

@@ -46,6 +46,7 @@ def run_together(
 
     from repro.plugins.registry import plugin_from_folder
     from repro.records.lookup import completed_run
+    from repro.running.group_checkpoint import split_lock
     from repro.running.lock import RunBusy, run_lock
     from repro.running.runner import RunOutcome, run_one, stale_line
 
@@ -75,17 +76,22 @@ def run_together(
     spec = plugin.spec()
     with contextlib.ExitStack() as locks:
         held = []
-        for entry in todo:
-            index, config, _, record_dir, record, stale = entry
-            try:
-                record_dir.mkdir(parents=True, exist_ok=True)
-                locks.enter_context(run_lock(record_dir))
-            except RunBusy as busy:
-                outcomes[index] = RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)
-                continue
-            if stale:  # retrained as rerun=true retrains a completed run: it stays till then
-                print(stale_line(config, stale), file=sys.stderr)
-            held.append(entry)
+        todo[0][3].parent.mkdir(parents=True, exist_ok=True)
+        # under the split lock: a lone `repro run` of a seed splitting the group's trained
+        # checkpoint (`split_off_to_test`) has done so, or finds the seeds locked
+        with split_lock(todo[0][3].parent):
+            for entry in todo:
+                index, config, _, record_dir, record, stale = entry
+                try:
+                    record_dir.mkdir(parents=True, exist_ok=True)
+                    locks.enter_context(run_lock(record_dir))
+                except RunBusy as busy:
+                    error = str(busy)
+                    outcomes[index] = RunOutcome("busy", busy.record_dir, error=error, exit_code=1)
+                    continue
+                if stale:  # retrained as rerun=true retrains a completed run: it stays till then
+                    print(stale_line(config, stale), file=sys.stderr)
+                held.append(entry)
         if len(held) > 1 and not any(entry[1].get("rerun") for entry in held):
             # a seed split off from its group (run alone, then stopped as it was tested)
             # holds its own share: tested alone, else the group would not match the files

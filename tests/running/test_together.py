@@ -1432,3 +1432,62 @@ def test_a_kill_as_a_trained_group_tests_its_seeds_only_tests_them_when_resumed(
         assert record["together"]["trained"]["seeds"] == [0, 1], record["together"]
     assert not list(results.rglob("together.ckpt*"))
 
+
+def test_a_group_resuming_as_a_seed_of_it_is_split_off_alone_never_loses_its_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 1 and 2 left to test (one checkpoint in seed 1's folder). `repro run ... seed=2`
+    splits its share off under `.group-split.lock` once it finds no seed of the group
+    locked; the sweep's group took the seeds' locks without that lock, so the split could
+    find them free, then rewrite seed 1's file (as [1]) as the group read it: the group
+    found another group's file and trained both seeds from step 0. Played here in one
+    process, in that order: the lone run's check as the group locks its first seed, its
+    writes as the group loads. The group now locks its seeds under the split lock: the
+    lone run's check waits, then finds them locked and splits nothing."""
+    import fcntl
+
+    from repro.running import group_checkpoint, lock, together
+    from repro.running.group_checkpoint import SPLIT_LOCK, GroupCheckpoint
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (seed1,) = [p.parent.parent for p in results.rglob("together.ckpt")]
+    hash_dir = seed1.parent
+    lone: dict[str, Any] = {}
+    real_lock, real_load = lock.run_lock, GroupCheckpoint.load
+
+    def lone_checks_first(record_dir: Path) -> Any:
+        if not lone:  # the lone run enters its split as the group locks its first seed
+            handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # it waits: the group's locks are taken when it checks
+                os.close(handle)
+                lone["handle"] = None
+            else:
+                assert not any(lock.is_locked(hash_dir / f"seed{s}") for s in (1, 2))
+                lone["handle"] = handle  # found none locked: it splits
+        return real_lock(record_dir)
+
+    def load_as_the_lone_run_writes(self: Any, device: Any) -> Any:
+        if lone.get("handle") is not None:
+            with monkeypatch.context() as checked_before:
+                checked_before.setattr(lock, "is_locked", lambda folder: False)
+                assert group_checkpoint._split_off(hash_dir / "seed2", 2)
+            os.close(lone.pop("handle"))
+        return real_load(self, device)
+
+    monkeypatch.setattr(lock, "run_lock", lone_checks_first)
+    monkeypatch.setattr(GroupCheckpoint, "load", load_as_the_lone_run_writes)
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "completed"]
+    for seed in (1, 2):
+        record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
+    assert not list(results.rglob("together.ckpt*"))

@@ -200,7 +200,7 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         if not any(o.status == "interrupted" for o in outcomes.values()):
             saver.discard()  # every seed has its record (else: kept for those left to test)
             if saver.trained_at is not None:  # the last seed's, failed: no record took it
-                saver.trained_at.unlink(missing_ok=True)
+                _remove_group_file(saver.trained_at)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
     return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
 
@@ -302,10 +302,18 @@ def _keep_to_test(
     # superseded only once the new file is in place: a kill in between loses nothing
     for old in (saver.path, before):  # the last save during training, the seeds' before
         if old is not None and (step is None or old != path):
-            old.unlink(missing_ok=True)
+            _remove_group_file(old)
     if step is None:
         return "a rerun trains it"
     return f"the same sweep again tests it from the group's final weights (step {step})"
+
+
+def _remove_group_file(path: Any) -> None:
+    """A group checkpoint moved on or done with, and its `checkpoints` folder once empty (a
+    failed seed's folder held it only while the group's seeds were tested)."""
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: a seed's own weights
+        path.parent.rmdir()
 
 
 @contextlib.contextmanager

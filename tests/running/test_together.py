@@ -230,6 +230,7 @@ def test_a_seed_whose_loss_turns_nan_fails_alone(
         assert outcome.error.startswith("non-finite loss at step 0"), outcome.error
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["status"] == "failed" and record["together"]["seeds"] == [0, 1, 2, 3]
+        assert not (outcome.record_dir / "checkpoints").exists()  # nothing of its group's
     errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error:")]
     assert errors == [], errors  # the caller prints each outcome's one line (print_outcome)
 

@@ -65,10 +65,10 @@ def run_together(
         from repro.running.group_checkpoint import drop_completed_seeds
 
         drop_completed_seeds(todo[0][3].parent)
-    if len(todo) == 1 and todo[0][4] is None and not todo[0][1].get("rerun"):
+    if len(todo) == 1 and (todo[0][4] is None or todo[0][1].get("rerun")):
         # the one seed of its group left to run (the others completed, tested alone after a
         # split killed halfway): its share of the group's checkpoint, split off before it
-        # is locked, is only tested
+        # is locked, is only tested (with rerun=true: trained again, the others' share kept)
         from repro.running.group_checkpoint import split_off_to_test
 
         split_off_to_test(todo[0][3], int(todo[0][1]["seed"]))
@@ -114,7 +114,7 @@ def run_together(
                         )
                     held = []
                     break
-        if len(held) > 1 or (held and _left_to_test(held)):
+        if len(held) > 1 or (held and _left_to_test(held) and not held[0][1].get("rerun")):
             try:
                 results = _train_held(held, plugin, spec, say)
             except NotTogether as why:

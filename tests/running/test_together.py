@@ -1492,3 +1492,47 @@ def test_a_group_resuming_as_a_seed_of_it_is_split_off_alone_never_loses_its_tra
         record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
         assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
     assert not list(results.rglob("together.ckpt*"))
+
+
+@pytest.mark.parametrize("by", ["run", "sweep"])
+def test_a_rerun_of_one_seed_left_to_test_keeps_the_other_seeds_share(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    stops_in_process: None,
+    by: str,
+) -> None:
+    """Seeds 1 and 2 left to test (one checkpoint in seed 1's folder); `repro run ... seed=1
+    rerun=true` trains seed 1 again from the start, as asked, and its record took the
+    group's file with it: seed 2, never asked to rerun, trained again from step 0 too. Seed
+    2's share now moves to its own folder first: it is only tested."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (rerun,) = configs("toy", "small", [1], results, "rerun=true", papers=[plugins])
+    capfd.readouterr()
+    if by == "run":
+        alone = together.only_test_as_group_of_one
+        again = run_one(rerun, command=["r"], as_group_of_one=alone)
+    else:  # `repro sweep seed=1 rerun=true seeds_together=true`
+        (again,) = run_together([rerun], [["r"]])
+    assert again.status == "completed"
+    record = json.loads((again.record_dir / "record.json").read_text())
+    assert record["resumed_from"] is None and "together" not in record
+    err = capfd.readouterr().err
+    assert "its other seeds train again" not in err, err
+    share = progress_path(again.record_dir / "checkpoints" / "together.ckpt")
+    said = f"rerun=true: seed 1's share of its group's final weights ({share}, step 20) removed"
+    assert said in err, err
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "skipped", "completed"]
+    record = json.loads((outcomes[2].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert not list(results.rglob("together.ckpt*"))

@@ -1536,3 +1536,36 @@ def test_a_rerun_of_one_seed_left_to_test_keeps_the_other_seeds_share(
     record = json.loads((outcomes[2].record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_sweep_rerun_of_one_seed_leaves_the_seed_its_group_left_to_test_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 1 and 2 left to test (one checkpoint in seed 1's folder); `repro sweep ...
+    seed=2 rerun=true seeds_together=true` planned seed 1 in too, as the group it resumes
+    (`tested from the group's final weights ... with seed 1`), then rerun=true trained both
+    from step 0: seed 1's training, never asked to rerun, was thrown away. Only seed 2
+    trains; seed 1 is left to test, and is then only tested."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(results)}
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds_together=true")
+    done = repro(*sweep, "seed=2", "rerun=true", env=env)
+    assert done.returncode == 0, done.stderr
+    said = done.stdout + done.stderr
+    assert "tested from the group's final weights" not in said and "started with" not in said, said
+    (seed1,) = [p.parent.parent for p in results.rglob("together.ckpt")]
+    assert seed1.name == "seed1"
+    assert json.loads((seed1 / "record.json").read_text())["status"] == "interrupted"
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "skipped"]
+    record = json.loads((outcomes[1].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]

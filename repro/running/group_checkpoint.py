@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
@@ -43,6 +44,10 @@ class GroupCheckpoint:
         self.stops = [] if stops is None else stops  # SIGINT/SIGTERM noted by the caller
         self.saved_step: int | None = None
         self.testing_only = False  # resumed from a trained group's final state: only tests
+        # where the trained group's final state for its seeds not yet tested is on disk (saved
+        # once trained, before any test): moved on to the next seed's folder as each is
+        # recorded, so a kill -9 as they are tested never costs their training
+        self.trained_at: Any = None
         # what a group resumed only to test was trained as (seeds, step, rate): its records
         # say so, never that this attempt trained them
         self.training: dict[str, Any] | None = None
@@ -166,22 +171,33 @@ def split_off_to_test(record_dir: Any, seed: int) -> bool:
     left to test alone; never split while a seed of the group is locked (a process is
     testing it). Seeds of one group run alone at once (a joblib sweep) split one at a time:
     each then finds its own share, split by the first."""
-    import fcntl
-    import os
-
     hash_dir = record_dir.parent
     if not hash_dir.is_dir():
         return False
-    handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # held for a file copy or two
+    with split_lock(hash_dir):  # held for a file copy or two
         return left_to_test(record_dir, seed) or _split_off(record_dir, seed)
-    finally:
-        os.close(handle)
 
 
 SPLIT_LOCK = ".group-split.lock"
-"""In a setting's folder: one process at a time splits its trained groups' checkpoints."""
+"""In a setting's folder: one process at a time splits its trained groups' checkpoints, or
+locks the seeds of a group (which then reads its checkpoint: never one split meanwhile)."""
+
+
+@contextmanager
+def split_lock(hash_dir: Any) -> Iterator[None]:
+    """`SPLIT_LOCK` of this setting's folder (`hash_dir`), held in this block: a split finds
+    no seed of its group locked and rewrites its files, or a group locks its seeds, never
+    both at once (a group locking its seeds as a split rewrote their file found another
+    group's file and trained them all again)."""
+    import fcntl
+    import os
+
+    handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
 
 
 def _trained_groups(hash_dir: Any) -> Iterator[tuple[Any, list[int]]]:
@@ -255,18 +271,13 @@ def drop_completed_seeds(hash_dir: Any) -> None:
     seed left's folder. Else the seeds left, held by a sweep as a group, were not the file's
     group: it was discarded and they trained from the start. Never while a seed of the group
     is locked (a process is testing it)."""
-    import fcntl
-    import os
-
     from repro.records import store
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
     from repro.running.lock import is_locked
 
     if not hash_dir.is_dir():
         return
-    handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with split_lock(hash_dir):
         for path, seeds in _trained_groups(hash_dir):
             folders = [hash_dir / f"seed{s}" for s in seeds]
             keep = [k for k, folder in enumerate(folders) if not store.is_completed(folder)]
@@ -282,8 +293,6 @@ def drop_completed_seeds(hash_dir: Any) -> None:
                 if target == path:
                     continue
             path.unlink(missing_ok=True)
-    finally:
-        os.close(handle)
 
 
 def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:

@@ -96,6 +96,12 @@ def run_one(
 
         if left_to_test(record_dir, seed) or split_off_to_test(record_dir, seed):
             return as_group_of_one(config, command or sys.argv)
+    elif as_group_of_one is not None and config.get("rerun"):
+        from repro.running.group_checkpoint import split_off_to_test
+
+        # trained again, as asked; the other seeds of its trained group keep their share of
+        # its final weights (its record would take the file holding them: they trained again)
+        split_off_to_test(record_dir, seed)
     from repro.running.distributed import is_worker_rank
 
     if is_worker_rank():  # a SLURM task of a multi-process run: rank 0 locks and records
@@ -341,6 +347,7 @@ def _train_locked(
     from repro.running.checkpointing import stop_on_signals
 
     _drop_unresumed_checkpoint(attempt)
+    _drop_share_of_a_trained_group(attempt)
     _say_the_group_is_not_resumed(attempt)
     checkpoint = _run_checkpoint(attempt)
     # SIGINT/SIGTERM from the moment the `running` record is written until the outcome is on
@@ -405,6 +412,28 @@ def _resume_point(
         print(f"warning: resuming, but {how}: it was {why}", file=sys.stderr)
     resumed = {"checkpoint": str(last_checkpoint), "step": step, "exact": exact}
     return {**resumed, **({"why_inexact": why} if why else {})}
+
+
+def _drop_share_of_a_trained_group(attempt: Attempt) -> None:
+    """rerun=true of a seed its group trained and left to test (its share of the group's
+    final weights split off to its folder): it trains from the start, so that share goes
+    now, said in one line; a stop before the end then starts over too, as asked."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.group_checkpoint import left_to_test, saved_identity
+
+    seed = int(attempt.config["seed"])
+    if not attempt.config.get("rerun") or not left_to_test(attempt.record_dir, seed):
+        return
+    share = attempt.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    saved = saved_identity(share)
+    step = f", step {saved.step}" if saved and saved.step is not None else ""
+    share.unlink(missing_ok=True)
+    print(
+        f"rerun=true: seed {seed}'s share of its group's final weights "
+        f"({progress.shown_path(share)}{step}) removed; training from the start",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def _say_the_group_is_not_resumed(attempt: Attempt) -> None:

@@ -46,6 +46,7 @@ def run_together(
 
     from repro.plugins.registry import plugin_from_folder
     from repro.records.lookup import completed_run
+    from repro.running.group_checkpoint import split_lock
     from repro.running.lock import RunBusy, run_lock
     from repro.running.runner import RunOutcome, run_one, stale_line
 
@@ -64,10 +65,10 @@ def run_together(
         from repro.running.group_checkpoint import drop_completed_seeds
 
         drop_completed_seeds(todo[0][3].parent)
-    if len(todo) == 1 and todo[0][4] is None and not todo[0][1].get("rerun"):
+    if len(todo) == 1 and (todo[0][4] is None or todo[0][1].get("rerun")):
         # the one seed of its group left to run (the others completed, tested alone after a
         # split killed halfway): its share of the group's checkpoint, split off before it
-        # is locked, is only tested
+        # is locked, is only tested (with rerun=true: trained again, the others' share kept)
         from repro.running.group_checkpoint import split_off_to_test
 
         split_off_to_test(todo[0][3], int(todo[0][1]["seed"]))
@@ -75,17 +76,22 @@ def run_together(
     spec = plugin.spec()
     with contextlib.ExitStack() as locks:
         held = []
-        for entry in todo:
-            index, config, _, record_dir, record, stale = entry
-            try:
-                record_dir.mkdir(parents=True, exist_ok=True)
-                locks.enter_context(run_lock(record_dir))
-            except RunBusy as busy:
-                outcomes[index] = RunOutcome("busy", busy.record_dir, error=str(busy), exit_code=1)
-                continue
-            if stale:  # retrained as rerun=true retrains a completed run: it stays till then
-                print(stale_line(config, stale), file=sys.stderr)
-            held.append(entry)
+        todo[0][3].parent.mkdir(parents=True, exist_ok=True)
+        # under the split lock: a lone `repro run` of a seed splitting the group's trained
+        # checkpoint (`split_off_to_test`) has done so, or finds the seeds locked
+        with split_lock(todo[0][3].parent):
+            for entry in todo:
+                index, config, _, record_dir, record, stale = entry
+                try:
+                    record_dir.mkdir(parents=True, exist_ok=True)
+                    locks.enter_context(run_lock(record_dir))
+                except RunBusy as busy:
+                    error = str(busy)
+                    outcomes[index] = RunOutcome("busy", busy.record_dir, error=error, exit_code=1)
+                    continue
+                if stale:  # retrained as rerun=true retrains a completed run: it stays till then
+                    print(stale_line(config, stale), file=sys.stderr)
+                held.append(entry)
         if len(held) > 1 and not any(entry[1].get("rerun") for entry in held):
             # a seed split off from its group (run alone, then stopped as it was tested)
             # holds its own share: tested alone, else the group would not match the files
@@ -108,7 +114,7 @@ def run_together(
                         )
                     held = []
                     break
-        if len(held) > 1 or (held and _left_to_test(held)):
+        if len(held) > 1 or (held and _left_to_test(held) and not held[0][1].get("rerun")):
             try:
                 results = _train_held(held, plugin, spec, say)
             except NotTogether as why:
@@ -186,9 +192,15 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
         result = _fit(group, saver, attempts, announce=announce)
         if not isinstance(result, GroupResult):
             return result  # every seed's outcome: interrupted or failed
+        if not saver.testing_only:  # durable before any test: a kill -9 then only tests
+            pairs = zip(attempts, result.seeds, strict=True)
+            left = [(attempt, seed.seed) for (_, attempt), seed in pairs]
+            _keep_to_test(group, saver, left, _training_of(result, saver))
         outcomes = _record_seeds(attempts, result, stops, group, saver)
         if not any(o.status == "interrupted" for o in outcomes.values()):
             saver.discard()  # every seed has its record (else: kept for those left to test)
+            if saver.trained_at is not None:  # the last seed's, failed: no record took it
+                _remove_group_file(saver.trained_at)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
     return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
 
@@ -259,7 +271,7 @@ def _record_seeds(
         if not stops:
             try:
                 outcomes[index] = _record_seed(attempt, seed, result, saver)
-                if saver.testing_only and n + 1 < len(pairs):  # its record took the file
+                if saver.trained_at is not None and n + 1 < len(pairs):  # on to the next
                     left = [(a, s.seed) for (_, a), s in pairs[n + 1 :]]
                     _keep_to_test(group, saver, left, training)
                 continue
@@ -281,14 +293,27 @@ def _keep_to_test(
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
 
     first = left[0][0]
-    saver.discard()  # the group's last save during training: superseded, whatever follows
-    if first.rerunning_completed:  # rerun=true never resumes
-        return "a rerun trains it"
+    before = saver.trained_at
     path = first.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
-    step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+    step = None
+    if not first.rerunning_completed:  # rerun=true never resumes
+        step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+    saver.trained_at = path if step is not None else None
+    # superseded only once the new file is in place: a kill in between loses nothing
+    for old in (saver.path, before):  # the last save during training, the seeds' before
+        if old is not None and (step is None or old != path):
+            _remove_group_file(old)
     if step is None:
         return "a rerun trains it"
     return f"the same sweep again tests it from the group's final weights (step {step})"
+
+
+def _remove_group_file(path: Any) -> None:
+    """A group checkpoint moved on or done with, and its `checkpoints` folder once empty (a
+    failed seed's folder held it only while the group's seeds were tested)."""
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # not empty: a seed's own weights
+        path.parent.rmdir()
 
 
 @contextlib.contextmanager
@@ -425,6 +450,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         saver.saved_step = step  # the file on disk, until the group saves again
         if saved["optimizer"] is None:  # saved once trained, for the seeds left to test
             saver.testing_only = True
+            saver.trained_at = saver.path
             what = f"trained to step {step}, testing seed {', '.join(map(str, seeds_of(group)))}"
             print(f"resuming the group: {what} ({saver.path})", file=sys.stderr, flush=True)
         else:

@@ -147,13 +147,18 @@ def _run_group(job: Job, alone: bool) -> list[RunOutcome]:
         composed = [_compose(run, overrides) for run, overrides in job.group]
         return run_together([c for c, _ in composed], [cmd for _, cmd in composed], alone=alone)
     except ReproError as error:
-        return [RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)] * len(
-            job.group
-        )
+        return _group_failed(job, str(error), error.exit_code)
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
-        failed = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
-        return [failed] * len(job.group)
+        return _group_failed(job, f"{error.strerror or error}{where}", 1)
+
+
+def _group_failed(job: Job, error: str, exit_code: int) -> list[RunOutcome]:
+    """Each seed of a group stopped by one error (a read-only results folder, met at its
+    first seed's folder): the error is its group's, never said as if of its own folder."""
+    seeds = ", ".join(str(run.seed) for run, _ in job.group)
+    said = f"its group (seeds {seeds}, trained together): {error}" if len(job.group) > 1 else error
+    return [RunOutcome("failed", None, error=said, exit_code=exit_code) for _ in job.group]
 
 
 class SystematicFailure:

@@ -38,6 +38,7 @@ class PlannedRun:
     alone: bool = False  # resumes its own checkpoint, so trains alone
     tests_only: bool = False  # its group trained it and left it to test: only tested
     resume_step: int | None = None  # the step its checkpoint (or its group's) resumes from
+    rerun: bool = False  # the sweep says rerun=true: it never resumes, whatever its state
 
     @property
     def needs_training(self) -> bool:
@@ -155,9 +156,11 @@ def plan_sweep(
                     folder, state = _seed_state(
                         hash_dir, f"seed{seed}", existing, legacy, Path(config["paper_dir"])
                     )
-                    if state == DONE and config.get("rerun"):
+                    rerun = bool(config.get("rerun"))
+                    if state == DONE and rerun:
                         state = RERUN
-                    planned.append(PlannedRun(experiment, seed, fixed, folder, state, steps))
+                    run = PlannedRun(experiment, seed, fixed, folder, state, steps, rerun=rerun)
+                    planned.append(run)
     return planned, results_dir
 
 
@@ -264,8 +267,10 @@ def plan_resumes(
             settings[(run.experiment, run.fixed)][run.seed] = index
     for (experiment, _), missing in settings.items():
         first = runs[next(iter(missing.values()))]
-        if any(runs[i].state == RERUN for i in missing.values()):
-            continue  # rerun=true starts over, alone or together
+        if any(runs[i].state == RERUN or runs[i].rerun for i in missing.values()):
+            # rerun=true starts over, alone or together: no seed it did not ask for (left to
+            # test by its group) is pulled in, to be trained again from step 0
+            continue
         hash_dir = first.record_dir.parent
         group_checkpoints = hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")
         for checkpoint in sorted(group_checkpoints):

@@ -230,6 +230,7 @@ def test_a_seed_whose_loss_turns_nan_fails_alone(
         assert outcome.error.startswith("non-finite loss at step 0"), outcome.error
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["status"] == "failed" and record["together"]["seeds"] == [0, 1, 2, 3]
+        assert not (outcome.record_dir / "checkpoints").exists()  # nothing of its group's
     errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("error:")]
     assert errors == [], errors  # the caller prints each outcome's one line (print_outcome)
 
@@ -1399,3 +1400,176 @@ def test_a_seed_split_off_then_stopped_as_it_was_tested_leaves_its_group_only_to
         record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
         assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
     assert not list(results.rglob("together.ckpt*"))
+
+
+@pytest.mark.parametrize("killed_at", [1, 2])
+def test_a_kill_as_a_trained_group_tests_its_seeds_only_tests_them_when_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None, killed_at: int
+) -> None:
+    """kill -9 once the group had trained, as it tested its `killed_at`th seed: the group's
+    state on disk was its last periodic save (every 30 s: here none), so the next sweep
+    trained the untested seeds again from step 0. The trained weights are saved before
+    testing starts: the next attempt only tests them."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real, calls = together._finish_seed, []
+
+    def killed(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == killed_at:
+            raise _Killed
+        return real(*args)
+
+    monkeypatch.setattr(together, "_finish_seed", killed)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped"] * (killed_at - 1) + ["completed"] * (
+        3 - killed_at
+    )
+    for outcome in again[killed_at - 1 :]:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+        assert record["together"]["trained"]["seeds"] == [0, 1], record["together"]
+    assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_group_resuming_as_a_seed_of_it_is_split_off_alone_never_loses_its_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 1 and 2 left to test (one checkpoint in seed 1's folder). `repro run ... seed=2`
+    splits its share off under `.group-split.lock` once it finds no seed of the group
+    locked; the sweep's group took the seeds' locks without that lock, so the split could
+    find them free, then rewrite seed 1's file (as [1]) as the group read it: the group
+    found another group's file and trained both seeds from step 0. Played here in one
+    process, in that order: the lone run's check as the group locks its first seed, its
+    writes as the group loads. The group now locks its seeds under the split lock: the
+    lone run's check waits, then finds them locked and splits nothing."""
+    import fcntl
+
+    from repro.running import group_checkpoint, lock, together
+    from repro.running.group_checkpoint import SPLIT_LOCK, GroupCheckpoint
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (seed1,) = [p.parent.parent for p in results.rglob("together.ckpt")]
+    hash_dir = seed1.parent
+    lone: dict[str, Any] = {}
+    real_lock, real_load = lock.run_lock, GroupCheckpoint.load
+
+    def lone_checks_first(record_dir: Path) -> Any:
+        if not lone:  # the lone run enters its split as the group locks its first seed
+            handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # it waits: the group's locks are taken when it checks
+                os.close(handle)
+                lone["handle"] = None
+            else:
+                assert not any(lock.is_locked(hash_dir / f"seed{s}") for s in (1, 2))
+                lone["handle"] = handle  # found none locked: it splits
+        return real_lock(record_dir)
+
+    def load_as_the_lone_run_writes(self: Any, device: Any) -> Any:
+        if lone.get("handle") is not None:
+            with monkeypatch.context() as checked_before:
+                checked_before.setattr(lock, "is_locked", lambda folder: False)
+                assert group_checkpoint._split_off(hash_dir / "seed2", 2)
+            os.close(lone.pop("handle"))
+        return real_load(self, device)
+
+    monkeypatch.setattr(lock, "run_lock", lone_checks_first)
+    monkeypatch.setattr(GroupCheckpoint, "load", load_as_the_lone_run_writes)
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "completed"]
+    for seed in (1, 2):
+        record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
+    assert not list(results.rglob("together.ckpt*"))
+
+
+@pytest.mark.parametrize("by", ["run", "sweep"])
+def test_a_rerun_of_one_seed_left_to_test_keeps_the_other_seeds_share(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    stops_in_process: None,
+    by: str,
+) -> None:
+    """Seeds 1 and 2 left to test (one checkpoint in seed 1's folder); `repro run ... seed=1
+    rerun=true` trains seed 1 again from the start, as asked, and its record took the
+    group's file with it: seed 2, never asked to rerun, trained again from step 0 too. Seed
+    2's share now moves to its own folder first: it is only tested."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (rerun,) = configs("toy", "small", [1], results, "rerun=true", papers=[plugins])
+    capfd.readouterr()
+    if by == "run":
+        alone = together.only_test_as_group_of_one
+        again = run_one(rerun, command=["r"], as_group_of_one=alone)
+    else:  # `repro sweep seed=1 rerun=true seeds_together=true`
+        (again,) = run_together([rerun], [["r"]])
+    assert again.status == "completed"
+    record = json.loads((again.record_dir / "record.json").read_text())
+    assert record["resumed_from"] is None and "together" not in record
+    err = capfd.readouterr().err
+    assert "its other seeds train again" not in err, err
+    share = progress_path(again.record_dir / "checkpoints" / "together.ckpt")
+    said = f"rerun=true: seed 1's share of its group's final weights ({share}, step 20) removed"
+    assert said in err, err
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "skipped", "completed"]
+    record = json.loads((outcomes[2].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_sweep_rerun_of_one_seed_leaves_the_seed_its_group_left_to_test_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 1 and 2 left to test (one checkpoint in seed 1's folder); `repro sweep ...
+    seed=2 rerun=true seeds_together=true` planned seed 1 in too, as the group it resumes
+    (`tested from the group's final weights ... with seed 1`), then rerun=true trained both
+    from step 0: seed 1's training, never asked to rerun, was thrown away. Only seed 2
+    trains; seed 1 is left to test, and is then only tested."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(results)}
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds_together=true")
+    done = repro(*sweep, "seed=2", "rerun=true", env=env)
+    assert done.returncode == 0, done.stderr
+    said = done.stdout + done.stderr
+    assert "tested from the group's final weights" not in said and "started with" not in said, said
+    (seed1,) = [p.parent.parent for p in results.rglob("together.ckpt")]
+    assert seed1.name == "seed1"
+    assert json.loads((seed1 / "record.json").read_text())["status"] == "interrupted"
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "skipped"]
+    record = json.loads((outcomes[1].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]

@@ -17,6 +17,7 @@ from repro.config.app import plugin_overrides
 from repro.plugins.registry import get_paper
 from repro.sweeping import jobs
 from repro.sweeping.execute import run_planned
+from repro.sweeping.jobs import Job
 from repro.sweeping.plan import SweepGrid, plan_sweep
 from tests.conftest import write_toy_paper
 
@@ -249,3 +250,29 @@ def test_systematic_failure_rule_counts_settings() -> None:
     nan = jobs.SystematicFailure(settings=1)
     for setting in "aab":
         assert not nan.stops_after(failed("non-finite loss at step 1 (nan)"), setting)
+
+
+def test_an_error_that_stops_a_group_says_it_is_the_groups_for_each_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only results folder stops a group of seeds trained together at its first
+    seed's folder: every seed's row said `cannot write .../seed0`, as if its own folder
+    were seed 0's. Each seed's error now says it is its group's."""
+    from repro.errors import ReproError
+    from repro.running import together
+    from repro.sweeping.plan import PlannedRun
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise ReproError(f"cannot write {tmp_path / 'seed0'}: Permission denied")
+
+    monkeypatch.setattr(jobs, "_compose", lambda run, overrides: ({}, []))
+    monkeypatch.setattr(together, "run_together", read_only)
+    runs = [PlannedRun("small", s, (), tmp_path / f"seed{s}", "to run") for s in (0, 1, 2)]
+    job = Job(runs[0], (), tuple((run, (f"seed={run.seed}",)) for run in runs))
+    outcomes = jobs._run_group(job, alone=True)
+    assert [o.status for o in outcomes] == ["failed"] * 3
+    for outcome in outcomes:
+        assert outcome.error == (
+            f"its group (seeds 0, 1, 2, trained together): cannot write {tmp_path / 'seed0'}: "
+            "Permission denied"
+        ), outcome.error

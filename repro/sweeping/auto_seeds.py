@@ -183,6 +183,9 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
                 floor = int(before["seeds"])  # a plan saved before `needs`
             total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
             ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
+            if not before:  # the plan file lost it: stage two's runs still say their N
+                recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+                ran_to = recorded["seeds"] if recorded else None
             if isinstance(ran_to, int) and total < ran_to:
                 folder = Path(results_dir) / paper / experiment / config_hash
                 # any seed past the pilot: one before the cut showed an interim verdict

@@ -543,3 +543,25 @@ def test_a_metric_one_pilot_seed_did_not_log_does_not_make_its_runs_differ() -> 
         metrics["c"][seed]["loss"] = 0.1
     plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=12)
     assert plan.claims["c_floor"].needed == 3, plan.claims["c_floor"].reason
+
+
+def test_a_lower_max_seeds_does_not_cut_a_plan_whose_file_was_deleted(tmp_path) -> None:
+    """helper-79: a plan of N=20 run in full, its verdict read, .seeds_auto.json deleted (or
+    moved away, as the damaged-plan error says), then the same pilot swept with max_seeds=10:
+    the plan saved N=10 and the report judged seeds 0-9 by the two-stage test, the user having
+    chosen where the test stops after seeing every seed. Stage two's runs still say N=20."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = {}
+    for cap in (20, 10):
+        plans[cap] = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plans[cap].config_hashes = {"a": "h"}
+        plans[cap].pilot_values = {"a": metrics["a"]}
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    assert plans[20].seeds["a"] == 20
+    _stage_two_ran(tmp_path, range(3, 20))
+    auto_seeds.plan_path(tmp_path, "toy").unlink()
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[10])  # a lower cap: not refused
+    auto_seeds.save_plan(tmp_path, "toy", plans[10])
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+    assert plans[10].seeds["a"] == 20  # what the sweep then says it needs

@@ -523,6 +523,23 @@ def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     return known + found
 
 
+def same_setting_folders(hash_dir: Path) -> list[Path]:
+    """`hash_dir` and each other hash folder of its experiment holding the same setting:
+    today's folder and those an older repro filed it under (`_setting_of_folder`). A seeds=auto
+    plan is keyed by its pilot's folder, which may be an older one, while stage two trains
+    its seeds into today's: whether a seed past the pilot ran is asked of all of them."""
+    hash_dir = Path(hash_dir)
+    today = _setting_of_folder(hash_dir) or hash_dir.name
+    try:
+        names = sorted(
+            e.name for e in os.scandir(hash_dir.parent) if e.is_dir() and e.name[:1] != "."
+        )
+    except OSError:  # nothing run yet, or unreadable
+        return [hash_dir]
+    others = [hash_dir.parent / n for n in names if n != hash_dir.name]
+    return [hash_dir] + [d for d in others if d.name == today or _setting_of_folder(d) == today]
+
+
 _FOLDER_SETTINGS: dict[tuple[str, int, int], str | None] = {}
 """Hash folder (path, mtime, -1) -> `_setting_of_folder`'s answer once a seed's config.yaml
 was read: each folder's config is read once a process while its seeds stay the same."""

@@ -186,11 +186,13 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             if not before:  # the plan file lost it: stage two's runs still say their N
                 recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
                 ran_to = recorded["seeds"] if recorded else None
-            if isinstance(ran_to, int) and total < ran_to:
-                folder = Path(results_dir) / paper / experiment / config_hash
-                # any seed past the pilot: one before the cut showed an interim verdict
-                if any(store.is_completed(folder / f"seed{s}") for s in range(plan.n0, ran_to)):
-                    total = plan.seeds[experiment] = ran_to  # the sweep says this N too
+            # any seed past the pilot: one before the cut showed an interim verdict
+            if (
+                isinstance(ran_to, int)
+                and total < ran_to
+                and _completed_past(results_dir, paper, experiment, config_hash, plan.n0, ran_to)
+            ):
+                total = plan.seeds[experiment] = ran_to  # the sweep says this N too
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
             if pilot:
                 settings[key]["pilot"] = pilot
@@ -244,12 +246,7 @@ def _refuse_after_seeing(
         return
     if not first:
         return
-    folder = Path(results_dir) / paper / experiment / config_hash
-    seen = sorted(
-        int(f.name[4:])
-        for f in folder.glob("seed*")
-        if f.name[4:].isdigit() and int(f.name[4:]) >= plan.n0 and store.is_completed(f)
-    )
+    seen = _completed_past(results_dir, paper, experiment, config_hash, plan.n0)
     if not seen:
         return
     from repro.errors import UsageError
@@ -271,7 +268,7 @@ def _recorded_plan(
     its entry in the plan file is gone: `{"n0", "seeds"}` (the largest N they name for a pilot
     of `n0`), or None when no completed run of stage two says so."""
     totals = []
-    for folder in (Path(results_dir) / paper / experiment / config_hash).glob("seed*"):
+    for folder in _seed_folders(results_dir, paper, experiment, config_hash):
         try:
             record = store.read_record(folder)
         except (OSError, ValueError):
@@ -286,6 +283,38 @@ def _recorded_plan(
         ):
             totals.append(int(section["seeds"]))
     return {"n0": n0, "seeds": max(totals)} if totals else None
+
+
+def _seed_folders(results_dir: Path, paper: str, experiment: str, config_hash: str) -> list[Path]:
+    """Every seed folder of the setting a plan keys by `config_hash` (its pilot's folder): in
+    that folder and in each other one holding the same setting (`store.same_setting_folders`:
+    a pilot an older repro filed under another hash, stage two's seeds in today's)."""
+    hash_dir = Path(results_dir) / paper / experiment / config_hash
+    return [
+        folder
+        for setting_dir in store.same_setting_folders(hash_dir)
+        for folder in sorted(setting_dir.glob("seed*"))
+        if folder.name[4:].isdigit()
+    ]
+
+
+def _completed_past(
+    results_dir: Path,
+    paper: str,
+    experiment: str,
+    config_hash: str,
+    n0: int,
+    below: int | None = None,
+) -> list[int]:
+    """The seeds from `n0` (below `below`) with a completed run in the setting's folders."""
+    seeds = {
+        int(folder.name[4:])
+        for folder in _seed_folders(results_dir, paper, experiment, config_hash)
+        if int(folder.name[4:]) >= n0
+        and (below is None or int(folder.name[4:]) < below)
+        and store.is_completed(folder)
+    }
+    return sorted(seeds)
 
 
 def _refuse_a_raise_after_seeing(
@@ -308,8 +337,7 @@ def _refuse_a_raise_after_seeing(
     if not raised:
         return
     config_hash = plan.config_hashes[experiment]
-    folder = Path(results_dir) / paper / experiment / config_hash
-    seen = [s for s in range(plan.n0, ran_to) if store.is_completed(folder / f"seed{s}")]
+    seen = _completed_past(results_dir, paper, experiment, config_hash, plan.n0, ran_to)
     if not seen:  # the pilot alone was seen: as when a first plan follows a fixed pilot
         return
     from repro.errors import UsageError

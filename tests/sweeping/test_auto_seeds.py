@@ -565,3 +565,58 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_file_was_deleted(tmp_path) 
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 20)}, saved
     assert plans[10].seeds["a"] == 20  # what the sweep then says it needs
+
+
+def _filed(folder, config: dict, seed: int, seeds_auto: dict | None = None) -> None:
+    """A completed run of `config`'s seed in `folder`'s seed folder, with its config.yaml."""
+    record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+    record.update(config_hash=store.config_hash(config), seeds_auto=seeds_auto)
+    store.write_record(folder / f"seed{seed}", record)
+    (folder / f"seed{seed}" / store.CONFIG_FILE).write_text(json.dumps({**config, "seed": seed}))
+
+
+def test_a_pilot_filed_under_an_older_hash_still_binds_its_plan(tmp_path) -> None:
+    """helper-79: a pilot an older repro filed under another hash of the setting (run with
+    trainer.accelerator=gpu while it still counted) keys the plan by that folder, while stage
+    two's seeds are trained into today's: a higher max_seeds after they ran looked for them in
+    the pilot's folder alone, found none, and raised N (the report judging the larger N by the
+    two-stage test), and a first plan after a fixed sweep past the pilot was not refused."""
+    from repro.errors import UsageError
+
+    config = {"paper": "toy", "experiment_name": "a", "model": {"h": 2}}
+    config["trainer"] = {"accelerator": "gpu", "devices": 1, "precision": "32-true"}
+    old = store.legacy_config_hash(config)
+    today = store.config_hash(config)
+    assert old != today
+    experiment_dir = tmp_path / "toy" / "a"
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    for seed in range(3):
+        _filed(experiment_dir / old, config, seed)
+
+    def plan_with(cap: int) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": old}
+        plan.pilot_values = {"a": metrics["a"]}
+        return plan
+
+    for seed in range(3, 10):  # a fixed sweep of seeds=10 first
+        _filed(experiment_dir / today, config, seed)
+    with pytest.raises(UsageError, match="toy/a has seeds 3–9 completed past its pilot"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan_with(20))
+    for seed in range(3, 10):
+        (experiment_dir / today / f"seed{seed}" / "record.json").unlink()
+
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(20))
+    for seed in range(3, 20):  # stage two, in today's folder
+        mark = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": 20}
+        _filed(experiment_dir / today, config, seed, mark)
+    with pytest.raises(UsageError, match="planned from this pilot with N=20"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan_with(50))
+    with pytest.raises(UsageError, match="planned from this pilot with N=20"):
+        auto_seeds.save_plan(tmp_path, "toy", plan_with(50))
+    auto_seeds.plan_path(tmp_path, "toy").unlink()  # lost: stage two's runs still say N
+    with pytest.raises(UsageError, match="planned from this pilot with N=20"):
+        auto_seeds.save_plan(tmp_path, "toy", plan_with(50))
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(10))  # a lower cap keeps N
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": old})
+    assert saved == {"a": (3, 20)}, saved

@@ -563,10 +563,26 @@ def _new_record(
     if os.environ.get("REPRO_SWEEP_ID"):  # which `repro sweep` trained it, for its summary
         record["sweep_id"] = os.environ["REPRO_SWEEP_ID"]
     seeds_auto = store.seeds_auto_section(record["experiment"], record["config_hash"])
+    if not seeds_auto and resumed_from:  # goes on from a stage's training (`repro run`)
+        seeds_auto = _resumed_stage(previous, record)
     if seeds_auto:  # trained by a seeds=auto stage: a report can tell its plan is missing
         record["seeds_auto"] = seeds_auto
     record["code"]["plugin"]["built_in"] = _is_built_in(plugin.folder)  # the report says so
     return record
+
+
+def _resumed_stage(
+    previous: dict[str, Any] | None, record: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The `seeds_auto` section of the attempt a resume goes on from, when it is this
+    setting's: the run the record's command resumes (`repro run`, not the sweep) was trained
+    by that stage up to its checkpoint, and its result is the stage's seed. Without it a plan
+    whose stage-two seeds were all resumed so could be lost (or raised) without a word."""
+    section = (previous or {}).get("seeds_auto")
+    setting = f"{record['experiment']}@{record['config_hash']}"
+    if isinstance(section, dict) and section.get("setting") == setting:
+        return dict(section)
+    return None
 
 
 def earlier_attempts(

@@ -70,6 +70,35 @@ def test_a_resumed_run_records_the_time_of_the_attempts_it_goes_on_from(tmp_path
     assert "earlier_wall_s" not in json.loads(record_file.read_text())["timing"]
 
 
+def test_a_seeds_auto_run_resumed_by_repro_run_keeps_its_stage(tmp_path: Path) -> None:
+    """helper-79: a seed stage two of `repro sweep seeds=auto` trained, cut short, resumed by
+    the `repro run` its record names (the command to paste) lost its `seeds_auto` section: with
+    every stage-two seed resumed so, a deleted plan was judged by the fixed-sample test without
+    a word, and a higher max_seeds was no longer refused. A resume keeps the stage it goes on
+    from; a run started over (rerun=true) was not trained by the stage and claims none."""
+    from repro.records import store
+    from tests.conftest import run_signalling_paper, write_signalling_paper
+
+    plugins = tmp_path / "plugins"
+    write_signalling_paper(plugins)
+    results = tmp_path / "results"
+    stage = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": {"small": 12}}
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_epoch_end", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stop[store.SEEDS_AUTO_ENV] = json.dumps(stage)
+    assert run_signalling_paper(plugins, results, "seed=5", **stop).returncode == 143
+    (record_file,) = results.rglob("record.json")
+    cut = json.loads(record_file.read_text())
+    assert cut["status"] == "interrupted" and cut["seeds_auto"]["seeds"] == 12, cut
+    resumed = run_signalling_paper(plugins, results, "seed=5", **{store.SEEDS_AUTO_ENV: ""})
+    assert resumed.returncode == 0 and "resuming from step" in resumed.stderr, resumed.stderr
+    record = json.loads(record_file.read_text())
+    assert record["status"] == "completed"
+    assert record.get("seeds_auto") == cut["seeds_auto"], record.get("seeds_auto")
+    again = run_signalling_paper(plugins, results, "seed=5", "rerun=true")
+    assert again.returncode == 0, again.stderr
+    assert not json.loads(record_file.read_text()).get("seeds_auto")
+
+
 def test_a_run_resumed_after_kill_9_counts_the_killed_attempt_up_to_its_checkpoint(
     tmp_path: Path,
 ) -> None:

@@ -237,8 +237,10 @@ def _refuse_after_seeing(
     if same:
         _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, before)
         return
-    if before:
-        return  # another pilot: its seeds are chosen from other data
+    if before and before.get("n0") == plan.n0:
+        return  # another pilot (retrained, other values): its seeds are chosen from other data
+    # no plan of this pilot's size: a larger pilot over the seeds an earlier plan's stage two
+    # ran is no new data, so it is a first plan like any other (below)
     config_hash = plan.config_hashes[experiment]
     recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
     if recorded:  # the plan file lost: stage two's runs still say their N

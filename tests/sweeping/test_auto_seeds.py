@@ -620,3 +620,30 @@ def test_a_pilot_filed_under_an_older_hash_still_binds_its_plan(tmp_path) -> Non
     auto_seeds.save_plan(tmp_path, "toy", plan_with(10))  # a lower cap keeps N
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": old})
     assert saved == {"a": (3, 20)}, saved
+
+
+def test_a_larger_pilot_over_seeds_a_plan_already_ran_is_refused(tmp_path) -> None:
+    """helper-79: a plan of n0=3, N=20 run in full and its verdict read; then default_seeds
+    raised to 5 and seeds=auto again: the 'other pilot' (seeds 0-4, two of them the plan's
+    stage two, already seen) replaced the plan without a word and chose a new N, seeds 5-19
+    having been seen: the report's two-stage test at an N picked after its verdict. Refused
+    as a first plan after seeds past its pilot ran; a pilot retrained (other values, the same
+    size) is still another pilot."""
+    from repro.errors import UsageError
+
+    values = [0.90, 0.99, 0.80, 0.95, 0.85]
+    metrics = _metrics({"a": values, "b": [0.5] * 5, "c": [0.7] * 5})
+    first = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
+    first.config_hashes = {"a": "h"}
+    first.pilot_values = {"a": {s: {"acc": v} for s, v in enumerate(values[:3])}}
+    auto_seeds.save_plan(tmp_path, "toy", first)
+    _stage_two_ran(tmp_path, range(3, 20))
+    larger = auto_seeds.plan_seeds(_spec(), metrics, n0=5, max_seeds=20, experiments=["a"])
+    larger.config_hashes = {"a": "h"}
+    larger.pilot_values = {"a": {s: {"acc": v} for s, v in enumerate(values)}}
+    with pytest.raises(UsageError, match="toy/a has seeds 5–19 completed past its pilot of 5"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", larger)
+    retrained = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
+    retrained.config_hashes = {"a": "h"}
+    retrained.pilot_values = {"a": {s: {"acc": v + 0.001} for s, v in enumerate(values[:3])}}
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", retrained)

@@ -142,7 +142,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     cautions += replaced_lines  # the report says which test it used, not only the terminal
     warnings += replaced_lines
     lost = _lost_plans(runs, judged_hashes, auto_seeds.planned_settings(plan, judged_hashes))
-    lost_lines = _lost_plan_warnings(request, plugin, lost, plan, plan_problem, values)
+    deviating = frozenset(e for e, c in choices.items() if c.deviation)  # pinned: not the paper's
+    lost_lines = _lost_plan_warnings(request, plugin, lost, plan, plan_problem, values, deviating)
     cautions += lost_lines  # the report says which test it used, not only the terminal
     warnings += lost_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
@@ -414,6 +415,7 @@ def _lost_plan_warnings(
     plan: dict[str, Any] | None,
     problem: str | None,
     values: dict[str, dict[int, dict[str, float]]],
+    deviating: frozenset[str] = frozenset(),
 ) -> list[str]:
     """One line per setting a seeds=auto sweep trained whose plan is gone: where it was,
     which test judges the setting instead and on which seeds, and how to make it again."""
@@ -434,14 +436,19 @@ def _lost_plan_warnings(
         past = [seed for seed in seeds if seed >= mark.total]
         if past:
             judged += f" (seeds past N, {seeds_text(past)}, are shown, not judged)"
-        again = advised_sweep(request, plugin) + " seeds=auto"
-        again += f" max_seeds={mark.cap}" if mark.cap is not None else ""
+        # its experiment alone: the paper's other experiments would train pilots, and a
+        # comparison planned then for the first time would be refused (it grows this N)
+        again = advised_sweep(request, plugin) + f" experiment={shlex.quote(experiment)}"
+        again += " seeds=auto" + (f" max_seeds={mark.cap}" if mark.cap is not None else "")
+        setting = ""
+        if experiment in deviating:  # a pinned setting: the paper's would be planned instead
+            setting = " with its setting's overrides (under Commands)"
         lines.append(
             f"warning: {request.paper}/{experiment}: its runs were trained by `repro sweep "
             f"seeds=auto` ({sizes}) but its seeds=auto plan is missing: {why}. The two-stage "
             f"test needs the plan's pilot, so the claims are judged by the fixed-sample test on "
             f"{judged}, whose error rates do not hold exactly when the number of seeds came "
-            f"from the pilot's data; `{again}` makes the plan again from the same pilot"
+            f"from the pilot's data; `{again}`{setting} makes the plan again from the same pilot"
         )
     return lines
 

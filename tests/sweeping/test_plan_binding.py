@@ -466,6 +466,22 @@ def test_a_missing_plan_is_said_not_a_silent_change_of_test(
     assert f"(n={total})" in row, row
 
 
+def test_the_sweep_that_makes_a_missing_plan_again_plans_its_experiment_alone(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-79: the report's way back for a lost plan of `seeds=auto experiment=cnn` was
+    `repro sweep paper=mnist1d seeds=auto max_seeds=30`: pasted, it trained the pilots of every
+    other claimed experiment, and cnn_beats_mlp, planned then for the first time, grew cnn's N
+    past the seeds already seen, so the sweep was refused after those pilots. It names the
+    experiment whose plan is missing."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    auto_seeds.plan_path(isolated_env, "mnist1d").unlink()
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert "paper=mnist1d experiment=cnn seeds=auto max_seeds=30`" in line, line
+
+
 def test_a_pilot_not_yet_planned_is_not_called_a_missing_plan(
     isolated_env: Path, tmp_path: Path
 ) -> None:

@@ -432,7 +432,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     import sys
 
     from repro.records import store
-    from repro.running.runner import earlier_attempts
+    from repro.running.runner import _resumed_stage, earlier_attempts
 
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
     stale = _say_training_discarded_for_code(attempts, saver)
@@ -460,6 +460,10 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
             attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed))
+            if not attempt.record.get("seeds_auto"):  # resumed by a sweep not of its stage
+                stage = _resumed_stage(attempt.previous, attempt.record)
+                if stage:
+                    attempt.record["seeds_auto"] = stage
             attempt.save()
             if attempt.corrupt_record:
                 seed = attempt.config["seed"]

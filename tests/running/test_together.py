@@ -359,6 +359,28 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
     assert not list(results.rglob("together.ckpt"))  # the group's checkpoint goes once done
 
 
+def test_a_seeds_auto_group_resumed_by_a_fixed_sweep_keeps_its_stage(tmp_path: Path) -> None:
+    """helper-79: stage two of `repro sweep seeds=auto` trains its seeds as a group; cut
+    short and resumed by a sweep that is not a seeds=auto stage (`seeds=N`, the way the cut
+    message names), each seed's record lost its `seeds_auto` section, so a deleted plan was
+    judged by the fixed-sample test without a word. A resumed group keeps each seed's stage."""
+    from repro.records import store
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, SIGNAL_MODULE, "SignalAtCall")
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=2", "seeds_together=true")
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    stage = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": {"small": 12}}
+    signal_at = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    cut = repro(*sweep, env={**env, **signal_at, store.SEEDS_AUTO_ENV: json.dumps(stage)})
+    assert cut.returncode == 143, cut.stderr
+    again = repro(*sweep, env={**env, store.SEEDS_AUTO_ENV: ""})
+    assert again.returncode == 0 and "resuming the group from step" in again.stderr, again.stderr
+    records = [json.loads(p.read_text()) for p in (tmp_path / "r").rglob("record.json")]
+    assert len(records) == 2 and {r["status"] for r in records} == {"completed"}
+    assert all((r.get("seeds_auto") or {}).get("seeds") == 12 for r in records), records
+
+
 def test_an_interrupted_rerun_of_a_completed_group_leaves_its_seeds_as_they_were(
     tmp_path: Path,
 ) -> None:

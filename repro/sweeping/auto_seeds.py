@@ -258,8 +258,13 @@ def _refuse_after_seeing(
         f"seeds=auto: {paper}/{experiment} has seeds {seeds_text(seen)} completed past its "
         f"pilot of {plan.n0}, by a sweep that is not this pilot's seeds=auto plan: a plan made "
         "now would choose N after they could be seen (the two-stage test on a subset picked "
-        "after the fixed-sample verdict), which voids its error rates; the report judges "
-        "them by the fixed-sample test"
+        "after the fixed-sample verdict), which voids its error rates; "
+        + (
+            f"its plan from a pilot of {before['n0']} still judges it (default_seeds changed "
+            "since: change it back to plan it again)"
+            if isinstance(before.get("n0"), int)
+            else "the report judges them by the fixed-sample test"
+        )
     )
 
 

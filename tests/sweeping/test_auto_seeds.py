@@ -643,6 +643,8 @@ def test_a_larger_pilot_over_seeds_a_plan_already_ran_is_refused(tmp_path) -> No
     larger.pilot_values = {"a": {s: {"acc": v} for s, v in enumerate(values)}}
     with pytest.raises(UsageError, match="toy/a has seeds 5–19 completed past its pilot of 5"):
         auto_seeds.refuse_after_seeing(tmp_path, "toy", larger)
+    with pytest.raises(UsageError, match="its plan from a pilot of 3 still judges it"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", larger)
     retrained = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
     retrained.config_hashes = {"a": "h"}
     retrained.pilot_values = {"a": {s: {"acc": v + 0.001} for s, v in enumerate(values[:3])}}

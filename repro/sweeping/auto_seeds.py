@@ -220,6 +220,68 @@ def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> No
         _refuse_after_seeing(results_dir, paper, plan, experiment, before, same, True)
 
 
+def refuse_a_new_pilot_over_seen_seeds(
+    results_dir: Path,
+    paper: str,
+    plan: AutoSeedPlan,
+    records: dict[tuple[str, int], dict[str, Any] | None],
+) -> None:
+    """A UsageError when this plan replaces a plan of the same pilot size whose pilot runs
+    were made again with other values (`repro run ... rerun=true` of the pilot seeds), while
+    seeds its stage two ran stay, trained by the same code before the new pilot: the new N
+    would be chosen after those seeds' verdict was read (rerun the pilot until N suits), and
+    the report would judge them with it by the two-stage test. Not asked by a `rerun=true`
+    sweep (it trains stage two again) nor when those seeds are stale (they train again)."""
+    earlier = readable_plan(results_dir, paper)
+    settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    for experiment, config_hash in plan.config_hashes.items():
+        before = settings.get(setting_key(experiment, config_hash)) or {}
+        ran_to = before.get("seeds")
+        if experiment not in plan.seeds or before.get("n0") != plan.n0:
+            continue
+        pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+        values = _values_entry(plan.pilot_values.get(experiment))
+        if not isinstance(ran_to, int) or not _other_pilot(before, pilot, values):
+            continue
+        runs = [r for (e, _), r in records.items() if e == experiment and r]
+        digests = {_code_digest(r) for r in runs}
+        started = min((store.finished_at(r) for r in runs), default="")
+        seen = set()
+        for folder in _seed_folders(results_dir, paper, experiment, config_hash):
+            if not plan.n0 <= int(folder.name[4:]) < ran_to:
+                continue
+            try:
+                record = store.read_record(folder)
+            except (OSError, ValueError):
+                continue
+            if (
+                record
+                and record.get("status") == store.STATUS_COMPLETED
+                and _code_digest(record) in digests
+                and store.finished_at(record) < started
+            ):
+                seen.add(int(folder.name[4:]))
+        if seen:
+            from repro.errors import UsageError
+            from repro.sweeping.plan import seeds_text
+
+            raise UsageError(
+                f"seeds=auto: {paper}/{experiment}'s pilot seeds were made again with other "
+                f"values since its plan of N={ran_to}, whose seeds {seeds_text(sorted(seen))} "
+                "ran before them with the same code: a plan made from the new pilot would "
+                "choose N after those could be seen, which voids the two-stage test's error "
+                "rates; sweep with rerun=true to train every seed of a new plan again (the "
+                "report judges the old seeds by the fixed-sample test until then)"
+            )
+
+
+def _code_digest(record: dict[str, Any]) -> Any:
+    """The plugin code's digest a record was made by (None when it does not say)."""
+    code = record.get("code")
+    plugin = code.get("plugin") if isinstance(code, dict) else None
+    return plugin.get("digest") if isinstance(plugin, dict) else None
+
+
 def _refuse_after_seeing(
     results_dir: Path,
     paper: str,

@@ -116,6 +116,8 @@ def plan_after_pilot(
     plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
     auto_seeds.bind_pilot(plan, spec, records)  # the report checks they are still there
     auto_seeds.refuse_after_seeing(results_dir, paper_id, plan)
+    if not any(r.rerun or r.state.startswith("rerun") for r in planned):  # rerun: all again
+        auto_seeds.refuse_a_new_pilot_over_seen_seeds(results_dir, paper_id, plan, records)
     where = auto_seeds.save_plan(results_dir, paper_id, plan)
     for experiment, total in plan.seeds.items():
         say(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
@@ -186,6 +188,9 @@ def dry_run_lines(
     auto_seeds.bind_pilot(plan, spec, records)
     if planned:  # <results>/<paper>/<experiment>/<hash>/seed<N>: what the sweep would refuse
         auto_seeds.refuse_after_seeing(planned[0].record_dir.parents[3], spec.id, plan)
+        auto_seeds.refuse_a_new_pilot_over_seen_seeds(
+            planned[0].record_dir.parents[3], spec.id, plan, records
+        )
     per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
     setting = {r.experiment: r.record_dir.parent for r in planned}
     lines = []

@@ -649,3 +649,46 @@ def test_a_larger_pilot_over_seeds_a_plan_already_ran_is_refused(tmp_path) -> No
     retrained.config_hashes = {"a": "h"}
     retrained.pilot_values = {"a": {s: {"acc": v + 0.001} for s, v in enumerate(values[:3])}}
     auto_seeds.refuse_after_seeing(tmp_path, "toy", retrained)
+
+
+def test_a_pilot_made_again_does_not_replan_seeds_already_seen(tmp_path) -> None:
+    """helper-79: a plan of N=20 run in full, its verdict read; then the pilot seeds made again
+    (`repro run ... rerun=true`, a GPU's other values) and seeds=auto swept again: the new
+    pilot's plan (N=10, say) replaced the old one without a word, and the report judged seeds
+    0-9, seeds 3-9 the ones already seen, by the two-stage test: rerun the pilot until N
+    suits. Refused while those seeds are of the same code; stale ones train again (allowed),
+    and a rerun=true sweep (which trains stage two again) does not ask."""
+    from repro.errors import UsageError
+
+    def record(seed: int, digest: str, day: int, value: float = 0.9) -> dict:
+        return {
+            "status": "completed",
+            "paper": "toy",
+            "experiment": "a",
+            "seed": seed,
+            "metrics": {"acc": value},
+            "code": {"plugin": {"digest": digest}},
+            "timing": {"finished_at": f"2026-01-0{day}T10:00:00+00:00"},
+        }
+
+    def plan_of(values: list[float], day: int) -> tuple[auto_seeds.AutoSeedPlan, dict]:
+        records = {("a", s): record(s, "d1", day, v) for s, v in enumerate(values)}
+        metrics = auto_seeds.pilot_metrics(records)
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        auto_seeds.bind_pilot(plan, _spec(), records)
+        return plan, records
+
+    first, _ = plan_of([0.90, 0.99, 0.80], 1)
+    auto_seeds.save_plan(tmp_path, "toy", first)
+    assert first.seeds["a"] == 20, first.seeds
+    for seed in range(3, 20):
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record(seed, "d1", 2))
+    again, records = plan_of([0.90, 0.91, 0.92], 3)
+    with pytest.raises(UsageError, match="pilot seeds were made again with other values"):
+        auto_seeds.refuse_a_new_pilot_over_seen_seeds(tmp_path, "toy", again, records)
+    same, same_records = plan_of([0.90, 0.99, 0.80], 3)  # made again, the same values
+    auto_seeds.refuse_a_new_pilot_over_seen_seeds(tmp_path, "toy", same, same_records)
+    for seed in range(3, 20):  # stale: stage two trains them again
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record(seed, "d0", 2))
+    auto_seeds.refuse_a_new_pilot_over_seen_seeds(tmp_path, "toy", again, records)

@@ -1573,3 +1573,34 @@ def test_a_sweep_rerun_of_one_seed_leaves_the_seed_its_group_left_to_test_alone(
     assert [o.status for o in outcomes] == ["skipped", "completed", "skipped"]
     record = json.loads((outcomes[1].record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+
+
+def test_a_group_stopped_as_it_tested_then_resumed_counts_its_first_attempt_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """A group stopped as it tested seed 1 (seed 0 recorded), then resumed to test seed 1:
+    seed 0's record carries the first attempt's time (the group's, one process), and seed 1's
+    `earlier_wall_s` carried the same attempt again, so the report's Compute section counted
+    the group's training twice. Each attempt of a group counts once."""
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in cut] == ["completed", "interrupted"]
+    first = [json.loads((o.record_dir / "record.json").read_text())["timing"] for o in cut]
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped", "completed"]
+    second = json.loads((again[1].record_dir / "record.json").read_text())["timing"]
+    assert second["earlier_wall_s"] == pytest.approx(first[1]["wall_s"])
+    spent = max(t["wall_s"] for t in first) + second["wall_s"]  # each attempt once
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.cpu_hours * 3600 == pytest.approx(spent, abs=1e-3)

@@ -1604,3 +1604,32 @@ def test_a_group_stopped_as_it_tested_then_resumed_counts_its_first_attempt_once
     runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
     summary = compute(runs, aggregate.choose_configs(runs))
     assert summary.cpu_hours * 3600 == pytest.approx(spent, abs=1e-3)
+
+
+def test_a_kill_as_a_tested_seeds_record_is_written_leaves_the_rest_their_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 once seed 0's record was written, before the group's final weights moved on
+    to seed 1's folder: seed 0's completed record took the file from its folder, so seed 1
+    trained again from step 0. The share of the seeds left moves on before each record."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._record_seed
+
+    def killed_once_recorded(*args: Any) -> Any:
+        real(*args)
+        raise _Killed
+
+    monkeypatch.setattr(together, "_record_seed", killed_once_recorded)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    monkeypatch.setattr(together, "_record_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped", "completed"]
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
+    assert not list(results.rglob("together.ckpt*"))

@@ -1633,3 +1633,43 @@ def test_a_kill_as_a_tested_seeds_record_is_written_leaves_the_rest_their_traini
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
     assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_seed_split_off_after_a_kill_counts_no_idle_time_as_its_killed_attempts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 as a trained group of three tested seed 0, then `repro run ... seed=2` an hour
+    later: the killed attempt counts up to the save it goes on from, but seed 2's share, split
+    off then, was a file written then: the hour the machine stood idle counted as compute."""
+    import datetime as dt
+
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._finish_seed
+
+    def killed(*args: Any) -> Any:
+        raise _Killed
+
+    monkeypatch.setattr(together, "_finish_seed", killed)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    saves = list(results.rglob("together.ckpt"))
+    seed2 = saves[0].parent.parent.parent / "seed2" / "record.json"
+    killed_record = json.loads(seed2.read_text())
+    assert killed_record["status"] == "running"
+    started = dt.datetime.fromisoformat(killed_record["timing"]["started_at"])
+    started -= dt.timedelta(hours=1)  # as if killed an hour ago
+    killed_record["timing"]["started_at"] = started.isoformat(timespec="seconds")
+    seed2.write_text(json.dumps(killed_record))
+    for saved in saves:
+        os.utime(saved, (saved.stat().st_atime, saved.stat().st_mtime - 3600))
+    (alone,) = configs("toy", "small", [2], results, papers=[plugins])
+    again = run_one(alone, command=["r"], as_group_of_one=together.only_test_as_group_of_one)
+    assert again.status == "completed"
+    record = json.loads(seed2.read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]

@@ -1673,3 +1673,27 @@ def test_a_seed_split_off_after_a_kill_counts_no_idle_time_as_its_killed_attempt
     record = json.loads(seed2.read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
     assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
+
+
+def test_a_group_killed_as_its_first_seed_is_recorded_only_tests_the_rest_when_resumed(
+    tmp_path: Path,
+) -> None:
+    """kill -9 right after seed 0's completed record was written, before its weights were put
+    in place (its folder still holds the group's file, seed 1's its own share): the sweep run again
+    tests what is left from the group's final weights, each seed's record counts the killed
+    attempt once, and no group checkpoint is left behind."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    killed = group_sweep_stopped_after(tmp_path, "write:3", plugins, "SIGKILL")
+    assert killed.returncode == -9, killed.stderr
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    results = tmp_path / "r"
+    for path in results.rglob("record.json"):
+        record = json.loads(path.read_text())
+        assert record["status"] == "completed", record
+        if record["resumed_from"]:
+            assert record["resumed_from"]["step"] == 20, record["resumed_from"]
+            assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
+    assert not list(results.rglob("together.ckpt*")), sorted(results.rglob("*.ckpt*"))

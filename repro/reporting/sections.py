@@ -223,7 +223,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
         unsuccessful_runs=len(unsuccessful),
-        unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
+        unsuccessful_hours=float(_own_walls(alone, counted=_attempts_in(completed)).sum()) / 3600,
         unsuccessful_untimed=int(alone["wall_s"].isna().sum()),
         together_runs=sum(group is not None for group in groups),
     )
@@ -274,14 +274,25 @@ def _groups(rows: pd.DataFrame) -> list[str | None]:
     return [None if _missing(key) else str(key) for key in keys]
 
 
-def _own_walls(rows: pd.DataFrame, column: str = "wall_s") -> Any:
+def _attempts_in(rows: pd.DataFrame) -> frozenset[str]:
+    """The group attempts whose time these rows count: their own and those they went on from."""
+    cells = rows.get("earlier_groups", [])
+    return frozenset(
+        [g for g in _groups(rows) if g is not None] + [g for c in cells for g in _earlier_groups(c)]
+    )
+
+
+def _own_walls(
+    rows: pd.DataFrame, column: str = "wall_s", counted: frozenset[str] = frozenset()
+) -> Any:
     """Each run's wall (or fit) time, a group's counted once: seeds trained together each
     record the group's time (one process), so the first of them carries the group's longest
     and the others add 0. A resumed run's wall time is that of every attempt it took (its
     last one's `wall_s` and the `earlier_wall_s` of those it went on from); an earlier attempt
     of a group (`earlier_groups`, by its key) counts once too, though the seeds it left to test
     and those it tested before it stopped each name it: on the row that carries that attempt
-    (a seed it completed), else on the first that names it."""
+    (a seed it completed), else on the first that names it; never one of `counted` (the
+    attempts completed runs count, which an unsuccessful run went on from)."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     groups = _groups(rows)
     shared: list[dict[str, float]] = [{} for _ in groups]
@@ -302,6 +313,8 @@ def _own_walls(rows: pd.DataFrame, column: str = "wall_s") -> Any:
         carrier.setdefault(group, index)
     for index, attempts in enumerate(shared):
         for group, seconds in attempts.items():
+            if group in counted:
+                continue
             longest[group] = max(longest.get(group, 0.0), seconds)
             carrier.setdefault(group, index)
     for group, index in carrier.items():

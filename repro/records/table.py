@@ -14,7 +14,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
   (of the run's last attempt), `earlier_wall_s` (the wall time of the interrupted attempts a
-  resumed run went on from; NaN when none)
+  resumed run went on from; NaN when none), `earlier_groups` (JSON: the part of it spent in
+  attempts of a group of seeds trained together, by their `together` key; None when none)
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
   separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
   one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
@@ -73,6 +74,7 @@ RUN_COLUMNS = (
     "steps_per_s",
     "epoch_s_mean",
     "earlier_wall_s",
+    "earlier_groups",
     "started_at",
     "finished_at",
     "git_sha",
@@ -212,7 +214,7 @@ def _number(value: Any) -> float:
         return math.nan
 
 
-def _together_key(record: dict[str, Any], timing: dict[str, Any]) -> str | None:
+def together_key(record: dict[str, Any], timing: dict[str, Any]) -> str | None:
     """One key per attempt of a group of seeds trained together, so that the time they
     shared is counted once; None for a seed trained alone. Records name the attempt; older
     ones are told apart by their sweep (each seed's own start may differ by a second)."""
@@ -223,6 +225,25 @@ def _together_key(record: dict[str, Any], timing: dict[str, Any]) -> str | None:
     attempt = together.get("attempt") or record.get("sweep_id") or timing.get("started_at")
     setting = f"{record.get('paper')}/{record.get('experiment')}/{record.get('config_hash')}"
     return f"{setting}:{','.join(map(str, seeds))}@{attempt}"
+
+
+def earlier_groups(value: Any) -> dict[str, float]:
+    """A record's `timing.earlier_groups` (a group attempt's key -> its seconds): the valid
+    entries (finite, not negative)."""
+    if not isinstance(value, dict):
+        return {}
+    found = {}
+    for key, seconds in value.items():
+        number = _number(seconds)
+        if not isinstance(seconds, bool) and math.isfinite(number) and number >= 0:
+            found[str(key)] = number
+    return found
+
+
+def _earlier_groups_text(value: Any) -> str | None:
+    """`timing.earlier_groups` as one cell (JSON, keys sorted); None when there is none."""
+    groups = earlier_groups(value)
+    return json.dumps(groups, sort_keys=True) if groups else None
 
 
 def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
@@ -261,7 +282,8 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         **{key: _number(timing.get(key)) for key in TIMING_KEYS},
         "started_at": timing.get("started_at"),
         "finished_at": timing.get("finished_at"),
-        "together": _together_key(record, timing),
+        "together": together_key(record, timing),
+        "earlier_groups": _earlier_groups_text(timing.get("earlier_groups")),
         "git_sha": git.get("sha"),
         "git_dirty": git.get("dirty"),
         "python": env.get("python"),

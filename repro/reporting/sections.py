@@ -223,7 +223,7 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
         unsuccessful_runs=len(unsuccessful),
-        unsuccessful_hours=float(_own_walls(alone).sum()) / 3600,
+        unsuccessful_hours=float(_own_walls(alone, counted=_attempts_in(completed)).sum()) / 3600,
         unsuccessful_untimed=int(alone["wall_s"].isna().sum()),
         together_runs=sum(group is not None for group in groups),
     )
@@ -274,22 +274,66 @@ def _groups(rows: pd.DataFrame) -> list[str | None]:
     return [None if _missing(key) else str(key) for key in keys]
 
 
-def _own_walls(rows: pd.DataFrame, column: str = "wall_s") -> Any:
+def _attempts_in(rows: pd.DataFrame) -> frozenset[str]:
+    """The group attempts whose time these rows count: their own and those they went on from."""
+    cells = rows.get("earlier_groups", [])
+    return frozenset(
+        [g for g in _groups(rows) if g is not None] + [g for c in cells for g in _earlier_groups(c)]
+    )
+
+
+def _own_walls(
+    rows: pd.DataFrame, column: str = "wall_s", counted: frozenset[str] = frozenset()
+) -> Any:
     """Each run's wall (or fit) time, a group's counted once: seeds trained together each
     record the group's time (one process), so the first of them carries the group's longest
     and the others add 0. A resumed run's wall time is that of every attempt it took (its
-    last one's `wall_s` and the `earlier_wall_s` of those it went on from)."""
+    last one's `wall_s` and the `earlier_wall_s` of those it went on from); an earlier attempt
+    of a group (`earlier_groups`, by its key) counts once too, though the seeds it left to test
+    and those it tested before it stopped each name it: on the row that carries that attempt
+    (a seed it completed), else on the first that names it; never one of `counted` (the
+    attempts completed runs count, which an unsuccessful run went on from)."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
+    groups = _groups(rows)
+    shared: list[dict[str, float]] = [{} for _ in groups]
     if column == "wall_s" and "earlier_wall_s" in rows:
-        walls += rows["earlier_wall_s"].fillna(0.0).to_numpy(dtype=float)
+        cells = rows["earlier_groups"] if "earlier_groups" in rows else [None] * len(rows)
+        shared = [_earlier_groups(cell) for cell in cells]
+        earlier = rows["earlier_wall_s"].fillna(0.0).to_numpy(dtype=float)
+        alone = earlier - np.array([sum(s.values()) for s in shared], dtype=float)
+        walls += np.maximum(alone, 0.0)  # attempts alone: each seed's own process
+    longest: dict[str, float] = {}  # each group attempt's time, the longest any seed recorded
     carrier: dict[str, int] = {}
-    for index, group in enumerate(_groups(rows)):
+    for index, group in enumerate(groups):
         if group is None:
             continue
-        first = carrier.setdefault(group, index)
-        if first != index:
-            walls[first], walls[index] = max(walls[first], walls[index]), 0.0
+        own = rows[column].iloc[index]
+        longest[group] = max(longest.get(group, 0.0), 0.0 if _missing(own) else float(own))
+        walls[index] -= 0.0 if _missing(own) else float(own)
+        carrier.setdefault(group, index)
+    for index, attempts in enumerate(shared):
+        for group, seconds in attempts.items():
+            if group in counted:
+                continue
+            longest[group] = max(longest.get(group, 0.0), seconds)
+            carrier.setdefault(group, index)
+    for group, index in carrier.items():
+        walls[index] += longest[group]
     return walls
+
+
+def _earlier_groups(cell: Any) -> dict[str, float]:
+    """A table cell of `earlier_groups` (JSON text) as group attempt -> seconds."""
+    import json
+
+    from repro.records.table import earlier_groups
+
+    if not isinstance(cell, str):
+        return {}
+    try:
+        return earlier_groups(json.loads(cell))
+    except ValueError:
+        return {}
 
 
 def _settings_in_order(

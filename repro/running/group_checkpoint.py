@@ -217,15 +217,20 @@ def _trained_groups(hash_dir: Any) -> Iterator[tuple[Any, list[int]]]:
             yield path, seeds
 
 
-def _write_share(target: Any, saved: dict[str, Any], seeds: list[int], keep: list[int]) -> None:
+def _write_share(
+    target: Any, saved: dict[str, Any], seeds: list[int], keep: list[int], saved_at: float
+) -> None:
     """The seeds at `keep` of a trained group's saved checkpoint, as a group of their own at
-    `target` (written whole, then moved into place)."""
+    `target` (written whole, then moved into place), dated `saved_at`, when the group saved
+    it: a killed attempt's time counts up to that save (`runner.earlier_attempts`), never to
+    the split, which may come days later."""
     import os
 
     target.parent.mkdir(parents=True, exist_ok=True)
     identity = {**saved["identity"], "seeds": [seeds[k] for k in keep]}
     temp = target.with_name(target.name + ".tmp")
     torch.save({**saved, "identity": identity, "state": _kept(saved["state"], keep)}, temp)
+    os.utime(temp, (saved_at, saved_at))
     os.replace(temp, target)
 
 
@@ -241,6 +246,7 @@ def _split_off(record_dir: Any, seed: int) -> bool:
         if any(is_locked(hash_dir / f"seed{s}") for s in seeds):
             return False
         try:
+            saved_at = path.stat().st_mtime
             saved = torch.load(path, map_location="cpu", weights_only=True)
         except Exception:
             return False
@@ -258,7 +264,7 @@ def _split_off(record_dir: Any, seed: int) -> bool:
             parts.insert(0, (first, rest))
         parts.sort(key=lambda part: part[0] == path)  # the file replaced last: no seed lost
         for target, keep in parts:
-            _write_share(target, saved, seeds, keep)
+            _write_share(target, saved, seeds, keep, saved_at)
         if all(target != path for target, _ in parts):
             path.unlink(missing_ok=True)
         return True
@@ -285,11 +291,12 @@ def drop_completed_seeds(hash_dir: Any) -> None:
                 continue
             if keep:
                 try:
+                    saved_at = path.stat().st_mtime
                     saved = torch.load(path, map_location="cpu", weights_only=True)
                 except Exception:
                     continue
                 target = folders[keep[0]] / CHECKPOINT_DIR / GROUP_CHECKPOINT
-                _write_share(target, saved, seeds, keep)
+                _write_share(target, saved, seeds, keep, saved_at)
                 if target == path:
                     continue
             path.unlink(missing_ok=True)

@@ -592,7 +592,13 @@ def earlier_attempts(
     it resumes, and those that one went on from), so that the compute a result took is
     counted whole, though each attempt's own `wall_s` is its alone. An attempt killed before
     it recorded a time (kill -9, an OOM kill) counts up to the checkpoint it saved, which is
-    what the result goes on from. Empty when this attempt starts over (`resumed_from` None)."""
+    what the result goes on from. Empty when this attempt starts over (`resumed_from` None).
+
+    `earlier_groups`: the part of that time spent in attempts of a group of seeds trained
+    together, by the group attempt's key (`table.together_key`): another seed's record may
+    carry the same attempt (tested before the group stopped), so the report counts each once."""
+    from repro.records.table import earlier_groups, together_key
+
     timing = (previous or {}).get("timing")
     if not resumed_from or not isinstance(timing, dict):
         return {}
@@ -600,7 +606,14 @@ def earlier_attempts(
     if own is None:  # killed: from its start to the save this attempt resumes
         own = _until_saved(timing.get("started_at"), resumed_from.get("checkpoint"))
     total = (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
-    return {"earlier_wall_s": round(total, 3)} if total > 0 else {}
+    if total <= 0:
+        return {}
+    groups = earlier_groups(timing.get("earlier_groups"))
+    key = together_key(previous, timing) if isinstance(previous, dict) else None
+    if key is not None and own:
+        groups[key] = round(own, 3)
+    shared = {"earlier_groups": groups} if groups else {}
+    return {"earlier_wall_s": round(total, 3), **shared}
 
 
 def _seconds(value: Any) -> float | None:

@@ -92,7 +92,11 @@ def run_together(
                 if stale:  # retrained as rerun=true retrains a completed run: it stays till then
                     print(stale_line(config, stale), file=sys.stderr)
                 held.append(entry)
-        if len(held) > 1 and not any(entry[1].get("rerun") for entry in held):
+        if (
+            len(held) > 1
+            and not any(entry[1].get("rerun") for entry in held)
+            and not _resumes_whole(held)
+        ):
             # a seed split off from its group (run alone, then stopped as it was tested)
             # holds its own share: tested alone, else the group would not match the files
             # and train every seed from the start
@@ -129,6 +133,18 @@ def run_together(
         else:
             outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
+
+
+def _resumes_whole(held: list[tuple]) -> bool:
+    """The held seeds are exactly those of the trained group's checkpoint in the first one's
+    folder: it resumes them all, though the last of them may hold its own share too (a kill
+    -9 once the share of the seeds after one was written, before that one was recorded)."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.group_checkpoint import saved_identity
+
+    saved = saved_identity(held[0][3] / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+    seeds = [int(entry[1]["seed"]) for entry in held]
+    return saved is not None and saved.trained and saved.identity.get("seeds") == seeds
 
 
 def _left_to_test(held: list[tuple]) -> bool:
@@ -269,11 +285,15 @@ def _record_seeds(
     then = None
     for n, ((index, attempt), seed) in enumerate(pairs):
         if not stops:
+            before = saver.trained_at  # in this seed's folder, which its record empties
+            if before is not None and n + 1 < len(pairs):  # on to the next first: a kill -9
+                # as this seed is recorded leaves the rest their share (or two: the same)
+                left = [(a, s.seed) for (_, a), s in pairs[n + 1 :]]
+                _keep_to_test(group, saver, left, training, superseded=False)
             try:
                 outcomes[index] = _record_seed(attempt, seed, result, saver)
-                if saver.trained_at is not None and n + 1 < len(pairs):  # on to the next
-                    left = [(a, s.seed) for (_, a), s in pairs[n + 1 :]]
-                    _keep_to_test(group, saver, left, training)
+                if before is not None and before != saver.trained_at:  # a failed seed's
+                    _remove_group_file(before)
                 continue
             except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
                 stops.append(signal.SIGINT)
@@ -285,11 +305,16 @@ def _record_seeds(
 
 
 def _keep_to_test(
-    group: SeedGroup, saver: GroupCheckpoint, left: list[tuple], training: dict[str, Any]
+    group: SeedGroup,
+    saver: GroupCheckpoint,
+    left: list[tuple],
+    training: dict[str, Any],
+    superseded: bool = True,
 ) -> str:
     """The trained group's final state for the seeds `left` (attempt, seed) untested, in
     their first's folder, with how they were trained (`training`); what their records then
-    say a rerun does."""
+    say a rerun does. `superseded`: the files it replaces go now (else the caller removes
+    them once the seed before `left` is recorded)."""
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
 
     first = left[0][0]
@@ -300,7 +325,8 @@ def _keep_to_test(
         step = saver.save_to_test(group, [seed for _, seed in left], path, training)
     saver.trained_at = path if step is not None else None
     # superseded only once the new file is in place: a kill in between loses nothing
-    for old in (saver.path, before):  # the last save during training, the seeds' before
+    for old in (saver.path, before) if superseded else ():  # the last save in training,
+        # the seeds' before
         if old is not None and (step is None or old != path):
             _remove_group_file(old)
     if step is None:

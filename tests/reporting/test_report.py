@@ -1151,6 +1151,35 @@ def test_the_compute_of_a_resumed_run_counts_the_attempts_it_went_on_from(tmp_pa
     assert summary.unsuccessful_hours * 3600 == pytest.approx(25.0)
 
 
+def test_a_groups_attempt_a_failed_seed_went_on_from_is_not_counted_again_as_unsuccessful(
+    tmp_path: Path,
+) -> None:
+    """Seeds 0 and 1 trained together (attempt A, 10 s), stopped as seed 1 was tested; seed 1
+    resumed alone, its test failed (2 s). Seed 0's completed record carries attempt A; seed
+    1's failed record names it among the attempts it went on from: 'Unsuccessful runs'
+    counted A's 9 s again beside the completed hours."""
+    import json
+
+    from repro.records.table import together_key
+    from repro.reporting.sections import compute
+
+    first = write_any_run(tmp_path, "cnn", 0, wall_s=10.0)
+    record = json.loads((first / "record.json").read_text())
+    record["together"] = {"seeds": [0, 1], "attempt": "A"}
+    (first / "record.json").write_text(json.dumps(record))
+    shared = together_key(record, record["timing"])
+    folder = write_any_run(tmp_path, "cnn", 1, wall_s=2.0, status="failed", error="test failed")
+    record = json.loads((folder / "record.json").read_text())
+    record["together"] = {"seeds": [1], "attempt": "B"}
+    record["timing"].update(earlier_wall_s=9.0, earlier_groups={shared: 9.0})
+    record["resumed_from"] = {"checkpoint": "together.ckpt", "step": 20, "exact": True}
+    (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.cpu_hours * 3600 == pytest.approx(10.0)
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(2.0)
+
+
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine

@@ -1595,3 +1595,127 @@ def test_a_sweep_rerun_of_one_seed_leaves_the_seed_its_group_left_to_test_alone(
     assert [o.status for o in outcomes] == ["skipped", "completed", "skipped"]
     record = json.loads((outcomes[1].record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+
+
+def test_a_group_stopped_as_it_tested_then_resumed_counts_its_first_attempt_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """A group stopped as it tested seed 1 (seed 0 recorded), then resumed to test seed 1:
+    seed 0's record carries the first attempt's time (the group's, one process), and seed 1's
+    `earlier_wall_s` carried the same attempt again, so the report's Compute section counted
+    the group's training twice. Each attempt of a group counts once."""
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in cut] == ["completed", "interrupted"]
+    first = [json.loads((o.record_dir / "record.json").read_text())["timing"] for o in cut]
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped", "completed"]
+    second = json.loads((again[1].record_dir / "record.json").read_text())["timing"]
+    assert second["earlier_wall_s"] == pytest.approx(first[1]["wall_s"])
+    spent = max(t["wall_s"] for t in first) + second["wall_s"]  # each attempt once
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.cpu_hours * 3600 == pytest.approx(spent, abs=1e-3)
+
+
+def test_a_kill_as_a_tested_seeds_record_is_written_leaves_the_rest_their_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 once seed 0's record was written, before the group's final weights moved on
+    to seed 1's folder: seed 0's completed record took the file from its folder, so seed 1
+    trained again from step 0. The share of the seeds left moves on before each record."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._record_seed
+
+    def killed_once_recorded(*args: Any) -> Any:
+        real(*args)
+        raise _Killed
+
+    monkeypatch.setattr(together, "_record_seed", killed_once_recorded)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    monkeypatch.setattr(together, "_record_seed", real)
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped", "completed"]
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
+    assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_seed_split_off_after_a_kill_counts_no_idle_time_as_its_killed_attempts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 as a trained group of three tested seed 0, then `repro run ... seed=2` an hour
+    later: the killed attempt counts up to the save it goes on from, but seed 2's share, split
+    off then, was a file written then: the hour the machine stood idle counted as compute."""
+    import datetime as dt
+
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = together._finish_seed
+
+    def killed(*args: Any) -> Any:
+        raise _Killed
+
+    monkeypatch.setattr(together, "_finish_seed", killed)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    saves = list(results.rglob("together.ckpt"))
+    seed2 = saves[0].parent.parent.parent / "seed2" / "record.json"
+    killed_record = json.loads(seed2.read_text())
+    assert killed_record["status"] == "running"
+    started = dt.datetime.fromisoformat(killed_record["timing"]["started_at"])
+    started -= dt.timedelta(hours=1)  # as if killed an hour ago
+    killed_record["timing"]["started_at"] = started.isoformat(timespec="seconds")
+    seed2.write_text(json.dumps(killed_record))
+    for saved in saves:
+        os.utime(saved, (saved.stat().st_atime, saved.stat().st_mtime - 3600))
+    (alone,) = configs("toy", "small", [2], results, papers=[plugins])
+    again = run_one(alone, command=["r"], as_group_of_one=together.only_test_as_group_of_one)
+    assert again.status == "completed"
+    record = json.loads(seed2.read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
+
+
+def test_a_group_killed_as_its_first_seed_is_recorded_only_tests_the_rest_when_resumed(
+    tmp_path: Path,
+) -> None:
+    """kill -9 right after seed 0's completed record was written, before its weights were put
+    in place (its folder still holds the group's file, seed 1's its own share): the sweep run again
+    tests what is left from the group's final weights, each seed's record counts the killed
+    attempt once, and no group checkpoint is left behind."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    killed = group_sweep_stopped_after(tmp_path, "write:3", plugins, "SIGKILL")
+    assert killed.returncode == -9, killed.stderr
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    results = tmp_path / "r"
+    for path in results.rglob("record.json"):
+        record = json.loads(path.read_text())
+        assert record["status"] == "completed", record
+        if record["resumed_from"]:
+            assert record["resumed_from"]["step"] == 20, record["resumed_from"]
+            assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
+    assert not list(results.rglob("together.ckpt*")), sorted(results.rglob("*.ckpt*"))

@@ -576,8 +576,9 @@ def _setting_of_folder(hash_dir: Path) -> str | None:
         path = hash_dir / seed / CONFIG_FILE
         try:
             config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-            older = older_hashes(config) if isinstance(config, dict) else []
-            answer = config_hash(config) if hash_dir.name in older else None
+            if not isinstance(config, dict):  # emptied or cut short: as the report, which
+                continue  # reads the next seed's config then (table._read_config)
+            answer = config_hash(config) if hash_dir.name in older_hashes(config) else None
         except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
             continue  # not (yet) written, or unreadable: the next seed's
         _FOLDER_SETTINGS[listed] = answer

@@ -514,3 +514,23 @@ def test_a_record_an_older_repro_filed_with_an_int_key_as_text_is_found(tmp_path
     (theirs / store.CONFIG_FILE).write_text(yaml.safe_dump(text))
     assert store.completed_record_dir(tmp_path / "new", text) == theirs
     assert store.completed_record_dir(tmp_path / "new", number) is None
+
+
+def test_a_seed_with_a_damaged_config_leaves_its_older_folder_to_the_next_seed(
+    tmp_path: Path,
+) -> None:
+    """Of an older spelling's folder (`max_epochs=null`), seed0's config.yaml emptied by
+    hand made the whole folder another setting to run and sweep, which trained its other
+    seeds again beside it, while the report read the next seed's config and counted them."""
+    from repro.records.table import load_records
+
+    spelled = _trainer(max_steps=20, max_epochs=None)
+    today = _trainer(max_steps=20, max_epochs=-1)
+    older = tmp_path / "p" / "e" / store._digest(spelled)
+    _completed(older / "seed1", spelled)
+    (older / "seed0").mkdir()
+    (older / "seed0" / store.CONFIG_FILE).write_text("")
+    store.write_record(older / "seed0", {"status": "failed", **WHOSE, "seed": 0})
+    assert store.completed_record_dir(tmp_path, today) == older / "seed1"
+    frame = load_records(tmp_path).frame
+    assert set(frame[frame["seed"] == 1]["config_hash"]) == {store.config_hash(today)}

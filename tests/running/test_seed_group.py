@@ -1091,3 +1091,23 @@ def test_a_null_max_epochs_reads_as_lightnings_trainer_reads_it() -> None:
     _, fitting = _parse_loop_limits(None, 20, None, None, alone)  # what fit() sets
     view = TrainerView({"max_epochs": None, "max_steps": 20}, 10)
     assert view.max_epochs == fitting == -1
+
+
+INFERENCE = """
+
+class SaysItsMode(ToyModule):
+    def test_step(self, batch, batch_idx):
+        super().test_step(batch, batch_idx)
+        self.log("test/inference_mode", float(torch.is_inference_mode_enabled()))
+"""
+
+
+def test_a_null_inference_mode_tests_as_alone(tmp_path: Path) -> None:
+    """`+trainer.inference_mode=null` is Lightning's default, True (the hash's reading, and a
+    seed alone's: null arguments are left out), yet seeds together were tested with None,
+    Lightning's no_grad: a test step that needs autograd passed together, failed alone."""
+    plugins = toy_paper(tmp_path / "plugins", INFERENCE, "SaysItsMode")
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=4", "+trainer.inference_mode=null")
+    assert all("together" in record(outcome) for outcome in together)
+    assert_same(together, alone)
+    assert alone[0].metrics["test/inference_mode"] == 1.0

@@ -93,11 +93,22 @@ def _hashed_locations(config: dict) -> list[str]:
         elif isinstance(node, list):
             for value in node:
                 walk(value, name)
-        elif isinstance(node, str) and data_dir and data_dir in node:
+        elif isinstance(node, str) and _holds_folder(node, data_dir):
             found.append(name)
 
     walk({k: v for k, v in config.items() if k not in NON_RESULT_KEYS}, "")
     return found
+
+
+def _holds_folder(text: str, folder: str) -> bool:
+    """Whether `text` holds the path `folder` (or one below it) as a whole path: a relative
+    data folder's name (`data`, `.`) inside a word (`metadata_v2`, `my.model`) is no path."""
+    import re
+
+    folder = folder.rstrip("/")
+    if not folder:  # `/` itself: every absolute path would be one
+        return False
+    return re.search(rf"(?<![\w.~-]){re.escape(folder)}(?=/|$|[\s,;'\"])", text) is not None
 
 
 def _built_code(plugin: PaperPlugin, spec) -> CheckResult:

@@ -136,7 +136,9 @@ class TrainerView:
         self.current_epoch = 0
         self.max_steps = int(trainer_config.get("max_steps") or -1)
         max_epochs = trainer_config.get("max_epochs")
-        self.max_epochs = None if max_epochs is None else int(max_epochs)
+        if max_epochs is None:  # as Lightning's fit resolves it (_parse_loop_limits)
+            max_epochs = -1 if self.max_steps != -1 else 1000
+        self.max_epochs = int(max_epochs)
         self.log_every_n_steps = int(trainer_config.get("log_every_n_steps") or 50)
         self.num_training_batches = batches_per_epoch
         self.fast_dev_run = False

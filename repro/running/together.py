@@ -643,6 +643,11 @@ def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, A
     }
 
 
+def _null_as(value: Any, default: Any) -> Any:
+    """A Trainer argument as a run alone passes it: null left out, so Lightning's default."""
+    return default if value is None else value
+
+
 def _bound(value: Any) -> int:
     return -1 if value is None else int(value)
 
@@ -709,7 +714,7 @@ def _finish_seed(
         enable_checkpointing=False,
         default_root_dir=str(attempt.record_dir),
         limit_test_batches=trainer.get("limit_test_batches"),
-        inference_mode=trainer.get("inference_mode", True),
+        inference_mode=_null_as(trainer.get("inference_mode"), True),  # as a seed alone
         callbacks=[
             evaluated,
             *([SmallModelThreads()] if config.get("num_threads") is None else []),

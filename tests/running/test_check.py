@@ -239,3 +239,27 @@ def test_check_fails_a_hashed_key_that_holds_the_data_folder(tmp_path: Path) -> 
     failed = [row for row in rows if not row.ok]
     assert len(failed) == 1 and failed[0].subject == "config hash", rows
     assert "data.root" in failed[0].detail and "_dir" in failed[0].detail
+
+
+def test_check_passes_a_hashed_text_that_only_contains_a_relative_data_folders_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With REPRO_DATA_DIR=data (relative, as the docs allow), every hashed text holding the
+    letters `data` (`source: metadata_v2`) failed `repro check` as a path in the data
+    folder; a path below it (`${paths.data_dir}/toy`) is still named."""
+    from repro.plugins.paper_spec import load_paper_spec
+    from repro.running.check import _location_rows
+
+    monkeypatch.setenv("REPRO_DATA_DIR", "data")
+    folder = write_toy_paper(tmp_path / "plugins", "toy_words")
+    plugin = PaperPlugin(folder.name, folder.resolve(), "test")
+    settings = folder / "settings.yaml"
+    words = "  samples: 64\n  source: metadata_v2"
+    settings.write_text(settings.read_text().replace("  samples: 64", words))
+    rows = _location_rows(plugin, load_paper_spec(folder))
+    assert all(row.ok for row in rows), [row.detail for row in rows]
+    rooted = "  samples: 64\n  source: metadata_v2\n  root: ${paths.data_dir}/toy"
+    settings.write_text(settings.read_text().replace(words, rooted))
+    failed = [row for row in _location_rows(plugin, load_paper_spec(folder)) if not row.ok]
+    assert len(failed) == 1 and "data.root" in failed[0].detail, failed
+    assert "data.source" not in failed[0].detail

@@ -1076,3 +1076,38 @@ def test_batches_with_values_that_are_not_tensors_train_each_seed_alone(
     together, alone = both(tmp_path, plugins)
     assert "the seeds' batches hold values that are not tensors" in capsys.readouterr().out
     assert_same(together, alone, tolerance=0.0)
+
+
+def test_a_null_max_epochs_reads_as_lightnings_trainer_reads_it() -> None:
+    """`trainer.max_epochs=null` with max_steps set is one setting with `-1` (the config
+    hash), as Lightning resolves it: a step reading `self.trainer.max_epochs` got None
+    together where a seed alone gets -1 (`int(None)` failed the group's seeds)."""
+    import lightning.pytorch as pl
+    from lightning.pytorch.loops.utilities import _parse_loop_limits
+
+    from repro.running.seed_group import TrainerView
+
+    alone = pl.Trainer(accelerator="cpu", max_steps=20, logger=False, enable_checkpointing=False)
+    _, fitting = _parse_loop_limits(None, 20, None, None, alone)  # what fit() sets
+    view = TrainerView({"max_epochs": None, "max_steps": 20}, 10)
+    assert view.max_epochs == fitting == -1
+
+
+INFERENCE = """
+
+class SaysItsMode(ToyModule):
+    def test_step(self, batch, batch_idx):
+        super().test_step(batch, batch_idx)
+        self.log("test/inference_mode", float(torch.is_inference_mode_enabled()))
+"""
+
+
+def test_a_null_inference_mode_tests_as_alone(tmp_path: Path) -> None:
+    """`+trainer.inference_mode=null` is Lightning's default, True (the hash's reading, and a
+    seed alone's: null arguments are left out), yet seeds together were tested with None,
+    Lightning's no_grad: a test step that needs autograd passed together, failed alone."""
+    plugins = toy_paper(tmp_path / "plugins", INFERENCE, "SaysItsMode")
+    together, alone = both(tmp_path, plugins, "trainer.max_steps=4", "+trainer.inference_mode=null")
+    assert all("together" in record(outcome) for outcome in together)
+    assert_same(together, alone)
+    assert alone[0].metrics["test/inference_mode"] == 1.0

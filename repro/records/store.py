@@ -253,39 +253,24 @@ def _at_execution_defaults(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "trainer": placed}
 
 
-def _digest(config: dict[str, Any], form: Any = None) -> str:
-    """`form`: how values are written (`hashed_form`; `_text_keys_form` for an older one)."""
+def _digest(config: dict[str, Any]) -> str:
     relevant = {
         k: _without_locations(v)
         for k, v in _without_neutral_trainer_keys(config).items()
         if k not in NON_RESULT_KEYS and k != "seed"
     }
-    return hashlib.sha256((form or hashed_form)(relevant).encode()).hexdigest()[:10]
+    return hashlib.sha256(hashed_form(relevant).encode()).hexdigest()[:10]
 
 
 def hashed_form(value: Any) -> str:
     """A value as the config hash sees it: `0` and `0.0` (or `[1]` and `[1.0]`) differ, so an
-    override that changes only a number's type is another setting. A mapping key that is not
-    text (`{1: 0.5}`: YAML's `1:`, an override's `{1:0.5}`) is named with its type (`int:1`),
-    as JSON would write it `"1"`, the text key `'1'`'s name: a lookup `weights.get(1)` tells
-    the two apart. A value whose keys are all text keeps the form it always had."""
-    if _has_other_keys(value):
+    override that changes only a number's type is another setting. A mapping with keys of
+    two types (`{1: 0.5, b: 2}`), which JSON cannot sort, has its keys named with their type
+    (`int:1`); any other keeps the form it always had."""
+    try:
+        return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+    except TypeError:  # keys that do not sort together
         return json.dumps(_typed_keys(value), sort_keys=True, default=str, separators=(",", ":"))
-    return _text_keys_form(value)
-
-
-def _text_keys_form(value: Any) -> str:
-    """`hashed_form` before keys kept their type: every key as JSON text (`1` as `"1"`)."""
-    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
-
-
-def _has_other_keys(node: Any) -> bool:
-    """Whether a mapping in `node` has a key that is not text."""
-    if isinstance(node, dict):
-        return any(not isinstance(k, str) or _has_other_keys(v) for k, v in node.items())
-    if isinstance(node, (list, tuple)):
-        return any(_has_other_keys(v) for v in node)
-    return False
 
 
 def _typed_keys(node: Any) -> Any:
@@ -320,7 +305,7 @@ def hashed_trainer(trainer: dict[str, Any]) -> dict[str, Any]:
     return config["trainer"]
 
 
-def legacy_config_hash(config: dict[str, Any], form: Any = None) -> str:
+def legacy_config_hash(config: dict[str, Any]) -> str:
     """The hash records got before `trainer.accelerator` left the setting's identity: equal
     to `config_hash` at the defaults, else the folder an older `...accelerator=gpu` run used.
     Only the accelerator counts: records from then never had the later keys (a profiler)."""
@@ -328,7 +313,7 @@ def legacy_config_hash(config: dict[str, Any], form: Any = None) -> str:
     if isinstance(trainer, dict):
         later = {k for k in EXECUTION_TRAINER_KEYS if k != "accelerator"}
         config = {**config, "trainer": {k: v for k, v in trainer.items() if k not in later}}
-    return _digest(config, form)
+    return _digest(config)
 
 
 PROFILER_NAMES = ("simple", "advanced", "pytorch", "xla")
@@ -344,33 +329,18 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     other trainer keys as written (before null was hashed as the Trainer's default:
     `NULL_TRAINER_VALUES`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
-    the hash, until 7583c06 left the profiler out. A config with a key that is not text
-    (`{1: 0.5}`) has each of these with its keys as text too (`_text_keys_form`): a folder
-    the same digits as text (`'1'`) share, which `legacy_hash_dirs` takes only once its
-    config.yaml says it is this setting."""
+    the hash, until 7583c06 left the profiler out."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
-    forms = [hashed_form]
-    if _has_other_keys(config):
-        forms.append(_text_keys_form)
-    hashes = []
-    for form in forms:
-        with contextlib.suppress(TypeError):  # keys of two types: JSON never wrote them
-            hashes += _older_forms(config, trainer, form)
-    today = config_hash(config)
-    return [h for h in dict.fromkeys(hashes) if h != today]
-
-
-def _older_forms(config: dict[str, Any], trainer: dict[str, Any], form: Any) -> list[str]:
     placed = _at_execution_defaults(config)
-    hashes = [_digest(placed, form), _digest(_at_full_precision_name(placed), form)]
-    hashes.insert(0, legacy_config_hash(config, form))
+    hashes = [legacy_config_hash(config), _digest(placed), _digest(_at_full_precision_name(placed))]
     if trainer.get("profiler") is not None:
         accelerator = EXECUTION_TRAINER_KEYS["accelerator"]
-        hashes.append(_digest(config, form))
-        hashes.append(_digest({**config, "trainer": {**trainer, "accelerator": accelerator}}, form))
-    return hashes
+        hashes.append(_digest(config))
+        hashes.append(_digest({**config, "trainer": {**trainer, "accelerator": accelerator}}))
+    today = config_hash(config)
+    return [h for h in dict.fromkeys(hashes) if h != today]
 
 
 RECORD_DEPTH = 4
@@ -606,9 +576,7 @@ def _setting_of_folder(hash_dir: Path) -> str | None:
 @functools.lru_cache(maxsize=256)
 def _legacy_hashes(setting: str) -> tuple[str, ...]:
     """`legacy_hash_dirs`' hashes of one setting (its config without the seed, as JSON): some
-    300 digests, computed once per setting rather than once per seed a sweep plans. Read
-    back from JSON, a key that is not text is its typed name (`int:1`), which hashes as the
-    key did: never its text form, whose folder a text key's setting shares (`older_hashes`)."""
+    300 digests, computed once per setting rather than once per seed a sweep plans."""
     config = json.loads(setting)
     trainer = config["trainer"]
     today = config_hash(config)

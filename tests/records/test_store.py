@@ -472,48 +472,14 @@ def test_a_setting_finds_its_seeds_in_a_folder_an_older_repro_hashed_another_spe
 def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
     """`+model.weights={1:0.5,b:2}` (YAML's int key beside a string one) failed every command
     with 'internal error: TypeError: '<' not supported between str and int' (sorted keys);
-    it is hashed, apart from the mapping whose keys are all text, and a mapping of text keys
-    keeps its hash."""
+    it is hashed, apart from the mapping whose keys are all text, and a mapping that hashed
+    before keeps its hash."""
     mixed = {**CONFIG, "model": {"weights": {1: 0.5, "b": 2}}}
     text = {**CONFIG, "model": {"weights": {"1": 0.5, "b": 2}}}
     assert store.run_dir(tmp_path, mixed) != store.run_dir(tmp_path, text)
     reordered = {**CONFIG, "model": {"weights": {"b": 2, 1: 0.5}}}
     assert store.run_dir(tmp_path, mixed) == store.run_dir(tmp_path, reordered)
-    assert store.hashed_form({"w": {"1": 0.5}}) == '{"w":{"1":0.5}}'  # as before
-
-
-def test_an_int_key_and_the_same_digits_as_text_are_two_settings(tmp_path: Path) -> None:
-    """`+model.weights={1:0.5}` (an int key, as YAML's `1: 0.5`) and a plugin's `'1': 0.5`
-    (text) read differently (`weights.get(1)` misses the text key), yet JSON wrote both as
-    "1": one folder, so fixing the key's type in a config kept the old runs as completed."""
-    number = {**CONFIG, "model": {"weights": {1: 0.5}}}
-    text = {**CONFIG, "model": {"weights": {"1": 0.5}}}
-    assert store.run_dir(tmp_path, number) != store.run_dir(tmp_path, text)
-    assert store.run_dir(tmp_path, text).parent.name == store._digest(text)  # as before
-
-
-def test_a_record_an_older_repro_filed_with_an_int_key_as_text_is_found(tmp_path: Path) -> None:
-    """An int-keyed setting's records lie under the hash that wrote its keys as text: run and
-    report find them there, but never take the text-keyed setting's seeds in that folder."""
-    import yaml
-
-    from repro.records.table import load_records
-
-    number = {**TRAINED, "model": {"weights": {1: 0.5}}}
-    text = {**TRAINED, "model": {"weights": {"1": 0.5}}}
-    older = store.config_hash(text)  # what an older repro hashed both as
-    folder = tmp_path / "old" / "p" / "e" / older / "seed1"
-    record = {"status": "completed", **WHOSE, "config_hash": older, "metrics": {"m": 1.0}}
-    store.write_record(folder, record)
-    (folder / store.CONFIG_FILE).write_text(yaml.safe_dump(number))
-    assert store.completed_record_dir(tmp_path / "old", number) == folder
-    (hashed,) = set(load_records(tmp_path / "old").frame["config_hash"])
-    assert hashed == store.config_hash(number)
-    theirs = tmp_path / "new" / "p" / "e" / older / "seed1"  # the text setting's own seed
-    store.write_record(theirs, record)
-    (theirs / store.CONFIG_FILE).write_text(yaml.safe_dump(text))
-    assert store.completed_record_dir(tmp_path / "new", text) == theirs
-    assert store.completed_record_dir(tmp_path / "new", number) is None
+    assert store.hashed_form({"w": {1: 0.5}}) == '{"w":{"1":0.5}}'  # as before
 
 
 def test_a_seed_with_a_damaged_config_leaves_its_older_folder_to_the_next_seed(

@@ -198,6 +198,8 @@ def compute_total(compute: Compute) -> str:
 def seconds(value: float) -> str:
     if not math.isfinite(value):
         return "–"
+    if 0 < value < 0.95:  # a fraction of a second: its digits, not `0.0 s`
+        return f"{value:.2g} s"
     if value < 120:
         return f"{value:.1f} s"
     return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.2f} h"

@@ -1269,6 +1269,19 @@ def test_the_compute_table_says_which_attempts_wall_and_fit_time_count(tmp_path:
     assert "Fit time per run (last attempt)" in html and "Wall time per run (every attempt)" in html
 
 
+def test_no_unsuccessful_runs_and_a_fraction_of_a_second_are_not_zero_seconds(
+    tmp_path: Path,
+) -> None:
+    """helper-84: with no unsuccessful run the line read "0 (0.0 s)", and a run fitted in
+    0.03 s showed a fit time of "0.0 s", as if it took no time at all."""
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=1.03)  # fit_s: 0.03
+    _, markdown = report(results, tmp_path / "out")
+    assert "**Unsuccessful runs, counted apart:** none." in markdown
+    (row,) = compute_rows(markdown)
+    assert "| 1.0 s | 1.0 s | 0.03 s |" in row
+
+
 def test_a_run_on_an_apple_gpu_counts_in_gpu_hours_not_cpu_hours(tmp_path: Path) -> None:
     """helper-77: accelerator=mps trains on the Mac's GPU (device `mps:0`), but only `cuda`
     counted as a GPU: an hour on it was reported as an hour of CPU."""

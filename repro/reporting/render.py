@@ -168,12 +168,38 @@ def exact(value: float) -> str:
 
 
 def hours(value: float) -> str:
-    return f"{value:.3f} h" if value < 10 else f"{value:.1f} h"
+    """A time given in hours, in the unit that shows it (`seconds`): a total of 3 s is
+    `3.0 s`, never `0.001 h` (or `0.000 h`, as if nothing ran)."""
+    return seconds(value * 3600)
+
+
+def gpu_hours(value: float) -> str:
+    """GPU time (wall-clock × GPUs) in GPU-hours, or GPU-minutes/-seconds when small."""
+    if not math.isfinite(value):
+        return "–"
+    if value * 3600 < 120:
+        return f"{value * 3600:.1f} GPU-seconds"
+    return f"{value * 60:.1f} GPU-minutes" if value < 2 else f"{value:.2f} GPU-hours"
+
+
+def compute_total(compute: Compute) -> str:
+    """The Compute section's total: CPU time (wall-clock) and GPU time (wall-clock × GPUs,
+    named GPU-hours: a run on 2 GPUs for an hour is 2) over the completed runs; a device no
+    run used is left out."""
+    parts = []
+    if compute.cpu_hours > 0 or compute.gpu_hours <= 0:
+        parts.append(f"{hours(compute.cpu_hours)} CPU (wall-clock)")
+    if compute.gpu_hours > 0:
+        parts.append(f"{gpu_hours(compute.gpu_hours)} (wall-clock × GPUs)")
+    runs = "completed run" if compute.completed_runs == 1 else "completed runs"
+    return f"{' and '.join(parts)} over {count(compute.completed_runs)} {runs}"
 
 
 def seconds(value: float) -> str:
     if not math.isfinite(value):
         return "–"
+    if 0 < value < 0.95:  # a fraction of a second: its digits, not `0.0 s`
+        return f"{value:.2g} s"
     if value < 120:
         return f"{value:.1f} s"
     return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.2f} h"
@@ -865,6 +891,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "experiments_done": done,
         "experiments_missing": missing,
         "hardware_text": hardware_text(data),
+        "compute_total": compute_total(data.compute),
         "seeds_text": seeds_text(data),
         "rules": rules(data),
         "failures": data.unsuccessful[:MAX_LISTED_FAILURES],

@@ -93,7 +93,7 @@ def test_an_unfinished_run_without_a_time_is_not_counted_as_no_time(tmp_path: Pa
     record["timing"] = {"started_at": record["timing"]["started_at"]}  # as a kill -9 leaves it
     (killed / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
-    line = "**Unsuccessful runs, counted apart:** 2 (0.003 h; 1 without a recorded time"
+    line = "**Unsuccessful runs, counted apart:** 2 (10.8 s; 1 without a recorded time"
     assert line in markdown
     assert "1 without a recorded time" in (tmp_path / "out" / "report.html").read_text()
 
@@ -1206,6 +1206,80 @@ def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     summary = compute(runs, aggregate.choose_configs(runs))
     assert summary.gpu_hours == pytest.approx(4 + 4 + 4 + 3 + 2 + 1)
     assert summary.cpu_hours == 0
+
+
+def _compute_total(markdown: str) -> str:
+    return next(line for line in markdown.splitlines() if line.startswith("- **Total:**"))
+
+
+def test_a_total_of_seconds_is_shown_in_seconds_and_one_run_is_singular(tmp_path: Path) -> None:
+    """helper-84: a 3 s run's total read "0.001 h CPU and 0.000 h GPU (wall-clock) over 1
+    completed runs": a time under a few seconds rounded to nothing, and a plural for one."""
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=3.0)
+    write_run(results, "mlp", 0, {}, status="failed", error="nan", wall_s=1.2)
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    total = _compute_total(markdown)
+    assert "3.0 s CPU" in total and " h " not in total and "0.00" not in total
+    assert "over 1 completed run," in total
+    assert "**Unsuccessful runs, counted apart:** 1 (1.2 s)" in markdown
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "3.0 s CPU" in html and "over 1 completed run," in html and "0.000 h" not in html
+
+
+def test_gpu_time_is_named_gpu_hours_not_wall_clock(tmp_path: Path) -> None:
+    """helper-84: the total said "2.000 h GPU (wall-clock)" for an hour on 2 GPUs: the figure
+    is wall time times GPUs (GPU-hours), not the wall-clock time it says."""
+    import json
+
+    results = tmp_path / "results"
+    for seed in range(2):
+        folder = write_run(results, "cnn", seed, {"test/acc": 0.94}, wall_s=1800.0)
+        record = json.loads((folder / "record.json").read_text())
+        record["model"].update(device="cuda:0", world_size=2)
+        (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    total = _compute_total(markdown)
+    assert "2.00 GPU-hours (wall-clock × GPUs)" in total and "GPU (wall-clock)" not in total
+    assert "over 2 completed runs," in total
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "2.00 GPU-hours (wall-clock × GPUs)" in html and "GPU\n    (wall-clock)" not in html
+
+
+def test_the_compute_table_says_which_attempts_wall_and_fit_time_count(tmp_path: Path) -> None:
+    """helper-84: a run resumed after 30 s showed a wall time with every attempt (40 s) beside
+    a "Fit time per run" of its last attempt only (9 s): the columns counted different things
+    under headers that did not say so."""
+    import json
+
+    results = tmp_path / "results"
+    folder = write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=10.0)
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"]["earlier_wall_s"] = 30.0
+    record["resumed_from"] = {"checkpoint": "last.ckpt", "step": 100, "exact": True}
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    lines = markdown.splitlines()
+    header = next(line for line in lines if line.startswith("| Experiment | Setting | Runs"))
+    assert "Wall time per run (every attempt)" in header
+    assert "Fit time per run (last attempt)" in header
+    (row,) = compute_rows(markdown)
+    assert "| 40.0 s | 40.0 s | 9.0 s |" in row
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Fit time per run (last attempt)" in html and "Wall time per run (every attempt)" in html
+
+
+def test_no_unsuccessful_runs_and_a_fraction_of_a_second_are_not_zero_seconds(
+    tmp_path: Path,
+) -> None:
+    """helper-84: with no unsuccessful run the line read "0 (0.0 s)", and a run fitted in
+    0.03 s showed a fit time of "0.0 s", as if it took no time at all."""
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=1.03)  # fit_s: 0.03
+    _, markdown = report(results, tmp_path / "out")
+    assert "**Unsuccessful runs, counted apart:** none." in markdown
+    (row,) = compute_rows(markdown)
+    assert "| 1.0 s | 1.0 s | 0.03 s |" in row
 
 
 def test_a_run_on_an_apple_gpu_counts_in_gpu_hours_not_cpu_hours(tmp_path: Path) -> None:

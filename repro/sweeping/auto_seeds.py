@@ -168,6 +168,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             key = setting_key(experiment, config_hash)
             needs = _claim_needs(plan, experiment)
             before = settings.get(key) or {}
+            before = _as_recorded(results_dir, paper, experiment, config_hash, before)
             floor = plan.n0
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
@@ -214,6 +215,7 @@ def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> No
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if experiment not in plan.seeds:
             continue
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
         same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
@@ -236,9 +238,10 @@ def refuse_a_new_pilot_over_seen_seeds(
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
-        ran_to = before.get("seeds")
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
             continue
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        ran_to = before.get("seeds")
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
         if not isinstance(ran_to, int) or not _other_pilot(before, pilot, values):
@@ -328,6 +331,70 @@ def _refuse_after_seeing(
             else "the report judges them by the fixed-sample test"
         )
     )
+
+
+class StageTwoMark(NamedTuple):
+    """What one completed run of a seeds=auto stage two recorded (`store.seeds_auto_section`)."""
+
+    seed: int
+    n0: int
+    total: int  # the N its plan had
+    finished: str  # when it finished (`store.finished_at`)
+
+
+def recorded_n(entry: dict[str, Any], marks: list[StageTwoMark]) -> int | None:
+    """The N stage two's runs recorded for a saved setting, when it is larger than the N the
+    plan file says (None otherwise): a run of one of the file's own seeds past the pilot
+    (n0 <= seed < N), of a pilot of that size, made after the pilot the file names. The file
+    was restored from an older copy or edited after those runs: trusted, it would judge fewer
+    seeds by the two-stage test than the plan ran (the file choosing where the test stops
+    after every seed was seen). Runs of an earlier pilot's plan finished before this pilot and
+    are not asked (a new pilot's plan may well be smaller)."""
+    n0, total = entry.get("n0"), entry.get("seeds")
+    if not isinstance(n0, int) or not isinstance(total, int):
+        return None
+    pilot = entry.get("pilot")
+    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
+    larger = [
+        mark.total
+        for mark in marks
+        if mark.n0 == n0 and n0 <= mark.seed < total < mark.total and mark.finished >= after
+    ]
+    return max(larger, default=None)
+
+
+def _stage_two_marks(
+    results_dir: Path, paper: str, experiment: str, config_hash: str
+) -> list[StageTwoMark]:
+    """What the setting's completed stage-two runs recorded of their plan (`StageTwoMark`)."""
+    marks = []
+    for folder in _seed_folders(results_dir, paper, experiment, config_hash):
+        try:
+            record = store.read_record(folder)
+        except (OSError, ValueError):
+            continue
+        section = (record or {}).get("seeds_auto")
+        if not (record and record.get("status") == store.STATUS_COMPLETED):
+            continue
+        if not isinstance(section, dict):
+            continue
+        n0, total = section.get("n0"), section.get("seeds")
+        if isinstance(n0, int) and isinstance(total, int):
+            marks.append(StageTwoMark(int(folder.name[4:]), n0, total, store.finished_at(record)))
+    return marks
+
+
+def _as_recorded(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, entry: dict[str, Any]
+) -> dict[str, Any]:
+    """A saved setting's entry with the N its stage-two runs recorded where the file says
+    less (`recorded_n`): a sweep must neither cut the plan there nor call the same plan made
+    again a raise."""
+    if not entry:
+        return entry
+    marks = _stage_two_marks(results_dir, paper, experiment, config_hash)
+    larger = recorded_n(entry, marks)
+    return {**entry, "seeds": larger} if larger else entry
 
 
 def _recorded_plan(

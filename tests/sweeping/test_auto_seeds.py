@@ -692,3 +692,34 @@ def test_a_pilot_made_again_does_not_replan_seeds_already_seen(tmp_path) -> None
     for seed in range(3, 20):  # stale: stage two trains them again
         store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record(seed, "d0", 2))
     auto_seeds.refuse_a_new_pilot_over_seen_seeds(tmp_path, "toy", again, records)
+
+
+def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_keeps_the_runs_n(
+    tmp_path,
+) -> None:
+    """helper-83: a plan of N=20 run in full, then .seeds_auto.json restored from an older
+    copy (or edited) saying N=10: the same sweep again was refused, told to use max_seeds=10
+    (which cut the plan to 10 after all 20 were seen), and a lower max_seeds cut it there.
+    Stage two's runs say N=20; the plan is read at that N."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = {}
+    for cap in (20, 10):
+        plans[cap] = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plans[cap].config_hashes = {"a": "h"}
+        plans[cap].pilot_values = {"a": metrics["a"]}
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    _stage_two_ran(tmp_path, range(3, 20))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"].update(seeds=10, needs={"a_acc": 10})
+    path.write_text(json.dumps(data))
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[20])  # the same sweep again
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+    path.write_text(json.dumps(data))
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[10])
+    auto_seeds.save_plan(tmp_path, "toy", plans[10])
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+    assert plans[10].seeds["a"] == 20

@@ -313,7 +313,7 @@ def _refuse_after_seeing(
         return
     if not first:
         return
-    seen = _completed_past(results_dir, paper, experiment, config_hash, plan.n0)
+    seen = _seen_of_the_pilots_code(results_dir, paper, experiment, config_hash, plan.n0)
     if not seen:
         return
     from repro.errors import UsageError
@@ -451,6 +451,34 @@ def _completed_past(
         and store.is_completed(folder)
     }
     return sorted(seeds)
+
+
+def _seen_of_the_pilots_code(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, n0: int
+) -> list[int]:
+    """The seeds from `n0` with a completed run made by the code of the pilot's runs (a run
+    that does not name its code counts): a fixed sweep's seeds of older plugin code are
+    another setting to the report (never pooled) and stage two trains them again, so seeing
+    them chose nothing of this plan (`refuse_a_new_pilot_over_seen_seeds` lets them be too)."""
+    pilot: set[Any] = set()
+    past: dict[int, Any] = {}
+    for folder in _seed_folders(results_dir, paper, experiment, config_hash):
+        try:
+            record = store.read_record(folder)
+        except (OSError, ValueError):
+            continue
+        if not record or record.get("status") != store.STATUS_COMPLETED:
+            continue
+        seed = int(folder.name[4:])
+        if seed < n0:
+            pilot.add(_code_digest(record))
+        else:
+            past.setdefault(seed, set()).add(_code_digest(record))
+    return sorted(
+        seed
+        for seed, digests in past.items()
+        if not pilot or None in pilot or None in digests or digests & pilot
+    )
 
 
 def _refuse_a_raise_after_seeing(

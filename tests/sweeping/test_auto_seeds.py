@@ -723,3 +723,25 @@ def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_keeps_the_runs_n
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 20)}, saved
     assert plans[10].seeds["a"] == 20
+
+
+def test_a_first_plan_after_a_fixed_sweep_of_older_code_is_not_refused(tmp_path) -> None:
+    """helper-83: `repro sweep seeds=5`, then the plugin's code changed (a bug fixed) and
+    `seeds=auto` swept: the pilot was trained again by the new code, then the sweep was
+    refused ('seeds 3-4 completed past its pilot'), rerun=true too, though those seeds are
+    another setting to the report (other code, never pooled) and stage two trains them again;
+    the user had no way on but deleting them. Seeds of the pilot's code still refuse it."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    for seed in range(5):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["code"] = {"plugin": {"digest": "new" if seed < 3 else "old"}}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
+    record["code"] = {"plugin": {"digest": "new"}}  # seed 4 of the pilot's code
+    store.write_record(tmp_path / "toy" / "a" / "h" / "seed4", record)
+    with pytest.raises(UsageError, match="toy/a has seeds 4 completed past its pilot of 3"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)

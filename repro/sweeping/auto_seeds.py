@@ -402,20 +402,19 @@ def _recorded_plan(
 ) -> dict[str, Any] | None:
     """A setting's plan as its stage-two runs recorded it (`store.seeds_auto_section`), when
     its entry in the plan file is gone: `{"n0", "seeds"}` (the largest N they name for a pilot
-    of `n0`), or None when no completed run of stage two says so."""
+    of `n0`), or None when no completed run of stage two says so. Runs of other plugin code
+    than the pilot's are not asked: a plan made before the code changed (its pilot trained
+    again since) is not this pilot's, and its stage two trains again (stale)."""
     totals = []
-    for folder in _seed_folders(results_dir, paper, experiment, config_hash):
-        try:
-            record = store.read_record(folder)
-        except (OSError, ValueError):
-            continue
-        section = (record or {}).get("seeds_auto")
+    records = _completed_records(results_dir, paper, experiment, config_hash)
+    pilot = {_code_digest(r) for seed, r in records if seed < n0}
+    for _, record in records:
+        section = record.get("seeds_auto")
         if (
-            record
-            and record.get("status") == store.STATUS_COMPLETED
-            and isinstance(section, dict)
+            isinstance(section, dict)
             and section.get("n0") == n0
             and isinstance(section.get("seeds"), int)
+            and _same_code(pilot, {_code_digest(record)})
         ):
             totals.append(int(section["seeds"]))
     return {"n0": n0, "seeds": max(totals)} if totals else None
@@ -460,25 +459,34 @@ def _seen_of_the_pilots_code(
     that does not name its code counts): a fixed sweep's seeds of older plugin code are
     another setting to the report (never pooled) and stage two trains them again, so seeing
     them chose nothing of this plan (`refuse_a_new_pilot_over_seen_seeds` lets them be too)."""
-    pilot: set[Any] = set()
-    past: dict[int, Any] = {}
+    records = _completed_records(results_dir, paper, experiment, config_hash)
+    pilot = {_code_digest(record) for seed, record in records if seed < n0}
+    past: dict[int, set[Any]] = {}
+    for seed, record in records:
+        if seed >= n0:
+            past.setdefault(seed, set()).add(_code_digest(record))
+    return sorted(seed for seed, digests in past.items() if _same_code(pilot, digests))
+
+
+def _same_code(pilot: set[Any], digests: set[Any]) -> bool:
+    """Whether runs of `digests` may be of the pilot's code (`pilot`: its runs' digests); a
+    run that does not name its code, or no pilot run found, counts as the same."""
+    return not pilot or None in pilot or None in digests or bool(digests & pilot)
+
+
+def _completed_records(
+    results_dir: Path, paper: str, experiment: str, config_hash: str
+) -> list[tuple[int, dict[str, Any]]]:
+    """(seed, record) of each completed run in the setting's folders (`_seed_folders`)."""
+    found = []
     for folder in _seed_folders(results_dir, paper, experiment, config_hash):
         try:
             record = store.read_record(folder)
         except (OSError, ValueError):
             continue
-        if not record or record.get("status") != store.STATUS_COMPLETED:
-            continue
-        seed = int(folder.name[4:])
-        if seed < n0:
-            pilot.add(_code_digest(record))
-        else:
-            past.setdefault(seed, set()).add(_code_digest(record))
-    return sorted(
-        seed
-        for seed, digests in past.items()
-        if not pilot or None in pilot or None in digests or digests & pilot
-    )
+        if record and record.get("status") == store.STATUS_COMPLETED:
+            found.append((int(folder.name[4:]), record))
+    return found
 
 
 def _refuse_a_raise_after_seeing(

@@ -745,3 +745,26 @@ def test_a_first_plan_after_a_fixed_sweep_of_older_code_is_not_refused(tmp_path)
     store.write_record(tmp_path / "toy" / "a" / "h" / "seed4", record)
     with pytest.raises(UsageError, match="toy/a has seeds 4 completed past its pilot of 3"):
         auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
+
+
+@pytest.mark.parametrize("cap", [10, 50])
+def test_stage_two_runs_of_older_code_do_not_bind_a_plan_whose_file_is_gone(tmp_path, cap) -> None:
+    """helper-83: a plan of N=20 run, the plugin's code changed (a bug fixed), the plan file
+    deleted to start again, and seeds=auto swept: its pilot trained again by the new code,
+    the old code's stage two (which trains again, stale) was taken for this pilot's plan: a
+    higher max_seeds was refused ('planned from this pilot with N=20'), and a lower one kept
+    N=20. Only stage-two runs of the pilot's code say what its plan was."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    assert plan.seeds["a"] == cap, plan.seeds
+    for seed in range(20):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["code"] = {"plugin": {"digest": "new" if seed < 3 else "old"}}
+        if seed >= 3:
+            record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": 20}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, cap)}, saved

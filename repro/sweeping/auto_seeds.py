@@ -328,7 +328,8 @@ def _refuse_after_seeing(
             f"its plan from a pilot of {before['n0']} still judges it (default_seeds changed "
             "since: change it back to plan it again)"
             if isinstance(before.get("n0"), int)
-            else "the report judges them by the fixed-sample test"
+            else "the report judges them by the fixed-sample test: add seeds with a fixed "
+            "seeds= sweep (all judged by it)"
         )
     )
 

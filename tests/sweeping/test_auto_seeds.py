@@ -415,6 +415,9 @@ def test_a_first_plan_after_a_fixed_sweep_ran_past_the_pilot_is_refused(tmp_path
     with pytest.raises(UsageError, match="toy/a has seeds 3–9 completed past its pilot of 3"):
         auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)  # the dry run
     assert not auto_seeds.plan_path(tmp_path, "toy").exists()
+    # helper-83: the refusal said what the report does, not what the user can do instead
+    with pytest.raises(UsageError, match="add seeds with a fixed seeds= sweep"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
 
 
 def test_a_claim_planned_later_does_not_grow_n_past_seeds_already_seen(tmp_path) -> None:

@@ -22,6 +22,7 @@ import ast
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, entry_points, version
 from pathlib import Path
@@ -66,10 +67,23 @@ def _code_files(folder: Path) -> list[tuple[str, Path]]:
 def file_digest(source: bytes) -> str:
     """Digest of one Python file's code: its syntax tree, or its bytes if it does not parse."""
     try:
-        canonical = ast.dump(ast.parse(source)).encode()
+        canonical = _dump(ast.parse(source)).encode()
     except (SyntaxError, ValueError):
         canonical = b"bytes:" + source
     return hashlib.sha256(canonical).hexdigest()[:16]
+
+
+def _dump(tree: ast.AST) -> str:
+    """`ast.dump` as Python 3.10 and 3.11 write it, on any Python: 3.12 gives every function
+    and class an empty `type_params`, and 3.13 leaves empty lists out unless asked. A run's
+    digest must not change with the Python that made it (a pilot on a laptop's 3.11, stage
+    two on a GPU machine's 3.12 would train every run again, as other code)."""
+    for node in ast.walk(tree):
+        if getattr(node, "type_params", None) == []:
+            delattr(node, "type_params")  # dump leaves a field it cannot read out
+    if sys.version_info >= (3, 13):
+        return ast.dump(tree, show_empty=True)
+    return ast.dump(tree)
 
 
 def code_fingerprint(plugin_folder: Path) -> dict[str, Any]:

@@ -133,6 +133,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
     judged_hashes = {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
     plan = auto_seeds.under_todays_hashes(plan, judged_hashes, _folders(runs, judged_hashes))
+    plan, restored_lines = _plan_as_recorded(request, plan, runs, judged_hashes)
+    cautions += restored_lines  # which N judged the setting, in the report too
+    warnings += restored_lines
     finished = _finish_times(runs, judged_hashes)
     values = _judged_values(frame, judged_hashes)
     planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
@@ -353,6 +356,50 @@ def _changed_pilot_warnings(
             f"judged by the fixed-sample test on {judged}"
         )
     return lines
+
+
+def _plan_as_recorded(
+    request: ReportRequest, plan: dict[str, Any] | None, runs: Any, hashes: dict[str, str]
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """The plan with each judged setting's N raised to the N its stage-two runs recorded
+    where the file says less (`auto_seeds.recorded_n`: a plan file restored from an older
+    copy, or edited), and one line each saying so: trusted, the file would stop the
+    two-stage test at fewer seeds than the plan ran, chosen after they were seen."""
+    if not plan:
+        return plan, []
+    settings = dict(plan.get("settings") or {})  # under_todays_hashes wrote every setting
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    marks: dict[str, list[auto_seeds.StageTwoMark]] = {}
+    for experiment, seed, config_hash, n0, total, finished in zip(
+        completed["experiment"],
+        completed["seed"],
+        completed["config_hash"],
+        completed["seeds_auto_n0"],
+        completed["seeds_auto_n"],
+        completed["finished_at"],
+        strict=True,
+    ):
+        if hashes.get(experiment) == config_hash and _count(n0) and _count(total):
+            at = finished if isinstance(finished, str) else ""
+            mark = auto_seeds.StageTwoMark(int(seed), int(n0), int(total), at)
+            marks.setdefault(str(experiment), []).append(mark)
+    lines = []
+    path = auto_seeds.plan_path(request.results_dir, request.paper)
+    for experiment, config_hash in sorted(hashes.items()):
+        key = auto_seeds.setting_key(experiment, config_hash)
+        entry = settings.get(key)
+        larger = auto_seeds.recorded_n(entry, marks.get(experiment, [])) if entry else None
+        if not entry or larger is None:
+            continue
+        settings[key] = {**entry, "seeds": larger}
+        lines.append(
+            f"warning: {request.paper}/{experiment}: {path} says N={entry['seeds']} for its "
+            f"seeds=auto plan, but its stage-two runs recorded N={larger} (the file was "
+            "restored from an older copy or edited after they ran): the claims are judged "
+            f"with the runs' N, seeds 0–{larger - 1}, as the plan ran them; the next "
+            "seeds=auto sweep of this setting writes that N back"
+        )
+    return {**plan, "settings": settings}, lines
 
 
 class LostPlan(NamedTuple):

@@ -168,6 +168,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             key = setting_key(experiment, config_hash)
             needs = _claim_needs(plan, experiment)
             before = settings.get(key) or {}
+            before = _as_recorded(results_dir, paper, experiment, config_hash, before)
             floor = plan.n0
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
@@ -214,6 +215,7 @@ def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> No
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if experiment not in plan.seeds:
             continue
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
         same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
@@ -236,9 +238,10 @@ def refuse_a_new_pilot_over_seen_seeds(
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
-        ran_to = before.get("seeds")
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
             continue
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        ran_to = before.get("seeds")
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
         if not isinstance(ran_to, int) or not _other_pilot(before, pilot, values):
@@ -310,7 +313,7 @@ def _refuse_after_seeing(
         return
     if not first:
         return
-    seen = _completed_past(results_dir, paper, experiment, config_hash, plan.n0)
+    seen = _seen_of_the_pilots_code(results_dir, paper, experiment, config_hash, plan.n0)
     if not seen:
         return
     from repro.errors import UsageError
@@ -325,9 +328,74 @@ def _refuse_after_seeing(
             f"its plan from a pilot of {before['n0']} still judges it (default_seeds changed "
             "since: change it back to plan it again)"
             if isinstance(before.get("n0"), int)
-            else "the report judges them by the fixed-sample test"
+            else "the report judges them by the fixed-sample test: add seeds with a fixed "
+            "seeds= sweep (all judged by it)"
         )
     )
+
+
+class StageTwoMark(NamedTuple):
+    """What one completed run of a seeds=auto stage two recorded (`store.seeds_auto_section`)."""
+
+    seed: int
+    n0: int
+    total: int  # the N its plan had
+    finished: str  # when it finished (`store.finished_at`)
+
+
+def recorded_n(entry: dict[str, Any], marks: list[StageTwoMark]) -> int | None:
+    """The N stage two's runs recorded for a saved setting, when it is larger than the N the
+    plan file says (None otherwise): a run of one of the file's own seeds past the pilot
+    (n0 <= seed < N), of a pilot of that size, made after the pilot the file names. The file
+    was restored from an older copy or edited after those runs: trusted, it would judge fewer
+    seeds by the two-stage test than the plan ran (the file choosing where the test stops
+    after every seed was seen). Runs of an earlier pilot's plan finished before this pilot and
+    are not asked (a new pilot's plan may well be smaller)."""
+    n0, total = entry.get("n0"), entry.get("seeds")
+    if not isinstance(n0, int) or not isinstance(total, int):
+        return None
+    pilot = entry.get("pilot")
+    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
+    larger = [
+        mark.total
+        for mark in marks
+        if mark.n0 == n0 and n0 <= mark.seed < total < mark.total and mark.finished >= after
+    ]
+    return max(larger, default=None)
+
+
+def _stage_two_marks(
+    results_dir: Path, paper: str, experiment: str, config_hash: str
+) -> list[StageTwoMark]:
+    """What the setting's completed stage-two runs recorded of their plan (`StageTwoMark`)."""
+    marks = []
+    for folder in _seed_folders(results_dir, paper, experiment, config_hash):
+        try:
+            record = store.read_record(folder)
+        except (OSError, ValueError):
+            continue
+        section = (record or {}).get("seeds_auto")
+        if not (record and record.get("status") == store.STATUS_COMPLETED):
+            continue
+        if not isinstance(section, dict):
+            continue
+        n0, total = section.get("n0"), section.get("seeds")
+        if isinstance(n0, int) and isinstance(total, int):
+            marks.append(StageTwoMark(int(folder.name[4:]), n0, total, store.finished_at(record)))
+    return marks
+
+
+def _as_recorded(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, entry: dict[str, Any]
+) -> dict[str, Any]:
+    """A saved setting's entry with the N its stage-two runs recorded where the file says
+    less (`recorded_n`): a sweep must neither cut the plan there nor call the same plan made
+    again a raise."""
+    if not entry:
+        return entry
+    marks = _stage_two_marks(results_dir, paper, experiment, config_hash)
+    larger = recorded_n(entry, marks)
+    return {**entry, "seeds": larger} if larger else entry
 
 
 def _recorded_plan(
@@ -335,20 +403,19 @@ def _recorded_plan(
 ) -> dict[str, Any] | None:
     """A setting's plan as its stage-two runs recorded it (`store.seeds_auto_section`), when
     its entry in the plan file is gone: `{"n0", "seeds"}` (the largest N they name for a pilot
-    of `n0`), or None when no completed run of stage two says so."""
+    of `n0`), or None when no completed run of stage two says so. Runs of other plugin code
+    than the pilot's are not asked: a plan made before the code changed (its pilot trained
+    again since) is not this pilot's, and its stage two trains again (stale)."""
     totals = []
-    for folder in _seed_folders(results_dir, paper, experiment, config_hash):
-        try:
-            record = store.read_record(folder)
-        except (OSError, ValueError):
-            continue
-        section = (record or {}).get("seeds_auto")
+    records = _completed_records(results_dir, paper, experiment, config_hash)
+    pilot = {_code_digest(r) for seed, r in records if seed < n0}
+    for _, record in records:
+        section = record.get("seeds_auto")
         if (
-            record
-            and record.get("status") == store.STATUS_COMPLETED
-            and isinstance(section, dict)
+            isinstance(section, dict)
             and section.get("n0") == n0
             and isinstance(section.get("seeds"), int)
+            and _same_code(pilot, {_code_digest(record)})
         ):
             totals.append(int(section["seeds"]))
     return {"n0": n0, "seeds": max(totals)} if totals else None
@@ -384,6 +451,43 @@ def _completed_past(
         and store.is_completed(folder)
     }
     return sorted(seeds)
+
+
+def _seen_of_the_pilots_code(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, n0: int
+) -> list[int]:
+    """The seeds from `n0` with a completed run made by the code of the pilot's runs (a run
+    that does not name its code counts): a fixed sweep's seeds of older plugin code are
+    another setting to the report (never pooled) and stage two trains them again, so seeing
+    them chose nothing of this plan (`refuse_a_new_pilot_over_seen_seeds` lets them be too)."""
+    records = _completed_records(results_dir, paper, experiment, config_hash)
+    pilot = {_code_digest(record) for seed, record in records if seed < n0}
+    past: dict[int, set[Any]] = {}
+    for seed, record in records:
+        if seed >= n0:
+            past.setdefault(seed, set()).add(_code_digest(record))
+    return sorted(seed for seed, digests in past.items() if _same_code(pilot, digests))
+
+
+def _same_code(pilot: set[Any], digests: set[Any]) -> bool:
+    """Whether runs of `digests` may be of the pilot's code (`pilot`: its runs' digests); a
+    run that does not name its code, or no pilot run found, counts as the same."""
+    return not pilot or None in pilot or None in digests or bool(digests & pilot)
+
+
+def _completed_records(
+    results_dir: Path, paper: str, experiment: str, config_hash: str
+) -> list[tuple[int, dict[str, Any]]]:
+    """(seed, record) of each completed run in the setting's folders (`_seed_folders`)."""
+    found = []
+    for folder in _seed_folders(results_dir, paper, experiment, config_hash):
+        try:
+            record = store.read_record(folder)
+        except (OSError, ValueError):
+            continue
+        if record and record.get("status") == store.STATUS_COMPLETED:
+            found.append((int(folder.name[4:]), record))
+    return found
 
 
 def _refuse_a_raise_after_seeing(

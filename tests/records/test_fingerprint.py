@@ -153,3 +153,30 @@ def test_a_data_folder_is_code_package_or_not(tmp_path: Path) -> None:
     assert "data/download.py" in code_fingerprint(folder)["files"]
     (folder / "data" / "__init__.py").write_text("")
     assert "data/download.py" in code_fingerprint(folder)["files"]
+
+
+def test_the_digest_does_not_change_with_the_python_version(monkeypatch) -> None:
+    """helper-83: the digest was `ast.dump` of the file, whose text changes with Python:
+    3.12 gives every function and class an empty `type_params` (3.13 then leaves empty lists
+    out). A pilot trained on a laptop's Python 3.11 was stale to a GPU machine's 3.12: every
+    run trained again, with other values, and a seeds=auto plan made again from them. Here
+    3.12's syntax tree is made on this Python: the digest is the one 3.11 gives."""
+    import ast
+
+    from repro.records import fingerprint
+
+    source = b"class M:\n    def step(self, x):\n        return [x]\n"
+    before = fingerprint.file_digest(source)
+    parse = ast.parse
+
+    def parse_as_312(*args, **kwargs):  # 3.12's tree: a type_params field, empty
+        tree = parse(*args, **kwargs)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                node._fields = (*type(node)._fields, "type_params")
+                node.type_params = []
+        return tree
+
+    monkeypatch.setattr(ast, "parse", parse_as_312)
+    assert "type_params=[]" in ast.dump(ast.parse(source))
+    assert fingerprint.file_digest(source) == before

@@ -415,6 +415,9 @@ def test_a_first_plan_after_a_fixed_sweep_ran_past_the_pilot_is_refused(tmp_path
     with pytest.raises(UsageError, match="toy/a has seeds 3–9 completed past its pilot of 3"):
         auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)  # the dry run
     assert not auto_seeds.plan_path(tmp_path, "toy").exists()
+    # helper-83: the refusal said what the report does, not what the user can do instead
+    with pytest.raises(UsageError, match="add seeds with a fixed seeds= sweep"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
 
 
 def test_a_claim_planned_later_does_not_grow_n_past_seeds_already_seen(tmp_path) -> None:
@@ -692,3 +695,79 @@ def test_a_pilot_made_again_does_not_replan_seeds_already_seen(tmp_path) -> None
     for seed in range(3, 20):  # stale: stage two trains them again
         store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record(seed, "d0", 2))
     auto_seeds.refuse_a_new_pilot_over_seen_seeds(tmp_path, "toy", again, records)
+
+
+def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_keeps_the_runs_n(
+    tmp_path,
+) -> None:
+    """helper-83: a plan of N=20 run in full, then .seeds_auto.json restored from an older
+    copy (or edited) saying N=10: the same sweep again was refused, told to use max_seeds=10
+    (which cut the plan to 10 after all 20 were seen), and a lower max_seeds cut it there.
+    Stage two's runs say N=20; the plan is read at that N."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = {}
+    for cap in (20, 10):
+        plans[cap] = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plans[cap].config_hashes = {"a": "h"}
+        plans[cap].pilot_values = {"a": metrics["a"]}
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    _stage_two_ran(tmp_path, range(3, 20))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"].update(seeds=10, needs={"a_acc": 10})
+    path.write_text(json.dumps(data))
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[20])  # the same sweep again
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+    path.write_text(json.dumps(data))
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[10])
+    auto_seeds.save_plan(tmp_path, "toy", plans[10])
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+    assert plans[10].seeds["a"] == 20
+
+
+def test_a_first_plan_after_a_fixed_sweep_of_older_code_is_not_refused(tmp_path) -> None:
+    """helper-83: `repro sweep seeds=5`, then the plugin's code changed (a bug fixed) and
+    `seeds=auto` swept: the pilot was trained again by the new code, then the sweep was
+    refused ('seeds 3-4 completed past its pilot'), rerun=true too, though those seeds are
+    another setting to the report (other code, never pooled) and stage two trains them again;
+    the user had no way on but deleting them. Seeds of the pilot's code still refuse it."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=20, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    for seed in range(5):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["code"] = {"plugin": {"digest": "new" if seed < 3 else "old"}}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
+    record["code"] = {"plugin": {"digest": "new"}}  # seed 4 of the pilot's code
+    store.write_record(tmp_path / "toy" / "a" / "h" / "seed4", record)
+    with pytest.raises(UsageError, match="toy/a has seeds 4 completed past its pilot of 3"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
+
+
+@pytest.mark.parametrize("cap", [10, 50])
+def test_stage_two_runs_of_older_code_do_not_bind_a_plan_whose_file_is_gone(tmp_path, cap) -> None:
+    """helper-83: a plan of N=20 run, the plugin's code changed (a bug fixed), the plan file
+    deleted to start again, and seeds=auto swept: its pilot trained again by the new code,
+    the old code's stage two (which trains again, stale) was taken for this pilot's plan: a
+    higher max_seeds was refused ('planned from this pilot with N=20'), and a lower one kept
+    N=20. Only stage-two runs of the pilot's code say what its plan was."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    assert plan.seeds["a"] == cap, plan.seeds
+    for seed in range(20):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["code"] = {"plugin": {"digest": "new" if seed < 3 else "old"}}
+        if seed >= 3:
+            record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": 20}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, cap)}, saved

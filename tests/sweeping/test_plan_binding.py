@@ -495,3 +495,33 @@ def test_a_pilot_not_yet_planned_is_not_called_a_missing_plan(
     auto_seeds.plan_path(isolated_env, "mnist1d").unlink()
     warnings, text = _pilot_report(isolated_env, tmp_path)
     assert warnings == [] and "trained by `repro sweep seeds=auto`" not in text, warnings
+
+
+def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-83: a .seeds_auto.json restored from an older copy (or edited) whose N for the
+    setting is lower than the N its stage-two runs recorded was trusted: the report judged
+    seeds 0..N_file-1 by the two-stage test, the rest 'past N', so the file chose where the
+    test stopped after every seed was seen. The runs' N is used, and the report says why."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    for seed in range(3, total):  # stage two ran after the pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["timing"]["finished_at"] = f"2026-01-02T10:0{seed % 10}:00+00:00"
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    lower = total - 1
+    entry = data["settings"][key]
+    entry.update(seeds=lower, needs={c: min(n, lower) for c, n in entry["needs"].items()})
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "stage-two runs recorded" in w]
+    assert f"says N={lower}" in line and f"recorded N={total}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim

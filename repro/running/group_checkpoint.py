@@ -310,3 +310,36 @@ def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     for key in ("loaders", "rng", "last_logged", "outcomes"):
         kept[key] = [state[key][k] for k in keep]
     return kept
+
+
+def tidy_completed_seed(record_dir: Any) -> None:
+    """A completed seed's folder still holding a group's checkpoint (`together.ckpt`, or its
+    `.tmp`): the group was killed once that seed's record was written, before its weights
+    were put in place (`runner.put_weights_in_place`). Every later attempt finds the seed
+    completed and skips it, so the file stayed for good: removed here, under the split lock
+    and the seed's lock (a process holding either is left to it), records untouched. A
+    trained group's file that still holds a seed not completed is left for that seed's run
+    (`drop_completed_seeds`, `split_off_to_test` move its share on)."""
+    from repro.records import store
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.lock import RunBusy, run_lock
+
+    path = record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    temp = path.with_name(path.name + ".tmp")
+    if not (path.is_file() or temp.is_file()) or not record_dir.parent.is_dir():
+        return
+    try:
+        with split_lock(record_dir.parent), run_lock(record_dir):
+            if not store.is_completed(record_dir):
+                return
+            temp.unlink(missing_ok=True)
+            saved = saved_identity(path)
+            seeds = [] if saved is None or not saved.trained else saved.identity.get("seeds")
+            others = [s for s in seeds or [] if record_dir.parent / f"seed{s}" != record_dir]
+            if any(not store.is_completed(record_dir.parent / f"seed{s}") for s in others):
+                return
+            path.unlink(missing_ok=True)
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
+    except (RunBusy, OSError, TypeError, ValueError):  # busy, or unreadable: left as it is
+        return

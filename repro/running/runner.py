@@ -85,6 +85,9 @@ def run_one(
     check_names(config)  # folder names: nothing lands outside the results folder
     record_dir, record, stale = completed_run(config)
     if record is not None and stale is None:
+        from repro.running.group_checkpoint import tidy_completed_seed
+
+        tidy_completed_seed(record_dir)  # a group killed as it recorded it left its file
         if note := unfinished_rerun_note(record_dir):
             print(f"note: {note}", file=sys.stderr, flush=True)
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))

@@ -46,7 +46,7 @@ def run_together(
 
     from repro.plugins.registry import plugin_from_folder
     from repro.records.lookup import completed_run
-    from repro.running.group_checkpoint import split_lock
+    from repro.running.group_checkpoint import split_lock, tidy_completed_seed
     from repro.running.lock import RunBusy, run_lock
     from repro.running.runner import RunOutcome, run_one, stale_line
 
@@ -55,6 +55,7 @@ def run_together(
     for index, (config, command) in enumerate(zip(configs, commands, strict=True)):
         record_dir, record, stale = completed_run(config)
         if record is not None and stale is None:
+            tidy_completed_seed(record_dir)  # a group killed as it recorded it left its file
             outcomes[index] = RunOutcome("skipped", record_dir, record.get("metrics", {}))
         else:
             todo.append((index, config, command, record_dir, record, stale))

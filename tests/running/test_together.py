@@ -1719,3 +1719,25 @@ def test_a_group_killed_as_its_first_seed_is_recorded_only_tests_the_rest_when_r
             assert record["resumed_from"]["step"] == 20, record["resumed_from"]
             assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
     assert not list(results.rglob("together.ckpt*")), sorted(results.rglob("*.ckpt*"))
+
+
+def test_a_group_killed_as_its_last_seed_is_recorded_leaves_no_checkpoint_behind(
+    tmp_path: Path,
+) -> None:
+    """kill -9 right after the last seed's completed record was written, before its weights
+    were put in place: its folder kept the group's final weights (`together.ckpt`) for good,
+    since the next sweep found every seed completed and touched nothing. The same sweep
+    again removes the file, and no record changes."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    killed = group_sweep_stopped_after(tmp_path, "write:4", plugins, "SIGKILL")
+    assert killed.returncode == -9, killed.stderr
+    results = tmp_path / "r"
+    assert list(results.rglob("together.ckpt")), "the kill came too late to test this"
+    records = {p: p.read_text() for p in results.rglob("record.json")}
+    assert [json.loads(r)["status"] for r in records.values()] == ["completed"] * 2
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(results)}
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    assert not list(results.rglob("together.ckpt*")), sorted(results.rglob("*.ckpt*"))
+    assert {p: p.read_text() for p in results.rglob("record.json")} == records

@@ -1741,3 +1741,29 @@ def test_a_group_killed_as_its_last_seed_is_recorded_leaves_no_checkpoint_behind
     assert again.returncode == 0, again.stderr
     assert not list(results.rglob("together.ckpt*")), sorted(results.rglob("*.ckpt*"))
     assert {p: p.read_text() for p in results.rglob("record.json")} == records
+
+
+def test_seeds_left_to_test_beside_a_seed_that_failed_are_only_tested_when_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-3, seed 1's loss NaN (failed), a stop as seed 2 was tested: seeds 2 and 3 are
+    left to test (their share in seed 2's folder). The next sweep holds seeds 1, 2 and 3, not
+    the share's group, so it trained all three from step 0 without a word: seed 2's training
+    was lost. The seeds of a share are only tested, as a group of their own; seed 1 trains."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
+    results = tmp_path / "r"
+    four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(four, [["r"]] * 4)
+    assert [o.status for o in cut] == ["completed", "failed", "interrupted", "interrupted"]
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(four, [["r"]] * 4)
+    assert [o.status for o in again] == ["skipped", "failed", "completed", "failed"]
+    record = json.loads((again[2].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert record["together"]["trained"]["seeds"] == [0, 1, 2, 3], record["together"]
+    assert not list(results.rglob("together.ckpt*"))

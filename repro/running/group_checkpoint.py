@@ -271,13 +271,25 @@ def _split_off(record_dir: Any, seed: int) -> bool:
     return False
 
 
+def _done(folder: Any) -> bool:
+    """A seed whose last record is final: completed, or failed (its next attempt trains it
+    from the start, never from a group's weights: `together._resume_or_start`)."""
+    from repro.records import store
+
+    try:
+        record = store.read_record(folder)
+    except (OSError, ValueError):
+        return False
+    return bool(record) and record.get("status") in (store.STATUS_COMPLETED, store.STATUS_FAILED)
+
+
 def drop_completed_seeds(hash_dir: Any) -> None:
     """A trained group's checkpoint in this setting that still holds a seed completed since
-    (tested alone after a split of it was killed halfway): rewritten without it, in its first
-    seed left's folder. Else the seeds left, held by a sweep as a group, were not the file's
-    group: it was discarded and they trained from the start. Never while a seed of the group
-    is locked (a process is testing it)."""
-    from repro.records import store
+    (tested alone after a split of it was killed halfway), or one that failed (kill -9 once
+    its failed record was written, the share of the rest moved on): rewritten without it, in
+    its first seed left's folder. Else the seeds left, held by a sweep as a group, were not
+    the file's group: it was discarded and they trained from the start. Never while a seed
+    of the group is locked (a process is testing it)."""
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
     from repro.running.lock import is_locked
 
@@ -286,7 +298,7 @@ def drop_completed_seeds(hash_dir: Any) -> None:
     with split_lock(hash_dir):
         for path, seeds in _trained_groups(hash_dir):
             folders = [hash_dir / f"seed{s}" for s in seeds]
-            keep = [k for k, folder in enumerate(folders) if not store.is_completed(folder)]
+            keep = [k for k, folder in enumerate(folders) if not _done(folder)]
             if len(keep) == len(seeds) or any(is_locked(folder) for folder in folders):
                 continue
             if keep:

@@ -1767,3 +1767,35 @@ def test_seeds_left_to_test_beside_a_seed_that_failed_are_only_tested_when_resum
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
     assert record["together"]["trained"]["seeds"] == [0, 1, 2, 3], record["together"]
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_kill_once_a_failed_seeds_record_is_written_leaves_the_rest_their_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-3, seed 1's loss NaN: kill -9 once its failed record was written, before the
+    group's file in its folder went (the share of seeds 2 and 3 had moved on to seed 2's).
+    The next sweep resumed seeds 1-3 from that file, found seed 1 not cut short and trained
+    all three from step 0: seed 2's training was lost. A failed seed's place in a trained
+    group's file is dropped, as a completed one's: seeds 2 and 3 are only tested."""
+    from repro.running import runner
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
+    results = tmp_path / "r"
+    four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = runner.save_record
+
+    def killed_once_failed(record_dir: Path, record: dict[str, Any], *args: Any) -> None:
+        real(record_dir, record, *args)
+        if record.get("status") == "failed":
+            raise _Killed
+
+    monkeypatch.setattr(runner, "save_record", killed_once_failed)
+    with pytest.raises(_Killed):
+        run_together(four, [["r"]] * 4)
+    monkeypatch.setattr(runner, "save_record", real)
+    again = run_together(four, [["r"]] * 4)
+    assert [o.status for o in again] == ["skipped", "failed", "completed", "failed"]
+    record = json.loads((again[2].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert not list(results.rglob("together.ckpt*"))

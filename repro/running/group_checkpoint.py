@@ -301,6 +301,9 @@ def drop_completed_seeds(hash_dir: Any) -> None:
             keep = [k for k, folder in enumerate(folders) if not _done(folder)]
             if len(keep) == len(seeds) or any(is_locked(folder) for folder in folders):
                 continue
+            if keep and _moved_on(path, folders[keep[0]], [seeds[k] for k in keep]):
+                path.unlink(missing_ok=True)  # the share it holds is there already, newer
+                continue
             if keep:
                 try:
                     saved_at = path.stat().st_mtime
@@ -312,6 +315,22 @@ def drop_completed_seeds(hash_dir: Any) -> None:
                 if target == path:
                     continue
             path.unlink(missing_ok=True)
+
+
+def _moved_on(path: Any, folder: Any, seeds: list[int]) -> bool:
+    """Whether `folder` already holds the share of `seeds` of the trained group saved in
+    `path` (a group moves it on before each seed's record: a kill -9 after that record
+    leaves both): that share is kept, dated as its later save, so the killed attempt counts
+    up to it (`runner.earlier_attempts`), never only to the older file's save."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    target = folder / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    if target == path:
+        return False
+    old, there = saved_identity(path), saved_identity(target)
+    if old is None or there is None or not there.trained or there.step != old.step:
+        return False
+    return there.identity == {**old.identity, "seeds": seeds}
 
 
 def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:

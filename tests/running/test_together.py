@@ -1799,3 +1799,41 @@ def test_a_kill_once_a_failed_seeds_record_is_written_leaves_the_rest_their_trai
     record = json.loads((again[2].record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_kill_as_a_middle_seed_is_recorded_counts_the_killed_attempt_to_its_last_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 once seed 1 of three was recorded, before its folder's file went: seed 2's own
+    share (saved just before) and seed 1's older file holding seeds 1 and 2. The next run
+    rewrote the older file over seed 2's share, dated as the older one: the killed attempt
+    counted only up to that earlier save, losing the time between. The newer share stays."""
+    import datetime as dt
+
+    from repro.running import runner
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real, completed = runner.save_record, []
+
+    def killed_at_second_record(record_dir: Path, record: dict[str, Any], *args: Any) -> None:
+        real(record_dir, record, *args)
+        if record.get("status") == "completed":
+            completed.append(1)
+            if len(completed) == 2:
+                raise _Killed
+
+    monkeypatch.setattr(runner, "save_record", killed_at_second_record)
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(runner, "save_record", real)
+    seed2 = results.rglob("seed2").__next__()
+    share = seed2 / "checkpoints" / "together.ckpt"
+    started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
+    until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
+    again = run_together(three, [["r"]] * 3)
+    assert [o.status for o in again] == ["skipped", "skipped", "completed"]
+    timing = json.loads((seed2 / "record.json").read_text())["timing"]
+    assert timing["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3), timing

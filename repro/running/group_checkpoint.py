@@ -245,6 +245,10 @@ def _split_off(record_dir: Any, seed: int) -> bool:
             continue
         if any(is_locked(hash_dir / f"seed{s}") for s in seeds):
             return False
+        left = [s for s in seeds if not store.is_completed(hash_dir / f"seed{s}")]
+        if left and _moved_on(path, hash_dir / f"seed{left[0]}", left):
+            path.unlink(missing_ok=True)  # its seeds' share is there, newer: split from it
+            continue
         try:
             saved_at = path.stat().st_mtime
             saved = torch.load(path, map_location="cpu", weights_only=True)

@@ -1831,9 +1831,51 @@ def test_a_kill_as_a_middle_seed_is_recorded_counts_the_killed_attempt_to_its_la
     monkeypatch.setattr(runner, "save_record", real)
     seed2 = results.rglob("seed2").__next__()
     share = seed2 / "checkpoints" / "together.ckpt"
+    older = seed2.parent / "seed1" / "checkpoints" / "together.ckpt"
+    os.utime(older, (older.stat().st_atime, older.stat().st_mtime - 0.05))  # saved before
     started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
     until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
     again = run_together(three, [["r"]] * 3)
     assert [o.status for o in again] == ["skipped", "skipped", "completed"]
     timing = json.loads((seed2 / "record.json").read_text())["timing"]
     assert timing["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3), timing
+
+
+def test_a_seed_split_off_after_a_kill_as_the_first_was_recorded_counts_to_the_last_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 once seed 0 of three was recorded: seed 0's folder kept the group's file (saved
+    before testing) and seed 1's held the later share of seeds 1 and 2. `repro run ... seed=2`
+    split seed 2 off the older file, over seed 1's share, dated as the older save: the killed
+    attempt counted only to it. The split goes from the share moved on."""
+    import datetime as dt
+
+    from repro.running import runner, together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = runner.save_record
+
+    def killed_at_first_record(record_dir: Path, record: dict[str, Any], *args: Any) -> None:
+        real(record_dir, record, *args)
+        if record.get("status") == "completed":
+            raise _Killed
+
+    monkeypatch.setattr(runner, "save_record", killed_at_first_record)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    monkeypatch.setattr(runner, "save_record", real)
+    seed1 = results.rglob("seed1").__next__()
+    share = seed1 / "checkpoints" / "together.ckpt"
+    seed2 = seed1.parent / "seed2"
+    older = seed1.parent / "seed0" / "checkpoints" / "together.ckpt"
+    os.utime(older, (older.stat().st_atime, older.stat().st_mtime - 0.05))  # saved before
+    started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
+    until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
+    (alone,) = configs("toy", "small", [2], results, papers=[plugins])
+    again = run_one(alone, command=["r"], as_group_of_one=together.only_test_as_group_of_one)
+    assert again.status == "completed"
+    record = json.loads((seed2 / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert record["timing"]["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3)

@@ -245,6 +245,10 @@ def _split_off(record_dir: Any, seed: int) -> bool:
             continue
         if any(is_locked(hash_dir / f"seed{s}") for s in seeds):
             return False
+        left = [s for s in seeds if not store.is_completed(hash_dir / f"seed{s}")]
+        if left and _moved_on(path, hash_dir / f"seed{left[0]}", left):
+            path.unlink(missing_ok=True)  # its seeds' share is there, newer: split from it
+            continue
         try:
             saved_at = path.stat().st_mtime
             saved = torch.load(path, map_location="cpu", weights_only=True)
@@ -271,13 +275,25 @@ def _split_off(record_dir: Any, seed: int) -> bool:
     return False
 
 
+def _done(folder: Any) -> bool:
+    """A seed whose last record is final: completed, or failed (its next attempt trains it
+    from the start, never from a group's weights: `together._resume_or_start`)."""
+    from repro.records import store
+
+    try:
+        record = store.read_record(folder)
+    except (OSError, ValueError):
+        return False
+    return bool(record) and record.get("status") in (store.STATUS_COMPLETED, store.STATUS_FAILED)
+
+
 def drop_completed_seeds(hash_dir: Any) -> None:
     """A trained group's checkpoint in this setting that still holds a seed completed since
-    (tested alone after a split of it was killed halfway): rewritten without it, in its first
-    seed left's folder. Else the seeds left, held by a sweep as a group, were not the file's
-    group: it was discarded and they trained from the start. Never while a seed of the group
-    is locked (a process is testing it)."""
-    from repro.records import store
+    (tested alone after a split of it was killed halfway), or one that failed (kill -9 once
+    its failed record was written, the share of the rest moved on): rewritten without it, in
+    its first seed left's folder. Else the seeds left, held by a sweep as a group, were not
+    the file's group: it was discarded and they trained from the start. Never while a seed
+    of the group is locked (a process is testing it)."""
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
     from repro.running.lock import is_locked
 
@@ -286,8 +302,11 @@ def drop_completed_seeds(hash_dir: Any) -> None:
     with split_lock(hash_dir):
         for path, seeds in _trained_groups(hash_dir):
             folders = [hash_dir / f"seed{s}" for s in seeds]
-            keep = [k for k, folder in enumerate(folders) if not store.is_completed(folder)]
+            keep = [k for k, folder in enumerate(folders) if not _done(folder)]
             if len(keep) == len(seeds) or any(is_locked(folder) for folder in folders):
+                continue
+            if keep and _moved_on(path, folders[keep[0]], [seeds[k] for k in keep]):
+                path.unlink(missing_ok=True)  # the share it holds is there already, newer
                 continue
             if keep:
                 try:
@@ -302,6 +321,22 @@ def drop_completed_seeds(hash_dir: Any) -> None:
             path.unlink(missing_ok=True)
 
 
+def _moved_on(path: Any, folder: Any, seeds: list[int]) -> bool:
+    """Whether `folder` already holds the share of `seeds` of the trained group saved in
+    `path` (a group moves it on before each seed's record: a kill -9 after that record
+    leaves both): that share is kept, dated as its later save, so the killed attempt counts
+    up to it (`runner.earlier_attempts`), never only to the older file's save."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    target = folder / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    if target == path:
+        return False
+    old, there = saved_identity(path), saved_identity(target)
+    if old is None or there is None or not there.trained or there.step != old.step:
+        return False
+    return there.identity == {**old.identity, "seeds": seeds}
+
+
 def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     """A trained group's saved state (`SeedGroup.state_dict`) for the seeds at `keep`."""
     kept = dict(state)
@@ -310,3 +345,36 @@ def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     for key in ("loaders", "rng", "last_logged", "outcomes"):
         kept[key] = [state[key][k] for k in keep]
     return kept
+
+
+def tidy_completed_seed(record_dir: Any) -> None:
+    """A completed seed's folder still holding a group's checkpoint (`together.ckpt`, or its
+    `.tmp`): the group was killed once that seed's record was written, before its weights
+    were put in place (`runner.put_weights_in_place`). Every later attempt finds the seed
+    completed and skips it, so the file stayed for good: removed here, under the split lock
+    and the seed's lock (a process holding either is left to it), records untouched. A
+    trained group's file that still holds a seed not completed is left for that seed's run
+    (`drop_completed_seeds`, `split_off_to_test` move its share on)."""
+    from repro.records import store
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.lock import RunBusy, run_lock
+
+    path = record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    temp = path.with_name(path.name + ".tmp")
+    if not (path.is_file() or temp.is_file()) or not record_dir.parent.is_dir():
+        return
+    try:
+        with split_lock(record_dir.parent), run_lock(record_dir):
+            if not store.is_completed(record_dir):
+                return
+            temp.unlink(missing_ok=True)
+            saved = saved_identity(path)
+            seeds = [] if saved is None or not saved.trained else saved.identity.get("seeds")
+            others = [s for s in seeds or [] if record_dir.parent / f"seed{s}" != record_dir]
+            if any(not store.is_completed(record_dir.parent / f"seed{s}") for s in others):
+                return
+            path.unlink(missing_ok=True)
+            if not any(path.parent.iterdir()):
+                path.parent.rmdir()
+    except (RunBusy, OSError, TypeError, ValueError):  # busy, or unreadable: left as it is
+        return

@@ -39,8 +39,8 @@ class RunOutcome:
     exit_code: int = 0
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+def _now(timespec: str = "seconds") -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec=timespec)
 
 
 def _validated_seed(value: Any) -> int:
@@ -85,6 +85,9 @@ def run_one(
     check_names(config)  # folder names: nothing lands outside the results folder
     record_dir, record, stale = completed_run(config)
     if record is not None and stale is None:
+        from repro.running.group_checkpoint import tidy_completed_seed
+
+        tidy_completed_seed(record_dir)  # a group killed as it recorded it left its file
         if note := unfinished_rerun_note(record_dir):
             print(f"note: {note}", file=sys.stderr, flush=True)
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))
@@ -556,7 +559,12 @@ def _new_record(
         "cwd": os.getcwd(),
         "attempts": (previous or {}).get("attempts", 0) + 1,
         "resumed_from": resumed_from,
-        "timing": {"started_at": _now(), **earlier_attempts(previous, resumed_from)},
+        # to the millisecond: a killed attempt counts from it (`_until_saved`), never from
+        # the second before it started
+        "timing": {
+            "started_at": _now("milliseconds"),
+            **earlier_attempts(previous, resumed_from),
+        },
         "environment": environment,
         "code": code_section(plugin.folder, environment["git"]["sha"], code),  # other: stale
     }

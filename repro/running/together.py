@@ -46,7 +46,7 @@ def run_together(
 
     from repro.plugins.registry import plugin_from_folder
     from repro.records.lookup import completed_run
-    from repro.running.group_checkpoint import split_lock
+    from repro.running.group_checkpoint import split_lock, tidy_completed_seed
     from repro.running.lock import RunBusy, run_lock
     from repro.running.runner import RunOutcome, run_one, stale_line
 
@@ -55,6 +55,7 @@ def run_together(
     for index, (config, command) in enumerate(zip(configs, commands, strict=True)):
         record_dir, record, stale = completed_run(config)
         if record is not None and stale is None:
+            tidy_completed_seed(record_dir)  # a group killed as it recorded it left its file
             outcomes[index] = RunOutcome("skipped", record_dir, record.get("metrics", {}))
         else:
             todo.append((index, config, command, record_dir, record, stale))
@@ -98,15 +99,18 @@ def run_together(
             and not _resumes_whole(held)
         ):
             # a seed split off from its group (run alone, then stopped as it was tested)
-            # holds its own share: tested alone, else the group would not match the files
-            # and train every seed from the start
-            for entry in [entry for entry in held if _left_to_test([entry])]:
+            # holds its own share, as the seeds a group left to test beside one that failed
+            # hold theirs: each share tested as its own group, else the held seeds would not
+            # match the files and train every seed from the start
+            for share in _shares_left_to_test(held):
+                if any(entry not in held for entry in share):  # tested with a share before
+                    continue
                 try:
-                    tested = _train_held([entry], plugin, spec, say)
+                    tested = _train_held(share, plugin, spec, say)
                 except NotTogether:
                     continue
                 outcomes.update(tested)
-                held.remove(entry)
+                held = [entry for entry in held if entry not in share]
                 stopped = [o for o in tested.values() if o.status == "interrupted"]
                 if stopped:  # a stop: the rest are left as they were, as a group leaves them
                     for index, _, _, record_dir, *_ in held:
@@ -145,6 +149,29 @@ def _resumes_whole(held: list[tuple]) -> bool:
     saved = saved_identity(held[0][3] / CHECKPOINT_DIR / GROUP_CHECKPOINT)
     seeds = [int(entry[1]["seed"]) for entry in held]
     return saved is not None and saved.trained and saved.identity.get("seeds") == seeds
+
+
+def _shares_left_to_test(held: list[tuple]) -> list[list[tuple]]:
+    """The held seeds that a trained group left to test, share by share (the seeds of each
+    checkpoint, in its order), where they are not all the held seeds: a seed split off
+    alone, or the seeds left beside one that failed (which trains again, without them)."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.group_checkpoint import saved_identity
+
+    by_seed = {int(entry[1]["seed"]): entry for entry in held}
+    shares = []
+    for entry in held:
+        saved = saved_identity(entry[3] / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+        if saved is None or not saved.trained:
+            continue
+        try:
+            seeds = [int(s) for s in saved.identity.get("seeds") or []]
+        except (TypeError, ValueError):
+            continue
+        whole = sorted(seeds) == sorted(by_seed)
+        if seeds and seeds[0] == int(entry[1]["seed"]) and set(seeds) <= set(by_seed) and not whole:
+            shares.append([by_seed[s] for s in seeds])
+    return shares
 
 
 def _left_to_test(held: list[tuple]) -> bool:

@@ -128,3 +128,42 @@ def test_a_run_resumed_after_kill_9_counts_the_killed_attempt_up_to_its_checkpoi
     assert resumed.returncode == 0 and "resuming from step" in resumed.stderr, resumed.stderr
     record = json.loads(record_file.read_text())
     assert record["timing"]["earlier_wall_s"] == pytest.approx(saved - started, abs=1.0)
+
+
+def test_a_killed_attempt_counts_no_time_from_before_it_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill -9'd attempt counts from its record's `started_at` to the save it left (as each
+    killed group attempt of a resumed seed does); `started_at` was cut to the second, so an
+    attempt started at 12:00:00.9 that saved at 12:00:01.0 counted 1.0 s, not 0.1 s: up to
+    a second more than happened, per killed attempt. The start is kept to the millisecond."""
+    import datetime as dt
+    import types
+
+    from repro.running import runner
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    start = dt.datetime(2026, 1, 1, 12, 0, 0, 900000, tzinfo=dt.timezone.utc)
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return start
+
+    clock = types.SimpleNamespace(datetime=Clock, timezone=dt.timezone, timedelta=dt.timedelta)
+    monkeypatch.setattr(runner, "dt", clock)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    (config,) = configs("toy", "small", [0], tmp_path / "r", papers=[plugins], logger="none")
+    done = run_one(config, command=["r"])
+    monkeypatch.setattr(runner, "dt", dt)
+    assert done.status == "completed", done.error
+    record = json.loads((done.record_dir / "record.json").read_text())
+    checkpoint = tmp_path / "last.ckpt"
+    checkpoint.write_bytes(b"")
+    saved = start.timestamp() + 0.1
+    os.utime(checkpoint, (saved, saved))
+    killed = {"timing": {"started_at": record["timing"]["started_at"]}}  # no end: kill -9
+    counted = runner.earlier_attempts(killed, {"checkpoint": str(checkpoint), "step": 1})
+    assert counted["earlier_wall_s"] == pytest.approx(0.1, abs=1e-3), record["timing"]

@@ -1719,3 +1719,163 @@ def test_a_group_killed_as_its_first_seed_is_recorded_only_tests_the_rest_when_r
             assert record["resumed_from"]["step"] == 20, record["resumed_from"]
             assert 0 < record["timing"]["earlier_wall_s"] < 600, record["timing"]
     assert not list(results.rglob("together.ckpt*")), sorted(results.rglob("*.ckpt*"))
+
+
+def test_a_group_killed_as_its_last_seed_is_recorded_leaves_no_checkpoint_behind(
+    tmp_path: Path,
+) -> None:
+    """kill -9 right after the last seed's completed record was written, before its weights
+    were put in place: its folder kept the group's final weights (`together.ckpt`) for good,
+    since the next sweep found every seed completed and touched nothing. The same sweep
+    again removes the file, and no record changes."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    killed = group_sweep_stopped_after(tmp_path, "write:4", plugins, "SIGKILL")
+    assert killed.returncode == -9, killed.stderr
+    results = tmp_path / "r"
+    assert list(results.rglob("together.ckpt")), "the kill came too late to test this"
+    records = {p: p.read_text() for p in results.rglob("record.json")}
+    assert [json.loads(r)["status"] for r in records.values()] == ["completed"] * 2
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(results)}
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    assert not list(results.rglob("together.ckpt*")), sorted(results.rglob("*.ckpt*"))
+    assert {p: p.read_text() for p in results.rglob("record.json")} == records
+
+
+def test_seeds_left_to_test_beside_a_seed_that_failed_are_only_tested_when_resumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-3, seed 1's loss NaN (failed), a stop as seed 2 was tested: seeds 2 and 3 are
+    left to test (their share in seed 2's folder). The next sweep holds seeds 1, 2 and 3, not
+    the share's group, so it trained all three from step 0 without a word: seed 2's training
+    was lost. The seeds of a share are only tested, as a group of their own; seed 1 trains."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
+    results = tmp_path / "r"
+    four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(four, [["r"]] * 4)
+    assert [o.status for o in cut] == ["completed", "failed", "interrupted", "interrupted"]
+    monkeypatch.setattr(together, "_finish_seed", real)
+    again = run_together(four, [["r"]] * 4)
+    assert [o.status for o in again] == ["skipped", "failed", "completed", "failed"]
+    record = json.loads((again[2].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert record["together"]["trained"]["seeds"] == [0, 1, 2, 3], record["together"]
+    assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_kill_once_a_failed_seeds_record_is_written_leaves_the_rest_their_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-3, seed 1's loss NaN: kill -9 once its failed record was written, before the
+    group's file in its folder went (the share of seeds 2 and 3 had moved on to seed 2's).
+    The next sweep resumed seeds 1-3 from that file, found seed 1 not cut short and trained
+    all three from step 0: seed 2's training was lost. A failed seed's place in a trained
+    group's file is dropped, as a completed one's: seeds 2 and 3 are only tested."""
+    from repro.running import runner
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
+    results = tmp_path / "r"
+    four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = runner.save_record
+
+    def killed_once_failed(record_dir: Path, record: dict[str, Any], *args: Any) -> None:
+        real(record_dir, record, *args)
+        if record.get("status") == "failed":
+            raise _Killed
+
+    monkeypatch.setattr(runner, "save_record", killed_once_failed)
+    with pytest.raises(_Killed):
+        run_together(four, [["r"]] * 4)
+    monkeypatch.setattr(runner, "save_record", real)
+    again = run_together(four, [["r"]] * 4)
+    assert [o.status for o in again] == ["skipped", "failed", "completed", "failed"]
+    record = json.loads((again[2].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_kill_as_a_middle_seed_is_recorded_counts_the_killed_attempt_to_its_last_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 once seed 1 of three was recorded, before its folder's file went: seed 2's own
+    share (saved just before) and seed 1's older file holding seeds 1 and 2. The next run
+    rewrote the older file over seed 2's share, dated as the older one: the killed attempt
+    counted only up to that earlier save, losing the time between. The newer share stays."""
+    import datetime as dt
+
+    from repro.running import runner
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real, completed = runner.save_record, []
+
+    def killed_at_second_record(record_dir: Path, record: dict[str, Any], *args: Any) -> None:
+        real(record_dir, record, *args)
+        if record.get("status") == "completed":
+            completed.append(1)
+            if len(completed) == 2:
+                raise _Killed
+
+    monkeypatch.setattr(runner, "save_record", killed_at_second_record)
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(runner, "save_record", real)
+    seed2 = results.rglob("seed2").__next__()
+    share = seed2 / "checkpoints" / "together.ckpt"
+    older = seed2.parent / "seed1" / "checkpoints" / "together.ckpt"
+    os.utime(older, (older.stat().st_atime, older.stat().st_mtime - 0.05))  # saved before
+    started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
+    until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
+    again = run_together(three, [["r"]] * 3)
+    assert [o.status for o in again] == ["skipped", "skipped", "completed"]
+    timing = json.loads((seed2 / "record.json").read_text())["timing"]
+    assert timing["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3), timing
+
+
+def test_a_seed_split_off_after_a_kill_as_the_first_was_recorded_counts_to_the_last_save(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 once seed 0 of three was recorded: seed 0's folder kept the group's file (saved
+    before testing) and seed 1's held the later share of seeds 1 and 2. `repro run ... seed=2`
+    split seed 2 off the older file, over seed 1's share, dated as the older save: the killed
+    attempt counted only to it. The split goes from the share moved on."""
+    import datetime as dt
+
+    from repro.running import runner, together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    real = runner.save_record
+
+    def killed_at_first_record(record_dir: Path, record: dict[str, Any], *args: Any) -> None:
+        real(record_dir, record, *args)
+        if record.get("status") == "completed":
+            raise _Killed
+
+    monkeypatch.setattr(runner, "save_record", killed_at_first_record)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    monkeypatch.setattr(runner, "save_record", real)
+    seed1 = results.rglob("seed1").__next__()
+    share = seed1 / "checkpoints" / "together.ckpt"
+    seed2 = seed1.parent / "seed2"
+    older = seed1.parent / "seed0" / "checkpoints" / "together.ckpt"
+    os.utime(older, (older.stat().st_atime, older.stat().st_mtime - 0.05))  # saved before
+    started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
+    until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
+    (alone,) = configs("toy", "small", [2], results, papers=[plugins])
+    again = run_one(alone, command=["r"], as_group_of_one=together.only_test_as_group_of_one)
+    assert again.status == "completed"
+    record = json.loads((seed2 / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert record["timing"]["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3)

@@ -159,10 +159,19 @@ def _shares_left_to_test(held: list[tuple]) -> list[list[tuple]]:
     from repro.running.group_checkpoint import saved_identity
 
     by_seed = {int(entry[1]["seed"]): entry for entry in held}
+    # a save of all the held seeds together in the first one's folder (a rerun=true of them
+    # stopped as it trained) newer than a share: that share's training was replaced, the
+    # group resumes from the newer save (testing the share threw that progress away)
+    whole_path = held[0][3] / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    whole = saved_identity(whole_path)
+    since = _mtime(whole_path) if whole and whole.identity.get("seeds") == list(by_seed) else None
     shares = []
     for entry in held:
-        saved = saved_identity(entry[3] / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+        path = entry[3] / CHECKPOINT_DIR / GROUP_CHECKPOINT
+        saved = saved_identity(path)
         if saved is None or not saved.trained:
+            continue
+        if since is not None and (_mtime(path) or 0.0) < since:
             continue
         try:
             seeds = [int(s) for s in saved.identity.get("seeds") or []]
@@ -172,6 +181,13 @@ def _shares_left_to_test(held: list[tuple]) -> list[list[tuple]]:
         if seeds and seeds[0] == int(entry[1]["seed"]) and set(seeds) <= set(by_seed) and not whole:
             shares.append([by_seed[s] for s in seeds])
     return shares
+
+
+def _mtime(path: Any) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
 
 
 def _left_to_test(held: list[tuple]) -> bool:

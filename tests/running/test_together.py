@@ -1879,3 +1879,34 @@ def test_a_seed_split_off_after_a_kill_as_the_first_was_recorded_counts_to_the_l
     record = json.loads((seed2 / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
     assert record["timing"]["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3)
+
+
+def test_a_killed_rerun_of_seeds_beside_an_older_share_resumes_the_rerun_not_the_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-3, seed 1's loss NaN, a stop as seed 2 was tested: seeds 2 and 3 left to test
+    (their share in seed 2's folder). `rerun=true` of seeds 1-3 trains them again from step
+    0, stopped at step 10 (their group's save in seed 1's folder). The next run tested seeds
+    2 and 3 from the older share (the training the rerun replaces) and threw the rerun's
+    progress away (seeds 1-3 resumed as one group no more): the rerun's save is newer, all
+    three resume from it."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
+    results = tmp_path / "r"
+    four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(four, [["r"]] * 4)
+    assert [o.status for o in cut] == ["completed", "failed", "interrupted", "interrupted"]
+    monkeypatch.setattr(together, "_finish_seed", real)
+    undo = stop_group_at_step(monkeypatch, 10)
+    rerun = configs("toy", "small", [1, 2, 3], results, "rerun=true", papers=[plugins])
+    stopped = run_together(rerun, [["r"]] * 3)
+    assert [o.status for o in stopped] == ["interrupted"] * 3, stopped
+    undo()
+    again = run_together(four[1:], [["r"]] * 3)
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 10, record["resumed_from"]
+    assert "trained" not in record["together"], record["together"]

@@ -369,6 +369,8 @@ def tidy_completed_seed(record_dir: Any) -> None:
                 return
             temp.unlink(missing_ok=True)
             saved = saved_identity(path)
+            if saved is None and path.is_file():  # unreadable here (another torch?): it may
+                return  # hold the training of seeds still to test
             seeds = [] if saved is None or not saved.trained else saved.identity.get("seeds")
             others = [s for s in seeds or [] if record_dir.parent / f"seed{s}" != record_dir]
             if any(not store.is_completed(record_dir.parent / f"seed{s}") for s in others):

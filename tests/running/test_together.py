@@ -1743,6 +1743,25 @@ def test_a_group_killed_as_its_last_seed_is_recorded_leaves_no_checkpoint_behind
     assert {p: p.read_text() for p in results.rglob("record.json")} == records
 
 
+def test_an_unreadable_group_file_in_a_completed_seeds_folder_is_left_as_it_is(
+    tmp_path: Path,
+) -> None:
+    """helper-85: the tidy-up of a completed seed's leftover `together.ckpt` deleted a file
+    it could not read (another torch, a filesystem without mmap), though it may hold the
+    training of seeds still to test, and its docstring says an unreadable file is left."""
+    from repro.records import store
+    from repro.running.group_checkpoint import tidy_completed_seed
+
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    store.write_record(folder, {"status": "completed", "paper": "p", "experiment": "e", "seed": 0})
+    assert store.is_completed(folder)
+    kept = folder / "checkpoints" / "together.ckpt"
+    kept.parent.mkdir()
+    kept.write_bytes(b"not a checkpoint this torch reads")
+    tidy_completed_seed(folder)
+    assert kept.read_bytes() == b"not a checkpoint this torch reads"
+
+
 def test_seeds_left_to_test_beside_a_seed_that_failed_are_only_tested_when_resumed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:

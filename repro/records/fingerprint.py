@@ -77,10 +77,18 @@ def _dump(tree: ast.AST) -> str:
     """`ast.dump` as Python 3.10 and 3.11 write it, on any Python: 3.12 gives every function
     and class an empty `type_params`, and 3.13 leaves empty lists out unless asked. A run's
     digest must not change with the Python that made it (a pilot on a laptop's 3.11, stage
-    two on a GPU machine's 3.12 would train every run again, as other code)."""
+    two on a GPU machine's 3.12 would train every run again, as other code). 3.12.0 and
+    3.12.1 also put an empty `Constant('')` into a format spec such as `f"{x:{width}}"`;
+    no other Python makes an empty string part of an f-string, so it is left out."""
     for node in ast.walk(tree):
         if getattr(node, "type_params", None) == []:
             delattr(node, "type_params")  # dump leaves a field it cannot read out
+        if isinstance(node, ast.JoinedStr):
+            node.values = [
+                value
+                for value in node.values
+                if not (isinstance(value, ast.Constant) and value.value == "")
+            ]
     if sys.version_info >= (3, 13):
         return ast.dump(tree, show_empty=True)
     return ast.dump(tree)

@@ -180,3 +180,30 @@ def test_the_digest_does_not_change_with_the_python_version(monkeypatch) -> None
     monkeypatch.setattr(ast, "parse", parse_as_312)
     assert "type_params=[]" in ast.dump(ast.parse(source))
     assert fingerprint.file_digest(source) == before
+
+
+def test_the_digest_of_an_fstring_format_spec_does_not_change_with_the_python_version(
+    monkeypatch,
+) -> None:
+    """helper-86: Python 3.12.0/3.12.1 (PEP 701's parser) put an empty `Constant('')` into the
+    format spec of `f"{x:{width}}"`, which 3.11 and 3.13 do not: a plugin formatting a log line
+    that way had another digest on a GPU machine's 3.12.1, so every run there was stale. Here
+    3.12.1's tree is made on this Python: the digest is the one 3.11 gives."""
+    import ast
+
+    from repro.records import fingerprint
+
+    source = b'line = f"{step:{width}d} {loss:{w}.{p}f}"\n'
+    before = fingerprint.file_digest(source)
+    parse = ast.parse
+
+    def parse_as_3121(*args, **kwargs):  # 3.12.1's tree: a trailing empty Constant
+        tree = parse(*args, **kwargs)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+                node.format_spec.values.append(ast.Constant(value=""))
+        return tree
+
+    monkeypatch.setattr(ast, "parse", parse_as_3121)
+    assert "Constant(value='')" in ast.dump(ast.parse(source))
+    assert fingerprint.file_digest(source) == before

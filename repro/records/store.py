@@ -383,6 +383,14 @@ def free_name_beside(path: Path) -> Path:
     return candidate
 
 
+def group_file_left(record_dir: Path) -> bool:
+    """Whether a seed's folder holds a group's checkpoint (or its `.tmp`): asked before the
+    tidy-up of a completed seed is imported, so that a run found completed loads neither
+    torch nor Lightning unless there is a file to tidy."""
+    folder = Path(record_dir) / CHECKPOINT_DIR
+    return (folder / GROUP_CHECKPOINT).is_file() or (folder / f"{GROUP_CHECKPOINT}.tmp").is_file()
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write via a temp file in the same folder and rename: readers see old or new, never half.
     The file gets the umask's permissions (0644 under umask 022), as open() would give it,

@@ -85,9 +85,10 @@ def run_one(
     check_names(config)  # folder names: nothing lands outside the results folder
     record_dir, record, stale = completed_run(config)
     if record is not None and stale is None:
-        from repro.running.group_checkpoint import tidy_completed_seed
+        if store.group_file_left(record_dir):  # a group killed as it recorded it left one
+            from repro.running.group_checkpoint import tidy_completed_seed
 
-        tidy_completed_seed(record_dir)  # a group killed as it recorded it left its file
+            tidy_completed_seed(record_dir)
         if note := unfinished_rerun_note(record_dir):
             print(f"note: {note}", file=sys.stderr, flush=True)
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))

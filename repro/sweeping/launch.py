@@ -173,7 +173,6 @@ def collect_results(
 ) -> list[RunResult]:
     """What each planned run ended as: from this sweep's own job outcomes where it ran the
     jobs itself, else from the records on disk and the run locks."""
-    from repro.running.group_checkpoint import tidy_completed_seed
     from repro.running.lock import is_locked
     from repro.running.runner import unfinished_rerun_note
 
@@ -197,7 +196,10 @@ def collect_results(
             completed = False
             wall = (record or {}).get("timing", {}).get("wall_s")
         if run.state == DONE:
-            tidy_completed_seed(run.record_dir)  # a group killed as it recorded it left its file
+            if store.group_file_left(run.record_dir):  # a group killed as it recorded it
+                from repro.running.group_checkpoint import tidy_completed_seed
+
+                tidy_completed_seed(run.record_dir)  # left its file
             detail = "found completed when planning"
             if note := unfinished_rerun_note(run.record_dir):
                 detail = f"{detail}; {note}"

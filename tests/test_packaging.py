@@ -50,11 +50,21 @@ def _wheel_name(source: str) -> str:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not (REPO / ".git").exists():
         pytest.skip("needs a git checkout (the file list comes from git)")
-    source = tmp_path_factory.mktemp("source")
+    source = _checkout_copy(tmp_path_factory.mktemp("source"))
+    return _built_wheel(source, tmp_path_factory.mktemp("wheel"))
+
+
+def _checkout_copy(source: Path) -> Path:
+    """The files of the checkout a build sees, copied into `source` (no `build/` lands in
+    the wheel, and a test may edit the copy)."""
     for name in _source_files():
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, source / name)
-    out = tmp_path_factory.mktemp("wheel")
+    return source
+
+
+def _built_wheel(source: Path, out: Path) -> Path:
+    """The wheel pip builds from `source` into `out`."""
     build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
     done = subprocess.run(
         [*build, "-w", str(out), str(source)], capture_output=True, text=True, timeout=600
@@ -150,19 +160,10 @@ def test_the_wheel_takes_its_version_from_the_one_records_name(tmp_path: Path) -
     would let a release bump one and leave records naming the other."""
     if not (REPO / ".git").exists():
         pytest.skip("needs a git checkout (the file list comes from git)")
-    source = tmp_path / "source"
-    for name in _source_files():
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, source / name)
+    source = _checkout_copy(tmp_path / "source")
     resources = source / "repro" / "resources.py"
     text = resources.read_text()
     assert 'VERSION = "' in text
     resources.write_text(text.replace('VERSION = "', 'VERSION = "9.8.7+', 1))
-    out = tmp_path / "wheel"
-    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-    done = subprocess.run(
-        [*build, "-w", str(out), str(source)], capture_output=True, text=True, timeout=600
-    )
-    assert done.returncode == 0, done.stderr
-    (built,) = out.glob("repro-*.whl")
+    built = _built_wheel(source, tmp_path / "wheel")
     assert built.name.startswith("repro-9.8.7+")

@@ -154,6 +154,14 @@ end): a float 1.0 is hashed as null, as `_at_null_trainer_values` does; the int 
 batch) stays another setting."""
 
 
+BATCH_LIMIT_KEYS = frozenset(
+    {"limit_train_batches", "limit_val_batches", "limit_test_batches", "limit_predict_batches"}
+)
+"""Trainer arguments Lightning reads a whole float past 1 of as that many batches (`5.0` is
+5: `_determine_batch_limits`), hashed so. Not val_check_interval (a float is refused without
+check_val_every_n_epoch) nor overfit_batches (passed on as written to the batch limits)."""
+
+
 PRECISION_ALIASES: dict[str, str] = {"64": "64-true", "32": "32-true", "16": "16-mixed"}
 PRECISION_ALIASES["bf16"] = "bf16-mixed"
 """Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
@@ -212,6 +220,25 @@ def _at_null_trainer_values(config: dict[str, Any]) -> dict[str, Any]:
     if "max_epochs" in placed and placed["max_epochs"] is None and bounded:
         placed["max_epochs"] = -1
     return {**config, "trainer": placed}
+
+
+def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with values Lightning reads as another at that other: a device count written
+    as text (`devices='1'`, which Lightning parses to 1; `'1,'`, the GPU numbered 1, stays)
+    and a whole float batch limit past 1 (`BATCH_LIMIT_KEYS`: `5.0` is 5 batches). `config`
+    itself when there is none, so `older_hashes` knows no older spelling was hashed."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    read: dict[str, Any] = {}
+    devices = trainer.get("devices")
+    if isinstance(devices, str) and devices.strip().isdigit():
+        read["devices"] = int(devices)
+    for key in BATCH_LIMIT_KEYS & set(trainer):
+        value = trainer[key]
+        if isinstance(value, float) and value > 1 and value.is_integer():
+            read[key] = int(value)  # 5.0 == 5: compared by type, not by ==
+    return {**config, "trainer": {**trainer, **read}} if read else config
 
 
 def _without_lightning_defaults(config: dict[str, Any]) -> dict[str, Any]:
@@ -294,8 +321,13 @@ def _as_the_trainer_sees_it(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with its trainer section as the Trainer reads it (execution keys at their
     defaults, precision at its full name, nulls at the Trainer's defaults, added keys at
     Lightning's defaults left out): what `config_hash` digests."""
-    placed = _at_full_precision_name(_at_execution_defaults(config))
-    return _without_lightning_defaults(_at_null_trainer_values(placed))
+    return _without_lightning_defaults(_at_lightning_readings(_before_readings(config)))
+
+
+def _before_readings(config: dict[str, Any]) -> dict[str, Any]:
+    """`_as_the_trainer_sees_it` before `_at_lightning_readings` (and Lightning's defaults
+    left out): what an older repro hashed a text device count or a whole float limit as."""
+    return _at_null_trainer_values(_at_full_precision_name(_at_execution_defaults(config)))
 
 
 def hashed_trainer(trainer: dict[str, Any]) -> dict[str, Any]:
@@ -339,6 +371,9 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
         accelerator = EXECUTION_TRAINER_KEYS["accelerator"]
         hashes.append(_digest(config))
         hashes.append(_digest({**config, "trainer": {**trainer, "accelerator": accelerator}}))
+    seen = _before_readings(config)
+    if _at_lightning_readings(seen) is not seen:  # `devices='1'` was hashed as written
+        hashes.append(_digest(_without_lightning_defaults(seen)))
     today = config_hash(config)
     return [h for h in dict.fromkeys(hashes) if h != today]
 

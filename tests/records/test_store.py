@@ -432,6 +432,63 @@ def test_a_fraction_of_one_is_every_batch_as_null_is(tmp_path: Path, key: str) -
     assert store.run_dir(tmp_path, _trainer(**{key: 0.5})) != everything
 
 
+@pytest.mark.parametrize(
+    ("spelled", "read_as"),
+    [
+        ({"devices": "1"}, {"devices": 1}),
+        ({"devices": " 2"}, {"devices": 2}),
+        *(({key: 5.0}, {key: 5}) for key in sorted(store.BATCH_LIMIT_KEYS)),
+    ],
+)
+def test_a_value_lightning_reads_as_another_is_that_setting(
+    tmp_path: Path, spelled: dict, read_as: dict
+) -> None:
+    """`trainer.devices='1'` is Lightning's 1 device and `limit_train_batches=5.0` its 5
+    batches (a whole float past 1 is a count: `_determine_batch_limits`): each spelling made
+    a folder of its own, so seeds did not pool and a sweep trained them again."""
+    assert store.run_dir(tmp_path, _trainer(**spelled)) == store.run_dir(
+        tmp_path, _trainer(**read_as)
+    )
+
+
+@pytest.mark.parametrize(
+    ("spelled", "other"),
+    [
+        ({"devices": "1,"}, {"devices": 1}),  # the GPU numbered 1, not one device
+        ({"limit_train_batches": 1.0}, {"limit_train_batches": 1}),  # all, not one
+        ({"limit_train_batches": 0.5}, {"limit_train_batches": 0}),
+        ({"val_check_interval": 5.0}, {"val_check_interval": 5}),  # refused without epochs
+        ({"overfit_batches": 5.0}, {"overfit_batches": 5}),  # passed on as written
+    ],
+)
+def test_a_value_lightning_reads_otherwise_stays_its_own_setting(
+    tmp_path: Path, spelled: dict, other: dict
+) -> None:
+    assert store.run_dir(tmp_path, _trainer(**spelled)) != store.run_dir(
+        tmp_path, _trainer(**other)
+    )
+
+
+def test_a_record_filed_under_a_spelling_lightning_reads_otherwise_is_found(
+    tmp_path: Path,
+) -> None:
+    """Runs an older repro filed under `devices='1'`'s own hash are seeds of `devices=1`:
+    run and sweep find them (no retraining), the report counts them with it."""
+    from repro.records.table import load_records
+
+    old = _trainer(devices="1", limit_train_batches=5.0)
+    today = _trainer(devices=1, limit_train_batches=5)
+    digest = store._digest(old)  # as hashed then: as written
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    _completed(folder, old)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    assert store.completed_record_dir(tmp_path, today) == folder
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(today)
+
+
 def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_path: Path) -> None:
     """Between the precision aliases and null's defaults joining the hash, `precision=32
     trainer.max_epochs=null` was hashed with `32-true` and null as written: run and report

@@ -378,6 +378,16 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     return [h for h in dict.fromkeys(hashes) if h != today]
 
 
+def hash_today(config: dict[str, Any], filed_under: str) -> str | None:
+    """Today's hash of the setting `config` when `filed_under` is a hash an older repro gave
+    it (`older_hashes`), else None (today's own hash, or none it ever had). The one rule by
+    which `repro run` / `repro sweep` (`legacy_hash_dirs`) and the report (`table.load_records`)
+    count an older folder's records with today's setting, so they never disagree. Raises
+    (KeyError, TypeError, ValueError) for a config that is no run's; each caller says how
+    it goes on then."""
+    return config_hash(config) if filed_under in older_hashes(config) else None
+
+
 RECORD_DEPTH = 4
 """A record folder's depth below results/: <paper>/<experiment>/<config hash>/seed<N>/ (the
 walk finds record folders by depth, not name: an experiment may be called seed7)."""
@@ -590,8 +600,8 @@ was read: each folder's config is read once a process while its seeds stay the s
 
 def _setting_of_folder(hash_dir: Path) -> str | None:
     """Today's hash of the setting whose records lie in `hash_dir`, when the folder's name is
-    a hash some repro gave it (`older_hashes` of a seed's config.yaml, as the report rehashes
-    records: `table._current_hash`); None otherwise, or when no seed's config can be read."""
+    a hash some repro gave it (`hash_today` of a seed's config.yaml, as the report rehashes
+    records); None otherwise, or when no seed's config can be read."""
     import yaml
 
     try:  # a folder whose listing did not change since: its answer then
@@ -608,7 +618,7 @@ def _setting_of_folder(hash_dir: Path) -> str | None:
             config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
             if not isinstance(config, dict):  # emptied or cut short: as the report, which
                 continue  # reads the next seed's config then (table._read_config)
-            answer = config_hash(config) if hash_dir.name in older_hashes(config) else None
+            answer = hash_today(config, hash_dir.name)
         except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
             continue  # not (yet) written, or unreadable: the next seed's
         _FOLDER_SETTINGS[listed] = answer

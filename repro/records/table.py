@@ -447,15 +447,13 @@ def _one_record_per_seed(
 def _current_hash(config: Any, recorded: str) -> str:
     """Today's hash of a record's setting: a record an older repro filed under a hash that
     still counted `trainer.accelerator` (a GPU run) or a profiler joins its setting's other
-    seeds (`store.older_hashes`)."""
+    seeds, by the rule a sweep finds them by (`store.hash_today`)."""
     if not isinstance(config, dict):
         return recorded
     try:
-        if recorded in store.older_hashes(config):
-            return store.config_hash(config)
+        return store.hash_today(config, recorded) or recorded
     except (KeyError, TypeError, ValueError):
-        pass
-    return recorded
+        return recorded
 
 
 def _why(error: BaseException) -> str:

@@ -557,3 +557,46 @@ def test_a_seed_with_a_damaged_config_leaves_its_older_folder_to_the_next_seed(
     assert store.completed_record_dir(tmp_path, today) == older / "seed1"
     frame = load_records(tmp_path).frame
     assert set(frame[frame["seed"] == 1]["config_hash"]) == {store.config_hash(today)}
+
+
+def test_a_sweep_and_the_report_file_an_older_folder_with_the_same_setting(
+    tmp_path: Path,
+) -> None:
+    """`repro run` / `repro sweep` (`_setting_of_folder`) and the report (`load_records`) both
+    rehash an older folder's records by `store.hash_today`: for today's folder, an older
+    repro's folder (a precision alias, a text device count, a GPU run's) and a folder whose
+    name no repro gave its config, they give one answer, so a seed a sweep counts as done is
+    the seed the report counts."""
+    from repro.records.table import load_records
+
+    spellings = [
+        TRAINED,
+        _trainer(precision=32),
+        _trainer(devices="1", limit_train_batches=5.0),
+        _trainer(accelerator="gpu"),
+    ]
+    folders = {}
+    for spelled in spellings:
+        for name in dict.fromkeys([store.config_hash(spelled), *store.older_hashes(spelled)]):
+            seed = len(folders)  # one seed a folder: none counts twice
+            config = {**spelled, "seed": seed}
+            folder = tmp_path / "p" / "e" / name / f"seed{seed}"
+            record = {"status": "completed", **WHOSE, "seed": seed, "config_hash": name}
+            store.write_record(folder, {**record, "metrics": {"m": 1.0}})
+            (folder / store.CONFIG_FILE).write_text(json.dumps(config))
+            folders[str(folder)] = folder.parent
+    renamed = tmp_path / "p" / "e" / "0123456789" / "seed9"
+    store.write_record(renamed, {"status": "completed", **WHOSE, "seed": 9})
+    store.write_record(renamed, {**store.read_record(renamed), "config_hash": "0123456789"})
+    (renamed / store.CONFIG_FILE).write_text(json.dumps({**TRAINED, "seed": 9}))
+    folders[str(renamed)] = renamed.parent
+    table = load_records(tmp_path)
+    assert not table.skipped
+    by_folder = dict(zip(table.frame["record_dir"], table.frame["config_hash"], strict=True))
+    assert set(by_folder) == set(folders)
+    for record_dir, hash_dir in folders.items():
+        store._FOLDER_SETTINGS.clear()
+        expected = store._setting_of_folder(hash_dir) or hash_dir.name
+        assert by_folder[record_dir] == expected, hash_dir.name
+    today = {store.config_hash(TRAINED), store.config_hash(spellings[2]), "0123456789"}
+    assert set(by_folder.values()) == today

@@ -154,6 +154,23 @@ end): a float 1.0 is hashed as null, as `_at_null_trainer_values` does; the int 
 batch) stays another setting."""
 
 
+UNSET_TRAINER_VALUES: dict[str, Any] = {
+    key: None
+    for key in (
+        "accelerator", "devices", "strategy", "num_nodes", "precision", "max_epochs",
+        "max_steps", "deterministic", "log_every_n_steps", "limit_train_batches",
+        "limit_val_batches", "limit_test_batches", "num_sanity_val_steps",
+        "enable_model_summary", "gradient_clip_val",
+    )
+}  # fmt: skip
+UNSET_TRAINER_VALUES["check_val_every_n_epoch"] = 1
+"""The keys of repro's trainer config (configs/trainer/default.yaml), each at what the Trainer
+does when a config removes it (`~trainer.deterministic`): the runner then passes no such
+argument, as for null (`running.training.NULL_MEANS_SOMETHING` aside: without the key,
+check_val_every_n_epoch is Lightning's 1, not null's count across epochs). Hashed so, the
+two spellings are one setting."""
+
+
 BATCH_LIMIT_KEYS = frozenset(
     {"limit_train_batches", "limit_val_batches", "limit_test_batches", "limit_predict_batches"}
 )
@@ -220,6 +237,16 @@ def _at_null_trainer_values(config: dict[str, Any]) -> dict[str, Any]:
     if "max_epochs" in placed and placed["max_epochs"] is None and bounded:
         placed["max_epochs"] = -1
     return {**config, "trainer": placed}
+
+
+def _with_unset_keys(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` with each key of repro's trainer config it removed at what the Trainer does
+    without it (`UNSET_TRAINER_VALUES`); `config` itself when it removed none."""
+    trainer = config.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    unset = {k: v for k, v in UNSET_TRAINER_VALUES.items() if k not in trainer}
+    return {**config, "trainer": {**unset, **trainer}} if unset else config
 
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
@@ -321,12 +348,14 @@ def _as_the_trainer_sees_it(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with its trainer section as the Trainer reads it (execution keys at their
     defaults, precision at its full name, nulls at the Trainer's defaults, added keys at
     Lightning's defaults left out): what `config_hash` digests."""
-    return _without_lightning_defaults(_at_lightning_readings(_before_readings(config)))
+    seen = _before_readings(_with_unset_keys(config))
+    return _without_lightning_defaults(_at_lightning_readings(seen))
 
 
 def _before_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`_as_the_trainer_sees_it` before `_at_lightning_readings` (and Lightning's defaults
-    left out): what an older repro hashed a text device count or a whole float limit as."""
+    left out), of `config` as given: with a removed key (`_with_unset_keys`), a text device
+    count or a whole float limit as written, as an older repro hashed them."""
     return _at_null_trainer_values(_at_full_precision_name(_at_execution_defaults(config)))
 
 
@@ -372,7 +401,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
         hashes.append(_digest(config))
         hashes.append(_digest({**config, "trainer": {**trainer, "accelerator": accelerator}}))
     seen = _before_readings(config)
-    if _at_lightning_readings(seen) is not seen:  # `devices='1'` was hashed as written
+    spelled = _with_unset_keys(config) is not config or _at_lightning_readings(seen) is not seen
+    if spelled:  # `~trainer.deterministic`, `devices='1'` were hashed as written
         hashes.append(_digest(_without_lightning_defaults(seen)))
     today = config_hash(config)
     return [h for h in dict.fromkeys(hashes) if h != today]

@@ -154,9 +154,61 @@ def test_a_profiler_is_not_part_of_a_setting(tmp_path: Path, profiler: str | Non
     assert store.run_dir(tmp_path, _trainer(profiler=profiler)) == store.run_dir(tmp_path, TRAINED)
 
 
+def _default_trainer() -> dict:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    return yaml.safe_load((root / "configs" / "trainer" / "default.yaml").read_text())
+
+
+FULL = {**CONFIG, "trainer": _default_trainer()}
+"""A config with repro's whole trainer section, as every run's config.yaml has it."""
+
+
 def test_a_records_folder_from_before_keeps_its_hash() -> None:
     """Records made with the default `accelerator: auto` keep the folder they were written to."""
-    assert store.config_hash(TRAINED) == store.legacy_config_hash(TRAINED)
+    assert store.config_hash(FULL) == store.legacy_config_hash(FULL)
+
+
+def test_a_removed_trainer_key_is_hashed_as_the_trainer_reads_it_unset() -> None:
+    """store.UNSET_TRAINER_VALUES names each key of repro's trainer config, at Lightning's
+    default where the runner passes null on (check_val_every_n_epoch), else null."""
+    from repro.running.training import NULL_MEANS_SOMETHING
+
+    assert set(store.UNSET_TRAINER_VALUES) == set(_default_trainer())
+    for key, value in store.UNSET_TRAINER_VALUES.items():
+        assert (value is None) is (key not in NULL_MEANS_SOMETHING), key
+
+
+@pytest.mark.parametrize("key", sorted(_default_trainer()))
+def test_a_trainer_key_removed_is_the_setting_of_it_at_null(tmp_path: Path, key: str) -> None:
+    """`~trainer.deterministic` trains as `trainer.deterministic=null` (the runner passes no
+    such argument either way) but was a folder of its own: seeds did not pool, a sweep
+    retrained. Without check_val_every_n_epoch, Lightning counts within epochs (its 1)."""
+    removed = {**FULL, "trainer": {k: v for k, v in FULL["trainer"].items() if k != key}}
+    unset = store.UNSET_TRAINER_VALUES[key]
+    assert store.run_dir(tmp_path, removed) == store.run_dir(
+        tmp_path, {**FULL, "trainer": {**FULL["trainer"], key: unset}}
+    )
+
+
+def test_a_record_filed_under_a_removed_trainer_key_is_found(tmp_path: Path) -> None:
+    """Runs an older repro filed under `~trainer.deterministic`'s own hash are seeds of
+    `trainer.deterministic=null`: run and sweep find them, the report counts them with it."""
+    from repro.records.table import load_records
+
+    trainer = {k: v for k, v in FULL["trainer"].items() if k != "deterministic"}
+    old = {**FULL, "trainer": trainer}
+    today = {**FULL, "trainer": {**trainer, "deterministic": None}}
+    digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
+    assert digest != store.config_hash(old)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    _completed(folder, old)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    assert store.completed_record_dir(tmp_path, today) == folder
+    assert store.completed_record_dir(tmp_path, old) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(today)
 
 
 def test_devices_change_the_setting(tmp_path: Path) -> None:

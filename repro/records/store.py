@@ -586,14 +586,14 @@ def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     a precision alias was hashed as written (`trainer.precision=32`, or `null`), other than today's
     folder: they hold its seeds too (`older_hashes` of each). Also any other hash folder of the
     experiment whose records the report counts with this setting (`_setting_of_folder`): one
-    of another spelling an older repro hashed as written (`trainer.max_epochs=null`)."""
+    of another spelling an older repro hashed as written (`trainer.max_epochs=null`). Only
+    folders there are: the ~300 older hashes of a setting are computed only when its
+    experiment holds a folder other than today's."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict) or "accelerator" not in trainer:
         return []
     experiment = config.get("experiment_name") or "default"
     experiment_dir = Path(results_dir) / config["paper"] / experiment
-    setting = hashed_form({k: v for k, v in config.items() if k != "seed"})
-    known = [experiment_dir / h for h in _legacy_hashes(setting)]
     today = config_hash(config)
     try:
         entries = sorted(
@@ -601,9 +601,15 @@ def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
         )
     except OSError:  # nothing run yet, or unreadable
         entries = []
-    others = [experiment_dir / name for name in entries if name != today]
-    found = [d for d in others if d not in known and _setting_of_folder(d) == today]
-    return known + found
+    others = [name for name in entries if name != today]
+    if not others:  # only today's folder, or none: no older one to find (nor hashes to compute)
+        return []
+    setting = hashed_form({k: v for k, v in config.items() if k != "seed"})
+    there = set(others)
+    known = [h for h in _legacy_hashes(setting) if h in there]  # only folders that exist
+    unknown = [n for n in others if n not in known]
+    found = [n for n in unknown if _setting_of_folder(experiment_dir / n) == today]
+    return [experiment_dir / name for name in known + found]
 
 
 def same_setting_folders(hash_dir: Path) -> list[Path]:

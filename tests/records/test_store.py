@@ -652,3 +652,20 @@ def test_a_sweep_and_the_report_file_an_older_folder_with_the_same_setting(
         assert by_folder[record_dir] == expected, hash_dir.name
     today = {store.config_hash(TRAINED), store.config_hash(spellings[2]), "0123456789"}
     assert set(by_folder.values()) == today
+
+
+def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
+    tmp_path: Path,
+) -> None:
+    """A setting's ~300 older hashes doubled what planning a sweep cost: they are worked out
+    only when its experiment holds a folder other than today's, and only folders that are
+    there are named."""
+    gpu = _trainer(accelerator="gpu")
+    store._legacy_hashes.cache_clear()
+    assert store.legacy_hash_dirs(tmp_path, gpu) == []
+    _completed(store.run_dir(tmp_path, gpu), gpu)
+    assert store.legacy_hash_dirs(tmp_path, gpu) == []
+    assert store._legacy_hashes.cache_info().currsize == 0
+    old = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"
+    store.write_record(old, {"status": "completed", **WHOSE})
+    assert store.legacy_hash_dirs(tmp_path, gpu) == [old.parent]

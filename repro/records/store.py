@@ -251,8 +251,9 @@ def _with_unset_keys(config: dict[str, Any]) -> dict[str, Any]:
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with values Lightning reads as another at that other: a device count written
-    as text (`devices='1'`, which Lightning parses to 1; `'1,'`, the GPU numbered 1, stays)
-    and a whole float batch limit past 1 (`BATCH_LIMIT_KEYS`: `5.0` is 5 batches). `config`
+    as text (`devices='1'`, which Lightning parses to 1; `'1,'`, the GPU numbered 1, stays),
+    a whole float batch limit past 1 (`BATCH_LIMIT_KEYS`: `5.0` is 5 batches) and an int
+    gradient clip (`gradient_clip_val=1`: torch clips at 1.0 either way). `config`
     itself when there is none, so `older_hashes` knows no older spelling was hashed."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
@@ -265,6 +266,9 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
         value = trainer[key]
         if isinstance(value, float) and value > 1 and value.is_integer():
             read[key] = int(value)  # 5.0 == 5: compared by type, not by ==
+    clip = trainer.get("gradient_clip_val")
+    if isinstance(clip, int) and not isinstance(clip, bool):
+        read["gradient_clip_val"] = float(clip)  # torch's max norm (or value) 1 is 1.0
     return {**config, "trainer": {**trainer, **read}} if read else config
 
 

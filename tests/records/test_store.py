@@ -490,13 +490,16 @@ def test_a_fraction_of_one_is_every_batch_as_null_is(tmp_path: Path, key: str) -
         ({"devices": "1"}, {"devices": 1}),
         ({"devices": " 2"}, {"devices": 2}),
         *(({key: 5.0}, {key: 5}) for key in sorted(store.BATCH_LIMIT_KEYS)),
+        ({"gradient_clip_val": 1}, {"gradient_clip_val": 1.0}),
+        ({"gradient_clip_val": 0}, {"gradient_clip_val": 0.0}),
     ],
 )
 def test_a_value_lightning_reads_as_another_is_that_setting(
     tmp_path: Path, spelled: dict, read_as: dict
 ) -> None:
     """`trainer.devices='1'` is Lightning's 1 device and `limit_train_batches=5.0` its 5
-    batches (a whole float past 1 is a count: `_determine_batch_limits`): each spelling made
+    batches (a whole float past 1 is a count: `_determine_batch_limits`), and a paper's "clip at
+    1" (`gradient_clip_val=1`) torch's max norm 1.0: each spelling made
     a folder of its own, so seeds did not pool and a sweep trained them again."""
     assert store.run_dir(tmp_path, _trainer(**spelled)) == store.run_dir(
         tmp_path, _trainer(**read_as)

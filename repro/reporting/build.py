@@ -361,10 +361,11 @@ def _changed_pilot_warnings(
 def _plan_as_recorded(
     request: ReportRequest, plan: dict[str, Any] | None, runs: Any, hashes: dict[str, str]
 ) -> tuple[dict[str, Any] | None, list[str]]:
-    """The plan with each judged setting's N raised to the N its stage-two runs recorded
-    where the file says less (`auto_seeds.recorded_n`: a plan file restored from an older
-    copy, or edited), and one line each saying so: trusted, the file would stop the
-    two-stage test at fewer seeds than the plan ran, chosen after they were seen."""
+    """The plan with each judged setting's N set to the N its stage-two runs recorded where
+    the file says another (`auto_seeds.recorded_n`: a plan file restored from another copy,
+    or edited), and one line each saying so: trusted, the file would stop the two-stage test
+    at fewer seeds than the plan ran, chosen after they were seen, or judge as planned seeds
+    no plan chose."""
     if not plan:
         return plan, []
     settings = dict(plan.get("settings") or {})  # under_todays_hashes wrote every setting
@@ -395,7 +396,7 @@ def _plan_as_recorded(
         lines.append(
             f"warning: {request.paper}/{experiment}: {path} says N={entry['seeds']} for its "
             f"seeds=auto plan, but its stage-two runs recorded N={larger} (the file was "
-            "restored from an older copy or edited after they ran): the claims are judged "
+            "restored from another copy or edited after they ran): the claims are judged "
             f"with the runs' N, seeds 0–{larger - 1}, as the plan ran them; the next "
             "seeds=auto sweep of this setting writes that N back"
         )

@@ -344,24 +344,28 @@ class StageTwoMark(NamedTuple):
 
 
 def recorded_n(entry: dict[str, Any], marks: list[StageTwoMark]) -> int | None:
-    """The N stage two's runs recorded for a saved setting, when it is larger than the N the
-    plan file says (None otherwise): a run of one of the file's own seeds past the pilot
-    (n0 <= seed < N), of a pilot of that size, made after the pilot the file names. The file
+    """The N stage two's runs recorded for a saved setting, when the plan file says another
+    (None otherwise). Larger: a run of one of the file's own seeds past the pilot
+    (n0 <= seed < N), of a pilot of that size, made after the pilot the file names; the file
     was restored from an older copy or edited after those runs: trusted, it would judge fewer
     seeds by the two-stage test than the plan ran (the file choosing where the test stops
-    after every seed was seen). Runs of an earlier pilot's plan finished before this pilot and
-    are not asked (a new pilot's plan may well be smaller)."""
+    after every seed was seen). Smaller: every such run of this pilot recorded an N below the
+    file's: no sweep planned the file's N after them (a raise once a seed past the pilot ran
+    is refused), so it was edited: trusted, a sweep would train seeds no plan chose and the
+    report judge them as planned. Runs of an earlier pilot's plan finished before this pilot
+    and are not asked (a new pilot's plan may well be smaller)."""
     n0, total = entry.get("n0"), entry.get("seeds")
     if not isinstance(n0, int) or not isinstance(total, int):
         return None
     pilot = entry.get("pilot")
     after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
-    larger = [
-        mark.total
-        for mark in marks
-        if mark.n0 == n0 and n0 <= mark.seed < total < mark.total and mark.finished >= after
-    ]
-    return max(larger, default=None)
+    ours = [mark for mark in marks if mark.n0 == n0 and n0 <= mark.seed and mark.finished >= after]
+    larger = [mark.total for mark in ours if mark.seed < total < mark.total]
+    if larger:
+        return max(larger)
+    if ours and all(mark.total < total for mark in ours):
+        return max(mark.total for mark in ours)
+    return None
 
 
 def _stage_two_marks(
@@ -389,13 +393,19 @@ def _as_recorded(
     results_dir: Path, paper: str, experiment: str, config_hash: str, entry: dict[str, Any]
 ) -> dict[str, Any]:
     """A saved setting's entry with the N its stage-two runs recorded where the file says
-    less (`recorded_n`): a sweep must neither cut the plan there nor call the same plan made
-    again a raise."""
+    another (`recorded_n`): a sweep must neither cut the plan there nor call the same plan
+    made again a raise, nor train past it seeds an edited file asks for."""
     if not entry:
         return entry
     marks = _stage_two_marks(results_dir, paper, experiment, config_hash)
-    larger = recorded_n(entry, marks)
-    return {**entry, "seeds": larger} if larger else entry
+    ran = recorded_n(entry, marks)
+    if not ran:
+        return entry
+    needs = entry.get("needs")
+    if isinstance(needs, dict):  # an edited file's needs past the runs' N are edited too
+        needs = {claim: min(n, ran) if isinstance(n, int) else n for claim, n in needs.items()}
+        return {**entry, "seeds": ran, "needs": needs}
+    return {**entry, "seeds": ran}
 
 
 def _recorded_plan(

@@ -338,10 +338,13 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_seeds_already_ran(tmp_path)
     assert plan.seeds["a"] == 50  # what the sweep then says it needs
 
 
-def _stage_two_ran(tmp_path, seeds) -> None:
+def _stage_two_ran(tmp_path, seeds, total: int | None = None) -> None:
+    """Stage two's runs of `seeds`, each recording its plan's N (`total`: the last seed + 1
+    unless it stopped before its N)."""
+    total = total or max(seeds) + 1
     for seed in seeds:
         record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
-        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": max(seeds) + 1}
+        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": total}
         store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
 
 
@@ -474,7 +477,7 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_interim_seeds_ran(tmp_path)
         plan.pilot_values = {"a": metrics["a"]}
         auto_seeds.save_plan(tmp_path, "toy", plan)
         if cap == 20:
-            _stage_two_ran(tmp_path, range(3, 10))  # stopped there
+            _stage_two_ran(tmp_path, range(3, 10), total=20)  # stopped there
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 20)}, saved
     assert plan.seeds["a"] == 20  # what the sweep then says it needs
@@ -771,3 +774,28 @@ def test_stage_two_runs_of_older_code_do_not_bind_a_plan_whose_file_is_gone(tmp_
     auto_seeds.save_plan(tmp_path, "toy", plan)
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, cap)}, saved
+
+
+def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_keeps_the_runs_n(tmp_path) -> None:
+    """helper-88: a plan of N=10 run in full, then .seeds_auto.json edited (or restored from
+    another copy) to say N=20: the same sweep again kept the file's 20 as "a plan whose seeds
+    ran" and trained seeds 10-19 under a plan no sweep made, and the report judged all 20 by
+    the two-stage test. Stage two's runs say N=10; the plan is read at that N."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=10, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    plan.pilot_values = {"a": metrics["a"]}
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    _stage_two_ran(tmp_path, range(3, 10))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"].update(seeds=20, needs={"a_acc": 20, "a_beats_b": 20})
+    path.write_text(json.dumps(data))
+    entry = auto_seeds.load_plan(tmp_path, "toy")["settings"]["a@h"]
+    marks = auto_seeds._stage_two_marks(tmp_path, "toy", "a", "h")
+    assert auto_seeds.recorded_n(entry, marks) == 10  # what the report judges at
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)  # the same sweep again
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 10)}, saved
+    assert plan.seeds["a"] == 10 and plan.stage_two() == [(["a"], list(range(3, 10)))]

@@ -525,3 +525,32 @@ def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_is_not_trusted(
     assert f"(n={total})" in row, row
     claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
     assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+
+
+def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-88: a .seeds_auto.json edited to an N above the one its stage-two runs recorded
+    was trusted: the report judged by the two-stage test the seed a later fixed sweep added
+    past the plan's N, as if planned, and called the rest an interim result of a plan no
+    sweep made. The runs' N is used, and the report says why."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    for seed in range(3, total):  # stage two ran after the pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["timing"]["finished_at"] = f"2026-01-02T10:0{seed % 10}:00+00:00"
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    higher = total + 3
+    data["settings"][key].update(seeds=higher)
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "stage-two runs recorded" in w]
+    assert f"says N={higher}" in line and f"recorded N={total}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim

@@ -314,14 +314,47 @@ def _refuse_after_seeing(
     if not first:
         return
     seen = _seen_of_the_pilots_code(results_dir, paper, experiment, config_hash, plan.n0)
-    if not seen:
-        return
+    if seen:
+        raise _first_plan_refusal(paper, experiment, plan.n0, seen, before)
+
+
+def refuse_a_first_plan_before_its_pilot(
+    results_dir: Path, paper: str, n0: int, config_hashes: dict[str, str], digest: str
+) -> None:
+    """The refusal of a first plan over seeds a fixed sweep ran (`_refuse_after_seeing`), asked
+    before the pilot trains wherever it is known then: the pilot trains with today's plugin
+    code (`digest`), so seeds past it of that code refuse any plan it could give (before, the
+    pilot trained first, minutes to hours, then the sweep was refused). `config_hashes`:
+    experiment -> its pilot's folder. A setting with a plan of this pilot's size, or whose
+    stage-two runs still say their plan, is judged once the pilot's data is known."""
+    earlier = readable_plan(results_dir, paper)
+    settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    for experiment, config_hash in config_hashes.items():
+        before = settings.get(setting_key(experiment, config_hash)) or {}
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        if before.get("n0") == n0 or _recorded_plan(
+            results_dir, paper, experiment, config_hash, n0
+        ):
+            continue
+        seen = sorted(
+            seed
+            for seed, record in _completed_records(results_dir, paper, experiment, config_hash)
+            if seed >= n0 and _same_code({digest}, {_code_digest(record)})
+        )
+        if seen:
+            raise _first_plan_refusal(paper, experiment, n0, sorted(set(seen)), before)
+
+
+def _first_plan_refusal(
+    paper: str, experiment: str, n0: int, seen: list[int], before: dict[str, Any]
+) -> Exception:
+    """Why a first plan of a setting with seeds `seen` past its pilot (of `n0`) is refused."""
     from repro.errors import UsageError
     from repro.sweeping.plan import seeds_text
 
-    raise UsageError(
+    return UsageError(
         f"seeds=auto: {paper}/{experiment} has seeds {seeds_text(seen)} completed past its "
-        f"pilot of {plan.n0}, by a sweep that is not this pilot's seeds=auto plan: a plan made "
+        f"pilot of {n0}, by a sweep that is not this pilot's seeds=auto plan: a plan made "
         "now would choose N after they could be seen (the two-stage test on a subset picked "
         "after the fixed-sample verdict), which voids its error rates; "
         + (

@@ -799,3 +799,26 @@ def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_keeps_the_runs_n(tm
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 10)}, saved
     assert plan.seeds["a"] == 10 and plan.stage_two() == [(["a"], list(range(3, 10)))]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_first_plan_over_a_fixed_sweeps_seeds_is_refused_before_the_pilot(
+    tmp_path, dry_run
+) -> None:
+    """helper-88: `repro sweep seed=3,4` then `seeds=auto`: the sweep trained the pilot (as
+    long as any run) and only then refused the plan over seeds 3-4, which was known before
+    any training; the dry run showed the pilot with no word of the refusal."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins"), "paper=toy", "experiment=small"]
+    fixed = repro("sweep", *papers, "seed=3,4", "logger=none")
+    assert fixed.returncode == 0, fixed.stderr
+    flags = ["--dry-run"] if dry_run else ["logger=none"]
+    refused = repro("sweep", *papers, "seeds=auto", *flags)
+    assert refused.returncode == 2, refused.stderr
+    last = refused.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: seeds=auto: toy/small has seeds 3–4 completed past its pilot")
+    results = tmp_path / "results" / "toy" / "small"
+    assert sorted(p.name for p in results.glob("*/seed*")) == ["seed3", "seed4"]
+    assert not auto_seeds.plan_path(tmp_path / "results", "toy").exists()

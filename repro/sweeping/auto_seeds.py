@@ -106,24 +106,94 @@ def plan_seeds(
     plan = AutoSeedPlan(n0=n0, max_seeds=max_seeds, alpha=alpha, power=power)
     chosen = experiments or spec.claimed_experiments()
     plan.seeds = {name: n0 for name in chosen}
-    pilot = list(range(n0))
     for claim in spec.claims:
         if not all(name in plan.seeds for name in claim.experiments()):
             continue
-        target = two_stage.target_for(
-            claim_values(claim, metrics, pilot),
-            claim.tolerance,
-            claim.kind == "value",
-            max_seeds,
-            alpha,
-            power,
-            runs_identical(metrics, claim.experiments(), pilot),
-        )
+        target = _target(claim, metrics, n0, max_seeds, alpha, power)
         plan.claims[claim.id] = target
         plan.claim_experiments[claim.id] = claim.experiments()
         for name in claim.experiments():
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
     return plan
+
+
+def _target(
+    claim: Claim, metrics: PilotMetrics, n0: int, cap: int, alpha: float, power: float
+) -> two_stage.SeedTarget:
+    """The seeds one claim needs from its pilot of `n0` seeds, at most `cap`."""
+    pilot = list(range(n0))
+    return two_stage.target_for(
+        claim_values(claim, metrics, pilot),
+        claim.tolerance,
+        claim.kind == "value",
+        cap,
+        alpha,
+        power,
+        runs_identical(metrics, claim.experiments(), pilot),
+    )
+
+
+def kept_seeds(results_dir: Path, paper: str, plan: AutoSeedPlan) -> dict[str, int]:
+    """experiment -> the N of this pilot's earlier plan that saving `plan` keeps (`save_plan`:
+    a lower max_seeds does not cut a plan whose seeds past the pilot ran), where it is above
+    the N this plan gives."""
+    earlier = readable_plan(results_dir, paper)
+    settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    kept = {}
+    for experiment, config_hash in plan.config_hashes.items():
+        if experiment not in plan.seeds:
+            continue
+        before = settings.get(setting_key(experiment, config_hash)) or {}
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        ran_to = _ran_to(results_dir, paper, plan, experiment, config_hash, before)
+        if (
+            isinstance(ran_to, int)
+            and plan.seeds[experiment] < ran_to
+            and _completed_past(results_dir, paper, experiment, config_hash, plan.n0, ran_to)
+        ):
+            kept[experiment] = ran_to
+    return kept
+
+
+def replan_kept(
+    plan: AutoSeedPlan, spec: PaperSpec, metrics: PilotMetrics, kept: dict[str, int]
+) -> AutoSeedPlan:
+    """`plan` with the claims on experiments whose earlier N is kept (`kept_seeds`) planned at
+    that N, not at this sweep's lower max_seeds: their reasons (printed, saved, stated by the
+    report) said "more than max_seeds=<lower>" and "may stay undecided" of a claim judged on
+    the kept N's seeds. A claim with an experiment whose N is not kept keeps this plan's cap
+    (its pairs stop at that experiment's N)."""
+    for claim in spec.claims:
+        if claim.id not in plan.claims or not all(e in kept for e in claim.experiments()):
+            continue
+        cap = min(kept[e] for e in claim.experiments())
+        target = _target(claim, metrics, plan.n0, cap, plan.alpha, plan.power)
+        plan.claims[claim.id] = target
+        for name in claim.experiments():
+            plan.seeds[name] = max(plan.seeds[name], target.needed or plan.n0)
+    for experiment, total in kept.items():  # as `save_plan` keeps it
+        plan.seeds[experiment] = max(plan.seeds[experiment], total)
+    return plan
+
+
+def _ran_to(
+    results_dir: Path,
+    paper: str,
+    plan: AutoSeedPlan,
+    experiment: str,
+    config_hash: str,
+    before: dict[str, Any],
+) -> Any:
+    """The N the same pilot's earlier plan of the setting ran to (`before`: its saved entry as
+    stage two recorded it; its stage-two runs' N when the file lost it), or None."""
+    pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+    values = _values_entry(plan.pilot_values.get(experiment))
+    same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+    ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
+    if not before:  # the plan file lost it: stage two's runs still say their N
+        recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+        ran_to = recorded["seeds"] if recorded else None
+    return ran_to
 
 
 def plan_path(results_dir: Path, paper: str) -> Path:
@@ -183,10 +253,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             else:
                 floor = int(before["seeds"])  # a plan saved before `needs`
             total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
-            ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
-            if not before:  # the plan file lost it: stage two's runs still say their N
-                recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
-                ran_to = recorded["seeds"] if recorded else None
+            ran_to = _ran_to(results_dir, paper, plan, experiment, config_hash, before)
             # any seed past the pilot: one before the cut showed an interim verdict
             if (
                 isinstance(ran_to, int)

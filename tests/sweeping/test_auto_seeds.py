@@ -822,3 +822,40 @@ def test_a_first_plan_over_a_fixed_sweeps_seeds_is_refused_before_the_pilot(
     results = tmp_path / "results" / "toy" / "small"
     assert sorted(p.name for p in results.glob("*/seed*")) == ["seed3", "seed4"]
     assert not auto_seeds.plan_path(tmp_path / "results", "toy").exists()
+
+
+def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -> None:
+    """helper-88: a plan of N=20 stopped at seed 9, then the same pilot swept with
+    max_seeds=10: N stayed 20 (seeds past the pilot ran), yet the claim's reason, printed by
+    the sweep and stated by the report, said it needs more than max_seeds=10 and may stay
+    undecided, a cap the 20 seeds it is judged on do not have. Its reason is the kept N's."""
+    from types import SimpleNamespace
+
+    from repro.sweeping import stages
+
+    values = [0.90, 0.99, 0.80]
+    planned = []
+    for seed, value in enumerate(values):
+        folder = tmp_path / "toy" / "a" / "h" / f"seed{seed}"
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(folder, {**record, "metrics": {"acc": value}})
+        planned.append(SimpleNamespace(experiment="a", seed=seed, record_dir=folder, rerun=False))
+        planned[-1].state = "done"
+    grid = SimpleNamespace(seeds=[0, 1, 2], experiments=["a"])
+    said: list[str] = []
+    for cap in (20, 10):
+        stage_two = stages.plan_after_pilot(
+            "toy", _spec(), grid, planned, tmp_path, cap, said.append, said.append
+        )
+        if cap == 20:
+            _stage_two_ran(tmp_path, range(3, 10), total=20)  # stopped there
+            said.clear()
+    assert stage_two == [(["a"], list(range(3, 20)))]
+    assert not any("max_seeds=10" in line for line in said), said
+    reason = auto_seeds.load_plan(tmp_path, "toy")["claims"]["a_acc"]["reason"]
+    assert "max_seeds=20" in reason and "max_seeds=10" not in reason, reason
+    for run in planned:
+        run.needs_training = False
+    dry = stages.dry_run_lines(_spec(), grid, planned, {}, 10, tmp_path / "plugin")
+    assert dry[0].startswith("seeds=auto: a: 20 seeds in all, 17 beyond the pilot"), dry
+    assert not any("max_seeds=10" in line for line in dry), dry

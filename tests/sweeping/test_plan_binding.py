@@ -417,6 +417,30 @@ def test_a_comparison_of_plans_with_other_pilots_is_cut_at_the_smaller_n(tmp_pat
     assert result.judged_below == 4
 
 
+def test_a_comparison_with_one_side_planned_is_cut_at_that_sides_n(tmp_path: Path) -> None:
+    """helper-88: cnn planned by seeds=auto (pilot 3, N=4), mlp by a fixed sweep: the
+    comparison was judged on every pair, those a fixed sweep added past cnn's N after its
+    verdicts were read too (the ones cnn's own claims show, not judged), and without a word
+    that no pilot planned the pairs. The fixed-sample test judges the pairs below cnn's N,
+    and the reason says why."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in range(8):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, {"cnn": 3}, {"cnn": 4})
+    assert result.summary is not None and result.summary.n == 4, result.summary
+    reason = result.verdict.reason
+    assert "seeds 4–7 are shown but not judged" in reason, reason
+    assert "only cnn's seeds were planned by seeds=auto (n0=3, N=4)" in reason, reason
+    assert result.judged_below == 4
+
+
 def _mark_as_seeds_auto(folders: dict[int, Path], total: int) -> None:
     """The records as a seeds=auto sweep leaves them: pilot seeds 0-2, stage two to N."""
     for seed, folder in folders.items():

@@ -371,6 +371,16 @@ def _plan_as_recorded(
     settings = dict(plan.get("settings") or {})  # under_todays_hashes wrote every setting
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     marks: dict[str, list[auto_seeds.StageTwoMark]] = {}
+    pilots: dict[str, list[tuple[int, str]]] = {}  # experiment -> (seed, finish time)
+    for experiment, seed, config_hash, finished in zip(
+        completed["experiment"],
+        completed["seed"],
+        completed["config_hash"],
+        completed["finished_at"],
+        strict=True,
+    ):
+        if hashes.get(experiment) == config_hash and isinstance(finished, str):
+            pilots.setdefault(str(experiment), []).append((int(seed), finished))
     for experiment, seed, config_hash, n0, total, finished in zip(
         completed["experiment"],
         completed["seed"],
@@ -389,8 +399,12 @@ def _plan_as_recorded(
     for experiment, config_hash in sorted(hashes.items()):
         key = auto_seeds.setting_key(experiment, config_hash)
         entry = settings.get(key)
-        larger = auto_seeds.recorded_n(entry, marks.get(experiment, [])) if entry else None
-        if not entry or larger is None:
+        if not entry:
+            continue
+        n0 = entry.get("n0")  # an entry that names no pilot: the runs after today's pilot
+        pilot = [at for s, at in pilots.get(experiment, []) if isinstance(n0, int) and s < n0]
+        larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
+        if larger is None:
             continue
         settings[key] = {**entry, "seeds": larger}
         lines.append(

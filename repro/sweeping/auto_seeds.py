@@ -443,7 +443,9 @@ class StageTwoMark(NamedTuple):
     finished: str  # when it finished (`store.finished_at`)
 
 
-def recorded_n(entry: dict[str, Any], marks: list[StageTwoMark]) -> int | None:
+def recorded_n(
+    entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
+) -> int | None:
     """The N stage two's runs recorded for a saved setting, when the plan file says another
     (None otherwise). Larger: a run of one of the file's own seeds past the pilot
     (n0 <= seed < N), of a pilot of that size, made after the pilot the file names; the file
@@ -453,12 +455,15 @@ def recorded_n(entry: dict[str, Any], marks: list[StageTwoMark]) -> int | None:
     file's: no sweep planned the file's N after them (a raise once a seed past the pilot ran
     is refused), so it was edited: trusted, a sweep would train seeds no plan chose and the
     report judge them as planned. Runs of an earlier pilot's plan finished before this pilot
-    and are not asked (a new pilot's plan may well be smaller)."""
+    and are not asked (a new pilot's plan may well be smaller): the pilot the file names, or
+    for an entry saved before plans named it, the setting's pilot runs now (`pilot_finished`:
+    the latest one's finish time)."""
     n0, total = entry.get("n0"), entry.get("seeds")
     if not isinstance(n0, int) or not isinstance(total, int):
         return None
     pilot = entry.get("pilot")
     after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
+    after = after or pilot_finished
     ours = [mark for mark in marks if mark.n0 == n0 and n0 <= mark.seed and mark.finished >= after]
     larger = [mark.total for mark in ours if mark.seed < total < mark.total]
     if larger:
@@ -498,7 +503,13 @@ def _as_recorded(
     if not entry:
         return entry
     marks = _stage_two_marks(results_dir, paper, experiment, config_hash)
-    ran = recorded_n(entry, marks)
+    n0 = entry.get("n0")
+    pilot = [
+        store.finished_at(record)
+        for seed, record in _completed_records(results_dir, paper, experiment, config_hash)
+        if isinstance(n0, int) and seed < n0
+    ]
+    ran = recorded_n(entry, marks, max(pilot, default=""))
     if not ran:
         return entry
     needs = entry.get("needs")

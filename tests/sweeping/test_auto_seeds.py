@@ -859,3 +859,27 @@ def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -
     dry = stages.dry_run_lines(_spec(), grid, planned, {}, 10, tmp_path / "plugin")
     assert dry[0].startswith("seeds=auto: a: 20 seeds in all, 17 beyond the pilot"), dry
     assert not any("max_seeds=10" in line for line in dry), dry
+
+
+def test_a_plan_that_names_no_pilot_is_not_bound_by_an_earlier_pilots_stage_two(
+    tmp_path,
+) -> None:
+    """helper-88: a plan entry saved before plans named their pilot (no `pilot` times) took
+    every stage-two run's N as its own: the stage two of an earlier pilot's plan of N=20
+    (finished before today's pilot ran) made the report judge seeds 0-19 by today's pilot's
+    two-stage test, and a sweep keep N=20. Runs finished before the setting's pilot are not
+    of its plan."""
+    for seed in range(3):  # today's pilot, after the earlier plan's stage two
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["timing"] = {"finished_at": "2026-03-01T00:00:00"}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    for seed in range(3, 20):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["timing"] = {"finished_at": "2026-01-01T00:00:00"}
+        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": 20}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    entry = {"n0": 3, "seeds": 5}
+    assert auto_seeds._as_recorded(tmp_path, "toy", "a", "h", entry) == entry  # the sweep
+    marks = auto_seeds._stage_two_marks(tmp_path, "toy", "a", "h")
+    assert auto_seeds.recorded_n(entry, marks, "2026-03-01T00:00:00") is None  # the report
+    assert auto_seeds.recorded_n(entry, marks) == 20  # a pilot of unknown age: as before

@@ -578,3 +578,29 @@ def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_is_not_trusted(
     assert f"(n={total})" in row, row
     claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
     assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+
+
+def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-88: a plan entry saved before plans named their pilot took the N of every
+    stage-two run as its own, those of an earlier pilot's plan that finished before today's
+    pilot ran too: the report judged the seed past the plan's N by today's pilot's two-stage
+    test and said the file was edited. Runs older than the setting's pilot are not its plan's."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto({s: f for s, f in folders.items() if s < 3}, total)
+    for seed in range(3, total + 1):  # an earlier pilot's stage two, before today's pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        stage = {"n0": 3, "max_seeds": 30, "stage": "two", "seeds": total + 1}
+        record["seeds_auto"] = {**stage, "setting": f"cnn@{folders[seed].parent.name}"}
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    del data["settings"][key]["pilot"], data["settings"][key]["pilot_values"]
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    assert not [w for w in warnings if "stage-two runs recorded" in w], warnings
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row

@@ -190,7 +190,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         repro_version=__version__,
         alpha=ALPHA,
         other_settings=beyond,
-        procedure=_procedure_text(plan, pilots),
+        procedure=_procedure_text(plan, pilots, spec.claims),
         cautions=[c.removeprefix("warning: ") for c in cautions],
         planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
     )
@@ -528,15 +528,25 @@ def _say_lost_plan(result: aggregate.ClaimResult, lost: dict[str, LostPlan]) -> 
     return replace(result, notes=(*result.notes, note))
 
 
-def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str | None:
-    """How seeds were chosen, when `seeds=auto` chose them for judged experiments."""
+def _procedure_text(
+    plan: dict[str, Any] | None, pilots: dict[str, int], claims: list[Any] | None = None
+) -> str | None:
+    """How seeds were chosen, when `seeds=auto` chose them for judged experiments. The claims
+    left without the planned power: those of `claims` (the paper's now; None: every claim the
+    file has) all of whose experiments a plan governs; a claim renamed or removed since, or
+    of a setting whose plan no longer governs, is not the report's to name."""
     if not plan or not pilots:
         return None
     covered = ", ".join(sorted(pilots))
+    current = None
+    if claims is not None:
+        current = {c.id for c in claims if all(e in pilots for e in c.experiments())}
     undecidable = [
         f"{claim}: {target.get('reason')}"
         for claim, target in (plan.get("claims") or {}).items()
-        if isinstance(target, dict) and (target.get("capped") or target.get("needed") is None)
+        if isinstance(target, dict)
+        and (target.get("capped") or target.get("needed") is None)
+        and (current is None or claim in current)
     ]
     text = (
         f"{plan.get('procedure', '')} Experiments planned this way: {covered}. Seeds a later "

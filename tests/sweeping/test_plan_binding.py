@@ -604,3 +604,21 @@ def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(
     assert not [w for w in warnings if "stage-two runs recorded" in w], warnings
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total})" in row, row
+
+
+def test_the_procedure_names_only_claims_of_the_paper_on_planned_experiments() -> None:
+    """helper-88: the report's procedure listed every claim the plan file ever saved as
+    "left without the planned power": one renamed or removed from paper.yaml since (a claim
+    the report does not have), and one of an experiment whose plan no longer governs."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.build import _procedure_text
+
+    capped = {"needed": 30, "capped": True, "reason": "needs 99 seeds"}
+    plan = {
+        "procedure": "Stein.",
+        "claims": {"cnn_acc": capped, "old_claim": capped, "mlp_acc": capped},
+    }
+    claims = get_paper("mnist1d").spec().claims
+    text = _procedure_text(plan, {"cnn": 3}, claims)
+    assert text is not None and "cnn_acc: needs 99 seeds" in text, text
+    assert "old_claim" not in text and "mlp_acc" not in text, text

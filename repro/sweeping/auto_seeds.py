@@ -662,20 +662,24 @@ def _other_pilot(
     before: dict[str, Any], pilot: dict[str, str], values: dict[str, dict[str, float]]
 ) -> bool:
     """Whether a saved setting was planned from another pilot than this one: by the claimed
-    values where both know them (an identical rerun is the same pilot), else by the runs'
-    finish times (unknown on either side: the same)."""
+    values where both know them (an identical rerun is the same pilot; a metric only one
+    side claims, after paper.yaml's claims changed, tells nothing: taken as another pilot, it
+    let a raise of N after seeing seeds past the pilot pass), else by the runs' finish times
+    (unknown on either side: the same)."""
     saved_values = before.get("pilot_values")
     if isinstance(saved_values, dict) and saved_values and values:
-        return set(saved_values) != set(values) or any(
-            not _same_values(saved_values[seed], values[seed]) for seed in values
-        )
+        if set(saved_values) != set(values):
+            return True
+        claimed = {m for seed in values for m in values[seed]}  # what the plan claims now
+        known = {
+            seed: {m: v for m, v in saved.items() if m in claimed}
+            for seed, saved in saved_values.items()
+            if isinstance(saved, dict)
+        }
+        if any(known.values()):  # a run that lost a claimed metric changed (_changed_metrics)
+            return any(_changed_metrics(known.get(seed, {}), values[seed]) for seed in values)
     saved = before.get("pilot")
     return isinstance(saved, dict) and bool(saved) and bool(pilot) and saved != pilot
-
-
-def _same_values(saved: Any, now: dict[str, float]) -> bool:
-    """Whether a pilot seed's saved claimed values are `now`'s, bit for bit (NaN equals NaN)."""
-    return isinstance(saved, dict) and not _changed_metrics(saved, now) and set(saved) == set(now)
 
 
 def _changed_metrics(saved: dict[str, Any], now: dict[str, float]) -> list[str]:

@@ -883,3 +883,32 @@ def test_a_plan_that_names_no_pilot_is_not_bound_by_an_earlier_pilots_stage_two(
     marks = auto_seeds._stage_two_marks(tmp_path, "toy", "a", "h")
     assert auto_seeds.recorded_n(entry, marks, "2026-03-01T00:00:00") is None  # the report
     assert auto_seeds.recorded_n(entry, marks) == 20  # a pilot of unknown age: as before
+
+
+def test_a_claim_moved_to_another_metric_does_not_make_the_pilot_another(tmp_path) -> None:
+    """helper-88: a plan of N=5 whose seeds 3-4 ran, then paper.yaml's claim moved to another
+    metric (or a claim on a new metric added): the saved pilot values (of the old metric) no
+    longer had the same metrics as the new plan's, so the same pilot counted as another one
+    and `max_seeds=8` raised N to 8 after seeds 3-4 were seen, which the same sweep without
+    the edit refuses. The pilot is compared on the metrics both know (else by its runs)."""
+    from repro.errors import UsageError
+
+    pilot_at = {seed: f"2026-01-01T10:0{seed}:00" for seed in range(3)}
+
+    def plan_of(metric: str, cap: int) -> auto_seeds.AutoSeedPlan:
+        values = {s: {metric: v} for s, v in enumerate([0.90, 0.99, 0.80])}
+        plan = auto_seeds.AutoSeedPlan(n0=3, max_seeds=cap, alpha=0.05, power=0.8)
+        plan.seeds = {"a": cap}
+        plan.claims = {"a_acc": auto_seeds.two_stage.SeedTarget(cap, True, "capped")}
+        plan.claim_experiments = {"a_acc": ["a"]}
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_runs = {"a": dict(pilot_at)}
+        plan.pilot_values = {"a": values}
+        return plan
+
+    auto_seeds.save_plan(tmp_path, "toy", plan_of("acc", 5))
+    _stage_two_ran(tmp_path, range(3, 5))
+    with pytest.raises(UsageError, match="planned from this pilot with N=5"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan_of("loss", 8))
+    with pytest.raises(UsageError, match="planned from this pilot with N=5"):
+        auto_seeds.save_plan(tmp_path, "toy", plan_of("loss", 8))

@@ -519,9 +519,18 @@ def sweep(
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
     if keys.auto:  # a damaged plan file: refused before the pilot, not after it
-        from repro.sweeping.auto_seeds import readable_plan
+        from repro.records.fingerprint import code_fingerprint
+        from repro.sweeping.auto_seeds import readable_plan, refuse_a_first_plan_before_its_pilot
 
         readable_plan(results_dir, plugin.id)
+        # seeds a fixed sweep ran past the pilot: refused now, not after training the pilot
+        refuse_a_first_plan_before_its_pilot(
+            results_dir,
+            plugin.id,
+            seeds,
+            {run.experiment: run.record_dir.parent.name for run in planned},
+            code_fingerprint(plugin.folder)["digest"],
+        )
     todo = [run for run in planned if run.needs_training]
     # joblib's workers: spawned before validation (they import torch and Lightning while it
     # runs) and kept for seeds=auto's stage two

@@ -190,7 +190,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         repro_version=__version__,
         alpha=ALPHA,
         other_settings=beyond,
-        procedure=_procedure_text(plan, pilots),
+        procedure=_procedure_text(plan, pilots, spec.claims),
         cautions=[c.removeprefix("warning: ") for c in cautions],
         planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
     )
@@ -361,15 +361,26 @@ def _changed_pilot_warnings(
 def _plan_as_recorded(
     request: ReportRequest, plan: dict[str, Any] | None, runs: Any, hashes: dict[str, str]
 ) -> tuple[dict[str, Any] | None, list[str]]:
-    """The plan with each judged setting's N raised to the N its stage-two runs recorded
-    where the file says less (`auto_seeds.recorded_n`: a plan file restored from an older
-    copy, or edited), and one line each saying so: trusted, the file would stop the
-    two-stage test at fewer seeds than the plan ran, chosen after they were seen."""
+    """The plan with each judged setting's N set to the N its stage-two runs recorded where
+    the file says another (`auto_seeds.recorded_n`: a plan file restored from another copy,
+    or edited), and one line each saying so: trusted, the file would stop the two-stage test
+    at fewer seeds than the plan ran, chosen after they were seen, or judge as planned seeds
+    no plan chose."""
     if not plan:
         return plan, []
     settings = dict(plan.get("settings") or {})  # under_todays_hashes wrote every setting
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     marks: dict[str, list[auto_seeds.StageTwoMark]] = {}
+    pilots: dict[str, list[tuple[int, str]]] = {}  # experiment -> (seed, finish time)
+    for experiment, seed, config_hash, finished in zip(
+        completed["experiment"],
+        completed["seed"],
+        completed["config_hash"],
+        completed["finished_at"],
+        strict=True,
+    ):
+        if hashes.get(experiment) == config_hash and isinstance(finished, str):
+            pilots.setdefault(str(experiment), []).append((int(seed), finished))
     for experiment, seed, config_hash, n0, total, finished in zip(
         completed["experiment"],
         completed["seed"],
@@ -388,14 +399,18 @@ def _plan_as_recorded(
     for experiment, config_hash in sorted(hashes.items()):
         key = auto_seeds.setting_key(experiment, config_hash)
         entry = settings.get(key)
-        larger = auto_seeds.recorded_n(entry, marks.get(experiment, [])) if entry else None
-        if not entry or larger is None:
+        if not entry:
+            continue
+        n0 = entry.get("n0")  # an entry that names no pilot: the runs after today's pilot
+        pilot = [at for s, at in pilots.get(experiment, []) if isinstance(n0, int) and s < n0]
+        larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
+        if larger is None:
             continue
         settings[key] = {**entry, "seeds": larger}
         lines.append(
             f"warning: {request.paper}/{experiment}: {path} says N={entry['seeds']} for its "
             f"seeds=auto plan, but its stage-two runs recorded N={larger} (the file was "
-            "restored from an older copy or edited after they ran): the claims are judged "
+            "restored from another copy or edited after they ran): the claims are judged "
             f"with the runs' N, seeds 0–{larger - 1}, as the plan ran them; the next "
             "seeds=auto sweep of this setting writes that N back"
         )
@@ -513,15 +528,25 @@ def _say_lost_plan(result: aggregate.ClaimResult, lost: dict[str, LostPlan]) -> 
     return replace(result, notes=(*result.notes, note))
 
 
-def _procedure_text(plan: dict[str, Any] | None, pilots: dict[str, int]) -> str | None:
-    """How seeds were chosen, when `seeds=auto` chose them for judged experiments."""
+def _procedure_text(
+    plan: dict[str, Any] | None, pilots: dict[str, int], claims: list[Any] | None = None
+) -> str | None:
+    """How seeds were chosen, when `seeds=auto` chose them for judged experiments. The claims
+    left without the planned power: those of `claims` (the paper's now; None: every claim the
+    file has) all of whose experiments a plan governs; a claim renamed or removed since, or
+    of a setting whose plan no longer governs, is not the report's to name."""
     if not plan or not pilots:
         return None
     covered = ", ".join(sorted(pilots))
+    current = None
+    if claims is not None:
+        current = {c.id for c in claims if all(e in pilots for e in c.experiments())}
     undecidable = [
         f"{claim}: {target.get('reason')}"
         for claim, target in (plan.get("claims") or {}).items()
-        if isinstance(target, dict) and (target.get("capped") or target.get("needed") is None)
+        if isinstance(target, dict)
+        and (target.get("capped") or target.get("needed") is None)
+        and (current is None or claim in current)
     ]
     text = (
         f"{plan.get('procedure', '')} Experiments planned this way: {covered}. Seeds a later "

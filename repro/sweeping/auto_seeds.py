@@ -106,24 +106,94 @@ def plan_seeds(
     plan = AutoSeedPlan(n0=n0, max_seeds=max_seeds, alpha=alpha, power=power)
     chosen = experiments or spec.claimed_experiments()
     plan.seeds = {name: n0 for name in chosen}
-    pilot = list(range(n0))
     for claim in spec.claims:
         if not all(name in plan.seeds for name in claim.experiments()):
             continue
-        target = two_stage.target_for(
-            claim_values(claim, metrics, pilot),
-            claim.tolerance,
-            claim.kind == "value",
-            max_seeds,
-            alpha,
-            power,
-            runs_identical(metrics, claim.experiments(), pilot),
-        )
+        target = _target(claim, metrics, n0, max_seeds, alpha, power)
         plan.claims[claim.id] = target
         plan.claim_experiments[claim.id] = claim.experiments()
         for name in claim.experiments():
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
     return plan
+
+
+def _target(
+    claim: Claim, metrics: PilotMetrics, n0: int, cap: int, alpha: float, power: float
+) -> two_stage.SeedTarget:
+    """The seeds one claim needs from its pilot of `n0` seeds, at most `cap`."""
+    pilot = list(range(n0))
+    return two_stage.target_for(
+        claim_values(claim, metrics, pilot),
+        claim.tolerance,
+        claim.kind == "value",
+        cap,
+        alpha,
+        power,
+        runs_identical(metrics, claim.experiments(), pilot),
+    )
+
+
+def kept_seeds(results_dir: Path, paper: str, plan: AutoSeedPlan) -> dict[str, int]:
+    """experiment -> the N of this pilot's earlier plan that saving `plan` keeps (`save_plan`:
+    a lower max_seeds does not cut a plan whose seeds past the pilot ran), where it is above
+    the N this plan gives."""
+    earlier = readable_plan(results_dir, paper)
+    settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    kept = {}
+    for experiment, config_hash in plan.config_hashes.items():
+        if experiment not in plan.seeds:
+            continue
+        before = settings.get(setting_key(experiment, config_hash)) or {}
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        ran_to = _ran_to(results_dir, paper, plan, experiment, config_hash, before)
+        if (
+            isinstance(ran_to, int)
+            and plan.seeds[experiment] < ran_to
+            and _completed_past(results_dir, paper, experiment, config_hash, plan.n0, ran_to)
+        ):
+            kept[experiment] = ran_to
+    return kept
+
+
+def replan_kept(
+    plan: AutoSeedPlan, spec: PaperSpec, metrics: PilotMetrics, kept: dict[str, int]
+) -> AutoSeedPlan:
+    """`plan` with the claims on experiments whose earlier N is kept (`kept_seeds`) planned at
+    that N, not at this sweep's lower max_seeds: their reasons (printed, saved, stated by the
+    report) said "more than max_seeds=<lower>" and "may stay undecided" of a claim judged on
+    the kept N's seeds. A claim with an experiment whose N is not kept keeps this plan's cap
+    (its pairs stop at that experiment's N)."""
+    for claim in spec.claims:
+        if claim.id not in plan.claims or not all(e in kept for e in claim.experiments()):
+            continue
+        cap = min(kept[e] for e in claim.experiments())
+        target = _target(claim, metrics, plan.n0, cap, plan.alpha, plan.power)
+        plan.claims[claim.id] = target
+        for name in claim.experiments():
+            plan.seeds[name] = max(plan.seeds[name], target.needed or plan.n0)
+    for experiment, total in kept.items():  # as `save_plan` keeps it
+        plan.seeds[experiment] = max(plan.seeds[experiment], total)
+    return plan
+
+
+def _ran_to(
+    results_dir: Path,
+    paper: str,
+    plan: AutoSeedPlan,
+    experiment: str,
+    config_hash: str,
+    before: dict[str, Any],
+) -> Any:
+    """The N the same pilot's earlier plan of the setting ran to (`before`: its saved entry as
+    stage two recorded it; its stage-two runs' N when the file lost it), or None."""
+    pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+    values = _values_entry(plan.pilot_values.get(experiment))
+    same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
+    ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
+    if not before:  # the plan file lost it: stage two's runs still say their N
+        recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+        ran_to = recorded["seeds"] if recorded else None
+    return ran_to
 
 
 def plan_path(results_dir: Path, paper: str) -> Path:
@@ -183,10 +253,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             else:
                 floor = int(before["seeds"])  # a plan saved before `needs`
             total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
-            ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
-            if not before:  # the plan file lost it: stage two's runs still say their N
-                recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
-                ran_to = recorded["seeds"] if recorded else None
+            ran_to = _ran_to(results_dir, paper, plan, experiment, config_hash, before)
             # any seed past the pilot: one before the cut showed an interim verdict
             if (
                 isinstance(ran_to, int)
@@ -314,14 +381,47 @@ def _refuse_after_seeing(
     if not first:
         return
     seen = _seen_of_the_pilots_code(results_dir, paper, experiment, config_hash, plan.n0)
-    if not seen:
-        return
+    if seen:
+        raise _first_plan_refusal(paper, experiment, plan.n0, seen, before)
+
+
+def refuse_a_first_plan_before_its_pilot(
+    results_dir: Path, paper: str, n0: int, config_hashes: dict[str, str], digest: str
+) -> None:
+    """The refusal of a first plan over seeds a fixed sweep ran (`_refuse_after_seeing`), asked
+    before the pilot trains wherever it is known then: the pilot trains with today's plugin
+    code (`digest`), so seeds past it of that code refuse any plan it could give (before, the
+    pilot trained first, minutes to hours, then the sweep was refused). `config_hashes`:
+    experiment -> its pilot's folder. A setting with a plan of this pilot's size, or whose
+    stage-two runs still say their plan, is judged once the pilot's data is known."""
+    earlier = readable_plan(results_dir, paper)
+    settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    for experiment, config_hash in config_hashes.items():
+        before = settings.get(setting_key(experiment, config_hash)) or {}
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        if before.get("n0") == n0 or _recorded_plan(
+            results_dir, paper, experiment, config_hash, n0
+        ):
+            continue
+        seen = sorted(
+            seed
+            for seed, record in _completed_records(results_dir, paper, experiment, config_hash)
+            if seed >= n0 and _same_code({digest}, {_code_digest(record)})
+        )
+        if seen:
+            raise _first_plan_refusal(paper, experiment, n0, sorted(set(seen)), before)
+
+
+def _first_plan_refusal(
+    paper: str, experiment: str, n0: int, seen: list[int], before: dict[str, Any]
+) -> Exception:
+    """Why a first plan of a setting with seeds `seen` past its pilot (of `n0`) is refused."""
     from repro.errors import UsageError
     from repro.sweeping.plan import seeds_text
 
-    raise UsageError(
+    return UsageError(
         f"seeds=auto: {paper}/{experiment} has seeds {seeds_text(seen)} completed past its "
-        f"pilot of {plan.n0}, by a sweep that is not this pilot's seeds=auto plan: a plan made "
+        f"pilot of {n0}, by a sweep that is not this pilot's seeds=auto plan: a plan made "
         "now would choose N after they could be seen (the two-stage test on a subset picked "
         "after the fixed-sample verdict), which voids its error rates; "
         + (
@@ -343,25 +443,34 @@ class StageTwoMark(NamedTuple):
     finished: str  # when it finished (`store.finished_at`)
 
 
-def recorded_n(entry: dict[str, Any], marks: list[StageTwoMark]) -> int | None:
-    """The N stage two's runs recorded for a saved setting, when it is larger than the N the
-    plan file says (None otherwise): a run of one of the file's own seeds past the pilot
-    (n0 <= seed < N), of a pilot of that size, made after the pilot the file names. The file
+def recorded_n(
+    entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
+) -> int | None:
+    """The N stage two's runs recorded for a saved setting, when the plan file says another
+    (None otherwise). Larger: a run of one of the file's own seeds past the pilot
+    (n0 <= seed < N), of a pilot of that size, made after the pilot the file names; the file
     was restored from an older copy or edited after those runs: trusted, it would judge fewer
     seeds by the two-stage test than the plan ran (the file choosing where the test stops
-    after every seed was seen). Runs of an earlier pilot's plan finished before this pilot and
-    are not asked (a new pilot's plan may well be smaller)."""
+    after every seed was seen). Smaller: every such run of this pilot recorded an N below the
+    file's: no sweep planned the file's N after them (a raise once a seed past the pilot ran
+    is refused), so it was edited: trusted, a sweep would train seeds no plan chose and the
+    report judge them as planned. Runs of an earlier pilot's plan finished before this pilot
+    and are not asked (a new pilot's plan may well be smaller): the pilot the file names, or
+    for an entry saved before plans named it, the setting's pilot runs now (`pilot_finished`:
+    the latest one's finish time)."""
     n0, total = entry.get("n0"), entry.get("seeds")
     if not isinstance(n0, int) or not isinstance(total, int):
         return None
     pilot = entry.get("pilot")
     after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
-    larger = [
-        mark.total
-        for mark in marks
-        if mark.n0 == n0 and n0 <= mark.seed < total < mark.total and mark.finished >= after
-    ]
-    return max(larger, default=None)
+    after = after or pilot_finished
+    ours = [mark for mark in marks if mark.n0 == n0 and n0 <= mark.seed and mark.finished >= after]
+    larger = [mark.total for mark in ours if mark.seed < total < mark.total]
+    if larger:
+        return max(larger)
+    if ours and all(mark.total < total for mark in ours):
+        return max(mark.total for mark in ours)
+    return None
 
 
 def _stage_two_marks(
@@ -389,13 +498,25 @@ def _as_recorded(
     results_dir: Path, paper: str, experiment: str, config_hash: str, entry: dict[str, Any]
 ) -> dict[str, Any]:
     """A saved setting's entry with the N its stage-two runs recorded where the file says
-    less (`recorded_n`): a sweep must neither cut the plan there nor call the same plan made
-    again a raise."""
+    another (`recorded_n`): a sweep must neither cut the plan there nor call the same plan
+    made again a raise, nor train past it seeds an edited file asks for."""
     if not entry:
         return entry
     marks = _stage_two_marks(results_dir, paper, experiment, config_hash)
-    larger = recorded_n(entry, marks)
-    return {**entry, "seeds": larger} if larger else entry
+    n0 = entry.get("n0")
+    pilot = [
+        store.finished_at(record)
+        for seed, record in _completed_records(results_dir, paper, experiment, config_hash)
+        if isinstance(n0, int) and seed < n0
+    ]
+    ran = recorded_n(entry, marks, max(pilot, default=""))
+    if not ran:
+        return entry
+    needs = entry.get("needs")
+    if isinstance(needs, dict):  # an edited file's needs past the runs' N are edited too
+        needs = {claim: min(n, ran) if isinstance(n, int) else n for claim, n in needs.items()}
+        return {**entry, "seeds": ran, "needs": needs}
+    return {**entry, "seeds": ran}
 
 
 def _recorded_plan(
@@ -541,20 +662,24 @@ def _other_pilot(
     before: dict[str, Any], pilot: dict[str, str], values: dict[str, dict[str, float]]
 ) -> bool:
     """Whether a saved setting was planned from another pilot than this one: by the claimed
-    values where both know them (an identical rerun is the same pilot), else by the runs'
-    finish times (unknown on either side: the same)."""
+    values where both know them (an identical rerun is the same pilot; a metric only one
+    side claims, after paper.yaml's claims changed, tells nothing: taken as another pilot, it
+    let a raise of N after seeing seeds past the pilot pass), else by the runs' finish times
+    (unknown on either side: the same)."""
     saved_values = before.get("pilot_values")
     if isinstance(saved_values, dict) and saved_values and values:
-        return set(saved_values) != set(values) or any(
-            not _same_values(saved_values[seed], values[seed]) for seed in values
-        )
+        if set(saved_values) != set(values):
+            return True
+        claimed = {m for seed in values for m in values[seed]}  # what the plan claims now
+        known = {
+            seed: {m: v for m, v in saved.items() if m in claimed}
+            for seed, saved in saved_values.items()
+            if isinstance(saved, dict)
+        }
+        if any(known.values()):  # a run that lost a claimed metric changed (_changed_metrics)
+            return any(_changed_metrics(known.get(seed, {}), values[seed]) for seed in values)
     saved = before.get("pilot")
     return isinstance(saved, dict) and bool(saved) and bool(pilot) and saved != pilot
-
-
-def _same_values(saved: Any, now: dict[str, float]) -> bool:
-    """Whether a pilot seed's saved claimed values are `now`'s, bit for bit (NaN equals NaN)."""
-    return isinstance(saved, dict) and not _changed_metrics(saved, now) and set(saved) == set(now)
 
 
 def _changed_metrics(saved: dict[str, Any], now: dict[str, float]) -> list[str]:

@@ -116,6 +116,9 @@ def plan_after_pilot(
     plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
     auto_seeds.bind_pilot(plan, spec, records)  # the report checks they are still there
     auto_seeds.refuse_after_seeing(results_dir, paper_id, plan)
+    kept = auto_seeds.kept_seeds(results_dir, paper_id, plan)  # a lower cap cuts no seen plan
+    if kept:  # its claims are planned at the N kept, not said to be capped at this max_seeds
+        auto_seeds.replan_kept(plan, spec, auto_seeds.pilot_metrics(records), kept)
     if not any(r.rerun or r.state.startswith("rerun") for r in planned):  # rerun: all again
         auto_seeds.refuse_a_new_pilot_over_seen_seeds(results_dir, paper_id, plan, records)
     where = auto_seeds.save_plan(results_dir, paper_id, plan)
@@ -191,6 +194,9 @@ def dry_run_lines(
         auto_seeds.refuse_a_new_pilot_over_seen_seeds(
             planned[0].record_dir.parents[3], spec.id, plan, records
         )
+        kept = auto_seeds.kept_seeds(planned[0].record_dir.parents[3], spec.id, plan)
+        if kept:  # the N the sweep keeps (a lower max_seeds cuts no plan whose seeds ran)
+            auto_seeds.replan_kept(plan, spec, auto_seeds.pilot_metrics(records), kept)
     per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
     setting = {r.experiment: r.record_dir.parent for r in planned}
     lines = []

@@ -338,10 +338,13 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_seeds_already_ran(tmp_path)
     assert plan.seeds["a"] == 50  # what the sweep then says it needs
 
 
-def _stage_two_ran(tmp_path, seeds) -> None:
+def _stage_two_ran(tmp_path, seeds, total: int | None = None) -> None:
+    """Stage two's runs of `seeds`, each recording its plan's N (`total`: the last seed + 1
+    unless it stopped before its N)."""
+    total = total or max(seeds) + 1
     for seed in seeds:
         record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
-        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": max(seeds) + 1}
+        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": total}
         store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
 
 
@@ -474,7 +477,7 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_interim_seeds_ran(tmp_path)
         plan.pilot_values = {"a": metrics["a"]}
         auto_seeds.save_plan(tmp_path, "toy", plan)
         if cap == 20:
-            _stage_two_ran(tmp_path, range(3, 10))  # stopped there
+            _stage_two_ran(tmp_path, range(3, 10), total=20)  # stopped there
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 20)}, saved
     assert plan.seeds["a"] == 20  # what the sweep then says it needs
@@ -771,3 +774,141 @@ def test_stage_two_runs_of_older_code_do_not_bind_a_plan_whose_file_is_gone(tmp_
     auto_seeds.save_plan(tmp_path, "toy", plan)
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, cap)}, saved
+
+
+def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_keeps_the_runs_n(tmp_path) -> None:
+    """helper-88: a plan of N=10 run in full, then .seeds_auto.json edited (or restored from
+    another copy) to say N=20: the same sweep again kept the file's 20 as "a plan whose seeds
+    ran" and trained seeds 10-19 under a plan no sweep made, and the report judged all 20 by
+    the two-stage test. Stage two's runs say N=10; the plan is read at that N."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=10, experiments=["a"])
+    plan.config_hashes = {"a": "h"}
+    plan.pilot_values = {"a": metrics["a"]}
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    _stage_two_ran(tmp_path, range(3, 10))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"].update(seeds=20, needs={"a_acc": 20, "a_beats_b": 20})
+    path.write_text(json.dumps(data))
+    entry = auto_seeds.load_plan(tmp_path, "toy")["settings"]["a@h"]
+    marks = auto_seeds._stage_two_marks(tmp_path, "toy", "a", "h")
+    assert auto_seeds.recorded_n(entry, marks) == 10  # what the report judges at
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)  # the same sweep again
+    auto_seeds.save_plan(tmp_path, "toy", plan)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 10)}, saved
+    assert plan.seeds["a"] == 10 and plan.stage_two() == [(["a"], list(range(3, 10)))]
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_first_plan_over_a_fixed_sweeps_seeds_is_refused_before_the_pilot(
+    tmp_path, dry_run
+) -> None:
+    """helper-88: `repro sweep seed=3,4` then `seeds=auto`: the sweep trained the pilot (as
+    long as any run) and only then refused the plan over seeds 3-4, which was known before
+    any training; the dry run showed the pilot with no word of the refusal."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins"), "paper=toy", "experiment=small"]
+    fixed = repro("sweep", *papers, "seed=3,4", "logger=none")
+    assert fixed.returncode == 0, fixed.stderr
+    flags = ["--dry-run"] if dry_run else ["logger=none"]
+    refused = repro("sweep", *papers, "seeds=auto", *flags)
+    assert refused.returncode == 2, refused.stderr
+    last = refused.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: seeds=auto: toy/small has seeds 3–4 completed past its pilot")
+    results = tmp_path / "results" / "toy" / "small"
+    assert sorted(p.name for p in results.glob("*/seed*")) == ["seed3", "seed4"]
+    assert not auto_seeds.plan_path(tmp_path / "results", "toy").exists()
+
+
+def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -> None:
+    """helper-88: a plan of N=20 stopped at seed 9, then the same pilot swept with
+    max_seeds=10: N stayed 20 (seeds past the pilot ran), yet the claim's reason, printed by
+    the sweep and stated by the report, said it needs more than max_seeds=10 and may stay
+    undecided, a cap the 20 seeds it is judged on do not have. Its reason is the kept N's."""
+    from types import SimpleNamespace
+
+    from repro.sweeping import stages
+
+    values = [0.90, 0.99, 0.80]
+    planned = []
+    for seed, value in enumerate(values):
+        folder = tmp_path / "toy" / "a" / "h" / f"seed{seed}"
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(folder, {**record, "metrics": {"acc": value}})
+        planned.append(SimpleNamespace(experiment="a", seed=seed, record_dir=folder, rerun=False))
+        planned[-1].state = "done"
+    grid = SimpleNamespace(seeds=[0, 1, 2], experiments=["a"])
+    said: list[str] = []
+    for cap in (20, 10):
+        stage_two = stages.plan_after_pilot(
+            "toy", _spec(), grid, planned, tmp_path, cap, said.append, said.append
+        )
+        if cap == 20:
+            _stage_two_ran(tmp_path, range(3, 10), total=20)  # stopped there
+            said.clear()
+    assert stage_two == [(["a"], list(range(3, 20)))]
+    assert not any("max_seeds=10" in line for line in said), said
+    reason = auto_seeds.load_plan(tmp_path, "toy")["claims"]["a_acc"]["reason"]
+    assert "max_seeds=20" in reason and "max_seeds=10" not in reason, reason
+    for run in planned:
+        run.needs_training = False
+    dry = stages.dry_run_lines(_spec(), grid, planned, {}, 10, tmp_path / "plugin")
+    assert dry[0].startswith("seeds=auto: a: 20 seeds in all, 17 beyond the pilot"), dry
+    assert not any("max_seeds=10" in line for line in dry), dry
+
+
+def test_a_plan_that_names_no_pilot_is_not_bound_by_an_earlier_pilots_stage_two(
+    tmp_path,
+) -> None:
+    """helper-88: a plan entry saved before plans named their pilot (no `pilot` times) took
+    every stage-two run's N as its own: the stage two of an earlier pilot's plan of N=20
+    (finished before today's pilot ran) made the report judge seeds 0-19 by today's pilot's
+    two-stage test, and a sweep keep N=20. Runs finished before the setting's pilot are not
+    of its plan."""
+    for seed in range(3):  # today's pilot, after the earlier plan's stage two
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["timing"] = {"finished_at": "2026-03-01T00:00:00"}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    for seed in range(3, 20):
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        record["timing"] = {"finished_at": "2026-01-01T00:00:00"}
+        record["seeds_auto"] = {"n0": 3, "max_seeds": 20, "stage": "two", "seeds": 20}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    entry = {"n0": 3, "seeds": 5}
+    assert auto_seeds._as_recorded(tmp_path, "toy", "a", "h", entry) == entry  # the sweep
+    marks = auto_seeds._stage_two_marks(tmp_path, "toy", "a", "h")
+    assert auto_seeds.recorded_n(entry, marks, "2026-03-01T00:00:00") is None  # the report
+    assert auto_seeds.recorded_n(entry, marks) == 20  # a pilot of unknown age: as before
+
+
+def test_a_claim_moved_to_another_metric_does_not_make_the_pilot_another(tmp_path) -> None:
+    """helper-88: a plan of N=5 whose seeds 3-4 ran, then paper.yaml's claim moved to another
+    metric (or a claim on a new metric added): the saved pilot values (of the old metric) no
+    longer had the same metrics as the new plan's, so the same pilot counted as another one
+    and `max_seeds=8` raised N to 8 after seeds 3-4 were seen, which the same sweep without
+    the edit refuses. The pilot is compared on the metrics both know (else by its runs)."""
+    from repro.errors import UsageError
+
+    pilot_at = {seed: f"2026-01-01T10:0{seed}:00" for seed in range(3)}
+
+    def plan_of(metric: str, cap: int) -> auto_seeds.AutoSeedPlan:
+        values = {s: {metric: v} for s, v in enumerate([0.90, 0.99, 0.80])}
+        plan = auto_seeds.AutoSeedPlan(n0=3, max_seeds=cap, alpha=0.05, power=0.8)
+        plan.seeds = {"a": cap}
+        plan.claims = {"a_acc": auto_seeds.two_stage.SeedTarget(cap, True, "capped")}
+        plan.claim_experiments = {"a_acc": ["a"]}
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_runs = {"a": dict(pilot_at)}
+        plan.pilot_values = {"a": values}
+        return plan
+
+    auto_seeds.save_plan(tmp_path, "toy", plan_of("acc", 5))
+    _stage_two_ran(tmp_path, range(3, 5))
+    with pytest.raises(UsageError, match="planned from this pilot with N=5"):
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan_of("loss", 8))
+    with pytest.raises(UsageError, match="planned from this pilot with N=5"):
+        auto_seeds.save_plan(tmp_path, "toy", plan_of("loss", 8))

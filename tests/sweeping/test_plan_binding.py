@@ -417,6 +417,30 @@ def test_a_comparison_of_plans_with_other_pilots_is_cut_at_the_smaller_n(tmp_pat
     assert result.judged_below == 4
 
 
+def test_a_comparison_with_one_side_planned_is_cut_at_that_sides_n(tmp_path: Path) -> None:
+    """helper-88: cnn planned by seeds=auto (pilot 3, N=4), mlp by a fixed sweep: the
+    comparison was judged on every pair, those a fixed sweep added past cnn's N after its
+    verdicts were read too (the ones cnn's own claims show, not judged), and without a word
+    that no pilot planned the pairs. The fixed-sample test judges the pairs below cnn's N,
+    and the reason says why."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in range(8):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, {"cnn": 3}, {"cnn": 4})
+    assert result.summary is not None and result.summary.n == 4, result.summary
+    reason = result.verdict.reason
+    assert "seeds 4–7 are shown but not judged" in reason, reason
+    assert "only cnn's seeds were planned by seeds=auto (n0=3, N=4)" in reason, reason
+    assert result.judged_below == 4
+
+
 def _mark_as_seeds_auto(folders: dict[int, Path], total: int) -> None:
     """The records as a seeds=auto sweep leaves them: pilot seeds 0-2, stage two to N."""
     for seed, folder in folders.items():
@@ -525,3 +549,76 @@ def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_is_not_trusted(
     assert f"(n={total})" in row, row
     claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
     assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+
+
+def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-88: a .seeds_auto.json edited to an N above the one its stage-two runs recorded
+    was trusted: the report judged by the two-stage test the seed a later fixed sweep added
+    past the plan's N, as if planned, and called the rest an interim result of a plan no
+    sweep made. The runs' N is used, and the report says why."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    for seed in range(3, total):  # stage two ran after the pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["timing"]["finished_at"] = f"2026-01-02T10:0{seed % 10}:00+00:00"
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    higher = total + 3
+    data["settings"][key].update(seeds=higher)
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "stage-two runs recorded" in w]
+    assert f"says N={higher}" in line and f"recorded N={total}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+
+
+def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-88: a plan entry saved before plans named their pilot took the N of every
+    stage-two run as its own, those of an earlier pilot's plan that finished before today's
+    pilot ran too: the report judged the seed past the plan's N by today's pilot's two-stage
+    test and said the file was edited. Runs older than the setting's pilot are not its plan's."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto({s: f for s, f in folders.items() if s < 3}, total)
+    for seed in range(3, total + 1):  # an earlier pilot's stage two, before today's pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        stage = {"n0": 3, "max_seeds": 30, "stage": "two", "seeds": total + 1}
+        record["seeds_auto"] = {**stage, "setting": f"cnn@{folders[seed].parent.name}"}
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    del data["settings"][key]["pilot"], data["settings"][key]["pilot_values"]
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    assert not [w for w in warnings if "stage-two runs recorded" in w], warnings
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+
+
+def test_the_procedure_names_only_claims_of_the_paper_on_planned_experiments() -> None:
+    """helper-88: the report's procedure listed every claim the plan file ever saved as
+    "left without the planned power": one renamed or removed from paper.yaml since (a claim
+    the report does not have), and one of an experiment whose plan no longer governs."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.build import _procedure_text
+
+    capped = {"needed": 30, "capped": True, "reason": "needs 99 seeds"}
+    plan = {
+        "procedure": "Stein.",
+        "claims": {"cnn_acc": capped, "old_claim": capped, "mlp_acc": capped},
+    }
+    claims = get_paper("mnist1d").spec().claims
+    text = _procedure_text(plan, {"cnn": 3}, claims)
+    assert text is not None and "cnn_acc: needs 99 seeds" in text, text
+    assert "old_claim" not in text and "mlp_acc" not in text, text

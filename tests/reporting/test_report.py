@@ -1865,3 +1865,20 @@ def test_a_setting_is_pinned_by_the_folder_an_older_repro_filed_it_in(tmp_path: 
     outcome, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({legacy}))
     assert "deviates from the paper's setting" in table_row(markdown, "cnn_acc")
     assert "(judged on settings that deviate from the paper's: cnn)" in outcome.summary
+
+
+def test_an_unclosed_comment_in_the_notes_does_not_hide_the_rest_of_the_report() -> None:
+    """helper-90: an unclosed `<!--` in notes.md (a `-->` forgotten) went into report.md as
+    is, where it opens an HTML comment that never ends: GitHub showed nothing after it, the
+    Claims table and every later section gone. It is shown as text now; inside a code block
+    it stays code, and a closed comment is still removed."""
+    text = (
+        "## What was easy\n\nRan. <!-- closed --> Fine.\n\n<!-- TODO: say more\n\n"
+        "```html\n<!-- in code\n```\n\n## Discussion\n\nAll good.\n"
+    )
+    easy, discussion = parse_notes(text)
+    assert "closed" not in easy.body and "Ran.  Fine." in easy.body
+    assert "<!--" not in easy.body.split("```")[0]
+    assert "&lt;!-- TODO: say more" in easy.body
+    assert "```html\n<!-- in code\n```" in easy.body
+    assert discussion.body == "All good."

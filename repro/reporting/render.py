@@ -575,13 +575,20 @@ def prose_html(value: Any) -> Any:
 
 
 def code(value: Any) -> str:
-    """An identifier or value as inline code, safe in a Markdown table."""
-    text = " ".join(str(value).split()).replace("|", "\\|")
+    """An identifier or value as inline code in a sentence: a `|` stays as it is (in a code
+    span a backslash is shown, so `\\|` would be too); in a table cell, `cell_code`."""
+    text = " ".join(str(value).split())
     if not text:
         return ""
     fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
     pad = " " if text[0] == "`" or text[-1] == "`" else ""  # else the fence reads longer
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def cell_code(value: Any) -> str:
+    """Inline code in a Markdown table cell: a `|` is escaped, which the table reads before
+    the code span (GitHub's tables), else it would end the cell."""
+    return code(str(value).replace("|", "\\|"))
 
 
 def notes_html(body: str) -> Any:
@@ -687,6 +694,7 @@ def _environment(html: bool) -> Any:
         prose=prose,
         prose_html=prose_html,
         code=code,
+        cell_code=cell_code,
         notes_html=notes_html,
         data_uri=data_uri,
         url=url,

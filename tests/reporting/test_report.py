@@ -1882,3 +1882,17 @@ def test_an_unclosed_comment_in_the_notes_does_not_hide_the_rest_of_the_report()
     assert "&lt;!-- TODO: say more" in easy.body
     assert "```html\n<!-- in code\n```" in easy.body
     assert discussion.body == "All good."
+
+
+def test_a_pipe_in_inline_code_outside_a_table_has_no_backslash(tmp_path: Path) -> None:
+    """helper-90: every code span escaped `|` as `\\|`, which only a table cell reads as a
+    pipe: in a sentence (a plugin note's `grep a | wc`, the results folder) CommonMark shows
+    the backslash, so a command copied from report.md did not run. Table cells keep `\\|`."""
+    from repro.reporting.render import prose
+
+    assert prose("Count them: `grep x | wc -l`.") == "Count them: `grep x | wc -l`."
+    results, out = tmp_path / "a|b" / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, out)
+    assert f"run records in `{results}`." in markdown
+    assert "`a\\|b" not in markdown.split("## Claims")[0]

@@ -738,7 +738,7 @@ def _figures(
     out: Path,
     vector: bool,
 ) -> dict[str, dict[str, Path]]:
-    from repro.reporting.curves import training_curves
+    from repro.reporting.curves import non_finite_notes, training_curves
     from repro.reporting.figures import (
         claims_figure,
         curves_figure,
@@ -767,6 +767,8 @@ def _figures(
         label = experiment + other
         record_dirs[label] = [Path(d) for d in rows["record_dir"]]
     curves = training_curves(record_dirs)
+    data.curve_notes = non_finite_notes(curves)
+    curves = [curve for curve in curves if curve.steps]  # NaN at every step: said, not drawn
     if curves:
         paths = curves_figure(curves, folder / "curves", vector)
         figures["curves"] = {p.suffix[1:]: p for p in paths}

@@ -120,6 +120,7 @@ class ReportData:
     alpha: float = 0.05
     command_note: str | None = None
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
+    curve_notes: list[str] = field(default_factory=list)  # values the curves left out (NaN)
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline

@@ -1896,3 +1896,18 @@ def test_a_pipe_in_inline_code_outside_a_table_has_no_backslash(tmp_path: Path) 
     _, markdown = report(results, out)
     assert f"run records in `{results}`." in markdown
     assert "`a\\|b" not in markdown.split("## Claims")[0]
+
+
+def test_nan_losses_left_out_of_the_curves_are_said(tmp_path: Path) -> None:
+    """helper-90: a seed whose loss went NaN at step 79 (it still completed) lost those points
+    from the curves without a word: the mean there was the other seeds' alone, a smooth
+    curve over a run that diverged. The report now says how many were left out, and where."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        log = [(39, 1.0), (79, math.nan if seed else 0.8), (119, math.inf if seed else 0.6)]
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log)
+    _, markdown = report(results, out, formats=frozenset({"md", "html"}))
+    curves = markdown.split("![Training curves]")[1].split("\n## ")[0]
+    said = "cnn train/loss: 2 non-finite values (NaN or inf) left out, in 1 of 2 runs"
+    assert said in curves
+    assert said in (out / "report.html").read_text()

@@ -167,6 +167,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     out = request.out_dir
     out.mkdir(parents=True, exist_ok=True)
     notes_path, created = ensure_notes(out, spec.title)
+    reruns = sections.failed_reruns(runs)
     data = ReportData(
         paper_id=request.paper,
         spec=spec,
@@ -175,8 +176,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         counts=aggregate.outcome_counts([r for r in results if r.counts]),
         choices={e: choices[e] for e in experiments},
         hyperparameters=sections.hyperparameters(runs, choices, experiments, configs),
-        compute=sections.compute(runs, choices),
-        unsuccessful=sections.unsuccessful_runs(runs),
+        compute=sections.compute(runs, choices, reruns),
+        unsuccessful=sections.unsuccessful_runs(runs) + [r.run for r in reruns],
         provenance=sections.provenance(runs),
         commands=commands,
         command_note=command_note,

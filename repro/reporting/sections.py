@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -176,9 +177,15 @@ def setting_label(choice: ConfigChoice) -> str:
     return f"{pinned}not the paper's setting: {changed}"
 
 
-def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
+def compute(
+    runs: pd.DataFrame,
+    choices: dict[str, ConfigChoice],
+    reruns: list[FailedRerun] | None = None,
+) -> Compute:
     """Hardware, time per run for every setting of every experiment (the judged one first, so
-    the rows add up to the total), and hours over every run."""
+    the rows add up to the total), and hours over every run; `reruns` (`failed_reruns`) are
+    unsuccessful attempts too."""
+    reruns = reruns or []
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     hardware = Counter(
         f"{cpu or 'unknown CPU'}, {gpus or _apple_gpu(device) or 'no GPU'}"
@@ -222,9 +229,14 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         cpu_hours=cpu_seconds / 3600,
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
-        unsuccessful_runs=len(unsuccessful),
-        unsuccessful_hours=float(_own_walls(alone, counted=_attempts_in(completed)).sum()) / 3600,
-        unsuccessful_untimed=int(alone["wall_s"].isna().sum()),
+        unsuccessful_runs=len(unsuccessful) + len(reruns),
+        unsuccessful_hours=(
+            float(_own_walls(alone, counted=_attempts_in(completed)).sum())
+            + math.fsum(r.wall_s for r in reruns if r.wall_s is not None)
+        )
+        / 3600,
+        unsuccessful_untimed=int(alone["wall_s"].isna().sum())
+        + sum(r.wall_s is None for r in reruns),
         together_runs=sum(group is not None for group in groups),
     )
 
@@ -363,6 +375,47 @@ def _other_code(config_hash: str) -> str:
     if CODE_SEPARATOR in config_hash:
         return f"other plugin code ({config_hash.split(CODE_SEPARATOR, 1)[1]})"
     return config_hash
+
+
+FAILED_RERUN = "failed (a rerun; the completed run stays)"
+
+
+@dataclass(frozen=True)
+class FailedRerun:
+    """A `rerun=true` of a completed run that did not complete (`record.failed.json` beside
+    the completed record, which still counts): compute spent, not in the run table."""
+
+    run: UnsuccessfulRun
+    wall_s: float | None  # its own attempt's; None when killed before it recorded one
+
+
+def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
+    """The failed reruns beside the completed records of `runs`, read from their folders.
+    Only the attempt's own `wall_s` counts: the attempts it went on from (`earlier_wall_s`)
+    may be the completed run's, counted already, so adding them could count time twice."""
+    found = []
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
+        try:
+            record = store.read_record(Path(str(row.record_dir)), store.FAILED_RERUN_FILE)
+        except (OSError, ValueError):
+            record = None
+        if not isinstance(record, dict):
+            continue
+        timing = record.get("timing")
+        wall = timing.get("wall_s") if isinstance(timing, dict) else None
+        ok = isinstance(wall, (int, float)) and not isinstance(wall, bool)
+        error = record.get("error")
+        run = UnsuccessfulRun(
+            str(row.experiment),
+            str(row.config_hash),
+            int(row.seed),
+            FAILED_RERUN,
+            error if isinstance(error, str) else "",
+            str(row.record_dir),
+        )
+        found.append(FailedRerun(run, float(wall) if ok and math.isfinite(wall) else None))
+    return found
 
 
 def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:

@@ -1911,3 +1911,25 @@ def test_nan_losses_left_out_of_the_curves_are_said(tmp_path: Path) -> None:
     said = "cnn train/loss: 2 non-finite values (NaN or inf) left out, in 1 of 2 runs"
     assert said in curves
     assert said in (out / "report.html").read_text()
+
+
+def test_a_failed_rerun_of_a_completed_run_is_counted_and_listed(tmp_path: Path) -> None:
+    """helper-90: `rerun=true` of a completed run that failed leaves `record.failed.json`
+    beside the completed record (which still counts); the report read record.json alone, so
+    the failed attempt's hours were missing from Compute ("Unsuccessful runs: none") and its
+    error from the list. It counts its own wall time (not its earlier attempts': they may be
+    counted already) and is listed as a failed rerun."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record.update(status="failed", error="CUDA out of memory")
+    record["timing"] = {**record["timing"], "wall_s": 42.0, "earlier_wall_s": 7.0}
+    (folder / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=2)" in table_row(markdown, "cnn_acc")  # the completed record still counts
+    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in markdown
+    failures = markdown.split("### Failed and unfinished runs")[1]
+    assert "| 1 | failed (a rerun; the completed run stays) | CUDA out of memory |" in failures

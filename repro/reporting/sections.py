@@ -233,12 +233,32 @@ def compute(
         unsuccessful_hours=(
             float(_own_walls(alone, counted=_attempts_in(completed)).sum())
             + math.fsum(r.wall_s for r in reruns if r.wall_s is not None)
+            + _abandoned_seconds(runs)
         )
         / 3600,
         unsuccessful_untimed=int(alone["wall_s"].isna().sum())
         + sum(r.wall_s is None for r in reruns),
         together_runs=sum(group is not None for group in groups),
     )
+
+
+def _abandoned_seconds(runs: pd.DataFrame) -> float:
+    """The time of attempts that failed and were started over (`abandoned_wall_s`, which the
+    record that replaced theirs carries): each group attempt once, and none that a row of
+    `runs` counts already (its own, or one it went on from)."""
+    if "abandoned_wall_s" not in runs:
+        return 0.0
+    cells = runs["abandoned_groups"] if "abandoned_groups" in runs else [None] * len(runs)
+    shared = [_earlier_groups(cell) for cell in cells]
+    totals = runs["abandoned_wall_s"].fillna(0.0).to_numpy(dtype=float)
+    alone = math.fsum(max(t - sum(s.values()), 0.0) for t, s in zip(totals, shared, strict=True))
+    counted = _attempts_in(runs)
+    longest: dict[str, float] = {}
+    for attempts in shared:
+        for group, seconds in attempts.items():
+            if group not in counted:
+                longest[group] = max(longest.get(group, 0.0), seconds)
+    return alone + math.fsum(longest.values())
 
 
 def _apple_gpu(device: Any) -> str:

@@ -1933,3 +1933,28 @@ def test_a_failed_rerun_of_a_completed_run_is_counted_and_listed(tmp_path: Path)
     assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in markdown
     failures = markdown.split("### Failed and unfinished runs")[1]
     assert "| 1 | failed (a rerun; the completed run stays) | CUDA out of memory |" in failures
+
+
+def test_a_failed_attempt_started_over_is_counted_in_compute(tmp_path: Path) -> None:
+    """helper-90: a run that failed (NaN loss at step 1) and was run again started over, and
+    its new record replaced the failed one's: the first attempt's time was gone from the
+    records and from the report's Compute, though `attempts` said 2. The new record carries
+    it as `abandoned_wall_s`, and the report counts it with the unsuccessful runs, once."""
+    import json
+
+    from repro.reporting.render import seconds
+    from tests.conftest import repro
+
+    args = ["run", "paper=mnist1d", "experiment=mlp", "logger=none"]
+    args += ["trainer.max_steps=20", "optimizer.lr=1e12"]
+    walls = []
+    for _ in range(3):
+        assert repro(*args).returncode != 0
+        (folder,) = (tmp_path / "results").rglob("record.json")
+        record = json.loads(folder.read_text())
+        walls.append(record["timing"]["wall_s"])
+    assert record["status"] == "failed" and record["attempts"] == 3
+    assert record["timing"]["abandoned_wall_s"] == pytest.approx(walls[0] + walls[1], abs=2e-3)
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    line = f"**Unsuccessful runs, counted apart:** 1 ({seconds(sum(walls))})"
+    assert line in markdown

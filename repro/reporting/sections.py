@@ -229,7 +229,7 @@ def compute(
         cpu_hours=cpu_seconds / 3600,
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
-        unsuccessful_runs=len(unsuccessful) + len(reruns),
+        unsuccessful_runs=len(unsuccessful) + len(reruns) + _started_over(completed),
         unsuccessful_hours=(
             float(_own_walls(alone, counted=_attempts_in(completed)).sum())
             + math.fsum(r.wall_s for r in reruns if r.wall_s is not None)
@@ -240,6 +240,13 @@ def compute(
         + sum(r.wall_s is None for r in reruns),
         together_runs=sum(group is not None for group in groups),
     )
+
+
+def _started_over(completed: pd.DataFrame) -> int:
+    """Completed runs that started over after an unsuccessful attempt (its time in theirs)."""
+    if "abandoned_wall_s" not in completed:
+        return 0
+    return int((completed["abandoned_wall_s"].fillna(0.0) > 0).sum())
 
 
 def _abandoned_seconds(runs: pd.DataFrame) -> float:

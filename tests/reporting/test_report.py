@@ -1958,3 +1958,20 @@ def test_a_failed_attempt_started_over_is_counted_in_compute(tmp_path: Path) -> 
     _, markdown = report(tmp_path / "results", tmp_path / "out")
     line = f"**Unsuccessful runs, counted apart:** 1 ({seconds(sum(walls))})"
     assert line in markdown
+
+
+def test_a_completed_run_that_started_over_after_failing_shows_the_failed_time(
+    tmp_path: Path,
+) -> None:
+    """helper-90: a completed run's record carrying a failed attempt's time (it started over)
+    was counted in the hours, but the line said "Unsuccessful runs, counted apart: none"."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"]["abandoned_wall_s"] = 5.0
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in markdown

@@ -464,11 +464,18 @@ def counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no claims"
 
 
-def experiments_status(data: ReportData) -> tuple[list[str], list[str]]:
-    """Experiments the claims need that have completed runs, and those that have none."""
+def experiments_status(data: ReportData) -> tuple[list[str], list[str], list[str]]:
+    """Experiments the claims need that have completed runs to judge, those with completed
+    runs in other settings only (never "not run": their runs are shown beyond the paper),
+    and those with none."""
     needed = data.spec.claimed_experiments()
     judged = {e for e, choice in data.choices.items() if choice.judged}
-    return [e for e in needed if e in judged], [e for e in needed if e not in judged]
+    elsewhere = {e for e in data.choices if e not in judged}
+    return (
+        [e for e in needed if e in judged],
+        [e for e in needed if e in elsewhere],
+        [e for e in needed if e not in judged and e not in elsewhere],
+    )
 
 
 def runs_text(value: int) -> str:
@@ -876,7 +883,7 @@ def _planned_seeds(data: ReportData, claim: Claim) -> int | None:
 
 
 def _context(data: ReportData) -> dict[str, Any]:
-    done, missing = experiments_status(data)
+    done, elsewhere, missing = experiments_status(data)
     return {
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
@@ -899,6 +906,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "overall_css": CSS_CLASS[data.overall],
         "experiments_done": done,
         "experiments_missing": missing,
+        "experiments_elsewhere": elsewhere,
         "hardware_text": hardware_text(data),
         "compute_total": compute_total(data.compute),
         "seeds_text": seeds_text(data),

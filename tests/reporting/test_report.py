@@ -1975,3 +1975,23 @@ def test_a_completed_run_that_started_over_after_failing_shows_the_failed_time(
     (folder / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
     assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in markdown
+
+
+def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
+    tmp_path: Path,
+) -> None:
+    """helper-90: a quick `trainer.max_steps=200` sweep of mlp: the summary's Scope said "Not
+    run yet: `mlp`, ..." next to mlp's runs in *Results beyond the original paper*, as if the
+    sweep had trained nothing. It names the experiments run in other settings only apart."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        write_run(results, "mlp", seed, {"test/acc": 0.6}, **{"trainer.max_steps": 200})
+    write_run(results, "cnn", 0, {"test/acc": 0.94})
+    _, markdown = report(results, out, formats=frozenset({"md", "html"}))
+    scope = markdown.split("### Scope")[1].split("### Methodology")[0]
+    assert "Completed runs exist for: `cnn`." in scope
+    assert "Not run yet: `logistic`, `gru`," in scope
+    assert "`mlp`" not in scope.split("Not run yet:")[1]
+    assert "Run only in settings other than the paper's: `mlp`" in scope
+    html = (out / "report.html").read_text()
+    assert "Run only in settings other than the paper's: <code>mlp</code>" in html

@@ -1995,3 +1995,38 @@ def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
     assert "Run only in settings other than the paper's: `mlp`" in scope
     html = (out / "report.html").read_text()
     assert "Run only in settings other than the paper's: <code>mlp</code>" in html
+
+
+def test_a_real_sweeps_report_numbers_match_its_records(tmp_path: Path) -> None:
+    """helper-90: every number of a real sweep's report, recomputed from its record.json files
+    here (mean, std, 90% CI, wall and fit times, steps/s), not from the report's own code."""
+    import json
+
+    from scipy import stats as scipy_stats
+
+    from repro.reporting.render import num, seconds
+    from tests.conftest import repro
+
+    done = repro(
+        "sweep", "paper=mnist1d", "experiment=logistic", "seeds=2", "logger=none",
+        "trainer.max_steps=20",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("record.json")]
+    assert len(records) == 2
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    acc = [r["metrics"]["test/acc"] for r in records]
+    mean, std = sum(acc) / 2, math.sqrt(sum((a - sum(acc) / 2) ** 2 for a in acc))
+    half = scipy_stats.t.ppf(0.95, 1) * std / math.sqrt(2)
+    beyond = markdown.split("## Results beyond the original paper")[1].split("\n## ")[0]
+    row = next(line for line in beyond.splitlines() if line.startswith("| `logistic_acc`"))
+    assert f"| {num(mean)} ± {num(std)} (n=2) | [{num(mean - half)}, {num(mean + half)}] |" in row
+    walls = [r["timing"]["wall_s"] for r in records]
+    fits = [r["timing"]["fit_s"] for r in records]
+    rate = sum(r["timing"]["steps_per_s"] for r in records) / 2
+    compute = markdown.split("## Compute")[1].split("\n## ")[0]
+    row = next(line for line in compute.splitlines() if line.startswith("| `logistic`"))
+    cells = [cell.strip() for cell in row.split(" | ")]
+    assert cells[2:7] == ["2", seconds(sum(walls)), seconds(sum(walls) / 2),
+                          seconds(sum(fits) / 2), num(rate)]  # fmt: skip
+    assert f"**Total:** {seconds(sum(walls))} CPU (wall-clock) over 2 completed runs" in compute

@@ -15,7 +15,9 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
   (of the run's last attempt), `earlier_wall_s` (the wall time of the interrupted attempts a
   resumed run went on from; NaN when none), `earlier_groups` (JSON: the part of it spent in
-  attempts of a group of seeds trained together, by their `together` key; None when none)
+  attempts of a group of seeds trained together, by their `together` key; None when none),
+  `abandoned_wall_s` / `abandoned_groups` (the same for unsuccessful attempts of the seed that
+  no attempt went on from: one failed, the next started over; unsuccessful compute)
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
   separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
   one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
@@ -75,6 +77,8 @@ RUN_COLUMNS = (
     "epoch_s_mean",
     "earlier_wall_s",
     "earlier_groups",
+    "abandoned_wall_s",
+    "abandoned_groups",
     "started_at",
     "finished_at",
     "git_sha",
@@ -284,6 +288,8 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "finished_at": timing.get("finished_at"),
         "together": together_key(record, timing),
         "earlier_groups": _earlier_groups_text(timing.get("earlier_groups")),
+        "abandoned_wall_s": _number(timing.get("abandoned_wall_s")),
+        "abandoned_groups": _earlier_groups_text(timing.get("abandoned_groups")),
         "git_sha": git.get("sha"),
         "git_dirty": git.get("dirty"),
         "python": env.get("python"),

@@ -167,6 +167,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     out = request.out_dir
     out.mkdir(parents=True, exist_ok=True)
     notes_path, created = ensure_notes(out, spec.title)
+    reruns = sections.failed_reruns(runs)
     data = ReportData(
         paper_id=request.paper,
         spec=spec,
@@ -175,8 +176,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         counts=aggregate.outcome_counts([r for r in results if r.counts]),
         choices={e: choices[e] for e in experiments},
         hyperparameters=sections.hyperparameters(runs, choices, experiments, configs),
-        compute=sections.compute(runs, choices),
-        unsuccessful=sections.unsuccessful_runs(runs),
+        compute=sections.compute(runs, choices, reruns),
+        unsuccessful=sections.unsuccessful_runs(runs) + [r.run for r in reruns],
         provenance=sections.provenance(runs),
         commands=commands,
         command_note=command_note,
@@ -763,7 +764,7 @@ def _figures(
     out: Path,
     vector: bool,
 ) -> dict[str, dict[str, Path]]:
-    from repro.reporting.curves import training_curves
+    from repro.reporting.curves import non_finite_notes, training_curves
     from repro.reporting.figures import (
         claims_figure,
         curves_figure,
@@ -792,6 +793,8 @@ def _figures(
         label = experiment + other
         record_dirs[label] = [Path(d) for d in rows["record_dir"]]
     curves = training_curves(record_dirs)
+    data.curve_notes = non_finite_notes(curves)
+    curves = [curve for curve in curves if curve.steps]  # NaN at every step: said, not drawn
     if curves:
         paths = curves_figure(curves, folder / "curves", vector)
         figures["curves"] = {p.suffix[1:]: p for p in paths}

@@ -31,10 +31,26 @@ class Curve:
     std: tuple[float, ...]  # nan where only one seed logged that step
     runs: int  # runs whose log contributed
     of_runs: int  # runs of the experiment (more than `runs` when capped or logs are missing)
+    non_finite: int = 0  # logged values left out as NaN or inf (a diverged run's loss)
+    non_finite_runs: int = 0  # the runs that logged them
 
 
-def read_log(path: Path) -> dict[str, dict[float, float]]:
-    """metric -> {step: value} of one Lightning CSV log; empty if absent or unreadable."""
+def non_finite_notes(curves: list[Curve]) -> list[str]:
+    """One sentence per curve that left values out: a mean drawn without a diverged seed's
+    NaN losses looks like a smooth run, so the report must say they were there."""
+    return [
+        f"{c.experiment} {c.metric}: {c.non_finite:,} non-finite value"
+        f"{'s' if c.non_finite != 1 else ''} (NaN or inf) left out, in {c.non_finite_runs:,} "
+        f"of {c.of_runs:,} run{'s' if c.of_runs != 1 else ''}; the curve there is the mean of "
+        "the other seeds' values."
+        for c in curves
+        if c.non_finite
+    ]
+
+
+def read_log(path: Path, non_finite: dict[str, int] | None = None) -> dict[str, dict[float, float]]:
+    """metric -> {step: value} of one Lightning CSV log; empty if absent or unreadable. A NaN
+    or inf value is left out, counted per metric in `non_finite` when given."""
     series: dict[str, dict[float, float]] = defaultdict(dict)
     try:
         with open(path, newline="", encoding="utf-8") as stream:
@@ -53,6 +69,8 @@ def read_log(path: Path) -> dict[str, dict[float, float]]:
                         value = float(row[i])
                         if math.isfinite(value):
                             series[name][step] = value
+                        elif non_finite is not None:
+                            non_finite[name] = non_finite.get(name, 0) + 1
     except (OSError, ValueError, UnicodeDecodeError, csv.Error):
         return {}
     return dict(series)
@@ -62,18 +80,25 @@ def training_curves(record_dirs: dict[str, list[Path]], max_runs: int = MAX_RUNS
     """Curves of every metric logged at 2 or more steps in some experiment, per experiment (in
     the given order), from the first `max_runs` record folders of each. An experiment whose
     runs logged such a metric once (a short run validated once) keeps its one point, so it
-    does not vanish from the panel; a metric logged once everywhere (test/...) is no curve."""
+    does not vanish from the panel; a metric logged once everywhere (test/...) is no curve. A
+    metric every run logged only as NaN is a curve with no steps, kept so the report says so."""
     curves = []
     for experiment, all_folders in record_dirs.items():
         folders = all_folders[:max_runs]
         by_metric: dict[str, dict[float, list[float]]] = defaultdict(lambda: defaultdict(list))
         runs_by_metric: dict[str, int] = defaultdict(int)
+        dropped: dict[str, int] = defaultdict(int)  # non-finite values, per metric
+        dropped_runs: dict[str, int] = defaultdict(int)
         for folder in folders:
-            for metric, points in read_log(Path(folder) / CSV_LOG).items():
+            non_finite: dict[str, int] = {}
+            for metric, points in read_log(Path(folder) / CSV_LOG, non_finite).items():
                 runs_by_metric[metric] += 1
                 for step, value in points.items():
                     by_metric[metric][step].append(value)
-        for metric in sorted(by_metric):
+            for metric, count in non_finite.items():
+                dropped[metric] += count
+                dropped_runs[metric] += 1
+        for metric in sorted(set(by_metric) | set(dropped)):  # NaN at every step: no points
             points = by_metric[metric]
             steps = tuple(sorted(points))
             means, stds = [], []
@@ -95,7 +120,9 @@ def training_curves(record_dirs: dict[str, list[Path]], max_runs: int = MAX_RUNS
                     tuple(stds),
                     runs_by_metric[metric],
                     len(all_folders),
+                    dropped[metric],
+                    dropped_runs[metric],
                 )
             )
-    curve_metrics = {c.metric for c in curves if len(c.steps) >= 2}
+    curve_metrics = {c.metric for c in curves if len(c.steps) + c.non_finite >= 2}
     return [c for c in curves if c.metric in curve_metrics]

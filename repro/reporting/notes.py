@@ -63,7 +63,8 @@ def parse_notes(text: str) -> list[NoteSection]:
 
     def close() -> None:
         if title is not None:
-            sections.append(NoteSection(title, COMMENT.sub("", "\n".join(lines)).strip()))
+            body = _neutralise_open_comments(COMMENT.sub("", "\n".join(lines)))
+            sections.append(NoteSection(title, body.strip()))
 
     fence = ""  # the open code fence (``` or ~~~, as long as it was opened), or ""
     for line in text.splitlines():
@@ -86,6 +87,29 @@ def parse_notes(text: str) -> list[NoteSection]:
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 """A fenced code block's opening or closing line (CommonMark): a `## ` line inside one is code,
 not the next section, which would cut the block open and turn the rest of the report into code."""
+
+
+OPEN_COMMENT = re.compile(r"^( {0,3})<!--")
+"""A line that opens an HTML block (CommonMark type 2) ending only at a `-->`."""
+
+
+def _neutralise_open_comments(body: str) -> str:
+    """A `<!--` left after closed comments are removed has no `-->`: in report.md it opens an
+    HTML block that runs to the end of the file, and GitHub shows nothing after it (the Claims
+    table, every later section). Written `&lt;!--` it shows as the text it is; in a code block
+    it is code, and stays as it is."""
+    out: list[str] = []
+    fence = ""
+    for line in body.split("\n"):
+        opened = FENCE.match(line)
+        if fence and opened and opened.group(1).startswith(fence) and not opened.group(2).strip():
+            fence = ""
+        elif not fence and opened:
+            fence = opened.group(1)
+        elif not fence:
+            line = OPEN_COMMENT.sub(r"\1&lt;!--", line)
+        out.append(line)
+    return "\n".join(out)
 
 
 def read_notes(path: Path) -> list[NoteSection]:

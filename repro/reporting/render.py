@@ -120,6 +120,7 @@ class ReportData:
     alpha: float = 0.05
     command_note: str | None = None
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
+    curve_notes: list[str] = field(default_factory=list)  # values the curves left out (NaN)
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline
@@ -463,11 +464,18 @@ def counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no claims"
 
 
-def experiments_status(data: ReportData) -> tuple[list[str], list[str]]:
-    """Experiments the claims need that have completed runs, and those that have none."""
+def experiments_status(data: ReportData) -> tuple[list[str], list[str], list[str]]:
+    """Experiments the claims need that have completed runs to judge, those with completed
+    runs in other settings only (never "not run": their runs are shown beyond the paper),
+    and those with none."""
     needed = data.spec.claimed_experiments()
     judged = {e for e, choice in data.choices.items() if choice.judged}
-    return [e for e in needed if e in judged], [e for e in needed if e not in judged]
+    elsewhere = {e for e in data.choices if e not in judged}
+    return (
+        [e for e in needed if e in judged],
+        [e for e in needed if e in elsewhere],
+        [e for e in needed if e not in judged and e not in elsewhere],
+    )
 
 
 def runs_text(value: int) -> str:
@@ -575,13 +583,20 @@ def prose_html(value: Any) -> Any:
 
 
 def code(value: Any) -> str:
-    """An identifier or value as inline code, safe in a Markdown table."""
-    text = " ".join(str(value).split()).replace("|", "\\|")
+    """An identifier or value as inline code in a sentence: a `|` stays as it is (in a code
+    span a backslash is shown, so `\\|` would be too); in a table cell, `cell_code`."""
+    text = " ".join(str(value).split())
     if not text:
         return ""
     fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
     pad = " " if text[0] == "`" or text[-1] == "`" else ""  # else the fence reads longer
     return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def cell_code(value: Any) -> str:
+    """Inline code in a Markdown table cell: a `|` is escaped, which the table reads before
+    the code span (GitHub's tables), else it would end the cell."""
+    return code(str(value).replace("|", "\\|"))
 
 
 def notes_html(body: str) -> Any:
@@ -687,6 +702,7 @@ def _environment(html: bool) -> Any:
         prose=prose,
         prose_html=prose_html,
         code=code,
+        cell_code=cell_code,
         notes_html=notes_html,
         data_uri=data_uri,
         url=url,
@@ -867,7 +883,7 @@ def _planned_seeds(data: ReportData, claim: Claim) -> int | None:
 
 
 def _context(data: ReportData) -> dict[str, Any]:
-    done, missing = experiments_status(data)
+    done, elsewhere, missing = experiments_status(data)
     return {
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
@@ -890,6 +906,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "overall_css": CSS_CLASS[data.overall],
         "experiments_done": done,
         "experiments_missing": missing,
+        "experiments_elsewhere": elsewhere,
         "hardware_text": hardware_text(data),
         "compute_total": compute_total(data.compute),
         "seeds_text": seeds_text(data),

@@ -10,6 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -176,9 +177,15 @@ def setting_label(choice: ConfigChoice) -> str:
     return f"{pinned}not the paper's setting: {changed}"
 
 
-def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
+def compute(
+    runs: pd.DataFrame,
+    choices: dict[str, ConfigChoice],
+    reruns: list[FailedRerun] | None = None,
+) -> Compute:
     """Hardware, time per run for every setting of every experiment (the judged one first, so
-    the rows add up to the total), and hours over every run."""
+    the rows add up to the total), and hours over every run; `reruns` (`failed_reruns`) are
+    unsuccessful attempts too."""
+    reruns = reruns or []
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     hardware = Counter(
         f"{cpu or 'unknown CPU'}, {gpus or _apple_gpu(device) or 'no GPU'}"
@@ -222,11 +229,43 @@ def compute(runs: pd.DataFrame, choices: dict[str, ConfigChoice]) -> Compute:
         cpu_hours=cpu_seconds / 3600,
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
-        unsuccessful_runs=len(unsuccessful),
-        unsuccessful_hours=float(_own_walls(alone, counted=_attempts_in(completed)).sum()) / 3600,
-        unsuccessful_untimed=int(alone["wall_s"].isna().sum()),
+        unsuccessful_runs=len(unsuccessful) + len(reruns) + _started_over(completed),
+        unsuccessful_hours=(
+            float(_own_walls(alone, counted=_attempts_in(completed)).sum())
+            + math.fsum(r.wall_s for r in reruns if r.wall_s is not None)
+            + _abandoned_seconds(runs)
+        )
+        / 3600,
+        unsuccessful_untimed=int(alone["wall_s"].isna().sum())
+        + sum(r.wall_s is None for r in reruns),
         together_runs=sum(group is not None for group in groups),
     )
+
+
+def _started_over(completed: pd.DataFrame) -> int:
+    """Completed runs that started over after an unsuccessful attempt (its time in theirs)."""
+    if "abandoned_wall_s" not in completed:
+        return 0
+    return int((completed["abandoned_wall_s"].fillna(0.0) > 0).sum())
+
+
+def _abandoned_seconds(runs: pd.DataFrame) -> float:
+    """The time of attempts that failed and were started over (`abandoned_wall_s`, which the
+    record that replaced theirs carries): each group attempt once, and none that a row of
+    `runs` counts already (its own, or one it went on from)."""
+    if "abandoned_wall_s" not in runs:
+        return 0.0
+    cells = runs["abandoned_groups"] if "abandoned_groups" in runs else [None] * len(runs)
+    shared = [_earlier_groups(cell) for cell in cells]
+    totals = runs["abandoned_wall_s"].fillna(0.0).to_numpy(dtype=float)
+    alone = math.fsum(max(t - sum(s.values()), 0.0) for t, s in zip(totals, shared, strict=True))
+    counted = _attempts_in(runs)
+    longest: dict[str, float] = {}
+    for attempts in shared:
+        for group, seconds in attempts.items():
+            if group not in counted:
+                longest[group] = max(longest.get(group, 0.0), seconds)
+    return alone + math.fsum(longest.values())
 
 
 def _apple_gpu(device: Any) -> str:
@@ -363,6 +402,47 @@ def _other_code(config_hash: str) -> str:
     if CODE_SEPARATOR in config_hash:
         return f"other plugin code ({config_hash.split(CODE_SEPARATOR, 1)[1]})"
     return config_hash
+
+
+FAILED_RERUN = "failed (a rerun; the completed run stays)"
+
+
+@dataclass(frozen=True)
+class FailedRerun:
+    """A `rerun=true` of a completed run that did not complete (`record.failed.json` beside
+    the completed record, which still counts): compute spent, not in the run table."""
+
+    run: UnsuccessfulRun
+    wall_s: float | None  # its own attempt's; None when killed before it recorded one
+
+
+def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
+    """The failed reruns beside the completed records of `runs`, read from their folders.
+    Only the attempt's own `wall_s` counts: the attempts it went on from (`earlier_wall_s`)
+    may be the completed run's, counted already, so adding them could count time twice."""
+    found = []
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
+        try:
+            record = store.read_record(Path(str(row.record_dir)), store.FAILED_RERUN_FILE)
+        except (OSError, ValueError):
+            record = None
+        if not isinstance(record, dict):
+            continue
+        timing = record.get("timing")
+        wall = timing.get("wall_s") if isinstance(timing, dict) else None
+        ok = isinstance(wall, (int, float)) and not isinstance(wall, bool)
+        error = record.get("error")
+        run = UnsuccessfulRun(
+            str(row.experiment),
+            str(row.config_hash),
+            int(row.seed),
+            FAILED_RERUN,
+            error if isinstance(error, str) else "",
+            str(row.record_dir),
+        )
+        found.append(FailedRerun(run, float(wall) if ok and math.isfinite(wall) else None))
+    return found
 
 
 def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:

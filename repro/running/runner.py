@@ -340,11 +340,13 @@ def _train_locked(
     plugin = plugin_from_folder(Path(config["paper_dir"]))
     previous = _previous_record(record_dir)
     resumed_from = _resume_point(config, record_dir, previous)
+    record = _new_record(config, seed, command, plugin, previous, resumed_from)
+    record["timing"].update(abandoned_attempts(previous, resumed_from))
     attempt = Attempt(
         config,
         record_dir,
         plugin,
-        _new_record(config, seed, command, plugin, previous, resumed_from),
+        record,
         Path(resumed_from["checkpoint"]) if resumed_from else None,
         previous,
     )
@@ -623,6 +625,36 @@ def earlier_attempts(
         groups[key] = round(own, 3)
     shared = {"earlier_groups": groups} if groups else {}
     return {"earlier_wall_s": round(total, 3), **shared}
+
+
+def abandoned_attempts(
+    previous: dict[str, Any] | None, resumed_from: dict[str, Any] | None
+) -> dict[str, Any]:
+    """`abandoned_wall_s`: the wall time of unsuccessful attempts of this seed that no
+    attempt goes on from (one that failed, then this one started over), which the record
+    they were in loses when this attempt's replaces it; carried on from attempt to attempt,
+    so a report counts it with the unsuccessful runs. `abandoned_groups`: its part spent in
+    group attempts, by key, as `earlier_groups` (another seed may name the same attempt).
+    A completed previous record's time is its own result's (a stale run, kept aside), and a
+    killed attempt's unrecorded time is not guessed."""
+    from repro.records.table import earlier_groups, together_key
+
+    timing = (previous or {}).get("timing")
+    if not isinstance(timing, dict) or (previous or {}).get("status") == store.STATUS_COMPLETED:
+        return {}
+    total = _seconds(timing.get("abandoned_wall_s")) or 0.0
+    groups = earlier_groups(timing.get("abandoned_groups"))
+    if not resumed_from:  # started over: the attempt before and those it went on from
+        own = _seconds(timing.get("wall_s"))
+        total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
+        groups.update(earlier_groups(timing.get("earlier_groups")))
+        key = together_key(previous, timing) if isinstance(previous, dict) else None
+        if key is not None and own:
+            groups[key] = round(own, 3)
+    if total <= 0:
+        return {}
+    shared = {"abandoned_groups": groups} if groups else {}
+    return {"abandoned_wall_s": round(total, 3), **shared}
 
 
 def _seconds(value: Any) -> float | None:

@@ -29,3 +29,23 @@ def test_a_series_with_one_point_is_kept_when_the_metric_is_a_curve_elsewhere(tm
     curves = training_curves({"long": [long_run], "short": [short_run]})
     shown = {(c.experiment, c.metric): len(c.steps) for c in curves}
     assert shown == {("long", "val/acc"): 2, ("short", "val/acc"): 1}
+
+
+def test_a_metric_nan_at_every_step_is_kept_with_no_steps_and_counted(tmp_path):
+    """helper-90: a loss NaN from the first step in every run vanished from the figure and
+    the report without a word; it is now a curve with no steps that counts what was left out."""
+    runs = [
+        _log(
+            tmp_path / f"seed{s}",
+            [
+                (99, "train/loss", float("nan")),
+                (99, "val/acc", 0.5),
+                (199, "train/loss", float("inf")),
+                (199, "val/acc", 0.6),
+            ],
+        )
+        for s in range(2)
+    ]
+    curves = {c.metric: c for c in training_curves({"mlp": runs})}
+    assert curves["train/loss"].steps == () and curves["train/loss"].non_finite == 4
+    assert curves["train/loss"].non_finite_runs == 2 and curves["val/acc"].non_finite == 0

@@ -1865,3 +1865,168 @@ def test_a_setting_is_pinned_by_the_folder_an_older_repro_filed_it_in(tmp_path: 
     outcome, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({legacy}))
     assert "deviates from the paper's setting" in table_row(markdown, "cnn_acc")
     assert "(judged on settings that deviate from the paper's: cnn)" in outcome.summary
+
+
+def test_an_unclosed_comment_in_the_notes_does_not_hide_the_rest_of_the_report() -> None:
+    """helper-90: an unclosed `<!--` in notes.md (a `-->` forgotten) went into report.md as
+    is, where it opens an HTML comment that never ends: GitHub showed nothing after it, the
+    Claims table and every later section gone. It is shown as text now; inside a code block
+    it stays code, and a closed comment is still removed."""
+    text = (
+        "## What was easy\n\nRan. <!-- closed --> Fine.\n\n<!-- TODO: say more\n\n"
+        "```html\n<!-- in code\n```\n\n## Discussion\n\nAll good.\n"
+    )
+    easy, discussion = parse_notes(text)
+    assert "closed" not in easy.body and "Ran.  Fine." in easy.body
+    assert "<!--" not in easy.body.split("```")[0]
+    assert "&lt;!-- TODO: say more" in easy.body
+    assert "```html\n<!-- in code\n```" in easy.body
+    assert discussion.body == "All good."
+
+
+def test_a_pipe_in_inline_code_outside_a_table_has_no_backslash(tmp_path: Path) -> None:
+    """helper-90: every code span escaped `|` as `\\|`, which only a table cell reads as a
+    pipe: in a sentence (a plugin note's `grep a | wc`, the results folder) CommonMark shows
+    the backslash, so a command copied from report.md did not run. Table cells keep `\\|`."""
+    from repro.reporting.render import prose
+
+    assert prose("Count them: `grep x | wc -l`.") == "Count them: `grep x | wc -l`."
+    results, out = tmp_path / "a|b" / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, out)
+    assert f"run records in `{results}`." in markdown
+    assert "`a\\|b" not in markdown.split("## Claims")[0]
+
+
+def test_nan_losses_left_out_of_the_curves_are_said(tmp_path: Path) -> None:
+    """helper-90: a seed whose loss went NaN at step 79 (it still completed) lost those points
+    from the curves without a word: the mean there was the other seeds' alone, a smooth
+    curve over a run that diverged. The report now says how many were left out, and where."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        log = [(39, 1.0), (79, math.nan if seed else 0.8), (119, math.inf if seed else 0.6)]
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log)
+    _, markdown = report(results, out, formats=frozenset({"md", "html"}))
+    curves = markdown.split("![Training curves]")[1].split("\n## ")[0]
+    said = "cnn train/loss: 2 non-finite values (NaN or inf) left out, in 1 of 2 runs"
+    assert said in curves
+    assert said in (out / "report.html").read_text()
+
+
+def test_a_failed_rerun_of_a_completed_run_is_counted_and_listed(tmp_path: Path) -> None:
+    """helper-90: `rerun=true` of a completed run that failed leaves `record.failed.json`
+    beside the completed record (which still counts); the report read record.json alone, so
+    the failed attempt's hours were missing from Compute ("Unsuccessful runs: none") and its
+    error from the list. It counts its own wall time (not its earlier attempts': they may be
+    counted already) and is listed as a failed rerun."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record.update(status="failed", error="CUDA out of memory")
+    record["timing"] = {**record["timing"], "wall_s": 42.0, "earlier_wall_s": 7.0}
+    (folder / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    assert "(n=2)" in table_row(markdown, "cnn_acc")  # the completed record still counts
+    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in markdown
+    failures = markdown.split("### Failed and unfinished runs")[1]
+    assert "| 1 | failed (a rerun; the completed run stays) | CUDA out of memory |" in failures
+
+
+def test_a_failed_attempt_started_over_is_counted_in_compute(tmp_path: Path) -> None:
+    """helper-90: a run that failed (NaN loss at step 1) and was run again started over, and
+    its new record replaced the failed one's: the first attempt's time was gone from the
+    records and from the report's Compute, though `attempts` said 2. The new record carries
+    it as `abandoned_wall_s`, and the report counts it with the unsuccessful runs, once."""
+    import json
+
+    from repro.reporting.render import seconds
+    from tests.conftest import repro
+
+    args = ["run", "paper=mnist1d", "experiment=mlp", "logger=none"]
+    args += ["trainer.max_steps=20", "optimizer.lr=1e12"]
+    walls = []
+    for _ in range(3):
+        assert repro(*args).returncode != 0
+        (folder,) = (tmp_path / "results").rglob("record.json")
+        record = json.loads(folder.read_text())
+        walls.append(record["timing"]["wall_s"])
+    assert record["status"] == "failed" and record["attempts"] == 3
+    assert record["timing"]["abandoned_wall_s"] == pytest.approx(walls[0] + walls[1], abs=2e-3)
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    line = f"**Unsuccessful runs, counted apart:** 1 ({seconds(sum(walls))})"
+    assert line in markdown
+
+
+def test_a_completed_run_that_started_over_after_failing_shows_the_failed_time(
+    tmp_path: Path,
+) -> None:
+    """helper-90: a completed run's record carrying a failed attempt's time (it started over)
+    was counted in the hours, but the line said "Unsuccessful runs, counted apart: none"."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"]["abandoned_wall_s"] = 5.0
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in markdown
+
+
+def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
+    tmp_path: Path,
+) -> None:
+    """helper-90: a quick `trainer.max_steps=200` sweep of mlp: the summary's Scope said "Not
+    run yet: `mlp`, ..." next to mlp's runs in *Results beyond the original paper*, as if the
+    sweep had trained nothing. It names the experiments run in other settings only apart."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        write_run(results, "mlp", seed, {"test/acc": 0.6}, **{"trainer.max_steps": 200})
+    write_run(results, "cnn", 0, {"test/acc": 0.94})
+    _, markdown = report(results, out, formats=frozenset({"md", "html"}))
+    scope = markdown.split("### Scope")[1].split("### Methodology")[0]
+    assert "Completed runs exist for: `cnn`." in scope
+    assert "Not run yet: `logistic`, `gru`," in scope
+    assert "`mlp`" not in scope.split("Not run yet:")[1]
+    assert "Run only in settings other than the paper's: `mlp`" in scope
+    html = (out / "report.html").read_text()
+    assert "Run only in settings other than the paper's: <code>mlp</code>" in html
+
+
+def test_a_real_sweeps_report_numbers_match_its_records(tmp_path: Path) -> None:
+    """helper-90: every number of a real sweep's report, recomputed from its record.json files
+    here (mean, std, 90% CI, wall and fit times, steps/s), not from the report's own code."""
+    import json
+
+    from scipy import stats as scipy_stats
+
+    from repro.reporting.render import num, seconds
+    from tests.conftest import repro
+
+    done = repro(
+        "sweep", "paper=mnist1d", "experiment=logistic", "seeds=2", "logger=none",
+        "trainer.max_steps=20",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("record.json")]
+    assert len(records) == 2
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    acc = [r["metrics"]["test/acc"] for r in records]
+    mean, std = sum(acc) / 2, math.sqrt(sum((a - sum(acc) / 2) ** 2 for a in acc))
+    half = scipy_stats.t.ppf(0.95, 1) * std / math.sqrt(2)
+    beyond = markdown.split("## Results beyond the original paper")[1].split("\n## ")[0]
+    row = next(line for line in beyond.splitlines() if line.startswith("| `logistic_acc`"))
+    assert f"| {num(mean)} ± {num(std)} (n=2) | [{num(mean - half)}, {num(mean + half)}] |" in row
+    walls = [r["timing"]["wall_s"] for r in records]
+    fits = [r["timing"]["fit_s"] for r in records]
+    rate = sum(r["timing"]["steps_per_s"] for r in records) / 2
+    compute = markdown.split("## Compute")[1].split("\n## ")[0]
+    row = next(line for line in compute.splitlines() if line.startswith("| `logistic`"))
+    cells = [cell.strip() for cell in row.split(" | ")]
+    assert cells[2:7] == ["2", seconds(sum(walls)), seconds(sum(walls) / 2),
+                          seconds(sum(fits) / 2), num(rate)]  # fmt: skip
+    assert f"**Total:** {seconds(sum(walls))} CPU (wall-clock) over 2 completed runs" in compute

@@ -595,13 +595,17 @@ def _resumed_stage(
 
 
 def earlier_attempts(
-    previous: dict[str, Any] | None, resumed_from: dict[str, Any] | None
+    previous: dict[str, Any] | None,
+    resumed_from: dict[str, Any] | None,
+    alive_until: float | None = None,
 ) -> dict[str, float]:
     """`earlier_wall_s`: the wall time of the attempts a resumed attempt goes on from (the one
     it resumes, and those that one went on from), so that the compute a result took is
     counted whole, though each attempt's own `wall_s` is its alone. An attempt killed before
     it recorded a time (kill -9, an OOM kill) counts up to the checkpoint it saved, which is
-    what the result goes on from. Empty when this attempt starts over (`resumed_from` None).
+    what the result goes on from, or up to `alive_until` (a time it is known to have run to:
+    the last record a killed group attempt wrote for another seed) where that is later.
+    Empty when this attempt starts over (`resumed_from` None).
 
     `earlier_groups`: the part of that time spent in attempts of a group of seeds trained
     together, by the group attempt's key (`table.together_key`): another seed's record may
@@ -613,7 +617,11 @@ def earlier_attempts(
         return {}
     own = _seconds(timing.get("wall_s"))
     if own is None:  # killed: from its start to the save this attempt resumes
-        own = _until_saved(timing.get("started_at"), resumed_from.get("checkpoint"))
+        started = timing.get("started_at")
+        own = _until_saved(started, resumed_from.get("checkpoint"))
+        ran = None if alive_until is None else _until_saved(started, "", alive_until)
+        if ran is not None and (own is None or ran > own):  # it ran on after that save
+            own = ran
     total = (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
     if total <= 0:
         return {}
@@ -632,12 +640,12 @@ def _seconds(value: Any) -> float | None:
     return float(value) if math.isfinite(value) and value >= 0 else None
 
 
-def _until_saved(started_at: Any, checkpoint: Any) -> float | None:
-    """Seconds from an attempt's start to its checkpoint's last save; None when either is
-    unknown or the checkpoint is older (saved by an attempt before it)."""
+def _until_saved(started_at: Any, checkpoint: Any, at: float | None = None) -> float | None:
+    """Seconds from an attempt's start to its checkpoint's last save (or to the time `at`);
+    None when either is unknown or the checkpoint is older (saved by an attempt before it)."""
     try:
         start = dt.datetime.fromisoformat(str(started_at)).timestamp()
-        saved = Path(str(checkpoint)).stat().st_mtime
+        saved = float(at) if at is not None else Path(str(checkpoint)).stat().st_mtime
     except (ValueError, OSError, TypeError):
         return None
     return saved - start if saved > start else None

@@ -5,6 +5,7 @@ setting that does not qualify trains one seed at a time, or goes back to the swe
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import signal
 import threading
@@ -525,10 +526,12 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         else:
             where = f"from step {step} ({saver.path})"
             print(f"resuming the group {where}", file=sys.stderr, flush=True)
+        recorded = _last_recorded(attempts[0][1].record_dir.parent)
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
-            attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed))
+            ran = recorded.get(((attempt.previous or {}).get("together") or {}).get("attempt"))
+            attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed, ran))
             if not attempt.record.get("seeds_auto"):  # resumed by a sweep not of its stage
                 stage = _resumed_stage(attempt.previous, attempt.record)
                 if stage:
@@ -551,6 +554,30 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
         saver.discard()
     _say_own_checkpoints_are_not_resumed(attempts, "from the start")
+
+
+def _last_recorded(hash_dir: Any) -> dict[str, float]:
+    """Each group attempt (`together.attempt`) of this setting's records -> when the last
+    record it finished was written (its start plus its wall time, never later than that):
+    a seed that attempt was killed on (kill -9 as it tested the next seed) ran at least that
+    long, though the file it resumes from was saved before those tests."""
+    import datetime as dt
+
+    from repro.records import store
+
+    found: dict[str, float] = {}
+    for folder in sorted(hash_dir.glob("seed*")):
+        try:
+            record = store.read_record(folder) or {}
+            timing = record.get("timing") or {}
+            key = (record.get("together") or {}).get("attempt")
+            start = dt.datetime.fromisoformat(str(timing.get("started_at"))).timestamp()
+            wall = float(timing["wall_s"])
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if isinstance(key, str) and wall >= 0 and math.isfinite(wall):
+            found[key] = max(found.get(key, 0.0), start + wall)
+    return found
 
 
 def _say_training_discarded_for_code(attempts: list, saver: GroupCheckpoint) -> set[Any]:

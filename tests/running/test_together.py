@@ -1929,3 +1929,45 @@ def test_a_killed_rerun_of_seeds_beside_an_older_share_resumes_the_rerun_not_the
     record = json.loads((again[1].record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 10, record["resumed_from"]
     assert "trained" not in record["together"], record["together"]
+
+
+def test_a_kill_as_a_later_seed_is_tested_counts_the_killed_attempt_to_its_last_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 as seed 1 of three was tested, after seed 0's record: the group resumed seeds
+    1 and 2 from the file saved before seed 0's test, and counted the killed attempt only up
+    to that save, though seed 0's completed record shows it ran on (its test; a long one on a
+    big test set). The killed attempt counts up to the last record it wrote, never less."""
+    import datetime as dt
+
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real, calls = together._finish_seed, []
+
+    def killed_at_second(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise _Killed
+        return real(*args)
+
+    monkeypatch.setattr(together, "_finish_seed", killed_at_second)
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    seed1 = results.rglob("seed1").__next__()
+    resumed = seed1 / "checkpoints" / "together.ckpt"
+    saved = resumed.stat().st_mtime - 5.0  # seed 0's test took 5 s after that save
+    os.utime(resumed, (saved, saved))
+    first = json.loads((seed1.parent / "seed0" / "record.json").read_text())["timing"]
+    started = json.loads((seed1 / "record.json").read_text())["timing"]["started_at"]
+    start = dt.datetime.fromisoformat(started).timestamp()
+    recorded = dt.datetime.fromisoformat(first["started_at"]).timestamp() + first["wall_s"]
+    again = run_together(three, [["r"]] * 3)
+    assert [o.status for o in again] == ["skipped", "completed", "completed"]
+    timing = json.loads((seed1 / "record.json").read_text())["timing"]
+    assert timing["earlier_wall_s"] >= recorded - start - 1e-3, timing
+    assert timing["earlier_wall_s"] < 60, timing  # never the time since

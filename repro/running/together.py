@@ -114,11 +114,12 @@ def run_together(
                 held = [entry for entry in held if entry not in share]
                 stopped = [o for o in tested.values() if o.status == "interrupted"]
                 if stopped:  # a stop: the rest are left as they were, as a group leaves them
+                    tested_seeds = ", ".join(str(entry[1]["seed"]) for entry in share)
                     for index, _, _, record_dir, *_ in held:
                         outcomes[index] = RunOutcome(
                             "interrupted",
                             record_dir,
-                            error=stopped[0].error,
+                            error=_not_started(stopped[0], tested_seeds),
                             exit_code=stopped[0].exit_code,
                         )
                     held = []
@@ -138,6 +139,16 @@ def run_together(
         else:
             outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
+
+
+def _not_started(stopped: Any, tested: str) -> str:
+    """What a seed left as it was says when a stop came as a share of other seeds of its
+    setting was tested: never that share's words (`tests it from the group's final
+    weights`), which are not this seed's: its record is unchanged, and so is its next
+    attempt."""
+    stop = str(stopped.error or "interrupted").split(" while ")[0].split(";")[0]
+    seeds = f"seed{'s' if ',' in tested else ''} {tested} {'were' if ',' in tested else 'was'}"
+    return f"{stop} before it started (as {seeds} tested); its record is unchanged"
 
 
 def _resumes_whole(held: list[tuple]) -> bool:

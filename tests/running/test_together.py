@@ -1971,3 +1971,33 @@ def test_a_kill_as_a_later_seed_is_tested_counts_the_killed_attempt_to_its_last_
     timing = json.loads((seed1 / "record.json").read_text())["timing"]
     assert timing["earlier_wall_s"] >= recorded - start - 1e-3, timing
     assert timing["earlier_wall_s"] < 60, timing  # never the time since
+
+
+def test_a_stop_as_a_share_is_tested_says_nothing_false_of_the_seeds_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-3, seed 1's loss NaN, a stop as seed 2 was tested: seeds 2 and 3 left to test
+    (their share). The next sweep tests that share first; a stop as it did so ended seed 1
+    (failed, never started again) with the share's line, `the same sweep again tests it from
+    the group's final weights`: seed 1 has no weights to test, its next attempt trains it."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
+    results = tmp_path / "r"
+    four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(four, [["r"]] * 4)
+    assert [o.status for o in cut] == ["completed", "failed", "interrupted", "interrupted"]
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real, after=0))
+    again = run_together(four, [["r"]] * 4)
+    assert [o.status for o in again] == ["skipped", "interrupted", "interrupted", "interrupted"]
+    assert "final weights" in again[2].error, again[2].error
+    said = "interrupted by SIGINT before it started (as seeds 2, 3 were tested); its record is"
+    assert again[1].error == f"{said} unchanged", again[1].error
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert record["status"] == "failed", record["status"]  # as it was
+    monkeypatch.setattr(together, "_finish_seed", real)
+    last = run_together(four, [["r"]] * 4)
+    assert [o.status for o in last] == ["skipped", "failed", "completed", "failed"]

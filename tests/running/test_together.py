@@ -1892,12 +1892,16 @@ def test_a_seed_split_off_after_a_kill_as_the_first_was_recorded_counts_to_the_l
     os.utime(older, (older.stat().st_atime, older.stat().st_mtime - 0.05))  # saved before
     started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
     until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
+    first = json.loads((seed1.parent / "seed0" / "record.json").read_text())["timing"]
+    recorded = dt.datetime.fromisoformat(first["started_at"]).timestamp() + first["wall_s"]
+    until_record = recorded - dt.datetime.fromisoformat(started).timestamp()  # seed 0's, later
     (alone,) = configs("toy", "small", [2], results, papers=[plugins])
     again = run_one(alone, command=["r"], as_group_of_one=together.only_test_as_group_of_one)
     assert again.status == "completed"
     record = json.loads((seed2 / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
-    assert record["timing"]["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3)
+    spent = max(until_share, until_record)
+    assert record["timing"]["earlier_wall_s"] == pytest.approx(spent, abs=1e-3)
 
 
 def test_a_killed_rerun_of_seeds_beside_an_older_share_resumes_the_rerun_not_the_share(
@@ -2001,3 +2005,47 @@ def test_a_stop_as_a_share_is_tested_says_nothing_false_of_the_seeds_beside_it(
     monkeypatch.setattr(together, "_finish_seed", real)
     last = run_together(four, [["r"]] * 4)
     assert [o.status for o in last] == ["skipped", "failed", "completed", "failed"]
+
+
+def test_a_split_killed_after_the_seeds_own_share_keeps_the_others_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-2 left to test (kill -9 as seed 0 was tested); `repro run ... seed=1` split
+    its share off and was killed once it was written, before the rest's file was rewritten:
+    seed 0's folder kept the file of seeds 0, 1 and 2. The sweep tests seed 1 alone (its
+    share) and holds seeds 0 and 2 as a group, which found a file not theirs, discarded it
+    and trained both again from the start. The split is finished: they are only tested."""
+    from repro.running import group_checkpoint, together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+
+    def killed(*args: Any) -> Any:
+        raise _Killed
+
+    monkeypatch.setattr(together, "_finish_seed", killed)
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    write = group_checkpoint._write_share
+
+    def killed_after_first(*args: Any) -> None:
+        write(*args)
+        raise _Killed
+
+    monkeypatch.setattr(group_checkpoint, "_write_share", killed_after_first)
+    with pytest.raises(_Killed):
+        run_together([three[1]], [["r"]])
+    monkeypatch.setattr(group_checkpoint, "_write_share", write)
+    rest = run_together([three[0], three[2]], [["r"]] * 2)  # as the sweep holds them
+    assert [o.status for o in rest] == ["completed", "completed"]
+    for outcome in rest:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+        assert record["together"]["trained"]["seeds"] == [0, 1, 2], record["together"]
+    alone = run_together([three[1]], [["r"]])
+    assert [o.status for o in alone] == ["completed"]
+    assert not list(results.rglob("together.ckpt*"))

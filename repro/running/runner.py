@@ -3,6 +3,7 @@ short), and write the run record."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -11,7 +12,7 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,6 @@ def run_one(
     its group trained, stopped before it was tested, goes to `as_group_of_one` (given by the
     callers above: `together.only_test_as_group_of_one`), which only tests it from the group's
     final weights; the group itself hands back seeds that cannot be one without it."""
-    from repro.running.lock import run_lock
-
     seed = _validated_seed(config.get("seed"))
     if not config.get("experiment_name"):
         raise UsageError("choose an experiment: experiment=<name> (see `repro show <paper>`)")
@@ -116,10 +115,27 @@ def run_one(
         raise ReproError(
             f"cannot create run folder {record_dir}: {error.strerror or error}"
         ) from None
-    with run_lock(record_dir):
+    with _locked_after_any_split(record_dir):
         if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
             print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+@contextlib.contextmanager
+def _locked_after_any_split(record_dir: Path) -> Iterator[None]:
+    """The run's lock, taken under its setting's split lock where seeds of it trained
+    together: a process splitting or tidying a group's files there holds both for a file
+    copy or removal, and this run waits for it instead of failing as `already running`."""
+    from repro.running.group_checkpoint import SPLIT_LOCK, split_lock
+    from repro.running.lock import run_lock
+
+    with contextlib.ExitStack() as stack:
+        if (record_dir.parent / SPLIT_LOCK).is_file():
+            with split_lock(record_dir.parent):
+                stack.enter_context(run_lock(record_dir))
+        else:
+            stack.enter_context(run_lock(record_dir))
+        yield
 
 
 def unfinished_rerun_note(record_dir: Path) -> str | None:

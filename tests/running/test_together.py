@@ -2049,3 +2049,44 @@ def test_a_split_killed_after_the_seeds_own_share_keeps_the_others_training(
     alone = run_together([three[1]], [["r"]])
     assert [o.status for o in alone] == ["completed"]
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_rerun_of_a_seed_waits_for_a_tidy_up_of_its_folder_never_says_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`repro run ... rerun=true` of a completed seed of a group: another process tidying the
+    group's leftover file in that seed's folder (under the split lock and the seed's lock,
+    for a file removal) between this run's split check and its own lock made it fail with
+    `already running`. The run's lock is taken under the split lock: it waits for the tidy."""
+    import threading
+
+    from repro.running import group_checkpoint
+    from repro.running.lock import run_lock
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    done = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in done] == ["completed", "completed"]
+    record_dir = done[0].record_dir
+    real, held, release = group_checkpoint.split_off_to_test, threading.Event(), threading.Event()
+
+    def tidy() -> None:  # as tidy_completed_seed holds them, in another process
+        with group_checkpoint.split_lock(record_dir.parent), run_lock(record_dir):
+            held.set()
+            release.wait(30)
+
+    def split_then_tidied(*args: Any) -> bool:
+        found = real(*args)
+        threading.Thread(target=tidy, daemon=True).start()
+        held.wait(30)
+        threading.Timer(0.5, release.set).start()
+        return found
+
+    monkeypatch.setattr(group_checkpoint, "split_off_to_test", split_then_tidied)
+    (config,) = configs("toy", "small", [0], results, "rerun=true", papers=[plugins])
+    from repro.running.together import only_test_as_group_of_one
+
+    outcome = run_one(config, command=["r"], as_group_of_one=only_test_as_group_of_one)
+    release.set()
+    assert outcome.status == "completed", outcome.error

@@ -187,6 +187,7 @@ def compute(
     unsuccessful attempts too."""
     reruns = reruns or []
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
+    unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
     hardware = Counter(
         f"{cpu or 'unknown CPU'}, {gpus or _apple_gpu(device) or 'no GPU'}"
         for cpu, gpus, device in zip(runs["cpu"], runs["gpus"], runs["device"], strict=True)
@@ -199,7 +200,7 @@ def compute(
         for config_hash, setting in ordered:
             rows = by_config[config_hash]
             devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)}))
-            spent = float(_own_walls(rows).sum())
+            spent = float(_own_walls(rows, beside=unsuccessful).sum())
             experiments.append(
                 ExperimentCompute(
                     str(experiment),
@@ -214,10 +215,9 @@ def compute(
             )
     on_gpu = completed["device"].astype(str).str.startswith(GPU_DEVICES)
     per_run_gpus = _gpus_per_run(completed)
-    walls = _own_walls(completed)
+    walls = _own_walls(completed, beside=unsuccessful)
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
-    unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
     groups = _groups(completed)
     shared = {group for group in groups if group is not None}
     alone = unsuccessful.loc[
@@ -322,7 +322,10 @@ def _attempts_in(rows: pd.DataFrame) -> frozenset[str]:
 
 
 def _own_walls(
-    rows: pd.DataFrame, column: str = "wall_s", counted: frozenset[str] = frozenset()
+    rows: pd.DataFrame,
+    column: str = "wall_s",
+    counted: frozenset[str] = frozenset(),
+    beside: pd.DataFrame | None = None,
 ) -> Any:
     """Each run's wall (or fit) time, a group's counted once: seeds trained together each
     record the group's time (one process), so the first of them carries the group's longest
@@ -331,7 +334,9 @@ def _own_walls(
     of a group (`earlier_groups`, by its key) counts once too, though the seeds it left to test
     and those it tested before it stopped each name it: on the row that carries that attempt
     (a seed it completed), else on the first that names it; never one of `counted` (the
-    attempts completed runs count, which an unsuccessful run went on from)."""
+    attempts completed runs count, which an unsuccessful run went on from). `beside`: runs
+    not counted here (unsuccessful) whose own time, where they trained in a group attempt of
+    these rows, is the group's too (a seed that failed last was recorded after the others)."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     groups = _groups(rows)
     shared: list[dict[str, float]] = [{} for _ in groups]
@@ -350,6 +355,10 @@ def _own_walls(
         longest[group] = max(longest.get(group, 0.0), 0.0 if _missing(own) else float(own))
         walls[index] -= 0.0 if _missing(own) else float(own)
         carrier.setdefault(group, index)
+    if beside is not None and len(beside):
+        for group, own in zip(_groups(beside), beside[column], strict=True):
+            if group in longest and not _missing(own):
+                longest[group] = max(longest[group], float(own))
     for index, attempts in enumerate(shared):
         for group, seconds in attempts.items():
             if group in counted:

@@ -289,8 +289,10 @@ def _done(folder: Any) -> bool:
 
 def drop_completed_seeds(hash_dir: Any) -> None:
     """A trained group's checkpoint in this setting that still holds a seed completed since
-    (tested alone after a split of it was killed halfway), or one that failed (kill -9 once
-    its failed record was written, the share of the rest moved on): rewritten without it, in
+    (tested alone after a split of it was killed halfway), one that failed (kill -9 once
+    its failed record was written, the share of the rest moved on), or one whose own share is
+    in its folder (a split killed once that share was written: a sweep tests that seed alone
+    and holds the rest as a group, which would not match this file): rewritten without it, in
     its first seed left's folder. Else the seeds left, held by a sweep as a group, were not
     the file's group: it was discarded and they trained from the start. Never while a seed
     of the group is locked (a process is testing it)."""
@@ -302,7 +304,11 @@ def drop_completed_seeds(hash_dir: Any) -> None:
     with split_lock(hash_dir):
         for path, seeds in _trained_groups(hash_dir):
             folders = [hash_dir / f"seed{s}" for s in seeds]
-            keep = [k for k, folder in enumerate(folders) if not _done(folder)]
+            keep = [
+                k
+                for k, folder in enumerate(folders)
+                if not _done(folder) and not _moved_on(path, folder, [seeds[k]])
+            ]
             if len(keep) == len(seeds) or any(is_locked(folder) for folder in folders):
                 continue
             if keep and _moved_on(path, folders[keep[0]], [seeds[k] for k in keep]):

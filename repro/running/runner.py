@@ -3,6 +3,7 @@ short), and write the run record."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import os
@@ -11,7 +12,7 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,6 @@ def run_one(
     its group trained, stopped before it was tested, goes to `as_group_of_one` (given by the
     callers above: `together.only_test_as_group_of_one`), which only tests it from the group's
     final weights; the group itself hands back seeds that cannot be one without it."""
-    from repro.running.lock import run_lock
-
     seed = _validated_seed(config.get("seed"))
     if not config.get("experiment_name"):
         raise UsageError("choose an experiment: experiment=<name> (see `repro show <paper>`)")
@@ -116,10 +115,27 @@ def run_one(
         raise ReproError(
             f"cannot create run folder {record_dir}: {error.strerror or error}"
         ) from None
-    with run_lock(record_dir):
+    with _locked_after_any_split(record_dir):
         if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
             print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+@contextlib.contextmanager
+def _locked_after_any_split(record_dir: Path) -> Iterator[None]:
+    """The run's lock, taken under its setting's split lock where seeds of it trained
+    together: a process splitting or tidying a group's files there holds both for a file
+    copy or removal, and this run waits for it instead of failing as `already running`."""
+    from repro.running.group_checkpoint import SPLIT_LOCK, split_lock
+    from repro.running.lock import run_lock
+
+    with contextlib.ExitStack() as stack:
+        if (record_dir.parent / SPLIT_LOCK).is_file():
+            with split_lock(record_dir.parent):
+                stack.enter_context(run_lock(record_dir))
+        else:
+            stack.enter_context(run_lock(record_dir))
+        yield
 
 
 def unfinished_rerun_note(record_dir: Path) -> str | None:
@@ -597,13 +613,17 @@ def _resumed_stage(
 
 
 def earlier_attempts(
-    previous: dict[str, Any] | None, resumed_from: dict[str, Any] | None
+    previous: dict[str, Any] | None,
+    resumed_from: dict[str, Any] | None,
+    alive_until: float | None = None,
 ) -> dict[str, float]:
     """`earlier_wall_s`: the wall time of the attempts a resumed attempt goes on from (the one
     it resumes, and those that one went on from), so that the compute a result took is
     counted whole, though each attempt's own `wall_s` is its alone. An attempt killed before
     it recorded a time (kill -9, an OOM kill) counts up to the checkpoint it saved, which is
-    what the result goes on from. Empty when this attempt starts over (`resumed_from` None).
+    what the result goes on from, or up to `alive_until` (a time it is known to have run to:
+    the last record a killed group attempt wrote for another seed) where that is later.
+    Empty when this attempt starts over (`resumed_from` None).
 
     `earlier_groups`: the part of that time spent in attempts of a group of seeds trained
     together, by the group attempt's key (`table.together_key`): another seed's record may
@@ -615,7 +635,11 @@ def earlier_attempts(
         return {}
     own = _seconds(timing.get("wall_s"))
     if own is None:  # killed: from its start to the save this attempt resumes
-        own = _until_saved(timing.get("started_at"), resumed_from.get("checkpoint"))
+        started = timing.get("started_at")
+        own = _until_saved(started, resumed_from.get("checkpoint"))
+        ran = None if alive_until is None else _until_saved(started, "", alive_until)
+        if ran is not None and (own is None or ran > own):  # it ran on after that save
+            own = ran
     total = (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
     if total <= 0:
         return {}
@@ -664,12 +688,12 @@ def _seconds(value: Any) -> float | None:
     return float(value) if math.isfinite(value) and value >= 0 else None
 
 
-def _until_saved(started_at: Any, checkpoint: Any) -> float | None:
-    """Seconds from an attempt's start to its checkpoint's last save; None when either is
-    unknown or the checkpoint is older (saved by an attempt before it)."""
+def _until_saved(started_at: Any, checkpoint: Any, at: float | None = None) -> float | None:
+    """Seconds from an attempt's start to its checkpoint's last save (or to the time `at`);
+    None when either is unknown or the checkpoint is older (saved by an attempt before it)."""
     try:
         start = dt.datetime.fromisoformat(str(started_at)).timestamp()
-        saved = Path(str(checkpoint)).stat().st_mtime
+        saved = float(at) if at is not None else Path(str(checkpoint)).stat().st_mtime
     except (ValueError, OSError, TypeError):
         return None
     return saved - start if saved > start else None

@@ -5,6 +5,7 @@ setting that does not qualify trains one seed at a time, or goes back to the swe
 from __future__ import annotations
 
 import contextlib
+import math
 import shutil
 import signal
 import threading
@@ -113,11 +114,12 @@ def run_together(
                 held = [entry for entry in held if entry not in share]
                 stopped = [o for o in tested.values() if o.status == "interrupted"]
                 if stopped:  # a stop: the rest are left as they were, as a group leaves them
+                    tested_seeds = ", ".join(str(entry[1]["seed"]) for entry in share)
                     for index, _, _, record_dir, *_ in held:
                         outcomes[index] = RunOutcome(
                             "interrupted",
                             record_dir,
-                            error=stopped[0].error,
+                            error=_not_started(stopped[0], tested_seeds),
                             exit_code=stopped[0].exit_code,
                         )
                     held = []
@@ -137,6 +139,16 @@ def run_together(
         else:
             outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
+
+
+def _not_started(stopped: Any, tested: str) -> str:
+    """What a seed left as it was says when a stop came as a share of other seeds of its
+    setting was tested: never that share's words (`tests it from the group's final
+    weights`), which are not this seed's: its record is unchanged, and so is its next
+    attempt."""
+    stop = str(stopped.error or "interrupted").split(" while ")[0].split(";")[0]
+    seeds = f"seed{'s' if ',' in tested else ''} {tested} {'were' if ',' in tested else 'was'}"
+    return f"{stop} before it started (as {seeds} tested); its record is unchanged"
 
 
 def _resumes_whole(held: list[tuple]) -> bool:
@@ -525,10 +537,12 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         else:
             where = f"from step {step} ({saver.path})"
             print(f"resuming the group {where}", file=sys.stderr, flush=True)
+        recorded = _last_recorded(attempts[0][1].record_dir.parent)
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
-            attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed))
+            ran = recorded.get(((attempt.previous or {}).get("together") or {}).get("attempt"))
+            attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed, ran))
             if not attempt.record.get("seeds_auto"):  # resumed by a sweep not of its stage
                 stage = _resumed_stage(attempt.previous, attempt.record)
                 if stage:
@@ -551,6 +565,30 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
         saver.discard()
     _say_own_checkpoints_are_not_resumed(attempts, "from the start")
+
+
+def _last_recorded(hash_dir: Any) -> dict[str, float]:
+    """Each group attempt (`together.attempt`) of this setting's records -> when the last
+    record it finished was written (its start plus its wall time, never later than that):
+    a seed that attempt was killed on (kill -9 as it tested the next seed) ran at least that
+    long, though the file it resumes from was saved before those tests."""
+    import datetime as dt
+
+    from repro.records import store
+
+    found: dict[str, float] = {}
+    for folder in sorted(hash_dir.glob("seed*")):
+        try:
+            record = store.read_record(folder) or {}
+            timing = record.get("timing") or {}
+            key = (record.get("together") or {}).get("attempt")
+            start = dt.datetime.fromisoformat(str(timing.get("started_at"))).timestamp()
+            wall = float(timing["wall_s"])
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            continue
+        if isinstance(key, str) and wall >= 0 and math.isfinite(wall):
+            found[key] = max(found.get(key, 0.0), start + wall)
+    return found
 
 
 def _say_training_discarded_for_code(attempts: list, saver: GroupCheckpoint) -> set[Any]:

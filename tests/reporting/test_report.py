@@ -1180,6 +1180,31 @@ def test_a_groups_attempt_a_failed_seed_went_on_from_is_not_counted_again_as_uns
     assert summary.unsuccessful_hours * 3600 == pytest.approx(2.0)
 
 
+def test_a_groups_seed_that_failed_last_counts_the_groups_time_to_its_record(
+    tmp_path: Path,
+) -> None:
+    """Seeds 0 and 1 trained together (attempt A, one process): seed 0 tested and recorded
+    at 10 s, then seed 1's test ran and failed, recorded at 12 s. The group took 12 s, but
+    the completed hours took the group's time from its completed seed alone (10 s) and
+    'Unsuccessful runs' left seed 1 out as the group's: 2 s counted nowhere."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, wall, status in [(0, 10.0, "completed"), (1, 12.0, "failed")]:
+        extra = {"status": status, "error": "test failed"} if status == "failed" else {}
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall, **extra)
+        record = json.loads((folder / "record.json").read_text())
+        record["together"] = {"seeds": [0, 1], "attempt": "A"}
+        (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    spent = summary.cpu_hours * 3600 + summary.unsuccessful_hours * 3600
+    assert spent == pytest.approx(12.0)
+    assert summary.cpu_hours * 3600 == pytest.approx(12.0)  # one process: the group's time
+    assert summary.experiments[0].wall_total_s == pytest.approx(12.0)
+
+
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine

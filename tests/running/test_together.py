@@ -1854,10 +1854,14 @@ def test_a_kill_as_a_middle_seed_is_recorded_counts_the_killed_attempt_to_its_la
     os.utime(older, (older.stat().st_atime, older.stat().st_mtime - 0.05))  # saved before
     started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
     until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
+    second = json.loads((seed2.parent / "seed1" / "record.json").read_text())["timing"]
+    recorded = dt.datetime.fromisoformat(second["started_at"]).timestamp() + second["wall_s"]
+    until_record = recorded - dt.datetime.fromisoformat(started).timestamp()  # seed 1's
     again = run_together(three, [["r"]] * 3)
     assert [o.status for o in again] == ["skipped", "skipped", "completed"]
     timing = json.loads((seed2 / "record.json").read_text())["timing"]
-    assert timing["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3), timing
+    spent = max(until_share, until_record)
+    assert timing["earlier_wall_s"] == pytest.approx(spent, abs=1e-3), timing
 
 
 def test_a_seed_split_off_after_a_kill_as_the_first_was_recorded_counts_to_the_last_save(
@@ -1892,12 +1896,16 @@ def test_a_seed_split_off_after_a_kill_as_the_first_was_recorded_counts_to_the_l
     os.utime(older, (older.stat().st_atime, older.stat().st_mtime - 0.05))  # saved before
     started = json.loads((seed2 / "record.json").read_text())["timing"]["started_at"]
     until_share = share.stat().st_mtime - dt.datetime.fromisoformat(started).timestamp()
+    first = json.loads((seed1.parent / "seed0" / "record.json").read_text())["timing"]
+    recorded = dt.datetime.fromisoformat(first["started_at"]).timestamp() + first["wall_s"]
+    until_record = recorded - dt.datetime.fromisoformat(started).timestamp()  # seed 0's, later
     (alone,) = configs("toy", "small", [2], results, papers=[plugins])
     again = run_one(alone, command=["r"], as_group_of_one=together.only_test_as_group_of_one)
     assert again.status == "completed"
     record = json.loads((seed2 / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
-    assert record["timing"]["earlier_wall_s"] == pytest.approx(until_share, abs=1e-3)
+    spent = max(until_share, until_record)
+    assert record["timing"]["earlier_wall_s"] == pytest.approx(spent, abs=1e-3)
 
 
 def test_a_killed_rerun_of_seeds_beside_an_older_share_resumes_the_rerun_not_the_share(
@@ -1929,3 +1937,160 @@ def test_a_killed_rerun_of_seeds_beside_an_older_share_resumes_the_rerun_not_the
     record = json.loads((again[1].record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 10, record["resumed_from"]
     assert "trained" not in record["together"], record["together"]
+
+
+def test_a_kill_as_a_later_seed_is_tested_counts_the_killed_attempt_to_its_last_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 as seed 1 of three was tested, after seed 0's record: the group resumed seeds
+    1 and 2 from the file saved before seed 0's test, and counted the killed attempt only up
+    to that save, though seed 0's completed record shows it ran on (its test; a long one on a
+    big test set). The killed attempt counts up to the last record it wrote, never less."""
+    import datetime as dt
+
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real, calls = together._finish_seed, []
+
+    def killed_at_second(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise _Killed
+        return real(*args)
+
+    monkeypatch.setattr(together, "_finish_seed", killed_at_second)
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    seed1 = results.rglob("seed1").__next__()
+    resumed = seed1 / "checkpoints" / "together.ckpt"
+    saved = resumed.stat().st_mtime - 5.0  # seed 0's test took 5 s after that save
+    os.utime(resumed, (saved, saved))
+    first = json.loads((seed1.parent / "seed0" / "record.json").read_text())["timing"]
+    started = json.loads((seed1 / "record.json").read_text())["timing"]["started_at"]
+    start = dt.datetime.fromisoformat(started).timestamp()
+    recorded = dt.datetime.fromisoformat(first["started_at"]).timestamp() + first["wall_s"]
+    again = run_together(three, [["r"]] * 3)
+    assert [o.status for o in again] == ["skipped", "completed", "completed"]
+    timing = json.loads((seed1 / "record.json").read_text())["timing"]
+    assert timing["earlier_wall_s"] >= recorded - start - 1e-3, timing
+    assert timing["earlier_wall_s"] < 60, timing  # never the time since
+
+
+def test_a_stop_as_a_share_is_tested_says_nothing_false_of_the_seeds_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-3, seed 1's loss NaN, a stop as seed 2 was tested: seeds 2 and 3 left to test
+    (their share). The next sweep tests that share first; a stop as it did so ended seed 1
+    (failed, never started again) with the share's line, `the same sweep again tests it from
+    the group's final weights`: seed 1 has no weights to test, its next attempt trains it."""
+    from repro.running import together
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
+    results = tmp_path / "r"
+    four = configs("toy", "small", [0, 1, 2, 3], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    cut = run_together(four, [["r"]] * 4)
+    assert [o.status for o in cut] == ["completed", "failed", "interrupted", "interrupted"]
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real, after=0))
+    again = run_together(four, [["r"]] * 4)
+    assert [o.status for o in again] == ["skipped", "interrupted", "interrupted", "interrupted"]
+    assert "final weights" in again[2].error, again[2].error
+    said = "interrupted by SIGINT before it started (as seeds 2, 3 were tested); its record is"
+    assert again[1].error == f"{said} unchanged", again[1].error
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert record["status"] == "failed", record["status"]  # as it was
+    monkeypatch.setattr(together, "_finish_seed", real)
+    last = run_together(four, [["r"]] * 4)
+    assert [o.status for o in last] == ["skipped", "failed", "completed", "failed"]
+
+
+def test_a_split_killed_after_the_seeds_own_share_keeps_the_others_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """Seeds 0-2 left to test (kill -9 as seed 0 was tested); `repro run ... seed=1` split
+    its share off and was killed once it was written, before the rest's file was rewritten:
+    seed 0's folder kept the file of seeds 0, 1 and 2. The sweep tests seed 1 alone (its
+    share) and holds seeds 0 and 2 as a group, which found a file not theirs, discarded it
+    and trained both again from the start. The split is finished: they are only tested."""
+    from repro.running import group_checkpoint, together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+
+    def killed(*args: Any) -> Any:
+        raise _Killed
+
+    monkeypatch.setattr(together, "_finish_seed", killed)
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    write = group_checkpoint._write_share
+
+    def killed_after_first(*args: Any) -> None:
+        write(*args)
+        raise _Killed
+
+    monkeypatch.setattr(group_checkpoint, "_write_share", killed_after_first)
+    with pytest.raises(_Killed):
+        run_together([three[1]], [["r"]])
+    monkeypatch.setattr(group_checkpoint, "_write_share", write)
+    rest = run_together([three[0], three[2]], [["r"]] * 2)  # as the sweep holds them
+    assert [o.status for o in rest] == ["completed", "completed"]
+    for outcome in rest:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+        assert record["together"]["trained"]["seeds"] == [0, 1, 2], record["together"]
+    alone = run_together([three[1]], [["r"]])
+    assert [o.status for o in alone] == ["completed"]
+    assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_rerun_of_a_seed_waits_for_a_tidy_up_of_its_folder_never_says_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`repro run ... rerun=true` of a completed seed of a group: another process tidying the
+    group's leftover file in that seed's folder (under the split lock and the seed's lock,
+    for a file removal) between this run's split check and its own lock made it fail with
+    `already running`. The run's lock is taken under the split lock: it waits for the tidy."""
+    import threading
+
+    from repro.running import group_checkpoint
+    from repro.running.lock import run_lock
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    done = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in done] == ["completed", "completed"]
+    record_dir = done[0].record_dir
+    real, held, release = group_checkpoint.split_off_to_test, threading.Event(), threading.Event()
+
+    def tidy() -> None:  # as tidy_completed_seed holds them, in another process
+        with group_checkpoint.split_lock(record_dir.parent), run_lock(record_dir):
+            held.set()
+            release.wait(30)
+
+    def split_then_tidied(*args: Any) -> bool:
+        found = real(*args)
+        threading.Thread(target=tidy, daemon=True).start()
+        held.wait(30)
+        threading.Timer(0.5, release.set).start()
+        return found
+
+    monkeypatch.setattr(group_checkpoint, "split_off_to_test", split_then_tidied)
+    (config,) = configs("toy", "small", [0], results, "rerun=true", papers=[plugins])
+    from repro.running.together import only_test_as_group_of_one
+
+    outcome = run_one(config, command=["r"], as_group_of_one=only_test_as_group_of_one)
+    release.set()
+    assert outcome.status == "completed", outcome.error

@@ -593,8 +593,7 @@ def legacy_hash_dirs(results_dir: Path, config: dict[str, Any]) -> list[Path]:
     of another spelling an older repro hashed as written (`trainer.max_epochs=null`). Only
     folders there are: the ~300 older hashes of a setting are computed only when its
     experiment holds a folder other than today's."""
-    trainer = config.get("trainer")
-    if not isinstance(trainer, dict) or "accelerator" not in trainer:
+    if not isinstance(config.get("trainer"), dict):
         return []
     experiment = config.get("experiment_name") or "default"
     experiment_dir = Path(results_dir) / config["paper"] / experiment
@@ -674,13 +673,16 @@ def _legacy_hashes(setting: str) -> tuple[str, ...]:
     trainer = config["trainer"]
     today = config_hash(config)
     unprofiled = {k: v for k, v in trainer.items() if k != "profiler"}
-    unset = object()  # a trainer without a precision key keeps none
+    unset = object()  # a trainer without a precision (accelerator) key keeps none
     precisions = precision_spellings(trainer["precision"]) if "precision" in trainer else [unset]
+    accelerators = [trainer.get("accelerator", unset), "gpu", "cuda", "cpu", "mps"]
     hashes: dict[str, None] = {}
-    for accelerator in dict.fromkeys([trainer["accelerator"], "gpu", "cuda", "cpu", "mps"]):
+    for accelerator in dict.fromkeys(accelerators):
         for profiler in dict.fromkeys([trainer.get("profiler"), None, *PROFILER_NAMES]):
             for precision in precisions:
-                placed = {**unprofiled, "accelerator": accelerator}
+                placed = {k: v for k, v in unprofiled.items() if k != "accelerator"}
+                if accelerator is not unset:  # `~trainer.accelerator`: as the run wrote it
+                    placed["accelerator"] = accelerator
                 if profiler is not None:
                     placed["profiler"] = profiler
                 if precision is not unset:

@@ -192,14 +192,17 @@ def test_a_trainer_key_removed_is_the_setting_of_it_at_null(tmp_path: Path, key:
     )
 
 
-def test_a_record_filed_under_a_removed_trainer_key_is_found(tmp_path: Path) -> None:
+@pytest.mark.parametrize("key", ["deterministic", "accelerator"])
+def test_a_record_filed_under_a_removed_trainer_key_is_found(tmp_path: Path, key: str) -> None:
     """Runs an older repro filed under `~trainer.deterministic`'s own hash are seeds of
-    `trainer.deterministic=null`: run and sweep find them, the report counts them with it."""
+    `trainer.deterministic=null`: run and sweep find them, the report counts them with it.
+    `~trainer.accelerator` too: run and sweep looked for older folders only of a config with
+    an accelerator key, so they trained again the seeds the report counted."""
     from repro.records.table import load_records
 
-    trainer = {k: v for k, v in FULL["trainer"].items() if k != "deterministic"}
+    trainer = {k: v for k, v in FULL["trainer"].items() if k != key}
     old = {**FULL, "trainer": trainer}
-    today = {**FULL, "trainer": {**trainer, "deterministic": None}}
+    today = {**FULL, "trainer": {**trainer, key: None}}
     digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
     assert digest != store.config_hash(old)
     folder = tmp_path / "p" / "e" / digest / "seed1"

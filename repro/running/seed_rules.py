@@ -62,11 +62,11 @@ class NotTogether(Exception):
 
 def static_reason(config: dict[str, Any]) -> str | None:
     """Why the config alone rules seeds together out (None: it does not)."""
-    trainer = dict(config.get("trainer") or {})
-    if trainer.get("devices", 1) not in (1, "1", "auto") or trainer.get("num_nodes", 1) != 1:
+    trainer = _as_a_seed_alone_trains_it(config)
+    if trainer["devices"] not in (1, "1", "auto") or trainer["num_nodes"] != 1:
         return "the run trains on several devices"
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if trainer.get("devices") == "auto" and gpus > 1 and resolve_device(config).type == "cuda":
+    if trainer["devices"] == "auto" and gpus > 1 and resolve_device(config).type == "cuda":
         return f"the run trains on several devices (devices=auto: {gpus} GPUs)"
     if trainer.get("strategy", "auto") not in ("auto", None):
         return f"trainer.strategy={trainer['strategy']}"
@@ -85,10 +85,24 @@ def static_reason(config: dict[str, Any]) -> str | None:
         return "validation inside an epoch (val_check_interval)"
     if "check_val_every_n_epoch" in trainer and trainer["check_val_every_n_epoch"] is None:
         return "validation counted in steps across epochs (check_val_every_n_epoch=null)"
-    sanity = "num_sanity_val_steps" in trainer and trainer["num_sanity_val_steps"] is None
-    if trainer.get("num_sanity_val_steps") or sanity:  # null: Lightning's 2 batches
+    sanity = trainer["num_sanity_val_steps"]  # null or removed: Lightning's 2 batches
+    if sanity is None or sanity:
         return "trainer.num_sanity_val_steps (a validation before training)"
     return _unapplied_trainer_key(trainer)
+
+
+def _as_a_seed_alone_trains_it(config: dict[str, Any]) -> dict[str, Any]:
+    """The config's trainer section with each key of repro's trainer config it removed
+    (`~trainer.devices`) at null, as the hash reads it (`store.UNSET_TRAINER_VALUES`), and
+    a null device or node count at what the Trainer takes for it (`auto`, 1): the runner
+    leaves null out, so a seed alone trains at Lightning's defaults either way."""
+    from repro.records.store import NULL_TRAINER_VALUES, UNSET_TRAINER_VALUES
+
+    trainer = {**UNSET_TRAINER_VALUES, **dict(config.get("trainer") or {})}
+    for key in ("devices", "num_nodes"):
+        if trainer[key] is None:
+            trainer[key] = NULL_TRAINER_VALUES[key]
+    return trainer
 
 
 def _unapplied_trainer_key(trainer: dict[str, Any]) -> str | None:
@@ -149,7 +163,7 @@ def module_reason(module: nn.Module, optimizer: Any) -> str | None:
 
 def resolve_device(config: dict[str, Any]) -> torch.device:
     """The device Lightning's `accelerator` would pick for one process."""
-    accelerator = str(dict(config.get("trainer") or {}).get("accelerator", "auto"))
+    accelerator = str(dict(config.get("trainer") or {}).get("accelerator") or "auto")
     if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
         return torch.device("cuda", 0)
     if accelerator == "mps" or (

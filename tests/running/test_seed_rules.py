@@ -22,6 +22,7 @@ def test_a_trainer_key_the_group_does_not_apply_trains_each_seed_alone(
     """Any Lightning Trainer argument away from Lightning's default that the group does not
     apply itself rules it out (a new Lightning argument too), so no seed differs silently."""
     base = {"precision": "32-true", "max_steps": 10, "log_every_n_steps": 50}
+    base["num_sanity_val_steps"] = 0  # removed, it is Lightning's 2: a validation first
     assert static_reason({"trainer": base}) is None
     at_default = {**base, key: False if key == "fast_dev_run" else 0}  # Lightning's default
     assert static_reason({"trainer": at_default}) is None
@@ -33,6 +34,7 @@ def test_devices_auto_on_several_gpus_is_several_devices(monkeypatch: pytest.Mon
     import torch
 
     trainer = {"precision": "32-true", "devices": "auto", "accelerator": "auto"}
+    trainer["num_sanity_val_steps"] = 0
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
     assert static_reason({"trainer": trainer}) is None
@@ -50,6 +52,7 @@ def test_validation_counted_across_epochs_trains_each_seed_alone() -> None:
     """check_val_every_n_epoch=null now reaches Lightning (it counts val_check_interval across
     epochs); a group counts validations in epochs, so it would validate elsewhere."""
     base = {"precision": "32-true", "max_steps": 10, "check_val_every_n_epoch": 1}
+    base["num_sanity_val_steps"] = 0
     assert static_reason({"trainer": base}) is None
     reason = static_reason({"trainer": {**base, "check_val_every_n_epoch": None}})
     assert "check_val_every_n_epoch=null" in reason
@@ -63,3 +66,29 @@ def test_a_null_sanity_check_is_lightnings_two_batches_so_each_seed_trains_alone
     assert static_reason({"trainer": base}) is None
     reason = static_reason({"trainer": {**base, "num_sanity_val_steps": None}})
     assert reason is not None and "num_sanity_val_steps" in reason
+
+
+def test_a_removed_or_null_trainer_key_is_read_as_a_seed_alone_trains_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`~trainer.num_sanity_val_steps`, `~trainer.devices` are one setting (one folder) with
+    the key at null (store.UNSET_TRAINER_VALUES), and a seed alone trains either at
+    Lightning's default: 2 sanity batches, devices=auto (every GPU). A removed key was read
+    as no sanity check and one device, a null accelerator as the CPU: a group trained seeds
+    of that folder otherwise than a seed alone does. A null device count or node count on
+    one device is one device (it was 'several devices')."""
+    import torch
+
+    base = {"precision": "32-true", "max_steps": 10, "num_sanity_val_steps": 0}
+    assert static_reason({"trainer": base}) is None
+    removed = {k: v for k, v in base.items() if k != "num_sanity_val_steps"}
+    reason = static_reason({"trainer": removed})
+    assert reason is not None and "num_sanity_val_steps" in reason
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    for one in ({}, {"devices": None}, {"num_nodes": None}, {"accelerator": None}):
+        assert static_reason({"trainer": {**base, **one}}) is None, one
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    for several in ({}, {"devices": None}, {"devices": "auto", "accelerator": None}):
+        assert "several devices" in static_reason({"trainer": {**base, **several}}), several
+    assert static_reason({"trainer": {**base, "devices": 1, "accelerator": None}}) is None

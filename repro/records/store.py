@@ -179,6 +179,12 @@ BATCH_LIMIT_KEYS = frozenset(
 check_val_every_n_epoch) nor overfit_batches (passed on as written to the batch limits)."""
 
 
+WHOLE_COUNT_KEYS = frozenset({"log_every_n_steps", "num_sanity_val_steps"})
+"""Trainer arguments Lightning only compares (`step % log_every_n_steps == 0`, `min(
+num_sanity_val_steps, batches)`, `-1`: every batch) and repro reads with int(): a whole
+float (`10.0`) trains as that int, hashed so."""
+
+
 PRECISION_ALIASES: dict[str, str] = {"64": "64-true", "32": "32-true", "16": "16-mixed"}
 PRECISION_ALIASES["bf16"] = "bf16-mixed"
 """Lightning's short spellings of a precision (`trainer.precision=32` is `32-true`): one
@@ -251,8 +257,9 @@ def _with_unset_keys(config: dict[str, Any]) -> dict[str, Any]:
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with values Lightning reads as another at that other: a device count written
-    as text (`devices='1'`, which Lightning parses to 1; `'1,'`, the GPU numbered 1, stays),
-    a whole float batch limit past 1 (`BATCH_LIMIT_KEYS`: `5.0` is 5 batches) and an int
+    as text (`devices='1'`, which Lightning parses to 1; `'1,'`, the GPU numbered 1, stays;
+    `'-1'`), a whole float batch limit past 1 or at 0 (`BATCH_LIMIT_KEYS`: `5.0` is 5
+    batches), a whole float count (`WHOLE_COUNT_KEYS`) and an int
     gradient clip (`gradient_clip_val=1`: torch clips at 1.0 either way). `config`
     itself when there is none, so `older_hashes` knows no older spelling was hashed."""
     trainer = config.get("trainer")
@@ -260,12 +267,16 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
         return config
     read: dict[str, Any] = {}
     devices = trainer.get("devices")
-    if isinstance(devices, str) and devices.strip().isdigit():
-        read["devices"] = int(devices)
+    if isinstance(devices, str) and (devices.strip().isdigit() or devices.strip() == "-1"):
+        read["devices"] = int(devices)  # '-1': every GPU (refused on the CPU, as -1 is)
     for key in BATCH_LIMIT_KEYS & set(trainer):
         value = trainer[key]
-        if isinstance(value, float) and value > 1 and value.is_integer():
-            read[key] = int(value)  # 5.0 == 5: compared by type, not by ==
+        if isinstance(value, float) and (value > 1 or value == 0) and value.is_integer():
+            read[key] = int(value)  # 5.0 == 5 (0.0: no batch, as 0): compared by type
+    for key in WHOLE_COUNT_KEYS & set(trainer):
+        value = trainer[key]
+        if isinstance(value, float) and value.is_integer():
+            read[key] = int(value)
     clip = trainer.get("gradient_clip_val")
     if isinstance(clip, int) and not isinstance(clip, bool):
         read["gradient_clip_val"] = float(clip)  # torch's max norm (or value) 1 is 1.0

@@ -495,6 +495,11 @@ def test_a_fraction_of_one_is_every_batch_as_null_is(tmp_path: Path, key: str) -
         *(({key: 5.0}, {key: 5}) for key in sorted(store.BATCH_LIMIT_KEYS)),
         ({"gradient_clip_val": 1}, {"gradient_clip_val": 1.0}),
         ({"gradient_clip_val": 0}, {"gradient_clip_val": 0.0}),
+        ({"devices": "-1"}, {"devices": -1}),  # every GPU
+        *(({key: 0.0}, {key: 0}) for key in sorted(store.BATCH_LIMIT_KEYS)),  # no batch
+        ({"log_every_n_steps": 10.0}, {"log_every_n_steps": 10}),
+        ({"num_sanity_val_steps": 0.0}, {"num_sanity_val_steps": 0}),
+        ({"num_sanity_val_steps": -1.0}, {"num_sanity_val_steps": -1}),  # every batch
     ],
 )
 def test_a_value_lightning_reads_as_another_is_that_setting(
@@ -503,7 +508,9 @@ def test_a_value_lightning_reads_as_another_is_that_setting(
     """`trainer.devices='1'` is Lightning's 1 device and `limit_train_batches=5.0` its 5
     batches (a whole float past 1 is a count: `_determine_batch_limits`), and a paper's "clip at
     1" (`gradient_clip_val=1`) torch's max norm 1.0: each spelling made
-    a folder of its own, so seeds did not pool and a sweep trained them again."""
+    a folder of its own, so seeds did not pool and a sweep trained them again. So did
+    `devices='-1'` (Lightning's -1), `limit_val_batches=0.0` (0: no batch either way) and
+    a whole float step count (`log_every_n_steps=10.0`: Lightning compares `step % 10.0`)."""
     assert store.run_dir(tmp_path, _trainer(**spelled)) == store.run_dir(
         tmp_path, _trainer(**read_as)
     )
@@ -517,6 +524,8 @@ def test_a_value_lightning_reads_as_another_is_that_setting(
         ({"limit_train_batches": 0.5}, {"limit_train_batches": 0}),
         ({"val_check_interval": 5.0}, {"val_check_interval": 5}),  # refused without epochs
         ({"overfit_batches": 5.0}, {"overfit_batches": 5}),  # passed on as written
+        ({"log_every_n_steps": 10.5}, {"log_every_n_steps": 10}),
+        ({"devices": "+1"}, {"devices": 1}),  # refused on the CPU: not a digit
     ],
 )
 def test_a_value_lightning_reads_otherwise_stays_its_own_setting(
@@ -534,8 +543,8 @@ def test_a_record_filed_under_a_spelling_lightning_reads_otherwise_is_found(
     run and sweep find them (no retraining), the report counts them with it."""
     from repro.records.table import load_records
 
-    old = _trainer(devices="1", limit_train_batches=5.0)
-    today = _trainer(devices=1, limit_train_batches=5)
+    old = _trainer(devices="1", limit_train_batches=5.0, log_every_n_steps=10.0)
+    today = _trainer(devices=1, limit_train_batches=5, log_every_n_steps=10)
     digest = store._digest(old)  # as hashed then: as written
     assert digest != store.config_hash(old)
     folder = tmp_path / "p" / "e" / digest / "seed1"

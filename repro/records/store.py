@@ -175,8 +175,9 @@ BATCH_LIMIT_KEYS = frozenset(
     {"limit_train_batches", "limit_val_batches", "limit_test_batches", "limit_predict_batches"}
 )
 """Trainer arguments Lightning reads a whole float past 1 of as that many batches (`5.0` is
-5: `_determine_batch_limits`), hashed so. Not val_check_interval (a float is refused without
-check_val_every_n_epoch) nor overfit_batches (passed on as written to the batch limits)."""
+5: `_determine_batch_limits`), hashed so. val_check_interval only while validation counts
+within epochs (a float is refused with check_val_every_n_epoch=null); not overfit_batches
+(passed on as written to the batch limits)."""
 
 
 WHOLE_COUNT_KEYS = frozenset({"log_every_n_steps", "num_sanity_val_steps"})
@@ -273,6 +274,10 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
         value = trainer[key]
         if isinstance(value, float) and (value > 1 or value == 0) and value.is_integer():
             read[key] = int(value)  # 5.0 == 5 (0.0: no batch, as 0): compared by type
+    interval = trainer.get("val_check_interval")  # within epochs, 5.0 is 5 batches too
+    within = trainer.get("check_val_every_n_epoch") is not None  # null: a float is refused
+    if within and isinstance(interval, float) and interval > 1 and interval.is_integer():
+        read["val_check_interval"] = int(interval)
     for key in WHOLE_COUNT_KEYS & set(trainer):
         value = trainer[key]
         if isinstance(value, float) and value.is_integer():

@@ -500,6 +500,11 @@ def test_a_fraction_of_one_is_every_batch_as_null_is(tmp_path: Path, key: str) -
         ({"log_every_n_steps": 10.0}, {"log_every_n_steps": 10}),
         ({"num_sanity_val_steps": 0.0}, {"num_sanity_val_steps": 0}),
         ({"num_sanity_val_steps": -1.0}, {"num_sanity_val_steps": -1}),  # every batch
+        ({"val_check_interval": 5.0}, {"val_check_interval": 5}),  # within epochs: 5 batches
+        (
+            {"val_check_interval": 5.0, "check_val_every_n_epoch": 2},
+            {"val_check_interval": 5, "check_val_every_n_epoch": 2},
+        ),
     ],
 )
 def test_a_value_lightning_reads_as_another_is_that_setting(
@@ -522,7 +527,10 @@ def test_a_value_lightning_reads_as_another_is_that_setting(
         ({"devices": "1,"}, {"devices": 1}),  # the GPU numbered 1, not one device
         ({"limit_train_batches": 1.0}, {"limit_train_batches": 1}),  # all, not one
         ({"limit_train_batches": 0.5}, {"limit_train_batches": 0}),
-        ({"val_check_interval": 5.0}, {"val_check_interval": 5}),  # refused without epochs
+        (  # a float is refused when validation is counted across epochs
+            {"val_check_interval": 5.0, "check_val_every_n_epoch": None},
+            {"val_check_interval": 5, "check_val_every_n_epoch": None},
+        ),
         ({"overfit_batches": 5.0}, {"overfit_batches": 5}),  # passed on as written
         ({"log_every_n_steps": 10.5}, {"log_every_n_steps": 10}),
         ({"devices": "+1"}, {"devices": 1}),  # refused on the CPU: not a digit

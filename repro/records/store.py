@@ -656,7 +656,9 @@ was read: each folder's config is read once a process while its seeds stay the s
 def _setting_of_folder(hash_dir: Path) -> str | None:
     """Today's hash of the setting whose records lie in `hash_dir`, when the folder's name is
     a hash some repro gave it (`hash_today` of a seed's config.yaml, as the report rehashes
-    records); None otherwise, or when no seed's config can be read."""
+    records); None otherwise, or when no seed's config can be read. A seed whose config names
+    neither (a `rerun=true` or stale retrain there by a command of another spelling, which
+    wrote its own config.yaml) leaves the answer to the next seed."""
     import yaml
 
     try:  # a folder whose listing did not change since: its answer then
@@ -674,6 +676,8 @@ def _setting_of_folder(hash_dir: Path) -> str | None:
             if not isinstance(config, dict):  # emptied or cut short: as the report, which
                 continue  # reads the next seed's config then (table._read_config)
             answer = hash_today(config, hash_dir.name)
+            if answer is None and config_hash(config) != hash_dir.name:
+                continue  # a rerun's config in an older folder (another spelling): the next
         except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
             continue  # not (yet) written, or unreadable: the next seed's
         _FOLDER_SETTINGS[listed] = answer

@@ -614,6 +614,33 @@ def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
     assert store.hashed_form({"w": {1: 0.5}}) == '{"w":{"1":0.5}}'  # as before
 
 
+def test_a_seed_rerun_in_an_older_folder_under_another_spelling_keeps_the_folder_found(
+    tmp_path: Path,
+) -> None:
+    """A `rerun=true` (or a stale retrain) of seed0 of an older spelling's folder
+    (`max_epochs=null`) by a command spelling it today's way (`-1`) writes that config.yaml
+    and today's hash there: seed0's config then named no hash the folder ever had, so run and
+    sweep lost the whole folder (every seed trained again) and its new record read as
+    misfiled to both and to the report. The folder is told by the seeds that still say."""
+    from repro.records.table import load_records
+
+    spelled = _trainer(max_steps=20, max_epochs=None)
+    today = _trainer(max_steps=20, max_epochs=-1)
+    older = tmp_path / "p" / "e" / store._digest(spelled)
+    for seed in (0, 1):
+        config = {**spelled, "seed": seed}
+        store.write_record(older / f"seed{seed}", {**WHOSE, "seed": seed, "status": "completed"})
+        (older / f"seed{seed}" / store.CONFIG_FILE).write_text(json.dumps(config))
+    _completed(older / "seed0", {**today, "seed": 0})  # the rerun's record and config
+    for seed in (0, 1):
+        assert store.completed_record_dir(tmp_path, {**today, "seed": seed}) == (
+            older / f"seed{seed}"
+        )
+    table = load_records(tmp_path)
+    assert not table.skipped
+    assert set(table.frame["config_hash"]) == {store.config_hash(today)}
+
+
 def test_a_seed_with_a_damaged_config_leaves_its_older_folder_to_the_next_seed(
     tmp_path: Path,
 ) -> None:

@@ -23,6 +23,10 @@ CHECKPOINT_DIR = "checkpoints"  # a run's weights, beside its record
 LAST_CHECKPOINT = "last.ckpt"
 GROUP_CHECKPOINT = "together.ckpt"  # seeds trained together: in the first seed's folder
 CONFIG_FILE = "config.yaml"
+FILED_CONFIG_FILE = "config.filed.yaml"
+"""A seed's config.yaml of an older spelling, kept when a run of its setting spelled another
+way (`rerun=true`, a stale retrain) writes its own config into that older folder: what tells
+the folder is that setting's once every seed there was trained again (`keep_filed_config`)."""
 FAILED_RERUN_FILE = "record.failed.json"
 """The record of a `rerun=true` of a completed run that did not complete (that one stays)."""
 SCHEMA_VERSION = 1
@@ -669,20 +673,43 @@ def _setting_of_folder(hash_dir: Path) -> str | None:
     except OSError:
         return None
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    for seed in seeds:
-        path = hash_dir / seed / CONFIG_FILE
+    for path in (hash_dir / seed / name for seed in seeds for name in _TELLING_CONFIGS):
         try:
             config = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
             if not isinstance(config, dict):  # emptied or cut short: as the report, which
                 continue  # reads the next seed's config then (table._read_config)
             answer = hash_today(config, hash_dir.name)
             if answer is None and config_hash(config) != hash_dir.name:
-                continue  # a rerun's config in an older folder (another spelling): the next
+                continue  # a rerun's of another spelling: its config.filed.yaml, or the next
         except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
             continue  # not (yet) written, or unreadable: the next seed's
         _FOLDER_SETTINGS[listed] = answer
         return answer
     return None
+
+
+_TELLING_CONFIGS = (CONFIG_FILE, FILED_CONFIG_FILE)
+
+
+def keep_filed_config(record_dir: Path, config: dict[str, Any]) -> None:
+    """Before a run of `config` writes its config.yaml into `record_dir`, a folder of an older
+    hash of its setting (`completed_record_dir`), keep the config.yaml there that names that
+    hash (`FILED_CONFIG_FILE`), once: a command spelling the setting otherwise
+    (`max_epochs=-1` for `null`) would leave no seed telling the folder, which run, sweep and
+    report then lost (every record in it read as misfiled)."""
+    import yaml
+
+    folder = Path(record_dir)
+    filed = folder / FILED_CONFIG_FILE
+    if folder.parent.name == config_hash(config) or filed.exists():
+        return
+    try:
+        text = (folder / CONFIG_FILE).read_text(encoding="utf-8")
+        earlier = yaml.safe_load(text)
+        if isinstance(earlier, dict) and hash_today(earlier, folder.parent.name):
+            atomic_write_text(filed, text)
+    except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return  # none there, or unreadable: nothing that tells the folder to keep
 
 
 @functools.lru_cache(maxsize=256)
@@ -775,7 +802,9 @@ def supersede(
     target.mkdir(parents=True)
     left = {folder / name for name in leave}
     for child in sorted(folder.iterdir()):
-        if child.name == SUPERSEDED_DIR or child.name.startswith(".lock") or child in left:
+        if child.name in (SUPERSEDED_DIR, FILED_CONFIG_FILE) or child in left:
+            continue  # config.filed.yaml tells the folder, not the run
+        if child.name.startswith(".lock"):
             continue
         if not copy:
             os.replace(child, target / child.name)

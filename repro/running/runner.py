@@ -712,6 +712,7 @@ def _is_built_in(folder: Path) -> bool:
 def _start(attempt: Attempt) -> None:
     """Write the config and the `running` record, then set the process up to train."""
     try:
+        store.keep_filed_config(attempt.record_dir, attempt.config)  # an older folder's
         store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
     except OSError as error:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None

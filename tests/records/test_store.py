@@ -641,6 +641,42 @@ def test_a_seed_rerun_in_an_older_folder_under_another_spelling_keeps_the_folder
     assert set(table.frame["config_hash"]) == {store.config_hash(today)}
 
 
+def test_an_older_folder_every_seed_of_which_ran_again_under_another_spelling_is_found(
+    tmp_path: Path,
+) -> None:
+    """A stale retrain (or `rerun=true`) of every seed of an older spelling's folder
+    (`max_epochs=null`) by a command spelling it `-1` left no config.yaml naming the folder:
+    run and sweep trained every seed again elsewhere and the report dropped each record as
+    misfiled. The config that named it is kept (`store.keep_filed_config`, as a run starts)."""
+    from repro.records.table import load_records
+
+    spelled = _trainer(max_steps=20, max_epochs=None)
+    today = _trainer(max_steps=20, max_epochs=-1)
+    older = tmp_path / "p" / "e" / store._digest(spelled)
+    for seed in (0, 1):
+        folder = older / f"seed{seed}"
+        store.write_record(folder, {**WHOSE, "seed": seed, "status": "completed"})
+        (folder / store.CONFIG_FILE).write_text(json.dumps({**spelled, "seed": seed}))
+    for seed in (0, 1):  # each ran again there, as the run writes its config at its start
+        assert store.completed_record_dir(tmp_path, {**today, "seed": seed}) == (
+            older / f"seed{seed}"
+        )
+        store.keep_filed_config(older / f"seed{seed}", {**today, "seed": seed})
+        _completed(older / f"seed{seed}", {**today, "seed": seed})
+        store.keep_filed_config(older / f"seed{seed}", {**today, "seed": seed})  # once
+    store._FOLDER_SETTINGS.clear()
+    for seed in (0, 1):
+        assert store.completed_record_dir(tmp_path, {**today, "seed": seed}) == (
+            older / f"seed{seed}"
+        )
+    table = load_records(tmp_path)
+    assert not table.skipped
+    assert set(table.frame["config_hash"]) == {store.config_hash(today)}
+    today_folder = store.run_dir(tmp_path, today)
+    store.keep_filed_config(today_folder, today)  # today's own folder: nothing to keep
+    assert not (today_folder / store.FILED_CONFIG_FILE).exists()
+
+
 def test_a_seed_with_a_damaged_config_leaves_its_older_folder_to_the_next_seed(
     tmp_path: Path,
 ) -> None:

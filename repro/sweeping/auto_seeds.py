@@ -46,6 +46,9 @@ class AutoSeedPlan:
     # experiment -> {pilot seed: {claimed metric: value}}: the data N was chosen from, which
     # binds the plan (see `pilot_changes`)
     pilot_values: PilotMetrics = field(default_factory=dict)
+    # experiment -> N kept above max_seeds: the same pilot's earlier plan of a higher cap,
+    # whose seeds past the pilot ran (`kept_seeds`); max_seeds is this sweep's, not its cap
+    kept_seeds: dict[str, int] = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -173,6 +176,7 @@ def replan_kept(
             plan.seeds[name] = max(plan.seeds[name], target.needed or plan.n0)
     for experiment, total in kept.items():  # as `save_plan` keeps it
         plan.seeds[experiment] = max(plan.seeds[experiment], total)
+    plan.kept_seeds = {e: n for e, n in plan.seeds.items() if e in kept and n > plan.max_seeds}
     return plan
 
 

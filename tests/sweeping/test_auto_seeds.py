@@ -854,6 +854,8 @@ def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -
     assert not any("max_seeds=10" in line for line in said), said
     reason = auto_seeds.load_plan(tmp_path, "toy")["claims"]["a_acc"]["reason"]
     assert "max_seeds=20" in reason and "max_seeds=10" not in reason, reason
+    saved = auto_seeds.load_plan(tmp_path, "toy")  # helper-92: top-level max_seeds=10, N=20
+    assert (saved["max_seeds"], saved["kept_seeds"]) == (10, {"a": 20}), saved
     for run in planned:
         run.needs_training = False
     dry = stages.dry_run_lines(_spec(), grid, planned, {}, 10, tmp_path / "plugin")

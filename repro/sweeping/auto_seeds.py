@@ -120,6 +120,19 @@ def plan_seeds(
     return plan
 
 
+def sized_by_claims(spec: PaperSpec, experiments: list[str]) -> set[str]:
+    """The experiments of `experiments` whose N a plan of them sizes from the pilot's data:
+    those of a claim all of whose experiments are planned (`plan_seeds`). Any other one's N
+    is its pilot's, whatever the data, so seeds seen past it chose nothing."""
+    chosen = set(experiments)
+    return {
+        name
+        for claim in spec.claims
+        if set(claim.experiments()) <= chosen
+        for name in claim.experiments()
+    }
+
+
 def _target(
     claim: Claim, metrics: PilotMetrics, n0: int, cap: int, alpha: float, power: float
 ) -> two_stage.SeedTarget:
@@ -282,10 +295,11 @@ def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> No
     (`_refuse_after_seeing`): asked by the sweep before it saves the plan, and by a dry run."""
     earlier = readable_plan(results_dir, paper)
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    sized = {name for names in plan.claim_experiments.values() for name in names}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
-        if experiment not in plan.seeds:
-            continue
+        if experiment not in plan.seeds or experiment not in sized:
+            continue  # no claim sizes its N (`sized_by_claims`): nothing chosen after seeing
         before = _as_recorded(results_dir, paper, experiment, config_hash, before)
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))

@@ -824,6 +824,29 @@ def test_a_first_plan_over_a_fixed_sweeps_seeds_is_refused_before_the_pilot(
     assert not auto_seeds.plan_path(tmp_path / "results", "toy").exists()
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_seeds_past_the_pilot_of_an_experiment_no_claim_plans_are_no_refusal(
+    tmp_path, dry_run
+) -> None:
+    """helper-92: `seed=3,4` of toy's `wide` (no claim names it), then `seeds=auto
+    experiment=small,wide`: refused as a plan over seen seeds, though no claim sizes wide's
+    N (it is the pilot's, whatever the data) and nothing judges its seeds."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins"), "paper=toy"]
+    fixed = repro("sweep", *papers, "experiment=wide", "seed=3,4", "logger=none")
+    assert fixed.returncode == 0, fixed.stderr
+    flags = ["--dry-run"] if dry_run else ["logger=none"]
+    auto = repro("sweep", *papers, "experiment=small,wide", "seeds=auto", "max_seeds=3", *flags)
+    assert auto.returncode == 0, auto.stderr
+    if not dry_run:
+        assert auto_seeds.load_plan(tmp_path / "results", "toy")["seeds"] == {
+            "small": 3,
+            "wide": 3,
+        }
+
+
 def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -> None:
     """helper-88: a plan of N=20 stopped at seed 9, then the same pilot swept with
     max_seeds=10: N stayed 20 (seeds past the pilot ran), yet the claim's reason, printed by

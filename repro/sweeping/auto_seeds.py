@@ -318,9 +318,12 @@ def refuse_a_new_pilot_over_seen_seeds(
     seeds its stage two ran stay, trained by the same code before the new pilot: the new N
     would be chosen after those seeds' verdict was read (rerun the pilot until N suits), and
     the report would judge them with it by the two-stage test. Not asked by a `rerun=true`
-    sweep (it trains stage two again) nor when those seeds are stale (they train again)."""
+    sweep (it trains stage two again) nor when those seeds are stale (they train again).
+    Seeds of the new pilot's code past it that no stage two trained (a fixed sweep's, run
+    after the code changed) refuse it as they refuse a first plan (`_fixed_past_pilot`)."""
     earlier = readable_plan(results_dir, paper)
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    sized = {name for names in plan.claim_experiments.values() for name in names}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
@@ -361,6 +364,28 @@ def refuse_a_new_pilot_over_seen_seeds(
                 "rates; sweep with rerun=true to train every seed of a new plan again (the "
                 "report judges the old seeds by the fixed-sample test until then)"
             )
+        fixed = _fixed_past_pilot(results_dir, paper, experiment, config_hash, plan.n0, digests)
+        if fixed and experiment in sized:
+            raise _first_plan_refusal(paper, experiment, plan.n0, fixed, {})
+
+
+def _fixed_past_pilot(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, n0: int, pilot: set[Any]
+) -> list[int]:
+    """The seeds from `n0` completed by the pilot's code (`pilot`: its runs' digests) that no
+    seeds=auto stage two of a pilot of `n0` trained: a fixed sweep's, e.g. `seeds=10` after
+    the code changed, which retrained the pilot too. A new pilot's plan over them is a first
+    plan over seen seeds (`_first_plan_refusal`), though an older pilot's plan is saved."""
+    seen = []
+    for seed, record in _completed_records(results_dir, paper, experiment, config_hash):
+        section = record.get("seeds_auto")
+        ours = isinstance(section, dict) and (section.get("stage"), section.get("n0")) == (
+            "two",
+            n0,
+        )
+        if seed >= n0 and not ours and _same_code(pilot, {_code_digest(record)}):
+            seen.append(seed)
+    return sorted(set(seen))
 
 
 def _code_digest(record: dict[str, Any]) -> Any:

@@ -847,6 +847,28 @@ def test_seeds_past_the_pilot_of_an_experiment_no_claim_plans_are_no_refusal(
         }
 
 
+def test_a_new_pilot_over_a_fixed_sweeps_seeds_is_refused_though_an_old_plan_is_there(
+    tmp_path,
+) -> None:
+    """helper-92: a plan of toy/small, then the code changed and `seeds=5` retrained seeds
+    0-4, then `seeds=auto`: the old plan's entry (same pilot size, another pilot) exempted
+    it from the first-plan refusal, so N was chosen from the new pilot after seeds 3-4's
+    fixed-sample verdict could be read and the report judged them as planned."""
+    from tests.conftest import repro, write_toy_paper
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins"), "paper=toy", "experiment=small"]
+    assert repro("sweep", *papers, "seeds=auto", "logger=none").returncode == 0
+    model = folder / "model.py"
+    model.write_text(model.read_text().replace("lr=self.lr)", "lr=self.lr * 0.8)"))
+    fixed = repro("sweep", *papers, "seeds=5", "logger=none")
+    assert fixed.returncode == 0, fixed.stderr
+    refused = repro("sweep", *papers, "seeds=auto", "logger=none")
+    assert refused.returncode == 2, refused.stdout
+    last = refused.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: seeds=auto: toy/small has seeds 3–4 completed past its pilot")
+
+
 def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -> None:
     """helper-88: a plan of N=20 stopped at seed 9, then the same pilot swept with
     max_seeds=10: N stayed 20 (seeds past the pilot ran), yet the claim's reason, printed by

@@ -675,6 +675,18 @@ def _refuse_a_raise_after_seeing(
         return
     config_hash = plan.config_hashes[experiment]
     seen = _completed_past(results_dir, paper, experiment, config_hash, plan.n0, ran_to)
+    # seeds past the plan's N of the pilot's code (a fixed sweep's, shown) that the raised N
+    # would judge: seen as a first plan's would be (a plan of N = n0 has none of its own)
+    seen = sorted(
+        {*seen}
+        | {
+            seed
+            for seed in _seen_of_the_pilots_code(
+                results_dir, paper, experiment, config_hash, plan.n0
+            )
+            if ran_to <= seed < max(raised.values())
+        }
+    )
     if not seen:  # the pilot alone was seen: as when a first plan follows a fixed pilot
         return
     from repro.errors import UsageError

@@ -380,6 +380,32 @@ def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path) -> No
     assert saved == {"a": (3, first_cap)}, saved
 
 
+def test_a_higher_max_seeds_over_a_fixed_sweeps_seeds_past_a_pilot_only_plan_is_refused(
+    tmp_path,
+) -> None:
+    """helper-92: a plan of N=3 (the pilot alone, max_seeds=3), then `seeds=10` (seeds 3-9,
+    shown, their fixed-sample verdict read), then max_seeds=20: no seed of the plan past the
+    pilot had run, so N rose to 20 and the report judged seeds 3-9 as planned from the pilot
+    (a first plan over them is refused). Refused as a raise after seeing them."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+
+    def plan_with(cap: int) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        return plan
+
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(3))
+    for seed in range(3, 10):  # a fixed sweep's: no seeds_auto section
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    with pytest.raises(UsageError) as refused:
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan_with(20))
+    assert "planned from this pilot with N=3 and seeds 3–9 have run" in str(refused.value)
+
+
 def test_a_higher_max_seeds_is_refused_after_the_plan_file_was_deleted(tmp_path) -> None:
     """helper-75: with .seeds_auto.json deleted, nothing stopped the raise above; stage two's
     runs record the N they were planned to, which the sweep now checks."""

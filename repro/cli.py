@@ -520,7 +520,11 @@ def sweep(
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
     if keys.auto:  # a damaged plan file: refused before the pilot, not after it
         from repro.records.fingerprint import code_fingerprint
-        from repro.sweeping.auto_seeds import readable_plan, refuse_a_first_plan_before_its_pilot
+        from repro.sweeping.auto_seeds import (
+            readable_plan,
+            refuse_a_first_plan_before_its_pilot,
+            sized_by_claims,
+        )
 
         readable_plan(results_dir, plugin.id)
         # seeds a fixed sweep ran past the pilot: refused now, not after training the pilot
@@ -528,7 +532,11 @@ def sweep(
             results_dir,
             plugin.id,
             seeds,
-            {run.experiment: run.record_dir.parent.name for run in planned},
+            {
+                run.experiment: run.record_dir.parent.name
+                for run in planned
+                if run.experiment in sized_by_claims(spec, list(grid.experiments))
+            },
             code_fingerprint(plugin.folder)["digest"],
         )
     todo = [run for run in planned if run.needs_training]

@@ -234,6 +234,12 @@ CASES = [
         2,
         "max_seeds must be >= the pilot's 5 seeds",
     ),
+    Case(  # helper-92: it planned ~1e10 seeds (a flat pilot runs max_seeds), no word
+        "max_seeds past any plan",
+        ("sweep", "paper=mnist1d", "seeds=auto", "max_seeds=1000000000000", "--dry-run"),
+        2,
+        "max_seeds must be <= 10000",
+    ),
     Case(
         "several values without -m",
         ("run", "paper=mnist1d", "experiment=cnn,gru"),

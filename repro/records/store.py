@@ -885,4 +885,9 @@ def seeds_auto_section(experiment: str, config_hash: str) -> dict[str, Any] | No
         if planned is None:
             return None
         section["seeds"] = planned
+        cap = stage.get("max_seeds")
+        if isinstance(cap, int) and isinstance(planned, int) and planned > cap:
+            # an N kept from the same pilot's earlier plan of a higher max_seeds (its seeds
+            # past the pilot ran): the cap it was planned at, not this sweep's lower one
+            section["max_seeds"] = planned
     return section

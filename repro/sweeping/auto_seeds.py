@@ -46,6 +46,9 @@ class AutoSeedPlan:
     # experiment -> {pilot seed: {claimed metric: value}}: the data N was chosen from, which
     # binds the plan (see `pilot_changes`)
     pilot_values: PilotMetrics = field(default_factory=dict)
+    # experiment -> N kept above max_seeds: the same pilot's earlier plan of a higher cap,
+    # whose seeds past the pilot ran (`kept_seeds`); max_seeds is this sweep's, not its cap
+    kept_seeds: dict[str, int] = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -117,6 +120,19 @@ def plan_seeds(
     return plan
 
 
+def sized_by_claims(spec: PaperSpec, experiments: list[str]) -> set[str]:
+    """The experiments of `experiments` whose N a plan of them sizes from the pilot's data:
+    those of a claim all of whose experiments are planned (`plan_seeds`). Any other one's N
+    is its pilot's, whatever the data, so seeds seen past it chose nothing."""
+    chosen = set(experiments)
+    return {
+        name
+        for claim in spec.claims
+        if set(claim.experiments()) <= chosen
+        for name in claim.experiments()
+    }
+
+
 def _target(
     claim: Claim, metrics: PilotMetrics, n0: int, cap: int, alpha: float, power: float
 ) -> two_stage.SeedTarget:
@@ -173,6 +189,7 @@ def replan_kept(
             plan.seeds[name] = max(plan.seeds[name], target.needed or plan.n0)
     for experiment, total in kept.items():  # as `save_plan` keeps it
         plan.seeds[experiment] = max(plan.seeds[experiment], total)
+    plan.kept_seeds = {e: n for e, n in plan.seeds.items() if e in kept and n > plan.max_seeds}
     return plan
 
 
@@ -278,10 +295,11 @@ def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> No
     (`_refuse_after_seeing`): asked by the sweep before it saves the plan, and by a dry run."""
     earlier = readable_plan(results_dir, paper)
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    sized = {name for names in plan.claim_experiments.values() for name in names}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
-        if experiment not in plan.seeds:
-            continue
+        if experiment not in plan.seeds or experiment not in sized:
+            continue  # no claim sizes its N (`sized_by_claims`): nothing chosen after seeing
         before = _as_recorded(results_dir, paper, experiment, config_hash, before)
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
@@ -300,9 +318,12 @@ def refuse_a_new_pilot_over_seen_seeds(
     seeds its stage two ran stay, trained by the same code before the new pilot: the new N
     would be chosen after those seeds' verdict was read (rerun the pilot until N suits), and
     the report would judge them with it by the two-stage test. Not asked by a `rerun=true`
-    sweep (it trains stage two again) nor when those seeds are stale (they train again)."""
+    sweep (it trains stage two again) nor when those seeds are stale (they train again).
+    Seeds of the new pilot's code past it that no stage two trained (a fixed sweep's, run
+    after the code changed) refuse it as they refuse a first plan (`_fixed_past_pilot`)."""
     earlier = readable_plan(results_dir, paper)
     settings = (earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    sized = {name for names in plan.claim_experiments.values() for name in names}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
@@ -343,6 +364,28 @@ def refuse_a_new_pilot_over_seen_seeds(
                 "rates; sweep with rerun=true to train every seed of a new plan again (the "
                 "report judges the old seeds by the fixed-sample test until then)"
             )
+        fixed = _fixed_past_pilot(results_dir, paper, experiment, config_hash, plan.n0, digests)
+        if fixed and experiment in sized:
+            raise _first_plan_refusal(paper, experiment, plan.n0, fixed, {})
+
+
+def _fixed_past_pilot(
+    results_dir: Path, paper: str, experiment: str, config_hash: str, n0: int, pilot: set[Any]
+) -> list[int]:
+    """The seeds from `n0` completed by the pilot's code (`pilot`: its runs' digests) that no
+    seeds=auto stage two of a pilot of `n0` trained: a fixed sweep's, e.g. `seeds=10` after
+    the code changed, which retrained the pilot too. A new pilot's plan over them is a first
+    plan over seen seeds (`_first_plan_refusal`), though an older pilot's plan is saved."""
+    seen = []
+    for seed, record in _completed_records(results_dir, paper, experiment, config_hash):
+        section = record.get("seeds_auto")
+        ours = isinstance(section, dict) and (section.get("stage"), section.get("n0")) == (
+            "two",
+            n0,
+        )
+        if seed >= n0 and not ours and _same_code(pilot, {_code_digest(record)}):
+            seen.append(seed)
+    return sorted(set(seen))
 
 
 def _code_digest(record: dict[str, Any]) -> Any:
@@ -632,6 +675,18 @@ def _refuse_a_raise_after_seeing(
         return
     config_hash = plan.config_hashes[experiment]
     seen = _completed_past(results_dir, paper, experiment, config_hash, plan.n0, ran_to)
+    # seeds past the plan's N of the pilot's code (a fixed sweep's, shown) that the raised N
+    # would judge: seen as a first plan's would be (a plan of N = n0 has none of its own)
+    seen = sorted(
+        {*seen}
+        | {
+            seed
+            for seed in _seen_of_the_pilots_code(
+                results_dir, paper, experiment, config_hash, plan.n0
+            )
+            if ran_to <= seed < max(raised.values())
+        }
+    )
     if not seen:  # the pilot alone was seen: as when a first plan follows a fixed pilot
         return
     from repro.errors import UsageError

@@ -22,7 +22,7 @@ Say = Callable[[str], None]
 def max_seeds(raw: str | None, auto: bool) -> int | None:
     """`max_seeds=N` (only with seeds=auto): the cap of the two-stage plan; None when not
     given (`cap_for` then makes it the default, or the pilot when that is larger)."""
-    from repro.sweeping.two_stage import MIN_PILOT
+    from repro.sweeping.two_stage import MAX_SEEDS_LIMIT, MIN_PILOT
 
     if raw is None:
         return None
@@ -34,6 +34,11 @@ def max_seeds(raw: str | None, auto: bool) -> int | None:
         raise UsageError(f"max_seeds must be an integer, got {raw!r}") from None
     if value < MIN_PILOT:
         raise UsageError(f"max_seeds must be >= {MIN_PILOT} (the smallest pilot), got {value}")
+    if value > MAX_SEEDS_LIMIT:
+        raise UsageError(
+            f"max_seeds must be <= {MAX_SEEDS_LIMIT} (seeds=auto trains up to max_seeds seeds "
+            f"per experiment), got {value}"
+        )
     return value
 
 

@@ -34,6 +34,9 @@ from repro.stats import ABOVE, BELOW, INCONCLUSIVE, REPRODUCED, Verdict
 MIN_PILOT = 3
 """Fewer pilot seeds leave s0 with 1 degree of freedom: t(1) quantiles make N explode."""
 DEFAULT_MAX_SEEDS = 30
+MAX_SEEDS_LIMIT = 10_000
+"""The most seeds seeds=auto plans per experiment: a flat or broken pilot plans max_seeds itself,
+so a typo (max_seeds=1000000000000) planned that many runs, shown as a dry run's plan."""
 FLAT_PILOT = "the {n0} pilot seeds were identical but later seeds vary"
 """Stein's bound t * s0 / sqrt(N) with s0 = 0 is a zero-width interval the varying later seeds
 contradict (another claim of the experiment raised N): the two-stage test is undefined, and

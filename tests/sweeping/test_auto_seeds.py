@@ -380,6 +380,32 @@ def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path) -> No
     assert saved == {"a": (3, first_cap)}, saved
 
 
+def test_a_higher_max_seeds_over_a_fixed_sweeps_seeds_past_a_pilot_only_plan_is_refused(
+    tmp_path,
+) -> None:
+    """helper-92: a plan of N=3 (the pilot alone, max_seeds=3), then `seeds=10` (seeds 3-9,
+    shown, their fixed-sample verdict read), then max_seeds=20: no seed of the plan past the
+    pilot had run, so N rose to 20 and the report judged seeds 3-9 as planned from the pilot
+    (a first plan over them is refused). Refused as a raise after seeing them."""
+    from repro.errors import UsageError
+
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+
+    def plan_with(cap: int) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        return plan
+
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(3))
+    for seed in range(3, 10):  # a fixed sweep's: no seeds_auto section
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    with pytest.raises(UsageError) as refused:
+        auto_seeds.refuse_after_seeing(tmp_path, "toy", plan_with(20))
+    assert "planned from this pilot with N=3 and seeds 3–9 have run" in str(refused.value)
+
+
 def test_a_higher_max_seeds_is_refused_after_the_plan_file_was_deleted(tmp_path) -> None:
     """helper-75: with .seeds_auto.json deleted, nothing stopped the raise above; stage two's
     runs record the N they were planned to, which the sweep now checks."""
@@ -824,6 +850,51 @@ def test_a_first_plan_over_a_fixed_sweeps_seeds_is_refused_before_the_pilot(
     assert not auto_seeds.plan_path(tmp_path / "results", "toy").exists()
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_seeds_past_the_pilot_of_an_experiment_no_claim_plans_are_no_refusal(
+    tmp_path, dry_run
+) -> None:
+    """helper-92: `seed=3,4` of toy's `wide` (no claim names it), then `seeds=auto
+    experiment=small,wide`: refused as a plan over seen seeds, though no claim sizes wide's
+    N (it is the pilot's, whatever the data) and nothing judges its seeds."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins"), "paper=toy"]
+    fixed = repro("sweep", *papers, "experiment=wide", "seed=3,4", "logger=none")
+    assert fixed.returncode == 0, fixed.stderr
+    flags = ["--dry-run"] if dry_run else ["logger=none"]
+    auto = repro("sweep", *papers, "experiment=small,wide", "seeds=auto", "max_seeds=3", *flags)
+    assert auto.returncode == 0, auto.stderr
+    if not dry_run:
+        assert auto_seeds.load_plan(tmp_path / "results", "toy")["seeds"] == {
+            "small": 3,
+            "wide": 3,
+        }
+
+
+def test_a_new_pilot_over_a_fixed_sweeps_seeds_is_refused_though_an_old_plan_is_there(
+    tmp_path,
+) -> None:
+    """helper-92: a plan of toy/small, then the code changed and `seeds=5` retrained seeds
+    0-4, then `seeds=auto`: the old plan's entry (same pilot size, another pilot) exempted
+    it from the first-plan refusal, so N was chosen from the new pilot after seeds 3-4's
+    fixed-sample verdict could be read and the report judged them as planned."""
+    from tests.conftest import repro, write_toy_paper
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    papers = ["--papers-dir", str(tmp_path / "plugins"), "paper=toy", "experiment=small"]
+    assert repro("sweep", *papers, "seeds=auto", "logger=none").returncode == 0
+    model = folder / "model.py"
+    model.write_text(model.read_text().replace("lr=self.lr)", "lr=self.lr * 0.8)"))
+    fixed = repro("sweep", *papers, "seeds=5", "logger=none")
+    assert fixed.returncode == 0, fixed.stderr
+    refused = repro("sweep", *papers, "seeds=auto", "logger=none")
+    assert refused.returncode == 2, refused.stdout
+    last = refused.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: seeds=auto: toy/small has seeds 3–4 completed past its pilot")
+
+
 def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -> None:
     """helper-88: a plan of N=20 stopped at seed 9, then the same pilot swept with
     max_seeds=10: N stayed 20 (seeds past the pilot ran), yet the claim's reason, printed by
@@ -854,6 +925,8 @@ def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -
     assert not any("max_seeds=10" in line for line in said), said
     reason = auto_seeds.load_plan(tmp_path, "toy")["claims"]["a_acc"]["reason"]
     assert "max_seeds=20" in reason and "max_seeds=10" not in reason, reason
+    saved = auto_seeds.load_plan(tmp_path, "toy")  # helper-92: top-level max_seeds=10, N=20
+    assert (saved["max_seeds"], saved["kept_seeds"]) == (10, {"a": 20}), saved
     for run in planned:
         run.needs_training = False
     dry = stages.dry_run_lines(_spec(), grid, planned, {}, 10, tmp_path / "plugin")

@@ -19,3 +19,18 @@ def test_each_claim_of_the_plan_is_one_line_a_capped_one_a_warning() -> None:
     say_claims(plan, said.append, warned.append)
     assert said == ["  ok: needs 5 seeds"]
     assert warned == ["seeds=auto: big may stay undecided: needs 40 seeds; capped at max_seeds=4"]
+
+
+def test_a_stage_two_run_of_a_kept_n_records_the_cap_it_was_planned_at() -> None:
+    """helper-92: a plan of N=20 kept after a sweep with max_seeds=10 (its seeds past the
+    pilot ran) marked its stage-two runs `max_seeds: 10, seeds: 20`, a cap below the N it
+    trained; a lost plan's warning then said `max_seeds=10, N=20`. The run records the cap
+    its N was planned at."""
+    from repro.records import store
+    from repro.sweeping.stages import marking
+
+    with marking(True, 3, 10, [(["a"], list(range(3, 20))), (["b"], list(range(3, 8)))]):
+        kept = store.seeds_auto_section("a", "h")
+        cut = store.seeds_auto_section("b", "h")
+    assert kept is not None and (kept["seeds"], kept["max_seeds"]) == (20, 20), kept
+    assert cut is not None and (cut["seeds"], cut["max_seeds"]) == (8, 10), cut

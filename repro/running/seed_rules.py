@@ -63,10 +63,12 @@ class NotTogether(Exception):
 def static_reason(config: dict[str, Any]) -> str | None:
     """Why the config alone rules seeds together out (None: it does not)."""
     trainer = dict(config.get("trainer") or {})
-    if trainer.get("devices", 1) not in (1, "1", "auto") or trainer.get("num_nodes", 1) != 1:
+    # unset or null, the runner passes no argument: Lightning's devices="auto", num_nodes=1
+    devices = _null_as(trainer.get("devices"), "auto")
+    if devices not in (1, "1", "auto") or _null_as(trainer.get("num_nodes"), 1) != 1:
         return "the run trains on several devices"
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    if trainer.get("devices") == "auto" and gpus > 1 and resolve_device(config).type == "cuda":
+    if devices == "auto" and gpus > 1 and resolve_device(config).type == "cuda":
         return f"the run trains on several devices (devices=auto: {gpus} GPUs)"
     if trainer.get("strategy", "auto") not in ("auto", None):
         return f"trainer.strategy={trainer['strategy']}"
@@ -89,6 +91,12 @@ def static_reason(config: dict[str, Any]) -> str | None:
     if trainer.get("num_sanity_val_steps") or sanity:  # null: Lightning's 2 batches
         return "trainer.num_sanity_val_steps (a validation before training)"
     return _unapplied_trainer_key(trainer)
+
+
+def _null_as(value: Any, default: Any) -> Any:
+    """A Trainer argument as the runner passes it: null (or unset) left out, Lightning's
+    default taken (`running.training.NULL_MEANS_SOMETHING` is not among these keys)."""
+    return default if value is None else value
 
 
 def _unapplied_trainer_key(trainer: dict[str, Any]) -> str | None:
@@ -149,7 +157,7 @@ def module_reason(module: nn.Module, optimizer: Any) -> str | None:
 
 def resolve_device(config: dict[str, Any]) -> torch.device:
     """The device Lightning's `accelerator` would pick for one process."""
-    accelerator = str(dict(config.get("trainer") or {}).get("accelerator", "auto"))
+    accelerator = str(_null_as(dict(config.get("trainer") or {}).get("accelerator"), "auto"))
     if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
         return torch.device("cuda", 0)
     if accelerator == "mps" or (

@@ -111,6 +111,8 @@ class GroupCheckpoint:
             return None, f"unreadable ({type(error).__name__})"
         identity = saved.get("identity") or {}
         for key, value in self.identity.items():
+            if identity.get(key) != value and key == "seeds":  # said as seeds, both sides
+                return None, f"saved for seeds {_listed(identity.get(key))}, not {_listed(value)}"
             if identity.get(key) != value:
                 return None, f"written by another {key.replace('_', ' ')} ({identity.get(key)})"
         training = saved.get("training")
@@ -119,6 +121,11 @@ class GroupCheckpoint:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _listed(seeds: Any) -> str:
+    """Seeds as a line names them (`0, 1, 2`); anything else as it is."""
+    return ", ".join(map(str, seeds)) if isinstance(seeds, list) else str(seeds)
 
 
 class SavedGroup(NamedTuple):

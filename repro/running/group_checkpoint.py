@@ -111,6 +111,8 @@ class GroupCheckpoint:
             return None, f"unreadable ({type(error).__name__})"
         identity = saved.get("identity") or {}
         for key, value in self.identity.items():
+            if identity.get(key) != value and key == "seeds":  # said as seeds, both sides
+                return None, f"saved for seeds {_listed(identity.get(key))}, not {_listed(value)}"
             if identity.get(key) != value:
                 return None, f"written by another {key.replace('_', ' ')} ({identity.get(key)})"
         training = saved.get("training")
@@ -119,6 +121,11 @@ class GroupCheckpoint:
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def _listed(seeds: Any) -> str:
+    """Seeds as a line names them (`0, 1, 2`); anything else as it is."""
+    return ", ".join(map(str, seeds)) if isinstance(seeds, list) else str(seeds)
 
 
 class SavedGroup(NamedTuple):
@@ -304,16 +311,10 @@ def drop_completed_seeds(hash_dir: Any) -> None:
     with split_lock(hash_dir):
         for path, seeds in _trained_groups(hash_dir):
             folders = [hash_dir / f"seed{s}" for s in seeds]
-            keep = [
-                k
-                for k, folder in enumerate(folders)
-                if not _done(folder) and not _moved_on(path, folder, [seeds[k]])
-            ]
-            if len(keep) == len(seeds) or any(is_locked(folder) for folder in folders):
+            kept = _kept_seeds(path, seeds)
+            if kept == seeds or any(is_locked(folder) for folder in folders):
                 continue
-            if keep and _moved_on(path, folders[keep[0]], [seeds[k] for k in keep]):
-                path.unlink(missing_ok=True)  # the share it holds is there already, newer
-                continue
+            keep = [k for k, s in enumerate(seeds) if s in kept]
             if keep:
                 try:
                     saved_at = path.stat().st_mtime
@@ -325,6 +326,33 @@ def drop_completed_seeds(hash_dir: Any) -> None:
                 if target == path:
                     continue
             path.unlink(missing_ok=True)
+
+
+def _kept_seeds(path: Any, seeds: list[int]) -> list[int]:
+    """The seeds of the trained group's checkpoint `path` (saved for `seeds`, in its order)
+    that `drop_completed_seeds` keeps it for: not done, not holding their own share; none
+    when the share of those left is in their first one's folder already (it is removed)."""
+    hash_dir = path.parent.parent.parent  # <setting>/seedN/checkpoints/together.ckpt
+    kept = [
+        s
+        for s in seeds
+        if not _done(hash_dir / f"seed{s}") and not _moved_on(path, hash_dir / f"seed{s}", [s])
+    ]
+    if kept and kept != seeds and _moved_on(path, hash_dir / f"seed{kept[0]}", kept):
+        return []  # the share it holds is there already, newer
+    return kept
+
+
+def seeds_left_in(path: Any) -> list[int] | None:
+    """The seeds a trained group's checkpoint holds once `drop_completed_seeds` has tidied
+    it (those it tests as a group; [] when it is removed), read without loading its
+    tensors, for a sweep's plan to say what the run does; None when it is unreadable."""
+    saved = saved_identity(path)
+    try:
+        seeds = [int(s) for s in (saved.identity.get("seeds") or [])] if saved else None
+    except (TypeError, ValueError):
+        return None
+    return None if seeds is None else _kept_seeds(path, seeds)
 
 
 def _moved_on(path: Any, folder: Any, seeds: list[int]) -> bool:

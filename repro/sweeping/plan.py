@@ -281,6 +281,11 @@ def plan_resumes(
                 notes.append(f"{experiment}: {discarded}")
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
+            if seeds and trained:  # as the group tidies it: without seeds done or split off
+                from repro.running.group_checkpoint import seeds_left_in
+
+                left = seeds_left_in(checkpoint)
+                seeds = tuple(sorted(left)) if left is not None else seeds
             if (
                 not seeds
                 or not set(seeds) & set(missing)

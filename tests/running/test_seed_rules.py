@@ -92,3 +92,30 @@ def test_a_removed_or_null_trainer_key_is_read_as_a_seed_alone_trains_it(
     for several in ({}, {"devices": None}, {"devices": "auto", "accelerator": None}):
         assert "several devices" in static_reason({"trainer": {**base, **several}}), several
     assert static_reason({"trainer": {**base, "devices": 1, "accelerator": None}}) is None
+
+
+@pytest.mark.parametrize("spelling", ["unset", "null", "auto"])
+def test_devices_unset_or_null_is_lightnings_auto(
+    monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    """`~trainer.devices` and `trainer.devices=null` both reach the Trainer as no argument,
+    Lightning's `devices="auto"` (one setting, one hash): one device on a CPU or one GPU,
+    every GPU of several. The rule read a missing key as 1 (seeds together on 2 GPUs, where
+    a seed alone runs DDP) and null as several devices (each seed alone on a CPU)."""
+    import torch
+
+    trainer: dict[str, Any] = {
+        "precision": "32-true",
+        "accelerator": "auto",
+        "max_steps": 10,
+        "num_sanity_val_steps": 0,
+    }
+    if spelling != "unset":
+        trainer["devices"] = None if spelling == "null" else "auto"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert static_reason({"trainer": trainer}) is None
+    assert static_reason({"trainer": {**trainer, "num_nodes": None}}) is None
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert "several devices" in static_reason({"trainer": trainer})
+    assert static_reason({"trainer": {**trainer, "accelerator": "cpu"}}) is None

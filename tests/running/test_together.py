@@ -2093,3 +2093,19 @@ def test_a_rerun_of_a_seed_waits_for_a_tidy_up_of_its_folder_never_says_busy(
     outcome = run_one(config, command=["r"], as_group_of_one=only_test_as_group_of_one)
     release.set()
     assert outcome.status == "completed", outcome.error
+
+
+def test_a_group_file_of_other_seeds_says_whose_it_is(tmp_path: Path) -> None:
+    """Seeds 0 and 2 held as a group (seed 1 held by another process) found the file of
+    seeds 0, 1 and 2: the line said `written by another seeds ([0, 1, 2])`; it says which
+    seeds it was saved for and which these are."""
+    import torch
+
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    path = tmp_path / "together.ckpt"
+    torch.save({"identity": {"seeds": [0, 1, 2], "config_hash": "h"}, "state": {}}, path)
+    saver = GroupCheckpoint(path, {"seeds": [0, 2], "config_hash": "h"}, 1.0, True)
+    assert saver.load(torch.device("cpu")) == (None, "saved for seeds 0, 1, 2, not 0, 2")
+    other = GroupCheckpoint(path, {"seeds": [0, 1, 2], "config_hash": "g"}, 1.0, True)
+    assert other.load(torch.device("cpu")) == (None, "written by another config hash (h)")

@@ -835,3 +835,40 @@ def test_the_plan_line_counts_the_seeds_a_resumed_group_brings(tmp_path: Path) -
     )
     unresumed = sweep_plan_line("toy", SweepGrid(["x"], [0, 1]), planned, planned)
     assert unresumed.endswith("setting): 1 to run, 1 already completed")
+
+
+def test_a_group_split_killed_is_planned_as_the_seeds_it_tests(tmp_path: Path) -> None:
+    """Seeds 0-2 left to test; `repro run ... seed=1` split its share off and was killed
+    before the rest's file was rewritten. The sweep's plan said `seeds 0, 1, 2 trained in a
+    group, left to test` beside `seed 1 ... left to test`, though it tests seed 1 alone and
+    seeds 0 and 2 as a group (`drop_completed_seeds`). Likewise a seed failed since (or
+    completed): the rest were planned as a new group, though they are only tested."""
+    import torch
+
+    from repro.records import store
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", group=[0, 1, 2] if seed == 0 else None, trained=True)
+    share = hash_dir / "seed1" / "checkpoints" / "together.ckpt"
+    identity = {"seeds": [1], "config_hash": "h", "code": "c0de"}
+    torch.save({"identity": identity, "trained": True}, share)
+    planned = [
+        PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (interrupted)") for s in (0, 1, 2)
+    ]
+    runs, notes = plan_resumes(planned, "c0de")
+    assert [r.group for r in runs] == [(0, 2), (1,), (0, 2)]
+    whole = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    assert notes == [
+        f"x: seeds 0, 2 trained in a group, left to test: tested from the group's final "
+        f"weights {whole}",
+        f"x: seed 1 trained in a group, left to test: tested from the group's final "
+        f"weights {share}",
+    ]
+    share.unlink()
+    store.write_record(hash_dir / "seed1", {"status": "failed", "seed": 1})
+    runs, notes = plan_resumes([planned[0], planned[2]], "c0de")
+    assert [(r.group, r.tests_only) for r in runs] == [((0, 2), True)] * 2
+    assert len(notes) == 1 and "seeds 0, 2 trained in a group, left to test" in notes[0]

@@ -232,7 +232,7 @@ def compute(
         unsuccessful_runs=len(unsuccessful) + len(reruns) + _started_over(completed),
         unsuccessful_hours=(
             float(_own_walls(alone, counted=_attempts_in(completed)).sum())
-            + math.fsum(r.wall_s for r in reruns if r.wall_s is not None)
+            + _rerun_seconds(reruns, _attempts_in(runs))
             + _abandoned_seconds(runs)
         )
         / 3600,
@@ -265,6 +265,22 @@ def _abandoned_seconds(runs: pd.DataFrame) -> float:
         for group, seconds in attempts.items():
             if group not in counted:
                 longest[group] = max(longest.get(group, 0.0), seconds)
+    return alone + math.fsum(longest.values())
+
+
+def _rerun_seconds(reruns: list[FailedRerun], counted: frozenset[str]) -> float:
+    """The failed reruns' own time: a group attempt's once (each seed it failed left a
+    `record.failed.json` with the group's time, one process), the longest, and none that a
+    row of the run table counts already (a seed of that attempt that completed)."""
+    longest: dict[str, float] = {}
+    alone = 0.0
+    for rerun in reruns:
+        if rerun.wall_s is None:
+            continue
+        if rerun.group is None:
+            alone += rerun.wall_s
+        elif rerun.group not in counted:
+            longest[rerun.group] = max(longest.get(rerun.group, 0.0), rerun.wall_s)
     return alone + math.fsum(longest.values())
 
 
@@ -423,12 +439,15 @@ class FailedRerun:
 
     run: UnsuccessfulRun
     wall_s: float | None  # its own attempt's; None when killed before it recorded one
+    group: str | None = None  # its group attempt (`table.together_key`), None when alone
 
 
 def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
     """The failed reruns beside the completed records of `runs`, read from their folders.
     Only the attempt's own `wall_s` counts: the attempts it went on from (`earlier_wall_s`)
     may be the completed run's, counted already, so adding them could count time twice."""
+    from repro.records.table import together_key
+
     found = []
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
@@ -450,7 +469,9 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             error if isinstance(error, str) else "",
             str(row.record_dir),
         )
-        found.append(FailedRerun(run, float(wall) if ok and math.isfinite(wall) else None))
+        group = together_key(record, timing if isinstance(timing, dict) else {})
+        seconds = float(wall) if ok and math.isfinite(wall) else None
+        found.append(FailedRerun(run, seconds, group))
     return found
 
 

@@ -2055,3 +2055,22 @@ def test_a_real_sweeps_report_numbers_match_its_records(tmp_path: Path) -> None:
     assert cells[2:7] == ["2", seconds(sum(walls)), seconds(sum(walls) / 2),
                           seconds(sum(fits) / 2), num(rate)]  # fmt: skip
     assert f"**Total:** {seconds(sum(walls))} CPU (wall-clock) over 2 completed runs" in compute
+
+
+def test_a_failed_rerun_of_a_group_counts_the_groups_time_once(tmp_path: Path) -> None:
+    """helper-93: `rerun=true` of two completed seeds trained together (one process) that
+    failed leaves a `record.failed.json` in each seed's folder, each with the group's wall
+    time: Compute added both, so a 42 s attempt counted 84 s."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for folder in sorted((results / "mnist1d" / "cnn").glob("*/seed*")):
+        record = json.loads((folder / "record.json").read_text())
+        record.update(status="failed", error="CUDA out of memory")
+        record["together"] = {"seeds": [0, 1], "attempt": "R"}
+        record["timing"] = {**record["timing"], "wall_s": 42.0}
+        (folder / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 2 (42.0 s)" in line

@@ -219,7 +219,7 @@ def compute(
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
     groups = _groups(completed)
-    shared = {group for group in groups if group is not None}
+    shared = _attempts_in(completed)  # a group attempt a completed run counts (or went on from)
     alone = unsuccessful.loc[
         np.array([group not in shared for group in _groups(unsuccessful)], dtype=bool)
     ]
@@ -351,8 +351,9 @@ def _own_walls(
     and those it tested before it stopped each name it: on the row that carries that attempt
     (a seed it completed), else on the first that names it; never one of `counted` (the
     attempts completed runs count, which an unsuccessful run went on from). `beside`: runs
-    not counted here (unsuccessful) whose own time, where they trained in a group attempt of
-    these rows, is the group's too (a seed that failed last was recorded after the others)."""
+    not counted here (unsuccessful) whose own time, where they trained in a group attempt these
+    rows count (their own, or one they went on from), is the group's too (a seed that failed
+    last was recorded after the others); `compute` leaves such runs out of its unsuccessful."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     groups = _groups(rows)
     shared: list[dict[str, float]] = [{} for _ in groups]
@@ -371,16 +372,16 @@ def _own_walls(
         longest[group] = max(longest.get(group, 0.0), 0.0 if _missing(own) else float(own))
         walls[index] -= 0.0 if _missing(own) else float(own)
         carrier.setdefault(group, index)
-    if beside is not None and len(beside):
-        for group, own in zip(_groups(beside), beside[column], strict=True):
-            if group in longest and not _missing(own):
-                longest[group] = max(longest[group], float(own))
     for index, attempts in enumerate(shared):
         for group, seconds in attempts.items():
             if group in counted:
                 continue
             longest[group] = max(longest.get(group, 0.0), seconds)
             carrier.setdefault(group, index)
+    if beside is not None and len(beside):  # after the attempts gone on from: theirs too
+        for group, own in zip(_groups(beside), beside[column], strict=True):
+            if group in longest and not _missing(own):
+                longest[group] = max(longest[group], float(own))
     for group, index in carrier.items():
         walls[index] += longest[group]
     return walls

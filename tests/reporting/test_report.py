@@ -1205,6 +1205,34 @@ def test_a_groups_seed_that_failed_last_counts_the_groups_time_to_its_record(
     assert summary.experiments[0].wall_total_s == pytest.approx(12.0)
 
 
+def test_a_stopped_group_seed_is_not_counted_again_beside_a_seed_that_went_on_from_it(
+    tmp_path: Path,
+) -> None:
+    """helper-93: seeds 0 and 1 trained together (attempt A, 10 s, one process) and were
+    stopped; seed 0 then went on alone from its share (5 s more, `earlier_groups` naming A)
+    and completed, seed 1 stayed interrupted (its record: A's 10 s). The completed hours
+    counted A through seed 0, and 'Unsuccessful runs' counted A again through seed 1: 25 s
+    for 15 s of training."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, wall, status in [(0, 5.0, "completed"), (1, 10.0, "interrupted")]:
+        extra = {"status": status, "error": "interrupted"} if status != "completed" else {}
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall, **extra)
+        record = json.loads((folder / "record.json").read_text())
+        key = f"mnist1d/cnn/{record['config_hash']}:0,1@A"
+        if seed == 0:
+            record["timing"].update(earlier_wall_s=10.0, earlier_groups={key: 10.0})
+        else:
+            record["together"] = {"seeds": [0, 1], "attempt": "A"}
+        (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.cpu_hours * 3600 == pytest.approx(15.0)
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(0.0)
+
+
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine

@@ -353,7 +353,9 @@ def _own_walls(
     attempts completed runs count, which an unsuccessful run went on from). `beside`: runs
     not counted here (unsuccessful) whose own time, where they trained in a group attempt these
     rows count (their own, or one they went on from), is the group's too (a seed that failed
-    last was recorded after the others); `compute` leaves such runs out of its unsuccessful."""
+    last was recorded after the others); `compute` leaves such runs out of its unsuccessful.
+    So is the time a seed's later record carries of such an attempt (`abandoned_groups`: it
+    failed in it, then started over), which `_abandoned_seconds` leaves to these rows."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     groups = _groups(rows)
     shared: list[dict[str, float]] = [{} for _ in groups]
@@ -382,6 +384,12 @@ def _own_walls(
         for group, own in zip(_groups(beside), beside[column], strict=True):
             if group in longest and not _missing(own):
                 longest[group] = max(longest[group], float(own))
+    if column == "wall_s":  # a seed of these attempts that failed in it, then started over
+        for frame in (rows, beside if beside is not None else rows.iloc[:0]):
+            for cell in frame.get("abandoned_groups", []):
+                for group, seconds in _earlier_groups(cell).items():
+                    if group in longest:
+                        longest[group] = max(longest[group], seconds)
     for group, index in carrier.items():
         walls[index] += longest[group]
     return walls

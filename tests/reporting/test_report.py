@@ -1233,6 +1233,31 @@ def test_a_stopped_group_seed_is_not_counted_again_beside_a_seed_that_went_on_fr
     assert summary.unsuccessful_hours * 3600 == pytest.approx(0.0)
 
 
+def test_a_groups_seed_that_failed_last_and_started_over_counts_the_groups_time_to_it(
+    tmp_path: Path,
+) -> None:
+    """helper-93: seeds 0 and 1 trained together (attempt A): seed 0 recorded at 10 s, seed
+    1's test failed at 12 s; seed 1 then started over alone (5 s) and completed, carrying A's
+    12 s as `abandoned_groups`. A counted 10 s (seed 0's) and its abandoned part not at all
+    (A is a completed run's): 2 s of the group counted nowhere."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, wall in [(0, 10.0), (1, 5.0)]:
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall)
+        record = json.loads((folder / "record.json").read_text())
+        key = f"mnist1d/cnn/{record['config_hash']}:0,1@A"
+        if seed == 0:
+            record["together"] = {"seeds": [0, 1], "attempt": "A"}
+        else:
+            record["timing"].update(abandoned_wall_s=12.0, abandoned_groups={key: 12.0})
+        (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert (summary.cpu_hours + summary.unsuccessful_hours) * 3600 == pytest.approx(17.0)
+
+
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine

@@ -229,10 +229,13 @@ def compute(
         cpu_hours=cpu_seconds / 3600,
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
-        unsuccessful_runs=len(unsuccessful) + len(reruns) + _started_over(completed),
+        unsuccessful_runs=len(unsuccessful)
+        + len(reruns)
+        + sum(r.abandoned_s > 0 for r in reruns)
+        + _started_over(completed),
         unsuccessful_hours=(
             float(_own_walls(alone, counted=_attempts_in(completed)).sum())
-            + _rerun_seconds(reruns, _attempts_in(runs))
+            + _rerun_seconds(reruns, _attempts_in(runs) | _abandoned_in(runs))
             + _abandoned_seconds(runs)
         )
         / 3600,
@@ -247,6 +250,12 @@ def _started_over(completed: pd.DataFrame) -> int:
     if "abandoned_wall_s" not in completed:
         return 0
     return int((completed["abandoned_wall_s"].fillna(0.0) > 0).sum())
+
+
+def _abandoned_in(runs: pd.DataFrame) -> frozenset[str]:
+    """The group attempts `_abandoned_seconds` counts from these rows (or leaves to them)."""
+    cells = runs.get("abandoned_groups", [])
+    return frozenset(group for cell in cells for group in _earlier_groups(cell))
 
 
 def _abandoned_seconds(runs: pd.DataFrame) -> float:
@@ -275,13 +284,23 @@ def _rerun_seconds(reruns: list[FailedRerun], counted: frozenset[str]) -> float:
     longest: dict[str, float] = {}
     alone = 0.0
     for rerun in reruns:
-        if rerun.wall_s is None:
-            continue
-        if rerun.group is None:
+        alone += max(rerun.abandoned_s - sum(rerun.abandoned_groups.values()), 0.0)
+        attempts = dict(rerun.abandoned_groups)
+        if rerun.wall_s is not None and rerun.group is None:
             alone += rerun.wall_s
-        elif rerun.group not in counted:
-            longest[rerun.group] = max(longest.get(rerun.group, 0.0), rerun.wall_s)
+        elif rerun.wall_s is not None and rerun.group is not None:
+            attempts[rerun.group] = rerun.wall_s
+        for group, seconds in attempts.items():
+            if group not in counted:
+                longest[group] = max(longest.get(group, 0.0), seconds)
     return alone + math.fsum(longest.values())
+
+
+def _seconds_in(value: Any) -> float:
+    """A recorded duration, 0 where there is none (absent, not a number, not finite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0.0
+    return max(float(value), 0.0)
 
 
 def _apple_gpu(device: Any) -> str:
@@ -449,13 +468,15 @@ class FailedRerun:
     run: UnsuccessfulRun
     wall_s: float | None  # its own attempt's; None when killed before it recorded one
     group: str | None = None  # its group attempt (`table.together_key`), None when alone
+    abandoned_s: float = 0.0  # the reruns before it that did not complete (`abandoned_wall_s`)
+    abandoned_groups: dict[str, float] = field(default_factory=dict)  # their group part
 
 
 def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
     """The failed reruns beside the completed records of `runs`, read from their folders.
     Only the attempt's own `wall_s` counts: the attempts it went on from (`earlier_wall_s`)
     may be the completed run's, counted already, so adding them could count time twice."""
-    from repro.records.table import together_key
+    from repro.records.table import earlier_groups, together_key
 
     found = []
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
@@ -478,9 +499,12 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             error if isinstance(error, str) else "",
             str(row.record_dir),
         )
-        group = together_key(record, timing if isinstance(timing, dict) else {})
+        timing = timing if isinstance(timing, dict) else {}
+        group = together_key(record, timing)
         seconds = float(wall) if ok and math.isfinite(wall) else None
-        found.append(FailedRerun(run, seconds, group))
+        before = _seconds_in(timing.get("abandoned_wall_s"))
+        shared = earlier_groups(timing.get("abandoned_groups"))
+        found.append(FailedRerun(run, seconds, group, before, shared))
     return found
 
 

@@ -469,7 +469,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         previous = _previous_record(record_dir)
         record = _new_record(config, int(config["seed"]), command, plugin, previous, None)
         # starts over until it resumes (`_resume_or_start`): a failed attempt's time stays
-        record["timing"].update(abandoned_attempts(previous, None))
+        record["timing"].update(abandoned_attempts(previous, None, record_dir))
         record["together"] = {
             "seeds": seeds,
             "engine": "torch.func.vmap",

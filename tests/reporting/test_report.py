@@ -2127,3 +2127,21 @@ def test_a_failed_rerun_of_a_group_counts_the_groups_time_once(tmp_path: Path) -
     _, markdown = report(results, tmp_path / "out")
     line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
     assert "**Unsuccessful runs, counted apart:** 2 (42.0 s)" in line
+
+
+def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
+    """helper-93: a failed `rerun=true` carries the reruns before it that did not complete as
+    `abandoned_wall_s` (its record.failed.json replaced theirs); Compute counted its own
+    time alone."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record.update(status="failed", error="CUDA out of memory")
+    record["timing"] = {**record["timing"], "wall_s": 42.0, "abandoned_wall_s": 7.0}
+    (folder / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 2 (49.0 s)" in line

@@ -234,7 +234,7 @@ def compute(
         + sum(r.abandoned_s > 0 for r in reruns)
         + _started_over(completed),
         unsuccessful_hours=(
-            float(_own_walls(alone, counted=_attempts_in(completed)).sum())
+            float(_own_walls(alone, counted=_attempts_in(completed), beside=completed).sum())
             + _rerun_seconds(reruns, _attempts_in(runs) | _abandoned_in(runs))
             + _abandoned_seconds(runs)
         )

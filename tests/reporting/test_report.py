@@ -1258,6 +1258,32 @@ def test_a_groups_seed_that_failed_last_and_started_over_counts_the_groups_time_
     assert (summary.cpu_hours + summary.unsuccessful_hours) * 3600 == pytest.approx(17.0)
 
 
+def test_a_failed_group_attempt_counts_the_longest_of_its_seeds_that_started_over(
+    tmp_path: Path,
+) -> None:
+    """helper-93: seeds 0 and 1 failed together (attempt A; seed 0 recorded at 10 s, seed 1
+    at 12 s); seed 1 started over alone (5 s) and completed, carrying A's 12 s. A counted
+    seed 0's 10 s among the unsuccessful (its record names A), the 12 s not at all."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, wall, status in [(0, 10.0, "failed"), (1, 5.0, "completed")]:
+        extra = {"status": status, "error": "nan"} if status == "failed" else {}
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall, **extra)
+        record = json.loads((folder / "record.json").read_text())
+        key = f"mnist1d/cnn/{record['config_hash']}:0,1@A"
+        if seed == 0:
+            record["together"] = {"seeds": [0, 1], "attempt": "A"}
+        else:
+            record["timing"].update(abandoned_wall_s=12.0, abandoned_groups={key: 12.0})
+        (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.cpu_hours * 3600 == pytest.approx(5.0)
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(12.0)
+
+
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine

@@ -219,7 +219,7 @@ def compute(
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
     groups = _groups(completed)
-    shared = {group for group in groups if group is not None}
+    shared = _attempts_in(completed)  # a group attempt a completed run counts (or went on from)
     alone = unsuccessful.loc[
         np.array([group not in shared for group in _groups(unsuccessful)], dtype=bool)
     ]
@@ -229,10 +229,13 @@ def compute(
         cpu_hours=cpu_seconds / 3600,
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
-        unsuccessful_runs=len(unsuccessful) + len(reruns) + _started_over(completed),
+        unsuccessful_runs=len(unsuccessful)
+        + len(reruns)
+        + sum(r.abandoned_s > 0 for r in reruns)
+        + _started_over(completed),
         unsuccessful_hours=(
-            float(_own_walls(alone, counted=_attempts_in(completed)).sum())
-            + math.fsum(r.wall_s for r in reruns if r.wall_s is not None)
+            float(_own_walls(alone, counted=_attempts_in(completed), beside=completed).sum())
+            + _rerun_seconds(reruns, _attempts_in(runs) | _abandoned_in(runs))
             + _abandoned_seconds(runs)
         )
         / 3600,
@@ -247,6 +250,12 @@ def _started_over(completed: pd.DataFrame) -> int:
     if "abandoned_wall_s" not in completed:
         return 0
     return int((completed["abandoned_wall_s"].fillna(0.0) > 0).sum())
+
+
+def _abandoned_in(runs: pd.DataFrame) -> frozenset[str]:
+    """The group attempts `_abandoned_seconds` counts from these rows (or leaves to them)."""
+    cells = runs.get("abandoned_groups", [])
+    return frozenset(group for cell in cells for group in _earlier_groups(cell))
 
 
 def _abandoned_seconds(runs: pd.DataFrame) -> float:
@@ -266,6 +275,32 @@ def _abandoned_seconds(runs: pd.DataFrame) -> float:
             if group not in counted:
                 longest[group] = max(longest.get(group, 0.0), seconds)
     return alone + math.fsum(longest.values())
+
+
+def _rerun_seconds(reruns: list[FailedRerun], counted: frozenset[str]) -> float:
+    """The failed reruns' own time: a group attempt's once (each seed it failed left a
+    `record.failed.json` with the group's time, one process), the longest, and none that a
+    row of the run table counts already (a seed of that attempt that completed)."""
+    longest: dict[str, float] = {}
+    alone = 0.0
+    for rerun in reruns:
+        alone += max(rerun.abandoned_s - sum(rerun.abandoned_groups.values()), 0.0)
+        attempts = dict(rerun.abandoned_groups)
+        if rerun.wall_s is not None and rerun.group is None:
+            alone += rerun.wall_s
+        elif rerun.wall_s is not None and rerun.group is not None:
+            attempts[rerun.group] = rerun.wall_s
+        for group, seconds in attempts.items():
+            if group not in counted:
+                longest[group] = max(longest.get(group, 0.0), seconds)
+    return alone + math.fsum(longest.values())
+
+
+def _seconds_in(value: Any) -> float:
+    """A recorded duration, 0 where there is none (absent, not a number, not finite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0.0
+    return max(float(value), 0.0)
 
 
 def _apple_gpu(device: Any) -> str:
@@ -335,8 +370,11 @@ def _own_walls(
     and those it tested before it stopped each name it: on the row that carries that attempt
     (a seed it completed), else on the first that names it; never one of `counted` (the
     attempts completed runs count, which an unsuccessful run went on from). `beside`: runs
-    not counted here (unsuccessful) whose own time, where they trained in a group attempt of
-    these rows, is the group's too (a seed that failed last was recorded after the others)."""
+    not counted here (unsuccessful) whose own time, where they trained in a group attempt these
+    rows count (their own, or one they went on from), is the group's too (a seed that failed
+    last was recorded after the others); `compute` leaves such runs out of its unsuccessful.
+    So is the time a seed's later record carries of such an attempt (`abandoned_groups`: it
+    failed in it, then started over), which `_abandoned_seconds` leaves to these rows."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     groups = _groups(rows)
     shared: list[dict[str, float]] = [{} for _ in groups]
@@ -355,16 +393,22 @@ def _own_walls(
         longest[group] = max(longest.get(group, 0.0), 0.0 if _missing(own) else float(own))
         walls[index] -= 0.0 if _missing(own) else float(own)
         carrier.setdefault(group, index)
-    if beside is not None and len(beside):
-        for group, own in zip(_groups(beside), beside[column], strict=True):
-            if group in longest and not _missing(own):
-                longest[group] = max(longest[group], float(own))
     for index, attempts in enumerate(shared):
         for group, seconds in attempts.items():
             if group in counted:
                 continue
             longest[group] = max(longest.get(group, 0.0), seconds)
             carrier.setdefault(group, index)
+    if beside is not None and len(beside):  # after the attempts gone on from: theirs too
+        for group, own in zip(_groups(beside), beside[column], strict=True):
+            if group in longest and not _missing(own):
+                longest[group] = max(longest[group], float(own))
+    if column == "wall_s":  # a seed of these attempts that failed in it, then started over
+        for frame in (rows, beside if beside is not None else rows.iloc[:0]):
+            for cell in frame.get("abandoned_groups", []):
+                for group, seconds in _earlier_groups(cell).items():
+                    if group in longest:
+                        longest[group] = max(longest[group], seconds)
     for group, index in carrier.items():
         walls[index] += longest[group]
     return walls
@@ -423,12 +467,17 @@ class FailedRerun:
 
     run: UnsuccessfulRun
     wall_s: float | None  # its own attempt's; None when killed before it recorded one
+    group: str | None = None  # its group attempt (`table.together_key`), None when alone
+    abandoned_s: float = 0.0  # the reruns before it that did not complete (`abandoned_wall_s`)
+    abandoned_groups: dict[str, float] = field(default_factory=dict)  # their group part
 
 
 def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
     """The failed reruns beside the completed records of `runs`, read from their folders.
     Only the attempt's own `wall_s` counts: the attempts it went on from (`earlier_wall_s`)
     may be the completed run's, counted already, so adding them could count time twice."""
+    from repro.records.table import earlier_groups, together_key
+
     found = []
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
@@ -450,7 +499,12 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             error if isinstance(error, str) else "",
             str(row.record_dir),
         )
-        found.append(FailedRerun(run, float(wall) if ok and math.isfinite(wall) else None))
+        timing = timing if isinstance(timing, dict) else {}
+        group = together_key(record, timing)
+        seconds = float(wall) if ok and math.isfinite(wall) else None
+        before = _seconds_in(timing.get("abandoned_wall_s"))
+        shared = earlier_groups(timing.get("abandoned_groups"))
+        found.append(FailedRerun(run, seconds, group, before, shared))
     return found
 
 

@@ -357,7 +357,7 @@ def _train_locked(
     previous = _previous_record(record_dir)
     resumed_from = _resume_point(config, record_dir, previous)
     record = _new_record(config, seed, command, plugin, previous, resumed_from)
-    record["timing"].update(abandoned_attempts(previous, resumed_from))
+    record["timing"].update(abandoned_attempts(previous, resumed_from, record_dir))
     attempt = Attempt(
         config,
         record_dir,
@@ -652,7 +652,9 @@ def earlier_attempts(
 
 
 def abandoned_attempts(
-    previous: dict[str, Any] | None, resumed_from: dict[str, Any] | None
+    previous: dict[str, Any] | None,
+    resumed_from: dict[str, Any] | None,
+    record_dir: Path | None = None,
 ) -> dict[str, Any]:
     """`abandoned_wall_s`: the wall time of unsuccessful attempts of this seed that no
     attempt goes on from (one that failed, then this one started over), which the record
@@ -660,11 +662,17 @@ def abandoned_attempts(
     so a report counts it with the unsuccessful runs. `abandoned_groups`: its part spent in
     group attempts, by key, as `earlier_groups` (another seed may name the same attempt).
     A completed previous record's time is its own result's (a stale run, kept aside), and a
-    killed attempt's unrecorded time is not guessed."""
+    killed attempt's unrecorded time is not guessed. Beside a completed record (`rerun=true`),
+    the reruns before this one that did not complete (`record.failed.json` in `record_dir`,
+    each carrying those before it) are what this attempt carries: the file it writes if it
+    does not complete replaces theirs, and one that completes removes it."""
     from repro.records.table import earlier_groups, together_key
 
+    if (previous or {}).get("status") == store.STATUS_COMPLETED:
+        failed = _failed_rerun(record_dir)
+        return abandoned_attempts(failed, None) if failed else {}
     timing = (previous or {}).get("timing")
-    if not isinstance(timing, dict) or (previous or {}).get("status") == store.STATUS_COMPLETED:
+    if not isinstance(timing, dict):
         return {}
     total = _seconds(timing.get("abandoned_wall_s")) or 0.0
     groups = earlier_groups(timing.get("abandoned_groups"))
@@ -679,6 +687,24 @@ def abandoned_attempts(
         return {}
     shared = {"abandoned_groups": groups} if groups else {}
     return {"abandoned_wall_s": round(total, 3), **shared}
+
+
+def _failed_rerun(record_dir: Path | None) -> dict[str, Any] | None:
+    """The last `rerun=true` in `record_dir` that did not complete (`record.failed.json`),
+    less the attempts it went on from (a rerun starts over: any are the completed run's)."""
+    if record_dir is None:
+        return None
+    try:
+        failed = store.read_record(record_dir, store.FAILED_RERUN_FILE)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(failed, dict) or failed.get("status") == store.STATUS_COMPLETED:
+        return None
+    timing = failed.get("timing")
+    if not isinstance(timing, dict):
+        return None
+    own = {k: v for k, v in timing.items() if k not in ("earlier_wall_s", "earlier_groups")}
+    return {**failed, "timing": own}
 
 
 def _seconds(value: Any) -> float | None:

@@ -457,6 +457,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         _new_record,
         _previous_record,
         _start,
+        abandoned_attempts,
         keep_weights_of_a_corrupt_record,
         set_aside_corrupt_record,
     )
@@ -467,6 +468,8 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         corrupt = set_aside_corrupt_record(record_dir)  # said once the group knows what follows
         previous = _previous_record(record_dir)
         record = _new_record(config, int(config["seed"]), command, plugin, previous, None)
+        # starts over until it resumes (`_resume_or_start`): a failed attempt's time stays
+        record["timing"].update(abandoned_attempts(previous, None, record_dir))
         record["together"] = {
             "seeds": seeds,
             "engine": "torch.func.vmap",
@@ -513,7 +516,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     import sys
 
     from repro.records import store
-    from repro.running.runner import _resumed_stage, earlier_attempts
+    from repro.running.runner import _resumed_stage, abandoned_attempts, earlier_attempts
 
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
     stale = _say_training_discarded_for_code(attempts, saver)
@@ -543,6 +546,9 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
             ran = recorded.get(((attempt.previous or {}).get("together") or {}).get("attempt"))
             attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed, ran))
+            for key in ("abandoned_wall_s", "abandoned_groups"):  # as if started over: not now
+                attempt.record["timing"].pop(key, None)
+            attempt.record["timing"].update(abandoned_attempts(attempt.previous, resumed))
             if not attempt.record.get("seeds_auto"):  # resumed by a sweep not of its stage
                 stage = _resumed_stage(attempt.previous, attempt.record)
                 if stage:

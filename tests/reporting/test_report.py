@@ -1205,6 +1205,85 @@ def test_a_groups_seed_that_failed_last_counts_the_groups_time_to_its_record(
     assert summary.experiments[0].wall_total_s == pytest.approx(12.0)
 
 
+def test_a_stopped_group_seed_is_not_counted_again_beside_a_seed_that_went_on_from_it(
+    tmp_path: Path,
+) -> None:
+    """helper-93: seeds 0 and 1 trained together (attempt A, 10 s, one process) and were
+    stopped; seed 0 then went on alone from its share (5 s more, `earlier_groups` naming A)
+    and completed, seed 1 stayed interrupted (its record: A's 10 s). The completed hours
+    counted A through seed 0, and 'Unsuccessful runs' counted A again through seed 1: 25 s
+    for 15 s of training."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, wall, status in [(0, 5.0, "completed"), (1, 10.0, "interrupted")]:
+        extra = {"status": status, "error": "interrupted"} if status != "completed" else {}
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall, **extra)
+        record = json.loads((folder / "record.json").read_text())
+        key = f"mnist1d/cnn/{record['config_hash']}:0,1@A"
+        if seed == 0:
+            record["timing"].update(earlier_wall_s=10.0, earlier_groups={key: 10.0})
+        else:
+            record["together"] = {"seeds": [0, 1], "attempt": "A"}
+        (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.cpu_hours * 3600 == pytest.approx(15.0)
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(0.0)
+
+
+def test_a_groups_seed_that_failed_last_and_started_over_counts_the_groups_time_to_it(
+    tmp_path: Path,
+) -> None:
+    """helper-93: seeds 0 and 1 trained together (attempt A): seed 0 recorded at 10 s, seed
+    1's test failed at 12 s; seed 1 then started over alone (5 s) and completed, carrying A's
+    12 s as `abandoned_groups`. A counted 10 s (seed 0's) and its abandoned part not at all
+    (A is a completed run's): 2 s of the group counted nowhere."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, wall in [(0, 10.0), (1, 5.0)]:
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall)
+        record = json.loads((folder / "record.json").read_text())
+        key = f"mnist1d/cnn/{record['config_hash']}:0,1@A"
+        if seed == 0:
+            record["together"] = {"seeds": [0, 1], "attempt": "A"}
+        else:
+            record["timing"].update(abandoned_wall_s=12.0, abandoned_groups={key: 12.0})
+        (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert (summary.cpu_hours + summary.unsuccessful_hours) * 3600 == pytest.approx(17.0)
+
+
+def test_a_failed_group_attempt_counts_the_longest_of_its_seeds_that_started_over(
+    tmp_path: Path,
+) -> None:
+    """helper-93: seeds 0 and 1 failed together (attempt A; seed 0 recorded at 10 s, seed 1
+    at 12 s); seed 1 started over alone (5 s) and completed, carrying A's 12 s. A counted
+    seed 0's 10 s among the unsuccessful (its record names A), the 12 s not at all."""
+    import json
+
+    from repro.reporting.sections import compute
+
+    for seed, wall, status in [(0, 10.0, "failed"), (1, 5.0, "completed")]:
+        extra = {"status": status, "error": "nan"} if status == "failed" else {}
+        folder = write_any_run(tmp_path, "cnn", seed, wall_s=wall, **extra)
+        record = json.loads((folder / "record.json").read_text())
+        key = f"mnist1d/cnn/{record['config_hash']}:0,1@A"
+        if seed == 0:
+            record["together"] = {"seeds": [0, 1], "attempt": "A"}
+        else:
+            record["timing"].update(abandoned_wall_s=12.0, abandoned_groups={key: 12.0})
+        (folder / "record.json").write_text(json.dumps(record))
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(tmp_path).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.cpu_hours * 3600 == pytest.approx(5.0)
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(12.0)
+
+
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
     """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine
@@ -2055,3 +2134,40 @@ def test_a_real_sweeps_report_numbers_match_its_records(tmp_path: Path) -> None:
     assert cells[2:7] == ["2", seconds(sum(walls)), seconds(sum(walls) / 2),
                           seconds(sum(fits) / 2), num(rate)]  # fmt: skip
     assert f"**Total:** {seconds(sum(walls))} CPU (wall-clock) over 2 completed runs" in compute
+
+
+def test_a_failed_rerun_of_a_group_counts_the_groups_time_once(tmp_path: Path) -> None:
+    """helper-93: `rerun=true` of two completed seeds trained together (one process) that
+    failed leaves a `record.failed.json` in each seed's folder, each with the group's wall
+    time: Compute added both, so a 42 s attempt counted 84 s."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for folder in sorted((results / "mnist1d" / "cnn").glob("*/seed*")):
+        record = json.loads((folder / "record.json").read_text())
+        record.update(status="failed", error="CUDA out of memory")
+        record["together"] = {"seeds": [0, 1], "attempt": "R"}
+        record["timing"] = {**record["timing"], "wall_s": 42.0}
+        (folder / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 2 (42.0 s)" in line
+
+
+def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
+    """helper-93: a failed `rerun=true` carries the reruns before it that did not complete as
+    `abandoned_wall_s` (its record.failed.json replaced theirs); Compute counted its own
+    time alone."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record.update(status="failed", error="CUDA out of memory")
+    record["timing"] = {**record["timing"], "wall_s": 42.0, "abandoned_wall_s": 7.0}
+    (folder / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 2 (49.0 s)" in line

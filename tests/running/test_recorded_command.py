@@ -296,3 +296,25 @@ def test_a_results_folder_hydra_cannot_read_plainly_is_quoted(
     *_, override = recorded_command(["paper=toy"])
     value = OverridesParser.create().parse_override(override).value()
     assert OmegaConf.create({"v": value}).v == folder
+
+
+def test_each_unsuccessful_rerun_keeps_its_time_till_a_rerun_completes(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """helper-93: each `rerun=true` that did not complete wrote its record.failed.json over
+    the one before (that attempt's time gone), and a rerun that then completed removed it:
+    the stopped reruns' time was in no record and not in the report's Compute. Each carries
+    the ones before as `abandoned_wall_s`, and so does the record of the rerun that completes."""
+    plugins = write_signalling_paper(tmp_path / "plugins")
+    assert _signalling_run(plugins).returncode == 0
+    record_dir, _ = _only_record(isolated_env)
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_epoch_end", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    walls = []
+    for _ in range(2):
+        assert _signalling_run(plugins, "rerun=true", **stop).returncode == 143
+        failed = json.loads((record_dir / "record.failed.json").read_text())["timing"]
+        walls.append(failed["wall_s"])
+    assert failed["abandoned_wall_s"] == pytest.approx(walls[0], abs=2e-3)
+    assert _signalling_run(plugins, "rerun=true").returncode == 0
+    _, record = _only_record(isolated_env)
+    assert record["timing"]["abandoned_wall_s"] == pytest.approx(sum(walls), abs=2e-3)

@@ -2109,3 +2109,41 @@ def test_a_group_file_of_other_seeds_says_whose_it_is(tmp_path: Path) -> None:
     assert saver.load(torch.device("cpu")) == (None, "saved for seeds 0, 1, 2, not 0, 2")
     other = GroupCheckpoint(path, {"seeds": [0, 1, 2], "config_hash": "g"}, 1.0, True)
     assert other.load(torch.device("cpu")) == (None, "written by another config hash (h)")
+
+
+NAN_ALWAYS_MODULE = '''
+
+class NanAlways(ToyModule):
+    """The loss is NaN for every seed: the whole group fails, every time."""
+
+    def training_step(self, batch, batch_idx):
+        return super().training_step(batch, batch_idx) * float("nan")
+'''
+
+
+def test_a_group_that_failed_and_started_over_as_a_group_keeps_the_failed_attempts_time(
+    tmp_path: Path,
+) -> None:
+    """helper-93: seeds 0 and 1 failed together (attempt A), then the next sweep trained them
+    together again from the start (attempt B): each seed's new record replaced A's, and A's
+    time was in no record (a seed alone carries it as `abandoned_wall_s`), so the report's
+    Compute said only B's. Both attempts count, each once."""
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, NAN_ALWAYS_MODULE, "NanAlways")
+    results = tmp_path / "r"
+    walls = []
+    for _ in range(2):
+        two = configs("toy", "small", [0, 1], results, papers=[plugins])
+        outcomes = run_together(two, [["r"]] * 2)
+        assert [o.status for o in outcomes] == ["failed", "failed"]
+        timings = [json.loads((o.record_dir / "record.json").read_text()) for o in outcomes]
+        walls.append(max(t["timing"]["wall_s"] for t in timings))
+    assert [t["attempts"] for t in timings] == [2, 2]
+    assert timings[0]["timing"]["abandoned_wall_s"] > 0, timings[0]["timing"]
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(sum(walls), abs=2e-3)

@@ -134,6 +134,8 @@ def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
 CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "module and datamodule swapped in paper.yaml",
     "negative seed",
+    "num_nodes as a float",
+    "fraction val_check_interval across epochs",
     "seed too large",
     "negative max_steps",
     "non-integer max_steps",
@@ -492,6 +494,26 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.devices=-2"),
         2,
         "trainer.devices=-2: a positive number of devices",
+    ),
+    Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
+        "num_nodes as a float",
+        ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.num_nodes=1.0"),
+        2,
+        "trainer.num_nodes=1.0: a positive integer (Lightning refuses any other)",
+    ),
+    Case(  # helper-95: 1.0 is hashed as null, a valid setting; Lightning refused it in there
+        "fraction val_check_interval across epochs",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "trainer.check_val_every_n_epoch=null",
+            "+trainer.val_check_interval=1.0",
+        ),
+        2,
+        "trainer.val_check_interval=1.0: with trainer.check_val_every_n_epoch=null it counts "
+        "batches across epochs: an integer",
     ),
     Case(
         "unknown precision",

@@ -285,6 +285,7 @@ def trainer_value_problems(
         problems.append(
             f"trainer.devices={devices}: a positive number of devices, -1 (all) or auto"
         )
+    problems += _count_problems(trainer)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -310,6 +311,32 @@ def trainer_value_problems(
                 "Lightning would run bf16-mixed, other arithmetic than the setting a GPU runs "
                 "in fp16 (the record would claim fp16): write trainer.precision=bf16-mixed"
             )
+    return problems
+
+
+def _count_problems(trainer: dict[str, Any]) -> list[str]:
+    """num_nodes, check_val_every_n_epoch and val_check_interval Lightning refuses as the
+    Trainer is built: `num_nodes=1.0` (1.0 == 1) and `val_check_interval=1.0` across epochs
+    (hashed as null) are filed under a valid setting, so its folder got a failed record and
+    the next run of that seed was skipped as done."""
+    problems = []
+    nodes = trainer.get("num_nodes")  # Lightning: `not isinstance(num_nodes, int) or < 1`
+    if nodes is not None and (not isinstance(nodes, int) or nodes < 1):
+        problems.append(
+            f"trainer.num_nodes={nodes}: a positive integer (Lightning refuses any other)"
+        )
+    every = trainer.get("check_val_every_n_epoch")
+    if every is not None and not isinstance(every, int):
+        problems.append(
+            f"trainer.check_val_every_n_epoch={every}: an integer or null "
+            "(Lightning refuses any other)"
+        )
+    interval = trainer.get("val_check_interval")
+    if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):
+        problems.append(
+            f"trainer.val_check_interval={interval}: with trainer.check_val_every_n_epoch=null "
+            "it counts batches across epochs: an integer (Lightning refuses a fraction)"
+        )
     return problems
 
 

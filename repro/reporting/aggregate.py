@@ -115,6 +115,7 @@ class ClaimResult:
     deviation: bool = False  # judged on a --config setting that is not the paper's
     logged_instead: str | None = None  # metric missing: the logged metric its name is close to
     judged_below: int | None = None  # a two-stage plan's N: seeds from N on are not judged
+    processes: tuple[int, ...] = ()  # the judged seeds' differing numbers of processes (DDP)
 
     @property
     def counts(self) -> bool:
@@ -287,6 +288,14 @@ def _setting_differences(
     return _differences(values, reference, typed=exact and reference_exact)
 
 
+def _world_size(value: Any) -> int:
+    """A record's processes (`model.world_size`, written only past 1; NaN in a column with
+    gaps): 1 where it names none."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 1
+    return max(int(value), 1)
+
+
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -299,12 +308,16 @@ class MetricIndex:
         self.values: dict[tuple[str, str, str], dict[int, float]] = {}
         self.seeds: dict[tuple[str, str], set[int]] = {}
         self.metrics: dict[tuple[str, str], set[str]] = {}
+        self.worlds: dict[tuple[str, str], dict[int, int]] = {}
         completed = frame[frame["status"] == store.STATUS_COMPLETED]
         columns = ("experiment", "config_hash", "metric", "seed", "value")
-        for experiment, config_hash, metric, seed, value in zip(
-            *(completed[c].tolist() for c in columns), strict=True
+        worlds = completed["world_size"].tolist() if "world_size" in completed else None
+        for row, (experiment, config_hash, metric, seed, value) in enumerate(
+            zip(*(completed[c].tolist() for c in columns), strict=True)
         ):
             self.seeds.setdefault((experiment, config_hash), set()).add(int(seed))
+            world = _world_size(worlds[row] if worlds is not None else None)
+            self.worlds.setdefault((experiment, config_hash), {})[int(seed)] = world
             if isinstance(metric, str):
                 self.values.setdefault((experiment, config_hash, metric), {})[int(seed)] = value
                 self.metrics.setdefault((experiment, config_hash), set()).add(metric)
@@ -340,6 +353,30 @@ class MetricIndex:
             if every and not stats.same_values([logged[seed] for seed in seeds]):
                 return False
         return True
+
+    def world_note(
+        self, experiment: str, config_hash: str, seeds: list[int]
+    ) -> tuple[str | None, tuple[int, ...]]:
+        """A note, and the numbers of processes, where `seeds` of one setting trained on
+        different numbers of processes (DDP ranks): `trainer.devices=auto` (or -1) is one
+        config hash, one device on one machine and every GPU of another, whose numbers
+        differ (each step shards its batch over the ranks)."""
+        recorded = self.worlds.get((experiment, config_hash), {})
+        by_world: dict[int, list[int]] = {}
+        for seed in seeds:
+            by_world.setdefault(recorded.get(seed, 1), []).append(seed)
+        if len(by_world) < 2:
+            return None, ()
+        parts = [
+            f"seed{'s' * (len(group) > 1)} {seeds_text(group)} "
+            + (f"trained on {plural(world, 'process', 'processes')}" if i == 0 else f"on {world}")
+            for i, (world, group) in enumerate(sorted(by_world.items(), reverse=True))
+        ]
+        return (
+            f"⚠️ {experiment}'s seeds trained on different numbers of processes (DDP ranks), "
+            f"pooled as one setting: {', '.join(parts)} (trainer.devices=auto or -1 takes "
+            "every GPU of the machine it lands on: set a number of devices)"
+        ), tuple(sorted(by_world, reverse=True))
 
     def summarize(self, values: list[float]) -> stats.Summary:
         """stats.summarize, once per distinct list of values (its bootstrap is the costly part)."""
@@ -593,6 +630,10 @@ def evaluate_claim(
     seeds, later = _planned_only(shown, total if two_stage_ok else cut)
     ordered = [values[s] for s in seeds]
     summary = index.summarize(ordered)
+    mixed, processes = (None, ())
+    if choice is not None:
+        mixed, processes = index.world_note(claim.experiment, hashes[0], seeds)
+    notes += [mixed] if mixed else []
     exact = choice is not None and index.runs_identical(
         claim.experiment, choice.chosen.config_hash, seeds
     )
@@ -629,6 +670,7 @@ def evaluate_claim(
         config_hashes=hashes,
         notes=tuple(notes),
         judged_below=total or (cut if later else None),
+        processes=processes,
     )
 
 
@@ -659,6 +701,11 @@ def _evaluate_comparison(
     paired, later = _planned_only(paired, total or cut)
     later_diffs = diffs[len(paired) :]
     a, b, diffs = a[: len(paired)], b[: len(paired)], diffs[: len(paired)]
+    processes: set[int] = set()
+    for experiment, config_hash in zip((claim.experiment, claim.versus), hashes, strict=False):
+        mixed, worlds = index.world_note(str(experiment), config_hash, paired)
+        notes += [mixed] if mixed else []
+        processes.update(worlds)
     unpaired = len(set(a_values) ^ set(b_values))
     if unpaired:
         notes.append(
@@ -705,6 +752,7 @@ def _evaluate_comparison(
         config_hashes=hashes,
         notes=tuple(notes),
         judged_below=total or (cut if later else None),
+        processes=tuple(sorted(processes, reverse=True)),
     )
 
 

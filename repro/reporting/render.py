@@ -250,8 +250,13 @@ def reproduced_text(result: ClaimResult) -> str:
     res = resolution_of(result)
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     if result.claim.kind == "comparison":
-        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')})"
-    return f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
+        text = f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')})"
+    else:
+        text = f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
+    if result.processes:  # seeds of DDP on several GPUs pooled with seeds on fewer
+        counts = " and ".join(map(str, result.processes))
+        text += f" ⚠️ seeds on {counts} processes pooled"
+    return text
 
 
 def ci_text(result: ClaimResult) -> str:

@@ -2171,3 +2171,31 @@ def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
     assert "**Unsuccessful runs, counted apart:** 2 (49.0 s)" in line
+
+
+def test_a_setting_whose_seeds_trained_on_different_numbers_of_processes_says_which(
+    tmp_path: Path,
+) -> None:
+    """helper-95: with trainer.devices=auto (or -1) one GPU machine trains a seed alone and a
+    4-GPU node trains it as DDP on 4 (other batches per step, other numbers), under one config
+    hash: the verdict pooled both without a word. The records' world size tells them apart."""
+    import json
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+        if seed == 2:
+            record = json.loads((folder / "record.json").read_text())
+            record["model"].update(device="cuda:0", world_size=4)
+            (folder / "record.json").write_text(json.dumps(record))
+    outcome, markdown = report(results, tmp_path / "out")
+    cnn = next(r for r in outcome.results if r.claim.experiment == "cnn" and not r.claim.versus)
+    mlp = next(r for r in outcome.results if r.claim.experiment == "mlp" and not r.claim.versus)
+    assert "⚠️ seeds on 4 and 1 processes pooled" in table_row(markdown, cnn.claim.id)
+    assert "processes" not in table_row(markdown, mlp.claim.id)
+    (note,) = [n for n in cnn.notes if "processes" in n]
+    assert "seed 2 trained on 4 processes, seeds 0–1 on 1" in note and note in markdown
+    assert not any("processes" in n for n in mlp.notes)
+    versus = next(r for r in outcome.results if r.claim.versus == "mlp")
+    assert "seed 2 trained on 4 processes" in " ".join(versus.notes)

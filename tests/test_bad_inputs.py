@@ -135,6 +135,8 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "module and datamodule swapped in paper.yaml",
     "negative seed",
     "num_nodes as a float",
+    "all devices on a cpu",
+    "devices as a float",
     "fraction val_check_interval across epochs",
     "seed too large",
     "negative max_steps",
@@ -494,6 +496,19 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.devices=-2"),
         2,
         "trainer.devices=-2: a positive number of devices",
+    ),
+    Case(  # helper-95: Lightning's CPU takes no -1; the failed record went into the folder
+        # a GPU machine's devices=-1 setting shares, as a bare TypeError
+        "all devices on a cpu",
+        ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.devices=-1"),
+        2,
+        "trainer.devices=-1: on this CPU a positive number of processes",
+    ),
+    Case(  # helper-95: Lightning refuses a float device count on every accelerator
+        "devices as a float",
+        ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.devices=1.0"),
+        2,
+        "trainer.devices=1.0: a positive number of devices, -1 (all) or auto",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

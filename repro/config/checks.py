@@ -281,9 +281,16 @@ def trainer_value_problems(
 
     problems = []
     devices = trainer.get("devices", 1)
-    if isinstance(devices, bool) or (isinstance(devices, int) and devices < 1 and devices != -1):
+    refused = isinstance(devices, (bool, float))  # Lightning: an int, text or a list of ints
+    if refused or (isinstance(devices, int) and devices < 1 and devices != -1):
         problems.append(
             f"trainer.devices={devices}: a positive number of devices, -1 (all) or auto"
+        )
+    elif here and _on_the_cpu(trainer.get("accelerator", "auto")) and not _cpu_count(devices):
+        problems.append(  # Lightning's _parse_cpu_cores: a TypeError once the folder exists
+            f"trainer.devices={devices}: on this CPU a positive number of processes "
+            "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "
+            "there is)"
         )
     problems += _count_problems(trainer)
     precision = trainer.get("precision")
@@ -347,9 +354,23 @@ def _fp16_on_cpu(precision: Any, accelerator: str) -> bool:
 
     if PRECISION_ALIASES.get(str(precision), precision) != "16-mixed":
         return False
+    return _on_the_cpu(accelerator)
+
+
+def _on_the_cpu(accelerator: Any) -> bool:
+    """Whether a run of `accelerator` lands on this machine's CPU (auto: no CUDA, no MPS)."""
     return accelerator == "cpu" or (
         accelerator == "auto" and not any(_accelerator_available(name) for name in ("cuda", "mps"))
     )
+
+
+def _cpu_count(devices: Any) -> bool:
+    """Whether Lightning's CPU takes `devices`: auto, null (auto), a positive int or its text."""
+    if devices is None or devices == "auto":
+        return True
+    if isinstance(devices, str) and devices.strip().isdigit():
+        devices = int(devices)
+    return type(devices) is int and devices > 0
 
 
 def _accelerator_available(name: str) -> bool:

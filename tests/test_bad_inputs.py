@@ -135,6 +135,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "module and datamodule swapped in paper.yaml",
     "negative seed",
     "num_nodes as a float",
+    "zero check_val_every_n_epoch",
     "all devices on a cpu",
     "devices as a float",
     "fraction val_check_interval across epochs",
@@ -509,6 +510,18 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.devices=1.0"),
         2,
         "trainer.devices=1.0: a positive number of devices, -1 (all) or auto",
+    ),
+    Case(  # helper-95: Lightning's `(epoch + 1) % 0` failed the run at its first batch
+        "zero check_val_every_n_epoch",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "trainer.check_val_every_n_epoch=0",
+        ),
+        2,
+        "trainer.check_val_every_n_epoch=0: a positive integer or null",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

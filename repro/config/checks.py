@@ -333,10 +333,10 @@ def _count_problems(trainer: dict[str, Any]) -> list[str]:
             f"trainer.num_nodes={nodes}: a positive integer (Lightning refuses any other)"
         )
     every = trainer.get("check_val_every_n_epoch")
-    if every is not None and not isinstance(every, int):
-        problems.append(
-            f"trainer.check_val_every_n_epoch={every}: an integer or null "
-            "(Lightning refuses any other)"
+    if every is not None and (not isinstance(every, int) or every == 0):
+        problems.append(  # Lightning refuses a non-int; it divides by 0 at the first batch
+            f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
+            "(null: validation counts val_check_interval batches across epochs)"
         )
     interval = trainer.get("val_check_interval")
     if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):

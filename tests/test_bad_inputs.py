@@ -135,6 +135,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "module and datamodule swapped in paper.yaml",
     "negative seed",
     "num_nodes as a float",
+    "batch limit neither a fraction nor a count",
     "zero check_val_every_n_epoch",
     "all devices on a cpu",
     "devices as a float",
@@ -522,6 +523,18 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ),
         2,
         "trainer.check_val_every_n_epoch=0: a positive integer or null",
+    ),
+    Case(  # helper-95: Lightning refused it once the folder and a failed record existed
+        "batch limit neither a fraction nor a count",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "trainer.limit_val_batches=2.5",
+        ),
+        2,
+        "trainer.limit_val_batches=2.5: a fraction in [0.0, 1.0] or a whole number of batches",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

@@ -338,6 +338,7 @@ def _count_problems(trainer: dict[str, Any]) -> list[str]:
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
             "(null: validation counts val_check_interval batches across epochs)"
         )
+    problems += _batch_limit_problems(trainer)
     interval = trainer.get("val_check_interval")
     if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):
         problems.append(
@@ -355,6 +356,30 @@ def _fp16_on_cpu(precision: Any, accelerator: str) -> bool:
     if PRECISION_ALIASES.get(str(precision), precision) != "16-mixed":
         return False
     return _on_the_cpu(accelerator)
+
+
+def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
+    """Batch limits (and a count-or-fraction val_check_interval) Lightning's
+    `_determine_batch_limits` refuses as the Trainer is built, after the run's folder and
+    record exist: neither a fraction in [0, 1] nor a whole number (2.5, -1). Not under
+    fast_dev_run, and not train/val under overfit_batches, where Lightning reads none."""
+    if trainer.get("fast_dev_run"):
+        return []
+    keys = ["limit_test_batches", "limit_predict_batches", "val_check_interval"]
+    overfit = trainer.get("overfit_batches")
+    if not (isinstance(overfit, (int, float)) and overfit > 0):
+        keys = ["limit_train_batches", "limit_val_batches", *keys]
+    problems = []
+    for key in keys:
+        value = trainer.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue  # unset, or a time (val_check_interval='00:00:10:00'): not a count
+        if not (0 <= value <= 1 or (value > 1 and value % 1.0 == 0)):
+            problems.append(
+                f"trainer.{key}={value}: a fraction in [0.0, 1.0] or a whole number of batches "
+                "(Lightning refuses any other)"
+            )
+    return problems
 
 
 def _on_the_cpu(accelerator: Any) -> bool:

@@ -250,13 +250,16 @@ def reproduced_text(result: ClaimResult) -> str:
     res = resolution_of(result)
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     if result.claim.kind == "comparison":
-        text = f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')})"
-    else:
-        text = f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
-    if result.processes:  # seeds of DDP on several GPUs pooled with seeds on fewer
-        counts = " and ".join(map(str, result.processes))
-        text += f" ⚠️ seeds on {counts} processes pooled"
-    return text
+        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')})"
+    return f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
+
+
+def pooled_processes_text(result: ClaimResult) -> str:
+    """The row's flag where seeds of DDP on several GPUs were pooled with seeds on fewer
+    (`trainer.devices=auto` on machines of different GPU counts); the note says which."""
+    if not result.processes:
+        return ""
+    return f" ⚠️ seeds on {' and '.join(map(str, result.processes))} processes pooled"
 
 
 def ci_text(result: ClaimResult) -> str:
@@ -295,7 +298,7 @@ def claim_row(result: ClaimResult) -> dict[str, Any]:
         "subject": f"{claim.experiment} · {claim.metric}",
         "source": claim.source,
         "claimed": claimed_text(claim),
-        "reproduced": reproduced_text(result),
+        "reproduced": reproduced_text(result) + pooled_processes_text(result),
         "ci": ci_text(result),
         "delta": delta_text(result),
         "outcome": result.outcome,

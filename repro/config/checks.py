@@ -286,7 +286,7 @@ def trainer_value_problems(
         problems.append(
             f"trainer.devices={devices}: a positive number of devices, -1 (all) or auto"
         )
-    elif here and _on_the_cpu(trainer.get("accelerator", "auto")) and not _cpu_count(devices):
+    elif here and _on_the_cpu(trainer.get("accelerator") or "auto") and not _cpu_count(devices):
         problems.append(  # Lightning's _parse_cpu_cores: a TypeError once the folder exists
             f"trainer.devices={devices}: on this CPU a positive number of processes "
             "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "

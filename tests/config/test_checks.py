@@ -271,3 +271,22 @@ def test_a_slurm_sweep_may_ask_for_gpus_the_login_node_lacks(isolated_env) -> No
         "--dry-run",
     )
     assert there.returncode == 0, there.stderr
+
+
+def test_devices_lightnings_cpu_refuses_are_named_before_the_run_on_a_cpu() -> None:
+    """helper-95: devices=-1 (or a list of GPUs) on a run landing on this CPU failed as
+    Lightning's TypeError once its folder and a failed record existed; a null accelerator is
+    Lightning's auto. A SLURM or Ray job's devices are another machine's: not checked here."""
+    import torch
+
+    from repro.config.checks import trainer_value_problems
+
+    if torch.cuda.is_available():
+        pytest.skip("the run would land on this machine's GPU")
+    for accelerator in ("cpu", "auto", None):
+        for devices in (-1, "-1", [0], "0,1"):
+            (problem,) = trainer_value_problems({"accelerator": accelerator, "devices": devices})
+            assert "on this CPU a positive number of processes" in problem
+        for devices in (1, 2, "2", "auto", None):
+            assert not trainer_value_problems({"accelerator": accelerator, "devices": devices})
+    assert not trainer_value_problems({"devices": -1}, here=False)

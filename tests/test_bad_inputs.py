@@ -246,6 +246,12 @@ CASES = [
         2,
         "max_seeds must be <= 10000",
     ),
+    Case(  # helper-96: range(1e12) ended in 'internal error: MemoryError'
+        "seeds past any sweep",
+        ("sweep", "paper=mnist1d", "seeds=1000000000000", "--dry-run"),
+        2,
+        "seeds must be <= 10000",
+    ),
     Case(
         "several values without -m",
         ("run", "paper=mnist1d", "experiment=cnn,gru"),

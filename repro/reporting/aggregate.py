@@ -417,7 +417,7 @@ def evaluate_claims(
         ]
         cut = min((c for c in cuts if c is not None), default=None) if n0 is None else None
         mixed = _other_pilots(claim, two_stage_pilots or {}) or _one_side_planned(
-            claim, two_stage_pilots or {}, two_stage_totals or {}
+            claim, two_stage_pilots or {}, two_stage_totals or {}, fixed_sample_totals or {}
         )
         changed = any(n in (fixed_sample_totals or {}) for n in claim.experiments())
         cut = cut if changed or mixed else None
@@ -454,22 +454,39 @@ def _other_pilots(claim: Claim, pilots: dict[str, int]) -> str | None:
     )
 
 
-def _one_side_planned(claim: Claim, pilots: dict[str, int], totals: dict[str, int]) -> str | None:
+def _one_side_planned(
+    claim: Claim,
+    pilots: dict[str, int],
+    totals: dict[str, int],
+    stale: dict[str, int] | None = None,
+) -> str | None:
     """Why a comparison whose one side seeds=auto planned and the other not (a plan of one
     experiment, the other swept with fixed seeds) gets no two-stage test, or None: no pilot
     planned the pairs, so the fixed-sample test judges the pairs below the planned side's N;
     judging the pairs past it would judge the seeds added past that plan after its verdicts
-    were read, which its own claims show but do not judge."""
+    were read, which its own claims show but do not judge. `stale`: experiment -> N of a plan
+    that no longer applies (pilot changed, plan lost): that side was planned, and its N cuts
+    too, so the reason says so rather than 'were not' planned and the planned side's N."""
     names = claim.experiments()
     planned = [name for name in names if name in pilots and name in totals]
     if len(names) < 2 or len(planned) != 1:
         return None
     (name,) = planned
     (other,) = [n for n in names if n != name]
+    old = (stale or {}).get(other)
+    if old is None:
+        return (
+            f"only {name}'s seeds were planned by seeds=auto (n0={pilots[name]}, "
+            f"N={totals[name]}), {other}'s were not: no pilot planned the pairs, so the "
+            f"two-stage test does not apply and the fixed-sample test judges the pairs below "
+            f"{name}'s N"
+        )
+    below = f"{name}'s N" if totals[name] <= old else "the smaller N"
     return (
-        f"only {name}'s seeds were planned by seeds=auto (n0={pilots[name]}, "
-        f"N={totals[name]}), {other}'s were not: no pilot planned the pairs, so the two-stage "
-        f"test does not apply and the fixed-sample test judges the pairs below {name}'s N"
+        f"{name}'s seeds were planned by seeds=auto (n0={pilots[name]}, N={totals[name]}), "
+        f"{other}'s seeds=auto plan (N={old}) no longer applies: no one pilot planned the "
+        f"pairs, so the two-stage test does not apply and the fixed-sample test judges the "
+        f"pairs below {below}"
     )
 
 

@@ -43,6 +43,7 @@ class SweepKeys:
             seeds = int(seeds_raw) if seeds_raw is not None and not auto else None
         except ValueError:
             raise UsageError(f"seeds must be an integer or auto, got {seeds_raw!r}") from None
+        _refuse_seeds_past_limit(seeds)
         if seeds is not None and given is not None:  # one would be dropped without a word
             listed = ",".join(str(seed) for seed in range(seeds))
             meant = f"seed={listed}" if seeds <= 5 else f"seeds 0 to {seeds - 1}"
@@ -53,6 +54,18 @@ class SweepKeys:
         _refuse_hydra_launcher(overrides)
         rest = [o for o in overrides if o.partition("=")[0] not in SWEEP_KEYS]
         return cls(seeds, auto, max_seeds, together), rest
+
+
+def _refuse_seeds_past_limit(seeds: int | None) -> None:
+    """`seeds=N` above seeds=auto's own cap: a typo (seeds=1000000000000) listed every seed and
+    ended in `internal error: MemoryError` instead of a line saying what was wrong."""
+    from repro.sweeping.two_stage import MAX_SEEDS_LIMIT
+
+    if seeds is not None and seeds > MAX_SEEDS_LIMIT:
+        raise UsageError(
+            f"seeds must be <= {MAX_SEEDS_LIMIT} (a sweep trains that many seeds per "
+            f"experiment), got {seeds}"
+        )
 
 
 HYDRA_LAUNCHERS = {

@@ -129,9 +129,24 @@ def plan_after_pilot(
     where = auto_seeds.save_plan(results_dir, paper_id, plan)
     for experiment, total in plan.seeds.items():
         say(f"seeds=auto: {experiment} needs {total} seeds in all (pilot {n0})")
+    for line in kept_lines(plan, kept):
+        say(line)
     say_claims(plan, say, warn)
     say(f"seeds=auto: plan saved to {relative(where)}")
     return plan.stage_two()
+
+
+def kept_lines(plan: Any, kept: dict[str, int]) -> list[str]:
+    """Why an experiment's N is above the max_seeds just given: its earlier plan's seeds past
+    the pilot ran, and a cap chosen after seeing them would cut it (without this line the
+    sweep said '20 seeds in all' of a `max_seeds=10` sweep and nothing of why)."""
+    return [
+        f"seeds=auto: {experiment} keeps its plan's N={total} above max_seeds={plan.max_seeds}: "
+        "its seeds past the pilot have run, and a lower cap chosen after seeing them would "
+        "void the two-stage test's error rates"
+        for experiment, total in plan.kept_seeds.items()
+        if experiment in kept
+    ]
 
 
 def say_claims(plan: Any, say: Say, warn: Say) -> None:
@@ -194,6 +209,7 @@ def dry_run_lines(
     )
     plan.config_hashes = {r.experiment: r.record_dir.parent.name for r in planned}
     auto_seeds.bind_pilot(plan, spec, records)
+    kept: dict[str, int] = {}
     if planned:  # <results>/<paper>/<experiment>/<hash>/seed<N>: what the sweep would refuse
         auto_seeds.refuse_after_seeing(planned[0].record_dir.parents[3], spec.id, plan)
         auto_seeds.refuse_a_new_pilot_over_seen_seeds(
@@ -204,7 +220,7 @@ def dry_run_lines(
             auto_seeds.replan_kept(plan, spec, auto_seeds.pilot_metrics(records), kept)
     per_run = {r.experiment: estimates.get(r.record_dir) for r in planned}
     setting = {r.experiment: r.record_dir.parent for r in planned}
-    lines = []
+    lines: list[str] = []
     total: float | None = 0.0
     for experiment, seeds in plan.seeds.items():
         extra = range(n0, seeds)
@@ -219,6 +235,7 @@ def dry_run_lines(
             f"seeds=auto: {experiment}: {seeds} seeds in all, {len(extra)} beyond the pilot, "
             f"{len(extra) - done} still to run (~{format_seconds(cost)})"
         )
+    lines += kept_lines(plan, kept)
     for claim_id, reason in plan.undecidable().items():
         lines.append(f"seeds=auto: {claim_id} may stay undecided: {reason}")
     lines.append(f"seeds=auto: estimated time of the remaining runs: {format_seconds(total)}")

@@ -922,7 +922,8 @@ def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -
             _stage_two_ran(tmp_path, range(3, 10), total=20)  # stopped there
             said.clear()
     assert stage_two == [(["a"], list(range(3, 20)))]
-    assert not any("max_seeds=10" in line for line in said), said
+    claims = [line for line in said if "keeps its plan's N" not in line]  # helper-96: why
+    assert not any("max_seeds=10" in line for line in claims), said
     reason = auto_seeds.load_plan(tmp_path, "toy")["claims"]["a_acc"]["reason"]
     assert "max_seeds=20" in reason and "max_seeds=10" not in reason, reason
     saved = auto_seeds.load_plan(tmp_path, "toy")  # helper-92: top-level max_seeds=10, N=20
@@ -931,7 +932,37 @@ def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -
         run.needs_training = False
     dry = stages.dry_run_lines(_spec(), grid, planned, {}, 10, tmp_path / "plugin")
     assert dry[0].startswith("seeds=auto: a: 20 seeds in all, 17 beyond the pilot"), dry
-    assert not any("max_seeds=10" in line for line in dry), dry
+    assert not any("max_seeds=10" in line for line in dry if "keeps its plan's N" not in line)
+
+
+def test_a_kept_n_says_why_the_lower_max_seeds_did_not_apply(tmp_path) -> None:
+    """helper-96: a plan of N=20 stopped at seed 9, then the same pilot swept with
+    max_seeds=10: the sweep and its dry run said 'a needs 20 seeds in all' and nothing of why
+    the max_seeds=10 just given was not applied. Each says the earlier N is kept, and why."""
+    from types import SimpleNamespace
+
+    from repro.sweeping import stages
+
+    planned = []
+    for seed, value in enumerate([0.90, 0.99, 0.80]):
+        folder = tmp_path / "toy" / "a" / "h" / f"seed{seed}"
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(folder, {**record, "metrics": {"acc": value}})
+        planned.append(SimpleNamespace(experiment="a", seed=seed, record_dir=folder, rerun=False))
+        planned[-1].state = "done"
+    grid = SimpleNamespace(seeds=[0, 1, 2], experiments=["a"])
+    said: list[str] = []
+    stages.plan_after_pilot("toy", _spec(), grid, planned, tmp_path, 20, said.append, said.append)
+    _stage_two_ran(tmp_path, range(3, 10), total=20)
+    assert not any("kept" in line for line in said), said
+    said.clear()
+    stages.plan_after_pilot("toy", _spec(), grid, planned, tmp_path, 10, said.append, said.append)
+    kept = "seeds=auto: a keeps its plan's N=20 above max_seeds=10"
+    assert any(line.startswith(kept) for line in said), said
+    for run in planned:
+        run.needs_training = False
+    dry = stages.dry_run_lines(_spec(), grid, planned, {}, 10, tmp_path / "plugin")
+    assert any(line.startswith(kept) for line in dry), dry
 
 
 def test_a_plan_that_names_no_pilot_is_not_bound_by_an_earlier_pilots_stage_two(

@@ -622,3 +622,29 @@ def test_the_procedure_names_only_claims_of_the_paper_on_planned_experiments() -
     text = _procedure_text(plan, {"cnn": 3}, claims)
     assert text is not None and "cnn_acc: needs 99 seeds" in text, text
     assert "old_claim" not in text and "mlp_acc" not in text, text
+
+
+def test_a_comparison_whose_other_sides_plan_no_longer_applies_says_so(tmp_path: Path) -> None:
+    """helper-96: cnn planned by seeds=auto (pilot 3, N=6), mlp's plan (N=4) no longer
+    applies (its pilot was retrained): the reason said 'mlp's were not' planned and that the
+    pairs below cnn's N were judged, though mlp's seeds were planned and the pairs were cut
+    at mlp's smaller N of 4."""
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+
+    for seed in range(8):
+        write_run(tmp_path, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(tmp_path, "mlp", seed, {"test/acc": 0.68 + seed / 700})
+    frame = load_records(tmp_path).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    (result,) = aggregate.evaluate_claims(
+        frame, [claim], choices, 0.05, {"cnn": 3}, {"cnn": 6}, fixed_sample_totals={"mlp": 4}
+    )
+    assert result.summary is not None and result.summary.n == 4, result.summary
+    reason = result.verdict.reason
+    assert "mlp's were not" not in reason, reason
+    assert "mlp's seeds=auto plan (N=4) no longer applies" in reason, reason
+    assert "pairs below the smaller N" in reason, reason
+    assert result.judged_below == 4

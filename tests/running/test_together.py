@@ -2147,3 +2147,37 @@ def test_a_group_that_failed_and_started_over_as_a_group_keeps_the_failed_attemp
     runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
     summary = compute(runs, aggregate.choose_configs(runs))
     assert summary.unsuccessful_hours * 3600 == pytest.approx(sum(walls), abs=2e-3)
+
+
+def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """helper-97: seeds 0-2 killed with kill -9 mid-training, then the same sweep while
+    another process held seed 1 (`repro run seed=1 rerun=true`): the sweep held seeds 0 and
+    2 as a group, found the file of 0, 1, 2 not theirs, said `training from the start` and
+    deleted it (the training of seeds 0 and 2 lost). The file is left as it is, seeds 0 and
+    2 are not started this time (one line says so), and the next sweep resumes the group."""
+    from repro.running.group_checkpoint import saved_identity
+    from repro.running.lock import run_lock
+
+    env = signalling_toy(tmp_path)
+    sweep = (*GROUP_SWEEP[:3], "seeds=3", "seeds_together=true", "checkpoint.every_s=0")
+    kill = {"REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    assert repro(*sweep, env={**env, **kill}).returncode == -9
+    [checkpoint] = (tmp_path / "r").rglob("together.ckpt")
+    before = checkpoint.read_bytes()
+    with run_lock(checkpoint.parent.parent.parent / "seed1"):
+        held = repro(*sweep, env=env)
+    assert held.returncode != 0
+    assert "training from the start" not in held.stderr, held.stderr
+    assert checkpoint.read_bytes() == before
+    said = "seeds 0, 2 not started: their group's checkpoint"
+    told = held.stdout + held.stderr
+    assert said in told and "the same sweep again resumes the group" in told, told
+    records = [json.loads(p.read_text()) for p in checkpoint.parents[2].glob("*/record.json")]
+    assert {r["status"] for r in records} == {"running"}, records  # left as they were
+    step = saved_identity(checkpoint).step
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming the group from step {step}" in again.stderr, again.stderr
+    assert "which another process is running; the same sweep again" in held.stdout  # its row

@@ -2173,6 +2173,8 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     assert checkpoint.read_bytes() == before
     said = "seeds 0, 2 not started: their group's checkpoint"
     told = held.stdout + held.stderr
+    # the plan saw seed 1 locked: it never says the group resumes (helper-97)
+    assert "resume their group's checkpoint" not in told, told
     assert said in told and "the same sweep again resumes the group" in told, told
     records = [json.loads(p.read_text()) for p in checkpoint.parents[2].glob("*/record.json")]
     assert {r["status"] for r in records} == {"running"}, records  # left as they were

@@ -148,11 +148,12 @@ HELD_BACK = "not started: its group's checkpoint also holds seed"
 
 
 def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: Any) -> list:
-    """The held seeds minus those of a group cut short mid-training whose checkpoint also
-    holds a seed another process has locked (`repro run seed=1 rerun=true`, started beside
-    the sweep): trained without it, the held seeds would not match the file, which was
-    discarded, losing its training. Left as they are, not started this time (one line
-    says so, each seed's outcome too): the next sweep resumes the whole group."""
+    """The held seeds minus those of a group's checkpoint (cut short mid-training, or trained
+    and left to test) that also holds a seed another process has locked (`repro run seed=1
+    rerun=true`, started beside the sweep): without it, the held seeds would not match the
+    file, which was discarded (or, one seed left, it trained alone from step 0), losing its
+    training. Left as they are, not started this time (one line says so, each seed's
+    outcome too): the next sweep resumes the whole group."""
     from repro.running.group_checkpoint import saved_identity
     from repro.running.lock import is_locked
     from repro.running.runner import RunOutcome, groups_holding
@@ -165,7 +166,7 @@ def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: 
     for seed, entry in by_seed.items():
         for path in groups_holding(entry[3], seed):
             saved = saved_identity(path)
-            if saved is None or saved.trained:  # a trained group's shares are split off
+            if saved is None:
                 continue
             try:
                 seeds = [int(s) for s in saved.identity.get("seeds") or []]

@@ -319,12 +319,7 @@ def plan_resumes(
             extra = sorted(set(seeds) - set(missing))
             also = f" (with seed {', '.join(map(str, extra))}, started with them)" if extra else ""
             names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
-            if trained:  # its training is done: only the tests of these seeds are left
-                notes.append(
-                    f"{experiment}: {names} trained in a group, left to test: tested from "
-                    f"the group's final weights {checkpoint}{_at(step, ' (step {})')}{also}"
-                )
-            elif busy := [s for s in seeds if is_locked(hash_dir / f"seed{s}")]:
+            if busy := [s for s in seeds if is_locked(hash_dir / f"seed{s}")]:
                 # another process holds a seed of it: the run leaves the file and starts none
                 # of its seeds (`together._hold_back_for_busy_seeds`), so the plan says that
                 rest = [s for s in seeds if s not in busy]
@@ -335,6 +330,11 @@ def plan_resumes(
                     f"{checkpoint}{_at(step, ' (step {})')} also holds seed{plural} "
                     f"{', '.join(map(str, busy))}, which another process is running; the same "
                     "sweep again resumes the group"
+                )
+            elif trained:  # its training is done: only the tests of these seeds are left
+                notes.append(
+                    f"{experiment}: {names} trained in a group, left to test: tested from "
+                    f"the group's final weights {checkpoint}{_at(step, ' (step {})')}{also}"
                 )
             else:
                 notes.append(

@@ -2183,3 +2183,35 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     assert again.returncode == 0, again.stderr
     assert f"resuming the group from step {step}" in again.stderr, again.stderr
     assert "which another process is running; the same sweep again" in held.stdout  # its row
+
+
+def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-97: seeds 1 and 2 left to test by their trained group (one file in seed 1's
+    folder), seed 2 locked by another process: seed 1 alone was trained again from step 0
+    and the group's file went, so seed 2 trained from step 0 too. Seed 1 is now not
+    started this time; the next attempt only tests both from the group's final weights."""
+    from repro.running import together
+    from repro.running.lock import run_lock
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (checkpoint,) = results.rglob("together.ckpt")
+    before = checkpoint.read_bytes()
+    with run_lock(checkpoint.parents[2] / "seed2"):
+        outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "busy", "busy"]
+    assert outcomes[1].error.startswith(together.HELD_BACK), outcomes[1].error
+    assert checkpoint.read_bytes() == before
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "completed"]
+    for seed in (1, 2):
+        record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])

@@ -282,6 +282,7 @@ def plan_resumes(
                 notes.append(f"{experiment}: {discarded}")
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
+            saved_for = seeds or ()  # a seed of it locked holds the rest back, done or not
             if seeds and trained:  # as the group tidies it: without seeds done or split off
                 from repro.running.group_checkpoint import seeds_left_in
 
@@ -319,7 +320,7 @@ def plan_resumes(
             extra = sorted(set(seeds) - set(missing))
             also = f" (with seed {', '.join(map(str, extra))}, started with them)" if extra else ""
             names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
-            if busy := [s for s in seeds if is_locked(hash_dir / f"seed{s}")]:
+            if busy := [s for s in saved_for if is_locked(hash_dir / f"seed{s}")]:
                 # another process holds a seed of it: the run leaves the file and starts none
                 # of its seeds (`together._hold_back_for_busy_seeds`), so the plan says that
                 rest = [s for s in seeds if s not in busy]

@@ -154,6 +154,9 @@ def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: 
     file, which was discarded (or, one seed left, it trained alone from step 0), losing its
     training. Left as they are, not started this time (one line says so, each seed's
     outcome too): the next sweep resumes the whole group."""
+    from pathlib import Path
+
+    from repro.records.fingerprint import code_fingerprint
     from repro.running.group_checkpoint import saved_identity
     from repro.running.lock import is_locked
     from repro.running.runner import RunOutcome, groups_holding
@@ -162,11 +165,13 @@ def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: 
         return held  # rerun=true starts over, never resumes a group's file
     by_seed = {int(entry[1]["seed"]): entry for entry in held}
     hash_dir = held[0][3].parent
+    # a file of other plugin code is never resumed (discarded, said so): it holds none back
+    code = code_fingerprint(Path(held[0][1]["paper_dir"])).get("digest")
     back: dict[int, str] = {}  # seed -> why it is not started
     for seed, entry in by_seed.items():
         for path in groups_holding(entry[3], seed):
             saved = saved_identity(path)
-            if saved is None:
+            if saved is None or saved.identity.get("code") not in (None, code):
                 continue
             try:
                 seeds = [int(s) for s in saved.identity.get("seeds") or []]

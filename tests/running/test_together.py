@@ -2215,3 +2215,28 @@ def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_
     for seed in (1, 2):
         record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
         assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
+
+
+def test_a_group_file_of_other_code_beside_a_busy_seed_holds_no_seed_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-97: a group's file saved by other plugin code is never resumed (the plan says
+    its training is discarded): a locked seed of it must not hold the others back with
+    `the same sweep again resumes the group`, which it would not."""
+    from repro.running import together
+    from repro.running.lock import run_lock
+
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (checkpoint,) = results.rglob("together.ckpt")
+    module = next(p for p in folder.rglob("*.py") if "ToyModule" in p.read_text())
+    module.write_text(module.read_text() + "\nCODE_CHANGED = True\n")
+    with run_lock(checkpoint.parents[2] / "seed2"):
+        outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["completed", "completed", "busy"], outcomes

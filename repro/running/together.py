@@ -94,6 +94,7 @@ def run_together(
                 if stale:  # retrained as rerun=true retrains a completed run: it stays till then
                     print(stale_line(config, stale), file=sys.stderr)
                 held.append(entry)
+        held = _hold_back_for_busy_seeds(held, outcomes, say)
         if (
             len(held) > 1
             and not any(entry[1].get("rerun") for entry in held)
@@ -139,6 +140,68 @@ def run_together(
         else:
             outcomes[index] = RunOutcome(UNGROUPED, record_dir)
     return [outcomes[i] for i in range(len(configs))]
+
+
+HELD_BACK = "not started: its group's checkpoint also holds seed"
+"""How the outcome of a seed held back for its group's busy seed starts
+(`_hold_back_for_busy_seeds`): the sweep's table gives it, and prints no second line."""
+
+
+def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: Any) -> list:
+    """The held seeds minus those of a group's checkpoint (cut short mid-training, or trained
+    and left to test) that also holds a seed another process has locked (`repro run seed=1
+    rerun=true`, started beside the sweep): without it, the held seeds would not match the
+    file, which was discarded (or, one seed left, it trained alone from step 0), losing its
+    training. Left as they are, not started this time (one line says so, each seed's
+    outcome too): the next sweep resumes the whole group."""
+    from pathlib import Path
+
+    from repro.records.fingerprint import code_fingerprint
+    from repro.running.group_checkpoint import saved_identity
+    from repro.running.lock import is_locked
+    from repro.running.runner import RunOutcome, groups_holding
+
+    if not held or any(entry[1].get("rerun") for entry in held):
+        return held  # rerun=true starts over, never resumes a group's file
+    by_seed = {int(entry[1]["seed"]): entry for entry in held}
+    hash_dir = held[0][3].parent
+    # a file of other plugin code is never resumed (discarded, said so): it holds none back
+    code = code_fingerprint(Path(held[0][1]["paper_dir"])).get("digest")
+    back: dict[int, str] = {}  # seed -> why it is not started
+    for seed, entry in by_seed.items():
+        for path in groups_holding(entry[3], seed):
+            saved = saved_identity(path)
+            if saved is None or saved.identity.get("code") not in (None, code):
+                continue
+            try:
+                seeds = [int(s) for s in saved.identity.get("seeds") or []]
+            except (TypeError, ValueError):
+                continue
+            busy = [s for s in seeds if s not in by_seed and is_locked(hash_dir / f"seed{s}")]
+            if seed not in seeds or not busy:
+                continue
+            mine = [s for s in seeds if s in by_seed]
+            words = ", ".join(map(str, mine))
+            others = ", ".join(map(str, busy))
+            why = (
+                f"their group's checkpoint {path} (step {saved.step}) also holds seed"
+                f"{'s' if len(busy) > 1 else ''} {others}, which another process is running; "
+                "left as it is, the same sweep again resumes the group"
+            )
+            if not any(s in back for s in mine):
+                say(
+                    f"seeds together: {_label(entry[1])} seed{'s' if len(mine) > 1 else ''} "
+                    f"{words} not started: {why}"
+                )
+            plural = "s" if len(busy) > 1 else ""
+            for s in mine:
+                back[s] = f"{HELD_BACK}{plural} {others}, which another process is running; " + (
+                    "the same sweep again resumes the group"
+                )
+    for seed, why in back.items():
+        index, _, _, record_dir, *_ = by_seed[seed]
+        outcomes[index] = RunOutcome("busy", record_dir, error=why, exit_code=1)
+    return [entry for entry in held if int(entry[1]["seed"]) not in back]
 
 
 def _not_started(stopped: Any, tested: str) -> str:

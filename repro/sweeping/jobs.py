@@ -90,12 +90,14 @@ def run_job(job: Job, alone: bool = True) -> list[RunOutcome]:
     not qualify, its seeds train one after another here, or with `alone=False` come back
     UNGROUPED for the scheduler to spread over workers (`split_ungrouped`)."""
     from repro.running.hydra_task import print_outcome
-    from repro.running.together import UNGROUPED
+    from repro.running.together import HELD_BACK, UNGROUPED
 
     outcomes = _run_group(job, alone) if job.group else [_run_single(job.run, job.overrides)]
     for outcome in outcomes:
         if outcome.status == UNGROUPED:
             continue
+        if outcome.status == "busy" and str(outcome.error).startswith(HELD_BACK):
+            continue  # its group's line said why, once for the seeds held back
         if outcome.status == "busy":
             print(f"error: {outcome.error}; another process is running it", file=sys.stderr)
         else:

@@ -175,6 +175,7 @@ def collect_results(
     jobs itself, else from the records on disk and the run locks."""
     from repro.running.lock import is_locked
     from repro.running.runner import unfinished_rerun_note
+    from repro.running.together import HELD_BACK
 
     outcomes = jobs.by_run if jobs else {}
     not_started = {run.record_dir for run in jobs.not_started} if jobs else set()
@@ -209,7 +210,9 @@ def collect_results(
         elif completed:
             results.append(RunResult(run, COMPLETED_ELSEWHERE, "not by this sweep", wall))
         elif (outcome and outcome.status == "busy") or is_locked(run.record_dir):
-            results.append(RunResult(run, BUSY, "another process is running it", None))
+            held_back = outcome and str(outcome.error or "").startswith(HELD_BACK)
+            detail = outcome.error if held_back else "another process is running it"
+            results.append(RunResult(run, BUSY, detail, None))
         elif run.record_dir in not_started:
             results.append(RunResult(run, NOT_STARTED, "the sweep stopped first", None))
         elif outcome and outcome.status == "lost":

@@ -259,6 +259,7 @@ def plan_resumes(
     from dataclasses import replace
 
     from repro.records.store import CHECKPOINT_DIR, GROUP_CHECKPOINT, LAST_CHECKPOINT
+    from repro.running.lock import is_locked
 
     runs, notes = list(planned), []
     settings: dict[tuple[str, tuple[str, ...]], dict[int, int]] = defaultdict(dict)
@@ -281,6 +282,7 @@ def plan_resumes(
                 notes.append(f"{experiment}: {discarded}")
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
+            saved_for = seeds or ()  # a seed of it locked holds the rest back, done or not
             if seeds and trained:  # as the group tidies it: without seeds done or split off
                 from repro.running.group_checkpoint import seeds_left_in
 
@@ -318,7 +320,19 @@ def plan_resumes(
             extra = sorted(set(seeds) - set(missing))
             also = f" (with seed {', '.join(map(str, extra))}, started with them)" if extra else ""
             names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
-            if trained:  # its training is done: only the tests of these seeds are left
+            if busy := [s for s in saved_for if is_locked(hash_dir / f"seed{s}")]:
+                # another process holds a seed of it: the run leaves the file and starts none
+                # of its seeds (`together._hold_back_for_busy_seeds`), so the plan says that
+                rest = [s for s in seeds if s not in busy]
+                plural = "s" if len(busy) > 1 else ""
+                notes.append(
+                    f"{experiment}: seed{'s' if len(rest) > 1 else ''} "
+                    f"{', '.join(map(str, rest))} not started: their group's checkpoint "
+                    f"{checkpoint}{_at(step, ' (step {})')} also holds seed{plural} "
+                    f"{', '.join(map(str, busy))}, which another process is running; the same "
+                    "sweep again resumes the group"
+                )
+            elif trained:  # its training is done: only the tests of these seeds are left
                 notes.append(
                     f"{experiment}: {names} trained in a group, left to test: tested from "
                     f"the group's final weights {checkpoint}{_at(step, ' (step {})')}{also}"

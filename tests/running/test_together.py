@@ -2147,3 +2147,96 @@ def test_a_group_that_failed_and_started_over_as_a_group_keeps_the_failed_attemp
     runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
     summary = compute(runs, aggregate.choose_configs(runs))
     assert summary.unsuccessful_hours * 3600 == pytest.approx(sum(walls), abs=2e-3)
+
+
+def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
+    tmp_path: Path,
+) -> None:
+    """helper-97: seeds 0-2 killed with kill -9 mid-training, then the same sweep while
+    another process held seed 1 (`repro run seed=1 rerun=true`): the sweep held seeds 0 and
+    2 as a group, found the file of 0, 1, 2 not theirs, said `training from the start` and
+    deleted it (the training of seeds 0 and 2 lost). The file is left as it is, seeds 0 and
+    2 are not started this time (one line says so), and the next sweep resumes the group."""
+    from repro.running.group_checkpoint import saved_identity
+    from repro.running.lock import run_lock
+
+    env = signalling_toy(tmp_path)
+    sweep = (*GROUP_SWEEP[:3], "seeds=3", "seeds_together=true", "checkpoint.every_s=0")
+    kill = {"REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    assert repro(*sweep, env={**env, **kill}).returncode == -9
+    [checkpoint] = (tmp_path / "r").rglob("together.ckpt")
+    before = checkpoint.read_bytes()
+    with run_lock(checkpoint.parent.parent.parent / "seed1"):
+        held = repro(*sweep, env=env)
+    assert held.returncode != 0
+    assert "training from the start" not in held.stderr, held.stderr
+    assert checkpoint.read_bytes() == before
+    said = "seeds 0, 2 not started: their group's checkpoint"
+    told = held.stdout + held.stderr
+    # the plan saw seed 1 locked: it never says the group resumes (helper-97)
+    assert "resume their group's checkpoint" not in told, told
+    assert said in told and "the same sweep again resumes the group" in told, told
+    records = [json.loads(p.read_text()) for p in checkpoint.parents[2].glob("*/record.json")]
+    assert {r["status"] for r in records} == {"running"}, records  # left as they were
+    step = saved_identity(checkpoint).step
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert f"resuming the group from step {step}" in again.stderr, again.stderr
+    assert "which another process is running; the same sweep again" in held.stdout  # its row
+
+
+def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-97: seeds 1 and 2 left to test by their trained group (one file in seed 1's
+    folder), seed 2 locked by another process: seed 1 alone was trained again from step 0
+    and the group's file went, so seed 2 trained from step 0 too. Seed 1 is now not
+    started this time; the next attempt only tests both from the group's final weights."""
+    from repro.running import together
+    from repro.running.lock import run_lock
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (checkpoint,) = results.rglob("together.ckpt")
+    before = checkpoint.read_bytes()
+    with run_lock(checkpoint.parents[2] / "seed2"):
+        outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "busy", "busy"]
+    assert outcomes[1].error.startswith(together.HELD_BACK), outcomes[1].error
+    assert checkpoint.read_bytes() == before
+    outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["skipped", "completed", "completed"]
+    for seed in (1, 2):
+        record = json.loads((outcomes[seed].record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, (seed, record["resumed_from"])
+
+
+def test_a_group_file_of_other_code_beside_a_busy_seed_holds_no_seed_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-97: a group's file saved by other plugin code is never resumed (the plan says
+    its training is discarded): a locked seed of it must not hold the others back with
+    `the same sweep again resumes the group`, which it would not."""
+    from repro.running import together
+    from repro.running.lock import run_lock
+
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    results = tmp_path / "r"
+    all_three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real = together._finish_seed
+    monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(real))
+    run_together(all_three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    (checkpoint,) = results.rglob("together.ckpt")
+    module = next(p for p in folder.rglob("*.py") if "ToyModule" in p.read_text())
+    module.write_text(module.read_text() + "\nCODE_CHANGED = True\n")
+    with run_lock(checkpoint.parents[2] / "seed2"):
+        outcomes = run_together(all_three, [["r"]] * 3)
+    assert [o.status for o in outcomes] == ["completed", "completed", "busy"], outcomes

@@ -872,3 +872,29 @@ def test_a_group_split_killed_is_planned_as_the_seeds_it_tests(tmp_path: Path) -
     runs, notes = plan_resumes([planned[0], planned[2]], "c0de")
     assert [(r.group, r.tests_only) for r in runs] == [((0, 2), True)] * 2
     assert len(notes) == 1 and "seeds 0, 2 trained in a group, left to test" in notes[0]
+
+
+def test_a_group_file_holding_a_seed_another_process_holds_is_planned_as_not_started(
+    tmp_path: Path,
+) -> None:
+    """helper-97: the file of seeds 0-2 left to test, seed 1 failed since and run again by
+    another process (locked): the run leaves the file (`drop_completed_seeds` never tidies a
+    group with a seed locked) and starts neither seed 0 nor 2, but the plan said `seeds 0,
+    2 trained in a group, left to test`. It says they are not started, and why."""
+    from repro.records import store
+    from repro.running.lock import run_lock
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", group=[0, 1, 2] if seed == 0 else None, trained=True)
+    store.write_record(hash_dir / "seed1", {"status": "failed", "seed": 1})
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (interrupted)") for s in (0, 2)]
+    with run_lock(hash_dir / "seed1"):
+        _, notes = plan_resumes(planned, "c0de")
+    whole = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    assert notes == [
+        f"x: seeds 0, 2 not started: their group's checkpoint {whole} also holds seed 1, "
+        "which another process is running; the same sweep again resumes the group"
+    ]

@@ -75,6 +75,8 @@ class Compute:
     unsuccessful_hours: float  # failed, interrupted and unfinished runs, counted apart
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
     unsuccessful_untimed: int = 0  # of those, runs with no recorded time (killed): not in hours
+    replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
+    replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,25 @@ def compute(
         unsuccessful_untimed=int(alone["wall_s"].isna().sum())
         + sum(r.wall_s is None for r in reruns),
         together_runs=sum(group is not None for group in groups),
+        replaced_runs=_replaced(runs),
+        replaced_hours=_abandoned_seconds(
+            runs, "replaced", _attempts_in(runs) | _abandoned_in(runs) | _rerun_attempts(reruns)
+        )
+        / 3600,
     )
+
+
+def _replaced(runs: pd.DataFrame) -> int:
+    """Runs whose record carries the time of a completed run a rerun replaced."""
+    if "replaced_wall_s" not in runs:
+        return 0
+    return int((runs["replaced_wall_s"].fillna(0.0) > 0).sum())
+
+
+def _rerun_attempts(reruns: list[FailedRerun]) -> frozenset[str]:
+    """The group attempts `_rerun_seconds` counts (a failed rerun's own, those it carries)."""
+    keys = [r.group for r in reruns if r.group is not None]
+    return frozenset(keys + [g for r in reruns for g in r.abandoned_groups])
 
 
 def _started_over(completed: pd.DataFrame) -> int:
@@ -258,17 +278,22 @@ def _abandoned_in(runs: pd.DataFrame) -> frozenset[str]:
     return frozenset(group for cell in cells for group in _earlier_groups(cell))
 
 
-def _abandoned_seconds(runs: pd.DataFrame) -> float:
+def _abandoned_seconds(
+    runs: pd.DataFrame, kind: str = "abandoned", counted: frozenset[str] | None = None
+) -> float:
     """The time of attempts that failed and were started over (`abandoned_wall_s`, which the
-    record that replaced theirs carries): each group attempt once, and none that a row of
-    `runs` counts already (its own, or one it went on from)."""
-    if "abandoned_wall_s" not in runs:
+    record that replaced theirs carries), or with `kind` "replaced" of completed runs a
+    completed rerun replaced (`replaced_wall_s`): each group attempt once, and none of
+    `counted` (by default those a row of `runs` counts already: its own, or one it went on
+    from)."""
+    if f"{kind}_wall_s" not in runs:
         return 0.0
-    cells = runs["abandoned_groups"] if "abandoned_groups" in runs else [None] * len(runs)
+    groups = f"{kind}_groups"
+    cells = runs[groups] if groups in runs else [None] * len(runs)
     shared = [_earlier_groups(cell) for cell in cells]
-    totals = runs["abandoned_wall_s"].fillna(0.0).to_numpy(dtype=float)
+    totals = runs[f"{kind}_wall_s"].fillna(0.0).to_numpy(dtype=float)
     alone = math.fsum(max(t - sum(s.values()), 0.0) for t, s in zip(totals, shared, strict=True))
-    counted = _attempts_in(runs)
+    counted = _attempts_in(runs) if counted is None else counted
     longest: dict[str, float] = {}
     for attempts in shared:
         for group, seconds in attempts.items():
@@ -405,7 +430,8 @@ def _own_walls(
                 longest[group] = max(longest[group], float(own))
     if column == "wall_s":  # a seed of these attempts that failed in it, then started over
         for frame in (rows, beside if beside is not None else rows.iloc[:0]):
-            for cell in frame.get("abandoned_groups", []):
+            cells = [*frame.get("abandoned_groups", []), *frame.get("replaced_groups", [])]
+            for cell in cells:
                 for group, seconds in _earlier_groups(cell).items():
                     if group in longest:
                         longest[group] = max(longest[group], seconds)

@@ -2171,3 +2171,32 @@ def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
     assert "**Unsuccessful runs, counted apart:** 2 (49.0 s)" in line
+
+
+def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path) -> None:
+    """helper-98: `rerun=true` of a completed run that completed replaced its record, and the
+    replaced run's time (and the failed attempts before it, its `abandoned_wall_s`) went from
+    the records and from Compute, which says it counts every attempt. The new record carries
+    it as `replaced_wall_s`, counted apart, never in the result's own time."""
+    import json
+
+    from repro.reporting.render import seconds
+    from tests.conftest import repro
+
+    args = ["run", "paper=mnist1d", "experiment=mlp", "logger=none", "trainer.max_steps=20"]
+    assert repro(*args).returncode == 0
+    (path,) = (tmp_path / "results").rglob("record.json")
+    first = json.loads(path.read_text())
+    first["timing"]["abandoned_wall_s"] = 5.0  # a failed attempt before it, started over
+    path.write_text(json.dumps(first))
+    assert repro(*args, "rerun=true").returncode == 0
+    record = json.loads(path.read_text())
+    assert record["timing"]["replaced_wall_s"] == pytest.approx(first["timing"]["wall_s"])
+    assert record["timing"]["abandoned_wall_s"] == pytest.approx(5.0)
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    compute = markdown.split("## Compute")[1].split("\n## ")[0]
+    wall = record["timing"]["wall_s"]
+    assert f"**Total:** {seconds(wall)} CPU (wall-clock) over 1 completed run" in compute
+    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in compute
+    replaced = f"**Replaced by a rerun, counted apart:** 1 ({seconds(first['timing']['wall_s'])})"
+    assert replaced in compute

@@ -188,6 +188,7 @@ def compute(
     the rows add up to the total), and hours over every run; `reruns` (`failed_reruns`) are
     unsuccessful attempts too."""
     reruns = reruns or []
+    rerun_groups = _rerun_groups(reruns)
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
     hardware = Counter(
@@ -202,7 +203,7 @@ def compute(
         for config_hash, setting in ordered:
             rows = by_config[config_hash]
             devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)}))
-            spent = float(_own_walls(rows, beside=unsuccessful).sum())
+            spent = float(_own_walls(rows, beside=unsuccessful, reruns=rerun_groups).sum())
             experiments.append(
                 ExperimentCompute(
                     str(experiment),
@@ -217,7 +218,7 @@ def compute(
             )
     on_gpu = completed["device"].astype(str).str.startswith(GPU_DEVICES)
     per_run_gpus = _gpus_per_run(completed)
-    walls = _own_walls(completed, beside=unsuccessful)
+    walls = _own_walls(completed, beside=unsuccessful, reruns=rerun_groups)
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
     groups = _groups(completed)
@@ -257,6 +258,19 @@ def _replaced(runs: pd.DataFrame) -> int:
     if "replaced_wall_s" not in runs:
         return 0
     return int((runs["replaced_wall_s"].fillna(0.0) > 0).sum())
+
+
+def _rerun_groups(reruns: list[FailedRerun]) -> dict[str, float]:
+    """The group attempts failed reruns name, each at the longest time any of them says (a
+    seed that failed after a sibling of the same attempt completed: the group ran on)."""
+    longest: dict[str, float] = {}
+    for rerun in reruns:
+        attempts = dict(rerun.abandoned_groups)
+        if rerun.group is not None and rerun.wall_s is not None:
+            attempts[rerun.group] = rerun.wall_s
+        for group, seconds in attempts.items():
+            longest[group] = max(longest.get(group, 0.0), seconds)
+    return longest
 
 
 def _rerun_attempts(reruns: list[FailedRerun]) -> frozenset[str]:
@@ -386,6 +400,7 @@ def _own_walls(
     column: str = "wall_s",
     counted: frozenset[str] = frozenset(),
     beside: pd.DataFrame | None = None,
+    reruns: dict[str, float] | None = None,
 ) -> Any:
     """Each run's wall (or fit) time, a group's counted once: seeds trained together each
     record the group's time (one process), so the first of them carries the group's longest
@@ -399,7 +414,9 @@ def _own_walls(
     rows count (their own, or one they went on from), is the group's too (a seed that failed
     last was recorded after the others); `compute` leaves such runs out of its unsuccessful.
     So is the time a seed's later record carries of such an attempt (`abandoned_groups`: it
-    failed in it, then started over), which `_abandoned_seconds` leaves to these rows."""
+    failed in it, then started over), which `_abandoned_seconds` leaves to these rows, and
+    that of failed reruns in such an attempt (`reruns`: `_rerun_groups`), which
+    `_rerun_seconds` leaves to them."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     groups = _groups(rows)
     shared: list[dict[str, float]] = [{} for _ in groups]
@@ -435,6 +452,9 @@ def _own_walls(
                 for group, seconds in _earlier_groups(cell).items():
                     if group in longest:
                         longest[group] = max(longest[group], seconds)
+        for group, seconds in (reruns or {}).items():
+            if group in longest:
+                longest[group] = max(longest[group], seconds)
     for group, index in carrier.items():
         walls[index] += longest[group]
     return walls

@@ -2200,3 +2200,34 @@ def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path
     assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in compute
     replaced = f"**Replaced by a rerun, counted apart:** 1 ({seconds(first['timing']['wall_s'])})"
     assert replaced in compute
+
+
+def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
+    tmp_path: Path,
+) -> None:
+    """helper-98: `rerun=true` of seeds 0, 1 trained together (one process): seed 0 completed
+    (its record says 30 s), seed 1 then failed at 42 s (its record.failed.json). Compute left
+    the failed rerun to seed 0's record, counted at 30 s: the group's last 12 s counted
+    nowhere. The group attempt counts once, its longest."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    seed0, seed1 = sorted((results / "mnist1d" / "cnn").glob("*/seed*"))
+    record = json.loads((seed0 / "record.json").read_text())
+    record["together"] = {"seeds": [0, 1], "attempt": "R"}
+    record["timing"] = {**record["timing"], "wall_s": 30.0}
+    (seed0 / "record.json").write_text(json.dumps(record))
+    record = json.loads((seed1 / "record.json").read_text())
+    record["timing"] = {**record["timing"], "wall_s": 10.0}
+    (seed1 / "record.json").write_text(json.dumps(record))
+    record.update(status="failed", error="CUDA out of memory")
+    record["together"] = {"seeds": [0, 1], "attempt": "R"}
+    record["timing"] = {**record["timing"], "wall_s": 42.0}
+    (seed1 / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    compute = markdown.split("## Compute")[1].split("\n## ")[0]
+    row = next(line for line in compute.splitlines() if line.startswith("| `cnn`"))
+    assert [cell.strip() for cell in row.split(" | ")][2:4] == ["2", "52.0 s"]
+    line = next(line for line in compute.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s)" in line

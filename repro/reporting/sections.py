@@ -504,6 +504,8 @@ def _other_code(config_hash: str) -> str:
 
 
 FAILED_RERUN = "failed (a rerun; the completed run stays)"
+UNFINISHED_RERUN = "unfinished (a rerun, killed or still running; the completed run stays)"
+RERUN_PROGRESS_FILE = "record.rerun.json"  # `runner.RERUN_RECORD_FILE`, not imported (torch)
 
 
 @dataclass(frozen=True)
@@ -551,7 +553,37 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
         before = _seconds_in(timing.get("abandoned_wall_s"))
         shared = earlier_groups(timing.get("abandoned_groups"))
         found.append(FailedRerun(run, seconds, group, before, shared))
+    for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
+        unfinished = _unfinished_rerun(Path(str(row.record_dir)))
+        if unfinished is not None:
+            run = UnsuccessfulRun(
+                str(row.experiment),
+                str(row.config_hash),
+                int(row.seed),
+                UNFINISHED_RERUN,
+                "",
+                str(row.record_dir),
+            )
+            found.append(FailedRerun(run, None, together_key(unfinished, {})))
     return found
+
+
+def _unfinished_rerun(record_dir: Path) -> dict[str, Any] | None:
+    """The progress record a `rerun=true` killed before it ended (or still running) left
+    beside the completed record: an attempt with no recorded time. None when there is none,
+    or it is the completed record's own attempt (killed once that was written)."""
+    try:
+        rerun = store.read_record(record_dir, RERUN_PROGRESS_FILE)
+        record = store.read_record(record_dir)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rerun, dict) or not isinstance(record, dict):
+        return None
+    started = [(r.get("timing") or {}).get("started_at") for r in (rerun, record)]
+    same = started[0] is not None and started[0] == started[1]
+    if same and rerun.get("attempts") == record.get("attempts"):
+        return None  # `runner._same_attempt`
+    return rerun
 
 
 def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:

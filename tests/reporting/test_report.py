@@ -2235,3 +2235,29 @@ def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
     assert [cell.strip() for cell in row.split(" | ")][2:4] == ["2", "52.0 s"]
     line = next(line for line in compute.splitlines() if "Unsuccessful runs" in line)
     assert "**Unsuccessful runs, counted apart:** 1 (0.0 s)" in line
+
+
+def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path: Path) -> None:
+    """helper-98: a `rerun=true` of a completed run killed (kill -9, an OOM kill) leaves its
+    record.rerun.json with no time: Compute said "Unsuccessful runs, counted apart: none"
+    and the report named it nowhere, though it says it counts unsuccessful attempts and
+    names those killed without a recorded time. (One killed once its record was written is
+    the completed record's own attempt: not one.)"""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    seed0, seed1 = sorted((results / "mnist1d" / "cnn").glob("*/seed*"))
+    for folder, same in ((seed0, True), (seed1, False)):
+        record = json.loads((folder / "record.json").read_text())
+        if not same:
+            record.update(status="running", attempts=2)
+            record["timing"] = {"started_at": "2099-01-01T00:00:00+00:00"}
+        (folder / "record.rerun.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
+    failures = markdown.split("### Failed and unfinished runs")[1]
+    assert "| 1 | unfinished (a rerun, killed or still running; the completed run stays) |" in (
+        failures
+    )

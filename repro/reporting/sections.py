@@ -533,8 +533,8 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             record = store.read_record(Path(str(row.record_dir)), store.FAILED_RERUN_FILE)
         except (OSError, ValueError):
             record = None
-        if not isinstance(record, dict):
-            continue
+        if not isinstance(record, dict) or _older(record, row.attempts):
+            continue  # older: the completed rerun carries it (killed before it removed it)
         timing = record.get("timing")
         wall = timing.get("wall_s") if isinstance(timing, dict) else None
         ok = isinstance(wall, (int, float)) and not isinstance(wall, bool)
@@ -568,6 +568,19 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
     return found
 
 
+def _older(rerun: dict[str, Any], attempts: Any) -> bool:
+    """Whether a rerun's record is of an attempt before the completed record's."""
+    mine, theirs = _count(rerun.get("attempts")), _count(attempts)
+    return mine is not None and theirs is not None and mine < theirs
+
+
+def _count(value: Any) -> int | None:
+    """A recorded attempt count (a table cell may hold it as a float or a numpy int)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer)):
+        return None
+    return int(value) if math.isfinite(value) and value == int(value) else None
+
+
 def _unfinished_rerun(record_dir: Path) -> dict[str, Any] | None:
     """The progress record a `rerun=true` killed before it ended (or still running) left
     beside the completed record: an attempt with no recorded time. None when there is none,
@@ -583,6 +596,8 @@ def _unfinished_rerun(record_dir: Path) -> dict[str, Any] | None:
     same = started[0] is not None and started[0] == started[1]
     if same and rerun.get("attempts") == record.get("attempts"):
         return None  # `runner._same_attempt`
+    if _older(rerun, record.get("attempts")):
+        return None
     return rerun
 
 

@@ -2261,3 +2261,25 @@ def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path:
     assert "| 1 | unfinished (a rerun, killed or still running; the completed run stays) |" in (
         failures
     )
+
+
+def test_a_failed_rerun_a_completed_rerun_carries_is_counted_once(tmp_path: Path) -> None:
+    """helper-98: a rerun=true that completed carries the failed rerun before it as
+    `abandoned_wall_s` and then removes its record.failed.json; killed in between, the file
+    stayed and Compute counted the failed rerun twice (84 s for 42 s). A failed rerun older
+    than the completed record (fewer attempts) is the one it carries."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    failed = {**record, "status": "failed", "error": "CUDA out of memory", "attempts": 2}
+    failed["timing"] = {**record["timing"], "wall_s": 42.0}
+    (folder / "record.failed.json").write_text(json.dumps(failed))
+    record["attempts"] = 3
+    record["timing"]["abandoned_wall_s"] = 42.0
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in line

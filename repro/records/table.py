@@ -19,7 +19,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   `abandoned_wall_s` / `abandoned_groups` (the same for unsuccessful attempts of the seed that
   no attempt went on from: one failed, the next started over; unsuccessful compute),
   `replaced_wall_s` / `replaced_groups` (the same for the completed run a completed
-  `rerun=true` or stale retrain replaced: its wall time, counted apart from the result's)
+  `rerun=true` or stale retrain replaced: its wall time, counted apart from the result's),
+  `replaced_runs` (how many completed runs that time is of; NaN when none)
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
   separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
   one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
@@ -83,6 +84,7 @@ RUN_COLUMNS = (
     "abandoned_groups",
     "replaced_wall_s",
     "replaced_groups",
+    "replaced_runs",
     "started_at",
     "finished_at",
     "git_sha",
@@ -296,6 +298,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "abandoned_groups": _earlier_groups_text(timing.get("abandoned_groups")),
         "replaced_wall_s": _number(timing.get("replaced_wall_s")),
         "replaced_groups": _earlier_groups_text(timing.get("replaced_groups")),
+        "replaced_runs": _number(timing.get("replaced_runs")),
         "git_sha": git.get("sha"),
         "git_dirty": git.get("dirty"),
         "python": env.get("python"),

@@ -254,10 +254,13 @@ def compute(
 
 
 def _replaced(runs: pd.DataFrame) -> int:
-    """Runs whose record carries the time of a completed run a rerun replaced."""
+    """The completed runs a rerun replaced, whose time the records after them carry (one
+    where a record carries such time and no count)."""
     if "replaced_wall_s" not in runs:
         return 0
-    return int((runs["replaced_wall_s"].fillna(0.0) > 0).sum())
+    timed = runs["replaced_wall_s"].fillna(0.0).to_numpy(dtype=float) > 0
+    counts = runs["replaced_runs"] if "replaced_runs" in runs else [None] * len(runs)
+    return sum(max(_count(n) or 1, 1) for n, t in zip(counts, timed, strict=True) if t)
 
 
 def _rerun_groups(reruns: list[FailedRerun]) -> dict[str, float]:

@@ -695,9 +695,10 @@ def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -
     """What a completed `rerun=true` (or stale retrain) carries of the completed record it
     replaces, whose time would else be in no record: `replaced_wall_s` (its wall time with
     the attempts it went on from, and what it carried as replaced itself; `replaced_groups`
-    its part in group attempts, by key, as `earlier_groups`) and its `abandoned_wall_s` /
-    `abandoned_groups` added to this attempt's (its failed attempts stay unsuccessful). Only
-    on completion: a rerun that does not complete leaves that record counting all of it."""
+    its part in group attempts, by key, as `earlier_groups`; `replaced_runs` how many) and
+    its `abandoned_wall_s` / `abandoned_groups` added to this attempt's (its failed attempts
+    stay unsuccessful). Only on completion: a rerun that does not complete leaves that
+    record counting all of it."""
     from repro.records.table import earlier_groups, together_key
 
     before = (previous or {}).get("timing")
@@ -714,6 +715,11 @@ def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -
         groups[key] = round(own, 3)
     if replaced > 0:
         out["replaced_wall_s"] = round(replaced, 3)
+        carried = before.get("replaced_runs")
+        carried = carried if type(carried) is int and carried > 0 else 0
+        if not carried and _seconds(before.get("replaced_wall_s")):
+            carried = 1  # carried without a count: one run at least
+        out["replaced_runs"] = carried + 1
     if groups:
         out["replaced_groups"] = groups
     abandoned = _seconds(before.get("abandoned_wall_s")) or 0.0

@@ -2204,6 +2204,12 @@ def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path
     assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in compute
     replaced = f"**Replaced by a rerun, counted apart:** 1 ({seconds(first['timing']['wall_s'])})"
     assert replaced in compute
+    assert repro(*args, "rerun=true").returncode == 0  # a second rerun: two results replaced
+    third = json.loads(path.read_text())
+    assert third["timing"]["replaced_runs"] == 2
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    both = first["timing"]["wall_s"] + record["timing"]["wall_s"]
+    assert f"**Replaced by a rerun, counted apart:** 2 ({seconds(both)})" in markdown
 
 
 def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(

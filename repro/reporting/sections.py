@@ -260,7 +260,7 @@ def _replaced(runs: pd.DataFrame) -> int:
         return 0
     timed = runs["replaced_wall_s"].fillna(0.0).to_numpy(dtype=float) > 0
     counts = runs["replaced_runs"] if "replaced_runs" in runs else [None] * len(runs)
-    return sum(max(_count(n) or 1, 1) for n, t in zip(counts, timed, strict=True) if t)
+    return sum(max(_attempt_count(n) or 1, 1) for n, t in zip(counts, timed, strict=True) if t)
 
 
 def _rerun_groups(reruns: list[FailedRerun]) -> dict[str, float]:
@@ -573,11 +573,11 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
 
 def _older(rerun: dict[str, Any], attempts: Any) -> bool:
     """Whether a rerun's record is of an attempt before the completed record's."""
-    mine, theirs = _count(rerun.get("attempts")), _count(attempts)
+    mine, theirs = _attempt_count(rerun.get("attempts")), _attempt_count(attempts)
     return mine is not None and theirs is not None and mine < theirs
 
 
-def _count(value: Any) -> int | None:
+def _attempt_count(value: Any) -> int | None:
     """A recorded attempt count (a table cell may hold it as a float or a numpy int)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer)):
         return None

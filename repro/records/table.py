@@ -17,7 +17,10 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   resumed run went on from; NaN when none), `earlier_groups` (JSON: the part of it spent in
   attempts of a group of seeds trained together, by their `together` key; None when none),
   `abandoned_wall_s` / `abandoned_groups` (the same for unsuccessful attempts of the seed that
-  no attempt went on from: one failed, the next started over; unsuccessful compute)
+  no attempt went on from: one failed, the next started over; unsuccessful compute),
+  `replaced_wall_s` / `replaced_groups` (the same for the completed run a completed
+  `rerun=true` or stale retrain replaced: its wall time, counted apart from the result's),
+  `replaced_runs` (how many completed runs that time is of; NaN when none)
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
   separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
   one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
@@ -79,6 +82,9 @@ RUN_COLUMNS = (
     "earlier_groups",
     "abandoned_wall_s",
     "abandoned_groups",
+    "replaced_wall_s",
+    "replaced_groups",
+    "replaced_runs",
     "started_at",
     "finished_at",
     "git_sha",
@@ -290,6 +296,9 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "earlier_groups": _earlier_groups_text(timing.get("earlier_groups")),
         "abandoned_wall_s": _number(timing.get("abandoned_wall_s")),
         "abandoned_groups": _earlier_groups_text(timing.get("abandoned_groups")),
+        "replaced_wall_s": _number(timing.get("replaced_wall_s")),
+        "replaced_groups": _earlier_groups_text(timing.get("replaced_groups")),
+        "replaced_runs": _number(timing.get("replaced_runs")),
         "git_sha": git.get("sha"),
         "git_dirty": git.get("dirty"),
         "python": env.get("python"),

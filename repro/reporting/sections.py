@@ -75,6 +75,8 @@ class Compute:
     unsuccessful_hours: float  # failed, interrupted and unfinished runs, counted apart
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
     unsuccessful_untimed: int = 0  # of those, runs with no recorded time (killed): not in hours
+    replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
+    replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ def compute(
     the rows add up to the total), and hours over every run; `reruns` (`failed_reruns`) are
     unsuccessful attempts too."""
     reruns = reruns or []
+    rerun_groups = _rerun_groups(reruns)
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
     hardware = Counter(
@@ -200,7 +203,7 @@ def compute(
         for config_hash, setting in ordered:
             rows = by_config[config_hash]
             devices = ", ".join(sorted({str(d) for d in rows["device"] if not _missing(d)}))
-            spent = float(_own_walls(rows, beside=unsuccessful).sum())
+            spent = float(_own_walls(rows, beside=unsuccessful, reruns=rerun_groups).sum())
             experiments.append(
                 ExperimentCompute(
                     str(experiment),
@@ -215,7 +218,7 @@ def compute(
             )
     on_gpu = completed["device"].astype(str).str.startswith(GPU_DEVICES)
     per_run_gpus = _gpus_per_run(completed)
-    walls = _own_walls(completed, beside=unsuccessful)
+    walls = _own_walls(completed, beside=unsuccessful, reruns=rerun_groups)
     gpu_seconds = sum(w * g for w, g, u in zip(walls, per_run_gpus, on_gpu, strict=True) if u)
     cpu_seconds = float(walls[~on_gpu.to_numpy()].sum())
     groups = _groups(completed)
@@ -242,7 +245,41 @@ def compute(
         unsuccessful_untimed=int(alone["wall_s"].isna().sum())
         + sum(r.wall_s is None for r in reruns),
         together_runs=sum(group is not None for group in groups),
+        replaced_runs=_replaced(runs),
+        replaced_hours=_abandoned_seconds(
+            runs, "replaced", _attempts_in(runs) | _abandoned_in(runs) | _rerun_attempts(reruns)
+        )
+        / 3600,
     )
+
+
+def _replaced(runs: pd.DataFrame) -> int:
+    """The completed runs a rerun replaced, whose time the records after them carry (one
+    where a record carries such time and no count)."""
+    if "replaced_wall_s" not in runs:
+        return 0
+    timed = runs["replaced_wall_s"].fillna(0.0).to_numpy(dtype=float) > 0
+    counts = runs["replaced_runs"] if "replaced_runs" in runs else [None] * len(runs)
+    return sum(max(_attempt_count(n) or 1, 1) for n, t in zip(counts, timed, strict=True) if t)
+
+
+def _rerun_groups(reruns: list[FailedRerun]) -> dict[str, float]:
+    """The group attempts failed reruns name, each at the longest time any of them says (a
+    seed that failed after a sibling of the same attempt completed: the group ran on)."""
+    longest: dict[str, float] = {}
+    for rerun in reruns:
+        attempts = dict(rerun.abandoned_groups)
+        if rerun.group is not None and rerun.wall_s is not None:
+            attempts[rerun.group] = rerun.wall_s
+        for group, seconds in attempts.items():
+            longest[group] = max(longest.get(group, 0.0), seconds)
+    return longest
+
+
+def _rerun_attempts(reruns: list[FailedRerun]) -> frozenset[str]:
+    """The group attempts `_rerun_seconds` counts (a failed rerun's own, those it carries)."""
+    keys = [r.group for r in reruns if r.group is not None]
+    return frozenset(keys + [g for r in reruns for g in r.abandoned_groups])
 
 
 def _started_over(completed: pd.DataFrame) -> int:
@@ -258,17 +295,22 @@ def _abandoned_in(runs: pd.DataFrame) -> frozenset[str]:
     return frozenset(group for cell in cells for group in _earlier_groups(cell))
 
 
-def _abandoned_seconds(runs: pd.DataFrame) -> float:
+def _abandoned_seconds(
+    runs: pd.DataFrame, kind: str = "abandoned", counted: frozenset[str] | None = None
+) -> float:
     """The time of attempts that failed and were started over (`abandoned_wall_s`, which the
-    record that replaced theirs carries): each group attempt once, and none that a row of
-    `runs` counts already (its own, or one it went on from)."""
-    if "abandoned_wall_s" not in runs:
+    record that replaced theirs carries), or with `kind` "replaced" of completed runs a
+    completed rerun replaced (`replaced_wall_s`): each group attempt once, and none of
+    `counted` (by default those a row of `runs` counts already: its own, or one it went on
+    from)."""
+    if f"{kind}_wall_s" not in runs:
         return 0.0
-    cells = runs["abandoned_groups"] if "abandoned_groups" in runs else [None] * len(runs)
+    groups = f"{kind}_groups"
+    cells = runs[groups] if groups in runs else [None] * len(runs)
     shared = [_earlier_groups(cell) for cell in cells]
-    totals = runs["abandoned_wall_s"].fillna(0.0).to_numpy(dtype=float)
+    totals = runs[f"{kind}_wall_s"].fillna(0.0).to_numpy(dtype=float)
     alone = math.fsum(max(t - sum(s.values()), 0.0) for t, s in zip(totals, shared, strict=True))
-    counted = _attempts_in(runs)
+    counted = _attempts_in(runs) if counted is None else counted
     longest: dict[str, float] = {}
     for attempts in shared:
         for group, seconds in attempts.items():
@@ -361,6 +403,7 @@ def _own_walls(
     column: str = "wall_s",
     counted: frozenset[str] = frozenset(),
     beside: pd.DataFrame | None = None,
+    reruns: dict[str, float] | None = None,
 ) -> Any:
     """Each run's wall (or fit) time, a group's counted once: seeds trained together each
     record the group's time (one process), so the first of them carries the group's longest
@@ -374,7 +417,9 @@ def _own_walls(
     rows count (their own, or one they went on from), is the group's too (a seed that failed
     last was recorded after the others); `compute` leaves such runs out of its unsuccessful.
     So is the time a seed's later record carries of such an attempt (`abandoned_groups`: it
-    failed in it, then started over), which `_abandoned_seconds` leaves to these rows."""
+    failed in it, then started over), which `_abandoned_seconds` leaves to these rows, and
+    that of failed reruns in such an attempt (`reruns`: `_rerun_groups`), which
+    `_rerun_seconds` leaves to them."""
     walls = rows[column].fillna(0.0).to_numpy(dtype=float, copy=True)
     groups = _groups(rows)
     shared: list[dict[str, float]] = [{} for _ in groups]
@@ -405,10 +450,14 @@ def _own_walls(
                 longest[group] = max(longest[group], float(own))
     if column == "wall_s":  # a seed of these attempts that failed in it, then started over
         for frame in (rows, beside if beside is not None else rows.iloc[:0]):
-            for cell in frame.get("abandoned_groups", []):
+            cells = [*frame.get("abandoned_groups", []), *frame.get("replaced_groups", [])]
+            for cell in cells:
                 for group, seconds in _earlier_groups(cell).items():
                     if group in longest:
                         longest[group] = max(longest[group], seconds)
+        for group, seconds in (reruns or {}).items():
+            if group in longest:
+                longest[group] = max(longest[group], seconds)
     for group, index in carrier.items():
         walls[index] += longest[group]
     return walls
@@ -458,6 +507,8 @@ def _other_code(config_hash: str) -> str:
 
 
 FAILED_RERUN = "failed (a rerun; the completed run stays)"
+UNFINISHED_RERUN = "unfinished (a rerun, killed or still running; the completed run stays)"
+RERUN_PROGRESS_FILE = "record.rerun.json"  # `runner.RERUN_RECORD_FILE`, not imported (torch)
 
 
 @dataclass(frozen=True)
@@ -485,8 +536,8 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             record = store.read_record(Path(str(row.record_dir)), store.FAILED_RERUN_FILE)
         except (OSError, ValueError):
             record = None
-        if not isinstance(record, dict):
-            continue
+        if not isinstance(record, dict) or _older(record, row.attempts):
+            continue  # older: the completed rerun carries it (killed before it removed it)
         timing = record.get("timing")
         wall = timing.get("wall_s") if isinstance(timing, dict) else None
         ok = isinstance(wall, (int, float)) and not isinstance(wall, bool)
@@ -505,7 +556,52 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
         before = _seconds_in(timing.get("abandoned_wall_s"))
         shared = earlier_groups(timing.get("abandoned_groups"))
         found.append(FailedRerun(run, seconds, group, before, shared))
+    for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
+        unfinished = _unfinished_rerun(Path(str(row.record_dir)))
+        if unfinished is not None:
+            run = UnsuccessfulRun(
+                str(row.experiment),
+                str(row.config_hash),
+                int(row.seed),
+                UNFINISHED_RERUN,
+                "",
+                str(row.record_dir),
+            )
+            found.append(FailedRerun(run, None, together_key(unfinished, {})))
     return found
+
+
+def _older(rerun: dict[str, Any], attempts: Any) -> bool:
+    """Whether a rerun's record is of an attempt before the completed record's."""
+    mine, theirs = _attempt_count(rerun.get("attempts")), _attempt_count(attempts)
+    return mine is not None and theirs is not None and mine < theirs
+
+
+def _attempt_count(value: Any) -> int | None:
+    """A recorded attempt count (a table cell may hold it as a float or a numpy int)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer)):
+        return None
+    return int(value) if math.isfinite(value) and value == int(value) else None
+
+
+def _unfinished_rerun(record_dir: Path) -> dict[str, Any] | None:
+    """The progress record a `rerun=true` killed before it ended (or still running) left
+    beside the completed record: an attempt with no recorded time. None when there is none,
+    or it is the completed record's own attempt (killed once that was written)."""
+    try:
+        rerun = store.read_record(record_dir, RERUN_PROGRESS_FILE)
+        record = store.read_record(record_dir)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(rerun, dict) or not isinstance(record, dict):
+        return None
+    started = [(r.get("timing") or {}).get("started_at") for r in (rerun, record)]
+    same = started[0] is not None and started[0] == started[1]
+    if same and rerun.get("attempts") == record.get("attempts"):
+        return None  # `runner._same_attempt`
+    if _older(rerun, record.get("attempts")):
+        return None
+    return rerun
 
 
 def unsuccessful_runs(runs: pd.DataFrame) -> list[UnsuccessfulRun]:

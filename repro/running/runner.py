@@ -301,6 +301,8 @@ class Attempt:
 
     def end(self, status: str, error: str | None) -> None:
         _finish(self.record, status, self.started, error)
+        if status == store.STATUS_COMPLETED and self.rerunning_completed:
+            self.record["timing"].update(replaced_attempts(self.previous, self.record["timing"]))
         if status == store.STATUS_COMPLETED and self.retraining_stale:
             self.keep_stale_run_aside()
         self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
@@ -687,6 +689,48 @@ def abandoned_attempts(
         return {}
     shared = {"abandoned_groups": groups} if groups else {}
     return {"abandoned_wall_s": round(total, 3), **shared}
+
+
+def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -> dict[str, Any]:
+    """What a completed `rerun=true` (or stale retrain) carries of the completed record it
+    replaces, whose time would else be in no record: `replaced_wall_s` (its wall time with
+    the attempts it went on from, and what it carried as replaced itself; `replaced_groups`
+    its part in group attempts, by key, as `earlier_groups`; `replaced_runs` how many) and
+    its `abandoned_wall_s` / `abandoned_groups` added to this attempt's (its failed attempts
+    stay unsuccessful). Only on completion: a rerun that does not complete leaves that
+    record counting all of it."""
+    from repro.records.table import earlier_groups, together_key
+
+    before = (previous or {}).get("timing")
+    if not isinstance(before, dict):
+        return {}
+    out: dict[str, Any] = {}
+    own = _seconds(before.get("wall_s")) or 0.0
+    replaced = own + (_seconds(before.get("earlier_wall_s")) or 0.0)
+    replaced += _seconds(before.get("replaced_wall_s")) or 0.0
+    groups = earlier_groups(before.get("replaced_groups"))
+    groups.update(earlier_groups(before.get("earlier_groups")))
+    key = together_key(previous, before) if isinstance(previous, dict) else None
+    if key is not None and own:
+        groups[key] = round(own, 3)
+    if replaced > 0:
+        out["replaced_wall_s"] = round(replaced, 3)
+        carried = before.get("replaced_runs")
+        carried = carried if type(carried) is int and carried > 0 else 0
+        if not carried and _seconds(before.get("replaced_wall_s")):
+            carried = 1  # carried without a count: one run at least
+        out["replaced_runs"] = carried + 1
+    if groups:
+        out["replaced_groups"] = groups
+    abandoned = _seconds(before.get("abandoned_wall_s")) or 0.0
+    if abandoned > 0:
+        mine = _seconds(timing.get("abandoned_wall_s")) or 0.0
+        out["abandoned_wall_s"] = round(mine + abandoned, 3)
+        shared = earlier_groups(timing.get("abandoned_groups"))
+        shared.update(earlier_groups(before.get("abandoned_groups")))
+        if shared:
+            out["abandoned_groups"] = shared
+    return out
 
 
 def _failed_rerun(record_dir: Path | None) -> dict[str, Any] | None:

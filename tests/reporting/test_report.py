@@ -1353,7 +1353,8 @@ def test_gpu_time_is_named_gpu_hours_not_wall_clock(tmp_path: Path) -> None:
 def test_the_compute_table_says_which_attempts_wall_and_fit_time_count(tmp_path: Path) -> None:
     """helper-84: a run resumed after 30 s showed a wall time with every attempt (40 s) beside
     a "Fit time per run" of its last attempt only (9 s): the columns counted different things
-    under headers that did not say so."""
+    under headers that did not say so. helper-98: "(every attempt)" read as counting the
+    unsuccessful and replaced attempts too, which the lines above count apart."""
     import json
 
     results = tmp_path / "results"
@@ -1365,12 +1366,15 @@ def test_the_compute_table_says_which_attempts_wall_and_fit_time_count(tmp_path:
     _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
     lines = markdown.splitlines()
     header = next(line for line in lines if line.startswith("| Experiment | Setting | Runs"))
-    assert "Wall time per run (every attempt)" in header
+    assert "Wall time per run (attempts it resumed included)" in header
     assert "Fit time per run (last attempt)" in header
     (row,) = compute_rows(markdown)
     assert "| 40.0 s | 40.0 s | 9.0 s |" in row
     html = (tmp_path / "out" / "report.html").read_text()
-    assert "Fit time per run (last attempt)" in html and "Wall time per run (every attempt)" in html
+    assert (
+        "Fit time per run (last attempt)" in html
+        and "Wall time per run (attempts it resumed included)" in html
+    )
 
 
 def test_no_unsuccessful_runs_and_a_fraction_of_a_second_are_not_zero_seconds(
@@ -2199,3 +2203,117 @@ def test_a_setting_whose_seeds_trained_on_different_numbers_of_processes_says_wh
     assert not any("processes" in n for n in mlp.notes)
     versus = next(r for r in outcome.results if r.claim.versus == "mlp")
     assert "seed 2 trained on 4 processes" in " ".join(versus.notes)
+
+
+def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path) -> None:
+    """helper-98: `rerun=true` of a completed run that completed replaced its record, and the
+    replaced run's time (and the failed attempts before it, its `abandoned_wall_s`) went from
+    the records and from Compute, which says it counts every attempt. The new record carries
+    it as `replaced_wall_s`, counted apart, never in the result's own time."""
+    import json
+
+    from repro.reporting.render import seconds
+    from tests.conftest import repro
+
+    args = ["run", "paper=mnist1d", "experiment=mlp", "logger=none", "trainer.max_steps=20"]
+    assert repro(*args).returncode == 0
+    (path,) = (tmp_path / "results").rglob("record.json")
+    first = json.loads(path.read_text())
+    first["timing"]["abandoned_wall_s"] = 5.0  # a failed attempt before it, started over
+    path.write_text(json.dumps(first))
+    assert repro(*args, "rerun=true").returncode == 0
+    record = json.loads(path.read_text())
+    assert record["timing"]["replaced_wall_s"] == pytest.approx(first["timing"]["wall_s"])
+    assert record["timing"]["abandoned_wall_s"] == pytest.approx(5.0)
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    compute = markdown.split("## Compute")[1].split("\n## ")[0]
+    wall = record["timing"]["wall_s"]
+    assert f"**Total:** {seconds(wall)} CPU (wall-clock) over 1 completed run" in compute
+    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in compute
+    replaced = f"**Replaced by a rerun, counted apart:** 1 ({seconds(first['timing']['wall_s'])})"
+    assert replaced in compute
+    assert repro(*args, "rerun=true").returncode == 0  # a second rerun: two results replaced
+    third = json.loads(path.read_text())
+    assert third["timing"]["replaced_runs"] == 2
+    _, markdown = report(tmp_path / "results", tmp_path / "out")
+    both = first["timing"]["wall_s"] + record["timing"]["wall_s"]
+    assert f"**Replaced by a rerun, counted apart:** 2 ({seconds(both)})" in markdown
+
+
+def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
+    tmp_path: Path,
+) -> None:
+    """helper-98: `rerun=true` of seeds 0, 1 trained together (one process): seed 0 completed
+    (its record says 30 s), seed 1 then failed at 42 s (its record.failed.json). Compute left
+    the failed rerun to seed 0's record, counted at 30 s: the group's last 12 s counted
+    nowhere. The group attempt counts once, its longest."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    seed0, seed1 = sorted((results / "mnist1d" / "cnn").glob("*/seed*"))
+    record = json.loads((seed0 / "record.json").read_text())
+    record["together"] = {"seeds": [0, 1], "attempt": "R"}
+    record["timing"] = {**record["timing"], "wall_s": 30.0}
+    (seed0 / "record.json").write_text(json.dumps(record))
+    record = json.loads((seed1 / "record.json").read_text())
+    record["timing"] = {**record["timing"], "wall_s": 10.0}
+    (seed1 / "record.json").write_text(json.dumps(record))
+    record.update(status="failed", error="CUDA out of memory")
+    record["together"] = {"seeds": [0, 1], "attempt": "R"}
+    record["timing"] = {**record["timing"], "wall_s": 42.0}
+    (seed1 / "record.failed.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    compute = markdown.split("## Compute")[1].split("\n## ")[0]
+    row = next(line for line in compute.splitlines() if line.startswith("| `cnn`"))
+    assert [cell.strip() for cell in row.split(" | ")][2:4] == ["2", "52.0 s"]
+    line = next(line for line in compute.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s)" in line
+
+
+def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path: Path) -> None:
+    """helper-98: a `rerun=true` of a completed run killed (kill -9, an OOM kill) leaves its
+    record.rerun.json with no time: Compute said "Unsuccessful runs, counted apart: none"
+    and the report named it nowhere, though it says it counts unsuccessful attempts and
+    names those killed without a recorded time. (One killed once its record was written is
+    the completed record's own attempt: not one.)"""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    seed0, seed1 = sorted((results / "mnist1d" / "cnn").glob("*/seed*"))
+    for folder, same in ((seed0, True), (seed1, False)):
+        record = json.loads((folder / "record.json").read_text())
+        if not same:
+            record.update(status="running", attempts=2)
+            record["timing"] = {"started_at": "2099-01-01T00:00:00+00:00"}
+        (folder / "record.rerun.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
+    failures = markdown.split("### Failed and unfinished runs")[1]
+    assert "| 1 | unfinished (a rerun, killed or still running; the completed run stays) |" in (
+        failures
+    )
+
+
+def test_a_failed_rerun_a_completed_rerun_carries_is_counted_once(tmp_path: Path) -> None:
+    """helper-98: a rerun=true that completed carries the failed rerun before it as
+    `abandoned_wall_s` and then removes its record.failed.json; killed in between, the file
+    stayed and Compute counted the failed rerun twice (84 s for 42 s). A failed rerun older
+    than the completed record (fewer attempts) is the one it carries."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    failed = {**record, "status": "failed", "error": "CUDA out of memory", "attempts": 2}
+    failed["timing"] = {**record["timing"], "wall_s": 42.0}
+    (folder / "record.failed.json").write_text(json.dumps(failed))
+    record["attempts"] = 3
+    record["timing"]["abandoned_wall_s"] = 42.0
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
+    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in line

@@ -981,7 +981,7 @@ def report(
 
 def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:
     """Records of a paper whose plugin is not found: say how to point at the plugin."""
-    from repro.plugins.registry import PATH_ENV, discover
+    from repro.plugins.registry import ELSEWHERE_HINT, PATH_ENV, discover
 
     records = Path(request.results_dir) / request.paper
     try:
@@ -990,8 +990,9 @@ def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:
         return error
     if installed or not records.is_dir():
         return error
+    known = str(error).removesuffix(ELSEWHERE_HINT)  # the hint below is the specific one
     return type(error)(  # still an UnknownPaper, which `repro report` of every paper skips
-        f"{error}; {records} holds its records: point at the folder holding the plugin "
+        f"{known}; {records} holds its records: point at the folder holding the plugin "
         f"{request.paper}/ with `repro report --papers-dir DIR paper={request.paper}` or "
         f"{PATH_ENV}=DIR"
     )

@@ -77,6 +77,17 @@ def test_command_options_may_come_before_the_command(tmp_path: Path) -> None:
     assert nowhere.returncode == 2 and "unknown argument '--papers-dir'" in nowhere.stderr
 
 
+def test_an_unknown_paper_says_how_to_point_at_a_plugin_folder(tmp_path: Path) -> None:
+    """`repro new x --papers-dir plugins` then `repro run paper=x` without the flag: the
+    error must say how repro finds a plugin in another folder, not only list the known ones."""
+    write_toy_paper(tmp_path / "plugins")
+    for arguments in (("run", "paper=toy"), ("show", "toy"), ("check", "toy")):
+        done = repro(*arguments)
+        assert done.returncode == 2, (arguments, done.stderr)
+        assert "unknown paper 'toy'" in done.stderr
+        assert "--papers-dir DIR or REPRO_PAPERS_PATH" in done.stderr, done.stderr
+
+
 def test_check_help_says_it_trains_a_few_steps() -> None:
     top = repro("--help").stdout
     assert "no training" not in top

@@ -206,6 +206,9 @@ def _where(plugin: PaperPlugin) -> str:
     return plugin.origin.removeprefix("dir ")
 
 
+ELSEWHERE_HINT = "; a plugin in another folder: --papers-dir DIR or REPRO_PAPERS_PATH"
+
+
 def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     """The plugin named `paper_id`, or a usage error listing the known ones."""
     if not ID_PATTERN.match(paper_id):
@@ -214,7 +217,9 @@ def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     if paper_id not in plugins:
         known = ", ".join(sorted(plugins)) or "none"
         hint = did_you_mean(paper_id, plugins)
-        raise UnknownPaper(f"unknown paper {paper_id!r} ({hint}known: {known})")
+        # A plugin made with `repro new x --papers-dir plugins` is unknown to a command
+        # without the flag: say how to point at it, not only what is known.
+        raise UnknownPaper(f"unknown paper {paper_id!r} ({hint}known: {known}){ELSEWHERE_HINT}")
     return plugins[paper_id]
 
 

@@ -372,16 +372,7 @@ def _plan_as_recorded(
     settings = dict(plan.get("settings") or {})  # under_todays_hashes wrote every setting
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     marks: dict[str, list[auto_seeds.StageTwoMark]] = {}
-    pilots: dict[str, list[tuple[int, str]]] = {}  # experiment -> (seed, finish time)
-    for experiment, seed, config_hash, finished in zip(
-        completed["experiment"],
-        completed["seed"],
-        completed["config_hash"],
-        completed["finished_at"],
-        strict=True,
-    ):
-        if hashes.get(experiment) == config_hash and isinstance(finished, str):
-            pilots.setdefault(str(experiment), []).append((int(seed), finished))
+    finished_at = _finish_times(runs, hashes)  # experiment -> {seed: finish time}
     for experiment, seed, config_hash, n0, total, finished in zip(
         completed["experiment"],
         completed["seed"],
@@ -403,7 +394,8 @@ def _plan_as_recorded(
         if not entry:
             continue
         n0 = entry.get("n0")  # an entry that names no pilot: the runs after today's pilot
-        pilot = [at for s, at in pilots.get(experiment, []) if isinstance(n0, int) and s < n0]
+        times = finished_at.get(experiment, {}).items()
+        pilot = [at for s, at in times if isinstance(n0, int) and s < n0]
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
         if larger is None:
             continue

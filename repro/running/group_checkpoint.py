@@ -225,18 +225,24 @@ def _trained_groups(hash_dir: Any) -> Iterator[tuple[Any, list[int]]]:
 
 
 def _write_share(
-    target: Any, saved: dict[str, Any], seeds: list[int], keep: list[int], saved_at: float
+    target: Any,
+    saved: dict[str, Any],
+    seeds: list[int],
+    keep: list[int],
+    saved_at: float,
+    kept: bool = False,
 ) -> None:
     """The seeds at `keep` of a trained group's saved checkpoint, as a group of their own at
     `target` (written whole, then moved into place), dated `saved_at`, when the group saved
     it: a killed attempt's time counts up to that save (`runner.earlier_attempts`), never to
-    the split, which may come days later."""
+    the split, which may come days later. `kept`: its state is the share already."""
     import os
 
     target.parent.mkdir(parents=True, exist_ok=True)
     identity = {**saved["identity"], "seeds": [seeds[k] for k in keep]}
     temp = target.with_name(target.name + ".tmp")
-    torch.save({**saved, "identity": identity, "state": _kept(saved["state"], keep)}, temp)
+    state = saved["state"] if kept else _kept(saved["state"], keep)
+    torch.save({**saved, "identity": identity, "state": state}, temp)
     os.utime(temp, (saved_at, saved_at))
     os.replace(temp, target)
 
@@ -414,3 +420,78 @@ def tidy_completed_seed(record_dir: Any) -> None:
                 path.parent.rmdir()
     except (RunBusy, OSError, TypeError, ValueError):  # busy, or unreadable: left as it is
         return
+
+
+def split_off_done_seeds(hash_dir: Any, held: list[int]) -> list[tuple[list[int], list[int]]]:
+    """A group's checkpoint cut short mid-training, in the folder of a seed `held` (locked by
+    this process), holding seeds done since (a `repro run seed=1 rerun=true` that failed or
+    completed alone) beside seeds still cut short, all held: the share of the seeds cut
+    short (weights, optimizer state, data positions, random streams: each seed's own slice
+    of the stacked tensors, the optimizer being elementwise) is written in their first one's
+    folder, so they resume as a group of their own, exactly; the seeds done train again from
+    the start. Without it the held seeds did not match the file, which was deleted (`not
+    resuming ...: a seed's last attempt was not cut short`), losing the others' training.
+    Returns (seeds cut short, seeds done) of each file split."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    found = []
+    for seed in held:
+        path = hash_dir / f"seed{seed}" / CHECKPOINT_DIR / GROUP_CHECKPOINT
+        saved_group = saved_identity(path)
+        if saved_group is None or saved_group.trained:
+            continue
+        if saved_group.identity.get("config_hash") != hash_dir.name:
+            continue
+        try:
+            seeds = [int(s) for s in saved_group.identity.get("seeds") or []]
+        except (TypeError, ValueError):
+            continue
+        if not seeds or seeds[0] != seed or not set(seeds) <= set(held):
+            continue
+        done = [s for s in seeds if _done(hash_dir / f"seed{s}")]
+        keep = [k for k, s in enumerate(seeds) if s not in done]
+        if not done or not keep or not all(_cut_short(hash_dir / f"seed{seeds[k]}") for k in keep):
+            continue
+        try:
+            saved_at = path.stat().st_mtime
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+            state = _kept(saved["state"], keep)
+            state["optimizer"] = _kept_optimizer(saved["state"]["optimizer"], keep, len(seeds))
+        except Exception:  # unreadable, or an optimizer state not per seed: as before
+            continue
+        target = hash_dir / f"seed{seeds[keep[0]]}" / CHECKPOINT_DIR / GROUP_CHECKPOINT
+        _write_share(target, {**saved, "state": state}, seeds, keep, saved_at, kept=True)
+        if target != path:
+            path.unlink(missing_ok=True)
+        found.append(([seeds[k] for k in keep], done))
+    return found
+
+
+def _cut_short(folder: Any) -> bool:
+    from repro.records import store
+
+    try:
+        record = store.read_record(folder)
+    except (OSError, ValueError):
+        return False
+    return bool(record) and record.get("status") in (
+        store.STATUS_INTERRUPTED,
+        store.STATUS_RUNNING,
+    )
+
+
+def _kept_optimizer(optimizer: dict[str, Any], keep: list[int], count: int) -> dict[str, Any]:
+    """An elementwise optimizer's saved state over the stacked tensors (seed first) for the
+    seeds at `keep`: each tensor shaped as its parameter sliced, scalars (its step) kept;
+    anything else raises (not known to be per seed)."""
+    kept_state = {}
+    for index, values in optimizer["state"].items():
+        kept_values = {}
+        for name, value in values.items():
+            if isinstance(value, torch.Tensor) and value.dim() > 0:
+                if value.shape[0] != count:
+                    raise ValueError(f"optimizer state {name} is not per seed")
+                value = value[keep].clone()
+            kept_values[name] = value
+        kept_state[index] = kept_values
+    return {**optimizer, "state": kept_state}

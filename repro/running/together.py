@@ -95,6 +95,8 @@ def run_together(
                     print(stale_line(config, stale), file=sys.stderr)
                 held.append(entry)
         held = _hold_back_for_busy_seeds(held, outcomes, say)
+        if held and not any(entry[1].get("rerun") for entry in held):
+            _split_off_done_seeds(held, say)
         if (
             len(held) > 1
             and not any(entry[1].get("rerun") for entry in held)
@@ -244,8 +246,8 @@ def _shares_left_to_test(held: list[tuple]) -> list[list[tuple]]:
     for entry in held:
         path = entry[3] / CHECKPOINT_DIR / GROUP_CHECKPOINT
         saved = saved_identity(path)
-        if saved is None or not saved.trained:
-            continue
+        if saved is None or not (saved.trained or _all_cut_short(saved, held[0][3].parent)):
+            continue  # a share cut short mid-training: `_split_off_done_seeds`
         if since is not None and (_mtime(path) or 0.0) < since:
             continue
         try:
@@ -256,6 +258,38 @@ def _shares_left_to_test(held: list[tuple]) -> list[list[tuple]]:
         if seeds and seeds[0] == int(entry[1]["seed"]) and set(seeds) <= set(by_seed) and not whole:
             shares.append([by_seed[s] for s in seeds])
     return shares
+
+
+def _split_off_done_seeds(held: list[tuple], say: Any) -> None:
+    """A group's checkpoint cut short mid-training that holds a seed done since (failed or
+    completed alone, `repro run seed=1 rerun=true`) beside held seeds cut short: their
+    share is split off to resume as a group of its own (`_shares_left_to_test` finds it);
+    one line says so. Before, the file was deleted: `a seed's last attempt was not cut
+    short; training from the start`, the others' training lost."""
+    from repro.running.group_checkpoint import split_lock, split_off_done_seeds
+
+    hash_dir = held[0][3].parent
+    with split_lock(hash_dir):
+        split = split_off_done_seeds(hash_dir, [int(entry[1]["seed"]) for entry in held])
+    for kept, done in split:
+        words = ", ".join(map(str, kept))
+        gone = ", ".join(map(str, done))
+        say(
+            f"seeds together: {_label(held[0][1])} seed{'s' if len(kept) > 1 else ''} {words} "
+            f"resume their share of their group's checkpoint; seed{'s' if len(done) > 1 else ''}"
+            f" {gone}, done since (its last attempt not cut short), train from the start"
+        )
+
+
+def _all_cut_short(saved: Any, hash_dir: Any) -> bool:
+    """Every seed of a group's checkpoint saved mid-training was cut short since: it resumes."""
+    from repro.sweeping.plan import _cut_short
+
+    try:
+        seeds = [int(s) for s in saved.identity.get("seeds") or []]
+    except (TypeError, ValueError):
+        return False
+    return bool(seeds) and all(_cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
 
 
 def _mtime(path: Any) -> float | None:

@@ -2240,3 +2240,42 @@ def test_a_group_file_of_other_code_beside_a_busy_seed_holds_no_seed_back(
     with run_lock(checkpoint.parents[2] / "seed2"):
         outcomes = run_together(all_three, [["r"]] * 3)
     assert [o.status for o in outcomes] == ["completed", "completed", "busy"], outcomes
+
+
+def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_training(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+    stops_in_process: None,
+) -> None:
+    """helper-100: seeds 0-2 stopped at step 8, then seed 1 alone failed (`repro run seed=1
+    rerun=true`): the next sweep said `not resuming ...: a seed's last attempt was not cut
+    short; training from the start` and deleted the group's file, losing seeds 0 and 2's
+    training. Their slices of it (weights, optimizer, data, streams: each seed's own) now
+    resume as a group of their own, exactly; seed 1 trains again from the start."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    straight = run_together(
+        configs("toy", "small", [0, 1, 2], tmp_path / "s", papers=[plugins]), [["r"]] * 3
+    )
+    results = tmp_path / "r"
+    go_on = stop_group_at_step(monkeypatch, 8)
+    cut = run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    assert [o.status for o in cut] == ["interrupted"] * 3
+    go_on()
+    failed = cut[1].record_dir / "record.json"
+    record = json.loads(failed.read_text())
+    failed.write_text(json.dumps({**record, "status": "failed", "error": "RuntimeError: boom"}))
+    capfd.readouterr()
+    again = run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    assert [o.status for o in again] == ["completed"] * 3
+    err = capfd.readouterr().err
+    assert "training from the start" not in err or "seed 1" in err, err
+    for seed in (0, 2):
+        record = json.loads((again[seed].record_dir / "record.json").read_text())
+        assert (record.get("resumed_from") or {}).get("step") == 8, (seed, err)
+        assert again[seed].metrics == straight[seed].metrics, seed
+    record = json.loads((again[1].record_dir / "record.json").read_text())
+    assert not record.get("resumed_from"), record["resumed_from"]
+    assert again[1].metrics == straight[1].metrics
+    assert not list(results.rglob("together.ckpt"))

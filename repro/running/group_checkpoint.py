@@ -422,21 +422,24 @@ def tidy_completed_seed(record_dir: Any) -> None:
         return
 
 
-def split_off_done_seeds(hash_dir: Any, held: list[int]) -> list[tuple[list[int], list[int]]]:
-    """A group's checkpoint cut short mid-training, in the folder of a seed `held` (locked by
-    this process), holding seeds done since (a `repro run seed=1 rerun=true` that failed or
-    completed alone) beside seeds still cut short, all held: the share of the seeds cut
-    short (weights, optimizer state, data positions, random streams: each seed's own slice
-    of the stacked tensors, the optimizer being elementwise) is written in their first one's
-    folder, so they resume as a group of their own, exactly; the seeds done train again from
-    the start. Without it the held seeds did not match the file, which was deleted (`not
-    resuming ...: a seed's last attempt was not cut short`), losing the others' training.
+def split_off_done_seeds(
+    hash_dir: Any, held: list[int] | None
+) -> list[tuple[list[int], list[int]]]:
+    """A group's checkpoint of this setting cut short mid-training, holding seeds done since
+    (a `repro run seed=1 rerun=true` that failed or completed alone) beside seeds still cut
+    short, all `held` (locked by this process): the share of the seeds cut short (weights,
+    optimizer state, data positions, random streams: each seed's own slice of the stacked
+    tensors, the optimizer being elementwise) is written in their first one's folder, so
+    they resume as a group of their own, exactly; the seeds done train again from the start
+    (a failed one) or stay done. Without it the held seeds did not match the file, which was
+    deleted (`not resuming ...: a seed's last attempt was not cut short`), losing the
+    others' training. Callers hold the split lock; `held` None: any seeds (a seed alone has
+    just completed: `hand_on_share`).
     Returns (seeds cut short, seeds done) of each file split."""
     from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
 
     found = []
-    for seed in held:
-        path = hash_dir / f"seed{seed}" / CHECKPOINT_DIR / GROUP_CHECKPOINT
+    for path in sorted(hash_dir.glob(f"seed*/{CHECKPOINT_DIR}/{GROUP_CHECKPOINT}")):
         saved_group = saved_identity(path)
         if saved_group is None or saved_group.trained:
             continue
@@ -446,11 +449,13 @@ def split_off_done_seeds(hash_dir: Any, held: list[int]) -> list[tuple[list[int]
             seeds = [int(s) for s in saved_group.identity.get("seeds") or []]
         except (TypeError, ValueError):
             continue
-        if not seeds or seeds[0] != seed or not set(seeds) <= set(held):
+        if not seeds or path.parent.parent.name != f"seed{seeds[0]}":
             continue
         done = [s for s in seeds if _done(hash_dir / f"seed{s}")]
         keep = [k for k, s in enumerate(seeds) if s not in done]
-        if not done or not keep or not all(_cut_short(hash_dir / f"seed{seeds[k]}") for k in keep):
+        if not done or not keep or (held is not None and not {seeds[k] for k in keep} <= set(held)):
+            continue
+        if not all(_cut_short(hash_dir / f"seed{seeds[k]}") for k in keep):
             continue
         try:
             saved_at = path.stat().st_mtime
@@ -495,3 +500,26 @@ def _kept_optimizer(optimizer: dict[str, Any], keep: list[int], count: int) -> d
             kept_values[name] = value
         kept_state[index] = kept_values
     return {**optimizer, "state": kept_state}
+
+
+def hand_on_share(record_dir: Any) -> None:
+    """A seed run alone has just completed (`repro run seed=0 rerun=true`) where its group's
+    checkpoint, cut short mid-training, lies in its folder: the share of the group's seeds
+    still cut short moves to the first one's folder (`split_off_done_seeds`), where the next
+    sweep resumes them. Before, the completed seed's folder was tidied and the file went,
+    the others' training with it, silently."""
+    hash_dir = record_dir.parent
+    with split_lock(hash_dir):
+        split_off_done_seeds(hash_dir, None)
+
+
+def resumes_share(record_dir: Any, seed: int) -> bool:
+    """The seed's folder holds its share of a group cut short mid-training (the group's other
+    seeds done since: `split_off_done_seeds`) and it was cut short too: it resumes as a
+    group of one, exactly where the group stopped, never alone from the start."""
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    saved = saved_identity(record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+    if saved is None or saved.trained or saved.identity.get("seeds") != [seed]:
+        return False
+    return saved.identity.get("config_hash") == record_dir.parent.name and _cut_short(record_dir)

@@ -95,9 +95,13 @@ def run_one(
         # stdout: stderr stays for progress and errors, so a failure is one line there
         print(progress.start_line(config, record_dir), flush=True)
     if as_group_of_one is not None and not config.get("rerun") and record is None:
-        from repro.running.group_checkpoint import left_to_test, split_off_to_test
+        from repro.running.group_checkpoint import left_to_test, resumes_share, split_off_to_test
 
-        if left_to_test(record_dir, seed) or split_off_to_test(record_dir, seed):
+        if (
+            left_to_test(record_dir, seed)
+            or split_off_to_test(record_dir, seed)
+            or resumes_share(record_dir, seed)  # its share of a group cut short: resumed
+        ):
             return as_group_of_one(config, command or sys.argv)
     elif as_group_of_one is not None and config.get("rerun"):
         from repro.running.group_checkpoint import split_off_to_test
@@ -469,8 +473,8 @@ def _say_the_group_is_not_resumed(attempt: Attempt) -> None:
     for group_checkpoint in groups_holding(attempt.record_dir, seed):
         print(
             f"not resuming the group's checkpoint {progress.shown_path(group_checkpoint)}: "
-            f"seed {seed} trains alone, {how} (once it completes, the group cannot resume: "
-            "its other seeds train again)",
+            f"seed {seed} trains alone, {how} (the group's other seeds resume their share "
+            "of it)",
             file=sys.stderr,
             flush=True,
         )
@@ -901,6 +905,10 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
     checkpoint_file = last_checkpoint.with_name(RERUN_CHECKPOINT) if rerun else last_checkpoint
     # a group with a completed seed never resumes: its checkpoint would stay here for good (one
     # in another seed's folder goes when that seed runs, which says it is not resumed)
+    if not record.get("together") and last_checkpoint.with_name(GROUP_CHECKPOINT).is_file():
+        from repro.running.group_checkpoint import hand_on_share
+
+        hand_on_share(record_dir)  # the share of its group's seeds cut short: kept, moved on
     last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
     last_checkpoint.with_name(f"{GROUP_CHECKPOINT}.tmp").unlink(missing_ok=True)  # split, killed
     if (record.get("checkpoint") or {}).get("kept"):  # the weights of the record just written

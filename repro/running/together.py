@@ -127,7 +127,8 @@ def run_together(
                         )
                     held = []
                     break
-        if len(held) > 1 or (held and _left_to_test(held) and not held[0][1].get("rerun")):
+        one = held and not held[0][1].get("rerun") and (_left_to_test(held) or _share(held))
+        if len(held) > 1 or one:
             try:
                 results = _train_held(held, plugin, spec, say)
             except NotTogether as why:
@@ -276,8 +277,9 @@ def _split_off_done_seeds(held: list[tuple], say: Any) -> None:
         gone = ", ".join(map(str, done))
         say(
             f"seeds together: {_label(held[0][1])} seed{'s' if len(kept) > 1 else ''} {words} "
-            f"resume their share of their group's checkpoint; seed{'s' if len(done) > 1 else ''}"
-            f" {gone}, done since (its last attempt not cut short), train from the start"
+            f"resume their share of their group's checkpoint: seed{'s' if len(done) > 1 else ''}"
+            f" {gone} of it ended since (failed or completed alone; a failed one trains from"
+            " the start)"
         )
 
 
@@ -304,6 +306,16 @@ def _left_to_test(held: list[tuple]) -> bool:
     from repro.running.group_checkpoint import left_to_test
 
     return left_to_test(record_dir, int(config["seed"]))
+
+
+def _share(held: list[tuple]) -> bool:
+    """The one held seed's folder holds its share of a group cut short mid-training (its
+    group's other seeds done since: `_split_off_done_seeds`): it resumes as a group of one,
+    exactly where the group stopped, never alone from the start."""
+    from repro.running.group_checkpoint import resumes_share
+
+    (_, config, _, record_dir, _, _), *_ = held
+    return len(held) == 1 and resumes_share(record_dir, int(config["seed"]))
 
 
 def only_test_as_group_of_one(config: dict[str, Any], command: list[str]) -> Any:

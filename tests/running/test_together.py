@@ -869,9 +869,13 @@ def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_ch
     alone = repro(*shlex.split(record["command"])[1:], env=env, cwd=Path(record["cwd"]))
     assert alone.returncode == 0, alone.stderr
     assert "not resuming the group's checkpoint" in alone.stderr, alone.stderr
-    assert not list((tmp_path / "r").rglob("together.ckpt"))
+    # helper-100: seed 1's share of the group's file is kept (in its folder), not deleted
+    (share,) = (tmp_path / "r").rglob("together.ckpt")
+    assert share.parts[-3] == "seed1"
     again = repro(*GROUP_SWEEP, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
+    assert "resuming the group from step" in again.stderr, again.stderr
+    assert not list((tmp_path / "r").rglob("together.ckpt"))
 
 
 def test_a_group_seed_run_alone_that_resumes_its_own_checkpoint_says_so(tmp_path: Path) -> None:
@@ -1170,7 +1174,7 @@ def test_a_seeds_own_checkpoint_and_its_groups_are_never_passed_over_in_silence(
     err = capfd.readouterr().err
     group = progress_path(seed0 / "checkpoints" / "together.ckpt")
     assert f"not resuming the group's checkpoint {group}: seed 1 trains alone" in err, err
-    assert "its other seeds train again" in err
+    assert "the group's other seeds resume their share of it" in err, err
     # seed 1 left to test by its trained group, run alone: tested from the group's weights
     monkeypatch.setattr(together, "_finish_seed", _interrupt_second_test(together._finish_seed))
     store.write_record(alone.record_dir, {"status": "interrupted", "seed": 1})
@@ -1552,7 +1556,7 @@ def test_a_rerun_of_one_seed_left_to_test_keeps_the_other_seeds_share(
     record = json.loads((again.record_dir / "record.json").read_text())
     assert record["resumed_from"] is None and "together" not in record
     err = capfd.readouterr().err
-    assert "its other seeds train again" not in err, err
+    assert "the group's other seeds resume their share" not in err, err
     share = progress_path(again.record_dir / "checkpoints" / "together.ckpt")
     said = f"rerun=true: seed 1's share of its group's final weights ({share}, step 20) removed"
     assert said in err, err
@@ -2242,11 +2246,13 @@ def test_a_group_file_of_other_code_beside_a_busy_seed_holds_no_seed_back(
     assert [o.status for o in outcomes] == ["completed", "completed", "busy"], outcomes
 
 
+@pytest.mark.parametrize("ended", ["failed", "completed", "first completed"])
 def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_training(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
     stops_in_process: None,
+    ended: str,
 ) -> None:
     """helper-100: seeds 0-2 stopped at step 8, then seed 1 alone failed (`repro run seed=1
     rerun=true`): the next sweep said `not resuming ...: a seed's last attempt was not cut
@@ -2263,19 +2269,29 @@ def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_trainin
     cut = run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
     assert [o.status for o in cut] == ["interrupted"] * 3
     go_on()
-    failed = cut[1].record_dir / "record.json"
-    record = json.loads(failed.read_text())
-    failed.write_text(json.dumps({**record, "status": "failed", "error": "RuntimeError: boom"}))
+    alone_seed = 0 if ended == "first completed" else 1
+    failed = cut[alone_seed].record_dir / "record.json"
+    if ended == "failed":
+        record = json.loads(failed.read_text())
+        failed.write_text(json.dumps({**record, "status": "failed", "error": "RuntimeError: boom"}))
+    else:  # seed 1 alone, rerun=true: completed
+        [alone] = configs("toy", "small", [alone_seed], results, "rerun=true", papers=[plugins])
+        assert run_one(alone, command=["r"]).status == "completed"
     capfd.readouterr()
     again = run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
-    assert [o.status for o in again] == ["completed"] * 3
-    err = capfd.readouterr().err
-    assert "training from the start" not in err or "seed 1" in err, err
-    for seed in (0, 2):
+    statuses = ["completed"] * 3
+    if ended != "failed":
+        statuses[alone_seed] = "skipped"
+    assert [o.status for o in again] == statuses
+    out, err = capfd.readouterr()
+    assert "training from the start" not in err, err
+    if ended != "first completed":  # else moved on as seed 0 completed, said then
+        assert "seeds 0, 2 resume their share of their group's checkpoint: seed 1" in out, out
+    for seed in {0, 1, 2} - {alone_seed}:
         record = json.loads((again[seed].record_dir / "record.json").read_text())
         assert (record.get("resumed_from") or {}).get("step") == 8, (seed, err)
         assert again[seed].metrics == straight[seed].metrics, seed
-    record = json.loads((again[1].record_dir / "record.json").read_text())
+    record = json.loads((again[alone_seed].record_dir / "record.json").read_text())
     assert not record.get("resumed_from"), record["resumed_from"]
-    assert again[1].metrics == straight[1].metrics
+    assert again[alone_seed].metrics == straight[alone_seed].metrics
     assert not list(results.rglob("together.ckpt"))

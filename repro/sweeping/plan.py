@@ -288,6 +288,8 @@ def plan_resumes(
 
                 left = seeds_left_in(checkpoint)
                 seeds = tuple(sorted(left)) if left is not None else seeds
+            elif seeds:  # cut short mid-training: a seed ended since leaves the rest a share
+                seeds = _share_left(hash_dir, seeds, set(missing))
             if (
                 not seeds
                 or not set(seeds) & set(missing)
@@ -339,7 +341,8 @@ def plan_resumes(
                 )
             else:
                 notes.append(
-                    f"{experiment}: {names} resume their group's checkpoint {checkpoint}"
+                    f"{experiment}: {names} resume{'s its' if len(seeds) == 1 else ' their'} "
+                    f"group's checkpoint {checkpoint}"
                     f"{_at(step)}{also}"
                 )
             notes += _own_checkpoints_not_resumed(experiment, hash_dir, seeds, step)
@@ -470,6 +473,19 @@ def _group_seeds(
     if identity.get("config_hash") != config_hash or (code and identity.get("code") != code):
         return None, False, None  # another setting's or other code's: starts over, says so
     return (seeds if len(set(seeds)) > 1 or (trained and seeds) else None), trained, step
+
+
+def _share_left(hash_dir: Path, seeds: tuple[int, ...], missing: set[int]) -> tuple[int, ...]:
+    """The seeds of a group's file cut short mid-training that resume from it: all, or, when
+    some ended since (failed or completed alone) and the rest, still cut short, are all to
+    run, those (their share is split off: `together._split_off_done_seeds`)."""
+    from repro.running.group_checkpoint import _done
+
+    left = tuple(s for s in seeds if _cut_short(hash_dir / f"seed{s}", in_group=True))
+    ended = [s for s in seeds if s not in left]
+    if not left or not ended or not set(left) <= missing:
+        return seeds
+    return left if all(_done(hash_dir / f"seed{s}") for s in ended) else seeds
 
 
 def _discarded_for_code(

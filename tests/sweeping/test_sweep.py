@@ -898,3 +898,28 @@ def test_a_group_file_holding_a_seed_another_process_holds_is_planned_as_not_sta
         f"x: seeds 0, 2 not started: their group's checkpoint {whole} also holds seed 1, "
         "which another process is running; the same sweep again resumes the group"
     ]
+
+
+@pytest.mark.parametrize("ended", ["failed", "completed"])
+def test_a_group_cut_short_with_a_seed_ended_since_plans_the_others_share(
+    tmp_path: Path, ended: str
+) -> None:
+    """helper-100: seeds 0-2 cut short mid-training, then seed 1 ended alone (`repro run
+    seed=1 rerun=true`, failed or completed): the run resumes seeds 0 and 2 from their share
+    of the group's file (`together._split_off_done_seeds`), but the plan said nothing of it
+    (no resume line, as if they trained from the start)."""
+    from repro.records import store
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "p" / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", group=[0, 1, 2] if seed == 0 else None)
+    record = {"status": ended, "seed": 1, "paper": "p", "experiment": "x", "metrics": {}}
+    store.write_record(hash_dir / "seed1", record)
+    seeds = (0, 1, 2) if ended == "failed" else (0, 2)
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (interrupted)") for s in seeds]
+    runs, notes = plan_resumes(planned, "c0de")
+    whole = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    assert notes == [f"x: seeds 0, 2 resume their group's checkpoint {whole}"], notes
+    assert [run.group for run in runs] == [(0, 2) if s != 1 else None for s in seeds]

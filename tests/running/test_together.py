@@ -913,8 +913,11 @@ def test_a_groups_first_seed_run_alone_by_the_sweep_says_nothing_false(tmp_path:
     assert alone.returncode == 0, alone.stderr
     again = repro(*GROUP_SWEEP, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    assert "seed 0 trains alone, from the start" in again.stderr, again.stderr
-    assert "resumes its group" not in again.stderr, again.stderr
+    # helper-100: seed 0's share of the group's file resumes (it trained alone from step 0)
+    assert "seed 0 resumes its group's checkpoint" in again.stderr, again.stderr
+    assert "resuming the group from step 8" in again.stderr, again.stderr
+    (seed0,) = (tmp_path / "r").rglob("seed0/record.json")
+    assert json.loads(seed0.read_text())["resumed_from"]["step"] == 8
     assert not list((tmp_path / "r").rglob("together.ckpt"))
 
 

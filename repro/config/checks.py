@@ -333,7 +333,8 @@ def _count_problems(trainer: dict[str, Any]) -> list[str]:
             f"trainer.num_nodes={nodes}: a positive integer (Lightning refuses any other)"
         )
     every = trainer.get("check_val_every_n_epoch")
-    if every is not None and (not isinstance(every, int) or every == 0):
+    zero = isinstance(every, int) and every == 0 and _validates(trainer)
+    if every is not None and (not isinstance(every, int) or zero):
         problems.append(  # Lightning refuses a non-int; it divides by 0 at the first batch
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
             "(null: validation counts val_check_interval batches across epochs)"
@@ -346,6 +347,18 @@ def _count_problems(trainer: dict[str, Any]) -> list[str]:
             "it counts batches across epochs: an integer (Lightning refuses a fraction)"
         )
     return problems
+
+
+def _validates(trainer: dict[str, Any]) -> bool:
+    """Whether Lightning's fit would validate, as far as the trainer config says: only then
+    does it divide by check_val_every_n_epoch (fast_dev_run sets it to 1; limit_val_batches=0
+    turns validation off, unless overfit_batches replaces it)."""
+    if trainer.get("fast_dev_run"):
+        return False
+    overfit = trainer.get("overfit_batches")
+    if isinstance(overfit, (int, float)) and overfit > 0:
+        return True
+    return trainer.get("limit_val_batches") != 0  # null: every batch; False == 0
 
 
 def _fp16_on_cpu(precision: Any, accelerator: str) -> bool:

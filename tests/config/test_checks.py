@@ -290,3 +290,28 @@ def test_devices_lightnings_cpu_refuses_are_named_before_the_run_on_a_cpu() -> N
         for devices in (1, 2, "2", "auto", None):
             assert not trainer_value_problems({"accelerator": accelerator, "devices": devices})
     assert not trainer_value_problems({"devices": -1}, here=False)
+
+
+@pytest.mark.parametrize(
+    "trainer",
+    [
+        {"check_val_every_n_epoch": 0, "limit_val_batches": 0},
+        {"check_val_every_n_epoch": 0, "limit_val_batches": 0.0},
+        {"check_val_every_n_epoch": False, "limit_val_batches": 0},
+        {"check_val_every_n_epoch": 0, "fast_dev_run": True},
+        {"check_val_every_n_epoch": 0, "fast_dev_run": 3},
+    ],
+)
+def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
+    trainer: dict[str, Any],
+) -> None:
+    """helper-101: Lightning divides by check_val_every_n_epoch only when validation runs;
+    with limit_val_batches=0 it trains, and fast_dev_run sets the cadence to 1 itself. The
+    refusal (helper-95) stopped both, configs Lightning trains."""
+    from repro.config.checks import trainer_value_problems
+
+    assert not trainer_value_problems({"accelerator": "cpu", **trainer})
+    validating = {**trainer, "limit_val_batches": 1, "fast_dev_run": False}
+    assert trainer_value_problems({"accelerator": "cpu", **validating})  # divides by 0
+    overfit = {**validating, "limit_val_batches": 0, "overfit_batches": 2}  # validates 2
+    assert trainer_value_problems({"accelerator": "cpu", **overfit})

@@ -396,10 +396,11 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
 
 
 def _on_the_cpu(accelerator: Any) -> bool:
-    """Whether a run of `accelerator` lands on this machine's CPU (auto: no CUDA, no MPS)."""
-    return accelerator == "cpu" or (
-        accelerator == "auto" and not any(_accelerator_available(name) for name in ("cuda", "mps"))
-    )
+    """Whether a run of `accelerator` lands on this machine's CPU: auto resolves as
+    Lightning's Trainer resolves it (a TPU, then MPS, then CUDA, else the CPU)."""
+    from lightning.fabric.utilities.device_parser import _select_auto_accelerator
+
+    return accelerator == "cpu" or (accelerator == "auto" and _select_auto_accelerator() == "cpu")
 
 
 def _cpu_count(devices: Any) -> bool:

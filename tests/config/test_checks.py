@@ -315,3 +315,23 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     assert trainer_value_problems({"accelerator": "cpu", **validating})  # divides by 0
     overfit = {**validating, "limit_val_batches": 0, "overfit_batches": 2}  # validates 2
     assert trainer_value_problems({"accelerator": "cpu", **overfit})
+
+
+def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """helper-101: accelerator=auto lands on a GPU where torch sees one, and on a TPU where
+    XLA does (Lightning asks XLA first): devices=-1 and a GPU list are not this CPU's."""
+    import torch
+    from lightning.fabric.accelerators.xla import XLAAccelerator
+
+    from repro.config.checks import trainer_value_problems
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    for devices in (-1, "0,", [0, 1]):
+        assert not trainer_value_problems({"accelerator": "auto", "devices": devices})
+    assert trainer_value_problems({"accelerator": "cpu", "devices": -1})  # asked for the CPU
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert trainer_value_problems({"accelerator": "auto", "devices": -1})
+    monkeypatch.setattr(XLAAccelerator, "is_available", staticmethod(lambda: True))
+    assert not trainer_value_problems({"accelerator": "auto", "devices": -1})

@@ -375,13 +375,13 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
     """Batch limits (and a count-or-fraction val_check_interval) Lightning's
     `_determine_batch_limits` refuses as the Trainer is built, after the run's folder and
     record exist: neither a fraction in [0, 1] nor a whole number (2.5, -1). Not under
-    fast_dev_run, and not train/val under overfit_batches, where Lightning reads none."""
-    if trainer.get("fast_dev_run"):
-        return []
+    fast_dev_run, and not train/val under overfit_batches, where Lightning reads none;
+    overfit_batches itself always, as Lightning reads it first."""
     keys = ["limit_test_batches", "limit_predict_batches", "val_check_interval"]
     overfit = trainer.get("overfit_batches")
     if not (isinstance(overfit, (int, float)) and overfit > 0):
         keys = ["limit_train_batches", "limit_val_batches", *keys]
+    keys = ["overfit_batches", *([] if trainer.get("fast_dev_run") else keys)]
     problems = []
     for key in keys:
         value = trainer.get(key)

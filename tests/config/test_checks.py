@@ -335,3 +335,18 @@ def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.Monke
     assert trainer_value_problems({"accelerator": "auto", "devices": -1})
     monkeypatch.setattr(XLAAccelerator, "is_available", staticmethod(lambda: True))
     assert not trainer_value_problems({"accelerator": "auto", "devices": -1})
+
+
+@pytest.mark.parametrize("overfit", [2.5, -1, -0.5])
+def test_an_overfit_batches_lightning_refuses_is_named_before_the_run(overfit: float) -> None:
+    """helper-101: Lightning's `_determine_batch_limits` reads overfit_batches first, under
+    fast_dev_run too, and refused 2.5 or -1 once the run's folder and failed record existed;
+    the batch-limit check (helper-95) left it out."""
+    from repro.config.checks import trainer_value_problems
+
+    for fast in (False, True):
+        trainer = {"accelerator": "cpu", "overfit_batches": overfit, "fast_dev_run": fast}
+        (problem,) = trainer_value_problems(trainer)
+        assert problem.startswith(f"trainer.overfit_batches={overfit}: a fraction in [0.0, 1.0]")
+    for fine in (0, 0.0, 0.1, 1, 1.0, 3, 3.0):
+        assert not trainer_value_problems({"accelerator": "cpu", "overfit_batches": fine})

@@ -208,7 +208,10 @@ def config_problems(
             )
     # a SLURM or Ray sweep's jobs run on other machines: their devices are not this one's
     problems += trainer_value_problems(
-        trainer, here=not (config.get("slurm") or config.get("ray")), recorded=recorded
+        trainer,
+        here=not (config.get("slurm") or config.get("ray")),
+        recorded=recorded,
+        validates=_plugin_validates(plugin, spec),
     )
     batch_size = (config.get("data") or {}).get("batch_size")
     if batch_size is not None and (
@@ -269,8 +272,27 @@ def _headerless(key: str, config: dict[str, Any]) -> str | None:
     return f"{path}: its keys landed under '{key}:'; start the file with `# @package _global_`"
 
 
+def _plugin_validates(plugin: Any, spec: Any) -> bool:
+    """Whether Lightning would validate the plugin at all (its `enable_validation`): the
+    module's validation_step and a val_dataloader of the data or the module; True where
+    the classes do not load (that fault is named apart)."""
+    import lightning.pytorch as pl
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    from repro.plugins.registry import plugin_classes
+
+    try:
+        module_cls, data_cls = plugin_classes(plugin, spec)
+        return is_overridden("validation_step", module_cls, pl.LightningModule) and (
+            is_overridden("val_dataloader", data_cls, pl.LightningDataModule)
+            or is_overridden("val_dataloader", module_cls, pl.LightningModule)
+        )
+    except Exception:  # a class that does not load: reported on its own
+        return True
+
+
 def trainer_value_problems(
-    trainer: dict[str, Any], here: bool = True, recorded: bool = True
+    trainer: dict[str, Any], here: bool = True, recorded: bool = True, validates: bool = True
 ) -> list[str]:
     """Trainer values Lightning would refuse only once the run's folder and record exist:
     devices, precision, and (when the run trains `here`, on this machine) an accelerator
@@ -292,7 +314,7 @@ def trainer_value_problems(
             "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "
             "there is)"
         )
-    problems += _count_problems(trainer)
+    problems += _count_problems(trainer, validates)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -321,7 +343,7 @@ def trainer_value_problems(
     return problems
 
 
-def _count_problems(trainer: dict[str, Any]) -> list[str]:
+def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str]:
     """num_nodes, check_val_every_n_epoch and val_check_interval Lightning refuses as the
     Trainer is built: `num_nodes=1.0` (1.0 == 1) and `val_check_interval=1.0` across epochs
     (hashed as null) are filed under a valid setting, so its folder got a failed record and
@@ -333,7 +355,7 @@ def _count_problems(trainer: dict[str, Any]) -> list[str]:
             f"trainer.num_nodes={nodes}: a positive integer (Lightning refuses any other)"
         )
     every = trainer.get("check_val_every_n_epoch")
-    zero = isinstance(every, int) and every == 0 and _validates(trainer)
+    zero = isinstance(every, int) and every == 0 and validates and _validates(trainer)
     if every is not None and (not isinstance(every, int) or zero):
         problems.append(  # Lightning refuses a non-int; it divides by 0 at the first batch
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "

@@ -350,3 +350,22 @@ def test_an_overfit_batches_lightning_refuses_is_named_before_the_run(overfit: f
         assert problem.startswith(f"trainer.overfit_batches={overfit}: a fraction in [0.0, 1.0]")
     for fine in (0, 0.0, 0.1, 1, 1.0, 3, 3.0):
         assert not trainer_value_problems({"accelerator": "cpu", "overfit_batches": fine})
+
+
+def test_a_validation_cadence_of_zero_is_taken_for_a_plugin_that_never_validates(
+    toy: Any,
+) -> None:
+    """helper-101: Lightning validates only a module with validation_step and data with a
+    val_dataloader; amsgrad (and the toy) have none, so check_val_every_n_epoch=0 trains
+    there, while repro refused it."""
+    from repro.plugins.registry import plugin_from_folder
+
+    zero = "trainer.check_val_every_n_epoch=0"
+    papers = Path(__file__).parents[2] / "papers"
+    mnist1d = plugin_from_folder(papers / "mnist1d")  # validates: Lightning divides by 0
+    assert any(
+        "check_val_every_n_epoch=0" in p for p in _problems(mnist1d, zero, experiment="logistic")
+    )
+    assert _problems(toy, zero) == []  # the toy module has no validation_step
+    amsgrad = plugin_from_folder(papers / "amsgrad")
+    assert _problems(amsgrad, zero, experiment="adam_online") == []

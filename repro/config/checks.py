@@ -208,7 +208,10 @@ def config_problems(
             )
     # a SLURM or Ray sweep's jobs run on other machines: their devices are not this one's
     problems += trainer_value_problems(
-        trainer, here=not (config.get("slurm") or config.get("ray")), recorded=recorded
+        trainer,
+        here=not (config.get("slurm") or config.get("ray")),
+        recorded=recorded,
+        validates=_plugin_validates(plugin, spec),
     )
     batch_size = (config.get("data") or {}).get("batch_size")
     if batch_size is not None and (
@@ -269,8 +272,27 @@ def _headerless(key: str, config: dict[str, Any]) -> str | None:
     return f"{path}: its keys landed under '{key}:'; start the file with `# @package _global_`"
 
 
+def _plugin_validates(plugin: Any, spec: Any) -> bool:
+    """Whether Lightning would validate the plugin at all (its `enable_validation`): the
+    module's validation_step and a val_dataloader of the data or the module; True where
+    the classes do not load (that fault is named apart)."""
+    import lightning.pytorch as pl
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    from repro.plugins.registry import plugin_classes
+
+    try:
+        module_cls, data_cls = plugin_classes(plugin, spec)
+        return is_overridden("validation_step", module_cls, pl.LightningModule) and (
+            is_overridden("val_dataloader", data_cls, pl.LightningDataModule)
+            or is_overridden("val_dataloader", module_cls, pl.LightningModule)
+        )
+    except Exception:  # a class that does not load: reported on its own
+        return True
+
+
 def trainer_value_problems(
-    trainer: dict[str, Any], here: bool = True, recorded: bool = True
+    trainer: dict[str, Any], here: bool = True, recorded: bool = True, validates: bool = True
 ) -> list[str]:
     """Trainer values Lightning would refuse only once the run's folder and record exist:
     devices, precision, and (when the run trains `here`, on this machine) an accelerator
@@ -292,7 +314,7 @@ def trainer_value_problems(
             "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "
             "there is)"
         )
-    problems += _count_problems(trainer)
+    problems += _count_problems(trainer, validates)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -321,7 +343,7 @@ def trainer_value_problems(
     return problems
 
 
-def _count_problems(trainer: dict[str, Any]) -> list[str]:
+def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str]:
     """num_nodes, check_val_every_n_epoch and val_check_interval Lightning refuses as the
     Trainer is built: `num_nodes=1.0` (1.0 == 1) and `val_check_interval=1.0` across epochs
     (hashed as null) are filed under a valid setting, so its folder got a failed record and
@@ -333,7 +355,8 @@ def _count_problems(trainer: dict[str, Any]) -> list[str]:
             f"trainer.num_nodes={nodes}: a positive integer (Lightning refuses any other)"
         )
     every = trainer.get("check_val_every_n_epoch")
-    if every is not None and (not isinstance(every, int) or every == 0):
+    zero = isinstance(every, int) and every == 0 and validates and _validates(trainer)
+    if every is not None and (not isinstance(every, int) or zero):
         problems.append(  # Lightning refuses a non-int; it divides by 0 at the first batch
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
             "(null: validation counts val_check_interval batches across epochs)"
@@ -346,6 +369,18 @@ def _count_problems(trainer: dict[str, Any]) -> list[str]:
             "it counts batches across epochs: an integer (Lightning refuses a fraction)"
         )
     return problems
+
+
+def _validates(trainer: dict[str, Any]) -> bool:
+    """Whether Lightning's fit would validate, as far as the trainer config says: only then
+    does it divide by check_val_every_n_epoch (fast_dev_run sets it to 1; limit_val_batches=0
+    turns validation off, unless overfit_batches replaces it)."""
+    if trainer.get("fast_dev_run"):
+        return False
+    overfit = trainer.get("overfit_batches")
+    if isinstance(overfit, (int, float)) and overfit > 0:
+        return True
+    return trainer.get("limit_val_batches") != 0  # null: every batch; False == 0
 
 
 def _fp16_on_cpu(precision: Any, accelerator: str) -> bool:
@@ -362,13 +397,13 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
     """Batch limits (and a count-or-fraction val_check_interval) Lightning's
     `_determine_batch_limits` refuses as the Trainer is built, after the run's folder and
     record exist: neither a fraction in [0, 1] nor a whole number (2.5, -1). Not under
-    fast_dev_run, and not train/val under overfit_batches, where Lightning reads none."""
-    if trainer.get("fast_dev_run"):
-        return []
+    fast_dev_run, and not train/val under overfit_batches, where Lightning reads none;
+    overfit_batches itself always, as Lightning reads it first."""
     keys = ["limit_test_batches", "limit_predict_batches", "val_check_interval"]
     overfit = trainer.get("overfit_batches")
     if not (isinstance(overfit, (int, float)) and overfit > 0):
         keys = ["limit_train_batches", "limit_val_batches", *keys]
+    keys = ["overfit_batches", *([] if trainer.get("fast_dev_run") else keys)]
     problems = []
     for key in keys:
         value = trainer.get(key)
@@ -383,10 +418,11 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
 
 
 def _on_the_cpu(accelerator: Any) -> bool:
-    """Whether a run of `accelerator` lands on this machine's CPU (auto: no CUDA, no MPS)."""
-    return accelerator == "cpu" or (
-        accelerator == "auto" and not any(_accelerator_available(name) for name in ("cuda", "mps"))
-    )
+    """Whether a run of `accelerator` lands on this machine's CPU: auto resolves as
+    Lightning's Trainer resolves it (a TPU, then MPS, then CUDA, else the CPU)."""
+    from lightning.fabric.utilities.device_parser import _select_auto_accelerator
+
+    return accelerator == "cpu" or (accelerator == "auto" and _select_auto_accelerator() == "cpu")
 
 
 def _cpu_count(devices: Any) -> bool:

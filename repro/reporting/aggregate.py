@@ -309,9 +309,18 @@ class MetricIndex:
         self.seeds: dict[tuple[str, str], set[int]] = {}
         self.metrics: dict[tuple[str, str], set[str]] = {}
         self.worlds: dict[tuple[str, str], dict[int, int]] = {}
+        self.devices: dict[tuple[str, str], Any] = {}  # the setting's trainer.devices
         completed = frame[frame["status"] == store.STATUS_COMPLETED]
         columns = ("experiment", "config_hash", "metric", "seed", "value")
         worlds = completed["world_size"].tolist() if "world_size" in completed else None
+        if "p_trainer.devices" in completed:
+            for experiment, config_hash, devices in zip(
+                completed["experiment"],
+                completed["config_hash"],
+                completed["p_trainer.devices"],
+                strict=True,
+            ):
+                self.devices.setdefault((experiment, config_hash), devices)
         for row, (experiment, config_hash, metric, seed, value) in enumerate(
             zip(*(completed[c].tolist() for c in columns), strict=True)
         ):
@@ -377,6 +386,31 @@ class MetricIndex:
             f"pooled as one setting: {', '.join(parts)} (trainer.devices=auto or -1 takes "
             "every GPU of the machine it lands on: set a number of devices)"
         ), tuple(sorted(by_world, reverse=True))
+
+    def sides_world_note(
+        self, sides: list[tuple[str, str]], seeds: list[int]
+    ) -> tuple[str | None, tuple[int, ...]]:
+        """A note, and the numbers of processes, where a comparison's two sides each trained
+        on one number of processes but not the same one, at the same trainer.devices (auto or
+        -1 on machines with other numbers of GPUs): each pair's difference compares runs
+        whose steps were sharded otherwise."""
+        worlds = []
+        for experiment, config_hash in sides:
+            recorded = self.worlds.get((experiment, config_hash), {})
+            side = {recorded.get(seed, 1) for seed in seeds}
+            if len(side) != 1:  # a mixed side has its own note; no seed: nothing compared
+                return None, ()
+            worlds.append(side.pop())
+        devices = {repr(self.devices.get(side)) for side in sides}
+        if len(sides) != 2 or worlds[0] == worlds[1] or len(devices) != 1:
+            return None, ()  # one number, or a setting that asks for other devices
+        (a, _), (b, _) = sides
+        return (
+            f"⚠️ {a}'s seeds trained on {plural(worlds[0], 'process', 'processes')}, {b}'s on "
+            f"{worlds[1]} (DDP ranks), at one trainer.devices: each pair's difference compares "
+            "runs on other numbers of processes (trainer.devices=auto or -1 takes every GPU of "
+            "the machine it lands on: set a number of devices)"
+        ), tuple(sorted(set(worlds), reverse=True))
 
     def summarize(self, values: list[float]) -> stats.Summary:
         """stats.summarize, once per distinct list of values (its bootstrap is the costly part)."""
@@ -723,6 +757,10 @@ def _evaluate_comparison(
         mixed, worlds = index.world_note(str(experiment), config_hash, paired)
         notes += [mixed] if mixed else []
         processes.update(worlds)
+    sides = list(zip((claim.experiment, str(claim.versus)), hashes, strict=False))
+    across, worlds = index.sides_world_note(sides, paired) if not processes else (None, ())
+    notes += [across] if across else []
+    processes.update(worlds)
     unpaired = len(set(a_values) ^ set(b_values))
     if unpaired:
         notes.append(

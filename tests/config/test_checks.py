@@ -290,3 +290,82 @@ def test_devices_lightnings_cpu_refuses_are_named_before_the_run_on_a_cpu() -> N
         for devices in (1, 2, "2", "auto", None):
             assert not trainer_value_problems({"accelerator": accelerator, "devices": devices})
     assert not trainer_value_problems({"devices": -1}, here=False)
+
+
+@pytest.mark.parametrize(
+    "trainer",
+    [
+        {"check_val_every_n_epoch": 0, "limit_val_batches": 0},
+        {"check_val_every_n_epoch": 0, "limit_val_batches": 0.0},
+        {"check_val_every_n_epoch": False, "limit_val_batches": 0},
+        {"check_val_every_n_epoch": 0, "fast_dev_run": True},
+        {"check_val_every_n_epoch": 0, "fast_dev_run": 3},
+    ],
+)
+def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
+    trainer: dict[str, Any],
+) -> None:
+    """helper-101: Lightning divides by check_val_every_n_epoch only when validation runs;
+    with limit_val_batches=0 it trains, and fast_dev_run sets the cadence to 1 itself. The
+    refusal (helper-95) stopped both, configs Lightning trains."""
+    from repro.config.checks import trainer_value_problems
+
+    assert not trainer_value_problems({"accelerator": "cpu", **trainer})
+    validating = {**trainer, "limit_val_batches": 1, "fast_dev_run": False}
+    assert trainer_value_problems({"accelerator": "cpu", **validating})  # divides by 0
+    overfit = {**validating, "limit_val_batches": 0, "overfit_batches": 2}  # validates 2
+    assert trainer_value_problems({"accelerator": "cpu", **overfit})
+
+
+def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """helper-101: accelerator=auto lands on a GPU where torch sees one, and on a TPU where
+    XLA does (Lightning asks XLA first): devices=-1 and a GPU list are not this CPU's."""
+    import torch
+    from lightning.fabric.accelerators.xla import XLAAccelerator
+
+    from repro.config.checks import trainer_value_problems
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    for devices in (-1, "0,", [0, 1]):
+        assert not trainer_value_problems({"accelerator": "auto", "devices": devices})
+    assert trainer_value_problems({"accelerator": "cpu", "devices": -1})  # asked for the CPU
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert trainer_value_problems({"accelerator": "auto", "devices": -1})
+    monkeypatch.setattr(XLAAccelerator, "is_available", staticmethod(lambda: True))
+    assert not trainer_value_problems({"accelerator": "auto", "devices": -1})
+
+
+@pytest.mark.parametrize("overfit", [2.5, -1, -0.5])
+def test_an_overfit_batches_lightning_refuses_is_named_before_the_run(overfit: float) -> None:
+    """helper-101: Lightning's `_determine_batch_limits` reads overfit_batches first, under
+    fast_dev_run too, and refused 2.5 or -1 once the run's folder and failed record existed;
+    the batch-limit check (helper-95) left it out."""
+    from repro.config.checks import trainer_value_problems
+
+    for fast in (False, True):
+        trainer = {"accelerator": "cpu", "overfit_batches": overfit, "fast_dev_run": fast}
+        (problem,) = trainer_value_problems(trainer)
+        assert problem.startswith(f"trainer.overfit_batches={overfit}: a fraction in [0.0, 1.0]")
+    for fine in (0, 0.0, 0.1, 1, 1.0, 3, 3.0):
+        assert not trainer_value_problems({"accelerator": "cpu", "overfit_batches": fine})
+
+
+def test_a_validation_cadence_of_zero_is_taken_for_a_plugin_that_never_validates(
+    toy: Any,
+) -> None:
+    """helper-101: Lightning validates only a module with validation_step and data with a
+    val_dataloader; amsgrad (and the toy) have none, so check_val_every_n_epoch=0 trains
+    there, while repro refused it."""
+    from repro.plugins.registry import plugin_from_folder
+
+    zero = "trainer.check_val_every_n_epoch=0"
+    papers = Path(__file__).parents[2] / "papers"
+    mnist1d = plugin_from_folder(papers / "mnist1d")  # validates: Lightning divides by 0
+    assert any(
+        "check_val_every_n_epoch=0" in p for p in _problems(mnist1d, zero, experiment="logistic")
+    )
+    assert _problems(toy, zero) == []  # the toy module has no validation_step
+    amsgrad = plugin_from_folder(papers / "amsgrad")
+    assert _problems(amsgrad, zero, experiment="adam_online") == []

@@ -2205,6 +2205,30 @@ def test_a_setting_whose_seeds_trained_on_different_numbers_of_processes_says_wh
     assert "seed 2 trained on 4 processes" in " ".join(versus.notes)
 
 
+def test_a_comparison_whose_sides_trained_on_different_numbers_of_processes_says_so(
+    tmp_path: Path,
+) -> None:
+    """helper-101: cnn's seeds all trained as DDP on 4 GPUs and mlp's on one, both at
+    trainer.devices=auto (one setting each, no side mixed): each pair's difference compared
+    4-process runs with 1-process runs, other batches per step, and the row said nothing."""
+    import json
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+        record = json.loads((folder / "record.json").read_text())
+        record["model"].update(device="cuda:0", world_size=4)
+        (folder / "record.json").write_text(json.dumps(record))
+    outcome, markdown = report(results, tmp_path / "out")
+    versus = next(r for r in outcome.results if r.claim.versus == "mlp")
+    assert "⚠️ seeds on 4 and 1 processes" in table_row(markdown, versus.claim.id)
+    (note,) = [n for n in versus.notes if "processes" in n]
+    assert "cnn's seeds trained on 4 processes, mlp's on 1" in note and note in markdown
+    cnn = next(r for r in outcome.results if r.claim.experiment == "cnn" and not r.claim.versus)
+    assert not cnn.processes and "processes" not in table_row(markdown, cnn.claim.id)
+
+
 def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path) -> None:
     """helper-98: `rerun=true` of a completed run that completed replaced its record, and the
     replaced run's time (and the failed attempts before it, its `abandoned_wall_s`) went from

@@ -361,9 +361,19 @@ def slurm_cluster(tmp_path: Path):
         yield from _slurm_cluster(tmp_path)
 
 
+def slurm_folder(tmp_path: Path) -> Path:
+    """Where the test cluster keeps its state, spool and logs: a short folder of the system's
+    temp dir (slurmd's job sockets in its spool must fit Linux's 108 characters; pytest's
+    `tmp_path` on a long-lived machine does not), named after the test's."""
+    import hashlib
+
+    tag = hashlib.sha256(str(tmp_path).encode()).hexdigest()[:10]
+    return Path(tempfile.gettempdir()) / f"repro-slurm-{tag}"
+
+
 def _slurm_cluster(tmp_path: Path) -> Iterator[dict[str, str]]:
     script = REPO / "scripts" / "slurm_local.sh"
-    folder = tmp_path / "slurm"
+    folder = slurm_folder(tmp_path)
     started = subprocess.run(
         [str(script), "start", str(folder)], capture_output=True, text=True, timeout=60, check=True
     )
@@ -376,3 +386,4 @@ def _slurm_cluster(tmp_path: Path) -> Iterator[dict[str, str]]:
             break
         time.sleep(0.3)
     subprocess.run([str(script), "stop", str(folder)], capture_output=True, timeout=60)
+    shutil.rmtree(folder, ignore_errors=True)

@@ -891,3 +891,17 @@ def seeds_auto_section(experiment: str, config_hash: str) -> dict[str, Any] | No
             # past the pilot ran): the cap it was planned at, not this sweep's lower one
             section["max_seeds"] = planned
     return section
+
+
+def cut_short(record_dir: Path, in_group: bool = False) -> str | None:
+    """The status of a seed's last attempt when it was cut short (interrupted, or still
+    `running` after kill -9): what lets a checkpoint resume; else None. `in_group`: a
+    corrupt record (set aside) does not keep a group's checkpoint, which holds the seed's
+    state, from resuming (alone, the checkpoint beside it may be a completed run's weights)."""
+    try:
+        status = (read_record(record_dir) or {}).get("status")
+    except ValueError:
+        return "corrupt record" if in_group else None
+    except OSError:
+        return None
+    return status if status in (STATUS_INTERRUPTED, STATUS_RUNNING) else None

@@ -285,13 +285,13 @@ def _split_off_done_seeds(held: list[tuple], say: Any) -> None:
 
 def _all_cut_short(saved: Any, hash_dir: Any) -> bool:
     """Every seed of a group's checkpoint saved mid-training was cut short since: it resumes."""
-    from repro.sweeping.plan import _cut_short
+    from repro.records import store
 
     try:
         seeds = [int(s) for s in saved.identity.get("seeds") or []]
     except (TypeError, ValueError):
         return False
-    return bool(seeds) and all(_cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
+    return bool(seeds) and all(store.cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
 
 
 def _mtime(path: Any) -> float | None:

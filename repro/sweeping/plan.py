@@ -293,7 +293,7 @@ def plan_resumes(
             if (
                 not seeds
                 or not set(seeds) & set(missing)
-                or not all(_cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
+                or not all(store.cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
             ):
                 continue
             if not together:  # each seed alone: `repro run` tests those left to test
@@ -307,7 +307,7 @@ def plan_resumes(
                     )
                 else:  # started with the group: resumed with it
                     folder = hash_dir / f"seed{seed}"
-                    state = f"redo ({_cut_short(folder, in_group=True)})"
+                    state = f"redo ({store.cut_short(folder, in_group=True)})"
                     runs.append(
                         replace(
                             first,
@@ -349,7 +349,7 @@ def plan_resumes(
         for seed, index in missing.items():
             run = runs[index]
             own = run.record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
-            if run.group is None and own.is_file() and _cut_short(run.record_dir):
+            if run.group is None and own.is_file() and store.cut_short(run.record_dir):
                 from repro.running.runner import checkpoint_step
 
                 step = checkpoint_step(own)
@@ -366,7 +366,7 @@ def _own_checkpoint(record_dir: Path) -> Path | None:
     from repro.records.store import CHECKPOINT_DIR, LAST_CHECKPOINT
 
     own = record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
-    return own if own.is_file() and _cut_short(record_dir) else None
+    return own if own.is_file() and store.cut_short(record_dir) else None
 
 
 def _own_checkpoints_not_resumed(
@@ -481,7 +481,7 @@ def _share_left(hash_dir: Path, seeds: tuple[int, ...], missing: set[int]) -> tu
     run, those (their share is split off: `together._split_off_done_seeds`)."""
     from repro.running.group_checkpoint import _done
 
-    left = tuple(s for s in seeds if _cut_short(hash_dir / f"seed{s}", in_group=True))
+    left = tuple(s for s in seeds if store.cut_short(hash_dir / f"seed{s}", in_group=True))
     ended = [s for s in seeds if s not in left]
     if not left or not ended or not set(left) <= missing:
         return seeds
@@ -507,20 +507,6 @@ def _discarded_for_code(
     if old == code or not set(seeds) & missing:
         return None
     return discarded_training_line(seeds, checkpoint, saved.step, old, code)
-
-
-def _cut_short(record_dir: Path, in_group: bool = False) -> str | None:
-    """The status of a seed's last attempt when it was cut short (interrupted, or still
-    `running` after kill -9): what lets a checkpoint resume; else None. `in_group`: a
-    corrupt record (set aside) does not keep a group's checkpoint, which holds the seed's
-    state, from resuming (alone, the checkpoint beside it may be a completed run's weights)."""
-    try:
-        status = (store.read_record(record_dir) or {}).get("status")
-    except ValueError:
-        return "corrupt record" if in_group else None
-    except OSError:
-        return None
-    return status if status in (store.STATUS_INTERRUPTED, store.STATUS_RUNNING) else None
 
 
 def multirun_batches(planned: list[PlannedRun], together: bool = False) -> list[list[str]]:

@@ -473,16 +473,10 @@ def split_off_done_seeds(
 
 
 def _cut_short(folder: Any) -> bool:
+    """The seed's last attempt was cut short (`store.cut_short`; a corrupt record is not)."""
     from repro.records import store
 
-    try:
-        record = store.read_record(folder)
-    except (OSError, ValueError):
-        return False
-    return bool(record) and record.get("status") in (
-        store.STATUS_INTERRUPTED,
-        store.STATUS_RUNNING,
-    )
+    return store.cut_short(folder) is not None
 
 
 def _kept_optimizer(optimizer: dict[str, Any], keep: list[int], count: int) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def run_planned(
                     hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
                     batches = multirun_batches(planned, together)
                     try:
-                        with RecordWatch(planned, sweep_id).watching():  # `k/N done` lines
+                        with RecordWatch(planned, sweep_id, slurm_name=slurm_name).watching():
                             errors = launch(batches, common, hydra_flags, slurm_name)
                     except BaseException as error:
                         stop = stop_within(error)

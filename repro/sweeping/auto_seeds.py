@@ -209,8 +209,16 @@ def _ran_to(
     ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
     if not before:  # the plan file lost it: stage two's runs still say their N
         recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
-        ran_to = recorded["seeds"] if recorded else None
+        other = recorded and _other_recorded_pilot(recorded, plan, experiment)
+        ran_to = recorded["seeds"] if recorded and not other else None
     return ran_to
+
+
+def _other_recorded_pilot(recorded: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> bool:
+    """Whether the plan stage two's runs recorded (`_recorded_plan`) was made from another
+    pilot than this plan's: its values, where the runs say them (`_other_pilot`)."""
+    values = _values_entry(plan.pilot_values.get(experiment))
+    return "pilot_values" in recorded and _other_pilot(recorded, {}, values)
 
 
 def plan_path(results_dir: Path, paper: str) -> Path:
@@ -326,6 +334,8 @@ def refuse_a_new_pilot_over_seen_seeds(
     sized = {name for names in plan.claim_experiments.values() for name in names}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
+        if not before:  # the plan file lost it: stage two's runs say their N and pilot
+            before = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0) or {}
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
             continue
         before = _as_recorded(results_dir, paper, experiment, config_hash, before)
@@ -418,6 +428,8 @@ def _refuse_after_seeing(
     # ran is no new data, so it is a first plan like any other (below)
     config_hash = plan.config_hashes[experiment]
     recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+    if recorded and _other_recorded_pilot(recorded, plan, experiment):
+        return  # made again since (`refuse_a_new_pilot_over_seen_seeds` asks of its seeds)
     if recorded:  # the plan file lost: stage two's runs still say their N
         _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
         return
@@ -567,10 +579,12 @@ def _recorded_plan(
 ) -> dict[str, Any] | None:
     """A setting's plan as its stage-two runs recorded it (`store.seeds_auto_section`), when
     its entry in the plan file is gone: `{"n0", "seeds"}` (the largest N they name for a pilot
-    of `n0`), or None when no completed run of stage two says so. Runs of other plugin code
+    of `n0`, and `pilot_values`, the pilot that plan was made from, where its runs say), or
+    None when no completed run of stage two says so. Runs of other plugin code
     than the pilot's are not asked: a plan made before the code changed (its pilot trained
     again since) is not this pilot's, and its stage two trains again (stale)."""
     totals = []
+    values: dict[str, Any] = {}
     records = _completed_records(results_dir, paper, experiment, config_hash)
     pilot = {_code_digest(r) for seed, r in records if seed < n0}
     for _, record in records:
@@ -582,7 +596,15 @@ def _recorded_plan(
             and _same_code(pilot, {_code_digest(record)})
         ):
             totals.append(int(section["seeds"]))
-    return {"n0": n0, "seeds": max(totals)} if totals else None
+            if isinstance(section.get("pilot_values"), dict) and int(section["seeds"]) >= max(
+                totals
+            ):
+                values = section["pilot_values"]
+    if not totals:
+        return None
+    # the pilot values the largest plan was made from (runs of before they were recorded:
+    # none, and the pilot cannot be told apart)
+    return {"n0": n0, "seeds": max(totals), **({"pilot_values": values} if values else {})}
 
 
 def _seed_folders(results_dir: Path, paper: str, experiment: str, config_hash: str) -> list[Path]:

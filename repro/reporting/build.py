@@ -146,7 +146,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     warnings += replaced_lines
     lost = _lost_plans(runs, judged_hashes, auto_seeds.planned_settings(plan, judged_hashes))
     deviating = frozenset(e for e, c in choices.items() if c.deviation)  # pinned: not the paper's
-    lost_lines = _lost_plan_warnings(request, plugin, lost, plan, plan_problem, values, deviating)
+    lost_lines = _lost_plan_warnings(
+        request, plugin, lost, plan, plan_problem, values, deviating, judged_hashes
+    )
     cautions += lost_lines  # the report says which test it used, not only the terminal
     warnings += lost_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
@@ -471,9 +473,13 @@ def _lost_plan_warnings(
     problem: str | None,
     values: dict[str, dict[int, dict[str, float]]],
     deviating: frozenset[str] = frozenset(),
+    hashes: dict[str, str] | None = None,
 ) -> list[str]:
     """One line per setting a seeds=auto sweep trained whose plan is gone: where it was,
-    which test judges the setting instead and on which seeds, and how to make it again."""
+    which test judges the setting instead and on which seeds, and how to make it again; or,
+    when its pilot was made again with other values since stage two ran (`hashes`: the judged
+    settings, whose stage-two runs say their pilot), that no plan can be made again from it
+    and which sweep trains a new one."""
     lines = []
     path = auto_seeds.plan_path(request.results_dir, request.paper)
     for experiment, mark in sorted(lost.items()):
@@ -498,12 +504,32 @@ def _lost_plan_warnings(
         setting = ""
         if experiment in deviating:  # a pinned setting: the paper's would be planned instead
             setting = " with its setting's overrides (under Commands)"
+        changed = []
+        if hashes and experiment in hashes:
+            changed = auto_seeds.recorded_pilot_changes(
+                request.results_dir,
+                request.paper,
+                experiment,
+                hashes[experiment],
+                mark.n0,
+                values.get(experiment, {}),
+            )
+        way_back = f"`{again}`{setting} makes the plan again from the same pilot"
+        if changed:  # that sweep is refused: its stage two ran before this pilot
+            metrics = sorted({m for _, names in changed for m in names})
+            one = "value" if len(metrics) == 1 else "values"
+            pilot = _seeds_phrase([seed for seed, _ in changed], one, "values")
+            way_back = (
+                f"{pilot} of {', '.join(metrics)} changed since its stage two ran (made "
+                f"again), so no plan can be made again from the pilot that chose N: "
+                f"`{again} rerun=true`{setting} trains every seed of a new plan"
+            )
         lines.append(
             f"warning: {request.paper}/{experiment}: its runs were trained by `repro sweep "
             f"seeds=auto` ({sizes}) but its seeds=auto plan is missing: {why}. The two-stage "
             f"test needs the plan's pilot, so the claims are judged by the fixed-sample test on "
             f"{judged}, whose error rates do not hold exactly when the number of seeds came "
-            f"from the pilot's data; `{again}`{setting} makes the plan again from the same pilot"
+            f"from the pilot's data; {way_back}"
         )
     return lines
 

@@ -607,6 +607,31 @@ def _recorded_plan(
     return {"n0": n0, "seeds": max(totals), **({"pilot_values": values} if values else {})}
 
 
+def recorded_pilot_changes(
+    results_dir: Path,
+    paper: str,
+    experiment: str,
+    config_hash: str,
+    n0: int,
+    now: dict[int, dict[str, float]],
+) -> list[tuple[int, tuple[str, ...]]]:
+    """(pilot seed, metrics that changed) where the setting's runs now (`now`: seed ->
+    values) differ from the pilot values stage two's runs recorded of their plan
+    (`_recorded_plan`): a lost plan's pilot made again since, from which no plan can be made
+    again. Empty when the same, or when the runs do not say (recorded before they did)."""
+    recorded = _recorded_plan(results_dir, paper, experiment, config_hash, n0) or {}
+    saved = recorded.get("pilot_values")
+    if not isinstance(saved, dict):
+        return []
+    changes = []
+    for seed, values in sorted(saved.items(), key=lambda item: str(item[0]).zfill(9)):
+        if str(seed).isdigit() and isinstance(values, dict):
+            changed = _changed_metrics(values, now.get(int(seed), {}))
+            if changed:
+                changes.append((int(seed), tuple(changed)))
+    return changes
+
+
 def _seed_folders(results_dir: Path, paper: str, experiment: str, config_hash: str) -> list[Path]:
     """Every seed folder of the setting a plan keys by `config_hash` (its pilot's folder): in
     that folder and in each other one holding the same setting (`store.same_setting_folders`:

@@ -490,6 +490,37 @@ def test_a_missing_plan_is_said_not_a_silent_change_of_test(
     assert f"(n={total})" in row, row
 
 
+def test_a_missing_plan_whose_pilot_was_made_again_is_not_said_to_be_made_again(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-103: the plan file deleted, then a pilot seed made again with another value
+    (`repro run ... rerun=true`, nondeterministic): the report said `repro sweep ...
+    seeds=auto max_seeds=30` "makes the plan again from the same pilot", a pilot that is
+    gone, and that sweep is refused (its stage two ran before the new pilot). Stage two's
+    runs say their pilot's values: the report names the pilot seed that changed and the
+    sweep that trains a new plan (rerun=true)."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    pilot = auto_seeds.load_plan(isolated_env, "mnist1d")
+    (entry,) = pilot["settings"].values()
+    for seed in range(3, total):  # what stage two's runs record of their plan's pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["seeds_auto"]["pilot_values"] = entry["pilot_values"]
+        path.write_text(json.dumps(record))
+    auto_seeds.plan_path(isolated_env, "mnist1d").unlink()
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert "makes the plan again from the same pilot" in line, line  # nothing changed yet
+    write_run(isolated_env, "cnn", 1, {"test/acc": 0.95}, composed=True)  # made again
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert "from the same pilot" not in line, line
+    assert "pilot seed 1's value of test/acc changed since its stage two ran" in line, line
+    assert "paper=mnist1d experiment=cnn seeds=auto max_seeds=30 rerun=true`" in line, line
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+
+
 def test_the_sweep_that_makes_a_missing_plan_again_plans_its_experiment_alone(
     isolated_env: Path, tmp_path: Path
 ) -> None:

@@ -133,11 +133,13 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
     judged_hashes = {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
     plan = auto_seeds.under_todays_hashes(plan, judged_hashes, _folders(runs, judged_hashes))
-    plan, restored_lines = _plan_as_recorded(request, plan, runs, judged_hashes)
+    values = _judged_values(frame, judged_hashes)
+    plan, restored_lines = _plan_as_recorded(
+        request, plan, runs, judged_hashes, spec.claims, values
+    )
     cautions += restored_lines  # which N judged the setting, in the report too
     warnings += restored_lines
     finished = _finish_times(runs, judged_hashes)
-    values = _judged_values(frame, judged_hashes)
     planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
     changed = auto_seeds.pilot_changes(plan, judged_hashes, finished, values)
     whole = _retrained_whole(changed, finished)
@@ -362,13 +364,20 @@ def _changed_pilot_warnings(
 
 
 def _plan_as_recorded(
-    request: ReportRequest, plan: dict[str, Any] | None, runs: Any, hashes: dict[str, str]
+    request: ReportRequest,
+    plan: dict[str, Any] | None,
+    runs: Any,
+    hashes: dict[str, str],
+    claims: list[Any] | None = None,
+    values: dict[str, dict[int, dict[str, float]]] | None = None,
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """The plan with each judged setting's N set to the N its stage-two runs recorded where
     the file says another (`auto_seeds.recorded_n`: a plan file restored from another copy,
     or edited), and one line each saying so: trusted, the file would stop the two-stage test
     at fewer seeds than the plan ran, chosen after they were seen, or judge as planned seeds
-    no plan chose."""
+    no plan chose. With no stage-two run of its pilot, an N above the most its pilot gives
+    at any max_seeds (`auto_seeds.pilot_backs` of `claims` on the pilot's `values`) is cut
+    to that, for the same reason."""
     if not plan:
         return plan, []
     settings = dict(plan.get("settings") or {})  # under_todays_hashes wrote every setting
@@ -399,6 +408,20 @@ def _plan_as_recorded(
         times = finished_at.get(experiment, {}).items()
         pilot = [at for s, at in times if isinstance(n0, int) and s < n0]
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
+        ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
+        if larger is None and not ours and claims is not None and values is not None:
+            backs = _pilot_backs(entry, experiment, claims, values)
+            if backs is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] > backs:
+                settings[key] = {**entry, "seeds": backs}
+                lines.append(
+                    f"warning: {request.paper}/{experiment}: {path} says N={entry['seeds']} for "
+                    f"its seeds=auto plan, but its pilot gives at most N={backs} at any "
+                    "max_seeds with the claims as they are, and no stage-two run recorded a "
+                    "plan (the file was edited, copied in from elsewhere, or the claims "
+                    f"changed since): the claims are judged with N={backs}, seeds 0–{backs - 1}; "
+                    "the next seeds=auto sweep of this setting writes its plan back"
+                )
+            continue
         if larger is None:
             continue
         settings[key] = {**entry, "seeds": larger}
@@ -410,6 +433,29 @@ def _plan_as_recorded(
             "seeds=auto sweep of this setting writes that N back"
         )
     return {**plan, "settings": settings}, lines
+
+
+def _pilot_backs(
+    entry: dict[str, Any],
+    experiment: str,
+    claims: list[Any],
+    values: dict[str, dict[int, dict[str, float]]],
+) -> int | None:
+    """The most seeds the pilot a saved setting names gives it at any max_seeds: its claimed
+    values as the plan kept them (the judged runs' where it did not), its comparisons' other
+    sides as judged (`auto_seeds.pilot_backs`)."""
+    n0 = entry.get("n0")
+    if not isinstance(n0, int):
+        return None
+    kept = entry.get("pilot_values")
+    own = dict(values.get(experiment, {}))
+    if isinstance(kept, dict):
+        for seed, saved in kept.items():
+            if str(seed).isdigit() and isinstance(saved, dict):
+                own[int(seed)] = {**own.get(int(seed), {}), **saved}
+    needs = entry.get("needs")
+    named = list(needs) if isinstance(needs, dict) else []
+    return auto_seeds.pilot_backs(claims, {**values, experiment: own}, n0, experiment, named)
 
 
 class LostPlan(NamedTuple):

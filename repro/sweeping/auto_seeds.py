@@ -49,6 +49,9 @@ class AutoSeedPlan:
     # experiment -> N kept above max_seeds: the same pilot's earlier plan of a higher cap,
     # whose seeds past the pilot ran (`kept_seeds`); max_seeds is this sweep's, not its cap
     kept_seeds: dict[str, int] = field(default_factory=dict)
+    # experiment -> the most seeds this pilot gives it at any max_seeds (`pilot_backs`): an
+    # earlier plan's N above it, with no stage-two run of it, no sweep chose (not saved)
+    backs: dict[str, int | None] = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -68,6 +71,7 @@ class AutoSeedPlan:
 
     def to_json(self) -> str:
         data = asdict(self)
+        data.pop("backs", None)  # what the sweep checks the saved plan against, not a plan
         data["procedure"] = two_stage.PROCEDURE.format(power=self.power, alpha=self.alpha)
         return json.dumps(data, indent=2) + "\n"
 
@@ -117,7 +121,42 @@ def plan_seeds(
         plan.claim_experiments[claim.id] = claim.experiments()
         for name in claim.experiments():
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
+    planned = [claim for claim in spec.claims if claim.id in plan.claims]
+    plan.backs = {
+        name: pilot_backs(planned, metrics, n0, name, alpha=alpha, power=power) for name in chosen
+    }
     return plan
+
+
+def pilot_backs(
+    claims: list[Claim],
+    metrics: PilotMetrics,
+    n0: int,
+    experiment: str,
+    named: Any = (),
+    alpha: float = 0.05,
+    power: float = two_stage.DEFAULT_POWER,
+) -> int | None:
+    """The most seeds a seeds=auto plan of this pilot (`metrics`, seeds 0..n0-1) gives
+    `experiment` at any max_seeds: the largest need of its claims that the pilot can size
+    (at most MAX_SEEDS_LIMIT; a flat pilot too coarse to size N runs max_seeds, so that).
+    A lower N is a lower max_seeds; a plan file's N above it, with no stage-two run to back
+    it, no sweep chose from this pilot (edited, copied in from elsewhere, or the claims
+    changed since): trusted, a fixed sweep's seeds up to it would be judged as planned. None
+    when a claim the plan names (`named`) cannot be sized from `metrics` (its runs gone)."""
+    pilot = range(n0)
+    sized: dict[str, int] = {}
+    for claim in claims:
+        names = claim.experiments()
+        if experiment not in names or not all(
+            claim.metric in metrics.get(name, {}).get(seed, {}) for name in names for seed in pilot
+        ):
+            continue
+        target = _target(claim, metrics, n0, two_stage.MAX_SEEDS_LIMIT, alpha, power)
+        sized[claim.id] = int(target.needed or n0)
+    if not set(named) <= set(sized):
+        return None
+    return max([n0, *sized.values()])
 
 
 def sized_by_claims(spec: PaperSpec, experiments: list[str]) -> set[str]:
@@ -160,7 +199,7 @@ def kept_seeds(results_dir: Path, paper: str, plan: AutoSeedPlan) -> dict[str, i
         if experiment not in plan.seeds:
             continue
         before = settings.get(setting_key(experiment, config_hash)) or {}
-        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         ran_to = _ran_to(results_dir, paper, plan, experiment, config_hash, before)
         if (
             isinstance(ran_to, int)
@@ -263,7 +302,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             key = setting_key(experiment, config_hash)
             needs = _claim_needs(plan, experiment)
             before = settings.get(key) or {}
-            before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+            before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
             floor = plan.n0
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
@@ -308,7 +347,7 @@ def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> No
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if experiment not in plan.seeds or experiment not in sized:
             continue  # no claim sizes its N (`sized_by_claims`): nothing chosen after seeing
-        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
         same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
@@ -338,7 +377,7 @@ def refuse_a_new_pilot_over_seen_seeds(
             before = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0) or {}
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
             continue
-        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         ran_to = before.get("seeds")
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
@@ -516,16 +555,25 @@ def recorded_n(
     n0, total = entry.get("n0"), entry.get("seeds")
     if not isinstance(n0, int) or not isinstance(total, int):
         return None
-    pilot = entry.get("pilot")
-    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
-    after = after or pilot_finished
-    ours = [mark for mark in marks if mark.n0 == n0 and n0 <= mark.seed and mark.finished >= after]
+    ours = pilot_marks(entry, marks, pilot_finished)
     larger = [mark.total for mark in ours if mark.seed < total < mark.total]
     if larger:
         return max(larger)
     if ours and all(mark.total < total for mark in ours):
         return max(mark.total for mark in ours)
     return None
+
+
+def pilot_marks(
+    entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
+) -> list[StageTwoMark]:
+    """The stage-two runs of a saved setting's pilot (`recorded_n`): of its n0, past it, made
+    after the pilot the entry names (or, naming none, `pilot_finished`)."""
+    n0 = entry.get("n0")
+    pilot = entry.get("pilot")
+    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
+    after = after or pilot_finished
+    return [mark for mark in marks if mark.n0 == n0 and n0 <= mark.seed and mark.finished >= after]
 
 
 def _stage_two_marks(
@@ -550,11 +598,18 @@ def _stage_two_marks(
 
 
 def _as_recorded(
-    results_dir: Path, paper: str, experiment: str, config_hash: str, entry: dict[str, Any]
+    results_dir: Path,
+    paper: str,
+    experiment: str,
+    config_hash: str,
+    entry: dict[str, Any],
+    plan: AutoSeedPlan | None = None,
 ) -> dict[str, Any]:
     """A saved setting's entry with the N its stage-two runs recorded where the file says
     another (`recorded_n`): a sweep must neither cut the plan there nor call the same plan
-    made again a raise, nor train past it seeds an edited file asks for."""
+    made again a raise, nor train past it seeds an edited file asks for. With no such run,
+    an N above the most the same pilot gives (`plan.backs`, `pilot_backs`) is cut to it: no
+    sweep chose it, and kept it would judge a fixed sweep's seeds as planned."""
     if not entry:
         return entry
     marks = _stage_two_marks(results_dir, paper, experiment, config_hash)
@@ -565,6 +620,8 @@ def _as_recorded(
         if isinstance(n0, int) and seed < n0
     ]
     ran = recorded_n(entry, marks, max(pilot, default=""))
+    if not ran and plan is not None and not pilot_marks(entry, marks, max(pilot, default="")):
+        ran = _unbacked(entry, plan, experiment)
     if not ran:
         return entry
     needs = entry.get("needs")
@@ -572,6 +629,25 @@ def _as_recorded(
         needs = {claim: min(n, ran) if isinstance(n, int) else n for claim, n in needs.items()}
         return {**entry, "seeds": ran, "needs": needs}
     return {**entry, "seeds": ran}
+
+
+def _unbacked(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int | None:
+    """The most seeds `plan`'s pilot gives `experiment` (`plan.backs`) where a saved entry of
+    the same pilot says more and names no claim this plan could not size; None otherwise."""
+    backs = plan.backs.get(experiment)
+    total, needs = entry.get("seeds"), entry.get("needs")
+    pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+    values = _values_entry(plan.pilot_values.get(experiment))
+    if (
+        backs is None
+        or not isinstance(total, int)
+        or total <= backs
+        or entry.get("n0") != plan.n0
+        or _other_pilot(entry, pilot, values)
+        or (isinstance(needs, dict) and not set(needs) <= set(plan.claims))
+    ):
+        return None
+    return backs
 
 
 def _recorded_plan(

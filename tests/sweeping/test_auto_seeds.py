@@ -1075,3 +1075,36 @@ def test_a_pilot_made_again_after_its_plan_file_was_lost_does_not_replan_seen_se
     stages.plan_after_pilot("toy", _spec(), grid, same, tmp_path, 20, *says)
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 20)}, saved
+
+
+def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_kept_by_the_sweep(
+    tmp_path,
+) -> None:
+    """helper-103: a plan of N=19 saved, its stage two never run, the file edited to N=30,
+    then a fixed `seeds=30` sweep: the next seeds=auto sweep (and its dry run) kept N=30 as
+    'a plan whose seeds past the pilot ran' and said 'needs 30 seeds in all', an N no pilot
+    chose. The pilot gives at most 19 at any max_seeds: that is the plan it keeps."""
+    metrics = _metrics({"a": [0.90, 0.909, 0.891], "b": [0.5] * 3, "c": [0.7] * 3})
+
+    def plan_with(cap: int) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        return plan
+
+    assert plan_with(10000).seeds["a"] == 19  # all the pilot asks for
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(50))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"].update(seeds=30, needs={"a_acc": 30})
+    path.write_text(json.dumps(data))
+    for seed in range(30):  # a fixed sweep's: no stage two
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    again = plan_with(50)
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", again)
+    assert auto_seeds.kept_seeds(tmp_path, "toy", again) == {}
+    auto_seeds.save_plan(tmp_path, "toy", again)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 19)}, saved
+    assert again.seeds["a"] == 19

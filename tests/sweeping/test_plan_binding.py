@@ -611,6 +611,34 @@ def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_is_not_trusted(
     assert f"seed {total} is shown but not judged (0.92)" in claim, claim
 
 
+def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-103: a plan whose stage two never ran (stopped, or the file copied in from
+    elsewhere), edited to an N above any its pilot gives at any max_seeds, then a fixed sweep
+    of that many seeds: the report judged every one of them by the two-stage test, as if the
+    pilot had chosen them. No stage-two run says otherwise, but the pilot does: the N it
+    gives is used, and the report says why."""
+    total, _ = _planned_pilot(isolated_env)  # seeds 3..total: a fixed sweep's, no stage two
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    higher = total + 1
+    data["settings"][key].update(seeds=higher, needs={"cnn_acc": higher})
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "its pilot gives" in w]
+    assert f"says N={higher}" in line and f"its pilot gives at most N={total}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+    data["settings"][key].update(seeds=total - 1, needs={"cnn_acc": total - 1})  # a lower cap
+    path.write_text(json.dumps(data))
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    assert not [w for w in warnings if "its pilot gives" in w], warnings
+
+
 def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(
     isolated_env: Path, tmp_path: Path
 ) -> None:

@@ -454,8 +454,9 @@ def _pilot_backs(
             if str(seed).isdigit() and isinstance(saved, dict):
                 own[int(seed)] = {**own.get(int(seed), {}), **saved}
     needs = entry.get("needs")
-    named = list(needs) if isinstance(needs, dict) else []
-    return auto_seeds.pilot_backs(claims, {**values, experiment: own}, n0, experiment, named)
+    if not isinstance(needs, dict):  # saved before `needs`: which claims sized it, unsaid
+        return None
+    return auto_seeds.pilot_backs(claims, {**values, experiment: own}, n0, experiment, needs)
 
 
 class LostPlan(NamedTuple):

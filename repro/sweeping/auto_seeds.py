@@ -644,7 +644,8 @@ def _unbacked(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int
         or total <= backs
         or entry.get("n0") != plan.n0
         or _other_pilot(entry, pilot, values)
-        or (isinstance(needs, dict) and not set(needs) <= set(plan.claims))
+        or not isinstance(needs, dict)  # saved before `needs`: which claims sized it, unsaid
+        or not set(needs) <= set(plan.claims)
     ):
         return None
     return backs

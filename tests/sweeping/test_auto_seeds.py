@@ -1108,3 +1108,7 @@ def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_kept_by_the_swe
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 19)}, saved
     assert again.seeds["a"] == 19
+    # a plan saved before `needs` does not say which claims sized it (a comparison's other
+    # side may have): not cut
+    assert auto_seeds._unbacked({"n0": 3, "seeds": 30}, again, "a") is None
+    assert auto_seeds._unbacked({"n0": 3, "seeds": 30, "needs": {"a_acc": 30}}, again, "a") == 19

@@ -407,6 +407,20 @@ def _plan_as_recorded(
         n0 = entry.get("n0")  # an entry that names no pilot: the runs after today's pilot
         times = finished_at.get(experiment, {}).items()
         pilot = [at for s, at in times if isinstance(n0, int) and s < n0]
+        recorded = auto_seeds.recorded_pilot(
+            entry, marks.get(experiment, []), max(pilot, default="")
+        )
+        if recorded:
+            settings[key] = {**entry, "n0": recorded[0], "seeds": recorded[1]}
+            lines.append(
+                f"warning: {request.paper}/{experiment}: {path} says n0={entry['n0']}, "
+                f"N={entry.get('seeds')} for its seeds=auto plan, but its stage-two runs "
+                f"recorded a pilot of n0={recorded[0]} and N={recorded[1]} (the file was "
+                "restored from another copy or edited after they ran): the claims are judged "
+                f"with the runs' pilot and N, seeds 0–{recorded[1] - 1}, as the plan ran them; "
+                "the next seeds=auto sweep of this setting writes them back"
+            )
+            continue
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
         ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
         if larger is None and not ours and claims is not None and values is not None:

@@ -375,9 +375,9 @@ def refuse_a_new_pilot_over_seen_seeds(
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if not before:  # the plan file lost it: stage two's runs say their N and pilot
             before = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0) or {}
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
             continue
-        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         ran_to = before.get("seeds")
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
@@ -564,6 +564,25 @@ def recorded_n(
     return None
 
 
+def recorded_pilot(
+    entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
+) -> tuple[int, int] | None:
+    """(n0, N) stage two's runs recorded, when a saved setting says another pilot size than
+    every one of them made after its pilot (the entry's, or `pilot_finished`): the file was
+    edited (or restored) since; trusted, the report would test with another pilot's spread
+    and t(n0 - 1), and a sweep take the plan for another pilot's and cut or replace it."""
+    n0 = entry.get("n0")
+    pilot = entry.get("pilot")
+    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
+    after = after or pilot_finished
+    ran = [mark for mark in marks if mark.seed >= mark.n0 and mark.finished >= after]
+    sizes = {mark.n0 for mark in ran}
+    if not isinstance(n0, int) or n0 in sizes or len(sizes) != 1:
+        return None
+    (size,) = sizes
+    return size, max(mark.total for mark in ran)
+
+
 def pilot_marks(
     entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
 ) -> list[StageTwoMark]:
@@ -619,6 +638,9 @@ def _as_recorded(
         for seed, record in _completed_records(results_dir, paper, experiment, config_hash)
         if isinstance(n0, int) and seed < n0
     ]
+    recorded = recorded_pilot(entry, marks, max(pilot, default=""))
+    if recorded:  # the pilot size stage two recorded, not an edited one
+        entry = {**entry, "n0": recorded[0], "seeds": recorded[1]}
     ran = recorded_n(entry, marks, max(pilot, default=""))
     if not ran and plan is not None and not pilot_marks(entry, marks, max(pilot, default="")):
         ran = _unbacked(entry, plan, experiment)

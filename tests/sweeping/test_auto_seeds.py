@@ -1112,3 +1112,25 @@ def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_kept_by_the_swe
     # side may have): not cut
     assert auto_seeds._unbacked({"n0": 3, "seeds": 30}, again, "a") is None
     assert auto_seeds._unbacked({"n0": 3, "seeds": 30, "needs": {"a_acc": 30}}, again, "a") == 19
+
+
+def test_a_plan_edited_to_another_pilot_size_does_not_let_a_lower_cap_cut_it(tmp_path) -> None:
+    """helper-103: a plan of N=20 run in full, then .seeds_auto.json edited to say n0=2: the
+    entry looked like another pilot's, so a sweep with max_seeds=10 cut the plan to 10 after
+    all 20 were seen. Stage two's runs say their pilot was of 3: the plan is read as that."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = {}
+    for cap in (20, 10):
+        plans[cap] = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plans[cap].config_hashes = {"a": "h"}
+        plans[cap].pilot_values = {"a": metrics["a"]}
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    _stage_two_ran(tmp_path, range(3, 20))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"]["n0"] = 2
+    path.write_text(json.dumps(data))
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[10])
+    auto_seeds.save_plan(tmp_path, "toy", plans[10])
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved

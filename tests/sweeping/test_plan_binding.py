@@ -639,6 +639,32 @@ def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_trusted(
     assert not [w for w in warnings if "its pilot gives" in w], warnings
 
 
+def test_a_plan_edited_to_another_pilot_size_than_stage_two_recorded_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-103: a .seeds_auto.json edited to say n0=2 of a plan whose stage two recorded a
+    pilot of 3 was trusted without a word: the report judged by the two-stage test with the
+    spread of seeds 0-1 and t(1), a test no plan chose. The runs' n0 is used, and the report
+    says why."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    for seed in range(3, total):  # stage two ran after the pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["timing"]["finished_at"] = f"2026-01-02T10:0{seed % 10}:00+00:00"
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    data["settings"][key]["n0"] = 2
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "recorded a pilot of" in w]
+    assert "says n0=2" in line and "recorded a pilot of n0=3" in line, line
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"(n={total}, pilot n0=3)" in claim, claim
+
+
 def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(
     isolated_env: Path, tmp_path: Path
 ) -> None:

@@ -577,7 +577,8 @@ def sweep(
                     f"{len(more) - len(to_train)} already completed"
                 )
                 together = bool(to_train) and trains_together(keys, overrides)
-                with stages.marking(True, seeds, keys.max_seeds, stage_two):
+                values = getattr(stage_two, "pilot_values", None)
+                with stages.marking(True, seeds, keys.max_seeds, stage_two, values):
                     trained = train(more, together=together)
                 if not trained:
                     raise typer.Exit(1)

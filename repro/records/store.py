@@ -55,7 +55,8 @@ RECORD_SECTIONS += ("together", "resumed_from", "wandb", "seeds_auto")
 ALWAYS_MAPPINGS = ("timing", "code", "environment")  # written as every run starts
 SEEDS_AUTO_ENV = "REPRO_SEEDS_AUTO"
 """Set by `repro sweep seeds=auto` while it trains a stage: JSON `{"n0", "max_seeds", "stage":
-"pilot"}`, or stage two's with `"seeds": {experiment: N}`; each run it trains records its part
+"pilot"}`, or stage two's with `"seeds": {experiment: N}` (and `"pilot_values": {experiment:
+{seed: {metric: value}}}`, the pilot each plan was made from); each run it trains records its part
 as `seeds_auto` (`seeds_auto_section`), so a report can tell a plan is missing."""
 STATUS_COMPLETED = "completed"
 STATUS_FAILED = "failed"
@@ -885,6 +886,9 @@ def seeds_auto_section(experiment: str, config_hash: str) -> dict[str, Any] | No
         if planned is None:
             return None
         section["seeds"] = planned
+        values = (stage.get("pilot_values") or {}).get(experiment)
+        if isinstance(values, dict) and values:  # the pilot its plan was made from
+            section["pilot_values"] = values
         cap = stage.get("max_seeds")
         if isinstance(cap, int) and isinstance(planned, int) and planned > cap:
             # an N kept from the same pilot's earlier plan of a higher max_seeds (its seeds

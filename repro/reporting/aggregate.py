@@ -37,6 +37,7 @@ from repro.records import store
 from repro.records.table import classes_text
 from repro.sweeping import two_stage
 from repro.sweeping.plan import seeds_text
+from repro.sweeping.two_stage import ADDING_VOIDS
 from repro.sweeping.two_stage import FALLBACK as FLAT_PILOT_FALLBACK
 from repro.wording import plural
 
@@ -840,8 +841,10 @@ def _note_plan(
     which = ""
     if absent:
         which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"
-    if interim and total is not None and verdict.outcome != stats.INCONCLUSIVE:
-        # not "the sweep trains the rest": the sweep may be over, the seed failed
+    if interim and total is not None:
+        # not "the sweep trains the rest": the sweep may be over, the seed failed; and not
+        # "adding seeds would void it" of an undecided one: the plan's own seeds are to come
+        verdict = dataclasses.replace(verdict, reason=verdict.reason.replace(ADDING_VOIDS, ""))
         notes.append(
             f"interim: {len(judged)} of the {total} planned seeds ({which} no completed run "
             f"yet: still training, or failed and to be rerun; the verdict at {total} is the "

@@ -133,11 +133,13 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
     judged_hashes = {e: c.chosen.config_hash for e, c in choices.items() if c.judged}
     plan = auto_seeds.under_todays_hashes(plan, judged_hashes, _folders(runs, judged_hashes))
-    plan, restored_lines = _plan_as_recorded(request, plan, runs, judged_hashes)
+    values = _judged_values(frame, judged_hashes)
+    plan, restored_lines = _plan_as_recorded(
+        request, plan, runs, judged_hashes, spec.claims, values
+    )
     cautions += restored_lines  # which N judged the setting, in the report too
     warnings += restored_lines
     finished = _finish_times(runs, judged_hashes)
-    values = _judged_values(frame, judged_hashes)
     planned = auto_seeds.planned_settings(plan, judged_hashes, finished, values)
     changed = auto_seeds.pilot_changes(plan, judged_hashes, finished, values)
     whole = _retrained_whole(changed, finished)
@@ -146,7 +148,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     warnings += replaced_lines
     lost = _lost_plans(runs, judged_hashes, auto_seeds.planned_settings(plan, judged_hashes))
     deviating = frozenset(e for e, c in choices.items() if c.deviation)  # pinned: not the paper's
-    lost_lines = _lost_plan_warnings(request, plugin, lost, plan, plan_problem, values, deviating)
+    lost_lines = _lost_plan_warnings(
+        request, plugin, lost, plan, plan_problem, values, deviating, judged_hashes
+    )
     cautions += lost_lines  # the report says which test it used, not only the terminal
     warnings += lost_lines
     pilots = {experiment: n0 for experiment, (n0, _) in planned.items()}
@@ -360,13 +364,20 @@ def _changed_pilot_warnings(
 
 
 def _plan_as_recorded(
-    request: ReportRequest, plan: dict[str, Any] | None, runs: Any, hashes: dict[str, str]
+    request: ReportRequest,
+    plan: dict[str, Any] | None,
+    runs: Any,
+    hashes: dict[str, str],
+    claims: list[Any] | None = None,
+    values: dict[str, dict[int, dict[str, float]]] | None = None,
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """The plan with each judged setting's N set to the N its stage-two runs recorded where
     the file says another (`auto_seeds.recorded_n`: a plan file restored from another copy,
     or edited), and one line each saying so: trusted, the file would stop the two-stage test
     at fewer seeds than the plan ran, chosen after they were seen, or judge as planned seeds
-    no plan chose."""
+    no plan chose. With no stage-two run of its pilot, an N above the most its pilot gives
+    at any max_seeds (`auto_seeds.pilot_backs` of `claims` on the pilot's `values`) is cut
+    to that, for the same reason."""
     if not plan:
         return plan, []
     settings = dict(plan.get("settings") or {})  # under_todays_hashes wrote every setting
@@ -396,7 +407,35 @@ def _plan_as_recorded(
         n0 = entry.get("n0")  # an entry that names no pilot: the runs after today's pilot
         times = finished_at.get(experiment, {}).items()
         pilot = [at for s, at in times if isinstance(n0, int) and s < n0]
+        recorded = auto_seeds.recorded_pilot(
+            entry, marks.get(experiment, []), max(pilot, default="")
+        )
+        if recorded:
+            settings[key] = {**entry, "n0": recorded[0], "seeds": recorded[1]}
+            lines.append(
+                f"warning: {request.paper}/{experiment}: {path} says n0={entry['n0']}, "
+                f"N={entry.get('seeds')} for its seeds=auto plan, but its stage-two runs "
+                f"recorded a pilot of n0={recorded[0]} and N={recorded[1]} (the file was "
+                "restored from another copy or edited after they ran): the claims are judged "
+                f"with the runs' pilot and N, seeds 0–{recorded[1] - 1}, as the plan ran them; "
+                "the next seeds=auto sweep of this setting writes them back"
+            )
+            continue
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
+        ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
+        if larger is None and not ours and claims is not None and values is not None:
+            backs = _pilot_backs(entry, experiment, claims, values)
+            if backs is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] > backs:
+                settings[key] = {**entry, "seeds": backs}
+                lines.append(
+                    f"warning: {request.paper}/{experiment}: {path} says N={entry['seeds']} for "
+                    f"its seeds=auto plan, but its pilot gives at most N={backs} at any "
+                    "max_seeds with the claims as they are, and no stage-two run recorded a "
+                    "plan (the file was edited, copied in from elsewhere, or the claims "
+                    f"changed since): the claims are judged with N={backs}, seeds 0–{backs - 1}; "
+                    "the next seeds=auto sweep of this setting writes its plan back"
+                )
+            continue
         if larger is None:
             continue
         settings[key] = {**entry, "seeds": larger}
@@ -408,6 +447,30 @@ def _plan_as_recorded(
             "seeds=auto sweep of this setting writes that N back"
         )
     return {**plan, "settings": settings}, lines
+
+
+def _pilot_backs(
+    entry: dict[str, Any],
+    experiment: str,
+    claims: list[Any],
+    values: dict[str, dict[int, dict[str, float]]],
+) -> int | None:
+    """The most seeds the pilot a saved setting names gives it at any max_seeds: its claimed
+    values as the plan kept them (the judged runs' where it did not), its comparisons' other
+    sides as judged (`auto_seeds.pilot_backs`)."""
+    n0 = entry.get("n0")
+    if not isinstance(n0, int):
+        return None
+    kept = entry.get("pilot_values")
+    own = dict(values.get(experiment, {}))
+    if isinstance(kept, dict):
+        for seed, saved in kept.items():
+            if str(seed).isdigit() and isinstance(saved, dict):
+                own[int(seed)] = {**own.get(int(seed), {}), **saved}
+    needs = entry.get("needs")
+    if not isinstance(needs, dict):  # saved before `needs`: which claims sized it, unsaid
+        return None
+    return auto_seeds.pilot_backs(claims, {**values, experiment: own}, n0, experiment, needs)
 
 
 class LostPlan(NamedTuple):
@@ -471,9 +534,13 @@ def _lost_plan_warnings(
     problem: str | None,
     values: dict[str, dict[int, dict[str, float]]],
     deviating: frozenset[str] = frozenset(),
+    hashes: dict[str, str] | None = None,
 ) -> list[str]:
     """One line per setting a seeds=auto sweep trained whose plan is gone: where it was,
-    which test judges the setting instead and on which seeds, and how to make it again."""
+    which test judges the setting instead and on which seeds, and how to make it again; or,
+    when its pilot was made again with other values since stage two ran (`hashes`: the judged
+    settings, whose stage-two runs say their pilot), that no plan can be made again from it
+    and which sweep trains a new one."""
     lines = []
     path = auto_seeds.plan_path(request.results_dir, request.paper)
     for experiment, mark in sorted(lost.items()):
@@ -498,12 +565,32 @@ def _lost_plan_warnings(
         setting = ""
         if experiment in deviating:  # a pinned setting: the paper's would be planned instead
             setting = " with its setting's overrides (under Commands)"
+        changed = []
+        if hashes and experiment in hashes:
+            changed = auto_seeds.recorded_pilot_changes(
+                request.results_dir,
+                request.paper,
+                experiment,
+                hashes[experiment],
+                mark.n0,
+                values.get(experiment, {}),
+            )
+        way_back = f"`{again}`{setting} makes the plan again from the same pilot"
+        if changed:  # that sweep is refused: its stage two ran before this pilot
+            metrics = sorted({m for _, names in changed for m in names})
+            one = "value" if len(metrics) == 1 else "values"
+            pilot = _seeds_phrase([seed for seed, _ in changed], one, "values")
+            way_back = (
+                f"{pilot} of {', '.join(metrics)} changed since its stage two ran (made "
+                f"again), so no plan can be made again from the pilot that chose N: "
+                f"`{again} rerun=true`{setting} trains every seed of a new plan"
+            )
         lines.append(
             f"warning: {request.paper}/{experiment}: its runs were trained by `repro sweep "
             f"seeds=auto` ({sizes}) but its seeds=auto plan is missing: {why}. The two-stage "
             f"test needs the plan's pilot, so the claims are judged by the fixed-sample test on "
             f"{judged}, whose error rates do not hold exactly when the number of seeds came "
-            f"from the pilot's data; `{again}`{setting} makes the plan again from the same pilot"
+            f"from the pilot's data; {way_back}"
         )
     return lines
 

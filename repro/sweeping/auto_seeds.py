@@ -49,6 +49,9 @@ class AutoSeedPlan:
     # experiment -> N kept above max_seeds: the same pilot's earlier plan of a higher cap,
     # whose seeds past the pilot ran (`kept_seeds`); max_seeds is this sweep's, not its cap
     kept_seeds: dict[str, int] = field(default_factory=dict)
+    # experiment -> the most seeds this pilot gives it at any max_seeds (`pilot_backs`): an
+    # earlier plan's N above it, with no stage-two run of it, no sweep chose (not saved)
+    backs: dict[str, int | None] = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -68,6 +71,7 @@ class AutoSeedPlan:
 
     def to_json(self) -> str:
         data = asdict(self)
+        data.pop("backs", None)  # what the sweep checks the saved plan against, not a plan
         data["procedure"] = two_stage.PROCEDURE.format(power=self.power, alpha=self.alpha)
         return json.dumps(data, indent=2) + "\n"
 
@@ -117,7 +121,42 @@ def plan_seeds(
         plan.claim_experiments[claim.id] = claim.experiments()
         for name in claim.experiments():
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
+    planned = [claim for claim in spec.claims if claim.id in plan.claims]
+    plan.backs = {
+        name: pilot_backs(planned, metrics, n0, name, alpha=alpha, power=power) for name in chosen
+    }
     return plan
+
+
+def pilot_backs(
+    claims: list[Claim],
+    metrics: PilotMetrics,
+    n0: int,
+    experiment: str,
+    named: Any = (),
+    alpha: float = 0.05,
+    power: float = two_stage.DEFAULT_POWER,
+) -> int | None:
+    """The most seeds a seeds=auto plan of this pilot (`metrics`, seeds 0..n0-1) gives
+    `experiment` at any max_seeds: the largest need of its claims that the pilot can size
+    (at most MAX_SEEDS_LIMIT; a flat pilot too coarse to size N runs max_seeds, so that).
+    A lower N is a lower max_seeds; a plan file's N above it, with no stage-two run to back
+    it, no sweep chose from this pilot (edited, copied in from elsewhere, or the claims
+    changed since): trusted, a fixed sweep's seeds up to it would be judged as planned. None
+    when a claim the plan names (`named`) cannot be sized from `metrics` (its runs gone)."""
+    pilot = range(n0)
+    sized: dict[str, int] = {}
+    for claim in claims:
+        names = claim.experiments()
+        if experiment not in names or not all(
+            claim.metric in metrics.get(name, {}).get(seed, {}) for name in names for seed in pilot
+        ):
+            continue
+        target = _target(claim, metrics, n0, two_stage.MAX_SEEDS_LIMIT, alpha, power)
+        sized[claim.id] = int(target.needed or n0)
+    if not set(named) <= set(sized):
+        return None
+    return max([n0, *sized.values()])
 
 
 def sized_by_claims(spec: PaperSpec, experiments: list[str]) -> set[str]:
@@ -160,7 +199,7 @@ def kept_seeds(results_dir: Path, paper: str, plan: AutoSeedPlan) -> dict[str, i
         if experiment not in plan.seeds:
             continue
         before = settings.get(setting_key(experiment, config_hash)) or {}
-        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         ran_to = _ran_to(results_dir, paper, plan, experiment, config_hash, before)
         if (
             isinstance(ran_to, int)
@@ -209,8 +248,16 @@ def _ran_to(
     ran_to = before.get("seeds") if same else None  # the same pilot's earlier N
     if not before:  # the plan file lost it: stage two's runs still say their N
         recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
-        ran_to = recorded["seeds"] if recorded else None
+        other = recorded and _other_recorded_pilot(recorded, plan, experiment)
+        ran_to = recorded["seeds"] if recorded and not other else None
     return ran_to
+
+
+def _other_recorded_pilot(recorded: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> bool:
+    """Whether the plan stage two's runs recorded (`_recorded_plan`) was made from another
+    pilot than this plan's: its values, where the runs say them (`_other_pilot`)."""
+    values = _values_entry(plan.pilot_values.get(experiment))
+    return "pilot_values" in recorded and _other_pilot(recorded, {}, values)
 
 
 def plan_path(results_dir: Path, paper: str) -> Path:
@@ -255,7 +302,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             key = setting_key(experiment, config_hash)
             needs = _claim_needs(plan, experiment)
             before = settings.get(key) or {}
-            before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+            before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
             floor = plan.n0
             pilot = _pilot_entry(plan.pilot_runs.get(experiment))
             values = _values_entry(plan.pilot_values.get(experiment))
@@ -300,7 +347,7 @@ def refuse_after_seeing(results_dir: Path, paper: str, plan: AutoSeedPlan) -> No
         before = settings.get(setting_key(experiment, config_hash)) or {}
         if experiment not in plan.seeds or experiment not in sized:
             continue  # no claim sizes its N (`sized_by_claims`): nothing chosen after seeing
-        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
         same = before.get("n0") == plan.n0 and not _other_pilot(before, pilot, values)
@@ -326,9 +373,11 @@ def refuse_a_new_pilot_over_seen_seeds(
     sized = {name for names in plan.claim_experiments.values() for name in names}
     for experiment, config_hash in plan.config_hashes.items():
         before = settings.get(setting_key(experiment, config_hash)) or {}
+        if not before:  # the plan file lost it: stage two's runs say their N and pilot
+            before = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0) or {}
+        before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
         if experiment not in plan.seeds or before.get("n0") != plan.n0:
             continue
-        before = _as_recorded(results_dir, paper, experiment, config_hash, before)
         ran_to = before.get("seeds")
         pilot = _pilot_entry(plan.pilot_runs.get(experiment))
         values = _values_entry(plan.pilot_values.get(experiment))
@@ -418,6 +467,8 @@ def _refuse_after_seeing(
     # ran is no new data, so it is a first plan like any other (below)
     config_hash = plan.config_hashes[experiment]
     recorded = _recorded_plan(results_dir, paper, experiment, config_hash, plan.n0)
+    if recorded and _other_recorded_pilot(recorded, plan, experiment):
+        return  # made again since (`refuse_a_new_pilot_over_seen_seeds` asks of its seeds)
     if recorded:  # the plan file lost: stage two's runs still say their N
         _refuse_a_raise_after_seeing(results_dir, paper, plan, experiment, recorded)
         return
@@ -504,16 +555,44 @@ def recorded_n(
     n0, total = entry.get("n0"), entry.get("seeds")
     if not isinstance(n0, int) or not isinstance(total, int):
         return None
-    pilot = entry.get("pilot")
-    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
-    after = after or pilot_finished
-    ours = [mark for mark in marks if mark.n0 == n0 and n0 <= mark.seed and mark.finished >= after]
+    ours = pilot_marks(entry, marks, pilot_finished)
     larger = [mark.total for mark in ours if mark.seed < total < mark.total]
     if larger:
         return max(larger)
     if ours and all(mark.total < total for mark in ours):
         return max(mark.total for mark in ours)
     return None
+
+
+def recorded_pilot(
+    entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
+) -> tuple[int, int] | None:
+    """(n0, N) stage two's runs recorded, when a saved setting says another pilot size than
+    every one of them made after its pilot (the entry's, or `pilot_finished`): the file was
+    edited (or restored) since; trusted, the report would test with another pilot's spread
+    and t(n0 - 1), and a sweep take the plan for another pilot's and cut or replace it."""
+    n0 = entry.get("n0")
+    pilot = entry.get("pilot")
+    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
+    after = after or pilot_finished
+    ran = [mark for mark in marks if mark.seed >= mark.n0 and mark.finished >= after]
+    sizes = {mark.n0 for mark in ran}
+    if not isinstance(n0, int) or n0 in sizes or len(sizes) != 1:
+        return None
+    (size,) = sizes
+    return size, max(mark.total for mark in ran)
+
+
+def pilot_marks(
+    entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
+) -> list[StageTwoMark]:
+    """The stage-two runs of a saved setting's pilot (`recorded_n`): of its n0, past it, made
+    after the pilot the entry names (or, naming none, `pilot_finished`)."""
+    n0 = entry.get("n0")
+    pilot = entry.get("pilot")
+    after = max((str(at) for at in pilot.values()), default="") if isinstance(pilot, dict) else ""
+    after = after or pilot_finished
+    return [mark for mark in marks if mark.n0 == n0 and n0 <= mark.seed and mark.finished >= after]
 
 
 def _stage_two_marks(
@@ -538,11 +617,18 @@ def _stage_two_marks(
 
 
 def _as_recorded(
-    results_dir: Path, paper: str, experiment: str, config_hash: str, entry: dict[str, Any]
+    results_dir: Path,
+    paper: str,
+    experiment: str,
+    config_hash: str,
+    entry: dict[str, Any],
+    plan: AutoSeedPlan | None = None,
 ) -> dict[str, Any]:
     """A saved setting's entry with the N its stage-two runs recorded where the file says
     another (`recorded_n`): a sweep must neither cut the plan there nor call the same plan
-    made again a raise, nor train past it seeds an edited file asks for."""
+    made again a raise, nor train past it seeds an edited file asks for. With no such run,
+    an N above the most the same pilot gives (`plan.backs`, `pilot_backs`) is cut to it: no
+    sweep chose it, and kept it would judge a fixed sweep's seeds as planned."""
     if not entry:
         return entry
     marks = _stage_two_marks(results_dir, paper, experiment, config_hash)
@@ -552,7 +638,12 @@ def _as_recorded(
         for seed, record in _completed_records(results_dir, paper, experiment, config_hash)
         if isinstance(n0, int) and seed < n0
     ]
+    recorded = recorded_pilot(entry, marks, max(pilot, default=""))
+    if recorded:  # the pilot size stage two recorded, not an edited one
+        entry = {**entry, "n0": recorded[0], "seeds": recorded[1]}
     ran = recorded_n(entry, marks, max(pilot, default=""))
+    if not ran and plan is not None and not pilot_marks(entry, marks, max(pilot, default="")):
+        ran = _unbacked(entry, plan, experiment)
     if not ran:
         return entry
     needs = entry.get("needs")
@@ -562,15 +653,37 @@ def _as_recorded(
     return {**entry, "seeds": ran}
 
 
+def _unbacked(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int | None:
+    """The most seeds `plan`'s pilot gives `experiment` (`plan.backs`) where a saved entry of
+    the same pilot says more and names no claim this plan could not size; None otherwise."""
+    backs = plan.backs.get(experiment)
+    total, needs = entry.get("seeds"), entry.get("needs")
+    pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+    values = _values_entry(plan.pilot_values.get(experiment))
+    if (
+        backs is None
+        or not isinstance(total, int)
+        or total <= backs
+        or entry.get("n0") != plan.n0
+        or _other_pilot(entry, pilot, values)
+        or not isinstance(needs, dict)  # saved before `needs`: which claims sized it, unsaid
+        or not set(needs) <= set(plan.claims)
+    ):
+        return None
+    return backs
+
+
 def _recorded_plan(
     results_dir: Path, paper: str, experiment: str, config_hash: str, n0: int
 ) -> dict[str, Any] | None:
     """A setting's plan as its stage-two runs recorded it (`store.seeds_auto_section`), when
     its entry in the plan file is gone: `{"n0", "seeds"}` (the largest N they name for a pilot
-    of `n0`), or None when no completed run of stage two says so. Runs of other plugin code
+    of `n0`, and `pilot_values`, the pilot that plan was made from, where its runs say), or
+    None when no completed run of stage two says so. Runs of other plugin code
     than the pilot's are not asked: a plan made before the code changed (its pilot trained
     again since) is not this pilot's, and its stage two trains again (stale)."""
     totals = []
+    values: dict[str, Any] = {}
     records = _completed_records(results_dir, paper, experiment, config_hash)
     pilot = {_code_digest(r) for seed, r in records if seed < n0}
     for _, record in records:
@@ -582,7 +695,40 @@ def _recorded_plan(
             and _same_code(pilot, {_code_digest(record)})
         ):
             totals.append(int(section["seeds"]))
-    return {"n0": n0, "seeds": max(totals)} if totals else None
+            if isinstance(section.get("pilot_values"), dict) and int(section["seeds"]) >= max(
+                totals
+            ):
+                values = section["pilot_values"]
+    if not totals:
+        return None
+    # the pilot values the largest plan was made from (runs of before they were recorded:
+    # none, and the pilot cannot be told apart)
+    return {"n0": n0, "seeds": max(totals), **({"pilot_values": values} if values else {})}
+
+
+def recorded_pilot_changes(
+    results_dir: Path,
+    paper: str,
+    experiment: str,
+    config_hash: str,
+    n0: int,
+    now: dict[int, dict[str, float]],
+) -> list[tuple[int, tuple[str, ...]]]:
+    """(pilot seed, metrics that changed) where the setting's runs now (`now`: seed ->
+    values) differ from the pilot values stage two's runs recorded of their plan
+    (`_recorded_plan`): a lost plan's pilot made again since, from which no plan can be made
+    again. Empty when the same, or when the runs do not say (recorded before they did)."""
+    recorded = _recorded_plan(results_dir, paper, experiment, config_hash, n0) or {}
+    saved = recorded.get("pilot_values")
+    if not isinstance(saved, dict):
+        return []
+    changes = []
+    for seed, values in sorted(saved.items(), key=lambda item: str(item[0]).zfill(9)):
+        if str(seed).isdigit() and isinstance(values, dict):
+            changed = _changed_metrics(values, now.get(int(seed), {}))
+            if changed:
+                changes.append((int(seed), tuple(changed)))
+    return changes
 
 
 def _seed_folders(results_dir: Path, paper: str, experiment: str, config_hash: str) -> list[Path]:

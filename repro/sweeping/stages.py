@@ -74,13 +74,32 @@ def require_one_setting(grid: Any) -> None:
     )
 
 
+class StageTwo(list[tuple[list[str], list[int]]]):
+    """Stage two's (experiments, their extra seeds) groups, with the pilot values each
+    experiment's plan was made from (`pilot_values`: experiment -> {seed: {metric: value}}),
+    which its runs record (`marking`)."""
+
+    pilot_values: dict[str, dict[str, dict[str, float]]]
+
+    def __init__(self, groups: list[tuple[list[str], list[int]]], pilot_values: Any) -> None:
+        super().__init__(groups)
+        self.pilot_values = pilot_values
+
+
 @contextlib.contextmanager
 def marking(
-    auto: bool, n0: int, cap: int | None, stage_two: list[tuple[list[str], list[int]]] | None = None
+    auto: bool,
+    n0: int,
+    cap: int | None,
+    stage_two: list[tuple[list[str], list[int]]] | None = None,
+    pilot_values: dict[str, Any] | None = None,
 ) -> Iterator[None]:
     """While a seeds=auto stage trains (`auto`), each run it trains records that it did
-    (`store.seeds_auto_section`): the pilot (n0, cap), or stage two with its experiment's N,
-    so that a report can tell a plan is missing. Nothing for a sweep of fixed seeds."""
+    (`store.seeds_auto_section`): the pilot (n0, cap), or stage two with its experiment's N
+    and the pilot values its plan was made from (`pilot_values`: experiment -> {seed:
+    {metric: value}}), so that a report can tell a plan is missing, and a sweep after the
+    plan file was lost can tell its pilot was made again since. Nothing for a sweep of fixed
+    seeds."""
     if not auto:
         yield
         return
@@ -88,6 +107,8 @@ def marking(
     if stage_two is not None:
         totals = {e: seeds[-1] + 1 for experiments, seeds in stage_two for e in experiments}
         stage.update(stage="two", seeds=totals)
+        if pilot_values:
+            stage["pilot_values"] = pilot_values
     saved = os.environ.get(store.SEEDS_AUTO_ENV)
     os.environ[store.SEEDS_AUTO_ENV] = json.dumps(stage)
     try:
@@ -108,7 +129,7 @@ def plan_after_pilot(
     cap: int,
     say: Say,
     warn: Say,
-) -> list[tuple[list[str], list[int]]]:
+) -> StageTwo:
     """Plan each experiment's seeds from the pilot's records, save the plan for the report,
     say what it decided; returns stage two: (experiments, their extra seeds) per sweep."""
     from repro.sweeping import auto_seeds
@@ -133,7 +154,8 @@ def plan_after_pilot(
         say(line)
     say_claims(plan, say, warn)
     say(f"seeds=auto: plan saved to {relative(where)}")
-    return plan.stage_two()
+    values = {e: auto_seeds._values_entry(v) for e, v in plan.pilot_values.items()}
+    return StageTwo(plan.stage_two(), values)
 
 
 def kept_lines(plan: Any, kept: dict[str, int]) -> list[str]:

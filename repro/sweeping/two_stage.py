@@ -239,11 +239,15 @@ def _equivalence(
     return Verdict(
         INCONCLUSIVE,
         f"{where} overlap the edge of {band}: {position}; N was planned for a true value at "
-        f"the claimed {stats.fmt(claimed, res)}, and adding seeds after seeing these would "
-        "void the procedure's error rates",
+        f"the claimed {stats.fmt(claimed, res)}{ADDING_VOIDS}",
         **kw,
         undecided_because=f"{position}, and N was planned for a true value at the claim",
     )
+
+
+ADDING_VOIDS = ", and adding seeds after seeing these would void the procedure's error rates"
+"""How an undecided verdict on the planned seeds ends; not said of one short of its plan
+(interim: the plan's own seeds are still to come), which the report says instead."""
 
 
 def _distance_to_band(mean: float, low: float, high: float, res: float) -> str:

@@ -1864,6 +1864,30 @@ def test_a_two_stage_verdict_before_its_planned_seeds_says_it_is_interim(tmp_pat
     assert "seed 5 is shown but not judged (0.5)" in later and "interim" not in later, later
 
 
+def test_an_undecided_two_stage_verdict_before_its_planned_seeds_says_it_is_interim(
+    tmp_path: Path,
+) -> None:
+    """helper-103: a report read after the pilot of a plan of N=16, before its stage two (or
+    while it runs), said of an undecided value claim 'adding seeds after seeing these would
+    void the procedure's error rates': the plan's own seeds are still to come, and nothing
+    said the verdict was interim (only decided ones did)."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.90, 0.97, 0.93]):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 16})
+    assert result.outcome == "inconclusive", result.verdict
+    reason = result.verdict.reason
+    assert "interim: 3 of the 16 planned seeds" in reason, reason
+    assert "adding seeds after seeing these would void" not in reason, reason
+    (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 3})
+    assert "adding seeds after seeing these would void" in done.verdict.reason, done.verdict
+
+
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:
     """helper-64: a claim naming test/mes where the module logs test/mse: the report advised
     fixing the plugin's logging; the misspelling is more likely the claim's, in paper.yaml."""

@@ -224,6 +224,7 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
         "stage": "two",
         "setting": setting,
         "seeds": 4,
+        "pilot_values": plan["settings"][setting]["pilot_values"],  # helper-103: its pilot
     }
     auto_seeds.plan_path(tmp_path / "results", "toy").unlink()
     lost = repro("report", *papers, "paper=toy")
@@ -1016,3 +1017,120 @@ def test_a_claim_moved_to_another_metric_does_not_make_the_pilot_another(tmp_pat
         auto_seeds.refuse_after_seeing(tmp_path, "toy", plan_of("loss", 8))
     with pytest.raises(UsageError, match="planned from this pilot with N=5"):
         auto_seeds.save_plan(tmp_path, "toy", plan_of("loss", 8))
+
+
+@pytest.mark.parametrize("cap", [20, 8])
+def test_a_pilot_made_again_after_its_plan_file_was_lost_does_not_replan_seen_seeds(
+    tmp_path, cap
+) -> None:
+    """helper-103: a plan of N=20 run in full, .seeds_auto.json deleted, the pilot seeds made
+    again with other values (`repro run ... rerun=true`, nondeterministic), then seeds=auto:
+    refused as 'planned from this pilot with N=20' (not this pilot), advised max_seeds=20,
+    which saved the new pilot's plan with the old N and the report judged seeds 3-19, run
+    under the old pilot's plan and seen, by the two-stage test with the new pilot's spread
+    (a lower need kept N=20 without a word). With the file there this is refused as a new
+    pilot over seen seeds; stage two's runs now say their pilot's values, so it is without
+    it too. An identical rerun is still the same pilot."""
+    from types import SimpleNamespace
+
+    from repro.errors import UsageError
+    from repro.sweeping import stages
+
+    def pilot(values: list[float], day: int) -> list[SimpleNamespace]:
+        planned = []
+        for seed, value in enumerate(values):
+            folder = tmp_path / "toy" / "a" / "h" / f"seed{seed}"
+            record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+            record.update(metrics={"acc": value}, code={"plugin": {"digest": "d1"}})
+            record["timing"] = {"finished_at": f"2026-01-0{day}T10:00:00+00:00"}
+            store.write_record(folder, record)
+            run = SimpleNamespace(experiment="a", seed=seed, record_dir=folder, rerun=False)
+            run.state = "done"
+            planned.append(run)
+        return planned
+
+    grid = SimpleNamespace(seeds=[0, 1, 2], experiments=["a"])
+    said: list[str] = []
+    first = pilot([0.90, 0.99, 0.80], 1)
+    says = [said.append] * 2
+    stage_two = stages.plan_after_pilot("toy", _spec(), grid, first, tmp_path, 20, *says)
+    assert stage_two == [(["a"], list(range(3, 20)))]
+    with stages.marking(True, 3, 20, stage_two, stage_two.pilot_values):
+        for seed in range(3, 20):
+            record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+            record.update(metrics={"acc": 0.9}, code={"plugin": {"digest": "d1"}})
+            record["timing"] = {"finished_at": "2026-01-02T10:00:00+00:00"}
+            record["seeds_auto"] = store.seeds_auto_section("a", "h")
+            store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    auto_seeds.plan_path(tmp_path, "toy").unlink()
+    again = pilot([0.90, 0.91, 0.915], 3)  # made again: other values
+    with pytest.raises(UsageError, match="pilot seeds were made again with other values"):
+        stages.plan_after_pilot("toy", _spec(), grid, again, tmp_path, cap, *says)
+    assert not auto_seeds.plan_path(tmp_path, "toy").exists()
+    for run in again:
+        run.needs_training = False
+    with pytest.raises(UsageError, match="pilot seeds were made again with other values"):
+        stages.dry_run_lines(_spec(), grid, again, {}, cap, tmp_path / "plugin")
+    same = pilot([0.90, 0.99, 0.80], 3)  # an identical rerun: the same pilot, its plan kept
+    stages.plan_after_pilot("toy", _spec(), grid, same, tmp_path, 20, *says)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved
+
+
+def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_kept_by_the_sweep(
+    tmp_path,
+) -> None:
+    """helper-103: a plan of N=19 saved, its stage two never run, the file edited to N=30,
+    then a fixed `seeds=30` sweep: the next seeds=auto sweep (and its dry run) kept N=30 as
+    'a plan whose seeds past the pilot ran' and said 'needs 30 seeds in all', an N no pilot
+    chose. The pilot gives at most 19 at any max_seeds: that is the plan it keeps."""
+    metrics = _metrics({"a": [0.90, 0.909, 0.891], "b": [0.5] * 3, "c": [0.7] * 3})
+
+    def plan_with(cap: int) -> auto_seeds.AutoSeedPlan:
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plan.config_hashes = {"a": "h"}
+        plan.pilot_values = {"a": metrics["a"]}
+        return plan
+
+    assert plan_with(10000).seeds["a"] == 19  # all the pilot asks for
+    auto_seeds.save_plan(tmp_path, "toy", plan_with(50))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"].update(seeds=30, needs={"a_acc": 30})
+    path.write_text(json.dumps(data))
+    for seed in range(30):  # a fixed sweep's: no stage two
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        store.write_record(tmp_path / "toy" / "a" / "h" / f"seed{seed}", record)
+    again = plan_with(50)
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", again)
+    assert auto_seeds.kept_seeds(tmp_path, "toy", again) == {}
+    auto_seeds.save_plan(tmp_path, "toy", again)
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 19)}, saved
+    assert again.seeds["a"] == 19
+    # a plan saved before `needs` does not say which claims sized it (a comparison's other
+    # side may have): not cut
+    assert auto_seeds._unbacked({"n0": 3, "seeds": 30}, again, "a") is None
+    assert auto_seeds._unbacked({"n0": 3, "seeds": 30, "needs": {"a_acc": 30}}, again, "a") == 19
+
+
+def test_a_plan_edited_to_another_pilot_size_does_not_let_a_lower_cap_cut_it(tmp_path) -> None:
+    """helper-103: a plan of N=20 run in full, then .seeds_auto.json edited to say n0=2: the
+    entry looked like another pilot's, so a sweep with max_seeds=10 cut the plan to 10 after
+    all 20 were seen. Stage two's runs say their pilot was of 3: the plan is read as that."""
+    metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
+    plans = {}
+    for cap in (20, 10):
+        plans[cap] = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=cap, experiments=["a"])
+        plans[cap].config_hashes = {"a": "h"}
+        plans[cap].pilot_values = {"a": metrics["a"]}
+    auto_seeds.save_plan(tmp_path, "toy", plans[20])
+    _stage_two_ran(tmp_path, range(3, 20))
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    data = json.loads(path.read_text())
+    data["settings"]["a@h"]["n0"] = 2
+    path.write_text(json.dumps(data))
+    auto_seeds.refuse_after_seeing(tmp_path, "toy", plans[10])
+    auto_seeds.save_plan(tmp_path, "toy", plans[10])
+    saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
+    assert saved == {"a": (3, 20)}, saved

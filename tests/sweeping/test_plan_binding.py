@@ -490,6 +490,37 @@ def test_a_missing_plan_is_said_not_a_silent_change_of_test(
     assert f"(n={total})" in row, row
 
 
+def test_a_missing_plan_whose_pilot_was_made_again_is_not_said_to_be_made_again(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-103: the plan file deleted, then a pilot seed made again with another value
+    (`repro run ... rerun=true`, nondeterministic): the report said `repro sweep ...
+    seeds=auto max_seeds=30` "makes the plan again from the same pilot", a pilot that is
+    gone, and that sweep is refused (its stage two ran before the new pilot). Stage two's
+    runs say their pilot's values: the report names the pilot seed that changed and the
+    sweep that trains a new plan (rerun=true)."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    pilot = auto_seeds.load_plan(isolated_env, "mnist1d")
+    (entry,) = pilot["settings"].values()
+    for seed in range(3, total):  # what stage two's runs record of their plan's pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["seeds_auto"]["pilot_values"] = entry["pilot_values"]
+        path.write_text(json.dumps(record))
+    auto_seeds.plan_path(isolated_env, "mnist1d").unlink()
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert "makes the plan again from the same pilot" in line, line  # nothing changed yet
+    write_run(isolated_env, "cnn", 1, {"test/acc": 0.95}, composed=True)  # made again
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert "from the same pilot" not in line, line
+    assert "pilot seed 1's value of test/acc changed since its stage two ran" in line, line
+    assert "paper=mnist1d experiment=cnn seeds=auto max_seeds=30 rerun=true`" in line, line
+    assert f"fixed-sample test on its planned seeds 0–{total - 1}" in line, line
+
+
 def test_the_sweep_that_makes_a_missing_plan_again_plans_its_experiment_alone(
     isolated_env: Path, tmp_path: Path
 ) -> None:
@@ -578,6 +609,60 @@ def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_is_not_trusted(
     assert f"(n={total})" in row, row
     claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
     assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+
+
+def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-103: a plan whose stage two never ran (stopped, or the file copied in from
+    elsewhere), edited to an N above any its pilot gives at any max_seeds, then a fixed sweep
+    of that many seeds: the report judged every one of them by the two-stage test, as if the
+    pilot had chosen them. No stage-two run says otherwise, but the pilot does: the N it
+    gives is used, and the report says why."""
+    total, _ = _planned_pilot(isolated_env)  # seeds 3..total: a fixed sweep's, no stage two
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    higher = total + 1
+    data["settings"][key].update(seeds=higher, needs={"cnn_acc": higher})
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "its pilot gives" in w]
+    assert f"says N={higher}" in line and f"its pilot gives at most N={total}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"seed {total} is shown but not judged (0.92)" in claim, claim
+    data["settings"][key].update(seeds=total - 1, needs={"cnn_acc": total - 1})  # a lower cap
+    path.write_text(json.dumps(data))
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    assert not [w for w in warnings if "its pilot gives" in w], warnings
+
+
+def test_a_plan_edited_to_another_pilot_size_than_stage_two_recorded_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-103: a .seeds_auto.json edited to say n0=2 of a plan whose stage two recorded a
+    pilot of 3 was trusted without a word: the report judged by the two-stage test with the
+    spread of seeds 0-1 and t(1), a test no plan chose. The runs' n0 is used, and the report
+    says why."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    for seed in range(3, total):  # stage two ran after the pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["timing"]["finished_at"] = f"2026-01-02T10:0{seed % 10}:00+00:00"
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    data["settings"][key]["n0"] = 2
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "recorded a pilot of" in w]
+    assert "says n0=2" in line and "recorded a pilot of n0=3" in line, line
+    claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
+    assert f"(n={total}, pilot n0=3)" in claim, claim
 
 
 def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(

@@ -136,6 +136,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "negative seed",
     "num_nodes as a float",
     "batch limit neither a fraction nor a count",
+    "batch limit as text",
     "zero check_val_every_n_epoch",
     "all devices on a cpu",
     "devices as a float",
@@ -541,6 +542,18 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ),
         2,
         "trainer.limit_val_batches=2.5: a fraction in [0.0, 1.0] or a whole number of batches",
+    ),
+    Case(  # helper-102: Lightning's bare TypeError once the folder and a failed record existed
+        "batch limit as text",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "trainer.limit_train_batches='5'",
+        ),
+        2,
+        "trainer.limit_train_batches='5': a number, not text",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

@@ -361,7 +361,7 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
             "(null: validation counts val_check_interval batches across epochs)"
         )
-    problems += _batch_limit_problems(trainer)
+    problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
     interval = trainer.get("val_check_interval")
     if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):
         problems.append(
@@ -407,6 +407,9 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
     problems = []
     for key in keys:
         value = trainer.get(key)
+        if isinstance(value, str) and not (key == "val_check_interval" and _is_a_time(value)):
+            problems.append(_as_text(key, value))
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue  # unset, or a time (val_check_interval='00:00:10:00'): not a count
         if not (0 <= value <= 1 or (value > 1 and value % 1.0 == 0)):
@@ -415,6 +418,43 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
                 "(Lightning refuses any other)"
             )
     return problems
+
+
+NUMBER_TRAINER_KEYS = (
+    "log_every_n_steps",
+    "num_sanity_val_steps",
+    "accumulate_grad_batches",
+    "reload_dataloaders_every_n_epochs",
+    "gradient_clip_val",
+    "min_steps",
+    "min_epochs",
+)
+"""Trainer arguments Lightning takes only as numbers, beyond the batch limits: quoted
+(`log_every_n_steps='5'`), each is hashed as its own setting and fails the run with a bare
+TypeError once its folder exists (or, min_steps, once the step count reaches it)."""
+
+
+def _text_number_problems(trainer: dict[str, Any]) -> list[str]:
+    return [_as_text(k, trainer[k]) for k in NUMBER_TRAINER_KEYS if isinstance(trainer.get(k), str)]
+
+
+def _as_text(key: str, value: str) -> str:
+    """The line for a number given as text (`trainer.limit_train_batches='5'`, quoted)."""
+    return (
+        f"trainer.{key}={value!r}: a number, not text (Lightning fails on text only once the "
+        "run has started): leave out the quotes"
+    )
+
+
+def _is_a_time(value: str) -> bool:
+    """Whether Lightning reads text val_check_interval as a time ('DD:HH:MM:SS')."""
+    from lightning.pytorch.trainer.setup import _parse_time_interval_seconds
+
+    try:
+        _parse_time_interval_seconds(value)
+    except Exception:  # Lightning's MisconfigurationException (or a ValueError)
+        return False
+    return True
 
 
 def _on_the_cpu(accelerator: Any) -> bool:

@@ -369,3 +369,32 @@ def test_a_validation_cadence_of_zero_is_taken_for_a_plugin_that_never_validates
     assert _problems(toy, zero) == []  # the toy module has no validation_step
     amsgrad = plugin_from_folder(papers / "amsgrad")
     assert _problems(amsgrad, zero, experiment="adam_online") == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "limit_train_batches",
+        "limit_val_batches",
+        "overfit_batches",
+        "val_check_interval",
+        "log_every_n_steps",
+        "num_sanity_val_steps",
+        "accumulate_grad_batches",
+        "reload_dataloaders_every_n_epochs",
+        "gradient_clip_val",
+    ],
+)
+def test_a_number_given_as_text_is_named_before_the_run(key: str) -> None:
+    """helper-102: `trainer.limit_train_batches='5'` (quoted) passed every check, then
+    Lightning failed the run with a bare TypeError once its folder and failed record existed;
+    a time is the only text val_check_interval takes."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", key: "5"})
+    assert problem.startswith(f"trainer.{key}='5': a number, not text"), problem
+    assert not trainer_value_problems({"accelerator": "cpu", key: 5})
+    timed = {"accelerator": "cpu", "val_check_interval": "00:00:10:00"}
+    assert not trainer_value_problems(timed)  # Lightning's time-based validation
+    fast = {"accelerator": "cpu", "limit_train_batches": "5", "fast_dev_run": True}
+    assert not trainer_value_problems(fast)  # not read under fast_dev_run

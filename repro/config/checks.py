@@ -303,12 +303,19 @@ def trainer_value_problems(
 
     problems = []
     devices = trainer.get("devices", 1)
-    refused = isinstance(devices, (bool, float))  # Lightning: an int, text or a list of ints
-    if refused or (isinstance(devices, int) and devices < 1 and devices != -1):
+    accelerator = trainer.get("accelerator") or "auto"
+    refused = devices is False or isinstance(devices, float)  # an int, text or a list of ints
+    if devices is True:  # Lightning's CPU reads it as 1 (hashed so); its GPUs refuse a bool
+        if not (here and _on_the_cpu(accelerator)):
+            problems.append(
+                "trainer.devices=True: write trainer.devices=1 (Lightning takes true only on "
+                "the CPU, as one process, and refuses it on a GPU)"
+            )
+    elif refused or (isinstance(devices, int) and devices < 1 and devices != -1):
         problems.append(
             f"trainer.devices={devices}: a positive number of devices, -1 (all) or auto"
         )
-    elif here and _on_the_cpu(trainer.get("accelerator") or "auto") and not _cpu_count(devices):
+    elif here and _on_the_cpu(accelerator) and not _cpu_count(devices):
         problems.append(  # Lightning's _parse_cpu_cores: a TypeError once the folder exists
             f"trainer.devices={devices}: on this CPU a positive number of processes "
             "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "
@@ -466,12 +473,13 @@ def _on_the_cpu(accelerator: Any) -> bool:
 
 
 def _cpu_count(devices: Any) -> bool:
-    """Whether Lightning's CPU takes `devices`: auto, null (auto), a positive int or its text."""
+    """Whether Lightning's CPU takes `devices`: auto, null (auto), a positive int or its text
+    (true: 1)."""
     if devices is None or devices == "auto":
         return True
     if isinstance(devices, str) and devices.strip().isdigit():
         devices = int(devices)
-    return type(devices) is int and devices > 0
+    return devices is True or (type(devices) is int and devices > 0)
 
 
 def _accelerator_available(name: str) -> bool:

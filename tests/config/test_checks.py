@@ -398,3 +398,19 @@ def test_a_number_given_as_text_is_named_before_the_run(key: str) -> None:
     assert not trainer_value_problems(timed)  # Lightning's time-based validation
     fast = {"accelerator": "cpu", "limit_train_batches": "5", "fast_dev_run": True}
     assert not trainer_value_problems(fast)  # not read under fast_dev_run
+
+
+def test_devices_true_is_taken_where_lightning_takes_it() -> None:
+    """helper-102: Lightning's CPU reads `devices=True` as one process (its GPUs refuse a
+    bool), while repro refused it everywhere; hashed as 1 (tests/records/test_store.py)."""
+    import torch
+
+    from repro.config.checks import trainer_value_problems
+
+    assert not trainer_value_problems({"accelerator": "cpu", "devices": True})
+    if not torch.cuda.is_available():
+        assert not trainer_value_problems({"accelerator": "auto", "devices": True})
+    (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": True}, here=False)
+    assert problem.startswith("trainer.devices=True: write trainer.devices=1"), problem
+    (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": False})
+    assert problem.startswith("trainer.devices=False: a positive number of devices"), problem

@@ -137,6 +137,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "num_nodes as a float",
     "batch limit neither a fraction nor a count",
     "batch limit as text",
+    "deterministic as a number",
     "zero check_val_every_n_epoch",
     "all devices on a cpu",
     "devices as a float",
@@ -554,6 +555,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ),
         2,
         "trainer.limit_train_batches='5': a number, not text",
+    ),
+    Case(  # helper-102: Lightning turned no deterministic algorithms on; the record said 1
+        "deterministic as a number",
+        ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.deterministic=1"),
+        2,
+        "trainer.deterministic=1: true, false, warn or null",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

@@ -369,6 +369,7 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             "(null: validation counts val_check_interval batches across epochs)"
         )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
+    problems += _switch_problems(trainer)
     interval = trainer.get("val_check_interval")
     if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):
         problems.append(
@@ -424,6 +425,41 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
                 f"trainer.{key}={value}: a fraction in [0.0, 1.0] or a whole number of batches "
                 "(Lightning refuses any other)"
             )
+    return problems
+
+
+def _switch_problems(trainer: dict[str, Any]) -> list[str]:
+    """Switches Lightning takes otherwise than written: `deterministic=1` (or 'WARN') is
+    neither true nor 'warn' to it, so no deterministic algorithms, while the record says 1;
+    an int detect_anomaly or benchmark (torch takes only a bool), an unknown clipping
+    algorithm and a negative or fractional fast_dev_run fail once the run's folder exists."""
+    from repro.records.store import CLIP_ALGORITHMS
+
+    problems = []
+    deterministic = trainer.get("deterministic")
+    if not (deterministic is None or isinstance(deterministic, bool) or deterministic == "warn"):
+        problems.append(
+            f"trainer.deterministic={deterministic!r}: true, false, warn or null (Lightning "
+            "takes any other as neither: no deterministic algorithms)"
+        )
+    for key, known in (("detect_anomaly", "true or false"), ("benchmark", "true, false or null")):
+        value = trainer.get(key)  # null: left out, Lightning's default
+        if not (value is None or isinstance(value, bool)):
+            problems.append(f"trainer.{key}={value!r}: {known} (torch takes only a bool)")
+    algorithm = trainer.get("gradient_clip_algorithm")
+    if algorithm is not None and not (
+        isinstance(algorithm, str) and algorithm.lower() in CLIP_ALGORITHMS
+    ):
+        problems.append(
+            f"trainer.gradient_clip_algorithm={algorithm!r}: {', '.join(CLIP_ALGORITHMS)} or "
+            "null (norm)"
+        )
+    fast = trainer.get("fast_dev_run", False)
+    if not (isinstance(fast, bool) or (type(fast) is int and fast >= 0)):
+        problems.append(
+            f"trainer.fast_dev_run={fast!r}: true, false or a number of batches (Lightning "
+            "refuses a negative one)"
+        )
     return problems
 
 

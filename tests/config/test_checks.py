@@ -414,3 +414,40 @@ def test_devices_true_is_taken_where_lightning_takes_it() -> None:
     assert problem.startswith("trainer.devices=True: write trainer.devices=1"), problem
     (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": False})
     assert problem.startswith("trainer.devices=False: a positive number of devices"), problem
+
+
+@pytest.mark.parametrize(
+    ("trainer", "line"),
+    [
+        ({"deterministic": 1}, "trainer.deterministic=1: true, false, warn or null"),
+        ({"deterministic": "WARN"}, "trainer.deterministic='WARN': true, false, warn or null"),
+        ({"detect_anomaly": 1}, "trainer.detect_anomaly=1: true or false"),
+        ({"benchmark": 0}, "trainer.benchmark=0: true, false or null"),
+        ({"gradient_clip_algorithm": "nrm"}, "trainer.gradient_clip_algorithm='nrm': norm, value"),
+        ({"fast_dev_run": -1}, "trainer.fast_dev_run=-1: true, false or a number of batches"),
+        ({"fast_dev_run": 2.5}, "trainer.fast_dev_run=2.5: true, false or a number of batches"),
+    ],
+)
+def test_a_switch_lightning_misreads_or_refuses_late_is_named_before_the_run(
+    trainer: dict[str, Any], line: str
+) -> None:
+    """helper-102: `trainer.deterministic=1` trained without deterministic algorithms (Lightning
+    turns them on only for true or 'warn') while its record said 1; detect_anomaly=1,
+    benchmark=0, an unknown clipping algorithm and fast_dev_run=-1 failed the run once its
+    folder and failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", **trainer})
+    assert problem.startswith(line), problem
+    for fine in (
+        {"deterministic": True},
+        {"deterministic": "warn"},
+        {"deterministic": None},
+        {"detect_anomaly": False},
+        {"benchmark": None},
+        {"gradient_clip_algorithm": "Value"},
+        {"gradient_clip_algorithm": None},
+        {"fast_dev_run": 3},
+        {"fast_dev_run": True},
+    ):
+        assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine

@@ -137,6 +137,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "num_nodes as a float",
     "batch limit neither a fraction nor a count",
     "batch limit as text",
+    "val_check_interval past the epoch",
     "deterministic as a number",
     "zero check_val_every_n_epoch",
     "all devices on a cpu",
@@ -561,6 +562,19 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.deterministic=1"),
         2,
         "trainer.deterministic=1: true, false, warn or null",
+    ),
+    Case(  # helper-102: Lightning's fit refused it once the folder and a failed record existed
+        "val_check_interval past the epoch",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "+trainer.limit_train_batches=5",
+            "+trainer.val_check_interval=50",
+        ),
+        2,
+        "trainer.val_check_interval=50: more than the 5 batches of an epoch",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

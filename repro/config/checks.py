@@ -369,7 +369,7 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             "(null: validation counts val_check_interval batches across epochs)"
         )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
-    problems += _switch_problems(trainer)
+    problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
     interval = trainer.get("val_check_interval")
     if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):
         problems.append(
@@ -426,6 +426,39 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
                 "(Lightning refuses any other)"
             )
     return problems
+
+
+def _interval_past_the_epoch(trainer: dict[str, Any]) -> list[str]:
+    """A count val_check_interval past the epoch's batches, where a whole limit_train_batches
+    says how many there are: Lightning's fit refuses it (while validation counts within
+    epochs and runs at all) once the run's folder exists. Past the data's own length it is
+    told only as the run starts (that takes building the data)."""
+    interval, limit = (
+        _whole(trainer.get(k)) for k in ("val_check_interval", "limit_train_batches")
+    )
+    across = "check_val_every_n_epoch" in trainer and trainer["check_val_every_n_epoch"] is None
+    overfit = trainer.get("overfit_batches")
+    if across or trainer.get("fast_dev_run") or (isinstance(overfit, (int, float)) and overfit > 0):
+        return []
+    if interval is None or limit is None or not 1 <= limit < interval:
+        return []
+    if trainer.get("limit_val_batches") == 0:  # no validation: Lightning does not ask
+        return []
+    return [
+        f"trainer.val_check_interval={trainer['val_check_interval']}: more than the {limit} "
+        f"batches of an epoch (trainer.limit_train_batches={trainer['limit_train_batches']}), "
+        "which Lightning refuses once the run has started: at most that, or "
+        "trainer.check_val_every_n_epoch=null to count batches across epochs"
+    ]
+
+
+def _whole(value: Any) -> int | None:
+    """A batch count as Lightning reads it (an int, or a whole float past 1); else None."""
+    if type(value) is int:
+        return value
+    if isinstance(value, float) and value > 1 and value.is_integer():
+        return int(value)
+    return None
 
 
 def _switch_problems(trainer: dict[str, Any]) -> list[str]:

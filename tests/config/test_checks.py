@@ -451,3 +451,26 @@ def test_a_switch_lightning_misreads_or_refuses_late_is_named_before_the_run(
         {"fast_dev_run": True},
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+
+
+def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_run() -> None:
+    """helper-102: `val_check_interval=50 limit_train_batches=5` failed inside Lightning's
+    fit (`must be less than or equal to the number of the training batches`) once the run's
+    folder and failed record existed; across epochs (check_val_every_n_epoch=null) it is fine."""
+    from repro.config.checks import trainer_value_problems
+
+    for interval, limit in ((50, 5), (6, 5.0), (6.0, 5)):
+        trainer = {"accelerator": "cpu", "val_check_interval": interval}
+        (problem,) = trainer_value_problems({**trainer, "limit_train_batches": limit})
+        assert problem.startswith(f"trainer.val_check_interval={interval}: more than the 5"), (
+            problem
+        )
+    for fine in (
+        {"val_check_interval": 5, "limit_train_batches": 5},
+        {"val_check_interval": 50, "limit_train_batches": 0.5},  # the data decides
+        {"val_check_interval": 50, "limit_train_batches": 5, "check_val_every_n_epoch": None},
+        {"val_check_interval": 50, "limit_train_batches": 5, "limit_val_batches": 0},
+        {"val_check_interval": 50, "limit_train_batches": 5, "fast_dev_run": True},
+        {"val_check_interval": 50, "limit_train_batches": 0},  # no epoch at all
+    ):
+        assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine

@@ -139,6 +139,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "batch limit as text",
     "val_check_interval past the epoch",
     "deterministic as a number",
+    "gradient accumulation not a positive count",
     "zero check_val_every_n_epoch",
     "all devices on a cpu",
     "devices as a float",
@@ -575,6 +576,18 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ),
         2,
         "trainer.val_check_interval=50: more than the 5 batches of an epoch",
+    ),
+    Case(  # helper-102: Lightning divided the loss by -1 (gradient ascent), filed as completed
+        "gradient accumulation not a positive count",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "+trainer.accumulate_grad_batches=-1",
+        ),
+        2,
+        "trainer.accumulate_grad_batches=-1: a positive whole number of batches",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

@@ -370,6 +370,15 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
         )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
     problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
+    accumulate = trainer.get("accumulate_grad_batches")  # Lightning checks it nowhere
+    whole = isinstance(accumulate, (int, float)) and float(accumulate).is_integer()
+    counted = whole and not isinstance(accumulate, bool) and accumulate >= 1
+    if not (counted or accumulate is None or isinstance(accumulate, str)):  # text: as text
+        problems.append(
+            f"trainer.accumulate_grad_batches={accumulate}: a positive whole number of batches "
+            "(Lightning divides the loss by it and steps where the batch index divides by it: "
+            "-1 ascends the gradient, 0 fails the run)"
+        )
     interval = trainer.get("val_check_interval")
     if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):
         problems.append(

@@ -278,7 +278,8 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with values Lightning reads as another at that other
     (`_at_earlier_lightning_readings`) and, since helper-102: a gradient clip Lightning skips
     (`clip_val <= 0`, false) as null, true as 1.0, the algorithm of no clip as null and
-    `norm` (any case) as null (Lightning's `or "norm"`); `fast_dev_run` 0 and 1 as false and
+    `norm` (any case) as null (Lightning's `or "norm"`); a whole float accumulate_grad_batches
+    as that int; `fast_dev_run` 0 and 1 as false and
     true (Lightning sets 1 to True); 0 and 1 of a truth-value key (`TRUTH_TRAINER_KEYS`);
     devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
     `devices=True` (Lightning's CPU: one process; its GPUs refuse it) as 1. `config` itself
@@ -297,6 +298,9 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     if isinstance(algorithm, str) and algorithm.lower() in CLIP_ALGORITHMS:
         named = algorithm.lower()
         read["gradient_clip_algorithm"] = None if clip is None or named == "norm" else named
+    accumulate = trainer.get("accumulate_grad_batches")  # `% 2.0`, loss / 2.0: as 2
+    if isinstance(accumulate, float) and accumulate >= 1 and accumulate.is_integer():
+        read["accumulate_grad_batches"] = int(accumulate)
     fast = trainer.get("fast_dev_run")
     if type(fast) is int and fast in (0, 1):
         read["fast_dev_run"] = bool(fast)

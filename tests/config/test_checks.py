@@ -474,3 +474,18 @@ def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_ru
         {"val_check_interval": 50, "limit_train_batches": 0},  # no epoch at all
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+
+
+@pytest.mark.parametrize("accumulate", [0, -1, 2.5, True])
+def test_an_accumulation_lightning_misreads_is_named_before_the_run(accumulate: Any) -> None:
+    """helper-102: Lightning checks accumulate_grad_batches nowhere: -1 divided the loss by
+    -1 (gradient ascent) and completed as the setting `accumulate_grad_batches=-1`, 2.5 stepped
+    at batches 0, 5, 10, ..., and 0 failed the run once its folder existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems(
+        {"accelerator": "cpu", "accumulate_grad_batches": accumulate}
+    )
+    assert problem.startswith(f"trainer.accumulate_grad_batches={accumulate}: a positive whole")
+    for fine in (1, 1.0, 2, 2.0, None):
+        assert not trainer_value_problems({"accelerator": "cpu", "accumulate_grad_batches": fine})

@@ -841,6 +841,7 @@ def test_spellings_lightning_trains_otherwise_stay_apart(
         {"gradient_clip_val": 0},  # hashed as 0.0 before, as 0 before that
         {"gradient_clip_val": 1, "gradient_clip_algorithm": "norm"},
         {"fast_dev_run": 0, "devices": "1,"},
+        {"accumulate_grad_batches": 2.0},
     ],
 )
 def test_a_record_filed_before_lightnings_readings_grew_is_found(
@@ -861,3 +862,12 @@ def test_a_record_filed_before_lightnings_readings_grew_is_found(
         assert store.completed_record_dir(folder.parents[3], config) == folder
         (rehashed,) = set(load_records(folder.parents[3]).frame["config_hash"])
         assert rehashed == store.config_hash(config)
+
+
+def test_a_whole_float_accumulation_is_that_many_batches(tmp_path: Path) -> None:
+    """helper-102: `accumulate_grad_batches=2.0` trains as 2 (Lightning takes `% 2.0` and
+    divides the loss by 2.0), yet it was a folder of its own; 1.0 is Lightning's default."""
+    two = store.run_dir(tmp_path, _trainer(accumulate_grad_batches=2))
+    assert store.run_dir(tmp_path, _trainer(accumulate_grad_batches=2.0)) == two
+    default = store.run_dir(tmp_path, TRAINED)
+    assert store.run_dir(tmp_path, _trainer(accumulate_grad_batches=1.0)) == default

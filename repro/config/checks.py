@@ -242,7 +242,35 @@ def config_problems(
     )
     if not arguments and not refused and isinstance(config.get("optimizer"), dict):
         problems += optimizer_problems(module_cls, model_args, config["optimizer"])
+    if not arguments and not refused:
+        problems += manual_optimization_problems(module_cls, model_args, trainer, spec.module)
     return problems
+
+
+def manual_optimization_problems(
+    module_cls: type, model_args: dict[str, Any], trainer: dict[str, Any], name: str
+) -> list[str]:
+    """Gradient clipping or accumulation for a module that steps its optimiser itself
+    (`automatic_optimization = False`): Lightning refuses both as fit starts, once the run's
+    folder and record exist. The module is built (on the CPU) only when either is set."""
+    clip = trainer.get("gradient_clip_val")
+    accumulate = trainer.get("accumulate_grad_batches")
+    asked = {
+        "gradient_clip_val": isinstance(clip, (int, float)) and clip > 0,  # Lightning's test
+        "accumulate_grad_batches": accumulate is not None and accumulate != 1,
+    }
+    if not any(asked.values()):
+        return []
+    try:
+        manual = not module_cls(**model_args).automatic_optimization
+    except Exception:  # the plugin's own error: the run reports it with its line
+        return []
+    return [
+        f"trainer.{key}={trainer[key]}: {name} optimizes manually (automatic_optimization = "
+        "False), for which Lightning refuses it: leave it out, or do it in the module"
+        for key, set_ in asked.items()
+        if set_ and manual
+    ]
 
 
 def _within_section(key: str, config: dict[str, Any]) -> str:

@@ -489,3 +489,22 @@ def test_an_accumulation_lightning_misreads_is_named_before_the_run(accumulate: 
     assert problem.startswith(f"trainer.accumulate_grad_batches={accumulate}: a positive whole")
     for fine in (1, 1.0, 2, 2.0, None):
         assert not trainer_value_problems({"accelerator": "cpu", "accumulate_grad_batches": fine})
+
+
+def test_clipping_or_accumulation_for_a_module_that_optimizes_itself_is_named_before_the_run(
+    toy: Any,
+) -> None:
+    """helper-102: amsgrad steps its optimiser itself (`automatic_optimization = False`), for
+    which Lightning refuses gradient clipping and accumulation: the run failed once its folder
+    and failed record existed. A clip that clips nothing (0) is what Lightning takes."""
+    from repro.plugins.registry import plugin_from_folder
+
+    amsgrad = plugin_from_folder(Path(__file__).parents[2] / "papers" / "amsgrad")
+    for override, line in (
+        ("+trainer.gradient_clip_val=1", "trainer.gradient_clip_val=1: "),
+        ("+trainer.accumulate_grad_batches=2", "trainer.accumulate_grad_batches=2: "),
+    ):
+        (problem,) = _problems(amsgrad, override, experiment="adam_online")
+        assert problem.startswith(line) and "optimizes manually" in problem, problem
+        assert _problems(toy, override) == []  # the toy's steps are Lightning's
+    assert _problems(amsgrad, "+trainer.gradient_clip_val=0", experiment="adam_online") == []

@@ -525,7 +525,7 @@ def _switch_problems(trainer: dict[str, Any]) -> list[str]:
             "null (norm)"
         )
     fast = trainer.get("fast_dev_run", False)
-    if not (isinstance(fast, bool) or (type(fast) is int and fast >= 0)):
+    if not (fast is None or isinstance(fast, bool) or (type(fast) is int and fast >= 0)):
         problems.append(
             f"trainer.fast_dev_run={fast!r}: true, false or a number of batches (Lightning "
             "refuses a negative one)"

@@ -449,6 +449,8 @@ def test_a_switch_lightning_misreads_or_refuses_late_is_named_before_the_run(
         {"gradient_clip_algorithm": None},
         {"fast_dev_run": 3},
         {"fast_dev_run": True},
+        {"fast_dev_run": None},  # left out: Lightning's false
+        {"detect_anomaly": None},
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
 

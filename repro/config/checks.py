@@ -349,7 +349,7 @@ def trainer_value_problems(
             "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "
             "there is)"
         )
-    problems += _count_problems(trainer, validates)
+    problems += _count_problems(trainer, validates) + _strategy_problems(trainer)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -463,6 +463,31 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
                 "(Lightning refuses any other)"
             )
     return problems
+
+
+def _strategy_problems(trainer: dict[str, Any]) -> list[str]:
+    """A strategy Lightning does not know (its ValueError as the Trainer is built) or one that
+    spawns or forks the ranks (`running.distributed.use_run_launcher` refuses it): both once
+    the run's folder and record exist. Lightning lower-cases the name."""
+    from lightning.pytorch.strategies import StrategyRegistry
+
+    strategy = trainer.get("strategy")
+    if strategy is None:
+        return []
+    known = StrategyRegistry.available_strategies()
+    name = strategy.lower() if isinstance(strategy, str) else None
+    if name == "auto":
+        return []
+    if name not in known:
+        listed = ", ".join(["auto", *(k for k in known if "_find_unused" not in k)])
+        return [f"trainer.strategy={strategy!r}: unknown (Lightning's: {listed})"]
+    start = StrategyRegistry[name]["init_params"].get("start_method")
+    if start in ("spawn", "fork", "forkserver"):
+        return [
+            f"trainer.strategy={strategy!r}: {start}-started ranks are not supported; use "
+            "trainer.strategy=ddp"
+        ]
+    return []
 
 
 def _interval_past_the_epoch(trainer: dict[str, Any]) -> list[str]:

@@ -510,3 +510,26 @@ def test_clipping_or_accumulation_for_a_module_that_optimizes_itself_is_named_be
         assert problem.startswith(line) and "optimizes manually" in problem, problem
         assert _problems(toy, override) == []  # the toy's steps are Lightning's
     assert _problems(amsgrad, "+trainer.gradient_clip_val=0", experiment="adam_online") == []
+
+
+@pytest.mark.parametrize(
+    ("strategy", "line"),
+    [
+        ("nope", "trainer.strategy='nope': unknown (Lightning's: auto, ddp,"),
+        ("ddp_spawn", "trainer.strategy='ddp_spawn': spawn-started ranks are not supported"),
+        ("ddp_notebook", "trainer.strategy='ddp_notebook': fork-started ranks are not supported"),
+        (3, "trainer.strategy=3: unknown"),
+    ],
+)
+def test_a_strategy_repro_or_lightning_refuses_is_named_before_the_run(
+    strategy: Any, line: str
+) -> None:
+    """helper-102: an unknown strategy (Lightning's ValueError as the Trainer is built) and a
+    spawned or forked one (refused by repro's launcher) failed once the run's folder and
+    failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", "strategy": strategy})
+    assert problem.startswith(line), problem
+    for fine in ("auto", "ddp", "DDP", "ddp_find_unused_parameters_true", None):
+        assert not trainer_value_problems({"accelerator": "cpu", "strategy": fine}), fine

@@ -261,8 +261,13 @@ def _with_unset_keys(config: dict[str, Any]) -> dict[str, Any]:
 
 
 TRUTH_TRAINER_KEYS = frozenset(
-    {"enable_model_summary", "inference_mode", "use_distributed_sampler", "sync_batchnorm"}
-    | {"barebones"}
+    (
+        "enable_model_summary",
+        "inference_mode",
+        "use_distributed_sampler",
+        "sync_batchnorm",
+        "barebones",
+    )
 )
 """Trainer arguments Lightning reads only as a truth value (`if enable_model_summary:`): 0
 and 1 (`trainer.enable_model_summary=0`) train as false and true. Not detect_anomaly or
@@ -279,8 +284,8 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     (`_at_earlier_lightning_readings`) and, since helper-102: a gradient clip Lightning skips
     (`clip_val <= 0`, false) as null, true as 1.0, the algorithm of no clip as null and
     `norm` (any case) as null (Lightning's `or "norm"`); a whole float accumulate_grad_batches
-    as that int; `fast_dev_run` 0 and 1 as false and
-    true (Lightning sets 1 to True); 0 and 1 of a truth-value key (`TRUTH_TRAINER_KEYS`);
+    as that int; `fast_dev_run` 0 and 1 as false and true (Lightning sets 1 to True); 0 and 1
+    of a truth-value key (`TRUTH_TRAINER_KEYS`);
     devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
     `devices=True` (Lightning's CPU: one process; its GPUs refuse it) as 1. `config` itself
     when there is none, so `older_hashes` knows no older spelling was hashed."""

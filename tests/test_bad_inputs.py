@@ -140,6 +140,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "val_check_interval past the epoch",
     "deterministic as a number",
     "gradient accumulation not a positive count",
+    "zero training batches",
     "zero check_val_every_n_epoch",
     "all devices on a cpu",
     "devices as a float",
@@ -588,6 +589,18 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ),
         2,
         "trainer.accumulate_grad_batches=-1: a positive whole number of batches",
+    ),
+    Case(  # helper-102: as max_steps=0, no result; it failed once the folder existed
+        "zero training batches",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "+trainer.limit_train_batches=0",
+        ),
+        2,
+        "trainer.limit_train_batches=0 trains nothing",
     ),
     Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",

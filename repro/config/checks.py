@@ -398,6 +398,7 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
         )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
     problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
+    problems += _no_batch_problems(trainer)
     accumulate = trainer.get("accumulate_grad_batches")  # Lightning checks it nowhere
     whole = isinstance(accumulate, (int, float)) and float(accumulate).is_integer()
     counted = whole and not isinstance(accumulate, bool) and accumulate >= 1
@@ -512,6 +513,27 @@ def _interval_past_the_epoch(trainer: dict[str, Any]) -> list[str]:
         "which Lightning refuses once the run has started: at most that, or "
         "trainer.check_val_every_n_epoch=null to count batches across epochs"
     ]
+
+
+def _no_batch_problems(trainer: dict[str, Any]) -> list[str]:
+    """A limit of no training or no test batches (`limit_train_batches=0`): like
+    `max_steps=0`, a run without a result, which failed only once its folder and record
+    existed. Not under fast_dev_run (Lightning's own limits then), nor training under
+    overfit_batches (its batches replace the limit)."""
+    if trainer.get("fast_dev_run"):
+        return []
+    overfit = trainer.get("overfit_batches")
+    overfits = isinstance(overfit, (int, float)) and overfit > 0
+    problems = []
+    for key, what in (("limit_train_batches", "trains"), ("limit_test_batches", "tests")):
+        value = trainer.get(key)
+        if value is None or isinstance(value, str) or value != 0 or (overfits and what == "trains"):
+            continue  # text: named as text
+        problems.append(
+            f"trainer.{key}={value} {what} nothing: a run's result is its test of what it "
+            "trained (give a positive number of batches or a fraction, or leave it out)"
+        )
+    return problems
 
 
 def _whole(value: Any) -> int | None:

@@ -473,9 +473,11 @@ def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_ru
         {"val_check_interval": 50, "limit_train_batches": 5, "check_val_every_n_epoch": None},
         {"val_check_interval": 50, "limit_train_batches": 5, "limit_val_batches": 0},
         {"val_check_interval": 50, "limit_train_batches": 5, "fast_dev_run": True},
-        {"val_check_interval": 50, "limit_train_batches": 0},  # no epoch at all
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+    empty = {"accelerator": "cpu", "val_check_interval": 50, "limit_train_batches": 0}
+    (problem,) = trainer_value_problems(empty)  # no epoch at all: that is the problem
+    assert problem.startswith("trainer.limit_train_batches=0 trains nothing"), problem
 
 
 @pytest.mark.parametrize("accumulate", [0, -1, 2.5, True])
@@ -533,3 +535,29 @@ def test_a_strategy_repro_or_lightning_refuses_is_named_before_the_run(
     assert problem.startswith(line), problem
     for fine in ("auto", "ddp", "DDP", "ddp_find_unused_parameters_true", None):
         assert not trainer_value_problems({"accelerator": "cpu", "strategy": fine}), fine
+
+
+@pytest.mark.parametrize(
+    ("trainer", "line"),
+    [
+        ({"limit_train_batches": 0}, "trainer.limit_train_batches=0 trains nothing"),
+        ({"limit_train_batches": 0.0}, "trainer.limit_train_batches=0.0 trains nothing"),
+        ({"limit_test_batches": 0}, "trainer.limit_test_batches=0 tests nothing"),
+    ],
+)
+def test_a_batch_limit_of_zero_where_a_run_must_train_and_test_is_named_before_the_run(
+    trainer: dict[str, Any], line: str
+) -> None:
+    """helper-102: as `trainer.max_steps=0` (refused up front), a run limited to no training
+    or no test batches can have no result; it failed only once its folder and failed record
+    existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", **trainer})
+    assert problem.startswith(line), problem
+    for fine in (
+        {**trainer, "fast_dev_run": True},  # Lightning's own limits then
+        {"limit_train_batches": 0, "overfit_batches": 2},  # overfit's batches replace it
+        {"limit_val_batches": 0},  # no validation: a run still has its result
+    ):
+        assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine

@@ -285,7 +285,7 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     (`clip_val <= 0`, false) as null, true as 1.0, the algorithm of no clip as null and
     `norm` (any case) as null (Lightning's `or "norm"`); a whole float accumulate_grad_batches
     as that int; `fast_dev_run` 0 and 1 as false and true (Lightning sets 1 to True); 0 and 1
-    of a truth-value key (`TRUTH_TRAINER_KEYS`);
+    of a truth-value key (`TRUTH_TRAINER_KEYS`); a strategy's name lower-cased (`DDP`);
     devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
     `devices=True` (Lightning's CPU: one process; its GPUs refuse it) as 1. `config` itself
     when there is none, so `older_hashes` knows no older spelling was hashed."""
@@ -312,6 +312,9 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     for key in TRUTH_TRAINER_KEYS & set(trainer):
         if type(trainer[key]) is int and trainer[key] in (0, 1):
             read[key] = bool(trainer[key])
+    strategy = trainer.get("strategy")
+    if isinstance(strategy, str):  # Lightning looks its name up lower-cased
+        read["strategy"] = strategy.lower()
     devices = trainer.get("devices")
     if devices is True:
         read["devices"] = 1

@@ -795,6 +795,8 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"devices": "1,"}, {"devices": [1]}),  # the GPU numbered 1 either way
         ({"devices": "0, 1"}, {"devices": [0, 1]}),
         ({"devices": True}, {"devices": 1}),  # Lightning's CPU: one process
+        ({"strategy": "DDP"}, {"strategy": "ddp"}),  # Lightning lower-cases the name
+        ({"strategy": "Auto"}, {}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(

@@ -242,7 +242,35 @@ def config_problems(
     )
     if not arguments and not refused and isinstance(config.get("optimizer"), dict):
         problems += optimizer_problems(module_cls, model_args, config["optimizer"])
+    if not arguments and not refused:
+        problems += manual_optimization_problems(module_cls, model_args, trainer, spec.module)
     return problems
+
+
+def manual_optimization_problems(
+    module_cls: type, model_args: dict[str, Any], trainer: dict[str, Any], name: str
+) -> list[str]:
+    """Gradient clipping or accumulation for a module that steps its optimiser itself
+    (`automatic_optimization = False`): Lightning refuses both as fit starts, once the run's
+    folder and record exist. The module is built (on the CPU) only when either is set."""
+    clip = trainer.get("gradient_clip_val")
+    accumulate = trainer.get("accumulate_grad_batches")
+    asked = {
+        "gradient_clip_val": isinstance(clip, (int, float)) and clip > 0,  # Lightning's test
+        "accumulate_grad_batches": accumulate is not None and accumulate != 1,
+    }
+    if not any(asked.values()):
+        return []
+    try:
+        manual = not module_cls(**model_args).automatic_optimization
+    except Exception:  # the plugin's own error: the run reports it with its line
+        return []
+    return [
+        f"trainer.{key}={trainer[key]}: {name} optimizes manually (automatic_optimization = "
+        "False), for which Lightning refuses it: leave it out, or do it in the module"
+        for key, set_ in asked.items()
+        if set_ and manual
+    ]
 
 
 def _within_section(key: str, config: dict[str, Any]) -> str:
@@ -303,18 +331,25 @@ def trainer_value_problems(
 
     problems = []
     devices = trainer.get("devices", 1)
-    refused = isinstance(devices, (bool, float))  # Lightning: an int, text or a list of ints
-    if refused or (isinstance(devices, int) and devices < 1 and devices != -1):
+    accelerator = trainer.get("accelerator") or "auto"
+    refused = devices is False or isinstance(devices, float)  # an int, text or a list of ints
+    if devices is True:  # Lightning's CPU reads it as 1 (hashed so); its GPUs refuse a bool
+        if not (here and _on_the_cpu(accelerator)):
+            problems.append(
+                "trainer.devices=True: write trainer.devices=1 (Lightning takes true only on "
+                "the CPU, as one process, and refuses it on a GPU)"
+            )
+    elif refused or (isinstance(devices, int) and devices < 1 and devices != -1):
         problems.append(
             f"trainer.devices={devices}: a positive number of devices, -1 (all) or auto"
         )
-    elif here and _on_the_cpu(trainer.get("accelerator") or "auto") and not _cpu_count(devices):
+    elif here and _on_the_cpu(accelerator) and not _cpu_count(devices):
         problems.append(  # Lightning's _parse_cpu_cores: a TypeError once the folder exists
             f"trainer.devices={devices}: on this CPU a positive number of processes "
             "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "
             "there is)"
         )
-    problems += _count_problems(trainer, validates)
+    problems += _count_problems(trainer, validates) + _strategy_problems(trainer)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -361,7 +396,18 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
             "(null: validation counts val_check_interval batches across epochs)"
         )
-    problems += _batch_limit_problems(trainer)
+    problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
+    problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
+    problems += _no_batch_problems(trainer)
+    accumulate = trainer.get("accumulate_grad_batches")  # Lightning checks it nowhere
+    whole = isinstance(accumulate, (int, float)) and float(accumulate).is_integer()
+    counted = whole and not isinstance(accumulate, bool) and accumulate >= 1
+    if not (counted or accumulate is None or isinstance(accumulate, str)):  # text: as text
+        problems.append(
+            f"trainer.accumulate_grad_batches={accumulate}: a positive whole number of batches "
+            "(Lightning divides the loss by it and steps where the batch index divides by it: "
+            "-1 ascends the gradient, 0 fails the run)"
+        )
     interval = trainer.get("val_check_interval")
     if "check_val_every_n_epoch" in trainer and every is None and isinstance(interval, float):
         problems.append(
@@ -407,6 +453,9 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
     problems = []
     for key in keys:
         value = trainer.get(key)
+        if isinstance(value, str) and not (key == "val_check_interval" and _is_a_time(value)):
+            problems.append(_as_text(key, value))
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue  # unset, or a time (val_check_interval='00:00:10:00'): not a count
         if not (0 <= value <= 1 or (value > 1 and value % 1.0 == 0)):
@@ -415,6 +464,157 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
                 "(Lightning refuses any other)"
             )
     return problems
+
+
+def _strategy_problems(trainer: dict[str, Any]) -> list[str]:
+    """A strategy Lightning does not know (its ValueError as the Trainer is built) or one that
+    spawns or forks the ranks (`running.distributed.use_run_launcher` refuses it): both once
+    the run's folder and record exist. Lightning lower-cases the name."""
+    from lightning.pytorch.strategies import StrategyRegistry
+
+    strategy = trainer.get("strategy")
+    if strategy is None:
+        return []
+    known = StrategyRegistry.available_strategies()
+    name = strategy.lower() if isinstance(strategy, str) else None
+    if name == "auto":
+        return []
+    if name not in known:
+        listed = ", ".join(["auto", *(k for k in known if "_find_unused" not in k)])
+        return [f"trainer.strategy={strategy!r}: unknown (Lightning's: {listed})"]
+    start = StrategyRegistry[name]["init_params"].get("start_method")
+    if start in ("spawn", "fork", "forkserver"):
+        return [
+            f"trainer.strategy={strategy!r}: {start}-started ranks are not supported; use "
+            "trainer.strategy=ddp"
+        ]
+    return []
+
+
+def _interval_past_the_epoch(trainer: dict[str, Any]) -> list[str]:
+    """A count val_check_interval past the epoch's batches, where a whole limit_train_batches
+    says how many there are: Lightning's fit refuses it (while validation counts within
+    epochs and runs at all) once the run's folder exists. Past the data's own length it is
+    told only as the run starts (that takes building the data)."""
+    interval, limit = (
+        _whole(trainer.get(k)) for k in ("val_check_interval", "limit_train_batches")
+    )
+    across = "check_val_every_n_epoch" in trainer and trainer["check_val_every_n_epoch"] is None
+    overfit = trainer.get("overfit_batches")
+    if across or trainer.get("fast_dev_run") or (isinstance(overfit, (int, float)) and overfit > 0):
+        return []
+    if interval is None or limit is None or not 1 <= limit < interval:
+        return []
+    if trainer.get("limit_val_batches") == 0:  # no validation: Lightning does not ask
+        return []
+    return [
+        f"trainer.val_check_interval={trainer['val_check_interval']}: more than the {limit} "
+        f"batches of an epoch (trainer.limit_train_batches={trainer['limit_train_batches']}), "
+        "which Lightning refuses once the run has started: at most that, or "
+        "trainer.check_val_every_n_epoch=null to count batches across epochs"
+    ]
+
+
+def _no_batch_problems(trainer: dict[str, Any]) -> list[str]:
+    """A limit of no training or no test batches (`limit_train_batches=0`): like
+    `max_steps=0`, a run without a result, which failed only once its folder and record
+    existed. Not under fast_dev_run (Lightning's own limits then), nor training under
+    overfit_batches (its batches replace the limit)."""
+    if trainer.get("fast_dev_run"):
+        return []
+    overfit = trainer.get("overfit_batches")
+    overfits = isinstance(overfit, (int, float)) and overfit > 0
+    problems = []
+    for key, what in (("limit_train_batches", "trains"), ("limit_test_batches", "tests")):
+        value = trainer.get(key)
+        if value is None or isinstance(value, str) or value != 0 or (overfits and what == "trains"):
+            continue  # text: named as text
+        problems.append(
+            f"trainer.{key}={value} {what} nothing: a run's result is its test of what it "
+            "trained (give a positive number of batches or a fraction, or leave it out)"
+        )
+    return problems
+
+
+def _whole(value: Any) -> int | None:
+    """A batch count as Lightning reads it (an int, or a whole float past 1); else None."""
+    if type(value) is int:
+        return value
+    if isinstance(value, float) and value > 1 and value.is_integer():
+        return int(value)
+    return None
+
+
+def _switch_problems(trainer: dict[str, Any]) -> list[str]:
+    """Switches Lightning takes otherwise than written: `deterministic=1` (or 'WARN') is
+    neither true nor 'warn' to it, so no deterministic algorithms, while the record says 1;
+    an int detect_anomaly or benchmark (torch takes only a bool), an unknown clipping
+    algorithm and a negative or fractional fast_dev_run fail once the run's folder exists."""
+    from repro.records.store import CLIP_ALGORITHMS
+
+    problems = []
+    deterministic = trainer.get("deterministic")
+    if not (deterministic is None or isinstance(deterministic, bool) or deterministic == "warn"):
+        problems.append(
+            f"trainer.deterministic={deterministic!r}: true, false, warn or null (Lightning "
+            "takes any other as neither: no deterministic algorithms)"
+        )
+    for key, known in (("detect_anomaly", "true or false"), ("benchmark", "true, false or null")):
+        value = trainer.get(key)  # null: left out, Lightning's default
+        if not (value is None or isinstance(value, bool)):
+            problems.append(f"trainer.{key}={value!r}: {known} (torch takes only a bool)")
+    algorithm = trainer.get("gradient_clip_algorithm")
+    if algorithm is not None and not (
+        isinstance(algorithm, str) and algorithm.lower() in CLIP_ALGORITHMS
+    ):
+        problems.append(
+            f"trainer.gradient_clip_algorithm={algorithm!r}: {', '.join(CLIP_ALGORITHMS)} or "
+            "null (norm)"
+        )
+    fast = trainer.get("fast_dev_run", False)
+    if not (fast is None or isinstance(fast, bool) or (type(fast) is int and fast >= 0)):
+        problems.append(
+            f"trainer.fast_dev_run={fast!r}: true, false or a number of batches (Lightning "
+            "refuses a negative one)"
+        )
+    return problems
+
+
+NUMBER_TRAINER_KEYS = (
+    "log_every_n_steps",
+    "num_sanity_val_steps",
+    "accumulate_grad_batches",
+    "reload_dataloaders_every_n_epochs",
+    "gradient_clip_val",
+    "min_steps",
+    "min_epochs",
+)
+"""Trainer arguments Lightning takes only as numbers, beyond the batch limits: quoted
+(`log_every_n_steps='5'`), each is hashed as its own setting and fails the run with a bare
+TypeError once its folder exists (or, min_steps, once the step count reaches it)."""
+
+
+def _text_number_problems(trainer: dict[str, Any]) -> list[str]:
+    return [_as_text(k, trainer[k]) for k in NUMBER_TRAINER_KEYS if isinstance(trainer.get(k), str)]
+
+
+def _as_text(key: str, value: str) -> str:
+    """The line for a number given as text (`trainer.limit_train_batches='5'`, quoted)."""
+    return (
+        f"trainer.{key}={value!r}: a number, not text (Lightning fails on text only once the "
+        "run has started): leave out the quotes"
+    )
+
+
+def _is_a_time(value: str) -> bool:
+    """Whether Lightning reads text val_check_interval as a time ('DD:HH:MM:SS')."""
+    from lightning.pytorch.trainer.setup import _parse_time_interval_seconds
+
+    try:
+        _parse_time_interval_seconds(value)
+    except Exception:  # Lightning's MisconfigurationException (or a ValueError)
+        return False
+    return True
 
 
 def _on_the_cpu(accelerator: Any) -> bool:
@@ -426,12 +626,13 @@ def _on_the_cpu(accelerator: Any) -> bool:
 
 
 def _cpu_count(devices: Any) -> bool:
-    """Whether Lightning's CPU takes `devices`: auto, null (auto), a positive int or its text."""
+    """Whether Lightning's CPU takes `devices`: auto, null (auto), a positive int or its text
+    (true: 1)."""
     if devices is None or devices == "auto":
         return True
     if isinstance(devices, str) and devices.strip().isdigit():
         devices = int(devices)
-    return type(devices) is int and devices > 0
+    return devices is True or (type(devices) is int and devices > 0)
 
 
 def _accelerator_available(name: str) -> bool:

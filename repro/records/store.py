@@ -261,8 +261,77 @@ def _with_unset_keys(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "trainer": {**unset, **trainer}} if unset else config
 
 
+TRUTH_TRAINER_KEYS = frozenset(
+    (
+        "enable_model_summary",
+        "inference_mode",
+        "use_distributed_sampler",
+        "sync_batchnorm",
+        "barebones",
+    )
+)
+"""Trainer arguments Lightning reads only as a truth value (`if enable_model_summary:`): 0
+and 1 (`trainer.enable_model_summary=0`) train as false and true. Not detect_anomaly or
+benchmark (torch refuses an int there), nor deterministic (1 is neither true nor 'warn' to
+Lightning: no deterministic algorithms)."""
+
+
+CLIP_ALGORITHMS = ("norm", "value")
+"""Lightning's gradient clipping algorithms (`GradClipAlgorithmType`), read lower-cased."""
+
+
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
-    """`config` with values Lightning reads as another at that other: a device count written
+    """`config` with values Lightning reads as another at that other
+    (`_at_earlier_lightning_readings`) and, since helper-102: a gradient clip Lightning skips
+    (`clip_val <= 0`, false) as null, true as 1.0, the algorithm of no clip as null and
+    `norm` (any case) as null (Lightning's `or "norm"`); a whole float accumulate_grad_batches
+    as that int; `fast_dev_run` 0 and 1 as false and true (Lightning sets 1 to True); 0 and 1
+    of a truth-value key (`TRUTH_TRAINER_KEYS`); a strategy's name lower-cased (`DDP`);
+    devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
+    `devices=True` (Lightning's CPU: one process; its GPUs refuse it) as 1. `config` itself
+    when there is none, so `older_hashes` knows no older spelling was hashed."""
+    earlier = _at_earlier_lightning_readings(config)
+    trainer = earlier.get("trainer")
+    if not isinstance(trainer, dict):
+        return config
+    read: dict[str, Any] = {}
+    clip = trainer.get("gradient_clip_val")
+    if clip is True:
+        read["gradient_clip_val"] = clip = 1.0
+    elif clip is False or (isinstance(clip, (int, float)) and clip <= 0):
+        read["gradient_clip_val"] = clip = None
+    algorithm = trainer.get("gradient_clip_algorithm")
+    if isinstance(algorithm, str) and algorithm.lower() in CLIP_ALGORITHMS:
+        named = algorithm.lower()
+        read["gradient_clip_algorithm"] = None if clip is None or named == "norm" else named
+    accumulate = trainer.get("accumulate_grad_batches")  # `% 2.0`, loss / 2.0: as 2
+    if isinstance(accumulate, float) and accumulate >= 1 and accumulate.is_integer():
+        read["accumulate_grad_batches"] = int(accumulate)
+    fast = trainer.get("fast_dev_run")
+    if type(fast) is int and fast in (0, 1):
+        read["fast_dev_run"] = bool(fast)
+    for key in TRUTH_TRAINER_KEYS & set(trainer):
+        if type(trainer[key]) is int and trainer[key] in (0, 1):
+            read[key] = bool(trainer[key])
+    strategy = trainer.get("strategy")
+    if isinstance(strategy, str):  # Lightning looks its name up lower-cased
+        read["strategy"] = strategy.lower()
+    devices = trainer.get("devices")
+    if devices is True:
+        read["devices"] = 1
+    elif isinstance(devices, str) and "," in devices:
+        ids = [part.strip() for part in devices.split(",") if part]
+        if ids and all(part.isdigit() for part in ids):  # Lightning's int() of each
+            read["devices"] = [int(part) for part in ids]
+    read = {k: v for k, v in read.items() if hashed_form(v) != hashed_form(trainer.get(k))}
+    if not read:
+        return earlier
+    return {**earlier, "trainer": {**trainer, **read}}
+
+
+def _at_earlier_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
+    """The readings before helper-102 (`older_hashes` finds the folders they made): `config`
+    with values Lightning reads as another at that other: a device count written
     as text (`devices='1'`, which Lightning parses to 1; `'1,'`, the GPU numbered 1, stays;
     `'-1'`), a whole float batch limit past 1 or at 0 (`BATCH_LIMIT_KEYS`: `5.0` is 5
     batches), a whole float count (`WHOLE_COUNT_KEYS`) and an int
@@ -429,6 +498,10 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     spelled = _with_unset_keys(config) is not config or _at_lightning_readings(seen) is not seen
     if spelled:  # `~trainer.deterministic`, `devices='1'` were hashed as written
         hashes.append(_digest(_without_lightning_defaults(seen)))
+        # and, until helper-102, `gradient_clip_val=0` as 0.0, `devices='1,'` as written
+        for spelt in (seen, _before_readings(_with_unset_keys(config))):
+            earlier = _at_earlier_lightning_readings(spelt)
+            hashes.append(_digest(_without_lightning_defaults(earlier)))
     today = config_hash(config)
     return [h for h in dict.fromkeys(hashes) if h != today]
 

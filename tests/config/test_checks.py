@@ -369,3 +369,195 @@ def test_a_validation_cadence_of_zero_is_taken_for_a_plugin_that_never_validates
     assert _problems(toy, zero) == []  # the toy module has no validation_step
     amsgrad = plugin_from_folder(papers / "amsgrad")
     assert _problems(amsgrad, zero, experiment="adam_online") == []
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "limit_train_batches",
+        "limit_val_batches",
+        "overfit_batches",
+        "val_check_interval",
+        "log_every_n_steps",
+        "num_sanity_val_steps",
+        "accumulate_grad_batches",
+        "reload_dataloaders_every_n_epochs",
+        "gradient_clip_val",
+    ],
+)
+def test_a_number_given_as_text_is_named_before_the_run(key: str) -> None:
+    """helper-102: `trainer.limit_train_batches='5'` (quoted) passed every check, then
+    Lightning failed the run with a bare TypeError once its folder and failed record existed;
+    a time is the only text val_check_interval takes."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", key: "5"})
+    assert problem.startswith(f"trainer.{key}='5': a number, not text"), problem
+    assert not trainer_value_problems({"accelerator": "cpu", key: 5})
+    timed = {"accelerator": "cpu", "val_check_interval": "00:00:10:00"}
+    assert not trainer_value_problems(timed)  # Lightning's time-based validation
+    fast = {"accelerator": "cpu", "limit_train_batches": "5", "fast_dev_run": True}
+    assert not trainer_value_problems(fast)  # not read under fast_dev_run
+
+
+def test_devices_true_is_taken_where_lightning_takes_it() -> None:
+    """helper-102: Lightning's CPU reads `devices=True` as one process (its GPUs refuse a
+    bool), while repro refused it everywhere; hashed as 1 (tests/records/test_store.py)."""
+    import torch
+
+    from repro.config.checks import trainer_value_problems
+
+    assert not trainer_value_problems({"accelerator": "cpu", "devices": True})
+    if not torch.cuda.is_available():
+        assert not trainer_value_problems({"accelerator": "auto", "devices": True})
+    (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": True}, here=False)
+    assert problem.startswith("trainer.devices=True: write trainer.devices=1"), problem
+    (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": False})
+    assert problem.startswith("trainer.devices=False: a positive number of devices"), problem
+
+
+@pytest.mark.parametrize(
+    ("trainer", "line"),
+    [
+        ({"deterministic": 1}, "trainer.deterministic=1: true, false, warn or null"),
+        ({"deterministic": "WARN"}, "trainer.deterministic='WARN': true, false, warn or null"),
+        ({"detect_anomaly": 1}, "trainer.detect_anomaly=1: true or false"),
+        ({"benchmark": 0}, "trainer.benchmark=0: true, false or null"),
+        ({"gradient_clip_algorithm": "nrm"}, "trainer.gradient_clip_algorithm='nrm': norm, value"),
+        ({"fast_dev_run": -1}, "trainer.fast_dev_run=-1: true, false or a number of batches"),
+        ({"fast_dev_run": 2.5}, "trainer.fast_dev_run=2.5: true, false or a number of batches"),
+    ],
+)
+def test_a_switch_lightning_misreads_or_refuses_late_is_named_before_the_run(
+    trainer: dict[str, Any], line: str
+) -> None:
+    """helper-102: `trainer.deterministic=1` trained without deterministic algorithms (Lightning
+    turns them on only for true or 'warn') while its record said 1; detect_anomaly=1,
+    benchmark=0, an unknown clipping algorithm and fast_dev_run=-1 failed the run once its
+    folder and failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", **trainer})
+    assert problem.startswith(line), problem
+    for fine in (
+        {"deterministic": True},
+        {"deterministic": "warn"},
+        {"deterministic": None},
+        {"detect_anomaly": False},
+        {"benchmark": None},
+        {"gradient_clip_algorithm": "Value"},
+        {"gradient_clip_algorithm": None},
+        {"fast_dev_run": 3},
+        {"fast_dev_run": True},
+        {"fast_dev_run": None},  # left out: Lightning's false
+        {"detect_anomaly": None},
+    ):
+        assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+
+
+def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_run() -> None:
+    """helper-102: `val_check_interval=50 limit_train_batches=5` failed inside Lightning's
+    fit (`must be less than or equal to the number of the training batches`) once the run's
+    folder and failed record existed; across epochs (check_val_every_n_epoch=null) it is fine."""
+    from repro.config.checks import trainer_value_problems
+
+    for interval, limit in ((50, 5), (6, 5.0), (6.0, 5)):
+        trainer = {"accelerator": "cpu", "val_check_interval": interval}
+        (problem,) = trainer_value_problems({**trainer, "limit_train_batches": limit})
+        assert problem.startswith(f"trainer.val_check_interval={interval}: more than the 5"), (
+            problem
+        )
+    for fine in (
+        {"val_check_interval": 5, "limit_train_batches": 5},
+        {"val_check_interval": 50, "limit_train_batches": 0.5},  # the data decides
+        {"val_check_interval": 50, "limit_train_batches": 5, "check_val_every_n_epoch": None},
+        {"val_check_interval": 50, "limit_train_batches": 5, "limit_val_batches": 0},
+        {"val_check_interval": 50, "limit_train_batches": 5, "fast_dev_run": True},
+    ):
+        assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+    empty = {"accelerator": "cpu", "val_check_interval": 50, "limit_train_batches": 0}
+    (problem,) = trainer_value_problems(empty)  # no epoch at all: that is the problem
+    assert problem.startswith("trainer.limit_train_batches=0 trains nothing"), problem
+
+
+@pytest.mark.parametrize("accumulate", [0, -1, 2.5, True])
+def test_an_accumulation_lightning_misreads_is_named_before_the_run(accumulate: Any) -> None:
+    """helper-102: Lightning checks accumulate_grad_batches nowhere: -1 divided the loss by
+    -1 (gradient ascent) and completed as the setting `accumulate_grad_batches=-1`, 2.5 stepped
+    at batches 0, 5, 10, ..., and 0 failed the run once its folder existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems(
+        {"accelerator": "cpu", "accumulate_grad_batches": accumulate}
+    )
+    assert problem.startswith(f"trainer.accumulate_grad_batches={accumulate}: a positive whole")
+    for fine in (1, 1.0, 2, 2.0, None):
+        assert not trainer_value_problems({"accelerator": "cpu", "accumulate_grad_batches": fine})
+
+
+def test_clipping_or_accumulation_for_a_module_that_optimizes_itself_is_named_before_the_run(
+    toy: Any,
+) -> None:
+    """helper-102: amsgrad steps its optimiser itself (`automatic_optimization = False`), for
+    which Lightning refuses gradient clipping and accumulation: the run failed once its folder
+    and failed record existed. A clip that clips nothing (0) is what Lightning takes."""
+    from repro.plugins.registry import plugin_from_folder
+
+    amsgrad = plugin_from_folder(Path(__file__).parents[2] / "papers" / "amsgrad")
+    for override, line in (
+        ("+trainer.gradient_clip_val=1", "trainer.gradient_clip_val=1: "),
+        ("+trainer.accumulate_grad_batches=2", "trainer.accumulate_grad_batches=2: "),
+    ):
+        (problem,) = _problems(amsgrad, override, experiment="adam_online")
+        assert problem.startswith(line) and "optimizes manually" in problem, problem
+        assert _problems(toy, override) == []  # the toy's steps are Lightning's
+    assert _problems(amsgrad, "+trainer.gradient_clip_val=0", experiment="adam_online") == []
+
+
+@pytest.mark.parametrize(
+    ("strategy", "line"),
+    [
+        ("nope", "trainer.strategy='nope': unknown (Lightning's: auto, ddp,"),
+        ("ddp_spawn", "trainer.strategy='ddp_spawn': spawn-started ranks are not supported"),
+        ("ddp_notebook", "trainer.strategy='ddp_notebook': fork-started ranks are not supported"),
+        (3, "trainer.strategy=3: unknown"),
+    ],
+)
+def test_a_strategy_repro_or_lightning_refuses_is_named_before_the_run(
+    strategy: Any, line: str
+) -> None:
+    """helper-102: an unknown strategy (Lightning's ValueError as the Trainer is built) and a
+    spawned or forked one (refused by repro's launcher) failed once the run's folder and
+    failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", "strategy": strategy})
+    assert problem.startswith(line), problem
+    for fine in ("auto", "ddp", "DDP", "ddp_find_unused_parameters_true", None):
+        assert not trainer_value_problems({"accelerator": "cpu", "strategy": fine}), fine
+
+
+@pytest.mark.parametrize(
+    ("trainer", "line"),
+    [
+        ({"limit_train_batches": 0}, "trainer.limit_train_batches=0 trains nothing"),
+        ({"limit_train_batches": 0.0}, "trainer.limit_train_batches=0.0 trains nothing"),
+        ({"limit_test_batches": 0}, "trainer.limit_test_batches=0 tests nothing"),
+    ],
+)
+def test_a_batch_limit_of_zero_where_a_run_must_train_and_test_is_named_before_the_run(
+    trainer: dict[str, Any], line: str
+) -> None:
+    """helper-102: as `trainer.max_steps=0` (refused up front), a run limited to no training
+    or no test batches can have no result; it failed only once its folder and failed record
+    existed."""
+    from repro.config.checks import trainer_value_problems
+
+    (problem,) = trainer_value_problems({"accelerator": "cpu", **trainer})
+    assert problem.startswith(line), problem
+    for fine in (
+        {**trainer, "fast_dev_run": True},  # Lightning's own limits then
+        {"limit_train_batches": 0, "overfit_batches": 2},  # overfit's batches replace it
+        {"limit_val_batches": 0},  # no validation: a run still has its result
+    ):
+        assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine

@@ -755,3 +755,121 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
     old = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"
     store.write_record(old, {"status": "completed", **WHOSE})
     assert store.legacy_hash_dirs(tmp_path, gpu) == [old.parent]
+
+
+@pytest.mark.parametrize(
+    ("spelled", "read_as"),
+    [
+        ({"gradient_clip_val": 0}, {"gradient_clip_val": None}),  # Lightning: clip_val <= 0
+        ({"gradient_clip_val": 0.0}, {"gradient_clip_val": None}),
+        ({"gradient_clip_val": -1.0}, {"gradient_clip_val": None}),
+        ({"gradient_clip_val": False}, {"gradient_clip_val": None}),
+        ({"gradient_clip_val": True}, {"gradient_clip_val": 1.0}),
+        (  # clipping nothing, by either algorithm
+            {"gradient_clip_val": None, "gradient_clip_algorithm": "value"},
+            {"gradient_clip_val": None},
+        ),
+        (
+            {"gradient_clip_val": 0.0, "gradient_clip_algorithm": "norm"},
+            {"gradient_clip_val": None},
+        ),
+        (  # null is norm where a value clips
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "norm"},
+            {"gradient_clip_val": 0.5},
+        ),
+        (
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "NORM"},
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": None},
+        ),
+        (
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "Value"},
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "value"},
+        ),
+        ({"fast_dev_run": 0}, {"fast_dev_run": False}),
+        ({"fast_dev_run": 1}, {"fast_dev_run": True}),  # Lightning sets it to True
+        ({"enable_model_summary": 0}, {"enable_model_summary": False}),
+        ({"enable_model_summary": 1}, {"enable_model_summary": True}),
+        ({"inference_mode": 0}, {"inference_mode": False}),
+        ({"use_distributed_sampler": 0}, {"use_distributed_sampler": False}),
+        ({"sync_batchnorm": 1}, {"sync_batchnorm": True}),
+        ({"devices": "1,"}, {"devices": [1]}),  # the GPU numbered 1 either way
+        ({"devices": "0, 1"}, {"devices": [0, 1]}),
+        ({"devices": True}, {"devices": 1}),  # Lightning's CPU: one process
+        ({"strategy": "DDP"}, {"strategy": "ddp"}),  # Lightning lower-cases the name
+        ({"strategy": "Auto"}, {}),
+    ],
+)
+def test_spellings_lightning_trains_alike_are_one_setting(
+    tmp_path: Path, spelled: dict, read_as: dict
+) -> None:
+    """helper-102: `gradient_clip_val=0` (Lightning clips nothing at <= 0, as at null), the
+    algorithm of a clip that clips nothing, `norm` for null where a value clips, `fast_dev_run=0`
+    for false, `enable_model_summary=0` (read as a truth value) and `devices='1,'` (Lightning's
+    `[1]`) each made a folder of its own: seeds did not pool, a sweep trained them again."""
+    assert store.run_dir(tmp_path, _trainer(**spelled)) == store.run_dir(
+        tmp_path, _trainer(**read_as)
+    )
+
+
+@pytest.mark.parametrize(
+    ("spelled", "other"),
+    [
+        ({"devices": [1]}, {"devices": 1}),  # GPU number 1, not one device
+        (
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "value"},
+            {"gradient_clip_val": 0.5},
+        ),
+        ({"gradient_clip_val": 0.5}, {"gradient_clip_val": None}),
+        ({"fast_dev_run": 2}, {"fast_dev_run": True}),
+        ({"deterministic": 1}, {"deterministic": True}),  # Lightning: no deterministic algorithms
+        ({"detect_anomaly": 1}, {"detect_anomaly": True}),  # torch refuses the int
+        (  # Lightning refuses the algorithm: a setting of its own, not the default
+            {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
+            {"gradient_clip_val": None},
+        ),
+    ],
+)
+def test_spellings_lightning_trains_otherwise_stay_apart(
+    tmp_path: Path, spelled: dict, other: dict
+) -> None:
+    assert store.run_dir(tmp_path, _trainer(**spelled)) != store.run_dir(
+        tmp_path, _trainer(**other)
+    )
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    [
+        {"gradient_clip_val": 0},  # hashed as 0.0 before, as 0 before that
+        {"gradient_clip_val": 1, "gradient_clip_algorithm": "norm"},
+        {"fast_dev_run": 0, "devices": "1,"},
+        {"accumulate_grad_batches": 2.0},
+    ],
+)
+def test_a_record_filed_before_lightnings_readings_grew_is_found(
+    tmp_path: Path, spelled: dict
+) -> None:
+    """Folders the previous readings (`_at_earlier_lightning_readings`) or none at all gave
+    these spellings keep their seeds: run, sweep and report find them."""
+    from repro.records.table import load_records
+
+    config = _trainer(**spelled)
+    unset = store._before_readings(store._with_unset_keys(config))
+    for hashed in (store._before_readings(config), store._at_earlier_lightning_readings(unset)):
+        digest = store._digest(store._without_lightning_defaults(hashed))
+        assert digest != store.config_hash(config)
+        folder = tmp_path / digest / "p" / "e" / digest / "seed1"
+        _completed(folder, config)
+        store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+        assert store.completed_record_dir(folder.parents[3], config) == folder
+        (rehashed,) = set(load_records(folder.parents[3]).frame["config_hash"])
+        assert rehashed == store.config_hash(config)
+
+
+def test_a_whole_float_accumulation_is_that_many_batches(tmp_path: Path) -> None:
+    """helper-102: `accumulate_grad_batches=2.0` trains as 2 (Lightning takes `% 2.0` and
+    divides the loss by 2.0), yet it was a folder of its own; 1.0 is Lightning's default."""
+    two = store.run_dir(tmp_path, _trainer(accumulate_grad_batches=2))
+    assert store.run_dir(tmp_path, _trainer(accumulate_grad_batches=2.0)) == two
+    default = store.run_dir(tmp_path, TRAINED)
+    assert store.run_dir(tmp_path, _trainer(accumulate_grad_batches=1.0)) == default

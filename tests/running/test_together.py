@@ -2190,6 +2190,7 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     assert again.returncode == 0, again.stderr
     assert f"resuming the group from step {step}" in again.stderr, again.stderr
     assert "which another process is running; the same sweep again" in held.stdout  # its row
+    assert "0/3 done; 3 held by another process" in held.stdout  # never `3/3 done` (helper-104)
 
 
 def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_again(

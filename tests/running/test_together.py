@@ -2191,6 +2191,9 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     assert f"resuming the group from step {step}" in again.stderr, again.stderr
     assert "which another process is running; the same sweep again" in held.stdout  # its row
     assert "0/3 done; 3 held by another process" in held.stdout  # never `3/3 done` (helper-104)
+    # seeds 0 and 2 are run by no process: the last line never says another one runs them
+    last = held.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: 1 run(s) held by another process that is running them, 2 ")
 
 
 def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_again(

@@ -2302,3 +2302,57 @@ def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_trainin
     assert not record.get("resumed_from"), record["resumed_from"]
     assert again[alone_seed].metrics == straight[alone_seed].metrics
     assert not list(results.rglob("together.ckpt"))
+
+
+def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-104: kill -9 of a group before its first checkpoint save (`checkpoint.every_s`
+    not yet reached) left its records `running` without a time: the next attempt started
+    over and the killed one's time was in no record, so the report's Compute left it out.
+    The group notes in its first seed's running record when it was last seen training
+    (`timing.alive_at`); the attempt that starts over counts the killed one up to there, as
+    unsuccessful (`abandoned_wall_s`), once for the group, never more than that."""
+    import datetime as dt
+    import time
+
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import group_checkpoint
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
+    real = GroupCheckpoint.due
+
+    def killed_at_step_10(self: Any, group: Any, mid_epoch: bool) -> bool:
+        time.sleep(0.02)  # some training time to count
+        if group.state.global_step >= 10:
+            raise _Killed
+        return real(self, group, mid_epoch)
+
+    monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    monkeypatch.setattr(GroupCheckpoint, "due", real)
+    assert not list(results.rglob("together.ckpt"))  # no save yet: it starts over
+    killed = [json.loads(p.read_text()) for p in sorted(results.rglob("record.json"))]
+    assert [r["status"] for r in killed] == ["running", "running"]
+    seen = dt.datetime.fromisoformat(killed[0]["timing"]["alive_at"]).timestamp()
+    ran = [seen - dt.datetime.fromisoformat(r["timing"]["started_at"]).timestamp() for r in killed]
+    assert min(ran) > 0.1, killed[0]["timing"]  # each seed's from its own start
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["completed", "completed"]
+    records = [json.loads((o.record_dir / "record.json").read_text()) for o in again]
+    walls = [r["timing"]["wall_s"] for r in records]
+    for record, seconds in zip(records, ran, strict=True):
+        assert record["timing"]["abandoned_wall_s"] == pytest.approx(seconds, abs=2e-3)
+        assert "alive_at" not in record["timing"]  # a finished record has its wall time
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    # counted once for the group, as its seeds' wall times are
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(max(ran), abs=2e-3)
+    assert summary.cpu_hours * 3600 == pytest.approx(max(walls), abs=2e-3)

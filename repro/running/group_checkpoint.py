@@ -58,6 +58,9 @@ class GroupCheckpoint:
         # say so, never that this attempt trained them
         self.training: dict[str, Any] | None = None
         self._next = time.monotonic() + every_s
+        # epoch-based training (`trainer.max_steps=-1`): a stop mid-epoch that cannot be saved
+        # there waits for the epoch's end, as a seed alone does, never loses the epoch's steps
+        self.waits_for_epoch_end = False
         # notes the group still training (`ALIVE_EVERY_S`): set by the caller, who owns records
         self.alive: Any = None
         self._next_alive = time.monotonic() + ALIVE_EVERY_S
@@ -72,9 +75,9 @@ class GroupCheckpoint:
             self.alive()
             self._next_alive = time.monotonic() + ALIVE_EVERY_S
         if mid_epoch and not group.resumable_mid_epoch:
-            if self.stop_signal is not None:  # cannot save here: the last save stands
-                raise GroupStopped(self.stop_signal, self.saved_step)
-            return False
+            if self.stop_signal is not None and not self.waits_for_epoch_end:
+                raise GroupStopped(self.stop_signal, self.saved_step)  # the last save stands
+            return False  # saved (and stopped) at the epoch's end
         return self.stop_signal is not None or (self.enabled and time.monotonic() >= self._next)
 
     def save(self, group: SeedGroup) -> None:

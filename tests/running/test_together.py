@@ -851,6 +851,36 @@ def test_a_resumed_group_stopped_before_its_first_save_says_it_resumes_again(
     assert "resuming the group from step 8" in again.stderr
 
 
+def test_a_group_stopped_mid_epoch_in_epoch_based_training_saves_at_the_epochs_end(
+    tmp_path: Path,
+) -> None:
+    """helper-104: epoch-based training (`trainer.max_steps=-1`) with a loader that cannot
+    resume mid-pass, SIGTERM in the second epoch before any periodic save: the group stopped
+    at once, `no checkpoint yet: a rerun starts the group over`, its training thrown away,
+    where each seed alone trains on to the epoch's end, saves and resumes there. The group
+    does the same, and resumed ends with an uninterrupted group's numbers."""
+    env = signalling_toy(tmp_path)
+    folder = tmp_path / "plugins" / "toy"
+    (folder / "data.py").write_text((folder / "data.py").read_text() + PLAIN_LOADER)
+    spec = folder / "paper.yaml"
+    spec.write_text(spec.read_text().replace("data:ToyData", "data:PlainData"))
+    sweep = (*GROUP_SWEEP, "logger=none", "trainer.max_steps=-1", "trainer.max_epochs=3")
+    straight = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(tmp_path / "straight")})
+    assert straight.returncode == 0, straight.stderr
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "9"}  # epoch 2's 2nd
+    cut = repro(*sweep, env={**env, **stop})
+    assert cut.returncode == 143, cut.stderr
+    errors = {json.loads(p.read_text())["error"] for p in (tmp_path / "r").rglob("record.json")}
+    assert errors == {"interrupted by SIGTERM; the same sweep again resumes the group from step 8"}
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group from step 8" in again.stderr
+    for path in (tmp_path / "straight").rglob("record.json"):
+        resumed = json.loads((tmp_path / "r" / path.relative_to(tmp_path / "straight")).read_text())
+        expected = json.loads(path.read_text())["metrics"]
+        assert resumed["metrics"] == pytest.approx(expected, abs=1e-6)
+
+
 def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_checkpoint(
     tmp_path: Path,
 ) -> None:

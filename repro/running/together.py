@@ -805,9 +805,7 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
     """Train the group under its checkpoint (the caller notes signals); returns the GroupResult, or
     every seed's outcome when the group stopped (signal) or the plugin's code failed.
     `announce()` says the seeds train together, once the probe has found that they can."""
-    from repro.records import store
     from repro.running.progress import ProgressLine
-    from repro.running.runner import save_record
 
     config = attempts[0][1].config
     trainer = dict(config.get("trainer") or {})
@@ -817,6 +815,7 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
     # as a seed alone: a stop mid-epoch waits for its end where the epoch bounds training
     saver.waits_for_epoch_end = _bound(trainer.get("max_steps")) < 0
     saved_threads = torch.get_num_threads()
+    first_step = group.state.global_step
     if config.get("num_threads") is None and group.parameters_per_seed <= SMALL_MODEL:
         torch.set_num_threads(1)  # as SmallModelThreads does for one small model alone
     try:  # the caller notes SIGINT/SIGTERM in `saver.stops`: the group stops at its next step
@@ -833,10 +832,9 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
         saver.discard()  # a group that cannot be leaves nothing to resume
         if saver.stop_signal is not None:  # a stop came too: it wins, the seeds stop
             return _stopped_group(GroupStopped(saver.stop_signal, None), attempts, line)
-        for _, attempt in attempts:  # the probe said no: these seeds train alone instead
-            attempt.record_dir.joinpath(store.RECORD_FILE).unlink(missing_ok=True)
-            if attempt.previous:
-                save_record(attempt.record_dir, attempt.previous)
+        trained = group.state.global_step > first_step  # else the probe said no at once
+        for _, attempt in attempts:  # these seeds train alone instead
+            _hand_back(attempt, trained)
         raise
     except GroupStopped as stop:
         return _stopped_group(stop, attempts, line)
@@ -847,6 +845,42 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
         }
     finally:
         torch.set_num_threads(saved_threads)
+
+
+def _hand_back(attempt: Any, trained: bool) -> None:
+    """A seed the group hands back to train alone (`NotTogether`): its record is as before
+    the group. Found mid-run (`trained`: the group trained steps), that record carries the
+    group's time so far as an unsuccessful attempt (`abandoned_wall_s`, by the group's key in
+    `abandoned_groups`), which the seed's next attempt carries on; a seed with no record
+    before keeps the group's, ended so. Before, that time was in no record, and the report's
+    Compute left it out. The probe's no, before any step, costs only the setup: as before."""
+    import time
+
+    from repro.records import store
+    from repro.records.table import earlier_groups, together_key
+    from repro.running.runner import _seconds, save_record
+
+    previous = attempt.previous
+    completed = (previous or {}).get("status") == store.STATUS_COMPLETED
+    if not trained or attempt.rerunning_completed or completed:
+        # a completed run rerun or retrained: its record and files stay, as before
+        attempt.record_dir.joinpath(store.RECORD_FILE).unlink(missing_ok=True)
+        if previous:
+            save_record(attempt.record_dir, previous)
+        return
+    wall = round(time.perf_counter() - attempt.started, 3)
+    if not previous:
+        why = "its group could not train its seeds together; each trains alone from the start"
+        attempt.end(store.STATUS_FAILED, f"seeds together: {why}")
+        return
+    timing = dict(previous.get("timing") or {})
+    key = together_key(attempt.record, attempt.record["timing"])
+    groups = earlier_groups(timing.get("abandoned_groups"))
+    if key is not None and wall > 0:
+        groups[key] = wall
+        timing["abandoned_groups"] = groups
+    timing["abandoned_wall_s"] = round((_seconds(timing.get("abandoned_wall_s")) or 0.0) + wall, 3)
+    save_record(attempt.record_dir, {**previous, "timing": timing})
 
 
 def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, Any]:

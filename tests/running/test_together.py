@@ -2386,3 +2386,45 @@ def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_runnin
     # counted once for the group, as its seeds' wall times are
     assert summary.unsuccessful_hours * 3600 == pytest.approx(max(ran), abs=2e-3)
     assert summary.cpu_hours * 3600 == pytest.approx(max(walls), abs=2e-3)
+
+
+@pytest.mark.parametrize("before", ["none", "interrupted"])
+def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(
+    tmp_path: Path, before: str
+) -> None:
+    """helper-104: a group found mid-run that it cannot train its seeds together (here a
+    loader that draws numpy noise per batch from its second pass on, seen as the first pass
+    ends) hands its seeds back to train alone from the start: their `running` records were
+    deleted (or the earlier ones put back) and the group's time was in no record, so the
+    report's Compute left it out. Each seed's record carries it as unsuccessful
+    (`abandoned_wall_s`; the group's attempt counted once)."""
+    from repro.records import store
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from tests.running.test_seed_group import STREAMS, VALIDATES, toy_paper
+
+    plugins = toy_paper(tmp_path / "plugins", VALIDATES, "", STREAMS, "NumpyNoiseLater")
+    results = tmp_path / "r"
+    two = configs("toy", "small", [0, 1], results, papers=[plugins])
+    earlier = 5.0 if before == "interrupted" else 0.0
+    if earlier:  # an earlier attempt of each seed, stopped (no checkpoint): its time stays
+        for config in two:
+            folder = store.run_dir(results, config)
+            old = {"status": "interrupted", "seed": config["seed"], "timing": {"wall_s": 5.0}}
+            store.write_record(folder, {**old, "config_hash": store.config_hash(config)})
+    outcomes = run_together(two, [["r"]] * 2)
+    assert [o.status for o in outcomes] == ["completed", "completed"]
+    records = [json.loads((o.record_dir / "record.json").read_text()) for o in outcomes]
+    assert "together" not in records[0]  # trained alone
+    spent = []
+    for record in records:
+        timing = record["timing"]
+        group = list((timing.get("abandoned_groups") or {}).values())
+        assert len(group) == 1 and group[0] > 0, timing  # the group's attempt, by its key
+        assert timing["abandoned_wall_s"] == pytest.approx(group[0] + earlier, abs=2e-3)
+        spent.append(group[0])
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    expected = max(spent) + 2 * earlier  # the group once, each seed's earlier attempt
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)

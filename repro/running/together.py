@@ -670,8 +670,8 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
-            key = ((attempt.previous or {}).get("together") or {}).get("attempt")
-            ran = max(recorded.get(key, 0.0), attempt.alive_until or 0.0) or None
+            killed = ((attempt.previous or {}).get("together") or {}).get("attempt")
+            ran = max(recorded.get(killed, 0.0), attempt.alive_until or 0.0) or None
             attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed, ran))
             for key in ("abandoned_wall_s", "abandoned_groups"):  # as if started over: not now
                 attempt.record["timing"].pop(key, None)

@@ -635,9 +635,14 @@ def _train_planned(
         _warn(interrupted_sweep_line(signal_name_for_exit_code(code), len(jobs.not_started), rerun))
         raise typer.Exit(code)
     if counts[BUSY]:
+        from repro.running.together import HELD_BACK
+
+        # a group's seeds held back for its busy seed: no process is running them
+        back = sum(r.result == BUSY and r.detail.startswith(HELD_BACK) for r in results)
+        waiting = f", {back} not started as their group waits for it" if back else ""
         _warn(
-            f"error: {counts[BUSY]} run(s) held by another process that is running them; "
-            "sweep again once it ends"
+            f"error: {counts[BUSY] - back} run(s) held by another process that is running "
+            f"them{waiting}; sweep again once it ends"
         )
     return not any(r.result not in COMPLETE_RESULTS for r in results)
 

@@ -24,6 +24,12 @@ class GroupStopped(Exception):
         self.saved_step = saved_step
 
 
+ALIVE_EVERY_S = 5.0
+"""How often a training group notes, in its first seed's `running` record, that it is still
+training (`timing.alive_at`): a kill -9 before its next checkpoint save then costs the
+report's Compute at most this much of the killed attempt's time, never more than ran."""
+
+
 class GroupCheckpoint:
     """Saves a group's state (weights, optimizer, data positions, RNG streams, curves) to
     one file every `every_s` seconds and when a stop is asked for, so that SIGTERM, Ctrl-C or
@@ -52,6 +58,12 @@ class GroupCheckpoint:
         # say so, never that this attempt trained them
         self.training: dict[str, Any] | None = None
         self._next = time.monotonic() + every_s
+        # epoch-based training (`trainer.max_steps=-1`): a stop mid-epoch that cannot be saved
+        # there waits for the epoch's end, as a seed alone does, never loses the epoch's steps
+        self.waits_for_epoch_end = False
+        # notes the group still training (`ALIVE_EVERY_S`): set by the caller, who owns records
+        self.alive: Any = None
+        self._next_alive = time.monotonic() + ALIVE_EVERY_S
 
     @property
     def stop_signal(self) -> int | None:
@@ -59,10 +71,13 @@ class GroupCheckpoint:
         return self.stops[0] if self.stops else None
 
     def due(self, group: SeedGroup, mid_epoch: bool) -> bool:
+        if self.alive is not None and time.monotonic() >= self._next_alive:
+            self.alive()
+            self._next_alive = time.monotonic() + ALIVE_EVERY_S
         if mid_epoch and not group.resumable_mid_epoch:
-            if self.stop_signal is not None:  # cannot save here: the last save stands
-                raise GroupStopped(self.stop_signal, self.saved_step)
-            return False
+            if self.stop_signal is not None and not self.waits_for_epoch_end:
+                raise GroupStopped(self.stop_signal, self.saved_step)  # the last save stands
+            return False  # saved (and stopped) at the epoch's end
         return self.stop_signal is not None or (self.enabled and time.monotonic() >= self._next)
 
     def save(self, group: SeedGroup) -> None:

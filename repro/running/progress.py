@@ -313,19 +313,20 @@ def sweep_progress_line(
 ) -> str:
     """`3/10 done, ETA 4:10`: the time per finished run so far (with parallel workers, the
     sweep's elapsed time over runs done, so parallelism is counted) times the runs left.
-    Runs that did not complete are named by what happened to them: failed, interrupted, or
-    held by another process (which is running them: nothing failed). No ETA once a run was
-    interrupted: a stop stops the sweep, which starts nothing more. `done` counts the runs
-    that ended, interrupted ones too; the line counts those apart (`1/4 done; 1 interrupted`),
-    as an interrupted run is not done: the next sweep resumes it."""
+    Failed runs are done and named (`(1 failed)`); runs held by another process (which is
+    running them, or, a group's seeds held back for its busy seed, nothing is) and runs
+    interrupted are not done, and are counted apart (`1/4 done; 1 held by another process;
+    1 interrupted`): the next sweep runs or resumes them. `done` counts every run that
+    ended, those too; the ETA is over the runs that ran. No ETA once a run was interrupted:
+    a stop stops the sweep, which starts nothing more."""
     left = max(0, total - done)
-    eta = elapsed_s / done * left if done else None
-    counts = {"failed": failed, "held by another process": busy}
-    counted = [f"{n} {what}" for what, n in counts.items() if n]
-    failures = f" ({', '.join(counted)})" if counted else ""
+    ran = done - busy
+    eta = elapsed_s / ran * left if ran > 0 else None
+    failures = f" ({failed} failed)" if failed else ""
+    held = f"; {busy} held by another process" if busy else ""
     stopped = f"; {interrupted} interrupted" if interrupted else ""
     tail = "" if left == 0 or interrupted else f", ETA {format_duration(eta)}"
-    return f"{done - interrupted}/{total} done{failures}{stopped}{tail}"
+    return f"{done - interrupted - busy}/{total} done{failures}{held}{stopped}{tail}"
 
 
 class SweepProgress:

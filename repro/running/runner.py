@@ -232,6 +232,8 @@ class Attempt:
     started: float = 0.0
     corrupt_record: str | None = None  # its record was corrupt: what was set aside, in words
     started_at_s: float = 0.0  # wall clock, for what this attempt wrote
+    # the killed group attempt before it: when it was last known to run (`together`)
+    alive_until: float | None = None
 
     @property
     def rerunning_completed(self) -> bool:
@@ -661,6 +663,7 @@ def abandoned_attempts(
     previous: dict[str, Any] | None,
     resumed_from: dict[str, Any] | None,
     record_dir: Path | None = None,
+    alive_until: float | None = None,
 ) -> dict[str, Any]:
     """`abandoned_wall_s`: the wall time of unsuccessful attempts of this seed that no
     attempt goes on from (one that failed, then this one started over), which the record
@@ -668,10 +671,12 @@ def abandoned_attempts(
     so a report counts it with the unsuccessful runs. `abandoned_groups`: its part spent in
     group attempts, by key, as `earlier_groups` (another seed may name the same attempt).
     A completed previous record's time is its own result's (a stale run, kept aside), and a
-    killed attempt's unrecorded time is not guessed. Beside a completed record (`rerun=true`),
-    the reruns before this one that did not complete (`record.failed.json` in `record_dir`,
-    each carrying those before it) are what this attempt carries: the file it writes if it
-    does not complete replaces theirs, and one that completes removes it."""
+    killed attempt's unrecorded time is not guessed: it counts up to `alive_until`, a time it
+    is known to have run to (a killed group's last `timing.alive_at`), where given. Beside a
+    completed record (`rerun=true`), the reruns before this one that did not complete
+    (`record.failed.json` in `record_dir`, each carrying those before it) are what this
+    attempt carries: the file it writes if it does not complete replaces theirs, and one
+    that completes removes it."""
     from repro.records.table import earlier_groups, together_key
 
     if (previous or {}).get("status") == store.STATUS_COMPLETED:
@@ -684,6 +689,8 @@ def abandoned_attempts(
     groups = earlier_groups(timing.get("abandoned_groups"))
     if not resumed_from:  # started over: the attempt before and those it went on from
         own = _seconds(timing.get("wall_s"))
+        if own is None and alive_until is not None:  # killed: up to when it was seen running
+            own = _until_saved(timing.get("started_at"), "", alive_until)
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
         groups.update(earlier_groups(timing.get("earlier_groups")))
         key = together_key(previous, timing) if isinstance(previous, dict) else None
@@ -1135,6 +1142,7 @@ def _finish(record: dict[str, Any], status: str, started: float, error: str | No
     record["error"] = error
     record["timing"]["finished_at"] = _now()
     record["timing"]["wall_s"] = round(time.perf_counter() - started, 3)
+    record["timing"].pop("alive_at", None)  # a running group's note: its wall time says more
 
 
 def _to_yaml(config: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ setting that does not qualify trains one seed at a time, or goes back to the swe
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import math
 import shutil
 import signal
@@ -364,6 +365,7 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     with _stops_noted() as stops:
         attempts = _start_attempts(held, plugin, seeds, group)
         saver = _group_checkpoint(attempts, seeds, stops)
+        saver.alive = lambda: _note_alive(attempts[0][1])
         _resume_or_start(group, saver, attempts, say)
 
         def announce() -> None:  # once resumed: whether it trains or only tests is known
@@ -383,6 +385,16 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
                 _remove_group_file(saver.trained_at)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
     return {index: _stopped_after(outcome, stops) for index, outcome in outcomes.items()}
+
+
+def _note_alive(attempt: Any) -> None:
+    """The group is still training: its first seed's `running` record says when
+    (`timing.alive_at`), so a kill -9 before its next save is counted up to there
+    (`_last_recorded`), never lost nor guessed."""
+    from repro.running.runner import _now
+
+    attempt.record["timing"]["alive_at"] = _now("milliseconds")
+    attempt.save()
 
 
 def _start_line(label: str, saver: GroupCheckpoint, device: Any) -> str:
@@ -573,12 +585,16 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
 
     attempts = []
     attempt_id = uuid.uuid4().hex[:12]  # one per group attempt: its seeds share one process
+    # read before these seeds' records are replaced: how long each killed attempt ran
+    ran = _last_recorded(held[0][3].parent)
     for index, config, command, record_dir, _, _ in held:
         corrupt = set_aside_corrupt_record(record_dir)  # said once the group knows what follows
         previous = _previous_record(record_dir)
         record = _new_record(config, int(config["seed"]), command, plugin, previous, None)
-        # starts over until it resumes (`_resume_or_start`): a failed attempt's time stays
-        record["timing"].update(abandoned_attempts(previous, None, record_dir))
+        alive_until = ran.get(((previous or {}).get("together") or {}).get("attempt"))
+        # starts over until it resumes (`_resume_or_start`): a failed attempt's time stays,
+        # a killed one's up to the last time it is known to have run (`alive_until`)
+        record["timing"].update(abandoned_attempts(previous, None, record_dir, alive_until))
         record["together"] = {
             "seeds": seeds,
             "engine": "torch.func.vmap",
@@ -587,6 +603,7 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         }
         attempt = Attempt(config, record_dir, plugin, record, None, previous)
         attempt.corrupt_record = corrupt
+        attempt.alive_until = alive_until  # a resume counts the killed attempt up to it too
         keep_weights_of_a_corrupt_record(attempt)  # the group's end saves over last.ckpt
         _start(attempt)
         attempts.append((index, attempt))
@@ -653,7 +670,8 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         for _, attempt in attempts:
             resumed = {"checkpoint": str(saver.path), "step": step, "exact": True}
             attempt.record["resumed_from"] = resumed  # a group saves only where it resumes exactly
-            ran = recorded.get(((attempt.previous or {}).get("together") or {}).get("attempt"))
+            killed = ((attempt.previous or {}).get("together") or {}).get("attempt")
+            ran = max(recorded.get(killed, 0.0), attempt.alive_until or 0.0) or None
             attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed, ran))
             for key in ("abandoned_wall_s", "abandoned_groups"):  # as if started over: not now
                 attempt.record["timing"].pop(key, None)
@@ -684,11 +702,11 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
 
 def _last_recorded(hash_dir: Any) -> dict[str, float]:
     """Each group attempt (`together.attempt`) of this setting's records -> when the last
-    record it finished was written (its start plus its wall time, never later than that):
-    a seed that attempt was killed on (kill -9 as it tested the next seed) ran at least that
-    long, though the file it resumes from was saved before those tests."""
-    import datetime as dt
-
+    record it finished was written (its start plus its wall time, never later than that),
+    or when a record it left `running` last said it was training (`timing.alive_at`), if
+    later: a seed that attempt was killed on (kill -9 as it trained, or as it tested the next
+    seed) ran at least that long, though the file it resumes from was saved before (or none
+    was, and the next attempt starts over)."""
     from repro.records import store
 
     found: dict[str, float] = {}
@@ -697,6 +715,9 @@ def _last_recorded(hash_dir: Any) -> dict[str, float]:
             record = store.read_record(folder) or {}
             timing = record.get("timing") or {}
             key = (record.get("together") or {}).get("attempt")
+            if isinstance(key, str) and (alive := _alive_at(record)) is not None:
+                found[key] = max(found.get(key, 0.0), alive)
+                continue
             start = dt.datetime.fromisoformat(str(timing.get("started_at"))).timestamp()
             wall = float(timing["wall_s"])
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
@@ -704,6 +725,20 @@ def _last_recorded(hash_dir: Any) -> dict[str, float]:
         if isinstance(key, str) and wall >= 0 and math.isfinite(wall):
             found[key] = max(found.get(key, 0.0), start + wall)
     return found
+
+
+def _alive_at(record: Any) -> float | None:
+    """When a group attempt's `running` record (killed: no wall time) last said it trained."""
+    from repro.records import store
+
+    timing = record.get("timing") or {}
+    if record.get("status") != store.STATUS_RUNNING or "wall_s" in timing:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(str(timing["alive_at"])).timestamp()
+    except (ValueError, TypeError, KeyError):
+        return None
+    return at if math.isfinite(at) else None
 
 
 def _say_training_discarded_for_code(attempts: list, saver: GroupCheckpoint) -> set[Any]:
@@ -770,16 +805,17 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
     """Train the group under its checkpoint (the caller notes signals); returns the GroupResult, or
     every seed's outcome when the group stopped (signal) or the plugin's code failed.
     `announce()` says the seeds train together, once the probe has found that they can."""
-    from repro.records import store
     from repro.running.progress import ProgressLine
-    from repro.running.runner import save_record
 
     config = attempts[0][1].config
     trainer = dict(config.get("trainer") or {})
     every_s = float(dict(config.get("progress") or {}).get("every_s", 30))
     seeds = ",".join(str(o.seed) for o in group.state.outcomes)
     line = ProgressLine(f"{_label(config)} seeds{seeds}", every_s, seeds=len(group.state.outcomes))
+    # as a seed alone: a stop mid-epoch waits for its end where the epoch bounds training
+    saver.waits_for_epoch_end = _bound(trainer.get("max_steps")) < 0
     saved_threads = torch.get_num_threads()
+    first_step = group.state.global_step
     if config.get("num_threads") is None and group.parameters_per_seed <= SMALL_MODEL:
         torch.set_num_threads(1)  # as SmallModelThreads does for one small model alone
     try:  # the caller notes SIGINT/SIGTERM in `saver.stops`: the group stops at its next step
@@ -796,10 +832,9 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
         saver.discard()  # a group that cannot be leaves nothing to resume
         if saver.stop_signal is not None:  # a stop came too: it wins, the seeds stop
             return _stopped_group(GroupStopped(saver.stop_signal, None), attempts, line)
-        for _, attempt in attempts:  # the probe said no: these seeds train alone instead
-            attempt.record_dir.joinpath(store.RECORD_FILE).unlink(missing_ok=True)
-            if attempt.previous:
-                save_record(attempt.record_dir, attempt.previous)
+        trained = group.state.global_step > first_step  # else the probe said no at once
+        for _, attempt in attempts:  # these seeds train alone instead
+            _hand_back(attempt, trained)
         raise
     except GroupStopped as stop:
         return _stopped_group(stop, attempts, line)
@@ -810,6 +845,42 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
         }
     finally:
         torch.set_num_threads(saved_threads)
+
+
+def _hand_back(attempt: Any, trained: bool) -> None:
+    """A seed the group hands back to train alone (`NotTogether`): its record is as before
+    the group. Found mid-run (`trained`: the group trained steps), that record carries the
+    group's time so far as an unsuccessful attempt (`abandoned_wall_s`, by the group's key in
+    `abandoned_groups`), which the seed's next attempt carries on; a seed with no record
+    before keeps the group's, ended so. Before, that time was in no record, and the report's
+    Compute left it out. The probe's no, before any step, costs only the setup: as before."""
+    import time
+
+    from repro.records import store
+    from repro.records.table import earlier_groups, together_key
+    from repro.running.runner import _seconds, save_record
+
+    previous = attempt.previous
+    completed = (previous or {}).get("status") == store.STATUS_COMPLETED
+    if not trained or attempt.rerunning_completed or completed:
+        # a completed run rerun or retrained: its record and files stay, as before
+        attempt.record_dir.joinpath(store.RECORD_FILE).unlink(missing_ok=True)
+        if previous:
+            save_record(attempt.record_dir, previous)
+        return
+    wall = round(time.perf_counter() - attempt.started, 3)
+    if not previous:
+        why = "its group could not train its seeds together; each trains alone from the start"
+        attempt.end(store.STATUS_FAILED, f"seeds together: {why}")
+        return
+    timing = dict(previous.get("timing") or {})
+    key = together_key(attempt.record, attempt.record["timing"])
+    groups = earlier_groups(timing.get("abandoned_groups"))
+    if key is not None and wall > 0:
+        groups[key] = wall
+        timing["abandoned_groups"] = groups
+    timing["abandoned_wall_s"] = round((_seconds(timing.get("abandoned_wall_s")) or 0.0) + wall, 3)
+    save_record(attempt.record_dir, {**previous, "timing": timing})
 
 
 def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, Any]:

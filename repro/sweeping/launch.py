@@ -213,6 +213,9 @@ def collect_results(
             held_back = outcome and str(outcome.error or "").startswith(HELD_BACK)
             detail = outcome.error if held_back else "another process is running it"
             results.append(RunResult(run, BUSY, detail, None))
+        elif outcome is None and run.held_back and (record or {}).get("sweep_id") != sweep_id:
+            # a multirun's job (SLURM) held it back as the plan said: its record is as it was
+            results.append(RunResult(run, BUSY, run.held_back, None))
         elif run.record_dir in not_started:
             results.append(RunResult(run, NOT_STARTED, "the sweep stopped first", None))
         elif outcome and outcome.status == "lost":

@@ -39,6 +39,9 @@ class PlannedRun:
     tests_only: bool = False  # its group trained it and left it to test: only tested
     resume_step: int | None = None  # the step its checkpoint (or its group's) resumes from
     rerun: bool = False  # the sweep says rerun=true: it never resumes, whatever its state
+    # not started: its group's checkpoint also holds a seed another process runs (why, as
+    # the group's outcome says it: `together.HELD_BACK`), for a multirun sweep's table
+    held_back: str | None = None
 
     @property
     def needs_training(self) -> bool:
@@ -325,8 +328,16 @@ def plan_resumes(
             if busy := [s for s in saved_for if is_locked(hash_dir / f"seed{s}")]:
                 # another process holds a seed of it: the run leaves the file and starts none
                 # of its seeds (`together._hold_back_for_busy_seeds`), so the plan says that
+                from repro.running.together import HELD_BACK
+
                 rest = [s for s in seeds if s not in busy]
                 plural = "s" if len(busy) > 1 else ""
+                why = (
+                    f"{HELD_BACK}{plural} {', '.join(map(str, busy))}, which another process "
+                    "is running; the same sweep again resumes the group"
+                )
+                back = {hash_dir / f"seed{s}" for s in rest}
+                runs = [replace(r, held_back=why) if r.record_dir in back else r for r in runs]
                 notes.append(
                     f"{experiment}: seed{'s' if len(rest) > 1 else ''} "
                     f"{', '.join(map(str, rest))} not started: their group's checkpoint "

@@ -121,13 +121,17 @@ def test_runs_held_by_another_process_are_not_counted_as_failed() -> None:
     counter = progress.SweepProgress(4, stream=stream)
     for status in ("completed", "skipped", "busy", "busy"):
         counter.finished(status)
-    assert stream.getvalue().splitlines()[-1] == "4/4 done (2 held by another process)"
+    # not done either: another process runs them, or (a group's seeds held back for its
+    # busy seed) nothing does (helper-104: `3/3 done` of three seeds none of which ran)
+    assert stream.getvalue().splitlines()[-1] == "2/4 done; 2 held by another process"
     counter = progress.SweepProgress(3, stream=io.StringIO())
     counter.finished("busy")
     counter.finished("failed")
     assert counter.finished("interrupted") == (
-        "2/3 done (1 failed, 1 held by another process); 1 interrupted"
+        "1/3 done (1 failed); 1 held by another process; 1 interrupted"
     )
+    counter = progress.SweepProgress(3, stream=io.StringIO())
+    assert counter.finished("busy") == "0/3 done; 1 held by another process, ETA ?"
 
 
 def test_sweep_summary_counts_an_interrupted_run_as_interrupted(tmp_path: Path) -> None:

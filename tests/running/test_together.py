@@ -851,6 +851,36 @@ def test_a_resumed_group_stopped_before_its_first_save_says_it_resumes_again(
     assert "resuming the group from step 8" in again.stderr
 
 
+def test_a_group_stopped_mid_epoch_in_epoch_based_training_saves_at_the_epochs_end(
+    tmp_path: Path,
+) -> None:
+    """helper-104: epoch-based training (`trainer.max_steps=-1`) with a loader that cannot
+    resume mid-pass, SIGTERM in the second epoch before any periodic save: the group stopped
+    at once, `no checkpoint yet: a rerun starts the group over`, its training thrown away,
+    where each seed alone trains on to the epoch's end, saves and resumes there. The group
+    does the same, and resumed ends with an uninterrupted group's numbers."""
+    env = signalling_toy(tmp_path)
+    folder = tmp_path / "plugins" / "toy"
+    (folder / "data.py").write_text((folder / "data.py").read_text() + PLAIN_LOADER)
+    spec = folder / "paper.yaml"
+    spec.write_text(spec.read_text().replace("data:ToyData", "data:PlainData"))
+    sweep = (*GROUP_SWEEP, "logger=none", "trainer.max_steps=-1", "trainer.max_epochs=3")
+    straight = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(tmp_path / "straight")})
+    assert straight.returncode == 0, straight.stderr
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "9"}  # epoch 2's 2nd
+    cut = repro(*sweep, env={**env, **stop})
+    assert cut.returncode == 143, cut.stderr
+    errors = {json.loads(p.read_text())["error"] for p in (tmp_path / "r").rglob("record.json")}
+    assert errors == {"interrupted by SIGTERM; the same sweep again resumes the group from step 8"}
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group from step 8" in again.stderr
+    for path in (tmp_path / "straight").rglob("record.json"):
+        resumed = json.loads((tmp_path / "r" / path.relative_to(tmp_path / "straight")).read_text())
+        expected = json.loads(path.read_text())["metrics"]
+        assert resumed["metrics"] == pytest.approx(expected, abs=1e-6)
+
+
 def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_checkpoint(
     tmp_path: Path,
 ) -> None:
@@ -2190,6 +2220,10 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     assert again.returncode == 0, again.stderr
     assert f"resuming the group from step {step}" in again.stderr, again.stderr
     assert "which another process is running; the same sweep again" in held.stdout  # its row
+    assert "0/3 done; 3 held by another process" in held.stdout  # never `3/3 done` (helper-104)
+    # seeds 0 and 2 are run by no process: the last line never says another one runs them
+    last = held.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: 1 run(s) held by another process that is running them, 2 ")
 
 
 def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_again(
@@ -2298,3 +2332,99 @@ def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_trainin
     assert not record.get("resumed_from"), record["resumed_from"]
     assert again[alone_seed].metrics == straight[alone_seed].metrics
     assert not list(results.rglob("together.ckpt"))
+
+
+def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-104: kill -9 of a group before its first checkpoint save (`checkpoint.every_s`
+    not yet reached) left its records `running` without a time: the next attempt started
+    over and the killed one's time was in no record, so the report's Compute left it out.
+    The group notes in its first seed's running record when it was last seen training
+    (`timing.alive_at`); the attempt that starts over counts the killed one up to there, as
+    unsuccessful (`abandoned_wall_s`), once for the group, never more than that."""
+    import datetime as dt
+    import time
+
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import group_checkpoint
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
+    real = GroupCheckpoint.due
+
+    def killed_at_step_10(self: Any, group: Any, mid_epoch: bool) -> bool:
+        time.sleep(0.02)  # some training time to count
+        if group.state.global_step >= 10:
+            raise _Killed
+        return real(self, group, mid_epoch)
+
+    monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)
+    with pytest.raises(_Killed):
+        run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    monkeypatch.setattr(GroupCheckpoint, "due", real)
+    assert not list(results.rglob("together.ckpt"))  # no save yet: it starts over
+    killed = [json.loads(p.read_text()) for p in sorted(results.rglob("record.json"))]
+    assert [r["status"] for r in killed] == ["running", "running"]
+    seen = dt.datetime.fromisoformat(killed[0]["timing"]["alive_at"]).timestamp()
+    ran = [seen - dt.datetime.fromisoformat(r["timing"]["started_at"]).timestamp() for r in killed]
+    assert min(ran) > 0.1, killed[0]["timing"]  # each seed's from its own start
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["completed", "completed"]
+    records = [json.loads((o.record_dir / "record.json").read_text()) for o in again]
+    walls = [r["timing"]["wall_s"] for r in records]
+    for record, seconds in zip(records, ran, strict=True):
+        assert record["timing"]["abandoned_wall_s"] == pytest.approx(seconds, abs=2e-3)
+        assert "alive_at" not in record["timing"]  # a finished record has its wall time
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    # counted once for the group, as its seeds' wall times are
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(max(ran), abs=2e-3)
+    assert summary.cpu_hours * 3600 == pytest.approx(max(walls), abs=2e-3)
+
+
+@pytest.mark.parametrize("before", ["none", "interrupted"])
+def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(
+    tmp_path: Path, before: str
+) -> None:
+    """helper-104: a group found mid-run that it cannot train its seeds together (here a
+    loader that draws numpy noise per batch from its second pass on, seen as the first pass
+    ends) hands its seeds back to train alone from the start: their `running` records were
+    deleted (or the earlier ones put back) and the group's time was in no record, so the
+    report's Compute left it out. Each seed's record carries it as unsuccessful
+    (`abandoned_wall_s`; the group's attempt counted once)."""
+    from repro.records import store
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from tests.running.test_seed_group import STREAMS, VALIDATES, toy_paper
+
+    plugins = toy_paper(tmp_path / "plugins", VALIDATES, "", STREAMS, "NumpyNoiseLater")
+    results = tmp_path / "r"
+    two = configs("toy", "small", [0, 1], results, papers=[plugins])
+    earlier = 5.0 if before == "interrupted" else 0.0
+    if earlier:  # an earlier attempt of each seed, stopped (no checkpoint): its time stays
+        for config in two:
+            folder = store.run_dir(results, config)
+            old = {"status": "interrupted", "seed": config["seed"], "timing": {"wall_s": 5.0}}
+            store.write_record(folder, {**old, "config_hash": store.config_hash(config)})
+    outcomes = run_together(two, [["r"]] * 2)
+    assert [o.status for o in outcomes] == ["completed", "completed"]
+    records = [json.loads((o.record_dir / "record.json").read_text()) for o in outcomes]
+    assert "together" not in records[0]  # trained alone
+    spent = []
+    for record in records:
+        timing = record["timing"]
+        group = list((timing.get("abandoned_groups") or {}).values())
+        assert len(group) == 1 and group[0] > 0, timing  # the group's attempt, by its key
+        assert timing["abandoned_wall_s"] == pytest.approx(group[0] + earlier, abs=2e-3)
+        spent.append(group[0])
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    expected = max(spent) + 2 * earlier  # the group once, each seed's earlier attempt
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)

@@ -169,6 +169,37 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     ]
 
 
+def test_seeds_held_back_for_a_busy_seed_are_never_failed_by_a_slurm_sweeps_table(
+    tmp_path: Path,
+) -> None:
+    """helper-104: seeds 0-2 cut short as a group, seed 1 held by another process: a SLURM
+    (or any multirun) sweep's job holds seeds 0 and 2 back, writing nothing, and the table
+    read their records, left `running` by the killed group, as `failed: running: None` (2
+    failed). Their rows say what a local sweep's say: held back for the busy seed."""
+    from repro.running.lock import run_lock
+    from repro.running.together import HELD_BACK
+    from repro.sweeping.launch import BUSY, collect_results
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}", group=[0, 1, 2] if seed == 0 else None)
+        record = json.loads((hash_dir / f"seed{seed}" / "record.json").read_text())
+        (hash_dir / f"seed{seed}" / "record.json").write_text(
+            json.dumps({**record, "status": "running"})  # killed: left running
+        )
+    planned = [PlannedRun("x", s, (), hash_dir / f"seed{s}", "redo (running)") for s in (0, 1, 2)]
+    with run_lock(hash_dir / "seed1"):
+        runs, notes = plan_resumes(planned)
+        assert any("seeds 0, 2 not started" in note for note in notes), notes
+        results = collect_results(runs, "this-sweep", None)  # the jobs ran under SLURM
+    by_seed = {r.run.seed: r for r in results}
+    assert {s: r.result for s, r in by_seed.items()} == {0: BUSY, 1: BUSY, 2: BUSY}
+    for seed in (0, 2):
+        assert by_seed[seed].detail.startswith(f"{HELD_BACK} 1, which another process"), seed
+
+
 def test_a_group_with_one_corrupt_record_still_resumes_as_that_group(tmp_path: Path) -> None:
     """Seed 1's record of a stopped group became corrupt: before, the sweep planned a new
     group (its checkpoint was not resumed: seed 1 was not cut short), trained from step 0.

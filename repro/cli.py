@@ -18,7 +18,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from repro.arguments import ReproGroup, command_options, refuse_unknown_options
+from repro.arguments import (
+    PlainUsageCommand,
+    ReproGroup,
+    command_options,
+    refuse_unknown_options,
+)
 from repro.completion import (
     OverrideCompletingCommand,
     PaperCompletingCommand,
@@ -204,7 +209,10 @@ def papers(papers_dir: PapersDirOption = None) -> None:
     _print_table(("paper", "title", "venue", "experiments", "claims", "from"), rows)
 
 
-@app.command(short_help="Show a paper's experiments, claims and how to reproduce them.")
+@app.command(
+    short_help="Show a paper's experiments, claims and how to reproduce them.",
+    cls=PlainUsageCommand,
+)
 @reports_errors
 def show(
     paper: Annotated[
@@ -812,7 +820,7 @@ def _launcher_install(module: str) -> str:
     return "pip install " + " ".join(shlex.quote(r) for r in wanted or [name])
 
 
-@app.command(short_help="Create a paper plugin folder from the template.")
+@app.command(short_help="Create a paper plugin folder from the template.", cls=PlainUsageCommand)
 @reports_errors
 def new(
     paper_id: Annotated[str, typer.Argument(help="Id of the new paper (lowercase, _).")],
@@ -838,7 +846,7 @@ def new(
     )
 
 
-@app.command(short_help="Check plugins: train each experiment a few steps.")
+@app.command(short_help="Check plugins: train each experiment a few steps.", cls=PlainUsageCommand)
 @reports_errors
 def check(
     paper: Annotated[

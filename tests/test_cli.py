@@ -236,6 +236,26 @@ def test_help_shows_whole_descriptions_and_plain_metavars() -> None:
         assert "<list" not in text and "[Path]" not in text, text
 
 
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("papers", "repro papers [OPTIONS]"),
+        ("show", "repro show [OPTIONS] PAPER"),
+        ("new", "repro new [OPTIONS] PAPER_ID"),
+        ("check", "repro check [OPTIONS] [PAPER]"),
+        ("report", "repro report [OPTIONS] [paper=ID[,ID...]]"),
+        ("sync", "repro sync [OPTIONS] [paper=ID]"),
+    ],
+)
+def test_usage_lines_name_their_arguments_plainly(command: str, usage: str) -> None:
+    """Typer 0.2x writes a required argument as `{paper}` on the usage line, which reads as an
+    unrendered template placeholder (`repro show [OPTIONS] {paper}`)."""
+    text = repro(command, "--help").stdout
+    first = " ".join(text.split("\n\n")[0].split()).replace("python -m repro", "repro")
+    assert first == f"Usage: {usage}", text
+    assert "{" not in text and "}" not in text, text
+
+
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
     run_help = repro("run", "--help").stdout
     assert "repro run [OPTIONS] paper=ID [experiment=NAME] [KEY=VALUE]..." in run_help

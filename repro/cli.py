@@ -73,17 +73,20 @@ OVERRIDES_METAVAR = "paper=ID [experiment=NAME] [KEY=VALUE]..."
 SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
 
 \b
-  seeds=N                 seeds 0..N-1 per setting (default: paper.yaml default_seeds)
-  seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need (at most N)
+  seeds=N                 seeds 0..N-1 per setting (default: paper.yaml's
+                          default_seeds)
+  seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need
+                          (at most N)
   seeds_together=auto|true|false
-                          train a setting's seeds as one vectorized model in one process
-                          (auto: on a GPU when the plugin qualifies; SLURM, Ray: one job
-                          per setting when slurm.gpus >= 1 or trainer.accelerator=gpu)
+                          train a setting's seeds as one vectorized model in
+                          one process (auto: on a GPU when the plugin
+                          qualifies; SLURM, Ray: one job per setting when
+                          slurm.gpus >= 1 or trainer.accelerator=gpu)
   launcher=local|joblib|slurm|slurm_local|ray
-                          one after another, parallel processes, SLURM (submitit), a
-                          local submitit, Ray
-  slurm.partition=NAME slurm.time_min=N slurm.gpus=N slurm.cpus=N slurm.mem_gb=N
-  slurm.account=NAME slurm.max_parallel=N
+                          one after another, parallel processes, SLURM
+                          (submitit), a local submitit, Ray
+  slurm.partition=NAME slurm.time_min=N slurm.gpus=N slurm.cpus=N
+  slurm.mem_gb=N slurm.account=NAME slurm.max_parallel=N
                           SLURM resources of each job
 """
 ResultsOption = Annotated[

@@ -256,6 +256,16 @@ def test_usage_lines_name_their_arguments_plainly(command: str, usage: str) -> N
     assert "{" not in text and "}" not in text, text
 
 
+def test_every_help_fits_an_80_column_terminal() -> None:
+    """`repro sweep --help` ended with a block of sweep keys that Click does not rewrap, 90
+    characters wide: each line broke mid-word in an 80-column terminal."""
+    for command in ("", "papers", "show", "run", "sweep", "new", "check", "report", "sync"):
+        text = repro(*command.split(), "--help", env={"COLUMNS": "80"}).stdout
+        assert text.strip(), command
+        wide = [line for line in text.splitlines() if len(line) > 80]
+        assert not wide, (command, wide)
+
+
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
     run_help = repro("run", "--help").stdout
     assert "repro run [OPTIONS] paper=ID [experiment=NAME] [KEY=VALUE]..." in run_help

@@ -202,7 +202,7 @@ CASES = [
         "wrong type in sweep",
         ("sweep", "paper=mnist1d", "seeds=three"),
         2,
-        "seeds must be an integer",
+        "seeds must be an integer or auto, got 'three'",
     ),
     Case(
         "rerun that is not true or false",
@@ -665,6 +665,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "papers folder /etc/passwd is a file, not a folder",
     ),
+    Case(
+        "plugin folder without paper.yaml",
+        RUN_TOY,
+        2,
+        "unknown paper 'toy': {plugins}/toy has no paper.yaml: rename its paper.yml to paper.yaml",
+        lambda t: _toy(t, lambda folder: (folder / "paper.yaml").rename(folder / "paper.yml")),
+    ),
 ]
 
 
@@ -685,7 +692,8 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
         assert case.message in done.stdout
         return
     lines = [line for line in done.stderr.strip().splitlines() if line.startswith("error: ")]
-    assert len(lines) == 1 and case.message in lines[0], (done.stdout, done.stderr)
+    message = case.message.replace("{plugins}", str(tmp_path / "plugins"))
+    assert len(lines) == 1 and message in lines[0], (done.stdout, done.stderr)
 
 
 def test_debug_flag_shows_the_traceback() -> None:

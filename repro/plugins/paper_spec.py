@@ -261,8 +261,11 @@ def load_paper_spec(folder: Path) -> PaperSpec:
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or "invalid YAML"
         raise UsageError(f"{path}:{where}: malformed YAML: {problem}") from None
+    if raw is None:  # "got NoneType" was Python's word for an empty file
+        raise UsageError(f"{path}: empty: it holds the paper's fields (id, title, ...)")
     if not isinstance(raw, dict):
-        raise UsageError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+        what = {list: "a list", str: "a text"}.get(type(raw), f"a {type(raw).__name__}")
+        raise UsageError(f"{path}: {what}, where the paper's fields belong (id: ..., title: ...)")
     try:
         spec = PaperSpec.model_validate(raw)
     except ValidationError as error:

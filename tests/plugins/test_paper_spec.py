@@ -317,3 +317,23 @@ def test_a_misspelt_reference_says_what_to_write(
     with pytest.raises(UsageError) as raised:
         load_paper_spec(folder)
     assert str(raised.value) == f"{folder / 'paper.yaml'}: {error}"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", ": empty: it holds the paper's fields (id, title, ...)"),
+        ("# all commented out\n", ": empty: it holds the paper's fields (id, title, ...)"),
+        ("- id: toy\n", ": a list, where the paper's fields belong (id: ..., title: ...)"),
+    ],
+)
+def test_a_paper_file_that_holds_no_fields_says_what_it_holds(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    """An empty paper.yaml said 'expected a mapping of fields, got NoneType': Python's name
+    for nothing."""
+    folder = write_toy_paper(tmp_path)
+    (folder / "paper.yaml").write_text(text)
+    with pytest.raises(UsageError) as raised:
+        load_paper_spec(folder)
+    assert str(raised.value) == f"{folder / 'paper.yaml'}{error}"

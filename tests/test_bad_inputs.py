@@ -279,6 +279,20 @@ CASES = [
         lambda t: _toy(t, _replace("paper.yaml", "value: 0.0", "value: high")),
     ),
     Case(
+        "claim field its kind does not judge",
+        RUN_TOY,
+        2,
+        "claims.0 (small_mse): a comparison claim does not use `value`, `tolerance`",
+        lambda t: _toy(
+            t,
+            _replace(
+                "paper.yaml",
+                "value: 0.0, tolerance: 0.5,",
+                "kind: comparison, versus: wide, direction: '<', value: 0.1, tolerance: 0.05,",
+            ),
+        ),
+    ),
+    Case(
         "claim names a missing experiment",
         RUN_TOY,
         2,

@@ -59,8 +59,11 @@ app = typer.Typer(
     add_completion=True,  # --install-completion; run/sweep complete their overrides too
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command's, but run's
 )
 HYDRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+# `repro run paper=X -h` is Hydra's help: the composed config and its groups
+RUN_ARGS = {**HYDRA_ARGS, "help_option_names": ["--help"]}
 PapersDirOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -448,7 +451,7 @@ def _refuse_sweep_keys(args: list[str]) -> None:
 
 
 @app.command(
-    context_settings=HYDRA_ARGS,
+    context_settings=RUN_ARGS,
     cls=OverrideCompletingCommand,
     options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
     short_help="Train and test one setting; write its run record.",

@@ -266,6 +266,18 @@ def test_every_help_fits_an_80_column_terminal() -> None:
         assert not wide, (command, wide)
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [("-h",), ("papers", "-h"), ("show", "-h"), ("sweep", "-h"), ("report", "-h"), ("new", "-h")],
+)
+def test_dash_h_is_help_except_where_hydra_owns_it(arguments: tuple[str, ...]) -> None:
+    """`repro -h` was 'unknown option -h', `repro report -h` 'unexpected argument'; `repro run
+    paper=X -h` stays Hydra's help of the composed config (the test above)."""
+    done = repro(*arguments)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == repro(*arguments[:-1], "--help").stdout
+
+
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
     run_help = repro("run", "--help").stdout
     assert "repro run [OPTIONS] paper=ID [experiment=NAME] [KEY=VALUE]..." in run_help

@@ -468,6 +468,9 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     from repro.running.hydra_task import invoke
 
     refuse_unknown_options(list(ctx.args), "run", command_options(ctx))
+    if "-h" in ctx.args and not any(a.startswith("paper=") for a in ctx.args):
+        typer.echo(ctx.get_help())  # Hydra's -h helps with one paper's config; none is named
+        return
     if _answer_hydra_help(list(ctx.args)):
         return
     _refuse_sweep_keys(list(ctx.args))

@@ -268,11 +268,20 @@ def test_every_help_fits_an_80_column_terminal() -> None:
 
 @pytest.mark.parametrize(
     "arguments",
-    [("-h",), ("papers", "-h"), ("show", "-h"), ("sweep", "-h"), ("report", "-h"), ("new", "-h")],
+    [
+        ("-h",),
+        ("papers", "-h"),
+        ("show", "-h"),
+        ("sweep", "-h"),
+        ("report", "-h"),
+        ("new", "-h"),
+        ("run", "-h"),
+    ],
 )
 def test_dash_h_is_help_except_where_hydra_owns_it(arguments: tuple[str, ...]) -> None:
-    """`repro -h` was 'unknown option -h', `repro report -h` 'unexpected argument'; `repro run
-    paper=X -h` stays Hydra's help of the composed config (the test above)."""
+    """`repro -h` was 'unknown option -h', `repro report -h` 'unexpected argument', `repro run
+    -h` 'missing paper=<id>'; `repro run paper=X -h` stays Hydra's help of the composed config
+    (the test above)."""
     done = repro(*arguments)
     assert done.returncode == 0, done.stderr
     assert done.stdout == repro(*arguments[:-1], "--help").stdout

@@ -311,8 +311,28 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     for column in table.columns:  # a narrow terminal wraps a long path, never cuts it
         column.overflow = "fold"
     # Without a terminal (a log file, a pipe) nothing is cut or wrapped: paths stay whole.
-    width = max(120, Console().width) if sys.stdout.isatty() else UNLIMITED_WIDTH
+    width = Console().width if sys.stdout.isatty() else UNLIMITED_WIDTH
+    _fit_widest_text(table, header, rows, width)
     Console(width=width).print(table)
+
+
+def _fit_widest_text(
+    table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], width: int
+) -> None:
+    """In a terminal narrower than the table, wrap its widest column of text (a title, a
+    source, a detail) and keep the names beside it whole. Tables were printed at least 120
+    wide, so an 80- or 100-column terminal broke every row in two at its edge; Rich alone
+    shrinks the names as much as the text (`adam_onlin|e`)."""
+    natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
+    padding = 2 * len(header)  # a space either side of each cell
+    if sum(natural) + padding <= width:
+        return
+    texts = [i for i in range(len(header)) if any(" " in str(row[i]) for row in rows)]
+    if not texts:
+        return
+    widest = max(texts, key=lambda i: natural[i])
+    rest = sum(natural) - natural[widest]
+    table.columns[widest].width = max(width - padding - rest, min(natural[widest], 20))
 
 
 def _resolve_paper(

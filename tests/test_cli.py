@@ -287,6 +287,30 @@ def test_dash_h_is_help_except_where_hydra_owns_it(arguments: tuple[str, ...]) -
     assert done.stdout == repro(*arguments[:-1], "--help").stdout
 
 
+def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables were at least 120 columns wide in any terminal: in an 80- or 100-column one each
+    row of `repro papers` broke in two at the terminal's edge. They fold long cells instead."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    title = "Set Transformer: A Framework for Attention-based Permutation-Invariant Networks"
+    for columns in (80, 100):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        monkeypatch.setenv("COLUMNS", str(columns))
+        _print_table(("paper", "title", "from"), [("set_transformer", title, "built-in")])
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        assert max(len(line) for line in lines) <= columns, lines
+        assert " ".join(" ".join(lines).split()).count("Permutation-Invariant") == 1, lines
+        assert "set_transformer" in lines[1] and "built-in" in lines[1], lines  # names whole
+
+
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
     run_help = repro("run", "--help").stdout
     assert "repro run [OPTIONS] paper=ID [experiment=NAME] [KEY=VALUE]..." in run_help

@@ -854,7 +854,8 @@ def _launcher_install(module: str) -> str:
 def new(
     paper_id: Annotated[str, typer.Argument(help="Id of the new paper (lowercase, _).")],
     papers_dir: Annotated[
-        Path, typer.Option("--papers-dir", help="Folder to create the plugin in.")
+        Path,
+        typer.Option("--papers-dir", metavar="DIR", help="Folder to create the plugin in."),
     ] = Path("papers"),
 ) -> None:
     """Create a paper plugin folder from the template; it passes `repro check` as is.

@@ -231,9 +231,10 @@ def test_help_shows_whole_descriptions_and_plain_metavars() -> None:
     commands = top.split("Commands:")[1].splitlines()
     assert not [line for line in commands if line.endswith("...")], top
     assert "<list" not in top and "--install-completion" in top
-    for command in ("run", "sweep", "papers", "show", "check", "report"):
+    for command in ("run", "sweep", "papers", "show", "check", "report", "new"):
         text = repro(command, "--help").stdout
         assert "<list" not in text and "[Path]" not in text, text
+        assert "<path>" not in text, text  # `repro new --papers-dir <path>`: DIR elsewhere
 
 
 @pytest.mark.parametrize(

@@ -163,6 +163,9 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "experiment_name given to a sweep",
     "malformed experiment YAML",
     "experiment YAML without its package line",
+    "a section given one value",
+    "optimizer section given one value",
+    "a section given one value in a sweep",
 }
 CASES = [
     Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
@@ -672,6 +675,24 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "papers folder /nonexistent does not exist",
         lambda tmp: _with_a_record(tmp),
+    ),
+    Case(
+        "a section given one value",
+        ("run", "paper=mnist1d", "experiment=cnn", "model=3"),
+        2,
+        "model=3: model is a section of keys; set one of them: model.<key>=3",
+    ),
+    Case(
+        "optimizer section given one value",
+        ("run", "paper=mnist1d", "experiment=cnn", "optimizer=0.1"),
+        2,
+        "optimizer=0.1: optimizer is a section of keys; set one of them: optimizer.<key>=0.1",
+    ),
+    Case(
+        "a section given one value in a sweep",
+        ("sweep", "paper=mnist1d", "data=abc", "--dry-run"),
+        2,
+        "data='abc': data is a section of keys; set one of them: data.<key>=abc",
     ),
     Case(
         "papers folder is a file",

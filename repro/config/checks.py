@@ -66,6 +66,12 @@ def check_values(config: dict[str, Any]) -> None:
     """Seed, names, training bounds and W&B mode of a resolved run config (first problem
     raised)."""
     check_seed(config.get("seed"))
+    for key in sorted(PLUGIN_KEYS | {"trainer"}):  # `model=3` ended in an internal TypeError
+        value = config.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise UsageError(
+                f"{key}={value!r}: {key} is a section of keys; set one of them: {key}.<key>={value}"
+            )
     if not isinstance(config.get("rerun", False), bool):  # `rerun=no` was a word, taken as true
         raise UsageError(f"rerun must be true or false, got {config.get('rerun')!r}")
     check_names(config)

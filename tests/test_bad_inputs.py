@@ -166,6 +166,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "a section given one value",
     "optimizer section given one value",
     "a section given one value in a sweep",
+    "a config group given null",
 }
 CASES = [
     Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
@@ -693,6 +694,19 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("sweep", "paper=mnist1d", "data=abc", "--dry-run"),
         2,
         "data='abc': data is a section of keys; set one of them: data.<key>=abc",
+    ),
+    Case(
+        "a config group given null",
+        ("run", "paper=mnist1d", "experiment=cnn", "logger=null"),
+        2,
+        "logger=null: logger is a config group: choose one of its options (csv, default, none, "
+        "wandb)",
+    ),
+    Case(
+        "a config group given a number in a sweep",
+        ("sweep", "paper=mnist1d", "trainer=3", "--dry-run"),
+        2,
+        "trainer=3: trainer is a config group: choose one of its options (default)",
     ),
     Case(
         "papers folder is a file",

@@ -167,6 +167,9 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "optimizer section given one value",
     "a section given one value in a sweep",
     "a config group given null",
+    "num_threads not a count",
+    "checkpoint interval not a number",
+    "checkpoint switch not true or false",
 }
 CASES = [
     Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
@@ -707,6 +710,24 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("sweep", "paper=mnist1d", "trainer=3", "--dry-run"),
         2,
         "trainer=3: trainer is a config group: choose one of its options (default)",
+    ),
+    Case(  # it trained after the record said running, then left it so with a traceback
+        "num_threads not a count",
+        ("run", "paper=mnist1d", "experiment=cnn", "num_threads=abc"),
+        2,
+        "num_threads must be a positive integer or null, got 'abc'",
+    ),
+    Case(
+        "checkpoint interval not a number",
+        ("run", "paper=mnist1d", "experiment=cnn", "checkpoint.every_s=abc"),
+        2,
+        "checkpoint.every_s must be a number >= 0, got 'abc'",
+    ),
+    Case(  # a word was taken as true
+        "checkpoint switch not true or false",
+        ("run", "paper=mnist1d", "experiment=cnn", "checkpoint.enabled=maybe"),
+        2,
+        "checkpoint.enabled must be true or false, got 'maybe'",
     ),
     Case(
         "papers folder is a file",

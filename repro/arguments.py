@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from typer._click import exceptions as click  # typer vendors its own click
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from repro.errors import ReproError, UsageError
 
@@ -61,6 +61,22 @@ class ReproGroup(TyperGroup):
             except ReproError as error:  # before any command runs: said as a command says it
                 type(self).refuse(error)
         return name, command, rest
+
+
+class PlainUsageCommand(TyperCommand):
+    """A command whose usage line names its arguments as Click always did (`PAPER`,
+    `[PAPER]`): Typer 0.2x writes a required one as `{paper}`, which reads as a placeholder
+    left unrendered (`repro show [OPTIONS] {paper}`)."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name != "argument":
+                continue
+            name = param.metavar or (param.name or "").upper()
+            piece = name if param.required else f"[{name}]"
+            pieces.append(piece if param.nargs == 1 else f"{piece}...")
+        return pieces
 
 
 def click_error_line(error: click.UsageError, command: str) -> str:

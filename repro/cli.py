@@ -18,7 +18,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from repro.arguments import ReproGroup, command_options, refuse_unknown_options
+from repro.arguments import (
+    PlainUsageCommand,
+    ReproGroup,
+    command_options,
+    refuse_unknown_options,
+)
 from repro.completion import (
     OverrideCompletingCommand,
     PaperCompletingCommand,
@@ -54,8 +59,11 @@ app = typer.Typer(
     add_completion=True,  # --install-completion; run/sweep complete their overrides too
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command's, but run's
 )
 HYDRA_ARGS = {"allow_extra_args": True, "ignore_unknown_options": True}
+# `repro run paper=X -h` is Hydra's help: the composed config and its groups
+RUN_ARGS = {**HYDRA_ARGS, "help_option_names": ["--help"]}
 PapersDirOption = Annotated[
     list[Path] | None,
     typer.Option(
@@ -68,17 +76,20 @@ OVERRIDES_METAVAR = "paper=ID [experiment=NAME] [KEY=VALUE]..."
 SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
 
 \b
-  seeds=N                 seeds 0..N-1 per setting (default: paper.yaml default_seeds)
-  seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need (at most N)
+  seeds=N                 seeds 0..N-1 per setting (default: paper.yaml's
+                          default_seeds)
+  seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need
+                          (at most N)
   seeds_together=auto|true|false
-                          train a setting's seeds as one vectorized model in one process
-                          (auto: on a GPU when the plugin qualifies; SLURM, Ray: one job
-                          per setting when slurm.gpus >= 1 or trainer.accelerator=gpu)
+                          train a setting's seeds as one vectorized model in
+                          one process (auto: on a GPU when the plugin
+                          qualifies; SLURM, Ray: one job per setting when
+                          slurm.gpus >= 1 or trainer.accelerator=gpu)
   launcher=local|joblib|slurm|slurm_local|ray
-                          one after another, parallel processes, SLURM (submitit), a
-                          local submitit, Ray
-  slurm.partition=NAME slurm.time_min=N slurm.gpus=N slurm.cpus=N slurm.mem_gb=N
-  slurm.account=NAME slurm.max_parallel=N
+                          one after another, parallel processes, SLURM
+                          (submitit), a local submitit, Ray
+  slurm.partition=NAME slurm.time_min=N slurm.gpus=N slurm.cpus=N
+  slurm.mem_gb=N slurm.account=NAME slurm.max_parallel=N
                           SLURM resources of each job
 """
 ResultsOption = Annotated[
@@ -204,7 +215,10 @@ def papers(papers_dir: PapersDirOption = None) -> None:
     _print_table(("paper", "title", "venue", "experiments", "claims", "from"), rows)
 
 
-@app.command(short_help="Show a paper's experiments, claims and how to reproduce them.")
+@app.command(
+    short_help="Show a paper's experiments, claims and how to reproduce them.",
+    cls=PlainUsageCommand,
+)
 @reports_errors
 def show(
     paper: Annotated[
@@ -297,8 +311,28 @@ def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     for column in table.columns:  # a narrow terminal wraps a long path, never cuts it
         column.overflow = "fold"
     # Without a terminal (a log file, a pipe) nothing is cut or wrapped: paths stay whole.
-    width = max(120, Console().width) if sys.stdout.isatty() else UNLIMITED_WIDTH
+    width = Console().width if sys.stdout.isatty() else UNLIMITED_WIDTH
+    _fit_widest_text(table, header, rows, width)
     Console(width=width).print(table)
+
+
+def _fit_widest_text(
+    table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], width: int
+) -> None:
+    """In a terminal narrower than the table, wrap its widest column of text (a title, a
+    source, a detail) and keep the names beside it whole. Tables were printed at least 120
+    wide, so an 80- or 100-column terminal broke every row in two at its edge; Rich alone
+    shrinks the names as much as the text (`adam_onlin|e`)."""
+    natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
+    padding = 2 * len(header)  # a space either side of each cell
+    if sum(natural) + padding <= width:
+        return
+    texts = [i for i in range(len(header)) if any(" " in str(row[i]) for row in rows)]
+    if not texts:
+        return
+    widest = max(texts, key=lambda i: natural[i])
+    rest = sum(natural) - natural[widest]
+    table.columns[widest].width = max(width - padding - rest, min(natural[widest], 20))
 
 
 def _resolve_paper(
@@ -437,7 +471,7 @@ def _refuse_sweep_keys(args: list[str]) -> None:
 
 
 @app.command(
-    context_settings=HYDRA_ARGS,
+    context_settings=RUN_ARGS,
     cls=OverrideCompletingCommand,
     options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
     short_help="Train and test one setting; write its run record.",
@@ -454,6 +488,9 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     from repro.running.hydra_task import invoke
 
     refuse_unknown_options(list(ctx.args), "run", command_options(ctx))
+    if "-h" in ctx.args and not any(a.startswith("paper=") for a in ctx.args):
+        typer.echo(ctx.get_help())  # Hydra's -h helps with one paper's config; none is named
+        return
     if _answer_hydra_help(list(ctx.args)):
         return
     _refuse_sweep_keys(list(ctx.args))
@@ -818,12 +855,13 @@ def _launcher_install(module: str) -> str:
     return "pip install " + " ".join(shlex.quote(r) for r in wanted or [name])
 
 
-@app.command(short_help="Create a paper plugin folder from the template.")
+@app.command(short_help="Create a paper plugin folder from the template.", cls=PlainUsageCommand)
 @reports_errors
 def new(
     paper_id: Annotated[str, typer.Argument(help="Id of the new paper (lowercase, _).")],
     papers_dir: Annotated[
-        Path, typer.Option("--papers-dir", help="Folder to create the plugin in.")
+        Path,
+        typer.Option("--papers-dir", metavar="DIR", help="Folder to create the plugin in."),
     ] = Path("papers"),
 ) -> None:
     """Create a paper plugin folder from the template; it passes `repro check` as is.
@@ -844,7 +882,7 @@ def new(
     )
 
 
-@app.command(short_help="Check plugins: train each experiment a few steps.")
+@app.command(short_help="Check plugins: train each experiment a few steps.", cls=PlainUsageCommand)
 @reports_errors
 def check(
     paper: Annotated[

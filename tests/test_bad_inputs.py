@@ -168,6 +168,13 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "experiment_name given to a sweep",
     "malformed experiment YAML",
     "experiment YAML without its package line",
+    "a section given one value",
+    "optimizer section given one value",
+    "a section given one value in a sweep",
+    "a config group given null",
+    "num_threads not a count",
+    "checkpoint interval not a number",
+    "checkpoint switch not true or false",
 }
 CASES = [
     Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
@@ -207,7 +214,7 @@ CASES = [
         "wrong type in sweep",
         ("sweep", "paper=mnist1d", "seeds=three"),
         2,
-        "seeds must be an integer",
+        "seeds must be an integer or auto, got 'three'",
     ),
     Case(
         "rerun that is not true or false",
@@ -282,6 +289,20 @@ CASES = [
         2,
         "paper.yaml: claims.0 (small_mse).value: Input should be a valid number",
         lambda t: _toy(t, _replace("paper.yaml", "value: 0.0", "value: high")),
+    ),
+    Case(
+        "claim field its kind does not judge",
+        RUN_TOY,
+        2,
+        "claims.0 (small_mse): a comparison claim does not use `value`, `tolerance`",
+        lambda t: _toy(
+            t,
+            _replace(
+                "paper.yaml",
+                "value: 0.0, tolerance: 0.5,",
+                "kind: comparison, versus: wide, direction: '<', value: 0.1, tolerance: 0.05,",
+            ),
+        ),
     ),
     Case(
         "claim names a missing experiment",
@@ -720,10 +741,66 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         lambda tmp: _with_a_record(tmp),
     ),
     Case(
+        "a section given one value",
+        ("run", "paper=mnist1d", "experiment=cnn", "model=3"),
+        2,
+        "model=3: model is a section of keys; set one of them: model.<key>=3",
+    ),
+    Case(
+        "optimizer section given one value",
+        ("run", "paper=mnist1d", "experiment=cnn", "optimizer=0.1"),
+        2,
+        "optimizer=0.1: optimizer is a section of keys; set one of them: optimizer.<key>=0.1",
+    ),
+    Case(
+        "a section given one value in a sweep",
+        ("sweep", "paper=mnist1d", "data=abc", "--dry-run"),
+        2,
+        "data='abc': data is a section of keys; set one of them: data.<key>=abc",
+    ),
+    Case(
+        "a config group given null",
+        ("run", "paper=mnist1d", "experiment=cnn", "logger=null"),
+        2,
+        "logger=null: logger is a config group: choose one of its options (csv, default, none, "
+        "wandb)",
+    ),
+    Case(
+        "a config group given a number in a sweep",
+        ("sweep", "paper=mnist1d", "trainer=3", "--dry-run"),
+        2,
+        "trainer=3: trainer is a config group: choose one of its options (default)",
+    ),
+    Case(  # it trained after the record said running, then left it so with a traceback
+        "num_threads not a count",
+        ("run", "paper=mnist1d", "experiment=cnn", "num_threads=abc"),
+        2,
+        "num_threads must be a positive integer or null, got 'abc'",
+    ),
+    Case(
+        "checkpoint interval not a number",
+        ("run", "paper=mnist1d", "experiment=cnn", "checkpoint.every_s=abc"),
+        2,
+        "checkpoint.every_s must be a number >= 0, got 'abc'",
+    ),
+    Case(  # a word was taken as true
+        "checkpoint switch not true or false",
+        ("run", "paper=mnist1d", "experiment=cnn", "checkpoint.enabled=maybe"),
+        2,
+        "checkpoint.enabled must be true or false, got 'maybe'",
+    ),
+    Case(
         "papers folder is a file",
         ("papers", "--papers-dir", "/etc/passwd"),
         2,
         "papers folder /etc/passwd is a file, not a folder",
+    ),
+    Case(
+        "plugin folder without paper.yaml",
+        RUN_TOY,
+        2,
+        "unknown paper 'toy': {plugins}/toy has no paper.yaml: rename its paper.yml to paper.yaml",
+        lambda t: _toy(t, lambda folder: (folder / "paper.yaml").rename(folder / "paper.yml")),
     ),
 ]
 
@@ -745,7 +822,8 @@ def test_bad_input(case: Case, tmp_path: Path) -> None:
         assert case.message in done.stdout
         return
     lines = [line for line in done.stderr.strip().splitlines() if line.startswith("error: ")]
-    assert len(lines) == 1 and case.message in lines[0], (done.stdout, done.stderr)
+    message = case.message.replace("{plugins}", str(tmp_path / "plugins"))
+    assert len(lines) == 1 and message in lines[0], (done.stdout, done.stderr)
 
 
 def test_debug_flag_shows_the_traceback() -> None:

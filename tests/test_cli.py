@@ -231,9 +231,85 @@ def test_help_shows_whole_descriptions_and_plain_metavars() -> None:
     commands = top.split("Commands:")[1].splitlines()
     assert not [line for line in commands if line.endswith("...")], top
     assert "<list" not in top and "--install-completion" in top
-    for command in ("run", "sweep", "papers", "show", "check", "report"):
+    for command in ("run", "sweep", "papers", "show", "check", "report", "new"):
         text = repro(command, "--help").stdout
         assert "<list" not in text and "[Path]" not in text, text
+        assert "<path>" not in text, text  # `repro new --papers-dir <path>`: DIR elsewhere
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [
+        ("papers", "repro papers [OPTIONS]"),
+        ("show", "repro show [OPTIONS] PAPER"),
+        ("new", "repro new [OPTIONS] PAPER_ID"),
+        ("check", "repro check [OPTIONS] [PAPER]"),
+        ("report", "repro report [OPTIONS] [paper=ID[,ID...]]"),
+        ("sync", "repro sync [OPTIONS] [paper=ID]"),
+    ],
+)
+def test_usage_lines_name_their_arguments_plainly(command: str, usage: str) -> None:
+    """Typer 0.2x writes a required argument as `{paper}` on the usage line, which reads as an
+    unrendered template placeholder (`repro show [OPTIONS] {paper}`)."""
+    text = repro(command, "--help").stdout
+    first = " ".join(text.split("\n\n")[0].split()).replace("python -m repro", "repro")
+    assert first == f"Usage: {usage}", text
+    assert "{" not in text and "}" not in text, text
+
+
+def test_every_help_fits_an_80_column_terminal() -> None:
+    """`repro sweep --help` ended with a block of sweep keys that Click does not rewrap, 90
+    characters wide: each line broke mid-word in an 80-column terminal."""
+    for command in ("", "papers", "show", "run", "sweep", "new", "check", "report", "sync"):
+        text = repro(*command.split(), "--help", env={"COLUMNS": "80"}).stdout
+        assert text.strip(), command
+        wide = [line for line in text.splitlines() if len(line) > 80]
+        assert not wide, (command, wide)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("-h",),
+        ("papers", "-h"),
+        ("show", "-h"),
+        ("sweep", "-h"),
+        ("report", "-h"),
+        ("new", "-h"),
+        ("run", "-h"),
+    ],
+)
+def test_dash_h_is_help_except_where_hydra_owns_it(arguments: tuple[str, ...]) -> None:
+    """`repro -h` was 'unknown option -h', `repro report -h` 'unexpected argument', `repro run
+    -h` 'missing paper=<id>'; `repro run paper=X -h` stays Hydra's help of the composed config
+    (the test above)."""
+    done = repro(*arguments)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == repro(*arguments[:-1], "--help").stdout
+
+
+def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables were at least 120 columns wide in any terminal: in an 80- or 100-column one each
+    row of `repro papers` broke in two at the terminal's edge. They fold long cells instead."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    title = "Set Transformer: A Framework for Attention-based Permutation-Invariant Networks"
+    for columns in (80, 100):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        monkeypatch.setenv("COLUMNS", str(columns))
+        _print_table(("paper", "title", "from"), [("set_transformer", title, "built-in")])
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        assert max(len(line) for line in lines) <= columns, lines
+        assert " ".join(" ".join(lines).split()).count("Permutation-Invariant") == 1, lines
+        assert "set_transformer" in lines[1] and "built-in" in lines[1], lines  # names whole
 
 
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:

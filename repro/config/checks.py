@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import math
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -62,12 +63,51 @@ def _bound(trainer: dict[str, Any], key: str, unbounded: tuple[Any, ...]) -> int
     return value
 
 
+def check_run_settings(config: dict[str, Any]) -> None:
+    """repro's own run keys (threads, checkpoints, progress): `num_threads=abc` failed only
+    once training started, with a traceback, leaving the record `running`; a word for a
+    switch (`checkpoint.enabled=maybe`) was taken as true."""
+    threads = config.get("num_threads")
+    if threads is not None and (not _is_int(threads) or threads < 1):
+        raise UsageError(f"num_threads must be a positive integer or null, got {threads!r}")
+    for section, key, optional in (
+        ("checkpoint", "every_s", False),
+        ("checkpoint", "max_keep_mb", True),
+        ("progress", "every_s", False),
+    ):
+        value = (config.get(section) or {}).get(key, 0)
+        if value is None and optional:
+            continue
+        if not _is_number(value) or value < 0:
+            kind = "a number >= 0 or null" if optional else "a number >= 0"
+            raise UsageError(f"{section}.{key} must be {kind}, got {value!r}")
+    for key in ("enabled", "keep"):
+        value = (config.get("checkpoint") or {}).get(key, True)
+        if not isinstance(value, bool):
+            raise UsageError(f"checkpoint.{key} must be true or false, got {value!r}")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def check_values(config: dict[str, Any]) -> None:
     """Seed, names, training bounds and W&B mode of a resolved run config (first problem
     raised)."""
     check_seed(config.get("seed"))
+    for key in sorted(PLUGIN_KEYS | {"trainer"}):  # `model=3` ended in an internal TypeError
+        value = config.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise UsageError(
+                f"{key}={value!r}: {key} is a section of keys; set one of them: {key}.<key>={value}"
+            )
     if not isinstance(config.get("rerun", False), bool):  # `rerun=no` was a word, taken as true
         raise UsageError(f"rerun must be true or false, got {config.get('rerun')!r}")
+    check_run_settings(config)
     check_names(config)
     trainer = dict(config.get("trainer") or {})
     steps = _bound(trainer, "max_steps", (-1, None))

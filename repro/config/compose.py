@@ -22,13 +22,23 @@ def hydra_compose_session() -> Iterator[None]:
     from omegaconf.errors import OmegaConfBaseException
 
     from repro.config.app import CONFIG_DIR, CONFIG_NAME
-    from repro.config.overrides import config_keys, explain_hydra_error
+    from repro.config.overrides import (
+        GROUP_VALUE_ERROR,
+        config_keys,
+        explain_group_value,
+        explain_hydra_error,
+    )
 
     GlobalHydra.instance().clear()
     _last_overrides.clear()
     try:
         with initialize_config_dir(str(CONFIG_DIR), version_base="1.3", job_name="repro"):
             yield
+    except ValueError as error:  # Hydra's for `logger=null`, a group given no option name
+        if GROUP_VALUE_ERROR not in str(error):
+            raise
+        GlobalHydra.instance().clear()
+        raise UsageError(explain_group_value(CONFIG_DIR, _last_overrides)) from None
     except (HydraException, OmegaConfBaseException) as error:
         GlobalHydra.instance().clear()
 

@@ -235,6 +235,11 @@ def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) ->
                 (compose(config_name, overrides=variant), variant)
                 for variant in each_swept_value(overrides)
             ]
+    except ValueError as error:  # Hydra's for `logger=null`, a group given no option name
+        if GROUP_VALUE_ERROR not in str(error):
+            raise
+        GlobalHydra.instance().clear()
+        raise UsageError(explain_group_value(config_dir, overrides)) from None
     except (HydraException, OmegaConfBaseException) as error:
         GlobalHydra.instance().clear()
 
@@ -303,6 +308,24 @@ def explain_hydra_error(
         key = re.search(r"An item is already at '([^']+)'", message)
         return f"key {key.group(1) if key else ''} already exists: override it without '+'"
     return _first_line(message)
+
+
+GROUP_VALUE_ERROR = "Config group override must be a string or a list"
+NOT_NAMES = ("null", "true", "false")  # words Hydra reads as None or a bool
+
+
+def explain_group_value(config_dir: Path, overrides: Iterable[str]) -> str:
+    """Hydra's ValueError for `logger=null` or `trainer=3` (a group given a value that is no
+    option name) names no group: name the override and the group's options."""
+    groups = {p.name for p in config_dir.iterdir() if p.is_dir()}
+    for override in overrides:
+        key, _, value = override.partition("=")
+        group, value = key.lstrip("+"), value.strip()
+        named = re.fullmatch(r"[A-Za-z_][\w\-]*|\[.*\]", value) and value not in NOT_NAMES
+        if group in groups and not named:
+            options = ", ".join(sorted(p.stem for p in (config_dir / group).glob("*.yaml")))
+            return f"{override}: {group} is a config group: choose one of its options ({options})"
+    return f"{GROUP_VALUE_ERROR}: a config group was given a value that is no option name"
 
 
 def _first_line(message: str) -> str:

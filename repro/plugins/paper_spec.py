@@ -37,6 +37,18 @@ def _identifier(value: str) -> str:
 Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
+UNJUDGED = {  # fields a kind's verdict never reads
+    "value": ("versus", "direction"),
+    "threshold": ("tolerance", "versus"),
+    "comparison": ("value", "tolerance"),
+}
+JUDGED = {
+    "value": "its verdict is the seed mean against `value` ± `tolerance`",
+    "threshold": "its verdict is the seed mean against `value` in `direction`",
+    "comparison": "its verdict is `direction` alone, `experiment` against `versus`",
+}
+
+
 class Claim(BaseModel):
     """One number (or relation) the paper claims, with where it came from.
 
@@ -72,6 +84,13 @@ class Claim(BaseModel):
             raise ValueError("a comparison claim needs `versus` and direction '>' or '<'")
         if self.kind == "comparison" and self.versus == self.experiment:
             raise ValueError(f"a comparison claim compares {self.experiment!r} with itself")
+        unused = [name for name in UNJUDGED[self.kind] if getattr(self, name) is not None]
+        if unused:  # a margin on a comparison was read by no verdict, yet shown with the claim
+            names = ", ".join(f"`{name}`" for name in unused)
+            raise ValueError(
+                f"a {self.kind} claim does not use {names}: {JUDGED[self.kind]}; "
+                "remove them, or choose the kind that judges them"
+            )
         return self
 
     def experiments(self) -> list[str]:
@@ -261,8 +280,11 @@ def load_paper_spec(folder: Path) -> PaperSpec:
         where = f" line {mark.line + 1}" if mark else ""
         problem = getattr(error, "problem", None) or "invalid YAML"
         raise UsageError(f"{path}:{where}: malformed YAML: {problem}") from None
+    if raw is None:  # "got NoneType" was Python's word for an empty file
+        raise UsageError(f"{path}: empty: it holds the paper's fields (id, title, ...)")
     if not isinstance(raw, dict):
-        raise UsageError(f"{path}: expected a mapping of fields, got {type(raw).__name__}")
+        what = {list: "a list", str: "a text"}.get(type(raw), f"a {type(raw).__name__}")
+        raise UsageError(f"{path}: {what}, where the paper's fields belong (id: ..., title: ...)")
     try:
         spec = PaperSpec.model_validate(raw)
     except ValidationError as error:

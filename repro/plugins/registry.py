@@ -215,12 +215,35 @@ def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
         raise UsageError(f"invalid paper id {paper_id!r}: use lowercase letters, digits and _")
     plugins = discover(cli_dirs)
     if paper_id not in plugins:
+        if bare := _folder_without_paper_file(paper_id, cli_dirs):
+            raise UnknownPaper(f"unknown paper {paper_id!r}: {bare}")
         known = ", ".join(sorted(plugins)) or "none"
         hint = did_you_mean(paper_id, plugins)
         # A plugin made with `repro new x --papers-dir plugins` is unknown to a command
         # without the flag: say how to point at it, not only what is known.
         raise UnknownPaper(f"unknown paper {paper_id!r} ({hint}known: {known}){ELSEWHERE_HINT}")
     return plugins[paper_id]
+
+
+def _folder_without_paper_file(paper_id: str, cli_dirs: list[Path] | None) -> str | None:
+    """What is wrong with a folder named `paper_id` in a papers folder that is no plugin: a
+    user who sees `plugins/toy/` on disk is not helped by a list of the other papers."""
+    for root in [*extra_paper_dirs(cli_dirs), LOCAL_PAPERS]:
+        folder = root / paper_id
+        if not folder.is_dir() or (folder / PAPER_FILE).is_file():
+            continue
+        near = sorted(
+            child.name
+            for child in folder.iterdir()
+            if child.name != PAPER_FILE and child.name.lower() in {"paper.yaml", "paper.yml"}
+        )
+        fix = (
+            f"rename its {near[0]} to {PAPER_FILE}"
+            if near
+            else "every plugin folder needs one (`repro new` writes a template of the folder)"
+        )
+        return f"{folder} has no {PAPER_FILE}: {fix}"
+    return None
 
 
 def plugin_from_folder(folder: Path) -> PaperPlugin:

@@ -317,3 +317,54 @@ def test_a_misspelt_reference_says_what_to_write(
     with pytest.raises(UsageError) as raised:
         load_paper_spec(folder)
     assert str(raised.value) == f"{folder / 'paper.yaml'}: {error}"
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", ": empty: it holds the paper's fields (id, title, ...)"),
+        ("# all commented out\n", ": empty: it holds the paper's fields (id, title, ...)"),
+        ("- id: toy\n", ": a list, where the paper's fields belong (id: ..., title: ...)"),
+    ],
+)
+def test_a_paper_file_that_holds_no_fields_says_what_it_holds(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    """An empty paper.yaml said 'expected a mapping of fields, got NoneType': Python's name
+    for nothing."""
+    folder = write_toy_paper(tmp_path)
+    (folder / "paper.yaml").write_text(text)
+    with pytest.raises(UsageError) as raised:
+        load_paper_spec(folder)
+    assert str(raised.value) == f"{folder / 'paper.yaml'}{error}"
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        (
+            "kind: comparison, versus: wide, direction: '<', value: 0.1, tolerance: 0.05,",
+            "claims.0 (small_mse): a comparison claim does not use `value`, `tolerance`",
+        ),
+        (
+            "kind: threshold, value: 0.1, direction: '<=', tolerance: 0.05,",
+            "claims.0 (small_mse): a threshold claim does not use `tolerance`",
+        ),
+        (
+            "value: 0.0, tolerance: 0.5, versus: wide, direction: '<',",
+            "claims.0 (small_mse): a value claim does not use `versus`, `direction`",
+        ),
+    ],
+)
+def test_a_claim_field_its_kind_does_not_judge_is_rejected(
+    tmp_path: Path, fields: str, error: str
+) -> None:
+    """`kind: comparison` with `value: 0.1, tolerance: 0.05` (a margin the user meant) was
+    judged on the direction alone, and `repro show` listed the claim with ±0.05: the report
+    said reproduced for a margin never tested. A value claim with `versus` made the sweep
+    train that experiment for nothing."""
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "value: 0.0, tolerance: 0.5,", fields)
+    with pytest.raises(UsageError) as raised:
+        load_paper_spec(folder)
+    assert error in str(raised.value), raised.value

@@ -34,6 +34,27 @@ def test_papers_dir_and_env_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert found["toy_env"].folder == (tmp_path / "env_dir" / "toy_env").resolve()
 
 
+@pytest.mark.parametrize("renamed", [None, "paper.yml", "Paper.yaml"])
+def test_a_plugin_folder_without_its_paper_file_is_named(
+    tmp_path: Path, renamed: str | None
+) -> None:
+    """A folder `plugins/toy` whose paper.yaml is missing (or saved as paper.yml) was only
+    'unknown paper toy', listing the built-in papers, while the folder sat in --papers-dir."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    paper_file = folder / "paper.yaml"
+    if renamed:
+        paper_file.rename(folder / renamed)
+    else:
+        paper_file.unlink()
+    with pytest.raises(UsageError) as raised:
+        get_paper("toy", [tmp_path / "plugins"])
+    message = str(raised.value)
+    assert message.startswith("unknown paper 'toy': "), message
+    assert f"{folder} has no paper.yaml" in message, message
+    if renamed:
+        assert f"rename its {renamed} to paper.yaml" in message, message
+
+
 def test_missing_papers_dir_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="does not exist"):
         discover([tmp_path / "absent"])

@@ -12,6 +12,7 @@ import yaml
 
 from repro.errors import UsageError
 from repro.plugins.scaffold import create_plugin
+from tests.conftest import repro
 
 
 def _template_data(tmp_path: Path) -> object:
@@ -111,3 +112,22 @@ def test_new_that_cannot_write_says_so_and_leaves_no_half_plugin(
         f"cannot create {tmp_path / 'papers' / 'half_paper'}: No space left on device"
     )
     assert not (tmp_path / "papers" / "half_paper").exists()
+
+
+def test_the_templates_seeds_give_different_results(tmp_path: Path, isolated_env: Path) -> None:
+    """A new user's first sweep of the template showed test/mse 1e-13 for every seed (a
+    noise-free linear fit that every seed solves exactly, in a fixed batch order): a report
+    with no seed spread, teaching that seeds do not matter. The seeds now differ as in a real
+    paper (the initial weights and the order of the training batches), and the test error is
+    the noise the model cannot fit, not zero."""
+    from repro.records import load_records
+
+    made = repro("new", "new_paper", "--papers-dir", "plugins", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    swept = repro("sweep", "paper=new_paper", "seeds=3", "--papers-dir", "plugins", cwd=tmp_path)
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    records = load_records(isolated_env, paper="new_paper")
+    mse = records[records["metric"] == "test/mse"]["value"]
+    assert len(mse) == 3, records
+    assert mse.min() > 1e-3, mse.tolist()  # not a perfect fit
+    assert mse.std() > 1e-3 * mse.mean(), mse.tolist()  # the seeds differ

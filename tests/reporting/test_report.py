@@ -74,7 +74,7 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
     write_run(results, "cnn", 8, {}, status="running")
     _, markdown = report(results, tmp_path / "out")
     assert "(n=3)" in table_row(markdown, "cnn_acc")  # failed seeds do not enter the claims
-    assert "**Unsuccessful runs, counted apart:** 2" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 2" in markdown
     assert "non-finite loss at step 3 (nan)" in markdown
     assert "| unfinished |" in markdown
 
@@ -93,7 +93,7 @@ def test_an_unfinished_run_without_a_time_is_not_counted_as_no_time(tmp_path: Pa
     record["timing"] = {"started_at": record["timing"]["started_at"]}  # as a kill -9 leaves it
     (killed / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
-    line = "**Unsuccessful runs, counted apart:** 2 (10.8 s; 1 without a recorded time"
+    line = "**Unsuccessful attempts, counted apart:** 2 (10.8 s; 1 without a recorded time"
     assert line in markdown
     assert "1 without a recorded time" in (tmp_path / "out" / "report.html").read_text()
 
@@ -1121,7 +1121,7 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
     assert row.wall_mean_s == pytest.approx((8.9 + 4.0) / 4)
     assert row.fit_mean_s == pytest.approx((7.9 + 3.0) / 4)  # fit time shared alike
     assert summary.cpu_hours * 3600 == pytest.approx(8.9 + 4.0 + 8.9 / 2)
-    assert summary.unsuccessful_runs == 1 and summary.unsuccessful_hours == 0
+    assert summary.unsuccessful_attempts == 1 and summary.unsuccessful_hours == 0
     assert summary.together_runs == 6
 
 
@@ -1326,7 +1326,7 @@ def test_a_total_of_seconds_is_shown_in_seconds_and_one_run_is_singular(tmp_path
     total = _compute_total(markdown)
     assert "3.0 s CPU" in total and " h " not in total and "0.00" not in total
     assert "over 1 completed run," in total
-    assert "**Unsuccessful runs, counted apart:** 1 (1.2 s)" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 1 (1.2 s)" in markdown
     html = (tmp_path / "out" / "report.html").read_text()
     assert "3.0 s CPU" in html and "over 1 completed run," in html and "0.000 h" not in html
 
@@ -1385,7 +1385,7 @@ def test_no_unsuccessful_runs_and_a_fraction_of_a_second_are_not_zero_seconds(
     results = tmp_path / "results"
     write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=1.03)  # fit_s: 0.03
     _, markdown = report(results, tmp_path / "out")
-    assert "**Unsuccessful runs, counted apart:** none." in markdown
+    assert "**Unsuccessful attempts, counted apart:** none." in markdown
     (row,) = compute_rows(markdown)
     assert "| 1.0 s | 1.0 s | 0.03 s |" in row
 
@@ -2038,7 +2038,7 @@ def test_a_failed_rerun_of_a_completed_run_is_counted_and_listed(tmp_path: Path)
     (folder / "record.failed.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
     assert "(n=2)" in table_row(markdown, "cnn_acc")  # the completed record still counts
-    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 1 (42.0 s)" in markdown
     failures = markdown.split("### Failed and unfinished runs")[1]
     assert "| 1 | failed (a rerun; the completed run stays) | CUDA out of memory |" in failures
 
@@ -2064,7 +2064,7 @@ def test_a_failed_attempt_started_over_is_counted_in_compute(tmp_path: Path) -> 
     assert record["status"] == "failed" and record["attempts"] == 3
     assert record["timing"]["abandoned_wall_s"] == pytest.approx(walls[0] + walls[1], abs=2e-3)
     _, markdown = report(tmp_path / "results", tmp_path / "out")
-    line = f"**Unsuccessful runs, counted apart:** 1 ({seconds(sum(walls))})"
+    line = f"**Unsuccessful attempts, counted apart:** 3 ({seconds(sum(walls))})"  # helper-105
     assert line in markdown
 
 
@@ -2082,7 +2082,7 @@ def test_a_completed_run_that_started_over_after_failing_shows_the_failed_time(
     record["timing"]["abandoned_wall_s"] = 5.0
     (folder / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 1 (5.0 s)" in markdown
 
 
 def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
@@ -2155,8 +2155,8 @@ def test_a_failed_rerun_of_a_group_counts_the_groups_time_once(tmp_path: Path) -
         record["timing"] = {**record["timing"], "wall_s": 42.0}
         (folder / "record.failed.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 2 (42.0 s)" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 2 (42.0 s)" in line
 
 
 def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
@@ -2173,8 +2173,8 @@ def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
     record["timing"] = {**record["timing"], "wall_s": 42.0, "abandoned_wall_s": 7.0}
     (folder / "record.failed.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 2 (49.0 s)" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 2 (49.0 s)" in line
 
 
 def test_a_setting_whose_seeds_trained_on_different_numbers_of_processes_says_which(
@@ -2253,7 +2253,7 @@ def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path
     compute = markdown.split("## Compute")[1].split("\n## ")[0]
     wall = record["timing"]["wall_s"]
     assert f"**Total:** {seconds(wall)} CPU (wall-clock) over 1 completed run" in compute
-    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in compute
+    assert "**Unsuccessful attempts, counted apart:** 1 (5.0 s)" in compute
     assert _replaced_seconds(compute, 1) == pytest.approx(first["timing"]["wall_s"], rel=0.05)
     assert repro(*args, "rerun=true").returncode == 0  # a second rerun: two results replaced
     third = json.loads(path.read_text())
@@ -2303,8 +2303,8 @@ def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
     compute = markdown.split("## Compute")[1].split("\n## ")[0]
     row = next(line for line in compute.splitlines() if line.startswith("| `cnn`"))
     assert [cell.strip() for cell in row.split(" | ")][2:4] == ["2", "52.0 s"]
-    line = next(line for line in compute.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s)" in line
+    line = next(line for line in compute.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 1 (0.0 s)" in line
 
 
 def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path: Path) -> None:
@@ -2325,8 +2325,8 @@ def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path:
             record["timing"] = {"started_at": "2099-01-01T00:00:00+00:00"}
         (folder / "record.rerun.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
     failures = markdown.split("### Failed and unfinished runs")[1]
     assert "| 1 | unfinished (a rerun, killed or still running; the completed run stays) |" in (
         failures
@@ -2349,7 +2349,76 @@ def test_a_failed_rerun_a_completed_rerun_carries_is_counted_once(tmp_path: Path
     (folder / "record.failed.json").write_text(json.dumps(failed))
     record["attempts"] = 3
     record["timing"]["abandoned_wall_s"] = 42.0
+    record["timing"].update(replaced_wall_s=10.0, replaced_runs=1)  # the completed rerun's
     (folder / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 1 (42.0 s)" in line
+
+
+def _unsuccessful_line(markdown: str) -> str:
+    return next(line for line in markdown.splitlines() if "**Unsuccessful attempts" in line)
+
+
+def test_unsuccessful_attempts_are_counted_as_attempts_not_runs(tmp_path: Path) -> None:
+    """helper-105: Compute's unsuccessful part counted runs: a seed that failed twice and
+    then completed (its record: attempts 3, the two failures' 5 s as `abandoned_wall_s`) said
+    1, and a seed failed three times (attempts 3) said 1; the records' attempt numbers say
+    how many attempts there were: 2 + 3."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 3
+    record["timing"]["abandoned_wall_s"] = 5.0
+    (folder / "record.json").write_text(json.dumps(record))
+    failed = write_run(results, "cnn", 7, {}, status="failed", error="nan", wall_s=10.0)
+    record = json.loads((failed / "record.json").read_text())
+    record["attempts"] = 3
+    record["timing"]["abandoned_wall_s"] = 20.0
+    (failed / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "**Unsuccessful attempts, counted apart:** 5 (35.0 s)" in _unsuccessful_line(markdown)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<strong>Unsuccessful attempts, counted apart:</strong> 5" in html
+
+
+def test_an_attempt_killed_and_started_over_is_an_unsuccessful_attempt(tmp_path: Path) -> None:
+    """helper-105: an attempt killed (kill -9) before it saved a checkpoint leaves a `running`
+    record without a time; the next attempt starts over and completes (attempts 2), and
+    the killed one was nowhere in the report: "Unsuccessful runs, counted apart: none"."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 2
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
+
+
+def test_failed_and_killed_reruns_are_counted_by_their_attempts(tmp_path: Path) -> None:
+    """helper-105: three `rerun=true` of a completed run (attempt 1) failed (attempts 2-4;
+    the last's record.failed.json carries the two before it as `abandoned_wall_s`), then two
+    were killed (attempts 5-6; the last's record.rerun.json replaced the first's): Compute
+    said 3 (1 for the failed rerun, 1 for the time it carries, 1 for the killed one): 5."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    failed = {**record, "status": "failed", "error": "CUDA out of memory", "attempts": 4}
+    failed["timing"] = {**record["timing"], "wall_s": 42.0, "abandoned_wall_s": 20.0}
+    (folder / "record.failed.json").write_text(json.dumps(failed))
+    killed = {**record, "status": "running", "attempts": 6}
+    killed["timing"] = {"started_at": "2099-01-01T00:00:00+00:00"}
+    (folder / "record.rerun.json").write_text(json.dumps(killed))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 5 (62.0 s; 2 without a recorded time" in line

@@ -167,3 +167,60 @@ def test_a_killed_attempt_counts_no_time_from_before_it_started(
     killed = {"timing": {"started_at": record["timing"]["started_at"]}}  # no end: kill -9
     counted = runner.earlier_attempts(killed, {"checkpoint": str(checkpoint), "step": 1})
     assert counted["earlier_wall_s"] == pytest.approx(0.1, abs=1e-3), record["timing"]
+
+
+def test_the_attempts_a_run_started_over_from_are_counted_with_those_killed(
+    tmp_path: Path,
+) -> None:
+    """helper-105: `abandoned_wall_s` kept the time of the attempts a run started over from,
+    not how many there were, nor those killed (kill -9: no time) before it: a report could
+    say neither. `abandoned_runs` counts them (every attempt in the folder of a run never
+    completed), `abandoned_untimed` those without a time; a resumed attempt carries both."""
+    from repro.running import runner
+
+    killed_then_failed = {  # attempt 2: attempt 1 was killed, then it started over and failed
+        "status": "failed",
+        "attempts": 2,
+        "timing": {"started_at": "2026-01-01T00:00:00+00:00", "wall_s": 10.0},
+    }
+    started_over = runner.abandoned_attempts(killed_then_failed, None)
+    assert started_over == {"abandoned_wall_s": 10.0, "abandoned_runs": 2, "abandoned_untimed": 1}
+    killed = {  # attempt 4, killed: it went on from 3, which started over from 1-2
+        "status": "running",
+        "attempts": 4,
+        "timing": {"started_at": "2026-01-01T00:00:00+00:00", **started_over},
+    }
+    resumed = runner.abandoned_attempts(killed, {"checkpoint": "x", "step": 3})
+    assert resumed == started_over  # the resumed attempt goes on from attempt 4: not abandoned
+    assert runner.abandoned_attempts(killed, None) == {
+        "abandoned_wall_s": 10.0,
+        "abandoned_runs": 4,
+        "abandoned_untimed": 2,
+    }
+
+
+def test_the_reruns_since_a_completed_run_are_counted_by_their_attempt_numbers(
+    tmp_path: Path,
+) -> None:
+    """helper-105: reruns of a completed run (attempt 1): attempts 2-3 failed (the last's
+    record.failed.json carries the first), 4-5 killed (only 5's record.rerun.json is left):
+    the next rerun carried the failed ones' time and no count, the killed ones not at all."""
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 1, "timing": {"wall_s": 30.0}}
+    failed = {
+        "status": "failed",
+        "attempts": 3,
+        "timing": {"wall_s": 42.0, "abandoned_wall_s": 20.0, "abandoned_runs": 1},
+    }
+    (tmp_path / "record.failed.json").write_text(json.dumps(failed))
+    killed = {"status": "running", "attempts": 5, "timing": {"started_at": "2099-01-01"}}
+    (tmp_path / runner.RERUN_RECORD_FILE).write_text(json.dumps(killed))
+    carried = runner.abandoned_attempts(completed, None, tmp_path)
+    assert carried == {"abandoned_wall_s": 62.0, "abandoned_runs": 4, "abandoned_untimed": 2}
+    replacing = {"wall_s": 5.0, **carried}  # a rerun that completes: the run it replaces too
+    before = {**completed, "timing": {"wall_s": 30.0, "abandoned_wall_s": 8.0}}
+    before["timing"].update(abandoned_runs=2, abandoned_untimed=1)
+    out = runner.replaced_attempts(before, replacing)
+    assert out["abandoned_wall_s"] == 70.0
+    assert (out["abandoned_runs"], out["abandoned_untimed"]) == (6, 3)

@@ -224,3 +224,18 @@ def test_the_reruns_since_a_completed_run_are_counted_by_their_attempt_numbers(
     out = runner.replaced_attempts(before, replacing)
     assert out["abandoned_wall_s"] == 70.0
     assert (out["abandoned_runs"], out["abandoned_untimed"]) == (6, 3)
+
+
+def test_a_failed_rerun_older_than_the_completed_record_is_not_carried_again(
+    tmp_path: Path,
+) -> None:
+    """helper-105: a rerun that completed (attempt 3) carries the failed rerun before it
+    (attempt 2), then removes its record.failed.json; killed in between, the file stayed, and
+    the next rerun carried its 42 s again (and, completing, added them to the 42 s the
+    record it replaced carried: 84 s of unsuccessful time for 42)."""
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 3, "timing": {"abandoned_wall_s": 42.0}}
+    failed = {"status": "failed", "attempts": 2, "timing": {"wall_s": 42.0}}
+    (tmp_path / "record.failed.json").write_text(json.dumps(failed))
+    assert runner.abandoned_attempts(completed, None, tmp_path) == {}

@@ -75,6 +75,7 @@ class Compute:
     unsuccessful_hours: float  # their recorded time, counted apart
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
     unsuccessful_untimed: int = 0  # of those, attempts with no recorded time (killed): not in hours
+    unsuccessful_to_save: int = 0  # of those, killed reruns counted to their last save
     replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
     replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
 
@@ -241,6 +242,7 @@ def compute(
         )
         / 3600,
         unsuccessful_untimed=untimed,
+        unsuccessful_to_save=sum(r.killed and r.wall_s is not None for r in reruns),
         together_runs=sum(group is not None for group in groups),
         replaced_runs=_replaced(runs),
         replaced_hours=_abandoned_seconds(
@@ -329,7 +331,8 @@ def _rerun_attempts_in(found: list[FailedRerun]) -> tuple[int, int]:
     last = max((r.attempts or 0 for r in found), default=0)
     if not after or last <= after:  # numbers not recorded: one per record, as they say
         count = len(found) + int(failed is not None and failed.abandoned_s > 0)
-        return count, int(killed is not None) + int(failed is not None and failed.wall_s is None)
+        untimed = [r for r in (killed, failed) if r is not None and r.wall_s is None]
+        return count, len(untimed)
     untimed = 0
     since = after
     if failed is not None and failed.attempts:
@@ -341,7 +344,7 @@ def _rerun_attempts_in(found: list[FailedRerun]) -> tuple[int, int]:
         elif failed.abandoned_s <= 0:
             untimed += before  # none left time: killed
     if killed is not None and killed.attempts and killed.attempts > since:
-        untimed += killed.attempts - since
+        untimed += killed.attempts - since - int(killed.wall_s is not None)
     return last - after, untimed
 
 
@@ -565,6 +568,9 @@ def _other_code(config_hash: str) -> str:
 FAILED_RERUN = "failed (a rerun; the completed run stays)"
 UNFINISHED_RERUN = "unfinished (a rerun, killed or still running; the completed run stays)"
 RERUN_PROGRESS_FILE = "record.rerun.json"  # `runner.RERUN_RECORD_FILE`, not imported (torch)
+RERUN_SAVES = ("checkpoints/rerun.ckpt", "csv-rerun")
+"""What a rerun writes as it trains (`checkpointing.RERUN_CHECKPOINT`, `loggers.RERUN_CSV_FOLDER`,
+not imported: torch): a killed one ran at least until the last of them was saved."""
 
 
 @dataclass(frozen=True)
@@ -581,6 +587,7 @@ class FailedRerun:
     after: int | None = None  # the completed record's attempt number
     abandoned_runs: int | None = None  # how many reruns `abandoned_s` is of (None: not kept)
     abandoned_untimed: int | None = None  # of those, without a recorded time
+    killed: bool = False  # killed (or running): `wall_s` is to its last save, if it saved
 
 
 def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
@@ -633,8 +640,34 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             number = _attempt_count(unfinished.get("attempts"))
             after = _attempt_count(row.attempts)
             group = together_key(unfinished, {})
-            found.append(FailedRerun(run, None, group, attempts=number, after=after))
+            ran = None if group else _ran_until_saved(Path(str(row.record_dir)), unfinished)
+            found.append(FailedRerun(run, ran, group, attempts=number, after=after, killed=True))
     return found
+
+
+def _ran_until_saved(record_dir: Path, rerun: dict[str, Any]) -> float | None:
+    """Seconds from a killed rerun's start to the last checkpoint or log line it saved (a
+    lower bound of its time, as a resumed run counts a killed attempt up to its checkpoint);
+    None when it saved none since it started. A group's saves are its first seed's: left
+    without a time."""
+    import datetime as dt
+
+    timing = rerun.get("timing")
+    try:
+        start = dt.datetime.fromisoformat(str((timing or {}).get("started_at"))).timestamp()
+    except (ValueError, TypeError):
+        return None
+    saved = []
+    for name in RERUN_SAVES:
+        path = record_dir / name
+        files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path]
+        for file in files:
+            try:
+                saved.append(file.stat().st_mtime)
+            except OSError:
+                continue
+    last = max(saved, default=start)
+    return last - start if last > start else None
 
 
 def _older(rerun: dict[str, Any], attempts: Any) -> bool:

@@ -2422,3 +2422,41 @@ def test_failed_and_killed_reruns_are_counted_by_their_attempts(tmp_path: Path) 
     _, markdown = report(results, tmp_path / "out")
     line = _unsuccessful_line(markdown)
     assert "**Unsuccessful attempts, counted apart:** 5 (62.0 s; 2 without a recorded time" in line
+
+
+def test_a_killed_rerun_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) -> None:
+    """helper-105: a `rerun=true` killed (kill -9) 30 s in leaves record.rerun.json with its
+    start and checkpoints/rerun.ckpt saved at 30 s: it ran at least that long, which Compute
+    left out ("1 without a recorded time") though the runs it resumes count a killed attempt
+    so. It counts to that save and says so; one that saved nothing stays without a time."""
+    import datetime as dt
+    import json
+    import os
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    seed0, seed1 = sorted((results / "mnist1d" / "cnn").glob("*/seed*"))
+    for folder in (seed0, seed1):
+        record = json.loads((folder / "record.json").read_text())
+        record.update(status="running", attempts=2)
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        (folder / "record.rerun.json").write_text(json.dumps(record))
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00+00:00").timestamp()
+    saved = seed1 / "checkpoints" / "rerun.ckpt"
+    saved.parent.mkdir()
+    saved.write_bytes(b"")
+    os.utime(saved, (start + 30, start + 30))
+    early = seed0 / "checkpoints" / "rerun.ckpt"  # an earlier rerun's: before this one started
+    early.parent.mkdir()
+    early.write_bytes(b"")
+    os.utime(early, (start - 5, start - 5))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (30.0 s; 1 without a recorded time" in line
+    assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line
+    from repro.records.store import CHECKPOINT_DIR
+    from repro.reporting.sections import RERUN_SAVES
+    from repro.running.checkpointing import RERUN_CHECKPOINT
+    from repro.running.loggers import RERUN_CSV_FOLDER
+
+    assert (f"{CHECKPOINT_DIR}/{RERUN_CHECKPOINT}", RERUN_CSV_FOLDER) == RERUN_SAVES

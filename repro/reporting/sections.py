@@ -189,6 +189,7 @@ def compute(
     the rows add up to the total), and hours over every run; `reruns` (`failed_reruns`) are
     unsuccessful attempts too."""
     reruns = reruns or []
+    runs, to_save = _killed_to_last_save(runs)
     rerun_groups = _rerun_groups(reruns)
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
@@ -242,7 +243,7 @@ def compute(
         )
         / 3600,
         unsuccessful_untimed=untimed,
-        unsuccessful_to_save=sum(r.killed and r.wall_s is not None for r in reruns),
+        unsuccessful_to_save=to_save + sum(r.killed and r.wall_s is not None for r in reruns),
         together_runs=sum(group is not None for group in groups),
         replaced_runs=_replaced(runs),
         replaced_hours=_abandoned_seconds(
@@ -250,6 +251,25 @@ def compute(
         )
         / 3600,
     )
+
+
+def _killed_to_last_save(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The run table with each run still marked running and without a time (killed, or
+    running now) timed up to the last checkpoint or log it saved (`_ran_until_saved`), and
+    how many were; a group's seeds stay without a time."""
+    walls = runs["wall_s"].to_numpy(dtype=float, copy=True)
+    folders, starts = runs["record_dir"].tolist(), runs.get("started_at", [None] * len(runs))
+    timed = 0
+    rows = zip(runs["status"], walls, _groups(runs), folders, starts, strict=True)
+    for index, (status, wall, group, folder, started) in enumerate(rows):
+        if status != store.STATUS_RUNNING or not math.isnan(wall) or group is not None:
+            continue
+        ran = _ran_until_saved(Path(str(folder)), started, RUN_SAVES)
+        if ran is not None:
+            walls[index], timed = ran, timed + 1
+    if not timed:
+        return runs, 0
+    return runs.assign(wall_s=walls), timed
 
 
 def _replaced(runs: pd.DataFrame) -> int:
@@ -571,6 +591,7 @@ RERUN_PROGRESS_FILE = "record.rerun.json"  # `runner.RERUN_RECORD_FILE`, not imp
 RERUN_SAVES = ("checkpoints/rerun.ckpt", "csv-rerun")
 """What a rerun writes as it trains (`checkpointing.RERUN_CHECKPOINT`, `loggers.RERUN_CSV_FOLDER`,
 not imported: torch): a killed one ran at least until the last of them was saved."""
+RUN_SAVES = ("checkpoints/last.ckpt", "csv")  # the same for a run (`CHECKPOINT_DIR`, `CSV_FOLDER`)
 
 
 @dataclass(frozen=True)
@@ -640,25 +661,26 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             number = _attempt_count(unfinished.get("attempts"))
             after = _attempt_count(row.attempts)
             group = together_key(unfinished, {})
-            ran = None if group else _ran_until_saved(Path(str(row.record_dir)), unfinished)
+            started = (unfinished.get("timing") or {}).get("started_at")
+            folder = Path(str(row.record_dir))
+            ran = None if group else _ran_until_saved(folder, started, RERUN_SAVES)
             found.append(FailedRerun(run, ran, group, attempts=number, after=after, killed=True))
     return found
 
 
-def _ran_until_saved(record_dir: Path, rerun: dict[str, Any]) -> float | None:
-    """Seconds from a killed rerun's start to the last checkpoint or log line it saved (a
-    lower bound of its time, as a resumed run counts a killed attempt up to its checkpoint);
-    None when it saved none since it started. A group's saves are its first seed's: left
-    without a time."""
+def _ran_until_saved(record_dir: Path, started_at: Any, saves: tuple[str, ...]) -> float | None:
+    """Seconds from a killed attempt's start to the last checkpoint or log line it saved
+    (`saves`, in its folder): a lower bound of its time, as `repro run` counts a killed
+    attempt it resumes up to its checkpoint; None when it saved none since it started. A
+    group's saves are its first seed's: its seeds are left without a time."""
     import datetime as dt
 
-    timing = rerun.get("timing")
     try:
-        start = dt.datetime.fromisoformat(str((timing or {}).get("started_at"))).timestamp()
+        start = dt.datetime.fromisoformat(str(started_at)).timestamp()
     except (ValueError, TypeError):
         return None
     saved = []
-    for name in RERUN_SAVES:
+    for name in saves:
         path = record_dir / name
         files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path]
         for file in files:

@@ -2460,3 +2460,35 @@ def test_a_killed_rerun_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path
     from repro.running.loggers import RERUN_CSV_FOLDER
 
     assert (f"{CHECKPOINT_DIR}/{RERUN_CHECKPOINT}", RERUN_CSV_FOLDER) == RERUN_SAVES
+
+
+def test_a_killed_run_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) -> None:
+    """helper-105: a run killed (kill -9) 40 s in keeps its `running` record with only its
+    start, and its last.ckpt saved at 40 s: it ran at least that long, as `repro run` counts
+    it when it resumes, but the report counted it as "without a recorded time". It counts to
+    that save; a checkpoint older than its start (an earlier attempt's) is no evidence."""
+    import datetime as dt
+    import json
+    import os
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00+00:00").timestamp()
+    for seed, saved_at in ((7, start + 40), (8, start - 5)):
+        killed = write_run(results, "cnn", seed, {}, status="running")
+        record = json.loads((killed / "record.json").read_text())
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        (killed / "record.json").write_text(json.dumps(record))
+        saved = killed / "checkpoints" / "last.ckpt"
+        saved.parent.mkdir()
+        saved.write_bytes(b"")
+        os.utime(saved, (saved_at, saved_at))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (40.0 s; 1 without a recorded time" in line
+    assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line
+    from repro.records.store import CHECKPOINT_DIR, LAST_CHECKPOINT
+    from repro.reporting.sections import RUN_SAVES
+    from repro.running.loggers import CSV_FOLDER
+
+    assert (f"{CHECKPOINT_DIR}/{LAST_CHECKPOINT}", CSV_FOLDER) == RUN_SAVES

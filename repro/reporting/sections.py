@@ -72,10 +72,10 @@ class Compute:
     gpu_hours: float  # completed runs on GPUs, wall-clock × GPUs
     completed_runs: int
     unsuccessful_attempts: int  # attempts that did not complete, or did and were started over
-    unsuccessful_hours: float  # their recorded time, counted apart
+    unsuccessful_hours: float  # their recorded time (a killed one: to its last save), apart
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
     unsuccessful_untimed: int = 0  # of those, attempts with no recorded time (killed): not in hours
-    unsuccessful_to_save: int = 0  # of those, killed reruns counted to their last save
+    unsuccessful_to_save: int = 0  # of those, killed runs and reruns timed to their last save
     replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
     replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
 

@@ -2492,3 +2492,24 @@ def test_a_killed_run_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) 
     from repro.running.loggers import CSV_FOLDER
 
     assert (f"{CHECKPOINT_DIR}/{LAST_CHECKPOINT}", CSV_FOLDER) == RUN_SAVES
+
+
+def test_a_comparison_with_one_difference_on_every_pair_does_not_say_other_metrics_differ(
+    tmp_path: Path,
+) -> None:
+    """helper-105: cnn 0.5, 0.75, 0.625 and mlp 0.25, 0.5, 0.375 (A − B = 0.25 on every
+    pair; each run logged test/acc alone): the reason said "their runs differ in other
+    metrics" and the discussion "every seed gave the same value but the runs differ
+    elsewhere", though the runs differ in test/acc itself, from seed to seed."""
+    results = tmp_path / "results"
+    for seed, (a, b) in enumerate([(0.5, 0.25), (0.75, 0.5), (0.625, 0.375)]):
+        write_run(results, "cnn", seed, {"test/acc": a})
+        write_run(results, "mlp", seed, {"test/acc": b})
+    outcome, markdown = report(results, tmp_path / "out")
+    versus = next(r for r in outcome.results if r.claim.versus == "mlp")
+    assert versus.outcome == stats.INCONCLUSIVE
+    assert "other metrics" not in versus.verdict.reason
+    assert "their runs differ from seed to seed" in versus.verdict.reason
+    discussion = markdown.split("## Discussion")[1].split("\n## ")[0]
+    line = next(line for line in discussion.splitlines() if "cnn\\_beats\\_mlp" in line)
+    assert "every seed pair gave the same A − B but the runs differ from seed to seed" in line

@@ -683,7 +683,13 @@ def abandoned_attempts(
         carried = abandoned_attempts(failed, None) if failed else {}
         counts = ("abandoned_runs", "abandoned_untimed")  # of the folder's: the reruns' below
         carried = {key: value for key, value in carried.items() if key not in counts}
-        return {**carried, **_reruns_since(previous, failed, record_dir)}
+        since = _reruns_since(previous, failed, record_dir)
+        ran = _killed_rerun_ran(failed or previous, record_dir) if since else None
+        if ran is not None:  # this attempt's saves replace its files: counted now or never
+            total = (_seconds(carried.get("abandoned_wall_s")) or 0.0) + ran
+            carried["abandoned_wall_s"] = round(total, 3)
+            since["abandoned_untimed"] = max(since["abandoned_untimed"] - 1, 0)
+        return {**carried, **since}
     timing = (previous or {}).get("timing")
     if not isinstance(timing, dict):
         return {}
@@ -765,6 +771,30 @@ def _reruns_since(
             untimed += before  # none left time: killed
     untimed += max(last - since, 0)  # after the failed one, or every one: killed
     return {"abandoned_runs": last - after, "abandoned_untimed": untimed}
+
+
+def _killed_rerun_ran(before: dict[str, Any], record_dir: Path | None) -> float | None:
+    """Seconds a killed rerun (its `record.rerun.json`, after the record `before`: the failed
+    rerun's, else the completed one's) ran up to the last checkpoint or CSV log line it saved,
+    a lower bound, as a killed attempt that is resumed counts; None when it saved none since
+    it started, or trained in a group (its saves are the group's, in one seed's folder)."""
+    from repro.running.checkpointing import RERUN_CHECKPOINT, checkpoint_path
+    from repro.running.loggers import RERUN_CSV_FOLDER
+
+    if record_dir is None:
+        return None
+    try:
+        killed = store.read_record(record_dir, RERUN_RECORD_FILE)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(killed, dict) or killed.get("together") or not _after(killed, before):
+        return None
+    started = (killed.get("timing") or {}).get("started_at")
+    log = record_dir / RERUN_CSV_FOLDER
+    files = [checkpoint_path(record_dir).with_name(RERUN_CHECKPOINT)]
+    files += [f for f in log.rglob("*") if f.is_file()] if log.is_dir() else []
+    saved = [ran for f in files if (ran := _until_saved(started, f)) is not None]
+    return max(saved, default=None)
 
 
 def _after(rerun: dict[str, Any], completed: dict[str, Any] | None) -> bool:

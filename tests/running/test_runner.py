@@ -239,3 +239,24 @@ def test_a_failed_rerun_older_than_the_completed_record_is_not_carried_again(
     failed = {"status": "failed", "attempts": 2, "timing": {"wall_s": 42.0}}
     (tmp_path / "record.failed.json").write_text(json.dumps(failed))
     assert runner.abandoned_attempts(completed, None, tmp_path) == {}
+
+
+def test_a_killed_rerun_carried_by_the_next_counts_up_to_its_last_save(tmp_path: Path) -> None:
+    """helper-105: a rerun killed 30 s in (its checkpoints/rerun.ckpt saved then) was carried
+    by the next rerun as an attempt without a time, and the next rerun's saves replace that
+    file: the 30 s it ran were lost, though a report reading it before counts them."""
+    import datetime as dt
+    import os
+
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 1, "timing": {"wall_s": 30.0}}
+    killed = {"status": "running", "attempts": 2, "timing": {"started_at": "2026-03-01T00:00:00"}}
+    (tmp_path / runner.RERUN_RECORD_FILE).write_text(json.dumps(killed))
+    saved = tmp_path / "checkpoints" / "rerun.ckpt"
+    saved.parent.mkdir()
+    saved.write_bytes(b"")
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
+    os.utime(saved, (start + 30, start + 30))
+    carried = runner.abandoned_attempts(completed, None, tmp_path)
+    assert carried == {"abandoned_wall_s": 30.0, "abandoned_runs": 1, "abandoned_untimed": 0}

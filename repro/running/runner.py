@@ -698,6 +698,8 @@ def abandoned_attempts(
     runs, untimed = abandoned_counts(previous)
     if not resumed_from:  # started over: the attempt before and those it went on from
         own = _seconds(timing.get("wall_s"))
+        if own is None and record_dir is not None and isinstance(previous, dict):
+            own = _killed_ran(previous, record_dir)  # this attempt's saves replace its files
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
         groups.update(earlier_groups(timing.get("earlier_groups")))
         key = together_key(previous, timing) if isinstance(previous, dict) else None
@@ -773,6 +775,27 @@ def _reruns_since(
     return {"abandoned_runs": last - after, "abandoned_untimed": untimed}
 
 
+def _killed_ran(killed: dict[str, Any], record_dir: Path) -> float | None:
+    """Seconds a killed attempt (its `running` record, `killed`) ran up to the last checkpoint
+    or CSV log line it saved in `record_dir`: a lower bound, None when it saved none since it
+    started or trained in a group (whose saves are the group's)."""
+    from repro.running.checkpointing import checkpoint_path
+    from repro.running.loggers import CSV_FOLDER
+
+    if killed.get("together") or killed.get("status") != store.STATUS_RUNNING:
+        return None
+    return _last_save(killed, [checkpoint_path(record_dir)], record_dir / CSV_FOLDER)
+
+
+def _last_save(attempt: dict[str, Any], files: list[Path], log: Path) -> float | None:
+    """Seconds from `attempt`'s start to the latest of `files` and the files under `log`
+    saved after it; None when none was."""
+    started = (attempt.get("timing") or {}).get("started_at")
+    files = files + ([f for f in log.rglob("*") if f.is_file()] if log.is_dir() else [])
+    saved = [ran for f in files if (ran := _until_saved(started, f)) is not None]
+    return max(saved, default=None)
+
+
 def _killed_rerun_ran(before: dict[str, Any], record_dir: Path | None) -> float | None:
     """Seconds a killed rerun (its `record.rerun.json`, after the record `before`: the failed
     rerun's, else the completed one's) ran up to the last checkpoint or CSV log line it saved,
@@ -789,12 +812,8 @@ def _killed_rerun_ran(before: dict[str, Any], record_dir: Path | None) -> float 
         return None
     if not isinstance(killed, dict) or killed.get("together") or not _after(killed, before):
         return None
-    started = (killed.get("timing") or {}).get("started_at")
-    log = record_dir / RERUN_CSV_FOLDER
-    files = [checkpoint_path(record_dir).with_name(RERUN_CHECKPOINT)]
-    files += [f for f in log.rglob("*") if f.is_file()] if log.is_dir() else []
-    saved = [ran for f in files if (ran := _until_saved(started, f)) is not None]
-    return max(saved, default=None)
+    rerun_checkpoint = checkpoint_path(record_dir).with_name(RERUN_CHECKPOINT)
+    return _last_save(killed, [rerun_checkpoint], record_dir / RERUN_CSV_FOLDER)
 
 
 def _after(rerun: dict[str, Any], completed: dict[str, Any] | None) -> bool:

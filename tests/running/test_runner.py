@@ -260,3 +260,24 @@ def test_a_killed_rerun_carried_by_the_next_counts_up_to_its_last_save(tmp_path:
     os.utime(saved, (start + 30, start + 30))
     carried = runner.abandoned_attempts(completed, None, tmp_path)
     assert carried == {"abandoned_wall_s": 30.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+
+
+def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path) -> None:
+    """helper-105: an attempt killed 12 s in (kill -9: a `running` record with its start, a
+    CSV log line saved at 12 s) and then started over (rerun=true, or nothing to resume)
+    was carried as an attempt without a time, and the new attempt's log replaces its file:
+    the 12 s it ran were lost. They are carried up to that save, a lower bound."""
+    import datetime as dt
+    import os
+
+    from repro.running import runner
+
+    killed = {"status": "running", "attempts": 1, "timing": {"started_at": "2026-03-01T00:00:00"}}
+    log = tmp_path / "csv" / "metrics.csv"
+    log.parent.mkdir()
+    log.write_text("step,train/loss\n")
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
+    os.utime(log, (start + 12, start + 12))
+    carried = runner.abandoned_attempts(killed, None, tmp_path)
+    assert carried == {"abandoned_wall_s": 12.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+    assert runner.abandoned_attempts(killed, None) == {"abandoned_runs": 1, "abandoned_untimed": 1}

@@ -297,7 +297,13 @@ def comparison_verdict(
             return early
         n, (diff, std) = d.size, _mean_std(d)
         if std == 0 and not exact:
-            return too_coarse(diff, n, _dropped(n_drop, "pair"), "seed pairs give A − B =")
+            return too_coarse(
+                diff,
+                n,
+                _dropped(n_drop, "pair"),
+                "seed pairs give A − B =",
+                "their runs differ from seed to seed",
+            )
         if std == 0:
             return _deterministic_difference(diff, n, direction, _dropped(n_drop, "pair"))
         # H1: mean(A - B) > 0; identical A and B on every seed is no evidence either way.
@@ -382,13 +388,19 @@ def same_values(values: Sequence[object]) -> bool:
 TOO_COARSE = "the metric is too coarse to show the seeds' spread"
 
 
-def too_coarse(value: float, n: int, dropped: str, gave: str = "seeds gave") -> Verdict:
+def too_coarse(
+    value: float,
+    n: int,
+    dropped: str,
+    gave: str = "seeds gave",
+    differ: str = "their runs differ in other metrics",
+) -> Verdict:
     """Identical seeds whose runs differ in another metric: a rounded or saturated metric gives
     n equal values by chance (an accuracy to 0.01), so they are no evidence of an exact value.
-    Nothing to infer from no spread: inconclusive until more seeds show it."""
+    Nothing to infer from no spread: inconclusive until more seeds show it. `differ`: how
+    the runs are known to differ (a comparison's A − B may be equal while A and B vary)."""
     reason = (
-        f"all {n} {gave} {fmt(value)}, but their runs differ in other metrics: {TOO_COARSE}; "
-        f"more seeds are needed{dropped}"
+        f"all {n} {gave} {fmt(value)}, but {differ}: {TOO_COARSE}; more seeds are needed{dropped}"
     )
     return Verdict(INCONCLUSIVE, reason)
 

@@ -18,6 +18,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   attempts of a group of seeds trained together, by their `together` key; None when none),
   `abandoned_wall_s` / `abandoned_groups` (the same for unsuccessful attempts of the seed that
   no attempt went on from: one failed, the next started over; unsuccessful compute),
+  `abandoned_runs` / `abandoned_untimed` (how many attempts that is, and how many of them
+  have no recorded time, killed; NaN in records made before they were counted),
   `replaced_wall_s` / `replaced_groups` (the same for the completed run a completed
   `rerun=true` or stale retrain replaced: its wall time, counted apart from the result's),
   `replaced_runs` (how many completed runs that time is of; NaN when none)
@@ -82,6 +84,8 @@ RUN_COLUMNS = (
     "earlier_groups",
     "abandoned_wall_s",
     "abandoned_groups",
+    "abandoned_runs",
+    "abandoned_untimed",
     "replaced_wall_s",
     "replaced_groups",
     "replaced_runs",
@@ -296,6 +300,8 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "earlier_groups": _earlier_groups_text(timing.get("earlier_groups")),
         "abandoned_wall_s": _number(timing.get("abandoned_wall_s")),
         "abandoned_groups": _earlier_groups_text(timing.get("abandoned_groups")),
+        "abandoned_runs": _number(timing.get("abandoned_runs")),
+        "abandoned_untimed": _number(timing.get("abandoned_untimed")),
         "replaced_wall_s": _number(timing.get("replaced_wall_s")),
         "replaced_groups": _earlier_groups_text(timing.get("replaced_groups")),
         "replaced_runs": _number(timing.get("replaced_runs")),

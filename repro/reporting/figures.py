@@ -401,7 +401,7 @@ def settings_figure(panels: list[SettingPanel], stem: Path, vector: bool) -> lis
                     lw=0,
                 )
         if min(xs) > 0 and max(xs) / min(xs) >= 10:
-            ax.set_xscale("log")
+            _log_x(ax)
         ax.set_title(f"{claim.id}\n(filled: the paper's setting)", fontsize=TITLE_PT)
         ax.set_xlabel(panel.key, fontsize=LABEL_PT)
         ax.set_ylabel(claim.metric, fontsize=LABEL_PT)
@@ -410,6 +410,16 @@ def settings_figure(panels: list[SettingPanel], stem: Path, vector: bool) -> lis
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     return _save(fig, stem, vector)
+
+
+def _log_x(ax: Any) -> None:
+    """A log x axis whose ticks read as plain numbers (100, 1000, 1e-05): its default labels
+    are mathtext (`$\\mathdefault{10^{3}}$`), drawn as that raw text with math parsing off."""
+    from matplotlib.ticker import LogFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(LogFormatter())
+    ax.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False))  # the default's rule
 
 
 def _palette(count: int) -> list[Any]:

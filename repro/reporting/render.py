@@ -831,6 +831,9 @@ def _why_more_seeds_may_not_settle(result: ClaimResult, sweep: str) -> str:
     if s is None or s.n == 0:
         return "; no seed pair has both values finite" if pairs else "; no seed gave a finite value"
     if verdict is not None and stats.TOO_COARSE in verdict.reason:
+        if pairs:  # A and B may each vary: only their difference is equal
+            same = "every seed pair gave the same A − B but the runs differ from seed to seed"
+            return f"; {same}: {TOO_COARSE_TEXT}"
         return f"; every seed gave the same value but the runs differ elsewhere: {TOO_COARSE_TEXT}"
     if s.n < 2:
         finite = "seed pairs with both values finite" if pairs else "finite seeds"

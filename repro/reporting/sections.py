@@ -71,10 +71,11 @@ class Compute:
     cpu_hours: float  # completed runs on CPU, every config (wall-clock hours)
     gpu_hours: float  # completed runs on GPUs, wall-clock × GPUs
     completed_runs: int
-    unsuccessful_runs: int
-    unsuccessful_hours: float  # failed, interrupted and unfinished runs, counted apart
+    unsuccessful_attempts: int  # attempts that did not complete, or did and were started over
+    unsuccessful_hours: float  # their recorded time (a killed one: to its last save), apart
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
-    unsuccessful_untimed: int = 0  # of those, runs with no recorded time (killed): not in hours
+    unsuccessful_untimed: int = 0  # of those, attempts with no recorded time (killed): not in hours
+    unsuccessful_to_save: int = 0  # of those, killed runs and reruns timed to their last save
     replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
     replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
 
@@ -188,6 +189,7 @@ def compute(
     the rows add up to the total), and hours over every run; `reruns` (`failed_reruns`) are
     unsuccessful attempts too."""
     reruns = reruns or []
+    runs, to_save = _killed_to_last_save(runs)
     rerun_groups = _rerun_groups(reruns)
     completed = runs[runs["status"] == store.STATUS_COMPLETED]
     unsuccessful = runs[runs["status"] != store.STATUS_COMPLETED]
@@ -226,24 +228,22 @@ def compute(
     alone = unsuccessful.loc[
         np.array([group not in shared for group in _groups(unsuccessful)], dtype=bool)
     ]
+    attempts, untimed = _unsuccessful_attempts(runs, reruns)
     return Compute(
         hardware=sorted(hardware.items(), key=lambda item: -item[1]),
         experiments=experiments,
         cpu_hours=cpu_seconds / 3600,
         gpu_hours=float(gpu_seconds) / 3600,
         completed_runs=len(completed),
-        unsuccessful_runs=len(unsuccessful)
-        + len(reruns)
-        + sum(r.abandoned_s > 0 for r in reruns)
-        + _started_over(completed),
+        unsuccessful_attempts=attempts,
         unsuccessful_hours=(
             float(_own_walls(alone, counted=_attempts_in(completed), beside=completed).sum())
             + _rerun_seconds(reruns, _attempts_in(runs) | _abandoned_in(runs))
             + _abandoned_seconds(runs)
         )
         / 3600,
-        unsuccessful_untimed=int(alone["wall_s"].isna().sum())
-        + sum(r.wall_s is None for r in reruns),
+        unsuccessful_untimed=untimed,
+        unsuccessful_to_save=to_save + sum(r.killed and r.wall_s is not None for r in reruns),
         together_runs=sum(group is not None for group in groups),
         replaced_runs=_replaced(runs),
         replaced_hours=_abandoned_seconds(
@@ -251,6 +251,25 @@ def compute(
         )
         / 3600,
     )
+
+
+def _killed_to_last_save(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The run table with each run still marked running and without a time (killed, or
+    running now) timed up to the last checkpoint or log it saved (`_ran_until_saved`), and
+    how many were; a group's seeds stay without a time."""
+    walls = runs["wall_s"].to_numpy(dtype=float, copy=True)
+    folders, starts = runs["record_dir"].tolist(), runs.get("started_at", [None] * len(runs))
+    timed = 0
+    rows = zip(runs["status"], walls, _groups(runs), folders, starts, strict=True)
+    for index, (status, wall, group, folder, started) in enumerate(rows):
+        if status != store.STATUS_RUNNING or not math.isnan(wall) or group is not None:
+            continue
+        ran = _ran_until_saved(Path(str(folder)), started, RUN_SAVES)
+        if ran is not None:
+            walls[index], timed = ran, timed + 1
+    if not timed:
+        return runs, 0
+    return runs.assign(wall_s=walls), timed
 
 
 def _replaced(runs: pd.DataFrame) -> int:
@@ -282,11 +301,71 @@ def _rerun_attempts(reruns: list[FailedRerun]) -> frozenset[str]:
     return frozenset(keys + [g for r in reruns for g in r.abandoned_groups])
 
 
-def _started_over(completed: pd.DataFrame) -> int:
-    """Completed runs that started over after an unsuccessful attempt (its time in theirs)."""
-    if "abandoned_wall_s" not in completed:
-        return 0
-    return int((completed["abandoned_wall_s"].fillna(0.0) > 0).sum())
+def _unsuccessful_attempts(runs: pd.DataFrame, reruns: list[FailedRerun]) -> tuple[int, int]:
+    """(How many attempts did not end in a result that counts, how many of them have no
+    recorded time): every attempt of a seed whose record is not completed (none completed in
+    its folder: its `attempts` number counts them all), the attempts a completed run started
+    over from (`abandoned_runs`), and the reruns of a completed run since it (the last
+    rerun's attempt number less the completed record's: a killed rerun's progress record is
+    replaced by the next one's, so only the numbers still tell of it). Records made before
+    the counts were kept give what they can: a completed run's `attempts` less one where no
+    attempt went on from or was replaced by another, else one per record that carries time."""
+    attempts = untimed = 0
+    absent = [math.nan] * len(runs)
+    columns = ("status", "attempts", "wall_s", "earlier_wall_s", "abandoned_wall_s")
+    columns += ("abandoned_runs", "abandoned_untimed", "replaced_wall_s")
+    cells = zip(*(runs.get(c, absent) for c in columns), strict=True)
+    for status, number, wall, earlier, abandoned_s, counted, unknown, replaced in cells:
+        number, counted, unknown = map(_attempt_count, (number, counted, unknown))
+        started_over = _seconds_in(abandoned_s) > 0
+        if counted is not None:  # recorded: exact
+            before, before_untimed = counted, unknown or 0
+        elif number and not _seconds_in(earlier) and not _seconds_in(replaced):
+            before = max(number - 1, int(started_over))  # none went on from another
+            before_untimed = 0 if started_over else before  # none left time: killed
+        else:
+            before, before_untimed = int(started_over), 0
+        if status == store.STATUS_COMPLETED:
+            attempts, untimed = attempts + before, untimed + before_untimed
+            continue
+        own_untimed = int(_missing(wall))
+        attempts += max(number or 0, before + 1)  # none completed in its folder: all of them
+        untimed += own_untimed + before_untimed
+    by_folder: dict[str, list[FailedRerun]] = {}
+    for rerun in reruns:
+        by_folder.setdefault(rerun.run.record_dir, []).append(rerun)
+    for found in by_folder.values():
+        more, more_untimed = _rerun_attempts_in(found)
+        attempts, untimed = attempts + more, untimed + more_untimed
+    return attempts, untimed
+
+
+def _rerun_attempts_in(found: list[FailedRerun]) -> tuple[int, int]:
+    """The unsuccessful reruns of one completed run (its failed rerun's record and a killed
+    one's progress record, `found`) and how many have no recorded time: those after the
+    failed one (killed: each progress record replaced the last), the failed one's own if it
+    has none, and those it carries without one."""
+    failed = next((r for r in found if r.run.status == FAILED_RERUN), None)
+    killed = next((r for r in found if r.run.status == UNFINISHED_RERUN), None)
+    after = found[0].after
+    last = max((r.attempts or 0 for r in found), default=0)
+    if not after or last <= after:  # numbers not recorded: one per record, as they say
+        count = len(found) + int(failed is not None and failed.abandoned_s > 0)
+        untimed = [r for r in (killed, failed) if r is not None and r.wall_s is None]
+        return count, len(untimed)
+    untimed = 0
+    since = after
+    if failed is not None and failed.attempts:
+        since = failed.attempts
+        untimed += int(failed.wall_s is None)
+        before = failed.attempts - after - 1  # the reruns before it, which it carries
+        if failed.abandoned_untimed is not None:
+            untimed += failed.abandoned_untimed + max(before - (failed.abandoned_runs or 0), 0)
+        elif failed.abandoned_s <= 0:
+            untimed += before  # none left time: killed
+    if killed is not None and killed.attempts and killed.attempts > since:
+        untimed += killed.attempts - since - int(killed.wall_s is not None)
+    return last - after, untimed
 
 
 def _abandoned_in(runs: pd.DataFrame) -> frozenset[str]:
@@ -509,6 +588,10 @@ def _other_code(config_hash: str) -> str:
 FAILED_RERUN = "failed (a rerun; the completed run stays)"
 UNFINISHED_RERUN = "unfinished (a rerun, killed or still running; the completed run stays)"
 RERUN_PROGRESS_FILE = "record.rerun.json"  # `runner.RERUN_RECORD_FILE`, not imported (torch)
+RERUN_SAVES = ("checkpoints/rerun.ckpt", "csv-rerun")
+"""What a rerun writes as it trains (`checkpointing.RERUN_CHECKPOINT`, `loggers.RERUN_CSV_FOLDER`,
+not imported: torch): a killed one ran at least until the last of them was saved."""
+RUN_SAVES = ("checkpoints/last.ckpt", "csv")  # the same for a run (`CHECKPOINT_DIR`, `CSV_FOLDER`)
 
 
 @dataclass(frozen=True)
@@ -521,6 +604,11 @@ class FailedRerun:
     group: str | None = None  # its group attempt (`table.together_key`), None when alone
     abandoned_s: float = 0.0  # the reruns before it that did not complete (`abandoned_wall_s`)
     abandoned_groups: dict[str, float] = field(default_factory=dict)  # their group part
+    attempts: int | None = None  # its attempt number
+    after: int | None = None  # the completed record's attempt number
+    abandoned_runs: int | None = None  # how many reruns `abandoned_s` is of (None: not kept)
+    abandoned_untimed: int | None = None  # of those, without a recorded time
+    killed: bool = False  # killed (or running): `wall_s` is to its last save, if it saved
 
 
 def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
@@ -555,7 +643,10 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
         seconds = float(wall) if ok and math.isfinite(wall) else None
         before = _seconds_in(timing.get("abandoned_wall_s"))
         shared = earlier_groups(timing.get("abandoned_groups"))
-        found.append(FailedRerun(run, seconds, group, before, shared))
+        counts = [_attempt_count(timing.get(k)) for k in ("abandoned_runs", "abandoned_untimed")]
+        number = _attempt_count(record.get("attempts"))
+        after = _attempt_count(row.attempts)
+        found.append(FailedRerun(run, seconds, group, before, shared, number, after, *counts))
     for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
         unfinished = _unfinished_rerun(Path(str(row.record_dir)))
         if unfinished is not None:
@@ -567,8 +658,38 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
                 "",
                 str(row.record_dir),
             )
-            found.append(FailedRerun(run, None, together_key(unfinished, {})))
+            number = _attempt_count(unfinished.get("attempts"))
+            after = _attempt_count(row.attempts)
+            group = together_key(unfinished, {})
+            started = (unfinished.get("timing") or {}).get("started_at")
+            folder = Path(str(row.record_dir))
+            ran = None if group else _ran_until_saved(folder, started, RERUN_SAVES)
+            found.append(FailedRerun(run, ran, group, attempts=number, after=after, killed=True))
     return found
+
+
+def _ran_until_saved(record_dir: Path, started_at: Any, saves: tuple[str, ...]) -> float | None:
+    """Seconds from a killed attempt's start to the last checkpoint or log line it saved
+    (`saves`, in its folder): a lower bound of its time, as `repro run` counts a killed
+    attempt it resumes up to its checkpoint; None when it saved none since it started. A
+    group's saves are its first seed's: its seeds are left without a time."""
+    import datetime as dt
+
+    try:
+        start = dt.datetime.fromisoformat(str(started_at)).timestamp()
+    except (ValueError, TypeError):
+        return None
+    saved = []
+    for name in saves:
+        path = record_dir / name
+        files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path]
+        for file in files:
+            try:
+                saved.append(file.stat().st_mtime)
+            except OSError:
+                continue
+    last = max(saved, default=start)
+    return last - start if last > start else None
 
 
 def _older(rerun: dict[str, Any], attempts: Any) -> bool:

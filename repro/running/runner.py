@@ -24,6 +24,8 @@ from repro.records.lookup import completed_run
 from repro.running import progress
 
 RERUN_RECORD_FILE = "record.rerun.json"
+ABANDONED_KEYS = ("abandoned_wall_s", "abandoned_groups", "abandoned_runs", "abandoned_untimed")
+"""What `abandoned_attempts` writes in a record's timing."""
 """The record of a `rerun=true` of a completed run while it trains (the completed one stays)."""
 RERUN_CONFIG_FILE = "config.rerun.yaml"
 """The config of a `rerun=true` of a completed run, until it completes and replaces config.yaml."""
@@ -681,25 +683,157 @@ def abandoned_attempts(
 
     if (previous or {}).get("status") == store.STATUS_COMPLETED:
         failed = _failed_rerun(record_dir)
-        return abandoned_attempts(failed, None) if failed else {}
+        if failed is not None and not _after(failed, previous):
+            failed = None  # older: the completed record carries it (killed before removing it)
+        carried = abandoned_attempts(failed, None) if failed else {}
+        counts = ("abandoned_runs", "abandoned_untimed")  # of the folder's: the reruns' below
+        carried = {key: value for key, value in carried.items() if key not in counts}
+        since = _reruns_since(previous, failed, record_dir)
+        ran = _killed_rerun_ran(failed or previous, record_dir) if since else None
+        if ran is not None:  # this attempt's saves replace its files: counted now or never
+            total = (_seconds(carried.get("abandoned_wall_s")) or 0.0) + ran
+            carried["abandoned_wall_s"] = round(total, 3)
+            since["abandoned_untimed"] = max(since["abandoned_untimed"] - 1, 0)
+        return {**carried, **since}
     timing = (previous or {}).get("timing")
     if not isinstance(timing, dict):
         return {}
     total = _seconds(timing.get("abandoned_wall_s")) or 0.0
     groups = earlier_groups(timing.get("abandoned_groups"))
+    runs, untimed = abandoned_counts(previous)
     if not resumed_from:  # started over: the attempt before and those it went on from
         own = _seconds(timing.get("wall_s"))
-        if own is None and alive_until is not None:  # killed: up to when it was seen running
+        if own is None and alive_until is not None:  # a group killed: up to when it was seen
             own = _until_saved(timing.get("started_at"), "", alive_until)
+        if own is None and record_dir is not None and isinstance(previous, dict):
+            own = _killed_ran(previous, record_dir)  # this attempt's saves replace its files
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
         groups.update(earlier_groups(timing.get("earlier_groups")))
         key = together_key(previous, timing) if isinstance(previous, dict) else None
         if key is not None and own:
             groups[key] = round(own, 3)
-    if total <= 0:
+        number = _attempt_number(previous)  # none completed in its folder: every attempt
+        runs = max(number or 0, runs + 1)
+        untimed += int(own is None)  # killed: its time is not guessed
+    out: dict[str, Any] = {}
+    if total > 0:
+        out["abandoned_wall_s"] = round(total, 3)
+        if groups:
+            out["abandoned_groups"] = groups
+    if runs:
+        out.update(abandoned_runs=runs, abandoned_untimed=untimed)
+    return out
+
+
+def abandoned_counts(record: dict[str, Any] | None) -> tuple[int, int]:
+    """How many attempts a record's `abandoned_wall_s` is of, and how many of them have no
+    recorded time (killed): `abandoned_runs` / `abandoned_untimed`, or, in a record made
+    before they were kept, what its attempt number tells (every attempt before it, when none
+    was resumed or replaced; else one where it carries time)."""
+    timing = (record or {}).get("timing")
+    timing = timing if isinstance(timing, dict) else {}
+    runs, untimed = (
+        _attempt_number(timing, key) for key in ("abandoned_runs", "abandoned_untimed")
+    )
+    if runs is not None:
+        return runs, untimed or 0
+    started_over = (_seconds(timing.get("abandoned_wall_s")) or 0.0) > 0
+    number = _attempt_number(record)
+    chained = any(_seconds(timing.get(k)) for k in ("earlier_wall_s", "replaced_wall_s"))
+    if number and not chained:
+        before = max(number - 1, int(started_over))
+        return before, 0 if started_over else before  # none left time: killed
+    return int(started_over), 0
+
+
+def _reruns_since(
+    completed: dict[str, Any], failed: dict[str, Any] | None, record_dir: Path | None
+) -> dict[str, int]:
+    """The reruns of a completed run before this one that did not complete: the last one's
+    attempt number less the completed record's (a killed rerun's `record.rerun.json` is
+    replaced by the next one's: only the numbers still tell of it); those without a recorded
+    time: the ones after the failed rerun's record (killed), its own if it has none, and
+    those it counts so."""
+    after = _attempt_number(completed)
+    killed = None
+    if record_dir is not None:
+        try:
+            killed = store.read_record(record_dir, RERUN_RECORD_FILE)
+        except (OSError, ValueError):
+            killed = None
+    numbers = [_attempt_number(r) or 0 for r in (failed, killed) if isinstance(r, dict)]
+    last = max(numbers, default=0)
+    if not after or last <= after:
         return {}
-    shared = {"abandoned_groups": groups} if groups else {}
-    return {"abandoned_wall_s": round(total, 3), **shared}
+    since, untimed = after, 0
+    if failed is not None and (number := _attempt_number(failed)):
+        since = number
+        timing = failed.get("timing") or {}
+        untimed += int(_seconds(timing.get("wall_s")) is None)
+        before = number - after - 1  # the reruns before it, which it carries
+        runs, carried = (
+            _attempt_number(timing, k) for k in ("abandoned_runs", "abandoned_untimed")
+        )
+        if runs is not None:  # and those it does not: killed
+            untimed += (carried or 0) + max(before - runs, 0)
+        elif not _seconds(timing.get("abandoned_wall_s")):
+            untimed += before  # none left time: killed
+    untimed += max(last - since, 0)  # after the failed one, or every one: killed
+    return {"abandoned_runs": last - after, "abandoned_untimed": untimed}
+
+
+def _killed_ran(killed: dict[str, Any], record_dir: Path) -> float | None:
+    """Seconds a killed attempt (its `running` record, `killed`) ran up to the last checkpoint
+    or CSV log line it saved in `record_dir`: a lower bound, None when it saved none since it
+    started or trained in a group (whose saves are the group's)."""
+    from repro.running.checkpointing import checkpoint_path
+    from repro.running.loggers import CSV_FOLDER
+
+    if killed.get("together") or killed.get("status") != store.STATUS_RUNNING:
+        return None
+    return _last_save(killed, [checkpoint_path(record_dir)], record_dir / CSV_FOLDER)
+
+
+def _last_save(attempt: dict[str, Any], files: list[Path], log: Path) -> float | None:
+    """Seconds from `attempt`'s start to the latest of `files` and the files under `log`
+    saved after it; None when none was."""
+    started = (attempt.get("timing") or {}).get("started_at")
+    files = files + ([f for f in log.rglob("*") if f.is_file()] if log.is_dir() else [])
+    saved = [ran for f in files if (ran := _until_saved(started, f)) is not None]
+    return max(saved, default=None)
+
+
+def _killed_rerun_ran(before: dict[str, Any], record_dir: Path | None) -> float | None:
+    """Seconds a killed rerun (its `record.rerun.json`, after the record `before`: the failed
+    rerun's, else the completed one's) ran up to the last checkpoint or CSV log line it saved,
+    a lower bound, as a killed attempt that is resumed counts; None when it saved none since
+    it started, or trained in a group (its saves are the group's, in one seed's folder)."""
+    from repro.running.checkpointing import RERUN_CHECKPOINT, checkpoint_path
+    from repro.running.loggers import RERUN_CSV_FOLDER
+
+    if record_dir is None:
+        return None
+    try:
+        killed = store.read_record(record_dir, RERUN_RECORD_FILE)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(killed, dict) or killed.get("together") or not _after(killed, before):
+        return None
+    rerun_checkpoint = checkpoint_path(record_dir).with_name(RERUN_CHECKPOINT)
+    return _last_save(killed, [rerun_checkpoint], record_dir / RERUN_CSV_FOLDER)
+
+
+def _after(rerun: dict[str, Any], completed: dict[str, Any] | None) -> bool:
+    """Whether a rerun's record is of an attempt after the completed record's (or either
+    does not say)."""
+    mine, theirs = _attempt_number(rerun), _attempt_number(completed)
+    return mine is None or theirs is None or mine > theirs
+
+
+def _attempt_number(record: dict[str, Any] | None, key: str = "attempts") -> int | None:
+    """A recorded count (`attempts`, or one of the timing's), None where there is none."""
+    value = (record or {}).get(key)
+    return value if type(value) is int and value >= 0 else None
 
 
 def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -> dict[str, Any]:
@@ -741,6 +875,11 @@ def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -
         shared.update(earlier_groups(before.get("abandoned_groups")))
         if shared:
             out["abandoned_groups"] = shared
+    runs, untimed = abandoned_counts(previous)
+    if runs:
+        mine_runs, mine_untimed = abandoned_counts({"timing": timing})
+        out["abandoned_runs"] = mine_runs + runs
+        out["abandoned_untimed"] = mine_untimed + untimed
     return out
 
 

@@ -642,7 +642,12 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     import sys
 
     from repro.records import store
-    from repro.running.runner import _resumed_stage, abandoned_attempts, earlier_attempts
+    from repro.running.runner import (
+        ABANDONED_KEYS,
+        _resumed_stage,
+        abandoned_attempts,
+        earlier_attempts,
+    )
 
     unfinished = (store.STATUS_INTERRUPTED, store.STATUS_RUNNING)
     stale = _say_training_discarded_for_code(attempts, saver)
@@ -673,7 +678,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             killed = ((attempt.previous or {}).get("together") or {}).get("attempt")
             ran = max(recorded.get(killed, 0.0), attempt.alive_until or 0.0) or None
             attempt.record["timing"].update(earlier_attempts(attempt.previous, resumed, ran))
-            for key in ("abandoned_wall_s", "abandoned_groups"):  # as if started over: not now
+            for key in ABANDONED_KEYS:  # as if started over: not now
                 attempt.record["timing"].pop(key, None)
             attempt.record["timing"].update(abandoned_attempts(attempt.previous, resumed))
             if not attempt.record.get("seeds_auto"):  # resumed by a sweep not of its stage

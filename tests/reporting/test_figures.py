@@ -225,3 +225,28 @@ def test_seeds_left_out_of_a_paired_comparison_are_drawn_hollow(tmp_path) -> Non
     assert sorted(v for c in dots if hollow(c) for v in c.get_offsets()[:, 1]) == [0.99, 0.99]
     legend = ax.get_legend()
     assert legend is not None and "unpaired" in legend.get_texts()[0].get_text()
+
+
+def test_a_log_scale_settings_panel_labels_its_ticks_as_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-105: settings over trainer.max_steps=50..6000 put the settings figure's x axis on
+    a log scale, whose tick labels are mathtext (`$\\mathdefault{10^{3}}$`); with math parsing
+    off (names drawn as written) they were drawn as that raw text, overlapping, under every
+    panel of *Results beyond the original paper*."""
+    from types import SimpleNamespace
+
+    claim = SimpleNamespace(id="cnn_acc", metric="test/acc", value=0.94, tolerance=0.03)
+    points = tuple((float(x), 0.5, 0.4, 0.6, x == 6000) for x in (50, 100, 300, 6000))
+    panel = figures.SettingPanel(claim, "trainer.max_steps", points)
+    captured: list[object] = []
+    monkeypatch.setattr(figures, "_save", lambda fig, stem, vector: captured.append(fig) or [])
+    figures.settings_figure([panel], tmp_path / "settings", vector=False)
+    (fig,) = captured
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    low, high = ax.get_xlim()
+    ticks = ax.get_xticklabels(which="both")
+    labels = [t.get_text() for t in ticks if t.get_text() and low <= t.get_position()[0] <= high]
+    assert labels == ["100", "1000"]  # not `$\\mathdefault{10^{3}}$`

@@ -74,7 +74,7 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
     write_run(results, "cnn", 8, {}, status="running")
     _, markdown = report(results, tmp_path / "out")
     assert "(n=3)" in table_row(markdown, "cnn_acc")  # failed seeds do not enter the claims
-    assert "**Unsuccessful runs, counted apart:** 2" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 2" in markdown
     assert "non-finite loss at step 3 (nan)" in markdown
     assert "| unfinished |" in markdown
 
@@ -93,7 +93,7 @@ def test_an_unfinished_run_without_a_time_is_not_counted_as_no_time(tmp_path: Pa
     record["timing"] = {"started_at": record["timing"]["started_at"]}  # as a kill -9 leaves it
     (killed / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
-    line = "**Unsuccessful runs, counted apart:** 2 (10.8 s; 1 without a recorded time"
+    line = "**Unsuccessful attempts, counted apart:** 2 (10.8 s; 1 without a recorded time"
     assert line in markdown
     assert "1 without a recorded time" in (tmp_path / "out" / "report.html").read_text()
 
@@ -1121,7 +1121,7 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
     assert row.wall_mean_s == pytest.approx((8.9 + 4.0) / 4)
     assert row.fit_mean_s == pytest.approx((7.9 + 3.0) / 4)  # fit time shared alike
     assert summary.cpu_hours * 3600 == pytest.approx(8.9 + 4.0 + 8.9 / 2)
-    assert summary.unsuccessful_runs == 1 and summary.unsuccessful_hours == 0
+    assert summary.unsuccessful_attempts == 1 and summary.unsuccessful_hours == 0
     assert summary.together_runs == 6
 
 
@@ -1326,7 +1326,7 @@ def test_a_total_of_seconds_is_shown_in_seconds_and_one_run_is_singular(tmp_path
     total = _compute_total(markdown)
     assert "3.0 s CPU" in total and " h " not in total and "0.00" not in total
     assert "over 1 completed run," in total
-    assert "**Unsuccessful runs, counted apart:** 1 (1.2 s)" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 1 (1.2 s)" in markdown
     html = (tmp_path / "out" / "report.html").read_text()
     assert "3.0 s CPU" in html and "over 1 completed run," in html and "0.000 h" not in html
 
@@ -1385,7 +1385,7 @@ def test_no_unsuccessful_runs_and_a_fraction_of_a_second_are_not_zero_seconds(
     results = tmp_path / "results"
     write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=1.03)  # fit_s: 0.03
     _, markdown = report(results, tmp_path / "out")
-    assert "**Unsuccessful runs, counted apart:** none." in markdown
+    assert "**Unsuccessful attempts, counted apart:** none." in markdown
     (row,) = compute_rows(markdown)
     assert "| 1.0 s | 1.0 s | 0.03 s |" in row
 
@@ -2062,7 +2062,7 @@ def test_a_failed_rerun_of_a_completed_run_is_counted_and_listed(tmp_path: Path)
     (folder / "record.failed.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
     assert "(n=2)" in table_row(markdown, "cnn_acc")  # the completed record still counts
-    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 1 (42.0 s)" in markdown
     failures = markdown.split("### Failed and unfinished runs")[1]
     assert "| 1 | failed (a rerun; the completed run stays) | CUDA out of memory |" in failures
 
@@ -2088,7 +2088,7 @@ def test_a_failed_attempt_started_over_is_counted_in_compute(tmp_path: Path) -> 
     assert record["status"] == "failed" and record["attempts"] == 3
     assert record["timing"]["abandoned_wall_s"] == pytest.approx(walls[0] + walls[1], abs=2e-3)
     _, markdown = report(tmp_path / "results", tmp_path / "out")
-    line = f"**Unsuccessful runs, counted apart:** 1 ({seconds(sum(walls))})"
+    line = f"**Unsuccessful attempts, counted apart:** 3 ({seconds(sum(walls))})"  # helper-105
     assert line in markdown
 
 
@@ -2106,7 +2106,7 @@ def test_a_completed_run_that_started_over_after_failing_shows_the_failed_time(
     record["timing"]["abandoned_wall_s"] = 5.0
     (folder / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in markdown
+    assert "**Unsuccessful attempts, counted apart:** 1 (5.0 s)" in markdown
 
 
 def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
@@ -2179,8 +2179,8 @@ def test_a_failed_rerun_of_a_group_counts_the_groups_time_once(tmp_path: Path) -
         record["timing"] = {**record["timing"], "wall_s": 42.0}
         (folder / "record.failed.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 2 (42.0 s)" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 2 (42.0 s)" in line
 
 
 def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
@@ -2197,8 +2197,8 @@ def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
     record["timing"] = {**record["timing"], "wall_s": 42.0, "abandoned_wall_s": 7.0}
     (folder / "record.failed.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 2 (49.0 s)" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 2 (49.0 s)" in line
 
 
 def test_a_setting_whose_seeds_trained_on_different_numbers_of_processes_says_which(
@@ -2277,7 +2277,7 @@ def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path
     compute = markdown.split("## Compute")[1].split("\n## ")[0]
     wall = record["timing"]["wall_s"]
     assert f"**Total:** {seconds(wall)} CPU (wall-clock) over 1 completed run" in compute
-    assert "**Unsuccessful runs, counted apart:** 1 (5.0 s)" in compute
+    assert "**Unsuccessful attempts, counted apart:** 1 (5.0 s)" in compute
     assert _replaced_seconds(compute, 1) == pytest.approx(first["timing"]["wall_s"], rel=0.05)
     assert repro(*args, "rerun=true").returncode == 0  # a second rerun: two results replaced
     third = json.loads(path.read_text())
@@ -2327,8 +2327,8 @@ def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
     compute = markdown.split("## Compute")[1].split("\n## ")[0]
     row = next(line for line in compute.splitlines() if line.startswith("| `cnn`"))
     assert [cell.strip() for cell in row.split(" | ")][2:4] == ["2", "52.0 s"]
-    line = next(line for line in compute.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s)" in line
+    line = next(line for line in compute.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 1 (0.0 s)" in line
 
 
 def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path: Path) -> None:
@@ -2349,8 +2349,8 @@ def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path:
             record["timing"] = {"started_at": "2099-01-01T00:00:00+00:00"}
         (folder / "record.rerun.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
     failures = markdown.split("### Failed and unfinished runs")[1]
     assert "| 1 | unfinished (a rerun, killed or still running; the completed run stays) |" in (
         failures
@@ -2373,7 +2373,167 @@ def test_a_failed_rerun_a_completed_rerun_carries_is_counted_once(tmp_path: Path
     (folder / "record.failed.json").write_text(json.dumps(failed))
     record["attempts"] = 3
     record["timing"]["abandoned_wall_s"] = 42.0
+    record["timing"].update(replaced_wall_s=10.0, replaced_runs=1)  # the completed rerun's
     (folder / "record.json").write_text(json.dumps(record))
     _, markdown = report(results, tmp_path / "out")
-    line = next(line for line in markdown.splitlines() if "Unsuccessful runs" in line)
-    assert "**Unsuccessful runs, counted apart:** 1 (42.0 s)" in line
+    line = next(line for line in markdown.splitlines() if "Unsuccessful attempts" in line)
+    assert "**Unsuccessful attempts, counted apart:** 1 (42.0 s)" in line
+
+
+def _unsuccessful_line(markdown: str) -> str:
+    return next(line for line in markdown.splitlines() if "**Unsuccessful attempts" in line)
+
+
+def test_unsuccessful_attempts_are_counted_as_attempts_not_runs(tmp_path: Path) -> None:
+    """helper-105: Compute's unsuccessful part counted runs: a seed that failed twice and
+    then completed (its record: attempts 3, the two failures' 5 s as `abandoned_wall_s`) said
+    1, and a seed failed three times (attempts 3) said 1; the records' attempt numbers say
+    how many attempts there were: 2 + 3."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 3
+    record["timing"]["abandoned_wall_s"] = 5.0
+    (folder / "record.json").write_text(json.dumps(record))
+    failed = write_run(results, "cnn", 7, {}, status="failed", error="nan", wall_s=10.0)
+    record = json.loads((failed / "record.json").read_text())
+    record["attempts"] = 3
+    record["timing"]["abandoned_wall_s"] = 20.0
+    (failed / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "**Unsuccessful attempts, counted apart:** 5 (35.0 s)" in _unsuccessful_line(markdown)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<strong>Unsuccessful attempts, counted apart:</strong> 5" in html
+
+
+def test_an_attempt_killed_and_started_over_is_an_unsuccessful_attempt(tmp_path: Path) -> None:
+    """helper-105: an attempt killed (kill -9) before it saved a checkpoint leaves a `running`
+    record without a time; the next attempt starts over and completes (attempts 2), and
+    the killed one was nowhere in the report: "Unsuccessful runs, counted apart: none"."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 2
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 1 (0.0 s; 1 without a recorded time" in line
+
+
+def test_failed_and_killed_reruns_are_counted_by_their_attempts(tmp_path: Path) -> None:
+    """helper-105: three `rerun=true` of a completed run (attempt 1) failed (attempts 2-4;
+    the last's record.failed.json carries the two before it as `abandoned_wall_s`), then two
+    were killed (attempts 5-6; the last's record.rerun.json replaced the first's): Compute
+    said 3 (1 for the failed rerun, 1 for the time it carries, 1 for the killed one): 5."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    failed = {**record, "status": "failed", "error": "CUDA out of memory", "attempts": 4}
+    failed["timing"] = {**record["timing"], "wall_s": 42.0, "abandoned_wall_s": 20.0}
+    (folder / "record.failed.json").write_text(json.dumps(failed))
+    killed = {**record, "status": "running", "attempts": 6}
+    killed["timing"] = {"started_at": "2099-01-01T00:00:00+00:00"}
+    (folder / "record.rerun.json").write_text(json.dumps(killed))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 5 (62.0 s; 2 without a recorded time" in line
+
+
+def test_a_killed_rerun_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) -> None:
+    """helper-105: a `rerun=true` killed (kill -9) 30 s in leaves record.rerun.json with its
+    start and checkpoints/rerun.ckpt saved at 30 s: it ran at least that long, which Compute
+    left out ("1 without a recorded time") though the runs it resumes count a killed attempt
+    so. It counts to that save and says so; one that saved nothing stays without a time."""
+    import datetime as dt
+    import json
+    import os
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    seed0, seed1 = sorted((results / "mnist1d" / "cnn").glob("*/seed*"))
+    for folder in (seed0, seed1):
+        record = json.loads((folder / "record.json").read_text())
+        record.update(status="running", attempts=2)
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        (folder / "record.rerun.json").write_text(json.dumps(record))
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00+00:00").timestamp()
+    saved = seed1 / "checkpoints" / "rerun.ckpt"
+    saved.parent.mkdir()
+    saved.write_bytes(b"")
+    os.utime(saved, (start + 30, start + 30))
+    early = seed0 / "checkpoints" / "rerun.ckpt"  # an earlier rerun's: before this one started
+    early.parent.mkdir()
+    early.write_bytes(b"")
+    os.utime(early, (start - 5, start - 5))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (30.0 s; 1 without a recorded time" in line
+    assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line
+    from repro.records.store import CHECKPOINT_DIR
+    from repro.reporting.sections import RERUN_SAVES
+    from repro.running.checkpointing import RERUN_CHECKPOINT
+    from repro.running.loggers import RERUN_CSV_FOLDER
+
+    assert (f"{CHECKPOINT_DIR}/{RERUN_CHECKPOINT}", RERUN_CSV_FOLDER) == RERUN_SAVES
+
+
+def test_a_killed_run_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) -> None:
+    """helper-105: a run killed (kill -9) 40 s in keeps its `running` record with only its
+    start, and its last.ckpt saved at 40 s: it ran at least that long, as `repro run` counts
+    it when it resumes, but the report counted it as "without a recorded time". It counts to
+    that save; a checkpoint older than its start (an earlier attempt's) is no evidence."""
+    import datetime as dt
+    import json
+    import os
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00+00:00").timestamp()
+    for seed, saved_at in ((7, start + 40), (8, start - 5)):
+        killed = write_run(results, "cnn", seed, {}, status="running")
+        record = json.loads((killed / "record.json").read_text())
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        (killed / "record.json").write_text(json.dumps(record))
+        saved = killed / "checkpoints" / "last.ckpt"
+        saved.parent.mkdir()
+        saved.write_bytes(b"")
+        os.utime(saved, (saved_at, saved_at))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (40.0 s; 1 without a recorded time" in line
+    assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line
+    from repro.records.store import CHECKPOINT_DIR, LAST_CHECKPOINT
+    from repro.reporting.sections import RUN_SAVES
+    from repro.running.loggers import CSV_FOLDER
+
+    assert (f"{CHECKPOINT_DIR}/{LAST_CHECKPOINT}", CSV_FOLDER) == RUN_SAVES
+
+
+def test_a_comparison_with_one_difference_on_every_pair_does_not_say_other_metrics_differ(
+    tmp_path: Path,
+) -> None:
+    """helper-105: cnn 0.5, 0.75, 0.625 and mlp 0.25, 0.5, 0.375 (A − B = 0.25 on every
+    pair; each run logged test/acc alone): the reason said "their runs differ in other
+    metrics" and the discussion "every seed gave the same value but the runs differ
+    elsewhere", though the runs differ in test/acc itself, from seed to seed."""
+    results = tmp_path / "results"
+    for seed, (a, b) in enumerate([(0.5, 0.25), (0.75, 0.5), (0.625, 0.375)]):
+        write_run(results, "cnn", seed, {"test/acc": a})
+        write_run(results, "mlp", seed, {"test/acc": b})
+    outcome, markdown = report(results, tmp_path / "out")
+    versus = next(r for r in outcome.results if r.claim.versus == "mlp")
+    assert versus.outcome == stats.INCONCLUSIVE
+    assert "other metrics" not in versus.verdict.reason
+    assert "their runs differ from seed to seed" in versus.verdict.reason
+    discussion = markdown.split("## Discussion")[1].split("\n## ")[0]
+    line = next(line for line in discussion.splitlines() if "cnn\\_beats\\_mlp" in line)
+    assert "every seed pair gave the same A − B but the runs differ from seed to seed" in line

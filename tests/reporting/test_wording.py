@@ -189,7 +189,7 @@ def test_an_undecided_claim_says_why_more_seeds_would_or_would_not_settle_it(
     assert "edge" not in outside
     same = _toy_report(tmp_path / "same", FLAT_CLAIM, [0.5, 0.6, 0.7], [0.5, 0.6, 0.7])
     # A − B is 0 on every seed, but A's runs differ across seeds: no deterministic tie
-    assert "flat is inconclusive at n=3; every seed gave the same value but the runs" in (
+    assert "flat is inconclusive at n=3; every seed pair gave the same A − B but the runs" in (
         _discussion(same)
     )
     assert "none: A − B is the same on all 3 seed pairs" in table_row(same, "flat")

@@ -167,3 +167,117 @@ def test_a_killed_attempt_counts_no_time_from_before_it_started(
     killed = {"timing": {"started_at": record["timing"]["started_at"]}}  # no end: kill -9
     counted = runner.earlier_attempts(killed, {"checkpoint": str(checkpoint), "step": 1})
     assert counted["earlier_wall_s"] == pytest.approx(0.1, abs=1e-3), record["timing"]
+
+
+def test_the_attempts_a_run_started_over_from_are_counted_with_those_killed(
+    tmp_path: Path,
+) -> None:
+    """helper-105: `abandoned_wall_s` kept the time of the attempts a run started over from,
+    not how many there were, nor those killed (kill -9: no time) before it: a report could
+    say neither. `abandoned_runs` counts them (every attempt in the folder of a run never
+    completed), `abandoned_untimed` those without a time; a resumed attempt carries both."""
+    from repro.running import runner
+
+    killed_then_failed = {  # attempt 2: attempt 1 was killed, then it started over and failed
+        "status": "failed",
+        "attempts": 2,
+        "timing": {"started_at": "2026-01-01T00:00:00+00:00", "wall_s": 10.0},
+    }
+    started_over = runner.abandoned_attempts(killed_then_failed, None)
+    assert started_over == {"abandoned_wall_s": 10.0, "abandoned_runs": 2, "abandoned_untimed": 1}
+    killed = {  # attempt 4, killed: it went on from 3, which started over from 1-2
+        "status": "running",
+        "attempts": 4,
+        "timing": {"started_at": "2026-01-01T00:00:00+00:00", **started_over},
+    }
+    resumed = runner.abandoned_attempts(killed, {"checkpoint": "x", "step": 3})
+    assert resumed == started_over  # the resumed attempt goes on from attempt 4: not abandoned
+    assert runner.abandoned_attempts(killed, None) == {
+        "abandoned_wall_s": 10.0,
+        "abandoned_runs": 4,
+        "abandoned_untimed": 2,
+    }
+
+
+def test_the_reruns_since_a_completed_run_are_counted_by_their_attempt_numbers(
+    tmp_path: Path,
+) -> None:
+    """helper-105: reruns of a completed run (attempt 1): attempts 2-3 failed (the last's
+    record.failed.json carries the first), 4-5 killed (only 5's record.rerun.json is left):
+    the next rerun carried the failed ones' time and no count, the killed ones not at all."""
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 1, "timing": {"wall_s": 30.0}}
+    failed = {
+        "status": "failed",
+        "attempts": 3,
+        "timing": {"wall_s": 42.0, "abandoned_wall_s": 20.0, "abandoned_runs": 1},
+    }
+    (tmp_path / "record.failed.json").write_text(json.dumps(failed))
+    killed = {"status": "running", "attempts": 5, "timing": {"started_at": "2099-01-01"}}
+    (tmp_path / runner.RERUN_RECORD_FILE).write_text(json.dumps(killed))
+    carried = runner.abandoned_attempts(completed, None, tmp_path)
+    assert carried == {"abandoned_wall_s": 62.0, "abandoned_runs": 4, "abandoned_untimed": 2}
+    replacing = {"wall_s": 5.0, **carried}  # a rerun that completes: the run it replaces too
+    before = {**completed, "timing": {"wall_s": 30.0, "abandoned_wall_s": 8.0}}
+    before["timing"].update(abandoned_runs=2, abandoned_untimed=1)
+    out = runner.replaced_attempts(before, replacing)
+    assert out["abandoned_wall_s"] == 70.0
+    assert (out["abandoned_runs"], out["abandoned_untimed"]) == (6, 3)
+
+
+def test_a_failed_rerun_older_than_the_completed_record_is_not_carried_again(
+    tmp_path: Path,
+) -> None:
+    """helper-105: a rerun that completed (attempt 3) carries the failed rerun before it
+    (attempt 2), then removes its record.failed.json; killed in between, the file stayed, and
+    the next rerun carried its 42 s again (and, completing, added them to the 42 s the
+    record it replaced carried: 84 s of unsuccessful time for 42)."""
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 3, "timing": {"abandoned_wall_s": 42.0}}
+    failed = {"status": "failed", "attempts": 2, "timing": {"wall_s": 42.0}}
+    (tmp_path / "record.failed.json").write_text(json.dumps(failed))
+    assert runner.abandoned_attempts(completed, None, tmp_path) == {}
+
+
+def test_a_killed_rerun_carried_by_the_next_counts_up_to_its_last_save(tmp_path: Path) -> None:
+    """helper-105: a rerun killed 30 s in (its checkpoints/rerun.ckpt saved then) was carried
+    by the next rerun as an attempt without a time, and the next rerun's saves replace that
+    file: the 30 s it ran were lost, though a report reading it before counts them."""
+    import datetime as dt
+    import os
+
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 1, "timing": {"wall_s": 30.0}}
+    killed = {"status": "running", "attempts": 2, "timing": {"started_at": "2026-03-01T00:00:00"}}
+    (tmp_path / runner.RERUN_RECORD_FILE).write_text(json.dumps(killed))
+    saved = tmp_path / "checkpoints" / "rerun.ckpt"
+    saved.parent.mkdir()
+    saved.write_bytes(b"")
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
+    os.utime(saved, (start + 30, start + 30))
+    carried = runner.abandoned_attempts(completed, None, tmp_path)
+    assert carried == {"abandoned_wall_s": 30.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+
+
+def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path) -> None:
+    """helper-105: an attempt killed 12 s in (kill -9: a `running` record with its start, a
+    CSV log line saved at 12 s) and then started over (rerun=true, or nothing to resume)
+    was carried as an attempt without a time, and the new attempt's log replaces its file:
+    the 12 s it ran were lost. They are carried up to that save, a lower bound."""
+    import datetime as dt
+    import os
+
+    from repro.running import runner
+
+    killed = {"status": "running", "attempts": 1, "timing": {"started_at": "2026-03-01T00:00:00"}}
+    log = tmp_path / "csv" / "metrics.csv"
+    log.parent.mkdir()
+    log.write_text("step,train/loss\n")
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
+    os.utime(log, (start + 12, start + 12))
+    carried = runner.abandoned_attempts(killed, None, tmp_path)
+    assert carried == {"abandoned_wall_s": 12.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+    assert runner.abandoned_attempts(killed, None) == {"abandoned_runs": 1, "abandoned_untimed": 1}

@@ -2389,9 +2389,7 @@ def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_runnin
 
 
 @pytest.mark.parametrize("before", ["none", "interrupted"])
-def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(
-    tmp_path: Path, before: str
-) -> None:
+def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, before: str) -> None:
     """helper-104: a group found mid-run that it cannot train its seeds together (here a
     loader that draws numpy noise per batch from its second pass on, seen as the first pass
     ends) hands its seeds back to train alone from the start: their `running` records were

@@ -786,6 +786,7 @@ def test_without_debug_the_failed_record_still_keeps_the_traceback(tmp_path: Pat
 DAMAGED_RECORDS = {
     "a JSON list": lambda record: json.dumps([record]),
     "a non-numeric metric": lambda record: json.dumps({**record, "metrics": {"test/mse": "zero"}}),
+    "a config hash that is a number": lambda record: json.dumps({**record, "config_hash": 5}),
 }
 
 

@@ -85,6 +85,15 @@ def _corrupt_record(tmp: Path) -> dict[str, str]:
     return env
 
 
+def _seed_folder_is_a_file(tmp: Path) -> dict[str, str]:
+    """A sync tool's conflict copy left a file where the run's seed folder was."""
+    env = _corrupt_record(tmp)
+    folder = next((tmp / "results").rglob("record.json")).parent
+    shutil.rmtree(folder)
+    folder.write_text("a file in the way")
+    return env
+
+
 def _no_wandb_key(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "WANDB_MODE": "online", "WANDB_API_KEY": "", "HOME": str(tmp)}
 
@@ -333,6 +342,13 @@ CASES = [
         0,
         "redo (corrupt record)",
         _corrupt_record,
+    ),
+    Case(  # helper-107: `cannot create run folder <seed0>: File exists`, seed0 being no folder
+        "a seed folder that is a file",
+        RUN_TOY,
+        1,
+        "seed0 is a file, not a folder",
+        _seed_folder_is_a_file,
     ),
     Case(
         "exception in plugin code",

@@ -117,12 +117,24 @@ def run_one(
         record_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReproError(
-            f"cannot create run folder {record_dir}: {error.strerror or error}"
+            f"cannot create run folder {record_dir}: {_in_the_way(record_dir, error)}"
         ) from None
     with _locked_after_any_split(record_dir):
         if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
             print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+def _in_the_way(record_dir: Path, error: OSError) -> str:
+    """Why a run folder cannot be made: the file lying at it or above it, named (a sync
+    tool's leftover at `seed0` read `File exists`, of the folder the user sees), else the
+    OS's words."""
+    for folder in (record_dir, *record_dir.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+            break
+    return str(error.strerror or error)
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -516,6 +517,30 @@ def test_a_record_whose_identity_is_not_text_is_corrupt_to_both(
     table = load_records(tmp_path)
     assert table.frame.empty
     assert len(table.skipped) == 1 and f"{field} must be text" in table.skipped[0].warning()
+
+
+def test_an_unreadable_folder_is_named_not_skipped_in_silence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-107: a seed folder the report cannot list (chmod 000, another user's, a dead
+    network mount) was left out without a word: the verdict rested on fewer seeds than the
+    results folder holds, and nothing said so."""
+    write_run(tmp_path, "cnn", 0)
+    locked = write_run(tmp_path, "cnn", 1)
+    listing = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record folder {locked}: unreadable (Permission denied)"
+    )
 
 
 def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:

@@ -94,6 +94,15 @@ def _seed_folder_is_a_file(tmp: Path) -> dict[str, str]:
     return env
 
 
+def _seed_folder_is_a_link_loop(tmp: Path) -> dict[str, str]:
+    """A seed folder replaced by a link to itself (a sync tool, a hand-made `ln -s`)."""
+    env = _corrupt_record(tmp)
+    folder = next((tmp / "results").rglob("record.json")).parent
+    shutil.rmtree(folder)
+    folder.symlink_to(folder.name)
+    return env
+
+
 def _no_wandb_key(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "WANDB_MODE": "online", "WANDB_API_KEY": "", "HOME": str(tmp)}
 
@@ -349,6 +358,14 @@ CASES = [
         1,
         "seed0 is a file, not a folder",
         _seed_folder_is_a_file,
+    ),
+    Case(  # helper-107: Hydra printed a traceback (RuntimeError: Symlink loop), a sweep
+        # `internal error`
+        "a seed folder that is a link loop",
+        RUN_TOY,
+        1,
+        "seed0 is a link that leads nowhere (a loop, or its target is gone)",
+        _seed_folder_is_a_link_loop,
     ),
     Case(
         "exception in plugin code",

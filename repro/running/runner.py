@@ -127,9 +127,11 @@ def run_one(
 
 def _in_the_way(record_dir: Path, error: OSError) -> str:
     """Why a run folder cannot be made: the file lying at it or above it, named (a sync
-    tool's leftover at `seed0` read `File exists`, of the folder the user sees), else the
-    OS's words."""
+    tool's leftover at `seed0` read `File exists`, of the folder the user sees) or the link
+    that leads nowhere, else the OS's words."""
     for folder in (record_dir, *record_dir.parents):
+        if folder.is_symlink() and not folder.exists():
+            return f"{folder} is a link that leads nowhere (a loop, or its target is gone)"
         if folder.exists():
             if not folder.is_dir():
                 return f"{folder} is a file, not a folder"

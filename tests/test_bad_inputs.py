@@ -457,6 +457,11 @@ def _results_folder_is_a_file(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results_file")}
 
 
+def _results_folder_is_a_link_loop(tmp: Path) -> dict[str, str]:
+    (tmp / "results_loop").symlink_to("results_loop")
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results_loop")}
+
+
 def _records_and_a_file_in_the_way(tmp: Path) -> dict[str, str]:
     from tests.records.test_table import write_run
 
@@ -500,6 +505,16 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "is a file, not a folder",
         _results_folder_is_a_file,
     ),
+    *[  # helper-107: `internal error: RuntimeError: Symlink loop from ...`
+        Case(
+            f"results folder is a link loop, {arguments[0]}",
+            arguments,
+            1,
+            "results_loop is a link that leads nowhere (a loop, or its target is gone)",
+            _results_folder_is_a_link_loop,
+        )
+        for arguments in (RUN_TOY, ("sweep", "paper=toy", "--dry-run"))
+    ],
     Case(
         "a file in the way of report --out",
         ("report", "paper=mnist1d", "--out", "a_file/report"),

@@ -589,6 +589,26 @@ def misfiled(record: dict[str, Any], folder: Path) -> str | None:
     return None
 
 
+def resolved_results_dir(config: dict[str, Any]) -> Path:
+    """The config's results folder, resolved; a ReproError naming the link in its path that
+    leads nowhere (a loop, an unmounted disk's target), where `resolve()` raised a bare
+    RuntimeError ("Symlink loop") that surfaced as an internal error."""
+    from repro.errors import ReproError
+
+    path = Path(config["paths"]["results_dir"])
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        absolute = Path(os.path.abspath(path))
+        for folder in reversed((absolute, *absolute.parents)):
+            if folder.is_symlink() and not folder.exists():
+                raise ReproError(
+                    f"results folder {path}: {folder} is a link that leads nowhere (a loop, or "
+                    "its target is gone)"
+                ) from None
+        raise
+
+
 def results_dir_of(record_dir: Path) -> Path:
     """The results folder a record folder lies RECORD_DEPTH levels below (`run_dir`)."""
     return Path(record_dir).parents[RECORD_DEPTH - 1]

@@ -1114,16 +1114,24 @@ def _attempts_in(record_dir: Path, name: str) -> Any:
 
 
 def _previous_record(record_dir: Path) -> dict[str, Any] | None:
-    """The record an earlier, unfinished attempt left (None if absent or unreadable). A
-    corrupt one is kept aside as record.corrupt.json, not overwritten by this attempt."""
+    """The record an earlier, unfinished attempt left (None if absent). A corrupt one is kept
+    aside as record.corrupt.json, not overwritten by this attempt. One the OS refuses to read
+    (no permission, an I/O error) may be a completed run's: a ReproError, before anything is
+    written (it was taken for none, and the run replaced it)."""
     try:
         return store.read_record(record_dir)
     except ValueError:
         if said := set_aside_corrupt_record(record_dir):
             print(f"warning: {said}; training again", file=sys.stderr)
         return None
-    except OSError:
+    except FileNotFoundError:  # removed since it was seen
         return None
+    except OSError as error:
+        path = record_dir / store.RECORD_FILE
+        raise ReproError(
+            f"cannot read run record {path}: {error.strerror or error}; it may hold a completed "
+            "run, so it is not overwritten: make it readable, or move it away to train again"
+        ) from None
 
 
 def set_aside_corrupt_record(record_dir: Path) -> str | None:

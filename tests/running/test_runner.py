@@ -167,3 +167,31 @@ def test_a_killed_attempt_counts_no_time_from_before_it_started(
     killed = {"timing": {"started_at": record["timing"]["started_at"]}}  # no end: kill -9
     counted = runner.earlier_attempts(killed, {"checkpoint": str(checkpoint), "step": 1})
     assert counted["earlier_wall_s"] == pytest.approx(0.1, abs=1e-3), record["timing"]
+
+
+def test_a_record_that_cannot_be_read_stops_the_run_before_it_overwrites_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-107: a record.json the OS refuses to read (no read permission, an I/O error on a
+    bad sector) read as no record at all: the run trained again and replaced it, a
+    completed result lost without a word. Unlike a corrupt record, it cannot be set aside
+    as what it is: the run stops and says so."""
+    from repro.errors import ReproError
+    from repro.records import store
+    from repro.running.runner import _previous_record
+
+    folder = tmp_path / "seed0"
+    folder.mkdir()
+    record = folder / store.RECORD_FILE
+    record.write_text(json.dumps({"seed": 0, "status": "completed", "metrics": {}}))
+    reading = Path.read_text
+
+    def read_text(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path == record:
+            raise PermissionError(13, "Permission denied", str(path))
+        return reading(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    with pytest.raises(ReproError, match=r"cannot read run record .*: Permission denied"):
+        _previous_record(folder)
+    assert not store.is_completed(folder)  # the sweep plans it: its run then stops here

@@ -835,6 +835,9 @@ DAMAGED_RECORDS = {
     "a JSON list": lambda record: json.dumps([record]),
     "a non-numeric metric": lambda record: json.dumps({**record, "metrics": {"test/mse": "zero"}}),
     "a config hash that is a number": lambda record: json.dumps({**record, "config_hash": 5}),
+    "a code digest that is a number": lambda record: json.dumps(  # helper-107: a traceback
+        {**record, "code": {**record["code"], "plugin": {**record["code"]["plugin"], "digest": 5}}}
+    ),
 }
 
 

@@ -549,6 +549,9 @@ def record_problem(record: Any) -> str | None:
     plugin = (record.get("code") or {}).get("plugin")  # its digest: whether a run is stale
     if plugin is not None and not isinstance(plugin, dict):
         return "code.plugin is not a mapping"
+    digest = (plugin or {}).get("digest")  # compared, and named in `.superseded/` folders
+    if digest is not None and not isinstance(digest, str):
+        return f"code.plugin.digest is not text: {digest!r}"
     attempts = record.get("attempts", 0)  # the next attempt counts on from it
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
         return f"attempts is not a count: {attempts!r}"

@@ -831,13 +831,20 @@ def test_without_debug_the_failed_record_still_keeps_the_traceback(tmp_path: Pat
 
 # Damaged records of a setting are set aside and the setting trained again (issue #11f).
 
+
+def _with_plugin(record: dict, **changes: object) -> str:
+    """The record, its `code.plugin` section changed, as JSON."""
+    plugin = {**record["code"]["plugin"], **changes}
+    return json.dumps({**record, "code": {**record["code"], "plugin": plugin}})
+
+
 DAMAGED_RECORDS = {
     "a JSON list": lambda record: json.dumps([record]),
     "a non-numeric metric": lambda record: json.dumps({**record, "metrics": {"test/mse": "zero"}}),
     "a config hash that is a number": lambda record: json.dumps({**record, "config_hash": 5}),
-    "a code digest that is a number": lambda record: json.dumps(  # helper-107: a traceback
-        {**record, "code": {**record["code"], "plugin": {**record["code"]["plugin"], "digest": 5}}}
-    ),
+    # helper-107: an internal error, a traceback
+    "code classes that are a list": lambda record: _with_plugin(record, classes=[5]),
+    "a code digest that is a number": lambda record: _with_plugin(record, digest=5),
 }
 
 

@@ -549,6 +549,10 @@ def record_problem(record: Any) -> str | None:
     plugin = (record.get("code") or {}).get("plugin")  # its digest: whether a run is stale
     if plugin is not None and not isinstance(plugin, dict):
         return "code.plugin is not a mapping"
+    for part in ("files", "classes"):  # compared with the plugin's own (`stale_reason`)
+        value = (plugin or {}).get(part)
+        if value is not None and not isinstance(value, dict):
+            return f"code.plugin.{part} is not a mapping"
     digest = (plugin or {}).get("digest")  # compared, and named in `.superseded/` folders
     if digest is not None and not isinstance(digest, str):
         return f"code.plugin.digest is not text: {digest!r}"

@@ -317,7 +317,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "hostname": env.get("hostname"),
         "platform": env.get("platform"),
         "device": model.get("device"),
-        "parameters": model.get("parameters"),
+        "parameters": _count(model.get("parameters")),
         "world_size": model.get("world_size"),
         "attempts": record.get("attempts"),
         "resumed": isinstance(record.get("resumed_from"), dict),
@@ -353,6 +353,12 @@ def _seeds_auto(section: Any) -> dict[str, int | None]:
         "seeds_auto_n": count("seeds") if n0 is not None else None,
         "seeds_auto_max": count("max_seeds") if n0 is not None else None,
     }
+
+
+def _count(value: Any) -> int | None:
+    """A recorded count (`model.parameters`), None where it is none: a hand-edited `[5]`
+    stopped the report (`unhashable type: 'list'`)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def classes_text(classes: Any) -> str | None:

@@ -85,6 +85,24 @@ def _corrupt_record(tmp: Path) -> dict[str, str]:
     return env
 
 
+def _seed_folder_is_a_file(tmp: Path) -> dict[str, str]:
+    """A sync tool's conflict copy left a file where the run's seed folder was."""
+    env = _corrupt_record(tmp)
+    folder = next((tmp / "results").rglob("record.json")).parent
+    shutil.rmtree(folder)
+    folder.write_text("a file in the way")
+    return env
+
+
+def _seed_folder_is_a_link_loop(tmp: Path) -> dict[str, str]:
+    """A seed folder replaced by a link to itself (a sync tool, a hand-made `ln -s`)."""
+    env = _corrupt_record(tmp)
+    folder = next((tmp / "results").rglob("record.json")).parent
+    shutil.rmtree(folder)
+    folder.symlink_to(folder.name)
+    return env
+
+
 def _no_wandb_key(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "WANDB_MODE": "online", "WANDB_API_KEY": "", "HOME": str(tmp)}
 
@@ -360,6 +378,21 @@ CASES = [
         "redo (corrupt record)",
         _corrupt_record,
     ),
+    Case(  # helper-107: `cannot create run folder <seed0>: File exists`, seed0 being no folder
+        "a seed folder that is a file",
+        RUN_TOY,
+        1,
+        "seed0 is a file, not a folder",
+        _seed_folder_is_a_file,
+    ),
+    Case(  # helper-107: Hydra printed a traceback (RuntimeError: Symlink loop), a sweep
+        # `internal error`
+        "a seed folder that is a link loop",
+        RUN_TOY,
+        1,
+        "seed0 is a link that leads nowhere (a loop, or its target is gone)",
+        _seed_folder_is_a_link_loop,
+    ),
     Case(
         "exception in plugin code",
         RUN_TOY,
@@ -450,6 +483,11 @@ def _results_folder_is_a_file(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results_file")}
 
 
+def _results_folder_is_a_link_loop(tmp: Path) -> dict[str, str]:
+    (tmp / "results_loop").symlink_to("results_loop")
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results_loop")}
+
+
 def _records_and_a_file_in_the_way(tmp: Path) -> dict[str, str]:
     from tests.records.test_table import write_run
 
@@ -493,6 +531,16 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "is a file, not a folder",
         _results_folder_is_a_file,
     ),
+    *[  # helper-107: `internal error: RuntimeError: Symlink loop from ...`
+        Case(
+            f"results folder is a link loop, {arguments[0]}",
+            arguments,
+            1,
+            "results_loop is a link that leads nowhere (a loop, or its target is gone)",
+            _results_folder_is_a_link_loop,
+        )
+        for arguments in (RUN_TOY, ("sweep", "paper=toy", "--dry-run"))
+    ],
     Case(
         "a file in the way of report --out",
         ("report", "paper=mnist1d", "--out", "a_file/report"),
@@ -921,9 +969,20 @@ def test_without_debug_the_failed_record_still_keeps_the_traceback(tmp_path: Pat
 
 # Damaged records of a setting are set aside and the setting trained again (issue #11f).
 
+
+def _with_plugin(record: dict, **changes: object) -> str:
+    """The record, its `code.plugin` section changed, as JSON."""
+    plugin = {**record["code"]["plugin"], **changes}
+    return json.dumps({**record, "code": {**record["code"], "plugin": plugin}})
+
+
 DAMAGED_RECORDS = {
     "a JSON list": lambda record: json.dumps([record]),
     "a non-numeric metric": lambda record: json.dumps({**record, "metrics": {"test/mse": "zero"}}),
+    "a config hash that is a number": lambda record: json.dumps({**record, "config_hash": 5}),
+    # helper-107: an internal error, a traceback
+    "code classes that are a list": lambda record: _with_plugin(record, classes=[5]),
+    "a code digest that is a number": lambda record: _with_plugin(record, digest=5),
 }
 
 

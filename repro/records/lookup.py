@@ -13,7 +13,7 @@ from repro.records.fingerprint import stale_reason
 def completed_run(config: dict[str, Any]) -> tuple[Path, dict[str, Any] | None, str | None]:
     """The record folder of `config`, its completed record (None: none, or rerun=true) and why
     that record is stale (None: made by the current plugin code, so the run is skipped)."""
-    results_dir = Path(config["paths"]["results_dir"]).resolve()
+    results_dir = store.resolved_results_dir(config)
     # a completed seed an older repro filed under an accelerator-specific hash stays where it is
     record_dir = store.completed_record_dir(results_dir, config) or store.run_dir(
         results_dir, config

@@ -607,6 +607,10 @@ def record_problem(record: Any) -> str | None:
     seed = record.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         return f"seed must be an integer, got {seed!r}"
+    for field in (*IDENTITY_FIELDS[:2], "config_hash"):  # the report files a run by them
+        value = record.get(field)
+        if value is not None and not isinstance(value, str):  # `5` was filed as setting "5"
+            return f"{field} must be text, got {value!r}"
     if record.get("status") == STATUS_COMPLETED:  # the report cannot file it: nor can a sweep
         missing = [key for key in IDENTITY_FIELDS if record.get(key) is None]
         if missing:
@@ -619,6 +623,13 @@ def record_problem(record: Any) -> str | None:
     plugin = (record.get("code") or {}).get("plugin")  # its digest: whether a run is stale
     if plugin is not None and not isinstance(plugin, dict):
         return "code.plugin is not a mapping"
+    for part in ("files", "classes"):  # compared with the plugin's own (`stale_reason`)
+        value = (plugin or {}).get(part)
+        if value is not None and not isinstance(value, dict):
+            return f"code.plugin.{part} is not a mapping"
+    digest = (plugin or {}).get("digest")  # compared, and named in `.superseded/` folders
+    if digest is not None and not isinstance(digest, str):
+        return f"code.plugin.digest is not text: {digest!r}"
     attempts = record.get("attempts", 0)  # the next attempt counts on from it
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
         return f"attempts is not a count: {attempts!r}"
@@ -657,6 +668,26 @@ def misfiled(record: dict[str, Any], folder: Path) -> str | None:
             if value != holder:
                 return f"misfiled: its {field} {value}, in a folder of {holder}"
     return None
+
+
+def resolved_results_dir(config: dict[str, Any]) -> Path:
+    """The config's results folder, resolved; a ReproError naming the link in its path that
+    leads nowhere (a loop, an unmounted disk's target), where `resolve()` raised a bare
+    RuntimeError ("Symlink loop") that surfaced as an internal error."""
+    from repro.errors import ReproError
+
+    path = Path(config["paths"]["results_dir"])
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        absolute = Path(os.path.abspath(path))
+        for folder in reversed((absolute, *absolute.parents)):
+            if folder.is_symlink() and not folder.exists():
+                raise ReproError(
+                    f"results folder {path}: {folder} is a link that leads nowhere (a loop, or "
+                    "its target is gone)"
+                ) from None
+        raise
 
 
 def results_dir_of(record_dir: Path) -> Path:

@@ -127,9 +127,10 @@ class BadRecord(ValueError):
 class SkippedRecord:
     path: Path
     reason: str
+    what: str = "record"  # or "record folder": one the report could not list
 
     def warning(self) -> str:
-        return f"warning: skipped record {self.path}: {self.reason}"
+        return f"warning: skipped {self.what} {self.path}: {self.reason}"
 
 
 @dataclass
@@ -145,14 +146,17 @@ class RecordTable:
         return [c for c in self.frame.columns if c.startswith(CONFIG_PREFIX)]
 
 
-def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
+def record_files(
+    results_dir: Path, paper: str | None = None, unlisted: list[tuple[Path, OSError]] | None = None
+) -> Iterator[Path]:
     """Every record.json under results (or one paper's), in sorted order, hidden folders
     skipped, no deeper than record folders (`store.RECORD_DEPTH`: their csv/, wandb/ and
     checkpoints/ hold no records, and a record below one is not where a sweep looks).
     Symbolic links to folders are followed, as the sweep's look-up of a seed's folder follows
     them (a folder moved to another disk and linked back); a link back up to a folder above
     is not. A second name for a folder yields its records again, under that name, where the
-    report calls them misfiled."""
+    report calls them misfiled. `unlisted` collects the folders that could not be listed
+    (no permission, a dead mount): the records they hold are missing, and the report says so."""
     root = Path(results_dir) / paper if paper else Path(results_dir)
     if not root.is_dir():
         return
@@ -167,7 +171,11 @@ def record_files(results_dir: Path, paper: str | None = None) -> Iterator[Path]:
         try:
             with os.scandir(folder) as entries:
                 children = sorted((e.name, e.is_dir()) for e in entries)
-        except OSError:
+        except FileNotFoundError:
+            continue  # removed while listed
+        except OSError as error:
+            if unlisted is not None:
+                unlisted.append((Path(folder), error))
             continue
         if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
             yield Path(folder) / store.RECORD_FILE  # a stray copy above a record folder too
@@ -315,7 +323,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "hostname": env.get("hostname"),
         "platform": env.get("platform"),
         "device": model.get("device"),
-        "parameters": model.get("parameters"),
+        "parameters": _count(model.get("parameters")),
         "world_size": model.get("world_size"),
         "attempts": record.get("attempts"),
         "resumed": isinstance(record.get("resumed_from"), dict),
@@ -351,6 +359,12 @@ def _seeds_auto(section: Any) -> dict[str, int | None]:
         "seeds_auto_n": count("seeds") if n0 is not None else None,
         "seeds_auto_max": count("max_seeds") if n0 is not None else None,
     }
+
+
+def _count(value: Any) -> int | None:
+    """A recorded count (`model.parameters`), None where it is none: a hand-edited `[5]`
+    stopped the report (`unhashable type: 'list'`)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def classes_text(classes: Any) -> str | None:
@@ -402,7 +416,8 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
     config_warnings: list[str] = []
     configs: dict[tuple[str, str, str], dict[str, Any]] = {}
     rehashed: dict[tuple[str, str, str], str] = {}  # a legacy hash -> today's (same setting)
-    for path in record_files(results_dir, paper):
+    unlisted: list[tuple[Path, OSError]] = []
+    for path in record_files(results_dir, paper, unlisted):
         try:
             with open(path, encoding="utf-8") as stream:
                 record = json.load(stream)
@@ -429,6 +444,10 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
             configs.setdefault((row["paper"], row["experiment"], row["config_hash"]), configs[key])
         rows.append(row)
     rows, doubles = _one_record_per_seed(rows)
+    skipped += [
+        SkippedRecord(folder, f"unreadable ({_why(error)})", "record folder")
+        for folder, error in unlisted
+    ]
     return RecordTable(_long_frame(pd, rows, configs), skipped + doubles, config_warnings)
 
 

@@ -50,7 +50,7 @@ def shown_path(path: Path) -> str:
     """Relative to the working directory when under it, else absolute; never shortened."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a link loop (Python 3.11)
         return str(path)
 
 

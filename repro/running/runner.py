@@ -119,12 +119,26 @@ def run_one(
         record_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ReproError(
-            f"cannot create run folder {record_dir}: {error.strerror or error}"
+            f"cannot create run folder {record_dir}: {_in_the_way(record_dir, error)}"
         ) from None
     with _locked_after_any_split(record_dir):
         if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
             print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+def _in_the_way(record_dir: Path, error: OSError) -> str:
+    """Why a run folder cannot be made: the file lying at it or above it, named (a sync
+    tool's leftover at `seed0` read `File exists`, of the folder the user sees) or the link
+    that leads nowhere, else the OS's words."""
+    for folder in (record_dir, *record_dir.parents):
+        if folder.is_symlink() and not folder.exists():
+            return f"{folder} is a link that leads nowhere (a loop, or its target is gone)"
+        if folder.exists():
+            if not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+            break
+    return str(error.strerror or error)
 
 
 @contextlib.contextmanager
@@ -1246,16 +1260,24 @@ def _attempts_in(record_dir: Path, name: str) -> Any:
 
 
 def _previous_record(record_dir: Path) -> dict[str, Any] | None:
-    """The record an earlier, unfinished attempt left (None if absent or unreadable). A
-    corrupt one is kept aside as record.corrupt.json, not overwritten by this attempt."""
+    """The record an earlier, unfinished attempt left (None if absent). A corrupt one is kept
+    aside as record.corrupt.json, not overwritten by this attempt. One the OS refuses to read
+    (no permission, an I/O error) may be a completed run's: a ReproError, before anything is
+    written (it was taken for none, and the run replaced it)."""
     try:
         return store.read_record(record_dir)
     except ValueError:
         if said := set_aside_corrupt_record(record_dir):
             print(f"warning: {said}; training again", file=sys.stderr)
         return None
-    except OSError:
+    except FileNotFoundError:  # removed since it was seen
         return None
+    except OSError as error:
+        path = record_dir / store.RECORD_FILE
+        raise ReproError(
+            f"cannot read run record {path}: {error.strerror or error}; it may hold a completed "
+            "run, so it is not overwritten: make it readable, or move it away to train again"
+        ) from None
 
 
 def set_aside_corrupt_record(record_dir: Path) -> str | None:

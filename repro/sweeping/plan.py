@@ -145,7 +145,7 @@ def plan_sweep(
             for experiment in grid.experiments:
                 overrides = [f"paper={paper_id}", *fixed, *plugin_overrides]
                 config = compose_run_config(overrides, experiment)
-                results_dir = Path(config["paths"]["results_dir"]).resolve()
+                results_dir = store.resolved_results_dir(config)
                 _check_results_folder(results_dir)
                 max_steps = config.get("trainer", {}).get("max_steps")
                 steps = max_steps if isinstance(max_steps, int) and max_steps > 0 else None
@@ -192,7 +192,7 @@ def completed_seeds(
     with hydra_compose_session():
         for experiment in experiments:
             config = compose_run_config([f"paper={paper_id}", *plugin_overrides], experiment)
-            results_dir = Path(config["paths"]["results_dir"]).resolve()
+            results_dir = store.resolved_results_dir(config)
             hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
             existing = _seed_folders(hash_dir)
             legacy = _legacy_seed_folders(results_dir, config)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -496,6 +497,50 @@ def test_a_record_whose_seed_is_not_a_number_is_corrupt_to_the_sweep_too(tmp_pat
     (folder / store.RECORD_FILE).write_text(json.dumps(record))
     assert not store.is_completed(folder)
     assert load_records(tmp_path).frame.empty
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("config_hash", 5), ("config_hash", ["x"]), ("experiment", 7), ("paper", True)],
+)
+def test_a_record_whose_identity_is_not_text_is_corrupt_to_both(
+    tmp_path: Path, field: str, value: object
+) -> None:
+    """helper-107: `"config_hash": 5` was done to the sweep (and `repro run` skipped it) while
+    the report counted it as evidence of another setting, `5`; an experiment that is a number
+    was done to the sweep and silently nobody's in the report."""
+    folder = write_run(tmp_path, "cnn", 0)
+    record = json.loads((folder / store.RECORD_FILE).read_text())
+    record[field] = value
+    (folder / store.RECORD_FILE).write_text(json.dumps(record))
+    assert not store.is_completed(folder)
+    table = load_records(tmp_path)
+    assert table.frame.empty
+    assert len(table.skipped) == 1 and f"{field} must be text" in table.skipped[0].warning()
+
+
+def test_an_unreadable_folder_is_named_not_skipped_in_silence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-107: a seed folder the report cannot list (chmod 000, another user's, a dead
+    network mount) was left out without a word: the verdict rested on fewer seeds than the
+    results folder holds, and nothing said so."""
+    write_run(tmp_path, "cnn", 0)
+    locked = write_run(tmp_path, "cnn", 1)
+    listing = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record folder {locked}: unreadable (Permission denied)"
+    )
 
 
 def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:

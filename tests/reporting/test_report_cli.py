@@ -105,3 +105,17 @@ def test_a_report_of_every_paper_that_fails_to_write_one_still_fails(
     assert done.stderr.strip().splitlines()[-1] == (
         "error: no report written for mnist1d, toy (see the warnings above)"
     )
+
+
+def test_a_parameter_count_that_is_no_count_is_not_an_internal_error(isolated_env: Path) -> None:
+    """helper-107: `"model": {"parameters": [5]}` in a hand-edited record stopped the report
+    with `internal error: TypeError: unhashable type: 'list'`; the count is shown as unknown."""
+    import json
+
+    for seed in range(2):
+        folder = write_run(isolated_env, "cnn", seed, {"test/acc": 0.94}, composed=True)
+    record = json.loads((folder / "record.json").read_text())
+    record["model"] = {**(record.get("model") or {}), "parameters": [5]}
+    (folder / "record.json").write_text(json.dumps(record))
+    done = repro("report", "paper=mnist1d")
+    assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr

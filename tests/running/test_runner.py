@@ -281,3 +281,31 @@ def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path
     carried = runner.abandoned_attempts(killed, None, tmp_path)
     assert carried == {"abandoned_wall_s": 12.0, "abandoned_runs": 1, "abandoned_untimed": 0}
     assert runner.abandoned_attempts(killed, None) == {"abandoned_runs": 1, "abandoned_untimed": 1}
+
+
+def test_a_record_that_cannot_be_read_stops_the_run_before_it_overwrites_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-107: a record.json the OS refuses to read (no read permission, an I/O error on a
+    bad sector) read as no record at all: the run trained again and replaced it, a
+    completed result lost without a word. Unlike a corrupt record, it cannot be set aside
+    as what it is: the run stops and says so."""
+    from repro.errors import ReproError
+    from repro.records import store
+    from repro.running.runner import _previous_record
+
+    folder = tmp_path / "seed0"
+    folder.mkdir()
+    record = folder / store.RECORD_FILE
+    record.write_text(json.dumps({"seed": 0, "status": "completed", "metrics": {}}))
+    reading = Path.read_text
+
+    def read_text(path: Path, *args: Any, **kwargs: Any) -> str:
+        if path == record:
+            raise PermissionError(13, "Permission denied", str(path))
+        return reading(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    with pytest.raises(ReproError, match=r"cannot read run record .*: Permission denied"):
+        _previous_record(folder)
+    assert not store.is_completed(folder)  # the sweep plans it: its run then stops here

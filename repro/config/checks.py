@@ -29,6 +29,9 @@ from repro.errors import UsageError
 SEED_MAX = 2**32 - 1  # numpy's limit; seeds are in [0, SEED_MAX]
 WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")  # wandb.Settings.mode
 PLUGIN_KEYS = frozenset({"model", "data", "optimizer"})
+RUN_SECTIONS = frozenset({"trainer", "checkpoint", "progress"})
+"""Sections of repro's own keys (configs/run.yaml, the trainer group) that no one value can
+replace: `checkpoint=3` is not a section."""
 TRAINER_SET_BY_REPRO = frozenset(
     {"logger", "callbacks", "enable_checkpointing", "enable_progress_bar", "default_root_dir"}
 )
@@ -99,7 +102,8 @@ def check_values(config: dict[str, Any]) -> None:
     """Seed, names, training bounds and W&B mode of a resolved run config (first problem
     raised)."""
     check_seed(config.get("seed"))
-    for key in sorted(PLUGIN_KEYS | {"trainer"}):  # `model=3` ended in an internal TypeError
+    # `model=3` ended in an internal TypeError, `checkpoint=3` in an AttributeError
+    for key in sorted(PLUGIN_KEYS | RUN_SECTIONS):
         value = config.get(key)
         if value is not None and not isinstance(value, dict):
             raise UsageError(

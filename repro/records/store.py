@@ -822,6 +822,27 @@ def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | No
     return latest_completed(d / seed for d in legacy_hash_dirs(results_dir, config))
 
 
+def unfinished_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | None:
+    """The seed's folder in a hash folder an older repro filed this setting under
+    (`legacy_hash_dirs`) where a run of it was cut short with its checkpoint saved (a record
+    not completed beside `checkpoints/last.ckpt`): resumed there, where it started over in
+    today's folder and threw its saved steps away. None when today's folder holds a record of
+    the seed (its own attempts come first) or no older folder holds such a run."""
+    if (run_dir(results_dir, config) / RECORD_FILE).exists():
+        return None
+    seed = f"seed{config['seed']}"
+    cut = [
+        folder
+        for folder in (d / seed for d in legacy_hash_dirs(results_dir, config))
+        if (folder / CHECKPOINT_DIR / LAST_CHECKPOINT).is_file()
+        and (folder / RECORD_FILE).is_file()
+        and not is_completed(folder)
+    ]
+    return max(
+        cut, key=lambda d: (d / CHECKPOINT_DIR / LAST_CHECKPOINT).stat().st_mtime, default=None
+    )
+
+
 def latest_completed(folders: Iterable[Path]) -> Path | None:
     """Of record folders of one seed (its legacy hash folders), the completed one that
     finished last (`finished_at`), whatever code made it: the one a run, a sweep's plan and the

@@ -189,6 +189,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "a section given one value",
     "optimizer section given one value",
     "a section given one value in a sweep",
+    "a run section given one value",
     "a config group given null",
     "num_threads not a count",
     "checkpoint interval not a number",
@@ -805,6 +806,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("sweep", "paper=mnist1d", "data=abc", "--dry-run"),
         2,
         "data='abc': data is a section of keys; set one of them: data.<key>=abc",
+    ),
+    Case(  # internal error: AttributeError ('int' object has no attribute 'get')
+        "a run section given one value",
+        ("run", "paper=mnist1d", "experiment=cnn", "checkpoint=3"),
+        2,
+        "checkpoint=3: checkpoint is a section of keys; set one of them: checkpoint.<key>=3",
     ),
     Case(
         "a config group given null",

@@ -29,6 +29,9 @@ from repro.errors import UsageError
 SEED_MAX = 2**32 - 1  # numpy's limit; seeds are in [0, SEED_MAX]
 WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")  # wandb.Settings.mode
 PLUGIN_KEYS = frozenset({"model", "data", "optimizer"})
+RUN_SECTIONS = frozenset({"trainer", "checkpoint", "progress"})
+"""Sections of repro's own keys (configs/run.yaml, the trainer group) that no one value can
+replace: `checkpoint=3` is not a section."""
 TRAINER_SET_BY_REPRO = frozenset(
     {"logger", "callbacks", "enable_checkpointing", "enable_progress_bar", "default_root_dir"}
 )
@@ -99,7 +102,8 @@ def check_values(config: dict[str, Any]) -> None:
     """Seed, names, training bounds and W&B mode of a resolved run config (first problem
     raised)."""
     check_seed(config.get("seed"))
-    for key in sorted(PLUGIN_KEYS | {"trainer"}):  # `model=3` ended in an internal TypeError
+    # `model=3` ended in an internal TypeError, `checkpoint=3` in an AttributeError
+    for key in sorted(PLUGIN_KEYS | RUN_SECTIONS):
         value = config.get(key)
         if value is not None and not isinstance(value, dict):
             raise UsageError(
@@ -389,7 +393,7 @@ def trainer_value_problems(
             "(Lightning takes no -1 or list of GPUs there; trainer.devices=auto takes what "
             "there is)"
         )
-    problems += _count_problems(trainer, validates) + _strategy_problems(trainer)
+    problems += _count_problems(trainer, validates) + _strategy_problems(trainer, here)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -506,11 +510,13 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _strategy_problems(trainer: dict[str, Any]) -> list[str]:
-    """A strategy Lightning does not know (its ValueError as the Trainer is built) or one that
-    spawns or forks the ranks (`running.distributed.use_run_launcher` refuses it): both once
-    the run's folder and record exist. Lightning lower-cases the name."""
-    from lightning.pytorch.strategies import StrategyRegistry
+def _strategy_problems(trainer: dict[str, Any], here: bool = True) -> list[str]:
+    """A strategy Lightning does not know (its ValueError as the Trainer is built), one that
+    spawns or forks the ranks (`running.distributed.use_run_launcher` refuses it), FSDP off a
+    GPU and (`here`) DeepSpeed where it is not installed: each once the run's folder and
+    record exist. Lightning lower-cases the name."""
+    from lightning.fabric.strategies.deepspeed import _DEEPSPEED_AVAILABLE
+    from lightning.pytorch.strategies import FSDPStrategy, StrategyRegistry
 
     strategy = trainer.get("strategy")
     if strategy is None:
@@ -527,6 +533,18 @@ def _strategy_problems(trainer: dict[str, Any]) -> list[str]:
         return [
             f"trainer.strategy={strategy!r}: {start}-started ranks are not supported; use "
             "trainer.strategy=ddp"
+        ]
+    accelerator = trainer.get("accelerator") or "auto"
+    off_gpu = accelerator not in ("auto", "cuda", "gpu") or (here and _on_the_cpu(accelerator))
+    if name in FSDPStrategy.get_registered_strategies() and off_gpu:
+        return [
+            f"trainer.strategy={strategy!r}: FSDP needs a GPU (Lightning refuses it with "
+            f"trainer.accelerator={accelerator} here): trainer.strategy=ddp, or run it on GPUs"
+        ]
+    if here and "deepspeed" in name and not _DEEPSPEED_AVAILABLE:
+        return [
+            f"trainer.strategy={strategy!r}: DeepSpeed is not installed here (pip install "
+            "deepspeed), or use trainer.strategy=ddp"
         ]
     return []
 

@@ -15,8 +15,11 @@ def completed_run(config: dict[str, Any]) -> tuple[Path, dict[str, Any] | None, 
     that record is stale (None: made by the current plugin code, so the run is skipped)."""
     results_dir = store.resolved_results_dir(config)
     # a completed seed an older repro filed under an accelerator-specific hash stays where it is
-    record_dir = store.completed_record_dir(results_dir, config) or store.run_dir(
-        results_dir, config
+    # and a run an older repro filed so, cut short with its checkpoint, resumes there
+    record_dir = (
+        store.completed_record_dir(results_dir, config)
+        or (None if config.get("rerun") else store.unfinished_record_dir(results_dir, config))
+        or store.run_dir(results_dir, config)
     )
     if config.get("rerun") or not store.is_completed(record_dir):
         return record_dir, None, None

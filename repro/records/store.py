@@ -282,9 +282,12 @@ CLIP_ALGORITHMS = ("norm", "value")
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with values Lightning reads as another at that other
-    (`_at_earlier_lightning_readings`) and, since helper-102: a gradient clip Lightning skips
-    (`clip_val <= 0`, false) as null, true as 1.0, the algorithm of no clip as null and
-    `norm` (any case) as null (Lightning's `or "norm"`); a whole float accumulate_grad_batches
+    (`_at_earlier_lightning_readings`) and, since helper-102: a gradient clip of false (true)
+    as 0.0 (1.0) and its algorithm in any case lower-cased, not a clip Lightning skips
+    (`clip_val <= 0`) as null nor `norm` as null: a module's own `configure_gradient_clipping`
+    is handed them as written and may tell them apart (one that clips at its own value by
+    the Trainer's algorithm clips by value under `value` with no clip of the Trainer's),
+    and the hash cannot see the module; a whole float accumulate_grad_batches
     as that int; `fast_dev_run` 0 and 1 as false and true (Lightning sets 1 to True); 0 and 1
     of a truth-value key (`TRUTH_TRAINER_KEYS`); a strategy's name lower-cased (`DDP`);
     devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
@@ -296,14 +299,11 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
         return config
     read: dict[str, Any] = {}
     clip = trainer.get("gradient_clip_val")
-    if clip is True:
-        read["gradient_clip_val"] = clip = 1.0
-    elif clip is False or (isinstance(clip, (int, float)) and clip <= 0):
-        read["gradient_clip_val"] = clip = None
+    if isinstance(clip, bool):  # the number a module's own clipping hook computes with
+        read["gradient_clip_val"] = float(clip)
     algorithm = trainer.get("gradient_clip_algorithm")
     if isinstance(algorithm, str) and algorithm.lower() in CLIP_ALGORITHMS:
-        named = algorithm.lower()
-        read["gradient_clip_algorithm"] = None if clip is None or named == "norm" else named
+        read["gradient_clip_algorithm"] = algorithm.lower()  # the Trainer's enum either way
     accumulate = trainer.get("accumulate_grad_batches")  # `% 2.0`, loss / 2.0: as 2
     if isinstance(accumulate, float) and accumulate >= 1 and accumulate.is_integer():
         read["accumulate_grad_batches"] = int(accumulate)
@@ -498,7 +498,7 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     spelled = _with_unset_keys(config) is not config or _at_lightning_readings(seen) is not seen
     if spelled:  # `~trainer.deterministic`, `devices='1'` were hashed as written
         hashes.append(_digest(_without_lightning_defaults(seen)))
-        # and, until helper-102, `gradient_clip_val=0` as 0.0, `devices='1,'` as written
+        # and, until helper-102, `gradient_clip_val=false`, `devices='1,'` as written
         for spelt in (seen, _before_readings(_with_unset_keys(config))):
             earlier = _at_earlier_lightning_readings(spelt)
             hashes.append(_digest(_without_lightning_defaults(earlier)))
@@ -851,6 +851,27 @@ def completed_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | No
         return folder
     seed = f"seed{config['seed']}"
     return latest_completed(d / seed for d in legacy_hash_dirs(results_dir, config))
+
+
+def unfinished_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | None:
+    """The seed's folder in a hash folder an older repro filed this setting under
+    (`legacy_hash_dirs`) where a run of it was cut short with its checkpoint saved (a record
+    not completed beside `checkpoints/last.ckpt`): resumed there, where it started over in
+    today's folder and threw its saved steps away. None when today's folder holds a record of
+    the seed (its own attempts come first) or no older folder holds such a run."""
+    if (run_dir(results_dir, config) / RECORD_FILE).exists():
+        return None
+    seed = f"seed{config['seed']}"
+    cut = [
+        folder
+        for folder in (d / seed for d in legacy_hash_dirs(results_dir, config))
+        if (folder / CHECKPOINT_DIR / LAST_CHECKPOINT).is_file()
+        and (folder / RECORD_FILE).is_file()
+        and not is_completed(folder)
+    ]
+    return max(
+        cut, key=lambda d: (d / CHECKPOINT_DIR / LAST_CHECKPOINT).stat().st_mtime, default=None
+    )
 
 
 def latest_completed(folders: Iterable[Path]) -> Path | None:

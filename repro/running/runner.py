@@ -570,7 +570,10 @@ def _why_not_resumed(config: dict[str, Any], checkpoint: Path) -> str | None:
 
     if ended_early(checkpoint):
         return ENDED_EARLY
-    return why_not_resumable(checkpoint_identity(checkpoint), run_identity(config))
+    written, current = checkpoint_identity(checkpoint), run_identity(config)
+    if written and written.get("config_hash") in store.older_hashes(config):
+        written = {**written, "config_hash": current["config_hash"]}  # an older repro's hash
+    return why_not_resumable(written, current)
 
 
 def _new_record(

@@ -222,13 +222,19 @@ def _seed_state(
 def _legacy_seed_folders(results_dir: Path, config: dict[str, Any]) -> dict[str, Path]:
     """Seed name -> the folder of each seed of this setting completed under a legacy hash (an
     older `trainer.accelerator=gpu` run), whatever code made it: the latest finished, as
-    `store.completed_record_dir` takes it (a stale one is trained again there)."""
+    `store.completed_record_dir` takes it (a stale one is trained again there); else one cut
+    short there with its checkpoint, which its job resumes (`store.unfinished_record_dir`)."""
     names: dict[str, list[Path]] = defaultdict(list)
     for hash_dir in store.legacy_hash_dirs(results_dir, config):
         for name in sorted(_seed_folders(hash_dir)):
             if name.startswith("seed"):
                 names[name].append(hash_dir / name)
     found = {name: store.latest_completed(folders) for name, folders in names.items()}
+    for name in [n for n, folder in found.items() if folder is None and not config.get("rerun")]:
+        seed = store.SEED_FOLDER.fullmatch(name)  # one cut short there resumes there
+        if seed:
+            at = {**config, "seed": int(seed.group(1))}
+            found[name] = store.unfinished_record_dir(results_dir, at)
     return {name: folder for name, folder in found.items() if folder is not None}
 
 

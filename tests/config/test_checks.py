@@ -537,6 +537,28 @@ def test_a_strategy_repro_or_lightning_refuses_is_named_before_the_run(
         assert not trainer_value_problems({"accelerator": "cpu", "strategy": fine}), fine
 
 
+def test_a_strategy_this_machine_cannot_run_is_named_before_the_run() -> None:
+    """`trainer.strategy=fsdp` on the CPU (Lightning: FSDP requires a GPU accelerator) and
+    `deepspeed` where DeepSpeed is not installed passed the strategy check (both are names
+    Lightning registers) and failed as the Trainer was built, once the run's folder and a
+    failed record existed."""
+    from lightning.fabric.strategies.deepspeed import _DEEPSPEED_AVAILABLE
+
+    from repro.config.checks import trainer_value_problems
+
+    for strategy in ("fsdp", "FSDP", "fsdp_cpu_offload"):
+        (problem,) = trainer_value_problems({"accelerator": "cpu", "strategy": strategy})
+        assert problem.startswith(f"trainer.strategy={strategy!r}: FSDP needs a GPU"), problem
+    gpu = {"accelerator": "gpu", "strategy": "fsdp"}
+    assert not trainer_value_problems(gpu, here=False)  # a SLURM job's GPUs
+    if not _DEEPSPEED_AVAILABLE:
+        (problem,) = trainer_value_problems({"accelerator": "cpu", "strategy": "deepspeed"})
+        assert problem.startswith("trainer.strategy='deepspeed': DeepSpeed is not installed")
+        assert not trainer_value_problems(
+            {"accelerator": "cpu", "strategy": "deepspeed"}, here=False
+        )
+
+
 @pytest.mark.parametrize(
     ("trainer", "line"),
     [

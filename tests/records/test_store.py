@@ -760,26 +760,12 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
 @pytest.mark.parametrize(
     ("spelled", "read_as"),
     [
-        ({"gradient_clip_val": 0}, {"gradient_clip_val": None}),  # Lightning: clip_val <= 0
-        ({"gradient_clip_val": 0.0}, {"gradient_clip_val": None}),
-        ({"gradient_clip_val": -1.0}, {"gradient_clip_val": None}),
-        ({"gradient_clip_val": False}, {"gradient_clip_val": None}),
+        ({"gradient_clip_val": False}, {"gradient_clip_val": 0}),  # a hook computes with 0
+        ({"gradient_clip_val": False}, {"gradient_clip_val": 0.0}),
         ({"gradient_clip_val": True}, {"gradient_clip_val": 1.0}),
-        (  # clipping nothing, by either algorithm
-            {"gradient_clip_val": None, "gradient_clip_algorithm": "value"},
-            {"gradient_clip_val": None},
-        ),
-        (
-            {"gradient_clip_val": 0.0, "gradient_clip_algorithm": "norm"},
-            {"gradient_clip_val": None},
-        ),
-        (  # null is norm where a value clips
-            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "norm"},
-            {"gradient_clip_val": 0.5},
-        ),
-        (
+        (  # the Trainer hands either as its enum NORM
             {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "NORM"},
-            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": None},
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "norm"},
         ),
         (
             {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "Value"},
@@ -802,8 +788,8 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
 def test_spellings_lightning_trains_alike_are_one_setting(
     tmp_path: Path, spelled: dict, read_as: dict
 ) -> None:
-    """helper-102: `gradient_clip_val=0` (Lightning clips nothing at <= 0, as at null), the
-    algorithm of a clip that clips nothing, `norm` for null where a value clips, `fast_dev_run=0`
+    """helper-102: `gradient_clip_val=false` for 0 (the number a module's own clipping hook
+    computes with; not 0 for null: see the test below), `NORM` for `norm`, `fast_dev_run=0`
     for false, `enable_model_summary=0` (read as a truth value) and `devices='1,'` (Lightning's
     `[1]`) each made a folder of its own: seeds did not pool, a sweep trained them again."""
     assert store.run_dir(tmp_path, _trainer(**spelled)) == store.run_dir(
@@ -838,10 +824,41 @@ def test_spellings_lightning_trains_otherwise_stay_apart(
 
 
 @pytest.mark.parametrize(
+    ("spelled", "other"),
+    [
+        ({"gradient_clip_val": 0}, {"gradient_clip_val": None}),
+        ({"gradient_clip_val": -1.0}, {"gradient_clip_val": None}),
+        ({"gradient_clip_val": -1.0}, {"gradient_clip_val": 0.0}),
+        (
+            {"gradient_clip_val": None, "gradient_clip_algorithm": "value"},
+            {"gradient_clip_val": None},
+        ),
+        (
+            {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "norm"},
+            {"gradient_clip_val": 0.5},
+        ),
+    ],
+)
+def test_clip_spellings_a_modules_own_clipping_is_handed_apart_stay_apart(
+    tmp_path: Path, spelled: dict, other: dict
+) -> None:
+    """Lightning hands a module's own `configure_gradient_clipping` the clip settings as
+    written (0, -1 or null; `norm` or null), and such a hook can tell them apart: one that
+    clips at its own value by the Trainer's algorithm (`self.clip_gradients(optimizer, 0.01,
+    gradient_clip_algorithm)`) clipped by value under `gradient_clip_algorithm=value`, yet
+    helper-102 filed that run as the default setting (test/mse 4.949 where the default gives
+    4.994), and a later run of the default was skipped as done. The hash cannot see the
+    module, so these stay settings of their own, as before helper-102."""
+    assert store.run_dir(tmp_path, _trainer(**spelled)) != store.run_dir(
+        tmp_path, _trainer(**other)
+    )
+
+
+@pytest.mark.parametrize(
     "spelled",
     [
-        {"gradient_clip_val": 0},  # hashed as 0.0 before, as 0 before that
-        {"gradient_clip_val": 1, "gradient_clip_algorithm": "norm"},
+        {"gradient_clip_val": False},  # hashed as written before
+        {"gradient_clip_val": 1, "gradient_clip_algorithm": "NORM"},  # 1.0 before, 1 earlier
         {"fast_dev_run": 0, "devices": "1,"},
         {"accumulate_grad_batches": 2.0},
     ],

@@ -130,6 +130,45 @@ def test_a_run_resumed_after_kill_9_counts_the_killed_attempt_up_to_its_checkpoi
     assert record["timing"]["earlier_wall_s"] == pytest.approx(saved - started, abs=1.0)
 
 
+HASHED_AS_MAIN_DID = """
+import sys
+from repro.records import store
+
+store._at_lightning_readings = store._at_earlier_lightning_readings  # before helper-102
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_run_cut_short_in_an_older_hash_folder_is_resumed_there(tmp_path: Path) -> None:
+    """A run an older repro filed under another hash of its setting (`trainer.fast_dev_run=0`,
+    hashed as written before helper-102) and that was stopped, or killed, with its checkpoint
+    saved: `repro run` of the same command after the upgrade started over in today's folder,
+    its saved steps (hours, for a paper) thrown away and its record left behind. It is
+    resumed in the folder it was cut short in, as a completed seed there is found."""
+    from repro.records import store
+    from tests.conftest import run_signalling_paper, write_signalling_paper
+
+    plugins = tmp_path / "plugins"
+    write_signalling_paper(plugins)
+    results = tmp_path / "results"
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_epoch_end", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    spelled = "+trainer.fast_dev_run=0"
+    cut = run_signalling_paper(plugins, results, spelled, patched_by=HASHED_AS_MAIN_DID, **stop)
+    assert cut.returncode == 143, cut.stderr
+    (record_file,) = results.rglob("record.json")
+    older = record_file.parent.parent.name
+    resumed = run_signalling_paper(plugins, results, spelled)
+    assert resumed.returncode == 0 and "resuming from step" in resumed.stderr, resumed.stderr
+    (record_file,) = results.rglob("record.json")
+    record = json.loads(record_file.read_text())
+    assert record["status"] == "completed" and record_file.parent.parent.name == older
+    assert record["config_hash"] != older  # today's, as a rerun there writes it
+    assert (record_file.parent / store.FILED_CONFIG_FILE).is_file()
+
+
 def test_a_killed_attempt_counts_no_time_from_before_it_started(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,6 +42,33 @@ def test_a_seed_completed_in_a_legacy_folder_is_planned_where_its_job_writes(
         assert completed_seeds("toy", wiring, ["small"]) == {"small": int(state == DONE)}
 
 
+def test_a_seed_cut_short_in_a_legacy_folder_is_planned_where_its_job_resumes_it(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """A seed an older repro filed under another hash and that was cut short with its
+    checkpoint saved is resumed there by its job (lookup.completed_run); the plan named
+    today's folder, so the sweep's table would read a folder the job never wrote."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    with hydra_compose_session():
+        config = compose_run_config(["paper=toy", *wiring, "seed=0"], "small")
+    config["trainer"]["accelerator"] = "gpu"
+    legacy = isolated_env / "toy" / "small" / store.legacy_config_hash(config) / "seed0"
+    record = {"status": "running", "paper": "toy", "experiment": "small", "seed": 0}
+    store.write_record(legacy, {**record, "config_hash": legacy.parent.name})
+    (legacy / store.CONFIG_FILE).write_text(json.dumps(config))
+    (legacy / store.CHECKPOINT_DIR).mkdir()
+    (legacy / store.CHECKPOINT_DIR / store.LAST_CHECKPOINT).write_bytes(b"weights")
+    (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
+    job_folder, _, _ = lookup.completed_run(config)
+    assert run.record_dir == job_folder == legacy
+    with hydra_compose_session():
+        again = compose_run_config(["paper=toy", *wiring, "seed=0", "rerun=true"], "small")
+    again["trainer"]["accelerator"] = "gpu"
+    job_folder, _, _ = lookup.completed_run(again)  # rerun=true starts over in today's
+    assert job_folder == store.run_dir(isolated_env.resolve(), again) != legacy
+
+
 def test_planning_resumes_loads_no_lightning() -> None:
     """helper-47's resume lines made every sweep and dry run plan resumes, which imported
     checkpointing (Lightning, torch: seconds) for three file names."""

@@ -817,8 +817,6 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
     every_s = float(dict(config.get("progress") or {}).get("every_s", 30))
     seeds = ",".join(str(o.seed) for o in group.state.outcomes)
     line = ProgressLine(f"{_label(config)} seeds{seeds}", every_s, seeds=len(group.state.outcomes))
-    # as a seed alone: a stop mid-epoch waits for its end where the epoch bounds training
-    saver.waits_for_epoch_end = _bound(trainer.get("max_steps")) < 0
     saved_threads = torch.get_num_threads()
     first_step = group.state.global_step
     if config.get("num_threads") is None and group.parameters_per_seed <= SMALL_MODEL:

@@ -2503,3 +2503,31 @@ def test_a_share_of_a_group_stopped_mid_pass_of_a_plain_loader_resumes_exactly(
         record = json.loads((again[seed].record_dir / "record.json").read_text())
         assert (record.get("resumed_from") or {}).get("step") == 6, seed
         assert again[seed].metrics == straight[seed].metrics, seed
+
+
+def test_a_seed_failed_before_its_group_was_stopped_is_not_said_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-112: a seed whose loss turned non-finite at step 3, its group stopped at step 8:
+    its record said `interrupted by SIGTERM; the same sweep again resumes the group from step
+    8`, as if it trained on, where the next sweep only records it failed (alone it fails at
+    once). Its record now says that it failed and what the next sweep does with it."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    go_on = stop_group_at_step(monkeypatch, 8)
+    seeds = configs("toy", "small", [0, 1], tmp_path / "r", "model.explode=true", papers=[plugins])
+    cut = run_together(seeds, [["r"]] * 2)
+    assert [o.status for o in cut] == ["interrupted"] * 2
+    for outcome in cut:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert (
+            record["error"]
+            == outcome.error
+            == (
+                "interrupted by SIGTERM after it failed (non-finite loss at step 3 (nan)); the "
+                "same sweep again records it failed as it resumes the group from step 8"
+            )
+        )
+    go_on()
+    again = run_together(seeds, [["r"]] * 2)
+    assert [o.error for o in again] == ["non-finite loss at step 3 (nan)"] * 2

@@ -154,6 +154,11 @@ class SeedLoader:
         draws from its streams (the group's step cannot)."""
         self._replay = pass_start
 
+    @property
+    def replays(self) -> bool:
+        """Its next pass is drawn again up to where a resume went on (`replay_from`)."""
+        return self._replay is not None
+
     def epoch(self, start: int = 0) -> Iterator[Any]:
         """One pass; `start`: batches of it trained before a resume (they count to the limit)."""
         if self.passes:  # a whole pass was seen: whether it drew from numpy or Python is known

@@ -670,6 +670,11 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             print(f"resuming the group: {what} ({saver.path})", file=sys.stderr, flush=True)
         else:
             where = f"from step {step} ({saver.path})"
+            if any(loader.replays for loader in group.loaders):  # a slow start: say why
+                where += (
+                    f"; its train loader keeps no position: its pass is drawn again to batch "
+                    f"{group.state.batch} first"
+                )
             print(f"resuming the group {where}", file=sys.stderr, flush=True)
         recorded = _last_recorded(attempts[0][1].record_dir.parent)
         for _, attempt in attempts:

@@ -2467,6 +2467,7 @@ def test_a_group_stopped_mid_epoch_in_step_based_training_saves_and_resumes_exac
     again = repro(*sweep, env=env)
     assert again.returncode == 0, again.stderr
     assert "resuming the group from step 6" in again.stderr
+    assert "its pass is drawn again to batch 2 first" in again.stderr, again.stderr
     for path in (tmp_path / "straight").rglob("record.json"):
         resumed = json.loads((tmp_path / "r" / path.relative_to(tmp_path / "straight")).read_text())
         expected = json.loads(path.read_text())["metrics"]

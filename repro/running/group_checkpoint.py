@@ -58,9 +58,6 @@ class GroupCheckpoint:
         # say so, never that this attempt trained them
         self.training: dict[str, Any] | None = None
         self._next = time.monotonic() + every_s
-        # epoch-based training (`trainer.max_steps=-1`): a stop mid-epoch that cannot be saved
-        # there waits for the epoch's end, as a seed alone does, never loses the epoch's steps
-        self.waits_for_epoch_end = False
         # notes the group still training (`ALIVE_EVERY_S`): set by the caller, who owns records
         self.alive: Any = None
         self._next_alive = time.monotonic() + ALIVE_EVERY_S
@@ -70,14 +67,15 @@ class GroupCheckpoint:
         """The first signal noted: the cause (a sweep stopped by Ctrl-C then sends SIGTERM)."""
         return self.stops[0] if self.stops else None
 
-    def due(self, group: SeedGroup, mid_epoch: bool) -> bool:
+    def due(self, group: SeedGroup) -> bool:
+        """A save of `group` is due: a stop was asked for, or `every_s` has passed. Any
+        step's end will do, mid-epoch too: a loader that keeps no position (a plain
+        DataLoader) has its pass replayed on resume (`SeedLoader.replay_from`), so the group
+        never waits for an epoch's end (which may outlast SLURM's grace period) nor stops
+        from an older save."""
         if self.alive is not None and time.monotonic() >= self._next_alive:
             self.alive()
             self._next_alive = time.monotonic() + ALIVE_EVERY_S
-        if mid_epoch and not group.resumable_mid_epoch:
-            if self.stop_signal is not None and not self.waits_for_epoch_end:
-                raise GroupStopped(self.stop_signal, self.saved_step)  # the last save stands
-            return False  # saved (and stopped) at the epoch's end
         return self.stop_signal is not None or (self.enabled and time.monotonic() >= self._next)
 
     def save(self, group: SeedGroup) -> None:
@@ -397,8 +395,9 @@ def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     kept = dict(state)
     for key in ("params", "buffers"):
         kept[key] = {name: tensor[keep].clone() for name, tensor in state[key].items()}
-    for key in ("loaders", "rng", "last_logged", "outcomes"):
-        kept[key] = [state[key][k] for k in keep]
+    for key in ("loaders", "rng", "pass_rng", "last_logged", "outcomes"):
+        if state.get(key) is not None:  # pass_rng: none in a file of an older repro
+            kept[key] = [state[key][k] for k in keep]
     return kept
 
 

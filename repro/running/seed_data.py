@@ -140,17 +140,41 @@ class SeedLoader:
         # repro's own in-memory batches shuffle with a generator of their own (a subclass
         # may draw anywhere: its data as a property, say)
         self.draws_from_no_global_stream = type(loader) is InMemoryBatches
+        # a loader that keeps no position (a plain DataLoader): the seed's streams as its
+        # current pass started, saved with a mid-pass checkpoint; a resume there replays the
+        # pass from them up to the batch it stopped at (`replay_from`), as it drew then
+        self.keeps_no_position = not hasattr(loader, "state_dict")
+        self.pass_start: dict[str, Any] | None = None
+        self._replay: dict[str, Any] | None = None
+
+    def replay_from(self, pass_start: dict[str, Any]) -> None:
+        """Resumed mid-pass (the streams loaded are those at the stop): the next `epoch(start)`
+        draws the pass again from `pass_start`, the streams as it started, and skips the
+        `start` batches trained before the stop. Exact because nothing but the seed's loader
+        draws from its streams (the group's step cannot)."""
+        self._replay = pass_start
+
+    @property
+    def replays(self) -> bool:
+        """Its next pass is drawn again up to where a resume went on (`replay_from`)."""
+        return self._replay is not None
 
     def epoch(self, start: int = 0) -> Iterator[Any]:
         """One pass; `start`: batches of it trained before a resume (they count to the limit)."""
         if self.passes:  # a whole pass was seen: whether it drew from numpy or Python is known
             self.streams.watching = False
         self.passes += 1
+        replay, self._replay = self._replay, None
         if self.draws_from_no_global_stream:  # swapping torch's stream cost 25 us a batch
             left = None if self.limit is None else max(0, self.limit - start)
             yield from itertools.islice(self.loader, left)
             return
-        iterator = self.streams.run(iter, self.loader, every_stream=True)
+        if replay is not None and start > 0:
+            iterator = self._replayed(replay, start)
+        else:
+            if self.keeps_no_position:
+                self.pass_start = self.streams.state_dict()
+            iterator = self.streams.run(iter, self.loader, every_stream=True)
         index = start
         while self.limit is None or index < self.limit:
             try:  # a loader may draw each batch from the global RNG (data made on the fly);
@@ -160,6 +184,21 @@ class SeedLoader:
                 return
             index += 1
             yield batch
+
+    def _replayed(self, pass_start: dict[str, Any], start: int) -> Iterator[Any]:
+        """The pass drawn again from the streams it started in, its first `start` batches
+        fetched and dropped; the streams then put back as they were at the stop."""
+        at_stop = self.streams.state_dict()
+        self.streams.load_state_dict(pass_start)
+        self.pass_start = pass_start
+        iterator = self.streams.run(iter, self.loader, every_stream=True)
+        for _ in range(start):
+            try:
+                self.streams.run(next, iterator, every_stream=True)
+            except StopIteration:
+                break
+        self.streams.load_state_dict(at_stop)
+        return iterator
 
     @property
     def cuts_passes(self) -> bool:

@@ -557,7 +557,7 @@ class SeedGroup:
                 self._validate(outcomes, state.epoch - 1, state.global_step - 1)
             if why := untouched.check():
                 raise NotTogether(why)
-            if saver is not None and saver.due(self, mid_epoch=False):
+            if saver is not None and saver.due(self):
                 saver.save(self)
 
         if state.batch >= self.batches_per_epoch:  # stopped at an epoch's last step (resumed)
@@ -600,7 +600,7 @@ class SeedGroup:
                         self._log(logged, every_n_steps)
                     if line is not None and line.due():
                         line.draw(state.global_step, _first_alive(state.last_logged, outcomes))
-                    if saver is not None and saver.due(self, mid_epoch=not end_of_epoch):
+                    if saver is not None and saver.due(self):
                         self._check_finite(pending, outcomes)
                         pending = []
                         saver.save(self)
@@ -668,14 +668,6 @@ class SeedGroup:
                 row = {"epoch": state.epoch, "step": state.global_step - 1}
                 outcome.curves.append({**row, **state.last_logged[k]})
 
-    @property
-    def resumable_mid_epoch(self) -> bool:
-        """Every seed's loader can say where it is in an epoch (InMemoryBatches can)."""
-        return all(
-            hasattr(seed.loader, "state_dict") and hasattr(seed.loader, "load_state_dict")
-            for seed in self.loaders
-        )
-
     def state_dict(self, only: list[int] | None = None) -> dict[str, Any]:
         """Everything a stopped group needs to go on exactly where it stopped. `only`: the
         indices of the seeds kept, once the group has trained (its seeds left to test: no
@@ -705,6 +697,8 @@ class SeedGroup:
                 ]
             ),
             "rng": kept([seed.streams.state_dict() for seed in self.loaders]),
+            # a loader keeping no position: its streams as the pass started, replayed on resume
+            "pass_rng": kept([seed.pass_start for seed in self.loaders]),
             "last_logged": kept(state.last_logged),
             "aligned_steps": self.aligned_steps,
             "aligned_checks": self.aligned_checks,
@@ -735,9 +729,13 @@ class SeedGroup:
             saved["epoch"],
             saved["batch"],
         )
-        for loader, loader_state, rng in zip(
-            self.loaders, saved["loaders"], saved["rng"], strict=True
+        pass_rngs = saved.get("pass_rng") or [None] * len(self.loaders)
+        mid_pass = 0 < state.batch < self.batches_per_epoch
+        for loader, loader_state, rng, pass_rng in zip(
+            self.loaders, saved["loaders"], saved["rng"], pass_rngs, strict=True
         ):
+            if loader_state is None and pass_rng is not None and mid_pass:
+                loader.replay_from(pass_rng)  # a DataLoader: its pass drawn again to the stop
             if loader_state is not None:
                 loader.loader.load_state_dict(loader_state)
                 pass_ended = not state.batch or state.batch >= self.batches_per_epoch

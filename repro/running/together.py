@@ -670,6 +670,11 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
             print(f"resuming the group: {what} ({saver.path})", file=sys.stderr, flush=True)
         else:
             where = f"from step {step} ({saver.path})"
+            if any(loader.replays for loader in group.loaders):  # a slow start: say why
+                where += (
+                    f"; its train loader keeps no position: its pass is drawn again to batch "
+                    f"{group.state.batch} first"
+                )
             print(f"resuming the group {where}", file=sys.stderr, flush=True)
         recorded = _last_recorded(attempts[0][1].record_dir.parent)
         for _, attempt in attempts:
@@ -817,8 +822,6 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
     every_s = float(dict(config.get("progress") or {}).get("every_s", 30))
     seeds = ",".join(str(o.seed) for o in group.state.outcomes)
     line = ProgressLine(f"{_label(config)} seeds{seeds}", every_s, seeds=len(group.state.outcomes))
-    # as a seed alone: a stop mid-epoch waits for its end where the epoch bounds training
-    saver.waits_for_epoch_end = _bound(trainer.get("max_steps")) < 0
     saved_threads = torch.get_num_threads()
     first_step = group.state.global_step
     if config.get("num_threads") is None and group.parameters_per_seed <= SMALL_MODEL:
@@ -842,7 +845,8 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
             _hand_back(attempt, trained)
         raise
     except GroupStopped as stop:
-        return _stopped_group(stop, attempts, line)
+        failed = {o.seed: o.error for o in group.state.outcomes if o.error is not None}
+        return _stopped_group(stop, attempts, line, failed)
     except Exception as error:  # the plugin's code failed: every seed of the group says so
         return {
             index: attempt.failed(error, show_traceback=n == 0)  # --debug: shown once
@@ -888,8 +892,12 @@ def _hand_back(attempt: Any, trained: bool) -> None:
     save_record(attempt.record_dir, {**previous, "timing": timing})
 
 
-def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, Any]:
-    """Every seed of a group stopped by SIGINT/SIGTERM: interrupted, saying what a rerun does."""
+def _stopped_group(
+    stop: GroupStopped, attempts: list, line: Any, failed: dict[int, str] | None = None
+) -> dict[int, Any]:
+    """Every seed of a group stopped by SIGINT/SIGTERM: interrupted, saying what a rerun does.
+    `failed`: seed -> why, for seeds whose loss had turned non-finite: the group's resume
+    only records them failed (alone, each would have failed at once), never trains them on."""
     import signal
 
     from repro.records import store
@@ -903,10 +911,21 @@ def _stopped_group(stop: GroupStopped, attempts: list, line: Any) -> dict[int, A
         else "no checkpoint yet: a rerun starts the group over"
     )
     code = 128 + stop.signum
-    messages = {
-        i: f"interrupted by {name}; " + (a.completed_unchanged if a.rerunning_completed else then)
-        for i, a in attempts
-    }
+
+    def message(attempt: Any) -> str:
+        if attempt.rerunning_completed:
+            return f"interrupted by {name}; {attempt.completed_unchanged}"
+        why = (failed or {}).get(int(attempt.config["seed"]))
+        if why is None:
+            return f"interrupted by {name}; {then}"
+        if stop.saved_step is None:
+            return f"interrupted by {name} after it failed ({why}); {then}"
+        return (
+            f"interrupted by {name} after it failed ({why}); the same sweep again records it "
+            f"failed as it resumes the group from step {stop.saved_step}"
+        )
+
+    messages = {i: message(a) for i, a in attempts}
     for i, attempt in attempts:
         attempt.end(store.STATUS_INTERRUPTED, messages[i])
     return {

@@ -60,3 +60,43 @@ def test_a_draw_from_the_process_streams_is_seen(monkeypatch: pytest.MonkeyPatch
         assert untouched.check() is None, name
         draw()
         assert "global random generator" in (untouched.check() or ""), name
+
+
+class NoisyData(torch.utils.data.Dataset):
+    """Draws from torch's and numpy's global streams per item, as augmentation does."""
+
+    def __len__(self) -> int:
+        return 20
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return torch.tensor(float(index)) + torch.rand(()) + float(np.random.rand())
+
+
+def test_a_pass_of_a_loader_keeping_no_position_is_replayed_from_where_it_stopped() -> None:
+    """helper-112: a plain DataLoader keeps no position, so a group resumed mid-pass draws
+    the pass again from the seed's streams as it started (`replay_from`): the batches after
+    the stop, and the streams after the pass, are those of a pass never stopped."""
+    from repro.running.seed_data import SeedLoader
+
+    def loader() -> torch.utils.data.DataLoader:
+        return torch.utils.data.DataLoader(NoisyData(), batch_size=4, shuffle=True)
+
+    torch.manual_seed(1)
+    np.random.seed(1)
+    whole = SeedLoader(loader(), SeedStreams(), None)
+    straight = list(whole.epoch())
+    torch.manual_seed(1)
+    np.random.seed(1)
+    cut = SeedLoader(loader(), SeedStreams(), None)
+    pass_ = cut.epoch()
+    before = [next(pass_), next(pass_)]
+    at_stop, pass_start = cut.streams.state_dict(), cut.pass_start
+    resumed = SeedLoader(loader(), SeedStreams(), None)  # a new process: other streams
+    resumed.streams.load_state_dict(at_stop)
+    resumed.replay_from(pass_start)
+    after = list(resumed.epoch(start=2))
+    assert len(after) == 3
+    for got, expected in zip(before + after, straight, strict=True):
+        assert torch.equal(got, expected)
+    assert torch.equal(resumed.streams.torch, whole.streams.torch)
+    assert np.array_equal(resumed.streams.numpy[1], whole.streams.numpy[1])

@@ -822,15 +822,26 @@ class PlainData(ToyData):
         return torch.utils.data.DataLoader(dataset, 16)
 """
 
+SHUFFLED_PLAIN_LOADER = """
 
-@pytest.mark.parametrize(("plain", "extra"), [(True, []), (False, ["checkpoint.enabled=false"])])
+class ShuffledPlainData(ToyData):
+    def train_dataloader(self):
+        dataset = torch.utils.data.TensorDataset(self.x, self.y)
+        return torch.utils.data.DataLoader(dataset, 16, shuffle=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("plain", "extra", "saved"), [(True, [], 11), (False, ["checkpoint.enabled=false"], 8)]
+)
 def test_a_resumed_group_stopped_before_its_first_save_says_it_resumes_again(
-    tmp_path: Path, plain: bool, extra: list[str]
+    tmp_path: Path, plain: bool, extra: list[str], saved: int
 ) -> None:
     """helper-30: resumed from step 8, then stopped where it cannot save (mid-epoch with a
     loader that cannot resume mid-pass) or saves nothing (checkpoint.enabled=false): every
     seed said "no checkpoint yet: a rerun starts the group over", and the rerun resumed the
-    step-8 file."""
+    step-8 file. helper-112: mid-epoch with a plain loader the group now saves where it
+    stopped (step 11, its pass replayed on resume) and resumes there."""
     env = signalling_toy(tmp_path)
     if plain:
         folder = tmp_path / "plugins" / "toy"
@@ -845,25 +856,28 @@ def test_a_resumed_group_stopped_before_its_first_save_says_it_resumes_again(
     assert second.returncode == 143, second.stderr
     assert "resuming the group from step 8" in second.stderr
     errors = {json.loads(p.read_text())["error"] for p in (tmp_path / "r").rglob("record.json")}
-    assert errors == {"interrupted by SIGTERM; the same sweep again resumes the group from step 8"}
+    said = f"interrupted by SIGTERM; the same sweep again resumes the group from step {saved}"
+    assert errors == {said}
     again = repro(*sweep, *extra, env=env)
     assert again.returncode == 0, again.stderr
-    assert "resuming the group from step 8" in again.stderr
+    assert f"resuming the group from step {saved}" in again.stderr
 
 
-def test_a_group_stopped_mid_epoch_in_epoch_based_training_saves_at_the_epochs_end(
+def test_a_group_stopped_mid_epoch_in_epoch_based_training_saves_where_it_stopped(
     tmp_path: Path,
 ) -> None:
     """helper-104: epoch-based training (`trainer.max_steps=-1`) with a loader that cannot
     resume mid-pass, SIGTERM in the second epoch before any periodic save: the group stopped
     at once, `no checkpoint yet: a rerun starts the group over`, its training thrown away,
     where each seed alone trains on to the epoch's end, saves and resumes there. The group
-    does the same, and resumed ends with an uninterrupted group's numbers."""
+    does the same, and resumed ends with an uninterrupted group's numbers. helper-112: the
+    group saves where it stopped (step 6), its shuffled pass replayed on resume: no wait for
+    an epoch that may outlast SLURM's grace period."""
     env = signalling_toy(tmp_path)
     folder = tmp_path / "plugins" / "toy"
-    (folder / "data.py").write_text((folder / "data.py").read_text() + PLAIN_LOADER)
+    (folder / "data.py").write_text((folder / "data.py").read_text() + SHUFFLED_PLAIN_LOADER)
     spec = folder / "paper.yaml"
-    spec.write_text(spec.read_text().replace("data:ToyData", "data:PlainData"))
+    spec.write_text(spec.read_text().replace("data:ToyData", "data:ShuffledPlainData"))
     sweep = (*GROUP_SWEEP, "logger=none", "trainer.max_steps=-1", "trainer.max_epochs=3")
     straight = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(tmp_path / "straight")})
     assert straight.returncode == 0, straight.stderr
@@ -871,10 +885,10 @@ def test_a_group_stopped_mid_epoch_in_epoch_based_training_saves_at_the_epochs_e
     cut = repro(*sweep, env={**env, **stop})
     assert cut.returncode == 143, cut.stderr
     errors = {json.loads(p.read_text())["error"] for p in (tmp_path / "r").rglob("record.json")}
-    assert errors == {"interrupted by SIGTERM; the same sweep again resumes the group from step 8"}
+    assert errors == {"interrupted by SIGTERM; the same sweep again resumes the group from step 6"}
     again = repro(*sweep, env=env)
     assert again.returncode == 0, again.stderr
-    assert "resuming the group from step 8" in again.stderr
+    assert "resuming the group from step 6" in again.stderr
     for path in (tmp_path / "straight").rglob("record.json"):
         resumed = json.loads((tmp_path / "r" / path.relative_to(tmp_path / "straight")).read_text())
         expected = json.loads(path.read_text())["metrics"]
@@ -1027,10 +1041,10 @@ def stop_group_at_step(monkeypatch: pytest.MonkeyPatch, step: int) -> Any:
 
     real = GroupCheckpoint.due
 
-    def due(self: Any, group: Any, mid_epoch: bool) -> bool:
+    def due(self: Any, group: Any) -> bool:
         if group.state.global_step >= step and not self.stops:
             self.stops.append(signal.SIGTERM)
-        return real(self, group, mid_epoch)
+        return real(self, group)
 
     monkeypatch.setattr(GroupCheckpoint, "due", due)
     return lambda: monkeypatch.setattr(GroupCheckpoint, "due", real)
@@ -2358,11 +2372,11 @@ def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_runnin
     monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
     real = GroupCheckpoint.due
 
-    def killed_at_step_10(self: Any, group: Any, mid_epoch: bool) -> bool:
+    def killed_at_step_10(self: Any, group: Any) -> bool:
         time.sleep(0.02)  # some training time to count
         if group.state.global_step >= 10:
             raise _Killed
-        return real(self, group, mid_epoch)
+        return real(self, group)
 
     monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)
     with pytest.raises(_Killed):
@@ -2426,3 +2440,95 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
     summary = compute(runs, aggregate.choose_configs(runs))
     expected = max(spent) + 2 * earlier  # the group once, each seed's earlier attempt
     assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)
+
+
+def test_a_group_stopped_mid_epoch_in_step_based_training_saves_and_resumes_exactly(
+    tmp_path: Path,
+) -> None:
+    """helper-112: step-based training (the default, max_steps=20) with a plain, shuffling
+    DataLoader, SIGTERM mid-epoch before any periodic save: the group stopped at once, 'no
+    checkpoint yet: a rerun starts the group over', its training thrown away, where a seed
+    alone saves within a few batches. The group saves where it stopped (its loader's pass is
+    replayed on resume from the pass's start) and resumed ends with an uninterrupted group's
+    numbers."""
+    env = signalling_toy(tmp_path)
+    folder = tmp_path / "plugins" / "toy"
+    (folder / "data.py").write_text((folder / "data.py").read_text() + SHUFFLED_PLAIN_LOADER)
+    spec = folder / "paper.yaml"
+    spec.write_text(spec.read_text().replace("data:ToyData", "data:ShuffledPlainData"))
+    sweep = (*GROUP_SWEEP, "logger=none")
+    straight = repro(*sweep, env={**env, "REPRO_RESULTS_DIR": str(tmp_path / "straight")})
+    assert straight.returncode == 0, straight.stderr
+    stop = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "9"}  # epoch 2's 2nd
+    cut = repro(*sweep, env={**env, **stop})
+    assert cut.returncode == 143, cut.stderr
+    errors = {json.loads(p.read_text())["error"] for p in (tmp_path / "r").rglob("record.json")}
+    assert errors == {"interrupted by SIGTERM; the same sweep again resumes the group from step 6"}
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "resuming the group from step 6" in again.stderr
+    assert "its pass is drawn again to batch 2 first" in again.stderr, again.stderr
+    for path in (tmp_path / "straight").rglob("record.json"):
+        resumed = json.loads((tmp_path / "r" / path.relative_to(tmp_path / "straight")).read_text())
+        expected = json.loads(path.read_text())["metrics"]
+        assert resumed["metrics"] == pytest.approx(expected, abs=1e-6)
+
+
+def test_a_share_of_a_group_stopped_mid_pass_of_a_plain_loader_resumes_exactly(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stops_in_process: None,
+) -> None:
+    """helper-112: seeds 0-2 with a plain shuffling DataLoader stopped mid-epoch (step 6),
+    then seed 1 failed: seeds 0 and 2's share of the group's file (split off with each seed's
+    data position) resumes their pass where it stopped, ending as an uninterrupted group."""
+    plugins = tmp_path / "plugins"
+    folder = write_toy_paper(plugins)
+    (folder / "data.py").write_text((folder / "data.py").read_text() + SHUFFLED_PLAIN_LOADER)
+    spec = folder / "paper.yaml"
+    spec.write_text(spec.read_text().replace("data:ToyData", "data:ShuffledPlainData"))
+    straight = run_together(
+        configs("toy", "small", [0, 1, 2], tmp_path / "s", papers=[plugins]), [["r"]] * 3
+    )
+    results = tmp_path / "r"
+    go_on = stop_group_at_step(monkeypatch, 6)
+    cut = run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    assert [o.status for o in cut] == ["interrupted"] * 3
+    go_on()
+    failed = cut[1].record_dir / "record.json"
+    record = json.loads(failed.read_text())
+    failed.write_text(json.dumps({**record, "status": "failed", "error": "RuntimeError: boom"}))
+    again = run_together(configs("toy", "small", [0, 1, 2], results, papers=[plugins]), [["r"]] * 3)
+    assert [o.status for o in again] == ["completed"] * 3
+    for seed in (0, 2):
+        record = json.loads((again[seed].record_dir / "record.json").read_text())
+        assert (record.get("resumed_from") or {}).get("step") == 6, seed
+        assert again[seed].metrics == straight[seed].metrics, seed
+
+
+def test_a_seed_failed_before_its_group_was_stopped_is_not_said_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-112: a seed whose loss turned non-finite at step 3, its group stopped at step 8:
+    its record said `interrupted by SIGTERM; the same sweep again resumes the group from step
+    8`, as if it trained on, where the next sweep only records it failed (alone it fails at
+    once). Its record now says that it failed and what the next sweep does with it."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    go_on = stop_group_at_step(monkeypatch, 8)
+    seeds = configs("toy", "small", [0, 1], tmp_path / "r", "model.explode=true", papers=[plugins])
+    cut = run_together(seeds, [["r"]] * 2)
+    assert [o.status for o in cut] == ["interrupted"] * 2
+    for outcome in cut:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert (
+            record["error"]
+            == outcome.error
+            == (
+                "interrupted by SIGTERM after it failed (non-finite loss at step 3 (nan)); the "
+                "same sweep again records it failed as it resumes the group from step 8"
+            )
+        )
+    go_on()
+    again = run_together(seeds, [["r"]] * 2)
+    assert [o.error for o in again] == ["non-finite loss at step 3 (nan)"] * 2

@@ -456,3 +456,34 @@ def test_a_run_failing_as_it_starts_says_one_line_and_leaves_no_running_record(
     records = _statuses(results)
     assert all(r["status"] == "failed" for r in records.values()), records
     assert bool(records) == (where == "after_record"), sorted(records)
+
+
+def test_a_wandb_run_that_fails_to_finish_costs_no_trained_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """helper-108: W&B's finish runs after training and testing, before the result is
+    recorded; wandb-core gone (srun's SIGTERM ends it too) made it raise `ConnectionResetError:
+    Connection lost`, and the trained, tested run was lost: its record stayed `running`. The
+    result is recorded; the W&B trouble is one warning."""
+    import wandb
+
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, papers=[folder.parent], logger="wandb")
+    real = wandb.finish
+
+    def connection_lost(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        raise ConnectionResetError("Connection lost")
+
+    monkeypatch.setattr(wandb, "finish", connection_lost)
+    outcome = run_one(config, command=["repro", "run"])
+    assert outcome.status == "completed", outcome.error
+    (record,) = _statuses(results).values()
+    assert record["status"] == "completed" and record["metrics"] == outcome.metrics
+    assert "warning: W&B run not finished (ConnectionResetError: Connection lost)" in (
+        capsys.readouterr().err
+    )

@@ -487,3 +487,37 @@ def test_a_wandb_run_that_fails_to_finish_costs_no_trained_result(
     assert "warning: W&B run not finished (ConnectionResetError: Connection lost)" in (
         capsys.readouterr().err
     )
+
+
+@pytest.mark.parametrize("writes_before", [0, 1])
+def test_a_results_folder_read_only_after_the_lock_fails_the_run_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writes_before: int
+) -> None:
+    """helper-108: the results folder turned read-only once the run was locked: its first
+    record write fails (no record: one failed outcome, nothing left `running` by it), or its
+    `running` record was written and the failure that follows cannot be recorded: the one
+    line says so, with the error that stopped it."""
+    from repro.records import store
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, "num_threads=1", papers=[folder.parent])
+    real, writes = store.write_record, []
+
+    def read_only_after(*args: Any, **kwargs: Any) -> None:
+        writes.append(1)
+        if len(writes) > writes_before:
+            raise PermissionError(13, "Permission denied")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_record", read_only_after)
+    message = _injected("set_num_threads", monkeypatch)
+    outcome = run_one(config, command=["repro", "run"])
+    assert (outcome.status, outcome.exit_code) == ("failed", 1)
+    assert "Permission denied" in str(outcome.error)
+    if writes_before:
+        assert message in str(outcome.error) and "its record still says running" in outcome.error
+    else:
+        assert not _statuses(results) and outcome.record_dir is None

@@ -340,6 +340,7 @@ def _resolve_paper(
 ) -> tuple[Any, Any, list[str]]:
     """The plugin and its spec, its experiments checked; and the overrides with an
     `experiment=glob(...)` written out as the experiments it matches."""
+    from repro.config.checks import refuse_removed_sections
     from repro.config.overrides import (
         expand_glob,
         override_value,
@@ -350,6 +351,7 @@ def _resolve_paper(
     from repro.plugins.registry import discover, get_paper
 
     refuse_derived_keys(overrides)
+    refuse_removed_sections(overrides)
     raw = override_value(overrides, "paper")
     if raw is None:
         known = ", ".join(sorted(discover(papers_dir))) or "none"

@@ -194,6 +194,10 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "num_threads not a count",
     "checkpoint interval not a number",
     "checkpoint switch not true or false",
+    "a section removed",
+    "a section removed in a sweep",
+    "a plugin section given null",
+    "a paths key removed",
 }
 CASES = [
     Case("unknown paper", ("run", "paper=nope", "experiment=x"), 2, "unknown paper 'nope' (known:"),
@@ -843,6 +847,34 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=cnn", "checkpoint.enabled=maybe"),
         2,
         "checkpoint.enabled must be true or false, got 'maybe'",
+    ),
+    Case(  # it trained the module's own defaults, and the record's config had no model:
+        "a section removed",
+        ("run", "paper=mnist1d", "experiment=cnn", "~model"),
+        2,
+        "~model removes the model section: the plugin's module would run with its own "
+        "defaults, which the record's config would not name; change its keys instead "
+        "(model.<key>=<value>, or ~model.<key> to leave one out)",
+    ),
+    Case(
+        "a section removed in a sweep",
+        ("sweep", "paper=mnist1d", "~optimizer", "--dry-run"),
+        2,
+        "~optimizer removes the optimizer section",
+    ),
+    Case(
+        "a plugin section given null",
+        ("run", "paper=mnist1d", "experiment=cnn", "data=null"),
+        2,
+        "data=null removes the data section: the plugin's data module would run with its own "
+        "defaults",
+    ),
+    Case(  # it was 'internal error: KeyError'
+        "a paths key removed",
+        ("run", "paper=mnist1d", "experiment=cnn", "~paths.results_dir"),
+        2,
+        "~paths.results_dir: repro needs paths.results_dir (where it writes and reads); set it "
+        "instead: paths.results_dir=<folder>",
     ),
     Case(
         "papers folder is a file",

@@ -90,6 +90,45 @@ def check_run_settings(config: dict[str, Any]) -> None:
             raise UsageError(f"checkpoint.{key} must be true or false, got {value!r}")
 
 
+REMOVED_SECTIONS = {
+    "model": "the plugin's module would run with its own defaults",
+    "data": "the plugin's data module would run with its own defaults",
+    "optimizer": "the plugin's module would run with its own optimizer defaults",
+    "trainer": "Lightning's Trainer would run with its own defaults",
+    "checkpoint": "repro's checkpoint defaults would apply",
+    "progress": "repro's progress defaults would apply",
+}
+"""Sections a run needs, which `~<section>` (or `<section>=null`) would leave to defaults in
+code: what ran would then be in no record."""
+
+
+def refuse_removed_sections(overrides: list[str]) -> None:
+    """`~model` (or `model=null`) trained the plugin's module with its own defaults, and the
+    record's config had no model section: the record did not say what ran. A required
+    section removed is refused in one line (its keys can each be set, or left out with
+    `~model.<key>`, which the record's config shows by its absence); so is `~paths` or a
+    key of it, which repro itself reads (it was `internal error: KeyError`)."""
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        key = name.lstrip("+~")
+        removed = name.startswith("~") or (sep and value.strip() == "null" and key in PLUGIN_KEYS)
+        if not removed:
+            continue
+        if key in REMOVED_SECTIONS:
+            raise UsageError(
+                f"{override} removes the {key} section: {REMOVED_SECTIONS[key]}, which the "
+                f"record's config would not name; change its keys instead ({key}.<key>=<value>, "
+                f"or ~{key}.<key> to leave one out)"
+            )
+        if key == "paths" or key.startswith("paths."):
+            needed = key if key != "paths" else "paths.results_dir and paths.data_dir"
+            setting = key if key != "paths" else "paths.<key>"
+            raise UsageError(
+                f"{override}: repro needs {needed} (where it writes and reads); set it "
+                f"instead: {setting}=<folder>"
+            )
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -18,7 +18,7 @@ from omegaconf import DictConfig
 from repro.config.app import CONFIG_DIR, CONFIG_NAME, recorded_command
 from repro.errors import ReproError, UsageError
 from repro.running.profiling import profile_reports
-from repro.running.runner import RunOutcome, resolve_config, run_one
+from repro.running.runner import RunOutcome, resolve_config, run_one, unexpected_failure
 
 OUTCOMES: list[RunOutcome] = []
 """Outcomes of the jobs this process ran itself (basic launcher); others read records."""
@@ -91,6 +91,8 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
     except OSError as error:  # a full or failing disk outside the record writes
         where = f": {error.filename}" if error.filename else ""
         outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
+    except Exception as error:  # one line, not Hydra's traceback; the next job still runs
+        outcome = unexpected_failure(error)
     print_outcome(outcome)
     if outcome.record_dir and dict(config.get("trainer") or {}).get("profiler"):
         print_profile(outcome)  # (a run with a record_dir had its config resolved)
@@ -114,6 +116,8 @@ def _run_group(config: dict, overrides: list[str]) -> list[RunOutcome]:
         outcomes = run_together(configs, commands)
     except ReproError as error:
         outcomes = [RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)]
+    except Exception as error:  # one line, not Hydra's traceback
+        outcomes = [unexpected_failure(error)]
     for outcome in outcomes:
         print_outcome(outcome)
     OUTCOMES.extend(outcomes)

@@ -449,12 +449,17 @@ def _warn(line: str) -> None:
 def finish_wandb() -> None:
     """End the W&B run so the next run of this process does not write into it, leaving its
     offline folder complete and self-contained: `files/config.yaml` written, and no link
-    out of the results folder (write_offline_config, keep_core_logs_inside)."""
+    out of the results folder (write_offline_config, keep_core_logs_inside). It runs after
+    training, before the result is recorded: a failure (wandb-core gone, as srun's SIGTERM
+    ends it: `ConnectionResetError: Connection lost`) is one warning, never the trained
+    result lost with a record left `running`."""
     import sys
 
-    if "wandb" in sys.modules:
-        import wandb
+    if "wandb" not in sys.modules:
+        return
+    import wandb
 
+    try:
         run = wandb.run
         if run is not None:
             offline = bool(getattr(run, "offline", False))
@@ -464,6 +469,14 @@ def finish_wandb() -> None:
             wandb.finish()
             if offline and wandb_dir:
                 keep_core_logs_inside(Path(wandb_dir))
+    except Exception as error:
+        first = (str(error).strip().splitlines() or [""])[0]
+        print(
+            f"warning: W&B run not finished ({type(error).__name__}: {first[:160]}); "
+            "the run's record is kept",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def write_offline_config(run: Any) -> Path | None:

@@ -69,6 +69,26 @@ def save_record(record_dir: Path, record: dict[str, Any], name: str = store.RECO
         ) from None
 
 
+def unexpected_failure(error: Exception) -> RunOutcome:
+    """A failed outcome for an error no layer below expected, met outside a run's record
+    (before its lock, composing its config): one line, as the CLI says any bug, where it
+    went up as Hydra's `Error executing job` traceback, ended a local sweep, or killed a
+    joblib worker with its traceback. A plugin's malformed YAML is the user's to fix (exit
+    2); a stop wrapped in another error is re-raised, for the callers' stop handling."""
+    from repro.config.compose import malformed_yaml
+    from repro.errors import stop_within
+    from repro.plugins.failures import print_if_debugging
+
+    if stop_within(error) is not None:
+        raise error
+    print_if_debugging(error)
+    if problem := malformed_yaml(error):
+        return RunOutcome("failed", None, error=problem, exit_code=2)
+    said = f"internal error: {type(error).__name__}: {' '.join(str(error).split())}"
+    said += " (rerun with --debug for the traceback)"
+    return RunOutcome("failed", None, error=said, exit_code=1)
+
+
 def run_one(
     config: dict[str, Any],
     command: list[str] | None = None,
@@ -250,6 +270,7 @@ class Attempt:
     started_at_s: float = 0.0  # wall clock, for what this attempt wrote
     # the killed group attempt before it: when it was last known to run (`together`)
     alive_until: float | None = None
+    wrote_record: bool = False  # its own record is on disk: it must end, never stay `running`
 
     @property
     def rerunning_completed(self) -> bool:
@@ -306,6 +327,7 @@ class Attempt:
 
     def save(self, name: str | None = None) -> None:
         save_record(self.record_dir, self.record, name or self.progress_file)
+        self.wrote_record = True
 
     def failed(self, error: Exception, show_traceback: bool = True) -> RunOutcome:
         """The plugin's code raised: the failed record (its traceback kept for the author,
@@ -376,31 +398,66 @@ class Attempt:
 def _train_locked(
     config: dict[str, Any], seed: int, record_dir: Path, command: list[str] | None
 ) -> RunOutcome:
-    """The story of a run inside its lock: resume or start, record, train, finish."""
-    plugin = plugin_from_folder(Path(config["paper_dir"]))
-    previous = _previous_record(record_dir)
-    resumed_from = _resume_point(config, record_dir, previous)
-    record = _new_record(config, seed, command, plugin, previous, resumed_from)
-    record["timing"].update(abandoned_attempts(previous, resumed_from, record_dir))
-    attempt = Attempt(
-        config,
-        record_dir,
-        plugin,
-        record,
-        Path(resumed_from["checkpoint"]) if resumed_from else None,
-        previous,
-    )
+    """The story of a run inside its lock: resume or start, record, train, finish. Any
+    error before training is one failed outcome (`failed_as_it_starts`), never an exception
+    that leaves this attempt's `running` record behind."""
     from repro.running.checkpointing import stop_on_signals
 
-    _drop_unresumed_checkpoint(attempt)
-    _drop_share_of_a_trained_group(attempt)
-    _say_the_group_is_not_resumed(attempt)
-    checkpoint = _run_checkpoint(attempt)
+    plugin = plugin_from_folder(Path(config["paper_dir"]))
+    attempt: Attempt | None = None
+    try:
+        previous = _previous_record(record_dir)
+        resumed_from = _resume_point(config, record_dir, previous)
+        record = _new_record(config, seed, command, plugin, previous, resumed_from)
+        record["timing"].update(abandoned_attempts(previous, resumed_from, record_dir))
+        attempt = Attempt(
+            config,
+            record_dir,
+            plugin,
+            record,
+            Path(resumed_from["checkpoint"]) if resumed_from else None,
+            previous,
+        )
+        _drop_unresumed_checkpoint(attempt)
+        _drop_share_of_a_trained_group(attempt)
+        _say_the_group_is_not_resumed(attempt)
+        checkpoint = _run_checkpoint(attempt)
+    except Exception as error:
+        return failed_as_it_starts(error, plugin, attempt)
     # SIGINT/SIGTERM from the moment the `running` record is written until the outcome is on
     # disk are noted, not acted on: training stops at its next step and the record says so
     with stop_on_signals(checkpoint):
-        _start(attempt)
+        try:
+            _start(attempt)
+        except Exception as error:
+            return failed_as_it_starts(error, plugin, attempt)
         return _train(attempt, checkpoint)
+
+
+def failed_as_it_starts(
+    error: Exception, plugin: Any, attempt: Attempt | None, show_traceback: bool = True
+) -> RunOutcome:
+    """An error between taking a run's lock and training (repro's own bookkeeping, the disk,
+    paper.yaml read again): one failed outcome, as an error of the plugin's code is. Before,
+    it went up as Hydra's traceback, and a `running` record this attempt had written stayed
+    so for good (a later sweep or report took it for a killed run). That record now ends
+    `failed` with the error; without one, the folder's earlier record stands untouched.
+    `show_traceback`: under --debug (a group's seeds share one error: shown once)."""
+    from repro.plugins.failures import failure_message, print_if_debugging
+
+    if attempt is not None and attempt.wrote_record:
+        if not attempt.started:  # failed before its clock started: no time to speak of
+            attempt.started = time.perf_counter()
+        try:
+            return attempt.failed(error, show_traceback)
+        except ReproError as unwritten:  # its record cannot say so (a read-only disk)
+            message = failure_message(error, plugin.folder)
+            said = f"{message}; its record still says running: {unwritten}"
+            return RunOutcome("failed", attempt.record_dir, error=said, exit_code=1)
+    if show_traceback:
+        print_if_debugging(error)
+    code = error.exit_code if isinstance(error, ReproError) else 1
+    return RunOutcome("failed", None, error=failure_message(error, plugin.folder), exit_code=code)
 
 
 def _run_checkpoint(attempt: Attempt) -> Any:
@@ -994,8 +1051,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next
         attempt.end(store.STATUS_FAILED, message)
 
-    spec = attempt.plugin.spec()
     try:
+        spec = attempt.plugin.spec()  # read again: a paper.yaml broken since fails the run
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
         wandb_run = wandb_run_for(
             config,

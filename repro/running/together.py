@@ -363,10 +363,16 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     # noted, never raised: the group stops at its next step, or its seeds' records and exit
     # codes say the stop came as they were tested (as `repro run` does for one seed)
     with _stops_noted() as stops:
-        attempts = _start_attempts(held, plugin, seeds, group)
-        saver = _group_checkpoint(attempts, seeds, stops)
-        saver.alive = lambda: _note_alive(attempts[0][1])
-        _resume_or_start(group, saver, attempts, say)
+        attempts: list = []
+        try:
+            _start_attempts(held, plugin, seeds, group, attempts)
+            saver = _group_checkpoint(attempts, seeds, stops)
+            saver.alive = lambda: _note_alive(attempts[0][1])
+            _resume_or_start(group, saver, attempts, say)
+        except NotTogether:
+            raise
+        except Exception as error:  # before training: each seed fails, none stays `running`
+            return _failed_as_they_start(error, held, attempts, plugin)
 
         def announce() -> None:  # once resumed: whether it trains or only tests is known
             say(_start_line(label, saver, group.device))
@@ -569,8 +575,25 @@ def _interrupted(attempt: Any, signum: int, then: str) -> Any:
     return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=128 + signum)
 
 
-def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: SeedGroup) -> list:
-    """Each seed's `running` record, naming the group it trains in."""
+def _failed_as_they_start(
+    error: Exception, held: list[tuple], attempts: list, plugin: Any
+) -> dict[int, Any]:
+    """Every held seed of a group that failed before training (`runner.failed_as_it_starts`):
+    those whose `running` record was written end `failed`, the others keep what they had."""
+    from repro.running.runner import failed_as_it_starts
+
+    started = dict(attempts)
+    return {
+        index: failed_as_it_starts(error, plugin, started.get(index), show_traceback=n == 0)
+        for n, (index, *_) in enumerate(held)
+    }
+
+
+def _start_attempts(
+    held: list[tuple], plugin: Any, seeds: list[int], group: SeedGroup, attempts: list
+) -> list:
+    """Each seed's `running` record, naming the group it trains in, added to `attempts` as
+    it is written (a failure partway leaves those written to be ended)."""
     import uuid
 
     from repro.running.runner import (
@@ -583,7 +606,6 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         set_aside_corrupt_record,
     )
 
-    attempts = []
     attempt_id = uuid.uuid4().hex[:12]  # one per group attempt: its seeds share one process
     # read before these seeds' records are replaced: how long each killed attempt ran
     ran = _last_recorded(held[0][3].parent)
@@ -605,8 +627,8 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         attempt.corrupt_record = corrupt
         attempt.alive_until = alive_until  # a resume counts the killed attempt up to it too
         keep_weights_of_a_corrupt_record(attempt)  # the group's end saves over last.ckpt
+        attempts.append((index, attempt))  # before its record: `wrote_record` tells if it is
         _start(attempt)
-        attempts.append((index, attempt))
     return attempts
 
 

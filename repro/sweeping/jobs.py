@@ -117,7 +117,7 @@ def _compose(run: PlannedRun, overrides: tuple[str, ...]) -> tuple[dict, list[st
 def _run_single(run: PlannedRun, overrides: tuple[str, ...]) -> RunOutcome:
     from repro.running.hydra_task import only_test_left_seed
     from repro.running.lock import RunBusy
-    from repro.running.runner import run_one
+    from repro.running.runner import run_one, unexpected_failure
 
     try:
         config, command = _compose(run, overrides)
@@ -129,6 +129,8 @@ def _run_single(run: PlannedRun, overrides: tuple[str, ...]) -> RunOutcome:
     except OSError as error:  # a full or failing disk outside the record writes
         where = f": {error.filename}" if error.filename else ""
         return RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
+    except Exception as error:  # one line; the sweep goes on (a joblib worker lives on)
+        return unexpected_failure(error)
 
 
 def split_ungrouped(job: Job, outcomes: list[RunOutcome]) -> list[Job]:
@@ -143,6 +145,7 @@ def split_ungrouped(job: Job, outcomes: list[RunOutcome]) -> list[Job]:
 
 
 def _run_group(job: Job, alone: bool) -> list[RunOutcome]:
+    from repro.running.runner import unexpected_failure
     from repro.running.together import run_together
 
     try:
@@ -153,6 +156,9 @@ def _run_group(job: Job, alone: bool) -> list[RunOutcome]:
     except OSError as error:
         where = f": {error.filename}" if error.filename else ""
         return _group_failed(job, f"{error.strerror or error}{where}", 1)
+    except Exception as error:  # one line; the sweep goes on (a joblib worker lives on)
+        failed = unexpected_failure(error)
+        return _group_failed(job, str(failed.error), failed.exit_code)
 
 
 def _group_failed(job: Job, error: str, exit_code: int) -> list[RunOutcome]:

@@ -583,3 +583,39 @@ def test_a_batch_limit_of_zero_where_a_run_must_train_and_test_is_named_before_t
         {"limit_val_batches": 0},  # no validation: a run still has its result
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "~model",
+        "~data",
+        "~optimizer",
+        "~trainer",
+        "~paths",
+        "~checkpoint",
+        "~progress",
+        "~model={}",
+        "model=null",
+        "+optimizer=null",
+        "~paths.data_dir",
+    ],
+)
+def test_a_section_removed_is_refused(override: str) -> None:
+    """helper-108: `~model` trained the module with its own defaults, and the record's config
+    had no model section: the record did not say what ran (`~paths` was an internal error)."""
+    from repro.config.checks import refuse_removed_sections
+
+    with pytest.raises(UsageError, match="^" + override.partition("=")[0].replace("+", r"\+")):
+        refuse_removed_sections(["experiment=cnn", override])
+
+
+@pytest.mark.parametrize(
+    "override", ["~model.dropout", "~trainer.deterministic", "~logger", "~debug", "model.x=null"]
+)
+def test_a_key_removed_or_an_optional_group_dropped_is_not_refused(override: str) -> None:
+    """A key left out is named in the record (its absence is hashed, the report says
+    `unset`); loggers and debug presets are not part of what trains."""
+    from repro.config.checks import refuse_removed_sections
+
+    refuse_removed_sections(["experiment=cnn", override])

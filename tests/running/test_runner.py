@@ -348,3 +348,243 @@ def test_a_record_that_cannot_be_read_stops_the_run_before_it_overwrites_it(
     with pytest.raises(ReproError, match=r"cannot read run record .*: Permission denied"):
         _previous_record(folder)
     assert not store.is_completed(folder)  # the sweep plans it: its run then stops here
+
+
+def _statuses(results: Path) -> dict[str, dict[str, Any]]:
+    """Every record file under `results` (record.json, record.failed.json, ...) by its path."""
+    return {
+        str(path.relative_to(results)): json.loads(path.read_text())
+        for path in results.rglob("record*.json")
+    }
+
+
+def _injected(where: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make the step `where` of a run's start raise; the message it raises."""
+    import torch
+
+    from repro.records import store
+    from repro.running import runner
+
+    message = f"injected at {where}"
+
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(message)
+
+    owner = {"keep_filed_config": store, "set_num_threads": torch}.get(where, runner)
+    monkeypatch.setattr(owner, where, fail)
+    return message
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "_resume_point",
+        "_new_record",
+        "_drop_unresumed_checkpoint",
+        "_run_checkpoint",
+        "keep_filed_config",  # in `_start`, before the `running` record
+        "set_num_threads",  # in `_start`, after it
+    ],
+)
+def test_a_failure_before_training_ends_in_a_failed_outcome_never_a_running_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """helper-108: an exception raised between taking the run's lock and training escaped
+    repro: the user saw Hydra's traceback, and a `running` record written before it stayed
+    `running` for good (a later sweep or report took it for a killed run). Now each ends in
+    one failed outcome; the record, if this attempt wrote one, says `failed` and why."""
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, "num_threads=1", papers=[folder.parent])
+    message = _injected(where, monkeypatch)
+    outcome = run_one(config, command=["repro", "run"])
+    assert (outcome.status, outcome.exit_code) == ("failed", 1)
+    assert message in str(outcome.error)
+    for name, record in _statuses(results).items():
+        assert record["status"] == "failed", (name, record["status"])
+        assert message in record["error"] and message in record["traceback"]
+    if where == "set_num_threads":  # the `running` record was written: it says what happened
+        assert list(_statuses(results)) == ["toy/small/1d5d204d47/seed0/record.json"]
+
+
+def test_a_paper_file_broken_as_a_run_starts_fails_it_not_leaves_it_running(
+    tmp_path: Path,
+) -> None:
+    """helper-108: paper.yaml broken while a sweep runs (edited between its runs), met once
+    the run's `running` record was written: the UsageError went up and the record stayed
+    `running`. It is recorded failed, with the same one line and exit code 2."""
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, papers=[folder.parent])
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("title:", "title: [unclosed"))
+    outcome = run_one(config, command=["repro", "run"])
+    assert (outcome.status, outcome.exit_code) == ("failed", 2)
+    assert "malformed YAML" in str(outcome.error)
+    (record,) = _statuses(results).values()
+    assert record["status"] == "failed" and record["error"] == outcome.error
+
+
+def test_a_rerun_that_fails_before_training_keeps_the_completed_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-108: rerun=true of a completed run failing as it starts (after its `running`
+    progress record) left that progress record beside the completed one; the completed
+    result stays the record, the failed rerun is kept as record.failed.json."""
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, "num_threads=1", papers=[folder.parent])
+    done = run_one(config, command=["repro", "run"])
+    assert done.status == "completed"
+    _injected("set_num_threads", monkeypatch)
+    outcome = run_one({**config, "rerun": True}, command=["repro", "run", "rerun=true"])
+    assert outcome.status == "failed"
+    records = {Path(name).name: record for name, record in _statuses(results).items()}
+    assert sorted(records) == ["record.failed.json", "record.json"]
+    assert records["record.json"]["status"] == "completed"
+    assert records["record.json"]["metrics"] == done.metrics
+    assert records["record.failed.json"]["status"] == "failed"
+
+
+FAIL_AS_A_RUN_STARTS = """
+import os
+
+where = os.environ.get("REPRO_TEST_FAIL_AT")
+if where:  # every process of the command: the sweep's and its joblib workers
+    from repro.running import group_checkpoint, progress, runner
+
+    def failing(real):
+        def fail(*args, **kwargs):
+            if where == "after_record":
+                real(*args, **kwargs)  # the `running` record is written
+            raise RuntimeError(f"injected {where}")
+
+        return fail
+
+    if where == "before_lock":  # what a run alone, and a group, do before their locks
+        progress.start_line = failing(progress.start_line)
+        group_checkpoint.drop_completed_seeds = failing(group_checkpoint.drop_completed_seeds)
+    else:
+        name = {"before_record": "_new_record", "after_record": "_start"}[where]
+        setattr(runner, name, failing(getattr(runner, name)))
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "where"),
+    [
+        (["run"], "before_lock"),
+        (["run"], "before_record"),
+        (["run"], "after_record"),
+        (["sweep", "seeds=2"], "after_record"),
+        (["sweep", "seeds=2", "launcher=joblib"], "before_lock"),
+        (["sweep", "seeds=2", "launcher=joblib"], "after_record"),
+        (["sweep", "seeds=2", "seeds_together=true"], "before_lock"),
+        (["sweep", "seeds=2", "seeds_together=true"], "before_record"),
+        (["sweep", "seeds=2", "seeds_together=true"], "after_record"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else " ".join(value),
+)
+def test_a_run_failing_as_it_starts_says_one_line_and_leaves_no_running_record(
+    tmp_path: Path, command: list[str], where: str
+) -> None:
+    """helper-108: through the CLI, an error as a run starts was Hydra's `Error executing
+    job` traceback (`repro run`), an `internal error` that stopped a local sweep, a dead
+    joblib worker's traceback, and records left `running`. Each run now fails in one
+    `error:` line, exit 1, and no record says `running`."""
+    from tests.conftest import repro
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(FAIL_AS_A_RUN_STARTS)
+    results = tmp_path / "results"
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
+    env = {"PYTHONPATH": path, "REPRO_TEST_FAIL_AT": where, "REPRO_JOBS": "2"}
+    env["REPRO_RESULTS_DIR"] = str(results)
+    words = [command[0], "--papers-dir", str(plugins), "paper=toy", "experiment=small"]
+    done = repro(*words, *command[1:], "logger=none", env=env, timeout=300)
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and "Error executing job" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors and all(f"injected {where}" in line for line in errors), done.stderr
+    if command[0] == "sweep":  # every run was tried and said so; none killed a worker
+        assert "2 failed" in done.stdout and "died" not in done.stderr, done.stdout
+    records = _statuses(results)
+    assert all(r["status"] == "failed" for r in records.values()), records
+    assert bool(records) == (where == "after_record"), sorted(records)
+
+
+def test_a_wandb_run_that_fails_to_finish_costs_no_trained_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """helper-108: W&B's finish runs after training and testing, before the result is
+    recorded; wandb-core gone (srun's SIGTERM ends it too) made it raise `ConnectionResetError:
+    Connection lost`, and the trained, tested run was lost: its record stayed `running`. The
+    result is recorded; the W&B trouble is one warning."""
+    import wandb
+
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, papers=[folder.parent], logger="wandb")
+    real = wandb.finish
+
+    def connection_lost(*args: Any, **kwargs: Any) -> None:
+        real(*args, **kwargs)
+        raise ConnectionResetError("Connection lost")
+
+    monkeypatch.setattr(wandb, "finish", connection_lost)
+    outcome = run_one(config, command=["repro", "run"])
+    assert outcome.status == "completed", outcome.error
+    (record,) = _statuses(results).values()
+    assert record["status"] == "completed" and record["metrics"] == outcome.metrics
+    assert "warning: W&B run not finished (ConnectionResetError: Connection lost)" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("writes_before", [0, 1])
+def test_a_results_folder_read_only_after_the_lock_fails_the_run_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writes_before: int
+) -> None:
+    """helper-108: the results folder turned read-only once the run was locked: its first
+    record write fails (no record: one failed outcome, nothing left `running` by it), or its
+    `running` record was written and the failure that follows cannot be recorded: the one
+    line says so, with the error that stopped it."""
+    from repro.records import store
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, "num_threads=1", papers=[folder.parent])
+    real, writes = store.write_record, []
+
+    def read_only_after(*args: Any, **kwargs: Any) -> None:
+        writes.append(1)
+        if len(writes) > writes_before:
+            raise PermissionError(13, "Permission denied")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "write_record", read_only_after)
+    message = _injected("set_num_threads", monkeypatch)
+    outcome = run_one(config, command=["repro", "run"])
+    assert (outcome.status, outcome.exit_code) == ("failed", 1)
+    assert "Permission denied" in str(outcome.error)
+    if writes_before:
+        assert message in str(outcome.error) and "its record still says running" in outcome.error
+    else:
+        assert not _statuses(results) and outcome.record_dir is None

@@ -304,6 +304,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         **{key: _number(timing.get(key)) for key in TIMING_KEYS},
         "started_at": timing.get("started_at"),
         "finished_at": timing.get("finished_at"),
+        "alive_at": timing.get("alive_at"),  # a killed group: when it was last seen training
         "together": together_key(record, timing),
         "earlier_groups": _earlier_groups_text(timing.get("earlier_groups")),
         "abandoned_wall_s": _number(timing.get("abandoned_wall_s")),

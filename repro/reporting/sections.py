@@ -76,6 +76,7 @@ class Compute:
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
     unsuccessful_untimed: int = 0  # of those, attempts with no recorded time (killed): not in hours
     unsuccessful_to_save: int = 0  # of those, killed runs and reruns timed to their last save
+    # (a group's seeds: to when it was last seen training)
     replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
     replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
 
@@ -256,20 +257,60 @@ def compute(
 def _killed_to_last_save(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The run table with each run still marked running and without a time (killed, or
     running now) timed up to the last checkpoint or log it saved (`_ran_until_saved`), and
-    how many were; a group's seeds stay without a time."""
+    how many were; a group's seeds (whose saves are the group's) up to when the group last
+    said it was training (`timing.alive_at`, in its first seed's record), as `repro run`
+    counts a killed group it starts over: every seed so, the group's time once
+    (`_own_walls`)."""
     walls = runs["wall_s"].to_numpy(dtype=float, copy=True)
     folders, starts = runs["record_dir"].tolist(), runs.get("started_at", [None] * len(runs))
+    groups = _groups(runs)
+    alive = _alive_groups(runs, groups)
     timed = 0
-    rows = zip(runs["status"], walls, _groups(runs), folders, starts, strict=True)
+    rows = zip(runs["status"], walls, groups, folders, starts, strict=True)
     for index, (status, wall, group, folder, started) in enumerate(rows):
-        if status != store.STATUS_RUNNING or not math.isnan(wall) or group is not None:
+        if status != store.STATUS_RUNNING or not math.isnan(wall):
             continue
-        ran = _ran_until_saved(Path(str(folder)), started, RUN_SAVES)
+        if group is None:
+            ran = _ran_until_saved(Path(str(folder)), started, RUN_SAVES)
+        else:
+            ran = _seconds_until(started, alive.get(group))
         if ran is not None:
             walls[index], timed = ran, timed + 1
     if not timed:
         return runs, 0
     return runs.assign(wall_s=walls), timed
+
+
+def _alive_groups(runs: pd.DataFrame, groups: list[str | None]) -> dict[str, float]:
+    """Each group attempt of `runs` -> the latest `alive_at` a running record of it holds."""
+    import datetime as dt
+
+    found: dict[str, float] = {}
+    cells = runs.get("alive_at", [None] * len(runs))
+    for status, group, cell in zip(runs["status"], groups, cells, strict=True):
+        if group is None or status != store.STATUS_RUNNING or not isinstance(cell, str):
+            continue
+        try:
+            at = dt.datetime.fromisoformat(cell).timestamp()
+        except ValueError:
+            continue
+        if math.isfinite(at):
+            found[group] = max(found.get(group, at), at)
+    return found
+
+
+def _seconds_until(started_at: Any, until: float | None) -> float | None:
+    """Seconds from a recorded start to `until` (a timestamp); None if either is unknown or
+    `until` is not after it."""
+    import datetime as dt
+
+    if until is None:
+        return None
+    try:
+        start = dt.datetime.fromisoformat(str(started_at)).timestamp()
+    except (ValueError, TypeError):
+        return None
+    return until - start if until > start else None
 
 
 def _replaced(runs: pd.DataFrame) -> int:

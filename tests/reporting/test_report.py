@@ -2537,3 +2537,28 @@ def test_a_comparison_with_one_difference_on_every_pair_does_not_say_other_metri
     discussion = markdown.split("## Discussion")[1].split("\n## ")[0]
     line = next(line for line in discussion.splitlines() if "cnn\\_beats\\_mlp" in line)
     assert "every seed pair gave the same A − B but the runs differ from seed to seed" in line
+
+
+def test_a_killed_group_counts_up_to_when_it_was_last_seen_training(tmp_path: Path) -> None:
+    """helper-110: a group of seeds 7 and 8 killed (kill -9) before its first save keeps
+    their `running` records, the first with `timing.alive_at` 50 s after its start (what
+    `repro run` counts the killed group to when it starts over). Compute left both seeds
+    'without a recorded time'; the group counts once, up to there, said in the line."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for seed in (7, 8):
+        killed = write_run(results, "cnn", seed, {}, status="running")
+        record = json.loads((killed / "record.json").read_text())
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        if seed == 7:  # the group's first seed: its record notes when it was last training
+            record["timing"]["alive_at"] = "2026-03-01T00:00:50+00:00"
+        record["together"] = {"seeds": [7, 8], "attempt": "K"}
+        (killed / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (50.0 s;" in line
+    assert "without a recorded time" not in line
+    assert "2 killed or still running, counted up to the last checkpoint or log it saved" in line
+    assert "or when it was last seen training" in line

@@ -605,8 +605,9 @@ def _start_attempts(held: list[tuple], plugin: Any, seeds: list[int], group: See
         attempt.corrupt_record = corrupt
         attempt.alive_until = alive_until  # a resume counts the killed attempt up to it too
         keep_weights_of_a_corrupt_record(attempt)  # the group's end saves over last.ckpt
-        _start(attempt)
         attempts.append((index, attempt))
+    for _, attempt in attempts:  # once every seed has read the killed attempt's records
+        _start(attempt)
     return attempts
 
 

@@ -309,3 +309,61 @@ def test_a_record_that_cannot_be_read_stops_the_run_before_it_overwrites_it(
     with pytest.raises(ReproError, match=r"cannot read run record .*: Permission denied"):
         _previous_record(folder)
     assert not store.is_completed(folder)  # the sweep plans it: its run then stops here
+
+
+def _killed_group(folder: Path, name: str, attempts: int, alive_s: float | None) -> dict:
+    """A seed's `running` record left by a group attempt "K" of seeds 0 and 1 killed (kill
+    -9); `alive_s`: when the group last said it trained (its first seed's record only)."""
+    seed = int(folder.name.removeprefix("seed"))
+    record: dict[str, Any] = {"status": "running", "attempts": attempts, "seed": seed}
+    record.update(paper="p", experiment="e", config_hash="h")
+    record["together"] = {"seeds": [0, 1], "attempt": "K"}
+    record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+    if alive_s is not None:
+        record["timing"]["alive_at"] = f"2026-03-01T00:00:{alive_s:02.0f}+00:00"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(record))
+    return record
+
+
+def test_a_killed_group_started_over_by_a_seed_alone_counts_up_to_when_it_was_seen(
+    tmp_path: Path,
+) -> None:
+    """helper-110: a group killed 20 s in (its first seed's record: `alive_at`) whose seed 1
+    then trains alone (or in another group) started over: `alive_at` was only read by a
+    group of the same attempt's seeds, so seed 1 carried the killed attempt without a time
+    and, once seed 0's record is replaced, the group's 20 s are in no record. Every seed of
+    the attempt counts it up to there, under the group's key (counted once)."""
+    from repro.running import runner
+
+    setting = tmp_path / "p" / "e" / "h"  # paper, experiment, config hash
+    _killed_group(setting / "seed0", "record.json", 1, 20)
+    killed = _killed_group(setting / "seed1", "record.json", 1, None)
+    carried = runner.abandoned_attempts(killed, None, setting / "seed1")
+    assert carried == {
+        "abandoned_wall_s": 20.0,
+        "abandoned_groups": {"p/e/h:0,1@K": 20.0},
+        "abandoned_runs": 1,
+        "abandoned_untimed": 0,
+    }
+
+
+def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen(tmp_path: Path) -> None:
+    """helper-110: a `rerun=true` group killed 25 s in before its first save writes
+    `alive_at` into its first seed's record.rerun.json, but the next rerun read `alive_at`
+    only from record.json: it carried the killed rerun without a time. Each seed counts it
+    up to there, under the group's key (counted once)."""
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 1, "timing": {"wall_s": 30.0}}
+    for seed, alive in ((0, 25), (1, None)):
+        folder = tmp_path / "p" / "e" / "h" / f"seed{seed}"
+        _killed_group(folder, runner.RERUN_RECORD_FILE, 2, alive)
+        (folder / "record.json").write_text(json.dumps(completed))
+        carried = runner.abandoned_attempts(completed, None, folder)
+        assert carried == {
+            "abandoned_wall_s": 25.0,
+            "abandoned_groups": {"p/e/h:0,1@K": 25.0},
+            "abandoned_runs": 1,
+            "abandoned_untimed": 0,
+        }, seed

@@ -2426,3 +2426,55 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
     summary = compute(runs, aggregate.choose_configs(runs))
     expected = max(spent) + 2 * earlier  # the group once, each seed's earlier attempt
     assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)
+
+
+def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-110: a `rerun=true` of completed seeds trained together, killed (kill -9)
+    before any save, notes `alive_at` in its first seed's record.rerun.json, which nothing
+    read: the next rerun carried it without a time, and once started, its own record.rerun.json
+    replaced the note. Each seed of the next rerun counts it up to there (once for the group)."""
+    import datetime as dt
+    import time
+
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import group_checkpoint
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    first = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in first] == ["completed", "completed"]
+    monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
+    real = GroupCheckpoint.due
+
+    def killed_at_step_10(self: Any, group: Any, mid_epoch: bool) -> bool:
+        time.sleep(0.02)  # some training time to count
+        if group.state.global_step >= 10:
+            raise _Killed
+        return real(self, group, mid_epoch)
+
+    rerun = configs("toy", "small", [0, 1], results, "rerun=true", papers=[plugins])
+    monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)
+    with pytest.raises(_Killed):
+        run_together(rerun, [["r"]] * 2)
+    monkeypatch.setattr(GroupCheckpoint, "due", real)
+    killed = [json.loads(p.read_text()) for p in sorted(results.rglob("record.rerun.json"))]
+    seen = dt.datetime.fromisoformat(killed[0]["timing"]["alive_at"]).timestamp()
+    ran = [seen - dt.datetime.fromisoformat(r["timing"]["started_at"]).timestamp() for r in killed]
+    assert min(ran) > 0.1, killed[0]["timing"]
+    again = run_together(rerun, [["r"]] * 2)
+    assert [o.status for o in again] == ["completed", "completed"]
+    records = [json.loads((o.record_dir / "record.json").read_text()) for o in again]
+    for record, seconds in zip(records, ran, strict=True):
+        timing = record["timing"]
+        assert timing.get("abandoned_wall_s") == pytest.approx(seconds, abs=2e-3), timing
+        assert timing["abandoned_untimed"] == 0
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(max(ran), abs=2e-3)  # once
+    assert (summary.unsuccessful_attempts, summary.unsuccessful_untimed) == (2, 0)

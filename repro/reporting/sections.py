@@ -283,20 +283,28 @@ def _killed_to_last_save(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 def _alive_groups(runs: pd.DataFrame, groups: list[str | None]) -> dict[str, float]:
     """Each group attempt of `runs` -> the latest `alive_at` a running record of it holds."""
-    import datetime as dt
-
     found: dict[str, float] = {}
     cells = runs.get("alive_at", [None] * len(runs))
     for status, group, cell in zip(runs["status"], groups, cells, strict=True):
-        if group is None or status != store.STATUS_RUNNING or not isinstance(cell, str):
-            continue
-        try:
-            at = dt.datetime.fromisoformat(cell).timestamp()
-        except ValueError:
-            continue
-        if math.isfinite(at):
+        at = _alive_at({"alive_at": cell})
+        if group is not None and status == store.STATUS_RUNNING and at is not None:
             found[group] = max(found.get(group, at), at)
     return found
+
+
+def _alive_at(timing: Any) -> float | None:
+    """A killed group's record's `timing.alive_at` (when it last said it was training) as a
+    timestamp; None where there is none."""
+    import datetime as dt
+
+    cell = timing.get("alive_at") if isinstance(timing, dict) else None
+    if not isinstance(cell, str):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(cell).timestamp()
+    except ValueError:
+        return None
+    return at if math.isfinite(at) else None
 
 
 def _seconds_until(started_at: Any, until: float | None) -> float | None:
@@ -688,8 +696,15 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
         number = _attempt_count(record.get("attempts"))
         after = _attempt_count(row.attempts)
         found.append(FailedRerun(run, seconds, group, before, shared, number, after, *counts))
-    for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
-        unfinished = _unfinished_rerun(Path(str(row.record_dir)))
+    rows = completed.sort_values(["experiment", "config_hash", "seed"]).itertuples()
+    left = [(row, _unfinished_rerun(Path(str(row.record_dir)))) for row in rows]
+    alive: dict[str, float] = {}  # a killed group's: its first seed's note (`alive_at`)
+    for _, unfinished in left:
+        group = together_key(unfinished, {}) if unfinished is not None else None
+        at = _alive_at((unfinished or {}).get("timing"))
+        if group is not None and at is not None:
+            alive[group] = max(alive.get(group, at), at)
+    for row, unfinished in left:
         if unfinished is not None:
             run = UnsuccessfulRun(
                 str(row.experiment),
@@ -704,7 +719,10 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             group = together_key(unfinished, {})
             started = (unfinished.get("timing") or {}).get("started_at")
             folder = Path(str(row.record_dir))
-            ran = None if group else _ran_until_saved(folder, started, RERUN_SAVES)
+            if group is None:
+                ran = _ran_until_saved(folder, started, RERUN_SAVES)
+            else:  # its saves are its group's: up to when the group was last seen training
+                ran = _seconds_until(started, alive.get(group))
             found.append(FailedRerun(run, ran, group, attempts=number, after=after, killed=True))
     return found
 

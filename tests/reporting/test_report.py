@@ -2562,3 +2562,28 @@ def test_a_killed_group_counts_up_to_when_it_was_last_seen_training(tmp_path: Pa
     assert "without a recorded time" not in line
     assert "2 killed or still running, counted up to the last checkpoint or log it saved" in line
     assert "or when it was last seen training" in line
+
+
+def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_last_seen_training(
+    tmp_path: Path,
+) -> None:
+    """helper-110: a `rerun=true` of seeds 0 and 1 trained together, killed (kill -9) 45 s in
+    before any save, leaves their record.rerun.json, the first with `timing.alive_at`:
+    Compute said both 'without a recorded time'. The group counts once, up to there."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for folder in sorted((results / "mnist1d" / "cnn").glob("*/seed*")):
+        record = json.loads((folder / "record.json").read_text())
+        record.update(status="running", attempts=2)
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        if folder.name == "seed0":
+            record["timing"]["alive_at"] = "2026-03-01T00:00:45+00:00"
+        record["together"] = {"seeds": [0, 1], "attempt": "R"}
+        (folder / "record.rerun.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (45.0 s;" in line
+    assert "without a recorded time" not in line
+    assert "2 killed or still running, counted up to the last checkpoint or log it saved" in line

@@ -20,6 +20,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   no attempt went on from: one failed, the next started over; unsuccessful compute),
   `abandoned_runs` / `abandoned_untimed` (how many attempts that is, and how many of them
   have no recorded time, killed; NaN in records made before they were counted),
+  `abandoned_to_save` (of those, killed ones timed up to their last save or `alive_at`: a
+  lower bound; NaN when none),
   `replaced_wall_s` / `replaced_groups` (the same for the completed run a completed
   `rerun=true` or stale retrain replaced: its wall time, counted apart from the result's),
   `replaced_runs` (how many completed runs that time is of; NaN when none)
@@ -86,6 +88,7 @@ RUN_COLUMNS = (
     "abandoned_groups",
     "abandoned_runs",
     "abandoned_untimed",
+    "abandoned_to_save",
     "replaced_wall_s",
     "replaced_groups",
     "replaced_runs",
@@ -311,6 +314,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "abandoned_groups": _earlier_groups_text(timing.get("abandoned_groups")),
         "abandoned_runs": _number(timing.get("abandoned_runs")),
         "abandoned_untimed": _number(timing.get("abandoned_untimed")),
+        "abandoned_to_save": _number(timing.get("abandoned_to_save")),
         "replaced_wall_s": _number(timing.get("replaced_wall_s")),
         "replaced_groups": _earlier_groups_text(timing.get("replaced_groups")),
         "replaced_runs": _number(timing.get("replaced_runs")),

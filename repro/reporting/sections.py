@@ -244,7 +244,9 @@ def compute(
         )
         / 3600,
         unsuccessful_untimed=untimed,
-        unsuccessful_to_save=to_save + sum(r.killed and r.wall_s is not None for r in reruns),
+        unsuccessful_to_save=to_save
+        + sum(r.killed and r.wall_s is not None for r in reruns)
+        + _carried_to_save(runs, reruns),
         together_runs=sum(group is not None for group in groups),
         replaced_runs=_replaced(runs),
         replaced_hours=_abandoned_seconds(
@@ -319,6 +321,14 @@ def _seconds_until(started_at: Any, until: float | None) -> float | None:
     except (ValueError, TypeError):
         return None
     return until - start if until > start else None
+
+
+def _carried_to_save(runs: pd.DataFrame, reruns: list[FailedRerun]) -> int:
+    """The killed attempts the records carry (`abandoned_to_save`: started over from, timed
+    up to their last save or note, a lower bound), the failed reruns' included."""
+    cells = runs.get("abandoned_to_save", [])
+    found = sum(max(_attempt_count(cell) or 0, 0) for cell in cells)
+    return found + sum(r.abandoned_to_save for r in reruns)
 
 
 def _replaced(runs: pd.DataFrame) -> int:
@@ -658,6 +668,7 @@ class FailedRerun:
     abandoned_runs: int | None = None  # how many reruns `abandoned_s` is of (None: not kept)
     abandoned_untimed: int | None = None  # of those, without a recorded time
     killed: bool = False  # killed (or running): `wall_s` is to its last save, if it saved
+    abandoned_to_save: int = 0  # of `abandoned_runs`, those timed to their last save (killed)
 
 
 def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
@@ -695,7 +706,10 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
         counts = [_attempt_count(timing.get(k)) for k in ("abandoned_runs", "abandoned_untimed")]
         number = _attempt_count(record.get("attempts"))
         after = _attempt_count(row.attempts)
-        found.append(FailedRerun(run, seconds, group, before, shared, number, after, *counts))
+        to_save = _attempt_count(timing.get("abandoned_to_save")) or 0
+        found.append(
+            FailedRerun(run, seconds, group, before, shared, number, after, *counts, False, to_save)
+        )
     rows = completed.sort_values(["experiment", "config_hash", "seed"]).itertuples()
     left = [(row, _unfinished_rerun(Path(str(row.record_dir)))) for row in rows]
     alive: dict[str, float] = {}  # a killed group's: its first seed's note (`alive_at`)

@@ -24,7 +24,13 @@ from repro.records.lookup import completed_run
 from repro.running import progress
 
 RERUN_RECORD_FILE = "record.rerun.json"
-ABANDONED_KEYS = ("abandoned_wall_s", "abandoned_groups", "abandoned_runs", "abandoned_untimed")
+ABANDONED_KEYS = (
+    "abandoned_wall_s",
+    "abandoned_groups",
+    "abandoned_runs",
+    "abandoned_untimed",
+    "abandoned_to_save",
+)
 """What `abandoned_attempts` writes in a record's timing."""
 """The record of a `rerun=true` of a completed run while it trains (the completed one stays)."""
 RERUN_CONFIG_FILE = "config.rerun.yaml"
@@ -711,6 +717,7 @@ def abandoned_attempts(
                 groups = earlier_groups(carried.get("abandoned_groups"))
                 carried["abandoned_groups"] = {**groups, key: round(ran, 3)}
             since["abandoned_untimed"] = max(since["abandoned_untimed"] - 1, 0)
+            carried["abandoned_to_save"] = (_attempt_number(carried, "abandoned_to_save") or 0) + 1
         return {**carried, **since}
     timing = (previous or {}).get("timing")
     if not isinstance(timing, dict):
@@ -718,12 +725,15 @@ def abandoned_attempts(
     total = _seconds(timing.get("abandoned_wall_s")) or 0.0
     groups = earlier_groups(timing.get("abandoned_groups"))
     runs, untimed = abandoned_counts(previous)
+    to_save = _attempt_number(timing, "abandoned_to_save") or 0  # of those, lower bounds
     if not resumed_from:  # started over: the attempt before and those it went on from
         own = _seconds(timing.get("wall_s"))
         if own is None and alive_until is not None:  # a group killed: up to when it was seen
             own = _until_saved(timing.get("started_at"), "", alive_until)
         if own is None and record_dir is not None and isinstance(previous, dict):
             own = _killed_ran(previous, record_dir)  # this attempt's saves replace its files
+        if own is not None and _seconds(timing.get("wall_s")) is None:
+            to_save += 1  # killed: timed to its last save or note, a lower bound
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
         groups.update(earlier_groups(timing.get("earlier_groups")))
         key = together_key(previous, timing) if isinstance(previous, dict) else None
@@ -739,6 +749,8 @@ def abandoned_attempts(
             out["abandoned_groups"] = groups
     if runs:
         out.update(abandoned_runs=runs, abandoned_untimed=untimed)
+    if to_save and total > 0:
+        out["abandoned_to_save"] = to_save
     return out
 
 
@@ -943,6 +955,9 @@ def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -
         mine_runs, mine_untimed = abandoned_counts({"timing": timing})
         out["abandoned_runs"] = mine_runs + runs
         out["abandoned_untimed"] = mine_untimed + untimed
+    to_save = sum(_attempt_number(t, "abandoned_to_save") or 0 for t in (timing, before))
+    if to_save and abandoned > 0:
+        out["abandoned_to_save"] = to_save
     return out
 
 

@@ -2587,3 +2587,25 @@ def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_last_seen_training(
     assert "**Unsuccessful attempts, counted apart:** 2 (45.0 s;" in line
     assert "without a recorded time" not in line
     assert "2 killed or still running, counted up to the last checkpoint or log it saved" in line
+
+
+def test_a_carried_killed_attempt_timed_to_its_last_save_is_said_to_be_a_lower_bound(
+    tmp_path: Path,
+) -> None:
+    """helper-110: a completed run whose record carries a killed attempt it started over
+    from, timed up to that attempt's last save (`abandoned_to_save`), showed those seconds
+    as exact; the line says one was counted up to its last save, as for the killed record."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 2
+    record["timing"].update(abandoned_wall_s=12.0, abandoned_runs=1, abandoned_untimed=0)
+    record["timing"]["abandoned_to_save"] = 1
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 1 (12.0 s;" in line
+    assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line

@@ -259,7 +259,12 @@ def test_a_killed_rerun_carried_by_the_next_counts_up_to_its_last_save(tmp_path:
     start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
     os.utime(saved, (start + 30, start + 30))
     carried = runner.abandoned_attempts(completed, None, tmp_path)
-    assert carried == {"abandoned_wall_s": 30.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+    assert carried == {
+        "abandoned_wall_s": 30.0,
+        "abandoned_runs": 1,
+        "abandoned_untimed": 0,
+        "abandoned_to_save": 1,  # a lower bound (helper-110)
+    }
 
 
 def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path) -> None:
@@ -279,7 +284,12 @@ def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path
     start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
     os.utime(log, (start + 12, start + 12))
     carried = runner.abandoned_attempts(killed, None, tmp_path)
-    assert carried == {"abandoned_wall_s": 12.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+    assert carried == {
+        "abandoned_wall_s": 12.0,
+        "abandoned_runs": 1,
+        "abandoned_untimed": 0,
+        "abandoned_to_save": 1,  # a lower bound (helper-110)
+    }
     assert runner.abandoned_attempts(killed, None) == {"abandoned_runs": 1, "abandoned_untimed": 1}
 
 
@@ -345,6 +355,7 @@ def test_a_killed_group_started_over_by_a_seed_alone_counts_up_to_when_it_was_se
         "abandoned_groups": {"p/e/h:0,1@K": 20.0},
         "abandoned_runs": 1,
         "abandoned_untimed": 0,
+        "abandoned_to_save": 1,
     }
 
 
@@ -366,4 +377,29 @@ def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen(tmp_path: Path)
             "abandoned_groups": {"p/e/h:0,1@K": 25.0},
             "abandoned_runs": 1,
             "abandoned_untimed": 0,
+            "abandoned_to_save": 1,
         }, seed
+
+
+def test_a_killed_attempt_carried_to_its_last_save_stays_a_lower_bound(tmp_path: Path) -> None:
+    """helper-110: an attempt killed 12 s in (a CSV line saved then) and started over is
+    carried at 12 s, a lower bound, but the next record said nothing of it: the report
+    showed those seconds as exact. The record counts it (`abandoned_to_save`), carried on."""
+    import datetime as dt
+    import os
+
+    from repro.running import runner
+
+    killed = {"status": "running", "attempts": 1, "timing": {"started_at": "2026-03-01T00:00:00"}}
+    log = tmp_path / "csv" / "metrics.csv"
+    log.parent.mkdir()
+    log.write_text("step,train/loss\n")
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
+    os.utime(log, (start + 12, start + 12))
+    carried = runner.abandoned_attempts(killed, None, tmp_path)
+    assert carried["abandoned_to_save"] == 1
+    failed = {"status": "failed", "attempts": 2, "timing": {"wall_s": 3.0, **carried}}
+    again = runner.abandoned_attempts(failed, None, tmp_path)  # a third attempt
+    assert (again["abandoned_wall_s"], again["abandoned_to_save"]) == (15.0, 1)
+    completed = {"status": "completed", "attempts": 3, "timing": {"wall_s": 5.0, **again}}
+    assert runner.replaced_attempts(completed, {})["abandoned_to_save"] == 1

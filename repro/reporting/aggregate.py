@@ -947,7 +947,7 @@ def overall_outcome(results: list[ClaimResult]) -> str:
     if any(r.outcome not in stats.OUTCOMES for r in counted):
         return INCOMPLETE_OVERALL
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
-    refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE) for r in counted)
+    refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE, stats.TIE) for r in counted)
     if reproduced == len(counted):
         return REPRODUCED_OVERALL
     if reproduced:

@@ -2609,3 +2609,18 @@ def test_a_carried_killed_attempt_timed_to_its_last_save_is_said_to_be_a_lower_b
     line = _unsuccessful_line(markdown)
     assert "**Unsuccessful attempts, counted apart:** 1 (12.0 s;" in line
     assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line
+
+
+def test_a_deterministic_tie_is_not_said_to_be_below(tmp_path: Path) -> None:
+    """helper-110: cnn and mlp at 0.5 on every seed (runs identical in every metric): 'cnn >
+    mlp' does not hold, but the row said '❌ not reproduced (below)', which reads as cnn <
+    mlp. It says the two are tied."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": 0.5})
+        write_run(results, "mlp", seed, {"test/acc": 0.5})
+    _, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "cnn_beats_mlp")
+    assert "(below)" not in row and "❌ not reproduced (tie: A = B)" in row
+    discussion = markdown.split("## Discussion")[1].split("\n## ")[0]
+    assert "cnn\\_beats\\_mlp is not reproduced" in discussion

@@ -2624,3 +2624,31 @@ def test_a_deterministic_tie_is_not_said_to_be_below(tmp_path: Path) -> None:
     assert "(below)" not in row and "❌ not reproduced (tie: A = B)" in row
     discussion = markdown.split("## Discussion")[1].split("\n## ")[0]
     assert "cnn\\_beats\\_mlp is not reproduced" in discussion
+
+
+def test_other_settings_are_listed_in_the_order_of_their_values(tmp_path: Path) -> None:
+    """helper-110: settings of trainer.max_steps 150, 50, 100, 400 (run in that order) were
+    listed by when they finished, 400, 100, 50, 150, in Compute and in the results beyond
+    the paper; they are listed by value: 50, 100, 150, 400."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for month, steps in enumerate([150, 50, 100, 400], start=1):
+        finished = f"2026-0{month}-01T00:00:00+00:00"
+        write_run(
+            results,
+            "cnn",
+            0,
+            {"test/acc": 0.9},
+            finished_at=finished,
+            **{"trainer.max_steps": steps},
+        )
+    _, markdown = report(results, tmp_path / "out")
+    for section in ("## Compute", "## Results beyond"):
+        text = markdown.split(section)[1].split("\n## ")[0]
+        found = [
+            s
+            for line in text.splitlines()
+            for s in ("=50 ", "=100 ", "=150 ", "=400 ")
+            if f"max\\_steps{s}" in line
+        ]
+        assert found == ["=50 ", "=100 ", "=150 ", "=400 "], section

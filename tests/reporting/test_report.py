@@ -2652,3 +2652,26 @@ def test_other_settings_are_listed_in_the_order_of_their_values(tmp_path: Path) 
             if f"max\\_steps{s}" in line
         ]
         assert found == ["=50 ", "=100 ", "=150 ", "=400 "], section
+
+
+def test_a_claims_metric_in_the_pdf_breaks_only_where_it_may(tmp_path: Path) -> None:
+    """helper-110: the PDF's narrow Claim column broke `logistic_shuffled · test/acc`
+    anywhere, as 'test/a' over 'cc': a metric name breaks after its '/' or not at all."""
+    import re
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "pdf"}))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    claims = text[text.index("Claim") : text.index("Rules.")]
+    assert set(re.findall(r"test/\w*", claims)) <= {"test/acc", "test/"}

@@ -2388,7 +2388,7 @@ def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_runnin
     assert summary.cpu_hours * 3600 == pytest.approx(max(walls), abs=2e-3)
 
 
-@pytest.mark.parametrize("before", ["none", "interrupted"])
+@pytest.mark.parametrize("before", ["none", "interrupted", "failed, then interrupted"])
 def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, before: str) -> None:
     """helper-104: a group found mid-run that it cannot train its seeds together (here a
     loader that draws numpy noise per batch from its second pass on, seen as the first pass
@@ -2405,12 +2405,16 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
     plugins = toy_paper(tmp_path / "plugins", VALIDATES, "", STREAMS, "NumpyNoiseLater")
     results = tmp_path / "r"
     two = configs("toy", "small", [0, 1], results, papers=[plugins])
-    earlier = 5.0 if before == "interrupted" else 0.0
+    earlier = 5.0 if before != "none" else 0.0
     if earlier:  # an earlier attempt of each seed, stopped (no checkpoint): its time stays
         for config in two:
             folder = store.run_dir(results, config)
             old = {"status": "interrupted", "seed": config["seed"], "timing": {"wall_s": 5.0}}
+            if before == "failed, then interrupted":  # helper-110: counted, the group too
+                old["attempts"] = 2
+                old["timing"].update(abandoned_wall_s=3.0, abandoned_runs=1, abandoned_untimed=0)
             store.write_record(folder, {**old, "config_hash": store.config_hash(config)})
+    failed = 3.0 if before == "failed, then interrupted" else 0.0
     outcomes = run_together(two, [["r"]] * 2)
     assert [o.status for o in outcomes] == ["completed", "completed"]
     records = [json.loads((o.record_dir / "record.json").read_text()) for o in outcomes]
@@ -2420,12 +2424,15 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
         timing = record["timing"]
         group = list((timing.get("abandoned_groups") or {}).values())
         assert len(group) == 1 and group[0] > 0, timing  # the group's attempt, by its key
-        assert timing["abandoned_wall_s"] == pytest.approx(group[0] + earlier, abs=2e-3)
+        assert timing["abandoned_wall_s"] == pytest.approx(group[0] + earlier + failed, abs=2e-3)
         spent.append(group[0])
     runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
     summary = compute(runs, aggregate.choose_configs(runs))
-    expected = max(spent) + 2 * earlier  # the group once, each seed's earlier attempt
+    expected = max(spent) + 2 * (earlier + failed)  # the group once, each seed's earlier
     assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)
+    # helper-110: the group's attempt is one of each seed's, beside the earlier ones
+    assert summary.unsuccessful_attempts == 2 * (1 + bool(earlier) + bool(failed))
+    assert summary.unsuccessful_untimed == 0
 
 
 def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen_running(

@@ -13,7 +13,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   recorded): runs of one config but other code are other settings in a report
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
-  (of the run's last attempt), `earlier_wall_s` (the wall time of the interrupted attempts a
+  (of the run's last attempt), `alive_at` (a group's `running` record: when it last said it
+  was training), `earlier_wall_s` (the wall time of the interrupted attempts a
   resumed run went on from; NaN when none), `earlier_groups` (JSON: the part of it spent in
   attempts of a group of seeds trained together, by their `together` key; None when none),
   `abandoned_wall_s` / `abandoned_groups` (the same for unsuccessful attempts of the seed that
@@ -94,6 +95,7 @@ RUN_COLUMNS = (
     "replaced_runs",
     "started_at",
     "finished_at",
+    "alive_at",
     "git_sha",
     "git_dirty",
     "python",

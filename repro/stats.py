@@ -20,8 +20,10 @@ from scipy import stats as st
 REPRODUCED = "reproduced"
 BELOW = "not reproduced (below)"
 ABOVE = "not reproduced (above)"
+TIE = "not reproduced (tie: A = B)"
+"""A deterministic A = B judged against a strict "A > B" or "A < B": neither side of it."""
 INCONCLUSIVE = "inconclusive"
-OUTCOMES = (REPRODUCED, BELOW, ABOVE, INCONCLUSIVE)
+OUTCOMES = (REPRODUCED, BELOW, ABOVE, TIE, INCONCLUSIVE)
 
 BOOTSTRAP_MIN_N = 10
 """From this many finite seeds on, the summary CI is a percentile bootstrap, not a t-interval."""
@@ -457,6 +459,8 @@ def _deterministic_difference(diff: float, n: int, direction: str, dropped: str)
     """A deterministic A − B: A > B holds when it is > 0; a tie (0) is not A > B either."""
     holds = diff > 0 if direction == ">" else diff < 0
     outcome = REPRODUCED if holds else (BELOW if direction == ">" else ABOVE)
+    if diff == 0:  # not A < B, as BELOW would read: a tie
+        outcome = TIE
     tie = f": A = B, so A {direction} B does not hold" if diff == 0 else ""
     reason = f"all {n} seed pairs give A − B = {fmt(diff)}{tie}{dropped}"
     return Verdict(outcome, reason, deterministic=True)

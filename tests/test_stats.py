@@ -347,8 +347,8 @@ def test_paired_comparison_edge_cases():
     assert v.reason.endswith("(1 non-finite pair dropped)")
     # constant differences: exact, no warnings
     assert comparison_verdict([1.0, 2.0], [0.5, 1.5]).outcome == REPRODUCED
-    # a deterministic tie (runs identical in every metric, the default) is not A > B
-    assert comparison_verdict([1.0, 2.0], [1.0, 2.0]).outcome == BELOW
+    # a deterministic tie (runs identical in every metric, the default) is not A > B: a tie
+    assert comparison_verdict([1.0, 2.0], [1.0, 2.0]).outcome == stats.TIE
     assert comparison_verdict([1.0, 2.0], [1.0, 2.0], exact=False).outcome == INCONCLUSIVE
 
 
@@ -507,9 +507,9 @@ def test_identical_seeds_of_runs_that_differ_elsewhere_are_not_taken_as_exact():
 
 def test_a_deterministic_tie_does_not_reproduce_a_strict_comparison():
     """A == B on every seed of runs identical in every metric: 'A > B' does not hold. Before:
-    inconclusive; now not reproduced, on the side the tie is."""
-    assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">").outcome == stats.BELOW
-    assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, "<").outcome == stats.ABOVE
+    inconclusive; now not reproduced, as a tie (helper-110: 'below' read as A < B)."""
+    assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">").outcome == stats.TIE
+    assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, "<").outcome == stats.TIE
     tie = stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">", exact=False)
     assert tie.outcome == stats.INCONCLUSIVE
 

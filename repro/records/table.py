@@ -13,13 +13,16 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   recorded): runs of one config but other code are other settings in a report
 - the number: `metric`, `value` (float; NaN when missing or not a number)
 - timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
-  (of the run's last attempt), `earlier_wall_s` (the wall time of the interrupted attempts a
+  (of the run's last attempt), `alive_at` (a group's `running` record: when it last said it
+  was training), `earlier_wall_s` (the wall time of the interrupted attempts a
   resumed run went on from; NaN when none), `earlier_groups` (JSON: the part of it spent in
   attempts of a group of seeds trained together, by their `together` key; None when none),
   `abandoned_wall_s` / `abandoned_groups` (the same for unsuccessful attempts of the seed that
   no attempt went on from: one failed, the next started over; unsuccessful compute),
   `abandoned_runs` / `abandoned_untimed` (how many attempts that is, and how many of them
   have no recorded time, killed; NaN in records made before they were counted),
+  `abandoned_to_save` (of those, killed ones timed up to their last save or `alive_at`: a
+  lower bound; NaN when none),
   `replaced_wall_s` / `replaced_groups` (the same for the completed run a completed
   `rerun=true` or stale retrain replaced: its wall time, counted apart from the result's),
   `replaced_runs` (how many completed runs that time is of; NaN when none)
@@ -86,11 +89,13 @@ RUN_COLUMNS = (
     "abandoned_groups",
     "abandoned_runs",
     "abandoned_untimed",
+    "abandoned_to_save",
     "replaced_wall_s",
     "replaced_groups",
     "replaced_runs",
     "started_at",
     "finished_at",
+    "alive_at",
     "git_sha",
     "git_dirty",
     "python",
@@ -304,12 +309,14 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         **{key: _number(timing.get(key)) for key in TIMING_KEYS},
         "started_at": timing.get("started_at"),
         "finished_at": timing.get("finished_at"),
+        "alive_at": timing.get("alive_at"),  # a killed group: when it was last seen training
         "together": together_key(record, timing),
         "earlier_groups": _earlier_groups_text(timing.get("earlier_groups")),
         "abandoned_wall_s": _number(timing.get("abandoned_wall_s")),
         "abandoned_groups": _earlier_groups_text(timing.get("abandoned_groups")),
         "abandoned_runs": _number(timing.get("abandoned_runs")),
         "abandoned_untimed": _number(timing.get("abandoned_untimed")),
+        "abandoned_to_save": _number(timing.get("abandoned_to_save")),
         "replaced_wall_s": _number(timing.get("replaced_wall_s")),
         "replaced_groups": _earlier_groups_text(timing.get("replaced_groups")),
         "replaced_runs": _number(timing.get("replaced_runs")),

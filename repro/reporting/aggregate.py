@@ -242,6 +242,7 @@ def choose_configs(
             for o in options
             if o is not chosen
         )
+        others = tuple(sorted(others, key=_by_values))  # 50, 100, 150: not by when they ran
         if paper_configs and str(experiment) in paper_configs:
             chosen = ConfigOption(
                 chosen.config_hash,
@@ -277,6 +278,18 @@ def _config_of(
             continue
     row = rows[columns].iloc[0]
     return {k[2:]: v for k, v in row.items() if not _is_missing(v)}, False
+
+
+def _by_values(option: ConfigOption) -> tuple[Any, ...]:
+    """A setting's place among the others: by the keys it differs in and their values,
+    numbers in numeric order (50 before 100, not as text), then its config hash."""
+
+    def value(v: Any) -> tuple[int, Any]:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            return 0, float(v)
+        return (1, v) if isinstance(v, str) else (2, repr(v))
+
+    return (tuple((key, value(v)) for key, v, _ in option.differences), option.config_hash)
 
 
 def _setting_differences(
@@ -947,7 +960,7 @@ def overall_outcome(results: list[ClaimResult]) -> str:
     if any(r.outcome not in stats.OUTCOMES for r in counted):
         return INCOMPLETE_OVERALL
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
-    refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE) for r in counted)
+    refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE, stats.TIE) for r in counted)
     if reproduced == len(counted):
         return REPRODUCED_OVERALL
     if reproduced:

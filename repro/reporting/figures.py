@@ -19,6 +19,7 @@ COLOURS = {
     stats.REPRODUCED: "#1a7f37",
     stats.BELOW: "#cf222e",
     stats.ABOVE: "#cf222e",
+    stats.TIE: "#cf222e",
     stats.INCONCLUSIVE: "#9a6700",
     NOT_RUN: "#6e7781",
     METRIC_MISSING: "#cf222e",

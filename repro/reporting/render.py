@@ -47,6 +47,7 @@ EMOJI = {
     stats.REPRODUCED: "✅",
     stats.BELOW: "❌",
     stats.ABOVE: "❌",
+    stats.TIE: "❌",
     stats.INCONCLUSIVE: "❔",
     NOT_RUN: "➖",
     METRIC_MISSING: "⚠️",
@@ -62,6 +63,7 @@ SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     stats.REPRODUCED: "✓",
     stats.BELOW: "✗",
     stats.ABOVE: "✗",
+    stats.TIE: "✗",
     stats.INCONCLUSIVE: "?",
     NOT_RUN: "–",
     METRIC_MISSING: "!",
@@ -77,6 +79,7 @@ CSS_CLASS = {
     stats.REPRODUCED: "ok",
     stats.BELOW: "bad",
     stats.ABOVE: "bad",
+    stats.TIE: "bad",
     stats.INCONCLUSIVE: "unsure",
     NOT_RUN: "none",
     METRIC_MISSING: "bad",
@@ -782,7 +785,7 @@ def discussion_facts(data: ReportData) -> list[str]:
     unjudged: dict[str, list[str]] = {}
     for result in data.results:
         claim, s = result.claim, result.summary
-        if result.outcome in (stats.BELOW, stats.ABOVE) and s is not None:
+        if result.outcome in (stats.BELOW, stats.ABOVE, stats.TIE) and s is not None:
             facts.append(
                 f"{claim.id} is not reproduced: {reproduced_text(result)} against "
                 f"{claimed_text(claim)} (Δ {delta_text(result)})."

@@ -76,6 +76,7 @@ class Compute:
     together_runs: int = 0  # completed runs trained with other seeds: their time counted once
     unsuccessful_untimed: int = 0  # of those, attempts with no recorded time (killed): not in hours
     unsuccessful_to_save: int = 0  # of those, killed runs and reruns timed to their last save
+    # (a group's seeds: to when it was last seen training)
     replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
     replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
 
@@ -243,7 +244,9 @@ def compute(
         )
         / 3600,
         unsuccessful_untimed=untimed,
-        unsuccessful_to_save=to_save + sum(r.killed and r.wall_s is not None for r in reruns),
+        unsuccessful_to_save=to_save
+        + sum(r.killed and r.wall_s is not None for r in reruns)
+        + _carried_to_save(runs, reruns),
         together_runs=sum(group is not None for group in groups),
         replaced_runs=_replaced(runs),
         replaced_hours=_abandoned_seconds(
@@ -256,20 +259,76 @@ def compute(
 def _killed_to_last_save(runs: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The run table with each run still marked running and without a time (killed, or
     running now) timed up to the last checkpoint or log it saved (`_ran_until_saved`), and
-    how many were; a group's seeds stay without a time."""
+    how many were; a group's seeds (whose saves are the group's) up to when the group last
+    said it was training (`timing.alive_at`, in its first seed's record), as `repro run`
+    counts a killed group it starts over: every seed so, the group's time once
+    (`_own_walls`)."""
     walls = runs["wall_s"].to_numpy(dtype=float, copy=True)
     folders, starts = runs["record_dir"].tolist(), runs.get("started_at", [None] * len(runs))
+    groups = _groups(runs)
+    alive = _alive_groups(runs, groups)
     timed = 0
-    rows = zip(runs["status"], walls, _groups(runs), folders, starts, strict=True)
+    rows = zip(runs["status"], walls, groups, folders, starts, strict=True)
     for index, (status, wall, group, folder, started) in enumerate(rows):
-        if status != store.STATUS_RUNNING or not math.isnan(wall) or group is not None:
+        if status != store.STATUS_RUNNING or not math.isnan(wall):
             continue
-        ran = _ran_until_saved(Path(str(folder)), started, RUN_SAVES)
+        if group is None:
+            ran = _ran_until_saved(Path(str(folder)), started, RUN_SAVES)
+        else:
+            ran = _seconds_until(started, alive.get(group))
         if ran is not None:
             walls[index], timed = ran, timed + 1
     if not timed:
         return runs, 0
     return runs.assign(wall_s=walls), timed
+
+
+def _alive_groups(runs: pd.DataFrame, groups: list[str | None]) -> dict[str, float]:
+    """Each group attempt of `runs` -> the latest `alive_at` a running record of it holds."""
+    found: dict[str, float] = {}
+    cells = runs.get("alive_at", [None] * len(runs))
+    for status, group, cell in zip(runs["status"], groups, cells, strict=True):
+        at = _alive_at({"alive_at": cell})
+        if group is not None and status == store.STATUS_RUNNING and at is not None:
+            found[group] = max(found.get(group, at), at)
+    return found
+
+
+def _alive_at(timing: Any) -> float | None:
+    """A killed group's record's `timing.alive_at` (when it last said it was training) as a
+    timestamp; None where there is none."""
+    import datetime as dt
+
+    cell = timing.get("alive_at") if isinstance(timing, dict) else None
+    if not isinstance(cell, str):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(cell).timestamp()
+    except ValueError:
+        return None
+    return at if math.isfinite(at) else None
+
+
+def _seconds_until(started_at: Any, until: float | None) -> float | None:
+    """Seconds from a recorded start to `until` (a timestamp); None if either is unknown or
+    `until` is not after it."""
+    import datetime as dt
+
+    if until is None:
+        return None
+    try:
+        start = dt.datetime.fromisoformat(str(started_at)).timestamp()
+    except (ValueError, TypeError):
+        return None
+    return until - start if until > start else None
+
+
+def _carried_to_save(runs: pd.DataFrame, reruns: list[FailedRerun]) -> int:
+    """The killed attempts the records carry (`abandoned_to_save`: started over from, timed
+    up to their last save or note, a lower bound), the failed reruns' included."""
+    cells = runs.get("abandoned_to_save", [])
+    found = sum(max(_attempt_count(cell) or 0, 0) for cell in cells)
+    return found + sum(r.abandoned_to_save for r in reruns)
 
 
 def _replaced(runs: pd.DataFrame) -> int:
@@ -609,6 +668,7 @@ class FailedRerun:
     abandoned_runs: int | None = None  # how many reruns `abandoned_s` is of (None: not kept)
     abandoned_untimed: int | None = None  # of those, without a recorded time
     killed: bool = False  # killed (or running): `wall_s` is to its last save, if it saved
+    abandoned_to_save: int = 0  # of `abandoned_runs`, those timed to their last save (killed)
 
 
 def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
@@ -646,9 +706,19 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
         counts = [_attempt_count(timing.get(k)) for k in ("abandoned_runs", "abandoned_untimed")]
         number = _attempt_count(record.get("attempts"))
         after = _attempt_count(row.attempts)
-        found.append(FailedRerun(run, seconds, group, before, shared, number, after, *counts))
-    for row in completed.sort_values(["experiment", "config_hash", "seed"]).itertuples():
-        unfinished = _unfinished_rerun(Path(str(row.record_dir)))
+        to_save = _attempt_count(timing.get("abandoned_to_save")) or 0
+        found.append(
+            FailedRerun(run, seconds, group, before, shared, number, after, *counts, False, to_save)
+        )
+    rows = completed.sort_values(["experiment", "config_hash", "seed"]).itertuples()
+    left = [(row, _unfinished_rerun(Path(str(row.record_dir)))) for row in rows]
+    alive: dict[str, float] = {}  # a killed group's: its first seed's note (`alive_at`)
+    for _, unfinished in left:
+        group = together_key(unfinished, {}) if unfinished is not None else None
+        at = _alive_at((unfinished or {}).get("timing"))
+        if group is not None and at is not None:
+            alive[group] = max(alive.get(group, at), at)
+    for row, unfinished in left:
         if unfinished is not None:
             run = UnsuccessfulRun(
                 str(row.experiment),
@@ -663,7 +733,10 @@ def failed_reruns(runs: pd.DataFrame) -> list[FailedRerun]:
             group = together_key(unfinished, {})
             started = (unfinished.get("timing") or {}).get("started_at")
             folder = Path(str(row.record_dir))
-            ran = None if group else _ran_until_saved(folder, started, RERUN_SAVES)
+            if group is None:
+                ran = _ran_until_saved(folder, started, RERUN_SAVES)
+            else:  # its saves are its group's: up to when the group was last seen training
+                ran = _seconds_until(started, alive.get(group))
             found.append(FailedRerun(run, ran, group, attempts=number, after=after, killed=True))
     return found
 

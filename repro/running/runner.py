@@ -24,7 +24,13 @@ from repro.records.lookup import completed_run
 from repro.running import progress
 
 RERUN_RECORD_FILE = "record.rerun.json"
-ABANDONED_KEYS = ("abandoned_wall_s", "abandoned_groups", "abandoned_runs", "abandoned_untimed")
+ABANDONED_KEYS = (
+    "abandoned_wall_s",
+    "abandoned_groups",
+    "abandoned_runs",
+    "abandoned_untimed",
+    "abandoned_to_save",
+)
 """What `abandoned_attempts` writes in a record's timing."""
 """The record of a `rerun=true` of a completed run while it trains (the completed one stays)."""
 RERUN_CONFIG_FILE = "config.rerun.yaml"
@@ -763,11 +769,15 @@ def abandoned_attempts(
         counts = ("abandoned_runs", "abandoned_untimed")  # of the folder's: the reruns' below
         carried = {key: value for key, value in carried.items() if key not in counts}
         since = _reruns_since(previous, failed, record_dir)
-        ran = _killed_rerun_ran(failed or previous, record_dir) if since else None
+        ran, key = _killed_rerun_ran(failed or previous, record_dir) if since else (None, None)
         if ran is not None:  # this attempt's saves replace its files: counted now or never
             total = (_seconds(carried.get("abandoned_wall_s")) or 0.0) + ran
             carried["abandoned_wall_s"] = round(total, 3)
+            if key is not None:  # a group's: each seed's record names it, counted once
+                groups = earlier_groups(carried.get("abandoned_groups"))
+                carried["abandoned_groups"] = {**groups, key: round(ran, 3)}
             since["abandoned_untimed"] = max(since["abandoned_untimed"] - 1, 0)
+            carried["abandoned_to_save"] = (_attempt_number(carried, "abandoned_to_save") or 0) + 1
         return {**carried, **since}
     timing = (previous or {}).get("timing")
     if not isinstance(timing, dict):
@@ -775,12 +785,15 @@ def abandoned_attempts(
     total = _seconds(timing.get("abandoned_wall_s")) or 0.0
     groups = earlier_groups(timing.get("abandoned_groups"))
     runs, untimed = abandoned_counts(previous)
+    to_save = _attempt_number(timing, "abandoned_to_save") or 0  # of those, lower bounds
     if not resumed_from:  # started over: the attempt before and those it went on from
         own = _seconds(timing.get("wall_s"))
         if own is None and alive_until is not None:  # a group killed: up to when it was seen
             own = _until_saved(timing.get("started_at"), "", alive_until)
         if own is None and record_dir is not None and isinstance(previous, dict):
             own = _killed_ran(previous, record_dir)  # this attempt's saves replace its files
+        if own is not None and _seconds(timing.get("wall_s")) is None:
+            to_save += 1  # killed: timed to its last save or note, a lower bound
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
         groups.update(earlier_groups(timing.get("earlier_groups")))
         key = together_key(previous, timing) if isinstance(previous, dict) else None
@@ -796,6 +809,8 @@ def abandoned_attempts(
             out["abandoned_groups"] = groups
     if runs:
         out.update(abandoned_runs=runs, abandoned_untimed=untimed)
+    if to_save and total > 0:
+        out["abandoned_to_save"] = to_save
     return out
 
 
@@ -858,14 +873,51 @@ def _reruns_since(
 
 def _killed_ran(killed: dict[str, Any], record_dir: Path) -> float | None:
     """Seconds a killed attempt (its `running` record, `killed`) ran up to the last checkpoint
-    or CSV log line it saved in `record_dir`: a lower bound, None when it saved none since it
-    started or trained in a group (whose saves are the group's)."""
+    or CSV log line it saved in `record_dir`, or, trained in a group (whose saves are the
+    group's), up to when the group last said it was training (`_group_alive`): a lower
+    bound, None when it saved none since it started."""
     from repro.running.checkpointing import checkpoint_path
     from repro.running.loggers import CSV_FOLDER
 
-    if killed.get("together") or killed.get("status") != store.STATUS_RUNNING:
+    if killed.get("status") != store.STATUS_RUNNING:
         return None
+    if killed.get("together"):
+        started = (killed.get("timing") or {}).get("started_at")
+        return _until_saved(started, "", _group_alive(killed, record_dir))
     return _last_save(killed, [checkpoint_path(record_dir)], record_dir / CSV_FOLDER)
+
+
+def _group_alive(killed: dict[str, Any], record_dir: Path) -> float | None:
+    """When the group attempt a killed seed trained in (`together.attempt`) last said it was
+    training: the latest `timing.alive_at` of a `running` record of that attempt among the
+    setting's seed folders (its first seed's record.json, or its record.rerun.json for a
+    `rerun=true`), which only the first seed's record holds; None when none does."""
+
+    def _mapping(value: Any) -> dict[str, Any]:
+        return value if isinstance(value, dict) else {}
+
+    attempt = _mapping(killed.get("together")).get("attempt")
+    if not isinstance(attempt, str):
+        return None
+    found = []
+    for folder in sorted(record_dir.parent.glob("seed*")):
+        for name in (store.RECORD_FILE, RERUN_RECORD_FILE):
+            try:
+                record = store.read_record(folder, name)
+            except (OSError, ValueError):
+                continue
+            if not isinstance(record, dict) or record.get("status") != store.STATUS_RUNNING:
+                continue
+            if _mapping(record.get("together")).get("attempt") != attempt:
+                continue
+            timing = _mapping(record.get("timing"))
+            try:
+                at = dt.datetime.fromisoformat(str(timing["alive_at"])).timestamp()
+            except (ValueError, TypeError, KeyError):
+                continue
+            if math.isfinite(at):
+                found.append(at)
+    return max(found, default=None)
 
 
 def _last_save(attempt: dict[str, Any], files: list[Path], log: Path) -> float | None:
@@ -877,24 +929,33 @@ def _last_save(attempt: dict[str, Any], files: list[Path], log: Path) -> float |
     return max(saved, default=None)
 
 
-def _killed_rerun_ran(before: dict[str, Any], record_dir: Path | None) -> float | None:
+def _killed_rerun_ran(
+    before: dict[str, Any], record_dir: Path | None
+) -> tuple[float | None, str | None]:
     """Seconds a killed rerun (its `record.rerun.json`, after the record `before`: the failed
     rerun's, else the completed one's) ran up to the last checkpoint or CSV log line it saved,
+    or, trained in a group, up to when the group last said it was training (`_group_alive`):
     a lower bound, as a killed attempt that is resumed counts; None when it saved none since
-    it started, or trained in a group (its saves are the group's, in one seed's folder)."""
+    it started. With its group attempt's key (`together_key`), None when alone."""
+    from repro.records.table import together_key
     from repro.running.checkpointing import RERUN_CHECKPOINT, checkpoint_path
     from repro.running.loggers import RERUN_CSV_FOLDER
 
     if record_dir is None:
-        return None
+        return None, None
     try:
         killed = store.read_record(record_dir, RERUN_RECORD_FILE)
     except (OSError, ValueError):
-        return None
-    if not isinstance(killed, dict) or killed.get("together") or not _after(killed, before):
-        return None
+        return None, None
+    if not isinstance(killed, dict) or not _after(killed, before):
+        return None, None
+    if killed.get("together"):
+        timing = killed.get("timing") if isinstance(killed.get("timing"), dict) else {}
+        started = timing.get("started_at")
+        ran = _until_saved(started, "", _group_alive(killed, record_dir))
+        return ran, together_key(killed, timing) if ran is not None else None
     rerun_checkpoint = checkpoint_path(record_dir).with_name(RERUN_CHECKPOINT)
-    return _last_save(killed, [rerun_checkpoint], record_dir / RERUN_CSV_FOLDER)
+    return _last_save(killed, [rerun_checkpoint], record_dir / RERUN_CSV_FOLDER), None
 
 
 def _after(rerun: dict[str, Any], completed: dict[str, Any] | None) -> bool:
@@ -954,6 +1015,9 @@ def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -
         mine_runs, mine_untimed = abandoned_counts({"timing": timing})
         out["abandoned_runs"] = mine_runs + runs
         out["abandoned_untimed"] = mine_untimed + untimed
+    to_save = sum(_attempt_number(t, "abandoned_to_save") or 0 for t in (timing, before))
+    if to_save and abandoned > 0:
+        out["abandoned_to_save"] = to_save
     return out
 
 

@@ -628,6 +628,7 @@ def _start_attempts(
         attempt.alive_until = alive_until  # a resume counts the killed attempt up to it too
         keep_weights_of_a_corrupt_record(attempt)  # the group's end saves over last.ckpt
         attempts.append((index, attempt))  # before its record: `wrote_record` tells if it is
+    for _, attempt in attempts:  # once every seed has read the killed attempt's records
         _start(attempt)
     return attempts
 
@@ -889,7 +890,7 @@ def _hand_back(attempt: Any, trained: bool) -> None:
 
     from repro.records import store
     from repro.records.table import earlier_groups, together_key
-    from repro.running.runner import _seconds, save_record
+    from repro.running.runner import _seconds, abandoned_counts, save_record
 
     previous = attempt.previous
     completed = (previous or {}).get("status") == store.STATUS_COMPLETED
@@ -911,6 +912,8 @@ def _hand_back(attempt: Any, trained: bool) -> None:
         groups[key] = wall
         timing["abandoned_groups"] = groups
     timing["abandoned_wall_s"] = round((_seconds(timing.get("abandoned_wall_s")) or 0.0) + wall, 3)
+    runs, untimed = abandoned_counts(previous)  # and one attempt more: the group's, timed
+    timing.update(abandoned_runs=runs + 1, abandoned_untimed=untimed)
     save_record(attempt.record_dir, {**previous, "timing": timing})
 
 

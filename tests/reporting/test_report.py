@@ -2537,3 +2537,141 @@ def test_a_comparison_with_one_difference_on_every_pair_does_not_say_other_metri
     discussion = markdown.split("## Discussion")[1].split("\n## ")[0]
     line = next(line for line in discussion.splitlines() if "cnn\\_beats\\_mlp" in line)
     assert "every seed pair gave the same A − B but the runs differ from seed to seed" in line
+
+
+def test_a_killed_group_counts_up_to_when_it_was_last_seen_training(tmp_path: Path) -> None:
+    """helper-110: a group of seeds 7 and 8 killed (kill -9) before its first save keeps
+    their `running` records, the first with `timing.alive_at` 50 s after its start (what
+    `repro run` counts the killed group to when it starts over). Compute left both seeds
+    'without a recorded time'; the group counts once, up to there, said in the line."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for seed in (7, 8):
+        killed = write_run(results, "cnn", seed, {}, status="running")
+        record = json.loads((killed / "record.json").read_text())
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        if seed == 7:  # the group's first seed: its record notes when it was last training
+            record["timing"]["alive_at"] = "2026-03-01T00:00:50+00:00"
+        record["together"] = {"seeds": [7, 8], "attempt": "K"}
+        (killed / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (50.0 s;" in line
+    assert "without a recorded time" not in line
+    assert "2 killed or still running, counted up to the last checkpoint or log it saved" in line
+    assert "or when it was last seen training" in line
+
+
+def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_last_seen_training(
+    tmp_path: Path,
+) -> None:
+    """helper-110: a `rerun=true` of seeds 0 and 1 trained together, killed (kill -9) 45 s in
+    before any save, leaves their record.rerun.json, the first with `timing.alive_at`:
+    Compute said both 'without a recorded time'. The group counts once, up to there."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for folder in sorted((results / "mnist1d" / "cnn").glob("*/seed*")):
+        record = json.loads((folder / "record.json").read_text())
+        record.update(status="running", attempts=2)
+        record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+        if folder.name == "seed0":
+            record["timing"]["alive_at"] = "2026-03-01T00:00:45+00:00"
+        record["together"] = {"seeds": [0, 1], "attempt": "R"}
+        (folder / "record.rerun.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 2 (45.0 s;" in line
+    assert "without a recorded time" not in line
+    assert "2 killed or still running, counted up to the last checkpoint or log it saved" in line
+
+
+def test_a_carried_killed_attempt_timed_to_its_last_save_is_said_to_be_a_lower_bound(
+    tmp_path: Path,
+) -> None:
+    """helper-110: a completed run whose record carries a killed attempt it started over
+    from, timed up to that attempt's last save (`abandoned_to_save`), showed those seconds
+    as exact; the line says one was counted up to its last save, as for the killed record."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 2
+    record["timing"].update(abandoned_wall_s=12.0, abandoned_runs=1, abandoned_untimed=0)
+    record["timing"]["abandoned_to_save"] = 1
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out")
+    line = _unsuccessful_line(markdown)
+    assert "**Unsuccessful attempts, counted apart:** 1 (12.0 s;" in line
+    assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line
+
+
+def test_a_deterministic_tie_is_not_said_to_be_below(tmp_path: Path) -> None:
+    """helper-110: cnn and mlp at 0.5 on every seed (runs identical in every metric): 'cnn >
+    mlp' does not hold, but the row said '❌ not reproduced (below)', which reads as cnn <
+    mlp. It says the two are tied."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": 0.5})
+        write_run(results, "mlp", seed, {"test/acc": 0.5})
+    _, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "cnn_beats_mlp")
+    assert "(below)" not in row and "❌ not reproduced (tie: A = B)" in row
+    discussion = markdown.split("## Discussion")[1].split("\n## ")[0]
+    assert "cnn\\_beats\\_mlp is not reproduced" in discussion
+
+
+def test_other_settings_are_listed_in_the_order_of_their_values(tmp_path: Path) -> None:
+    """helper-110: settings of trainer.max_steps 150, 50, 100, 400 (run in that order) were
+    listed by when they finished, 400, 100, 50, 150, in Compute and in the results beyond
+    the paper; they are listed by value: 50, 100, 150, 400."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    for month, steps in enumerate([150, 50, 100, 400], start=1):
+        finished = f"2026-0{month}-01T00:00:00+00:00"
+        write_run(
+            results,
+            "cnn",
+            0,
+            {"test/acc": 0.9},
+            finished_at=finished,
+            **{"trainer.max_steps": steps},
+        )
+    _, markdown = report(results, tmp_path / "out")
+    for section in ("## Compute", "## Results beyond"):
+        text = markdown.split(section)[1].split("\n## ")[0]
+        found = [
+            s
+            for line in text.splitlines()
+            for s in ("=50 ", "=100 ", "=150 ", "=400 ")
+            if f"max\\_steps{s}" in line
+        ]
+        assert found == ["=50 ", "=100 ", "=150 ", "=400 "], section
+
+
+def test_a_claims_metric_in_the_pdf_breaks_only_where_it_may(tmp_path: Path) -> None:
+    """helper-110: the PDF's narrow Claim column broke `logistic_shuffled · test/acc`
+    anywhere, as 'test/a' over 'cc': a metric name breaks after its '/' or not at all."""
+    import re
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)
+    report(results, out, formats=frozenset({"md", "pdf"}))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    claims = text[text.index("Claim") : text.index("Rules.")]
+    assert set(re.findall(r"test/\w*", claims)) <= {"test/acc", "test/"}

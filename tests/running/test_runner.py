@@ -298,7 +298,12 @@ def test_a_killed_rerun_carried_by_the_next_counts_up_to_its_last_save(tmp_path:
     start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
     os.utime(saved, (start + 30, start + 30))
     carried = runner.abandoned_attempts(completed, None, tmp_path)
-    assert carried == {"abandoned_wall_s": 30.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+    assert carried == {
+        "abandoned_wall_s": 30.0,
+        "abandoned_runs": 1,
+        "abandoned_untimed": 0,
+        "abandoned_to_save": 1,  # a lower bound (helper-110)
+    }
 
 
 def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path) -> None:
@@ -318,7 +323,12 @@ def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path
     start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
     os.utime(log, (start + 12, start + 12))
     carried = runner.abandoned_attempts(killed, None, tmp_path)
-    assert carried == {"abandoned_wall_s": 12.0, "abandoned_runs": 1, "abandoned_untimed": 0}
+    assert carried == {
+        "abandoned_wall_s": 12.0,
+        "abandoned_runs": 1,
+        "abandoned_untimed": 0,
+        "abandoned_to_save": 1,  # a lower bound (helper-110)
+    }
     assert runner.abandoned_attempts(killed, None) == {"abandoned_runs": 1, "abandoned_untimed": 1}
 
 
@@ -588,3 +598,87 @@ def test_a_results_folder_read_only_after_the_lock_fails_the_run_in_one_line(
         assert message in str(outcome.error) and "its record still says running" in outcome.error
     else:
         assert not _statuses(results) and outcome.record_dir is None
+
+
+def _killed_group(folder: Path, name: str, attempts: int, alive_s: float | None) -> dict:
+    """A seed's `running` record left by a group attempt "K" of seeds 0 and 1 killed (kill
+    -9); `alive_s`: when the group last said it trained (its first seed's record only)."""
+    seed = int(folder.name.removeprefix("seed"))
+    record: dict[str, Any] = {"status": "running", "attempts": attempts, "seed": seed}
+    record.update(paper="p", experiment="e", config_hash="h")
+    record["together"] = {"seeds": [0, 1], "attempt": "K"}
+    record["timing"] = {"started_at": "2026-03-01T00:00:00+00:00"}
+    if alive_s is not None:
+        record["timing"]["alive_at"] = f"2026-03-01T00:00:{alive_s:02.0f}+00:00"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(record))
+    return record
+
+
+def test_a_killed_group_started_over_by_a_seed_alone_counts_up_to_when_it_was_seen(
+    tmp_path: Path,
+) -> None:
+    """helper-110: a group killed 20 s in (its first seed's record: `alive_at`) whose seed 1
+    then trains alone (or in another group) started over: `alive_at` was only read by a
+    group of the same attempt's seeds, so seed 1 carried the killed attempt without a time
+    and, once seed 0's record is replaced, the group's 20 s are in no record. Every seed of
+    the attempt counts it up to there, under the group's key (counted once)."""
+    from repro.running import runner
+
+    setting = tmp_path / "p" / "e" / "h"  # paper, experiment, config hash
+    _killed_group(setting / "seed0", "record.json", 1, 20)
+    killed = _killed_group(setting / "seed1", "record.json", 1, None)
+    carried = runner.abandoned_attempts(killed, None, setting / "seed1")
+    assert carried == {
+        "abandoned_wall_s": 20.0,
+        "abandoned_groups": {"p/e/h:0,1@K": 20.0},
+        "abandoned_runs": 1,
+        "abandoned_untimed": 0,
+        "abandoned_to_save": 1,
+    }
+
+
+def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen(tmp_path: Path) -> None:
+    """helper-110: a `rerun=true` group killed 25 s in before its first save writes
+    `alive_at` into its first seed's record.rerun.json, but the next rerun read `alive_at`
+    only from record.json: it carried the killed rerun without a time. Each seed counts it
+    up to there, under the group's key (counted once)."""
+    from repro.running import runner
+
+    completed = {"status": "completed", "attempts": 1, "timing": {"wall_s": 30.0}}
+    for seed, alive in ((0, 25), (1, None)):
+        folder = tmp_path / "p" / "e" / "h" / f"seed{seed}"
+        _killed_group(folder, runner.RERUN_RECORD_FILE, 2, alive)
+        (folder / "record.json").write_text(json.dumps(completed))
+        carried = runner.abandoned_attempts(completed, None, folder)
+        assert carried == {
+            "abandoned_wall_s": 25.0,
+            "abandoned_groups": {"p/e/h:0,1@K": 25.0},
+            "abandoned_runs": 1,
+            "abandoned_untimed": 0,
+            "abandoned_to_save": 1,
+        }, seed
+
+
+def test_a_killed_attempt_carried_to_its_last_save_stays_a_lower_bound(tmp_path: Path) -> None:
+    """helper-110: an attempt killed 12 s in (a CSV line saved then) and started over is
+    carried at 12 s, a lower bound, but the next record said nothing of it: the report
+    showed those seconds as exact. The record counts it (`abandoned_to_save`), carried on."""
+    import datetime as dt
+    import os
+
+    from repro.running import runner
+
+    killed = {"status": "running", "attempts": 1, "timing": {"started_at": "2026-03-01T00:00:00"}}
+    log = tmp_path / "csv" / "metrics.csv"
+    log.parent.mkdir()
+    log.write_text("step,train/loss\n")
+    start = dt.datetime.fromisoformat("2026-03-01T00:00:00").timestamp()
+    os.utime(log, (start + 12, start + 12))
+    carried = runner.abandoned_attempts(killed, None, tmp_path)
+    assert carried["abandoned_to_save"] == 1
+    failed = {"status": "failed", "attempts": 2, "timing": {"wall_s": 3.0, **carried}}
+    again = runner.abandoned_attempts(failed, None, tmp_path)  # a third attempt
+    assert (again["abandoned_wall_s"], again["abandoned_to_save"]) == (15.0, 1)
+    completed = {"status": "completed", "attempts": 3, "timing": {"wall_s": 5.0, **again}}
+    assert runner.replaced_attempts(completed, {})["abandoned_to_save"] == 1

@@ -2402,7 +2402,7 @@ def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_runnin
     assert summary.cpu_hours * 3600 == pytest.approx(max(walls), abs=2e-3)
 
 
-@pytest.mark.parametrize("before", ["none", "interrupted"])
+@pytest.mark.parametrize("before", ["none", "interrupted", "failed, then interrupted"])
 def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, before: str) -> None:
     """helper-104: a group found mid-run that it cannot train its seeds together (here a
     loader that draws numpy noise per batch from its second pass on, seen as the first pass
@@ -2419,12 +2419,16 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
     plugins = toy_paper(tmp_path / "plugins", VALIDATES, "", STREAMS, "NumpyNoiseLater")
     results = tmp_path / "r"
     two = configs("toy", "small", [0, 1], results, papers=[plugins])
-    earlier = 5.0 if before == "interrupted" else 0.0
+    earlier = 5.0 if before != "none" else 0.0
     if earlier:  # an earlier attempt of each seed, stopped (no checkpoint): its time stays
         for config in two:
             folder = store.run_dir(results, config)
             old = {"status": "interrupted", "seed": config["seed"], "timing": {"wall_s": 5.0}}
+            if before == "failed, then interrupted":  # helper-110: counted, the group too
+                old["attempts"] = 2
+                old["timing"].update(abandoned_wall_s=3.0, abandoned_runs=1, abandoned_untimed=0)
             store.write_record(folder, {**old, "config_hash": store.config_hash(config)})
+    failed = 3.0 if before == "failed, then interrupted" else 0.0
     outcomes = run_together(two, [["r"]] * 2)
     assert [o.status for o in outcomes] == ["completed", "completed"]
     records = [json.loads((o.record_dir / "record.json").read_text()) for o in outcomes]
@@ -2434,12 +2438,15 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
         timing = record["timing"]
         group = list((timing.get("abandoned_groups") or {}).values())
         assert len(group) == 1 and group[0] > 0, timing  # the group's attempt, by its key
-        assert timing["abandoned_wall_s"] == pytest.approx(group[0] + earlier, abs=2e-3)
+        assert timing["abandoned_wall_s"] == pytest.approx(group[0] + earlier + failed, abs=2e-3)
         spent.append(group[0])
     runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
     summary = compute(runs, aggregate.choose_configs(runs))
-    expected = max(spent) + 2 * earlier  # the group once, each seed's earlier attempt
+    expected = max(spent) + 2 * (earlier + failed)  # the group once, each seed's earlier
     assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)
+    # helper-110: the group's attempt is one of each seed's, beside the earlier ones
+    assert summary.unsuccessful_attempts == 2 * (1 + bool(earlier) + bool(failed))
+    assert summary.unsuccessful_untimed == 0
 
 
 def test_a_group_stopped_mid_epoch_in_step_based_training_saves_and_resumes_exactly(
@@ -2532,3 +2539,55 @@ def test_a_seed_failed_before_its_group_was_stopped_is_not_said_to_resume(
     go_on()
     again = run_together(seeds, [["r"]] * 2)
     assert [o.error for o in again] == ["non-finite loss at step 3 (nan)"] * 2
+
+
+def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """helper-110: a `rerun=true` of completed seeds trained together, killed (kill -9)
+    before any save, notes `alive_at` in its first seed's record.rerun.json, which nothing
+    read: the next rerun carried it without a time, and once started, its own record.rerun.json
+    replaced the note. Each seed of the next rerun counts it up to there (once for the group)."""
+    import datetime as dt
+    import time
+
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import group_checkpoint
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    first = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in first] == ["completed", "completed"]
+    monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
+    real = GroupCheckpoint.due
+
+    def killed_at_step_10(self: Any, group: Any, mid_epoch: bool) -> bool:
+        time.sleep(0.02)  # some training time to count
+        if group.state.global_step >= 10:
+            raise _Killed
+        return real(self, group, mid_epoch)
+
+    rerun = configs("toy", "small", [0, 1], results, "rerun=true", papers=[plugins])
+    monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)
+    with pytest.raises(_Killed):
+        run_together(rerun, [["r"]] * 2)
+    monkeypatch.setattr(GroupCheckpoint, "due", real)
+    killed = [json.loads(p.read_text()) for p in sorted(results.rglob("record.rerun.json"))]
+    seen = dt.datetime.fromisoformat(killed[0]["timing"]["alive_at"]).timestamp()
+    ran = [seen - dt.datetime.fromisoformat(r["timing"]["started_at"]).timestamp() for r in killed]
+    assert min(ran) > 0.1, killed[0]["timing"]
+    again = run_together(rerun, [["r"]] * 2)
+    assert [o.status for o in again] == ["completed", "completed"]
+    records = [json.loads((o.record_dir / "record.json").read_text()) for o in again]
+    for record, seconds in zip(records, ran, strict=True):
+        timing = record["timing"]
+        assert timing.get("abandoned_wall_s") == pytest.approx(seconds, abs=2e-3), timing
+        assert timing["abandoned_untimed"] == 0
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert summary.unsuccessful_hours * 3600 == pytest.approx(max(ran), abs=2e-3)  # once
+    assert (summary.unsuccessful_attempts, summary.unsuccessful_untimed) == (2, 0)

@@ -141,6 +141,36 @@ def _in_the_way(record_dir: Path, error: OSError) -> str:
     return str(error.strerror or error)
 
 
+def _refuse_folders_in_the_way(record_dir: Path) -> None:
+    """A ReproError naming a folder (or anything else but a file) where the run keeps one of
+    its files, before anything is written: found as the run wrote there, it failed after
+    training, and a `rerun=true` after it had replaced the completed record, its weights
+    left in rerun.ckpt and its record.rerun.json `running` for good."""
+    from repro.running.checkpointing import RERUN_CHECKPOINT, checkpoint_path
+
+    last = checkpoint_path(record_dir)
+    names = (store.RECORD_FILE, store.CONFIG_FILE, RERUN_RECORD_FILE, RERUN_CONFIG_FILE)
+    files = [record_dir / name for name in (*names, store.FAILED_RERUN_FILE)]
+    for path in (*files, last, last.with_name(RERUN_CHECKPOINT)):
+        if path.is_symlink() and not path.exists():
+            what = "a link that leads nowhere (a loop, or its target is gone)"
+        elif path.is_dir():
+            what = "a folder"
+        elif path.exists() and not path.is_file():
+            what = "not a regular file"
+        else:
+            continue
+        raise ReproError(
+            f"{path} is {what}, where the run keeps a file: move it away (nothing was "
+            "trained, and the run's record is as it was)"
+        )
+    if last.parent.exists() and not last.parent.is_dir():
+        raise ReproError(
+            f"{last.parent} is a file, where the run keeps its checkpoints: move it away "
+            "(nothing was trained, and the run's record is as it was)"
+        )
+
+
 @contextlib.contextmanager
 def _locked_after_any_split(record_dir: Path) -> Iterator[None]:
     """The run's lock, taken under its setting's split lock where seeds of it trained
@@ -377,6 +407,7 @@ def _train_locked(
     config: dict[str, Any], seed: int, record_dir: Path, command: list[str] | None
 ) -> RunOutcome:
     """The story of a run inside its lock: resume or start, record, train, finish."""
+    _refuse_folders_in_the_way(record_dir)
     plugin = plugin_from_folder(Path(config["paper_dir"]))
     previous = _previous_record(record_dir)
     resumed_from = _resume_point(config, record_dir, previous)

@@ -177,7 +177,8 @@ def record_files(
             if unlisted is not None:
                 unlisted.append((Path(folder), error))
             continue
-        if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
+        if any(name == store.RECORD_FILE for name, _ in children):  # a folder too: the
+            # reader says it cannot read it, where it was passed over as if never run
             yield Path(folder) / store.RECORD_FILE  # a stray copy above a record folder too
         if len(Path(folder).parts) - base >= store.RECORD_DEPTH:
             continue  # no deeper than record folders: the sweep looks nowhere else
@@ -422,6 +423,9 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
             with open(path, encoding="utf-8") as stream:
                 record = json.load(stream)
             row = run_row(record, path.parent)
+        except IsADirectoryError:
+            skipped.append(SkippedRecord(path, "unreadable (a folder, not a file)"))
+            continue
         except (OSError, UnicodeDecodeError) as error:
             skipped.append(SkippedRecord(path, f"unreadable ({_why(error)})"))
             continue

@@ -162,12 +162,12 @@ def _refuse_folders_in_the_way(record_dir: Path) -> None:
             continue
         raise ReproError(
             f"{path} is {what}, where the run keeps a file: move it away (nothing was "
-            "trained, and the run's record is as it was)"
+            "trained or written)"
         )
     if last.parent.exists() and not last.parent.is_dir():
         raise ReproError(
             f"{last.parent} is a file, where the run keeps its checkpoints: move it away "
-            "(nothing was trained, and the run's record is as it was)"
+            "(nothing was trained or written)"
         )
 
 

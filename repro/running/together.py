@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from repro.running.group_checkpoint import GroupCheckpoint, GroupStopped
+from repro.running.group_checkpoint import UNREADABLE, GroupCheckpoint, GroupStopped
 from repro.running.group_wandb import hyperparameters, write_seed_run
 from repro.running.loggers import CSV_FOLDER, wandb_start_problem
 from repro.running.seed_group import (
@@ -700,7 +700,10 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     if saver.path.is_file():
         reason = why_not or "a seed's last attempt was not cut short"
         if saver.path not in stale:  # else said: discarded for the code
-            print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
+            # its training lost to a damaged file: a warning, as a seed's own (`_resume_point`)
+            said = "warning: " if reason.startswith(UNREADABLE) else ""
+            line = f"{said}not resuming {saver.path}: {reason}; training from the start"
+            print(line, file=sys.stderr)
         saver.discard()
     _say_own_checkpoints_are_not_resumed(attempts, "from the start")
 

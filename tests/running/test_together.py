@@ -2426,3 +2426,26 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
     summary = compute(runs, aggregate.choose_configs(runs))
     expected = max(spent) + 2 * earlier  # the group once, each seed's earlier attempt
     assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)
+
+
+def test_an_unreadable_group_checkpoint_is_a_warning_as_a_seeds_own_is(tmp_path: Path) -> None:
+    """helper-111: a seed's own unreadable last.ckpt says `warning: unreadable checkpoint
+    ...; training from the start`; a group's unreadable together.ckpt said `not resuming
+    ...: unreadable (...)` with no `warning:`, so a filter for warnings missed the training
+    thrown away."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    done = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    for path in sorted((tmp_path / "r").rglob("record.json")):  # as if stopped mid-training
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "status": "interrupted", "metrics": {}}))
+        (path.parent / "checkpoints" / "last.ckpt").unlink()  # each seed's share of the weights
+    first = next((tmp_path / "r").rglob("seed0"))
+    (first / "checkpoints").mkdir(exist_ok=True)
+    (first / "checkpoints" / "together.ckpt").write_bytes(b"not a checkpoint")
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    (line,) = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    assert line.startswith("warning: not resuming "), again.stderr

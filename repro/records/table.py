@@ -170,7 +170,10 @@ def record_files(
         above = above | {real}
         try:
             with os.scandir(folder) as entries:
-                children = sorted((e.name, e.is_dir()) for e in entries)
+                # below a record folder, a link loop (in its wandb/) holds no record
+                above_records = len(Path(folder).parts) - base < store.RECORD_DEPTH
+                said = unlisted if above_records else None
+                children = sorted((e.name, _is_folder(e, said)) for e in entries)
         except FileNotFoundError:
             continue  # removed while listed
         except OSError as error:
@@ -187,6 +190,18 @@ def record_files(
             for name, is_dir in reversed(children)
             if is_dir and not name.startswith(".")
         )
+
+
+def _is_folder(entry: os.DirEntry[str], unlisted: list[tuple[Path, OSError]] | None) -> bool:
+    """Whether a folder's entry is a folder (links followed); one that cannot be told (a
+    link loop: `Too many levels of symbolic links`) is collected in `unlisted` on its own,
+    where its error made the whole folder holding it unlisted, its other seeds with it."""
+    try:
+        return entry.is_dir()
+    except OSError as error:
+        if unlisted is not None and not entry.name.startswith("."):
+            unlisted.append((Path(entry.path), error))
+        return False
 
 
 def record_papers(results_dir: Path) -> list[str]:

@@ -705,3 +705,19 @@ def test_a_record_file_that_is_a_folder_is_named_not_skipped_in_silence(tmp_path
     assert skipped.warning() == (
         f"warning: skipped record {folder / store.RECORD_FILE}: unreadable (a folder, not a file)"
     )
+
+
+def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -> None:
+    """helper-111: a seed folder replaced by a link to itself made the whole setting's folder
+    'unreadable (Too many levels of symbolic links)': its other, completed seeds were left
+    out (the report said 'no run records'). That seed alone is named."""
+    write_run(tmp_path, "cnn", 0)
+    loop = write_run(tmp_path, "cnn", 1)
+    shutil.rmtree(loop)
+    loop.symlink_to(loop.name)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record folder {loop}: unreadable (Too many levels of symbolic links)"
+    )

@@ -579,6 +579,23 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "blocked (record.json is a folder)",
         _record_file_is_a_folder,
     ),
+    *[  # helper-111: planned `to run`; its run then stopped, naming it
+        Case(
+            f"a seed folder that {what}, sweep dry run",
+            ("sweep", "paper=toy", "seed=0", "--dry-run"),
+            0,
+            f"blocked (seed0 is {said})",
+            prepare,
+        )
+        for what, said, prepare in (
+            ("is a file", "a file", _seed_folder_is_a_file),
+            (
+                "is a link loop",
+                "a link that leads nowhere",
+                _seed_folder_is_a_link_loop,
+            ),
+        )
+    ],
     Case(  # helper-111: `(1 unreadable skipped)`, which record, and why, unsaid
         "the only record is a folder, report",
         ("report", "paper=toy"),

@@ -123,8 +123,26 @@ def run_one(
         ) from None
     with _locked_after_any_split(record_dir):
         if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
+            _refuse_what_blocks_keeping_aside(record_dir)
             print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+def _refuse_what_blocks_keeping_aside(record_dir: Path) -> None:
+    """A ReproError when a stale run cannot be kept in `.superseded/` (a file or a link that
+    leads nowhere there): its retrain replaced it after one warning, the completed result
+    it promised to keep lost."""
+    kept = record_dir / store.SUPERSEDED_DIR
+    if kept.is_symlink() and not kept.exists():
+        what = "a link that leads nowhere (a loop, or its target is gone)"
+    elif kept.exists() and not kept.is_dir():
+        what = "a file"
+    else:
+        return
+    raise ReproError(
+        f"{kept} is {what}, where the stale run it retrains is kept aside: move it away "
+        "(nothing was trained or written)"
+    )
 
 
 def _in_the_way(record_dir: Path, error: OSError) -> str:

@@ -162,11 +162,13 @@ def _folders_in_the_way(todo: list[tuple]) -> str | None:
     `rerun=true` had then replaced that seed's completed record and failed with its weights
     left in rerun.ckpt. The whole group waits, so that a checkpoint holding that seed is
     never resumed without it (its training thrown away)."""
-    from repro.running.runner import _refuse_folders_in_the_way
+    from repro.running.runner import _refuse_folders_in_the_way, _refuse_what_blocks_keeping_aside
 
-    for _, config, _, record_dir, *_ in todo:
+    for _, config, _, record_dir, _, stale in todo:
         try:
             _refuse_folders_in_the_way(record_dir)
+            if stale:  # kept in .superseded/ as it is replaced
+                _refuse_what_blocks_keeping_aside(record_dir)
         except ReproError as error:
             return f"seed {config['seed']}: {error}" if len(todo) > 1 else str(error)
     return None

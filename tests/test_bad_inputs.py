@@ -493,6 +493,18 @@ def _results_folder_is_a_link_loop(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results_loop")}
 
 
+def _paper_folder_is_a_file(tmp: Path) -> dict[str, str]:
+    (tmp / "results").mkdir()
+    (tmp / "results" / "toy").write_text("a sync tool's conflict copy")
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results")}
+
+
+def _record_file_is_a_folder(tmp: Path) -> dict[str, str]:
+    folder = tmp / "results" / "toy" / "small" / "1d5d204d47" / "seed0" / "record.json"
+    folder.mkdir(parents=True)
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results")}
+
+
 def _records_and_a_file_in_the_way(tmp: Path) -> dict[str, str]:
     from tests.records.test_table import write_run
 
@@ -546,6 +558,56 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         )
         for arguments in (RUN_TOY, ("sweep", "paper=toy", "--dry-run"))
     ],
+    *[  # helper-111: `no run records for paper 'toy'`, as if nothing had run
+        Case(
+            f"results folder {what}, report",
+            ("report", "paper=toy"),
+            1,
+            message,
+            prepare,
+        )
+        for what, message, prepare in (
+            ("is a file", "results_file is a file, not a folder", _results_folder_is_a_file),
+            (
+                "is a link loop",
+                "results_loop is a link that leads nowhere (a loop, or its target is gone)",
+                _results_folder_is_a_link_loop,
+            ),
+            ("lies under a file", "a_file is a file, not a folder", _results_under_a_file),
+            ("holds a paper folder that is a file", "toy is a file", _paper_folder_is_a_file),
+        )
+    ],
+    Case(  # helper-111: planned `to run`, as if the seed had never run; its run then stopped
+        "a record that is a folder, sweep dry run",
+        ("sweep", "paper=toy", "seed=0", "--dry-run"),
+        0,
+        "blocked (record.json is a folder)",
+        _record_file_is_a_folder,
+    ),
+    *[  # helper-111: planned `to run`; its run then stopped, naming it
+        Case(
+            f"a seed folder that {what}, sweep dry run",
+            ("sweep", "paper=toy", "seed=0", "--dry-run"),
+            0,
+            f"blocked (seed0 is {said})",
+            prepare,
+        )
+        for what, said, prepare in (
+            ("is a file", "a file", _seed_folder_is_a_file),
+            (
+                "is a link loop",
+                "a link that leads nowhere",
+                _seed_folder_is_a_link_loop,
+            ),
+        )
+    ],
+    Case(  # helper-111: `(1 unreadable skipped)`, which record, and why, unsaid
+        "the only record is a folder, report",
+        ("report", "paper=toy"),
+        1,
+        "1d5d204d47/seed0/record.json: unreadable (a folder, not a file))",
+        _record_file_is_a_folder,
+    ),
     Case(
         "a file in the way of report --out",
         ("report", "paper=mnist1d", "--out", "a_file/report"),

@@ -175,14 +175,18 @@ def record_files(
         above = above | {real}
         try:
             with os.scandir(folder) as entries:
-                children = sorted((e.name, e.is_dir()) for e in entries)
+                # below a record folder, a link loop (in its wandb/) holds no record
+                above_records = len(Path(folder).parts) - base < store.RECORD_DEPTH
+                said = unlisted if above_records else None
+                children = sorted((e.name, _is_folder(e, said)) for e in entries)
         except FileNotFoundError:
             continue  # removed while listed
         except OSError as error:
             if unlisted is not None:
                 unlisted.append((Path(folder), error))
             continue
-        if any(name == store.RECORD_FILE and not is_dir for name, is_dir in children):
+        if any(name == store.RECORD_FILE for name, _ in children):  # a folder too: the
+            # reader says it cannot read it, where it was passed over as if never run
             yield Path(folder) / store.RECORD_FILE  # a stray copy above a record folder too
         if len(Path(folder).parts) - base >= store.RECORD_DEPTH:
             continue  # no deeper than record folders: the sweep looks nowhere else
@@ -191,6 +195,18 @@ def record_files(
             for name, is_dir in reversed(children)
             if is_dir and not name.startswith(".")
         )
+
+
+def _is_folder(entry: os.DirEntry[str], unlisted: list[tuple[Path, OSError]] | None) -> bool:
+    """Whether a folder's entry is a folder (links followed); one that cannot be told (a
+    link loop: `Too many levels of symbolic links`) is collected in `unlisted` on its own,
+    where its error made the whole folder holding it unlisted, its other seeds with it."""
+    try:
+        return entry.is_dir()
+    except OSError as error:
+        if unlisted is not None and not entry.name.startswith("."):
+            unlisted.append((Path(entry.path), error))
+        return False
 
 
 def record_papers(results_dir: Path) -> list[str]:
@@ -429,6 +445,9 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
             with open(path, encoding="utf-8") as stream:
                 record = json.load(stream)
             row = run_row(record, path.parent)
+        except IsADirectoryError:
+            skipped.append(SkippedRecord(path, "unreadable (a folder, not a file)"))
+            continue
         except (OSError, UnicodeDecodeError) as error:
             skipped.append(SkippedRecord(path, f"unreadable ({_why(error)})"))
             continue

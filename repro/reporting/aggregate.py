@@ -117,6 +117,7 @@ class ClaimResult:
     logged_instead: str | None = None  # metric missing: the logged metric its name is close to
     judged_below: int | None = None  # a two-stage plan's N: seeds from N on are not judged
     processes: tuple[int, ...] = ()  # the judged seeds' differing numbers of processes (DDP)
+    absent: int = 0  # completed runs of the judged setting without the metric (not pairs)
 
     @property
     def counts(self) -> bool:
@@ -736,6 +737,7 @@ def evaluate_claim(
         notes=tuple(notes),
         judged_below=total or (cut if later else None),
         processes=processes,
+        absent=absent,
     )
 
 

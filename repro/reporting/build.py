@@ -81,12 +81,30 @@ def pins_by_folder(runs: Any, pinned: frozenset[str]) -> frozenset[str]:
     )
 
 
+def _check_results_folder(results_dir: Path, paper: str | None = None) -> None:
+    """A results folder (or its paper's folder) that is a file, lies under one, or is a link
+    that leads nowhere: one line naming it, where the report said `no run records`, as if
+    nothing had run."""
+    path = Path(results_dir) / paper if paper else Path(results_dir)
+    for folder in (path, *path.parents):
+        if folder.is_symlink() and not folder.exists():
+            raise ReproError(
+                f"results folder {results_dir}: {folder} is a link that leads nowhere (a loop, "
+                "or its target is gone)"
+            )
+        if folder.exists():
+            if not folder.is_dir():
+                raise ReproError(f"results folder {results_dir}: {folder} is a file, not a folder")
+            return
+
+
 def _build_report(request: ReportRequest) -> ReportOutcome:
     from repro.plugins.registry import get_paper
     from repro.records.table import load_records
 
     plugin = get_paper(request.paper, request.papers_dir)
     spec = plugin.spec()
+    _check_results_folder(request.results_dir, request.paper)
     table = load_records(request.results_dir, request.paper)
     warnings = [s.warning() for s in table.skipped] + table.config_warnings
     # runs of one config but other plugin code are separate settings, never pooled
@@ -96,7 +114,12 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         table.frame[table.frame["paper"] == request.paper], current_digest, current_classes
     )
     if frame.empty:
-        skipped = f" ({len(table.skipped)} unreadable skipped)" if table.skipped else ""
+        skipped = ""
+        if table.skipped:  # which, and why: the records the user thinks are there
+            first = table.skipped[0]
+            many = len(table.skipped) > 1
+            skipped = f" ({len(table.skipped)} unreadable skipped{', the first' if many else ''}"
+            skipped += f": {first.path}: {first.reason})"
         raise NothingToReport(
             f"no run records for paper {request.paper!r} under {request.results_dir}{skipped}: "
             f"make them with `{advised_sweep(request, plugin)}`"
@@ -987,6 +1010,7 @@ def requests_from_cli(
     results_dir = default_results_dir(results)
     implicit = not papers
     if implicit:
+        _check_results_folder(results_dir)
         papers = record_papers(results_dir)
         if not papers:
             raise ReproError(

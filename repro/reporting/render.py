@@ -842,6 +842,13 @@ def _why_more_seeds_may_not_settle(result: ClaimResult, sweep: str) -> str:
         finite = "seed pairs with both values finite" if pairs else "finite seeds"
         if s.n_nan:  # the seeds ran: a sweep of the same seeds trains nothing
             return f"; a verdict needs at least 2 {finite}"
+        if result.absent and not pairs:  # so did these: a sweep of more seeds trains more
+            more, ran = 2 - s.n, s.n + result.absent
+            return (
+                f"; a verdict needs at least 2 seeds that log {claim.metric} "
+                f"({plural(result.absent, 'completed run')} did not: a sweep of the same seeds "
+                f"trains nothing; `{sweep} seeds={ran + more}` trains {more} more)"
+            )
         return f"; a verdict needs at least 2 seeds (`{sweep}` runs them)"
     if claim.kind == "value" and claim.value is not None and claim.tolerance is not None:
         low, high = claim.value - claim.tolerance, claim.value + claim.tolerance

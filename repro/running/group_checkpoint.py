@@ -24,6 +24,9 @@ class GroupStopped(Exception):
         self.saved_step = saved_step
 
 
+UNREADABLE = "unreadable"
+"""Why a group's checkpoint is not resumed when torch cannot load it: its training is lost,
+said as a warning."""
 ALIVE_EVERY_S = 5.0
 """How often a training group notes, in its first seed's `running` record, that it is still
 training (`timing.alive_at`): a kill -9 before its next checkpoint save then costs the
@@ -121,7 +124,7 @@ class GroupCheckpoint:
         try:
             saved = torch.load(self.path, map_location=device, weights_only=True)
         except Exception as error:
-            return None, f"unreadable ({type(error).__name__})"
+            return None, f"{UNREADABLE} ({type(error).__name__})"
         identity = saved.get("identity") or {}
         for key, value in self.identity.items():
             if identity.get(key) != value and key == "seeds":  # said as seeds, both sides

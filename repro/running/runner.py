@@ -149,8 +149,26 @@ def run_one(
         ) from None
     with _locked_after_any_split(record_dir):
         if stale:  # made by other plugin code: retrained as rerun=true retrains a completed run
+            _refuse_what_blocks_keeping_aside(record_dir)
             print(stale_line(config, stale), file=sys.stderr)
         return _train_locked(config, seed, record_dir, command)
+
+
+def _refuse_what_blocks_keeping_aside(record_dir: Path) -> None:
+    """A ReproError when a stale run cannot be kept in `.superseded/` (a file or a link that
+    leads nowhere there): its retrain replaced it after one warning, the completed result
+    it promised to keep lost."""
+    kept = record_dir / store.SUPERSEDED_DIR
+    if kept.is_symlink() and not kept.exists():
+        what = "a link that leads nowhere (a loop, or its target is gone)"
+    elif kept.exists() and not kept.is_dir():
+        what = "a file"
+    else:
+        return
+    raise ReproError(
+        f"{kept} is {what}, where the stale run it retrains is kept aside: move it away "
+        "(nothing was trained or written)"
+    )
 
 
 def _in_the_way(record_dir: Path, error: OSError) -> str:
@@ -165,6 +183,36 @@ def _in_the_way(record_dir: Path, error: OSError) -> str:
                 return f"{folder} is a file, not a folder"
             break
     return str(error.strerror or error)
+
+
+def _refuse_folders_in_the_way(record_dir: Path) -> None:
+    """A ReproError naming a folder (or anything else but a file) where the run keeps one of
+    its files, before anything is written: found as the run wrote there, it failed after
+    training, and a `rerun=true` after it had replaced the completed record, its weights
+    left in rerun.ckpt and its record.rerun.json `running` for good."""
+    from repro.running.checkpointing import RERUN_CHECKPOINT, checkpoint_path
+
+    last = checkpoint_path(record_dir)
+    names = (store.RECORD_FILE, store.CONFIG_FILE, RERUN_RECORD_FILE, RERUN_CONFIG_FILE)
+    files = [record_dir / name for name in (*names, store.FAILED_RERUN_FILE)]
+    for path in (*files, last, last.with_name(RERUN_CHECKPOINT)):
+        if path.is_symlink() and not path.exists():
+            what = "a link that leads nowhere (a loop, or its target is gone)"
+        elif path.is_dir():
+            what = "a folder"
+        elif path.exists() and not path.is_file():
+            what = "not a regular file"
+        else:
+            continue
+        raise ReproError(
+            f"{path} is {what}, where the run keeps a file: move it away (nothing was "
+            "trained or written)"
+        )
+    if last.parent.exists() and not last.parent.is_dir():
+        raise ReproError(
+            f"{last.parent} is a file, where the run keeps its checkpoints: move it away "
+            "(nothing was trained or written)"
+        )
 
 
 @contextlib.contextmanager
@@ -409,6 +457,7 @@ def _train_locked(
     that leaves this attempt's `running` record behind."""
     from repro.running.checkpointing import stop_on_signals
 
+    _refuse_folders_in_the_way(record_dir)
     plugin = plugin_from_folder(Path(config["paper_dir"]))
     attempt: Attempt | None = None
     try:

@@ -15,7 +15,8 @@ from typing import Any
 
 import torch
 
-from repro.running.group_checkpoint import GroupCheckpoint, GroupStopped
+from repro.errors import ReproError
+from repro.running.group_checkpoint import UNREADABLE, GroupCheckpoint, GroupStopped
 from repro.running.group_wandb import hyperparameters, write_seed_run
 from repro.running.loggers import CSV_FOLDER, wandb_start_problem
 from repro.running.seed_group import (
@@ -75,6 +76,10 @@ def run_together(
         from repro.running.group_checkpoint import split_off_to_test
 
         split_off_to_test(todo[0][3], int(todo[0][1]["seed"]))
+    if blocked := _folders_in_the_way(todo):  # before anything is written: none trains
+        for index, _, _, record_dir, *_ in todo:
+            outcomes[index] = RunOutcome("failed", record_dir, error=blocked, exit_code=1)
+        return [outcomes[i] for i in range(len(configs))]
     plugin = plugin_from_folder(Path(todo[0][1]["paper_dir"]))
     spec = plugin.spec()
     with contextlib.ExitStack() as locks:
@@ -149,6 +154,24 @@ def run_together(
 HELD_BACK = "not started: its group's checkpoint also holds seed"
 """How the outcome of a seed held back for its group's busy seed starts
 (`_hold_back_for_busy_seeds`): the sweep's table gives it, and prints no second line."""
+
+
+def _folders_in_the_way(todo: list[tuple]) -> str | None:
+    """Why the group cannot start: a folder where one of its seeds keeps a file
+    (`runner._refuse_folders_in_the_way`), found only as the group wrote there: a
+    `rerun=true` had then replaced that seed's completed record and failed with its weights
+    left in rerun.ckpt. The whole group waits, so that a checkpoint holding that seed is
+    never resumed without it (its training thrown away)."""
+    from repro.running.runner import _refuse_folders_in_the_way, _refuse_what_blocks_keeping_aside
+
+    for _, config, _, record_dir, _, stale in todo:
+        try:
+            _refuse_folders_in_the_way(record_dir)
+            if stale:  # kept in .superseded/ as it is replaced
+                _refuse_what_blocks_keeping_aside(record_dir)
+        except ReproError as error:
+            return f"seed {config['seed']}: {error}" if len(todo) > 1 else str(error)
+    return None
 
 
 def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: Any) -> list:
@@ -728,7 +751,10 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     if saver.path.is_file():
         reason = why_not or "a seed's last attempt was not cut short"
         if saver.path not in stale:  # else said: discarded for the code
-            print(f"not resuming {saver.path}: {reason}; training from the start", file=sys.stderr)
+            # its training lost to a damaged file: a warning, as a seed's own (`_resume_point`)
+            said = "warning: " if reason.startswith(UNREADABLE) else ""
+            line = f"{said}not resuming {saver.path}: {reason}; training from the start"
+            print(line, file=sys.stderr)
         saver.discard()
     _say_own_checkpoints_are_not_resumed(attempts, "from the start")
 

@@ -19,6 +19,7 @@ from repro.records import store
 from repro.wording import plural
 
 TO_RUN = "to run"
+BLOCKED = "blocked"  # something in the way of its record: its run stops, naming it
 DONE = "done"
 STALE = "stale"
 """A completed run made by other plugin code: `stale (<changed files>)`, trained again."""
@@ -118,6 +119,12 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
     """done, to run, redo (<status>), or stale (<changed files>): completed by other code."""
     from repro.records.fingerprint import stale_reason
 
+    if record_dir.is_symlink() and not record_dir.exists():  # read as none, as below
+        return f"{BLOCKED} ({record_dir.name} is a link that leads nowhere)"
+    if record_dir.exists() and not record_dir.is_dir():
+        return f"{BLOCKED} ({record_dir.name} is a file)"
+    if (record_dir / store.RECORD_FILE).is_dir():  # read as none: planned `to run`, though
+        return f"{BLOCKED} ({store.RECORD_FILE} is a folder)"  # its run stops, naming it
     try:
         record = store.read_record(record_dir)
     except (OSError, ValueError):

@@ -690,3 +690,34 @@ def test_a_resumed_run_says_whether_it_resumed_exactly(tmp_path: Path) -> None:
     frame = load_records(tmp_path).frame.drop_duplicates("seed").set_index("seed")
     assert frame["resumed_exactly"].to_dict() == {0: None, 1: True, 2: False, 3: None}
     assert frame["resumed"].to_dict() == {0: False, 1: True, 2: True, 3: True}
+
+
+def test_a_record_file_that_is_a_folder_is_named_not_skipped_in_silence(tmp_path: Path) -> None:
+    """helper-111: a seed folder whose record.json is a folder (a sync tool's conflict, a
+    hand-made `mkdir`) was passed over without a word, as if the seed had never run."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1)
+    (folder / store.RECORD_FILE).unlink()
+    (folder / store.RECORD_FILE).mkdir()
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record {folder / store.RECORD_FILE}: unreadable (a folder, not a file)"
+    )
+
+
+def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -> None:
+    """helper-111: a seed folder replaced by a link to itself made the whole setting's folder
+    'unreadable (Too many levels of symbolic links)': its other, completed seeds were left
+    out (the report said 'no run records'). That seed alone is named."""
+    write_run(tmp_path, "cnn", 0)
+    loop = write_run(tmp_path, "cnn", 1)
+    shutil.rmtree(loop)
+    loop.symlink_to(loop.name)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record folder {loop}: unreadable (Too many levels of symbolic links)"
+    )

@@ -245,6 +245,26 @@ def test_why_an_undecided_claim_is_not_settled_is_true_of_each_case(tmp_path: Pa
     assert "completed runs, none finite" not in half
 
 
+def test_seeds_that_did_not_log_the_metric_are_not_sent_to_a_sweep_that_trains_nothing(
+    tmp_path: Path,
+) -> None:
+    """helper-111: with seed 0 completed without test/acc and seed 1 with it, the discussion
+    said 'a verdict needs at least 2 seeds (`repro sweep ...` runs them)', but that sweep
+    plans both seeds done and trains nothing. It names a seed count that trains more."""
+    papers = write_paper(tmp_path / "papers", ACC_CLAIM)
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed, metrics in enumerate([{}, {"test/acc": 0.4}]):
+        write_run(results, "cnn", seed, metrics, paper="toy", papers_dir=papers)
+    write_run(results, "mlp", 0, {"test/acc": 0.5}, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    discussion = _discussion((out / "report.md").read_text())
+    assert (
+        "acc is inconclusive at n=1; a verdict needs at least 2 seeds that log test/acc "
+        "(1 completed run did not: a sweep of the same seeds trains nothing; "
+    ) in discussion, discussion
+    assert " paper=toy seeds=3` trains 1 more)" in discussion, discussion
+
+
 def test_a_zero_margin_below_a_ceiling_is_not_negative(tmp_path: Path) -> None:
     markdown = _toy_report(tmp_path, AT_MOST_CLAIM, [0.36000001430511475] * 3, [0.5])
     assert "margin +0 |" in table_row(markdown, "ceiling") and "margin -0" not in markdown

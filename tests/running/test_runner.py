@@ -682,3 +682,59 @@ def test_a_killed_attempt_carried_to_its_last_save_stays_a_lower_bound(tmp_path:
     assert (again["abandoned_wall_s"], again["abandoned_to_save"]) == (15.0, 1)
     completed = {"status": "completed", "attempts": 3, "timing": {"wall_s": 5.0, **again}}
     assert runner.replaced_attempts(completed, {})["abandoned_to_save"] == 1
+
+
+@pytest.mark.parametrize("path", ["checkpoints/last.ckpt", "config.yaml", "record.failed.json"])
+def test_a_folder_where_a_run_keeps_a_file_stops_a_rerun_before_it_trains(
+    tmp_path: Path, isolated_env: Path, path: str
+) -> None:
+    """helper-111: a folder where the run keeps a file (a sync tool's conflict folder, a
+    hand-made `mkdir`) was found only once a `rerun=true` had trained and replaced the
+    completed record: it ended in `error: Is a directory: .../rerun.ckpt`, its weights left
+    in rerun.ckpt and record.rerun.json `running` for good. The run names the folder first
+    and writes nothing."""
+    from tests.conftest import repro
+
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    done = repro("run", "paper=toy", "experiment=small", "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    folder = next(isolated_env.rglob("record.json")).parent
+    in_the_way = folder / path
+    if in_the_way.is_file():
+        in_the_way.unlink()
+    in_the_way.mkdir()
+
+    def files() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in folder.rglob("*") if p.is_file() and p.name != ".lock"}
+
+    before = files()
+    again = repro("run", "paper=toy", "experiment=small", "logger=none", "rerun=true", env=env)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    errors = [line for line in again.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and f"{in_the_way} is a folder" in errors[0], again.stderr
+    assert files() == before  # its record, config and weights as they were, nothing more
+
+
+def test_a_stale_run_is_not_retrained_when_it_cannot_be_kept_aside(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """helper-111: with a file at `.superseded` (a sync tool's leftover), a stale run's
+    retrain said 'warning: the stale run replaced ... was not kept aside: Not a directory'
+    and replaced it: the completed result it promised to keep was lost. It stops first."""
+    from tests.conftest import repro
+
+    plugin = write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    done = repro("run", "paper=toy", "experiment=small", "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    folder = next(isolated_env.rglob("record.json")).parent
+    (folder / ".superseded").write_text("in the way")
+    record = (folder / "record.json").read_bytes()
+    with open(plugin / "model.py", "a") as source:
+        source.write("\nEDITED = True\n")  # the run is stale: retrained, kept aside
+    again = repro("run", "paper=toy", "experiment=small", "logger=none", env=env)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    errors = [line for line in again.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and f"{folder / '.superseded'} is a file" in errors[0], again.stderr
+    assert (folder / "record.json").read_bytes() == record

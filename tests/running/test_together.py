@@ -2591,3 +2591,54 @@ def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen_running(
     summary = compute(runs, aggregate.choose_configs(runs))
     assert summary.unsuccessful_hours * 3600 == pytest.approx(max(ran), abs=2e-3)  # once
     assert (summary.unsuccessful_attempts, summary.unsuccessful_untimed) == (2, 0)
+
+
+def test_an_unreadable_group_checkpoint_is_a_warning_as_a_seeds_own_is(tmp_path: Path) -> None:
+    """helper-111: a seed's own unreadable last.ckpt says `warning: unreadable checkpoint
+    ...; training from the start`; a group's unreadable together.ckpt said `not resuming
+    ...: unreadable (...)` with no `warning:`, so a filter for warnings missed the training
+    thrown away."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    done = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    for path in sorted((tmp_path / "r").rglob("record.json")):  # as if stopped mid-training
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "status": "interrupted", "metrics": {}}))
+        (path.parent / "checkpoints" / "last.ckpt").unlink()  # each seed's share of the weights
+    first = next((tmp_path / "r").rglob("seed0"))
+    (first / "checkpoints").mkdir(exist_ok=True)
+    (first / "checkpoints" / "together.ckpt").write_bytes(b"not a checkpoint")
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    (line,) = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    assert line.startswith("warning: not resuming "), again.stderr
+
+
+def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
+    tmp_path: Path,
+) -> None:
+    """helper-111: seed 1's checkpoints/last.ckpt a folder, a `rerun=true` group replaced
+    seed 1's completed record with its own, then failed on that folder (`IsADirectoryError`)
+    beside a record.failed.json of the same attempt, its weights left in rerun.ckpt, while
+    the sweep's table said 'trained'. The group names the folder first and writes nothing."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    done = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    seed1 = next((tmp_path / "r").rglob("seed1"))
+    (seed1 / "checkpoints" / "last.ckpt").unlink()
+    (seed1 / "checkpoints" / "last.ckpt").mkdir()
+
+    def files() -> dict[Path, bytes]:
+        found = (tmp_path / "r").rglob("*")
+        return {p: p.read_bytes() for p in found if p.is_file() and p.name != ".lock"}
+
+    before = files()
+    again = repro(*GROUP_SWEEP, "logger=none", "rerun=true", env=env)
+    assert again.returncode != 0 and "Traceback" not in again.stderr
+    assert f"{seed1}/checkpoints/last.ckpt is a folder, where the run keeps" in again.stderr
+    assert "0 trained, 0 already completed, 0 held by another process, 2 failed" in again.stdout
+    assert files() == before  # both seeds' records and weights as they were

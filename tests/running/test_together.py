@@ -2565,11 +2565,11 @@ def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen_running(
     monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
     real = GroupCheckpoint.due
 
-    def killed_at_step_10(self: Any, group: Any, mid_epoch: bool) -> bool:
+    def killed_at_step_10(self: Any, group: Any) -> bool:
         time.sleep(0.02)  # some training time to count
         if group.state.global_step >= 10:
             raise _Killed
-        return real(self, group, mid_epoch)
+        return real(self, group)
 
     rerun = configs("toy", "small", [0, 1], results, "rerun=true", papers=[plugins])
     monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)

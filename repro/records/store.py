@@ -670,6 +670,21 @@ def misfiled(record: dict[str, Any], folder: Path) -> str | None:
     return None
 
 
+DEAD_LINK = "a link that leads nowhere (a loop, or its target is gone)"
+
+
+def what_blocks_folder(path: Path) -> str | None:
+    """What stands where the folder `path` (or one above it) belongs: a link that leads
+    nowhere, or a file (a sync tool's leftover); None when nothing does. The run and the
+    report name it in one line, where the OS said `File exists` or nothing was found."""
+    for folder in (path, *path.parents):
+        if folder.is_symlink() and not folder.exists():
+            return f"{folder} is {DEAD_LINK}"
+        if folder.exists():
+            return None if folder.is_dir() else f"{folder} is a file, not a folder"
+    return None
+
+
 def resolved_results_dir(config: dict[str, Any]) -> Path:
     """The config's results folder, resolved; a ReproError naming the link in its path that
     leads nowhere (a loop, an unmounted disk's target), where `resolve()` raised a bare
@@ -683,10 +698,7 @@ def resolved_results_dir(config: dict[str, Any]) -> Path:
         absolute = Path(os.path.abspath(path))
         for folder in reversed((absolute, *absolute.parents)):
             if folder.is_symlink() and not folder.exists():
-                raise ReproError(
-                    f"results folder {path}: {folder} is a link that leads nowhere (a loop, or "
-                    "its target is gone)"
-                ) from None
+                raise ReproError(f"results folder {path}: {folder} is {DEAD_LINK}") from None
         raise
 
 

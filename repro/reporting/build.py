@@ -86,16 +86,8 @@ def _check_results_folder(results_dir: Path, paper: str | None = None) -> None:
     that leads nowhere: one line naming it, where the report said `no run records`, as if
     nothing had run."""
     path = Path(results_dir) / paper if paper else Path(results_dir)
-    for folder in (path, *path.parents):
-        if folder.is_symlink() and not folder.exists():
-            raise ReproError(
-                f"results folder {results_dir}: {folder} is a link that leads nowhere (a loop, "
-                "or its target is gone)"
-            )
-        if folder.exists():
-            if not folder.is_dir():
-                raise ReproError(f"results folder {results_dir}: {folder} is a file, not a folder")
-            return
+    if blocked := store.what_blocks_folder(path):
+        raise ReproError(f"results folder {results_dir}: {blocked}")
 
 
 def _build_report(request: ReportRequest) -> ReportOutcome:

@@ -160,7 +160,7 @@ def _refuse_what_blocks_keeping_aside(record_dir: Path) -> None:
     it promised to keep lost."""
     kept = record_dir / store.SUPERSEDED_DIR
     if kept.is_symlink() and not kept.exists():
-        what = "a link that leads nowhere (a loop, or its target is gone)"
+        what = store.DEAD_LINK
     elif kept.exists() and not kept.is_dir():
         what = "a file"
     else:
@@ -175,14 +175,7 @@ def _in_the_way(record_dir: Path, error: OSError) -> str:
     """Why a run folder cannot be made: the file lying at it or above it, named (a sync
     tool's leftover at `seed0` read `File exists`, of the folder the user sees) or the link
     that leads nowhere, else the OS's words."""
-    for folder in (record_dir, *record_dir.parents):
-        if folder.is_symlink() and not folder.exists():
-            return f"{folder} is a link that leads nowhere (a loop, or its target is gone)"
-        if folder.exists():
-            if not folder.is_dir():
-                return f"{folder} is a file, not a folder"
-            break
-    return str(error.strerror or error)
+    return store.what_blocks_folder(record_dir) or str(error.strerror or error)
 
 
 def _refuse_folders_in_the_way(record_dir: Path) -> None:
@@ -197,7 +190,7 @@ def _refuse_folders_in_the_way(record_dir: Path) -> None:
     files = [record_dir / name for name in (*names, store.FAILED_RERUN_FILE)]
     for path in (*files, last, last.with_name(RERUN_CHECKPOINT)):
         if path.is_symlink() and not path.exists():
-            what = "a link that leads nowhere (a loop, or its target is gone)"
+            what = store.DEAD_LINK
         elif path.is_dir():
             what = "a folder"
         elif path.exists() and not path.is_file():

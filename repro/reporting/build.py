@@ -439,6 +439,20 @@ def _plan_as_recorded(
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
         ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
         if larger is None and not ours and claims is not None and values is not None:
+            gives = _pilot_gives(entry, experiment, claims, values)
+            if gives is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] < gives:
+                caps = sorted({int(c) for c in entry["caps"].values()})
+                settings[key] = {**entry, "seeds": gives}
+                lines.append(
+                    f"warning: {request.paper}/{experiment}: {path} says N={entry['seeds']} for "
+                    f"its seeds=auto plan, but its pilot gives N={gives} at the max_seeds="
+                    f"{'/'.join(map(str, caps))} the plan was made with, and no stage-two run "
+                    "recorded a plan (the file was edited, or the claims changed since): the "
+                    f"claims are judged with N={gives}, seeds 0–{gives - 1}, not where the "
+                    "file stops them; the next seeds=auto sweep of this setting writes its "
+                    "plan back"
+                )
+                continue
             backs = _pilot_backs(entry, experiment, claims, values)
             if backs is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] > backs:
                 settings[key] = {**entry, "seeds": backs}
@@ -476,16 +490,43 @@ def _pilot_backs(
     n0 = entry.get("n0")
     if not isinstance(n0, int):
         return None
+    needs = entry.get("needs")
+    if not isinstance(needs, dict):  # saved before `needs`: which claims sized it, unsaid
+        return None
+    metrics = _entry_pilot(entry, experiment, values)
+    return auto_seeds.pilot_backs(claims, metrics, n0, experiment, needs)
+
+
+def _pilot_gives(
+    entry: dict[str, Any],
+    experiment: str,
+    claims: list[Any],
+    values: dict[str, dict[int, dict[str, float]]],
+) -> int | None:
+    """The N the pilot a saved setting names gives it with each claim sized at the max_seeds
+    the entry saved (`caps`; None for a plan saved before them, `auto_seeds.pilot_gives`)."""
+    n0 = entry.get("n0")
+    caps = entry.get("caps")
+    needs = entry.get("needs")
+    if not isinstance(n0, int) or not isinstance(caps, dict) or not isinstance(needs, dict):
+        return None
+    if set(caps) != set(needs):  # the claims it was sized by, unsaid for some
+        return None
+    metrics = _entry_pilot(entry, experiment, values)
+    return auto_seeds.pilot_gives(claims, metrics, n0, experiment, caps)
+
+
+def _entry_pilot(
+    entry: dict[str, Any], experiment: str, values: dict[str, dict[int, dict[str, float]]]
+) -> dict[str, dict[int, dict[str, float]]]:
+    """The judged values with the experiment's claimed values as the plan kept them."""
     kept = entry.get("pilot_values")
     own = dict(values.get(experiment, {}))
     if isinstance(kept, dict):
         for seed, saved in kept.items():
             if str(seed).isdigit() and isinstance(saved, dict):
                 own[int(seed)] = {**own.get(int(seed), {}), **saved}
-    needs = entry.get("needs")
-    if not isinstance(needs, dict):  # saved before `needs`: which claims sized it, unsaid
-        return None
-    return auto_seeds.pilot_backs(claims, {**values, experiment: own}, n0, experiment, needs)
+    return {**values, experiment: own}
 
 
 class LostPlan(NamedTuple):

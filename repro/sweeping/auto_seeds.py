@@ -41,6 +41,10 @@ class AutoSeedPlan:
     claims: dict[str, two_stage.SeedTarget] = field(default_factory=dict)
     config_hashes: dict[str, str] = field(default_factory=dict)  # experiment -> its setting
     claim_experiments: dict[str, list[str]] = field(default_factory=dict)  # claim -> its runs
+    # claim -> the max_seeds its need was sized at (this sweep's, or a kept N: `replan_kept`):
+    # saved per setting (`caps`), so the report can size N from the pilot again and tell a
+    # lower max_seeds from a plan file edited to a lower N (`pilot_gives`)
+    claim_caps: dict[str, int] = field(default_factory=dict)
     # experiment -> {pilot seed: its record's finish time}: the runs the plan was made from
     pilot_runs: dict[str, dict[int, str]] = field(default_factory=dict)
     # experiment -> {pilot seed: {claimed metric: value}}: the data N was chosen from, which
@@ -52,6 +56,8 @@ class AutoSeedPlan:
     # experiment -> the most seeds this pilot gives it at any max_seeds (`pilot_backs`): an
     # earlier plan's N above it, with no stage-two run of it, no sweep chose (not saved)
     backs: dict[str, int | None] = field(default_factory=dict)
+    # the paper's claims this plan sized, to size a saved entry again at its caps (not saved)
+    planned_claims: list[Claim] = field(default_factory=list)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -72,6 +78,7 @@ class AutoSeedPlan:
     def to_json(self) -> str:
         data = asdict(self)
         data.pop("backs", None)  # what the sweep checks the saved plan against, not a plan
+        data.pop("planned_claims", None)
         data["procedure"] = two_stage.PROCEDURE.format(power=self.power, alpha=self.alpha)
         return json.dumps(data, indent=2) + "\n"
 
@@ -119,9 +126,11 @@ def plan_seeds(
         target = _target(claim, metrics, n0, max_seeds, alpha, power)
         plan.claims[claim.id] = target
         plan.claim_experiments[claim.id] = claim.experiments()
+        plan.claim_caps[claim.id] = max_seeds
         for name in claim.experiments():
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
     planned = [claim for claim in spec.claims if claim.id in plan.claims]
+    plan.planned_claims = planned
     plan.backs = {
         name: pilot_backs(planned, metrics, n0, name, alpha=alpha, power=power) for name in chosen
     }
@@ -140,7 +149,8 @@ def pilot_backs(
     """The most seeds a seeds=auto plan of this pilot (`metrics`, seeds 0..n0-1) gives
     `experiment` at any max_seeds: the largest need of its claims that the pilot can size
     (at most MAX_SEEDS_LIMIT; a flat pilot too coarse to size N runs max_seeds, so that).
-    A lower N is a lower max_seeds; a plan file's N above it, with no stage-two run to back
+    A lower N may be a lower max_seeds (`pilot_gives` checks it at the saved caps); a plan
+    file's N above it, with no stage-two run to back
     it, no sweep chose from this pilot (edited, copied in from elsewhere, or the claims
     changed since): trusted, a fixed sweep's seeds up to it would be judged as planned. None
     when a claim the plan names (`named`) cannot be sized from `metrics` (its runs gone)."""
@@ -157,6 +167,38 @@ def pilot_backs(
     if not set(named) <= set(sized):
         return None
     return max([n0, *sized.values()])
+
+
+def pilot_gives(
+    claims: list[Claim],
+    metrics: PilotMetrics,
+    n0: int,
+    experiment: str,
+    caps: Any,
+    alpha: float = 0.05,
+    power: float = two_stage.DEFAULT_POWER,
+) -> int | None:
+    """The N a seeds=auto plan of this pilot gives `experiment` with each claim sized at the
+    max_seeds it was planned with (`caps`: claim -> cap, as a setting saves them): a saved N
+    below it was not chosen by any sweep (a lower max_seeds lowers the caps too), so the plan
+    file was edited. None when a claim `caps` names is not one of `claims` on `experiment`,
+    or cannot be sized from `metrics` (its runs gone): nothing to check it against."""
+    if not isinstance(caps, dict) or not caps:
+        return None
+    pilot = range(n0)
+    on = {claim.id: claim for claim in claims if experiment in claim.experiments()}
+    needs = []
+    for claim_id, cap in caps.items():
+        claim = on.get(claim_id)
+        if claim is None or not isinstance(cap, int) or isinstance(cap, bool) or cap < n0:
+            return None
+        names = claim.experiments()
+        if not all(
+            claim.metric in metrics.get(name, {}).get(seed, {}) for name in names for seed in pilot
+        ):
+            return None
+        needs.append(int(_target(claim, metrics, n0, cap, alpha, power).needed or n0))
+    return max([n0, *needs])
 
 
 def sized_by_claims(spec: PaperSpec, experiments: list[str]) -> set[str]:
@@ -224,6 +266,7 @@ def replan_kept(
         cap = min(kept[e] for e in claim.experiments())
         target = _target(claim, metrics, plan.n0, cap, plan.alpha, plan.power)
         plan.claims[claim.id] = target
+        plan.claim_caps[claim.id] = cap
         for name in claim.experiments():
             plan.seeds[name] = max(plan.seeds[name], target.needed or plan.n0)
     for experiment, total in kept.items():  # as `save_plan` keeps it
@@ -301,6 +344,7 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
         if experiment in plan.seeds:
             key = setting_key(experiment, config_hash)
             needs = _claim_needs(plan, experiment)
+            caps = {c: plan.claim_caps[c] for c in needs if c in plan.claim_caps}
             before = settings.get(key) or {}
             before = _as_recorded(results_dir, paper, experiment, config_hash, before, plan)
             floor = plan.n0
@@ -314,6 +358,9 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
                 # the same pilot: claims only an earlier sweep planned (a comparison with an
                 # experiment this one left out) keep their N; claims planned again take the new
                 needs = {**before["needs"], **needs}
+                earlier_caps = before.get("caps")
+                earlier_caps = earlier_caps if isinstance(earlier_caps, dict) else {}
+                caps = {c: n for c, n in {**earlier_caps, **caps}.items() if c in needs}
             else:
                 floor = int(before["seeds"])  # a plan saved before `needs`
             total = max([floor, plan.n0, plan.seeds[experiment], *needs.values()])
@@ -326,6 +373,8 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
             ):
                 total = plan.seeds[experiment] = ran_to  # the sweep says this N too
             settings[key] = {"n0": plan.n0, "seeds": total, "needs": needs}
+            if caps and set(caps) == set(needs):  # every claim's cap known: N can be checked
+                settings[key]["caps"] = caps
             if pilot:
                 settings[key]["pilot"] = pilot
             if values:
@@ -644,6 +693,9 @@ def _as_recorded(
     ran = recorded_n(entry, marks, max(pilot, default=""))
     if not ran and plan is not None and not pilot_marks(entry, marks, max(pilot, default="")):
         ran = _unbacked(entry, plan, experiment)
+        gives = _given(entry, plan, experiment)
+        if not ran and gives is not None:  # edited to a lower N: the pilot's N at its caps
+            return {**entry, "seeds": gives}
     if not ran:
         return entry
     needs = entry.get("needs")
@@ -671,6 +723,28 @@ def _unbacked(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int
     ):
         return None
     return backs
+
+
+def _given(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int | None:
+    """The N `plan`'s pilot gives `experiment` at the caps a saved entry of the same pilot
+    names (`pilot_gives`), where the entry says less: no sweep chose that N (a lower
+    max_seeds lowers the caps too), so the file was edited; None otherwise."""
+    total, needs, caps = entry.get("seeds"), entry.get("needs"), entry.get("caps")
+    pilot = _pilot_entry(plan.pilot_runs.get(experiment))
+    values = _values_entry(plan.pilot_values.get(experiment))
+    if (
+        not isinstance(total, int)
+        or not isinstance(needs, dict)
+        or not isinstance(caps, dict)
+        or set(caps) != set(needs)
+        or entry.get("n0") != plan.n0
+        or _other_pilot(entry, pilot, values)
+    ):
+        return None
+    gives = pilot_gives(
+        plan.planned_claims, plan.pilot_values, plan.n0, experiment, caps, plan.alpha, plan.power
+    )
+    return gives if gives is not None and total < gives else None
 
 
 def _recorded_plan(
@@ -1018,6 +1092,11 @@ def _plan_problem(data: Any) -> str | None:
             for n in needs.values()
         ):
             return f"settings.{key}.needs must map claims to whole numbers <= seeds, got {needs!r}"
+        caps = entry.get("caps", {})
+        if not isinstance(caps, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n >= n0 for n in caps.values()
+        ):
+            return f"settings.{key}.caps must map claims to whole numbers >= n0, got {caps!r}"
         pilot = entry.get("pilot", {})
         if not isinstance(pilot, dict) or not all(
             str(seed).isdigit() and isinstance(at, str) for seed, at in pilot.items()

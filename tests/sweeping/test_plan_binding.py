@@ -633,7 +633,8 @@ def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_trusted(
     assert f"(n={total})" in row, row
     claim = next(x for x in text.splitlines() if x.startswith("- `cnn_acc`"))
     assert f"seed {total} is shown but not judged (0.92)" in claim, claim
-    data["settings"][key].update(seeds=total - 1, needs={"cnn_acc": total - 1})  # a lower cap
+    lower = {"cnn_acc": total - 1}  # the plan of a lower max_seeds: its caps say so
+    data["settings"][key].update(seeds=total - 1, needs=lower, caps=lower)
     path.write_text(json.dumps(data))
     warnings, _ = _pilot_report(isolated_env, tmp_path)
     assert not [w for w in warnings if "its pilot gives" in w], warnings
@@ -733,3 +734,59 @@ def test_a_comparison_whose_other_sides_plan_no_longer_applies_says_so(tmp_path:
     assert "mlp's seeds=auto plan (N=4) no longer applies" in reason, reason
     assert "pairs below the smaller N" in reason, reason
     assert result.judged_below == 4
+
+
+def test_a_plan_edited_to_a_lower_n_than_its_pilot_gives_at_its_cap_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-117: a plan whose stage two never ran, edited to a lower N (its needs too), then
+    a fixed sweep past it: the report judged seeds 0..N_file-1 by the two-stage test and left
+    the rest 'shown, not judged', the file choosing where the test stopped after the seeds
+    were seen, since nothing kept the max_seeds each claim was sized at (a lower N looked like
+    a lower max_seeds). Each setting saves its claims' caps; the N its pilot gives at them is
+    used, and the report says why. The same edit with the caps lowered is a lower max_seeds."""
+    total, _ = _planned_pilot(isolated_env)  # seeds 3..total: a fixed sweep's, no stage two
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    assert data["settings"][key]["caps"] == {"cnn_acc": 30}
+    lower = total - 1
+    data["settings"][key].update(seeds=lower, needs={"cnn_acc": lower})
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "its pilot gives" in w]
+    assert f"says N={lower}" in line and f"its pilot gives N={total}" in line, line
+    assert "max_seeds=30" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    data["settings"][key]["caps"] = {"cnn_acc": lower}  # the plan of a lower max_seeds
+    path.write_text(json.dumps(data))
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    assert not [w for w in warnings if "its pilot gives" in w], warnings
+
+
+def test_the_next_sweep_writes_back_a_plan_edited_to_a_lower_n(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-117: with a plan edited to a lower N before its stage two and a fixed sweep past
+    it, the next `seeds=auto` sweep of the same max_seeds was refused as a raise 'after
+    seeing' the fixed seeds, and told the user to sweep with the edited N as max_seeds (which
+    kept the edit). The N the pilot gives at the saved caps is the plan's: no raise, and it
+    is written back."""
+    from repro.plugins.registry import get_paper
+
+    total, folders = _planned_pilot(isolated_env)
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    data["settings"][key].update(seeds=total - 1, needs={"cnn_acc": total - 1})
+    path.write_text(json.dumps(data))
+    spec = get_paper("mnist1d").spec()
+    records = {("cnn", s): json.loads((folders[s] / "record.json").read_text()) for s in range(3)}
+    plan = auto_seeds.plan_seeds(spec, auto_seeds.pilot_metrics(records), 3, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.bind_pilot(plan, spec, records)
+    auto_seeds.refuse_after_seeing(isolated_env, "mnist1d", plan)  # no UsageError
+    auto_seeds.save_plan(isolated_env, "mnist1d", plan)
+    saved = auto_seeds.load_plan(isolated_env, "mnist1d")
+    assert saved is not None and saved["settings"][key]["seeds"] == total

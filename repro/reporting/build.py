@@ -439,7 +439,7 @@ def _plan_as_recorded(
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
         ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
         if larger is None and not ours and claims is not None and values is not None:
-            gives = _pilot_gives(entry, experiment, claims, values)
+            gives = _pilot_gives(entry, experiment, claims, _kept_pilots(settings, hashes))
             if gives is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] < gives:
                 caps = sorted({int(c) for c in entry["caps"].values()})
                 settings[key] = {**entry, "seeds": gives}
@@ -504,7 +504,8 @@ def _pilot_gives(
     values: dict[str, dict[int, dict[str, float]]],
 ) -> int | None:
     """The N the pilot a saved setting names gives it with each claim sized at the max_seeds
-    the entry saved (`caps`; None for a plan saved before them, `auto_seeds.pilot_gives`)."""
+    the entry saved (`caps`; None for a plan saved before them, `auto_seeds.pilot_gives`):
+    `values` are the pilots the plans kept (`_kept_pilots`)."""
     n0 = entry.get("n0")
     caps = entry.get("caps")
     needs = entry.get("needs")
@@ -512,8 +513,26 @@ def _pilot_gives(
         return None
     if set(caps) != set(needs):  # the claims it was sized by, unsaid for some
         return None
-    metrics = _entry_pilot(entry, experiment, values)
-    return auto_seeds.pilot_gives(claims, metrics, n0, experiment, caps)
+    return auto_seeds.pilot_gives(claims, values, n0, experiment, caps)
+
+
+def _kept_pilots(
+    settings: dict[str, Any], hashes: dict[str, str]
+) -> dict[str, dict[int, dict[str, float]]]:
+    """experiment -> the pilot values its judged setting's plan kept: what N was sized from
+    (today's runs may have a pilot seed that had failed then, or a comparison's other side
+    made again since; sized from them, a plan no sweep edited would be called edited)."""
+    kept: dict[str, dict[int, dict[str, float]]] = {}
+    for experiment, config_hash in hashes.items():
+        entry = settings.get(auto_seeds.setting_key(experiment, config_hash)) or {}
+        saved = entry.get("pilot_values")
+        if isinstance(saved, dict):
+            kept[experiment] = {
+                int(seed): dict(v)
+                for seed, v in saved.items()
+                if str(seed).isdigit() and isinstance(v, dict)
+            }
+    return kept
 
 
 def _entry_pilot(

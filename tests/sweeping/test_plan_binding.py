@@ -790,3 +790,21 @@ def test_the_next_sweep_writes_back_a_plan_edited_to_a_lower_n(
     auto_seeds.save_plan(isolated_env, "mnist1d", plan)
     saved = auto_seeds.load_plan(isolated_env, "mnist1d")
     assert saved is not None and saved["settings"][key]["seeds"] == total
+
+
+def test_a_plan_of_a_pilot_with_a_failed_seed_is_not_called_edited_once_it_completes(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """A pilot seed that failed leaves its claim unplanned (N = n0); the seed completed later
+    (`repro run ... seed=2`) is no change of the pilot the plan kept, and sizing the plan
+    again from today's runs would call its N edited: the saved pilot values size it."""
+    _planned_pilot(isolated_env)
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    entry = data["settings"][key]
+    del entry["pilot_values"]["2"]  # failed when the plan was made
+    entry.update(seeds=3, needs={"cnn_acc": 3})
+    path.write_text(json.dumps(data))
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    assert not [w for w in warnings if "its pilot gives" in w], warnings

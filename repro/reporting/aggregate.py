@@ -859,7 +859,13 @@ def _note_plan(
     if interim and total is not None:
         # not "the sweep trains the rest": the sweep may be over, the seed failed; and not
         # "adding seeds would void it" of an undecided one: the plan's own seeds are to come
-        verdict = dataclasses.replace(verdict, reason=verdict.reason.replace(ADDING_VOIDS, ""))
+        reason = verdict.reason.replace(ADDING_VOIDS, "")
+        # a flat pilot's fallback names the seeds it tested "planned": so far, some of them
+        so_far = f"{FLAT_PILOT_FALLBACK} on the {len(judged)} planned seeds"
+        reason = reason.replace(
+            so_far, f"{FLAT_PILOT_FALLBACK} on {len(judged)} of the {total} planned seeds"
+        )
+        verdict = dataclasses.replace(verdict, reason=reason)
         notes.append(
             f"interim: {len(judged)} of the {total} planned seeds ({which} no completed run "
             f"yet: still training, or failed and to be rerun; the verdict at {total} is the "

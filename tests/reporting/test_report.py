@@ -1888,6 +1888,26 @@ def test_an_undecided_two_stage_verdict_before_its_planned_seeds_says_it_is_inte
     assert "adding seeds after seeing these would void" in done.verdict.reason, done.verdict
 
 
+def test_an_interim_flat_pilot_verdict_does_not_call_the_seeds_so_far_all_planned(
+    tmp_path: Path,
+) -> None:
+    """helper-117: a flat pilot's plan of N=10 read at 5 seeds said 'fixed-sample test on the
+    5 planned seeds: ...; interim: 5 of the 10 planned seeds': the plan had 10."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.94, 0.94, 0.95, 0.93]):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 10})
+    reason = result.verdict.reason
+    assert "on the 5 planned seeds" not in reason, reason
+    assert "fixed-sample test on 5 of the 10 planned seeds" in reason, reason
+    assert "interim: 5 of the 10 planned seeds" in reason, reason
+
+
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:
     """helper-64: a claim naming test/mes where the module logs test/mse: the report advised
     fixing the plugin's logging; the misspelling is more likely the claim's, in paper.yaml."""

@@ -118,6 +118,9 @@ class ClaimResult:
     judged_below: int | None = None  # a two-stage plan's N: seeds from N on are not judged
     processes: tuple[int, ...] = ()  # the judged seeds' differing numbers of processes (DDP)
     absent: int = 0  # completed runs of the judged setting without the metric (not pairs)
+    # a two-stage verdict on fewer seeds than its plan's N (a report read before stage two
+    # finished): that N, which the row shows beside n, as the verdict's interim note does
+    interim_of: int | None = None
 
     @property
     def counts(self) -> bool:
@@ -738,6 +741,7 @@ def evaluate_claim(
         judged_below=total or (cut if later else None),
         processes=processes,
         absent=absent,
+        interim_of=total if total and len(seeds) < total else None,
     )
 
 
@@ -824,6 +828,7 @@ def _evaluate_comparison(
         notes=tuple(notes),
         judged_below=total or (cut if later else None),
         processes=tuple(sorted(processes, reverse=True)),
+        interim_of=total if total and len(paired) < total else None,
     )
 
 

@@ -252,9 +252,11 @@ def reproduced_text(result: ClaimResult) -> str:
         return "no completed runs"
     res = resolution_of(result)
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
+    # an interim two-stage verdict: the seeds so far, of the plan's N (the bullet says why)
+    of = f" of {result.interim_of} planned, interim" if result.interim_of else ""
     if result.claim.kind == "comparison":
-        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')})"
-    return f"{num(s.mean, resolution=res)}{spread} (n={s.n})"
+        return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')}{of})"
+    return f"{num(s.mean, resolution=res)}{spread} (n={s.n}{of})"
 
 
 def pooled_processes_text(result: ClaimResult) -> str:

@@ -1908,6 +1908,25 @@ def test_an_interim_flat_pilot_verdict_does_not_call_the_seeds_so_far_all_planne
     assert "interim: 5 of the 10 planned seeds" in reason, reason
 
 
+def test_an_interim_verdicts_row_says_its_seeds_are_some_of_the_planned(tmp_path: Path) -> None:
+    """helper-117: read between a plan's stage one and two (N=16, 6 seeds so far), the claims
+    table said 'reproduced' beside '(n=6)' with no word that the plan had 16: only the bullet
+    below said interim. The row says how many of the planned seeds it judged."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import reproduced_text
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (early,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 16})
+    assert reproduced_text(early).endswith("(n=6 of 16 planned, interim)"), reproduced_text(early)
+    (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert reproduced_text(done).endswith("(n=6)"), reproduced_text(done)
+
+
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:
     """helper-64: a claim naming test/mes where the module logs test/mse: the report advised
     fixing the plugin's logging; the misspelling is more likely the claim's, in paper.yaml."""

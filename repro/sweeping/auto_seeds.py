@@ -590,8 +590,9 @@ def recorded_n(
     entry: dict[str, Any], marks: list[StageTwoMark], pilot_finished: str = ""
 ) -> int | None:
     """The N stage two's runs recorded for a saved setting, when the plan file says another
-    (None otherwise). Larger: a run of one of the file's own seeds past the pilot
-    (n0 <= seed < N), of a pilot of that size, made after the pilot the file names; the file
+    (None otherwise). Larger: a run past the pilot of a pilot of that size, made after the
+    pilot the file names, that recorded a larger N (not only one of the file's own seeds: a
+    file cut to N = n0 has none, and a completed seed of a plan keeps its N); the file
     was restored from an older copy or edited after those runs: trusted, it would judge fewer
     seeds by the two-stage test than the plan ran (the file choosing where the test stops
     after every seed was seen). Smaller: every such run of this pilot recorded an N below the
@@ -605,7 +606,7 @@ def recorded_n(
     if not isinstance(n0, int) or not isinstance(total, int):
         return None
     ours = pilot_marks(entry, marks, pilot_finished)
-    larger = [mark.total for mark in ours if mark.seed < total < mark.total]
+    larger = [mark.total for mark in ours if total < mark.total]
     if larger:
         return max(larger)
     if ours and all(mark.total < total for mark in ours):

@@ -808,3 +808,30 @@ def test_a_plan_of_a_pilot_with_a_failed_seed_is_not_called_edited_once_it_compl
     path.write_text(json.dumps(data))
     warnings, _ = _pilot_report(isolated_env, tmp_path)
     assert not [w for w in warnings if "its pilot gives" in w], warnings
+
+
+def test_a_plan_edited_down_to_its_pilot_after_stage_two_ran_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-117: a plan whose stage two ran, edited to N = n0 (the pilot alone): no stage-two
+    run is one of the file's seeds past the pilot (there are none), so the runs' N was not
+    asked and the file was trusted: the two-stage test stopped at the pilot and stage two's
+    seeds were 'shown, not judged', the file choosing where the test stopped after they were
+    seen. The runs' N is used, and the report says why."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    for seed in range(3, total):  # stage two ran after the pilot
+        path = folders[seed] / "record.json"
+        record = json.loads(path.read_text())
+        record["timing"]["finished_at"] = f"2026-01-02T10:0{seed % 10}:00+00:00"
+        path.write_text(json.dumps(record))
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    data["settings"][key].update(seeds=3, needs={"cnn_acc": 3})
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "stage-two runs recorded" in w]
+    assert "says N=3" in line and f"recorded N={total}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -867,6 +868,11 @@ def _note_plan(
         reason = verdict.reason.replace(ADDING_VOIDS, "")
         # a flat pilot's fallback names the seeds it tested "planned": so far, some of them
         so_far = f"{FLAT_PILOT_FALLBACK} on the {len(judged)} planned seeds"
+        reason = re.sub(  # a diverged seed among them: "on 4 of the 5 planned seeds"
+            rf"({re.escape(FLAT_PILOT_FALLBACK)} on \d+ of the ){len(judged)}( planned seeds)",
+            rf"\g<1>{total}\g<2>",
+            reason,
+        )
         reason = reason.replace(
             so_far, f"{FLAT_PILOT_FALLBACK} on {len(judged)} of the {total} planned seeds"
         )

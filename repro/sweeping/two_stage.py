@@ -334,7 +334,10 @@ note on seeds past N names the same test)."""
 def _fixed_sample(verdict: Verdict, n0: int, values: Sequence[float]) -> Verdict:
     """A fixed-sample verdict on the planned seeds (`values`: those the claim judges), its
     reason saying why it replaced the two-stage one."""
+    finite = int(np.isfinite(np.asarray(values, dtype=float)).sum())
     seeds = f"the {len(values)} planned seeds"
+    if finite < len(values):  # a diverged seed: not one the test had (the reason ends so)
+        seeds = f"{finite} of the {len(values)} planned seeds"
     why = f"{FLAT_PILOT.format(n0=n0)}: {FALLBACK} on {seeds}"
     return replace(verdict, reason=f"{why}: {verdict.reason}")
 

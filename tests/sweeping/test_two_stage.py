@@ -218,3 +218,14 @@ def test_a_diverged_later_seed_is_said_to_be_dropped() -> None:
         assert verdict.reason.endswith("(1 non-finite value dropped)"), verdict.reason
         assert "(n=5, pilot n0=3)" in verdict.reason, verdict.reason
     assert "dropped" not in two_stage.equivalence_verdict(values[:3], 3, 0.94, 0.03).reason
+
+
+def test_a_flat_pilots_fallback_does_not_count_a_diverged_seed_among_those_it_tested() -> None:
+    """helper-117: a flat pilot's fixed-sample fallback on 6 planned seeds, one of them
+    diverged, said 'fixed-sample test on the 6 planned seeds: 90% CI ...' though the test
+    had 5 values."""
+    values = [0.94, 0.94, 0.94, 0.95, math.nan, 0.93]
+    verdict = two_stage.equivalence_verdict(values, 3, 0.94, 0.03, exact=False)
+    assert "on the 6 planned seeds" not in verdict.reason, verdict.reason
+    assert "fixed-sample test on 5 of the 6 planned seeds" in verdict.reason, verdict.reason
+    assert verdict.reason.count("non-finite") == 1, verdict.reason

@@ -630,6 +630,12 @@ def _lost_plan_warnings(
         sizes += f", max_seeds={mark.cap}" if mark.cap is not None else ""
         sizes += f", N={mark.total}"
         judged = f"its planned seeds 0–{mark.total - 1}"
+        ran = [seed for seed in seeds if seed < mark.total]
+        if len(ran) < mark.total:  # stage two not done: not seeds that have not run
+            judged = (
+                f"{len(ran)} of its {mark.total} planned seeds ({seeds_text(ran)}; the others "
+                "have no completed run)"
+            )
         past = [seed for seed in seeds if seed >= mark.total]
         if past:
             judged += f" (seeds past N, {seeds_text(past)}, are shown, not judged)"

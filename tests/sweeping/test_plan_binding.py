@@ -835,3 +835,20 @@ def test_a_plan_edited_down_to_its_pilot_after_stage_two_ran_is_not_trusted(
     assert "says N=3" in line and f"recorded N={total}" in line, line
     row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
     assert f"(n={total})" in row, row
+
+
+def test_a_missing_plan_read_before_its_stage_two_finished_names_the_seeds_it_judged(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-117: the plan file deleted while stage two had run only some of its seeds: the
+    report said the claims were 'judged by the fixed-sample test on its planned seeds 0–N−1',
+    seeds that had not run."""
+    total, folders = _planned_pilot(isolated_env)
+    _mark_as_seeds_auto(folders, total)
+    for seed in range(4, total + 1):  # stage two stopped after seed 3
+        shutil.rmtree(folders[seed])
+    auto_seeds.plan_path(isolated_env, "mnist1d").unlink()
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "trained by `repro sweep seeds=auto`" in w]
+    assert f"on its planned seeds 0–{total - 1}," not in line, line
+    assert f"4 of its {total} planned seeds" in line, line

@@ -330,6 +330,21 @@ def _retrained_whole(
     return whole
 
 
+def _planned_judged(seeds: list[int], total: int) -> str:
+    """The planned seeds 0..total-1 the fixed-sample test judges, of `seeds` (those with a
+    completed run): all of them, or how many and which (a pilot run deleted, stage two not
+    done), never seeds that have not run."""
+    ran = [seed for seed in seeds if seed < total]
+    if len(ran) == total:
+        return f"its planned seeds 0–{total - 1}"
+    if not ran:
+        return f"none of its {total} planned seeds (none has a completed run)"
+    return (
+        f"{len(ran)} of its {total} planned seeds ({seeds_text(ran)}; the others have no "
+        "completed run)"
+    )
+
+
 def _changed_pilot_warnings(
     paper: str,
     changed: dict[str, auto_seeds.PilotChange],
@@ -346,7 +361,7 @@ def _changed_pilot_warnings(
         if experiment in whole:
             judged = f"all its seeds ({seeds_text(seeds)})" if seeds else "all its seeds"
         else:
-            judged = f"its planned seeds 0–{change.total - 1}"
+            judged = _planned_judged(seeds, change.total)
             past = [seed for seed in seeds if seed >= change.total]
             if past:
                 judged += (
@@ -629,13 +644,7 @@ def _lost_plan_warnings(
         sizes = f"pilot n0={mark.n0}"
         sizes += f", max_seeds={mark.cap}" if mark.cap is not None else ""
         sizes += f", N={mark.total}"
-        judged = f"its planned seeds 0–{mark.total - 1}"
-        ran = [seed for seed in seeds if seed < mark.total]
-        if len(ran) < mark.total:  # stage two not done: not seeds that have not run
-            judged = (
-                f"{len(ran)} of its {mark.total} planned seeds ({seeds_text(ran)}; the others "
-                "have no completed run)"
-            )
+        judged = _planned_judged(seeds, mark.total)
         past = [seed for seed in seeds if seed >= mark.total]
         if past:
             judged += f" (seeds past N, {seeds_text(past)}, are shown, not judged)"

@@ -144,6 +144,9 @@ def test_a_deleted_pilot_run_is_called_missing_not_replaced(
     (line,) = _pilot_report(isolated_env, tmp_path)[0]
     assert f"the seeds=auto plan (pilot n0=3, N={total})" in line, line
     assert "pilot seed 2's run is missing" in line and "replaced" not in line, line
+    # helper-117: it said the fixed-sample test was 'on its planned seeds 0–N−1', seed 2 too
+    assert f"on its planned seeds 0–{total - 1}" not in line, line
+    assert f"on {total - 1} of its {total} planned seeds" in line, line
 
 
 def test_a_changed_pilot_seed_does_not_let_the_seeds_past_the_plan_be_judged(

@@ -494,8 +494,8 @@ def failed_as_it_starts(
     from repro.plugins.failures import failure_message, print_if_debugging
 
     if attempt is not None and attempt.wrote_record:
-        if not attempt.started:  # failed before its clock started: no time to speak of
-            attempt.started = time.perf_counter()
+        if not attempt.started:  # failed before its clock started: from its record's start
+            attempt.started = _clock_at_start(attempt.record)
         try:
             return attempt.failed(error, show_traceback)
         except ReproError as unwritten:  # its record cannot say so (a read-only disk)
@@ -1088,6 +1088,21 @@ def _seconds(value: Any) -> float | None:
     return float(value) if math.isfinite(value) and value >= 0 else None
 
 
+def _clock_at_start(record: dict[str, Any]) -> float:
+    """`time.perf_counter()` as it was at the record's `started_at` (now, when that is
+    unknown or ahead): its `wall_s` runs from there, so that `started_at` plus `wall_s` is
+    when it ended. Timed from after setup (a group's seeds' records all written first), it
+    ended before the records after it began, and a killed group attempt's time up to there
+    was counted nowhere (`together._last_recorded`)."""
+    now = time.perf_counter()
+    try:
+        started = (record.get("timing") or {}).get("started_at")
+        elapsed = time.time() - dt.datetime.fromisoformat(str(started)).timestamp()
+    except (ValueError, TypeError, AttributeError):
+        return now
+    return now - elapsed if math.isfinite(elapsed) and elapsed > 0 else now
+
+
 def _until_saved(started_at: Any, checkpoint: Any, at: float | None = None) -> float | None:
     """Seconds from an attempt's start to its checkpoint's last save (or to the time `at`);
     None when either is unknown or the checkpoint is older (saved by an attempt before it)."""
@@ -1130,7 +1145,7 @@ def _start(attempt: Attempt) -> None:
         attempt.record["attempts"] = before + 1
         clear_rerun_reports(attempt.record_dir)  # a killed rerun's
     attempt.save()
-    attempt.started = time.perf_counter()
+    attempt.started = _clock_at_start(attempt.record)
     attempt.started_at_s = time.time()
     warnings.filterwarnings("ignore", message=".*The `srun` command is available.*")
     if attempt.config.get("num_threads"):

@@ -759,19 +759,23 @@ def earlier_attempts(
 
     `earlier_groups`: the part of that time spent in attempts of a group of seeds trained
     together, by the group attempt's key (`table.together_key`): another seed's record may
-    carry the same attempt (tested before the group stopped), so the report counts each once."""
+    carry the same attempt (tested before the group stopped), so the report counts each once.
+    `earlier_to_save`: how many of those attempts were killed and timed so, to a save or a
+    note (a lower bound), so the report can say the result's time is one."""
     from repro.records.table import earlier_groups, together_key
 
     timing = (previous or {}).get("timing")
     if not resumed_from or not isinstance(timing, dict):
         return {}
     own = _seconds(timing.get("wall_s"))
+    to_save = _attempt_number(timing, "earlier_to_save") or 0  # of those, lower bounds
     if own is None:  # killed: from its start to the save this attempt resumes
         started = timing.get("started_at")
         own = _until_saved(started, resumed_from.get("checkpoint"))
         ran = None if alive_until is None else _until_saved(started, "", alive_until)
         if ran is not None and (own is None or ran > own):  # it ran on after that save
             own = ran
+        to_save += int(bool(own))  # a lower bound: it ran on after, unrecorded
     total = (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
     if total <= 0:
         return {}
@@ -780,7 +784,8 @@ def earlier_attempts(
     if key is not None and own:
         groups[key] = round(own, 3)
     shared = {"earlier_groups": groups} if groups else {}
-    return {"earlier_wall_s": round(total, 3), **shared}
+    bound = {"earlier_to_save": to_save} if to_save else {}
+    return {"earlier_wall_s": round(total, 3), **shared, **bound}
 
 
 def abandoned_attempts(
@@ -837,6 +842,7 @@ def abandoned_attempts(
         if own is not None and _seconds(timing.get("wall_s")) is None:
             to_save += 1  # killed: timed to its last save or note, a lower bound
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
+        to_save += _attempt_number(timing, "earlier_to_save") or 0  # lower bounds it went on from
         groups.update(earlier_groups(timing.get("earlier_groups")))
         key = together_key(previous, timing) if isinstance(previous, dict) else None
         if key is not None and own:
@@ -1077,7 +1083,8 @@ def _failed_rerun(record_dir: Path | None) -> dict[str, Any] | None:
     timing = failed.get("timing")
     if not isinstance(timing, dict):
         return None
-    own = {k: v for k, v in timing.items() if k not in ("earlier_wall_s", "earlier_groups")}
+    earlier = ("earlier_wall_s", "earlier_groups", "earlier_to_save")
+    own = {k: v for k, v in timing.items() if k not in earlier}
     return {**failed, "timing": own}
 
 

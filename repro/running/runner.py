@@ -30,6 +30,7 @@ ABANDONED_KEYS = (
     "abandoned_runs",
     "abandoned_untimed",
     "abandoned_to_save",
+    "abandoned_seen",
 )
 """What `abandoned_attempts` writes in a record's timing."""
 """The record of a `rerun=true` of a completed run while it trains (the completed one stays)."""
@@ -831,6 +832,7 @@ def abandoned_attempts(
         return {}
     total = _seconds(timing.get("abandoned_wall_s")) or 0.0
     groups = earlier_groups(timing.get("abandoned_groups"))
+    seen = None  # the killed group attempt's note this attempt replaces: (attempt, when)
     runs, untimed = abandoned_counts(previous)
     to_save = _attempt_number(timing, "abandoned_to_save") or 0  # of those, lower bounds
     if not resumed_from:  # started over: the attempt before and those it went on from
@@ -841,6 +843,7 @@ def abandoned_attempts(
             own = _killed_ran(previous, record_dir)  # this attempt's saves replace its files
         if own is not None and _seconds(timing.get("wall_s")) is None:
             to_save += 1  # killed: timed to its last save or note, a lower bound
+            seen = _seen_note(previous, record_dir, alive_until)
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
         to_save += _attempt_number(timing, "earlier_to_save") or 0  # lower bounds it went on from
         groups.update(earlier_groups(timing.get("earlier_groups")))
@@ -859,7 +862,45 @@ def abandoned_attempts(
         out.update(abandoned_runs=runs, abandoned_untimed=untimed)
     if to_save and total > 0:
         out["abandoned_to_save"] = to_save
+    notes = _seen_notes(timing)
+    if seen is not None:
+        notes[seen[0]] = max(notes.get(seen[0], seen[1]), seen[1])
+    if notes:  # the other seeds of that attempt find it here (`_group_alive`)
+        out["abandoned_seen"] = {
+            key: dt.datetime.fromtimestamp(at, dt.timezone.utc).isoformat(timespec="milliseconds")
+            for key, at in notes.items()
+        }
     return out
+
+
+def _seen_note(
+    killed: Any, record_dir: Path | None, alive_until: float | None
+) -> tuple[str, float] | None:
+    """A killed group attempt's key (`together.attempt`) and when it was last known to
+    train, which `killed`'s seed counted its time up to: kept in the record that replaces
+    it (`timing.abandoned_seen`), as the note in the first seed's `running` record goes
+    with it, and the group's other seeds, started over after it, count up to there too."""
+    attempt = ((killed or {}).get("together") or {}).get("attempt")
+    if not isinstance(attempt, str):
+        return None
+    at = alive_until
+    if at is None and record_dir is not None:
+        at = _group_alive(killed, record_dir)
+    return (attempt, at) if at is not None and math.isfinite(at) else None
+
+
+def _seen_notes(timing: Any) -> dict[str, float]:
+    """A record's `timing.abandoned_seen` (group attempt -> when last known to train)."""
+    notes = (timing or {}).get("abandoned_seen") if isinstance(timing, dict) else None
+    found: dict[str, float] = {}
+    for key, when in (notes if isinstance(notes, dict) else {}).items():
+        try:
+            at = dt.datetime.fromisoformat(str(when)).timestamp()
+        except (ValueError, TypeError):
+            continue
+        if isinstance(key, str) and math.isfinite(at):
+            found[key] = at
+    return found
 
 
 def abandoned_counts(record: dict[str, Any] | None) -> tuple[int, int]:
@@ -939,7 +980,8 @@ def _group_alive(killed: dict[str, Any], record_dir: Path) -> float | None:
     """When the group attempt a killed seed trained in (`together.attempt`) last said it was
     training: the latest `timing.alive_at` of a `running` record of that attempt among the
     setting's seed folders (its first seed's record.json, or its record.rerun.json for a
-    `rerun=true`), which only the first seed's record holds; None when none does."""
+    `rerun=true`), which only the first seed's record holds, or the note a seed's record
+    that replaced it kept (`timing.abandoned_seen`); None when none does."""
 
     def _mapping(value: Any) -> dict[str, Any]:
         return value if isinstance(value, dict) else {}
@@ -954,7 +996,11 @@ def _group_alive(killed: dict[str, Any], record_dir: Path) -> float | None:
                 record = store.read_record(folder, name)
             except (OSError, ValueError):
                 continue
-            if not isinstance(record, dict) or record.get("status") != store.STATUS_RUNNING:
+            if not isinstance(record, dict):
+                continue
+            if attempt in (noted := _seen_notes(record.get("timing"))):  # replaced since
+                found.append(noted[attempt])
+            if record.get("status") != store.STATUS_RUNNING:
                 continue
             if _mapping(record.get("together")).get("attempt") != attempt:
                 continue

@@ -662,6 +662,7 @@ def test_a_killed_group_started_over_by_a_seed_alone_counts_up_to_when_it_was_se
         "abandoned_runs": 1,
         "abandoned_untimed": 0,
         "abandoned_to_save": 1,
+        "abandoned_seen": {"K": "2026-03-01T00:00:20.000+00:00"},  # for seed 0, after it
     }
 
 

@@ -2455,6 +2455,51 @@ def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_runnin
     assert summary.cpu_hours * 3600 == pytest.approx(max(walls), abs=2e-3)
 
 
+def test_a_killed_group_started_over_seed_by_seed_times_every_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 of a group of seeds 0-2 before its first save, then each seed run alone
+    (`repro run seed=N`): seed 0's new record replaced the one that noted when the group was
+    last seen training (`alive_at`), so seeds 1 and 2 found no note and counted the killed
+    attempt as one without a recorded time (the report: "2 without a recorded time ... not
+    counted", though the group's time was counted). Seed 0's record keeps the note it used
+    (`abandoned_seen`), and each seed counts the attempt up to it, a lower bound."""
+    import time
+
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import group_checkpoint
+    from repro.running.group_checkpoint import GroupCheckpoint
+    from repro.running.runner import run_one
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
+    real = GroupCheckpoint.due
+
+    def killed_at_step_10(self: Any, group: Any) -> bool:
+        time.sleep(0.02)  # some training time to count
+        if group.state.global_step >= 10:
+            raise _Killed
+        return real(self, group)
+
+    monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(GroupCheckpoint, "due", real)
+    assert [run_one(config, command=["r"]).status for config in three] == ["completed"] * 3
+    for folder in sorted(results.rglob("seed*")):
+        timing = json.loads((folder / "record.json").read_text())["timing"]
+        assert (timing["abandoned_runs"], timing["abandoned_untimed"]) == (1, 0), timing
+        assert timing["abandoned_to_save"] == 1 and timing["abandoned_wall_s"] > 0, timing
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert (summary.unsuccessful_untimed, summary.unsuccessful_to_save) == (0, 3)
+
+
 @pytest.mark.parametrize("before", ["none", "interrupted", "failed, then interrupted"])
 def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, before: str) -> None:
     """helper-104: a group found mid-run that it cannot train its seeds together (here a

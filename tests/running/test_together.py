@@ -2082,6 +2082,7 @@ def test_a_slow_start_of_the_later_seeds_still_counts_the_killed_attempt(
     assert [o.status for o in again] == ["skipped", "completed", "completed"]
     timing = json.loads((seed1 / "record.json").read_text())["timing"]
     assert 1.0 <= timing.get("earlier_wall_s", 0) < 60, timing  # seed 0's test, never 100 s
+    assert timing["earlier_to_save"] == 1, timing  # the killed attempt: a lower bound
 
 
 def test_a_stop_as_a_share_is_tested_says_nothing_false_of_the_seeds_beside_it(

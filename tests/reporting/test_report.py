@@ -2626,9 +2626,11 @@ def test_a_completed_run_resumed_from_a_killed_attempt_says_its_time_is_a_lower_
     record["attempts"] = 2
     record["timing"].update(earlier_wall_s=12.0, earlier_to_save=1)
     (folder / "record.json").write_text(json.dumps(record))
-    _, markdown = report(results, tmp_path / "out")
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
     total = next(line for line in markdown.splitlines() if "**Total:**" in line)
     assert "1 of them resumed a killed attempt, counted up to the last checkpoint" in total
+    html = " ".join((tmp_path / "out" / "report.html").read_text().split())
+    assert "1 of them resumed a killed attempt, counted up to the last checkpoint" in html
 
 
 def test_a_deterministic_tie_is_not_said_to_be_below(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   was training), `earlier_wall_s` (the wall time of the interrupted attempts a
   resumed run went on from; NaN when none), `earlier_groups` (JSON: the part of it spent in
   attempts of a group of seeds trained together, by their `together` key; None when none),
+  `earlier_to_save` (of those attempts, killed ones timed up to their last save or
+  `alive_at`: a lower bound; NaN when none),
   `abandoned_wall_s` / `abandoned_groups` (the same for unsuccessful attempts of the seed that
   no attempt went on from: one failed, the next started over; unsuccessful compute),
   `abandoned_runs` / `abandoned_untimed` (how many attempts that is, and how many of them
@@ -85,6 +87,7 @@ RUN_COLUMNS = (
     "epoch_s_mean",
     "earlier_wall_s",
     "earlier_groups",
+    "earlier_to_save",
     "abandoned_wall_s",
     "abandoned_groups",
     "abandoned_runs",
@@ -328,6 +331,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "alive_at": timing.get("alive_at"),  # a killed group: when it was last seen training
         "together": together_key(record, timing),
         "earlier_groups": _earlier_groups_text(timing.get("earlier_groups")),
+        "earlier_to_save": _number(timing.get("earlier_to_save")),
         "abandoned_wall_s": _number(timing.get("abandoned_wall_s")),
         "abandoned_groups": _earlier_groups_text(timing.get("abandoned_groups")),
         "abandoned_runs": _number(timing.get("abandoned_runs")),

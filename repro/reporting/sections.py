@@ -79,6 +79,8 @@ class Compute:
     # (a group's seeds: to when it was last seen training)
     replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
     replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
+    completed_to_save: int = 0  # completed runs whose time includes a killed attempt they
+    # resumed, timed up to its last save or note (`earlier_to_save`): a lower bound
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,9 @@ def compute(
         + sum(r.killed and r.wall_s is not None for r in reruns)
         + _carried_to_save(runs, reruns),
         together_runs=sum(group is not None for group in groups),
+        completed_to_save=sum(
+            (_attempt_count(cell) or 0) > 0 for cell in completed.get("earlier_to_save", [])
+        ),
         replaced_runs=_replaced(runs),
         replaced_hours=_abandoned_seconds(
             runs, "replaced", _attempts_in(runs) | _abandoned_in(runs) | _rerun_attempts(reruns)

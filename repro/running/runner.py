@@ -30,6 +30,7 @@ ABANDONED_KEYS = (
     "abandoned_runs",
     "abandoned_untimed",
     "abandoned_to_save",
+    "abandoned_seen",
 )
 """What `abandoned_attempts` writes in a record's timing."""
 """The record of a `rerun=true` of a completed run while it trains (the completed one stays)."""
@@ -494,8 +495,8 @@ def failed_as_it_starts(
     from repro.plugins.failures import failure_message, print_if_debugging
 
     if attempt is not None and attempt.wrote_record:
-        if not attempt.started:  # failed before its clock started: no time to speak of
-            attempt.started = time.perf_counter()
+        if not attempt.started:  # failed before its clock started: from its record's start
+            attempt.started = _clock_at_start(attempt.record)
         try:
             return attempt.failed(error, show_traceback)
         except ReproError as unwritten:  # its record cannot say so (a read-only disk)
@@ -759,19 +760,23 @@ def earlier_attempts(
 
     `earlier_groups`: the part of that time spent in attempts of a group of seeds trained
     together, by the group attempt's key (`table.together_key`): another seed's record may
-    carry the same attempt (tested before the group stopped), so the report counts each once."""
+    carry the same attempt (tested before the group stopped), so the report counts each once.
+    `earlier_to_save`: how many of those attempts were killed and timed so, to a save or a
+    note (a lower bound), so the report can say the result's time is one."""
     from repro.records.table import earlier_groups, together_key
 
     timing = (previous or {}).get("timing")
     if not resumed_from or not isinstance(timing, dict):
         return {}
     own = _seconds(timing.get("wall_s"))
+    to_save = _attempt_number(timing, "earlier_to_save") or 0  # of those, lower bounds
     if own is None:  # killed: from its start to the save this attempt resumes
         started = timing.get("started_at")
         own = _until_saved(started, resumed_from.get("checkpoint"))
         ran = None if alive_until is None else _until_saved(started, "", alive_until)
         if ran is not None and (own is None or ran > own):  # it ran on after that save
             own = ran
+        to_save += int(bool(own))  # a lower bound: it ran on after, unrecorded
     total = (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
     if total <= 0:
         return {}
@@ -780,7 +785,8 @@ def earlier_attempts(
     if key is not None and own:
         groups[key] = round(own, 3)
     shared = {"earlier_groups": groups} if groups else {}
-    return {"earlier_wall_s": round(total, 3), **shared}
+    bound = {"earlier_to_save": to_save} if to_save else {}
+    return {"earlier_wall_s": round(total, 3), **shared, **bound}
 
 
 def abandoned_attempts(
@@ -826,6 +832,7 @@ def abandoned_attempts(
         return {}
     total = _seconds(timing.get("abandoned_wall_s")) or 0.0
     groups = earlier_groups(timing.get("abandoned_groups"))
+    seen = None  # the killed group attempt's note this attempt replaces: (attempt, when)
     runs, untimed = abandoned_counts(previous)
     to_save = _attempt_number(timing, "abandoned_to_save") or 0  # of those, lower bounds
     if not resumed_from:  # started over: the attempt before and those it went on from
@@ -836,7 +843,9 @@ def abandoned_attempts(
             own = _killed_ran(previous, record_dir)  # this attempt's saves replace its files
         if own is not None and _seconds(timing.get("wall_s")) is None:
             to_save += 1  # killed: timed to its last save or note, a lower bound
+            seen = _seen_note(previous, record_dir, alive_until)
         total += (own or 0.0) + (_seconds(timing.get("earlier_wall_s")) or 0.0)
+        to_save += _attempt_number(timing, "earlier_to_save") or 0  # lower bounds it went on from
         groups.update(earlier_groups(timing.get("earlier_groups")))
         key = together_key(previous, timing) if isinstance(previous, dict) else None
         if key is not None and own:
@@ -853,7 +862,45 @@ def abandoned_attempts(
         out.update(abandoned_runs=runs, abandoned_untimed=untimed)
     if to_save and total > 0:
         out["abandoned_to_save"] = to_save
+    notes = _seen_notes(timing)
+    if seen is not None:
+        notes[seen[0]] = max(notes.get(seen[0], seen[1]), seen[1])
+    if notes:  # the other seeds of that attempt find it here (`_group_alive`)
+        out["abandoned_seen"] = {
+            key: dt.datetime.fromtimestamp(at, dt.timezone.utc).isoformat(timespec="milliseconds")
+            for key, at in notes.items()
+        }
     return out
+
+
+def _seen_note(
+    killed: Any, record_dir: Path | None, alive_until: float | None
+) -> tuple[str, float] | None:
+    """A killed group attempt's key (`together.attempt`) and when it was last known to
+    train, which `killed`'s seed counted its time up to: kept in the record that replaces
+    it (`timing.abandoned_seen`), as the note in the first seed's `running` record goes
+    with it, and the group's other seeds, started over after it, count up to there too."""
+    attempt = ((killed or {}).get("together") or {}).get("attempt")
+    if not isinstance(attempt, str):
+        return None
+    at = alive_until
+    if at is None and record_dir is not None:
+        at = _group_alive(killed, record_dir)
+    return (attempt, at) if at is not None and math.isfinite(at) else None
+
+
+def _seen_notes(timing: Any) -> dict[str, float]:
+    """A record's `timing.abandoned_seen` (group attempt -> when last known to train)."""
+    notes = (timing or {}).get("abandoned_seen") if isinstance(timing, dict) else None
+    found: dict[str, float] = {}
+    for key, when in (notes if isinstance(notes, dict) else {}).items():
+        try:
+            at = dt.datetime.fromisoformat(str(when)).timestamp()
+        except (ValueError, TypeError):
+            continue
+        if isinstance(key, str) and math.isfinite(at):
+            found[key] = at
+    return found
 
 
 def abandoned_counts(record: dict[str, Any] | None) -> tuple[int, int]:
@@ -933,7 +980,8 @@ def _group_alive(killed: dict[str, Any], record_dir: Path) -> float | None:
     """When the group attempt a killed seed trained in (`together.attempt`) last said it was
     training: the latest `timing.alive_at` of a `running` record of that attempt among the
     setting's seed folders (its first seed's record.json, or its record.rerun.json for a
-    `rerun=true`), which only the first seed's record holds; None when none does."""
+    `rerun=true`), which only the first seed's record holds, or the note a seed's record
+    that replaced it kept (`timing.abandoned_seen`); None when none does."""
 
     def _mapping(value: Any) -> dict[str, Any]:
         return value if isinstance(value, dict) else {}
@@ -948,7 +996,11 @@ def _group_alive(killed: dict[str, Any], record_dir: Path) -> float | None:
                 record = store.read_record(folder, name)
             except (OSError, ValueError):
                 continue
-            if not isinstance(record, dict) or record.get("status") != store.STATUS_RUNNING:
+            if not isinstance(record, dict):
+                continue
+            if attempt in (noted := _seen_notes(record.get("timing"))):  # replaced since
+                found.append(noted[attempt])
+            if record.get("status") != store.STATUS_RUNNING:
                 continue
             if _mapping(record.get("together")).get("attempt") != attempt:
                 continue
@@ -1077,7 +1129,8 @@ def _failed_rerun(record_dir: Path | None) -> dict[str, Any] | None:
     timing = failed.get("timing")
     if not isinstance(timing, dict):
         return None
-    own = {k: v for k, v in timing.items() if k not in ("earlier_wall_s", "earlier_groups")}
+    earlier = ("earlier_wall_s", "earlier_groups", "earlier_to_save")
+    own = {k: v for k, v in timing.items() if k not in earlier}
     return {**failed, "timing": own}
 
 
@@ -1086,6 +1139,21 @@ def _seconds(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     return float(value) if math.isfinite(value) and value >= 0 else None
+
+
+def _clock_at_start(record: dict[str, Any]) -> float:
+    """`time.perf_counter()` as it was at the record's `started_at` (now, when that is
+    unknown or ahead): its `wall_s` runs from there, so that `started_at` plus `wall_s` is
+    when it ended. Timed from after setup (a group's seeds' records all written first), it
+    ended before the records after it began, and a killed group attempt's time up to there
+    was counted nowhere (`together._last_recorded`)."""
+    now = time.perf_counter()
+    try:
+        started = (record.get("timing") or {}).get("started_at")
+        elapsed = time.time() - dt.datetime.fromisoformat(str(started)).timestamp()
+    except (ValueError, TypeError, AttributeError):
+        return now
+    return now - elapsed if math.isfinite(elapsed) and elapsed > 0 else now
 
 
 def _until_saved(started_at: Any, checkpoint: Any, at: float | None = None) -> float | None:
@@ -1130,7 +1198,7 @@ def _start(attempt: Attempt) -> None:
         attempt.record["attempts"] = before + 1
         clear_rerun_reports(attempt.record_dir)  # a killed rerun's
     attempt.save()
-    attempt.started = time.perf_counter()
+    attempt.started = _clock_at_start(attempt.record)
     attempt.started_at_s = time.time()
     warnings.filterwarnings("ignore", message=".*The `srun` command is available.*")
     if attempt.config.get("num_threads"):

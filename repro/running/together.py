@@ -763,16 +763,20 @@ def _last_recorded(hash_dir: Any) -> dict[str, float]:
     """Each group attempt (`together.attempt`) of this setting's records -> when the last
     record it finished was written (its start plus its wall time, never later than that),
     or when a record it left `running` last said it was training (`timing.alive_at`), if
-    later: a seed that attempt was killed on (kill -9 as it trained, or as it tested the next
-    seed) ran at least that long, though the file it resumes from was saved before (or none
-    was, and the next attempt starts over)."""
+    later, or the note a record that replaced such a one kept (`timing.abandoned_seen`): a
+    seed that attempt was killed on (kill -9 as it trained, or as it tested the next seed)
+    ran at least that long, though the file it resumes from was saved before (or none was,
+    and the next attempt starts over)."""
     from repro.records import store
+    from repro.running.runner import _seen_notes
 
     found: dict[str, float] = {}
     for folder in sorted(hash_dir.glob("seed*")):
         try:
             record = store.read_record(folder) or {}
             timing = record.get("timing") or {}
+            for noted, at in _seen_notes(timing).items():  # a seed's, replaced since
+                found[noted] = max(found.get(noted, 0.0), at)
             key = (record.get("together") or {}).get("attempt")
             if isinstance(key, str) and (alive := _alive_at(record)) is not None:
                 found[key] = max(found.get(key, 0.0), alive)

@@ -2650,6 +2650,28 @@ def test_a_carried_killed_attempt_timed_to_its_last_save_is_said_to_be_a_lower_b
     assert "1 killed or still running, counted up to the last checkpoint or log it saved" in line
 
 
+def test_a_completed_run_resumed_from_a_killed_attempt_says_its_time_is_a_lower_bound(
+    tmp_path: Path,
+) -> None:
+    """A completed run resumed from a killed attempt carries that attempt's time up to its
+    last save (`earlier_to_save`): the Total showed it as exact; it says how many runs'
+    time is a lower bound so."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 2
+    record["timing"].update(earlier_wall_s=12.0, earlier_to_save=1)
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    total = next(line for line in markdown.splitlines() if "**Total:**" in line)
+    assert "1 of them resumed a killed attempt, counted up to the last checkpoint" in total
+    html = " ".join((tmp_path / "out" / "report.html").read_text().split())
+    assert "1 of them resumed a killed attempt, counted up to the last checkpoint" in html
+
+
 def test_a_deterministic_tie_is_not_said_to_be_below(tmp_path: Path) -> None:
     """helper-110: cnn and mlp at 0.5 on every seed (runs identical in every metric): 'cnn >
     mlp' does not hold, but the row said '❌ not reproduced (below)', which reads as cnn <

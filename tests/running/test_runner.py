@@ -208,6 +208,33 @@ def test_a_killed_attempt_counts_no_time_from_before_it_started(
     assert counted["earlier_wall_s"] == pytest.approx(0.1, abs=1e-3), record["timing"]
 
 
+def test_a_resumed_killed_attempt_timed_to_its_save_is_marked_a_lower_bound(
+    tmp_path: Path,
+) -> None:
+    """A killed attempt (no `wall_s`) that a run resumes counts up to its last save in
+    `earlier_wall_s`, a lower bound, and the record said nothing of it: the completed run's
+    time read as exact. `earlier_to_save` counts those attempts, carried attempt to attempt;
+    a stopped attempt's recorded time adds none."""
+    import datetime as dt
+
+    from repro.running import runner
+
+    checkpoint = tmp_path / "last.ckpt"
+    checkpoint.write_bytes(b"")
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    saved = start.timestamp() + 7.0
+    os.utime(checkpoint, (saved, saved))
+    resumed = {"checkpoint": str(checkpoint), "step": 1}
+    killed = {"timing": {"started_at": start.isoformat()}}  # no end: kill -9
+    counted = runner.earlier_attempts(killed, resumed)
+    assert counted == {"earlier_wall_s": 7.0, "earlier_to_save": 1}, counted
+    again = {"timing": {"started_at": start.isoformat(), "wall_s": 3.0, **counted}}
+    counted = runner.earlier_attempts(again, resumed)  # stopped: its own time is recorded
+    assert counted == {"earlier_wall_s": 10.0, "earlier_to_save": 1}, counted
+    stopped = {"timing": {"started_at": start.isoformat(), "wall_s": 3.0}}
+    assert runner.earlier_attempts(stopped, resumed) == {"earlier_wall_s": 3.0}
+
+
 def test_the_attempts_a_run_started_over_from_are_counted_with_those_killed(
     tmp_path: Path,
 ) -> None:
@@ -635,6 +662,7 @@ def test_a_killed_group_started_over_by_a_seed_alone_counts_up_to_when_it_was_se
         "abandoned_runs": 1,
         "abandoned_untimed": 0,
         "abandoned_to_save": 1,
+        "abandoned_seen": {"K": "2026-03-01T00:00:20.000+00:00"},  # for seed 0, after it
     }
 
 

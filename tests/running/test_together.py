@@ -2031,6 +2031,60 @@ def test_a_kill_as_a_later_seed_is_tested_counts_the_killed_attempt_to_its_last_
     assert timing["earlier_wall_s"] < 60, timing  # never the time since
 
 
+def test_a_slow_start_of_the_later_seeds_still_counts_the_killed_attempt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """As above, the seeds' records written slowly (under load: seed 0's 100 s before seed
+    1's): seed 0's `wall_s` ran from its clock's start, after every seed's record, so its
+    start plus its wall time fell before seed 1's start, and the killed attempt counted only
+    up to the save before seed 0's test (or, saved before seed 1's start, not at all: no
+    `earlier_wall_s`). A wall time runs from the record's `started_at`."""
+    import datetime as dt
+    import time
+
+    from repro.running import runner, together
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    real, calls = together._finish_seed, []
+    new_record = runner._new_record
+
+    def slow_for_the_rest(config: dict, seed: int, *args: Any) -> dict:
+        record = new_record(config, seed, *args)
+        if seed == 0:  # seeds 1 and 2 took 100 s to set up after seed 0's record
+            started = dt.datetime.fromisoformat(record["timing"]["started_at"])
+            earlier = started - dt.timedelta(seconds=100)
+            record["timing"]["started_at"] = earlier.isoformat(timespec="milliseconds")
+        return record
+
+    def killed_at_second(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) > 1:
+            raise _Killed
+        time.sleep(1.0)  # seed 0's test: a second at least
+        return real(*args)
+
+    monkeypatch.setattr(runner, "_new_record", slow_for_the_rest)
+    monkeypatch.setattr(together, "_finish_seed", killed_at_second)
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(together, "_finish_seed", real)
+    monkeypatch.setattr(runner, "_new_record", new_record)
+    seed1 = results.rglob("seed1").__next__()
+    first = json.loads((seed1.parent / "seed0" / "record.json").read_text())["timing"]
+    assert first["wall_s"] >= 100, first  # from its start
+    started = json.loads((seed1 / "record.json").read_text())["timing"]["started_at"]
+    saved = dt.datetime.fromisoformat(started).timestamp() + 0.001  # the save, as it began
+    os.utime(seed1 / "checkpoints" / "together.ckpt", (saved, saved))
+    again = run_together(three, [["r"]] * 3)
+    assert [o.status for o in again] == ["skipped", "completed", "completed"]
+    timing = json.loads((seed1 / "record.json").read_text())["timing"]
+    assert 1.0 <= timing.get("earlier_wall_s", 0) < 60, timing  # seed 0's test, never 100 s
+    assert timing["earlier_to_save"] == 1, timing  # the killed attempt: a lower bound
+
+
 def test_a_stop_as_a_share_is_tested_says_nothing_false_of_the_seeds_beside_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:
@@ -2400,6 +2454,51 @@ def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_runnin
     # counted once for the group, as its seeds' wall times are
     assert summary.unsuccessful_hours * 3600 == pytest.approx(max(ran), abs=2e-3)
     assert summary.cpu_hours * 3600 == pytest.approx(max(walls), abs=2e-3)
+
+
+def test_a_killed_group_started_over_seed_by_seed_times_every_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
+) -> None:
+    """kill -9 of a group of seeds 0-2 before its first save, then each seed run alone
+    (`repro run seed=N`): seed 0's new record replaced the one that noted when the group was
+    last seen training (`alive_at`), so seeds 1 and 2 found no note and counted the killed
+    attempt as one without a recorded time (the report: "2 without a recorded time ... not
+    counted", though the group's time was counted). Seed 0's record keeps the note it used
+    (`abandoned_seen`), and each seed counts the attempt up to it, a lower bound."""
+    import time
+
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from repro.reporting.sections import compute
+    from repro.running import group_checkpoint
+    from repro.running.group_checkpoint import GroupCheckpoint
+    from repro.running.runner import run_one
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    monkeypatch.setattr(group_checkpoint, "ALIVE_EVERY_S", 0.0)  # noted at each step here
+    real = GroupCheckpoint.due
+
+    def killed_at_step_10(self: Any, group: Any) -> bool:
+        time.sleep(0.02)  # some training time to count
+        if group.state.global_step >= 10:
+            raise _Killed
+        return real(self, group)
+
+    monkeypatch.setattr(GroupCheckpoint, "due", killed_at_step_10)
+    three = configs("toy", "small", [0, 1, 2], results, papers=[plugins])
+    with pytest.raises(_Killed):
+        run_together(three, [["r"]] * 3)
+    monkeypatch.setattr(GroupCheckpoint, "due", real)
+    assert [run_one(config, command=["r"]).status for config in three] == ["completed"] * 3
+    for folder in sorted(results.rglob("seed*")):
+        timing = json.loads((folder / "record.json").read_text())["timing"]
+        assert (timing["abandoned_runs"], timing["abandoned_untimed"]) == (1, 0), timing
+        assert timing["abandoned_to_save"] == 1 and timing["abandoned_wall_s"] > 0, timing
+    runs = aggregate.run_table(aggregate.settings_by_code(load_records(results).frame))
+    summary = compute(runs, aggregate.choose_configs(runs))
+    assert (summary.unsuccessful_untimed, summary.unsuccessful_to_save) == (0, 3)
 
 
 @pytest.mark.parametrize("before", ["none", "interrupted", "failed, then interrupted"])

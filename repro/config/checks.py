@@ -479,6 +479,13 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
             "(null: validation counts val_check_interval batches across epochs)"
         )
+    interval = trainer.get("val_check_interval")  # an int 0 (or false): `% 0` as it validates
+    if type(interval) in (int, bool) and interval == 0 and validates and _validates(trainer):
+        problems.append(
+            f"trainer.val_check_interval={interval}: validation every 0 batches (Lightning "
+            "fails the run at its first validating epoch): a positive number of batches, a "
+            "fraction of the epoch, or trainer.limit_val_batches=0 for no validation"
+        )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
     problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
     problems += _no_batch_problems(trainer)

@@ -317,6 +317,31 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     assert trainer_value_problems({"accelerator": "cpu", **overfit})
 
 
+@pytest.mark.parametrize("interval", [0, False])
+@pytest.mark.parametrize("every", [1, None])
+def test_a_validation_interval_of_zero_batches_is_named_before_the_run(
+    interval: Any, every: Any
+) -> None:
+    """helper-115: `+trainer.val_check_interval=0` (or false) passed every check, then the
+    first epoch that validates failed as a bare `ZeroDivisionError: integer modulo by zero`
+    once the run's folder and failed record existed (Lightning validates where the batch
+    count divides by it). Taken where nothing validates; 0.0 is a fraction (every batch)."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {
+        "accelerator": "cpu",
+        "val_check_interval": interval,
+        "check_val_every_n_epoch": every,
+    }
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.val_check_interval={interval}: "), problem
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})
+    assert not trainer_value_problems({**trainer, "fast_dev_run": True})
+    assert not trainer_value_problems(trainer, validates=False)
+    if every is not None:
+        assert not trainer_value_problems({**trainer, "val_check_interval": 0.0})
+
+
 def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.MonkeyPatch) -> None:
     """helper-101: accelerator=auto lands on a GPU where torch sees one, and on a TPU where
     XLA does (Lightning asks XLA first): devices=-1 and a GPU list are not this CPU's."""

@@ -417,7 +417,7 @@ def trainer_value_problems(
     accelerator = trainer.get("accelerator") or "auto"
     refused = devices is False or isinstance(devices, float)  # an int, text or a list of ints
     if devices is True:  # Lightning's CPU reads it as 1 (hashed so); its GPUs refuse a bool
-        if not (here and _on_the_cpu(accelerator)):
+        if not (accelerator == "cpu" or (here and _on_the_cpu(accelerator))):  # any node's
             problems.append(
                 "trainer.devices=True: write trainer.devices=1 (Lightning takes true only on "
                 "the CPU, as one process, and refuses it on a GPU)"

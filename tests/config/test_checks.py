@@ -435,8 +435,12 @@ def test_devices_true_is_taken_where_lightning_takes_it() -> None:
     assert not trainer_value_problems({"accelerator": "cpu", "devices": True})
     if not torch.cuda.is_available():
         assert not trainer_value_problems({"accelerator": "auto", "devices": True})
-    (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": True}, here=False)
-    assert problem.startswith("trainer.devices=True: write trainer.devices=1"), problem
+    # helper-115: a SLURM or Ray job asked for the CPU lands on a node's CPU, which takes it
+    assert not trainer_value_problems({"accelerator": "cpu", "devices": True}, here=False)
+    for accelerator in ("auto", "gpu", None):  # a GPU node's GPU would refuse it
+        there = {"accelerator": accelerator, "devices": True}
+        (problem,) = trainer_value_problems(there, here=False)
+        assert problem.startswith("trainer.devices=True: write trainer.devices=1"), problem
     (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": False})
     assert problem.startswith("trainer.devices=False: a positive number of devices"), problem
 

@@ -486,6 +486,14 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             "fails the run at its first validating epoch): a positive number of batches, a "
             "fraction of the epoch, or trainer.limit_val_batches=0 for no validation"
         )
+    timed = isinstance(interval, dict) or (isinstance(interval, str) and _is_a_time(interval))
+    if timed and validates and _validates(trainer):
+        problems.append(
+            f"trainer.val_check_interval={interval!r}: validation at wall-clock times runs at "
+            "steps (at an epoch's end too, or not at all) that differ by machine, so would "
+            "the record's validation metrics: give a number of batches or a fraction of the "
+            "epoch"
+        )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
     problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
     problems += _no_batch_problems(trainer)

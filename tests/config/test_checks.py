@@ -342,6 +342,23 @@ def test_a_validation_interval_of_zero_batches_is_named_before_the_run(
         assert not trainer_value_problems({**trainer, "val_check_interval": 0.0})
 
 
+@pytest.mark.parametrize("interval", ["00:00:10:00", "00:00:00:01", {"minutes": 10}])
+def test_validation_at_wall_clock_times_is_refused_before_the_run(interval: Any) -> None:
+    """helper-115: Lightning takes a time as val_check_interval (`'DD:HH:MM:SS'`, a dict of
+    timedelta's arguments) and validates where that much time has passed, at an epoch's end
+    too only then: on a faster machine at other steps, or never, so one setting's records
+    held validation metrics of other steps, or none, by the machine they ran on."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "val_check_interval": interval}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.val_check_interval={interval!r}: validation at "), problem
+    assert "differ by machine" in problem
+    assert not trainer_value_problems({**trainer, "fast_dev_run": True})  # Lightning drops it
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})  # nothing validates
+    assert not trainer_value_problems(trainer, validates=False)
+
+
 def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.MonkeyPatch) -> None:
     """helper-101: accelerator=auto lands on a GPU where torch sees one, and on a TPU where
     XLA does (Lightning asks XLA first): devices=-1 and a GPU list are not this CPU's."""
@@ -420,7 +437,8 @@ def test_a_number_given_as_text_is_named_before_the_run(key: str) -> None:
     assert problem.startswith(f"trainer.{key}='5': a number, not text"), problem
     assert not trainer_value_problems({"accelerator": "cpu", key: 5})
     timed = {"accelerator": "cpu", "val_check_interval": "00:00:10:00"}
-    assert not trainer_value_problems(timed)  # Lightning's time-based validation
+    (problem,) = trainer_value_problems(timed)  # a time, refused as a time (below)
+    assert "wall-clock" in problem and "not text" not in problem, problem
     fast = {"accelerator": "cpu", "limit_train_batches": "5", "fast_dev_run": True}
     assert not trainer_value_problems(fast)  # not read under fast_dev_run
 

@@ -813,6 +813,11 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"num_sanity_val_steps": -2}, {"num_sanity_val_steps": 0}),
         ({"num_sanity_val_steps": -5.0}, {"num_sanity_val_steps": 0}),
         ({"num_sanity_val_steps": False}, {"num_sanity_val_steps": 0}),
+        ({"reload_dataloaders_every_n_epochs": True}, {"reload_dataloaders_every_n_epochs": 1}),
+        ({"min_steps": True}, {"min_steps": 1}),
+        ({"overfit_batches": True}, {"overfit_batches": 1}),  # one batch, not all (1.0)
+        ({"overfit_batches": 0}, {}),  # Lightning's 0.0: `overfit_batches > 0` either way
+        ({"overfit_batches": False}, {}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(
@@ -841,6 +846,8 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"detect_anomaly": 1}, {"detect_anomaly": True}),  # torch refuses the int
         ({"num_sanity_val_steps": -1}, {"num_sanity_val_steps": 0}),  # -1: every batch
         ({"limit_val_batches": True}, {"limit_val_batches": 1.0}),  # 1 batch, not all
+        ({"overfit_batches": True}, {"overfit_batches": 1.0}),
+        ({"overfit_batches": 2.0}, {"overfit_batches": 2}),  # Lightning limits by the float
         (  # Lightning refuses the algorithm: a setting of its own, not the default
             {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
             {"gradient_clip_val": None},

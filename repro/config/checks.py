@@ -473,11 +473,13 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             f"trainer.num_nodes={nodes}: a positive integer (Lightning refuses any other)"
         )
     every = trainer.get("check_val_every_n_epoch")
-    zero = isinstance(every, int) and every == 0 and validates and _validates(trainer)
+    # 0 divides by 0 at the first batch; -1 validates every epoch (`% -1 == 0`), as 1 does
+    zero = isinstance(every, int) and every <= 0 and validates and _validates(trainer)
     if every is not None and (not isinstance(every, int) or zero):
-        problems.append(  # Lightning refuses a non-int; it divides by 0 at the first batch
+        problems.append(  # Lightning refuses a non-int
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
-            "(null: validation counts val_check_interval batches across epochs)"
+            "(null: validation counts val_check_interval batches across epochs; "
+            "trainer.limit_val_batches=0: no validation)"
         )
     interval = trainer.get("val_check_interval")  # an int 0 (or false): `% 0` as it validates
     if type(interval) in (int, bool) and interval == 0 and validates and _validates(trainer):

@@ -317,6 +317,20 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     assert trainer_value_problems({"accelerator": "cpu", **overfit})
 
 
+@pytest.mark.parametrize("every", [-1, -2])
+def test_a_negative_validation_cadence_is_named_before_the_run(every: int) -> None:
+    """helper-115: `trainer.check_val_every_n_epoch=-1` (meant as never, as max_epochs=-1 is
+    no bound) passed every check, and Lightning validates where `(epoch + 1) % -1 == 0`:
+    every epoch, as 1 does (-2 as 2), in a folder of its own. Taken where nothing validates."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "check_val_every_n_epoch": every}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.check_val_every_n_epoch={every}: a positive integer")
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})
+    assert not trainer_value_problems(trainer, validates=False)
+
+
 @pytest.mark.parametrize("interval", [0, False])
 @pytest.mark.parametrize("every", [1, None])
 def test_a_validation_interval_of_zero_batches_is_named_before_the_run(

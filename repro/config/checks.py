@@ -651,9 +651,10 @@ def _no_batch_problems(trainer: dict[str, Any]) -> list[str]:
 
 
 def _whole(value: Any) -> int | None:
-    """A batch count as Lightning reads it (an int, or a whole float past 1); else None."""
-    if type(value) is int:
-        return value
+    """A batch count as Lightning reads it (an int, true as 1, or a whole float past 1);
+    else None."""
+    if isinstance(value, int):  # Lightning's `isinstance(limit, int)`: true is one batch
+        return int(value)
     if isinstance(value, float) and value > 1 and value.is_integer():
         return int(value)
     return None

@@ -536,6 +536,10 @@ def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_ru
         {"val_check_interval": 50, "limit_train_batches": 5, "fast_dev_run": True},
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+    # helper-115: Lightning reads limit_train_batches=true as one batch (hashed as 1)
+    one = {"accelerator": "cpu", "val_check_interval": 2, "limit_train_batches": True}
+    (problem,) = trainer_value_problems(one)
+    assert problem.startswith("trainer.val_check_interval=2: more than the 1 batches"), problem
     empty = {"accelerator": "cpu", "val_check_interval": 50, "limit_train_batches": 0}
     (problem,) = trainer_value_problems(empty)  # no epoch at all: that is the problem
     assert problem.startswith("trainer.limit_train_batches=0 trains nothing"), problem

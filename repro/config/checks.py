@@ -482,11 +482,19 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             "trainer.limit_val_batches=0: no validation)"
         )
     interval = trainer.get("val_check_interval")  # an int 0 (or false): `% 0` as it validates
-    if type(interval) in (int, bool) and interval == 0 and validates and _validates(trainer):
+    validating = validates and _validates(trainer)
+    if type(interval) in (int, bool) and interval == 0 and validating:
         problems.append(
             f"trainer.val_check_interval={interval}: validation every 0 batches (Lightning "
             "fails the run at its first validating epoch): a positive number of batches, a "
             "fraction of the epoch, or trainer.limit_val_batches=0 for no validation"
+        )
+    across = "check_val_every_n_epoch" in trainer and every is None  # a float: refused below
+    if type(interval) is float and interval == 0 and validating and not across:
+        problems.append(  # `max(1, int(batches * 0.0))`: not limit_val_batches=0.0's none
+            f"trainer.val_check_interval={interval}: Lightning validates after every batch "
+            "for it, not never: trainer.limit_val_batches=0 for no validation, or "
+            "trainer.val_check_interval=1 for every batch"
         )
     timed = isinstance(interval, dict) or (isinstance(interval, str) and _is_a_time(interval))
     if timed and validates and _validates(trainer):

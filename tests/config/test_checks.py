@@ -339,7 +339,7 @@ def test_a_validation_interval_of_zero_batches_is_named_before_the_run(
     """helper-115: `+trainer.val_check_interval=0` (or false) passed every check, then the
     first epoch that validates failed as a bare `ZeroDivisionError: integer modulo by zero`
     once the run's folder and failed record existed (Lightning validates where the batch
-    count divides by it). Taken where nothing validates; 0.0 is a fraction (every batch)."""
+    count divides by it). Taken where nothing validates."""
     from repro.config.checks import trainer_value_problems
 
     trainer = {
@@ -352,8 +352,20 @@ def test_a_validation_interval_of_zero_batches_is_named_before_the_run(
     assert not trainer_value_problems({**trainer, "limit_val_batches": 0})
     assert not trainer_value_problems({**trainer, "fast_dev_run": True})
     assert not trainer_value_problems(trainer, validates=False)
-    if every is not None:
-        assert not trainer_value_problems({**trainer, "val_check_interval": 0.0})
+
+
+def test_a_validation_interval_of_no_fraction_is_named_before_the_run() -> None:
+    """helper-115: `+trainer.val_check_interval=0.0` reads as "no validation", as
+    limit_val_batches=0.0 does, but Lightning validates after every batch (`max(1,
+    int(batches * 0.0))`): the run validated 40 times an epoch, as a setting of its own."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "val_check_interval": 0.0}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith("trainer.val_check_interval=0.0: "), problem
+    assert "trainer.limit_val_batches=0" in problem and "every batch" in problem
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})
+    assert not trainer_value_problems({**trainer, "val_check_interval": 0.5})
 
 
 @pytest.mark.parametrize("interval", ["00:00:10:00", "00:00:00:01", {"minutes": 10}])

@@ -504,6 +504,12 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             "the record's validation metrics: give a number of batches or a fraction of the "
             "epoch"
         )
+    reload = trainer.get("reload_dataloaders_every_n_epochs")  # text: named as text
+    if not (reload is None or isinstance(reload, str) or (isinstance(reload, int) and reload >= 0)):
+        problems.append(  # Lightning's Trainer refuses it, once the run's folder exists
+            f"trainer.reload_dataloaders_every_n_epochs={reload}: a whole number of epochs, "
+            "0 (never) or more (Lightning refuses any other)"
+        )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
     problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
     problems += _no_batch_problems(trainer)

@@ -317,6 +317,20 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     assert trainer_value_problems({"accelerator": "cpu", **overfit})
 
 
+@pytest.mark.parametrize("reload", [-1, 2.0, 0.5])
+def test_a_reload_cadence_lightning_refuses_is_named_before_the_run(reload: Any) -> None:
+    """helper-115: `+trainer.reload_dataloaders_every_n_epochs=-1` (or 2.0) passed every
+    check, then Lightning's Trainer refused it (`should be an int >= 0`) once the run's folder
+    and a failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "reload_dataloaders_every_n_epochs": reload}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.reload_dataloaders_every_n_epochs={reload}: "), problem
+    for fine in (0, 2, True, None):
+        assert not trainer_value_problems({**trainer, "reload_dataloaders_every_n_epochs": fine})
+
+
 @pytest.mark.parametrize("every", [-1, -2])
 def test_a_negative_validation_cadence_is_named_before_the_run(every: int) -> None:
     """helper-115: `trainer.check_val_every_n_epoch=-1` (meant as never, as max_epochs=-1 is

@@ -433,6 +433,7 @@ def trainer_value_problems(
             "there is)"
         )
     problems += _count_problems(trainer, validates) + _strategy_problems(trainer, here)
+    problems += _max_time_problems(trainer)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -529,6 +530,26 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             "it counts batches across epochs: an integer (Lightning refuses a fraction)"
         )
     return problems
+
+
+def _max_time_problems(trainer: dict[str, Any]) -> list[str]:
+    """A max_time Lightning's Timer refuses as the Trainer is built, once the run's folder
+    and record exist: text not 'DD:HH:MM:SS', a number (seconds, as a user may think), a
+    mapping of other than timedelta's arguments."""
+    from lightning.pytorch.callbacks import Timer
+
+    max_time = trainer.get("max_time")
+    if max_time is None:
+        return []
+    try:
+        Timer(duration=max_time)
+    except Exception:  # MisconfigurationException, TypeError, AttributeError
+        return [
+            f"trainer.max_time={max_time!r}: a time as 'DD:HH:MM:SS' ('00:04:00:00' is four "
+            "hours) or timedelta's arguments ({hours: 4}); Lightning refuses any other once "
+            "the run has started"
+        ]
+    return []
 
 
 def _validates(trainer: dict[str, Any]) -> bool:

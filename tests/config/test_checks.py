@@ -317,6 +317,22 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     assert trainer_value_problems({"accelerator": "cpu", **overfit})
 
 
+@pytest.mark.parametrize("max_time", ["abc", "00:10:00", 3600, {"hour": 1}])
+def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> None:
+    """helper-115: `+trainer.max_time=3600` (seconds, as a user may think) or '00:10:00'
+    passed every check beside max_steps, then Lightning's Timer refused it (or failed with
+    `AttributeError: 'int' object has no attribute 'total_seconds'`) once the run's folder
+    and a failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "max_steps": 10, "max_time": max_time}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.max_time={max_time!r}: "), problem
+    assert "DD:HH:MM:SS" in problem
+    for fine in ("00:01:00:00", {"hours": 1}, None):
+        assert not trainer_value_problems({**trainer, "max_time": fine})
+
+
 @pytest.mark.parametrize("reload", [-1, 2.0, 0.5])
 def test_a_reload_cadence_lightning_refuses_is_named_before_the_run(reload: Any) -> None:
     """helper-115: `+trainer.reload_dataloaders_every_n_epochs=-1` (or 2.0) passed every

@@ -721,6 +721,12 @@ def _switch_problems(trainer: dict[str, Any]) -> list[str]:
             f"trainer.gradient_clip_algorithm={algorithm!r}: {', '.join(CLIP_ALGORITHMS)} or "
             "null (norm)"
         )
+    if trainer.get("barebones"):  # Lightning refuses it beside what repro always passes
+        problems.append(
+            f"trainer.barebones={trainer['barebones']!r}: repro's runs need what barebones "
+            "turns off (a profiler, logging of the metrics a record keeps), which Lightning "
+            "then refuses once the run has started: leave it out"
+        )
     fast = trainer.get("fast_dev_run", False)
     if not (fast is None or isinstance(fast, bool) or (type(fast) is int and fast >= 0)):
         problems.append(

@@ -333,6 +333,19 @@ def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> 
         assert not trainer_value_problems({**trainer, "max_time": fine})
 
 
+def test_barebones_is_named_before_the_run() -> None:
+    """helper-115: `+trainer.barebones=true` passed every check, then Lightning refused it
+    once the run's folder and a failed record existed: repro always hands the Trainer what
+    barebones turns off (its profiler; log_every_n_steps, loggers for the run's metrics)."""
+    from repro.config.checks import trainer_value_problems
+
+    for on in (True, 1):
+        (problem,) = trainer_value_problems({"accelerator": "cpu", "barebones": on})
+        assert problem.startswith(f"trainer.barebones={on}: "), problem
+    for off in (False, 0, None):
+        assert not trainer_value_problems({"accelerator": "cpu", "barebones": off})
+
+
 @pytest.mark.parametrize("reload", [-1, 2.0, 0.5])
 def test_a_reload_cadence_lightning_refuses_is_named_before_the_run(reload: Any) -> None:
     """helper-115: `+trainer.reload_dataloaders_every_n_epochs=-1` (or 2.0) passed every

@@ -517,7 +517,7 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
     accumulate = trainer.get("accumulate_grad_batches")  # Lightning checks it nowhere
     whole = isinstance(accumulate, (int, float)) and float(accumulate).is_integer()
     counted = whole and not isinstance(accumulate, bool) and accumulate >= 1
-    if not (counted or accumulate is None or isinstance(accumulate, str)):  # text: as text
+    if not (counted or accumulate is None or isinstance(accumulate, (str, list, dict))):
         problems.append(
             f"trainer.accumulate_grad_batches={accumulate}: a positive whole number of batches "
             "(Lightning divides the loss by it and steps where the batch index divides by it: "
@@ -590,6 +590,11 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
         value = trainer.get(key)
         if isinstance(value, str) and not (key == "val_check_interval" and _is_a_time(value)):
             problems.append(_as_text(key, value))
+            continue
+        if isinstance(value, (list, dict)) and not (
+            key == "val_check_interval" and isinstance(value, dict)  # a time (named apart)
+        ):
+            problems.append(_not_a_number(key, value))
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue  # unset, or a time (val_check_interval='00:00:10:00'): not a count
@@ -751,7 +756,21 @@ TypeError once its folder exists (or, min_steps, once the step count reaches it)
 
 
 def _text_number_problems(trainer: dict[str, Any]) -> list[str]:
-    return [_as_text(k, trainer[k]) for k in NUMBER_TRAINER_KEYS if isinstance(trainer.get(k), str)]
+    return [
+        _as_text(k, trainer[k]) if isinstance(trainer[k], str) else _not_a_number(k, trainer[k])
+        for k in NUMBER_TRAINER_KEYS
+        if isinstance(trainer.get(k), (str, list, dict))
+    ]
+
+
+def _not_a_number(key: str, value: list | dict) -> str:
+    """The line for a list or mapping given as a number (`limit_train_batches=[0.1,0.5]`:
+    Hydra's one list, where a sweep was meant): Lightning fails on it once the run started."""
+    kind = "list" if isinstance(value, list) else "mapping"
+    return (
+        f"trainer.{key}={value}: a number, not a {kind} (Lightning fails on it only once the "
+        f"run has started; a sweep of values is `-m trainer.{key}=a,b`)"
+    )
 
 
 def _as_text(key: str, value: str) -> str:

@@ -333,6 +333,31 @@ def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> 
         assert not trainer_value_problems({**trainer, "max_time": fine})
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "limit_train_batches",
+        "limit_val_batches",
+        "val_check_interval",
+        "overfit_batches",
+        "gradient_clip_val",
+        "log_every_n_steps",
+        "num_sanity_val_steps",
+    ],
+)
+def test_a_list_for_a_number_is_named_before_the_run(key: str) -> None:
+    """helper-115: `trainer.limit_train_batches=[0.1,0.5]` (a sweep written as Hydra's
+    list, one value) passed every check, then failed the run with a bare TypeError (`'<='
+    not supported between 'int' and 'list'`) once its folder and a failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    for value in ([0.1, 0.5], {"a": 1}):
+        if key == "val_check_interval" and isinstance(value, dict):
+            continue  # timedelta's arguments: a time (refused as one)
+        (problem,) = trainer_value_problems({"accelerator": "cpu", key: value})
+        assert problem.startswith(f"trainer.{key}={value}: a number, not a "), problem
+
+
 def test_barebones_is_named_before_the_run() -> None:
     """helper-115: `+trainer.barebones=true` passed every check, then Lightning refused it
     once the run's folder and a failed record existed: repro always hands the Trainer what

@@ -417,7 +417,7 @@ def trainer_value_problems(
     accelerator = trainer.get("accelerator") or "auto"
     refused = devices is False or isinstance(devices, float)  # an int, text or a list of ints
     if devices is True:  # Lightning's CPU reads it as 1 (hashed so); its GPUs refuse a bool
-        if not (here and _on_the_cpu(accelerator)):
+        if not (accelerator == "cpu" or (here and _on_the_cpu(accelerator))):  # any node's
             problems.append(
                 "trainer.devices=True: write trainer.devices=1 (Lightning takes true only on "
                 "the CPU, as one process, and refuses it on a GPU)"
@@ -433,6 +433,7 @@ def trainer_value_problems(
             "there is)"
         )
     problems += _count_problems(trainer, validates) + _strategy_problems(trainer, here)
+    problems += _max_time_problems(trainer)
     precision = trainer.get("precision")
     known = [v for group in typing.get_args(_PRECISION_INPUT) for v in typing.get_args(group)]
     typed = isinstance(precision, (int, str)) and not isinstance(precision, bool)  # 32.0 == 32
@@ -473,11 +474,42 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             f"trainer.num_nodes={nodes}: a positive integer (Lightning refuses any other)"
         )
     every = trainer.get("check_val_every_n_epoch")
-    zero = isinstance(every, int) and every == 0 and validates and _validates(trainer)
+    # 0 divides by 0 at the first batch; -1 validates every epoch (`% -1 == 0`), as 1 does
+    zero = isinstance(every, int) and every <= 0 and validates and _validates(trainer)
     if every is not None and (not isinstance(every, int) or zero):
-        problems.append(  # Lightning refuses a non-int; it divides by 0 at the first batch
+        problems.append(  # Lightning refuses a non-int
             f"trainer.check_val_every_n_epoch={every}: a positive integer or null "
-            "(null: validation counts val_check_interval batches across epochs)"
+            "(null: validation counts val_check_interval batches across epochs; "
+            "trainer.limit_val_batches=0: no validation)"
+        )
+    interval = trainer.get("val_check_interval")  # an int 0 (or false): `% 0` as it validates
+    validating = validates and _validates(trainer)
+    if type(interval) in (int, bool) and interval == 0 and validating:
+        problems.append(
+            f"trainer.val_check_interval={interval}: validation every 0 batches (Lightning "
+            "fails the run at its first validating epoch): a positive number of batches, a "
+            "fraction of the epoch, or trainer.limit_val_batches=0 for no validation"
+        )
+    across = "check_val_every_n_epoch" in trainer and every is None  # a float: refused below
+    if type(interval) is float and interval == 0 and validating and not across:
+        problems.append(  # `max(1, int(batches * 0.0))`: not limit_val_batches=0.0's none
+            f"trainer.val_check_interval={interval}: Lightning validates after every batch "
+            "for it, not never: trainer.limit_val_batches=0 for no validation, or "
+            "trainer.val_check_interval=1 for every batch"
+        )
+    timed = isinstance(interval, dict) or (isinstance(interval, str) and _is_a_time(interval))
+    if timed and validates and _validates(trainer):
+        problems.append(
+            f"trainer.val_check_interval={interval!r}: validation at wall-clock times runs at "
+            "steps (at an epoch's end too, or not at all) that differ by machine, so would "
+            "the record's validation metrics: give a number of batches or a fraction of the "
+            "epoch"
+        )
+    reload = trainer.get("reload_dataloaders_every_n_epochs")  # text: named as text
+    if not (reload is None or isinstance(reload, str) or (isinstance(reload, int) and reload >= 0)):
+        problems.append(  # Lightning's Trainer refuses it, once the run's folder exists
+            f"trainer.reload_dataloaders_every_n_epochs={reload}: a whole number of epochs, "
+            "0 (never) or more (Lightning refuses any other)"
         )
     problems += _batch_limit_problems(trainer) + _text_number_problems(trainer)
     problems += _switch_problems(trainer) + _interval_past_the_epoch(trainer)
@@ -485,7 +517,7 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
     accumulate = trainer.get("accumulate_grad_batches")  # Lightning checks it nowhere
     whole = isinstance(accumulate, (int, float)) and float(accumulate).is_integer()
     counted = whole and not isinstance(accumulate, bool) and accumulate >= 1
-    if not (counted or accumulate is None or isinstance(accumulate, str)):  # text: as text
+    if not (counted or accumulate is None or isinstance(accumulate, (str, list, dict))):
         problems.append(
             f"trainer.accumulate_grad_batches={accumulate}: a positive whole number of batches "
             "(Lightning divides the loss by it and steps where the batch index divides by it: "
@@ -498,6 +530,26 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
             "it counts batches across epochs: an integer (Lightning refuses a fraction)"
         )
     return problems
+
+
+def _max_time_problems(trainer: dict[str, Any]) -> list[str]:
+    """A max_time Lightning's Timer refuses as the Trainer is built, once the run's folder
+    and record exist: text not 'DD:HH:MM:SS', a number (seconds, as a user may think), a
+    mapping of other than timedelta's arguments."""
+    from lightning.pytorch.callbacks import Timer
+
+    max_time = trainer.get("max_time")
+    if max_time is None:
+        return []
+    try:
+        Timer(duration=max_time)
+    except Exception:  # MisconfigurationException, TypeError, AttributeError
+        return [
+            f"trainer.max_time={max_time!r}: a time as 'DD:HH:MM:SS' ('00:04:00:00' is four "
+            "hours) or timedelta's arguments ({hours: 4}); Lightning refuses any other once "
+            "the run has started"
+        ]
+    return []
 
 
 def _validates(trainer: dict[str, Any]) -> bool:
@@ -538,6 +590,11 @@ def _batch_limit_problems(trainer: dict[str, Any]) -> list[str]:
         value = trainer.get(key)
         if isinstance(value, str) and not (key == "val_check_interval" and _is_a_time(value)):
             problems.append(_as_text(key, value))
+            continue
+        if isinstance(value, (list, dict)) and not (
+            key == "val_check_interval" and isinstance(value, dict)  # a time (named apart)
+        ):
+            problems.append(_not_a_number(key, value))
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue  # unset, or a time (val_check_interval='00:00:10:00'): not a count
@@ -634,9 +691,10 @@ def _no_batch_problems(trainer: dict[str, Any]) -> list[str]:
 
 
 def _whole(value: Any) -> int | None:
-    """A batch count as Lightning reads it (an int, or a whole float past 1); else None."""
-    if type(value) is int:
-        return value
+    """A batch count as Lightning reads it (an int, true as 1, or a whole float past 1);
+    else None."""
+    if isinstance(value, int):  # Lightning's `isinstance(limit, int)`: true is one batch
+        return int(value)
     if isinstance(value, float) and value > 1 and value.is_integer():
         return int(value)
     return None
@@ -668,6 +726,12 @@ def _switch_problems(trainer: dict[str, Any]) -> list[str]:
             f"trainer.gradient_clip_algorithm={algorithm!r}: {', '.join(CLIP_ALGORITHMS)} or "
             "null (norm)"
         )
+    if trainer.get("barebones"):  # Lightning refuses it beside what repro always passes
+        problems.append(
+            f"trainer.barebones={trainer['barebones']!r}: repro's runs need what barebones "
+            "turns off (a profiler, logging of the metrics a record keeps), which Lightning "
+            "then refuses once the run has started: leave it out"
+        )
     fast = trainer.get("fast_dev_run", False)
     if not (fast is None or isinstance(fast, bool) or (type(fast) is int and fast >= 0)):
         problems.append(
@@ -692,7 +756,21 @@ TypeError once its folder exists (or, min_steps, once the step count reaches it)
 
 
 def _text_number_problems(trainer: dict[str, Any]) -> list[str]:
-    return [_as_text(k, trainer[k]) for k in NUMBER_TRAINER_KEYS if isinstance(trainer.get(k), str)]
+    return [
+        _as_text(k, trainer[k]) if isinstance(trainer[k], str) else _not_a_number(k, trainer[k])
+        for k in NUMBER_TRAINER_KEYS
+        if isinstance(trainer.get(k), (str, list, dict))
+    ]
+
+
+def _not_a_number(key: str, value: list | dict) -> str:
+    """The line for a list or mapping given as a number (`limit_train_batches=[0.1,0.5]`:
+    Hydra's one list, where a sweep was meant): Lightning fails on it once the run started."""
+    kind = "list" if isinstance(value, list) else "mapping"
+    return (
+        f"trainer.{key}={value}: a number, not a {kind} (Lightning fails on it only once the "
+        f"run has started; a sweep of values is `-m trainer.{key}=a,b`)"
+    )
 
 
 def _as_text(key: str, value: str) -> str:

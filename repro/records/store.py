@@ -124,8 +124,9 @@ LIGHTNING_TRAINER_DEFAULTS: dict[str, Any] = {
 """Lightning Trainer arguments repro's trainer config does not set, at Lightning's defaults
 (a copy, so records need not import Lightning): `+trainer.benchmark=null` hands the Trainer
 what it has without the key, so the hash leaves such a key out at exactly this value (of this
-type: `overfit_batches=0` is hashed, as any int for a float is). Keys repro's config sets are
-hashed as they are: leaving one out at Lightning's default would move every record."""
+type, once `_at_lightning_readings` has read it: `overfit_batches=0` is Lightning's 0.0, an
+int for another float is hashed). Keys repro's config sets are hashed as they are: leaving
+one out at Lightning's default would move every record."""
 
 
 NULL_TRAINER_VALUES: dict[str, Any] = {
@@ -276,6 +277,20 @@ benchmark (torch refuses an int there), nor deterministic (1 is neither true nor
 Lightning: no deterministic algorithms)."""
 
 
+COUNT_TRAINER_KEYS = BATCH_LIMIT_KEYS | {
+    "val_check_interval",
+    "check_val_every_n_epoch",
+    "log_every_n_steps",
+    "num_sanity_val_steps",
+    "overfit_batches",
+    "reload_dataloaders_every_n_epochs",
+    "min_steps",
+    "min_epochs",
+}
+"""Trainer arguments Lightning takes a bool of as the int it is (`isinstance(x, int)`, then
+`% x`, `min(x, batches)`): `limit_train_batches=true` trains one batch an epoch, as 1 does."""
+
+
 CLIP_ALGORITHMS = ("norm", "value")
 """Lightning's gradient clipping algorithms (`GradClipAlgorithmType`), read lower-cased."""
 
@@ -289,7 +304,10 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     the Trainer's algorithm clips by value under `value` with no clip of the Trainer's),
     and the hash cannot see the module; a whole float accumulate_grad_batches
     as that int; `fast_dev_run` 0 and 1 as false and true (Lightning sets 1 to True); 0 and 1
-    of a truth-value key (`TRUTH_TRAINER_KEYS`); a strategy's name lower-cased (`DDP`);
+    of a truth-value key (`TRUTH_TRAINER_KEYS`); since helper-115, a bool count
+    (`COUNT_TRAINER_KEYS`) as its int and a num_sanity_val_steps below -1 as 0 (no sanity
+    check either way), an overfit_batches of 0 as Lightning's 0.0; a strategy's name
+    lower-cased (`DDP`);
     devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
     `devices=True` (Lightning's CPU: one process; its GPUs refuse it) as 1. `config` itself
     when there is none, so `older_hashes` knows no older spelling was hashed."""
@@ -313,6 +331,14 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     for key in TRUTH_TRAINER_KEYS & set(trainer):
         if type(trainer[key]) is int and trainer[key] in (0, 1):
             read[key] = bool(trainer[key])
+    for key in COUNT_TRAINER_KEYS & set(trainer):
+        if isinstance(trainer[key], bool):
+            read[key] = int(trainer[key])
+    if read.get("overfit_batches", trainer.get("overfit_batches")) == 0:  # `> 0`: off either way
+        read["overfit_batches"] = LIGHTNING_TRAINER_DEFAULTS["overfit_batches"]
+    sanity = read.get("num_sanity_val_steps", trainer.get("num_sanity_val_steps"))
+    if type(sanity) is int and sanity < -1:  # Lightning checks only `> 0` (-1: every batch)
+        read["num_sanity_val_steps"] = 0
     strategy = trainer.get("strategy")
     if isinstance(strategy, str):  # Lightning looks its name up lower-cased
         read["strategy"] = strategy.lower()

@@ -317,6 +317,142 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     assert trainer_value_problems({"accelerator": "cpu", **overfit})
 
 
+@pytest.mark.parametrize("max_time", ["abc", "00:10:00", 3600, {"hour": 1}])
+def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> None:
+    """helper-115: `+trainer.max_time=3600` (seconds, as a user may think) or '00:10:00'
+    passed every check beside max_steps, then Lightning's Timer refused it (or failed with
+    `AttributeError: 'int' object has no attribute 'total_seconds'`) once the run's folder
+    and a failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "max_steps": 10, "max_time": max_time}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.max_time={max_time!r}: "), problem
+    assert "DD:HH:MM:SS" in problem
+    for fine in ("00:01:00:00", {"hours": 1}, None):
+        assert not trainer_value_problems({**trainer, "max_time": fine})
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "limit_train_batches",
+        "limit_val_batches",
+        "val_check_interval",
+        "overfit_batches",
+        "gradient_clip_val",
+        "log_every_n_steps",
+        "num_sanity_val_steps",
+    ],
+)
+def test_a_list_for_a_number_is_named_before_the_run(key: str) -> None:
+    """helper-115: `trainer.limit_train_batches=[0.1,0.5]` (a sweep written as Hydra's
+    list, one value) passed every check, then failed the run with a bare TypeError (`'<='
+    not supported between 'int' and 'list'`) once its folder and a failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    for value in ([0.1, 0.5], {"a": 1}):
+        if key == "val_check_interval" and isinstance(value, dict):
+            continue  # timedelta's arguments: a time (refused as one)
+        (problem,) = trainer_value_problems({"accelerator": "cpu", key: value})
+        assert problem.startswith(f"trainer.{key}={value}: a number, not a "), problem
+
+
+def test_barebones_is_named_before_the_run() -> None:
+    """helper-115: `+trainer.barebones=true` passed every check, then Lightning refused it
+    once the run's folder and a failed record existed: repro always hands the Trainer what
+    barebones turns off (its profiler; log_every_n_steps, loggers for the run's metrics)."""
+    from repro.config.checks import trainer_value_problems
+
+    for on in (True, 1):
+        (problem,) = trainer_value_problems({"accelerator": "cpu", "barebones": on})
+        assert problem.startswith(f"trainer.barebones={on}: "), problem
+    for off in (False, 0, None):
+        assert not trainer_value_problems({"accelerator": "cpu", "barebones": off})
+
+
+@pytest.mark.parametrize("reload", [-1, 2.0, 0.5])
+def test_a_reload_cadence_lightning_refuses_is_named_before_the_run(reload: Any) -> None:
+    """helper-115: `+trainer.reload_dataloaders_every_n_epochs=-1` (or 2.0) passed every
+    check, then Lightning's Trainer refused it (`should be an int >= 0`) once the run's folder
+    and a failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "reload_dataloaders_every_n_epochs": reload}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.reload_dataloaders_every_n_epochs={reload}: "), problem
+    for fine in (0, 2, True, None):
+        assert not trainer_value_problems({**trainer, "reload_dataloaders_every_n_epochs": fine})
+
+
+@pytest.mark.parametrize("every", [-1, -2])
+def test_a_negative_validation_cadence_is_named_before_the_run(every: int) -> None:
+    """helper-115: `trainer.check_val_every_n_epoch=-1` (meant as never, as max_epochs=-1 is
+    no bound) passed every check, and Lightning validates where `(epoch + 1) % -1 == 0`:
+    every epoch, as 1 does (-2 as 2), in a folder of its own. Taken where nothing validates."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "check_val_every_n_epoch": every}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.check_val_every_n_epoch={every}: a positive integer")
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})
+    assert not trainer_value_problems(trainer, validates=False)
+
+
+@pytest.mark.parametrize("interval", [0, False])
+@pytest.mark.parametrize("every", [1, None])
+def test_a_validation_interval_of_zero_batches_is_named_before_the_run(
+    interval: Any, every: Any
+) -> None:
+    """helper-115: `+trainer.val_check_interval=0` (or false) passed every check, then the
+    first epoch that validates failed as a bare `ZeroDivisionError: integer modulo by zero`
+    once the run's folder and failed record existed (Lightning validates where the batch
+    count divides by it). Taken where nothing validates."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {
+        "accelerator": "cpu",
+        "val_check_interval": interval,
+        "check_val_every_n_epoch": every,
+    }
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.val_check_interval={interval}: "), problem
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})
+    assert not trainer_value_problems({**trainer, "fast_dev_run": True})
+    assert not trainer_value_problems(trainer, validates=False)
+
+
+def test_a_validation_interval_of_no_fraction_is_named_before_the_run() -> None:
+    """helper-115: `+trainer.val_check_interval=0.0` reads as "no validation", as
+    limit_val_batches=0.0 does, but Lightning validates after every batch (`max(1,
+    int(batches * 0.0))`): the run validated 40 times an epoch, as a setting of its own."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "val_check_interval": 0.0}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith("trainer.val_check_interval=0.0: "), problem
+    assert "trainer.limit_val_batches=0" in problem and "every batch" in problem
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})
+    assert not trainer_value_problems({**trainer, "val_check_interval": 0.5})
+
+
+@pytest.mark.parametrize("interval", ["00:00:10:00", "00:00:00:01", {"minutes": 10}])
+def test_validation_at_wall_clock_times_is_refused_before_the_run(interval: Any) -> None:
+    """helper-115: Lightning takes a time as val_check_interval (`'DD:HH:MM:SS'`, a dict of
+    timedelta's arguments) and validates where that much time has passed, at an epoch's end
+    too only then: on a faster machine at other steps, or never, so one setting's records
+    held validation metrics of other steps, or none, by the machine they ran on."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "val_check_interval": interval}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.val_check_interval={interval!r}: validation at "), problem
+    assert "differ by machine" in problem
+    assert not trainer_value_problems({**trainer, "fast_dev_run": True})  # Lightning drops it
+    assert not trainer_value_problems({**trainer, "limit_val_batches": 0})  # nothing validates
+    assert not trainer_value_problems(trainer, validates=False)
+
+
 def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.MonkeyPatch) -> None:
     """helper-101: accelerator=auto lands on a GPU where torch sees one, and on a TPU where
     XLA does (Lightning asks XLA first): devices=-1 and a GPU list are not this CPU's."""
@@ -395,7 +531,8 @@ def test_a_number_given_as_text_is_named_before_the_run(key: str) -> None:
     assert problem.startswith(f"trainer.{key}='5': a number, not text"), problem
     assert not trainer_value_problems({"accelerator": "cpu", key: 5})
     timed = {"accelerator": "cpu", "val_check_interval": "00:00:10:00"}
-    assert not trainer_value_problems(timed)  # Lightning's time-based validation
+    (problem,) = trainer_value_problems(timed)  # a time, refused as a time (below)
+    assert "wall-clock" in problem and "not text" not in problem, problem
     fast = {"accelerator": "cpu", "limit_train_batches": "5", "fast_dev_run": True}
     assert not trainer_value_problems(fast)  # not read under fast_dev_run
 
@@ -410,8 +547,12 @@ def test_devices_true_is_taken_where_lightning_takes_it() -> None:
     assert not trainer_value_problems({"accelerator": "cpu", "devices": True})
     if not torch.cuda.is_available():
         assert not trainer_value_problems({"accelerator": "auto", "devices": True})
-    (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": True}, here=False)
-    assert problem.startswith("trainer.devices=True: write trainer.devices=1"), problem
+    # helper-115: a SLURM or Ray job asked for the CPU lands on a node's CPU, which takes it
+    assert not trainer_value_problems({"accelerator": "cpu", "devices": True}, here=False)
+    for accelerator in ("auto", "gpu", None):  # a GPU node's GPU would refuse it
+        there = {"accelerator": accelerator, "devices": True}
+        (problem,) = trainer_value_problems(there, here=False)
+        assert problem.startswith("trainer.devices=True: write trainer.devices=1"), problem
     (problem,) = trainer_value_problems({"accelerator": "cpu", "devices": False})
     assert problem.startswith("trainer.devices=False: a positive number of devices"), problem
 
@@ -475,6 +616,10 @@ def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_ru
         {"val_check_interval": 50, "limit_train_batches": 5, "fast_dev_run": True},
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
+    # helper-115: Lightning reads limit_train_batches=true as one batch (hashed as 1)
+    one = {"accelerator": "cpu", "val_check_interval": 2, "limit_train_batches": True}
+    (problem,) = trainer_value_problems(one)
+    assert problem.startswith("trainer.val_check_interval=2: more than the 1 batches"), problem
     empty = {"accelerator": "cpu", "val_check_interval": 50, "limit_train_batches": 0}
     (problem,) = trainer_value_problems(empty)  # no epoch at all: that is the problem
     assert problem.startswith("trainer.limit_train_batches=0 trains nothing"), problem

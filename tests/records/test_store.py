@@ -564,6 +564,23 @@ def test_a_record_filed_under_a_spelling_lightning_reads_otherwise_is_found(
     assert hashed == store.config_hash(today)
 
 
+def test_a_record_filed_under_a_bool_count_before_helper_115_is_found(tmp_path: Path) -> None:
+    """`limit_train_batches=true` and `num_sanity_val_steps=-2` made folders of their own
+    before helper-115 read them as 1 and 0: run and report find those seeds."""
+    from repro.records.table import load_records
+
+    old = _trainer(limit_train_batches=True, num_sanity_val_steps=-2)
+    today = _trainer(limit_train_batches=1, num_sanity_val_steps=0)
+    digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
+    assert digest != store.config_hash(old) == store.config_hash(today)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    _completed(folder, old)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    assert store.completed_record_dir(tmp_path, today) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(today)
+
+
 def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_path: Path) -> None:
     """Between the precision aliases and null's defaults joining the hash, `precision=32
     trainer.max_epochs=null` was hashed with `32-true` and null as written: run and report
@@ -783,6 +800,24 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"devices": True}, {"devices": 1}),  # Lightning's CPU: one process
         ({"strategy": "DDP"}, {"strategy": "ddp"}),  # Lightning lower-cases the name
         ({"strategy": "Auto"}, {}),
+        # helper-115: Lightning reads a bool count as the int it is (True is 1), and any
+        # num_sanity_val_steps below -1 as 0 (`num_sanity_val_steps > 0` gates the check)
+        ({"limit_train_batches": True}, {"limit_train_batches": 1}),  # one batch an epoch
+        ({"limit_val_batches": True}, {"limit_val_batches": 1}),
+        ({"limit_val_batches": False}, {"limit_val_batches": 0}),  # no validation
+        ({"limit_test_batches": True}, {"limit_test_batches": 1}),
+        ({"val_check_interval": True}, {"val_check_interval": 1}),  # every batch
+        ({"check_val_every_n_epoch": True}, {"check_val_every_n_epoch": 1}),
+        ({"log_every_n_steps": True}, {"log_every_n_steps": 1}),
+        ({"num_sanity_val_steps": True}, {"num_sanity_val_steps": 1}),
+        ({"num_sanity_val_steps": -2}, {"num_sanity_val_steps": 0}),
+        ({"num_sanity_val_steps": -5.0}, {"num_sanity_val_steps": 0}),
+        ({"num_sanity_val_steps": False}, {"num_sanity_val_steps": 0}),
+        ({"reload_dataloaders_every_n_epochs": True}, {"reload_dataloaders_every_n_epochs": 1}),
+        ({"min_steps": True}, {"min_steps": 1}),
+        ({"overfit_batches": True}, {"overfit_batches": 1}),  # one batch, not all (1.0)
+        ({"overfit_batches": 0}, {}),  # Lightning's 0.0: `overfit_batches > 0` either way
+        ({"overfit_batches": False}, {}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(
@@ -809,6 +844,10 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"fast_dev_run": 2}, {"fast_dev_run": True}),
         ({"deterministic": 1}, {"deterministic": True}),  # Lightning: no deterministic algorithms
         ({"detect_anomaly": 1}, {"detect_anomaly": True}),  # torch refuses the int
+        ({"num_sanity_val_steps": -1}, {"num_sanity_val_steps": 0}),  # -1: every batch
+        ({"limit_val_batches": True}, {"limit_val_batches": 1.0}),  # 1 batch, not all
+        ({"overfit_batches": True}, {"overfit_batches": 1.0}),
+        ({"overfit_batches": 2.0}, {"overfit_batches": 2}),  # Lightning limits by the float
         (  # Lightning refuses the algorithm: a setting of its own, not the default
             {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
             {"gradient_clip_val": None},

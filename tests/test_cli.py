@@ -257,6 +257,18 @@ def test_usage_lines_name_their_arguments_plainly(command: str, usage: str) -> N
     assert "{" not in text and "}" not in text, text
 
 
+@pytest.mark.parametrize(("command", "name"), [("show", "PAPER"), ("new", "PAPER_ID")])
+def test_an_argument_has_one_name_in_usage_help_and_error(command: str, name: str) -> None:
+    """The usage line said `PAPER` while the Arguments section said `paper <str>` and a
+    missing one was refused as `'paper'`: three spellings of one word."""
+    text = repro(command, "--help").stdout
+    arguments = text.split("Arguments:")[1].split("Options:")[0]
+    assert arguments.split()[0] == name, text
+    done = repro(command)
+    assert done.returncode == 2
+    assert f"error: missing argument '{name}'" in done.stderr, done.stderr
+
+
 def test_every_help_fits_an_80_column_terminal() -> None:
     """`repro sweep --help` ended with a block of sweep keys that Click does not rewrap, 90
     characters wide: each line broke mid-word in an 80-column terminal."""

@@ -324,6 +324,51 @@ def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPa
         assert "set_transformer" in lines[1] and "built-in" in lines[1], lines  # names whole
 
 
+def test_a_sweeps_record_paths_stay_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At 80 columns the sweep's table folded each record path inside its column
+    (`results/mnist1d/logist` / `ic/e07871121a/seed0`): no path could be read or copied. Now
+    a table too wide for the terminal has its folders below it, each whole on one line."""
+    import io
+    import re
+    from types import SimpleNamespace
+
+    from repro.cli import _print_results
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.chdir(tmp_path)
+    base = tmp_path / "results" / "mnist1d"
+    results = [
+        SimpleNamespace(
+            run=SimpleNamespace(
+                experiment=experiment,
+                seed=seed,
+                fixed=(),
+                record_dir=base / experiment / "e07871121a" / f"seed{seed}",
+            ),
+            result="trained",
+            wall_s=0.1,
+            detail="test/acc=0.236, test/loss=1.91, train/loss=1.976",
+        )
+        for experiment in ("logistic", "logistic_shuffled")
+        for seed in (0, 1)
+    ]
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    _print_results(results)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue())
+    lines = text.splitlines()[:-1]  # the table; then the counts, one line
+    assert max(len(line) for line in lines) <= 80, lines
+    for experiment in ("logistic", "logistic_shuffled"):  # each setting's folder, one line
+        assert f"  results/mnist1d/{experiment}/e07871121a/ seed0 seed1" in lines, text
+    assert "e078711" not in lines[1], text  # not in the rows, folded
+
+
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
     run_help = repro("run", "--help").stdout
     assert "repro run [OPTIONS] paper=ID [experiment=NAME] [KEY=VALUE]..." in run_help

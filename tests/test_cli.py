@@ -324,6 +324,43 @@ def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPa
         assert "set_transformer" in lines[1] and "built-in" in lines[1], lines  # names whole
 
 
+def test_papers_and_show_keep_every_id_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro papers` folded `set_transfor|mer` and `repro show mnist1d` folded
+    every claim id (`logistic|_acc`) and its headers (`experime|nt`, `toleranc|e`): an id read
+    or copied off the screen was wrong. Names stay whole; text wraps, or goes below the table."""
+    import io
+    import re
+
+    from repro.cli import papers, show
+    from repro.plugins.registry import get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for command, names in (
+        (papers, ["set_transformer", "perm_optim", "experiments"]),
+        (
+            lambda: show("mnist1d"),
+            [c.id for c in get_paper("mnist1d").spec().claims] + ["experiment", "within"],
+        ),
+    ):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        command()
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        words = {word.rstrip(":") for line in lines if len(line) <= 80 for word in line.split()}
+        assert not [name for name in names if name not in words], lines
+        assert (
+            "README table, greydanus/mnist1d (test accuracy, MLP)"
+            in " ".join(" ".join(lines).split())
+            or command is papers
+        ), lines
+
+
 def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

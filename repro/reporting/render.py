@@ -939,7 +939,18 @@ def _context(data: ReportData) -> dict[str, Any]:
         "rules": rules(data),
         "failures": data.unsuccessful[:MAX_LISTED_FAILURES],
         "failures_left_out": max(0, len(data.unsuccessful) - MAX_LISTED_FAILURES),
+        "csv_command": csv_command(data),
     }
+
+
+def csv_command(data: ReportData) -> str:
+    """The command that writes records.csv (all the runs, where the failures past the listed
+    ones are): this report's own, so that it finds the plugin and the results again."""
+    command = next(
+        (c for c in reversed(data.commands) if c.startswith("repro report ")),
+        f"repro report paper={data.paper_id}",
+    )
+    return command if " --csv" in command else f"{command} --csv"
 
 
 def render_markdown(data: ReportData, figure_links: dict[str, str]) -> str:

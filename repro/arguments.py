@@ -66,7 +66,15 @@ class ReproGroup(TyperGroup):
 class PlainUsageCommand(TyperCommand):
     """A command whose usage line names its arguments as Click always did (`PAPER`,
     `[PAPER]`): Typer 0.2x writes a required one as `{paper}`, which reads as a placeholder
-    left unrendered (`repro show [OPTIONS] {paper}`)."""
+    left unrendered (`repro show [OPTIONS] {paper}`). The same name is the argument's in the
+    help's Arguments section and in Click's `missing argument 'PAPER'`, which otherwise say
+    `paper`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.param_type_name == "argument" and param.metavar is None:
+                param.metavar = (param.name or "").upper()
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []

@@ -254,7 +254,7 @@ def show(
         done = {}
     typer.echo("\nclaims (records: completed seeds of the default setting / default_seeds):")
     _print_table(
-        ("claim", "experiment", "metric", "claimed", "tolerance", "source", "records"),
+        ("claim", "experiment", "metric", "claimed", "within", "source", "records"),
         [
             (
                 c.id + ("" if c.verified else " (unverified)"),
@@ -267,6 +267,7 @@ def show(
             )
             for c in spec.claims
         ],
+        aside="source",
     )
     from repro.wording import plural
 
@@ -301,38 +302,91 @@ def _claimed_text(claim: Any) -> str:
     return f"{prefix}{claim.value:g}{spread}"
 
 
-def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+def _print_table(
+    header: tuple[str, ...],
+    rows: list[tuple[str, ...]],
+    paths: str | None = None,
+    aside: str | None = None,
+) -> None:
+    """`paths`: the header of a column of folders, which a terminal too narrow for the table
+    gets below it, one folder a line, instead of folded inside the column; `aside`: a column
+    of long text (a source) a narrow terminal gets below it too, after each row's first cell."""
     from rich.console import Console
     from rich.table import Table
 
+    # Without a terminal (a log file, a pipe) nothing is cut or wrapped: paths stay whole.
+    width = Console().width if sys.stdout.isatty() else UNLIMITED_WIDTH
+    below: dict[str, list[str]] = {}
+    for name in (paths, aside):
+        if name is not None and _natural_width(header, rows) > width:
+            column = header.index(name)
+            below[name] = [row[column] for row in rows]
+            firsts = [row[0] for row in rows]
+            header = header[:column] + header[column + 1 :]
+            rows = [row[:column] + row[column + 1 :] for row in rows]
     table = Table(*header, show_lines=False, box=None, header_style="bold")
     for row in rows:
         table.add_row(*row)
     for column in table.columns:  # a narrow terminal wraps a long path, never cuts it
         column.overflow = "fold"
-    # Without a terminal (a log file, a pipe) nothing is cut or wrapped: paths stay whole.
-    width = Console().width if sys.stdout.isatty() else UNLIMITED_WIDTH
-    _fit_widest_text(table, header, rows, width)
+    _fit_text(table, header, rows, width)
     Console(width=width).print(table)
+    for name, values in below.items():
+        typer.echo(f"{name.removesuffix('s')}s:")
+        lines = (
+            _folder_lines(values)
+            if name == paths
+            else [f"{first}: {value}" for first, value in zip(firsts, values, strict=True)]
+        )
+        for line in lines:
+            typer.echo(f"  {line}")
 
 
-def _fit_widest_text(
-    table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], width: int
-) -> None:
-    """In a terminal narrower than the table, wrap its widest column of text (a title, a
-    source, a detail) and keep the names beside it whole. Tables were printed at least 120
-    wide, so an 80- or 100-column terminal broke every row in two at its edge; Rich alone
-    shrinks the names as much as the text (`adam_onlin|e`)."""
+def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
+    """The width of the table with no cell wrapped: its widest cells and a space either side."""
+    natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
+    return sum(natural) + 2 * len(header)
+
+
+def _folder_lines(folders: list[str]) -> list[str]:
+    """The table's folders, those of one parent on one line (`results/p/cnn/ab12/ seed0
+    seed1`): the rows' experiment and seed say which is whose."""
+    children: dict[str, list[str]] = {}
+    for folder in folders:
+        parent, _, name = folder.rpartition("/")
+        children.setdefault(f"{parent}/" if parent else "", []).append(name)
+    return [
+        f"{parent} {' '.join(dict.fromkeys(names))}".strip() for parent, names in children.items()
+    ]
+
+
+def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], width: int) -> None:
+    """In a terminal narrower than the table, wrap its columns of text (a title, a venue, a
+    detail: those with a space) and keep the names beside them whole. Tables were printed at
+    least 120 wide, so an 80- or 100-column terminal broke every row in two at its edge; Rich
+    alone shrinks the names as much as the text (`set_transfor|mer`). The text columns share
+    what the names leave, the narrow ones whole first; when too little is left for that,
+    the widest is wrapped and Rich shrinks the rest."""
     natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
     padding = 2 * len(header)  # a space either side of each cell
-    if sum(natural) + padding <= width:
+    if _natural_width(header, rows) <= width:
         return
     texts = [i for i in range(len(header)) if any(" " in str(row[i]) for row in rows)]
     if not texts:
         return
+    left = width - padding - sum(natural[i] for i in range(len(header)) if i not in texts)
+    if left >= MIN_TEXT_WIDTH * len(texts):
+        for position, i in enumerate(sorted(texts, key=lambda i: natural[i])):
+            share = min(natural[i], left // (len(texts) - position))
+            table.columns[i].width = share
+            left -= share
+        return
     widest = max(texts, key=lambda i: natural[i])
     rest = sum(natural) - natural[widest]
     table.columns[widest].width = max(width - padding - rest, min(natural[widest], 20))
+
+
+MIN_TEXT_WIDTH = 8  # the narrowest a wrapped column of text is still read at
 
 
 def _resolve_paper(
@@ -720,7 +774,9 @@ def _print_dry_run(
             )
             for r in resumed  # with the seeds a group it resumes brings
         ]
-        _print_table(("experiment", "seed", "overrides", "state", "estimate", "record"), rows)
+        _print_table(
+            ("experiment", "seed", "overrides", "state", "estimate", "record"), rows, "record"
+        )
     per_job = job_seconds(jobs, estimates)  # a group of seeds: one process, its time once
     known = [seconds for seconds in per_job if seconds is not None]
     unknown = sorted(
@@ -783,7 +839,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
         rows = [
             (*row[:2], shown[id(r.run)], *row[2:]) for r, row in zip(results, rows, strict=True)
         ]
-    _print_table(header, rows)
+    _print_table(header, rows, "record")
     counts = summary_counts(results)
     typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
     return counts
@@ -805,7 +861,9 @@ def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together
         )
         for s in setting_summaries(planned, estimates, together)
     ]
-    _print_table(("experiment", "seeds", "overrides", "runs", "estimate", "records"), rows)
+    _print_table(
+        ("experiment", "seeds", "overrides", "runs", "estimate", "records"), rows, "records"
+    )
 
 
 def _relative(path: Path) -> str:

@@ -257,6 +257,18 @@ def test_usage_lines_name_their_arguments_plainly(command: str, usage: str) -> N
     assert "{" not in text and "}" not in text, text
 
 
+@pytest.mark.parametrize(("command", "name"), [("show", "PAPER"), ("new", "PAPER_ID")])
+def test_an_argument_has_one_name_in_usage_help_and_error(command: str, name: str) -> None:
+    """The usage line said `PAPER` while the Arguments section said `paper <str>` and a
+    missing one was refused as `'paper'`: three spellings of one word."""
+    text = repro(command, "--help").stdout
+    arguments = text.split("Arguments:")[1].split("Options:")[0]
+    assert arguments.split()[0] == name, text
+    done = repro(command)
+    assert done.returncode == 2
+    assert f"error: missing argument '{name}'" in done.stderr, done.stderr
+
+
 def test_every_help_fits_an_80_column_terminal() -> None:
     """`repro sweep --help` ended with a block of sweep keys that Click does not rewrap, 90
     characters wide: each line broke mid-word in an 80-column terminal."""
@@ -310,6 +322,88 @@ def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPa
         assert max(len(line) for line in lines) <= columns, lines
         assert " ".join(" ".join(lines).split()).count("Permutation-Invariant") == 1, lines
         assert "set_transformer" in lines[1] and "built-in" in lines[1], lines  # names whole
+
+
+def test_papers_and_show_keep_every_id_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro papers` folded `set_transfor|mer` and `repro show mnist1d` folded
+    every claim id (`logistic|_acc`) and its headers (`experime|nt`, `toleranc|e`): an id read
+    or copied off the screen was wrong. Names stay whole; text wraps, or goes below the table."""
+    import io
+    import re
+
+    from repro.cli import papers, show
+    from repro.plugins.registry import get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for command, names in (
+        (papers, ["set_transformer", "perm_optim", "experiments"]),
+        (
+            lambda: show("mnist1d"),
+            [c.id for c in get_paper("mnist1d").spec().claims] + ["experiment", "within"],
+        ),
+    ):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        command()
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        words = {word.rstrip(":") for line in lines if len(line) <= 80 for word in line.split()}
+        assert not [name for name in names if name not in words], lines
+        assert (
+            "README table, greydanus/mnist1d (test accuracy, MLP)"
+            in " ".join(" ".join(lines).split())
+            or command is papers
+        ), lines
+
+
+def test_a_sweeps_record_paths_stay_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At 80 columns the sweep's table folded each record path inside its column
+    (`results/mnist1d/logist` / `ic/e07871121a/seed0`): no path could be read or copied. Now
+    a table too wide for the terminal has its folders below it, each whole on one line."""
+    import io
+    import re
+    from types import SimpleNamespace
+
+    from repro.cli import _print_results
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.chdir(tmp_path)
+    base = tmp_path / "results" / "mnist1d"
+    results = [
+        SimpleNamespace(
+            run=SimpleNamespace(
+                experiment=experiment,
+                seed=seed,
+                fixed=(),
+                record_dir=base / experiment / "e07871121a" / f"seed{seed}",
+            ),
+            result="trained",
+            wall_s=0.1,
+            detail="test/acc=0.236, test/loss=1.91, train/loss=1.976",
+        )
+        for experiment in ("logistic", "logistic_shuffled")
+        for seed in (0, 1)
+    ]
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    _print_results(results)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue())
+    lines = text.splitlines()[:-1]  # the table; then the counts, one line
+    assert max(len(line) for line in lines) <= 80, lines
+    for experiment in ("logistic", "logistic_shuffled"):  # each setting's folder, one line
+        assert f"  results/mnist1d/{experiment}/e07871121a/ seed0 seed1" in lines, text
+    assert "e078711" not in lines[1], text  # not in the rows, folded
 
 
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:

@@ -118,7 +118,8 @@ class ClaimResult:
     logged_instead: str | None = None  # metric missing: the logged metric its name is close to
     judged_below: int | None = None  # a two-stage plan's N: seeds from N on are not judged
     processes: tuple[int, ...] = ()  # the judged seeds' differing numbers of processes (DDP)
-    absent: int = 0  # completed runs of the judged setting without the metric (not pairs)
+    absent: int = 0  # completed runs of the judged setting without the metric; a comparison:
+    # seeds both sides completed whose pair lacks it on a side
     # a two-stage verdict on fewer seeds than its plan's N (a report read before stage two
     # finished): that N, which the row shows beside n, as the verdict's interim note does
     interim_of: int | None = None
@@ -359,6 +360,12 @@ class MetricIndex:
         key = (choice.experiment, choice.chosen.config_hash)
         values = self.values.get((*key, metric), {})
         return values, len(self.seeds.get(key, set()) - set(values))
+
+    def completed(self, choice: ConfigChoice | None) -> set[int]:
+        """The seeds of the chosen config's completed runs, whatever they logged."""
+        if choice is None:
+            return set()
+        return self.seeds.get((choice.experiment, choice.chosen.config_hash), set())
 
     def close_metric(self, choice: ConfigChoice | None, metric: str) -> str | None:
         """A metric the chosen config's runs logged whose name `metric` is a likely typo of:
@@ -782,7 +789,10 @@ def _evaluate_comparison(
     across, worlds = index.sides_world_note(sides, paired) if not processes else (None, ())
     notes += [across] if across else []
     processes.update(worlds)
-    unpaired = len(set(a_values) ^ set(b_values))
+    # a seed both sides completed is run for both, whether or not each side logged the metric
+    completed = index.completed(choices.get(claim.experiment)), index.completed(versus)
+    unpaired = len(completed[0] ^ completed[1])
+    unlogged = len((completed[0] & completed[1]) - (set(a_values) & set(b_values)))
     if unpaired:
         notes.append(
             f"{plural(unpaired, 'seed')} run for only one of "
@@ -830,6 +840,7 @@ def _evaluate_comparison(
         judged_below=total or (cut if later else None),
         processes=tuple(sorted(processes, reverse=True)),
         interim_of=total if total and len(paired) < total else None,
+        absent=unlogged,
     )
 
 

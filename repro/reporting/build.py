@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from repro.errors import NothingToReport, ReproError
+from repro.errors import NothingToReport, ReproError, UsageError
 from repro.records import store
 from repro.records.fingerprint import code_fingerprint, entry_classes
 from repro.reporting import aggregate, sections
@@ -806,13 +806,17 @@ def _commands(
     gone = list(dict.fromkeys(s[0] for s in settings if s[0] not in spec.experiments))
     entries: dict[tuple[str, tuple[str, ...]], set[int]] = {}
     presets: dict[str, Any] = {}
+    refused: list[str] = []
     try:
         experiments = list(dict.fromkeys(e for e, _, _, _ in known))
         defaults = default_configs(plugin.folder, plugin.id, experiments)
-        for experiment, _, seeds, config in known:
+        for experiment, config_hash, seeds, config in known:
             overrides = setting_overrides(
                 plugin.folder, plugin.id, experiment, config, defaults, presets
             )
+            if (override := _refused_override(overrides)) is not None:
+                refused.append(f"{experiment} {config_hash} (`{override}`)")
+                continue
             # one setting under several plugin codes (`<hash>+code.<digest>`) is one command
             entries.setdefault((experiment, tuple(overrides)), set()).update(seeds)
     except Exception as error:  # a plugin whose config no longer composes: say so, carry on
@@ -839,6 +843,13 @@ def _commands(
             f"judged: `{paper} experiment={','.join(unjudged)}` makes them."
         )
         note = f"{note} {for_verdict}" if note else for_verdict
+    if refused:
+        cannot = (
+            f"Settings that cannot be recreated, so not in the commands: {'; '.join(refused)}: "
+            "their runs left a section to the code's own defaults, which repro now refuses, "
+            "as the record's config would not say what ran."
+        )
+        note = f"{note} {cannot}" if note else cannot
     if gone:
         missing = f"Experiments no longer in the plugin, so not in the commands: {', '.join(gone)}."
         note = f"{note} {missing}" if note else missing
@@ -848,6 +859,19 @@ def _commands(
         commands = [env + c for c in commands]
     commands.append(report_command(request, papers_dir))
     return commands, note
+
+
+def _refused_override(overrides: list[str]) -> str | None:
+    """The override of a recorded setting that `repro sweep` now refuses (`+model=null`, from
+    runs made before it was refused): a command with it would fail, not recreate the runs."""
+    from repro.config.checks import refuse_removed_sections
+
+    for override in overrides:
+        try:
+            refuse_removed_sections([override])
+        except UsageError:
+            return override
+    return None
 
 
 def _run_settings(

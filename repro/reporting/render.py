@@ -844,11 +844,16 @@ def _why_more_seeds_may_not_settle(result: ClaimResult, sweep: str) -> str:
         finite = "seed pairs with both values finite" if pairs else "finite seeds"
         if s.n_nan:  # the seeds ran: a sweep of the same seeds trains nothing
             return f"; a verdict needs at least 2 {finite}"
-        if result.absent and not pairs:  # so did these: a sweep of more seeds trains more
+        if result.absent:  # so did these: a sweep of more seeds trains more
             more, ran = 2 - s.n, s.n + result.absent
+            seeds, did = (
+                ("seed pairs that both log", "completed seed pair")
+                if pairs
+                else ("seeds that log", "completed run")
+            )
             return (
-                f"; a verdict needs at least 2 seeds that log {claim.metric} "
-                f"({plural(result.absent, 'completed run')} did not: a sweep of the same seeds "
+                f"; a verdict needs at least 2 {seeds} {claim.metric} "
+                f"({plural(result.absent, did)} did not: a sweep of the same seeds "
                 f"trains nothing; `{sweep} seeds={ran + more}` trains {more} more)"
             )
         return f"; a verdict needs at least 2 seeds (`{sweep}` runs them)"
@@ -936,7 +941,18 @@ def _context(data: ReportData) -> dict[str, Any]:
         "rules": rules(data),
         "failures": data.unsuccessful[:MAX_LISTED_FAILURES],
         "failures_left_out": max(0, len(data.unsuccessful) - MAX_LISTED_FAILURES),
+        "csv_command": csv_command(data),
     }
+
+
+def csv_command(data: ReportData) -> str:
+    """The command that writes records.csv (all the runs, where the failures past the listed
+    ones are): this report's own, so that it finds the plugin and the results again."""
+    command = next(
+        (c for c in reversed(data.commands) if c.startswith("repro report ")),
+        f"repro report paper={data.paper_id}",
+    )
+    return command if " --csv" in command else f"{command} --csv"
 
 
 def render_markdown(data: ReportData, figure_links: dict[str, str]) -> str:

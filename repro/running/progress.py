@@ -221,7 +221,7 @@ class ProgressLine:
         try:
             if self.interactive:
                 width = shutil.get_terminal_size((120, 24)).columns
-                self.stream.write("\r" + text[: max(10, width - 1)] + "\x1b[K")
+                self.stream.write("\r" + _fit_line(text, max(10, width - 1)) + "\x1b[K")
                 self._line_open = True
             else:
                 self.stream.write(text + "\n")
@@ -240,6 +240,15 @@ class ProgressLine:
                 self.stream.flush()
             except (OSError, ValueError):
                 pass
+
+
+def _fit_line(text: str, room: int) -> str:
+    """`text` cut to `room` characters before the word it would cut: a cut word misleads
+    (`in 0:0` for `in 0:00`, `train/loss 1.9` for `1.976`)."""
+    if len(text) <= room:
+        return text
+    cut = text.rfind(" ", 0, room + 1)
+    return text[:cut] if cut > 0 else text[:room]
 
 
 _OPEN: set[ProgressLine] = set()

@@ -1698,6 +1698,62 @@ def test_the_commands_a_report_advises_find_the_plugin_and_the_results(
     assert f"--papers-dir {papers}" in str(empty.value)
 
 
+def test_a_setting_repro_now_refuses_is_not_given_a_command_that_fails(tmp_path: Path) -> None:
+    """Runs recorded with `model: null` (trained before `model=null` was refused) got the
+    regenerate line `repro sweep ... +model=null ...`, which `repro sweep` refuses ('removes
+    the model section'). The report leaves that setting out of its commands and says why."""
+    from repro.config.checks import refuse_removed_sections
+
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": 0.95}, paper="toy", papers_dir=papers)
+        write_run(
+            results, "cnn", seed, {"test/acc": 0.9}, paper="toy", papers_dir=papers, model="null"
+        )
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    block = markdown.split("To regenerate the runs and this report:")[1].split("```")[1]
+    sweeps = [line for line in block.splitlines() if "repro sweep" in line]
+    assert len(sweeps) == 1, block
+    refuse_removed_sections(sweeps[0].split())  # the command given runs
+    section = markdown.split("To regenerate the runs and this report:")[0].rsplit("## ", 1)[1]
+    said = " ".join(markdown.replace("\\", "").split())
+    assert "cannot be recreated" in said and "`+model=null`" in said, section
+
+
+def test_the_failures_left_out_point_to_a_csv_command_that_finds_them(tmp_path: Path) -> None:
+    """Past 50 failed runs the report said 'see `records.csv` from `repro report --csv`':
+    for a plugin from --papers-dir over results elsewhere that command skips the paper as
+    unknown (or finds no records). It is the report's own command with --csv."""
+    from repro.reporting.render import MAX_LISTED_FAILURES
+
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_floor, kind: threshold, experiment: cnn, metric: test/acc, value: 0.9,
+           direction: ">=", source: Table 3}
+        """,
+    )
+    results, out = tmp_path / "elsewhere", tmp_path / "out"
+    for seed in range(MAX_LISTED_FAILURES + 1):
+        write_run(results, "cnn", seed, {}, status="failed", error="nan", paper="toy",
+                  papers_dir=papers)  # fmt: skip
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text().replace("\\", "")
+    left_out = next(line for line in markdown.splitlines() if line.startswith("… and 1 more"))
+    command = re.findall(r"`([^`]*repro report[^`]*)`", left_out)
+    assert command, left_out
+    for word in (f"--papers-dir {papers}", "paper=toy", f"--results {results}", "--csv"):
+        assert word in command[0], left_out
+
+
 def test_a_pdf_lists_many_differing_keys_as_rows_not_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

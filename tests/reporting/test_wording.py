@@ -265,6 +265,30 @@ def test_seeds_that_did_not_log_the_metric_are_not_sent_to_a_sweep_that_trains_n
     assert " paper=toy seeds=3` trains 1 more)" in discussion, discussion
 
 
+def test_a_comparisons_pairs_without_the_metric_are_not_sent_to_a_sweep_that_trains_nothing(
+    tmp_path: Path,
+) -> None:
+    """Seeds 0 and 1 of cnn and mlp completed, but mlp's seed 1 without test/acc: the
+    discussion said 'a verdict needs at least 2 seeds (`repro sweep ...` runs them)', a sweep
+    that plans all four runs done and trains nothing, and the detail said seed 1 was 'run
+    for only one of cnn and mlp'. It names a seed count that trains a new pair."""
+    papers = write_paper(tmp_path / "papers", FLAT_CLAIM)
+    results, out = tmp_path / "results", tmp_path / "out"
+    for experiment, runs in (("cnn", [0.9, 0.8]), ("mlp", [0.5, None])):
+        for seed, value in enumerate(runs):
+            metrics = {} if value is None else {"test/acc": value}
+            write_run(results, experiment, seed, metrics, paper="toy", papers_dir=papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    discussion = _discussion(markdown)
+    assert (
+        "flat is inconclusive at n=1; a verdict needs at least 2 seed pairs that both log "
+        "test/acc (1 completed seed pair did not: a sweep of the same seeds trains nothing; "
+    ) in discussion, discussion
+    assert " paper=toy seeds=3` trains 1 more)" in discussion, discussion
+    assert "run for only one of" not in markdown, markdown
+
+
 def test_a_zero_margin_below_a_ceiling_is_not_negative(tmp_path: Path) -> None:
     markdown = _toy_report(tmp_path, AT_MOST_CLAIM, [0.36000001430511475] * 3, [0.5])
     assert "margin +0 |" in table_row(markdown, "ceiling") and "margin -0" not in markdown

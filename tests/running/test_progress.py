@@ -390,3 +390,20 @@ def test_an_interrupted_run_is_counted_as_interrupted_not_failed() -> None:
     # while the other workers' runs were being stopped)
     # and not as done: the next sweep resumes it (before: `2/3 done (1 failed, 1 interrupted)`)
     assert stream.getvalue().splitlines()[1] == "1/3 done (1 failed); 1 interrupted"
+
+
+def test_a_bar_cut_to_a_narrow_terminal_ends_at_a_whole_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns the finished bar stayed on screen as `... 415 it/s in 0:0`: cut inside
+    its last word, it showed a wrong time. A line too long ends before the word it would cut."""
+    monkeypatch.setenv("COLUMNS", "80")
+    stream = _Tty()
+    line = progress.ProgressLine("mnist1d/logistic seed0", stream=stream, interactive=True)
+    line.start(0, 20)
+    line.started -= 0.05
+    full = line.text(20, {"train/loss": 1.976}, done=True)
+    line.draw(20, {"train/loss": 1.976}, done=True)
+    drawn = stream.getvalue().removeprefix("\r").removesuffix("\x1b[K")
+    assert len(full) > 79 and len(drawn) <= 79, (full, drawn)
+    assert full.startswith(drawn) and full[len(drawn)] == " ", (full, drawn)

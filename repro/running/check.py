@@ -9,8 +9,9 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from repro.errors import ReproError, metric_hint
+from repro.errors import ReproError, UsageError, metric_hint
 from repro.plugins.registry import PaperPlugin, load_object
 from repro.wording import plural
 
@@ -156,20 +157,23 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="repro-check-") as scratch:
-        overrides = [
+        paper = [
             f"paper={plugin.id}",
             *plugin_overrides(plugin.folder),
-            *FAST_OVERRIDES,
-            *spec.check_overrides,
             path_override("paths.results_dir", Path(scratch)),
         ]
+        overrides = [*paper, *FAST_OVERRIDES, *spec.check_overrides]
         for experiment in spec.experiments:
             needed = sorted({c.metric for c in spec.claims if experiment in c.experiments()})
             try:
                 with hydra_compose_session():
                     cfg = compose_config([*overrides, f"experiment={experiment}"])
+                    own = compose_config([*paper, f"experiment={experiment}"])
+                # a value `repro run` refuses (no step bound, a bad seed) that the fast run's
+                # own overrides (5 steps) replace would otherwise pass here
+                problems = _value_problems(own, experiment)
                 # keys nothing reads; the fast run keeps no record (fp16 on a CPU is no lie)
-                problems = problems_of(cfg, experiment, plugin, spec, recorded=False)
+                problems = problems or problems_of(cfg, experiment, plugin, spec, recorded=False)
                 if problems:
                     rows.append(CheckResult(plugin.id, experiment, False, "; ".join(problems)))
                     continue
@@ -195,6 +199,21 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
             )
             rows.append(CheckResult(plugin.id, experiment, not missing, detail))
     return rows
+
+
+def _value_problems(cfg: Any, experiment: str) -> list[str]:
+    """`check_values` of the experiment's own config, as `repro run` checks it first."""
+    from omegaconf import OmegaConf
+
+    from repro.config.checks import check_values
+
+    OmegaConf.set_struct(cfg, False)
+    cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    try:
+        check_values(OmegaConf.to_container(cfg, resolve=True))
+    except UsageError as error:
+        return [str(error)]
+    return []
 
 
 def _one_line(error: Exception, plugin: PaperPlugin) -> str:

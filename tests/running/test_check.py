@@ -263,3 +263,16 @@ def test_check_passes_a_hashed_text_that_only_contains_a_relative_data_folders_n
     failed = [row for row in _location_rows(plugin, load_paper_spec(folder)) if not row.ok]
     assert len(failed) == 1 and "data.root" in failed[0].detail, failed
     assert "data.source" not in failed[0].detail
+
+
+def test_a_setting_repro_run_refuses_is_not_passed_by_the_fast_run(tmp_path: Path) -> None:
+    # settings.yaml without a step bound: the fast run's own 5 steps hid it, so every row
+    # said ok while `repro run` answered "the run has no end"
+    folder = write_toy_paper(tmp_path / "plugins", "toy_endless")
+    settings = folder / "settings.yaml"
+    settings.write_text(settings.read_text().replace("trainer:\n  max_steps: 20\n", ""))
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    for experiment in ("small", "wide"):
+        row = next(r for r in rows if r.subject == experiment)
+        assert not row.ok, row
+        assert row.detail.startswith("the run has no end: set trainer.max_steps"), row.detail

@@ -189,7 +189,8 @@ def _debug_first(arguments: list[str]) -> list[str]:
 @app.command(short_help="List the installed paper plugins.")
 @reports_errors
 def papers(papers_dir: PapersDirOption = None) -> None:
-    """List installed paper plugins (built-in, --papers-dir, REPRO_PAPERS_PATH, packages)."""
+    """List installed paper plugins, in the order they are searched: --papers-dir,
+    REPRO_PAPERS_PATH, packages, built-in, ./papers."""
     from repro.plugins.registry import code_syntax_problem, discover
 
     rows = []

@@ -32,18 +32,25 @@ def check_paper(plugin: PaperPlugin) -> list[CheckResult]:
         spec = plugin.spec()
     except ReproError as error:
         return [CheckResult(plugin.id, "paper.yaml", False, str(error))]
-    results = [
-        CheckResult(
-            plugin.id,
-            "paper.yaml",
-            True,
-            f"{plural(len(spec.experiments), 'experiment')}, {plural(len(spec.claims), 'claim')}",
-        )
-    ]
+    counts = f"{plural(len(spec.experiments), 'experiment')}, {plural(len(spec.claims), 'claim')}"
+    unlisted = _unlisted_experiment_files(plugin.folder, spec)
+    results = [CheckResult(plugin.id, "paper.yaml", not unlisted, "; ".join([counts, *unlisted]))]
     code = _built_code(plugin, spec)
     if not code.ok:
         return [*results, code]
     return [*results, code, *_location_rows(plugin, spec), *_fast_runs(plugin, spec)]
+
+
+def _unlisted_experiment_files(folder: Path, spec) -> list[str]:
+    """experiment/<name>.yaml files paper.yaml's experiments: does not name: no command can
+    run them (`experiment=<name>` is refused as unknown), so one is a forgotten listing."""
+    found = sorted((folder / "experiment").glob("*.yaml"))
+    return [
+        f"experiment/{path.name} is listed under no experiment: add `{path.stem}: "
+        "<description>` to paper.yaml's experiments:, or remove the file"
+        for path in found
+        if path.is_file() and path.stem not in spec.experiments
+    ]
 
 
 def _location_rows(plugin: PaperPlugin, spec) -> list[CheckResult]:

@@ -276,3 +276,18 @@ def test_a_setting_repro_run_refuses_is_not_passed_by_the_fast_run(tmp_path: Pat
         row = next(r for r in rows if r.subject == experiment)
         assert not row.ok, row
         assert row.detail.startswith("the run has no end: set trainer.max_steps"), row.detail
+
+
+def test_an_experiment_file_paper_yaml_does_not_list_fails_the_paper_row(tmp_path: Path) -> None:
+    # experiment/big.yaml without `big:` under paper.yaml's experiments: every row said ok,
+    # and `repro run experiment=big` then answered "unknown experiment 'big'"
+    folder = write_toy_paper(tmp_path / "plugins", "toy_unlisted")
+    (folder / "experiment" / "big.yaml").write_text("# @package _global_\n{}\n")
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    paper = next(r for r in rows if r.subject == "paper.yaml")
+    assert not paper.ok
+    assert paper.detail == (
+        "2 experiments, 1 claim; experiment/big.yaml is listed under no experiment: add "
+        "`big: <description>` to paper.yaml's experiments:, or remove the file"
+    )
+    assert next(r for r in rows if r.subject == "small").ok  # the others are still checked

@@ -45,12 +45,31 @@ def _unlisted_experiment_files(folder: Path, spec) -> list[str]:
     """experiment/<name>.yaml files paper.yaml's experiments: does not name: no command can
     run them (`experiment=<name>` is refused as unknown), so one is a forgotten listing."""
     found = sorted((folder / "experiment").glob("*.yaml"))
+    bases = _experiment_defaults(folder, spec)  # a shared base the experiments compose
     return [
         f"experiment/{path.name} is listed under no experiment: add `{path.stem}: "
         "<description>` to paper.yaml's experiments:, or remove the file"
         for path in found
-        if path.is_file() and path.stem not in spec.experiments
+        if path.is_file() and path.stem not in spec.experiments and path.stem not in bases
     ]
+
+
+def _experiment_defaults(folder: Path, spec) -> set[str]:
+    """Names the listed experiment files take in through Hydra's `defaults:` (`- base`,
+    `- /experiment/base`, `- /experiment: base`), last path part each."""
+    import yaml
+
+    names: set[str] = set()
+    for name in spec.experiments:
+        try:
+            text = yaml.safe_load((folder / "experiment" / f"{name}.yaml").read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        entries = text.get("defaults") if isinstance(text, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            values = entry.values() if isinstance(entry, dict) else [entry]
+            names |= {str(v).rpartition("/")[2].strip() for v in values if v is not None}
+    return names
 
 
 def _location_rows(plugin: PaperPlugin, spec) -> list[CheckResult]:

@@ -291,3 +291,14 @@ def test_an_experiment_file_paper_yaml_does_not_list_fails_the_paper_row(tmp_pat
         "`big: <description>` to paper.yaml's experiments:, or remove the file"
     )
     assert next(r for r in rows if r.subject == "small").ok  # the others are still checked
+
+
+def test_an_experiment_base_the_listed_experiments_compose_is_no_unlisted_file(
+    tmp_path: Path,
+) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_base")
+    (folder / "experiment" / "base.yaml").write_text("# @package _global_\n{}\n")
+    small = folder / "experiment" / "small.yaml"
+    small.write_text("# @package _global_\ndefaults:\n  - base\n")
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    assert next(r for r in rows if r.subject == "paper.yaml").ok

@@ -189,7 +189,8 @@ def _debug_first(arguments: list[str]) -> list[str]:
 @app.command(short_help="List the installed paper plugins.")
 @reports_errors
 def papers(papers_dir: PapersDirOption = None) -> None:
-    """List installed paper plugins (built-in, --papers-dir, REPRO_PAPERS_PATH, packages)."""
+    """List installed paper plugins, in the order they are searched: --papers-dir,
+    REPRO_PAPERS_PATH, packages, built-in, ./papers."""
     from repro.plugins.registry import code_syntax_problem, discover
 
     rows = []
@@ -429,8 +430,21 @@ def _resolve_paper(
             hint = did_you_mean(name, spec.experiments)
             raise UsageError(
                 f"unknown experiment {name!r} for paper {plugin.id!r} ({hint}known: {known})"
+                + _unlisted_experiment_file(plugin.folder, name)
             )
     return plugin, spec, overrides
+
+
+def _unlisted_experiment_file(folder: Path, name: str) -> str:
+    """The fix when experiment/<name>.yaml exists but paper.yaml does not list it: a user who
+    just wrote the file otherwise reads "unknown experiment" with the file right there."""
+    path = folder / "experiment" / f"{name}.yaml"
+    if not name or Path(name).name != name or not path.is_file():  # not `../paper`
+        return ""
+    return (
+        f": {path} exists, but paper.yaml's experiments: does not list it: "
+        f"add `{name}: <description>` there"
+    )
 
 
 def _answer_hydra_help(arguments: list[str]) -> bool:

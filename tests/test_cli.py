@@ -459,6 +459,24 @@ def test_experimental_rerun_is_refused_with_what_reruns_a_setting(
     assert not list(isolated_env.rglob("record.json"))
 
 
+@pytest.mark.parametrize("command", ["run", "sweep"])
+def test_an_experiment_file_paper_yaml_does_not_list_is_named_with_the_fix(
+    command: str, tmp_path: Path
+) -> None:
+    # a new experiment/big.yaml said only "unknown experiment 'big' (known: small, wide)",
+    # though the file was there: nothing said that paper.yaml's experiments: must list it
+    folder = write_toy_paper(tmp_path / "mine")
+    (folder / "experiment" / "big.yaml").write_text("# @package _global_\n{}\n")
+    extra = ["--dry-run"] if command == "sweep" else []
+    done = repro(command, "paper=toy", "experiment=big", "--papers-dir", str(folder.parent), *extra)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stderr.strip() == (
+        "error: unknown experiment 'big' for paper 'toy' (known: small, wide): "
+        f"{folder / 'experiment' / 'big.yaml'} exists, but paper.yaml's experiments: does not "
+        "list it: add `big: <description>` there"
+    ), done.stderr
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [

@@ -9,8 +9,9 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from repro.errors import ReproError, metric_hint
+from repro.errors import ReproError, UsageError, metric_hint
 from repro.plugins.registry import PaperPlugin, load_object
 from repro.wording import plural
 
@@ -31,18 +32,44 @@ def check_paper(plugin: PaperPlugin) -> list[CheckResult]:
         spec = plugin.spec()
     except ReproError as error:
         return [CheckResult(plugin.id, "paper.yaml", False, str(error))]
-    results = [
-        CheckResult(
-            plugin.id,
-            "paper.yaml",
-            True,
-            f"{plural(len(spec.experiments), 'experiment')}, {plural(len(spec.claims), 'claim')}",
-        )
-    ]
+    counts = f"{plural(len(spec.experiments), 'experiment')}, {plural(len(spec.claims), 'claim')}"
+    unlisted = _unlisted_experiment_files(plugin.folder, spec)
+    results = [CheckResult(plugin.id, "paper.yaml", not unlisted, "; ".join([counts, *unlisted]))]
     code = _built_code(plugin, spec)
     if not code.ok:
         return [*results, code]
     return [*results, code, *_location_rows(plugin, spec), *_fast_runs(plugin, spec)]
+
+
+def _unlisted_experiment_files(folder: Path, spec) -> list[str]:
+    """experiment/<name>.yaml files paper.yaml's experiments: does not name: no command can
+    run them (`experiment=<name>` is refused as unknown), so one is a forgotten listing."""
+    found = sorted((folder / "experiment").glob("*.yaml"))
+    bases = _experiment_defaults(folder, spec)  # a shared base the experiments compose
+    return [
+        f"experiment/{path.name} is listed under no experiment: add `{path.stem}: "
+        "<description>` to paper.yaml's experiments:, or remove the file"
+        for path in found
+        if path.is_file() and path.stem not in spec.experiments and path.stem not in bases
+    ]
+
+
+def _experiment_defaults(folder: Path, spec) -> set[str]:
+    """Names the listed experiment files take in through Hydra's `defaults:` (`- base`,
+    `- /experiment/base`, `- /experiment: base`), last path part each."""
+    import yaml
+
+    names: set[str] = set()
+    for name in spec.experiments:
+        try:
+            text = yaml.safe_load((folder / "experiment" / f"{name}.yaml").read_text())
+        except (OSError, yaml.YAMLError):
+            continue
+        entries = text.get("defaults") if isinstance(text, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            values = entry.values() if isinstance(entry, dict) else [entry]
+            names |= {str(v).rpartition("/")[2].strip() for v in values if v is not None}
+    return names
 
 
 def _location_rows(plugin: PaperPlugin, spec) -> list[CheckResult]:
@@ -156,20 +183,23 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="repro-check-") as scratch:
-        overrides = [
+        paper = [
             f"paper={plugin.id}",
             *plugin_overrides(plugin.folder),
-            *FAST_OVERRIDES,
-            *spec.check_overrides,
             path_override("paths.results_dir", Path(scratch)),
         ]
+        overrides = [*paper, *FAST_OVERRIDES, *spec.check_overrides]
         for experiment in spec.experiments:
             needed = sorted({c.metric for c in spec.claims if experiment in c.experiments()})
             try:
                 with hydra_compose_session():
                     cfg = compose_config([*overrides, f"experiment={experiment}"])
+                    own = compose_config([*paper, f"experiment={experiment}"])
+                # a value `repro run` refuses (no step bound, a bad seed) that the fast run's
+                # own overrides (5 steps) replace would otherwise pass here
+                problems = _value_problems(own, experiment)
                 # keys nothing reads; the fast run keeps no record (fp16 on a CPU is no lie)
-                problems = problems_of(cfg, experiment, plugin, spec, recorded=False)
+                problems = problems or problems_of(cfg, experiment, plugin, spec, recorded=False)
                 if problems:
                     rows.append(CheckResult(plugin.id, experiment, False, "; ".join(problems)))
                     continue
@@ -195,6 +225,21 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
             )
             rows.append(CheckResult(plugin.id, experiment, not missing, detail))
     return rows
+
+
+def _value_problems(cfg: Any, experiment: str) -> list[str]:
+    """`check_values` of the experiment's own config, as `repro run` checks it first."""
+    from omegaconf import OmegaConf
+
+    from repro.config.checks import check_values
+
+    OmegaConf.set_struct(cfg, False)
+    cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    try:
+        check_values(OmegaConf.to_container(cfg, resolve=True))
+    except UsageError as error:
+        return [str(error)]
+    return []
 
 
 def _one_line(error: Exception, plugin: PaperPlugin) -> str:

@@ -156,6 +156,26 @@ def test_typos_get_did_you_mean(toy: Any) -> None:
     ]
 
 
+def test_several_mistakes_on_the_command_line_are_all_named(toy: Any) -> None:
+    # it said "unknown trainer key 'max_step' ... (and 1 more: see `repro check`)", and
+    # `repro check` checks the plugin's own config, without these overrides: it said ok
+    from repro.config.app import plugin_overrides
+    from repro.config.checks import validate
+    from repro.config.compose import compose_config, hydra_compose_session
+
+    with hydra_compose_session():
+        cfg = compose_config(
+            [f"paper={toy.id}", *plugin_overrides(toy.folder), "+trainer.max_step=3",
+             "+model.featurs=3", "experiment=small"]
+        )  # fmt: skip
+    with pytest.raises(UsageError) as raised:
+        validate(cfg, "small", toy, toy.spec())
+    assert str(raised.value) == (
+        "unknown trainer key 'max_step' in trainer (did you mean 'max_steps'?); "
+        "unknown model key 'featurs' in model (did you mean 'features'?)"
+    )
+
+
 def test_a_top_level_key_that_belongs_in_a_section_is_named_there(toy: Any) -> None:
     # `+lr=0.1` (after "write +lr=..." advice) said only "unknown top-level key 'lr'"
     assert _problems(toy, "+lr=0.1") == [

@@ -263,3 +263,42 @@ def test_check_passes_a_hashed_text_that_only_contains_a_relative_data_folders_n
     failed = [row for row in _location_rows(plugin, load_paper_spec(folder)) if not row.ok]
     assert len(failed) == 1 and "data.root" in failed[0].detail, failed
     assert "data.source" not in failed[0].detail
+
+
+def test_a_setting_repro_run_refuses_is_not_passed_by_the_fast_run(tmp_path: Path) -> None:
+    # settings.yaml without a step bound: the fast run's own 5 steps hid it, so every row
+    # said ok while `repro run` answered "the run has no end"
+    folder = write_toy_paper(tmp_path / "plugins", "toy_endless")
+    settings = folder / "settings.yaml"
+    settings.write_text(settings.read_text().replace("trainer:\n  max_steps: 20\n", ""))
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    for experiment in ("small", "wide"):
+        row = next(r for r in rows if r.subject == experiment)
+        assert not row.ok, row
+        assert row.detail.startswith("the run has no end: set trainer.max_steps"), row.detail
+
+
+def test_an_experiment_file_paper_yaml_does_not_list_fails_the_paper_row(tmp_path: Path) -> None:
+    # experiment/big.yaml without `big:` under paper.yaml's experiments: every row said ok,
+    # and `repro run experiment=big` then answered "unknown experiment 'big'"
+    folder = write_toy_paper(tmp_path / "plugins", "toy_unlisted")
+    (folder / "experiment" / "big.yaml").write_text("# @package _global_\n{}\n")
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    paper = next(r for r in rows if r.subject == "paper.yaml")
+    assert not paper.ok
+    assert paper.detail == (
+        "2 experiments, 1 claim; experiment/big.yaml is listed under no experiment: add "
+        "`big: <description>` to paper.yaml's experiments:, or remove the file"
+    )
+    assert next(r for r in rows if r.subject == "small").ok  # the others are still checked
+
+
+def test_an_experiment_base_the_listed_experiments_compose_is_no_unlisted_file(
+    tmp_path: Path,
+) -> None:
+    folder = write_toy_paper(tmp_path / "plugins", "toy_base")
+    (folder / "experiment" / "base.yaml").write_text("# @package _global_\n{}\n")
+    small = folder / "experiment" / "small.yaml"
+    small.write_text("# @package _global_\ndefaults:\n  - base\n")
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    assert next(r for r in rows if r.subject == "paper.yaml").ok

@@ -60,6 +60,9 @@ class GroupCheckpoint:
         # what a group resumed only to test was trained as (seeds, step, rate): its records
         # say so, never that this attempt trained them
         self.training: dict[str, Any] | None = None
+        # why the trained group's final weights could not be kept for its seeds left to test
+        # (a full disk): said once, then its seeds are tested without that safety net
+        self.unsaved: str | None = None
         self._next = time.monotonic() + every_s
         # notes the group still training (`ALIVE_EVERY_S`): set by the caller, who owns records
         self.alive: Any = None

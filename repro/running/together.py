@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import shutil
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -526,8 +527,11 @@ def _keep_to_test(
     before = saver.trained_at
     path = first.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
     step = None
-    if not first.rerunning_completed:  # rerun=true never resumes
-        step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+    if not first.rerunning_completed and saver.unsaved is None:  # rerun=true never resumes
+        try:
+            step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+        except OSError as error:  # only a kill's safety net: the seeds are tested all the same
+            _not_kept_to_test(saver, path, error)
     saver.trained_at = path if step is not None else None
     # superseded only once the new file is in place: a kill in between loses nothing
     for old in (saver.path, before) if superseded else ():  # the last save in training,
@@ -539,10 +543,28 @@ def _keep_to_test(
     return f"the same sweep again tests it from the group's final weights (step {step})"
 
 
+def _not_kept_to_test(saver: GroupCheckpoint, path: Any, error: OSError) -> None:
+    """The group's final weights could not be saved for its seeds left to test (a full
+    disk, a read-only folder): said once, and the seeds are tested and recorded from memory
+    as if checkpoints were off. Before, the OSError went up out of the group and left every
+    seed's record `running` for good."""
+    with contextlib.suppress(OSError):  # a partial file: never read as a checkpoint
+        path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+    saver.unsaved = str(error.strerror or error)
+    print(
+        f"warning: the group's final weights could not be saved in {path} ({saver.unsaved}); "
+        "its seeds are tested now, and a stop before one is recorded trains it again",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _remove_group_file(path: Any) -> None:
     """A group checkpoint moved on or done with, and its `checkpoints` folder once empty (a
-    failed seed's folder held it only while the group's seeds were tested)."""
-    path.unlink(missing_ok=True)
+    failed seed's folder held it only while the group's seeds were tested). One it cannot
+    remove (a read-only folder) stays: raised, it left the seeds' records `running`."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # not empty: a seed's own weights
         path.parent.rmdir()
 

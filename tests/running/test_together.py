@@ -2642,3 +2642,31 @@ def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
     assert f"{seed1}/checkpoints/last.ckpt is a folder, where the run keeps" in again.stderr
     assert "0 trained, 0 already completed, 0 held by another process, 2 failed" in again.stdout
     assert files() == before  # both seeds' records and weights as they were
+
+
+def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """helper-114: saving the trained group's final weights for its seeds left to test
+    (`GroupCheckpoint.save_to_test`) raised OSError (a full disk): it went up out of the
+    group, every seed's record stayed `running` for good. That file only guards against a
+    kill before the seeds are recorded: each seed is still tested and recorded, after one
+    warning, and the same sweep again finds them completed."""
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(GroupCheckpoint, "save_to_test", full_disk)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    outcomes = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    for outcome in outcomes:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == outcome.status == "completed", (record["status"], outcome)
+    err = capfd.readouterr().err
+    assert err.count("No space left on device") == 1, err
+    assert not list(results.rglob("together.ckpt*"))
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped", "skipped"]

@@ -1121,9 +1121,11 @@ def _finish_seed(
         # before it said (seeds tested are not the seeds that trained)
         timing["seeds_together"] = len(trained["seeds"]) if trained.get("seeds") else None
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
-    _record_result(attempt, training, checkpoint_cfg)
+    unsettled = _record_result(attempt, training, checkpoint_cfg)
     spec = attempt.plugin.spec()
     _warn_missing_claim_metrics(spec, config["experiment_name"], metrics)
+    if unsettled is not None:
+        return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
     return RunOutcome("completed", attempt.record_dir, metrics)
 
 

@@ -401,8 +401,8 @@ def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     kept = dict(state)
     for key in ("params", "buffers"):
         kept[key] = {name: tensor[keep].clone() for name, tensor in state[key].items()}
-    for key in ("loaders", "rng", "pass_rng", "last_logged", "outcomes"):
-        if state.get(key) is not None:  # pass_rng: none in a file of an older repro
+    for key in ("loaders", "rng", "pass_rng", "generators", "last_logged", "outcomes"):
+        if state.get(key) is not None:  # pass_rng, generators: none from an older repro
             kept[key] = [state[key][k] for k in keep]
     return kept
 

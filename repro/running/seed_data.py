@@ -172,8 +172,9 @@ class SeedLoader:
         if replay is not None and start > 0:
             iterator = self._replayed(replay, start)
         else:
-            if self.keeps_no_position:
-                self.pass_start = self.streams.state_dict()
+            if self.keeps_no_position:  # and its own generators, which draw the order
+                generators = generator_states(self.loader)
+                self.pass_start = {**self.streams.state_dict(), "generators": generators}
             iterator = self.streams.run(iter, self.loader, every_stream=True)
         index = start
         while self.limit is None or index < self.limit:
@@ -190,6 +191,7 @@ class SeedLoader:
         fetched and dropped; the streams then put back as they were at the stop."""
         at_stop = self.streams.state_dict()
         self.streams.load_state_dict(pass_start)
+        restore_generator_states(self.loader, pass_start.get("generators"))
         self.pass_start = pass_start
         iterator = self.streams.run(iter, self.loader, every_stream=True)
         for _ in range(start):

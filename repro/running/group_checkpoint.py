@@ -63,6 +63,8 @@ class GroupCheckpoint:
         # why the trained group's final weights could not be kept for its seeds left to test
         # (a full disk): said once, then its seeds are tested without that safety net
         self.unsaved: str | None = None
+        # the group files kept for seeds whose records could not be written: they test from them
+        self.unrecorded: list[Any] = []
         self._next = time.monotonic() + every_s
         # notes the group still training (`ALIVE_EVERY_S`): set by the caller, who owns records
         self.alive: Any = None

@@ -410,7 +410,8 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
             _keep_to_test(group, saver, left, _training_of(result, saver))
         outcomes = _record_seeds(attempts, result, stops, group, saver)
         if not any(o.status == "interrupted" for o in outcomes.values()):
-            saver.discard()  # every seed has its record (else: kept for those left to test)
+            if saver.path not in saver.unrecorded:  # a seed without its record tests from it
+                saver.discard()  # every seed has its record (else: kept for those left to test)
             if saver.trained_at is not None:  # the last seed's, failed: no record took it
                 _remove_group_file(saver.trained_at)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
@@ -501,6 +502,9 @@ def _record_seeds(
                 if before is not None and before != saver.trained_at:  # a failed seed's
                     _remove_group_file(before)
                 continue
+            except ReproError as error:  # its record cannot be written: the others can be
+                outcomes[index] = _unrecorded(attempt, error, before, saver)
+                continue
             except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
                 stops.append(signal.SIGINT)
         if then is None:
@@ -508,6 +512,24 @@ def _record_seeds(
             then = _keep_to_test(group, saver, left, training)
         outcomes[index] = _interrupted(attempt, stops[0], then)
     return outcomes
+
+
+def _unrecorded(attempt: Any, error: ReproError, kept: Any, saver: GroupCheckpoint) -> Any:
+    """A seed whose record cannot be written (its folder turned read-only): failed, in one
+    line, and the group's final weights in its folder (`kept`, holding it) stay for its next
+    attempt, which only tests it. Before, the error went up out of the group: the seeds
+    after it were never tested, their records left `running`."""
+    from repro.running.runner import RunOutcome
+
+    with contextlib.suppress(OSError):  # its weights saved as it was tested, of no record
+        attempt.checkpoint_file.unlink(missing_ok=True)
+    then = "a rerun trains it"
+    if kept is not None and kept.is_file():
+        then = "the same sweep again tests it from the group's final weights"
+        saver.unrecorded.append(kept)  # never removed as the group ends
+        if saver.trained_at == kept:  # the last seed's
+            saver.trained_at = None
+    return RunOutcome("failed", attempt.record_dir, error=f"{error}; {then}", exit_code=1)
 
 
 def _keep_to_test(

@@ -2670,3 +2670,37 @@ def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
     assert not list(results.rglob("together.ckpt*"))
     again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
     assert [o.status for o in again] == ["skipped", "skipped"]
+
+
+def test_a_seed_whose_record_cannot_be_written_leaves_the_others_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-114: seed 0's folder turned read-only as the trained group recorded its seeds:
+    the ReproError for its record went up out of the group, and seed 1, whose folder was
+    fine, was never tested: its record stayed `running`. Seed 1 is recorded, seed 0 fails
+    with that one line, and the group's final weights stay for it: the same sweep again
+    only tests it."""
+    from repro.records import store
+
+    real = store.write_record
+
+    def read_only_seed0(folder: Path, record: dict, name: str = store.RECORD_FILE) -> None:
+        if folder.name == "seed0" and record.get("status") != "running":
+            raise PermissionError(13, "Permission denied", str(folder / name))
+        real(folder, record, name)
+
+    monkeypatch.setattr(store, "write_record", read_only_seed0)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    both = configs("toy", "small", [0, 1], results, papers=[plugins])
+    cut = run_together(both, [["r"]] * 2)
+    assert [o.status for o in cut] == ["failed", "completed"], cut
+    assert "cannot write run record" in cut[0].error and cut[0].exit_code == 1
+    assert "tests it from the group's final weights" in cut[0].error, cut[0].error
+    monkeypatch.setattr(store, "write_record", real)
+    again = run_together(both, [["r"]] * 2)
+    assert [o.status for o in again] == ["completed", "skipped"], again
+    record = json.loads((again[0].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, (record.get("together"), record["timing"])
+    assert not list(results.rglob("together.ckpt*"))

@@ -1059,11 +1059,41 @@ def _record_seed(
         try:
             return _finish_seed(attempt, seed, result, trained)
         except Exception as error:  # as `repro run` records a run whose test fails
+            if _recorded_completed(attempt):  # it failed after: the record stands
+                return _after_its_record(attempt, error)
             return attempt.failed(error)
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
         attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)  # its one line: the caller's print_outcome
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
+
+
+def _recorded_completed(attempt: Any) -> bool:
+    """Whether the seed's completed record is on disk (this attempt's, just written)."""
+    from repro.records import store
+
+    if attempt.record.get("status") != store.STATUS_COMPLETED:
+        return False
+    try:
+        saved = store.read_record(attempt.record_dir)
+    except (OSError, ValueError):
+        return False
+    started = (saved or {}).get("timing", {}).get("started_at")
+    return (saved or {}).get("status") == store.STATUS_COMPLETED and started == (
+        attempt.record.get("timing", {}).get("started_at")
+    )
+
+
+def _after_its_record(attempt: Any, error: Exception) -> Any:
+    """A seed whose code failed once its completed record was written (its paper.yaml
+    broken since, read again for the claims' metrics): completed, as its record says, with
+    one error line and exit 1. Before, `attempt.failed` rewrote that record `failed`."""
+    from repro.plugins.failures import failure_message
+    from repro.running.runner import RunOutcome
+
+    said = f"its record is complete, but then: {failure_message(error, attempt.plugin.folder)}"
+    metrics = dict(attempt.record.get("metrics") or {})
+    return RunOutcome("completed", attempt.record_dir, metrics, error=said, exit_code=1)
 
 
 def _finish_seed(

@@ -2704,3 +2704,28 @@ def test_a_seed_whose_record_cannot_be_written_leaves_the_others_recorded(
     record = json.loads((again[0].record_dir / "record.json").read_text())
     assert (record["resumed_from"] or {}).get("step") == 20, (record.get("together"), record["timing"])
     assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_seed_failing_after_its_completed_record_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-114: a seed's code failing once its completed record was written (the claims'
+    metrics checked from its paper.yaml, read again and broken since) went to
+    `attempt.failed`, which rewrote that record `failed`: a tested result lost. The record
+    stands; the outcome is completed, with its error line and exit 1."""
+    from repro.errors import ReproError
+    from repro.running import runner
+
+    def broken_paper(*args: Any) -> None:
+        raise ReproError("paper.yaml: not valid YAML")
+
+    monkeypatch.setattr(runner, "_warn_missing_claim_metrics", broken_paper)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    outcomes = run_together(
+        configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins]), [["r"]] * 2
+    )
+    for outcome in outcomes:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == outcome.status == "completed", record.get("error")
+        assert outcome.exit_code == 1 and "paper.yaml: not valid YAML" in outcome.error

@@ -751,7 +751,10 @@ def _train_planned(
             f"error: {counts[BUSY] - back} run(s) held by another process that is running "
             f"them{waiting}; sweep again once it ends"
         )
-    return not any(r.result not in COMPLETE_RESULTS for r in results)
+    # a run completed whose files could not all follow its record said so in an `error:`
+    # line: the sweep's exit code says it too (it was 0, its table `trained`)
+    unsettled = jobs is not None and any(o.exit_code for o in jobs.by_run.values())
+    return not unsettled and not any(r.result not in COMPLETE_RESULTS for r in results)
 
 
 def _print_dry_run(

@@ -280,15 +280,21 @@ class SignallingModule(ToyModule):
 VALIDATING_DATA = """
 
 class ValidatingData(ToyData):
-    def __init__(self, features, samples, shuffle=False, plain_loader=False):
+    def __init__(self, features, samples, shuffle=False, plain_loader=False, generator_seed=None):
         super().__init__(features, samples)
         self.shuffle = shuffle
         self.plain_loader = plain_loader  # a DataLoader: no state_dict, resumes no mid-pass
+        self.generator_seed = generator_seed  # the DataLoader shuffles with its own generator
 
     def train_dataloader(self):
         if self.plain_loader:
             dataset = torch.utils.data.TensorDataset(self.x, self.y)
-            return torch.utils.data.DataLoader(dataset, 16, shuffle=self.shuffle)
+            generator = None
+            if self.generator_seed is not None:
+                generator = torch.Generator().manual_seed(self.generator_seed)
+            return torch.utils.data.DataLoader(
+                dataset, 16, shuffle=self.shuffle, generator=generator
+            )
         return InMemoryBatches(self.x, self.y, 16, shuffle=self.shuffle, seed=3)
 
     def val_dataloader(self):

@@ -42,6 +42,7 @@ EXIT_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 IDENTITY_KEY = "repro_identity"
 INEXACT_KEY = "repro_inexact"  # why a resume from this checkpoint differs from no stop ("")
 ENDED_EARLY_KEY = "repro_ended_early"  # saved as training ended before its bounds: no resume
+LOADER_GENERATORS_KEY = "repro_loader_generators"  # each train loader's own generators' states
 ENDED_EARLY = (
     "it was saved as training ended early (trainer.should_stop: early stopping, max_time), "
     "which Lightning does not keep, so a resume would train on"
@@ -228,6 +229,7 @@ class ResumableCheckpoint(pl.Callback):
         self._saved_ended_early = False  # the file on disk is such a save
         self._resumed_rng: dict[str, Any] | None = None  # the RNG states a resume restored
         self._trained = False  # the fit trained (Lightning skips it where training had ended)
+        self._resumed_generators: list[Any] | None = None  # train loaders' own, as saved
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         """The signal handler: only set a flag, acted on at the next point Lightning resumes
@@ -280,6 +282,8 @@ class ResumableCheckpoint(pl.Callback):
         self._trained = True
         if trainer.ckpt_path is not None:  # resumed: the file holds this step
             self._saved_step = trainer.global_step
+        if self._resumed_generators:  # a DataLoader's own: as they were at the save
+            _restore_loader_generators(trainer, self._resumed_generators)
         stop_signal = agreed_stop(trainer, self.stop_signal)
         if stop_signal is not None:
             raise self.interrupted(trainer, stop_signal)
@@ -424,6 +428,18 @@ class ResumableCheckpoint(pl.Callback):
         checkpoint[INEXACT_KEY] = self._inexact or ""
         if self._ending_early:
             checkpoint[ENDED_EARLY_KEY] = True
+        from repro.running.seed_data import generator_states
+
+        checkpoint[LOADER_GENERATORS_KEY] = [
+            generator_states(loader) for loader in _train_loaders(trainer) or []
+        ]
+
+    def on_load_checkpoint(
+        self, trainer: pl.Trainer, module: pl.LightningModule, checkpoint: dict[str, Any]
+    ) -> None:
+        """The train loaders' own generators are put back once Lightning has built the
+        loaders (`on_train_start`), before their first pass draws its order."""
+        self._resumed_generators = checkpoint.get(LOADER_GENERATORS_KEY)
 
     @property
     def _inexact(self) -> str | None:
@@ -439,6 +455,25 @@ class ResumableCheckpoint(pl.Callback):
             restore_rng_states(state_dict["rng"])
             self._resumed_rng = state_dict["rng"]
         self.resumed_inexact = state_dict.get("inexact", OLDER_REPRO) or None
+
+
+def _restore_loader_generators(trainer: pl.Trainer, saved: list[Any]) -> None:
+    """The train loaders' own generators (`seed_data.own_generators`) as the checkpoint
+    saved them. Lightning built the loaders and started their first pass (`setup_data`)
+    before any hook, and that pass drew its workers' seed from the fresh generator: the
+    pass is started again from the restored state, as the uninterrupted run started it.
+    Before, a loader shuffled by `generator=torch.Generator().manual_seed(s)` repeated its
+    first epochs' orders after a resume, recorded as exact."""
+    from repro.running.seed_data import own_generators, restore_generator_states
+
+    loaders = _train_loaders(trainer) or []
+    restored = False
+    for loader, states in zip(loaders, saved, strict=False):
+        restore_generator_states(loader, states)
+        restored = restored or bool(states and len(states) == len(own_generators(loader)))
+    fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)
+    if restored and getattr(fetcher, "iterator", None) is not None:
+        iter(fetcher)  # its pass drawn anew, as Lightning starts each epoch's
 
 
 def _ended_early(trainer: pl.Trainer) -> bool:

@@ -60,6 +60,11 @@ class GroupCheckpoint:
         # what a group resumed only to test was trained as (seeds, step, rate): its records
         # say so, never that this attempt trained them
         self.training: dict[str, Any] | None = None
+        # why the trained group's final weights could not be kept for its seeds left to test
+        # (a full disk): said once, then its seeds are tested without that safety net
+        self.unsaved: str | None = None
+        # the group files kept for seeds whose records could not be written: they test from them
+        self.unrecorded: list[Any] = []
         self._next = time.monotonic() + every_s
         # notes the group still training (`ALIVE_EVERY_S`): set by the caller, who owns records
         self.alive: Any = None
@@ -398,8 +403,8 @@ def _kept(state: dict[str, Any], keep: list[int]) -> dict[str, Any]:
     kept = dict(state)
     for key in ("params", "buffers"):
         kept[key] = {name: tensor[keep].clone() for name, tensor in state[key].items()}
-    for key in ("loaders", "rng", "pass_rng", "last_logged", "outcomes"):
-        if state.get(key) is not None:  # pass_rng: none in a file of an older repro
+    for key in ("loaders", "rng", "pass_rng", "generators", "last_logged", "outcomes"):
+        if state.get(key) is not None:  # pass_rng, generators: none from an older repro
             kept[key] = [state[key][k] for k in keep]
     return kept
 

@@ -1265,15 +1265,18 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         finish_wandb()
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
-    _record_result(attempt, result, checkpoint_cfg)
+    unsettled = _record_result(attempt, result, checkpoint_cfg)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
+    if unsettled is not None:
+        return RunOutcome("completed", record_dir, result.metrics, error=unsettled, exit_code=1)
     if checkpoint.stop_signal is not None:  # came after the last point that could act on it
         return _completed_but_stopped(record_dir, result.metrics, checkpoint.stop_signal)
     return RunOutcome("completed", record_dir, result.metrics)
 
 
-def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]) -> None:
-    """The completed record: metrics, model, data, timing, and the final weights kept or not."""
+def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]) -> str | None:
+    """The completed record: metrics, model, data, timing, and the final weights kept or not.
+    Returns None, or what failed once the completed record was written (`_unsettled`)."""
     record = attempt.record
     record["metrics"] = result.metrics
     record["model"] = {"parameters": result.parameters, "device": result.device}
@@ -1284,8 +1287,29 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
     if record["resumed_from"]:
         _account_for_resume(record, attempt.record_dir)
     record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
-    attempt.end(store.STATUS_COMPLETED, None)
-    put_weights_in_place(attempt.record_dir, record, attempt.rerunning_completed)
+    try:
+        attempt.end(store.STATUS_COMPLETED, None)  # a record it cannot write: ReproError
+        put_weights_in_place(attempt.record_dir, record, attempt.rerunning_completed)
+    except OSError as error:
+        if attempt.record.get("status") != store.STATUS_COMPLETED:
+            raise
+        return _unsettled(attempt, error)
+    return None
+
+
+def _unsettled(attempt: Attempt, error: OSError) -> str:
+    """The one line of a run whose completed record is written, and whose files could not
+    all follow it (a full disk as a rerun's final weights replace the earlier run's): the
+    record is true, the exit code non-zero. Before, the OSError went up as a `failed` run
+    saying only `No space left on device`, beside its `completed` record."""
+    why = str(error.strerror or error) + (f": {error.filename}" if error.filename else "")
+    said = f"its record is complete, but its files could not all follow it ({why})"
+    if attempt.rerunning_completed and (attempt.record_dir / RERUN_RECORD_FILE).is_file():
+        said += (
+            f"; its final weights stay in {progress.shown_path(attempt.checkpoint_file)}, put "
+            "in place of the earlier run's by the next run or sweep of this setting"
+        )
+    return said
 
 
 def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) -> None:

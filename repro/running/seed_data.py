@@ -172,8 +172,9 @@ class SeedLoader:
         if replay is not None and start > 0:
             iterator = self._replayed(replay, start)
         else:
-            if self.keeps_no_position:
-                self.pass_start = self.streams.state_dict()
+            if self.keeps_no_position:  # and its own generators, which draw the order
+                generators = generator_states(self.loader)
+                self.pass_start = {**self.streams.state_dict(), "generators": generators}
             iterator = self.streams.run(iter, self.loader, every_stream=True)
         index = start
         while self.limit is None or index < self.limit:
@@ -190,6 +191,7 @@ class SeedLoader:
         fetched and dropped; the streams then put back as they were at the stop."""
         at_stop = self.streams.state_dict()
         self.streams.load_state_dict(pass_start)
+        restore_generator_states(self.loader, pass_start.get("generators"))
         self.pass_start = pass_start
         iterator = self.streams.run(iter, self.loader, every_stream=True)
         for _ in range(start):
@@ -208,6 +210,41 @@ class SeedLoader:
     def __len__(self) -> int:
         length = len(self.loader)
         return length if self.limit is None else min(length, self.limit)
+
+
+def own_generators(loader: Any) -> list[torch.Generator]:
+    """The torch Generators a loader that keeps no position (a plain DataLoader) shuffles
+    with and seeds its workers from, when the plugin gave it its own (`generator=`, or its
+    sampler's): no global stream holds their state, so a checkpoint must, else a resumed
+    run's next pass repeats the order of its first pass. A loader with a `state_dict` (as
+    InMemoryBatches) keeps its own: none."""
+    if hasattr(loader, "state_dict"):
+        return []
+    found: list[torch.Generator] = []
+    batch_sampler = getattr(loader, "batch_sampler", None)
+    for holder in (
+        loader,
+        getattr(loader, "sampler", None),
+        getattr(batch_sampler, "sampler", None),
+    ):
+        generator = getattr(holder, "generator", None)
+        if isinstance(generator, torch.Generator) and all(generator is not g for g in found):
+            found.append(generator)
+    return found
+
+
+def generator_states(loader: Any) -> list[torch.Tensor]:
+    """The states of `loader`'s own generators (`own_generators`), to save."""
+    return [generator.get_state() for generator in own_generators(loader)]
+
+
+def restore_generator_states(loader: Any, states: Any) -> None:
+    """Put back what `generator_states` saved (a rebuilt loader's generators start seeded
+    anew); none saved, or another number of generators (other code), leaves them."""
+    generators = own_generators(loader)
+    if states and len(states) == len(generators):
+        for generator, state in zip(generators, states, strict=True):
+            generator.set_state(state)
 
 
 def batch_limit(value: Any, length: int) -> int | None:

@@ -39,7 +39,9 @@ from repro.running.seed_data import (
     SeedLoader,
     SeedStreams,
     batch_limit,
+    generator_states,
     in_streams,
+    restore_generator_states,
     seed_workers_as_lightning,
 )
 from repro.running.seed_rules import (
@@ -697,6 +699,8 @@ class SeedGroup:
                 ]
             ),
             "rng": kept([seed.streams.state_dict() for seed in self.loaders]),
+            # a DataLoader's own generators (`seed_data.own_generators`): no stream holds them
+            "generators": kept([generator_states(seed.loader) for seed in self.loaders]),
             # a loader keeping no position: its streams as the pass started, replayed on resume
             "pass_rng": kept([seed.pass_start for seed in self.loaders]),
             "last_logged": kept(state.last_logged),
@@ -730,6 +734,9 @@ class SeedGroup:
             saved["batch"],
         )
         pass_rngs = saved.get("pass_rng") or [None] * len(self.loaders)
+        generators = saved.get("generators") or [None] * len(self.loaders)
+        for seed_loader, states in zip(self.loaders, generators, strict=True):
+            restore_generator_states(seed_loader.loader, states)  # rebuilt: at their first
         mid_pass = 0 < state.batch < self.batches_per_epoch
         for loader, loader_state, rng, pass_rng in zip(
             self.loaders, saved["loaders"], saved["rng"], pass_rngs, strict=True

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import shutil
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -409,7 +410,8 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
             _keep_to_test(group, saver, left, _training_of(result, saver))
         outcomes = _record_seeds(attempts, result, stops, group, saver)
         if not any(o.status == "interrupted" for o in outcomes.values()):
-            saver.discard()  # every seed has its record (else: kept for those left to test)
+            if saver.path not in saver.unrecorded:  # a seed without its record tests from it
+                saver.discard()  # every seed has its record (else: kept for those left to test)
             if saver.trained_at is not None:  # the last seed's, failed: no record took it
                 _remove_group_file(saver.trained_at)
     # the handlers are the caller's again: a stop noted up to here is in the exit codes
@@ -500,6 +502,9 @@ def _record_seeds(
                 if before is not None and before != saver.trained_at:  # a failed seed's
                     _remove_group_file(before)
                 continue
+            except ReproError as error:  # its record cannot be written: the others can be
+                outcomes[index] = _unrecorded(attempt, error, before, saver)
+                continue
             except (KeyboardInterrupt, SystemExit):  # a stop that reached Lightning first
                 stops.append(signal.SIGINT)
         if then is None:
@@ -507,6 +512,24 @@ def _record_seeds(
             then = _keep_to_test(group, saver, left, training)
         outcomes[index] = _interrupted(attempt, stops[0], then)
     return outcomes
+
+
+def _unrecorded(attempt: Any, error: ReproError, kept: Any, saver: GroupCheckpoint) -> Any:
+    """A seed whose record cannot be written (its folder turned read-only): failed, in one
+    line, and the group's final weights in its folder (`kept`, holding it) stay for its next
+    attempt, which only tests it. Before, the error went up out of the group: the seeds
+    after it were never tested, their records left `running`."""
+    from repro.running.runner import RunOutcome
+
+    with contextlib.suppress(OSError):  # its weights saved as it was tested, of no record
+        attempt.checkpoint_file.unlink(missing_ok=True)
+    then = "a rerun trains it"
+    if kept is not None and kept.is_file():
+        then = "the same sweep again tests it from the group's final weights"
+        saver.unrecorded.append(kept)  # never removed as the group ends
+        if saver.trained_at == kept:  # the last seed's
+            saver.trained_at = None
+    return RunOutcome("failed", attempt.record_dir, error=f"{error}; {then}", exit_code=1)
 
 
 def _keep_to_test(
@@ -526,8 +549,11 @@ def _keep_to_test(
     before = saver.trained_at
     path = first.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
     step = None
-    if not first.rerunning_completed:  # rerun=true never resumes
-        step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+    if not first.rerunning_completed and saver.unsaved is None:  # rerun=true never resumes
+        try:
+            step = saver.save_to_test(group, [seed for _, seed in left], path, training)
+        except OSError as error:  # only a kill's safety net: the seeds are tested all the same
+            _not_kept_to_test(saver, path, error)
     saver.trained_at = path if step is not None else None
     # superseded only once the new file is in place: a kill in between loses nothing
     for old in (saver.path, before) if superseded else ():  # the last save in training,
@@ -539,10 +565,28 @@ def _keep_to_test(
     return f"the same sweep again tests it from the group's final weights (step {step})"
 
 
+def _not_kept_to_test(saver: GroupCheckpoint, path: Any, error: OSError) -> None:
+    """The group's final weights could not be saved for its seeds left to test (a full
+    disk, a read-only folder): said once, and the seeds are tested and recorded from memory
+    as if checkpoints were off. Before, the OSError went up out of the group and left every
+    seed's record `running` for good."""
+    with contextlib.suppress(OSError):  # a partial file: never read as a checkpoint
+        path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+    saver.unsaved = str(error.strerror or error)
+    print(
+        f"warning: the group's final weights could not be saved in {path} ({saver.unsaved}); "
+        "its seeds are tested now, and a stop before one is recorded trains it again",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def _remove_group_file(path: Any) -> None:
     """A group checkpoint moved on or done with, and its `checkpoints` folder once empty (a
-    failed seed's folder held it only while the group's seeds were tested)."""
-    path.unlink(missing_ok=True)
+    failed seed's folder held it only while the group's seeds were tested). One it cannot
+    remove (a read-only folder) stays: raised, it left the seeds' records `running`."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
     with contextlib.suppress(OSError):  # not empty: a seed's own weights
         path.parent.rmdir()
 
@@ -1019,11 +1063,41 @@ def _record_seed(
         try:
             return _finish_seed(attempt, seed, result, trained)
         except Exception as error:  # as `repro run` records a run whose test fails
+            if _recorded_completed(attempt):  # it failed after: the record stands
+                return _after_its_record(attempt, error)
             return attempt.failed(error)
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
         attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)  # its one line: the caller's print_outcome
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
+
+
+def _recorded_completed(attempt: Any) -> bool:
+    """Whether the seed's completed record is on disk (this attempt's, just written)."""
+    from repro.records import store
+
+    if attempt.record.get("status") != store.STATUS_COMPLETED:
+        return False
+    try:
+        saved = store.read_record(attempt.record_dir)
+    except (OSError, ValueError):
+        return False
+    started = (saved or {}).get("timing", {}).get("started_at")
+    return (saved or {}).get("status") == store.STATUS_COMPLETED and started == (
+        attempt.record.get("timing", {}).get("started_at")
+    )
+
+
+def _after_its_record(attempt: Any, error: Exception) -> Any:
+    """A seed whose code failed once its completed record was written (its paper.yaml
+    broken since, read again for the claims' metrics): completed, as its record says, with
+    one error line and exit 1. Before, `attempt.failed` rewrote that record `failed`."""
+    from repro.plugins.failures import failure_message
+    from repro.running.runner import RunOutcome
+
+    said = f"its record is complete, but then: {failure_message(error, attempt.plugin.folder)}"
+    metrics = dict(attempt.record.get("metrics") or {})
+    return RunOutcome("completed", attempt.record_dir, metrics, error=said, exit_code=1)
 
 
 def _finish_seed(
@@ -1103,9 +1177,11 @@ def _finish_seed(
         # before it said (seeds tested are not the seeds that trained)
         timing["seeds_together"] = len(trained["seeds"]) if trained.get("seeds") else None
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
-    _record_result(attempt, training, checkpoint_cfg)
+    unsettled = _record_result(attempt, training, checkpoint_cfg)
     spec = attempt.plugin.spec()
     _warn_missing_claim_metrics(spec, config["experiment_name"], metrics)
+    if unsettled is not None:
+        return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
     return RunOutcome("completed", attempt.record_dir, metrics)
 
 

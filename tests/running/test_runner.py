@@ -766,3 +766,82 @@ def test_a_stale_run_is_not_retrained_when_it_cannot_be_kept_aside(
     errors = [line for line in again.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and f"{folder / '.superseded'} is a file" in errors[0], again.stderr
     assert (folder / "record.json").read_bytes() == record
+
+
+def test_a_rerun_whose_final_weights_cannot_be_put_in_place_says_so_with_its_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """helper-114: `rerun=true` of a completed run, its final weights failing to replace the
+    earlier run's (a full disk): its OSError went up as `error: No space left on device`
+    (no file named) and a `failed` outcome, beside the record.json it had just written
+    `completed`, whose last.ckpt still held the earlier run's weights. The outcome is what
+    the record says, completed, with one error line saying where its weights are and a
+    non-zero exit; the next `repro run` of the setting puts them in place."""
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, papers=[folder.parent])
+    assert run_one(config, command=["r"]).status == "completed"
+    real = os.replace
+
+    def full_disk(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        if str(dst).endswith("last.ckpt"):
+            raise OSError(28, "No space left on device")
+        real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    (rerun,) = configs("toy", "small", [0], results, "rerun=true", papers=[folder.parent])
+    outcome = run_one(rerun, command=["r"])
+    monkeypatch.setattr(os, "replace", real)
+    assert outcome.status == "completed" and outcome.exit_code == 1, outcome
+    assert "No space left on device" in outcome.error and "rerun.ckpt" in outcome.error
+    record = json.loads((outcome.record_dir / "record.json").read_text())
+    assert record["status"] == "completed" and record["attempts"] == 2
+    weights = (outcome.record_dir / "checkpoints" / "rerun.ckpt").read_bytes()
+    assert run_one(config, command=["r"]).status == "skipped"
+    assert (outcome.record_dir / "checkpoints" / "last.ckpt").read_bytes() == weights
+    assert not (outcome.record_dir / "record.rerun.json").exists()
+
+
+REPLACE_FAILS_FOR_LAST_CKPT = """
+import os
+import sys
+
+real = os.replace
+
+
+def full_disk(src, dst, *args, **kwargs):
+    if str(dst).endswith("last.ckpt"):
+        raise OSError(28, "No space left on device")
+    return real(src, dst, *args, **kwargs)
+
+
+os.replace = full_disk
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_sweep_whose_rerun_weights_cannot_be_put_in_place_exits_non_zero(
+    tmp_path: Path,
+) -> None:
+    """helper-114: a sweep with rerun=true whose final weights could not replace the
+    earlier run's printed that run's `error:` line and exited 0 (its table said `trained`,
+    from the completed record). It exits 1; the next sweep puts the weights in place."""
+    from tests.conftest import repro
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(folder.parent), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    sweep = ("sweep", "paper=toy", "experiment=small", "seeds=1", "logger=csv")
+    assert repro(*sweep, env=env).returncode == 0
+    cut = repro(*sweep, "rerun=true", env=env, patched_by=REPLACE_FAILS_FOR_LAST_CKPT)
+    assert cut.returncode == 1, cut.stderr
+    (line,) = [s for s in cut.stderr.splitlines() if s.startswith("error:")]
+    assert "rerun.ckpt" in line and "No space left on device" in line, line
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert not list((tmp_path / "r").rglob("rerun.ckpt"))

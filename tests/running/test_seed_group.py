@@ -549,6 +549,15 @@ class FreshSets:
 class Fresh(Shuffled):
     def train_dataloader(self):
         return FreshSets(int(self.shuffle_seed))
+
+
+class OwnGenerator(Shuffled):
+    # a DataLoader shuffled by a generator of its own, seeded per seed
+
+    def train_dataloader(self):
+        generator = torch.Generator().manual_seed(int(self.shuffle_seed))
+        dataset = torch.utils.data.TensorDataset(self.x, self.y)
+        return torch.utils.data.DataLoader(dataset, 16, shuffle=True, generator=generator)
 """
 VALIDATING_SIGNALS = """
 
@@ -562,6 +571,10 @@ class SignalsAndValidates(SignalAtCall, Validates):
     [
         ("Shuffled", "SIGKILL", "12", (), 8),  # saved at the end of epoch 2, then killed
         ("Fresh", "SIGKILL", "12", (), 8),
+        # helper-114: its own generator was rebuilt at its first state: epochs 3 and 4
+        # repeated epochs 1 and 2's orders
+        ("OwnGenerator", "SIGKILL", "12", (), 8),
+        ("OwnGenerator", "SIGTERM", "5", ("+trainer.limit_train_batches=3",), 2),  # mid-pass
         ("Shuffled", "SIGTERM", "11", (), 8),  # stopped at epoch 2's last step, unvalidated
         ("Fresh", "SIGTERM", "11", (), 8),
         ("Shuffled", "SIGTERM", "19", (), 16),  # the last step of the run, an epoch's end

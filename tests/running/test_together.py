@@ -2741,3 +2741,90 @@ def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
     assert f"{seed1}/checkpoints/last.ckpt is a folder, where the run keeps" in again.stderr
     assert "0 trained, 0 already completed, 0 held by another process, 2 failed" in again.stdout
     assert files() == before  # both seeds' records and weights as they were
+
+
+def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """helper-114: saving the trained group's final weights for its seeds left to test
+    (`GroupCheckpoint.save_to_test`) raised OSError (a full disk): it went up out of the
+    group, every seed's record stayed `running` for good. That file only guards against a
+    kill before the seeds are recorded: each seed is still tested and recorded, after one
+    warning, and the same sweep again finds them completed."""
+    from repro.running.group_checkpoint import GroupCheckpoint
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(GroupCheckpoint, "save_to_test", full_disk)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    outcomes = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    for outcome in outcomes:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == outcome.status == "completed", (record["status"], outcome)
+    err = capfd.readouterr().err
+    assert err.count("No space left on device") == 1, err
+    assert not list(results.rglob("together.ckpt*"))
+    again = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    assert [o.status for o in again] == ["skipped", "skipped"]
+
+
+def test_a_seed_whose_record_cannot_be_written_leaves_the_others_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-114: seed 0's folder turned read-only as the trained group recorded its seeds:
+    the ReproError for its record went up out of the group, and seed 1, whose folder was
+    fine, was never tested: its record stayed `running`. Seed 1 is recorded, seed 0 fails
+    with that one line, and the group's final weights stay for it: the same sweep again
+    only tests it."""
+    from repro.records import store
+
+    real = store.write_record
+
+    def read_only_seed0(folder: Path, record: dict, name: str = store.RECORD_FILE) -> None:
+        if folder.name == "seed0" and record.get("status") != "running":
+            raise PermissionError(13, "Permission denied", str(folder / name))
+        real(folder, record, name)
+
+    monkeypatch.setattr(store, "write_record", read_only_seed0)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    both = configs("toy", "small", [0, 1], results, papers=[plugins])
+    cut = run_together(both, [["r"]] * 2)
+    assert [o.status for o in cut] == ["failed", "completed"], cut
+    assert "cannot write run record" in cut[0].error and cut[0].exit_code == 1
+    assert "tests it from the group's final weights" in cut[0].error, cut[0].error
+    monkeypatch.setattr(store, "write_record", real)
+    again = run_together(both, [["r"]] * 2)
+    assert [o.status for o in again] == ["completed", "skipped"], again
+    record = json.loads((again[0].record_dir / "record.json").read_text())
+    assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+    assert not list(results.rglob("together.ckpt*"))
+
+
+def test_a_seed_failing_after_its_completed_record_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-114: a seed's code failing once its completed record was written (the claims'
+    metrics checked from its paper.yaml, read again and broken since) went to
+    `attempt.failed`, which rewrote that record `failed`: a tested result lost. The record
+    stands; the outcome is completed, with its error line and exit 1."""
+    from repro.errors import ReproError
+    from repro.running import runner
+
+    def broken_paper(*args: Any) -> None:
+        raise ReproError("paper.yaml: not valid YAML")
+
+    monkeypatch.setattr(runner, "_warn_missing_claim_metrics", broken_paper)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    outcomes = run_together(
+        configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins]), [["r"]] * 2
+    )
+    for outcome in outcomes:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == outcome.status == "completed", record.get("error")
+        assert outcome.exit_code == 1 and "paper.yaml: not valid YAML" in outcome.error

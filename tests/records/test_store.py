@@ -818,6 +818,11 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"overfit_batches": True}, {"overfit_batches": 1}),  # one batch, not all (1.0)
         ({"overfit_batches": 0}, {}),  # Lightning's 0.0: `overfit_batches > 0` either way
         ({"overfit_batches": False}, {}),
+        # helper-123: a minimum below 0 is met from the start, as 0 is (`global_step >=
+        # min_steps`); min_steps=-3, like 0 (not null), still sets min_epochs to 1
+        ({"min_steps": -3}, {"min_steps": 0}),
+        ({"min_epochs": -3}, {"min_epochs": 0}),
+        ({"min_steps": -3.0}, {"min_steps": 0}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(

@@ -853,6 +853,9 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"limit_val_batches": True}, {"limit_val_batches": 1.0}),  # 1 batch, not all
         ({"overfit_batches": True}, {"overfit_batches": 1.0}),
         ({"overfit_batches": 2.0}, {"overfit_batches": 2}),  # Lightning limits by the float
+        # Lightning logs at `step % -2 == 0` as at `% 2`, but a module reading the cadence
+        # (mnist1d's `every > 0 and step % every == 0`) logs no step of -2 (helper-123)
+        ({"log_every_n_steps": -2}, {"log_every_n_steps": 2}),
         (  # Lightning refuses the algorithm: a setting of its own, not the default
             {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
             {"gradient_clip_val": None},

@@ -581,6 +581,25 @@ def test_a_record_filed_under_a_bool_count_before_helper_115_is_found(tmp_path: 
     assert hashed == store.config_hash(today)
 
 
+def test_a_record_filed_under_a_negative_minimum_before_helper_123_is_found(
+    tmp_path: Path,
+) -> None:
+    """`min_steps=-3`, `min_epochs=-1` made a folder of their own before helper-123 read
+    them as 0: run and report find those seeds under 0's setting."""
+    from repro.records.table import load_records
+
+    old = _trainer(min_steps=-3, min_epochs=-1)
+    today = _trainer(min_steps=0, min_epochs=0)
+    digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
+    assert digest != store.config_hash(old) == store.config_hash(today)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    _completed(folder, old)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    assert store.completed_record_dir(tmp_path, today) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(today)
+
+
 def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_path: Path) -> None:
     """Between the precision aliases and null's defaults joining the hash, `precision=32
     trainer.max_epochs=null` was hashed with `32-true` and null as written: run and report

@@ -159,6 +159,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "validation every 0 batches",
     "validation at wall-clock times",
     "validation at no fraction",
+    "max_time of no time",
     "deterministic as a number",
     "gradient accumulation not a positive count",
     "zero training batches",
@@ -752,6 +753,18 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ),
         2,
         "trainer.val_check_interval=0.0: Lightning validates after every batch",
+    ),
+    Case(  # helper-123: the Timer stopped the run before its first step ('trained zero steps')
+        "max_time of no time",
+        (
+            "run",
+            "paper=mnist1d",
+            "experiment=logistic",
+            "debug=fast",
+            "+trainer.max_time=00:00:00:00",
+        ),
+        2,
+        "trainer.max_time='00:00:00:00': no time, so the run trains nothing",
     ),
     Case(  # helper-102: Lightning divided the loss by -1 (gradient ascent), filed as completed
         "gradient accumulation not a positive count",

@@ -535,19 +535,26 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
 def _max_time_problems(trainer: dict[str, Any]) -> list[str]:
     """A max_time Lightning's Timer refuses as the Trainer is built, once the run's folder
     and record exist: text not 'DD:HH:MM:SS', a number (seconds, as a user may think), a
-    mapping of other than timedelta's arguments."""
+    mapping of other than timedelta's arguments; and one of no time (`00:00:00:00`, `{}`),
+    where the Timer stops the run before its first step ('trained zero steps')."""
     from lightning.pytorch.callbacks import Timer
 
     max_time = trainer.get("max_time")
     if max_time is None:
         return []
     try:
-        Timer(duration=max_time)
+        timer = Timer(duration=max_time)
     except Exception:  # MisconfigurationException, TypeError, AttributeError
         return [
             f"trainer.max_time={max_time!r}: a time as 'DD:HH:MM:SS' ('00:04:00:00' is four "
             "hours) or timedelta's arguments ({hours: 4}); Lightning refuses any other once "
             "the run has started"
+        ]
+    left = timer.time_remaining()  # all of it, before a start: None for no duration
+    if left is not None and left <= 0:  # spent as fit starts
+        return [
+            f"trainer.max_time={max_time!r}: no time, so the run trains nothing (Lightning "
+            "stops it before its first step): a positive time, or leave it out"
         ]
     return []
 

@@ -306,7 +306,8 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     as that int; `fast_dev_run` 0 and 1 as false and true (Lightning sets 1 to True); 0 and 1
     of a truth-value key (`TRUTH_TRAINER_KEYS`); since helper-115, a bool count
     (`COUNT_TRAINER_KEYS`) as its int and a num_sanity_val_steps below -1 as 0 (no sanity
-    check either way), an overfit_batches of 0 as Lightning's 0.0; a strategy's name
+    check either way), an overfit_batches of 0 as Lightning's 0.0; since helper-123, a
+    negative min_steps or min_epochs as 0 (a minimum met from the start); a strategy's name
     lower-cased (`DDP`);
     devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
     `devices=True` (Lightning's CPU: one process; its GPUs refuse it) as 1. `config` itself
@@ -339,6 +340,10 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     sanity = read.get("num_sanity_val_steps", trainer.get("num_sanity_val_steps"))
     if type(sanity) is int and sanity < -1:  # Lightning checks only `> 0` (-1: every batch)
         read["num_sanity_val_steps"] = 0
+    for key in ("min_steps", "min_epochs"):  # `global_step >= min_steps`: met from the start
+        least = trainer.get(key)
+        if type(least) in (int, float) and least < 0:
+            read[key] = 0  # as 0 is (and, not being null, min_steps still sets min_epochs=1)
     strategy = trainer.get("strategy")
     if isinstance(strategy, str):  # Lightning looks its name up lower-cased
         read["strategy"] = strategy.lower()

@@ -86,7 +86,8 @@ def static_reason(config: dict[str, Any]) -> str | None:
     if "check_val_every_n_epoch" in trainer and trainer["check_val_every_n_epoch"] is None:
         return "validation counted in steps across epochs (check_val_every_n_epoch=null)"
     sanity = trainer["num_sanity_val_steps"]  # null or removed: Lightning's 2 batches
-    if sanity is None or sanity:
+    counted = isinstance(sanity, (int, float))  # below -1: none, as 0 (one folder with it)
+    if not counted or sanity == -1 or sanity > 0:
         return "trainer.num_sanity_val_steps (a validation before training)"
     return _unapplied_trainer_key(trainer)
 

@@ -353,6 +353,20 @@ def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> 
         assert not trainer_value_problems({**trainer, "max_time": fine})
 
 
+@pytest.mark.parametrize("max_time", ["00:00:00:00", {}, {"hours": -1}, {"seconds": 0.0}])
+def test_a_max_time_of_no_time_is_named_before_the_run(max_time: Any) -> None:
+    """helper-123: `+trainer.max_time=00:00:00:00` (or `{}`, a negative time) passed every
+    check, though Lightning's Timer stops such a run before its first step: it failed with
+    'trained zero steps' once the run's folder and a failed record existed."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "max_steps": 10, "max_time": max_time}
+    (problem,) = trainer_value_problems(trainer)
+    assert problem.startswith(f"trainer.max_time={max_time!r}: "), problem
+    assert "trains nothing" in problem
+    assert not trainer_value_problems({**trainer, "max_time": "00:00:00:01"})
+
+
 @pytest.mark.parametrize(
     "key",
     [

@@ -581,6 +581,25 @@ def test_a_record_filed_under_a_bool_count_before_helper_115_is_found(tmp_path: 
     assert hashed == store.config_hash(today)
 
 
+def test_a_record_filed_under_a_negative_minimum_before_helper_123_is_found(
+    tmp_path: Path,
+) -> None:
+    """`min_steps=-3`, `min_epochs=-1` made a folder of their own before helper-123 read
+    them as 0: run and report find those seeds under 0's setting."""
+    from repro.records.table import load_records
+
+    old = _trainer(min_steps=-3, min_epochs=-1)
+    today = _trainer(min_steps=0, min_epochs=0)
+    digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
+    assert digest != store.config_hash(old) == store.config_hash(today)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    _completed(folder, old)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    assert store.completed_record_dir(tmp_path, today) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(today)
+
+
 def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_path: Path) -> None:
     """Between the precision aliases and null's defaults joining the hash, `precision=32
     trainer.max_epochs=null` was hashed with `32-true` and null as written: run and report
@@ -818,6 +837,11 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"overfit_batches": True}, {"overfit_batches": 1}),  # one batch, not all (1.0)
         ({"overfit_batches": 0}, {}),  # Lightning's 0.0: `overfit_batches > 0` either way
         ({"overfit_batches": False}, {}),
+        # helper-123: a minimum below 0 is met from the start, as 0 is (`global_step >=
+        # min_steps`); min_steps=-3, like 0 (not null), still sets min_epochs to 1
+        ({"min_steps": -3}, {"min_steps": 0}),
+        ({"min_epochs": -3}, {"min_epochs": 0}),
+        ({"min_steps": -3.0}, {"min_steps": 0}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(
@@ -848,6 +872,9 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"limit_val_batches": True}, {"limit_val_batches": 1.0}),  # 1 batch, not all
         ({"overfit_batches": True}, {"overfit_batches": 1.0}),
         ({"overfit_batches": 2.0}, {"overfit_batches": 2}),  # Lightning limits by the float
+        # Lightning logs at `step % -2 == 0` as at `% 2`, but a module reading the cadence
+        # (mnist1d's `every > 0 and step % every == 0`) logs no step of -2 (helper-123)
+        ({"log_every_n_steps": -2}, {"log_every_n_steps": 2}),
         (  # Lightning refuses the algorithm: a setting of its own, not the default
             {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
             {"gradient_clip_val": None},

@@ -76,6 +76,13 @@ PLATEAU = (
     "saved where Lightning, on resume, skips the ReduceLROnPlateau step at the end of the "
     "epoch it resumed into"
 )
+REBUILT_GENERATOR = (
+    "saved with a train loader rebuilt every reload_dataloaders_every_n_epochs that shuffles "
+    "with its own generator: Lightning starts a later epoch's pass from a rebuilt loader's "
+    "generator after drawing from it once more than the resumed epoch's (and a loader rebuilt "
+    "on resume has none of the saved state), so the resumed run's order differs from an "
+    "uninterrupted run's"
+)
 PLAIN_LOADER = (
     "saved with a train loader that cannot resume mid-pass (no state_dict, as a DataLoader), "
     "which Lightning resumes exactly only at the end of an epoch in epoch-based training: the "
@@ -580,6 +587,8 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     epoch_based = trainer.max_steps == -1
     if trainer.should_stop:
         return SHOULD_STOP
+    if _rebuilt_with_own_generator(trainer):
+        return REBUILT_GENERATOR
     try:
         results = trainer.fit_loop.epoch_loop._results.result_metrics
         names = sorted(
@@ -598,6 +607,20 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
         "epoch_end": ["on_train_epoch_end"] if epoch_based else [],
     }[where]
     return _own_hooks(trainer, hooks)
+
+
+def _rebuilt_with_own_generator(trainer: pl.Trainer) -> bool:
+    """A train loader Lightning builds again (`reload_dataloaders_every_n_epochs`) that
+    shuffles with its own generator (`seed_data.own_generators`). Lightning's epoch loop
+    iterates a rebuilt loader twice at a later epoch's start (once as it builds it), a
+    resumed epoch's once, and the resume rebuilds it after repro restored the saved
+    generator (`_restore_loader_generators`): the order differs either way (helper-124,
+    also before loader generators were saved), so the record must not say exact."""
+    from repro.running.seed_data import own_generators
+
+    if not trainer.reload_dataloaders_every_n_epochs:
+        return False
+    return any(own_generators(loader) for loader in _train_loaders(trainer) or [])
 
 
 def _own_hooks(trainer: pl.Trainer, hooks: list[str]) -> str | None:

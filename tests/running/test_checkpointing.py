@@ -675,6 +675,17 @@ def _as_uninterrupted(tmp_path: Path, results: Path) -> tuple[dict, bool]:
         # helper-114: shuffled by its own seeded generator, which no checkpoint kept: the
         # resumed run's next pass repeated its first pass's order
         ("NoEpochEndHook", ["+data.plain_loader=true", "+data.generator_seed=7"], None),
+        # helper-124: rebuilt each epoch, with a generator of its own: Lightning draws a later
+        # epoch's order after one more draw than the resumed epoch's; recorded exact: true
+        (
+            "NoEpochEndHook",
+            [
+                "+data.plain_loader=true",
+                "+data.generator_seed=7",
+                "++trainer.reload_dataloaders_every_n_epochs=1",
+            ],
+            "reload_dataloaders_every_n_epochs",
+        ),
         # helper-26: Lightning runs no module hook of the epoch a resume starts after
         ("MovesAtEpochEnd", ["+data.plain_loader=true"], "on_train_epoch_end"),
         # nor does it keep the epoch's gathered means: they covered the later batches only

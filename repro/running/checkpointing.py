@@ -237,6 +237,10 @@ class ResumableCheckpoint(pl.Callback):
         self._resumed_rng: dict[str, Any] | None = None  # the RNG states a resume restored
         self._trained = False  # the fit trained (Lightning skips it where training had ended)
         self._resumed_generators: list[Any] | None = None  # train loaders' own, as saved
+        self._epoch_loaders: list[Any] = []  # the train loaders as the last epoch started
+        # whether rebuilt train loaders (reload_dataloaders_every_n_epochs) came with new
+        # generators of their own: None until a rebuild is seen
+        self._generators_renewed: bool | None = None
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         """The signal handler: only set a flag, acted on at the next point Lightning resumes
@@ -294,6 +298,24 @@ class ResumableCheckpoint(pl.Callback):
         stop_signal = agreed_stop(trainer, self.stop_signal)
         if stop_signal is not None:
             raise self.interrupted(trainer, stop_signal)
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        """Notes whether train loaders Lightning rebuilt came with generators of their own
+        made anew (`_rebuilt_with_own_generator`) or the ones before (held by the data
+        module: a resume restores them exactly)."""
+        from repro.running.seed_data import own_generators
+
+        loaders = _train_loaders(trainer) or []
+        before = self._epoch_loaders
+        rebuilt = len(loaders) != len(before) or any(
+            a is not b for a, b in zip(loaders, before, strict=False)
+        )
+        if before and rebuilt:
+            seen = [g for loader in before for g in own_generators(loader)]
+            now = [g for loader in loaders for g in own_generators(loader)]
+            renewed = any(all(g is not h for h in seen) for g in now)
+            self._generators_renewed = bool(self._generators_renewed) or renewed
+        self._epoch_loaders = loaders
 
     def on_test_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         self.take_signals()
@@ -368,7 +390,8 @@ class ResumableCheckpoint(pl.Callback):
         due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop
         if rank_zero_decides(trainer, due):
             if resumable:
-                self.save(trainer, _lost_on_resume(trainer, "epoch_end"))
+                lost = _lost_on_resume(trainer, "epoch_end", self._generators_renewed)
+                self.save(trainer, lost)
             else:
                 self._save_postponed = True
 
@@ -390,7 +413,7 @@ class ResumableCheckpoint(pl.Callback):
             self._stop_agreed = stop_signal  # kept: asked again, a rank might not say it
             return
         self._waits = 0
-        lost = _lost_on_resume(trainer, where)
+        lost = _lost_on_resume(trainer, where, self._generators_renewed)
         self.save(trainer, lost if resumable else _why_inexact_after_batch(trainer))
         if stop_signal is not None:
             if last_resort is not None and trainer.training:
@@ -568,7 +591,9 @@ def _train_loaders(trainer: pl.Trainer) -> list[Any] | None:
     return list(combined.flattened) if combined is not None else []
 
 
-def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
+def _lost_on_resume(
+    trainer: pl.Trainer, where: str, generators_renewed: bool | None = None
+) -> str | None:
     """What a checkpoint saved here (`where`: "batch_end", "validation_end" or "epoch_end")
     lacks that the resumed run needs, though Lightning resumes its loops and data
     exactly:
@@ -587,7 +612,7 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     epoch_based = trainer.max_steps == -1
     if trainer.should_stop:
         return SHOULD_STOP
-    if _rebuilt_with_own_generator(trainer):
+    if generators_renewed is not False and _rebuilt_with_own_generator(trainer):
         return REBUILT_GENERATOR
     try:
         results = trainer.fit_loop.epoch_loop._results.result_metrics
@@ -614,8 +639,10 @@ def _rebuilt_with_own_generator(trainer: pl.Trainer) -> bool:
     shuffles with its own generator (`seed_data.own_generators`). Lightning's epoch loop
     iterates a rebuilt loader twice at a later epoch's start (once as it builds it), a
     resumed epoch's once, and the resume rebuilds it after repro restored the saved
-    generator (`_restore_loader_generators`): the order differs either way (helper-124,
-    also before loader generators were saved), so the record must not say exact."""
+    generator (`_restore_loader_generators`): where each build makes a new generator the
+    order differs (helper-124, also before loader generators were saved), so the record
+    must not say exact. One the data module holds across builds, seen so
+    (`on_train_epoch_start`), resumes exactly: restored, then drawn twice, as uninterrupted."""
     from repro.running.seed_data import own_generators
 
     if not trainer.reload_dataloaders_every_n_epochs:

@@ -729,6 +729,39 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
         assert lost in record["resumed_from"]["why_inexact"]
 
 
+def test_a_loader_rebuilt_each_epoch_around_the_data_modules_generator_resumes_exactly(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-124: a train loader rebuilt every epoch that shuffles with a generator the
+    data module keeps (made once) resumes exactly (restored, then drawn as Lightning draws
+    a later epoch's): the record says exact: true. One made anew by each build does not
+    (test_a_resume_is_exact_or_says_what_lightning_did_not_keep)."""
+    _use_module(signalling_paper, "NoEpochEndHook")
+    data = signalling_paper / "sig" / "data.py"
+    made = "generator = torch.Generator().manual_seed(self.generator_seed)"
+    kept = "self.kept = getattr(self, 'kept', None) or " + made.split(" = ")[1]
+    assert made in data.read_text()
+    data.write_text(data.read_text().replace(made, f"{kept}; generator = self.kept"))
+    overrides = [
+        *EPOCH_BASED,
+        "++trainer.check_val_every_n_epoch=3",
+        "trainer.log_every_n_steps=1",
+        "+data.plain_loader=true",
+        "+data.generator_seed=7",
+        "++trainer.reload_dataloaders_every_n_epochs=1",
+    ]
+    expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
+    assert expected.returncode == 0, expected.stderr
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "mid_train_batch", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, logger="csv", **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    resumed = _run(signalling_paper, results, *overrides, logger="csv")
+    assert resumed.returncode == 0, resumed.stderr
+    record, same = _as_uninterrupted(tmp_path, results)
+    assert record["resumed_from"]["exact"] is True and same, record["resumed_from"]
+
+
 @pytest.mark.parametrize(
     ("module", "extra", "lost"),
     [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -82,6 +83,11 @@ REBUILT_GENERATOR = (
     "generator after drawing from it once more than the resumed epoch's (and a loader rebuilt "
     "on resume has none of the saved state), so the resumed run's order differs from an "
     "uninterrupted run's"
+)
+UNSAVED_GENERATORS = (
+    "saved by a repro that kept no train loader's own generator (before it saved them), and "
+    "a train loader shuffles with its own: it starts anew on resume, so the resumed run's "
+    "orders repeat earlier epochs' where an uninterrupted run's go on"
 )
 PLAIN_LOADER = (
     "saved with a train loader that cannot resume mid-pass (no state_dict, as a DataLoader), "
@@ -237,6 +243,10 @@ class ResumableCheckpoint(pl.Callback):
         self._resumed_rng: dict[str, Any] | None = None  # the RNG states a resume restored
         self._trained = False  # the fit trained (Lightning skips it where training had ended)
         self._resumed_generators: list[Any] | None = None  # train loaders' own, as saved
+        self._generators_unsaved = False  # resumed from a checkpoint that kept none
+        # why this resume is inexact, found once the loaders are built (`UNSAVED_GENERATORS`):
+        # the run's record says so (`runner._train`)
+        self.found_inexact: str | None = None
         self._epoch_loaders: list[Any] = []  # the train loaders as the last epoch started
         # whether rebuilt train loaders (reload_dataloaders_every_n_epochs) came with new
         # generators of their own: None until a rebuild is seen
@@ -295,6 +305,8 @@ class ResumableCheckpoint(pl.Callback):
             self._saved_step = trainer.global_step
         if self._resumed_generators:  # a DataLoader's own: as they were at the save
             _restore_loader_generators(trainer, self._resumed_generators)
+        elif self._generators_unsaved and trainer.ckpt_path is not None:
+            self._say_generators_lost(trainer)
         stop_signal = agreed_stop(trainer, self.stop_signal)
         if stop_signal is not None:
             raise self.interrupted(trainer, stop_signal)
@@ -470,6 +482,20 @@ class ResumableCheckpoint(pl.Callback):
         """The train loaders' own generators are put back once Lightning has built the
         loaders (`on_train_start`), before their first pass draws its order."""
         self._resumed_generators = checkpoint.get(LOADER_GENERATORS_KEY)
+        self._generators_unsaved = LOADER_GENERATORS_KEY not in checkpoint
+
+    def _say_generators_lost(self, trainer: pl.Trainer) -> None:
+        """A checkpoint of an older repro, which kept no train loader's own generator,
+        resumed where a train loader shuffles with one: it starts anew and the orders repeat.
+        Said as any inexact resume is, and every later save of this run carries it; before,
+        the record said exact: true."""
+        from repro.running.seed_data import own_generators
+
+        if not any(own_generators(loader) for loader in _train_loaders(trainer) or []):
+            return
+        self.found_inexact = UNSAVED_GENERATORS
+        self.resumed_inexact = self.resumed_inexact or UNSAVED_GENERATORS
+        print(f"warning: resuming, but not exactly: it was {UNSAVED_GENERATORS}", file=sys.stderr)
 
     @property
     def _inexact(self) -> str | None:

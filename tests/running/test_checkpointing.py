@@ -762,6 +762,37 @@ def test_a_loader_rebuilt_each_epoch_around_the_data_modules_generator_resumes_e
     assert record["resumed_from"]["exact"] is True and same, record["resumed_from"]
 
 
+def test_a_checkpoint_saved_without_the_loaders_generators_resumes_saying_not_exactly(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-124: a run stopped under a repro that kept no train loader's own generator
+    (before helper-114) and resumed now: the loader's generator starts anew, the orders
+    repeat, and the record said exact: true. It says exact: false and why."""
+    import torch
+
+    _use_module(signalling_paper, "NoEpochEndHook")
+    overrides = [
+        *EPOCH_BASED,
+        "++trainer.check_val_every_n_epoch=3",
+        "+data.plain_loader=true",
+        "+data.generator_seed=7",
+    ]
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "mid_train_batch", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    (saved,) = results.rglob("last.ckpt")
+    older = torch.load(saved, map_location="cpu", weights_only=False)
+    del older["repro_loader_generators"]  # as the repro before helper-114 saved it
+    torch.save(older, saved)
+    resumed = _run(signalling_paper, results, *overrides)
+    assert resumed.returncode == 0, resumed.stderr
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert record["resumed_from"]["exact"] is False, record["resumed_from"]
+    assert "own generator" in record["resumed_from"]["why_inexact"]
+    assert "not exactly" in resumed.stderr, resumed.stderr
+
+
 @pytest.mark.parametrize(
     ("module", "extra", "lost"),
     [

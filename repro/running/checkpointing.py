@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -75,6 +76,18 @@ SHOULD_STOP = (
 PLATEAU = (
     "saved where Lightning, on resume, skips the ReduceLROnPlateau step at the end of the "
     "epoch it resumed into"
+)
+REBUILT_GENERATOR = (
+    "saved with a train loader rebuilt every reload_dataloaders_every_n_epochs that shuffles "
+    "with its own generator: Lightning starts a later epoch's pass from a rebuilt loader's "
+    "generator after drawing from it once more than the resumed epoch's (and a loader rebuilt "
+    "on resume has none of the saved state), so the resumed run's order differs from an "
+    "uninterrupted run's"
+)
+UNSAVED_GENERATORS = (
+    "saved by a repro that kept no train loader's own generator (before it saved them), and "
+    "a train loader shuffles with its own: it starts anew on resume, so the resumed run's "
+    "orders repeat earlier epochs' where an uninterrupted run's go on"
 )
 PLAIN_LOADER = (
     "saved with a train loader that cannot resume mid-pass (no state_dict, as a DataLoader), "
@@ -230,6 +243,14 @@ class ResumableCheckpoint(pl.Callback):
         self._resumed_rng: dict[str, Any] | None = None  # the RNG states a resume restored
         self._trained = False  # the fit trained (Lightning skips it where training had ended)
         self._resumed_generators: list[Any] | None = None  # train loaders' own, as saved
+        self._generators_unsaved = False  # resumed from a checkpoint that kept none
+        # why this resume is inexact, found once the loaders are built (`UNSAVED_GENERATORS`):
+        # the run's record says so (`runner._train`)
+        self.found_inexact: str | None = None
+        self._epoch_loaders: list[Any] = []  # the train loaders as the last epoch started
+        # whether rebuilt train loaders (reload_dataloaders_every_n_epochs) came with new
+        # generators of their own: None until a rebuild is seen
+        self._generators_renewed: bool | None = None
 
     def request_stop(self, signum: int, _frame: Any = None) -> None:
         """The signal handler: only set a flag, acted on at the next point Lightning resumes
@@ -284,9 +305,29 @@ class ResumableCheckpoint(pl.Callback):
             self._saved_step = trainer.global_step
         if self._resumed_generators:  # a DataLoader's own: as they were at the save
             _restore_loader_generators(trainer, self._resumed_generators)
+        elif self._generators_unsaved and trainer.ckpt_path is not None:
+            self._say_generators_lost(trainer)
         stop_signal = agreed_stop(trainer, self.stop_signal)
         if stop_signal is not None:
             raise self.interrupted(trainer, stop_signal)
+
+    def on_train_epoch_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+        """Notes whether train loaders Lightning rebuilt came with generators of their own
+        made anew (`_rebuilt_with_own_generator`) or the ones before (held by the data
+        module: a resume restores them exactly)."""
+        from repro.running.seed_data import own_generators
+
+        loaders = _train_loaders(trainer) or []
+        before = self._epoch_loaders
+        rebuilt = len(loaders) != len(before) or any(
+            a is not b for a, b in zip(loaders, before, strict=False)
+        )
+        if before and rebuilt:
+            seen = [g for loader in before for g in own_generators(loader)]
+            now = [g for loader in loaders for g in own_generators(loader)]
+            renewed = any(all(g is not h for h in seen) for g in now)
+            self._generators_renewed = bool(self._generators_renewed) or renewed
+        self._epoch_loaders = loaders
 
     def on_test_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
         self.take_signals()
@@ -361,7 +402,8 @@ class ResumableCheckpoint(pl.Callback):
         due = time.monotonic() - self._last_save >= self.every_s and not trainer.should_stop
         if rank_zero_decides(trainer, due):
             if resumable:
-                self.save(trainer, _lost_on_resume(trainer, "epoch_end"))
+                lost = _lost_on_resume(trainer, "epoch_end", self._generators_renewed)
+                self.save(trainer, lost)
             else:
                 self._save_postponed = True
 
@@ -383,7 +425,7 @@ class ResumableCheckpoint(pl.Callback):
             self._stop_agreed = stop_signal  # kept: asked again, a rank might not say it
             return
         self._waits = 0
-        lost = _lost_on_resume(trainer, where)
+        lost = _lost_on_resume(trainer, where, self._generators_renewed)
         self.save(trainer, lost if resumable else _why_inexact_after_batch(trainer))
         if stop_signal is not None:
             if last_resort is not None and trainer.training:
@@ -440,6 +482,20 @@ class ResumableCheckpoint(pl.Callback):
         """The train loaders' own generators are put back once Lightning has built the
         loaders (`on_train_start`), before their first pass draws its order."""
         self._resumed_generators = checkpoint.get(LOADER_GENERATORS_KEY)
+        self._generators_unsaved = LOADER_GENERATORS_KEY not in checkpoint
+
+    def _say_generators_lost(self, trainer: pl.Trainer) -> None:
+        """A checkpoint of an older repro, which kept no train loader's own generator,
+        resumed where a train loader shuffles with one: it starts anew and the orders repeat.
+        Said as any inexact resume is, and every later save of this run carries it; before,
+        the record said exact: true."""
+        from repro.running.seed_data import own_generators
+
+        if not any(own_generators(loader) for loader in _train_loaders(trainer) or []):
+            return
+        self.found_inexact = UNSAVED_GENERATORS
+        self.resumed_inexact = self.resumed_inexact or UNSAVED_GENERATORS
+        print(f"warning: resuming, but not exactly: it was {UNSAVED_GENERATORS}", file=sys.stderr)
 
     @property
     def _inexact(self) -> str | None:
@@ -561,7 +617,9 @@ def _train_loaders(trainer: pl.Trainer) -> list[Any] | None:
     return list(combined.flattened) if combined is not None else []
 
 
-def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
+def _lost_on_resume(
+    trainer: pl.Trainer, where: str, generators_renewed: bool | None = None
+) -> str | None:
     """What a checkpoint saved here (`where`: "batch_end", "validation_end" or "epoch_end")
     lacks that the resumed run needs, though Lightning resumes its loops and data
     exactly:
@@ -580,6 +638,8 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
     epoch_based = trainer.max_steps == -1
     if trainer.should_stop:
         return SHOULD_STOP
+    if generators_renewed is not False and _rebuilt_with_own_generator(trainer):
+        return REBUILT_GENERATOR
     try:
         results = trainer.fit_loop.epoch_loop._results.result_metrics
         names = sorted(
@@ -598,6 +658,22 @@ def _lost_on_resume(trainer: pl.Trainer, where: str) -> str | None:
         "epoch_end": ["on_train_epoch_end"] if epoch_based else [],
     }[where]
     return _own_hooks(trainer, hooks)
+
+
+def _rebuilt_with_own_generator(trainer: pl.Trainer) -> bool:
+    """A train loader Lightning builds again (`reload_dataloaders_every_n_epochs`) that
+    shuffles with its own generator (`seed_data.own_generators`). Lightning's epoch loop
+    iterates a rebuilt loader twice at a later epoch's start (once as it builds it), a
+    resumed epoch's once, and the resume rebuilds it after repro restored the saved
+    generator (`_restore_loader_generators`): where each build makes a new generator the
+    order differs (helper-124, also before loader generators were saved), so the record
+    must not say exact. One the data module holds across builds, seen so
+    (`on_train_epoch_start`), resumes exactly: restored, then drawn twice, as uninterrupted."""
+    from repro.running.seed_data import own_generators
+
+    if not trainer.reload_dataloaders_every_n_epochs:
+        return False
+    return any(own_generators(loader) for loader in _train_loaders(trainer) or [])
 
 
 def _own_hooks(trainer: pl.Trainer, hooks: list[str]) -> str | None:

@@ -1265,6 +1265,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         finish_wandb()
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
+    if checkpoint.found_inexact and record.get("resumed_from"):  # seen once loaders were built
+        record["resumed_from"].update(exact=False, why_inexact=checkpoint.found_inexact)
     unsettled = _record_result(attempt, result, checkpoint_cfg)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if unsettled is not None:

@@ -227,9 +227,20 @@ def collect_results(
             detail = record.get("error") or "stopped by a signal"
             results.append(RunResult(run, INTERRUPTED, detail, wall))
         else:
-            status = record.get("status")
-            results.append(RunResult(run, FAILED, f"{status}: {record.get('error')}", wall))
+            results.append(RunResult(run, FAILED, _failed_detail(record, outcome), wall))
     return results
+
+
+def _failed_detail(record: dict[str, Any], outcome: Any) -> str:
+    """Why a run of this sweep did not end completed: its record's error, or its job's own
+    line where the record could not say it (a seed whose record a read-only folder kept
+    `running` as its group recorded it: the table said `running: None`)."""
+    status, said = record.get("status"), record.get("error")
+    if outcome is not None and outcome.error and (not said or status != store.STATUS_FAILED):
+        return str(outcome.error)
+    if not said and status == store.STATUS_RUNNING:
+        return "its record still says running: killed, or its record could not be written"
+    return f"{status}: {said}"
 
 
 def _unfinished_rerun(folder: Path, sweep_id: str) -> dict[str, Any] | None:

@@ -675,6 +675,17 @@ def _as_uninterrupted(tmp_path: Path, results: Path) -> tuple[dict, bool]:
         # helper-114: shuffled by its own seeded generator, which no checkpoint kept: the
         # resumed run's next pass repeated its first pass's order
         ("NoEpochEndHook", ["+data.plain_loader=true", "+data.generator_seed=7"], None),
+        # helper-124: rebuilt each epoch, with a generator of its own: Lightning draws a later
+        # epoch's order after one more draw than the resumed epoch's; recorded exact: true
+        (
+            "NoEpochEndHook",
+            [
+                "+data.plain_loader=true",
+                "+data.generator_seed=7",
+                "++trainer.reload_dataloaders_every_n_epochs=1",
+            ],
+            "reload_dataloaders_every_n_epochs",
+        ),
         # helper-26: Lightning runs no module hook of the epoch a resume starts after
         ("MovesAtEpochEnd", ["+data.plain_loader=true"], "on_train_epoch_end"),
         # nor does it keep the epoch's gathered means: they covered the later batches only
@@ -716,6 +727,70 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
     else:
         assert record["resumed_from"]["exact"] is False and not same
         assert lost in record["resumed_from"]["why_inexact"]
+
+
+def test_a_loader_rebuilt_each_epoch_around_the_data_modules_generator_resumes_exactly(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-124: a train loader rebuilt every epoch that shuffles with a generator the
+    data module keeps (made once) resumes exactly (restored, then drawn as Lightning draws
+    a later epoch's): the record says exact: true. One made anew by each build does not
+    (test_a_resume_is_exact_or_says_what_lightning_did_not_keep)."""
+    _use_module(signalling_paper, "NoEpochEndHook")
+    data = signalling_paper / "sig" / "data.py"
+    made = "generator = torch.Generator().manual_seed(self.generator_seed)"
+    kept = "self.kept = getattr(self, 'kept', None) or " + made.split(" = ")[1]
+    assert made in data.read_text()
+    data.write_text(data.read_text().replace(made, f"{kept}; generator = self.kept"))
+    overrides = [
+        *EPOCH_BASED,
+        "++trainer.check_val_every_n_epoch=3",
+        "trainer.log_every_n_steps=1",
+        "+data.plain_loader=true",
+        "+data.generator_seed=7",
+        "++trainer.reload_dataloaders_every_n_epochs=1",
+    ]
+    expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
+    assert expected.returncode == 0, expected.stderr
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "mid_train_batch", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, logger="csv", **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    resumed = _run(signalling_paper, results, *overrides, logger="csv")
+    assert resumed.returncode == 0, resumed.stderr
+    record, same = _as_uninterrupted(tmp_path, results)
+    assert record["resumed_from"]["exact"] is True and same, record["resumed_from"]
+
+
+def test_a_checkpoint_saved_without_the_loaders_generators_resumes_saying_not_exactly(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-124: a run stopped under a repro that kept no train loader's own generator
+    (before helper-114) and resumed now: the loader's generator starts anew, the orders
+    repeat, and the record said exact: true. It says exact: false and why."""
+    import torch
+
+    _use_module(signalling_paper, "NoEpochEndHook")
+    overrides = [
+        *EPOCH_BASED,
+        "++trainer.check_val_every_n_epoch=3",
+        "+data.plain_loader=true",
+        "+data.generator_seed=7",
+    ]
+    results = tmp_path / "stopped"
+    stop = {"REPRO_TEST_SIGNAL_AT": "mid_train_batch", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    stopped = _run(signalling_paper, results, *overrides, **stop)
+    assert stopped.returncode == 143, stopped.stderr
+    (saved,) = results.rglob("last.ckpt")
+    older = torch.load(saved, map_location="cpu", weights_only=False)
+    del older["repro_loader_generators"]  # as the repro before helper-114 saved it
+    torch.save(older, saved)
+    resumed = _run(signalling_paper, results, *overrides)
+    assert resumed.returncode == 0, resumed.stderr
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert record["resumed_from"]["exact"] is False, record["resumed_from"]
+    assert "own generator" in record["resumed_from"]["why_inexact"]
+    assert "not exactly" in resumed.stderr, resumed.stderr
 
 
 @pytest.mark.parametrize(

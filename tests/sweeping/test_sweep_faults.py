@@ -181,6 +181,24 @@ def test_a_locked_unfinished_run_reads_as_held_by_another_process(tmp_path: Path
     assert collect_results([run], "this")[0].result == "failed"
 
 
+def test_a_run_whose_record_could_not_say_it_failed_shows_why_not_none(tmp_path: Path) -> None:
+    """helper-124: a seed whose record could not be written as its group recorded it (a
+    read-only folder) fails with one line, its record still `running` and without an error:
+    the sweep's table said `running: None`. It shows the run's own line."""
+    from repro.sweeping.jobs import SweepOutcomes
+
+    folder = tmp_path / "toy" / "small" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    record = {"status": "running", "error": None, "timing": {}, "sweep_id": "this"}
+    (folder / "record.json").write_text(json.dumps(record))
+    run = PlannedRun("small", 0, (), folder, "to run")
+    why = f"cannot write run record {folder}/record.json: Permission denied; a rerun trains it"
+    jobs = SweepOutcomes({folder: RunOutcome("failed", folder, error=why, exit_code=1)}, [], None)
+    (result,) = collect_results([run], "this", jobs)
+    assert result.result == "failed"
+    assert "None" not in result.detail and "Permission denied" in result.detail, result.detail
+
+
 def test_systematic_failure_rule() -> None:
     def failed(error: str, code: int = 1) -> RunOutcome:
         return RunOutcome("failed", None, error=error, exit_code=code)

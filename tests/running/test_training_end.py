@@ -403,3 +403,21 @@ def test_an_epoch_the_module_ends_on_purpose_still_completes(
     plugin's choice, not a fault."""
     outcome = _run(_toy_edited(tmp_path, "model.py", SKIP_REST), isolated_env)
     assert outcome.status == "completed", outcome.error
+
+
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [("KeyboardInterrupt()", "KeyboardInterrupt"), ("SystemExit(0)", "SystemExit")],
+)
+def test_an_exit_raised_in_training_fails_the_run_saying_so(
+    tmp_path: Path, isolated_env: Path, raised: str, said: str
+) -> None:
+    """helper-119: a KeyboardInterrupt the plugin's code raised (no Ctrl-C: Lightning then
+    calls sys.exit(1)), or its own sys.exit(0), ended the process with no line at all (exit
+    0 for sys.exit(0)) and left the record `running`, as if killed -9."""
+    raise_it = (STOP_ITERATION[0], STOP_ITERATION[1].replace("StopIteration", raised))
+    outcome = _run(_toy_edited(tmp_path, "model.py", raise_it), isolated_env)
+    assert outcome.status == "failed" and outcome.exit_code == 1, outcome
+    assert said in outcome.error and "model.py" in outcome.error, outcome.error
+    record = _record(isolated_env)
+    assert record["status"] == "failed" and said in record["error"]

@@ -12,10 +12,12 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   names the classes paper.yaml chose (`module=model:A datamodule=data:B`; None if not
   recorded): runs of one config but other code are other settings in a report
 - the number: `metric`, `value` (float; NaN when missing or not a number)
-- timing: `wall_s`, `fit_s`, `steps`, `steps_per_s`, `epoch_s_mean`, `started_at`, `finished_at`
-  (of the run's last attempt), `alive_at` (a group's `running` record: when it last said it
-  was training), `earlier_wall_s` (the wall time of the interrupted attempts a
-  resumed run went on from; NaN when none), `earlier_groups` (JSON: the part of it spent in
+- timing: `wall_s`, `fit_s`, `steps`, `epochs`, `steps_per_s`, `epoch_s_mean`, `started_at`,
+  `finished_at` (of the run's last attempt), `stopped_by` (what ended a completed run's
+  training: `max_steps`, `max_epochs`, `max_time`, `early stopping`; None in older records),
+  `alive_at` (a group's `running` record: when it last said it was training),
+  `earlier_wall_s` (the wall time of the interrupted attempts a resumed run went on from;
+  NaN when none), `earlier_groups` (JSON: the part of it spent in
   attempts of a group of seeds trained together, by their `together` key; None when none),
   `earlier_to_save` (of those attempts, killed ones timed up to their last save or
   `alive_at`: a lower bound; NaN when none),
@@ -83,8 +85,10 @@ RUN_COLUMNS = (
     "wall_s",
     "fit_s",
     "steps",
+    "epochs",
     "steps_per_s",
     "epoch_s_mean",
+    "stopped_by",
     "earlier_wall_s",
     "earlier_groups",
     "earlier_to_save",
@@ -124,7 +128,9 @@ RUN_COLUMNS = (
     "repro_version",
     "repro_digest",
 )
-TIMING_KEYS = ("wall_s", "fit_s", "steps", "steps_per_s", "epoch_s_mean", "earlier_wall_s")
+TIMING_KEYS = (
+    "wall_s", "fit_s", "steps", "epochs", "steps_per_s", "epoch_s_mean", "earlier_wall_s",
+)  # fmt: skip
 
 
 class BadRecord(ValueError):
@@ -326,6 +332,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "error": record.get("error"),
         "record_dir": str(record_dir),
         **{key: _number(timing.get(key)) for key in TIMING_KEYS},
+        "stopped_by": _text(timing.get("stopped_by")),
         "started_at": timing.get("started_at"),
         "finished_at": timing.get("finished_at"),
         "alive_at": timing.get("alive_at"),  # a killed group: when it was last seen training
@@ -386,6 +393,11 @@ def _seeds_auto(section: Any) -> dict[str, int | None]:
         "seeds_auto_n": count("seeds") if n0 is not None else None,
         "seeds_auto_max": count("max_seeds") if n0 is not None else None,
     }
+
+
+def _text(value: Any) -> str | None:
+    """A string field of a record; None for anything else (a hand-edited record's 3)."""
+    return value if isinstance(value, str) else None
 
 
 def _count(value: Any) -> int | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ NO_VERIFIED_OVERALL = "no verified claims"  # only unverified claims: nothing co
 """A plugin that ships no claims (yet): its runs are reported, nothing is judged."""
 UNFINISHED = "unfinished"
 """Status shown for a record still marked running: in progress, or killed without a trace."""
+STOPPED_BY_MAX_TIME = "stopped by max_time"
+"""Status shown for a completed record `trainer.max_time` ended short of its setting
+(`stopped_short`)."""
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,68 @@ def settings_by_code(
         for e, h, c in zip(frame["experiment"], frame["config_hash"], code, strict=True)
     ]
     return frame.assign(config_hash=renamed)
+
+
+def stopped_short(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The long table with each completed run that `trainer.max_time` ended short of its
+    `max_steps`/`max_epochs` given status `STOPPED_BY_MAX_TIME` and an error saying how far it
+    trained and how to train it again, so no verdict, mean or plan counts it: another machine
+    trains the same setting (one hash) further. Also one warning per setting naming its seeds."""
+    if "stopped_by" not in frame.columns or frame.empty:
+        return frame, []
+    short = (frame["status"] == store.STATUS_COMPLETED) & (frame["stopped_by"] == "max_time")
+    if not short.any():
+        return frame, []
+    frame = frame.copy()
+    errors = {}
+    warnings = []
+    runs = frame[short].drop_duplicates("record_dir")
+    for (experiment, config_hash), rows in runs.groupby(["experiment", "config_hash"], sort=True):
+        row = rows.iloc[0]
+        limit = _trainer_value(row, "max_time")
+        end = _setting_end(row)
+        for run in rows.itertuples(index=False):
+            again = f"{run.command} rerun=true" if isinstance(run.command, str) else "rerun=true"
+            errors[run.record_dir] = (
+                f"trainer.max_time={limit} ended it at step {_whole(run.steps)} (epoch "
+                f"{_whole(getattr(run, 'epochs', None))}), short of its setting's {end}: its "
+                "numbers are not the setting's, so no verdict counts them; a faster machine (or "
+                f"a longer trainer.max_time, another setting) trains it to its end: {again}"
+            )
+        seeds = ", ".join(str(int(s)) for s in sorted(rows["seed"]))
+        steps = ", ".join(_whole(s) for s in rows.sort_values("seed")["steps"])
+        warnings.append(
+            f"warning: {experiment} config {config_hash}: {plural(len(rows), 'seed')} ({seeds}) "
+            f"stopped by trainer.max_time={limit} at step {steps}, short of {end}: left out of "
+            "every verdict (the report lists them with the runs that failed)"
+        )
+    at = frame.loc[short, "record_dir"]
+    frame.loc[short, "error"] = at.map(errors)
+    frame.loc[short, "status"] = STOPPED_BY_MAX_TIME
+    return frame, warnings
+
+
+def _trainer_value(row: Any, key: str) -> Any:
+    value = row.get(f"p_trainer.{key}")
+    return None if _is_missing(value) else value
+
+
+def _setting_end(row: Any) -> str:
+    """`trainer.max_steps=6000` (or `trainer.max_epochs=E`, whichever comes first): the bounds
+    a run's setting trains to, as its config says (> 0 only)."""
+    bounds = []
+    for key in ("max_steps", "max_epochs"):
+        value = _trainer_value(row, key)
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0:
+            bounds.append(f"trainer.{key}={_whole(value)}")
+    return " or ".join(bounds) or "end"
+
+
+def _whole(value: Any) -> str:
+    """6000.0 (a pandas column's) as 6000; `?` where the record has none."""
+    if _is_missing(value) or not isinstance(value, numbers.Real) or isinstance(value, bool):
+        return "?"
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def _last_finished(rows: pd.DataFrame) -> str:

@@ -105,6 +105,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     frame = aggregate.settings_by_code(
         table.frame[table.frame["paper"] == request.paper], current_digest, current_classes
     )
+    frame, short_lines = aggregate.stopped_short(frame)  # max_time: short of the setting
+    warnings += short_lines
     if frame.empty:
         skipped = ""
         if table.skipped:  # which, and why: the records the user thinks are there

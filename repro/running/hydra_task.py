@@ -59,6 +59,36 @@ def print_outcome(outcome: RunOutcome) -> None:
         print(f"error: {outcome.error}", file=sys.stderr, flush=True)
 
 
+def short_of_setting(outcome: RunOutcome, config: dict[str, Any]) -> str | None:
+    """A completed run `trainer.max_time` ended before its `max_steps`/`max_epochs`
+    (`timing.stopped_by`): a warning line saying how far it trained, as `completed:` alone
+    reads as the setting trained to its end, and a report leaves the run out of every verdict
+    (`reporting.aggregate.stopped_short`). None for any other run."""
+    from repro.records import store
+
+    if outcome.status != "completed" or outcome.record_dir is None:
+        return None
+    try:
+        record = store.read_record(Path(outcome.record_dir)) or {}
+    except (OSError, ValueError):
+        return None
+    timing = record.get("timing") if isinstance(record.get("timing"), dict) else {}
+    if timing.get("stopped_by") != "max_time":
+        return None
+    trainer = dict(config.get("trainer") or {})
+    bounds = [
+        f"trainer.{key}={trainer[key]}"
+        for key in ("max_steps", "max_epochs")
+        if isinstance(trainer.get(key), int) and trainer[key] > 0
+    ]
+    return (
+        f"warning: trainer.max_time={trainer.get('max_time')} ended training at step "
+        f"{timing.get('steps')}, short of {' or '.join(bounds) or 'its end'}: a report leaves "
+        "this run out of every verdict (a faster machine, or a longer trainer.max_time, "
+        "another setting, trains it to its end)"
+    )
+
+
 def print_profile(outcome: RunOutcome) -> None:
     """Where the profile the config asked for is; a skipped run made none."""
     if outcome.status == "skipped":
@@ -94,6 +124,8 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
     except Exception as error:  # one line, not Hydra's traceback; the next job still runs
         outcome = unexpected_failure(error)
     print_outcome(outcome)
+    if outcome.record_dir and (short := short_of_setting(outcome, config)):
+        print(short, file=sys.stderr, flush=True)
     if outcome.record_dir and dict(config.get("trainer") or {}).get("profiler"):
         print_profile(outcome)  # (a run with a record_dir had its config resolved)
     if outcome.status == "completed" and not os.environ.get("REPRO_SWEEP_ID"):

@@ -1261,6 +1261,10 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         if checkpoint.stop_signal is not None:  # the stop came first; what failed is its doing
             return _stopped_in_setup(attempt, checkpoint)
         return attempt.failed(error)
+    except SystemExit as error:  # not SIGTERMException (above): the plugin's own exit
+        if checkpoint.stop_signal is not None:
+            return _stopped_in_setup(attempt, checkpoint)
+        return attempt.failed(_exit_in_training(error, attempt.plugin.folder))
     finally:
         finish_wandb()
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
@@ -1403,6 +1407,24 @@ def _same_attempt(one: dict[str, Any], other: dict[str, Any]) -> bool:
     started = [(r.get("timing") or {}).get("started_at") for r in (one, other)]
     same_start = started[0] is not None and started[0] == started[1]
     return same_start and one.get("attempts") == other.get("attempts")
+
+
+def _exit_in_training(error: SystemExit, plugin_folder: Path) -> ReproError:
+    """A SystemExit out of training that no signal caused: the plugin's code (or a library
+    it calls) called sys.exit, or raised KeyboardInterrupt, which Lightning's fit turns into
+    sys.exit(1). Uncaught, it ended the process without a line and left the record
+    `running`, as if killed -9 (and sys.exit(0) exited 0). Named where it was raised."""
+    from repro.plugins.failures import plugin_frame
+
+    cause = error.__context__ if isinstance(error.__context__, KeyboardInterrupt) else error
+    if cause is error:
+        what = f"SystemExit: sys.exit({error.code!r}) inside training"
+    else:
+        what = "KeyboardInterrupt raised inside training, not by a Ctrl-C (Lightning exits for it)"
+    where = plugin_frame(cause, plugin_folder)
+    failure = ReproError(f"{where + ': ' if where else ''}{what}: the run has no result")
+    failure.__cause__ = cause
+    return failure
 
 
 def _stopped_in_setup(attempt: Attempt, checkpoint: Any) -> RunOutcome:

@@ -339,8 +339,35 @@ def _empty_epoch_guard(resumed: bool) -> Any:
                     f"{_configured_end(trainer.max_steps, max_epochs)}){hint}"
                 )
             self.may_be_empty = False
+            if not empty and _epoch_ended_for_no_reason(trainer):
+                max_epochs = trainer.max_epochs if trainer.max_epochs is not None else -1
+                progress = trainer.fit_loop.epoch_loop.batch_progress.current
+                raise TrainingFellShort(
+                    f"epoch {trainer.current_epoch} ended after {progress.completed} of its "
+                    f"{trainer.num_training_batches} batches, though the loader had more and "
+                    "nothing stopped training: a StopIteration out of training_step (a next() "
+                    "on an exhausted iterator of the plugin's own) ends Lightning's epoch "
+                    "without a word, so each epoch would train part of its data (of "
+                    f"{_configured_end(trainer.max_steps, max_epochs)})"
+                )
 
     return EmptyEpochGuard()
+
+
+def _epoch_ended_for_no_reason(trainer: Any) -> bool:
+    """The train epoch just ended before its loader ran out (Lightning's data fetcher not
+    done) and before its batch limit, with no stop asked for (`should_stop`) and max_steps
+    not reached: what a StopIteration raised inside training_step does, which Lightning's
+    epoch loop takes for the epoch's end. `on_train_batch_start` returning -1 (the module's
+    documented end of an epoch) marks the last batch, so it is not this."""
+    loop = trainer.fit_loop.epoch_loop
+    fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)
+    if fetcher is None or getattr(fetcher, "done", True) or trainer.should_stop:
+        return False
+    if 0 < trainer.max_steps <= trainer.global_step:
+        return False
+    progress = loop.batch_progress
+    return not (progress.is_last_batch or progress.current.ready >= trainer.num_training_batches)
 
 
 def _trainable(module: Any) -> int:

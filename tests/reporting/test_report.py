@@ -707,6 +707,39 @@ def test_a_shortened_run_is_not_judged_and_goes_beyond_the_paper(tmp_path: Path)
     )
 
 
+def test_a_run_max_time_stopped_short_of_its_steps_is_left_out_of_the_verdict(
+    tmp_path: Path,
+) -> None:
+    """helper-119: `trainer.max_time` ends a run after as many steps as the machine manages, yet
+    the setting (and its hash) says `max_steps`: a seed a slow machine stopped at step 555 of
+    6000 was pooled with seeds that trained all 6000, without a word. It is left out of every
+    verdict, listed with how far it trained and the command that trains it again."""
+    import json
+
+    results = tmp_path / "results"
+    budget = {"+trainer.max_time": "00:01:00:00"}
+    for seed, acc in enumerate([0.941, 0.939, 0.5]):
+        folder = write_run(results, "cnn", seed, {"test/acc": acc}, **budget)
+        record = json.loads((folder / "record.json").read_text())
+        short = seed == 2
+        record["timing"].update(
+            steps=555 if short else 6000,
+            epochs=14 if short else 150,
+            stopped_by="max_time" if short else "max_steps",
+        )
+        (folder / "record.json").write_text(json.dumps(record))
+    outcome, markdown = report(
+        results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name})
+    )
+    row = table_row(markdown, "cnn_acc")
+    assert "(n=2)" in row and "✅" in row, row
+    failures = markdown[markdown.index("### Failed and unfinished runs") :]
+    line = next(x for x in failures.splitlines() if x.startswith("| `cnn` |") and "| 2 |" in x)
+    assert "trainer.max\\_time" in line and "555" in line and "6000" in line, line
+    assert "rerun=true" in line, line
+    assert any("555" in w and "max_time" in w.replace("\\", "") for w in outcome.warnings)
+
+
 def test_the_paper_setting_wins_over_a_setting_with_more_seeds(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)

@@ -72,3 +72,34 @@ def test_the_sweep_a_run_advises_finds_its_plugin(tmp_path: Path) -> None:
     with command_context([papers], []):
         (line,) = claims_of_run(config, {"test/mse": 0.1}, overrides=[])
     assert f"paper=toy paths.results_dir={tmp_path / 'alt'}` for a verdict" in line, line
+
+
+def test_a_run_max_time_stopped_short_says_so_beside_completed(tmp_path: Path) -> None:
+    """helper-119: a run `trainer.max_time` ended at step 555 of max_steps=6000 printed only
+    `completed: ...` (and its metric beside the paper's claim): nothing said it trained a
+    tenth of its setting, which a report then leaves out of every verdict."""
+    import json
+
+    from repro.running.hydra_task import short_of_setting
+
+    config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": "00:00:00:01"}}
+    folder = tmp_path / "mnist1d" / "logistic" / "eff6d7da28" / "seed0"
+    folder.mkdir(parents=True)
+    outcome = RunOutcome("completed", folder, {"test/acc": 0.3})
+    for stopped_by in ("max_time", "max_steps"):
+        record = {
+            "paper": "mnist1d",
+            "experiment": "logistic",
+            "seed": 0,
+            "config_hash": "eff6d7da28",
+            "status": "completed",
+            "metrics": {"test/acc": 0.3},
+            "timing": {"steps": 555, "epochs": 14, "stopped_by": stopped_by},
+        }
+        (folder / "record.json").write_text(json.dumps(record))
+        line = short_of_setting(outcome, config)
+        if stopped_by == "max_steps":
+            assert line is None
+            continue
+        assert line is not None and line.startswith("warning: trainer.max_time=00:00:00:01 ")
+        assert "step 555" in line and "trainer.max_steps=6000" in line and "verdict" in line

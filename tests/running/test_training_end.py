@@ -366,3 +366,58 @@ def test_dataset_sizes_that_are_not_counts_are_left_out_of_the_record(
     assert _record(isolated_env)["data"] == {"val": 7, "extra": 4000}  # helper-44: 4000.0
     warning = [line for line in capfd.readouterr().err.splitlines() if "dataset_sizes" in line]
     assert len(warning) == 1 and "train, test" in warning[0], warning
+
+
+STOP_ITERATION = (
+    "        x, y = batch\n        loss",
+    "        x, y = batch\n"
+    "        if batch_idx == 2:  # `next()` on an exhausted iterator of the plugin's own\n"
+    "            raise StopIteration\n"
+    "        loss",
+)
+SKIP_REST = (
+    "    def configure_optimizers",
+    "    def on_train_batch_start(self, batch, batch_idx):\n"
+    "        return -1 if batch_idx == 2 else None  # Lightning's way to end an epoch early\n\n"
+    "    def configure_optimizers",
+)
+
+
+def test_a_stop_iteration_from_the_training_step_fails_not_shortens_every_epoch(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """helper-119: Lightning's epoch loop takes a StopIteration out of `training_step` (a
+    `next()` on the plugin's own exhausted iterator) for the end of the epoch: every epoch
+    trained 2 of its 4 batches, and the run completed (`max_steps`, from half the data; under
+    max_epochs, half its steps) saying nothing."""
+    outcome = _run(_toy_edited(tmp_path, "model.py", STOP_ITERATION), isolated_env)
+    assert outcome.status == "failed", outcome
+    assert "StopIteration" in outcome.error and "2 of its 4 batches" in outcome.error, outcome
+    assert _record(isolated_env)["status"] == "failed"
+
+
+def test_an_epoch_the_module_ends_on_purpose_still_completes(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`on_train_batch_start` returning -1 is Lightning's documented end of an epoch: the
+    plugin's choice, not a fault."""
+    outcome = _run(_toy_edited(tmp_path, "model.py", SKIP_REST), isolated_env)
+    assert outcome.status == "completed", outcome.error
+
+
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [("KeyboardInterrupt()", "KeyboardInterrupt"), ("SystemExit(0)", "SystemExit")],
+)
+def test_an_exit_raised_in_training_fails_the_run_saying_so(
+    tmp_path: Path, isolated_env: Path, raised: str, said: str
+) -> None:
+    """helper-119: a KeyboardInterrupt the plugin's code raised (no Ctrl-C: Lightning then
+    calls sys.exit(1)), or its own sys.exit(0), ended the process with no line at all (exit
+    0 for sys.exit(0)) and left the record `running`, as if killed -9."""
+    raise_it = (STOP_ITERATION[0], STOP_ITERATION[1].replace("StopIteration", raised))
+    outcome = _run(_toy_edited(tmp_path, "model.py", raise_it), isolated_env)
+    assert outcome.status == "failed" and outcome.exit_code == 1, outcome
+    assert said in outcome.error and "model.py" in outcome.error, outcome.error
+    record = _record(isolated_env)
+    assert record["status"] == "failed" and said in record["error"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -797,10 +798,7 @@ def discussion_facts(data: ReportData) -> list[str]:
             needed = result.verdict.seeds_needed
             planned = _planned_seeds(data, claim)
             if result.verdict.undecided_because and planned and s and s.n < planned:
-                more = (
-                    f" of the {planned} seeds planned; `{data.advised_sweep} seeds=auto` runs "
-                    "the rest"
-                )
+                more = f" of the {planned} seeds planned; {_rest_of_plan(data, claim)}"
             elif result.verdict.undecided_because and planned and s and s.n > planned:
                 more = f", more than the {planned} planned: {result.verdict.undecided_because}"
             elif result.verdict.undecided_because:  # two-stage: the plan's N was run
@@ -900,6 +898,21 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
         "another setting enters no verdict, and the more settings are tried, the likelier one "
         "passes by chance."
     )
+
+
+def _rest_of_plan(data: ReportData, claim: Claim) -> str:
+    """The seeds=auto sweep(s) that train the rest of a claim's plan: its experiments alone
+    (the paper's others would train pilots), each at max_seeds = its planned N, which gives
+    that N again; the default max_seeds would raise a plan capped below it, which the sweep
+    refuses once seeds past the pilot ran."""
+    by_n: dict[int, list[str]] = {}
+    for experiment in dict.fromkeys(claim.experiments()):
+        by_n.setdefault(data.planned_seeds[experiment], []).append(experiment)
+    commands = [
+        f"`{data.advised_sweep} experiment={shlex.quote(','.join(names))} seeds=auto max_seeds={n}`"
+        for n, names in sorted(by_n.items())
+    ]
+    return f"{' and '.join(commands)} {'runs' if len(commands) == 1 else 'run'} the rest"
 
 
 def _planned_seeds(data: ReportData, claim: Claim) -> int | None:

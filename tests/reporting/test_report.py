@@ -876,12 +876,19 @@ def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discus
 
 
 def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path: Path) -> None:
-    """Six seeds of a plan for more: the discussion says how many are still to run."""
+    """Six seeds of a plan for more: the discussion says how many are still to run, and the
+    sweep that runs them. helper-121: it named `repro sweep paper=mnist1d seeds=auto`, whose
+    default max_seeds=30 raises this plan's N (capped at 12, the claim needs more) after
+    seeds past the pilot ran, which the sweep refuses; and it trained every other
+    experiment's pilot. It names the plan's experiment and a max_seeds that keeps its N."""
     seeds, _, discussion = _planned_cnn_discussion(tmp_path, max_seeds=12)
     assert seeds == {"cnn": 12}
     assert "as planned" not in discussion
     assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
-    assert "repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
+    assert (
+        "repro sweep paper=mnist1d experiment=cnn seeds=auto max_seeds=12` runs the rest"
+        in discussion
+    ), discussion
 
 
 def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) -> None:

@@ -219,6 +219,9 @@ def _target(
 ) -> two_stage.SeedTarget:
     """The seeds one claim needs from its pilot of `n0` seeds, at most `cap`."""
     pilot = list(range(n0))
+    lacking = _pilot_lacks(claim, metrics, pilot)
+    if lacking:
+        return two_stage.SeedTarget(None, False, f"{lacking}: cannot plan")
     return two_stage.target_for(
         claim_values(claim, metrics, pilot),
         claim.tolerance,
@@ -228,6 +231,35 @@ def _target(
         power,
         runs_identical(metrics, claim.experiments(), pilot),
     )
+
+
+def _pilot_lacks(claim: Claim, metrics: PilotMetrics, pilot: list[int]) -> str | None:
+    """Which pilot seeds have no value of the claim's metric, and why: the run did not
+    complete, or completed without logging it (the metric named wrong, or logged only
+    sometimes); None when every one has a value. Not "not finite": nothing diverged."""
+    from repro.sweeping.plan import seeds_text
+
+    unrun: list[tuple[str, list[int]]] = []
+    unlogged: list[tuple[str, list[int]]] = []
+    for name in dict.fromkeys(claim.experiments()):
+        runs = metrics.get(name, {})
+        unrun.append((name, [seed for seed in pilot if seed not in runs]))
+        unlogged.append((name, [s for s in pilot if s in runs and claim.metric not in runs[s]]))
+
+    def which(found: list[tuple[str, list[int]]]) -> str:
+        return " and ".join(
+            f"pilot {'seed' if len(seeds) == 1 else 'seeds'} {seeds_text(seeds)} of {name}"
+            for name, seeds in found
+            if seeds
+        )
+
+    parts = []
+    if which(unrun):
+        one = sum(len(seeds) for _, seeds in unrun) == 1
+        parts.append(f"{which(unrun)} {'has' if one else 'have'} no completed run")
+    if which(unlogged):
+        parts.append(f"{which(unlogged)} completed without logging {claim.metric}")
+    return "; ".join(parts) or None
 
 
 def kept_seeds(results_dir: Path, paper: str, plan: AutoSeedPlan) -> dict[str, int]:

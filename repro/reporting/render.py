@@ -36,6 +36,7 @@ from repro.reporting.citation import bibtex
 from repro.reporting.notes import DISCUSSION_NOTE, NoteSection
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
+from repro.sweeping.plan import seeds_text as _seeds
 from repro.wording import plural
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -797,8 +798,12 @@ def discussion_facts(data: ReportData) -> list[str]:
         elif result.outcome == stats.INCONCLUSIVE and result.verdict is not None:
             needed = result.verdict.seeds_needed
             planned = _planned_seeds(data, claim)
-            if result.verdict.undecided_because and planned and s and s.n < planned:
+            if result.verdict.undecided_because and planned and s and result.interim_unrun:
                 more = f" of the {planned} seeds planned; {_rest_of_plan(data, claim)}"
+            elif result.verdict.undecided_because and planned and s and result.interim_of:
+                # the planned seeds it lacks all completed, without the metric: no sweep
+                # trains them again (n below N for a diverged seed is the plan run, below)
+                more = f" of the {planned} seeds planned; {_completed_silent(result)}"
             elif result.verdict.undecided_because and planned and s and s.n > planned:
                 more = f", more than the {planned} planned: {result.verdict.undecided_because}"
             elif result.verdict.undecided_because:  # two-stage: the plan's N was run
@@ -898,6 +903,19 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
         "another setting enters no verdict, and the more settings are tried, the likelier one "
         "passes by chance."
     )
+
+
+def _completed_silent(result: ClaimResult) -> str:
+    """The planned seeds an interim verdict lacks that completed without logging the metric
+    (`interim_unrun` empty): a sweep trains nothing, `rerun=true` of them does."""
+    planned = range(result.interim_of or 0)
+    judged = {seed for seed, _ in result.values}
+    if result.claim.kind == "comparison":
+        judged &= {seed for seed, _ in result.versus_values}
+    silent = [seed for seed in planned if seed not in judged]
+    seeds = f"seed {silent[0]}" if len(silent) == 1 else f"seeds {_seeds(silent)}"
+    it = "it" if len(silent) == 1 else "them"
+    return f"{seeds} completed without logging {result.claim.metric}, so no sweep trains {it} again"
 
 
 def _rest_of_plan(data: ReportData, claim: Claim) -> str:

@@ -891,6 +891,40 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     ), discussion
 
 
+def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_sweep(
+    tmp_path: Path,
+) -> None:
+    """helper-121: a plan of 12 whose seed 4 completed without test/acc (and 6-11 to come):
+    fine, the sweep runs 6-11. With every seed but 4 run, a seeds=auto sweep trains nothing:
+    the discussion said '`repro sweep ... seeds=auto` runs the rest'; it names the seed."""
+    import json
+
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    values = [0.905, 0.975, 0.93, 0.96, None, 0.965, 0.91, 0.97, 0.92, 0.96, 0.93, 0.965]
+    folders = [
+        write_run(results, "cnn", s, {"train/loss": 0.1} if v is None else {"test/acc": v})
+        for s, v in enumerate(values)
+    ]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=12, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    assert plan.seeds == {"cnn": 12}
+    _, markdown = report(results, tmp_path / "out")
+    assert "❔ inconclusive" in table_row(markdown, "cnn_acc")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "runs the rest" not in discussion, discussion
+    assert (
+        "cnn\\_acc is inconclusive at n=11 of the 12 seeds planned; seed 4 completed without "
+        "logging test/acc, so no sweep trains it again" in discussion
+    ), discussion
+    assert json.loads((folders[0] / "record.json").read_text())["status"] == "completed"
+
+
 def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) -> None:
     """Six seeds of a plan for four. Before: the Stein test judged all six, so adding seeds
     after an inconclusive verdict inflated both error rates (7.0% / 7.1% at a nominal 5%);
@@ -1988,6 +2022,44 @@ def test_an_interim_verdicts_row_says_its_seeds_are_some_of_the_planned(tmp_path
     assert reproduced_text(early).endswith("(n=6 of 16 planned, interim)"), reproduced_text(early)
     (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
     assert reproduced_text(done).endswith("(n=6)"), reproduced_text(done)
+
+
+def test_an_interim_verdict_does_not_call_a_seed_that_completed_without_the_metric_unrun(
+    tmp_path: Path,
+) -> None:
+    """helper-121: a plan of 6 seeds whose seed 4 completed without logging the claim's
+    metric: the verdict said 'seed 4 has no completed run yet: still training, or failed and
+    to be rerun', and the discussion sent the user to a seeds=auto sweep that trains nothing
+    (seed 4 completed). It says the seed completed without the metric."""
+    import shutil
+
+    from repro.plugins.registry import get_paper
+
+    values = [0.94, 0.935, 0.945, 0.94, None, 0.941]
+    results = tmp_path / "results"
+    for seed, value in enumerate(values):
+        logged = {"train/loss": 0.1} if value is None else {"test/acc": value, "train/loss": 0.1}
+        write_run(results, "cnn", seed, logged)
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert result.verdict is not None
+    reason = result.verdict.reason
+    assert "has no completed run" not in reason, reason
+    assert "interim: 5 of the 6 planned seeds (seed 4 completed without logging test/acc" in (
+        reason
+    ), reason
+    assert result.interim_unrun == ()
+    write_run(results, "cnn", 6, {"train/loss": 0.1})  # past N: not the plan's
+    shutil.rmtree(next((results / "mnist1d" / "cnn").glob("*/seed5")))
+    frame = load_records(results).frame
+    (both,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert both.verdict is not None and both.interim_unrun == (5,)
+    assert (
+        "seed 5 has no completed run yet: still training, or failed and to be rerun; seed 4 "
+        "completed without logging test/acc" in both.verdict.reason
+    ), both.verdict.reason
 
 
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:

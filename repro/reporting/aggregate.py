@@ -1007,15 +1007,18 @@ def missing_metrics(results: list[ClaimResult]) -> list[str]:
 
 def overall_outcome(results: list[ClaimResult]) -> str:
     """Over the verified claims only: incomplete while any has no verdict (not run, metric
-    missing); then reproduced: every one reproduced; partially: some; not reproduced: none
-    reproduced and at least one contradicted; inconclusive otherwise. Unverified claims are
-    shown and named apart, never counted; a paper without claims has nothing to judge."""
+    missing) or an interim one (fewer seeds than its seeds=auto plan); then reproduced: every
+    one reproduced; partially: some; not reproduced: none reproduced and at least one
+    contradicted; inconclusive otherwise. Unverified claims are shown and named apart, never
+    counted; a paper without claims has nothing to judge."""
     if not results:
         return NO_CLAIMS_OVERALL
     counted = [r for r in results if r.counts]
     if not counted:
         return NO_VERIFIED_OVERALL
     if any(r.outcome not in stats.OUTCOMES for r in counted):
+        return INCOMPLETE_OVERALL
+    if any(r.interim_of for r in counted):  # a plan not yet run in full: not its verdict
         return INCOMPLETE_OVERALL
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE, stats.TIE) for r in counted)

@@ -427,6 +427,9 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
         total = len(counted)
         claims = "claim" if total == 1 else "claims"  # "1 of 1 claim", "1 of 2 claims"
         verified = f"{reproduced} of {total} {claims} reproduced, {run} of {total} run"
+        interim = sum(bool(r.interim_of) for r in counted)
+        if interim:  # their verdicts are not the planned test's yet
+            verified += f", {interim} of them interim (on fewer seeds than seeds=auto planned)"
     else:
         verified = "0 verified claims"
     deviating = sorted(

@@ -2024,6 +2024,33 @@ def test_an_interim_verdicts_row_says_its_seeds_are_some_of_the_planned(tmp_path
     assert reproduced_text(done).endswith("(n=6)"), reproduced_text(done)
 
 
+def test_interim_verdicts_do_not_make_the_paper_reproduced(tmp_path: Path) -> None:
+    """helper-121: every claim's verdict interim (6 of a plan's 16 seeds run) made the
+    headline '✅ reproduced' with 'N of N claims reproduced', though no plan had run in full
+    (the row alone said interim). The overall is incomplete and the line says how many
+    verdicts are interim."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import _summary_parts
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (early,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 16})
+    assert early.outcome == stats.REPRODUCED and early.interim_of == 16
+    assert aggregate.overall_outcome([early]) == aggregate.INCOMPLETE_OVERALL
+    (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert aggregate.overall_outcome([done]) == aggregate.REPRODUCED_OVERALL
+    data = type("Data", (), {"results": [early], "choices": choices})()
+    verified = _summary_parts(data)[0]  # type: ignore[arg-type]
+    assert verified == (
+        "1 of 1 claim reproduced, 1 of 1 run, 1 of them interim (on fewer seeds than "
+        "seeds=auto planned)"
+    ), verified
+
+
 def test_an_interim_verdict_does_not_call_a_seed_that_completed_without_the_metric_unrun(
     tmp_path: Path,
 ) -> None:

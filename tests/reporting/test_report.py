@@ -858,7 +858,7 @@ def _planned_cnn_discussion(tmp_path: Path, max_seeds: int) -> tuple[dict, str, 
     plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=max_seeds, experiments=["cnn"])
     plan.config_hashes = {"cnn": folders[0].parent.name}
     auto_seeds.save_plan(results, "mnist1d", plan)
-    _, markdown = report(results, tmp_path / "out")
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
     discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
     return plan.seeds, markdown, discussion
 
@@ -934,6 +934,11 @@ def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) ->
     assert "(n=4, pilot n0=3)" in markdown and "(n=6, pilot n0=3)" not in markdown
     assert "seeds 4–5 are shown but not judged" in markdown
     assert "Seeds a later sweep added past a plan" in markdown  # the procedure says so
+    # helper-121: its `seeds=` was shown with its backticks, escaped, in both formats
+    procedure = markdown.split("Seeds a later")[1][:80]
+    assert "(a fixed `seeds=`)" in procedure and "\\`" not in procedure, procedure
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "(a fixed <code>seeds=</code>)" in html, html[html.index("Seeds a later") :][:200]
     assert "cnn\\_acc is inconclusive at n=4 as planned: " in discussion
 
 

@@ -454,7 +454,7 @@ def _plan_as_recorded(
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
         ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
         if larger is None and not ours and claims is not None and values is not None:
-            gives = _pilot_gives(entry, experiment, claims, _kept_pilots(settings, hashes))
+            gives = _pilot_gives(entry, experiment, claims, _kept_pilots(settings, hashes, values))
             if gives is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] < gives:
                 caps = sorted({int(c) for c in entry["caps"].values()})
                 settings[key] = {**entry, "seeds": gives}
@@ -532,18 +532,23 @@ def _pilot_gives(
 
 
 def _kept_pilots(
-    settings: dict[str, Any], hashes: dict[str, str]
+    settings: dict[str, Any],
+    hashes: dict[str, str],
+    values: dict[str, dict[int, dict[str, float]]],
 ) -> dict[str, dict[int, dict[str, float]]]:
     """experiment -> the pilot values its judged setting's plan kept: what N was sized from
     (today's runs may have a pilot seed that had failed then, or a comparison's other side
-    made again since; sized from them, a plan no sweep edited would be called edited)."""
+    made again since; sized from them, a plan no sweep edited would be called edited). Each
+    kept seed has its run's other metrics (`values`) too: a flat pilot whose runs differ
+    elsewhere ran max_seeds, not n0 (the claimed values alone look deterministic)."""
     kept: dict[str, dict[int, dict[str, float]]] = {}
     for experiment, config_hash in hashes.items():
         entry = settings.get(auto_seeds.setting_key(experiment, config_hash)) or {}
         saved = entry.get("pilot_values")
+        today = values.get(experiment, {})
         if isinstance(saved, dict):
             kept[experiment] = {
-                int(seed): dict(v)
+                int(seed): {**today.get(int(seed), {}), **v}
                 for seed, v in saved.items()
                 if str(seed).isdigit() and isinstance(v, dict)
             }

@@ -58,6 +58,9 @@ class AutoSeedPlan:
     backs: dict[str, int | None] = field(default_factory=dict)
     # the paper's claims this plan sized, to size a saved entry again at its caps (not saved)
     planned_claims: list[Claim] = field(default_factory=list)
+    # every metric of the pilot's runs it was planned from: the claimed values alone make a
+    # flat pilot whose runs differ elsewhere look deterministic (not saved)
+    pilot_metrics: PilotMetrics = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -79,6 +82,7 @@ class AutoSeedPlan:
         data = asdict(self)
         data.pop("backs", None)  # what the sweep checks the saved plan against, not a plan
         data.pop("planned_claims", None)
+        data.pop("pilot_metrics", None)
         data["procedure"] = two_stage.PROCEDURE.format(power=self.power, alpha=self.alpha)
         return json.dumps(data, indent=2) + "\n"
 
@@ -131,6 +135,7 @@ def plan_seeds(
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
     planned = [claim for claim in spec.claims if claim.id in plan.claims]
     plan.planned_claims = planned
+    plan.pilot_metrics = metrics
     plan.backs = {
         name: pilot_backs(planned, metrics, n0, name, alpha=alpha, power=power) for name in chosen
     }
@@ -774,8 +779,15 @@ def _given(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int | 
         or _other_pilot(entry, pilot, values)
     ):
         return None
+    metrics = {  # the kept values, with their runs' other metrics (a flat pilot's flatness)
+        name: {
+            seed: {**plan.pilot_metrics.get(name, {}).get(seed, {}), **kept}
+            for seed, kept in seeds.items()
+        }
+        for name, seeds in plan.pilot_values.items()
+    }
     gives = pilot_gives(
-        plan.planned_claims, plan.pilot_values, plan.n0, experiment, caps, plan.alpha, plan.power
+        plan.planned_claims, metrics, plan.n0, experiment, caps, plan.alpha, plan.power
     )
     return gives if gives is not None and total < gives else None
 

@@ -181,7 +181,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     experiments += [e for e in choices if e not in experiments]
     configs, config_warnings = _chosen_configs(runs, choices)
     warnings += config_warnings
-    commands, command_note = _commands(request, runs, plugin, spec, choices, configs)
+    commands, command_note = _commands(request, runs, plugin, spec, choices, configs, totals)
 
     out = request.out_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -798,10 +798,13 @@ def _commands(
     spec: Any,
     choices: dict[str, aggregate.ConfigChoice],
     configs: dict[str, dict[str, Any]],
+    planned: dict[str, int] | None = None,
 ) -> tuple[list[str], str | None]:
     """`repro sweep` lines that recreate every run the report shows: each setting of each
     experiment (the judged one, those beyond the paper, failed ones) with the seeds it was run
-    with and the overrides that make it from the paper's config; then the `repro report` line."""
+    with and the overrides that make it from the paper's config; then the `repro report` line.
+    `planned`: experiment -> N of the judged settings a seeds=auto plan governs, whose
+    seeds=auto sweep the note names (the fixed seeds alone make no plan)."""
     from repro.reporting.regenerate import default_configs, setting_overrides, sweep_commands
 
     papers_dir = _papers_dir_args(plugin)
@@ -855,6 +858,9 @@ def _commands(
             "as the record's config would not say what ran."
         )
         note = f"{note} {cannot}" if note else cannot
+    if planned:
+        plan_note = _plan_again_note(request, plugin, planned)
+        note = f"{note} {plan_note}" if note else plan_note
     if gone:
         missing = f"Experiments no longer in the plugin, so not in the commands: {', '.join(gone)}."
         note = f"{note} {missing}" if note else missing
@@ -864,6 +870,28 @@ def _commands(
         commands = [env + c for c in commands]
     commands.append(report_command(request, papers_dir))
     return commands, note
+
+
+def _plan_again_note(request: ReportRequest, plugin: Any, planned: dict[str, int]) -> str:
+    """The seeds=auto sweeps that make the runs of planned settings with their plan: the
+    fixed `seeds=` above trains the same runs, but where no plan is saved (a fresh results
+    folder) the report judges them by the fixed-sample test, not this report's two-stage one.
+    max_seeds = N gives that N again from the same pilot values."""
+    by_n: dict[int, list[str]] = {}
+    for experiment, total in planned.items():
+        by_n.setdefault(total, []).append(experiment)
+    sweeps = [
+        f"`{advised_sweep(request, plugin)} experiment={shlex.quote(','.join(names))} "
+        f"seeds=auto max_seeds={total}`"
+        for total, names in sorted(by_n.items())
+    ]
+    make, train = ("makes", "trains") if len(sweeps) == 1 else ("make", "train")
+    return (
+        f"The seeds of {', '.join(planned)} were chosen by seeds=auto: the commands above train "
+        "the same runs, but where no plan is saved (a fresh results folder) the report judges "
+        f"them by the fixed-sample test; {' and '.join(sweeps)} {make} the plan and {train} its "
+        "seeds (the same N where the pilot's runs repeat their values)."
+    )
 
 
 def _refused_override(overrides: list[str]) -> str | None:

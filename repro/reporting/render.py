@@ -429,7 +429,7 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
         verified = f"{reproduced} of {total} {claims} reproduced, {run} of {total} run"
         interim = sum(bool(r.interim_of) for r in counted)
         if interim:  # their verdicts are not the planned test's yet
-            verified += f", {interim} of them interim (on fewer seeds than seeds=auto planned)"
+            verified += f", {interim} of them interim, on fewer seeds than seeds=auto planned"
     else:
         verified = "0 verified claims"
     deviating = sorted(

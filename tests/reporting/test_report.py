@@ -925,6 +925,20 @@ def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_swee
     assert json.loads((folders[0] / "record.json").read_text())["status"] == "completed"
 
 
+def test_the_regenerate_commands_say_how_to_make_a_seeds_auto_plan_again(
+    tmp_path: Path,
+) -> None:
+    """helper-121: 'To regenerate the runs and this report' gave a planned setting's seeds as
+    `seeds=6`: pasted into a fresh results folder it trains the runs without the plan, and
+    the report then judges them by the fixed-sample test, not this report's two-stage one.
+    The note names the seeds=auto sweep that makes the plan with them."""
+    _, markdown, _ = _planned_cnn_discussion(tmp_path, max_seeds=6)
+    regenerate = markdown.split("To regenerate the runs and this report:")[1].split("## ")[0]
+    said = " ".join(regenerate.replace("\\", "").split())
+    assert "repro sweep paper=mnist1d experiment=cnn seeds=auto max_seeds=6`" in said, said
+    assert "fixed-sample test" in said, said
+
+
 def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) -> None:
     """Six seeds of a plan for four. Before: the Stein test judged all six, so adding seeds
     after an inconclusive verdict inflated both error rates (7.0% / 7.1% at a nominal 5%);
@@ -2051,8 +2065,8 @@ def test_interim_verdicts_do_not_make_the_paper_reproduced(tmp_path: Path) -> No
     data = type("Data", (), {"results": [early], "choices": choices})()
     verified = _summary_parts(data)[0]  # type: ignore[arg-type]
     assert verified == (
-        "1 of 1 claim reproduced, 1 of 1 run, 1 of them interim (on fewer seeds than "
-        "seeds=auto planned)"
+        "1 of 1 claim reproduced, 1 of 1 run, 1 of them interim, on fewer seeds than "
+        "seeds=auto planned"
     ), verified
 
 

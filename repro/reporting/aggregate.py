@@ -1066,6 +1066,8 @@ def verdict_numbers(result: ClaimResult) -> dict[str, Any]:
         "delta": number(result.delta),
         "p_value": number(verdict.p_value) if verdict else math.nan,
         "verdict": result.outcome,
+        # a two-stage verdict on fewer seeds than its seeds=auto plan's N: not the planned one
+        "interim": bool(result.interim_of),
         "reason": verdict.reason if verdict else None,
         "counted": claim.verified,
         "deviation": result.deviation,

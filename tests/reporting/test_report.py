@@ -2062,6 +2062,9 @@ def test_interim_verdicts_do_not_make_the_paper_reproduced(tmp_path: Path) -> No
     assert aggregate.overall_outcome([early]) == aggregate.INCOMPLETE_OVERALL
     (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
     assert aggregate.overall_outcome([done]) == aggregate.REPRODUCED_OVERALL
+    # repro.api's verdict table: the row's n and verdict said nothing of it
+    assert aggregate.verdict_numbers(early)["interim"] is True
+    assert aggregate.verdict_numbers(done)["interim"] is False
     data = type("Data", (), {"results": [early], "choices": choices})()
     verified = _summary_parts(data)[0]  # type: ignore[arg-type]
     assert verified == (

@@ -127,6 +127,9 @@ class ClaimResult:
     # a two-stage verdict on fewer seeds than its plan's N (a report read before stage two
     # finished): that N, which the row shows beside n, as the verdict's interim note does
     interim_of: int | None = None
+    # of an interim verdict's missing planned seeds, those with no completed run (a sweep
+    # trains them); the others completed without logging the metric (a sweep trains nothing)
+    interim_unrun: tuple[int, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -792,7 +795,10 @@ def evaluate_claim(
         verdict = _fixed_sample_verdict(claim, ordered, alpha, exact)
     total = total if two_stage_ok else None
     later_values = [values[s] for s in later]
-    verdict = _note_plan(verdict, seeds, later_values, later, total or cut, bool(total))
+    unlogged = index.completed(choice) - set(values)
+    verdict = _note_plan(
+        verdict, seeds, later_values, later, total or cut, bool(total), unlogged, claim.metric
+    )
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -816,6 +822,7 @@ def evaluate_claim(
         processes=processes,
         absent=absent,
         interim_of=total if total and len(seeds) < total else None,
+        interim_unrun=_unrun(seeds, total, unlogged),
     )
 
 
@@ -887,7 +894,10 @@ def _evaluate_comparison(
         verdict = stats.comparison_verdict(
             a, b, claim.direction, paired=True, alpha=alpha, exact=exact
         )
-    verdict = _note_plan(verdict, paired, later_diffs, later, total or cut, bool(total))
+    both_ran = (completed[0] & completed[1]) - set(paired) - set(later)  # lacking the metric
+    verdict = _note_plan(
+        verdict, paired, later_diffs, later, total or cut, bool(total), both_ran, claim.metric
+    )
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
     both = [(x, y) for x, y in zip(a, b, strict=True) if math.isfinite(x) and math.isfinite(y)]
@@ -907,7 +917,15 @@ def _evaluate_comparison(
         processes=tuple(sorted(processes, reverse=True)),
         interim_of=total if total and len(paired) < total else None,
         absent=unlogged,
+        interim_unrun=_unrun(paired, total, both_ran),
     )
+
+
+def _unrun(judged: list[int], total: int | None, unlogged: set[int]) -> tuple[int, ...]:
+    """The planned seeds 0..total-1 a two-stage verdict lacks that have no completed run."""
+    if not total:
+        return ()
+    return tuple(sorted(set(range(total)) - set(judged) - unlogged))
 
 
 def _planned_only(seeds: list[int], total: int | None) -> tuple[list[int], list[int]]:
@@ -926,6 +944,8 @@ def _note_plan(
     later: list[int],
     total: int | None,
     two_stage: bool = True,
+    unlogged: set[int] | frozenset[int] = frozenset(),
+    metric: str = "",
 ) -> stats.Verdict:
     """A two-stage verdict's place in its plan: decided on fewer seeds than planned (a report
     read while the sweep runs: interim), or with seeds past the plan (their values said, as
@@ -936,9 +956,17 @@ def _note_plan(
     test = "two-stage" if two_stage and not fell_back else "fixed-sample"
     interim = two_stage and total is not None and len(judged) < total
     absent = sorted(set(range(total)) - set(judged)) if total is not None else []
+    silent = [seed for seed in absent if seed in unlogged]  # completed without the metric
+    absent = [seed for seed in absent if seed not in unlogged]
     which = ""
     if absent:
         which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"
+    quiet = []  # not "no completed run": a sweep trains them no more
+    if silent:
+        seeds = f"seed {silent[0]}" if len(silent) == 1 else f"seeds {seeds_text(silent)}"
+        quiet = [f"{seeds} completed without logging {metric}"]
+    unrun = [f"{which} no completed run yet: still training, or failed and to be rerun"]
+    unrun = unrun if absent else []
     if interim and total is not None:
         # not "the sweep trains the rest": the sweep may be over, the seed failed; and not
         # "adding seeds would void it" of an undecided one: the plan's own seeds are to come
@@ -955,9 +983,8 @@ def _note_plan(
         )
         verdict = dataclasses.replace(verdict, reason=reason)
         notes.append(
-            f"interim: {len(judged)} of the {total} planned seeds ({which} no completed run "
-            f"yet: still training, or failed and to be rerun; the verdict at {total} is the "
-            "planned test)"
+            f"interim: {len(judged)} of the {total} planned seeds ({'; '.join(unrun + quiet)}; "
+            f"the verdict at {total} is the planned test)"
         )
     if later:
         span = f"seed {later[0]} is" if len(later) == 1 else f"seeds {seeds_text(later)} are"
@@ -969,8 +996,9 @@ def _note_plan(
         else:
             shown = "none finite"
         on = f"the {total} planned seeds"
-        if absent and not two_stage:  # no interim note says it: the n beside it is smaller
-            on = f"{len(judged)} of the {total} planned seeds ({which} no completed run)"
+        if (absent or silent) and not two_stage:  # no interim note says it: a smaller n
+            lacking = [f"{which} no completed run"] if absent else []
+            on = f"{len(judged)} of the {total} planned seeds ({'; '.join(lacking + quiet)})"
         notes.append(
             f"{span} shown but not judged ({shown}): the {test} test is on {on}, and "
             "judging seeds added after it would void its error rates"
@@ -1045,15 +1073,18 @@ def missing_metrics(results: list[ClaimResult]) -> list[str]:
 
 def overall_outcome(results: list[ClaimResult]) -> str:
     """Over the verified claims only: incomplete while any has no verdict (not run, metric
-    missing); then reproduced: every one reproduced; partially: some; not reproduced: none
-    reproduced and at least one contradicted; inconclusive otherwise. Unverified claims are
-    shown and named apart, never counted; a paper without claims has nothing to judge."""
+    missing) or an interim one (fewer seeds than its seeds=auto plan); then reproduced: every
+    one reproduced; partially: some; not reproduced: none reproduced and at least one
+    contradicted; inconclusive otherwise. Unverified claims are shown and named apart, never
+    counted; a paper without claims has nothing to judge."""
     if not results:
         return NO_CLAIMS_OVERALL
     counted = [r for r in results if r.counts]
     if not counted:
         return NO_VERIFIED_OVERALL
     if any(r.outcome not in stats.OUTCOMES for r in counted):
+        return INCOMPLETE_OVERALL
+    if any(r.interim_of for r in counted):  # a plan not yet run in full: not its verdict
         return INCOMPLETE_OVERALL
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE, stats.TIE) for r in counted)
@@ -1101,6 +1132,8 @@ def verdict_numbers(result: ClaimResult) -> dict[str, Any]:
         "delta": number(result.delta),
         "p_value": number(verdict.p_value) if verdict else math.nan,
         "verdict": result.outcome,
+        # a two-stage verdict on fewer seeds than its seeds=auto plan's N: not the planned one
+        "interim": bool(result.interim_of),
         "reason": verdict.reason if verdict else None,
         "counted": claim.verified,
         "deviation": result.deviation,

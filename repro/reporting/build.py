@@ -183,7 +183,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     experiments += [e for e in choices if e not in experiments]
     configs, config_warnings = _chosen_configs(runs, choices)
     warnings += config_warnings
-    commands, command_note = _commands(request, runs, plugin, spec, choices, configs)
+    commands, command_note = _commands(request, runs, plugin, spec, choices, configs, totals)
 
     out = request.out_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -456,7 +456,7 @@ def _plan_as_recorded(
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
         ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
         if larger is None and not ours and claims is not None and values is not None:
-            gives = _pilot_gives(entry, experiment, claims, _kept_pilots(settings, hashes))
+            gives = _pilot_gives(entry, experiment, claims, _kept_pilots(settings, hashes, values))
             if gives is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] < gives:
                 caps = sorted({int(c) for c in entry["caps"].values()})
                 settings[key] = {**entry, "seeds": gives}
@@ -534,18 +534,23 @@ def _pilot_gives(
 
 
 def _kept_pilots(
-    settings: dict[str, Any], hashes: dict[str, str]
+    settings: dict[str, Any],
+    hashes: dict[str, str],
+    values: dict[str, dict[int, dict[str, float]]],
 ) -> dict[str, dict[int, dict[str, float]]]:
     """experiment -> the pilot values its judged setting's plan kept: what N was sized from
     (today's runs may have a pilot seed that had failed then, or a comparison's other side
-    made again since; sized from them, a plan no sweep edited would be called edited)."""
+    made again since; sized from them, a plan no sweep edited would be called edited). Each
+    kept seed has its run's other metrics (`values`) too: a flat pilot whose runs differ
+    elsewhere ran max_seeds, not n0 (the claimed values alone look deterministic)."""
     kept: dict[str, dict[int, dict[str, float]]] = {}
     for experiment, config_hash in hashes.items():
         entry = settings.get(auto_seeds.setting_key(experiment, config_hash)) or {}
         saved = entry.get("pilot_values")
+        today = values.get(experiment, {})
         if isinstance(saved, dict):
             kept[experiment] = {
-                int(seed): dict(v)
+                int(seed): {**today.get(int(seed), {}), **v}
                 for seed, v in saved.items()
                 if str(seed).isdigit() and isinstance(v, dict)
             }
@@ -795,10 +800,13 @@ def _commands(
     spec: Any,
     choices: dict[str, aggregate.ConfigChoice],
     configs: dict[str, dict[str, Any]],
+    planned: dict[str, int] | None = None,
 ) -> tuple[list[str], str | None]:
     """`repro sweep` lines that recreate every run the report shows: each setting of each
     experiment (the judged one, those beyond the paper, failed ones) with the seeds it was run
-    with and the overrides that make it from the paper's config; then the `repro report` line."""
+    with and the overrides that make it from the paper's config; then the `repro report` line.
+    `planned`: experiment -> N of the judged settings a seeds=auto plan governs, whose
+    seeds=auto sweep the note names (the fixed seeds alone make no plan)."""
     from repro.reporting.regenerate import default_configs, setting_overrides, sweep_commands
 
     papers_dir = _papers_dir_args(plugin)
@@ -852,6 +860,9 @@ def _commands(
             "as the record's config would not say what ran."
         )
         note = f"{note} {cannot}" if note else cannot
+    if planned:
+        plan_note = _plan_again_note(request, plugin, planned)
+        note = f"{note} {plan_note}" if note else plan_note
     if gone:
         missing = f"Experiments no longer in the plugin, so not in the commands: {', '.join(gone)}."
         note = f"{note} {missing}" if note else missing
@@ -861,6 +872,28 @@ def _commands(
         commands = [env + c for c in commands]
     commands.append(report_command(request, papers_dir))
     return commands, note
+
+
+def _plan_again_note(request: ReportRequest, plugin: Any, planned: dict[str, int]) -> str:
+    """The seeds=auto sweeps that make the runs of planned settings with their plan: the
+    fixed `seeds=` above trains the same runs, but where no plan is saved (a fresh results
+    folder) the report judges them by the fixed-sample test, not this report's two-stage one.
+    max_seeds = N gives that N again from the same pilot values."""
+    by_n: dict[int, list[str]] = {}
+    for experiment, total in planned.items():
+        by_n.setdefault(total, []).append(experiment)
+    sweeps = [
+        f"`{advised_sweep(request, plugin)} experiment={shlex.quote(','.join(names))} "
+        f"seeds=auto max_seeds={total}`"
+        for total, names in sorted(by_n.items())
+    ]
+    make, train = ("makes", "trains") if len(sweeps) == 1 else ("make", "train")
+    return (
+        f"The seeds of {', '.join(planned)} were chosen by seeds=auto: the commands above train "
+        "the same runs, but where no plan is saved (a fresh results folder) the report judges "
+        f"them by the fixed-sample test; {' and '.join(sweeps)} {make} the plan and {train} its "
+        "seeds (the same N where the pilot's runs repeat their values)."
+    )
 
 
 def _refused_override(overrides: list[str]) -> str | None:

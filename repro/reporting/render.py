@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from repro.reporting.citation import bibtex
 from repro.reporting.notes import DISCUSSION_NOTE, NoteSection
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
+from repro.sweeping.plan import seeds_text as _seeds
 from repro.wording import plural
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -425,6 +427,9 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
         total = len(counted)
         claims = "claim" if total == 1 else "claims"  # "1 of 1 claim", "1 of 2 claims"
         verified = f"{reproduced} of {total} {claims} reproduced, {run} of {total} run"
+        interim = sum(bool(r.interim_of) for r in counted)
+        if interim:  # their verdicts are not the planned test's yet
+            verified += f", {interim} of them interim, on fewer seeds than seeds=auto planned"
     else:
         verified = "0 verified claims"
     deviating = sorted(
@@ -796,11 +801,12 @@ def discussion_facts(data: ReportData) -> list[str]:
         elif result.outcome == stats.INCONCLUSIVE and result.verdict is not None:
             needed = result.verdict.seeds_needed
             planned = _planned_seeds(data, claim)
-            if result.verdict.undecided_because and planned and s and s.n < planned:
-                more = (
-                    f" of the {planned} seeds planned; `{data.advised_sweep} seeds=auto` runs "
-                    "the rest"
-                )
+            if result.verdict.undecided_because and planned and s and result.interim_unrun:
+                more = f" of the {planned} seeds planned; {_rest_of_plan(data, claim)}"
+            elif result.verdict.undecided_because and planned and s and result.interim_of:
+                # the planned seeds it lacks all completed, without the metric: no sweep
+                # trains them again (n below N for a diverged seed is the plan run, below)
+                more = f" of the {planned} seeds planned; {_completed_silent(result)}"
             elif result.verdict.undecided_because and planned and s and s.n > planned:
                 more = f", more than the {planned} planned: {result.verdict.undecided_because}"
             elif result.verdict.undecided_because:  # two-stage: the plan's N was run
@@ -900,6 +906,34 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
         "another setting enters no verdict, and the more settings are tried, the likelier one "
         "passes by chance."
     )
+
+
+def _completed_silent(result: ClaimResult) -> str:
+    """The planned seeds an interim verdict lacks that completed without logging the metric
+    (`interim_unrun` empty): a sweep trains nothing, `rerun=true` of them does."""
+    planned = range(result.interim_of or 0)
+    judged = {seed for seed, _ in result.values}
+    if result.claim.kind == "comparison":
+        judged &= {seed for seed, _ in result.versus_values}
+    silent = [seed for seed in planned if seed not in judged]
+    seeds = f"seed {silent[0]}" if len(silent) == 1 else f"seeds {_seeds(silent)}"
+    it = "it" if len(silent) == 1 else "them"
+    return f"{seeds} completed without logging {result.claim.metric}, so no sweep trains {it} again"
+
+
+def _rest_of_plan(data: ReportData, claim: Claim) -> str:
+    """The seeds=auto sweep(s) that train the rest of a claim's plan: its experiments alone
+    (the paper's others would train pilots), each at max_seeds = its planned N, which gives
+    that N again; the default max_seeds would raise a plan capped below it, which the sweep
+    refuses once seeds past the pilot ran."""
+    by_n: dict[int, list[str]] = {}
+    for experiment in dict.fromkeys(claim.experiments()):
+        by_n.setdefault(data.planned_seeds[experiment], []).append(experiment)
+    commands = [
+        f"`{data.advised_sweep} experiment={shlex.quote(','.join(names))} seeds=auto max_seeds={n}`"
+        for n, names in sorted(by_n.items())
+    ]
+    return f"{' and '.join(commands)} {'runs' if len(commands) == 1 else 'run'} the rest"
 
 
 def _planned_seeds(data: ReportData, claim: Claim) -> int | None:

@@ -58,6 +58,9 @@ class AutoSeedPlan:
     backs: dict[str, int | None] = field(default_factory=dict)
     # the paper's claims this plan sized, to size a saved entry again at its caps (not saved)
     planned_claims: list[Claim] = field(default_factory=list)
+    # every metric of the pilot's runs it was planned from: the claimed values alone make a
+    # flat pilot whose runs differ elsewhere look deterministic (not saved)
+    pilot_metrics: PilotMetrics = field(default_factory=dict)
 
     def stage_two(self) -> list[tuple[list[str], list[int]]]:
         """The runs still to do after the pilot: (experiments, seeds) groups sharing seeds."""
@@ -79,6 +82,7 @@ class AutoSeedPlan:
         data = asdict(self)
         data.pop("backs", None)  # what the sweep checks the saved plan against, not a plan
         data.pop("planned_claims", None)
+        data.pop("pilot_metrics", None)
         data["procedure"] = two_stage.PROCEDURE.format(power=self.power, alpha=self.alpha)
         return json.dumps(data, indent=2) + "\n"
 
@@ -131,6 +135,7 @@ def plan_seeds(
             plan.seeds[name] = max(plan.seeds[name], target.needed or n0)
     planned = [claim for claim in spec.claims if claim.id in plan.claims]
     plan.planned_claims = planned
+    plan.pilot_metrics = metrics
     plan.backs = {
         name: pilot_backs(planned, metrics, n0, name, alpha=alpha, power=power) for name in chosen
     }
@@ -219,6 +224,9 @@ def _target(
 ) -> two_stage.SeedTarget:
     """The seeds one claim needs from its pilot of `n0` seeds, at most `cap`."""
     pilot = list(range(n0))
+    lacking = _pilot_lacks(claim, metrics, pilot)
+    if lacking:
+        return two_stage.SeedTarget(None, False, f"{lacking}: cannot plan")
     return two_stage.target_for(
         claim_values(claim, metrics, pilot),
         claim.tolerance,
@@ -228,6 +236,35 @@ def _target(
         power,
         runs_identical(metrics, claim.experiments(), pilot),
     )
+
+
+def _pilot_lacks(claim: Claim, metrics: PilotMetrics, pilot: list[int]) -> str | None:
+    """Which pilot seeds have no value of the claim's metric, and why: the run did not
+    complete, or completed without logging it (the metric named wrong, or logged only
+    sometimes); None when every one has a value. Not "not finite": nothing diverged."""
+    from repro.sweeping.plan import seeds_text
+
+    unrun: list[tuple[str, list[int]]] = []
+    unlogged: list[tuple[str, list[int]]] = []
+    for name in dict.fromkeys(claim.experiments()):
+        runs = metrics.get(name, {})
+        unrun.append((name, [seed for seed in pilot if seed not in runs]))
+        unlogged.append((name, [s for s in pilot if s in runs and claim.metric not in runs[s]]))
+
+    def which(found: list[tuple[str, list[int]]]) -> str:
+        return " and ".join(
+            f"pilot {'seed' if len(seeds) == 1 else 'seeds'} {seeds_text(seeds)} of {name}"
+            for name, seeds in found
+            if seeds
+        )
+
+    parts = []
+    if which(unrun):
+        one = sum(len(seeds) for _, seeds in unrun) == 1
+        parts.append(f"{which(unrun)} {'has' if one else 'have'} no completed run")
+    if which(unlogged):
+        parts.append(f"{which(unlogged)} completed without logging {claim.metric}")
+    return "; ".join(parts) or None
 
 
 def kept_seeds(results_dir: Path, paper: str, plan: AutoSeedPlan) -> dict[str, int]:
@@ -742,8 +779,15 @@ def _given(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int | 
         or _other_pilot(entry, pilot, values)
     ):
         return None
+    metrics = {  # the kept values, with their runs' other metrics (a flat pilot's flatness)
+        name: {
+            seed: {**plan.pilot_metrics.get(name, {}).get(seed, {}), **kept}
+            for seed, kept in seeds.items()
+        }
+        for name, seeds in plan.pilot_values.items()
+    }
     gives = pilot_gives(
-        plan.planned_claims, plan.pilot_values, plan.n0, experiment, caps, plan.alpha, plan.power
+        plan.planned_claims, metrics, plan.n0, experiment, caps, plan.alpha, plan.power
     )
     return gives if gives is not None and total < gives else None
 

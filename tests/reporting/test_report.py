@@ -891,7 +891,7 @@ def _planned_cnn_discussion(tmp_path: Path, max_seeds: int) -> tuple[dict, str, 
     plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=max_seeds, experiments=["cnn"])
     plan.config_hashes = {"cnn": folders[0].parent.name}
     auto_seeds.save_plan(results, "mnist1d", plan)
-    _, markdown = report(results, tmp_path / "out")
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
     discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
     return plan.seeds, markdown, discussion
 
@@ -909,12 +909,67 @@ def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discus
 
 
 def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path: Path) -> None:
-    """Six seeds of a plan for more: the discussion says how many are still to run."""
+    """Six seeds of a plan for more: the discussion says how many are still to run, and the
+    sweep that runs them. helper-121: it named `repro sweep paper=mnist1d seeds=auto`, whose
+    default max_seeds=30 raises this plan's N (capped at 12, the claim needs more) after
+    seeds past the pilot ran, which the sweep refuses; and it trained every other
+    experiment's pilot. It names the plan's experiment and a max_seeds that keeps its N."""
     seeds, _, discussion = _planned_cnn_discussion(tmp_path, max_seeds=12)
     assert seeds == {"cnn": 12}
     assert "as planned" not in discussion
     assert "cnn\\_acc is inconclusive at n=6 of the 12 seeds planned" in discussion
-    assert "repro sweep paper=mnist1d seeds=auto` runs the rest" in discussion
+    assert (
+        "repro sweep paper=mnist1d experiment=cnn seeds=auto max_seeds=12` runs the rest"
+        in discussion
+    ), discussion
+
+
+def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_sweep(
+    tmp_path: Path,
+) -> None:
+    """helper-121: a plan of 12 whose seed 4 completed without test/acc (and 6-11 to come):
+    fine, the sweep runs 6-11. With every seed but 4 run, a seeds=auto sweep trains nothing:
+    the discussion said '`repro sweep ... seeds=auto` runs the rest'; it names the seed."""
+    import json
+
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    values = [0.905, 0.975, 0.93, 0.96, None, 0.965, 0.91, 0.97, 0.92, 0.96, 0.93, 0.965]
+    folders = [
+        write_run(results, "cnn", s, {"train/loss": 0.1} if v is None else {"test/acc": v})
+        for s, v in enumerate(values)
+    ]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=12, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    assert plan.seeds == {"cnn": 12}
+    _, markdown = report(results, tmp_path / "out")
+    assert "❔ inconclusive" in table_row(markdown, "cnn_acc")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "runs the rest" not in discussion, discussion
+    assert (
+        "cnn\\_acc is inconclusive at n=11 of the 12 seeds planned; seed 4 completed without "
+        "logging test/acc, so no sweep trains it again" in discussion
+    ), discussion
+    assert json.loads((folders[0] / "record.json").read_text())["status"] == "completed"
+
+
+def test_the_regenerate_commands_say_how_to_make_a_seeds_auto_plan_again(
+    tmp_path: Path,
+) -> None:
+    """helper-121: 'To regenerate the runs and this report' gave a planned setting's seeds as
+    `seeds=6`: pasted into a fresh results folder it trains the runs without the plan, and
+    the report then judges them by the fixed-sample test, not this report's two-stage one.
+    The note names the seeds=auto sweep that makes the plan with them."""
+    _, markdown, _ = _planned_cnn_discussion(tmp_path, max_seeds=6)
+    regenerate = markdown.split("To regenerate the runs and this report:")[1].split("## ")[0]
+    said = " ".join(regenerate.replace("\\", "").split())
+    assert "repro sweep paper=mnist1d experiment=cnn seeds=auto max_seeds=6`" in said, said
+    assert "fixed-sample test" in said, said
 
 
 def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) -> None:
@@ -926,6 +981,11 @@ def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) ->
     assert "(n=4, pilot n0=3)" in markdown and "(n=6, pilot n0=3)" not in markdown
     assert "seeds 4–5 are shown but not judged" in markdown
     assert "Seeds a later sweep added past a plan" in markdown  # the procedure says so
+    # helper-121: its `seeds=` was shown with its backticks, escaped, in both formats
+    procedure = markdown.split("Seeds a later")[1][:80]
+    assert "(a fixed `seeds=`)" in procedure and "\\`" not in procedure, procedure
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "(a fixed <code>seeds=</code>)" in html, html[html.index("Seeds a later") :][:200]
     assert "cnn\\_acc is inconclusive at n=4 as planned: " in discussion
 
 
@@ -2014,6 +2074,74 @@ def test_an_interim_verdicts_row_says_its_seeds_are_some_of_the_planned(tmp_path
     assert reproduced_text(early).endswith("(n=6 of 16 planned, interim)"), reproduced_text(early)
     (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
     assert reproduced_text(done).endswith("(n=6)"), reproduced_text(done)
+
+
+def test_interim_verdicts_do_not_make_the_paper_reproduced(tmp_path: Path) -> None:
+    """helper-121: every claim's verdict interim (6 of a plan's 16 seeds run) made the
+    headline '✅ reproduced' with 'N of N claims reproduced', though no plan had run in full
+    (the row alone said interim). The overall is incomplete and the line says how many
+    verdicts are interim."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import _summary_parts
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (early,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 16})
+    assert early.outcome == stats.REPRODUCED and early.interim_of == 16
+    assert aggregate.overall_outcome([early]) == aggregate.INCOMPLETE_OVERALL
+    (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert aggregate.overall_outcome([done]) == aggregate.REPRODUCED_OVERALL
+    # repro.api's verdict table: the row's n and verdict said nothing of it
+    assert aggregate.verdict_numbers(early)["interim"] is True
+    assert aggregate.verdict_numbers(done)["interim"] is False
+    data = type("Data", (), {"results": [early], "choices": choices})()
+    verified = _summary_parts(data)[0]  # type: ignore[arg-type]
+    assert verified == (
+        "1 of 1 claim reproduced, 1 of 1 run, 1 of them interim, on fewer seeds than "
+        "seeds=auto planned"
+    ), verified
+
+
+def test_an_interim_verdict_does_not_call_a_seed_that_completed_without_the_metric_unrun(
+    tmp_path: Path,
+) -> None:
+    """helper-121: a plan of 6 seeds whose seed 4 completed without logging the claim's
+    metric: the verdict said 'seed 4 has no completed run yet: still training, or failed and
+    to be rerun', and the discussion sent the user to a seeds=auto sweep that trains nothing
+    (seed 4 completed). It says the seed completed without the metric."""
+    import shutil
+
+    from repro.plugins.registry import get_paper
+
+    values = [0.94, 0.935, 0.945, 0.94, None, 0.941]
+    results = tmp_path / "results"
+    for seed, value in enumerate(values):
+        logged = {"train/loss": 0.1} if value is None else {"test/acc": value, "train/loss": 0.1}
+        write_run(results, "cnn", seed, logged)
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert result.verdict is not None
+    reason = result.verdict.reason
+    assert "has no completed run" not in reason, reason
+    assert "interim: 5 of the 6 planned seeds (seed 4 completed without logging test/acc" in (
+        reason
+    ), reason
+    assert result.interim_unrun == ()
+    write_run(results, "cnn", 6, {"train/loss": 0.1})  # past N: not the plan's
+    shutil.rmtree(next((results / "mnist1d" / "cnn").glob("*/seed5")))
+    frame = load_records(results).frame
+    (both,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert both.verdict is not None and both.interim_unrun == (5,)
+    assert (
+        "seed 5 has no completed run yet: still training, or failed and to be rerun; seed 4 "
+        "completed without logging test/acc" in both.verdict.reason
+    ), both.verdict.reason
 
 
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:

@@ -83,6 +83,26 @@ def test_a_pilot_with_missing_runs_cannot_plan_and_says_so() -> None:
     assert "cannot plan" in plan.undecidable()["a_acc"]
 
 
+def test_a_pilot_run_that_did_not_log_the_metric_is_not_called_not_finite() -> None:
+    """helper-121: a completed pilot run without the claim's metric (a module that logs it
+    only sometimes, or a claim naming a metric the module never logs) was planned as 'a pilot
+    seed is not finite: two-stage test undefined' (or 'pilot has 0 finite value(s)'), though
+    no value diverged: the plan says which seeds did not log it, or did not complete."""
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5, 0.5, 0.5], "c": [0.7, 0.7, 0.7]})
+    metrics["a"][1] = {"loss": 0.3}  # completed, without acc
+    del metrics["c"][2]  # no completed run
+    for seed in range(3):
+        metrics["b"][seed] = {"accuracy": 0.5}
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3)
+    why = plan.undecidable()
+    assert why["a_acc"] == "pilot seed 1 of a completed without logging acc: cannot plan"
+    assert why["a_beats_b"] == (
+        "pilot seed 1 of a and pilot seeds 0–2 of b completed without logging acc: cannot plan"
+    )
+    assert why["c_floor"] == "pilot seed 2 of c has no completed run: cannot plan"
+    assert not any("finite" in reason for reason in why.values()), why
+
+
 def test_plan_round_trips_with_the_procedure_text(tmp_path) -> None:
     metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
     plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3)

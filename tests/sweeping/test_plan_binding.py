@@ -795,6 +795,53 @@ def test_the_next_sweep_writes_back_a_plan_edited_to_a_lower_n(
     assert saved is not None and saved["settings"][key]["seeds"] == total
 
 
+def test_a_flat_pilots_plan_edited_to_a_lower_n_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-121: a flat pilot (every seed 0.94, the runs differing elsewhere) runs max_seeds
+    (8); the plan edited to N=5 before its stage two was trusted: the pilot was re-sized from
+    the claimed values the plan kept alone, which look like a deterministic run (N = n0), so
+    the edit stopped the test at 5. Its other metrics say the runs differ: N=8 is used."""
+    from repro.plugins.registry import get_paper
+
+    folders = {
+        s: write_run(
+            isolated_env,
+            "cnn",
+            s,
+            {"test/acc": 0.94, "train/loss": 0.1 + s / 100},
+            composed=True,
+            finished_at=f"2026-01-01T10:0{s}:00+00:00",
+        )
+        for s in range(3)
+    }
+    spec = get_paper("mnist1d").spec()
+    records = {("cnn", s): json.loads((f / "record.json").read_text()) for s, f in folders.items()}
+    metrics = auto_seeds.pilot_metrics(records)
+    plan = auto_seeds.plan_seeds(spec, metrics, 3, max_seeds=8, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.bind_pilot(plan, spec, records)
+    auto_seeds.save_plan(isolated_env, "mnist1d", plan)
+    assert plan.seeds == {"cnn": 8}
+    for seed in range(3, 9):  # a fixed sweep past it, no stage two
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.94 + seed / 1000}, composed=True)
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    data["settings"][key].update(seeds=5, needs={"cnn_acc": 5})
+    path.write_text(json.dumps(data))
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "its pilot gives" in w]
+    assert "says N=5" in line and "its pilot gives N=8" in line, line
+    again = auto_seeds.plan_seeds(spec, metrics, 3, max_seeds=8, experiments=["cnn"])
+    again.config_hashes = plan.config_hashes
+    auto_seeds.bind_pilot(again, spec, records)
+    auto_seeds.refuse_after_seeing(isolated_env, "mnist1d", again)  # no raise: N=8 is the plan
+    auto_seeds.save_plan(isolated_env, "mnist1d", again)
+    saved = auto_seeds.load_plan(isolated_env, "mnist1d")
+    assert saved is not None and saved["settings"][key]["seeds"] == 8
+
+
 def test_a_plan_of_a_pilot_with_a_failed_seed_is_not_called_edited_once_it_completes(
     isolated_env: Path, tmp_path: Path
 ) -> None:

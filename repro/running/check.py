@@ -45,31 +45,64 @@ def _unlisted_experiment_files(folder: Path, spec) -> list[str]:
     """experiment/<name>.yaml files paper.yaml's experiments: does not name: no command can
     run them (`experiment=<name>` is refused as unknown), so one is a forgotten listing."""
     found = sorted((folder / "experiment").glob("*.yaml"))
-    bases = _experiment_defaults(folder, spec)  # a shared base the experiments compose
+    composed = _experiment_defaults(folder, spec)  # a shared base the experiments compose
     return [
         f"experiment/{path.name} is listed under no experiment: add `{path.stem}: "
         "<description>` to paper.yaml's experiments:, or remove the file"
         for path in found
-        if path.is_file() and path.stem not in spec.experiments and path.stem not in bases
+        if path.is_file()
+        and path.stem not in spec.experiments
+        and f"experiment/{path.stem}" not in composed
     ]
 
 
 def _experiment_defaults(folder: Path, spec) -> set[str]:
-    """Names the listed experiment files take in through Hydra's `defaults:` (`- base`,
-    `- /experiment/base`, `- /experiment: base`), last path part each."""
+    """Config paths (`experiment/base`) the listed experiment files take in through Hydra's
+    `defaults:`, and those files' own, as Hydra composes them: every form Hydra takes
+    (`- base`, `- base@_here_`, `- /experiment/base`, `- optional /experiment@_here_: base`)
+    and a base of a base."""
     import yaml
 
-    names: set[str] = set()
-    for name in spec.experiments:
+    seen: set[str] = set()
+    todo = [f"experiment/{name}" for name in spec.experiments]
+    while todo:
+        config = todo.pop()
+        if config in seen:
+            continue
+        seen.add(config)
         try:
-            text = yaml.safe_load((folder / "experiment" / f"{name}.yaml").read_text())
+            text = yaml.safe_load((folder / f"{config}.yaml").read_text())
         except (OSError, yaml.YAMLError):
             continue
         entries = text.get("defaults") if isinstance(text, dict) else None
+        group = config.rpartition("/")[0]
         for entry in entries if isinstance(entries, list) else []:
-            values = entry.values() if isinstance(entry, dict) else [entry]
-            names |= {str(v).rpartition("/")[2].strip() for v in values if v is not None}
-    return names
+            todo += _default_paths(entry, group)
+    return seen
+
+
+def _default_paths(entry: object, group: str) -> list[str]:
+    """The config paths one `defaults:` entry of a config in `group` names: relative to that
+    group unless it starts with `/`; a package (`@...`) and `optional`/`override` dropped."""
+    if isinstance(entry, str):
+        pairs = [("", entry)]
+    elif isinstance(entry, dict):
+        pairs = []
+        for key, value in entry.items():
+            words = str(key).split()
+            path = words[-1].partition("@")[0] if words else ""
+            options = value if isinstance(value, list) else [value]
+            pairs += [(path, str(option)) for option in options if option is not None]
+    else:
+        return []
+    paths = []
+    for path, option in pairs:
+        name = f"{path}/{option}" if path else option
+        name = name.partition("@")[0].strip()
+        if not name or name == "_self_":
+            continue
+        paths.append(name.lstrip("/") if name.startswith("/") else f"{group}/{name}")
+    return paths
 
 
 def _location_rows(plugin: PaperPlugin, spec) -> list[CheckResult]:

@@ -302,3 +302,34 @@ def test_an_experiment_base_the_listed_experiments_compose_is_no_unlisted_file(
     small.write_text("# @package _global_\ndefaults:\n  - base\n")
     rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
     assert next(r for r in rows if r.subject == "paper.yaml").ok
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "- base@_here_",  # with a package, as Hydra takes it
+        "- /experiment@_here_: base",
+        "- optional /experiment: base",
+        "- /experiment/mid",  # a base of a base: mid.yaml takes in base
+        "- sub/mid",  # one in a subfolder of experiment/ that takes in base
+    ],
+)
+def test_every_form_of_a_composed_experiment_base_is_no_unlisted_file(
+    tmp_path: Path, entry: str
+) -> None:
+    # `- base@_here_` or a base taken in by another base (as `repro run` composes them) was
+    # called unlisted, failing a plugin every command runs
+    from repro.running.check import _unlisted_experiment_files
+
+    folder = write_toy_paper(tmp_path / "plugins", "toy_bases")
+    experiment = folder / "experiment"
+    (experiment / "base.yaml").write_text("# @package _global_\n{}\n")
+    (experiment / "sub").mkdir()
+    for mid in (experiment / "mid.yaml", experiment / "sub" / "mid.yaml"):
+        mid.write_text("# @package _global_\ndefaults:\n  - /experiment/base\n")
+    (experiment / "small.yaml").write_text(f"# @package _global_\ndefaults:\n  {entry}\n")
+    (experiment / "other.yaml").write_text("# @package _global_\n{}\n")
+    spec = PaperPlugin(folder.name, folder.resolve(), "test").spec()
+    unlisted = _unlisted_experiment_files(folder, spec)
+    named = {"other.yaml"} | ({"mid.yaml"} if "/experiment/mid" not in entry else set())
+    assert {line.split()[0].removeprefix("experiment/") for line in unlisted} == named

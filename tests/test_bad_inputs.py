@@ -150,6 +150,7 @@ def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
 
 
 CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
+    "mandatory value not given",
     "module and datamodule swapped in paper.yaml",
     "negative seed",
     "num_nodes as a float",
@@ -475,6 +476,13 @@ CASES = [
         2,
         "unknown top-level key 'num_thread' in the config (did you mean 'num_threads'?)",
         lambda tmp: _toy(tmp, _replace("settings.yaml", "data:", "num_thread: 1\ndata:")),
+    ),
+    Case(
+        "mandatory value not given",
+        RUN_TOY,
+        2,
+        "data.samples has no value (??? in the config): give data.samples=<value>",
+        lambda tmp: _toy(tmp, _replace("settings.yaml", "samples: 64", "samples: ???")),
     ),
     Case(
         "typo'd trainer key in a sweep",

@@ -238,9 +238,11 @@ def show(
     typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
     typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
     if spec.data_instructions and spec.data_instructions.strip():
-        typer.echo(f"data: {' '.join(spec.data_instructions.split())}")
+        _echo_wrapped(f"data: {' '.join(spec.data_instructions.split())}", rest="  ")
     if spec.notes:
-        typer.echo(f"\n{spec.notes.strip()}")
+        typer.echo("")
+        for line in spec.notes.strip().splitlines():  # a `|` block keeps its lines
+            _echo_wrapped(line)
     typer.echo("\nexperiments:")
     _print_table(("experiment", "description"), list(spec.experiments.items()))
     from repro.config.app import plugin_overrides
@@ -340,7 +342,29 @@ def _print_table(
             else [f"{first}: {value}" for first, value in zip(firsts, values, strict=True)]
         )
         for line in lines:
-            typer.echo(f"  {line}")
+            _echo_wrapped(line, "  ", "    ")
+
+
+def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
+    """`text` wrapped at whole words to a terminal's width (the terminal itself cuts a long
+    line inside a word: `repo|rt`); whole without one, for a log file or a pipe. A word
+    longer than a line (a URL, a path) stays whole."""
+    import textwrap
+
+    from rich.console import Console
+
+    if not sys.stdout.isatty() or not text.strip():
+        typer.echo(f"{first}{text}")
+        return
+    for line in textwrap.wrap(
+        text,
+        Console().width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ):
+        typer.echo(line)
 
 
 def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:

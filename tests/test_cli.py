@@ -361,6 +361,35 @@ def test_papers_and_show_keep_every_id_whole_at_80_columns(
         ), lines
 
 
+def test_show_wraps_its_notes_and_sources_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro show mnist1d` printed its notes as one line, and each source below
+    the claims table as one, which the terminal then cut inside words (`repo|rt`,
+    `regress|ion`); they are wrapped at whole words to the terminal's width."""
+    import io
+    import re
+
+    from repro.cli import show
+    from repro.plugins.registry import get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    show("mnist1d")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    text = " ".join(" ".join(lines).split())
+    spec = get_paper("mnist1d").spec()
+    assert " ".join(spec.notes.split()) in text  # every word whole, in order
+    for claim in spec.claims:
+        assert f"{claim.id}: {' '.join(claim.source.split())}" in text
+
+
 def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -400,6 +400,25 @@ def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], 
     if not texts:
         return
     left = width - padding - sum(natural[i] for i in range(len(header)) if i not in texts)
+    # each column's longest word whole (`Representati|ons` was cut while a venue kept its
+    # whole width) where there is room for all of them; the rest shared, narrow ones first
+    words = {
+        i: max(
+            len(w)
+            for cell in [header[i], *(str(row[i]) for row in rows)]
+            for w in cell.split() or [""]
+        )
+        for i in texts
+    }
+    if sum(words.values()) <= left:
+        order = sorted(texts, key=lambda i: natural[i])
+        for position, i in enumerate(order):
+            others = sum(words[j] for j in order[position + 1 :])
+            fair = left // (len(order) - position)
+            share = min(natural[i], max(words[i], fair), left - others)
+            table.columns[i].width = share
+            left -= share
+        return
     if left >= MIN_TEXT_WIDTH * len(texts):
         for position, i in enumerate(sorted(texts, key=lambda i: natural[i])):
             share = min(natural[i], left // (len(texts) - position))

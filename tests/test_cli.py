@@ -361,6 +361,36 @@ def test_papers_and_show_keep_every_id_whole_at_80_columns(
         ), lines
 
 
+def test_papers_wraps_titles_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro papers` gave the titles 12 columns while the venue and origin kept
+    theirs whole, so Rich cut the titles' longer words (`Representati|ons`, `Attention-ba|sed`);
+    a column of text gets at least its longest word where the names leave room for that."""
+    import io
+    import re
+
+    from repro.cli import papers
+    from repro.plugins.registry import BUILTIN_PAPERS, get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("REPRO_PAPERS_PATH", "")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    papers()
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, lines
+    words = {word for line in lines for word in line.split()}
+    for folder in sorted(BUILTIN_PAPERS.iterdir()):
+        if (folder / "paper.yaml").is_file():
+            title = get_paper(folder.name).spec().title
+            assert not [w for w in title.split() if w not in words], (title, lines)
+
+
 def test_show_wraps_its_notes_and_sources_at_whole_words_at_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -16,8 +16,9 @@ _TABLE = ("RecordTable", "default_results_dir", "record_papers")
 def load_records(results: str | Path | None = None, paper: str | None = None) -> pd.DataFrame:
     """Every run record under the results folder (default as the CLI's: REPRO_RESULTS_DIR,
     else ./results), or one paper's, as one long pandas DataFrame: a row per run × metric.
-    `repro.load_records` is this function. (The report reads `repro.records.table`'s loader,
-    which also lists the records it could not read.)"""
+    `repro.load_records` is this one, which also names a paper it does not know. (The
+    report reads `repro.records.table`'s loader, which also lists the records it could not
+    read.)"""
     from repro.records.table import default_results_dir
     from repro.records.table import load_records as load_table
 

@@ -35,6 +35,17 @@ def create_plugin(papers_dir: Path, paper_id: str) -> Path:
     return target
 
 
+def name_check_command(folder: Path, paper_id: str, command: str) -> None:
+    """`command` (with `--papers-dir`) for the template's `repro check <id>` in paper.yaml:
+    copied from there, the bare one said 'unknown paper' for a plugin made elsewhere."""
+    paper_file = folder / "paper.yaml"
+    try:
+        text = paper_file.read_text()
+        paper_file.write_text(text.replace(f"`repro check {paper_id}`", f"`{command}`", 1))
+    except OSError:  # the plugin is made; the printed next step names the command anyway
+        pass
+
+
 def _refuse_a_taken_id(paper_id: str) -> None:
     """An id another paper has (built-in or installed) would be hidden by it, or hide it: a
     new papers/amsgrad was shadowed by the built-in amsgrad, whose experiments `repro run`

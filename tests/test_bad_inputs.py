@@ -889,6 +889,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "are swapped)",
         lambda tmp: _toy(tmp, _swap_classes),
     ),
+    Case(  # exit 1 (a failure of repro's) for a folder the user chose
+        "repro new into a papers folder that cannot be made",
+        ("new", "x", "--papers-dir", "/proc/nope"),
+        2,
+        "cannot create /proc/nope/x: No such file or directory; choose another --papers-dir",
+    ),
     Case(  # helper-64: papers/amsgrad was made, and hidden by the built-in amsgrad
         "repro new with the id of a built-in paper",
         ("new", "mnist1d"),

@@ -320,6 +320,9 @@ def _print_table(
     # Without a terminal (a log file, a pipe) nothing is cut or wrapped: paths stay whole.
     width = Console().width if sys.stdout.isatty() else UNLIMITED_WIDTH
     below: dict[str, list[str]] = {}
+    # a grid's settings of one experiment share its rows' experiment and seed: below the
+    # table, each folder says its setting (overrides) as its row did
+    settings = [row[header.index("overrides")] for row in rows] if "overrides" in header else []
     for name in (paths, aside):
         if name is not None and _natural_width(header, rows) > width:
             column = header.index(name)
@@ -337,7 +340,7 @@ def _print_table(
     for name, values in below.items():
         typer.echo(f"{name.removesuffix('s')}s:")
         lines = (
-            _folder_lines(values)
+            _folder_lines(values, settings if any(settings) else None)
             if name == paths
             else [f"{first}: {value}" for first, value in zip(firsts, values, strict=True)]
         )
@@ -373,15 +376,26 @@ def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
     return sum(natural) + 2 * len(header)
 
 
-def _folder_lines(folders: list[str]) -> list[str]:
+def _folder_lines(folders: list[str], settings: list[str] | None = None) -> list[str]:
     """The table's folders, those of one parent on one line (`results/p/cnn/ab12/ seed0
-    seed1`): the rows' experiment and seed say which is whose."""
+    seed1`): the rows' experiment and seed say which is whose; with `settings` (each row's
+    overrides, when a grid has several settings of one experiment) each line ends with its
+    own, `(optimizer.lr=0.1)` or `(no overrides)`."""
     children: dict[str, list[str]] = {}
-    for folder in folders:
+    labels: dict[str, list[str]] = {}
+    for index, folder in enumerate(folders):
         parent, _, name = folder.rpartition("/")
-        children.setdefault(f"{parent}/" if parent else "", []).append(name)
+        key = f"{parent}/" if parent else ""
+        children.setdefault(key, []).append(name)
+        if settings is not None:
+            labels.setdefault(key, []).append(settings[index] or "no overrides")
+    experiments = [parent.rstrip("/").rpartition("/")[0] for parent in children]
+    if len(set(experiments)) == len(experiments):  # one setting each: the rows tell them
+        labels = {}
     return [
-        f"{parent} {' '.join(dict.fromkeys(names))}".strip() for parent, names in children.items()
+        f"{parent} {' '.join(dict.fromkeys(names))}".strip()
+        + (f" ({' / '.join(dict.fromkeys(labels[parent]))})" if parent in labels else "")
+        for parent, names in children.items()
     ]
 
 

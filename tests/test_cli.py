@@ -465,6 +465,48 @@ def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     assert "e078711" not in lines[1], text  # not in the rows, folded
 
 
+def test_record_folders_below_a_table_say_which_setting_each_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Below a grid's table at 80 columns, `results/cc/baseline/611ce56f77/ seed0 seed1` and
+    five more of baseline were listed with nothing saying which setting (overrides) each
+    held: the rows' experiment and seed no longer told them apart. Each line names its own."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    settings = {"a1b2c3d4e5": "data.samples=64 optimizer.lr=0.01", "f6a7b8c9d0": ""}
+    rows = [
+        (
+            "baseline",
+            str(seed),
+            overrides,
+            "to run",
+            "unknown",
+            f"results/cc/baseline/{h}/seed{seed}",
+        )
+        for h, overrides in settings.items()
+        for seed in (0, 1)
+    ]
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    header = ("experiment", "seed", "overrides", "state", "estimate", "record")
+    _print_table(header, rows, "record")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, lines
+    below = " ".join(" ".join(lines[lines.index("records:") :]).split())
+    for folder, overrides in settings.items():
+        assert (
+            f"results/cc/baseline/{folder}/ seed0 seed1 ({overrides or 'no overrides'})" in below
+        ), lines
+
+
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
     run_help = repro("run", "--help").stdout
     assert "repro run [OPTIONS] paper=ID [experiment=NAME] [KEY=VALUE]..." in run_help

@@ -939,7 +939,7 @@ def problems_of(
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
     unset = mandatory_unset(OmegaConf.to_container(cfg, resolve=False))
     if unset:  # the text '???' would reach the plugin (or a resolver refuses it, bare)
-        return [f"{key} has no value (??? in the config): give {key}=<value>" for key in unset]
+        return unset_problems(unset)
     config = OmegaConf.to_container(cfg, resolve=True)
     try:
         check_values(config)
@@ -956,6 +956,11 @@ def problems_of(
     if problems or not _validated_by_a_completed_run(config):
         problems += config_problems(config, plugin, spec, recorded)
     return problems
+
+
+def unset_problems(keys: list[str]) -> list[str]:
+    """One line per mandatory value nothing gave, with the override that gives it."""
+    return [f"{key} has no value (??? in the config): give {key}=<value>" for key in keys]
 
 
 def mandatory_unset(node: Any, name: str = "") -> list[str]:

@@ -174,9 +174,11 @@ def _holds_folder(text: str, folder: str) -> bool:
 def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
     """Import AND construct the module and datamodule (first experiment's config): a typo in
     an `__init__` is a code fault, named by file and line, not a failed fast run."""
+    from omegaconf import OmegaConf
+
     from repro.config.app import plugin_overrides
-    from repro.config.checks import config_problems
-    from repro.config.compose import compose_run_config, hydra_compose_session
+    from repro.config.checks import config_problems, mandatory_unset, unset_problems
+    from repro.config.compose import compose_config, hydra_compose_session, resolved_config
     from repro.config.overrides import path_override
     from repro.running.training import build_module_and_data
 
@@ -193,7 +195,11 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
                 path_override("paths.results_dir", Path(scratch)),
             ]
             with hydra_compose_session():
-                config = compose_run_config(overrides, experiment)
+                cfg = compose_config([*overrides, f"experiment={experiment}"])
+            unset = mandatory_unset(OmegaConf.to_container(cfg, resolve=False))
+            if unset:  # as `repro run` names it, not as OmegaConf's resolver raises it
+                return CheckResult(plugin.id, "code", False, "; ".join(unset_problems(unset)))
+            config = resolved_config(cfg, experiment)
             # a settings.yaml key the constructors refuse: named with its fix, as `repro run`
             # names it, not as the TypeError building them would raise
             problems = config_problems(config, plugin, spec, recorded=False)  # no record
@@ -230,7 +236,7 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
                     own = compose_config([*paper, f"experiment={experiment}"])
                 # a value `repro run` refuses (no step bound, a bad seed) that the fast run's
                 # own overrides (5 steps) replace would otherwise pass here
-                problems = _value_problems(own, experiment)
+                problems = _value_problems(own, experiment, cfg)
                 # keys nothing reads; the fast run keeps no record (fp16 on a CPU is no lie)
                 problems = problems or problems_of(cfg, experiment, plugin, spec, recorded=False)
                 if problems:
@@ -260,14 +266,21 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
     return rows
 
 
-def _value_problems(cfg: Any, experiment: str) -> list[str]:
-    """`check_values` of the experiment's own config, as `repro run` checks it first."""
+def _value_problems(cfg: Any, experiment: str, fast: Any) -> list[str]:
+    """`check_values` of the experiment's own config, as `repro run` checks it first. A
+    mandatory value (`???`) is taken from the fast run's config `fast` (check_overrides give
+    it, as a user gives it to `repro run`); one nothing gives is named by `problems_of`."""
     from omegaconf import OmegaConf
 
-    from repro.config.checks import check_values
+    from repro.config.checks import check_values, mandatory_unset
 
     OmegaConf.set_struct(cfg, False)
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    for key in mandatory_unset(OmegaConf.to_container(cfg, resolve=False)):
+        given = OmegaConf.select(fast, key, default="???", throw_on_missing=False)
+        if given == "???":  # resolving would raise OmegaConf's own error about it
+            return []
+        OmegaConf.update(cfg, key, given, force_add=True)
     try:
         check_values(OmegaConf.to_container(cfg, resolve=True))
     except UsageError as error:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from repro.errors import ReproError
+from repro.records import load_records  # `repro.load_records`: one function, one DataFrame
 
 __all__ = ["load_records", "report", "run", "sweep"]
 
@@ -139,24 +140,6 @@ def sweep(
     if code:
         raise ReproError(f"repro sweep paper={paper}: some runs did not complete (exit {code})")
     return load_records(paper=paper)
-
-
-def load_records(results: str | Path | None = None, paper: str | None = None) -> pd.DataFrame:
-    """Every run record under the results folder (default as the CLI's: REPRO_RESULTS_DIR,
-    else ./results), or one paper's, as one long DataFrame: a row per run × metric
-    (`repro.records.load_records`). A `paper` neither installed nor under the results folder
-    raises 'unknown paper' as `report` does: an empty table read as 'no runs yet'."""
-    from repro.records import load_records as load_table
-    from repro.records.table import default_results_dir, record_papers
-
-    frame = load_table(results, paper)
-    if paper is not None and frame.empty:
-        root = default_results_dir(Path(results) if results else None)
-        if paper not in record_papers(root):
-            from repro.plugins.registry import get_paper
-
-            get_paper(paper)  # a known paper without runs: the empty table
-    return frame
 
 
 def report(

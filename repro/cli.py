@@ -238,9 +238,11 @@ def show(
     typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
     typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
     if spec.data_instructions and spec.data_instructions.strip():
-        typer.echo(f"data: {' '.join(spec.data_instructions.split())}")
+        _echo_wrapped(f"data: {' '.join(spec.data_instructions.split())}", rest="  ")
     if spec.notes:
-        typer.echo(f"\n{spec.notes.strip()}")
+        typer.echo("")
+        for line in spec.notes.strip().splitlines():  # a `|` block keeps its lines
+            _echo_wrapped(line)
     typer.echo("\nexperiments:")
     _print_table(("experiment", "description"), list(spec.experiments.items()))
     from repro.config.app import plugin_overrides
@@ -318,6 +320,9 @@ def _print_table(
     # Without a terminal (a log file, a pipe) nothing is cut or wrapped: paths stay whole.
     width = Console().width if sys.stdout.isatty() else UNLIMITED_WIDTH
     below: dict[str, list[str]] = {}
+    # a grid's settings of one experiment share its rows' experiment and seed: below the
+    # table, each folder says its setting (overrides) as its row did
+    settings = [row[header.index("overrides")] for row in rows] if "overrides" in header else []
     for name in (paths, aside):
         if name is not None and _natural_width(header, rows) > width:
             column = header.index(name)
@@ -335,12 +340,34 @@ def _print_table(
     for name, values in below.items():
         typer.echo(f"{name.removesuffix('s')}s:")
         lines = (
-            _folder_lines(values)
+            _folder_lines(values, settings if any(settings) else None)
             if name == paths
             else [f"{first}: {value}" for first, value in zip(firsts, values, strict=True)]
         )
         for line in lines:
-            typer.echo(f"  {line}")
+            _echo_wrapped(line, "  ", "    ")
+
+
+def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
+    """`text` wrapped at whole words to a terminal's width (the terminal itself cuts a long
+    line inside a word: `repo|rt`); whole without one, for a log file or a pipe. A word
+    longer than a line (a URL, a path) stays whole."""
+    import textwrap
+
+    from rich.console import Console
+
+    if not sys.stdout.isatty() or not text.strip():
+        typer.echo(f"{first}{text}")
+        return
+    for line in textwrap.wrap(
+        text,
+        Console().width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ):
+        typer.echo(line)
 
 
 def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
@@ -349,15 +376,26 @@ def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
     return sum(natural) + 2 * len(header)
 
 
-def _folder_lines(folders: list[str]) -> list[str]:
+def _folder_lines(folders: list[str], settings: list[str] | None = None) -> list[str]:
     """The table's folders, those of one parent on one line (`results/p/cnn/ab12/ seed0
-    seed1`): the rows' experiment and seed say which is whose."""
+    seed1`): the rows' experiment and seed say which is whose; with `settings` (each row's
+    overrides, when a grid has several settings of one experiment) each line ends with its
+    own, `(optimizer.lr=0.1)` or `(no overrides)`."""
     children: dict[str, list[str]] = {}
-    for folder in folders:
+    labels: dict[str, list[str]] = {}
+    for index, folder in enumerate(folders):
         parent, _, name = folder.rpartition("/")
-        children.setdefault(f"{parent}/" if parent else "", []).append(name)
+        key = f"{parent}/" if parent else ""
+        children.setdefault(key, []).append(name)
+        if settings is not None:
+            labels.setdefault(key, []).append(settings[index] or "no overrides")
+    experiments = [parent.rstrip("/").rpartition("/")[0] for parent in children]
+    if len(set(experiments)) == len(experiments):  # one setting each: the rows tell them
+        labels = {}
     return [
-        f"{parent} {' '.join(dict.fromkeys(names))}".strip() for parent, names in children.items()
+        f"{parent} {' '.join(dict.fromkeys(names))}".strip()
+        + (f" ({' / '.join(dict.fromkeys(labels[parent]))})" if parent in labels else "")
+        for parent, names in children.items()
     ]
 
 
@@ -376,6 +414,25 @@ def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], 
     if not texts:
         return
     left = width - padding - sum(natural[i] for i in range(len(header)) if i not in texts)
+    # each column's longest word whole (`Representati|ons` was cut while a venue kept its
+    # whole width) where there is room for all of them; the rest shared, narrow ones first
+    words = {
+        i: max(
+            len(w)
+            for cell in [header[i], *(str(row[i]) for row in rows)]
+            for w in cell.split() or [""]
+        )
+        for i in texts
+    }
+    if sum(words.values()) <= left:
+        order = sorted(texts, key=lambda i: natural[i])
+        for position, i in enumerate(order):
+            others = sum(words[j] for j in order[position + 1 :])
+            fair = left // (len(order) - position)
+            share = min(natural[i], max(words[i], fair), left - others)
+            table.columns[i].width = share
+            left -= share
+        return
     if left >= MIN_TEXT_WIDTH * len(texts):
         for position, i in enumerate(sorted(texts, key=lambda i: natural[i])):
             share = min(natural[i], left // (len(texts) - position))
@@ -944,7 +1001,7 @@ def new(
     """Create a paper plugin folder from the template; it passes `repro check` as is.
     The default folder, ./papers, is searched by every command run from this folder."""
     from repro.plugins.registry import discover
-    from repro.plugins.scaffold import create_plugin
+    from repro.plugins.scaffold import create_plugin, name_check_command
 
     folder = create_plugin(papers_dir, paper_id)
     try:  # found without a flag: ./papers here, the checkout's papers/, REPRO_PAPERS_PATH
@@ -953,6 +1010,8 @@ def new(
         found = None
     flag = f" --papers-dir {shlex.quote(str(papers_dir))}"
     hint = "" if found is not None and found.folder == folder.resolve() else flag
+    if hint:  # paper.yaml's first line names the command too: one that finds the plugin
+        name_check_command(folder, paper_id, f"repro check {paper_id}{hint}")
     typer.echo(
         f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then "
         f"`repro check {paper_id}{hint}`"

@@ -52,3 +52,17 @@ def test_an_interrupted_run_gives_the_callers_signal_handlers_back(
     with pytest.raises(ReproError, match="interrupted by SIGTERM"):
         repro.run("sig", "small", overrides=overrides, papers_dir=plugins)
     assert {s: signal.getsignal(s) for s in before} == before
+
+
+def test_load_records_of_a_misspelt_paper_says_so(tmp_path: Path) -> None:
+    """`repro.load_records(paper='mnist1dd')` gave an empty table, a typo read as 'no runs
+    yet', beside records of mnist1d, with no word; it warns (not raises: `toy2` may be a new
+    paper beside toy's records, and repro.records imports no plugin registry to know)."""
+    import pytest
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    with pytest.warns(UserWarning, match=r"no records of paper 'mnist1dd' under .*did you"):
+        assert repro.load_records(results, paper="mnist1dd").empty  # may be a new paper
+    assert not repro.load_records(results, paper="mnist1d").empty
+    assert repro.load_records(results, paper="amsgrad").empty  # not run yet

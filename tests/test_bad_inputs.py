@@ -150,6 +150,7 @@ def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
 
 
 CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
+    "mandatory value not given",
     "module and datamodule swapped in paper.yaml",
     "negative seed",
     "num_nodes as a float",
@@ -476,6 +477,13 @@ CASES = [
         2,
         "unknown top-level key 'num_thread' in the config (did you mean 'num_threads'?)",
         lambda tmp: _toy(tmp, _replace("settings.yaml", "data:", "num_thread: 1\ndata:")),
+    ),
+    Case(
+        "mandatory value not given",
+        RUN_TOY,
+        2,
+        "data.samples has no value (??? in the config): give data.samples=<value>",
+        lambda tmp: _toy(tmp, _replace("settings.yaml", "samples: 64", "samples: ???")),
     ),
     Case(
         "typo'd trainer key in a sweep",
@@ -893,6 +901,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "paper.yaml: module: data:ToyData is not a LightningModule (module: and datamodule: "
         "are swapped)",
         lambda tmp: _toy(tmp, _swap_classes),
+    ),
+    Case(  # exit 1 (a failure of repro's) for a folder the user chose
+        "repro new into a papers folder that cannot be made",
+        ("new", "x", "--papers-dir", "/proc/nope"),
+        2,
+        "cannot create /proc/nope/x: No such file or directory; choose another --papers-dir",
     ),
     Case(  # helper-64: papers/amsgrad was made, and hidden by the built-in amsgrad
         "repro new with the id of a built-in paper",

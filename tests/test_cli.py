@@ -361,6 +361,65 @@ def test_papers_and_show_keep_every_id_whole_at_80_columns(
         ), lines
 
 
+def test_papers_wraps_titles_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro papers` gave the titles 12 columns while the venue and origin kept
+    theirs whole, so Rich cut the titles' longer words (`Representati|ons`, `Attention-ba|sed`);
+    a column of text gets at least its longest word where the names leave room for that."""
+    import io
+    import re
+
+    from repro.cli import papers
+    from repro.plugins.registry import BUILTIN_PAPERS, get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("REPRO_PAPERS_PATH", "")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    papers()
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, lines
+    words = {word for line in lines for word in line.split()}
+    for folder in sorted(BUILTIN_PAPERS.iterdir()):
+        if (folder / "paper.yaml").is_file():
+            title = get_paper(folder.name).spec().title
+            assert not [w for w in title.split() if w not in words], (title, lines)
+
+
+def test_show_wraps_its_notes_and_sources_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro show mnist1d` printed its notes as one line, and each source below
+    the claims table as one, which the terminal then cut inside words (`repo|rt`,
+    `regress|ion`); they are wrapped at whole words to the terminal's width."""
+    import io
+    import re
+
+    from repro.cli import show
+    from repro.plugins.registry import get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    show("mnist1d")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    text = " ".join(" ".join(lines).split())
+    spec = get_paper("mnist1d").spec()
+    assert " ".join(spec.notes.split()) in text  # every word whole, in order
+    for claim in spec.claims:
+        assert f"{claim.id}: {' '.join(claim.source.split())}" in text
+
+
 def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -404,6 +463,48 @@ def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     for experiment in ("logistic", "logistic_shuffled"):  # each setting's folder, one line
         assert f"  results/mnist1d/{experiment}/e07871121a/ seed0 seed1" in lines, text
     assert "e078711" not in lines[1], text  # not in the rows, folded
+
+
+def test_record_folders_below_a_table_say_which_setting_each_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Below a grid's table at 80 columns, `results/cc/baseline/611ce56f77/ seed0 seed1` and
+    five more of baseline were listed with nothing saying which setting (overrides) each
+    held: the rows' experiment and seed no longer told them apart. Each line names its own."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    settings = {"a1b2c3d4e5": "data.samples=64 optimizer.lr=0.01", "f6a7b8c9d0": ""}
+    rows = [
+        (
+            "baseline",
+            str(seed),
+            overrides,
+            "to run",
+            "unknown",
+            f"results/cc/baseline/{h}/seed{seed}",
+        )
+        for h, overrides in settings.items()
+        for seed in (0, 1)
+    ]
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "80")
+    header = ("experiment", "seed", "overrides", "state", "estimate", "record")
+    _print_table(header, rows, "record")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, lines
+    below = " ".join(" ".join(lines[lines.index("records:") :]).split())
+    for folder, overrides in settings.items():
+        assert (
+            f"results/cc/baseline/{folder}/ seed0 seed1 ({overrides or 'no overrides'})" in below
+        ), lines
 
 
 def test_run_and_sweep_usage_lines_show_the_overrides() -> None:

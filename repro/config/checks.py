@@ -944,6 +944,9 @@ def problems_of(
 
     OmegaConf.set_struct(cfg, False)
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    unset = mandatory_unset(OmegaConf.to_container(cfg, resolve=False))
+    if unset:  # the text '???' would reach the plugin (or a resolver refuses it, bare)
+        return unset_problems(unset)
     config = OmegaConf.to_container(cfg, resolve=True)
     try:
         check_values(config)
@@ -960,6 +963,25 @@ def problems_of(
     if problems or not _validated_by_a_completed_run(config):
         problems += config_problems(config, plugin, spec, recorded)
     return problems
+
+
+def unset_problems(keys: list[str]) -> list[str]:
+    """One line per mandatory value nothing gave, with the override that gives it."""
+    return [f"{key} has no value (??? in the config): give {key}=<value>" for key in keys]
+
+
+def mandatory_unset(node: Any, name: str = "") -> list[str]:
+    """Dotted names of Hydra's mandatory values (`???`) nothing gave, in an unresolved
+    container: the plugin would get the text '???' as the value."""
+    if isinstance(node, dict):
+        return [
+            key
+            for k, v in node.items()
+            for key in mandatory_unset(v, f"{name}.{k}" if name else str(k))
+        ]
+    if isinstance(node, list):
+        return [key for i, v in enumerate(node) for key in mandatory_unset(v, f"{name}[{i}]")]
+    return [name] if node == "???" else []
 
 
 def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:

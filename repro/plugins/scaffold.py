@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from repro.plugins.paper_spec import ID_PATTERN
 
 TEMPLATE = Path(__file__).parent / "templates" / "paper"
 PLACEHOLDER = "PAPER_ID"
+# a papers folder that cannot hold a plugin (missing under a read-only root, not writable):
+# exit 2 as for one that is a file; a full disk stays a failure (exit 1)
+CHOSEN_FOLDER_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS}
 
 
 def create_plugin(papers_dir: Path, paper_id: str) -> Path:
@@ -31,8 +35,22 @@ def create_plugin(papers_dir: Path, paper_id: str) -> Path:
         paper_file.write_text(paper_file.read_text().replace(PLACEHOLDER, paper_id))
     except OSError as error:  # a half-copied plugin would make the next try "already exists"
         shutil.rmtree(target, ignore_errors=True)
-        raise ReproError(f"cannot create {target}: {error.strerror or error}") from None
+        why = f"cannot create {target}: {error.strerror or error}"
+        if error.errno in CHOSEN_FOLDER_ERRORS:  # the folder the user named: a usage mistake
+            raise UsageError(f"{why}; choose another --papers-dir") from None
+        raise ReproError(why) from None
     return target
+
+
+def name_check_command(folder: Path, paper_id: str, command: str) -> None:
+    """`command` (with `--papers-dir`) for the template's `repro check <id>` in paper.yaml:
+    copied from there, the bare one said 'unknown paper' for a plugin made elsewhere."""
+    paper_file = folder / "paper.yaml"
+    try:
+        text = paper_file.read_text()
+        paper_file.write_text(text.replace(f"`repro check {paper_id}`", f"`{command}`", 1))
+    except OSError:  # the plugin is made; the printed next step names the command anyway
+        pass
 
 
 def _refuse_a_taken_id(paper_id: str) -> None:

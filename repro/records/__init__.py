@@ -18,10 +18,23 @@ def load_records(results: str | Path | None = None, paper: str | None = None) ->
     else ./results), or one paper's, as one long pandas DataFrame: a row per run × metric.
     `repro.load_records` is this function. (The report reads `repro.records.table`'s loader,
     which also lists the records it could not read.)"""
-    from repro.records.table import default_results_dir
+    import warnings
+
+    from repro.errors import did_you_mean
+    from repro.records.table import default_results_dir, record_papers
     from repro.records.table import load_records as load_table
 
-    return load_table(default_results_dir(Path(results) if results else None), paper).frame
+    root = default_results_dir(Path(results) if results else None)
+    frame = load_table(root, paper).frame
+    if paper is not None and frame.empty:  # a typo read as 'no runs yet': say so
+        known = record_papers(root)  # a warning: `toy2` may be new beside toy's records
+        if paper not in known and (hint := did_you_mean(paper, known)):
+            warnings.warn(
+                f"no records of paper {paper!r} under {root} ({hint}papers with records: "
+                f"{', '.join(known)})",
+                stacklevel=2,
+            )
+    return frame
 
 
 def __getattr__(name: str) -> object:

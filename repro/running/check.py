@@ -45,31 +45,64 @@ def _unlisted_experiment_files(folder: Path, spec) -> list[str]:
     """experiment/<name>.yaml files paper.yaml's experiments: does not name: no command can
     run them (`experiment=<name>` is refused as unknown), so one is a forgotten listing."""
     found = sorted((folder / "experiment").glob("*.yaml"))
-    bases = _experiment_defaults(folder, spec)  # a shared base the experiments compose
+    composed = _experiment_defaults(folder, spec)  # a shared base the experiments compose
     return [
         f"experiment/{path.name} is listed under no experiment: add `{path.stem}: "
         "<description>` to paper.yaml's experiments:, or remove the file"
         for path in found
-        if path.is_file() and path.stem not in spec.experiments and path.stem not in bases
+        if path.is_file()
+        and path.stem not in spec.experiments
+        and f"experiment/{path.stem}" not in composed
     ]
 
 
 def _experiment_defaults(folder: Path, spec) -> set[str]:
-    """Names the listed experiment files take in through Hydra's `defaults:` (`- base`,
-    `- /experiment/base`, `- /experiment: base`), last path part each."""
+    """Config paths (`experiment/base`) the listed experiment files take in through Hydra's
+    `defaults:`, and those files' own, as Hydra composes them: every form Hydra takes
+    (`- base`, `- base@_here_`, `- /experiment/base`, `- optional /experiment@_here_: base`)
+    and a base of a base."""
     import yaml
 
-    names: set[str] = set()
-    for name in spec.experiments:
+    seen: set[str] = set()
+    todo = [f"experiment/{name}" for name in spec.experiments]
+    while todo:
+        config = todo.pop()
+        if config in seen:
+            continue
+        seen.add(config)
         try:
-            text = yaml.safe_load((folder / "experiment" / f"{name}.yaml").read_text())
+            text = yaml.safe_load((folder / f"{config}.yaml").read_text())
         except (OSError, yaml.YAMLError):
             continue
         entries = text.get("defaults") if isinstance(text, dict) else None
+        group = config.rpartition("/")[0]
         for entry in entries if isinstance(entries, list) else []:
-            values = entry.values() if isinstance(entry, dict) else [entry]
-            names |= {str(v).rpartition("/")[2].strip() for v in values if v is not None}
-    return names
+            todo += _default_paths(entry, group)
+    return seen
+
+
+def _default_paths(entry: object, group: str) -> list[str]:
+    """The config paths one `defaults:` entry of a config in `group` names: relative to that
+    group unless it starts with `/`; a package (`@...`) and `optional`/`override` dropped."""
+    if isinstance(entry, str):
+        pairs = [("", entry)]
+    elif isinstance(entry, dict):
+        pairs = []
+        for key, value in entry.items():
+            words = str(key).split()
+            path = words[-1].partition("@")[0] if words else ""
+            options = value if isinstance(value, list) else [value]
+            pairs += [(path, str(option)) for option in options if option is not None]
+    else:
+        return []
+    paths = []
+    for path, option in pairs:
+        name = f"{path}/{option}" if path else option
+        name = name.partition("@")[0].strip()
+        if not name or name == "_self_":
+            continue
+        paths.append(name.lstrip("/") if name.startswith("/") else f"{group}/{name}")
+    return paths
 
 
 def _location_rows(plugin: PaperPlugin, spec) -> list[CheckResult]:
@@ -141,9 +174,11 @@ def _holds_folder(text: str, folder: str) -> bool:
 def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
     """Import AND construct the module and datamodule (first experiment's config): a typo in
     an `__init__` is a code fault, named by file and line, not a failed fast run."""
+    from omegaconf import OmegaConf
+
     from repro.config.app import plugin_overrides
-    from repro.config.checks import config_problems
-    from repro.config.compose import compose_run_config, hydra_compose_session
+    from repro.config.checks import config_problems, mandatory_unset, unset_problems
+    from repro.config.compose import compose_config, hydra_compose_session, resolved_config
     from repro.config.overrides import path_override
     from repro.running.training import build_module_and_data
 
@@ -160,7 +195,11 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
                 path_override("paths.results_dir", Path(scratch)),
             ]
             with hydra_compose_session():
-                config = compose_run_config(overrides, experiment)
+                cfg = compose_config([*overrides, f"experiment={experiment}"])
+            unset = mandatory_unset(OmegaConf.to_container(cfg, resolve=False))
+            if unset:  # as `repro run` names it, not as OmegaConf's resolver raises it
+                return CheckResult(plugin.id, "code", False, "; ".join(unset_problems(unset)))
+            config = resolved_config(cfg, experiment)
             # a settings.yaml key the constructors refuse: named with its fix, as `repro run`
             # names it, not as the TypeError building them would raise
             problems = config_problems(config, plugin, spec, recorded=False)  # no record
@@ -197,7 +236,7 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
                     own = compose_config([*paper, f"experiment={experiment}"])
                 # a value `repro run` refuses (no step bound, a bad seed) that the fast run's
                 # own overrides (5 steps) replace would otherwise pass here
-                problems = _value_problems(own, experiment)
+                problems = _value_problems(own, experiment, cfg)
                 # keys nothing reads; the fast run keeps no record (fp16 on a CPU is no lie)
                 problems = problems or problems_of(cfg, experiment, plugin, spec, recorded=False)
                 if problems:
@@ -227,14 +266,21 @@ def _fast_runs(plugin: PaperPlugin, spec) -> list[CheckResult]:
     return rows
 
 
-def _value_problems(cfg: Any, experiment: str) -> list[str]:
-    """`check_values` of the experiment's own config, as `repro run` checks it first."""
+def _value_problems(cfg: Any, experiment: str, fast: Any) -> list[str]:
+    """`check_values` of the experiment's own config, as `repro run` checks it first. A
+    mandatory value (`???`) is taken from the fast run's config `fast` (check_overrides give
+    it, as a user gives it to `repro run`); one nothing gives is named by `problems_of`."""
     from omegaconf import OmegaConf
 
-    from repro.config.checks import check_values
+    from repro.config.checks import check_values, mandatory_unset
 
     OmegaConf.set_struct(cfg, False)
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
+    for key in mandatory_unset(OmegaConf.to_container(cfg, resolve=False)):
+        given = OmegaConf.select(fast, key, default="???", throw_on_missing=False)
+        if given == "???":  # resolving would raise OmegaConf's own error about it
+            return []
+        OmegaConf.update(cfg, key, given, force_add=True)
     try:
         check_values(OmegaConf.to_container(cfg, resolve=True))
     except UsageError as error:

@@ -52,7 +52,7 @@ def require_test_half(module: Any, datamodule: Any, spec: PaperSpec) -> None:
     if not is_overridden("test_step", module):
         raise UsageError(
             f"{spec.module} defines no test_step, where the module logs the metrics the claims "
-            "name: add it (docs/writing-a-plugin.md)"
+            f"name: add it ({TEMPLATE_HINT})"
         )
     # the data module's own: Lightning, given one, never asks the module for its loader
     if not is_overridden("test_dataloader", datamodule) and not _assigns(
@@ -60,8 +60,12 @@ def require_test_half(module: Any, datamodule: Any, spec: PaperSpec) -> None:
     ):
         raise UsageError(
             f"{spec.datamodule} defines no test_dataloader, the data a run is tested on: add it "
-            "(docs/writing-a-plugin.md)"
+            f"({TEMPLATE_HINT})"
         )
+
+
+# where a plugin author sees a working one; docs/ ships with the checkout, not the wheel
+TEMPLATE_HINT = "`repro new <id>` writes a plugin that has one, to copy from"
 
 
 def _assigns(instance: Any, name: str, base: type) -> bool:

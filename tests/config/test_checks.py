@@ -798,3 +798,21 @@ def test_a_key_removed_or_an_optional_group_dropped_is_not_refused(override: str
     from repro.config.checks import refuse_removed_sections
 
     refuse_removed_sections(["experiment=cnn", override])
+
+
+def test_a_value_settings_yaml_leaves_mandatory_is_named_before_the_run(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`samples: ???` (Hydra's mandatory value) not given on the command line reached the
+    data module as the text '???': a bare TypeError once the run's folder and a failed record
+    existed; named up front with the override that gives it."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    settings = folder / "settings.yaml"
+    settings.write_text(settings.read_text().replace("samples: 64", "samples: ???"))
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    done = repro("sweep", "paper=toy", "--dry-run", env=env)  # run: docs/errors.md's case
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "error: data.samples has no value (??? in the config): give data.samples=" in (
+        done.stderr
+    ), done.stderr
+    assert not isolated_env.exists()  # nothing trained, nothing written

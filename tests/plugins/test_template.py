@@ -131,3 +131,17 @@ def test_the_templates_seeds_give_different_results(tmp_path: Path, isolated_env
     assert len(mse) == 3, records
     assert mse.min() > 1e-3, mse.tolist()  # not a perfect fit
     assert mse.std() > 1e-3 * mse.mean(), mse.tolist()  # the seeds differ
+
+
+def test_a_plugin_made_elsewhere_names_its_check_command_whole(tmp_path: Path) -> None:
+    """`repro new x --papers-dir plugins` printed `repro check x --papers-dir plugins`, while
+    paper.yaml's first line still said `repro check x`: 'unknown paper' if copied from there."""
+    made = repro("new", "elsewhere", "--papers-dir", "plugins", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    command = "`repro check elsewhere --papers-dir plugins`"
+    assert command in made.stdout, made.stdout
+    first = (tmp_path / "plugins" / "elsewhere" / "paper.yaml").read_text().splitlines()[0]
+    assert command in first, first
+    made = repro("new", "here", cwd=tmp_path)  # ./papers: found without the flag
+    first = (tmp_path / "papers" / "here" / "paper.yaml").read_text().splitlines()[0]
+    assert "`repro check here`" in first, first

@@ -302,3 +302,61 @@ def test_an_experiment_base_the_listed_experiments_compose_is_no_unlisted_file(
     small.write_text("# @package _global_\ndefaults:\n  - base\n")
     rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
     assert next(r for r in rows if r.subject == "paper.yaml").ok
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "- base@_here_",  # with a package, as Hydra takes it
+        "- /experiment@_here_: base",
+        "- optional /experiment: base",
+        "- /experiment/mid",  # a base of a base: mid.yaml takes in base
+        "- sub/mid",  # one in a subfolder of experiment/ that takes in base
+    ],
+)
+def test_every_form_of_a_composed_experiment_base_is_no_unlisted_file(
+    tmp_path: Path, entry: str
+) -> None:
+    # `- base@_here_` or a base taken in by another base (as `repro run` composes them) was
+    # called unlisted, failing a plugin every command runs
+    from repro.running.check import _unlisted_experiment_files
+
+    folder = write_toy_paper(tmp_path / "plugins", "toy_bases")
+    experiment = folder / "experiment"
+    (experiment / "base.yaml").write_text("# @package _global_\n{}\n")
+    (experiment / "sub").mkdir()
+    for mid in (experiment / "mid.yaml", experiment / "sub" / "mid.yaml"):
+        mid.write_text("# @package _global_\ndefaults:\n  - /experiment/base\n")
+    (experiment / "small.yaml").write_text(f"# @package _global_\ndefaults:\n  {entry}\n")
+    (experiment / "other.yaml").write_text("# @package _global_\n{}\n")
+    spec = PaperPlugin(folder.name, folder.resolve(), "test").spec()
+    unlisted = _unlisted_experiment_files(folder, spec)
+    named = {"other.yaml"} | ({"mid.yaml"} if "/experiment/mid" not in entry else set())
+    assert {line.split()[0].removeprefix("experiment/") for line in unlisted} == named
+
+
+def test_a_mandatory_value_check_overrides_give_passes_and_one_nothing_gives_is_named(
+    tmp_path: Path,
+) -> None:
+    # `features: ???` with `model.features: ${data.features}`, given by check_overrides (as a
+    # user gives it to repro run): each experiment row failed with OmegaConf's
+    # 'InterpolationToMissingValueError: MissingMandatoryValue while resolving ...'
+    folder = write_toy_paper(tmp_path / "plugins", "toy_mandatory")
+    settings = folder / "settings.yaml"
+    text = settings.read_text().replace("  features: 4\n  samples", "  features: ???\n  samples")
+    settings.write_text(
+        text.replace("  features: 4\n  explode", "  features: ${data.features}\n  explode")
+    )
+    (folder / "experiment" / "wide.yaml").write_text("# @package _global_\ndata:\n  features: 8\n")
+    paper = folder / "paper.yaml"
+    listed = paper.read_text()
+    paper.write_text(listed + 'check_overrides: ["data.features=4"]\n')
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    assert all(r.ok for r in rows), rows
+    paper.write_text(listed)  # nothing gives it: named, as repro run names it
+    rows = check_paper(PaperPlugin(folder.name, folder.resolve(), "test"))
+    code = next(r for r in rows if r.subject == "code")
+    assert not code.ok
+    assert code.detail == (
+        "data.features has no value (??? in the config): give data.features=<value>"
+    )

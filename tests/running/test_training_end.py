@@ -263,6 +263,8 @@ def test_a_plugin_without_its_test_half_fails_before_training(
     outcome = _run(folder, isolated_env)
     assert outcome.status == "failed", outcome
     assert message in outcome.error and "trained" not in outcome.error, outcome.error
+    # docs/ ships with the checkout only, not with `pip install repro`: the template does
+    assert "docs/" not in outcome.error and "`repro new" in outcome.error, outcome.error
 
 
 def test_a_test_dataloader_of_the_module_alone_fails_before_training(

@@ -924,6 +924,39 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
     ), discussion
 
 
+def test_an_interim_verdict_that_is_already_decided_says_how_to_finish_its_plan(
+    tmp_path: Path,
+) -> None:
+    """helper-126: six seeds of a plan for 11, their verdict already reproduced: the overall
+    is incomplete (helper-121), yet the discussion named no command, since only an
+    inconclusive claim's bullet named the sweep that runs the rest of its plan."""
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    values = [0.92, 0.96, 0.94, 0.94, 0.941, 0.939]
+    folders = [
+        write_run(results, "cnn", s, {"test/acc": v, "train/loss": 0.1 + s / 100})
+        for s, v in enumerate(values)
+    ]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=30, experiments=["cnn"])
+    assert plan.seeds == {"cnn": 11}
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "✅ reproduced" in table_row(markdown, "cnn_acc")
+    assert "**Overall: ⏳ incomplete**" in markdown
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert (
+        "cnn\\_acc is reproduced so far, at n=6 of the 11 seeds planned (interim); `" in discussion
+    ), discussion
+    assert "repro sweep paper=mnist1d experiment=cnn seeds=auto max_seeds=11` runs the rest" in (
+        discussion
+    )
+
+
 def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_sweep(
     tmp_path: Path,
 ) -> None:

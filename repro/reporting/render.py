@@ -482,6 +482,18 @@ def counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {o}" for o, n in counts.items() if n) or "no claims"
 
 
+def _results_counts(data: ReportData) -> str:
+    """The Results line's counts, each outcome's interim verdicts named: those are why it
+    reads incomplete where every claim has a verdict (the headline's line says it apart)."""
+    counted = [r for r in data.results if r.counts]
+    parts = []
+    for outcome, n in data.counts.items():
+        interim = sum(bool(r.interim_of) for r in counted if r.outcome == outcome)
+        if n:
+            parts.append(f"{n} {outcome}" + (f" ({interim} interim)" if interim else ""))
+    return ", ".join(parts) or "no claims"
+
+
 def experiments_status(data: ReportData) -> tuple[list[str], list[str], list[str]]:
     """Experiments the claims need that have completed runs to judge, those with completed
     runs in other settings only (never "not run": their runs are shown beyond the paper),
@@ -971,7 +983,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "details": [(r.claim.id, claim_details(r)) for r in data.results],
         "choice_lines": choice_lines(data.choices),
         "summary_line": summary_line(data),
-        "counts_text": counts_text(data.counts)
+        "counts_text": _results_counts(data)
         if any(r.counts for r in data.results) or not data.results
         else f"{plural(len(data.results), 'unverified claim')}, shown apart",
         "headline": headline(data),

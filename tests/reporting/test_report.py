@@ -948,6 +948,8 @@ def test_an_interim_verdict_that_is_already_decided_says_how_to_finish_its_plan(
     _, markdown = report(results, tmp_path / "out")
     assert "✅ reproduced" in table_row(markdown, "cnn_acc")
     assert "**Overall: ⏳ incomplete**" in markdown
+    # the Results line said '⏳ incomplete: 1 reproduced, 8 not run.', the interim one unsaid
+    assert "⏳ **incomplete**: 1 reproduced (1 interim), 8 not run." in markdown
     discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
     assert (
         "cnn\\_acc is reproduced so far, at n=6 of the 11 seeds planned (interim); `" in discussion

@@ -167,7 +167,9 @@ def _claim_panel(ax: Any, result: ClaimResult) -> None:
     claim = result.claim
     colour = COLOURS.get(result.outcome, "#6e7781")
     title = claim.id + ("" if claim.verified else " (unverified)")
-    ax.set_title(f"{title}\n{result.outcome}", fontsize=TITLE_PT, color=colour)
+    # an interim verdict (fewer seeds than its seeds=auto plan) is not the planned test's yet
+    outcome = result.outcome + (" (interim)" if result.interim_of else "")
+    ax.set_title(f"{title}\n{outcome}", fontsize=TITLE_PT, color=colour)
     ax.tick_params(labelsize=TICK_PT)
     ax.set_ylabel(claim.metric, fontsize=LABEL_PT)
     ax.grid(axis="y", alpha=0.3)

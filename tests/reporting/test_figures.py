@@ -250,3 +250,30 @@ def test_a_log_scale_settings_panel_labels_its_ticks_as_numbers(
     ticks = ax.get_xticklabels(which="both")
     labels = [t.get_text() for t in ticks if t.get_text() and low <= t.get_position()[0] <= high]
     assert labels == ["100", "1000"]  # not `$\\mathdefault{10^{3}}$`
+
+
+def test_an_interim_verdicts_panel_says_it_is_interim(tmp_path: Path) -> None:
+    """helper-126: six seeds of a plan for 16, their verdict reproduced so far: the table's
+    row says '(n=6 of 16 planned, interim)' and the overall is incomplete, but the claims
+    figure's panel was titled 'reproduced' in green like a final verdict."""
+    from repro import stats
+    from repro.plugins.registry import get_paper
+    from repro.records.table import load_records
+    from repro.reporting import aggregate
+    from tests.records.test_table import write_run
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (early,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 16})
+    (done,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert early.outcome == done.outcome == stats.REPRODUCED
+    titles = []
+    for result in (early, done):
+        ax = figures._figure(figures.PANEL_W, figures.PANEL_H, rows=1).subplots(1, 1)
+        figures._claim_panel(ax, result)
+        titles.append(ax.get_title())
+    assert titles == ["cnn_acc\nreproduced (interim)", "cnn_acc\nreproduced"], titles

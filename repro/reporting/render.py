@@ -808,12 +808,15 @@ def discussion_facts(data: ReportData) -> list[str]:
             facts.append(
                 f"{claim.id} is not reproduced: {reproduced_text(result)} against "
                 f"{claimed_text(claim)} (Δ {delta_text(result)})."
-                + (f" So far: {_interim_rest(data, result)}." if result.interim_of else "")
+                + (f" {_cap(_interim_rest(data, result))}." if result.interim_of else "")
                 + _passing_elsewhere(data, claim.id)
             )
         elif result.outcome == stats.REPRODUCED and result.interim_of and s is not None:
             # the overall is incomplete for it: say what finishes its plan
-            facts.append(f"{claim.id} is reproduced so far, {_interim_rest(data, result)}.")
+            facts.append(
+                f"{claim.id} is reproduced so far, at n={s.n} of the {result.interim_of} seeds "
+                f"planned (interim); {_interim_rest(data, result)}."
+            )
         elif result.outcome == stats.INCONCLUSIVE and result.verdict is not None:
             needed = result.verdict.seeds_needed
             planned = _planned_seeds(data, claim)
@@ -925,11 +928,16 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
 
 
 def _interim_rest(data: ReportData, result: ClaimResult) -> str:
-    """An interim verdict already decided (the overall stays incomplete for it): its seeds of
-    the plan's N and what brings the rest, a sweep or a rerun of seeds that logged nothing."""
-    n = result.summary.n if result.summary is not None else 0
-    rest = _rest_of_plan(data, result.claim) if result.interim_unrun else _completed_silent(result)
-    return f"at n={n} of the {result.interim_of} seeds planned (interim); {rest}"
+    """What brings the rest of an interim verdict's plan (the overall stays incomplete for
+    it): the sweep of its experiments, or the seeds that completed without the metric."""
+    if result.interim_unrun:
+        return _rest_of_plan(data, result.claim)
+    return _completed_silent(result)
+
+
+def _cap(text: str) -> str:
+    """A sentence's first letter in capitals (a command in backticks stays as it is)."""
+    return text[:1].upper() + text[1:]
 
 
 def _completed_silent(result: ClaimResult) -> str:

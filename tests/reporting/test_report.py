@@ -959,6 +959,30 @@ def test_an_interim_verdict_that_is_already_decided_says_how_to_finish_its_plan(
     )
 
 
+def test_an_interim_verdict_not_reproduced_says_how_to_finish_its_plan(tmp_path: Path) -> None:
+    """helper-126: six seeds of a plan for more, already not reproduced (above): the bullet
+    gave the numbers but no command, while the overall waits for the plan (incomplete)."""
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    values = [0.98, 1.0, 0.965, 1.01, 1.01, 1.01]
+    folders = [write_run(results, "cnn", s, {"test/acc": v}) for s, v in enumerate(values)]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": values[s]} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=30, experiments=["cnn"])
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "❌ not reproduced" in table_row(markdown, "cnn_acc"), table_row(markdown, "cnn_acc")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "cnn\\_acc is not reproduced: " in discussion, discussion
+    assert (
+        f"repro sweep paper=mnist1d experiment=cnn seeds=auto max_seeds={plan.seeds['cnn']}` "
+        "runs the rest" in discussion
+    ), discussion
+
+
 def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_sweep(
     tmp_path: Path,
 ) -> None:

@@ -826,6 +826,10 @@ def discussion_facts(data: ReportData) -> list[str]:
                 # the planned seeds it lacks all completed, without the metric: no sweep
                 # trains them again (n below N for a diverged seed is the plan run, below)
                 more = f" of the {planned} seeds planned; {_completed_silent(result)}"
+            elif result.interim_of and s is not None:
+                # interim for another reason (a flat pilot's too-coarse values): the plan's
+                # seeds still to come may settle it, and the overall waits for them
+                more = f" of the {result.interim_of} seeds planned; {_interim_rest(data, result)}"
             elif result.verdict.undecided_because and planned and s and s.n > planned:
                 more = f", more than the {planned} planned: {result.verdict.undecided_because}"
             elif result.verdict.undecided_because:  # two-stage: the plan's N was run

@@ -983,6 +983,34 @@ def test_an_interim_verdict_not_reproduced_says_how_to_finish_its_plan(tmp_path:
     ), discussion
 
 
+def test_an_interim_flat_pilot_claim_says_how_to_finish_its_plan(tmp_path: Path) -> None:
+    """helper-126: a flat pilot (every seed 0.94, the runs differing in train/loss) planned
+    at max_seeds=8, read at 4 seeds: the overall is incomplete, but the discussion said
+    'inconclusive at n=4; ... more seeds are needed to see it' with neither the plan's 8 nor
+    the sweep that runs the rest (the too-coarse reason took the interim one's place)."""
+    from repro.plugins.registry import get_paper
+    from repro.sweeping import auto_seeds
+
+    results = tmp_path / "results"
+    folders = [
+        write_run(results, "cnn", s, {"test/acc": 0.94, "train/loss": 0.1 + s / 100})
+        for s in range(4)
+    ]
+    spec = get_paper("mnist1d").spec()
+    metrics = {"cnn": {s: {"test/acc": 0.94, "train/loss": 0.1 + s / 100} for s in range(3)}}
+    plan = auto_seeds.plan_seeds(spec, metrics, n0=3, max_seeds=8, experiments=["cnn"])
+    assert plan.seeds == {"cnn": 8}
+    plan.config_hashes = {"cnn": folders[0].parent.name}
+    auto_seeds.save_plan(results, "mnist1d", plan)
+    _, markdown = report(results, tmp_path / "out")
+    assert "**Overall: ⏳ incomplete**" in markdown
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    assert "cnn\\_acc is inconclusive at n=4 of the 8 seeds planned; `" in discussion, discussion
+    assert "repro sweep paper=mnist1d experiment=cnn seeds=auto max_seeds=8` runs the rest" in (
+        discussion
+    )
+
+
 def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_sweep(
     tmp_path: Path,
 ) -> None:

@@ -71,8 +71,8 @@ def short_of_setting(outcome: RunOutcome, config: dict[str, Any] | None = None) 
 
     from repro.records import store
 
-    if outcome.status != "completed" or outcome.record_dir is None:
-        return None
+    if outcome.status not in ("completed", "skipped") or outcome.record_dir is None:
+        return None  # skipped: `repro run` of it again, which trains nothing further
     try:
         record = store.read_record(Path(outcome.record_dir)) or {}
     except (OSError, ValueError):

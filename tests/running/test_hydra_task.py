@@ -46,10 +46,11 @@ def test_a_sweeps_run_max_time_stopped_short_says_so_beside_completed(
         "timing": {"steps": 10, "epochs": 3, "stopped_by": "max_time"},
     }
     (folder / "record.json").write_text(json.dumps(record))
-    print_outcome(RunOutcome("completed", folder, {"test/mse": 0.7}))
-    err = capsys.readouterr().err
-    assert "warning: trainer.max_time=00:00:00:03 ended training at step 10" in err, err
-    assert "trainer.max_steps=20" in err and err.count("warning:") == 1, err
+    for status in ("completed", "skipped"):  # skipped: `repro run` of it again
+        print_outcome(RunOutcome(status, folder, {"test/mse": 0.7}))
+        err = capsys.readouterr().err
+        assert "warning: trainer.max_time=00:00:00:03 ended training at step 10" in err, err
+        assert "trainer.max_steps=20" in err and err.count("warning:") == 1, err
 
 
 @pytest.mark.parametrize("value", ["[0,x]", "5", "[0,0]", "[0,1.5]", "[]", "0"])

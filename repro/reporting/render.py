@@ -27,6 +27,7 @@ from repro.reporting.aggregate import (
     NOT_RUN,
     PARTIAL_OVERALL,
     REPRODUCED_OVERALL,
+    STOPPED_BY_MAX_TIME,
     ClaimResult,
     ConfigChoice,
     OtherSetting,
@@ -508,6 +509,14 @@ def experiments_status(data: ReportData) -> tuple[list[str], list[str], list[str
     )
 
 
+def stopped_short_only(data: ReportData, missing: list[str]) -> list[str]:
+    """Of the experiments without completed runs to judge (`missing`), those whose runs
+    trainer.max_time stopped short (`aggregate.stopped_short`): run, not "not run yet", and a
+    sweep of the same command trains none of them again."""
+    stopped = {run.experiment for run in data.unsuccessful if run.status == STOPPED_BY_MAX_TIME}
+    return [e for e in missing if e in stopped]
+
+
 def runs_text(value: int) -> str:
     """`1 run`, `1,234 runs`."""
     return f"{count(value)} {'run' if value == 1 else 'runs'}"
@@ -982,6 +991,8 @@ def _planned_seeds(data: ReportData, claim: Claim) -> int | None:
 
 def _context(data: ReportData) -> dict[str, Any]:
     done, elsewhere, missing = experiments_status(data)
+    stopped = stopped_short_only(data, missing)
+    missing = [e for e in missing if e not in stopped]
     return {
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
@@ -1004,6 +1015,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "overall_css": CSS_CLASS[data.overall],
         "experiments_done": done,
         "experiments_missing": missing,
+        "experiments_stopped": stopped,
         "experiments_elsewhere": elsewhere,
         "hardware_text": hardware_text(data),
         "compute_total": compute_total(data.compute),

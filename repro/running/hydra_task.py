@@ -57,17 +57,22 @@ def print_outcome(outcome: RunOutcome) -> None:
     print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
     if outcome.status == "completed" and outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr, flush=True)
+    if outcome.record_dir and (short := short_of_setting(outcome)):  # run, sweep, SLURM watch
+        print(short, file=sys.stderr, flush=True)
 
 
-def short_of_setting(outcome: RunOutcome, config: dict[str, Any]) -> str | None:
+def short_of_setting(outcome: RunOutcome, config: dict[str, Any] | None = None) -> str | None:
     """A completed run `trainer.max_time` ended before its `max_steps`/`max_epochs`
     (`timing.stopped_by`): a warning line saying how far it trained, as `completed:` alone
     reads as the setting trained to its end, and a report leaves the run out of every verdict
-    (`reporting.aggregate.stopped_short`). None for any other run."""
+    (`reporting.aggregate.stopped_short`). None for any other run. `config`: the run's, else
+    its config.yaml (a sweep's outcome carries none)."""
+    import yaml
+
     from repro.records import store
 
-    if outcome.status != "completed" or outcome.record_dir is None:
-        return None
+    if outcome.status not in ("completed", "skipped") or outcome.record_dir is None:
+        return None  # skipped: `repro run` of it again, which trains nothing further
     try:
         record = store.read_record(Path(outcome.record_dir)) or {}
     except (OSError, ValueError):
@@ -75,6 +80,13 @@ def short_of_setting(outcome: RunOutcome, config: dict[str, Any]) -> str | None:
     timing = record.get("timing") if isinstance(record.get("timing"), dict) else {}
     if timing.get("stopped_by") != "max_time":
         return None
+    if config is None:
+        try:
+            text = (Path(outcome.record_dir) / store.CONFIG_FILE).read_text(encoding="utf-8")
+            config = yaml.safe_load(text)
+        except (OSError, ValueError, yaml.YAMLError):
+            config = None
+        config = config if isinstance(config, dict) else {}
     trainer = dict(config.get("trainer") or {})
     bounds = [
         f"trainer.{key}={trainer[key]}"
@@ -123,9 +135,7 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
         outcome = RunOutcome("failed", None, error=f"{error.strerror or error}{where}", exit_code=1)
     except Exception as error:  # one line, not Hydra's traceback; the next job still runs
         outcome = unexpected_failure(error)
-    print_outcome(outcome)
-    if outcome.record_dir and (short := short_of_setting(outcome, config)):
-        print(short, file=sys.stderr, flush=True)
+    print_outcome(outcome)  # with the warning of a run max_time stopped short
     if outcome.record_dir and dict(config.get("trainer") or {}).get("profiler"):
         print_profile(outcome)  # (a run with a record_dir had its config resolved)
     if outcome.status == "completed" and not os.environ.get("REPRO_SWEEP_ID"):

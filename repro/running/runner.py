@@ -1409,18 +1409,21 @@ def _same_attempt(one: dict[str, Any], other: dict[str, Any]) -> bool:
     return same_start and one.get("attempts") == other.get("attempts")
 
 
-def _exit_in_training(error: SystemExit, plugin_folder: Path) -> ReproError:
+def _exit_in_training(error: BaseException, plugin_folder: Path) -> ReproError:
     """A SystemExit out of training that no signal caused: the plugin's code (or a library
     it calls) called sys.exit, or raised KeyboardInterrupt, which Lightning's fit turns into
-    sys.exit(1). Uncaught, it ended the process without a line and left the record
-    `running`, as if killed -9 (and sys.exit(0) exited 0). Named where it was raised."""
+    sys.exit(1) (seeds trained together see it raw). Uncaught, it ended the process without a
+    line and left the record `running`, as if killed -9 (and sys.exit(0) exited 0). Named
+    where it was raised."""
     from repro.plugins.failures import plugin_frame
 
     cause = error.__context__ if isinstance(error.__context__, KeyboardInterrupt) else error
-    if cause is error:
+    if isinstance(cause, SystemExit):
         what = f"SystemExit: sys.exit({error.code!r}) inside training"
     else:
-        what = "KeyboardInterrupt raised inside training, not by a Ctrl-C (Lightning exits for it)"
+        what = "KeyboardInterrupt raised inside training, not by a Ctrl-C"
+        if cause is not error:
+            what += " (Lightning exits for it)"
     where = plugin_frame(cause, plugin_folder)
     failure = ReproError(f"{where + ': ' if where else ''}{what}: the run has no result")
     failure.__cause__ = cause

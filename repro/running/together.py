@@ -949,6 +949,17 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
             index: attempt.failed(error, show_traceback=n == 0)  # --debug: shown once
             for n, (index, attempt) in enumerate(attempts)
         }
+    except (KeyboardInterrupt, SystemExit) as error:  # signals are noted, not raised, here:
+        # the plugin's own sys.exit or KeyboardInterrupt, which left every record `running`
+        from repro.running.runner import _exit_in_training
+
+        if saver.stop_signal is not None:  # a stop came too: it wins, the seeds stop
+            return _stopped_group(GroupStopped(saver.stop_signal, None), attempts, line)
+        failure = _exit_in_training(error, attempts[0][1].plugin.folder)
+        return {
+            index: attempt.failed(failure, show_traceback=n == 0)
+            for n, (index, attempt) in enumerate(attempts)
+        }
     finally:
         torch.set_num_threads(saved_threads)
 

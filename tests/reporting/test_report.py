@@ -740,6 +740,29 @@ def test_a_run_max_time_stopped_short_of_its_steps_is_left_out_of_the_verdict(
     assert any("555" in w and "max_time" in w.replace("\\", "") for w in outcome.warnings)
 
 
+def test_an_experiment_whose_every_run_max_time_stopped_short_is_not_called_unrun(
+    tmp_path: Path,
+) -> None:
+    """helper-125: every seed of `cnn` stopped by trainer.max_time short of its max_steps: the
+    scope said `Not run yet: cnn`, though its runs are in the report (with the failed ones)
+    and another `repro sweep` of the same command trains none of them."""
+    import json
+
+    results = tmp_path / "results"
+    for seed in range(2):
+        folder = write_run(results, "cnn", seed, {"test/acc": 0.5}, **{"+trainer.max_time": "1"})
+        record = json.loads((folder / "record.json").read_text())
+        record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+        (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name}))
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    lines = scope.splitlines()
+    not_run = next((x for x in lines if x.startswith("Not run yet:")), "")
+    assert "`cnn`" not in not_run, scope
+    stopped = next((x for x in lines if "`trainer.max_time`" in x), "")
+    assert "`cnn`" in stopped and "Failed and unfinished runs" in stopped, scope
+
+
 def test_the_paper_setting_wins_over_a_setting_with_more_seeds(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)

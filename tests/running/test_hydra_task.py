@@ -18,6 +18,41 @@ def test_a_seed_held_by_another_process_is_not_called_completed(tmp_path: Path) 
     assert describe(held).startswith("error: another process is running it")
 
 
+def test_a_sweeps_run_max_time_stopped_short_says_so_beside_completed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """helper-125: the warning of a run `trainer.max_time` ended short (above) came only from
+    `repro run`'s task; `repro sweep` (local, SLURM watch, a group job) prints each run with
+    `print_outcome`, so a sweep of seeds all stopped at step 10 of 20 said `completed` and
+    `trained` for each, and only a later report told. print_outcome reads the setting from
+    the run's config.yaml."""
+    import json
+
+    import yaml
+
+    from repro.running.hydra_task import print_outcome
+
+    folder = tmp_path / "toy" / "small" / "aa6d817486" / "seed0"
+    folder.mkdir(parents=True)
+    config = {"trainer": {"max_steps": 20, "max_epochs": -1, "max_time": "00:00:00:03"}}
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    record = {
+        "paper": "toy",
+        "experiment": "small",
+        "seed": 0,
+        "config_hash": "aa6d817486",
+        "status": "completed",
+        "metrics": {"test/mse": 0.7},
+        "timing": {"steps": 10, "epochs": 3, "stopped_by": "max_time"},
+    }
+    (folder / "record.json").write_text(json.dumps(record))
+    for status in ("completed", "skipped"):  # skipped: `repro run` of it again
+        print_outcome(RunOutcome(status, folder, {"test/mse": 0.7}))
+        err = capsys.readouterr().err
+        assert "warning: trainer.max_time=00:00:00:03 ended training at step 10" in err, err
+        assert "trainer.max_steps=20" in err and err.count("warning:") == 1, err
+
+
 @pytest.mark.parametrize("value", ["[0,x]", "5", "[0,0]", "[0,1.5]", "[]", "0"])
 def test_bad_group_seeds_are_one_line(tmp_path: Path, value: str) -> None:
     write_toy_paper(tmp_path / "plugins")

@@ -423,3 +423,24 @@ def test_an_exit_raised_in_training_fails_the_run_saying_so(
     assert said in outcome.error and "model.py" in outcome.error, outcome.error
     record = _record(isolated_env)
     assert record["status"] == "failed" and said in record["error"]
+
+
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [("KeyboardInterrupt()", "KeyboardInterrupt"), ("SystemExit(0)", "SystemExit")],
+)
+def test_an_exit_raised_in_training_fails_seeds_trained_together(
+    tmp_path: Path, isolated_env: Path, raised: str, said: str
+) -> None:
+    """helper-125: as above, with seeds_together=true: the plugin's sys.exit(0) ended the sweep
+    with exit 0 and no line, its KeyboardInterrupt said `interrupted` (exit 130) though no
+    Ctrl-C came; both left every seed's record `running`, as if killed -9."""
+    from repro.running.together import run_together
+
+    raise_it = (STOP_ITERATION[0], STOP_ITERATION[1].replace("StopIteration", raised))
+    folder = _toy_edited(tmp_path, "model.py", raise_it)
+    outcomes = run_together(_configs(folder, isolated_env, [0, 1]), [["repro", "sweep"]] * 2)
+    assert [o.status for o in outcomes] == ["failed", "failed"], outcomes
+    assert all(said in o.error and "model.py" in o.error for o in outcomes), outcomes
+    records = [json.loads(p.read_text()) for p in sorted(isolated_env.rglob("record.json"))]
+    assert [r["status"] for r in records] == ["failed", "failed"], records

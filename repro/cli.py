@@ -790,6 +790,7 @@ def _train_planned(
         resumes=resumes,
     )
     counts = _print_results(results)
+    _warn_stopped_short(results)
     if jobs is not None and jobs.interrupted_by is not None:
         from repro.config.overrides import override_value
         from repro.running.checkpointing import signal_name_for_exit_code
@@ -887,6 +888,20 @@ def _print_dry_run(
 
 def _warn(line: str) -> None:
     typer.echo(line, err=True)
+
+
+def _warn_stopped_short(results: list[Any]) -> None:
+    """A run found completed that `trainer.max_time` ended short of its setting: its warning,
+    as this sweep trains it no further and a report leaves it out of every verdict (the
+    runs this sweep trained printed theirs as they ended)."""
+    from repro.running.hydra_task import short_of_setting
+    from repro.running.runner import RunOutcome
+    from repro.sweeping.launch import ALREADY_COMPLETED
+
+    for result in results:
+        done = result.result == ALREADY_COMPLETED
+        if done and (short := short_of_setting(RunOutcome("skipped", result.run.record_dir))):
+            _warn(short)
 
 
 def _print_results(results: list[Any]) -> dict[str, int]:

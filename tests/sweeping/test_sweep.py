@@ -954,3 +954,27 @@ def test_a_group_cut_short_with_a_seed_ended_since_plans_the_others_share(
     whole = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
     assert notes == [f"x: seeds 0, 2 resume their group's checkpoint {whole}"], notes
     assert [run.group for run in runs] == [(0, 2) if s != 1 else None for s in seeds]
+
+
+def test_a_sweep_again_over_runs_max_time_stopped_short_warns(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """helper-128: a sweep run again over a run `trainer.max_time` ended before its
+    max_steps counted it `already completed · found completed when planning` and said
+    nothing (the first sweep, and `repro run` again, warn): a report leaves it out of every
+    verdict, and this sweep trains it no further. It warns as `repro run` does."""
+    sweep = (
+        *("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "seeds=1"),
+        *("logger=none", "+trainer.max_time=00:01:00:00"),
+    )
+    assert repro(*sweep).returncode == 0
+    (path,) = isolated_env.rglob("record.json")
+    record = json.loads(path.read_text())
+    record["timing"] = {**record.get("timing", {}), "steps": 3, "stopped_by": "max_time"}
+    path.write_text(json.dumps(record))  # as a slower machine leaves it (no timed test)
+    again = repro(*sweep)
+    assert again.returncode == 0, again.stderr
+    assert "0 trained, 1 already completed" in again.stdout, again.stdout
+    assert "warning: trainer.max_time=00:01:00:00 ended training at step 3" in again.stderr, (
+        again.stderr
+    )

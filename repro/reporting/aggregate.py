@@ -44,6 +44,8 @@ from repro.sweeping.two_stage import FALLBACK as FLAT_PILOT_FALLBACK
 from repro.wording import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
 
 NOT_RUN = "not run"
@@ -130,6 +132,9 @@ class ClaimResult:
     # of an interim verdict's missing planned seeds, those with no completed run (a sweep
     # trains them); the others completed without logging the metric (a sweep trains nothing)
     interim_unrun: tuple[int, ...] = ()
+    # the `repro run ... rerun=true` of each of those others (a side lacking the metric, of
+    # a comparison): what trains them again, where no sweep does
+    interim_reruns: tuple[str, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -399,6 +404,7 @@ class MetricIndex:
         self.metrics: dict[tuple[str, str], set[str]] = {}
         self.worlds: dict[tuple[str, str], dict[int, int]] = {}
         self.devices: dict[tuple[str, str], Any] = {}  # the setting's trainer.devices
+        self.commands: dict[tuple[str, str], dict[int, str]] = {}  # seed -> its `repro run`
         completed = frame[frame["status"] == store.STATUS_COMPLETED]
         columns = ("experiment", "config_hash", "metric", "seed", "value")
         worlds = completed["world_size"].tolist() if "world_size" in completed else None
@@ -410,6 +416,14 @@ class MetricIndex:
                 strict=True,
             ):
                 self.devices.setdefault((experiment, config_hash), devices)
+        if "command" in completed:
+            for experiment, config_hash, seed, command in zip(
+                *(completed[c].tolist() for c in ("experiment", "config_hash", "seed")),
+                completed["command"].tolist(),
+                strict=True,
+            ):
+                if isinstance(command, str):
+                    self.commands.setdefault((experiment, config_hash), {})[int(seed)] = command
         for row, (experiment, config_hash, metric, seed, value) in enumerate(
             zip(*(completed[c].tolist() for c in columns), strict=True)
         ):
@@ -429,6 +443,14 @@ class MetricIndex:
         key = (choice.experiment, choice.chosen.config_hash)
         values = self.values.get((*key, metric), {})
         return values, len(self.seeds.get(key, set()) - set(values))
+
+    def reruns(self, choice: ConfigChoice | None, seeds: Iterable[int]) -> list[str]:
+        """The `repro run ... rerun=true` that trains each of the chosen config's completed
+        `seeds` again (a seed whose record names no command has none)."""
+        if choice is None:
+            return []
+        commands = self.commands.get((choice.experiment, choice.chosen.config_hash), {})
+        return [f"{commands[s]} rerun=true" for s in sorted(seeds) if s in commands]
 
     def completed(self, choice: ConfigChoice | None) -> set[int]:
         """The seeds of the chosen config's completed runs, whatever they logged."""
@@ -823,6 +845,7 @@ def evaluate_claim(
         absent=absent,
         interim_of=total if total and len(seeds) < total else None,
         interim_unrun=_unrun(seeds, total, unlogged),
+        interim_reruns=tuple(index.reruns(choice, _silent(seeds, total, unlogged))),
     )
 
 
@@ -918,7 +941,21 @@ def _evaluate_comparison(
         interim_of=total if total and len(paired) < total else None,
         absent=unlogged,
         interim_unrun=_unrun(paired, total, both_ran),
+        interim_reruns=(
+            *index.reruns(
+                choices.get(claim.experiment), _silent(paired, total, both_ran - set(a_values))
+            ),
+            *index.reruns(versus, _silent(paired, total, both_ran - set(b_values))),
+        ),
     )
+
+
+def _silent(judged: list[int], total: int | None, unlogged: set[int]) -> set[int]:
+    """The planned seeds 0..total-1 a two-stage verdict lacks that completed without the
+    metric: no sweep trains them again."""
+    if not total:
+        return set()
+    return (set(range(total)) - set(judged)) & unlogged
 
 
 def _unrun(judged: list[int], total: int | None, unlogged: set[int]) -> tuple[int, ...]:

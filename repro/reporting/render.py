@@ -963,7 +963,11 @@ def _completed_silent(result: ClaimResult) -> str:
     silent = [seed for seed in planned if seed not in judged]
     seeds = f"seed {silent[0]}" if len(silent) == 1 else f"seeds {_seeds(silent)}"
     it = "it" if len(silent) == 1 else "them"
-    return f"{seeds} completed without logging {result.claim.metric}, so no sweep trains {it} again"
+    said = f"{seeds} completed without logging {result.claim.metric}, so no sweep trains {it} again"
+    if not result.interim_reruns:  # records that name no command
+        return f"{said}; `rerun=true` of {'its' if len(silent) == 1 else 'their'} command does"
+    commands = " and ".join(f"`{command}`" for command in result.interim_reruns)
+    return f"{said}; {commands} {'does' if len(result.interim_reruns) == 1 else 'do'}"
 
 
 def _rest_of_plan(data: ReportData, claim: Claim) -> str:

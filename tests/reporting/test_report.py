@@ -1063,8 +1063,9 @@ def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_swee
     assert "runs the rest" not in discussion, discussion
     assert (
         "cnn\\_acc is inconclusive at n=11 of the 12 seeds planned; seed 4 completed without "
-        "logging test/acc, so no sweep trains it again" in discussion
-    ), discussion
+        "logging test/acc, so no sweep trains it again; "
+        "`repro run paper=mnist1d experiment=cnn seed=4 rerun=true` does" in discussion
+    ), discussion  # helper-128: the command that trains it again, not only that none does
     assert json.loads((folders[0] / "record.json").read_text())["status"] == "completed"
 
 

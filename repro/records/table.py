@@ -29,7 +29,9 @@ Columns (one row per metric of each run; a run without metrics keeps one row wit
   lower bound; NaN when none),
   `replaced_wall_s` / `replaced_groups` (the same for the completed run a completed
   `rerun=true` or stale retrain replaced: its wall time, counted apart from the result's),
-  `replaced_runs` (how many completed runs that time is of; NaN when none)
+  `replaced_runs` (how many completed runs that time is of; NaN when none),
+  `replaced_to_save` (of those, runs that resumed a killed attempt timed up to its last save:
+  a lower bound; NaN when none)
 - provenance: `git_sha`, `git_dirty`, `python`, `torch`, `cpu`, `cpu_count`, `gpus` (comma
   separated), `hostname`, `platform`, `device`, `parameters`, `world_size` (the processes,
   one GPU each on GPUs, that trained it: the record's, None where it recorded none, i.e. one
@@ -98,6 +100,7 @@ RUN_COLUMNS = (
     "abandoned_untimed",
     "abandoned_to_save",
     "replaced_wall_s",
+    "replaced_to_save",
     "replaced_groups",
     "replaced_runs",
     "started_at",
@@ -345,6 +348,7 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         "abandoned_untimed": _number(timing.get("abandoned_untimed")),
         "abandoned_to_save": _number(timing.get("abandoned_to_save")),
         "replaced_wall_s": _number(timing.get("replaced_wall_s")),
+        "replaced_to_save": _number(timing.get("replaced_to_save")),
         "replaced_groups": _earlier_groups_text(timing.get("replaced_groups")),
         "replaced_runs": _number(timing.get("replaced_runs")),
         "git_sha": git.get("sha"),

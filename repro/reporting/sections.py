@@ -79,6 +79,8 @@ class Compute:
     # (a group's seeds: to when it was last seen training)
     replaced_runs: int = 0  # completed runs whose result a completed rerun replaced
     replaced_hours: float = 0.0  # their time (`replaced_wall_s`), counted apart
+    replaced_to_save: int = 0  # of those, runs that resumed a killed attempt timed to its
+    # last save (`replaced_to_save`): their time is a lower bound
     completed_to_save: int = 0  # completed runs whose time includes a killed attempt they
     # resumed, timed up to its last save or note (`earlier_to_save`): a lower bound
 
@@ -254,6 +256,9 @@ def compute(
             (_attempt_count(cell) or 0) > 0 for cell in completed.get("earlier_to_save", [])
         ),
         replaced_runs=_replaced(runs),
+        replaced_to_save=sum(
+            max(_attempt_count(cell) or 0, 0) for cell in completed.get("replaced_to_save", [])
+        ),
         replaced_hours=_abandoned_seconds(
             runs, "replaced", _attempts_in(runs) | _abandoned_in(runs) | _rerun_attempts(reruns)
         )

@@ -1069,7 +1069,9 @@ def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -
     """What a completed `rerun=true` (or stale retrain) carries of the completed record it
     replaces, whose time would else be in no record: `replaced_wall_s` (its wall time with
     the attempts it went on from, and what it carried as replaced itself; `replaced_groups`
-    its part in group attempts, by key, as `earlier_groups`; `replaced_runs` how many) and
+    its part in group attempts, by key, as `earlier_groups`; `replaced_runs` how many,
+    `replaced_to_save` how many of them resumed a killed attempt timed to its last save, so
+    their time is a lower bound) and
     its `abandoned_wall_s` / `abandoned_groups` added to this attempt's (its failed attempts
     stay unsuccessful). Only on completion: a rerun that does not complete leaves that
     record counting all of it."""
@@ -1094,6 +1096,12 @@ def replaced_attempts(previous: dict[str, Any] | None, timing: dict[str, Any]) -
         if not carried and _seconds(before.get("replaced_wall_s")):
             carried = 1  # carried without a count: one run at least
         out["replaced_runs"] = carried + 1
+        # of those runs, how many resumed a killed attempt timed to its last save: a lower bound
+        bounded = (_attempt_number(before, "replaced_to_save") or 0) + bool(
+            _attempt_number(before, "earlier_to_save")
+        )
+        if bounded:
+            out["replaced_to_save"] = bounded
     if groups:
         out["replaced_groups"] = groups
     abandoned = _seconds(before.get("abandoned_wall_s")) or 0.0

@@ -2667,6 +2667,27 @@ def _replaced_seconds(markdown: str, runs: int) -> float:
     return float(line.group(1))
 
 
+def test_replaced_runs_timed_to_a_save_are_said_to_be_a_lower_bound(tmp_path: Path) -> None:
+    """helper-128: a run resumed after kill -9 (timed to its last save: a lower bound), then
+    replaced by `rerun=true`: Compute said 'Replaced by a rerun, counted apart: 1 (49.6 s)'
+    as if exact. The record counts it (`replaced_to_save`) and the line says so."""
+    import json
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    folder = next((results / "mnist1d" / "cnn").glob("*/seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    record["attempts"] = 3
+    record["timing"].update(replaced_wall_s=49.6, replaced_runs=1, replaced_to_save=1)
+    (folder / "record.json").write_text(json.dumps(record))
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    line = next(line for line in markdown.splitlines() if "**Replaced by a rerun" in line)
+    assert "1 (49.6 s; 1 of them resumed a killed attempt, counted up to the last " in line, line
+    assert "(a lower bound))" in line, line
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "1 of them resumed a killed attempt" in html
+
+
 def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
     tmp_path: Path,
 ) -> None:

@@ -845,3 +845,21 @@ def test_a_sweep_whose_rerun_weights_cannot_be_put_in_place_exits_non_zero(
     again = repro(*sweep, env=env)
     assert again.returncode == 0, again.stderr
     assert not list((tmp_path / "r").rglob("rerun.ckpt"))
+
+
+def test_a_replaced_run_timed_to_a_save_stays_a_lower_bound() -> None:
+    """helper-128: a run resumed after kill -9 (its killed attempt timed to its last save,
+    `earlier_to_save`) and then replaced by a completed `rerun=true`: the new record kept its
+    time as `replaced_wall_s` but not that it is a lower bound, so the report showed it as
+    exact. It counts such replaced runs (`replaced_to_save`), carried on by later reruns."""
+    from repro.running import runner
+
+    resumed = {"status": "completed", "timing": {"wall_s": 30.0, "earlier_wall_s": 19.6}}
+    resumed["timing"]["earlier_to_save"] = 1
+    first = runner.replaced_attempts(resumed, {})
+    assert (first["replaced_wall_s"], first["replaced_to_save"]) == (49.6, 1)
+    rerun = {"status": "completed", "timing": {"wall_s": 40.0, **first}}
+    again = runner.replaced_attempts(rerun, {})  # a second rerun=true: still one of the two
+    assert (again["replaced_runs"], again["replaced_to_save"]) == (2, 1)
+    exact = runner.replaced_attempts({"status": "completed", "timing": {"wall_s": 5.0}}, {})
+    assert "replaced_to_save" not in exact

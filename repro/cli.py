@@ -359,15 +359,23 @@ def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
     if not sys.stdout.isatty() or not text.strip():
         typer.echo(f"{first}{text}")
         return
-    for line in textwrap.wrap(
-        text,
-        Console().width,
-        initial_indent=first,
-        subsequent_indent=rest,
-        break_long_words=False,
-        break_on_hyphens=False,
-    ):
-        typer.echo(line)
+    width = Console().width
+    for number, part in enumerate(text.splitlines()):  # each line its own: none run together
+        for line in textwrap.wrap(
+            part,
+            width,
+            initial_indent=first if number == 0 else rest,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]:
+            typer.echo(line)
+
+
+def _say(line: str) -> None:
+    """A line of `repro sweep`'s (the plan, --dry-run's estimates and stages) wrapped at whole
+    words, its continuation indented: the terminal cut `already comp|leted` at 80 columns."""
+    _echo_wrapped(line, rest="  ")
 
 
 def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
@@ -713,7 +721,7 @@ def sweep(
         together = bool(todo or dry_run) and trains_together(keys, overrides)  # auto: torch
         # the line counts what runs: a group it resumes may bring seeds, or only test them
         resumes = resumes_of(planned, plugin.id, papers_dir, together)
-        typer.echo(sweep_plan_line(plugin.id, grid, planned, resumes[0]))
+        _say(sweep_plan_line(plugin.id, grid, planned, resumes[0]))
         if dry_run:
             _print_dry_run(planned, resumes, spec, grid, keys, plugin, together)
             return
@@ -730,12 +738,12 @@ def sweep(
             pilot_ok = train(planned, together=together, resumes=resumes)
         if keys.auto and pilot_ok:
             stage_two = stages.plan_after_pilot(
-                plugin.id, spec, grid, planned, results_dir, keys.max_seeds, typer.echo, _warn
+                plugin.id, spec, grid, planned, results_dir, keys.max_seeds, _say, _warn
             )
             if stage_two:
                 more = stages.plan_stage_two(plugin.id, wiring, grid, stage_two)
                 to_train = [run for run in more if run.needs_training]
-                typer.echo(
+                _say(
                     f"seeds=auto: stage two: {stages.describe(stage_two)}: "
                     f"{len(more)} runs, {len(to_train)} to run, "
                     f"{len(more) - len(to_train)} already completed"
@@ -869,15 +877,15 @@ def _print_dry_run(
         )
     if together and known:
         total += " (each group of seeds trained together counted once)"
-    typer.echo(total)
+    _say(total)
     if keys.auto:
         for line in stages.dry_run_lines(
             spec, grid, planned, estimates, keys.max_seeds, plugin.folder, together
         ):
-            typer.echo(line)
+            _say(line)
     for line in lines:
-        typer.echo(line)
-    typer.echo(
+        _say(line)
+    _say(
         f"seeds together: on, {len(jobs)} job(s) for {len(todo)} run(s), each setting's seeds "
         "in one process where the plugin qualifies"
         if together

@@ -783,7 +783,7 @@ def _train_planned(
     completed. A stop (Ctrl-C, SIGTERM) ends the command with its exit code. `resumes`:
     the plan with its resumes and their lines, when the caller planned them already."""
     from repro.sweeping.execute import run_planned
-    from repro.sweeping.launch import BUSY, COMPLETE_RESULTS
+    from repro.sweeping.launch import ALREADY_COMPLETED, BUSY, COMPLETE_RESULTS
 
     jobs, results = run_planned(
         planned,
@@ -798,6 +798,7 @@ def _train_planned(
         resumes=resumes,
     )
     counts = _print_results(results)
+    _warn_stopped_short([r.run.record_dir for r in results if r.result == ALREADY_COMPLETED])
     if jobs is not None and jobs.interrupted_by is not None:
         from repro.config.overrides import override_value
         from repro.running.checkpointing import signal_name_for_exit_code
@@ -836,7 +837,7 @@ def _print_dry_run(
     from repro.sweeping import stages
     from repro.sweeping.jobs import jobs_for
     from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key, job_seconds
-    from repro.sweeping.plan import SUMMARY_ABOVE
+    from repro.sweeping.plan import DONE, SUMMARY_ABOVE
 
     resumed, lines = resumes
     todo = [run for run in resumed if run.needs_training]  # with the seeds a group brings
@@ -859,6 +860,7 @@ def _print_dry_run(
         _print_table(
             ("experiment", "seed", "overrides", "state", "estimate", "record"), rows, "record"
         )
+    _warn_stopped_short([r.record_dir for r in resumed if r.state == DONE])
     per_job = job_seconds(jobs, estimates)  # a group of seeds: one process, its time once
     known = [seconds for seconds in per_job if seconds is not None]
     unknown = sorted(
@@ -895,6 +897,18 @@ def _print_dry_run(
 
 def _warn(line: str) -> None:
     typer.echo(line, err=True)
+
+
+def _warn_stopped_short(folders: list[Path]) -> None:
+    """The warning `repro run` gives a completed run trainer.max_time ended short (a report
+    leaves it out of every verdict), for each such run a sweep found completed: its table
+    says only `already completed` (`done` in --dry-run), and the sweep trains it no further."""
+    from repro.running.hydra_task import short_of_setting
+    from repro.running.runner import RunOutcome
+
+    for folder in folders:
+        if line := short_of_setting(RunOutcome("skipped", folder)):
+            _warn(line.replace("warning: ", f"warning: {_relative(folder)}: ", 1))
 
 
 def _print_results(results: list[Any]) -> dict[str, int]:

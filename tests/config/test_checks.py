@@ -708,6 +708,12 @@ def test_clipping_or_accumulation_for_a_module_that_optimizes_itself_is_named_be
         assert problem.startswith(line) and "optimizes manually" in problem, problem
         assert _problems(toy, override) == []  # the toy's steps are Lightning's
     assert _problems(amsgrad, "+trainer.gradient_clip_val=0", experiment="adam_online") == []
+    # beside an unknown model key too: it was named only once that was fixed
+    problems = _problems(
+        amsgrad, "+model.lowr=0", "+trainer.gradient_clip_val=1", experiment="adam_online"
+    )
+    assert problems[0].startswith("unknown model key 'lowr'"), problems
+    assert problems[1].startswith("trainer.gradient_clip_val=1: "), problems
 
 
 @pytest.mark.parametrize(

@@ -348,7 +348,7 @@ def _print_table(
             _echo_wrapped(line, "  ", "    ")
 
 
-def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
+def _echo_wrapped(text: str, first: str = "", rest: str = "", err: bool = False) -> None:
     """`text` wrapped at whole words to a terminal's width (the terminal itself cuts a long
     line inside a word: `repo|rt`); whole without one, for a log file or a pipe. A word
     longer than a line (a URL, a path) stays whole."""
@@ -356,8 +356,8 @@ def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
 
     from rich.console import Console
 
-    if not sys.stdout.isatty() or not text.strip():
-        typer.echo(f"{first}{text}")
+    if not (sys.stderr if err else sys.stdout).isatty() or not text.strip():
+        typer.echo(f"{first}{text}", err=err)
         return
     width = Console().width
     for number, part in enumerate(text.splitlines()):  # each line its own: none run together
@@ -369,7 +369,7 @@ def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
             break_long_words=False,
             break_on_hyphens=False,
         ) or [""]:
-            typer.echo(line)
+            typer.echo(line, err=err)
 
 
 def _say(line: str) -> None:
@@ -908,7 +908,8 @@ def _warn_stopped_short(folders: list[Path]) -> None:
 
     for folder in folders:
         if line := short_of_setting(RunOutcome("skipped", folder)):
-            _warn(line.replace("warning: ", f"warning: {_relative(folder)}: ", 1))
+            line = line.replace("warning: ", f"warning: {_relative(folder)}: ", 1)
+            _echo_wrapped(line, rest="  ", err=True)  # 230 characters: whole words on a terminal
 
 
 def _print_results(results: list[Any]) -> dict[str, int]:

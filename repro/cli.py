@@ -348,7 +348,7 @@ def _print_table(
             _echo_wrapped(line, "  ", "    ")
 
 
-def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
+def _echo_wrapped(text: str, first: str = "", rest: str = "", err: bool = False) -> None:
     """`text` wrapped at whole words to a terminal's width (the terminal itself cuts a long
     line inside a word: `repo|rt`); whole without one, for a log file or a pipe. A word
     longer than a line (a URL, a path) stays whole."""
@@ -356,18 +356,26 @@ def _echo_wrapped(text: str, first: str = "", rest: str = "") -> None:
 
     from rich.console import Console
 
-    if not sys.stdout.isatty() or not text.strip():
-        typer.echo(f"{first}{text}")
+    if not (sys.stderr if err else sys.stdout).isatty() or not text.strip():
+        typer.echo(f"{first}{text}", err=err)
         return
-    for line in textwrap.wrap(
-        text,
-        Console().width,
-        initial_indent=first,
-        subsequent_indent=rest,
-        break_long_words=False,
-        break_on_hyphens=False,
-    ):
-        typer.echo(line)
+    width = Console().width
+    for number, part in enumerate(text.splitlines()):  # each line its own: none run together
+        for line in textwrap.wrap(
+            part,
+            width,
+            initial_indent=first if number == 0 else rest,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]:
+            typer.echo(line, err=err)
+
+
+def _say(line: str) -> None:
+    """A line of `repro sweep`'s (the plan, --dry-run's estimates and stages) wrapped at whole
+    words, its continuation indented: the terminal cut `already comp|leted` at 80 columns."""
+    _echo_wrapped(line, rest="  ")
 
 
 def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
@@ -713,7 +721,7 @@ def sweep(
         together = bool(todo or dry_run) and trains_together(keys, overrides)  # auto: torch
         # the line counts what runs: a group it resumes may bring seeds, or only test them
         resumes = resumes_of(planned, plugin.id, papers_dir, together)
-        typer.echo(sweep_plan_line(plugin.id, grid, planned, resumes[0]))
+        _say(sweep_plan_line(plugin.id, grid, planned, resumes[0]))
         if dry_run:
             _print_dry_run(planned, resumes, spec, grid, keys, plugin, together)
             return
@@ -730,12 +738,12 @@ def sweep(
             pilot_ok = train(planned, together=together, resumes=resumes)
         if keys.auto and pilot_ok:
             stage_two = stages.plan_after_pilot(
-                plugin.id, spec, grid, planned, results_dir, keys.max_seeds, typer.echo, _warn
+                plugin.id, spec, grid, planned, results_dir, keys.max_seeds, _say, _warn
             )
             if stage_two:
                 more = stages.plan_stage_two(plugin.id, wiring, grid, stage_two)
                 to_train = [run for run in more if run.needs_training]
-                typer.echo(
+                _say(
                     f"seeds=auto: stage two: {stages.describe(stage_two)}: "
                     f"{len(more)} runs, {len(to_train)} to run, "
                     f"{len(more) - len(to_train)} already completed"
@@ -775,7 +783,7 @@ def _train_planned(
     completed. A stop (Ctrl-C, SIGTERM) ends the command with its exit code. `resumes`:
     the plan with its resumes and their lines, when the caller planned them already."""
     from repro.sweeping.execute import run_planned
-    from repro.sweeping.launch import BUSY, COMPLETE_RESULTS
+    from repro.sweeping.launch import ALREADY_COMPLETED, BUSY, COMPLETE_RESULTS
 
     jobs, results = run_planned(
         planned,
@@ -790,7 +798,7 @@ def _train_planned(
         resumes=resumes,
     )
     counts = _print_results(results)
-    _warn_stopped_short(results)
+    _warn_stopped_short([r.run.record_dir for r in results if r.result == ALREADY_COMPLETED])
     if jobs is not None and jobs.interrupted_by is not None:
         from repro.config.overrides import override_value
         from repro.running.checkpointing import signal_name_for_exit_code
@@ -829,7 +837,7 @@ def _print_dry_run(
     from repro.sweeping import stages
     from repro.sweeping.jobs import jobs_for
     from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key, job_seconds
-    from repro.sweeping.plan import SUMMARY_ABOVE
+    from repro.sweeping.plan import DONE, SUMMARY_ABOVE
 
     resumed, lines = resumes
     todo = [run for run in resumed if run.needs_training]  # with the seeds a group brings
@@ -852,6 +860,7 @@ def _print_dry_run(
         _print_table(
             ("experiment", "seed", "overrides", "state", "estimate", "record"), rows, "record"
         )
+    _warn_stopped_short([r.record_dir for r in resumed if r.state == DONE])
     per_job = job_seconds(jobs, estimates)  # a group of seeds: one process, its time once
     known = [seconds for seconds in per_job if seconds is not None]
     unknown = sorted(
@@ -870,15 +879,15 @@ def _print_dry_run(
         )
     if together and known:
         total += " (each group of seeds trained together counted once)"
-    typer.echo(total)
+    _say(total)
     if keys.auto:
         for line in stages.dry_run_lines(
             spec, grid, planned, estimates, keys.max_seeds, plugin.folder, together
         ):
-            typer.echo(line)
+            _say(line)
     for line in lines:
-        typer.echo(line)
-    typer.echo(
+        _say(line)
+    _say(
         f"seeds together: on, {len(jobs)} job(s) for {len(todo)} run(s), each setting's seeds "
         "in one process where the plugin qualifies"
         if together
@@ -890,18 +899,17 @@ def _warn(line: str) -> None:
     typer.echo(line, err=True)
 
 
-def _warn_stopped_short(results: list[Any]) -> None:
-    """A run found completed that `trainer.max_time` ended short of its setting: its warning,
-    as this sweep trains it no further and a report leaves it out of every verdict (the
-    runs this sweep trained printed theirs as they ended)."""
+def _warn_stopped_short(folders: list[Path]) -> None:
+    """The warning `repro run` gives a completed run trainer.max_time ended short (a report
+    leaves it out of every verdict), for each such run a sweep found completed: its table
+    says only `already completed` (`done` in --dry-run), and the sweep trains it no further."""
     from repro.running.hydra_task import short_of_setting
     from repro.running.runner import RunOutcome
-    from repro.sweeping.launch import ALREADY_COMPLETED
 
-    for result in results:
-        done = result.result == ALREADY_COMPLETED
-        if done and (short := short_of_setting(RunOutcome("skipped", result.run.record_dir))):
-            _warn(short)
+    for folder in folders:
+        if line := short_of_setting(RunOutcome("skipped", folder)):
+            line = line.replace("warning: ", f"warning: {_relative(folder)}: ", 1)
+            _echo_wrapped(line, rest="  ", err=True)  # 230 characters: whole words on a terminal
 
 
 def _print_results(results: list[Any]) -> dict[str, int]:

@@ -420,6 +420,73 @@ def test_show_wraps_its_notes_and_sources_at_whole_words_at_80_columns(
         assert f"{claim.id}: {' '.join(claim.source.split())}" in text
 
 
+def test_a_dry_runs_lines_wrap_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At 80 columns `repro sweep --dry-run`'s plan line (`... 3 to run, 0 already comp|leted`)
+    and its other plain lines were printed whole, which the terminal cut inside words; they
+    wrap at whole words, as `repro show`'s notes do."""
+    import io
+    import re
+
+    from repro.cli import app
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    write_toy_paper(tmp_path / "plugins")
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("REPRO_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.chdir(tmp_path)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    plugins = str(tmp_path / "plugins")
+    app(
+        ["sweep", "--papers-dir", plugins, "paper=toy", "seeds=3", "--dry-run"],
+        standalone_mode=False,
+    )
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    text = " ".join(" ".join(lines).split())
+    assert "3 to run, 0 already completed" in text, lines
+    assert "seeds together: off (seeds_together=true to train a setting's seeds at once)" in text
+
+
+def test_a_sweeps_max_time_warning_wraps_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The warning of a completed run trainer.max_time ended short, below a sweep's table
+    (whose `already completed`
+    says nothing of it), was one 230-character line on stderr, cut
+    inside words by an 80-column terminal."""
+    import io
+    import re
+
+    from repro.cli import _warn_stopped_short
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    folder = tmp_path / "results" / "toy" / "small" / "aa6d817486" / "seed0"
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text("trainer: {max_steps: 20, max_time: '00:00:00:03'}\n")
+    record = {"paper": "toy", "experiment": "small", "seed": 0, "config_hash": "aa6d817486"}
+    record |= {"status": "completed", "timing": {"steps": 10, "stopped_by": "max_time"}}
+    (folder / "record.json").write_text(json.dumps(record))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    _warn_stopped_short([folder])
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, lines
+    text = " ".join(" ".join(lines).split())
+    assert text.startswith("warning: results/toy/small/aa6d817486/seed0: trainer.max_time="), text
+    assert "a report leaves this run out of every verdict" in text, text
+
+
 def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -323,10 +323,14 @@ def config_problems(
     problems += _argument_problems(
         "data", dict(config.get("data") or {}), data_cls, spec.datamodule
     )
-    if not arguments and not refused and isinstance(config.get("optimizer"), dict):
-        problems += optimizer_problems(module_cls, model_args, config["optimizer"])
-    if not arguments and not refused:
-        problems += manual_optimization_problems(module_cls, model_args, trainer, spec.module)
+    # built without the unknown model keys named above, so `+optimizer.lrr` (or a clip of a
+    # module that optimizes itself) beside `+model.featurs` is named now, not after that is
+    # fixed (a module missing a required key is not built: its error adds nothing)
+    known = {k: v for k, v in model_args.items() if open_ended or k in names}
+    if not refused and isinstance(config.get("optimizer"), dict):
+        problems += optimizer_problems(module_cls, known, config["optimizer"])
+    if not refused:
+        problems += manual_optimization_problems(module_cls, known, trainer, spec.module)
     return problems
 
 

@@ -84,20 +84,23 @@ def short_of_setting(outcome: RunOutcome, config: dict[str, Any] | None = None) 
         try:
             text = (Path(outcome.record_dir) / store.CONFIG_FILE).read_text(encoding="utf-8")
             config = yaml.safe_load(text)
-        except (OSError, ValueError, yaml.YAMLError):
-            config = None
-        config = config if isinstance(config, dict) else {}
-    trainer = dict(config.get("trainer") or {})
+        except (OSError, ValueError, RecursionError, yaml.YAMLError):
+            config = None  # missing, a folder, binary, too deep: the record's timing still tells
+    trainer = config.get("trainer") if isinstance(config, dict) else None
+    trainer = trainer if isinstance(trainer, dict) else {}  # `trainer: abc` is no mapping
     bounds = [
         f"trainer.{key}={trainer[key]}"
         for key in ("max_steps", "max_epochs")
         if isinstance(trainer.get(key), int) and trainer[key] > 0
     ]
+    max_time = trainer.get("max_time")
+    setting = f"trainer.max_time={max_time}" if max_time is not None else "trainer.max_time"
+    steps = timing.get("steps")
+    at = f"at step {steps}" if isinstance(steps, int) else "early"
     return (
-        f"warning: trainer.max_time={trainer.get('max_time')} ended training at step "
-        f"{timing.get('steps')}, short of {' or '.join(bounds) or 'its end'}: a report leaves "
-        "this run out of every verdict (a faster machine, or a longer trainer.max_time, "
-        "another setting, trains it to its end)"
+        f"warning: {setting} ended training {at}, short of {' or '.join(bounds) or 'its end'}: "
+        "a report leaves this run out of every verdict (a faster machine, or a longer "
+        "trainer.max_time, another setting, trains it to its end)"
     )
 
 

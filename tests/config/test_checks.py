@@ -176,6 +176,23 @@ def test_several_mistakes_on_the_command_line_are_all_named(toy: Any) -> None:
     )
 
 
+def test_an_optimizer_typo_is_named_beside_a_model_typo(toy: Any) -> None:
+    # the optimizer is checked by building the module, which was skipped when a model key
+    # was unknown: `+optimizer.lrr` came up only after `+model.featurs` was fixed
+    model = toy.folder / "model.py"
+    text = model.read_text().replace(
+        'self.lr = (optimizer or {}).get("lr", 0.05)', "self.optimizer_args = dict(optimizer or {})"
+    )
+    model.write_text(text.replace("lr=self.lr)", "**self.optimizer_args)"))  # as `repro new`'s
+    assert _problems(toy, "+optimizer.lrr=2") == [
+        "optimizer.lrr: not an argument of SGD (did you mean 'lr'?)"
+    ]
+    assert _problems(toy, "+model.featurs=3", "+optimizer.lrr=2") == [
+        "unknown model key 'featurs' in model (did you mean 'features'?)",
+        "optimizer.lrr: not an argument of SGD (did you mean 'lr'?)",
+    ]
+
+
 def test_a_top_level_key_that_belongs_in_a_section_is_named_there(toy: Any) -> None:
     # `+lr=0.1` (after "write +lr=..." advice) said only "unknown top-level key 'lr'"
     assert _problems(toy, "+lr=0.1") == [
@@ -691,6 +708,12 @@ def test_clipping_or_accumulation_for_a_module_that_optimizes_itself_is_named_be
         assert problem.startswith(line) and "optimizes manually" in problem, problem
         assert _problems(toy, override) == []  # the toy's steps are Lightning's
     assert _problems(amsgrad, "+trainer.gradient_clip_val=0", experiment="adam_online") == []
+    # beside an unknown model key too: it was named only once that was fixed
+    problems = _problems(
+        amsgrad, "+model.lowr=0", "+trainer.gradient_clip_val=1", experiment="adam_online"
+    )
+    assert problems[0].startswith("unknown model key 'lowr'"), problems
+    assert problems[1].startswith("trainer.gradient_clip_val=1: "), problems
 
 
 @pytest.mark.parametrize(

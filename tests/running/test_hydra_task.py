@@ -53,6 +53,63 @@ def test_a_sweeps_run_max_time_stopped_short_says_so_beside_completed(
         assert "trainer.max_steps=20" in err and err.count("warning:") == 1, err
 
 
+@pytest.mark.parametrize(
+    "config_yaml",
+    [
+        None,
+        "",
+        "dir",
+        "garbage",
+        "dangling",
+        "trainer: abc\n",
+        "trainer: [1, 2]\n",
+        "trainer: 5\n",
+        "- 1\n",
+        "[" * 3000 + "]" * 3000,
+    ],
+)
+def test_a_skipped_max_time_run_with_a_bad_config_yaml_is_one_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config_yaml: str | None
+) -> None:
+    """A completed run's config.yaml missing, a folder, binary, a dangling link, or with a
+    `trainer:` that is not a mapping: `repro run` of it again (skipped) ended in Hydra's
+    traceback, exit 1 (`dict('abc')`), or warned `trainer.max_time=None`. One warning line
+    with what the record knows; the record is left as it was."""
+    import json
+
+    from repro.running.hydra_task import print_outcome
+
+    folder = tmp_path / "toy" / "small" / "aa6d817486" / "seed0"
+    folder.mkdir(parents=True)
+    record = {
+        "paper": "toy",
+        "experiment": "small",
+        "seed": 0,
+        "config_hash": "aa6d817486",
+        "status": "completed",
+        "metrics": {"test/mse": 0.7},
+        "timing": {"steps": 10, "stopped_by": "max_time"},
+    }
+    (folder / "record.json").write_text(json.dumps(record))
+    config = folder / "config.yaml"
+    if config_yaml == "dir":
+        config.mkdir()
+    elif config_yaml == "dangling":
+        config.symlink_to(folder / "nowhere.yaml")
+    elif config_yaml == "garbage":
+        config.write_bytes(bytes(range(256)) * 4)
+    elif config_yaml is not None:
+        config.write_text(config_yaml)
+    before = (folder / "record.json").read_bytes()
+    print_outcome(RunOutcome("skipped", folder, {"test/mse": 0.7}))
+    captured = capsys.readouterr()
+    assert captured.out.startswith("already completed, skipped"), captured
+    assert captured.err.count("\n") == 1 and captured.err.startswith("warning: "), captured.err
+    assert "trainer.max_time ended training at step 10" in captured.err, captured.err
+    assert "None" not in captured.err, captured.err
+    assert (folder / "record.json").read_bytes() == before
+
+
 @pytest.mark.parametrize("value", ["[0,x]", "5", "[0,0]", "[0,1.5]", "[]", "0"])
 def test_bad_group_seeds_are_one_line(tmp_path: Path, value: str) -> None:
     write_toy_paper(tmp_path / "plugins")

@@ -323,6 +323,28 @@ def test_local_sweep_runs_everything_once_then_nothing(toy_dir: Path, isolated_e
     assert "0 trained, 4 already completed" in second.stdout
 
 
+def test_a_sweep_warns_of_a_completed_run_max_time_stopped_short(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """A sweep whose run trainer.max_time ended short, swept again: `already completed` (and
+    `done` in --dry-run) with no word that a report leaves it out of every verdict, which
+    `repro run` of it says (helper-125); each such run's warning names its record."""
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "seeds=1", "logger=none")
+    assert repro(*sweep).returncode == 0
+    (path,) = isolated_env.rglob("record.json")
+    record = json.loads(path.read_text())
+    record["timing"]["stopped_by"] = "max_time"
+    path.write_text(json.dumps(record))
+    before = path.read_bytes()
+    for dry in ((), ("--dry-run",)):
+        again = repro(*sweep, *dry)
+        assert again.returncode == 0, again.stderr
+        warning = [line for line in again.stderr.splitlines() if line.startswith("warning: ")]
+        assert len(warning) == 1 and "ended training at step 20" in warning[0], again.stderr
+        assert "toy/small/" in warning[0] and "/seed0" in warning[0], again.stderr
+    assert path.read_bytes() == before
+
+
 def test_rerun_true_retrains_the_completed_runs_of_a_sweep(toy_dir: Path, isolated_env: Path):
     """`repro sweep ... rerun=true` means what it means for `repro run`: train again."""
     sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "logger=none")

@@ -1069,11 +1069,34 @@ def cut_short(record_dir: Path, in_group: bool = False) -> str | None:
     """The status of a seed's last attempt when it was cut short (interrupted, or still
     `running` after kill -9): what lets a checkpoint resume; else None. `in_group`: a
     corrupt record (set aside) does not keep a group's checkpoint, which holds the seed's
-    state, from resuming (alone, the checkpoint beside it may be a completed run's weights)."""
+    state, from resuming (alone, the checkpoint beside it may be a completed run's weights),
+    nor does a seed that failed as it was tested, its group's final weights kept for it
+    (`failed_testing`): its next attempt only tests it."""
     try:
-        status = (read_record(record_dir) or {}).get("status")
+        record = read_record(record_dir) or {}
     except ValueError:
         return "corrupt record" if in_group else None
     except OSError:
         return None
+    if in_group and failed_testing(record):
+        return FAILED_TESTING
+    status = record.get("status")
     return status if status in (STATUS_INTERRUPTED, STATUS_RUNNING) else None
+
+
+FAILED_TESTING = "failed while testing"
+"""What `cut_short` says of a seed trained in a group whose test failed (`failed_testing`)."""
+
+
+def failed_testing(record: dict[str, Any] | None) -> bool:
+    """A failed record of a seed its group trained, which then failed as it was tested (the
+    plugin's test code raised), its share of the group's final weights kept in its folder
+    (`together.failed_testing`): its next attempt only tests it, as a seed alone resumes its
+    last.ckpt, never trains it again from step 0."""
+    record = record or {}
+    together = record.get("together")
+    return (
+        record.get("status") == STATUS_FAILED
+        and isinstance(together, dict)
+        and bool(together.get("failed_testing"))
+    )

@@ -63,7 +63,8 @@ class GroupCheckpoint:
         # why the trained group's final weights could not be kept for its seeds left to test
         # (a full disk): said once, then its seeds are tested without that safety net
         self.unsaved: str | None = None
-        # the group files kept for seeds whose records could not be written: they test from them
+        # the group files kept for seeds whose records could not be written, or whose test
+        # failed: their next attempt tests them from these
         self.unrecorded: list[Any] = []
         self._next = time.monotonic() + every_s
         # notes the group still training (`ALIVE_EVERY_S`): set by the caller, who owns records
@@ -311,12 +312,16 @@ def _split_off(record_dir: Any, seed: int) -> bool:
 
 def _done(folder: Any) -> bool:
     """A seed whose last record is final: completed, or failed (its next attempt trains it
-    from the start, never from a group's weights: `together._resume_or_start`)."""
+    from the start, never from a group's weights: `together._resume_or_start`), unless it
+    failed as it was tested, its group's final weights kept for it (`store.failed_testing`):
+    it is only tested again."""
     from repro.records import store
 
     try:
         record = store.read_record(folder)
     except (OSError, ValueError):
+        return False
+    if store.failed_testing(record):
         return False
     return bool(record) and record.get("status") in (store.STATUS_COMPLETED, store.STATUS_FAILED)
 

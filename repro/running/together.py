@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 import shutil
 import signal
@@ -498,8 +499,15 @@ def _record_seeds(
                 left = [(a, s.seed) for (_, a), s in pairs[n + 1 :]]
                 _keep_to_test(group, saver, left, training, superseded=False)
             try:
-                outcomes[index] = _record_seed(attempt, seed, result, saver)
-                if before is not None and before != saver.trained_at:  # a failed seed's
+                outcomes[index] = _record_seed(
+                    attempt,
+                    seed,
+                    result,
+                    saver,
+                    functools.partial(_keep_failed_test, group, saver, attempt, before, training),
+                )
+                # a failed seed's, unless kept for it (its test failed)
+                if before is not None and before not in (saver.trained_at, *saver.unrecorded):
                     _remove_group_file(before)
                 continue
             except ReproError as error:  # its record cannot be written: the others can be
@@ -512,6 +520,34 @@ def _record_seeds(
             then = _keep_to_test(group, saver, left, training)
         outcomes[index] = _interrupted(attempt, stops[0], then)
     return outcomes
+
+
+def _keep_failed_test(
+    group: SeedGroup, saver: GroupCheckpoint, attempt: Any, path: Any, training: dict[str, Any]
+) -> None:
+    """A seed whose test failed once its group trained it (the plugin's test code raised):
+    its share of the group's final weights is kept in its folder (`path`, which held the
+    seeds from it on; the share of those after it has moved on), its record says so
+    (`together.failed_testing`), and its next attempt only tests it, as a seed alone resumes
+    its last.ckpt. Its error line is the one it gets alone. Before, the file went as its
+    failed record was written: the next sweep trained every such seed again from step 0.
+    Nothing is kept with checkpoints off, for a rerun=true of a completed seed, or on a full
+    disk: it trains again, as before."""
+    if path is None or attempt.rerunning_completed:
+        return
+    seed = int(attempt.config["seed"])
+    try:
+        step = saver.save_to_test(group, [seed], path, training)
+    except OSError:  # a full disk: it trains again, as before
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + ".tmp").unlink(missing_ok=True)
+        return
+    if step is None:
+        return
+    saver.unrecorded.append(path)  # never removed as the group ends
+    if saver.trained_at == path:  # the last seed's
+        saver.trained_at = None
+    attempt.record["together"]["failed_testing"] = {"checkpoint": str(path), "step": step}
 
 
 def _unrecorded(attempt: Any, error: ReproError, kept: Any, saver: GroupCheckpoint) -> Any:
@@ -743,8 +779,12 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     stale = _say_training_discarded_for_code(attempts, saver)
     # a seed whose record was corrupt (set aside): the group's checkpoint, saved for this very
     # group, holds its state as it holds the others'
+    # ...as one that failed as it was tested, its group's final weights kept for it: only tested
     cut_short = all(
-        (a.previous or {}).get("status") in unfinished or a.corrupt_record for _, a in attempts
+        (a.previous or {}).get("status") in unfinished
+        or a.corrupt_record
+        or store.failed_testing(a.previous)
+        for _, a in attempts
     )
     saved, why_not = saver.load(group.device)
     if attempts[0][1].config.get("rerun"):  # never resumes, as for a seed alone
@@ -1054,11 +1094,12 @@ def _bound(value: Any) -> int:
 
 
 def _record_seed(
-    attempt: Any, seed: SeedOutcome, result: GroupResult, saver: GroupCheckpoint
+    attempt: Any, seed: SeedOutcome, result: GroupResult, saver: GroupCheckpoint, keep: Any = None
 ) -> Any:
     """One seed's record: failed alone (a non-finite loss, its test failing), or tested and
     completed. A group resumed only to test says its training came from its checkpoint
-    (`together.trained`), at the rate measured then: this attempt trained nothing."""
+    (`together.trained`), at the rate measured then: this attempt trained nothing. `keep()`:
+    a seed whose test failed keeps its trained weights (said in its record)."""
 
     from repro.records import store
     from repro.running.runner import RunOutcome
@@ -1076,6 +1117,8 @@ def _record_seed(
         except Exception as error:  # as `repro run` records a run whose test fails
             if _recorded_completed(attempt):  # it failed after: the record stands
                 return _after_its_record(attempt, error)
+            if keep is not None:  # before its record: a kill -9 then leaves its training
+                keep()
             return attempt.failed(error)
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
         attempt.record["wandb"] = wandb_info

@@ -2828,3 +2828,50 @@ def test_a_seed_failing_after_its_completed_record_keeps_it(
         record = json.loads((outcome.record_dir / "record.json").read_text())
         assert record["status"] == outcome.status == "completed", record.get("error")
         assert outcome.exit_code == 1 and "paper.yaml: not valid YAML" in outcome.error
+
+
+TEST_FAILS_MODULE = '''
+
+class TestFailsWhileAsked(ToyModule):
+    """Its test step raises while REPRO_TEST_FAIL_TEST is set: a bug in the plugin's test
+    code, fixed (the variable unset) before the next sweep."""
+
+    def test_step(self, batch, batch_idx):
+        import os
+
+        if os.environ.get("REPRO_TEST_FAIL_TEST"):
+            raise RuntimeError("test step broken")
+        return super().test_step(batch, batch_idx)
+'''
+
+
+def test_a_group_whose_test_step_fails_keeps_its_training_for_the_next_sweep_to_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-124: a plugin's test_step raising failed both seeds of a group and kept
+    nothing (no together.ckpt, no last.ckpt), so once the plugin was fixed the next sweep
+    trained every seed again from step 0; a seed alone keeps last.ckpt and its rerun only
+    tests. The group's final weights stay for the seeds whose test failed (their records say
+    so: `together.failed_testing`), and the next sweep only tests them, from step 20."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, TEST_FAILS_MODULE, "TestFailsWhileAsked")
+    results = tmp_path / "r"
+    both = configs("toy", "small", [0, 1], results, papers=[plugins])
+    monkeypatch.setenv("REPRO_TEST_FAIL_TEST", "1")
+    failed = run_together(both, [["r"]] * 2)
+    assert [o.status for o in failed] == ["failed", "failed"], failed
+    for outcome in failed:  # the line a seed alone gets; the record says what is kept
+        assert outcome.error == "model.py:37: RuntimeError: test step broken", outcome.error
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == "failed" and record["error"] == outcome.error
+        kept = record["together"]["failed_testing"]
+        assert kept["step"] == 20 and Path(kept["checkpoint"]).is_file(), kept
+    monkeypatch.delenv("REPRO_TEST_FAIL_TEST")
+    again = run_together(both, [["r"]] * 2)
+    assert [o.status for o in again] == ["completed", "completed"], again
+    for outcome in again:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert (record["resumed_from"] or {}).get("step") == 20, record["resumed_from"]
+        assert record["together"]["trained"]["seeds"] == [0, 1], record["together"]
+        assert (outcome.record_dir / "checkpoints" / "last.ckpt").is_file()
+    assert not list(results.rglob("together.ckpt*"))

@@ -253,6 +253,28 @@ def test_a_seed_left_to_test_by_its_trained_group_is_a_group_of_one(tmp_path: Pa
     assert sorted([run.seed for run, _ in job.group] for job in jobs if job.group) == [[1]]
 
 
+def test_a_seed_whose_test_failed_in_its_group_is_planned_only_to_test(tmp_path: Path) -> None:
+    """helper-127: a group's seed whose test step raised keeps its share of the group's final
+    weights (its failed record says `together.failed_testing`); the plan counted it as a
+    seed to train from step 0, though its run only tests it."""
+    from repro.records import store
+    from repro.sweeping.plan import plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    (hash_dir / "seed1").mkdir(parents=True)
+    _cut_short(hash_dir / "seed1", group=[1], trained=True)
+    checkpoint = hash_dir / "seed1" / "checkpoints" / "together.ckpt"
+    kept = {"failed_testing": {"checkpoint": str(checkpoint), "step": 20}}
+    store.write_record(hash_dir / "seed1", {"status": "failed", "seed": 1, "together": kept})
+    planned = [PlannedRun("x", 1, (), hash_dir / "seed1", "redo (failed)")]
+    runs, notes = plan_resumes(planned)
+    assert [(r.group, r.tests_only) for r in runs] == [((1,), True)]
+    assert notes == [
+        f"x: seed 1 trained in a group, left to test: tested from the group's final weights "
+        f"{checkpoint}"
+    ]
+
+
 def test_a_seed_cut_short_alone_resumes_alone_when_seeds_train_together(tmp_path: Path) -> None:
     """helper-39: seed 0 was stopped training alone (its checkpoint at step 4922); the same
     sweep with seeds_together=true trained seeds 0 and 1 together from step 0, silently

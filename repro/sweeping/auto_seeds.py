@@ -261,7 +261,7 @@ def _pilot_lacks(claim: Claim, metrics: PilotMetrics, pilot: list[int]) -> str |
     parts = []
     if which(unrun):
         one = sum(len(seeds) for _, seeds in unrun) == 1
-        parts.append(f"{which(unrun)} {'has' if one else 'have'} no completed run")
+        parts.append(f"{which(unrun)} {'has' if one else 'have'} no {COUNTED_RUN}")
     if which(unlogged):
         parts.append(f"{which(unlogged)} completed without logging {claim.metric}")
     return "; ".join(parts) or None
@@ -1042,7 +1042,7 @@ def pilot_runs(records: dict[tuple[str, int], dict[str, Any] | None]) -> dict[st
     was made from, so that the report can tell when they have been replaced since."""
     runs: dict[str, dict[int, str]] = {}
     for (experiment, seed), record in records.items():
-        if record and record.get("status") == store.STATUS_COMPLETED:
+        if counted(record):
             finished = store.finished_at(record)
             if finished:
                 runs.setdefault(experiment, {})[seed] = finished
@@ -1161,12 +1161,27 @@ def _plan_problem(data: Any) -> str | None:
     return None
 
 
+COUNTED_RUN = "completed run that trained to its end"
+"""What a pilot seed lacks when its run failed, never ran, or `trainer.max_time` stopped it."""
+
+
+def counted(record: dict[str, Any] | None) -> bool:
+    """Whether a pilot record is one the report's verdicts count: completed, and not ended by
+    `trainer.max_time` short of its setting (`aggregate.stopped_short` leaves those out), so
+    that N is sized from the very runs the two-stage test is then judged on."""
+    if not record or record.get("status") != store.STATUS_COMPLETED:
+        return False
+    timing = record.get("timing")
+    return not (isinstance(timing, dict) and timing.get("stopped_by") == "max_time")
+
+
 def pilot_metrics(records: dict[tuple[str, int], dict[str, Any] | None]) -> PilotMetrics:
     """metrics[experiment][seed] from the pilot's records ((experiment, seed) -> record);
-    runs that did not complete give no values (the plan then says it cannot plan)."""
+    runs that did not complete, or that max_time stopped short, give no values (the plan
+    then says it cannot plan)."""
     metrics: PilotMetrics = {}
     for (experiment, seed), record in records.items():
-        if record and record.get("status") == store.STATUS_COMPLETED:
+        if counted(record):
             values = record.get("metrics") or {}
             metrics.setdefault(experiment, {})[seed] = {
                 k: float(v) for k, v in values.items() if isinstance(v, (int, float))

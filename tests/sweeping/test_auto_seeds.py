@@ -99,7 +99,10 @@ def test_a_pilot_run_that_did_not_log_the_metric_is_not_called_not_finite() -> N
     assert why["a_beats_b"] == (
         "pilot seed 1 of a and pilot seeds 0–2 of b completed without logging acc: cannot plan"
     )
-    assert why["c_floor"] == "pilot seed 2 of c has no completed run: cannot plan"
+    assert (
+        why["c_floor"]
+        == "pilot seed 2 of c has no completed run that trained to its end: cannot plan"
+    )
     assert not any("finite" in reason for reason in why.values()), why
 
 
@@ -1154,3 +1157,21 @@ def test_a_plan_edited_to_another_pilot_size_does_not_let_a_lower_cap_cut_it(tmp
     auto_seeds.save_plan(tmp_path, "toy", plans[10])
     saved = auto_seeds.planned_settings(auto_seeds.load_plan(tmp_path, "toy"), {"a": "h"})
     assert saved == {"a": (3, 20)}, saved
+
+
+def test_a_pilot_seed_max_time_stopped_short_does_not_feed_the_plan() -> None:
+    """helper-131: a completed pilot record whose training `trainer.max_time` ended short of
+    its setting (`timing.stopped_by: max_time`) is left out of every verdict by the report,
+    but its values still sized N: the plan rested on a run the test would not count."""
+
+    def record(acc: float, stopped_by: str = "max_steps") -> dict:
+        timing = {"finished_at": f"2026-01-01T00:00:0{int(acc * 10)}", "stopped_by": stopped_by}
+        return {"status": store.STATUS_COMPLETED, "metrics": {"acc": acc}, "timing": timing}
+
+    records = {("a", 0): record(0.90), ("a", 1): record(0.3, "max_time"), ("a", 2): record(0.9)}
+    metrics = auto_seeds.pilot_metrics(records)
+    assert 1 not in metrics["a"]
+    assert 1 not in auto_seeds.pilot_runs(records)["a"]
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["a"])
+    assert "pilot seed 1 of a" in plan.undecidable()["a_acc"]
+    assert "no completed run that trained to its end" in plan.undecidable()["a_acc"]

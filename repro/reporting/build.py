@@ -456,18 +456,25 @@ def _plan_as_recorded(
         larger = auto_seeds.recorded_n(entry, marks.get(experiment, []), max(pilot, default=""))
         ours = auto_seeds.pilot_marks(entry, marks.get(experiment, []), max(pilot, default=""))
         if larger is None and not ours and claims is not None and values is not None:
-            gives = _pilot_gives(entry, experiment, claims, _kept_pilots(settings, hashes, values))
+            kept = _kept_pilots(settings, hashes, values)
+            gives = _pilot_gives(entry, experiment, claims, kept, plan.get("claims"))
             if gives is not None and isinstance(entry.get("seeds"), int) and entry["seeds"] < gives:
-                caps = sorted({int(c) for c in entry["caps"].values()})
+                caps = entry.get("caps")
+                at = (
+                    f"at the max_seeds={'/'.join(map(str, sorted(set(caps.values()))))} the plan "
+                    "was made with"
+                    if isinstance(caps, dict) and set(caps) == set(entry.get("needs") or {})
+                    else "with its claims sized as the plan saved them (it saved no max_seeds "
+                    "for some, and its claims do not say they were capped)"
+                )
                 settings[key] = {**entry, "seeds": gives}
                 lines.append(
                     f"warning: {request.paper}/{experiment}: {path} says N={entry['seeds']} for "
-                    f"its seeds=auto plan, but its pilot gives N={gives} at the max_seeds="
-                    f"{'/'.join(map(str, caps))} the plan was made with, and no stage-two run "
-                    "recorded a plan (the file was edited, or the claims changed since): the "
-                    f"claims are judged with N={gives}, seeds 0–{gives - 1}, not where the "
-                    "file stops them; the next seeds=auto sweep of this setting writes its "
-                    "plan back"
+                    f"its seeds=auto plan, but its pilot gives N={gives} {at}, and no "
+                    "stage-two run recorded a plan (the file was edited, or the claims changed "
+                    f"since): the claims are judged with N={gives}, seeds 0–{gives - 1}, not "
+                    "where the file stops them; the next seeds=auto sweep of this setting "
+                    "writes its plan back"
                 )
                 continue
             backs = _pilot_backs(entry, experiment, claims, values)
@@ -519,16 +526,15 @@ def _pilot_gives(
     experiment: str,
     claims: list[Any],
     values: dict[str, dict[int, dict[str, float]]],
+    saved_claims: Any = None,
 ) -> int | None:
     """The N the pilot a saved setting names gives it with each claim sized at the max_seeds
-    the entry saved (`caps`; None for a plan saved before them, `auto_seeds.pilot_gives`):
-    `values` are the pilots the plans kept (`_kept_pilots`)."""
+    the entry saved (`caps`; for a claim without one, as `auto_seeds.entry_caps` infers it
+    from the plan's `saved_claims`; `auto_seeds.pilot_gives`): `values` are the pilots the
+    plans kept (`_kept_pilots`)."""
     n0 = entry.get("n0")
-    caps = entry.get("caps")
-    needs = entry.get("needs")
-    if not isinstance(n0, int) or not isinstance(caps, dict) or not isinstance(needs, dict):
-        return None
-    if set(caps) != set(needs):  # the claims it was sized by, unsaid for some
+    caps = auto_seeds.entry_caps(entry, saved_claims)
+    if not isinstance(n0, int) or caps is None:
         return None
     return auto_seeds.pilot_gives(claims, values, n0, experiment, caps)
 

@@ -206,6 +206,33 @@ def pilot_gives(
     return max([n0, *needs])
 
 
+def entry_caps(entry: dict[str, Any], saved_claims: Any) -> dict[str, int] | None:
+    """claim -> the max_seeds a saved setting's claims were sized at, for `pilot_gives`: its
+    `caps`, or, for a claim it saved none of (an older plan, or the key deleted), the claim's
+    own need where the plan's `claims` say that need was the cap (capped, or a flat pilot too
+    coarse to size N, which runs max_seeds), else no cap (`two_stage.MAX_SEEDS_LIMIT`):
+    trusted, a missing cap let a file edited to any lower N stop the two-stage test there.
+    None when the entry names no claims' needs."""
+    needs, caps = entry.get("needs"), entry.get("caps")
+    if not isinstance(needs, dict) or not needs:
+        return None
+    known = caps if isinstance(caps, dict) else {}
+    saved = saved_claims if isinstance(saved_claims, dict) else {}
+    inferred: dict[str, int] = {}
+    for claim_id, need in needs.items():
+        if claim_id in known:
+            inferred[claim_id] = known[claim_id]
+            continue
+        target = saved.get(claim_id)
+        target = target if isinstance(target, dict) else {}
+        reason = target.get("reason")
+        at_cap = (target.get("capped") is True and target.get("needed") == need) or (
+            isinstance(reason, str) and stats.TOO_COARSE in reason
+        )
+        inferred[claim_id] = need if at_cap else two_stage.MAX_SEEDS_LIMIT
+    return inferred
+
+
 def sized_by_claims(spec: PaperSpec, experiments: list[str]) -> set[str]:
     """The experiments of `experiments` whose N a plan of them sizes from the pilot's data:
     those of a claim all of whose experiments are planned (`plan_seeds`). Any other one's N
@@ -731,7 +758,8 @@ def _as_recorded(
     ran = recorded_n(entry, marks, max(pilot, default=""))
     if not ran and plan is not None and not pilot_marks(entry, marks, max(pilot, default="")):
         ran = _unbacked(entry, plan, experiment)
-        gives = _given(entry, plan, experiment)
+        saved = readable_plan(results_dir, paper) or {}
+        gives = _given(entry, plan, experiment, saved.get("claims"))
         if not ran and gives is not None:  # edited to a lower N: the pilot's N at its caps
             return {**entry, "seeds": gives}
     if not ran:
@@ -763,18 +791,20 @@ def _unbacked(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int
     return backs
 
 
-def _given(entry: dict[str, Any], plan: AutoSeedPlan, experiment: str) -> int | None:
+def _given(
+    entry: dict[str, Any], plan: AutoSeedPlan, experiment: str, saved_claims: Any = None
+) -> int | None:
     """The N `plan`'s pilot gives `experiment` at the caps a saved entry of the same pilot
     names (`pilot_gives`), where the entry says less: no sweep chose that N (a lower
     max_seeds lowers the caps too), so the file was edited; None otherwise."""
-    total, needs, caps = entry.get("seeds"), entry.get("needs"), entry.get("caps")
+    total, needs = entry.get("seeds"), entry.get("needs")
+    caps = entry_caps(entry, saved_claims)
     pilot = _pilot_entry(plan.pilot_runs.get(experiment))
     values = _values_entry(plan.pilot_values.get(experiment))
     if (
         not isinstance(total, int)
         or not isinstance(needs, dict)
-        or not isinstance(caps, dict)
-        or set(caps) != set(needs)
+        or caps is None
         or entry.get("n0") != plan.n0
         or _other_pilot(entry, pilot, values)
     ):

@@ -768,6 +768,33 @@ def test_a_plan_edited_to_a_lower_n_than_its_pilot_gives_at_its_cap_is_not_trust
     assert not [w for w in warnings if "its pilot gives" in w], warnings
 
 
+def test_a_plan_without_caps_edited_to_a_lower_n_is_not_trusted(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """helper-131: a setting saved without `caps` (an older plan, or the key deleted by hand)
+    was trusted at any N below its pilot's: edited to a lower N (its needs too) after a fixed
+    sweep past it, the report stopped the two-stage test where the file said. Without caps a
+    claim the plan's own `claims` do not call capped was sized uncapped: its pilot's N."""
+    total, _ = _planned_pilot(isolated_env)
+    path = auto_seeds.plan_path(isolated_env, "mnist1d")
+    data = json.loads(path.read_text())
+    (key,) = data["settings"]
+    lower = total - 1
+    data["settings"][key].update(seeds=lower, needs={"cnn_acc": lower})
+    del data["settings"][key]["caps"]
+    path.write_text(json.dumps(data))
+    warnings, text = _pilot_report(isolated_env, tmp_path)
+    (line,) = [w for w in warnings if "its pilot gives" in w]
+    assert f"says N={lower}" in line and f"its pilot gives N={total}" in line, line
+    row = next(x for x in text.splitlines() if x.startswith("| `cnn_acc`"))
+    assert f"(n={total})" in row, row
+    # an older plan that capped the claim there (its saved reason says so) is a lower max_seeds
+    data["claims"]["cnn_acc"].update(needed=lower, capped=True)
+    path.write_text(json.dumps(data))
+    warnings, _ = _pilot_report(isolated_env, tmp_path)
+    assert not [w for w in warnings if "its pilot gives" in w], warnings
+
+
 def test_the_next_sweep_writes_back_a_plan_edited_to_a_lower_n(
     isolated_env: Path, tmp_path: Path
 ) -> None:

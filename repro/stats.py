@@ -324,6 +324,12 @@ def comparison_verdict(
             )
         (mean_a, std_a), (mean_b, std_b) = _mean_std(a), _mean_std(b)
         diff = mean_a - mean_b
+        if std_a == 0 and std_b == 0:  # no spread: nothing to infer, as for equal pairs
+            n, dropped = a.size + b.size, _dropped(na_drop + nb_drop)
+            gave = "seeds give one value per side, A − B ="
+            if not exact:
+                return too_coarse(diff, n, dropped, gave, "their runs differ from seed to seed")
+            return _deterministic_difference(diff, n, direction, dropped, gave)
         w = welch_from_summary(mean_a, std_a, a.size, mean_b, std_b, b.size)
         if math.isnan(w.t):
             p_greater = 0.5  # identical constants: no evidence either way
@@ -455,14 +461,16 @@ def _deterministic_threshold(
     return Verdict(outcome, reason, deterministic=True, resolution=res)
 
 
-def _deterministic_difference(diff: float, n: int, direction: str, dropped: str) -> Verdict:
+def _deterministic_difference(
+    diff: float, n: int, direction: str, dropped: str, gave: str = "seed pairs give A − B ="
+) -> Verdict:
     """A deterministic A − B: A > B holds when it is > 0; a tie (0) is not A > B either."""
     holds = diff > 0 if direction == ">" else diff < 0
     outcome = REPRODUCED if holds else (BELOW if direction == ">" else ABOVE)
     if diff == 0:  # not A < B, as BELOW would read: a tie
         outcome = TIE
     tie = f": A = B, so A {direction} B does not hold" if diff == 0 else ""
-    reason = f"all {n} seed pairs give A − B = {fmt(diff)}{tie}{dropped}"
+    reason = f"all {n} {gave} {fmt(diff)}{tie}{dropped}"
     return Verdict(outcome, reason, deterministic=True)
 
 

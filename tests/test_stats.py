@@ -336,6 +336,20 @@ def test_unpaired_comparison_loses_the_shared_seed_noise():
     assert v.seeds_needed is not None and v.seeds_needed > 3
 
 
+def test_an_unpaired_comparison_of_constant_sides_is_no_p_value():
+    """helper-131: with every seed of each side equal, Welch's branch ignored `exact` and
+    called A > B reproduced at 'p < 1e-6' though the runs differed in other metrics (a metric
+    too coarse to show the spread, which the paired branch calls inconclusive); and a
+    deterministic one was dressed up as a t-test, not judged on its value as the rule says."""
+    coarse = comparison_verdict([0.9] * 3, [0.8] * 3, ">", paired=False, exact=False)
+    assert coarse.outcome == INCONCLUSIVE and stats.TOO_COARSE in coarse.reason
+    assert coarse.p_value is None
+    exact = comparison_verdict([0.9] * 3, [0.8] * 3, ">", paired=False)
+    assert exact.outcome == REPRODUCED and exact.deterministic and exact.p_value is None
+    tie = comparison_verdict([0.9] * 3, [0.9] * 2, ">", paired=False)
+    assert tie.outcome == stats.TIE
+
+
 def test_paired_comparison_edge_cases():
     with pytest.raises(ValueError, match="paired"):
         comparison_verdict([1, 2, 3], [1, 2])

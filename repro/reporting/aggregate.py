@@ -405,6 +405,14 @@ class MetricIndex:
         self.worlds: dict[tuple[str, str], dict[int, int]] = {}
         self.devices: dict[tuple[str, str], Any] = {}  # the setting's trainer.devices
         self.commands: dict[tuple[str, str], dict[int, str]] = {}  # seed -> its `repro run`
+        # seeds whose completed run trainer.max_time ended short (`stopped_short`): no sweep
+        # trains them again, `rerun=true` does
+        self.stopped: dict[tuple[str, str], set[int]] = {}
+        short = frame[frame["status"] == STOPPED_BY_MAX_TIME]
+        for experiment, config_hash, seed in zip(
+            *(short[c].tolist() for c in ("experiment", "config_hash", "seed")), strict=True
+        ):
+            self.stopped.setdefault((experiment, config_hash), set()).add(int(seed))
         completed = frame[frame["status"] == store.STATUS_COMPLETED]
         columns = ("experiment", "config_hash", "metric", "seed", "value")
         worlds = completed["world_size"].tolist() if "world_size" in completed else None
@@ -451,6 +459,12 @@ class MetricIndex:
             return []
         commands = self.commands.get((choice.experiment, choice.chosen.config_hash), {})
         return [f"{commands[s]} rerun=true" for s in sorted(seeds) if s in commands]
+
+    def stopped_of(self, choice: ConfigChoice | None) -> set[int]:
+        """The seeds of the chosen config whose run trainer.max_time stopped short."""
+        if choice is None:
+            return set()
+        return self.stopped.get((choice.experiment, choice.chosen.config_hash), set())
 
     def completed(self, choice: ConfigChoice | None) -> set[int]:
         """The seeds of the chosen config's completed runs, whatever they logged."""
@@ -818,8 +832,17 @@ def evaluate_claim(
     total = total if two_stage_ok else None
     later_values = [values[s] for s in later]
     unlogged = index.completed(choice) - set(values)
+    stopped = index.stopped_of(choice) - set(values)
     verdict = _note_plan(
-        verdict, seeds, later_values, later, total or cut, bool(total), unlogged, claim.metric
+        verdict,
+        seeds,
+        later_values,
+        later,
+        total or cut,
+        bool(total),
+        unlogged,
+        claim.metric,
+        stopped,
     )
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
@@ -844,7 +867,7 @@ def evaluate_claim(
         processes=processes,
         absent=absent,
         interim_of=total if total and len(seeds) < total else None,
-        interim_unrun=_unrun(seeds, total, unlogged),
+        interim_unrun=_unrun(seeds, total, unlogged | stopped),
         interim_reruns=tuple(index.reruns(choice, _silent(seeds, total, unlogged))),
     )
 
@@ -918,8 +941,19 @@ def _evaluate_comparison(
             a, b, claim.direction, paired=True, alpha=alpha, exact=exact
         )
     both_ran = (completed[0] & completed[1]) - set(paired) - set(later)  # lacking the metric
+    stopped = (index.stopped_of(choices.get(claim.experiment)) | index.stopped_of(versus)) - set(
+        paired
+    )
     verdict = _note_plan(
-        verdict, paired, later_diffs, later, total or cut, bool(total), both_ran, claim.metric
+        verdict,
+        paired,
+        later_diffs,
+        later,
+        total or cut,
+        bool(total),
+        both_ran,
+        claim.metric,
+        stopped,
     )
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
@@ -940,7 +974,7 @@ def _evaluate_comparison(
         processes=tuple(sorted(processes, reverse=True)),
         interim_of=total if total and len(paired) < total else None,
         absent=unlogged,
-        interim_unrun=_unrun(paired, total, both_ran),
+        interim_unrun=_unrun(paired, total, both_ran | stopped),
         interim_reruns=(
             *index.reruns(
                 choices.get(claim.experiment), _silent(paired, total, both_ran - set(a_values))
@@ -983,6 +1017,7 @@ def _note_plan(
     two_stage: bool = True,
     unlogged: set[int] | frozenset[int] = frozenset(),
     metric: str = "",
+    stopped: set[int] | frozenset[int] = frozenset(),
 ) -> stats.Verdict:
     """A two-stage verdict's place in its plan: decided on fewer seeds than planned (a report
     read while the sweep runs: interim), or with seeds past the plan (their values said, as
@@ -994,7 +1029,8 @@ def _note_plan(
     interim = two_stage and total is not None and len(judged) < total
     absent = sorted(set(range(total)) - set(judged)) if total is not None else []
     silent = [seed for seed in absent if seed in unlogged]  # completed without the metric
-    absent = [seed for seed in absent if seed not in unlogged]
+    short = [seed for seed in absent if seed in stopped and seed not in unlogged]
+    absent = [seed for seed in absent if seed not in unlogged and seed not in stopped]
     which = ""
     if absent:
         which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"
@@ -1002,6 +1038,13 @@ def _note_plan(
     if silent:
         seeds = f"seed {silent[0]}" if len(silent) == 1 else f"seeds {seeds_text(silent)}"
         quiet = [f"{seeds} completed without logging {metric}"]
+    if short:  # a sweep skips them as completed: `rerun=true` trains them (listed with them)
+        seeds = f"seed {short[0]}" if len(short) == 1 else f"seeds {seeds_text(short)}"
+        them = "it" if len(short) == 1 else "them"
+        quiet.append(
+            f"{seeds} stopped by trainer.max_time short of the setting: the rerun=true "
+            f"command listed with the failed runs trains {them} to the end"
+        )
     unrun = [f"{which} no completed run yet: still training, or failed and to be rerun"]
     unrun = unrun if absent else []
     if interim and total is not None:
@@ -1033,7 +1076,7 @@ def _note_plan(
         else:
             shown = "none finite"
         on = f"the {total} planned seeds"
-        if (absent or silent) and not two_stage:  # no interim note says it: a smaller n
+        if (absent or silent or short) and not two_stage:  # no interim note says it: a smaller n
             lacking = [f"{which} no completed run"] if absent else []
             on = f"{len(judged)} of the {total} planned seeds ({'; '.join(lacking + quiet)})"
         notes.append(

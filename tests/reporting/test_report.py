@@ -2255,6 +2255,33 @@ def test_an_interim_verdict_does_not_call_a_seed_that_completed_without_the_metr
     ), both.verdict.reason
 
 
+def test_an_interim_verdict_does_not_call_a_max_time_stopped_seed_unrun(tmp_path: Path) -> None:
+    """helper-131: a plan of 6 seeds whose seed 4 trainer.max_time stopped short (left out of
+    the verdict): the interim note said 'seed 4 has no completed run yet: still training, or
+    failed and to be rerun' and the discussion sent the user to a seeds=auto sweep, which
+    skips it as completed. It names the seed as stopped by max_time, for `rerun=true`."""
+    import json
+
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    budget = {"+trainer.max_time": "00:01:00:00"}
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.5, 0.941]):
+        folder = write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1}, **budget)
+        if seed == 4:
+            record = json.loads((folder / "record.json").read_text())
+            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+            (folder / "record.json").write_text(json.dumps(record))
+    frame, _ = aggregate.stopped_short(load_records(results).frame)
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    reason = result.verdict.reason
+    assert "has no completed run" not in reason, reason
+    assert "interim: 5 of the 6 planned seeds (seed 4 stopped by trainer.max_time" in reason, reason
+    assert result.interim_unrun == ()
+
+
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:
     """helper-64: a claim naming test/mes where the module logs test/mse: the report advised
     fixing the plugin's logging; the misspelling is more likely the claim's, in paper.yaml."""

@@ -818,8 +818,11 @@ def _train_planned(
             f"them{waiting}; sweep again once it ends"
         )
     # a run completed whose files could not all follow its record said so in an `error:`
-    # line: the sweep's exit code says it too (it was 0, its table `trained`)
-    unsettled = jobs is not None and any(o.exit_code for o in jobs.by_run.values())
+    # line: the sweep's exit code says it too (it was 0, its table `trained`). A run found
+    # busy is not: its row says what the other process left (completed: no failure)
+    unsettled = jobs is not None and any(
+        o.exit_code and o.status != "busy" for o in jobs.by_run.values()
+    )
     return not unsettled and not any(r.result not in COMPLETE_RESULTS for r in results)
 
 

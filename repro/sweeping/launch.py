@@ -340,7 +340,8 @@ def launch(
     errors = []
     for batch in batches:
         try:
-            with _launcher_errors_raised(), submitit_logging_quieted():
+            slurm = _time_limit_warned_by_sigterm() if slurm_name else contextlib.nullcontext()
+            with _launcher_errors_raised(), submitit_logging_quieted(), slurm:
                 invoke(["-m", *flags, *batch, *common])
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM (errors.Terminated)
             if slurm_name:
@@ -370,6 +371,35 @@ def _launcher_errors_raised() -> Iterator[None]:
             os.environ.pop("HYDRA_FULL_ERROR", None)
         else:
             os.environ["HYDRA_FULL_ERROR"] = saved
+
+
+PREEMPT_SIGNAL_ENV = "SUBMITIT_PREEMPT_SIGNAL"
+
+
+@contextlib.contextmanager
+def _time_limit_warned_by_sigterm() -> Iterator[None]:
+    """submitit asks SLURM for SIGUSR2 `signal_delay_s` before a job's time limit, and its
+    handler raises UncompletedJobError wherever the run is: training ended `failed`, the
+    plugin's line blamed, its steps since the last periodic save lost. SIGTERM instead is
+    what a run answers by checkpointing and recording `interrupted` (the sweep again
+    resumes it); the job inherits the setting (sbatch exports the environment)."""
+    saved = os.environ.get(PREEMPT_SIGNAL_ENV)
+    if saved is not None:  # the user's own choice
+        yield
+        return
+    try:
+        from submitit.core.job_environment import JobEnvironment
+    except ImportError:
+        yield
+        return
+    original = JobEnvironment.USR_SIG
+    os.environ[PREEMPT_SIGNAL_ENV] = "TERM"
+    JobEnvironment.USR_SIG = "TERM"  # read when submitit was imported: the sbatch --signal
+    try:
+        yield
+    finally:
+        JobEnvironment.USR_SIG = original
+        os.environ.pop(PREEMPT_SIGNAL_ENV, None)
 
 
 def slurm_job_name(sweep_id: str) -> str:

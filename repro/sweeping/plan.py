@@ -116,7 +116,8 @@ def build_grid(spec: PaperSpec, overrides: list[str], seeds: int | None) -> Swee
 
 
 def _state_of(record_dir: Path, plugin_folder: Path) -> str:
-    """done, to run, redo (<status>), or stale (<changed files>): completed by other code."""
+    """done, to run, redo (<status>), held by another process (running: a live process
+    holds its lock), or stale (<changed files>): completed by other code."""
     from repro.records.fingerprint import stale_reason
 
     if record_dir.is_symlink() and not record_dir.exists():  # read as none, as below
@@ -132,6 +133,11 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
     if record is None:
         return TO_RUN
     status = record.get("status")
+    if status == store.STATUS_RUNNING:
+        from repro.running.lock import is_locked
+
+        if is_locked(record_dir):  # not redone: the sweep finds it busy (`--dry-run` said so)
+            return f"held by another process ({status})"
     if status != store.STATUS_COMPLETED:
         return f"redo ({status})"
     stale = stale_reason(record, plugin_folder)

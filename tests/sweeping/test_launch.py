@@ -114,3 +114,32 @@ def test_sacct_stderr_does_not_reach_the_terminal(
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     assert done.stderr == "" and done.stdout.startswith("JobID|-o JobID,State,NodeList")
     assert watcher._make_command()[0] == "sacct"  # submitit's own command after the sweep
+
+
+def test_a_slurm_sweeps_jobs_are_warned_of_their_time_limit_by_sigterm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, submitit asked SLURM for SIGUSR2 before a job's time limit; its handler raised
+    UncompletedJobError inside training, so a run cut by its time limit was recorded
+    `failed: model.py:15: UncompletedJobError: Job not requeued because: timed-out too many
+    times.` (the plugin's line blamed), with what it trained since its last periodic save
+    lost. The warning is SIGTERM, which a run answers by checkpointing and recording
+    `interrupted`: the same sweep again resumes it."""
+    pytest.importorskip("submitit")
+    from submitit.core.job_environment import JobEnvironment
+    from submitit.slurm.slurm import _make_sbatch_string
+
+    from repro.running import hydra_task
+
+    monkeypatch.delenv("SUBMITIT_PREEMPT_SIGNAL", raising=False)
+    seen: dict[str, str | None] = {}
+
+    def submitted(args: list[str]) -> None:  # what submitit writes as the sweep submits
+        script = _make_sbatch_string(command="x", folder=tmp_path, signal_delay_s=120)
+        seen["signal"] = next(line for line in script.splitlines() if "--signal" in line)
+        seen["job_env"] = os.environ.get("SUBMITIT_PREEMPT_SIGNAL")  # sbatch --export=ALL
+
+    monkeypatch.setattr(hydra_task, "invoke", submitted)
+    launch([["seed=0,1"]], ["paper=toy"], [], slurm_job_name("7"))
+    assert seen == {"signal": "#SBATCH --signal=TERM@120", "job_env": "TERM"}
+    assert JobEnvironment.USR_SIG == "USR2" and "SUBMITIT_PREEMPT_SIGNAL" not in os.environ

@@ -81,3 +81,19 @@ def test_planning_resumes_loads_no_lightning() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "False"], (done.stdout, done.stderr)
+
+
+def test_a_run_another_process_is_training_is_planned_as_held_not_redone(
+    tmp_path: Path,
+) -> None:
+    """`--dry-run` beside a sweep still training seed 0 said `redo (running)`: the plan
+    claimed it would train the run again, where the sweep finds it held by that process."""
+    from repro.running.lock import run_lock
+    from repro.sweeping.plan import _state_of
+
+    folder = tmp_path / "toy" / "small" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    (folder / store.RECORD_FILE).write_text(json.dumps({"status": "running"}))
+    with run_lock(folder):
+        assert _state_of(folder, tmp_path) == "held by another process (running)"
+    assert _state_of(folder, tmp_path) == "redo (running)"  # killed: no process holds it

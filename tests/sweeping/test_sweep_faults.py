@@ -143,6 +143,45 @@ def test_a_run_held_by_another_process_is_not_counted_trained(
     assert "Traceback" not in held.stderr
 
 
+BUSY_THEN_COMPLETED_ELSEWHERE = """
+import json, os, sys
+from repro.records import store
+from repro.running.runner import RunOutcome
+from repro.sweeping import jobs
+
+real = jobs._run_single
+
+def run_single(run, overrides):  # seed 0: another sweep held its lock, then completed it
+    outcome = real(run, overrides)
+    if run.seed != 0:
+        return outcome
+    record = store.read_record(run.record_dir)
+    record["sweep_id"] = "another-sweep"
+    (run.record_dir / store.RECORD_FILE).write_text(json.dumps(record))
+    busy = f"run {run.record_dir} is already running (pid 1)"
+    return RunOutcome("busy", run.record_dir, error=busy, exit_code=1)
+
+jobs._run_single = run_single
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_run_another_sweep_held_then_completed_leaves_the_sweep_exit_0(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Two sweeps of one paper at once: each found some runs held by the other, which then
+    completed them. Every row said completed (`completed by another process`), yet both
+    exited 1 with no line saying why: the busy outcome's exit code counted as a failure."""
+    args = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "logger=none")
+    done = repro(*args, patched_by=BUSY_THEN_COMPLETED_ELSEWHERE, timeout=300)
+    assert "1 trained, 0 already completed, 0 held by another process, 0 failed" in done.stdout
+    assert "1 completed by another process" in done.stdout
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 def test_trained_counts_only_records_this_sweep_wrote(tmp_path: Path) -> None:
     def planned(seed: int, sweep_id: str) -> PlannedRun:
         folder = tmp_path / "toy" / "small" / "h" / f"seed{seed}"  # <paper>/<experiment>/

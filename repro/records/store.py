@@ -617,6 +617,16 @@ def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) 
     atomic_write_text(folder / name, json.dumps(record, indent=2, default=str) + "\n")
 
 
+def parse_json(text: str) -> Any:
+    """JSON text as data; ValueError for any text that is not JSON a reader can use, a
+    file nested deeper than Python's recursion limit too (a damaged or hostile record),
+    whose RecursionError no caller took for a damaged record."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def read_record(folder: Path, name: str = RECORD_FILE) -> dict[str, Any] | None:
     """The record in `folder` (`name`: another record file of it), or None when absent;
     ValueError when it is not one (bad JSON, a JSON list, a metric that is not a number, a
@@ -624,7 +634,7 @@ def read_record(folder: Path, name: str = RECORD_FILE) -> dict[str, Any] | None:
     path = folder / name
     if not path.is_file():
         return None
-    record = json.loads(path.read_text(encoding="utf-8"))
+    record = parse_json(path.read_text(encoding="utf-8"))
     problem = record_problem(record) or misfiled(record, folder)
     if problem:
         raise ValueError(problem)

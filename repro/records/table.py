@@ -463,7 +463,7 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
     for path in record_files(results_dir, paper, unlisted):
         try:
             with open(path, encoding="utf-8") as stream:
-                record = json.load(stream)
+                record = store.parse_json(stream.read())
             row = run_row(record, path.parent)
         except IsADirectoryError:
             skipped.append(SkippedRecord(path, "unreadable (a folder, not a file)"))

@@ -721,3 +721,23 @@ def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -
     assert skipped.warning() == (
         f"warning: skipped record folder {loop}: unreadable (Too many levels of symbolic links)"
     )
+
+
+@pytest.mark.parametrize(
+    "nested", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000]
+)
+def test_a_deeply_nested_record_is_named_not_a_crash(tmp_path: Path, nested: str) -> None:
+    """helper-130: a record.json of 100000 nested lists (a damaged or hostile file) made the
+    JSON reader raise RecursionError, which no caller took for a damaged record: the whole
+    report ended in 'internal error', every good record with it."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1)
+    (folder / store.RECORD_FILE).write_text(nested)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record {folder / store.RECORD_FILE}: malformed (nested too deeply)"
+    )
+    with pytest.raises(ValueError, match="nested too deeply"):
+        store.read_record(folder)  # the sweep's reader: corrupt, like any other bad JSON

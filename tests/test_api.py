@@ -66,3 +66,39 @@ def test_load_records_of_a_misspelt_paper_says_so(tmp_path: Path) -> None:
         assert repro.load_records(results, paper="mnist1dd").empty  # may be a new paper
     assert not repro.load_records(results, paper="mnist1d").empty
     assert repro.load_records(results, paper="amsgrad").empty  # not run yet
+
+
+def test_load_records_names_the_records_it_could_not_read(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records` dropped a damaged record.json without a word (the
+    report names it): a notebook's table silently lacked a seed."""
+    import pytest
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    damaged = write_run(results, "cnn", 1, {"test/acc": CNN[1]}) / "record.json"
+    damaged.write_text("")
+    with pytest.warns(UserWarning) as caught:
+        frame = repro.load_records(results, paper="mnist1d")
+    assert set(frame["seed"]) == {0}
+    said = [str(w.message) for w in caught]
+    assert said == [
+        f"skipped record {damaged}: malformed (Expecting value: line 1 column 1 (char 0))"
+    ]
+    assert frame.attrs["skipped"] == said
+    assert damaged.read_text() == ""  # named, never rewritten
+
+
+def test_load_records_of_a_paper_without_records_says_which_have_them(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records(paper='nope')`, nothing like a paper with records,
+    returned an empty table in silence (only a near miss warned): it says which papers have
+    records under that folder (a warning: a paper not run yet has none either)."""
+    import pytest
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    with pytest.warns(
+        UserWarning, match=r"no records of paper 'nope' under .*papers with records: mnist1d"
+    ):
+        assert repro.load_records(results, paper="nope").empty
+    with pytest.warns(UserWarning, match=r"no records of paper 'nope' under .*: none"):
+        assert repro.load_records(tmp_path / "empty", paper="nope").empty

@@ -682,7 +682,17 @@ def record_problem(record: Any) -> str | None:
     for name, value in metrics.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, type(None))):
             return f"metric {name} is not a number: {value!r}"
+        if isinstance(value, int) and not _fits_a_float(value):  # the table's column is float
+            return f"metric {name} is not a number: an integer of {len(str(abs(value)))} digits"
     return None
+
+
+def _fits_a_float(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 SEED_FOLDER = re.compile(r"seed(-?\d+)")

@@ -741,3 +741,16 @@ def test_a_deeply_nested_record_is_named_not_a_crash(tmp_path: Path, nested: str
     )
     with pytest.raises(ValueError, match="nested too deeply"):
         store.read_record(folder)  # the sweep's reader: corrupt, like any other bad JSON
+
+
+def test_a_metric_too_large_for_a_float_is_a_damaged_record(tmp_path: Path) -> None:
+    """helper-130: a metric written as an integer of 400 digits (a hand-edited record) passed
+    as a number, then the table's float column raised OverflowError: 'internal error'."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1, metrics={"test/acc": 10**400})
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert "metric test/acc is not a number" in skipped.warning()
+    with pytest.raises(ValueError, match="metric test/acc is not a number"):
+        store.read_record(folder)

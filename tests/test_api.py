@@ -100,5 +100,20 @@ def test_load_records_of_a_paper_without_records_says_which_have_them(tmp_path: 
         UserWarning, match=r"no records of paper 'nope' under .*papers with records: mnist1d"
     ):
         assert repro.load_records(results, paper="nope").empty
+    (tmp_path / "empty").mkdir()
     with pytest.warns(UserWarning, match=r"no records of paper 'nope' under .*: none"):
         assert repro.load_records(tmp_path / "empty", paper="nope").empty
+
+
+def test_load_records_of_a_results_folder_that_is_no_folder_says_so(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records('results.zip')` (a file), or a folder path mistyped,
+    gave an empty table without a word, where `repro report` says what is wrong."""
+    import pytest
+
+    from repro.errors import UsageError
+
+    (tmp_path / "results.zip").write_text("x")
+    with pytest.raises(UsageError, match=r"results folder .*results.zip is a file, not a folder"):
+        repro.load_records(tmp_path / "results.zip")
+    with pytest.warns(UserWarning, match=r"no results folder at .*resluts"):
+        assert repro.load_records(tmp_path / "resluts").empty

@@ -23,18 +23,24 @@ def load_records(results: str | Path | None = None, paper: str | None = None) ->
     left unexplained."""
     import warnings
 
-    from repro.errors import did_you_mean
+    from repro.errors import UsageError, did_you_mean
+    from repro.records import store
     from repro.records.table import default_results_dir, record_papers
     from repro.records.table import load_records as load_table
 
     root = default_results_dir(Path(results) if results else None)
+    blocked = store.what_blocks_folder(root)  # `results.zip`: an error, as the report's
+    if blocked:
+        raise UsageError(f"results folder {root}: {blocked}")
+    if not root.exists():  # a mistyped path read as 'no runs yet': say so
+        warnings.warn(f"no results folder at {root}", stacklevel=2)
     table = load_table(root, paper)
     frame = table.frame
     said = [skipped.warning().removeprefix("warning: ") for skipped in table.skipped]
     frame.attrs["skipped"] = said
     for line in [*said, *table.config_warnings]:
         warnings.warn(line.removeprefix("warning: "), stacklevel=2)
-    if paper is not None and frame.empty and not said:  # a typo read as 'no runs yet': say so
+    if paper is not None and frame.empty and not said and root.exists():  # a typo: say so
         known = record_papers(root)  # a warning: `toy2` may be new beside toy's records
         if paper not in known:
             hint = did_you_mean(paper, known) or ""

@@ -629,9 +629,13 @@ def parse_json(text: str) -> Any:
 
 def read_record(folder: Path, name: str = RECORD_FILE) -> dict[str, Any] | None:
     """The record in `folder` (`name`: another record file of it), or None when absent;
-    ValueError when it is not one (bad JSON, a JSON list, a metric that is not a number, a
-    copy of another seed's or setting's: `misfiled`), so callers treat it as corrupt."""
+    OSError when it cannot be read (a link that leads nowhere too: it may be a completed
+    run's on a disk not mounted now); ValueError when it is not one (bad JSON, a JSON list, a
+    metric that is not a number, a copy of another seed's or setting's: `misfiled`), so
+    callers treat it as corrupt."""
     path = folder / name
+    if path.is_symlink() and not path.exists():  # a disk not mounted now: not 'none'
+        raise OSError(f"{name} is {DEAD_LINK}")  # no errno: not FileNotFoundError
     if not path.is_file():
         return None
     record = parse_json(path.read_text(encoding="utf-8"))

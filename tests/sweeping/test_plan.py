@@ -81,3 +81,14 @@ def test_planning_resumes_loads_no_lightning() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.split() == ["False", "False"], (done.stdout, done.stderr)
+
+
+def test_a_seed_whose_record_is_a_dead_link_is_blocked_not_to_run(tmp_path: Path) -> None:
+    """helper-130: a record.json linked to a disk not mounted now was planned `to run` (and
+    its run replaced the link) where the report named it unreadable."""
+    from repro.sweeping.plan import _state_of
+
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    assert _state_of(folder, tmp_path) == "blocked (record.json is a link that leads nowhere)"

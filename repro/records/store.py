@@ -638,7 +638,7 @@ def read_record(folder: Path, name: str = RECORD_FILE) -> dict[str, Any] | None:
         raise OSError(f"{name} is {DEAD_LINK}")  # no errno: not FileNotFoundError
     if not path.is_file():
         return None
-    record = parse_json(path.read_text(encoding="utf-8"))
+    record = parse_json(path.read_text(encoding="utf-8-sig"))  # an editor may add a BOM
     problem = record_problem(record) or misfiled(record, folder)
     if problem:
         raise ValueError(problem)

@@ -462,7 +462,7 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
     unlisted: list[tuple[Path, OSError]] = []
     for path in record_files(results_dir, paper, unlisted):
         try:
-            with open(path, encoding="utf-8") as stream:
+            with open(path, encoding="utf-8-sig") as stream:  # as store.read_record
                 record = store.parse_json(stream.read())
             row = run_row(record, path.parent)
         except IsADirectoryError:

@@ -754,3 +754,16 @@ def test_a_metric_too_large_for_a_float_is_a_damaged_record(tmp_path: Path) -> N
     assert "metric test/acc is not a number" in skipped.warning()
     with pytest.raises(ValueError, match="metric test/acc is not a number"):
         store.read_record(folder)
+
+
+def test_a_record_saved_with_a_byte_order_mark_still_counts(tmp_path: Path) -> None:
+    """helper-130: a completed record.json opened and saved in an editor that writes a UTF-8
+    byte order mark was 'malformed (Unexpected UTF-8 BOM)' to the report and corrupt to the
+    sweep, which set it aside and trained the seed again."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1)
+    path = folder / store.RECORD_FILE
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0, 1} and not table.skipped
+    assert store.is_completed(folder)

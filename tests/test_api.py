@@ -117,3 +117,20 @@ def test_load_records_of_a_results_folder_that_is_no_folder_says_so(tmp_path: Pa
         repro.load_records(tmp_path / "results.zip")
     with pytest.warns(UserWarning, match=r"no results folder at .*resluts"):
         assert repro.load_records(tmp_path / "resluts").empty
+
+
+def test_report_says_what_the_command_warns(tmp_path: Path) -> None:
+    """helper-130: `repro.report` dropped the report's warnings (a damaged record.json left
+    out of a claim's seeds, named by `repro report`): n=4 of 5 seeds without a word."""
+    import pytest
+
+    results = tmp_path / "results"
+    for seed in range(5):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    (folder / "record.json").write_text("")
+    with pytest.warns(UserWarning) as caught:
+        frame = repro.report("mnist1d", out=tmp_path / "out", results=results)
+    said = [str(w.message) for w in caught]
+    assert f"skipped record {folder / 'record.json'}: malformed" in "\n".join(said)
+    assert frame.attrs["warnings"] == said
+    assert frame.set_index("claim").loc["cnn_acc", "n"] == 4

@@ -469,7 +469,9 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
             skipped.append(SkippedRecord(path, "unreadable (a folder, not a file)"))
             continue
         except (OSError, UnicodeDecodeError) as error:
-            skipped.append(SkippedRecord(path, f"unreadable ({_why(error)})"))
+            dead = path.is_symlink() and not path.exists()  # not 'No such file': ls shows it
+            why = store.DEAD_LINK if dead else _why(error)
+            skipped.append(SkippedRecord(path, f"unreadable ({why})"))
             continue
         except ValueError as error:  # JSONDecodeError and BadRecord
             skipped.append(SkippedRecord(path, f"malformed ({error})"))

@@ -767,3 +767,18 @@ def test_a_record_saved_with_a_byte_order_mark_still_counts(tmp_path: Path) -> N
     table = load_records(tmp_path)
     assert set(table.frame["seed"]) == {0, 1} and not table.skipped
     assert store.is_completed(folder)
+
+
+def test_a_record_that_is_a_dead_link_is_named_as_one(tmp_path: Path) -> None:
+    """helper-130: a record.json linked to a disk not mounted now was 'unreadable (No such
+    file or directory)', though `ls` shows it there: the warning says it is a dead link."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1)
+    (folder / store.RECORD_FILE).unlink()
+    (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record {folder / store.RECORD_FILE}: unreadable ({store.DEAD_LINK})"
+    )

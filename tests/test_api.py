@@ -134,3 +134,18 @@ def test_report_says_what_the_command_warns(tmp_path: Path) -> None:
     assert f"skipped record {folder / 'record.json'}: malformed" in "\n".join(said)
     assert frame.attrs["warnings"] == said
     assert frame.set_index("claim").loc["cnn_acc", "n"] == 4
+
+
+def test_load_records_of_a_paper_that_is_a_path_is_refused(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records(paper='mnist1d/cnn')` (or '.') read the folder it named
+    and returned every paper's or experiment's rows as that paper's, where `repro report`
+    refuses the name."""
+    import pytest
+
+    from repro.errors import UsageError
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    for name in ("mnist1d/cnn", ".", "..", ""):
+        with pytest.raises(UsageError, match="invalid paper"):
+            repro.load_records(results, paper=name)

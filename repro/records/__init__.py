@@ -28,6 +28,9 @@ def load_records(results: str | Path | None = None, paper: str | None = None) ->
     from repro.records.table import default_results_dir, record_papers
     from repro.records.table import load_records as load_table
 
+    if paper is not None and (paper in ("", ".", "..") or "/" in paper or "\\" in paper):
+        # one folder's name: `mnist1d/cnn` read an experiment's rows as the paper's
+        raise UsageError(f"invalid paper {paper!r}: a paper's name, not a path")
     root = default_results_dir(Path(results) if results else None)
     blocked = store.what_blocks_folder(root)  # `results.zip`: an error, as the report's
     if blocked:

@@ -153,8 +153,11 @@ def report(
     as numbers: claimed, tolerance, n, mean, std, ci_low/ci_high (the 90% CI the verdict
     rests on), delta, p_value, and `verdict` (its outcome word).
 
-    The report's files are in `frame.attrs["files"]`, its headline in `frame.attrs["overall"]`.
+    The report's files are in `frame.attrs["files"]`, its headline in `frame.attrs["overall"]`,
+    the warnings `repro report` prints (each also a UserWarning) in `frame.attrs["warnings"]`.
     """
+    import warnings
+
     import pandas as pd
 
     from repro.records.table import default_results_dir
@@ -171,7 +174,13 @@ def report(
     )
     outcome = build_report(request)
     frame = pd.DataFrame([verdict_numbers(result) for result in outcome.results])
+    said = [line.removeprefix("warning: ") for line in outcome.warnings]
+    for line in said:  # what `repro report` prints: a damaged record left out, say
+        warnings.warn(line, stacklevel=2)
     frame.attrs.update(
-        overall=outcome.overall, summary=outcome.summary, files=[str(f) for f in outcome.files]
+        overall=outcome.overall,
+        summary=outcome.summary,
+        files=[str(f) for f in outcome.files],
+        warnings=said,
     )
     return frame

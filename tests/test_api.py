@@ -66,3 +66,86 @@ def test_load_records_of_a_misspelt_paper_says_so(tmp_path: Path) -> None:
         assert repro.load_records(results, paper="mnist1dd").empty  # may be a new paper
     assert not repro.load_records(results, paper="mnist1d").empty
     assert repro.load_records(results, paper="amsgrad").empty  # not run yet
+
+
+def test_load_records_names_the_records_it_could_not_read(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records` dropped a damaged record.json without a word (the
+    report names it): a notebook's table silently lacked a seed."""
+    import pytest
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    damaged = write_run(results, "cnn", 1, {"test/acc": CNN[1]}) / "record.json"
+    damaged.write_text("")
+    with pytest.warns(UserWarning) as caught:
+        frame = repro.load_records(results, paper="mnist1d")
+    assert set(frame["seed"]) == {0}
+    said = [str(w.message) for w in caught]
+    assert said == [
+        f"skipped record {damaged}: malformed (Expecting value: line 1 column 1 (char 0))"
+    ]
+    assert frame.attrs["skipped"] == said
+    assert damaged.read_text() == ""  # named, never rewritten
+
+
+def test_load_records_of_a_paper_without_records_says_which_have_them(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records(paper='nope')`, nothing like a paper with records,
+    returned an empty table in silence (only a near miss warned): it says which papers have
+    records under that folder (a warning: a paper not run yet has none either)."""
+    import pytest
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    with pytest.warns(
+        UserWarning, match=r"no records of paper 'nope' under .*papers with records: mnist1d"
+    ):
+        assert repro.load_records(results, paper="nope").empty
+    (tmp_path / "empty").mkdir()
+    with pytest.warns(UserWarning, match=r"no records of paper 'nope' under .*: none"):
+        assert repro.load_records(tmp_path / "empty", paper="nope").empty
+
+
+def test_load_records_of_a_results_folder_that_is_no_folder_says_so(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records('results.zip')` (a file), or a folder path mistyped,
+    gave an empty table without a word, where `repro report` says what is wrong."""
+    import pytest
+
+    from repro.errors import UsageError
+
+    (tmp_path / "results.zip").write_text("x")
+    with pytest.raises(UsageError, match=r"results folder .*results.zip is a file, not a folder"):
+        repro.load_records(tmp_path / "results.zip")
+    with pytest.warns(UserWarning, match=r"no results folder at .*resluts"):
+        assert repro.load_records(tmp_path / "resluts").empty
+
+
+def test_report_says_what_the_command_warns(tmp_path: Path) -> None:
+    """helper-130: `repro.report` dropped the report's warnings (a damaged record.json left
+    out of a claim's seeds, named by `repro report`): n=4 of 5 seeds without a word."""
+    import pytest
+
+    results = tmp_path / "results"
+    for seed in range(5):
+        folder = write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    (folder / "record.json").write_text("")
+    with pytest.warns(UserWarning) as caught:
+        frame = repro.report("mnist1d", out=tmp_path / "out", results=results)
+    said = [str(w.message) for w in caught]
+    assert f"skipped record {folder / 'record.json'}: malformed" in "\n".join(said)
+    assert frame.attrs["warnings"] == said
+    assert frame.set_index("claim").loc["cnn_acc", "n"] == 4
+
+
+def test_load_records_of_a_paper_that_is_a_path_is_refused(tmp_path: Path) -> None:
+    """helper-130: `repro.load_records(paper='mnist1d/cnn')` (or '.') read the folder it named
+    and returned every paper's or experiment's rows as that paper's, where `repro report`
+    refuses the name."""
+    import pytest
+
+    from repro.errors import UsageError
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    for name in ("mnist1d/cnn", ".", "..", ""):
+        with pytest.raises(UsageError, match="invalid paper"):
+            repro.load_records(results, paper=name)

@@ -17,21 +17,39 @@ def load_records(results: str | Path | None = None, paper: str | None = None) ->
     """Every run record under the results folder (default as the CLI's: REPRO_RESULTS_DIR,
     else ./results), or one paper's, as one long pandas DataFrame: a row per run × metric.
     `repro.load_records` is this function. (The report reads `repro.records.table`'s loader,
-    which also lists the records it could not read.)"""
+    which also lists the records it could not read.) A record it could not read is a
+    warning naming the file (and in `frame.attrs["skipped"]`), as the report names it, and a
+    paper without records says which papers have them: an empty or short table is never
+    left unexplained."""
     import warnings
 
-    from repro.errors import did_you_mean
+    from repro.errors import UsageError, did_you_mean
+    from repro.records import store
     from repro.records.table import default_results_dir, record_papers
     from repro.records.table import load_records as load_table
 
+    if paper is not None and (paper in ("", ".", "..") or "/" in paper or "\\" in paper):
+        # one folder's name: `mnist1d/cnn` read an experiment's rows as the paper's
+        raise UsageError(f"invalid paper {paper!r}: a paper's name, not a path")
     root = default_results_dir(Path(results) if results else None)
-    frame = load_table(root, paper).frame
-    if paper is not None and frame.empty:  # a typo read as 'no runs yet': say so
+    blocked = store.what_blocks_folder(root)  # `results.zip`: an error, as the report's
+    if blocked:
+        raise UsageError(f"results folder {root}: {blocked}")
+    if not root.exists():  # a mistyped path read as 'no runs yet': say so
+        warnings.warn(f"no results folder at {root}", stacklevel=2)
+    table = load_table(root, paper)
+    frame = table.frame
+    said = [skipped.warning().removeprefix("warning: ") for skipped in table.skipped]
+    frame.attrs["skipped"] = said
+    for line in [*said, *table.config_warnings]:
+        warnings.warn(line.removeprefix("warning: "), stacklevel=2)
+    if paper is not None and frame.empty and not said and root.exists():  # a typo: say so
         known = record_papers(root)  # a warning: `toy2` may be new beside toy's records
-        if paper not in known and (hint := did_you_mean(paper, known)):
+        if paper not in known:
+            hint = did_you_mean(paper, known) or ""
             warnings.warn(
                 f"no records of paper {paper!r} under {root} ({hint}papers with records: "
-                f"{', '.join(known)})",
+                f"{', '.join(known) or 'none'})",
                 stacklevel=2,
             )
     return frame

@@ -617,14 +617,28 @@ def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) 
     atomic_write_text(folder / name, json.dumps(record, indent=2, default=str) + "\n")
 
 
+def parse_json(text: str) -> Any:
+    """JSON text as data; ValueError for any text that is not JSON a reader can use, a
+    file nested deeper than Python's recursion limit too (a damaged or hostile record),
+    whose RecursionError no caller took for a damaged record."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
 def read_record(folder: Path, name: str = RECORD_FILE) -> dict[str, Any] | None:
     """The record in `folder` (`name`: another record file of it), or None when absent;
-    ValueError when it is not one (bad JSON, a JSON list, a metric that is not a number, a
-    copy of another seed's or setting's: `misfiled`), so callers treat it as corrupt."""
+    OSError when it cannot be read (a link that leads nowhere too: it may be a completed
+    run's on a disk not mounted now); ValueError when it is not one (bad JSON, a JSON list, a
+    metric that is not a number, a copy of another seed's or setting's: `misfiled`), so
+    callers treat it as corrupt."""
     path = folder / name
+    if path.is_symlink() and not path.exists():  # a disk not mounted now: not 'none'
+        raise OSError(f"{name} is {DEAD_LINK}")  # no errno: not FileNotFoundError
     if not path.is_file():
         return None
-    record = json.loads(path.read_text(encoding="utf-8"))
+    record = parse_json(path.read_text(encoding="utf-8-sig"))  # an editor may add a BOM
     problem = record_problem(record) or misfiled(record, folder)
     if problem:
         raise ValueError(problem)
@@ -672,7 +686,17 @@ def record_problem(record: Any) -> str | None:
     for name, value in metrics.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, type(None))):
             return f"metric {name} is not a number: {value!r}"
+        if isinstance(value, int) and not _fits_a_float(value):  # the table's column is float
+            return f"metric {name} is not a number: an integer of {len(str(abs(value)))} digits"
     return None
+
+
+def _fits_a_float(value: int) -> bool:
+    try:
+        float(value)
+    except OverflowError:
+        return False
+    return True
 
 
 SEED_FOLDER = re.compile(r"seed(-?\d+)")

@@ -462,14 +462,16 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
     unlisted: list[tuple[Path, OSError]] = []
     for path in record_files(results_dir, paper, unlisted):
         try:
-            with open(path, encoding="utf-8") as stream:
-                record = json.load(stream)
+            with open(path, encoding="utf-8-sig") as stream:  # as store.read_record
+                record = store.parse_json(stream.read())
             row = run_row(record, path.parent)
         except IsADirectoryError:
             skipped.append(SkippedRecord(path, "unreadable (a folder, not a file)"))
             continue
         except (OSError, UnicodeDecodeError) as error:
-            skipped.append(SkippedRecord(path, f"unreadable ({_why(error)})"))
+            dead = path.is_symlink() and not path.exists()  # not 'No such file': ls shows it
+            why = store.DEAD_LINK if dead else _why(error)
+            skipped.append(SkippedRecord(path, f"unreadable ({why})"))
             continue
         except ValueError as error:  # JSONDecodeError and BadRecord
             skipped.append(SkippedRecord(path, f"malformed ({error})"))

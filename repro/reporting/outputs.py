@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from repro.records import store
 from repro.reporting.files import write_file
 
 MANIFEST = ".outputs.json"
@@ -63,7 +64,7 @@ def keep_earlier_outputs(out: Path, written: list[Path], digest: str) -> list[st
 def _read_manifest(manifest: Path) -> dict[str, str]:
     """Output name -> the digest of the report it was made from; {} when unknown."""
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data = store.parse_json(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):

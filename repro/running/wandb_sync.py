@@ -8,13 +8,13 @@ upload checks first that the server answers, so no network costs seconds, not mi
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from repro.errors import ReproError, UsageError
+from repro.records import store
 from repro.records.table import record_files
 from repro.wording import plural
 
@@ -41,7 +41,7 @@ def offline_runs(results_dir: Path, paper: str | None = None) -> list[OfflineRun
     runs: list[OfflineRun] = []
     for record_file in record_files(results_dir, paper):
         try:
-            record = json.loads(record_file.read_text())
+            record = store.parse_json(record_file.read_text())
         except (OSError, ValueError):
             continue
         if not isinstance(record, dict):

@@ -1131,7 +1131,7 @@ def read_plan(results_dir: Path, paper: str) -> tuple[dict[str, Any] | None, str
     hand-edited plan must not crash the report nor be tested on with a pilot it lacks."""
     path = plan_path(results_dir, paper)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = store.parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, None
     except (OSError, ValueError) as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
 import os
@@ -63,7 +62,7 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
             records = []
             for path in experiment_dir.glob(f"*/seed*/{store.RECORD_FILE}"):
                 try:
-                    record = json.loads(path.read_text())
+                    record = store.parse_json(path.read_text())
                 except (OSError, ValueError):
                     continue
                 timing = _timing(record)
@@ -247,7 +246,7 @@ def _unfinished_rerun(folder: Path, sweep_id: str) -> dict[str, Any] | None:
     """The record of this sweep's rerun of a completed run that did not complete: kept in
     `record.failed.json` (the completed record stays); None when this sweep left none."""
     try:
-        record = json.loads((folder / store.FAILED_RERUN_FILE).read_text(encoding="utf-8"))
+        record = store.parse_json((folder / store.FAILED_RERUN_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("sweep_id") != sweep_id:

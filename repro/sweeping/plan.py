@@ -124,6 +124,9 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
         return f"{BLOCKED} ({record_dir.name} is a link that leads nowhere)"
     if record_dir.exists() and not record_dir.is_dir():
         return f"{BLOCKED} ({record_dir.name} is a file)"
+    record_file = record_dir / store.RECORD_FILE
+    if record_file.is_symlink() and not record_file.exists():  # its run stops, naming it
+        return f"{BLOCKED} ({store.RECORD_FILE} is a link that leads nowhere)"
     if (record_dir / store.RECORD_FILE).is_dir():  # read as none: planned `to run`, though
         return f"{BLOCKED} ({store.RECORD_FILE} is a folder)"  # its run stops, naming it
     try:

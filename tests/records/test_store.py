@@ -956,3 +956,15 @@ def test_a_whole_float_accumulation_is_that_many_batches(tmp_path: Path) -> None
     assert store.run_dir(tmp_path, _trainer(accumulate_grad_batches=2.0)) == two
     default = store.run_dir(tmp_path, TRAINED)
     assert store.run_dir(tmp_path, _trainer(accumulate_grad_batches=1.0)) == default
+
+
+def test_a_record_that_is_a_dead_link_is_not_read_as_none(tmp_path: Path) -> None:
+    """helper-130: a record.json linked to a disk not mounted now read as 'no record': the
+    sweep planned the seed `to run` and its run replaced the link, where the report named it
+    unreadable. It is an OSError naming the link, as a record the OS refuses to read is."""
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    with pytest.raises(OSError, match=r"record.json is a link that leads nowhere") as raised:
+        store.read_record(folder)
+    assert not isinstance(raised.value, FileNotFoundError)  # 'removed since seen': none

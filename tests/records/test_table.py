@@ -721,3 +721,64 @@ def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -
     assert skipped.warning() == (
         f"warning: skipped record folder {loop}: unreadable (Too many levels of symbolic links)"
     )
+
+
+@pytest.mark.parametrize(
+    "nested", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000]
+)
+def test_a_deeply_nested_record_is_named_not_a_crash(tmp_path: Path, nested: str) -> None:
+    """helper-130: a record.json of 100000 nested lists (a damaged or hostile file) made the
+    JSON reader raise RecursionError, which no caller took for a damaged record: the whole
+    report ended in 'internal error', every good record with it."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1)
+    (folder / store.RECORD_FILE).write_text(nested)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record {folder / store.RECORD_FILE}: malformed (nested too deeply)"
+    )
+    with pytest.raises(ValueError, match="nested too deeply"):
+        store.read_record(folder)  # the sweep's reader: corrupt, like any other bad JSON
+
+
+def test_a_metric_too_large_for_a_float_is_a_damaged_record(tmp_path: Path) -> None:
+    """helper-130: a metric written as an integer of 400 digits (a hand-edited record) passed
+    as a number, then the table's float column raised OverflowError: 'internal error'."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1, metrics={"test/acc": 10**400})
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert "metric test/acc is not a number" in skipped.warning()
+    with pytest.raises(ValueError, match="metric test/acc is not a number"):
+        store.read_record(folder)
+
+
+def test_a_record_saved_with_a_byte_order_mark_still_counts(tmp_path: Path) -> None:
+    """helper-130: a completed record.json opened and saved in an editor that writes a UTF-8
+    byte order mark was 'malformed (Unexpected UTF-8 BOM)' to the report and corrupt to the
+    sweep, which set it aside and trained the seed again."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1)
+    path = folder / store.RECORD_FILE
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0, 1} and not table.skipped
+    assert store.is_completed(folder)
+
+
+def test_a_record_that_is_a_dead_link_is_named_as_one(tmp_path: Path) -> None:
+    """helper-130: a record.json linked to a disk not mounted now was 'unreadable (No such
+    file or directory)', though `ls` shows it there: the warning says it is a dead link."""
+    write_run(tmp_path, "cnn", 0)
+    folder = write_run(tmp_path, "cnn", 1)
+    (folder / store.RECORD_FILE).unlink()
+    (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record {folder / store.RECORD_FILE}: unreadable ({store.DEAD_LINK})"
+    )

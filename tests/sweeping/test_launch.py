@@ -143,3 +143,22 @@ def test_a_slurm_sweeps_jobs_are_warned_of_their_time_limit_by_sigterm(
     launch([["seed=0,1"]], ["paper=toy"], [], slurm_job_name("7"))
     assert seen == {"signal": "#SBATCH --signal=TERM@120", "job_env": "TERM"}
     assert JobEnvironment.USR_SIG == "USR2" and "SUBMITIT_PREEMPT_SIGNAL" not in os.environ
+
+
+def test_a_deeply_nested_record_leaves_the_estimate_to_the_others(tmp_path: Path) -> None:
+    """a record.json of 100000 nested lists beside a setting's seeds made
+    `repro sweep --dry-run` end in 'internal error: RecursionError' (the time estimate read
+    every record with json); it is passed over like any other unreadable record."""
+    from repro.records import store
+    from repro.sweeping.launch import estimate_seconds
+    from repro.sweeping.plan import PlannedRun
+
+    hash_dir = tmp_path / "x" / "h"
+    timing = {"wall_s": 100.0, "fit_s": 90.0, "steps_per_s": 2.0}
+    environment = {"cpu": "a CPU", "gpus": []}
+    record = {"status": "completed", "timing": timing, "environment": environment}
+    store.write_record(hash_dir / "seed0", record)
+    (hash_dir / "seed1").mkdir()
+    (hash_dir / "seed1" / store.RECORD_FILE).write_text("[" * 100_000 + "]" * 100_000)
+    new = PlannedRun("x", 2, (), hash_dir / "seed2", "to run", 180)
+    assert estimate_seconds([new], "a CPU | no GPU") == {new.record_dir: 100.0}

@@ -97,3 +97,14 @@ def test_a_run_another_process_is_training_is_planned_as_held_not_redone(
     with run_lock(folder):
         assert _state_of(folder, tmp_path) == "held by another process (running)"
     assert _state_of(folder, tmp_path) == "redo (running)"  # killed: no process holds it
+
+
+def test_a_seed_whose_record_is_a_dead_link_is_blocked_not_to_run(tmp_path: Path) -> None:
+    """a record.json linked to a disk not mounted now was planned `to run` (and
+    its run replaced the link) where the report named it unreadable."""
+    from repro.sweeping.plan import _state_of
+
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    assert _state_of(folder, tmp_path) == "blocked (record.json is a link that leads nowhere)"

@@ -1187,6 +1187,10 @@ def _is_built_in(folder: Path) -> bool:
 
 def _start(attempt: Attempt) -> None:
     """Write the config and the `running` record, then set the process up to train."""
+    if attempt.rerunning_completed:  # one killed as it completed is the record this one
+        # replaces: its files first, before this attempt's config.rerun.yaml is written (else
+        # that went over config.yaml, in place of the config that made the killed one's record)
+        finish_a_completed_rerun(attempt.record_dir, attempt.previous, locked=True)
     try:
         store.keep_filed_config(attempt.record_dir, attempt.config)  # an older folder's
         store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
@@ -1194,9 +1198,6 @@ def _start(attempt: Attempt) -> None:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
     if attempt.rerunning_completed:  # a stopped or killed rerun's record counts it too
         from repro.running.profiling import clear_rerun_reports
-
-        # one killed as it completed is the record this one replaces: its files first
-        finish_a_completed_rerun(attempt.record_dir, attempt.previous, locked=True)
 
         counts = [(attempt.previous or {}).get("attempts")] + [
             _attempts_in(attempt.record_dir, name)

@@ -1179,6 +1179,28 @@ main()
 """
 
 
+def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-136: a rerun=true after one killed as it completed wrote its config.rerun.yaml
+    first, then put the killed one's files in place, which moved that new config over
+    config.yaml: the record it finished named a config that did not make it, and the new
+    rerun, completed, ended `its files could not all follow it (... config.rerun.yaml)`."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8", "logger=csv")
+    assert _run(signalling_paper, results, *steps).returncode == 0
+    folder = _run_folder(results)
+    patched = KILLED_AS_A_RERUNS_LOG_IS_MOVED
+    killed = _run(signalling_paper, results, *steps, "rerun=true", patched_by=patched)
+    assert killed.returncode == -9, killed.stderr
+    again = _run(signalling_paper, results, *steps, "trainer.accelerator=cpu", "rerun=true")
+    assert again.returncode == 0, again.stderr
+    assert "config.rerun.yaml" not in again.stderr
+    assert json.loads((folder / "record.json").read_text())["attempts"] == 3
+    assert "accelerator: cpu" in (folder / "config.yaml").read_text()
+    assert sorted(p.name for p in folder.rglob("*rerun*")) == []
+
+
 def test_a_rerun_killed_before_its_log_is_moved_gets_its_log_in_place(
     signalling_paper: Path, tmp_path: Path
 ) -> None:

@@ -1179,6 +1179,41 @@ main()
 """
 
 
+DISK_FULL_AS_IT_SAVES = """
+import errno, os, sys
+import lightning.pytorch as pl
+
+def save(self, path, *args, **kwargs):  # a full disk: part of the file written, then ENOSPC
+    with open(path, "wb") as partial:
+        partial.write(b"part of a checkpoint")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+pl.Trainer.save_checkpoint = save
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-136: a checkpoint save on a full disk failed the run as `OSError: [Errno 28]
+    No space left on device`, naming no file, and left the part written in
+    checkpoints/.last.ckpt.tmp, which kept the disk full for the rerun."""
+    results = tmp_path / "r"
+    patch = DISK_FULL_AS_IT_SAVES
+    failed = _run(signalling_paper, results, "trainer.max_steps=8", patched_by=patch)
+    assert failed.returncode == 1, failed.stderr
+    folder = _run_folder(results)
+    record = json.loads((folder / "record.json").read_text())
+    assert record["status"] == "failed"
+    assert "cannot save checkpoint" in record["error"] and "last.ckpt" in record["error"]
+    assert "error: cannot save checkpoint" in failed.stderr
+    assert not [p.name for p in (folder / "checkpoints").rglob("*")]
+
+
 def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(
     signalling_paper: Path, tmp_path: Path
 ) -> None:

@@ -1191,6 +1191,7 @@ def _start(attempt: Attempt) -> None:
         # replaces: its files first, before this attempt's config.rerun.yaml is written (else
         # that went over config.yaml, in place of the config that made the killed one's record)
         finish_a_completed_rerun(attempt.record_dir, attempt.previous, locked=True)
+        _refuse_over_unmoved_weights(attempt)
     try:
         store.keep_filed_config(attempt.record_dir, attempt.config)  # an older folder's
         store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
@@ -1214,6 +1215,26 @@ def _start(attempt: Attempt) -> None:
         import torch
 
         torch.set_num_threads(int(attempt.config["num_threads"]))
+
+
+def _refuse_over_unmoved_weights(attempt: Attempt) -> None:
+    """A ReproError, before anything is written, when the completed record is a rerun's whose
+    final weights could not be put in place (still in rerun.ckpt, where this rerun saves):
+    trained on, this rerun saved over them, and stopped, deleted them; the record named as
+    kept weights it no longer had."""
+    from repro.running.checkpointing import RERUN_CHECKPOINT
+
+    try:
+        pending = store.read_record(attempt.record_dir, RERUN_RECORD_FILE)
+    except (OSError, ValueError):
+        return
+    if not (pending and attempt.previous and _same_attempt(pending, attempt.previous)):
+        return
+    weights = progress.shown_path(attempt.last_checkpoint.with_name(RERUN_CHECKPOINT))
+    raise ReproError(
+        f"the completed record's final weights, in {weights}, could not be put in place (see "
+        "the warning above): fix that and run again (nothing was trained or written)"
+    )
 
 
 def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:

@@ -1236,6 +1236,54 @@ def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(
     assert sorted(p.name for p in folder.rglob("*rerun*")) == []
 
 
+WEIGHTS_NOT_MOVED = """
+import errno, os, sys
+
+real = os.replace
+
+def replace(src, dst, *args, **kwargs):  # a completed rerun's final weights cannot move
+    if os.path.basename(src) == "rerun.ckpt":
+        raise OSError(errno.EIO, os.strerror(errno.EIO), src)
+    return real(src, dst, *args, **kwargs)
+
+os.replace = replace
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_rerun_never_saves_over_final_weights_an_earlier_rerun_could_not_move(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-136: a rerun=true started beside a completed rerun whose final weights could
+    not be put in place (rerun.ckpt, named by record.json as kept) warned, then trained and
+    saved over them; stopped, it deleted them: the record's weights were lost for good. It
+    now refuses to train until they are in place, and they stay."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8",)
+    assert _run(signalling_paper, results, *steps).returncode == 0
+    folder = _run_folder(results)
+    killed = _run(
+        signalling_paper, results, *steps, "rerun=true", patched_by=KILLED_AS_A_RERUN_COMPLETES
+    )
+    assert killed.returncode == -9, killed.stderr
+    record = json.loads((folder / "record.json").read_text())
+    weights = (folder / "checkpoints" / "rerun.ckpt").stat().st_ino  # bytes: the same as before
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_batch_1", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    again = _run(
+        signalling_paper, results, *steps, "rerun=true", patched_by=WEIGHTS_NOT_MOVED, **stop
+    )
+    assert again.returncode == 1, again.stderr
+    assert "rerun.ckpt" in again.stderr.strip().splitlines()[-1]
+    assert json.loads((folder / "record.json").read_text()) == record
+    assert (folder / "checkpoints" / "rerun.ckpt").stat().st_ino == weights
+    then = _run(signalling_paper, results, *steps)
+    assert then.returncode == 0, then.stderr
+    assert (folder / "checkpoints" / "last.ckpt").stat().st_ino == weights
+
+
 def test_a_rerun_killed_before_its_log_is_moved_gets_its_log_in_place(
     signalling_paper: Path, tmp_path: Path
 ) -> None:

@@ -352,10 +352,15 @@ class ResumableCheckpoint(pl.Callback):
         self._save_inexact = inexact
         try:
             trainer.save_checkpoint(temp)
+            if trainer.is_global_zero:
+                os.replace(temp, self.path)
+        except OSError as error:  # a full disk: its part goes (it kept the disk full), named
+            if trainer.is_global_zero:
+                temp.unlink(missing_ok=True)
+            why = error.strerror or str(error)
+            raise ReproError(f"cannot save checkpoint {self.path}: {why}") from error
         finally:
             self._save_inexact = None
-        if trainer.is_global_zero:
-            os.replace(temp, self.path)
         self._last_save = time.monotonic()
         self._saved_step = trainer.global_step
         self._saved_ended_early = self._ending_early

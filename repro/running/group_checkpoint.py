@@ -4,12 +4,15 @@ position and RNG stream, curves, in one file, so SIGTERM, Ctrl-C or kill -9 cost
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
+
+from repro.errors import ReproError
 
 if TYPE_CHECKING:
     from repro.running.seed_group import SeedGroup
@@ -93,8 +96,14 @@ class GroupCheckpoint:
 
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temp = self.path.with_name(self.path.name + ".tmp")
-            torch.save({"identity": self.identity, "state": group.state_dict()}, temp)
-            os.replace(temp, self.path)
+            try:
+                torch.save({"identity": self.identity, "state": group.state_dict()}, temp)
+                os.replace(temp, self.path)
+            except OSError as error:  # a full disk: its part goes (it kept the disk full)
+                with contextlib.suppress(OSError):
+                    temp.unlink(missing_ok=True)
+                why = error.strerror or str(error)
+                raise ReproError(f"cannot save checkpoint {self.path}: {why}") from error
             self.saved_step = group.state.global_step
         self._next = time.monotonic() + self.every_s
         if self.stop_signal is not None:

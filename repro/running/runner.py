@@ -1187,6 +1187,11 @@ def _is_built_in(folder: Path) -> bool:
 
 def _start(attempt: Attempt) -> None:
     """Write the config and the `running` record, then set the process up to train."""
+    if attempt.rerunning_completed:  # one killed as it completed is the record this one
+        # replaces: its files first, before this attempt's config.rerun.yaml is written (else
+        # that went over config.yaml, in place of the config that made the killed one's record)
+        finish_a_completed_rerun(attempt.record_dir, attempt.previous, locked=True)
+        _refuse_over_unmoved_weights(attempt)
     try:
         store.keep_filed_config(attempt.record_dir, attempt.config)  # an older folder's
         store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
@@ -1194,9 +1199,6 @@ def _start(attempt: Attempt) -> None:
         raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
     if attempt.rerunning_completed:  # a stopped or killed rerun's record counts it too
         from repro.running.profiling import clear_rerun_reports
-
-        # one killed as it completed is the record this one replaces: its files first
-        finish_a_completed_rerun(attempt.record_dir, attempt.previous, locked=True)
 
         counts = [(attempt.previous or {}).get("attempts")] + [
             _attempts_in(attempt.record_dir, name)
@@ -1213,6 +1215,26 @@ def _start(attempt: Attempt) -> None:
         import torch
 
         torch.set_num_threads(int(attempt.config["num_threads"]))
+
+
+def _refuse_over_unmoved_weights(attempt: Attempt) -> None:
+    """A ReproError, before anything is written, when the completed record is a rerun's whose
+    final weights could not be put in place (still in rerun.ckpt, where this rerun saves):
+    trained on, this rerun saved over them, and stopped, deleted them; the record named as
+    kept weights it no longer had."""
+    from repro.running.checkpointing import RERUN_CHECKPOINT
+
+    try:
+        pending = store.read_record(attempt.record_dir, RERUN_RECORD_FILE)
+    except (OSError, ValueError):
+        return
+    if not (pending and attempt.previous and _same_attempt(pending, attempt.previous)):
+        return
+    weights = progress.shown_path(attempt.last_checkpoint.with_name(RERUN_CHECKPOINT))
+    raise ReproError(
+        f"the completed record's final weights, in {weights}, could not be put in place (see "
+        "the warning above): fix that and run again (nothing was trained or written)"
+    )
 
 
 def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:

@@ -1179,6 +1179,111 @@ main()
 """
 
 
+DISK_FULL_AS_IT_SAVES = """
+import errno, os, sys
+import lightning.pytorch as pl
+
+def save(self, path, *args, **kwargs):  # a full disk: part of the file written, then ENOSPC
+    with open(path, "wb") as partial:
+        partial.write(b"part of a checkpoint")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+pl.Trainer.save_checkpoint = save
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-136: a checkpoint save on a full disk failed the run as `OSError: [Errno 28]
+    No space left on device`, naming no file, and left the part written in
+    checkpoints/.last.ckpt.tmp, which kept the disk full for the rerun."""
+    results = tmp_path / "r"
+    patch = DISK_FULL_AS_IT_SAVES
+    failed = _run(signalling_paper, results, "trainer.max_steps=8", patched_by=patch)
+    assert failed.returncode == 1, failed.stderr
+    folder = _run_folder(results)
+    record = json.loads((folder / "record.json").read_text())
+    assert record["status"] == "failed"
+    assert "cannot save checkpoint" in record["error"] and "last.ckpt" in record["error"]
+    assert "error: cannot save checkpoint" in failed.stderr
+    assert not [p.name for p in (folder / "checkpoints").rglob("*")]
+
+
+def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-136: a rerun=true after one killed as it completed wrote its config.rerun.yaml
+    first, then put the killed one's files in place, which moved that new config over
+    config.yaml: the record it finished named a config that did not make it, and the new
+    rerun, completed, ended `its files could not all follow it (... config.rerun.yaml)`."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8", "logger=csv")
+    assert _run(signalling_paper, results, *steps).returncode == 0
+    folder = _run_folder(results)
+    patched = KILLED_AS_A_RERUNS_LOG_IS_MOVED
+    killed = _run(signalling_paper, results, *steps, "rerun=true", patched_by=patched)
+    assert killed.returncode == -9, killed.stderr
+    again = _run(signalling_paper, results, *steps, "trainer.accelerator=cpu", "rerun=true")
+    assert again.returncode == 0, again.stderr
+    assert "config.rerun.yaml" not in again.stderr
+    assert json.loads((folder / "record.json").read_text())["attempts"] == 3
+    assert "accelerator: cpu" in (folder / "config.yaml").read_text()
+    assert sorted(p.name for p in folder.rglob("*rerun*")) == []
+
+
+WEIGHTS_NOT_MOVED = """
+import errno, os, sys
+
+real = os.replace
+
+def replace(src, dst, *args, **kwargs):  # a completed rerun's final weights cannot move
+    if os.path.basename(src) == "rerun.ckpt":
+        raise OSError(errno.EIO, os.strerror(errno.EIO), src)
+    return real(src, dst, *args, **kwargs)
+
+os.replace = replace
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_rerun_never_saves_over_final_weights_an_earlier_rerun_could_not_move(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """helper-136: a rerun=true started beside a completed rerun whose final weights could
+    not be put in place (rerun.ckpt, named by record.json as kept) warned, then trained and
+    saved over them; stopped, it deleted them: the record's weights were lost for good. It
+    now refuses to train until they are in place, and they stay."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8",)
+    assert _run(signalling_paper, results, *steps).returncode == 0
+    folder = _run_folder(results)
+    killed = _run(
+        signalling_paper, results, *steps, "rerun=true", patched_by=KILLED_AS_A_RERUN_COMPLETES
+    )
+    assert killed.returncode == -9, killed.stderr
+    record = json.loads((folder / "record.json").read_text())
+    weights = (folder / "checkpoints" / "rerun.ckpt").stat().st_ino  # bytes: the same as before
+    stop = {"REPRO_TEST_SIGNAL_AT": "train_batch_1", "REPRO_TEST_SIGNAL": "SIGTERM"}
+    again = _run(
+        signalling_paper, results, *steps, "rerun=true", patched_by=WEIGHTS_NOT_MOVED, **stop
+    )
+    assert again.returncode == 1, again.stderr
+    assert "rerun.ckpt" in again.stderr.strip().splitlines()[-1]
+    assert json.loads((folder / "record.json").read_text()) == record
+    assert (folder / "checkpoints" / "rerun.ckpt").stat().st_ino == weights
+    then = _run(signalling_paper, results, *steps)
+    assert then.returncode == 0, then.stderr
+    assert (folder / "checkpoints" / "last.ckpt").stat().st_ino == weights
+
+
 def test_a_rerun_killed_before_its_log_is_moved_gets_its_log_in_place(
     signalling_paper: Path, tmp_path: Path
 ) -> None:

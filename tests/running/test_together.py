@@ -2875,3 +2875,44 @@ def test_a_group_whose_test_step_fails_keeps_its_training_for_the_next_sweep_to_
         assert record["together"]["trained"]["seeds"] == [0, 1], record["together"]
         assert (outcome.record_dir / "checkpoints" / "last.ckpt").is_file()
     assert not list(results.rglob("together.ckpt*"))
+
+
+DISK_FULL_AS_THE_GROUP_SAVES = """
+import errno, os, sys
+import torch
+
+real = torch.save
+
+def save(obj, where, *args, **kwargs):  # a full disk: part of the group's file, then ENOSPC
+    if str(where).endswith("together.ckpt.tmp"):
+        with open(where, "wb") as partial:
+            partial.write(b"part of a checkpoint")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    return real(obj, where, *args, **kwargs)
+
+torch.save = save
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+def test_a_group_save_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
+    tmp_path: Path,
+) -> None:
+    """helper-136: the group's periodic save on a full disk failed every seed as a bare
+    `OSError: [Errno 28] No space left on device`, naming no file, and left the part
+    written in checkpoints/together.ckpt.tmp, which kept the disk full."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    failed = repro(
+        *GROUP_SWEEP, "logger=none", "trainer.max_steps=8", "checkpoint.every_s=0",
+        env={"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")},
+        patched_by=DISK_FULL_AS_THE_GROUP_SAVES,
+    )  # fmt: skip
+    assert failed.returncode == 1, failed.stderr
+    records = [json.loads(p.read_text()) for p in sorted((tmp_path / "r").rglob("record.json"))]
+    assert [r["status"] for r in records] == ["failed"] * 2
+    assert all("cannot save checkpoint" in r["error"] for r in records), records
+    assert not list((tmp_path / "r").rglob("*.tmp"))

@@ -196,6 +196,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "a section given one value in a sweep",
     "a run section given one value",
     "a config group given null",
+    "a config group given no value",
     "num_threads not a count",
     "checkpoint interval not a number",
     "checkpoint switch not true or false",
@@ -951,6 +952,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "logger=null: logger is a config group: choose one of its options (csv, default, none, "
         "wandb)",
+    ),
+    Case(  # helper-135: "In 'run': Could not find 'logger/' Available options in 'logger':"
+        "a config group given no value",
+        ("run", "paper=mnist1d", "experiment=cnn", "logger="),
+        2,
+        "logger=: logger is a config group: choose one of its options (csv, default, none, wandb)",
     ),
     Case(
         "a config group given a number in a sweep",

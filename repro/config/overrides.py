@@ -298,6 +298,11 @@ def explain_hydra_error(
         if within:
             hint = f"did you mean {' or '.join(map(repr, within))}?; "
         return f"unknown config key {key!r} ({hint}repro reads no other top-level key)"
+    empty = re.search(r"Could not find '([^'/]+)/'", message)  # `logger=`: no option named
+    if empty:
+        from repro.config.app import CONFIG_DIR
+
+        return explain_group_value(CONFIG_DIR, [f"{empty.group(1)}="])
     missing = re.search(r"Could not find '([^']+)/([^']+)'", message)
     if missing:
         group, option = missing.groups()

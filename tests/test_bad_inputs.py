@@ -889,6 +889,22 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "`# @package _global_`",
         _experiment_file("data:\n  features: 8\nmodel:\n  features: 8\n"),
     ),
+    Case(  # helper-135: "unknown top-level key 'experiment' (did you mean 'experiment_name'?)"
+        "experiment YAML that is a list",
+        ("run", "paper=toy", "experiment=wide", "logger=none"),
+        2,
+        "experiment/wide.yaml: a list, not keys: a config file holds `section:` keys "
+        "(data:, model:, ...)",
+        _experiment_file("- data\n- model\n"),
+    ),
+    Case(  # helper-135: "ConfigTypeError raised while composing config: Cannot merge ..."
+        "experiment YAML that is a list under its package line",
+        ("run", "paper=toy", "experiment=wide", "logger=none"),
+        2,
+        "experiment/wide.yaml: a list, not keys: a config file holds `section:` keys "
+        "(data:, model:, ...)",
+        _experiment_file("# @package _global_\n- data\n- model\n"),
+    ),
     Case(  # helper-40: 'internal error: NotADirectoryError', exit 1
         "repro new into a papers folder that is a file",
         ("new", "x", "--papers-dir", "/etc/hostname"),

@@ -298,6 +298,13 @@ def explain_hydra_error(
         if within:
             hint = f"did you mean {' or '.join(map(repr, within))}?; "
         return f"unknown config key {key!r} ({hint}repro reads no other top-level key)"
+    listed = re.search(
+        r"In '([^']+)': ConfigTypeError .*Cannot merge DictConfig with ListConfig", message, re.S
+    )
+    if listed:  # a plugin's experiment file or settings.yaml of `- item` lines
+        from repro.config.checks import LIST_NOT_KEYS
+
+        return f"{listed.group(1)}.yaml: {LIST_NOT_KEYS}"
     empty = re.search(r"Could not find '([^'/]+)/'", message)  # `logger=`: no option named
     if empty:
         from repro.config.app import CONFIG_DIR

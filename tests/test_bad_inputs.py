@@ -197,6 +197,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "a run section given one value",
     "a config group given null",
     "a config group given no value",
+    "hydra.job.chdir given",
     "num_threads not a count",
     "checkpoint interval not a number",
     "checkpoint switch not true or false",
@@ -867,6 +868,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "experiment_name=../../x"),
         2,
         "experiment_name is set by experiment=<name> (it names the record folder)",
+    ),
+    Case(  # helper-135: with hydra.run.dir=D, records went to D/results, unseen by report
+        "hydra.job.chdir given",
+        ("run", "paper=mnist1d", "experiment=logistic", "hydra.job.chdir=true"),
+        2,
+        "hydra.job.chdir=true: repro keeps the working directory",
     ),
     Case(
         "experiment_name given to a sweep",

@@ -90,7 +90,14 @@ so neither found the other's records."""
 def refuse_derived_keys(overrides: list[str]) -> None:
     """One line for an override of a key repro sets itself (`DERIVED_KEYS`)."""
     for override in overrides:
-        name = override.partition("=")[0].lstrip("+~")
+        name, _, value = override.partition("=")
+        name = name.lstrip("+~")
+        if name == "hydra.job.chdir" and value.strip().lower() not in ("false", "null", ""):
+            raise UsageError(  # after a chdir, the relative results/ is another folder
+                f"{override}: repro keeps the working directory (records go to results/ of "
+                "the folder repro runs in, where report and sweep look): "
+                "REPRO_RESULTS_DIR=<folder> writes them elsewhere"
+            )
         if name in DERIVED_KEYS:
             raise UsageError(
                 f"{name} is set by {DERIVED_KEYS[name]}<name> (it names the record folder): "

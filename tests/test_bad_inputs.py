@@ -196,6 +196,8 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "a section given one value in a sweep",
     "a run section given one value",
     "a config group given null",
+    "a config group given no value",
+    "hydra.job.chdir given",
     "num_threads not a count",
     "checkpoint interval not a number",
     "checkpoint switch not true or false",
@@ -867,6 +869,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "experiment_name is set by experiment=<name> (it names the record folder)",
     ),
+    Case(  # helper-135: with hydra.run.dir=D, records went to D/results, unseen by report
+        "hydra.job.chdir given",
+        ("run", "paper=mnist1d", "experiment=logistic", "hydra.job.chdir=true"),
+        2,
+        "hydra.job.chdir=true: repro keeps the working directory",
+    ),
     Case(
         "experiment_name given to a sweep",
         ("sweep", "paper=mnist1d", "experiment=logistic", "experiment_name=foo", "--dry-run"),
@@ -887,6 +895,22 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "experiment/wide.yaml: its keys landed under 'experiment:'; start the file with "
         "`# @package _global_`",
         _experiment_file("data:\n  features: 8\nmodel:\n  features: 8\n"),
+    ),
+    Case(  # helper-135: "unknown top-level key 'experiment' (did you mean 'experiment_name'?)"
+        "experiment YAML that is a list",
+        ("run", "paper=toy", "experiment=wide", "logger=none"),
+        2,
+        "experiment/wide.yaml: a list, not keys: a config file holds `section:` keys "
+        "(data:, model:, ...)",
+        _experiment_file("- data\n- model\n"),
+    ),
+    Case(  # helper-135: "ConfigTypeError raised while composing config: Cannot merge ..."
+        "experiment YAML that is a list under its package line",
+        ("run", "paper=toy", "experiment=wide", "logger=none"),
+        2,
+        "experiment/wide.yaml: a list, not keys: a config file holds `section:` keys "
+        "(data:, model:, ...)",
+        _experiment_file("# @package _global_\n- data\n- model\n"),
     ),
     Case(  # helper-40: 'internal error: NotADirectoryError', exit 1
         "repro new into a papers folder that is a file",
@@ -951,6 +975,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "logger=null: logger is a config group: choose one of its options (csv, default, none, "
         "wandb)",
+    ),
+    Case(  # helper-135: "In 'run': Could not find 'logger/' Available options in 'logger':"
+        "a config group given no value",
+        ("run", "paper=mnist1d", "experiment=cnn", "logger="),
+        2,
+        "logger=: logger is a config group: choose one of its options (csv, default, none, wandb)",
     ),
     Case(
         "a config group given a number in a sweep",

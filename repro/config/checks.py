@@ -369,11 +369,17 @@ def _within_section(key: str, config: dict[str, Any]) -> str:
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
 
 
+LIST_NOT_KEYS = (
+    "a list, not keys: a config file holds `section:` keys (data:, model:, ...) under "
+    "`# @package _global_`"
+)
+
+
 def _headerless(key: str, config: dict[str, Any]) -> str | None:
     """A plugin file without `# @package _global_`: Hydra nests its keys under the group's
     name (`experiment:`, `settings:`), which reads as an unknown key; name the file instead."""
     paper_dir = config.get("paper_dir")
-    if not paper_dir or not isinstance(config.get(key), dict):
+    if not paper_dir or not isinstance(config.get(key), (dict, list)):
         return None
     if key == "experiment":
         path = Path(paper_dir) / "experiment" / f"{config.get('experiment_name')}.yaml"
@@ -381,6 +387,8 @@ def _headerless(key: str, config: dict[str, Any]) -> str | None:
         path = Path(paper_dir) / "settings.yaml"
     else:
         return None
+    if isinstance(config[key], list):  # `- item` lines: no key landed, none to name
+        return f"{path}: {LIST_NOT_KEYS}"
     if not config[key]:  # no keys to land anywhere: the file is empty (or only comments)
         alone = " (that line alone is an experiment that changes nothing)"
         return f"{path}: empty; start it with `# @package _global_`" + alone * (key == "experiment")

@@ -90,7 +90,14 @@ so neither found the other's records."""
 def refuse_derived_keys(overrides: list[str]) -> None:
     """One line for an override of a key repro sets itself (`DERIVED_KEYS`)."""
     for override in overrides:
-        name = override.partition("=")[0].lstrip("+~")
+        name, _, value = override.partition("=")
+        name = name.lstrip("+~")
+        if name == "hydra.job.chdir" and value.strip().lower() not in ("false", "null", ""):
+            raise UsageError(  # after a chdir, the relative results/ is another folder
+                f"{override}: repro keeps the working directory (records go to results/ of "
+                "the folder repro runs in, where report and sweep look): "
+                "REPRO_RESULTS_DIR=<folder> writes them elsewhere"
+            )
         if name in DERIVED_KEYS:
             raise UsageError(
                 f"{name} is set by {DERIVED_KEYS[name]}<name> (it names the record folder): "
@@ -298,6 +305,18 @@ def explain_hydra_error(
         if within:
             hint = f"did you mean {' or '.join(map(repr, within))}?; "
         return f"unknown config key {key!r} ({hint}repro reads no other top-level key)"
+    listed = re.search(
+        r"In '([^']+)': ConfigTypeError .*Cannot merge DictConfig with ListConfig", message, re.S
+    )
+    if listed:  # a plugin's experiment file or settings.yaml of `- item` lines
+        from repro.config.checks import LIST_NOT_KEYS
+
+        return f"{listed.group(1)}.yaml: {LIST_NOT_KEYS}"
+    empty = re.search(r"Could not find '([^'/]+)/'", message)  # `logger=`: no option named
+    if empty:
+        from repro.config.app import CONFIG_DIR
+
+        return explain_group_value(CONFIG_DIR, [f"{empty.group(1)}="])
     missing = re.search(r"Could not find '([^']+)/([^']+)'", message)
     if missing:
         group, option = missing.groups()

@@ -324,7 +324,11 @@ class SeedGroup:
     """K seeds of one config, built as `repro run` builds each, ready to train together."""
 
     def __init__(self, configs: list[dict[str, Any]], plugin: Any, spec: Any) -> None:
-        from repro.running.training import build_module_and_data, seed_everything
+        from repro.running.training import (
+            build_module_and_data,
+            refuse_a_test_limit_of_no_batches,
+            seed_everything,
+        )
 
         reason = static_reason(configs[0])
         if reason:
@@ -340,6 +344,8 @@ class SeedGroup:
             seed_everything(int(config["seed"]))
             module, datamodule = build_module_and_data(config, plugin, spec)
             datamodule.prepare_data()
+            # before the group trains: each seed alone then says it without training
+            refuse_a_test_limit_of_no_batches(config, datamodule)
             datamodule.setup("fit")
             module.setup("fit")
             module.to(self.device)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -464,6 +466,55 @@ def dataset_sizes_of(datamodule: Any) -> dict[str, int]:
     return kept
 
 
+@contextmanager
+def _random_state_kept() -> Iterator[None]:
+    """Python's, NumPy's and torch's CPU generators as they were (those seed_everything sets)."""
+    import random
+
+    import numpy as np
+    import torch
+
+    states = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        try:
+            yield
+        finally:
+            random.setstate(states[0])
+            np.random.set_state(states[1])
+
+
+def refuse_a_test_limit_of_no_batches(cfg: dict[str, Any], datamodule: Any) -> None:
+    """A fractional `limit_test_batches` that leaves no batch of a test dataloader
+    (`int(batches * limit) == 0`): Lightning refuses it only as the test begins, after the
+    whole training ran for nothing. Told before fitting instead; only such a fraction
+    builds the test data early (a datamodule's setup("test"), as `trainer.test` calls it)."""
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    trainer = dict(cfg.get("trainer") or {})
+    limit = trainer.get("limit_test_batches")
+    if not isinstance(limit, float) or not 0 < limit < 1 or trainer.get("fast_dev_run"):
+        return
+    if not is_overridden("test_dataloader", datamodule):  # the module's own: left to Lightning
+        return
+    with _random_state_kept():  # the training draws what it drew without this look
+        datamodule.setup("test")
+        loaders = datamodule.test_dataloader()
+    if isinstance(loaders, dict):
+        loaders = list(loaders.values())
+    for loader in loaders if isinstance(loaders, (list, tuple)) else [loaders]:
+        try:
+            batches = len(loader)
+        except TypeError:  # an iterable without a length: Lightning's own check
+            continue
+        if batches > 0 and int(batches * limit) == 0:
+            raise UsageError(
+                f"trainer.limit_test_batches={limit}: no batch of the {batches} test "
+                f"batch{'es' * (batches != 1)} ({batches} x {limit} < 1), and a run's result is "
+                f"its test: a fraction of at least {1 / batches:.3g}, a number of batches, "
+                "or leave it out"
+            )
+
+
 def train_and_test(
     cfg: dict[str, Any],
     plugin: PaperPlugin,
@@ -505,6 +556,7 @@ def train_and_test(
 
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
+    refuse_a_test_limit_of_no_batches(cfg, datamodule)  # before training, not after
     trainer_args = {  # null is Lightning's default, except where null means something
         k: v for k, v in dict(cfg["trainer"]).items() if v is not None or k in NULL_MEANS_SOMETHING
     }

@@ -148,3 +148,21 @@ def test_step_only_test_metrics_across_dataloaders() -> None:
         k: 1.0 for k in ("a/dataloader_idx_0", "b_step/dataloader_idx_0", "c/dataloader_idx_1")
     }
     assert step_only_test_metrics(logged, tested) == ["c/dataloader_idx_1"]
+
+
+def test_a_test_limit_of_no_batches_is_refused_before_training(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`limit_test_batches=0.01` of a one-batch test set is no test batch: Lightning refused it
+    only as the test began, after the whole training had run (its time lost)."""
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=csv", "trainer.limit_test_batches=0.01",
+        env=env,
+    )  # fmt: skip
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "trainer.limit_test_batches=0.01" in errors[0], done.stderr
+    assert "1 test batch" in errors[0], errors
+    assert not list(isolated_env.rglob("metrics.csv")), "it trained before being refused"

@@ -69,7 +69,7 @@ def test_load_records_of_a_misspelt_paper_says_so(tmp_path: Path) -> None:
 
 
 def test_load_records_names_the_records_it_could_not_read(tmp_path: Path) -> None:
-    """helper-130: `repro.load_records` dropped a damaged record.json without a word (the
+    """`repro.load_records` dropped a damaged record.json without a word (the
     report names it): a notebook's table silently lacked a seed."""
     import pytest
 
@@ -89,7 +89,7 @@ def test_load_records_names_the_records_it_could_not_read(tmp_path: Path) -> Non
 
 
 def test_load_records_of_a_paper_without_records_says_which_have_them(tmp_path: Path) -> None:
-    """helper-130: `repro.load_records(paper='nope')`, nothing like a paper with records,
+    """`repro.load_records(paper='nope')`, nothing like a paper with records,
     returned an empty table in silence (only a near miss warned): it says which papers have
     records under that folder (a warning: a paper not run yet has none either)."""
     import pytest
@@ -106,7 +106,7 @@ def test_load_records_of_a_paper_without_records_says_which_have_them(tmp_path: 
 
 
 def test_load_records_of_a_results_folder_that_is_no_folder_says_so(tmp_path: Path) -> None:
-    """helper-130: `repro.load_records('results.zip')` (a file), or a folder path mistyped,
+    """`repro.load_records('results.zip')` (a file), or a folder path mistyped,
     gave an empty table without a word, where `repro report` says what is wrong."""
     import pytest
 
@@ -120,7 +120,7 @@ def test_load_records_of_a_results_folder_that_is_no_folder_says_so(tmp_path: Pa
 
 
 def test_report_says_what_the_command_warns(tmp_path: Path) -> None:
-    """helper-130: `repro.report` dropped the report's warnings (a damaged record.json left
+    """`repro.report` dropped the report's warnings (a damaged record.json left
     out of a claim's seeds, named by `repro report`): n=4 of 5 seeds without a word."""
     import pytest
 
@@ -137,7 +137,7 @@ def test_report_says_what_the_command_warns(tmp_path: Path) -> None:
 
 
 def test_load_records_of_a_paper_that_is_a_path_is_refused(tmp_path: Path) -> None:
-    """helper-130: `repro.load_records(paper='mnist1d/cnn')` (or '.') read the folder it named
+    """`repro.load_records(paper='mnist1d/cnn')` (or '.') read the folder it named
     and returned every paper's or experiment's rows as that paper's, where `repro report`
     refuses the name."""
     import pytest

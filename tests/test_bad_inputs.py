@@ -252,13 +252,13 @@ CASES = [
         2,
         "rerun must be true or false, got 'no'",
     ),
-    Case(  # helper-39: 'unknown config key ... write +seeds_together=...', which fails too
+    Case(  # 'unknown config key ... write +seeds_together=...', which fails too
         "a sweep key given to repro run",
         ("run", "paper=mnist1d", "experiment=logistic", "seeds_together=true"),
         2,
         "seeds_together is a `repro sweep` key: `repro sweep paper=mnist1d seeds_together=true`",
     ),
-    Case(  # helper-62: a sweep dropped it unread and trained, exit 0
+    Case(  # a sweep dropped it unread and trained, exit 0
         "unknown option",
         ("sweep", "paper=mnist1d", "--dryrun"),
         2,
@@ -270,7 +270,7 @@ CASES = [
         2,
         "seeds=auto chooses the seeds (0, 1, ...): leave out seed=",
     ),
-    Case(  # helper-62: it planned seed 5 alone, seeds=2 dropped without a word
+    Case(  # it planned seed 5 alone, seeds=2 dropped without a word
         "seeds=N with seed=",
         ("sweep", "paper=mnist1d", "seeds=2", "seed=5", "--dry-run"),
         2,
@@ -282,13 +282,13 @@ CASES = [
         2,
         "max_seeds must be >= the pilot's 5 seeds",
     ),
-    Case(  # helper-92: it planned ~1e10 seeds (a flat pilot runs max_seeds), no word
+    Case(  # it planned ~1e10 seeds (a flat pilot runs max_seeds), no word
         "max_seeds past any plan",
         ("sweep", "paper=mnist1d", "seeds=auto", "max_seeds=1000000000000", "--dry-run"),
         2,
         "max_seeds must be <= 10000",
     ),
-    Case(  # helper-96: range(1e12) ended in 'internal error: MemoryError'
+    Case(  # range(1e12) ended in 'internal error: MemoryError'
         "seeds past any sweep",
         ("sweep", "paper=mnist1d", "seeds=1000000000000", "--dry-run"),
         2,
@@ -390,14 +390,14 @@ CASES = [
         "redo (corrupt record)",
         _corrupt_record,
     ),
-    Case(  # helper-107: `cannot create run folder <seed0>: File exists`, seed0 being no folder
+    Case(  # `cannot create run folder <seed0>: File exists`, seed0 being no folder
         "a seed folder that is a file",
         RUN_TOY,
         1,
         "seed0 is a file, not a folder",
         _seed_folder_is_a_file,
     ),
-    Case(  # helper-107: Hydra printed a traceback (RuntimeError: Symlink loop), a sweep
+    Case(  # Hydra printed a traceback (RuntimeError: Symlink loop), a sweep
         # `internal error`
         "a seed folder that is a link loop",
         RUN_TOY,
@@ -543,7 +543,7 @@ def _damaged_seeds_auto_plan(tmp: Path) -> dict[str, str]:
     return _toy(tmp)
 
 
-CASES += [  # helper-75: the next sweep replaced it, every other setting's plan lost
+CASES += [  # the next sweep replaced it, every other setting's plan lost
     Case(
         "a damaged seeds=auto plan",
         ("sweep", "paper=toy", "seeds=auto", "--dry-run"),
@@ -562,7 +562,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "is a file, not a folder",
         _results_folder_is_a_file,
     ),
-    *[  # helper-107: `internal error: RuntimeError: Symlink loop from ...`
+    *[  # `internal error: RuntimeError: Symlink loop from ...`
         Case(
             f"results folder is a link loop, {arguments[0]}",
             arguments,
@@ -572,7 +572,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         )
         for arguments in (RUN_TOY, ("sweep", "paper=toy", "--dry-run"))
     ],
-    *[  # helper-111: `no run records for paper 'toy'`, as if nothing had run
+    *[  # `no run records for paper 'toy'`, as if nothing had run
         Case(
             f"results folder {what}, report",
             ("report", "paper=toy"),
@@ -591,14 +591,14 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
             ("holds a paper folder that is a file", "toy is a file", _paper_folder_is_a_file),
         )
     ],
-    Case(  # helper-111: planned `to run`, as if the seed had never run; its run then stopped
+    Case(  # planned `to run`, as if the seed had never run; its run then stopped
         "a record that is a folder, sweep dry run",
         ("sweep", "paper=toy", "seed=0", "--dry-run"),
         0,
         "blocked (record.json is a folder)",
         _record_file_is_a_folder,
     ),
-    *[  # helper-111: planned `to run`; its run then stopped, naming it
+    *[  # planned `to run`; its run then stopped, naming it
         Case(
             f"a seed folder that {what}, sweep dry run",
             ("sweep", "paper=toy", "seed=0", "--dry-run"),
@@ -615,7 +615,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
             ),
         )
     ],
-    Case(  # helper-111: `(1 unreadable skipped)`, which record, and why, unsaid
+    Case(  # `(1 unreadable skipped)`, which record, and why, unsaid
         "the only record is a folder, report",
         ("report", "paper=toy"),
         1,
@@ -660,20 +660,20 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.devices=-2: a positive number of devices",
     ),
-    Case(  # helper-95: Lightning's CPU takes no -1; the failed record went into the folder
+    Case(  # Lightning's CPU takes no -1; the failed record went into the folder
         # a GPU machine's devices=-1 setting shares, as a bare TypeError
         "all devices on a cpu",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.devices=-1"),
         2,
         "trainer.devices=-1: on this CPU a positive number of processes",
     ),
-    Case(  # helper-95: Lightning refuses a float device count on every accelerator
+    Case(  # Lightning refuses a float device count on every accelerator
         "devices as a float",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.devices=1.0"),
         2,
         "trainer.devices=1.0: a positive number of devices, -1 (all) or auto",
     ),
-    Case(  # helper-95: Lightning's `(epoch + 1) % 0` failed the run at its first batch
+    Case(  # Lightning's `(epoch + 1) % 0` failed the run at its first batch
         "zero check_val_every_n_epoch",
         (
             "run",
@@ -685,7 +685,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.check_val_every_n_epoch=0: a positive integer or null",
     ),
-    Case(  # helper-95: Lightning refused it once the folder and a failed record existed
+    Case(  # Lightning refused it once the folder and a failed record existed
         "batch limit neither a fraction nor a count",
         (
             "run",
@@ -697,7 +697,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.limit_val_batches=2.5: a fraction in [0.0, 1.0] or a whole number of batches",
     ),
-    Case(  # helper-102: Lightning's bare TypeError once the folder and a failed record existed
+    Case(  # Lightning's bare TypeError once the folder and a failed record existed
         "batch limit as text",
         (
             "run",
@@ -709,13 +709,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.limit_train_batches='5': a number, not text",
     ),
-    Case(  # helper-102: Lightning turned no deterministic algorithms on; the record said 1
+    Case(  # Lightning turned no deterministic algorithms on; the record said 1
         "deterministic as a number",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.deterministic=1"),
         2,
         "trainer.deterministic=1: true, false, warn or null",
     ),
-    Case(  # helper-102: Lightning's fit refused it once the folder and a failed record existed
+    Case(  # Lightning's fit refused it once the folder and a failed record existed
         "val_check_interval past the epoch",
         (
             "run",
@@ -728,7 +728,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.val_check_interval=50: more than the 5 batches of an epoch",
     ),
-    Case(  # helper-115: Lightning's `% 0` failed the run once the folder and a record existed
+    Case(  # Lightning's `% 0` failed the run once the folder and a record existed
         "validation every 0 batches",
         (
             "run",
@@ -740,7 +740,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.val_check_interval=0: validation every 0 batches",
     ),
-    Case(  # helper-115: validated at steps that differ by machine, or not at all
+    Case(  # validated at steps that differ by machine, or not at all
         "validation at wall-clock times",
         (
             "run",
@@ -752,7 +752,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.val_check_interval={'minutes': 10}: validation at wall-clock times",
     ),
-    Case(  # helper-115: Lightning validated after every batch, not never
+    Case(  # Lightning validated after every batch, not never
         "validation at no fraction",
         (
             "run",
@@ -764,7 +764,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.val_check_interval=0.0: Lightning validates after every batch",
     ),
-    Case(  # helper-123: the Timer stopped the run before its first step ('trained zero steps')
+    Case(  # the Timer stopped the run before its first step ('trained zero steps')
         "max_time of no time",
         (
             "run",
@@ -776,7 +776,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.max_time='00:00:00:00': no time, so the run trains nothing",
     ),
-    Case(  # helper-102: Lightning divided the loss by -1 (gradient ascent), filed as completed
+    Case(  # Lightning divided the loss by -1 (gradient ascent), filed as completed
         "gradient accumulation not a positive count",
         (
             "run",
@@ -788,7 +788,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.accumulate_grad_batches=-1: a positive whole number of batches",
     ),
-    Case(  # helper-102: as max_steps=0, no result; it failed once the folder existed
+    Case(  # as max_steps=0, no result; it failed once the folder existed
         "zero training batches",
         (
             "run",
@@ -800,13 +800,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.limit_train_batches=0 trains nothing",
     ),
-    Case(  # helper-95: 1.0 == 1 hashed as the valid setting; Lightning refused it in there
+    Case(  # 1.0 == 1 hashed as the valid setting; Lightning refused it in there
         "num_nodes as a float",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.num_nodes=1.0"),
         2,
         "trainer.num_nodes=1.0: a positive integer (Lightning refuses any other)",
     ),
-    Case(  # helper-95: 1.0 is hashed as null, a valid setting; Lightning refused it in there
+    Case(  # 1.0 is hashed as null, a valid setting; Lightning refused it in there
         "fraction val_check_interval across epochs",
         (
             "run",
@@ -826,14 +826,14 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "trainer.precision=7: not a precision Lightning knows (known: ",
     ),
-    Case(  # helper-71: Lightning ran bf16 on the CPU, filed as the setting a GPU runs in fp16
+    Case(  # Lightning ran bf16 on the CPU, filed as the setting a GPU runs in fp16
         "fp16 on a cpu",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.precision=16"),
         2,
         "trainer.precision=16: fp16 mixed precision needs a GPU; on this CPU Lightning would "
         "run bf16-mixed",
     ),
-    Case(  # helper-71: 32.0 == 32 passed the check, then the Trainer raised 'No precision set'
+    Case(  # 32.0 == 32 passed the check, then the Trainer raised 'No precision set'
         "precision as a float",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "trainer.precision=32.0"),
         2,
@@ -863,13 +863,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "data.batch_size=0: must be a positive integer",
     ),
-    Case(  # helper-48: run wrote under experiment_name=foo, sweep set it back: never met
+    Case(  # run wrote under experiment_name=foo, sweep set it back: never met
         "experiment_name given",
         ("run", "paper=mnist1d", "experiment=logistic", "debug=fast", "experiment_name=../../x"),
         2,
         "experiment_name is set by experiment=<name> (it names the record folder)",
     ),
-    Case(  # helper-135: with hydra.run.dir=D, records went to D/results, unseen by report
+    Case(  # with hydra.run.dir=D, records went to D/results, unseen by report
         "hydra.job.chdir given",
         ("run", "paper=mnist1d", "experiment=logistic", "hydra.job.chdir=true"),
         2,
@@ -896,7 +896,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "`# @package _global_`",
         _experiment_file("data:\n  features: 8\nmodel:\n  features: 8\n"),
     ),
-    Case(  # helper-135: "unknown top-level key 'experiment' (did you mean 'experiment_name'?)"
+    Case(  # "unknown top-level key 'experiment' (did you mean 'experiment_name'?)"
         "experiment YAML that is a list",
         ("run", "paper=toy", "experiment=wide", "logger=none"),
         2,
@@ -904,7 +904,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "(data:, model:, ...)",
         _experiment_file("- data\n- model\n"),
     ),
-    Case(  # helper-135: "ConfigTypeError raised while composing config: Cannot merge ..."
+    Case(  # "ConfigTypeError raised while composing config: Cannot merge ..."
         "experiment YAML that is a list under its package line",
         ("run", "paper=toy", "experiment=wide", "logger=none"),
         2,
@@ -912,13 +912,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "(data:, model:, ...)",
         _experiment_file("# @package _global_\n- data\n- model\n"),
     ),
-    Case(  # helper-40: 'internal error: NotADirectoryError', exit 1
+    Case(  # 'internal error: NotADirectoryError', exit 1
         "repro new into a papers folder that is a file",
         ("new", "x", "--papers-dir", "/etc/hostname"),
         2,
         "papers folder /etc/hostname: /etc/hostname is a file, not a folder",
     ),
-    Case(  # helper-64: blamed the data module's keys: "unknown model key 'optimizer'"
+    Case(  # blamed the data module's keys: "unknown model key 'optimizer'"
         "module and datamodule swapped in paper.yaml",
         ("run", "paper=toy", "experiment=small", "logger=none"),
         2,
@@ -932,7 +932,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         2,
         "cannot create /proc/nope/x: No such file or directory; choose another --papers-dir",
     ),
-    Case(  # helper-64: papers/amsgrad was made, and hidden by the built-in amsgrad
+    Case(  # papers/amsgrad was made, and hidden by the built-in amsgrad
         "repro new with the id of a built-in paper",
         ("new", "mnist1d"),
         2,
@@ -976,7 +976,7 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         "logger=null: logger is a config group: choose one of its options (csv, default, none, "
         "wandb)",
     ),
-    Case(  # helper-135: "In 'run': Could not find 'logger/' Available options in 'logger':"
+    Case(  # "In 'run': Could not find 'logger/' Available options in 'logger':"
         "a config group given no value",
         ("run", "paper=mnist1d", "experiment=cnn", "logger="),
         2,
@@ -1177,7 +1177,7 @@ DAMAGED_RECORDS = {
     "a JSON list": lambda record: json.dumps([record]),
     "a non-numeric metric": lambda record: json.dumps({**record, "metrics": {"test/mse": "zero"}}),
     "a config hash that is a number": lambda record: json.dumps({**record, "config_hash": 5}),
-    # helper-107: an internal error, a traceback
+    # an internal error, a traceback
     "code classes that are a list": lambda record: _with_plugin(record, classes=[5]),
     "a code digest that is a number": lambda record: _with_plugin(record, digest=5),
 }
@@ -1201,7 +1201,7 @@ def test_a_damaged_record_is_set_aside_and_its_run_trained_again(
 
 
 def test_a_plugin_hidden_by_another_of_its_id_is_named_once(tmp_path: Path) -> None:
-    """helper-69: ./papers/toy (where `repro new` writes) was silently hidden by a toy in
+    """./papers/toy (where `repro new` writes) was silently hidden by a toy in
     --papers-dir: edits to the one in papers/ never took effect, and nothing said why."""
     write_toy_paper(tmp_path / "mine")
     edited = write_toy_paper(tmp_path / "papers") / "model.py"
@@ -1214,7 +1214,7 @@ def test_a_plugin_hidden_by_another_of_its_id_is_named_once(tmp_path: Path) -> N
 
 
 def test_a_copy_of_a_plugin_hidden_by_it_is_not_named(tmp_path: Path) -> None:
-    """helper-74: after a plain `pip install .`, every command run in the checkout warned that
+    """after a plain `pip install .`, every command run in the checkout warned that
     each built-in paper hides its copy in ./papers: true, and the same files, so noise."""
     write_toy_paper(tmp_path / "mine")
     shutil.copytree(tmp_path / "mine", tmp_path / "papers")

@@ -670,7 +670,7 @@ def test_an_experiment_file_paper_yaml_does_not_list_is_named_with_the_fix(
             ("sweep", "paper=mnist1d", "lancher=joblib", "--dry-run"),
             "error: unknown config key 'lancher' (did you mean 'launcher'?; ",
         ),
-        (  # helper-62: run printed Hydra's "Could not find 'experiment/'" with an empty list
+        (  # run printed Hydra's "Could not find 'experiment/'" with an empty list
             ("run", "paper=mnist1d", "experiment="),
             "error: unknown experiment '' for paper 'mnist1d' (known: ",
         ),
@@ -874,7 +874,7 @@ def test_a_stop_that_library_code_wrapped_is_still_a_stop(
 
 
 def test_a_stopped_rerun_sweep_does_not_say_it_resumes() -> None:
-    """helper-35: a stopped `rerun=true` sweep said 'sweep again to resume' while its records
+    """a stopped `rerun=true` sweep said 'sweep again to resume' while its records
     said, and the same sweep did, 'rerun=true starts over'."""
     from repro.cli import interrupted_sweep_line
 
@@ -927,7 +927,7 @@ def test_an_experiment_glob_sweeps_the_experiments_it_matches(isolated_env: Path
 
 
 def test_a_dry_run_refuses_the_parallel_job_count_the_sweep_refuses() -> None:
-    """helper-54: `hydra.launcher.n_jobs=0` printed a plan with exit 0 under --dry-run while
+    """`hydra.launcher.n_jobs=0` printed a plan with exit 0 under --dry-run while
     the same sweep without it said the count must be >= 1 or -1, exit 2."""
     done = repro(
         "sweep", "paper=amsgrad", "launcher=joblib", "hydra.launcher.n_jobs=0", "--dry-run"

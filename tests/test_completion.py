@@ -75,7 +75,7 @@ def test_before_a_paper_values_and_sections() -> None:
 
 @pytest.mark.parametrize("before", [[], ["-m", "--cfg", "job"]])
 def test_a_paper_given_as_a_bare_word_completes_as_paper_equals(before: list[str]) -> None:
-    """helper-46: `repro run mnist1d <TAB>` (the paper as a bare word, which `repro run`
+    """`repro run mnist1d <TAB>` (the paper as a bare word, which `repro run`
     reads as paper=mnist1d) offered the keys of no paper: no experiment=, no model.hidden=."""
     words = [*before, "mnist1d"]
     assert complete_override(words, "exp") == ["experiment="]

@@ -337,7 +337,7 @@ def test_unpaired_comparison_loses_the_shared_seed_noise():
 
 
 def test_an_unpaired_comparison_of_constant_sides_is_no_p_value():
-    """helper-131: with every seed of each side equal, Welch's branch ignored `exact` and
+    """with every seed of each side equal, Welch's branch ignored `exact` and
     called A > B reproduced at 'p < 1e-6' though the runs differed in other metrics (a metric
     too coarse to show the spread, which the paired branch calls inconclusive); and a
     deterministic one was dressed up as a t-test, not judged on its value as the rule says."""
@@ -412,7 +412,7 @@ def test_every_verdict_carries_the_one_interval_it_rests_on() -> None:
 def test_identical_seeds_on_the_bound_at_float32_precision_are_on_it() -> None:
     """Metrics are logged in float32 and stored widened: 0.36 comes back as
     0.36000001430511475 and 0.9 as 0.8999999761581421. Every seed giving the bound itself is
-    on the bound, not outside it (helper-34)."""
+    on the bound, not outside it."""
     edge = float(np.float32(0.36))
     band = stats.equivalence_verdict([edge] * 5, 0.32, 0.04)
     assert band.outcome == stats.REPRODUCED and "inside [0.28, 0.36]" in band.reason
@@ -430,7 +430,7 @@ def test_identical_seeds_on_the_bound_at_float32_precision_are_on_it() -> None:
 
 
 def test_reasons_show_the_digits_their_verdict_rests_on() -> None:
-    """helper-42: at 4 significant digits a claim of 123.45 ± 0.05 read '90% CI [123.5, 123.5]
+    """at 4 significant digits a claim of 123.45 ± 0.05 read '90% CI [123.5, 123.5]
     lies entirely above [123.4, 123.5]', and a reproduced metric printed the same interval."""
     above = stats.equivalence_verdict([123.52, 123.53, 123.54], 123.45, 0.05)
     inside = stats.equivalence_verdict([123.46, 123.47, 123.48], 123.45, 0.05)
@@ -521,7 +521,7 @@ def test_identical_seeds_of_runs_that_differ_elsewhere_are_not_taken_as_exact():
 
 def test_a_deterministic_tie_does_not_reproduce_a_strict_comparison():
     """A == B on every seed of runs identical in every metric: 'A > B' does not hold. Before:
-    inconclusive; now not reproduced, as a tie (helper-110: 'below' read as A < B)."""
+    inconclusive; now not reproduced, as a tie ('below' read as A < B)."""
     assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">").outcome == stats.TIE
     assert stats.comparison_verdict([0.5] * 5, [0.5] * 5, "<").outcome == stats.TIE
     tie = stats.comparison_verdict([0.5] * 5, [0.5] * 5, ">", exact=False)

@@ -297,16 +297,16 @@ CLIP_ALGORITHMS = ("norm", "value")
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with values Lightning reads as another at that other
-    (`_at_earlier_lightning_readings`) and, since helper-102: a gradient clip of false (true)
+    (`_at_earlier_lightning_readings`) and, since then: a gradient clip of false (true)
     as 0.0 (1.0) and its algorithm in any case lower-cased, not a clip Lightning skips
     (`clip_val <= 0`) as null nor `norm` as null: a module's own `configure_gradient_clipping`
     is handed them as written and may tell them apart (one that clips at its own value by
     the Trainer's algorithm clips by value under `value` with no clip of the Trainer's),
     and the hash cannot see the module; a whole float accumulate_grad_batches
     as that int; `fast_dev_run` 0 and 1 as false and true (Lightning sets 1 to True); 0 and 1
-    of a truth-value key (`TRUTH_TRAINER_KEYS`); since helper-115, a bool count
+    of a truth-value key (`TRUTH_TRAINER_KEYS`); since the third, a bool count
     (`COUNT_TRAINER_KEYS`) as its int and a num_sanity_val_steps below -1 as 0 (no sanity
-    check either way), an overfit_batches of 0 as Lightning's 0.0; since helper-123, a
+    check either way), an overfit_batches of 0 as Lightning's 0.0; since the fourth, a
     negative min_steps or min_epochs as 0 (a minimum met from the start); a strategy's name
     lower-cased (`DDP`);
     devices given as a list of GPUs in text (`'1,'`, Lightning's `[1]`) as that list, and
@@ -361,7 +361,7 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _at_earlier_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
-    """The readings before helper-102 (`older_hashes` finds the folders they made): `config`
+    """The first readings (`older_hashes` finds the folders they made): `config`
     with values Lightning reads as another at that other: a device count written
     as text (`devices='1'`, which Lightning parses to 1; `'1,'`, the GPU numbered 1, stays;
     `'-1'`), a whole float batch limit past 1 or at 0 (`BATCH_LIMIT_KEYS`: `5.0` is 5
@@ -529,7 +529,7 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     spelled = _with_unset_keys(config) is not config or _at_lightning_readings(seen) is not seen
     if spelled:  # `~trainer.deterministic`, `devices='1'` were hashed as written
         hashes.append(_digest(_without_lightning_defaults(seen)))
-        # and, until helper-102, `gradient_clip_val=false`, `devices='1,'` as written
+        # and, in the first readings, `gradient_clip_val=false`, `devices='1,'` as written
         for spelt in (seen, _before_readings(_with_unset_keys(config))):
             earlier = _at_earlier_lightning_readings(spelt)
             hashes.append(_digest(_without_lightning_defaults(earlier)))

@@ -393,7 +393,7 @@ class ResumableCheckpoint(pl.Callback):
         state wrongly (`_loader_resumed_wrongly_at_epoch_end`), nor before another callback's
         epoch end (`_callbacks_after`); the save then waits for the next resumable point. At
         the last epoch's end it waits for the end of the fit (`on_fit_end`): a rerun of a save
-        here only tests, and never runs the module's and callbacks' `on_train_end` (helper-32:
+        here only tests, and never runs the module's and callbacks' `on_train_end` (measured:
         test/mse 1.0190 against 1.1853, said exact)."""
         if _steps_done(trainer) or _epochs_done(trainer, ending_one=True):
             return
@@ -453,7 +453,7 @@ class ResumableCheckpoint(pl.Callback):
             self._saved_step = trainer.global_step  # resumed, no step since: the file's
         if self._resumed_rng is not None and not self._trained:
             # the skipped fit still started the train loader, whose iterator drew a seed
-            restore_rng_states(self._resumed_rng)  # (helper-33: a sampling test differed)
+            restore_rng_states(self._resumed_rng)  # (else a sampling test differed)
         stop_signal = self._agreed_stop(trainer)
         self._ending_early = _ended_early(trainer)
         try:  # a save of the last step before an early end would resume into more training
@@ -632,12 +632,12 @@ def _lost_on_resume(
       of what it gathered, so the resumed epoch's value covers only its later batches, or its
       row is missing;
     - a ReduceLROnPlateau schedule: Lightning does not step it at the end of an epoch it
-      resumed into (helper-27: test/mse 0.7425 against 1.0788);
+      resumed into (measured: test/mse 0.7425 against 1.0788);
     - the module's own hooks that Lightning runs after this callback's, or not again on
-      resume: `on_train_batch_end` / `on_validation_end` of the save's point (helper-27: a
+      resume: `on_train_batch_end` / `on_validation_end` of the save's point (measured: a
       hook that scaled a bias gave test/mse 0.0028406759 against 0.0028406682),
       `on_train_epoch_start` of the epoch a mid-epoch save falls in, and, at an epoch's end
-      in epoch-based training, `on_train_epoch_end` (helper-26: 0.003972 against 0.004003).
+      in epoch-based training, `on_train_epoch_end` (measured: 0.003972 against 0.004003).
     State a module keeps outside its state_dict is its own to checkpoint
     (`on_save_checkpoint`); no repro check sees it."""
     epoch_based = trainer.max_steps == -1
@@ -671,7 +671,7 @@ def _rebuilt_with_own_generator(trainer: pl.Trainer) -> bool:
     iterates a rebuilt loader twice at a later epoch's start (once as it builds it), a
     resumed epoch's once, and the resume rebuilds it after repro restored the saved
     generator (`_restore_loader_generators`): where each build makes a new generator the
-    order differs (helper-124, also before loader generators were saved), so the record
+    order differs (measured, also before loader generators were saved), so the record
     must not say exact. One the data module holds across builds, seen so
     (`on_train_epoch_start`), resumes exactly: restored, then drawn twice, as uninterrupted."""
     from repro.running.seed_data import own_generators

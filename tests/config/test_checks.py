@@ -311,7 +311,7 @@ def test_a_slurm_sweep_may_ask_for_gpus_the_login_node_lacks(isolated_env) -> No
 
 
 def test_devices_lightnings_cpu_refuses_are_named_before_the_run_on_a_cpu() -> None:
-    """helper-95: devices=-1 (or a list of GPUs) on a run landing on this CPU failed as
+    """devices=-1 (or a list of GPUs) on a run landing on this CPU failed as
     Lightning's TypeError once its folder and a failed record existed; a null accelerator is
     Lightning's auto. A SLURM or Ray job's devices are another machine's: not checked here."""
     import torch
@@ -342,9 +342,9 @@ def test_devices_lightnings_cpu_refuses_are_named_before_the_run_on_a_cpu() -> N
 def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     trainer: dict[str, Any],
 ) -> None:
-    """helper-101: Lightning divides by check_val_every_n_epoch only when validation runs;
+    """Lightning divides by check_val_every_n_epoch only when validation runs;
     with limit_val_batches=0 it trains, and fast_dev_run sets the cadence to 1 itself. The
-    refusal (helper-95) stopped both, configs Lightning trains."""
+    refusal stopped both, configs Lightning trains."""
     from repro.config.checks import trainer_value_problems
 
     assert not trainer_value_problems({"accelerator": "cpu", **trainer})
@@ -356,7 +356,7 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
 
 @pytest.mark.parametrize("max_time", ["abc", "00:10:00", 3600, {"hour": 1}])
 def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> None:
-    """helper-115: `+trainer.max_time=3600` (seconds, as a user may think) or '00:10:00'
+    """`+trainer.max_time=3600` (seconds, as a user may think) or '00:10:00'
     passed every check beside max_steps, then Lightning's Timer refused it (or failed with
     `AttributeError: 'int' object has no attribute 'total_seconds'`) once the run's folder
     and a failed record existed."""
@@ -372,7 +372,7 @@ def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> 
 
 @pytest.mark.parametrize("max_time", ["00:00:00:00", {}, {"hours": -1}, {"seconds": 0.0}])
 def test_a_max_time_of_no_time_is_named_before_the_run(max_time: Any) -> None:
-    """helper-123: `+trainer.max_time=00:00:00:00` (or `{}`, a negative time) passed every
+    """`+trainer.max_time=00:00:00:00` (or `{}`, a negative time) passed every
     check, though Lightning's Timer stops such a run before its first step: it failed with
     'trained zero steps' once the run's folder and a failed record existed."""
     from repro.config.checks import trainer_value_problems
@@ -397,7 +397,7 @@ def test_a_max_time_of_no_time_is_named_before_the_run(max_time: Any) -> None:
     ],
 )
 def test_a_list_for_a_number_is_named_before_the_run(key: str) -> None:
-    """helper-115: `trainer.limit_train_batches=[0.1,0.5]` (a sweep written as Hydra's
+    """`trainer.limit_train_batches=[0.1,0.5]` (a sweep written as Hydra's
     list, one value) passed every check, then failed the run with a bare TypeError (`'<='
     not supported between 'int' and 'list'`) once its folder and a failed record existed."""
     from repro.config.checks import trainer_value_problems
@@ -410,7 +410,7 @@ def test_a_list_for_a_number_is_named_before_the_run(key: str) -> None:
 
 
 def test_barebones_is_named_before_the_run() -> None:
-    """helper-115: `+trainer.barebones=true` passed every check, then Lightning refused it
+    """`+trainer.barebones=true` passed every check, then Lightning refused it
     once the run's folder and a failed record existed: repro always hands the Trainer what
     barebones turns off (its profiler; log_every_n_steps, loggers for the run's metrics)."""
     from repro.config.checks import trainer_value_problems
@@ -424,7 +424,7 @@ def test_barebones_is_named_before_the_run() -> None:
 
 @pytest.mark.parametrize("reload", [-1, 2.0, 0.5])
 def test_a_reload_cadence_lightning_refuses_is_named_before_the_run(reload: Any) -> None:
-    """helper-115: `+trainer.reload_dataloaders_every_n_epochs=-1` (or 2.0) passed every
+    """`+trainer.reload_dataloaders_every_n_epochs=-1` (or 2.0) passed every
     check, then Lightning's Trainer refused it (`should be an int >= 0`) once the run's folder
     and a failed record existed."""
     from repro.config.checks import trainer_value_problems
@@ -438,7 +438,7 @@ def test_a_reload_cadence_lightning_refuses_is_named_before_the_run(reload: Any)
 
 @pytest.mark.parametrize("every", [-1, -2])
 def test_a_negative_validation_cadence_is_named_before_the_run(every: int) -> None:
-    """helper-115: `trainer.check_val_every_n_epoch=-1` (meant as never, as max_epochs=-1 is
+    """`trainer.check_val_every_n_epoch=-1` (meant as never, as max_epochs=-1 is
     no bound) passed every check, and Lightning validates where `(epoch + 1) % -1 == 0`:
     every epoch, as 1 does (-2 as 2), in a folder of its own. Taken where nothing validates."""
     from repro.config.checks import trainer_value_problems
@@ -455,7 +455,7 @@ def test_a_negative_validation_cadence_is_named_before_the_run(every: int) -> No
 def test_a_validation_interval_of_zero_batches_is_named_before_the_run(
     interval: Any, every: Any
 ) -> None:
-    """helper-115: `+trainer.val_check_interval=0` (or false) passed every check, then the
+    """`+trainer.val_check_interval=0` (or false) passed every check, then the
     first epoch that validates failed as a bare `ZeroDivisionError: integer modulo by zero`
     once the run's folder and failed record existed (Lightning validates where the batch
     count divides by it). Taken where nothing validates."""
@@ -474,7 +474,7 @@ def test_a_validation_interval_of_zero_batches_is_named_before_the_run(
 
 
 def test_a_validation_interval_of_no_fraction_is_named_before_the_run() -> None:
-    """helper-115: `+trainer.val_check_interval=0.0` reads as "no validation", as
+    """`+trainer.val_check_interval=0.0` reads as "no validation", as
     limit_val_batches=0.0 does, but Lightning validates after every batch (`max(1,
     int(batches * 0.0))`): the run validated 40 times an epoch, as a setting of its own."""
     from repro.config.checks import trainer_value_problems
@@ -489,7 +489,7 @@ def test_a_validation_interval_of_no_fraction_is_named_before_the_run() -> None:
 
 @pytest.mark.parametrize("interval", ["00:00:10:00", "00:00:00:01", {"minutes": 10}])
 def test_validation_at_wall_clock_times_is_refused_before_the_run(interval: Any) -> None:
-    """helper-115: Lightning takes a time as val_check_interval (`'DD:HH:MM:SS'`, a dict of
+    """Lightning takes a time as val_check_interval (`'DD:HH:MM:SS'`, a dict of
     timedelta's arguments) and validates where that much time has passed, at an epoch's end
     too only then: on a faster machine at other steps, or never, so one setting's records
     held validation metrics of other steps, or none, by the machine they ran on."""
@@ -505,7 +505,7 @@ def test_validation_at_wall_clock_times_is_refused_before_the_run(interval: Any)
 
 
 def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    """helper-101: accelerator=auto lands on a GPU where torch sees one, and on a TPU where
+    """accelerator=auto lands on a GPU where torch sees one, and on a TPU where
     XLA does (Lightning asks XLA first): devices=-1 and a GPU list are not this CPU's."""
     import torch
     from lightning.fabric.accelerators.xla import XLAAccelerator
@@ -526,9 +526,9 @@ def test_the_cpu_check_resolves_auto_as_lightning_does(monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize("overfit", [2.5, -1, -0.5])
 def test_an_overfit_batches_lightning_refuses_is_named_before_the_run(overfit: float) -> None:
-    """helper-101: Lightning's `_determine_batch_limits` reads overfit_batches first, under
+    """Lightning's `_determine_batch_limits` reads overfit_batches first, under
     fast_dev_run too, and refused 2.5 or -1 once the run's folder and failed record existed;
-    the batch-limit check (helper-95) left it out."""
+    the batch-limit check left it out."""
     from repro.config.checks import trainer_value_problems
 
     for fast in (False, True):
@@ -542,7 +542,7 @@ def test_an_overfit_batches_lightning_refuses_is_named_before_the_run(overfit: f
 def test_a_validation_cadence_of_zero_is_taken_for_a_plugin_that_never_validates(
     toy: Any,
 ) -> None:
-    """helper-101: Lightning validates only a module with validation_step and data with a
+    """Lightning validates only a module with validation_step and data with a
     val_dataloader; amsgrad (and the toy) have none, so check_val_every_n_epoch=0 trains
     there, while repro refused it."""
     from repro.plugins.registry import plugin_from_folder
@@ -573,7 +573,7 @@ def test_a_validation_cadence_of_zero_is_taken_for_a_plugin_that_never_validates
     ],
 )
 def test_a_number_given_as_text_is_named_before_the_run(key: str) -> None:
-    """helper-102: `trainer.limit_train_batches='5'` (quoted) passed every check, then
+    """`trainer.limit_train_batches='5'` (quoted) passed every check, then
     Lightning failed the run with a bare TypeError once its folder and failed record existed;
     a time is the only text val_check_interval takes."""
     from repro.config.checks import trainer_value_problems
@@ -589,7 +589,7 @@ def test_a_number_given_as_text_is_named_before_the_run(key: str) -> None:
 
 
 def test_devices_true_is_taken_where_lightning_takes_it() -> None:
-    """helper-102: Lightning's CPU reads `devices=True` as one process (its GPUs refuse a
+    """Lightning's CPU reads `devices=True` as one process (its GPUs refuse a
     bool), while repro refused it everywhere; hashed as 1 (tests/records/test_store.py)."""
     import torch
 
@@ -598,7 +598,7 @@ def test_devices_true_is_taken_where_lightning_takes_it() -> None:
     assert not trainer_value_problems({"accelerator": "cpu", "devices": True})
     if not torch.cuda.is_available():
         assert not trainer_value_problems({"accelerator": "auto", "devices": True})
-    # helper-115: a SLURM or Ray job asked for the CPU lands on a node's CPU, which takes it
+    # a SLURM or Ray job asked for the CPU lands on a node's CPU, which takes it
     assert not trainer_value_problems({"accelerator": "cpu", "devices": True}, here=False)
     for accelerator in ("auto", "gpu", None):  # a GPU node's GPU would refuse it
         there = {"accelerator": accelerator, "devices": True}
@@ -623,7 +623,7 @@ def test_devices_true_is_taken_where_lightning_takes_it() -> None:
 def test_a_switch_lightning_misreads_or_refuses_late_is_named_before_the_run(
     trainer: dict[str, Any], line: str
 ) -> None:
-    """helper-102: `trainer.deterministic=1` trained without deterministic algorithms (Lightning
+    """`trainer.deterministic=1` trained without deterministic algorithms (Lightning
     turns them on only for true or 'warn') while its record said 1; detect_anomaly=1,
     benchmark=0, an unknown clipping algorithm and fast_dev_run=-1 failed the run once its
     folder and failed record existed."""
@@ -648,7 +648,7 @@ def test_a_switch_lightning_misreads_or_refuses_late_is_named_before_the_run(
 
 
 def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_run() -> None:
-    """helper-102: `val_check_interval=50 limit_train_batches=5` failed inside Lightning's
+    """`val_check_interval=50 limit_train_batches=5` failed inside Lightning's
     fit (`must be less than or equal to the number of the training batches`) once the run's
     folder and failed record existed; across epochs (check_val_every_n_epoch=null) it is fine."""
     from repro.config.checks import trainer_value_problems
@@ -667,7 +667,7 @@ def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_ru
         {"val_check_interval": 50, "limit_train_batches": 5, "fast_dev_run": True},
     ):
         assert not trainer_value_problems({"accelerator": "cpu", **fine}), fine
-    # helper-115: Lightning reads limit_train_batches=true as one batch (hashed as 1)
+    # Lightning reads limit_train_batches=true as one batch (hashed as 1)
     one = {"accelerator": "cpu", "val_check_interval": 2, "limit_train_batches": True}
     (problem,) = trainer_value_problems(one)
     assert problem.startswith("trainer.val_check_interval=2: more than the 1 batches"), problem
@@ -678,7 +678,7 @@ def test_a_val_check_interval_past_the_epochs_batch_limit_is_named_before_the_ru
 
 @pytest.mark.parametrize("accumulate", [0, -1, 2.5, True])
 def test_an_accumulation_lightning_misreads_is_named_before_the_run(accumulate: Any) -> None:
-    """helper-102: Lightning checks accumulate_grad_batches nowhere: -1 divided the loss by
+    """Lightning checks accumulate_grad_batches nowhere: -1 divided the loss by
     -1 (gradient ascent) and completed as the setting `accumulate_grad_batches=-1`, 2.5 stepped
     at batches 0, 5, 10, ..., and 0 failed the run once its folder existed."""
     from repro.config.checks import trainer_value_problems
@@ -694,7 +694,7 @@ def test_an_accumulation_lightning_misreads_is_named_before_the_run(accumulate: 
 def test_clipping_or_accumulation_for_a_module_that_optimizes_itself_is_named_before_the_run(
     toy: Any,
 ) -> None:
-    """helper-102: amsgrad steps its optimiser itself (`automatic_optimization = False`), for
+    """amsgrad steps its optimiser itself (`automatic_optimization = False`), for
     which Lightning refuses gradient clipping and accumulation: the run failed once its folder
     and failed record existed. A clip that clips nothing (0) is what Lightning takes."""
     from repro.plugins.registry import plugin_from_folder
@@ -728,7 +728,7 @@ def test_clipping_or_accumulation_for_a_module_that_optimizes_itself_is_named_be
 def test_a_strategy_repro_or_lightning_refuses_is_named_before_the_run(
     strategy: Any, line: str
 ) -> None:
-    """helper-102: an unknown strategy (Lightning's ValueError as the Trainer is built) and a
+    """an unknown strategy (Lightning's ValueError as the Trainer is built) and a
     spawned or forked one (refused by repro's launcher) failed once the run's folder and
     failed record existed."""
     from repro.config.checks import trainer_value_problems
@@ -772,7 +772,7 @@ def test_a_strategy_this_machine_cannot_run_is_named_before_the_run() -> None:
 def test_a_batch_limit_of_zero_where_a_run_must_train_and_test_is_named_before_the_run(
     trainer: dict[str, Any], line: str
 ) -> None:
-    """helper-102: as `trainer.max_steps=0` (refused up front), a run limited to no training
+    """as `trainer.max_steps=0` (refused up front), a run limited to no training
     or no test batches can have no result; it failed only once its folder and failed record
     existed."""
     from repro.config.checks import trainer_value_problems
@@ -804,7 +804,7 @@ def test_a_batch_limit_of_zero_where_a_run_must_train_and_test_is_named_before_t
     ],
 )
 def test_a_section_removed_is_refused(override: str) -> None:
-    """helper-108: `~model` trained the module with its own defaults, and the record's config
+    """`~model` trained the module with its own defaults, and the record's config
     had no model section: the record did not say what ran (`~paths` was an internal error)."""
     from repro.config.checks import refuse_removed_sections
 

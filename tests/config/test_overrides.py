@@ -127,7 +127,7 @@ def test_sweep_and_run_agree_on_a_literal_results_folder(tmp_path: Path, results
     "override", ["experiment_name=foo", "+experiment_name=foo", "~experiment_name"]
 )
 def test_experiment_name_is_refused_as_an_override(override: str) -> None:
-    """helper-48: `repro run ... experiment_name=foo` wrote under amsgrad/foo/ while
+    """`repro run ... experiment_name=foo` wrote under amsgrad/foo/ while
     `repro sweep` set it back to the experiment's name: neither found the other's records."""
     from repro.config.overrides import refuse_derived_keys
 

@@ -44,7 +44,7 @@ def test_a_number_of_another_type_is_a_difference_of_a_resolved_config() -> None
 
 
 def test_a_launcher_that_sets_the_devices_is_not_the_papers_setting(tmp_path) -> None:
-    """helper-48: `launcher=slurm slurm.gpus=2` trains 2 processes (the launcher interpolates
+    """`launcher=slurm slurm.gpus=2` trains 2 processes (the launcher interpolates
     trainer.devices from slurm.*) into trainer.devices=2's hash, yet the run said it was at
     the paper's setting: the launcher's keys were skipped by name. Decided by the hash now."""
     from repro.config.app import plugin_overrides

@@ -11,7 +11,7 @@ from tests.conftest import repro, write_toy_paper
 def test_a_multi_line_exception_is_one_line_for_the_terminal_and_the_record(
     tmp_path: Path,
 ) -> None:
-    """helper-40: `self.log("test/mse", vector)` failed with Lightning's message holding the
+    """`self.log("test/mse", vector)` failed with Lightning's message holding the
     whole tensor: 85 lines in `repro run` and in `repro check`'s table."""
     tensor = "tensor([" + ",\n        ".join(f"{i}.0000" for i in range(400)) + "])"
     error = ValueError(
@@ -35,7 +35,7 @@ def _with_instructions(tmp_path: Path) -> Path:
 
 
 def test_missing_data_says_how_to_obtain_it(tmp_path: Path) -> None:
-    """helper-64: paper.yaml's data_instructions were validated but never shown, not even when
+    """paper.yaml's data_instructions were validated but never shown, not even when
     the data module failed on a missing file."""
     folder = _with_instructions(tmp_path)
     try:

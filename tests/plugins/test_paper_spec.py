@@ -91,7 +91,7 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
 def test_a_field_of_the_wrong_type_is_one_error_naming_the_claim_and_the_field(
     tmp_path: Path, old: str, new: str, error: str
 ) -> None:
-    """helper-46: lax types read a quoted "0.9" as 0.9, "yes" as true, 2.0 seeds as 2 and 0 as
+    """lax types read a quoted "0.9" as 0.9, "yes" as true, 2.0 seeds as 2 and 0 as
     false, silently; a list where a claim belongs said 'or instance of Claim'."""
     folder = write_toy_paper(tmp_path)
     _edit(folder, old, new)
@@ -224,7 +224,7 @@ def test_a_claim_number_that_is_not_finite_is_rejected(
     tmp_path: Path, old: str, new: str, field: str
 ) -> None:
     """A NaN band holds every value and an infinite tolerance holds any mean: both gave
-    'reproduced' (helper-34)."""
+    'reproduced'."""
     folder = write_toy_paper(tmp_path)
     _edit(folder, old, new)
     with pytest.raises(UsageError, match=rf"claims\.0 \(small_mse\)\.{field}: .*finite"):
@@ -255,7 +255,7 @@ def test_a_comparison_of_an_experiment_with_itself_is_rejected(tmp_path: Path) -
 
 
 def test_yaml_merge_keys_still_load(tmp_path: Path) -> None:
-    """helper-36: the loader that rejects a key written twice rejected `<<: *anchor` too
+    """the loader that rejects a key written twice rejected `<<: *anchor` too
     ('could not determine a constructor for the tag ...merge'); an explicit key may override a
     merged one, as YAML says."""
     folder = write_toy_paper(tmp_path)
@@ -281,7 +281,7 @@ def test_yaml_merge_keys_still_load(tmp_path: Path) -> None:
 def test_a_key_written_twice_through_a_merge_is_rejected(
     tmp_path: Path, claim: str, key: str
 ) -> None:
-    """helper-38: duplicates inside a merged inline mapping, and `<<` written twice, loaded
+    """duplicates inside a merged inline mapping, and `<<` written twice, loaded
     silently (the last won)."""
     folder = write_toy_paper(tmp_path)
     path = folder / "paper.yaml"
@@ -294,13 +294,13 @@ def test_a_key_written_twice_through_a_merge_is_rejected(
 @pytest.mark.parametrize(
     ("old", "new", "error"),
     [
-        (  # helper-64: a bare regex, "String should match pattern '^[A-Za-z_]..."
+        (  # a bare regex, "String should match pattern '^[A-Za-z_]..."
             "module: model:ToyModule",
             "module: models.ToyModule",
             "module: 'models.ToyModule' is not file:Class: write e.g. model:PaperModule "
             "(model.py's class PaperModule)",
         ),
-        (  # helper-64: "(top level): claims.0 (small_mse): unknown experiment 'smal' ..."
+        (  # "(top level): claims.0 (small_mse): unknown experiment 'smal' ..."
             "experiment: small,",
             "experiment: smal,",
             "claims.0 (small_mse): unknown experiment 'smal' (did you mean 'small'?; known: "

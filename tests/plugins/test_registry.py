@@ -83,7 +83,7 @@ def test_plugin_whose_import_fails_is_named(tmp_path: Path) -> None:
 def test_an_absolute_import_of_a_sibling_file_says_to_import_it_relatively(
     tmp_path: Path, statement: str, name: str
 ) -> None:
-    """helper-46: `from data import X` in model.py said only ModuleNotFoundError: No module
+    """`from data import X` in model.py said only ModuleNotFoundError: No module
     named 'data'; a plugin's files must import each other relatively, which nothing said."""
     folder = write_toy_paper(tmp_path, "toy_absolute")
     (folder / "helpers.py").write_text("SCALE = 2\n")
@@ -189,7 +189,7 @@ def test_folder_named_unlike_its_paper_id_is_broken(tmp_path: Path) -> None:
 def test_an_installed_plugin_that_cannot_be_imported_is_broken_not_fatal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-40: a plugin package whose parent package fails to import (a missing
+    """a plugin package whose parent package fails to import (a missing
     dependency) made every command, `repro papers` and runs of other papers included, end in
     'internal error: ModuleNotFoundError'; an entry point naming a missing module vanished
     ('unknown paper'). Each is listed BROKEN with its reason, and the others still run."""
@@ -215,7 +215,7 @@ def test_an_installed_plugin_that_cannot_be_imported_is_broken_not_fatal(
 def test_a_broken_installed_plugin_does_not_hide_a_working_one_of_its_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-44: an entry point `mnist1d = gonemod` (a module that is gone), listed BROKEN
+    """an entry point `mnist1d = gonemod` (a module that is gone), listed BROKEN
     since b19f042, won over the built-in mnist1d ('replaces the built-in paper'), which then
     could not run; before, the entry point was skipped."""
     site = tmp_path / "site"
@@ -230,7 +230,7 @@ def test_a_broken_installed_plugin_does_not_hide_a_working_one_of_its_name(
 
 
 def test_a_misspelt_class_name_suggests_the_files_class(tmp_path: Path) -> None:
-    """helper-64: `module: model:PaperModel` where model.py defines PaperModule said only
+    """`module: model:PaperModel` where model.py defines PaperModule said only
     "model.py defines no 'PaperModel'"."""
     from repro.plugins.registry import PaperPlugin
 
@@ -244,7 +244,7 @@ def test_a_misspelt_class_name_suggests_the_files_class(tmp_path: Path) -> None:
 
 
 def test_papers_and_show_name_a_plugin_whose_code_does_not_parse(tmp_path: Path) -> None:
-    """helper-64: a model.py with a syntax error was listed by `repro papers` as healthy (its
+    """a model.py with a syntax error was listed by `repro papers` as healthy (its
     title, experiments, claims) and shown by `repro show` without a word."""
     folder = write_toy_paper(tmp_path / "plugins", "toy_syntax")
     model = folder / "model.py"

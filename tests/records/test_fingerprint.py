@@ -156,7 +156,7 @@ def test_a_data_folder_is_code_package_or_not(tmp_path: Path) -> None:
 
 
 def test_the_digest_does_not_change_with_the_python_version(monkeypatch) -> None:
-    """helper-83: the digest was `ast.dump` of the file, whose text changes with Python:
+    """the digest was `ast.dump` of the file, whose text changes with Python:
     3.12 gives every function and class an empty `type_params` (3.13 then leaves empty lists
     out). A pilot trained on a laptop's Python 3.11 was stale to a GPU machine's 3.12: every
     run trained again, with other values, and a seeds=auto plan made again from them. Here
@@ -185,7 +185,7 @@ def test_the_digest_does_not_change_with_the_python_version(monkeypatch) -> None
 def test_the_digest_of_an_fstring_format_spec_does_not_change_with_the_python_version(
     monkeypatch,
 ) -> None:
-    """helper-86: Python 3.12.0/3.12.1 (PEP 701's parser) put an empty `Constant('')` into the
+    """Python 3.12.0/3.12.1 (PEP 701's parser) put an empty `Constant('')` into the
     format spec of `f"{x:{width}}"`, which 3.11 and 3.13 do not: a plugin formatting a log line
     that way had another digest on a GPU machine's 3.12.1, so every run there was stale. Here
     3.12.1's tree is made on this Python: the digest is the one 3.11 gives."""

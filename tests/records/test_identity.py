@@ -181,7 +181,7 @@ def test_symlinked_helpers_are_code_and_link_cycles_end(tmp_path: Path) -> None:
 def test_a_run_outside_git_names_repro_by_version_and_source_digest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-46: repro installed from a wheel (no git to ask) recorded no code of its own but
+    """repro installed from a wheel (no git to ask) recorded no code of its own but
     a version every commit shares, so its report said `Code: unknown`. Now the record keeps a
     digest of repro's source files, and still claims no commit."""
     import repro

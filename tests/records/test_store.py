@@ -240,7 +240,7 @@ def test_precision_changes_the_setting(tmp_path: Path) -> None:
 def test_a_precision_spelled_as_lightning_aliases_it_is_the_same_setting(
     tmp_path: Path, spelled: object, canonical: str
 ) -> None:
-    """helper-68: `trainer.precision=32` is Lightning's `32-true` (the default), but it was
+    """`trainer.precision=32` is Lightning's `32-true` (the default), but it was
     hashed as written: another folder, and the report then called every claim "not run"."""
     assert store.run_dir(tmp_path, _trainer(precision=spelled)) == store.run_dir(
         tmp_path, _trainer(precision=canonical)
@@ -310,7 +310,7 @@ def _completed(folder: Path, config: dict) -> None:
 
 
 def test_a_record_in_another_seeds_or_settings_folder_is_not_completed(tmp_path: Path) -> None:
-    """helper-31: a record copied into seed3/, or into another setting's folder, made the
+    """a record copied into seed3/, or into another setting's folder, made the
     sweep skip that seed as done while the report filed the record by its own seed and hash:
     the seed was never trained. Such a record is corrupt to both (the sweep trains again)."""
     folder = store.run_dir(tmp_path, TRAINED)
@@ -566,7 +566,7 @@ def test_a_record_filed_under_a_spelling_lightning_reads_otherwise_is_found(
 
 def test_a_record_filed_under_a_bool_count_before_helper_115_is_found(tmp_path: Path) -> None:
     """`limit_train_batches=true` and `num_sanity_val_steps=-2` made folders of their own
-    before helper-115 read them as 1 and 0: run and report find those seeds."""
+    in earlier versions read them as 1 and 0: run and report find those seeds."""
     from repro.records.table import load_records
 
     old = _trainer(limit_train_batches=True, num_sanity_val_steps=-2)
@@ -584,7 +584,7 @@ def test_a_record_filed_under_a_bool_count_before_helper_115_is_found(tmp_path: 
 def test_a_record_filed_under_a_negative_minimum_before_helper_123_is_found(
     tmp_path: Path,
 ) -> None:
-    """`min_steps=-3`, `min_epochs=-1` made a folder of their own before helper-123 read
+    """`min_steps=-3`, `min_epochs=-1` made a folder of their own in earlier versions read
     them as 0: run and report find those seeds under 0's setting."""
     from repro.records.table import load_records
 
@@ -819,7 +819,7 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"devices": True}, {"devices": 1}),  # Lightning's CPU: one process
         ({"strategy": "DDP"}, {"strategy": "ddp"}),  # Lightning lower-cases the name
         ({"strategy": "Auto"}, {}),
-        # helper-115: Lightning reads a bool count as the int it is (True is 1), and any
+        # Lightning reads a bool count as the int it is (True is 1), and any
         # num_sanity_val_steps below -1 as 0 (`num_sanity_val_steps > 0` gates the check)
         ({"limit_train_batches": True}, {"limit_train_batches": 1}),  # one batch an epoch
         ({"limit_val_batches": True}, {"limit_val_batches": 1}),
@@ -837,7 +837,7 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"overfit_batches": True}, {"overfit_batches": 1}),  # one batch, not all (1.0)
         ({"overfit_batches": 0}, {}),  # Lightning's 0.0: `overfit_batches > 0` either way
         ({"overfit_batches": False}, {}),
-        # helper-123: a minimum below 0 is met from the start, as 0 is (`global_step >=
+        # a minimum below 0 is met from the start, as 0 is (`global_step >=
         # min_steps`); min_steps=-3, like 0 (not null), still sets min_epochs to 1
         ({"min_steps": -3}, {"min_steps": 0}),
         ({"min_epochs": -3}, {"min_epochs": 0}),
@@ -847,7 +847,7 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
 def test_spellings_lightning_trains_alike_are_one_setting(
     tmp_path: Path, spelled: dict, read_as: dict
 ) -> None:
-    """helper-102: `gradient_clip_val=false` for 0 (the number a module's own clipping hook
+    """`gradient_clip_val=false` for 0 (the number a module's own clipping hook
     computes with; not 0 for null: see the test below), `NORM` for `norm`, `fast_dev_run=0`
     for false, `enable_model_summary=0` (read as a truth value) and `devices='1,'` (Lightning's
     `[1]`) each made a folder of its own: seeds did not pool, a sweep trained them again."""
@@ -873,7 +873,7 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"overfit_batches": True}, {"overfit_batches": 1.0}),
         ({"overfit_batches": 2.0}, {"overfit_batches": 2}),  # Lightning limits by the float
         # Lightning logs at `step % -2 == 0` as at `% 2`, but a module reading the cadence
-        # (mnist1d's `every > 0 and step % every == 0`) logs no step of -2 (helper-123)
+        # (mnist1d's `every > 0 and step % every == 0`) logs no step of -2
         ({"log_every_n_steps": -2}, {"log_every_n_steps": 2}),
         (  # Lightning refuses the algorithm: a setting of its own, not the default
             {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
@@ -912,9 +912,9 @@ def test_clip_spellings_a_modules_own_clipping_is_handed_apart_stay_apart(
     written (0, -1 or null; `norm` or null), and such a hook can tell them apart: one that
     clips at its own value by the Trainer's algorithm (`self.clip_gradients(optimizer, 0.01,
     gradient_clip_algorithm)`) clipped by value under `gradient_clip_algorithm=value`, yet
-    helper-102 filed that run as the default setting (test/mse 4.949 where the default gives
+    An earlier version filed that run as the default setting (test/mse 4.949 where the default gives
     4.994), and a later run of the default was skipped as done. The hash cannot see the
-    module, so these stay settings of their own, as before helper-102."""
+    module, so these stay settings of their own, as before."""
     assert store.run_dir(tmp_path, _trainer(**spelled)) != store.run_dir(
         tmp_path, _trainer(**other)
     )
@@ -950,7 +950,7 @@ def test_a_record_filed_before_lightnings_readings_grew_is_found(
 
 
 def test_a_whole_float_accumulation_is_that_many_batches(tmp_path: Path) -> None:
-    """helper-102: `accumulate_grad_batches=2.0` trains as 2 (Lightning takes `% 2.0` and
+    """`accumulate_grad_batches=2.0` trains as 2 (Lightning takes `% 2.0` and
     divides the loss by 2.0), yet it was a folder of its own; 1.0 is Lightning's default."""
     two = store.run_dir(tmp_path, _trainer(accumulate_grad_batches=2))
     assert store.run_dir(tmp_path, _trainer(accumulate_grad_batches=2.0)) == two
@@ -959,7 +959,7 @@ def test_a_whole_float_accumulation_is_that_many_batches(tmp_path: Path) -> None
 
 
 def test_a_record_that_is_a_dead_link_is_not_read_as_none(tmp_path: Path) -> None:
-    """helper-130: a record.json linked to a disk not mounted now read as 'no record': the
+    """a record.json linked to a disk not mounted now read as 'no record': the
     sweep planned the seed `to run` and its run replaced the link, where the report named it
     unreadable. It is an OSError naming the link, as a record the OS refuses to read is."""
     folder = tmp_path / "p" / "e" / "h" / "seed0"

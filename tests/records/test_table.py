@@ -216,7 +216,7 @@ def test_corrupt_records_are_skipped_with_a_warning(tmp_path: Path) -> None:
 def test_a_misfiled_record_or_a_metric_that_is_no_number_is_skipped_with_a_warning(
     tmp_path: Path,
 ) -> None:
-    """helper-31: the sweep called these corrupt (and trained again) while the report counted
+    """the sweep called these corrupt (and trained again) while the report counted
     them: a record copied into another seed's folder or another setting's, and a metric
     written as text ("0.95", counted as 0.95)."""
     import shutil
@@ -242,7 +242,7 @@ def test_a_misfiled_record_or_a_metric_that_is_no_number_is_skipped_with_a_warni
 def test_a_seed_recorded_in_its_setting_and_in_a_legacy_folder_counts_once(
     tmp_path: Path,
 ) -> None:
-    """helper-31: an older repro's GPU run of seed 0 (under the hash that counted the
+    """an older repro's GPU run of seed 0 (under the hash that counted the
     accelerator) and a new run of seed 0 both joined the setting: the report listed seeds
     0, 0, 1 and its claim kept one of them by folder order, silently. The report uses the
     one the sweep uses (today's folder) and says so."""
@@ -355,7 +355,7 @@ def test_a_record_whose_code_plugin_or_attempts_are_broken_is_corrupt_to_both(
 def test_a_seed_in_two_legacy_folders_counts_the_one_the_sweep_skips_on(
     tmp_path: Path, accelerator: str
 ) -> None:
-    """helper-32: the sweep took the first legacy folder in its own order (which depends on
+    """the sweep took the first legacy folder in its own order (which depends on
     the command's accelerator), the report the latest finished: they counted different
     records. Both take the latest finished; a finish time that is not text does not crash."""
     import yaml
@@ -370,7 +370,7 @@ def test_a_seed_in_two_legacy_folders_counts_the_one_the_sweep_skips_on(
 
 @pytest.mark.parametrize("name", ["seed00", "seed0.bak", "seed-0", "old_seed0"])
 def test_a_record_outside_its_seeds_folder_counts_for_neither(tmp_path: Path, name: str) -> None:
-    """helper-33: a seed folder renamed (seed00, seed0.bak) was still seed 0 to the report
+    """a seed folder renamed (seed00, seed0.bak) was still seed 0 to the report
     while the sweep trained seed 0 again."""
     import yaml
 
@@ -387,8 +387,8 @@ def test_a_record_outside_its_seeds_folder_counts_for_neither(tmp_path: Path, na
 def test_a_stray_record_above_the_seed_folders_hides_none_of_them(
     tmp_path: Path, where: str, experiment: str
 ) -> None:
-    """helper-35: a copy of a record.json in a setting's folder hid every seed below it from
-    the report ('no run records') while the sweep counted them done; helper-37 and helper-38:
+    """a copy of a record.json in a setting's folder hid every seed below it from
+    the report ('no run records') while the sweep counted them done; later also
     still so for an experiment named like 'seedling' or a seed folder ('seed7')."""
     folders = [write_run(tmp_path, experiment, seed) for seed in range(2)]
     above = {"setting": 1, "experiment": 2, "paper": 3}[where]
@@ -441,7 +441,7 @@ def test_a_record_deeper_than_a_record_folder_counts_for_neither(tmp_path: Path)
 def test_a_record_of_another_experiment_or_paper_counts_for_neither(
     tmp_path: Path, field: str
 ) -> None:
-    """helper-34: a record whose experiment (or paper) is not its folder's was filed by the
+    """a record whose experiment (or paper) is not its folder's was filed by the
     report under its own field (or dropped) while the sweep counted that folder's seed done."""
     import yaml
 
@@ -459,7 +459,7 @@ def test_a_record_of_another_experiment_or_paper_counts_for_neither(
 def test_a_completed_record_missing_who_it_is_is_corrupt_to_both(
     tmp_path: Path, missing: str
 ) -> None:
-    """helper-33: a completed record without its seed, paper or experiment was done to the
+    """a completed record without its seed, paper or experiment was done to the
     sweep and malformed to the report: that seed was never trained nor counted."""
     folder = write_run(tmp_path, "cnn", 0)
     record = json.loads((folder / store.RECORD_FILE).read_text())
@@ -476,7 +476,7 @@ def test_a_completed_record_missing_who_it_is_is_corrupt_to_both(
 def test_a_tie_between_two_legacy_copies_is_broken_the_same_way(
     tmp_path: Path, accelerator: str
 ) -> None:
-    """helper-33: equal (or no) finish times: the sweep took the first folder in its own
+    """equal (or no) finish times: the sweep took the first folder in its own
     order, the report the first by path."""
     import yaml
 
@@ -490,7 +490,7 @@ def test_a_tie_between_two_legacy_copies_is_broken_the_same_way(
 
 
 def test_a_record_whose_seed_is_not_a_number_is_corrupt_to_the_sweep_too(tmp_path: Path) -> None:
-    """helper-32: `"seed": "0"` was done to the sweep and malformed to the report."""
+    """`"seed": "0"` was done to the sweep and malformed to the report."""
     folder = write_run(tmp_path, "cnn", 0)
     record = json.loads((folder / store.RECORD_FILE).read_text())
     record["seed"] = "0"
@@ -506,7 +506,7 @@ def test_a_record_whose_seed_is_not_a_number_is_corrupt_to_the_sweep_too(tmp_pat
 def test_a_record_whose_identity_is_not_text_is_corrupt_to_both(
     tmp_path: Path, field: str, value: object
 ) -> None:
-    """helper-107: `"config_hash": 5` was done to the sweep (and `repro run` skipped it) while
+    """`"config_hash": 5` was done to the sweep (and `repro run` skipped it) while
     the report counted it as evidence of another setting, `5`; an experiment that is a number
     was done to the sweep and silently nobody's in the report."""
     folder = write_run(tmp_path, "cnn", 0)
@@ -522,7 +522,7 @@ def test_a_record_whose_identity_is_not_text_is_corrupt_to_both(
 def test_an_unreadable_folder_is_named_not_skipped_in_silence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-107: a seed folder the report cannot list (chmod 000, another user's, a dead
+    """a seed folder the report cannot list (chmod 000, another user's, a dead
     network mount) was left out without a word: the verdict rested on fewer seeds than the
     results folder holds, and nothing said so."""
     write_run(tmp_path, "cnn", 0)
@@ -620,7 +620,7 @@ def test_runs_of_one_config_but_other_code_are_other_settings(tmp_path: Path) ->
 def test_runs_of_one_config_and_files_but_another_module_class_are_other_settings(
     tmp_path: Path,
 ) -> None:
-    """helper-31: paper.yaml named another module class for two seeds (same files, so the
+    """paper.yaml named another module class for two seeds (same files, so the
     same digest): the report pooled them into one verdict while the sweep called them stale.
     Runs recorded before classes were recorded count as the current classes, as in the sweep."""
     from repro.reporting.aggregate import choose_configs, run_table, settings_by_code
@@ -693,7 +693,7 @@ def test_a_resumed_run_says_whether_it_resumed_exactly(tmp_path: Path) -> None:
 
 
 def test_a_record_file_that_is_a_folder_is_named_not_skipped_in_silence(tmp_path: Path) -> None:
-    """helper-111: a seed folder whose record.json is a folder (a sync tool's conflict, a
+    """a seed folder whose record.json is a folder (a sync tool's conflict, a
     hand-made `mkdir`) was passed over without a word, as if the seed had never run."""
     write_run(tmp_path, "cnn", 0)
     folder = write_run(tmp_path, "cnn", 1)
@@ -708,7 +708,7 @@ def test_a_record_file_that_is_a_folder_is_named_not_skipped_in_silence(tmp_path
 
 
 def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -> None:
-    """helper-111: a seed folder replaced by a link to itself made the whole setting's folder
+    """a seed folder replaced by a link to itself made the whole setting's folder
     'unreadable (Too many levels of symbolic links)': its other, completed seeds were left
     out (the report said 'no run records'). That seed alone is named."""
     write_run(tmp_path, "cnn", 0)
@@ -727,7 +727,7 @@ def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -
     "nested", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000]
 )
 def test_a_deeply_nested_record_is_named_not_a_crash(tmp_path: Path, nested: str) -> None:
-    """helper-130: a record.json of 100000 nested lists (a damaged or hostile file) made the
+    """a record.json of 100000 nested lists (a damaged or hostile file) made the
     JSON reader raise RecursionError, which no caller took for a damaged record: the whole
     report ended in 'internal error', every good record with it."""
     write_run(tmp_path, "cnn", 0)
@@ -744,7 +744,7 @@ def test_a_deeply_nested_record_is_named_not_a_crash(tmp_path: Path, nested: str
 
 
 def test_a_metric_too_large_for_a_float_is_a_damaged_record(tmp_path: Path) -> None:
-    """helper-130: a metric written as an integer of 400 digits (a hand-edited record) passed
+    """a metric written as an integer of 400 digits (a hand-edited record) passed
     as a number, then the table's float column raised OverflowError: 'internal error'."""
     write_run(tmp_path, "cnn", 0)
     folder = write_run(tmp_path, "cnn", 1, metrics={"test/acc": 10**400})
@@ -757,7 +757,7 @@ def test_a_metric_too_large_for_a_float_is_a_damaged_record(tmp_path: Path) -> N
 
 
 def test_a_record_saved_with_a_byte_order_mark_still_counts(tmp_path: Path) -> None:
-    """helper-130: a completed record.json opened and saved in an editor that writes a UTF-8
+    """a completed record.json opened and saved in an editor that writes a UTF-8
     byte order mark was 'malformed (Unexpected UTF-8 BOM)' to the report and corrupt to the
     sweep, which set it aside and trained the seed again."""
     write_run(tmp_path, "cnn", 0)
@@ -770,7 +770,7 @@ def test_a_record_saved_with_a_byte_order_mark_still_counts(tmp_path: Path) -> N
 
 
 def test_a_record_that_is_a_dead_link_is_named_as_one(tmp_path: Path) -> None:
-    """helper-130: a record.json linked to a disk not mounted now was 'unreadable (No such
+    """a record.json linked to a disk not mounted now was 'unreadable (No such
     file or directory)', though `ls` shows it there: the warning says it is a dead link."""
     write_run(tmp_path, "cnn", 0)
     folder = write_run(tmp_path, "cnn", 1)

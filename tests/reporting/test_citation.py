@@ -33,7 +33,7 @@ def test_key_survives_accents_and_leading_articles() -> None:
 
 
 def test_latex_special_characters_are_escaped_but_not_in_the_url() -> None:
-    """helper-45: `Tanh & ReLU` went into the entry as written; LaTeX stops at an unescaped
+    """`Tanh & ReLU` went into the entry as written; LaTeX stops at an unescaped
     `&`, and `%` comments out the rest of the line."""
     spec = (
         get_paper("mnist1d")
@@ -69,7 +69,7 @@ def test_latex_special_characters_are_escaped_but_not_in_the_url() -> None:
 def test_carets_tildes_and_braces_out_of_order_do_not_break_the_entry(
     title: str, written: str
 ) -> None:
-    """helper-54: `^` (LaTeX: 'Missing $ inserted') and `~` (a non-breaking space) went in as
+    """`^` (LaTeX: 'Missing $ inserted') and `~` (a non-breaking space) went in as
     written, and `} ... {` (as many of each, out of order) closed the title group early."""
     spec = get_paper("mnist1d").spec().model_copy(update={"title": title})
     assert "title = {{" + written + "}}" in bibtex(spec)

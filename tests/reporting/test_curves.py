@@ -32,7 +32,7 @@ def test_a_series_with_one_point_is_kept_when_the_metric_is_a_curve_elsewhere(tm
 
 
 def test_a_metric_nan_at_every_step_is_kept_with_no_steps_and_counted(tmp_path):
-    """helper-90: a loss NaN from the first step in every run vanished from the figure and
+    """a loss NaN from the first step in every run vanished from the figure and
     the report without a word; it is now a curve with no steps that counts what was left out."""
     runs = [
         _log(

@@ -71,7 +71,7 @@ def test_a_figure_stopped_mid_save_leaves_the_last_one_whole(tmp_path) -> None:
 
 
 def test_a_name_with_dollar_signs_is_drawn_as_written_not_as_math() -> None:
-    """helper-41: a metric `test/a$b^2$c_d` was labelled 'test/ab²c_d' (matplotlib's
+    """a metric `test/a$b^2$c_d` was labelled 'test/ab²c_d' (matplotlib's
     mathtext), which matches nothing in the tables."""
     fig = figures._figure(figures.PANEL_W, figures.PANEL_H, rows=1)
     ax = fig.subplots(1, 1)
@@ -81,7 +81,7 @@ def test_a_name_with_dollar_signs_is_drawn_as_written_not_as_math() -> None:
 
 
 def test_a_figure_taller_than_a_pdf_page_is_drawn_smaller_not_cut(tmp_path: Path) -> None:
-    """helper-41: with 13 or more claims the claims figure ran past the A4 page and the PDF
+    """with 13 or more claims the claims figure ran past the A4 page and the PDF
     cut its last rows off (20 claims: 8 panels lost). On a PDF page a figure is given the
     width at which its whole height fits; on screen it keeps its drawn width."""
     from repro.reporting.render import PDF_FIGURE_MAX_IN, figure_width_inches
@@ -100,7 +100,7 @@ def test_a_figure_taller_than_a_pdf_page_is_drawn_smaller_not_cut(tmp_path: Path
 def test_a_legend_of_long_names_stays_on_the_figure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-41: three experiments off the paper's setting in a one-panel curves figure:
+    """three experiments off the paper's setting in a one-panel curves figure:
     the legend, three columns wide, was cut at both edges ('…seeds)  — mlp (not the
     paper's setting) (3 seeds)  —'), so no colour could be matched to its experiment."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -230,7 +230,7 @@ def test_seeds_left_out_of_a_paired_comparison_are_drawn_hollow(tmp_path) -> Non
 def test_a_log_scale_settings_panel_labels_its_ticks_as_numbers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-105: settings over trainer.max_steps=50..6000 put the settings figure's x axis on
+    """settings over trainer.max_steps=50..6000 put the settings figure's x axis on
     a log scale, whose tick labels are mathtext (`$\\mathdefault{10^{3}}$`); with math parsing
     off (names drawn as written) they were drawn as that raw text, overlapping, under every
     panel of *Results beyond the original paper*."""
@@ -253,7 +253,7 @@ def test_a_log_scale_settings_panel_labels_its_ticks_as_numbers(
 
 
 def test_an_interim_verdicts_panel_says_it_is_interim(tmp_path: Path) -> None:
-    """helper-126: six seeds of a plan for 16, their verdict reproduced so far: the table's
+    """six seeds of a plan for 16, their verdict reproduced so far: the table's
     row says '(n=6 of 16 planned, interim)' and the overall is incomplete, but the claims
     figure's panel was titled 'reproduced' in green like a final verdict."""
     from repro import stats

@@ -91,7 +91,7 @@ def test_fast_defaults_match_hydra_composing_each_experiment() -> None:
 
 
 def test_the_advised_overrides_compose_the_recorded_config_hash(tmp_path: Path) -> None:
-    """helper-48: `model.x0=0` where the paper has 0.0 (another hash) was left out of the
+    """`model.x0=0` where the paper has 0.0 (another hash) was left out of the
     advised command (0 == 0.0), which trained the paper's setting instead, and two such
     settings merged into one command. Composing the advised overrides must give each record's
     config hash."""

@@ -80,7 +80,7 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
 
 
 def test_an_unfinished_run_without_a_time_is_not_counted_as_no_time(tmp_path: Path) -> None:
-    """helper-77: a run killed with kill -9 keeps its `running` record, which has no wall
+    """a run killed with kill -9 keeps its `running` record, which has no wall
     time; the report counted it as 0 h ("Unsuccessful runs, counted apart: 2 (0.003 h)"), as
     if it had cost nothing. It now says how many runs' time is unknown."""
     import json
@@ -165,7 +165,7 @@ def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
 
 
 def test_notes_saved_in_another_encoding_are_not_dropped(tmp_path: Path) -> None:
-    """helper-77: notes.md saved as Latin-1 (a Windows editor: "café") failed to decode and the
+    """notes.md saved as Latin-1 (a Windows editor: "café") failed to decode and the
     report said "Not written yet" under every heading, the user's notes silently gone."""
     results, out = tmp_path / "results", tmp_path / "out"
     mnist1d_records(results, seeds=2)
@@ -183,7 +183,7 @@ def test_notes_saved_in_another_encoding_are_not_dropped(tmp_path: Path) -> None
 
 
 def test_a_heading_inside_a_code_block_of_the_notes_is_code_not_a_section() -> None:
-    """helper-77: a `## ` line inside a fenced block of notes.md (a shell comment, a Markdown
+    """a `## ` line inside a fenced block of notes.md (a shell comment, a Markdown
     sample) started a new section there: the block was cut open, so everything after it in
     report.md rendered as code, and the comment became a section of the report."""
     text = (
@@ -278,7 +278,7 @@ def test_html_escapes_plugin_and_user_strings(tmp_path: Path) -> None:
 
 
 def test_links_in_the_markdown_lead_where_paper_yaml_says(tmp_path: Path) -> None:
-    """helper-77: report.md wrote the paper's and code's URLs as autolinks with Markdown's
+    """report.md wrote the paper's and code's URLs as autolinks with Markdown's
     backslash escapes inside (`<https://github.com/o/vision\\_transformer>`); CommonMark keeps
     a backslash in an autolink, so the link led to vision%5C_transformer, a page that does
     not exist. A non-web address (javascript:) was an autolink too: now it is text."""
@@ -369,7 +369,7 @@ def test_pdf_shared_settings_put_each_value_beside_its_key(tmp_path: Path) -> No
 
 
 def test_long_unbroken_tokens_wrap_inside_the_pdf_page(tmp_path: Path) -> None:
-    """helper-45: a long hyperparameter key or value and a long error ran past the right edge
+    """a long hyperparameter key or value and a long error ran past the right edge
     of the PDF page, which cut them off: every word now ends inside the right margin."""
     import re
     import shutil
@@ -470,7 +470,7 @@ def test_fewer_formats_keep_the_old_outputs_and_say_when_they_are_stale(tmp_path
 def test_a_figure_the_regenerated_report_no_longer_draws_is_not_left_beside_it(
     tmp_path: Path,
 ) -> None:
-    """helper-77: figures/curves.png of an earlier report stayed in the folder after a report
+    """figures/curves.png of an earlier report stayed in the folder after a report
     of records without curves ("No training curves"), beside figures it does show; a reader of
     the folder took it for this report's. The folder holds this report's figures only."""
     results, out = tmp_path / "results", tmp_path / "out"
@@ -487,7 +487,7 @@ def test_a_figure_the_regenerated_report_no_longer_draws_is_not_left_beside_it(
 
 
 def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
-    """helper-77: `repro.report()` documents ci_low/ci_high as the 90% CI the verdict rests
+    """`repro.report()` documents ci_low/ci_high as the 90% CI the verdict rests
     on; a verdict with none (a two-stage plan short of its pilot seeds) got the summary's 95%
     t-interval under that name, where report.md prints "–"."""
     from repro.plugins.paper_spec import Claim
@@ -604,7 +604,7 @@ def test_break_opportunities_never_split_a_number() -> None:
     ],
 )
 def test_a_note_in_double_backticks_is_inline_code(note: str, markdown: str, html: str) -> None:
-    """helper-45: a claim note with ``double backticks`` showed its code as plain text between
+    """a claim note with ``double backticks`` showed its code as plain text between
     empty spans (and one unpaired backtick made every span in it plain)."""
     from repro.reporting.render import prose, prose_html
 
@@ -710,7 +710,7 @@ def test_a_shortened_run_is_not_judged_and_goes_beyond_the_paper(tmp_path: Path)
 def test_a_run_max_time_stopped_short_of_its_steps_is_left_out_of_the_verdict(
     tmp_path: Path,
 ) -> None:
-    """helper-119: `trainer.max_time` ends a run after as many steps as the machine manages, yet
+    """`trainer.max_time` ends a run after as many steps as the machine manages, yet
     the setting (and its hash) says `max_steps`: a seed a slow machine stopped at step 555 of
     6000 was pooled with seeds that trained all 6000, without a word. It is left out of every
     verdict, listed with how far it trained and the command that trains it again."""
@@ -743,7 +743,7 @@ def test_a_run_max_time_stopped_short_of_its_steps_is_left_out_of_the_verdict(
 def test_an_experiment_whose_every_run_max_time_stopped_short_is_not_called_unrun(
     tmp_path: Path,
 ) -> None:
-    """helper-125: every seed of `cnn` stopped by trainer.max_time short of its max_steps: the
+    """every seed of `cnn` stopped by trainer.max_time short of its max_steps: the
     scope said `Not run yet: cnn`, though its runs are in the report (with the failed ones)
     and another `repro sweep` of the same command trains none of them."""
     import json
@@ -786,7 +786,7 @@ def test_pinned_other_setting_is_judged_and_marked_as_a_deviation(tmp_path: Path
 
 
 def test_a_pinned_setting_names_only_the_experiments_that_deviate(tmp_path: Path) -> None:
-    """helper-34: pinning mlp's other setting named cnn as deviating too (cnn_beats_mlp is
+    """pinning mlp's other setting named cnn as deviating too (cnn_beats_mlp is
     cnn's claim, judged against the pinned mlp), and listed mlp's paper setting 'beyond the
     original paper' as 'keys outside the paper's config'."""
     results = tmp_path / "results"
@@ -803,7 +803,7 @@ def test_a_pinned_setting_names_only_the_experiments_that_deviate(tmp_path: Path
 
 
 def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: Path) -> None:
-    """helper-77: with mlp's other setting pinned and no cnn runs, cnn_beats_mlp (not run) was
+    """with mlp's other setting pinned and no cnn runs, cnn_beats_mlp (not run) was
     marked "deviates from the paper's setting" and said "Judged on mlp config ... (--config)",
     though nothing judged it."""
     results = tmp_path / "results"
@@ -822,7 +822,7 @@ def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: 
 def test_without_the_papers_setting_differences_are_not_called_the_papers(
     tmp_path: Path,
 ) -> None:
-    """helper-34: when the paper's config no longer composed (here an unset environment
+    """when the paper's config no longer composed (here an unset environment
     variable), settings set aside were described against the judged one as 'lr=0.01 (paper:
     0.5)', the judged value printed as the paper's."""
     claim = "- {id: acc, experiment: cnn, metric: test/acc, value: 0.4, tolerance: 0.01, source: T}"
@@ -842,7 +842,7 @@ def test_without_the_papers_setting_differences_are_not_called_the_papers(
 
 
 def test_records_csv_counts_only_the_runs_a_verdict_was_judged_on(tmp_path: Path) -> None:
-    """helper-34: records.csv said counted=True of runs whose claims were 'not run' (their
+    """records.csv said counted=True of runs whose claims were 'not run' (their
     only setting is not the paper's: listed beyond the paper, judged on nothing)."""
     import pandas as pd
 
@@ -863,7 +863,7 @@ def test_records_csv_counts_only_the_runs_a_verdict_was_judged_on(tmp_path: Path
 def test_a_key_with_three_values_gets_a_settings_plot(
     tmp_path: Path, key: str, values: tuple[float, ...]
 ) -> None:
-    """helper-41: a whole-number key (steps, width, batch size) never got its plot: its
+    """a whole-number key (steps, width, batch size) never got its plot: its
     values come from the records table as numpy integers, which were not taken as numbers."""
     results = tmp_path / "results"
     for value in values:
@@ -933,7 +933,7 @@ def test_a_two_stage_claim_left_undecided_says_where_its_mean_sits_in_the_discus
 
 def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path: Path) -> None:
     """Six seeds of a plan for more: the discussion says how many are still to run, and the
-    sweep that runs them. helper-121: it named `repro sweep paper=mnist1d seeds=auto`, whose
+    sweep that runs them. it named `repro sweep paper=mnist1d seeds=auto`, whose
     default max_seeds=30 raises this plan's N (capped at 12, the claim needs more) after
     seeds past the pilot ran, which the sweep refuses; and it trained every other
     experiment's pilot. It names the plan's experiment and a max_seeds that keeps its N."""
@@ -950,8 +950,8 @@ def test_a_two_stage_plan_not_yet_run_in_full_is_not_called_as_planned(tmp_path:
 def test_an_interim_verdict_that_is_already_decided_says_how_to_finish_its_plan(
     tmp_path: Path,
 ) -> None:
-    """helper-126: six seeds of a plan for 11, their verdict already reproduced: the overall
-    is incomplete (helper-121), yet the discussion named no command, since only an
+    """six seeds of a plan for 11, their verdict already reproduced: the overall
+    is incomplete, yet the discussion named no command, since only an
     inconclusive claim's bullet named the sweep that runs the rest of its plan."""
     from repro.plugins.registry import get_paper
     from repro.sweeping import auto_seeds
@@ -983,7 +983,7 @@ def test_an_interim_verdict_that_is_already_decided_says_how_to_finish_its_plan(
 
 
 def test_an_interim_verdict_not_reproduced_says_how_to_finish_its_plan(tmp_path: Path) -> None:
-    """helper-126: six seeds of a plan for more, already not reproduced (above): the bullet
+    """six seeds of a plan for more, already not reproduced (above): the bullet
     gave the numbers but no command, while the overall waits for the plan (incomplete)."""
     from repro.plugins.registry import get_paper
     from repro.sweeping import auto_seeds
@@ -1007,7 +1007,7 @@ def test_an_interim_verdict_not_reproduced_says_how_to_finish_its_plan(tmp_path:
 
 
 def test_an_interim_flat_pilot_claim_says_how_to_finish_its_plan(tmp_path: Path) -> None:
-    """helper-126: a flat pilot (every seed 0.94, the runs differing in train/loss) planned
+    """a flat pilot (every seed 0.94, the runs differing in train/loss) planned
     at max_seeds=8, read at 4 seeds: the overall is incomplete, but the discussion said
     'inconclusive at n=4; ... more seeds are needed to see it' with neither the plan's 8 nor
     the sweep that runs the rest (the too-coarse reason took the interim one's place)."""
@@ -1037,7 +1037,7 @@ def test_an_interim_flat_pilot_claim_says_how_to_finish_its_plan(tmp_path: Path)
 def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_sweep(
     tmp_path: Path,
 ) -> None:
-    """helper-121: a plan of 12 whose seed 4 completed without test/acc (and 6-11 to come):
+    """a plan of 12 whose seed 4 completed without test/acc (and 6-11 to come):
     fine, the sweep runs 6-11. With every seed but 4 run, a seeds=auto sweep trains nothing:
     the discussion said '`repro sweep ... seeds=auto` runs the rest'; it names the seed."""
     import json
@@ -1065,14 +1065,14 @@ def test_a_plan_whose_missing_seed_completed_without_the_metric_sends_to_no_swee
         "cnn\\_acc is inconclusive at n=11 of the 12 seeds planned; seed 4 completed without "
         "logging test/acc, so no sweep trains it again; "
         "`repro run paper=mnist1d experiment=cnn seed=4 rerun=true` does" in discussion
-    ), discussion  # helper-128: the command that trains it again, not only that none does
+    ), discussion  # the command that trains it again, not only that none does
     assert json.loads((folders[0] / "record.json").read_text())["status"] == "completed"
 
 
 def test_the_regenerate_commands_say_how_to_make_a_seeds_auto_plan_again(
     tmp_path: Path,
 ) -> None:
-    """helper-121: 'To regenerate the runs and this report' gave a planned setting's seeds as
+    """'To regenerate the runs and this report' gave a planned setting's seeds as
     `seeds=6`: pasted into a fresh results folder it trains the runs without the plan, and
     the report then judges them by the fixed-sample test, not this report's two-stage one.
     The note names the seeds=auto sweep that makes the plan with them."""
@@ -1092,7 +1092,7 @@ def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) ->
     assert "(n=4, pilot n0=3)" in markdown and "(n=6, pilot n0=3)" not in markdown
     assert "seeds 4–5 are shown but not judged" in markdown
     assert "Seeds a later sweep added past a plan" in markdown  # the procedure says so
-    # helper-121: its `seeds=` was shown with its backticks, escaped, in both formats
+    # its `seeds=` was shown with its backticks, escaped, in both formats
     procedure = markdown.split("Seeds a later")[1][:80]
     assert "(a fixed `seeds=`)" in procedure and "\\`" not in procedure, procedure
     html = (tmp_path / "out" / "report.html").read_text()
@@ -1103,7 +1103,7 @@ def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) ->
 def test_a_second_seeds_auto_sweep_keeps_the_first_ones_plan(tmp_path: Path) -> None:
     """A seeds=auto sweep of mlp rewrote the plan file with mlp alone: cnn's seeds, chosen
     from the data, were then judged with fixed-sample tests, which that choice invalidates
-    (helper-35). Plans of other experiments and settings are kept beside the new one."""
+   . Plans of other experiments and settings are kept beside the new one."""
     from repro.plugins.registry import get_paper
     from repro.sweeping import auto_seeds
 
@@ -1148,13 +1148,13 @@ def test_a_setting_judged_on_earlier_plugin_code_gets_a_warning(tmp_path: Path) 
     ]
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "> **Caution:** mnist1d/cnn: judged on runs of earlier plugin code" in markdown
-    # its command is inline code, not escaped backticks (helper-45)
+    # its command is inline code, not escaped backticks
     assert f"`REPRO_RESULTS_DIR={results} repro sweep paper=mnist1d` retrains" in markdown
     assert "mnist1d/mlp: judged" not in markdown
 
 
 def test_an_experiment_gone_from_the_plugin_is_not_said_to_be_retrained(tmp_path: Path) -> None:
-    """helper-40: runs of an experiment renamed away in paper.yaml (made by older code, since
+    """runs of an experiment renamed away in paper.yaml (made by older code, since
     the plugin changed) got 'judged on runs of earlier plugin code; `repro sweep` retrains
     them', which it never does: the sweep plans only the plugin's experiments."""
     from tests.records.test_table import _with_code
@@ -1171,7 +1171,7 @@ def test_an_experiment_gone_from_the_plugin_is_not_said_to_be_retrained(tmp_path
 def test_a_setting_judged_on_another_module_class_gets_the_earlier_code_warning(
     tmp_path: Path,
 ) -> None:
-    """helper-31: the same files, but paper.yaml named another module class when cnn ran: the
+    """the same files, but paper.yaml named another module class when cnn ran: the
     sweep retrains such runs as stale, and the report said nothing."""
     from repro.plugins.registry import get_paper
     from repro.records.fingerprint import code_fingerprint, entry_classes
@@ -1218,7 +1218,7 @@ def test_a_metric_no_completed_run_logged_is_metric_missing_not_not_run(tmp_path
     assert any(r.outcome != aggregate.METRIC_MISSING for r in by_claim.values())
     assert "metric missing" in markdown
     assert outcome.overall == aggregate.INCOMPLETE_OVERALL
-    # helper-41: its row said 'no completed runs' beside a note that three completed
+    # its row said 'no completed runs' beside a note that three completed
     row = table_row(markdown, cnn_claims[0].claim.id)
     assert "no completed run logged test/acc" in row and "no completed runs" not in row, row
 
@@ -1293,7 +1293,7 @@ def test_compute_table_lists_every_setting_so_its_runs_add_up(tmp_path: Path) ->
 
 
 def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> None:
-    """helper-39, helper-41: each seed of a group records the group's wall time (one process
+    """Each seed of a group records the group's wall time (one process
     of ~9 s for 3 seeds); the Compute section summed them (26.1 s, 3x the time spent), so GPU
     hours of a seeds-together sweep came out K times too high. A failed seed of a group costs
     nothing beyond its group either."""
@@ -1306,7 +1306,7 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
     def write(experiment: str, seed: int, wall: float, together: dict | None, **kw) -> None:
         folder = write_any_run(tmp_path, experiment, seed, wall_s=wall, **kw)
         record = json.loads((folder / "record.json").read_text())
-        # helper-44: seeds of one group may start a second apart; groups of two experiments
+        # seeds of one group may start a second apart; groups of two experiments
         # may start in the same second: neither may change what counts once
         record["timing"]["started_at"] = f"2026-01-01T00:00:0{seed % 2}+00:00"
         if together:
@@ -1330,7 +1330,7 @@ def test_seeds_trained_together_count_their_shared_time_once(tmp_path: Path) -> 
 
 
 def test_the_compute_of_a_resumed_run_counts_the_attempts_it_went_on_from(tmp_path: Path) -> None:
-    """helper-77: a run interrupted after 30 s and resumed for 10 s took 40 s; the Compute
+    """a run interrupted after 30 s and resumed for 10 s took 40 s; the Compute
     section counted the last attempt's 10 s only (its record's `wall_s`)."""
     import json
 
@@ -1412,7 +1412,7 @@ def test_a_groups_seed_that_failed_last_counts_the_groups_time_to_its_record(
 def test_a_stopped_group_seed_is_not_counted_again_beside_a_seed_that_went_on_from_it(
     tmp_path: Path,
 ) -> None:
-    """helper-93: seeds 0 and 1 trained together (attempt A, 10 s, one process) and were
+    """seeds 0 and 1 trained together (attempt A, 10 s, one process) and were
     stopped; seed 0 then went on alone from its share (5 s more, `earlier_groups` naming A)
     and completed, seed 1 stayed interrupted (its record: A's 10 s). The completed hours
     counted A through seed 0, and 'Unsuccessful runs' counted A again through seed 1: 25 s
@@ -1440,7 +1440,7 @@ def test_a_stopped_group_seed_is_not_counted_again_beside_a_seed_that_went_on_fr
 def test_a_groups_seed_that_failed_last_and_started_over_counts_the_groups_time_to_it(
     tmp_path: Path,
 ) -> None:
-    """helper-93: seeds 0 and 1 trained together (attempt A): seed 0 recorded at 10 s, seed
+    """seeds 0 and 1 trained together (attempt A): seed 0 recorded at 10 s, seed
     1's test failed at 12 s; seed 1 then started over alone (5 s) and completed, carrying A's
     12 s as `abandoned_groups`. A counted 10 s (seed 0's) and its abandoned part not at all
     (A is a completed run's): 2 s of the group counted nowhere."""
@@ -1465,7 +1465,7 @@ def test_a_groups_seed_that_failed_last_and_started_over_counts_the_groups_time_
 def test_a_failed_group_attempt_counts_the_longest_of_its_seeds_that_started_over(
     tmp_path: Path,
 ) -> None:
-    """helper-93: seeds 0 and 1 failed together (attempt A; seed 0 recorded at 10 s, seed 1
+    """seeds 0 and 1 failed together (attempt A; seed 0 recorded at 10 s, seed 1
     at 12 s); seed 1 started over alone (5 s) and completed, carrying A's 12 s. A counted
     seed 0's 10 s among the unsuccessful (its record names A), the 12 s not at all."""
     import json
@@ -1489,7 +1489,7 @@ def test_a_failed_group_attempt_counts_the_longest_of_its_seeds_that_started_ove
 
 
 def test_gpu_hours_count_every_gpu_of_a_multi_gpu_run(tmp_path: Path) -> None:
-    """helper-77: GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
+    """GPU hours took a run's GPUs from an integer trainer.devices alone, so a run
     on 2 nodes of 2 GPUs counted 2, and devices=auto (or -1, or a list) on a 4-GPU machine
     counted 1: the record's world size (every rank, one GPU each) is what it trained on."""
     import json
@@ -1521,7 +1521,7 @@ def _compute_total(markdown: str) -> str:
 
 
 def test_a_total_of_seconds_is_shown_in_seconds_and_one_run_is_singular(tmp_path: Path) -> None:
-    """helper-84: a 3 s run's total read "0.001 h CPU and 0.000 h GPU (wall-clock) over 1
+    """a 3 s run's total read "0.001 h CPU and 0.000 h GPU (wall-clock) over 1
     completed runs": a time under a few seconds rounded to nothing, and a plural for one."""
     results = tmp_path / "results"
     write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=3.0)
@@ -1536,7 +1536,7 @@ def test_a_total_of_seconds_is_shown_in_seconds_and_one_run_is_singular(tmp_path
 
 
 def test_gpu_time_is_named_gpu_hours_not_wall_clock(tmp_path: Path) -> None:
-    """helper-84: the total said "2.000 h GPU (wall-clock)" for an hour on 2 GPUs: the figure
+    """the total said "2.000 h GPU (wall-clock)" for an hour on 2 GPUs: the figure
     is wall time times GPUs (GPU-hours), not the wall-clock time it says."""
     import json
 
@@ -1555,9 +1555,9 @@ def test_gpu_time_is_named_gpu_hours_not_wall_clock(tmp_path: Path) -> None:
 
 
 def test_the_compute_table_says_which_attempts_wall_and_fit_time_count(tmp_path: Path) -> None:
-    """helper-84: a run resumed after 30 s showed a wall time with every attempt (40 s) beside
+    """a run resumed after 30 s showed a wall time with every attempt (40 s) beside
     a "Fit time per run" of its last attempt only (9 s): the columns counted different things
-    under headers that did not say so. helper-98: "(every attempt)" read as counting the
+    under headers that did not say so. "(every attempt)" read as counting the
     unsuccessful and replaced attempts too, which the lines above count apart."""
     import json
 
@@ -1584,7 +1584,7 @@ def test_the_compute_table_says_which_attempts_wall_and_fit_time_count(tmp_path:
 def test_no_unsuccessful_runs_and_a_fraction_of_a_second_are_not_zero_seconds(
     tmp_path: Path,
 ) -> None:
-    """helper-84: with no unsuccessful run the line read "0 (0.0 s)", and a run fitted in
+    """with no unsuccessful run the line read "0 (0.0 s)", and a run fitted in
     0.03 s showed a fit time of "0.0 s", as if it took no time at all."""
     results = tmp_path / "results"
     write_run(results, "cnn", 0, {"test/acc": 0.94}, wall_s=1.03)  # fit_s: 0.03
@@ -1595,7 +1595,7 @@ def test_no_unsuccessful_runs_and_a_fraction_of_a_second_are_not_zero_seconds(
 
 
 def test_a_run_on_an_apple_gpu_counts_in_gpu_hours_not_cpu_hours(tmp_path: Path) -> None:
-    """helper-77: accelerator=mps trains on the Mac's GPU (device `mps:0`), but only `cuda`
+    """accelerator=mps trains on the Mac's GPU (device `mps:0`), but only `cuda`
     counted as a GPU: an hour on it was reported as an hour of CPU."""
     import json
 
@@ -1793,7 +1793,7 @@ def test_provenance_names_a_built_in_plugin_by_the_repro_version_it_ships_with(
 
 
 def test_provenance_names_repro_outside_git_by_its_source_digest(tmp_path: Path) -> None:
-    """helper-46: runs of a repro installed from a wheel (no git) were `Code: unknown`; they
+    """runs of a repro installed from a wheel (no git) were `Code: unknown`; they
     are named by repro's version and the digest of its source files, never by a commit."""
     import json
 
@@ -1889,7 +1889,7 @@ def test_the_commands_a_report_advises_find_the_plugin_and_the_results(
     )
     results, out = tmp_path / "elsewhere", tmp_path / "out"
     write_run(results, "cnn", 0, {"test/acc": 0.95}, paper="toy", papers_dir=papers)
-    monkeypatch.chdir(tmp_path)  # helper-44: a relative --papers-dir, pasted elsewhere, fails
+    monkeypatch.chdir(tmp_path)  # a relative --papers-dir, pasted elsewhere, fails
     build_report(ReportRequest("toy", results, out, papers_dir=[Path("papers")]))
     markdown = (out / "report.md").read_text().replace("\\", "")  # cautions are escaped
     advised = re.findall(r"`([^`]*repro sweep[^`]*)`", markdown)
@@ -1961,7 +1961,7 @@ def test_the_failures_left_out_point_to_a_csv_command_that_finds_them(tmp_path: 
 def test_a_pdf_lists_many_differing_keys_as_rows_not_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-41: experiments differing in ten keys gave the PDF's Hyperparameters table
+    """experiments differing in ten keys gave the PDF's Hyperparameters table
     sixteen columns; the page showed the first two or three keys and cut the rest off (the
     HTML scrolls). In the PDF, keys that differ are rows, one column per experiment."""
     import repro.reporting.pdf
@@ -1983,7 +1983,7 @@ def test_a_pdf_lists_many_differing_keys_as_rows_not_columns(
 
 
 def test_claim_details_never_print_a_p_value_of_0() -> None:
-    """helper-45: with 60 seeds far from the bound, the threshold's t-test, TOST and Welch
+    """with 60 seeds far from the bound, the threshold's t-test, TOST and Welch
     p-values underflowed to 0.0 and the report printed `p = 0`; a p-value is never 0."""
     from repro.plugins.paper_spec import Claim
     from repro.reporting.render import claim_details
@@ -2025,7 +2025,7 @@ def test_claim_details_never_print_a_p_value_of_0() -> None:
 
 
 def test_a_table_in_the_notes_is_a_table_in_the_html() -> None:
-    """helper-45: a pipe table in notes.md showed in report.md but the HTML (and so the PDF)
+    """a pipe table in notes.md showed in report.md but the HTML (and so the PDF)
     printed it as one paragraph of pipes; still no raw HTML from the notes."""
     from repro.reporting.render import notes_html
 
@@ -2038,7 +2038,7 @@ def test_a_table_in_the_notes_is_a_table_in_the_html() -> None:
 def test_html_lists_many_differing_keys_as_rows_so_the_page_does_not_scroll_sideways(
     tmp_path: Path,
 ) -> None:
-    """helper-45: experiments differing in many keys gave the HTML's Hyperparameters table a
+    """experiments differing in many keys gave the HTML's Hyperparameters table a
     column per key, and the whole page scrolled sideways; past MAX_KEY_COLUMNS keys they are
     rows, one column per experiment, as in the PDF (a few keys keep their columns)."""
     from repro.reporting.render import MAX_KEY_COLUMNS
@@ -2083,7 +2083,7 @@ def test_equal_seeds_are_exact_only_when_their_runs_agree_in_every_metric(tmp_pa
 def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(
     tmp_path: Path,
 ) -> None:
-    """helper-55: seed 0's record lacked train/x (an older record, a resumed run's): a missing
+    """seed 0's record lacked train/x (an older record, a resumed run's): a missing
     value counted as 'different', so a deterministic claim went inconclusive ('too coarse')."""
     from repro.plugins.registry import get_paper
 
@@ -2099,7 +2099,7 @@ def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(
 
 
 def test_a_two_stage_verdict_before_its_planned_seeds_says_it_is_interim(tmp_path: Path) -> None:
-    """helper-55: a report read while a seeds=auto sweep was at 9 of 16 seeds called one claim
+    """a report read while a seeds=auto sweep was at 9 of 16 seeds called one claim
     'reproduced (n=9)' with no word of the plan, and told the user to go on with another. Seeds
     past the plan were 'shown but not judged' without their values."""
     from repro.plugins.registry import get_paper
@@ -2127,7 +2127,7 @@ def test_a_two_stage_verdict_before_its_planned_seeds_says_it_is_interim(tmp_pat
 def test_an_undecided_two_stage_verdict_before_its_planned_seeds_says_it_is_interim(
     tmp_path: Path,
 ) -> None:
-    """helper-103: a report read after the pilot of a plan of N=16, before its stage two (or
+    """a report read after the pilot of a plan of N=16, before its stage two (or
     while it runs), said of an undecided value claim 'adding seeds after seeing these would
     void the procedure's error rates': the plan's own seeds are still to come, and nothing
     said the verdict was interim (only decided ones did)."""
@@ -2151,7 +2151,7 @@ def test_an_undecided_two_stage_verdict_before_its_planned_seeds_says_it_is_inte
 def test_an_interim_flat_pilot_verdict_does_not_call_the_seeds_so_far_all_planned(
     tmp_path: Path,
 ) -> None:
-    """helper-117: a flat pilot's plan of N=10 read at 5 seeds said 'fixed-sample test on the
+    """a flat pilot's plan of N=10 read at 5 seeds said 'fixed-sample test on the
     5 planned seeds: ...; interim: 5 of the 10 planned seeds': the plan had 10."""
     from repro.plugins.registry import get_paper
 
@@ -2169,7 +2169,7 @@ def test_an_interim_flat_pilot_verdict_does_not_call_the_seeds_so_far_all_planne
 
 
 def test_an_interim_verdicts_row_says_its_seeds_are_some_of_the_planned(tmp_path: Path) -> None:
-    """helper-117: read between a plan's stage one and two (N=16, 6 seeds so far), the claims
+    """read between a plan's stage one and two (N=16, 6 seeds so far), the claims
     table said 'reproduced' beside '(n=6)' with no word that the plan had 16: only the bullet
     below said interim. The row says how many of the planned seeds it judged."""
     from repro.plugins.registry import get_paper
@@ -2188,7 +2188,7 @@ def test_an_interim_verdicts_row_says_its_seeds_are_some_of_the_planned(tmp_path
 
 
 def test_interim_verdicts_do_not_make_the_paper_reproduced(tmp_path: Path) -> None:
-    """helper-121: every claim's verdict interim (6 of a plan's 16 seeds run) made the
+    """every claim's verdict interim (6 of a plan's 16 seeds run) made the
     headline '✅ reproduced' with 'N of N claims reproduced', though no plan had run in full
     (the row alone said interim). The overall is incomplete and the line says how many
     verdicts are interim."""
@@ -2220,7 +2220,7 @@ def test_interim_verdicts_do_not_make_the_paper_reproduced(tmp_path: Path) -> No
 def test_an_interim_verdict_does_not_call_a_seed_that_completed_without_the_metric_unrun(
     tmp_path: Path,
 ) -> None:
-    """helper-121: a plan of 6 seeds whose seed 4 completed without logging the claim's
+    """a plan of 6 seeds whose seed 4 completed without logging the claim's
     metric: the verdict said 'seed 4 has no completed run yet: still training, or failed and
     to be rerun', and the discussion sent the user to a seeds=auto sweep that trains nothing
     (seed 4 completed). It says the seed completed without the metric."""
@@ -2256,7 +2256,7 @@ def test_an_interim_verdict_does_not_call_a_seed_that_completed_without_the_metr
 
 
 def test_an_interim_verdict_does_not_call_a_max_time_stopped_seed_unrun(tmp_path: Path) -> None:
-    """helper-131: a plan of 6 seeds whose seed 4 trainer.max_time stopped short (left out of
+    """a plan of 6 seeds whose seed 4 trainer.max_time stopped short (left out of
     the verdict): the interim note said 'seed 4 has no completed run yet: still training, or
     failed and to be rerun' and the discussion sent the user to a seeds=auto sweep, which
     skips it as completed. It names the seed as stopped by max_time, for `rerun=true`."""
@@ -2283,7 +2283,7 @@ def test_an_interim_verdict_does_not_call_a_max_time_stopped_seed_unrun(tmp_path
 
 
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:
-    """helper-64: a claim naming test/mes where the module logs test/mse: the report advised
+    """a claim naming test/mes where the module logs test/mse: the report advised
     fixing the plugin's logging; the misspelling is more likely the claim's, in paper.yaml."""
     results = tmp_path / "results"
     for seed in range(3):
@@ -2299,7 +2299,7 @@ def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Pat
 
 
 def test_the_methodology_says_how_to_obtain_the_data(tmp_path: Path) -> None:
-    """helper-64: paper.yaml's data_instructions (how to obtain the data) were never shown."""
+    """paper.yaml's data_instructions (how to obtain the data) were never shown."""
     from repro.plugins.paper_spec import load_paper_spec
     from repro.plugins.registry import BUILTIN_PAPERS
 
@@ -2342,7 +2342,7 @@ def test_an_interim_two_stage_verdict_names_the_planned_seed_that_failed(tmp_pat
 
 
 def test_a_config_hash_with_no_runs_is_refused_for_one_paper(tmp_path: Path) -> None:
-    """helper-69: `repro report paper=mnist1d --config zzz` (a typo) warned, then judged the
+    """`repro report paper=mnist1d --config zzz` (a typo) warned, then judged the
     paper's own setting and exited 0; asking for one paper, the pin must name its runs. With
     several papers a pin belongs to one of them, so the others only warn."""
     from repro.errors import UsageError
@@ -2394,7 +2394,7 @@ def test_a_setting_is_pinned_by_the_folder_an_older_repro_filed_it_in(tmp_path: 
 
 
 def test_an_unclosed_comment_in_the_notes_does_not_hide_the_rest_of_the_report() -> None:
-    """helper-90: an unclosed `<!--` in notes.md (a `-->` forgotten) went into report.md as
+    """an unclosed `<!--` in notes.md (a `-->` forgotten) went into report.md as
     is, where it opens an HTML comment that never ends: GitHub showed nothing after it, the
     Claims table and every later section gone. It is shown as text now; inside a code block
     it stays code, and a closed comment is still removed."""
@@ -2411,7 +2411,7 @@ def test_an_unclosed_comment_in_the_notes_does_not_hide_the_rest_of_the_report()
 
 
 def test_a_pipe_in_inline_code_outside_a_table_has_no_backslash(tmp_path: Path) -> None:
-    """helper-90: every code span escaped `|` as `\\|`, which only a table cell reads as a
+    """every code span escaped `|` as `\\|`, which only a table cell reads as a
     pipe: in a sentence (a plugin note's `grep a | wc`, the results folder) CommonMark shows
     the backslash, so a command copied from report.md did not run. Table cells keep `\\|`."""
     from repro.reporting.render import prose
@@ -2425,7 +2425,7 @@ def test_a_pipe_in_inline_code_outside_a_table_has_no_backslash(tmp_path: Path) 
 
 
 def test_nan_losses_left_out_of_the_curves_are_said(tmp_path: Path) -> None:
-    """helper-90: a seed whose loss went NaN at step 79 (it still completed) lost those points
+    """a seed whose loss went NaN at step 79 (it still completed) lost those points
     from the curves without a word: the mean there was the other seeds' alone, a smooth
     curve over a run that diverged. The report now says how many were left out, and where."""
     results, out = tmp_path / "results", tmp_path / "out"
@@ -2440,7 +2440,7 @@ def test_nan_losses_left_out_of_the_curves_are_said(tmp_path: Path) -> None:
 
 
 def test_a_failed_rerun_of_a_completed_run_is_counted_and_listed(tmp_path: Path) -> None:
-    """helper-90: `rerun=true` of a completed run that failed leaves `record.failed.json`
+    """`rerun=true` of a completed run that failed leaves `record.failed.json`
     beside the completed record (which still counts); the report read record.json alone, so
     the failed attempt's hours were missing from Compute ("Unsuccessful runs: none") and its
     error from the list. It counts its own wall time (not its earlier attempts': they may be
@@ -2462,7 +2462,7 @@ def test_a_failed_rerun_of_a_completed_run_is_counted_and_listed(tmp_path: Path)
 
 
 def test_a_failed_attempt_started_over_is_counted_in_compute(tmp_path: Path) -> None:
-    """helper-90: a run that failed (NaN loss at step 1) and was run again started over, and
+    """a run that failed (NaN loss at step 1) and was run again started over, and
     its new record replaced the failed one's: the first attempt's time was gone from the
     records and from the report's Compute, though `attempts` said 2. The new record carries
     it as `abandoned_wall_s`, and the report counts it with the unsuccessful runs, once."""
@@ -2482,14 +2482,14 @@ def test_a_failed_attempt_started_over_is_counted_in_compute(tmp_path: Path) -> 
     assert record["status"] == "failed" and record["attempts"] == 3
     assert record["timing"]["abandoned_wall_s"] == pytest.approx(walls[0] + walls[1], abs=2e-3)
     _, markdown = report(tmp_path / "results", tmp_path / "out")
-    line = f"**Unsuccessful attempts, counted apart:** 3 ({seconds(sum(walls))})"  # helper-105
+    line = f"**Unsuccessful attempts, counted apart:** 3 ({seconds(sum(walls))})"
     assert line in markdown
 
 
 def test_a_completed_run_that_started_over_after_failing_shows_the_failed_time(
     tmp_path: Path,
 ) -> None:
-    """helper-90: a completed run's record carrying a failed attempt's time (it started over)
+    """a completed run's record carrying a failed attempt's time (it started over)
     was counted in the hours, but the line said "Unsuccessful runs, counted apart: none"."""
     import json
 
@@ -2506,7 +2506,7 @@ def test_a_completed_run_that_started_over_after_failing_shows_the_failed_time(
 def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
     tmp_path: Path,
 ) -> None:
-    """helper-90: a quick `trainer.max_steps=200` sweep of mlp: the summary's Scope said "Not
+    """a quick `trainer.max_steps=200` sweep of mlp: the summary's Scope said "Not
     run yet: `mlp`, ..." next to mlp's runs in *Results beyond the original paper*, as if the
     sweep had trained nothing. It names the experiments run in other settings only apart."""
     results, out = tmp_path / "results", tmp_path / "out"
@@ -2524,7 +2524,7 @@ def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
 
 
 def test_a_real_sweeps_report_numbers_match_its_records(tmp_path: Path) -> None:
-    """helper-90: every number of a real sweep's report, recomputed from its record.json files
+    """every number of a real sweep's report, recomputed from its record.json files
     here (mean, std, 90% CI, wall and fit times, steps/s), not from the report's own code."""
     import json
 
@@ -2559,7 +2559,7 @@ def test_a_real_sweeps_report_numbers_match_its_records(tmp_path: Path) -> None:
 
 
 def test_a_failed_rerun_of_a_group_counts_the_groups_time_once(tmp_path: Path) -> None:
-    """helper-93: `rerun=true` of two completed seeds trained together (one process) that
+    """`rerun=true` of two completed seeds trained together (one process) that
     failed leaves a `record.failed.json` in each seed's folder, each with the group's wall
     time: Compute added both, so a 42 s attempt counted 84 s."""
     import json
@@ -2578,7 +2578,7 @@ def test_a_failed_rerun_of_a_group_counts_the_groups_time_once(tmp_path: Path) -
 
 
 def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
-    """helper-93: a failed `rerun=true` carries the reruns before it that did not complete as
+    """a failed `rerun=true` carries the reruns before it that did not complete as
     `abandoned_wall_s` (its record.failed.json replaced theirs); Compute counted its own
     time alone."""
     import json
@@ -2598,7 +2598,7 @@ def test_the_reruns_before_a_failed_rerun_are_counted(tmp_path: Path) -> None:
 def test_a_setting_whose_seeds_trained_on_different_numbers_of_processes_says_which(
     tmp_path: Path,
 ) -> None:
-    """helper-95: with trainer.devices=auto (or -1) one GPU machine trains a seed alone and a
+    """with trainer.devices=auto (or -1) one GPU machine trains a seed alone and a
     4-GPU node trains it as DDP on 4 (other batches per step, other numbers), under one config
     hash: the verdict pooled both without a word. The records' world size tells them apart."""
     import json
@@ -2626,7 +2626,7 @@ def test_a_setting_whose_seeds_trained_on_different_numbers_of_processes_says_wh
 def test_a_comparison_whose_sides_trained_on_different_numbers_of_processes_says_so(
     tmp_path: Path,
 ) -> None:
-    """helper-101: cnn's seeds all trained as DDP on 4 GPUs and mlp's on one, both at
+    """cnn's seeds all trained as DDP on 4 GPUs and mlp's on one, both at
     trainer.devices=auto (one setting each, no side mixed): each pair's difference compared
     4-process runs with 1-process runs, other batches per step, and the row said nothing."""
     import json
@@ -2648,7 +2648,7 @@ def test_a_comparison_whose_sides_trained_on_different_numbers_of_processes_says
 
 
 def test_a_completed_run_replaced_by_a_rerun_keeps_its_time_apart(tmp_path: Path) -> None:
-    """helper-98: `rerun=true` of a completed run that completed replaced its record, and the
+    """`rerun=true` of a completed run that completed replaced its record, and the
     replaced run's time (and the failed attempts before it, its `abandoned_wall_s`) went from
     the records and from Compute, which says it counts every attempt. The new record carries
     it as `replaced_wall_s`, counted apart, never in the result's own time."""
@@ -2695,7 +2695,7 @@ def _replaced_seconds(markdown: str, runs: int) -> float:
 
 
 def test_replaced_runs_timed_to_a_save_are_said_to_be_a_lower_bound(tmp_path: Path) -> None:
-    """helper-128: a run resumed after kill -9 (timed to its last save: a lower bound), then
+    """a run resumed after kill -9 (timed to its last save: a lower bound), then
     replaced by `rerun=true`: Compute said 'Replaced by a rerun, counted apart: 1 (49.6 s)'
     as if exact. The record counts it (`replaced_to_save`) and the line says so."""
     import json
@@ -2718,7 +2718,7 @@ def test_replaced_runs_timed_to_a_save_are_said_to_be_a_lower_bound(tmp_path: Pa
 def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
     tmp_path: Path,
 ) -> None:
-    """helper-98: `rerun=true` of seeds 0, 1 trained together (one process): seed 0 completed
+    """`rerun=true` of seeds 0, 1 trained together (one process): seed 0 completed
     (its record says 30 s), seed 1 then failed at 42 s (its record.failed.json). Compute left
     the failed rerun to seed 0's record, counted at 30 s: the group's last 12 s counted
     nowhere. The group attempt counts once, its longest."""
@@ -2747,7 +2747,7 @@ def test_a_group_rerun_that_completed_one_seed_counts_the_groups_longest_time(
 
 
 def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path: Path) -> None:
-    """helper-98: a `rerun=true` of a completed run killed (kill -9, an OOM kill) leaves its
+    """a `rerun=true` of a completed run killed (kill -9, an OOM kill) leaves its
     record.rerun.json with no time: Compute said "Unsuccessful runs, counted apart: none"
     and the report named it nowhere, though it says it counts unsuccessful attempts and
     names those killed without a recorded time. (One killed once its record was written is
@@ -2773,7 +2773,7 @@ def test_a_killed_rerun_is_an_unsuccessful_run_without_a_recorded_time(tmp_path:
 
 
 def test_a_failed_rerun_a_completed_rerun_carries_is_counted_once(tmp_path: Path) -> None:
-    """helper-98: a rerun=true that completed carries the failed rerun before it as
+    """a rerun=true that completed carries the failed rerun before it as
     `abandoned_wall_s` and then removes its record.failed.json; killed in between, the file
     stayed and Compute counted the failed rerun twice (84 s for 42 s). A failed rerun older
     than the completed record (fewer attempts) is the one it carries."""
@@ -2800,7 +2800,7 @@ def _unsuccessful_line(markdown: str) -> str:
 
 
 def test_unsuccessful_attempts_are_counted_as_attempts_not_runs(tmp_path: Path) -> None:
-    """helper-105: Compute's unsuccessful part counted runs: a seed that failed twice and
+    """Compute's unsuccessful part counted runs: a seed that failed twice and
     then completed (its record: attempts 3, the two failures' 5 s as `abandoned_wall_s`) said
     1, and a seed failed three times (attempts 3) said 1; the records' attempt numbers say
     how many attempts there were: 2 + 3."""
@@ -2825,7 +2825,7 @@ def test_unsuccessful_attempts_are_counted_as_attempts_not_runs(tmp_path: Path) 
 
 
 def test_an_attempt_killed_and_started_over_is_an_unsuccessful_attempt(tmp_path: Path) -> None:
-    """helper-105: an attempt killed (kill -9) before it saved a checkpoint leaves a `running`
+    """an attempt killed (kill -9) before it saved a checkpoint leaves a `running`
     record without a time; the next attempt starts over and completes (attempts 2), and
     the killed one was nowhere in the report: "Unsuccessful runs, counted apart: none"."""
     import json
@@ -2842,7 +2842,7 @@ def test_an_attempt_killed_and_started_over_is_an_unsuccessful_attempt(tmp_path:
 
 
 def test_failed_and_killed_reruns_are_counted_by_their_attempts(tmp_path: Path) -> None:
-    """helper-105: three `rerun=true` of a completed run (attempt 1) failed (attempts 2-4;
+    """three `rerun=true` of a completed run (attempt 1) failed (attempts 2-4;
     the last's record.failed.json carries the two before it as `abandoned_wall_s`), then two
     were killed (attempts 5-6; the last's record.rerun.json replaced the first's): Compute
     said 3 (1 for the failed rerun, 1 for the time it carries, 1 for the killed one): 5."""
@@ -2864,7 +2864,7 @@ def test_failed_and_killed_reruns_are_counted_by_their_attempts(tmp_path: Path) 
 
 
 def test_a_killed_rerun_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) -> None:
-    """helper-105: a `rerun=true` killed (kill -9) 30 s in leaves record.rerun.json with its
+    """a `rerun=true` killed (kill -9) 30 s in leaves record.rerun.json with its
     start and checkpoints/rerun.ckpt saved at 30 s: it ran at least that long, which Compute
     left out ("1 without a recorded time") though the runs it resumes count a killed attempt
     so. It counts to that save and says so; one that saved nothing stays without a time."""
@@ -2902,7 +2902,7 @@ def test_a_killed_rerun_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path
 
 
 def test_a_killed_run_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) -> None:
-    """helper-105: a run killed (kill -9) 40 s in keeps its `running` record with only its
+    """a run killed (kill -9) 40 s in keeps its `running` record with only its
     start, and its last.ckpt saved at 40 s: it ran at least that long, as `repro run` counts
     it when it resumes, but the report counted it as "without a recorded time". It counts to
     that save; a checkpoint older than its start (an earlier attempt's) is no evidence."""
@@ -2936,7 +2936,7 @@ def test_a_killed_run_counts_up_to_the_last_checkpoint_it_saved(tmp_path: Path) 
 def test_a_comparison_with_one_difference_on_every_pair_does_not_say_other_metrics_differ(
     tmp_path: Path,
 ) -> None:
-    """helper-105: cnn 0.5, 0.75, 0.625 and mlp 0.25, 0.5, 0.375 (A − B = 0.25 on every
+    """cnn 0.5, 0.75, 0.625 and mlp 0.25, 0.5, 0.375 (A − B = 0.25 on every
     pair; each run logged test/acc alone): the reason said "their runs differ in other
     metrics" and the discussion "every seed gave the same value but the runs differ
     elsewhere", though the runs differ in test/acc itself, from seed to seed."""
@@ -2955,7 +2955,7 @@ def test_a_comparison_with_one_difference_on_every_pair_does_not_say_other_metri
 
 
 def test_a_killed_group_counts_up_to_when_it_was_last_seen_training(tmp_path: Path) -> None:
-    """helper-110: a group of seeds 7 and 8 killed (kill -9) before its first save keeps
+    """a group of seeds 7 and 8 killed (kill -9) before its first save keeps
     their `running` records, the first with `timing.alive_at` 50 s after its start (what
     `repro run` counts the killed group to when it starts over). Compute left both seeds
     'without a recorded time'; the group counts once, up to there, said in the line."""
@@ -2982,7 +2982,7 @@ def test_a_killed_group_counts_up_to_when_it_was_last_seen_training(tmp_path: Pa
 def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_last_seen_training(
     tmp_path: Path,
 ) -> None:
-    """helper-110: a `rerun=true` of seeds 0 and 1 trained together, killed (kill -9) 45 s in
+    """a `rerun=true` of seeds 0 and 1 trained together, killed (kill -9) 45 s in
     before any save, leaves their record.rerun.json, the first with `timing.alive_at`:
     Compute said both 'without a recorded time'. The group counts once, up to there."""
     import json
@@ -3007,7 +3007,7 @@ def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_last_seen_training(
 def test_a_carried_killed_attempt_timed_to_its_last_save_is_said_to_be_a_lower_bound(
     tmp_path: Path,
 ) -> None:
-    """helper-110: a completed run whose record carries a killed attempt it started over
+    """a completed run whose record carries a killed attempt it started over
     from, timed up to that attempt's last save (`abandoned_to_save`), showed those seconds
     as exact; the line says one was counted up to its last save, as for the killed record."""
     import json
@@ -3049,7 +3049,7 @@ def test_a_completed_run_resumed_from_a_killed_attempt_says_its_time_is_a_lower_
 
 
 def test_a_deterministic_tie_is_not_said_to_be_below(tmp_path: Path) -> None:
-    """helper-110: cnn and mlp at 0.5 on every seed (runs identical in every metric): 'cnn >
+    """cnn and mlp at 0.5 on every seed (runs identical in every metric): 'cnn >
     mlp' does not hold, but the row said '❌ not reproduced (below)', which reads as cnn <
     mlp. It says the two are tied."""
     results = tmp_path / "results"
@@ -3064,7 +3064,7 @@ def test_a_deterministic_tie_is_not_said_to_be_below(tmp_path: Path) -> None:
 
 
 def test_other_settings_are_listed_in_the_order_of_their_values(tmp_path: Path) -> None:
-    """helper-110: settings of trainer.max_steps 150, 50, 100, 400 (run in that order) were
+    """settings of trainer.max_steps 150, 50, 100, 400 (run in that order) were
     listed by when they finished, 400, 100, 50, 150, in Compute and in the results beyond
     the paper; they are listed by value: 50, 100, 150, 400."""
     results = tmp_path / "results"
@@ -3092,7 +3092,7 @@ def test_other_settings_are_listed_in_the_order_of_their_values(tmp_path: Path) 
 
 
 def test_a_claims_metric_in_the_pdf_breaks_only_where_it_may(tmp_path: Path) -> None:
-    """helper-110: the PDF's narrow Claim column broke `logistic_shuffled · test/acc`
+    """the PDF's narrow Claim column broke `logistic_shuffled · test/acc`
     anywhere, as 'test/a' over 'cc': a metric name breaks after its '/' or not at all."""
     import re
     import shutil

@@ -40,7 +40,7 @@ def test_report_every_paper_with_records(isolated_env: Path, tmp_path: Path) -> 
     broken.mkdir(parents=True)
     (broken / "record.json").write_text("{not json")
     write_run(isolated_env, "small", 0, paper="unknown_paper")  # no plugin: skipped
-    # a paper whose only record is unreadable stopped every report after it (helper-34)
+    # a paper whose only record is unreadable stopped every report after it
     dspn = isolated_env / "dspn" / "x" / "abc" / "seed0"
     dspn.mkdir(parents=True)
     (dspn / "record.json").write_text('{"paper": "dspn", "status": "completed", "metrics": 1}')
@@ -84,7 +84,7 @@ def test_a_report_of_every_paper_that_fails_to_write_one_still_fails(
     isolated_env: Path, tmp_path: Path
 ) -> None:
     """Skipping a paper without readable records must not hide a report that failed, nor a
-    plugin whose paper.yaml is malformed (helper-36: a warning, exit 0): the others are
+    plugin whose paper.yaml is malformed (a warning, exit 0): the others are
     written, the failures named, the exit is 1."""
     from tests.conftest import write_toy_paper
 
@@ -108,7 +108,7 @@ def test_a_report_of_every_paper_that_fails_to_write_one_still_fails(
 
 
 def test_a_parameter_count_that_is_no_count_is_not_an_internal_error(isolated_env: Path) -> None:
-    """helper-107: `"model": {"parameters": [5]}` in a hand-edited record stopped the report
+    """`"model": {"parameters": [5]}` in a hand-edited record stopped the report
     with `internal error: TypeError: unhashable type: 'list'`; the count is shown as unknown."""
     import json
 

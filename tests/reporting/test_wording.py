@@ -122,7 +122,7 @@ def test_runs_held_by_another_process_are_not_counted_as_failed() -> None:
     for status in ("completed", "skipped", "busy", "busy"):
         counter.finished(status)
     # not done either: another process runs them, or (a group's seeds held back for its
-    # busy seed) nothing does (helper-104: `3/3 done` of three seeds none of which ran)
+    # busy seed) nothing does (`3/3 done` of three seeds none of which ran)
     assert stream.getvalue().splitlines()[-1] == "2/4 done; 2 held by another process"
     counter = progress.SweepProgress(3, stream=io.StringIO())
     counter.finished("busy")
@@ -152,7 +152,7 @@ def test_sweep_summary_counts_an_interrupted_run_as_interrupted(tmp_path: Path) 
 
 # Why an inconclusive claim is not settled: "more seeds are unlikely to settle it (the mean
 # sits at the band's edge)" was said of one seed, of a mean far outside the band, and of
-# seeds that all diverged (helper-34).
+# seeds that all diverged.
 
 
 ACC_CLAIM = "- {id: acc, experiment: cnn, metric: test/acc, value: 0.4, tolerance: 0.01, source: T}"
@@ -205,7 +205,7 @@ def test_seeds_that_all_diverged_are_not_called_no_completed_runs(tmp_path: Path
 
 
 def test_a_comparisons_means_are_over_the_pairs_its_test_used(tmp_path: Path) -> None:
-    """helper-34: with seed 0 of A diverged, the detail line gave B's mean over all three
+    """with seed 0 of A diverged, the detail line gave B's mean over all three
     seeds beside A's over two, as '(paired seeds)', while the test used two pairs."""
     markdown = _toy_report(tmp_path, FLAT_CLAIM, [float("nan"), 0.9, 0.8], [0.5, 0.6, 0.7])
     detail = next(line for line in markdown.splitlines() if line.startswith("- `flat`"))
@@ -223,7 +223,7 @@ AT_MOST_CLAIM = (
 
 
 def test_why_an_undecided_claim_is_not_settled_is_true_of_each_case(tmp_path: Path) -> None:
-    """helper-36: a mean exactly on the band's edge was 'outside' it; a mean on the threshold
+    """a mean exactly on the band's edge was 'outside' it; a mean on the threshold
     at float32 precision was 'beyond 10,000 seeds'; one finite seed among completed ones was
     told to run a sweep that trains nothing; a comparison with one side all NaN said 'no seed
     gave a finite value' and '5 completed runs, none finite'."""
@@ -248,7 +248,7 @@ def test_why_an_undecided_claim_is_not_settled_is_true_of_each_case(tmp_path: Pa
 def test_seeds_that_did_not_log_the_metric_are_not_sent_to_a_sweep_that_trains_nothing(
     tmp_path: Path,
 ) -> None:
-    """helper-111: with seed 0 completed without test/acc and seed 1 with it, the discussion
+    """with seed 0 completed without test/acc and seed 1 with it, the discussion
     said 'a verdict needs at least 2 seeds (`repro sweep ...` runs them)', but that sweep
     plans both seeds done and trains nothing. It names a seed count that trains more."""
     papers = write_paper(tmp_path / "papers", ACC_CLAIM)
@@ -295,7 +295,7 @@ def test_a_zero_margin_below_a_ceiling_is_not_negative(tmp_path: Path) -> None:
 
 
 def test_beyond_ten_thousand_seeds_is_still_said(tmp_path: Path) -> None:
-    """helper-38: after the two-stage case took the verdict's own reason, every other case did
+    """after the two-stage case took the verdict's own reason, every other case did
     too, and 'no number of seeds up to 10,000 would likely settle it' was never said."""
     markdown = _toy_report(tmp_path, THRESHOLD_CLAIM, [0.0, 0.61, 0.3, 0.0, 0.62], [0.5])
     assert "floor is inconclusive at n=5; no number of seeds up to 10,000 would likely" in (
@@ -312,7 +312,7 @@ NEAR_CLAIMS = """\
 
 
 def test_report_cells_show_the_digits_the_verdict_rests_on(tmp_path: Path) -> None:
-    """helper-42: a metric near 123 with a band of ± 0.05 showed '123.5 ± 0.01 (n=3)' and CI
+    """a metric near 123 with a band of ± 0.05 showed '123.5 ± 0.01 (n=3)' and CI
     [123.5, 123.5] whether it was reproduced or not, and '95% lower bound 123.5 is > 123.5'."""
     markdown = _toy_report(
         tmp_path, NEAR_CLAIMS, [123.52, 123.53, 123.54], [123.46, 123.47, 123.48]
@@ -340,7 +340,7 @@ def test_a_claim_finer_than_four_digits_is_shown_as_written(tmp_path: Path) -> N
 
 
 def test_one_of_a_thing_is_said_in_the_singular(tmp_path: Path) -> None:
-    """helper-64: `1 claims`, `1 runs (1 experiments × 1 seeds × 1 settings)`, and a report of
+    """`1 claims`, `1 runs (1 experiments × 1 seeds × 1 settings)`, and a report of
     one unverified claim whose summary said 'no verified claims: no claims.'."""
     from types import SimpleNamespace
 

@@ -82,7 +82,7 @@ def test_a_plugin_whose_weights_never_change_does_not_pass_the_check(tmp_path: P
 
 
 def test_classes_that_are_not_lightning_ones_are_not_code_ok(tmp_path: Path) -> None:
-    """helper-40: `datamodule:` naming a plain class (or `module:` a plain nn.Module) was
+    """`datamodule:` naming a plain class (or `module:` a plain nn.Module) was
     'code ok'; every run then failed with Lightning's AttributeError ('PaperData' object has
     no attribute 'on_exception') or TypeError."""
     folder = write_toy_paper(tmp_path / "plugins", "toy_plain")
@@ -178,7 +178,7 @@ def test_a_malformed_settings_file_is_named_by_line_in_the_code_row(
 def test_a_claim_metric_close_to_a_logged_one_is_suggested(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-64: a claim naming test/mes (the module logs test/mse) got only 'claims need
+    """a claim naming test/mes (the module logs test/mse) got only 'claims need
     test/mes but the run logged only test/mse, ...' from check, and the like from run."""
     import repro.running.runner
     from repro.plugins.paper_spec import load_paper_spec

@@ -84,7 +84,7 @@ keeps its generator in its state)."""
         ),
         # kill -9 right after the periodic save at an epoch end that validated
         ("train_epoch_end", "SIGKILL", ["checkpoint.every_s=0"]),
-        # past the validation, the next batch ends the epoch: the epoch end acts (helper-24)
+        # past the validation, the next batch ends the epoch: the epoch end acts
         (
             "train_batch_2",
             "SIGTERM",
@@ -135,7 +135,7 @@ def test_a_stop_where_an_epoch_or_a_validation_ends_resumes_to_the_uninterrupted
     steps early (val/loss 1.769 against 1.996 at step 1,200); a stop at step 1,000 lost that
     validation and the record's val metrics; kill -9 after the save at step 1,000 left a run
     whose every rerun failed ("the train dataloader gave no batches in epoch 25"). Every step's
-    train row is compared too: a stop acted on at a batch end lost it (helper-25)."""
+    train row is compared too: a stop acted on at a batch end lost it."""
     overrides = [*overrides, "trainer.log_every_n_steps=1"]
     expected = _run(signalling_paper, tmp_path / "whole", *overrides, logger="csv")
     assert expected.returncode == 0, expected.stderr
@@ -159,7 +159,7 @@ def test_a_stop_where_an_epoch_or_a_validation_ends_resumes_to_the_uninterrupted
 
     assert record(results)["metrics"] == record(tmp_path / "whole")["metrics"]
     assert _curves(results) == _curves(tmp_path / "whole")
-    # helper-35: the epoch a resume starts in runs no on_train_epoch_start, and its time was
+    # the epoch a resume starts in runs no on_train_epoch_start, and its time was
     # counted from 0 (epoch_s_mean 2162.9 s: the machine's uptime over 32 epochs)
     timing = record(results)["timing"]
     assert timing["epoch_s_mean"] is None or timing["epoch_s_mean"] <= timing["fit_s"], timing
@@ -672,10 +672,10 @@ def _as_uninterrupted(tmp_path: Path, results: Path) -> tuple[dict, bool]:
     ("module", "overrides", "lost"),
     [
         ("NoEpochEndHook", ["+data.plain_loader=true"], None),
-        # helper-114: shuffled by its own seeded generator, which no checkpoint kept: the
+        # shuffled by its own seeded generator, which no checkpoint kept: the
         # resumed run's next pass repeated its first pass's order
         ("NoEpochEndHook", ["+data.plain_loader=true", "+data.generator_seed=7"], None),
-        # helper-124: rebuilt each epoch, with a generator of its own: Lightning draws a later
+        # rebuilt each epoch, with a generator of its own: Lightning draws a later
         # epoch's order after one more draw than the resumed epoch's; recorded exact: true
         (
             "NoEpochEndHook",
@@ -686,12 +686,12 @@ def _as_uninterrupted(tmp_path: Path, results: Path) -> tuple[dict, bool]:
             ],
             "reload_dataloaders_every_n_epochs",
         ),
-        # helper-26: Lightning runs no module hook of the epoch a resume starts after
+        # Lightning runs no module hook of the epoch a resume starts after
         ("MovesAtEpochEnd", ["+data.plain_loader=true"], "on_train_epoch_end"),
         # nor does it keep the epoch's gathered means: they covered the later batches only
         ("LogsEpochMeans", [], "on_epoch=True (train/loss_mean)"),
         ("LogsEpochMeans", ["+data.plain_loader=true"], "on_epoch=True (train/loss_mean)"),
-        # helper-27: hooks that run after the save, or not again when a resume is mid-epoch,
+        # hooks that run after the save, or not again when a resume is mid-epoch,
         # and a plateau schedule Lightning does not step at the end of a resumed epoch
         ("MovesAtBatchEnd", [], "on_train_batch_end"),
         ("ScalesAtEpochStart", [], "on_train_epoch_start"),
@@ -732,7 +732,7 @@ def test_a_resume_is_exact_or_says_what_lightning_did_not_keep(
 def test_a_loader_rebuilt_each_epoch_around_the_data_modules_generator_resumes_exactly(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-124: a train loader rebuilt every epoch that shuffles with a generator the
+    """a train loader rebuilt every epoch that shuffles with a generator the
     data module keeps (made once) resumes exactly (restored, then drawn as Lightning draws
     a later epoch's): the record says exact: true. One made anew by each build does not
     (test_a_resume_is_exact_or_says_what_lightning_did_not_keep)."""
@@ -765,8 +765,8 @@ def test_a_loader_rebuilt_each_epoch_around_the_data_modules_generator_resumes_e
 def test_a_checkpoint_saved_without_the_loaders_generators_resumes_saying_not_exactly(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-124: a run stopped under a repro that kept no train loader's own generator
-    (before helper-114) and resumed now: the loader's generator starts anew, the orders
+    """a run stopped under a repro that kept no train loader's own generator
+    (by an earlier repro) and resumed now: the loader's generator starts anew, the orders
     repeat, and the record said exact: true. It says exact: false and why."""
     import torch
 
@@ -783,7 +783,7 @@ def test_a_checkpoint_saved_without_the_loaders_generators_resumes_saying_not_ex
     assert stopped.returncode == 143, stopped.stderr
     (saved,) = results.rglob("last.ckpt")
     older = torch.load(saved, map_location="cpu", weights_only=False)
-    del older["repro_loader_generators"]  # as the repro before helper-114 saved it
+    del older["repro_loader_generators"]  # as an earlier repro saved it
     torch.save(older, saved)
     resumed = _run(signalling_paper, results, *overrides)
     assert resumed.returncode == 0, resumed.stderr
@@ -846,7 +846,7 @@ def test_a_stop_at_the_last_step_saves_where_training_ends(
 def test_a_stop_at_the_last_epochs_end_saves_where_training_ends(
     signalling_paper: Path, tmp_path: Path, overrides: list[str], stop_at: str
 ) -> None:
-    """helper-32: training ended by max_epochs: a stop at the last epoch's end was saved there,
+    """training ended by max_epochs: a stop at the last epoch's end was saved there,
     before the module's on_train_end, which the rerun (it only tests) never ran: test/mse
     1.0190 against 1.1853, recorded as exact: true. It now waits for the end of the fit."""
     _use_module(signalling_paper, "MovesAtTrainEndOnly")
@@ -897,7 +897,7 @@ def test_the_kept_weights_are_those_tested_and_a_stop_in_the_test_resumes_them(
 def test_a_stop_as_early_stopping_ends_training_trains_again_from_the_start(
     signalling_paper: Path, tmp_path: Path, keep: bool
 ) -> None:
-    """helper-28: a stop that waited past the last validation until EarlyStopping ended
+    """a stop that waited past the last validation until EarlyStopping ended
     training left a checkpoint Lightning resumes into more training (should_stop is not
     kept): every rerun failed ("Early stopping conditioned on metric val/mse which is not
     available"). Such a save now says so, and the rerun trains from the start."""
@@ -928,7 +928,7 @@ def _saved_step(results: Path) -> int:
 def test_the_line_of_a_stop_names_the_step_of_the_checkpoint_a_rerun_resumes(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-29: with checkpoint.keep=false the last save is a periodic one, before training
+    """with checkpoint.keep=false the last save is a periodic one, before training
     ended; a stop during the test said "at step 40; checkpoint saved" of a file from step
     37. The line names the file's step."""
     results = tmp_path / "results"
@@ -971,7 +971,7 @@ def _said_is_done(line: str, rerun) -> None:
         (["rerun=true", "checkpoint.enabled=false"], "sanity_check", None),
         # an unreadable checkpoint, then a stop before the first save: "checkpoint saved"
         ([], "sanity_check", "checkpoint"),
-        # helper-32: a corrupt record (kept aside), then the same: "nothing saved, a rerun
+        # a corrupt record (kept aside), then the same: "nothing saved, a rerun
         # starts over" (or "checkpoint saved") of a file the next run resumed
         (["checkpoint.enabled=false"], "sanity_check", "record"),
         ([], "sanity_check", "record"),
@@ -980,7 +980,7 @@ def _said_is_done(line: str, rerun) -> None:
 def test_the_line_of_a_stop_is_true_of_the_checkpoint_an_earlier_attempt_left(
     signalling_paper: Path, tmp_path: Path, overrides: list[str], stop_at: str, damage: str | None
 ) -> None:
-    """helper-30: the line spoke of the file on disk as this attempt's, or ignored it."""
+    """the line spoke of the file on disk as this attempt's, or ignored it."""
     results = tmp_path / "results"
     sanity = "trainer.num_sanity_val_steps=1"
     stop = {"REPRO_TEST_SIGNAL": "SIGTERM"}
@@ -1003,7 +1003,7 @@ def test_the_line_of_a_stop_is_true_of_the_checkpoint_an_earlier_attempt_left(
 def test_a_completed_runs_final_weights_outlive_its_corrupt_record(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-33: a completed run's record became corrupt (a metric edited to text): the next
+    """a completed run's record became corrupt (a metric edited to text): the next
     attempt deleted its final weights as it started ("no record says whose it is", though
     record.corrupt.json does). They are kept beside that record now."""
     import torch
@@ -1199,7 +1199,7 @@ main()
 def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-136: a checkpoint save on a full disk failed the run as `OSError: [Errno 28]
+    """a checkpoint save on a full disk failed the run as `OSError: [Errno 28]
     No space left on device`, naming no file, and left the part written in
     checkpoints/.last.ckpt.tmp, which kept the disk full for the rerun."""
     results = tmp_path / "r"
@@ -1217,7 +1217,7 @@ def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of
 def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-136: a rerun=true after one killed as it completed wrote its config.rerun.yaml
+    """a rerun=true after one killed as it completed wrote its config.rerun.yaml
     first, then put the killed one's files in place, which moved that new config over
     config.yaml: the record it finished named a config that did not make it, and the new
     rerun, completed, ended `its files could not all follow it (... config.rerun.yaml)`."""
@@ -1257,7 +1257,7 @@ main()
 def test_a_rerun_never_saves_over_final_weights_an_earlier_rerun_could_not_move(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-136: a rerun=true started beside a completed rerun whose final weights could
+    """a rerun=true started beside a completed rerun whose final weights could
     not be put in place (rerun.ckpt, named by record.json as kept) warned, then trained and
     saved over them; stopped, it deleted them: the record's weights were lost for good. It
     now refuses to train until they are in place, and they stay."""
@@ -1317,7 +1317,7 @@ class NoisyTest(NoEpochEndHook):
 def test_a_rerun_that_only_tests_draws_the_tests_random_numbers_as_uninterrupted(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-33: resumed where training had ended, Lightning skips the fit but still starts
+    """resumed where training had ended, Lightning skips the fit but still starts
     the train loader, whose iterator draws a seed from the restored RNG: a test that samples
     drew other numbers (test/mse 1.7347 against 1.6915), said exact. The RNG the checkpoint
     holds is restored again when the fit was skipped."""
@@ -1341,7 +1341,7 @@ def test_a_rerun_that_only_tests_draws_the_tests_random_numbers_as_uninterrupted
 def test_the_line_of_a_stop_after_an_early_end_says_a_rerun_starts_over(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """helper-29: training ended early (EarlyStopping) and the stop came during the test: the
+    """training ended early (EarlyStopping) and the stop came during the test: the
     line said "checkpoint saved, run again to resume", but a checkpoint of an early end is
     never resumed (ENDED_EARLY) and the rerun trains from the start."""
     _use_module(signalling_paper, "StopsEarly")
@@ -1390,7 +1390,7 @@ def test_a_callback_that_runs_after_repros_is_waited_for(
     hook: str,
     signal_name: str,
 ) -> None:
-    """helper-29: Lightning runs the plugin's callbacks (configure_callbacks) after repro's
+    """Lightning runs the plugin's callbacks (configure_callbacks) after repro's
     at a batch's, a validation's and an epoch's end; a save there holds none of what they do
     there. Such points are not safe: the save waits for the next one."""
     _use_module(signalling_paper, module)

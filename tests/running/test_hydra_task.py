@@ -21,7 +21,7 @@ def test_a_seed_held_by_another_process_is_not_called_completed(tmp_path: Path) 
 def test_a_sweeps_run_max_time_stopped_short_says_so_beside_completed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-125: the warning of a run `trainer.max_time` ended short (above) came only from
+    """the warning of a run `trainer.max_time` ended short (above) came only from
     `repro run`'s task; `repro sweep` (local, SLURM watch, a group job) prints each run with
     `print_outcome`, so a sweep of seeds all stopped at step 10 of 20 said `completed` and
     `trained` for each, and only a later report told. print_outcome reads the setting from
@@ -147,7 +147,7 @@ def test_a_stopped_multirun_starts_no_further_job(tmp_path: Path) -> None:
 
 
 def test_the_sweep_a_run_advises_finds_its_plugin(tmp_path: Path) -> None:
-    """helper-40: `repro run --papers-dir plugins paper=toy ...` ended with 'one seed — run
+    """`repro run --papers-dir plugins paper=toy ...` ended with 'one seed — run
     `repro sweep paper=toy` for a verdict', which, pasted, said the paper was unknown."""
     from repro.config.app import command_context
     from repro.running.hydra_task import claims_of_run
@@ -159,7 +159,7 @@ def test_the_sweep_a_run_advises_finds_its_plugin(tmp_path: Path) -> None:
     with command_context([papers], []):
         (line,) = claims_of_run(config, {"test/mse": 0.1}, overrides=[])
     assert f"`repro sweep --papers-dir {papers.resolve()} paper=toy` for a verdict" in line, line
-    # helper-44: a results folder given as an override was left out (pasted: ./results)
+    # a results folder given as an override was left out (pasted: ./results)
     config["paths"]["results_dir"] = str(tmp_path / "alt")
     with command_context([papers], []):
         (line,) = claims_of_run(config, {"test/mse": 0.1}, overrides=[])
@@ -167,7 +167,7 @@ def test_the_sweep_a_run_advises_finds_its_plugin(tmp_path: Path) -> None:
 
 
 def test_a_run_max_time_stopped_short_says_so_beside_completed(tmp_path: Path) -> None:
-    """helper-119: a run `trainer.max_time` ended at step 555 of max_steps=6000 printed only
+    """a run `trainer.max_time` ended at step 555 of max_steps=6000 printed only
     `completed: ...` (and its metric beside the paper's claim): nothing said it trained a
     tenth of its setting, which a report then leaves out of every verdict."""
     import json

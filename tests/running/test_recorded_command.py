@@ -301,7 +301,7 @@ def test_a_results_folder_hydra_cannot_read_plainly_is_quoted(
 def test_each_unsuccessful_rerun_keeps_its_time_till_a_rerun_completes(
     tmp_path: Path, isolated_env: Path
 ) -> None:
-    """helper-93: each `rerun=true` that did not complete wrote its record.failed.json over
+    """each `rerun=true` that did not complete wrote its record.failed.json over
     the one before (that attempt's time gone), and a rerun that then completed removed it:
     the stopped reruns' time was in no record and not in the report's Compute. Each carries
     the ones before as `abandoned_wall_s`, and so does the record of the rerun that completes."""

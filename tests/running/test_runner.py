@@ -44,7 +44,7 @@ def test_a_stop_during_logger_setup_is_recorded_interrupted_not_failed(
 
 
 def test_a_resumed_run_records_the_time_of_the_attempts_it_goes_on_from(tmp_path: Path) -> None:
-    """helper-77: a resumed run's record held only its last attempt's wall time, so the
+    """a resumed run's record held only its last attempt's wall time, so the
     report's compute hours lost every interrupted attempt the result was trained in (a run
     preempted twice on a cluster counted a third of its GPU hours). `earlier_wall_s` keeps
     them, through every attempt of the chain; a run started over keeps none."""
@@ -71,7 +71,7 @@ def test_a_resumed_run_records_the_time_of_the_attempts_it_goes_on_from(tmp_path
 
 
 def test_a_seeds_auto_run_resumed_by_repro_run_keeps_its_stage(tmp_path: Path) -> None:
-    """helper-79: a seed stage two of `repro sweep seeds=auto` trained, cut short, resumed by
+    """a seed stage two of `repro sweep seeds=auto` trained, cut short, resumed by
     the `repro run` its record names (the command to paste) lost its `seeds_auto` section: with
     every stage-two seed resumed so, a deleted plan was judged by the fixed-sample test without
     a word, and a higher max_seeds was no longer refused. A resume keeps the stage it goes on
@@ -102,7 +102,7 @@ def test_a_seeds_auto_run_resumed_by_repro_run_keeps_its_stage(tmp_path: Path) -
 def test_a_run_resumed_after_kill_9_counts_the_killed_attempt_up_to_its_checkpoint(
     tmp_path: Path,
 ) -> None:
-    """helper-77: a run killed with kill -9 (an OOM kill, a node lost) leaves a `running`
+    """a run killed with kill -9 (an OOM kill, a node lost) leaves a `running`
     record with no wall time; its resumed run counted none of the killed attempt's time, though
     its result goes on from that attempt's checkpoint. The time up to that checkpoint counts."""
     import datetime as dt
@@ -134,7 +134,7 @@ HASHED_AS_MAIN_DID = """
 import sys
 from repro.records import store
 
-store._at_lightning_readings = store._at_earlier_lightning_readings  # before helper-102
+store._at_lightning_readings = store._at_earlier_lightning_readings  # in earlier versions
 from repro.cli import main
 
 sys.argv = ["repro", *sys.argv[1:]]
@@ -144,7 +144,7 @@ main()
 
 def test_a_run_cut_short_in_an_older_hash_folder_is_resumed_there(tmp_path: Path) -> None:
     """A run an older repro filed under another hash of its setting (`trainer.fast_dev_run=0`,
-    hashed as written before helper-102) and that was stopped, or killed, with its checkpoint
+    hashed as written in earlier versions) and that was stopped, or killed, with its checkpoint
     saved: `repro run` of the same command after the upgrade started over in today's folder,
     its saved steps (hours, for a paper) thrown away and its record left behind. It is
     resumed in the folder it was cut short in, as a completed seed there is found."""
@@ -238,7 +238,7 @@ def test_a_resumed_killed_attempt_timed_to_its_save_is_marked_a_lower_bound(
 def test_the_attempts_a_run_started_over_from_are_counted_with_those_killed(
     tmp_path: Path,
 ) -> None:
-    """helper-105: `abandoned_wall_s` kept the time of the attempts a run started over from,
+    """`abandoned_wall_s` kept the time of the attempts a run started over from,
     not how many there were, nor those killed (kill -9: no time) before it: a report could
     say neither. `abandoned_runs` counts them (every attempt in the folder of a run never
     completed), `abandoned_untimed` those without a time; a resumed attempt carries both."""
@@ -268,7 +268,7 @@ def test_the_attempts_a_run_started_over_from_are_counted_with_those_killed(
 def test_the_reruns_since_a_completed_run_are_counted_by_their_attempt_numbers(
     tmp_path: Path,
 ) -> None:
-    """helper-105: reruns of a completed run (attempt 1): attempts 2-3 failed (the last's
+    """reruns of a completed run (attempt 1): attempts 2-3 failed (the last's
     record.failed.json carries the first), 4-5 killed (only 5's record.rerun.json is left):
     the next rerun carried the failed ones' time and no count, the killed ones not at all."""
     from repro.running import runner
@@ -295,7 +295,7 @@ def test_the_reruns_since_a_completed_run_are_counted_by_their_attempt_numbers(
 def test_a_failed_rerun_older_than_the_completed_record_is_not_carried_again(
     tmp_path: Path,
 ) -> None:
-    """helper-105: a rerun that completed (attempt 3) carries the failed rerun before it
+    """a rerun that completed (attempt 3) carries the failed rerun before it
     (attempt 2), then removes its record.failed.json; killed in between, the file stayed, and
     the next rerun carried its 42 s again (and, completing, added them to the 42 s the
     record it replaced carried: 84 s of unsuccessful time for 42)."""
@@ -308,7 +308,7 @@ def test_a_failed_rerun_older_than_the_completed_record_is_not_carried_again(
 
 
 def test_a_killed_rerun_carried_by_the_next_counts_up_to_its_last_save(tmp_path: Path) -> None:
-    """helper-105: a rerun killed 30 s in (its checkpoints/rerun.ckpt saved then) was carried
+    """a rerun killed 30 s in (its checkpoints/rerun.ckpt saved then) was carried
     by the next rerun as an attempt without a time, and the next rerun's saves replace that
     file: the 30 s it ran were lost, though a report reading it before counts them."""
     import datetime as dt
@@ -329,12 +329,12 @@ def test_a_killed_rerun_carried_by_the_next_counts_up_to_its_last_save(tmp_path:
         "abandoned_wall_s": 30.0,
         "abandoned_runs": 1,
         "abandoned_untimed": 0,
-        "abandoned_to_save": 1,  # a lower bound (helper-110)
+        "abandoned_to_save": 1,  # a lower bound
     }
 
 
 def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path) -> None:
-    """helper-105: an attempt killed 12 s in (kill -9: a `running` record with its start, a
+    """an attempt killed 12 s in (kill -9: a `running` record with its start, a
     CSV log line saved at 12 s) and then started over (rerun=true, or nothing to resume)
     was carried as an attempt without a time, and the new attempt's log replaces its file:
     the 12 s it ran were lost. They are carried up to that save, a lower bound."""
@@ -354,7 +354,7 @@ def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path
         "abandoned_wall_s": 12.0,
         "abandoned_runs": 1,
         "abandoned_untimed": 0,
-        "abandoned_to_save": 1,  # a lower bound (helper-110)
+        "abandoned_to_save": 1,  # a lower bound
     }
     assert runner.abandoned_attempts(killed, None) == {"abandoned_runs": 1, "abandoned_untimed": 1}
 
@@ -362,7 +362,7 @@ def test_a_killed_attempt_started_over_counts_up_to_its_last_save(tmp_path: Path
 def test_a_record_that_cannot_be_read_stops_the_run_before_it_overwrites_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-107: a record.json the OS refuses to read (no read permission, an I/O error on a
+    """a record.json the OS refuses to read (no read permission, an I/O error on a
     bad sector) read as no record at all: the run trained again and replaced it, a
     completed result lost without a word. Unlike a corrupt record, it cannot be set aside
     as what it is: the run stops and says so."""
@@ -426,7 +426,7 @@ def _injected(where: str, monkeypatch: pytest.MonkeyPatch) -> str:
 def test_a_failure_before_training_ends_in_a_failed_outcome_never_a_running_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    """helper-108: an exception raised between taking the run's lock and training escaped
+    """an exception raised between taking the run's lock and training escaped
     repro: the user saw Hydra's traceback, and a `running` record written before it stayed
     `running` for good (a later sweep or report took it for a killed run). Now each ends in
     one failed outcome; the record, if this attempt wrote one, says `failed` and why."""
@@ -450,7 +450,7 @@ def test_a_failure_before_training_ends_in_a_failed_outcome_never_a_running_reco
 def test_a_paper_file_broken_as_a_run_starts_fails_it_not_leaves_it_running(
     tmp_path: Path,
 ) -> None:
-    """helper-108: paper.yaml broken while a sweep runs (edited between its runs), met once
+    """paper.yaml broken while a sweep runs (edited between its runs), met once
     the run's `running` record was written: the UsageError went up and the record stayed
     `running`. It is recorded failed, with the same one line and exit code 2."""
     from repro.running.runner import run_one
@@ -471,7 +471,7 @@ def test_a_paper_file_broken_as_a_run_starts_fails_it_not_leaves_it_running(
 def test_a_rerun_that_fails_before_training_keeps_the_completed_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-108: rerun=true of a completed run failing as it starts (after its `running`
+    """rerun=true of a completed run failing as it starts (after its `running`
     progress record) left that progress record beside the completed one; the completed
     result stays the record, the failed rerun is kept as record.failed.json."""
     from repro.running.runner import run_one
@@ -534,7 +534,7 @@ if where:  # every process of the command: the sweep's and its joblib workers
 def test_a_run_failing_as_it_starts_says_one_line_and_leaves_no_running_record(
     tmp_path: Path, command: list[str], where: str
 ) -> None:
-    """helper-108: through the CLI, an error as a run starts was Hydra's `Error executing
+    """through the CLI, an error as a run starts was Hydra's `Error executing
     job` traceback (`repro run`), an `internal error` that stopped a local sweep, a dead
     joblib worker's traceback, and records left `running`. Each run now fails in one
     `error:` line, exit 1, and no record says `running`."""
@@ -565,7 +565,7 @@ def test_a_run_failing_as_it_starts_says_one_line_and_leaves_no_running_record(
 def test_a_wandb_run_that_fails_to_finish_costs_no_trained_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-108: W&B's finish runs after training and testing, before the result is
+    """W&B's finish runs after training and testing, before the result is
     recorded; wandb-core gone (srun's SIGTERM ends it too) made it raise `ConnectionResetError:
     Connection lost`, and the trained, tested run was lost: its record stayed `running`. The
     result is recorded; the W&B trouble is one warning."""
@@ -597,7 +597,7 @@ def test_a_wandb_run_that_fails_to_finish_costs_no_trained_result(
 def test_a_results_folder_read_only_after_the_lock_fails_the_run_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writes_before: int
 ) -> None:
-    """helper-108: the results folder turned read-only once the run was locked: its first
+    """the results folder turned read-only once the run was locked: its first
     record write fails (no record: one failed outcome, nothing left `running` by it), or its
     `running` record was written and the failure that follows cannot be recorded: the one
     line says so, with the error that stopped it."""
@@ -645,7 +645,7 @@ def _killed_group(folder: Path, name: str, attempts: int, alive_s: float | None)
 def test_a_killed_group_started_over_by_a_seed_alone_counts_up_to_when_it_was_seen(
     tmp_path: Path,
 ) -> None:
-    """helper-110: a group killed 20 s in (its first seed's record: `alive_at`) whose seed 1
+    """a group killed 20 s in (its first seed's record: `alive_at`) whose seed 1
     then trains alone (or in another group) started over: `alive_at` was only read by a
     group of the same attempt's seeds, so seed 1 carried the killed attempt without a time
     and, once seed 0's record is replaced, the group's 20 s are in no record. Every seed of
@@ -667,7 +667,7 @@ def test_a_killed_group_started_over_by_a_seed_alone_counts_up_to_when_it_was_se
 
 
 def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen(tmp_path: Path) -> None:
-    """helper-110: a `rerun=true` group killed 25 s in before its first save writes
+    """a `rerun=true` group killed 25 s in before its first save writes
     `alive_at` into its first seed's record.rerun.json, but the next rerun read `alive_at`
     only from record.json: it carried the killed rerun without a time. Each seed counts it
     up to there, under the group's key (counted once)."""
@@ -689,7 +689,7 @@ def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen(tmp_path: Path)
 
 
 def test_a_killed_attempt_carried_to_its_last_save_stays_a_lower_bound(tmp_path: Path) -> None:
-    """helper-110: an attempt killed 12 s in (a CSV line saved then) and started over is
+    """an attempt killed 12 s in (a CSV line saved then) and started over is
     carried at 12 s, a lower bound, but the next record said nothing of it: the report
     showed those seconds as exact. The record counts it (`abandoned_to_save`), carried on."""
     import datetime as dt
@@ -716,7 +716,7 @@ def test_a_killed_attempt_carried_to_its_last_save_stays_a_lower_bound(tmp_path:
 def test_a_folder_where_a_run_keeps_a_file_stops_a_rerun_before_it_trains(
     tmp_path: Path, isolated_env: Path, path: str
 ) -> None:
-    """helper-111: a folder where the run keeps a file (a sync tool's conflict folder, a
+    """a folder where the run keeps a file (a sync tool's conflict folder, a
     hand-made `mkdir`) was found only once a `rerun=true` had trained and replaced the
     completed record: it ended in `error: Is a directory: .../rerun.ckpt`, its weights left
     in rerun.ckpt and record.rerun.json `running` for good. The run names the folder first
@@ -747,7 +747,7 @@ def test_a_folder_where_a_run_keeps_a_file_stops_a_rerun_before_it_trains(
 def test_a_stale_run_is_not_retrained_when_it_cannot_be_kept_aside(
     tmp_path: Path, isolated_env: Path
 ) -> None:
-    """helper-111: with a file at `.superseded` (a sync tool's leftover), a stale run's
+    """with a file at `.superseded` (a sync tool's leftover), a stale run's
     retrain said 'warning: the stale run replaced ... was not kept aside: Not a directory'
     and replaced it: the completed result it promised to keep was lost. It stops first."""
     from tests.conftest import repro
@@ -771,7 +771,7 @@ def test_a_stale_run_is_not_retrained_when_it_cannot_be_kept_aside(
 def test_a_rerun_whose_final_weights_cannot_be_put_in_place_says_so_with_its_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-114: `rerun=true` of a completed run, its final weights failing to replace the
+    """`rerun=true` of a completed run, its final weights failing to replace the
     earlier run's (a full disk): its OSError went up as `error: No space left on device`
     (no file named) and a `failed` outcome, beside the record.json it had just written
     `completed`, whose last.ckpt still held the earlier run's weights. The outcome is what
@@ -829,7 +829,7 @@ main()
 def test_a_sweep_whose_rerun_weights_cannot_be_put_in_place_exits_non_zero(
     tmp_path: Path,
 ) -> None:
-    """helper-114: a sweep with rerun=true whose final weights could not replace the
+    """a sweep with rerun=true whose final weights could not replace the
     earlier run's printed that run's `error:` line and exited 0 (its table said `trained`,
     from the completed record). It exits 1; the next sweep puts the weights in place."""
     from tests.conftest import repro
@@ -848,7 +848,7 @@ def test_a_sweep_whose_rerun_weights_cannot_be_put_in_place_exits_non_zero(
 
 
 def test_a_replaced_run_timed_to_a_save_stays_a_lower_bound() -> None:
-    """helper-128: a run resumed after kill -9 (its killed attempt timed to its last save,
+    """a run resumed after kill -9 (its killed attempt timed to its last save,
     `earlier_to_save`) and then replaced by a completed `rerun=true`: the new record kept its
     time as `replaced_wall_s` but not that it is a lower bound, so the report showed it as
     exact. It counts such replaced runs (`replaced_to_save`), carried on by later reruns."""

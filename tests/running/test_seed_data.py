@@ -73,7 +73,7 @@ class NoisyData(torch.utils.data.Dataset):
 
 
 def test_a_pass_of_a_loader_keeping_no_position_is_replayed_from_where_it_stopped() -> None:
-    """helper-112: a plain DataLoader keeps no position, so a group resumed mid-pass draws
+    """a plain DataLoader keeps no position, so a group resumed mid-pass draws
     the pass again from the seed's streams as it started (`replay_from`): the batches after
     the stop, and the streams after the pass, are those of a pass never stopped."""
     from repro.running.seed_data import SeedLoader

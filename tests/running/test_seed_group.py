@@ -571,7 +571,7 @@ class SignalsAndValidates(SignalAtCall, Validates):
     [
         ("Shuffled", "SIGKILL", "12", (), 8),  # saved at the end of epoch 2, then killed
         ("Fresh", "SIGKILL", "12", (), 8),
-        # helper-114: its own generator was rebuilt at its first state: epochs 3 and 4
+        # its own generator was rebuilt at its first state: epochs 3 and 4
         # repeated epochs 1 and 2's orders
         ("OwnGenerator", "SIGKILL", "12", (), 8),
         ("OwnGenerator", "SIGTERM", "5", ("+trainer.limit_train_batches=3",), 2),  # mid-pass
@@ -679,7 +679,7 @@ def test_a_stop_while_the_seeds_are_tested_is_honoured(
     assert statuses == ["completed", "interrupted"]  # small only: wide never started
     again = repro(*sweep, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    # helper-58: small's seed 1, trained before the stop, is only tested: said so, not `trained`
+    # small's seed 1, trained before the stop, is only tested: said so, not `trained`
     assert "3 to run (1 only to test), 1 already completed" in again.stdout, again.stdout
     assert "2 trained, 1 already completed" in again.stdout, again.stdout
     assert again.stdout.rstrip().endswith(", 1 tested only"), again.stdout

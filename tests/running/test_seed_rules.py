@@ -123,8 +123,8 @@ def test_devices_unset_or_null_is_lightnings_auto(
 
 def test_a_sanity_check_lightning_skips_lets_seeds_train_together() -> None:
     """`num_sanity_val_steps=-2` is no sanity check (Lightning runs one only `> 0`, or for -1
-    every batch) and shares 0's folder since helper-115, yet kept the seeds apart with 'a
-    validation before training' that never runs (helper-123)."""
+    every batch) and shares 0's folder since a later fix, yet kept the seeds apart with 'a
+    validation before training' that never runs."""
     base = {"precision": "32-true", "max_steps": 10, "num_sanity_val_steps": 0}
     assert static_reason({"trainer": {**base, "num_sanity_val_steps": -2}}) is None
     for runs in (-1, 1, True, 2):

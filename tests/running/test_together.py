@@ -215,7 +215,7 @@ def test_a_seed_whose_loss_turns_nan_fails_alone(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """...with one error line, as alone: the engine printed its own before the job's
-    (helper-39: two lines for one failure)."""
+    (two lines for one failure)."""
     plugins = tmp_path / "plugins"
     toy_paper_with_module(plugins, NAN_MODULE, "NanForOneSeed")
     outcomes = run_together(
@@ -351,7 +351,7 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
     for seed in (0, 1):
         assert resumed[seed]["status"] == "completed"
         assert resumed[seed]["resumed_from"]["step"] == 8
-        # the interrupted attempt's time counts in the report's compute hours (helper-77)
+        # the interrupted attempt's time counts in the report's compute hours
         spent = interrupted[seed]["timing"]["wall_s"]
         assert resumed[seed]["timing"]["earlier_wall_s"] == pytest.approx(spent)
         assert resumed[seed]["metrics"] == pytest.approx(uninterrupted[seed]["metrics"], abs=1e-6)
@@ -359,7 +359,7 @@ def test_an_interrupted_group_resumes_where_it_stopped(tmp_path: Path, name: str
 
 
 def test_a_seeds_auto_group_resumed_by_a_fixed_sweep_keeps_its_stage(tmp_path: Path) -> None:
-    """helper-79: stage two of `repro sweep seeds=auto` trains its seeds as a group; cut
+    """stage two of `repro sweep seeds=auto` trains its seeds as a group; cut
     short and resumed by a sweep that is not a seeds=auto stage (`seeds=N`, the way the cut
     message names), each seed's record lost its `seeds_auto` section, so a deleted plan was
     judged by the fixed-sample test without a word. A resumed group keeps each seed's stage."""
@@ -584,7 +584,7 @@ def test_tied_weights_train_together_as_they_train_alone(tmp_path: Path) -> None
 def test_a_completed_seeds_final_weights_outlive_its_corrupt_record_in_a_group(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-35: trained together again after its record became corrupt, a completed seed's
+    """trained together again after its record became corrupt, a completed seed's
     last.ckpt was overwritten without a word; alone, it is kept as last.corrupt.ckpt."""
     import torch
 
@@ -837,10 +837,10 @@ class ShuffledPlainData(ToyData):
 def test_a_resumed_group_stopped_before_its_first_save_says_it_resumes_again(
     tmp_path: Path, plain: bool, extra: list[str], saved: int
 ) -> None:
-    """helper-30: resumed from step 8, then stopped where it cannot save (mid-epoch with a
+    """resumed from step 8, then stopped where it cannot save (mid-epoch with a
     loader that cannot resume mid-pass) or saves nothing (checkpoint.enabled=false): every
     seed said "no checkpoint yet: a rerun starts the group over", and the rerun resumed the
-    step-8 file. helper-112: mid-epoch with a plain loader the group now saves where it
+    step-8 file. mid-epoch with a plain loader the group now saves where it
     stopped (step 11, its pass replayed on resume) and resumes there."""
     env = signalling_toy(tmp_path)
     if plain:
@@ -866,11 +866,11 @@ def test_a_resumed_group_stopped_before_its_first_save_says_it_resumes_again(
 def test_a_group_stopped_mid_epoch_in_epoch_based_training_saves_where_it_stopped(
     tmp_path: Path,
 ) -> None:
-    """helper-104: epoch-based training (`trainer.max_steps=-1`) with a loader that cannot
+    """epoch-based training (`trainer.max_steps=-1`) with a loader that cannot
     resume mid-pass, SIGTERM in the second epoch before any periodic save: the group stopped
     at once, `no checkpoint yet: a rerun starts the group over`, its training thrown away,
     where each seed alone trains on to the epoch's end, saves and resumes there. The group
-    does the same, and resumed ends with an uninterrupted group's numbers. helper-112: the
+    does the same, and resumed ends with an uninterrupted group's numbers. the
     group saves where it stopped (step 6), its shuffled pass replayed on resume: no wait for
     an epoch that may outlast SLURM's grace period."""
     env = signalling_toy(tmp_path)
@@ -898,7 +898,7 @@ def test_a_group_stopped_mid_epoch_in_epoch_based_training_saves_where_it_stoppe
 def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_checkpoint(
     tmp_path: Path,
 ) -> None:
-    """helper-30: a group seed's record says the group resumes, but its command is a
+    """a group seed's record says the group resumes, but its command is a
     `repro run` of that seed alone: it trained from the start without a word, and left the
     group's checkpoint in its completed folder for good (no group resumes with a completed
     seed)."""
@@ -913,7 +913,7 @@ def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_ch
     alone = repro(*shlex.split(record["command"])[1:], env=env, cwd=Path(record["cwd"]))
     assert alone.returncode == 0, alone.stderr
     assert "not resuming the group's checkpoint" in alone.stderr, alone.stderr
-    # helper-100: seed 1's share of the group's file is kept (in its folder), not deleted
+    # seed 1's share of the group's file is kept (in its folder), not deleted
     (share,) = (tmp_path / "r").rglob("together.ckpt")
     assert share.parts[-3] == "seed1"
     again = repro(*GROUP_SWEEP, "logger=none", env=env)
@@ -923,8 +923,8 @@ def test_a_group_seed_run_alone_by_its_recorded_command_says_so_and_leaves_no_ch
 
 
 def test_a_group_seed_run_alone_that_resumes_its_own_checkpoint_says_so(tmp_path: Path) -> None:
-    """helper-32: seed 0 stopped alone at step 5, then in a group at step 8; run alone again,
-    it said "trains alone, from the start" and resumed its own step 5. helper-39: the group
+    """seed 0 stopped alone at step 5, then in a group at step 8; run alone again,
+    it said "trains alone, from the start" and resumed its own step 5. the group
     sweep no longer trains such a seed from step 0 in a group: it resumes it alone, says so,
     and a later run of it alone resumes its own checkpoint again."""
     env = signalling_toy(tmp_path)
@@ -944,7 +944,7 @@ def test_a_group_seed_run_alone_that_resumes_its_own_checkpoint_says_so(tmp_path
 
 
 def test_a_groups_first_seed_run_alone_by_the_sweep_says_nothing_false(tmp_path: Path) -> None:
-    """helper-33: seed 1 of a stopped group ran alone and completed; the same sweep then ran
+    """seed 1 of a stopped group ran alone and completed; the same sweep then ran
     seed 0 alone and said "(the same sweep resumes its group)", which it had just not done."""
     import shlex
 
@@ -957,7 +957,7 @@ def test_a_groups_first_seed_run_alone_by_the_sweep_says_nothing_false(tmp_path:
     assert alone.returncode == 0, alone.stderr
     again = repro(*GROUP_SWEEP, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    # helper-100: seed 0's share of the group's file resumes (it trained alone from step 0)
+    # seed 0's share of the group's file resumes (it trained alone from step 0)
     assert "seed 0 resumes its group's checkpoint" in again.stderr, again.stderr
     assert "resuming the group from step 8" in again.stderr, again.stderr
     (seed0,) = (tmp_path / "r").rglob("seed0/record.json")
@@ -1009,7 +1009,7 @@ def test_a_group_says_its_seeds_done_at_once_without_an_eta_for_runs_it_finished
         env={"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")},
     )
     assert done.returncode == 0, done.stderr
-    # helper-58: the line named no setting (experiment and overrides), nor its folder
+    # the line named no setting (experiment and overrides), nor its folder
     (folder,) = (tmp_path / "r" / "toy" / "small").iterdir()
     said = "repro run: toy/small trainer.max_steps=20 seeds 0,1,2 together on cpu (3 seeds, one "
     assert f"{said}process) -> r/toy/small/{folder.name}" in done.stdout, done.stdout  # cwd
@@ -1094,7 +1094,7 @@ def test_a_group_stopped_as_its_seeds_are_tested_only_tests_the_rest_when_resume
     seeds recorded: before, the untested seeds trained again from step 0 (alone, or from
     the group's last periodic save, here none). Now the group's final weights are kept for
     them: the next attempt only tests them, with the uninterrupted group's numbers, and the
-    seeds already completed keep their records. helper-58: their records, start line and
+    seeds already completed keep their records. their records, start line and
     sweep table claimed this attempt trained them (`together on cpu`, `trained`, steps_per_s
     0, seeds_together of the seeds tested); they say their training came from the group's
     checkpoint, at the rate measured when it trained."""
@@ -1259,7 +1259,7 @@ class _Killed(BaseException):
 def test_a_kill_while_a_resumed_group_tests_its_seeds_keeps_the_rest_test_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:
-    """helper-56: seeds 0 and 1 left to test by a stopped group; the resumed group tested seed
+    """seeds 0 and 1 left to test by a stopped group; the resumed group tested seed
     0, whose record deleted the group's final weights in its folder, then kill -9 while seed 1
     was tested: seed 1 trained again from step 0. Its final state now moves on to its own
     folder first, so the next attempt only tests it."""
@@ -1297,7 +1297,7 @@ def test_training_discarded_because_the_code_changed_is_said_in_one_line(
     capfd: pytest.CaptureFixture[str],
     stops_in_process: None,
 ) -> None:
-    """helper-58: seed 1 trained in a group and left to test, then the plugin's code
+    """seed 1 trained in a group and left to test, then the plugin's code
     changed: the resumed sweep trained it again (the safety rule: another code's weights are
     never resumed) and only said that seed 0 was stale. One line now says whose training is
     discarded, where it was, and why: the files changed and the code digests."""
@@ -1796,7 +1796,7 @@ def test_a_group_killed_as_its_last_seed_is_recorded_leaves_no_checkpoint_behind
 def test_an_unreadable_group_file_in_a_completed_seeds_folder_is_left_as_it_is(
     tmp_path: Path,
 ) -> None:
-    """helper-85: the tidy-up of a completed seed's leftover `together.ckpt` deleted a file
+    """the tidy-up of a completed seed's leftover `together.ckpt` deleted a file
     it could not read (another torch, a filesystem without mmap), though it may hold the
     training of seeds still to test, and its docstring says an unreadable file is left."""
     from repro.records import store
@@ -2229,7 +2229,7 @@ class NanAlways(ToyModule):
 def test_a_group_that_failed_and_started_over_as_a_group_keeps_the_failed_attempts_time(
     tmp_path: Path,
 ) -> None:
-    """helper-93: seeds 0 and 1 failed together (attempt A), then the next sweep trained them
+    """seeds 0 and 1 failed together (attempt A), then the next sweep trained them
     together again from the start (attempt B): each seed's new record replaced A's, and A's
     time was in no record (a seed alone carries it as `abandoned_wall_s`), so the report's
     Compute said only B's. Both attempts count, each once."""
@@ -2257,7 +2257,7 @@ def test_a_group_that_failed_and_started_over_as_a_group_keeps_the_failed_attemp
 def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     tmp_path: Path,
 ) -> None:
-    """helper-97: seeds 0-2 killed with kill -9 mid-training, then the same sweep while
+    """seeds 0-2 killed with kill -9 mid-training, then the same sweep while
     another process held seed 1 (`repro run seed=1 rerun=true`): the sweep held seeds 0 and
     2 as a group, found the file of 0, 1, 2 not theirs, said `training from the start` and
     deleted it (the training of seeds 0 and 2 lost). The file is left as it is, seeds 0 and
@@ -2278,7 +2278,7 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     assert checkpoint.read_bytes() == before
     said = "seeds 0, 2 not started: their group's checkpoint"
     told = held.stdout + held.stderr
-    # the plan saw seed 1 locked: it never says the group resumes (helper-97)
+    # the plan saw seed 1 locked: it never says the group resumes
     assert "resume their group's checkpoint" not in told, told
     assert said in told and "the same sweep again resumes the group" in told, told
     records = [json.loads(p.read_text()) for p in checkpoint.parents[2].glob("*/record.json")]
@@ -2288,7 +2288,7 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
     assert again.returncode == 0, again.stderr
     assert f"resuming the group from step {step}" in again.stderr, again.stderr
     assert "which another process is running; the same sweep again" in held.stdout  # its row
-    assert "0/3 done; 3 held by another process" in held.stdout  # never `3/3 done` (helper-104)
+    assert "0/3 done; 3 held by another process" in held.stdout  # never `3/3 done`
     # seeds 0 and 2 are run by no process: the last line never says another one runs them
     last = held.stderr.strip().splitlines()[-1]
     assert last.startswith("error: 1 run(s) held by another process that is running them, 2 ")
@@ -2297,7 +2297,7 @@ def test_a_group_whose_seed_another_process_holds_keeps_the_groups_checkpoint(
 def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:
-    """helper-97: seeds 1 and 2 left to test by their trained group (one file in seed 1's
+    """seeds 1 and 2 left to test by their trained group (one file in seed 1's
     folder), seed 2 locked by another process: seed 1 alone was trained again from step 0
     and the group's file went, so seed 2 trained from step 0 too. Seed 1 is now not
     started this time; the next attempt only tests both from the group's final weights."""
@@ -2329,7 +2329,7 @@ def test_seeds_left_to_test_beside_a_seed_another_process_holds_are_not_trained_
 def test_a_group_file_of_other_code_beside_a_busy_seed_holds_no_seed_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:
-    """helper-97: a group's file saved by other plugin code is never resumed (the plan says
+    """a group's file saved by other plugin code is never resumed (the plan says
     its training is discarded): a locked seed of it must not hold the others back with
     `the same sweep again resumes the group`, which it would not."""
     from repro.running import together
@@ -2359,7 +2359,7 @@ def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_trainin
     stops_in_process: None,
     ended: str,
 ) -> None:
-    """helper-100: seeds 0-2 stopped at step 8, then seed 1 alone failed (`repro run seed=1
+    """seeds 0-2 stopped at step 8, then seed 1 alone failed (`repro run seed=1
     rerun=true`): the next sweep said `not resuming ...: a seed's last attempt was not cut
     short; training from the start` and deleted the group's file, losing seeds 0 and 2's
     training. Their slices of it (weights, optimizer, data, streams: each seed's own) now
@@ -2405,7 +2405,7 @@ def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_trainin
 def test_a_group_killed_before_its_first_save_counts_the_time_it_was_seen_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:
-    """helper-104: kill -9 of a group before its first checkpoint save (`checkpoint.every_s`
+    """kill -9 of a group before its first checkpoint save (`checkpoint.every_s`
     not yet reached) left its records `running` without a time: the next attempt started
     over and the killed one's time was in no record, so the report's Compute left it out.
     The group notes in its first seed's running record when it was last seen training
@@ -2503,7 +2503,7 @@ def test_a_killed_group_started_over_seed_by_seed_times_every_seed(
 
 @pytest.mark.parametrize("before", ["none", "interrupted", "failed, then interrupted"])
 def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, before: str) -> None:
-    """helper-104: a group found mid-run that it cannot train its seeds together (here a
+    """a group found mid-run that it cannot train its seeds together (here a
     loader that draws numpy noise per batch from its second pass on, seen as the first pass
     ends) hands its seeds back to train alone from the start: their `running` records were
     deleted (or the earlier ones put back) and the group's time was in no record, so the
@@ -2523,7 +2523,7 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
         for config in two:
             folder = store.run_dir(results, config)
             old = {"status": "interrupted", "seed": config["seed"], "timing": {"wall_s": 5.0}}
-            if before == "failed, then interrupted":  # helper-110: counted, the group too
+            if before == "failed, then interrupted":  # counted, the group too
                 old["attempts"] = 2
                 old["timing"].update(abandoned_wall_s=3.0, abandoned_runs=1, abandoned_untimed=0)
             store.write_record(folder, {**old, "config_hash": store.config_hash(config)})
@@ -2543,7 +2543,7 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
     summary = compute(runs, aggregate.choose_configs(runs))
     expected = max(spent) + 2 * (earlier + failed)  # the group once, each seed's earlier
     assert summary.unsuccessful_hours * 3600 == pytest.approx(expected, abs=2e-3)
-    # helper-110: the group's attempt is one of each seed's, beside the earlier ones
+    # the group's attempt is one of each seed's, beside the earlier ones
     assert summary.unsuccessful_attempts == 2 * (1 + bool(earlier) + bool(failed))
     assert summary.unsuccessful_untimed == 0
 
@@ -2551,7 +2551,7 @@ def test_a_group_handed_back_mid_run_keeps_the_time_it_trained(tmp_path: Path, b
 def test_a_group_stopped_mid_epoch_in_step_based_training_saves_and_resumes_exactly(
     tmp_path: Path,
 ) -> None:
-    """helper-112: step-based training (the default, max_steps=20) with a plain, shuffling
+    """step-based training (the default, max_steps=20) with a plain, shuffling
     DataLoader, SIGTERM mid-epoch before any periodic save: the group stopped at once, 'no
     checkpoint yet: a rerun starts the group over', its training thrown away, where a seed
     alone saves within a few batches. The group saves where it stopped (its loader's pass is
@@ -2585,7 +2585,7 @@ def test_a_share_of_a_group_stopped_mid_pass_of_a_plain_loader_resumes_exactly(
     monkeypatch: pytest.MonkeyPatch,
     stops_in_process: None,
 ) -> None:
-    """helper-112: seeds 0-2 with a plain shuffling DataLoader stopped mid-epoch (step 6),
+    """seeds 0-2 with a plain shuffling DataLoader stopped mid-epoch (step 6),
     then seed 1 failed: seeds 0 and 2's share of the group's file (split off with each seed's
     data position) resumes their pass where it stopped, ending as an uninterrupted group."""
     plugins = tmp_path / "plugins"
@@ -2615,7 +2615,7 @@ def test_a_share_of_a_group_stopped_mid_pass_of_a_plain_loader_resumes_exactly(
 def test_a_seed_failed_before_its_group_was_stopped_is_not_said_to_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:
-    """helper-112: a seed whose loss turned non-finite at step 3, its group stopped at step 8:
+    """a seed whose loss turned non-finite at step 3, its group stopped at step 8:
     its record said `interrupted by SIGTERM; the same sweep again resumes the group from step
     8`, as if it trained on, where the next sweep only records it failed (alone it fails at
     once). Its record now says that it failed and what the next sweep does with it."""
@@ -2643,7 +2643,7 @@ def test_a_seed_failed_before_its_group_was_stopped_is_not_said_to_resume(
 def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stops_in_process: None
 ) -> None:
-    """helper-110: a `rerun=true` of completed seeds trained together, killed (kill -9)
+    """a `rerun=true` of completed seeds trained together, killed (kill -9)
     before any save, notes `alive_at` in its first seed's record.rerun.json, which nothing
     read: the next rerun carried it without a time, and once started, its own record.rerun.json
     replaced the note. Each seed of the next rerun counts it up to there (once for the group)."""
@@ -2693,7 +2693,7 @@ def test_a_killed_rerun_of_a_group_counts_up_to_when_it_was_seen_running(
 
 
 def test_an_unreadable_group_checkpoint_is_a_warning_as_a_seeds_own_is(tmp_path: Path) -> None:
-    """helper-111: a seed's own unreadable last.ckpt says `warning: unreadable checkpoint
+    """a seed's own unreadable last.ckpt says `warning: unreadable checkpoint
     ...; training from the start`; a group's unreadable together.ckpt said `not resuming
     ...: unreadable (...)` with no `warning:`, so a filter for warnings missed the training
     thrown away."""
@@ -2718,7 +2718,7 @@ def test_an_unreadable_group_checkpoint_is_a_warning_as_a_seeds_own_is(tmp_path:
 def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
     tmp_path: Path,
 ) -> None:
-    """helper-111: seed 1's checkpoints/last.ckpt a folder, a `rerun=true` group replaced
+    """seed 1's checkpoints/last.ckpt a folder, a `rerun=true` group replaced
     seed 1's completed record with its own, then failed on that folder (`IsADirectoryError`)
     beside a record.failed.json of the same attempt, its weights left in rerun.ckpt, while
     the sweep's table said 'trained'. The group names the folder first and writes nothing."""
@@ -2746,7 +2746,7 @@ def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
 def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-114: saving the trained group's final weights for its seeds left to test
+    """saving the trained group's final weights for its seeds left to test
     (`GroupCheckpoint.save_to_test`) raised OSError (a full disk): it went up out of the
     group, every seed's record stayed `running` for good. That file only guards against a
     kill before the seeds are recorded: each seed is still tested and recorded, after one
@@ -2774,7 +2774,7 @@ def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
 def test_a_seed_whose_record_cannot_be_written_leaves_the_others_recorded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-114: seed 0's folder turned read-only as the trained group recorded its seeds:
+    """seed 0's folder turned read-only as the trained group recorded its seeds:
     the ReproError for its record went up out of the group, and seed 1, whose folder was
     fine, was never tested: its record stayed `running`. Seed 1 is recorded, seed 0 fails
     with that one line, and the group's final weights stay for it: the same sweep again
@@ -2808,7 +2808,7 @@ def test_a_seed_whose_record_cannot_be_written_leaves_the_others_recorded(
 def test_a_seed_failing_after_its_completed_record_keeps_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-114: a seed's code failing once its completed record was written (the claims'
+    """a seed's code failing once its completed record was written (the claims'
     metrics checked from its paper.yaml, read again and broken since) went to
     `attempt.failed`, which rewrote that record `failed`: a tested result lost. The record
     stands; the outcome is completed, with its error line and exit 1."""
@@ -2848,7 +2848,7 @@ class TestFailsWhileAsked(ToyModule):
 def test_a_group_whose_test_step_fails_keeps_its_training_for_the_next_sweep_to_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """helper-124: a plugin's test_step raising failed both seeds of a group and kept
+    """a plugin's test_step raising failed both seeds of a group and kept
     nothing (no together.ckpt, no last.ckpt), so once the plugin was fixed the next sweep
     trained every seed again from step 0; a seed alone keeps last.ckpt and its rerun only
     tests. The group's final weights stay for the seeds whose test failed (their records say
@@ -2901,7 +2901,7 @@ main()
 def test_a_group_save_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
     tmp_path: Path,
 ) -> None:
-    """helper-136: the group's periodic save on a full disk failed every seed as a bare
+    """the group's periodic save on a full disk failed every seed as a bare
     `OSError: [Errno 28] No space left on device`, naming no file, and left the part
     written in checkpoints/together.ckpt.tmp, which kept the disk full."""
     plugins = tmp_path / "plugins"

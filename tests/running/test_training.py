@@ -117,7 +117,7 @@ STEP_ONLY_TEST_METRIC = """
 def test_a_test_metric_logged_per_batch_only_is_named_with_how_to_log_it(
     tmp_path: Path, isolated_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-46: `self.log(..., on_step=True, on_epoch=False)` in test_step vanished from the
+    """`self.log(..., on_step=True, on_epoch=False)` in test_step vanished from the
     record without a word (Lightning's test results keep epoch values only); the claim then
     said only 'needs test/mse but this run logged only ...'. A last batch's value is not the
     test set's, so the record still leaves it out, and one warning says how to log it."""

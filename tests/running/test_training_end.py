@@ -357,7 +357,7 @@ BAD_SIZES = """
 def test_dataset_sizes_that_are_not_counts_are_left_out_of_the_record(
     tmp_path: Path, isolated_env: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-40: dataset_sizes() returning a tensor put its multi-line repr in the record's
+    """dataset_sizes() returning a tensor put its multi-line repr in the record's
     `data` (and a 7-line cell in the report's table); None was stored as null. Only whole
     numbers are kept, with a warning naming what was left out."""
     folder = write_toy_paper(tmp_path / "plugins")
@@ -365,7 +365,7 @@ def test_dataset_sizes_that_are_not_counts_are_left_out_of_the_record(
     (folder / "data.py").write_text(data + BAD_SIZES)
     outcome = _run(folder, isolated_env)
     assert outcome.status == "completed", outcome.error
-    assert _record(isolated_env)["data"] == {"val": 7, "extra": 4000}  # helper-44: 4000.0
+    assert _record(isolated_env)["data"] == {"val": 7, "extra": 4000}  # 4000.0
     warning = [line for line in capfd.readouterr().err.splitlines() if "dataset_sizes" in line]
     assert len(warning) == 1 and "train, test" in warning[0], warning
 
@@ -388,7 +388,7 @@ SKIP_REST = (
 def test_a_stop_iteration_from_the_training_step_fails_not_shortens_every_epoch(
     tmp_path: Path, isolated_env: Path
 ) -> None:
-    """helper-119: Lightning's epoch loop takes a StopIteration out of `training_step` (a
+    """Lightning's epoch loop takes a StopIteration out of `training_step` (a
     `next()` on the plugin's own exhausted iterator) for the end of the epoch: every epoch
     trained 2 of its 4 batches, and the run completed (`max_steps`, from half the data; under
     max_epochs, half its steps) saying nothing."""
@@ -414,7 +414,7 @@ def test_an_epoch_the_module_ends_on_purpose_still_completes(
 def test_an_exit_raised_in_training_fails_the_run_saying_so(
     tmp_path: Path, isolated_env: Path, raised: str, said: str
 ) -> None:
-    """helper-119: a KeyboardInterrupt the plugin's code raised (no Ctrl-C: Lightning then
+    """a KeyboardInterrupt the plugin's code raised (no Ctrl-C: Lightning then
     calls sys.exit(1)), or its own sys.exit(0), ended the process with no line at all (exit
     0 for sys.exit(0)) and left the record `running`, as if killed -9."""
     raise_it = (STOP_ITERATION[0], STOP_ITERATION[1].replace("StopIteration", raised))
@@ -432,7 +432,7 @@ def test_an_exit_raised_in_training_fails_the_run_saying_so(
 def test_an_exit_raised_in_training_fails_seeds_trained_together(
     tmp_path: Path, isolated_env: Path, raised: str, said: str
 ) -> None:
-    """helper-125: as above, with seeds_together=true: the plugin's sys.exit(0) ended the sweep
+    """as above, with seeds_together=true: the plugin's sys.exit(0) ended the sweep
     with exit 0 and no line, its KeyboardInterrupt said `interrupted` (exit 130) though no
     Ctrl-C came; both left every seed's record `running`, as if killed -9."""
     from repro.running.together import run_together

@@ -132,7 +132,7 @@ def test_unknown_argument_is_a_usage_error(isolated_env: Path) -> None:
 def test_sync_with_no_offline_run_says_there_is_none(
     isolated_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """helper-69: with no offline run it said '0 offline runs, all already synced'."""
+    """with no offline run it said '0 offline runs, all already synced'."""
     wandb_sync.sync(isolated_env, paper="toy", dry_run=False)
     assert capsys.readouterr().out.strip() == (
         f"no offline W&B runs of toy under {isolated_env}: nothing to upload"

@@ -84,7 +84,7 @@ def test_a_pilot_with_missing_runs_cannot_plan_and_says_so() -> None:
 
 
 def test_a_pilot_run_that_did_not_log_the_metric_is_not_called_not_finite() -> None:
-    """helper-121: a completed pilot run without the claim's metric (a module that logs it
+    """a completed pilot run without the claim's metric (a module that logs it
     only sometimes, or a claim naming a metric the module never logs) was planned as 'a pilot
     seed is not finite: two-stage test undefined' (or 'pilot has 0 finite value(s)'), though
     no value diverged: the plan says which seeds did not log it, or did not complete."""
@@ -134,7 +134,7 @@ def test_plan_round_trips_with_the_procedure_text(tmp_path) -> None:
 )
 def test_a_damaged_plan_is_named_not_a_crash_or_a_test_on_it(tmp_path, damage) -> None:
     """A hand-edited plan without `seeds` crashed the report (KeyError: 'seeds'); `n0: 0`
-    was taken as a pilot of none (helper-34): either is a plan the report cannot use. A
+    was taken as a pilot of none: either is a plan the report cannot use. A
     setting's `needs` that is not claim -> whole number within its seeds crashed the next
     seeds=auto sweep's save (TypeError in max) or planned seeds none would run."""
     metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
@@ -151,7 +151,7 @@ def test_a_damaged_plan_is_named_not_a_crash_or_a_test_on_it(tmp_path, damage) -
 
 
 def test_a_damaged_plan_is_not_overwritten_by_the_next_sweeps(tmp_path) -> None:
-    """helper-75: a truncated .seeds_auto.json (a full disk, a hand edit) was read as no plan
+    """a truncated .seeds_auto.json (a full disk, a hand edit) was read as no plan
     and replaced by the next seeds=auto sweep's without a word, its other settings' plans
     lost for good (their runs then judged as if never planned). The sweep stops instead."""
     from repro.errors import UsageError
@@ -171,7 +171,7 @@ def test_a_damaged_plan_is_not_overwritten_by_the_next_sweeps(tmp_path) -> None:
 
 
 def test_a_later_plan_never_lowers_a_settings_planned_seeds(tmp_path) -> None:
-    """helper-36: a seeds=auto sweep of `a` alone (its comparison with `b` left out) planned
+    """a seeds=auto sweep of `a` alone (its comparison with `b` left out) planned
     fewer seeds for `a` than the earlier sweep of both had run for the comparison; the report
     then said the comparison ran 'more than the 6 planned'."""
     metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
@@ -210,7 +210,7 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert sorted(setting["pilot"]) == ["0", "1", "2"], setting
     assert sorted(setting["pilot_values"]) == ["0", "1", "2"], setting  # and its claimed values
     assert all(list(v) == ["test/mse"] for v in setting["pilot_values"].values()), setting
-    # a rerun of a pilot seed that reproduces its value bit for bit keeps the plan (helper-65)
+    # a rerun of a pilot seed that reproduces its value bit for bit keeps the plan
     rerun = repro("run", *papers, "paper=toy", "experiment=small", "seed=1", "rerun=true")
     assert rerun.returncode == 0, rerun.stderr
     (record,) = results.glob("*/seed1/record.json")
@@ -225,7 +225,7 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
     assert reported.returncode in (0, 1), reported.stderr
     text = (tmp_path / "reports" / "toy" / "report.md").read_text()
     assert "Stein's two-stage procedure" in text and "small\\_mse" in text
-    # helper-75: a higher max_seeds after the plan's seeds ran would grow N after its verdict
+    # a higher max_seeds after the plan's seeds ran would grow N after its verdict
     for flags in (["--dry-run"], ["logger=none"]):
         raised = repro("sweep", *papers, "paper=toy", "seeds=auto", "max_seeds=6", *flags)
         assert raised.returncode == 2, raised.stderr
@@ -233,7 +233,7 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
         assert last.startswith("error: seeds=auto: toy/small was planned from this pilot with N=4")
         assert "sweep with max_seeds=4 to keep the plan" in last, last
     assert len(list(results.glob("*/seed*"))) == 4
-    # helper-75: each run a stage trained says so, so a deleted plan is named, not ignored
+    # each run a stage trained says so, so a deleted plan is named, not ignored
     sections = {
         p.parent.name: json.loads(p.read_text()).get("seeds_auto")
         for p in results.glob("*/seed*/record.json")
@@ -247,7 +247,7 @@ def test_sweep_seeds_auto_runs_a_pilot_then_the_planned_seeds(tmp_path) -> None:
         "stage": "two",
         "setting": setting,
         "seeds": 4,
-        "pilot_values": plan["settings"][setting]["pilot_values"],  # helper-103: its pilot
+        "pilot_values": plan["settings"][setting]["pilot_values"],  # its pilot
     }
     auto_seeds.plan_path(tmp_path / "results", "toy").unlink()
     lost = repro("report", *papers, "paper=toy")
@@ -329,7 +329,7 @@ def test_seeds_auto_with_several_settings_is_refused_before_any_run(tmp_path, dr
 
 
 def test_a_later_plan_of_the_same_claims_replaces_their_n(tmp_path) -> None:
-    """helper-38: the rule above kept the largest N ever planned, so a later sweep with a lower
+    """the rule above kept the largest N ever planned, so a later sweep with a lower
     max_seeds (50, then 20, then 30) left N=50, and the report asked for seeds no sweep would
     run. A claim a later sweep plans again takes that sweep's N."""
     metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
@@ -373,7 +373,7 @@ def _stage_two_ran(tmp_path, seeds, total: int | None = None) -> None:
 
 
 def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path) -> None:
-    """helper-75: a plan of N=20 run in full, its verdict read (inconclusive, say), then the
+    """a plan of N=20 run in full, its verdict read (inconclusive, say), then the
     same pilot swept again with max_seeds=50: N became 50, stage two ran seeds 20-49 and the
     report judged all 50 with the two-stage test as if planned from the pilot, which is "add
     seeds until it settles" (the cap chosen after seeing the data). Refused, the plan left as
@@ -407,7 +407,7 @@ def test_a_higher_max_seeds_after_the_plans_seeds_ran_is_refused(tmp_path) -> No
 def test_a_higher_max_seeds_over_a_fixed_sweeps_seeds_past_a_pilot_only_plan_is_refused(
     tmp_path,
 ) -> None:
-    """helper-92: a plan of N=3 (the pilot alone, max_seeds=3), then `seeds=10` (seeds 3-9,
+    """a plan of N=3 (the pilot alone, max_seeds=3), then `seeds=10` (seeds 3-9,
     shown, their fixed-sample verdict read), then max_seeds=20: no seed of the plan past the
     pilot had run, so N rose to 20 and the report judged seeds 3-9 as planned from the pilot
     (a first plan over them is refused). Refused as a raise after seeing them."""
@@ -431,7 +431,7 @@ def test_a_higher_max_seeds_over_a_fixed_sweeps_seeds_past_a_pilot_only_plan_is_
 
 
 def test_a_higher_max_seeds_is_refused_after_the_plan_file_was_deleted(tmp_path) -> None:
-    """helper-75: with .seeds_auto.json deleted, nothing stopped the raise above; stage two's
+    """with .seeds_auto.json deleted, nothing stopped the raise above; stage two's
     runs record the N they were planned to, which the sweep now checks."""
     from repro.errors import UsageError
 
@@ -453,7 +453,7 @@ def test_a_higher_max_seeds_is_refused_after_the_plan_file_was_deleted(tmp_path)
 
 
 def test_a_first_plan_after_a_fixed_sweep_ran_past_the_pilot_is_refused(tmp_path) -> None:
-    """helper-75: `repro sweep seeds=10`, its fixed-sample verdict read, then `seeds=auto`:
+    """`repro sweep seeds=10`, its fixed-sample verdict read, then `seeds=auto`:
     the plan, made with seeds 3-9 already seen, had the report judge seeds 0..N-1 with the
     two-stage test instead (a second test picked after the first one's verdict). Refused;
     a pilot alone, or seeds stage two of this pilot's plan ran, are planned as before."""
@@ -468,13 +468,13 @@ def test_a_first_plan_after_a_fixed_sweep_ran_past_the_pilot_is_refused(tmp_path
     with pytest.raises(UsageError, match="toy/a has seeds 3–9 completed past its pilot of 3"):
         auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)  # the dry run
     assert not auto_seeds.plan_path(tmp_path, "toy").exists()
-    # helper-83: the refusal said what the report does, not what the user can do instead
+    # the refusal said what the report does, not what the user can do instead
     with pytest.raises(UsageError, match="add seeds with a fixed seeds= sweep"):
         auto_seeds.refuse_after_seeing(tmp_path, "toy", plan)
 
 
 def test_a_claim_planned_later_does_not_grow_n_past_seeds_already_seen(tmp_path) -> None:
-    """helper-75: `seeds=auto experiment=a` planned a_acc at N=6 and ran it; then `seeds=auto
+    """`seeds=auto experiment=a` planned a_acc at N=6 and ran it; then `seeds=auto
     experiment=a,b` planned the comparison a_beats_b, which asked for 16, and a's N became 16:
     a_acc, whose verdict at 6 had been read, was judged at 16 by the two-stage test. Refused
     like a higher max_seeds; with the plan's N as max_seeds the comparison is planned there."""
@@ -515,7 +515,7 @@ def test_a_higher_max_seeds_before_the_plans_seeds_ran_raises_n(tmp_path, first_
 
 
 def test_a_lower_max_seeds_does_not_cut_a_plan_whose_interim_seeds_ran(tmp_path) -> None:
-    """helper-75: a plan of N=20 stopped at seed 9, its interim verdict read (the report
+    """a plan of N=20 stopped at seed 9, its interim verdict read (the report
     shows one: "interim: 10 of the 20 planned seeds"), then the same pilot swept again with
     max_seeds=10: N became 10 and the interim verdict the final one, so the user chose where
     the test stopped after seeing the seeds before the cut ("stop once it looks settled").
@@ -534,7 +534,7 @@ def test_a_lower_max_seeds_does_not_cut_a_plan_whose_interim_seeds_ran(tmp_path)
 
 
 def test_the_default_cap_is_never_below_the_pilot() -> None:
-    """helper-37: a paper with default_seeds 40 could not run seeds=auto without max_seeds
+    """a paper with default_seeds 40 could not run seeds=auto without max_seeds
     ('max_seeds must be >= the pilot's 40 seeds ..., got 30', a value never given)."""
     from repro.errors import UsageError
     from repro.sweeping import stages
@@ -592,7 +592,7 @@ def test_an_identical_pilot_is_deterministic_only_when_its_runs_agree_in_every_m
 
 
 def test_a_metric_one_pilot_seed_did_not_log_does_not_make_its_runs_differ() -> None:
-    """helper-55: a metric missing from one seed counted as 'different', so identical pilots
+    """a metric missing from one seed counted as 'different', so identical pilots
     planned the cap (30 seeds) instead of 'no more needed'."""
     metrics = _metrics({"a": [0.9] * 3, "b": [0.5] * 3, "c": [0.7] * 3})
     for seed in (1, 2):
@@ -602,7 +602,7 @@ def test_a_metric_one_pilot_seed_did_not_log_does_not_make_its_runs_differ() -> 
 
 
 def test_a_lower_max_seeds_does_not_cut_a_plan_whose_file_was_deleted(tmp_path) -> None:
-    """helper-79: a plan of N=20 run in full, its verdict read, .seeds_auto.json deleted (or
+    """a plan of N=20 run in full, its verdict read, .seeds_auto.json deleted (or
     moved away, as the damaged-plan error says), then the same pilot swept with max_seeds=10:
     the plan saved N=10 and the report judged seeds 0-9 by the two-stage test, the user having
     chosen where the test stops after seeing every seed. Stage two's runs still say N=20."""
@@ -632,7 +632,7 @@ def _filed(folder, config: dict, seed: int, seeds_auto: dict | None = None) -> N
 
 
 def test_a_pilot_filed_under_an_older_hash_still_binds_its_plan(tmp_path) -> None:
-    """helper-79: a pilot an older repro filed under another hash of the setting (run with
+    """a pilot an older repro filed under another hash of the setting (run with
     trainer.accelerator=gpu while it still counted) keys the plan by that folder, while stage
     two's seeds are trained into today's: a higher max_seeds after they ran looked for them in
     the pilot's folder alone, found none, and raised N (the report judging the larger N by the
@@ -679,7 +679,7 @@ def test_a_pilot_filed_under_an_older_hash_still_binds_its_plan(tmp_path) -> Non
 
 
 def test_a_larger_pilot_over_seeds_a_plan_already_ran_is_refused(tmp_path) -> None:
-    """helper-79: a plan of n0=3, N=20 run in full and its verdict read; then default_seeds
+    """a plan of n0=3, N=20 run in full and its verdict read; then default_seeds
     raised to 5 and seeds=auto again: the 'other pilot' (seeds 0-4, two of them the plan's
     stage two, already seen) replaced the plan without a word and chose a new N, seeds 5-19
     having been seen: the report's two-stage test at an N picked after its verdict. Refused
@@ -708,7 +708,7 @@ def test_a_larger_pilot_over_seeds_a_plan_already_ran_is_refused(tmp_path) -> No
 
 
 def test_a_pilot_made_again_does_not_replan_seeds_already_seen(tmp_path) -> None:
-    """helper-79: a plan of N=20 run in full, its verdict read; then the pilot seeds made again
+    """a plan of N=20 run in full, its verdict read; then the pilot seeds made again
     (`repro run ... rerun=true`, a GPU's other values) and seeds=auto swept again: the new
     pilot's plan (N=10, say) replaced the old one without a word, and the report judged seeds
     0-9, seeds 3-9 the ones already seen, by the two-stage test: rerun the pilot until N
@@ -753,7 +753,7 @@ def test_a_pilot_made_again_does_not_replan_seeds_already_seen(tmp_path) -> None
 def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_keeps_the_runs_n(
     tmp_path,
 ) -> None:
-    """helper-83: a plan of N=20 run in full, then .seeds_auto.json restored from an older
+    """a plan of N=20 run in full, then .seeds_auto.json restored from an older
     copy (or edited) saying N=10: the same sweep again was refused, told to use max_seeds=10
     (which cut the plan to 10 after all 20 were seen), and a lower max_seeds cut it there.
     Stage two's runs say N=20; the plan is read at that N."""
@@ -782,7 +782,7 @@ def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_keeps_the_runs_n
 
 
 def test_a_first_plan_after_a_fixed_sweep_of_older_code_is_not_refused(tmp_path) -> None:
-    """helper-83: `repro sweep seeds=5`, then the plugin's code changed (a bug fixed) and
+    """`repro sweep seeds=5`, then the plugin's code changed (a bug fixed) and
     `seeds=auto` swept: the pilot was trained again by the new code, then the sweep was
     refused ('seeds 3-4 completed past its pilot'), rerun=true too, though those seeds are
     another setting to the report (other code, never pooled) and stage two trains them again;
@@ -805,7 +805,7 @@ def test_a_first_plan_after_a_fixed_sweep_of_older_code_is_not_refused(tmp_path)
 
 @pytest.mark.parametrize("cap", [10, 50])
 def test_stage_two_runs_of_older_code_do_not_bind_a_plan_whose_file_is_gone(tmp_path, cap) -> None:
-    """helper-83: a plan of N=20 run, the plugin's code changed (a bug fixed), the plan file
+    """a plan of N=20 run, the plugin's code changed (a bug fixed), the plan file
     deleted to start again, and seeds=auto swept: its pilot trained again by the new code,
     the old code's stage two (which trains again, stale) was taken for this pilot's plan: a
     higher max_seeds was refused ('planned from this pilot with N=20'), and a lower one kept
@@ -827,7 +827,7 @@ def test_stage_two_runs_of_older_code_do_not_bind_a_plan_whose_file_is_gone(tmp_
 
 
 def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_keeps_the_runs_n(tmp_path) -> None:
-    """helper-88: a plan of N=10 run in full, then .seeds_auto.json edited (or restored from
+    """a plan of N=10 run in full, then .seeds_auto.json edited (or restored from
     another copy) to say N=20: the same sweep again kept the file's 20 as "a plan whose seeds
     ran" and trained seeds 10-19 under a plan no sweep made, and the report judged all 20 by
     the two-stage test. Stage two's runs say N=10; the plan is read at that N."""
@@ -855,7 +855,7 @@ def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_keeps_the_runs_n(tm
 def test_a_first_plan_over_a_fixed_sweeps_seeds_is_refused_before_the_pilot(
     tmp_path, dry_run
 ) -> None:
-    """helper-88: `repro sweep seed=3,4` then `seeds=auto`: the sweep trained the pilot (as
+    """`repro sweep seed=3,4` then `seeds=auto`: the sweep trained the pilot (as
     long as any run) and only then refused the plan over seeds 3-4, which was known before
     any training; the dry run showed the pilot with no word of the refusal."""
     from tests.conftest import repro, write_toy_paper
@@ -878,7 +878,7 @@ def test_a_first_plan_over_a_fixed_sweeps_seeds_is_refused_before_the_pilot(
 def test_seeds_past_the_pilot_of_an_experiment_no_claim_plans_are_no_refusal(
     tmp_path, dry_run
 ) -> None:
-    """helper-92: `seed=3,4` of toy's `wide` (no claim names it), then `seeds=auto
+    """`seed=3,4` of toy's `wide` (no claim names it), then `seeds=auto
     experiment=small,wide`: refused as a plan over seen seeds, though no claim sizes wide's
     N (it is the pilot's, whatever the data) and nothing judges its seeds."""
     from tests.conftest import repro, write_toy_paper
@@ -900,7 +900,7 @@ def test_seeds_past_the_pilot_of_an_experiment_no_claim_plans_are_no_refusal(
 def test_a_new_pilot_over_a_fixed_sweeps_seeds_is_refused_though_an_old_plan_is_there(
     tmp_path,
 ) -> None:
-    """helper-92: a plan of toy/small, then the code changed and `seeds=5` retrained seeds
+    """a plan of toy/small, then the code changed and `seeds=5` retrained seeds
     0-4, then `seeds=auto`: the old plan's entry (same pilot size, another pilot) exempted
     it from the first-plan refusal, so N was chosen from the new pilot after seeds 3-4's
     fixed-sample verdict could be read and the report judged them as planned."""
@@ -920,7 +920,7 @@ def test_a_new_pilot_over_a_fixed_sweeps_seeds_is_refused_though_an_old_plan_is_
 
 
 def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -> None:
-    """helper-88: a plan of N=20 stopped at seed 9, then the same pilot swept with
+    """a plan of N=20 stopped at seed 9, then the same pilot swept with
     max_seeds=10: N stayed 20 (seeds past the pilot ran), yet the claim's reason, printed by
     the sweep and stated by the report, said it needs more than max_seeds=10 and may stay
     undecided, a cap the 20 seeds it is judged on do not have. Its reason is the kept N's."""
@@ -946,11 +946,11 @@ def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -
             _stage_two_ran(tmp_path, range(3, 10), total=20)  # stopped there
             said.clear()
     assert stage_two == [(["a"], list(range(3, 20)))]
-    claims = [line for line in said if "keeps its plan's N" not in line]  # helper-96: why
+    claims = [line for line in said if "keeps its plan's N" not in line]  # why
     assert not any("max_seeds=10" in line for line in claims), said
     reason = auto_seeds.load_plan(tmp_path, "toy")["claims"]["a_acc"]["reason"]
     assert "max_seeds=20" in reason and "max_seeds=10" not in reason, reason
-    saved = auto_seeds.load_plan(tmp_path, "toy")  # helper-92: top-level max_seeds=10, N=20
+    saved = auto_seeds.load_plan(tmp_path, "toy")  # top-level max_seeds=10, N=20
     assert (saved["max_seeds"], saved["kept_seeds"]) == (10, {"a": 20}), saved
     for run in planned:
         run.needs_training = False
@@ -960,7 +960,7 @@ def test_a_kept_n_after_a_lower_max_seeds_does_not_say_the_lower_cap(tmp_path) -
 
 
 def test_a_kept_n_says_why_the_lower_max_seeds_did_not_apply(tmp_path) -> None:
-    """helper-96: a plan of N=20 stopped at seed 9, then the same pilot swept with
+    """a plan of N=20 stopped at seed 9, then the same pilot swept with
     max_seeds=10: the sweep and its dry run said 'a needs 20 seeds in all' and nothing of why
     the max_seeds=10 just given was not applied. Each says the earlier N is kept, and why."""
     from types import SimpleNamespace
@@ -992,7 +992,7 @@ def test_a_kept_n_says_why_the_lower_max_seeds_did_not_apply(tmp_path) -> None:
 def test_a_plan_that_names_no_pilot_is_not_bound_by_an_earlier_pilots_stage_two(
     tmp_path,
 ) -> None:
-    """helper-88: a plan entry saved before plans named their pilot (no `pilot` times) took
+    """a plan entry saved before plans named their pilot (no `pilot` times) took
     every stage-two run's N as its own: the stage two of an earlier pilot's plan of N=20
     (finished before today's pilot ran) made the report judge seeds 0-19 by today's pilot's
     two-stage test, and a sweep keep N=20. Runs finished before the setting's pilot are not
@@ -1014,7 +1014,7 @@ def test_a_plan_that_names_no_pilot_is_not_bound_by_an_earlier_pilots_stage_two(
 
 
 def test_a_claim_moved_to_another_metric_does_not_make_the_pilot_another(tmp_path) -> None:
-    """helper-88: a plan of N=5 whose seeds 3-4 ran, then paper.yaml's claim moved to another
+    """a plan of N=5 whose seeds 3-4 ran, then paper.yaml's claim moved to another
     metric (or a claim on a new metric added): the saved pilot values (of the old metric) no
     longer had the same metrics as the new plan's, so the same pilot counted as another one
     and `max_seeds=8` raised N to 8 after seeds 3-4 were seen, which the same sweep without
@@ -1046,7 +1046,7 @@ def test_a_claim_moved_to_another_metric_does_not_make_the_pilot_another(tmp_pat
 def test_a_pilot_made_again_after_its_plan_file_was_lost_does_not_replan_seen_seeds(
     tmp_path, cap
 ) -> None:
-    """helper-103: a plan of N=20 run in full, .seeds_auto.json deleted, the pilot seeds made
+    """a plan of N=20 run in full, .seeds_auto.json deleted, the pilot seeds made
     again with other values (`repro run ... rerun=true`, nondeterministic), then seeds=auto:
     refused as 'planned from this pilot with N=20' (not this pilot), advised max_seeds=20,
     which saved the new pilot's plan with the old N and the report judged seeds 3-19, run
@@ -1103,7 +1103,7 @@ def test_a_pilot_made_again_after_its_plan_file_was_lost_does_not_replan_seen_se
 def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_kept_by_the_sweep(
     tmp_path,
 ) -> None:
-    """helper-103: a plan of N=19 saved, its stage two never run, the file edited to N=30,
+    """a plan of N=19 saved, its stage two never run, the file edited to N=30,
     then a fixed `seeds=30` sweep: the next seeds=auto sweep (and its dry run) kept N=30 as
     'a plan whose seeds past the pilot ran' and said 'needs 30 seeds in all', an N no pilot
     chose. The pilot gives at most 19 at any max_seeds: that is the plan it keeps."""
@@ -1138,7 +1138,7 @@ def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_kept_by_the_swe
 
 
 def test_a_plan_edited_to_another_pilot_size_does_not_let_a_lower_cap_cut_it(tmp_path) -> None:
-    """helper-103: a plan of N=20 run in full, then .seeds_auto.json edited to say n0=2: the
+    """a plan of N=20 run in full, then .seeds_auto.json edited to say n0=2: the
     entry looked like another pilot's, so a sweep with max_seeds=10 cut the plan to 10 after
     all 20 were seen. Stage two's runs say their pilot was of 3: the plan is read as that."""
     metrics = _metrics({"a": [0.90, 0.99, 0.80], "b": [0.5] * 3, "c": [0.7] * 3})
@@ -1160,7 +1160,7 @@ def test_a_plan_edited_to_another_pilot_size_does_not_let_a_lower_cap_cut_it(tmp
 
 
 def test_a_pilot_seed_max_time_stopped_short_does_not_feed_the_plan() -> None:
-    """helper-131: a completed pilot record whose training `trainer.max_time` ended short of
+    """a completed pilot record whose training `trainer.max_time` ended short of
     its setting (`timing.stopped_by: max_time`) is left out of every verdict by the report,
     but its values still sized N: the plan rested on a run the test would not count."""
 

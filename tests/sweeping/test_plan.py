@@ -17,7 +17,7 @@ from tests.conftest import write_toy_paper
 def test_a_seed_completed_in_a_legacy_folder_is_planned_where_its_job_writes(
     tmp_path: Path, isolated_env: Path
 ) -> None:
-    """helper-48: a seed an older repro completed under its accelerator's hash, by other code,
+    """a seed an older repro completed under its accelerator's hash, by other code,
     was planned `to run` in today's folder while the job found it there (lookup), retrained it
     in the legacy folder, and the sweep's table read today's: `failed  no record written`,
     exit 1. Now the plan names the legacy folder, `stale (...)`, as the job does; by the
@@ -70,7 +70,7 @@ def test_a_seed_cut_short_in_a_legacy_folder_is_planned_where_its_job_resumes_it
 
 
 def test_planning_resumes_loads_no_lightning() -> None:
-    """helper-47's resume lines made every sweep and dry run plan resumes, which imported
+    """The resume lines made every sweep and dry run plan resumes, which imported
     checkpointing (Lightning, torch: seconds) for three file names."""
     import subprocess
     import sys

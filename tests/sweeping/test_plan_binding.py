@@ -144,7 +144,7 @@ def test_a_deleted_pilot_run_is_called_missing_not_replaced(
     (line,) = _pilot_report(isolated_env, tmp_path)[0]
     assert f"the seeds=auto plan (pilot n0=3, N={total})" in line, line
     assert "pilot seed 2's run is missing" in line and "replaced" not in line, line
-    # helper-117: it said the fixed-sample test was 'on its planned seeds 0–N−1', seed 2 too
+    # it said the fixed-sample test was 'on its planned seeds 0–N−1', seed 2 too
     assert f"on its planned seeds 0–{total - 1}" not in line, line
     assert f"on {total - 1} of its {total} planned seeds" in line, line
 
@@ -218,7 +218,7 @@ def test_a_comparison_with_a_changed_plan_on_one_side_is_cut_at_the_smaller_n(
 
 
 def test_a_flat_pilots_fallback_names_one_test_for_the_seeds_past_n(tmp_path: Path) -> None:
-    """helper-67: a flat pilot (another claim raised N) falls back to the fixed-sample test;
+    """a flat pilot (another claim raised N) falls back to the fixed-sample test;
     with a seed past N the reason said both 'fixed-sample test on all seeds' and 'the
     two-stage test is on the 5 planned seeds'. It names the test it used, on the planned
     seeds."""
@@ -378,7 +378,7 @@ def test_a_cut_plan_with_a_missing_seed_says_how_many_it_judged(tmp_path: Path) 
 
 
 def test_seeds_past_n_that_are_not_one_run_are_named_as_they_are(tmp_path: Path) -> None:
-    """helper-71: seeds 8 and 12 past N=5 were worded 'seeds 8–12 are shown but not judged',
+    """seeds 8 and 12 past N=5 were worded 'seeds 8–12 are shown but not judged',
     naming nine seeds for two."""
     from repro.plugins.registry import get_paper
     from repro.records.table import load_records
@@ -394,7 +394,7 @@ def test_seeds_past_n_that_are_not_one_run_are_named_as_they_are(tmp_path: Path)
 
 
 def test_a_comparison_of_plans_with_other_pilots_is_cut_at_the_smaller_n(tmp_path: Path) -> None:
-    """helper-75: cnn planned from a pilot of 3 (N=4), mlp from a pilot of 5 (N=6, a later
+    """cnn planned from a pilot of 3 (N=4), mlp from a pilot of 5 (N=6, a later
     sweep after default_seeds changed): the comparison fell to the fixed-sample test on every
     pair, those a fixed sweep added past both plans' N after seeing the verdicts too, and
     without a word. No one pilot planned the pairs, so the two-stage test does not apply:
@@ -421,7 +421,7 @@ def test_a_comparison_of_plans_with_other_pilots_is_cut_at_the_smaller_n(tmp_pat
 
 
 def test_a_comparison_with_one_side_planned_is_cut_at_that_sides_n(tmp_path: Path) -> None:
-    """helper-88: cnn planned by seeds=auto (pilot 3, N=4), mlp by a fixed sweep: the
+    """cnn planned by seeds=auto (pilot 3, N=4), mlp by a fixed sweep: the
     comparison was judged on every pair, those a fixed sweep added past cnn's N after its
     verdicts were read too (the ones cnn's own claims show, not judged), and without a word
     that no pilot planned the pairs. The fixed-sample test judges the pairs below cnn's N,
@@ -462,7 +462,7 @@ def _mark_as_seeds_auto(folders: dict[int, Path], total: int) -> None:
 def test_a_missing_plan_is_said_not_a_silent_change_of_test(
     isolated_env: Path, tmp_path: Path, damage: str
 ) -> None:
-    """helper-75: `rm results/mnist1d/.seeds_auto.json` after a seeds=auto sweep made the
+    """`rm results/mnist1d/.seeds_auto.json` after a seeds=auto sweep made the
     report judge its seeds by the fixed-sample test on all of them, those a later sweep added
     past N too, as if no plan had existed, and without a word (a truncated plan: one line
     that it was ignored; a plan of other settings only: nothing). Its runs say they were a
@@ -496,7 +496,7 @@ def test_a_missing_plan_is_said_not_a_silent_change_of_test(
 def test_a_missing_plan_whose_pilot_was_made_again_is_not_said_to_be_made_again(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-103: the plan file deleted, then a pilot seed made again with another value
+    """the plan file deleted, then a pilot seed made again with another value
     (`repro run ... rerun=true`, nondeterministic): the report said `repro sweep ...
     seeds=auto max_seeds=30` "makes the plan again from the same pilot", a pilot that is
     gone, and that sweep is refused (its stage two ran before the new pilot). Stage two's
@@ -527,7 +527,7 @@ def test_a_missing_plan_whose_pilot_was_made_again_is_not_said_to_be_made_again(
 def test_the_sweep_that_makes_a_missing_plan_again_plans_its_experiment_alone(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-79: the report's way back for a lost plan of `seeds=auto experiment=cnn` was
+    """the report's way back for a lost plan of `seeds=auto experiment=cnn` was
     `repro sweep paper=mnist1d seeds=auto max_seeds=30`: pasted, it trained the pilots of every
     other claimed experiment, and cnn_beats_mlp, planned then for the first time, grew cnn's N
     past the seeds already seen, so the sweep was refused after those pilots. It names the
@@ -543,7 +543,7 @@ def test_the_sweep_that_makes_a_missing_plan_again_plans_its_experiment_alone(
 def test_a_pilot_not_yet_planned_is_not_called_a_missing_plan(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-75: a report read while a seeds=auto sweep trains its pilot (or after one
+    """a report read while a seeds=auto sweep trains its pilot (or after one
     stopped before planning) said its plan was missing: none had been made yet, and a pilot
     of n0 seeds judged alone is a fixed-sample test of a size chosen before any data."""
     total, folders = _planned_pilot(isolated_env)
@@ -558,7 +558,7 @@ def test_a_pilot_not_yet_planned_is_not_called_a_missing_plan(
 def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-83: a .seeds_auto.json restored from an older copy (or edited) whose N for the
+    """a .seeds_auto.json restored from an older copy (or edited) whose N for the
     setting is lower than the N its stage-two runs recorded was trusted: the report judged
     seeds 0..N_file-1 by the two-stage test, the rest 'past N', so the file chose where the
     test stopped after every seed was seen. The runs' N is used, and the report says why."""
@@ -588,7 +588,7 @@ def test_a_restored_plan_with_a_lower_n_than_stage_two_recorded_is_not_trusted(
 def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-88: a .seeds_auto.json edited to an N above the one its stage-two runs recorded
+    """a .seeds_auto.json edited to an N above the one its stage-two runs recorded
     was trusted: the report judged by the two-stage test the seed a later fixed sweep added
     past the plan's N, as if planned, and called the rest an interim result of a plan no
     sweep made. The runs' N is used, and the report says why."""
@@ -617,7 +617,7 @@ def test_a_plan_edited_to_a_higher_n_than_stage_two_recorded_is_not_trusted(
 def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-103: a plan whose stage two never ran (stopped, or the file copied in from
+    """a plan whose stage two never ran (stopped, or the file copied in from
     elsewhere), edited to an N above any its pilot gives at any max_seeds, then a fixed sweep
     of that many seeds: the report judged every one of them by the two-stage test, as if the
     pilot had chosen them. No stage-two run says otherwise, but the pilot does: the N it
@@ -646,7 +646,7 @@ def test_a_plan_edited_to_a_higher_n_than_its_pilot_gives_is_not_trusted(
 def test_a_plan_edited_to_another_pilot_size_than_stage_two_recorded_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-103: a .seeds_auto.json edited to say n0=2 of a plan whose stage two recorded a
+    """a .seeds_auto.json edited to say n0=2 of a plan whose stage two recorded a
     pilot of 3 was trusted without a word: the report judged by the two-stage test with the
     spread of seeds 0-1 and t(1), a test no plan chose. The runs' n0 is used, and the report
     says why."""
@@ -672,7 +672,7 @@ def test_a_plan_edited_to_another_pilot_size_than_stage_two_recorded_is_not_trus
 def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-88: a plan entry saved before plans named their pilot took the N of every
+    """a plan entry saved before plans named their pilot took the N of every
     stage-two run as its own, those of an earlier pilot's plan that finished before today's
     pilot ran too: the report judged the seed past the plan's N by today's pilot's two-stage
     test and said the file was edited. Runs older than the setting's pilot are not its plan's."""
@@ -696,7 +696,7 @@ def test_a_plan_that_names_no_pilot_ignores_stage_two_runs_older_than_its_pilot(
 
 
 def test_the_procedure_names_only_claims_of_the_paper_on_planned_experiments() -> None:
-    """helper-88: the report's procedure listed every claim the plan file ever saved as
+    """the report's procedure listed every claim the plan file ever saved as
     "left without the planned power": one renamed or removed from paper.yaml since (a claim
     the report does not have), and one of an experiment whose plan no longer governs."""
     from repro.plugins.registry import get_paper
@@ -714,7 +714,7 @@ def test_the_procedure_names_only_claims_of_the_paper_on_planned_experiments() -
 
 
 def test_a_comparison_whose_other_sides_plan_no_longer_applies_says_so(tmp_path: Path) -> None:
-    """helper-96: cnn planned by seeds=auto (pilot 3, N=6), mlp's plan (N=4) no longer
+    """cnn planned by seeds=auto (pilot 3, N=6), mlp's plan (N=4) no longer
     applies (its pilot was retrained): the reason said 'mlp's were not' planned and that the
     pairs below cnn's N were judged, though mlp's seeds were planned and the pairs were cut
     at mlp's smaller N of 4."""
@@ -742,7 +742,7 @@ def test_a_comparison_whose_other_sides_plan_no_longer_applies_says_so(tmp_path:
 def test_a_plan_edited_to_a_lower_n_than_its_pilot_gives_at_its_cap_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-117: a plan whose stage two never ran, edited to a lower N (its needs too), then
+    """a plan whose stage two never ran, edited to a lower N (its needs too), then
     a fixed sweep past it: the report judged seeds 0..N_file-1 by the two-stage test and left
     the rest 'shown, not judged', the file choosing where the test stopped after the seeds
     were seen, since nothing kept the max_seeds each claim was sized at (a lower N looked like
@@ -771,7 +771,7 @@ def test_a_plan_edited_to_a_lower_n_than_its_pilot_gives_at_its_cap_is_not_trust
 def test_a_plan_without_caps_edited_to_a_lower_n_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-131: a setting saved without `caps` (an older plan, or the key deleted by hand)
+    """a setting saved without `caps` (an older plan, or the key deleted by hand)
     was trusted at any N below its pilot's: edited to a lower N (its needs too) after a fixed
     sweep past it, the report stopped the two-stage test where the file said. Without caps a
     claim the plan's own `claims` do not call capped was sized uncapped: its pilot's N."""
@@ -798,7 +798,7 @@ def test_a_plan_without_caps_edited_to_a_lower_n_is_not_trusted(
 def test_the_next_sweep_writes_back_a_plan_edited_to_a_lower_n(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-117: with a plan edited to a lower N before its stage two and a fixed sweep past
+    """with a plan edited to a lower N before its stage two and a fixed sweep past
     it, the next `seeds=auto` sweep of the same max_seeds was refused as a raise 'after
     seeing' the fixed seeds, and told the user to sweep with the edited N as max_seeds (which
     kept the edit). The N the pilot gives at the saved caps is the plan's: no raise, and it
@@ -825,7 +825,7 @@ def test_the_next_sweep_writes_back_a_plan_edited_to_a_lower_n(
 def test_a_flat_pilots_plan_edited_to_a_lower_n_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-121: a flat pilot (every seed 0.94, the runs differing elsewhere) runs max_seeds
+    """a flat pilot (every seed 0.94, the runs differing elsewhere) runs max_seeds
     (8); the plan edited to N=5 before its stage two was trusted: the pilot was re-sized from
     the claimed values the plan kept alone, which look like a deterministic run (N = n0), so
     the edit stopped the test at 5. Its other metrics say the runs differ: N=8 is used."""
@@ -890,7 +890,7 @@ def test_a_plan_of_a_pilot_with_a_failed_seed_is_not_called_edited_once_it_compl
 def test_a_plan_edited_down_to_its_pilot_after_stage_two_ran_is_not_trusted(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-117: a plan whose stage two ran, edited to N = n0 (the pilot alone): no stage-two
+    """a plan whose stage two ran, edited to N = n0 (the pilot alone): no stage-two
     run is one of the file's seeds past the pilot (there are none), so the runs' N was not
     asked and the file was trusted: the two-stage test stopped at the pilot and stage two's
     seeds were 'shown, not judged', the file choosing where the test stopped after they were
@@ -917,7 +917,7 @@ def test_a_plan_edited_down_to_its_pilot_after_stage_two_ran_is_not_trusted(
 def test_a_missing_plan_read_before_its_stage_two_finished_names_the_seeds_it_judged(
     isolated_env: Path, tmp_path: Path
 ) -> None:
-    """helper-117: the plan file deleted while stage two had run only some of its seeds: the
+    """the plan file deleted while stage two had run only some of its seeds: the
     report said the claims were 'judged by the fixed-sample test on its planned seeds 0–N−1',
     seeds that had not run."""
     total, folders = _planned_pilot(isolated_env)

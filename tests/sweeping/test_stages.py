@@ -22,7 +22,7 @@ def test_each_claim_of_the_plan_is_one_line_a_capped_one_a_warning() -> None:
 
 
 def test_a_stage_two_run_of_a_kept_n_records_the_cap_it_was_planned_at() -> None:
-    """helper-92: a plan of N=20 kept after a sweep with max_seeds=10 (its seeds past the
+    """a plan of N=20 kept after a sweep with max_seeds=10 (its seeds past the
     pilot ran) marked its stage-two runs `max_seeds: 10, seeds: 20`, a cap below the N it
     trained; a lost plan's warning then said `max_seeds=10, N=20`. The run records the cap
     its N was planned at."""

@@ -50,7 +50,7 @@ def test_a_word_without_its_value_is_a_bad_override_as_repro_run_says(toy_dir: P
 
 def test_a_value_written_twice_in_a_sweep_is_one_run(toy_dir: Path) -> None:
     """`seed=0,0,1` trained seed 0 twice at once ('already running (pid <its own>)') and
-    counted it twice (helper-35)."""
+    counted it twice."""
     spec = load_paper_spec(toy_dir / "toy")
     grid = build_grid(spec, ["experiment=small,small", "seed=0,0,1", "optimizer.lr=1,1"], None)
     assert grid.experiments == ["small"] and grid.seeds == [0, 1]
@@ -60,7 +60,7 @@ def test_a_value_written_twice_in_a_sweep_is_one_run(toy_dir: Path) -> None:
 def test_values_that_make_one_setting_are_refused_not_trained_twice(
     toy_dir: Path, isolated_env: Path
 ) -> None:
-    """helper-37: `num_threads=1,2` (or trainer.accelerator=cpu,gpu) are two points of the grid
+    """`num_threads=1,2` (or trainer.accelerator=cpu,gpu) are two points of the grid
     but one record folder: each seed was trained twice at once and counted twice."""
     from repro.config.app import plugin_overrides
     from repro.plugins.registry import get_paper
@@ -131,7 +131,7 @@ def _cut_short(
 def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     tmp_path: Path, asked: list[int]
 ) -> None:
-    """helper-39: seeds 0-2 trained together were stopped; a sweep of seeds=2 (or 4) then
+    """seeds 0-2 trained together were stopped; a sweep of seeds=2 (or 4) then
     trained a group of other seeds, which threw the group's checkpoint away ('written by
     another seeds') and trained from step 0, while seed 2's record still promised the resume.
     The group resumes as it was saved (seed 2 with it); other seeds form a group of their own."""
@@ -159,7 +159,7 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
         for j in jobs_for(runs, [], together=True)
     ]
     assert [0, 1, 2] in groups and len(groups) == len(batches)
-    # helper-44: a checkpoint of other plugin code (or another setting) resumes nothing, so
+    # a checkpoint of other plugin code (or another setting) resumes nothing, so
     # it adds no seed nor says it resumes: the group that finds it starts over, and says so
     assert plan_resumes(planned, code="c0de")[1] == notes
     other_code = plan_resumes(planned, code="new0")  # said as the group says it (helper sweeps)
@@ -172,7 +172,7 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
 def test_seeds_held_back_for_a_busy_seed_are_never_failed_by_a_slurm_sweeps_table(
     tmp_path: Path,
 ) -> None:
-    """helper-104: seeds 0-2 cut short as a group, seed 1 held by another process: a SLURM
+    """seeds 0-2 cut short as a group, seed 1 held by another process: a SLURM
     (or any multirun) sweep's job holds seeds 0 and 2 back, writing nothing, and the table
     read their records, left `running` by the killed group, as `failed: running: None` (2
     failed). Their rows say what a local sweep's say: held back for the busy seed."""
@@ -254,7 +254,7 @@ def test_a_seed_left_to_test_by_its_trained_group_is_a_group_of_one(tmp_path: Pa
 
 
 def test_a_seed_whose_test_failed_in_its_group_is_planned_only_to_test(tmp_path: Path) -> None:
-    """helper-127: a group's seed whose test step raised keeps its share of the group's final
+    """a group's seed whose test step raised keeps its share of the group's final
     weights (its failed record says `together.failed_testing`); the plan counted it as a
     seed to train from step 0, though its run only tests it."""
     from repro.records import store
@@ -276,7 +276,7 @@ def test_a_seed_whose_test_failed_in_its_group_is_planned_only_to_test(tmp_path:
 
 
 def test_a_seed_cut_short_alone_resumes_alone_when_seeds_train_together(tmp_path: Path) -> None:
-    """helper-39: seed 0 was stopped training alone (its checkpoint at step 4922); the same
+    """seed 0 was stopped training alone (its checkpoint at step 4922); the same
     sweep with seeds_together=true trained seeds 0 and 1 together from step 0, silently
     overwriting it. It resumes alone; the others train together."""
     from repro.sweeping.plan import plan_resumes
@@ -350,7 +350,7 @@ def test_a_sweep_warns_of_a_completed_run_max_time_stopped_short(
 ) -> None:
     """A sweep whose run trainer.max_time ended short, swept again: `already completed` (and
     `done` in --dry-run) with no word that a report leaves it out of every verdict, which
-    `repro run` of it says (helper-125); each such run's warning names its record."""
+    `repro run` of it says; each such run's warning names its record."""
     sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "seeds=1", "logger=none")
     assert repro(*sweep).returncode == 0
     (path,) = isolated_env.rglob("record.json")
@@ -457,7 +457,7 @@ def test_dry_run_plans_and_estimates(toy_dir: Path, isolated_env: Path) -> None:
     assert "2 to run, 1 already completed" in planned.stdout
     assert "estimated training time, one after another:" in planned.stdout
     assert "unknown" not in planned.stdout
-    # helper-35: with one experiment never run, the total said "unknown (no completed runs of
+    # with one experiment never run, the total said "unknown (no completed runs of
     # these experiments ...)" under a row estimated from them; a record without `timing`
     # crashed the estimate (KeyError)
     (record,) = isolated_env.rglob("record.json")
@@ -839,7 +839,7 @@ def _trained_group_left_to_test(hash_dir: Path) -> list[PlannedRun]:
 def test_a_group_left_only_to_test_is_estimated_as_tests_not_as_training(
     tmp_path: Path,
 ) -> None:
-    """helper-58: seeds 1 and 2 of a trained group were left to test; the estimate counted
+    """seeds 1 and 2 of a trained group were left to test; the estimate counted
     their job as the group's whole training again (100 s). Testing a seed costs what a run
     costs beside its training (wall - fit: 10 s), each seed tested in turn: 20 s."""
     from repro.sweeping.jobs import jobs_for
@@ -896,7 +896,7 @@ def test_a_run_that_resumes_is_estimated_for_the_steps_it_has_left(tmp_path: Pat
 
 
 def test_the_plan_line_counts_the_seeds_a_resumed_group_brings(tmp_path: Path) -> None:
-    """helper-58: `seeds=2` after a stop left seeds 1 and 2 of a trained group to test: the
+    """`seeds=2` after a stop left seeds 1 and 2 of a trained group to test: the
     sweep said `1 to run` (its plan before resumes), then tested 2 seeds. The line counts
     what runs: seed 2 comes with its group, and both are only tested."""
     from repro.sweeping.plan import SweepGrid, plan_resumes, sweep_plan_line
@@ -952,7 +952,7 @@ def test_a_group_split_killed_is_planned_as_the_seeds_it_tests(tmp_path: Path) -
 def test_a_group_file_holding_a_seed_another_process_holds_is_planned_as_not_started(
     tmp_path: Path,
 ) -> None:
-    """helper-97: the file of seeds 0-2 left to test, seed 1 failed since and run again by
+    """the file of seeds 0-2 left to test, seed 1 failed since and run again by
     another process (locked): the run leaves the file (`drop_completed_seeds` never tidies a
     group with a seed locked) and starts neither seed 0 nor 2, but the plan said `seeds 0,
     2 trained in a group, left to test`. It says they are not started, and why."""
@@ -979,7 +979,7 @@ def test_a_group_file_holding_a_seed_another_process_holds_is_planned_as_not_sta
 def test_a_group_cut_short_with_a_seed_ended_since_plans_the_others_share(
     tmp_path: Path, ended: str
 ) -> None:
-    """helper-100: seeds 0-2 cut short mid-training, then seed 1 ended alone (`repro run
+    """seeds 0-2 cut short mid-training, then seed 1 ended alone (`repro run
     seed=1 rerun=true`, failed or completed): the run resumes seeds 0 and 2 from their share
     of the group's file (`together._split_off_done_seeds`), but the plan said nothing of it
     (no resume line, as if they trained from the start)."""
@@ -1003,7 +1003,7 @@ def test_a_group_cut_short_with_a_seed_ended_since_plans_the_others_share(
 def test_a_sweep_again_over_runs_max_time_stopped_short_warns(
     toy_dir: Path, isolated_env: Path
 ) -> None:
-    """helper-128: a sweep run again over a run `trainer.max_time` ended before its
+    """a sweep run again over a run `trainer.max_time` ended before its
     max_steps counted it `already completed · found completed when planning` and said
     nothing (the first sweep, and `repro run` again, warn): a report leaves it out of every
     verdict, and this sweep trains it no further. It warns as `repro run` does."""
@@ -1020,5 +1020,5 @@ def test_a_sweep_again_over_runs_max_time_stopped_short_warns(
     assert again.returncode == 0, again.stderr
     assert "0 trained, 1 already completed" in again.stdout, again.stdout
     line = "seed0: trainer.max_time=00:01:00:00 ended training at step 3"
-    assert again.stderr.count(line) == 1, again.stderr  # once: helper-129 warns of it too
+    assert again.stderr.count(line) == 1, again.stderr  # once, though two checks see it
     assert again.stderr.startswith("warning: "), again.stderr

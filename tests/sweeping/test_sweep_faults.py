@@ -221,7 +221,7 @@ def test_a_locked_unfinished_run_reads_as_held_by_another_process(tmp_path: Path
 
 
 def test_a_run_whose_record_could_not_say_it_failed_shows_why_not_none(tmp_path: Path) -> None:
-    """helper-124: a seed whose record could not be written as its group recorded it (a
+    """a seed whose record could not be written as its group recorded it (a
     read-only folder) fails with one line, its record still `running` and without an error:
     the sweep's table said `running: None`. It shows the run's own line."""
     from repro.sweeping.jobs import SweepOutcomes

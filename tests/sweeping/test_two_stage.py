@@ -133,7 +133,7 @@ def test_an_undecided_threshold_says_how_far_its_mean_is_from_the_reference() ->
 
 
 def test_two_stage_reasons_show_the_digits_their_verdict_rests_on() -> None:
-    """helper-42: two-stage reasons printed 4 significant digits too, so a band of ± 0.05
+    """two-stage reasons printed 4 significant digits too, so a band of ± 0.05
     around 123.45 read '[123.5, 123.5] ... above [123.4, 123.5]'."""
     seeds = [123.52, 123.53, 123.54, 123.53]
     above = two_stage.equivalence_verdict(seeds, 3, 123.45, 0.05)
@@ -221,7 +221,7 @@ def test_a_diverged_later_seed_is_said_to_be_dropped() -> None:
 
 
 def test_a_flat_pilots_fallback_does_not_count_a_diverged_seed_among_those_it_tested() -> None:
-    """helper-117: a flat pilot's fixed-sample fallback on 6 planned seeds, one of them
+    """a flat pilot's fixed-sample fallback on 6 planned seeds, one of them
     diverged, said 'fixed-sample test on the 6 planned seeds: 90% CI ...' though the test
     had 5 values."""
     values = [0.94, 0.94, 0.94, 0.95, math.nan, 0.93]

@@ -1102,8 +1102,8 @@ def test_seeds_past_a_two_stage_plan_are_shown_but_not_judged(tmp_path: Path) ->
 
 def test_a_second_seeds_auto_sweep_keeps_the_first_ones_plan(tmp_path: Path) -> None:
     """A seeds=auto sweep of mlp rewrote the plan file with mlp alone: cnn's seeds, chosen
-     from the data, were then judged with fixed-sample tests, which that choice invalidates
-    . Plans of other experiments and settings are kept beside the new one."""
+    from the data, were then judged with fixed-sample tests, which that choice invalidates.
+    Plans of other experiments and settings are kept beside the new one."""
     from repro.plugins.registry import get_paper
     from repro.sweeping import auto_seeds
 

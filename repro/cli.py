@@ -349,27 +349,11 @@ def _print_table(
 
 
 def _echo_wrapped(text: str, first: str = "", rest: str = "", err: bool = False) -> None:
-    """`text` wrapped at whole words to a terminal's width (the terminal itself cuts a long
-    line inside a word: `repo|rt`); whole without one, for a log file or a pipe. A word
-    longer than a line (a URL, a path) stays whole."""
-    import textwrap
+    """`text` wrapped at whole words to a terminal's width, whole in a pipe (wording.wrap_for)."""
+    from repro.wording import wrap_for
 
-    from rich.console import Console
-
-    if not (sys.stderr if err else sys.stdout).isatty() or not text.strip():
-        typer.echo(f"{first}{text}", err=err)
-        return
-    width = Console().width
-    for number, part in enumerate(text.splitlines()):  # each line its own: none run together
-        for line in textwrap.wrap(
-            part,
-            width,
-            initial_indent=first if number == 0 else rest,
-            subsequent_indent=rest,
-            break_long_words=False,
-            break_on_hyphens=False,
-        ) or [""]:
-            typer.echo(line, err=err)
+    for line in wrap_for(sys.stderr if err else sys.stdout, text, first, rest):
+        typer.echo(line, err=err)
 
 
 def _say(line: str) -> None:

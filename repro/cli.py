@@ -298,8 +298,10 @@ def _claim_subject(claim: Any) -> str:
 
 
 def _claimed_text(claim: Any) -> str:
+    """What the claims table says is claimed: for a comparison only its direction, its
+    experiment cell already saying `a < b` (twice, the rival took room that folded names)."""
     if claim.kind == "comparison":
-        return f"{claim.direction} {claim.versus}"
+        return claim.direction
     prefix = f"{claim.direction} " if claim.kind == "threshold" else ""
     spread = f" ± {claim.std:g}" if claim.std is not None else ""
     return f"{prefix}{claim.value:g}{spread}"
@@ -323,6 +325,10 @@ def _print_table(
     # a grid's settings of one experiment share its rows' experiment and seed: below the
     # table, each folder says its setting (overrides) as its row did
     settings = [row[header.index("overrides")] for row in rows] if "overrides" in header else []
+    if rows and _natural_width(header, rows) > width:  # a column with nothing in it says nothing
+        kept = [i for i in range(len(header)) if any(str(row[i]).strip() for row in rows)]
+        header = tuple(header[i] for i in kept)
+        rows = [tuple(row[i] for i in kept) for row in rows]
     for name in (paths, aside):
         if name is not None and _natural_width(header, rows) > width:
             column = header.index(name)
@@ -330,7 +336,9 @@ def _print_table(
             firsts = [row[0] for row in rows]
             header = header[:column] + header[column + 1 :]
             rows = [row[:column] + row[column + 1 :] for row in rows]
-    table = Table(*header, show_lines=False, box=None, header_style="bold")
+    # too wide: no space at the table's edges, two more columns for names to stay whole in
+    edge = _natural_width(header, rows) <= width
+    table = Table(*header, show_lines=False, box=None, header_style="bold", pad_edge=edge)
     for row in rows:
         table.add_row(*row)
     for column in table.columns:  # a narrow terminal wraps a long path, never cuts it
@@ -399,9 +407,9 @@ def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], 
     what the names leave, the narrow ones whole first; when too little is left for that,
     the widest is wrapped and Rich shrinks the rest."""
     natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
-    padding = 2 * len(header)  # a space either side of each cell
     if _natural_width(header, rows) <= width:
         return
+    padding = 2 * len(header) - 2  # a space either side of each cell, none at the edges
     texts = [i for i in range(len(header)) if any(" " in str(row[i]) for row in rows)]
     if not texts:
         return

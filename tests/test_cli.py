@@ -361,6 +361,37 @@ def test_papers_and_show_keep_every_id_whole_at_80_columns(
         ), lines
 
 
+def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro show amsgrad` folded every claim id (`adam_online_|x`, its empty
+    `within` column taking room) and `repro show set_transformer` every experiment name
+    (`deepsets_me|an`, a comparison's rival named twice): copied off the screen, wrong."""
+    import io
+    import re
+
+    from repro.cli import show
+    from repro.plugins.registry import get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for paper in ("amsgrad", "set_transformer", "mnist1d"):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        show(paper)
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        table = lines[next(i for i, line in enumerate(lines) if line.startswith("claims")) :]
+        table = table[: next(i for i, line in enumerate(table) if not line.strip())]
+        assert max(len(line) for line in table) <= 80, table
+        words = {word for line in table for word in line.split()}
+        for claim in get_paper(paper).spec().claims:
+            names = [claim.id, claim.metric, *claim.experiments()]
+            assert not [name for name in names if name not in words], (paper, table)
+
+
 def test_papers_wraps_titles_at_whole_words_at_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -235,7 +235,8 @@ def show(
     spec = plugin.spec()
     if problem := code_syntax_problem(plugin, spec):
         typer.echo(f"warning: {problem} (`repro check {plugin.id}` lists what to fix)", err=True)
-    typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
+    _echo_wrapped(spec.title, rest="  ")  # an 86-character title was cut inside a word
+    _echo_wrapped(f"{', '.join(spec.authors)} — {spec.venue}", rest="  ")
     typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
     if spec.data_instructions and spec.data_instructions.strip():
         _echo_wrapped(f"data: {' '.join(spec.data_instructions.split())}", rest="  ")
@@ -275,14 +276,24 @@ def show(
     from repro.wording import plural
 
     folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
-    typer.echo(
-        "\nTo reproduce:\n"
-        f"  repro sweep{folders} paper={plugin.id}    # "
+    from rich.console import Console
+
+    typer.echo("\nTo reproduce:")
+    # each command whole on its line, its comment wrapped onto `#` lines a shell takes too
+    reports = f"reports/{plugin.id}/"
+    sweep = (
         f"{plural(len(spec.claimed_experiments()), 'experiment')} × "
-        f"{plural(spec.default_seeds, 'seed')}; "
-        "skips completed runs\n"
-        f"  repro report{folders} paper={plugin.id}   # verdict per claim, in reports/{plugin.id}/"
+        f"{plural(spec.default_seeds, 'seed')}; skips completed runs"
     )
+    for command, comment in (
+        (f"repro sweep{folders} paper={plugin.id}    ", sweep),
+        (f"repro report{folders} paper={plugin.id}   ", f"verdict per claim, in {reports}"),
+    ):
+        if sys.stdout.isatty() and len(f"  {command}# {comment}") > Console().width:
+            typer.echo(f"  {command.rstrip()}")
+            _echo_wrapped(comment, "    # ", "    # ")
+        else:
+            typer.echo(f"  {command}# {comment}")
 
 
 def _paper_id(word: str) -> str:

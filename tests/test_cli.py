@@ -392,6 +392,34 @@ def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns
             assert not [name for name in names if name not in words], (paper, table)
 
 
+def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`repro show set_transformer`'s title (86 characters) and `To reproduce:` lines were cut by an
+    80-column terminal inside a word (`complete|d runs`, `reports/set_trans|former/`). Each
+    command stays whole on its line; its comment wraps onto `#` lines a shell also takes."""
+    import io
+    import re
+
+    from repro.cli import show
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    show("set_transformer")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    below = lines[lines.index("To reproduce:") + 1 :]
+    assert [line.split("#")[0].strip() for line in below if not line.strip().startswith("#")] == [
+        "repro sweep paper=set_transformer",
+        "repro report paper=set_transformer",
+    ], below
+    text = " ".join(" ".join(line.strip().lstrip("#") for line in below).split())
+    assert "skips completed runs" in text and "in reports/set_transformer/" in text, below
+
+
 def test_papers_wraps_titles_at_whole_words_at_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -432,6 +432,26 @@ def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Pa
     assert "0 of 0" not in markdown and "## Compute" in markdown
 
 
+def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> None:
+    """A paper with no claims got, under `## Claims`, a table's header row with no rows below
+    it and a bold `Rules.` with nothing after it (HTML and PDF alike): it read as a report
+    whose claims were lost. One line says there are none."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(
+        ReportRequest("toy", results, out, papers_dir=[papers], formats=frozenset({"md", "html"}))
+    )
+    markdown = (out / "report.md").read_text()
+    claims = markdown.split("## Claims", 1)[1].split("\n## ", 1)[0]
+    assert "| Claim |" not in claims and "Rules." not in claims, claims
+    assert "No claims" in claims, claims
+    html = (out / "report.html").read_text()
+    claims = html.split("<h2>Claims</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<th>Claim</th>" not in claims and "Rules." not in claims, claims
+    assert "No claims" in claims, claims
+
+
 # Layout (issue #13.5): what the reader sees, not only what is computed.
 
 

@@ -452,6 +452,36 @@ def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> Non
     assert "No claims" in claims, claims
 
 
+def test_results_beyond_the_paper_does_not_say_none_of_an_unclaimed_experiments_settings(
+    tmp_path: Path,
+) -> None:
+    """Runs of `mlp` (no claim on it) under optimizer.lr=0.1 are listed under Compute, yet
+    `Results beyond the original paper` said `None: every completed run is of the paper's
+    setting`. It says which experiments ran other settings and where they are listed."""
+    papers = write_paper(
+        tmp_path / "papers",
+        "- {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,\n"
+        "   source: T1}",
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    for seed in range(2):
+        write_run(
+            results,
+            "mlp",
+            seed,
+            {"test/acc": 0.6},
+            paper="toy",
+            papers_dir=papers,
+            **{"optimizer.lr": 0.1},
+        )
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    beyond = markdown.split("## Results beyond the original paper", 1)[1].split("\n## ", 1)[0]
+    assert "every completed run is of the paper's setting" not in beyond, beyond
+    assert "`mlp`" in beyond and "Compute" in beyond, beyond
+
+
 # Layout (issue #13.5): what the reader sees, not only what is computed.
 
 

@@ -452,6 +452,22 @@ def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> Non
     assert "No claims" in claims, claims
 
 
+def test_a_paper_without_claims_scope_does_not_promise_a_list_of_claims(tmp_path: Path) -> None:
+    """Scope said `The paper plugin lists 0 claims over 0 experiments; these are the claims
+    tested:` with nothing after the colon (Markdown, HTML, PDF)."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(
+        ReportRequest("toy", results, out, papers_dir=[papers], formats=frozenset({"md", "html"}))
+    )
+    for name, end in (("report.md", "### Methodology"), ("report.html", "<h3>Methodology")):
+        text = (out / name).read_text()
+        scope = text.split("Scope", 1)[1].split(end, 1)[0]
+        assert "these are the claims tested" not in scope, scope
+        assert "no claims" in scope, scope
+
+
 def test_results_beyond_the_paper_does_not_say_none_of_an_unclaimed_experiments_settings(
     tmp_path: Path,
 ) -> None:

@@ -114,7 +114,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             if _state["debug"]:
                 traceback.print_exc()
-            typer.echo(f"error: {error}", err=True)
+            _echo_wrapped(f"error: {error}", rest="  ", err=True)  # whole words on a terminal
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt as stop:
             _exit_stopped(stop)
@@ -899,7 +899,8 @@ def _print_dry_run(
 
 
 def _warn(line: str) -> None:
-    typer.echo(line, err=True)
+    """A warning on stderr, wrapped at whole words on a terminal (whole in a pipe)."""
+    _echo_wrapped(line, rest="  ", err=True)
 
 
 def _warn_stopped_short(folders: list[Path]) -> None:
@@ -1150,14 +1151,14 @@ def report(
             # one without a plugin or readable records is skipped, a failed report (a broken
             # plugin, a failed write) still fails
             if isinstance(error, (UnknownPaper, NothingToReport)):
-                typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
+                _warn(f"warning: {request.paper}: {error} (skipped)")
                 skipped += 1
             else:
-                typer.echo(f"warning: {request.paper}: {error} (not written)", err=True)
+                _warn(f"warning: {request.paper}: {error} (not written)")
                 failed.append(request.paper)
             continue
         for line in outcome.warnings:
-            typer.echo(line, err=True)
+            _warn(line)  # `... is from an earlier report ...`: 200 characters
         typer.echo(f"{outcome.paper}: {outcome.overall} ({outcome.summary})")
         for path in outcome.files:
             typer.echo(f"  {_relative(path.resolve())}")

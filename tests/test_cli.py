@@ -420,6 +420,42 @@ def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPa
     assert "skips completed runs" in text and "in reports/set_transformer/" in text, below
 
 
+def test_an_error_line_wraps_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every command's `error:` line (reports_errors), often over 80 characters (`repro report
+    paper=mnist1d` with no records: `... make them with `repro s|weep paper=mnist1d``), was
+    cut inside words by an 80-column terminal; it wraps at whole words there, whole in a pipe."""
+    import io
+
+    import typer
+
+    from repro.cli import reports_errors
+    from repro.errors import ReproError
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    message = (
+        "no run records for paper 'mnist1d' under results: make them with "
+        "`repro sweep paper=mnist1d` and then run this command again please"
+    )
+
+    @reports_errors
+    def command() -> None:
+        raise ReproError(message)
+
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with pytest.raises(typer.Exit):
+        command()
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 80, lines
+    assert " ".join(" ".join(lines).split()) == f"error: {message}", lines
+
+
 def test_papers_wraps_titles_at_whole_words_at_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -114,7 +114,7 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             if _state["debug"]:
                 traceback.print_exc()
-            typer.echo(f"error: {error}", err=True)
+            _echo_wrapped(f"error: {error}", rest="  ", err=True)  # whole words on a terminal
             raise typer.Exit(error.exit_code) from None
         except KeyboardInterrupt as stop:
             _exit_stopped(stop)
@@ -235,7 +235,8 @@ def show(
     spec = plugin.spec()
     if problem := code_syntax_problem(plugin, spec):
         typer.echo(f"warning: {problem} (`repro check {plugin.id}` lists what to fix)", err=True)
-    typer.echo(f"{spec.title}\n{', '.join(spec.authors)} — {spec.venue}")
+    _echo_wrapped(spec.title, rest="  ")  # an 86-character title was cut inside a word
+    _echo_wrapped(f"{', '.join(spec.authors)} — {spec.venue}", rest="  ")
     typer.echo(f"paper: {spec.paper_url}\ncode:  {spec.code_url or '-'}\nfolder: {plugin.folder}")
     if spec.data_instructions and spec.data_instructions.strip():
         _echo_wrapped(f"data: {' '.join(spec.data_instructions.split())}", rest="  ")
@@ -275,14 +276,24 @@ def show(
     from repro.wording import plural
 
     folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
-    typer.echo(
-        "\nTo reproduce:\n"
-        f"  repro sweep{folders} paper={plugin.id}    # "
+    from rich.console import Console
+
+    typer.echo("\nTo reproduce:")
+    # each command whole on its line, its comment wrapped onto `#` lines a shell takes too
+    reports = f"reports/{plugin.id}/"
+    sweep = (
         f"{plural(len(spec.claimed_experiments()), 'experiment')} × "
-        f"{plural(spec.default_seeds, 'seed')}; "
-        "skips completed runs\n"
-        f"  repro report{folders} paper={plugin.id}   # verdict per claim, in reports/{plugin.id}/"
+        f"{plural(spec.default_seeds, 'seed')}; skips completed runs"
     )
+    for command, comment in (
+        (f"repro sweep{folders} paper={plugin.id}    ", sweep),
+        (f"repro report{folders} paper={plugin.id}   ", f"verdict per claim, in {reports}"),
+    ):
+        if sys.stdout.isatty() and len(f"  {command}# {comment}") > Console().width:
+            typer.echo(f"  {command.rstrip()}")
+            _echo_wrapped(comment, "    # ", "    # ")
+        else:
+            typer.echo(f"  {command}# {comment}")
 
 
 def _paper_id(word: str) -> str:
@@ -298,8 +309,10 @@ def _claim_subject(claim: Any) -> str:
 
 
 def _claimed_text(claim: Any) -> str:
+    """What the claims table says is claimed: for a comparison only its direction, its
+    experiment cell already saying `a < b` (twice, the rival took room that folded names)."""
     if claim.kind == "comparison":
-        return f"{claim.direction} {claim.versus}"
+        return claim.direction
     prefix = f"{claim.direction} " if claim.kind == "threshold" else ""
     spread = f" ± {claim.std:g}" if claim.std is not None else ""
     return f"{prefix}{claim.value:g}{spread}"
@@ -323,6 +336,10 @@ def _print_table(
     # a grid's settings of one experiment share its rows' experiment and seed: below the
     # table, each folder says its setting (overrides) as its row did
     settings = [row[header.index("overrides")] for row in rows] if "overrides" in header else []
+    if rows and _natural_width(header, rows) > width:  # a column with nothing in it says nothing
+        kept = [i for i in range(len(header)) if any(str(row[i]).strip() for row in rows)]
+        header = tuple(header[i] for i in kept)
+        rows = [tuple(row[i] for i in kept) for row in rows]
     for name in (paths, aside):
         if name is not None and _natural_width(header, rows) > width:
             column = header.index(name)
@@ -330,7 +347,9 @@ def _print_table(
             firsts = [row[0] for row in rows]
             header = header[:column] + header[column + 1 :]
             rows = [row[:column] + row[column + 1 :] for row in rows]
-    table = Table(*header, show_lines=False, box=None, header_style="bold")
+    # too wide: no space at the table's edges, two more columns for names to stay whole in
+    edge = _natural_width(header, rows) <= width
+    table = Table(*header, show_lines=False, box=None, header_style="bold", pad_edge=edge)
     for row in rows:
         table.add_row(*row)
     for column in table.columns:  # a narrow terminal wraps a long path, never cuts it
@@ -349,27 +368,11 @@ def _print_table(
 
 
 def _echo_wrapped(text: str, first: str = "", rest: str = "", err: bool = False) -> None:
-    """`text` wrapped at whole words to a terminal's width (the terminal itself cuts a long
-    line inside a word: `repo|rt`); whole without one, for a log file or a pipe. A word
-    longer than a line (a URL, a path) stays whole."""
-    import textwrap
+    """`text` wrapped at whole words to a terminal's width, whole in a pipe (wording.wrap_for)."""
+    from repro.wording import wrap_for
 
-    from rich.console import Console
-
-    if not (sys.stderr if err else sys.stdout).isatty() or not text.strip():
-        typer.echo(f"{first}{text}", err=err)
-        return
-    width = Console().width
-    for number, part in enumerate(text.splitlines()):  # each line its own: none run together
-        for line in textwrap.wrap(
-            part,
-            width,
-            initial_indent=first if number == 0 else rest,
-            subsequent_indent=rest,
-            break_long_words=False,
-            break_on_hyphens=False,
-        ) or [""]:
-            typer.echo(line, err=err)
+    for line in wrap_for(sys.stderr if err else sys.stdout, text, first, rest):
+        typer.echo(line, err=err)
 
 
 def _say(line: str) -> None:
@@ -415,9 +418,9 @@ def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], 
     what the names leave, the narrow ones whole first; when too little is left for that,
     the widest is wrapped and Rich shrinks the rest."""
     natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
-    padding = 2 * len(header)  # a space either side of each cell
     if _natural_width(header, rows) <= width:
         return
+    padding = 2 * len(header) - 2  # a space either side of each cell, none at the edges
     texts = [i for i in range(len(header)) if any(" " in str(row[i]) for row in rows)]
     if not texts:
         return
@@ -899,7 +902,8 @@ def _print_dry_run(
 
 
 def _warn(line: str) -> None:
-    typer.echo(line, err=True)
+    """A warning on stderr, wrapped at whole words on a terminal (whole in a pipe)."""
+    _echo_wrapped(line, rest="  ", err=True)
 
 
 def _warn_stopped_short(folders: list[Path]) -> None:
@@ -1150,14 +1154,14 @@ def report(
             # one without a plugin or readable records is skipped, a failed report (a broken
             # plugin, a failed write) still fails
             if isinstance(error, (UnknownPaper, NothingToReport)):
-                typer.echo(f"warning: {request.paper}: {error} (skipped)", err=True)
+                _warn(f"warning: {request.paper}: {error} (skipped)")
                 skipped += 1
             else:
-                typer.echo(f"warning: {request.paper}: {error} (not written)", err=True)
+                _warn(f"warning: {request.paper}: {error} (not written)")
                 failed.append(request.paper)
             continue
         for line in outcome.warnings:
-            typer.echo(line, err=True)
+            _warn(line)  # `... is from an earlier report ...`: 200 characters
         typer.echo(f"{outcome.paper}: {outcome.overall} ({outcome.summary})")
         for path in outcome.files:
             typer.echo(f"  {_relative(path.resolve())}")

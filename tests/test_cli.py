@@ -361,6 +361,101 @@ def test_papers_and_show_keep_every_id_whole_at_80_columns(
         ), lines
 
 
+def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 80 columns `repro show amsgrad` folded every claim id (`adam_online_|x`, its empty
+    `within` column taking room) and `repro show set_transformer` every experiment name
+    (`deepsets_me|an`, a comparison's rival named twice): copied off the screen, wrong."""
+    import io
+    import re
+
+    from repro.cli import show
+    from repro.plugins.registry import get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for paper in ("amsgrad", "set_transformer", "mnist1d"):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        show(paper)
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        table = lines[next(i for i, line in enumerate(lines) if line.startswith("claims")) :]
+        table = table[: next(i for i, line in enumerate(table) if not line.strip())]
+        assert max(len(line) for line in table) <= 80, table
+        words = {word for line in table for word in line.split()}
+        for claim in get_paper(paper).spec().claims:
+            names = [claim.id, claim.metric, *claim.experiments()]
+            assert not [name for name in names if name not in words], (paper, table)
+
+
+def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`repro show set_transformer`'s title (86 characters) and `To reproduce:` lines were cut by an
+    80-column terminal inside a word (`complete|d runs`, `reports/set_trans|former/`). Each
+    command stays whole on its line; its comment wraps onto `#` lines a shell also takes."""
+    import io
+    import re
+
+    from repro.cli import show
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    show("set_transformer")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    below = lines[lines.index("To reproduce:") + 1 :]
+    assert [line.split("#")[0].strip() for line in below if not line.strip().startswith("#")] == [
+        "repro sweep paper=set_transformer",
+        "repro report paper=set_transformer",
+    ], below
+    text = " ".join(" ".join(line.strip().lstrip("#") for line in below).split())
+    assert "skips completed runs" in text and "in reports/set_transformer/" in text, below
+
+
+def test_an_error_line_wraps_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every command's `error:` line (reports_errors), often over 80 characters (`repro report
+    paper=mnist1d` with no records: `... make them with `repro s|weep paper=mnist1d``), was
+    cut inside words by an 80-column terminal; it wraps at whole words there, whole in a pipe."""
+    import io
+
+    import typer
+
+    from repro.cli import reports_errors
+    from repro.errors import ReproError
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    message = (
+        "no run records for paper 'mnist1d' under results: make them with "
+        "`repro sweep paper=mnist1d` and then run this command again please"
+    )
+
+    @reports_errors
+    def command() -> None:
+        raise ReproError(message)
+
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with pytest.raises(typer.Exit):
+        command()
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 80, lines
+    assert " ".join(" ".join(lines).split()) == f"error: {message}", lines
+
+
 def test_papers_wraps_titles_at_whole_words_at_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

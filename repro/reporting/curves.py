@@ -41,8 +41,12 @@ def non_finite_notes(curves: list[Curve]) -> list[str]:
     return [
         f"{c.experiment} {c.metric}: {c.non_finite:,} non-finite value"
         f"{'s' if c.non_finite != 1 else ''} (NaN or inf) left out, in {c.non_finite_runs:,} "
-        f"of {c.of_runs:,} run{'s' if c.of_runs != 1 else ''}; the curve there is the mean of "
-        "the other seeds' values."
+        f"of {c.of_runs:,} run{'s' if c.of_runs != 1 else ''}; "
+        + (
+            "the curve there is the mean of the other seeds' values."
+            if c.steps
+            else "no value is finite, so no curve is drawn."  # not drawn (build.py)
+        )
         for c in curves
         if c.non_finite
     ]

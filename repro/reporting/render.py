@@ -993,6 +993,18 @@ def _planned_seeds(data: ReportData, claim: Claim) -> int | None:
     return min(n for n in planned if n is not None)
 
 
+def unclaimed_elsewhere(data: ReportData) -> list[str]:
+    """Experiments with completed runs of a setting not the paper's that no claim's row shows
+    under `Results beyond the original paper` (no claim is on them): that section must not say
+    every run is of the paper's setting; Compute and Hyperparameters list them."""
+    shown = {row.experiment for row in data.other_settings}
+    return [
+        experiment
+        for experiment, choice in data.choices.items()
+        if (choice.others or not choice.judged) and experiment not in shown
+    ]
+
+
 def _context(data: ReportData) -> dict[str, Any]:
     done, elsewhere, missing = experiments_status(data)
     stopped = stopped_short_only(data, missing)
@@ -1000,6 +1012,7 @@ def _context(data: ReportData) -> dict[str, Any]:
     return {
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
+        "unclaimed_elsewhere": unclaimed_elsewhere(data),
         "discussion_facts": discussion_facts(data),
         "summary_notes": [n for n in data.notes if n.title != DISCUSSION_NOTE],
         "discussion_note": next((n for n in data.notes if n.title == DISCUSSION_NOTE), None),

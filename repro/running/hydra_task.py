@@ -19,6 +19,7 @@ from repro.config.app import CONFIG_DIR, CONFIG_NAME, recorded_command
 from repro.errors import ReproError, UsageError
 from repro.running.profiling import profile_reports
 from repro.running.runner import RunOutcome, resolve_config, run_one, unexpected_failure
+from repro.wording import wrap_for
 
 OUTCOMES: list[RunOutcome] = []
 """Outcomes of the jobs this process ran itself (basic launcher); others read records."""
@@ -58,7 +59,8 @@ def print_outcome(outcome: RunOutcome) -> None:
     if outcome.status == "completed" and outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr, flush=True)
     if outcome.record_dir and (short := short_of_setting(outcome)):  # run, sweep, SLURM watch
-        print(short, file=sys.stderr, flush=True)
+        for line in wrap_for(sys.stderr, short, rest="  "):  # ~230 characters: whole words
+            print(line, file=sys.stderr, flush=True)
 
 
 def short_of_setting(outcome: RunOutcome, config: dict[str, Any] | None = None) -> str | None:

@@ -40,6 +40,9 @@ class WandbRun:
     memo_dir: Path | None = None  # where a sweep's processes share "W&B is unreachable"
 
 
+WANDB_TAG_LIMIT = 64  # characters W&B allows in a run tag
+
+
 def wandb_run_for(
     config: dict[str, Any],
     record: dict[str, Any],
@@ -63,7 +66,8 @@ def wandb_run_for(
         ),
         name=f"{paper}/{experiment}/seed{seed}",
         group=f"{paper}/{experiment}/{record['config_hash']}",
-        tags=tuple(dict.fromkeys([paper, experiment, *claim_ids])),
+        # W&B refuses a tag over 64 characters (and with it the run): a long claim id is cut
+        tags=tuple(dict.fromkeys(tag[:WANDB_TAG_LIMIT] for tag in [paper, experiment, *claim_ids])),
         config={
             **config,
             "experiment": experiment,

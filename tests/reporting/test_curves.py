@@ -49,3 +49,18 @@ def test_a_metric_nan_at_every_step_is_kept_with_no_steps_and_counted(tmp_path):
     curves = {c.metric: c for c in training_curves({"mlp": runs})}
     assert curves["train/loss"].steps == () and curves["train/loss"].non_finite == 4
     assert curves["train/loss"].non_finite_runs == 2 and curves["val/acc"].non_finite == 0
+
+
+def test_a_metric_nan_at_every_step_is_not_said_to_be_drawn(tmp_path):
+    """A metric NaN at every step of every run has no curve (the report draws none), yet its
+    note said `the curve there is the mean of the other seeds' values`: a curve that is not
+    there, of seeds that logged nothing finite. It says no curve is drawn."""
+    from repro.reporting.curves import non_finite_notes
+
+    runs = [
+        _log(tmp_path / f"seed{s}", [(99, "train/loss", float("nan")), (99, "val/acc", 0.5)])
+        for s in range(2)
+    ]
+    (note,) = non_finite_notes(training_curves({"mlp": runs}))
+    assert "mlp train/loss" in note and "the curve there" not in note, note
+    assert "no curve" in note, note

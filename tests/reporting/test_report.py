@@ -432,6 +432,72 @@ def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Pa
     assert "0 of 0" not in markdown and "## Compute" in markdown
 
 
+def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> None:
+    """A paper with no claims got, under `## Claims`, a table's header row with no rows below
+    it and a bold `Rules.` with nothing after it (HTML and PDF alike): it read as a report
+    whose claims were lost. One line says there are none."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(
+        ReportRequest("toy", results, out, papers_dir=[papers], formats=frozenset({"md", "html"}))
+    )
+    markdown = (out / "report.md").read_text()
+    claims = markdown.split("## Claims", 1)[1].split("\n## ", 1)[0]
+    assert "| Claim |" not in claims and "Rules." not in claims, claims
+    assert "No claims" in claims, claims
+    html = (out / "report.html").read_text()
+    claims = html.split("<h2>Claims</h2>", 1)[1].split("<h2>", 1)[0]
+    assert "<th>Claim</th>" not in claims and "Rules." not in claims, claims
+    assert "No claims" in claims, claims
+
+
+def test_a_paper_without_claims_scope_does_not_promise_a_list_of_claims(tmp_path: Path) -> None:
+    """Scope said `The paper plugin lists 0 claims over 0 experiments; these are the claims
+    tested:` with nothing after the colon (Markdown, HTML, PDF)."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(
+        ReportRequest("toy", results, out, papers_dir=[papers], formats=frozenset({"md", "html"}))
+    )
+    for name, end in (("report.md", "### Methodology"), ("report.html", "<h3>Methodology")):
+        text = (out / name).read_text()
+        scope = text.split("Scope", 1)[1].split(end, 1)[0]
+        assert "these are the claims tested" not in scope, scope
+        assert "no claims" in scope, scope
+
+
+def test_results_beyond_the_paper_does_not_say_none_of_an_unclaimed_experiments_settings(
+    tmp_path: Path,
+) -> None:
+    """Runs of `mlp` (no claim on it) under optimizer.lr=0.1 are listed under Compute, yet
+    `Results beyond the original paper` said `None: every completed run is of the paper's
+    setting`. It says which experiments ran other settings and where they are listed."""
+    papers = write_paper(
+        tmp_path / "papers",
+        "- {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,\n"
+        "   source: T1}",
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    for seed in range(2):
+        write_run(
+            results,
+            "mlp",
+            seed,
+            {"test/acc": 0.6},
+            paper="toy",
+            papers_dir=papers,
+            **{"optimizer.lr": 0.1},
+        )
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    beyond = markdown.split("## Results beyond the original paper", 1)[1].split("\n## ", 1)[0]
+    assert "every completed run is of the paper's setting" not in beyond, beyond
+    assert "`mlp`" in beyond and "Compute" in beyond, beyond
+
+
 # Layout (issue #13.5): what the reader sees, not only what is computed.
 
 

@@ -195,3 +195,36 @@ def test_a_run_max_time_stopped_short_says_so_beside_completed(tmp_path: Path) -
             continue
         assert line is not None and line.startswith("warning: trainer.max_time=00:00:00:01 ")
         assert "step 555" in line and "trainer.max_steps=6000" in line and "verdict" in line
+
+
+def test_repro_runs_max_time_warning_wraps_at_whole_words_at_80_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`repro run`'s own warning of a run trainer.max_time ended short (print_outcome) was one
+    ~230-character line on stderr, cut inside words by an 80-column terminal, while the same
+    warning below a sweep's table wrapped at whole words (cli._warn_stopped_short)."""
+    import io
+    import json
+    import sys
+
+    from repro.running.hydra_task import print_outcome
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    folder = tmp_path / "toy" / "small" / "aa6d817486" / "seed0"
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text("trainer: {max_steps: 20, max_time: '00:00:00:03'}\n")
+    record = {"paper": "toy", "experiment": "small", "seed": 0, "config_hash": "aa6d817486"}
+    record |= {"status": "completed", "timing": {"steps": 10, "stopped_by": "max_time"}}
+    (folder / "record.json").write_text(json.dumps(record))
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    print_outcome(RunOutcome("completed", folder, {"test/mse": 0.7}))
+    lines = terminal.getvalue().splitlines()
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 80, lines
+    text = " ".join(" ".join(lines).split())
+    assert text.startswith("warning: trainer.max_time=00:00:00:03 ended training"), text
+    assert "a report leaves this run out of every verdict" in text, text

@@ -267,3 +267,16 @@ def test_seeds_trained_together_each_get_the_wandb_run_a_seed_alone_gets(
         assert [sorted(r) for r in rows] == [sorted(r) for r in alone[3]] and rows
         for row, alone_row in zip(rows, alone[3], strict=True):
             assert row == pytest.approx(alone_row, abs=1e-6)
+
+
+def test_a_claim_id_longer_than_64_characters_is_a_tag_wandb_accepts(tmp_path: Path) -> None:
+    """A claim id of 85 characters (which `repro check` accepts) became a W&B run tag as is;
+    W&B refuses tags over 64 characters, so every run of its experiment failed at the start
+    (`ValidationError ... Tags must be between 1 and 64 characters`)."""
+    from repro.running.loggers import wandb_run_for
+
+    long_id = "very_long_claim_name_" * 4 + "x"
+    record = {"paper": "toy", "experiment": "small", "seed": 0, "config_hash": "aa6d817486"}
+    run = wandb_run_for({}, record, [long_id, "small_mse"], tmp_path, None)
+    assert all(1 <= len(tag) <= 64 for tag in run.tags), run.tags
+    assert "small_mse" in run.tags and any(long_id.startswith(t) for t in run.tags), run.tags

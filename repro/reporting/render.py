@@ -357,11 +357,17 @@ def claim_details(result: ClaimResult) -> list[str]:
             f"{claim.versus}: {num(b.mean, resolution=apart)} ± {num(b.std)} (paired seeds)."
         )
     if result.welch is not None:
-        w = result.welch
-        lines.append(
-            f"Welch t-test against the paper's mean ± std (n={claim.n}): "
-            f"t = {num(w.t, 3)}, df = {num(w.df, 3)}, two-sided {stats.p_text(w.p)}."
-        )
+        w, welch = result.welch, f"Welch t-test against the paper's mean ± std (n={claim.n})"
+        if math.isfinite(w.p):
+            lines.append(
+                f"{welch}: t = {num(w.t, 3)}, df = {num(w.df, 3)}, two-sided {stats.p_text(w.p)}."
+            )
+        elif claim.n is not None and claim.n < 2:
+            lines.append(f"{welch}: no test: it needs the paper's n >= 2.")
+        elif s is None or s.n < 2:
+            lines.append(f"{welch}: no test: it needs >= 2 seeds with a finite value.")
+        else:  # welch_from_summary: no spread on either side
+            lines.append(f"{welch}: no test: both spreads are 0.")
     lines.extend(note[:1].upper() + note[1:] + "." for note in result.notes)
     if result.config_hashes:
         lines.append("Config: " + ", ".join(result.config_hashes) + ".")

@@ -2024,6 +2024,34 @@ def test_claim_details_never_print_a_p_value_of_0() -> None:
     assert "two-sided p < 1e-6." in text
 
 
+def test_a_welch_line_of_two_constant_sides_says_there_is_no_test() -> None:
+    """every seed 0.9 against the paper's 0.94 ± 0 (n=5) printed `t = –, df = –,
+    two-sided p < 1e-6`: no t, no df, yet a tiny p; with both spreads 0 there is no test."""
+    from repro.plugins.paper_spec import Claim
+    from repro.reporting.render import claim_details
+
+    claim = Claim(
+        id="band",
+        experiment="cnn",
+        metric="m",
+        value=0.94,
+        tolerance=0.03,
+        std=0.0,
+        n=5,
+        source="T1",
+    )
+    values = [0.9] * 5
+    verdict = stats.equivalence_verdict(values, 0.94, 0.03)
+    welch = stats.welch_from_summary(0.9, 0.0, 5, 0.94, 0.0, 5)
+    result = aggregate.ClaimResult(
+        claim, verdict.outcome, verdict, stats.summarize(values), welch=welch
+    )
+    text = " ".join(claim_details(result))
+    assert "Welch t-test against the paper's mean ± std (n=5)" in text
+    assert "p < 1e-6" not in text and "t = –" not in text
+    assert "no test: both spreads are 0" in text
+
+
 def test_a_table_in_the_notes_is_a_table_in_the_html() -> None:
     """a pipe table in notes.md showed in report.md but the HTML (and so the PDF)
     printed it as one paragraph of pipes; still no raw HTML from the notes."""

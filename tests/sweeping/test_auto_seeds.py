@@ -1175,3 +1175,35 @@ def test_a_pilot_seed_max_time_stopped_short_does_not_feed_the_plan() -> None:
     plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["a"])
     assert "pilot seed 1 of a" in plan.undecidable()["a_acc"]
     assert "no completed run that trained to its end" in plan.undecidable()["a_acc"]
+
+
+def test_an_older_settings_caps_are_not_read_from_a_later_plan_of_another_setting(
+    tmp_path,
+) -> None:
+    """a setting saved without `caps` (an older plan) has its claims' caps inferred from
+    the plan's `claims` (`entry_caps`), which are keyed by claim, not by setting: a later plan
+    of another setting of the same claim replaced them, and a claim the older plan had capped
+    at max_seeds=8 read as uncapped, so the report said its pilot gives more than the file (as
+    if edited) and judged it with seeds no sweep planned. The older setting keeps what it read."""
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    old = auto_seeds.plan_seeds(
+        _spec(), _metrics({"a": [0.7, 0.9, 1.1]}), n0=3, max_seeds=8, experiments=["a"]
+    )
+    old.config_hashes = {"a": "h1"}
+    auto_seeds.save_plan(tmp_path, "toy", old)
+    data = json.loads(path.read_text())
+    del data["settings"]["a@h1"]["caps"]  # saved before caps
+    path.write_text(json.dumps(data))
+    assert auto_seeds.entry_caps(data["settings"]["a@h1"], data["claims"]) == {"a_acc": 8}
+    later = auto_seeds.plan_seeds(
+        _spec(), _metrics({"a": [0.90, 0.91, 0.89]}), n0=3, max_seeds=30, experiments=["a"]
+    )
+    later.config_hashes = {"a": "h2"}
+    auto_seeds.save_plan(tmp_path, "toy", later)
+    data = json.loads(path.read_text())
+    assert data["claims"]["a_acc"]["capped"] is False  # the later setting's
+    assert auto_seeds.entry_caps(data["settings"]["a@h1"], data["claims"]) == {"a_acc": 8}
+    auto_seeds.save_plan(tmp_path, "toy", later)  # and keeps it through later saves
+    data = json.loads(path.read_text())
+    assert auto_seeds.entry_caps(data["settings"]["a@h1"], data["claims"]) == {"a_acc": 8}
+    assert "claims" not in data["settings"]["a@h2"]  # its caps are saved

@@ -1207,3 +1207,29 @@ def test_an_older_settings_caps_are_not_read_from_a_later_plan_of_another_settin
     data = json.loads(path.read_text())
     assert auto_seeds.entry_caps(data["settings"]["a@h1"], data["claims"]) == {"a_acc": 8}
     assert "claims" not in data["settings"]["a@h2"]  # its caps are saved
+
+
+def test_the_sweep_sizes_a_setting_saved_without_caps_at_the_caps_its_claims_imply() -> None:
+    """the sweep's side of `entry_caps` (`_given`, which `save_plan` asks before it
+    merges a plan of the same pilot): a setting saved without caps, edited to a lower N, is
+    given the N its pilot gives uncapped unless the plan's claims (or its own kept ones) say
+    its claim was capped at that need; with caps, at them; another pilot gives nothing."""
+    metrics = _metrics({"a": [0.90, 0.91, 0.89]})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=30, experiments=["a"])
+    plan.pilot_values = metrics
+    total = plan.seeds["a"]
+    assert not plan.claims["a_acc"].capped and 4 < total < 30
+    claims = json.loads(plan.to_json())["claims"]
+    lower = total - 1
+    entry = {"n0": 3, "seeds": lower, "needs": {"a_acc": lower}}  # no caps; edited
+    assert auto_seeds._given(entry, plan, "a", claims) == total
+    assert auto_seeds._given(entry, plan, "a", None) == total  # no claims saved: uncapped
+    assert auto_seeds._given({**entry, "caps": {"a_acc": 30}}, plan, "a", claims) == total
+    assert auto_seeds._given({**entry, "caps": {"a_acc": lower}}, plan, "a", claims) is None
+    capped = {"a_acc": {**claims["a_acc"], "needed": lower, "capped": True}}
+    assert auto_seeds._given(entry, plan, "a", capped) is None  # a lower max_seeds
+    assert auto_seeds._given({**entry, "claims": capped}, plan, "a", claims) is None
+    assert auto_seeds._given({**entry, "seeds": total}, plan, "a", claims) is None  # not lower
+    other = {str(s): {"acc": 0.5 + s / 10} for s in range(3)}
+    assert auto_seeds._given({**entry, "pilot_values": other}, plan, "a", claims) is None
+    assert auto_seeds._given({**entry, "n0": 4, "seeds": 5}, plan, "a", claims) is None

@@ -2310,6 +2310,36 @@ def test_an_interim_verdict_does_not_call_a_max_time_stopped_seed_unrun(tmp_path
     assert result.interim_unrun == ()
 
 
+def test_an_interim_verdicts_rest_does_not_call_a_max_time_stopped_seed_silent(
+    tmp_path: Path,
+) -> None:
+    """the same plan, reproduced so far: the discussion said what brings the rest of
+    the plan as 'seed 4 completed without logging test/acc, so no sweep trains it again',
+    though seed 4 logged it and trainer.max_time stopped it short of the setting."""
+    import json
+
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import _interim_rest
+
+    results = tmp_path / "results"
+    budget = {"+trainer.max_time": "00:01:00:00"}
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.5, 0.941]):
+        folder = write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1}, **budget)
+        if seed == 4:
+            record = json.loads((folder / "record.json").read_text())
+            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+            (folder / "record.json").write_text(json.dumps(record))
+    frame, _ = aggregate.stopped_short(load_records(results).frame)
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert result.interim_of == 6 and result.outcome == stats.REPRODUCED
+    rest = _interim_rest(None, result)  # type: ignore[arg-type]  # no sweep to name
+    assert "completed without logging" not in rest, rest
+    assert "seed 4 stopped by trainer.max_time short of the setting" in rest, rest
+    assert "rerun=true" in rest, rest
+
+
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:
     """a claim naming test/mes where the module logs test/mse: the report advised
     fixing the plugin's logging; the misspelling is more likely the claim's, in paper.yaml."""

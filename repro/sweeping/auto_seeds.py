@@ -208,9 +208,10 @@ def pilot_gives(
 
 def entry_caps(entry: dict[str, Any], saved_claims: Any) -> dict[str, int] | None:
     """claim -> the max_seeds a saved setting's claims were sized at, for `pilot_gives`: its
-    `caps`, or, for a claim it saved none of (an older plan, or the key deleted), the claim's
-    own need where the plan's `claims` say that need was the cap (capped, or a flat pilot too
-    coarse to size N, which runs max_seeds), else no cap (`two_stage.MAX_SEEDS_LIMIT`):
+    `caps`, or, for a claim it saved none of (an older plan, or the key deleted), the
+    max_seeds the plan's `claims` say it ran (capped, or a flat pilot too coarse to size N,
+    which runs max_seeds: its `needed`, when not below the entry's need), else no cap
+    (`two_stage.MAX_SEEDS_LIMIT`):
     trusted, a missing cap let a file edited to any lower N stop the two-stage test there.
     The plan's `claims` are the latest sweep's, keyed by claim: what a setting read there
     before another setting's plan replaced it, it keeps as its own `claims`
@@ -229,11 +230,14 @@ def entry_caps(entry: dict[str, Any], saved_claims: Any) -> dict[str, int] | Non
             continue
         target = saved.get(claim_id)
         target = target if isinstance(target, dict) else {}
-        reason = target.get("reason")
-        at_cap = (target.get("capped") is True and target.get("needed") == need) or (
+        reason, ran = target.get("reason"), target.get("needed")
+        at_cap = target.get("capped") is True or (
             isinstance(reason, str) and stats.TOO_COARSE in reason
         )
-        inferred[claim_id] = need if at_cap else two_stage.MAX_SEEDS_LIMIT
+        # a capped (or too-coarse) claim's `needed` is the max_seeds it ran: an entry edited
+        # below it is not a lower max_seeds; one above it was sized at another (unknown) cap
+        known_cap = isinstance(ran, int) and not isinstance(ran, bool) and ran >= need
+        inferred[claim_id] = ran if at_cap and known_cap else two_stage.MAX_SEEDS_LIMIT
     return inferred
 
 

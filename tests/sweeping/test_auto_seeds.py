@@ -1233,3 +1233,24 @@ def test_the_sweep_sizes_a_setting_saved_without_caps_at_the_caps_its_claims_imp
     other = {str(s): {"acc": 0.5 + s / 10} for s in range(3)}
     assert auto_seeds._given({**entry, "pilot_values": other}, plan, "a", claims) is None
     assert auto_seeds._given({**entry, "n0": 4, "seeds": 5}, plan, "a", claims) is None
+
+
+def test_a_setting_without_caps_edited_below_its_capped_need_is_sized_at_the_saved_cap() -> None:
+    """a setting saved without `caps` whose claim its plan capped (or ran at max_seeds,
+    its flat pilot too coarse to size N), edited to a lower N: the too-coarse one was trusted
+    at the edited N (its reason alone taken as 'capped there'), the capped one sized with no
+    cap at all (an N no sweep planned). The saved claim's `needed` is the max_seeds it ran."""
+    noisy = _metrics({"a": [0.7, 0.9, 1.1]})
+    flat = {"a": {s: {"acc": 0.9, "loss": 0.1 * s} for s in range(3)}}
+    for metrics in (noisy, flat):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=8, experiments=["a"])
+        plan.pilot_values = {"a": {s: {"acc": v["acc"]} for s, v in metrics["a"].items()}}
+        claims = json.loads(plan.to_json())["claims"]
+        assert plan.seeds["a"] == claims["a_acc"]["needed"] == 8, claims
+        entry = {"n0": 3, "seeds": 5, "needs": {"a_acc": 5}}  # edited from 8, no caps
+        assert auto_seeds.entry_caps(entry, claims) == {"a_acc": 8}
+        assert auto_seeds._given(entry, plan, "a", claims) == 8
+        assert (
+            auto_seeds._given({**entry, "seeds": 8, "needs": {"a_acc": 8}}, plan, "a", claims)
+            is None
+        )

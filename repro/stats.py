@@ -243,18 +243,16 @@ def welch_from_summary(
 ) -> WelchResult:
     """Welch t-test from means/stds (ddof=1) alone, since papers report only those; nan-safe.
 
-    Invalid input (non-finite, n < 2, negative std) gives all-nan. Both stds zero: the difference
-    is exact, so t = ±inf with p = 0 (or all-nan when the means are equal too).
+    Invalid input (non-finite, n < 2, negative std) gives all-nan, and so do two stds of 0:
+    with no spread on either side there is no t-test, and a p of 0 would claim evidence that
+    a coarse metric (or a paper's rounded std) cannot give; see `comparison_verdict`.
     """
     nan = math.nan
     numbers = (mean_a, std_a, mean_b, std_b)
     if not all(math.isfinite(v) for v in numbers) or n_a < 2 or n_b < 2 or min(std_a, std_b) < 0:
         return WelchResult(nan, nan, nan)
-    diff = mean_a - mean_b
     if std_a == 0 and std_b == 0:
-        if diff == 0:
-            return WelchResult(nan, nan, nan)
-        return WelchResult(math.copysign(math.inf, diff), nan, 0.0)
+        return WelchResult(nan, nan, nan)
     res = st.ttest_ind_from_stats(mean_a, std_a, n_a, mean_b, std_b, n_b, equal_var=False)
     return WelchResult(float(res.statistic), welch_df(std_a, n_a, std_b, n_b), float(res.pvalue))
 
@@ -330,16 +328,11 @@ def comparison_verdict(
             if not exact:
                 return too_coarse(diff, n, dropped, gave, "their runs differ from seed to seed")
             return _deterministic_difference(diff, n, direction, dropped, gave)
-        w = welch_from_summary(mean_a, std_a, a.size, mean_b, std_b, b.size)
-        if math.isnan(w.t):
-            p_greater = 0.5  # identical constants: no evidence either way
-        elif math.isnan(w.df):
-            p_greater = 0.0 if w.t > 0 else 1.0
-        else:
-            p_greater = float(st.t.sf(w.t, w.df))
+        w = welch_from_summary(mean_a, std_a, a.size, mean_b, std_b, b.size)  # a std is > 0
+        p_greater = float(st.t.sf(w.t, w.df))
         test = f"Welch t-test ({a.size} vs {b.size} seeds)"
         se = math.sqrt(std_a**2 / a.size + std_b**2 / b.size)
-        half = float(st.t.ppf(1 - alpha, w.df)) * se if math.isfinite(w.df) else 0.0
+        half = float(st.t.ppf(1 - alpha, w.df)) * se
         interval = (diff - half, diff + half)
         dropped = _dropped(na_drop + nb_drop)
         needed_if_unsettled = seeds_needed_for_welch(diff, std_a, std_b, alpha=alpha)

@@ -264,8 +264,14 @@ def test_welch_is_nan_safe():
     for args in [(NAN, 1, 3, 0, 1, 3), (0, 1, 1, 0, 1, 3), (1, 0, 3, 1, 0, 3)]:
         w = welch_from_summary(*args)
         assert math.isnan(w.t) and math.isnan(w.p)
-    exact = welch_from_summary(2, 0, 3, 1, 0, 3)  # both constant, different means
-    assert exact.t == math.inf and exact.p == 0.0
+
+
+def test_welch_of_two_constant_sides_is_no_test():
+    """both stds 0 gave t = -inf, df = nan, p = 0.0, printed `t = –, df = –, p < 1e-6`:
+    with no spread on either side there is no t-test (nor evidence that p is tiny)."""
+    for args in [(2, 0, 3, 1, 0, 3), (0.9, 0, 5, 0.94, 0, 5)]:
+        w = welch_from_summary(*args)
+        assert math.isnan(w.t) and math.isnan(w.df) and math.isnan(w.p)
 
 
 # ----------------------------------------------------------------------------------------------

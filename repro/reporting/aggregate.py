@@ -135,6 +135,9 @@ class ClaimResult:
     # the `repro run ... rerun=true` of each of those others (a side lacking the metric, of
     # a comparison): what trains them again, where no sweep does
     interim_reruns: tuple[str, ...] = ()
+    # of those others, the seeds trainer.max_time stopped short (logged, not completed): no
+    # sweep trains them either, the `rerun=true` listed with the failed runs does
+    interim_stopped: tuple[int, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -869,6 +872,7 @@ def evaluate_claim(
         interim_of=total if total and len(seeds) < total else None,
         interim_unrun=_unrun(seeds, total, unlogged | stopped),
         interim_reruns=tuple(index.reruns(choice, _silent(seeds, total, unlogged))),
+        interim_stopped=tuple(sorted(_silent(seeds, total, stopped - unlogged))),
     )
 
 
@@ -981,6 +985,7 @@ def _evaluate_comparison(
             ),
             *index.reruns(versus, _silent(paired, total, both_ran - set(b_values))),
         ),
+        interim_stopped=tuple(sorted(_silent(paired, total, stopped - both_ran))),
     )
 
 

@@ -357,11 +357,17 @@ def claim_details(result: ClaimResult) -> list[str]:
             f"{claim.versus}: {num(b.mean, resolution=apart)} ± {num(b.std)} (paired seeds)."
         )
     if result.welch is not None:
-        w = result.welch
-        lines.append(
-            f"Welch t-test against the paper's mean ± std (n={claim.n}): "
-            f"t = {num(w.t, 3)}, df = {num(w.df, 3)}, two-sided {stats.p_text(w.p)}."
-        )
+        w, welch = result.welch, f"Welch t-test against the paper's mean ± std (n={claim.n})"
+        if math.isfinite(w.p):
+            lines.append(
+                f"{welch}: t = {num(w.t, 3)}, df = {num(w.df, 3)}, two-sided {stats.p_text(w.p)}."
+            )
+        elif claim.n is not None and claim.n < 2:
+            lines.append(f"{welch}: no test: it needs the paper's n >= 2.")
+        elif s is None or s.n < 2:
+            lines.append(f"{welch}: no test: it needs >= 2 seeds with a finite value.")
+        else:  # welch_from_summary: no spread on either side
+            lines.append(f"{welch}: no test: both spreads are 0.")
     lines.extend(note[:1].upper() + note[1:] + "." for note in result.notes)
     if result.config_hashes:
         lines.append("Config: " + ", ".join(result.config_hashes) + ".")
@@ -954,20 +960,35 @@ def _cap(text: str) -> str:
 
 
 def _completed_silent(result: ClaimResult) -> str:
-    """The planned seeds an interim verdict lacks that completed without logging the metric
-    (`interim_unrun` empty): a sweep trains nothing, `rerun=true` of them does."""
+    """The planned seeds an interim verdict lacks that completed without logging the metric,
+    or that trainer.max_time stopped short (`interim_stopped`; `interim_unrun` empty): a
+    sweep trains nothing, `rerun=true` of them does."""
     planned = range(result.interim_of or 0)
     judged = {seed for seed, _ in result.values}
     if result.claim.kind == "comparison":
         judged &= {seed for seed, _ in result.versus_values}
-    silent = [seed for seed in planned if seed not in judged]
+    stopped = [seed for seed in planned if seed in result.interim_stopped]
+    silent = [seed for seed in planned if seed not in judged and seed not in stopped]
+    parts = []
+    if stopped:  # logged the metric, but short of the setting (`aggregate.stopped_short`)
+        seeds = f"seed {stopped[0]}" if len(stopped) == 1 else f"seeds {_seeds(stopped)}"
+        it = "it" if len(stopped) == 1 else "them"
+        parts.append(
+            f"{seeds} stopped by trainer.max_time short of the setting, so no sweep trains {it} "
+            "again; the rerun=true command listed with the failed runs trains "
+            f"{it} to the end"
+        )
+    if not silent:
+        return "; ".join(parts)
     seeds = f"seed {silent[0]}" if len(silent) == 1 else f"seeds {_seeds(silent)}"
     it = "it" if len(silent) == 1 else "them"
     said = f"{seeds} completed without logging {result.claim.metric}, so no sweep trains {it} again"
     if not result.interim_reruns:  # records that name no command
-        return f"{said}; `rerun=true` of {'its' if len(silent) == 1 else 'their'} command does"
-    commands = " and ".join(f"`{command}`" for command in result.interim_reruns)
-    return f"{said}; {commands} {'does' if len(result.interim_reruns) == 1 else 'do'}"
+        said = f"{said}; `rerun=true` of {'its' if len(silent) == 1 else 'their'} command does"
+    else:
+        commands = " and ".join(f"`{command}`" for command in result.interim_reruns)
+        said = f"{said}; {commands} {'does' if len(result.interim_reruns) == 1 else 'do'}"
+    return "; ".join([*parts, said])
 
 
 def _rest_of_plan(data: ReportData, claim: Claim) -> str:

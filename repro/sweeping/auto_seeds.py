@@ -208,16 +208,21 @@ def pilot_gives(
 
 def entry_caps(entry: dict[str, Any], saved_claims: Any) -> dict[str, int] | None:
     """claim -> the max_seeds a saved setting's claims were sized at, for `pilot_gives`: its
-    `caps`, or, for a claim it saved none of (an older plan, or the key deleted), the claim's
-    own need where the plan's `claims` say that need was the cap (capped, or a flat pilot too
-    coarse to size N, which runs max_seeds), else no cap (`two_stage.MAX_SEEDS_LIMIT`):
+    `caps`, or, for a claim it saved none of (an older plan, or the key deleted), the
+    max_seeds the plan's `claims` say it ran (capped, or a flat pilot too coarse to size N,
+    which runs max_seeds: its `needed`, when not below the entry's need), else no cap
+    (`two_stage.MAX_SEEDS_LIMIT`):
     trusted, a missing cap let a file edited to any lower N stop the two-stage test there.
-    None when the entry names no claims' needs."""
+    The plan's `claims` are the latest sweep's, keyed by claim: what a setting read there
+    before another setting's plan replaced it, it keeps as its own `claims`
+    (`_keep_claims_read`). None when the entry names no claims' needs."""
     needs, caps = entry.get("needs"), entry.get("caps")
     if not isinstance(needs, dict) or not needs:
         return None
     known = caps if isinstance(caps, dict) else {}
     saved = saved_claims if isinstance(saved_claims, dict) else {}
+    own = entry.get("claims")
+    saved = {**saved, **own} if isinstance(own, dict) else saved
     inferred: dict[str, int] = {}
     for claim_id, need in needs.items():
         if claim_id in known:
@@ -225,12 +230,36 @@ def entry_caps(entry: dict[str, Any], saved_claims: Any) -> dict[str, int] | Non
             continue
         target = saved.get(claim_id)
         target = target if isinstance(target, dict) else {}
-        reason = target.get("reason")
-        at_cap = (target.get("capped") is True and target.get("needed") == need) or (
+        reason, ran = target.get("reason"), target.get("needed")
+        at_cap = target.get("capped") is True or (
             isinstance(reason, str) and stats.TOO_COARSE in reason
         )
-        inferred[claim_id] = need if at_cap else two_stage.MAX_SEEDS_LIMIT
+        # a capped (or too-coarse) claim's `needed` is the max_seeds it ran: an entry edited
+        # below it is not a lower max_seeds; one above it was sized at another (unknown) cap
+        known_cap = isinstance(ran, int) and not isinstance(ran, bool) and ran >= need
+        inferred[claim_id] = ran if at_cap and known_cap else two_stage.MAX_SEEDS_LIMIT
     return inferred
+
+
+def _keep_claims_read(entry: Any, saved_claims: Any) -> Any:
+    """`entry` with, as its own `claims`, what `entry_caps` reads in the plan's `claims` for
+    each of its claims without a saved cap (an older plan's setting), before a later plan of
+    another setting of the same claim replaces them there (they are the latest sweep's)."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("needs"), dict):
+        return entry
+    caps, own = entry.get("caps"), entry.get("claims")
+    known = caps if isinstance(caps, dict) else {}
+    read = {**(saved_claims if isinstance(saved_claims, dict) else {})}
+    read.update(own if isinstance(own, dict) else {})
+    kept = {
+        claim_id: {
+            k: read[claim_id][k] for k in ("needed", "capped", "reason") if k in read[claim_id]
+        }
+        for claim_id in entry["needs"]
+        if claim_id not in known and isinstance(read.get(claim_id), dict)
+    }
+    rest = {k: v for k, v in entry.items() if k != "claims"}
+    return {**rest, "claims": kept} if kept else rest
 
 
 def sized_by_claims(spec: PaperSpec, experiments: list[str]) -> set[str]:
@@ -404,9 +433,11 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
     data = json.loads(plan.to_json())
     earlier = readable_plan(results_dir, paper)
     settings = dict(earlier.get("settings") or _legacy_settings(earlier)) if earlier else {}
+    planned: set[str] = set()
     for experiment, config_hash in plan.config_hashes.items():
         if experiment in plan.seeds:
             key = setting_key(experiment, config_hash)
+            planned.add(key)
             needs = _claim_needs(plan, experiment)
             caps = {c: plan.claim_caps[c] for c in needs if c in plan.claim_caps}
             before = settings.get(key) or {}
@@ -443,9 +474,19 @@ def _merge_and_write(results_dir: Path, paper: str, plan: AutoSeedPlan, path: Pa
                 settings[key]["pilot"] = pilot
             if values:
                 settings[key]["pilot_values"] = values
+            own = before.get("claims") if same else None  # claims it keeps, not planned now
+            if isinstance(own, dict):
+                settings[key]["claims"] = {c: t for c, t in own.items() if c not in plan.claims}
+    earlier_claims = (earlier or {}).get("claims")
+    earlier_claims = earlier_claims if isinstance(earlier_claims, dict) else {}
+    merged_claims = {**earlier_claims, **data["claims"]}  # what the settings planned now read
+    settings = {
+        key: _keep_claims_read(entry, merged_claims if key in planned else earlier_claims)
+        for key, entry in settings.items()
+    }
     data["settings"] = settings
     if earlier:  # claims of experiments this sweep did not plan keep their reasons
-        data["claims"] = {**(earlier.get("claims") or {}), **data["claims"]}
+        data["claims"] = merged_claims
     store.atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     return path
 

@@ -2090,6 +2090,34 @@ def test_claim_details_never_print_a_p_value_of_0() -> None:
     assert "two-sided p < 1e-6." in text
 
 
+def test_a_welch_line_of_two_constant_sides_says_there_is_no_test() -> None:
+    """every seed 0.9 against the paper's 0.94 ± 0 (n=5) printed `t = –, df = –,
+    two-sided p < 1e-6`: no t, no df, yet a tiny p; with both spreads 0 there is no test."""
+    from repro.plugins.paper_spec import Claim
+    from repro.reporting.render import claim_details
+
+    claim = Claim(
+        id="band",
+        experiment="cnn",
+        metric="m",
+        value=0.94,
+        tolerance=0.03,
+        std=0.0,
+        n=5,
+        source="T1",
+    )
+    values = [0.9] * 5
+    verdict = stats.equivalence_verdict(values, 0.94, 0.03)
+    welch = stats.welch_from_summary(0.9, 0.0, 5, 0.94, 0.0, 5)
+    result = aggregate.ClaimResult(
+        claim, verdict.outcome, verdict, stats.summarize(values), welch=welch
+    )
+    text = " ".join(claim_details(result))
+    assert "Welch t-test against the paper's mean ± std (n=5)" in text
+    assert "p < 1e-6" not in text and "t = –" not in text
+    assert "no test: both spreads are 0" in text
+
+
 def test_a_table_in_the_notes_is_a_table_in_the_html() -> None:
     """a pipe table in notes.md showed in report.md but the HTML (and so the PDF)
     printed it as one paragraph of pipes; still no raw HTML from the notes."""
@@ -2346,6 +2374,36 @@ def test_an_interim_verdict_does_not_call_a_max_time_stopped_seed_unrun(tmp_path
     assert "has no completed run" not in reason, reason
     assert "interim: 5 of the 6 planned seeds (seed 4 stopped by trainer.max_time" in reason, reason
     assert result.interim_unrun == ()
+
+
+def test_an_interim_verdicts_rest_does_not_call_a_max_time_stopped_seed_silent(
+    tmp_path: Path,
+) -> None:
+    """the same plan, reproduced so far: the discussion said what brings the rest of
+    the plan as 'seed 4 completed without logging test/acc, so no sweep trains it again',
+    though seed 4 logged it and trainer.max_time stopped it short of the setting."""
+    import json
+
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import _interim_rest
+
+    results = tmp_path / "results"
+    budget = {"+trainer.max_time": "00:01:00:00"}
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.5, 0.941]):
+        folder = write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1}, **budget)
+        if seed == 4:
+            record = json.loads((folder / "record.json").read_text())
+            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+            (folder / "record.json").write_text(json.dumps(record))
+    frame, _ = aggregate.stopped_short(load_records(results).frame)
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert result.interim_of == 6 and result.outcome == stats.REPRODUCED
+    rest = _interim_rest(None, result)  # type: ignore[arg-type]  # no sweep to name
+    assert "completed without logging" not in rest, rest
+    assert "seed 4 stopped by trainer.max_time short of the setting" in rest, rest
+    assert "rerun=true" in rest, rest
 
 
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:

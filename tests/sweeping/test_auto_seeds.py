@@ -1175,3 +1175,82 @@ def test_a_pilot_seed_max_time_stopped_short_does_not_feed_the_plan() -> None:
     plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["a"])
     assert "pilot seed 1 of a" in plan.undecidable()["a_acc"]
     assert "no completed run that trained to its end" in plan.undecidable()["a_acc"]
+
+
+def test_an_older_settings_caps_are_not_read_from_a_later_plan_of_another_setting(
+    tmp_path,
+) -> None:
+    """a setting saved without `caps` (an older plan) has its claims' caps inferred from
+    the plan's `claims` (`entry_caps`), which are keyed by claim, not by setting: a later plan
+    of another setting of the same claim replaced them, and a claim the older plan had capped
+    at max_seeds=8 read as uncapped, so the report said its pilot gives more than the file (as
+    if edited) and judged it with seeds no sweep planned. The older setting keeps what it read."""
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    old = auto_seeds.plan_seeds(
+        _spec(), _metrics({"a": [0.7, 0.9, 1.1]}), n0=3, max_seeds=8, experiments=["a"]
+    )
+    old.config_hashes = {"a": "h1"}
+    auto_seeds.save_plan(tmp_path, "toy", old)
+    data = json.loads(path.read_text())
+    del data["settings"]["a@h1"]["caps"]  # saved before caps
+    path.write_text(json.dumps(data))
+    assert auto_seeds.entry_caps(data["settings"]["a@h1"], data["claims"]) == {"a_acc": 8}
+    later = auto_seeds.plan_seeds(
+        _spec(), _metrics({"a": [0.90, 0.91, 0.89]}), n0=3, max_seeds=30, experiments=["a"]
+    )
+    later.config_hashes = {"a": "h2"}
+    auto_seeds.save_plan(tmp_path, "toy", later)
+    data = json.loads(path.read_text())
+    assert data["claims"]["a_acc"]["capped"] is False  # the later setting's
+    assert auto_seeds.entry_caps(data["settings"]["a@h1"], data["claims"]) == {"a_acc": 8}
+    auto_seeds.save_plan(tmp_path, "toy", later)  # and keeps it through later saves
+    data = json.loads(path.read_text())
+    assert auto_seeds.entry_caps(data["settings"]["a@h1"], data["claims"]) == {"a_acc": 8}
+    assert "claims" not in data["settings"]["a@h2"]  # its caps are saved
+
+
+def test_the_sweep_sizes_a_setting_saved_without_caps_at_the_caps_its_claims_imply() -> None:
+    """the sweep's side of `entry_caps` (`_given`, which `save_plan` asks before it
+    merges a plan of the same pilot): a setting saved without caps, edited to a lower N, is
+    given the N its pilot gives uncapped unless the plan's claims (or its own kept ones) say
+    its claim was capped at that need; with caps, at them; another pilot gives nothing."""
+    metrics = _metrics({"a": [0.90, 0.91, 0.89]})
+    plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=30, experiments=["a"])
+    plan.pilot_values = metrics
+    total = plan.seeds["a"]
+    assert not plan.claims["a_acc"].capped and 4 < total < 30
+    claims = json.loads(plan.to_json())["claims"]
+    lower = total - 1
+    entry = {"n0": 3, "seeds": lower, "needs": {"a_acc": lower}}  # no caps; edited
+    assert auto_seeds._given(entry, plan, "a", claims) == total
+    assert auto_seeds._given(entry, plan, "a", None) == total  # no claims saved: uncapped
+    assert auto_seeds._given({**entry, "caps": {"a_acc": 30}}, plan, "a", claims) == total
+    assert auto_seeds._given({**entry, "caps": {"a_acc": lower}}, plan, "a", claims) is None
+    capped = {"a_acc": {**claims["a_acc"], "needed": lower, "capped": True}}
+    assert auto_seeds._given(entry, plan, "a", capped) is None  # a lower max_seeds
+    assert auto_seeds._given({**entry, "claims": capped}, plan, "a", claims) is None
+    assert auto_seeds._given({**entry, "seeds": total}, plan, "a", claims) is None  # not lower
+    other = {str(s): {"acc": 0.5 + s / 10} for s in range(3)}
+    assert auto_seeds._given({**entry, "pilot_values": other}, plan, "a", claims) is None
+    assert auto_seeds._given({**entry, "n0": 4, "seeds": 5}, plan, "a", claims) is None
+
+
+def test_a_setting_without_caps_edited_below_its_capped_need_is_sized_at_the_saved_cap() -> None:
+    """a setting saved without `caps` whose claim its plan capped (or ran at max_seeds,
+    its flat pilot too coarse to size N), edited to a lower N: the too-coarse one was trusted
+    at the edited N (its reason alone taken as 'capped there'), the capped one sized with no
+    cap at all (an N no sweep planned). The saved claim's `needed` is the max_seeds it ran."""
+    noisy = _metrics({"a": [0.7, 0.9, 1.1]})
+    flat = {"a": {s: {"acc": 0.9, "loss": 0.1 * s} for s in range(3)}}
+    for metrics in (noisy, flat):
+        plan = auto_seeds.plan_seeds(_spec(), metrics, n0=3, max_seeds=8, experiments=["a"])
+        plan.pilot_values = {"a": {s: {"acc": v["acc"]} for s, v in metrics["a"].items()}}
+        claims = json.loads(plan.to_json())["claims"]
+        assert plan.seeds["a"] == claims["a_acc"]["needed"] == 8, claims
+        entry = {"n0": 3, "seeds": 5, "needs": {"a_acc": 5}}  # edited from 8, no caps
+        assert auto_seeds.entry_caps(entry, claims) == {"a_acc": 8}
+        assert auto_seeds._given(entry, plan, "a", claims) == 8
+        assert (
+            auto_seeds._given({**entry, "seeds": 8, "needs": {"a_acc": 8}}, plan, "a", claims)
+            is None
+        )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command on a fresh machine: system packages (PDF reports, local SLURM), a virtual
-# environment with the pinned CPU torch, repro itself, then the main job
+# environment with the pinned torch, repro itself, then the main job
 # (`repro run paper=mnist1d experiment=cnn seed=0`). Pass --no-run to only install.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -41,7 +41,8 @@ pip_install() {
 }
 echo "setup: installing into .venv (pip's output: $PIP_LOG)"
 pip_install -q --upgrade pip
-# torch first and pinned (a CPU build; an unpinned torch pulls a multi-GB CUDA build).
+# torch first and pinned. PyPI's Linux wheel is the multi-GB CUDA build; the CPU build comes
+# from PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu (README, Set up).
 pip_install -q -c constraints.txt torch
 pip_install -q -c constraints.txt -e '.[dev]'
 echo "setup: installed $(.venv/bin/repro --help >/dev/null && echo repro) into .venv"

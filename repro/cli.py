@@ -189,8 +189,8 @@ def _debug_first(arguments: list[str]) -> list[str]:
 @app.command(short_help="List the installed paper plugins.")
 @reports_errors
 def papers(papers_dir: PapersDirOption = None) -> None:
-    """List installed paper plugins, in the order they are searched: --papers-dir,
-    REPRO_PAPERS_PATH, packages, built-in, ./papers."""
+    """List installed paper plugins by id, with where each is from. They are searched in
+    --papers-dir, REPRO_PAPERS_PATH, packages, built-in, ./papers: the first found wins."""
     from repro.plugins.registry import code_syntax_problem, discover
 
     rows = []

@@ -237,6 +237,19 @@ def test_help_shows_whole_descriptions_and_plain_metavars() -> None:
         assert "<path>" not in text, text  # `repro new --papers-dir <path>`: DIR elsewhere
 
 
+def test_papers_help_says_the_order_the_table_has(tmp_path: Path) -> None:
+    """`repro papers --help` said it lists plugins 'in the order they are searched', but the
+    table is sorted by id: the search order decides which of two same-named plugins wins."""
+    text = " ".join(repro("papers", "--help").stdout.split())
+    assert "in the order they are searched" not in text, text
+    assert "by id" in text and "first found wins" in text, text
+    made = repro("new", "zzz_last", "--papers-dir", "plugins", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    listed = repro("papers", "--papers-dir", "plugins", cwd=tmp_path).stdout.splitlines()[1:]
+    ids = [line.split()[0] for line in listed]
+    assert ids == sorted(ids) and ids[-1] == "zzz_last", listed
+
+
 @pytest.mark.parametrize(
     ("command", "usage"),
     [

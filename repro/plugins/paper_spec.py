@@ -26,11 +26,13 @@ PAPER_FILE = "paper.yaml"
 SETTINGS_FILE = "settings.yaml"
 EXPERIMENT_DIR = "experiment"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# ID_PATTERN in words, for every message that refuses an id (`2x` is lowercase and digits)
+ID_RULE = "lowercase letters, digits and _, starting with a letter"
 
 
 def _identifier(value: str) -> str:
     if not ID_PATTERN.match(value):
-        raise ValueError("must be lowercase letters, digits and _ (start with a letter)")
+        raise ValueError(f"must be {ID_RULE}")
     return value
 
 

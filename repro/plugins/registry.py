@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any
 
 from repro.errors import UnknownPaper, UsageError, did_you_mean
-from repro.plugins.paper_spec import ID_PATTERN, PAPER_FILE, PaperSpec, load_paper_spec
+from repro.plugins.paper_spec import ID_PATTERN, ID_RULE, PAPER_FILE, PaperSpec, load_paper_spec
 from repro.records.fingerprint import UNKNOWN_CODE, code_fingerprint, code_identity
 from repro.resources import builtin_dir
 
@@ -212,7 +212,7 @@ ELSEWHERE_HINT = "; a plugin in another folder: --papers-dir DIR or REPRO_PAPERS
 def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     """The plugin named `paper_id`, or a usage error listing the known ones."""
     if not ID_PATTERN.match(paper_id):
-        raise UsageError(f"invalid paper id {paper_id!r}: use lowercase letters, digits and _")
+        raise UsageError(f"invalid paper id {paper_id!r}: use {ID_RULE}")
     plugins = discover(cli_dirs)
     if paper_id not in plugins:
         if bare := _folder_without_paper_file(paper_id, cli_dirs):

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from repro.errors import ReproError, UsageError
-from repro.plugins.paper_spec import ID_PATTERN
+from repro.plugins.paper_spec import ID_PATTERN, ID_RULE
 
 TEMPLATE = Path(__file__).parent / "templates" / "paper"
 PLACEHOLDER = "PAPER_ID"
@@ -19,7 +19,7 @@ CHOSEN_FOLDER_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, 
 def create_plugin(papers_dir: Path, paper_id: str) -> Path:
     """Copy the template to `papers_dir/paper_id` with the id filled in; never overwrite."""
     if not ID_PATTERN.match(paper_id):
-        raise UsageError(f"invalid paper id {paper_id!r}: use lowercase letters, digits and _")
+        raise UsageError(f"invalid paper id {paper_id!r}: use {ID_RULE}")
     for folder in (Path(papers_dir), *Path(papers_dir).parents):  # it or a folder above it
         if folder.exists():
             if not folder.is_dir():

@@ -20,7 +20,13 @@ from repro.reporting import aggregate, sections
 from repro.reporting.files import write_file
 from repro.reporting.notes import ensure_notes, read_notes
 from repro.reporting.outputs import keep_earlier_outputs, report_digest
-from repro.reporting.render import ReportData, render_html, render_markdown, summary_line
+from repro.reporting.render import (
+    ReportData,
+    experiments_status,
+    render_html,
+    render_markdown,
+    summary_line,
+)
 from repro.resources import VERSION as __version__
 from repro.sweeping import auto_seeds
 from repro.sweeping.plan import seeds_text
@@ -216,6 +222,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         cautions=[c.removeprefix("warning: ") for c in cautions],
         planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
     )
+    warnings += _elsewhere_lines(data, runs)
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
     files, kept_stale = _write_outputs(data, request, frame, runs, choices)
     warnings += kept_stale
@@ -229,6 +236,29 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         created,
         results,
     )
+
+
+def _elsewhere_lines(data: ReportData, runs: Any) -> list[str]:
+    """One line naming the experiments run only in settings other than the paper's: the
+    headline counts their claims *not run*, which after a short sweep
+    (`trainer.max_steps=20`) reads as if the sweep trained nothing."""
+    elsewhere = experiments_status(data)[1]
+    if not elsewhere:
+        return []
+    completed = runs[runs["status"] == store.STATUS_COMPLETED]  # a failed setting judges nothing
+    settings = [
+        f"{experiment} {config}"
+        for experiment in elsewhere
+        for config in sorted(
+            set(completed.loc[completed["experiment"] == experiment, "config_hash"])
+        )
+    ]
+    these = "its claims are" if len(elsewhere) == 1 else "their claims are"
+    return [
+        f"note: {', '.join(elsewhere)} ran only in settings other than the paper's, so "
+        f"{these} not run (the report shows those runs under Results beyond the original "
+        f"paper); `--config HASH` judges one, marked as a deviation: {', '.join(settings)}"
+    ]
 
 
 def _older_code_warnings(

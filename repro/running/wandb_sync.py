@@ -159,7 +159,7 @@ def _shown(folder: Path, results_dir: Path) -> str:
 
 def parse_arguments(arguments: list[str]) -> str | None:
     """The paper of `repro sync [paper=X]` (None: every paper)."""
-    from repro.plugins.paper_spec import ID_PATTERN
+    from repro.plugins.paper_spec import ID_PATTERN, ID_RULE
 
     paper = None
     for argument in arguments:
@@ -167,6 +167,6 @@ def parse_arguments(arguments: list[str]) -> str | None:
         if key != "paper" or not sep:
             raise UsageError(f"unknown argument {argument!r}: repro sync takes only paper=<id>")
         if not ID_PATTERN.match(value):
-            raise UsageError(f"invalid paper id {value!r}: use lowercase letters, digits and _")
+            raise UsageError(f"invalid paper id {value!r}: use {ID_RULE}")
         paper = value
     return paper

@@ -91,6 +91,15 @@ def test_new_refuses_the_id_of_a_built_in_paper(tmp_path: Path) -> None:
     assert not (tmp_path / "papers").exists()
 
 
+@pytest.mark.parametrize("paper_id", ["2x", "_x", "My_paper"])
+def test_new_refusing_an_id_states_the_whole_rule(tmp_path: Path, paper_id: str) -> None:
+    """`repro new 2x` said 'use lowercase letters, digits and _', which 2x is: the rule
+    that an id starts with a letter was in the docs only."""
+    with pytest.raises(UsageError) as raised:
+        create_plugin(tmp_path / "papers", paper_id)
+    assert "starting with a letter" in str(raised.value), raised.value
+
+
 def test_new_that_cannot_write_says_so_and_leaves_no_half_plugin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -2647,6 +2647,23 @@ def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
     assert "Run only in settings other than the paper's: <code>mlp</code>" in html
 
 
+def test_the_terminal_says_why_claims_of_runs_in_other_settings_are_not_run(
+    tmp_path: Path,
+) -> None:
+    """`repro sweep paper=X trainer.max_steps=20`, then `repro report paper=X`, printed
+    `incomplete (0 of 7 claims reproduced, 0 of 7 run)` and nothing else: the terminal did
+    not say the runs exist, in another setting, nor how to judge them."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "mlp", seed, {"test/acc": 0.6}, **{"trainer.max_steps": 200})
+    write_run(results, "cnn", 0, {"test/acc": 0.94})
+    outcome, _ = report(results, tmp_path / "out")
+    lines = [line for line in outcome.warnings if "mlp" in line]  # type: ignore[attr-defined]
+    assert len(lines) == 1, outcome.warnings  # type: ignore[attr-defined]
+    assert "settings other than the paper's" in lines[0], lines
+    assert "--config" in lines[0] and "cnn" not in lines[0], lines
+
+
 def test_a_real_sweeps_report_numbers_match_its_records(tmp_path: Path) -> None:
     """every number of a real sweep's report, recomputed from its record.json files
     here (mean, std, 90% CI, wall and fit times, steps/s), not from the report's own code."""

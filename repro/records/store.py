@@ -655,7 +655,7 @@ def record_problem(record: Any) -> str | None:
     seed = record.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         return f"seed must be an integer, got {seed!r}"
-    for field in (*IDENTITY_FIELDS[:2], "config_hash"):  # the report files a run by them
+    for field in (*IDENTITY_FIELDS[:2], "config_hash", "status"):  # a run is filed by them
         value = record.get(field)
         if value is not None and not isinstance(value, str):  # `5` was filed as setting "5"
             return f"{field} must be text, got {value!r}"

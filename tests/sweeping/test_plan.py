@@ -108,3 +108,21 @@ def test_a_seed_whose_record_is_a_dead_link_is_blocked_not_to_run(tmp_path: Path
     folder.mkdir(parents=True)
     (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
     assert _state_of(folder, tmp_path) == "blocked (record.json is a link that leads nowhere)"
+
+
+def test_a_record_with_a_status_that_is_no_text_is_planned_as_corrupt(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """a hand-edited record.json with `"status": 1` was planned `redo (1)` by
+    `sweep --dry-run`, a state no user can read; the report filed it under a status "1".
+    It is a damaged record to both, as one whose paper is a number is."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    with hydra_compose_session():
+        config = compose_run_config(["paper=toy", *wiring, "seed=0"], "small")
+    folder = store.run_dir(isolated_env, config)
+    record = {"status": 1, "paper": "toy", "experiment": "small", "seed": 0}
+    store.write_record(folder, record)
+    (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
+    assert run.state == "redo (corrupt record)"
+    assert store.record_problem(record) == "status must be text, got 1"

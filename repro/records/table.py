@@ -483,8 +483,9 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
                 config = _read_config(config_path)
                 configs[key] = flatten_config(config)
                 rehashed[key] = _current_hash(config, row["config_hash"])
-            except FileNotFoundError:
-                pass  # a record without its config.yaml: no config columns, try the next seed
+            except FileNotFoundError:  # none: no config columns, try the next seed
+                if config_path.is_symlink():  # a disk not mounted now: not 'none', say so
+                    config_warnings.append(f"warning: unreadable {config_path}: {store.DEAD_LINK}")
             except Exception as error:  # any OS or YAML problem: keep the record, say so
                 config_warnings.append(f"warning: unreadable {config_path}: {_why(error)}")
         if rehashed.get(key, row["config_hash"]) != row["config_hash"]:

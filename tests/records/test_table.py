@@ -551,6 +551,19 @@ def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:
     assert table.config_warnings and "config.yaml" in table.config_warnings[0]
 
 
+def test_a_config_that_is_a_dead_link_keeps_the_record_and_warns(tmp_path: Path) -> None:
+    """a config.yaml linked to a disk not mounted now was read as no config at all: the
+    report had no setting columns for the record and said nothing of why."""
+    folder = write_run(tmp_path, "cnn", 0)
+    (folder / store.CONFIG_FILE).unlink()
+    (folder / store.CONFIG_FILE).symlink_to(tmp_path / "unmounted" / store.CONFIG_FILE)
+    table = load_records(tmp_path)
+    assert len(table.frame) == 2 and not table.skipped
+    assert table.config_warnings == [
+        f"warning: unreadable {folder / store.CONFIG_FILE}: {store.DEAD_LINK}"
+    ]
+
+
 def test_record_files_skip_hidden_folders_and_record_subfolders(tmp_path: Path) -> None:
     folder = write_run(tmp_path, "cnn", 0)
     write_run(tmp_path, "mlp", 1)

@@ -248,13 +248,16 @@ def show(
     from repro.config.app import plugin_overrides
     from repro.sweeping.plan import completed_seeds
 
+    not_counted: list[str] = []
     try:
         done = completed_seeds(
-            plugin.id, plugin_overrides(plugin.folder), spec.claimed_experiments()
+            plugin.id, plugin_overrides(plugin.folder), spec.claimed_experiments(), not_counted
         )
     except ReproError as error:  # the metadata above is still worth showing
         typer.echo(f"warning: records not counted: {error}", err=True)
         done = {}
+    for line in not_counted:  # a damaged seed is no silent gap in `0/5`
+        typer.echo(f"warning: record not counted: {line}", err=True)
     typer.echo("\nclaims (records: completed seeds of the default setting / default_seeds):")
     _print_table(
         ("claim", "experiment", "metric", "claimed", "within", "source", "records"),

@@ -22,6 +22,7 @@ TO_RUN = "to run"
 BLOCKED = "blocked"  # something in the way of its record: its run stops, naming it
 DONE = "done"
 STALE = "stale"
+CORRUPT = "redo (corrupt record)"  # a record that could not be read: trained again
 """A completed run made by other plugin code: `stale (<changed files>)`, trained again."""
 RERUN = "rerun (rerun=true)"
 """A completed run the sweep trains again because the command says `rerun=true`."""
@@ -132,7 +133,7 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
     try:
         record = store.read_record(record_dir)
     except (OSError, ValueError):
-        return "redo (corrupt record)"
+        return CORRUPT
     if record is None:
         return TO_RUN
     status = record.get("status")
@@ -198,10 +199,15 @@ def _one_setting_per_folder(first: tuple[str, ...], again: tuple[str, ...], fold
 
 
 def completed_seeds(
-    paper_id: str, plugin_overrides: list[str], experiments: list[str]
+    paper_id: str,
+    plugin_overrides: list[str],
+    experiments: list[str],
+    not_counted: list[str] | None = None,
 ) -> dict[str, int]:
     """Completed seeds of each experiment's default setting (what `repro sweep paper=X`
-    plans), for `repro show`: one folder listing per experiment, no grid."""
+    plans), for `repro show`: one folder listing per experiment, no grid. `not_counted`
+    gets a line per seed whose record could not be read (corrupt, a dead link), which the
+    count passes over: `show` names them, as the report does, not a silent 0/5."""
     from repro.config.compose import compose_run_config, hydra_compose_session
 
     counts = {}
@@ -213,12 +219,30 @@ def completed_seeds(
             existing = _seed_folders(hash_dir)
             legacy = _legacy_seed_folders(results_dir, config)
             paper_dir = Path(config["paper_dir"])
-            counts[experiment] = sum(
-                _seed_state(hash_dir, name, existing, legacy, paper_dir)[1] == DONE
-                for name in existing | set(legacy)
-                if store.SEED_FOLDER.fullmatch(name)
-            )
+            counts[experiment] = 0
+            for name in sorted(existing | set(legacy)):
+                if not store.SEED_FOLDER.fullmatch(name):
+                    continue
+                folder, state = _seed_state(hash_dir, name, existing, legacy, paper_dir)
+                counts[experiment] += state == DONE
+                unread = state == CORRUPT or state.startswith(BLOCKED)
+                if unread and not_counted is not None:
+                    not_counted.append(_why_unread(folder, state))
     return counts
+
+
+def _why_unread(folder: Path, state: str) -> str:
+    """`<record.json>: corrupt (<why>)`, or `<seed folder>: blocked (<what>)`: one line
+    naming a record a count passed over and why."""
+    if state != CORRUPT:
+        return f"{folder}: {state}"
+    try:
+        store.read_record(folder)
+    except OSError as error:
+        return f"{folder / store.RECORD_FILE}: unreadable ({error.strerror or error})"
+    except ValueError as error:
+        return f"{folder / store.RECORD_FILE}: corrupt ({error})"
+    return f"{folder / store.RECORD_FILE}: corrupt"  # read fine now: changed meanwhile
 
 
 def _seed_state(

@@ -135,11 +135,15 @@ def sweep(
     words = _overrides(
         paper, {"experiment": experiments, "seeds": seeds, "launcher": launcher}, overrides
     )
+    from repro import cli
+
     flags = ["--dry-run"] if dry_run else []
+    cli._state.pop("results_dir", None)
     code = _call_cli(["sweep", *flags, *_papers_dir_args(papers_dir), *words])
     if code:
         raise ReproError(f"repro sweep paper={paper}: some runs did not complete (exit {code})")
-    return load_records(paper=paper)
+    # the folder the sweep read and wrote (`paths.results_dir=` too), not the default one
+    return load_records(cli._state.get("results_dir"), paper=paper)
 
 
 def report(

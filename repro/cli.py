@@ -98,7 +98,7 @@ ResultsOption = Annotated[
         "--results", metavar="DIR", help="Results folder (default $REPRO_RESULTS_DIR or results)."
     ),
 ]
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False}
 UNLIMITED_WIDTH = 10_000  # table width when stdout is not a terminal: never cut a cell
 
 
@@ -693,6 +693,7 @@ def sweep(
         stages.require_one_setting(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
+    _state["results_dir"] = results_dir  # `repro.sweep` reads back the folder it swept
     if keys.auto:  # a damaged plan file: refused before the pilot, not after it
         from repro.records.fingerprint import code_fingerprint
         from repro.sweeping.auto_seeds import (

@@ -149,3 +149,24 @@ def test_load_records_of_a_paper_that_is_a_path_is_refused(tmp_path: Path) -> No
     for name in ("mnist1d/cnn", ".", "..", ""):
         with pytest.raises(UsageError, match="invalid paper"):
             repro.load_records(results, paper=name)
+
+
+def test_sweep_returns_the_records_of_the_results_folder_it_swept(tmp_path: Path) -> None:
+    """`repro.sweep(..., overrides=["paths.results_dir=..."])` swept that folder but
+    returned the table of REPRO_RESULTS_DIR (or ./results): another folder's records, or an
+    empty table and 'no results folder', beside the runs it had just found or trained."""
+    import warnings
+
+    elsewhere = tmp_path / "elsewhere"
+    write_run(elsewhere, "cnn", 0, {"test/acc": CNN[0]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = repro.sweep(
+            "mnist1d",
+            experiments=["cnn"],
+            seeds=1,
+            dry_run=True,
+            overrides=[f"paths.results_dir={elsewhere}"],
+        )
+    assert not [w for w in caught if "results" in str(w.message)]  # 'no results folder'
+    assert set(frame["seed"]) == {0} and set(frame["experiment"]) == {"cnn"}

@@ -496,15 +496,23 @@ def sweep_plan_line(
     a trained group's seeds are only tested. Counted before resumes, the line said `1 to
     run` and the sweep then tested 2 seeds."""
     todo = [run for run in resumed if run.needs_training]
+    # a blocked seed's run stops, naming what is in the way: not counted `to run`
+    blocked = sum(run.state.startswith(BLOCKED) for run in todo)
     brought = len(resumed) - len(planned)
     extra = f" + {brought} started with a group it resumes" if brought else ""
     tests = sum(run.tests_only for run in todo)
     only = f" ({tests} only to test)" if tests else ""
+    stops = (
+        f", {blocked} blocked (its run stops: something is in the way of its record)"
+        if blocked
+        else ""
+    )
     return (
         f"sweep {paper_id}: {plural(len(planned), 'run')} "
         f"({plural(len(grid.experiments), 'experiment')} × {plural(len(grid.seeds), 'seed')} × "
         f"{plural(len(grid.fixed_variants), 'setting')}){extra}: "
-        f"{len(todo)} to run{only}, {len(resumed) - len(todo)} already completed"
+        f"{len(todo) - blocked} to run{only}, {len(resumed) - len(todo)} already completed"
+        f"{stops}"
     )
 
 

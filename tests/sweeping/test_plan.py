@@ -126,3 +126,26 @@ def test_a_record_with_a_status_that_is_no_text_is_planned_as_corrupt(
     (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
     assert run.state == "redo (corrupt record)"
     assert store.record_problem(record) == "status must be text, got 1"
+
+
+def test_the_sweeps_first_line_counts_a_blocked_seed_apart(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """a seed whose record.json is a dead link was counted `1 to run` in the sweep's
+    first line, though its run stops, naming the link, and trains nothing."""
+    from repro.sweeping.plan import sweep_plan_line
+
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    with hydra_compose_session():
+        config = compose_run_config(["paper=toy", *wiring, "seed=0"], "small")
+    folder = store.run_dir(isolated_env, config)
+    folder.mkdir(parents=True)
+    (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    grid = SweepGrid(["small"], [0, 1])
+    planned = plan_sweep("toy", wiring, grid)[0]
+    line = sweep_plan_line("toy", grid, planned, planned)
+    assert line.endswith(
+        ": 1 to run, 0 already completed, 1 blocked (its run stops: something is in the way "
+        "of its record)"
+    ), line

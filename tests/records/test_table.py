@@ -736,6 +736,22 @@ def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -
     )
 
 
+def test_a_seed_folder_that_is_a_dead_link_is_named(tmp_path: Path) -> None:
+    """a seed folder linked to a disk not mounted now was passed over without a
+    word (n=1 of 2 seeds), where a link loop there is named and the sweep plans it
+    `blocked (seed1 is a link that leads nowhere)`."""
+    write_run(tmp_path, "cnn", 0)
+    gone = write_run(tmp_path, "cnn", 1)
+    shutil.rmtree(gone)
+    gone.symlink_to(tmp_path / "unmounted" / gone.name)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record folder {gone}: unreadable ({store.DEAD_LINK})"
+    )
+
+
 @pytest.mark.parametrize(
     "nested", ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000]
 )

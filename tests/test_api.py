@@ -170,3 +170,19 @@ def test_sweep_returns_the_records_of_the_results_folder_it_swept(tmp_path: Path
         )
     assert not [w for w in caught if "results" in str(w.message)]  # 'no results folder'
     assert set(frame["seed"]) == {0} and set(frame["experiment"]) == {"cnn"}
+
+
+def test_load_records_of_a_paper_whose_folder_is_a_dead_link_says_so(tmp_path: Path) -> None:
+    """`repro.load_records(results, paper='mnist1d')` with results/mnist1d linked to
+    a disk not mounted now warned 'no records of paper ... papers with records: none', as if
+    nothing had run, where `repro report` names the link."""
+    import pytest
+
+    from repro.errors import UsageError
+    from repro.records import store
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "mnist1d").symlink_to(tmp_path / "unmounted")
+    with pytest.raises(UsageError, match=rf"mnist1d is {store.DEAD_LINK[:20]}"):
+        repro.load_records(results, paper="mnist1d")

@@ -216,6 +216,9 @@ def completed_seeds(
             config = compose_run_config([f"paper={paper_id}", *plugin_overrides], experiment)
             results_dir = store.resolved_results_dir(config)
             hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
+            blocked = store.what_blocks_folder(hash_dir)  # results/<paper> a dead link
+            if blocked and not_counted is not None and blocked not in not_counted:
+                not_counted.append(blocked)
             existing = _seed_folders(hash_dir)
             legacy = _legacy_seed_folders(results_dir, config)
             paper_dir = Path(config["paper_dir"])

@@ -149,3 +149,17 @@ def test_the_sweeps_first_line_counts_a_blocked_seed_apart(
         ": 1 to run, 0 already completed, 1 blocked (its run stops: something is in the way "
         "of its record)"
     ), line
+
+
+def test_completed_seeds_names_a_paper_folder_that_is_a_dead_link(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """results/<paper> linked to a disk not mounted now: `repro show` counted 0 seeds
+    without a word, as if nothing had run."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    isolated_env.mkdir()
+    (isolated_env / "toy").symlink_to(tmp_path / "unmounted")
+    not_counted: list[str] = []
+    assert completed_seeds("toy", wiring, ["small"], not_counted) == {"small": 0}
+    assert not_counted == [f"{isolated_env / 'toy'} is {store.DEAD_LINK}"]

@@ -172,16 +172,29 @@ def plan_sweep(
                 _one_setting_per_folder(settings.setdefault(hash_dir, fixed), fixed, hash_dir)
                 existing = _seed_folders(hash_dir)
                 legacy = _legacy_seed_folders(results_dir, config)
+                above = _blocked_above(hash_dir)
                 for seed in grid.seeds:
                     folder, state = _seed_state(
                         hash_dir, f"seed{seed}", existing, legacy, Path(config["paper_dir"])
                     )
+                    if above and state == TO_RUN and folder.parent == hash_dir:
+                        state = above  # its run stops: 'cannot create run folder'
                     rerun = bool(config.get("rerun"))
                     if state == DONE and rerun:
                         state = RERUN
                     run = PlannedRun(experiment, seed, fixed, folder, state, steps, rerun=rerun)
                     planned.append(run)
     return planned, results_dir
+
+
+def _blocked_above(hash_dir: Path) -> str | None:
+    """`blocked (<folder> is ...)` when the setting's folder, or one above it (results/<paper>
+    linked to a disk not mounted now), is a dead link or a file: its seeds were planned `to
+    run`, and each run stopped at its folder. None when nothing is in the way."""
+    blocked = store.what_blocks_folder(hash_dir)
+    if blocked is None:
+        return None
+    return f"{BLOCKED} ({blocked.replace(store.DEAD_LINK, 'a link that leads nowhere')})"
 
 
 def _one_setting_per_folder(first: tuple[str, ...], again: tuple[str, ...], folder: Path) -> None:

@@ -163,3 +163,16 @@ def test_completed_seeds_names_a_paper_folder_that_is_a_dead_link(
     not_counted: list[str] = []
     assert completed_seeds("toy", wiring, ["small"], not_counted) == {"small": 0}
     assert not_counted == [f"{isolated_env / 'toy'} is {store.DEAD_LINK}"]
+
+
+def test_a_seed_under_a_paper_folder_that_is_a_dead_link_is_planned_blocked(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """results/<paper> linked to a disk not mounted now: every seed was planned `to
+    run`, and each run then stopped, 'cannot create run folder': the plan says so first."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    isolated_env.mkdir()
+    (isolated_env / "toy").symlink_to(tmp_path / "unmounted")
+    (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
+    assert run.state == f"blocked ({isolated_env / 'toy'} is a link that leads nowhere)"

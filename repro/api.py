@@ -164,8 +164,9 @@ def report(
 
     import pandas as pd
 
+    from repro.cli import metric_missing_line
     from repro.records.table import default_results_dir
-    from repro.reporting.aggregate import verdict_numbers
+    from repro.reporting.aggregate import missing_metrics, verdict_numbers
     from repro.reporting.build import ReportRequest, build_report
 
     request = ReportRequest(
@@ -179,6 +180,9 @@ def report(
     outcome = build_report(request)
     frame = pd.DataFrame([verdict_numbers(result) for result in outcome.results])
     said = [line.removeprefix("warning: ") for line in outcome.warnings]
+    missing = missing_metrics(outcome.results)  # `repro report`'s error line, with its fix
+    if missing:
+        said.append(metric_missing_line([f"{outcome.paper} {claim}" for claim in missing]))
     for line in said:  # what `repro report` prints: a damaged record left out, say
         warnings.warn(line, stacklevel=2)
     frame.attrs.update(

@@ -1182,11 +1182,17 @@ def report(
             else "no report written: no installed paper matches the records"
         )
     if missing:  # the report is written, but a plugin logs under the wrong name: fix it
-        raise ReproError(
-            f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
-            "fix the plugin's self.log names (`repro check` lists what it logs)"
-            + (", or the claim's metric in paper.yaml" if "; logged " in str(missing) else "")
-        )
+        raise ReproError(metric_missing_line(missing))
+
+
+def metric_missing_line(missing: list[str]) -> str:
+    """What `repro report` ends with (and `repro.report` warns) when completed runs did not
+    log a claim's metric (`missing`: `<paper> <claim> (<metric>...)` each)."""
+    return (
+        f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
+        "fix the plugin's self.log names (`repro check` lists what it logs)"
+        + (", or the claim's metric in paper.yaml" if "; logged " in str(missing) else "")
+    )
 
 
 def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:

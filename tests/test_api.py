@@ -186,3 +186,22 @@ def test_load_records_of_a_paper_whose_folder_is_a_dead_link_says_so(tmp_path: P
     (results / "mnist1d").symlink_to(tmp_path / "unmounted")
     with pytest.raises(UsageError, match=rf"mnist1d is {store.DEAD_LINK[:20]}"):
         repro.load_records(results, paper="mnist1d")
+
+
+def test_report_says_a_metric_the_runs_did_not_log(tmp_path: Path) -> None:
+    """`repro report` ends in 'error: metric missing: completed runs did not log the
+    metric of ...; fix the plugin's self.log names' (exit 1); `repro.report` said nothing of
+    it: a verdict `metric missing` in one row, the fix unsaid."""
+    import pytest
+
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/accuracy": CNN[seed]})
+    with pytest.warns(UserWarning) as caught:
+        frame = repro.report("mnist1d", out=tmp_path / "out", results=results)
+    said = [str(w.message) for w in caught]
+    assert any(
+        line.startswith("metric missing: completed runs did not log the metric of mnist1d cnn_acc")
+        for line in said
+    ), said
+    assert frame.attrs["warnings"] == said

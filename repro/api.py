@@ -135,11 +135,15 @@ def sweep(
     words = _overrides(
         paper, {"experiment": experiments, "seeds": seeds, "launcher": launcher}, overrides
     )
+    from repro import cli
+
     flags = ["--dry-run"] if dry_run else []
+    cli._state.pop("results_dir", None)
     code = _call_cli(["sweep", *flags, *_papers_dir_args(papers_dir), *words])
     if code:
         raise ReproError(f"repro sweep paper={paper}: some runs did not complete (exit {code})")
-    return load_records(paper=paper)
+    # the folder the sweep read and wrote (`paths.results_dir=` too), not the default one
+    return load_records(cli._state.get("results_dir"), paper=paper)
 
 
 def report(
@@ -160,8 +164,9 @@ def report(
 
     import pandas as pd
 
+    from repro.cli import metric_missing_line
     from repro.records.table import default_results_dir
-    from repro.reporting.aggregate import verdict_numbers
+    from repro.reporting.aggregate import missing_metrics, verdict_numbers
     from repro.reporting.build import ReportRequest, build_report
 
     request = ReportRequest(
@@ -175,6 +180,9 @@ def report(
     outcome = build_report(request)
     frame = pd.DataFrame([verdict_numbers(result) for result in outcome.results])
     said = [line.removeprefix("warning: ") for line in outcome.warnings]
+    missing = missing_metrics(outcome.results)  # `repro report`'s error line, with its fix
+    if missing:
+        said.append(metric_missing_line([f"{outcome.paper} {claim}" for claim in missing]))
     for line in said:  # what `repro report` prints: a damaged record left out, say
         warnings.warn(line, stacklevel=2)
     frame.attrs.update(

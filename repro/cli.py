@@ -98,7 +98,7 @@ ResultsOption = Annotated[
         "--results", metavar="DIR", help="Results folder (default $REPRO_RESULTS_DIR or results)."
     ),
 ]
-_state = {"debug": False}
+_state: dict[str, Any] = {"debug": False}
 UNLIMITED_WIDTH = 10_000  # table width when stdout is not a terminal: never cut a cell
 
 
@@ -249,13 +249,16 @@ def show(
     from repro.config.app import plugin_overrides
     from repro.sweeping.plan import completed_seeds
 
+    not_counted: list[str] = []
     try:
         done = completed_seeds(
-            plugin.id, plugin_overrides(plugin.folder), spec.claimed_experiments()
+            plugin.id, plugin_overrides(plugin.folder), spec.claimed_experiments(), not_counted
         )
     except ReproError as error:  # the metadata above is still worth showing
         typer.echo(f"warning: records not counted: {error}", err=True)
         done = {}
+    for line in not_counted:  # a damaged seed is no silent gap in `0/5`
+        typer.echo(f"warning: record not counted: {line}", err=True)
     typer.echo("\nclaims (records: completed seeds of the default setting / default_seeds):")
     _print_table(
         ("claim", "experiment", "metric", "claimed", "within", "source", "records"),
@@ -693,6 +696,7 @@ def sweep(
         stages.require_one_setting(grid)
     wiring = plugin_overrides(plugin.folder)
     planned, results_dir = plan_sweep(plugin.id, wiring, grid)
+    _state["results_dir"] = results_dir  # `repro.sweep` reads back the folder it swept
     if keys.auto:  # a damaged plan file: refused before the pilot, not after it
         from repro.records.fingerprint import code_fingerprint
         from repro.sweeping.auto_seeds import (
@@ -1182,11 +1186,17 @@ def report(
             else "no report written: no installed paper matches the records"
         )
     if missing:  # the report is written, but a plugin logs under the wrong name: fix it
-        raise ReproError(
-            f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
-            "fix the plugin's self.log names (`repro check` lists what it logs)"
-            + (", or the claim's metric in paper.yaml" if "; logged " in str(missing) else "")
-        )
+        raise ReproError(metric_missing_line(missing))
+
+
+def metric_missing_line(missing: list[str]) -> str:
+    """What `repro report` ends with (and `repro.report` warns) when completed runs did not
+    log a claim's metric (`missing`: `<paper> <claim> (<metric>...)` each)."""
+    return (
+        f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
+        "fix the plugin's self.log names (`repro check` lists what it logs)"
+        + (", or the claim's metric in paper.yaml" if "; logged " in str(missing) else "")
+    )
 
 
 def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:

@@ -149,3 +149,59 @@ def test_load_records_of_a_paper_that_is_a_path_is_refused(tmp_path: Path) -> No
     for name in ("mnist1d/cnn", ".", "..", ""):
         with pytest.raises(UsageError, match="invalid paper"):
             repro.load_records(results, paper=name)
+
+
+def test_sweep_returns_the_records_of_the_results_folder_it_swept(tmp_path: Path) -> None:
+    """`repro.sweep(..., overrides=["paths.results_dir=..."])` swept that folder but
+    returned the table of REPRO_RESULTS_DIR (or ./results): another folder's records, or an
+    empty table and 'no results folder', beside the runs it had just found or trained."""
+    import warnings
+
+    elsewhere = tmp_path / "elsewhere"
+    write_run(elsewhere, "cnn", 0, {"test/acc": CNN[0]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = repro.sweep(
+            "mnist1d",
+            experiments=["cnn"],
+            seeds=1,
+            dry_run=True,
+            overrides=[f"paths.results_dir={elsewhere}"],
+        )
+    assert not [w for w in caught if "results" in str(w.message)]  # 'no results folder'
+    assert set(frame["seed"]) == {0} and set(frame["experiment"]) == {"cnn"}
+
+
+def test_load_records_of_a_paper_whose_folder_is_a_dead_link_says_so(tmp_path: Path) -> None:
+    """`repro.load_records(results, paper='mnist1d')` with results/mnist1d linked to
+    a disk not mounted now warned 'no records of paper ... papers with records: none', as if
+    nothing had run, where `repro report` names the link."""
+    import pytest
+
+    from repro.errors import UsageError
+    from repro.records import store
+
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "mnist1d").symlink_to(tmp_path / "unmounted")
+    with pytest.raises(UsageError, match=rf"mnist1d is {store.DEAD_LINK[:20]}"):
+        repro.load_records(results, paper="mnist1d")
+
+
+def test_report_says_a_metric_the_runs_did_not_log(tmp_path: Path) -> None:
+    """`repro report` ends in 'error: metric missing: completed runs did not log the
+    metric of ...; fix the plugin's self.log names' (exit 1); `repro.report` said nothing of
+    it: a verdict `metric missing` in one row, the fix unsaid."""
+    import pytest
+
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/accuracy": CNN[seed]})
+    with pytest.warns(UserWarning) as caught:
+        frame = repro.report("mnist1d", out=tmp_path / "out", results=results)
+    said = [str(w.message) for w in caught]
+    assert any(
+        line.startswith("metric missing: completed runs did not log the metric of mnist1d cnn_acc")
+        for line in said
+    ), said
+    assert frame.attrs["warnings"] == said

@@ -903,6 +903,37 @@ def test_show_says_how_to_reproduce_and_which_claims_have_records(tmp_path: Path
     assert row.split()[-1] == "1/2", after
 
 
+def test_show_names_the_records_it_could_not_count(tmp_path: Path, isolated_env: Path) -> None:
+    """a seed's record.json left empty (a disk that filled) or a dead link was simply not
+    counted: `repro show` said 0/2 with no word of the record it passed over, which the
+    report names and the sweep trains again."""
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    from repro.config.app import plugin_overrides
+    from repro.config.compose import compose_run_config, hydra_compose_session
+    from repro.plugins.registry import get_paper
+    from repro.records import store
+
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    with hydra_compose_session():
+        config = compose_run_config(["paper=toy", *wiring, "seed=0"], "small")
+    hash_dir = store.run_dir(isolated_env, config).parent
+    (hash_dir / "seed0").mkdir(parents=True)
+    (hash_dir / "seed0" / store.RECORD_FILE).write_text("")
+    (hash_dir / "seed1").mkdir()
+    (hash_dir / "seed1" / store.RECORD_FILE).symlink_to(tmp_path / "gone.json")
+    shown = repro("show", "toy", env=env)
+    assert shown.returncode == 0, shown.stderr
+    row = next(line for line in shown.stdout.splitlines() if "small_mse" in line)
+    assert row.split()[-1] == "0/2", shown.stdout
+    assert shown.stderr.splitlines() == [
+        f"warning: record not counted: {hash_dir / 'seed0' / store.RECORD_FILE}: corrupt "
+        "(Expecting value: line 1 column 1 (char 0))",
+        f"warning: record not counted: {hash_dir / 'seed1'}: blocked "
+        f"({store.RECORD_FILE} is a link that leads nowhere)",
+    ]
+
+
 @pytest.mark.parametrize("args", [["show", "mnist1d"], ["sweep", "paper=mnist1d", "--dry-run"]])
 def test_a_reader_that_stops_early_gets_no_error(args: list[str]) -> None:
     """`repro report ... | head -2` closed the pipe before the report's file list was printed:

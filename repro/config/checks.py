@@ -1010,8 +1010,8 @@ def _validated_by_a_completed_run(config: dict[str, Any]) -> bool:
         if record is None or stale is not None:
             return False
         saved = yaml.safe_load((record_dir / store.CONFIG_FILE).read_text())
-    except (KeyError, TypeError, OSError, ValueError, yaml.YAMLError):
-        return False
+    except (KeyError, TypeError, OSError, ValueError, RecursionError, yaml.YAMLError):
+        return False  # RecursionError: a config.yaml nested too deeply is checked again
 
     # Keys outside the hash (paths, logger, num_threads, ...) are checked by name only, and an
     # unknown name changes the hash: compare the rest, which config_problems reads.

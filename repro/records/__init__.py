@@ -32,7 +32,8 @@ def load_records(results: str | Path | None = None, paper: str | None = None) ->
         # one folder's name: `mnist1d/cnn` read an experiment's rows as the paper's
         raise UsageError(f"invalid paper {paper!r}: a paper's name, not a path")
     root = default_results_dir(Path(results) if results else None)
-    blocked = store.what_blocks_folder(root)  # `results.zip`: an error, as the report's
+    # `results.zip`, or the paper's folder a dead link: an error, as the report's
+    blocked = store.what_blocks_folder(root / paper if paper else root)
     if blocked:
         raise UsageError(f"results folder {root}: {blocked}")
     if not root.exists():  # a mistyped path read as 'no runs yet': say so

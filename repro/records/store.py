@@ -620,9 +620,12 @@ def write_record(folder: Path, record: dict[str, Any], name: str = RECORD_FILE) 
 def parse_json(text: str) -> Any:
     """JSON text as data; ValueError for any text that is not JSON a reader can use, a
     file nested deeper than Python's recursion limit too (a damaged or hostile record),
-    whose RecursionError no caller took for a damaged record."""
+    whose RecursionError no caller took for a damaged record. A leading UTF-8 byte order
+    mark (an editor's) is read past, whichever way the caller decoded the file: json refused
+    it ('Unexpected UTF-8 BOM'), so a reader that opened it without `utf-8-sig` (the sweep's
+    time estimate) passed over a record the sweep and the report count."""
     try:
-        return json.loads(text)
+        return json.loads(text.removeprefix("\ufeff"))
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
@@ -652,7 +655,7 @@ def record_problem(record: Any) -> str | None:
     seed = record.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         return f"seed must be an integer, got {seed!r}"
-    for field in (*IDENTITY_FIELDS[:2], "config_hash"):  # the report files a run by them
+    for field in (*IDENTITY_FIELDS[:2], "config_hash", "status"):  # a run is filed by them
         value = record.get(field)
         if value is not None and not isinstance(value, str):  # `5` was filed as setting "5"
             return f"{field} must be text, got {value!r}"

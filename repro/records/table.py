@@ -212,13 +212,19 @@ def record_files(
 def _is_folder(entry: os.DirEntry[str], unlisted: list[tuple[Path, OSError]] | None) -> bool:
     """Whether a folder's entry is a folder (links followed); one that cannot be told (a
     link loop: `Too many levels of symbolic links`) is collected in `unlisted` on its own,
-    where its error made the whole folder holding it unlisted, its other seeds with it."""
+    where its error made the whole folder holding it unlisted, its other seeds with it; a
+    link whose target is gone (a disk not mounted now) too, passed over in silence before."""
+    said = unlisted if not entry.name.startswith(".") else None
     try:
-        return entry.is_dir()
+        if entry.is_dir():
+            return True
     except OSError as error:
-        if unlisted is not None and not entry.name.startswith("."):
-            unlisted.append((Path(entry.path), error))
+        if said is not None:
+            said.append((Path(entry.path), error))
         return False
+    if said is not None and entry.is_symlink() and not os.path.exists(entry.path):
+        said.append((Path(entry.path), OSError(store.DEAD_LINK)))
+    return False
 
 
 def record_papers(results_dir: Path) -> list[str]:
@@ -483,8 +489,9 @@ def load_records(results_dir: Path | str, paper: str | None = None) -> RecordTab
                 config = _read_config(config_path)
                 configs[key] = flatten_config(config)
                 rehashed[key] = _current_hash(config, row["config_hash"])
-            except FileNotFoundError:
-                pass  # a record without its config.yaml: no config columns, try the next seed
+            except FileNotFoundError:  # none: no config columns, try the next seed
+                if config_path.is_symlink():  # a disk not mounted now: not 'none', say so
+                    config_warnings.append(f"warning: unreadable {config_path}: {store.DEAD_LINK}")
             except Exception as error:  # any OS or YAML problem: keep the record, say so
                 config_warnings.append(f"warning: unreadable {config_path}: {_why(error)}")
         if rehashed.get(key, row["config_hash"]) != row["config_hash"]:

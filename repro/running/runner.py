@@ -202,10 +202,12 @@ def _refuse_folders_in_the_way(record_dir: Path) -> None:
             f"{path} is {what}, where the run keeps a file: move it away (nothing was "
             "trained or written)"
         )
-    if last.parent.exists() and not last.parent.is_dir():
+    folder = last.parent  # a dead link there: training ended in a bare `File exists`
+    dead = folder.is_symlink() and not folder.exists()
+    if dead or (folder.exists() and not folder.is_dir()):
         raise ReproError(
-            f"{last.parent} is a file, where the run keeps its checkpoints: move it away "
-            "(nothing was trained or written)"
+            f"{folder} is {store.DEAD_LINK if dead else 'a file'}, where the run keeps its "
+            "checkpoints: move it away (nothing was trained or written)"
         )
 
 

@@ -1174,6 +1174,8 @@ def read_plan(results_dir: Path, paper: str) -> tuple[dict[str, Any] | None, str
     try:
         data = store.parse_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if path.is_symlink():  # a disk not mounted now: the plans are there, not none
+            return None, f"{path}: unreadable ({store.DEAD_LINK})"
         return None, None
     except (OSError, ValueError) as error:
         return None, f"{path}: unreadable ({type(error).__name__})"

@@ -22,6 +22,7 @@ TO_RUN = "to run"
 BLOCKED = "blocked"  # something in the way of its record: its run stops, naming it
 DONE = "done"
 STALE = "stale"
+CORRUPT = "redo (corrupt record)"  # a record that could not be read: trained again
 """A completed run made by other plugin code: `stale (<changed files>)`, trained again."""
 RERUN = "rerun (rerun=true)"
 """A completed run the sweep trains again because the command says `rerun=true`."""
@@ -132,7 +133,7 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
     try:
         record = store.read_record(record_dir)
     except (OSError, ValueError):
-        return "redo (corrupt record)"
+        return CORRUPT
     if record is None:
         return TO_RUN
     status = record.get("status")
@@ -171,16 +172,29 @@ def plan_sweep(
                 _one_setting_per_folder(settings.setdefault(hash_dir, fixed), fixed, hash_dir)
                 existing = _seed_folders(hash_dir)
                 legacy = _legacy_seed_folders(results_dir, config)
+                above = _blocked_above(hash_dir)
                 for seed in grid.seeds:
                     folder, state = _seed_state(
                         hash_dir, f"seed{seed}", existing, legacy, Path(config["paper_dir"])
                     )
+                    if above and state == TO_RUN and folder.parent == hash_dir:
+                        state = above  # its run stops: 'cannot create run folder'
                     rerun = bool(config.get("rerun"))
                     if state == DONE and rerun:
                         state = RERUN
                     run = PlannedRun(experiment, seed, fixed, folder, state, steps, rerun=rerun)
                     planned.append(run)
     return planned, results_dir
+
+
+def _blocked_above(hash_dir: Path) -> str | None:
+    """`blocked (<folder> is ...)` when the setting's folder, or one above it (results/<paper>
+    linked to a disk not mounted now), is a dead link or a file: its seeds were planned `to
+    run`, and each run stopped at its folder. None when nothing is in the way."""
+    blocked = store.what_blocks_folder(hash_dir)
+    if blocked is None:
+        return None
+    return f"{BLOCKED} ({blocked.replace(store.DEAD_LINK, 'a link that leads nowhere')})"
 
 
 def _one_setting_per_folder(first: tuple[str, ...], again: tuple[str, ...], folder: Path) -> None:
@@ -198,10 +212,15 @@ def _one_setting_per_folder(first: tuple[str, ...], again: tuple[str, ...], fold
 
 
 def completed_seeds(
-    paper_id: str, plugin_overrides: list[str], experiments: list[str]
+    paper_id: str,
+    plugin_overrides: list[str],
+    experiments: list[str],
+    not_counted: list[str] | None = None,
 ) -> dict[str, int]:
     """Completed seeds of each experiment's default setting (what `repro sweep paper=X`
-    plans), for `repro show`: one folder listing per experiment, no grid."""
+    plans), for `repro show`: one folder listing per experiment, no grid. `not_counted`
+    gets a line per seed whose record could not be read (corrupt, a dead link), which the
+    count passes over: `show` names them, as the report does, not a silent 0/5."""
     from repro.config.compose import compose_run_config, hydra_compose_session
 
     counts = {}
@@ -210,15 +229,36 @@ def completed_seeds(
             config = compose_run_config([f"paper={paper_id}", *plugin_overrides], experiment)
             results_dir = store.resolved_results_dir(config)
             hash_dir = store.run_dir(results_dir, {**config, "seed": 0}).parent
+            blocked = store.what_blocks_folder(hash_dir)  # results/<paper> a dead link
+            if blocked and not_counted is not None and blocked not in not_counted:
+                not_counted.append(blocked)
             existing = _seed_folders(hash_dir)
             legacy = _legacy_seed_folders(results_dir, config)
             paper_dir = Path(config["paper_dir"])
-            counts[experiment] = sum(
-                _seed_state(hash_dir, name, existing, legacy, paper_dir)[1] == DONE
-                for name in existing | set(legacy)
-                if store.SEED_FOLDER.fullmatch(name)
-            )
+            counts[experiment] = 0
+            for name in sorted(existing | set(legacy)):
+                if not store.SEED_FOLDER.fullmatch(name):
+                    continue
+                folder, state = _seed_state(hash_dir, name, existing, legacy, paper_dir)
+                counts[experiment] += state == DONE
+                unread = state == CORRUPT or state.startswith(BLOCKED)
+                if unread and not_counted is not None:
+                    not_counted.append(_why_unread(folder, state))
     return counts
+
+
+def _why_unread(folder: Path, state: str) -> str:
+    """`<record.json>: corrupt (<why>)`, or `<seed folder>: blocked (<what>)`: one line
+    naming a record a count passed over and why."""
+    if state != CORRUPT:
+        return f"{folder}: {state}"
+    try:
+        store.read_record(folder)
+    except OSError as error:
+        return f"{folder / store.RECORD_FILE}: unreadable ({error.strerror or error})"
+    except ValueError as error:
+        return f"{folder / store.RECORD_FILE}: corrupt ({error})"
+    return f"{folder / store.RECORD_FILE}: corrupt"  # read fine now: changed meanwhile
 
 
 def _seed_state(
@@ -472,15 +512,23 @@ def sweep_plan_line(
     a trained group's seeds are only tested. Counted before resumes, the line said `1 to
     run` and the sweep then tested 2 seeds."""
     todo = [run for run in resumed if run.needs_training]
+    # a blocked seed's run stops, naming what is in the way: not counted `to run`
+    blocked = sum(run.state.startswith(BLOCKED) for run in todo)
     brought = len(resumed) - len(planned)
     extra = f" + {brought} started with a group it resumes" if brought else ""
     tests = sum(run.tests_only for run in todo)
     only = f" ({tests} only to test)" if tests else ""
+    stops = (
+        f", {blocked} blocked (its run stops: something is in the way of its record)"
+        if blocked
+        else ""
+    )
     return (
         f"sweep {paper_id}: {plural(len(planned), 'run')} "
         f"({plural(len(grid.experiments), 'experiment')} × {plural(len(grid.seeds), 'seed')} × "
         f"{plural(len(grid.fixed_variants), 'setting')}){extra}: "
-        f"{len(todo)} to run{only}, {len(resumed) - len(todo)} already completed"
+        f"{len(todo) - blocked} to run{only}, {len(resumed) - len(todo)} already completed"
+        f"{stops}"
     )
 
 

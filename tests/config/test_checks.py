@@ -839,3 +839,20 @@ def test_a_value_settings_yaml_leaves_mandatory_is_named_before_the_run(
         done.stderr
     ), done.stderr
     assert not isolated_env.exists()  # nothing trained, nothing written
+
+
+def test_a_completed_runs_config_nested_too_deeply_is_checked_again_not_a_crash(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """a completed run's config.yaml of 100000 nested lists (damaged, or hostile)
+    ended `repro run` of that setting in 'internal error: RecursionError' as the override
+    check read it to spare itself; the check runs, and the run is skipped as completed."""
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    run = ("run", "paper=toy", "experiment=small", "logger=none")
+    assert repro(*run, env=env).returncode == 0
+    config = next(isolated_env.rglob("config.yaml"))
+    config.write_text("[" * 100_000 + "]" * 100_000)
+    again = repro(*run, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "already completed, skipped" in again.stdout

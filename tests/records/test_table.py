@@ -551,6 +551,19 @@ def test_unreadable_config_keeps_the_record_and_warns(tmp_path: Path) -> None:
     assert table.config_warnings and "config.yaml" in table.config_warnings[0]
 
 
+def test_a_config_that_is_a_dead_link_keeps_the_record_and_warns(tmp_path: Path) -> None:
+    """a config.yaml linked to a disk not mounted now was read as no config at all: the
+    report had no setting columns for the record and said nothing of why."""
+    folder = write_run(tmp_path, "cnn", 0)
+    (folder / store.CONFIG_FILE).unlink()
+    (folder / store.CONFIG_FILE).symlink_to(tmp_path / "unmounted" / store.CONFIG_FILE)
+    table = load_records(tmp_path)
+    assert len(table.frame) == 2 and not table.skipped
+    assert table.config_warnings == [
+        f"warning: unreadable {folder / store.CONFIG_FILE}: {store.DEAD_LINK}"
+    ]
+
+
 def test_record_files_skip_hidden_folders_and_record_subfolders(tmp_path: Path) -> None:
     folder = write_run(tmp_path, "cnn", 0)
     write_run(tmp_path, "mlp", 1)
@@ -720,6 +733,22 @@ def test_a_seed_folder_that_is_a_link_loop_costs_no_other_seed(tmp_path: Path) -
     (skipped,) = table.skipped
     assert skipped.warning() == (
         f"warning: skipped record folder {loop}: unreadable (Too many levels of symbolic links)"
+    )
+
+
+def test_a_seed_folder_that_is_a_dead_link_is_named(tmp_path: Path) -> None:
+    """a seed folder linked to a disk not mounted now was passed over without a
+    word (n=1 of 2 seeds), where a link loop there is named and the sweep plans it
+    `blocked (seed1 is a link that leads nowhere)`."""
+    write_run(tmp_path, "cnn", 0)
+    gone = write_run(tmp_path, "cnn", 1)
+    shutil.rmtree(gone)
+    gone.symlink_to(tmp_path / "unmounted" / gone.name)
+    table = load_records(tmp_path)
+    assert set(table.frame["seed"]) == {0}
+    (skipped,) = table.skipped
+    assert skipped.warning() == (
+        f"warning: skipped record folder {gone}: unreadable ({store.DEAD_LINK})"
     )
 
 

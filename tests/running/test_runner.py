@@ -744,6 +744,35 @@ def test_a_folder_where_a_run_keeps_a_file_stops_a_rerun_before_it_trains(
     assert files() == before  # its record, config and weights as they were, nothing more
 
 
+def test_a_checkpoints_folder_that_is_a_dead_link_stops_a_rerun_before_it_trains(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`checkpoints/` linked to a disk not mounted now: a `rerun=true` trained, then
+    ended in `error: FileExistsError: [Errno 17] File exists: .../checkpoints` (the link was
+    not named as one) with a record.failed.json beside the completed record. The run names
+    the link first and writes nothing."""
+    from repro.records import store
+    from tests.conftest import repro
+
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    done = repro("run", "paper=toy", "experiment=small", "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    folder = next(isolated_env.rglob("record.json")).parent
+    checkpoints = folder / "checkpoints"
+    checkpoints.rename(tmp_path / "elsewhere")
+    checkpoints.symlink_to(tmp_path / "unmounted")
+    names = sorted(p.name for p in folder.iterdir() if p.name != ".lock")
+    again = repro("run", "paper=toy", "experiment=small", "logger=none", "rerun=true", env=env)
+    assert again.returncode == 1 and "Traceback" not in again.stderr
+    errors = [line for line in again.stderr.splitlines() if line.startswith("error: ")]
+    assert errors == [
+        f"error: {checkpoints} is {store.DEAD_LINK}, where the run keeps its checkpoints: "
+        "move it away (nothing was trained or written)"
+    ], again.stderr
+    assert sorted(p.name for p in folder.iterdir() if p.name != ".lock") == names
+
+
 def test_a_stale_run_is_not_retrained_when_it_cannot_be_kept_aside(
     tmp_path: Path, isolated_env: Path
 ) -> None:

@@ -170,6 +170,27 @@ def test_a_damaged_plan_is_not_overwritten_by_the_next_sweeps(tmp_path) -> None:
     assert path.read_text() == damaged
 
 
+def test_a_plan_that_is_a_dead_link_is_not_replaced_by_the_next_sweeps(tmp_path) -> None:
+    """a .seeds_auto.json linked to a disk not mounted now was read as no plan: the
+    next seeds=auto sweep replaced the link with its own plan, the earlier settings' plans
+    gone from the results folder, and the report judged their runs as never planned without
+    naming the file. It is named as a dead link, and the sweep stops."""
+    from repro.errors import UsageError
+    from repro.records import store
+
+    metrics = _metrics({"a": [0.90, 0.91, 0.89], "b": [0.5] * 3, "c": [0.7] * 3})
+    path = auto_seeds.plan_path(tmp_path, "toy")
+    path.parent.mkdir(parents=True)
+    path.symlink_to(tmp_path / "unmounted" / path.name)
+    loaded, problem = auto_seeds.read_plan(tmp_path, "toy")
+    assert (loaded, problem) == (None, f"{path}: unreadable ({store.DEAD_LINK})")
+    later = auto_seeds.plan_seeds(_spec(), metrics, n0=3, experiments=["c"])
+    later.config_hashes = {"c": "h"}
+    with pytest.raises(UsageError, match=r"unreadable .*repair it, or move it away"):
+        auto_seeds.save_plan(tmp_path, "toy", later)
+    assert path.is_symlink()
+
+
 def test_a_later_plan_never_lowers_a_settings_planned_seeds(tmp_path) -> None:
     """a seeds=auto sweep of `a` alone (its comparison with `b` left out) planned
     fewer seeds for `a` than the earlier sweep of both had run for the comparison; the report

@@ -162,3 +162,23 @@ def test_a_deeply_nested_record_leaves_the_estimate_to_the_others(tmp_path: Path
     (hash_dir / "seed1" / store.RECORD_FILE).write_text("[" * 100_000 + "]" * 100_000)
     new = PlannedRun("x", 2, (), hash_dir / "seed2", "to run", 180)
     assert estimate_seconds([new], "a CPU | no GPU") == {new.record_dir: 100.0}
+
+
+def test_a_record_saved_with_a_byte_order_mark_counts_in_the_estimate(tmp_path: Path) -> None:
+    """a completed record.json an editor saved with a UTF-8 byte order mark counts for the
+    sweep and the report, but the time estimate read it with plain json ('Unexpected UTF-8
+    BOM') and passed it over: `--dry-run` said the time was unknown."""
+    from repro.records import store
+    from repro.sweeping.launch import estimate_seconds
+    from repro.sweeping.plan import PlannedRun
+
+    hash_dir = tmp_path / "x" / "h"
+    timing = {"wall_s": 100.0, "fit_s": 90.0, "steps_per_s": 2.0}
+    environment = {"cpu": "a CPU", "gpus": []}
+    store.write_record(
+        hash_dir / "seed0", {"status": "completed", "timing": timing} | {"environment": environment}
+    )
+    path = hash_dir / "seed0" / store.RECORD_FILE
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    new = PlannedRun("x", 2, (), hash_dir / "seed2", "to run", 180)
+    assert estimate_seconds([new], "a CPU | no GPU") == {new.record_dir: 100.0}

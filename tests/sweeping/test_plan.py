@@ -108,3 +108,71 @@ def test_a_seed_whose_record_is_a_dead_link_is_blocked_not_to_run(tmp_path: Path
     folder.mkdir(parents=True)
     (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
     assert _state_of(folder, tmp_path) == "blocked (record.json is a link that leads nowhere)"
+
+
+def test_a_record_with_a_status_that_is_no_text_is_planned_as_corrupt(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """a hand-edited record.json with `"status": 1` was planned `redo (1)` by
+    `sweep --dry-run`, a state no user can read; the report filed it under a status "1".
+    It is a damaged record to both, as one whose paper is a number is."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    with hydra_compose_session():
+        config = compose_run_config(["paper=toy", *wiring, "seed=0"], "small")
+    folder = store.run_dir(isolated_env, config)
+    record = {"status": 1, "paper": "toy", "experiment": "small", "seed": 0}
+    store.write_record(folder, record)
+    (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
+    assert run.state == "redo (corrupt record)"
+    assert store.record_problem(record) == "status must be text, got 1"
+
+
+def test_the_sweeps_first_line_counts_a_blocked_seed_apart(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """a seed whose record.json is a dead link was counted `1 to run` in the sweep's
+    first line, though its run stops, naming the link, and trains nothing."""
+    from repro.sweeping.plan import sweep_plan_line
+
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    with hydra_compose_session():
+        config = compose_run_config(["paper=toy", *wiring, "seed=0"], "small")
+    folder = store.run_dir(isolated_env, config)
+    folder.mkdir(parents=True)
+    (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    grid = SweepGrid(["small"], [0, 1])
+    planned = plan_sweep("toy", wiring, grid)[0]
+    line = sweep_plan_line("toy", grid, planned, planned)
+    assert line.endswith(
+        ": 1 to run, 0 already completed, 1 blocked (its run stops: something is in the way "
+        "of its record)"
+    ), line
+
+
+def test_completed_seeds_names_a_paper_folder_that_is_a_dead_link(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """results/<paper> linked to a disk not mounted now: `repro show` counted 0 seeds
+    without a word, as if nothing had run."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    isolated_env.mkdir()
+    (isolated_env / "toy").symlink_to(tmp_path / "unmounted")
+    not_counted: list[str] = []
+    assert completed_seeds("toy", wiring, ["small"], not_counted) == {"small": 0}
+    assert not_counted == [f"{isolated_env / 'toy'} is {store.DEAD_LINK}"]
+
+
+def test_a_seed_under_a_paper_folder_that_is_a_dead_link_is_planned_blocked(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """results/<paper> linked to a disk not mounted now: every seed was planned `to
+    run`, and each run then stopped, 'cannot create run folder': the plan says so first."""
+    write_toy_paper(tmp_path / "plugins", "toy")
+    wiring = plugin_overrides(get_paper("toy", [tmp_path / "plugins"]).folder)
+    isolated_env.mkdir()
+    (isolated_env / "toy").symlink_to(tmp_path / "unmounted")
+    (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
+    assert run.state == f"blocked ({isolated_env / 'toy'} is a link that leads nowhere)"

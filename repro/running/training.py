@@ -486,8 +486,11 @@ def _random_state_kept() -> Iterator[None]:
 def refuse_a_test_limit_of_no_batches(cfg: dict[str, Any], datamodule: Any) -> None:
     """A fractional `limit_test_batches` that leaves no batch of a test dataloader
     (`int(batches * limit) == 0`): Lightning refuses it only as the test begins, after the
-    whole training ran for nothing. Told before fitting instead; only such a fraction
-    builds the test data early (a datamodule's setup("test"), as `trainer.test` calls it)."""
+    whole training ran for nothing. Told before the first step instead: called once the data
+    module is prepared and set up for fitting (`_test_limit_check`, Lightning's order of
+    `prepare_data`, `setup("fit")`, `setup("test")`); only such a fraction builds the test
+    data early. A look that fails leaves the limit to Lightning's own check, as before: it
+    must never fail a run that would have trained."""
     from lightning.pytorch.utilities.model_helpers import is_overridden
 
     trainer = dict(cfg.get("trainer") or {})
@@ -496,15 +499,18 @@ def refuse_a_test_limit_of_no_batches(cfg: dict[str, Any], datamodule: Any) -> N
         return
     if not is_overridden("test_dataloader", datamodule):  # the module's own: left to Lightning
         return
-    with _random_state_kept():  # the training draws what it drew without this look
-        datamodule.setup("test")
-        loaders = datamodule.test_dataloader()
+    try:
+        with _random_state_kept():  # the training draws what it drew without this look
+            datamodule.setup("test")
+            loaders = datamodule.test_dataloader()
+    except Exception:  # the test itself says it, as it did before this look
+        return
     if isinstance(loaders, dict):
         loaders = list(loaders.values())
     for loader in loaders if isinstance(loaders, (list, tuple)) else [loaders]:
         try:
             batches = len(loader)
-        except TypeError:  # an iterable without a length: Lightning's own check
+        except Exception:  # no length (an iterable): Lightning's own check
             continue
         if batches > 0 and int(batches * limit) == 0:
             raise UsageError(
@@ -513,6 +519,19 @@ def refuse_a_test_limit_of_no_batches(cfg: dict[str, Any], datamodule: Any) -> N
                 f"its test: a fraction of at least {1 / batches:.3g}, a number of batches, "
                 "or leave it out"
             )
+
+
+def _test_limit_check(cfg: dict[str, Any]) -> Any:
+    """`refuse_a_test_limit_of_no_batches` at fit start: after Lightning's `prepare_data` and
+    `setup("fit")`, before the sanity check and the first step."""
+    import lightning.pytorch as pl
+
+    class TestLimitCheck(pl.Callback):
+        def on_fit_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+            if trainer.datamodule is not None:
+                refuse_a_test_limit_of_no_batches(cfg, trainer.datamodule)
+
+    return TestLimitCheck()
 
 
 def train_and_test(
@@ -556,7 +575,6 @@ def train_and_test(
 
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
-    refuse_a_test_limit_of_no_batches(cfg, datamodule)  # before training, not after
     trainer_args = {  # null is Lightning's default, except where null means something
         k: v for k, v in dict(cfg["trainer"]).items() if v is not None or k in NULL_MEANS_SOMETHING
     }
@@ -580,6 +598,7 @@ def train_and_test(
     ours = CallbackGroup(
         [
             timing,
+            _test_limit_check(cfg),  # before training, not after
             guard,
             empty,
             untrained,

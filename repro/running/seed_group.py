@@ -347,7 +347,7 @@ class SeedGroup:
             datamodule.setup("fit")
             # before the group trains, in Lightning's order of the data module's hooks: each
             # seed alone then says it without training
-            refuse_a_test_limit_of_no_batches(config, datamodule)
+            refuse_a_test_limit_of_no_batches(config, datamodule, module)
             module.setup("fit")
             module.to(self.device)
             optimizer = module.configure_optimizers()

@@ -217,3 +217,22 @@ def test_a_test_limit_fraction_leaves_lightnings_order_of_data_hooks(
     assert done.returncode == 0, done.stderr
     (record_file,) = isolated_env.rglob("record.json")
     assert "test/mse" in json.loads(record_file.read_text())["metrics"]
+
+
+def test_a_validation_limit_of_no_batches_is_refused_before_training(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`limit_val_batches=0.5` of a one-batch validation set: Lightning refused it only at the
+    first validation (a MisconfigurationException after an epoch, or check_val_every_n_epoch
+    of them, of training), where seeds trained together validated one batch."""
+    with_two_test_dataloaders(write_toy_paper(tmp_path / "plugins"))
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=csv", "trainer.limit_val_batches=0.5",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith("error: trainer.limit_val_batches=0.5: no batch of the 1 ")
+    assert "limit_val_batches=0 for no validation" in errors[0]
+    assert not list(isolated_env.rglob("metrics.csv")), "it trained before being refused"

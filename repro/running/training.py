@@ -507,8 +507,11 @@ def refuse_a_test_limit_of_no_batches(
         limit = trainer.get(key)
         if not isinstance(limit, float) or not 0 < limit < 1:
             continue
-        # the module's own loader, or one never validated on: left to Lightning
-        if not is_overridden(hook, datamodule) or (stage is None and not validates):
+        # the module's own loader, or one never validated on: left to Lightning; under
+        # overfit_batches Lightning validates that many training batches instead
+        if not is_overridden(hook, datamodule) or (
+            stage is None and (not validates or trainer.get("overfit_batches"))
+        ):
             continue
         batches = _fewest_batches(datamodule, hook, stage)
         if batches is not None and int(batches * limit) == 0:

@@ -236,3 +236,17 @@ def test_a_validation_limit_of_no_batches_is_refused_before_training(
     assert errors[0].startswith("error: trainer.limit_val_batches=0.5: no batch of the 1 ")
     assert "limit_val_batches=0 for no validation" in errors[0]
     assert not list(isolated_env.rglob("metrics.csv")), "it trained before being refused"
+
+
+def test_a_validation_limit_overfit_batches_replaces_is_not_refused(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """Under `overfit_batches` Lightning validates that many training batches, whatever
+    `limit_val_batches` says: a fraction of no validation batch is then no problem."""
+    with_two_test_dataloaders(write_toy_paper(tmp_path / "plugins"))
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=none", "trainer.limit_val_batches=0.5",
+        "+trainer.overfit_batches=2", "trainer.max_steps=4",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr

@@ -92,7 +92,10 @@ def refuse_derived_keys(overrides: list[str]) -> None:
     for override in overrides:
         name, _, value = override.partition("=")
         name = name.lstrip("+~")
-        if name == "hydra.job.chdir" and value.strip().lower() not in ("false", "null", ""):
+        # OmegaConf's false spellings (a bool key): those keep the working directory
+        if name == "hydra.job.chdir" and value.strip().lower() not in (
+            "false", "0", "no", "n", "off", "null", "",
+        ):  # fmt: skip
             raise UsageError(  # after a chdir, the relative results/ is another folder
                 f"{override}: repro keeps the working directory (records go to results/ of "
                 "the folder repro runs in, where report and sweep look): "

@@ -198,6 +198,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "a config group given null",
     "a config group given no value",
     "hydra.job.chdir given",
+    "a Lightning trainer key given without +",
     "num_threads not a count",
     "checkpoint interval not a number",
     "checkpoint switch not true or false",
@@ -981,6 +982,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=cnn", "logger="),
         2,
         "logger=: logger is a config group: choose one of its options (csv, default, none, wandb)",
+    ),
+    Case(  # it said "did you mean 'trainer.accelerator'?" before the + it needs
+        "a Lightning trainer key given without +",
+        ("run", "paper=mnist1d", "experiment=cnn", "trainer.val_check_interval=5"),
+        2,
+        "unknown config key 'trainer.val_check_interval' (a Lightning Trainer argument "
+        "configs/trainer/default.yaml leaves out: write +trainer.val_check_interval=...)",
     ),
     Case(
         "a config group given a number in a sweep",

@@ -92,7 +92,10 @@ def refuse_derived_keys(overrides: list[str]) -> None:
     for override in overrides:
         name, _, value = override.partition("=")
         name = name.lstrip("+~")
-        if name == "hydra.job.chdir" and value.strip().lower() not in ("false", "null", ""):
+        # OmegaConf's false spellings (a bool key): those keep the working directory
+        if name == "hydra.job.chdir" and value.strip().lower() not in (
+            "false", "0", "no", "n", "off", "null", "",
+        ):  # fmt: skip
             raise UsageError(  # after a chdir, the relative results/ is another folder
                 f"{override}: repro keeps the working directory (records go to results/ of "
                 "the folder repro runs in, where report and sweep look): "
@@ -287,6 +290,23 @@ def _dotted_keys(node: Any, prefix: str = "") -> list[str]:
     return keys
 
 
+def _unset_trainer_argument(key: str) -> bool:
+    """Whether `key` is `trainer.<an argument of Lightning's Trainer>` repro lets users give:
+    missing its `+`, it is not a typo of a set key (`trainer.val_check_interval` read as
+    'did you mean trainer.accelerator?')."""
+    section, _, name = key.partition(".")
+    if section != "trainer" or not name or "." in name:
+        return False
+    import inspect
+
+    import lightning.pytorch as pl
+
+    from repro.config.checks import TRAINER_SET_BY_REPRO
+
+    taken = inspect.signature(pl.Trainer.__init__).parameters
+    return name in taken and name != "self" and name not in TRAINER_SET_BY_REPRO
+
+
 def explain_hydra_error(
     message: str, known_keys: Callable[[str], Iterable[str]] | None = None
 ) -> str:
@@ -295,6 +315,11 @@ def explain_hydra_error(
     unknown = re.search(r"Could not override '([^']+)'", message)
     if unknown and ("not in struct" in message or "To append to your config" in message):
         key = unknown.group(1)
+        if _unset_trainer_argument(key):  # `=...`: a sweep's message names only its first value
+            return (
+                f"unknown config key {key!r} (a Lightning Trainer argument "
+                f"configs/trainer/default.yaml leaves out: write +{key}=...)"
+            )
         known = list(known_keys(key)) if known_keys else []
         hint = did_you_mean(key, known)
         if "." in key:

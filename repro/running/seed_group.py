@@ -344,9 +344,10 @@ class SeedGroup:
             seed_everything(int(config["seed"]))
             module, datamodule = build_module_and_data(config, plugin, spec)
             datamodule.prepare_data()
-            # before the group trains: each seed alone then says it without training
-            refuse_a_test_limit_of_no_batches(config, datamodule)
             datamodule.setup("fit")
+            # before the group trains, in Lightning's order of the data module's hooks: each
+            # seed alone then says it without training
+            refuse_a_test_limit_of_no_batches(config, datamodule, module)
             module.setup("fit")
             module.to(self.device)
             optimizer = module.configure_optimizers()

@@ -483,36 +483,82 @@ def _random_state_kept() -> Iterator[None]:
             np.random.set_state(states[1])
 
 
-def refuse_a_test_limit_of_no_batches(cfg: dict[str, Any], datamodule: Any) -> None:
-    """A fractional `limit_test_batches` that leaves no batch of a test dataloader
-    (`int(batches * limit) == 0`): Lightning refuses it only as the test begins, after the
-    whole training ran for nothing. Told before fitting instead; only such a fraction
-    builds the test data early (a datamodule's setup("test"), as `trainer.test` calls it)."""
+def refuse_a_test_limit_of_no_batches(
+    cfg: dict[str, Any], datamodule: Any, module: Any = None
+) -> None:
+    """A fractional `limit_test_batches` (or `limit_val_batches`, where the module validates)
+    that leaves no batch of a dataloader (`int(batches * limit) == 0`): Lightning refuses it
+    only as the test (the first validation) begins, after the training ran for nothing.
+    Told before the first step instead: called once the data module is prepared and set up
+    for fitting (`_test_limit_check`, Lightning's order of `prepare_data`, `setup("fit")`,
+    `setup("test")`); only such a fraction builds the data early. A look that fails leaves
+    the limit to Lightning's own check, as before: the look fails no run itself. A validation
+    fraction of no batch is refused even where this run would not reach a validation."""
     from lightning.pytorch.utilities.model_helpers import is_overridden
 
     trainer = dict(cfg.get("trainer") or {})
-    limit = trainer.get("limit_test_batches")
-    if not isinstance(limit, float) or not 0 < limit < 1 or trainer.get("fast_dev_run"):
+    if trainer.get("fast_dev_run"):
         return
-    if not is_overridden("test_dataloader", datamodule):  # the module's own: left to Lightning
-        return
-    with _random_state_kept():  # the training draws what it drew without this look
-        datamodule.setup("test")
-        loaders = datamodule.test_dataloader()
+    validates = module is None or is_overridden("validation_step", module)
+    for key, hook, stage in (
+        ("limit_test_batches", "test_dataloader", "test"),
+        ("limit_val_batches", "val_dataloader", None),  # set up for fitting already
+    ):
+        limit = trainer.get(key)
+        if not isinstance(limit, float) or not 0 < limit < 1:
+            continue
+        # the module's own loader, or one never validated on: left to Lightning; under
+        # overfit_batches Lightning validates that many training batches instead
+        if not is_overridden(hook, datamodule) or (
+            stage is None and (not validates or trainer.get("overfit_batches"))
+        ):
+            continue
+        batches = _fewest_batches(datamodule, hook, stage)
+        if batches is not None and int(batches * limit) == 0:
+            what = "test" if stage else "validation"
+            raise UsageError(
+                f"trainer.{key}={limit}: no batch of the {batches} {what} "
+                f"batch{'es' * (batches != 1)} ({batches} x {limit} < 1)"
+                + (", and a run's result is its test" if stage else "")
+                + f": a fraction of at least {1 / batches:.3g}, a number of batches, or "
+                + ("leave it out" if stage else "trainer.limit_val_batches=0 for no validation")
+            )
+
+
+def _fewest_batches(datamodule: Any, hook: str, stage: str | None) -> int | None:
+    """The fewest batches of the data module's `hook` loaders (with a length, not empty),
+    built with the random state kept: None where building them fails (Lightning says it
+    where it builds them) or none has a length."""
+    try:
+        with _random_state_kept():  # the training draws what it drew without this look
+            if stage:
+                datamodule.setup(stage)
+            loaders = getattr(datamodule, hook)()
+    except Exception:  # the test (validation) itself says it, as it did before this look
+        return None
     if isinstance(loaders, dict):
         loaders = list(loaders.values())
+    lengths = []
     for loader in loaders if isinstance(loaders, (list, tuple)) else [loaders]:
         try:
-            batches = len(loader)
-        except TypeError:  # an iterable without a length: Lightning's own check
+            lengths.append(len(loader))
+        except Exception:  # no length (an iterable): Lightning's own check
             continue
-        if batches > 0 and int(batches * limit) == 0:
-            raise UsageError(
-                f"trainer.limit_test_batches={limit}: no batch of the {batches} test "
-                f"batch{'es' * (batches != 1)} ({batches} x {limit} < 1), and a run's result is "
-                f"its test: a fraction of at least {1 / batches:.3g}, a number of batches, "
-                "or leave it out"
-            )
+    return min((n for n in lengths if n > 0), default=None)
+
+
+def _test_limit_check(cfg: dict[str, Any]) -> Any:
+    """`refuse_a_test_limit_of_no_batches` (test and validation) at fit start: after
+    Lightning's `prepare_data` and `setup("fit")`, before the sanity check and the first
+    step."""
+    import lightning.pytorch as pl
+
+    class TestLimitCheck(pl.Callback):
+        def on_fit_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
+            if trainer.datamodule is not None:
+                refuse_a_test_limit_of_no_batches(cfg, trainer.datamodule, module)
+
+    return TestLimitCheck()
 
 
 def train_and_test(
@@ -556,7 +602,6 @@ def train_and_test(
 
     seed_everything(int(cfg["seed"]))
     module, datamodule = build_module_and_data(cfg, plugin, spec)
-    refuse_a_test_limit_of_no_batches(cfg, datamodule)  # before training, not after
     trainer_args = {  # null is Lightning's default, except where null means something
         k: v for k, v in dict(cfg["trainer"]).items() if v is not None or k in NULL_MEANS_SOMETHING
     }
@@ -580,6 +625,7 @@ def train_and_test(
     ours = CallbackGroup(
         [
             timing,
+            _test_limit_check(cfg),  # before training, not after
             guard,
             empty,
             untrained,

@@ -136,6 +136,17 @@ def test_experiment_name_is_refused_as_an_override(override: str) -> None:
     refuse_derived_keys(["paper=amsgrad", "experiment=adam_online", "model.experiment_name=x"])
 
 
+@pytest.mark.parametrize("value", ["false", "False", "0", "off", "no", "null"])
+def test_hydra_job_chdir_off_in_any_spelling_is_taken(value: str) -> None:
+    """`hydra.job.chdir=0` (or off, no: OmegaConf's false) keeps the working directory, as
+    repro does, yet was refused as if it moved the records elsewhere."""
+    from repro.config.overrides import refuse_derived_keys
+
+    refuse_derived_keys(["paper=amsgrad", f"hydra.job.chdir={value}"])
+    with pytest.raises(UsageError, match=r"^hydra.job.chdir=on: repro keeps the working"):
+        refuse_derived_keys(["paper=amsgrad", "hydra.job.chdir=on"])
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

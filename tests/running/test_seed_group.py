@@ -1124,3 +1124,24 @@ def test_a_null_inference_mode_tests_as_alone(tmp_path: Path) -> None:
     assert all("together" in record(outcome) for outcome in together)
     assert_same(together, alone)
     assert alone[0].metrics["test/inference_mode"] == 1.0
+
+
+def test_a_test_limit_fraction_keeps_seeds_of_a_conventional_data_module_together(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The group's early look at the test loader called setup('test') before setup('fit'):
+    a data module whose test set needs what setup('fit') measured failed to build, and its
+    seeds left the group, to fail alone."""
+    from tests.running.test_training import conventional_paper
+
+    conventional_paper(tmp_path / "plugins")
+    (tmp_path / "data").mkdir()
+    grouped = configs(
+        "toy", "small", [0, 1], tmp_path / "results", "trainer.max_steps=6",
+        "data.samples=256", f"+data.folder={tmp_path / 'data'}", "trainer.limit_test_batches=0.5",
+        papers=[tmp_path / "plugins"],
+    )  # fmt: skip
+    together = run_together(grouped, [["repro", "run"]] * 2)
+    assert "seeds together: off" not in capsys.readouterr().out
+    assert [outcome.status for outcome in together] == ["completed"] * 2
+    assert all("together" in record(outcome) for outcome in together)

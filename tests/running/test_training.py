@@ -166,3 +166,87 @@ def test_a_test_limit_of_no_batches_is_refused_before_training(
     assert len(errors) == 1 and "trainer.limit_test_batches=0.01" in errors[0], done.stderr
     assert "1 test batch" in errors[0], errors
     assert not list(isolated_env.rglob("metrics.csv")), "it trained before being refused"
+
+
+CONVENTIONAL_DATA = """
+
+class ConventionalData(ToyData):
+    \"\"\"Lightning's order: prepare_data writes the data that setup reads, and the test set
+    is scaled by what setup('fit') measured of the training set.\"\"\"
+
+    def __init__(self, features, samples, folder):
+        super().__init__(features, samples)
+        self.file = folder + "/data.pt"
+
+    def prepare_data(self):
+        torch.save((self.x, self.y), self.file)
+
+    def setup(self, stage=None):
+        self.x, self.y = torch.load(self.file)
+        if stage == "fit":
+            self.scale = self.x.std()
+        if stage == "test":
+            self.test_x = self.x / self.scale * self.scale
+
+    def test_dataloader(self):
+        return InMemoryBatches(self.test_x, self.y, 64)
+"""
+
+
+def conventional_paper(plugins: Path) -> Path:
+    """The toy paper whose data module is `CONVENTIONAL_DATA`'s."""
+    folder = write_toy_paper(plugins)
+    (folder / "data.py").write_text((folder / "data.py").read_text() + CONVENTIONAL_DATA)
+    _edit(folder / "paper.yaml", "data:ToyData", "data:ConventionalData")
+    return folder
+
+
+def test_a_test_limit_fraction_leaves_lightnings_order_of_data_hooks(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """The early look at the test loader (for a fraction of no batch) called setup('test')
+    before prepare_data and setup('fit'), failing a data module that follows Lightning's
+    order with `limit_test_batches=0.5` (FileNotFoundError, AttributeError) before training."""
+    conventional_paper(tmp_path / "plugins")
+    (tmp_path / "data").mkdir()
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=none", "data.samples=256",
+        f"+data.folder={tmp_path / 'data'}", "trainer.limit_test_batches=0.5",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (record_file,) = isolated_env.rglob("record.json")
+    assert "test/mse" in json.loads(record_file.read_text())["metrics"]
+
+
+def test_a_validation_limit_of_no_batches_is_refused_before_training(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`limit_val_batches=0.5` of a one-batch validation set: Lightning refused it only at the
+    first validation (a MisconfigurationException after an epoch, or check_val_every_n_epoch
+    of them, of training), where seeds trained together validated one batch."""
+    with_two_test_dataloaders(write_toy_paper(tmp_path / "plugins"))
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=csv", "trainer.limit_val_batches=0.5",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode != 0
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, done.stderr
+    assert errors[0].startswith("error: trainer.limit_val_batches=0.5: no batch of the 1 ")
+    assert "limit_val_batches=0 for no validation" in errors[0]
+    assert not list(isolated_env.rglob("metrics.csv")), "it trained before being refused"
+
+
+def test_a_validation_limit_overfit_batches_replaces_is_not_refused(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """Under `overfit_batches` Lightning validates that many training batches, whatever
+    `limit_val_batches` says: a fraction of no validation batch is then no problem."""
+    with_two_test_dataloaders(write_toy_paper(tmp_path / "plugins"))
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=none", "trainer.limit_val_batches=0.5",
+        "+trainer.overfit_batches=2", "trainer.max_steps=4",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr

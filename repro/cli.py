@@ -256,23 +256,27 @@ def show(
     except ReproError as error:  # the metadata above is still worth showing
         typer.echo(f"warning: records not counted: {error}", err=True)
         done = {}
-    typer.echo("\nclaims (records: completed seeds of the default setting / default_seeds):")
-    _print_table(
-        ("claim", "experiment", "metric", "claimed", "within", "source", "records"),
-        [
-            (
-                c.id + ("" if c.verified else " (unverified)"),
-                _claim_subject(c),
-                c.metric,
-                _claimed_text(c),
-                "" if c.tolerance is None else f"±{c.tolerance:g}",
-                c.source,
-                " ".join(f"{done.get(e, '?')}/{spec.default_seeds}" for e in c.experiments()),
-            )
-            for c in spec.claims
-        ],
-        aside="source",
-    )
+    if not spec.claims:  # an empty table's header read as claims lost
+        typer.echo("\nclaims: none; the plugin ships no claims to check")
+    else:
+        typer.echo("")
+        _echo_wrapped("claims (records: completed seeds of the default setting / default_seeds):")
+        _print_table(
+            ("claim", "experiment", "metric", "claimed", "within", "source", "records"),
+            [
+                (
+                    c.id + ("" if c.verified else " (unverified)"),
+                    _claim_subject(c),
+                    c.metric,
+                    _claimed_text(c),
+                    "" if c.tolerance is None else f"±{c.tolerance:g}",
+                    c.source,
+                    " ".join(f"{done.get(e, '?')}/{spec.default_seeds}" for e in c.experiments()),
+                )
+                for c in spec.claims
+            ],
+            aside="source",
+        )
     from repro.wording import plural
 
     folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
@@ -281,13 +285,16 @@ def show(
     typer.echo("\nTo reproduce:")
     # each command whole on its line, its comment wrapped onto `#` lines a shell takes too
     reports = f"reports/{plugin.id}/"
+    # with no claims a sweep runs every experiment (sweeping.plan), not none of them
+    swept = spec.claimed_experiments() or list(spec.experiments)
     sweep = (
-        f"{plural(len(spec.claimed_experiments()), 'experiment')} × "
+        f"{plural(len(swept), 'experiment')} × "
         f"{plural(spec.default_seeds, 'seed')}; skips completed runs"
     )
+    judged = "verdict per claim" if spec.claims else "its runs, no claims to judge"
     for command, comment in (
         (f"repro sweep{folders} paper={plugin.id}    ", sweep),
-        (f"repro report{folders} paper={plugin.id}   ", f"verdict per claim, in {reports}"),
+        (f"repro report{folders} paper={plugin.id}   ", f"{judged}, in {reports}"),
     ):
         if sys.stdout.isatty() and len(f"  {command}# {comment}") > Console().width:
             typer.echo(f"  {command.rstrip()}")

@@ -420,6 +420,21 @@ def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPa
     assert "skips completed runs" in text and "in reports/set_transformer/" in text, below
 
 
+def test_show_of_a_paper_without_claims_says_what_its_sweep_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`repro show dspn` (no claims) said `repro sweep paper=dspn  # 0 experiments × 5 seeds`
+    and `verdict per claim` under an empty claims table, while that sweep trains all 3 of its
+    experiments (15 runs of a GPU week each): the comment names what the sweep runs."""
+    from repro.cli import show
+
+    show("dspn")
+    out = capsys.readouterr().out
+    assert "0 experiments" not in out and "3 experiments × 5 seeds" in out, out
+    assert "verdict per claim" not in out and " claim  experiment " not in out, out
+    assert "no claims" in out, out
+
+
 def test_an_error_line_wraps_at_whole_words_at_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -432,6 +432,25 @@ def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Pa
     assert "0 of 0" not in markdown and "## Compute" in markdown
 
 
+def test_a_paper_without_claims_or_notes_does_not_point_to_notes_that_say_why(
+    tmp_path: Path,
+) -> None:
+    """A plugin with no claims and no `notes:` got, in its headline and Discussion, `the plugin
+    ships no claims to check; its paper notes say why`: there were no notes to read."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert "the plugin ships no claims to check" in markdown
+    assert "notes say why" not in markdown, markdown
+    yaml = papers / "toy" / "paper.yaml"
+    yaml.write_text(yaml.read_text().replace("claims:", "notes: No table gives numbers.\nclaims:"))
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert "No table gives numbers." in markdown and "notes say why" in markdown, markdown
+
+
 def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> None:
     """A paper with no claims got, under `## Claims`, a table's header row with no rows below
     it and a bold `Rules.` with nothing after it (HTML and PDF alike): it read as a report

@@ -1032,8 +1032,29 @@ def _figures(
     if curves:
         paths = curves_figure(curves, folder / "curves", vector)
         figures["curves"] = {p.suffix[1:]: p for p in paths}
+    else:  # "the runs have no CSV logs" must not be said of other settings' runs that have
+        data.curves_elsewhere = _curves_elsewhere(completed, choices, experiments)
     _remove_figures_not_drawn(folder, figures)
     return figures
+
+
+def _curves_elsewhere(
+    completed: Any, choices: dict[str, aggregate.ConfigChoice], experiments: list[str]
+) -> list[str]:
+    """The experiments whose completed runs of a setting other than the one drawn have
+    training curves (only the drawn setting's are read for the figure)."""
+    from repro.reporting.curves import training_curves
+
+    found = []
+    for experiment in experiments:
+        rows = completed[
+            (completed["experiment"] == experiment)
+            & (completed["config_hash"] != choices[experiment].chosen.config_hash)
+        ]
+        folders = [Path(d) for d in rows.sort_values("seed")["record_dir"]]
+        if folders and any(c.steps for c in training_curves({experiment: folders})):
+            found.append(experiment)
+    return found
 
 
 FIGURE_FILES = tuple(

@@ -127,6 +127,8 @@ class ReportData:
     command_note: str | None = None
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
     curve_notes: list[str] = field(default_factory=list)  # values the curves left out (NaN)
+    # experiments whose other settings have curves the judged setting lacks (none drawn)
+    curves_elsewhere: list[str] = field(default_factory=list)
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline

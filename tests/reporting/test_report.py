@@ -571,6 +571,28 @@ def test_a_figure_the_regenerated_report_no_longer_draws_is_not_left_beside_it(
     assert (out / "figures" / "claims.png").is_file() and (out / "figures" / "mine.png").is_file()
 
 
+def test_no_training_curves_does_not_say_runs_of_another_setting_have_no_logs(
+    tmp_path: Path,
+) -> None:
+    """Curves are drawn from the judged setting's runs only. When those had no CSV logs but a
+    run of another setting (optimizer.lr=0.1) had, the report said `the runs have no CSV logs
+    ... (run with logger=csv ...)`: false of the runs it lists beyond the paper."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    log = [(39, 1.0), (79, 0.8), (119, 0.6)]
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log, **{"optimizer.lr": 0.1}
+        )
+    build_report(ReportRequest("mnist1d", results, out, formats=frozenset({"md", "html"})))
+    for name in ("report.md", "report.html"):
+        text = (out / name).read_text()
+        figures = text.split("Figures", 1)[1].split("Results beyond the original paper", 1)[0]
+        figures = " ".join(re.sub(r"data:image/[^\"]+", "", figures).split())
+        assert "the runs have no CSV logs" not in figures, figures
+        assert "other settings" in figures and "cnn" in figures, figures
+
+
 def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
     """`repro.report()` documents ci_low/ci_high as the 90% CI the verdict rests
     on; a verdict with none (a two-stage plan short of its pilot seeds) got the summary's 95%

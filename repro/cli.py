@@ -280,6 +280,7 @@ def show(
     from repro.wording import plural
 
     folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
+    from rich.cells import cell_len
     from rich.console import Console
 
     typer.echo("\nTo reproduce:")
@@ -296,7 +297,7 @@ def show(
         (f"repro sweep{folders} paper={plugin.id}    ", sweep),
         (f"repro report{folders} paper={plugin.id}   ", f"{judged}, in {reports}"),
     ):
-        if sys.stdout.isatty() and len(f"  {command}# {comment}") > Console().width:
+        if sys.stdout.isatty() and cell_len(f"  {command}# {comment}") > Console().width:
             typer.echo(f"  {command.rstrip()}")
             _echo_wrapped(comment, "    # ", "    # ")
         else:
@@ -390,8 +391,18 @@ def _say(line: str) -> None:
 
 def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
     """The width of the table with no cell wrapped: its widest cells and a space either side."""
-    natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
+    natural = _column_widths(header, rows)
     return sum(natural) + 2 * len(header)
+
+
+def _column_widths(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[int]:
+    """Each column's widest cell in the columns a terminal gives it (a CJK character: two)."""
+    from rich.cells import cell_len
+
+    return [
+        max([cell_len(name), *(cell_len(str(row[i])) for row in rows)])
+        for i, name in enumerate(header)
+    ]
 
 
 def _folder_lines(folders: list[str], settings: list[str] | None = None) -> list[str]:
@@ -424,7 +435,7 @@ def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], 
     alone shrinks the names as much as the text (`set_transfor|mer`). The text columns share
     what the names leave, the narrow ones whole first; when too little is left for that,
     the widest is wrapped and Rich shrinks the rest."""
-    natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
+    natural = _column_widths(header, rows)
     if _natural_width(header, rows) <= width:
         return
     padding = 2 * len(header) - 2  # a space either side of each cell, none at the edges

@@ -1180,13 +1180,16 @@ def report(
             continue
         for line in outcome.warnings:
             _warn(line)  # `... is from an earlier report ...`: 200 characters
-        typer.echo(f"{outcome.paper}: {outcome.overall} ({outcome.summary})")
+        # whole words on a terminal: the notes line is ~100 characters (`regen|erations`)
+        _echo_wrapped(f"{outcome.paper}: {outcome.overall} ({outcome.summary})", rest="  ")
         for path in outcome.files:
             typer.echo(f"  {_relative(path.resolve())}")
         if outcome.notes_created:
-            typer.echo(
-                f"  {_relative(outcome.notes_path.resolve())}: new; write what was easy or "
-                "difficult there (kept across regenerations)"
+            _echo_wrapped(
+                f"{_relative(outcome.notes_path.resolve())}: new; write what was easy or "
+                "difficult there (kept across regenerations)",
+                "  ",
+                "    ",
             )
         written += 1
         missing += [f"{outcome.paper} {claim}" for claim in missing_metrics(outcome.results)]

@@ -44,7 +44,7 @@ def _refuse(error: ReproError) -> NoReturn:
     its exit code (raised as is when called from Python)."""
     if _state.get("raise_errors"):
         raise error
-    typer.echo(f"error: {error}", err=True)
+    _echo_wrapped(f"error: {error}", rest="  ", err=True)  # whole words on a terminal
     raise typer.Exit(error.exit_code)
 
 
@@ -132,11 +132,12 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             if problem := malformed_yaml(error):  # a plugin's YAML file: the user's to fix
                 if _state.get("raise_errors"):
                     raise UsageError(problem) from error
-                typer.echo(f"error: {problem}", err=True)
+                _echo_wrapped(f"error: {problem}", rest="  ", err=True)
                 raise typer.Exit(2) from None
-            typer.echo(
+            _echo_wrapped(
                 f"error: internal error: {type(error).__name__}: {error} "
                 "(rerun with --debug for the traceback)",
+                rest="  ",
                 err=True,
             )
             raise typer.Exit(1) from None
@@ -1095,7 +1096,7 @@ def check(
     typer.echo(f"{len(results) - failures} ok, {failures} failed")
     for r in results:
         if not r.ok:
-            typer.echo(f"error: {r.paper} {r.subject}: {r.detail}", err=True)
+            _echo_wrapped(f"error: {r.paper} {r.subject}: {r.detail}", rest="  ", err=True)
     if failures:
         raise typer.Exit(1)
 

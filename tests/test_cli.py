@@ -420,6 +420,41 @@ def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPa
     assert "skips completed runs" in text and "in reports/set_transformer/" in text, below
 
 
+def test_usage_and_internal_error_lines_wrap_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`error:` lines of a command's own errors wrapped at whole words on a terminal, but a
+    usage error found before the command ran (`_refuse`: a mistyped option, Click's message
+    with its hint) and an internal error's one line were printed whole, and an 80-column
+    terminal cut them inside words."""
+    import io
+
+    import typer
+
+    from repro.cli import _refuse, reports_errors
+    from repro.errors import UsageError
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    words = "no such option: --formats (did you mean --format?); see `repro report --help` now"
+
+    @reports_errors
+    def command() -> None:
+        raise RuntimeError(words)
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for call in (lambda: _refuse(UsageError(words)), command):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        with pytest.raises(typer.Exit):
+            call()
+        lines = terminal.getvalue().splitlines()
+        assert max(len(line) for line in lines) <= 80, lines
+        assert lines[0].startswith("error: ") and words in " ".join(" ".join(lines).split())
+
+
 def test_show_of_a_paper_without_claims_says_what_its_sweep_runs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

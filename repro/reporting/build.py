@@ -127,7 +127,11 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     current_code = aggregate.code_keys(runs, current_classes) == (current_digest or "")[:8]
     planned = {e: c for e, c in choices.items() if e in spec.experiments}  # what a sweep plans
     cautions = _older_code_warnings(
-        runs.assign(_current=current_code), planned, request.paper, advised_sweep(request, plugin)
+        runs.assign(_current=current_code),
+        planned,
+        request.paper,
+        advised_sweep(request, plugin),
+        set(spec.claimed_experiments()),
     )
     warnings += cautions
     unknown_pins = pins - set(runs["config_hash"])
@@ -232,11 +236,16 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
 
 
 def _older_code_warnings(
-    runs: Any, choices: dict[str, aggregate.ConfigChoice], paper: str, sweep: str
+    runs: Any,
+    choices: dict[str, aggregate.ConfigChoice],
+    paper: str,
+    sweep: str,
+    claimed: set[str],
 ) -> list[str]:
     """A judged setting none of whose runs the current plugin code made (`runs["_current"]`:
     its files and the classes paper.yaml names): its verdicts are about earlier code, which
-    the report must say (a sweep would retrain them as stale)."""
+    the report must say (a sweep would retrain them as stale). An experiment no claim is on
+    (every one of a paper without claims) is described from those runs, not judged."""
     warnings = []
     for experiment, choice in choices.items():
         if not choice.judged:  # its runs are only "beyond the paper"
@@ -250,7 +259,9 @@ def _older_code_warnings(
             continue
         if not chosen["_current"].any():
             warnings.append(
-                f"warning: {paper}/{experiment}: judged on runs of earlier plugin code, none of "
+                f"warning: {paper}/{experiment}: "
+                f"{'judged on' if experiment in claimed else 'described from'} "
+                "runs of earlier plugin code, none of "
                 f"the current code; `{sweep}` retrains them"
             )
     return warnings

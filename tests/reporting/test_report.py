@@ -451,6 +451,19 @@ def test_a_paper_without_claims_or_notes_does_not_point_to_notes_that_say_why(
     assert "No table gives numbers." in markdown and "notes say why" in markdown, markdown
 
 
+def test_a_paper_without_claims_is_not_said_to_be_judged_on_earlier_code(tmp_path: Path) -> None:
+    """A paper with no claims whose runs are of earlier plugin code got `Caution: toy/cnn:
+    judged on runs of earlier plugin code` under a headline saying nothing is tested: its
+    runs are described, not judged."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)  # their code differs from the plugin folder's
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    older = [w for w in outcome.warnings if "earlier plugin code" in w]
+    assert older and not [w for w in older if "judged" in w], older
+    assert "judged on runs" not in (out / "report.md").read_text()
+
+
 def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> None:
     """A paper with no claims got, under `## Claims`, a table's header row with no rows below
     it and a bold `Rules.` with nothing after it (HTML and PDF alike): it read as a report

@@ -606,6 +606,23 @@ def test_no_training_curves_does_not_say_runs_of_another_setting_have_no_logs(
         assert "other settings" in figures and "cnn" in figures, figures
 
 
+def test_an_all_nan_curve_is_not_said_to_have_no_logs_beside_other_settings_curves(
+    tmp_path: Path,
+) -> None:
+    """The judged setting logged NaN at every step, another setting finite values: its note
+    says no value is finite; no line may say its runs have no CSV logs."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    nan, log = [(39, math.nan), (79, math.nan)], [(39, 1.0), (79, 0.8)]
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=nan)
+        write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log, **{"optimizer.lr": 0.1}
+        )
+    _, markdown = report(results, out)
+    figures = markdown.split("## Figures", 1)[1].split("\n## ", 1)[0]
+    assert "no CSV logs" not in figures and "no value is finite" in figures, figures
+
+
 def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
     """`repro.report()` documents ci_low/ci_high as the 90% CI the verdict rests
     on; a verdict with none (a two-stage plan short of its pilot seeds) got the summary's 95%

@@ -964,7 +964,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
         ]
     _print_table(header, rows, "record")
     counts = summary_counts(results)
-    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 93 characters
     return counts
 
 

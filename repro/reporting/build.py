@@ -1009,7 +1009,7 @@ def _figures(
     out: Path,
     vector: bool,
 ) -> dict[str, dict[str, Path]]:
-    from repro.reporting.curves import non_finite_notes, training_curves
+    from repro.reporting.curves import CSV_LOG, non_finite_notes, training_curves
     from repro.reporting.figures import (
         claims_figure,
         curves_figure,
@@ -1039,6 +1039,7 @@ def _figures(
         record_dirs[label] = [Path(d) for d in rows["record_dir"]]
     curves = training_curves(record_dirs)
     data.curve_notes = non_finite_notes(curves)
+    data.csv_logs = any((d / CSV_LOG).is_file() for dirs in record_dirs.values() for d in dirs)
     curves = [curve for curve in curves if curve.steps]  # NaN at every step: said, not drawn
     if curves:
         paths = curves_figure(curves, folder / "curves", vector)

@@ -129,6 +129,8 @@ class ReportData:
     curve_notes: list[str] = field(default_factory=list)  # values the curves left out (NaN)
     # experiments whose other settings have curves the judged setting lacks (none drawn)
     curves_elsewhere: list[str] = field(default_factory=list)
+    # the drawn settings' runs have CSV logs (with no metric at 2+ steps when none is drawn)
+    csv_logs: bool = False
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline

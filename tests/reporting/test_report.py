@@ -623,6 +623,21 @@ def test_an_all_nan_curve_is_not_said_to_have_no_logs_beside_other_settings_curv
     assert "no CSV logs" not in figures and "no value is finite" in figures, figures
 
 
+def test_runs_with_csv_logs_of_one_step_are_not_told_to_run_with_logger_csv(
+    tmp_path: Path,
+) -> None:
+    """Runs made with `logger=csv` whose logs hold each metric at one step (a run shorter than
+    trainer.log_every_n_steps) got `No training curves: ... (run with logger=csv ...)`: the
+    advice they had followed. It says their logs have no metric at several steps and why."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=[(19, 0.5)])
+    _, markdown = report(results, out)
+    figures = markdown.split("## Figures", 1)[1].split("\n## ", 1)[0]
+    assert "No training curves" in figures and "logger=csv" not in figures, figures
+    assert "log_every_n_steps" in figures, figures
+
+
 def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
     """`repro.report()` documents ci_low/ci_high as the 90% CI the verdict rests
     on; a verdict with none (a two-stage plan short of its pilot seeds) got the summary's 95%

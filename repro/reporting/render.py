@@ -497,6 +497,8 @@ def counts_text(counts: dict[str, int]) -> str:
 def _results_counts(data: ReportData) -> str:
     """The Results line's counts, each outcome's interim verdicts named: those are why it
     reads incomplete where every claim has a verdict (the headline's line says it apart)."""
+    if not data.results:  # the badge already says "no claims"
+        return "nothing is judged; the runs are described below"
     counted = [r for r in data.results if r.counts]
     parts = []
     for outcome, n in data.counts.items():

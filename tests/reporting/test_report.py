@@ -464,6 +464,18 @@ def test_a_paper_without_claims_is_not_said_to_be_judged_on_earlier_code(tmp_pat
     assert "judged on runs" not in (out / "report.md").read_text()
 
 
+def test_a_paper_without_claims_results_line_says_what_the_report_holds(tmp_path: Path) -> None:
+    """Results of a paper with no claims read `➖ **no claims**: no claims.`, the badge said
+    twice and nothing about the runs the report does describe."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    line = markdown.split("### Results\n\n", 1)[1].split("\n", 1)[0]
+    assert "no claims**: no claims" not in line and "nothing is judged" in line, line
+
+
 def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> None:
     """A paper with no claims got, under `## Claims`, a table's header row with no rows below
     it and a bold `Rules.` with nothing after it (HTML and PDF alike): it read as a report

@@ -44,7 +44,7 @@ def _refuse(error: ReproError) -> NoReturn:
     its exit code (raised as is when called from Python)."""
     if _state.get("raise_errors"):
         raise error
-    typer.echo(f"error: {error}", err=True)
+    _echo_wrapped(f"error: {error}", rest="  ", err=True)  # whole words on a terminal
     raise typer.Exit(error.exit_code)
 
 
@@ -132,11 +132,12 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             if problem := malformed_yaml(error):  # a plugin's YAML file: the user's to fix
                 if _state.get("raise_errors"):
                     raise UsageError(problem) from error
-                typer.echo(f"error: {problem}", err=True)
+                _echo_wrapped(f"error: {problem}", rest="  ", err=True)
                 raise typer.Exit(2) from None
-            typer.echo(
+            _echo_wrapped(
                 f"error: internal error: {type(error).__name__}: {error} "
                 "(rerun with --debug for the traceback)",
+                rest="  ",
                 err=True,
             )
             raise typer.Exit(1) from None
@@ -259,40 +260,48 @@ def show(
         done = {}
     for line in not_counted:  # a damaged seed is no silent gap in `0/5`
         typer.echo(f"warning: record not counted: {line}", err=True)
-    typer.echo("\nclaims (records: completed seeds of the default setting / default_seeds):")
-    _print_table(
-        ("claim", "experiment", "metric", "claimed", "within", "source", "records"),
-        [
-            (
-                c.id + ("" if c.verified else " (unverified)"),
-                _claim_subject(c),
-                c.metric,
-                _claimed_text(c),
-                "" if c.tolerance is None else f"±{c.tolerance:g}",
-                c.source,
-                " ".join(f"{done.get(e, '?')}/{spec.default_seeds}" for e in c.experiments()),
-            )
-            for c in spec.claims
-        ],
-        aside="source",
-    )
+    if not spec.claims:  # an empty table's header read as claims lost
+        typer.echo("\nclaims: none; the plugin ships no claims to check")
+    else:
+        typer.echo("")
+        _echo_wrapped("claims (records: completed seeds of the default setting / default_seeds):")
+        _print_table(
+            ("claim", "experiment", "metric", "claimed", "within", "source", "records"),
+            [
+                (
+                    c.id + ("" if c.verified else " (unverified)"),
+                    _claim_subject(c),
+                    c.metric,
+                    _claimed_text(c),
+                    "" if c.tolerance is None else f"±{c.tolerance:g}",
+                    c.source,
+                    " ".join(f"{done.get(e, '?')}/{spec.default_seeds}" for e in c.experiments()),
+                )
+                for c in spec.claims
+            ],
+            aside="source",
+        )
     from repro.wording import plural
 
     folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
+    from rich.cells import cell_len
     from rich.console import Console
 
     typer.echo("\nTo reproduce:")
     # each command whole on its line, its comment wrapped onto `#` lines a shell takes too
     reports = f"reports/{plugin.id}/"
+    # with no claims a sweep runs every experiment (sweeping.plan), not none of them
+    swept = spec.claimed_experiments() or list(spec.experiments)
     sweep = (
-        f"{plural(len(spec.claimed_experiments()), 'experiment')} × "
+        f"{plural(len(swept), 'experiment')} × "
         f"{plural(spec.default_seeds, 'seed')}; skips completed runs"
     )
+    judged = "verdict per claim" if spec.claims else "its runs, no claims to judge"
     for command, comment in (
         (f"repro sweep{folders} paper={plugin.id}    ", sweep),
-        (f"repro report{folders} paper={plugin.id}   ", f"verdict per claim, in {reports}"),
+        (f"repro report{folders} paper={plugin.id}   ", f"{judged}, in {reports}"),
     ):
-        if sys.stdout.isatty() and len(f"  {command}# {comment}") > Console().width:
+        if sys.stdout.isatty() and cell_len(f"  {command}# {comment}") > Console().width:
             typer.echo(f"  {command.rstrip()}")
             _echo_wrapped(comment, "    # ", "    # ")
         else:
@@ -386,8 +395,18 @@ def _say(line: str) -> None:
 
 def _natural_width(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> int:
     """The width of the table with no cell wrapped: its widest cells and a space either side."""
-    natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
+    natural = _column_widths(header, rows)
     return sum(natural) + 2 * len(header)
+
+
+def _column_widths(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[int]:
+    """Each column's widest cell in the columns a terminal gives it (a CJK character: two)."""
+    from rich.cells import cell_len
+
+    return [
+        max([cell_len(name), *(cell_len(str(row[i])) for row in rows)])
+        for i, name in enumerate(header)
+    ]
 
 
 def _folder_lines(folders: list[str], settings: list[str] | None = None) -> list[str]:
@@ -420,7 +439,7 @@ def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], 
     alone shrinks the names as much as the text (`set_transfor|mer`). The text columns share
     what the names leave, the narrow ones whole first; when too little is left for that,
     the widest is wrapped and Rich shrinks the rest."""
-    natural = [max([len(h), *(len(str(row[i])) for row in rows)]) for i, h in enumerate(header)]
+    natural = _column_widths(header, rows)
     if _natural_width(header, rows) <= width:
         return
     padding = 2 * len(header) - 2  # a space either side of each cell, none at the edges
@@ -949,7 +968,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
         ]
     _print_table(header, rows, "record")
     counts = summary_counts(results)
-    typer.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 93 characters
     return counts
 
 
@@ -1081,7 +1100,7 @@ def check(
     typer.echo(f"{len(results) - failures} ok, {failures} failed")
     for r in results:
         if not r.ok:
-            typer.echo(f"error: {r.paper} {r.subject}: {r.detail}", err=True)
+            _echo_wrapped(f"error: {r.paper} {r.subject}: {r.detail}", rest="  ", err=True)
     if failures:
         raise typer.Exit(1)
 
@@ -1166,13 +1185,16 @@ def report(
             continue
         for line in outcome.warnings:
             _warn(line)  # `... is from an earlier report ...`: 200 characters
-        typer.echo(f"{outcome.paper}: {outcome.overall} ({outcome.summary})")
+        # whole words on a terminal: the notes line is ~100 characters (`regen|erations`)
+        _echo_wrapped(f"{outcome.paper}: {outcome.overall} ({outcome.summary})", rest="  ")
         for path in outcome.files:
             typer.echo(f"  {_relative(path.resolve())}")
         if outcome.notes_created:
-            typer.echo(
-                f"  {_relative(outcome.notes_path.resolve())}: new; write what was easy or "
-                "difficult there (kept across regenerations)"
+            _echo_wrapped(
+                f"{_relative(outcome.notes_path.resolve())}: new; write what was easy or "
+                "difficult there (kept across regenerations)",
+                "  ",
+                "    ",
             )
         written += 1
         missing += [f"{outcome.paper} {claim}" for claim in missing_metrics(outcome.results)]

@@ -3,6 +3,7 @@ long lines wrapped at whole words for a terminal."""
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 
@@ -15,8 +16,6 @@ def wrap_for(stream: TextIO, text: str, first: str = "", rest: str = "") -> list
     """`text`'s lines as `stream` should get them: wrapped at whole words to a terminal's
     width (the terminal itself cuts a long line inside a word: `repo|rt`); whole without
     one, for a log file or a pipe. A word longer than a line (a URL, a path) stays whole."""
-    import textwrap
-
     isatty = getattr(stream, "isatty", None)
     if not (callable(isatty) and isatty()) or not text.strip():
         return [f"{first}{text}"]
@@ -25,12 +24,26 @@ def wrap_for(stream: TextIO, text: str, first: str = "", rest: str = "") -> list
     width = Console().width
     lines: list[str] = []
     for number, part in enumerate(text.splitlines()):  # each line its own: none run together
-        lines += textwrap.wrap(
-            part,
-            width,
-            initial_indent=first if number == 0 else rest,
-            subsequent_indent=rest,
-            break_long_words=False,
-            break_on_hyphens=False,
-        ) or [""]
+        lines += _wrap_line(part, width, first if number == 0 else rest, rest)
     return lines
+
+
+def _wrap_line(part: str, width: int, first: str, rest: str) -> list[str]:
+    """One line wrapped at its spaces, measured in the columns it takes on a terminal: a CJK
+    character or an emoji takes two (textwrap counted one, and such lines ran past the
+    edge). Leading spaces are kept; the spaces where it breaks are dropped."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line, has_word, space = first, False, ""
+    for chunk in re.split(r"(\s+)", part.expandtabs()):
+        if not chunk:
+            continue
+        if chunk.isspace():
+            space = " " * len(chunk)
+            continue
+        if has_word and cell_len(line + space + chunk) > width:
+            lines.append(line)
+            line, space = rest, ""
+        line, has_word, space = line + space + chunk, True, ""
+    return [*lines, line] if has_word else [""]

@@ -433,6 +433,56 @@ def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPa
     assert "skips completed runs" in text and "in reports/set_transformer/" in text, below
 
 
+def test_usage_and_internal_error_lines_wrap_at_whole_words_at_80_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`error:` lines of a command's own errors wrapped at whole words on a terminal, but a
+    usage error found before the command ran (`_refuse`: a mistyped option, Click's message
+    with its hint) and an internal error's one line were printed whole, and an 80-column
+    terminal cut them inside words."""
+    import io
+
+    import typer
+
+    from repro.cli import _refuse, reports_errors
+    from repro.errors import UsageError
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    words = "no such option: --formats (did you mean --format?); see `repro report --help` now"
+
+    @reports_errors
+    def command() -> None:
+        raise RuntimeError(words)
+
+    monkeypatch.setenv("COLUMNS", "80")
+    for call in (lambda: _refuse(UsageError(words)), command):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        with pytest.raises(typer.Exit):
+            call()
+        lines = terminal.getvalue().splitlines()
+        assert max(len(line) for line in lines) <= 80, lines
+        assert lines[0].startswith("error: ") and words in " ".join(" ".join(lines).split())
+
+
+def test_show_of_a_paper_without_claims_says_what_its_sweep_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`repro show dspn` (no claims) said `repro sweep paper=dspn  # 0 experiments × 5 seeds`
+    and `verdict per claim` under an empty claims table, while that sweep trains all 3 of its
+    experiments (15 runs of a GPU week each): the comment names what the sweep runs."""
+    from repro.cli import show
+
+    show("dspn")
+    out = capsys.readouterr().out
+    assert "0 experiments" not in out and "3 experiments × 5 seeds" in out, out
+    assert "verdict per claim" not in out and " claim  experiment " not in out, out
+    assert "no claims" in out, out
+
+
 def test_an_error_line_wraps_at_whole_words_at_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -633,8 +683,10 @@ def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     monkeypatch.setenv("COLUMNS", "80")
     _print_results(results)
     text = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue())
-    lines = text.splitlines()[:-1]  # the table; then the counts, one line
+    lines = text.splitlines()  # the table, its folders, then the counts (93 characters)
     assert max(len(line) for line in lines) <= 80, lines
+    counts = "4 trained, 0 already completed, 0 held by another process, 0 failed, 0 missing"
+    assert counts in " ".join(" ".join(lines).split()), lines  # wrapped at whole words
     for experiment in ("logistic", "logistic_shuffled"):  # each setting's folder, one line
         assert f"  results/mnist1d/{experiment}/e07871121a/ seed0 seed1" in lines, text
     assert "e078711" not in lines[1], text  # not in the rows, folded

@@ -133,7 +133,11 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     current_code = aggregate.code_keys(runs, current_classes) == (current_digest or "")[:8]
     planned = {e: c for e, c in choices.items() if e in spec.experiments}  # what a sweep plans
     cautions = _older_code_warnings(
-        runs.assign(_current=current_code), planned, request.paper, advised_sweep(request, plugin)
+        runs.assign(_current=current_code),
+        planned,
+        request.paper,
+        advised_sweep(request, plugin),
+        set(spec.claimed_experiments()),
     )
     warnings += cautions
     unknown_pins = pins - set(runs["config_hash"])
@@ -262,11 +266,16 @@ def _elsewhere_lines(data: ReportData, runs: Any) -> list[str]:
 
 
 def _older_code_warnings(
-    runs: Any, choices: dict[str, aggregate.ConfigChoice], paper: str, sweep: str
+    runs: Any,
+    choices: dict[str, aggregate.ConfigChoice],
+    paper: str,
+    sweep: str,
+    claimed: set[str],
 ) -> list[str]:
     """A judged setting none of whose runs the current plugin code made (`runs["_current"]`:
     its files and the classes paper.yaml names): its verdicts are about earlier code, which
-    the report must say (a sweep would retrain them as stale)."""
+    the report must say (a sweep would retrain them as stale). An experiment no claim is on
+    (every one of a paper without claims) is described from those runs, not judged."""
     warnings = []
     for experiment, choice in choices.items():
         if not choice.judged:  # its runs are only "beyond the paper"
@@ -280,7 +289,9 @@ def _older_code_warnings(
             continue
         if not chosen["_current"].any():
             warnings.append(
-                f"warning: {paper}/{experiment}: judged on runs of earlier plugin code, none of "
+                f"warning: {paper}/{experiment}: "
+                f"{'judged on' if experiment in claimed else 'described from'} "
+                "runs of earlier plugin code, none of "
                 f"the current code; `{sweep}` retrains them"
             )
     return warnings
@@ -1028,7 +1039,7 @@ def _figures(
     out: Path,
     vector: bool,
 ) -> dict[str, dict[str, Path]]:
-    from repro.reporting.curves import non_finite_notes, training_curves
+    from repro.reporting.curves import CSV_LOG, non_finite_notes, training_curves
     from repro.reporting.figures import (
         claims_figure,
         curves_figure,
@@ -1058,12 +1069,34 @@ def _figures(
         record_dirs[label] = [Path(d) for d in rows["record_dir"]]
     curves = training_curves(record_dirs)
     data.curve_notes = non_finite_notes(curves)
+    data.csv_logs = any((d / CSV_LOG).is_file() for dirs in record_dirs.values() for d in dirs)
     curves = [curve for curve in curves if curve.steps]  # NaN at every step: said, not drawn
     if curves:
         paths = curves_figure(curves, folder / "curves", vector)
         figures["curves"] = {p.suffix[1:]: p for p in paths}
+    else:  # "the runs have no CSV logs" must not be said of other settings' runs that have
+        data.curves_elsewhere = _curves_elsewhere(completed, choices, experiments)
     _remove_figures_not_drawn(folder, figures)
     return figures
+
+
+def _curves_elsewhere(
+    completed: Any, choices: dict[str, aggregate.ConfigChoice], experiments: list[str]
+) -> list[str]:
+    """The experiments whose completed runs of a setting other than the one drawn have
+    training curves (only the drawn setting's are read for the figure)."""
+    from repro.reporting.curves import training_curves
+
+    found = []
+    for experiment in experiments:
+        rows = completed[
+            (completed["experiment"] == experiment)
+            & (completed["config_hash"] != choices[experiment].chosen.config_hash)
+        ]
+        folders = [Path(d) for d in rows.sort_values("seed")["record_dir"]]
+        if folders and any(c.steps for c in training_curves({experiment: folders})):
+            found.append(experiment)
+    return found
 
 
 FIGURE_FILES = tuple(

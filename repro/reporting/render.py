@@ -127,6 +127,10 @@ class ReportData:
     command_note: str | None = None
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
     curve_notes: list[str] = field(default_factory=list)  # values the curves left out (NaN)
+    # experiments whose other settings have curves the judged setting lacks (none drawn)
+    curves_elsewhere: list[str] = field(default_factory=list)
+    # the drawn settings' runs have CSV logs (with no metric at 2+ steps when none is drawn)
+    csv_logs: bool = False
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline
@@ -464,7 +468,7 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
 def summary_line(data: ReportData) -> str:
     """The headline's numbers in one line (the CLI's, the discussion's first sentence)."""
     if not data.results:
-        return NO_CLAIMS_LINE
+        return no_claims_line(data)
     verified, deviation, apart = _summary_parts(data)
     return verified + (f" ({deviation})" if deviation else "") + (f"; {apart}" if apart else "")
 
@@ -475,14 +479,21 @@ def headline(data: ReportData) -> dict[str, str]:
     `1 of 1 claims reproduced, 1 of 1 run (1 reproduced); 3 unverified claims shown apart
     (3 reproduced)`."""
     if not data.results:
-        return {"main": NO_CLAIMS_LINE, "counts": "", "rest": ""}
+        return {"main": no_claims_line(data), "counts": "", "rest": ""}
     verified, deviation, apart = _summary_parts(data)
     counts = counts_text(data.counts) if any(r.counts for r in data.results) else ""
     rest = "".join(f"; {part}" for part in (deviation, apart) if part)
     return {"main": verified, "counts": counts, "rest": rest}
 
 
-NO_CLAIMS_LINE = "the plugin ships no claims to check; its paper notes say why"
+NO_CLAIMS_LINE = "the plugin ships no claims to check"
+
+
+def no_claims_line(data: ReportData) -> str:
+    """The headline of a paper without claims; it points to the paper's notes only when the
+    plugin has some (a plugin without `notes:` was said to have notes saying why)."""
+    notes = data.spec.notes and data.spec.notes.strip()
+    return NO_CLAIMS_LINE + ("; its paper notes say why" if notes else "")
 
 
 def counts_text(counts: dict[str, int]) -> str:
@@ -492,6 +503,8 @@ def counts_text(counts: dict[str, int]) -> str:
 def _results_counts(data: ReportData) -> str:
     """The Results line's counts, each outcome's interim verdicts named: those are why it
     reads incomplete where every claim has a verdict (the headline's line says it apart)."""
+    if not data.results:  # the badge already says "no claims"
+        return "nothing is judged; the runs are described below"
     counted = [r for r in data.results if r.counts]
     parts = []
     for outcome, n in data.counts.items():

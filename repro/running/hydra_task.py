@@ -55,9 +55,12 @@ def print_outcome(outcome: RunOutcome) -> None:
     """The run's line: stderr when it did not complete; a completed run that a signal came
     too late to stop also gets an error line saying so (its exit code is the signal's)."""
     failed = outcome.status in NOT_COMPLETED
-    print(describe(outcome), file=sys.stderr if failed else sys.stdout, flush=True)
+    stream = sys.stderr if failed else sys.stdout
+    for line in wrap_for(stream, describe(outcome), rest="  "):  # whole words on a terminal
+        print(line, file=stream, flush=True)
     if outcome.status == "completed" and outcome.error:
-        print(f"error: {outcome.error}", file=sys.stderr, flush=True)
+        for line in wrap_for(sys.stderr, f"error: {outcome.error}", rest="  "):
+            print(line, file=sys.stderr, flush=True)
     if outcome.record_dir and (short := short_of_setting(outcome)):  # run, sweep, SLURM watch
         for line in wrap_for(sys.stderr, short, rest="  "):  # ~230 characters: whole words
             print(line, file=sys.stderr, flush=True)

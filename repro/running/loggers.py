@@ -66,8 +66,7 @@ def wandb_run_for(
         ),
         name=f"{paper}/{experiment}/seed{seed}",
         group=f"{paper}/{experiment}/{record['config_hash']}",
-        # W&B refuses a tag over 64 characters (and with it the run): a long claim id is cut
-        tags=tuple(dict.fromkeys(tag[:WANDB_TAG_LIMIT] for tag in [paper, experiment, *claim_ids])),
+        tags=tuple(dict.fromkeys(wandb_tag(tag) for tag in [paper, experiment, *claim_ids])),
         config={
             **config,
             "experiment": experiment,
@@ -79,6 +78,18 @@ def wandb_run_for(
         resume=resumed is not None,
         memo_dir=results_dir / ".sweeps",
     )
+
+
+def wandb_tag(name: str) -> str:
+    """`name` as a W&B run tag. W&B refuses a tag over 64 characters (and with it the run), so
+    a longer name is cut and ends with a hash of the whole: two claims alike in their first
+    64 characters would otherwise share one tag, each claim's filter showing the other's runs."""
+    if len(name) <= WANDB_TAG_LIMIT:
+        return name
+    import hashlib
+
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+    return f"{name[: WANDB_TAG_LIMIT - len(digest) - 1]}-{digest}"
 
 
 def attempt_run_id(

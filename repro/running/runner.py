@@ -122,7 +122,10 @@ def run_one(
         return RunOutcome("skipped", record_dir, record.get("metrics", {}))
     if not progress.started_as_worker_rank():  # first, before Lightning's slow import
         # stdout: stderr stays for progress and errors, so a failure is one line there
-        print(progress.start_line(config, record_dir), flush=True)
+        from repro.wording import wrap_for  # whole words (and the path whole) on a terminal
+
+        for line in wrap_for(sys.stdout, progress.start_line(config, record_dir), rest="  "):
+            print(line, flush=True)
     if as_group_of_one is not None and not config.get("rerun") and record is None:
         from repro.running.group_checkpoint import left_to_test, resumes_share, split_off_to_test
 

@@ -432,6 +432,50 @@ def test_a_paper_without_claims_reports_its_runs_and_judges_nothing(tmp_path: Pa
     assert "0 of 0" not in markdown and "## Compute" in markdown
 
 
+def test_a_paper_without_claims_or_notes_does_not_point_to_notes_that_say_why(
+    tmp_path: Path,
+) -> None:
+    """A plugin with no claims and no `notes:` got, in its headline and Discussion, `the plugin
+    ships no claims to check; its paper notes say why`: there were no notes to read."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert "the plugin ships no claims to check" in markdown
+    assert "notes say why" not in markdown, markdown
+    yaml = papers / "toy" / "paper.yaml"
+    yaml.write_text(yaml.read_text().replace("claims:", "notes: No table gives numbers.\nclaims:"))
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    assert "No table gives numbers." in markdown and "notes say why" in markdown, markdown
+
+
+def test_a_paper_without_claims_is_not_said_to_be_judged_on_earlier_code(tmp_path: Path) -> None:
+    """A paper with no claims whose runs are of earlier plugin code got `Caution: toy/cnn:
+    judged on runs of earlier plugin code` under a headline saying nothing is tested: its
+    runs are described, not judged."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)  # their code differs from the plugin folder's
+    outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    older = [w for w in outcome.warnings if "earlier plugin code" in w]
+    assert older and not [w for w in older if "judged" in w], older
+    assert "judged on runs" not in (out / "report.md").read_text()
+
+
+def test_a_paper_without_claims_results_line_says_what_the_report_holds(tmp_path: Path) -> None:
+    """Results of a paper with no claims read `➖ **no claims**: no claims.`, the badge said
+    twice and nothing about the runs the report does describe."""
+    papers = write_paper(tmp_path / "papers", "[]")
+    results, out = tmp_path / "results", tmp_path / "out"
+    toy_records(results, papers)
+    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    markdown = (out / "report.md").read_text()
+    line = markdown.split("### Results\n\n", 1)[1].split("\n", 1)[0]
+    assert "no claims**: no claims" not in line and "nothing is judged" in line, line
+
+
 def test_a_paper_without_claims_has_no_empty_claims_table(tmp_path: Path) -> None:
     """A paper with no claims got, under `## Claims`, a table's header row with no rows below
     it and a bold `Rules.` with nothing after it (HTML and PDF alike): it read as a report
@@ -550,6 +594,60 @@ def test_a_figure_the_regenerated_report_no_longer_draws_is_not_left_beside_it(
     assert "No training curves" in markdown
     assert not (out / "figures" / "curves.png").exists()
     assert (out / "figures" / "claims.png").is_file() and (out / "figures" / "mine.png").is_file()
+
+
+def test_no_training_curves_does_not_say_runs_of_another_setting_have_no_logs(
+    tmp_path: Path,
+) -> None:
+    """Curves are drawn from the judged setting's runs only. When those had no CSV logs but a
+    run of another setting (optimizer.lr=0.1) had, the report said `the runs have no CSV logs
+    ... (run with logger=csv ...)`: false of the runs it lists beyond the paper."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    log = [(39, 1.0), (79, 0.8), (119, 0.6)]
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log, **{"optimizer.lr": 0.1}
+        )
+    build_report(ReportRequest("mnist1d", results, out, formats=frozenset({"md", "html"})))
+    for name in ("report.md", "report.html"):
+        text = (out / name).read_text()
+        figures = text.split("Figures", 1)[1].split("Results beyond the original paper", 1)[0]
+        figures = " ".join(re.sub(r"data:image/[^\"]+", "", figures).split())
+        assert "the runs have no CSV logs" not in figures, figures
+        assert "other settings" in figures and "cnn" in figures, figures
+
+
+def test_an_all_nan_curve_is_not_said_to_have_no_logs_beside_other_settings_curves(
+    tmp_path: Path,
+) -> None:
+    """The judged setting logged NaN at every step, another setting finite values: its note
+    says no value is finite; no line may say its runs have no CSV logs."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    nan, log = [(39, math.nan), (79, math.nan)], [(39, 1.0), (79, 0.8)]
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=nan)
+        write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=log, **{"optimizer.lr": 0.1}
+        )
+    _, markdown = report(results, out)
+    figures = markdown.split("## Figures", 1)[1].split("\n## ", 1)[0]
+    assert "no CSV logs" not in figures and "no value is finite" in figures, figures
+
+
+def test_runs_with_csv_logs_of_one_step_are_not_told_to_run_with_logger_csv(
+    tmp_path: Path,
+) -> None:
+    """Runs made with `logger=csv` whose logs hold each metric at one step (a run shorter than
+    trainer.log_every_n_steps) got `No training curves: ... (run with logger=csv ...)`: the
+    advice they had followed. It says their logs have no metric at several steps and why."""
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, csv_log=[(19, 0.5)])
+    _, markdown = report(results, out)
+    figures = markdown.split("## Figures", 1)[1].split("\n## ", 1)[0]
+    assert "No training curves" in figures and "logger=csv" not in figures, figures
+    assert "log_every_n_steps" in figures, figures
 
 
 def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import repro
 from tests.records.test_table import write_run
 
@@ -119,3 +121,31 @@ def test_a_parameter_count_that_is_no_count_is_not_an_internal_error(isolated_en
     (folder / "record.json").write_text(json.dumps(record))
     done = repro("report", "paper=mnist1d")
     assert done.returncode == 0 and "internal error" not in done.stderr, done.stderr
+
+
+def test_reports_lines_wrap_at_whole_words_at_80_columns(
+    isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first `repro report paper=mnist1d` printed `  reports/mnist1d/notes.md: new; write what
+    was easy or difficult there (kept across regenerations)`, 98 characters, which an
+    80-column terminal cut inside a word (`regen|erations`); its lines wrap at whole words."""
+    import io
+    import re
+    import sys
+
+    from repro.cli import app
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for seed in range(2):
+        write_run(isolated_env, "cnn", seed, {"test/acc": 0.94}, composed=True)
+    monkeypatch.setenv("COLUMNS", "80")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    app(["report", "paper=mnist1d"], standalone_mode=False)
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    text = " ".join(" ".join(lines).split())
+    assert "write what was easy or difficult there (kept across regenerations)" in text, lines

@@ -228,3 +228,37 @@ def test_repro_runs_max_time_warning_wraps_at_whole_words_at_80_columns(
     text = " ".join(" ".join(lines).split())
     assert text.startswith("warning: trainer.max_time=00:00:00:03 ended training"), text
     assert "a report leaves this run out of every verdict" in text, text
+
+
+def test_repro_runs_outcome_lines_wrap_at_whole_words_at_80_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`repro run`'s `error:` line of a failed run and its `completed: ... -> <record>` line
+    (metrics and an absolute path, often over 80 characters) were printed whole, and an
+    80-column terminal cut them inside a word or the path; they wrap at whole words there,
+    each staying one line in a pipe."""
+    import io
+    import sys
+
+    from repro.running.hydra_task import print_outcome
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    folder = Path("results/mnist1d/logistic_shuffled/e07871121a/seed0")
+    failed = RunOutcome("failed", folder, error="non-finite loss at step 3 (nan): lower the lr")
+    done = RunOutcome("completed", folder, {"test/acc": 0.2361, "train/loss": 1.976})
+    monkeypatch.setenv("COLUMNS", "80")
+    for outcome, name in ((failed, "stderr"), (done, "stdout")):
+        terminal = Terminal()
+        monkeypatch.setattr(sys, name, terminal)
+        print_outcome(outcome)
+        lines = terminal.getvalue().splitlines()
+        assert len(lines) > 1 and max(len(line) for line in lines) <= 80, lines
+        assert " ".join(" ".join(lines).split()) == describe(outcome), lines
+        assert any(str(folder) in line for line in lines), lines  # the path whole on a line
+        piped = io.StringIO()
+        monkeypatch.setattr(sys, name, piped)
+        print_outcome(outcome)
+        assert piped.getvalue() == describe(outcome) + "\n"

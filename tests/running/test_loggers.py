@@ -279,4 +279,22 @@ def test_a_claim_id_longer_than_64_characters_is_a_tag_wandb_accepts(tmp_path: P
     record = {"paper": "toy", "experiment": "small", "seed": 0, "config_hash": "aa6d817486"}
     run = wandb_run_for({}, record, [long_id, "small_mse"], tmp_path, None)
     assert all(1 <= len(tag) <= 64 for tag in run.tags), run.tags
-    assert "small_mse" in run.tags and any(long_id.startswith(t) for t in run.tags), run.tags
+    assert "small_mse" in run.tags, run.tags
+    assert any(long_id.startswith(t.rpartition("-")[0]) for t in run.tags), run.tags
+
+
+def test_two_long_claim_ids_sharing_their_first_64_characters_get_distinct_tags(
+    tmp_path: Path,
+) -> None:
+    """Claim ids were cut to their first 64 characters: two claims (on two experiments) that
+    differ only past them got one tag, so filtering W&B by one claim's tag showed the other's
+    runs too. A cut tag ends with a hash of the whole id."""
+    from repro.running.loggers import wandb_run_for
+
+    stem = "very_long_claim_name_" * 4
+    record = {"paper": "toy", "experiment": "small", "seed": 0, "config_hash": "aa6d817486"}
+    first = wandb_run_for({}, record, [stem + "cnn"], tmp_path, None).tags[-1]
+    second = wandb_run_for({}, record, [stem + "mlp"], tmp_path, None).tags[-1]
+    assert first != second and len(first) <= 64 and len(second) <= 64, (first, second)
+    again = wandb_run_for({}, record, [stem + "cnn"], tmp_path, None).tags[-1]
+    assert again == first  # the same claim's runs share their tag

@@ -1301,7 +1301,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
     if checkpoint.found_inexact and record.get("resumed_from"):  # seen once loaders were built
         record["resumed_from"].update(exact=False, why_inexact=checkpoint.found_inexact)
-    unsettled = _record_result(attempt, result, checkpoint_cfg)
+    unsettled = _record_result(attempt, result, checkpoint_cfg, checkpoint.final_unsaved)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if unsettled is not None:
         return RunOutcome("completed", record_dir, result.metrics, error=unsettled, exit_code=1)
@@ -1310,9 +1310,12 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     return RunOutcome("completed", record_dir, result.metrics)
 
 
-def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]) -> str | None:
-    """The completed record: metrics, model, data, timing, and the final weights kept or not.
-    Returns None, or what failed once the completed record was written (`_unsettled`)."""
+def _record_result(
+    attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any], unsaved: str | None = None
+) -> str | None:
+    """The completed record: metrics, model, data, timing, and the final weights kept or not
+    (`unsaved`: why their save failed). Returns None, or what failed once the completed
+    record was written (`_unsettled`)."""
     record = attempt.record
     record["metrics"] = result.metrics
     record["model"] = {"parameters": result.parameters, "device": result.device}
@@ -1322,7 +1325,7 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
     record["timing"].update(result.timing)
     if record["resumed_from"]:
         _account_for_resume(record, attempt.record_dir)
-    record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
+    record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg, unsaved)
     try:
         attempt.end(store.STATUS_COMPLETED, None)  # a record it cannot write: ReproError
         put_weights_in_place(attempt.record_dir, record, attempt.rerunning_completed)
@@ -1500,13 +1503,19 @@ def _completed_but_stopped(record_dir: Path, metrics: dict[str, float], signum: 
     )
 
 
-def kept_checkpoint(path: Path, checkpoint_cfg: dict[str, Any]) -> dict[str, Any]:
+def kept_checkpoint(
+    path: Path, checkpoint_cfg: dict[str, Any], unsaved: str | None = None
+) -> dict[str, Any]:
     """Whether a completed run keeps its final weights (`<record>/checkpoints/last.ckpt`),
-    for analysis after the run; when not, the reason, also said on stderr if it is size."""
+    for analysis after the run; when not, the reason, also said on stderr if it is size or
+    a failed save (`unsaved`: a file there is an earlier save's, not the final weights)."""
     if not checkpoint_cfg.get("enabled", True):
         return {"kept": False, "reason": "checkpoint.enabled=false"}
     if not checkpoint_cfg.get("keep", True):
         return {"kept": False, "reason": "checkpoint.keep=false"}
+    if unsaved is not None:
+        print(f"warning: final weights not kept: {unsaved}", file=sys.stderr)
+        return {"kept": False, "reason": unsaved}
     if not path.is_file():
         return {"kept": False, "reason": "no checkpoint was written"}
     size_mb = path.stat().st_size / 1e6

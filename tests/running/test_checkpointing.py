@@ -1199,12 +1199,13 @@ main()
 def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """a checkpoint save on a full disk failed the run as `OSError: [Errno 28]
-    No space left on device`, naming no file, and left the part written in
+    """a periodic checkpoint save on a full disk failed the run as `OSError: [Errno
+    28] No space left on device`, naming no file, and left the part written in
     checkpoints/.last.ckpt.tmp, which kept the disk full for the rerun."""
     results = tmp_path / "r"
     patch = DISK_FULL_AS_IT_SAVES
-    failed = _run(signalling_paper, results, "trainer.max_steps=8", patched_by=patch)
+    steps = ("trainer.max_steps=8", "checkpoint.every_s=0")
+    failed = _run(signalling_paper, results, *steps, patched_by=patch)
     assert failed.returncode == 1, failed.stderr
     folder = _run_folder(results)
     record = json.loads((folder / "record.json").read_text())
@@ -1212,6 +1213,48 @@ def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of
     assert "cannot save checkpoint" in record["error"] and "last.ckpt" in record["error"]
     assert "error: cannot save checkpoint" in failed.stderr
     assert not [p.name for p in (folder / "checkpoints").rglob("*")]
+
+
+DISK_FULL_AT_THE_FINAL_SAVE = """
+import errno, os, sys
+import lightning.pytorch as pl
+
+real = pl.Trainer.save_checkpoint
+
+def save(self, path, *args, **kwargs):  # the periodic saves fit; the disk fills by the last
+    if self.global_step < self.max_steps:
+        return real(self, path, *args, **kwargs)
+    with open(path, "wb") as partial:
+        partial.write(b"part of a checkpoint")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+pl.Trainer.save_checkpoint = save
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("every_s", ["30", "0"])
+def test_a_full_disk_at_the_final_save_still_tests_the_run_and_says_its_weights_are_not_kept(
+    signalling_paper: Path, tmp_path: Path, every_s: str
+) -> None:
+    """the final weights' save on a full disk failed a run that had trained all its
+    steps: recorded `failed`, never tested, its training lost. The weights are in memory: it
+    is tested, recorded completed, and its record says they were not kept and why; an
+    earlier periodic save (every_s=0) is not recorded as its final weights."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8", f"checkpoint.every_s={every_s}")
+    done = _run(signalling_paper, results, *steps, patched_by=DISK_FULL_AT_THE_FINAL_SAVE)
+    assert done.returncode == 0, done.stderr
+    folder = _run_folder(results)
+    record = json.loads((folder / "record.json").read_text())
+    assert record["status"] == "completed" and "test/mse" in record["metrics"], record
+    assert record["checkpoint"]["kept"] is False, record["checkpoint"]
+    assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
+    assert "warning: final weights not kept" in done.stderr, done.stderr
+    assert not (folder / "checkpoints").exists() or not list((folder / "checkpoints").iterdir())
 
 
 def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(

@@ -1356,7 +1356,12 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
     rerun's replace the earlier run's); then a rerun's progress record goes, so that one left
     beside a record of the same attempt says that a kill came in between
     (`finish_a_completed_rerun`)."""
-    from repro.running.checkpointing import GROUP_CHECKPOINT, RERUN_CHECKPOINT, checkpoint_path
+    from repro.running.checkpointing import (
+        GROUP_CHECKPOINT,
+        LAST_CHECKPOINT,
+        RERUN_CHECKPOINT,
+        checkpoint_path,
+    )
 
     last_checkpoint = checkpoint_path(record_dir)
     checkpoint_file = last_checkpoint.with_name(RERUN_CHECKPOINT) if rerun else last_checkpoint
@@ -1368,6 +1373,8 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
         hand_on_share(record_dir)  # the share of its group's seeds cut short: kept, moved on
     last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
     last_checkpoint.with_name(f"{GROUP_CHECKPOINT}.tmp").unlink(missing_ok=True)  # split, killed
+    for name in (LAST_CHECKPOINT, RERUN_CHECKPOINT):  # a save killed midway: its part, as large
+        last_checkpoint.with_name(f".{name}.tmp").unlink(missing_ok=True)  # as the weights
     if (record.get("checkpoint") or {}).get("kept"):  # the weights of the record just written
         if checkpoint_file.is_file():
             os.replace(checkpoint_file, last_checkpoint)

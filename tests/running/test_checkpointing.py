@@ -1257,6 +1257,49 @@ def test_a_full_disk_at_the_final_save_still_tests_the_run_and_says_its_weights_
     assert not (folder / "checkpoints").exists() or not list((folder / "checkpoints").iterdir())
 
 
+KILLED_AS_IT_SAVES = """
+import os, signal, sys
+import lightning.pytorch as pl
+
+def save(self, path, *args, **kwargs):  # kill -9 with part of the checkpoint written
+    with open(path, "wb") as partial:
+        partial.write(b"part of a checkpoint")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+pl.Trainer.save_checkpoint = save
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("rerun", [False, True])
+def test_a_save_killed_midway_leaves_no_part_of_it_beside_the_completed_run(
+    signalling_paper: Path, tmp_path: Path, rerun: bool
+) -> None:
+    """kill -9 while a checkpoint was written left its part (.last.ckpt.tmp, or
+    .rerun.ckpt.tmp for a rerun=true) in checkpoints/; the run that then completed without
+    another save (checkpoint.keep=false) kept it beside its record for good, as large as
+    the model's weights."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8",)
+    if rerun:
+        assert _run(signalling_paper, results, *steps).returncode == 0
+    again = ("rerun=true",) if rerun else ()
+    killed = _run(
+        signalling_paper, results, *steps, *again, "checkpoint.every_s=0",
+        patched_by=KILLED_AS_IT_SAVES,
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr
+    folder = _run_folder(results)
+    assert [p.name for p in (folder / "checkpoints").glob(".*.tmp")], "no part left"
+    done = _run(signalling_paper, results, *steps, *again, "checkpoint.keep=false")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((folder / "record.json").read_text())["status"] == "completed"
+    assert not (folder / "checkpoints").exists(), list((folder / "checkpoints").iterdir())
+
+
 def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(
     signalling_paper: Path, tmp_path: Path
 ) -> None:

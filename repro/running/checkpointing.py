@@ -466,7 +466,10 @@ class ResumableCheckpoint(pl.Callback):
             if self.save_at_end or due:
                 self.save(trainer, again=self._ending_early)
         except ReproError as error:  # a full disk: a stop needs the file, a test does not
-            if stop_signal is not None or not isinstance(error.__cause__, OSError):
+            # (several ranks: rank 0 alone failed, before the save's barrier the others wait
+            # in; testing on, its collectives would pair with the wrong ones)
+            alone = trainer.world_size == 1
+            if stop_signal is not None or not alone or not isinstance(error.__cause__, OSError):
                 raise
             self.final_unsaved = str(error)  # tested from memory; the record says why
         finally:

@@ -1429,8 +1429,13 @@ def _finish_locked(record_dir: Path, record: dict[str, Any] | None) -> bool:
         if (record_dir / RERUN_CSV_FOLDER).is_dir():  # else moved, or none: nothing to redo
             replace_csv_log(record_dir)
         put_weights_in_place(record_dir, record, rerun=True)
-    except OSError as error:
-        print(f"warning: {record_dir}: {error.strerror or error}", file=sys.stderr)
+    except OSError as error:  # the file too: the refusal that follows says to fix it
+        where = f": {error.filename}" if error.filename else ""
+        print(
+            f"warning: {record_dir}: its rerun's files could not be put in place: "
+            f"{error.strerror or error}{where}",
+            file=sys.stderr,
+        )
         return False
     print(
         f"note: {progress.shown_path(record_dir)}: its rerun was killed as it completed; "

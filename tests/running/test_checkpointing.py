@@ -1363,6 +1363,8 @@ def test_a_rerun_never_saves_over_final_weights_an_earlier_rerun_could_not_move(
     )
     assert again.returncode == 1, again.stderr
     assert "rerun.ckpt" in again.stderr.strip().splitlines()[-1]
+    # the warning it points to names the file that could not move, not only the folder
+    assert f"Input/output error: {folder}/checkpoints/rerun.ckpt" in again.stderr, again.stderr
     assert json.loads((folder / "record.json").read_text()) == record
     assert (folder / "checkpoints" / "rerun.ckpt").stat().st_ino == weights
     then = _run(signalling_paper, results, *steps)

@@ -871,6 +871,8 @@ def _print_dry_run(
     resumed, lines = resumes
     todo = [run for run in resumed if run.needs_training]  # with the seeds a group brings
     jobs = jobs_for(resumed, [], together)
+    # a run another process trains: found busy, no time of this sweep's
+    timed = [job for job in jobs if not all(run.held for run in job.runs)]
     estimates = estimate_seconds(resumed, hardware_key())
     if len(resumed) > SUMMARY_ABOVE:
         _print_plan_summary(resumed, estimates, together)
@@ -881,7 +883,7 @@ def _print_dry_run(
                 str(r.seed),
                 " ".join(r.fixed),
                 r.state,
-                format_seconds(estimates[r.record_dir]) if r.needs_training else "-",
+                format_seconds(estimates[r.record_dir]) if r.needs_training and not r.held else "-",
                 _relative(r.record_dir),
             )
             for r in resumed  # with the seeds a group it resumes brings
@@ -890,10 +892,10 @@ def _print_dry_run(
             ("experiment", "seed", "overrides", "state", "estimate", "record"), rows, "record"
         )
     _warn_stopped_short([r.record_dir for r in resumed if r.state == DONE])
-    per_job = job_seconds(jobs, estimates)  # a group of seeds: one process, its time once
+    per_job = job_seconds(timed, estimates)  # a group of seeds: one process, its time once
     known = [seconds for seconds in per_job if seconds is not None]
     unknown = sorted(
-        {r.experiment for job, s in zip(jobs, per_job, strict=True) if s is None for r in job.runs}
+        {r.experiment for job, s in zip(timed, per_job, strict=True) if s is None for r in job.runs}
     )
     total = f"estimated training time, one after another: {format_seconds(sum(known))}"
     if unknown and not known:

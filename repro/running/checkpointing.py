@@ -247,6 +247,9 @@ class ResumableCheckpoint(pl.Callback):
         # why this resume is inexact, found once the loaders are built (`UNSAVED_GENERATORS`):
         # the run's record says so (`runner._train`)
         self.found_inexact: str | None = None
+        # why the final weights could not be saved (a full disk): the run is still tested
+        # with the weights in memory, and its record says they were not kept
+        self.final_unsaved: str | None = None
         self._epoch_loaders: list[Any] = []  # the train loaders as the last epoch started
         # whether rebuilt train loaders (reload_dataloaders_every_n_epochs) came with new
         # generators of their own: None until a rebuild is seen
@@ -462,6 +465,13 @@ class ResumableCheckpoint(pl.Callback):
             due = (stop_signal and done) or (self._ending_early and same_step)
             if self.save_at_end or due:
                 self.save(trainer, again=self._ending_early)
+        except ReproError as error:  # a full disk: a stop needs the file, a test does not
+            # (several ranks: rank 0 alone failed, before the save's barrier the others wait
+            # in; testing on, its collectives would pair with the wrong ones)
+            alone = trainer.world_size == 1
+            if stop_signal is not None or not alone or not isinstance(error.__cause__, OSError):
+                raise
+            self.final_unsaved = str(error)  # tested from memory; the record says why
         finally:
             self._ending_early = False
         if stop_signal is not None:

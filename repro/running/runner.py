@@ -1306,7 +1306,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
     if checkpoint.found_inexact and record.get("resumed_from"):  # seen once loaders were built
         record["resumed_from"].update(exact=False, why_inexact=checkpoint.found_inexact)
-    unsettled = _record_result(attempt, result, checkpoint_cfg)
+    unsettled = _record_result(attempt, result, checkpoint_cfg, checkpoint.final_unsaved)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if unsettled is not None:
         return RunOutcome("completed", record_dir, result.metrics, error=unsettled, exit_code=1)
@@ -1315,9 +1315,12 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     return RunOutcome("completed", record_dir, result.metrics)
 
 
-def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]) -> str | None:
-    """The completed record: metrics, model, data, timing, and the final weights kept or not.
-    Returns None, or what failed once the completed record was written (`_unsettled`)."""
+def _record_result(
+    attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any], unsaved: str | None = None
+) -> str | None:
+    """The completed record: metrics, model, data, timing, and the final weights kept or not
+    (`unsaved`: why their save failed). Returns None, or what failed once the completed
+    record was written (`_unsettled`)."""
     record = attempt.record
     record["metrics"] = result.metrics
     record["model"] = {"parameters": result.parameters, "device": result.device}
@@ -1327,7 +1330,7 @@ def _record_result(attempt: Attempt, result: Any, checkpoint_cfg: dict[str, Any]
     record["timing"].update(result.timing)
     if record["resumed_from"]:
         _account_for_resume(record, attempt.record_dir)
-    record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg)
+    record["checkpoint"] = kept_checkpoint(attempt.checkpoint_file, checkpoint_cfg, unsaved)
     try:
         attempt.end(store.STATUS_COMPLETED, None)  # a record it cannot write: ReproError
         put_weights_in_place(attempt.record_dir, record, attempt.rerunning_completed)
@@ -1358,7 +1361,12 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
     rerun's replace the earlier run's); then a rerun's progress record goes, so that one left
     beside a record of the same attempt says that a kill came in between
     (`finish_a_completed_rerun`)."""
-    from repro.running.checkpointing import GROUP_CHECKPOINT, RERUN_CHECKPOINT, checkpoint_path
+    from repro.running.checkpointing import (
+        GROUP_CHECKPOINT,
+        LAST_CHECKPOINT,
+        RERUN_CHECKPOINT,
+        checkpoint_path,
+    )
 
     last_checkpoint = checkpoint_path(record_dir)
     checkpoint_file = last_checkpoint.with_name(RERUN_CHECKPOINT) if rerun else last_checkpoint
@@ -1370,6 +1378,8 @@ def put_weights_in_place(record_dir: Path, record: dict[str, Any], rerun: bool) 
         hand_on_share(record_dir)  # the share of its group's seeds cut short: kept, moved on
     last_checkpoint.with_name(GROUP_CHECKPOINT).unlink(missing_ok=True)
     last_checkpoint.with_name(f"{GROUP_CHECKPOINT}.tmp").unlink(missing_ok=True)  # split, killed
+    for name in (LAST_CHECKPOINT, RERUN_CHECKPOINT):  # a save killed midway: its part, as large
+        last_checkpoint.with_name(f".{name}.tmp").unlink(missing_ok=True)  # as the weights
     if (record.get("checkpoint") or {}).get("kept"):  # the weights of the record just written
         if checkpoint_file.is_file():
             os.replace(checkpoint_file, last_checkpoint)
@@ -1424,8 +1434,13 @@ def _finish_locked(record_dir: Path, record: dict[str, Any] | None) -> bool:
         if (record_dir / RERUN_CSV_FOLDER).is_dir():  # else moved, or none: nothing to redo
             replace_csv_log(record_dir)
         put_weights_in_place(record_dir, record, rerun=True)
-    except OSError as error:
-        print(f"warning: {record_dir}: {error.strerror or error}", file=sys.stderr)
+    except OSError as error:  # the file too: the refusal that follows says to fix it
+        where = f": {error.filename}" if error.filename else ""
+        print(
+            f"warning: {record_dir}: its rerun's files could not be put in place: "
+            f"{error.strerror or error}{where}",
+            file=sys.stderr,
+        )
         return False
     print(
         f"note: {progress.shown_path(record_dir)}: its rerun was killed as it completed; "
@@ -1505,13 +1520,19 @@ def _completed_but_stopped(record_dir: Path, metrics: dict[str, float], signum: 
     )
 
 
-def kept_checkpoint(path: Path, checkpoint_cfg: dict[str, Any]) -> dict[str, Any]:
+def kept_checkpoint(
+    path: Path, checkpoint_cfg: dict[str, Any], unsaved: str | None = None
+) -> dict[str, Any]:
     """Whether a completed run keeps its final weights (`<record>/checkpoints/last.ckpt`),
-    for analysis after the run; when not, the reason, also said on stderr if it is size."""
+    for analysis after the run; when not, the reason, also said on stderr if it is size or
+    a failed save (`unsaved`: a file there is an earlier save's, not the final weights)."""
     if not checkpoint_cfg.get("enabled", True):
         return {"kept": False, "reason": "checkpoint.enabled=false"}
     if not checkpoint_cfg.get("keep", True):
         return {"kept": False, "reason": "checkpoint.keep=false"}
+    if unsaved is not None:
+        print(f"warning: final weights not kept: {unsaved}", file=sys.stderr)
+        return {"kept": False, "reason": unsaved}
     if not path.is_file():
         return {"kept": False, "reason": "no checkpoint was written"}
     size_mb = path.stat().st_size / 1e6

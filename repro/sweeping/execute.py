@@ -128,6 +128,7 @@ def run_planned(
     from repro.errors import stop_within
     from repro.sweeping.jobs import jobs_for
     from repro.sweeping.launch import (
+        SUBMITIT_LOGS,
         collect_results,
         joblib_workers,
         launch,
@@ -144,7 +145,7 @@ def run_planned(
         warn(line)
     sweep_id = new_sweep_id()
     os.environ["REPRO_SWEEP_ID"] = sweep_id  # each record this sweep trains carries it
-    jobs = None
+    jobs, logs = None, None
     try:
         if any(run.needs_training for run in planned):
             results_override = path_override("paths.results_dir", results_dir)  # literal
@@ -154,9 +155,9 @@ def run_planned(
             with command_context(papers_dir, [results_override]):
                 jobs = run_jobs(launcher, jobs_for(planned, common, together), workers)
                 if jobs is None:  # slurm, ray, submitit: Hydra's launcher plugins run them
-                    common.append(
-                        path_override("hydra.sweep.dir", sweep_dir(results_dir, paper_id))
-                    )
+                    hydra_dir = sweep_dir(results_dir, paper_id)
+                    common.append(path_override("hydra.sweep.dir", hydra_dir))
+                    logs = hydra_dir / SUBMITIT_LOGS  # submitit's job files, if it made any
                     slurm_name = slurm_job_name(sweep_id) if launcher == "slurm" else None
                     if slurm_name:  # a stop cancels this sweep's jobs by their name
                         common.append(f"hydra.launcher.name={slurm_name}")
@@ -177,7 +178,8 @@ def run_planned(
                         "error: stopping the sweep: every run fails the same way: "
                         f"{jobs.stopped_because}"
                     )
-        return jobs, collect_results(planned, sweep_id, jobs)
+        logs = logs if logs is not None and logs.is_dir() else None
+        return jobs, collect_results(planned, sweep_id, jobs, logs)
     finally:
         os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not its
 

@@ -168,10 +168,15 @@ def new_sweep_id() -> str:
 
 
 def collect_results(
-    planned: list[PlannedRun], sweep_id: str, jobs: SweepOutcomes | None = None
+    planned: list[PlannedRun],
+    sweep_id: str,
+    jobs: SweepOutcomes | None = None,
+    logs: Path | None = None,
 ) -> list[RunResult]:
     """What each planned run ended as: from this sweep's own job outcomes where it ran the
-    jobs itself, else from the records on disk and the run locks."""
+    jobs itself, else from the records on disk and the run locks. `logs`: the folder of
+    the jobs' logs (Hydra's launcher's), named where a job left no word of why it ended."""
+    see = f"; its job's log is under {logs}" if logs is not None else ""
     from repro.running.lock import is_locked
     from repro.running.runner import unfinished_rerun_note
     from repro.running.together import HELD_BACK
@@ -220,25 +225,27 @@ def collect_results(
         elif outcome and outcome.status == "lost":
             results.append(RunResult(run, FAILED, f"{outcome.error}", None))
         elif record is None:
-            detail = outcome.error if outcome and outcome.error else "no record written (job lost?)"
+            lost = f"no record written (job lost?){see}"
+            detail = outcome.error if outcome and outcome.error else lost
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
         elif record.get("status") == store.STATUS_INTERRUPTED:
             detail = record.get("error") or "stopped by a signal"
             results.append(RunResult(run, INTERRUPTED, detail, wall))
         else:
-            results.append(RunResult(run, FAILED, _failed_detail(record, outcome), wall))
+            results.append(RunResult(run, FAILED, _failed_detail(record, outcome, see), wall))
     return results
 
 
-def _failed_detail(record: dict[str, Any], outcome: Any) -> str:
+def _failed_detail(record: dict[str, Any], outcome: Any, see: str = "") -> str:
     """Why a run of this sweep did not end completed: its record's error, or its job's own
     line where the record could not say it (a seed whose record a read-only folder kept
-    `running` as its group recorded it: the table said `running: None`)."""
+    `running` as its group recorded it: the table said `running: None`); `see`: where its
+    job's log is, for a job killed with its record `running`."""
     status, said = record.get("status"), record.get("error")
     if outcome is not None and outcome.error and (not said or status != store.STATUS_FAILED):
         return str(outcome.error)
     if not said and status == store.STATUS_RUNNING:
-        return "its record still says running: killed, or its record could not be written"
+        return f"its record still says running: killed, or its record could not be written{see}"
     return f"{status}: {said}"
 
 
@@ -493,6 +500,10 @@ def _sacct_stderr_dropped() -> Iterator[None]:
 def _first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[0] if lines else type(error).__name__
+
+
+SUBMITIT_LOGS = ".submitit"
+"""Where in a sweep's folder submitit keeps its jobs' scripts and logs (configs/launcher)."""
 
 
 def sweep_dir(results_dir: Path, paper: str) -> Path:

@@ -24,6 +24,9 @@ DONE = "done"
 STALE = "stale"
 CORRUPT = "redo (corrupt record)"  # a record that could not be read: trained again
 """A completed run made by other plugin code: `stale (<changed files>)`, trained again."""
+HELD = "held by another process"
+"""A run another process is training (its record `running`, its lock held): the sweep finds
+it busy, so it is neither to run nor in the time this sweep takes."""
 RERUN = "rerun (rerun=true)"
 """A completed run the sweep trains again because the command says `rerun=true`."""
 
@@ -48,6 +51,12 @@ class PlannedRun:
     @property
     def needs_training(self) -> bool:
         return self.state != DONE
+
+    @property
+    def held(self) -> bool:
+        """Another process trains it: the sweep tries it (it may have ended by then) and
+        finds it busy; the plan neither counts nor times it as this sweep's."""
+        return self.state.startswith(HELD)
 
     @property
     def job_key(self) -> tuple[Any, ...]:
@@ -141,7 +150,7 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
         from repro.running.lock import is_locked
 
         if is_locked(record_dir):  # not redone: the sweep finds it busy (`--dry-run` said so)
-            return f"held by another process ({status})"
+            return f"{HELD} ({status})"
     if status != store.STATUS_COMPLETED:
         return f"redo ({status})"
     stale = stale_reason(record, plugin_folder)
@@ -422,6 +431,8 @@ def plan_resumes(
         for seed, index in missing.items():
             run = runs[index]
             own = run.record_dir / CHECKPOINT_DIR / LAST_CHECKPOINT
+            if run.held:  # its own process resumes that checkpoint, not this sweep
+                continue
             if run.group is None and own.is_file() and store.cut_short(run.record_dir):
                 from repro.running.runner import checkpoint_step
 
@@ -510,8 +521,9 @@ def sweep_plan_line(
     """The line a sweep starts with: its runs, and what it runs once resumes are planned
     (`plan_resumes`): a group it resumes brings the seeds it started outside this count, and
     a trained group's seeds are only tested. Counted before resumes, the line said `1 to
-    run` and the sweep then tested 2 seeds."""
-    todo = [run for run in resumed if run.needs_training]
+    run` and the sweep then tested 2 seeds. A run another process trains is counted apart."""
+    held = sum(run.held for run in resumed)
+    todo = [run for run in resumed if run.needs_training and not run.held]
     # a blocked seed's run stops, naming what is in the way: not counted `to run`
     blocked = sum(run.state.startswith(BLOCKED) for run in todo)
     brought = len(resumed) - len(planned)
@@ -527,8 +539,8 @@ def sweep_plan_line(
         f"sweep {paper_id}: {plural(len(planned), 'run')} "
         f"({plural(len(grid.experiments), 'experiment')} × {plural(len(grid.seeds), 'seed')} × "
         f"{plural(len(grid.fixed_variants), 'setting')}){extra}: "
-        f"{len(todo) - blocked} to run{only}, {len(resumed) - len(todo)} already completed"
-        f"{stops}"
+        f"{len(todo) - blocked} to run{only}, {len(resumed) - len(todo) - held} already "
+        f"completed{stops}" + (f", {held} {HELD}" if held else "")
     )
 
 
@@ -662,12 +674,12 @@ def setting_summaries(
         states: dict[str, int] = {}
         for run in runs:
             states[run.state] = states.get(run.state, 0) + 1
-        todo = [estimates.get(r.record_dir) for r in runs if r.needs_training]
+        todo = [estimates.get(r.record_dir) for r in runs if r.needs_training and not r.held]
         total = None if any(e is None for e in todo) else float(sum(todo))  # type: ignore[arg-type]
         if together and total is not None:  # one job per group it resumes, or alone, or new
             jobs: dict[tuple[Any, ...], list[PlannedRun]] = defaultdict(list)
             for run in runs:
-                if run.needs_training:
+                if run.needs_training and not run.held:
                     jobs[run.job_key].append(run)
             total = sum(job_estimate(job, estimates) or 0.0 for job in jobs.values())
         rows.append(

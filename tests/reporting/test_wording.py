@@ -347,7 +347,7 @@ def test_one_of_a_thing_is_said_in_the_singular(tmp_path: Path) -> None:
     from repro.sweeping.plan import sweep_plan_line
 
     grid = SimpleNamespace(experiments=["a"], seeds=[0], fixed_variants=[[]])
-    run = SimpleNamespace(needs_training=True, tests_only=False, state="to run")
+    run = SimpleNamespace(needs_training=True, tests_only=False, state="to run", held=False)
     line = sweep_plan_line("toy", grid, [run], [run])  # type: ignore[arg-type, list-item]
     assert "1 run (1 experiment × 1 seed × 1 setting)" in line, line
     papers = write_paper(

@@ -1199,12 +1199,13 @@ main()
 def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
     signalling_paper: Path, tmp_path: Path
 ) -> None:
-    """a checkpoint save on a full disk failed the run as `OSError: [Errno 28]
-    No space left on device`, naming no file, and left the part written in
+    """a periodic checkpoint save on a full disk failed the run as `OSError: [Errno
+    28] No space left on device`, naming no file, and left the part written in
     checkpoints/.last.ckpt.tmp, which kept the disk full for the rerun."""
     results = tmp_path / "r"
     patch = DISK_FULL_AS_IT_SAVES
-    failed = _run(signalling_paper, results, "trainer.max_steps=8", patched_by=patch)
+    steps = ("trainer.max_steps=8", "checkpoint.every_s=0")
+    failed = _run(signalling_paper, results, *steps, patched_by=patch)
     assert failed.returncode == 1, failed.stderr
     folder = _run_folder(results)
     record = json.loads((folder / "record.json").read_text())
@@ -1212,6 +1213,91 @@ def test_a_checkpoint_write_on_a_full_disk_fails_naming_it_and_leaves_no_part_of
     assert "cannot save checkpoint" in record["error"] and "last.ckpt" in record["error"]
     assert "error: cannot save checkpoint" in failed.stderr
     assert not [p.name for p in (folder / "checkpoints").rglob("*")]
+
+
+DISK_FULL_AT_THE_FINAL_SAVE = """
+import errno, os, sys
+import lightning.pytorch as pl
+
+real = pl.Trainer.save_checkpoint
+
+def save(self, path, *args, **kwargs):  # the periodic saves fit; the disk fills by the last
+    if self.global_step < self.max_steps:
+        return real(self, path, *args, **kwargs)
+    with open(path, "wb") as partial:
+        partial.write(b"part of a checkpoint")
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+pl.Trainer.save_checkpoint = save
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("every_s", ["30", "0"])
+def test_a_full_disk_at_the_final_save_still_tests_the_run_and_says_its_weights_are_not_kept(
+    signalling_paper: Path, tmp_path: Path, every_s: str
+) -> None:
+    """the final weights' save on a full disk failed a run that had trained all its
+    steps: recorded `failed`, never tested, its training lost. The weights are in memory: it
+    is tested, recorded completed, and its record says they were not kept and why; an
+    earlier periodic save (every_s=0) is not recorded as its final weights."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8", f"checkpoint.every_s={every_s}")
+    done = _run(signalling_paper, results, *steps, patched_by=DISK_FULL_AT_THE_FINAL_SAVE)
+    assert done.returncode == 0, done.stderr
+    folder = _run_folder(results)
+    record = json.loads((folder / "record.json").read_text())
+    assert record["status"] == "completed" and "test/mse" in record["metrics"], record
+    assert record["checkpoint"]["kept"] is False, record["checkpoint"]
+    assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
+    assert "warning: final weights not kept" in done.stderr, done.stderr
+    assert not (folder / "checkpoints").exists() or not list((folder / "checkpoints").iterdir())
+
+
+KILLED_AS_IT_SAVES = """
+import os, signal, sys
+import lightning.pytorch as pl
+
+def save(self, path, *args, **kwargs):  # kill -9 with part of the checkpoint written
+    with open(path, "wb") as partial:
+        partial.write(b"part of a checkpoint")
+    os.kill(os.getpid(), signal.SIGKILL)
+
+pl.Trainer.save_checkpoint = save
+from repro.cli import main
+
+sys.argv = ["repro", *sys.argv[1:]]
+main()
+"""
+
+
+@pytest.mark.parametrize("rerun", [False, True])
+def test_a_save_killed_midway_leaves_no_part_of_it_beside_the_completed_run(
+    signalling_paper: Path, tmp_path: Path, rerun: bool
+) -> None:
+    """kill -9 while a checkpoint was written left its part (.last.ckpt.tmp, or
+    .rerun.ckpt.tmp for a rerun=true) in checkpoints/; the run that then completed without
+    another save (checkpoint.keep=false) kept it beside its record for good, as large as
+    the model's weights."""
+    results = tmp_path / "r"
+    steps = ("trainer.max_steps=8",)
+    if rerun:
+        assert _run(signalling_paper, results, *steps).returncode == 0
+    again = ("rerun=true",) if rerun else ()
+    killed = _run(
+        signalling_paper, results, *steps, *again, "checkpoint.every_s=0",
+        patched_by=KILLED_AS_IT_SAVES,
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr
+    folder = _run_folder(results)
+    assert [p.name for p in (folder / "checkpoints").glob(".*.tmp")], "no part left"
+    done = _run(signalling_paper, results, *steps, *again, "checkpoint.keep=false")
+    assert done.returncode == 0, done.stderr
+    assert json.loads((folder / "record.json").read_text())["status"] == "completed"
+    assert not (folder / "checkpoints").exists(), list((folder / "checkpoints").iterdir())
 
 
 def test_a_rerun_after_one_killed_as_it_completed_keeps_its_own_config(
@@ -1277,6 +1363,8 @@ def test_a_rerun_never_saves_over_final_weights_an_earlier_rerun_could_not_move(
     )
     assert again.returncode == 1, again.stderr
     assert "rerun.ckpt" in again.stderr.strip().splitlines()[-1]
+    # the warning it points to names the file that could not move, not only the folder
+    assert f"Input/output error: {folder}/checkpoints/rerun.ckpt" in again.stderr, again.stderr
     assert json.loads((folder / "record.json").read_text()) == record
     assert (folder / "checkpoints" / "rerun.ckpt").stat().st_ino == weights
     then = _run(signalling_paper, results, *steps)

@@ -666,6 +666,28 @@ def test_the_dry_run_says_which_runs_resume_as_the_sweep_would(
     ]
 
 
+def test_the_dry_run_counts_a_run_another_process_holds_apart_from_those_to_run(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seed 0 trained by another process (its record `running`, its lock held): the
+    dry run's first line counted it in `1 to run`, estimated its time, and said `seed 0
+    resumes its own checkpoint`, which that process resumes, not this sweep."""
+    from repro.running.lock import run_lock
+
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "seeds=2")
+    assert repro(*sweep, "logger=none").returncode == 0
+    folder = next(isolated_env.rglob("seed0"))
+    record = json.loads((folder / "record.json").read_text())
+    (folder / "record.json").write_text(json.dumps({**record, "status": "running"}))
+    assert (folder / "checkpoints" / "last.ckpt").is_file()  # its periodic save
+    with run_lock(folder):
+        dry = repro(*sweep, "logger=none", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "0 to run, 1 already completed, 1 held by another process" in dry.stdout, dry.stdout
+    assert "resumes its own checkpoint" not in dry.stdout, dry.stdout
+    assert "estimated training time, one after another: 0 s" in dry.stdout, dry.stdout
+
+
 def test_the_dry_run_says_a_group_of_other_code_is_discarded_as_the_sweep_would(
     toy_dir: Path, isolated_env: Path
 ) -> None:

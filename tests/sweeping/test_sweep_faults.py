@@ -220,6 +220,31 @@ def test_a_locked_unfinished_run_reads_as_held_by_another_process(tmp_path: Path
     assert collect_results([run], "this")[0].result == "failed"
 
 
+def test_a_job_lost_before_its_record_points_to_the_jobs_logs(tmp_path: Path) -> None:
+    """launcher=slurm with a time limit too short to write a record (or a job SLURM
+    killed as it started): the table said `missing  no record written (job lost?)`, naming
+    none of the job logs under results/.sweeps/<paper>/<stamp>/.submitit/ that say why; a
+    job killed with its record `running` pointed nowhere either."""
+    logs = tmp_path / ".sweeps" / "toy" / "stamp" / ".submitit"
+    logs.mkdir(parents=True)
+    lost, killed = (
+        tmp_path / "toy" / "small" / "h" / "seed0",
+        tmp_path / "toy" / "small" / "h" / "seed1",
+    )
+    lost.mkdir(parents=True)
+    killed.mkdir(parents=True)
+    record = {"status": "running", "timing": {}, "sweep_id": "this"}
+    (killed / "record.json").write_text(json.dumps(record))
+    runs = [
+        PlannedRun("small", 0, (), lost, "to run"),
+        PlannedRun("small", 1, (), killed, "to run"),
+    ]
+    results = collect_results(runs, "this", logs=logs)
+    assert [r.result for r in results] == ["missing", "failed"]
+    for result in results:
+        assert f"its job's log is under {logs}" in result.detail, result.detail
+
+
 def test_a_run_whose_record_could_not_say_it_failed_shows_why_not_none(tmp_path: Path) -> None:
     """a seed whose record could not be written as its group recorded it (a
     read-only folder) fails with one line, its record still `running` and without an error:

@@ -851,7 +851,9 @@ def evaluate_claim(
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
     welch = None
-    if claim.std is not None and claim.n is not None:
+    if claim.std is not None and claim.n is not None and summary.std == 0 and not exact:
+        welch = stats.WelchResult(math.nan, math.nan, math.nan)  # our spread: unknown, not 0
+    elif claim.std is not None and claim.n is not None:
         welch = stats.welch_from_summary(
             summary.mean, summary.std, summary.n, claim.value, claim.std, claim.n
         )

@@ -366,6 +366,11 @@ def claim_details(result: ClaimResult) -> list[str]:
             lines.append(f"{welch}: no test: it needs the paper's n >= 2.")
         elif s is None or s.n < 2:
             lines.append(f"{welch}: no test: it needs >= 2 seeds with a finite value.")
+        elif s.std == 0 and claim.std:  # aggregate: seeds equal, runs not: spread unknown
+            lines.append(
+                f"{welch}: no test: every seed gave {num(s.mean)}, but their runs differ in "
+                f"other metrics: {stats.TOO_COARSE}."
+            )
         else:  # welch_from_summary: no spread on either side
             lines.append(f"{welch}: no test: both spreads are 0.")
     lines.extend(note[:1].upper() + note[1:] + "." for note in result.notes)

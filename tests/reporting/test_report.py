@@ -2174,6 +2174,38 @@ def test_equal_seeds_are_exact_only_when_their_runs_agree_in_every_metric(tmp_pa
     assert mlp.outcome == stats.INCONCLUSIVE and "too coarse" in mlp.verdict.reason
 
 
+def test_a_welch_line_of_a_coarse_constant_metric_says_there_is_no_test(tmp_path: Path) -> None:
+    """five seeds all at 0.9 whose runs differ in train/loss, against the paper's 0.94 ± 0.01
+    (n=5): the Welch line took our spread as exactly 0 and printed a finite p (t = -8.944,
+    p = 0.000864), though the metric is too coarse to show it; it is no test and says why.
+    Runs that agree in every metric keep their test."""
+    import scipy.stats
+
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import claim_details
+
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    claim = cnn.model_copy(update={"value": 0.94, "tolerance": 0.03, "std": 0.01, "n": 5})
+
+    def welch_line(loss_step: float) -> tuple[stats.WelchResult | None, str]:
+        results = tmp_path / f"results{loss_step}"
+        for seed in range(5):
+            write_run(results, "cnn", seed, {"test/acc": 0.9, "train/loss": 0.1 + loss_step * seed})
+        frame = load_records(results).frame
+        choices = aggregate.choose_configs(aggregate.run_table(frame))
+        (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05)
+        (line,) = [line for line in claim_details(result) if "Welch" in line]
+        return result.welch, line
+
+    welch, line = welch_line(0.01)
+    assert welch is not None and not math.isfinite(welch.p), welch
+    assert "p =" not in line and "no test" in line and stats.TOO_COARSE in line, line
+    exact, line = welch_line(0.0)
+    expected = scipy.stats.ttest_ind_from_stats(0.9, 0.0, 5, 0.94, 0.01, 5, equal_var=False)
+    assert exact is not None and exact.p == pytest.approx(float(expected.pvalue), rel=1e-9)
+    assert "p = 0.000864" in line, line
+
+
 def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(
     tmp_path: Path,
 ) -> None:

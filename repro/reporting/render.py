@@ -841,7 +841,7 @@ def discussion_facts(data: ReportData) -> list[str]:
             needed = result.verdict.seeds_needed
             planned = _planned_seeds(data, claim)
             if result.verdict.undecided_because and planned and s and result.interim_unrun:
-                more = f" of the {planned} seeds planned; {_rest_of_plan(data, claim)}"
+                more = f" of the {planned} seeds planned; {_interim_rest(data, result)}"
             elif result.verdict.undecided_because and planned and s and result.interim_of:
                 # the planned seeds it lacks all completed, without the metric: no sweep
                 # trains them again (n below N for a diverged seed is the plan run, below)
@@ -954,9 +954,12 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
 def _interim_rest(data: ReportData, result: ClaimResult) -> str:
     """What brings the rest of an interim verdict's plan (the overall stays incomplete for
     it): the sweep of its experiments, or the seeds that completed without the metric."""
-    if result.interim_unrun:
-        return _rest_of_plan(data, result.claim)
-    return _completed_silent(result)
+    if not result.interim_unrun:
+        return _completed_silent(result)
+    rest = _rest_of_plan(data, result.claim)
+    # a comparison's seed stopped on one side and unrun on the other needs both commands
+    stopped = _completed_silent(result)
+    return f"{rest}; {stopped}" if stopped else rest
 
 
 def _cap(text: str) -> str:
@@ -973,7 +976,8 @@ def _completed_silent(result: ClaimResult) -> str:
     if result.claim.kind == "comparison":
         judged &= {seed for seed, _ in result.versus_values}
     stopped = [seed for seed in planned if seed in result.interim_stopped]
-    silent = [seed for seed in planned if seed not in judged and seed not in stopped]
+    unrun = set(result.interim_unrun)  # a sweep trains them: not silent
+    silent = [s for s in planned if s not in judged and s not in stopped and s not in unrun]
     parts = []
     if stopped:  # logged the metric, but short of the setting (`aggregate.stopped_short`)
         seeds = f"seed {stopped[0]}" if len(stopped) == 1 else f"seeds {_seeds(stopped)}"

@@ -276,7 +276,8 @@ def comparison_verdict(
 
     Pairing (same seed for A and B) removes seed-to-seed noise shared by both, so it is the
     default; a pair with a non-finite member is dropped whole. `exact`: whether equal A − B
-    on every seed is a deterministic run (see `too_coarse`).
+    on every seed is a deterministic run (see `too_coarse`); unpaired, whether a side whose
+    seeds all gave one value is: if not, its spread is unknown and Welch's test has none.
     """
     _check_alpha(alpha)
     if direction not in (">", "<"):
@@ -328,6 +329,11 @@ def comparison_verdict(
             if not exact:
                 return too_coarse(diff, n, dropped, gave, "their runs differ from seed to seed")
             return _deterministic_difference(diff, n, direction, dropped, gave)
+        if not exact and min(std_a, std_b) == 0:  # that side's spread is unknown, not 0
+            side, x = ("A", a) if std_a == 0 else ("B", b)
+            dropped = _dropped(na_drop if side == "A" else nb_drop)
+            gave = f"{side} seeds gave"
+            return too_coarse(float(x[0]), x.size, dropped, gave, "their runs differ")
         w = welch_from_summary(mean_a, std_a, a.size, mean_b, std_b, b.size)  # a std is > 0
         p_greater = float(st.t.sf(w.t, w.df))
         test = f"Welch t-test ({a.size} vs {b.size} seeds)"

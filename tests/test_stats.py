@@ -356,6 +356,24 @@ def test_an_unpaired_comparison_of_constant_sides_is_no_p_value():
     assert tie.outcome == stats.TIE
 
 
+def test_an_unpaired_comparison_with_one_coarse_constant_side_is_no_p_value():
+    """one side's seeds all equal while their runs differ in other metrics: its spread is
+    unknown, not 0, yet Welch's test took it as 0 and called A < B reproduced at p = 0.000112
+    (scipy's ttest_ind of the same values); with a deterministic side it stays a Welch test."""
+    b = [0.94, 0.95, 0.93, 0.94, 0.94]
+    coarse = comparison_verdict([0.9] * 5, b, "<", paired=False, exact=False)
+    assert coarse.outcome == INCONCLUSIVE and stats.TOO_COARSE in coarse.reason
+    assert coarse.p_value is None and "0.9" in coarse.reason
+    mirrored = comparison_verdict(b, [0.9] * 5, ">", paired=False, exact=False)
+    assert mirrored.outcome == INCONCLUSIVE and mirrored.p_value is None
+    exact = comparison_verdict([0.9] * 5, b, "<", paired=False)
+    std_b = float(np.std(b, ddof=1))  # 0.00707...: one side's spread, the other exactly 0
+    expected = sp_stats.ttest_ind_from_stats(0.9, 0.0, 5, 0.94, std_b, 5, equal_var=False)
+    assert float(expected.pvalue) / 2 == pytest.approx(0.000112, rel=1e-2)
+    assert exact.outcome == REPRODUCED
+    assert exact.p_value == pytest.approx(float(expected.pvalue) / 2, rel=1e-6)
+
+
 def test_paired_comparison_edge_cases():
     with pytest.raises(ValueError, match="paired"):
         comparison_verdict([1, 2, 3], [1, 2])

@@ -851,7 +851,9 @@ def evaluate_claim(
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
     welch = None
-    if claim.std is not None and claim.n is not None:
+    if claim.std is not None and claim.n is not None and summary.std == 0 and not exact:
+        welch = stats.WelchResult(math.nan, math.nan, math.nan)  # our spread: unknown, not 0
+    elif claim.std is not None and claim.n is not None:
         welch = stats.welch_from_summary(
             summary.mean, summary.std, summary.n, claim.value, claim.std, claim.n
         )
@@ -945,9 +947,10 @@ def _evaluate_comparison(
             a, b, claim.direction, paired=True, alpha=alpha, exact=exact
         )
     both_ran = (completed[0] & completed[1]) - set(paired) - set(later)  # lacking the metric
-    stopped = (index.stopped_of(choices.get(claim.experiment)) | index.stopped_of(versus)) - set(
-        paired
-    )
+    stopped_a, stopped_b = index.stopped_of(choices.get(claim.experiment)), index.stopped_of(versus)
+    stopped = (stopped_a | stopped_b) - set(paired)
+    # stopped on one side and never run on the other: a sweep trains the other side's run
+    one_side = stopped - ((completed[0] | stopped_a) & (completed[1] | stopped_b))
     verdict = _note_plan(
         verdict,
         paired,
@@ -958,6 +961,7 @@ def _evaluate_comparison(
         both_ran,
         claim.metric,
         stopped,
+        one_side,
     )
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
@@ -978,7 +982,7 @@ def _evaluate_comparison(
         processes=tuple(sorted(processes, reverse=True)),
         interim_of=total if total and len(paired) < total else None,
         absent=unlogged,
-        interim_unrun=_unrun(paired, total, both_ran | stopped),
+        interim_unrun=_unrun(paired, total, both_ran | (stopped - one_side)),
         interim_reruns=(
             *index.reruns(
                 choices.get(claim.experiment), _silent(paired, total, both_ran - set(a_values))
@@ -1023,11 +1027,13 @@ def _note_plan(
     unlogged: set[int] | frozenset[int] = frozenset(),
     metric: str = "",
     stopped: set[int] | frozenset[int] = frozenset(),
+    one_side: set[int] | frozenset[int] = frozenset(),
 ) -> stats.Verdict:
     """A two-stage verdict's place in its plan: decided on fewer seeds than planned (a report
     read while the sweep runs: interim), or with seeds past the plan (their values said, as
     they are not judged). Not `two_stage`: the fixed-sample test on a plan's N whose pilot
-    changed, which is no interim verdict."""
+    changed, which is no interim verdict. `one_side`: the `stopped` seeds of a comparison
+    whose other side has no run: a sweep trains that one, so they are unrun as well."""
     notes = []
     fell_back = FLAT_PILOT_FALLBACK in verdict.reason  # a flat pilot: no Stein bound
     test = "two-stage" if two_stage and not fell_back else "fixed-sample"
@@ -1035,7 +1041,7 @@ def _note_plan(
     absent = sorted(set(range(total)) - set(judged)) if total is not None else []
     silent = [seed for seed in absent if seed in unlogged]  # completed without the metric
     short = [seed for seed in absent if seed in stopped and seed not in unlogged]
-    absent = [seed for seed in absent if seed not in unlogged and seed not in stopped]
+    absent = [s for s in absent if s not in unlogged and (s not in stopped or s in one_side)]
     which = ""
     if absent:
         which = f"seed {absent[0]} has" if len(absent) == 1 else f"seeds {seeds_text(absent)} have"

@@ -370,6 +370,11 @@ def claim_details(result: ClaimResult) -> list[str]:
             lines.append(f"{welch}: no test: it needs the paper's n >= 2.")
         elif s is None or s.n < 2:
             lines.append(f"{welch}: no test: it needs >= 2 seeds with a finite value.")
+        elif s.std == 0 and claim.std:  # aggregate: seeds equal, runs not: spread unknown
+            lines.append(
+                f"{welch}: no test: every seed gave {num(s.mean)}, but their runs differ in "
+                f"other metrics: {stats.TOO_COARSE}."
+            )
         else:  # welch_from_summary: no spread on either side
             lines.append(f"{welch}: no test: both spreads are 0.")
     lines.extend(note[:1].upper() + note[1:] + "." for note in result.notes)
@@ -849,7 +854,7 @@ def discussion_facts(data: ReportData) -> list[str]:
             needed = result.verdict.seeds_needed
             planned = _planned_seeds(data, claim)
             if result.verdict.undecided_because and planned and s and result.interim_unrun:
-                more = f" of the {planned} seeds planned; {_rest_of_plan(data, claim)}"
+                more = f" of the {planned} seeds planned; {_interim_rest(data, result)}"
             elif result.verdict.undecided_because and planned and s and result.interim_of:
                 # the planned seeds it lacks all completed, without the metric: no sweep
                 # trains them again (n below N for a diverged seed is the plan run, below)
@@ -962,9 +967,12 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
 def _interim_rest(data: ReportData, result: ClaimResult) -> str:
     """What brings the rest of an interim verdict's plan (the overall stays incomplete for
     it): the sweep of its experiments, or the seeds that completed without the metric."""
-    if result.interim_unrun:
-        return _rest_of_plan(data, result.claim)
-    return _completed_silent(result)
+    if not result.interim_unrun:
+        return _completed_silent(result)
+    rest = _rest_of_plan(data, result.claim)
+    # a comparison's seed stopped on one side and unrun on the other needs both commands
+    stopped = _completed_silent(result)
+    return f"{rest}; {stopped}" if stopped else rest
 
 
 def _cap(text: str) -> str:
@@ -981,7 +989,8 @@ def _completed_silent(result: ClaimResult) -> str:
     if result.claim.kind == "comparison":
         judged &= {seed for seed, _ in result.versus_values}
     stopped = [seed for seed in planned if seed in result.interim_stopped]
-    silent = [seed for seed in planned if seed not in judged and seed not in stopped]
+    unrun = set(result.interim_unrun)  # a sweep trains them: not silent
+    silent = [s for s in planned if s not in judged and s not in stopped and s not in unrun]
     parts = []
     if stopped:  # logged the metric, but short of the setting (`aggregate.stopped_short`)
         seeds = f"seed {stopped[0]}" if len(stopped) == 1 else f"seeds {_seeds(stopped)}"

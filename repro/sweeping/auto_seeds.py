@@ -1248,6 +1248,24 @@ def counted(record: dict[str, Any] | None) -> bool:
     return not (isinstance(timing, dict) and timing.get("stopped_by") == "max_time")
 
 
+def stopped_pilot_lines(records: dict[tuple[str, int], dict[str, Any] | None]) -> list[str]:
+    """What trains each pilot seed `trainer.max_time` stopped short again: the plan cannot
+    use it (`counted`), and a sweep skips it as completed, so only `rerun=true` of its own
+    command does (a different trainer.max_time is another setting, with a pilot of its own)."""
+    lines = []
+    for (experiment, seed), record in sorted(records.items()):
+        if not record or record.get("status") != store.STATUS_COMPLETED or counted(record):
+            continue
+        command = record.get("command")
+        again = f"`{command} rerun=true`" if isinstance(command, str) else "`rerun=true`"
+        lines.append(
+            f"seeds=auto: pilot seed {seed} of {experiment} was stopped by trainer.max_time "
+            "short of its setting, and a sweep skips it as completed: "
+            f"{again} trains it to its end (where it finishes in time), then this sweep plans"
+        )
+    return lines
+
+
 def pilot_metrics(records: dict[tuple[str, int], dict[str, Any] | None]) -> PilotMetrics:
     """metrics[experiment][seed] from the pilot's records ((experiment, seed) -> record);
     runs that did not complete, or that max_time stopped short, give no values (the plan

@@ -153,6 +153,8 @@ def plan_after_pilot(
     for line in kept_lines(plan, kept):
         say(line)
     say_claims(plan, say, warn)
+    for line in auto_seeds.stopped_pilot_lines(records):
+        warn(line)
     say(f"seeds=auto: plan saved to {relative(where)}")
     values = {e: auto_seeds._values_entry(v) for e, v in plan.pilot_values.items()}
     return StageTwo(plan.stage_two(), values)
@@ -260,6 +262,7 @@ def dry_run_lines(
     lines += kept_lines(plan, kept)
     for claim_id, reason in plan.undecidable().items():
         lines.append(f"seeds=auto: {claim_id} may stay undecided: {reason}")
+    lines += auto_seeds.stopped_pilot_lines(records)
     lines.append(f"seeds=auto: estimated time of the remaining runs: {format_seconds(total)}")
     return lines
 

@@ -2272,6 +2272,38 @@ def test_equal_seeds_are_exact_only_when_their_runs_agree_in_every_metric(tmp_pa
     assert mlp.outcome == stats.INCONCLUSIVE and "too coarse" in mlp.verdict.reason
 
 
+def test_a_welch_line_of_a_coarse_constant_metric_says_there_is_no_test(tmp_path: Path) -> None:
+    """five seeds all at 0.9 whose runs differ in train/loss, against the paper's 0.94 ± 0.01
+    (n=5): the Welch line took our spread as exactly 0 and printed a finite p (t = -8.944,
+    p = 0.000864), though the metric is too coarse to show it; it is no test and says why.
+    Runs that agree in every metric keep their test."""
+    import scipy.stats
+
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import claim_details
+
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    claim = cnn.model_copy(update={"value": 0.94, "tolerance": 0.03, "std": 0.01, "n": 5})
+
+    def welch_line(loss_step: float) -> tuple[stats.WelchResult | None, str]:
+        results = tmp_path / f"results{loss_step}"
+        for seed in range(5):
+            write_run(results, "cnn", seed, {"test/acc": 0.9, "train/loss": 0.1 + loss_step * seed})
+        frame = load_records(results).frame
+        choices = aggregate.choose_configs(aggregate.run_table(frame))
+        (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05)
+        (line,) = [line for line in claim_details(result) if "Welch" in line]
+        return result.welch, line
+
+    welch, line = welch_line(0.01)
+    assert welch is not None and not math.isfinite(welch.p), welch
+    assert "p =" not in line and "no test" in line and stats.TOO_COARSE in line, line
+    exact, line = welch_line(0.0)
+    expected = scipy.stats.ttest_ind_from_stats(0.9, 0.0, 5, 0.94, 0.01, 5, equal_var=False)
+    assert exact is not None and exact.p == pytest.approx(float(expected.pvalue), rel=1e-9)
+    assert "p = 0.000864" in line, line
+
+
 def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(
     tmp_path: Path,
 ) -> None:
@@ -2502,6 +2534,44 @@ def test_an_interim_verdicts_rest_does_not_call_a_max_time_stopped_seed_silent(
     assert "completed without logging" not in rest, rest
     assert "seed 4 stopped by trainer.max_time short of the setting" in rest, rest
     assert "rerun=true" in rest, rest
+
+
+def test_an_interim_comparison_counts_a_seed_one_side_never_ran_as_unrun(tmp_path: Path) -> None:
+    """cnn > mlp planned at 6 seeds: seed 4 of cnn stopped by trainer.max_time, seed 4 of
+    mlp never ran. The note named seed 4 only as stopped (for rerun=true) and interim_unrun
+    was empty, so no sweep was suggested for mlp's seed 4, which a sweep does train."""
+    import json
+    from types import SimpleNamespace
+
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import _interim_rest
+
+    results = tmp_path / "results"
+    budget = {"+trainer.max_time": "00:01:00:00"}
+    for seed in range(6):
+        loss = {"train/loss": 0.1 + seed / 100}
+        folder = write_run(results, "cnn", seed, {"test/acc": 0.94 + seed / 1000, **loss}, **budget)
+        if seed == 4:
+            record = json.loads((folder / "record.json").read_text())
+            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+            (folder / "record.json").write_text(json.dumps(record))
+        else:
+            write_run(results, "mlp", seed, {"test/acc": 0.68 + seed / 1000, **loss}, **budget)
+    frame, _ = aggregate.stopped_short(load_records(results).frame)
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    pilots, totals = {"cnn": 3, "mlp": 3}, {"cnn": 6, "mlp": 6}
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, pilots, totals)
+    assert result.interim_of == 6
+    assert result.interim_unrun == (4,), result.interim_unrun
+    assert result.interim_stopped == (4,), result.interim_stopped
+    reason = result.verdict.reason
+    assert "seed 4 has no completed run yet" in reason, reason
+    assert "seed 4 stopped by trainer.max_time" in reason, reason
+    data = SimpleNamespace(advised_sweep="repro sweep", planned_seeds=totals)
+    rest = _interim_rest(data, result)  # type: ignore[arg-type]  # what it reads of ReportData
+    assert "`repro sweep experiment=cnn,mlp seeds=auto max_seeds=6` runs the rest" in rest, rest
+    assert "seed 4 stopped by trainer.max_time" in rest and "rerun=true" in rest, rest
 
 
 def test_a_claim_metric_close_to_a_logged_one_points_at_paper_yaml(tmp_path: Path) -> None:

@@ -1198,6 +1198,39 @@ def test_a_pilot_seed_max_time_stopped_short_does_not_feed_the_plan() -> None:
     assert "no completed run that trained to its end" in plan.undecidable()["a_acc"]
 
 
+def test_a_pilot_seed_max_time_stopped_short_is_given_its_rerun_command(tmp_path) -> None:
+    """pilot seed 1 stopped by trainer.max_time: the sweep said only 'pilot seed 1 of a
+    has no completed run that trained to its end: cannot plan', with no remedy, and the sweep
+    skips that seed as completed. It gives the seed's own command with rerun=true."""
+    from types import SimpleNamespace
+
+    from repro.sweeping import stages
+
+    command = "repro run paper=toy experiment=a seed=1 +trainer.max_time=00:00:01:00"
+    planned = []
+    for seed, value in enumerate([0.90, 0.3, 0.80]):
+        folder = tmp_path / "toy" / "a" / "h" / f"seed{seed}"
+        record = {"status": "completed", "paper": "toy", "experiment": "a", "seed": seed}
+        stopped_by = "max_time" if seed == 1 else "max_steps"
+        record |= {
+            "timing": {"stopped_by": stopped_by},
+            "command": command.replace("1 +", f"{seed} +"),
+        }
+        store.write_record(folder, {**record, "metrics": {"acc": value}})
+        planned.append(SimpleNamespace(experiment="a", seed=seed, record_dir=folder, rerun=False))
+        planned[-1].state = "done"
+        planned[-1].needs_training = False
+    grid = SimpleNamespace(seeds=[0, 1, 2], experiments=["a"])
+    said: list[str] = []
+    stages.plan_after_pilot("toy", _spec(), grid, planned, tmp_path, 20, said.append, said.append)
+    dry = stages.dry_run_lines(_spec(), grid, planned, {}, 20, tmp_path / "plugin")
+    for lines in (said, dry):
+        assert any("cannot plan" in line for line in lines), lines
+        (remedy,) = [line for line in lines if "rerun=true" in line]
+        assert f"`{command} rerun=true`" in remedy, remedy
+        assert "pilot seed 1 of a" in remedy and "trainer.max_time" in remedy, remedy
+
+
 def test_an_older_settings_caps_are_not_read_from_a_later_plan_of_another_setting(
     tmp_path,
 ) -> None:

@@ -2771,6 +2771,27 @@ def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
     assert files() == before  # seed 1's record and weights as they were
 
 
+def test_a_blocked_seed_that_a_groups_checkpoint_holds_holds_back_its_whole_group(
+    tmp_path: Path,
+) -> None:
+    """A group cut short holds seed 1, whose record.json is now a dead link: the others
+    are not trained without it (the group's file would be thrown away); every seed fails,
+    naming the link, and the group's checkpoint stays to resume."""
+    env = signalling_toy(tmp_path)
+    signal_at = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    cut = repro(*GROUP_SWEEP, "logger=none", env={**env, **signal_at})
+    assert cut.returncode == 143, cut.stderr
+    (saved,) = (tmp_path / "r").rglob("together.ckpt")
+    blocked = next((tmp_path / "r").rglob("seed1")) / "record.json"
+    blocked.unlink()
+    blocked.symlink_to(tmp_path / "gone")
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode != 0 and "Traceback" not in again.stderr
+    assert f"seed 1: {blocked} is a link that leads nowhere" in again.stderr
+    assert "0 trained, 0 already completed" in again.stdout, again.stdout
+    assert saved.is_file()
+
+
 def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -885,6 +885,8 @@ def keep_filed_config(record_dir: Path, config: dict[str, Any]) -> None:
             atomic_write_text(filed, text)
     except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
         return  # none there, or unreadable: nothing that tells the folder to keep
+    except RecursionError:  # nested too deeply to read: it was an internal error at the start
+        return
 
 
 @functools.lru_cache(maxsize=256)

@@ -992,3 +992,16 @@ def test_a_dead_link_in_todays_folder_is_not_passed_over_for_a_legacy_cut_short_
     else:
         today.symlink_to(tmp_path / "unmounted" / "seed1")
     assert store.unfinished_record_dir(tmp_path, gpu) is None
+
+
+def test_a_deeply_nested_config_in_an_older_folder_is_not_kept_and_raises_nothing(
+    tmp_path: Path,
+) -> None:
+    """a config.yaml nested too deeply for the YAML reader in an older hash's folder: its
+    RecursionError went up out of the run's start as an internal error. Unreadable, it names
+    no folder: nothing is kept, and the run goes on."""
+    folder = tmp_path / "p" / "e" / store._digest(_trainer(max_epochs=None)) / "seed1"
+    folder.mkdir(parents=True)
+    (folder / store.CONFIG_FILE).write_text("[" * 5000 + "]" * 5000)
+    store.keep_filed_config(folder, TRAINED)
+    assert not (folder / store.FILED_CONFIG_FILE).exists()

@@ -169,14 +169,19 @@ HELD_BACK = "not started: its group's checkpoint also holds seed"
 
 
 def _folders_in_the_way(todo: list[tuple]) -> dict[int, str]:
-    """Why a seed cannot start, by seed: a folder, or a link that leads nowhere, where it
-    keeps a file (`runner._refuse_folders_in_the_way`), found only as the group wrote there:
-    a `rerun=true` had then replaced that seed's completed record and failed with its
-    weights left in rerun.ckpt."""
+    """Why a seed cannot start, by seed: its folder a link that leads nowhere or a file (as
+    `repro run` of it says; the group failed with a bare 'File exists'), or a folder, or such
+    a link, where it keeps a file (`runner._refuse_folders_in_the_way`), found only as the
+    group wrote there: a `rerun=true` had then replaced that seed's completed record and
+    failed with its weights left in rerun.ckpt."""
+    from repro.records import store
     from repro.running.runner import _refuse_folders_in_the_way, _refuse_what_blocks_keeping_aside
 
     blocked: dict[int, str] = {}
     for _, config, _, record_dir, _, stale in todo:
+        if in_the_way := store.what_blocks_folder(record_dir):  # a bare 'File exists' later
+            blocked[int(config["seed"])] = f"cannot create run folder {record_dir}: {in_the_way}"
+            continue
         try:
             _refuse_folders_in_the_way(record_dir)
             if stale:  # kept in .superseded/ as it is replaced

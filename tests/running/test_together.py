@@ -604,20 +604,25 @@ def test_a_completed_seeds_final_weights_outlive_its_corrupt_record_in_a_group(
     assert torch.load(folder / "last.corrupt.ckpt", weights_only=False)["marker"] == 1
 
 
+@pytest.mark.parametrize("dead", ["record.json", "seed folder"])
 def test_a_seed_whose_record_is_a_dead_link_fails_alone_the_others_train_together(
-    tmp_path: Path,
+    tmp_path: Path, dead: str
 ) -> None:
     """seed 1's record.json linked to a disk not mounted now (no group's checkpoint holds
     seed 1): every seed of the group failed, 'seed 1: ... is a link that leads nowhere',
-    though the sweep's plan counted the other two `to run`. Only seed 1 fails, named; the
-    others train together."""
+    though the sweep's plan counted the other two `to run`; its seed folder so linked, each
+    failed with a bare 'File exists'. Only seed 1 fails, naming the link; the others train
+    together."""
     from repro.records.lookup import completed_run
 
     plugins = tmp_path / "plugins"
     write_toy_paper(plugins)
     group = configs("toy", "small", [0, 1, 2], tmp_path / "r", papers=[plugins])
-    blocked = completed_run(group[1])[0] / "record.json"
+    blocked = completed_run(group[1])[0]
     blocked.parent.mkdir(parents=True)
+    if dead == "record.json":
+        blocked.mkdir()
+        blocked = blocked / "record.json"
     blocked.symlink_to(tmp_path / "gone")
     said: list[str] = []
     done = run_together(group, [["r"]] * 3, say=said.append)

@@ -184,12 +184,14 @@ def _refuse_folders_in_the_way(record_dir: Path) -> None:
     its files, before anything is written: found as the run wrote there, it failed after
     training, and a `rerun=true` after it had replaced the completed record, its weights
     left in rerun.ckpt and its record.rerun.json `running` for good."""
-    from repro.running.checkpointing import RERUN_CHECKPOINT, checkpoint_path
+    from repro.running.checkpointing import GROUP_CHECKPOINT, RERUN_CHECKPOINT, checkpoint_path
 
     last = checkpoint_path(record_dir)
     names = (store.RECORD_FILE, store.CONFIG_FILE, RERUN_RECORD_FILE, RERUN_CONFIG_FILE)
     files = [record_dir / name for name in (*names, store.FAILED_RERUN_FILE)]
-    for path in (*files, last, last.with_name(RERUN_CHECKPOINT)):
+    # a group's together.ckpt a dead link: the group trained from step 0 without a word
+    group = last.with_name(GROUP_CHECKPOINT)
+    for path in (*files, last, last.with_name(RERUN_CHECKPOINT), group):
         if path.is_symlink() and not path.exists():
             what = store.DEAD_LINK
         elif path.is_dir():

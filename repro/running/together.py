@@ -196,10 +196,18 @@ def _a_group_holds(blocked: dict[int, str], todo: list[tuple]) -> bool:
     group waits, so that the file is never resumed without that seed (its training thrown
     away). Otherwise the blocked seeds alone fail and the others train: a dead link in one
     seed's folder failed every seed of the group, though they could train."""
+    import os
+
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
     from repro.running.runner import groups_holding
 
     by_seed = {int(entry[1]["seed"]): entry[3] for entry in todo}
-    return any(groups_holding(by_seed[seed], seed) for seed in blocked)
+    return any(
+        groups_holding(by_seed[seed], seed)
+        # its own, unreadable (a dead link): which seeds it holds cannot be told
+        or os.path.lexists(by_seed[seed] / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+        for seed in blocked
+    )
 
 
 def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: Any) -> list:

@@ -637,6 +637,27 @@ def test_a_seed_whose_record_is_a_dead_link_fails_alone_the_others_train_togethe
     assert record["timing"]["seeds_together"] == 2  # the two trained as a group
 
 
+def test_a_groups_checkpoint_that_is_a_dead_link_stops_the_group_before_it_trains(
+    tmp_path: Path,
+) -> None:
+    """seed 0's checkpoints/together.ckpt (a cut-short group's file) linked to a disk not
+    mounted now: the group trained every seed from step 0 without a word and removed the
+    link, where a seed alone's dead-link last.ckpt stops its run. The group stops, naming it."""
+    from repro.records.lookup import completed_run
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    group = configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins])
+    saved = completed_run(group[0])[0] / "checkpoints" / "together.ckpt"
+    saved.parent.mkdir(parents=True)
+    saved.symlink_to(tmp_path / "unmounted" / "together.ckpt")
+    done = run_together(group, [["r"]] * 2)
+    assert [o.status for o in done] == ["failed", "failed"], done
+    assert f"{saved} is a link that leads nowhere" in (done[1].error or ""), done
+    assert saved.is_symlink()
+    assert not list((tmp_path / "r").rglob("record.json"))  # nothing trained or written
+
+
 def test_a_second_corrupt_record_is_kept_beside_the_first_not_over_it(tmp_path: Path) -> None:
     """Kept aside once, a seed's corrupt record and final weights were overwritten by the
     next corrupt record's (record.corrupt.json, last.corrupt.ckpt): each is kept, numbered."""

@@ -520,6 +520,14 @@ def _record_file_is_a_folder(tmp: Path) -> dict[str, str]:
     return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results")}
 
 
+def _record_file_is_a_dead_link(tmp: Path) -> dict[str, str]:
+    """The only record linked to a disk not mounted now: a sweep is blocked by it."""
+    record = tmp / "results" / "toy" / "small" / "1d5d204d47" / "seed0" / "record.json"
+    record.parent.mkdir(parents=True)
+    record.symlink_to(tmp / "unmounted" / "record.json")
+    return {**_toy(tmp), "REPRO_RESULTS_DIR": str(tmp / "results")}
+
+
 def _records_and_a_file_in_the_way(tmp: Path) -> dict[str, str]:
     from tests.records.test_table import write_run
 
@@ -622,6 +630,13 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         1,
         "1d5d204d47/seed0/record.json: unreadable (a folder, not a file))",
         _record_file_is_a_folder,
+    ),
+    Case(  # advised `make them with repro sweep`, which that record then blocked
+        "the only record is a dead link, report",
+        ("report", "paper=toy"),
+        1,
+        "a sweep stops at it: mount what it links to, or move it away; then make them with",
+        _record_file_is_a_dead_link,
     ),
     Case(
         "a file in the way of report --out",

@@ -885,6 +885,8 @@ def keep_filed_config(record_dir: Path, config: dict[str, Any]) -> None:
             atomic_write_text(filed, text)
     except (OSError, ValueError, yaml.YAMLError, KeyError, TypeError, AttributeError):
         return  # none there, or unreadable: nothing that tells the folder to keep
+    except RecursionError:  # nested too deeply to read: it was an internal error at the start
+        return
 
 
 @functools.lru_cache(maxsize=256)
@@ -928,8 +930,11 @@ def unfinished_record_dir(results_dir: Path, config: dict[str, Any]) -> Path | N
     (`legacy_hash_dirs`) where a run of it was cut short with its checkpoint saved (a record
     not completed beside `checkpoints/last.ckpt`): resumed there, where it started over in
     today's folder and threw its saved steps away. None when today's folder holds a record of
-    the seed (its own attempts come first) or no older folder holds such a run."""
-    if (run_dir(results_dir, config) / RECORD_FILE).exists():
+    the seed (its own attempts come first), even one that cannot be read (a link to a disk
+    not mounted now, maybe of a completed run: the run stops there, naming it), or no older
+    folder holds such a run."""
+    today = run_dir(results_dir, config)
+    if os.path.lexists(today / RECORD_FILE) or what_blocks_folder(today):
         return None
     seed = f"seed{config['seed']}"
     cut = [

@@ -96,6 +96,21 @@ def _check_results_folder(results_dir: Path, paper: str | None = None) -> None:
         raise ReproError(f"results folder {results_dir}: {blocked}")
 
 
+def _what_blocks_a_sweep(skipped: list[Any]) -> str:
+    """`a sweep stops at it: ...; then ` when a skipped record (or record folder) is a link
+    that leads nowhere, a folder or no regular file: the sweep the report advises would stop
+    at it (`runner._refuse_folders_in_the_way`), so the user is told to clear it first."""
+    for n, entry in enumerate(skipped):
+        path = Path(entry.path)
+        dead = path.is_symlink() and not path.exists()
+        in_the_way = path.exists() and not path.is_file() and entry.what == "record"
+        if dead or in_the_way:
+            where = "it" if n == 0 else str(path)
+            how = "mount what it links to, or move it away" if dead else "move it away"
+            return f"a sweep stops at {where}: {how}; then "
+    return ""
+
+
 def _build_report(request: ReportRequest) -> ReportOutcome:
     from repro.plugins.registry import get_paper
     from repro.records.table import load_records
@@ -122,7 +137,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
             skipped += f": {first.path}: {first.reason})"
         raise NothingToReport(
             f"no run records for paper {request.paper!r} under {request.results_dir}{skipped}: "
-            f"make them with `{advised_sweep(request, plugin)}`"
+            f"{_what_blocks_a_sweep(table.skipped)}make them with "
+            f"`{advised_sweep(request, plugin)}`"
         )
     runs = aggregate.run_table(frame)
     paper_hashes, paper_configs, setting_warning = _paper_settings(plugin, spec)

@@ -187,31 +187,46 @@ def _refuse_folders_in_the_way(record_dir: Path) -> None:
     its files, before anything is written: found as the run wrote there, it failed after
     training, and a `rerun=true` after it had replaced the completed record, its weights
     left in rerun.ckpt and its record.rerun.json `running` for good."""
-    from repro.running.checkpointing import RERUN_CHECKPOINT, checkpoint_path
+    from repro.running.checkpointing import checkpoint_path
+
+    found = what_is_in_the_way(record_dir)
+    if found is None:
+        return
+    path, what = found
+    if path == checkpoint_path(record_dir).parent:  # training ended in a bare `File exists`
+        raise ReproError(
+            f"{path} is {what}, where the run keeps its checkpoints: move it away (nothing "
+            "was trained or written)"
+        )
+    raise ReproError(
+        f"{path} is {what}, where the run keeps a file: move it away (nothing was "
+        "trained or written)"
+    )
+
+
+def what_is_in_the_way(record_dir: Path) -> tuple[Path, str] | None:
+    """The path where the run keeps a file (or its checkpoints/ folder) and what lies there
+    instead (a link that leads nowhere, a folder, a file): its run stops before it trains
+    (`_refuse_folders_in_the_way`), which a sweep's plan says; None when nothing does."""
+    from repro.running.checkpointing import GROUP_CHECKPOINT, RERUN_CHECKPOINT, checkpoint_path
 
     last = checkpoint_path(record_dir)
     names = (store.RECORD_FILE, store.CONFIG_FILE, RERUN_RECORD_FILE, RERUN_CONFIG_FILE)
     files = [record_dir / name for name in (*names, store.FAILED_RERUN_FILE)]
-    for path in (*files, last, last.with_name(RERUN_CHECKPOINT)):
+    # a group's together.ckpt a dead link: the group trained from step 0 without a word
+    group = last.with_name(GROUP_CHECKPOINT)
+    for path in (*files, last, last.with_name(RERUN_CHECKPOINT), group):
         if path.is_symlink() and not path.exists():
-            what = store.DEAD_LINK
-        elif path.is_dir():
-            what = "a folder"
-        elif path.exists() and not path.is_file():
-            what = "not a regular file"
-        else:
-            continue
-        raise ReproError(
-            f"{path} is {what}, where the run keeps a file: move it away (nothing was "
-            "trained or written)"
-        )
-    folder = last.parent  # a dead link there: training ended in a bare `File exists`
+            return path, store.DEAD_LINK
+        if path.is_dir():
+            return path, "a folder"
+        if path.exists() and not path.is_file():
+            return path, "not a regular file"
+    folder = last.parent
     dead = folder.is_symlink() and not folder.exists()
     if dead or (folder.exists() and not folder.is_dir()):
-        raise ReproError(
-            f"{folder} is {store.DEAD_LINK if dead else 'a file'}, where the run keeps its "
-            "checkpoints: move it away (nothing was trained or written)"
-        )
+        return folder, store.DEAD_LINK if dead else "a file"
+    return None
 
 
 @contextlib.contextmanager

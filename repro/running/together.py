@@ -78,9 +78,19 @@ def run_together(
         from repro.running.group_checkpoint import split_off_to_test
 
         split_off_to_test(todo[0][3], int(todo[0][1]["seed"]))
-    if blocked := _folders_in_the_way(todo):  # before anything is written: none trains
+    blocked = _folders_in_the_way(todo)  # before anything is written
+    if blocked and _a_group_holds(blocked, todo):  # none trains: see _folders_in_the_way
+        (seed, why), *_ = blocked.items()
+        error = f"seed {seed}: {why}" if len(todo) > 1 else why
         for index, _, _, record_dir, *_ in todo:
-            outcomes[index] = RunOutcome("failed", record_dir, error=blocked, exit_code=1)
+            outcomes[index] = RunOutcome("failed", record_dir, error=error, exit_code=1)
+        return [outcomes[i] for i in range(len(configs))]
+    for index, config, _, record_dir, *_ in todo:  # no group's file holds them: they alone fail
+        if int(config["seed"]) in blocked:
+            why = blocked[int(config["seed"])]
+            outcomes[index] = RunOutcome("failed", record_dir, error=why, exit_code=1)
+    todo = [entry for entry in todo if int(entry[1]["seed"]) not in blocked]
+    if not todo:
         return [outcomes[i] for i in range(len(configs))]
     plugin = plugin_from_folder(Path(todo[0][1]["paper_dir"]))
     spec = plugin.spec()
@@ -158,22 +168,46 @@ HELD_BACK = "not started: its group's checkpoint also holds seed"
 (`_hold_back_for_busy_seeds`): the sweep's table gives it, and prints no second line."""
 
 
-def _folders_in_the_way(todo: list[tuple]) -> str | None:
-    """Why the group cannot start: a folder where one of its seeds keeps a file
-    (`runner._refuse_folders_in_the_way`), found only as the group wrote there: a
-    `rerun=true` had then replaced that seed's completed record and failed with its weights
-    left in rerun.ckpt. The whole group waits, so that a checkpoint holding that seed is
-    never resumed without it (its training thrown away)."""
+def _folders_in_the_way(todo: list[tuple]) -> dict[int, str]:
+    """Why a seed cannot start, by seed: its folder a link that leads nowhere or a file (as
+    `repro run` of it says; the group failed with a bare 'File exists'), or a folder, or such
+    a link, where it keeps a file (`runner._refuse_folders_in_the_way`), found only as the
+    group wrote there: a `rerun=true` had then replaced that seed's completed record and
+    failed with its weights left in rerun.ckpt."""
+    from repro.records import store
     from repro.running.runner import _refuse_folders_in_the_way, _refuse_what_blocks_keeping_aside
 
+    blocked: dict[int, str] = {}
     for _, config, _, record_dir, _, stale in todo:
+        if in_the_way := store.what_blocks_folder(record_dir):  # a bare 'File exists' later
+            blocked[int(config["seed"])] = f"cannot create run folder {record_dir}: {in_the_way}"
+            continue
         try:
             _refuse_folders_in_the_way(record_dir)
             if stale:  # kept in .superseded/ as it is replaced
                 _refuse_what_blocks_keeping_aside(record_dir)
         except ReproError as error:
-            return f"seed {config['seed']}: {error}" if len(todo) > 1 else str(error)
-    return None
+            blocked[int(config["seed"])] = str(error)
+    return blocked
+
+
+def _a_group_holds(blocked: dict[int, str], todo: list[tuple]) -> bool:
+    """Whether a group's checkpoint in this setting holds a blocked seed: then the whole
+    group waits, so that the file is never resumed without that seed (its training thrown
+    away). Otherwise the blocked seeds alone fail and the others train: a dead link in one
+    seed's folder failed every seed of the group, though they could train."""
+    import os
+
+    from repro.running.checkpointing import CHECKPOINT_DIR, GROUP_CHECKPOINT
+    from repro.running.runner import groups_holding
+
+    by_seed = {int(entry[1]["seed"]): entry[3] for entry in todo}
+    return any(
+        groups_holding(by_seed[seed], seed)
+        # its own, unreadable (a dead link): which seeds it holds cannot be told
+        or os.path.lexists(by_seed[seed] / CHECKPOINT_DIR / GROUP_CHECKPOINT)
+        for seed in blocked
+    )
 
 
 def _hold_back_for_busy_seeds(held: list[tuple], outcomes: dict[int, Any], say: Any) -> list:

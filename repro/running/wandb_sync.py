@@ -35,17 +35,27 @@ class OfflineRun:
     synced: bool
 
 
-def offline_runs(results_dir: Path, paper: str | None = None) -> list[OfflineRun]:
+def offline_runs(
+    results_dir: Path, paper: str | None = None, said: list[str] | None = None
+) -> list[OfflineRun]:
     """Every offline run folder of the records under results_dir (one paper's if given),
-    earlier attempts included; records that cannot be read are passed over."""
+    earlier attempts included. A record that cannot be read (damaged, a link to a disk not
+    mounted now) keeps its runs, named by their folder, and a warning in `said`: passed
+    over without a word, they were never uploaded, and nothing said so; so does a folder
+    that could not be listed."""
     runs: list[OfflineRun] = []
-    for record_file in record_files(results_dir, paper):
+    unlisted: list[tuple[Path, OSError]] = []
+    for record_file in record_files(results_dir, paper, unlisted):
         try:
             record = store.parse_json(record_file.read_text())
-        except (OSError, ValueError):
-            continue
+        except (OSError, ValueError, RecursionError) as error:
+            record = None
+            why = str(error) or type(error).__name__
+            why = store.DEAD_LINK if not record_file.exists() else why
+            if said is not None:
+                said.append(f"warning: unreadable record {record_file} ({why})")
         if not isinstance(record, dict):
-            continue
+            record = _labels_of(record_file.parent)
         for folder in sorted(record_file.parent.glob(RUN_FOLDERS)):
             log = next(iter(sorted(folder.glob("run-*.wandb"))), None)
             if log is None:  # nothing was written: nothing to upload
@@ -60,13 +70,31 @@ def offline_runs(results_dir: Path, paper: str | None = None) -> list[OfflineRun
                     synced=log.with_name(log.name + SYNCED_SUFFIX).exists(),
                 )
             )
+    if said is not None:
+        for folder, error in unlisted:
+            why = error.strerror or str(error)
+            said.append(f"warning: could not list {folder} ({why}): its runs are not uploaded")
     return runs
+
+
+def _labels_of(record_dir: Path) -> dict[str, str]:
+    """Paper, experiment and seed of a record folder, from its place
+    (`<paper>/<experiment>/<hash>/seed<N>`), for a record that cannot be read."""
+    parts = record_dir.parts
+    if len(parts) < store.RECORD_DEPTH:
+        return {}
+    seed = store.SEED_FOLDER.fullmatch(parts[-1])
+    labels = {"paper": parts[-4], "experiment": parts[-3]}
+    return {**labels, "seed": seed.group(1)} if seed else labels
 
 
 def sync(results_dir: Path, paper: str | None, dry_run: bool) -> None:
     """List (dry run) or upload the offline runs not yet synced; one line per upload.
     Raises when the server cannot be reached or any upload failed."""
-    runs = offline_runs(results_dir, paper)
+    said: list[str] = []
+    runs = offline_runs(results_dir, paper, said)
+    for line in said:
+        print(line, file=sys.stderr)
     pending = [run for run in runs if not run.synced]
     if dry_run:
         _print_plan(runs, results_dir)

@@ -142,9 +142,9 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
     try:
         record = store.read_record(record_dir)
     except (OSError, ValueError):
-        return CORRUPT
+        return _blocked_in(record_dir) or CORRUPT
     if record is None:
-        return TO_RUN
+        return _blocked_in(record_dir) or TO_RUN
     status = record.get("status")
     if status == store.STATUS_RUNNING:
         from repro.running.lock import is_locked
@@ -152,9 +152,25 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
         if is_locked(record_dir):  # not redone: the sweep finds it busy (`--dry-run` said so)
             return f"{HELD} ({status})"
     if status != store.STATUS_COMPLETED:
-        return f"redo ({status})"
+        return _blocked_in(record_dir) or f"redo ({status})"
     stale = stale_reason(record, plugin_folder)
-    return DONE if stale is None else f"{STALE} ({stale.removeprefix('changed: ')})"
+    if stale is None:
+        return DONE
+    return _blocked_in(record_dir) or f"{STALE} ({stale.removeprefix('changed: ')})"
+
+
+def _blocked_in(record_dir: Path) -> str | None:
+    """`blocked (<name> is ...)` when a link that leads nowhere, a folder or a file lies
+    where the seed's run keeps a file (config.yaml, a checkpoint, checkpoints/): its run
+    stops at once, naming it (`runner.what_is_in_the_way`), where the plan said `to run`."""
+    from repro.running.runner import what_is_in_the_way
+
+    found = what_is_in_the_way(record_dir)
+    if found is None:
+        return None
+    path, what = found
+    what = what.replace(store.DEAD_LINK, "a link that leads nowhere")
+    return f"{BLOCKED} ({path.name} is {what})"
 
 
 def plan_sweep(

@@ -968,3 +968,40 @@ def test_a_record_that_is_a_dead_link_is_not_read_as_none(tmp_path: Path) -> Non
     with pytest.raises(OSError, match=r"record.json is a link that leads nowhere") as raised:
         store.read_record(folder)
     assert not isinstance(raised.value, FileNotFoundError)  # 'removed since seen': none
+
+
+@pytest.mark.parametrize("dead", ["record", "seed folder"])
+def test_a_dead_link_in_todays_folder_is_not_passed_over_for_a_legacy_cut_short_run(
+    tmp_path: Path, dead: str
+) -> None:
+    """today's seed folder (or its record.json) a link to a disk not mounted now, where its
+    record may be completed: `.exists()` read it as no record, so a run cut short in a
+    legacy hash folder was resumed there, beside a completed run it could not see. Today's
+    folder is the seed's: its run stops there, naming the link."""
+    gpu = _trainer(accelerator="gpu")
+    legacy = tmp_path / "p" / "e" / store.legacy_config_hash(gpu) / "seed1"
+    store.write_record(legacy, {"status": "running", **WHOSE})
+    (legacy / store.CHECKPOINT_DIR).mkdir()
+    (legacy / store.CHECKPOINT_DIR / store.LAST_CHECKPOINT).write_bytes(b"weights")
+    assert store.unfinished_record_dir(tmp_path, gpu) == legacy  # nothing today: resumed there
+    today = store.run_dir(tmp_path, gpu)
+    today.parent.mkdir(parents=True)
+    if dead == "record":
+        today.mkdir()
+        (today / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
+    else:
+        today.symlink_to(tmp_path / "unmounted" / "seed1")
+    assert store.unfinished_record_dir(tmp_path, gpu) is None
+
+
+def test_a_deeply_nested_config_in_an_older_folder_is_not_kept_and_raises_nothing(
+    tmp_path: Path,
+) -> None:
+    """a config.yaml nested too deeply for the YAML reader in an older hash's folder: its
+    RecursionError went up out of the run's start as an internal error. Unreadable, it names
+    no folder: nothing is kept, and the run goes on."""
+    folder = tmp_path / "p" / "e" / store._digest(_trainer(max_epochs=None)) / "seed1"
+    folder.mkdir(parents=True)
+    (folder / store.CONFIG_FILE).write_text("[" * 5000 + "]" * 5000)
+    store.keep_filed_config(folder, TRAINED)
+    assert not (folder / store.FILED_CONFIG_FILE).exists()

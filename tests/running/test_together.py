@@ -604,6 +604,60 @@ def test_a_completed_seeds_final_weights_outlive_its_corrupt_record_in_a_group(
     assert torch.load(folder / "last.corrupt.ckpt", weights_only=False)["marker"] == 1
 
 
+@pytest.mark.parametrize("dead", ["record.json", "seed folder"])
+def test_a_seed_whose_record_is_a_dead_link_fails_alone_the_others_train_together(
+    tmp_path: Path, dead: str
+) -> None:
+    """seed 1's record.json linked to a disk not mounted now (no group's checkpoint holds
+    seed 1): every seed of the group failed, 'seed 1: ... is a link that leads nowhere',
+    though the sweep's plan counted the other two `to run`; its seed folder so linked, each
+    failed with a bare 'File exists'. Only seed 1 fails, naming the link; the others train
+    together."""
+    from repro.records.lookup import completed_run
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    group = configs("toy", "small", [0, 1, 2], tmp_path / "r", papers=[plugins])
+    blocked = completed_run(group[1])[0]
+    blocked.parent.mkdir(parents=True)
+    if dead == "record.json":
+        blocked.mkdir()
+        blocked = blocked / "record.json"
+    blocked.symlink_to(tmp_path / "gone")
+    said: list[str] = []
+    done = run_together(group, [["r"]] * 3, say=said.append)
+    assert [o.status for o in done] == ["completed", "failed", "completed"], done
+    assert f"{blocked} is a link that leads nowhere" in (done[1].error or "")
+    assert not str(done[1].error).startswith("seed 1:")  # its own outcome: no seed to name
+    assert done[0].record_dir.joinpath("record.json").is_file()
+    assert blocked.is_symlink() and not blocked.exists()  # left as it was
+    import json
+
+    record = json.loads(done[2].record_dir.joinpath("record.json").read_text())
+    assert record["timing"]["seeds_together"] == 2  # the two trained as a group
+
+
+def test_a_groups_checkpoint_that_is_a_dead_link_stops_the_group_before_it_trains(
+    tmp_path: Path,
+) -> None:
+    """seed 0's checkpoints/together.ckpt (a cut-short group's file) linked to a disk not
+    mounted now: the group trained every seed from step 0 without a word and removed the
+    link, where a seed alone's dead-link last.ckpt stops its run. The group stops, naming it."""
+    from repro.records.lookup import completed_run
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    group = configs("toy", "small", [0, 1], tmp_path / "r", papers=[plugins])
+    saved = completed_run(group[0])[0] / "checkpoints" / "together.ckpt"
+    saved.parent.mkdir(parents=True)
+    saved.symlink_to(tmp_path / "unmounted" / "together.ckpt")
+    done = run_together(group, [["r"]] * 2)
+    assert [o.status for o in done] == ["failed", "failed"], done
+    assert f"{saved} is a link that leads nowhere" in (done[1].error or ""), done
+    assert saved.is_symlink()
+    assert not list((tmp_path / "r").rglob("record.json"))  # nothing trained or written
+
+
 def test_a_second_corrupt_record_is_kept_beside_the_first_not_over_it(tmp_path: Path) -> None:
     """Kept aside once, a seed's corrupt record and final weights were overwritten by the
     next corrupt record's (record.corrupt.json, last.corrupt.ckpt): each is kept, numbered."""
@@ -2721,7 +2775,8 @@ def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
     """seed 1's checkpoints/last.ckpt a folder, a `rerun=true` group replaced
     seed 1's completed record with its own, then failed on that folder (`IsADirectoryError`)
     beside a record.failed.json of the same attempt, its weights left in rerun.ckpt, while
-    the sweep's table said 'trained'. The group names the folder first and writes nothing."""
+    the sweep's table said 'trained'. Seed 1 names the folder first and writes nothing; no
+    group's checkpoint holds it, so seed 0 is not held back: its rerun trains."""
     plugins = tmp_path / "plugins"
     write_toy_paper(plugins)
     env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
@@ -2732,15 +2787,35 @@ def test_a_folder_where_a_seed_keeps_a_file_stops_its_group_before_it_trains(
     (seed1 / "checkpoints" / "last.ckpt").mkdir()
 
     def files() -> dict[Path, bytes]:
-        found = (tmp_path / "r").rglob("*")
-        return {p: p.read_bytes() for p in found if p.is_file() and p.name != ".lock"}
+        return {p: p.read_bytes() for p in seed1.rglob("*") if p.is_file() and p.name != ".lock"}
 
     before = files()
     again = repro(*GROUP_SWEEP, "logger=none", "rerun=true", env=env)
     assert again.returncode != 0 and "Traceback" not in again.stderr
     assert f"{seed1}/checkpoints/last.ckpt is a folder, where the run keeps" in again.stderr
-    assert "0 trained, 0 already completed, 0 held by another process, 2 failed" in again.stdout
-    assert files() == before  # both seeds' records and weights as they were
+    assert "1 trained, 0 already completed, 0 held by another process, 1 failed" in again.stdout
+    assert files() == before  # seed 1's record and weights as they were
+
+
+def test_a_blocked_seed_that_a_groups_checkpoint_holds_holds_back_its_whole_group(
+    tmp_path: Path,
+) -> None:
+    """A group cut short holds seed 1, whose record.json is now a dead link: the others
+    are not trained without it (the group's file would be thrown away); every seed fails,
+    naming the link, and the group's checkpoint stays to resume."""
+    env = signalling_toy(tmp_path)
+    signal_at = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    cut = repro(*GROUP_SWEEP, "logger=none", env={**env, **signal_at})
+    assert cut.returncode == 143, cut.stderr
+    (saved,) = (tmp_path / "r").rglob("together.ckpt")
+    blocked = next((tmp_path / "r").rglob("seed1")) / "record.json"
+    blocked.unlink()
+    blocked.symlink_to(tmp_path / "gone")
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode != 0 and "Traceback" not in again.stderr
+    assert f"seed 1: {blocked} is a link that leads nowhere" in again.stderr
+    assert "0 trained, 0 already completed" in again.stdout, again.stdout
+    assert saved.is_file()
 
 
 def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(

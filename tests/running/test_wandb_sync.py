@@ -140,3 +140,25 @@ def test_sync_with_no_offline_run_says_there_is_none(
     _record_with_offline_runs(isolated_env, "toy", "small", 0, synced=1)
     wandb_sync.sync(isolated_env, paper=None, dry_run=False)
     assert capsys.readouterr().out.strip() == "1 offline run, already synced: nothing to upload"
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "dead link"])
+def test_an_unreadable_record_keeps_its_offline_runs_in_the_plan_and_says_so(
+    isolated_env: Path, capsys: pytest.CaptureFixture[str], damage: str
+) -> None:
+    """a record.json that could not be read (damaged, a link to a disk not mounted now)
+    was passed over without a word: its offline runs, there beside it, were never listed
+    nor uploaded. They are listed by their folder, with a warning naming the record."""
+    (run_id,) = _record_with_offline_runs(isolated_env, "toy", "small", 3)
+    record = isolated_env / "toy" / "small" / "abc123" / "seed3" / "record.json"
+    record.unlink()
+    if damage == "corrupt":
+        record.write_text('{"paper": "toy", "sta')
+    else:
+        record.symlink_to(isolated_env / "unmounted" / "record.json")
+    wandb_sync.sync(isolated_env, paper="toy", dry_run=True)
+    out, err = capsys.readouterr()
+    (line,) = [line for line in out.splitlines() if run_id in line]
+    assert line.split()[:3] == ["toy", "small", "3"], out
+    assert out.splitlines()[-1].startswith("1 offline run: 1 to upload"), out
+    assert f"warning: unreadable record {record}" in err, err

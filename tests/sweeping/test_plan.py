@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from repro.config.app import plugin_overrides
 from repro.config.compose import compose_run_config, hydra_compose_session
 from repro.plugins.registry import get_paper
@@ -108,6 +110,24 @@ def test_a_seed_whose_record_is_a_dead_link_is_blocked_not_to_run(tmp_path: Path
     folder.mkdir(parents=True)
     (folder / store.RECORD_FILE).symlink_to(tmp_path / "unmounted" / store.RECORD_FILE)
     assert _state_of(folder, tmp_path) == "blocked (record.json is a link that leads nowhere)"
+
+
+@pytest.mark.parametrize(
+    "path", ["config.yaml", "checkpoints/last.ckpt", "checkpoints", "checkpoints/together.ckpt"]
+)
+def test_a_seed_with_a_dead_link_where_its_run_keeps_a_file_is_blocked(
+    tmp_path: Path, path: str
+) -> None:
+    """a config.yaml (or checkpoint, or checkpoints/) linked to a disk not mounted now
+    was planned `to run` by `sweep --dry-run`, and counted so, while its run stops at once,
+    naming it (`runner._refuse_folders_in_the_way`)."""
+    from repro.sweeping.plan import _state_of
+
+    folder = tmp_path / "p" / "e" / "h" / "seed0"
+    (folder / path).parent.mkdir(parents=True, exist_ok=True)
+    (folder / path).symlink_to(tmp_path / "unmounted" / "x")
+    name = path.split("/")[-1]
+    assert _state_of(folder, tmp_path) == f"blocked ({name} is a link that leads nowhere)"
 
 
 def test_a_record_with_a_status_that_is_no_text_is_planned_as_corrupt(

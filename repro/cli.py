@@ -27,6 +27,7 @@ from repro.arguments import (
 from repro.completion import (
     OverrideCompletingCommand,
     PaperCompletingCommand,
+    RunCommand,
     complete_paper_id,
 )
 from repro.errors import (
@@ -613,7 +614,7 @@ def _refuse_sweep_keys(args: list[str]) -> None:
 
 @app.command(
     context_settings=RUN_ARGS,
-    cls=OverrideCompletingCommand,
+    cls=RunCommand,
     options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
     short_help="Train and test one setting; write its run record.",
 )

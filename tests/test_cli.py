@@ -313,6 +313,16 @@ def test_dash_h_is_help_except_where_hydra_owns_it(arguments: tuple[str, ...]) -
     assert done.stdout == repro(*arguments[:-1], "--help").stdout
 
 
+def test_run_help_lists_dash_h_like_every_other_command() -> None:
+    """`repro run -h` is run's help, yet its Options listed only `--help` while every other
+    command's lists `-h, --help`."""
+    done = repro("run", "--help")
+    assert done.returncode == 0, done.stderr
+    options = done.stdout.split("Options:")[1]
+    assert "-h, --help" in options
+    assert "Hydra" in options  # with paper=ID, `-h` is Hydra's help of that config
+
+
 def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables were at least 120 columns wide in any terminal: in an 80- or 100-column one each
     row of `repro papers` broke in two at the terminal's edge. They fold long cells instead."""

@@ -1063,6 +1063,23 @@ def test_sweep_results_show_the_overrides_that_tell_settings_apart(
         assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]
 
 
+def test_a_dry_runs_overrides_column_shows_only_what_tells_settings_apart(
+    isolated_env: Path,
+) -> None:
+    """The dry run's `overrides` column listed every override (`logger=none seeds...`) even
+    with one setting per experiment, while the table the sweep ends with shows the column
+    only when an experiment has several settings, and then only what differs between them."""
+    one = repro(*SWEEP_DRY, "experiment=logistic", "logger=none", "trainer.max_steps=10")
+    assert one.returncode == 0, one.stderr
+    assert "overrides" not in one.stdout and "logger=none" not in one.stdout, one.stdout
+    grid = repro(*SWEEP_DRY, "experiment=logistic", "logger=none", "optimizer.lr=0.1,0.2")
+    assert grid.returncode == 0, grid.stderr
+    lines = grid.stdout.splitlines()
+    assert lines[1].split()[:3] == ["experiment", "seed", "overrides"], lines
+    assert [line.split()[2] for line in lines[2:4]] == ["optimizer.lr=0.1", "optimizer.lr=0.2"]
+    assert "logger=none" not in grid.stdout
+
+
 def test_an_experiment_glob_sweeps_the_experiments_it_matches(isolated_env: Path) -> None:
     # Hydra's glob() of a config group ended in 'internal error: HydraException: ConfigLoader
     # is not set' (repro read the sweep's values without Hydra's config loader)

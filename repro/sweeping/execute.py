@@ -172,7 +172,7 @@ def run_planned(
                         return _launcher_stopped(planned, sweep_id, stop)
                     for message in errors:
                         warn(f"error: {message}")
-                elif jobs.stopped_because:
+                elif jobs.stopped_because and jobs.not_started:  # else: nothing to stop
                     warn(
                         "error: stopping the sweep: every run fails the same way: "
                         f"{jobs.stopped_because}"

@@ -315,6 +315,29 @@ def test_parallel_workers_stop_launching_on_a_systematic_failure(
     assert "Traceback" not in done.stderr
 
 
+def test_no_stop_is_announced_when_every_run_had_already_started(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Two workers for two runs failing alike: both had run when the rule saw the second
+    failure, yet the sweep said `error: stopping the sweep: ...` with nothing left to stop."""
+    _break_the_constructor(toy_dir)
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small",
+        "seeds=2",
+        "launcher=joblib",
+        "logger=none",
+        env={"REPRO_JOBS": "2"},
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "2 failed, 0 missing, 0 not started" in done.stdout, done.stdout
+    assert "stopping the sweep" not in done.stderr, done.stderr
+
+
 @pytest.mark.parametrize(
     ("launcher", "interrupted", "not_started"), [("local", 1, 2), ("joblib", 2, 1)]
 )

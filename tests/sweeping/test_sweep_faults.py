@@ -180,6 +180,11 @@ def test_a_run_another_sweep_held_then_completed_leaves_the_sweep_exit_0(
     assert "1 trained, 0 already completed, 0 held by another process, 0 failed" in done.stdout
     assert "1 completed by another process" in done.stdout
     assert done.returncode == 0, done.stdout + done.stderr
+    # it also said `error: run ... is already running (pid 1); another process is running it`:
+    # an error line from a sweep that exits 0, the held run being no failure of its own
+    held = [line for line in done.stderr.splitlines() if "already running (pid 1)" in line]
+    assert len(held) == 1 and held[0].startswith("warning: "), done.stderr
+    assert "another process is running it" not in held[0], held  # "already running" said it
 
 
 def test_trained_counts_only_records_this_sweep_wrote(tmp_path: Path) -> None:

@@ -439,8 +439,9 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
             verified += f", {interim} of them interim, on fewer seeds than seeds=auto planned"
     else:  # the overall says "no verified claims": the line says what the others came to
         ok = sum(r.outcome == stats.REPRODUCED for r in unverified)
-        claims = "claim" if len(unverified) == 1 else "claims"
-        return f"{ok} of {len(unverified)} unverified {claims} reproduced", "", ""
+        ran = sum(r.outcome in stats.OUTCOMES for r in unverified)
+        total, claims = len(unverified), "claim" if len(unverified) == 1 else "claims"
+        return f"{ok} of {total} unverified {claims} reproduced, {ran} of {total} run", "", ""
     deviating = sorted(
         {
             experiment

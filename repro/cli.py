@@ -27,6 +27,7 @@ from repro.arguments import (
 from repro.completion import (
     OverrideCompletingCommand,
     PaperCompletingCommand,
+    RunCommand,
     complete_paper_id,
 )
 from repro.errors import (
@@ -632,7 +633,7 @@ def _refuse_sweep_keys(args: list[str]) -> None:
 
 @app.command(
     context_settings=RUN_ARGS,
-    cls=OverrideCompletingCommand,
+    cls=RunCommand,
     options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
     short_help="Train and test one setting; write its run record.",
 )
@@ -866,7 +867,7 @@ def _print_dry_run(
     from repro.sweeping import stages
     from repro.sweeping.jobs import jobs_for
     from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key, job_seconds
-    from repro.sweeping.plan import DONE, SUMMARY_ABOVE
+    from repro.sweeping.plan import DONE, SUMMARY_ABOVE, differing_overrides
 
     resumed, lines = resumes
     todo = [run for run in resumed if run.needs_training]  # with the seeds a group brings
@@ -877,20 +878,23 @@ def _print_dry_run(
     if len(resumed) > SUMMARY_ABOVE:
         _print_plan_summary(resumed, estimates, together)
     else:
+        # as the table the sweep ends with: what tells an experiment's settings apart, if any
+        shown = differing_overrides(resumed)
         rows = [
             (
                 r.experiment,
                 str(r.seed),
-                " ".join(r.fixed),
+                *([] if shown is None else [shown[id(r)]]),
                 r.state,
                 format_seconds(estimates[r.record_dir]) if r.needs_training and not r.held else "-",
                 _relative(r.record_dir),
             )
             for r in resumed  # with the seeds a group it resumes brings
         ]
-        _print_table(
-            ("experiment", "seed", "overrides", "state", "estimate", "record"), rows, "record"
-        )
+        header = ("experiment", "seed", "state", "estimate", "record")
+        if shown is not None:
+            header = (*header[:2], "overrides", *header[2:])
+        _print_table(header, rows, "record")
     _warn_stopped_short([r.record_dir for r in resumed if r.state == DONE])
     per_job = job_seconds(timed, estimates)  # a group of seeds: one process, its time once
     known = [seconds for seconds in per_job if seconds is not None]
@@ -979,20 +983,25 @@ def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together
     from repro.sweeping.launch import format_seconds
     from repro.sweeping.plan import setting_summaries
 
+    summaries = setting_summaries(planned, estimates, together)
+    experiments = [s.experiment for s in summaries]
+    several = len(set(experiments)) < len(experiments)  # an experiment with several settings
+    common = set.intersection(*(set(s.fixed) for s in summaries)) if summaries else set()
     rows = [
         (
             s.experiment,
             s.seeds,
-            " ".join(s.fixed),
+            *([" ".join(o for o in s.fixed if o not in common)] if several else []),
             s.states,
             format_seconds(s.estimate_s) if s.to_train else "-",
             f"{_relative(s.folder)}/seed*",
         )
-        for s in setting_summaries(planned, estimates, together)
+        for s in summaries
     ]
-    _print_table(
-        ("experiment", "seeds", "overrides", "runs", "estimate", "records"), rows, "records"
-    )
+    header = ("experiment", "seeds", "runs", "estimate", "records")
+    if several:  # as the per-run table: only what tells an experiment's settings apart
+        header = (*header[:2], "overrides", *header[2:])
+    _print_table(header, rows, "records")
 
 
 def _relative(path: Path) -> str:

@@ -44,6 +44,25 @@ class OverrideCompletingCommand(TyperCommand):
         return [CompletionItem(word, type="plain") for word in words]
 
 
+class RunCommand(OverrideCompletingCommand):
+    """`repro run`: `-h` is left to Hydra (its help of a paper's config) and so is no click
+    option, yet without paper= it answers run's own help; the Options list says both, as
+    every other command's lists `-h, --help`."""
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        help_option = self.get_help_option(ctx)
+        rows = []
+        for param in self.get_params(ctx):
+            row = param.get_help_record(ctx)
+            if param is help_option:
+                row = ("-h, --help", "Show this message and exit; with paper=ID, Hydra's help.")
+            if row is not None and param.param_type_name == "option":
+                rows.append(row)
+        if rows:
+            with formatter.section("Options"):
+                formatter.write_dl(rows)
+
+
 class PaperCompletingCommand(OverrideCompletingCommand):
     """A typer command whose free words are `paper=ID[,ID...]` (report, sync)."""
 

@@ -313,6 +313,16 @@ def test_dash_h_is_help_except_where_hydra_owns_it(arguments: tuple[str, ...]) -
     assert done.stdout == repro(*arguments[:-1], "--help").stdout
 
 
+def test_run_help_lists_dash_h_like_every_other_command() -> None:
+    """`repro run -h` is run's help, yet its Options listed only `--help` while every other
+    command's lists `-h, --help`."""
+    done = repro("run", "--help")
+    assert done.returncode == 0, done.stderr
+    options = done.stdout.split("Options:")[1]
+    assert "-h, --help" in options
+    assert "Hydra" in options  # with paper=ID, `-h` is Hydra's help of that config
+
+
 def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables were at least 120 columns wide in any terminal: in an 80- or 100-column one each
     row of `repro papers` broke in two at the terminal's edge. They fold long cells instead."""
@@ -1103,6 +1113,23 @@ def test_sweep_results_show_the_overrides_that_tell_settings_apart(
         assert lines[2].split()[:4] == ["logistic", "0", "optimizer.lr=1e-2", "trained"]
     else:  # one setting per experiment: no column
         assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]
+
+
+def test_a_dry_runs_overrides_column_shows_only_what_tells_settings_apart(
+    isolated_env: Path,
+) -> None:
+    """The dry run's `overrides` column listed every override (`logger=none seeds...`) even
+    with one setting per experiment, while the table the sweep ends with shows the column
+    only when an experiment has several settings, and then only what differs between them."""
+    one = repro(*SWEEP_DRY, "experiment=logistic", "logger=none", "trainer.max_steps=10")
+    assert one.returncode == 0, one.stderr
+    assert "overrides" not in one.stdout and "logger=none" not in one.stdout, one.stdout
+    grid = repro(*SWEEP_DRY, "experiment=logistic", "logger=none", "optimizer.lr=0.1,0.2")
+    assert grid.returncode == 0, grid.stderr
+    lines = grid.stdout.splitlines()
+    assert lines[1].split()[:3] == ["experiment", "seed", "overrides"], lines
+    assert [line.split()[2] for line in lines[2:4]] == ["optimizer.lr=0.1", "optimizer.lr=0.2"]
+    assert "logger=none" not in grid.stdout
 
 
 def test_an_experiment_glob_sweeps_the_experiments_it_matches(isolated_env: Path) -> None:

@@ -446,8 +446,11 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
         interim = sum(bool(r.interim_of) for r in counted)
         if interim:  # their verdicts are not the planned test's yet
             verified += f", {interim} of them interim, on fewer seeds than seeds=auto planned"
-    else:
-        verified = "0 verified claims"
+    else:  # the overall says "no verified claims": the line says what the others came to
+        ok = sum(r.outcome == stats.REPRODUCED for r in unverified)
+        ran = sum(r.outcome in stats.OUTCOMES for r in unverified)
+        total, claims = len(unverified), "claim" if len(unverified) == 1 else "claims"
+        return f"{ok} of {total} unverified {claims} reproduced, {ran} of {total} run", "", ""
     deviating = sorted(
         {
             experiment

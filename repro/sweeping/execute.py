@@ -173,15 +173,65 @@ def run_planned(
                         return _launcher_stopped(planned, sweep_id, stop)
                     for message in errors:
                         warn(f"error: {message}")
-                elif jobs.stopped_because:
+                elif jobs.stopped_because and jobs.not_started:  # else: nothing to stop
                     warn(
                         "error: stopping the sweep: every run fails the same way: "
                         f"{jobs.stopped_because}"
                     )
         logs = logs if logs is not None and logs.is_dir() else None
-        return jobs, collect_results(planned, sweep_id, jobs, logs)
+        results = collect_results(planned, sweep_id, jobs, logs)
+        if line := time_limit_line(results, override_value(overrides, "launcher"), overrides):
+            warn(line)
+        return jobs, results
     finally:
         os.environ.pop("REPRO_SWEEP_ID", None)  # later runs in this process are not its
+
+
+def time_limit_line(results: list[Any], launcher: str | None, overrides: list[str]) -> str | None:
+    """A SLURM sweep that was not stopped, whose runs ended `interrupted by SIGTERM`: submitit
+    warns a job with SIGTERM before its time limit, the likely cause, which the records alone
+    do not say (nor how to raise it)."""
+    from repro.config.overrides import override_value
+    from repro.sweeping.launch import INTERRUPTED
+
+    if launcher != "slurm":
+        return None
+    cut = [r for r in results if r.result == INTERRUPTED and "SIGTERM" in (r.detail or "")]
+    if not cut:
+        return None
+    limit = override_value(overrides, "slurm.time_min")
+    if limit is None:
+        limit = _slurm_default_time_min()
+        limit_text = f"slurm.time_min ({limit} minutes, the default)"
+    else:
+        limit_text = f"slurm.time_min={limit} (minutes)"
+    runs = "1 run" if len(cut) == 1 else f"{len(cut)} runs"
+    return (
+        f"warning: {runs} interrupted by SIGTERM: most likely SLURM's time limit, "
+        f"{limit_text}; raise it (e.g. slurm.time_min={_doubled(limit)}) before sweeping again"
+    )
+
+
+def _slurm_default_time_min() -> str:
+    """slurm.time_min as configs/launcher/slurm.yaml sets it."""
+    import yaml
+
+    from repro import resources
+
+    try:
+        config = yaml.safe_load(
+            (resources.builtin_dir("configs") / "launcher" / "slurm.yaml").read_text()
+        )
+        return str(config["slurm"]["time_min"])
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        return "?"
+
+
+def _doubled(limit: str) -> str:
+    try:
+        return str(int(float(limit) * 2))
+    except ValueError:
+        return "<minutes>"
 
 
 def _launcher_stopped(

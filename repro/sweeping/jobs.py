@@ -98,8 +98,10 @@ def run_job(job: Job, alone: bool = True) -> list[RunOutcome]:
             continue
         if outcome.status == "busy" and str(outcome.error).startswith(HELD_BACK):
             continue  # its group's line said why, once for the seeds held back
-        if outcome.status == "busy":
-            print(f"error: {outcome.error}; another process is running it", file=sys.stderr)
+        if outcome.status == "busy":  # no failure: that process may well complete it
+            print(
+                f"warning: {outcome.error}; this sweep leaves it to that process", file=sys.stderr
+            )
         else:
             print_outcome(outcome)
     return outcomes

@@ -823,7 +823,7 @@ def test_a_paper_whose_claims_are_all_unverified_says_so(tmp_path: Path) -> None
     toy_records(results, papers)
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
     assert outcome.overall == aggregate.NO_VERIFIED_OVERALL
-    assert outcome.summary == "0 verified claims; 1 unverified claim shown apart (1 reproduced)"
+    assert outcome.summary == "1 of 1 unverified claim reproduced, 1 of 1 run"
 
 
 # ML Reproducibility Challenge structure (issue #13.6).

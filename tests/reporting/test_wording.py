@@ -108,9 +108,13 @@ def test_headline_of_only_unverified_claims_has_no_empty_counts(tmp_path: Path) 
     results, out = tmp_path / "results", tmp_path / "out"
     toy_records(results, papers)
     outcome = build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
-    assert outcome.summary == "0 verified claims; 1 unverified claim shown apart (1 reproduced)"
+    # it read "no verified claims (0 verified claims; 1 unverified claim shown apart (1
+    # reproduced))": the overall said twice, brackets in brackets
+    assert outcome.summary == "1 of 1 unverified claim reproduced, 1 of 1 run"
     headline = _headline((out / "report.md").read_text())
-    assert headline.endswith("— 0 verified claims; 1 unverified claim shown apart (1 reproduced).")
+    assert headline.endswith(
+        "no verified claims** — 1 of 1 unverified claim reproduced, 1 of 1 run."
+    ), headline
 
 
 # Sweep counts: a run another process holds did not fail, nor did an interrupted one.

@@ -180,6 +180,11 @@ def test_a_run_another_sweep_held_then_completed_leaves_the_sweep_exit_0(
     assert "1 trained, 0 already completed, 0 held by another process, 0 failed" in done.stdout
     assert "1 completed by another process" in done.stdout
     assert done.returncode == 0, done.stdout + done.stderr
+    # it also said `error: run ... is already running (pid 1); another process is running it`:
+    # an error line from a sweep that exits 0, the held run being no failure of its own
+    held = [line for line in done.stderr.splitlines() if "already running (pid 1)" in line]
+    assert len(held) == 1 and held[0].startswith("warning: "), done.stderr
+    assert "another process is running it" not in held[0], held  # "already running" said it
 
 
 def test_trained_counts_only_records_this_sweep_wrote(tmp_path: Path) -> None:
@@ -338,6 +343,29 @@ def test_parallel_workers_stop_launching_on_a_systematic_failure(
     counts = re.search(r"(\d+) failed, 0 missing, (\d+) not started", done.stdout)
     assert counts and 2 <= int(counts[1]) <= 4 and int(counts[1]) + int(counts[2]) == 6
     assert "Traceback" not in done.stderr
+
+
+def test_no_stop_is_announced_when_every_run_had_already_started(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Two workers for two runs failing alike: both had run when the rule saw the second
+    failure, yet the sweep said `error: stopping the sweep: ...` with nothing left to stop."""
+    _break_the_constructor(toy_dir)
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(toy_dir),
+        "paper=toy",
+        "experiment=small",
+        "seeds=2",
+        "launcher=joblib",
+        "logger=none",
+        env={"REPRO_JOBS": "2"},
+        timeout=300,
+    )
+    assert done.returncode == 1
+    assert "2 failed, 0 missing, 0 not started" in done.stdout, done.stdout
+    assert "stopping the sweep" not in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize(

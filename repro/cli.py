@@ -353,8 +353,8 @@ def _print_table(
         kept = [i for i in range(len(header)) if any(str(row[i]).strip() for row in rows)]
         header = tuple(header[i] for i in kept)
         rows = [tuple(row[i] for i in kept) for row in rows]
-    for name in (paths, aside):
-        if name is not None and _natural_width(header, rows) > width:
+    for name in (paths, aside):  # one dropped above for being empty has nothing to move
+        if name in header and _natural_width(header, rows) > width:
             column = header.index(name)
             below[name] = [row[column] for row in rows]
             firsts = [row[0] for row in rows]

@@ -1260,3 +1260,26 @@ def test_a_missing_launcher_gets_an_install_command_that_works_here(
     with pytest.raises(UsageError) as error:
         cli._check_launcher_installed(launcher)
     assert str(error.value) == f"launcher {launcher!r} is not installed: {hint}"
+
+
+def test_an_empty_aside_column_in_a_narrow_terminal_is_no_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A too-wide table drops its empty columns; an empty `aside` column (claims whose
+    `source: ""`) was then looked up to move below the table: `ValueError: tuple.index`."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "40")
+    long = "a description long enough to need wrapping in a narrow terminal"
+    _print_table(("claim", "text", "source"), [("acc", long, "")], aside="source")
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert "acc" in lines[1], lines

@@ -18,6 +18,14 @@ if TYPE_CHECKING:
     from repro.running.seed_group import SeedGroup
 
 
+def save_file(obj: Any, path: Any) -> None:
+    """torch.save through an open file: given a path, torch writes it in C++ and a full disk
+    is a RuntimeError ('unexpected pos'); through a file it is the OSError (ENOSPC) every
+    caller here takes for a failed save."""
+    with open(path, "wb") as stream:
+        torch.save(obj, stream)
+
+
 class GroupStopped(Exception):
     """A stop (SIGINT, SIGTERM) reached a group between two steps."""
 
@@ -97,7 +105,7 @@ class GroupCheckpoint:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temp = self.path.with_name(self.path.name + ".tmp")
             try:
-                torch.save({"identity": self.identity, "state": group.state_dict()}, temp)
+                save_file({"identity": self.identity, "state": group.state_dict()}, temp)
                 os.replace(temp, self.path)
             except OSError as error:  # a full disk: its part goes (it kept the disk full)
                 with contextlib.suppress(OSError):
@@ -127,7 +135,7 @@ class GroupCheckpoint:
         identity = {**self.identity, "seeds": [group.state.outcomes[k].seed for k in only]}
         state = group.state_dict(only)
         saved = {"identity": identity, "state": state, "trained": True, "training": training}
-        torch.save(saved, temp)
+        save_file(saved, temp)
         os.replace(temp, path)
         return group.state.global_step
 
@@ -273,7 +281,7 @@ def _write_share(
     identity = {**saved["identity"], "seeds": [seeds[k] for k in keep]}
     temp = target.with_name(target.name + ".tmp")
     state = saved["state"] if kept else _kept(saved["state"], keep)
-    torch.save({**saved, "identity": identity, "state": state}, temp)
+    save_file({**saved, "identity": identity, "state": state}, temp)
     os.utime(temp, (saved_at, saved_at))
     os.replace(temp, target)
 

@@ -2959,9 +2959,12 @@ import torch
 real = torch.save
 
 def save(obj, where, *args, **kwargs):  # a full disk: part of the group's file, then ENOSPC
-    if str(where).endswith("together.ckpt.tmp"):
-        with open(where, "wb") as partial:
-            partial.write(b"part of a checkpoint")
+    if str(getattr(where, "name", where)).endswith("together.ckpt.tmp"):  # a path or a file
+        if hasattr(where, "write"):
+            where.write(b"part of a checkpoint")
+        else:
+            with open(where, "wb") as partial:
+                partial.write(b"part of a checkpoint")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
     return real(obj, where, *args, **kwargs)
 

@@ -22,8 +22,8 @@ TO_RUN = "to run"
 BLOCKED = "blocked"  # something in the way of its record: its run stops, naming it
 DONE = "done"
 STALE = "stale"
-CORRUPT = "redo (corrupt record)"  # a record that could not be read: trained again
 """A completed run made by other plugin code: `stale (<changed files>)`, trained again."""
+CORRUPT = "redo (corrupt record)"  # a record that could not be read: trained again
 HELD = "held by another process"
 """A run another process is training (its record `running`, its lock held): the sweep finds
 it busy, so it is neither to run nor in the time this sweep takes."""

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -358,8 +358,9 @@ class ResumableCheckpoint(pl.Callback):
             if trainer.is_global_zero:
                 os.replace(temp, self.path)
         except OSError as error:  # a full disk: its part goes (it kept the disk full), named
-            if trainer.is_global_zero:
-                temp.unlink(missing_ok=True)
+            if trainer.is_global_zero:  # its own failure must not hide the save's
+                with suppress(OSError):
+                    temp.unlink(missing_ok=True)
             why = error.strerror or str(error)
             raise ReproError(f"cannot save checkpoint {self.path}: {why}") from error
         finally:

@@ -1257,6 +1257,40 @@ def test_a_full_disk_at_the_final_save_still_tests_the_run_and_says_its_weights_
     assert not (folder / "checkpoints").exists() or not list((folder / "checkpoints").iterdir())
 
 
+DISK_FULL_AND_ITS_PART_UNREMOVABLE = DISK_FULL_AT_THE_FINAL_SAVE.replace(
+    "pl.Trainer.save_checkpoint = save",
+    """pl.Trainer.save_checkpoint = save
+import pathlib
+
+real_unlink = pathlib.Path.unlink
+
+def unlink(self, missing_ok=False):  # the disk went read-only as it filled
+    if self.name.endswith(".ckpt.tmp") and self.exists():
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+    return real_unlink(self, missing_ok)
+
+pathlib.Path.unlink = unlink""",
+)
+
+
+def test_a_full_disk_whose_part_cannot_be_removed_still_names_the_failed_save(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """the final save on a full disk whose part could not then be removed (the disk gone
+    read-only) failed the trained run with a bare `OSError: [Errno 30] Read-only file
+    system` instead of the save's named error, so the run was never tested. The named
+    error stands: the run is tested and recorded completed, its weights not kept."""
+    results = tmp_path / "r"
+    done = _run(
+        signalling_paper, results, "trainer.max_steps=8",
+        patched_by=DISK_FULL_AND_ITS_PART_UNREMOVABLE,
+    )  # fmt: skip
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert record["status"] == "completed", record.get("error")
+    assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
+    assert "Traceback" not in done.stderr, done.stderr
+
+
 KILLED_AS_IT_SAVES = """
 import os, signal, sys
 import lightning.pytorch as pl

@@ -96,6 +96,11 @@ PLAIN_LOADER = (
 )
 
 
+class SaveFailed(ReproError):
+    """A checkpoint save that failed (a full disk), named: a stop whose save this was still
+    ends `interrupted`, its line saying that save failed (`runner._stopped_in_setup`)."""
+
+
 class RunInterrupted(ReproError):
     """Training stopped on a signal; running again resumes from the checkpoint, if any."""
 
@@ -362,7 +367,7 @@ class ResumableCheckpoint(pl.Callback):
                 with suppress(OSError):
                     temp.unlink(missing_ok=True)
             why = error.strerror or str(error)
-            raise ReproError(f"cannot save checkpoint {self.path}: {why}") from error
+            raise SaveFailed(f"cannot save checkpoint {self.path}: {why}") from error
         finally:
             self._save_inexact = None
         self._last_save = time.monotonic()

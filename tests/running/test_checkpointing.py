@@ -1291,6 +1291,27 @@ def test_a_full_disk_whose_part_cannot_be_removed_still_names_the_failed_save(
     assert "Traceback" not in done.stderr, done.stderr
 
 
+def test_a_stop_whose_save_meets_a_full_disk_says_so(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """SIGTERM at the last step, whose save then met a full disk: the run was recorded
+    `interrupted by SIGTERM; checkpoint saved at step 5, run again to resume`, the failed
+    save not named, so the user was never told the disk is full (and steps 6 to 8 were
+    lost). It is still interrupted, resumable from step 5; its line names the failed save."""
+    results = tmp_path / "r"
+    stopped = _run(
+        signalling_paper, results, "trainer.max_steps=8", "checkpoint.every_s=0",
+        patched_by=DISK_FULL_AT_THE_FINAL_SAVE,
+        REPRO_TEST_SIGNAL_AT="train_batch_3", REPRO_TEST_SIGNAL="SIGTERM",
+    )  # fmt: skip
+    assert stopped.returncode == 143, stopped.stderr
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert record["status"] == "interrupted", record
+    assert "No space left on device" in record["error"], record["error"]
+    assert "checkpoint saved at step 5" in record["error"], record["error"]
+    assert record["error"] in stopped.stderr.replace("\n", " "), stopped.stderr
+
+
 KILLED_AS_IT_SAVES = """
 import os, signal, sys
 import lightning.pytorch as pl

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,11 @@ PLAIN_LOADER = (
     "which Lightning resumes exactly only at the end of an epoch in epoch-based training: the "
     "resumed run's batches differ from an uninterrupted run's"
 )
+
+
+class SaveFailed(ReproError):
+    """A checkpoint save that failed (a full disk), named: a stop whose save this was still
+    ends `interrupted`, its line saying that save failed (`runner._stopped_in_setup`)."""
 
 
 class RunInterrupted(ReproError):
@@ -358,10 +363,11 @@ class ResumableCheckpoint(pl.Callback):
             if trainer.is_global_zero:
                 os.replace(temp, self.path)
         except OSError as error:  # a full disk: its part goes (it kept the disk full), named
-            if trainer.is_global_zero:
-                temp.unlink(missing_ok=True)
+            if trainer.is_global_zero:  # its own failure must not hide the save's
+                with suppress(OSError):
+                    temp.unlink(missing_ok=True)
             why = error.strerror or str(error)
-            raise ReproError(f"cannot save checkpoint {self.path}: {why}") from error
+            raise SaveFailed(f"cannot save checkpoint {self.path}: {why}") from error
         finally:
             self._save_inexact = None
         self._last_save = time.monotonic()

@@ -1309,7 +1309,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         return RunOutcome("interrupted", record_dir, error=message, exit_code=code)
     except Exception as error:  # recorded, then reported as one line by the caller
         if checkpoint.stop_signal is not None:  # the stop came first; what failed is its doing
-            return _stopped_in_setup(attempt, checkpoint)
+            return _stopped_in_setup(attempt, checkpoint, error)
         return attempt.failed(error)
     except SystemExit as error:  # not SIGTERMException (above): the plugin's own exit
         if checkpoint.stop_signal is not None:
@@ -1495,14 +1495,21 @@ def _exit_in_training(error: BaseException, plugin_folder: Path) -> ReproError:
     return failure
 
 
-def _stopped_in_setup(attempt: Attempt, checkpoint: Any) -> RunOutcome:
+def _stopped_in_setup(
+    attempt: Attempt, checkpoint: Any, error: BaseException | None = None
+) -> RunOutcome:
     """A SIGTERM or Ctrl-C noted before training could act on it, then an error: srun's
     SIGTERM of a cancelled job also ends wandb-core, whose `define_metric` then fails with
     `ConnectionResetError: Connection lost`. The run was stopped, not broken: `interrupted`
-    (resumable), not `failed`."""
+    (resumable), not `failed`. The stop's own save failing (a full disk) is named: else
+    the line gave only the older save, and the full disk went unsaid."""
+    from repro.running.checkpointing import SaveFailed
+
     stop = KeyboardInterrupt() if checkpoint.stop_signal == signal.SIGINT else Terminated()
     progress.end_open_lines()
     message, code = _interruption(stop, checkpoint)
+    if isinstance(error, SaveFailed):
+        message = f"{message} (its save at the stop failed: {error})"
     attempt.end(store.STATUS_INTERRUPTED, message)
     return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=code)
 

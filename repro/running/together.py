@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import functools
 import math
+import os
 import shutil
 import signal
 import sys
@@ -1243,9 +1244,9 @@ def _finish_seed(
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, rows, "success"):
         attempt.record["wandb"] = wandb_info
     checkpoint_cfg = dict(config.get("checkpoint") or {})
+    unsaved = None
     if checkpoint_cfg.get("enabled", True) and checkpoint_cfg.get("keep", True):
-        attempt.checkpoint_file.parent.mkdir(parents=True, exist_ok=True)
-        tester.save_checkpoint(attempt.checkpoint_file, weights_only=True)
+        unsaved = _save_final_weights(tester, attempt.checkpoint_file)
     sizes = dataset_sizes_of(seed.datamodule)
     timing = {
         "fit_s": round(result.fit_s, 4),
@@ -1265,12 +1266,30 @@ def _finish_seed(
         # before it said (seeds tested are not the seeds that trained)
         timing["seeds_together"] = len(trained["seeds"]) if trained.get("seeds") else None
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
-    unsettled = _record_result(attempt, training, checkpoint_cfg)
+    unsettled = _record_result(attempt, training, checkpoint_cfg, unsaved)
     spec = attempt.plugin.spec()
     _warn_missing_claim_metrics(spec, config["experiment_name"], metrics)
     if unsettled is not None:
         return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
     return RunOutcome("completed", attempt.record_dir, metrics)
+
+
+def _save_final_weights(tester: Any, path: Any) -> str | None:
+    """A tested seed's final weights, written whole or not at all (temp file + rename);
+    returns None, or why they could not be saved (a full disk): the seed is recorded
+    completed all the same, its record saying they were not kept, as a run alone
+    (`ResumableCheckpoint.final_unsaved`). Before, the error failed the tested seed and
+    left the part written as its last.ckpt."""
+    temp = path.with_name(f".{path.name}.tmp")  # removed by `put_weights_in_place` if killed
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tester.save_checkpoint(temp, weights_only=True)
+        os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
+        return f"cannot save checkpoint {path}: {error.strerror or error}"
+    return None
 
 
 def _write_curves(folder: Any, rows: list[dict[str, Any]]) -> None:

@@ -1257,6 +1257,61 @@ def test_a_full_disk_at_the_final_save_still_tests_the_run_and_says_its_weights_
     assert not (folder / "checkpoints").exists() or not list((folder / "checkpoints").iterdir())
 
 
+DISK_FULL_AND_ITS_PART_UNREMOVABLE = DISK_FULL_AT_THE_FINAL_SAVE.replace(
+    "pl.Trainer.save_checkpoint = save",
+    """pl.Trainer.save_checkpoint = save
+import pathlib
+
+real_unlink = pathlib.Path.unlink
+
+def unlink(self, missing_ok=False):  # the disk went read-only as it filled
+    if self.name.endswith(".ckpt.tmp") and self.exists():
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+    return real_unlink(self, missing_ok)
+
+pathlib.Path.unlink = unlink""",
+)
+
+
+def test_a_full_disk_whose_part_cannot_be_removed_still_names_the_failed_save(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """the final save on a full disk whose part could not then be removed (the disk gone
+    read-only) failed the trained run with a bare `OSError: [Errno 30] Read-only file
+    system` instead of the save's named error, so the run was never tested. The named
+    error stands: the run is tested and recorded completed, its weights not kept."""
+    results = tmp_path / "r"
+    done = _run(
+        signalling_paper, results, "trainer.max_steps=8",
+        patched_by=DISK_FULL_AND_ITS_PART_UNREMOVABLE,
+    )  # fmt: skip
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert record["status"] == "completed", record.get("error")
+    assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
+    assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_stop_whose_save_meets_a_full_disk_says_so(
+    signalling_paper: Path, tmp_path: Path
+) -> None:
+    """SIGTERM at the last step, whose save then met a full disk: the run was recorded
+    `interrupted by SIGTERM; checkpoint saved at step 5, run again to resume`, the failed
+    save not named, so the user was never told the disk is full (and steps 6 to 8 were
+    lost). It is still interrupted, resumable from step 5; its line names the failed save."""
+    results = tmp_path / "r"
+    stopped = _run(
+        signalling_paper, results, "trainer.max_steps=8", "checkpoint.every_s=0",
+        patched_by=DISK_FULL_AT_THE_FINAL_SAVE,
+        REPRO_TEST_SIGNAL_AT="train_batch_3", REPRO_TEST_SIGNAL="SIGTERM",
+    )  # fmt: skip
+    assert stopped.returncode == 143, stopped.stderr
+    record = json.loads((_run_folder(results) / "record.json").read_text())
+    assert record["status"] == "interrupted", record
+    assert "No space left on device" in record["error"], record["error"]
+    assert "checkpoint saved at step 5" in record["error"], record["error"]
+    assert record["error"] in stopped.stderr.replace("\n", " "), stopped.stderr
+
+
 KILLED_AS_IT_SAVES = """
 import os, signal, sys
 import lightning.pytorch as pl

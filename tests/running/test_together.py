@@ -2994,3 +2994,37 @@ def test_a_group_save_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
     assert [r["status"] for r in records] == ["failed"] * 2
     assert all("cannot save checkpoint" in r["error"] for r in records), records
     assert not list((tmp_path / "r").rglob("*.tmp"))
+
+
+def test_a_full_disk_at_a_seeds_final_weights_still_records_it_tested_and_keeps_no_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """a seed of a group whose final weights' save (its checkpoints/last.ckpt) met a full
+    disk once it was tested was recorded `failed` with a bare `OSError: [Errno 28]`, its
+    test lost, and the part written left as its last.ckpt; a seed alone is recorded
+    completed, its record's checkpoint saying `kept: false` and why. So is a seed of a
+    group now, and no part of the file stays."""
+    import errno
+
+    import lightning.pytorch as pl
+
+    real = pl.Trainer.save_checkpoint
+
+    def full_disk(self: Any, path: Any, weights_only: bool = False, **kwargs: Any) -> None:
+        if not weights_only:
+            return real(self, path, weights_only, **kwargs)
+        Path(path).write_bytes(b"part of a checkpoint")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(pl.Trainer, "save_checkpoint", full_disk)
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    results = tmp_path / "r"
+    outcomes = run_together(configs("toy", "small", [0, 1], results, papers=[plugins]), [["r"]] * 2)
+    for outcome in outcomes:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == outcome.status == "completed", record.get("error")
+        assert record["checkpoint"]["kept"] is False, record["checkpoint"]
+        assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
+        assert not list(outcome.record_dir.rglob("*.ckpt*")), list(outcome.record_dir.rglob("*"))
+    assert capfd.readouterr().err.count("warning: final weights not kept") == 2

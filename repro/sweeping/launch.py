@@ -222,6 +222,13 @@ def collect_results(
             results.append(RunResult(run, BUSY, run.held_back, None))
         elif run.record_dir in not_started:
             results.append(RunResult(run, NOT_STARTED, "the sweep stopped first", None))
+        elif run.blocked and (record or {}).get("sweep_id") != sweep_id:
+            # its run stopped at once, naming what is in the way: a record there is an
+            # earlier run's (its `interrupted` no time limit of this sweep's), none is no
+            # lost job
+            said = outcome.error if outcome and outcome.error else None
+            detail = said or f"{run.state}: nothing was trained; move it away{see}"
+            results.append(RunResult(run, FAILED, detail, None))
         elif outcome and outcome.status == "lost":
             results.append(RunResult(run, FAILED, f"{outcome.error}", None))
         elif record is None:

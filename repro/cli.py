@@ -870,10 +870,11 @@ def _print_dry_run(
     from repro.sweeping.plan import DONE, SUMMARY_ABOVE, differing_overrides
 
     resumed, lines = resumes
-    todo = [run for run in resumed if run.needs_training]  # with the seeds a group brings
-    jobs = jobs_for(resumed, [], together)
+    # with the seeds a group brings; a blocked seed's run stops at once, training nothing
+    todo = [run for run in resumed if run.needs_training and not run.blocked]
+    jobs = [job for job in jobs_for(resumed, [], together) if not all(r.blocked for r in job.runs)]
     # a run another process trains: found busy, no time of this sweep's
-    timed = [job for job in jobs if not all(run.held for run in job.runs)]
+    timed = [job for job in jobs if not all(run.held or run.blocked for run in job.runs)]
     estimates = estimate_seconds(resumed, hardware_key())
     if len(resumed) > SUMMARY_ABOVE:
         _print_plan_summary(resumed, estimates, together)
@@ -886,7 +887,11 @@ def _print_dry_run(
                 str(r.seed),
                 *([] if shown is None else [shown[id(r)]]),
                 r.state,
-                format_seconds(estimates[r.record_dir]) if r.needs_training and not r.held else "-",
+                (
+                    format_seconds(estimates[r.record_dir])
+                    if r.needs_training and not (r.held or r.blocked)
+                    else "-"
+                ),
                 _relative(r.record_dir),
             )
             for r in resumed  # with the seeds a group it resumes brings

@@ -222,12 +222,30 @@ def collect_results(
             results.append(RunResult(run, BUSY, run.held_back, None))
         elif run.record_dir in not_started:
             results.append(RunResult(run, NOT_STARTED, "the sweep stopped first", None))
+        elif run.blocked and (record or {}).get("sweep_id") != sweep_id:
+            # its run stopped at once, naming what is in the way: a record there is an
+            # earlier run's (its `interrupted` no time limit of this sweep's), none is no
+            # lost job
+            said = outcome.error if outcome and outcome.error else None
+            detail = said or f"{run.state}: nothing was trained; move it away{see}"
+            results.append(RunResult(run, FAILED, detail, None))
         elif outcome and outcome.status == "lost":
             results.append(RunResult(run, FAILED, f"{outcome.error}", None))
         elif record is None:
             lost = f"no record written (job lost?){see}"
             detail = outcome.error if outcome and outcome.error else lost
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
+        elif (
+            record.get("status") == store.STATUS_INTERRUPTED
+            and jobs is None
+            and record.get("sweep_id") != sweep_id
+        ):
+            # Hydra's launcher (SLURM) ran it and left no record of this sweep's: the one
+            # there is an earlier run's (an earlier time limit's `interrupted by SIGTERM`),
+            # not how this sweep's job ended
+            said = record.get("error") or "interrupted"
+            detail = f"no record written (job lost?); the one there is an earlier run's: {said}"
+            results.append(RunResult(run, MISSING, f"{detail}{see}", None))
         elif record.get("status") == store.STATUS_INTERRUPTED:
             detail = record.get("error") or "stopped by a signal"
             results.append(RunResult(run, INTERRUPTED, detail, wall))

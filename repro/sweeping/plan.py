@@ -59,6 +59,12 @@ class PlannedRun:
         return self.state.startswith(HELD)
 
     @property
+    def blocked(self) -> bool:
+        """Something is in the way of its record: its run stops at once, naming it, and
+        trains nothing; the plan neither counts nor times it as a run to train."""
+        return self.state.startswith(BLOCKED)
+
+    @property
     def job_key(self) -> tuple[Any, ...]:
         """What a seeds-together job of its setting shares: the group it resumes with, or
         training alone (its own checkpoint), or the setting's new group."""
@@ -690,12 +696,17 @@ def setting_summaries(
         states: dict[str, int] = {}
         for run in runs:
             states[run.state] = states.get(run.state, 0) + 1
-        todo = [estimates.get(r.record_dir) for r in runs if r.needs_training and not r.held]
+        # held: another process trains it; blocked: its run stops at once, training nothing
+        todo = [
+            estimates.get(r.record_dir)
+            for r in runs
+            if r.needs_training and not (r.held or r.blocked)
+        ]
         total = None if any(e is None for e in todo) else float(sum(todo))  # type: ignore[arg-type]
         if together and total is not None:  # one job per group it resumes, or alone, or new
             jobs: dict[tuple[Any, ...], list[PlannedRun]] = defaultdict(list)
             for run in runs:
-                if run.needs_training and not run.held:
+                if run.needs_training and not (run.held or run.blocked):
                     jobs[run.job_key].append(run)
             total = sum(job_estimate(job, estimates) or 0.0 for job in jobs.values())
         rows.append(

@@ -142,6 +142,7 @@ def test_sweep_summary_counts_an_interrupted_run_as_interrupted(tmp_path: Path) 
     folder = tmp_path / "seed0"
     folder.mkdir()
     record = {"status": "interrupted", "timing": {}, "error": "interrupted by SIGINT at step 5"}
+    record["sweep_id"] = "this"  # this sweep's (an earlier one's is no end of this sweep's)
     (folder / "record.json").write_text(json.dumps(record))
     run = PlannedRun("small", 0, (), folder, "to run")
     (result,) = launch.collect_results([run], "this")

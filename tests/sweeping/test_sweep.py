@@ -609,6 +609,19 @@ def test_summary_rows_count_states_and_compress_seed_ranges(tmp_path: Path) -> N
     assert seeds_text([*range(100), 200, 300, 400, 500, 600, 700]) == "106 seeds in 0–700"
 
 
+def test_a_summary_row_does_not_time_a_blocked_seed(tmp_path: Path) -> None:
+    """A large plan's row per setting added a blocked seed's estimate (its run stops at
+    once, training nothing) to the setting's time, as its own table did."""
+    from repro.sweeping.plan import setting_summaries
+
+    folder = tmp_path / "toy" / "small" / "abc"
+    states = ["to run", "blocked (record.json is a link that leads nowhere)"]
+    runs = [PlannedRun("small", seed, (), folder / f"seed{seed}", states[seed]) for seed in (0, 1)]
+    for together in (False, True):
+        (row,) = setting_summaries(runs, {r.record_dir: 2.0 for r in runs}, together)
+        assert row.estimate_s == 2.0, (together, row)
+
+
 def test_the_dry_run_says_whether_seeds_train_together(toy_dir: Path) -> None:
     on = repro(
         "sweep",
@@ -686,6 +699,32 @@ def test_the_dry_run_counts_a_run_another_process_holds_apart_from_those_to_run(
     assert "0 to run, 1 already completed, 1 held by another process" in dry.stdout, dry.stdout
     assert "resumes its own checkpoint" not in dry.stdout, dry.stdout
     assert "estimated training time, one after another: 0 s" in dry.stdout, dry.stdout
+
+
+def test_the_dry_run_neither_times_nor_counts_as_a_jobs_run_a_blocked_seed(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seed 1's record.json a dead link: its run stops at once, naming it, and trains
+    nothing, but the dry run gave it the estimate of a whole run and added it to the
+    sweep's training time (an hour for nothing here), and counted it among the runs the
+    seeds-together jobs train."""
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small")
+    assert repro(*sweep, "seeds=1", "logger=none").returncode == 0
+    folder = next(isolated_env.rglob("seed0"))
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"] = {**record["timing"], "wall_s": 3600.0, "fit_s": 3599.0}
+    (folder / "record.json").write_text(json.dumps(record))
+    blocked = folder.parent / "seed1"
+    blocked.mkdir()
+    (blocked / "record.json").symlink_to(isolated_env / "unmounted" / "record.json")
+    dry = repro(*sweep, "seeds=2", "logger=none", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "0 to run, 1 already completed, 1 blocked" in dry.stdout, dry.stdout
+    (row,) = [line for line in dry.stdout.splitlines() if "blocked (record.json" in line]
+    assert " - " in row and "min" not in row, row  # no estimate: it trains nothing
+    assert "estimated training time, one after another: 0 s" in dry.stdout, dry.stdout
+    together = repro(*sweep, "seeds=2", "logger=none", "seeds_together=true", "--dry-run")
+    assert "seeds together: on, 0 job(s) for 0 run(s)" in together.stdout, together.stdout
 
 
 def test_the_dry_run_says_a_group_of_other_code_is_discarded_as_the_sweep_would(

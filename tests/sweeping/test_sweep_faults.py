@@ -225,6 +225,57 @@ def test_a_locked_unfinished_run_reads_as_held_by_another_process(tmp_path: Path
     assert collect_results([run], "this")[0].result == "failed"
 
 
+@pytest.mark.parametrize("earlier", [None, "interrupted"])
+def test_a_blocked_seed_reads_as_failed_by_its_block_not_lost_or_interrupted(
+    tmp_path: Path, earlier: str | None
+) -> None:
+    """launcher=slurm (no outcome: the records tell): a seed planned blocked, its run
+    stopped at once naming what is in the way. Its record.json a dead link, the table said
+    `missing  no record written (job lost?)`; its config.yaml a dead link beside an earlier
+    run's `interrupted by SIGTERM` record, it said `interrupted` and the sweep warned of
+    SLURM's time limit, though this sweep trained nothing of it."""
+    from repro.sweeping.execute import time_limit_line
+
+    folder = tmp_path / "toy" / "small" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    dead = "config.yaml" if earlier else "record.json"
+    (folder / dead).symlink_to(tmp_path / "unmounted" / dead)
+    if earlier:
+        record = {"status": earlier, "error": "interrupted by SIGTERM", "timing": {}}
+        record.update(paper="toy", experiment="small", seed=0, sweep_id="earlier")
+        (folder / "record.json").write_text(json.dumps(record))
+    state = f"blocked ({dead} is a link that leads nowhere)"
+    run = PlannedRun("small", 0, (), folder, state)
+    (result,) = collect_results([run], "this", None, tmp_path / ".submitit")
+    assert result.result == "failed", result
+    assert result.detail.startswith(state), result.detail
+    assert time_limit_line([result], "slurm", []) is None
+
+
+def test_a_job_lost_before_rewriting_an_earlier_runs_record_is_not_read_as_its_end(
+    tmp_path: Path,
+) -> None:
+    """launcher=slurm (no outcome: the records tell): a run an earlier sweep's time limit
+    cut (`interrupted by SIGTERM`), whose job in this sweep was lost before its record was
+    rewritten, read as this sweep's `interrupted`, with a warning to raise slurm.time_min,
+    naming no job log; the record is the earlier run's: missing, with where the log is."""
+    from repro.sweeping.execute import time_limit_line
+
+    folder = tmp_path / "toy" / "small" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    record = {"status": "interrupted", "error": "interrupted by SIGTERM", "timing": {}}
+    record.update(paper="toy", experiment="small", seed=0, sweep_id="earlier")
+    (folder / "record.json").write_text(json.dumps(record))
+    run = PlannedRun("small", 0, (), folder, "redo (interrupted)")
+    (result,) = collect_results([run], "this", None, tmp_path / ".submitit")
+    assert result.result == "missing", result
+    assert "earlier" in result.detail and str(tmp_path / ".submitit") in result.detail
+    assert time_limit_line([result], "slurm", []) is None
+    (folder / "record.json").write_text(json.dumps({**record, "sweep_id": "this"}))
+    (result,) = collect_results([run], "this", None, tmp_path / ".submitit")
+    assert result.result == "interrupted", result  # this sweep's own
+
+
 def test_a_job_lost_before_its_record_points_to_the_jobs_logs(tmp_path: Path) -> None:
     """launcher=slurm with a time limit too short to write a record (or a job SLURM
     killed as it started): the table said `missing  no record written (job lost?)`, naming

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from repro.config.overrides import LIST_NOT_KEYS, TRAINER_SET_BY_REPRO
 from repro.errors import UsageError
 
 SEED_MAX = 2**32 - 1  # numpy's limit; seeds are in [0, SEED_MAX]
@@ -32,9 +33,6 @@ PLUGIN_KEYS = frozenset({"model", "data", "optimizer"})
 RUN_SECTIONS = frozenset({"trainer", "checkpoint", "progress"})
 """Sections of repro's own keys (configs/run.yaml, the trainer group) that no one value can
 replace: `checkpoint=3` is not a section."""
-TRAINER_SET_BY_REPRO = frozenset(
-    {"logger", "callbacks", "enable_checkpointing", "enable_progress_bar", "default_root_dir"}
-)
 
 
 # ---- values -------------------------------------------------------------------------------
@@ -367,12 +365,6 @@ def _within_section(key: str, config: dict[str, Any]) -> str:
 
 
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")
-
-
-LIST_NOT_KEYS = (
-    "a list, not keys: a config file holds `section:` keys (data:, model:, ...) under "
-    "`# @package _global_`"
-)
 
 
 def _headerless(key: str, config: dict[str, Any]) -> str | None:

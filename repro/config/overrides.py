@@ -9,6 +9,15 @@ from typing import Any
 
 from repro.errors import UsageError, did_you_mean
 
+TRAINER_SET_BY_REPRO = frozenset(
+    {"logger", "callbacks", "enable_checkpointing", "enable_progress_bar", "default_root_dir"}
+)
+"""Trainer arguments repro sets itself: not to be given on the command line."""
+LIST_NOT_KEYS = (
+    "a list, not keys: a config file holds `section:` keys (data:, model:, ...) under "
+    "`# @package _global_`"
+)
+
 HYDRA_FLAGS_WITH_VALUE = {
     "--cfg",
     "-c",
@@ -301,8 +310,6 @@ def _unset_trainer_argument(key: str) -> bool:
 
     import lightning.pytorch as pl
 
-    from repro.config.checks import TRAINER_SET_BY_REPRO
-
     taken = inspect.signature(pl.Trainer.__init__).parameters
     return name in taken and name != "self" and name not in TRAINER_SET_BY_REPRO
 
@@ -334,14 +341,12 @@ def explain_hydra_error(
         r"In '([^']+)': ConfigTypeError .*Cannot merge DictConfig with ListConfig", message, re.S
     )
     if listed:  # a plugin's experiment file or settings.yaml of `- item` lines
-        from repro.config.checks import LIST_NOT_KEYS
-
         return f"{listed.group(1)}.yaml: {LIST_NOT_KEYS}"
     empty = re.search(r"Could not find '([^'/]+)/'", message)  # `logger=`: no option named
     if empty:
-        from repro.config.app import CONFIG_DIR
+        from repro.resources import builtin_dir  # app's CONFIG_DIR: app imports this module
 
-        return explain_group_value(CONFIG_DIR, [f"{empty.group(1)}="])
+        return explain_group_value(builtin_dir("configs"), [f"{empty.group(1)}="])
     missing = re.search(r"Could not find '([^']+)/([^']+)'", message)
     if missing:
         group, option = missing.groups()

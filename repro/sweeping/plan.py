@@ -20,6 +20,7 @@ from repro.wording import plural
 
 TO_RUN = "to run"
 BLOCKED = "blocked"  # something in the way of its record: its run stops, naming it
+NOWHERE = "a link that leads nowhere"  # `store.DEAD_LINK` short enough for a plan's cell
 DONE = "done"
 STALE = "stale"
 """A completed run made by other plugin code: `stale (<changed files>)`, trained again."""
@@ -137,12 +138,12 @@ def _state_of(record_dir: Path, plugin_folder: Path) -> str:
     from repro.records.fingerprint import stale_reason
 
     if record_dir.is_symlink() and not record_dir.exists():  # read as none, as below
-        return f"{BLOCKED} ({record_dir.name} is a link that leads nowhere)"
+        return f"{BLOCKED} ({record_dir.name} is {NOWHERE})"
     if record_dir.exists() and not record_dir.is_dir():
         return f"{BLOCKED} ({record_dir.name} is a file)"
     record_file = record_dir / store.RECORD_FILE
     if record_file.is_symlink() and not record_file.exists():  # its run stops, naming it
-        return f"{BLOCKED} ({store.RECORD_FILE} is a link that leads nowhere)"
+        return f"{BLOCKED} ({store.RECORD_FILE} is {NOWHERE})"
     if (record_dir / store.RECORD_FILE).is_dir():  # read as none: planned `to run`, though
         return f"{BLOCKED} ({store.RECORD_FILE} is a folder)"  # its run stops, naming it
     try:
@@ -175,8 +176,7 @@ def _blocked_in(record_dir: Path) -> str | None:
     if found is None:
         return None
     path, what = found
-    what = what.replace(store.DEAD_LINK, "a link that leads nowhere")
-    return f"{BLOCKED} ({path.name} is {what})"
+    return f"{BLOCKED} ({path.name} is {what.replace(store.DEAD_LINK, NOWHERE)})"
 
 
 def plan_sweep(
@@ -225,7 +225,7 @@ def _blocked_above(hash_dir: Path) -> str | None:
     blocked = store.what_blocks_folder(hash_dir)
     if blocked is None:
         return None
-    return f"{BLOCKED} ({blocked.replace(store.DEAD_LINK, 'a link that leads nowhere')})"
+    return f"{BLOCKED} ({blocked.replace(store.DEAD_LINK, NOWHERE)})"
 
 
 def _one_setting_per_folder(first: tuple[str, ...], again: tuple[str, ...], folder: Path) -> None:

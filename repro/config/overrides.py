@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -101,10 +102,7 @@ def refuse_derived_keys(overrides: list[str]) -> None:
     for override in overrides:
         name, _, value = override.partition("=")
         name = name.lstrip("+~")
-        # OmegaConf's false spellings (a bool key): those keep the working directory
-        if name == "hydra.job.chdir" and value.strip().lower() not in (
-            "false", "0", "no", "n", "off", "null", "",
-        ):  # fmt: skip
+        if name == "hydra.job.chdir" and not _keeps_working_directory(override, value):
             raise UsageError(  # after a chdir, the relative results/ is another folder
                 f"{override}: repro keeps the working directory (records go to results/ of "
                 "the folder repro runs in, where report and sweep look): "
@@ -115,6 +113,28 @@ def refuse_derived_keys(overrides: list[str]) -> None:
                 f"{name} is set by {DERIVED_KEYS[name]}<name> (it names the record folder): "
                 f"choose the experiment with {DERIVED_KEYS[name]}<name>, not {override!r}"
             )
+
+
+def _keeps_working_directory(override: str, raw: str) -> bool:
+    """Whether `hydra.job.chdir=<raw>` is one of OmegaConf's false values (a bool key), quoted
+    or not (`'false'`, `'0'` reach it as text, which it reads as false): those keep the working
+    directory; a sweep over values does not count as one."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_override(override)
+    except HydraException:  # Hydra refuses it with its own line
+        return raw.strip().lower() in ("false", "0", "no", "n", "off", "null", "")
+    if parsed.is_sweep_override():
+        return False
+    value = parsed.value()
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = int(value)  # as OmegaConf reads '0'
+    if isinstance(value, str):
+        return value.lower() in ("false", "no", "n", "off", "")
+    return value is None or value is False or (type(value) is int and value == 0)
 
 
 def sweep_values(raw: str) -> list[str]:

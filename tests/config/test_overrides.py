@@ -136,7 +136,9 @@ def test_experiment_name_is_refused_as_an_override(override: str) -> None:
     refuse_derived_keys(["paper=amsgrad", "experiment=adam_online", "model.experiment_name=x"])
 
 
-@pytest.mark.parametrize("value", ["false", "False", "0", "off", "no", "null"])
+@pytest.mark.parametrize(
+    "value", ["false", "False", "0", "off", "no", "null", "'false'", '"False"', "'0'", "'00'"]
+)
 def test_hydra_job_chdir_off_in_any_spelling_is_taken(value: str) -> None:
     """`hydra.job.chdir=0` (or off, no: OmegaConf's false) keeps the working directory, as
     repro does, yet was refused as if it moved the records elsewhere."""
@@ -145,6 +147,9 @@ def test_hydra_job_chdir_off_in_any_spelling_is_taken(value: str) -> None:
     refuse_derived_keys(["paper=amsgrad", f"hydra.job.chdir={value}"])
     with pytest.raises(UsageError, match=r"^hydra.job.chdir=on: repro keeps the working"):
         refuse_derived_keys(["paper=amsgrad", "hydra.job.chdir=on"])
+    for moving in ("'true'", "'1'", "false,true"):  # quoted true, or a sweep over it
+        with pytest.raises(UsageError, match=r"^hydra.job.chdir=.*repro keeps the working"):
+            refuse_derived_keys(["paper=amsgrad", f"hydra.job.chdir={moving}"])
 
 
 @pytest.mark.parametrize(

@@ -296,6 +296,52 @@ CLIP_ALGORITHMS = ("norm", "value")
 
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` at every reading (`_at_readings_before_max_time`) and, since the fifth, a
+    trainer.max_time at the time the Timer reads (`_max_time_read`). `config` itself when
+    there is none, so `older_hashes` knows no older spelling was hashed."""
+    before = _at_readings_before_max_time(config)
+    trainer = before.get("trainer")
+    if not isinstance(trainer, dict) or trainer.get("max_time") is None:
+        return before
+    read = _max_time_read(trainer["max_time"])
+    if hashed_form(read) == hashed_form(trainer["max_time"]):
+        return before
+    return {**before, "trainer": {**trainer, "max_time": read}}
+
+
+MAX_TIME_TEXT = re.compile(r"(\d+):(\d\d):(\d\d):(\d\d)")
+"""Lightning's Timer's 'DD:HH:MM:SS' (a copy, so records need not import Lightning)."""
+
+
+def _max_time_read(max_time: Any) -> Any:
+    """A max_time as the Timer reads it (seconds, `timedelta(**mapping)` or 'DD:HH:MM:SS'
+    stripped), written as 'DD:HH:MM:SS' (`{minutes: 1}` is `'00:00:01:00'`): the Timer stops
+    alike at one time however spelt. A time of no whole seconds, or one the Timer refuses
+    (refused before the run, `config.checks`), as written."""
+    import datetime
+
+    try:
+        if isinstance(max_time, str):
+            match = MAX_TIME_TEXT.fullmatch(max_time.strip())
+            if not match:
+                return max_time
+            days, hours, minutes, seconds = (int(part) for part in match.groups())
+            time = datetime.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        elif isinstance(max_time, dict):
+            time = datetime.timedelta(**max_time)
+        else:
+            return max_time
+    except (TypeError, ValueError, OverflowError):
+        return max_time
+    total = time.total_seconds()
+    if total < 0 or not total.is_integer():
+        return max_time
+    hours, rest = divmod(int(total), 3600)
+    days, hours = divmod(hours, 24)
+    return f"{days:02d}:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def _at_readings_before_max_time(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with values Lightning reads as another at that other
     (`_at_earlier_lightning_readings`) and, since then: a gradient clip of false (true)
     as 0.0 (1.0) and its algorithm in any case lower-cased, not a clip Lightning skips
@@ -515,7 +561,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     other trainer keys as written (before null was hashed as the Trainer's default:
     `NULL_TRAINER_VALUES`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
-    the hash, until 7583c06 left the profiler out."""
+    the hash, until 7583c06 left the profiler out; and with a max_time as written (`{minutes:
+    1}`), before it was read as the Timer reads it."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
@@ -533,6 +580,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
         for spelt in (seen, _before_readings(_with_unset_keys(config))):
             earlier = _at_earlier_lightning_readings(spelt)
             hashes.append(_digest(_without_lightning_defaults(earlier)))
+            # before the fifth, a max_time as written (`{minutes: 1}`)
+            hashes.append(_digest(_without_lightning_defaults(_at_readings_before_max_time(spelt))))
     today = config_hash(config)
     return [h for h in dict.fromkeys(hashes) if h != today]
 

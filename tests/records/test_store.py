@@ -637,6 +637,25 @@ def test_a_setting_finds_its_seeds_in_a_folder_an_older_repro_hashed_another_spe
     assert store.completed_record_dir(tmp_path, today) is None
 
 
+@pytest.mark.parametrize("spelled", [{"minutes": 1}, "0:00:01:00"])
+def test_a_max_time_spelt_otherwise_before_is_found_in_its_older_folder(
+    tmp_path: Path, spelled: object
+) -> None:
+    """`trainer.max_time={minutes: 1}` had a folder of its own beside `'00:00:01:00'`, the
+    same time to the Timer: seeds did not pool. Its seeds an older repro filed there are
+    found, with another key read anew since (`strategy=DDP`) too."""
+    for extra in ({}, {"strategy": "DDP"}):
+        spelt = _trainer(max_time=spelled, **extra)
+        today = _trainer(max_time="00:00:01:00", strategy="ddp" if extra else "auto")
+        assert store.config_hash(spelt) == store.config_hash(today)
+        earlier = store._without_lightning_defaults(
+            store._at_readings_before_max_time(store._before_readings(spelt))
+        )
+        folder = tmp_path / str(extra) / "p" / "e" / store._digest(earlier) / "seed1"
+        _completed(folder, spelt)
+        assert store.completed_record_dir(folder.parents[3], today) == folder
+
+
 def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
     """`+model.weights={1:0.5,b:2}` (YAML's int key beside a string one) failed every command
     with 'internal error: TypeError: '<' not supported between str and int' (sorted keys);
@@ -842,6 +861,14 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"min_steps": -3}, {"min_steps": 0}),
         ({"min_epochs": -3}, {"min_epochs": 0}),
         ({"min_steps": -3.0}, {"min_steps": 0}),
+        # the Timer reads every spelling of a time as its seconds
+        ({"max_time": {"minutes": 1}}, {"max_time": "00:00:01:00"}),
+        ({"max_time": {"seconds": 60}}, {"max_time": "00:00:01:00"}),
+        ({"max_time": {"hours": 1, "minutes": 30}}, {"max_time": "00:01:30:00"}),
+        ({"max_time": {"minutes": 1.5}}, {"max_time": "00:00:01:30"}),
+        ({"max_time": {"days": 2}}, {"max_time": "02:00:00:00"}),
+        ({"max_time": "0:00:01:00"}, {"max_time": "00:00:01:00"}),
+        ({"max_time": " 00:00:01:00 "}, {"max_time": "00:00:01:00"}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(
@@ -875,6 +902,9 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         # Lightning logs at `step % -2 == 0` as at `% 2`, but a module reading the cadence
         # (mnist1d's `every > 0 and step % every == 0`) logs no step of -2
         ({"log_every_n_steps": -2}, {"log_every_n_steps": 2}),
+        ({"max_time": {"minutes": 1}}, {"max_time": "00:00:02:00"}),  # another time
+        ({"max_time": {"seconds": 0.5}}, {"max_time": "00:00:00:01"}),
+        ({"max_time": "00:00:01:00"}, {}),  # no time limit
         (  # Lightning refuses the algorithm: a setting of its own, not the default
             {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
             {"gradient_clip_val": None},

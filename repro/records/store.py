@@ -296,17 +296,24 @@ CLIP_ALGORITHMS = ("norm", "value")
 
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
-    """`config` at every reading (`_at_readings_before_max_time`) and, since the fifth, a
-    trainer.max_time at the time the Timer reads (`_max_time_read`). `config` itself when
-    there is none, so `older_hashes` knows no older spelling was hashed."""
-    before = _at_readings_before_max_time(config)
+    """`config` at every reading (`_at_readings_before_fifth`) and, since the fifth, a
+    trainer.max_time at the time the Timer reads (`_max_time_read`) and a whole float
+    min_steps or min_epochs as that int (Lightning only compares them: `global_step >=
+    min_steps`). `config` itself when there is none, so `older_hashes` knows no older
+    spelling was hashed."""
+    before = _at_readings_before_fifth(config)
     trainer = before.get("trainer")
-    if not isinstance(trainer, dict) or trainer.get("max_time") is None:
+    if not isinstance(trainer, dict):
         return before
-    read = _max_time_read(trainer["max_time"])
-    if hashed_form(read) == hashed_form(trainer["max_time"]):
-        return before
-    return {**before, "trainer": {**trainer, "max_time": read}}
+    read: dict[str, Any] = {}
+    if trainer.get("max_time") is not None:
+        read["max_time"] = _max_time_read(trainer["max_time"])
+    for key in ("min_steps", "min_epochs"):
+        least = trainer.get(key)
+        if isinstance(least, float) and least.is_integer():
+            read[key] = int(least)
+    read = {k: v for k, v in read.items() if hashed_form(v) != hashed_form(trainer[k])}
+    return {**before, "trainer": {**trainer, **read}} if read else before
 
 
 MAX_TIME_TEXT = re.compile(r"(\d+):(\d\d):(\d\d):(\d\d)")
@@ -341,7 +348,7 @@ def _max_time_read(max_time: Any) -> Any:
     return f"{days:02d}:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
-def _at_readings_before_max_time(config: dict[str, Any]) -> dict[str, Any]:
+def _at_readings_before_fifth(config: dict[str, Any]) -> dict[str, Any]:
     """`config` with values Lightning reads as another at that other
     (`_at_earlier_lightning_readings`) and, since then: a gradient clip of false (true)
     as 0.0 (1.0) and its algorithm in any case lower-cased, not a clip Lightning skips
@@ -561,8 +568,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     other trainer keys as written (before null was hashed as the Trainer's default:
     `NULL_TRAINER_VALUES`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
-    the hash, until 7583c06 left the profiler out; and with a max_time as written (`{minutes:
-    1}`), before it was read as the Timer reads it."""
+    the hash, until 7583c06 left the profiler out; and with a max_time (`{minutes: 1}`) or a
+    whole float min_steps or min_epochs as written, before they were read as Lightning does."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
@@ -580,8 +587,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
         for spelt in (seen, _before_readings(_with_unset_keys(config))):
             earlier = _at_earlier_lightning_readings(spelt)
             hashes.append(_digest(_without_lightning_defaults(earlier)))
-            # before the fifth, a max_time as written (`{minutes: 1}`)
-            hashes.append(_digest(_without_lightning_defaults(_at_readings_before_max_time(spelt))))
+            # before the fifth, a max_time (`{minutes: 1}`) or min_steps (`10.0`) as written
+            hashes.append(_digest(_without_lightning_defaults(_at_readings_before_fifth(spelt))))
     today = config_hash(config)
     return [h for h in dict.fromkeys(hashes) if h != today]
 

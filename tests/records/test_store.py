@@ -637,19 +637,28 @@ def test_a_setting_finds_its_seeds_in_a_folder_an_older_repro_hashed_another_spe
     assert store.completed_record_dir(tmp_path, today) is None
 
 
-@pytest.mark.parametrize("spelled", [{"minutes": 1}, "0:00:01:00"])
-def test_a_max_time_spelt_otherwise_before_is_found_in_its_older_folder(
-    tmp_path: Path, spelled: object
+@pytest.mark.parametrize(
+    ("spelled", "read_as"),
+    [
+        ({"max_time": {"minutes": 1}}, {"max_time": "00:00:01:00"}),
+        ({"max_time": "0:00:01:00"}, {"max_time": "00:00:01:00"}),
+        ({"min_steps": 10.0}, {"min_steps": 10}),
+        ({"min_epochs": 2.0, "min_steps": 4.0}, {"min_epochs": 2, "min_steps": 4}),
+    ],
+)
+def test_a_setting_spelt_otherwise_before_is_found_in_its_older_folder(
+    tmp_path: Path, spelled: dict, read_as: dict
 ) -> None:
     """`trainer.max_time={minutes: 1}` had a folder of its own beside `'00:00:01:00'`, the
-    same time to the Timer: seeds did not pool. Its seeds an older repro filed there are
-    found, with another key read anew since (`strategy=DDP`) too."""
+    same time to the Timer, as `min_steps=10.0` beside `10`: seeds did not pool. Their seeds
+    an older repro filed there are found, with another key read anew since (`strategy=DDP`)
+    too."""
     for extra in ({}, {"strategy": "DDP"}):
-        spelt = _trainer(max_time=spelled, **extra)
-        today = _trainer(max_time="00:00:01:00", strategy="ddp" if extra else "auto")
+        spelt = _trainer(**spelled, **extra)
+        today = _trainer(**read_as, strategy="ddp" if extra else "auto")
         assert store.config_hash(spelt) == store.config_hash(today)
         earlier = store._without_lightning_defaults(
-            store._at_readings_before_max_time(store._before_readings(spelt))
+            store._at_readings_before_fifth(store._before_readings(spelt))
         )
         folder = tmp_path / str(extra) / "p" / "e" / store._digest(earlier) / "seed1"
         _completed(folder, spelt)
@@ -869,6 +878,9 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"max_time": {"days": 2}}, {"max_time": "02:00:00:00"}),
         ({"max_time": "0:00:01:00"}, {"max_time": "00:00:01:00"}),
         ({"max_time": " 00:00:01:00 "}, {"max_time": "00:00:01:00"}),
+        # Lightning only compares them (`global_step >= min_steps`)
+        ({"min_steps": 10.0}, {"min_steps": 10}),
+        ({"min_epochs": 2.0}, {"min_epochs": 2}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(
@@ -905,6 +917,7 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"max_time": {"minutes": 1}}, {"max_time": "00:00:02:00"}),  # another time
         ({"max_time": {"seconds": 0.5}}, {"max_time": "00:00:00:01"}),
         ({"max_time": "00:00:01:00"}, {}),  # no time limit
+        ({"min_steps": 10.5}, {"min_steps": 10}),  # 11 steps
         (  # Lightning refuses the algorithm: a setting of its own, not the default
             {"gradient_clip_val": None, "gradient_clip_algorithm": "nrm"},
             {"gradient_clip_val": None},

@@ -158,21 +158,29 @@ def config_differences(
         a, b = values[0].get(key), values[1].get(key)
         return store.hashed_form(a) != store.hashed_form(b) if typed else a != b
 
+    def shown(key: str, side: int) -> Any:  # `max_time` of `max_time.minutes`: as hashed
+        flat = (config, reference)[side]
+        return flat[key] if key in flat or not _trainer_key(key) else hashed[side].get(key)
+
     hashed = [_hashed_trainer_keys(c, typed) for c in (config, reference)]
-    keys = sorted(set(config) | set(reference))
+    keys = set(config) | set(reference)
+    # a mapping the hash reads as one value (`max_time.minutes` as `max_time`): that key
+    keys |= {k.rsplit(".", 1)[0] for k in keys if _trainer_key(k) and k.count(".") > 1}
     return tuple(
-        (k, config.get(k), reference.get(k)) for k in keys if differ(k) and k not in EXECUTION_KEYS
+        (k, shown(k, 0), shown(k, 1)) for k in sorted(keys) if differ(k) and k not in EXECUTION_KEYS
     )
 
 
 def _trainer_key(key: str) -> bool:
-    return key.startswith("trainer.") and key.count(".") == 1
+    """A trainer argument's flat key, or one of a mapping's (`trainer.max_time.minutes`)."""
+    return key.startswith("trainer.")
 
 
 def _hashed_trainer_keys(flat: dict[str, Any], typed: bool) -> dict[str, Any]:
     """A flat config's `trainer.*` values as the config hash reads them (`store.hashed_trainer`):
-    `trainer.max_epochs=null` is -1 where max_steps bounds the run. Read back from a table,
-    a whole float is an int again first (pandas' 6000.0)."""
+    `trainer.max_epochs=null` is -1 where max_steps bounds the run, `trainer.max_time.minutes=1`
+    is `trainer.max_time=00:00:01:00`. Read back from a table, a whole float is an int again
+    first (pandas' 6000.0)."""
 
     def typed_again(value: Any) -> Any:
         if typed:
@@ -180,8 +188,26 @@ def _hashed_trainer_keys(flat: dict[str, Any], typed: bool) -> dict[str, Any]:
         value = value.item() if hasattr(value, "item") else value  # numpy's scalars
         return int(value) if isinstance(value, float) and value.is_integer() else value
 
-    trainer = {k[len("trainer.") :]: typed_again(v) for k, v in flat.items() if _trainer_key(k)}
-    return {f"trainer.{k}": v for k, v in store.hashed_trainer(trainer).items()}
+    trainer: dict[str, Any] = {}
+    for key, value in flat.items():
+        if _trainer_key(key):
+            *parents, name = key[len("trainer.") :].split(".")
+            node = trainer
+            for parent in parents:  # a mapping's keys, flattened: as it was
+                node = node.setdefault(parent, {}) if isinstance(node, dict) else None
+            if isinstance(node, dict):
+                node[name] = typed_again(value)
+    hashed: dict[str, Any] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict) and node:
+            for key, value in node.items():
+                walk(value, f"{path}.{key}")
+        else:
+            hashed[path] = node
+
+    walk(store.hashed_trainer(trainer), "trainer")
+    return hashed
 
 
 def _one_difference(key: str, value: Any, paper: Any) -> str:

@@ -160,12 +160,13 @@ def config_differences(
 
     def shown(key: str, side: int) -> Any:  # `max_time` of `max_time.minutes`: as hashed
         flat = (config, reference)[side]
-        return flat[key] if key in flat or not _trainer_key(key) else hashed[side].get(key)
+        return hashed[side].get(key) if key in mappings and key not in flat else flat.get(key)
 
     hashed = [_hashed_trainer_keys(c, typed) for c in (config, reference)]
     keys = set(config) | set(reference)
     # a mapping the hash reads as one value (`max_time.minutes` as `max_time`): that key
-    keys |= {k.rsplit(".", 1)[0] for k in keys if _trainer_key(k) and k.count(".") > 1}
+    mappings = {k.rsplit(".", 1)[0] for k in keys if _trainer_key(k) and k.count(".") > 1}
+    keys |= mappings
     return tuple(
         (k, shown(k, 0), shown(k, 1)) for k in sorted(keys) if differ(k) and k not in EXECUTION_KEYS
     )

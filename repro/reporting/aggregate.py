@@ -222,7 +222,7 @@ def stopped_short(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     runs = frame[short].drop_duplicates("record_dir")
     for (experiment, config_hash), rows in runs.groupby(["experiment", "config_hash"], sort=True):
         row = rows.iloc[0]
-        limit = _trainer_value(row, "max_time")
+        limit = _max_time(row)
         end = _setting_end(row)
         for run in rows.itertuples(index=False):
             again = f"{run.command} rerun=true" if isinstance(run.command, str) else "rerun=true"
@@ -248,6 +248,18 @@ def stopped_short(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def _trainer_value(row: Any, key: str) -> Any:
     value = row.get(f"p_trainer.{key}")
     return None if _is_missing(value) else value
+
+
+def _max_time(row: Any) -> Any:
+    """A run's trainer.max_time as the config hash reads it: a mapping (`{hours: 1}`, whose
+    keys the table holds apart, `p_trainer.max_time.hours`) as `00:01:00:00`."""
+    prefix = "p_trainer.max_time."
+    given = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+    given = {k: v.item() if hasattr(v, "item") else v for k, v in given.items()}
+    given = {k: v for k, v in given.items() if not _is_missing(v)}
+    if not given:
+        return _trainer_value(row, "max_time")
+    return store.hashed_trainer({"max_time": given}).get("max_time", given)
 
 
 def _setting_end(row: Any) -> str:

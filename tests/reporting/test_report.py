@@ -904,6 +904,29 @@ def test_a_run_max_time_stopped_short_of_its_steps_is_left_out_of_the_verdict(
     assert any("555" in w and "max_time" in w.replace("\\", "") for w in outcome.warnings)
 
 
+def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_run(
+    tmp_path: Path,
+) -> None:
+    """`+trainer.max_time={hours: 1}` stopped a seed short: the report's warning and its
+    failed-runs line said `stopped by trainer.max_time=None`, as if no time were set."""
+    import json
+
+    results = tmp_path / "results"
+    for seed, acc in enumerate([0.941, 0.939, 0.5]):
+        budget = {"trainer.max_time": {"hours": 1}}
+        folder = write_any_run(results, "cnn", seed, {"test/acc": acc}, **budget)
+        record = json.loads((folder / "record.json").read_text())
+        if seed == 2:
+            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+        (folder / "record.json").write_text(json.dumps(record))
+    outcome, markdown = report(
+        results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name})
+    )
+    (warning,) = [w for w in outcome.warnings if "555" in w]
+    assert "trainer.max_time=00:01:00:00 at step 555" in warning, warning
+    assert "max\\_time=None" not in markdown and "max_time=None" not in markdown
+
+
 def test_an_experiment_whose_every_run_max_time_stopped_short_is_not_called_unrun(
     tmp_path: Path,
 ) -> None:

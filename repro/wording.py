@@ -47,3 +47,24 @@ def _wrap_line(part: str, width: int, first: str, rest: str) -> list[str]:
             line, space = rest, ""
         line, has_word, space = line + space + chunk, True, ""
     return [*lines, line] if has_word else [""]
+
+
+def pack(pieces: list[str], width: int, first: str = "", rest: str = "") -> list[str]:
+    """`pieces` side by side, two spaces apart, in lines of at most `width` columns: a piece
+    goes whole to the next line rather than broken at the edge; one wider than a line is
+    wrapped at its spaces (`experiment:` at a line's end and its name on the next misled)."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line, empty = first, True
+    for piece in pieces:
+        if not empty and cell_len(f"{line}  {piece}") <= width:
+            line = f"{line}  {piece}"
+            continue
+        if not empty:
+            lines.append(line)
+            line = rest
+        *full, line = _wrap_line(piece, width, line, rest)
+        lines += full
+        empty = False
+    return [*lines, line] if not empty else []

@@ -415,6 +415,38 @@ def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns
             assert not [name for name in names if name not in words], (paper, table)
 
 
+def test_papers_and_show_keep_every_name_whole_at_60_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 60 columns (a split terminal) `repro show mnist1d` folded every claim id, metric and
+    experiment name mid-name (`logisti|c_acc`, `test/ac|c`, `claime|d`): the names left for
+    the text columns were already wider than the terminal. Such a table prints one block per
+    row instead, each name whole."""
+    import io
+    import re
+
+    from repro.cli import papers, show
+    from repro.plugins.registry import discover, get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "60")
+    commands = [(papers, ["set_transformer", "perm_optim", "mnist1d"])]
+    for paper in sorted(discover()):
+        spec = get_paper(paper).spec()
+        names = [n for c in spec.claims for n in (c.id, c.metric, *c.experiments())]
+        commands.append((lambda paper=paper: show(paper), [*names, *spec.experiments]))
+    for command, names in commands:
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        command()
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        words = {w.strip(":,;()") for line in lines if len(line) <= 60 for w in line.split()}
+        assert not [name for name in names if name not in words], lines
+
+
 def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """`repro show set_transformer`'s title (86 characters) and `To reproduce:` lines were cut by an
     80-column terminal inside a word (`complete|d runs`, `reports/set_trans|former/`). Each

@@ -919,7 +919,9 @@ def _print_dry_run(
         {r.experiment for job, s in zip(timed, per_job, strict=True) if s is None for r in job.runs}
     )
     total = f"estimated training time, one after another: {format_seconds(sum(known))}"
-    if unknown and not known:
+    if not timed:  # every run done or held: `0 s` read as an estimate of runs to come
+        total = "estimated training time: nothing to train"
+    elif unknown and not known:
         total = (
             "estimated training time, one after another: unknown (no completed runs of these "
             "experiments on this hardware yet)"

@@ -128,8 +128,12 @@ def _timing(record: Any) -> dict[str, Any] | None:
 
 
 def format_seconds(seconds: float | None) -> str:
+    """`0.4 s`, `42 s`, `10.0 min`, `2.5 h`: under 10 s with a decimal (a 0.4 s run was
+    estimated at `0 s`, and a plan of them `over 0 s`)."""
     if seconds is None:
         return "unknown"
+    if 0 < seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"

@@ -50,21 +50,23 @@ def _wrap_line(part: str, width: int, first: str, rest: str) -> list[str]:
 
 
 def pack(pieces: list[str], width: int, first: str = "", rest: str = "") -> list[str]:
-    """`pieces` side by side, two spaces apart, in lines of at most `width` columns: a piece
-    goes whole to the next line rather than broken at the edge; one wider than a line is
-    wrapped at its spaces (`experiment:` at a line's end and its name on the next misled)."""
+    """`pieces` side by side, two spaces apart, in lines of at most `width` columns, each
+    line indented by `first`: a piece goes whole to the next line rather than broken at the
+    edge; one wider than a line is wrapped at its spaces, its further lines indented by
+    `rest`, and ends its line (`experiment:` at a line's end and its name on the next
+    misled)."""
     from rich.cells import cell_len
 
     lines: list[str] = []
-    line, empty = first, True
+    line = ""
     for piece in pieces:
-        if not empty and cell_len(f"{line}  {piece}") <= width:
+        if line and cell_len(f"{line}  {piece}") <= width:
             line = f"{line}  {piece}"
             continue
-        if not empty:
+        if line:
             lines.append(line)
-            line = rest
-        *full, line = _wrap_line(piece, width, line, rest)
-        lines += full
-        empty = False
-    return [*lines, line] if not empty else []
+        *full, line = _wrap_line(piece, width, first, rest)
+        if full:  # a piece over several lines: the next starts a line of its own
+            lines += [*full, line]
+            line = ""
+    return [*lines, line] if line else lines

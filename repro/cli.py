@@ -846,14 +846,14 @@ def _train_planned(
         rerun = (override_value(overrides, "rerun") or "").lower() == "true"  # a bool (checks)
         _warn(interrupted_sweep_line(signal_name_for_exit_code(code), len(jobs.not_started), rerun))
         raise typer.Exit(code)
-    if counts[BUSY]:
+    if counts.get(BUSY):
         from repro.running.together import HELD_BACK
 
         # a group's seeds held back for its busy seed: no process is running them
         back = sum(r.result == BUSY and r.detail.startswith(HELD_BACK) for r in results)
         waiting = f", {back} not started as their group waits for it" if back else ""
         _warn(
-            f"error: {counts[BUSY] - back} run(s) held by another process that is running "
+            f"error: {counts.get(BUSY, 0) - back} run(s) held by another process that is running "
             f"them{waiting}; sweep again once it ends"
         )
     # a run completed whose files could not all follow its record said so in an `error:`
@@ -993,7 +993,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
         ]
     _print_table(header, rows, "record")
     counts = summary_counts(results)
-    _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 93 characters
+    _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 90+ characters
     return counts
 
 

@@ -331,7 +331,7 @@ def test_local_sweep_runs_everything_once_then_nothing(toy_dir: Path, isolated_e
         "sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small,wide", "logger=none"
     )
     assert first.returncode == 0, first.stderr
-    assert "4 trained, 0 already completed, 0 held by another process, 0 failed" in first.stdout
+    assert "4 trained, 0 already completed, 0 failed" in first.stdout
     assert sorted((r["experiment"], r["seed"]) for r in _records(isolated_env)) == [
         ("small", 0),
         ("small", 1),
@@ -392,7 +392,7 @@ def test_a_sweep_rerun_whose_workers_die_is_not_reported_completed(tmp_path: Pat
     killed = {"REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "3"}
     again = repro(*sweep, "rerun=true", "seeds_together=false", env={**env, **killed})
     assert again.returncode == 1, again.stdout
-    assert "0 trained, 0 already completed, 0 held by another process, 2 failed" in again.stdout
+    assert "0 trained, 0 already completed, 2 failed" in again.stdout
     assert all(r["status"] == "completed" for r in _records(tmp_path / "r"))  # kept
 
 
@@ -432,7 +432,7 @@ def test_failed_run_is_recorded_sweep_goes_on_and_exits_1(toy_dir: Path, isolate
         "logger=none",
     )
     assert done.returncode == 1
-    assert "1 trained, 0 already completed, 0 held by another process, 1 failed" in done.stdout
+    assert "1 trained, 0 already completed, 1 failed" in done.stdout
     failed = [r for r in _records(isolated_env) if r["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["error"].startswith("non-finite loss at step 3")
     again = repro(

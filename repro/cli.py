@@ -367,8 +367,10 @@ def _print_table(
         table.add_row(*row)
     for column in table.columns:  # a narrow terminal wraps a long path, never cuts it
         column.overflow = "fold"
-    _fit_text(table, header, rows, width)
-    Console(width=width).print(table)
+    if _fit_text(table, header, rows, width):
+        Console(width=width).print(table)
+    else:  # its names alone are wider than the terminal: Rich would fold them (`logisti|c_acc`)
+        _print_blocks(header, rows, width)
     for name, values in below.items():
         typer.echo(f"{name.removesuffix('s')}s:")
         lines = (
@@ -433,20 +435,32 @@ def _folder_lines(folders: list[str], settings: list[str] | None = None) -> list
     ]
 
 
-def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], width: int) -> None:
+def _print_blocks(header: tuple[str, ...], rows: list[tuple[str, ...]], width: int) -> None:
+    """A table too wide for the terminal even with its text wrapped, one block per row: its
+    first cell on a line of its own, then each other cell after its header, every name whole."""
+    from repro.wording import pack
+
+    for row in rows:
+        typer.echo(row[0])
+        cells = [f"{name}: {cell}" for name, cell in zip(header[1:], row[1:], strict=True)]
+        for line in pack([cell for cell in cells if not cell.endswith(": ")], width, "  ", "    "):
+            typer.echo(line)
+
+
+def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], width: int) -> bool:
     """In a terminal narrower than the table, wrap its columns of text (a title, a venue, a
     detail: those with a space) and keep the names beside them whole. Tables were printed at
     least 120 wide, so an 80- or 100-column terminal broke every row in two at its edge; Rich
     alone shrinks the names as much as the text (`set_transfor|mer`). The text columns share
-    what the names leave, the narrow ones whole first; when too little is left for that,
-    the widest is wrapped and Rich shrinks the rest."""
+    what the names leave, the narrow ones whole first. False when too little is left for
+    that: no table of the terminal's width keeps its names whole."""
     natural = _column_widths(header, rows)
     if _natural_width(header, rows) <= width:
-        return
+        return True
     padding = 2 * len(header) - 2  # a space either side of each cell, none at the edges
     texts = [i for i in range(len(header)) if any(" " in str(row[i]) for row in rows)]
     if not texts:
-        return
+        return sum(natural) + padding <= width
     left = width - padding - sum(natural[i] for i in range(len(header)) if i not in texts)
     # each column's longest word whole (`Representati|ons` was cut while a venue kept its
     # whole width) where there is room for all of them; the rest shared, narrow ones first
@@ -466,16 +480,14 @@ def _fit_text(table: Any, header: tuple[str, ...], rows: list[tuple[str, ...]], 
             share = min(natural[i], max(words[i], fair), left - others)
             table.columns[i].width = share
             left -= share
-        return
+        return True
     if left >= MIN_TEXT_WIDTH * len(texts):
         for position, i in enumerate(sorted(texts, key=lambda i: natural[i])):
             share = min(natural[i], left // (len(texts) - position))
             table.columns[i].width = share
             left -= share
-        return
-    widest = max(texts, key=lambda i: natural[i])
-    rest = sum(natural) - natural[widest]
-    table.columns[widest].width = max(width - padding - rest, min(natural[widest], 20))
+        return True
+    return False  # the names alone leave the text too little room: no table fits
 
 
 MIN_TEXT_WIDTH = 8  # the narrowest a wrapped column of text is still read at
@@ -834,14 +846,14 @@ def _train_planned(
         rerun = (override_value(overrides, "rerun") or "").lower() == "true"  # a bool (checks)
         _warn(interrupted_sweep_line(signal_name_for_exit_code(code), len(jobs.not_started), rerun))
         raise typer.Exit(code)
-    if counts[BUSY]:
+    if counts.get(BUSY):
         from repro.running.together import HELD_BACK
 
         # a group's seeds held back for its busy seed: no process is running them
         back = sum(r.result == BUSY and r.detail.startswith(HELD_BACK) for r in results)
         waiting = f", {back} not started as their group waits for it" if back else ""
         _warn(
-            f"error: {counts[BUSY] - back} run(s) held by another process that is running "
+            f"error: {counts.get(BUSY, 0) - back} run(s) held by another process that is running "
             f"them{waiting}; sweep again once it ends"
         )
     # a run completed whose files could not all follow its record said so in an `error:`
@@ -907,7 +919,9 @@ def _print_dry_run(
         {r.experiment for job, s in zip(timed, per_job, strict=True) if s is None for r in job.runs}
     )
     total = f"estimated training time, one after another: {format_seconds(sum(known))}"
-    if unknown and not known:
+    if not timed:  # every run done or held: `0 s` read as an estimate of runs to come
+        total = "estimated training time: nothing to train"
+    elif unknown and not known:
         total = (
             "estimated training time, one after another: unknown (no completed runs of these "
             "experiments on this hardware yet)"
@@ -979,7 +993,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
         ]
     _print_table(header, rows, "record")
     counts = summary_counts(results)
-    _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 93 characters
+    _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 90+ characters
     return counts
 
 

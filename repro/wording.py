@@ -47,3 +47,26 @@ def _wrap_line(part: str, width: int, first: str, rest: str) -> list[str]:
             line, space = rest, ""
         line, has_word, space = line + space + chunk, True, ""
     return [*lines, line] if has_word else [""]
+
+
+def pack(pieces: list[str], width: int, first: str = "", rest: str = "") -> list[str]:
+    """`pieces` side by side, two spaces apart, in lines of at most `width` columns, each
+    line indented by `first`: a piece goes whole to the next line rather than broken at the
+    edge; one wider than a line is wrapped at its spaces, its further lines indented by
+    `rest`, and ends its line (`experiment:` at a line's end and its name on the next
+    misled)."""
+    from rich.cells import cell_len
+
+    lines: list[str] = []
+    line = ""
+    for piece in pieces:
+        if line and cell_len(f"{line}  {piece}") <= width:
+            line = f"{line}  {piece}"
+            continue
+        if line:
+            lines.append(line)
+        *full, line = _wrap_line(piece, width, first, rest)
+        if full:  # a piece over several lines: the next starts a line of its own
+            lines += [*full, line]
+            line = ""
+    return [*lines, line] if line else lines

@@ -415,6 +415,38 @@ def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns
             assert not [name for name in names if name not in words], (paper, table)
 
 
+def test_papers_and_show_keep_every_name_whole_at_60_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 60 columns (a split terminal) `repro show mnist1d` folded every claim id, metric and
+    experiment name mid-name (`logisti|c_acc`, `test/ac|c`, `claime|d`): the names left for
+    the text columns were already wider than the terminal. Such a table prints one block per
+    row instead, each name whole."""
+    import io
+    import re
+
+    from repro.cli import papers, show
+    from repro.plugins.registry import discover, get_paper
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "60")
+    commands = [(papers, ["set_transformer", "perm_optim", "mnist1d"])]
+    for paper in sorted(discover()):
+        spec = get_paper(paper).spec()
+        names = [n for c in spec.claims for n in (c.id, c.metric, *c.experiments())]
+        commands.append((lambda paper=paper: show(paper), [*names, *spec.experiments]))
+    for command, names in commands:
+        terminal = Terminal()
+        monkeypatch.setattr(sys, "stdout", terminal)
+        command()
+        lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+        words = {w.strip(":,;()") for line in lines if len(line) <= 60 for w in line.split()}
+        assert not [name for name in names if name not in words], lines
+
+
 def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
     """`repro show set_transformer`'s title (86 characters) and `To reproduce:` lines were cut by an
     80-column terminal inside a word (`complete|d runs`, `reports/set_trans|former/`). Each
@@ -693,9 +725,9 @@ def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     monkeypatch.setenv("COLUMNS", "80")
     _print_results(results)
     text = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue())
-    lines = text.splitlines()  # the table, its folders, then the counts (93 characters)
+    lines = text.splitlines()  # the table, its folders, then the counts
     assert max(len(line) for line in lines) <= 80, lines
-    counts = "4 trained, 0 already completed, 0 held by another process, 0 failed, 0 missing"
+    counts = "4 trained, 0 already completed, 0 failed, 0 missing"
     assert counts in " ".join(" ".join(lines).split()), lines  # wrapped at whole words
     for experiment in ("logistic", "logistic_shuffled"):  # each setting's folder, one line
         assert f"  results/mnist1d/{experiment}/e07871121a/ seed0 seed1" in lines, text

@@ -576,8 +576,9 @@ def seeds_text(data: ReportData) -> str:
         cut = None if None in cuts else max(cuts, default=None)
         if cut is not None and any(seed >= cut for seed in choice.seeds):
             note = f"; seeds ≥ {cut} shown, not judged"
-        by_seeds.setdefault((seed_list(choice.seeds), note), []).append(choice.experiment)
-    parts = [f"seeds {s} ({', '.join(e)}{note})" for (s, note), e in by_seeds.items()]
+        listed = f"seed{'s' * (len(choice.seeds) != 1)} {seed_list(choice.seeds)}"  # seed 2
+        by_seeds.setdefault((listed, note), []).append(choice.experiment)
+    parts = [f"{s} ({', '.join(e)}{note})" for (s, note), e in by_seeds.items()]
     return "; ".join(parts) or "none"
 
 

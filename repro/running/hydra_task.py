@@ -147,8 +147,7 @@ def hydra_task(cfg: DictConfig) -> RunOutcome:
     if outcome.record_dir and dict(config.get("trainer") or {}).get("profiler"):
         print_profile(outcome)  # (a run with a record_dir had its config resolved)
     if outcome.status == "completed" and not os.environ.get("REPRO_SWEEP_ID"):
-        for line in claims_of_run(config, outcome.metrics):  # a sweep gives verdicts instead
-            print(line, flush=True)
+        print_claims(config, outcome.metrics)  # a sweep gives verdicts instead
     OUTCOMES.append(outcome)
     return outcome
 
@@ -187,6 +186,14 @@ def _group_seeds(value: Any) -> list[int]:
     if len(set(seeds)) != len(seeds):
         raise UsageError(f"group_seeds lists a seed twice: {seeds}")
     return seeds
+
+
+def print_claims(config: dict, metrics: dict[str, float]) -> None:
+    """The run's claim lines, wrapped at whole words on a terminal as the lines above them
+    (a terminal cut `trainer.max_steps=2|000` inside the word)."""
+    for claim in claims_of_run(config, metrics):
+        for line in wrap_for(sys.stdout, claim, rest="  "):
+            print(line, flush=True)
 
 
 def claims_of_run(

@@ -142,6 +142,21 @@ def status_text(
     """`step 1200/6000 (20%) 310 it/s ETA 0:15 train/loss 0.41 val/acc 0.93`; a finished
     run says how long it took instead of the ETA. K `seeds` trained together take a step
     at once: the rate is each seed's (`310 it/s per seed, 3 at once`), not K times it."""
+    core, shown = status_parts(step, total, rate, metrics, elapsed_s, done, seeds)
+    return " ".join(core + shown)
+
+
+def status_parts(
+    step: int,
+    total: int | None,
+    rate: float | None,
+    metrics: dict[str, Any],
+    elapsed_s: float | None = None,
+    done: bool = False,
+    seeds: int = 1,
+) -> tuple[list[str], list[str]]:
+    """status_text's fields, each whole (`in 0:15`): where the run is, then its metrics,
+    which a narrow terminal's bar gives up first."""
     parts = [f"step {step}/{total} ({100 * step / total:.0f}%)" if total else f"step {step}"]
     if rate:
         parts.append(f"{rate:.3g} it/s" if rate < 1000 else f"{rate:.0f} it/s")
@@ -151,11 +166,12 @@ def status_text(
         parts.append(f"in {format_duration(elapsed_s)}")
     elif total and rate:
         parts.append(f"ETA {format_duration(max(0, total - step) / rate)}")
+    shown = []
     for key, value in metrics.items():
         number = _number(value)
         if number is not None:
-            parts.append(f"{key} {number:.4g}")
-    return " ".join(parts)
+            shown.append(f"{key} {number:.4g}")
+    return parts, shown
 
 
 def bar_text(step: int, total: int | None, width: int = BAR_WIDTH) -> str:
@@ -205,26 +221,31 @@ class ProgressLine:
         self._next_draw = now + self.interval_s
         return True
 
-    def text(self, step: int, metrics: dict[str, Any], done: bool = False) -> str:
+    def _parts(self, step: int, metrics: dict[str, Any], done: bool) -> tuple[list[str], list[str]]:
         elapsed = time.monotonic() - self.started
         trained = step - self.start_step
         rate = trained / elapsed if elapsed > 0 and trained > 0 else None
         metrics = pick_metrics(metrics)
-        status = status_text(step, self.total, rate, metrics, elapsed, done, self.seeds)
+        return status_parts(step, self.total, rate, metrics, elapsed, done, self.seeds)
+
+    def text(self, step: int, metrics: dict[str, Any], done: bool = False) -> str:
+        core, shown = self._parts(step, metrics, done)
+        status = " ".join(core + shown)
         if not self.interactive:
             return f"[{self.label}] {status}"
         bar = bar_text(step, self.total)
         return f"{self.label} {bar} {status}" if bar else f"{self.label} {status}"
 
     def draw(self, step: int, metrics: dict[str, Any], done: bool = False) -> None:
-        text = self.text(step, metrics, done)
         try:
             if self.interactive:
-                width = shutil.get_terminal_size((120, 24)).columns
-                self.stream.write("\r" + _fit_line(text, max(10, width - 1)) + "\x1b[K")
+                room = max(10, shutil.get_terminal_size((120, 24)).columns - 1)
+                core, shown = self._parts(step, metrics, done)
+                text = fit_bar_line(self.label, step, self.total, core, shown, room)
+                self.stream.write("\r" + text + "\x1b[K")
                 self._line_open = True
             else:
-                self.stream.write(text + "\n")
+                self.stream.write(self.text(step, metrics, done) + "\n")
             self.stream.flush()
         except (OSError, ValueError):  # a closed or broken stream must not stop training
             pass
@@ -240,6 +261,32 @@ class ProgressLine:
                 self.stream.flush()
             except (OSError, ValueError):
                 pass
+
+
+MIN_BAR_WIDTH = 10  # narrower, a bar shows too little to be worth its room
+
+
+def fit_bar_line(
+    label: str, step: int, total: int | None, core: list[str], shown: list[str], room: int
+) -> str:
+    """The bar's line in `room` columns, giving up whole fields, least useful first: the
+    metrics (the end-of-run line prints them), the bar's width, the bar, the label (the
+    start line named the run), then the fields at the end. Cut inside a field, the line
+    said `1214 it/s in`: a duration without its time."""
+    for kept in range(len(shown), -1, -1):
+        status = " ".join(core + shown[:kept])
+        spare = room - len(label) - len(status) - 4  # two spaces and the bar's two edges
+        if total and spare >= MIN_BAR_WIDTH:
+            return f"{label} {bar_text(step, total, min(BAR_WIDTH, spare))} {status}"
+    for head in ([label], []):
+        for kept in range(len(shown), -1, -1):
+            text = " ".join(head + core + shown[:kept])
+            if len(text) <= room:
+                return text
+    for kept in range(len(core) - 1, 0, -1):
+        if len(text := " ".join(core[:kept])) <= room:
+            return text
+    return _fit_line(core[0], room)
 
 
 def _fit_line(text: str, room: int) -> str:

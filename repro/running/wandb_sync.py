@@ -16,7 +16,7 @@ from pathlib import Path
 from repro.errors import ReproError, UsageError
 from repro.records import store
 from repro.records.table import record_files
-from repro.wording import plural
+from repro.wording import pack, plural, wrap_for
 
 RUN_FOLDERS = "wandb/offline-run-*"
 SYNCED_SUFFIX = ".synced"  # wandb sync's marker beside an uploaded run-<id>.wandb
@@ -98,10 +98,11 @@ def sync(results_dir: Path, paper: str | None, dry_run: bool) -> None:
     pending = [run for run in runs if not run.synced]
     if dry_run:
         _print_plan(runs, results_dir)
-        print(
+        counts = (
             f"{plural(len(runs), 'offline run')}: {len(pending)} to upload, "
             f"{len(runs) - len(pending)} already synced (dry run: nothing uploaded)"
         )
+        print("\n".join(wrap_for(sys.stdout, counts, rest="  ")))  # whole words on a terminal
         return
     if not runs:
         of = f" of {paper}" if paper else ""
@@ -169,9 +170,31 @@ def _print_plan(runs: list[OfflineRun], results_dir: Path) -> None:
         for r in runs
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    if sys.stdout.isatty() and sum(widths) + 2 * len(widths) > _terminal_width():
+        _print_blocks(header, rows)
+        return
     for row in [header, *rows]:
         cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
+
+
+def _terminal_width() -> int:
+    from rich.console import Console
+
+    return Console().width
+
+
+def _print_blocks(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """The plan in a terminal too narrow for its table (a terminal folded its rows anywhere,
+    `offline-ru|n-...`): each run's id on a line of its own, its other fields under it."""
+    run_id, folder = header.index("run id"), header.index("folder")
+    for row in rows:
+        print(row[run_id])
+        fields = [f"{name}: {cell}" for name, cell in zip(header, row, strict=True)]
+        short = [f for i, f in enumerate(fields) if i not in (run_id, folder)]
+        lines = pack(short, _terminal_width(), "  ", "    ")
+        lines += wrap_for(sys.stdout, fields[folder], "  ", "    ")  # a path: on a line of its own
+        print("\n".join(lines))
 
 
 def _yes_no(flag: bool) -> str:

@@ -128,8 +128,12 @@ def _timing(record: Any) -> dict[str, Any] | None:
 
 
 def format_seconds(seconds: float | None) -> str:
+    """`0.4 s`, `42 s`, `10.0 min`, `2.5 h`: under 10 s with a decimal (a 0.4 s run was
+    estimated at `0 s`, and a plan of them `over 0 s`)."""
     if seconds is None:
         return "unknown"
+    if 0 < seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
@@ -147,7 +151,7 @@ TESTED_ONLY = "tested only"
 """Completed by this sweep, which only tested it: its group had trained it before a stop
 (its record's `together.trained`): `trained` claimed more than happened."""
 SUMMARY_ORDER = (TRAINED, ALREADY_COMPLETED, BUSY, FAILED, MISSING, NOT_STARTED)
-RARE_RESULTS = (TESTED_ONLY, INTERRUPTED, COMPLETED_ELSEWHERE)  # in the summary when present
+RARE_RESULTS = (BUSY, TESTED_ONLY, INTERRUPTED, COMPLETED_ELSEWHERE)  # in the summary when present
 COMPLETE_RESULTS = (TRAINED, TESTED_ONLY, ALREADY_COMPLETED, COMPLETED_ELSEWHERE)
 
 
@@ -318,9 +322,9 @@ def results_of_outcomes(outcomes: list[Any]) -> list[RunResult]:
 
 def summary_counts(results: list[RunResult]) -> dict[str, int]:
     """Counts in a fixed order (rare kinds only when present), for the summary line."""
-    counts = {kind: sum(r.result == kind for r in results) for kind in SUMMARY_ORDER}
-    rare = {kind: sum(r.result == kind for r in results) for kind in RARE_RESULTS}
-    return counts | {kind: n for kind, n in rare.items() if n}
+    kinds = dict.fromkeys((*SUMMARY_ORDER, *RARE_RESULTS))  # `0 held by another process`: noise
+    counts = {kind: sum(r.result == kind for r in results) for kind in kinds}
+    return {kind: n for kind, n in counts.items() if n or kind not in RARE_RESULTS}
 
 
 def run_jobs(launcher: str | None, jobs: list[Job], workers: int) -> SweepOutcomes | None:

@@ -152,3 +152,16 @@ def test_smoke_runs_are_kept_but_never_judged(tmp_path: Path) -> None:
     assert "not run" in table_row(markdown, "mlp_acc")  # five smoke seeds judge nothing
     beyond = section(markdown, "Results beyond the original paper")
     assert "trainer.max\\_steps=5 (paper: 6000)" in beyond
+
+
+def test_the_note_on_unjudged_settings_agrees_with_how_many_it_names(tmp_path: Path) -> None:
+    """Two experiments run only off the paper's setting: the regenerate note read `The
+    paper's setting of mlp, cnn has no runs, so its claims are not judged`."""
+    results = tmp_path / "results"
+    for experiment in ("cnn", "mlp"):
+        write_run(results, experiment, 0, {"test/acc": 0.7}, **{"optimizer.lr": 0.003})
+    _, markdown = report(results, tmp_path / "out")
+    assert "The paper's settings of mlp, cnn have no runs, so their claims are not" in markdown
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    _, markdown = report(results, tmp_path / "out")
+    assert "The paper's setting of mlp has no runs, so its claims are not judged" in markdown

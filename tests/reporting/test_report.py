@@ -3444,3 +3444,15 @@ def test_a_claims_metric_in_the_pdf_breaks_only_where_it_may(tmp_path: Path) -> 
     ).stdout
     claims = text[text.index("Claim") : text.index("Rules.")]
     assert set(re.findall(r"test/\w*", claims)) <= {"test/acc", "test/"}
+
+
+def test_the_seeds_line_says_seed_for_one_seed(tmp_path: Path) -> None:
+    """An experiment run with one seed read `**Seeds:** ... seeds 2 (mlp)`: a count in words
+    says `seed` of one (repro.wording.plural)."""
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": 0.94})
+    write_run(results, "cnn", 1, {"test/acc": 0.94})
+    write_run(results, "mlp", 2, {"test/acc": 0.68})
+    _, markdown = report(results, tmp_path / "out")
+    (line,) = [line for line in markdown.splitlines() if line.startswith("- **Seeds:**")]
+    assert "seeds 0, 1 (cnn)" in line and "seed 2 (mlp)" in line, line

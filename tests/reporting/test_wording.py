@@ -396,3 +396,15 @@ def test_a_report_of_one_run_says_run_not_runs(tmp_path: Path) -> None:
         assert "from 1 run record in" in text, name
         assert "1 runs" not in text and "1 run records" not in text, name
         assert "(1 run)" in text or "; 1 run)" in text, name
+
+
+def test_sweep_summary_names_runs_held_by_another_process_only_when_there_are_some(
+    tmp_path: Path,
+) -> None:
+    """Every sweep ended `2 trained, 0 already completed, ...`: a
+    count of a rare case that did not happen, read as if something else had been running."""
+    run = PlannedRun("small", 0, (), tmp_path / "seed0", "to run")
+    trained = launch.RunResult(run, launch.TRAINED, "", 1.0)
+    assert launch.BUSY not in launch.summary_counts([trained])
+    held = launch.RunResult(run, launch.BUSY, "", None)
+    assert launch.summary_counts([trained, held])[launch.BUSY] == 1

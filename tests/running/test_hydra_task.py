@@ -262,3 +262,31 @@ def test_repro_runs_outcome_lines_wrap_at_whole_words_at_80_columns(
         monkeypatch.setattr(sys, name, piped)
         print_outcome(outcome)
         assert piped.getvalue() == describe(outcome) + "\n"
+
+
+def test_a_runs_claim_lines_wrap_at_whole_words_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At 60 columns `repro run` ended with `... trainer.max_steps=2` / `000; claimed 0.68 ±`:
+    its claim lines, unlike the lines above them, were cut by the terminal inside a word."""
+    import io
+    import sys
+
+    from repro.running import hydra_task
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    line = (
+        "test/acc 0.623 (not the paper's setting: trainer.max_steps=2000; claimed 0.68 ± 0.03 "
+        "at the paper's, mlp_acc)"
+    )
+    monkeypatch.setattr(hydra_task, "claims_of_run", lambda config, metrics: [line])
+    monkeypatch.setenv("COLUMNS", "60")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    hydra_task.print_claims({}, {})
+    lines = terminal.getvalue().splitlines()
+    assert max(len(shown) for shown in lines) <= 60, lines
+    assert " ".join(" ".join(lines).split()) == line, lines

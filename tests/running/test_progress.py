@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -406,4 +407,24 @@ def test_a_bar_cut_to_a_narrow_terminal_ends_at_a_whole_word(
     line.draw(20, {"train/loss": 1.976}, done=True)
     drawn = stream.getvalue().removeprefix("\r").removesuffix("\x1b[K")
     assert len(full) > 79 and len(drawn) <= 79, (full, drawn)
-    assert full.startswith(drawn) and full[len(drawn)] == " ", (full, drawn)
+    assert drawn.split()[-1] in ("0:00", "1.976"), (full, drawn)  # the bar may be narrower
+
+
+@pytest.mark.parametrize("columns", [80, 60, 40])
+def test_a_finished_bar_in_a_narrow_terminal_keeps_its_duration(
+    monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    """At 80 columns the finished bar stayed on screen as `... 1214 it/s in`: cut before its
+    last word, it said how long the run took without the time. A line too long gives up its
+    metrics, then its bar's width, then the bar and the label; never half a field."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    stream = _Tty()
+    line = progress.ProgressLine("mnist1d/logistic seed1", stream=stream, interactive=True)
+    line.start(0, 200)
+    line.started -= 0.16
+    line.draw(200, {"train/loss": 1.541}, done=True)
+    drawn = stream.getvalue().removeprefix("\r").removesuffix("\x1b[K")
+    assert len(drawn) <= columns - 1, drawn
+    assert re.search(r"step 200/200 \(100%\) \d+ it/s in 0:00( |$)", drawn), drawn
+    if columns == 80:
+        assert drawn.startswith("mnist1d/logistic seed1 |██"), drawn

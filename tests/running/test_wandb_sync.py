@@ -162,3 +162,29 @@ def test_an_unreadable_record_keeps_its_offline_runs_in_the_plan_and_says_so(
     assert line.split()[:3] == ["toy", "small", "3"], out
     assert out.splitlines()[-1].startswith("1 offline run: 1 to upload"), out
     assert f"warning: unreadable record {record}" in err, err
+
+
+def test_dry_run_in_a_narrow_terminal_keeps_each_run_id_on_one_line(
+    isolated_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """At 60 columns `repro sync --dry-run` printed rows of about 130 characters, which the
+    terminal folded anywhere: the run id on one line, `synced` and the folder under it,
+    the folder cut mid-name (`offline-ru|n-2026...`). A terminal too narrow for the table gets
+    one block per run, its run id first and each other field whole after its name."""
+    import io
+
+    ids = _record_with_offline_runs(isolated_env, "toy", "small", 0, attempts=2, synced=1)
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "60")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    wandb_sync.sync(isolated_env, paper="toy", dry_run=True)
+    lines = terminal.getvalue().splitlines()
+    assert [line for line in lines if line.strip() in ids] == ids, lines  # each on its own
+    long = [line for line in lines if len(line) > 60]
+    assert all(line.strip().startswith("toy/small/abc123/") for line in long), lines  # a path
+    assert "  paper: toy  experiment: small  seed: 0  synced: yes" in lines, lines

@@ -182,3 +182,15 @@ def test_a_record_saved_with_a_byte_order_mark_counts_in_the_estimate(tmp_path: 
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
     new = PlannedRun("x", 2, (), hash_dir / "seed2", "to run", 180)
     assert estimate_seconds([new], "a CPU | no GPU") == {new.record_dir: 100.0}
+
+
+def test_a_sub_second_estimate_is_not_called_zero() -> None:
+    """`repro sweep --dry-run` gave a run of 0.4 s the estimate `0 s`, and a plan of such runs
+    with one unknown experiment `over 0 s`: a run that costs nothing, and a bound that says
+    nothing. Short times keep a decimal."""
+    from repro.sweeping.launch import format_seconds
+
+    assert format_seconds(0.4) == "0.4 s"
+    assert format_seconds(7.26) == "7.3 s"
+    assert format_seconds(42.0) == "42 s"
+    assert format_seconds(600.0) == "10.0 min"

@@ -407,9 +407,11 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     except NotTogether:
         raise
     except Exception as error:  # the plugin fails to build: each seed alone records how
+        # its first line whole: cut, it loses what the seeds' records then say (a usage
+        # error's remedy comes last)
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise NotTogether(
-            f"the seeds could not be built together ({type(error).__name__}: {first[:160]})"
+            f"the seeds could not be built together ({type(error).__name__}: {first})"
         ) from None
     if logger_cfg:  # Lightning merges the hyperparameters it logs as the fit starts
         try:

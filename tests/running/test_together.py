@@ -187,6 +187,19 @@ def test_a_setting_that_does_not_qualify_says_why_and_trains_each_seed_alone(
         assert "together" not in json.loads((outcome.record_dir / "record.json").read_text())
 
 
+def test_the_reason_seeds_could_not_be_built_together_is_said_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long reason (a bad limit fraction's) is said whole, never cut off mid-word."""
+    outcomes = run_together(
+        configs("mnist1d", "logistic", [0, 1], tmp_path / "r", "+trainer.limit_test_batches=1e-4"),
+        [["repro", "sweep"]] * 2,
+    )
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    note = next(line for line in capsys.readouterr().out.splitlines() if "built together" in line)
+    assert note.endswith(f"{outcomes[0].error}); one seed at a time"), note
+
+
 def test_a_profiled_setting_trains_each_seed_alone_under_lightnings_loop() -> None:
     """The profiler times Lightning's loop; a group does not run it, so it would time nothing."""
     from repro.running.seed_rules import static_reason

@@ -3009,6 +3009,59 @@ def test_a_group_save_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
     assert not list((tmp_path / "r").rglob("*.tmp"))
 
 
+TERMINATED_AT_STEP_4 = """
+
+import os
+import signal
+
+
+class TerminatedAtStep4(ToyModule):
+    def training_step(self, batch, batch_idx):
+        if self.global_step == 4 and not os.environ.get("REPRO_TEST_STOPPED"):
+            os.environ["REPRO_TEST_STOPPED"] = "1"  # the group's saves from here meet a full disk
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().training_step(batch, batch_idx)
+"""
+
+
+def test_a_group_stopped_whose_save_meets_a_full_disk_is_interrupted_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM, then the group's save at the stop met a full disk: every seed was recorded
+    `failed` (cannot save checkpoint), though a seed alone is `interrupted`, resumable from
+    its last save, its line naming the failed save. So is each seed of a group now."""
+    import errno
+
+    from repro.running import group_checkpoint
+
+    real = group_checkpoint.save_file
+
+    def full_disk_once_stopped(obj: Any, path: Any) -> None:
+        if os.environ.get("REPRO_TEST_STOPPED"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(obj, path)
+
+    monkeypatch.delenv("REPRO_TEST_STOPPED", raising=False)
+    monkeypatch.setattr(group_checkpoint, "save_file", full_disk_once_stopped)
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, TERMINATED_AT_STEP_4, "TerminatedAtStep4")
+    results = tmp_path / "r"
+    extra = ("trainer.max_steps=8", "checkpoint.every_s=0")
+    try:
+        outcomes = run_together(
+            configs("toy", "small", [0, 1], results, *extra, papers=[plugins]), [["r"]] * 2
+        )
+    finally:
+        os.environ.pop("REPRO_TEST_STOPPED", None)
+    for outcome in outcomes:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == outcome.status == "interrupted", record.get("error")
+        assert outcome.exit_code == 143, outcome
+        assert "No space left on device" in record["error"], record["error"]
+        assert "resumes the group from step 4" in record["error"], record["error"]
+    assert not list(results.rglob("*.tmp"))
+
+
 def test_a_full_disk_at_a_seeds_final_weights_still_records_it_tested_and_keeps_no_part(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

@@ -2831,6 +2831,36 @@ def test_a_blocked_seed_that_a_groups_checkpoint_holds_holds_back_its_whole_grou
     assert saved.is_file()
 
 
+def test_the_plan_holds_back_the_seeds_a_blocked_seeds_group_holds_and_trains_the_rest(
+    tmp_path: Path,
+) -> None:
+    """Seeds 0 and 1 cut short together, then seed 1's record.json a dead link: the sweep
+    fails seed 0 with it (the group's file is never resumed without seed 1), but its dry
+    run planned seed 0 `redo (interrupted)`, timed and counted it as a job's run; and the
+    sweep put new seed 2 in that job, failing it too, and read seed 0 as `interrupted`,
+    "resumes the group". Seed 0 is planned blocked by its group now, seed 2 trains."""
+    env = signalling_toy(tmp_path)
+    signal_at = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    cut = repro(*GROUP_SWEEP, "logger=none", env={**env, **signal_at})
+    assert cut.returncode == 143, cut.stderr
+    (saved,) = (tmp_path / "r").rglob("together.ckpt")
+    blocked = next((tmp_path / "r").rglob("seed1")) / "record.json"
+    blocked.unlink()
+    blocked.symlink_to(tmp_path / "gone")
+    three = (*GROUP_SWEEP[:-2], "seeds=3", "seeds_together=true", "logger=none")
+    dry = repro(*three, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    (row,) = [line for line in dry.stdout.splitlines() if line.split()[:2] == ["small", "0"]]
+    assert "blocked (its group's checkpoint also holds seed 1" in row, dry.stdout
+    assert "1 to run, 0 already completed, 2 blocked" in dry.stdout, dry.stdout
+    assert "seeds together: on, 1 job(s) for 1 run(s)" in dry.stdout, dry.stdout
+    again = repro(*three, env=env)
+    assert "Traceback" not in again.stderr, again.stderr
+    assert "1 trained, 0 already completed" in again.stdout, again.stdout
+    assert "2 failed" in again.stdout and "interrupted" not in again.stdout, again.stdout
+    assert saved.is_file()
+
+
 def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:

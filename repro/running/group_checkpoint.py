@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import torch
 
-from repro.errors import ReproError
-
 if TYPE_CHECKING:
     from repro.running.seed_group import SeedGroup
 
@@ -108,10 +106,12 @@ class GroupCheckpoint:
                 save_file({"identity": self.identity, "state": group.state_dict()}, temp)
                 os.replace(temp, self.path)
             except OSError as error:  # a full disk: its part goes (it kept the disk full)
+                from repro.running.checkpointing import SaveFailed  # a stop's: interrupted
+
                 with contextlib.suppress(OSError):
                     temp.unlink(missing_ok=True)
                 why = error.strerror or str(error)
-                raise ReproError(f"cannot save checkpoint {self.path}: {why}") from error
+                raise SaveFailed(f"cannot save checkpoint {self.path}: {why}") from error
             self.saved_step = group.state.global_step
         self._next = time.monotonic() + self.every_s
         if self.stop_signal is not None:

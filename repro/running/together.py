@@ -407,9 +407,11 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     except NotTogether:
         raise
     except Exception as error:  # the plugin fails to build: each seed alone records how
+        # its first line whole: cut, it loses what the seeds' records then say (a usage
+        # error's remedy comes last)
         first = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise NotTogether(
-            f"the seeds could not be built together ({type(error).__name__}: {first[:160]})"
+            f"the seeds could not be built together ({type(error).__name__}: {first})"
         ) from None
     if logger_cfg:  # Lightning merges the hyperparameters it logs as the fit starts
         try:
@@ -1020,6 +1022,13 @@ def _fit(group: SeedGroup, saver: GroupCheckpoint, attempts: list, announce: Any
         failed = {o.seed: o.error for o in group.state.outcomes if o.error is not None}
         return _stopped_group(stop, attempts, line, failed)
     except Exception as error:  # the plugin's code failed: every seed of the group says so
+        if saver.stop_signal is not None:  # the stop came first: as alone, interrupted
+            from repro.running.checkpointing import SaveFailed
+
+            unsaved = str(error) if isinstance(error, SaveFailed) else None
+            failed = {o.seed: o.error for o in group.state.outcomes if o.error is not None}
+            stop = GroupStopped(saver.stop_signal, saver.saved_step)
+            return _stopped_group(stop, attempts, line, failed, unsaved)
         return {
             index: attempt.failed(error, show_traceback=n == 0)  # --debug: shown once
             for n, (index, attempt) in enumerate(attempts)
@@ -1078,11 +1087,16 @@ def _hand_back(attempt: Any, trained: bool) -> None:
 
 
 def _stopped_group(
-    stop: GroupStopped, attempts: list, line: Any, failed: dict[int, str] | None = None
+    stop: GroupStopped,
+    attempts: list,
+    line: Any,
+    failed: dict[int, str] | None = None,
+    unsaved: str | None = None,
 ) -> dict[int, Any]:
     """Every seed of a group stopped by SIGINT/SIGTERM: interrupted, saying what a rerun does.
     `failed`: seed -> why, for seeds whose loss had turned non-finite: the group's resume
-    only records them failed (alone, each would have failed at once), never trains them on."""
+    only records them failed (alone, each would have failed at once), never trains them on.
+    `unsaved`: why the save at the stop failed (a full disk), named as a seed alone names it."""
     import signal
 
     from repro.records import store
@@ -1111,6 +1125,8 @@ def _stopped_group(
         )
 
     messages = {i: message(a) for i, a in attempts}
+    if unsaved is not None:
+        messages = {i: f"{m} (its save at the stop failed: {unsaved})" for i, m in messages.items()}
     for i, attempt in attempts:
         attempt.end(store.STATUS_INTERRUPTED, messages[i])
     return {

@@ -178,7 +178,8 @@ class SystematicFailure:
     error when it has failed two runs of different settings (two runs of the one setting,
     when the sweep has only one), so one bad setting of a grid (`optimizer.lr=10,1e-2`)
     does not stop the healthy ones. A non-finite loss never stops it: it is the setting's
-    training outcome (a learning rate too high), not a broken plugin."""
+    training outcome (a learning rate too high), not a broken plugin; nor does a run planned
+    blocked (its own dead link in the way: the caller leaves it out), which trains nothing."""
 
     def __init__(self, settings: int = 1) -> None:
         self.settings = settings  # how many settings the sweep trains
@@ -262,7 +263,7 @@ def run_in_process(jobs: list[Job]) -> SweepOutcomes:
             if _interrupted(outcome):
                 return SweepOutcomes(by_run, rest, None, interrupted_by=outcome)
         for run, outcome in zip(job.runs, outcomes, strict=True):
-            if rule.stops_after(outcome, setting_of(run)):
+            if not run.blocked and rule.stops_after(outcome, setting_of(run)):
                 return SweepOutcomes(by_run, rest, rule.reason)
     return SweepOutcomes(by_run, [], None)
 
@@ -471,7 +472,8 @@ def run_in_workers(jobs: list[Job], workers: int) -> SweepOutcomes:
                         counter.finished(outcome.status, say=n == len(runs))
                         if _interrupted(outcome):
                             interrupted_by = interrupted_by or outcome
-                        rule.stops_after(outcome, setting_of(run))
+                        if not run.blocked:  # its own link in the way: no broken plugin
+                            rule.stops_after(outcome, setting_of(run))
                 pool = [w for w in pool if w.process.is_alive() or w.job is not None]
         except BaseException:  # Ctrl-C here, or a bug: no worker outlives the sweep's stop
             pool_owner.close()

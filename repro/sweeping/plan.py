@@ -379,6 +379,10 @@ def plan_resumes(
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
             saved_for = seeds or ()  # a seed of it locked holds the rest back, done or not
+            if stuck := [s for s in saved_for if s in missing and runs[missing[s]].blocked]:
+                # none of it runs: the file is never resumed without that seed
+                notes += _held_back_by_blocked(runs, missing, saved_for, stuck[0], checkpoint)
+                continue
             if seeds and trained:  # as the group tidies it: without seeds done or split off
                 from repro.running.group_checkpoint import seeds_left_in
 
@@ -464,6 +468,35 @@ def plan_resumes(
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
     return runs, notes
+
+
+def _held_back_by_blocked(
+    runs: list[PlannedRun],
+    missing: dict[int, int],
+    seeds: tuple[int, ...],
+    stuck: int,
+    checkpoint: Path,
+) -> list[str]:
+    """A group's checkpoint holds a blocked seed (a dead link in the way of its record): the
+    run fails every seed of it, naming the block (`together._a_group_holds`), so they are
+    planned blocked too, in one job of their own (the setting's other seeds train apart),
+    neither timed nor counted as runs to train. Returns the plan's line for them."""
+    from dataclasses import replace
+
+    what = runs[missing[stuck]].state.removeprefix(f"{BLOCKED} (").removesuffix(")")
+    why = f"{BLOCKED} (its group's checkpoint also holds seed {stuck}, blocked: {what})"
+    rest = [s for s in seeds if s in missing and s != stuck]
+    for seed in (stuck, *rest):
+        run = runs[missing[seed]]
+        runs[missing[seed]] = replace(run, group=seeds, state=run.state if seed == stuck else why)
+    if not rest:
+        return []
+    return [
+        f"{runs[missing[stuck]].experiment}: seed{'s' if len(rest) > 1 else ''} "
+        f"{', '.join(map(str, rest))} not started: their group's checkpoint {checkpoint} also "
+        f"holds seed {stuck}, blocked ({what}); move that away, then the same sweep resumes "
+        "the group"
+    ]
 
 
 def _own_checkpoint(record_dir: Path) -> Path | None:

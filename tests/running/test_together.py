@@ -187,6 +187,19 @@ def test_a_setting_that_does_not_qualify_says_why_and_trains_each_seed_alone(
         assert "together" not in json.loads((outcome.record_dir / "record.json").read_text())
 
 
+def test_the_reason_seeds_could_not_be_built_together_is_said_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long reason (a bad limit fraction's) is said whole, never cut off mid-word."""
+    outcomes = run_together(
+        configs("mnist1d", "logistic", [0, 1], tmp_path / "r", "+trainer.limit_test_batches=1e-4"),
+        [["repro", "sweep"]] * 2,
+    )
+    assert [o.status for o in outcomes] == ["failed", "failed"]
+    note = next(line for line in capsys.readouterr().out.splitlines() if "built together" in line)
+    assert note.endswith(f"{outcomes[0].error}); one seed at a time"), note
+
+
 def test_a_profiled_setting_trains_each_seed_alone_under_lightnings_loop() -> None:
     """The profiler times Lightning's loop; a group does not run it, so it would time nothing."""
     from repro.running.seed_rules import static_reason
@@ -2818,6 +2831,36 @@ def test_a_blocked_seed_that_a_groups_checkpoint_holds_holds_back_its_whole_grou
     assert saved.is_file()
 
 
+def test_the_plan_holds_back_the_seeds_a_blocked_seeds_group_holds_and_trains_the_rest(
+    tmp_path: Path,
+) -> None:
+    """Seeds 0 and 1 cut short together, then seed 1's record.json a dead link: the sweep
+    fails seed 0 with it (the group's file is never resumed without seed 1), but its dry
+    run planned seed 0 `redo (interrupted)`, timed and counted it as a job's run; and the
+    sweep put new seed 2 in that job, failing it too, and read seed 0 as `interrupted`,
+    "resumes the group". Seed 0 is planned blocked by its group now, seed 2 trains."""
+    env = signalling_toy(tmp_path)
+    signal_at = {"REPRO_TEST_SIGNAL": "SIGTERM", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    cut = repro(*GROUP_SWEEP, "logger=none", env={**env, **signal_at})
+    assert cut.returncode == 143, cut.stderr
+    (saved,) = (tmp_path / "r").rglob("together.ckpt")
+    blocked = next((tmp_path / "r").rglob("seed1")) / "record.json"
+    blocked.unlink()
+    blocked.symlink_to(tmp_path / "gone")
+    three = (*GROUP_SWEEP[:-2], "seeds=3", "seeds_together=true", "logger=none")
+    dry = repro(*three, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    (row,) = [line for line in dry.stdout.splitlines() if line.split()[:2] == ["small", "0"]]
+    assert "blocked (its group's checkpoint also holds seed 1" in row, dry.stdout
+    assert "1 to run, 0 already completed, 2 blocked" in dry.stdout, dry.stdout
+    assert "seeds together: on, 1 job(s) for 1 run(s)" in dry.stdout, dry.stdout
+    again = repro(*three, env=env)
+    assert "Traceback" not in again.stderr, again.stderr
+    assert "1 trained, 0 already completed" in again.stdout, again.stdout
+    assert "2 failed" in again.stdout and "interrupted" not in again.stdout, again.stdout
+    assert saved.is_file()
+
+
 def test_a_group_whose_final_weights_cannot_be_saved_leaves_no_seed_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -2994,6 +3037,59 @@ def test_a_group_save_on_a_full_disk_fails_naming_it_and_leaves_no_part_of_it(
     assert [r["status"] for r in records] == ["failed"] * 2
     assert all("cannot save checkpoint" in r["error"] for r in records), records
     assert not list((tmp_path / "r").rglob("*.tmp"))
+
+
+TERMINATED_AT_STEP_4 = """
+
+import os
+import signal
+
+
+class TerminatedAtStep4(ToyModule):
+    def training_step(self, batch, batch_idx):
+        if self.global_step == 4 and not os.environ.get("REPRO_TEST_STOPPED"):
+            os.environ["REPRO_TEST_STOPPED"] = "1"  # the group's saves from here meet a full disk
+            os.kill(os.getpid(), signal.SIGTERM)
+        return super().training_step(batch, batch_idx)
+"""
+
+
+def test_a_group_stopped_whose_save_meets_a_full_disk_is_interrupted_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM, then the group's save at the stop met a full disk: every seed was recorded
+    `failed` (cannot save checkpoint), though a seed alone is `interrupted`, resumable from
+    its last save, its line naming the failed save. So is each seed of a group now."""
+    import errno
+
+    from repro.running import group_checkpoint
+
+    real = group_checkpoint.save_file
+
+    def full_disk_once_stopped(obj: Any, path: Any) -> None:
+        if os.environ.get("REPRO_TEST_STOPPED"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(obj, path)
+
+    monkeypatch.delenv("REPRO_TEST_STOPPED", raising=False)
+    monkeypatch.setattr(group_checkpoint, "save_file", full_disk_once_stopped)
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, TERMINATED_AT_STEP_4, "TerminatedAtStep4")
+    results = tmp_path / "r"
+    extra = ("trainer.max_steps=8", "checkpoint.every_s=0")
+    try:
+        outcomes = run_together(
+            configs("toy", "small", [0, 1], results, *extra, papers=[plugins]), [["r"]] * 2
+        )
+    finally:
+        os.environ.pop("REPRO_TEST_STOPPED", None)
+    for outcome in outcomes:
+        record = json.loads((outcome.record_dir / "record.json").read_text())
+        assert record["status"] == outcome.status == "interrupted", record.get("error")
+        assert outcome.exit_code == 143, outcome
+        assert "No space left on device" in record["error"], record["error"]
+        assert "resumes the group from step 4" in record["error"], record["error"]
+    assert not list(results.rglob("*.tmp"))
 
 
 def test_a_full_disk_at_a_seeds_final_weights_still_records_it_tested_and_keeps_no_part(

@@ -214,6 +214,24 @@ def test_a_failure_every_setting_shares_stops_the_sweep_after_two_settings(
     assert len(done.not_started) == 4
 
 
+def test_seeds_blocked_by_a_dead_link_do_not_stop_the_sweep(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Seeds 0 and 1 planned blocked (a dead link where each keeps its record): each run
+    stops at once naming its own link, the same error but for its path, so the sweep
+    stopped as if the plugin were broken ('every run fails the same way') and never
+    started seed 2, which could train."""
+    from dataclasses import replace
+
+    ran = _fake_runs(monkeypatch, {"a": "record.json is a link that leads nowhere"})
+    planned = _planned(["a"], 3)
+    blocked = "blocked (record.json is a link that leads nowhere)"
+    planned[:2] = [replace(run, state=blocked) for run in planned[:2]]
+    done = jobs.run_in_process(jobs.jobs_for(planned, []))
+    assert done.stopped_because is None and not done.not_started
+    assert ran == ["optimizer.lr=a 0", "optimizer.lr=a 1", "optimizer.lr=a 2"]
+
+
 @pytest.mark.parametrize(
     ("first", "second"),
     [

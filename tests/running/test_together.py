@@ -2465,7 +2465,9 @@ def test_a_seed_failed_since_its_group_was_cut_short_costs_the_others_no_trainin
         assert again[seed].metrics == straight[seed].metrics, seed
     record = json.loads((again[alone_seed].record_dir / "record.json").read_text())
     assert not record.get("resumed_from"), record["resumed_from"]
-    assert again[alone_seed].metrics == straight[alone_seed].metrics
+    # trained again in another group than the straight run's (or alone): a vmapped batch of
+    # another size may sum in another order on some CPUs (1.5e-8 apart on an Intel Xeon here)
+    assert again[alone_seed].metrics == pytest.approx(straight[alone_seed].metrics, abs=1e-6)
     assert not list(results.rglob("together.ckpt"))
 
 

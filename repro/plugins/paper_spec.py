@@ -78,12 +78,9 @@ class Claim(BaseModel):
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Claim:
-        if self.kind == "value" and (self.value is None or self.tolerance is None):
-            raise ValueError("a value claim needs `value` and `tolerance`")
-        if self.kind == "threshold" and (self.value is None or self.direction not in (">=", "<=")):
-            raise ValueError("a threshold claim needs `value` and direction '>=' or '<='")
-        if self.kind == "comparison" and (self.versus is None or self.direction not in (">", "<")):
-            raise ValueError("a comparison claim needs `versus` and direction '>' or '<'")
+        missing = self._missing_for_kind()
+        if missing:  # each named, with the direction given: "needs X and Y" said neither
+            raise ValueError(f"a {self.kind} claim needs {' and '.join(missing)}")
         if self.kind == "comparison" and self.versus == self.experiment:
             raise ValueError(f"a comparison claim compares {self.experiment!r} with itself")
         unused = [name for name in UNJUDGED[self.kind] if getattr(self, name) is not None]
@@ -94,6 +91,17 @@ class Claim(BaseModel):
                 "remove them, or choose the kind that judges them"
             )
         return self
+
+    def _missing_for_kind(self) -> list[str]:
+        """What the claim's kind needs and the claim lacks (a wrong direction named as given)."""
+        needed = {"value": ("value", "tolerance"), "threshold": ("value",)}
+        needed["comparison"] = ("versus",)
+        missing = [f"`{name}`" for name in needed[self.kind] if getattr(self, name) is None]
+        allowed = {"threshold": (">=", "<="), "comparison": (">", "<")}.get(self.kind)
+        if allowed and self.direction not in allowed:
+            given = "none given" if self.direction is None else f"not {self.direction!r}"
+            missing.append(f"direction {allowed[0]!r} or {allowed[1]!r} ({given})")
+        return missing
 
     def experiments(self) -> list[str]:
         """Experiments whose runs this claim needs."""

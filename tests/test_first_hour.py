@@ -144,3 +144,19 @@ def test_one_load_records_returns_the_data_frame(tmp_path: Path, isolated_env: P
     pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     assert not [page for page in pages if "records.load_records" in page.read_text()]
     assert "repro.load_records(" in (REPO / "README.md").read_text()
+
+
+def test_report_from_another_folder_says_where_it_looked(tmp_path: Path) -> None:
+    """Runs made in one folder, `repro report` typed in another: 'no run records ... under
+    results: make them with `repro sweep ...`' sent the user to train them all again; it
+    names the folder it read and how to point at the records."""
+    from tests.records.test_table import write_run
+
+    write_run(tmp_path / "work" / "results", "cnn", 0)
+    (tmp_path / "elsewhere").mkdir()
+    for arguments in (("report", "paper=mnist1d"), ("report",)):
+        done = repro(*arguments, cwd=tmp_path / "elsewhere", env={"REPRO_RESULTS_DIR": ""})
+        assert done.returncode == 1, (arguments, done.stderr)
+        line = done.stderr.strip()
+        assert str(tmp_path / "elsewhere" / "results") in line, line
+        assert "the folder you run from" in line and "--results DIR" in line, line

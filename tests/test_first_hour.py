@@ -160,3 +160,16 @@ def test_report_from_another_folder_says_where_it_looked(tmp_path: Path) -> None
         line = done.stderr.strip()
         assert str(tmp_path / "elsewhere" / "results") in line, line
         assert "the folder you run from" in line and "--results DIR" in line, line
+
+
+def test_a_sweep_key_given_to_run_suggests_a_sweep_that_finds_the_plugin(tmp_path: Path) -> None:
+    """`repro run paper=toy --papers-dir plugins seeds=3` answered `repro sweep paper=toy
+    seeds=3`, which, pasted, said `unknown paper 'toy'`: the suggestion keeps --papers-dir."""
+    write_toy_paper(tmp_path / "plugins")
+    done = repro("run", "paper=toy", "--papers-dir", "plugins", "seeds=2", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    printed = re.search(r"`(repro sweep [^`]*)`", done.stderr)
+    assert printed, done.stderr
+    planned = repro(*shlex.split(printed.group(1))[1:], "--dry-run", cwd=tmp_path)
+    assert planned.returncode == 0, (printed.group(1), planned.stderr)
+    assert "sweep toy: 2 runs" in planned.stdout, planned.stdout

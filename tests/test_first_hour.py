@@ -173,3 +173,23 @@ def test_a_sweep_key_given_to_run_suggests_a_sweep_that_finds_the_plugin(tmp_pat
     planned = repro(*shlex.split(printed.group(1))[1:], "--dry-run", cwd=tmp_path)
     assert planned.returncode == 0, (printed.group(1), planned.stderr)
     assert "sweep toy: 2 runs" in planned.stdout, planned.stdout
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("run", "paper=MNIST1D", "experiment=cnn"),
+        ("sweep", "paper=mnist-1d", "--dry-run"),
+        ("show", "Mnist1d"),
+        ("check", "MNIST1D"),
+        ("report", "paper=Mnist1d"),
+    ],
+)
+def test_a_paper_id_in_capitals_or_with_a_dash_is_answered_with_the_id(
+    arguments: tuple[str, ...],
+) -> None:
+    """`repro run MNIST1D` answered with the id meant, `repro run paper=MNIST1D` or
+    `repro show MNIST1D` only with the rule for ids."""
+    done = repro(*arguments)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "did you mean 'mnist1d'?" in done.stderr, done.stderr

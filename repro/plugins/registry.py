@@ -211,8 +211,9 @@ ELSEWHERE_HINT = "; a plugin in another folder: --papers-dir DIR or REPRO_PAPERS
 
 def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     """The plugin named `paper_id`, or a usage error listing the known ones."""
-    if not ID_PATTERN.match(paper_id):
-        raise UsageError(f"invalid paper id {paper_id!r}: use {ID_RULE}")
+    if not ID_PATTERN.match(paper_id):  # `MNIST1D`, `mnist-1d`: say the id meant
+        hint = did_you_mean(paper_id.lower().replace("-", "_"), discover(cli_dirs))
+        raise UsageError(f"invalid paper id {paper_id!r}: {hint}use {ID_RULE}")
     plugins = discover(cli_dirs)
     if paper_id not in plugins:
         if bare := _folder_without_paper_file(paper_id, cli_dirs):

@@ -100,6 +100,18 @@ def test_new_refusing_an_id_states_the_whole_rule(tmp_path: Path, paper_id: str)
     assert "starting with a letter" in str(raised.value), raised.value
 
 
+@pytest.mark.parametrize(
+    ("paper_id", "meant"), [("My-Paper", "my_paper"), ("Attention Is All", "attention_is_all")]
+)
+def test_new_refusing_an_id_offers_the_id_it_would_take(
+    tmp_path: Path, paper_id: str, meant: str
+) -> None:
+    """`repro new My-Paper` stated the rule and left the user to work out `my_paper`."""
+    with pytest.raises(UsageError) as raised:
+        create_plugin(tmp_path / "papers", paper_id)
+    assert f"e.g. '{meant}'" in str(raised.value), raised.value
+
+
 def test_new_that_cannot_write_says_so_and_leaves_no_half_plugin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -63,7 +63,8 @@ def test_the_guides_override_example_builds_on_the_template(tmp_path: Path) -> N
     page = (Path(__file__).parents[2] / "docs" / "writing-a-plugin.md").read_text()
     example = re.search(r"`repro run paper=my_paper\s+experiment=baseline([^`]*)`", page)
     assert example, "the guide shows no override example"
-    module, data = _template_built(tmp_path, *example.group(1).split())
+    overrides = example.group(1).split(" --papers-dir ")[0]  # as the walkthrough, in plugins/
+    module, data = _template_built(tmp_path, *overrides.split())
     assert module.hparams["features"] == data.hparams["features"]
 
 

@@ -39,6 +39,15 @@ def _identifier(value: str) -> str:
 Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():  # `source: ""`: a claim no one can look up, a report citing no title
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+
 UNJUDGED = {  # fields a kind's verdict never reads
     "value": ("versus", "direction"),
     "threshold": ("tolerance", "versus"),
@@ -72,7 +81,7 @@ class Claim(BaseModel):
     higher_is_better: bool = True
     direction: Literal[">", "<", ">=", "<="] | None = None
     versus: str | None = None
-    source: str
+    source: Text
     verified: bool = False  # true only once checked against the primary source
     note: str | None = None
 
@@ -114,8 +123,8 @@ class PaperSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)  # "0.9" or "yes" is no number or bool
 
     id: Identifier
-    title: str
-    authors: list[str]
+    title: Text
+    authors: list[Text] = Field(min_length=1)  # the citation names the first
     venue: str
     year: int
     paper_url: str

@@ -74,6 +74,12 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
         ),
         # text where a list or mapping belongs ended in "internal error: KeyError: 'list'"
         ("authors: [Test Author]", "authors: Test Author", "authors: .*valid list, got the text"),
+        # a paper without authors or a claim without its source passed: a report citing
+        # `author = {}`, a claim whose number no one can look up
+        ("authors: [Test Author]", "authors: []", "authors: .*at least 1 item"),
+        ('source: "Table 1"', 'source: ""', "claims.0 (small_mse).source: must not be empty"),
+        ('source: "Table 1"', 'source: "  "', "claims.0 (small_mse).source: must not be empty"),
+        ("title: A toy regression paper", 'title: ""', "title: must not be empty"),
         ("year: 2026", "year: 2026\ncheck_overrides: data.x=1", "check_overrides: .*got the text"),
         # the file named with .py loaded as "cannot import model.py.py: ModuleNotFoundError"
         (

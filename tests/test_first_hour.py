@@ -193,3 +193,16 @@ def test_a_paper_id_in_capitals_or_with_a_dash_is_answered_with_the_id(
     done = repro(*arguments)
     assert done.returncode == 2, (done.stdout, done.stderr)
     assert "did you mean 'mnist1d'?" in done.stderr, done.stderr
+
+
+def test_a_papers_dir_that_is_not_there_says_where_it_looked(tmp_path: Path) -> None:
+    """`--papers-dir plugin` for `plugins`, or `--papers-dir plugins` typed in a sub-folder:
+    'papers folder plugin does not exist' named neither the folder read nor the one meant."""
+    write_toy_paper(tmp_path / "plugins")
+    typo = repro("show", "toy", "--papers-dir", "plugin", cwd=tmp_path)
+    assert typo.returncode == 2, typo.stderr
+    assert "did you mean 'plugins'?" in typo.stderr, typo.stderr
+    (tmp_path / "sub").mkdir()
+    elsewhere = repro("show", "toy", "--papers-dir", "plugins", cwd=tmp_path / "sub")
+    assert elsewhere.returncode == 2, elsewhere.stderr
+    assert f"does not exist in {tmp_path / 'sub'}" in elsewhere.stderr, elsewhere.stderr

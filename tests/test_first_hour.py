@@ -206,3 +206,24 @@ def test_a_papers_dir_that_is_not_there_says_where_it_looked(tmp_path: Path) -> 
     elsewhere = repro("show", "toy", "--papers-dir", "plugins", cwd=tmp_path / "sub")
     assert elsewhere.returncode == 2, elsewhere.stderr
     assert f"does not exist in {tmp_path / 'sub'}" in elsewhere.stderr, elsewhere.stderr
+
+
+def test_an_interpolation_to_a_misspelt_key_is_a_usage_error(tmp_path: Path) -> None:
+    """`model.features: ${data.featurs}` in an experiment file (or as an override) ended in
+    'internal error: InterpolationKeyError ...' over three lines, exit 1."""
+    write_toy_paper(tmp_path / "plugins")
+    done = repro(
+        "run", "paper=toy", "experiment=small", "--papers-dir", "plugins",
+        "model.features=${data.featurs}", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" not in lines[0], lines
+    assert lines[0].startswith("error: model.features: ") and "data.featurs" in lines[0], lines
+    wide = tmp_path / "plugins" / "toy" / "experiment" / "wide.yaml"
+    wide.write_text("# @package _global_\nmodel:\n  features: ${data.featurs}\n")
+    for arguments in (("sweep", "paper=toy", "experiment=wide", "--dry-run"), ("check", "toy")):
+        done = repro(*arguments, "--papers-dir", "plugins", cwd=tmp_path)
+        assert done.returncode in (1, 2) and "internal error" not in done.stderr, done.stderr
+        assert "model.features: Interpolation key 'data.featurs' not found" in done.stderr
+        assert "object_type" not in done.stderr, done.stderr

@@ -627,9 +627,10 @@ def prepare_hydra_arguments(
     return flags + full, plugin, spec
 
 
-def _refuse_sweep_keys(args: list[str]) -> None:
+def _refuse_sweep_keys(args: list[str], papers_dir: list[Path] | None = None) -> None:
     """`seeds=`, `max_seeds=`, `seeds_together=` given to `repro run`: Hydra's answer
-    ('unknown config key, write +seeds_together=...') leads nowhere; say whose key it is."""
+    ('unknown config key, write +seeds_together=...') leads nowhere; say whose key it is,
+    with the --papers-dir the run was given, so the sweep it names finds the plugin."""
     from repro.config.overrides import override_value
     from repro.sweeping.execute import SWEEP_KEYS
 
@@ -638,8 +639,10 @@ def _refuse_sweep_keys(args: list[str]) -> None:
         if equals and key.lstrip("+~") in SWEEP_KEYS:
             paper = override_value(args, "paper") or "<id>"
             name = key.lstrip("+~")
+            folders = "".join(f" --papers-dir {shlex.quote(str(d))}" for d in papers_dir or [])
             raise UsageError(
-                f"{name} is a `repro sweep` key: `repro sweep paper={paper} {name}={value}`"
+                f"{name} is a `repro sweep` key: "
+                f"`repro sweep paper={paper} {name}={value}{folders}`"
             )
 
 
@@ -666,7 +669,7 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
         return
     if _answer_hydra_help(list(ctx.args)):
         return
-    _refuse_sweep_keys(list(ctx.args))
+    _refuse_sweep_keys(list(ctx.args), papers_dir)
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)

@@ -144,3 +144,86 @@ def test_one_load_records_returns_the_data_frame(tmp_path: Path, isolated_env: P
     pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
     assert not [page for page in pages if "records.load_records" in page.read_text()]
     assert "repro.load_records(" in (REPO / "README.md").read_text()
+
+
+def test_report_from_another_folder_says_where_it_looked(tmp_path: Path) -> None:
+    """Runs made in one folder, `repro report` typed in another: 'no run records ... under
+    results: make them with `repro sweep ...`' sent the user to train them all again; it
+    names the folder it read and how to point at the records."""
+    from tests.records.test_table import write_run
+
+    write_run(tmp_path / "work" / "results", "cnn", 0)
+    (tmp_path / "elsewhere").mkdir()
+    for arguments in (("report", "paper=mnist1d"), ("report",)):
+        done = repro(*arguments, cwd=tmp_path / "elsewhere", env={"REPRO_RESULTS_DIR": ""})
+        assert done.returncode == 1, (arguments, done.stderr)
+        line = done.stderr.strip()
+        assert str(tmp_path / "elsewhere" / "results") in line, line
+        assert "the folder you run from" in line and "--results DIR" in line, line
+
+
+def test_a_sweep_key_given_to_run_suggests_a_sweep_that_finds_the_plugin(tmp_path: Path) -> None:
+    """`repro run paper=toy --papers-dir plugins seeds=3` answered `repro sweep paper=toy
+    seeds=3`, which, pasted, said `unknown paper 'toy'`: the suggestion keeps --papers-dir."""
+    write_toy_paper(tmp_path / "plugins")
+    done = repro("run", "paper=toy", "--papers-dir", "plugins", "seeds=2", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    printed = re.search(r"`(repro sweep [^`]*)`", done.stderr)
+    assert printed, done.stderr
+    planned = repro(*shlex.split(printed.group(1))[1:], "--dry-run", cwd=tmp_path)
+    assert planned.returncode == 0, (printed.group(1), planned.stderr)
+    assert "sweep toy: 2 runs" in planned.stdout, planned.stdout
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("run", "paper=MNIST1D", "experiment=cnn"),
+        ("sweep", "paper=mnist-1d", "--dry-run"),
+        ("show", "Mnist1d"),
+        ("check", "MNIST1D"),
+        ("report", "paper=Mnist1d"),
+    ],
+)
+def test_a_paper_id_in_capitals_or_with_a_dash_is_answered_with_the_id(
+    arguments: tuple[str, ...],
+) -> None:
+    """`repro run MNIST1D` answered with the id meant, `repro run paper=MNIST1D` or
+    `repro show MNIST1D` only with the rule for ids."""
+    done = repro(*arguments)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "did you mean 'mnist1d'?" in done.stderr, done.stderr
+
+
+def test_a_papers_dir_that_is_not_there_says_where_it_looked(tmp_path: Path) -> None:
+    """`--papers-dir plugin` for `plugins`, or `--papers-dir plugins` typed in a sub-folder:
+    'papers folder plugin does not exist' named neither the folder read nor the one meant."""
+    write_toy_paper(tmp_path / "plugins")
+    typo = repro("show", "toy", "--papers-dir", "plugin", cwd=tmp_path)
+    assert typo.returncode == 2, typo.stderr
+    assert "did you mean 'plugins'?" in typo.stderr, typo.stderr
+    (tmp_path / "sub").mkdir()
+    elsewhere = repro("show", "toy", "--papers-dir", "plugins", cwd=tmp_path / "sub")
+    assert elsewhere.returncode == 2, elsewhere.stderr
+    assert f"does not exist in {tmp_path / 'sub'}" in elsewhere.stderr, elsewhere.stderr
+
+
+def test_an_interpolation_to_a_misspelt_key_is_a_usage_error(tmp_path: Path) -> None:
+    """`model.features: ${data.featurs}` in an experiment file (or as an override) ended in
+    'internal error: InterpolationKeyError ...' over three lines, exit 1."""
+    write_toy_paper(tmp_path / "plugins")
+    done = repro(
+        "run", "paper=toy", "experiment=small", "--papers-dir", "plugins",
+        "model.features=${data.featurs}", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error" not in lines[0], lines
+    assert lines[0].startswith("error: model.features: ") and "data.featurs" in lines[0], lines
+    wide = tmp_path / "plugins" / "toy" / "experiment" / "wide.yaml"
+    wide.write_text("# @package _global_\nmodel:\n  features: ${data.featurs}\n")
+    for arguments in (("sweep", "paper=toy", "experiment=wide", "--dry-run"), ("check", "toy")):
+        done = repro(*arguments, "--papers-dir", "plugins", cwd=tmp_path)
+        assert done.returncode in (1, 2) and "internal error" not in done.stderr, done.stderr
+        assert "model.features: Interpolation key 'data.featurs' not found" in done.stderr
+        assert "object_type" not in done.stderr, done.stderr

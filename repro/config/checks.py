@@ -945,13 +945,19 @@ def problems_of(
     """Every problem of one composed (unresolved) config, one line each; a bad value (seed,
     bounds, W&B mode) is the only one reported, as the others may follow from it."""
     from omegaconf import OmegaConf
+    from omegaconf.errors import InterpolationResolutionError
 
     OmegaConf.set_struct(cfg, False)
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
     unset = mandatory_unset(OmegaConf.to_container(cfg, resolve=False))
     if unset:  # the text '???' would reach the plugin (or a resolver refuses it, bare)
         return unset_problems(unset)
-    config = OmegaConf.to_container(cfg, resolve=True)
+    try:
+        config = OmegaConf.to_container(cfg, resolve=True)
+    except InterpolationResolutionError as error:  # `${data.featurs}`: was an internal error
+        from repro.config.compose import interpolation_problem
+
+        return [interpolation_problem(error)]
     try:
         check_values(config)
     except UsageError as error:

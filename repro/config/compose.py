@@ -70,12 +70,24 @@ def compose_config(overrides: list[str]) -> Any:
     return cfg
 
 
+def interpolation_problem(error: Exception) -> str:
+    """One line for a `${...}` that cannot be resolved (a misspelt key, an unset variable),
+    naming the key that holds it; OmegaConf's message spans three lines."""
+    why = str(error).splitlines()[0].strip()
+    key = getattr(error, "full_key", None) or "a config value"
+    return f"{key}: {why} (fix the ${{...}} in settings.yaml, experiment/*.yaml or an override)"
+
+
 def resolved_config(cfg: Any, experiment: str) -> dict[str, Any]:
     """`cfg` resolved to plain containers as a run of `experiment` would see it."""
     from omegaconf import OmegaConf
+    from omegaconf.errors import InterpolationResolutionError
 
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
-    return OmegaConf.to_container(cfg, resolve=True)
+    try:
+        return OmegaConf.to_container(cfg, resolve=True)
+    except InterpolationResolutionError as error:  # a sweep's plan: was an internal error
+        raise UsageError(interpolation_problem(error)) from None
 
 
 def compose_run_config(overrides: list[str], experiment: str) -> dict[str, Any]:

@@ -39,6 +39,15 @@ def _identifier(value: str) -> str:
 Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
+def _not_blank(value: str) -> str:
+    if not value.strip():  # `source: ""`: a claim no one can look up, a report citing no title
+        raise ValueError("must not be empty")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+
 UNJUDGED = {  # fields a kind's verdict never reads
     "value": ("versus", "direction"),
     "threshold": ("tolerance", "versus"),
@@ -72,18 +81,15 @@ class Claim(BaseModel):
     higher_is_better: bool = True
     direction: Literal[">", "<", ">=", "<="] | None = None
     versus: str | None = None
-    source: str
+    source: Text
     verified: bool = False  # true only once checked against the primary source
     note: str | None = None
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Claim:
-        if self.kind == "value" and (self.value is None or self.tolerance is None):
-            raise ValueError("a value claim needs `value` and `tolerance`")
-        if self.kind == "threshold" and (self.value is None or self.direction not in (">=", "<=")):
-            raise ValueError("a threshold claim needs `value` and direction '>=' or '<='")
-        if self.kind == "comparison" and (self.versus is None or self.direction not in (">", "<")):
-            raise ValueError("a comparison claim needs `versus` and direction '>' or '<'")
+        missing = self._missing_for_kind()
+        if missing:  # each named, with the direction given: "needs X and Y" said neither
+            raise ValueError(f"a {self.kind} claim needs {' and '.join(missing)}")
         if self.kind == "comparison" and self.versus == self.experiment:
             raise ValueError(f"a comparison claim compares {self.experiment!r} with itself")
         unused = [name for name in UNJUDGED[self.kind] if getattr(self, name) is not None]
@@ -94,6 +100,17 @@ class Claim(BaseModel):
                 "remove them, or choose the kind that judges them"
             )
         return self
+
+    def _missing_for_kind(self) -> list[str]:
+        """What the claim's kind needs and the claim lacks (a wrong direction named as given)."""
+        needed = {"value": ("value", "tolerance"), "threshold": ("value",)}
+        needed["comparison"] = ("versus",)
+        missing = [f"`{name}`" for name in needed[self.kind] if getattr(self, name) is None]
+        allowed = {"threshold": (">=", "<="), "comparison": (">", "<")}.get(self.kind)
+        if allowed and self.direction not in allowed:
+            given = "none given" if self.direction is None else f"not {self.direction!r}"
+            missing.append(f"direction {allowed[0]!r} or {allowed[1]!r} ({given})")
+        return missing
 
     def experiments(self) -> list[str]:
         """Experiments whose runs this claim needs."""
@@ -106,8 +123,8 @@ class PaperSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)  # "0.9" or "yes" is no number or bool
 
     id: Identifier
-    title: str
-    authors: list[str]
+    title: Text
+    authors: list[Text] = Field(min_length=1)  # the citation names the first
     venue: str
     year: int
     paper_url: str

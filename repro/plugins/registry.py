@@ -77,11 +77,24 @@ def extra_paper_dirs(cli_dirs: list[Path] | None = None) -> list[Path]:
     return dirs
 
 
+def _where_missing(root: Path) -> str:
+    """` in /cwd (did you mean 'plugins'?)`: a relative folder is read from the current one,
+    which a user typing it in a sub-folder (or misspelling it) may not see."""
+    where = "" if root.is_absolute() else f" in {Path.cwd()}"
+    parent = root.absolute().parent
+    try:
+        siblings = [child.name for child in parent.iterdir() if child.is_dir()]
+    except OSError:
+        siblings = []
+    hint = did_you_mean(root.name, siblings).removesuffix("; ")
+    return f"{where} ({hint})" if hint else where
+
+
 def _plugins_in(root: Path, origin: str) -> list[PaperPlugin]:
     if root.exists() and not root.is_dir():
         raise UsageError(f"papers folder {root} is a file, not a folder")
     if not root.is_dir():
-        raise UsageError(f"papers folder {root} does not exist")
+        raise UsageError(f"papers folder {root} does not exist{_where_missing(root)}")
     if (root / PAPER_FILE).is_file():  # the folder is itself one plugin
         return [PaperPlugin(root.name, root.resolve(), origin)]
     return [
@@ -211,8 +224,9 @@ ELSEWHERE_HINT = "; a plugin in another folder: --papers-dir DIR or REPRO_PAPERS
 
 def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     """The plugin named `paper_id`, or a usage error listing the known ones."""
-    if not ID_PATTERN.match(paper_id):
-        raise UsageError(f"invalid paper id {paper_id!r}: use {ID_RULE}")
+    if not ID_PATTERN.match(paper_id):  # `MNIST1D`, `mnist-1d`: say the id meant
+        hint = did_you_mean(paper_id.lower().replace("-", "_"), discover(cli_dirs))
+        raise UsageError(f"invalid paper id {paper_id!r}: {hint}use {ID_RULE}")
     plugins = discover(cli_dirs)
     if paper_id not in plugins:
         if bare := _folder_without_paper_file(paper_id, cli_dirs):

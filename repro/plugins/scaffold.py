@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 import shutil
 from pathlib import Path
 
@@ -16,10 +17,17 @@ PLACEHOLDER = "PAPER_ID"
 CHOSEN_FOLDER_ERRORS = {errno.ENOENT, errno.ENOTDIR, errno.EACCES, errno.EPERM, errno.EROFS}
 
 
+def _id_like(paper_id: str) -> str:
+    """`, e.g. 'my_paper'` for `My-Paper`: the valid id closest to the one typed."""
+    meant = re.sub(r"[^a-z0-9_]+", "_", paper_id.lower()).strip("_")
+    meant = f"paper_{meant}" if meant[:1].isdigit() else meant  # `2x`: an id starts with a letter
+    return f", e.g. {meant!r}" if ID_PATTERN.match(meant) else ""
+
+
 def create_plugin(papers_dir: Path, paper_id: str) -> Path:
     """Copy the template to `papers_dir/paper_id` with the id filled in; never overwrite."""
     if not ID_PATTERN.match(paper_id):
-        raise UsageError(f"invalid paper id {paper_id!r}: use {ID_RULE}")
+        raise UsageError(f"invalid paper id {paper_id!r}: use {ID_RULE}{_id_like(paper_id)}")
     for folder in (Path(papers_dir), *Path(papers_dir).parents):  # it or a folder above it
         if folder.exists():
             if not folder.is_dir():

@@ -96,6 +96,19 @@ def _check_results_folder(results_dir: Path, paper: str | None = None) -> None:
         raise ReproError(f"results folder {results_dir}: {blocked}")
 
 
+def _where_looked(results_dir: Path, paper: str | None = None) -> str:
+    """The results folder a report read, as a path a user recognises: a relative one (the
+    default `results`) is this folder's, so records made from another folder are not there;
+    said when nothing of the paper is, so 'make them with `repro sweep`' is not the only way."""
+    path = Path(results_dir)
+    if path.is_absolute() or (path / paper if paper else path).exists():
+        return str(results_dir)
+    return (
+        f"{path.absolute()} (results/ of the folder you run from: for records made from "
+        "another folder, run this there or give --results DIR)"
+    )
+
+
 def _what_blocks_a_sweep(skipped: list[Any]) -> str:
     """`a sweep stops at it: ...; then ` when a skipped record (or record folder) is a link
     that leads nowhere, a folder or no regular file: the sweep the report advises would stop
@@ -136,7 +149,8 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
             skipped = f" ({len(table.skipped)} unreadable skipped{', the first' if many else ''}"
             skipped += f": {first.path}: {first.reason})"
         raise NothingToReport(
-            f"no run records for paper {request.paper!r} under {request.results_dir}{skipped}: "
+            f"no run records for paper {request.paper!r} under "
+            f"{_where_looked(request.results_dir, request.paper)}{skipped}: "
             f"{_what_blocks_a_sweep(table.skipped)}make them with "
             f"`{advised_sweep(request, plugin)}`"
         )
@@ -1227,7 +1241,7 @@ def requests_from_cli(
         papers = record_papers(results_dir)
         if not papers:
             raise ReproError(
-                f"no run records under {results_dir}: make them with "
+                f"no run records under {_where_looked(results_dir)}: make them with "
                 "`repro sweep paper=<id>` (`repro papers` lists the papers)"
             )
     papers = list(dict.fromkeys(papers))

@@ -273,6 +273,7 @@ def _value_problems(cfg: Any, experiment: str, fast: Any) -> list[str]:
     from omegaconf import OmegaConf
 
     from repro.config.checks import check_values, mandatory_unset
+    from repro.config.compose import resolved_config
 
     OmegaConf.set_struct(cfg, False)
     cfg.experiment_name = experiment  # Hydra's runtime choices exist only under @hydra.main
@@ -282,7 +283,7 @@ def _value_problems(cfg: Any, experiment: str, fast: Any) -> list[str]:
             return []
         OmegaConf.update(cfg, key, given, force_add=True)
     try:
-        check_values(OmegaConf.to_container(cfg, resolve=True))
+        check_values(resolved_config(cfg, experiment))  # a bad `${...}`: one line, named
     except UsageError as error:
         return [str(error)]
     return []

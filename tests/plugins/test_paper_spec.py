@@ -74,6 +74,12 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
         ),
         # text where a list or mapping belongs ended in "internal error: KeyError: 'list'"
         ("authors: [Test Author]", "authors: Test Author", "authors: .*valid list, got the text"),
+        # a paper without authors or a claim without its source passed: a report citing
+        # `author = {}`, a claim whose number no one can look up
+        ("authors: [Test Author]", "authors: []", "authors: .*at least 1 item"),
+        ('source: "Table 1"', 'source: ""', "claims.0 (small_mse).source: must not be empty"),
+        ('source: "Table 1"', 'source: "  "', "claims.0 (small_mse).source: must not be empty"),
+        ("title: A toy regression paper", 'title: ""', "title: must not be empty"),
         ("year: 2026", "year: 2026\ncheck_overrides: data.x=1", "check_overrides: .*got the text"),
         # the file named with .py loaded as "cannot import model.py.py: ModuleNotFoundError"
         (
@@ -147,8 +153,38 @@ def test_duplicate_claim_ids(tmp_path: Path) -> None:
 def test_value_claim_needs_tolerance(tmp_path: Path) -> None:
     folder = write_toy_paper(tmp_path)
     _edit(folder, " tolerance: 0.5,", "")
-    with pytest.raises(UsageError, match="needs `value` and `tolerance`"):
+    with pytest.raises(UsageError, match="a value claim needs `tolerance`"):
         load_paper_spec(folder)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [  # "needs `value` and direction '>=' or '<='" said neither which one nor what it got
+        (
+            " tolerance: 0.5,",
+            " kind: threshold, direction: '>',",
+            "direction '>=' or '<=' (not '>')",
+        ),
+        (" tolerance: 0.5,", " kind: threshold,", "direction '>=' or '<=' (none given)"),
+        ("value: 0.0, tolerance: 0.5,", "kind: threshold, direction: '<=',", "needs `value`"),
+        (
+            "value: 0.0, tolerance: 0.5,",
+            "kind: comparison, direction: '>=', versus: wide,",
+            "direction '>' or '<' (not '>=')",
+        ),
+        ("value: 0.0, tolerance: 0.5,", "kind: comparison, direction: '>',", "needs `versus`"),
+        (" tolerance: 0.5,", " std: 0.1,", "a value claim needs `tolerance`"),
+    ],
+)
+def test_a_claim_missing_what_its_kind_needs_names_it(
+    tmp_path: Path, old: str, new: str, error: str
+) -> None:
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, old, new)
+    with pytest.raises(UsageError) as raised:
+        load_paper_spec(folder)
+    message = str(raised.value)
+    assert error in message and " and " not in message.split("):")[-1], message
 
 
 def test_experiment_without_config_file(tmp_path: Path) -> None:

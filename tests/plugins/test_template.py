@@ -63,7 +63,8 @@ def test_the_guides_override_example_builds_on_the_template(tmp_path: Path) -> N
     page = (Path(__file__).parents[2] / "docs" / "writing-a-plugin.md").read_text()
     example = re.search(r"`repro run paper=my_paper\s+experiment=baseline([^`]*)`", page)
     assert example, "the guide shows no override example"
-    module, data = _template_built(tmp_path, *example.group(1).split())
+    overrides = example.group(1).split(" --papers-dir ")[0]  # as the walkthrough, in plugins/
+    module, data = _template_built(tmp_path, *overrides.split())
     assert module.hparams["features"] == data.hparams["features"]
 
 
@@ -98,6 +99,18 @@ def test_new_refusing_an_id_states_the_whole_rule(tmp_path: Path, paper_id: str)
     with pytest.raises(UsageError) as raised:
         create_plugin(tmp_path / "papers", paper_id)
     assert "starting with a letter" in str(raised.value), raised.value
+
+
+@pytest.mark.parametrize(
+    ("paper_id", "meant"), [("My-Paper", "my_paper"), ("Attention Is All", "attention_is_all")]
+)
+def test_new_refusing_an_id_offers_the_id_it_would_take(
+    tmp_path: Path, paper_id: str, meant: str
+) -> None:
+    """`repro new My-Paper` stated the rule and left the user to work out `my_paper`."""
+    with pytest.raises(UsageError) as raised:
+        create_plugin(tmp_path / "papers", paper_id)
+    assert f"e.g. '{meant}'" in str(raised.value), raised.value
 
 
 def test_new_that_cannot_write_says_so_and_leaves_no_half_plugin(

@@ -1524,7 +1524,10 @@ def _interruption(error: BaseException, checkpoint: Any) -> tuple[str, int]:
         if checkpoint.replaces_a_completed_run:
             return f"interrupted; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGINT]
         return "interrupted", EXIT_CODES[signal.SIGINT]
-    return f"interrupted by SIGTERM; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGTERM]
+    from repro.running.slurm_stop import stop_name
+
+    name = stop_name(signal.SIGTERM)
+    return f"interrupted by {name}; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGTERM]
 
 
 def _completed_but_stopped(record_dir: Path, metrics: dict[str, float], signum: int) -> RunOutcome:

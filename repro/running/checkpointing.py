@@ -105,8 +105,9 @@ class RunInterrupted(ReproError):
     """Training stopped on a signal; running again resumes from the checkpoint, if any."""
 
     def __init__(self, signum: int, step: int, then: str) -> None:
-        name = signal.Signals(signum).name
-        super().__init__(f"interrupted by {name} at step {step}; {then}")
+        from repro.running.slurm_stop import stop_name
+
+        super().__init__(f"interrupted by {stop_name(signum)} at step {step}; {then}")
         self.exit_code = EXIT_CODES.get(signum, 1)
         self.step = step
 

@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import os
 import shlex
+import shutil
 import signal
 import sys
 import time
@@ -339,6 +340,8 @@ class Attempt:
     # the killed group attempt before it: when it was last known to run (`together`)
     alive_until: float | None = None
     wrote_record: bool = False  # its own record is on disk: it must end, never stay `running`
+    # the folder's entries before this attempt wrote any: what a refused start takes back
+    entries_before: frozenset[str] | None = None
 
     @property
     def rerunning_completed(self) -> bool:
@@ -1207,6 +1210,8 @@ def _is_built_in(folder: Path) -> bool:
 
 def _start(attempt: Attempt) -> None:
     """Write the config and the `running` record, then set the process up to train."""
+    with contextlib.suppress(OSError):
+        attempt.entries_before = frozenset(os.listdir(attempt.record_dir))
     if attempt.rerunning_completed:  # one killed as it completed is the record this one
         # replaces: its files first, before this attempt's config.rerun.yaml is written (else
         # that went over config.yaml, in place of the config that made the killed one's record)
@@ -1267,7 +1272,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     from repro.running.checkpointing import RunInterrupted
     from repro.running.distributed import when_rank_dies
     from repro.running.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
-    from repro.running.training import train_and_test
+    from repro.running.training import LimitOfNoBatches, train_and_test
 
     config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
     checkpoint_cfg = dict(config.get("checkpoint") or {})
@@ -1310,6 +1315,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     except Exception as error:  # recorded, then reported as one line by the caller
         if checkpoint.stop_signal is not None:  # the stop came first; what failed is its doing
             return _stopped_in_setup(attempt, checkpoint, error)
+        if isinstance(error, LimitOfNoBatches) and _take_back_refused_start(attempt):
+            return RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
         return attempt.failed(error)
     except SystemExit as error:  # not SIGTERMException (above): the plugin's own exit
         if checkpoint.stop_signal is not None:
@@ -1328,6 +1335,34 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     if checkpoint.stop_signal is not None:  # came after the last point that could act on it
         return _completed_but_stopped(record_dir, result.metrics, checkpoint.stop_signal)
     return RunOutcome("completed", record_dir, result.metrics)
+
+
+def _take_back_refused_start(attempt: Attempt) -> bool:
+    """A first attempt refused before its first step (`training.LimitOfNoBatches`): what its
+    start wrote (the `running` record, the config, the W&B run, the loggers' folders) is
+    removed, as for any other refusal of a config; before, a run that never started stayed
+    `failed` in the sweep's table and the report, with an offline W&B run for `repro sync`.
+    False, leaving the failed record, for a folder with an earlier record (its files are not
+    this attempt's alone) or one this attempt's files cannot all leave."""
+    from repro.running.loggers import finish_wandb
+
+    if attempt.previous is not None or attempt.entries_before is None:
+        return False
+    finish_wandb()  # its files closed before they are removed
+    try:
+        new = set(os.listdir(attempt.record_dir)) - attempt.entries_before
+        (attempt.record_dir / attempt.progress_file).unlink()  # first: it says the run began
+    except OSError:
+        return False
+    attempt.wrote_record = False
+    for name in sorted(new - {attempt.progress_file}):
+        path = attempt.record_dir / name
+        with contextlib.suppress(OSError):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    return True
 
 
 def _record_result(
@@ -1524,7 +1559,10 @@ def _interruption(error: BaseException, checkpoint: Any) -> tuple[str, int]:
         if checkpoint.replaces_a_completed_run:
             return f"interrupted; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGINT]
         return "interrupted", EXIT_CODES[signal.SIGINT]
-    return f"interrupted by SIGTERM; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGTERM]
+    from repro.running.slurm_stop import stop_name
+
+    name = stop_name(signal.SIGTERM)
+    return f"interrupted by {name}; {checkpoint.what_a_rerun_does()}", EXIT_CODES[signal.SIGTERM]
 
 
 def _completed_but_stopped(record_dir: Path, metrics: dict[str, float], signum: int) -> RunOutcome:

@@ -708,8 +708,9 @@ def _interrupted(attempt: Any, signum: int, then: str) -> Any:
     """A seed whose group stopped before it was recorded: interrupted, never `running`."""
     from repro.records import store
     from repro.running.runner import RunOutcome
+    from repro.running.slurm_stop import stop_name
 
-    name = signal.Signals(signum).name
+    name = stop_name(signum)
     message = f"interrupted by {name} while the group's seeds were tested; {then}"
     attempt.end(store.STATUS_INTERRUPTED, message)
     return RunOutcome("interrupted", attempt.record_dir, error=message, exit_code=128 + signum)
@@ -1097,13 +1098,13 @@ def _stopped_group(
     `failed`: seed -> why, for seeds whose loss had turned non-finite: the group's resume
     only records them failed (alone, each would have failed at once), never trains them on.
     `unsaved`: why the save at the stop failed (a full disk), named as a seed alone names it."""
-    import signal
 
     from repro.records import store
     from repro.running.runner import RunOutcome
+    from repro.running.slurm_stop import stop_name
 
     line.close()
-    name = signal.Signals(stop.signum).name
+    name = stop_name(stop.signum)  # asked once for the group's seeds
     then = (
         f"the same sweep again resumes the group from step {stop.saved_step}"
         if stop.saved_step is not None

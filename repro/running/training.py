@@ -483,6 +483,11 @@ def _random_state_kept() -> Iterator[None]:
             np.random.set_state(states[1])
 
 
+class LimitOfNoBatches(UsageError):
+    """A batch limit refused at fit start, before the first step: the run never started, and
+    what its start wrote is taken back (`runner._take_back_refused_start`)."""
+
+
 def refuse_a_test_limit_of_no_batches(
     cfg: dict[str, Any], datamodule: Any, module: Any = None
 ) -> None:
@@ -516,7 +521,7 @@ def refuse_a_test_limit_of_no_batches(
         batches = _fewest_batches(datamodule, hook, stage)
         if batches is not None and int(batches * limit) == 0:
             what = "test" if stage else "validation"
-            raise UsageError(
+            raise LimitOfNoBatches(
                 f"trainer.{key}={limit}: no batch of the {batches} {what} "
                 f"batch{'es' * (batches != 1)} ({batches} x {limit} < 1)"
                 + (", and a run's result is its test" if stage else "")

@@ -190,15 +190,26 @@ def run_planned(
 def time_limit_line(results: list[Any], launcher: str | None, overrides: list[str]) -> str | None:
     """A SLURM sweep that was not stopped, whose runs ended `interrupted by SIGTERM`: submitit
     warns a job with SIGTERM before its time limit, the likely cause, which the records alone
-    do not say (nor how to raise it)."""
+    do not say (nor how to raise it). A run whose record says SLURM cancelled or preempted
+    its job (`running.slurm_stop`) is not counted: raising the limit would not help it."""
     from repro.config.overrides import override_value
+    from repro.running.slurm_stop import CANCELLED, PREEMPTED, TIME_LIMIT, TIME_LIMIT_WARNING
     from repro.sweeping.launch import INTERRUPTED
 
     if launcher != "slurm":
         return None
-    cut = [r for r in results if r.result == INTERRUPTED and "SIGTERM" in (r.detail or "")]
+    cut = [
+        r
+        for r in results
+        if r.result == INTERRUPTED
+        and "SIGTERM" in (r.detail or "")
+        and not any(cause in (r.detail or "") for cause in (CANCELLED, PREEMPTED))
+    ]  # a job SLURM says was cancelled or preempted: no time limit to raise
     if not cut:
         return None
+    warned = all(
+        TIME_LIMIT_WARNING in (r.detail or "") or TIME_LIMIT in (r.detail or "") for r in cut
+    )
     limit = override_value(overrides, "slurm.time_min")
     if limit is None:
         limit = _slurm_default_time_min()
@@ -207,7 +218,8 @@ def time_limit_line(results: list[Any], launcher: str | None, overrides: list[st
         limit_text = f"slurm.time_min={limit} (minutes)"
     runs = "1 run" if len(cut) == 1 else f"{len(cut)} runs"
     return (
-        f"warning: {runs} interrupted by SIGTERM: most likely SLURM's time limit, "
+        f"warning: {runs} interrupted by SIGTERM: {'' if warned else 'most likely '}"
+        f"SLURM's time limit, "
         f"{limit_text}; raise it (e.g. slurm.time_min={_doubled(limit)}) before sweeping again"
     )
 

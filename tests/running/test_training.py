@@ -168,6 +168,27 @@ def test_a_test_limit_of_no_batches_is_refused_before_training(
     assert not list(isolated_env.rglob("metrics.csv")), "it trained before being refused"
 
 
+def test_a_run_refused_at_fit_start_leaves_nothing_behind(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """The refusal of a fraction of no test batch comes at fit start, after the run's
+    `running` record, its config and its W&B run were written: a run that never started
+    left a `failed` record (a sweep's table and `repro report` counted it) and an offline
+    W&B run for `repro sync` to upload."""
+    write_toy_paper(tmp_path / "plugins")
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=wandb", "trainer.limit_test_batches=0.01",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "trainer.limit_test_batches=0.01" in errors[0], done.stderr
+    assert "(record: " not in errors[0]
+    (folder,) = {p.parent for p in isolated_env.rglob(".lock")}
+    assert sorted(p.name for p in folder.iterdir()) == [".lock"]
+    assert not list(tmp_path.rglob("*.wandb")), "a W&B run of a run that never started"
+
+
 CONVENTIONAL_DATA = """
 
 class ConventionalData(ToyData):

@@ -6,6 +6,7 @@ import importlib.util
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -520,6 +521,44 @@ def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, s
     again = sweep()
     assert again.returncode == 0, again.stdout + again.stderr
     assert "1 trained, 1 already completed" in again.stdout
+
+
+def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
+    toy_dir: Path, isolated_env: Path, slurm_cluster
+):
+    """`scancel` of a running job: its run recorded only `interrupted by SIGTERM`, and the
+    sweep warned `most likely SLURM's time limit, ...; raise it`, a cause it did not know."""
+    import time
+
+    env = {**os.environ, **slurm_cluster}
+    sweep = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
+            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
+            *("slurm.time_min=5", "logger=none", "trainer.max_steps=100000000"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and sweep.poll() is None:
+            records = list(isolated_env.rglob("record.json"))
+            if records and '"running"' in records[0].read_text():
+                break
+            time.sleep(0.5)
+        jobs = subprocess.run(["squeue", "-h", "-o", "%i"], env=env, capture_output=True)
+        (job,) = jobs.stdout.decode().split()
+        subprocess.run(["scancel", job], env=env, check=True)
+        _, stderr = sweep.communicate(timeout=300)
+    finally:
+        sweep.kill()
+    assert "time limit" not in stderr, stderr
+    (record,) = isolated_env.rglob("record.json")
+    error = json.loads(record.read_text())["error"]
+    assert error.startswith("interrupted by SIGTERM (its SLURM job was cancelled) at step ")
 
 
 def test_slurm_sweep_trains_a_settings_seeds_together_in_one_job(

@@ -370,7 +370,8 @@ def claim_details(result: ClaimResult) -> list[str]:
             lines.append(f"{welch}: no test: it needs the paper's n >= 2.")
         elif s is None or s.n < 2:
             lines.append(f"{welch}: no test: it needs >= 2 seeds with a finite value.")
-        elif s.std == 0 and claim.std:  # aggregate: seeds equal, runs not: spread unknown
+        elif s.std == 0 and not (result.verdict and result.verdict.deterministic):
+            # aggregate: seeds equal, runs not: our spread is unknown, whatever the paper's
             lines.append(
                 f"{welch}: no test: every seed gave {num(s.mean)}, but their runs differ in "
                 f"other metrics: {stats.TOO_COARSE}."

@@ -2304,6 +2304,37 @@ def test_a_welch_line_of_a_coarse_constant_metric_says_there_is_no_test(tmp_path
     assert "p = 0.000864" in line, line
 
 
+def test_a_welch_line_of_a_coarse_metric_against_a_paper_std_of_0_says_too_coarse(
+    tmp_path: Path,
+) -> None:
+    """five seeds all at 0.9 whose runs differ in train/loss, against the paper's 0.94 ± 0
+    (n=5): the Welch line said "both spreads are 0" while the verdict above it said the metric
+    was too coarse to show our spread; our spread is unknown, not 0. Runs that agree in every
+    metric do have a spread of 0, and say so."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import claim_details
+
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    claim = cnn.model_copy(update={"value": 0.94, "tolerance": 0.03, "std": 0.0, "n": 5})
+
+    def welch_line(loss_step: float) -> tuple[aggregate.ClaimResult, str]:
+        results = tmp_path / f"results{loss_step}"
+        for seed in range(5):
+            write_run(results, "cnn", seed, {"test/acc": 0.9, "train/loss": 0.1 + loss_step * seed})
+        frame = load_records(results).frame
+        choices = aggregate.choose_configs(aggregate.run_table(frame))
+        (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05)
+        (line,) = [line for line in claim_details(result) if "Welch" in line]
+        return result, line
+
+    coarse, line = welch_line(0.01)
+    assert stats.TOO_COARSE in coarse.verdict.reason
+    assert "no test" in line and stats.TOO_COARSE in line and "both spreads" not in line, line
+    exact, line = welch_line(0.0)
+    assert exact.verdict.deterministic
+    assert line.endswith("no test: both spreads are 0."), line
+
+
 def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(
     tmp_path: Path,
 ) -> None:

@@ -256,7 +256,7 @@ def reproduced_text(result: ClaimResult) -> str:
     if result.outcome == METRIC_MISSING:  # runs completed: their logs lack the metric
         return f"no completed run logged {result.claim.metric}"
     if s is None or s.n == 0:
-        return "no completed runs"
+        return (unpaired_sides(result) or ("no completed runs",))[0]
     res = resolution_of(result)
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     # an interim two-stage verdict: the seeds so far, of the plan's N (the bullet says why)
@@ -320,6 +320,21 @@ def claim_row(result: ClaimResult) -> dict[str, Any]:
     }
 
 
+def unpaired_sides(result: ClaimResult) -> tuple[str, str] | None:
+    """A comparison with completed runs on one side or on no common seed: its cell and
+    sentence, which name what is missing (not "no completed runs" beside some); else None."""
+    claim = result.claim
+    if claim.kind != "comparison" or not (result.values or result.versus_values):
+        return None
+    if result.values and result.versus_values:
+        both = f"no seed completed for both {claim.experiment} and {claim.versus}"
+        return both, f"{both[:1].upper()}{both[1:]} to pair."
+    without, other = (
+        (claim.versus, claim.experiment) if result.values else (claim.experiment, claim.versus)
+    )
+    return f"no completed {without} runs", f"No completed {without} runs to pair with {other}'s."
+
+
 def claim_details(result: ClaimResult) -> list[str]:
     """Sentences under the table: why the verdict, how many seeds would settle it, tests."""
     claim, verdict, s = result.claim, result.verdict, result.summary
@@ -333,7 +348,7 @@ def claim_details(result: ClaimResult) -> list[str]:
         if verdict.seeds_needed is not None:
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
     elif result.outcome == NOT_RUN:
-        lines.append("No completed runs to judge it on.")
+        lines.append((unpaired_sides(result) or ("", "No completed runs to judge it on."))[1])
     elif result.outcome == METRIC_MISSING:
         if result.logged_instead:  # a likely typo: of the claim as often as of the code
             lines.append(

@@ -684,6 +684,32 @@ def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> Non
     assert claims_figure([comparison], tmp_path / "fig", vector=False) == []
 
 
+def test_a_comparison_with_runs_on_one_side_names_the_side_without_them(tmp_path: Path) -> None:
+    """cnn completed 3 seeds, mlp none: the row said "no completed runs" and "No completed
+    runs to judge it on" beside cnn's 3 completed runs; it names mlp as the side without."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import claim_details, reproduced_text
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    write_run(results, "mlp", 5, {"test/acc": MLP[0]})  # a seed cnn never ran: no pair
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    claims = get_paper("mnist1d").spec().claims
+    evaluated = aggregate.evaluate_claims(frame, claims, choices, 0.05)
+    comparison = next(r for r in evaluated if r.claim.id == "cnn_beats_mlp")
+    assert reproduced_text(comparison) == "no seed completed for both cnn and mlp"
+    assert claim_details(comparison)[0] == "No seed completed for both cnn and mlp to pair."
+    (results / "mnist1d" / "mlp").rename(tmp_path / "mlp")
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    evaluated = aggregate.evaluate_claims(frame, claims, choices, 0.05)
+    comparison = next(r for r in evaluated if r.claim.id == "cnn_beats_mlp")
+    assert reproduced_text(comparison) == "no completed mlp runs"
+    assert claim_details(comparison)[0] == "No completed mlp runs to pair with cnn's."
+
+
 def test_html_shared_settings_table_has_a_header_over_both_halves(tmp_path: Path) -> None:
     results, out = tmp_path / "results", tmp_path / "out"
     mnist1d_records(results, seeds=2)

@@ -343,7 +343,7 @@ def claim_details(result: ClaimResult) -> list[str]:
     if verdict is not None:
         lines.append(verdict.reason[:1].upper() + verdict.reason[1:] + ".")
         if verdict.p_value is not None and claim.kind != "comparison":  # its reason has p
-            test = {"value": "TOST", "threshold": "one-sided t-test", "comparison": "one-sided"}
+            test = {"value": "TOST", "threshold": "One-sided t-test"}
             lines.append(f"{test[claim.kind]} {stats.p_text(verdict.p_value)}.")
         if verdict.seeds_needed is not None:
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")

@@ -710,6 +710,23 @@ def test_a_comparison_with_runs_on_one_side_names_the_side_without_them(tmp_path
     assert claim_details(comparison)[0] == "No completed mlp runs to pair with cnn's."
 
 
+def test_a_threshold_claims_p_value_sentence_starts_with_a_capital() -> None:
+    """Before: "95% upper bound 0.2646 is <= 0.3. one-sided t-test p = 0.0173."; every sentence
+    under the table starts with a capital but this one."""
+    from repro.plugins.paper_spec import Claim
+    from repro.reporting.render import claim_details
+
+    claim = Claim(
+        id="low", kind="threshold", experiment="cnn", metric="m", value=0.3, direction="<=",
+        source="T1",
+    )  # fmt: skip
+    values = [0.2, 0.25, 0.21]
+    verdict = stats.threshold_verdict(values, 0.3, "<=")
+    result = aggregate.ClaimResult(claim, verdict.outcome, verdict, stats.summarize(values))
+    lines = claim_details(result)
+    assert "One-sided t-test p = 0.0173." in lines, lines  # t = 5.237, df = 2 (by hand)
+
+
 def test_html_shared_settings_table_has_a_header_over_both_halves(tmp_path: Path) -> None:
     results, out = tmp_path / "results", tmp_path / "out"
     mnist1d_records(results, seeds=2)

@@ -667,6 +667,21 @@ def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
     assert (aggregate.verdict_numbers(result)["ci_low"], result.summary.mean) == (0.5, 0.5)
 
 
+def test_the_api_gives_no_interval_for_a_metric_too_coarse_to_show_the_spread() -> None:
+    """Three seeds at 0.5 whose runs differ elsewhere: report.md says "none" and the verdict
+    says the spread is unknown, but `repro.report()` gave ci_low = ci_high = 0.5, a CI of
+    width 0 that no verdict rests on; only a deterministic run's value is its interval."""
+    from repro.plugins.paper_spec import Claim
+
+    claim = Claim(id="c", experiment="cnn", metric="m", value=0.5, tolerance=0.1, source="T")
+    coarse = stats.equivalence_verdict([0.5] * 3, 0.5, 0.1, exact=False)
+    assert stats.TOO_COARSE in coarse.reason
+    result = aggregate.ClaimResult(claim, coarse.outcome, coarse, stats.summarize([0.5] * 3))
+    row = aggregate.verdict_numbers(result)
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]), row
+    assert row["n"] == 3 and row["mean"] == 0.5
+
+
 def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:
     from repro.reporting.figures import claims_figure
 

@@ -279,12 +279,16 @@ def ci_text(result: ClaimResult) -> str:
     verdict = result.verdict
     if verdict is not None and (verdict.deterministic or stats.TOO_COARSE in verdict.reason):
         n = result.summary.n if result.summary else ""
-        if result.claim.kind == "comparison":
-            return f"none: A − B is the same on all {n} seed pairs"
-        return f"none: all {n} seeds identical"
+        return _identical_text(n, result.claim.kind == "comparison")
     if verdict is None or verdict.interval is None or not math.isfinite(verdict.interval[0]):
         return "–"
     return _interval_text(*verdict.interval, verdict.resolution)
+
+
+def _identical_text(n: int | str, pairs: bool) -> str:
+    if pairs:
+        return f"none: A − B is the same on all {n} seed pairs"
+    return f"none: all {n} seeds identical"
 
 
 def delta_text(result: ClaimResult) -> str:
@@ -813,6 +817,9 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
         s, (low, high), res = row.summary, row.interval, row.resolution
         claim = claims[row.claim_id]
         spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
+        ci = _interval_text(low, high, res)
+        if s.n > 1 and s.std == 0:  # no spread to infer from, as in the claims table
+            ci = _identical_text(s.n, row.pairs)
         rows.append(
             {
                 "claim": row.claim_id,
@@ -822,7 +829,7 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "claimed": claimed_text(claim),
                 "reproduced": f"{num(s.mean, resolution=res)}{spread} "
                 + (f"(A − B, n={plural(s.n, 'pair')})" if row.pairs else f"(n={s.n})"),
-                "ci": _interval_text(low, high, res),
+                "ci": ci,
                 "rule": row.outcome,
             }
         )

@@ -1024,6 +1024,26 @@ def test_a_pinned_setting_names_only_the_experiments_that_deviate(tmp_path: Path
     assert "the paper's setting" in paper_row and "keys outside" not in beyond, paper_row
 
 
+def test_another_settings_identical_seeds_have_no_interval(tmp_path: Path) -> None:
+    """mlp at lr 0.1: three seeds at 0.66 whose losses differ. *Results beyond the original
+    paper* printed a 90% CI of [0.66, 0.66] beside "inconclusive" (too coarse to show the
+    spread); the claims table prints "none" for identical seeds, and so does this one now,
+    for a comparison's equal A − B too."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        metrics = {"test/acc": 0.66, "train/loss": 0.1 + 0.01 * seed}
+        write_run(results, "mlp", seed, metrics, **{"optimizer.lr": 0.1})
+        write_run(results, "cnn", seed, {**metrics, "test/acc": 0.96}, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    rows = {line.split("<br>")[0]: line for line in beyond.splitlines() if "<br>" in line}
+    assert "| none: all 3 seeds identical |" in rows["| `mlp_acc`"], rows
+    comparison = rows["| `cnn_beats_mlp`"]
+    assert "| none: A − B is the same on all 3 seed pairs |" in comparison, comparison
+    assert "[0.66, 0.66]" not in beyond and "[0.3, 0.3]" not in beyond, beyond
+
+
 def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: Path) -> None:
     """with mlp's other setting pinned and no cnn runs, cnn_beats_mlp (not run) was
     marked "deviates from the paper's setting" and said "Judged on mlp config ... (--config)",

@@ -41,8 +41,8 @@ Identifier = Annotated[str, AfterValidator(_identifier)]
 
 UNJUDGED = {  # fields a kind's verdict never reads
     "value": ("versus", "direction"),
-    "threshold": ("tolerance", "versus"),
-    "comparison": ("value", "tolerance"),
+    "threshold": ("tolerance", "versus", "std", "n"),  # a bound has no spread of the paper's
+    "comparison": ("value", "tolerance", "std", "n"),
 }
 JUDGED = {
     "value": "its verdict is the seed mean against `value` ± `tolerance`",

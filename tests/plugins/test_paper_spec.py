@@ -354,6 +354,14 @@ def test_a_paper_file_that_holds_no_fields_says_what_it_holds(
             "value: 0.0, tolerance: 0.5, versus: wide, direction: '<',",
             "claims.0 (small_mse): a value claim does not use `versus`, `direction`",
         ),
+        (  # the report ran a Welch test "against the paper's mean" on the threshold
+            "kind: threshold, value: 0.1, direction: '<=', std: 0.01, n: 5,",
+            "claims.0 (small_mse): a threshold claim does not use `std`, `n`",
+        ),
+        (  # shown nowhere, tested by nothing
+            "kind: comparison, versus: wide, direction: '<', std: 0.01,",
+            "claims.0 (small_mse): a comparison claim does not use `std`",
+        ),
     ],
 )
 def test_a_claim_field_its_kind_does_not_judge_is_rejected(

@@ -39,6 +39,15 @@ def _identifier(value: str) -> str:
 Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
+def _named(value: str) -> str:
+    if not value.strip():  # the report's Source column stood empty beside a claimed number
+        raise ValueError("empty: name the table, figure or section the number comes from")
+    return value
+
+
+Source = Annotated[str, AfterValidator(_named)]
+
+
 UNJUDGED = {  # fields a kind's verdict never reads
     "value": ("versus", "direction"),
     "threshold": ("tolerance", "versus", "std", "n"),  # a bound has no spread of the paper's
@@ -72,7 +81,7 @@ class Claim(BaseModel):
     higher_is_better: bool = True
     direction: Literal[">", "<", ">=", "<="] | None = None
     versus: str | None = None
-    source: str
+    source: Source
     verified: bool = False  # true only once checked against the primary source
     note: str | None = None
 

@@ -376,3 +376,17 @@ def test_a_claim_field_its_kind_does_not_judge_is_rejected(
     with pytest.raises(UsageError) as raised:
         load_paper_spec(folder)
     assert error in str(raised.value), raised.value
+
+
+@pytest.mark.parametrize("source", ['""', '"   "'])
+def test_a_claim_that_names_no_source_is_rejected(tmp_path: Path, source: str) -> None:
+    """`source: ""` loaded, and the report's Source column stood empty beside a claimed
+    number: where it came from is what lets a reader check it against the paper."""
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, 'source: "Table 1"', f"source: {source}")
+    with pytest.raises(UsageError) as raised:
+        load_paper_spec(folder)
+    assert str(raised.value) == (
+        f"{folder / 'paper.yaml'}: claims.0 (small_mse).source: empty: name the table, "
+        "figure or section the number comes from"
+    )

@@ -247,12 +247,16 @@ def claimed_text(claim: Claim) -> str:
     return text
 
 
+def _none_finite_text(n_nan: int, pairs: bool) -> str:
+    if pairs:
+        return "no seed pair with both values finite"
+    return f"{plural(n_nan, 'completed run')}, none finite"
+
+
 def reproduced_text(result: ClaimResult) -> str:
     s = result.summary
-    if s is not None and s.n == 0 and s.n_nan and result.claim.kind == "comparison":
-        return "no seed pair with both values finite"
     if s is not None and s.n == 0 and s.n_nan:
-        return f"{plural(s.n_nan, 'completed run')}, none finite"
+        return _none_finite_text(s.n_nan, result.claim.kind == "comparison")
     if result.outcome == METRIC_MISSING:  # runs completed: their logs lack the metric
         return f"no completed run logged {result.claim.metric}"
     if s is None or s.n == 0:
@@ -820,6 +824,11 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
         ci = _interval_text(low, high, res)
         if s.n > 1 and s.std == 0:  # no spread to infer from, as in the claims table
             ci = _identical_text(s.n, row.pairs)
+        reproduced = f"{num(s.mean, resolution=res)}{spread} " + (
+            f"(A − B, n={plural(s.n, 'pair')})" if row.pairs else f"(n={s.n})"
+        )
+        if s.n == 0:  # seeds ran, as in the claims table: not "n=0"
+            reproduced = _none_finite_text(s.n_nan, row.pairs)
         rows.append(
             {
                 "claim": row.claim_id,
@@ -827,8 +836,7 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "config": row.config_hash,
                 "differs": _setting_text(data, row, "keys outside the paper's config"),
                 "claimed": claimed_text(claim),
-                "reproduced": f"{num(s.mean, resolution=res)}{spread} "
-                + (f"(A − B, n={plural(s.n, 'pair')})" if row.pairs else f"(n={s.n})"),
+                "reproduced": reproduced,
                 "ci": ci,
                 "rule": row.outcome,
             }

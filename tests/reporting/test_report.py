@@ -1044,6 +1044,25 @@ def test_another_settings_identical_seeds_have_no_interval(tmp_path: Path) -> No
     assert "[0.66, 0.66]" not in beyond and "[0.3, 0.3]" not in beyond, beyond
 
 
+def test_another_setting_with_no_finite_seed_says_so(tmp_path: Path) -> None:
+    """mlp at lr 0.1, every seed's test/acc inf (a loss that overflowed): *Results beyond the
+    original paper* said "– (n=0)", as if nothing had run; the claims table says "3
+    completed runs, none finite" for the same, and so does this row now (and the
+    comparison's: no seed pair with both values finite)."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        write_run(results, "mlp", seed, {"test/acc": math.inf}, **{"optimizer.lr": 0.1})
+        write_run(results, "cnn", seed, {"test/acc": 0.96}, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    rows = {line.split("<br>")[0]: line for line in beyond.splitlines() if "<br>" in line}
+    assert "| 3 completed runs, none finite |" in rows["| `mlp_acc`"], rows
+    comparison = rows["| `cnn_beats_mlp`"]
+    assert "| no seed pair with both values finite |" in comparison, comparison
+    assert "n=0" not in beyond, beyond
+
+
 def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: Path) -> None:
     """with mlp's other setting pinned and no cnn runs, cnn_beats_mlp (not run) was
     marked "deviates from the paper's setting" and said "Judged on mlp config ... (--config)",

@@ -379,10 +379,12 @@ def claim_details(result: ClaimResult) -> list[str]:
     if claim.kind == "comparison" and result.first_summary and result.versus_summary:
         a, b = result.first_summary, result.versus_summary
         apart = stats.resolution(a.mean - b.mean)  # A and B must not print the same mean
-        lines.append(
-            f"{claim.experiment}: {num(a.mean, resolution=apart)} ± {num(a.std)}; "
-            f"{claim.versus}: {num(b.mean, resolution=apart)} ± {num(b.std)} (paired seeds)."
-        )
+
+        def side(of: stats.Summary) -> str:  # one seed has no spread: none shown, as in the table
+            spread = f" ± {num(of.std)}" if math.isfinite(of.std) else ""
+            return f"{num(of.mean, resolution=apart)}{spread}"
+
+        lines.append(f"{claim.experiment}: {side(a)}; {claim.versus}: {side(b)} (paired seeds).")
     if result.welch is not None:
         w, welch = result.welch, f"Welch t-test against the paper's mean ± std (n={claim.n})"
         if math.isfinite(w.p):

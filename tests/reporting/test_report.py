@@ -742,6 +742,29 @@ def test_a_threshold_claims_p_value_sentence_starts_with_a_capital() -> None:
     assert "One-sided t-test p = 0.0173." in lines, lines  # t = 5.237, df = 2 (by hand)
 
 
+def test_a_comparison_on_one_pair_shows_no_spread_for_its_sides() -> None:
+    """One seed pair: "cnn: 0.9 ± –; mlp: 0.5 ± – (paired seeds)." where the claims table
+    shows a single seed's value as "0.9 (n=1)", without a spread it does not have."""
+    from repro.plugins.paper_spec import Claim
+    from repro.reporting.render import claim_details
+
+    claim = Claim(
+        id="c", kind="comparison", experiment="cnn", versus="mlp", metric="m", direction=">",
+        source="T1",
+    )  # fmt: skip
+    verdict = stats.comparison_verdict([0.9], [0.5], ">")
+    result = aggregate.ClaimResult(
+        claim,
+        verdict.outcome,
+        verdict,
+        stats.summarize([0.4]),
+        first_summary=stats.summarize([0.9]),
+        versus_summary=stats.summarize([0.5]),
+    )
+    lines = claim_details(result)
+    assert "cnn: 0.9; mlp: 0.5 (paired seeds)." in lines, lines
+
+
 def test_html_shared_settings_table_has_a_header_over_both_halves(tmp_path: Path) -> None:
     results, out = tmp_path / "results", tmp_path / "out"
     mnist1d_records(results, seeds=2)

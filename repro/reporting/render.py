@@ -984,10 +984,16 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
     """Other settings on which the claim's rule, applied to their seeds alone, gives reproduced:
     a lead for the reader, with the caveat that it is no verdict (and trying several settings
     raises the chance that one passes by luck)."""
+
+    def spread(o: OtherSetting) -> str:  # identical seeds: no interval, as in the tables
+        if o.summary.n > 1 and o.summary.std == 0:
+            return _identical_text(o.summary.n, o.pairs).removeprefix("none: ")
+        return f"90% CI {_interval_text(*o.interval, o.resolution)}"
+
     passing = [
         f"{_setting_text(data, o, o.config_hash)}: mean "
         f"{'A − B ' if o.pairs else ''}{num(o.summary.mean, resolution=o.resolution)} "
-        f"(n={o.summary.n}, 90% CI {_interval_text(*o.interval, o.resolution)})"
+        f"(n={o.summary.n}, {spread(o)})"
         for o in data.other_settings
         if o.claim_id == claim_id and o.outcome == stats.REPRODUCED
     ]

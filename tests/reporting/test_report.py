@@ -1086,6 +1086,22 @@ def test_another_setting_with_no_finite_seed_says_so(tmp_path: Path) -> None:
     assert "n=0" not in beyond, beyond
 
 
+def test_a_setting_passing_elsewhere_on_identical_seeds_has_no_interval(tmp_path: Path) -> None:
+    """mlp_acc fails on the paper's setting; at lr 0.1 every seed gave 0.68 (runs alike in
+    every metric: a deterministic pass). The discussion's lead said "(n=3, 90% CI [0.68,
+    0.68])", an interval no rule rests on; it says every seed gave the value instead."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        metrics = {"test/acc": 0.68, "train/loss": 0.1}
+        write_run(results, "mlp", seed, metrics, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    (line,) = [line for line in discussion.splitlines() if "would be reproduced under" in line]
+    assert "90% CI" not in line, line
+    assert "mean 0.68 (n=3, all 3 seeds identical)" in line, line
+
+
 def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: Path) -> None:
     """with mlp's other setting pinned and no cnn runs, cnn_beats_mlp (not run) was
     marked "deviates from the paper's setting" and said "Judged on mlp config ... (--config)",

@@ -40,7 +40,7 @@ Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():  # `source: ""`: a claim no one can look up, a report citing no title
+    if not value.strip():  # `title: ""`: a report citing no title
         raise ValueError("must not be empty")
     return value
 
@@ -48,10 +48,19 @@ def _not_blank(value: str) -> str:
 Text = Annotated[str, AfterValidator(_not_blank)]
 
 
+def _named(value: str) -> str:
+    if not value.strip():  # the report's Source column stood empty beside a claimed number
+        raise ValueError("empty: name the table, figure or section the number comes from")
+    return value
+
+
+Source = Annotated[str, AfterValidator(_named)]
+
+
 UNJUDGED = {  # fields a kind's verdict never reads
     "value": ("versus", "direction"),
-    "threshold": ("tolerance", "versus"),
-    "comparison": ("value", "tolerance"),
+    "threshold": ("tolerance", "versus", "std", "n"),  # a bound has no spread of the paper's
+    "comparison": ("value", "tolerance", "std", "n"),
 }
 JUDGED = {
     "value": "its verdict is the seed mean against `value` ± `tolerance`",
@@ -81,7 +90,7 @@ class Claim(BaseModel):
     higher_is_better: bool = True
     direction: Literal[">", "<", ">=", "<="] | None = None
     versus: str | None = None
-    source: Text
+    source: Source
     verified: bool = False  # true only once checked against the primary source
     note: str | None = None
 

@@ -1212,8 +1212,9 @@ def verdict_numbers(result: ClaimResult) -> dict[str, Any]:
     For a comparison claim the summary is of A − B per seed."""
     claim, summary, verdict = result.claim, result.summary, result.verdict
     interval = verdict.interval if verdict and verdict.interval else None
-    if interval is None and summary is not None and summary.n and summary.std == 0:
-        interval = (summary.mean, summary.mean)  # every seed alike: the interval is the value
+    if interval is None and verdict is not None and verdict.deterministic and summary is not None:
+        # a deterministic run: the interval is the value (a coarse metric's spread is unknown)
+        interval = (summary.mean, summary.mean)
 
     def number(value: Any) -> float:
         return math.nan if value is None else float(value)

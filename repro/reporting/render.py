@@ -247,16 +247,20 @@ def claimed_text(claim: Claim) -> str:
     return text
 
 
+def _none_finite_text(n_nan: int, pairs: bool) -> str:
+    if pairs:
+        return "no seed pair with both values finite"
+    return f"{plural(n_nan, 'completed run')}, none finite"
+
+
 def reproduced_text(result: ClaimResult) -> str:
     s = result.summary
-    if s is not None and s.n == 0 and s.n_nan and result.claim.kind == "comparison":
-        return "no seed pair with both values finite"
     if s is not None and s.n == 0 and s.n_nan:
-        return f"{plural(s.n_nan, 'completed run')}, none finite"
+        return _none_finite_text(s.n_nan, result.claim.kind == "comparison")
     if result.outcome == METRIC_MISSING:  # runs completed: their logs lack the metric
         return f"no completed run logged {result.claim.metric}"
     if s is None or s.n == 0:
-        return "no completed runs"
+        return (unpaired_sides(result) or ("no completed runs",))[0]
     res = resolution_of(result)
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     # an interim two-stage verdict: the seeds so far, of the plan's N (the bullet says why)
@@ -279,12 +283,16 @@ def ci_text(result: ClaimResult) -> str:
     verdict = result.verdict
     if verdict is not None and (verdict.deterministic or stats.TOO_COARSE in verdict.reason):
         n = result.summary.n if result.summary else ""
-        if result.claim.kind == "comparison":
-            return f"none: A − B is the same on all {n} seed pairs"
-        return f"none: all {n} seeds identical"
+        return _identical_text(n, result.claim.kind == "comparison")
     if verdict is None or verdict.interval is None or not math.isfinite(verdict.interval[0]):
         return "–"
     return _interval_text(*verdict.interval, verdict.resolution)
+
+
+def _identical_text(n: int | str, pairs: bool) -> str:
+    if pairs:
+        return f"none: A − B is the same on all {n} seed pairs"
+    return f"none: all {n} seeds identical"
 
 
 def delta_text(result: ClaimResult) -> str:
@@ -320,6 +328,21 @@ def claim_row(result: ClaimResult) -> dict[str, Any]:
     }
 
 
+def unpaired_sides(result: ClaimResult) -> tuple[str, str] | None:
+    """A comparison with completed runs on one side or on no common seed: its cell and
+    sentence, which name what is missing (not "no completed runs" beside some); else None."""
+    claim = result.claim
+    if claim.kind != "comparison" or not (result.values or result.versus_values):
+        return None
+    if result.values and result.versus_values:
+        both = f"no seed completed for both {claim.experiment} and {claim.versus}"
+        return both, f"{both[:1].upper()}{both[1:]} to pair."
+    without, other = (
+        (claim.versus, claim.experiment) if result.values else (claim.experiment, claim.versus)
+    )
+    return f"no completed {without} runs", f"No completed {without} runs to pair with {other}'s."
+
+
 def claim_details(result: ClaimResult) -> list[str]:
     """Sentences under the table: why the verdict, how many seeds would settle it, tests."""
     claim, verdict, s = result.claim, result.verdict, result.summary
@@ -328,12 +351,12 @@ def claim_details(result: ClaimResult) -> list[str]:
     if verdict is not None:
         lines.append(verdict.reason[:1].upper() + verdict.reason[1:] + ".")
         if verdict.p_value is not None and claim.kind != "comparison":  # its reason has p
-            test = {"value": "TOST", "threshold": "one-sided t-test", "comparison": "one-sided"}
+            test = {"value": "TOST", "threshold": "One-sided t-test"}
             lines.append(f"{test[claim.kind]} {stats.p_text(verdict.p_value)}.")
         if verdict.seeds_needed is not None:
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
     elif result.outcome == NOT_RUN:
-        lines.append("No completed runs to judge it on.")
+        lines.append((unpaired_sides(result) or ("", "No completed runs to judge it on."))[1])
     elif result.outcome == METRIC_MISSING:
         if result.logged_instead:  # a likely typo: of the claim as often as of the code
             lines.append(
@@ -356,10 +379,12 @@ def claim_details(result: ClaimResult) -> list[str]:
     if claim.kind == "comparison" and result.first_summary and result.versus_summary:
         a, b = result.first_summary, result.versus_summary
         apart = stats.resolution(a.mean - b.mean)  # A and B must not print the same mean
-        lines.append(
-            f"{claim.experiment}: {num(a.mean, resolution=apart)} ± {num(a.std)}; "
-            f"{claim.versus}: {num(b.mean, resolution=apart)} ± {num(b.std)} (paired seeds)."
-        )
+
+        def side(of: stats.Summary) -> str:  # one seed has no spread: none shown, as in the table
+            spread = f" ± {num(of.std)}" if math.isfinite(of.std) else ""
+            return f"{num(of.mean, resolution=apart)}{spread}"
+
+        lines.append(f"{claim.experiment}: {side(a)}; {claim.versus}: {side(b)} (paired seeds).")
     if result.welch is not None:
         w, welch = result.welch, f"Welch t-test against the paper's mean ± std (n={claim.n})"
         if math.isfinite(w.p):
@@ -370,7 +395,8 @@ def claim_details(result: ClaimResult) -> list[str]:
             lines.append(f"{welch}: no test: it needs the paper's n >= 2.")
         elif s is None or s.n < 2:
             lines.append(f"{welch}: no test: it needs >= 2 seeds with a finite value.")
-        elif s.std == 0 and claim.std:  # aggregate: seeds equal, runs not: spread unknown
+        elif s.std == 0 and not (result.verdict and result.verdict.deterministic):
+            # aggregate: seeds equal, runs not: our spread is unknown, whatever the paper's
             lines.append(
                 f"{welch}: no test: every seed gave {num(s.mean)}, but their runs differ in "
                 f"other metrics: {stats.TOO_COARSE}."
@@ -798,6 +824,14 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
         s, (low, high), res = row.summary, row.interval, row.resolution
         claim = claims[row.claim_id]
         spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
+        ci = _interval_text(low, high, res)
+        if s.n > 1 and s.std == 0:  # no spread to infer from, as in the claims table
+            ci = _identical_text(s.n, row.pairs)
+        reproduced = f"{num(s.mean, resolution=res)}{spread} " + (
+            f"(A − B, n={plural(s.n, 'pair')})" if row.pairs else f"(n={s.n})"
+        )
+        if s.n == 0:  # seeds ran, as in the claims table: not "n=0"
+            reproduced = _none_finite_text(s.n_nan, row.pairs)
         rows.append(
             {
                 "claim": row.claim_id,
@@ -805,9 +839,8 @@ def other_setting_rows(data: ReportData) -> list[dict[str, str]]:
                 "config": row.config_hash,
                 "differs": _setting_text(data, row, "keys outside the paper's config"),
                 "claimed": claimed_text(claim),
-                "reproduced": f"{num(s.mean, resolution=res)}{spread} "
-                + (f"(A − B, n={plural(s.n, 'pair')})" if row.pairs else f"(n={s.n})"),
-                "ci": _interval_text(low, high, res),
+                "reproduced": reproduced,
+                "ci": ci,
                 "rule": row.outcome,
             }
         )
@@ -952,10 +985,16 @@ def _passing_elsewhere(data: ReportData, claim_id: str) -> str:
     """Other settings on which the claim's rule, applied to their seeds alone, gives reproduced:
     a lead for the reader, with the caveat that it is no verdict (and trying several settings
     raises the chance that one passes by luck)."""
+
+    def spread(o: OtherSetting) -> str:  # identical seeds: no interval, as in the tables
+        if o.summary.n > 1 and o.summary.std == 0:
+            return _identical_text(o.summary.n, o.pairs).removeprefix("none: ")
+        return f"90% CI {_interval_text(*o.interval, o.resolution)}"
+
     passing = [
         f"{_setting_text(data, o, o.config_hash)}: mean "
         f"{'A − B ' if o.pairs else ''}{num(o.summary.mean, resolution=o.resolution)} "
-        f"(n={o.summary.n}, 90% CI {_interval_text(*o.interval, o.resolution)})"
+        f"(n={o.summary.n}, {spread(o)})"
         for o in data.other_settings
         if o.claim_id == claim_id and o.outcome == stats.REPRODUCED
     ]

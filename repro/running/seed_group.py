@@ -24,7 +24,6 @@ checked the same way at its 1st, 2nd, 4th, ... call and at the first shapes it m
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -631,11 +630,7 @@ class SeedGroup:
             if outcome.error is None:
                 values = state.last_logged[k]
                 outcome.metrics.update(
-                    {
-                        n: _finite(float(v))
-                        for n, v in values.items()
-                        if n.startswith(FIT_METRIC_PREFIXES)
-                    }
+                    {n: float(v) for n, v in values.items() if n.startswith(FIT_METRIC_PREFIXES)}
                 )
         from repro.running.training import fit_end
 
@@ -845,7 +840,7 @@ class SeedGroup:
             if outcome.error is None:
                 row = {name: float(v[k]) for name, v in means.items()}
                 outcome.metrics.update(
-                    {n: _finite(v) for n, v in row.items() if n.startswith(FIT_METRIC_PREFIXES)}
+                    {n: v for n, v in row.items() if n.startswith(FIT_METRIC_PREFIXES)}
                 )
                 outcome.curves.append({"epoch": epoch, "step": step, **row})
 
@@ -873,7 +868,3 @@ def _lightning_validation_step() -> Any:
     import lightning.pytorch as pl
 
     return pl.LightningModule.validation_step
-
-
-def _finite(value: float) -> float:
-    return value if math.isfinite(value) else float("nan")

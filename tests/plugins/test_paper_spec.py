@@ -77,8 +77,8 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
         # a paper without authors or a claim without its source passed: a report citing
         # `author = {}`, a claim whose number no one can look up
         ("authors: [Test Author]", "authors: []", "authors: .*at least 1 item"),
-        ('source: "Table 1"', 'source: ""', "claims.0 (small_mse).source: must not be empty"),
-        ('source: "Table 1"', 'source: "  "', "claims.0 (small_mse).source: must not be empty"),
+        ('source: "Table 1"', 'source: ""', "claims.0 (small_mse).source: empty: name the table"),
+        ('source: "Table 1"', 'source: "  "', "claims.0 (small_mse).source: empty: name the table"),
         ("title: A toy regression paper", 'title: ""', "title: must not be empty"),
         ("year: 2026", "year: 2026\ncheck_overrides: data.x=1", "check_overrides: .*got the text"),
         # the file named with .py loaded as "cannot import model.py.py: ModuleNotFoundError"
@@ -390,6 +390,14 @@ def test_a_paper_file_that_holds_no_fields_says_what_it_holds(
             "value: 0.0, tolerance: 0.5, versus: wide, direction: '<',",
             "claims.0 (small_mse): a value claim does not use `versus`, `direction`",
         ),
+        (  # the report ran a Welch test "against the paper's mean" on the threshold
+            "kind: threshold, value: 0.1, direction: '<=', std: 0.01, n: 5,",
+            "claims.0 (small_mse): a threshold claim does not use `std`, `n`",
+        ),
+        (  # shown nowhere, tested by nothing
+            "kind: comparison, versus: wide, direction: '<', std: 0.01,",
+            "claims.0 (small_mse): a comparison claim does not use `std`",
+        ),
     ],
 )
 def test_a_claim_field_its_kind_does_not_judge_is_rejected(
@@ -404,3 +412,17 @@ def test_a_claim_field_its_kind_does_not_judge_is_rejected(
     with pytest.raises(UsageError) as raised:
         load_paper_spec(folder)
     assert error in str(raised.value), raised.value
+
+
+@pytest.mark.parametrize("source", ['""', '"   "'])
+def test_a_claim_that_names_no_source_is_rejected(tmp_path: Path, source: str) -> None:
+    """`source: ""` loaded, and the report's Source column stood empty beside a claimed
+    number: where it came from is what lets a reader check it against the paper."""
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, 'source: "Table 1"', f"source: {source}")
+    with pytest.raises(UsageError) as raised:
+        load_paper_spec(folder)
+    assert str(raised.value) == (
+        f"{folder / 'paper.yaml'}: claims.0 (small_mse).source: empty: name the table, "
+        "figure or section the number comes from"
+    )

@@ -667,6 +667,21 @@ def test_the_api_gives_no_interval_where_the_verdict_rests_on_none() -> None:
     assert (aggregate.verdict_numbers(result)["ci_low"], result.summary.mean) == (0.5, 0.5)
 
 
+def test_the_api_gives_no_interval_for_a_metric_too_coarse_to_show_the_spread() -> None:
+    """Three seeds at 0.5 whose runs differ elsewhere: report.md says "none" and the verdict
+    says the spread is unknown, but `repro.report()` gave ci_low = ci_high = 0.5, a CI of
+    width 0 that no verdict rests on; only a deterministic run's value is its interval."""
+    from repro.plugins.paper_spec import Claim
+
+    claim = Claim(id="c", experiment="cnn", metric="m", value=0.5, tolerance=0.1, source="T")
+    coarse = stats.equivalence_verdict([0.5] * 3, 0.5, 0.1, exact=False)
+    assert stats.TOO_COARSE in coarse.reason
+    result = aggregate.ClaimResult(claim, coarse.outcome, coarse, stats.summarize([0.5] * 3))
+    row = aggregate.verdict_numbers(result)
+    assert math.isnan(row["ci_low"]) and math.isnan(row["ci_high"]), row
+    assert row["n"] == 3 and row["mean"] == 0.5
+
+
 def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> None:
     from repro.reporting.figures import claims_figure
 
@@ -682,6 +697,72 @@ def test_a_comparison_with_runs_on_one_side_gets_no_panel(tmp_path: Path) -> Non
     comparison = next(r for r in evaluated if r.claim.id == "cnn_beats_mlp")
     assert comparison.values and not comparison.versus_values
     assert claims_figure([comparison], tmp_path / "fig", vector=False) == []
+
+
+def test_a_comparison_with_runs_on_one_side_names_the_side_without_them(tmp_path: Path) -> None:
+    """cnn completed 3 seeds, mlp none: the row said "no completed runs" and "No completed
+    runs to judge it on" beside cnn's 3 completed runs; it names mlp as the side without."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import claim_details, reproduced_text
+
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    write_run(results, "mlp", 5, {"test/acc": MLP[0]})  # a seed cnn never ran: no pair
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    claims = get_paper("mnist1d").spec().claims
+    evaluated = aggregate.evaluate_claims(frame, claims, choices, 0.05)
+    comparison = next(r for r in evaluated if r.claim.id == "cnn_beats_mlp")
+    assert reproduced_text(comparison) == "no seed completed for both cnn and mlp"
+    assert claim_details(comparison)[0] == "No seed completed for both cnn and mlp to pair."
+    (results / "mnist1d" / "mlp").rename(tmp_path / "mlp")
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    evaluated = aggregate.evaluate_claims(frame, claims, choices, 0.05)
+    comparison = next(r for r in evaluated if r.claim.id == "cnn_beats_mlp")
+    assert reproduced_text(comparison) == "no completed mlp runs"
+    assert claim_details(comparison)[0] == "No completed mlp runs to pair with cnn's."
+
+
+def test_a_threshold_claims_p_value_sentence_starts_with_a_capital() -> None:
+    """Before: "95% upper bound 0.2646 is <= 0.3. one-sided t-test p = 0.0173."; every sentence
+    under the table starts with a capital but this one."""
+    from repro.plugins.paper_spec import Claim
+    from repro.reporting.render import claim_details
+
+    claim = Claim(
+        id="low", kind="threshold", experiment="cnn", metric="m", value=0.3, direction="<=",
+        source="T1",
+    )  # fmt: skip
+    values = [0.2, 0.25, 0.21]
+    verdict = stats.threshold_verdict(values, 0.3, "<=")
+    result = aggregate.ClaimResult(claim, verdict.outcome, verdict, stats.summarize(values))
+    lines = claim_details(result)
+    assert "One-sided t-test p = 0.0173." in lines, lines  # t = 5.237, df = 2 (by hand)
+
+
+def test_a_comparison_on_one_pair_shows_no_spread_for_its_sides() -> None:
+    """One seed pair: "cnn: 0.9 ± –; mlp: 0.5 ± – (paired seeds)." where the claims table
+    shows a single seed's value as "0.9 (n=1)", without a spread it does not have."""
+    from repro.plugins.paper_spec import Claim
+    from repro.reporting.render import claim_details
+
+    claim = Claim(
+        id="c", kind="comparison", experiment="cnn", versus="mlp", metric="m", direction=">",
+        source="T1",
+    )  # fmt: skip
+    verdict = stats.comparison_verdict([0.9], [0.5], ">")
+    result = aggregate.ClaimResult(
+        claim,
+        verdict.outcome,
+        verdict,
+        stats.summarize([0.4]),
+        first_summary=stats.summarize([0.9]),
+        versus_summary=stats.summarize([0.5]),
+    )
+    lines = claim_details(result)
+    assert "cnn: 0.9; mlp: 0.5 (paired seeds)." in lines, lines
 
 
 def test_html_shared_settings_table_has_a_header_over_both_halves(tmp_path: Path) -> None:
@@ -987,6 +1068,61 @@ def test_a_pinned_setting_names_only_the_experiments_that_deviate(tmp_path: Path
     beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
     paper_row = next(line for line in beyond.splitlines() if line.startswith("| `mlp_acc`"))
     assert "the paper's setting" in paper_row and "keys outside" not in beyond, paper_row
+
+
+def test_another_settings_identical_seeds_have_no_interval(tmp_path: Path) -> None:
+    """mlp at lr 0.1: three seeds at 0.66 whose losses differ. *Results beyond the original
+    paper* printed a 90% CI of [0.66, 0.66] beside "inconclusive" (too coarse to show the
+    spread); the claims table prints "none" for identical seeds, and so does this one now,
+    for a comparison's equal A − B too."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        metrics = {"test/acc": 0.66, "train/loss": 0.1 + 0.01 * seed}
+        write_run(results, "mlp", seed, metrics, **{"optimizer.lr": 0.1})
+        write_run(results, "cnn", seed, {**metrics, "test/acc": 0.96}, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    rows = {line.split("<br>")[0]: line for line in beyond.splitlines() if "<br>" in line}
+    assert "| none: all 3 seeds identical |" in rows["| `mlp_acc`"], rows
+    comparison = rows["| `cnn_beats_mlp`"]
+    assert "| none: A − B is the same on all 3 seed pairs |" in comparison, comparison
+    assert "[0.66, 0.66]" not in beyond and "[0.3, 0.3]" not in beyond, beyond
+
+
+def test_another_setting_with_no_finite_seed_says_so(tmp_path: Path) -> None:
+    """mlp at lr 0.1, every seed's test/acc inf (a loss that overflowed): *Results beyond the
+    original paper* said "– (n=0)", as if nothing had run; the claims table says "3
+    completed runs, none finite" for the same, and so does this row now (and the
+    comparison's: no seed pair with both values finite)."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        write_run(results, "mlp", seed, {"test/acc": math.inf}, **{"optimizer.lr": 0.1})
+        write_run(results, "cnn", seed, {"test/acc": 0.96}, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    beyond = markdown[markdown.index("## Results beyond") : markdown.index("## Discussion")]
+    rows = {line.split("<br>")[0]: line for line in beyond.splitlines() if "<br>" in line}
+    assert "| 3 completed runs, none finite |" in rows["| `mlp_acc`"], rows
+    comparison = rows["| `cnn_beats_mlp`"]
+    assert "| no seed pair with both values finite |" in comparison, comparison
+    assert "n=0" not in beyond, beyond
+
+
+def test_a_setting_passing_elsewhere_on_identical_seeds_has_no_interval(tmp_path: Path) -> None:
+    """mlp_acc fails on the paper's setting; at lr 0.1 every seed gave 0.68 (runs alike in
+    every metric: a deterministic pass). The discussion's lead said "(n=3, 90% CI [0.68,
+    0.68])", an interval no rule rests on; it says every seed gave the value instead."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=3)
+    for seed in range(3):
+        metrics = {"test/acc": 0.68, "train/loss": 0.1}
+        write_run(results, "mlp", seed, metrics, **{"optimizer.lr": 0.1})
+    _, markdown = report(results, tmp_path / "out")
+    discussion = markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
+    (line,) = [line for line in discussion.splitlines() if "would be reproduced under" in line]
+    assert "90% CI" not in line, line
+    assert "mean 0.68 (n=3, all 3 seeds identical)" in line, line
 
 
 def test_a_claim_not_run_is_not_said_to_be_judged_on_a_pinned_setting(tmp_path: Path) -> None:
@@ -2325,6 +2461,37 @@ def test_a_welch_line_of_a_coarse_constant_metric_says_there_is_no_test(tmp_path
     expected = scipy.stats.ttest_ind_from_stats(0.9, 0.0, 5, 0.94, 0.01, 5, equal_var=False)
     assert exact is not None and exact.p == pytest.approx(float(expected.pvalue), rel=1e-9)
     assert "p = 0.000864" in line, line
+
+
+def test_a_welch_line_of_a_coarse_metric_against_a_paper_std_of_0_says_too_coarse(
+    tmp_path: Path,
+) -> None:
+    """five seeds all at 0.9 whose runs differ in train/loss, against the paper's 0.94 ± 0
+    (n=5): the Welch line said "both spreads are 0" while the verdict above it said the metric
+    was too coarse to show our spread; our spread is unknown, not 0. Runs that agree in every
+    metric do have a spread of 0, and say so."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import claim_details
+
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    claim = cnn.model_copy(update={"value": 0.94, "tolerance": 0.03, "std": 0.0, "n": 5})
+
+    def welch_line(loss_step: float) -> tuple[aggregate.ClaimResult, str]:
+        results = tmp_path / f"results{loss_step}"
+        for seed in range(5):
+            write_run(results, "cnn", seed, {"test/acc": 0.9, "train/loss": 0.1 + loss_step * seed})
+        frame = load_records(results).frame
+        choices = aggregate.choose_configs(aggregate.run_table(frame))
+        (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05)
+        (line,) = [line for line in claim_details(result) if "Welch" in line]
+        return result, line
+
+    coarse, line = welch_line(0.01)
+    assert stats.TOO_COARSE in coarse.verdict.reason
+    assert "no test" in line and stats.TOO_COARSE in line and "both spreads" not in line, line
+    exact, line = welch_line(0.0)
+    assert exact.verdict.deterministic
+    assert line.endswith("no test: both spreads are 0."), line
 
 
 def test_a_metric_one_seed_did_not_log_does_not_make_identical_runs_differ(

@@ -271,3 +271,55 @@ def test_a_validation_limit_overfit_batches_replaces_is_not_refused(
         env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
+
+
+OVERFLOWING_TEST_LOSS = """
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("val/overflow", nn.functional.mse_loss(self.net(x).squeeze(-1), y) * 1e39)
+
+    def test_step(self, batch, batch_idx):
+        x, y = batch
+        error = nn.functional.mse_loss(self.net(x).squeeze(-1), y)
+        self.log("test/mse", error)
+        self.log("test/overflow", error * 1e39)  # float32: inf, as a loss that overflows
+        self.log("test/undefined", error * float("nan"))
+"""
+
+
+@pytest.mark.parametrize("together", [False, True], ids=["alone", "together"])
+def test_an_infinite_metric_is_recorded_as_infinite_not_nan(
+    tmp_path: Path, isolated_env: Path, together: bool
+) -> None:
+    """A test loss that overflowed to inf was recorded as NaN: the record said the metric was
+    undefined when the run measured it as infinite (a diverged model, not a missing number)."""
+    import math
+
+    from repro.running.runner import run_one
+    from repro.running.together import run_together
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    model, data = folder / "model.py", folder / "data.py"
+    start = model.read_text().index("    def test_step")
+    end = model.read_text().index("    def configure_optimizers")
+    _edit(model, model.read_text()[start:end], OVERFLOWING_TEST_LOSS.lstrip("\n") + "\n")
+    _edit(
+        data,
+        "    def test_dataloader",
+        "    def val_dataloader(self):\n        return InMemoryBatches(self.x, self.y, 64)\n\n"
+        "    def test_dataloader",
+    )
+    seeds = [0, 1] if together else [0]
+    found = configs("toy", "small", seeds, isolated_env, papers=[folder.parent], logger="none")
+    if together:
+        outcomes = run_together(found, [["repro", "run"]] * len(seeds))
+    else:
+        outcomes = [run_one(found[0], command=["repro", "run"])]
+    for outcome in outcomes:
+        assert outcome.status == "completed", outcome.error
+        metrics = json.loads((outcome.record_dir / "record.json").read_text())["metrics"]
+        assert metrics["test/overflow"] == math.inf, metrics
+        assert metrics["val/overflow"] == math.inf, metrics
+        assert math.isnan(metrics["test/undefined"]), metrics
+        assert math.isfinite(metrics["test/mse"]), metrics

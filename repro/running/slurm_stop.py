@@ -18,6 +18,10 @@ CANCELLED = "its SLURM job was cancelled"
 TIME_LIMIT_WARNING = "SLURM's warning: its job's time limit is"
 TIME_LIMIT = "its SLURM job reached its time limit"
 PREEMPTED = "its SLURM job was preempted"
+# squeue's answer, by job and asker: one stop writes many records (a group's seeds, each
+# named), and one asking each could outlast SLURM's KillWait after `scancel` (a slow or
+# hung controller: 5 s apiece); a process stops once, so its first answer is its stop's
+_ASKED: dict[tuple[str, Callable[..., Any]], str] = {}
 
 
 def stop_name(
@@ -31,7 +35,9 @@ def stop_name(
     job = environ.get("SLURM_JOB_ID")
     if signum != signal.SIGTERM or not job:
         return name
-    cause = _cause(_squeue(job, run))
+    if (job, run) not in _ASKED:
+        _ASKED[job, run] = _squeue(job, run)
+    cause = _cause(_ASKED[job, run])
     return f"{name} ({cause})" if cause else name
 
 

@@ -70,6 +70,7 @@ def test_a_run_interrupted_by_a_cancelled_jobs_sigterm_says_so(
 
     monkeypatch.setenv("SLURM_JOB_ID", "7_1")
     monkeypatch.setattr(slurm_stop, "_squeue", lambda job, run: "CANCELLED|4:53")
+    monkeypatch.setattr(slurm_stop, "_ASKED", {})  # its answer stays this test's
     stopped = RunInterrupted(signal.SIGTERM, 8, "run again to resume")
     assert str(stopped).startswith("interrupted by SIGTERM (its SLURM job was cancelled) at step 8")
     assert stopped.exit_code == 143
@@ -98,3 +99,21 @@ def test_a_cancelled_slurm_job_is_not_blamed_on_the_time_limit(tmp_path: Path) -
     unknown = result(2, "interrupted by SIGTERM at step 8; run again")
     line = time_limit_line([cancelled, unknown], "slurm", ["slurm.time_min=30"]) or ""
     assert line.startswith("warning: 1 run interrupted by SIGTERM: most likely SLURM's time")
+
+
+def test_squeue_is_asked_once_however_many_records_the_stop_writes() -> None:
+    """A group stopped while its seeds were tested names the stop in each seed's record: a
+    squeue asked for each, up to 5 s apiece on a slow controller, could outlast SLURM's
+    KillWait (30 s) after `scancel`, leaving the last seeds' records `running`."""
+    from repro.running.slurm_stop import stop_name
+
+    asked: list[list[str]] = []
+
+    def run(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        asked.append(args)
+        return subprocess.CompletedProcess(args, 0, "CANCELLED|4:53\n", "")
+
+    env = {"SLURM_JOB_ID": "7_1"}
+    names = {stop_name(signal.SIGTERM, env, run) for _ in range(8)}
+    assert names == {"SIGTERM (its SLURM job was cancelled)"}
+    assert len(asked) == 1

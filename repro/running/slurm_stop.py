@@ -13,9 +13,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 SQUEUE_TIMEOUT_S = 5.0  # the stop is being recorded: never held up long by a slow controller
-WARNED_WITHIN_S = 600  # a RUNNING job this close to its limit was sent the limit's warning
+# a RUNNING job this close to its limit was most likely sent the limit's warning; the record
+# says the fact (its time left), as a `kill` from a shell then reads the same
+WARNED_WITHIN_S = 600
 CANCELLED = "its SLURM job was cancelled"
-TIME_LIMIT_WARNING = "SLURM's warning: its job's time limit is"
+NEAR_TIME_LIMIT = "its SLURM job's time limit was"
 TIME_LIMIT = "its SLURM job reached its time limit"
 PREEMPTED = "its SLURM job was preempted"
 # squeue's answer, by job and asker: one stop writes many records (a group's seeds, each
@@ -63,7 +65,7 @@ def _cause(line: str) -> str | None:
     if state in ("CANCELLED", "COMPLETING", "TIMEOUT") and seconds is not None:
         return TIME_LIMIT if seconds == 0 or state == "TIMEOUT" else CANCELLED
     if state == "RUNNING" and seconds is not None and seconds <= WARNED_WITHIN_S:
-        return f"{TIME_LIMIT_WARNING} {left} away"
+        return f"{NEAR_TIME_LIMIT} {left} away"
     return None
 
 

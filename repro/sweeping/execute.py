@@ -193,7 +193,7 @@ def time_limit_line(results: list[Any], launcher: str | None, overrides: list[st
     do not say (nor how to raise it). A run whose record says SLURM cancelled or preempted
     its job (`running.slurm_stop`) is not counted: raising the limit would not help it."""
     from repro.config.overrides import override_value
-    from repro.running.slurm_stop import CANCELLED, PREEMPTED, TIME_LIMIT, TIME_LIMIT_WARNING
+    from repro.running.slurm_stop import CANCELLED, PREEMPTED, TIME_LIMIT
     from repro.sweeping.launch import INTERRUPTED
 
     if launcher != "slurm":
@@ -207,9 +207,9 @@ def time_limit_line(results: list[Any], launcher: str | None, overrides: list[st
     ]  # a job SLURM says was cancelled or preempted: no time limit to raise
     if not cut:
         return None
-    warned = all(
-        TIME_LIMIT_WARNING in (r.detail or "") or TIME_LIMIT in (r.detail or "") for r in cut
-    )
+    # `most likely` but where SLURM said the limit was reached: a run near its limit may
+    # have had a `kill` from a shell
+    warned = all(TIME_LIMIT in (r.detail or "") for r in cut)
     limit = override_value(overrides, "slurm.time_min")
     if limit is None:
         limit = _slurm_default_time_min()

@@ -1460,6 +1460,15 @@ def test_the_several_configs_line_says_why_a_config_was_judged(
     assert ("(paper: 0.5)" in line) == (paper is not None and chosen == "aaaaaaaaaa")
 
 
+def test_the_several_configs_line_of_an_unjudged_experiment_names_every_setting() -> None:
+    """Not judged (the paper's setting has no runs): the line named the settings set aside
+    but the one with most seeds, which no sentence of it mentioned, as if it were not run."""
+    from repro.reporting.render import choice_lines
+
+    (line,) = choice_lines({"exp": _choice("aaaaaaaaaa", "cccccccccc", False)})
+    assert "Set aside: aaaaaaaaaa (3 seeds" in line and "bbbbbbbbbb (2 seeds" in line
+
+
 def compute_rows(markdown: str) -> list[str]:
     section = markdown.split("## Compute", 1)[1].split("\n## ", 1)[0]
     return [line for line in section.splitlines() if line.startswith("| `")]

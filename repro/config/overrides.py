@@ -158,12 +158,31 @@ def swept_strings(parsed: Any, raw: str) -> list[str]:
     from hydra.errors import HydraException
 
     try:
-        return [str(v) for v in parsed.sweep_string_iterator()]
+        return [_unescaped(str(v)) for v in parsed.sweep_string_iterator()]
     except HydraException:
         raise UsageError(
             f"{raw}: a glob sweeps experiment= only (its options are the paper's "
             "experiments): list the values, a,b"
         ) from None
+
+
+def _unescaped(value: str) -> str:
+    """A swept value as typed: Hydra writes each unquoted one with its special characters
+    escaped (`00\\:00\\:01\\:00`), which every line naming the setting then showed; without
+    the escapes where Hydra reads it back as the same single value (`a\\,b` stays)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    if "\\" not in value:
+        return value
+    plain = re.sub(r"\\(.)", r"\1", value)
+    parser = OverridesParser.create()
+    try:
+        again = parser.parse_override(f"x={plain}")
+    except HydraException:
+        return value
+    same = repr(again.value()) == repr(parser.parse_override(f"x={value}").value())
+    return plain if same and not again.is_sweep_override() else value
 
 
 def expand_glob(overrides: list[str], key: str, names: list[str]) -> list[str]:

@@ -145,6 +145,7 @@ class SkippedRecord:
     path: Path
     reason: str
     what: str = "record"  # or "record folder": one the report could not list
+    counted_as: str | None = None  # a seed's second record: the setting counting the first
 
     def warning(self) -> str:
         return f"warning: skipped {self.what} {self.path}: {self.reason}"
@@ -534,7 +535,9 @@ def _one_record_per_seed(
             if row is not kept:
                 path = Path(row["record_dir"]) / store.RECORD_FILE
                 also = f"seed {seed} of this setting is also recorded in {kept['record_dir']}"
-                dropped[id(row)] = SkippedRecord(path, f"{also}, which counts")
+                dropped[id(row)] = SkippedRecord(
+                    path, f"{also}, which counts", counted_as=config_hash
+                )
     kept_rows = [row for row in rows if id(row) not in dropped]
     return kept_rows, list(dropped.values())
 

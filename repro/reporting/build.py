@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -16,6 +17,7 @@ from typing import Any, NamedTuple
 from repro.errors import NothingToReport, ReproError, UsageError
 from repro.records import store
 from repro.records.fingerprint import code_fingerprint, entry_classes
+from repro.records.table import SkippedRecord
 from repro.reporting import aggregate, sections
 from repro.reporting.files import write_file
 from repro.reporting.notes import ensure_notes, read_notes
@@ -74,14 +76,20 @@ def build_report(request: ReportRequest) -> ReportOutcome:
         ) from None
 
 
-def pins_by_folder(runs: Any, pinned: frozenset[str]) -> frozenset[str]:
+def pins_by_folder(
+    runs: Any, pinned: frozenset[str], skipped: Iterable[SkippedRecord] = ()
+) -> frozenset[str]:
     """`--config` pins as the report names settings: a pin that names no setting but the
     hash folder its records lie in (one an older repro hashed otherwise: `store.older_hashes`,
-    counted under today's hash) pins the setting of those records."""
+    counted under today's hash) pins the setting of those records, also when each of them
+    is a seed that setting counts from another folder (`skipped`)."""
     known = set(runs["config_hash"])
     folders: dict[str, set[str]] = {}
     for record_dir, config_hash in zip(runs["record_dir"], runs["config_hash"], strict=True):
         folders.setdefault(Path(str(record_dir)).parent.name, set()).add(str(config_hash))
+    for record in skipped:
+        if record.counted_as is not None:  # <hash folder>/seed<N>/record.json
+            folders.setdefault(record.path.parent.parent.name, set()).add(record.counted_as)
     return frozenset(
         h for pin in pinned for h in ([pin] if pin in known else folders.get(pin, [pin]))
     )
@@ -158,7 +166,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     paper_hashes, paper_configs, setting_warning = _paper_settings(plugin, spec)
     if setting_warning:
         warnings.append(setting_warning)
-    pins = pins_by_folder(runs, request.pinned_configs)
+    pins = pins_by_folder(runs, request.pinned_configs, table.skipped)
     choices = aggregate.choose_configs(runs, pins, paper_hashes, paper_configs)
     current_code = aggregate.code_keys(runs, current_classes) == (current_digest or "")[:8]
     planned = {e: c for e, c in choices.items() if e in spec.experiments}  # what a sweep plans

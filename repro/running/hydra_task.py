@@ -98,7 +98,8 @@ def short_of_setting(outcome: RunOutcome, config: dict[str, Any] | None = None) 
         for key in ("max_steps", "max_epochs")
         if isinstance(trainer.get(key), int) and trainer[key] > 0
     ]
-    max_time = trainer.get("max_time")
+    max_time = trainer.get("max_time")  # `{minutes: 1}` as the hash and report read it
+    max_time = store.hashed_trainer({"max_time": max_time}).get("max_time", max_time)
     setting = f"trainer.max_time={max_time}" if max_time is not None else "trainer.max_time"
     steps = timing.get("steps")
     at = f"at step {steps}" if isinstance(steps, int) else "early"

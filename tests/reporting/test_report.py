@@ -1596,6 +1596,15 @@ def test_the_several_configs_line_says_why_a_config_was_judged(
     assert ("(paper: 0.5)" in line) == (paper is not None and chosen == "aaaaaaaaaa")
 
 
+def test_the_several_configs_line_of_an_unjudged_experiment_names_every_setting() -> None:
+    """Not judged (the paper's setting has no runs): the line named the settings set aside
+    but the one with most seeds, which no sentence of it mentioned, as if it were not run."""
+    from repro.reporting.render import choice_lines
+
+    (line,) = choice_lines({"exp": _choice("aaaaaaaaaa", "cccccccccc", False)})
+    assert "Set aside: aaaaaaaaaa (3 seeds" in line and "bbbbbbbbbb (2 seeds" in line
+
+
 def compute_rows(markdown: str) -> list[str]:
     section = markdown.split("## Compute", 1)[1].split("\n## ", 1)[0]
     return [line for line in section.splitlines() if line.startswith("| `")]
@@ -2873,6 +2882,49 @@ def test_a_setting_is_pinned_by_the_folder_an_older_repro_filed_it_in(tmp_path: 
     outcome, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({legacy}))
     assert "deviates from the paper's setting" in table_row(markdown, "cnn_acc")
     assert "(judged on settings that deviate from the paper's: cnn)" in outcome.summary
+
+
+def test_a_setting_is_pinned_by_an_older_folder_whose_seeds_all_count_elsewhere(
+    tmp_path: Path,
+) -> None:
+    """Two folders an older repro filed one setting in (`max_time` as `{hours: 1}` and as
+    `'0:01:00:00'`), each with seeds 0 and 1: the later ones count, and `--config <the other
+    folder>` was refused as 'no runs with that config hash', though the report had just
+    warned its records were that setting's seeds."""
+    import json
+    import shutil
+
+    import yaml
+
+    from repro.records import store
+
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    earlier = ""
+    for seed in range(2):
+        for max_time, finished in (("{hours:1}", "2026-06-01"), ("0:01:00:00", "2026-01-01")):
+            folder = write_run(
+                results,
+                "cnn",
+                seed,
+                {"test/acc": 0.9},
+                finished_at=f"{finished}T00:00:00+00:00",
+                **{"optimizer.lr": 0.1, "+trainer.max_time": max_time},
+            )
+            config = yaml.safe_load((folder / store.CONFIG_FILE).read_text())
+            seen = store._before_readings(store._with_unset_keys(config))
+            before = store._at_readings_before_fifth(seen)  # as an older repro hashed it
+            legacy = store._digest(store._without_lightning_defaults(before))
+            assert legacy in store.older_hashes(config)
+            moved = folder.parent.with_name(legacy) / folder.name
+            moved.parent.mkdir(exist_ok=True)
+            shutil.move(folder, moved)
+            record = json.loads((moved / store.RECORD_FILE).read_text())
+            (moved / store.RECORD_FILE).write_text(json.dumps({**record, "config_hash": legacy}))
+            earlier = legacy  # the '0:01:00:00' folder, whose seeds count in the other
+    outcome, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({earlier}))
+    assert any(f"{earlier}/seed1" in line for line in outcome.warnings)  # also recorded
+    assert "deviates from the paper's setting" in table_row(markdown, "cnn_acc")
 
 
 def test_an_unclosed_comment_in_the_notes_does_not_hide_the_rest_of_the_report() -> None:

@@ -75,6 +75,28 @@ def test_values_that_make_one_setting_are_refused_not_trained_twice(
     assert len(plan_sweep("toy", wiring, kept)[0]) == 2
 
 
+def test_a_swept_time_is_named_as_typed_not_escaped(toy_dir: Path, isolated_env: Path) -> None:
+    """`+trainer.max_time={minutes:1},00:00:01:00`: its refusal (and the dry run's table)
+    named the second as Hydra writes it, `00\\:00\\:01\\:00`, not as typed."""
+    from repro.config.app import plugin_overrides
+    from repro.plugins.registry import get_paper
+    from repro.sweeping.plan import plan_sweep
+
+    spec = load_paper_spec(toy_dir / "toy")
+    grid = build_grid(spec, ["+trainer.max_time={minutes:1},00:00:01:00", r"x=a\,b,c"], 1)
+    # `a,b` unescaped would be a sweep of two: kept as Hydra wrote it
+    assert [v[0] for v in grid.fixed_variants[::2]] == [
+        "+trainer.max_time={minutes:1}",
+        "+trainer.max_time=00:00:01:00",
+    ]
+    assert grid.fixed_variants[0][1] == r"x=a\,b"
+    wiring = plugin_overrides(get_paper("toy", [toy_dir]).folder)
+    grid = build_grid(spec, ["+trainer.max_time={minutes:1},00:00:01:00"], 1)
+    both = r"^\+trainer.max_time={minutes:1} and \+trainer.max_time=00:00:01:00 make one"
+    with pytest.raises(UsageError, match=both):
+        plan_sweep("toy", wiring, grid)
+
+
 def test_batches_cover_exactly_the_missing_runs(tmp_path: Path) -> None:
     def run(experiment: str, seed: int, state: str) -> PlannedRun:
         return PlannedRun(experiment, seed, ("a=1",), tmp_path / experiment / str(seed), state)

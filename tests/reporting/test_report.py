@@ -3623,3 +3623,14 @@ def test_the_seeds_line_says_seed_for_one_seed(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     (line,) = [line for line in markdown.splitlines() if line.startswith("- **Seeds:**")]
     assert "seeds 0, 1 (cnn)" in line and "seed 2 (mlp)" in line, line
+
+
+def test_a_dropped_seed_is_counted_once_under_its_claim(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(4):
+        write_run(results, "cnn", seed, {"test/acc": math.inf if seed == 0 else CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    for claim_id in ("cnn_acc", "cnn_beats_mlp"):
+        line = next(x for x in markdown.splitlines() if x.startswith(f"- `{claim_id}`:"))
+        assert line.count("non-finite") == 1, line

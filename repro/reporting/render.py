@@ -11,6 +11,7 @@ import base64
 import math
 import re
 import shlex
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -343,8 +344,10 @@ def unpaired_sides(result: ClaimResult) -> tuple[str, str] | None:
     return f"no completed {without} runs", f"No completed {without} runs to pair with {other}'s."
 
 
-def claim_details(result: ClaimResult) -> list[str]:
-    """Sentences under the table: why the verdict, how many seeds would settle it, tests."""
+def claim_details(result: ClaimResult, uncompleted: Collection[str] = ()) -> list[str]:
+    """Sentences under the table: why the verdict, how many seeds would settle it, tests.
+    `uncompleted`: experiments run with no run completed (failed, unfinished): said so, not
+    as if never run."""
     claim, verdict, s = result.claim, result.verdict, result.summary
     res = resolution_of(result)
     lines = []
@@ -356,7 +359,14 @@ def claim_details(result: ClaimResult) -> list[str]:
         if verdict.seeds_needed is not None:
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
     elif result.outcome == NOT_RUN:
-        lines.append((unpaired_sides(result) or ("", "No completed runs to judge it on."))[1])
+        ran = [e for e in claim.experiments() if e in uncompleted]
+        said = "No completed runs to judge it on" + (
+            f": {' and '.join(ran)} {'were' if len(ran) > 1 else 'was'} run, but no run of "
+            f"{'them' if len(ran) > 1 else 'it'} completed (see Failed and unfinished runs)."
+            if ran
+            else "."
+        )
+        lines.append((unpaired_sides(result) or ("", said))[1])
     elif result.outcome == METRIC_MISSING:
         if result.logged_instead:  # a likely typo: of the claim as often as of the code
             lines.append(
@@ -569,6 +579,13 @@ def stopped_short_only(data: ReportData, missing: list[str]) -> list[str]:
     sweep of the same command trains none of them again."""
     stopped = {run.experiment for run in data.unsuccessful if run.status == STOPPED_BY_MAX_TIME}
     return [e for e in missing if e in stopped]
+
+
+def uncompleted_only(data: ReportData, missing: list[str]) -> list[str]:
+    """Of the experiments without completed runs (`missing`), those that were run: every run
+    failed or is unfinished (listed under Failed and unfinished runs), not "not run yet"."""
+    ran = {run.experiment for run in data.unsuccessful}
+    return [e for e in missing if e in ran]
 
 
 def runs_text(value: int) -> str:
@@ -1096,6 +1113,8 @@ def _context(data: ReportData) -> dict[str, Any]:
     done, elsewhere, missing = experiments_status(data)
     stopped = stopped_short_only(data, missing)
     missing = [e for e in missing if e not in stopped]
+    uncompleted = uncompleted_only(data, missing)
+    missing = [e for e in missing if e not in uncompleted]
     return {
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
@@ -1107,7 +1126,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "r": data,
         "spec": data.spec,
         "rows": [claim_row(r) for r in data.results],
-        "details": [(r.claim.id, claim_details(r)) for r in data.results],
+        "details": [(r.claim.id, claim_details(r, {*uncompleted, *stopped})) for r in data.results],
         "choice_lines": choice_lines(data.choices),
         "summary_line": summary_line(data),
         "counts_text": _results_counts(data)
@@ -1120,6 +1139,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "experiments_done": done,
         "experiments_missing": missing,
         "experiments_stopped": stopped,
+        "experiments_uncompleted": uncompleted,
         "experiments_elsewhere": elsewhere,
         "hardware_text": hardware_text(data),
         "compute_total": compute_total(data.compute),

@@ -3634,3 +3634,19 @@ def test_a_dropped_seed_is_counted_once_under_its_claim(tmp_path: Path) -> None:
     for claim_id in ("cnn_acc", "cnn_beats_mlp"):
         line = next(x for x in markdown.splitlines() if x.startswith(f"- `{claim_id}`:"))
         assert line.count("non-finite") == 1, line
+
+
+def test_a_claim_whose_runs_all_failed_says_they_ran(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "Not run yet: `logistic`, `gru`," in markdown  # cnn ran: not among them
+    assert "Run, but no run completed: `cnn`" in markdown
+    line = next(x for x in markdown.splitlines() if x.startswith("- `cnn_acc`:"))
+    assert "No completed runs to judge it on: cnn was run, but no run of it completed" in line
+    never = next(x for x in markdown.splitlines() if x.startswith("- `gru_acc`:"))
+    assert "No completed runs to judge it on." in never  # never run: as before
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Run, but no run completed: <code>cnn</code>" in html

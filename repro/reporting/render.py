@@ -132,6 +132,8 @@ class ReportData:
     curves_elsewhere: list[str] = field(default_factory=list)
     # the drawn settings' runs have CSV logs (with no metric at 2+ steps when none is drawn)
     csv_logs: bool = False
+    # some completed run could give a curve (none: no run completed, whatever its logger)
+    curve_runs: bool = True
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline

@@ -3650,3 +3650,16 @@ def test_a_claim_whose_runs_all_failed_says_they_ran(tmp_path: Path) -> None:
     assert "No completed runs to judge it on." in never  # never run: as before
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Run, but no run completed: <code>cnn</code>" in html
+
+
+def test_no_curves_of_runs_that_all_failed_do_not_ask_for_a_csv_logger(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(2):
+        log = [(39, 1.0), (79, 0.8)]
+        write_run(results, "cnn", seed, {}, status="failed", error="boom", csv_log=log)
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    figures = markdown.split("## Figures")[1].split("\n## ")[0]
+    assert "logger=csv" not in figures
+    assert "No training curves: no run completed" in figures
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "No training curves: no run completed" in html

@@ -3663,3 +3663,17 @@ def test_no_curves_of_runs_that_all_failed_do_not_ask_for_a_csv_logger(tmp_path:
     assert "No training curves: no run completed" in figures
     html = (tmp_path / "out" / "report.html").read_text()
     assert "No training curves: no run completed" in html
+
+
+def test_no_completed_run_leaves_no_table_of_headers_alone(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom")
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    for section in ("## Hyperparameters", "## Compute"):
+        text = markdown.split(section)[1].split("\n## ")[0].split("### Failed")[0]
+        assert "|---|" not in text, section  # a table's header with no row under it
+    hyper = markdown.split("## Hyperparameters")[1].split("\n## ")[0]
+    assert "None: no run completed" in hyper
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<th>Parameters</th>" not in html and "<th>Wall time (total)</th>" not in html

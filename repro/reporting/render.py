@@ -362,13 +362,15 @@ def claim_details(result: ClaimResult, uncompleted: Collection[str] = ()) -> lis
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
     elif result.outcome == NOT_RUN:
         ran = [e for e in claim.experiments() if e in uncompleted]
-        said = "No completed runs to judge it on" + (
+        why = (
             f": {' and '.join(ran)} {'were' if len(ran) > 1 else 'was'} run, but no run of "
             f"{'them' if len(ran) > 1 else 'it'} completed (see Failed and unfinished runs)."
-            if ran
-            else "."
         )
-        lines.append((unpaired_sides(result) or ("", said))[1])
+        unpaired = unpaired_sides(result)
+        if unpaired is None:
+            lines.append("No completed runs to judge it on" + (why if ran else "."))
+        else:
+            lines.append(unpaired[1][:-1] + why if ran else unpaired[1])
     elif result.outcome == METRIC_MISSING:
         if result.logged_instead:  # a likely typo: of the claim as often as of the code
             lines.append(

@@ -3646,6 +3646,8 @@ def test_a_claim_whose_runs_all_failed_says_they_ran(tmp_path: Path) -> None:
     assert "Run, but no run completed: `cnn`" in markdown
     line = next(x for x in markdown.splitlines() if x.startswith("- `cnn_acc`:"))
     assert "No completed runs to judge it on: cnn was run, but no run of it completed" in line
+    paired = next(x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`:"))
+    assert "No completed cnn runs to pair with mlp's: cnn was run, but no run of it" in paired
     never = next(x for x in markdown.splitlines() if x.startswith("- `gru_acc`:"))
     assert "No completed runs to judge it on." in never  # never run: as before
     html = (tmp_path / "out" / "report.html").read_text()

@@ -108,6 +108,12 @@ class Claim(BaseModel):
                 f"a {self.kind} claim does not use {names}: {JUDGED[self.kind]}; "
                 "remove them, or choose the kind that judges them"
             )
+        if self.kind == "value" and self.n is not None and self.std is None:  # read by nothing
+            raise ValueError(
+                "a value claim's `n` counts the runs behind the paper's `std`, which it does "
+                "not give: add the paper's `std` (a Welch t-test then compares the seeds with "
+                "it), or remove `n`"
+            )
         return self
 
     def _missing_for_kind(self) -> list[str]:

@@ -1109,6 +1109,7 @@ def _figures(
         record_dirs[label] = [Path(d) for d in rows["record_dir"]]
     curves = training_curves(record_dirs)
     data.curve_notes = non_finite_notes(curves)
+    data.curve_runs = any(record_dirs.values())
     data.csv_logs = any((d / CSV_LOG).is_file() for dirs in record_dirs.values() for d in dirs)
     curves = [curve for curve in curves if curve.steps]  # NaN at every step: said, not drawn
     if curves:

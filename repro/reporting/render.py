@@ -11,6 +11,7 @@ import base64
 import math
 import re
 import shlex
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,8 @@ class ReportData:
     curves_elsewhere: list[str] = field(default_factory=list)
     # the drawn settings' runs have CSV logs (with no metric at 2+ steps when none is drawn)
     csv_logs: bool = False
+    # some completed run could give a curve (none: no run completed, whatever its logger)
+    curve_runs: bool = True
     other_settings: list[OtherSetting] = field(default_factory=list)
     procedure: str | None = None  # how seeds=auto chose the seeds, when it did
     cautions: list[str] = field(default_factory=list)  # shown under the headline
@@ -343,8 +346,10 @@ def unpaired_sides(result: ClaimResult) -> tuple[str, str] | None:
     return f"no completed {without} runs", f"No completed {without} runs to pair with {other}'s."
 
 
-def claim_details(result: ClaimResult) -> list[str]:
-    """Sentences under the table: why the verdict, how many seeds would settle it, tests."""
+def claim_details(result: ClaimResult, uncompleted: Collection[str] = ()) -> list[str]:
+    """Sentences under the table: why the verdict, how many seeds would settle it, tests.
+    `uncompleted`: experiments run with no run completed (failed, unfinished): said so, not
+    as if never run."""
     claim, verdict, s = result.claim, result.verdict, result.summary
     res = resolution_of(result)
     lines = []
@@ -356,7 +361,16 @@ def claim_details(result: ClaimResult) -> list[str]:
         if verdict.seeds_needed is not None:
             lines.append(f"About {verdict.seeds_needed} seeds would likely settle it.")
     elif result.outcome == NOT_RUN:
-        lines.append((unpaired_sides(result) or ("", "No completed runs to judge it on."))[1])
+        ran = [e for e in claim.experiments() if e in uncompleted]
+        why = (
+            f": {' and '.join(ran)} {'were' if len(ran) > 1 else 'was'} run, but no run of "
+            f"{'them' if len(ran) > 1 else 'it'} completed (see Failed and unfinished runs)."
+        )
+        unpaired = unpaired_sides(result)
+        if unpaired is None:
+            lines.append("No completed runs to judge it on" + (why if ran else "."))
+        else:
+            lines.append(unpaired[1][:-1] + why if ran else unpaired[1])
     elif result.outcome == METRIC_MISSING:
         if result.logged_instead:  # a likely typo: of the claim as often as of the code
             lines.append(
@@ -371,9 +385,10 @@ def claim_details(result: ClaimResult) -> list[str]:
             )
     if s is not None and s.n:
         what = "A − B per seed" if claim.kind == "comparison" else "seeds"
+        told = verdict is not None and "non-finite" in verdict.reason  # its count: once
         lines.append(
             f"Range of {what}: [{num(s.min, resolution=res)}, {num(s.max, resolution=res)}]"
-            + (f"; {s.n_nan} non-finite dropped" if s.n_nan else "")
+            + (f"; {s.n_nan} non-finite dropped" if s.n_nan and not told else "")
             + "."
         )
     if claim.kind == "comparison" and result.first_summary and result.versus_summary:
@@ -570,6 +585,13 @@ def stopped_short_only(data: ReportData, missing: list[str]) -> list[str]:
     sweep of the same command trains none of them again."""
     stopped = {run.experiment for run in data.unsuccessful if run.status == STOPPED_BY_MAX_TIME}
     return [e for e in missing if e in stopped]
+
+
+def uncompleted_only(data: ReportData, missing: list[str]) -> list[str]:
+    """Of the experiments without completed runs (`missing`), those that were run: every run
+    failed or is unfinished (listed under Failed and unfinished runs), not "not run yet"."""
+    ran = {run.experiment for run in data.unsuccessful}
+    return [e for e in missing if e in ran]
 
 
 def runs_text(value: int) -> str:
@@ -1097,6 +1119,8 @@ def _context(data: ReportData) -> dict[str, Any]:
     done, elsewhere, missing = experiments_status(data)
     stopped = stopped_short_only(data, missing)
     missing = [e for e in missing if e not in stopped]
+    uncompleted = uncompleted_only(data, missing)
+    missing = [e for e in missing if e not in uncompleted]
     return {
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
@@ -1108,7 +1132,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "r": data,
         "spec": data.spec,
         "rows": [claim_row(r) for r in data.results],
-        "details": [(r.claim.id, claim_details(r)) for r in data.results],
+        "details": [(r.claim.id, claim_details(r, {*uncompleted, *stopped})) for r in data.results],
         "choice_lines": choice_lines(data.choices),
         "summary_line": summary_line(data),
         "counts_text": _results_counts(data)
@@ -1121,6 +1145,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "experiments_done": done,
         "experiments_missing": missing,
         "experiments_stopped": stopped,
+        "experiments_uncompleted": uncompleted,
         "experiments_elsewhere": elsewhere,
         "hardware_text": hardware_text(data),
         "compute_total": compute_total(data.compute),

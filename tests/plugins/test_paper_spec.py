@@ -398,6 +398,10 @@ def test_a_paper_file_that_holds_no_fields_says_what_it_holds(
             "kind: comparison, versus: wide, direction: '<', std: 0.01,",
             "claims.0 (small_mse): a comparison claim does not use `std`",
         ),
+        (  # n counts the runs behind the paper's std: without it, read by nothing
+            "value: 0.0, tolerance: 0.5, n: 5,",
+            "claims.0 (small_mse): a value claim's `n` counts the runs behind the paper's `std`",
+        ),
     ],
 )
 def test_a_claim_field_its_kind_does_not_judge_is_rejected(

@@ -3675,3 +3675,59 @@ def test_the_seeds_line_says_seed_for_one_seed(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     (line,) = [line for line in markdown.splitlines() if line.startswith("- **Seeds:**")]
     assert "seeds 0, 1 (cnn)" in line and "seed 2 (mlp)" in line, line
+
+
+def test_a_dropped_seed_is_counted_once_under_its_claim(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(4):
+        write_run(results, "cnn", seed, {"test/acc": math.inf if seed == 0 else CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    for claim_id in ("cnn_acc", "cnn_beats_mlp"):
+        line = next(x for x in markdown.splitlines() if x.startswith(f"- `{claim_id}`:"))
+        assert line.count("non-finite") == 1, line
+
+
+def test_a_claim_whose_runs_all_failed_says_they_ran(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "Not run yet: `logistic`, `gru`," in markdown  # cnn ran: not among them
+    assert "Run, but no run completed: `cnn`" in markdown
+    line = next(x for x in markdown.splitlines() if x.startswith("- `cnn_acc`:"))
+    assert "No completed runs to judge it on: cnn was run, but no run of it completed" in line
+    paired = next(x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`:"))
+    assert "No completed cnn runs to pair with mlp's: cnn was run, but no run of it" in paired
+    never = next(x for x in markdown.splitlines() if x.startswith("- `gru_acc`:"))
+    assert "No completed runs to judge it on." in never  # never run: as before
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Run, but no run completed: <code>cnn</code>" in html
+
+
+def test_no_curves_of_runs_that_all_failed_do_not_ask_for_a_csv_logger(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(2):
+        log = [(39, 1.0), (79, 0.8)]
+        write_run(results, "cnn", seed, {}, status="failed", error="boom", csv_log=log)
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    figures = markdown.split("## Figures")[1].split("\n## ")[0]
+    assert "logger=csv" not in figures
+    assert "No training curves: no run completed" in figures
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "No training curves: no run completed" in html
+
+
+def test_no_completed_run_leaves_no_table_of_headers_alone(tmp_path: Path) -> None:
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom")
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    for section in ("## Hyperparameters", "## Compute"):
+        text = markdown.split(section)[1].split("\n## ")[0].split("### Failed")[0]
+        assert "|---|" not in text, section  # a table's header with no row under it
+    hyper = markdown.split("## Hyperparameters")[1].split("\n## ")[0]
+    assert "None: no run completed" in hyper
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "<th>Parameters</th>" not in html and "<th>Wall time (total)</th>" not in html

@@ -408,7 +408,7 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
                 else ""
             )
             + ")"
-            for o in choice.others
+            for o in choice.set_aside
         )
         lines.append(f"{choice.experiment}: {_why_this_config(choice)} Set aside: {aside}.")
     return lines

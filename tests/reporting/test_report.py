@@ -3456,3 +3456,23 @@ def test_the_seeds_line_says_seed_for_one_seed(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     (line,) = [line for line in markdown.splitlines() if line.startswith("- **Seeds:**")]
     assert "seeds 0, 1 (cnn)" in line and "seed 2 (mlp)" in line, line
+
+
+def test_several_configs_names_every_setting_set_aside_when_the_papers_has_no_runs() -> None:
+    """mnist1d logistic run at trainer.max_steps=200 (seeds 0, 1) and =2000 (seed 2), never
+    at the paper's 6000: the Methodology line said `not judged: the paper's setting ... has no
+    completed runs. Set aside: <2000's> (1 seed ...)`, never naming the 200-step setting (the
+    one with most seeds, held as `chosen` though nothing is judged on it)."""
+    from repro.reporting.render import choice_lines
+
+    key = "trainer.max_steps"
+    short = aggregate.ConfigOption("aa30302562", (0, 1), "2026-12-07", ((key, 200, 6000),))
+    longer = aggregate.ConfigOption("41f14cb46a", (2,), "2026-12-07", ((key, 2000, 6000),))
+    choice = aggregate.ConfigChoice(
+        "logistic", short, (longer,), paper_setting=False, paper_hash="8534777216"
+    )
+    (line,) = choice_lines({"logistic": choice})
+    assert "not judged" in line and "aa30302562 (2 seeds" in line, line
+    assert "41f14cb46a (1 seed" in line, line
+    assert line.index("aa30302562") < line.index("41f14cb46a"), line  # 200 before 2000
+    assert "= 200 (paper: 6000)" in line, line

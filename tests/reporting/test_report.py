@@ -3476,3 +3476,36 @@ def test_several_configs_names_every_setting_set_aside_when_the_papers_has_no_ru
     assert "41f14cb46a (1 seed" in line, line
     assert line.index("aa30302562") < line.index("41f14cb46a"), line  # 200 before 2000
     assert "= 200 (paper: 6000)" in line, line
+
+
+def test_the_pdf_claims_table_keeps_each_claim_id_and_metric_whole(tmp_path: Path) -> None:
+    """the PDF's 18% Claim column broke `logistic_shuffled_acc` as `logistic_shuffled_` over
+    `acc`, and `test/acc` as `test/` over `acc`, while the 90% CI and Δ columns (`–` in a
+    claim not run) kept room they did not use: mnist1d's claim ids and metrics fit whole."""
+    import shutil
+    import subprocess
+
+    import yaml
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    mnist1d_records(results, seeds=2)  # cnn and mlp have a CI and a Δ; the others are not run
+    report(results, out, formats=frozenset({"md", "pdf"}))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    table = re.search(r"^ *Claim +Source .*?•", text, re.M | re.S)
+    assert table is not None, text
+    words = set(table.group(0).split())
+    from repro.plugins.registry import BUILTIN_PAPERS
+
+    spec = yaml.safe_load((BUILTIN_PAPERS / "mnist1d" / "paper.yaml").read_text())
+    ids = [claim["id"] for claim in spec["claims"]]
+    assert "logistic_shuffled_acc" in ids
+    assert [claim_id for claim_id in ids if claim_id not in words] == []
+    assert "test/" not in words and "test/acc" in words

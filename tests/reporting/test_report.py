@@ -3509,3 +3509,35 @@ def test_the_pdf_claims_table_keeps_each_claim_id_and_metric_whole(tmp_path: Pat
     assert "logistic_shuffled_acc" in ids
     assert [claim_id for claim_id in ids if claim_id not in words] == []
     assert "test/" not in words and "test/acc" in words
+
+
+def test_the_pdf_results_beyond_the_paper_keep_each_claim_id_and_metric_whole(
+    tmp_path: Path,
+) -> None:
+    """*Results beyond the original paper* (mnist1d's logistic_shuffled at max_steps=200 and
+    2000) broke `test/acc` as `test/` over `acc` and `trainer.max_steps` as `trainer.max_`
+    over `steps=200` in the PDF, as the claims table above it did: laid out as that table."""
+    import re
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed, steps in ((0, 200), (1, 200), (2, 2000)):
+        write_run(
+            results, "logistic_shuffled", seed, {"test/acc": 0.3}, **{"trainer.max_steps": steps}
+        )
+    report(results, out, formats=frozenset({"md", "pdf"}))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    table = re.search(r"^ *Claim +Setting .*?^Discussion", text, re.M | re.S)
+    assert table is not None, text
+    words = set(table.group(0).split())
+    assert "logistic_shuffled_acc" in words and "test/acc" in words, table.group(0)
+    assert {"trainer.max_steps=200", "trainer.max_steps=2000"} <= words, table.group(0)

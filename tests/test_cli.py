@@ -182,7 +182,7 @@ def test_recorded_command_reruns_the_same_run(tmp_path: Path, isolated_env: Path
     assert again.returncode == 0, again.stderr
     mse = record["metrics"]["test/mse"]
     assert f"already completed, skipped: test/mse={mse:.4g}" in again.stdout
-    assert str(record_dir) in again.stdout
+    assert f"-> {Path(record_dir).relative_to(tmp_path)}" in again.stdout  # as run from there
 
 
 @pytest.mark.parametrize("multirun", [False, True], ids=["sweep", "run -m"])
@@ -212,7 +212,7 @@ def test_recorded_command_of_a_job_reruns_that_job(
         again = _rerun_recorded(record, env)
         assert again.returncode == 0, again.stderr
         assert "already completed, skipped" in again.stdout
-        assert str(path.parent) in again.stdout
+        assert f"-> {path.parent.relative_to(record['cwd'])}" in again.stdout
 
 
 # ---- CLI conventions (issue #12, point 6) -------------------------------------------------

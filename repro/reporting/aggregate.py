@@ -102,6 +102,14 @@ class ConfigChoice:
     def seeds(self) -> tuple[int, ...]:
         return self.chosen.seeds
 
+    @property
+    def set_aside(self) -> tuple[ConfigOption, ...]:
+        """The configs no claim is judged on: the others, and the chosen one too when it
+        judges nothing (the paper's setting has no runs), ordered as `others` is."""
+        if self.judged:
+            return self.others
+        return tuple(sorted((self.chosen, *self.others), key=_by_values))
+
 
 @dataclass(frozen=True)
 class ClaimResult:

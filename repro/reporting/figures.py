@@ -262,7 +262,11 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
     rows, cols = _grid(len(metrics), columns=2)
     labels = list(dict.fromkeys(_curve_label(c) for c in curves))
     columns = _legend_columns(labels, CURVE_W * cols)
-    legend_in = 0.3 + 0.2 * math.ceil(len(labels) / columns)  # one shared legend, below
+    shown = {label: label for label in labels}
+    if columns == 1:  # a label wider than the figure (a long experiment name) wraps onto it
+        shown = {label: _wrap_label(label, CURVE_W * cols) for label in labels}
+    legend_lines = math.ceil(len(labels) / columns) + sum(v.count("\n") for v in shown.values())
+    legend_in = 0.3 + 0.2 * legend_lines  # one shared legend, below
     fig = _figure(CURVE_W * cols, CURVE_H * rows + legend_in, rows, bottom_in=0.55 + legend_in)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     palette = _palette(len(experiments))
@@ -293,7 +297,7 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
         ax.set_visible(False)
     fig.legend(
         list(handles.values()),
-        list(handles),
+        [shown[label] for label in handles],
         loc="lower center",
         ncol=columns,
         fontsize=LABEL_PT,
@@ -310,14 +314,34 @@ def _curve_label(curve: Curve) -> str:
 def _legend_columns(labels: list[str], width_in: float) -> int:
     """Up to three legend columns, as many as the widest label lets fit across the figure:
     long names (`mlp (not the paper's setting)`) in three columns ran off both edges."""
+    widest = max((_label_width_in(label) for label in labels), default=0.0)
+    per_column = widest + LEGEND_MARK_IN
+    return max(1, min(3, len(labels), int(width_in // per_column)))
+
+
+LEGEND_MARK_IN = 0.6  # the line drawn before a legend label, and the gaps around it
+
+
+def _label_width_in(label: str) -> float:
+    """How wide a legend label is drawn, in inches."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import TextToPath
 
-    font = FontProperties(size=LABEL_PT)
     measure = TextToPath().get_text_width_height_descent
-    widest = max((measure(label, font, ismath=False)[0] for label in labels), default=0.0) / 72
-    per_column = widest + 0.6  # the line drawn before a label, and the gaps around it
-    return max(1, min(3, len(labels), int(width_in // per_column)))
+    return float(measure(label, FontProperties(size=LABEL_PT), ismath=False)[0]) / 72
+
+
+def _wrap_label(label: str, width_in: float) -> str:
+    """`label` over lines at its spaces, each fitting a legend column `width_in` wide: one
+    experiment of a 40-character name, off the paper's setting, ran off both edges of a
+    one-panel figure. A word wider than the room stays whole on its line."""
+    lines: list[str] = []
+    for word in label.split(" "):
+        if lines and _label_width_in(f"{lines[-1]} {word}") <= width_in - LEGEND_MARK_IN:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)

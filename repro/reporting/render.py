@@ -436,8 +436,6 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
             continue
         # differences are taken against the paper's config when it is known
         reference = "paper" if choice.paper_hash else "used"
-        # not judged: the one with most seeds is set aside too (no sentence named it)
-        options = choice.others if choice.judged else (choice.chosen, *choice.others)
         aside = "; ".join(
             f"{o.config_hash} ({plural(len(o.seeds), 'seed')}"
             + (
@@ -451,7 +449,7 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
                 else ""
             )
             + ")"
-            for o in options
+            for o in choice.set_aside
         )
         lines.append(f"{choice.experiment}: {_why_this_config(choice)} Set aside: {aside}.")
     return lines

@@ -18,6 +18,7 @@ from omegaconf import DictConfig
 from repro.config.app import CONFIG_DIR, CONFIG_NAME, recorded_command
 from repro.errors import ReproError, UsageError
 from repro.running.profiling import profile_reports
+from repro.running.progress import shown_path
 from repro.running.runner import RunOutcome, resolve_config, run_one, unexpected_failure
 from repro.wording import wrap_for
 
@@ -41,11 +42,13 @@ def only_test_left_seed(config: dict[str, Any], command: list[str]) -> RunOutcom
 
 
 def describe(outcome: RunOutcome) -> str:
-    """One line about a finished run, for the terminal."""
+    """One line about a finished run, for the terminal; its record folder spelt as the start
+    line spells it (`progress.shown_path`)."""
     metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(outcome.metrics.items()))
-    where = f" -> {outcome.record_dir}" if outcome.record_dir else ""
+    folder = shown_path(outcome.record_dir) if outcome.record_dir else ""
+    where = f" -> {folder}" if folder else ""
     if outcome.status in NOT_COMPLETED:
-        record = f" (record: {outcome.record_dir})" if outcome.record_dir else ""
+        record = f" (record: {folder})" if folder else ""
         return f"error: {outcome.error}{record}"
     label = "already completed, skipped" if outcome.status == "skipped" else "completed"
     return f"{label}: {metrics}{where}"

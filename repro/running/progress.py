@@ -271,8 +271,8 @@ def fit_bar_line(
 ) -> str:
     """The bar's line in `room` columns, giving up whole fields, least useful first: the
     metrics (the end-of-run line prints them), the bar's width, the bar, the label (the
-    start line named the run), then the fields at the end. Cut inside a field, the line
-    said `1214 it/s in`: a duration without its time."""
+    start line named the run), the rate (the time says more), then the time. Cut inside a
+    field, the line said `1214 it/s in`: a duration without its time."""
     for kept in range(len(shown), -1, -1):
         status = " ".join(core + shown[:kept])
         spare = room - len(label) - len(status) - 4  # two spaces and the bar's two edges
@@ -283,8 +283,9 @@ def fit_bar_line(
             text = " ".join(head + core + shown[:kept])
             if len(text) <= room:
                 return text
-    for kept in range(len(core) - 1, 0, -1):
-        if len(text := " ".join(core[:kept])) <= room:
+    timed = [field for field in core if "it/s" not in field]  # the rate, not the time, goes
+    for kept in range(len(timed), 0, -1):
+        if len(text := " ".join(timed[:kept])) <= room:
             return text
     return _fit_line(core[0], room)
 

@@ -124,6 +124,32 @@ def test_a_legend_of_long_names_stays_on_the_figure(
     assert len(legend.get_texts()) == 3
 
 
+def test_a_legend_label_wider_than_the_figure_is_wrapped_onto_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """one experiment of a 40-character name off the paper's setting: its legend label alone
+    was wider than the one-panel figure, cut at both edges
+    (`xperiment_name_that_is_forty_chars_x (not the paper's setting`): it wraps at its spaces."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from repro.reporting.curves import Curve
+
+    name = "an_experiment_name_that_is_forty_chars_x (not the paper's setting: max_steps=300)"
+    curves = [Curve(name, "train/loss", (0, 1, 2), (3, 2, 1), (0,) * 3, 3, 3)]
+    captured = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, stem, vector: captured.update(fig=fig))
+    figures.curves_figure(curves, tmp_path / "curves", vector=False)
+    fig = captured["fig"]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y0 >= 0, (box, fig.bbox)
+    (text,) = legend.get_texts()
+    assert " ".join(text.get_text().split()) == f"{name} (3 seeds)"  # whole, over lines
+    axes = fig.axes[0].get_window_extent(renderer)
+    assert box.y1 < axes.y0, (box, axes)  # below the panel, not over it
+
+
 def test_seeds_past_a_two_stage_plan_are_drawn_hollow_and_named_in_a_legend(tmp_path) -> None:
     """The table says seeds past a seeds=auto plan's N are shown but not judged; the claims
     figure drew them as filled dots like the judged ones, so the eye judged them."""

@@ -315,3 +315,27 @@ def test_a_runs_claim_lines_wrap_at_whole_words_on_a_terminal(
     lines = terminal.getvalue().splitlines()
     assert max(len(shown) for shown in lines) <= 60, lines
     assert " ".join(" ".join(lines).split()) == line, lines
+
+
+def test_the_completed_line_names_the_record_as_the_start_line_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`repro run: ... -> results/mnist1d/logistic/<hash>/seed0` was followed by
+    `completed: ... -> /abs/path/results/mnist1d/logistic/<hash>/seed0`: one record, two
+    spellings. Both say it relative to the folder run from (absolute only outside it)."""
+    from repro.running.progress import start_line
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "results" / "mnist1d" / "logistic" / "aa30302562" / "seed0"
+    config = {"paper": "mnist1d", "experiment_name": "logistic", "seed": 0, "trainer": {}}
+    shown = start_line(config, folder).split(" -> ")[-1]
+    assert shown == "results/mnist1d/logistic/aa30302562/seed0"
+    for outcome in (
+        RunOutcome("completed", folder, {"test/acc": 0.294}),
+        RunOutcome("skipped", folder, {"test/acc": 0.294}),
+        RunOutcome("failed", folder, error="non-finite loss at step 3 (nan)"),
+    ):
+        assert str(tmp_path) not in describe(outcome), describe(outcome)
+        assert shown in describe(outcome), describe(outcome)
+    outside = RunOutcome("completed", Path("/elsewhere/results/x/seed0"), {"test/acc": 0.3})
+    assert describe(outside).endswith("-> /elsewhere/results/x/seed0")

@@ -428,3 +428,23 @@ def test_a_finished_bar_in_a_narrow_terminal_keeps_its_duration(
     assert re.search(r"step 200/200 \(100%\) \d+ it/s in 0:00( |$)", drawn), drawn
     if columns == 80:
         assert drawn.startswith("mnist1d/logistic seed1 |██"), drawn
+
+
+@pytest.mark.parametrize(
+    ("step", "total", "rate", "done", "seeds", "kept"),
+    [
+        (6000, 6000, 12140.0, True, 1, "in 0:05"),  # `step 6000/6000 (100%) 12140 it/s in 0:05`
+        (1200, 6000, 1234.5, False, 3, "ETA 0:04"),  # the rate of 3 seeds at once: 29 columns
+    ],
+)
+def test_a_40_column_bar_gives_up_the_rate_before_the_time(
+    step: int, total: int, rate: float, done: bool, seeds: int, kept: str
+) -> None:
+    """At 40 columns the bar's line gave up its last field first: a finished run read
+    `step 6000/6000 (100%) 12140 it/s`, how fast it went but not how long it took, and seeds
+    trained together `step 1200/6000 (20%)`, no time left at all. The time stays; the rate
+    (the step count over that time) goes first."""
+    core, shown = progress.status_parts(step, total, rate, {"train/loss": 0.41}, 5.0, done, seeds)
+    drawn = progress.fit_bar_line("mnist1d/logistic seed0", step, total, core, shown, 39)
+    assert len(drawn) <= 39, drawn
+    assert drawn.startswith(f"step {step}/{total}") and drawn.endswith(kept), drawn

@@ -75,7 +75,7 @@ def test_a_plugin_found_through_repro_papers_path_is_in_the_recorded_command(
     again = _paste(record, without=("REPRO_PAPERS_PATH",))
     assert again.returncode == 0, again.stderr
     assert "already completed, skipped" in again.stdout, again.stdout + again.stderr
-    assert str(record_dir) in again.stdout
+    assert f"-> {record_dir.relative_to(record['cwd'])}" in again.stdout  # as run from there
     assert not (record_dir / ".superseded").exists()
     assert json.loads((record_dir / "record.json").read_text()) == record
 
@@ -103,7 +103,7 @@ def test_a_results_folder_from_repro_results_dir_is_in_the_recorded_command(
     again = _paste(record, without=("REPRO_RESULTS_DIR",))
     assert again.returncode == 0, again.stderr
     assert "already completed, skipped" in again.stdout, again.stdout + again.stderr
-    assert str(record_dir) in again.stdout
+    assert f"-> {record_dir.relative_to(record['cwd'])}" in again.stdout  # as run from there
     assert not (tmp_path / "results").exists()
 
 

@@ -50,6 +50,21 @@ def _papers_dir_args(papers_dir: str | Path | Sequence[str | Path] | None) -> li
 
 
 @contextlib.contextmanager
+def _in_python_words() -> Iterator[None]:
+    """An unknown paper's hint names the CLI's --papers-dir; here it is the argument."""
+    from repro.plugins.registry import ELSEWHERE_HINT
+
+    try:
+        yield
+    except ReproError as error:
+        said = str(error)
+        if not said.endswith(ELSEWHERE_HINT):
+            raise
+        python = ELSEWHERE_HINT.replace("--papers-dir DIR", "papers_dir=DIR")
+        raise type(error)(said.removesuffix(ELSEWHERE_HINT) + python) from error
+
+
+@contextlib.contextmanager
 def _raising() -> Iterator[None]:
     """Let the CLI's errors propagate as exceptions instead of printed lines and exit codes."""
     from repro import cli
@@ -66,7 +81,7 @@ def _call_cli(arguments: list[str]) -> int:
     """Run one `repro` command in this process; returns its exit code."""
     from repro.cli import app
 
-    with _raising(), _callers_signal_handlers():
+    with _raising(), _callers_signal_handlers(), _in_python_words():
         code = app(arguments, standalone_mode=False, prog_name="repro")
     return int(code or 0)
 
@@ -177,7 +192,8 @@ def report(
         papers_dir=[Path(p) for p in _papers_dir_args(papers_dir)[1::2]] or None,
         out_given=out is not None,
     )
-    outcome = build_report(request)
+    with _in_python_words():
+        outcome = build_report(request)
     frame = pd.DataFrame([verdict_numbers(result) for result in outcome.results])
     said = [line.removeprefix("warning: ") for line in outcome.warnings]
     missing = missing_metrics(outcome.results)  # `repro report`'s error line, with its fix

@@ -205,3 +205,26 @@ def test_report_says_a_metric_the_runs_did_not_log(tmp_path: Path) -> None:
         for line in said
     ), said
     assert frame.attrs["warnings"] == said
+
+
+def test_an_unknown_paper_from_python_names_the_argument_not_the_flag(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # `repro.run('my_papr')` (the plugin in plugins/) said "a plugin in another folder:
+    # --papers-dir DIR or REPRO_PAPERS_PATH", a flag no Python call takes
+    import pytest
+
+    from repro.errors import UnknownPaper
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REPRO_PAPERS_PATH", raising=False)
+    calls = {
+        "run": lambda: repro.run("my_papr"),
+        "sweep": lambda: repro.sweep("my_papr", dry_run=True),
+        "report": lambda: repro.report("my_papr"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(UnknownPaper) as raised:
+            call()
+        said = str(raised.value)
+        assert "papers_dir=DIR or REPRO_PAPERS_PATH" in said and "--papers-dir" not in said, name

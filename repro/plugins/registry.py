@@ -54,9 +54,13 @@ class PaperPlugin:
         spec = load_paper_spec(self.folder)
         where = _found_under(self)
         if where and spec.id != self.id:
+            named = (
+                f"its folder's name {self.id!r}"  # a copied folder: nothing was installed
+                if where == "folder name"
+                else f"the {where} {self.id!r} it is installed under"
+            )
             raise UsageError(
-                f"{self.folder / PAPER_FILE}: id {spec.id!r} differs from the {where} "
-                f"{self.id!r} it is installed under: make them equal"
+                f"{self.folder / PAPER_FILE}: id {spec.id!r} differs from {named}: make them equal"
             )
         return spec
 

@@ -163,7 +163,7 @@ def sweep(
 
 def report(
     paper: str,
-    formats: Sequence[str] = ("md",),
+    formats: str | Sequence[str] = ("md",),
     out: str | Path | None = None,
     results: str | Path | None = None,
     papers_dir: str | Path | Sequence[str | Path] | None = None,
@@ -182,13 +182,13 @@ def report(
     from repro.cli import metric_missing_line
     from repro.records.table import default_results_dir
     from repro.reporting.aggregate import missing_metrics, verdict_numbers
-    from repro.reporting.build import ReportRequest, build_report
+    from repro.reporting.build import ReportRequest, build_report, parse_formats
 
     request = ReportRequest(
         paper=paper,
         results_dir=default_results_dir(Path(results) if results else None),
         out_dir=Path(out) if out else Path("reports") / paper,
-        formats=frozenset({"md", *formats}),
+        formats=parse_formats([formats] if isinstance(formats, str) else formats),
         papers_dir=[Path(p) for p in _papers_dir_args(papers_dir)[1::2]] or None,
         out_given=out is not None,
     )

@@ -228,3 +228,18 @@ def test_an_unknown_paper_from_python_names_the_argument_not_the_flag(
             call()
         said = str(raised.value)
         assert "papers_dir=DIR or REPRO_PAPERS_PATH" in said and "--papers-dir" not in said, name
+
+
+def test_report_reads_its_formats_as_the_command_does(tmp_path: Path) -> None:
+    # formats=["docx"] wrote report.md alone and said nothing, and formats="html" (one
+    # format, as --format html) was read letter by letter: no html, no word of it
+    import pytest
+
+    from repro.errors import UsageError
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    with pytest.raises(UsageError, match=r"unknown format 'docx' \(known: md, html, pdf\)"):
+        repro.report("mnist1d", formats=["docx"], out=tmp_path / "out", results=results)
+    frame = repro.report("mnist1d", formats="html", out=tmp_path / "out", results=results)
+    assert {Path(f).name for f in frame.attrs["files"]} == {"report.md", "report.html"}

@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     from repro.running.runner import RunOutcome
 
 
-def _overrides(paper: str, fields: dict[str, Any], extra: Sequence[str]) -> list[str]:
+def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str]) -> list[str]:
+    """`paper=X`, the keyword arguments as overrides, then `extra`: a list, or one string
+    split as the command line splits it (`"debug=fast seed=2"`), never letter by letter."""
+    import shlex
+
+    if isinstance(extra, str):
+        extra = shlex.split(extra)
     words = [f"paper={paper}"]
     for key, value in fields.items():
         if value is None:
@@ -112,7 +118,7 @@ def run(
     paper: str,
     experiment: str | None = None,
     seed: int = 0,
-    overrides: Sequence[str] = (),
+    overrides: str | Sequence[str] = (),
     papers_dir: str | Path | Sequence[str | Path] | None = None,
 ) -> RunOutcome:
     """Train and test one setting (or return its completed record) like `repro run`.
@@ -138,7 +144,7 @@ def sweep(
     paper: str,
     experiments: Sequence[str] | None = None,
     seeds: int | str | None = None,
-    overrides: Sequence[str] = (),
+    overrides: str | Sequence[str] = (),
     launcher: str | None = None,
     dry_run: bool = False,
     papers_dir: str | Path | Sequence[str | Path] | None = None,

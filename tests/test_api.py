@@ -243,3 +243,16 @@ def test_report_reads_its_formats_as_the_command_does(tmp_path: Path) -> None:
         repro.report("mnist1d", formats=["docx"], out=tmp_path / "out", results=results)
     frame = repro.report("mnist1d", formats="html", out=tmp_path / "out", results=results)
     assert {Path(f).name for f in frame.attrs["files"]} == {"report.md", "report.html"}
+
+
+def test_overrides_given_as_one_string_are_read_as_the_command_line_reads_them() -> None:
+    # overrides="debug=fast" was spread letter by letter ('d', 'e', ..., '='): the call
+    # failed on an override '=' the caller never wrote
+    from repro.api import _overrides
+
+    assert _overrides("mnist1d", {}, "debug=fast seed=2") == [
+        "paper=mnist1d",
+        "debug=fast",
+        "seed=2",
+    ]
+    assert _overrides("mnist1d", {}, ["debug=fast"]) == ["paper=mnist1d", "debug=fast"]

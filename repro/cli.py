@@ -512,7 +512,7 @@ def _resolve_paper(
     refuse_removed_sections(overrides)
     raw = override_value(overrides, "paper")
     if raw is None:
-        known = known_papers(discover(papers_dir))
+        known = known_papers(discover(papers_dir), papers_dir)
         raise UsageError(f"missing paper=<id> (known: {known})")
     values = sweep_values(raw)
     if len(values) != 1:

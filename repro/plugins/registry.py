@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from shlex import quote
 from types import ModuleType
 from typing import Any
 
@@ -235,7 +236,7 @@ def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     if paper_id not in plugins:
         if bare := _folder_without_paper_file(paper_id, cli_dirs):
             raise UnknownPaper(f"unknown paper {paper_id!r}: {bare}")
-        known = known_papers(plugins)
+        known = known_papers(plugins, cli_dirs)
         hint = did_you_mean(paper_id, plugins)
         # A plugin made with `repro new x --papers-dir plugins` is unknown to a command
         # without the flag: say how to point at it, not only what is known.
@@ -243,12 +244,13 @@ def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     return plugins[paper_id]
 
 
-def known_papers(plugins: dict[str, PaperPlugin]) -> str:
+def known_papers(plugins: dict[str, PaperPlugin], cli_dirs: list[Path] | None = None) -> str:
     """`amsgrad, mnist1d; broken: my_copy (...)`: a plugin `repro papers` lists BROKEN is no
-    paper to pick, so it is named apart."""
+    paper to pick, so it is named apart, with the `repro papers` that lists it."""
     broken = [paper_id for paper_id, plugin in sorted(plugins.items()) if _is_broken(plugin)]
     known = ", ".join(paper_id for paper_id in sorted(plugins) if paper_id not in broken)
-    apart = f"; broken: {', '.join(broken)} (`repro papers` says why)" if broken else ""
+    listing = " ".join(["repro papers", *(f"--papers-dir {quote(str(d))}" for d in cli_dirs or [])])
+    apart = f"; broken: {', '.join(broken)} (`{listing}` says why)" if broken else ""
     return (known or "none") + apart
 
 

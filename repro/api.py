@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     from repro.running.runner import RunOutcome
 
 
-def _overrides(paper: str, fields: dict[str, Any], extra: Sequence[str]) -> list[str]:
+def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str]) -> list[str]:
+    """`paper=X`, the keyword arguments as overrides, then `extra`: a list, or one string
+    split as the command line splits it (`"debug=fast seed=2"`), never letter by letter."""
+    import shlex
+
+    if isinstance(extra, str):
+        extra = shlex.split(extra)
     words = [f"paper={paper}"]
     for key, value in fields.items():
         if value is None:
@@ -50,6 +56,21 @@ def _papers_dir_args(papers_dir: str | Path | Sequence[str | Path] | None) -> li
 
 
 @contextlib.contextmanager
+def _in_python_words() -> Iterator[None]:
+    """An unknown paper's hint names the CLI's --papers-dir; here it is the argument."""
+    from repro.plugins.registry import ELSEWHERE_HINT
+
+    try:
+        yield
+    except ReproError as error:
+        said = str(error)
+        if not said.endswith(ELSEWHERE_HINT):
+            raise
+        python = ELSEWHERE_HINT.replace("--papers-dir DIR", "papers_dir=DIR")
+        raise type(error)(said.removesuffix(ELSEWHERE_HINT) + python) from error
+
+
+@contextlib.contextmanager
 def _raising() -> Iterator[None]:
     """Let the CLI's errors propagate as exceptions instead of printed lines and exit codes."""
     from repro import cli
@@ -66,7 +87,7 @@ def _call_cli(arguments: list[str]) -> int:
     """Run one `repro` command in this process; returns its exit code."""
     from repro.cli import app
 
-    with _raising(), _callers_signal_handlers():
+    with _raising(), _callers_signal_handlers(), _in_python_words():
         code = app(arguments, standalone_mode=False, prog_name="repro")
     return int(code or 0)
 
@@ -97,7 +118,7 @@ def run(
     paper: str,
     experiment: str | None = None,
     seed: int = 0,
-    overrides: Sequence[str] = (),
+    overrides: str | Sequence[str] = (),
     papers_dir: str | Path | Sequence[str | Path] | None = None,
 ) -> RunOutcome:
     """Train and test one setting (or return its completed record) like `repro run`.
@@ -123,7 +144,7 @@ def sweep(
     paper: str,
     experiments: Sequence[str] | None = None,
     seeds: int | str | None = None,
-    overrides: Sequence[str] = (),
+    overrides: str | Sequence[str] = (),
     launcher: str | None = None,
     dry_run: bool = False,
     papers_dir: str | Path | Sequence[str | Path] | None = None,
@@ -148,7 +169,7 @@ def sweep(
 
 def report(
     paper: str,
-    formats: Sequence[str] = ("md",),
+    formats: str | Sequence[str] = ("md",),
     out: str | Path | None = None,
     results: str | Path | None = None,
     papers_dir: str | Path | Sequence[str | Path] | None = None,
@@ -167,17 +188,18 @@ def report(
     from repro.cli import metric_missing_line
     from repro.records.table import default_results_dir
     from repro.reporting.aggregate import missing_metrics, verdict_numbers
-    from repro.reporting.build import ReportRequest, build_report
+    from repro.reporting.build import ReportRequest, build_report, parse_formats
 
     request = ReportRequest(
         paper=paper,
         results_dir=default_results_dir(Path(results) if results else None),
         out_dir=Path(out) if out else Path("reports") / paper,
-        formats=frozenset({"md", *formats}),
+        formats=parse_formats([formats] if isinstance(formats, str) else formats),
         papers_dir=[Path(p) for p in _papers_dir_args(papers_dir)[1::2]] or None,
         out_given=out is not None,
     )
-    outcome = build_report(request)
+    with _in_python_words():
+        outcome = build_report(request)
     frame = pd.DataFrame([verdict_numbers(result) for result in outcome.results])
     said = [line.removeprefix("warning: ") for line in outcome.warnings]
     missing = missing_metrics(outcome.results)  # `repro report`'s error line, with its fix

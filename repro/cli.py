@@ -506,13 +506,13 @@ def _resolve_paper(
         refuse_derived_keys,
         sweep_values,
     )
-    from repro.plugins.registry import discover, get_paper
+    from repro.plugins.registry import discover, get_paper, known_papers
 
     refuse_derived_keys(overrides)
     refuse_removed_sections(overrides)
     raw = override_value(overrides, "paper")
     if raw is None:
-        known = ", ".join(sorted(discover(papers_dir))) or "none"
+        known = known_papers(discover(papers_dir), papers_dir)
         raise UsageError(f"missing paper=<id> (known: {known})")
     values = sweep_values(raw)
     if len(values) != 1:

@@ -205,3 +205,54 @@ def test_report_says_a_metric_the_runs_did_not_log(tmp_path: Path) -> None:
         for line in said
     ), said
     assert frame.attrs["warnings"] == said
+
+
+def test_an_unknown_paper_from_python_names_the_argument_not_the_flag(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # `repro.run('my_papr')` (the plugin in plugins/) said "a plugin in another folder:
+    # --papers-dir DIR or REPRO_PAPERS_PATH", a flag no Python call takes
+    import pytest
+
+    from repro.errors import UnknownPaper
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("REPRO_PAPERS_PATH", raising=False)
+    calls = {
+        "run": lambda: repro.run("my_papr"),
+        "sweep": lambda: repro.sweep("my_papr", dry_run=True),
+        "report": lambda: repro.report("my_papr"),
+    }
+    for name, call in calls.items():
+        with pytest.raises(UnknownPaper) as raised:
+            call()
+        said = str(raised.value)
+        assert "papers_dir=DIR or REPRO_PAPERS_PATH" in said and "--papers-dir" not in said, name
+
+
+def test_report_reads_its_formats_as_the_command_does(tmp_path: Path) -> None:
+    # formats=["docx"] wrote report.md alone and said nothing, and formats="html" (one
+    # format, as --format html) was read letter by letter: no html, no word of it
+    import pytest
+
+    from repro.errors import UsageError
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    with pytest.raises(UsageError, match=r"unknown format 'docx' \(known: md, html, pdf\)"):
+        repro.report("mnist1d", formats=["docx"], out=tmp_path / "out", results=results)
+    frame = repro.report("mnist1d", formats="html", out=tmp_path / "out", results=results)
+    assert {Path(f).name for f in frame.attrs["files"]} == {"report.md", "report.html"}
+
+
+def test_overrides_given_as_one_string_are_read_as_the_command_line_reads_them() -> None:
+    # overrides="debug=fast" was spread letter by letter ('d', 'e', ..., '='): the call
+    # failed on an override '=' the caller never wrote
+    from repro.api import _overrides
+
+    assert _overrides("mnist1d", {}, "debug=fast seed=2") == [
+        "paper=mnist1d",
+        "debug=fast",
+        "seed=2",
+    ]
+    assert _overrides("mnist1d", {}, ["debug=fast"]) == ["paper=mnist1d", "debug=fast"]

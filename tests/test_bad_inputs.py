@@ -241,6 +241,12 @@ CASES = [
         2,
         "seed must be an integer, got 'abc'",
     ),
+    Case(  # it said Hydra's "Config group override must be a string or a list"
+        "override without a key",
+        ("run", "paper=mnist1d", "experiment=cnn", "=3"),
+        2,
+        "'=3': no key before '=': write <key>=<value> (seed=3, trainer.max_steps=100)",
+    ),
     Case(
         "wrong type in sweep",
         ("sweep", "paper=mnist1d", "seeds=three"),

@@ -227,3 +227,21 @@ def test_an_interpolation_to_a_misspelt_key_is_a_usage_error(tmp_path: Path) -> 
         assert done.returncode in (1, 2) and "internal error" not in done.stderr, done.stderr
         assert "model.features: Interpolation key 'data.featurs' not found" in done.stderr
         assert "object_type" not in done.stderr, done.stderr
+
+
+def test_an_unknown_paper_lists_broken_plugins_apart(tmp_path: Path) -> None:
+    # `known: ..., my_copy, ...` listed a copy whose paper.yaml still says `id: amsgrad`:
+    # picked from the list, it failed; the broken ones are named apart, with where to look
+    from repro.errors import UnknownPaper
+    from repro.plugins.registry import get_paper
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    (plugins / "my_copy").mkdir()
+    (plugins / "my_copy" / "paper.yaml").write_text((plugins / "toy" / "paper.yaml").read_text())
+    with pytest.raises(UnknownPaper) as raised:
+        get_paper("nope", [plugins])
+    known = re.search(r"known: ([^;)]*)", str(raised.value))
+    assert known and "my_copy" not in known.group(1) and "toy" in known.group(1)
+    # found through --papers-dir, it is listed by `repro papers` given the same folder
+    assert f"broken: my_copy (`repro papers --papers-dir {plugins}` says why)" in str(raised.value)

@@ -274,6 +274,7 @@ def config_problems(
     allowed = repro_top_level_keys() | PLUGIN_KEYS
     problems = [
         _headerless(key, config)
+        or _dotted(key, config, allowed)
         or _unknown("top-level", key, "the config", allowed, _within_section(key, config))
         for key in config
         if key not in allowed
@@ -362,6 +363,21 @@ def _within_section(key: str, config: dict[str, Any]) -> str:
     """` (did you mean 'optimizer.lr'?)` for `+lr=0.1`: a key of a section, given alone."""
     within = [f"{name}.{key}" for name, v in config.items() if isinstance(v, dict) and key in v]
     return f" (did you mean {' or '.join(map(repr, within[:2]))}?)" if within else ""
+
+
+def _dotted(key: str, config: dict[str, Any], allowed: Iterable[str]) -> str | None:
+    """`model.features: 8` in a plugin's YAML file: one key with a dot in its name, as YAML
+    reads it (only an override's dots nest); say how to nest it."""
+    head, _, rest = key.partition(".")
+    if not rest or head not in allowed:
+        return None
+    value = config[key]
+    line = f"`  {rest}: {value}`" if "." not in rest and not isinstance(value, (dict, list)) else ""
+    how = f"`{head}:` then {line} on the next line" if line else f"under `{head}:`"
+    return (
+        f"unknown top-level key {key!r} in the config (a YAML file does not split a key at "
+        f"its dots: nest it, {how})"
+    )
 
 
 ACCELERATORS = ("auto", "cpu", "cuda", "gpu", "mps", "tpu")

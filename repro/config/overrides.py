@@ -98,10 +98,15 @@ so neither found the other's records."""
 
 
 def refuse_derived_keys(overrides: list[str]) -> None:
-    """One line for an override of a key repro sets itself (`DERIVED_KEYS`)."""
+    """One line for an override of a key repro sets itself (`DERIVED_KEYS`), or of none."""
     for override in overrides:
         name, _, value = override.partition("=")
         name = name.lstrip("+~")
+        if not name and "=" in override:  # `=3`: Hydra's answer named a config group
+            raise UsageError(
+                f"{override!r}: no key before '=': write <key>=<value> "
+                "(seed=3, trainer.max_steps=100)"
+            )
         if name == "hydra.job.chdir" and not _keeps_working_directory(override, value):
             raise UsageError(  # after a chdir, the relative results/ is another folder
                 f"{override}: repro keeps the working directory (records go to results/ of "

@@ -6,7 +6,7 @@ import difflib
 import math
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -232,8 +232,22 @@ def _unknown_field(name: str, loc: tuple) -> str:
     return f"unknown field ({hint})"
 
 
+def _first_to_name(errors: list[Any]) -> tuple[Any, int]:
+    """The error to say and how many it accounts for: a misspelt field (`idd:`) rather than
+    the required field it leaves missing (`id: Field required`, the same mistake), since the
+    misspelling says what to fix."""
+    missing = {(tuple(e["loc"][:-1]), e["loc"][-1]) for e in errors if e["type"] == "missing"}
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            parent, name = tuple(e["loc"][:-1]), str(e["loc"][-1])
+            near = [str(field) for where, field in missing if where == parent]
+            if difflib.get_close_matches(name, near, n=1):
+                return e, 2
+    return errors[0], 1
+
+
 def _describe(error: ValidationError, raw: dict) -> str:
-    first = error.errors()[0]
+    first, said = _first_to_name(error.errors())
     loc = [str(part) for part in first["loc"]]
     if loc[-1:] == ["[key]"]:  # a mapping's key: name it as written, quoted
         loc = [*loc[:-2], repr(loc[-2])]
@@ -252,7 +266,7 @@ def _describe(error: ValidationError, raw: dict) -> str:
         message = (
             f"{first['input']!r} is not file:Class: write e.g. {example} ({file}.py's class {name})"
         )
-    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    more = f" (+{error.error_count() - said} more)" if error.error_count() > said else ""
     if not loc:  # a check across fields: its message names what it is about
         return f"{message}{more}"
     return f"{'.'.join(loc)}: {message}{more}"

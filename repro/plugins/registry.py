@@ -21,10 +21,11 @@ import sys
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from shlex import quote
 from types import ModuleType
 from typing import Any
 
-from repro.errors import UnknownPaper, UsageError, did_you_mean
+from repro.errors import ReproError, UnknownPaper, UsageError, did_you_mean
 from repro.plugins.paper_spec import ID_PATTERN, ID_RULE, PAPER_FILE, PaperSpec, load_paper_spec
 from repro.records.fingerprint import UNKNOWN_CODE, code_fingerprint, code_identity
 from repro.resources import builtin_dir
@@ -54,9 +55,13 @@ class PaperPlugin:
         spec = load_paper_spec(self.folder)
         where = _found_under(self)
         if where and spec.id != self.id:
+            named = (
+                f"its folder's name {self.id!r}"  # a copied folder: nothing was installed
+                if where == "folder name"
+                else f"the {where} {self.id!r} it is installed under"
+            )
             raise UsageError(
-                f"{self.folder / PAPER_FILE}: id {spec.id!r} differs from the {where} "
-                f"{self.id!r} it is installed under: make them equal"
+                f"{self.folder / PAPER_FILE}: id {spec.id!r} differs from {named}: make them equal"
             )
         return spec
 
@@ -231,12 +236,30 @@ def get_paper(paper_id: str, cli_dirs: list[Path] | None = None) -> PaperPlugin:
     if paper_id not in plugins:
         if bare := _folder_without_paper_file(paper_id, cli_dirs):
             raise UnknownPaper(f"unknown paper {paper_id!r}: {bare}")
-        known = ", ".join(sorted(plugins)) or "none"
+        known = known_papers(plugins, cli_dirs)
         hint = did_you_mean(paper_id, plugins)
         # A plugin made with `repro new x --papers-dir plugins` is unknown to a command
         # without the flag: say how to point at it, not only what is known.
         raise UnknownPaper(f"unknown paper {paper_id!r} ({hint}known: {known}){ELSEWHERE_HINT}")
     return plugins[paper_id]
+
+
+def known_papers(plugins: dict[str, PaperPlugin], cli_dirs: list[Path] | None = None) -> str:
+    """`amsgrad, mnist1d; broken: my_copy (...)`: a plugin `repro papers` lists BROKEN is no
+    paper to pick, so it is named apart, with the `repro papers` that lists it."""
+    broken = [paper_id for paper_id, plugin in sorted(plugins.items()) if _is_broken(plugin)]
+    known = ", ".join(paper_id for paper_id in sorted(plugins) if paper_id not in broken)
+    listing = " ".join(["repro papers", *(f"--papers-dir {quote(str(d))}" for d in cli_dirs or [])])
+    apart = f"; broken: {', '.join(broken)} (`{listing}` says why)" if broken else ""
+    return (known or "none") + apart
+
+
+def _is_broken(plugin: PaperPlugin) -> bool:
+    """What `repro papers` lists BROKEN: its paper file refused, or its code does not parse."""
+    try:
+        return code_syntax_problem(plugin, plugin.spec()) is not None
+    except ReproError:
+        return True
 
 
 def _folder_without_paper_file(paper_id: str, cli_dirs: list[Path] | None) -> str | None:

@@ -95,6 +95,26 @@ def pins_by_folder(
     )
 
 
+def parse_formats(formats: Iterable[str]) -> frozenset[str]:
+    """`--format html,pdf` (repeated, or one comma list as paper= takes) as the formats to
+    write, md always among them; `repro.report(formats=...)` reads them the same way."""
+    chosen = {"md"}
+    for given in formats:
+        listed = [part.strip() for part in given.split(",") if part.strip()]
+        if not listed:  # `--format ""` or `--format ,`: a mistake, not a request for md only
+            raise UsageError(
+                f"--format names no format in {given!r}: give one or more of "
+                f"{', '.join(FORMATS)} (e.g. --format html,pdf)"
+            )
+        for fmt in listed:
+            name = fmt.lower().lstrip(".")
+            name = "md" if name == "markdown" else name
+            if name not in FORMATS:
+                raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+            chosen.add(name)
+    return frozenset(chosen)
+
+
 def _check_results_folder(results_dir: Path, paper: str | None = None) -> None:
     """A results folder (or its paper's folder) that is a file, lies under one, or is a link
     that leads nowhere: one line naming it, where the report said `no run records`, as if
@@ -1229,20 +1249,7 @@ def requests_from_cli(
                 "every paper that has records"
             )
         papers += [p.strip() for p in value.split(",") if p.strip()]
-    chosen_formats = {"md"}
-    for given in formats or []:  # repeated, or one comma list as paper= takes: --format html,pdf
-        listed = [part.strip() for part in given.split(",") if part.strip()]
-        if not listed:  # `--format ""` or `--format ,`: a mistake, not a request for md only
-            raise UsageError(
-                f"--format names no format in {given!r}: give one or more of "
-                f"{', '.join(FORMATS)} (e.g. --format html,pdf)"
-            )
-        for fmt in listed:
-            name = fmt.lower().lstrip(".")
-            name = "md" if name == "markdown" else name
-            if name not in FORMATS:
-                raise UsageError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-            chosen_formats.add(name)
+    chosen_formats = set(parse_formats(formats or []))
     results_dir = default_results_dir(results)
     implicit = not papers
     if implicit:

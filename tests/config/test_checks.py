@@ -856,3 +856,15 @@ def test_a_completed_runs_config_nested_too_deeply_is_checked_again_not_a_crash(
     again = repro(*run, env=env)
     assert again.returncode == 0, again.stderr
     assert "already completed, skipped" in again.stdout
+
+
+def test_a_dotted_key_in_a_plugin_file_is_told_to_nest(toy: Any) -> None:
+    # `model.features: 8` in an experiment file is one key named with a dot (YAML does not
+    # split it): it said only "unknown top-level key 'model.features'", no word of nesting
+    (toy.folder / "experiment" / "small.yaml").write_text(
+        "# @package _global_\nmodel.features: 8\n"
+    )
+    assert _problems(toy) == [
+        "unknown top-level key 'model.features' in the config (a YAML file does not split "
+        "a key at its dots: nest it, `model:` then `  features: 8` on the next line)"
+    ]

@@ -201,6 +201,21 @@ def test_unknown_top_level_field_is_rejected(tmp_path: Path) -> None:
         load_paper_spec(folder)
 
 
+def test_a_misspelt_required_field_names_the_field_meant(tmp_path: Path) -> None:
+    # `idd: small_mse` (or `titel:`) said "claims.0.id: Field required (+1 more)": the
+    # misspelling, which says what to fix, was the hidden "1 more"
+    folder = write_toy_paper(tmp_path)
+    _edit(folder, "{id: small_mse,", "{idd: small_mse,")
+    with pytest.raises(UsageError) as error:
+        load_paper_spec(folder)
+    assert str(error.value).endswith("claims.0.idd: unknown field (did you mean 'id'?)")
+    _edit(folder, "{idd: small_mse,", "{id: small_mse,")
+    _edit(folder, "title: A toy", "titel: A toy")
+    with pytest.raises(UsageError) as error:
+        load_paper_spec(folder)
+    assert str(error.value).endswith("titel: unknown field (did you mean 'title'?)")
+
+
 def test_misspelt_claim_field_names_the_field_meant(tmp_path: Path) -> None:
     # pydantic's "Extra inputs are not permitted" said neither that the field is unknown nor
     # which one was meant

@@ -182,8 +182,13 @@ def test_folder_named_unlike_its_paper_id_is_broken(tmp_path: Path) -> None:
     (folder / "paper.yaml").write_text(
         (folder / "paper.yaml").read_text().replace("id: toy_copy", "id: toy")
     )
-    with pytest.raises(UsageError, match=r"id 'toy' differs from the folder name 'toy_copy'"):
+    # it said "the folder name 'toy_copy' it is installed under": a folder is not installed
+    with pytest.raises(UsageError) as raised:
         get_paper("toy_copy", [tmp_path]).spec()
+    assert str(raised.value) == (
+        f"{folder / 'paper.yaml'}: id 'toy' differs from its folder's name 'toy_copy': "
+        "make them equal"
+    )
 
 
 def test_an_installed_plugin_that_cannot_be_imported_is_broken_not_fatal(

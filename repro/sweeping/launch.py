@@ -512,11 +512,51 @@ def _sacct_stderr_dropped() -> Iterator[None]:
         command = original(self)
         return None if command is None else ["sh", "-c", 'exec "$0" "$@" 2>/dev/null', *command]
 
+    def update(self: Any) -> None:
+        original_update(self)
+        _states_from_squeue(self)
+
+    original_update = SlurmInfoWatcher.update
     SlurmInfoWatcher._make_command = quiet  # type: ignore[method-assign]
+    SlurmInfoWatcher.update = update  # type: ignore[method-assign]
     try:
         yield
     finally:
         SlurmInfoWatcher._make_command = original  # type: ignore[method-assign]
+        SlurmInfoWatcher.update = original_update  # type: ignore[method-assign]
+
+
+GONE_FROM_SQUEUE = "ENDED"  # submitit's state of a job squeue no longer knows: it ended
+FROM_SQUEUE = "repro_from_squeue"  # marks a state sacct did not give: asked again each poll
+
+
+def _states_from_squeue(watcher: Any) -> None:
+    """Where SLURM keeps no accounting, sacct fails and submitit held every job `UNKNOWN`,
+    which it waits on: a job `scancel`ed while pending (no result file) kept the sweep
+    waiting for ever. squeue holds a job's state for minutes after it ends (MinJobAge); a
+    job it no longer knows has ended too."""
+    import shutil
+    import subprocess
+
+    registered = watcher._registered - watcher._finished
+    unknown = [  # no state from sacct: none, or squeue's of an earlier poll (PENDING then)
+        job for job in registered if FROM_SQUEUE in watcher._info_dict.get(job, {FROM_SQUEUE: True})
+    ]
+    if not unknown or not shutil.which("squeue"):
+        return
+    arrays = sorted({job.split("_")[0] for job in unknown})
+    command = ["squeue", "-h", "-r", "-t", "all", "-j", ",".join(arrays), "-o", "%i|%T"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return
+    if done.returncode != 0 and "Invalid job id" not in done.stderr:  # squeue cannot say
+        return
+    listed = dict(line.split("|", 1) for line in done.stdout.split() if "|" in line)
+    for job in unknown:
+        watcher._info_dict[job] = {"State": listed.get(job, GONE_FROM_SQUEUE), FROM_SQUEUE: "1"}
+        if watcher.is_done(job, mode="cache"):
+            watcher._finished.add(job)
 
 
 def _first_line(error: BaseException) -> str:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -561,7 +562,27 @@ def _states_from_squeue(watcher: Any) -> None:
 
 def _first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if ended := _ended_without_a_result(lines):
+        return ended
     return lines[0] if lines else type(error).__name__
+
+
+_NO_RESULT = re.compile(r"Job (\S+) \(task: \d+\) with path (\S+)")
+
+
+def _ended_without_a_result(lines: list[str]) -> str | None:
+    """submitit's UncompletedJobError, whose first line (`Job 8_1 (task: 0) with path
+    .../8_1_0_result.pkl`) said neither that the job ended nor how: its state is next."""
+    if len(lines) < 2:
+        return None
+    match = _NO_RESULT.match(lines[0])
+    state = re.search(r"has not produced any output \((state: [^)]*)\)", lines[1])
+    if match is None or state is None:
+        return None
+    log = Path(match.group(2)).parent
+    return (
+        f"its SLURM job {match.group(1)} ended without a result ({state.group(1)}); its log: {log}"
+    )
 
 
 SUBMITIT_LOGS = ".submitit"

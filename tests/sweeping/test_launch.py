@@ -231,3 +231,26 @@ def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
     with submitit_logging_quieted():
         running.update()
     assert running.is_done("5_0", mode="cache") == ("Invalid" in squeue)
+
+
+def test_a_slurm_job_that_ended_without_a_result_is_named_with_its_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: `could not run: Job 8_1 (task: 0) with path /.../8_1_0_result.pkl`, the first
+    of submitit's lines, which said neither that the job ended nor how (scancel'd)."""
+    submitit = pytest.importorskip("submitit")
+    from repro.running import hydra_task
+
+    def lost(args: list[str]) -> None:
+        raise submitit.core.utils.UncompletedJobError(
+            "Job 8_1 (task: 0) with path /r/.submitit/8_1/8_1_0_result.pkl\n"
+            "has not produced any output (state: CANCELLED by 0)\n"
+            "No output/error stream produced ! Check: /r/.submitit/8_1/8_1_0_log.out"
+        )
+
+    monkeypatch.setattr(hydra_task, "invoke", lost)
+    (line,) = launch([["seed=0,1"]], ["paper=toy"], [], slurm_job_name("7"))
+    assert line == (
+        "multirun seed=0,1 could not run: its SLURM job 8_1 ended without a result "
+        "(state: CANCELLED by 0); its log: /r/.submitit/8_1"
+    )

@@ -31,6 +31,9 @@ def stop_name(
     job = environ.get("SLURM_JOB_ID")
     if signum != signal.SIGTERM or not job:
         return name
+    array, task = environ.get("SLURM_ARRAY_JOB_ID"), environ.get("SLURM_ARRAY_TASK_ID")
+    if array and task:  # `-j <array's id>` lists every task of it: the array's last task
+        job = f"{array}_{task}"  # has that id as its own (a sweep's), so this task's alone
     cause = _cause(_squeue(job, run))
     return f"{name} ({cause})" if cause else name
 

@@ -98,3 +98,21 @@ def test_a_cancelled_slurm_job_is_not_blamed_on_the_time_limit(tmp_path: Path) -
     unknown = result(2, "interrupted by SIGTERM at step 8; run again")
     line = time_limit_line([cancelled, unknown], "slurm", ["slurm.time_min=30"]) or ""
     assert line.startswith("warning: 1 run interrupted by SIGTERM: most likely SLURM's time")
+
+
+def test_an_array_tasks_stop_is_read_from_its_own_line() -> None:
+    """Before, the array's last task (a sweep's: its SLURM_JOB_ID is the array's own id) asked
+    `squeue -j 15`, which lists every task of the array: cancelled, it was said warned of its
+    time limit by another task's line (`RUNNING|1:30`), the cause the sweep then blamed."""
+    from repro.running.slurm_stop import stop_name
+
+    asked: list[list[str]] = []
+
+    def run(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        asked.append(args)
+        lines = {"15_2": "CANCELLED|4:50\n", "15": "RUNNING|1:30\n"}  # 15_2 ended: left out
+        return subprocess.CompletedProcess(args, 0, lines[args[args.index("-j") + 1]], "")
+
+    env = {"SLURM_JOB_ID": "15", "SLURM_ARRAY_JOB_ID": "15", "SLURM_ARRAY_TASK_ID": "2"}
+    assert stop_name(signal.SIGTERM, env, run) == "SIGTERM (its SLURM job was cancelled)"
+    assert asked[0][asked[0].index("-j") + 1] == "15_2"

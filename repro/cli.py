@@ -420,6 +420,8 @@ def _folder_lines(folders: list[str], settings: list[str] | None = None) -> list
     children: dict[str, list[str]] = {}
     labels: dict[str, list[str]] = {}
     for index, folder in enumerate(folders):
+        if folder == "-":  # a row without a record
+            continue
         parent, _, name = folder.rpartition("/")
         key = f"{parent}/" if parent else ""
         children.setdefault(key, []).append(name)
@@ -984,7 +986,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
             r.result,
             "-" if r.wall_s is None else f"{r.wall_s:.1f} s",
             r.detail,
-            _relative(r.run.record_dir),
+            _record_cell(r),
         )
         for r in results
     ]
@@ -1024,6 +1026,19 @@ def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together
     if several:  # as the per-run table: only what tells an experiment's settings apart
         header = (*header[:2], "overrides", *header[2:])
     _print_table(header, rows, "records")
+
+
+def _record_cell(result: Any) -> str:
+    """A failed run's folder, where it keeps a record: `-` where none is (a run refused at
+    fit start: what its start wrote was taken back), as no record was there to read."""
+    from repro.records import store
+    from repro.sweeping.launch import FAILED
+
+    folder = result.run.record_dir
+    kept = (folder / name for name in (store.RECORD_FILE, store.FAILED_RERUN_FILE))
+    if result.result == FAILED and not any(path.exists() for path in kept):
+        return "-"
+    return _relative(folder)
 
 
 def _relative(path: Path) -> str:

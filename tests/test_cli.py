@@ -1315,3 +1315,16 @@ def test_an_empty_aside_column_in_a_narrow_terminal_is_no_internal_error(
     _print_table(("claim", "text", "source"), [("acc", long, "")], aside="source")
     lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
     assert "acc" in lines[1], lines
+
+
+def test_a_run_refused_at_fit_start_names_no_record_in_the_table(tmp_path: Path) -> None:
+    """Before, its row's record column named the seed's folder, where its start's files had
+    been taken back: no record was there to read."""
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    args = ("sweep", "paper=toy", "experiment=small", "seeds=1", "logger=none")
+    done = repro(*args, "+trainer.limit_test_batches=0.00001", env=env)
+    assert "no batch of the" in done.stderr, done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.split()[:2] == ["small", "0"])
+    assert not list((tmp_path / "results").rglob("record*.json"))
+    assert "seed0" not in row and row.split()[-1] == "-", done.stdout

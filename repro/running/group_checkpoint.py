@@ -238,7 +238,9 @@ def split_lock(hash_dir: Any) -> Iterator[None]:
     import fcntl
     import os
 
-    handle = os.open(hash_dir / SPLIT_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    from repro.running.lock import open_lock_file
+
+    handle = open_lock_file(hash_dir, SPLIT_LOCK)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield

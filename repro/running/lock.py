@@ -37,11 +37,24 @@ def is_locked(record_dir: Path) -> bool:
     return False
 
 
+class FolderNotWritable(ReproError, OSError):
+    """A run's folder where its lock cannot be made (a read-only results folder): said as the
+    folder, and still an OSError to the code that meets it as one (a tidy that leaves it)."""
+
+
+def open_lock_file(folder: Path, name: str) -> int:
+    """The lock file `name` of `folder`, made if missing; a folder that cannot be written (a
+    read-only results folder) is named, never the lock file inside it."""
+    try:
+        return os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise FolderNotWritable(f"cannot write in {folder}: {error.strerror or error}") from None
+
+
 @contextmanager
 def run_lock(record_dir: Path) -> Iterator[None]:
     """Hold the folder's lock for the whole run; a second process fails at once, clearly."""
-    path = record_dir / LOCK_FILE
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    handle = open_lock_file(record_dir, LOCK_FILE)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -37,6 +37,9 @@ def stop_name(
     job = environ.get("SLURM_JOB_ID")
     if signum != signal.SIGTERM or not job:
         return name
+    array, task = environ.get("SLURM_ARRAY_JOB_ID"), environ.get("SLURM_ARRAY_TASK_ID")
+    if array and task:  # `-j <array's id>` lists every task of it: the array's last task
+        job = f"{array}_{task}"  # has that id as its own (a sweep's), so this task's alone
     if (job, run) not in _ASKED:
         _ASKED[job, run] = _squeue(job, run)
     cause = _cause(_ASKED[job, run])

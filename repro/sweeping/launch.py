@@ -6,6 +6,7 @@ import contextlib
 import logging
 import math
 import os
+import re
 import statistics
 import sys
 import time
@@ -512,16 +513,76 @@ def _sacct_stderr_dropped() -> Iterator[None]:
         command = original(self)
         return None if command is None else ["sh", "-c", 'exec "$0" "$@" 2>/dev/null', *command]
 
+    def update(self: Any) -> None:
+        original_update(self)
+        _states_from_squeue(self)
+
+    original_update = SlurmInfoWatcher.update
     SlurmInfoWatcher._make_command = quiet  # type: ignore[method-assign]
+    SlurmInfoWatcher.update = update  # type: ignore[method-assign]
     try:
         yield
     finally:
         SlurmInfoWatcher._make_command = original  # type: ignore[method-assign]
+        SlurmInfoWatcher.update = original_update  # type: ignore[method-assign]
+
+
+GONE_FROM_SQUEUE = "ENDED"  # submitit's state of a job squeue no longer knows: it ended
+FROM_SQUEUE = "repro_from_squeue"  # marks a state sacct did not give: asked again each poll
+
+
+def _states_from_squeue(watcher: Any) -> None:
+    """Where SLURM keeps no accounting, sacct fails and submitit held every job `UNKNOWN`,
+    which it waits on: a job `scancel`ed while pending (no result file) kept the sweep
+    waiting for ever. squeue holds a job's state for minutes after it ends (MinJobAge); a
+    job it no longer knows has ended too."""
+    import shutil
+    import subprocess
+
+    registered = watcher._registered - watcher._finished
+    unknown = [  # no state from sacct: none, or squeue's of an earlier poll (PENDING then)
+        job for job in registered if FROM_SQUEUE in watcher._info_dict.get(job, {FROM_SQUEUE: True})
+    ]
+    if not unknown or not shutil.which("squeue"):
+        return
+    arrays = sorted({job.split("_")[0] for job in unknown})
+    command = ["squeue", "-h", "-r", "-t", "all", "-j", ",".join(arrays), "-o", "%i|%T"]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return
+    if done.returncode != 0 and "Invalid job id" not in done.stderr:  # squeue cannot say
+        return
+    listed = dict(line.split("|", 1) for line in done.stdout.split() if "|" in line)
+    for job in unknown:
+        watcher._info_dict[job] = {"State": listed.get(job, GONE_FROM_SQUEUE), FROM_SQUEUE: "1"}
+        if watcher.is_done(job, mode="cache"):
+            watcher._finished.add(job)
 
 
 def _first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if ended := _ended_without_a_result(lines):
+        return ended
     return lines[0] if lines else type(error).__name__
+
+
+_NO_RESULT = re.compile(r"Job (\S+) \(task: \d+\) with path (\S+)")
+
+
+def _ended_without_a_result(lines: list[str]) -> str | None:
+    """submitit's UncompletedJobError, whose first line (`Job 8_1 (task: 0) with path
+    .../8_1_0_result.pkl`) said neither that the job ended nor how: its state is next."""
+    if len(lines) < 2:
+        return None
+    match = _NO_RESULT.match(lines[0])
+    state = re.search(r"has not produced any output \((state: [^)]*)\)", lines[1])
+    if match is None or state is None:
+        return None
+    log = Path(match.group(2)).parent
+    return (
+        f"its SLURM job {match.group(1)} ended without a result ({state.group(1)}); its log: {log}"
+    )
 
 
 SUBMITIT_LOGS = ".submitit"

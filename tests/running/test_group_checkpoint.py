@@ -29,3 +29,25 @@ def test_a_real_full_disk_in_a_group_save_is_named_and_leaves_no_part(tmp_path: 
         saver.save(group)  # type: ignore[arg-type]
     assert not os.path.lexists(path.parent / "together.ckpt.tmp")
     assert not path.exists()
+
+
+@pytest.mark.parametrize("lock", ["split_lock", "run_lock"])
+def test_a_results_folder_that_cannot_be_written_is_named_not_its_lock_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lock: str
+) -> None:
+    """Before, a read-only results folder ended a seed (of a setting whose seeds trained
+    together) in `Read-only file system: .../<hash>/.group-split.lock`, an internal file's
+    name, where a folder that cannot be written is `cannot create run folder ...`."""
+    import errno
+
+    from repro.running import group_checkpoint
+    from repro.running import lock as run_locks
+
+    def read_only(path: object, *args: object) -> int:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr(os, "open", read_only)
+    held = getattr(group_checkpoint if lock == "split_lock" else run_locks, lock)
+    with pytest.raises(ReproError) as raised, held(tmp_path):
+        pass
+    assert str(raised.value) == f"cannot write in {tmp_path}: Read-only file system"

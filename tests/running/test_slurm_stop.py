@@ -120,3 +120,21 @@ def test_squeue_is_asked_once_however_many_records_the_stop_writes() -> None:
     names = {stop_name(signal.SIGTERM, env, run) for _ in range(8)}
     assert names == {"SIGTERM (its SLURM job was cancelled)"}
     assert len(asked) == 1
+
+
+def test_an_array_tasks_stop_is_read_from_its_own_line() -> None:
+    """Before, the array's last task (a sweep's: its SLURM_JOB_ID is the array's own id) asked
+    `squeue -j 15`, which lists every task of the array: cancelled, it was said warned of its
+    time limit by another task's line (`RUNNING|1:30`), the cause the sweep then blamed."""
+    from repro.running.slurm_stop import stop_name
+
+    asked: list[list[str]] = []
+
+    def run(args: list[str], **_: object) -> subprocess.CompletedProcess[str]:
+        asked.append(args)
+        lines = {"15_2": "CANCELLED|4:50\n", "15": "RUNNING|1:30\n"}  # 15_2 ended: left out
+        return subprocess.CompletedProcess(args, 0, lines[args[args.index("-j") + 1]], "")
+
+    env = {"SLURM_JOB_ID": "15", "SLURM_ARRAY_JOB_ID": "15", "SLURM_ARRAY_TASK_ID": "2"}
+    assert stop_name(signal.SIGTERM, env, run) == "SIGTERM (its SLURM job was cancelled)"
+    assert asked[0][asked[0].index("-j") + 1] == "15_2"

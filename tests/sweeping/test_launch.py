@@ -194,3 +194,63 @@ def test_a_sub_second_estimate_is_not_called_zero() -> None:
     assert format_seconds(7.26) == "7.3 s"
     assert format_seconds(42.0) == "42 s"
     assert format_seconds(600.0) == "10.0 min"
+
+
+@pytest.mark.parametrize(
+    "squeue", ['echo "5_0|RUNNING"; echo "5_1|CANCELLED"', 'echo "Invalid job id" >&2; exit 1']
+)
+def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, squeue: str
+) -> None:
+    """Before, a cluster without accounting (sacct fails) left submitit a job's state
+    UNKNOWN for ever: a sweep whose pending job was `scancel`ed waited on it until it was
+    killed. squeue, which holds a job for minutes after it ends, says it ended; a job it
+    no longer knows has ended too."""
+    pytest.importorskip("submitit")
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sacct").write_text("#!/bin/sh\necho disabled >&2\nexit 1\n")
+    (bin_dir / "squeue").write_text(f"#!/bin/sh\n{squeue}\n")
+    for tool in ("sacct", "squeue"):
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    watcher = SlurmInfoWatcher()
+    watcher.register_job("5_1")
+    (bin_dir / "squeue").write_text('#!/bin/sh\necho "5_1|PENDING"\n')
+    with submitit_logging_quieted():
+        watcher.update()  # pending at the first poll, scancel'd before the next
+    assert not watcher.is_done("5_1", mode="cache")
+    (bin_dir / "squeue").write_text(f"#!/bin/sh\n{squeue}\n")
+    with submitit_logging_quieted():
+        watcher.update()
+    assert watcher.is_done("5_1", mode="cache")
+    running = SlurmInfoWatcher()
+    running.register_job("5_0")
+    with submitit_logging_quieted():
+        running.update()
+    assert running.is_done("5_0", mode="cache") == ("Invalid" in squeue)
+
+
+def test_a_slurm_job_that_ended_without_a_result_is_named_with_its_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before: `could not run: Job 8_1 (task: 0) with path /.../8_1_0_result.pkl`, the first
+    of submitit's lines, which said neither that the job ended nor how (scancel'd)."""
+    submitit = pytest.importorskip("submitit")
+    from repro.running import hydra_task
+
+    def lost(args: list[str]) -> None:
+        raise submitit.core.utils.UncompletedJobError(
+            "Job 8_1 (task: 0) with path /r/.submitit/8_1/8_1_0_result.pkl\n"
+            "has not produced any output (state: CANCELLED by 0)\n"
+            "No output/error stream produced ! Check: /r/.submitit/8_1/8_1_0_log.out"
+        )
+
+    monkeypatch.setattr(hydra_task, "invoke", lost)
+    (line,) = launch([["seed=0,1"]], ["paper=toy"], [], slurm_job_name("7"))
+    assert line == (
+        "multirun seed=0,1 could not run: its SLURM job 8_1 ended without a result "
+        "(state: CANCELLED by 0); its log: /r/.submitit/8_1"
+    )

@@ -529,6 +529,13 @@ def _sacct_stderr_dropped() -> Iterator[None]:
 
 GONE_FROM_SQUEUE = "ENDED"  # submitit's state of a job squeue no longer knows: it ended
 FROM_SQUEUE = "repro_from_squeue"  # marks a state sacct did not give: asked again each poll
+# SLURM's states of a job that has ended; squeue names a live job by its flags too
+# (CONFIGURING while its nodes boot, SUSPENDED, STOPPED, REQUEUE_HOLD, ...), which submitit
+# would take as ended: a job in any other state is waited on (as PENDING)
+SQUEUE_ENDED = {
+    "BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL", "OUT_OF_MEMORY",
+    "PREEMPTED", "TIMEOUT",
+}  # fmt: skip
 
 
 def _states_from_squeue(watcher: Any) -> None:
@@ -555,7 +562,10 @@ def _states_from_squeue(watcher: Any) -> None:
         return
     listed = dict(line.split("|", 1) for line in done.stdout.split() if "|" in line)
     for job in unknown:
-        watcher._info_dict[job] = {"State": listed.get(job, GONE_FROM_SQUEUE), FROM_SQUEUE: "1"}
+        state = listed.get(job, GONE_FROM_SQUEUE)
+        if state != GONE_FROM_SQUEUE and state not in SQUEUE_ENDED:
+            state = "PENDING"
+        watcher._info_dict[job] = {"State": state, FROM_SQUEUE: "1"}
         if watcher.is_done(job, mode="cache"):
             watcher._finished.add(job)
 

@@ -233,6 +233,49 @@ def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
     assert running.is_done("5_0", mode="cache") == ("Invalid" in squeue)
 
 
+@pytest.mark.parametrize(
+    ("state", "ended"),
+    [
+        ("CONFIGURING", False),  # its nodes booting (power saving, a cloud): it runs next
+        ("SUSPENDED", False),  # `scontrol suspend`, or gang scheduling's preemption
+        ("STOPPED", False),
+        ("REQUEUE_HOLD", False),
+        ("SPECIAL_EXIT", False),
+        ("SIGNALING", False),
+        ("STAGE_OUT", False),
+        ("RESIZING", False),
+        ("COMPLETED", True),
+        ("FAILED", True),
+        ("TIMEOUT", True),
+        ("NODE_FAIL", True),
+        ("OUT_OF_MEMORY", True),
+    ],
+)
+def test_a_job_squeue_lists_alive_is_not_taken_as_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, ended: bool
+) -> None:
+    """squeue prints a job's flags as its state (CONFIGURING while its nodes boot,
+    SUSPENDED, ...), names submitit's waiting list lacks: such a job was taken as ended
+    without a result while it was about to train (the sweep then said it ended, and the
+    next sweep trained it again). Only SLURM's ending states end it."""
+    pytest.importorskip("submitit")
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sacct").write_text("#!/bin/sh\necho disabled >&2\nexit 1\n")
+    (bin_dir / "squeue").write_text(f'#!/bin/sh\necho "5_0|{state}"\n')
+    for tool in ("sacct", "squeue"):
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    watcher = SlurmInfoWatcher()
+    watcher.register_job("5_0")
+    with submitit_logging_quieted():
+        watcher.update()
+    assert watcher.is_done("5_0", mode="cache") == ended
+    assert ("5_0" in watcher._finished) == ended
+
+
 def test_a_slurm_job_that_ended_without_a_result_is_named_with_its_state(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -577,7 +577,7 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
-_NO_RESULT = re.compile(r"Job (\S+) \(task: \d+\) with path (\S+)")
+_NO_RESULT = re.compile(r"Job (\S+) \(task: \d+\) with path (.+)$")
 
 
 def _ended_without_a_result(lines: list[str]) -> str | None:

@@ -233,6 +233,25 @@ def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
     assert running.is_done("5_0", mode="cache") == ("Invalid" in squeue)
 
 
+def test_a_job_without_a_result_names_its_log_folder_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before, a results folder with a space in its path (`My Results`) named its log as
+    the folder above the space (`its log: /home/u`), a folder that holds no log."""
+    submitit = pytest.importorskip("submitit")
+    from repro.running import hydra_task
+
+    def lost(args: list[str]) -> None:
+        raise submitit.core.utils.UncompletedJobError(
+            "Job 8_1 (task: 0) with path /home/u/My Results/.submitit/8_1/8_1_0_result.pkl\n"
+            "has not produced any output (state: ENDED)\n"
+        )
+
+    monkeypatch.setattr(hydra_task, "invoke", lost)
+    (line,) = launch([["seed=0,1"]], ["paper=toy"], [], slurm_job_name("7"))
+    assert line.endswith("(state: ENDED); its log: /home/u/My Results/.submitit/8_1")
+
+
 @pytest.mark.parametrize(
     ("state", "ended"),
     [

@@ -515,6 +515,7 @@ def _sacct_stderr_dropped() -> Iterator[None]:
 
     def update(self: Any) -> None:
         original_update(self)
+        _live_states_waited_on(self)
         _states_from_squeue(self)
 
     original_update = SlurmInfoWatcher.update
@@ -529,13 +530,30 @@ def _sacct_stderr_dropped() -> Iterator[None]:
 
 GONE_FROM_SQUEUE = "ENDED"  # submitit's state of a job squeue no longer knows: it ended
 FROM_SQUEUE = "repro_from_squeue"  # marks a state sacct did not give: asked again each poll
-# SLURM's states of a job that has ended; squeue names a live job by its flags too
-# (CONFIGURING while its nodes boot, SUSPENDED, STOPPED, REQUEUE_HOLD, ...), which submitit
-# would take as ended: a job in any other state is waited on (as PENDING)
-SQUEUE_ENDED = {
+# SLURM's states of a job that has ended; submitit took any state it does not wait on as
+# ended: sacct's SUSPENDED, squeue's flags of a live job (CONFIGURING while its nodes boot,
+# STOPPED, REQUEUE_HOLD, ...): a job in any other state is waited on (as PENDING)
+ENDED_STATES = {
     "BOOT_FAIL", "CANCELLED", "COMPLETED", "DEADLINE", "FAILED", "NODE_FAIL", "OUT_OF_MEMORY",
     "PREEMPTED", "TIMEOUT",
 }  # fmt: skip
+
+
+def _live_states_waited_on(watcher: Any) -> None:
+    """sacct's SUSPENDED (`scontrol suspend`, gang scheduling's preemption) is no state
+    submitit waits on: the job was taken as ended without a result, then trained when
+    resumed. A state sacct gave that is not an ending one is waited on."""
+    for job in watcher._registered:
+        info = watcher._info_dict.get(job)
+        if not info or FROM_SQUEUE in info or not info.get("State"):
+            continue
+        if info["State"].split()[0] not in ENDED_STATES and watcher.is_done(job, mode="cache"):
+            watcher._info_dict[job] = {
+                **info,
+                "State": "PENDING",
+                "repro_sacct_state": info["State"],
+            }
+            watcher._finished.discard(job)
 
 
 def _states_from_squeue(watcher: Any) -> None:
@@ -563,7 +581,7 @@ def _states_from_squeue(watcher: Any) -> None:
     listed = dict(line.split("|", 1) for line in done.stdout.split() if "|" in line)
     for job in unknown:
         state = listed.get(job, GONE_FROM_SQUEUE)
-        if state != GONE_FROM_SQUEUE and state not in SQUEUE_ENDED:
+        if state != GONE_FROM_SQUEUE and state not in ENDED_STATES:
             state = "PENDING"
         watcher._info_dict[job] = {"State": state, FROM_SQUEUE: "1"}
         if watcher.is_done(job, mode="cache"):

@@ -233,6 +233,32 @@ def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
     assert running.is_done("5_0", mode="cache") == ("Invalid" in squeue)
 
 
+@pytest.mark.parametrize(("state", "ended"), [("SUSPENDED", False), ("CANCELLED by 0", True)])
+def test_a_job_sacct_says_suspended_is_not_taken_as_ended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, ended: bool
+) -> None:
+    """sacct's SUSPENDED (`scontrol suspend`, gang scheduling's preemption) is no state
+    submitit waits on: the suspended job was taken as ended without a result, and trained
+    when resumed, after the sweep had said it ended."""
+    pytest.importorskip("submitit")
+    from submitit.slurm.slurm import SlurmInfoWatcher
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    sacct = f'echo "JobID|State|NodeList"; echo "5_0|{state}|node1"'
+    (bin_dir / "sacct").write_text(f"#!/bin/sh\n{sacct}\n")
+    (bin_dir / "squeue").write_text("#!/bin/sh\nexit 1\n")
+    for tool in ("sacct", "squeue"):
+        (bin_dir / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    watcher = SlurmInfoWatcher()
+    watcher.register_job("5_0")
+    with submitit_logging_quieted():
+        watcher.update()
+    assert watcher.is_done("5_0", mode="cache") == ended
+    assert ("5_0" in watcher._finished) == ended
+
+
 def test_a_job_without_a_result_names_its_log_folder_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -370,7 +370,12 @@ def launch(
     for batch in batches:
         try:
             slurm = _time_limit_warned_by_sigterm() if slurm_name else contextlib.nullcontext()
-            with _launcher_errors_raised(), submitit_logging_quieted(), slurm:
+            with (
+                _launcher_errors_raised(),
+                submitit_logging_quieted(),
+                slurm,
+                _jobs_awaited_together(),
+            ):
                 invoke(["-m", *flags, *batch, *common])
         except KeyboardInterrupt:  # Ctrl-C or SIGTERM (errors.Terminated)
             if slurm_name:
@@ -429,6 +434,46 @@ def _time_limit_warned_by_sigterm() -> Iterator[None]:
     finally:
         JobEnvironment.USR_SIG = original
         os.environ.pop(PREEMPT_SIGNAL_ENV, None)
+
+
+BATCH = "_repro_batch"  # on each submitit job: the jobs submitted with it
+
+
+@contextlib.contextmanager
+def _jobs_awaited_together() -> Iterator[None]:
+    """Hydra's launcher reads its jobs' results in order and stops at the first without
+    one (a job `scancel`ed while pending, BOOT_FAIL): the sweep then ended, its table
+    counting the other jobs, still pending or running, as not started or failed while they
+    trained on (the same sweep again trained them twice). A job's error waits for the jobs
+    submitted with it to end."""
+    try:
+        from submitit.core.core import Executor, Job
+    except ImportError:
+        yield
+        return
+    map_array, results = Executor.map_array, Job.results
+
+    def batch(self: Any, *args: Any, **kwargs: Any) -> Any:
+        jobs = map_array(self, *args, **kwargs)
+        for job in jobs:
+            setattr(job, BATCH, jobs)
+        return jobs
+
+    def awaited(self: Any) -> Any:
+        try:
+            return results(self)
+        except Exception:
+            for other in getattr(self, BATCH, ()):
+                other.wait()
+            raise
+
+    Executor.map_array = batch  # type: ignore[method-assign]
+    Job.results = awaited  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Executor.map_array = map_array  # type: ignore[method-assign]
+        Job.results = results  # type: ignore[method-assign]
 
 
 def slurm_job_name(sweep_id: str) -> str:

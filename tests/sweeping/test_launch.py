@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -319,6 +321,40 @@ def test_a_job_squeue_lists_alive_is_not_taken_as_ended(
         watcher.update()
     assert watcher.is_done("5_0", mode="cache") == ended
     assert ("5_0" in watcher._finished) == ended
+
+
+def test_a_job_without_a_result_leaves_no_job_of_its_multirun_unwatched(tmp_path: Path) -> None:
+    """Hydra's launcher reads its jobs' results in order and stopped at the first that
+    ended without one (scancel'd while pending, BOOT_FAIL): the sweep then ended, its
+    table counting the array's other jobs (still pending or running) not started or
+    failed, while they trained on; the same sweep again trained them twice. The
+    multirun's error comes once every job of it has ended."""
+    submitit = pytest.importorskip("submitit")
+    from repro.sweeping.launch import _jobs_awaited_together
+
+    gate = tmp_path / "go"
+
+    def work(task: int) -> str:
+        if task == 0:
+            raise ValueError("no result")
+        while not gate.exists():
+            time.sleep(0.05)
+        return "trained"
+
+    executor = submitit.LocalExecutor(folder=tmp_path / "jobs")
+    with _jobs_awaited_together():
+        jobs = executor.map_array(work, [0, 1])
+
+        def open_gate() -> None:  # a while after the first job ended: the second still runs
+            jobs[0].wait()
+            time.sleep(1)
+            gate.touch()
+
+        threading.Thread(target=open_gate, daemon=True).start()
+        with pytest.raises(submitit.core.utils.FailedJobError):
+            [job.results()[0] for job in jobs]  # as Hydra's submitit launcher reads them
+        assert jobs[1].done()  # before the multirun's error: not left training unwatched
+    assert jobs[1].result() == "trained"
 
 
 def test_a_slurm_job_that_ended_without_a_result_is_named_with_its_state(

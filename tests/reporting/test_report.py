@@ -3816,3 +3816,23 @@ def test_the_pdf_results_beyond_the_paper_keep_each_claim_id_and_metric_whole(
     words = set(table.group(0).split())
     assert "logistic_shuffled_acc" in words and "test/acc" in words, table.group(0)
     assert {"trainer.max_steps=200", "trainer.max_steps=2000"} <= words, table.group(0)
+
+
+def test_scope_says_max_time_stopped_every_run_only_where_it_did(tmp_path: Path) -> None:
+    """cnn's seed 0 stopped by trainer.max_time short of its steps, seeds 1 and 2 failed:
+    Scope said `trainer.max_time stopped every run short of its setting: cnn`, of two runs it
+    never stopped; cnn is run with no run completed, and the stopped seed is listed too."""
+    import json
+
+    results = tmp_path / "results"
+    budget = {"+trainer.max_time": "00:01:00:00"}
+    folder = write_run(results, "cnn", 0, {"test/acc": 0.5}, **budget)
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+    (folder / "record.json").write_text(json.dumps(record))
+    for seed in (1, 2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom", **budget)
+    _, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name}))
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    assert "stopped every run short" not in scope, scope
+    assert "Run, but no run completed: `cnn`" in scope, scope

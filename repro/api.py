@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from repro.errors import ReproError
+from repro.errors import ReproError, UsageError
 from repro.records import load_records  # `repro.load_records`: one function, one DataFrame
 
 __all__ = ["load_records", "report", "run", "sweep"]
@@ -35,7 +35,13 @@ def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str]) -
     import shlex
 
     if isinstance(extra, str):
-        extra = shlex.split(extra)
+        try:
+            extra = shlex.split(extra)
+        except ValueError as error:  # an unclosed quote: shlex's bare 'No closing quotation'
+            raise UsageError(
+                f"overrides={extra!r}: {str(error)[0].lower()}{str(error)[1:]}; a string is split "
+                "as the command line splits it (or give a list, one override each)"
+            ) from error
     words = [f"paper={paper}"]
     for key, value in fields.items():
         if value is None:

@@ -256,3 +256,17 @@ def test_overrides_given_as_one_string_are_read_as_the_command_line_reads_them()
         "seed=2",
     ]
     assert _overrides("mnist1d", {}, ["debug=fast"]) == ["paper=mnist1d", "debug=fast"]
+
+
+def test_overrides_with_an_unclosed_quote_are_one_usage_error() -> None:
+    # overrides="model.name='a b" ended in shlex's bare ValueError 'No closing quotation',
+    # naming neither the overrides nor the argument
+    import pytest
+
+    from repro.api import _overrides
+    from repro.errors import UsageError
+
+    with pytest.raises(UsageError) as raised:
+        _overrides("mnist1d", {}, "model.name='a b")
+    said = str(raised.value)
+    assert "overrides=" in said and "model.name='a b" in said and "closing quot" in said, said

@@ -200,7 +200,7 @@ def report(
         paper=paper,
         results_dir=default_results_dir(Path(results) if results else None),
         out_dir=Path(out) if out else Path("reports") / paper,
-        formats=parse_formats([formats] if isinstance(formats, str) else formats),
+        formats=parse_formats([formats] if isinstance(formats, str) else formats, "formats="),
         papers_dir=[Path(p) for p in _papers_dir_args(papers_dir)[1::2]] or None,
         out_given=out is not None,
     )

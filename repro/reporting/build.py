@@ -95,16 +95,18 @@ def pins_by_folder(
     )
 
 
-def parse_formats(formats: Iterable[str]) -> frozenset[str]:
+def parse_formats(formats: Iterable[str], given_as: str = "--format") -> frozenset[str]:
     """`--format html,pdf` (repeated, or one comma list as paper= takes) as the formats to
-    write, md always among them; `repro.report(formats=...)` reads them the same way."""
+    write, md always among them; `repro.report(formats=...)` reads them the same way, its
+    errors naming `given_as="formats="`, the argument, not the flag."""
     chosen = {"md"}
+    example = f"{given_as} html,pdf" if given_as.startswith("-") else f"{given_as}'html,pdf'"
     for given in formats:
         listed = [part.strip() for part in given.split(",") if part.strip()]
         if not listed:  # `--format ""` or `--format ,`: a mistake, not a request for md only
             raise UsageError(
-                f"--format names no format in {given!r}: give one or more of "
-                f"{', '.join(FORMATS)} (e.g. --format html,pdf)"
+                f"{given_as} names no format in {given!r}: give one or more of "
+                f"{', '.join(FORMATS)} (e.g. {example})"
             )
         for fmt in listed:
             name = fmt.lower().lstrip(".")

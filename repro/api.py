@@ -29,11 +29,14 @@ if TYPE_CHECKING:
     from repro.running.runner import RunOutcome
 
 
-def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str]) -> list[str]:
+def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str] | None) -> list[str]:
     """`paper=X`, the keyword arguments as overrides, then `extra`: a list, or one string
-    split as the command line splits it (`"debug=fast seed=2"`), never letter by letter."""
+    split as the command line splits it (`"debug=fast seed=2"`), never letter by letter;
+    None is none, as papers_dir=None."""
     import shlex
 
+    if extra is None:
+        extra = ()
     if isinstance(extra, str):
         try:
             extra = shlex.split(extra)
@@ -124,7 +127,7 @@ def run(
     paper: str,
     experiment: str | None = None,
     seed: int = 0,
-    overrides: str | Sequence[str] = (),
+    overrides: str | Sequence[str] | None = (),
     papers_dir: str | Path | Sequence[str | Path] | None = None,
 ) -> RunOutcome:
     """Train and test one setting (or return its completed record) like `repro run`.
@@ -150,7 +153,7 @@ def sweep(
     paper: str,
     experiments: Sequence[str] | None = None,
     seeds: int | str | None = None,
-    overrides: str | Sequence[str] = (),
+    overrides: str | Sequence[str] | None = (),
     launcher: str | None = None,
     dry_run: bool = False,
     papers_dir: str | Path | Sequence[str | Path] | None = None,

@@ -286,3 +286,11 @@ def test_report_formats_naming_no_format_name_the_argument_not_the_flag(tmp_path
             repro.report("mnist1d", formats=formats, out=tmp_path / "out", results=results)
         said = str(raised.value)
         assert "--format" not in said and "formats=" in said, said
+
+
+def test_overrides_none_is_no_override() -> None:
+    # overrides=None (as papers_dir=None, "none given") ended in 'TypeError: Value after *
+    # must be an iterable, not NoneType'
+    from repro.api import _overrides
+
+    assert _overrides("mnist1d", {"seed": 2}, None) == ["paper=mnist1d", "seed=2"]

@@ -140,7 +140,7 @@ def test_comparison_pairs_by_seed(tmp_path: Path) -> None:
     write_run(results, "cnn", 9, {"test/acc": 0.1})  # no mlp partner: left out
     _, markdown = report(results, tmp_path / "out")
     assert "(A − B, n=4 pairs)" in table_row(markdown, "cnn_beats_mlp")
-    assert "1 seed run for only one of cnn and mlp" in markdown
+    assert "1 seed completed for only one of cnn and mlp" in markdown
 
 
 def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
@@ -3836,3 +3836,21 @@ def test_scope_says_max_time_stopped_every_run_only_where_it_did(tmp_path: Path)
     scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
     assert "stopped every run short" not in scope, scope
     assert "Run, but no run completed: `cnn`" in scope, scope
+
+
+def test_a_seed_failed_on_one_side_of_a_comparison_is_not_said_run_for_one(
+    tmp_path: Path,
+) -> None:
+    """cnn's seed 1 failed beside mlp's completed seed 1: the claim said `1 seed run for only
+    one of cnn and mlp`, though both ran it; the seed completed for only one of them."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+        if seed == 1:
+            write_run(results, "cnn", seed, {}, status="failed", error="boom")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    line = next(x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`:"))
+    assert "run for only one" not in line, line
+    assert "1 seed completed for only one of cnn and mlp" in line, line

@@ -956,10 +956,11 @@ def _commands(
     if unjudged:
         paper = advised_sweep(request, plugin)
         for_verdict = (
-            f"The paper's setting of {unjudged[0]} has no runs, so its claims are not judged: "
+            f"The paper's setting of {unjudged[0]} has no completed runs, so its claims are not "
+            "judged: "
             if len(unjudged) == 1
-            else f"The paper's settings of {', '.join(unjudged)} have no runs, so their claims "
-            "are not judged: "
+            else f"The paper's settings of {', '.join(unjudged)} have no completed runs, so their "
+            "claims are not judged: "
         ) + f"`{paper} experiment={','.join(unjudged)}` makes them."
         note = f"{note} {for_verdict}" if note else for_verdict
     if refused:

@@ -3052,9 +3052,9 @@ def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
     assert "Completed runs exist for: `cnn`." in scope
     assert "Not run yet: `logistic`, `gru`," in scope
     assert "`mlp`" not in scope.split("Not run yet:")[1]
-    assert "Run only in settings other than the paper's: `mlp`" in scope
+    assert "Completed runs only in settings other than the paper's: `mlp`" in scope
     html = (out / "report.html").read_text()
-    assert "Run only in settings other than the paper's: <code>mlp</code>" in html
+    assert "Completed runs only in settings other than the paper's: <code>mlp</code>" in html
 
 
 def test_the_terminal_says_why_claims_of_runs_in_other_settings_are_not_run(
@@ -3854,3 +3854,20 @@ def test_a_seed_failed_on_one_side_of_a_comparison_is_not_said_run_for_one(
     line = next(x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`:"))
     assert "run for only one" not in line, line
     assert "1 seed completed for only one of cnn and mlp" in line, line
+
+
+def test_failed_runs_at_the_papers_setting_are_not_said_never_run(tmp_path: Path) -> None:
+    """cnn's two runs at the paper's setting failed, its max_steps=1500 runs completed:
+    Scope said `Run only in settings other than the paper's: cnn` and the regenerate note
+    `The paper's setting of cnn has no runs`, of a setting whose failed runs it lists."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom")
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "Run only in settings other" not in markdown
+    assert "Completed runs only in settings other than the paper's: `cnn`" in markdown
+    assert "The paper's setting of cnn has no runs" not in markdown
+    assert "The paper's setting of cnn has no completed runs, so its claims" in markdown
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Completed runs only in settings other than the paper's: <code>cnn</code>" in html

@@ -303,9 +303,10 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
 
 
 def _elsewhere_lines(data: ReportData, runs: Any) -> list[str]:
-    """One line naming the experiments run only in settings other than the paper's: the
-    headline counts their claims *not run*, which after a short sweep
-    (`trainer.max_steps=20`) reads as if the sweep trained nothing."""
+    """One line naming the experiments with completed runs only in settings other than the
+    paper's (its runs at the paper's may have failed: not "ran only"): the headline counts
+    their claims *not run*, which after a short sweep (`trainer.max_steps=20`) reads as if the
+    sweep trained nothing."""
     elsewhere = experiments_status(data)[1]
     if not elsewhere:
         return []
@@ -319,8 +320,8 @@ def _elsewhere_lines(data: ReportData, runs: Any) -> list[str]:
     ]
     these = "its claims are" if len(elsewhere) == 1 else "their claims are"
     return [
-        f"note: {', '.join(elsewhere)} ran only in settings other than the paper's, so "
-        f"{these} not run (the report shows those runs under Results beyond the original "
+        f"note: {', '.join(elsewhere)} completed runs only in settings other than the paper's, "
+        f"so {these} not run (the report shows those runs under Results beyond the original "
         f"paper); `--config HASH` judges one, marked as a deviation: {', '.join(settings)}"
     ]
 

@@ -3871,3 +3871,18 @@ def test_failed_runs_at_the_papers_setting_are_not_said_never_run(tmp_path: Path
     assert "The paper's setting of cnn has no completed runs, so its claims" in markdown
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Completed runs only in settings other than the paper's: <code>cnn</code>" in html
+
+
+def test_the_terminal_note_does_not_say_failed_runs_at_the_papers_setting_never_ran(
+    tmp_path: Path,
+) -> None:
+    """cnn's runs at the paper's setting failed, its max_steps=1500 runs completed: `repro
+    report` noted `cnn ran only in settings other than the paper's`, as Scope said."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom")
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+    outcome, _ = report(results, tmp_path / "out")
+    (note,) = [w for w in outcome.warnings if "other than the paper's" in w]
+    assert "ran only in settings" not in note, note
+    assert "note: cnn completed runs only in settings other than the paper's" in note, note

@@ -215,6 +215,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
             more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
             raise UsageError(f"{problem} (its settings: {', '.join(listed[:8])}{more})")
         warnings.append(f"warning: {problem}")
+    failed_pins = _pins_never_completed(runs, pins, choices)
+    cautions += failed_pins  # the report's regenerate line carries the --config: say why
+    warnings += failed_pins
     plan, plan_problem = auto_seeds.read_plan(request.results_dir, request.paper)
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
@@ -300,6 +303,28 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         created,
         results,
     )
+
+
+def _pins_never_completed(
+    runs: Any, pins: frozenset[str], choices: dict[str, aggregate.ConfigChoice]
+) -> list[str]:
+    """A `--config` hash whose runs all failed (or are unfinished) judges nothing, as no
+    setting is chosen from runs that did not complete: said, not passed over in silence."""
+    done = set(runs.loc[runs["status"] == store.STATUS_COMPLETED, "config_hash"])
+    lines = []
+    for pin in sorted(pins & set(runs["config_hash"]) - done):
+        for experiment in sorted(set(runs.loc[runs["config_hash"] == pin, "experiment"])):
+            choice = choices.get(experiment)
+            judged = (
+                f"{experiment} is judged on {choice.chosen.config_hash} as without --config"
+                if choice is not None and choice.judged
+                else f"{experiment}'s claims are not judged"
+            )
+            lines.append(
+                f"warning: --config {pin}: no run of {experiment} with that config hash "
+                f"completed (they are under Failed and unfinished runs), so {judged}"
+            )
+    return lines
 
 
 def _elsewhere_lines(data: ReportData, runs: Any) -> list[str]:

@@ -3886,3 +3886,22 @@ def test_the_terminal_note_does_not_say_failed_runs_at_the_papers_setting_never_
     (note,) = [w for w in outcome.warnings if "other than the paper's" in w]
     assert "ran only in settings" not in note, note
     assert "note: cnn completed runs only in settings other than the paper's" in note, note
+
+
+def test_a_config_pinned_whose_runs_all_failed_is_not_passed_over_in_silence(
+    tmp_path: Path,
+) -> None:
+    """`--config <cnn's max_steps=1500 setting>`, whose two runs failed: the report judged cnn
+    on the paper's setting (reproduced) without a word, its regenerate line still carrying
+    the `--config`, as if the pin had been followed."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        failed = write_run(
+            results, "cnn", seed, {}, status="failed", error="boom", **{"trainer.max_steps": 1500}
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    pin = failed.parent.name
+    outcome, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({pin}))
+    said = [w for w in outcome.warnings if pin in w]
+    assert said and "no run of cnn with that config hash completed" in said[0], said
+    assert "no run of cnn with that config hash completed" in markdown.split("## ")[0]

@@ -315,11 +315,10 @@ def _pins_never_completed(
     for pin in sorted(pins & set(runs["config_hash"]) - done):
         for experiment in sorted(set(runs.loc[runs["config_hash"] == pin, "experiment"])):
             choice = choices.get(experiment)
-            judged = (
-                f"{experiment} is judged on {choice.chosen.config_hash} as without --config"
-                if choice is not None and choice.judged
-                else f"{experiment}'s claims are not judged"
-            )
+            judged = f"{experiment}'s claims are not judged"
+            if choice is not None and choice.judged:  # pinned: by another --config of it
+                how = "its other --config" if choice.pinned else "as without --config"
+                judged = f"{experiment} is judged on {choice.chosen.config_hash}, {how}"
             lines.append(
                 f"warning: --config {pin}: no run of {experiment} with that config hash "
                 f"completed (they are under Failed and unfinished runs), so {judged}"

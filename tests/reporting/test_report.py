@@ -3905,3 +3905,22 @@ def test_a_config_pinned_whose_runs_all_failed_is_not_passed_over_in_silence(
     said = [w for w in outcome.warnings if pin in w]
     assert said and "no run of cnn with that config hash completed" in said[0], said
     assert "no run of cnn with that config hash completed" in markdown.split("## ")[0]
+
+
+def test_a_failed_pin_beside_a_followed_pin_does_not_say_it_was_without_config(
+    tmp_path: Path,
+) -> None:
+    """Two --config hashes of cnn, the max_steps=1500 one's runs failed, the 3000 one's
+    completed: the warning must not say cnn is judged 'as without --config'."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        failed = write_run(
+            results, "cnn", seed, {}, status="failed", error="boom", **{"trainer.max_steps": 1500}
+        )
+        done = write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 3000}
+        )
+    pins = frozenset({failed.parent.name, done.parent.name})
+    outcome, _ = report(results, tmp_path / "out", pinned_configs=pins)
+    (said,) = [w for w in outcome.warnings if failed.parent.name in w]
+    assert f"judged on {done.parent.name}" in said and "without --config" not in said, said

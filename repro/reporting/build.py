@@ -215,9 +215,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
             more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
             raise UsageError(f"{problem} (its settings: {', '.join(listed[:8])}{more})")
         warnings.append(f"warning: {problem}")
-    failed_pins = _pins_never_completed(runs, pins, choices)
-    cautions += failed_pins  # the report's regenerate line carries the --config: say why
-    warnings += failed_pins
+    pin_lines = _pins_never_completed(runs, pins, choices) + _pins_set_aside(pins, choices)
+    cautions += pin_lines  # the regenerate line carries each --config: say which judged nothing
+    warnings += pin_lines
     plan, plan_problem = auto_seeds.read_plan(request.results_dir, request.paper)
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
@@ -322,6 +322,21 @@ def _pins_never_completed(
             lines.append(
                 f"warning: --config {pin}: no run of {experiment} with that config hash "
                 f"completed (they are under Failed and unfinished runs), so {judged}"
+            )
+    return lines
+
+
+def _pins_set_aside(pins: frozenset[str], choices: dict[str, aggregate.ConfigChoice]) -> list[str]:
+    """Two `--config` hashes of one experiment: one judges it, the other is set aside (an
+    experiment's claims are judged on one setting), said rather than followed in silence."""
+    lines = []
+    for experiment, choice in choices.items():
+        aside = sorted(o.config_hash for o in choice.others if o.config_hash in pins)
+        if choice.pinned and aside:
+            lines.append(
+                f"warning: --config {', '.join(sorted([choice.chosen.config_hash, *aside]))} "
+                f"are all settings of {experiment}, judged on one: "
+                f"{choice.chosen.config_hash}; {', '.join(aside)} set aside"
             )
     return lines
 

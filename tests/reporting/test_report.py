@@ -3924,3 +3924,18 @@ def test_a_failed_pin_beside_a_followed_pin_does_not_say_it_was_without_config(
     outcome, _ = report(results, tmp_path / "out", pinned_configs=pins)
     (said,) = [w for w in outcome.warnings if failed.parent.name in w]
     assert f"judged on {done.parent.name}" in said and "without --config" not in said, said
+
+
+def test_two_configs_pinned_for_one_experiment_say_which_judges(tmp_path: Path) -> None:
+    """`--config <cnn at 1500 steps> --config <cnn at 3000 steps>`: cnn was judged on one and
+    the other set aside without a word in the terminal, as if both pins had been followed."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        short = write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500}
+        )
+        longer = write_run(results, "cnn", seed, {"test/acc": 0.5}, **{"trainer.max_steps": 3000})
+    pins = frozenset({short.parent.name, longer.parent.name})
+    outcome, _ = report(results, tmp_path / "out", pinned_configs=pins)
+    said = [w for w in outcome.warnings if all(p in w for p in pins)]
+    assert said and "cnn" in said[0] and "set aside" in said[0], outcome.warnings

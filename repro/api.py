@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from repro.errors import ReproError
+from repro.errors import ReproError, UsageError
 from repro.records import load_records  # `repro.load_records`: one function, one DataFrame
 
 __all__ = ["load_records", "report", "run", "sweep"]
@@ -29,13 +29,22 @@ if TYPE_CHECKING:
     from repro.running.runner import RunOutcome
 
 
-def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str]) -> list[str]:
+def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str] | None) -> list[str]:
     """`paper=X`, the keyword arguments as overrides, then `extra`: a list, or one string
-    split as the command line splits it (`"debug=fast seed=2"`), never letter by letter."""
+    split as the command line splits it (`"debug=fast seed=2"`), never letter by letter;
+    None is none, as papers_dir=None."""
     import shlex
 
+    if extra is None:
+        extra = ()
     if isinstance(extra, str):
-        extra = shlex.split(extra)
+        try:
+            extra = shlex.split(extra)
+        except ValueError as error:  # an unclosed quote: shlex's bare 'No closing quotation'
+            raise UsageError(
+                f"overrides={extra!r}: {str(error)[0].lower()}{str(error)[1:]}; a string is split "
+                "as the command line splits it (or give a list, one override each)"
+            ) from error
     words = [f"paper={paper}"]
     for key, value in fields.items():
         if value is None:
@@ -118,7 +127,7 @@ def run(
     paper: str,
     experiment: str | None = None,
     seed: int = 0,
-    overrides: str | Sequence[str] = (),
+    overrides: str | Sequence[str] | None = (),
     papers_dir: str | Path | Sequence[str | Path] | None = None,
 ) -> RunOutcome:
     """Train and test one setting (or return its completed record) like `repro run`.
@@ -144,7 +153,7 @@ def sweep(
     paper: str,
     experiments: Sequence[str] | None = None,
     seeds: int | str | None = None,
-    overrides: str | Sequence[str] = (),
+    overrides: str | Sequence[str] | None = (),
     launcher: str | None = None,
     dry_run: bool = False,
     papers_dir: str | Path | Sequence[str | Path] | None = None,
@@ -194,7 +203,7 @@ def report(
         paper=paper,
         results_dir=default_results_dir(Path(results) if results else None),
         out_dir=Path(out) if out else Path("reports") / paper,
-        formats=parse_formats([formats] if isinstance(formats, str) else formats),
+        formats=parse_formats([formats] if isinstance(formats, str) else formats, "formats="),
         papers_dir=[Path(p) for p in _papers_dir_args(papers_dir)[1::2]] or None,
         out_given=out is not None,
     )

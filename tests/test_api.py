@@ -256,3 +256,41 @@ def test_overrides_given_as_one_string_are_read_as_the_command_line_reads_them()
         "seed=2",
     ]
     assert _overrides("mnist1d", {}, ["debug=fast"]) == ["paper=mnist1d", "debug=fast"]
+
+
+def test_overrides_with_an_unclosed_quote_are_one_usage_error() -> None:
+    # overrides="model.name='a b" ended in shlex's bare ValueError 'No closing quotation',
+    # naming neither the overrides nor the argument
+    import pytest
+
+    from repro.api import _overrides
+    from repro.errors import UsageError
+
+    with pytest.raises(UsageError) as raised:
+        _overrides("mnist1d", {}, "model.name='a b")
+    said = str(raised.value)
+    assert "overrides=" in said and "model.name='a b" in said and "closing quot" in said, said
+
+
+def test_report_formats_naming_no_format_name_the_argument_not_the_flag(tmp_path: Path) -> None:
+    # repro.report(formats="") said '--format names no format in '' ... (e.g. --format
+    # html,pdf)', a flag no Python call takes
+    import pytest
+
+    from repro.errors import UsageError
+
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    for formats in ("", ["html", ","]):
+        with pytest.raises(UsageError) as raised:
+            repro.report("mnist1d", formats=formats, out=tmp_path / "out", results=results)
+        said = str(raised.value)
+        assert "--format" not in said and "formats=" in said, said
+
+
+def test_overrides_none_is_no_override() -> None:
+    # overrides=None (as papers_dir=None, "none given") ended in 'TypeError: Value after *
+    # must be an iterable, not NoneType'
+    from repro.api import _overrides
+
+    assert _overrides("mnist1d", {"seed": 2}, None) == ["paper=mnist1d", "seed=2"]

@@ -940,7 +940,7 @@ def _evaluate_comparison(
     unlogged = len((completed[0] & completed[1]) - (set(a_values) & set(b_values)))
     if unpaired:
         notes.append(
-            f"{plural(unpaired, 'seed')} run for only one of "
+            f"{plural(unpaired, 'seed')} completed for only one of "
             f"{claim.experiment} and {claim.versus}: left out of the paired test"
         )
     a_all = tuple(sorted(a_values.items()))

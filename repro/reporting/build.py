@@ -95,16 +95,18 @@ def pins_by_folder(
     )
 
 
-def parse_formats(formats: Iterable[str]) -> frozenset[str]:
+def parse_formats(formats: Iterable[str], given_as: str = "--format") -> frozenset[str]:
     """`--format html,pdf` (repeated, or one comma list as paper= takes) as the formats to
-    write, md always among them; `repro.report(formats=...)` reads them the same way."""
+    write, md always among them; `repro.report(formats=...)` reads them the same way, its
+    errors naming `given_as="formats="`, the argument, not the flag."""
     chosen = {"md"}
+    example = f"{given_as} html,pdf" if given_as.startswith("-") else f"{given_as}'html,pdf'"
     for given in formats:
         listed = [part.strip() for part in given.split(",") if part.strip()]
         if not listed:  # `--format ""` or `--format ,`: a mistake, not a request for md only
             raise UsageError(
-                f"--format names no format in {given!r}: give one or more of "
-                f"{', '.join(FORMATS)} (e.g. --format html,pdf)"
+                f"{given_as} names no format in {given!r}: give one or more of "
+                f"{', '.join(FORMATS)} (e.g. {example})"
             )
         for fmt in listed:
             name = fmt.lower().lstrip(".")
@@ -213,6 +215,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
             more = f" and {len(listed) - 8} more" if len(listed) > 8 else ""
             raise UsageError(f"{problem} (its settings: {', '.join(listed[:8])}{more})")
         warnings.append(f"warning: {problem}")
+    pin_lines = _pins_never_completed(runs, pins, choices) + _pins_set_aside(pins, choices)
+    cautions += pin_lines  # the regenerate line carries each --config: say which judged nothing
+    warnings += pin_lines
     plan, plan_problem = auto_seeds.read_plan(request.results_dir, request.paper)
     if plan_problem:
         warnings.append(f"warning: {plan_problem}: seeds=auto plan ignored (fixed-sample tests)")
@@ -300,10 +305,47 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     )
 
 
+def _pins_never_completed(
+    runs: Any, pins: frozenset[str], choices: dict[str, aggregate.ConfigChoice]
+) -> list[str]:
+    """A `--config` hash whose runs all failed (or are unfinished) judges nothing, as no
+    setting is chosen from runs that did not complete: said, not passed over in silence."""
+    done = set(runs.loc[runs["status"] == store.STATUS_COMPLETED, "config_hash"])
+    lines = []
+    for pin in sorted(pins & set(runs["config_hash"]) - done):
+        for experiment in sorted(set(runs.loc[runs["config_hash"] == pin, "experiment"])):
+            choice = choices.get(experiment)
+            judged = f"{experiment}'s claims are not judged"
+            if choice is not None and choice.judged:  # pinned: by another --config of it
+                how = "its other --config" if choice.pinned else "as without --config"
+                judged = f"{experiment} is judged on {choice.chosen.config_hash}, {how}"
+            lines.append(
+                f"warning: --config {pin}: no run of {experiment} with that config hash "
+                f"completed (they are under Failed and unfinished runs), so {judged}"
+            )
+    return lines
+
+
+def _pins_set_aside(pins: frozenset[str], choices: dict[str, aggregate.ConfigChoice]) -> list[str]:
+    """Two `--config` hashes of one experiment: one judges it, the other is set aside (an
+    experiment's claims are judged on one setting), said rather than followed in silence."""
+    lines = []
+    for experiment, choice in choices.items():
+        aside = sorted(o.config_hash for o in choice.others if o.config_hash in pins)
+        if choice.pinned and aside:
+            lines.append(
+                f"warning: --config {', '.join(sorted([choice.chosen.config_hash, *aside]))} "
+                f"are all settings of {experiment}, judged on one: "
+                f"{choice.chosen.config_hash}; {', '.join(aside)} set aside"
+            )
+    return lines
+
+
 def _elsewhere_lines(data: ReportData, runs: Any) -> list[str]:
-    """One line naming the experiments run only in settings other than the paper's: the
-    headline counts their claims *not run*, which after a short sweep
-    (`trainer.max_steps=20`) reads as if the sweep trained nothing."""
+    """One line naming the experiments with completed runs only in settings other than the
+    paper's (its runs at the paper's may have failed: not "ran only"): the headline counts
+    their claims *not run*, which after a short sweep (`trainer.max_steps=20`) reads as if the
+    sweep trained nothing."""
     elsewhere = experiments_status(data)[1]
     if not elsewhere:
         return []
@@ -317,8 +359,8 @@ def _elsewhere_lines(data: ReportData, runs: Any) -> list[str]:
     ]
     these = "its claims are" if len(elsewhere) == 1 else "their claims are"
     return [
-        f"note: {', '.join(elsewhere)} ran only in settings other than the paper's, so "
-        f"{these} not run (the report shows those runs under Results beyond the original "
+        f"note: {', '.join(elsewhere)} completed runs only in settings other than the paper's, "
+        f"so {these} not run (the report shows those runs under Results beyond the original "
         f"paper); `--config HASH` judges one, marked as a deviation: {', '.join(settings)}"
     ]
 
@@ -954,10 +996,11 @@ def _commands(
     if unjudged:
         paper = advised_sweep(request, plugin)
         for_verdict = (
-            f"The paper's setting of {unjudged[0]} has no runs, so its claims are not judged: "
+            f"The paper's setting of {unjudged[0]} has no completed runs, so its claims are not "
+            "judged: "
             if len(unjudged) == 1
-            else f"The paper's settings of {', '.join(unjudged)} have no runs, so their claims "
-            "are not judged: "
+            else f"The paper's settings of {', '.join(unjudged)} have no completed runs, so their "
+            "claims are not judged: "
         ) + f"`{paper} experiment={','.join(unjudged)}` makes them."
         note = f"{note} {for_verdict}" if note else for_verdict
     if refused:

@@ -580,9 +580,12 @@ def experiments_status(data: ReportData) -> tuple[list[str], list[str], list[str
 def stopped_short_only(data: ReportData, missing: list[str]) -> list[str]:
     """Of the experiments without completed runs to judge (`missing`), those whose runs
     trainer.max_time stopped short (`aggregate.stopped_short`): run, not "not run yet", and a
-    sweep of the same command trains none of them again."""
-    stopped = {run.experiment for run in data.unsuccessful if run.status == STOPPED_BY_MAX_TIME}
-    return [e for e in missing if e in stopped]
+    sweep of the same command trains none of them again. Only where it stopped every run: one
+    stopped beside failed ones is of `uncompleted_only`."""
+    ended: dict[str, set[bool]] = {}
+    for run in data.unsuccessful:
+        ended.setdefault(run.experiment, set()).add(run.status == STOPPED_BY_MAX_TIME)
+    return [e for e in missing if ended.get(e) == {True}]
 
 
 def uncompleted_only(data: ReportData, missing: list[str]) -> list[str]:

@@ -161,7 +161,7 @@ def test_the_note_on_unjudged_settings_agrees_with_how_many_it_names(tmp_path: P
     for experiment in ("cnn", "mlp"):
         write_run(results, experiment, 0, {"test/acc": 0.7}, **{"optimizer.lr": 0.003})
     _, markdown = report(results, tmp_path / "out")
-    assert "The paper's settings of mlp, cnn have no runs, so their claims are not" in markdown
+    assert "The paper's settings of mlp, cnn have no completed runs, so their claims" in markdown
     write_run(results, "cnn", 0, {"test/acc": CNN[0]})
     _, markdown = report(results, tmp_path / "out")
-    assert "The paper's setting of mlp has no runs, so its claims are not judged" in markdown
+    assert "The paper's setting of mlp has no completed runs, so its claims are not" in markdown

@@ -140,7 +140,7 @@ def test_comparison_pairs_by_seed(tmp_path: Path) -> None:
     write_run(results, "cnn", 9, {"test/acc": 0.1})  # no mlp partner: left out
     _, markdown = report(results, tmp_path / "out")
     assert "(A − B, n=4 pairs)" in table_row(markdown, "cnn_beats_mlp")
-    assert "1 seed run for only one of cnn and mlp" in markdown
+    assert "1 seed completed for only one of cnn and mlp" in markdown
 
 
 def test_notes_are_created_once_and_merged_in(tmp_path: Path) -> None:
@@ -3052,9 +3052,9 @@ def test_an_experiment_run_only_in_another_setting_is_not_said_to_be_not_run(
     assert "Completed runs exist for: `cnn`." in scope
     assert "Not run yet: `logistic`, `gru`," in scope
     assert "`mlp`" not in scope.split("Not run yet:")[1]
-    assert "Run only in settings other than the paper's: `mlp`" in scope
+    assert "Completed runs only in settings other than the paper's: `mlp`" in scope
     html = (out / "report.html").read_text()
-    assert "Run only in settings other than the paper's: <code>mlp</code>" in html
+    assert "Completed runs only in settings other than the paper's: <code>mlp</code>" in html
 
 
 def test_the_terminal_says_why_claims_of_runs_in_other_settings_are_not_run(
@@ -3816,3 +3816,126 @@ def test_the_pdf_results_beyond_the_paper_keep_each_claim_id_and_metric_whole(
     words = set(table.group(0).split())
     assert "logistic_shuffled_acc" in words and "test/acc" in words, table.group(0)
     assert {"trainer.max_steps=200", "trainer.max_steps=2000"} <= words, table.group(0)
+
+
+def test_scope_says_max_time_stopped_every_run_only_where_it_did(tmp_path: Path) -> None:
+    """cnn's seed 0 stopped by trainer.max_time short of its steps, seeds 1 and 2 failed:
+    Scope said `trainer.max_time stopped every run short of its setting: cnn`, of two runs it
+    never stopped; cnn is run with no run completed, and the stopped seed is listed too."""
+    import json
+
+    results = tmp_path / "results"
+    budget = {"+trainer.max_time": "00:01:00:00"}
+    folder = write_run(results, "cnn", 0, {"test/acc": 0.5}, **budget)
+    record = json.loads((folder / "record.json").read_text())
+    record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+    (folder / "record.json").write_text(json.dumps(record))
+    for seed in (1, 2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom", **budget)
+    _, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name}))
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    assert "stopped every run short" not in scope, scope
+    assert "Run, but no run completed: `cnn`" in scope, scope
+
+
+def test_a_seed_failed_on_one_side_of_a_comparison_is_not_said_run_for_one(
+    tmp_path: Path,
+) -> None:
+    """cnn's seed 1 failed beside mlp's completed seed 1: the claim said `1 seed run for only
+    one of cnn and mlp`, though both ran it; the seed completed for only one of them."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+        if seed == 1:
+            write_run(results, "cnn", seed, {}, status="failed", error="boom")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    line = next(x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`:"))
+    assert "run for only one" not in line, line
+    assert "1 seed completed for only one of cnn and mlp" in line, line
+
+
+def test_failed_runs_at_the_papers_setting_are_not_said_never_run(tmp_path: Path) -> None:
+    """cnn's two runs at the paper's setting failed, its max_steps=1500 runs completed:
+    Scope said `Run only in settings other than the paper's: cnn` and the regenerate note
+    `The paper's setting of cnn has no runs`, of a setting whose failed runs it lists."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom")
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+    _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    assert "Run only in settings other" not in markdown
+    assert "Completed runs only in settings other than the paper's: `cnn`" in markdown
+    assert "The paper's setting of cnn has no runs" not in markdown
+    assert "The paper's setting of cnn has no completed runs, so its claims" in markdown
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Completed runs only in settings other than the paper's: <code>cnn</code>" in html
+
+
+def test_the_terminal_note_does_not_say_failed_runs_at_the_papers_setting_never_ran(
+    tmp_path: Path,
+) -> None:
+    """cnn's runs at the paper's setting failed, its max_steps=1500 runs completed: `repro
+    report` noted `cnn ran only in settings other than the paper's`, as Scope said."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        write_run(results, "cnn", seed, {}, status="failed", error="boom")
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+    outcome, _ = report(results, tmp_path / "out")
+    (note,) = [w for w in outcome.warnings if "other than the paper's" in w]
+    assert "ran only in settings" not in note, note
+    assert "note: cnn completed runs only in settings other than the paper's" in note, note
+
+
+def test_a_config_pinned_whose_runs_all_failed_is_not_passed_over_in_silence(
+    tmp_path: Path,
+) -> None:
+    """`--config <cnn's max_steps=1500 setting>`, whose two runs failed: the report judged cnn
+    on the paper's setting (reproduced) without a word, its regenerate line still carrying
+    the `--config`, as if the pin had been followed."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        failed = write_run(
+            results, "cnn", seed, {}, status="failed", error="boom", **{"trainer.max_steps": 1500}
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+    pin = failed.parent.name
+    outcome, markdown = report(results, tmp_path / "out", pinned_configs=frozenset({pin}))
+    said = [w for w in outcome.warnings if pin in w]
+    assert said and "no run of cnn with that config hash completed" in said[0], said
+    assert "no run of cnn with that config hash completed" in markdown.split("## ")[0]
+
+
+def test_a_failed_pin_beside_a_followed_pin_does_not_say_it_was_without_config(
+    tmp_path: Path,
+) -> None:
+    """Two --config hashes of cnn, the max_steps=1500 one's runs failed, the 3000 one's
+    completed: the warning must not say cnn is judged 'as without --config'."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        failed = write_run(
+            results, "cnn", seed, {}, status="failed", error="boom", **{"trainer.max_steps": 1500}
+        )
+        done = write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 3000}
+        )
+    pins = frozenset({failed.parent.name, done.parent.name})
+    outcome, _ = report(results, tmp_path / "out", pinned_configs=pins)
+    (said,) = [w for w in outcome.warnings if failed.parent.name in w]
+    assert f"judged on {done.parent.name}" in said and "without --config" not in said, said
+
+
+def test_two_configs_pinned_for_one_experiment_say_which_judges(tmp_path: Path) -> None:
+    """`--config <cnn at 1500 steps> --config <cnn at 3000 steps>`: cnn was judged on one and
+    the other set aside without a word in the terminal, as if both pins had been followed."""
+    results = tmp_path / "results"
+    for seed in range(2):
+        short = write_run(
+            results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500}
+        )
+        longer = write_run(results, "cnn", seed, {"test/acc": 0.5}, **{"trainer.max_steps": 3000})
+    pins = frozenset({short.parent.name, longer.parent.name})
+    outcome, _ = report(results, tmp_path / "out", pinned_configs=pins)
+    said = [w for w in outcome.warnings if all(p in w for p in pins)]
+    assert said and "cnn" in said[0] and "set aside" in said[0], outcome.warnings

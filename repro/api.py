@@ -178,7 +178,7 @@ def sweep(
 
 def report(
     paper: str,
-    formats: str | Sequence[str] = ("md",),
+    formats: str | Sequence[str] | None = ("md",),
     out: str | Path | None = None,
     results: str | Path | None = None,
     papers_dir: str | Path | Sequence[str | Path] | None = None,
@@ -199,6 +199,8 @@ def report(
     from repro.reporting.aggregate import missing_metrics, verdict_numbers
     from repro.reporting.build import ReportRequest, build_report, parse_formats
 
+    if formats is None:  # none given, as `overrides=None`: the command's default
+        formats = ("md",)
     request = ReportRequest(
         paper=paper,
         results_dir=default_results_dir(Path(results) if results else None),

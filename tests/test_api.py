@@ -294,3 +294,14 @@ def test_overrides_none_is_no_override() -> None:
     from repro.api import _overrides
 
     assert _overrides("mnist1d", {"seed": 2}, None) == ["paper=mnist1d", "seed=2"]
+
+
+def test_report_formats_none_is_the_default_format(tmp_path: Path) -> None:
+    # repro.report(formats=None) (as overrides=None, "none given") ended in a bare
+    # 'TypeError: 'NoneType' object is not iterable'
+    results = tmp_path / "results"
+    write_run(results, "cnn", 0, {"test/acc": CNN[0]})
+    repro.report("mnist1d", formats=None, out=tmp_path / "out", results=results)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name.startswith("report")) == [
+        "report.md"
+    ]

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from repro.errors import ReproError
+from repro.errors import ReproError, UsageError
 from repro.records import load_records  # `repro.load_records`: one function, one DataFrame
 
 __all__ = ["load_records", "report", "run", "sweep"]
@@ -35,7 +35,14 @@ def _overrides(paper: str, fields: dict[str, Any], extra: str | Sequence[str]) -
     import shlex
 
     if isinstance(extra, str):
-        extra = shlex.split(extra)
+        try:
+            extra = shlex.split(extra)
+        except ValueError as error:  # `model.name='abc`: an open quote, or a trailing `\`
+            said = str(error)
+            raise UsageError(
+                f"overrides={extra!r}: {said[:1].lower()}{said[1:]}, splitting it as the "
+                "command line would: give the overrides as a list to pass them as written"
+            ) from None
     words = [f"paper={paper}"]
     for key, value in fields.items():
         if value is None:

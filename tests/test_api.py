@@ -256,3 +256,15 @@ def test_overrides_given_as_one_string_are_read_as_the_command_line_reads_them()
         "seed=2",
     ]
     assert _overrides("mnist1d", {}, ["debug=fast"]) == ["paper=mnist1d", "debug=fast"]
+
+
+def test_an_overrides_string_with_an_open_quote_is_named_as_the_overrides() -> None:
+    # overrides="model.name='abc" raised shlex's bare ValueError 'No closing quotation',
+    # naming neither the argument nor the string, where other bad input is a UsageError
+    import pytest
+
+    from repro.api import _overrides
+    from repro.errors import UsageError
+
+    with pytest.raises(UsageError, match=r"overrides=\"debug=fast model.name='abc\": no closing"):
+        _overrides("mnist1d", {}, "debug=fast model.name='abc")

@@ -372,12 +372,13 @@ def _print_table(
     else:  # its names alone are wider than the terminal: Rich would fold them (`logisti|c_acc`)
         _print_blocks(header, rows, width)
     for name, values in below.items():
-        typer.echo(f"{name.removesuffix('s')}s:")
         lines = (
             _folder_lines(values, settings if any(settings) else None)
             if name == paths
             else [f"{first}: {value}" for first, value in zip(firsts, values, strict=True)]
         )
+        if lines:  # rows with no record to name (`-`): no heading over nothing
+            typer.echo(f"{name.removesuffix('s')}s:")
         for line in lines:
             _echo_wrapped(line, "  ", "    ")
 

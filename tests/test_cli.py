@@ -1328,3 +1328,31 @@ def test_a_run_refused_at_fit_start_names_no_record_in_the_table(tmp_path: Path)
     row = next(line for line in done.stdout.splitlines() if line.split()[:2] == ["small", "0"])
     assert not list((tmp_path / "results").rglob("record*.json"))
     assert "seed0" not in row and row.split()[-1] == "-", done.stdout
+
+
+def test_a_records_column_of_runs_without_records_says_nothing_below_a_narrow_table(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sweep whose every run was refused at fit start names no record (`-`): a terminal too
+    narrow for its long error moved the records column below the table, where `records:` was
+    printed over no line at all."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    monkeypatch.setenv("COLUMNS", "40")
+    error = "trainer.limit_test_batches=1e-05: no batch of the 1 test batch (1 x 1e-05 < 1)"
+    _print_table(
+        ("run", "result", "detail", "record"),
+        [("toy/small s0", "failed", error, "-")],
+        paths="record",
+    )
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert lines and not lines[-1].startswith("record"), lines

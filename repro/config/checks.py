@@ -368,11 +368,20 @@ def _within_section(key: str, config: dict[str, Any]) -> str:
 def _dotted(key: str, config: dict[str, Any], allowed: Iterable[str]) -> str | None:
     """`model.features: 8` in a plugin's YAML file: one key with a dot in its name, as YAML
     reads it (only an override's dots nest); say how to nest it."""
+    import yaml
+
     head, _, rest = key.partition(".")
     if not rest or head not in allowed:
         return None
     value = config[key]
-    line = f"`  {rest}: {value}`" if "." not in rest and not isinstance(value, (dict, list)) else ""
+    try:  # written back as YAML reads it: `null` and `'8'`, not Python's `None` and `8`
+        written = yaml.safe_dump(value, default_flow_style=True, width=1000)
+    except yaml.YAMLError:  # an object YAML does not write: no line to copy
+        written = ""
+    written = written.removesuffix("...\n").strip()
+    scalar = "." not in rest and not isinstance(value, (dict, list)) and "\n" not in written
+    scalar = scalar and bool(written)
+    line = f"`  {rest}: {written}`" if scalar else ""
     how = f"`{head}:` then {line} on the next line" if line else f"under `{head}:`"
     return (
         f"unknown top-level key {key!r} in the config (a YAML file does not split a key at "

@@ -323,6 +323,10 @@ def load_paper_spec(folder: Path) -> PaperSpec:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
     except FileNotFoundError:
         raise UsageError(f"{path}: missing paper file") from None
+    except UnicodeDecodeError:  # a binary or other-encoded file: `repro papers` lists it BROKEN
+        raise UsageError(f"{path}: not UTF-8 text: save it as UTF-8 YAML") from None
+    except OSError as error:  # a folder, or unreadable: said, never an internal error
+        raise UsageError(f"{path}: cannot read it: {error.strerror or error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

@@ -868,3 +868,14 @@ def test_a_dotted_key_in_a_plugin_file_is_told_to_nest(toy: Any) -> None:
         "unknown top-level key 'model.features' in the config (a YAML file does not split "
         "a key at its dots: nest it, `model:` then `  features: 8` on the next line)"
     ]
+
+
+def test_a_dotted_keys_nesting_hint_writes_its_value_as_yaml_reads_it(toy: Any) -> None:
+    # `trainer.max_time: null` was told to nest as `  max_time: None`, which YAML reads as
+    # the text 'None', and `model.name: "8"` as `  name: 8`, a number: the hint changed them
+    (toy.folder / "experiment" / "small.yaml").write_text(
+        "# @package _global_\ntrainer.max_time: null\nmodel.name: '8'\n"
+    )
+    problems = _problems(toy)
+    assert any("`trainer:` then `  max_time: null` on the next line" in p for p in problems)
+    assert any("`model:` then `  name: '8'` on the next line" in p for p in problems)

@@ -265,3 +265,21 @@ def test_papers_and_show_name_a_plugin_whose_code_does_not_parse(tmp_path: Path)
     assert shown.stderr.startswith(
         "warning: model.py line 13: SyntaxError: invalid syntax (`repro check toy_syntax`"
     ), shown.stderr
+
+
+def test_an_unknown_paper_beside_an_unreadable_paper_file_is_still_named(tmp_path: Path) -> None:
+    # a plugin whose paper.yaml is not UTF-8 text (or a folder): `repro run paper=nope` (and a
+    # missing paper=), which since 2b063c6 reads every paper file to name the broken apart,
+    # said 'internal error: UnicodeDecodeError', as `repro papers` did
+    from repro.errors import UnknownPaper
+    from repro.plugins.paper_spec import load_paper_spec
+
+    (write_toy_paper(tmp_path, "toy_bin") / "paper.yaml").write_bytes(b"\xff\xfe\x00id: x")
+    with pytest.raises(UnknownPaper, match=r"; broken: toy_bin \("):
+        get_paper("nope", [tmp_path])
+    with pytest.raises(UsageError, match=r"paper.yaml: not UTF-8 text"):
+        get_paper("toy_bin", [tmp_path]).spec()
+    (write_toy_paper(tmp_path / "other", "toy_dir") / "paper.yaml").unlink()
+    (tmp_path / "other" / "toy_dir" / "paper.yaml").mkdir()  # read by an entry point's load
+    with pytest.raises(UsageError, match=r"paper.yaml: cannot read it: Is a directory"):
+        load_paper_spec(tmp_path / "other" / "toy_dir")

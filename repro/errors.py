@@ -7,6 +7,19 @@ from collections.abc import Iterable
 from typing import Any, NoReturn
 
 
+def error_line(error: BaseException, limit: int | None = None) -> str:
+    """`Type: first line` of an error, for a message that names it in one line. Whole where
+    it says why (a reason shown or kept): a cut at its end lost the cause after a long path,
+    or torch's remedy. `limit`: a terminal warning's bound, met by cutting the middle, so
+    both what failed and why stay."""
+    text = str(error).strip()
+    first = text.splitlines()[0].strip() if text else ""
+    if limit is not None and len(first) > limit:
+        half = (limit - 5) // 2
+        first = f"{first[:half]} ... {first[-half:]}"
+    return f"{type(error).__name__}: {first}" if first else type(error).__name__
+
+
 class ReproError(Exception):
     """A failure explained in one line; exit code 1 (a runtime problem)."""
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import torch
 
+from repro.errors import error_line
+
 STEP_KEYS = ("step",)  # Lightning's CSV column; W&B gets the step as trainer/global_step
 
 
@@ -42,10 +44,11 @@ def write_seed_run(
         logger.finalize(status)
         return wandb_record([logger], record_dir)
     except Exception as error:  # the seed's results are safe: say so, keep them
-        first = (str(error).strip().splitlines() or [""])[0]
+        from repro.running.loggers import WARNING_LIMIT
+
         print(
             f"warning: W&B run of {config['paper']}/{config['experiment_name']}/seed"
-            f"{config['seed']} not written ({type(error).__name__}: {first[:160]}); "
+            f"{config['seed']} not written ({error_line(error, WARNING_LIMIT)}); "
             "its record is kept",
             file=sys.stderr,
             flush=True,

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from repro.errors import error_line
 from repro.records import store
 
 CSV_FOLDER = "csv"
@@ -40,6 +41,7 @@ class WandbRun:
     memo_dir: Path | None = None  # where a sweep's processes share "W&B is unreachable"
 
 
+WARNING_LIMIT = 160  # characters of an error a W&B warning shows (its middle cut beyond)
 WANDB_TAG_LIMIT = 64  # characters W&B allows in a run tag
 
 
@@ -174,8 +176,7 @@ def wandb_start_problem(cfg: dict[str, Any]) -> str | None:
         named = {k: init[k] for k in ("project", "entity") if init.get(k) is not None}
         wandb.Settings(mode=mode, **named)
     except Exception as error:  # the logger's arguments, or wandb's validation of them
-        first = (str(error).strip().splitlines() or [""])[0]
-        return f"{type(error).__name__}: {first[:160]}"
+        return error_line(error)  # whole: the reason seeds together is off
     return None
 
 
@@ -485,9 +486,8 @@ def finish_wandb() -> None:
             if offline and wandb_dir:
                 keep_core_logs_inside(Path(wandb_dir))
     except Exception as error:
-        first = (str(error).strip().splitlines() or [""])[0]
         print(
-            f"warning: W&B run not finished ({type(error).__name__}: {first[:160]}); "
+            f"warning: W&B run not finished ({error_line(error, WARNING_LIMIT)}); "
             "the run's record is kept",
             file=sys.stderr,
             flush=True,

@@ -32,6 +32,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from repro.errors import error_line
 from repro.running.callbacks import FIT_METRIC_PREFIXES
 from repro.running.seed_data import (
     ProcessStreams,
@@ -163,8 +164,7 @@ def _vectorizingbatch_limit(error: BaseException) -> str | None:
     text = str(error)
     markers = ("vmap", "Batching rule", "BatchedTensor", "functorch", "randomness")
     if isinstance(error, NoTrainerAttribute) or any(m in text for m in markers):
-        first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-        return f"the training step does not vectorize ({type(error).__name__}: {first[:160]})"
+        return f"the training step does not vectorize ({error_line(error)})"
     return None
 
 
@@ -452,10 +452,7 @@ class SeedGroup:
         try:
             aligned = list(align([_copy(batch) for batch in batches]))
         except Exception as error:
-            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise NotTogether(
-                f"{ALIGN_HOOK} failed ({type(error).__name__}: {first[:160]})"
-            ) from None
+            raise NotTogether(f"{ALIGN_HOOK} failed ({error_line(error)})") from None
         if len(aligned) != len(batches):
             raise NotTogether(f"{ALIGN_HOOK} returned {len(aligned)} batches for {len(batches)}")
         try:
@@ -508,10 +505,7 @@ class SeedGroup:
         except NotTogether:
             raise
         except Exception as error:
-            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise NotTogether(
-                f"the {what} does not vectorize ({type(error).__name__}: {first[:160]})"
-            ) from None
+            raise NotTogether(f"the {what} does not vectorize ({error_line(error)})") from None
         finally:  # the probe's steps must not count in a buffer the step updates
             with torch.no_grad():
                 for name, buffer in self.buffers.items():

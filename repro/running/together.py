@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from repro.errors import ReproError
+from repro.errors import ReproError, error_line
 from repro.running.group_checkpoint import UNREADABLE, GroupCheckpoint, GroupStopped
 from repro.running.group_wandb import hyperparameters, write_seed_run
 from repro.running.loggers import CSV_FOLDER, wandb_start_problem
@@ -409,10 +409,7 @@ def _train_held(held: list[tuple], plugin: Any, spec: Any, say: Any) -> dict[int
     except Exception as error:  # the plugin fails to build: each seed alone records how
         # its first line whole: cut, it loses what the seeds' records then say (a usage
         # error's remedy comes last)
-        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise NotTogether(
-            f"the seeds could not be built together ({type(error).__name__}: {first})"
-        ) from None
+        raise NotTogether(f"the seeds could not be built together ({error_line(error)})") from None
     if logger_cfg:  # Lightning merges the hyperparameters it logs as the fit starts
         try:
             hyperparameters(group.modules[0], group.datamodules[0])

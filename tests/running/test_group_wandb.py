@@ -191,3 +191,27 @@ def test_a_group_rerun_without_csv_leaves_no_stale_rerun_curves(tmp_path: Path) 
     assert not stale.exists()
     curves = again[0].record_dir / "csv" / "metrics.csv"
     assert not curves.exists() or "999" not in curves.read_text()
+
+
+def test_a_long_wandb_error_s_warning_is_bounded_but_keeps_its_cause(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The warning cut the error at 160 characters: a long path first lost its cause."""
+    from types import SimpleNamespace
+
+    from repro.running.group_wandb import write_seed_run
+
+    message = f"cannot write /{'deep/' * 60}metrics: No space left on device"
+
+    def spec():
+        raise OSError(message)
+
+    config = {"paper": "toy", "experiment_name": "small", "seed": 0, "logger": {"wandb": {}}}
+    attempt = SimpleNamespace(
+        config=config, record={}, record_dir=tmp_path, plugin=SimpleNamespace(spec=spec)
+    )
+    assert write_seed_run(attempt, None, None, [], "success") is None
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("warning: W&B run of toy/small/seed0 not written (OSError: cannot"), line
+    assert line.endswith("metrics: No space left on device); its record is kept"), line
+    assert len(line) < 260, len(line)

@@ -298,3 +298,41 @@ def test_two_long_claim_ids_sharing_their_first_64_characters_get_distinct_tags(
     assert first != second and len(first) <= 64 and len(second) <= 64, (first, second)
     again = wandb_run_for({}, record, [stem + "cnn"], tmp_path, None).tags[-1]
     assert again == first  # the same claim's runs share their tag
+
+
+def test_why_wandb_would_not_start_keeps_the_whole_first_line_of_its_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reason seeds together is off (`W&B would not start (...)`) was cut at 160
+    characters: a settings error naming a long folder first lost what was wrong with it."""
+    message = f"wandb dir /{'deep/' * 40}wandb is not writable: permission denied"
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(message)
+
+    monkeypatch.setattr(loggers, "_unstarted", refuse)
+    assert loggers.wandb_start_problem({"project": "p"}) == f"PermissionError: {message}"
+
+
+def test_a_wandb_finish_warning_is_bounded_but_keeps_the_end_of_its_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A terminal warning stays one bounded line, but the cut was at its end: a long path
+    first, and the cause (the part after it) was lost. Its middle is cut instead."""
+    import types
+
+    import wandb
+
+    message = f"cannot write /{'deep/' * 60}config.yaml: No space left on device"
+
+    def finish() -> None:
+        raise OSError(message)
+
+    run = types.SimpleNamespace(offline=False, settings=types.SimpleNamespace(wandb_dir=None))
+    monkeypatch.setattr(wandb, "run", run, raising=False)
+    monkeypatch.setattr(wandb, "finish", finish)
+    loggers.finish_wandb()
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("warning: W&B run not finished (OSError: cannot write /deep/"), line
+    assert line.endswith("config.yaml: No space left on device); the run's record is kept"), line
+    assert len(line) < 260, len(line)

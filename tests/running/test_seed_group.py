@@ -1145,3 +1145,65 @@ def test_a_test_limit_fraction_keeps_seeds_of_a_conventional_data_module_togethe
     assert "seeds together: off" not in capsys.readouterr().out
     assert [outcome.status for outcome in together] == ["completed"] * 2
     assert all("together" in record(outcome) for outcome in together)
+
+
+# A vmap error whose first line (one line) names its remedy past the 160th character.
+LONG_VMAP_ERROR = (
+    "vmap: inplace arithmetic(self, *extra_args) is not possible because there exists a "
+    "Tensor `other` in extra_args that has more elements than `self`. This happened due to "
+    "`other` being vmapped over but `self` not being vmapped over in a vmap. Please try to "
+    "use out-of-place operators instead of inplace arithmetic."
+)
+
+
+def test_why_a_step_does_not_vectorize_keeps_the_whole_first_line_of_its_error() -> None:
+    """The reason `seeds together: off for ...` shows was cut at 160 characters: torch's
+    vmap error lost its remedy (use out-of-place operators), a long path its real message."""
+    from repro.running.seed_group import _vectorizingbatch_limit
+
+    why = _vectorizingbatch_limit(RuntimeError(LONG_VMAP_ERROR + "\nsecond line"))
+    assert why == f"the training step does not vectorize (RuntimeError: {LONG_VMAP_ERROR})"
+
+
+def test_why_align_seed_batches_failed_keeps_the_whole_first_line_of_its_error() -> None:
+    from types import SimpleNamespace
+
+    import torch
+
+    from repro.running.seed_group import SeedGroup
+    from repro.running.seed_rules import NotTogether
+
+    message = f"cannot read /{'very/' * 40}long/sizes.json: it holds no set sizes"
+
+    def align(batches):
+        raise ValueError(message)
+
+    group = SimpleNamespace(base=SimpleNamespace(align_seed_batches=align))
+    batches = [(torch.zeros(2, 3),), (torch.zeros(2, 4),)]
+    with pytest.raises(NotTogether) as caught:
+        SeedGroup.aligned(group, batches)
+    assert str(caught.value) == f"align_seed_batches failed (ValueError: {message})"
+
+
+def test_why_the_probe_found_a_step_that_does_not_vectorize_keeps_its_whole_first_line() -> None:
+    from types import SimpleNamespace
+
+    import torch
+    from torch import nn
+
+    from repro.running.seed_group import SeedGroup, _Hook
+    from repro.running.seed_rules import NotTogether
+
+    base = nn.Linear(1, 1)
+
+    def step(*args):
+        raise RuntimeError(LONG_VMAP_ERROR)
+
+    step.hook = _Hook(base, "training_step")
+    group = SimpleNamespace(base=base, params={}, buffers={}, _vmapped=lambda hook: step)
+    batches = [(torch.zeros(2, 1),), (torch.zeros(2, 1),)]
+    with pytest.raises(NotTogether) as caught:
+        SeedGroup.probe(group, batches)
+    assert str(caught.value) == (
+        f"the training step does not vectorize (RuntimeError: {LONG_VMAP_ERROR})"
+    )

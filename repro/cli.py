@@ -947,6 +947,8 @@ def _print_dry_run(
             _say(line)
     for line in lines:
         _say(line)
+    if not timed:  # nothing to train: neither on nor off says anything true of it
+        return
     _say(
         f"seeds together: on, {len(jobs)} job(s) for {len(todo)} run(s), each setting's seeds "
         "in one process where the plugin qualifies"

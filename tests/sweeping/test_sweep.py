@@ -785,7 +785,22 @@ def test_the_dry_run_neither_times_nor_counts_as_a_jobs_run_a_blocked_seed(
     assert " - " in row and "min" not in row, row  # no estimate: it trains nothing
     assert "estimated training time: nothing to train" in dry.stdout, dry.stdout
     together = repro(*sweep, "seeds=2", "logger=none", "seeds_together=true", "--dry-run")
-    assert "seeds together: on, 0 job(s) for 0 run(s)" in together.stdout, together.stdout
+    assert "seeds together" not in together.stdout, together.stdout  # nothing to train
+
+
+def test_a_dry_run_with_nothing_to_train_says_nothing_of_seeds_together(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Every run completed: the dry run said `seeds together: off (seeds_together=true to
+    train a setting's seeds at once)`, or with it `on, 0 job(s) for 0 run(s)`, of a sweep
+    that trains nothing."""
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small", "seeds=2")
+    assert repro(*sweep, "logger=none").returncode == 0
+    for together in ("auto", "true", "false"):
+        dry = repro(*sweep, "logger=none", f"seeds_together={together}", "--dry-run")
+        assert dry.returncode == 0, dry.stderr
+        assert "estimated training time: nothing to train" in dry.stdout, dry.stdout
+        assert "seeds together" not in dry.stdout, (together, dry.stdout)
 
 
 def test_the_dry_run_says_a_group_of_other_code_is_discarded_as_the_sweep_would(

@@ -17,12 +17,14 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, ParamSpec, TextIO
 
 REDRAW_S = 0.25  # a terminal bar is redrawn at most this often
 SWEEP_WORKER_ENV = "REPRO_SWEEP_PID"  # set for joblib sweep workers (repro/sweeping/jobs.py)
 BAR_WIDTH = 20
+P = ParamSpec("P")  # what status_parts takes, given through to status_text
 
 
 def run_label(config: dict[str, Any]) -> str:
@@ -130,22 +132,6 @@ def _number(value: Any) -> float | None:
     return number
 
 
-def status_text(
-    step: int,
-    total: int | None,
-    rate: float | None,
-    metrics: dict[str, Any],
-    elapsed_s: float | None = None,
-    done: bool = False,
-    seeds: int = 1,
-) -> str:
-    """`step 1200/6000 (20%) 310 it/s ETA 0:15 train/loss 0.41 val/acc 0.93`; a finished
-    run says how long it took instead of the ETA. K `seeds` trained together take a step
-    at once: the rate is each seed's (`310 it/s per seed, 3 at once`), not K times it."""
-    core, shown = status_parts(step, total, rate, metrics, elapsed_s, done, seeds)
-    return " ".join(core + shown)
-
-
 def status_parts(
     step: int,
     total: int | None,
@@ -155,7 +141,7 @@ def status_parts(
     done: bool = False,
     seeds: int = 1,
 ) -> tuple[list[str], list[str]]:
-    """status_text's fields, each whole (`in 0:15`): where the run is, then its metrics,
+    """`status_text`'s fields, each whole (`in 0:15`): where the run is, then its metrics,
     which a narrow terminal's bar gives up first."""
     parts = [f"step {step}/{total} ({100 * step / total:.0f}%)" if total else f"step {step}"]
     if rate:
@@ -172,6 +158,22 @@ def status_parts(
         if number is not None:
             shown.append(f"{key} {number:.4g}")
     return parts, shown
+
+
+def _joined(parts: Callable[P, tuple[list[str], list[str]]]) -> Callable[P, str]:
+    """`parts`' fields as one line, called as `parts` is: its signature is written once."""
+
+    def text(*args: P.args, **kwargs: P.kwargs) -> str:
+        core, shown = parts(*args, **kwargs)
+        return " ".join(core + shown)
+
+    return text
+
+
+status_text = _joined(status_parts)
+"""`step 1200/6000 (20%) 310 it/s ETA 0:15 train/loss 0.41 val/acc 0.93`; a finished run
+says how long it took instead of the ETA. K `seeds` trained together take a step at once:
+the rate is each seed's (`310 it/s per seed, 3 at once`), not K times it."""
 
 
 def bar_text(step: int, total: int | None, width: int = BAR_WIDTH) -> str:

@@ -407,6 +407,28 @@ def _launcher_errors_raised() -> Iterator[None]:
             os.environ["HYDRA_FULL_ERROR"] = saved
 
 
+_ABSENT = object()
+
+
+@contextlib.contextmanager
+def _patched(owner: Any, **attributes: Any) -> Iterator[None]:
+    """`owner`'s attributes set for the block (submitit's classes, patched while a launch
+    runs), then put back as they were, even when the block raises: one it only inherited
+    is removed again, not left on it as its own."""
+    own = vars(owner)
+    saved = {name: own.get(name, _ABSENT) for name in attributes}
+    for name, value in attributes.items():
+        setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is _ABSENT:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
+
+
 PREEMPT_SIGNAL_ENV = "SUBMITIT_PREEMPT_SIGNAL"
 
 
@@ -426,13 +448,11 @@ def _time_limit_warned_by_sigterm() -> Iterator[None]:
     except ImportError:
         yield
         return
-    original = JobEnvironment.USR_SIG
     os.environ[PREEMPT_SIGNAL_ENV] = "TERM"
-    JobEnvironment.USR_SIG = "TERM"  # read when submitit was imported: the sbatch --signal
-    try:
-        yield
+    try:  # USR_SIG was read when submitit was imported: the sbatch --signal
+        with _patched(JobEnvironment, USR_SIG="TERM"):
+            yield
     finally:
-        JobEnvironment.USR_SIG = original
         os.environ.pop(PREEMPT_SIGNAL_ENV, None)
 
 
@@ -467,13 +487,8 @@ def _jobs_awaited_together() -> Iterator[None]:
                 other.wait()
             raise
 
-    Executor.map_array = batch  # type: ignore[method-assign]
-    Job.results = awaited  # type: ignore[method-assign]
-    try:
+    with _patched(Executor, map_array=batch), _patched(Job, results=awaited):
         yield
-    finally:
-        Executor.map_array = map_array  # type: ignore[method-assign]
-        Job.results = results  # type: ignore[method-assign]
 
 
 def slurm_job_name(sweep_id: str) -> str:
@@ -564,13 +579,8 @@ def _sacct_stderr_dropped() -> Iterator[None]:
         _states_from_squeue(self)
 
     original_update = SlurmInfoWatcher.update
-    SlurmInfoWatcher._make_command = quiet  # type: ignore[method-assign]
-    SlurmInfoWatcher.update = update  # type: ignore[method-assign]
-    try:
+    with _patched(SlurmInfoWatcher, _make_command=quiet, update=update):
         yield
-    finally:
-        SlurmInfoWatcher._make_command = original  # type: ignore[method-assign]
-        SlurmInfoWatcher.update = original_update  # type: ignore[method-assign]
 
 
 GONE_FROM_SQUEUE = "ENDED"  # submitit's state of a job squeue no longer knows: it ended

@@ -378,3 +378,64 @@ def test_a_slurm_job_that_ended_without_a_result_is_named_with_its_state(
         "multirun seed=0,1 could not run: its SLURM job 8_1 ended without a result "
         "(state: CANCELLED by 0); its log: /r/.submitit/8_1"
     )
+
+
+def test_patched_attributes_are_restored_even_when_the_block_raises() -> None:
+    """The launcher's patches of submitit (its jobs awaited together, sacct's stderr, the
+    preemption signal) go through one helper: an error in the block restores every
+    attribute, one a subclass only inherited included (removed again, not left behind)."""
+    from repro.sweeping.launch import _patched
+
+    class Base:
+        inherited = "base's"
+
+    class Owner(Base):
+        own = "own"
+
+    with (
+        pytest.raises(RuntimeError, match="in the block"),
+        _patched(Owner, own="patched", inherited="patched"),
+    ):
+        assert (Owner.own, Owner.inherited) == ("patched", "patched")
+        raise RuntimeError("in the block")
+    assert Owner.own == "own" and Owner.inherited == "base's"
+    assert "inherited" not in vars(Owner)
+
+
+@pytest.mark.parametrize(
+    ("manager", "where", "names"),
+    [
+        ("_jobs_awaited_together", "submitit.core.core", {"Executor": ("map_array",)}),
+        ("_jobs_awaited_together", "submitit.core.core", {"Job": ("results",)}),
+        (
+            "_sacct_stderr_dropped",
+            "submitit.slurm.slurm",
+            {"SlurmInfoWatcher": ("_make_command", "update")},
+        ),
+        (
+            "_time_limit_warned_by_sigterm",
+            "submitit.core.job_environment",
+            {"JobEnvironment": ("USR_SIG",)},
+        ),
+    ],
+)
+def test_the_launchers_submitit_patches_are_undone_when_the_launch_raises(
+    monkeypatch: pytest.MonkeyPatch, manager: str, where: str, names: dict[str, tuple[str, ...]]
+) -> None:
+    import importlib
+
+    from repro.sweeping import launch as launch_module
+
+    pytest.importorskip("submitit")
+    monkeypatch.delenv("SUBMITIT_PREEMPT_SIGNAL", raising=False)
+    module = importlib.import_module(where)
+    before = {
+        (owner, name): vars(getattr(module, owner)).get(name)
+        for owner, attributes in names.items()
+        for name in attributes
+    }
+    with pytest.raises(KeyboardInterrupt), getattr(launch_module, manager)():
+        raise KeyboardInterrupt
+    for (owner, name), value in before.items():
+        assert vars(getattr(module, owner)).get(name) is value, (owner, name)
+    assert "SUBMITIT_PREEMPT_SIGNAL" not in os.environ

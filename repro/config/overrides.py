@@ -107,6 +107,11 @@ def refuse_derived_keys(overrides: list[str]) -> None:
                 f"{override!r}: no key before '=': write <key>=<value> "
                 "(seed=3, trainer.max_steps=100)"
             )
+        if name == "hydra.job.chdir" and _no_value(override):
+            raise UsageError(  # Hydra's own said only 'Error merging override ...'
+                f"{override}: true or false, not empty (repro keeps the working directory: "
+                "leave the key out, or give false)"
+            )
         if name == "hydra.job.chdir" and not _keeps_working_directory(override, value):
             raise UsageError(  # after a chdir, the relative results/ is another folder
                 f"{override}: repro keeps the working directory (records go to results/ of "
@@ -118,6 +123,19 @@ def refuse_derived_keys(overrides: list[str]) -> None:
                 f"{name} is set by {DERIVED_KEYS[name]}<name> (it names the record folder): "
                 f"choose the experiment with {DERIVED_KEYS[name]}<name>, not {override!r}"
             )
+
+
+def _no_value(override: str) -> bool:
+    """Whether `override` gives its key empty text (`key=`, `key=''`): no value OmegaConf
+    reads as a truth value, and Hydra's refusal of it names only the override."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        value = OverridesParser.create().parse_override(override).value()
+    except HydraException:  # Hydra refuses it with its own line
+        return False
+    return isinstance(value, str) and not value.strip()
 
 
 def _keeps_working_directory(override: str, raw: str) -> bool:

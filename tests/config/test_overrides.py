@@ -153,6 +153,16 @@ def test_hydra_job_chdir_off_in_any_spelling_is_taken(value: str) -> None:
             refuse_derived_keys(["paper=amsgrad", f"hydra.job.chdir={moving}"])
 
 
+@pytest.mark.parametrize("value", ["''", '""', ""])
+def test_hydra_job_chdir_of_no_value_is_one_clear_line(value: str) -> None:
+    """`hydra.job.chdir=''` was taken as keeping the working directory, then Hydra refused it
+    with only 'Error merging override hydra.job.chdir=\'\'': no truth value, said so."""
+    from repro.config.overrides import refuse_derived_keys
+
+    with pytest.raises(UsageError, match=r"^hydra.job.chdir=.*: true or false, not empty"):
+        refuse_derived_keys(["paper=amsgrad", f"hydra.job.chdir={value}"])
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -296,8 +297,43 @@ CLIP_ALGORITHMS = ("norm", "value")
 
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
-    """`config` at every reading (`_at_readings_before_fifth`) and, since the fifth, a
-    trainer.max_time at the time the Timer reads (`_max_time_read`) and a whole float
+    """`config` at every reading (`_at_readings_before_sixth`) and, since the sixth, a
+    fraction min_steps or min_epochs as the next whole count (`global_step >= 10.5` first
+    holds at 11) and a max_time of a fraction of a second, whatever its units, as
+    `{seconds: <its seconds>}` (`{milliseconds: 500}` is `{seconds: 0.5}`: the Timer reads
+    `total_seconds()`). `config` itself when there is none, so `older_hashes` knows no older
+    spelling was hashed."""
+    before = _at_readings_before_sixth(config)
+    trainer = before.get("trainer")
+    if not isinstance(trainer, dict):
+        return before
+    read: dict[str, Any] = {}
+    for key in ("min_steps", "min_epochs"):
+        least = trainer.get(key)
+        if isinstance(least, float) and math.isfinite(least) and least > 0:
+            read[key] = math.ceil(least)
+    if isinstance(trainer.get("max_time"), dict):
+        seconds = _seconds_of(trainer["max_time"])
+        if seconds is not None and seconds > 0 and not seconds.is_integer():
+            read["max_time"] = {"seconds": seconds}
+    read = {k: v for k, v in read.items() if hashed_form(v) != hashed_form(trainer[k])}
+    return {**before, "trainer": {**trainer, **read}} if read else before
+
+
+def _seconds_of(max_time: dict[str, Any]) -> float | None:
+    """The seconds the Timer reads of a max_time mapping (`timedelta(**max_time)`), or None
+    for one it refuses (refused before the run, `config.checks`)."""
+    import datetime
+
+    try:
+        return datetime.timedelta(**max_time).total_seconds()
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _at_readings_before_sixth(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` at the readings before the sixth (`_at_readings_before_fifth`) and, since
+    the fifth, a trainer.max_time at the time the Timer reads (`_max_time_read`) and a whole float
     min_steps or min_epochs as that int (Lightning only compares them: `global_step >=
     min_steps`). `config` itself when there is none, so `older_hashes` knows no older
     spelling was hashed."""
@@ -569,7 +605,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     `NULL_TRAINER_VALUES`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
     the hash, until 7583c06 left the profiler out; and with a max_time (`{minutes: 1}`) or a
-    whole float min_steps or min_epochs as written, before they were read as Lightning does."""
+    whole float min_steps or min_epochs as written, before they were read as Lightning does,
+    and a fraction of either (`{milliseconds: 500}`, `10.5`) as written, before the sixth."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
@@ -589,6 +626,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
             hashes.append(_digest(_without_lightning_defaults(earlier)))
             # before the fifth, a max_time (`{minutes: 1}`) or min_steps (`10.0`) as written
             hashes.append(_digest(_without_lightning_defaults(_at_readings_before_fifth(spelt))))
+            # before the sixth, a fraction min_steps (`10.5`) or of a second as written
+            hashes.append(_digest(_without_lightning_defaults(_at_readings_before_sixth(spelt))))
     today = config_hash(config)
     return [h for h in dict.fromkeys(hashes) if h != today]
 

@@ -665,6 +665,40 @@ def test_a_setting_spelt_otherwise_before_is_found_in_its_older_folder(
         assert store.completed_record_dir(folder.parents[3], today) == folder
 
 
+@pytest.mark.parametrize(
+    ("spelled", "read_as"),
+    [
+        ({"min_steps": 10.5}, {"min_steps": 11}),
+        (
+            {"min_epochs": 1.5, "max_time": {"minutes": 1}},
+            {"min_epochs": 2, "max_time": "00:00:01:00"},
+        ),
+        ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
+    ],
+)
+def test_a_fraction_spelt_before_the_sixth_reading_is_found_in_its_older_folder(
+    tmp_path: Path, spelled: dict, read_as: dict
+) -> None:
+    """`min_steps=10.5` (11 steps to Lightning) had a folder of its own beside 11, and
+    `max_time={milliseconds: 500}` beside `{seconds: 0.5}`: seeds an older repro filed there,
+    with a max_time read since the fifth reading beside them, are found."""
+    from repro.records.table import load_records
+
+    spelt, today = _trainer(**spelled), _trainer(**read_as)
+    assert store.config_hash(spelt) == store.config_hash(today)
+    fifth = store._without_lightning_defaults(
+        store._at_readings_before_sixth(store._before_readings(spelt))
+    )
+    digest = store._digest(fifth)
+    assert digest != store.config_hash(today)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    _completed(folder, spelt)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    assert store.completed_record_dir(tmp_path, today) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(today)
+
+
 def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
     """`+model.weights={1:0.5,b:2}` (YAML's int key beside a string one) failed every command
     with 'internal error: TypeError: '<' not supported between str and int' (sorted keys);
@@ -881,6 +915,14 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         # Lightning only compares them (`global_step >= min_steps`)
         ({"min_steps": 10.0}, {"min_steps": 10}),
         ({"min_epochs": 2.0}, {"min_epochs": 2}),
+        # ... and a fraction as the next whole count (`global_step >= 10.5` is 11 steps)
+        ({"min_steps": 10.5}, {"min_steps": 11}),
+        ({"min_steps": 0.25}, {"min_steps": 1}),
+        ({"min_epochs": 1.5}, {"min_epochs": 2}),
+        # the Timer reads a time of a fraction of a second as its seconds too
+        ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
+        ({"max_time": {"minutes": 0.01}}, {"max_time": {"seconds": 0.6}}),
+        ({"max_time": {"seconds": 1, "microseconds": 500000}}, {"max_time": {"seconds": 1.5}}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(
@@ -916,6 +958,8 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"log_every_n_steps": -2}, {"log_every_n_steps": 2}),
         ({"max_time": {"minutes": 1}}, {"max_time": "00:00:02:00"}),  # another time
         ({"max_time": {"seconds": 0.5}}, {"max_time": "00:00:00:01"}),
+        ({"max_time": {"seconds": 0.5}}, {"max_time": {"seconds": 0.6}}),
+        ({"min_steps": 10.5}, {"min_steps": 12}),
         ({"max_time": "00:00:01:00"}, {}),  # no time limit
         ({"min_steps": 10.5}, {"min_steps": 10}),  # 11 steps
         (  # Lightning refuses the algorithm: a setting of its own, not the default

@@ -299,10 +299,12 @@ CLIP_ALGORITHMS = ("norm", "value")
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` at every reading (`_at_readings_before_sixth`) and, since the sixth, a
     fraction min_steps or min_epochs as the next whole count (`global_step >= 10.5` first
-    holds at 11) and a max_time of a fraction of a second, whatever its units, as
-    `{seconds: <its seconds>}` (`{milliseconds: 500}` is `{seconds: 0.5}`: the Timer reads
-    `total_seconds()`). `config` itself when there is none, so `older_hashes` knows no older
-    spelling was hashed."""
+    holds at 11), devices given as a list of distinct GPU ids as their count (`[1]` is 1, as
+    `[0, 1]` is 2: one process on one GPU, DDP over two; which GPU is where the run
+    executes, as the accelerator is, and `devices=1` takes GPU 0) and a max_time of a
+    fraction of a second, whatever its units, as `{seconds: <its seconds>}` (`{milliseconds:
+    500}` is `{seconds: 0.5}`: the Timer reads `total_seconds()`). `config` itself when
+    there is none, so `older_hashes` knows no older spelling was hashed."""
     before = _at_readings_before_sixth(config)
     trainer = before.get("trainer")
     if not isinstance(trainer, dict):
@@ -312,12 +314,23 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
         least = trainer.get(key)
         if isinstance(least, float) and math.isfinite(least) and least > 0:
             read[key] = math.ceil(least)
+    devices = trainer.get("devices")  # GPU ids: where it runs; how many: what it computes
+    if _distinct_gpu_ids(devices):  # not `[0, 0]`: no two GPUs, kept as written
+        read["devices"] = len(devices)
     if isinstance(trainer.get("max_time"), dict):
         seconds = _seconds_of(trainer["max_time"])
         if seconds is not None and seconds > 0 and not seconds.is_integer():
             read["max_time"] = {"seconds": seconds}
     read = {k: v for k, v in read.items() if hashed_form(v) != hashed_form(trainer[k])}
     return {**before, "trainer": {**trainer, **read}} if read else before
+
+
+def _distinct_gpu_ids(devices: Any) -> bool:
+    """Whether `devices` is a list of GPU ids, none twice."""
+    if not isinstance(devices, list) or not devices:
+        return False
+    ids = all(type(d) is int and d >= 0 for d in devices)
+    return ids and len(set(devices)) == len(devices)
 
 
 def _seconds_of(max_time: dict[str, Any]) -> float | None:

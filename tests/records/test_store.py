@@ -524,7 +524,7 @@ def test_a_value_lightning_reads_as_another_is_that_setting(
 @pytest.mark.parametrize(
     ("spelled", "other"),
     [
-        ({"devices": "1,"}, {"devices": 1}),  # the GPU numbered 1, not one device
+        ({"devices": "0,1"}, {"devices": 1}),  # two GPUs, not one
         ({"limit_train_batches": 1.0}, {"limit_train_batches": 1}),  # all, not one
         ({"limit_train_batches": 0.5}, {"limit_train_batches": 0}),
         (  # a float is refused when validation is counted across epochs
@@ -697,6 +697,23 @@ def test_a_fraction_spelt_before_the_sixth_reading_is_found_in_its_older_folder(
     assert store.completed_record_dir(tmp_path, today) == folder
     (hashed,) = set(load_records(tmp_path).frame["config_hash"])
     assert hashed == store.config_hash(today)
+
+
+@pytest.mark.parametrize("devices", [[0], [1], "1,", [0, 1]])
+def test_a_list_of_gpus_hashed_before_the_sixth_reading_is_found_in_its_older_folder(
+    tmp_path: Path, devices: list[int] | str
+) -> None:
+    """`trainer.devices=[0]` (or `'1,'`) had a folder of its own beside `devices=1`, though
+    both train one process on one GPU: seeds an older repro filed there are found."""
+    spelt = _trainer(devices=devices)
+    today = _trainer(devices=len(store._at_readings_before_sixth(spelt)["trainer"]["devices"]))
+    assert store.config_hash(spelt) == store.config_hash(today)
+    fifth = store._without_lightning_defaults(
+        store._at_readings_before_sixth(store._before_readings(spelt))
+    )
+    folder = tmp_path / "p" / "e" / store._digest(fifth) / "seed1"
+    _completed(folder, spelt)
+    assert store.completed_record_dir(tmp_path, today) == folder
 
 
 def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
@@ -878,6 +895,13 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"sync_batchnorm": 1}, {"sync_batchnorm": True}),
         ({"devices": "1,"}, {"devices": [1]}),  # the GPU numbered 1 either way
         ({"devices": "0, 1"}, {"devices": [0, 1]}),
+        # which GPUs is where a run executes, as the accelerator is: one process on one GPU
+        # (Lightning's `devices=1` takes GPU 0), DDP over two, whichever they are
+        ({"devices": [0]}, {"devices": 1}),
+        ({"devices": [1]}, {"devices": 1}),
+        ({"devices": "1,"}, {"devices": 1}),
+        ({"devices": [0, 1]}, {"devices": 2}),
+        ({"devices": [2, 3]}, {"devices": 2}),
         ({"devices": True}, {"devices": 1}),  # Lightning's CPU: one process
         ({"strategy": "DDP"}, {"strategy": "ddp"}),  # Lightning lower-cases the name
         ({"strategy": "Auto"}, {}),
@@ -940,7 +964,8 @@ def test_spellings_lightning_trains_alike_are_one_setting(
 @pytest.mark.parametrize(
     ("spelled", "other"),
     [
-        ({"devices": [1]}, {"devices": 1}),  # GPU number 1, not one device
+        ({"devices": [0, 0]}, {"devices": 2}),  # not two GPUs: as written
+        ({"devices": [0, 1]}, {"devices": 1}),
         (
             {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "value"},
             {"gradient_clip_val": 0.5},

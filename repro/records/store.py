@@ -299,12 +299,13 @@ CLIP_ALGORITHMS = ("norm", "value")
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` at every reading (`_at_readings_before_sixth`) and, since the sixth, a
     fraction min_steps or min_epochs as the next whole count (`global_step >= 10.5` first
-    holds at 11), devices given as a list of distinct GPU ids as their count (`[1]` is 1, as
-    `[0, 1]` is 2: one process on one GPU, DDP over two; which GPU is where the run
-    executes, as the accelerator is, and `devices=1` takes GPU 0) and a max_time of a
-    fraction of a second, whatever its units, as `{seconds: <its seconds>}` (`{milliseconds:
-    500}` is `{seconds: 0.5}`: the Timer reads `total_seconds()`). `config` itself when
-    there is none, so `older_hashes` knows no older spelling was hashed."""
+    holds at 11), a minimum of 0 Lightning reads as null as null (`_minimums_at_null`),
+    devices given as a list of distinct GPU ids as their count (`[1]` is 1, as `[0, 1]` is
+    2: one process on one GPU, DDP over two; which GPU is where the run executes, as the
+    accelerator is, and `devices=1` takes GPU 0) and a max_time of a fraction of a second,
+    whatever its units, as `{seconds: <its seconds>}` (`{milliseconds: 500}` is `{seconds:
+    0.5}`: the Timer reads `total_seconds()`). `config` itself when there is none, so
+    `older_hashes` knows no older spelling was hashed."""
     before = _at_readings_before_sixth(config)
     trainer = before.get("trainer")
     if not isinstance(trainer, dict):
@@ -314,6 +315,7 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
         least = trainer.get(key)
         if isinstance(least, float) and math.isfinite(least) and least > 0:
             read[key] = math.ceil(least)
+    read.update(_minimums_at_null(trainer, read))
     devices = trainer.get("devices")  # GPU ids: where it runs; how many: what it computes
     if _distinct_gpu_ids(devices):  # not `[0, 0]`: no two GPUs, kept as written
         read["devices"] = len(devices)
@@ -323,6 +325,19 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
             read["max_time"] = {"seconds": seconds}
     read = {k: v for k, v in read.items() if hashed_form(v) != hashed_form(trainer[k])}
     return {**before, "trainer": {**trainer, **read}} if read else before
+
+
+def _minimums_at_null(trainer: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
+    """min_steps and min_epochs of 0 that Lightning reads as null: min_steps beside a
+    min_epochs (null sets min_epochs to 1 only when it is unset; 0 meets itself), then
+    min_epochs of no min_steps (`_parse_loop_limits` makes a null one 0)."""
+    steps, epochs = (read.get(k, trainer.get(k)) for k in ("min_steps", "min_epochs"))
+    nulls: dict[str, Any] = {}
+    if type(steps) is int and steps == 0 and epochs is not None:
+        nulls["min_steps"] = steps = None
+    if type(epochs) is int and epochs == 0 and steps is None:
+        nulls["min_epochs"] = None
+    return nulls
 
 
 def _distinct_gpu_ids(devices: Any) -> bool:

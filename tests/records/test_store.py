@@ -674,6 +674,7 @@ def test_a_setting_spelt_otherwise_before_is_found_in_its_older_folder(
             {"min_epochs": 2, "max_time": "00:00:01:00"},
         ),
         ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
+        ({"min_epochs": 0}, {}),
     ],
 )
 def test_a_fraction_spelt_before_the_sixth_reading_is_found_in_its_older_folder(
@@ -943,6 +944,13 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"min_steps": 10.5}, {"min_steps": 11}),
         ({"min_steps": 0.25}, {"min_steps": 1}),
         ({"min_epochs": 1.5}, {"min_epochs": 2}),
+        # a minimum of 0 Lightning reads as its null: min_epochs without min_steps (null is 0
+        # then), min_steps beside a min_epochs (null sets min_epochs only when it is unset)
+        ({"min_epochs": 0}, {}),
+        ({"min_epochs": -2}, {}),
+        ({"min_epochs": 0.0}, {}),
+        ({"min_steps": 0, "min_epochs": 2}, {"min_epochs": 2}),
+        ({"min_steps": 0, "min_epochs": 0}, {}),
         # the Timer reads a time of a fraction of a second as its seconds too
         ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
         ({"max_time": {"minutes": 0.01}}, {"max_time": {"seconds": 0.6}}),
@@ -985,6 +993,8 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"max_time": {"seconds": 0.5}}, {"max_time": "00:00:00:01"}),
         ({"max_time": {"seconds": 0.5}}, {"max_time": {"seconds": 0.6}}),
         ({"min_steps": 10.5}, {"min_steps": 12}),
+        ({"min_steps": 0}, {}),  # 0, not null, sets min_epochs to 1
+        ({"min_steps": 5, "min_epochs": 0}, {"min_steps": 5}),  # null is 1 there
         ({"max_time": "00:00:01:00"}, {}),  # no time limit
         ({"min_steps": 10.5}, {"min_steps": 10}),  # 11 steps
         (  # Lightning refuses the algorithm: a setting of its own, not the default

@@ -299,7 +299,8 @@ CLIP_ALGORITHMS = ("norm", "value")
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     """`config` at every reading (`_at_readings_before_sixth`) and, since the sixth, a
     fraction min_steps or min_epochs as the next whole count (`global_step >= 10.5` first
-    holds at 11), a minimum of 0 Lightning reads as null as null (`_minimums_at_null`),
+    holds at 11), a minimum of 0 Lightning reads as null as null (`_minimums_at_null`), as
+    `benchmark=false` beside deterministic algorithms (which turn a null benchmark off),
     devices given as a list of distinct GPU ids as their count (`[1]` is 1, as `[0, 1]` is
     2: one process on one GPU, DDP over two; which GPU is where the run executes, as the
     accelerator is, and `devices=1` takes GPU 0) and a max_time of a fraction of a second,
@@ -316,6 +317,8 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
         if isinstance(least, float) and math.isfinite(least) and least > 0:
             read[key] = math.ceil(least)
     read.update(_minimums_at_null(trainer, read))
+    if trainer.get("benchmark") is False and trainer.get("deterministic"):
+        read["benchmark"] = None  # `_set_torch_flags`: deterministic turns a null one off
     devices = trainer.get("devices")  # GPU ids: where it runs; how many: what it computes
     if _distinct_gpu_ids(devices):  # not `[0, 0]`: no two GPUs, kept as written
         read["devices"] = len(devices)

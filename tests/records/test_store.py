@@ -675,6 +675,7 @@ def test_a_setting_spelt_otherwise_before_is_found_in_its_older_folder(
         ),
         ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
         ({"min_epochs": 0}, {}),
+        ({"benchmark": False, "deterministic": "warn"}, {"deterministic": "warn"}),
     ],
 )
 def test_a_fraction_spelt_before_the_sixth_reading_is_found_in_its_older_folder(
@@ -951,6 +952,9 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"min_epochs": 0.0}, {}),
         ({"min_steps": 0, "min_epochs": 2}, {"min_epochs": 2}),
         ({"min_steps": 0, "min_epochs": 0}, {}),
+        # with deterministic algorithms Lightning turns cudnn's benchmark off for null
+        ({"benchmark": False, "deterministic": "warn"}, {"deterministic": "warn"}),
+        ({"benchmark": False, "deterministic": True}, {"deterministic": True}),
         # the Timer reads a time of a fraction of a second as its seconds too
         ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
         ({"max_time": {"minutes": 0.01}}, {"max_time": {"seconds": 0.6}}),
@@ -994,6 +998,8 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"max_time": {"seconds": 0.5}}, {"max_time": {"seconds": 0.6}}),
         ({"min_steps": 10.5}, {"min_steps": 12}),
         ({"min_steps": 0}, {}),  # 0, not null, sets min_epochs to 1
+        ({"benchmark": False}, {}),  # null leaves torch's flag as it is
+        ({"benchmark": False, "deterministic": False}, {"deterministic": False}),
         ({"min_steps": 5, "min_epochs": 0}, {"min_steps": 5}),  # null is 1 there
         ({"max_time": "00:00:01:00"}, {}),  # no time limit
         ({"min_steps": 10.5}, {"min_steps": 10}),  # 11 steps

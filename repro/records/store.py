@@ -304,9 +304,9 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     devices given as a list of distinct GPU ids as their count (`[1]` is 1, as `[0, 1]` is
     2: one process on one GPU, DDP over two; which GPU is where the run executes, as the
     accelerator is, and `devices=1` takes GPU 0) and a max_time of a fraction of a second,
-    whatever its units, as `{seconds: <its seconds>}` (`{milliseconds: 500}` is `{seconds:
-    0.5}`: the Timer reads `total_seconds()`). `config` itself when there is none, so
-    `older_hashes` knows no older spelling was hashed."""
+    whatever its units, as 'DD:HH:MM:SS.ffffff' (`{milliseconds: 500}` and `{seconds: 0.5}`
+    are '00:00:00:00.5': one value, as a time of whole seconds is). `config` itself when
+    there is none, so `older_hashes` knows no older spelling was hashed."""
     before = _at_readings_before_sixth(config)
     trainer = before.get("trainer")
     if not isinstance(trainer, dict):
@@ -323,9 +323,9 @@ def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
     if _distinct_gpu_ids(devices):  # not `[0, 0]`: no two GPUs, kept as written
         read["devices"] = len(devices)
     if isinstance(trainer.get("max_time"), dict):
-        seconds = _seconds_of(trainer["max_time"])
-        if seconds is not None and seconds > 0 and not seconds.is_integer():
-            read["max_time"] = {"seconds": seconds}
+        written = _fraction_time_text(trainer["max_time"])
+        if written is not None:
+            read["max_time"] = written
     read = {k: v for k, v in read.items() if hashed_form(v) != hashed_form(trainer[k])}
     return {**before, "trainer": {**trainer, **read}} if read else before
 
@@ -351,15 +351,24 @@ def _distinct_gpu_ids(devices: Any) -> bool:
     return ids and len(set(devices)) == len(devices)
 
 
-def _seconds_of(max_time: dict[str, Any]) -> float | None:
-    """The seconds the Timer reads of a max_time mapping (`timedelta(**max_time)`), or None
-    for one it refuses (refused before the run, `config.checks`)."""
+def _fraction_time_text(max_time: dict[str, Any]) -> str | None:
+    """A max_time mapping of a positive time of a fraction of a second as 'DD:HH:MM:SS.ffffff'
+    (`{milliseconds: 500}` is '00:00:00:00.5'), exact to timedelta's microsecond, which is
+    what the Timer's `total_seconds()` reads; None for any other (whole seconds are read
+    before; one the Timer refuses is refused before the run, `config.checks`)."""
     import datetime
 
     try:
-        return datetime.timedelta(**max_time).total_seconds()
+        micro = datetime.timedelta(**max_time) // datetime.timedelta(microseconds=1)
     except (TypeError, ValueError, OverflowError):
         return None
+    seconds, fraction = divmod(micro, 10**6)
+    if micro <= 0 or not fraction:
+        return None
+    hours, rest = divmod(seconds, 3600)
+    days, hours = divmod(hours, 24)
+    whole = f"{days:02d}:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{whole}.{fraction:06d}".rstrip("0")
 
 
 def _at_readings_before_sixth(config: dict[str, Any]) -> dict[str, Any]:

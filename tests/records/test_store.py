@@ -674,6 +674,7 @@ def test_a_setting_spelt_otherwise_before_is_found_in_its_older_folder(
             {"min_epochs": 2, "max_time": "00:00:01:00"},
         ),
         ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
+        ({"max_time": {"seconds": 0.5}}, {"max_time": {"milliseconds": 500}}),
         ({"min_epochs": 0}, {}),
         ({"benchmark": False, "deterministic": "warn"}, {"deterministic": "warn"}),
     ],

@@ -415,6 +415,13 @@ def explain_hydra_error(
         options = re.findall(r"^\t(\S+)$", message, flags=re.M)
         known = f" (known: {', '.join(options)})" if options else ""
         return f"unknown {group} {option!r}{known}"
+    deleted = re.search(r"Could not delete from config\. '([^']+)' does not exist", message)
+    if deleted:  # Hydra removes no key whose value is null, and says it is not there
+        key = deleted.group(1)
+        known = list(known_keys(key)) if known_keys else []
+        if key in known:
+            return f"~{key}: the key is null already, which Hydra cannot remove (leave it out)"
+        return f"unknown config key {key!r} ({did_you_mean(key, known)}~ removes a key there is)"
     if "Could not append to config" in message:
         key = re.search(r"An item is already at '([^']+)'", message)
         return f"key {key.group(1) if key else ''} already exists: override it without '+'"

@@ -198,6 +198,7 @@ CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "a config group given null",
     "a config group given no value",
     "hydra.job.chdir given",
+    "hydra.job.chdir given no value",
     "a Lightning trainer key given without +",
     "num_threads not a count",
     "checkpoint interval not a number",
@@ -896,6 +897,12 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("run", "paper=mnist1d", "experiment=logistic", "hydra.job.chdir=true"),
         2,
         "hydra.job.chdir=true: repro keeps the working directory",
+    ),
+    Case(  # Hydra's only line was 'Error merging override hydra.job.chdir=\'\''
+        "hydra.job.chdir given no value",
+        ("run", "paper=mnist1d", "experiment=logistic", "hydra.job.chdir=''"),
+        2,
+        "hydra.job.chdir='': true or false, not empty",
     ),
     Case(
         "experiment_name given to a sweep",

@@ -564,28 +564,45 @@ def _count_problems(trainer: dict[str, Any], validates: bool = True) -> list[str
 def _max_time_problems(trainer: dict[str, Any]) -> list[str]:
     """A max_time Lightning's Timer refuses as the Trainer is built, once the run's folder
     and record exist: text not 'DD:HH:MM:SS', a number (seconds, as a user may think), a
-    mapping of other than timedelta's arguments; and one of no time (`00:00:00:00`, `{}`),
-    where the Timer stops the run before its first step ('trained zero steps')."""
+    mapping of other than timedelta's arguments; and one of no time (`00:00:00:00`, `{}`)
+    or a negative one (`{hours: -1}`), where the Timer stops the run before its first step
+    ('trained zero steps'). Named as an override writes it (`{hours: -1}`), not as Python
+    does (`{'hours': -1}`)."""
     from lightning.pytorch.callbacks import Timer
 
     max_time = trainer.get("max_time")
     if max_time is None:
         return []
+    written = override_spelling(max_time)
     try:
         timer = Timer(duration=max_time)
     except Exception:  # MisconfigurationException, TypeError, AttributeError
         return [
-            f"trainer.max_time={max_time!r}: a time as 'DD:HH:MM:SS' ('00:04:00:00' is four "
+            f"trainer.max_time={written}: a time as 'DD:HH:MM:SS' ('00:04:00:00' is four "
             "hours) or timedelta's arguments ({hours: 4}); Lightning refuses any other once "
             "the run has started"
         ]
     left = timer.time_remaining()  # all of it, before a start: None for no duration
     if left is not None and left <= 0:  # spent as fit starts
+        kind = "a negative time" if left < 0 else "no time"
         return [
-            f"trainer.max_time={max_time!r}: no time, so the run trains nothing (Lightning "
+            f"trainer.max_time={written}: {kind}, so the run trains nothing (Lightning "
             "stops it before its first step): a positive time, or leave it out"
         ]
     return []
+
+
+def override_spelling(value: Any) -> str:
+    """A config value as an override writes it: `{hours: -1}`, `[1, 2]`, `'00:00:01:00'`
+    (text quoted, as the value it is), where Python writes `{'hours': -1}`."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{key}: {override_spelling(item)}" for key, item in value.items())
+        return f"{{{inner}}}"
+    if isinstance(value, list):
+        return f"[{', '.join(override_spelling(item) for item in value)}]"
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    return repr(value)
 
 
 def _validates(trainer: dict[str, Any]) -> bool:

@@ -107,6 +107,11 @@ def refuse_derived_keys(overrides: list[str]) -> None:
                 f"{override!r}: no key before '=': write <key>=<value> "
                 "(seed=3, trainer.max_steps=100)"
             )
+        if name == "hydra.job.chdir" and _no_value(override):
+            raise UsageError(  # Hydra's own said only 'Error merging override ...'
+                f"{override}: true or false, not empty (repro keeps the working directory: "
+                "leave the key out, or give false)"
+            )
         if name == "hydra.job.chdir" and not _keeps_working_directory(override, value):
             raise UsageError(  # after a chdir, the relative results/ is another folder
                 f"{override}: repro keeps the working directory (records go to results/ of "
@@ -118,6 +123,19 @@ def refuse_derived_keys(overrides: list[str]) -> None:
                 f"{name} is set by {DERIVED_KEYS[name]}<name> (it names the record folder): "
                 f"choose the experiment with {DERIVED_KEYS[name]}<name>, not {override!r}"
             )
+
+
+def _no_value(override: str) -> bool:
+    """Whether `override` gives its key empty text (`key=`, `key=''`): no value OmegaConf
+    reads as a truth value, and Hydra's refusal of it names only the override."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+
+    try:
+        value = OverridesParser.create().parse_override(override).value()
+    except HydraException:  # Hydra refuses it with its own line
+        return False
+    return isinstance(value, str) and not value.strip()
 
 
 def _keeps_working_directory(override: str, raw: str) -> bool:
@@ -397,6 +415,13 @@ def explain_hydra_error(
         options = re.findall(r"^\t(\S+)$", message, flags=re.M)
         known = f" (known: {', '.join(options)})" if options else ""
         return f"unknown {group} {option!r}{known}"
+    deleted = re.search(r"Could not delete from config\. '([^']+)' does not exist", message)
+    if deleted:  # Hydra removes no key whose value is null, and says it is not there
+        key = deleted.group(1)
+        known = list(known_keys(key)) if known_keys else []
+        if key in known:
+            return f"~{key}: the key is null already, which Hydra cannot remove (leave it out)"
+        return f"unknown config key {key!r} ({did_you_mean(key, known)}~ removes a key there is)"
     if "Could not append to config" in message:
         key = re.search(r"An item is already at '([^']+)'", message)
         return f"key {key.group(1) if key else ''} already exists: override it without '+'"

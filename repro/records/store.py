@@ -11,6 +11,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -296,8 +297,83 @@ CLIP_ALGORITHMS = ("norm", "value")
 
 
 def _at_lightning_readings(config: dict[str, Any]) -> dict[str, Any]:
-    """`config` at every reading (`_at_readings_before_fifth`) and, since the fifth, a
-    trainer.max_time at the time the Timer reads (`_max_time_read`) and a whole float
+    """`config` at every reading (`_at_readings_before_sixth`) and, since the sixth, a
+    fraction min_steps or min_epochs as the next whole count (`global_step >= 10.5` first
+    holds at 11), a minimum of 0 Lightning reads as null as null (`_minimums_at_null`), as
+    `benchmark=false` beside deterministic algorithms (which turn a null benchmark off),
+    devices given as a list of distinct GPU ids as their count (`[1]` is 1, as `[0, 1]` is
+    2: one process on one GPU, DDP over two; which GPU is where the run executes, as the
+    accelerator is, and `devices=1` takes GPU 0) and a max_time of a fraction of a second,
+    whatever its units, as 'DD:HH:MM:SS.ffffff' (`{milliseconds: 500}` and `{seconds: 0.5}`
+    are '00:00:00:00.5': one value, as a time of whole seconds is). `config` itself when
+    there is none, so `older_hashes` knows no older spelling was hashed."""
+    before = _at_readings_before_sixth(config)
+    trainer = before.get("trainer")
+    if not isinstance(trainer, dict):
+        return before
+    read: dict[str, Any] = {}
+    for key in ("min_steps", "min_epochs"):
+        least = trainer.get(key)
+        if isinstance(least, float) and math.isfinite(least) and least > 0:
+            read[key] = math.ceil(least)
+    read.update(_minimums_at_null(trainer, read))
+    if trainer.get("benchmark") is False and trainer.get("deterministic"):
+        read["benchmark"] = None  # `_set_torch_flags`: deterministic turns a null one off
+    devices = trainer.get("devices")  # GPU ids: where it runs; how many: what it computes
+    if _distinct_gpu_ids(devices):  # not `[0, 0]`: no two GPUs, kept as written
+        read["devices"] = len(devices)
+    if isinstance(trainer.get("max_time"), dict):
+        written = _fraction_time_text(trainer["max_time"])
+        if written is not None:
+            read["max_time"] = written
+    read = {k: v for k, v in read.items() if hashed_form(v) != hashed_form(trainer[k])}
+    return {**before, "trainer": {**trainer, **read}} if read else before
+
+
+def _minimums_at_null(trainer: dict[str, Any], read: dict[str, Any]) -> dict[str, Any]:
+    """min_steps and min_epochs of 0 that Lightning reads as null: min_steps beside a
+    min_epochs (null sets min_epochs to 1 only when it is unset; 0 meets itself), then
+    min_epochs of no min_steps (`_parse_loop_limits` makes a null one 0)."""
+    steps, epochs = (read.get(k, trainer.get(k)) for k in ("min_steps", "min_epochs"))
+    nulls: dict[str, Any] = {}
+    if type(steps) is int and steps == 0 and epochs is not None:
+        nulls["min_steps"] = steps = None
+    if type(epochs) is int and epochs == 0 and steps is None:
+        nulls["min_epochs"] = None
+    return nulls
+
+
+def _distinct_gpu_ids(devices: Any) -> bool:
+    """Whether `devices` is a list of GPU ids, none twice."""
+    if not isinstance(devices, list) or not devices:
+        return False
+    ids = all(type(d) is int and d >= 0 for d in devices)
+    return ids and len(set(devices)) == len(devices)
+
+
+def _fraction_time_text(max_time: dict[str, Any]) -> str | None:
+    """A max_time mapping of a positive time of a fraction of a second as 'DD:HH:MM:SS.ffffff'
+    (`{milliseconds: 500}` is '00:00:00:00.5'), exact to timedelta's microsecond, which is
+    what the Timer's `total_seconds()` reads; None for any other (whole seconds are read
+    before; one the Timer refuses is refused before the run, `config.checks`)."""
+    import datetime
+
+    try:
+        micro = datetime.timedelta(**max_time) // datetime.timedelta(microseconds=1)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    seconds, fraction = divmod(micro, 10**6)
+    if micro <= 0 or not fraction:
+        return None
+    hours, rest = divmod(seconds, 3600)
+    days, hours = divmod(hours, 24)
+    whole = f"{days:02d}:{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{whole}.{fraction:06d}".rstrip("0")
+
+
+def _at_readings_before_sixth(config: dict[str, Any]) -> dict[str, Any]:
+    """`config` at the readings before the sixth (`_at_readings_before_fifth`) and, since
+    the fifth, a trainer.max_time at the time the Timer reads (`_max_time_read`) and a whole float
     min_steps or min_epochs as that int (Lightning only compares them: `global_step >=
     min_steps`). `config` itself when there is none, so `older_hashes` knows no older
     spelling was hashed."""
@@ -569,7 +645,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
     `NULL_TRAINER_VALUES`) and, for a profiled config, with its
     profiler too, before (all of trainer) and after (accelerator at auto) the accelerator left
     the hash, until 7583c06 left the profiler out; and with a max_time (`{minutes: 1}`) or a
-    whole float min_steps or min_epochs as written, before they were read as Lightning does."""
+    whole float min_steps or min_epochs as written, before they were read as Lightning does,
+    and a fraction of either (`{milliseconds: 500}`, `10.5`) as written, before the sixth."""
     trainer = config.get("trainer")
     if not isinstance(trainer, dict):
         return []
@@ -589,6 +666,8 @@ def older_hashes(config: dict[str, Any]) -> list[str]:
             hashes.append(_digest(_without_lightning_defaults(earlier)))
             # before the fifth, a max_time (`{minutes: 1}`) or min_steps (`10.0`) as written
             hashes.append(_digest(_without_lightning_defaults(_at_readings_before_fifth(spelt))))
+            # before the sixth, a fraction min_steps (`10.5`) or of a second as written
+            hashes.append(_digest(_without_lightning_defaults(_at_readings_before_sixth(spelt))))
     today = config_hash(config)
     return [h for h in dict.fromkeys(hashes) if h != today]
 

@@ -438,12 +438,9 @@ def choice_lines(choices: dict[str, ConfigChoice]) -> list[str]:
         reference = "paper" if choice.paper_hash else "used"
         aside = "; ".join(
             f"{o.config_hash} ({plural(len(o.seeds), 'seed')}"
-            + (
+            + (  # as every other line names a difference (`key=True (paper: unset)`)
                 ", differs in "
-                + ", ".join(
-                    f"{k} = {value_text(v)} ({reference}: {value_text(u)})"
-                    for k, v, u in o.differences[:6]
-                )
+                + differences_text(o.differences[:6], reference)
                 + (" …" if len(o.differences) > 6 else "")
                 if o.differences
                 else ""

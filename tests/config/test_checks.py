@@ -354,8 +354,11 @@ def test_a_validation_cadence_of_zero_is_taken_where_nothing_validates(
     assert trainer_value_problems({"accelerator": "cpu", **overfit})
 
 
-@pytest.mark.parametrize("max_time", ["abc", "00:10:00", 3600, {"hour": 1}])
-def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> None:
+@pytest.mark.parametrize(
+    ("max_time", "written"),
+    [("abc", "'abc'"), ("00:10:00", "'00:10:00'"), (3600, "3600"), ({"hour": 1}, "{hour: 1}")],
+)
+def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any, written: str) -> None:
     """`+trainer.max_time=3600` (seconds, as a user may think) or '00:10:00'
     passed every check beside max_steps, then Lightning's Timer refused it (or failed with
     `AttributeError: 'int' object has no attribute 'total_seconds'`) once the run's folder
@@ -364,14 +367,17 @@ def test_a_max_time_lightning_refuses_is_named_before_the_run(max_time: Any) -> 
 
     trainer = {"accelerator": "cpu", "max_steps": 10, "max_time": max_time}
     (problem,) = trainer_value_problems(trainer)
-    assert problem.startswith(f"trainer.max_time={max_time!r}: "), problem
+    assert problem.startswith(f"trainer.max_time={written}: "), problem
     assert "DD:HH:MM:SS" in problem
     for fine in ("00:01:00:00", {"hours": 1}, None):
         assert not trainer_value_problems({**trainer, "max_time": fine})
 
 
-@pytest.mark.parametrize("max_time", ["00:00:00:00", {}, {"hours": -1}, {"seconds": 0.0}])
-def test_a_max_time_of_no_time_is_named_before_the_run(max_time: Any) -> None:
+@pytest.mark.parametrize(
+    ("max_time", "written"),
+    [("00:00:00:00", "'00:00:00:00'"), ({}, "{}"), ({"seconds": 0.0}, "{seconds: 0.0}")],
+)
+def test_a_max_time_of_no_time_is_named_before_the_run(max_time: Any, written: str) -> None:
     """`+trainer.max_time=00:00:00:00` (or `{}`, a negative time) passed every
     check, though Lightning's Timer stops such a run before its first step: it failed with
     'trained zero steps' once the run's folder and a failed record existed."""
@@ -379,9 +385,33 @@ def test_a_max_time_of_no_time_is_named_before_the_run(max_time: Any) -> None:
 
     trainer = {"accelerator": "cpu", "max_steps": 10, "max_time": max_time}
     (problem,) = trainer_value_problems(trainer)
-    assert problem.startswith(f"trainer.max_time={max_time!r}: "), problem
+    assert problem.startswith(f"trainer.max_time={written}: no time"), problem
     assert "trains nothing" in problem
     assert not trainer_value_problems({**trainer, "max_time": "00:00:00:01"})
+
+
+@pytest.mark.parametrize(
+    ("max_time", "written"),
+    [
+        ({"hours": -1}, "{hours: -1}"),
+        ({"seconds": -5, "minutes": 1}, "{seconds: -5, minutes: 1}"),  # 55 s: a time
+        ({"days": 1, "hours": -25}, "{days: 1, hours: -25}"),
+        ({"milliseconds": -0.5}, "{milliseconds: -0.5}"),
+    ],
+)
+def test_a_negative_max_time_is_named_as_typed(max_time: Any, written: str) -> None:
+    """`+trainer.max_time={hours:-1}` was refused as `trainer.max_time={'hours': -1}: no
+    time`, Python's spelling of a mapping, not the override's: as typed, and negative."""
+    from repro.config.checks import trainer_value_problems
+
+    trainer = {"accelerator": "cpu", "max_steps": 10, "max_time": max_time}
+    problems = trainer_value_problems(trainer)
+    if written.startswith("{seconds: -5"):
+        assert not problems
+        return
+    (problem,) = problems
+    assert problem.startswith(f"trainer.max_time={written}: a negative time, "), problem
+    assert "trains nothing" in problem
 
 
 @pytest.mark.parametrize(

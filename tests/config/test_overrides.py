@@ -153,6 +153,16 @@ def test_hydra_job_chdir_off_in_any_spelling_is_taken(value: str) -> None:
             refuse_derived_keys(["paper=amsgrad", f"hydra.job.chdir={moving}"])
 
 
+@pytest.mark.parametrize("value", ["''", '""', ""])
+def test_hydra_job_chdir_of_no_value_is_one_clear_line(value: str) -> None:
+    """`hydra.job.chdir=''` was taken as keeping the working directory, then Hydra refused it
+    with only 'Error merging override hydra.job.chdir=\'\'': no truth value, said so."""
+    from repro.config.overrides import refuse_derived_keys
+
+    with pytest.raises(UsageError, match=r"^hydra.job.chdir=.*: true or false, not empty"):
+        refuse_derived_keys(["paper=amsgrad", f"hydra.job.chdir={value}"])
+
+
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
@@ -171,3 +181,19 @@ def test_a_glob_beside_names_in_a_sweep_is_written_out_too(raw: str, expected: s
 def test_a_glob_in_a_sweep_that_matches_nothing_is_named() -> None:
     with pytest.raises(UsageError, match=r"glob\(zz\*\) matches no experiment"):
         expand_glob(["experiment=mlp,glob(zz*)"], "experiment", ["mlp", "cnn"])
+
+
+def test_removing_a_key_at_null_is_not_called_a_key_that_does_not_exist() -> None:
+    """`~trainer.gradient_clip_val` (null in repro's trainer config) was refused with Hydra's
+    'Could not delete from config. 'trainer.gradient_clip_val' does not exist.', a key every
+    config has: Hydra removes no key at null. A key that is not there gets a did-you-mean."""
+    from repro.config.overrides import explain_hydra_error
+
+    known = ["trainer", "trainer.gradient_clip_val", "trainer.max_steps"]
+    message = "Could not delete from config. 'trainer.gradient_clip_val' does not exist."
+    line = explain_hydra_error(message, lambda key: known)
+    assert line.startswith("~trainer.gradient_clip_val: the key is null"), line
+    typo = "Could not delete from config. 'trainer.gradient_clipval' does not exist."
+    line = explain_hydra_error(typo, lambda key: known)
+    assert line.startswith("unknown config key 'trainer.gradient_clipval'"), line
+    assert "trainer.gradient_clip_val" in line, line

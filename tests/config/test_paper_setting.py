@@ -89,3 +89,20 @@ def test_a_trainer_value_spelled_as_the_papers_is_no_difference() -> None:
     table = {"trainer.max_steps": np.int64(10), "trainer.accumulate_grad_batches": np.int64(1)}
     (difference,) = paper_setting.config_differences(table, {"trainer.max_steps": 20})
     assert difference[0] == "trainer.max_steps"
+
+
+def test_a_time_of_a_fraction_of_a_second_is_named_as_one_value() -> None:
+    """`+trainer.max_time={milliseconds:500}`, hashed as `{seconds: 0.5}`, was named no key
+    at all ('other keys'), and beside `{seconds: 0.6}` as `trainer.max_time.seconds=None`:
+    one value, as a time of whole seconds is."""
+    from repro.config.paper_setting import config_differences
+
+    base = {"trainer.max_steps": 10, "trainer.devices": 1}
+    ms = {**base, "trainer.max_time.milliseconds": 500}
+    assert config_differences(ms, base, typed=True) == (
+        ("trainer.max_time", "00:00:00:00.5", None),
+    )
+    other = {**base, "trainer.max_time.seconds": 0.6}
+    assert config_differences(ms, other, typed=True) == (
+        ("trainer.max_time", "00:00:00:00.5", "00:00:00:00.6"),
+    )

@@ -524,7 +524,7 @@ def test_a_value_lightning_reads_as_another_is_that_setting(
 @pytest.mark.parametrize(
     ("spelled", "other"),
     [
-        ({"devices": "1,"}, {"devices": 1}),  # the GPU numbered 1, not one device
+        ({"devices": "0,1"}, {"devices": 1}),  # two GPUs, not one
         ({"limit_train_batches": 1.0}, {"limit_train_batches": 1}),  # all, not one
         ({"limit_train_batches": 0.5}, {"limit_train_batches": 0}),
         (  # a float is refused when validation is counted across epochs
@@ -663,6 +663,60 @@ def test_a_setting_spelt_otherwise_before_is_found_in_its_older_folder(
         folder = tmp_path / str(extra) / "p" / "e" / store._digest(earlier) / "seed1"
         _completed(folder, spelt)
         assert store.completed_record_dir(folder.parents[3], today) == folder
+
+
+@pytest.mark.parametrize(
+    ("spelled", "read_as"),
+    [
+        ({"min_steps": 10.5}, {"min_steps": 11}),
+        (
+            {"min_epochs": 1.5, "max_time": {"minutes": 1}},
+            {"min_epochs": 2, "max_time": "00:00:01:00"},
+        ),
+        ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
+        ({"max_time": {"seconds": 0.5}}, {"max_time": {"milliseconds": 500}}),
+        ({"min_epochs": 0}, {}),
+        ({"benchmark": False, "deterministic": "warn"}, {"deterministic": "warn"}),
+    ],
+)
+def test_a_fraction_spelt_before_the_sixth_reading_is_found_in_its_older_folder(
+    tmp_path: Path, spelled: dict, read_as: dict
+) -> None:
+    """`min_steps=10.5` (11 steps to Lightning) had a folder of its own beside 11, and
+    `max_time={milliseconds: 500}` beside `{seconds: 0.5}`: seeds an older repro filed there,
+    with a max_time read since the fifth reading beside them, are found."""
+    from repro.records.table import load_records
+
+    spelt, today = _trainer(**spelled), _trainer(**read_as)
+    assert store.config_hash(spelt) == store.config_hash(today)
+    fifth = store._without_lightning_defaults(
+        store._at_readings_before_sixth(store._before_readings(spelt))
+    )
+    digest = store._digest(fifth)
+    assert digest != store.config_hash(today)
+    folder = tmp_path / "p" / "e" / digest / "seed1"
+    _completed(folder, spelt)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    assert store.completed_record_dir(tmp_path, today) == folder
+    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
+    assert hashed == store.config_hash(today)
+
+
+@pytest.mark.parametrize("devices", [[0], [1], "1,", [0, 1]])
+def test_a_list_of_gpus_hashed_before_the_sixth_reading_is_found_in_its_older_folder(
+    tmp_path: Path, devices: list[int] | str
+) -> None:
+    """`trainer.devices=[0]` (or `'1,'`) had a folder of its own beside `devices=1`, though
+    both train one process on one GPU: seeds an older repro filed there are found."""
+    spelt = _trainer(devices=devices)
+    today = _trainer(devices=len(store._at_readings_before_sixth(spelt)["trainer"]["devices"]))
+    assert store.config_hash(spelt) == store.config_hash(today)
+    fifth = store._without_lightning_defaults(
+        store._at_readings_before_sixth(store._before_readings(spelt))
+    )
+    folder = tmp_path / "p" / "e" / store._digest(fifth) / "seed1"
+    _completed(folder, spelt)
+    assert store.completed_record_dir(tmp_path, today) == folder
 
 
 def test_a_mapping_with_keys_of_two_types_has_a_hash(tmp_path: Path) -> None:
@@ -844,6 +898,13 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         ({"sync_batchnorm": 1}, {"sync_batchnorm": True}),
         ({"devices": "1,"}, {"devices": [1]}),  # the GPU numbered 1 either way
         ({"devices": "0, 1"}, {"devices": [0, 1]}),
+        # which GPUs is where a run executes, as the accelerator is: one process on one GPU
+        # (Lightning's `devices=1` takes GPU 0), DDP over two, whichever they are
+        ({"devices": [0]}, {"devices": 1}),
+        ({"devices": [1]}, {"devices": 1}),
+        ({"devices": "1,"}, {"devices": 1}),
+        ({"devices": [0, 1]}, {"devices": 2}),
+        ({"devices": [2, 3]}, {"devices": 2}),
         ({"devices": True}, {"devices": 1}),  # Lightning's CPU: one process
         ({"strategy": "DDP"}, {"strategy": "ddp"}),  # Lightning lower-cases the name
         ({"strategy": "Auto"}, {}),
@@ -881,6 +942,24 @@ def test_older_hashes_are_computed_only_when_an_older_folder_could_be_there(
         # Lightning only compares them (`global_step >= min_steps`)
         ({"min_steps": 10.0}, {"min_steps": 10}),
         ({"min_epochs": 2.0}, {"min_epochs": 2}),
+        # ... and a fraction as the next whole count (`global_step >= 10.5` is 11 steps)
+        ({"min_steps": 10.5}, {"min_steps": 11}),
+        ({"min_steps": 0.25}, {"min_steps": 1}),
+        ({"min_epochs": 1.5}, {"min_epochs": 2}),
+        # a minimum of 0 Lightning reads as its null: min_epochs without min_steps (null is 0
+        # then), min_steps beside a min_epochs (null sets min_epochs only when it is unset)
+        ({"min_epochs": 0}, {}),
+        ({"min_epochs": -2}, {}),
+        ({"min_epochs": 0.0}, {}),
+        ({"min_steps": 0, "min_epochs": 2}, {"min_epochs": 2}),
+        ({"min_steps": 0, "min_epochs": 0}, {}),
+        # with deterministic algorithms Lightning turns cudnn's benchmark off for null
+        ({"benchmark": False, "deterministic": "warn"}, {"deterministic": "warn"}),
+        ({"benchmark": False, "deterministic": True}, {"deterministic": True}),
+        # the Timer reads a time of a fraction of a second as its seconds too
+        ({"max_time": {"milliseconds": 500}}, {"max_time": {"seconds": 0.5}}),
+        ({"max_time": {"minutes": 0.01}}, {"max_time": {"seconds": 0.6}}),
+        ({"max_time": {"seconds": 1, "microseconds": 500000}}, {"max_time": {"seconds": 1.5}}),
     ],
 )
 def test_spellings_lightning_trains_alike_are_one_setting(
@@ -898,7 +977,8 @@ def test_spellings_lightning_trains_alike_are_one_setting(
 @pytest.mark.parametrize(
     ("spelled", "other"),
     [
-        ({"devices": [1]}, {"devices": 1}),  # GPU number 1, not one device
+        ({"devices": [0, 0]}, {"devices": 2}),  # not two GPUs: as written
+        ({"devices": [0, 1]}, {"devices": 1}),
         (
             {"gradient_clip_val": 0.5, "gradient_clip_algorithm": "value"},
             {"gradient_clip_val": 0.5},
@@ -916,6 +996,12 @@ def test_spellings_lightning_trains_alike_are_one_setting(
         ({"log_every_n_steps": -2}, {"log_every_n_steps": 2}),
         ({"max_time": {"minutes": 1}}, {"max_time": "00:00:02:00"}),  # another time
         ({"max_time": {"seconds": 0.5}}, {"max_time": "00:00:00:01"}),
+        ({"max_time": {"seconds": 0.5}}, {"max_time": {"seconds": 0.6}}),
+        ({"min_steps": 10.5}, {"min_steps": 12}),
+        ({"min_steps": 0}, {}),  # 0, not null, sets min_epochs to 1
+        ({"benchmark": False}, {}),  # null leaves torch's flag as it is
+        ({"benchmark": False, "deterministic": False}, {"deterministic": False}),
+        ({"min_steps": 5, "min_epochs": 0}, {"min_steps": 5}),  # null is 1 there
         ({"max_time": "00:00:01:00"}, {}),  # no time limit
         ({"min_steps": 10.5}, {"min_steps": 10}),  # 11 steps
         (  # Lightning refuses the algorithm: a setting of its own, not the default

@@ -115,7 +115,7 @@ def test_the_papers_setting_is_judged_and_another_config_named_against_it(tmp_pa
     assert choices["cnn"].others[0].differences == (("trainer.max_steps", 5, 6000),)
     _, markdown = report(results, tmp_path / "out")
     assert "(n=3)" in table_row(markdown, "cnn_acc")
-    assert "Set aside" in markdown and "trainer.max\\_steps = 5 (paper: 6000)" in markdown
+    assert "Set aside" in markdown and "trainer.max\\_steps=5 (paper: 6000)" in markdown
 
     smoke = runs.loc[runs["p_trainer.max_steps"] == 5, "config_hash"].iloc[0]
     pinned = aggregate.choose_configs(runs, frozenset({smoke}))
@@ -3750,7 +3750,25 @@ def test_several_configs_names_every_setting_set_aside_when_the_papers_has_no_ru
     assert "not judged" in line and "aa30302562 (2 seeds" in line, line
     assert "41f14cb46a (1 seed" in line, line
     assert line.index("aa30302562") < line.index("41f14cb46a"), line  # 200 before 2000
-    assert "= 200 (paper: 6000)" in line, line
+    assert "trainer.max_steps=200 (paper: 6000)" in line, line
+
+
+def test_several_configs_names_an_unset_value_as_the_other_report_lines_do() -> None:
+    """A setting set aside was named `trainer.benchmark = true (paper: null)` in the Methodology
+    line, while every other line of the report says `trainer.benchmark=True (paper: unset)` of
+    the same difference: one wording, the other lines'."""
+    from repro.reporting.render import choice_lines
+
+    differences = (("trainer.benchmark", True, None), ("model.width", None, 3))
+    aside = aggregate.ConfigOption("aa30302562", (0,), "2026-12-07", differences)
+    chosen = aggregate.ConfigOption("8534777216", (1, 2), "2026-12-07", ())
+    choice = aggregate.ConfigChoice(
+        "logistic", chosen, (aside,), paper_setting=True, paper_hash="8534777216"
+    )
+    (line,) = choice_lines({"logistic": choice})
+    expected = aggregate.differences_text(differences)
+    assert expected == "trainer.benchmark=True (paper: unset), model.width=unset (paper: 3)"
+    assert expected in line and "null" not in line, line
 
 
 def test_the_pdf_claims_table_keeps_each_claim_id_and_metric_whole(tmp_path: Path) -> None:

@@ -53,6 +53,8 @@ METRIC_MISSING = "metric missing"
 """Completed runs exist but none logged the claim's metric: a plugin fault to fix, not a gap
 that more runs would fill."""
 REPRODUCED_OVERALL = "reproduced"
+REPRODUCED_FINITE_OVERALL = "reproduced on finite seeds"
+"""Every verified claim reproduced, some only on their finite seeds: others diverged."""
 PARTIAL_OVERALL = "partially reproduced"
 NOT_REPRODUCED_OVERALL = "not reproduced"
 INCONCLUSIVE_OVERALL = "inconclusive"
@@ -151,6 +153,12 @@ class ClaimResult:
     def counts(self) -> bool:
         """Whether it enters the overall outcome (unverified claims are shown, not counted)."""
         return self.claim.verified
+
+    @property
+    def diverged(self) -> int:
+        """Judged seeds (a comparison: seed pairs, either side) whose value was NaN or inf,
+        left out of the test: a verdict on the others must say so beside it."""
+        return self.summary.n_nan if self.summary is not None else 0
 
 
 CODE_SEPARATOR = "+code."
@@ -1185,9 +1193,10 @@ def missing_metrics(results: list[ClaimResult]) -> list[str]:
 def overall_outcome(results: list[ClaimResult]) -> str:
     """Over the verified claims only: incomplete while any has no verdict (not run, metric
     missing) or an interim one (fewer seeds than its seeds=auto plan); then reproduced: every
-    one reproduced; partially: some; not reproduced: none reproduced and at least one
-    contradicted; inconclusive otherwise. Unverified claims are shown and named apart, never
-    counted; a paper without claims has nothing to judge."""
+    one reproduced (on finite seeds, where some claim's seeds diverged); partially: some;
+    not reproduced: none reproduced and at least one contradicted; inconclusive otherwise.
+    Unverified claims are shown and named apart, never counted; a paper without claims has
+    nothing to judge."""
     if not results:
         return NO_CLAIMS_OVERALL
     counted = [r for r in results if r.counts]
@@ -1199,6 +1208,8 @@ def overall_outcome(results: list[ClaimResult]) -> str:
         return INCOMPLETE_OVERALL
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE, stats.TIE) for r in counted)
+    if reproduced == len(counted) and any(r.diverged for r in counted):
+        return REPRODUCED_FINITE_OVERALL  # not plainly: seeds that diverged count against it
     if reproduced == len(counted):
         return REPRODUCED_OVERALL
     if reproduced:

@@ -27,6 +27,7 @@ from repro.reporting.aggregate import (
     NOT_REPRODUCED_OVERALL,
     NOT_RUN,
     PARTIAL_OVERALL,
+    REPRODUCED_FINITE_OVERALL,
     REPRODUCED_OVERALL,
     STOPPED_BY_MAX_TIME,
     ClaimResult,
@@ -56,6 +57,7 @@ EMOJI = {
     NOT_RUN: "➖",
     METRIC_MISSING: "⚠️",
     REPRODUCED_OVERALL: "✅",
+    REPRODUCED_FINITE_OVERALL: "✅",
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "❌",
     INCONCLUSIVE_OVERALL: "❔",
@@ -72,6 +74,7 @@ SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     NOT_RUN: "–",
     METRIC_MISSING: "!",
     REPRODUCED_OVERALL: "✓",
+    REPRODUCED_FINITE_OVERALL: "✓",
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "✗",
     INCONCLUSIVE_OVERALL: "?",
@@ -88,6 +91,7 @@ CSS_CLASS = {
     NOT_RUN: "none",
     METRIC_MISSING: "bad",
     REPRODUCED_OVERALL: "ok",
+    REPRODUCED_FINITE_OVERALL: "unsure",
     PARTIAL_OVERALL: "unsure",
     NOT_REPRODUCED_OVERALL: "bad",
     INCONCLUSIVE_OVERALL: "unsure",
@@ -256,6 +260,32 @@ def _none_finite_text(n_nan: int, pairs: bool) -> str:
     return f"{plural(n_nan, 'completed run')}, none finite"
 
 
+DIVERGED = "diverged (NaN or inf)"
+
+
+def diverged_text(result: ClaimResult) -> str:
+    """`2 of 6 seeds diverged (NaN or inf)` where judged seeds gave a non-finite value (a
+    comparison: seed pairs with a side that did); empty where none did."""
+    s = result.summary
+    if not result.diverged or s is None:
+        return ""
+    unit = "seed pairs" if result.claim.kind == "comparison" else "seeds"
+    return f"{result.diverged} of {s.n + result.diverged} {unit} {DIVERGED}"
+
+
+def outcome_text(result: ClaimResult) -> str:
+    """The verdict as the table shows it: with diverged seeds beside it, and a reproduced
+    claim "reproduced on the 4 finite seeds", not plainly reproduced: the test saw only those,
+    and the seeds that diverged are part of what the method did."""
+    diverged = diverged_text(result)
+    if not diverged or result.outcome not in stats.OUTCOMES or result.summary is None:
+        return result.outcome
+    if result.outcome == stats.REPRODUCED:
+        unit = "seed pairs" if result.claim.kind == "comparison" else "seeds"
+        return f"{stats.REPRODUCED} on the {result.summary.n} finite {unit}; {diverged}"
+    return f"{result.outcome}; {diverged}"
+
+
 def reproduced_text(result: ClaimResult) -> str:
     s = result.summary
     if s is not None and s.n == 0 and s.n_nan:
@@ -268,6 +298,8 @@ def reproduced_text(result: ClaimResult) -> str:
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     # an interim two-stage verdict: the seeds so far, of the plan's N (the bullet says why)
     of = f" of {result.interim_of} planned, interim" if result.interim_of else ""
+    if result.diverged:  # the n judged, of the seeds that ran
+        of += f"; {result.diverged} of {s.n + result.diverged} diverged"
     if result.claim.kind == "comparison":
         return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')}{of})"
     return f"{num(s.mean, resolution=res)}{spread} (n={s.n}{of})"
@@ -324,10 +356,13 @@ def claim_row(result: ClaimResult) -> dict[str, Any]:
         "reproduced": reproduced_text(result) + pooled_processes_text(result),
         "ci": ci_text(result),
         "delta": delta_text(result),
-        "outcome": result.outcome,
+        "outcome": outcome_text(result),
         "emoji": EMOJI[result.outcome],
         "symbol": SYMBOL[result.outcome],
-        "css": CSS_CLASS[result.outcome],
+        # reproduced on the finite seeds only: not the plain green of a full reproduction
+        "css": "unsure"
+        if result.diverged and result.outcome == stats.REPRODUCED
+        else CSS_CLASS[result.outcome],
     }
 
 
@@ -483,7 +518,13 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
     if counted:
         total = len(counted)
         claims = "claim" if total == 1 else "claims"  # "1 of 1 claim", "1 of 2 claims"
-        verified = f"{reproduced} of {total} {claims} reproduced, {run} of {total} run"
+        diverged = sum(r.outcome == stats.REPRODUCED and r.diverged > 0 for r in counted)
+        finite = (
+            f" ({diverged} of them on finite seeds only, with seeds that diverged)"
+            if diverged
+            else ""
+        )
+        verified = f"{reproduced} of {total} {claims} reproduced{finite}, {run} of {total} run"
         interim = sum(bool(r.interim_of) for r in counted)
         if interim:  # their verdicts are not the planned test's yet
             verified += f", {interim} of them interim, on fewer seeds than seeds=auto planned"
@@ -558,8 +599,11 @@ def _results_counts(data: ReportData) -> str:
     parts = []
     for outcome, n in data.counts.items():
         interim = sum(bool(r.interim_of) for r in counted if r.outcome == outcome)
+        finite = sum(bool(r.diverged) for r in counted if r.outcome == outcome)
+        said = [f"{interim} interim"] if interim else []
+        said += [f"{finite} with seeds that diverged"] if finite else []
         if n:
-            parts.append(f"{n} {outcome}" + (f" ({interim} interim)" if interim else ""))
+            parts.append(f"{n} {outcome}" + (f" ({', '.join(said)})" if said else ""))
     return ", ".join(parts) or "no claims"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import textwrap
@@ -3939,3 +3940,55 @@ def test_two_configs_pinned_for_one_experiment_say_which_judges(tmp_path: Path) 
     outcome, _ = report(results, tmp_path / "out", pinned_configs=pins)
     said = [w for w in outcome.warnings if all(p in w for p in pins)]
     assert said and "cnn" in said[0] and "set aside" in said[0], outcome.warnings
+
+
+def test_diverged_seeds_are_named_beside_the_verdict_in_every_format(tmp_path: Path) -> None:
+    """a claim read a plain "✅ reproduced (n=4)" when 2 of its 6 seeds gave NaN or
+    inf: the verdict on the finite seeds claimed more than happened, and only the reason,
+    below the table, said "(2 non-finite values dropped)". The table's cells (md, html, pdf),
+    the headline and the terminal's summary line now say how many of how many diverged, and
+    a reproduced claim reads "reproduced on the 4 finite seeds"."""
+    from repro.reporting import render
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([*CNN[:4], math.nan, math.inf]):
+        write_run(results, "cnn", seed, {"test/acc": value})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed % 5] + seed / 1000})
+    outcome, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    row = table_row(markdown, "cnn_acc")
+    assert "✅ reproduced |" not in row, row
+    assert "reproduced on the 4 finite seeds; 2 of 6 seeds diverged (NaN or inf)" in row, row
+    assert "(n=4; 2 of 6 diverged)" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "reproduced on the 4 finite seed pairs; 2 of 6 seed pairs diverged" in pair, pair
+    assert "2 of 6 seeds diverged" not in table_row(markdown, "mlp_acc")
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "reproduced on the 4 finite seeds; 2 of 6 seeds diverged (NaN or inf)" in html
+    assert "2 of them on finite seeds only, with seeds that diverged" in outcome.summary
+    headline = markdown.splitlines()[2]
+    assert "2 of them on finite seeds only, with seeds that diverged" in headline, headline
+    assert "2 reproduced (2 with seeds that diverged)" in markdown  # the Results line
+    assert render.CSS_CLASS[stats.REPRODUCED] == "ok"  # the plain one keeps its colour
+
+
+def test_a_paper_whose_claims_held_only_on_finite_seeds_is_not_plainly_reproduced(
+    tmp_path: Path,
+) -> None:
+    """every verified claim reproduced on its finite seeds, one with a seed that gave
+    NaN, made the headline a plain "✅ reproduced". It now reads "reproduced on finite
+    seeds", and a claim with no seed diverged keeps the plain one."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([*CNN, math.nan]):
+        write_run(results, "cnn", seed, {"test/acc": value})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05)
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1
+    assert aggregate.overall_outcome([result]) == aggregate.REPRODUCED_FINITE_OVERALL
+    (clean,) = aggregate.evaluate_claims(frame[frame["seed"] < 5], [cnn], choices, 0.05)
+    assert aggregate.overall_outcome([clean]) == aggregate.REPRODUCED_OVERALL
+    mixed = aggregate.overall_outcome([clean, dataclasses.replace(result, outcome=stats.BELOW)])
+    assert mixed == aggregate.PARTIAL_OVERALL

@@ -278,12 +278,26 @@ def outcome_text(result: ClaimResult) -> str:
     claim "reproduced on the 4 finite seeds", not plainly reproduced: the test saw only those,
     and the seeds that diverged are part of what the method did."""
     diverged = diverged_text(result)
+    better = _better_text(result)  # inside the outcome's "(below)"
+    outcome = f"{result.outcome[:-1]}{better})" if better else result.outcome
     if not diverged or result.outcome not in stats.OUTCOMES or result.summary is None:
-        return result.outcome
+        return outcome
     if result.outcome == stats.REPRODUCED:
         unit = "seed pairs" if result.claim.kind == "comparison" else "seeds"
         return f"{stats.REPRODUCED} on the {result.summary.n} finite {unit}; {diverged}"
-    return f"{result.outcome}; {diverged}"
+    return f"{outcome}; {diverged}"
+
+
+def _better_text(result: ClaimResult) -> str:
+    """`: better than claimed, lower is better` inside a value claim's "(below)" or
+    "(above)": its test is two-sided, and only the claim's `higher_is_better` says whether a
+    miss is the reproduction's shortfall or a better result (an error below the paper's)."""
+    if result.claim.kind != "value" or result.outcome not in (stats.BELOW, stats.ABOVE):
+        return ""
+    higher = result.claim.higher_is_better
+    better = (result.outcome == stats.ABOVE) == higher
+    way = "higher" if higher else "lower"
+    return f": {'better' if better else 'worse'} than claimed, {way} is better"
 
 
 def reproduced_text(result: ClaimResult) -> str:

@@ -50,7 +50,7 @@ def test_verdicts_flow_into_the_claims_table(tmp_path: Path) -> None:
     mnist1d_records(results)
     outcome, markdown = report(results, tmp_path / "out")
     assert "✅ reproduced" in table_row(markdown, "cnn_acc")
-    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "❌ not reproduced (below: worse than claimed" in table_row(markdown, "mlp_acc")
     assert "✅ reproduced" in table_row(markdown, "cnn_beats_mlp")
     assert "➖ not run" in table_row(markdown, "gru_acc")
     cnn = table_row(markdown, "cnn_acc")
@@ -321,7 +321,7 @@ def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
     markdown = (out / "report.md").read_text()
     assert outcome.overall == aggregate.REPRODUCED_OVERALL  # the failing claim is unverified
     assert "⚠️ unverified" in table_row(markdown, "mlp_acc")
-    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "❌ not reproduced (below: worse than claimed" in table_row(markdown, "mlp_acc")
     assert "✅ reproduced" in table_row(markdown, "cnn_floor")
     assert "Welch t-test against the paper's mean ± std (n=5)" in markdown
     assert stats.THRESHOLD_RULE[:20] in markdown
@@ -3992,3 +3992,26 @@ def test_a_paper_whose_claims_held_only_on_finite_seeds_is_not_plainly_reproduce
     assert aggregate.overall_outcome([clean]) == aggregate.REPRODUCED_OVERALL
     mixed = aggregate.overall_outcome([clean, dataclasses.replace(result, outcome=stats.BELOW)])
     assert mixed == aggregate.PARTIAL_OVERALL
+
+
+def test_a_value_claim_missed_says_whether_the_seeds_did_better_or_worse(tmp_path: Path) -> None:
+    """`higher_is_better` was read by nothing: "not reproduced (below)" of an error
+    (lower is better) read as a failure to match the paper though the seeds did better than
+    claimed. A value claim the seeds miss now says which way the miss goes; its verdict, two
+    sided, is the same either way."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import outcome_text
+
+    results = tmp_path / "results"
+    for seed, value in enumerate(MLP):
+        write_run(results, "mlp", seed, {"test/acc": value})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (mlp,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "mlp_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [mlp], choices, 0.05)
+    assert result.outcome == stats.BELOW
+    assert outcome_text(result) == "not reproduced (below: worse than claimed, higher is better)"
+    error = dataclasses.replace(result, claim=mlp.model_copy(update={"higher_is_better": False}))
+    assert outcome_text(error) == "not reproduced (below: better than claimed, lower is better)"
+    _, markdown = report(results, tmp_path / "out")
+    assert "(below: worse than claimed, higher is better) |" in table_row(markdown, "mlp_acc")

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from repro import stats
 from repro.config.paper_setting import config_differences as _differences
 from repro.config.paper_setting import shown_pair
-from repro.errors import close_name
+from repro.errors import NonFiniteLossError, close_name
 from repro.plugins.paper_spec import Claim
 from repro.records import store
 from repro.records.table import classes_text
@@ -148,6 +148,9 @@ class ClaimResult:
     # of those others, the seeds trainer.max_time stopped short (logged, not completed): no
     # sweep trains them either, the `rerun=true` listed with the failed runs does
     interim_stopped: tuple[int, ...] = ()
+    # judged seeds (a comparison: seed pairs) whose run failed with a non-finite loss: they
+    # diverged in training and have no value, so the summary's n_nan cannot count them
+    failed_diverged: tuple[int, ...] = ()
 
     @property
     def counts(self) -> bool:
@@ -158,7 +161,8 @@ class ClaimResult:
     def diverged(self) -> int:
         """Judged seeds (a comparison: seed pairs, either side) whose value was NaN or inf,
         left out of the test: a verdict on the others must say so beside it."""
-        return self.summary.n_nan if self.summary is not None else 0
+        non_finite = self.summary.n_nan if self.summary is not None else 0
+        return non_finite + len(self.failed_diverged)
 
 
 CODE_SEPARATOR = "+code."
@@ -444,6 +448,15 @@ class MetricIndex:
             *(short[c].tolist() for c in ("experiment", "config_hash", "seed")), strict=True
         ):
             self.stopped.setdefault((experiment, config_hash), set()).add(int(seed))
+        # seeds whose run failed with a non-finite loss: diverged in training, no value
+        self.diverged: dict[tuple[str, str], set[int]] = {}
+        failed = frame[frame["status"] == store.STATUS_FAILED]
+        for experiment, config_hash, seed, error in zip(
+            *(failed[c].tolist() for c in ("experiment", "config_hash", "seed", "error")),
+            strict=True,
+        ):
+            if NonFiniteLossError.describes(error if isinstance(error, str) else None):
+                self.diverged.setdefault((experiment, config_hash), set()).add(int(seed))
         completed = frame[frame["status"] == store.STATUS_COMPLETED]
         columns = ("experiment", "config_hash", "metric", "seed", "value")
         worlds = completed["world_size"].tolist() if "world_size" in completed else None
@@ -496,6 +509,12 @@ class MetricIndex:
         if choice is None:
             return set()
         return self.stopped.get((choice.experiment, choice.chosen.config_hash), set())
+
+    def diverged_of(self, choice: ConfigChoice | None) -> set[int]:
+        """The seeds of the chosen config whose run failed with a non-finite loss."""
+        if choice is None:
+            return set()
+        return self.diverged.get((choice.experiment, choice.chosen.config_hash), set())
 
     def completed(self, choice: ConfigChoice | None) -> set[int]:
         """The seeds of the chosen config's completed runs, whatever they logged."""
@@ -875,6 +894,9 @@ def evaluate_claim(
         claim.metric,
         stopped,
     )
+    failed = _below(index.diverged_of(choice) - set(values), total or cut)
+    if failed:
+        notes.append(_diverged_note(claim.experiment, failed))
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -903,6 +925,21 @@ def evaluate_claim(
         interim_unrun=_unrun(seeds, total, unlogged | stopped),
         interim_reruns=tuple(index.reruns(choice, _silent(seeds, total, unlogged))),
         interim_stopped=tuple(sorted(_silent(seeds, total, stopped - unlogged))),
+        failed_diverged=tuple(failed),
+    )
+
+
+def _below(seeds: set[int], total: int | None) -> list[int]:
+    """`seeds` sorted, those a plan's N leaves out of the test (None: none) dropped."""
+    return sorted(s for s in seeds if total is None or s < total)
+
+
+def _diverged_note(experiment: str, seeds: list[int]) -> str:
+    which = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds_text(seeds)}"
+    runs = "its run" if len(seeds) == 1 else "their runs"
+    return (
+        f"{which} of {experiment} diverged in training (non-finite loss): {runs} failed, "
+        "with no value to test, and count as diverged beside the verdict"
     )
 
 
@@ -943,7 +980,8 @@ def _evaluate_comparison(
     notes += [across] if across else []
     processes.update(worlds)
     # a seed both sides completed is run for both, whether or not each side logged the metric
-    completed = index.completed(choices.get(claim.experiment)), index.completed(versus)
+    first = choices.get(claim.experiment)
+    completed = index.completed(first), index.completed(versus)
     unpaired = len(completed[0] ^ completed[1])
     unlogged = len((completed[0] & completed[1]) - (set(a_values) & set(b_values)))
     if unpaired:
@@ -953,6 +991,15 @@ def _evaluate_comparison(
         )
     a_all = tuple(sorted(a_values.items()))
     b_all = tuple(sorted(b_values.items()))
+    diverged_a, diverged_b = index.diverged_of(first), index.diverged_of(versus)
+    # a pair whose one side diverged in training (and the other ran): a diverged pair
+    failed = _below(
+        ((completed[0] | diverged_a) & (completed[1] | diverged_b)) & (diverged_a | diverged_b),
+        total or cut,
+    )
+    for experiment, diverged in ((claim.experiment, diverged_a), (claim.versus, diverged_b)):
+        if set(failed) & diverged:
+            notes.append(_diverged_note(str(experiment), sorted(set(failed) & diverged)))
     if not paired:
         return ClaimResult(
             claim,
@@ -1018,6 +1065,7 @@ def _evaluate_comparison(
             *index.reruns(versus, _silent(paired, total, both_ran - set(b_values))),
         ),
         interim_stopped=tuple(sorted(_silent(paired, total, stopped - both_ran))),
+        failed_diverged=tuple(failed),
     )
 
 

@@ -266,11 +266,11 @@ DIVERGED = "diverged (NaN or inf)"
 def diverged_text(result: ClaimResult) -> str:
     """`2 of 6 seeds diverged (NaN or inf)` where judged seeds gave a non-finite value (a
     comparison: seed pairs with a side that did); empty where none did."""
-    s = result.summary
-    if not result.diverged or s is None:
+    if not result.diverged:
         return ""
+    n = result.summary.n if result.summary is not None else 0
     unit = "seed pairs" if result.claim.kind == "comparison" else "seeds"
-    return f"{result.diverged} of {s.n + result.diverged} {unit} {DIVERGED}"
+    return f"{result.diverged} of {n + result.diverged} {unit} {DIVERGED}"
 
 
 def outcome_text(result: ClaimResult) -> str:
@@ -280,9 +280,9 @@ def outcome_text(result: ClaimResult) -> str:
     diverged = diverged_text(result)
     better = _better_text(result)  # inside the outcome's "(below)"
     outcome = f"{result.outcome[:-1]}{better})" if better else result.outcome
-    if not diverged or result.outcome not in stats.OUTCOMES or result.summary is None:
+    if not diverged or result.outcome not in stats.OUTCOMES:
         return outcome
-    if result.outcome == stats.REPRODUCED:
+    if result.outcome == stats.REPRODUCED and result.summary is not None:
         unit = "seed pairs" if result.claim.kind == "comparison" else "seeds"
         return f"{stats.REPRODUCED} on the {result.summary.n} finite {unit}; {diverged}"
     return f"{outcome}; {diverged}"

@@ -74,7 +74,8 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
     write_run(results, "cnn", 7, {}, status="failed", error="non-finite loss at step 3 (nan)")
     write_run(results, "cnn", 8, {}, status="running")
     _, markdown = report(results, tmp_path / "out")
-    assert "(n=3)" in table_row(markdown, "cnn_acc")  # failed seeds do not enter the claims
+    # failed seeds do not enter the test; one that diverged is counted beside it
+    assert "(n=3; 1 of 4 diverged)" in table_row(markdown, "cnn_acc")
     assert "**Unsuccessful attempts, counted apart:** 2" in markdown
     assert "non-finite loss at step 3 (nan)" in markdown
     assert "| unfinished |" in markdown
@@ -4015,3 +4016,29 @@ def test_a_value_claim_missed_says_whether_the_seeds_did_better_or_worse(tmp_pat
     assert outcome_text(error) == "not reproduced (below: better than claimed, lower is better)"
     _, markdown = report(results, tmp_path / "out")
     assert "(below: worse than claimed, higher is better) |" in table_row(markdown, "mlp_acc")
+
+
+def test_seeds_that_failed_with_a_non_finite_loss_count_as_diverged(tmp_path: Path) -> None:
+    """a run whose loss turned NaN fails (`non-finite loss at step 3`), so its seed never
+    reached the claim: "✅ reproduced (n=3)" of a setting 2 of whose 5 seeds diverged, named
+    only under the failed runs. They count as diverged beside the verdict, as a NaN metric
+    does, and a note names them; a seed that failed otherwise (out of memory) does not."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    for seed in (3, 4):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    write_run(results, "cnn", 5, {}, status="failed", error="CUDA out of memory")
+    outcome, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "cnn_acc")
+    assert "reproduced on the 3 finite seeds; 2 of 5 seeds diverged" in row, row
+    assert "(n=3; 2 of 5 diverged)" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "2 of 5 seed pairs diverged" in pair, pair
+    assert "Seeds 3–4 of cnn diverged in training (non-finite loss): their runs" in markdown
+    assert outcome.overall != aggregate.REPRODUCED_OVERALL
+    assert "diverged" not in table_row(markdown, "mlp_acc")

@@ -151,6 +151,8 @@ class ClaimResult:
     # judged seeds (a comparison: seed pairs) whose run failed with a non-finite loss: they
     # diverged in training and have no value, so the summary's n_nan cannot count them
     failed_diverged: tuple[int, ...] = ()
+    # a comparison: of the judged pairs, how many diverged on A's side and on B's
+    diverged_sides: tuple[int, int] = (0, 0)
 
     @property
     def counts(self) -> bool:
@@ -1066,6 +1068,10 @@ def _evaluate_comparison(
         ),
         interim_stopped=tuple(sorted(_silent(paired, total, stopped - both_ran))),
         failed_diverged=tuple(failed),
+        diverged_sides=(
+            sum(not math.isfinite(x) for x in a) + len(set(failed) & diverged_a),
+            sum(not math.isfinite(y) for y in b) + len(set(failed) & diverged_b),
+        ),
     )
 
 

@@ -269,8 +269,11 @@ def diverged_text(result: ClaimResult) -> str:
     if not result.diverged:
         return ""
     n = result.summary.n if result.summary is not None else 0
-    unit = "seed pairs" if result.claim.kind == "comparison" else "seeds"
-    return f"{result.diverged} of {n + result.diverged} {unit} {DIVERGED}"
+    if result.claim.kind != "comparison":
+        return f"{result.diverged} of {n + result.diverged} seeds {DIVERGED}"
+    sides = zip((result.claim.experiment, result.claim.versus), result.diverged_sides, strict=True)
+    on = ", ".join(f"{side} on {k}" for side, k in sides if k)  # which side, how many seeds
+    return f"{result.diverged} of {n + result.diverged} seed pairs {DIVERGED[:-1]}: {on})"
 
 
 def outcome_text(result: ClaimResult) -> str:

@@ -4042,3 +4042,18 @@ def test_seeds_that_failed_with_a_non_finite_loss_count_as_diverged(tmp_path: Pa
     assert "Seeds 3–4 of cnn diverged in training (non-finite loss): their runs" in markdown
     assert outcome.overall != aggregate.REPRODUCED_OVERALL
     assert "diverged" not in table_row(markdown, "mlp_acc")
+
+
+def test_a_comparison_says_which_side_diverged(tmp_path: Path) -> None:
+    """a comparison whose sides gave NaN on most seeds read "inconclusive" with "(5
+    non-finite pairs dropped)": nothing said which side diverged, on how many seeds. The
+    verdict cell names each side and how many of its seeds did."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": math.nan if seed else MLP[seed]})
+        write_run(results, "mlp", seed + 3, {"test/acc": math.nan})
+        write_run(results, "cnn", seed + 3, {"test/acc": math.inf if seed == 0 else math.nan})
+    _, markdown = report(results, tmp_path / "out")
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "❔ inconclusive; 5 of 6 seed pairs diverged (NaN or inf: cnn on 3, mlp on 5)" in pair

@@ -1302,6 +1302,7 @@ def verdict_numbers(result: ClaimResult) -> dict[str, Any]:
         "tolerance": number(claim.tolerance),
         "direction": claim.direction,
         "n": int(summary.n) if summary is not None else 0,
+        "diverged": result.diverged,  # seeds (pairs) left out of n: NaN, inf, non-finite loss
         "mean": number(summary.mean) if summary is not None and summary.n else math.nan,
         "std": number(summary.std) if summary is not None and summary.n else math.nan,
         "ci_low": number(interval[0]) if interval else math.nan,

@@ -3993,6 +3993,9 @@ def test_a_paper_whose_claims_held_only_on_finite_seeds_is_not_plainly_reproduce
     assert aggregate.overall_outcome([clean]) == aggregate.REPRODUCED_OVERALL
     mixed = aggregate.overall_outcome([clean, dataclasses.replace(result, outcome=stats.BELOW)])
     assert mixed == aggregate.PARTIAL_OVERALL
+    # repro.report()'s verdict table: the verdict word alone said nothing of the NaN seed
+    assert aggregate.verdict_numbers(result)["diverged"] == 1
+    assert aggregate.verdict_numbers(clean)["diverged"] == 0
 
 
 def test_a_value_claim_missed_says_whether_the_seeds_did_better_or_worse(tmp_path: Path) -> None:

@@ -184,7 +184,8 @@ def report(
     papers_dir: str | Path | Sequence[str | Path] | None = None,
 ) -> pd.DataFrame:
     """Write the report like `repro report`; returns the verdict table, one row per claim,
-    as numbers: claimed, tolerance, n, mean, std, ci_low/ci_high (the 90% CI the verdict
+    as numbers: claimed, tolerance, n, diverged (seeds left out of n: NaN, inf, a non-finite
+    loss), mean, std, ci_low/ci_high (the 90% CI the verdict
     rests on), delta, p_value, and `verdict` (its outcome word).
 
     The report's files are in `frame.attrs["files"]`, its headline in `frame.attrs["overall"]`,

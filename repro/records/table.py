@@ -4,7 +4,8 @@
     table = load_records("results", paper="mnist1d")
     table.frame.query("status == 'completed' and metric == 'test/acc'")
 
-Columns (one row per metric of each run; a run without metrics keeps one row with metric NaN):
+Columns (one row per metric of each run; a run without metrics keeps one row with metric NaN;
+a metric recorded as null has no row, as if not logged; NaN and inf stay, as measured):
 
 - identity: `paper`, `experiment`, `config_hash`, `code_digest`, `code_classes`, `seed`,
   `status`, `error`, `record_dir`; `code_digest` fingerprints the plugin's code that made the
@@ -385,7 +386,9 @@ def run_row(record: Any, record_dir: Path) -> dict[str, Any]:
         row[PACKAGE_PREFIX + str(name)] = version
     for split, size in _mapping(record.get("data")).items():
         row[DATA_PREFIX + str(split)] = size
-    row["_metrics"] = {str(k): _number(v) for k, v in metrics.items()}
+    # null is a value missing, not one measured: a run writes NaN or inf as it measured them
+    # (a diverged seed), and a report counts those apart from a metric a run did not log
+    row["_metrics"] = {str(k): _number(v) for k, v in metrics.items() if v is not None}
     return row
 
 

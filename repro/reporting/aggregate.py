@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from repro import stats
 from repro.config.paper_setting import config_differences as _differences
 from repro.config.paper_setting import shown_pair
-from repro.errors import close_name
+from repro.errors import NonFiniteLossError, close_name
 from repro.plugins.paper_spec import Claim
 from repro.records import store
 from repro.records.table import classes_text
@@ -53,6 +53,8 @@ METRIC_MISSING = "metric missing"
 """Completed runs exist but none logged the claim's metric: a plugin fault to fix, not a gap
 that more runs would fill."""
 REPRODUCED_OVERALL = "reproduced"
+REPRODUCED_FINITE_OVERALL = "reproduced on finite seeds"
+"""Every verified claim reproduced, some only on their finite seeds: others diverged."""
 PARTIAL_OVERALL = "partially reproduced"
 NOT_REPRODUCED_OVERALL = "not reproduced"
 INCONCLUSIVE_OVERALL = "inconclusive"
@@ -146,11 +148,23 @@ class ClaimResult:
     # of those others, the seeds trainer.max_time stopped short (logged, not completed): no
     # sweep trains them either, the `rerun=true` listed with the failed runs does
     interim_stopped: tuple[int, ...] = ()
+    # judged seeds (a comparison: seed pairs) whose run failed with a non-finite loss: they
+    # diverged in training and have no value, so the summary's n_nan cannot count them
+    failed_diverged: tuple[int, ...] = ()
+    # a comparison: of the judged pairs, how many diverged on A's side and on B's
+    diverged_sides: tuple[int, int] = (0, 0)
 
     @property
     def counts(self) -> bool:
         """Whether it enters the overall outcome (unverified claims are shown, not counted)."""
         return self.claim.verified
+
+    @property
+    def diverged(self) -> int:
+        """Judged seeds (a comparison: seed pairs, either side) whose value was NaN or inf,
+        left out of the test: a verdict on the others must say so beside it."""
+        non_finite = self.summary.n_nan if self.summary is not None else 0
+        return non_finite + len(self.failed_diverged)
 
 
 CODE_SEPARATOR = "+code."
@@ -436,6 +450,15 @@ class MetricIndex:
             *(short[c].tolist() for c in ("experiment", "config_hash", "seed")), strict=True
         ):
             self.stopped.setdefault((experiment, config_hash), set()).add(int(seed))
+        # seeds whose run failed with a non-finite loss: diverged in training, no value
+        self.diverged: dict[tuple[str, str], set[int]] = {}
+        failed = frame[frame["status"] == store.STATUS_FAILED]
+        for experiment, config_hash, seed, error in zip(
+            *(failed[c].tolist() for c in ("experiment", "config_hash", "seed", "error")),
+            strict=True,
+        ):
+            if NonFiniteLossError.describes(error if isinstance(error, str) else None):
+                self.diverged.setdefault((experiment, config_hash), set()).add(int(seed))
         completed = frame[frame["status"] == store.STATUS_COMPLETED]
         columns = ("experiment", "config_hash", "metric", "seed", "value")
         worlds = completed["world_size"].tolist() if "world_size" in completed else None
@@ -488,6 +511,12 @@ class MetricIndex:
         if choice is None:
             return set()
         return self.stopped.get((choice.experiment, choice.chosen.config_hash), set())
+
+    def diverged_of(self, choice: ConfigChoice | None) -> set[int]:
+        """The seeds of the chosen config whose run failed with a non-finite loss."""
+        if choice is None:
+            return set()
+        return self.diverged.get((choice.experiment, choice.chosen.config_hash), set())
 
     def completed(self, choice: ConfigChoice | None) -> set[int]:
         """The seeds of the chosen config's completed runs, whatever they logged."""
@@ -867,6 +896,9 @@ def evaluate_claim(
         claim.metric,
         stopped,
     )
+    failed = _below(index.diverged_of(choice) - set(values), total or cut)
+    if failed:
+        notes.append(_diverged_note(claim.experiment, failed))
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
     delta = stats.at_float32(summary.mean, claim.value, tolerance) - claim.value  # 0 when on it
     delta_rel = delta / abs(claim.value) if claim.value else math.nan
@@ -895,6 +927,21 @@ def evaluate_claim(
         interim_unrun=_unrun(seeds, total, unlogged | stopped),
         interim_reruns=tuple(index.reruns(choice, _silent(seeds, total, unlogged))),
         interim_stopped=tuple(sorted(_silent(seeds, total, stopped - unlogged))),
+        failed_diverged=tuple(failed),
+    )
+
+
+def _below(seeds: set[int], total: int | None) -> list[int]:
+    """`seeds` sorted, those a plan's N leaves out of the test (None: none) dropped."""
+    return sorted(s for s in seeds if total is None or s < total)
+
+
+def _diverged_note(experiment: str, seeds: list[int]) -> str:
+    which = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds_text(seeds)}"
+    runs = "its run" if len(seeds) == 1 else "their runs"
+    return (
+        f"{which} of {experiment} diverged in training (non-finite loss): {runs} failed, "
+        "with no value to test, and count as diverged beside the verdict"
     )
 
 
@@ -935,7 +982,8 @@ def _evaluate_comparison(
     notes += [across] if across else []
     processes.update(worlds)
     # a seed both sides completed is run for both, whether or not each side logged the metric
-    completed = index.completed(choices.get(claim.experiment)), index.completed(versus)
+    first = choices.get(claim.experiment)
+    completed = index.completed(first), index.completed(versus)
     unpaired = len(completed[0] ^ completed[1])
     unlogged = len((completed[0] & completed[1]) - (set(a_values) & set(b_values)))
     if unpaired:
@@ -945,6 +993,15 @@ def _evaluate_comparison(
         )
     a_all = tuple(sorted(a_values.items()))
     b_all = tuple(sorted(b_values.items()))
+    diverged_a, diverged_b = index.diverged_of(first), index.diverged_of(versus)
+    # a pair whose one side diverged in training (and the other ran): a diverged pair
+    failed = _below(
+        ((completed[0] | diverged_a) & (completed[1] | diverged_b)) & (diverged_a | diverged_b),
+        total or cut,
+    )
+    for experiment, diverged in ((claim.experiment, diverged_a), (claim.versus, diverged_b)):
+        if set(failed) & diverged:
+            notes.append(_diverged_note(str(experiment), sorted(set(failed) & diverged)))
     if not paired:
         return ClaimResult(
             claim,
@@ -1010,6 +1067,11 @@ def _evaluate_comparison(
             *index.reruns(versus, _silent(paired, total, both_ran - set(b_values))),
         ),
         interim_stopped=tuple(sorted(_silent(paired, total, stopped - both_ran))),
+        failed_diverged=tuple(failed),
+        diverged_sides=(
+            sum(not math.isfinite(x) for x in a) + len(set(failed) & diverged_a),
+            sum(not math.isfinite(y) for y in b) + len(set(failed) & diverged_b),
+        ),
     )
 
 
@@ -1185,9 +1247,10 @@ def missing_metrics(results: list[ClaimResult]) -> list[str]:
 def overall_outcome(results: list[ClaimResult]) -> str:
     """Over the verified claims only: incomplete while any has no verdict (not run, metric
     missing) or an interim one (fewer seeds than its seeds=auto plan); then reproduced: every
-    one reproduced; partially: some; not reproduced: none reproduced and at least one
-    contradicted; inconclusive otherwise. Unverified claims are shown and named apart, never
-    counted; a paper without claims has nothing to judge."""
+    one reproduced (on finite seeds, where some claim's seeds diverged); partially: some;
+    not reproduced: none reproduced and at least one contradicted; inconclusive otherwise.
+    Unverified claims are shown and named apart, never counted; a paper without claims has
+    nothing to judge."""
     if not results:
         return NO_CLAIMS_OVERALL
     counted = [r for r in results if r.counts]
@@ -1199,6 +1262,8 @@ def overall_outcome(results: list[ClaimResult]) -> str:
         return INCOMPLETE_OVERALL
     reproduced = sum(r.outcome == stats.REPRODUCED for r in counted)
     refuted = sum(r.outcome in (stats.BELOW, stats.ABOVE, stats.TIE) for r in counted)
+    if reproduced == len(counted) and any(r.diverged for r in counted):
+        return REPRODUCED_FINITE_OVERALL  # not plainly: seeds that diverged count against it
     if reproduced == len(counted):
         return REPRODUCED_OVERALL
     if reproduced:
@@ -1237,6 +1302,7 @@ def verdict_numbers(result: ClaimResult) -> dict[str, Any]:
         "tolerance": number(claim.tolerance),
         "direction": claim.direction,
         "n": int(summary.n) if summary is not None else 0,
+        "diverged": result.diverged,  # seeds (pairs) left out of n: NaN, inf, non-finite loss
         "mean": number(summary.mean) if summary is not None and summary.n else math.nan,
         "std": number(summary.std) if summary is not None and summary.n else math.nan,
         "ci_low": number(interval[0]) if interval else math.nan,

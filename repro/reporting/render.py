@@ -27,6 +27,7 @@ from repro.reporting.aggregate import (
     NOT_REPRODUCED_OVERALL,
     NOT_RUN,
     PARTIAL_OVERALL,
+    REPRODUCED_FINITE_OVERALL,
     REPRODUCED_OVERALL,
     STOPPED_BY_MAX_TIME,
     ClaimResult,
@@ -56,6 +57,7 @@ EMOJI = {
     NOT_RUN: "➖",
     METRIC_MISSING: "⚠️",
     REPRODUCED_OVERALL: "✅",
+    REPRODUCED_FINITE_OVERALL: "✅",
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "❌",
     INCONCLUSIVE_OVERALL: "❔",
@@ -72,6 +74,7 @@ SYMBOL = {  # glyphs every PDF font has (DejaVu), for HTML and PDF badges
     NOT_RUN: "–",
     METRIC_MISSING: "!",
     REPRODUCED_OVERALL: "✓",
+    REPRODUCED_FINITE_OVERALL: "✓",
     PARTIAL_OVERALL: "◐",
     NOT_REPRODUCED_OVERALL: "✗",
     INCONCLUSIVE_OVERALL: "?",
@@ -88,6 +91,7 @@ CSS_CLASS = {
     NOT_RUN: "none",
     METRIC_MISSING: "bad",
     REPRODUCED_OVERALL: "ok",
+    REPRODUCED_FINITE_OVERALL: "unsure",
     PARTIAL_OVERALL: "unsure",
     NOT_REPRODUCED_OVERALL: "bad",
     INCONCLUSIVE_OVERALL: "unsure",
@@ -256,6 +260,49 @@ def _none_finite_text(n_nan: int, pairs: bool) -> str:
     return f"{plural(n_nan, 'completed run')}, none finite"
 
 
+DIVERGED = "diverged (NaN or inf)"
+
+
+def diverged_text(result: ClaimResult) -> str:
+    """`2 of 6 seeds diverged (NaN or inf)` where judged seeds gave a non-finite value (a
+    comparison: seed pairs with a side that did); empty where none did."""
+    if not result.diverged:
+        return ""
+    n = result.summary.n if result.summary is not None else 0
+    if result.claim.kind != "comparison":
+        return f"{result.diverged} of {n + result.diverged} seeds {DIVERGED}"
+    sides = zip((result.claim.experiment, result.claim.versus), result.diverged_sides, strict=True)
+    on = ", ".join(f"{side} on {k}" for side, k in sides if k)  # which side, how many seeds
+    return f"{result.diverged} of {n + result.diverged} seed pairs {DIVERGED[:-1]}: {on})"
+
+
+def outcome_text(result: ClaimResult) -> str:
+    """The verdict as the table shows it: with diverged seeds beside it, and a reproduced
+    claim "reproduced on the 4 finite seeds", not plainly reproduced: the test saw only those,
+    and the seeds that diverged are part of what the method did."""
+    diverged = diverged_text(result)
+    better = _better_text(result)  # inside the outcome's "(below)"
+    outcome = f"{result.outcome[:-1]}{better})" if better else result.outcome
+    if not diverged or result.outcome not in stats.OUTCOMES:
+        return outcome
+    if result.outcome == stats.REPRODUCED and result.summary is not None:
+        unit = "seed pairs" if result.claim.kind == "comparison" else "seeds"
+        return f"{stats.REPRODUCED} on the {result.summary.n} finite {unit}; {diverged}"
+    return f"{outcome}; {diverged}"
+
+
+def _better_text(result: ClaimResult) -> str:
+    """`: better than claimed, lower is better` inside a value claim's "(below)" or
+    "(above)": its test is two-sided, and only the claim's `higher_is_better` says whether a
+    miss is the reproduction's shortfall or a better result (an error below the paper's)."""
+    if result.claim.kind != "value" or result.outcome not in (stats.BELOW, stats.ABOVE):
+        return ""
+    higher = result.claim.higher_is_better
+    better = (result.outcome == stats.ABOVE) == higher
+    way = "higher" if higher else "lower"
+    return f": {'better' if better else 'worse'} than claimed, {way} is better"
+
+
 def reproduced_text(result: ClaimResult) -> str:
     s = result.summary
     if s is not None and s.n == 0 and s.n_nan:
@@ -268,6 +315,8 @@ def reproduced_text(result: ClaimResult) -> str:
     spread = f" ± {num(s.std, resolution=res)}" if math.isfinite(s.std) else ""
     # an interim two-stage verdict: the seeds so far, of the plan's N (the bullet says why)
     of = f" of {result.interim_of} planned, interim" if result.interim_of else ""
+    if result.diverged:  # the n judged, of the seeds that ran
+        of += f"; {result.diverged} of {s.n + result.diverged} diverged"
     if result.claim.kind == "comparison":
         return f"{num(s.mean, resolution=res)}{spread} (A − B, n={plural(s.n, 'pair')}{of})"
     return f"{num(s.mean, resolution=res)}{spread} (n={s.n}{of})"
@@ -324,10 +373,13 @@ def claim_row(result: ClaimResult) -> dict[str, Any]:
         "reproduced": reproduced_text(result) + pooled_processes_text(result),
         "ci": ci_text(result),
         "delta": delta_text(result),
-        "outcome": result.outcome,
+        "outcome": outcome_text(result),
         "emoji": EMOJI[result.outcome],
         "symbol": SYMBOL[result.outcome],
-        "css": CSS_CLASS[result.outcome],
+        # reproduced on the finite seeds only: not the plain green of a full reproduction
+        "css": "unsure"
+        if result.diverged and result.outcome == stats.REPRODUCED
+        else CSS_CLASS[result.outcome],
     }
 
 
@@ -480,7 +532,13 @@ def _summary_parts(data: ReportData) -> tuple[str, str, str]:
     if counted:
         total = len(counted)
         claims = "claim" if total == 1 else "claims"  # "1 of 1 claim", "1 of 2 claims"
-        verified = f"{reproduced} of {total} {claims} reproduced, {run} of {total} run"
+        diverged = sum(r.outcome == stats.REPRODUCED and r.diverged > 0 for r in counted)
+        finite = (
+            f" ({diverged} of them on finite seeds only, with seeds that diverged)"
+            if diverged
+            else ""
+        )
+        verified = f"{reproduced} of {total} {claims} reproduced{finite}, {run} of {total} run"
         interim = sum(bool(r.interim_of) for r in counted)
         if interim:  # their verdicts are not the planned test's yet
             verified += f", {interim} of them interim, on fewer seeds than seeds=auto planned"
@@ -555,8 +613,11 @@ def _results_counts(data: ReportData) -> str:
     parts = []
     for outcome, n in data.counts.items():
         interim = sum(bool(r.interim_of) for r in counted if r.outcome == outcome)
+        finite = sum(bool(r.diverged) for r in counted if r.outcome == outcome)
+        said = [f"{interim} interim"] if interim else []
+        said += [f"{finite} with seeds that diverged"] if finite else []
         if n:
-            parts.append(f"{n} {outcome}" + (f" ({interim} interim)" if interim else ""))
+            parts.append(f"{n} {outcome}" + (f" ({', '.join(said)})" if said else ""))
     return ", ".join(parts) or "no claims"
 
 

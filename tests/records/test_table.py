@@ -811,3 +811,17 @@ def test_a_record_that_is_a_dead_link_is_named_as_one(tmp_path: Path) -> None:
     assert skipped.warning() == (
         f"warning: skipped record {folder / store.RECORD_FILE}: unreadable ({store.DEAD_LINK})"
     )
+
+
+def test_a_null_metric_is_not_logged_not_a_diverged_value(tmp_path: Path) -> None:
+    """a metric written `null` (a hand-made record, another tool's) became NaN in the
+    table, which the report counts as a diverged seed ("non-finite value dropped"). Null says
+    the value is missing: the run has no row for it, as if it had not logged it; a NaN or inf,
+    which a run writes as measured, stays a non-finite value."""
+    write_run(tmp_path, "cnn", 0, metrics={"test/acc": None, "train/loss": 0.3})  # type: ignore[dict-item]
+    write_run(tmp_path, "cnn", 1, metrics={"test/acc": math.nan, "train/loss": math.inf})
+    frame = load_records(tmp_path).frame
+    seed0 = frame[frame["seed"] == 0]
+    assert list(seed0["metric"]) == ["train/loss"], seed0[["metric", "value"]]
+    seed1 = frame[frame["seed"] == 1].set_index("metric")["value"]
+    assert math.isnan(seed1["test/acc"]) and seed1["train/loss"] == math.inf

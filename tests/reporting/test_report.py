@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import textwrap
@@ -49,7 +50,7 @@ def test_verdicts_flow_into_the_claims_table(tmp_path: Path) -> None:
     mnist1d_records(results)
     outcome, markdown = report(results, tmp_path / "out")
     assert "✅ reproduced" in table_row(markdown, "cnn_acc")
-    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "❌ not reproduced (below: worse than claimed" in table_row(markdown, "mlp_acc")
     assert "✅ reproduced" in table_row(markdown, "cnn_beats_mlp")
     assert "➖ not run" in table_row(markdown, "gru_acc")
     cnn = table_row(markdown, "cnn_acc")
@@ -73,7 +74,8 @@ def test_failed_runs_are_counted_apart_and_listed(tmp_path: Path) -> None:
     write_run(results, "cnn", 7, {}, status="failed", error="non-finite loss at step 3 (nan)")
     write_run(results, "cnn", 8, {}, status="running")
     _, markdown = report(results, tmp_path / "out")
-    assert "(n=3)" in table_row(markdown, "cnn_acc")  # failed seeds do not enter the claims
+    # failed seeds do not enter the test; one that diverged is counted beside it
+    assert "(n=3; 1 of 4 diverged)" in table_row(markdown, "cnn_acc")
     assert "**Unsuccessful attempts, counted apart:** 2" in markdown
     assert "non-finite loss at step 3 (nan)" in markdown
     assert "| unfinished |" in markdown
@@ -320,7 +322,7 @@ def test_unverified_claims_are_shown_but_not_counted(tmp_path: Path) -> None:
     markdown = (out / "report.md").read_text()
     assert outcome.overall == aggregate.REPRODUCED_OVERALL  # the failing claim is unverified
     assert "⚠️ unverified" in table_row(markdown, "mlp_acc")
-    assert "❌ not reproduced (below)" in table_row(markdown, "mlp_acc")
+    assert "❌ not reproduced (below: worse than claimed" in table_row(markdown, "mlp_acc")
     assert "✅ reproduced" in table_row(markdown, "cnn_floor")
     assert "Welch t-test against the paper's mean ± std (n=5)" in markdown
     assert stats.THRESHOLD_RULE[:20] in markdown
@@ -3957,3 +3959,122 @@ def test_two_configs_pinned_for_one_experiment_say_which_judges(tmp_path: Path) 
     outcome, _ = report(results, tmp_path / "out", pinned_configs=pins)
     said = [w for w in outcome.warnings if all(p in w for p in pins)]
     assert said and "cnn" in said[0] and "set aside" in said[0], outcome.warnings
+
+
+def test_diverged_seeds_are_named_beside_the_verdict_in_every_format(tmp_path: Path) -> None:
+    """a claim read a plain "✅ reproduced (n=4)" when 2 of its 6 seeds gave NaN or
+    inf: the verdict on the finite seeds claimed more than happened, and only the reason,
+    below the table, said "(2 non-finite values dropped)". The table's cells (md, html, pdf),
+    the headline and the terminal's summary line now say how many of how many diverged, and
+    a reproduced claim reads "reproduced on the 4 finite seeds"."""
+    from repro.reporting import render
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([*CNN[:4], math.nan, math.inf]):
+        write_run(results, "cnn", seed, {"test/acc": value})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed % 5] + seed / 1000})
+    outcome, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    row = table_row(markdown, "cnn_acc")
+    assert "✅ reproduced |" not in row, row
+    assert "reproduced on the 4 finite seeds; 2 of 6 seeds diverged (NaN or inf)" in row, row
+    assert "(n=4; 2 of 6 diverged)" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "reproduced on the 4 finite seed pairs; 2 of 6 seed pairs diverged" in pair, pair
+    assert "2 of 6 seeds diverged" not in table_row(markdown, "mlp_acc")
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "reproduced on the 4 finite seeds; 2 of 6 seeds diverged (NaN or inf)" in html
+    assert "2 of them on finite seeds only, with seeds that diverged" in outcome.summary
+    headline = markdown.splitlines()[2]
+    assert "2 of them on finite seeds only, with seeds that diverged" in headline, headline
+    assert "2 reproduced (2 with seeds that diverged)" in markdown  # the Results line
+    assert render.CSS_CLASS[stats.REPRODUCED] == "ok"  # the plain one keeps its colour
+
+
+def test_a_paper_whose_claims_held_only_on_finite_seeds_is_not_plainly_reproduced(
+    tmp_path: Path,
+) -> None:
+    """every verified claim reproduced on its finite seeds, one with a seed that gave
+    NaN, made the headline a plain "✅ reproduced". It now reads "reproduced on finite
+    seeds", and a claim with no seed diverged keeps the plain one."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([*CNN, math.nan]):
+        write_run(results, "cnn", seed, {"test/acc": value})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05)
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1
+    assert aggregate.overall_outcome([result]) == aggregate.REPRODUCED_FINITE_OVERALL
+    (clean,) = aggregate.evaluate_claims(frame[frame["seed"] < 5], [cnn], choices, 0.05)
+    assert aggregate.overall_outcome([clean]) == aggregate.REPRODUCED_OVERALL
+    mixed = aggregate.overall_outcome([clean, dataclasses.replace(result, outcome=stats.BELOW)])
+    assert mixed == aggregate.PARTIAL_OVERALL
+    # repro.report()'s verdict table: the verdict word alone said nothing of the NaN seed
+    assert aggregate.verdict_numbers(result)["diverged"] == 1
+    assert aggregate.verdict_numbers(clean)["diverged"] == 0
+
+
+def test_a_value_claim_missed_says_whether_the_seeds_did_better_or_worse(tmp_path: Path) -> None:
+    """`higher_is_better` was read by nothing: "not reproduced (below)" of an error
+    (lower is better) read as a failure to match the paper though the seeds did better than
+    claimed. A value claim the seeds miss now says which way the miss goes; its verdict, two
+    sided, is the same either way."""
+    from repro.plugins.registry import get_paper
+    from repro.reporting.render import outcome_text
+
+    results = tmp_path / "results"
+    for seed, value in enumerate(MLP):
+        write_run(results, "mlp", seed, {"test/acc": value})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (mlp,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "mlp_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [mlp], choices, 0.05)
+    assert result.outcome == stats.BELOW
+    assert outcome_text(result) == "not reproduced (below: worse than claimed, higher is better)"
+    error = dataclasses.replace(result, claim=mlp.model_copy(update={"higher_is_better": False}))
+    assert outcome_text(error) == "not reproduced (below: better than claimed, lower is better)"
+    _, markdown = report(results, tmp_path / "out")
+    assert "(below: worse than claimed, higher is better) |" in table_row(markdown, "mlp_acc")
+
+
+def test_seeds_that_failed_with_a_non_finite_loss_count_as_diverged(tmp_path: Path) -> None:
+    """a run whose loss turned NaN fails (`non-finite loss at step 3`), so its seed never
+    reached the claim: "✅ reproduced (n=3)" of a setting 2 of whose 5 seeds diverged, named
+    only under the failed runs. They count as diverged beside the verdict, as a NaN metric
+    does, and a note names them; a seed that failed otherwise (out of memory) does not."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    for seed in (3, 4):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    write_run(results, "cnn", 5, {}, status="failed", error="CUDA out of memory")
+    outcome, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "cnn_acc")
+    assert "reproduced on the 3 finite seeds; 2 of 5 seeds diverged" in row, row
+    assert "(n=3; 2 of 5 diverged)" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "2 of 5 seed pairs diverged" in pair, pair
+    assert "Seeds 3–4 of cnn diverged in training (non-finite loss): their runs" in markdown
+    assert outcome.overall != aggregate.REPRODUCED_OVERALL
+    assert "diverged" not in table_row(markdown, "mlp_acc")
+
+
+def test_a_comparison_says_which_side_diverged(tmp_path: Path) -> None:
+    """a comparison whose sides gave NaN on most seeds read "inconclusive" with "(5
+    non-finite pairs dropped)": nothing said which side diverged, on how many seeds. The
+    verdict cell names each side and how many of its seeds did."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": math.nan if seed else MLP[seed]})
+        write_run(results, "mlp", seed + 3, {"test/acc": math.nan})
+        write_run(results, "cnn", seed + 3, {"test/acc": math.inf if seed == 0 else math.nan})
+    _, markdown = report(results, tmp_path / "out")
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "❔ inconclusive; 5 of 6 seed pairs diverged (NaN or inf: cnn on 3, mlp on 5)" in pair

@@ -68,13 +68,17 @@ class PlainUsageCommand(TyperCommand):
     `[PAPER]`): Typer 0.2x writes a required one as `{paper}`, which reads as a placeholder
     left unrendered (`repro show [OPTIONS] {paper}`). The same name is the argument's in the
     help's Arguments section and in Click's `missing argument 'PAPER'`, which otherwise say
-    `paper`."""
+    `paper`. Its help row has no Typer type tag either (`PAPER_ID <str>`): the name says
+    what to type, as an option's `DIR` does."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for param in self.params:
-            if param.param_type_name == "argument" and param.metavar is None:
+            if param.param_type_name != "argument":
+                continue
+            if param.metavar is None:
                 param.metavar = (param.name or "").upper()
+            param.display_type_rich = _no_type_tag
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -85,6 +89,11 @@ class PlainUsageCommand(TyperCommand):
             piece = name if param.required else f"[{name}]"
             pieces.append(piece if param.nargs == 1 else f"{piece}...")
         return pieces
+
+
+def _no_type_tag(ctx: Any) -> None:
+    """No `<str>` after an argument's name in its help row (Typer's `display_type_rich`)."""
+    return None
 
 
 def click_error_line(error: click.UsageError, command: str) -> str:

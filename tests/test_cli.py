@@ -282,6 +282,15 @@ def test_an_argument_has_one_name_in_usage_help_and_error(command: str, name: st
     assert f"error: missing argument '{name}'" in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize("command", ["show", "check", "new"])
+def test_an_arguments_help_row_names_it_without_a_type(command: str) -> None:
+    """`repro new --help` listed `PAPER_ID <str>`: Typer's type tag, noise beside a name that
+    says what to type (an id), where every option reads `--papers-dir DIR`."""
+    text = repro(command, "--help").stdout
+    arguments = text.split("Arguments:")[1].split("Options:")[0]
+    assert "<" not in arguments and ">" not in arguments, arguments
+
+
 def test_every_help_fits_an_80_column_terminal() -> None:
     """`repro sweep --help` ended with a block of sweep keys that Click does not rewrap, 90
     characters wide: each line broke mid-word in an 80-column terminal."""

@@ -1102,22 +1102,13 @@ def new(
 ) -> None:
     """Create a paper plugin folder from the template; it passes `repro check` as is.
     The default folder, ./papers, is searched by every command run from this folder."""
-    from repro.plugins.registry import discover
-    from repro.plugins.scaffold import create_plugin, name_check_command
+    from repro.plugins.scaffold import check_command, create_plugin, name_check_command
 
     folder = create_plugin(papers_dir, paper_id)
-    try:  # found without a flag: ./papers here, the checkout's papers/, REPRO_PAPERS_PATH
-        found = discover().get(paper_id)
-    except ReproError:
-        found = None
-    flag = f" --papers-dir {shlex.quote(str(papers_dir))}"
-    hint = "" if found is not None and found.folder == folder.resolve() else flag
-    if hint:  # paper.yaml's first line names the command too: one that finds the plugin
-        name_check_command(folder, paper_id, f"repro check {paper_id}{hint}")
-    typer.echo(
-        f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then "
-        f"`repro check {paper_id}{hint}`"
-    )
+    command = check_command(papers_dir, paper_id)
+    if command != f"repro check {paper_id}":  # paper.yaml's first line names it too
+        name_check_command(folder, paper_id, command)
+    typer.echo(f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then `{command}`")
 
 
 @app.command(short_help="Check plugins: train each experiment a few steps.", cls=PlainUsageCommand)

@@ -35,7 +35,20 @@ def hydra_value(value: Any) -> str:
     text = str(value)
     if BARE_VALUE.match(text) and text.lower() not in HYDRA_WORDS:
         return text
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    # Hydra reads a backslash as itself except in a run before a quote or the closing quote,
+    # which it halves: doubling every one gave a Windows path back with each one doubled
+    text = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", text)
+    text = re.sub(r"(\\+)$", lambda m: m.group(1) * 2, text)
+    return f"'{text}'"
+
+
+def shell_word(word: str) -> str:
+    """`word` quoted for a shell, readably: a Hydra-quoted value (`+k='00:00:00:03'`) in
+    double quotes, where shlex's single quotes write each `'` as `'"'"'`. `!` (history
+    expansion in an interactive bash) and newlines keep shlex's form."""
+    if "'" not in word or "!" in word or "\n" in word:
+        return shlex.quote(word)
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", word) + '"'
 
 
 def config_overrides(recorded: dict[str, Any], default: dict[str, Any]) -> list[str]:
@@ -154,5 +167,5 @@ def sweep_commands(
             words.append("experiment=" + ",".join(experiments))
         words.append(seed_override(seeds))
         words += overrides
-        commands.append(shlex.join(words))
+        commands.append(" ".join(shell_word(word) for word in words))
     return commands

@@ -676,6 +676,14 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)
+    printed = {a.partition("=")[0] for a in arguments} & {"--cfg", "-c"}
+    if printed and "--resolve" not in arguments:  # `results_dir: ${oc.env:...}` read as set
+        _echo_wrapped(
+            "note: each ${...} above is printed unresolved, as written; add --resolve to "
+            "print the values a run would use",
+            rest="  ",
+            err=True,
+        )
     if outcomes and ("-m" in arguments or "--multirun" in arguments):
         from repro.sweeping.launch import results_of_outcomes
 

@@ -87,6 +87,24 @@ def test_cfg_job_prints_config_without_training(isolated_env: Path) -> None:
     assert not isolated_env.exists()
 
 
+@pytest.mark.parametrize("flags", [("--cfg", "job"), ("--cfg=all",), ("-c", "job")])
+def test_a_printed_config_says_its_interpolations_are_unresolved(
+    isolated_env: Path, flags: tuple[str, ...]
+) -> None:
+    """`--cfg job` printed `results_dir: ${oc.env:REPRO_RESULTS_DIR,results}` and
+    `experiment_name: ${hydra:runtime.choices.experiment}` with no word that these are not
+    the values the run uses; Hydra's `--resolve` prints those."""
+    done = repro("run", "paper=mnist1d", "experiment=gru", *flags)
+    assert done.returncode == 0, done.stderr
+    assert "${" in done.stdout, done.stdout
+    assert "unresolved" in done.stderr and "--resolve" in done.stderr, done.stderr
+    resolved = repro("run", "paper=mnist1d", "experiment=gru", *flags, "--resolve")
+    assert resolved.returncode == 0, resolved.stderr
+    assert "${" not in resolved.stdout and "--resolve" not in resolved.stderr, resolved
+    assert "experiment_name: gru" in resolved.stdout, resolved.stdout
+    assert not isolated_env.exists()
+
+
 @pytest.mark.parametrize("command", ["run", "sweep"])
 def test_a_bare_experiment_name_is_read_as_experiment_equals(command: str) -> None:
     # `repro run mnist1d cnn` said "choose an experiment", and `repro sweep mnist1d cnn`

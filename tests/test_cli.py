@@ -442,6 +442,35 @@ def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns
             assert not [name for name in names if name not in words], (paper, table)
 
 
+def test_a_name_as_wide_as_the_terminal_stays_on_one_line_at_40_columns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At 40 columns a 40-character experiment (and run) name was indented under its label
+    (`    experiment_...`): 44 columns, which the terminal broke at its edge (`..._nam|e`). A
+    name that fits the line only unindented goes whole, at the line's start."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    name = "baseline_with_a_longer_experiment_name_x"
+    assert len(name) == 40
+    monkeypatch.setenv("COLUMNS", "40")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    _print_table(
+        ("claim", "experiment", "metric", "claimed"),
+        [("short_claim", name, "test/mse", "0.25"), (name, "wide", "test/mse", "0.5")],
+    )
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 40, lines
+    assert lines.count(name) == 2, lines
+
+
 def test_papers_and_show_keep_every_name_whole_at_60_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

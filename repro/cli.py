@@ -993,7 +993,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
             r.run.experiment,
             str(r.run.seed),
             r.result,
-            "-" if r.wall_s is None else f"{r.wall_s:.1f} s",
+            _wall_text(r.wall_s),
             r.detail,
             _record_cell(r),
         )
@@ -1009,6 +1009,13 @@ def _print_results(results: list[Any]) -> dict[str, int]:
     counts = summary_counts(results)
     _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 90+ characters
     return counts
+
+
+def _wall_text(wall_s: float | None) -> str:
+    """A run's wall time, `9.8 s`; `<0.1 s` where one decimal would say `0.0 s`."""
+    if wall_s is None:
+        return "-"
+    return "<0.1 s" if 0 < wall_s < 0.05 else f"{wall_s:.1f} s"
 
 
 def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together: bool) -> None:

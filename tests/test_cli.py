@@ -1203,6 +1203,27 @@ def test_sweep_results_show_the_overrides_that_tell_settings_apart(
         assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]
 
 
+def test_no_time_under_a_tenth_of_a_second_reads_as_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run that took 0.04 s (one refused at fit start) had `0.0 s` in the sweep's wall
+    column, and an estimate of 0.03 s read `0.0 s` too: as if no time passed. Both are
+    `<0.1 s`; the report's times, GPU time included, keep their digits."""
+    from repro.cli import _print_results
+    from repro.reporting.render import gpu_hours, seconds
+    from repro.sweeping.launch import RunResult, format_seconds
+    from repro.sweeping.plan import PlannedRun
+
+    run = PlannedRun("logistic", 0, ("logger=none",), Path("r"), "to run")
+    _print_results([RunResult(run, "failed", "", 0.04)])
+    row = capsys.readouterr().out.splitlines()[1]
+    assert "<0.1 s" in row and "0.0 s" not in row, row
+    assert format_seconds(0.03) == "<0.1 s"
+    assert format_seconds(0.4) == "0.4 s" and format_seconds(0) == "0 s"
+    shown = [seconds(0.0004), gpu_hours(0.01 / 3600)]
+    assert not [text for text in shown if text.startswith("0.0 ")], shown
+
+
 def test_a_dry_runs_overrides_column_shows_only_what_tells_settings_apart(
     isolated_env: Path,
 ) -> None:

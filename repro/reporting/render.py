@@ -191,6 +191,8 @@ def gpu_hours(value: float) -> str:
     """GPU time (wall-clock × GPUs) in GPU-hours, or GPU-minutes/-seconds when small."""
     if not math.isfinite(value):
         return "–"
+    if 0 < value * 3600 < 0.95:  # a fraction of a GPU-second: its digits, not `0.0`
+        return f"{value * 3600:.2g} GPU-seconds"
     if value * 3600 < 120:
         return f"{value * 3600:.1f} GPU-seconds"
     return f"{value * 60:.1f} GPU-minutes" if value < 2 else f"{value:.2f} GPU-hours"

@@ -37,6 +37,7 @@ class ReproGroup(TyperGroup):
         return super().parse_args(ctx, _command_options_after_name(self, ctx, list(args)))
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("terminal_width", help_width())  # every command's help inherits it
         try:  # `repro --badopt papers`: refused while repro's own options are parsed
             return super().make_context(*args, **kwargs)
         except click.NoArgsIsHelpError:  # bare `repro`: its help, as Click shows it
@@ -89,6 +90,14 @@ class PlainUsageCommand(TyperCommand):
             piece = name if param.required else f"[{name}]"
             pieces.append(piece if param.nargs == 1 else f"{piece}...")
         return pieces
+
+
+def help_width() -> int:
+    """The width `--help` is laid out in: Click's (the terminal's, at most 78), but never at
+    least 50, which a 40-column terminal broke mid-word on every long line."""
+    import shutil
+
+    return max(min(shutil.get_terminal_size().columns, 80) - 2, 20)
 
 
 def _no_type_tag(ctx: Any) -> None:

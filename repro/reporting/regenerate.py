@@ -51,6 +51,30 @@ def shell_word(word: str) -> str:
     return '"' + re.sub(r'([\\"$`])', r"\\\1", word) + '"'
 
 
+SHELL_WORD = re.compile(r"""(?:[^\s'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+""")
+"""One word of a command as a shell reads it: its quotes and backslashes included."""
+
+
+def shell_lines(command: str, width: int = 80) -> str:
+    """`command` over lines of at most `width` characters, each but the last ending in ` \\`:
+    a page wraps a long one where it likes, and a copy pasted into a shell then ran its
+    first line alone (without the overrides after it). An option stays with its value
+    (`--papers-dir DIR`); a word wider than a line stays whole."""
+    words: list[str] = []
+    for word in SHELL_WORD.findall(command):
+        option = words and words[-1].startswith("-") and " " not in words[-1]
+        if option and not word.startswith("-") and "=" not in word:
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    lines = [""]
+    for word in words:
+        if lines[-1].strip() and len(f"{lines[-1]} {word} \\") > width:
+            lines.append("    ")
+        lines[-1] = f"{lines[-1]} {word}" if lines[-1].strip() else lines[-1] + word
+    return " \\\n".join(lines)
+
+
 def config_overrides(recorded: dict[str, Any], default: dict[str, Any]) -> list[str]:
     """Overrides turning the flat `default` config into the flat `recorded` one."""
     overrides = []

@@ -36,6 +36,7 @@ from repro.reporting.aggregate import (
 )
 from repro.reporting.citation import bibtex
 from repro.reporting.notes import DISCUSSION_NOTE, NoteSection
+from repro.reporting.regenerate import shell_lines
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
 from repro.sweeping.plan import seeds_text as _seeds
@@ -828,6 +829,7 @@ def _environment(html: bool) -> Any:
         url=url,
         md_link=md_link,
         wbr=wbr,
+        shell_lines=shell_lines,
     )
     return env
 

@@ -37,6 +37,7 @@ class ReproGroup(TyperGroup):
         return super().parse_args(ctx, _command_options_after_name(self, ctx, list(args)))
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("terminal_width", help_width())  # every command's help inherits it
         try:  # `repro --badopt papers`: refused while repro's own options are parsed
             return super().make_context(*args, **kwargs)
         except click.NoArgsIsHelpError:  # bare `repro`: its help, as Click shows it
@@ -68,13 +69,17 @@ class PlainUsageCommand(TyperCommand):
     `[PAPER]`): Typer 0.2x writes a required one as `{paper}`, which reads as a placeholder
     left unrendered (`repro show [OPTIONS] {paper}`). The same name is the argument's in the
     help's Arguments section and in Click's `missing argument 'PAPER'`, which otherwise say
-    `paper`."""
+    `paper`. Its help row has no Typer type tag either (`PAPER_ID <str>`): the name says
+    what to type, as an option's `DIR` does."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for param in self.params:
-            if param.param_type_name == "argument" and param.metavar is None:
+            if param.param_type_name != "argument":
+                continue
+            if param.metavar is None:
                 param.metavar = (param.name or "").upper()
+            param.display_type_rich = _no_type_tag
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -85,6 +90,19 @@ class PlainUsageCommand(TyperCommand):
             piece = name if param.required else f"[{name}]"
             pieces.append(piece if param.nargs == 1 else f"{piece}...")
         return pieces
+
+
+def help_width() -> int:
+    """The width `--help` is laid out in: Click's (the terminal's, at most 78), but never at
+    least 50, which a 40-column terminal broke mid-word on every long line."""
+    import shutil
+
+    return max(min(shutil.get_terminal_size().columns, 80) - 2, 20)
+
+
+def _no_type_tag(ctx: Any) -> None:
+    """No `<str>` after an argument's name in its help row (Typer's `display_type_rich`)."""
+    return None
 
 
 def click_error_line(error: click.UsageError, command: str) -> str:

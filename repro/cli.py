@@ -676,6 +676,14 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
     arguments, _, _ = prepare_hydra_arguments(list(ctx.args), papers_dir)
     with command_context(papers_dir, []):  # what each run records as its command
         outcomes = invoke(arguments)
+    printed = {a.partition("=")[0] for a in arguments} & {"--cfg", "-c"}
+    if printed and "--resolve" not in arguments:  # `results_dir: ${oc.env:...}` read as set
+        _echo_wrapped(
+            "note: each ${...} above is printed unresolved, as written; add --resolve to "
+            "print the values a run would use",
+            rest="  ",
+            err=True,
+        )
     if outcomes and ("-m" in arguments or "--multirun" in arguments):
         from repro.sweeping.launch import results_of_outcomes
 
@@ -987,7 +995,7 @@ def _print_results(results: list[Any]) -> dict[str, int]:
             r.run.experiment,
             str(r.run.seed),
             r.result,
-            "-" if r.wall_s is None else f"{r.wall_s:.1f} s",
+            _wall_text(r.wall_s),
             r.detail,
             _record_cell(r),
         )
@@ -1003,6 +1011,13 @@ def _print_results(results: list[Any]) -> dict[str, int]:
     counts = summary_counts(results)
     _echo_wrapped(", ".join(f"{v} {k}" for k, v in counts.items()), rest="  ")  # 90+ characters
     return counts
+
+
+def _wall_text(wall_s: float | None) -> str:
+    """A run's wall time, `9.8 s`; `<0.1 s` where one decimal would say `0.0 s`."""
+    if wall_s is None:
+        return "-"
+    return "<0.1 s" if 0 < wall_s < 0.05 else f"{wall_s:.1f} s"
 
 
 def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together: bool) -> None:
@@ -1104,22 +1119,13 @@ def new(
 ) -> None:
     """Create a paper plugin folder from the template; it passes `repro check` as is.
     The default folder, ./papers, is searched by every command run from this folder."""
-    from repro.plugins.registry import discover
-    from repro.plugins.scaffold import create_plugin, name_check_command
+    from repro.plugins.scaffold import check_command, create_plugin, name_check_command
 
     folder = create_plugin(papers_dir, paper_id)
-    try:  # found without a flag: ./papers here, the checkout's papers/, REPRO_PAPERS_PATH
-        found = discover().get(paper_id)
-    except ReproError:
-        found = None
-    flag = f" --papers-dir {shlex.quote(str(papers_dir))}"
-    hint = "" if found is not None and found.folder == folder.resolve() else flag
-    if hint:  # paper.yaml's first line names the command too: one that finds the plugin
-        name_check_command(folder, paper_id, f"repro check {paper_id}{hint}")
-    typer.echo(
-        f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then "
-        f"`repro check {paper_id}{hint}`"
-    )
+    command = check_command(papers_dir, paper_id)
+    if command != f"repro check {paper_id}":  # paper.yaml's first line names it too
+        name_check_command(folder, paper_id, command)
+    typer.echo(f"created {folder}\nnext: edit paper.yaml, model.py, data.py, then `{command}`")
 
 
 @app.command(short_help="Check plugins: train each experiment a few steps.", cls=PlainUsageCommand)

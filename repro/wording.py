@@ -31,7 +31,9 @@ def wrap_for(stream: TextIO, text: str, first: str = "", rest: str = "") -> list
 def _wrap_line(part: str, width: int, first: str, rest: str) -> list[str]:
     """One line wrapped at its spaces, measured in the columns it takes on a terminal: a CJK
     character or an emoji takes two (textwrap counted one, and such lines ran past the
-    edge). Leading spaces are kept; the spaces where it breaks are dropped."""
+    edge). Leading spaces are kept; the spaces where it breaks are dropped. A word that fits
+    a line only without its indent (a 40-character name at 40 columns) starts the line: the
+    terminal broke it at its edge (`..._nam|e`)."""
     from rich.cells import cell_len
 
     lines: list[str] = []
@@ -45,6 +47,8 @@ def _wrap_line(part: str, width: int, first: str, rest: str) -> list[str]:
         if has_word and cell_len(line + space + chunk) > width:
             lines.append(line)
             line, space = rest, ""
+        if line.isspace() and cell_len(line + space + chunk) > width >= cell_len(chunk):
+            line, space = "", ""  # only an indent before it: the word whole instead
         line, has_word, space = line + space + chunk, True, ""
     return [*lines, line] if has_word else [""]
 

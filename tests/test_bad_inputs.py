@@ -139,6 +139,12 @@ def _swap_classes(folder: Path) -> None:
     (folder / "paper.yaml").write_text(text)
 
 
+def _unbalanced_bibtex(folder: Path) -> None:
+    entry = "@article{x2026,\n  title = {A {Title},\n  year = {2026}\n}\n"
+    with (folder / "paper.yaml").open("a") as paper:
+        paper.write("bibtex: |\n" + "".join(f"  {line}\n" for line in entry.splitlines()))
+
+
 def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
     def prepare(tmp: Path) -> dict[str, str]:
         def edit(folder: Path) -> None:
@@ -960,6 +966,14 @@ CASES += [  # issue #11f: one line instead of a traceback or a misleading messag
         ("new", "x", "--papers-dir", "/proc/nope"),
         2,
         "cannot create /proc/nope/x: No such file or directory; choose another --papers-dir",
+    ),
+    Case(  # shown verbatim in every report: a reader's .bib then read the rest of it wrong
+        "paper.yaml bibtex with unbalanced braces",
+        ("show", "toy"),
+        2,
+        "{plugins}/toy/paper.yaml: bibtex: its braces do not balance (4 {, 3 }): fix the "
+        "entry, or remove bibtex to have one built from the fields",
+        lambda tmp: _toy(tmp, _unbalanced_bibtex),
     ),
     Case(  # papers/amsgrad was made, and hidden by the built-in amsgrad
         "repro new with the id of a built-in paper",

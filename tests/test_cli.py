@@ -87,6 +87,24 @@ def test_cfg_job_prints_config_without_training(isolated_env: Path) -> None:
     assert not isolated_env.exists()
 
 
+@pytest.mark.parametrize("flags", [("--cfg", "job"), ("--cfg=all",), ("-c", "job")])
+def test_a_printed_config_says_its_interpolations_are_unresolved(
+    isolated_env: Path, flags: tuple[str, ...]
+) -> None:
+    """`--cfg job` printed `results_dir: ${oc.env:REPRO_RESULTS_DIR,results}` and
+    `experiment_name: ${hydra:runtime.choices.experiment}` with no word that these are not
+    the values the run uses; Hydra's `--resolve` prints those."""
+    done = repro("run", "paper=mnist1d", "experiment=gru", *flags)
+    assert done.returncode == 0, done.stderr
+    assert "${" in done.stdout, done.stdout
+    assert "unresolved" in done.stderr and "--resolve" in done.stderr, done.stderr
+    resolved = repro("run", "paper=mnist1d", "experiment=gru", *flags, "--resolve")
+    assert resolved.returncode == 0, resolved.stderr
+    assert "${" not in resolved.stdout and "--resolve" not in resolved.stderr, resolved
+    assert "experiment_name: gru" in resolved.stdout, resolved.stdout
+    assert not isolated_env.exists()
+
+
 @pytest.mark.parametrize("command", ["run", "sweep"])
 def test_a_bare_experiment_name_is_read_as_experiment_equals(command: str) -> None:
     # `repro run mnist1d cnn` said "choose an experiment", and `repro sweep mnist1d cnn`
@@ -282,6 +300,15 @@ def test_an_argument_has_one_name_in_usage_help_and_error(command: str, name: st
     assert f"error: missing argument '{name}'" in done.stderr, done.stderr
 
 
+@pytest.mark.parametrize("command", ["show", "check", "new"])
+def test_an_arguments_help_row_names_it_without_a_type(command: str) -> None:
+    """`repro new --help` listed `PAPER_ID <str>`: Typer's type tag, noise beside a name that
+    says what to type (an id), where every option reads `--papers-dir DIR`."""
+    text = repro(command, "--help").stdout
+    arguments = text.split("Arguments:")[1].split("Options:")[0]
+    assert "<" not in arguments and ">" not in arguments, arguments
+
+
 def test_every_help_fits_an_80_column_terminal() -> None:
     """`repro sweep --help` ended with a block of sweep keys that Click does not rewrap, 90
     characters wide: each line broke mid-word in an 80-column terminal."""
@@ -289,6 +316,20 @@ def test_every_help_fits_an_80_column_terminal() -> None:
         text = repro(*command.split(), "--help", env={"COLUMNS": "80"}).stdout
         assert text.strip(), command
         wide = [line for line in text.splitlines() if len(line) > 80]
+        assert not wide, (command, wide)
+
+
+def test_every_help_fits_a_40_column_terminal() -> None:
+    """Click lays help out at least 50 columns wide, whatever the terminal: at 40 columns
+    every long line of every `--help` was broken by the terminal mid-word (`Show tracebacks
+    on erro|rs.`). Help now takes the terminal's width; sweep's table of keys is the one block
+    laid out by hand (at most 80)."""
+    for command in ("", "papers", "show", "run", "sweep", "new", "check", "report", "sync"):
+        text = repro(*command.split(), "--help", env={"COLUMNS": "40"}).stdout
+        assert text.strip(), command
+        if command == "sweep":
+            text = text.split("Keys of `repro sweep`")[0]
+        wide = [line for line in text.splitlines() if len(line) > 40]
         assert not wide, (command, wide)
 
 
@@ -413,6 +454,35 @@ def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns
         for claim in get_paper(paper).spec().claims:
             names = [claim.id, claim.metric, *claim.experiments()]
             assert not [name for name in names if name not in words], (paper, table)
+
+
+def test_a_name_as_wide_as_the_terminal_stays_on_one_line_at_40_columns(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """At 40 columns a 40-character experiment (and run) name was indented under its label
+    (`    experiment_...`): 44 columns, which the terminal broke at its edge (`..._nam|e`). A
+    name that fits the line only unindented goes whole, at the line's start."""
+    import io
+    import re
+
+    from repro.cli import _print_table
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    name = "baseline_with_a_longer_experiment_name_x"
+    assert len(name) == 40
+    monkeypatch.setenv("COLUMNS", "40")
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    _print_table(
+        ("claim", "experiment", "metric", "claimed"),
+        [("short_claim", name, "test/mse", "0.25"), (name, "wide", "test/mse", "0.5")],
+    )
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
+    assert max(len(line) for line in lines) <= 40, lines
+    assert lines.count(name) == 2, lines
 
 
 def test_papers_and_show_keep_every_name_whole_at_60_columns(
@@ -1145,6 +1215,27 @@ def test_sweep_results_show_the_overrides_that_tell_settings_apart(
         assert lines[2].split()[:4] == ["logistic", "0", "optimizer.lr=1e-2", "trained"]
     else:  # one setting per experiment: no column
         assert "overrides" not in lines[0] and "optimizer.lr" not in lines[1]
+
+
+def test_no_time_under_a_tenth_of_a_second_reads_as_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run that took 0.04 s (one refused at fit start) had `0.0 s` in the sweep's wall
+    column, and an estimate of 0.03 s read `0.0 s` too: as if no time passed. Both are
+    `<0.1 s`; the report's times, GPU time included, keep their digits."""
+    from repro.cli import _print_results
+    from repro.reporting.render import gpu_hours, seconds
+    from repro.sweeping.launch import RunResult, format_seconds
+    from repro.sweeping.plan import PlannedRun
+
+    run = PlannedRun("logistic", 0, ("logger=none",), Path("r"), "to run")
+    _print_results([RunResult(run, "failed", "", 0.04)])
+    row = capsys.readouterr().out.splitlines()[1]
+    assert "<0.1 s" in row and "0.0 s" not in row, row
+    assert format_seconds(0.03) == "<0.1 s"
+    assert format_seconds(0.4) == "0.4 s" and format_seconds(0) == "0 s"
+    shown = [seconds(0.0004), gpu_hours(0.01 / 3600)]
+    assert not [text for text in shown if text.startswith("0.0 ")], shown
 
 
 def test_a_dry_runs_overrides_column_shows_only_what_tells_settings_apart(

@@ -166,6 +166,29 @@ class PaperSpec(BaseModel):
             )
         return value
 
+    @field_validator("bibtex")
+    @classmethod
+    def _braces_balance(cls, value: str | None) -> str | None:
+        """The entry is shown verbatim in every report, to be copied into a .bib file, where
+        an unclosed `{` swallows the entries after it."""
+        if value is None:
+            return value
+        depth = 0
+        for number, line in enumerate(value.splitlines(), start=1):
+            for char in line:
+                depth += {"{": 1, "}": -1}.get(char, 0)
+                if depth < 0:
+                    raise ValueError(
+                        f"its braces do not balance: a }} on line {number} closes no {{; fix "
+                        "the entry, or remove bibtex to have one built from the fields"
+                    )
+        if depth:
+            raise ValueError(
+                f"its braces do not balance ({value.count('{')} {{, {value.count('}')} }}): "
+                "fix the entry, or remove bibtex to have one built from the fields"
+            )
+        return value
+
     @model_validator(mode="after")
     def _claims_reference_experiments(self) -> PaperSpec:
         seen: set[str] = set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def create_plugin(papers_dir: Path, paper_id: str) -> Path:
             break
     target = papers_dir / paper_id
     if target.exists():
-        raise UsageError(f"{target} already exists")
+        raise UsageError(_already_made(target, papers_dir, paper_id))
     _refuse_a_taken_id(paper_id)
     try:
         shutil.copytree(TEMPLATE, target, ignore=shutil.ignore_patterns("__pycache__"))
@@ -48,6 +49,30 @@ def create_plugin(papers_dir: Path, paper_id: str) -> Path:
             raise UsageError(f"{why}; choose another --papers-dir") from None
         raise ReproError(why) from None
     return target
+
+
+def check_command(papers_dir: Path, paper_id: str) -> str:
+    """`repro check <id>`, with `--papers-dir` when the plugin in `papers_dir` is not the one
+    found without it (./papers here, the checkout's papers/, REPRO_PAPERS_PATH)."""
+    from repro.plugins.registry import discover
+
+    try:
+        found = discover().get(paper_id)
+    except ReproError:
+        found = None
+    if found is not None and found.folder == (Path(papers_dir) / paper_id).resolve():
+        return f"repro check {paper_id}"
+    return f"repro check {paper_id} --papers-dir {shlex.quote(str(papers_dir))}"
+
+
+def _already_made(target: Path, papers_dir: Path, paper_id: str) -> str:
+    """A second `repro new` of an id: what the folder is, and the next step."""
+    if (target / "paper.yaml").is_file():  # most likely the plugin an earlier `repro new` made
+        return (
+            f"{target} already exists: edit the plugin there and check it with "
+            f"`{check_command(papers_dir, paper_id)}`, or choose another id"
+        )
+    return f"{target} already exists and holds no paper.yaml: choose another id, or move it away"
 
 
 def name_check_command(folder: Path, paper_id: str, command: str) -> None:

@@ -6,6 +6,7 @@ Each figure is written as PNG (Markdown, HTML) and, when asked, SVG (PDF, vector
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -334,14 +335,31 @@ def _label_width_in(label: str) -> float:
 def _wrap_label(label: str, width_in: float) -> str:
     """`label` over lines at its spaces, each fitting a legend column `width_in` wide: one
     experiment of a 40-character name, off the paper's setting, ran off both edges of a
-    one-panel figure. A word wider than the room stays whole on its line."""
+    one-panel figure. A word wider than the room (an id, overrides joined by commas) is broken
+    after its `_` `,` `/` `.` `=`, or anywhere when it has none: kept whole, it was cut."""
+    room = width_in - LEGEND_MARK_IN
     lines: list[str] = []
     for word in label.split(" "):
-        if lines and _label_width_in(f"{lines[-1]} {word}") <= width_in - LEGEND_MARK_IN:
+        if lines and _label_width_in(f"{lines[-1]} {word}") <= room:
             lines[-1] = f"{lines[-1]} {word}"
         else:
-            lines.append(word)
+            lines += _broken_word(word, room)
     return "\n".join(lines)
+
+
+def _broken_word(word: str, room: float) -> list[str]:
+    """`word` as lines each at most `room` inches wide: whole when it fits, else broken after
+    its punctuation, a piece still too wide broken between characters."""
+    if _label_width_in(word) <= room:
+        return [word]
+    lines: list[str] = []
+    for piece in re.split(r"(?<=[_,/.=])", word):
+        for char in piece if _label_width_in(piece) > room else [piece]:
+            if lines and _label_width_in(lines[-1] + char) <= room:
+                lines[-1] += char
+            else:
+                lines.append(char)
+    return lines
 
 
 @dataclass(frozen=True)

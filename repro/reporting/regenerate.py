@@ -35,7 +35,44 @@ def hydra_value(value: Any) -> str:
     text = str(value)
     if BARE_VALUE.match(text) and text.lower() not in HYDRA_WORDS:
         return text
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    # Hydra reads a backslash as itself except in a run before a quote or the closing quote,
+    # which it halves: doubling every one gave a Windows path back with each one doubled
+    text = re.sub(r"(\\*)'", lambda m: m.group(1) * 2 + "\\'", text)
+    text = re.sub(r"(\\+)$", lambda m: m.group(1) * 2, text)
+    return f"'{text}'"
+
+
+def shell_word(word: str) -> str:
+    """`word` quoted for a shell, readably: a Hydra-quoted value (`+k='00:00:00:03'`) in
+    double quotes, where shlex's single quotes write each `'` as `'"'"'`. `!` (history
+    expansion in an interactive bash) and newlines keep shlex's form."""
+    if "'" not in word or "!" in word or "\n" in word:
+        return shlex.quote(word)
+    return '"' + re.sub(r'([\\"$`])', r"\\\1", word) + '"'
+
+
+SHELL_WORD = re.compile(r"""(?:[^\s'"\\]|\\.|'[^']*'|"(?:[^"\\]|\\.)*")+""")
+"""One word of a command as a shell reads it: its quotes and backslashes included."""
+
+
+def shell_lines(command: str, width: int = 80) -> str:
+    """`command` over lines of at most `width` characters, each but the last ending in ` \\`:
+    a page wraps a long one where it likes, and a copy pasted into a shell then ran its
+    first line alone (without the overrides after it). An option stays with its value
+    (`--papers-dir DIR`); a word wider than a line stays whole."""
+    words: list[str] = []
+    for word in SHELL_WORD.findall(command):
+        option = words and words[-1].startswith("-") and " " not in words[-1]
+        if option and not word.startswith("-") and "=" not in word:
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    lines = [""]
+    for word in words:
+        if lines[-1].strip() and len(f"{lines[-1]} {word} \\") > width:
+            lines.append("    ")
+        lines[-1] = f"{lines[-1]} {word}" if lines[-1].strip() else lines[-1] + word
+    return " \\\n".join(lines)
 
 
 def config_overrides(recorded: dict[str, Any], default: dict[str, Any]) -> list[str]:
@@ -154,5 +191,5 @@ def sweep_commands(
             words.append("experiment=" + ",".join(experiments))
         words.append(seed_override(seeds))
         words += overrides
-        commands.append(shlex.join(words))
+        commands.append(" ".join(shell_word(word) for word in words))
     return commands

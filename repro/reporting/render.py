@@ -37,6 +37,7 @@ from repro.reporting.aggregate import (
 )
 from repro.reporting.citation import bibtex
 from repro.reporting.notes import DISCUSSION_NOTE, NoteSection
+from repro.reporting.regenerate import shell_lines
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
 from repro.sweeping.plan import seeds_text as _seeds
@@ -195,6 +196,8 @@ def gpu_hours(value: float) -> str:
     """GPU time (wall-clock × GPUs) in GPU-hours, or GPU-minutes/-seconds when small."""
     if not math.isfinite(value):
         return "–"
+    if 0 < value * 3600 < 0.95:  # a fraction of a GPU-second: its digits, not `0.0`
+        return f"{value * 3600:.2g} GPU-seconds"
     if value * 3600 < 120:
         return f"{value * 3600:.1f} GPU-seconds"
     return f"{value * 60:.1f} GPU-minutes" if value < 2 else f"{value:.2f} GPU-hours"
@@ -884,6 +887,7 @@ def _environment(html: bool) -> Any:
         url=url,
         md_link=md_link,
         wbr=wbr,
+        shell_lines=shell_lines,
     )
     return env
 

@@ -130,9 +130,11 @@ def _timing(record: Any) -> dict[str, Any] | None:
 
 def format_seconds(seconds: float | None) -> str:
     """`0.4 s`, `42 s`, `10.0 min`, `2.5 h`: under 10 s with a decimal (a 0.4 s run was
-    estimated at `0 s`, and a plan of them `over 0 s`)."""
+    estimated at `0 s`, and a plan of them `over 0 s`); under 0.05 s `<0.1 s`, not `0.0 s`."""
     if seconds is None:
         return "unknown"
+    if 0 < seconds < 0.05:
+        return "<0.1 s"
     if 0 < seconds < 10:
         return f"{seconds:.1f} s"
     if seconds < 90:

@@ -167,3 +167,19 @@ def test_a_plugin_made_elsewhere_names_its_check_command_whole(tmp_path: Path) -
     made = repro("new", "here", cwd=tmp_path)  # ./papers: found without the flag
     first = (tmp_path / "papers" / "here" / "paper.yaml").read_text().splitlines()[0]
     assert "`repro check here`" in first, first
+
+
+def test_new_of_an_id_made_before_says_what_to_do_next(tmp_path: Path) -> None:
+    """A second `repro new my_paper --papers-dir plugins` said only 'plugins/my_paper already
+    exists': no word of the plugin it is, nor of the command that checks it from here."""
+    assert repro("new", "my_paper", "--papers-dir", "plugins", cwd=tmp_path).returncode == 0
+    again = repro("new", "my_paper", "--papers-dir", "plugins", cwd=tmp_path)
+    assert again.returncode == 2, again.stderr
+    line = " ".join(again.stderr.split())
+    assert line.startswith("error: plugins/my_paper already exists"), line
+    assert "`repro check my_paper --papers-dir plugins`" in line, line
+    assert "choose another id" in line, line
+    (tmp_path / "plugins" / "other").mkdir()  # a folder of the id that is no plugin
+    taken = " ".join(repro("new", "other", "--papers-dir", "plugins", cwd=tmp_path).stderr.split())
+    assert "no paper.yaml" in taken and "choose another id" in taken, taken
+    assert "repro check" not in taken, taken

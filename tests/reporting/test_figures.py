@@ -303,3 +303,33 @@ def test_an_interim_verdicts_panel_says_it_is_interim(tmp_path: Path) -> None:
         figures._claim_panel(ax, result)
         titles.append(ax.get_title())
     assert titles == ["cnn_acc\nreproduced (interim)", "cnn_acc\nreproduced"], titles
+
+
+def test_a_legend_label_of_one_word_wider_than_the_figure_is_broken_onto_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A label wrapped at its spaces only: a single long word (an experiment id, a setting's
+    overrides joined by commas) stayed whole on its line and ran off both edges of the figure,
+    cut; it is broken after its `_` `,` `/` `.` `=` (or anywhere, when it has none)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from repro.reporting.curves import Curve
+
+    captured: dict[str, object] = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, stem, vector: captured.update(fig=fig))
+    for name in (
+        "an_experiment_id_of_ninety_characters_with_underscores_only_and_no_space_in_it_at_all_x",
+        "optimizer.lr=0.001,trainer.max_steps=300,model.hidden=1024,data.batch_size=64,seed=0",
+        "x" * 90,
+    ):
+        curves = [Curve(name, "train/loss", (0, 1, 2), (3, 2, 1), (0,) * 3, 3, 3)]
+        figures.curves_figure(curves, tmp_path / "curves", vector=False)
+        fig = captured.pop("fig")
+        renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[arg-type]
+        (legend,) = fig.legends  # type: ignore[attr-defined]
+        box = legend.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y0 >= 0, (name, box, fig.bbox)
+        (text,) = legend.get_texts()
+        assert "".join(text.get_text().split()) == "".join(f"{name} (3 seeds)".split())
+        axes = fig.axes[0].get_window_extent(renderer)
+        assert box.y1 < axes.y0, (box, axes)  # below the panel, not over it

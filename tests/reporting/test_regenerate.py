@@ -117,3 +117,70 @@ def test_the_advised_overrides_compose_the_recorded_config_hash(tmp_path: Path) 
     with hydra_compose_session():
         again = [compose_run_config([*wiring, *overrides], "small") for overrides in advised]
     assert [store.config_hash(c) for c in again] == [store.config_hash(c) for c in recorded]
+
+
+def _pasted(command: str) -> list[str]:
+    """The words bash hands `repro` when `command` is pasted into it."""
+    import subprocess
+
+    done = subprocess.run(
+        ["bash", "-c", f"printf '%s\\0' {command.removeprefix('repro ')}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.split("\0")[:-1]
+
+
+def test_a_pasted_regenerate_line_gives_hydra_the_recorded_values() -> None:
+    """A string trainer.max_time (`00:00:00:03`) was printed as
+    `'+trainer.max_time='"'"'00:00:00:03'"'"''`, and a Windows-style path `C:\\data\\` came
+    back from Hydra with every backslash doubled: another config, another hash."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    recorded = {
+        "trainer.max_time": "00:00:00:03",
+        "data.root": "C:\\data\\",
+        "data.name": "it's a b,c",
+        "data.other": "a\\'b",
+        "data.path": "/tmp/$HOME dir",
+    }
+    overrides = config_overrides(recorded, {})
+    (command,) = sweep_commands("toy", ["e"], {"e": ((0,), overrides)}, [])
+    assert "'\"'\"'" not in command, command  # a line a person reads
+    words = _pasted(command)
+    assert words[:3] == ["sweep", "paper=toy", "seeds=1"], words
+    parser = OverridesParser.create()
+    parsed = {o.key_or_group: o.value() for o in parser.parse_overrides(words[3:])}
+    assert parsed == recorded, (command, words)
+
+
+def test_a_long_regenerate_command_is_continued_with_backslashes_a_pasted_copy_keeps() -> None:
+    """The PDF and HTML report wrap a long command onto a second line, which a copy carries
+    as a newline: pasted, the first line swept the paper's setting without the overrides and
+    the second was no command. A long command is broken with ` \\` continuations instead, each
+    line fitting the page, and bash reads the lines as the one command."""
+    import subprocess
+
+    from repro.reporting.regenerate import shell_lines
+
+    (command,) = sweep_commands(
+        "tiny",
+        ["baseline"],
+        {
+            "baseline": (
+                (0, 1),
+                ["trainer.max_steps=100000", "+trainer.max_time='00:00:00:03'", "+x='a b c'"],
+            )
+        },
+        ["--papers-dir", "/tmp/a folder/with a long name/papers"],
+    )
+    assert len(command) > 80
+    text = shell_lines(command)
+    lines = text.splitlines()
+    assert len(lines) > 1 and all(len(line) <= 80 for line in lines), lines
+    assert all(line.endswith(" \\") for line in lines[:-1]), lines
+    assert _pasted(text) == _pasted(command)
+    assert shell_lines("repro report paper=tiny") == "repro report paper=tiny"
+    done = subprocess.run(["bash", "-n", "-c", text], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

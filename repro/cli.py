@@ -1281,6 +1281,7 @@ def metric_missing_line(missing: list[str]) -> str:
 def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:
     """Records of a paper whose plugin is not found: say how to point at the plugin."""
     from repro.plugins.registry import ELSEWHERE_HINT, PATH_ENV, discover
+    from repro.records.store import paper_recorded_elsewhere
 
     records = Path(request.results_dir) / request.paper
     try:
@@ -1290,6 +1291,11 @@ def _with_plugin_hint(error: UsageError, request: Any) -> UsageError:
     if installed or not records.is_dir():
         return error
     known = str(error).removesuffix(ELSEWHERE_HINT)  # the hint below is the specific one
+    if owner := paper_recorded_elsewhere(records):  # no plugin to look for: move the runs
+        return type(error)(
+            f"{known}; {records} holds records of paper {owner!r} (a folder renamed or "
+            f"copied from {records.parent / owner}?): move them there to report them"
+        )
     return type(error)(  # still an UnknownPaper, which `repro report` of every paper skips
         f"{known}; {records} holds its records: point at the folder holding the plugin "
         f"{request.paper}/ with `repro report --papers-dir DIR paper={request.paper}` or "

@@ -158,6 +158,7 @@ def _experiment_file(text: str) -> Callable[[Path], dict[str, str]]:
 CONFIG_CASE_IDS = {  # caught before anything starts: nothing may be written
     "mandatory value not given",
     "module and datamodule swapped in paper.yaml",
+    "paper.yaml names a file the plugin lacks",
     "negative seed",
     "num_nodes as a float",
     "batch limit neither a fraction nor a count",
@@ -377,6 +378,15 @@ CASES = [
         lambda t: _toy(
             t, _replace("model.py", "import torch\n", "import torch\nimport nonexistent\n")
         ),
+    ),
+    Case(  # it said `cannot import models.py: ModuleNotFoundError: No module named
+        # 'repro_plugin_toy.models'`, as if model.py had imported something missing
+        "paper.yaml names a file the plugin lacks",
+        RUN_TOY,
+        2,
+        "paper.yaml: module: models:ToyModule: the plugin folder has no models.py "
+        "(did you mean 'model'?; its files: data.py, model.py)",
+        lambda t: _toy(t, _replace("paper.yaml", "model:ToyModule", "models:ToyModule")),
     ),
     Case(
         "plugin data needs a download that is absent",

@@ -388,7 +388,9 @@ def code_syntax_problem(plugin: PaperPlugin, spec: PaperSpec) -> str | None:
     """`model.py line 8: SyntaxError: ...` for the first file paper.yaml's classes live in
     that does not parse, else None: listing papers never imports their code, yet a plugin
     that cannot run must not look healthy (parsing runs none of it)."""
-    for reference in (spec.module, spec.datamodule):
+    for field_name, reference in (("module", spec.module), ("datamodule", spec.datamodule)):
+        if missing := _missing_code_file(plugin, field_name, reference):
+            return missing
         relative = Path(*reference.partition(":")[0].split(".")).with_suffix(".py")
         path = plugin.folder / relative
         try:
@@ -400,10 +402,30 @@ def code_syntax_problem(plugin: PaperPlugin, spec: PaperSpec) -> str | None:
     return None
 
 
-def load_object(plugin: PaperPlugin, reference: str) -> type:
+def _missing_code_file(plugin: PaperPlugin, field_name: str, reference: str) -> str | None:
+    """`paper.yaml: module: models:X: the plugin folder has no models.py (did you mean
+    'model'?; ...)` when paper.yaml names a file that is not there, else None: importing it
+    said `No module named 'repro_plugin_<id>.models'`, as if the code had imported it."""
+    module_name = reference.partition(":")[0]
+    relative = Path(*module_name.split("."))
+    if (plugin.folder / relative.with_suffix(".py")).is_file() or (
+        plugin.folder / relative
+    ).is_dir():
+        return None
+    files = sorted(path.name for path in plugin.folder.glob("*.py"))
+    hint = did_you_mean(module_name, [name.removesuffix(".py") for name in files])
+    return (
+        f"{PAPER_FILE}: {field_name}: {reference}: the plugin folder has no "
+        f"{relative.as_posix()}.py ({hint}its files: {', '.join(files) or 'none'})"
+    )
+
+
+def load_object(plugin: PaperPlugin, reference: str, field_name: str = "module") -> type:
     """Load `module:Name` from the plugin folder, naming the plugin if its import fails.
     Modules already imported are reused (see `imported_code` for when they are not)."""
     module_name, _, attr = reference.partition(":")
+    if missing := _missing_code_file(plugin, field_name, reference):
+        raise UsageError(f"{plugin.folder}/{missing}")
     try:
         _import_code(plugin, [module_name], fresh=False)
         module: ModuleType = sys.modules[f"{_package_name(plugin)}.{module_name}"]
@@ -457,7 +479,7 @@ def plugin_classes(plugin: PaperPlugin, spec: PaperSpec) -> tuple[type, type]:
     import lightning.pytorch as pl
 
     module_cls = load_object(plugin, spec.module)
-    data_cls = load_object(plugin, spec.datamodule)
+    data_cls = load_object(plugin, spec.datamodule, "datamodule")
     for field_name, name, cls, kind in (
         ("module", spec.module, module_cls, pl.LightningModule),
         ("datamodule", spec.datamodule, data_cls, pl.LightningDataModule),

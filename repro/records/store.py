@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -860,6 +861,21 @@ def misfiled(record: dict[str, Any], folder: Path) -> str | None:
             holder = folder.parents[above].name
             if value != holder:
                 return f"misfiled: its {field} {value}, in a folder of {holder}"
+    return None
+
+
+def paper_recorded_elsewhere(paper_folder: Path, looked_at: int = 20) -> str | None:
+    """The paper id the records under `results/<name>/` name when it is not `<name>` (a
+    folder renamed or copied aside: `results/mnist1d_old/` of mnist1d's runs), else None.
+    A few records tell: they are read only to say where their runs belong."""
+    for path in itertools.islice(paper_folder.glob(f"*/*/seed*/{RECORD_FILE}"), looked_at):
+        try:
+            record = parse_json(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError):
+            continue
+        paper = record.get("paper") if isinstance(record, dict) else None
+        if isinstance(paper, str) and paper and paper != paper_folder.name:
+            return paper
     return None
 
 

@@ -184,7 +184,7 @@ def _built_code(plugin: PaperPlugin, spec) -> CheckResult:
 
     try:
         load_object(plugin, spec.module)
-        load_object(plugin, spec.datamodule)
+        load_object(plugin, spec.datamodule, "datamodule")
         experiment = next(iter(spec.experiments))
         with tempfile.TemporaryDirectory(prefix="repro-check-") as scratch:
             overrides = [

@@ -267,6 +267,20 @@ def test_papers_and_show_name_a_plugin_whose_code_does_not_parse(tmp_path: Path)
     ), shown.stderr
 
 
+def test_papers_names_a_plugin_whose_paper_file_names_a_missing_file(tmp_path: Path) -> None:
+    """`datamodule: dataa:ToyData` was listed by `repro papers` as healthy; every run then
+    said `cannot import dataa.py: ModuleNotFoundError: No module named 'repro_plugin_...'`."""
+    folder = write_toy_paper(tmp_path / "plugins", "toy_file")
+    paper = folder / "paper.yaml"
+    paper.write_text(paper.read_text().replace("data:ToyData", "dataa:ToyData"))
+    listed = repro("papers", env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")})
+    row = next(line for line in listed.stdout.splitlines() if "toy_file" in line)
+    assert (
+        "BROKEN: paper.yaml: datamodule: dataa:ToyData: the plugin folder has no dataa.py "
+        "(did you mean 'data'?; its files: data.py, model.py)"
+    ) in row, listed.stdout
+
+
 def test_an_unknown_paper_beside_an_unreadable_paper_file_is_still_named(tmp_path: Path) -> None:
     # a plugin whose paper.yaml is not UTF-8 text (or a folder): `repro run paper=nope` (and a
     # missing paper=), which since 2b063c6 reads every paper file to name the broken apart,

@@ -149,3 +149,20 @@ def test_reports_lines_wrap_at_whole_words_at_80_columns(
     assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
     text = " ".join(" ".join(lines).split())
     assert "write what was easy or difficult there (kept across regenerations)" in text, lines
+
+
+def test_a_results_folder_renamed_from_another_paper_is_named_as_such(isolated_env: Path) -> None:
+    """results/mnist1d_old holding mnist1d's records (a folder renamed or copied aside): the
+    warning sent the user to look for a plugin `mnist1d_old/`, which never existed."""
+    write_run(isolated_env, "cnn", 0, {"test/acc": 0.94})
+    (isolated_env / "mnist1d").rename(isolated_env / "mnist1d_old")
+    hint = (
+        f"{isolated_env / 'mnist1d_old'} holds records of paper 'mnist1d' (a folder renamed "
+        f"or copied from {isolated_env / 'mnist1d'}?): move them there to report them"
+    )
+    everything = repro("report")
+    warned = [line for line in everything.stderr.splitlines() if "mnist1d_old" in line]
+    assert len(warned) == 1 and hint in warned[0], everything.stderr
+    assert "plugin mnist1d_old/" not in everything.stderr
+    one = repro("report", "paper=mnist1d_old")
+    assert one.returncode == 2 and hint in one.stderr, one.stderr

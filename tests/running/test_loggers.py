@@ -298,3 +298,36 @@ def test_two_long_claim_ids_sharing_their_first_64_characters_get_distinct_tags(
     assert first != second and len(first) <= 64 and len(second) <= 64, (first, second)
     again = wandb_run_for({}, record, [stem + "cnn"], tmp_path, None).tags[-1]
     assert again == first  # the same claim's runs share their tag
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "trainer.limit_test_batches=0.01",  # refused at fit start, its W&B run already begun
+        "model.explode=true",  # fails: a NaN loss at step 3
+    ],
+)
+def test_a_run_that_did_not_complete_ends_its_wandb_run_failed(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch, override: str
+) -> None:
+    """An online W&B run is created as the run starts, before the refusals at fit start: a
+    run refused there (or one that failed) finished its W&B run with exit code 0, which W&B
+    shows as `finished`, a run that trained; on the server it stays after the record of the
+    refused one is taken back."""
+    import wandb
+
+    import repro
+    from repro.errors import ReproError
+
+    ends: list[Any] = []
+    real = wandb.finish
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        ends.append(kwargs.get("exit_code", args[0] if args else None))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    with pytest.raises(ReproError):
+        repro.run("toy", "small", overrides=["logger=wandb", override])
+    assert ends and all(code == 1 for code in ends), ends

@@ -144,6 +144,9 @@ def _load(path: Path) -> Tensors | None:
     return tensors
 
 
+_UNKEPT: set[Path] = set()  # cache folders this process could not write to
+
+
 def _save(path: Path, tensors: Tensors) -> None:
     """Write atomically: readers see the old file, no file, or the whole new one."""
     try:
@@ -156,8 +159,17 @@ def _save(path: Path, tensors: Tensors) -> None:
         finally:
             if os.path.exists(temp):
                 os.unlink(temp)
-    except OSError:
-        pass  # read-only or full disk: the run goes on with the generated tensors
+    except OSError as error:  # read-only or full disk: the run goes on with generated tensors
+        if path.parent in _UNKEPT:  # said once per process (a group's seeds each build)
+            return
+        _UNKEPT.add(path.parent)
+        why = error.strerror or type(error).__name__
+        print(
+            f"warning: generated data not kept in {path.parent} ({why}); each run generates "
+            "it again (set paths.data_dir to a writable folder)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def cached_tensors(

@@ -55,7 +55,7 @@ def write_seed_run(
         )
         return None
     finally:
-        finish_wandb()
+        finish_wandb(exit_code=0 if status == "success" else 1)
 
 
 def _number(value: Any) -> bool:

@@ -61,8 +61,13 @@ def run_lock(record_dir: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.pread(handle, 32, 0).decode(errors="ignore").strip() or "another process"
             raise RunBusy(record_dir, holder) from None
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, str(os.getpid()).encode(), 0)
+        try:  # who holds it, for the `already running` of another process
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, str(os.getpid()).encode(), 0)
+        except OSError as error:  # a full disk: the lock file was made, its pid has no block
+            raise FolderNotWritable(
+                f"cannot write in {record_dir}: {error.strerror or error}"
+            ) from None
         yield
     finally:
         os.close(handle)

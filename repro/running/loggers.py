@@ -262,7 +262,7 @@ def _stop_wandb_service() -> None:
     and would refuse the offline run that replaces it."""
     import wandb
 
-    finish_wandb()
+    finish_wandb(exit_code=1)
     wandb.teardown()
 
 
@@ -462,13 +462,14 @@ def _warn(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def finish_wandb() -> None:
+def finish_wandb(exit_code: int = 0) -> None:
     """End the W&B run so the next run of this process does not write into it, leaving its
     offline folder complete and self-contained: `files/config.yaml` written, and no link
     out of the results folder (write_offline_config, keep_core_logs_inside). It runs after
     training, before the result is recorded: a failure (wandb-core gone, as srun's SIGTERM
     ends it: `ConnectionResetError: Connection lost`) is one warning, never the trained
-    result lost with a record left `running`."""
+    result lost with a record left `running`. `exit_code` 1 for a run that did not complete
+    (failed, interrupted, refused at fit start): W&B then shows it failed, not finished."""
     import sys
 
     if "wandb" not in sys.modules:
@@ -482,7 +483,7 @@ def finish_wandb() -> None:
             if offline:
                 write_offline_config(run)
             wandb_dir = getattr(run.settings, "wandb_dir", None)
-            wandb.finish()
+            wandb.finish(exit_code=exit_code)
             if offline and wandb_dir:
                 keep_core_logs_inside(Path(wandb_dir))
     except Exception as error:

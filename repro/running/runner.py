@@ -1322,8 +1322,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         if checkpoint.stop_signal is not None:
             return _stopped_in_setup(attempt, checkpoint)
         return attempt.failed(_exit_in_training(error, attempt.plugin.folder))
-    finally:
-        finish_wandb()
+    finally:  # still `running` here: trained and tested, its result recorded next
+        finish_wandb(exit_code=0 if record["status"] == store.STATUS_RUNNING else 1)
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
     if checkpoint.found_inexact and record.get("resumed_from"):  # seen once loaders were built
@@ -1348,7 +1348,7 @@ def _take_back_refused_start(attempt: Attempt) -> bool:
 
     if attempt.previous is not None or attempt.entries_before is None:
         return False
-    finish_wandb()  # its files closed before they are removed
+    finish_wandb(exit_code=1)  # its files closed before they go; online, W&B says failed
     try:
         new = set(os.listdir(attempt.record_dir)) - attempt.entries_before
         (attempt.record_dir / attempt.progress_file).unlink()  # first: it says the run began

@@ -67,6 +67,8 @@ def _cause(line: str) -> str | None:
         return PREEMPTED
     if state in ("CANCELLED", "COMPLETING", "TIMEOUT") and seconds is not None:
         return TIME_LIMIT if seconds == 0 or state == "TIMEOUT" else CANCELLED
+    if state == "RUNNING" and seconds == 0:  # the limit itself, not a warning "0:00 away"
+        return TIME_LIMIT
     if state == "RUNNING" and seconds is not None and seconds <= WARNED_WITHIN_S:
         return f"{NEAR_TIME_LIMIT} {left} away"
     return None

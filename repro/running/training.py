@@ -537,6 +537,7 @@ def _fewest_batches(datamodule: Any, hook: str, stage: str | None) -> int | None
         with _random_state_kept():  # the training draws what it drew without this look
             if stage:
                 datamodule.setup(stage)
+                _next_setup_skipped(datamodule, stage)
             loaders = getattr(datamodule, hook)()
     except Exception:  # the test (validation) itself says it, as it did before this look
         return None
@@ -549,6 +550,26 @@ def _fewest_batches(datamodule: Any, hook: str, stage: str | None) -> int | None
         except Exception:  # no length (an iterable): Lightning's own check
             continue
     return min((n for n in lengths if n > 0), default=None)
+
+
+def _next_setup_skipped(datamodule: Any, stage: str) -> None:
+    """The data module's next `setup(stage)` (Lightning's, as the test begins) does nothing:
+    the look just ran it, in Lightning's order, and a data module that builds its test set
+    there built it twice. Any other call goes through; the skipped one restores `setup`."""
+    own = vars(datamodule).get("setup")  # an instance's own setup, kept as it was
+    setup = datamodule.setup
+
+    def once(*args: Any, **kwargs: Any) -> Any:
+        asked = kwargs.get("stage", args[0] if args else None)
+        if asked != stage:
+            return setup(*args, **kwargs)
+        if own is None:
+            vars(datamodule).pop("setup", None)
+        else:
+            datamodule.setup = own
+        return None
+
+    datamodule.setup = once
 
 
 def _test_limit_check(cfg: dict[str, Any]) -> Any:

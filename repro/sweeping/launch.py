@@ -10,7 +10,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -239,7 +239,8 @@ def collect_results(
         elif outcome and outcome.status == "lost":
             results.append(RunResult(run, FAILED, f"{outcome.error}", None))
         elif record is None:
-            lost = f"no record written (job lost?){see}"
+            lost = _ended_job_line(run) or "no record written (job lost?)"
+            lost += see
             detail = outcome.error if outcome and outcome.error else lost
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
         elif (
@@ -259,6 +260,18 @@ def collect_results(
         else:
             results.append(RunResult(run, FAILED, _failed_detail(record, outcome, see), wall))
     return results
+
+
+def _ended_job_line(run: PlannedRun) -> str | None:
+    """How the SLURM job of `run` ended, where it ended without a result
+    (`ENDED_WITHOUT_RESULT`); None where no job of this process did."""
+    wanted = {f"experiment={run.experiment}", f"seed={run.seed}", *run.fixed}
+    for overrides, (job, state) in ENDED_WITHOUT_RESULT.items():
+        if wanted <= {word.lstrip("+") for word in overrides}:
+            if state.startswith("CANCELLED"):
+                return f"its SLURM job {job} was cancelled before it wrote a record"
+            return f"its SLURM job {job} ended ({state}) before it wrote a record"
+    return None
 
 
 def _failed_detail(record: dict[str, Any], outcome: Any, see: str = "") -> str:
@@ -369,6 +382,7 @@ def launch(
     from repro.running.hydra_task import invoke
 
     errors = []
+    ENDED_WITHOUT_RESULT.clear()  # an earlier sweep's in this process
     for batch in batches:
         try:
             slurm = _time_limit_warned_by_sigterm() if slurm_name else contextlib.nullcontext()
@@ -459,6 +473,10 @@ def _time_limit_warned_by_sigterm() -> Iterator[None]:
 
 
 BATCH = "_repro_batch"  # on each submitit job: the jobs submitted with it
+OVERRIDES = "_repro_overrides"  # on each submitit job of Hydra's launcher: its job's overrides
+# the overrides of each job that ended without a result -> (its id, its state): a job
+# `scancel`ed before repro wrote its record is named in the sweep's table, not `job lost?`
+ENDED_WITHOUT_RESULT: dict[tuple[str, ...], tuple[str, str]] = {}
 
 
 @contextlib.contextmanager
@@ -477,20 +495,38 @@ def _jobs_awaited_together() -> Iterator[None]:
 
     def batch(self: Any, *args: Any, **kwargs: Any) -> Any:
         jobs = map_array(self, *args, **kwargs)
-        for job in jobs:
+        # Hydra's launcher maps over (overrides, ...) tuples: the first holds each job's
+        overrides = args[1] if len(args) > 1 else ()
+        for index, job in enumerate(jobs):
             setattr(job, BATCH, jobs)
+            if index < len(overrides) and isinstance(overrides[index], list | tuple):
+                setattr(job, OVERRIDES, tuple(str(word) for word in overrides[index]))
         return jobs
 
     def awaited(self: Any) -> Any:
         try:
             return results(self)
         except Exception:
-            for other in getattr(self, BATCH, ()):
+            for other in getattr(self, BATCH, ()) or (self,):
                 other.wait()
+            for other in getattr(self, BATCH, ()) or (self,):
+                _note_an_ended_job(other, results)
             raise
 
     with _patched(Executor, map_array=batch), _patched(Job, results=awaited):
         yield
+
+
+def _note_an_ended_job(job: Any, results: Callable[[Any], Any]) -> None:
+    """Keep in `ENDED_WITHOUT_RESULT` how `job` ended, where it left no result."""
+    overrides = getattr(job, OVERRIDES, None)
+    if not overrides:
+        return
+    try:
+        results(job)
+    except Exception:
+        with contextlib.suppress(Exception):  # its state, where SLURM (or squeue) says it
+            ENDED_WITHOUT_RESULT[overrides] = (str(job.job_id), str(job.state))
 
 
 def slurm_job_name(sweep_id: str) -> str:

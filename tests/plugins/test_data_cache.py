@@ -220,3 +220,21 @@ def test_a_helper_in_another_file_of_the_plugin_is_part_of_the_key(tmp_path: Pat
         sys.modules.pop("data", None)
         sys.modules.pop("gen", None)
     assert before != after
+
+
+@pytest.mark.parametrize("where", ["a_file", "a_file/below"])
+def test_a_cache_dir_that_cannot_be_a_folder_says_so_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+):
+    """`paths.data_dir` naming a file (or a path under one): the data was generated again on
+    every run without a word, the folder the user named never used."""
+    (tmp_path / "a_file").write_text("not a folder")
+    generate = CountingGenerator()
+    first = cached_tensors(tmp_path / where, "toy", {"n": 3}, generate)
+    assert torch.equal(first["x"], generate()["x"])  # the run goes on with generated data
+    warnings = capsys.readouterr().err.strip().splitlines()
+    assert len(warnings) == 1 and warnings[0].startswith("warning: "), warnings
+    assert str(tmp_path / where) in warnings[0] and "not kept" in warnings[0]
+    assert (tmp_path / "a_file").read_text() == "not a folder"
+    cached_tensors(tmp_path / where, "toy", {"n": 3}, generate)  # a group's next seed
+    assert not capsys.readouterr().err

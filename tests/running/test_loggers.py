@@ -336,3 +336,36 @@ def test_a_wandb_finish_warning_is_bounded_but_keeps_the_end_of_its_error(
     assert line.startswith("warning: W&B run not finished (OSError: cannot write /deep/"), line
     assert line.endswith("config.yaml: No space left on device); the run's record is kept"), line
     assert len(line) < 260, len(line)
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "trainer.limit_test_batches=0.01",  # refused at fit start, its W&B run already begun
+        "model.explode=true",  # fails: a NaN loss at step 3
+    ],
+)
+def test_a_run_that_did_not_complete_ends_its_wandb_run_failed(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch, override: str
+) -> None:
+    """An online W&B run is created as the run starts, before the refusals at fit start: a
+    run refused there (or one that failed) finished its W&B run with exit code 0, which W&B
+    shows as `finished`, a run that trained; on the server it stays after the record of the
+    refused one is taken back."""
+    import wandb
+
+    import repro
+    from repro.errors import ReproError
+
+    ends: list[Any] = []
+    real = wandb.finish
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        ends.append(kwargs.get("exit_code", args[0] if args else None))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    with pytest.raises(ReproError):
+        repro.run("toy", "small", overrides=["logger=wandb", override])
+    assert ends and all(code == 1 for code in ends), ends

@@ -26,6 +26,8 @@ def _squeue(stdout: str, code: int = 0):
         # near its limit: most likely SLURM's warning, though a `kill` then reads the same
         ("RUNNING|1:03\n", "SIGTERM (its SLURM job's time limit was 1:03 away)"),
         ("COMPLETING|0:00\n", "SIGTERM (its SLURM job reached its time limit)"),
+        # no time left while still RUNNING: the limit itself, not "0:00 away"
+        ("RUNNING|0:00\n", "SIGTERM (its SLURM job reached its time limit)"),
         ("PREEMPTED|10:00\n", "SIGTERM (its SLURM job was preempted)"),
         ("RUNNING|55:00\n", "SIGTERM"),  # a `kill` from a shell: SLURM knows nothing of it
         ("", "SIGTERM"),  # the job gone from squeue: nothing known

@@ -240,6 +240,41 @@ def test_a_test_limit_fraction_leaves_lightnings_order_of_data_hooks(
     assert "test/mse" in json.loads(record_file.read_text())["metrics"]
 
 
+COUNTED_DATA = """
+
+class CountedData(ToyData):
+    \"\"\"Writes a line to `log` each time setup('test') builds the test data.\"\"\"
+
+    def __init__(self, features, samples, log):
+        super().__init__(features, samples)
+        self.log = log
+
+    def setup(self, stage=None):
+        if stage == "test":
+            with open(self.log, "a") as f:
+                f.write("built\\n")
+"""
+
+
+def test_a_test_limit_fraction_builds_the_test_data_once(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """The early look at the test loader (for a fraction of no batch) ran setup('test'),
+    and Lightning ran it again for the test: a data module that builds its test set there
+    built it twice (its time, or its memory, spent twice)."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    (folder / "data.py").write_text((folder / "data.py").read_text() + COUNTED_DATA)
+    _edit(folder / "paper.yaml", "data:ToyData", "data:CountedData")
+    log = tmp_path / "built.txt"
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=none", "data.samples=256",
+        f"+data.log={log}", "trainer.limit_test_batches=0.5",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == ["built"]
+
+
 def test_a_validation_limit_of_no_batches_is_refused_before_training(
     tmp_path: Path, isolated_env: Path
 ) -> None:

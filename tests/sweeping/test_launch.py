@@ -439,3 +439,64 @@ def test_the_launchers_submitit_patches_are_undone_when_the_launch_raises(
     for (owner, name), value in before.items():
         assert vars(getattr(module, owner)).get(name) is value, (owner, name)
     assert "SUBMITIT_PREEMPT_SIGNAL" not in os.environ
+
+
+def test_a_slurm_job_cancelled_before_its_record_says_so_in_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job `scancel`ed in its first seconds (before repro wrote a record) ended without a
+    result: submitit's UncompletedJobError, and the sweep's table said `missing  no record
+    written (job lost?)`. The job's own overrides say which run it was, its state why."""
+    from repro.sweeping import launch as launching
+    from repro.sweeping.plan import PlannedRun
+
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {})
+    launching.ENDED_WITHOUT_RESULT[("experiment=x", "seed=1", "trainer.max_steps=5")] = (
+        "8_1",
+        "CANCELLED by 0",
+    )
+    runs = [
+        PlannedRun("x", seed, ("trainer.max_steps=5",), tmp_path / f"seed{seed}", "to run")
+        for seed in (0, 1)
+    ]
+    lost, cancelled = launching.collect_results(runs, "sweep-1")
+    assert cancelled.detail.startswith("its SLURM job 8_1 was cancelled before it wrote a record")
+    assert "job lost" in lost.detail  # no word of its job: as before
+
+
+def test_a_job_that_ended_without_a_result_is_kept_with_its_overrides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the table above reads: Hydra's launcher maps its jobs' overrides to submitit
+    jobs, and a job without a result (any of the batch, not only the first one asked) is
+    kept with its id and the state SLURM gave it."""
+    core = pytest.importorskip("submitit.core.core")
+    from repro.sweeping import launch as launching
+
+    class FakeJob:
+        def __init__(self, job_id: str, state: str) -> None:
+            self.job_id, self.state = job_id, state
+
+        def wait(self) -> None:
+            pass
+
+    def map_array(self: object, fn: object, *iterables: object) -> list[FakeJob]:
+        return [FakeJob("8_0", "COMPLETED"), FakeJob("8_1", "CANCELLED by 0")]
+
+    def results(job: FakeJob) -> list[None]:
+        if job.state != "COMPLETED":
+            raise RuntimeError(f"Job {job.job_id} (task: 0) has not produced any output")
+        return [None]
+
+    monkeypatch.setattr(core.Executor, "map_array", map_array)
+    monkeypatch.setattr(core.Job, "results", results)
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {})
+    overrides = (["experiment=x", "seed=0"], ["experiment=x", "+seed=1"])
+    with launching._jobs_awaited_together():
+        jobs = core.Executor.map_array(None, print, overrides, ("dir", "dir"))
+        assert core.Job.results(jobs[0]) == [None]
+        with pytest.raises(RuntimeError):
+            core.Job.results(jobs[1])
+    assert launching.ENDED_WITHOUT_RESULT == {
+        ("experiment=x", "+seed=1"): ("8_1", "CANCELLED by 0")
+    }

@@ -583,6 +583,44 @@ def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
     assert error.startswith("interrupted by SIGTERM (its SLURM job was cancelled) at step ")
 
 
+def test_a_slurm_job_cancelled_in_its_first_seconds_is_not_a_lost_job(
+    toy_dir: Path, isolated_env: Path, slurm_cluster
+):
+    """`scancel` of a job as it starts, before its run wrote a record: the sweep's table
+    said `missing  no record written (job lost?)`, where SLURM knew it was cancelled."""
+    import time
+
+    env = {**os.environ, **slurm_cluster}
+    sweep = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
+            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
+            *("slurm.time_min=5", "logger=none"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        job = ""
+        while time.monotonic() < deadline and sweep.poll() is None and not job:
+            jobs = subprocess.run(
+                ["squeue", "-h", "-t", "RUNNING", "-o", "%i"], env=env, capture_output=True
+            )
+            job = jobs.stdout.decode().strip()
+            time.sleep(0.2)
+        assert job, "no job ran"
+        subprocess.run(["scancel", job], env=env, check=True)
+        stdout, stderr = sweep.communicate(timeout=300)
+    finally:
+        sweep.kill()
+    assert not list(isolated_env.rglob("record.json")), "its run started before the scancel"
+    assert "job lost" not in stdout + stderr, stdout + stderr
+    assert "was cancelled before it wrote a record" in stdout, stdout + stderr
+
+
 def test_slurm_sweep_trains_a_settings_seeds_together_in_one_job(
     toy_dir: Path, isolated_env: Path, slurm_cluster
 ):

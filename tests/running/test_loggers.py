@@ -325,7 +325,7 @@ def test_a_wandb_finish_warning_is_bounded_but_keeps_the_end_of_its_error(
 
     message = f"cannot write /{'deep/' * 60}config.yaml: No space left on device"
 
-    def finish() -> None:
+    def finish(exit_code: int = 0) -> None:
         raise OSError(message)
 
     run = types.SimpleNamespace(offline=False, settings=types.SimpleNamespace(wandb_dir=None))

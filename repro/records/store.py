@@ -1172,6 +1172,15 @@ def cut_short(record_dir: Path, in_group: bool = False) -> str | None:
     return status if status in (STATUS_INTERRUPTED, STATUS_RUNNING) else None
 
 
+def not_cut_short(seed: int, record: dict[str, Any] | None) -> str:
+    """Why seed `seed`'s record keeps its group's checkpoint from resuming (`cut_short` said
+    no), as `not resuming ...: <this>` says it: the seed and what its record holds."""
+    status = (record or {}).get("status")
+    if not status:
+        return f"seed {seed} has no record"
+    return f"seed {seed}'s last attempt {status}"
+
+
 FAILED_TESTING = "failed while testing"
 """What `cut_short` says of a seed trained in a group whose test failed (`failed_testing`)."""
 

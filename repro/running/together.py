@@ -815,12 +815,16 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
     # a seed whose record was corrupt (set aside): the group's checkpoint, saved for this very
     # group, holds its state as it holds the others'
     # ...as one that failed as it was tested, its group's final weights kept for it: only tested
-    cut_short = all(
-        (a.previous or {}).get("status") in unfinished
-        or a.corrupt_record
-        or store.failed_testing(a.previous)
+    not_cut_short = [
+        store.not_cut_short(int(a.config["seed"]), a.previous)
         for _, a in attempts
-    )
+        if not (
+            (a.previous or {}).get("status") in unfinished
+            or a.corrupt_record
+            or store.failed_testing(a.previous)
+        )
+    ]
+    cut_short = not not_cut_short
     saved, why_not = saver.load(group.device)
     if attempts[0][1].config.get("rerun"):  # never resumes, as for a seed alone
         saved, why_not = None, "rerun=true starts over"
@@ -868,7 +872,7 @@ def _resume_or_start(group: SeedGroup, saver: GroupCheckpoint, attempts: list, s
         if attempt.corrupt_record:
             print(f"warning: {attempt.corrupt_record}; training again", file=sys.stderr)
     if saver.path.is_file():
-        reason = why_not or "a seed's last attempt was not cut short"
+        reason = why_not or not_cut_short[0]  # the seed, and what its record says
         if saver.path not in stale:  # else said: discarded for the code
             # its training lost to a damaged file: a warning, as a seed's own (`_resume_point`)
             said = "warning: " if reason.startswith(UNREADABLE) else ""

@@ -341,6 +341,20 @@ def _check_results_folder(results_dir: Path) -> None:
             return
 
 
+def _found_by_group(checkpoint: Path, seeds: tuple[int, ...], missing: dict[int, int]) -> bool:
+    """Whether the group of the `missing` seeds finds `checkpoint` as its own (in its first
+    seed's folder, saved for exactly these seeds): it then says why it does not resume it."""
+    first = checkpoint.parent.parent.parent / f"seed{min(missing)}"
+    return set(seeds) == set(missing) and checkpoint.parent.parent == first
+
+
+def _record_or_none(record_dir: Path) -> dict | None:
+    try:
+        return store.read_record(record_dir)
+    except (OSError, ValueError):
+        return None
+
+
 def plan_resumes(
     planned: list[PlannedRun], code: str | None = None, together: bool = True
 ) -> tuple[list[PlannedRun], list[str]]:
@@ -390,11 +404,19 @@ def plan_resumes(
                 seeds = tuple(sorted(left)) if left is not None else seeds
             elif seeds:  # cut short mid-training: a seed ended since leaves the rest a share
                 seeds = _share_left(hash_dir, seeds, set(missing))
-            if (
-                not seeds
-                or not set(seeds) & set(missing)
-                or not all(store.cut_short(hash_dir / f"seed{s}", in_group=True) for s in seeds)
-            ):
+            if not seeds or not set(seeds) & set(missing):
+                continue
+            if not_cut := [s for s in seeds if not store.cut_short(hash_dir / f"seed{s}", True)]:
+                if together and not trained and _found_by_group(checkpoint, seeds, missing):
+                    # the group's own line as it starts its seeds over (a seed's folder
+                    # removed, or trained alone since): the training it throws away
+                    record = _record_or_none(hash_dir / f"seed{not_cut[0]}")
+                    why = store.not_cut_short(not_cut[0], record)
+                    names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
+                    notes.append(
+                        f"{experiment}: {names} do not resume their group's checkpoint "
+                        f"{checkpoint}{_at(step, ' (step {})')}: {why}; they train from the start"
+                    )
                 continue
             if not together:  # each seed alone: `repro run` tests those left to test
                 notes += _alone_with_group(runs, missing, checkpoint, seeds, trained, step)

@@ -436,6 +436,38 @@ def test_a_group_killed_with_sigkill_resumes_from_its_last_save(tmp_path: Path) 
         assert record["timing"]["earlier_wall_s"] > 0  # the killed attempt, to its last save
 
 
+def test_a_killed_group_whose_seed_folder_was_removed_names_that_seed_as_it_starts_over(
+    tmp_path: Path,
+) -> None:
+    """kill -9, then seed 1's folder removed: the group's checkpoint is not resumed (seed 1
+    has no attempt it cut short), and the line said `a seed's last attempt was not cut
+    short`, naming neither the seed nor what was wrong (it had no record at all). The
+    dry run says it too: it said nothing of the training thrown away."""
+    import shutil
+
+    env, sweep = signalling_toy(tmp_path), (*GROUP_SWEEP, "checkpoint.every_s=0")
+    killed = repro(
+        *sweep, env={**env, "REPRO_TEST_SIGNAL": "SIGKILL", "REPRO_TEST_SIGNAL_AT_CALL": "11"}
+    )
+    assert killed.returncode == -9
+    (checkpoint,) = (tmp_path / "r").rglob("together.ckpt")
+    shutil.rmtree(checkpoint.parent.parent.parent / "seed1")
+    why = f"not resuming {checkpoint}: seed 1 has no record; training from the start"
+    dry = repro(*sweep, "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    plan = (
+        f"small: seeds 0, 1 do not resume their group's checkpoint {checkpoint} (step 7): "
+        "seed 1 has no record; they train from the start"
+    )
+    assert plan in dry.stdout, dry.stdout
+    again = repro(*sweep, env=env)
+    assert again.returncode == 0, again.stderr
+    assert why in again.stderr, again.stderr
+    for path in (tmp_path / "r").rglob("record.json"):
+        record = json.loads(path.read_text())
+        assert record["status"] == "completed" and not record.get("resumed_from"), record
+
+
 def test_a_rerun_of_completed_seeds_together_replaces_their_curves(tmp_path: Path) -> None:
     """rerun=true: the group writes its curves beside the completed ones, which its records
     then replace (a completed record keeps the curves of the run it describes)."""

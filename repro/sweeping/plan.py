@@ -412,8 +412,10 @@ def plan_resumes(
                     # removed, or trained alone since): the training it throws away
                     record = _record_or_none(hash_dir / f"seed{not_cut[0]}")
                     why = store.not_cut_short(not_cut[0], record)
+                    names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
                     notes.append(
-                        f"{experiment}: not resuming {checkpoint}: {why}; training from the start"
+                        f"{experiment}: {names} do not resume their group's checkpoint "
+                        f"{checkpoint}{_at(step, ' (step {})')}: {why}; they train from the start"
                     )
                 continue
             if not together:  # each seed alone: `repro run` tests those left to test

@@ -455,7 +455,11 @@ def test_a_killed_group_whose_seed_folder_was_removed_names_that_seed_as_it_star
     why = f"not resuming {checkpoint}: seed 1 has no record; training from the start"
     dry = repro(*sweep, "--dry-run", env=env)
     assert dry.returncode == 0, dry.stderr
-    assert f"small: {why}" in dry.stdout, dry.stdout
+    plan = (
+        f"small: seeds 0, 1 do not resume their group's checkpoint {checkpoint} (step 7): "
+        "seed 1 has no record; they train from the start"
+    )
+    assert plan in dry.stdout, dry.stdout
     again = repro(*sweep, env=env)
     assert again.returncode == 0, again.stderr
     assert why in again.stderr, again.stderr

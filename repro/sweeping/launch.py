@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import os
@@ -264,14 +265,44 @@ def collect_results(
 
 def _ended_job_line(run: PlannedRun) -> str | None:
     """How the SLURM job of `run` ended, where it ended without a result
-    (`ENDED_WITHOUT_RESULT`); None where no job of this process did."""
-    wanted = {f"experiment={run.experiment}", f"seed={run.seed}", *run.fixed}
+    (`ENDED_WITHOUT_RESULT`); None where no job of this process did. A job's overrides are
+    as Hydra writes them (`lr=1e-3` as `0.001`), and a group's job holds all its seeds
+    (`seed=0 group_seeds=[0,1,2]`)."""
+    wanted = {_as_hydra_writes(w) for w in (f"experiment={run.experiment}", *run.fixed)}
     for overrides, (job, state) in ENDED_WITHOUT_RESULT.items():
-        if wanted <= {word.lstrip("+") for word in overrides}:
+        words = {_as_hydra_writes(word) for word in overrides}
+        if wanted <= words and run.seed in _seeds_of(words):
             if state.startswith("CANCELLED"):
                 return f"its SLURM job {job} was cancelled before it wrote a record"
             return f"its SLURM job {job} ended ({state}) before it wrote a record"
     return None
+
+
+@functools.lru_cache(maxsize=4096)  # a sweep's words repeat, for every run without a record
+def _as_hydra_writes(word: str) -> str:
+    """`key=value` as Hydra's sweeper writes a job's override (its value parsed and written
+    again), without a leading `+`; a word it cannot parse, as it is."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_override(word)
+        written = f"{parsed.get_key_element()}={parsed.get_value_element_as_str()}"
+    except Exception:  # not an override Hydra reads: compared as written
+        written = word
+    return written.lstrip("+")
+
+
+def _seeds_of(words: set[str]) -> set[int]:
+    """The seeds a job trains: its `seed=`, and a group's `group_seeds=[...]`."""
+    seeds: set[int] = set()
+    for word in words:
+        key, _, value = word.partition("=")
+        with contextlib.suppress(ValueError):
+            if key == "seed":
+                seeds.add(int(value))
+            elif key == "group_seeds":
+                seeds.update(int(v) for v in value.strip("[]").split(",") if v.strip())
+    return seeds
 
 
 def _failed_detail(record: dict[str, Any], outcome: Any, see: str = "") -> str:

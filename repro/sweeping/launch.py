@@ -245,15 +245,16 @@ def collect_results(
             detail = outcome.error if outcome and outcome.error else lost
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
         elif (
-            record.get("status") == store.STATUS_INTERRUPTED
+            record.get("status") in (store.STATUS_INTERRUPTED, store.STATUS_FAILED)
             and jobs is None
             and record.get("sweep_id") != sweep_id
         ):
             # Hydra's launcher (SLURM) ran it and left no record of this sweep's: the one
-            # there is an earlier run's (an earlier time limit's `interrupted by SIGTERM`),
-            # not how this sweep's job ended
-            said = record.get("error") or "interrupted"
-            detail = f"no record written (job lost?); the one there is an earlier run's: {said}"
+            # there is an earlier run's (an earlier time limit's `interrupted by SIGTERM`,
+            # an earlier failure), not how this sweep's job ended
+            said = record.get("error") or record.get("status")
+            lost = _ended_job_line(run) or "no record written (job lost?)"
+            detail = f"{lost}; the one there is an earlier run's: {said}"
             results.append(RunResult(run, MISSING, f"{detail}{see}", None))
         elif record.get("status") == store.STATUS_INTERRUPTED:
             detail = record.get("error") or "stopped by a signal"

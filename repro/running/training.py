@@ -555,7 +555,13 @@ def _fewest_batches(datamodule: Any, hook: str, stage: str | None) -> int | None
 def _next_setup_skipped(datamodule: Any, stage: str) -> None:
     """The data module's next `setup(stage)` (Lightning's, as the test begins) does nothing:
     the look just ran it, in Lightning's order, and a data module that builds its test set
-    there built it twice. Any other call goes through; the skipped one restores `setup`."""
+    there built it twice. Any other call goes through; the skipped one restores `setup`. A
+    data module with its own `teardown` is set up again: Lightning tears it down as the fit
+    ends, and what that releases (a test set, an open file) the test needs set up anew."""
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    if is_overridden("teardown", datamodule):
+        return
     own = vars(datamodule).get("setup")  # an instance's own setup, kept as it was
     setup = datamodule.setup
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import math
 import os
@@ -244,15 +245,16 @@ def collect_results(
             detail = outcome.error if outcome and outcome.error else lost
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
         elif (
-            record.get("status") == store.STATUS_INTERRUPTED
+            record.get("status") in (store.STATUS_INTERRUPTED, store.STATUS_FAILED)
             and jobs is None
             and record.get("sweep_id") != sweep_id
         ):
             # Hydra's launcher (SLURM) ran it and left no record of this sweep's: the one
-            # there is an earlier run's (an earlier time limit's `interrupted by SIGTERM`),
-            # not how this sweep's job ended
-            said = record.get("error") or "interrupted"
-            detail = f"no record written (job lost?); the one there is an earlier run's: {said}"
+            # there is an earlier run's (an earlier time limit's `interrupted by SIGTERM`,
+            # an earlier failure), not how this sweep's job ended
+            said = record.get("error") or record.get("status")
+            lost = _ended_job_line(run) or "no record written (job lost?)"
+            detail = f"{lost}; the one there is an earlier run's: {said}"
             results.append(RunResult(run, MISSING, f"{detail}{see}", None))
         elif record.get("status") == store.STATUS_INTERRUPTED:
             detail = record.get("error") or "stopped by a signal"
@@ -264,14 +266,44 @@ def collect_results(
 
 def _ended_job_line(run: PlannedRun) -> str | None:
     """How the SLURM job of `run` ended, where it ended without a result
-    (`ENDED_WITHOUT_RESULT`); None where no job of this process did."""
-    wanted = {f"experiment={run.experiment}", f"seed={run.seed}", *run.fixed}
+    (`ENDED_WITHOUT_RESULT`); None where no job of this process did. A job's overrides are
+    as Hydra writes them (`lr=1e-3` as `0.001`), and a group's job holds all its seeds
+    (`seed=0 group_seeds=[0,1,2]`)."""
+    wanted = {_as_hydra_writes(w) for w in (f"experiment={run.experiment}", *run.fixed)}
     for overrides, (job, state) in ENDED_WITHOUT_RESULT.items():
-        if wanted <= {word.lstrip("+") for word in overrides}:
+        words = {_as_hydra_writes(word) for word in overrides}
+        if wanted <= words and run.seed in _seeds_of(words):
             if state.startswith("CANCELLED"):
                 return f"its SLURM job {job} was cancelled before it wrote a record"
             return f"its SLURM job {job} ended ({state}) before it wrote a record"
     return None
+
+
+@functools.lru_cache(maxsize=4096)  # a sweep's words repeat, for every run without a record
+def _as_hydra_writes(word: str) -> str:
+    """`key=value` as Hydra's sweeper writes a job's override (its value parsed and written
+    again), without a leading `+`; a word it cannot parse, as it is."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_override(word)
+        written = f"{parsed.get_key_element()}={parsed.get_value_element_as_str()}"
+    except Exception:  # not an override Hydra reads: compared as written
+        written = word
+    return written.lstrip("+")
+
+
+def _seeds_of(words: set[str]) -> set[int]:
+    """The seeds a job trains: its `seed=`, and a group's `group_seeds=[...]`."""
+    seeds: set[int] = set()
+    for word in words:
+        key, _, value = word.partition("=")
+        with contextlib.suppress(ValueError):
+            if key == "seed":
+                seeds.add(int(value))
+            elif key == "group_seeds":
+                seeds.update(int(v) for v in value.strip("[]").split(",") if v.strip())
+    return seeds
 
 
 def _failed_detail(record: dict[str, Any], outcome: Any, see: str = "") -> str:

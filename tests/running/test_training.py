@@ -275,6 +275,44 @@ def test_a_test_limit_fraction_builds_the_test_data_once(
     assert log.read_text().splitlines() == ["built"]
 
 
+RELEASED_DATA = """
+
+class ReleasedData(ToyData):
+    \"\"\"Holds its test set from setup('test') to teardown, which releases every set (as a
+    data module that opens a file in setup and closes it in teardown).\"\"\"
+
+    def setup(self, stage=None):
+        if stage == "test":
+            self.test_x = self.x
+
+    def teardown(self, stage=None):
+        self.test_x = None
+
+    def test_dataloader(self):
+        return InMemoryBatches(self.test_x, self.y, 64)
+"""
+
+
+def test_a_test_limit_fraction_sets_up_the_test_again_after_a_teardown(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """The early look's setup('test') stood for Lightning's next one even where the data
+    module's own teardown (Lightning's, as the fit ends) released what it set up: the test
+    then found no test set, a run that trains and tests with the fraction's absence failing
+    with it. A data module with its own teardown is set up for the test again."""
+    folder = write_toy_paper(tmp_path / "plugins")
+    (folder / "data.py").write_text((folder / "data.py").read_text() + RELEASED_DATA)
+    _edit(folder / "paper.yaml", "data:ToyData", "data:ReleasedData")
+    done = repro(
+        "run", "paper=toy", "experiment=small", "logger=none", "data.samples=256",
+        "trainer.limit_test_batches=0.5",
+        env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (record_file,) = isolated_env.rglob("record.json")
+    assert "test/mse" in json.loads(record_file.read_text())["metrics"]
+
+
 def test_a_validation_limit_of_no_batches_is_refused_before_training(
     tmp_path: Path, isolated_env: Path
 ) -> None:

@@ -500,3 +500,45 @@ def test_a_job_that_ended_without_a_result_is_kept_with_its_overrides(
     assert launching.ENDED_WITHOUT_RESULT == {
         ("experiment=x", "+seed=1"): ("8_1", "CANCELLED by 0")
     }
+
+
+def test_a_cancelled_group_job_names_every_seed_it_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seeds-together job (`seed=0 group_seeds=[0,1,2]`) cancelled before its records:
+    only seed 0's row said so; seeds 1 and 2, trained in the same job, said `no record
+    written (job lost?)`. Another setting's seeds are not its."""
+    from repro.sweeping import launch as launching
+    from repro.sweeping.plan import PlannedRun
+
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {})
+    launching.ENDED_WITHOUT_RESULT[("experiment=x", "seed=0", "group_seeds=[0,1,2]", "a=1")] = (
+        "8_0",
+        "CANCELLED by 0",
+    )
+    runs = [
+        PlannedRun("x", seed, (f"a={a}",), tmp_path / f"a{a}seed{seed}", "to run")
+        for a in (1, 2)
+        for seed in (0, 1, 2)
+    ]
+    details = [result.detail for result in launching.collect_results(runs, "sweep-1")]
+    assert all(d.startswith("its SLURM job 8_0 was cancelled") for d in details[:3]), details
+    assert all("job lost" in d for d in details[3:]), details
+
+
+def test_a_cancelled_job_is_found_by_its_values_as_hydra_writes_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hydra writes a job's overrides its own way (`optimizer.lr=1e-3` as `0.001`): the
+    sweep's own words did not match them, and the cancelled job's row said `job lost?`."""
+    from repro.sweeping import launch as launching
+    from repro.sweeping.plan import PlannedRun
+
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {})
+    launching.ENDED_WITHOUT_RESULT[("experiment=x", "seed=0", "optimizer.lr=0.001")] = (
+        "8_0",
+        "CANCELLED by 0",
+    )
+    run = PlannedRun("x", 0, ("optimizer.lr=1e-3",), tmp_path / "seed0", "to run")
+    (result,) = launching.collect_results([run], "sweep-1")
+    assert result.detail.startswith("its SLURM job 8_0 was cancelled"), result.detail

@@ -774,3 +774,26 @@ def test_a_stopped_slurm_sweep_ends_with_its_table_and_the_sweeps_line(
     assert last == (
         "error: sweep interrupted by SIGTERM: 2 run(s) not started; sweep again to resume"
     )
+
+
+@pytest.mark.parametrize("earlier", ["failed", "interrupted"])
+def test_a_job_cancelled_before_rewriting_an_earlier_runs_record_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, earlier: str
+) -> None:
+    """launcher=slurm: a run an earlier sweep left `failed`, whose job in this sweep was
+    cancelled before it wrote its record, read as this sweep's failure, the earlier run's
+    error as its own (an earlier `interrupted` one said `job lost?`, not its cancel)."""
+    from repro.sweeping import launch as launching
+
+    folder = tmp_path / "toy" / "small" / "h" / "seed0"
+    folder.mkdir(parents=True)
+    record = {"status": earlier, "error": "an earlier error", "timing": {}}
+    record.update(paper="toy", experiment="small", seed=0, sweep_id="earlier")
+    (folder / "record.json").write_text(json.dumps(record))
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {})
+    launching.ENDED_WITHOUT_RESULT[("experiment=small", "seed=0")] = ("8_0", "CANCELLED by 0")
+    run = PlannedRun("small", 0, (), folder, f"redo ({earlier})")
+    (result,) = collect_results([run], "this", None, tmp_path / ".submitit")
+    assert result.result == "missing", result
+    assert result.detail.startswith("its SLURM job 8_0 was cancelled"), result.detail
+    assert "the one there is an earlier run's" in result.detail, result.detail

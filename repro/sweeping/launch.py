@@ -265,13 +265,26 @@ def collect_results(
 def _ended_job_line(run: PlannedRun) -> str | None:
     """How the SLURM job of `run` ended, where it ended without a result
     (`ENDED_WITHOUT_RESULT`); None where no job of this process did."""
-    wanted = {f"experiment={run.experiment}", f"seed={run.seed}", *run.fixed}
+    wanted = {f"experiment={run.experiment}", *(word.lstrip("+") for word in run.fixed)}
     for overrides, (job, state) in ENDED_WITHOUT_RESULT.items():
-        if wanted <= {word.lstrip("+") for word in overrides}:
+        words = {word.lstrip("+") for word in overrides}
+        if wanted <= words and run.seed in _seeds_of_job(words):
             if state.startswith("CANCELLED"):
                 return f"its SLURM job {job} was cancelled before it wrote a record"
             return f"its SLURM job {job} ended ({state}) before it wrote a record"
     return None
+
+
+def _seeds_of_job(words: set[str]) -> set[int]:
+    """The seeds a job trained: its `seed=`, or a seeds-together job's `group_seeds=[...]`
+    (its `seed=` names only the group's first)."""
+    seeds: set[int] = set()
+    for word in words:
+        key, _, value = word.partition("=")
+        if key in ("seed", "group_seeds"):
+            with contextlib.suppress(ValueError):
+                seeds.update(int(seed) for seed in value.strip("[]").split(",") if seed)
+    return seeds
 
 
 def _failed_detail(record: dict[str, Any], outcome: Any, see: str = "") -> str:

@@ -93,8 +93,9 @@ class PlainUsageCommand(TyperCommand):
 
 
 def help_width() -> int:
-    """The width `--help` is laid out in: Click's (the terminal's, at most 78), but never at
-    least 50, which a 40-column terminal broke mid-word on every long line."""
+    """The width `--help` is laid out in: Click's (the terminal's less 2, at most 78) without
+    Click's floor of 50 columns, past which a 40-column terminal broke every long line
+    mid-word; 20 at the least."""
     import shutil
 
     return max(min(shutil.get_terminal_size().columns, 80) - 2, 20)

@@ -937,11 +937,13 @@ def _below(seeds: set[int], total: int | None) -> list[int]:
 
 
 def _diverged_note(experiment: str, seeds: list[int]) -> str:
+    """The note naming `seeds` of `experiment` that failed with a non-finite loss: they have
+    no value, so only this note says why the verdict counts them as diverged."""
     which = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {seeds_text(seeds)}"
-    runs = "its run" if len(seeds) == 1 else "their runs"
+    runs, count = ("its run", "counts") if len(seeds) == 1 else ("their runs", "count")
     return (
         f"{which} of {experiment} diverged in training (non-finite loss): {runs} failed, "
-        "with no value to test, and count as diverged beside the verdict"
+        f"with no value to test, and {count} as diverged beside the verdict"
     )
 
 

@@ -27,7 +27,13 @@ def write_seed_run(
     logger_cfg = dict(attempt.config.get("logger") or {})
     if "wandb" not in logger_cfg:
         return None
-    from repro.running.loggers import finish_wandb, start_wandb_logger, wandb_record, wandb_run_for
+    from repro.running.loggers import (
+        WARNING_LIMIT,
+        finish_wandb,
+        start_wandb_logger,
+        wandb_record,
+        wandb_run_for,
+    )
 
     config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
     try:
@@ -44,8 +50,6 @@ def write_seed_run(
         logger.finalize(status)
         return wandb_record([logger], record_dir)
     except Exception as error:  # the seed's results are safe: say so, keep them
-        from repro.running.loggers import WARNING_LIMIT
-
         print(
             f"warning: W&B run of {config['paper']}/{config['experiment_name']}/seed"
             f"{config['seed']} not written ({error_line(error, WARNING_LIMIT)}); "

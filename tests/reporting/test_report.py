@@ -4065,6 +4065,24 @@ def test_seeds_that_failed_with_a_non_finite_loss_count_as_diverged(tmp_path: Pa
     assert "diverged" not in table_row(markdown, "mlp_acc")
 
 
+def test_one_seed_that_failed_with_a_non_finite_loss_is_named_in_the_singular(
+    tmp_path: Path,
+) -> None:
+    """One such seed: the note read `seed 3 of cnn diverged ...: its run failed, ..., and
+    count as diverged`, the plural's verb on one seed."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    write_run(results, "cnn", 3, {}, status="failed", error="non-finite loss at step 3 (nan)")
+    _, markdown = report(results, tmp_path / "out")
+    note = (
+        "eed 3 of cnn diverged in training (non-finite loss): its run failed, with no value "
+        "to test, and counts as diverged beside the verdict"
+    )
+    assert note in markdown, markdown
+
+
 def test_a_comparison_says_which_side_diverged(tmp_path: Path) -> None:
     """a comparison whose sides gave NaN on most seeds read "inconclusive" with "(5
     non-finite pairs dropped)": nothing said which side diverged, on how many seeds. The

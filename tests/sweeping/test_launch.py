@@ -542,3 +542,41 @@ def test_a_cancelled_job_is_found_by_its_values_as_hydra_writes_them(
     run = PlannedRun("x", 0, ("optimizer.lr=1e-3",), tmp_path / "seed0", "to run")
     (result,) = launching.collect_results([run], "sweep-1")
     assert result.detail.startswith("its SLURM job 8_0 was cancelled"), result.detail
+
+
+@pytest.mark.parametrize(
+    ("fixed", "job_overrides"),
+    [
+        (("+trainer.benchmark=false",), ("experiment=x", "seed=1", "+trainer.benchmark=false")),
+        ((), ("experiment=x", "seed=0", "group_seeds=[0,1,2]")),
+    ],
+    ids=["appended key", "seeds together"],
+)
+def test_a_cancelled_job_is_named_for_each_run_it_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixed: tuple, job_overrides: tuple
+) -> None:
+    """A run whose override appends a key (`+key=value`, which the run keeps as typed) and
+    each seed of a seeds-together job (whose overrides name only its first seed, and the
+    group's in `group_seeds`) was still `no record written (job lost?)` of a cancelled job."""
+    from repro.sweeping import launch as launching
+    from repro.sweeping.plan import PlannedRun
+
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {job_overrides: ("8_1", "CANCELLED")})
+    run = PlannedRun("x", 1, fixed, tmp_path / "seed1", "to run")
+    (result,) = launching.collect_results([run], "sweep-1")
+    assert result.detail.startswith("its SLURM job 8_1 was cancelled"), result.detail
+
+
+def test_a_cancelled_job_of_other_seeds_is_not_named_for_a_run_it_did_not_hold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The seeds of a group job are its group's, no others."""
+    from repro.sweeping import launch as launching
+    from repro.sweeping.plan import PlannedRun
+
+    ended = {("experiment=x", "seed=0", "group_seeds=[0,2]"): ("8_1", "CANCELLED")}
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", ended)
+    (result,) = launching.collect_results(
+        [PlannedRun("x", 1, (), tmp_path / "seed1", "to run")], "sweep-1"
+    )
+    assert "job lost" in result.detail

@@ -312,6 +312,10 @@ def reproduced_text(result: ClaimResult) -> str:
         return _none_finite_text(s.n_nan, result.claim.kind == "comparison")
     if result.outcome == METRIC_MISSING:  # runs completed: their logs lack the metric
         return f"no completed run logged {result.claim.metric}"
+    if s is not None and s.n == 0 and result.diverged:  # every run failed, diverged
+        if result.claim.kind == "comparison":
+            return _none_finite_text(result.diverged, True)
+        return f"{plural(result.diverged, 'seed')} diverged, none finite"
     if s is None or s.n == 0:
         return (unpaired_sides(result) or ("no completed runs",))[0]
     res = resolution_of(result)
@@ -1184,7 +1188,15 @@ def _context(data: ReportData) -> dict[str, Any]:
     missing = [e for e in missing if e not in stopped]
     uncompleted = uncompleted_only(data, missing)
     missing = [e for e in missing if e not in uncompleted]
+    # every run diverged: its claims have a verdict (inconclusive, diverged), not "not run"
+    diverged = [
+        e
+        for e in uncompleted
+        if any(r.failed_diverged and e in r.claim.experiments() for r in data.results)
+    ]
+    uncompleted = [e for e in uncompleted if e not in diverged]
     return {
+        "experiments_diverged": diverged,
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
         "unclaimed_elsewhere": unclaimed_elsewhere(data),

@@ -444,10 +444,11 @@ def claim_details(result: ClaimResult, uncompleted: Collection[str] = ()) -> lis
             )
     if s is not None and s.n:
         what = "A − B per seed" if claim.kind == "comparison" else "seeds"
-        told = verdict is not None and "non-finite" in verdict.reason  # its count: once
+        told = verdict is not None and stats.DIVERGED_WORD in verdict.reason  # its count: once
+        dropped = "diverged seed pair" if claim.kind == "comparison" else "diverged seed"
         lines.append(
             f"Range of {what}: [{num(s.min, resolution=res)}, {num(s.max, resolution=res)}]"
-            + (f"; {s.n_nan} non-finite dropped" if s.n_nan and not told else "")
+            + (f"; {plural(s.n_nan, dropped)} dropped" if s.n_nan and not told else "")
             + "."
         )
     if claim.kind == "comparison" and result.first_summary and result.versus_summary:

@@ -986,6 +986,24 @@ def evaluate_claim(
     )
 
 
+def diverged_seeds(
+    frame: pd.DataFrame, choices: dict[str, ConfigChoice], results: list[ClaimResult]
+) -> dict[str, tuple[int, ...]]:
+    """Per experiment, the seeds of its judged setting that diverged: failed with a
+    non-finite loss, or a claim's metric NaN or inf. `choices`: with `diverged_choices`."""
+    index = MetricIndex(frame)
+    seeds = {e: set(index.diverged_of(c)) for e, c in choices.items() if c.judged}
+    for result in results:
+        sides = (
+            (result.claim.experiment, result.values),
+            (result.claim.versus, result.versus_values),
+        )
+        for experiment, values in sides:
+            if experiment in seeds:
+                seeds[experiment].update(s for s, v in values if not math.isfinite(v))
+    return {e: tuple(sorted(s)) for e, s in seeds.items() if s}
+
+
 def _below(seeds: set[int], total: int | None) -> list[int]:
     """`seeds` sorted, those a plan's N leaves out of the test (None: none) dropped."""
     return sorted(s for s in seeds if total is None or s < total)

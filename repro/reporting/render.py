@@ -144,6 +144,8 @@ class ReportData:
     cautions: list[str] = field(default_factory=list)  # shown under the headline
     planned_seeds: dict[str, int] = field(default_factory=dict)  # seeds=auto: experiment -> N
     sweep_command: str | None = None  # `repro sweep` as advised: finds the plugin and results
+    # experiment -> the seeds of its judged setting that diverged (a non-finite loss or value)
+    diverged_seeds: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def advised_sweep(self) -> str:
@@ -691,10 +693,18 @@ def seeds_text(data: ReportData) -> str:
             if r.summary is not None and choice.experiment in r.claim.experiments()
         ]
         cut = None if None in cuts else max(cuts, default=None)
-        if cut is not None and any(seed >= cut for seed in choice.seeds):
+        diverged = data.diverged_seeds.get(choice.experiment, ())
+        ran = sorted({*choice.seeds, *diverged})  # what ran: those that diverged too
+        if cut is not None and any(seed >= cut for seed in ran):
             note = f"; seeds ≥ {cut} shown, not judged"
-        listed = f"seed{'s' * (len(choice.seeds) != 1)} {seed_list(choice.seeds)}"  # seed 2
+        if diverged:
+            note += f"; seed{'s' * (len(diverged) != 1)} {seed_list(diverged)} diverged"
+        listed = f"seed{'s' * (len(ran) != 1)} {seed_list(ran)}"  # seed 2
         by_seeds.setdefault((listed, note), []).append(choice.experiment)
+    for experiment, diverged in data.diverged_seeds.items():  # no run of it completed
+        if experiment not in data.choices:
+            listed = f"seed{'s' * (len(diverged) != 1)} {seed_list(diverged)}"
+            by_seeds.setdefault((listed, "; all diverged"), []).append(experiment)
     parts = [f"{s} ({', '.join(e)}{note})" for (s, note), e in by_seeds.items()]
     return "; ".join(parts) or "none"
 

@@ -4119,3 +4119,26 @@ def test_claims_whose_every_seed_diverged_say_so_not_not_run(tmp_path: Path) -> 
         )
     _, markdown = report(other, tmp_path / "out2")
     assert "➖ not run |" in table_row(markdown, "cnn_acc")
+
+
+def test_the_seeds_line_names_the_seeds_that_diverged(tmp_path: Path) -> None:
+    """Methodology's "Seeds:" line listed only completed seeds: cnn's seeds 3–4, which
+    failed with a non-finite loss, and seed 2, whose metric was NaN, went unnamed there,
+    and an experiment whose every seed diverged was left out. It now names them; a seed that
+    failed otherwise (out of memory) is not among them."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": math.nan if seed == 2 else CNN[seed]})
+    for seed in (3, 4):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "gru", seed, {}, status="failed", error="non-finite loss at step 2")
+    write_run(results, "cnn", 5, {}, status="failed", error="CUDA out of memory")
+    _, markdown = report(results, tmp_path / "out")
+    line = next(x for x in markdown.splitlines() if x.startswith("- **Seeds:**"))
+    assert "seeds 0–4 (mlp)" in line, line
+    assert "seeds 0–4 (cnn; seeds 2–4 diverged)" in line, line
+    assert "seeds 3, 4 (gru; all diverged)" in line, line

@@ -637,9 +637,16 @@ def _too_few(n: int, n_drop: int, what: str = "seeds", drop_word: str = "value")
 
 
 def _dropped(n_drop: int, word: str = "value") -> str:
+    """` (2 diverged seeds dropped)`: a NaN or inf value is a seed that diverged, the word the
+    report's verdict cell uses for it (a pair: one with a side that did)."""
     if n_drop == 0:
         return ""
-    return f" ({n_drop} non-finite {word}{'s' if n_drop != 1 else ''} dropped)"
+    unit = "seed pair" if word == "pair" else "seed"
+    return f" ({n_drop} {DIVERGED_WORD} {unit}{'s' if n_drop != 1 else ''} dropped)"
+
+
+DIVERGED_WORD = "diverged"
+"""What a reason calls a NaN or inf value it dropped (`_dropped`): found in it, it was said."""
 
 
 def _check_alpha(alpha: float) -> None:

@@ -174,7 +174,7 @@ def test_equivalence_single_seed():
 def test_equivalence_nan_values_dropped_and_counted():
     v = equivalence_verdict([0.93, NAN, 0.94, 0.95], claimed=0.94, tolerance=0.02)
     assert v.outcome == REPRODUCED
-    assert v.reason.endswith("(1 non-finite value dropped)")
+    assert v.reason.endswith("(1 diverged seed dropped)")  # the report's word: diverged
     assert v.p_value == pytest.approx(0.5 - math.sqrt(3 / 14), rel=1e-6)
     all_nan = equivalence_verdict([NAN, NAN], claimed=0.94, tolerance=0.02)
     assert all_nan.outcome == INCONCLUSIVE
@@ -382,7 +382,7 @@ def test_paired_comparison_edge_cases():
     v = comparison_verdict([0.90, NAN, 0.95, 1.00], [0.88, 0.5, 0.94, 0.99])
     assert v.outcome == REPRODUCED
     assert v.p_value == pytest.approx(sf_df2(4.0), rel=1e-9)
-    assert v.reason.endswith("(1 non-finite pair dropped)")
+    assert v.reason.endswith("(1 diverged seed pair dropped)")
     # constant differences: exact, no warnings
     assert comparison_verdict([1.0, 2.0], [0.5, 1.5]).outcome == REPRODUCED
     # a deterministic tie (runs identical in every metric, the default) is not A > B: a tie
@@ -560,3 +560,15 @@ def test_a_difference_beyond_fifteen_digits_is_said_not_printed_as_a_contradicti
     assert verdict.outcome == stats.ABOVE
     assert "equal to 15 significant digits" in verdict.reason
     assert "equal to" not in stats.equivalence_verdict([1.02] * 3, 1.0, 0.01).reason
+
+
+def test_a_dropped_value_is_said_to_have_diverged_as_the_report_says() -> None:
+    """the reason said "(2 non-finite values dropped)" beside a verdict cell that says "2 of
+    6 seeds diverged": two words for one thing. Every dropped count now says diverged."""
+    value = equivalence_verdict([0.93, NAN, 0.94, math.inf, 0.95], claimed=0.94, tolerance=0.02)
+    none = equivalence_verdict([NAN, NAN], claimed=0.94, tolerance=0.02)
+    pair = comparison_verdict([0.90, NAN, 0.95, 1.00], [0.88, 0.5, 0.94, 0.99])
+    welch = comparison_verdict([0.90, NAN, 0.95], [0.88, 0.5, 0.94, 0.99], paired=False)
+    for verdict in (value, none, pair, welch):
+        assert "non-finite" not in verdict.reason and "diverged" in verdict.reason, verdict
+    assert value.reason.endswith("(2 diverged seeds dropped)"), value.reason

@@ -380,6 +380,47 @@ def choose_configs(
     return choices
 
 
+def diverged_choices(
+    runs: pd.DataFrame,
+    choices: dict[str, ConfigChoice],
+    pinned: frozenset[str] = frozenset(),
+    paper_hashes: dict[str, str] | None = None,
+) -> dict[str, ConfigChoice]:
+    """Per experiment with no completed run, the setting whose every run failed with a
+    non-finite loss: its claims ran and diverged, not "not run". Chosen as `choose_configs`
+    chooses, from those runs: the paper's (another setting judges nothing); a --config of
+    its runs judges nothing, as it warns (`_pins_never_completed`)."""
+    failed = runs[(runs["status"] == store.STATUS_FAILED) & ~runs["experiment"].isin(choices)]
+    diverged = failed[
+        failed["error"]
+        .map(lambda e: NonFiniteLossError.describes(e if isinstance(e, str) else None))
+        .astype(bool)
+    ]
+    result: dict[str, ConfigChoice] = {}
+    for experiment, group in diverged.groupby("experiment", sort=True):
+        options = sorted(
+            (ConfigOption(str(h), (), "") for h, rows in group.groupby("config_hash", sort=False)),
+            key=lambda o: (
+                len(set(group.loc[group["config_hash"] == o.config_hash, "seed"])),
+                o.config_hash,
+            ),
+            reverse=True,
+        )
+        paper_hash = (paper_hashes or {}).get(str(experiment))
+        if any(o.config_hash in pinned for o in options):
+            continue
+        paper_here = [o for o in options if o.config_hash == paper_hash]
+        chosen = (paper_here or options)[0]
+        result[str(experiment)] = ConfigChoice(
+            str(experiment),
+            chosen,
+            tuple(o for o in options if o is not chosen),
+            paper_setting=paper_hash is None or chosen.config_hash == paper_hash,
+            paper_hash=paper_hash,
+        )
+    return {e: c for e, c in result.items() if c.judged}
+
+
 def _config_of(
     runs: pd.DataFrame, config_hash: str, columns: list[str]
 ) -> tuple[dict[str, Any], bool]:
@@ -611,6 +652,7 @@ def evaluate_claims(
     two_stage_pilots: dict[str, int] | None = None,
     two_stage_totals: dict[str, int] | None = None,
     fixed_sample_totals: dict[str, int] | None = None,
+    diverged: dict[str, ConfigChoice] | None = None,
 ) -> list[ClaimResult]:
     """Every claim's result. `two_stage_pilots`: experiment -> pilot size n0 for experiments
     whose seeds `seeds=auto` chose: their claims get the two-stage test (repro.sweeping.two_stage),
@@ -618,8 +660,10 @@ def evaluate_claims(
     `two_stage_totals`: experiment -> the planned N; the test judges seeds 0..N-1 only.
     `fixed_sample_totals`: experiment -> the N of a plan that no longer governs (its pilot
     changed): the fixed-sample test judges seeds 0..N-1, since the later ones were still added
-    after the plan's verdict."""
+    after the plan's verdict. `diverged`: experiment -> the setting whose every run diverged
+    (`diverged_choices`), where no completed run gives one: its claims are judged diverged."""
     index = MetricIndex(frame)
+    choices = {**(diverged or {}), **choices}  # only where no run completed
     results = []
     for claim in claims:
         pilots = {(two_stage_pilots or {}).get(name) for name in claim.experiments()}
@@ -847,6 +891,17 @@ def evaluate_claim(
         return _evaluate_comparison(
             index, claim, choices, alpha, values, notes, hashes, pilot, absent, total, cut
         )
+    every = _below(index.diverged_of(choice), cut)
+    if not values and every and not absent:  # ran, and every seed diverged: none to test
+        return ClaimResult(
+            claim,
+            stats.INCONCLUSIVE,
+            _fixed_sample_verdict(claim, [], alpha),
+            index.summarize([]),
+            notes=(*notes, _diverged_note(claim.experiment, every)),
+            config_hashes=hashes,
+            failed_diverged=tuple(every),
+        )
     if not values:
         outcome = METRIC_MISSING if absent else NOT_RUN
         instead = index.close_metric(choice, claim.metric) if absent else None
@@ -931,6 +986,24 @@ def evaluate_claim(
     )
 
 
+def diverged_seeds(
+    frame: pd.DataFrame, choices: dict[str, ConfigChoice], results: list[ClaimResult]
+) -> dict[str, tuple[int, ...]]:
+    """Per experiment, the seeds of its judged setting that diverged: failed with a
+    non-finite loss, or a claim's metric NaN or inf. `choices`: with `diverged_choices`."""
+    index = MetricIndex(frame)
+    seeds = {e: set(index.diverged_of(c)) for e, c in choices.items() if c.judged}
+    for result in results:
+        sides = (
+            (result.claim.experiment, result.values),
+            (result.claim.versus, result.versus_values),
+        )
+        for experiment, values in sides:
+            if experiment in seeds:
+                seeds[experiment].update(s for s, v in values if not math.isfinite(v))
+    return {e: tuple(sorted(s)) for e, s in seeds.items() if s}
+
+
 def _below(seeds: set[int], total: int | None) -> list[int]:
     """`seeds` sorted, those a plan's N leaves out of the test (None: none) dropped."""
     return sorted(s for s in seeds if total is None or s < total)
@@ -986,7 +1059,14 @@ def _evaluate_comparison(
     # a seed both sides completed is run for both, whether or not each side logged the metric
     first = choices.get(claim.experiment)
     completed = index.completed(first), index.completed(versus)
-    unpaired = len(completed[0] ^ completed[1])
+    diverged_a, diverged_b = index.diverged_of(first), index.diverged_of(versus)
+    # a pair whose one side diverged in training (and the other ran): a diverged pair
+    failed = _below(
+        ((completed[0] | diverged_a) & (completed[1] | diverged_b)) & (diverged_a | diverged_b),
+        total or cut,
+    )
+    # a seed whose other side diverged is a diverged pair, counted as such: not unpaired
+    unpaired = len((completed[0] ^ completed[1]) - set(failed))
     unlogged = len((completed[0] & completed[1]) - (set(a_values) & set(b_values)))
     if unpaired:
         notes.append(
@@ -995,15 +1075,22 @@ def _evaluate_comparison(
         )
     a_all = tuple(sorted(a_values.items()))
     b_all = tuple(sorted(b_values.items()))
-    diverged_a, diverged_b = index.diverged_of(first), index.diverged_of(versus)
-    # a pair whose one side diverged in training (and the other ran): a diverged pair
-    failed = _below(
-        ((completed[0] | diverged_a) & (completed[1] | diverged_b)) & (diverged_a | diverged_b),
-        total or cut,
-    )
     for experiment, diverged in ((claim.experiment, diverged_a), (claim.versus, diverged_b)):
         if set(failed) & diverged:
             notes.append(_diverged_note(str(experiment), sorted(set(failed) & diverged)))
+    if not paired and failed and not missing:  # ran, and every pair diverged: none to test
+        return ClaimResult(
+            claim,
+            stats.INCONCLUSIVE,
+            stats.comparison_verdict([], [], claim.direction, paired=True, alpha=alpha),
+            index.summarize([]),
+            values=a_all,
+            versus_values=b_all,
+            config_hashes=hashes,
+            notes=tuple(notes),
+            failed_diverged=tuple(failed),
+            diverged_sides=(len(set(failed) & diverged_a), len(set(failed) & diverged_b)),
+        )
     if not paired:
         return ClaimResult(
             claim,

@@ -247,8 +247,16 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     totals = {experiment: total for experiment, (_, total) in planned.items()}
     cutoffs = {e: change.total for e, change in changed.items() if e not in whole}
     cutoffs.update({e: mark.total for e, mark in lost.items()})
+    diverged = aggregate.diverged_choices(runs, choices, pins, paper_hashes)
     results = aggregate.evaluate_claims(
-        frame, spec.claims, choices, ALPHA, pilots, totals, fixed_sample_totals=cutoffs
+        frame,
+        spec.claims,
+        choices,
+        ALPHA,
+        pilots,
+        totals,
+        fixed_sample_totals=cutoffs,
+        diverged=diverged,
     )
     results = [_say_lost_plan(result, lost) for result in results]
     beyond = aggregate.other_settings(frame, spec.claims, choices, ALPHA)
@@ -288,6 +296,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         procedure=_procedure_text(plan, pilots, spec.claims),
         cautions=[c.removeprefix("warning: ") for c in cautions],
         planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
+        diverged_seeds=aggregate.diverged_seeds(frame, {**diverged, **choices}, results),
     )
     warnings += _elsewhere_lines(data, runs)
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)

@@ -144,6 +144,8 @@ class ReportData:
     cautions: list[str] = field(default_factory=list)  # shown under the headline
     planned_seeds: dict[str, int] = field(default_factory=dict)  # seeds=auto: experiment -> N
     sweep_command: str | None = None  # `repro sweep` as advised: finds the plugin and results
+    # experiment -> the seeds of its judged setting that diverged (a non-finite loss or value)
+    diverged_seeds: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def advised_sweep(self) -> str:
@@ -312,6 +314,10 @@ def reproduced_text(result: ClaimResult) -> str:
         return _none_finite_text(s.n_nan, result.claim.kind == "comparison")
     if result.outcome == METRIC_MISSING:  # runs completed: their logs lack the metric
         return f"no completed run logged {result.claim.metric}"
+    if s is not None and s.n == 0 and result.diverged:  # every run failed, diverged
+        if result.claim.kind == "comparison":
+            return _none_finite_text(result.diverged, True)
+        return f"{plural(result.diverged, 'seed')} diverged, none finite"
     if s is None or s.n == 0:
         return (unpaired_sides(result) or ("no completed runs",))[0]
     res = resolution_of(result)
@@ -440,10 +446,11 @@ def claim_details(result: ClaimResult, uncompleted: Collection[str] = ()) -> lis
             )
     if s is not None and s.n:
         what = "A − B per seed" if claim.kind == "comparison" else "seeds"
-        told = verdict is not None and "non-finite" in verdict.reason  # its count: once
+        told = verdict is not None and stats.DIVERGED_WORD in verdict.reason  # its count: once
+        dropped = "diverged seed pair" if claim.kind == "comparison" else "diverged seed"
         lines.append(
             f"Range of {what}: [{num(s.min, resolution=res)}, {num(s.max, resolution=res)}]"
-            + (f"; {s.n_nan} non-finite dropped" if s.n_nan and not told else "")
+            + (f"; {plural(s.n_nan, dropped)} dropped" if s.n_nan and not told else "")
             + "."
         )
     if claim.kind == "comparison" and result.first_summary and result.versus_summary:
@@ -686,10 +693,18 @@ def seeds_text(data: ReportData) -> str:
             if r.summary is not None and choice.experiment in r.claim.experiments()
         ]
         cut = None if None in cuts else max(cuts, default=None)
-        if cut is not None and any(seed >= cut for seed in choice.seeds):
+        diverged = data.diverged_seeds.get(choice.experiment, ())
+        ran = sorted({*choice.seeds, *diverged})  # what ran: those that diverged too
+        if cut is not None and any(seed >= cut for seed in ran):
             note = f"; seeds ≥ {cut} shown, not judged"
-        listed = f"seed{'s' * (len(choice.seeds) != 1)} {seed_list(choice.seeds)}"  # seed 2
+        if diverged:
+            note += f"; seed{'s' * (len(diverged) != 1)} {seed_list(diverged)} diverged"
+        listed = f"seed{'s' * (len(ran) != 1)} {seed_list(ran)}"  # seed 2
         by_seeds.setdefault((listed, note), []).append(choice.experiment)
+    for experiment, diverged in data.diverged_seeds.items():  # no run of it completed
+        if experiment not in data.choices:
+            listed = f"seed{'s' * (len(diverged) != 1)} {seed_list(diverged)}"
+            by_seeds.setdefault((listed, "; all diverged"), []).append(experiment)
     parts = [f"{s} ({', '.join(e)}{note})" for (s, note), e in by_seeds.items()]
     return "; ".join(parts) or "none"
 
@@ -1184,7 +1199,15 @@ def _context(data: ReportData) -> dict[str, Any]:
     missing = [e for e in missing if e not in stopped]
     uncompleted = uncompleted_only(data, missing)
     missing = [e for e in missing if e not in uncompleted]
+    # every run diverged: its claims have a verdict (inconclusive, diverged), not "not run"
+    diverged = [
+        e
+        for e in uncompleted
+        if any(r.failed_diverged and e in r.claim.experiments() for r in data.results)
+    ]
+    uncompleted = [e for e in uncompleted if e not in diverged]
     return {
+        "experiments_diverged": diverged,
         "scope_lines": scope_lines(data),
         "other_rows": other_setting_rows(data),
         "unclaimed_elsewhere": unclaimed_elsewhere(data),

@@ -191,7 +191,7 @@ def _say_dropped(verdict: Verdict, values: Sequence[float], n0: int) -> Verdict:
     fixed-sample rules' reasons do (a diverged seed is never dropped silently)."""
     later = np.asarray(values, dtype=float).ravel()[n0:]
     n_drop = int(later.size - np.isfinite(later).sum())
-    if not n_drop or "non-finite" in verdict.reason or UNDEFINED_PREFIX in verdict.reason:
+    if not n_drop or stats.DIVERGED_WORD in verdict.reason or UNDEFINED_PREFIX in verdict.reason:
         return verdict  # a non-finite pilot seed: the reason says the test is undefined
     return replace(verdict, reason=verdict.reason + stats._dropped(n_drop))
 

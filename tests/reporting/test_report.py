@@ -3687,13 +3687,14 @@ def test_a_dropped_seed_is_counted_once_under_its_claim(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     for claim_id in ("cnn_acc", "cnn_beats_mlp"):
         line = next(x for x in markdown.splitlines() if x.startswith(f"- `{claim_id}`:"))
-        assert line.count("non-finite") == 1, line
+        assert line.count("diverged") == 1, line
 
 
 def test_a_claim_whose_runs_all_failed_says_they_ran(tmp_path: Path) -> None:
     results = tmp_path / "results"
     for seed in range(3):
-        write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        # failed otherwise than diverging (which is a verdict: see every_seed_diverged)
+        write_run(results, "cnn", seed, {}, status="failed", error="CUDA out of memory")
         write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
     _, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
     assert "Not run yet: `logistic`, `gru`," in markdown  # cnn ran: not among them
@@ -4096,3 +4097,66 @@ def test_a_comparison_says_which_side_diverged(tmp_path: Path) -> None:
     _, markdown = report(results, tmp_path / "out")
     pair = table_row(markdown, "cnn_beats_mlp")
     assert "❔ inconclusive; 5 of 6 seed pairs diverged (NaN or inf: cnn on 3, mlp on 5)" in pair
+
+
+def test_claims_whose_every_seed_diverged_say_so_not_not_run(tmp_path: Path) -> None:
+    """every cnn seed failed with `non-finite loss at step 3`: its claims read "➖ not run"
+    though they ran, and all diverged, and the headline counted them unrun. They read as a
+    claim whose every seed gave NaN does: inconclusive, 5 of 5 seeds diverged; a comparison
+    names the side. The setting is still the paper's: runs of another one judge nothing."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    outcome, markdown = report(results, tmp_path / "out", formats=frozenset({"md", "html"}))
+    row = table_row(markdown, "cnn_acc")
+    assert "❔ inconclusive; 5 of 5 seeds diverged (NaN or inf)" in row, row
+    assert "5 seeds diverged, none finite" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "❔ inconclusive; 5 of 5 seed pairs diverged (NaN or inf: cnn on 5)" in pair, pair
+    assert "3 of 9 run" in outcome.summary, outcome.summary
+    assert "Run, but no run completed: `cnn`" not in markdown
+    assert "Run, but every run diverged (non-finite loss): `cnn`" in markdown
+    # the seeds cnn diverged on are pairs that diverged, not seeds left unpaired
+    assert "completed for only one of cnn and mlp" not in markdown
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "5 of 5 seeds diverged (NaN or inf)" in html
+    # the seeds of another setting that diverged judge nothing: the paper's was not run
+    other = tmp_path / "other"
+    for seed in range(5):
+        write_run(
+            other,
+            "cnn",
+            seed,
+            {},
+            status="failed",
+            error="non-finite loss at step 3 (nan)",
+            **{"trainer.max_steps": 1500},
+        )
+    _, markdown = report(other, tmp_path / "out2")
+    assert "➖ not run |" in table_row(markdown, "cnn_acc")
+
+
+def test_the_seeds_line_names_the_seeds_that_diverged(tmp_path: Path) -> None:
+    """Methodology's "Seeds:" line listed only completed seeds: cnn's seeds 3–4, which
+    failed with a non-finite loss, and seed 2, whose metric was NaN, went unnamed there,
+    and an experiment whose every seed diverged was left out. It now names them; a seed that
+    failed otherwise (out of memory) is not among them."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    for seed in range(3):
+        write_run(results, "cnn", seed, {"test/acc": math.nan if seed == 2 else CNN[seed]})
+    for seed in (3, 4):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "gru", seed, {}, status="failed", error="non-finite loss at step 2")
+    write_run(results, "cnn", 5, {}, status="failed", error="CUDA out of memory")
+    _, markdown = report(results, tmp_path / "out")
+    line = next(x for x in markdown.splitlines() if x.startswith("- **Seeds:**"))
+    assert "seeds 0–4 (mlp)" in line, line
+    assert "seeds 0–4 (cnn; seeds 2–4 diverged)" in line, line
+    assert "seeds 3, 4 (gru; all diverged)" in line, line

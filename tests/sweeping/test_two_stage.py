@@ -209,13 +209,13 @@ def test_a_too_coarse_pilot_plans_the_cap_because_a_seed_that_differs_decides_th
 
 
 def test_a_diverged_later_seed_is_said_to_be_dropped() -> None:
-    """The fixed-sample rules say '(1 non-finite value dropped)'; the two-stage ones dropped a
+    """The fixed-sample rules say '(1 diverged seed dropped)'; the two-stage ones dropped a
     diverged later seed from the mean and n without a word in the reason."""
     values = [0.94, 0.935, 0.945, float("nan"), 0.94, 0.942]
     value = two_stage.equivalence_verdict(values, 3, 0.94, 0.03)
     threshold = two_stage.one_sided_verdict(values, 3, 0.9, ">=")
     for verdict in (value, threshold):
-        assert verdict.reason.endswith("(1 non-finite value dropped)"), verdict.reason
+        assert verdict.reason.endswith("(1 diverged seed dropped)"), verdict.reason
         assert "(n=5, pilot n0=3)" in verdict.reason, verdict.reason
     assert "dropped" not in two_stage.equivalence_verdict(values[:3], 3, 0.94, 0.03).reason
 
@@ -228,4 +228,4 @@ def test_a_flat_pilots_fallback_does_not_count_a_diverged_seed_among_those_it_te
     verdict = two_stage.equivalence_verdict(values, 3, 0.94, 0.03, exact=False)
     assert "on the 6 planned seeds" not in verdict.reason, verdict.reason
     assert "fixed-sample test on 5 of the 6 planned seeds" in verdict.reason, verdict.reason
-    assert verdict.reason.count("non-finite") == 1, verdict.reason
+    assert verdict.reason.count("diverged") == 1, verdict.reason

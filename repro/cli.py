@@ -1273,8 +1273,8 @@ def metric_missing_line(missing: list[str]) -> str:
     log a claim's metric (`missing`: `<paper> <claim> (<metric>...)` each)."""
     return (
         f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
-        "fix the plugin's self.log names (`repro check` lists what it logs)"
-        + (", or the claim's metric in paper.yaml" if "; logged " in str(missing) else "")
+        "fix the plugin's self.log names (`repro check` lists what it logs), or the claim's "
+        "metric in paper.yaml: either may be wrong"
     )
 
 

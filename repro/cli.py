@@ -892,7 +892,13 @@ def _print_dry_run(
     runs resume (as the sweep says it), and whether seeds train together."""
     from repro.sweeping import stages
     from repro.sweeping.jobs import jobs_for
-    from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key, job_seconds
+    from repro.sweeping.launch import (
+        estimate_notes,
+        estimate_seconds,
+        format_seconds,
+        hardware_key,
+        job_seconds,
+    )
     from repro.sweeping.plan import DONE, SUMMARY_ABOVE, differing_overrides
 
     resumed, lines = resumes
@@ -948,6 +954,8 @@ def _print_dry_run(
     if together and known:
         total += " (each group of seeds trained together counted once)"
     _say(total)
+    for note in estimate_notes([r for r in resumed if not (r.held or r.blocked)], hardware_key()):
+        _say(note)  # scaled from runs of another length: no measurement of this setting
     if keys.auto:
         for line in stages.dry_run_lines(
             spec, grid, planned, estimates, keys.max_seeds, plugin.folder, together

@@ -892,7 +892,13 @@ def _print_dry_run(
     runs resume (as the sweep says it), and whether seeds train together."""
     from repro.sweeping import stages
     from repro.sweeping.jobs import jobs_for
-    from repro.sweeping.launch import estimate_seconds, format_seconds, hardware_key, job_seconds
+    from repro.sweeping.launch import (
+        estimate_notes,
+        estimate_seconds,
+        format_seconds,
+        hardware_key,
+        job_seconds,
+    )
     from repro.sweeping.plan import DONE, SUMMARY_ABOVE, differing_overrides
 
     resumed, lines = resumes
@@ -948,6 +954,8 @@ def _print_dry_run(
     if together and known:
         total += " (each group of seeds trained together counted once)"
     _say(total)
+    for note in estimate_notes([r for r in resumed if not (r.held or r.blocked)], hardware_key()):
+        _say(note)  # scaled from runs of another length: no measurement of this setting
     if keys.auto:
         for line in stages.dry_run_lines(
             spec, grid, planned, estimates, keys.max_seeds, plugin.folder, together
@@ -1273,8 +1281,8 @@ def metric_missing_line(missing: list[str]) -> str:
     log a claim's metric (`missing`: `<paper> <claim> (<metric>...)` each)."""
     return (
         f"metric missing: completed runs did not log the metric of {', '.join(missing)}; "
-        "fix the plugin's self.log names (`repro check` lists what it logs)"
-        + (", or the claim's metric in paper.yaml" if "; logged " in str(missing) else "")
+        "fix the plugin's self.log names (`repro check` lists what it logs), or the claim's "
+        "metric in paper.yaml: either may be wrong"
     )
 
 

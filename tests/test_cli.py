@@ -1447,3 +1447,13 @@ def test_a_records_column_of_runs_without_records_says_nothing_below_a_narrow_ta
     )
     lines = re.sub(r"\x1b\[[0-9;]*m", "", terminal.getvalue()).splitlines()
     assert lines and not lines[-1].startswith("record"), lines
+
+
+def test_a_missing_metric_names_the_claim_in_paper_yaml_as_a_cause_too() -> None:
+    """A claim's metric like no logged one (claim `test/r2`, module logs `test/mse`) said only
+    'fix the plugin's self.log names': a wrong metric in the claim is just as likely."""
+    from repro.cli import metric_missing_line
+
+    for missing in (["toy small_r2 (test/r2)"], ["toy small_r2 (test/r2; logged test/r2_)"]):
+        line = metric_missing_line(missing)
+        assert "self.log names" in line and "claim's metric in paper.yaml" in line, line

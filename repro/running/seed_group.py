@@ -326,6 +326,7 @@ class SeedGroup:
         from repro.running.training import (
             build_module_and_data,
             refuse_a_test_limit_of_no_batches,
+            refuse_no_test_loader,
             seed_everything,
         )
 
@@ -347,6 +348,7 @@ class SeedGroup:
             # before the group trains, in Lightning's order of the data module's hooks: each
             # seed alone then says it without training
             refuse_a_test_limit_of_no_batches(config, datamodule, module)
+            refuse_no_test_loader(datamodule)
             module.setup("fit")
             module.to(self.device)
             optimizer = module.configure_optimizers()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -578,16 +579,98 @@ def _next_setup_skipped(datamodule: Any, stage: str) -> None:
     datamodule.setup = once
 
 
+def refuse_no_test_loader(datamodule: Any) -> None:
+    """A `test_dataloader` that returns None or an empty list (dict) gives no result:
+    Lightning says so (a bare TypeError for None) only as the test begins, after the whole
+    training. Built here, at fit start, as `_fewest_batches` builds it (the test setup not
+    run twice, the random state kept); a look that fails leaves it to the test, as before."""
+    from lightning.pytorch.utilities.model_helpers import is_overridden
+
+    if not is_overridden("test_dataloader", datamodule):
+        return  # assigned in setup (`_assigns`): looked up after it, by Lightning
+    try:
+        with _random_state_kept():
+            datamodule.setup("test")
+            _next_setup_skipped(datamodule, "test")
+            loaders = datamodule.test_dataloader()
+    except Exception:  # the test says it where it builds them, as before this look
+        return
+    refuse_no_loader(datamodule, "test_dataloader", loaders)
+
+
+def refuse_no_loader(datamodule: Any, method: str, loaders: Any) -> None:
+    """One line naming the plugin file and the method that returned no loader."""
+    items = list(loaders.values()) if isinstance(loaders, dict) else loaders
+    if isinstance(items, (list, tuple)) and items and all(x is not None for x in items):
+        return
+    if loaders is not None and not isinstance(loaders, (list, tuple, dict)):
+        return
+    if isinstance(loaders, (list, tuple, dict)) and loaders:
+        what = f"None among its {len(loaders)} loaders"
+    elif loaders is None:
+        what = "None"
+    else:
+        what = f"an empty {type(loaders).__name__}"
+    raise UsageError(no_loader_message(datamodule, method, what))
+
+
+def no_loader_message(datamodule: Any, method: str, what: str) -> str:
+    kind = {"test_dataloader": "test", "val_dataloader": "validation"}.get(method, "training")
+    consequence = {
+        "test": "a run's result is its test",
+        "validation": "return the validation loader, or leave the method out for none",
+        "training": "a run trains on it",
+    }[kind]
+    return (
+        f"{_defined_in(datamodule, method)}: {type(datamodule).__name__}.{method}() "
+        f"returned {what}, not a dataloader of the {kind} data ({consequence}; "
+        f"{TEMPLATE_HINT})"
+    )
+
+
+def _defined_in(instance: Any, method: str) -> str:
+    """The file of the class (of `instance`'s) that defines `method`, shown from the working
+    directory where it lies under it."""
+    import inspect
+
+    for cls in type(instance).__mro__:
+        if method in vars(cls):
+            try:
+                path = Path(inspect.getsourcefile(cls) or "")
+            except TypeError:
+                break
+            try:
+                return str(path.resolve().relative_to(Path.cwd().resolve()))
+            except ValueError:
+                return str(path)
+    return type(instance).__module__
+
+
+INVALID_LOADER = re.compile(
+    r"An invalid dataloader was returned from `(\w+)\.(\w+)\(\)`. Found None"
+)
+
+
+def clear_invalid_loader(error: BaseException, datamodule: Any) -> BaseException:
+    """Lightning's TypeError for a loader method of the data module that returned None
+    (train and validation: at fit start), as one line naming the plugin file."""
+    found = INVALID_LOADER.search(str(error)) if isinstance(error, TypeError) else None
+    if not found or found.group(1) != type(datamodule).__name__:
+        return error
+    return UsageError(no_loader_message(datamodule, found.group(2), "None"))
+
+
 def _test_limit_check(cfg: dict[str, Any]) -> Any:
-    """`refuse_a_test_limit_of_no_batches` (test and validation) at fit start: after
-    Lightning's `prepare_data` and `setup("fit")`, before the sanity check and the first
-    step."""
+    """`refuse_a_test_limit_of_no_batches` (test and validation) and `refuse_no_test_loader`
+    at fit start: after Lightning's `prepare_data` and `setup("fit")`, before the sanity
+    check and the first step."""
     import lightning.pytorch as pl
 
     class TestLimitCheck(pl.Callback):
         def on_fit_start(self, trainer: pl.Trainer, module: pl.LightningModule) -> None:
             if trainer.datamodule is not None:
                 refuse_a_test_limit_of_no_batches(cfg, trainer.datamodule, module)
+                refuse_no_test_loader(trainer.datamodule)
 
     return TestLimitCheck()
 
@@ -681,7 +764,15 @@ def train_and_test(
     # DDP: ranks re-enter repro, not the CLI
     use_run_launcher(trainer, record_dir, ckpt_path, config_file)
     with ranks_scope(trainer):
-        trainer.fit(module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None)
+        try:
+            trainer.fit(
+                module, datamodule=datamodule, ckpt_path=str(ckpt_path) if ckpt_path else None
+            )
+        except TypeError as error:
+            clear = clear_invalid_loader(error, datamodule)
+            if clear is error:
+                raise
+            raise clear from error
         stopped_by = _fit_end(trainer)  # zero steps, or short for no reason: no result
         untrained.check(module)  # steps without a loss: no result either
         fit_metrics = {  # before a resume too: what the uninterrupted run would report

@@ -61,16 +61,7 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
             continue
         experiment_dir = run.record_dir.parent.parent
         if experiment_dir not in by_experiment:
-            records = []
-            for path in experiment_dir.glob(f"*/seed*/{store.RECORD_FILE}"):
-                try:
-                    record = store.parse_json(path.read_text())
-                except (OSError, ValueError):
-                    continue
-                timing = _timing(record)
-                if timing and _record_hardware(record) == hardware:
-                    records.append(timing | {"_hash_dir": path.parent.parent})
-            by_experiment[experiment_dir] = records
+            by_experiment[experiment_dir] = _timed_records(experiment_dir, hardware)
         records = by_experiment[experiment_dir]
         trained = [r for r in records if not r["tests_only"]]  # a test's wall is no run's
         same = [r["wall_s"] for r in trained if r["_hash_dir"] == run.record_dir.parent]
@@ -93,6 +84,49 @@ def estimate_seconds(planned: list[PlannedRun], hardware: str) -> dict[Path, flo
             estimates[run.record_dir] = base + max(0.0, whole - base) * left
         per_setting[setting] = estimates[run.record_dir]
     return estimates
+
+
+def _timed_records(experiment_dir: Path, hardware: str) -> list[dict[str, Any]]:
+    """`_timing` of each completed record of an experiment on `hardware`, with its folder."""
+    records = []
+    for path in experiment_dir.glob(f"*/seed*/{store.RECORD_FILE}"):
+        try:
+            record = store.parse_json(path.read_text())
+        except (OSError, ValueError):
+            continue
+        timing = _timing(record)
+        if timing and _record_hardware(record) == hardware:
+            records.append(timing | {"_hash_dir": path.parent.parent})
+    return records
+
+
+def estimate_notes(planned: list[PlannedRun], hardware: str) -> list[str]:
+    """Where a run's estimate comes from runs of other settings (another max_steps): scaled
+    by their steps/s, it is no measurement of this setting, and the plan says so once per
+    setting (a 100-step plan estimated from 6000-step runs looked measured)."""
+    notes: list[str] = []
+    by_experiment: dict[Path, list[dict[str, Any]]] = {}
+    for run in planned:
+        if not run.needs_training or run.tests_only or not run.max_steps:
+            continue
+        experiment_dir = run.record_dir.parent.parent
+        if experiment_dir not in by_experiment:
+            by_experiment[experiment_dir] = _timed_records(experiment_dir, hardware)
+        trained = [r for r in by_experiment[experiment_dir] if not r["tests_only"]]
+        if any(r["_hash_dir"] == run.record_dir.parent for r in trained):
+            continue  # measured on this very setting
+        used = [r for r in trained if r["steps_per_s"]]
+        if not used:
+            continue
+        steps = sorted({int(r["steps"]) for r in used if r["steps"]})
+        lengths = "/".join(str(s) for s in steps) or "other"
+        note = (
+            f"estimate of {run.experiment} at {run.max_steps} steps: from {len(used)} earlier "
+            f"run{'s' * (len(used) != 1)} of {lengths} steps, scaled by steps/s"
+        )
+        if note not in notes:
+            notes.append(note)
+    return notes
 
 
 def job_seconds(jobs: list[Job], estimates: dict[Path, float | None]) -> list[float | None]:
@@ -124,6 +158,7 @@ def _timing(record: Any) -> dict[str, Any] | None:
         "wall_s": number("wall_s"),
         "fit_s": number("fit_s"),
         "steps_per_s": number("steps_per_s"),
+        "steps": number("steps"),
         # only tested: its group trained it in an earlier attempt
         "tests_only": isinstance(together, dict) and isinstance(together.get("trained"), dict),
     }

@@ -256,19 +256,21 @@ class CountedData(ToyData):
 """
 
 
+@pytest.mark.parametrize("limit", ["trainer.limit_test_batches=0.5", "trainer.max_steps=20"])
 def test_a_test_limit_fraction_builds_the_test_data_once(
-    tmp_path: Path, isolated_env: Path
+    tmp_path: Path, isolated_env: Path, limit: str
 ) -> None:
     """The early look at the test loader (for a fraction of no batch) ran setup('test'),
     and Lightning ran it again for the test: a data module that builds its test set there
-    built it twice (its time, or its memory, spent twice)."""
+    built it twice (its time, or its memory, spent twice). The look for a test loader of
+    None (every run, at fit start) builds it once too."""
     folder = write_toy_paper(tmp_path / "plugins")
     (folder / "data.py").write_text((folder / "data.py").read_text() + COUNTED_DATA)
     _edit(folder / "paper.yaml", "data:ToyData", "data:CountedData")
     log = tmp_path / "built.txt"
     done = repro(
         "run", "paper=toy", "experiment=small", "logger=none", "data.samples=256",
-        f"+data.log={log}", "trainer.limit_test_batches=0.5",
+        f"+data.log={log}", limit,
         env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins")},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -267,6 +267,53 @@ def test_a_plugin_without_its_test_half_fails_before_training(
     assert "docs/" not in outcome.error and "`repro new" in outcome.error, outcome.error
 
 
+VALIDATION = (
+    "    def configure_optimizers",
+    "    def validation_step(self, batch, batch_idx):\n"
+    "        self.test_step(batch, batch_idx)\n\n"
+    "    def configure_optimizers",
+)
+NO_LOADER = {  # what a loader method gives, and the words of its one line
+    "test None": ("test_dataloader", "None", "ToyData.test_dataloader() returned None"),
+    "test []": ("test_dataloader", "[]", "ToyData.test_dataloader() returned an empty list"),
+    "test {}": ("test_dataloader", "{}", "ToyData.test_dataloader() returned an empty dict"),
+    "test [None]": ("test_dataloader", "[None]", "test_dataloader() returned None among its 1"),
+    "val None": ("val_dataloader", "None", "ToyData.val_dataloader() returned None"),
+    "train None": ("train_dataloader", "None", "ToyData.train_dataloader() returned None"),
+}
+
+
+@pytest.mark.parametrize("case", list(NO_LOADER))
+def test_a_loader_method_returning_no_loader_fails_before_training_naming_it(
+    tmp_path: Path, isolated_env: Path, case: str
+) -> None:
+    """Before: Lightning's bare `TypeError: An invalid dataloader was returned ... Found
+    None.`, for the test loader only after the whole training; an empty test list said no
+    batches after it."""
+    method, returned, words = NO_LOADER[case]
+    folder = write_toy_paper(tmp_path / "plugins")
+    data = folder / "data.py"
+    if method == "val_dataloader":
+        _edit(folder / "model.py", *VALIDATION)
+        _edit(
+            data,
+            "    def test_dataloader",
+            f"    def {method}(self):\n        return 1\n\n    def test_dataloader",
+        )
+    start = data.read_text().index(f"    def {method}(")
+    end = data.read_text().index("\n\n", start) if method != "test_dataloader" else None
+    body = f"    def {method}(self):\n        return {returned}\n"
+    text = data.read_text()
+    data.write_text(text[:start] + body + (text[end:] if end is not None else ""))
+    train = ("        x, y = batch\n        loss", '        raise RuntimeError("trained")\n')
+    _edit(folder / "model.py", train[0], train[1] + train[0])
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "failed", outcome
+    assert words in outcome.error and "trained" not in outcome.error, outcome.error
+    assert "toy/data.py: " in outcome.error and "TypeError" not in outcome.error, outcome.error
+    assert "\n" not in outcome.error
+
+
 def test_a_test_dataloader_of_the_module_alone_fails_before_training(
     tmp_path: Path, isolated_env: Path
 ) -> None:

@@ -580,3 +580,24 @@ def test_a_cancelled_job_of_other_seeds_is_not_named_for_a_run_it_did_not_hold(
         [PlannedRun("x", 1, (), tmp_path / "seed1", "to run")], "sweep-1"
     )
     assert "job lost" in result.detail
+
+
+def test_an_estimate_from_runs_of_another_length_scales_and_says_so(tmp_path: Path) -> None:
+    """`repro sweep trainer.max_steps=100 --dry-run` after runs of the default 6000 steps: the
+    estimate must scale with the steps asked, and the plan must say where it came from (runs
+    of another length), not show a number as if measured."""
+    from repro.records import store
+    from repro.sweeping.launch import estimate_notes, estimate_seconds
+    from repro.sweeping.plan import PlannedRun
+
+    timing = {"wall_s": 74.0, "fit_s": 70.0, "steps_per_s": 6000 / 70.0, "steps": 6000}
+    record = {"status": "completed", "timing": timing, "environment": {"cpu": "a CPU"}}
+    store.write_record(tmp_path / "x" / "long" / "seed0", record)
+    short = PlannedRun("x", 0, (), tmp_path / "x" / "short" / "seed0", "to run", 100)
+    same = PlannedRun("x", 1, (), tmp_path / "x" / "long" / "seed1", "to run", 6000)
+    estimates = estimate_seconds([short, same], "a CPU | no GPU")
+    assert estimates[short.record_dir] < 10 and estimates[same.record_dir] == 74.0
+    notes = estimate_notes([short, same], "a CPU | no GPU")
+    assert notes == [
+        "estimate of x at 100 steps: from 1 earlier run of 6000 steps, scaled by steps/s"
+    ], notes

@@ -160,7 +160,10 @@ def config_differences(
 
     def shown(key: str, side: int) -> Any:  # `max_time` of `max_time.minutes`: as hashed
         flat = (config, reference)[side]
-        return hashed[side].get(key) if key in mappings and key not in flat else flat.get(key)
+        if key not in mappings or key in flat:
+            return flat.get(key)
+        value = hashed[side].get(key)  # a fraction of a second as `{seconds: 0.5}`
+        return store.max_time_named(value) if key == "trainer.max_time" else value
 
     hashed = [_hashed_trainer_keys(c, typed) for c in (config, reference)]
     keys = set(config) | set(reference)

@@ -372,6 +372,25 @@ def _fraction_time_text(max_time: dict[str, Any]) -> str | None:
     return f"{whole}.{fraction:06d}".rstrip("0")
 
 
+FRACTION_TIME_TEXT = re.compile(r"(\d+):(\d\d):(\d\d):(\d\d)\.(\d{1,6})")
+"""A max_time of a fraction of a second as the hash reads it (`_fraction_time_text`)."""
+
+
+def max_time_named(max_time: Any) -> Any:
+    """A trainer.max_time as lines name it: as the hash reads it (`{minutes: 1}` is
+    '00:00:01:00'), but a time of a fraction of a second, which the hash reads as
+    '00:00:00:30.5', text the Timer refuses, as the mapping `{seconds: 30.5}`: what a user
+    types for that setting (one hash, however it was spelt)."""
+    read = hashed_trainer({"max_time": max_time}).get("max_time", max_time)
+    match = FRACTION_TIME_TEXT.fullmatch(read) if isinstance(read, str) else None
+    if match is None:
+        return read
+    days, hours, minutes, seconds, fraction = match.groups()
+    whole = ((int(days) * 24 + int(hours)) * 60 + int(minutes)) * 60 + int(seconds)
+    micro = whole * 10**6 + int(fraction.ljust(6, "0"))
+    return f"{{seconds: {micro / 10**6!r}}}"
+
+
 def _at_readings_before_sixth(config: dict[str, Any]) -> dict[str, Any]:
     """`config` at the readings before the sixth (`_at_readings_before_fifth`) and, since
     the fifth, a trainer.max_time at the time the Timer reads (`_max_time_read`) and a whole float

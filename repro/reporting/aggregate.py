@@ -274,14 +274,15 @@ def _trainer_value(row: Any, key: str) -> Any:
 
 def _max_time(row: Any) -> Any:
     """A run's trainer.max_time as the config hash reads it: a mapping (`{hours: 1}`, whose
-    keys the table holds apart, `p_trainer.max_time.hours`) as `00:01:00:00`."""
+    keys the table holds apart, `p_trainer.max_time.hours`) as `00:01:00:00`, a fraction of
+    a second as `{seconds: 0.5}` (`store.max_time_named`)."""
     prefix = "p_trainer.max_time."
     given = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
     given = {k: v.item() if hasattr(v, "item") else v for k, v in given.items()}
     given = {k: v for k, v in given.items() if not _is_missing(v)}
     if not given:
         return _trainer_value(row, "max_time")
-    return store.hashed_trainer({"max_time": given}).get("max_time", given)
+    return store.max_time_named(given)
 
 
 def _setting_end(row: Any) -> str:

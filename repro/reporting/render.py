@@ -126,11 +126,12 @@ class ReportData:
     notes_path: str
     results_dir: str
     records: int
-    skipped: int
+    skipped: int  # unreadable records
     generated_at: str
     repro_version: str
     alpha: float = 0.05
     command_note: str | None = None
+    doubles: int = 0  # a seed's records in two folders of its setting: all but one
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)  # name -> {png, svg}
     curve_notes: list[str] = field(default_factory=list)  # values the curves left out (NaN)
     # experiments whose other settings have curves the judged setting lacks (none drawn)

@@ -102,7 +102,7 @@ def short_of_setting(outcome: RunOutcome, config: dict[str, Any] | None = None) 
         if isinstance(trainer.get(key), int) and trainer[key] > 0
     ]
     max_time = trainer.get("max_time")  # `{minutes: 1}` as the hash and report read it
-    max_time = store.hashed_trainer({"max_time": max_time}).get("max_time", max_time)
+    max_time = store.max_time_named(max_time)
     setting = f"trainer.max_time={max_time}" if max_time is not None else "trainer.max_time"
     steps = timing.get("steps")
     at = f"at step {steps}" if isinstance(steps, int) else "early"

@@ -1,3 +1,5 @@
+import pytest
+
 from repro.config import paper_setting
 
 
@@ -100,9 +102,44 @@ def test_a_time_of_a_fraction_of_a_second_is_named_as_one_value() -> None:
     base = {"trainer.max_steps": 10, "trainer.devices": 1}
     ms = {**base, "trainer.max_time.milliseconds": 500}
     assert config_differences(ms, base, typed=True) == (
-        ("trainer.max_time", "00:00:00:00.5", None),
+        ("trainer.max_time", "{seconds: 0.5}", None),
     )
     other = {**base, "trainer.max_time.seconds": 0.6}
     assert config_differences(ms, other, typed=True) == (
-        ("trainer.max_time", "00:00:00:00.5", "00:00:00:00.6"),
+        ("trainer.max_time", "{seconds: 0.5}", "{seconds: 0.6}"),
     )
+    same = {**base, "trainer.max_time.seconds": 0.5}
+    assert config_differences(ms, same, typed=True) == ()
+
+
+@pytest.mark.parametrize(
+    "max_time",
+    [
+        {"milliseconds": 500},
+        {"seconds": 30.5},
+        {"microseconds": 1},
+        {"days": 2, "hours": 3, "seconds": 4, "microseconds": 123456},
+        {"minutes": 1, "milliseconds": 1},
+    ],
+)
+def test_a_time_of_a_fraction_of_a_second_is_named_as_a_time_repro_takes(
+    max_time: dict,
+) -> None:
+    """`+trainer.max_time={milliseconds: 30500}` was named `trainer.max_time=00:00:00:30.5`
+    by a run's 'not the paper's setting' line and the report's: text Lightning's Timer (and
+    so `repro run`) refuses as typed. The name, typed as an override, is taken and is the
+    same setting (one config hash)."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from repro.config.checks import _max_time_problems
+    from repro.config.paper_setting import config_differences
+    from repro.records import store
+
+    base = {"trainer.max_steps": 10}
+    flat = {**base, **{f"trainer.max_time.{k}": v for k, v in max_time.items()}}
+    ((key, named, _),) = config_differences(flat, base, typed=True)
+    override = f"+{key}={named}"
+    typed = OverridesParser.create().parse_override(override).value()
+    assert _max_time_problems({"max_time": typed}) == [], override
+    trainer = {"max_steps": 10, "max_time": max_time}
+    assert store.hashed_trainer({**trainer, "max_time": typed}) == store.hashed_trainer(trainer)

@@ -1010,6 +1010,70 @@ def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_ru
     assert "max\\_time=None" not in markdown and "max_time=None" not in markdown
 
 
+def test_a_seed_recorded_in_two_folders_of_its_setting_is_not_called_unreadable(
+    tmp_path: Path,
+) -> None:
+    """Seed 0 recorded under `+trainer.min_epochs=0` by an older repro (its own hash then) and
+    again in today's folder of that setting: the report counted the readable second record
+    as '(1 unreadable record skipped)', a damaged record there is none of. It says the seed
+    is counted once; a truly unreadable record is still named so."""
+    import json
+    import shutil
+
+    import yaml
+
+    from repro.records import store
+
+    results = tmp_path / "results"
+    today = write_run(results, "cnn", 0, {"test/acc": 0.94})
+    write_run(results, "cnn", 1, {"test/acc": 0.94})
+    spelt = yaml.safe_load((today / store.CONFIG_FILE).read_text())
+    spelt["trainer"]["min_epochs"] = 0
+    before = store._at_readings_before_sixth(store._before_readings(spelt))
+    older = today.parent.with_name(store._digest(store._without_lightning_defaults(before)))
+    shutil.copytree(today, older / "seed0")
+    (older / "seed0" / store.CONFIG_FILE).write_text(yaml.safe_dump(spelt))
+    record = json.loads((older / "seed0" / store.RECORD_FILE).read_text())
+    (older / "seed0" / store.RECORD_FILE).write_text(
+        json.dumps({**record, "config_hash": older.name})
+    )
+
+    def generated() -> str:
+        _, markdown = report(results, tmp_path / "out")
+        return next(line for line in markdown.splitlines() if line.startswith("Generated"))
+
+    line = generated()
+    assert "unreadable" not in line, line
+    assert "(1 record of a seed recorded in two folders, counted once)" in line, line
+    (older / "seed0" / store.RECORD_FILE).write_text("{")
+    line = generated()
+    assert "(1 unreadable record skipped)" in line, line
+
+
+def test_a_fraction_of_a_second_max_time_that_stopped_a_run_is_named_as_repro_takes_it(
+    tmp_path: Path,
+) -> None:
+    """`+trainer.max_time={milliseconds: 3600500}` stopped a seed short: the report's warning
+    said `trainer.max_time=00:01:00:00.5`, text `repro run` refuses as typed; it says
+    `{seconds: 3600.5}`, as the report's other lines name that time."""
+    import json
+
+    results = tmp_path / "results"
+    for seed, acc in enumerate([0.941, 0.939, 0.5]):
+        budget = {"trainer.max_time": {"milliseconds": 3600500}}
+        folder = write_any_run(results, "cnn", seed, {"test/acc": acc}, **budget)
+        record = json.loads((folder / "record.json").read_text())
+        if seed == 2:
+            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
+        (folder / "record.json").write_text(json.dumps(record))
+    outcome, markdown = report(
+        results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name})
+    )
+    (warning,) = [w for w in outcome.warnings if "555" in w]
+    assert "trainer.max_time={seconds: 3600.5} at step 555" in warning, warning
+    assert "00:01:00:00.5" not in markdown
+
+
 def test_an_experiment_whose_every_run_max_time_stopped_short_is_not_called_unrun(
     tmp_path: Path,
 ) -> None:

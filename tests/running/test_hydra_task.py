@@ -222,6 +222,29 @@ def test_a_run_stopped_short_names_a_mapping_max_time_as_the_report_does(tmp_pat
         assert line is not None and line.startswith("warning: trainer.max_time=00:00:01:00 ")
 
 
+def test_a_run_stopped_short_names_a_fraction_of_a_second_as_a_time_repro_takes(
+    tmp_path: Path,
+) -> None:
+    """`+trainer.max_time={milliseconds: 60500}` stopped a run short: its warning said
+    `trainer.max_time=00:00:01:00.5`, text `repro run` refuses as typed; it names the time as
+    a mapping it takes, `{seconds: 60.5}`, the same setting."""
+    import json
+
+    from repro.running.hydra_task import short_of_setting
+
+    config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": {"milliseconds": 60500}}}
+    folder = tmp_path / "mnist1d" / "logistic" / "374f2d6ff9" / "seed0"
+    folder.mkdir(parents=True)
+    record = {
+        **{"paper": "mnist1d", "experiment": "logistic", "seed": 0},
+        **{"config_hash": "374f2d6ff9", "status": "completed", "metrics": {"test/acc": 0.3}},
+        "timing": {"steps": 5, "epochs": 1, "stopped_by": "max_time"},
+    }
+    (folder / "record.json").write_text(json.dumps(record))
+    line = short_of_setting(RunOutcome("completed", folder), config)
+    assert line is not None and line.startswith("warning: trainer.max_time={seconds: 60.5} "), line
+
+
 def test_repro_runs_max_time_warning_wraps_at_whole_words_at_80_columns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -412,11 +412,7 @@ def plan_resumes(
                     # removed, or trained alone since): the training it throws away
                     record = _record_or_none(hash_dir / f"seed{not_cut[0]}")
                     why = store.not_cut_short(not_cut[0], record)
-                    names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
-                    notes.append(
-                        f"{experiment}: {names} do not resume their group's checkpoint "
-                        f"{checkpoint}{_at(step, ' (step {})')}: {why}; they train from the start"
-                    )
+                    notes.append(not_resumed_line(experiment, seeds, checkpoint, step, why))
                 continue
             if not together:  # each seed alone: `repro run` tests those left to test
                 notes += _alone_with_group(runs, missing, checkpoint, seeds, trained, step)
@@ -618,6 +614,21 @@ def sweep_plan_line(
         f"{plural(len(grid.fixed_variants), 'setting')}){extra}: "
         f"{len(todo) - blocked} to run{only}, {len(resumed) - len(todo) - held} already "
         f"completed{stops}" + (f", {held} {HELD}" if held else "")
+    )
+
+
+def not_resumed_line(
+    experiment: str, seeds: tuple[int, ...], checkpoint: Path, step: int | None, why: str
+) -> str:
+    """The plan's line for a group starting its seeds over: one seed in the singular."""
+    names = ", ".join(map(str, seeds))
+    if len(seeds) == 1:
+        subject, verb = f"seed {names} does not resume its", "it trains"
+    else:
+        subject, verb = f"seeds {names} do not resume their", "they train"
+    return (
+        f"{experiment}: {subject} group's checkpoint {checkpoint}{_at(step, ' (step {})')}: "
+        f"{why}; {verb} from the start"
     )
 
 

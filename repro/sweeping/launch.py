@@ -303,8 +303,10 @@ def _ended_job_line(run: PlannedRun) -> str | None:
     """How the SLURM job of `run` ended, where it ended without a result
     (`ENDED_WITHOUT_RESULT`); None where no job of this process did. A job's overrides are
     as Hydra writes them (`lr=1e-3` as `0.001`), and a group's job holds all its seeds
-    (`seed=0 group_seeds=[0,1,2]`)."""
+    (`seed=0 group_seeds=[0,1,2]`). A `hydra.*` override (`++hydra.launcher.…`) is Hydra's
+    own, never among a job's: it is left out of those compared."""
     wanted = {_as_hydra_writes(w) for w in (f"experiment={run.experiment}", *run.fixed)}
+    wanted = {word for word in wanted if not word.startswith("hydra.")}
     for overrides, (job, state) in ENDED_WITHOUT_RESULT.items():
         words = {_as_hydra_writes(word) for word in overrides}
         if wanted <= words and run.seed in _seeds_of(words):

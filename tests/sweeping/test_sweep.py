@@ -586,8 +586,10 @@ def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
 def test_a_slurm_job_cancelled_in_its_first_seconds_is_not_a_lost_job(
     toy_dir: Path, isolated_env: Path, slurm_cluster
 ):
-    """`scancel` of a job as it starts, before its run wrote a record: the sweep's table
-    said `missing  no record written (job lost?)`, where SLURM knew it was cancelled."""
+    """`scancel` of a job before its run wrote a record: the sweep's table said `missing  no
+    record written (job lost?)`, where SLURM knew it was cancelled. The job is submitted to
+    start in 10 minutes (sbatch --begin), so it is cancelled while PENDING, whatever the
+    machine's load: no race with its run writing a record."""
     import time
 
     env = {**os.environ, **slurm_cluster}
@@ -596,6 +598,7 @@ def test_a_slurm_job_cancelled_in_its_first_seconds_is_not_a_lost_job(
             *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
             *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
             *("slurm.time_min=5", "logger=none"),
+            "++hydra.launcher.additional_parameters.begin=now+600",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -603,15 +606,16 @@ def test_a_slurm_job_cancelled_in_its_first_seconds_is_not_a_lost_job(
         env=env,
     )
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 300  # a bound on a hang, not a timing the test relies on
         job = ""
         while time.monotonic() < deadline and sweep.poll() is None and not job:
             jobs = subprocess.run(
-                ["squeue", "-h", "-t", "RUNNING", "-o", "%i"], env=env, capture_output=True
+                ["squeue", "-h", "-t", "PENDING", "-o", "%i %r"], env=env, capture_output=True
             )
-            job = jobs.stdout.decode().strip()
+            found = jobs.stdout.decode().split()
+            job = found[0] if found and found[1:] == ["BeginTime"] else ""
             time.sleep(0.2)
-        assert job, "no job ran"
+        assert job, "no job was held pending"
         subprocess.run(["scancel", job], env=env, check=True)
         stdout, stderr = sweep.communicate(timeout=300)
     finally:

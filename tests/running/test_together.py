@@ -3158,3 +3158,30 @@ def test_a_full_disk_at_a_seeds_final_weights_still_records_it_tested_and_keeps_
         assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
         assert not list(outcome.record_dir.rglob("*.ckpt*")), list(outcome.record_dir.rglob("*"))
     assert capfd.readouterr().err.count("warning: final weights not kept") == 2
+
+
+def test_a_folder_where_a_groups_checkpoint_goes_is_one_error_line_for_the_group(
+    tmp_path: Path,
+) -> None:
+    """A folder where seed 0 keeps the group's together.ckpt stops its group of three before
+    it trains: the sweep printed the same `error: seed 0: ...` line once per seed (three
+    lines, each naming another seed's record), as if each seed had its own. One line now,
+    naming the group; each seed's row of the table still says why."""
+    from repro.records.lookup import completed_run
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    group = configs("toy", "small", [0], tmp_path / "r", papers=[plugins], logger="none")
+    in_the_way = completed_run(group[0])[0] / "checkpoints" / "together.ckpt"
+    in_the_way.mkdir(parents=True)
+    three = (*GROUP_SWEEP[:-2], "seeds=3", "seeds_together=true", "logger=none")
+    done = repro(*three, env=env)
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    lines = [x for x in done.stderr.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1, done.stderr
+    assert f"{in_the_way} is a folder" in lines[0], done.stderr
+    assert "seeds 0, 1, 2" in lines[0], done.stderr
+    assert in_the_way.is_dir() and not list((tmp_path / "r").rglob("record.json"))
+    rows = [x for x in done.stdout.splitlines() if x.split()[:1] == ["small"]]
+    assert len(rows) == 3 and all("is a folder" in row for row in rows), done.stdout

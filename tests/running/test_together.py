@@ -2812,7 +2812,8 @@ def test_an_unreadable_group_checkpoint_is_a_warning_as_a_seeds_own_is(tmp_path:
     (first / "checkpoints" / "together.ckpt").write_bytes(b"not a checkpoint")
     again = repro(*GROUP_SWEEP, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    (line,) = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    unreadable = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    (line,) = [x for x in unreadable if not x.startswith("small: ")]  # not the plan's line
     assert line.startswith("warning: not resuming "), again.stderr
 
 
@@ -3185,3 +3186,32 @@ def test_a_folder_where_a_groups_checkpoint_goes_is_one_error_line_for_the_group
     assert in_the_way.is_dir() and not list((tmp_path / "r").rglob("record.json"))
     rows = [x for x in done.stdout.splitlines() if x.split()[:1] == ["small"]]
     assert len(rows) == 3 and all("is a folder" in row for row in rows), done.stdout
+
+
+def test_the_dry_run_says_an_unreadable_group_checkpoint_is_not_resumed(tmp_path: Path) -> None:
+    """A group cut short whose together.ckpt is garbled: the sweep warns `not resuming ...:
+    unreadable (...); training from the start`, but its dry run said nothing of the training
+    thrown away (it says so of a group whose seed's record was removed). It says the same."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    done = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    for path in sorted((tmp_path / "r").rglob("record.json")):  # as if stopped mid-training
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "status": "interrupted", "metrics": {}}))
+        (path.parent / "checkpoints" / "last.ckpt").unlink()
+    saved = next((tmp_path / "r").rglob("seed0")) / "checkpoints" / "together.ckpt"
+    saved.write_bytes(b"not a checkpoint")
+    dry = repro(*GROUP_SWEEP, "logger=none", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    (warned,) = [x for x in again.stderr.splitlines() if x.startswith("warning: not resuming")]
+    why = warned.removeprefix(f"warning: not resuming {saved}: ").split(";")[0]
+    assert why.startswith("unreadable ("), again.stderr
+    plan = (
+        f"small: seeds 0, 1 do not resume their group's checkpoint {saved}: {why}; they train "
+        "from the start"
+    )
+    assert plan in dry.stdout.splitlines(), dry.stdout

@@ -82,7 +82,9 @@ def run_together(
     blocked = _folders_in_the_way(todo)  # before anything is written
     if blocked and _a_group_holds(blocked, todo):  # none trains: see _folders_in_the_way
         (seed, why), *_ = blocked.items()
-        error = f"seed {seed}: {why}" if len(todo) > 1 else why
+        seeds = ", ".join(str(entry[1]["seed"]) for entry in todo)
+        group = f"its group (seeds {seeds}, trained together) waits for seed {seed}"
+        error = f"{group}: seed {seed}: {why}" if len(todo) > 1 else why
         for index, _, _, record_dir, *_ in todo:
             outcomes[index] = RunOutcome("failed", record_dir, error=error, exit_code=1)
         return [outcomes[i] for i in range(len(configs))]

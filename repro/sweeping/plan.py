@@ -348,6 +348,26 @@ def _found_by_group(checkpoint: Path, seeds: tuple[int, ...], missing: dict[int,
     return set(seeds) == set(missing) and checkpoint.parent.parent == first
 
 
+def _unreadable_for_group(checkpoint: Path, missing: dict[int, int]) -> str | None:
+    """The plan's line for a group of the `missing` seeds that finds `checkpoint`, its own
+    (in its first seed's folder), unreadable (garbled): the group warns `not resuming ...:
+    unreadable (...); training from the start`, and its dry run said nothing of the training
+    thrown away (as it says when a seed's record was removed)."""
+    from repro.running.group_checkpoint import unreadable_why
+
+    first = checkpoint.parent.parent.parent / f"seed{min(missing)}"
+    if len(missing) < 2 or checkpoint.parent.parent != first:
+        return None
+    why = unreadable_why(checkpoint)
+    seeds = ", ".join(map(str, sorted(missing)))
+    return (
+        f"seeds {seeds} do not resume their group's checkpoint {checkpoint}: {why}; they train "
+        "from the start"
+        if why
+        else None
+    )
+
+
 def _record_or_none(record_dir: Path) -> dict | None:
     try:
         return store.read_record(record_dir)
@@ -390,6 +410,9 @@ def plan_resumes(
             # only that it does not resume it), and no seeds_together=true would resume it
             if discarded:
                 notes.append(f"{experiment}: {discarded}")
+                continue
+            if together and (unreadable := _unreadable_for_group(checkpoint, missing)):
+                notes.append(f"{experiment}: {unreadable}")  # as the group warns, starting over
                 continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
             saved_for = seeds or ()  # a seed of it locked holds the rest back, done or not

@@ -2812,7 +2812,8 @@ def test_an_unreadable_group_checkpoint_is_a_warning_as_a_seeds_own_is(tmp_path:
     (first / "checkpoints" / "together.ckpt").write_bytes(b"not a checkpoint")
     again = repro(*GROUP_SWEEP, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    (line,) = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    unreadable = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    (line,) = [x for x in unreadable if not x.startswith("small: ")]  # not the plan's line
     assert line.startswith("warning: not resuming "), again.stderr
 
 
@@ -3158,3 +3159,59 @@ def test_a_full_disk_at_a_seeds_final_weights_still_records_it_tested_and_keeps_
         assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
         assert not list(outcome.record_dir.rglob("*.ckpt*")), list(outcome.record_dir.rglob("*"))
     assert capfd.readouterr().err.count("warning: final weights not kept") == 2
+
+
+def test_a_folder_where_a_groups_checkpoint_goes_is_one_error_line_for_the_group(
+    tmp_path: Path,
+) -> None:
+    """A folder where seed 0 keeps the group's together.ckpt stops its group of three before
+    it trains: the sweep printed the same `error: seed 0: ...` line once per seed (three
+    lines, each naming another seed's record), as if each seed had its own. One line now,
+    naming the group; each seed's row of the table still says why."""
+    from repro.records.lookup import completed_run
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    group = configs("toy", "small", [0], tmp_path / "r", papers=[plugins], logger="none")
+    in_the_way = completed_run(group[0])[0] / "checkpoints" / "together.ckpt"
+    in_the_way.mkdir(parents=True)
+    three = (*GROUP_SWEEP[:-2], "seeds=3", "seeds_together=true", "logger=none")
+    done = repro(*three, env=env)
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    lines = [x for x in done.stderr.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1, done.stderr
+    assert f"{in_the_way} is a folder" in lines[0], done.stderr
+    assert "seeds 0, 1, 2" in lines[0], done.stderr
+    assert in_the_way.is_dir() and not list((tmp_path / "r").rglob("record.json"))
+    rows = [x for x in done.stdout.splitlines() if x.split()[:1] == ["small"]]
+    assert len(rows) == 3 and all("is a folder" in row for row in rows), done.stdout
+
+
+def test_the_dry_run_says_an_unreadable_group_checkpoint_is_not_resumed(tmp_path: Path) -> None:
+    """A group cut short whose together.ckpt is garbled: the sweep warns `not resuming ...:
+    unreadable (...); training from the start`, but its dry run said nothing of the training
+    thrown away (it says so of a group whose seed's record was removed). It says the same."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    done = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    for path in sorted((tmp_path / "r").rglob("record.json")):  # as if stopped mid-training
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "status": "interrupted", "metrics": {}}))
+        (path.parent / "checkpoints" / "last.ckpt").unlink()
+    saved = next((tmp_path / "r").rglob("seed0")) / "checkpoints" / "together.ckpt"
+    saved.write_bytes(b"not a checkpoint")
+    dry = repro(*GROUP_SWEEP, "logger=none", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    (warned,) = [x for x in again.stderr.splitlines() if x.startswith("warning: not resuming")]
+    why = warned.removeprefix(f"warning: not resuming {saved}: ").split(";")[0]
+    assert why.startswith("unreadable ("), again.stderr
+    plan = (
+        f"small: seeds 0, 1 do not resume their group's checkpoint {saved}: {why}; they train "
+        "from the start"
+    )
+    assert plan in dry.stdout.splitlines(), dry.stdout

@@ -351,7 +351,8 @@ def test_the_seeds_line_names_as_unjudged_only_seeds_no_claim_judged(tmp_path: P
     )
     cnn_acc = next(r for r in results if r.claim.id == "cnn_acc")
     assert cnn_acc.summary is not None and cnn_acc.summary.n == 4
-    line = seeds_text(SimpleNamespace(choices=choices, results=results))  # type: ignore[arg-type]
+    report = SimpleNamespace(choices=choices, results=results, diverged_seeds={})
+    line = seeds_text(report)  # type: ignore[arg-type]
     assert "cnn; seeds ≥ 4 shown, not judged" in line, line
 
 

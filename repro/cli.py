@@ -1022,10 +1022,10 @@ def _print_results(results: list[Any]) -> dict[str, int]:
 
 
 def _wall_text(wall_s: float | None) -> str:
-    """A run's wall time, `9.8 s`; `<0.1 s` where one decimal would say `0.0 s`."""
-    if wall_s is None:
-        return "-"
-    return "<0.1 s" if 0 < wall_s < 0.05 else f"{wall_s:.1f} s"
+    """A run's wall time to a tenth of a second, as the table has always shown it."""
+    from repro.sweeping.launch import tenths_of_seconds
+
+    return "-" if wall_s is None else tenths_of_seconds(wall_s)
 
 
 def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together: bool) -> None:

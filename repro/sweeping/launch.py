@@ -164,15 +164,18 @@ def _timing(record: Any) -> dict[str, Any] | None:
     }
 
 
+def tenths_of_seconds(seconds: float) -> str:
+    """`9.8 s`; `<0.1 s` where one decimal would round a real time to `0.0 s`."""
+    return "<0.1 s" if 0 < seconds < 0.05 else f"{seconds:.1f} s"
+
+
 def format_seconds(seconds: float | None) -> str:
     """`0.4 s`, `42 s`, `10.0 min`, `2.5 h`: under 10 s with a decimal (a 0.4 s run was
     estimated at `0 s`, and a plan of them `over 0 s`); under 0.05 s `<0.1 s`, not `0.0 s`."""
     if seconds is None:
         return "unknown"
-    if 0 < seconds < 0.05:
-        return "<0.1 s"
     if 0 < seconds < 10:
-        return f"{seconds:.1f} s"
+        return tenths_of_seconds(seconds)
     if seconds < 90:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"

@@ -229,6 +229,7 @@ def collect_results(
 
     outcomes = jobs.by_run if jobs else {}
     not_started = {run.record_dir for run in jobs.not_started} if jobs else set()
+    telling = {word.partition("=")[0] for run in planned for word in _setting_words(run)}
     results = []
     for run in planned:
         try:
@@ -278,7 +279,7 @@ def collect_results(
         elif outcome and outcome.status == "lost":
             results.append(RunResult(run, FAILED, f"{outcome.error}", None))
         elif record is None:
-            lost = _ended_job_line(run) or "no record written (job lost?)"
+            lost = _ended_job_line(run, telling) or "no record written (job lost?)"
             lost += see
             detail = outcome.error if outcome and outcome.error else lost
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
@@ -291,7 +292,7 @@ def collect_results(
             # there is an earlier run's (an earlier time limit's `interrupted by SIGTERM`,
             # an earlier failure), not how this sweep's job ended
             said = record.get("error") or record.get("status")
-            lost = _ended_job_line(run) or "no record written (job lost?)"
+            lost = _ended_job_line(run, telling) or "no record written (job lost?)"
             detail = f"{lost}; the one there is an earlier run's: {said}"
             results.append(RunResult(run, MISSING, f"{detail}{see}", None))
         elif record.get("status") == store.STATUS_INTERRUPTED:
@@ -302,21 +303,30 @@ def collect_results(
     return results
 
 
-def _ended_job_line(run: PlannedRun) -> str | None:
+def _ended_job_line(run: PlannedRun, telling: set[str]) -> str | None:
     """How the SLURM job of `run` ended, where it ended without a result
-    (`ENDED_WITHOUT_RESULT`); None where no job of this process did. A job's overrides are
-    as Hydra writes them (`lr=1e-3` as `0.001`), and a group's job holds all its seeds
-    (`seed=0 group_seeds=[0,1,2]`). A `hydra.*` override (`++hydra.launcher.…`) is Hydra's
-    own, never among a job's: it is left out of those compared."""
-    wanted = {_as_hydra_writes(w) for w in (f"experiment={run.experiment}", *run.fixed)}
-    wanted = {word for word in wanted if not word.startswith("hydra.")}
+    (`ENDED_WITHOUT_RESULT`); None where no job of this process did. A job is the run's
+    where its overrides of the keys that tell the sweep's settings apart (`telling`) are the
+    run's, all and only: one setting's overrides may be a subset of another's (none, and
+    `optimizer.lr=0.01`), and the words every job shares (`paper=`) tell none. A job's
+    overrides are as Hydra writes them (`lr=1e-3` as `0.001`), and a group's job holds all
+    its seeds (`seed=0 group_seeds=[0,1,2]`)."""
+    wanted = _setting_words(run)
     for overrides, (job, state) in ENDED_WITHOUT_RESULT.items():
         words = {_as_hydra_writes(word) for word in overrides}
-        if wanted <= words and run.seed in _seeds_of(words):
+        held = {word for word in words if word.partition("=")[0] in telling}
+        if held == wanted and run.seed in _seeds_of(words):
             if state.startswith("CANCELLED"):
                 return f"its SLURM job {job} was cancelled before it wrote a record"
             return f"its SLURM job {job} ended ({state}) before it wrote a record"
     return None
+
+
+def _setting_words(run: PlannedRun) -> set[str]:
+    """The overrides of `run`'s setting as Hydra writes a job's. A `hydra.*` override
+    (`++hydra.launcher.…`) is Hydra's own, never among a job's: it is left out."""
+    words = {_as_hydra_writes(w) for w in (f"experiment={run.experiment}", *run.fixed)}
+    return {word for word in words if not word.startswith("hydra.")}
 
 
 @functools.lru_cache(maxsize=4096)  # a sweep's words repeat, for every run without a record

@@ -579,6 +579,33 @@ def test_a_cancelled_job_of_other_seeds_is_not_named_for_a_run_it_did_not_hold(
     assert "job lost" in result.detail
 
 
+def test_a_cancelled_job_is_named_only_for_the_setting_whose_overrides_it_held_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job was matched to a run when the run's overrides were a subset of the job's: with
+    a setting of no override (`experiment=x`) and one of `optimizer.lr=0.01`, the second's
+    cancelled job was named in the first's row too, whose own job had ended otherwise. A job
+    is a run's where the overrides that tell the sweep's settings apart are the run's, all
+    and only; the words every job of the sweep shares (`paper=`, the results folder) and
+    the seed words tell no setting."""
+    from repro.sweeping import launch as launching
+    from repro.sweeping.plan import PlannedRun
+
+    words = ("paper=toy", "paths.results_dir='/r'", "experiment=x", "seed=0")
+    ended = {(*words, "optimizer.lr=0.01"): ("8_1", "CANCELLED by 0")}
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", ended)
+    plain = PlannedRun("x", 0, (), tmp_path / "a" / "seed0", "to run")
+    tuned = PlannedRun("x", 0, ("optimizer.lr=1e-2",), tmp_path / "b" / "seed0", "to run")
+    for planned in ([plain, tuned], [tuned, plain]):
+        by_folder = {r.run.record_dir: r.detail for r in launching.collect_results(planned, "s")}
+        assert "job lost" in by_folder[plain.record_dir], by_folder
+        assert by_folder[tuned.record_dir].startswith("its SLURM job 8_1 was cancelled")
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {words: ("8_0", "CANCELLED")})
+    by_folder = {r.run.record_dir: r.detail for r in launching.collect_results([plain, tuned], "s")}
+    assert by_folder[plain.record_dir].startswith("its SLURM job 8_0 was cancelled"), by_folder
+    assert "job lost" in by_folder[tuned.record_dir], by_folder
+
+
 def test_an_estimate_from_runs_of_another_length_scales_and_says_so(tmp_path: Path) -> None:
     """`repro sweep trainer.max_steps=100 --dry-run` after runs of the default 6000 steps: the
     estimate must scale with the steps asked, and the plan must say where it came from (runs

@@ -437,6 +437,22 @@ def run_jobs(launcher: str | None, jobs: list[Job], workers: int) -> SweepOutcom
     return None
 
 
+def environment_overrides() -> list[str]:
+    """`hydra.job.env_set` of what the sweep sets in its environment for its jobs
+    (JOB_ENVIRONMENT), for Ray: a worker of a cluster joined with RAY_ADDRESS has the
+    cluster's environment, not the sweep's, so its records lacked the sweep's id (the table
+    said `completed by another process` of runs the sweep trained). Hydra sets these in the
+    job's own process for the run. One unset here is set empty, which reads as unset, over
+    what a worker of a Ray started by an earlier sweep of this process still holds."""
+    from repro.config.overrides import hydra_literal
+    from repro.sweeping.jobs import JOB_ENVIRONMENT
+
+    return [
+        f"++hydra.job.env_set.{name}={hydra_literal(os.environ.get(name, ''))}"
+        for name in JOB_ENVIRONMENT
+    ]
+
+
 def joblib_workers(overrides: list[str]) -> int:
     """`hydra.launcher.n_jobs=N`, else REPRO_JOBS, else one per CPU core (-1 too). 0 and
     other negatives are refused: joblib itself rejects 0, and one per core was a guess."""

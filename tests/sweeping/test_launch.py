@@ -579,6 +579,28 @@ def test_a_cancelled_job_of_other_seeds_is_not_named_for_a_run_it_did_not_hold(
     assert "job lost" in result.detail
 
 
+def test_what_a_ray_job_is_handed_of_the_sweeps_environment_is_taken_literally(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the sweep hands a Ray job of its environment (`hydra.job.env_set`) holds folder
+    names, any character: Hydra's override lexer and OmegaConf's `${` keep it as set; one
+    the sweep has not set is set empty, over what a reused worker still holds."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from repro.sweeping.jobs import JOB_ENVIRONMENT
+    from repro.sweeping.launch import environment_overrides
+
+    value = '{"papers_dir": ["/a/it\'s ${x}, [b] \\"]}'
+    monkeypatch.setenv(JOB_ENVIRONMENT[1], value)
+    monkeypatch.delenv(JOB_ENVIRONMENT[2], raising=False)
+    parser = OverridesParser.create()
+    parsed = [parser.parse_override(word) for word in environment_overrides()]
+    assert {p.key_or_group for p in parsed} == {f"hydra.job.env_set.{n}" for n in JOB_ENVIRONMENT}
+    env = OmegaConf.create({p.key_or_group.rpartition(".")[2]: p.value() for p in parsed})
+    assert env[JOB_ENVIRONMENT[1]] == value and env[JOB_ENVIRONMENT[2]] == ""
+
+
 def test_a_cancelled_job_is_named_only_for_the_setting_whose_overrides_it_held_exactly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -685,6 +686,107 @@ def test_ray_sweep_against_local_head(toy_dir: Path, isolated_env: Path, tmp_pat
         subprocess.run(
             [str(script), "stop"], timeout=120, capture_output=True, env={**os.environ, **env}
         )
+
+
+FAKE_RAY_LAUNCHER = """
+\"\"\"A stand-in for hydra-ray-launcher whose jobs run as on a Ray cluster joined with
+RAY_ADDRESS: in a worker the cluster started, with its environment, not the sweep's.\"\"\"
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import configure_log, run_job, setup_globals
+from hydra.plugins.launcher import Launcher
+from omegaconf import open_dict
+
+SET_BY_THE_SWEEP = ("REPRO_SWEEP_ID", "REPRO_COMMAND_CONTEXT", "REPRO_SEEDS_AUTO")
+
+
+@dataclass
+class RayConf:
+    init: Dict[str, Any] = field(default_factory=dict)
+    remote: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RayLauncherConf:
+    _target_: str = "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher"
+    ray: RayConf = field(default_factory=RayConf)
+
+
+ConfigStore.instance().store(group="hydra/launcher", name="ray", node=RayLauncherConf)
+
+
+class RayLauncher(Launcher):
+    def __init__(self, ray):
+        self.ray_cfg = ray
+
+    def setup(self, *, hydra_context, task_function, config):
+        self.hydra_context, self.task_function, self.config = hydra_context, task_function, config
+
+    def launch(self, job_overrides, initial_job_idx):
+        setup_globals()
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        loader = self.hydra_context.config_loader
+        returns = []
+        for index, overrides in enumerate(job_overrides, initial_job_idx):
+            config = loader.load_sweep_config(self.config, list(overrides))
+            with open_dict(config):
+                config.hydra.job.id = f"job_id_for_{index}"
+                config.hydra.job.num = index
+            sweeps = {name: os.environ.pop(name) for name in SET_BY_THE_SWEEP if name in os.environ}
+            try:
+                HydraConfig.instance().set_config(config)
+                returns.append(
+                    run_job(
+                        hydra_context=self.hydra_context,
+                        task_function=self.task_function,
+                        config=config,
+                        job_dir_key="hydra.sweep.dir",
+                        job_subdir_key="hydra.sweep.subdir",
+                    )
+                )
+            finally:
+                os.environ.update(sweeps)
+        return returns
+"""
+
+
+def test_a_ray_worker_of_a_cluster_started_elsewhere_gets_the_sweeps_environment(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """A Ray cluster joined with RAY_ADDRESS starts its workers with its own environment,
+    not the sweep's: the runs' records lacked the sweep's id (its table then said
+    `completed by another process` of the runs it had just trained) and the command that
+    reruns them (no --papers-dir). The sweep hands its jobs what it sets through Hydra,
+    which sets it in the job's own process (whatever the folders hold: quoted literally)."""
+    papers = tmp_path / "it's 1, [a]"
+    write_toy_paper(papers, "toy")
+    plugin = tmp_path / "fake_ray" / "hydra_plugins" / "hydra_ray_launcher"
+    plugin.mkdir(parents=True)
+    (plugin / "__init__.py").write_text("")
+    (plugin / "ray_launcher.py").write_text(FAKE_RAY_LAUNCHER)
+    path = os.pathsep.join(filter(None, [str(plugin.parent.parent), os.environ.get("PYTHONPATH")]))
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(papers),
+        "paper=toy",
+        "experiment=small",
+        "launcher=ray",
+        "logger=none",
+        env={"PYTHONPATH": path, "RAY_ADDRESS": "auto"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 trained" in done.stdout, done.stdout
+    records = _records(isolated_env)
+    assert len(records) == 2 and len({r["sweep_id"] for r in records}) == 1, records
+    assert all(shlex.quote(str(papers)) in r["command"] for r in records), records
 
 
 def test_a_large_dry_run_is_summarised_per_setting(toy_dir: Path, isolated_env: Path) -> None:

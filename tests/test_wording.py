@@ -7,11 +7,7 @@ import io
 import pytest
 
 from repro.wording import wrap_for
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from tests.conftest import Terminal
 
 
 def test_wide_characters_wrap_by_the_columns_they_take(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from repro.running.hydra_task import describe
 from repro.running.runner import RunOutcome
-from tests.conftest import repro, write_toy_paper
+from tests.conftest import Terminal, repro, write_toy_paper
 
 
 def test_a_seed_held_by_another_process_is_not_called_completed(tmp_path: Path) -> None:
@@ -251,15 +251,10 @@ def test_repro_runs_max_time_warning_wraps_at_whole_words_at_80_columns(
     """`repro run`'s own warning of a run trainer.max_time ended short (print_outcome) was one
     ~230-character line on stderr, cut inside words by an 80-column terminal, while the same
     warning below a sweep's table wrapped at whole words (cli._warn_stopped_short)."""
-    import io
     import json
     import sys
 
     from repro.running.hydra_task import print_outcome
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     folder = tmp_path / "toy" / "small" / "aa6d817486" / "seed0"
     folder.mkdir(parents=True)
@@ -290,10 +285,6 @@ def test_repro_runs_outcome_lines_wrap_at_whole_words_at_80_columns(
 
     from repro.running.hydra_task import print_outcome
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     folder = Path("results/mnist1d/logistic_shuffled/e07871121a/seed0")
     failed = RunOutcome("failed", folder, error="non-finite loss at step 3 (nan): lower the lr")
     done = RunOutcome("completed", folder, {"test/acc": 0.2361, "train/loss": 1.976})
@@ -317,14 +308,9 @@ def test_a_runs_claim_lines_wrap_at_whole_words_on_a_terminal(
 ) -> None:
     """At 60 columns `repro run` ended with `... trainer.max_steps=2` / `000; claimed 0.68 ±`:
     its claim lines, unlike the lines above them, were cut by the terminal inside a word."""
-    import io
     import sys
 
     from repro.running import hydra_task
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     line = (
         "test/acc 0.623 (not the paper's setting: trainer.max_steps=2000; claimed 0.68 ± 0.03 "

@@ -12,12 +12,7 @@ import pytest
 
 from repro.plugins.paper_spec import Claim
 from repro.running import progress
-from tests.conftest import repro, write_toy_paper
-
-
-class _Tty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from tests.conftest import Terminal, repro, write_toy_paper
 
 
 def test_status_text_has_position_rate_eta_loss_and_validation_metric() -> None:
@@ -90,7 +85,7 @@ def test_log_lines_come_every_every_s_not_every_step() -> None:
 
 
 def test_terminal_bar_is_redrawn_in_place_and_closed_with_a_newline() -> None:
-    stream = _Tty()
+    stream = Terminal()
     line = progress.ProgressLine("toy/small seed0", stream=stream)
     assert line.interactive
     line.start(0, 20)
@@ -106,7 +101,7 @@ def test_terminal_bar_is_redrawn_in_place_and_closed_with_a_newline() -> None:
 def test_callback_shows_one_bar_over_all_epochs_and_closes_it_on_an_exception() -> None:
     from repro.running.callbacks import RunProgress
 
-    stream = _Tty()
+    stream = Terminal()
     callback = RunProgress(progress.ProgressLine("toy", stream=stream))
     trainer = SimpleNamespace(
         num_training_batches=4,
@@ -127,7 +122,7 @@ def test_callback_shows_one_bar_over_all_epochs_and_closes_it_on_an_exception() 
 
 def test_parallel_sweep_workers_print_lines_not_bars(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(progress.SWEEP_WORKER_ENV, "123")
-    assert not progress.ProgressLine("x", stream=_Tty()).interactive
+    assert not progress.ProgressLine("x", stream=Terminal()).interactive
 
 
 def test_start_line_names_run_device_and_record(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -399,7 +394,7 @@ def test_a_bar_cut_to_a_narrow_terminal_ends_at_a_whole_word(
     """At 80 columns the finished bar stayed on screen as `... 415 it/s in 0:0`: cut inside
     its last word, it showed a wrong time. A line too long ends before the word it would cut."""
     monkeypatch.setenv("COLUMNS", "80")
-    stream = _Tty()
+    stream = Terminal()
     line = progress.ProgressLine("mnist1d/logistic seed0", stream=stream, interactive=True)
     line.start(0, 20)
     line.started -= 0.05
@@ -418,7 +413,7 @@ def test_a_finished_bar_in_a_narrow_terminal_keeps_its_duration(
     last word, it said how long the run took without the time. A line too long gives up its
     metrics, then its bar's width, then the bar and the label; never half a field."""
     monkeypatch.setenv("COLUMNS", str(columns))
-    stream = _Tty()
+    stream = Terminal()
     line = progress.ProgressLine("mnist1d/logistic seed1", stream=stream, interactive=True)
     line.start(0, 200)
     line.started -= 0.16

@@ -197,17 +197,11 @@ def test_a_run_max_time_stopped_short_says_so_beside_completed(tmp_path: Path) -
         assert "step 555" in line and "trainer.max_steps=6000" in line and "verdict" in line
 
 
-def test_a_run_stopped_short_names_a_mapping_max_time_as_the_report_does(tmp_path: Path) -> None:
-    """`+trainer.max_time={minutes: 1}`: `repro run`'s warning said
-    `trainer.max_time={'minutes': 1}` (Python's dict), where the report (and the hash) say
-    `00:00:01:00`; so did a sweep's, reading the run's config.yaml."""
+def _stopped_by_max_time_at_step_5(tmp_path: Path) -> Path:
+    """The folder of a completed mnist1d run whose record says trainer.max_time stopped it
+    at step 5."""
     import json
 
-    import yaml
-
-    from repro.running.hydra_task import short_of_setting
-
-    config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": {"minutes": 1}}}
     folder = tmp_path / "mnist1d" / "logistic" / "374f2d6ff9" / "seed0"
     folder.mkdir(parents=True)
     record = {
@@ -216,6 +210,19 @@ def test_a_run_stopped_short_names_a_mapping_max_time_as_the_report_does(tmp_pat
         "timing": {"steps": 5, "epochs": 1, "stopped_by": "max_time"},
     }
     (folder / "record.json").write_text(json.dumps(record))
+    return folder
+
+
+def test_a_run_stopped_short_names_a_mapping_max_time_as_the_report_does(tmp_path: Path) -> None:
+    """`+trainer.max_time={minutes: 1}`: `repro run`'s warning said
+    `trainer.max_time={'minutes': 1}` (Python's dict), where the report (and the hash) say
+    `00:00:01:00`; so did a sweep's, reading the run's config.yaml."""
+    import yaml
+
+    from repro.running.hydra_task import short_of_setting
+
+    config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": {"minutes": 1}}}
+    folder = _stopped_by_max_time_at_step_5(tmp_path)
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
     for given in (config, None):
         line = short_of_setting(RunOutcome("completed", folder), given)
@@ -228,19 +235,10 @@ def test_a_run_stopped_short_names_a_fraction_of_a_second_as_a_time_repro_takes(
     """`+trainer.max_time={milliseconds: 60500}` stopped a run short: its warning said
     `trainer.max_time=00:00:01:00.5`, text `repro run` refuses as typed; it names the time as
     a mapping it takes, `{seconds: 60.5}`, the same setting."""
-    import json
-
     from repro.running.hydra_task import short_of_setting
 
     config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": {"milliseconds": 60500}}}
-    folder = tmp_path / "mnist1d" / "logistic" / "374f2d6ff9" / "seed0"
-    folder.mkdir(parents=True)
-    record = {
-        **{"paper": "mnist1d", "experiment": "logistic", "seed": 0},
-        **{"config_hash": "374f2d6ff9", "status": "completed", "metrics": {"test/acc": 0.3}},
-        "timing": {"steps": 5, "epochs": 1, "stopped_by": "max_time"},
-    }
-    (folder / "record.json").write_text(json.dumps(record))
+    folder = _stopped_by_max_time_at_step_5(tmp_path)
     line = short_of_setting(RunOutcome("completed", folder), config)
     assert line is not None and line.startswith("warning: trainer.max_time={seconds: 60.5} "), line
 

@@ -987,16 +987,14 @@ def test_a_run_max_time_stopped_short_of_its_steps_is_left_out_of_the_verdict(
     assert any("555" in w and "max_time" in w.replace("\\", "") for w in outcome.warnings)
 
 
-def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_run(
-    tmp_path: Path,
-) -> None:
-    """`+trainer.max_time={hours: 1}` stopped a seed short: the report's warning and its
-    failed-runs line said `stopped by trainer.max_time=None`, as if no time were set."""
+def _third_seed_stopped_by_max_time(tmp_path: Path, max_time: object) -> tuple[str, str]:
+    """Three seeds of `cnn` under `trainer.max_time=<max_time>`, the third stopped by it at
+    step 555: the report's one warning of that stop, and the report."""
     import json
 
     results = tmp_path / "results"
     for seed, acc in enumerate([0.941, 0.939, 0.5]):
-        budget = {"trainer.max_time": {"hours": 1}}
+        budget = {"trainer.max_time": max_time}
         folder = write_any_run(results, "cnn", seed, {"test/acc": acc}, **budget)
         record = json.loads((folder / "record.json").read_text())
         if seed == 2:
@@ -1006,6 +1004,15 @@ def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_ru
         results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name})
     )
     (warning,) = [w for w in outcome.warnings if "555" in w]
+    return warning, markdown
+
+
+def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_run(
+    tmp_path: Path,
+) -> None:
+    """`+trainer.max_time={hours: 1}` stopped a seed short: the report's warning and its
+    failed-runs line said `stopped by trainer.max_time=None`, as if no time were set."""
+    warning, markdown = _third_seed_stopped_by_max_time(tmp_path, {"hours": 1})
     assert "trainer.max_time=00:01:00:00 at step 555" in warning, warning
     assert "max\\_time=None" not in markdown and "max_time=None" not in markdown
 
@@ -1056,20 +1063,7 @@ def test_a_fraction_of_a_second_max_time_that_stopped_a_run_is_named_as_repro_ta
     """`+trainer.max_time={milliseconds: 3600500}` stopped a seed short: the report's warning
     said `trainer.max_time=00:01:00:00.5`, text `repro run` refuses as typed; it says
     `{seconds: 3600.5}`, as the report's other lines name that time."""
-    import json
-
-    results = tmp_path / "results"
-    for seed, acc in enumerate([0.941, 0.939, 0.5]):
-        budget = {"trainer.max_time": {"milliseconds": 3600500}}
-        folder = write_any_run(results, "cnn", seed, {"test/acc": acc}, **budget)
-        record = json.loads((folder / "record.json").read_text())
-        if seed == 2:
-            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
-        (folder / "record.json").write_text(json.dumps(record))
-    outcome, markdown = report(
-        results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name})
-    )
-    (warning,) = [w for w in outcome.warnings if "555" in w]
+    warning, markdown = _third_seed_stopped_by_max_time(tmp_path, {"milliseconds": 3600500})
     assert "trainer.max_time={seconds: 3600.5} at step 555" in warning, warning
     assert "00:01:00:00.5" not in markdown
 

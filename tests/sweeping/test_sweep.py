@@ -546,6 +546,22 @@ def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, s
     assert "1 trained, 1 already completed" in again.stdout
 
 
+def _one_run_slurm_sweep(toy_dir: Path, env: dict[str, str], *overrides: str) -> subprocess.Popen:
+    """`repro sweep` of one toy run on the test's SLURM cluster, in the background (a test
+    cancels its job meanwhile), its output piped."""
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
+            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
+            *("slurm.time_min=5", "logger=none", *overrides),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
 def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
     toy_dir: Path, isolated_env: Path, slurm_cluster
 ):
@@ -554,17 +570,7 @@ def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
     import time
 
     env = {**os.environ, **slurm_cluster}
-    sweep = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
-            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
-            *("slurm.time_min=5", "logger=none", "trainer.max_steps=100000000"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    sweep = _one_run_slurm_sweep(toy_dir, env, "trainer.max_steps=100000000")
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and sweep.poll() is None:
@@ -594,17 +600,8 @@ def test_a_slurm_job_cancelled_in_its_first_seconds_is_not_a_lost_job(
     import time
 
     env = {**os.environ, **slurm_cluster}
-    sweep = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
-            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
-            *("slurm.time_min=5", "logger=none"),
-            "++hydra.launcher.additional_parameters.begin=now+600",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    sweep = _one_run_slurm_sweep(
+        toy_dir, env, "++hydra.launcher.additional_parameters.begin=now+600"
     )
     try:
         deadline = time.monotonic() + 300  # a bound on a hang, not a timing the test relies on

@@ -387,11 +387,13 @@ def diverged_choices(
     pinned: frozenset[str] = frozenset(),
     paper_hashes: dict[str, str] | None = None,
 ) -> dict[str, ConfigChoice]:
-    """Per experiment with no completed run, the setting whose every run failed with a
-    non-finite loss: its claims ran and diverged, not "not run". Chosen as `choose_configs`
-    chooses, from those runs: the paper's (another setting judges nothing); a --config of
-    its runs judges nothing, as it warns (`_pins_never_completed`)."""
-    failed = runs[(runs["status"] == store.STATUS_FAILED) & ~runs["experiment"].isin(choices)]
+    """Per experiment with no completed run of a judged setting, the setting whose every run
+    failed with a non-finite loss: its claims ran and diverged, not "not run". Chosen as
+    `choose_configs` chooses, from those runs: the paper's (another setting judges nothing,
+    also where it completed: the paper's setting still ran, and diverged); a --config of its
+    runs judges nothing, as it warns (`_pins_never_completed`)."""
+    judged = [experiment for experiment, choice in choices.items() if choice.judged]
+    failed = runs[(runs["status"] == store.STATUS_FAILED) & ~runs["experiment"].isin(judged)]
     diverged = failed[
         failed["error"]
         .map(lambda e: NonFiniteLossError.describes(e if isinstance(e, str) else None))
@@ -662,9 +664,10 @@ def evaluate_claims(
     `fixed_sample_totals`: experiment -> the N of a plan that no longer governs (its pilot
     changed): the fixed-sample test judges seeds 0..N-1, since the later ones were still added
     after the plan's verdict. `diverged`: experiment -> the setting whose every run diverged
-    (`diverged_choices`), where no completed run gives one: its claims are judged diverged."""
+    (`diverged_choices`), where no completed run of a judged setting gives one: its claims
+    are judged diverged."""
     index = MetricIndex(frame)
-    choices = {**(diverged or {}), **choices}  # only where no run completed
+    choices = {**choices, **(diverged or {})}  # only where no judged setting completed
     results = []
     for claim in claims:
         pilots = {(two_stage_pilots or {}).get(name) for name in claim.experiments()}

@@ -297,7 +297,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         procedure=_procedure_text(plan, pilots, spec.claims),
         cautions=[c.removeprefix("warning: ") for c in cautions],
         planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
-        diverged_seeds=aggregate.diverged_seeds(frame, {**diverged, **choices}, results),
+        diverged_seeds=aggregate.diverged_seeds(frame, {**choices, **diverged}, results),
     )
     warnings += _elsewhere_lines(data, runs)
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)

@@ -635,10 +635,11 @@ def _results_counts(data: ReportData) -> str:
 def experiments_status(data: ReportData) -> tuple[list[str], list[str], list[str]]:
     """Experiments the claims need that have completed runs to judge, those with completed
     runs in other settings only (never "not run": their runs are shown beyond the paper),
-    and those with none."""
+    and those with none. One whose paper's setting ran and every run of it diverged is not
+    "elsewhere" though another setting completed: its claims are judged, inconclusive."""
     needed = data.spec.claimed_experiments()
     judged = {e for e, choice in data.choices.items() if choice.judged}
-    elsewhere = {e for e in data.choices if e not in judged}
+    elsewhere = {e for e in data.choices if e not in judged and e not in data.diverged_seeds}
     return (
         [e for e in needed if e in judged],
         [e for e in needed if e in elsewhere],

@@ -4224,3 +4224,32 @@ def test_the_seeds_line_names_the_seeds_that_diverged(tmp_path: Path) -> None:
     assert "seeds 0–4 (mlp)" in line, line
     assert "seeds 0–4 (cnn; seeds 2–4 diverged)" in line, line
     assert "seeds 3, 4 (gru; all diverged)" in line, line
+
+
+def test_a_paper_setting_that_all_diverged_beside_another_that_completed_is_not_unrun(
+    tmp_path: Path,
+) -> None:
+    """every seed of cnn's paper setting failed with `non-finite loss`, and a smoke setting
+    (trainer.max_steps=1500) of cnn completed: the completed one made cnn "chosen", not the
+    paper's, so its claims read "➖ not run" though the paper's setting ran and diverged. They
+    read inconclusive with the diverged count, as when no other setting ran; the other
+    setting stays beyond the paper."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    outcome, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "cnn_acc")
+    assert "❔ inconclusive; 5 of 5 seeds diverged (NaN or inf)" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "❔ inconclusive; 5 of 5 seed pairs diverged (NaN or inf: cnn on 5)" in pair, pair
+    assert "3 of 9 run" in outcome.summary, outcome.summary
+    assert "Run, but every run diverged (non-finite loss): `cnn`" in markdown
+    assert "Completed runs only in settings other than the paper's" not in markdown
+    assert not [w for w in outcome.warnings if "completed runs only in settings" in w]
+    beyond = markdown.split("## Results beyond the original paper")[1].split("## ")[0]
+    assert "trainer.max\\_steps=1500" in table_row(beyond, "cnn_acc")
+

@@ -944,6 +944,7 @@ def evaluate_claim(
     later_values = [values[s] for s in later]
     unlogged = index.completed(choice) - set(values)
     stopped = index.stopped_of(choice) - set(values)
+    failed = _below(index.diverged_of(choice) - set(values), total or cut)
     verdict = _note_plan(
         verdict,
         seeds,
@@ -954,8 +955,8 @@ def evaluate_claim(
         unlogged,
         claim.metric,
         stopped,
+        diverged=set(failed),
     )
-    failed = _below(index.diverged_of(choice) - set(values), total or cut)
     if failed:
         notes.append(_diverged_note(claim.experiment, failed))
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
@@ -982,8 +983,8 @@ def evaluate_claim(
         judged_below=total or (cut if later else None),
         processes=processes,
         absent=absent,
-        interim_of=total if total and len(seeds) < total else None,
-        interim_unrun=_unrun(seeds, total, unlogged | stopped),
+        interim_of=total if total and len({*seeds, *failed}) < total else None,
+        interim_unrun=_unrun(seeds, total, unlogged | stopped | set(failed)),
         interim_reruns=tuple(index.reruns(choice, _silent(seeds, total, unlogged))),
         interim_stopped=tuple(sorted(_silent(seeds, total, stopped - unlogged))),
         failed_diverged=tuple(failed),
@@ -1132,6 +1133,7 @@ def _evaluate_comparison(
         claim.metric,
         stopped,
         one_side,
+        diverged=set(failed),
     )
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
@@ -1150,9 +1152,9 @@ def _evaluate_comparison(
         notes=tuple(notes),
         judged_below=total or (cut if later else None),
         processes=tuple(sorted(processes, reverse=True)),
-        interim_of=total if total and len(paired) < total else None,
+        interim_of=total if total and len({*paired, *failed}) < total else None,
         absent=unlogged,
-        interim_unrun=_unrun(paired, total, both_ran | (stopped - one_side)),
+        interim_unrun=_unrun(paired, total, both_ran | (stopped - one_side) | set(failed)),
         interim_reruns=(
             *index.reruns(
                 choices.get(claim.experiment), _silent(paired, total, both_ran - set(a_values))
@@ -1203,17 +1205,23 @@ def _note_plan(
     metric: str = "",
     stopped: set[int] | frozenset[int] = frozenset(),
     one_side: set[int] | frozenset[int] = frozenset(),
+    diverged: set[int] | frozenset[int] = frozenset(),
 ) -> stats.Verdict:
     """A two-stage verdict's place in its plan: decided on fewer seeds than planned (a report
     read while the sweep runs: interim), or with seeds past the plan (their values said, as
     they are not judged). Not `two_stage`: the fixed-sample test on a plan's N whose pilot
     changed, which is no interim verdict. `one_side`: the `stopped` seeds of a comparison
-    whose other side has no run: a sweep trains that one, so they are unrun as well."""
+    whose other side has no run: a sweep trains that one, so they are unrun as well.
+    `diverged`: planned seeds (pairs) whose run failed with a non-finite loss: they ran, and
+    the planned test drops them as it drops a NaN value, so they are neither unrun nor what
+    keeps a verdict interim (a sweep would train them again, to diverge again)."""
     notes = []
     fell_back = FLAT_PILOT_FALLBACK in verdict.reason  # a flat pilot: no Stein bound
     test = "two-stage" if two_stage and not fell_back else "fixed-sample"
-    interim = two_stage and total is not None and len(judged) < total
-    absent = sorted(set(range(total)) - set(judged)) if total is not None else []
+    done = set(judged) | set(diverged)
+    interim = two_stage and total is not None and len(done) < total
+    absent = sorted(set(range(total)) - done) if total is not None else []
+    gone = sorted(s for s in diverged if total is not None and s < total)
     silent = [seed for seed in absent if seed in unlogged]  # completed without the metric
     short = [seed for seed in absent if seed in stopped and seed not in unlogged]
     absent = [s for s in absent if s not in unlogged and (s not in stopped or s in one_side)]
@@ -1231,6 +1239,9 @@ def _note_plan(
             f"{seeds} stopped by trainer.max_time short of the setting: the rerun=true "
             f"command listed with the failed runs trains {them} to the end"
         )
+    if gone:  # ran: told apart from the seeds still to come
+        seeds = f"seed {gone[0]}" if len(gone) == 1 else f"seeds {seeds_text(gone)}"
+        quiet.append(f"{seeds} diverged in training (non-finite loss)")
     unrun = [f"{which} no completed run yet: still training, or failed and to be rerun"]
     unrun = unrun if absent else []
     if interim and total is not None:

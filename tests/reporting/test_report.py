@@ -4253,3 +4253,68 @@ def test_a_paper_setting_that_all_diverged_beside_another_that_completed_is_not_
     beyond = markdown.split("## Results beyond the original paper")[1].split("## ")[0]
     assert "trainer.max\\_steps=1500" in table_row(beyond, "cnn_acc")
 
+
+def test_a_planned_seed_that_diverged_is_not_also_counted_unrun(tmp_path: Path) -> None:
+    """A seeds=auto plan of 6 whose stage-two seed 4 failed with `non-finite loss`: the
+    verdict counted it twice, "1 of 6 diverged" and "interim: 5 of the 6 planned seeds (seed 4
+    has no completed run yet: still training, or failed and to be rerun", and sent the user
+    to a sweep that trains it again, to diverge again. It ran, and diverged: the planned test
+    drops it as it drops a NaN value, so the verdict is the final one, as with a NaN."""
+    import shutil
+
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        if seed == 4:
+            write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    reason = result.verdict.reason
+    assert "interim" not in reason and "no completed run" not in reason, reason
+    assert result.interim_of is None and result.interim_unrun == (), result
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1
+    assert aggregate.verdict_numbers(result)["interim"] is False
+    # as a NaN value of seed 4 reads: the same verdict, not interim
+    nan = tmp_path / "nan"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, math.nan, 0.941]):
+        write_run(nan, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(nan).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (same,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert same.interim_of is None and same.outcome == result.outcome and same.diverged == 1
+    # with seed 5 still to come, it is interim for seed 5 alone, and says what seed 4 did
+    shutil.rmtree(next((results / "mnist1d" / "cnn").glob("*/seed5")))
+    frame = load_records(results).frame
+    (early,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert early.interim_of == 6 and early.interim_unrun == (5,), early
+    assert (
+        "interim: 4 of the 6 planned seeds (seed 5 has no completed run yet: still training, or "
+        "failed and to be rerun; seed 4 diverged in training (non-finite loss)"
+    ) in early.verdict.reason, early.verdict.reason
+
+
+def test_a_planned_pair_that_diverged_is_not_also_counted_unrun(tmp_path: Path) -> None:
+    """The comparison's side: cnn's planned seed 4 failed with a non-finite loss, mlp's
+    completed. The pair diverged; it made the verdict interim as a pair still to train."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed in range(6):
+        if seed == 4:
+            write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed % 5]})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    plan = ({"cnn": 3, "mlp": 3}, {"cnn": 6, "mlp": 6})
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, *plan)
+    assert result.interim_of is None and result.interim_unrun == (), result
+    assert "interim" not in result.verdict.reason, result.verdict.reason
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1

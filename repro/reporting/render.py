@@ -172,9 +172,8 @@ def num(value: Any, digits: int = 4, resolution: float = math.inf) -> str:
 
 
 def signed(value: float, resolution: float = math.inf) -> str:
-    if not math.isfinite(value):
-        return "–"
-    return f"{value:+.{stats.digits_for(value, resolution)}g}"
+    """`stats.signed`, and `–` where there is no number."""
+    return stats.signed(value, resolution) if math.isfinite(value) else "–"
 
 
 def resolution_of(result: ClaimResult) -> float:
@@ -366,8 +365,9 @@ def delta_text(result: ClaimResult) -> str:
     if claim.kind == "threshold":
         margin = (result.delta if claim.direction == ">=" else -result.delta) + 0.0  # not -0
         return f"margin {signed(margin, res)}"
-    if math.isfinite(result.delta_rel):
-        return f"{signed(result.delta, res)} ({result.delta_rel * 100:+.1f}%)"
+    if math.isfinite(result.delta_rel):  # on the claim exactly: `0 (0.0%)`, no sign
+        rel = "0.0" if result.delta == 0 else f"{result.delta_rel * 100:+.1f}"
+        return f"{signed(result.delta, res)} ({rel}%)"
     return signed(result.delta, res)
 
 

@@ -796,7 +796,9 @@ def other_settings(
                 continue
             summary = index.summarize(ordered)
             interval = stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha)
-            exact = index.runs_identical(claim.experiment, option.config_hash, sorted(values))
+            exact = index.runs_identical(
+                claim.experiment, option.config_hash, _finite_seeds(sorted(values), ordered)
+            )
             rule = _fixed_sample_verdict(claim, ordered, alpha, exact)
             rows.append(
                 OtherSetting(
@@ -842,9 +844,10 @@ def _comparison_elsewhere(
         if not seeds:
             continue
         summary = index.summarize(diffs)
+        finite = _finite_seeds(seeds, diffs)
         exact = index.runs_identical(
-            claim.experiment, option.config_hash, seeds
-        ) and index.runs_identical(claim.versus or "", partner.config_hash, seeds)
+            claim.experiment, option.config_hash, finite
+        ) and index.runs_identical(claim.versus or "", partner.config_hash, finite)
         rule = stats.comparison_verdict(
             a_side, b_side, claim.direction, paired=True, alpha=alpha, exact=exact
         )
@@ -928,7 +931,7 @@ def evaluate_claim(
         mixed, processes = index.world_note(claim.experiment, hashes[0], seeds)
     notes += [mixed] if mixed else []
     exact = choice is not None and index.runs_identical(
-        claim.experiment, choice.chosen.config_hash, seeds
+        claim.experiment, choice.chosen.config_hash, _finite_seeds(seeds, ordered)
     )
     if two_stage_ok and claim.kind == "value":
         verdict = two_stage.equivalence_verdict(
@@ -1007,6 +1010,13 @@ def diverged_seeds(
             if experiment in seeds:
                 seeds[experiment].update(s for s, v in values if not math.isfinite(v))
     return {e: tuple(sorted(s)) for e, s in seeds.items() if s}
+
+
+def _finite_seeds(seeds: list[int], values: list[float]) -> list[int]:
+    """The seeds whose value (a comparison: A − B) is finite: those the test runs on, and so
+    the runs whose agreement makes identical values a deterministic run; a diverged seed's
+    run differs from the others in the claim's metric itself, which tells nothing of them."""
+    return [seed for seed, value in zip(seeds, values, strict=True) if math.isfinite(value)]
 
 
 def _below(seeds: set[int], total: int | None) -> list[int]:
@@ -1108,7 +1118,7 @@ def _evaluate_comparison(
             notes=tuple(notes),
         )
     exact = len(hashes) == 2 and all(
-        index.runs_identical(experiment, config_hash, paired)
+        index.runs_identical(experiment, config_hash, _finite_seeds(paired, diffs))
         for experiment, config_hash in zip((claim.experiment, claim.versus), hashes, strict=True)
     )
     if two_stage_ok:

@@ -4318,3 +4318,33 @@ def test_a_planned_pair_that_diverged_is_not_also_counted_unrun(tmp_path: Path) 
     assert result.interim_of is None and result.interim_unrun == (), result
     assert "interim" not in result.verdict.reason, result.verdict.reason
     assert result.outcome == stats.REPRODUCED and result.diverged == 1
+
+
+def test_a_seed_that_diverged_does_not_make_the_finite_seeds_runs_differ(tmp_path: Path) -> None:
+    """Seeds 0 and 1 agree in every metric, seed 2 gave NaN: the identical-runs check counted
+    the NaN seed's run, so the verdict read "All 2 seeds gave 0.94, but their runs differ in
+    other metrics" of two runs that differ in nothing. The test is on the finite seeds, and so
+    is the check: judged on that value, the diverged seed named beside it, as when seed 2
+    failed with a non-finite loss instead. A comparison's pairs alike."""
+    from repro.plugins.registry import get_paper
+
+    claims = {c.id: c for c in get_paper("mnist1d").spec().claims}
+
+    def judged(last: dict[str, object]) -> list[aggregate.ClaimResult]:
+        results = tmp_path / str(len(list(tmp_path.iterdir())))
+        for seed in range(2):
+            write_run(results, "cnn", seed, {"test/acc": 0.94, "train/loss": 0.1})
+            write_run(results, "mlp", seed, {"test/acc": 0.5, "train/loss": 0.2})
+        write_run(results, "cnn", 2, **last)  # type: ignore[arg-type]
+        write_run(results, "mlp", 2, {"test/acc": 0.5, "train/loss": 0.2})
+        frame = load_records(results).frame
+        choices = aggregate.choose_configs(aggregate.run_table(frame))
+        wanted = [claims["cnn_acc"], claims["cnn_beats_mlp"]]
+        return aggregate.evaluate_claims(frame, wanted, choices, 0.05)
+
+    nan = judged({"metrics": {"test/acc": math.nan, "train/loss": math.nan}})
+    failed = judged({"metrics": {}, "status": "failed", "error": "non-finite loss at step 3 (nan)"})
+    for by_nan, by_failure in zip(nan, failed, strict=True):
+        assert "differ" not in by_nan.verdict.reason, by_nan.verdict.reason
+        assert by_nan.verdict.deterministic and by_nan.diverged == 1, by_nan.verdict
+        assert by_nan.outcome == by_failure.outcome == stats.REPRODUCED, by_failure.verdict

@@ -454,8 +454,9 @@ def claim_details(result: ClaimResult, uncompleted: Collection[str] = ()) -> lis
             + (f"; {plural(s.n_nan, dropped)} dropped" if s.n_nan and not told else "")
             + "."
         )
-    if claim.kind == "comparison" and result.first_summary and result.versus_summary:
-        a, b = result.first_summary, result.versus_summary
+    first = result.first_summary  # of no finite pair (n=0): no means to show
+    if claim.kind == "comparison" and first and first.n and result.versus_summary:
+        a, b = first, result.versus_summary
         apart = stats.resolution(a.mean - b.mean)  # A and B must not print the same mean
 
         def side(of: stats.Summary) -> str:  # one seed has no spread: none shown, as in the table

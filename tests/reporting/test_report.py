@@ -4348,3 +4348,15 @@ def test_a_seed_that_diverged_does_not_make_the_finite_seeds_runs_differ(tmp_pat
         assert "differ" not in by_nan.verdict.reason, by_nan.verdict.reason
         assert by_nan.verdict.deterministic and by_nan.diverged == 1, by_nan.verdict
         assert by_nan.outcome == by_failure.outcome == stats.REPRODUCED, by_failure.verdict
+
+
+def test_a_comparison_with_no_finite_pair_prints_no_empty_side_means(tmp_path: Path) -> None:
+    """every mlp seed gave NaN: under the table, `cnn_beats_mlp` said "cnn: –; mlp: –
+    (paired seeds)", means over no pair, beside "No finite values". No such line now."""
+    results = tmp_path / "results"
+    for seed in range(4):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": math.nan})
+    _, markdown = report(results, tmp_path / "out")
+    (line,) = [x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`")]
+    assert "No finite values" in line and "cnn: –" not in line, line

@@ -4360,3 +4360,23 @@ def test_a_comparison_with_no_finite_pair_prints_no_empty_side_means(tmp_path: P
     _, markdown = report(results, tmp_path / "out")
     (line,) = [x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`")]
     assert "No finite values" in line and "cnn: –" not in line, line
+
+
+def test_a_paper_setting_that_all_diverged_is_not_called_unjudged_under_its_commands(
+    tmp_path: Path,
+) -> None:
+    """cnn's paper setting ran and every seed diverged, a smoke setting completed: its
+    claims read inconclusive, diverged, but the note under *To regenerate* said "The paper's
+    setting of cnn has no completed runs, so its claims are not judged". Its claims are
+    judged; the paper's sweep line carries cnn, as it made those runs."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    assert "❔ inconclusive; 3 of 3 seeds diverged" in table_row(markdown, "cnn_acc")
+    assert "cnn has no completed runs, so its claims are not judged" not in markdown, markdown
+    assert "experiment=mlp,cnn seeds=3" in markdown.replace("\\\n    ", "")

@@ -688,7 +688,11 @@ def seeds_text(data: ReportData) -> str:
     Unjudged are the seeds past every judged claim's cut (a claim cut at N=4 judges seed 3
     even where a comparison with a plan of N=3 does not; that claim's line says so)."""
     by_seeds: dict[tuple[str, str], list[str]] = {}
+    # judged on its paper's setting, every run of which diverged: not the other setting's seeds
+    all_diverged = {e for e, c in data.choices.items() if not c.judged and e in data.diverged_seeds}
     for choice in data.choices.values():
+        if choice.experiment in all_diverged:
+            continue
         note = ""
         cuts = [
             r.judged_below
@@ -705,7 +709,7 @@ def seeds_text(data: ReportData) -> str:
         listed = f"seed{'s' * (len(ran) != 1)} {seed_list(ran)}"  # seed 2
         by_seeds.setdefault((listed, note), []).append(choice.experiment)
     for experiment, diverged in data.diverged_seeds.items():  # no run of it completed
-        if experiment not in data.choices:
+        if experiment not in data.choices or experiment in all_diverged:
             listed = f"seed{'s' * (len(diverged) != 1)} {seed_list(diverged)}"
             by_seeds.setdefault((listed, "; all diverged"), []).append(experiment)
     parts = [f"{s} ({', '.join(e)}{note})" for (s, note), e in by_seeds.items()]

@@ -4380,3 +4380,23 @@ def test_a_paper_setting_that_all_diverged_is_not_called_unjudged_under_its_comm
     assert "❔ inconclusive; 3 of 3 seeds diverged" in table_row(markdown, "cnn_acc")
     assert "cnn has no completed runs, so its claims are not judged" not in markdown, markdown
     assert "experiment=mlp,cnn seeds=3" in markdown.replace("\\\n    ", "")
+
+
+def test_the_seeds_line_does_not_pool_another_settings_seeds_with_the_diverged_ones(
+    tmp_path: Path,
+) -> None:
+    """cnn's paper setting diverged on seeds 0–2, a smoke setting completed seeds 0–4: the
+    Seeds line read "seeds 0–4 (cnn; seeds 0–2 diverged)", the smoke runs' seeds as if the
+    judged setting had run them. It names the judged setting's seeds: all diverged."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        if seed < 3:
+            write_run(
+                results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+            )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    line = next(x for x in markdown.splitlines() if x.startswith("- **Seeds:**"))
+    assert "seeds 0–2 (cnn; all diverged)" in line, line
+    assert "seeds 0–4 (mlp)" in line, line

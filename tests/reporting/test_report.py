@@ -4218,3 +4218,179 @@ def test_the_seeds_line_names_the_seeds_that_diverged(tmp_path: Path) -> None:
     assert "seeds 0–4 (mlp)" in line, line
     assert "seeds 0–4 (cnn; seeds 2–4 diverged)" in line, line
     assert "seeds 3, 4 (gru; all diverged)" in line, line
+
+
+def test_a_paper_setting_that_all_diverged_beside_another_that_completed_is_not_unrun(
+    tmp_path: Path,
+) -> None:
+    """every seed of cnn's paper setting failed with `non-finite loss`, and a smoke setting
+    (trainer.max_steps=1500) of cnn completed: the completed one made cnn "chosen", not the
+    paper's, so its claims read "➖ not run" though the paper's setting ran and diverged. They
+    read inconclusive with the diverged count, as when no other setting ran; the other
+    setting stays beyond the paper."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    outcome, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "cnn_acc")
+    assert "❔ inconclusive; 5 of 5 seeds diverged (NaN or inf)" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "❔ inconclusive; 5 of 5 seed pairs diverged (NaN or inf: cnn on 5)" in pair, pair
+    assert "3 of 9 run" in outcome.summary, outcome.summary
+    assert "Run, but every run diverged (non-finite loss): `cnn`" in markdown
+    assert "Completed runs only in settings other than the paper's" not in markdown
+    assert not [w for w in outcome.warnings if "completed runs only in settings" in w]
+    beyond = markdown.split("## Results beyond the original paper")[1].split("## ")[0]
+    assert "trainer.max\\_steps=1500" in table_row(beyond, "cnn_acc")
+
+
+def test_a_planned_seed_that_diverged_is_not_also_counted_unrun(tmp_path: Path) -> None:
+    """A seeds=auto plan of 6 whose stage-two seed 4 failed with `non-finite loss`: the
+    verdict counted it twice, "1 of 6 diverged" and "interim: 5 of the 6 planned seeds (seed 4
+    has no completed run yet: still training, or failed and to be rerun", and sent the user
+    to a sweep that trains it again, to diverge again. It ran, and diverged: the planned test
+    drops it as it drops a NaN value, so the verdict is the final one, as with a NaN."""
+    import shutil
+
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        if seed == 4:
+            write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    reason = result.verdict.reason
+    assert "interim" not in reason and "no completed run" not in reason, reason
+    assert result.interim_of is None and result.interim_unrun == (), result
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1
+    assert aggregate.verdict_numbers(result)["interim"] is False
+    # as a NaN value of seed 4 reads: the same verdict, not interim
+    nan = tmp_path / "nan"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, math.nan, 0.941]):
+        write_run(nan, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(nan).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (same,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert same.interim_of is None and same.outcome == result.outcome and same.diverged == 1
+    # with seed 5 still to come, it is interim for seed 5 alone, and says what seed 4 did
+    shutil.rmtree(next((results / "mnist1d" / "cnn").glob("*/seed5")))
+    frame = load_records(results).frame
+    (early,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert early.interim_of == 6 and early.interim_unrun == (5,), early
+    assert (
+        "interim: 4 of the 6 planned seeds (seed 5 has no completed run yet: still training, or "
+        "failed and to be rerun; seed 4 diverged in training (non-finite loss)"
+    ) in early.verdict.reason, early.verdict.reason
+
+
+def test_a_planned_pair_that_diverged_is_not_also_counted_unrun(tmp_path: Path) -> None:
+    """The comparison's side: cnn's planned seed 4 failed with a non-finite loss, mlp's
+    completed. The pair diverged; it made the verdict interim as a pair still to train."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed in range(6):
+        if seed == 4:
+            write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed % 5]})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    plan = ({"cnn": 3, "mlp": 3}, {"cnn": 6, "mlp": 6})
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, *plan)
+    assert result.interim_of is None and result.interim_unrun == (), result
+    assert "interim" not in result.verdict.reason, result.verdict.reason
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1
+
+
+def test_a_seed_that_diverged_does_not_make_the_finite_seeds_runs_differ(tmp_path: Path) -> None:
+    """Seeds 0 and 1 agree in every metric, seed 2 gave NaN: the identical-runs check counted
+    the NaN seed's run, so the verdict read "All 2 seeds gave 0.94, but their runs differ in
+    other metrics" of two runs that differ in nothing. The test is on the finite seeds, and so
+    is the check: judged on that value, the diverged seed named beside it, as when seed 2
+    failed with a non-finite loss instead. A comparison's pairs alike."""
+    from repro.plugins.registry import get_paper
+
+    claims = {c.id: c for c in get_paper("mnist1d").spec().claims}
+
+    def judged(last: dict[str, object]) -> list[aggregate.ClaimResult]:
+        results = tmp_path / str(len(list(tmp_path.iterdir())))
+        for seed in range(2):
+            write_run(results, "cnn", seed, {"test/acc": 0.94, "train/loss": 0.1})
+            write_run(results, "mlp", seed, {"test/acc": 0.5, "train/loss": 0.2})
+        write_run(results, "cnn", 2, **last)  # type: ignore[arg-type]
+        write_run(results, "mlp", 2, {"test/acc": 0.5, "train/loss": 0.2})
+        frame = load_records(results).frame
+        choices = aggregate.choose_configs(aggregate.run_table(frame))
+        wanted = [claims["cnn_acc"], claims["cnn_beats_mlp"]]
+        return aggregate.evaluate_claims(frame, wanted, choices, 0.05)
+
+    nan = judged({"metrics": {"test/acc": math.nan, "train/loss": math.nan}})
+    failed = judged({"metrics": {}, "status": "failed", "error": "non-finite loss at step 3 (nan)"})
+    for by_nan, by_failure in zip(nan, failed, strict=True):
+        assert "differ" not in by_nan.verdict.reason, by_nan.verdict.reason
+        assert by_nan.verdict.deterministic and by_nan.diverged == 1, by_nan.verdict
+        assert by_nan.outcome == by_failure.outcome == stats.REPRODUCED, by_failure.verdict
+
+
+def test_a_comparison_with_no_finite_pair_prints_no_empty_side_means(tmp_path: Path) -> None:
+    """every mlp seed gave NaN: under the table, `cnn_beats_mlp` said "cnn: –; mlp: –
+    (paired seeds)", means over no pair, beside "No finite values". No such line now."""
+    results = tmp_path / "results"
+    for seed in range(4):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": math.nan})
+    _, markdown = report(results, tmp_path / "out")
+    (line,) = [x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`")]
+    assert "No finite values" in line and "cnn: –" not in line, line
+
+
+def test_a_paper_setting_that_all_diverged_is_not_called_unjudged_under_its_commands(
+    tmp_path: Path,
+) -> None:
+    """cnn's paper setting ran and every seed diverged, a smoke setting completed: its
+    claims read inconclusive, diverged, but the note under *To regenerate* said "The paper's
+    setting of cnn has no completed runs, so its claims are not judged". Its claims are
+    judged; the paper's sweep line carries cnn, as it made those runs."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    assert "❔ inconclusive; 3 of 3 seeds diverged" in table_row(markdown, "cnn_acc")
+    assert "cnn has no completed runs, so its claims are not judged" not in markdown, markdown
+    assert "experiment=mlp,cnn seeds=3" in markdown.replace("\\\n    ", "")
+
+
+def test_the_seeds_line_does_not_pool_another_settings_seeds_with_the_diverged_ones(
+    tmp_path: Path,
+) -> None:
+    """cnn's paper setting diverged on seeds 0–2, a smoke setting completed seeds 0–4: the
+    Seeds line read "seeds 0–4 (cnn; seeds 0–2 diverged)", the smoke runs' seeds as if the
+    judged setting had run them. It names the judged setting's seeds: all diverged."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        if seed < 3:
+            write_run(
+                results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+            )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    line = next(x for x in markdown.splitlines() if x.startswith("- **Seeds:**"))
+    assert "seeds 0–2 (cnn; all diverged)" in line, line
+    assert "seeds 0–4 (mlp)" in line, line

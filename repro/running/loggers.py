@@ -465,11 +465,12 @@ def _warn(line: str) -> None:
 def finish_wandb(exit_code: int = 0) -> None:
     """End the W&B run so the next run of this process does not write into it, leaving its
     offline folder complete and self-contained: `files/config.yaml` written, and no link
-    out of the results folder (write_offline_config, keep_core_logs_inside). It runs after
-    training, before the result is recorded: a failure (wandb-core gone, as srun's SIGTERM
-    ends it: `ConnectionResetError: Connection lost`) is one warning, never the trained
-    result lost with a record left `running`. `exit_code` 1 for a run that did not complete
-    (failed, interrupted, refused at fit start): W&B then shows it failed, not finished."""
+    out of the results folder (write_offline_config, keep_core_logs_inside). It runs once the
+    run's record is written (a kill before then leaves W&B's run crashed, never `finished`
+    beside a record still `running`): a failure (wandb-core gone, as srun's SIGTERM ends it:
+    `ConnectionResetError: Connection lost`) is one warning, the record kept as written.
+    `exit_code` 1 for a run that did not complete or was not recorded (failed, interrupted,
+    refused at fit start, its record unwritable): W&B then shows it failed, not finished."""
     import sys
 
     if "wandb" not in sys.modules:

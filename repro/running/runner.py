@@ -1323,12 +1323,20 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
             return _stopped_in_setup(attempt, checkpoint)
         return attempt.failed(_exit_in_training(error, attempt.plugin.folder))
     finally:  # still `running` here: trained and tested, its result recorded next
-        finish_wandb(exit_code=0 if record["status"] == store.STATUS_RUNNING else 1)
+        if record["status"] != store.STATUS_RUNNING or sys.exc_info()[0] is not None:
+            finish_wandb(exit_code=1)
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
     if checkpoint.found_inexact and record.get("resumed_from"):  # seen once loaders were built
         record["resumed_from"].update(exact=False, why_inexact=checkpoint.found_inexact)
-    unsettled = _record_result(attempt, result, checkpoint_cfg, checkpoint.final_unsaved)
+    recorded = False
+    try:  # W&B says `finished` only once the completed record is on disk: a kill between
+        # (a time limit during an online finish's upload) leaves it crashed, never finished
+        # beside a record still `running`
+        unsettled = _record_result(attempt, result, checkpoint_cfg, checkpoint.final_unsaved)
+        recorded = True
+    finally:
+        finish_wandb(exit_code=0 if recorded else 1)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if unsettled is not None:
         return RunOutcome("completed", record_dir, result.metrics, error=unsettled, exit_code=1)

@@ -369,3 +369,62 @@ def test_a_run_that_did_not_complete_ends_its_wandb_run_failed(
     with pytest.raises(ReproError):
         repro.run("toy", "small", overrides=["logger=wandb", override])
     assert ends and all(code == 1 for code in ends), ends
+
+
+def test_a_completed_runs_wandb_run_is_finished_only_once_its_completed_record_is_on_disk(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """W&B was told `finished` before the completed record was written: a kill between (a
+    slurm time limit during an online finish's upload) left W&B saying the run finished while
+    its record said `running`. The record comes first; a kill between then leaves W&B's run
+    unfinished (crashed), which claims less than happened, never more."""
+    import wandb
+
+    import repro
+
+    seen: list[tuple[Any, str | None]] = []
+    real = wandb.finish
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        files = list(isolated_env.rglob("record.json"))
+        status = json.loads(files[0].read_text())["status"] if files else None
+        seen.append((kwargs.get("exit_code", args[0] if args else None), status))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    repro.run("toy", "small", overrides=["logger=wandb", "trainer.max_steps=4"])
+    assert seen == [(0, "completed")]
+
+
+def test_a_run_whose_completed_record_cannot_be_written_ends_its_wandb_run_failed(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk as the completed record is written: the run is not recorded, so its W&B
+    run must not say `finished` either."""
+    import errno
+
+    import wandb
+
+    import repro
+    from repro.errors import ReproError
+    from repro.records import store
+
+    ends: list[Any] = []
+    real_finish, real_write = wandb.finish, store.write_record
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        ends.append(kwargs.get("exit_code", args[0] if args else None))
+        return real_finish(*args, **kwargs)
+
+    def write_record(record_dir: Path, record: dict[str, Any], *args: Any) -> Any:
+        if record.get("status") == store.STATUS_COMPLETED:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(record_dir, record, *args)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setattr(store, "write_record", write_record)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    with pytest.raises(ReproError):
+        repro.run("toy", "small", overrides=["logger=wandb", "trainer.max_steps=4"])
+    assert ends and all(code == 1 for code in ends), ends

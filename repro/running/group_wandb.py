@@ -19,11 +19,17 @@ STEP_KEYS = ("step",)  # Lightning's CSV column; W&B gets the step as trainer/gl
 
 
 def write_seed_run(
-    attempt: Any, module: Any, datamodule: Any, rows: list[dict[str, Any]], status: str
+    attempt: Any,
+    module: Any,
+    datamodule: Any,
+    rows: list[dict[str, Any]],
+    status: str,
+    error: str | None = None,
 ) -> dict[str, Any] | None:
     """Write one seed's W&B run (config, the hyperparameters Lightning would log, every
     curve row at its step) when the `logger` config asks for W&B; returns the record's
-    `wandb` section. `status`: "success" or "failed", as Lightning finalizes a run."""
+    `wandb` section. `status`: "success" or "failed", as Lightning finalizes a run; `error`:
+    a failed seed's line, kept in the run's summary as a seed alone's is."""
     logger_cfg = dict(attempt.config.get("logger") or {})
     if "wandb" not in logger_cfg:
         return None
@@ -59,7 +65,7 @@ def write_seed_run(
         )
         return None
     finally:
-        finish_wandb(exit_code=0 if status == "success" else 1)
+        finish_wandb(exit_code=0 if status == "success" else 1, error=error)
 
 
 def _number(value: Any) -> bool:

@@ -1369,7 +1369,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
         return attempt.failed(_exit_in_training(error, attempt.plugin.folder))
     finally:  # still `running` here: trained and tested, its result recorded next
         if record["status"] != store.STATUS_RUNNING or sys.exc_info()[0] is not None:
-            finish_wandb(exit_code=1)
+            finish_wandb(exit_code=1, error=record.get("error"))
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
     if checkpoint.found_inexact and record.get("resumed_from"):  # seen once loaders were built

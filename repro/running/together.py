@@ -1175,7 +1175,9 @@ def _record_seed(
             if keep is not None:  # before its record: a kill -9 then leaves its training
                 keep()
             return attempt.failed(error)
-    if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
+    if wandb_info := write_seed_run(
+        attempt, seed.module, seed.datamodule, seed.curves, "failed", seed.error
+    ):
         attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)  # its one line: the caller's print_outcome
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)

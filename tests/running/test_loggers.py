@@ -428,3 +428,49 @@ def test_a_run_whose_completed_record_cannot_be_written_ends_its_wandb_run_faile
     with pytest.raises(ReproError):
         repro.run("toy", "small", overrides=["logger=wandb", "trainer.max_steps=4"])
     assert ends and all(code == 1 for code in ends), ends
+
+
+def test_a_failed_runs_offline_wandb_run_says_why_it_failed(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """A run that failed printed its error only once its W&B run had ended: the offline run
+    (and the one `wandb sync` uploads) showed `failed` with no console output, no output.log
+    and no word of why. Its summary now holds the one line the run ends with."""
+    done = _run_toy(tmp_path, "model.explode=true")
+    assert done.returncode == 1, done.stderr
+    record = _record(isolated_env)
+    assert record["status"] == "failed" and "non-finite loss" in record["error"]
+    log = _read_wandb_log(next(isolated_env.rglob("record.json")).parent / record["wandb"]["dir"])
+    (exit_record,) = [r["exit"] for r in log if r["type"] == "exit"]
+    assert exit_record["exit_code"] == 1
+    summary: dict[str, Any] = {}
+    for entry in log:
+        if entry["type"] == "summary":
+            summary.update(entry["summary"].get("update") or {})
+    assert record["error"] in json.dumps(summary), summary
+
+
+def test_a_failed_seed_trained_together_says_why_in_its_wandb_run_as_one_alone(
+    tmp_path: Path,
+) -> None:
+    """The W&B run a group writes for a seed that failed carries its line too."""
+    results = tmp_path / "results"
+    done = repro(
+        "sweep",
+        "paper=toy",
+        "experiment=small",
+        "seeds=2",
+        "logger=default",
+        "seeds_together=true",
+        "model.explode=true",
+        env={**_toy_env(tmp_path), "REPRO_RESULTS_DIR": str(results)},
+        timeout=300,
+    )
+    assert done.returncode != 0 and "together on cpu" in done.stdout, done.stdout
+    records = [(p, json.loads(p.read_text())) for p in sorted(results.rglob("record.json"))]
+    assert len(records) == 2
+    for record_file, record in records:
+        assert record["status"] == "failed" and record["error"]
+        log = _read_wandb_log(record_file.parent / record["wandb"]["dir"])
+        summaries = [r["summary"].get("update") or {} for r in log if r["type"] == "summary"]
+        assert record["error"] in json.dumps(summaries), summaries

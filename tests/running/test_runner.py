@@ -565,8 +565,8 @@ def test_a_run_failing_as_it_starts_says_one_line_and_leaves_no_running_record(
 def test_a_wandb_run_that_fails_to_finish_costs_no_trained_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """W&B's finish ran after training and testing, before the result was
-    recorded (now after); wandb-core gone (srun's SIGTERM ends it too) made it raise `ConnectionResetError:
+    """W&B's finish ran after training and testing, before the result was recorded (now
+    after); wandb-core gone (srun's SIGTERM ends it too) made it raise `ConnectionResetError:
     Connection lost`, and the trained, tested run was lost: its record stayed `running`. The
     result is recorded; the W&B trouble is one warning."""
     import wandb

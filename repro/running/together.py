@@ -21,7 +21,7 @@ import torch
 from repro.errors import ReproError, error_line
 from repro.running.group_checkpoint import UNREADABLE, GroupCheckpoint, GroupStopped
 from repro.running.group_wandb import hyperparameters, write_seed_run
-from repro.running.loggers import CSV_FOLDER, wandb_start_problem
+from repro.running.loggers import CSV_FOLDER, finish_wandb, wandb_start_problem
 from repro.running.seed_group import (
     SMALL_MODEL,
     GroupResult,
@@ -1175,7 +1175,9 @@ def _record_seed(
             if keep is not None:  # before its record: a kill -9 then leaves its training
                 keep()
             return attempt.failed(error)
-    if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
+    if wandb_info := write_seed_run(
+        attempt, seed.module, seed.datamodule, seed.curves, "failed", seed.error
+    ):
         attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)  # its one line: the caller's print_outcome
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
@@ -1219,12 +1221,10 @@ def _finish_seed(
 
     from repro.running.callbacks import SmallModelThreads
     from repro.running.distributed import EvaluatedSamples
-    from repro.running.runner import RunOutcome, _record_result, _warn_missing_claim_metrics
+    from repro.running.runner import RunOutcome, _warn_missing_claim_metrics
     from repro.running.training import (
-        TrainingResult,
         _every_dataloader,
         _scalar_metrics,
-        dataset_sizes_of,
         require_tested,
         warn_step_only_test_metrics,
     )
@@ -1261,7 +1261,36 @@ def _finish_seed(
         shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
     if "csv" in dict(config.get("logger") or {}):  # as a seed alone logs: the logger config's
         _write_curves(attempt.record_dir / attempt.csv_folder, rows)  # a rerun's: aside
-    if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, rows, "success"):
+    info = write_seed_run(attempt, seed.module, seed.datamodule, rows, "success", keep_open=True)
+    recorded = False
+    try:  # its W&B run says `finished` only once its completed record is on disk
+        unsettled = _record_tested(attempt, seed, result, tester, metrics, info, trained)
+        recorded = True
+    finally:
+        finish_wandb(exit_code=0 if recorded else 1)
+    spec = attempt.plugin.spec()
+    _warn_missing_claim_metrics(spec, config["experiment_name"], metrics)
+    if unsettled is not None:
+        return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
+    return RunOutcome("completed", attempt.record_dir, metrics)
+
+
+def _record_tested(
+    attempt: Any,
+    seed: SeedOutcome,
+    result: GroupResult,
+    tester: Any,
+    metrics: dict[str, float],
+    wandb_info: dict[str, Any] | None,
+    trained: dict[str, Any] | None,
+) -> str | None:
+    """A tested seed's final weights saved and its completed record written, as `repro run`
+    records a run (`runner._record_result`: None, or what failed once it was written)."""
+    from repro.running.runner import _record_result
+    from repro.running.training import TrainingResult, dataset_sizes_of
+
+    config = attempt.config
+    if wandb_info:
         attempt.record["wandb"] = wandb_info
     checkpoint_cfg = dict(config.get("checkpoint") or {})
     unsaved = None
@@ -1286,12 +1315,7 @@ def _finish_seed(
         # before it said (seeds tested are not the seeds that trained)
         timing["seeds_together"] = len(trained["seeds"]) if trained.get("seeds") else None
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
-    unsettled = _record_result(attempt, training, checkpoint_cfg, unsaved)
-    spec = attempt.plugin.spec()
-    _warn_missing_claim_metrics(spec, config["experiment_name"], metrics)
-    if unsettled is not None:
-        return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
-    return RunOutcome("completed", attempt.record_dir, metrics)
+    return _record_result(attempt, training, checkpoint_cfg, unsaved)
 
 
 def _save_final_weights(tester: Any, path: Any) -> str | None:

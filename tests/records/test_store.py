@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from repro.records import store
 from repro.records.table import record_files
@@ -418,6 +420,10 @@ def test_a_record_filed_with_a_trainer_key_at_its_default_is_found(tmp_path: Pat
     [
         ({"max_steps": None, "max_epochs": 2}, {"max_steps": -1, "max_epochs": 2}),
         ({"max_steps": 20, "max_epochs": None}, {"max_steps": 20, "max_epochs": -1}),
+        (  # the Timer a max_time adds changes nothing: max_steps already bounds the run
+            {"max_steps": 20, "max_epochs": None, "max_time": {"minutes": 1}},
+            {"max_steps": 20, "max_epochs": -1, "max_time": {"minutes": 1}},
+        ),
         ({"log_every_n_steps": None}, {"log_every_n_steps": 50}),
         ({"num_sanity_val_steps": None}, {"num_sanity_val_steps": 2}),
         ({"strategy": None}, {"strategy": "auto"}),
@@ -1107,3 +1113,65 @@ def test_a_deeply_nested_config_in_an_older_folder_is_not_kept_and_raises_nothin
     (folder / store.CONFIG_FILE).write_text("[" * 5000 + "]" * 5000)
     store.keep_filed_config(folder, TRAINED)
     assert not (folder / store.FILED_CONFIG_FILE).exists()
+
+
+def test_max_epochs_null_or_minus_one_with_max_time_alone_is_refused_either_way(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """With a max_time, Lightning reads a null max_epochs as -1 even when max_steps is unbounded
+    (its Timer ends the run), where the hash keeps null apart (1000 epochs without a Timer). No
+    record can tell them apart: both spellings are refused before anything is written, so
+    neither has a folder that the other's hash would miss."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    for epochs in ("null", "-1"):
+        done = repro(
+            "run",
+            "paper=toy",
+            "experiment=small",
+            "logger=none",
+            "trainer.max_steps=null",
+            f"trainer.max_epochs={epochs}",
+            "+trainer.max_time.minutes=1",
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode != 0 and "trainer.max_time alone" in done.stderr, done.stderr
+    assert not isolated_env.exists()
+
+
+def test_an_env_interpolation_is_recorded_resolved_and_only_its_own_variable_moves_the_hash(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`${oc.env:VAR}` in a value: config.yaml and the recorded command hold the value the
+    run trained with; another variable changing leaves the setting as it was (skipped), and
+    VAR changing is another setting."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+
+    def run(**env: str) -> Any:
+        return repro(
+            "run",
+            "paper=toy",
+            "experiment=small",
+            "logger=none",
+            "trainer.max_steps=3",
+            "+optimizer.note=${oc.env:REPRO_TEST_NOTE}",
+            env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins"), **env},
+            timeout=300,
+        )
+
+    first = run(REPRO_TEST_NOTE="alpha", REPRO_TEST_OTHER="1")
+    assert first.returncode == 0, first.stderr
+    (record_file,) = isolated_env.rglob("record.json")
+    config = yaml.safe_load((record_file.parent / store.CONFIG_FILE).read_text())
+    assert config["optimizer"]["note"] == "alpha"
+    assert "+optimizer.note=alpha" in json.loads(record_file.read_text())["command"]
+    again = run(REPRO_TEST_NOTE="alpha", REPRO_TEST_OTHER="2")
+    assert again.returncode == 0 and "already completed" in again.stdout, again.stdout
+    other = run(REPRO_TEST_NOTE="beta")
+    assert other.returncode == 0, other.stderr
+    assert len(list(isolated_env.rglob("record.json"))) == 2

@@ -1175,6 +1175,7 @@ def _record_seed(
             if keep is not None:  # before its record: a kill -9 then leaves its training
                 keep()
             return attempt.failed(error)
+    _keep_curves(attempt, seed.curves)  # up to its failure, as a failed run alone keeps them
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
         attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)  # its one line: the caller's print_outcome
@@ -1257,10 +1258,7 @@ def _finish_seed(
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone
     last = {"epoch": result.timing.get("epochs", 0), "step": result.steps, **test_metrics}
     rows = [*seed.curves, last]
-    if attempt.csv_folder != CSV_FOLDER:  # an earlier rerun's, never completed: not ours
-        shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
-    if "csv" in dict(config.get("logger") or {}):  # as a seed alone logs: the logger config's
-        _write_curves(attempt.record_dir / attempt.csv_folder, rows)  # a rerun's: aside
+    _keep_curves(attempt, rows)
     if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, rows, "success"):
         attempt.record["wandb"] = wandb_info
     checkpoint_cfg = dict(config.get("checkpoint") or {})
@@ -1292,6 +1290,15 @@ def _finish_seed(
     if unsettled is not None:
         return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
     return RunOutcome("completed", attempt.record_dir, metrics)
+
+
+def _keep_curves(attempt: Any, rows: list[dict[str, Any]]) -> None:
+    """The seed's CSV log, where a seed alone logs it: the logger config's csv folder (a
+    rerun's aside, an earlier rerun's never completed dropped first)."""
+    if attempt.csv_folder != CSV_FOLDER:  # an earlier rerun's, never completed: not ours
+        shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
+    if "csv" in dict(attempt.config.get("logger") or {}):  # as a seed alone logs
+        _write_curves(attempt.record_dir / attempt.csv_folder, rows)
 
 
 def _save_final_weights(tester: Any, path: Any) -> str | None:

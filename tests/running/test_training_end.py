@@ -344,6 +344,32 @@ def test_a_test_dataloader_the_data_module_assigns_in_setup_is_not_refused(
     assert outcome.status == "completed", outcome
 
 
+@pytest.mark.parametrize("stage", ["test", "any"])
+@pytest.mark.parametrize("returned", ["None", "[]"])
+def test_a_test_dataloader_assigned_in_setup_that_gives_none_fails_before_training(
+    tmp_path: Path, isolated_env: Path, returned: str, stage: str
+) -> None:
+    """One assigned in `setup("test")` was left to Lightning, whose TypeError came only as
+    the test began, after the whole training (one assigned in every stage was refused before
+    it, but named Lightning's hooks.py as the file); the method's own None was refused
+    before the first step."""
+    when = "if stage == 'test'" if stage == "test" else "if True"
+    setup = (
+        "    def setup(self, stage):\n"
+        f"        {when}:\n"
+        f"            self.test_dataloader = lambda: {returned}\n\n"
+        "    def renamed_loader("
+    )
+    folder = _toy_edited(tmp_path, "data.py", ("    def test_dataloader(", setup))
+    train = ("        x, y = batch\n        loss", '        raise RuntimeError("trained")\n')
+    _edit(folder / "model.py", train[0], train[1] + train[0])
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "failed", outcome
+    assert "trained" not in outcome.error and "TypeError" not in outcome.error, outcome.error
+    assert "ToyData.test_dataloader() returned" in outcome.error, outcome.error
+    assert "toy/data.py: " in outcome.error and "\n" not in outcome.error, outcome.error
+
+
 def test_a_factory_giving_no_data_module_is_named_not_a_parent_error(
     tmp_path: Path, isolated_env: Path
 ) -> None:

@@ -228,6 +228,11 @@ class TrainingFellShort(ReproError):
     weights are not the run's, so it is no result."""
 
 
+class Untrained(TrainingFellShort):
+    """The fit changed no weight (zero steps, no optimizer, no loss): what its end saved is
+    the untrained weights, which a rerun must not resume as training (`runner._train`)."""
+
+
 class NothingTested(ReproError):
     """The test pass evaluated no batch: the run's result is its test metrics, so a record
     without them says nothing about the paper, whatever training did."""
@@ -244,7 +249,7 @@ def _configured_end(max_steps: int, max_epochs: int) -> str:
 
 
 def _zero_steps(max_steps: int, max_epochs: int, why: str) -> TrainingFellShort:
-    return TrainingFellShort(
+    return Untrained(
         f"trained zero steps of {_configured_end(max_steps, max_epochs)}: {why}; "
         "a record of untrained weights would say nothing about the paper"
     )
@@ -400,7 +405,7 @@ def _untrained_guard() -> Any:
             self.automatic = bool(module.automatic_optimization)
             mocked = all(type(o).__name__ == "_MockOptimizer" for o in trainer.optimizers)
             if mocked and (trainable := _trainable(module)):
-                raise TrainingFellShort(
+                raise Untrained(
                     "configure_optimizers returned no optimizer, so training changed none of "
                     f"the module's {trainable} trainable parameters: {UNTRAINED}"
                 )
@@ -415,7 +420,7 @@ def _untrained_guard() -> Any:
         def check(self, module: Any) -> None:
             """Raise if every batch of this fit was lossless (call after `fit`)."""
             if self.batches and self.lossless == self.batches and _trainable(module):
-                raise TrainingFellShort(
+                raise Untrained(
                     f"training_step returned no loss on any of its {self.batches} batches, so "
                     f"no step changed the weights: {UNTRAINED}"
                 )

@@ -245,6 +245,33 @@ def test_a_run_that_trains_or_tests_nothing_fails(
     assert record["status"] == "failed" and message in record["error"]
 
 
+EMPTY_TRAIN = (
+    "InMemoryBatches(self.x, self.y, 16)",
+    "InMemoryBatches(self.x[:0], self.y[:0], 16)",
+)
+UNTRAINED_AGAIN = {
+    "no loss": ("model.py", NO_LOSS, "training_step returned no loss on any of its 20 batches"),
+    "no optimizer": ("model.py", NO_OPTIMIZER, "configure_optimizers returned no optimizer"),
+    "empty train": ("data.py", EMPTY_TRAIN, "the train dataloader gave no batches"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNTRAINED_AGAIN))
+def test_a_run_that_trained_nothing_leaves_no_checkpoint_a_rerun_would_resume(
+    tmp_path: Path, isolated_env: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fit's end saved its untrained weights as last.ckpt: a rerun said `resuming from
+    step 0`, and one whose steps all returned no loss resumed at step 20, skipped the fit
+    (no batch left to find lossless) and was recorded `completed` with untrained weights."""
+    name, old_new, message = UNTRAINED_AGAIN[case]
+    folder = _toy_edited(tmp_path, name, old_new)
+    for _ in range(2):
+        outcome = _run(folder, isolated_env)
+        assert outcome.status == "failed" and message in outcome.error, outcome
+        assert not list(isolated_env.rglob("checkpoints")), list(isolated_env.rglob("*"))
+    assert "resuming" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("name", "method", "message"),
     [

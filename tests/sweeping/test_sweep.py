@@ -192,6 +192,44 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     ]
 
 
+@pytest.mark.parametrize("in_the_way", ["a folder", "a link that leads nowhere"])
+def test_seeds_whose_group_waits_for_a_blocked_seed_are_planned_blocked(
+    tmp_path: Path, in_the_way: str
+) -> None:
+    """seeds 0-2 cut short as a group, seed 0's together.ckpt then a folder (or a dead link):
+    the dry run planned seed 0 blocked and seeds 1 and 2 `to run`, one job with seed 0, whose
+    run fails all three at once (its group waits for seed 0: which seeds the file holds
+    cannot be told), so the plan counted and timed two runs the sweep never trains."""
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.plan import _blocked_in, plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    group_file = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    if in_the_way == "a folder":
+        group_file.mkdir()
+    else:
+        group_file.symlink_to(tmp_path / "unmounted" / "together.ckpt")
+    state = _blocked_in(hash_dir / "seed0")
+    assert state == f"blocked (together.ckpt is {in_the_way})"
+    planned = [
+        PlannedRun("x", s, (), hash_dir / f"seed{s}", state if s == 0 else "redo (interrupted)")
+        for s in (0, 1, 2, 3)
+    ]
+    planned[3] = PlannedRun("x", 3, ("a=2",), tmp_path / "x" / "g" / "seed3", "to run")
+    runs, notes = plan_resumes(planned)
+    assert [r.blocked for r in runs] == [True, True, True, False], [r.state for r in runs]
+    assert "waits for seed 0" in runs[1].state and in_the_way in runs[1].state, runs[1].state
+    assert len(notes) == 1 and notes[0].startswith("x: seeds 1, 2 not started"), notes
+    jobs = jobs_for(runs, [], together=True)
+    assert sum(all(r.blocked for r in job.runs) for job in jobs) == 1
+    # each seed alone: only seed 0's own run stops, the others train
+    alone, said = plan_resumes(planned, together=False)
+    assert [r.blocked for r in alone] == [True, False, False, False] and said == []
+
+
 def test_seeds_held_back_for_a_busy_seed_are_never_failed_by_a_slurm_sweeps_table(
     tmp_path: Path,
 ) -> None:

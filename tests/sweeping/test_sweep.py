@@ -842,6 +842,27 @@ def test_the_dry_run_counts_a_run_another_process_holds_apart_from_those_to_run(
     assert "estimated training time: nothing to train" in dry.stdout, dry.stdout
 
 
+def test_the_dry_runs_seeds_together_line_counts_only_the_runs_it_trains(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seed 0 completed, seed 1 held by another process, seed 2 to run: the seeds-together
+    line said `1 job(s) for 2 run(s)`, counting the run the other process trains."""
+    from repro.running.lock import run_lock
+
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small")
+    assert repro(*sweep, "seeds=2", "logger=none").returncode == 0
+    folder = next(isolated_env.rglob("seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    (folder / "record.json").write_text(json.dumps({**record, "status": "running"}))
+    with run_lock(folder):
+        dry = repro(*sweep, "seeds=3", "logger=none", "seeds_together=true", "--dry-run")
+        alone = repro(*sweep, "seeds=2", "logger=none", "seeds_together=true", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "1 to run, 1 already completed, 1 held by another process" in dry.stdout, dry.stdout
+    assert "seeds together: on, 1 job(s) for 1 run(s)" in dry.stdout, dry.stdout
+    assert "seeds together" not in alone.stdout, alone.stdout  # nothing this sweep trains
+
+
 def test_the_dry_run_neither_times_nor_counts_as_a_jobs_run_a_blocked_seed(
     toy_dir: Path, isolated_env: Path
 ) -> None:

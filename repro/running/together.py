@@ -1250,8 +1250,13 @@ def _finish_seed(
             *([SmallModelThreads()] if config.get("num_threads") is None else []),
         ],
     )
-    tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
-    require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
+    try:
+        tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
+        require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
+    except Exception:
+        with contextlib.suppress(OSError):  # its training's, as a run alone keeps them
+            _keep_curves(attempt, seed.curves)
+        raise
     warn_step_only_test_metrics(tester, tested)
     test_metrics = _scalar_metrics(_every_dataloader(tested))
     metrics = {**seed.metrics, **test_metrics}

@@ -3019,6 +3019,27 @@ class TestFailsWhileAsked(ToyModule):
 '''
 
 
+def test_a_group_seed_whose_test_fails_keeps_the_curves_a_seed_alone_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alone, a run whose test step raises keeps its training's CSV log; a seed of a group
+    kept none."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, TEST_FAILS_MODULE, "TestFailsWhileAsked")
+    monkeypatch.setenv("REPRO_TEST_FAIL_TEST", "1")
+    extra = ("trainer.log_every_n_steps=5",)
+    grouped = configs("toy", "small", [0, 1], tmp_path / "a", *extra, papers=[plugins])
+    (alone,) = configs("toy", "small", [0], tmp_path / "b", *extra, papers=[plugins])
+    together = run_together(grouped, [["r"]] * 2)
+    single = run_one(alone, command=["r"])
+    assert single.status == together[0].status == "failed", (single, together)
+    own = (single.record_dir / "csv" / "metrics.csv").read_text().splitlines()
+    log = together[0].record_dir / "csv" / "metrics.csv"
+    assert log.is_file(), sorted(p.name for p in together[0].record_dir.iterdir())
+    rows = log.read_text().splitlines()
+    assert [r.split(",")[:2] for r in rows] == [r.split(",")[:2] for r in own], (rows, own)
+
+
 def test_a_group_whose_test_step_fails_keeps_its_training_for_the_next_sweep_to_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

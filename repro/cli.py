@@ -902,11 +902,15 @@ def _print_dry_run(
     from repro.sweeping.plan import DONE, SUMMARY_ABOVE, differing_overrides
 
     resumed, lines = resumes
-    # with the seeds a group brings; a blocked seed's run stops at once, training nothing
-    todo = [run for run in resumed if run.needs_training and not run.blocked]
-    jobs = [job for job in jobs_for(resumed, [], together) if not all(r.blocked for r in job.runs)]
-    # a run another process trains: found busy, no time of this sweep's
-    timed = [job for job in jobs if not all(run.held or run.blocked for run in job.runs)]
+
+    # with the seeds a group brings; a blocked seed's run stops at once, training nothing;
+    # a run another process trains (or held back for its group's busy seed) is found busy
+    def trains(run: Any) -> bool:
+        return run.needs_training and not (run.blocked or run.held or run.held_back)
+
+    todo = [run for run in resumed if trains(run)]
+    jobs = [job for job in jobs_for(resumed, [], together) if any(map(trains, job.runs))]
+    timed = jobs  # no time of this sweep's for runs it does not train
     estimates = estimate_seconds(resumed, hardware_key())
     if len(resumed) > SUMMARY_ABOVE:
         _print_plan_summary(resumed, estimates, together)

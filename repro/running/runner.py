@@ -1317,7 +1317,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     from repro.running.checkpointing import RunInterrupted
     from repro.running.distributed import when_rank_dies
     from repro.running.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
-    from repro.running.training import LimitOfNoBatches, train_and_test
+    from repro.running.training import LimitOfNoBatches, Untrained, train_and_test
 
     config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
     checkpoint_cfg = dict(config.get("checkpoint") or {})
@@ -1362,6 +1362,11 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
             return _stopped_in_setup(attempt, checkpoint, error)
         if isinstance(error, LimitOfNoBatches) and _take_back_refused_start(attempt):
             return RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
+        if isinstance(error, Untrained):  # the fit's end saved untrained weights: a rerun
+            # resumed them (`resuming from step 0`; all steps lossless: tested, `completed`)
+            attempt.checkpoint_file.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # its folder too, if nothing else is in it
+                attempt.checkpoint_file.parent.rmdir()
         return attempt.failed(error)
     except SystemExit as error:  # not SIGTERMException (above): the plugin's own exit
         if checkpoint.stop_signal is not None:

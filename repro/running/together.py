@@ -1175,6 +1175,7 @@ def _record_seed(
             if keep is not None:  # before its record: a kill -9 then leaves its training
                 keep()
             return attempt.failed(error)
+    _keep_curves(attempt, seed.curves)  # up to its failure, as a failed run alone keeps them
     if wandb_info := write_seed_run(
         attempt, seed.module, seed.datamodule, seed.curves, "failed", seed.error
     ):
@@ -1249,18 +1250,20 @@ def _finish_seed(
             *([SmallModelThreads()] if config.get("num_threads") is None else []),
         ],
     )
-    tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
-    require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
+    try:
+        tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
+        require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
+    except Exception:
+        with contextlib.suppress(OSError):  # its training's, as a run alone keeps them
+            _keep_curves(attempt, seed.curves)
+        raise
     warn_step_only_test_metrics(tester, tested)
     test_metrics = _scalar_metrics(_every_dataloader(tested))
     metrics = {**seed.metrics, **test_metrics}
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone
     last = {"epoch": result.timing.get("epochs", 0), "step": result.steps, **test_metrics}
     rows = [*seed.curves, last]
-    if attempt.csv_folder != CSV_FOLDER:  # an earlier rerun's, never completed: not ours
-        shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
-    if "csv" in dict(config.get("logger") or {}):  # as a seed alone logs: the logger config's
-        _write_curves(attempt.record_dir / attempt.csv_folder, rows)  # a rerun's: aside
+    _keep_curves(attempt, rows)
     info = write_seed_run(attempt, seed.module, seed.datamodule, rows, "success", keep_open=True)
     recorded = False
     try:  # its W&B run says `finished` only once its completed record is on disk
@@ -1316,6 +1319,15 @@ def _record_tested(
         timing["seeds_together"] = len(trained["seeds"]) if trained.get("seeds") else None
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
     return _record_result(attempt, training, checkpoint_cfg, unsaved)
+
+
+def _keep_curves(attempt: Any, rows: list[dict[str, Any]]) -> None:
+    """The seed's CSV log, where a seed alone logs it: the logger config's csv folder (a
+    rerun's aside, an earlier rerun's never completed dropped first)."""
+    if attempt.csv_folder != CSV_FOLDER:  # an earlier rerun's, never completed: not ours
+        shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
+    if "csv" in dict(attempt.config.get("logger") or {}):  # as a seed alone logs
+        _write_curves(attempt.record_dir / attempt.csv_folder, rows)
 
 
 def _save_final_weights(tester: Any, path: Any) -> str | None:

@@ -278,6 +278,11 @@ def collect_results(
             results.append(RunResult(run, FAILED, detail, None))
         elif outcome and outcome.status == "lost":
             results.append(RunResult(run, FAILED, f"{outcome.error}", None))
+        elif outcome and outcome.status == "failed" and (record or {}).get("sweep_id") != sweep_id:
+            # it failed before writing a record (its group waits for a blocked seed): the one
+            # there is an earlier run's, which progress did not count (it said `failed`)
+            detail = outcome.error or "failed before writing its record"
+            results.append(RunResult(run, FAILED, detail, None))
         elif record is None:
             lost = _ended_job_line(run, telling) or "no record written (job lost?)"
             lost += see

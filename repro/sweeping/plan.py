@@ -508,7 +508,47 @@ def plan_resumes(
                 at = _at(step)
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
+        if together:
+            notes += _waiting_for_blocked(runs, missing)
     return runs, notes
+
+
+def _waiting_for_blocked(runs: list[PlannedRun], missing: dict[int, int]) -> list[str]:
+    """A blocked seed of the setting's new group whose own together.ckpt is what is in the
+    way (a folder, a dead link): which seeds that file holds cannot be told, so the run fails
+    every seed of its job, writing nothing (`together._a_group_holds`); the plan said the
+    others `to run`, counted and timed them. They are planned blocked too; returns the line."""
+    import os
+    from dataclasses import replace
+
+    from repro.records.store import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    def new_group(run: PlannedRun) -> bool:  # the job of the setting's seeds no file holds
+        return run.group is None and not run.alone
+
+    for seed, index in sorted(missing.items()):
+        stuck = runs[index]
+        own = stuck.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
+        if not (stuck.blocked and new_group(stuck) and os.path.lexists(own)):
+            continue
+        what = stuck.state.removeprefix(f"{BLOCKED} (").removesuffix(")")
+        why = f"{BLOCKED} (its group waits for seed {seed}, blocked: {what})"
+        rest = [
+            s
+            for s, i in sorted(missing.items())
+            if new_group(runs[i]) and not (runs[i].blocked or runs[i].held)
+        ]
+        for s in rest:
+            runs[missing[s]] = replace(runs[missing[s]], state=why)
+        if not rest:
+            return []
+        return [
+            f"{stuck.experiment}: seed{'s' if len(rest) > 1 else ''} "
+            f"{', '.join(map(str, rest))} not started: their group waits for seed {seed}, "
+            f"blocked ({what}): which seeds {own} holds cannot be told; move it away, then "
+            "the same sweep trains them"
+        ]
+    return []
 
 
 def _held_back_by_blocked(

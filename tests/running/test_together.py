@@ -506,6 +506,27 @@ def test_a_step_that_reads_the_trainer_sees_what_it_would_see_alone(tmp_path: Pa
         assert record["together"]["seeds"] == [0, 1]
 
 
+def test_a_failed_seed_of_a_group_leaves_the_curves_it_would_leave_alone(tmp_path: Path) -> None:
+    """The toy loss turns NaN at step 3, every step logged: alone, the failed run keeps its
+    CSV log of steps 0-2; a failed seed of a group kept none (its record only)."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    extra = ("model.explode=true", "trainer.log_every_n_steps=1")
+    grouped = configs("toy", "small", [0, 1], tmp_path / "a", *extra, papers=[plugins])
+    alone = configs("toy", "small", [0, 1], tmp_path / "b", *extra, papers=[plugins])
+    together = run_together(grouped, [["repro"]] * 2)
+    single = [run_one(config, command=["repro"]) for config in alone]
+    for grouped_outcome, single_outcome in zip(together, single, strict=True):
+        assert single_outcome.status == grouped_outcome.status == "failed"
+        own = (single_outcome.record_dir / "csv" / "metrics.csv").read_text().splitlines()
+        log = grouped_outcome.record_dir / "csv" / "metrics.csv"
+        assert log.is_file(), sorted(p.name for p in grouped_outcome.record_dir.iterdir())
+        rows = log.read_text().splitlines()
+        assert rows[0] == own[0] == "epoch,step,train/loss"
+        assert [r.split(",")[:2] for r in rows] == [r.split(",")[:2] for r in own]
+        assert len(rows) == 4  # steps 0, 1 and 2: none of the NaN step's
+
+
 TRAINER_READING_MODULE = """
 
 class ReadsTheLoggers(ToyModule):
@@ -2996,6 +3017,27 @@ class TestFailsWhileAsked(ToyModule):
             raise RuntimeError("test step broken")
         return super().test_step(batch, batch_idx)
 '''
+
+
+def test_a_group_seed_whose_test_fails_keeps_the_curves_a_seed_alone_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alone, a run whose test step raises keeps its training's CSV log; a seed of a group
+    kept none."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, TEST_FAILS_MODULE, "TestFailsWhileAsked")
+    monkeypatch.setenv("REPRO_TEST_FAIL_TEST", "1")
+    extra = ("trainer.log_every_n_steps=5",)
+    grouped = configs("toy", "small", [0, 1], tmp_path / "a", *extra, papers=[plugins])
+    (alone,) = configs("toy", "small", [0], tmp_path / "b", *extra, papers=[plugins])
+    together = run_together(grouped, [["r"]] * 2)
+    single = run_one(alone, command=["r"])
+    assert single.status == together[0].status == "failed", (single, together)
+    own = (single.record_dir / "csv" / "metrics.csv").read_text().splitlines()
+    log = together[0].record_dir / "csv" / "metrics.csv"
+    assert log.is_file(), sorted(p.name for p in together[0].record_dir.iterdir())
+    rows = log.read_text().splitlines()
+    assert [r.split(",")[:2] for r in rows] == [r.split(",")[:2] for r in own], (rows, own)
 
 
 def test_a_group_whose_test_step_fails_keeps_its_training_for_the_next_sweep_to_test(

@@ -193,6 +193,44 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     ]
 
 
+@pytest.mark.parametrize("in_the_way", ["a folder", "a link that leads nowhere"])
+def test_seeds_whose_group_waits_for_a_blocked_seed_are_planned_blocked(
+    tmp_path: Path, in_the_way: str
+) -> None:
+    """seeds 0-2 cut short as a group, seed 0's together.ckpt then a folder (or a dead link):
+    the dry run planned seed 0 blocked and seeds 1 and 2 `to run`, one job with seed 0, whose
+    run fails all three at once (its group waits for seed 0: which seeds the file holds
+    cannot be told), so the plan counted and timed two runs the sweep never trains."""
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.plan import _blocked_in, plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    group_file = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    if in_the_way == "a folder":
+        group_file.mkdir()
+    else:
+        group_file.symlink_to(tmp_path / "unmounted" / "together.ckpt")
+    state = _blocked_in(hash_dir / "seed0")
+    assert state == f"blocked (together.ckpt is {in_the_way})"
+    planned = [
+        PlannedRun("x", s, (), hash_dir / f"seed{s}", state if s == 0 else "redo (interrupted)")
+        for s in (0, 1, 2, 3)
+    ]
+    planned[3] = PlannedRun("x", 3, ("a=2",), tmp_path / "x" / "g" / "seed3", "to run")
+    runs, notes = plan_resumes(planned)
+    assert [r.blocked for r in runs] == [True, True, True, False], [r.state for r in runs]
+    assert "waits for seed 0" in runs[1].state and in_the_way in runs[1].state, runs[1].state
+    assert len(notes) == 1 and notes[0].startswith("x: seeds 1, 2 not started"), notes
+    jobs = jobs_for(runs, [], together=True)
+    assert sum(all(r.blocked for r in job.runs) for job in jobs) == 1
+    # each seed alone: only seed 0's own run stops, the others train
+    alone, said = plan_resumes(planned, together=False)
+    assert [r.blocked for r in alone] == [True, False, False, False] and said == []
+
+
 def test_seeds_held_back_for_a_busy_seed_are_never_failed_by_a_slurm_sweeps_table(
     tmp_path: Path,
 ) -> None:
@@ -901,6 +939,27 @@ def test_the_dry_run_counts_a_run_another_process_holds_apart_from_those_to_run(
     assert "0 to run, 1 already completed, 1 held by another process" in dry.stdout, dry.stdout
     assert "resumes its own checkpoint" not in dry.stdout, dry.stdout
     assert "estimated training time: nothing to train" in dry.stdout, dry.stdout
+
+
+def test_the_dry_runs_seeds_together_line_counts_only_the_runs_it_trains(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seed 0 completed, seed 1 held by another process, seed 2 to run: the seeds-together
+    line said `1 job(s) for 2 run(s)`, counting the run the other process trains."""
+    from repro.running.lock import run_lock
+
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small")
+    assert repro(*sweep, "seeds=2", "logger=none").returncode == 0
+    folder = next(isolated_env.rglob("seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    (folder / "record.json").write_text(json.dumps({**record, "status": "running"}))
+    with run_lock(folder):
+        dry = repro(*sweep, "seeds=3", "logger=none", "seeds_together=true", "--dry-run")
+        alone = repro(*sweep, "seeds=2", "logger=none", "seeds_together=true", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "1 to run, 1 already completed, 1 held by another process" in dry.stdout, dry.stdout
+    assert "seeds together: on, 1 job(s) for 1 run(s)" in dry.stdout, dry.stdout
+    assert "seeds together" not in alone.stdout, alone.stdout  # nothing this sweep trains
 
 
 def test_the_dry_run_neither_times_nor_counts_as_a_jobs_run_a_blocked_seed(

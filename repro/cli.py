@@ -808,7 +808,7 @@ def sweep(
                 if not trained:
                     raise typer.Exit(1)
         elif keys.auto:
-            _warn("seeds=auto: the pilot did not complete; sweep again to plan the rest")
+            _warn(stages.pilot_not_complete_line(planned))
     if not pilot_ok:
         raise typer.Exit(1)
 

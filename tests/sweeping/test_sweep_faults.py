@@ -818,3 +818,20 @@ def test_a_job_cancelled_before_rewriting_an_earlier_runs_record_says_so(
     assert result.result == "missing", result
     assert result.detail.startswith("its SLURM job 8_0 was cancelled"), result.detail
     assert "the one there is an earlier run's" in result.detail, result.detail
+
+
+def test_a_pilot_that_diverged_is_not_told_to_sweep_again_as_it_is(
+    toy_dir: Path, tmp_path: Path
+) -> None:
+    """seeds=auto whose pilot seeds failed with a non-finite loss said `the pilot did not
+    complete; sweep again to plan the rest`: the same sweep again retrains them as they were,
+    and they diverge again, with no end. The line names the diverged seeds and what to do."""
+    results = tmp_path / "results"
+    args = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "seeds=auto", "logger=none")
+    done = repro(*args, "model.explode=true", env={"REPRO_RESULTS_DIR": str(results)})
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "sweep again to plan the rest" not in done.stderr, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "pilot did not complete" in line]
+    assert "seeds 0–2 of small diverged (non-finite loss)" in line, line
+    assert "sweeping again trains them as they were" in line, line
+    assert {r["status"] for r in _records(results).values()} == {"failed"}

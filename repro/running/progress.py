@@ -82,9 +82,12 @@ def resume_line(step: int | None, checkpoint: Path) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    """`0:15`, `12:03`, `2:05:09`; `?` when unknown."""
+    """`0:15`, `12:03`, `2:05:09`; `?` when unknown; `<1 s` for a time that rounds to no
+    seconds but is not none (a toy run's end line said `in 0:00`)."""
     if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return "?"
+    if 0 < seconds < 0.5:
+        return "<1 s"
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)

@@ -725,8 +725,13 @@ def md(value: Any) -> str:
 
 
 def _md_escape(text: str) -> str:
+    """Backslash escapes, each shown as the character alone (CommonMark's rule for ASCII
+    punctuation): `~` too (GitHub strikes `~a~` and `~~a~~` through) and `&` (`&lt;` would be
+    shown as `<`)."""
     return (
         text.replace("\\", "\\\\")
+        .replace("&", "\\&")
+        .replace("~", "\\~")
         .replace("|", "\\|")
         .replace("<", "\\<")  # a backslash escape: shown as <, never read as HTML
         .replace(">", "\\>")

@@ -555,6 +555,23 @@ def test_markdown_escapes_relations_with_backslashes_not_entities(tmp_path: Path
     assert "cnn \\> mlp" in table_row(markdown, "cnn_beats_mlp")
 
 
+@pytest.mark.parametrize(
+    "text", ["lr ~1e-3 to ~1e-2", "AT&amp;T &lt;b&gt;", "a ~~struck~~ word", "max_time `x` *y* [z]"]
+)
+def test_markdown_text_reads_on_github_as_written(text: str) -> None:
+    """`md` left `~` and `&` as they were: GitHub struck `~1e-3 to ~1e-2` through (its
+    strikethrough takes one tilde) and showed `&lt;` as `<`, not as the plugin wrote it."""
+    from markdown_it import MarkdownIt
+
+    from repro.reporting.render import md
+
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md(text))
+    assert "<s>" not in html and "<em>" not in html and "<code>" not in html, html
+    shown = html.removeprefix("<p>").removesuffix("</p>\n")
+    expected = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert shown == expected, (md(text), html)
+
+
 def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)

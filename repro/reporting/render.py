@@ -41,7 +41,7 @@ from repro.reporting.regenerate import shell_lines
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
 from repro.sweeping.plan import seeds_text as _seeds
-from repro.wording import plural
+from repro.wording import plural, significant
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LISTED_FAILURES = 50
@@ -200,7 +200,7 @@ def gpu_hours(value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if 0 < value * 3600 < 0.95:  # a fraction of a GPU-second: its digits, not `0.0`
-        return f"{value * 3600:.2g} GPU-seconds"
+        return f"{significant(value * 3600, 2)} GPU-seconds"
     if value * 3600 < 120:
         return f"{value * 3600:.1f} GPU-seconds"
     return f"{value * 60:.1f} GPU-minutes" if value < 2 else f"{value:.2f} GPU-hours"
@@ -223,7 +223,7 @@ def seconds(value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if 0 < value < 0.95:  # a fraction of a second: its digits, not `0.0 s`
-        return f"{value:.2g} s"
+        return f"{significant(value, 2)} s"
     if value < 120:
         return f"{value:.1f} s"
     return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.2f} h"

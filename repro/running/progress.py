@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TextIO
 
+from repro.wording import significant
+
 REDRAW_S = 0.25  # a terminal bar is redrawn at most this often
 SWEEP_WORKER_ENV = "REPRO_SWEEP_PID"  # set for joblib sweep workers (repro/sweeping/jobs.py)
 BAR_WIDTH = 20
@@ -148,7 +150,7 @@ def status_parts(
     which a narrow terminal's bar gives up first."""
     parts = [f"step {step}/{total} ({100 * step / total:.0f}%)" if total else f"step {step}"]
     if rate:
-        parts.append(f"{rate:.3g} it/s" if rate < 1000 else f"{rate:.0f} it/s")
+        parts.append(f"{significant(rate, 3) if rate < 1000 else f'{rate:.0f}'} it/s")
         if seeds > 1:
             parts[-1] += f" per seed, {seeds} at once"
     if done:

@@ -572,6 +572,18 @@ def test_markdown_text_reads_on_github_as_written(text: str) -> None:
     assert shown == expected, (md(text), html)
 
 
+@pytest.mark.parametrize("hours", [1e-9, 3e-8, 2.7e-7, 2e-4, 0.03, 1.99, 2.0, 150.0])
+def test_times_and_gpu_times_are_never_in_scientific_notation(hours: float) -> None:
+    """A fraction of a second was written with `.2g`: a run of microseconds read `3.6e-06 s`
+    and `3.6e-06 GPU-seconds`, a form no one reads as a time."""
+    from repro.reporting.render import gpu_hours, seconds
+
+    for text in (seconds(hours * 3600), gpu_hours(hours)):
+        assert not re.search(r"\de[+-]?\d", text), text
+        number = float(text.split()[0].lstrip("<"))
+        assert number > 0, text  # never a zero time for a time that is not
+
+
 def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)

@@ -62,6 +62,15 @@ def test_work_under_a_second_is_not_said_to_take_no_time() -> None:
     assert text == "step 20/20 (100%) 80 it/s in <1 s"
 
 
+@pytest.mark.parametrize("rate", [999.6, 0.00004])
+def test_a_rate_is_never_in_scientific_notation(rate: float) -> None:
+    """`.3g` wrote 999.6 steps a second as `1e+03 it/s` (and a slow run's 0.00004 as
+    `4e-05 it/s`)."""
+    text = progress.status_text(10, None, rate, {})
+    assert not re.search(r"\de[+-]?\d", text), text
+    assert float(text.split()[2]) > 0, text
+
+
 def test_total_is_whichever_of_max_steps_and_max_epochs_bounds_the_run() -> None:
     assert progress.total_steps(6000, -1, 40) == 6000
     assert progress.total_steps(-1, 10, 40) == 400

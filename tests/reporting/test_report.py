@@ -413,6 +413,41 @@ def test_long_unbroken_tokens_wrap_inside_the_pdf_page(tmp_path: Path) -> None:
     assert [word[:30] for end, word in words if float(end) > right + 0.5] == []
 
 
+def test_a_number_in_the_claims_table_is_never_broken_across_lines(tmp_path: Path) -> None:
+    """The claims table let a cell break anywhere: the PDF's narrow Δ column showed
+    `+0.0005` above `432 (+0.1%)`, which read as a difference of 0.0005."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed, acc in enumerate([0.9415432, 0.9395432, 0.9405432]):
+        write_run(results, "cnn", seed, {"test/acc": acc}, paper="toy", papers_dir=papers)
+    request = ReportRequest("toy", results, out, frozenset({"md", "pdf"}), papers_dir=[papers])
+    build_report(request)
+    row = table_row((out / "report.md").read_text(), "cnn_acc")
+    numbers = re.findall(r"[-+]?\d[\d.]*\d", " ".join(row.split("|")[4:7]))
+    assert "+0.0005432" in numbers, row
+    words = subprocess.run(
+        ["pdftotext", "-bbox", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shown = set(re.findall(r">([^<]*)</word>", words))
+    broken = [n for n in numbers if not any(n in word for word in shown)]
+    assert not broken, (broken, sorted(shown))
+
+
 def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)
@@ -3925,7 +3960,7 @@ def test_the_pdf_results_beyond_the_paper_keep_each_claim_id_and_metric_whole(
         text=True,
         check=True,
     ).stdout
-    table = re.search(r"^ *Claim +Setting .*?^Discussion", text, re.M | re.S)
+    table = re.search(r"^ *Claim +Setting .*?^\f?Discussion", text, re.M | re.S)
     assert table is not None, text
     words = set(table.group(0).split())
     assert "logistic_shuffled_acc" in words and "test/acc" in words, table.group(0)

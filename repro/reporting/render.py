@@ -967,7 +967,10 @@ def scope_lines(data: ReportData) -> list[str]:
     lines = []
     for result in data.results:
         claim = result.claim
-        subject = f"{claim.experiment} {claim.metric}"
+        # a comparison names its experiments in its claim (`cnn > mlp`): the metric alone
+        subject = (
+            claim.metric if claim.kind == "comparison" else f"{claim.experiment} {claim.metric}"
+        )
         lines.append(
             f"{claim.id}: {subject} {claimed_text(claim)} ({claim.source})"
             + ("" if claim.verified else " [unverified]")

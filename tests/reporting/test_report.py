@@ -619,6 +619,17 @@ def test_times_and_gpu_times_are_never_in_scientific_notation(hours: float) -> N
         assert number > 0, text  # never a zero time for a time that is not
 
 
+def test_scope_names_a_comparisons_experiments_once(tmp_path: Path) -> None:
+    """Scope read `cnn_beats_mlp: cnn test/acc cnn > mlp`: the first experiment twice, the
+    first time where a value claim's experiment goes, as if the claim were about cnn alone."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, tmp_path / "out")
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    (line,) = [line for line in scope.splitlines() if line.startswith("- cnn\\_beats\\_mlp:")]
+    assert line.startswith("- cnn\\_beats\\_mlp: test/acc cnn \\> mlp ("), line
+
+
 def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)

@@ -74,25 +74,51 @@ PapersDirOption = Annotated[
     ),
 ]
 OVERRIDES_METAVAR = "paper=ID [experiment=NAME] [KEY=VALUE]..."
-SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
+SWEEP_KEYS_TITLE = "Keys of `repro sweep` besides the config's:"
+SWEEP_KEYS = (
+    ("seeds=N", "seeds 0..N-1 per setting (default: paper.yaml's default_seeds)"),
+    ("seeds=auto max_seeds=N", "a pilot, then as many seeds as the claims need (at most N)"),
+    (
+        "seeds_together=auto|true|false",
+        "train a setting's seeds as one vectorized model in one process (auto: on a GPU when "
+        "the plugin qualifies; SLURM, Ray: one job per setting when slurm.gpus >= 1 or "
+        "trainer.accelerator=gpu)",
+    ),
+    (
+        "launcher=NAME",
+        "local (one after another), joblib (parallel processes), slurm (submitit), "
+        "slurm_local (a local submitit), ray",
+    ),
+    (
+        "slurm.KEY=VALUE",
+        "SLURM resources of each job: slurm.partition=NAME slurm.time_min=N (minutes) "
+        "slurm.gpus=N slurm.cpus=N slurm.mem_gb=N slurm.account=NAME "
+        "slurm.max_parallel=N (jobs at once)",
+    ),
+)
+"""Rows, not a block laid out by hand: a 78-column block broke mid-word in a narrower
+terminal. Each key is short, as Click never wraps a row's first column."""
 
-\b
-  seeds=N                 seeds 0..N-1 per setting (default: paper.yaml's
-                          default_seeds)
-  seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need
-                          (at most N)
-  seeds_together=auto|true|false
-                          train a setting's seeds as one vectorized model in
-                          one process (auto: on a GPU when the plugin
-                          qualifies; SLURM, Ray: one job per setting when
-                          slurm.gpus >= 1 or trainer.accelerator=gpu)
-  launcher=local|joblib|slurm|slurm_local|ray
-                          one after another, parallel processes, SLURM
-                          (submitit), a local submitit, Ray
-  slurm.partition=NAME slurm.time_min=N slurm.gpus=N slurm.cpus=N
-  slurm.mem_gb=N slurm.account=NAME slurm.max_parallel=N
-                          SLURM resources of each job
-"""
+
+class SweepCommand(OverrideCompletingCommand):
+    """`repro sweep`: its help ends with the table of its own keys, laid out to the help's
+    width as the options are."""
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(SWEEP_KEYS_TITLE)
+            formatter.write_paragraph()
+            with formatter.indentation():  # narrow: the keys give the text more room
+                col_max = max(8, min(22, formatter.width // 3))
+                # Click wraps a row's text as if at the options' indent: 2 columns less
+                formatter.width -= 2
+                try:
+                    formatter.write_dl(SWEEP_KEYS, col_max=col_max)
+                finally:
+                    formatter.width += 2
+
+
 ResultsOption = Annotated[
     Path | None,
     typer.Option(
@@ -695,10 +721,9 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
 
 @app.command(
     context_settings=HYDRA_ARGS,
-    cls=OverrideCompletingCommand,
+    cls=SweepCommand,
     options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
     short_help="Run every experiment the claims need × N seeds.",
-    epilog=SWEEP_KEYS_HELP,
 )
 @reports_errors
 def sweep(

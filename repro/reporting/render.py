@@ -41,7 +41,7 @@ from repro.reporting.regenerate import shell_lines
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
 from repro.sweeping.plan import seeds_text as _seeds
-from repro.wording import plural
+from repro.wording import plural, significant
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LISTED_FAILURES = 50
@@ -199,7 +199,7 @@ def gpu_hours(value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if 0 < value * 3600 < 0.95:  # a fraction of a GPU-second: its digits, not `0.0`
-        return f"{value * 3600:.2g} GPU-seconds"
+        return f"{significant(value * 3600, 2)} GPU-seconds"
     if value * 3600 < 120:
         return f"{value * 3600:.1f} GPU-seconds"
     return f"{value * 60:.1f} GPU-minutes" if value < 2 else f"{value:.2f} GPU-hours"
@@ -222,7 +222,7 @@ def seconds(value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if 0 < value < 0.95:  # a fraction of a second: its digits, not `0.0 s`
-        return f"{value:.2g} s"
+        return f"{significant(value, 2)} s"
     if value < 120:
         return f"{value:.1f} s"
     return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.2f} h"
@@ -731,8 +731,13 @@ def md(value: Any) -> str:
 
 
 def _md_escape(text: str) -> str:
+    """Backslash escapes, each shown as the character alone (CommonMark's rule for ASCII
+    punctuation): `~` too (GitHub strikes `~a~` and `~~a~~` through) and `&` (`&lt;` would be
+    shown as `<`)."""
     return (
         text.replace("\\", "\\\\")
+        .replace("&", "\\&")
+        .replace("~", "\\~")
         .replace("|", "\\|")
         .replace("<", "\\<")  # a backslash escape: shown as <, never read as HTML
         .replace(">", "\\>")
@@ -968,7 +973,10 @@ def scope_lines(data: ReportData) -> list[str]:
     lines = []
     for result in data.results:
         claim = result.claim
-        subject = f"{claim.experiment} {claim.metric}"
+        # a comparison names its experiments in its claim (`cnn > mlp`): the metric alone
+        subject = (
+            claim.metric if claim.kind == "comparison" else f"{claim.experiment} {claim.metric}"
+        )
         lines.append(
             f"{claim.id}: {subject} {claimed_text(claim)} ({claim.source})"
             + ("" if claim.verified else " [unverified]")

@@ -413,6 +413,41 @@ def test_long_unbroken_tokens_wrap_inside_the_pdf_page(tmp_path: Path) -> None:
     assert [word[:30] for end, word in words if float(end) > right + 0.5] == []
 
 
+def test_a_number_in_the_claims_table_is_never_broken_across_lines(tmp_path: Path) -> None:
+    """The claims table let a cell break anywhere: the PDF's narrow Δ column showed
+    `+0.0005` above `432 (+0.1%)`, which read as a difference of 0.0005."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed, acc in enumerate([0.9415432, 0.9395432, 0.9405432]):
+        write_run(results, "cnn", seed, {"test/acc": acc}, paper="toy", papers_dir=papers)
+    request = ReportRequest("toy", results, out, frozenset({"md", "pdf"}), papers_dir=[papers])
+    build_report(request)
+    row = table_row((out / "report.md").read_text(), "cnn_acc")
+    numbers = re.findall(r"[-+]?\d[\d.]*\d", " ".join(row.split("|")[4:7]))
+    assert "+0.0005432" in numbers, row
+    words = subprocess.run(
+        ["pdftotext", "-bbox", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shown = set(re.findall(r">([^<]*)</word>", words))
+    broken = [n for n in numbers if not any(n in word for word in shown)]
+    assert not broken, (broken, sorted(shown))
+
+
 def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)
@@ -553,6 +588,46 @@ def test_markdown_escapes_relations_with_backslashes_not_entities(tmp_path: Path
     _, markdown = report(results, tmp_path / "out")
     assert "&gt;" not in markdown and "&lt;" not in markdown
     assert "cnn \\> mlp" in table_row(markdown, "cnn_beats_mlp")
+
+
+@pytest.mark.parametrize(
+    "text", ["lr ~1e-3 to ~1e-2", "AT&amp;T &lt;b&gt;", "a ~~struck~~ word", "max_time `x` *y* [z]"]
+)
+def test_markdown_text_reads_on_github_as_written(text: str) -> None:
+    """`md` left `~` and `&` as they were: GitHub struck `~1e-3 to ~1e-2` through (its
+    strikethrough takes one tilde) and showed `&lt;` as `<`, not as the plugin wrote it."""
+    from markdown_it import MarkdownIt
+
+    from repro.reporting.render import md
+
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md(text))
+    assert "<s>" not in html and "<em>" not in html and "<code>" not in html, html
+    shown = html.removeprefix("<p>").removesuffix("</p>\n")
+    expected = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert shown == expected, (md(text), html)
+
+
+@pytest.mark.parametrize("hours", [1e-9, 3e-8, 2.7e-7, 2e-4, 0.03, 1.99, 2.0, 150.0])
+def test_times_and_gpu_times_are_never_in_scientific_notation(hours: float) -> None:
+    """A fraction of a second was written with `.2g`: a run of microseconds read `3.6e-06 s`
+    and `3.6e-06 GPU-seconds`, a form no one reads as a time."""
+    from repro.reporting.render import gpu_hours, seconds
+
+    for text in (seconds(hours * 3600), gpu_hours(hours)):
+        assert not re.search(r"\de[+-]?\d", text), text
+        number = float(text.split()[0].lstrip("<"))
+        assert number > 0, text  # never a zero time for a time that is not
+
+
+def test_scope_names_a_comparisons_experiments_once(tmp_path: Path) -> None:
+    """Scope read `cnn_beats_mlp: cnn test/acc cnn > mlp`: the first experiment twice, the
+    first time where a value claim's experiment goes, as if the claim were about cnn alone."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, tmp_path / "out")
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    (line,) = [line for line in scope.splitlines() if line.startswith("- cnn\\_beats\\_mlp:")]
+    assert line.startswith("- cnn\\_beats\\_mlp: test/acc cnn \\> mlp ("), line
 
 
 def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
@@ -3890,7 +3965,7 @@ def test_the_pdf_results_beyond_the_paper_keep_each_claim_id_and_metric_whole(
         text=True,
         check=True,
     ).stdout
-    table = re.search(r"^ *Claim +Setting .*?^Discussion", text, re.M | re.S)
+    table = re.search(r"^ *Claim +Setting .*?^\f?Discussion", text, re.M | re.S)
     assert table is not None, text
     words = set(table.group(0).split())
     assert "logistic_shuffled_acc" in words and "test/acc" in words, table.group(0)

@@ -49,6 +49,23 @@ def test_format_duration(seconds: float | None, shown: str) -> None:
     assert progress.format_duration(seconds) == shown
 
 
+def test_work_under_a_second_is_not_said_to_take_no_time() -> None:
+    """A toy run's end line said `in 0:00`: a zero time for work that happened."""
+    assert progress.format_duration(0.3) == "<1 s"
+    assert progress.format_duration(0.0) == "0:00"  # nothing left: an ETA of none is true
+    text = progress.status_text(20, 20, 80.0, {}, elapsed_s=0.25, done=True)
+    assert text == "step 20/20 (100%) 80 it/s in <1 s"
+
+
+@pytest.mark.parametrize("rate", [999.6, 0.00004])
+def test_a_rate_is_never_in_scientific_notation(rate: float) -> None:
+    """`.3g` wrote 999.6 steps a second as `1e+03 it/s` (and a slow run's 0.00004 as
+    `4e-05 it/s`)."""
+    text = progress.status_text(10, None, rate, {})
+    assert not re.search(r"\de[+-]?\d", text), text
+    assert float(text.split()[2]) > 0, text
+
+
 def test_total_is_whichever_of_max_steps_and_max_epochs_bounds_the_run() -> None:
     assert progress.total_steps(6000, -1, 40) == 6000
     assert progress.total_steps(-1, 10, 40) == 400
@@ -402,7 +419,7 @@ def test_a_bar_cut_to_a_narrow_terminal_ends_at_a_whole_word(
     line.draw(20, {"train/loss": 1.976}, done=True)
     drawn = stream.getvalue().removeprefix("\r").removesuffix("\x1b[K")
     assert len(full) > 79 and len(drawn) <= 79, (full, drawn)
-    assert drawn.split()[-1] in ("0:00", "1.976"), (full, drawn)  # the bar may be narrower
+    assert drawn.endswith((" in <1 s", " 1.976")), (full, drawn)  # the bar may be narrower
 
 
 @pytest.mark.parametrize("columns", [80, 60, 40])
@@ -420,7 +437,7 @@ def test_a_finished_bar_in_a_narrow_terminal_keeps_its_duration(
     line.draw(200, {"train/loss": 1.541}, done=True)
     drawn = stream.getvalue().removeprefix("\r").removesuffix("\x1b[K")
     assert len(drawn) <= columns - 1, drawn
-    assert re.search(r"step 200/200 \(100%\) \d+ it/s in 0:00( |$)", drawn), drawn
+    assert re.search(r"step 200/200 \(100%\) \d+ it/s in <1 s( |$)", drawn), drawn
     if columns == 80:
         assert drawn.startswith("mnist1d/logistic seed1 |██"), drawn
 

@@ -1325,6 +1325,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next
         attempt.end(store.STATUS_FAILED, message)
 
+    trained = False  # not `sys.exc_info()` in `finally`: it also sees an error the caller
+    # is handling (`repro.run` in an `except` block), and ended a completed run's W&B failed
     try:
         spec = attempt.plugin.spec()  # read again: a paper.yaml broken since fails the run
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
@@ -1352,6 +1354,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
                 ckpt_path=attempt.resume_from,
                 config_file=attempt.config_file,
             )
+        trained = True
     except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
         progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
         message, code = _interruption(error, checkpoint)
@@ -1373,7 +1376,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
             return _stopped_in_setup(attempt, checkpoint)
         return attempt.failed(_exit_in_training(error, attempt.plugin.folder))
     finally:  # still `running` here: trained and tested, its result recorded next
-        if record["status"] != store.STATUS_RUNNING or sys.exc_info()[0] is not None:
+        if not trained:  # failed, stopped, or an error on its way out
             finish_wandb(exit_code=1, error=record.get("error"))
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes

@@ -397,6 +397,34 @@ def test_a_completed_runs_wandb_run_is_finished_only_once_its_completed_record_i
     assert seen == [(0, "completed")]
 
 
+def test_a_run_started_while_the_caller_handles_an_error_is_finished_once_as_completed(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the training failed was read from `sys.exc_info()`, which in a `finally` also
+    sees an error the caller is handling: `repro.run` in a notebook's `except` block ended
+    its W&B run failed before its completed record was written."""
+    import wandb
+
+    import repro
+
+    seen: list[tuple[Any, str | None]] = []
+    real = wandb.finish
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        files = list(isolated_env.rglob("record.json"))
+        status = json.loads(files[0].read_text())["status"] if files else None
+        seen.append((kwargs.get("exit_code", args[0] if args else None), status))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    try:
+        raise LookupError("the caller's own error, handled")
+    except LookupError:
+        repro.run("toy", "small", overrides=["logger=wandb", "trainer.max_steps=4"])
+    assert seen == [(0, "completed")]
+
+
 def test_a_run_whose_completed_record_cannot_be_written_ends_its_wandb_run_failed(
     tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -139,6 +139,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except ReproError as error:
             if _state.get("raise_errors"):  # called from Python (repro.api): keep the exception
                 raise
+            # one made of a Ctrl-C's empty text (`error: `, exit 2) is the stop's line; one
+            # that says something (a record unwritable as the stop was handled) says it
+            if not str(error).strip() and (stop := stop_within(error)) is not None:
+                _exit_stopped(stop)
             if _state["debug"]:
                 traceback.print_exc()
             _echo_wrapped(f"error: {error}", rest="  ", err=True)  # whole words on a terminal

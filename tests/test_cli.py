@@ -1119,6 +1119,37 @@ def test_a_stop_that_library_code_wrapped_is_still_a_stop(
     assert capsys.readouterr().err == line + "\n"
 
 
+@pytest.mark.parametrize(
+    ("stop", "line", "code"),
+    [
+        ("Terminated", "error: interrupted by SIGTERM", 143),
+        ("KeyboardInterrupt", "error: interrupted", 130),
+    ],
+)
+def test_a_stop_that_became_a_usage_error_is_still_a_stop(
+    capsys: pytest.CaptureFixture[str], stop: str, line: str, code: int
+) -> None:
+    """A Ctrl-C as a joblib sweep's workers started (ci85, loaded) ended `error: ` with
+    nothing after it, exit 2: code that turns what it catches into a UsageError turned the
+    stop's empty text into one. What the signal caused is the signal's line and exit code."""
+    import typer
+
+    from repro import errors
+    from repro.cli import reports_errors
+
+    @reports_errors
+    def command() -> None:
+        try:
+            raise getattr(errors, stop, KeyboardInterrupt)()
+        except BaseException as signal_raised:
+            raise errors.UsageError(str(signal_raised)) from None
+
+    with pytest.raises(typer.Exit) as done:
+        command()
+    assert done.value.exit_code == code
+    assert capsys.readouterr().err == line + "\n"
+
+
 def test_a_stopped_rerun_sweep_does_not_say_it_resumes() -> None:
     """a stopped `rerun=true` sweep said 'sweep again to resume' while its records
     said, and the same sweep did, 'rerun=true starts over'."""

@@ -74,25 +74,51 @@ PapersDirOption = Annotated[
     ),
 ]
 OVERRIDES_METAVAR = "paper=ID [experiment=NAME] [KEY=VALUE]..."
-SWEEP_KEYS_HELP = """Keys of `repro sweep` besides the config's:
+SWEEP_KEYS_TITLE = "Keys of `repro sweep` besides the config's:"
+SWEEP_KEYS = (
+    ("seeds=N", "seeds 0..N-1 per setting (default: paper.yaml's default_seeds)"),
+    ("seeds=auto max_seeds=N", "a pilot, then as many seeds as the claims need (at most N)"),
+    (
+        "seeds_together=auto|true|false",
+        "train a setting's seeds as one vectorized model in one process (auto: on a GPU when "
+        "the plugin qualifies; SLURM, Ray: one job per setting when slurm.gpus >= 1 or "
+        "trainer.accelerator=gpu)",
+    ),
+    (
+        "launcher=NAME",
+        "local (one after another), joblib (parallel processes), slurm (submitit), "
+        "slurm_local (a local submitit), ray",
+    ),
+    (
+        "slurm.KEY=VALUE",
+        "SLURM resources of each job: slurm.partition=NAME slurm.time_min=N (minutes) "
+        "slurm.gpus=N slurm.cpus=N slurm.mem_gb=N slurm.account=NAME "
+        "slurm.max_parallel=N (jobs at once)",
+    ),
+)
+"""Rows, not a block laid out by hand: a 78-column block broke mid-word in a narrower
+terminal. Each key is short, as Click never wraps a row's first column."""
 
-\b
-  seeds=N                 seeds 0..N-1 per setting (default: paper.yaml's
-                          default_seeds)
-  seeds=auto max_seeds=N  a pilot, then as many seeds as the claims need
-                          (at most N)
-  seeds_together=auto|true|false
-                          train a setting's seeds as one vectorized model in
-                          one process (auto: on a GPU when the plugin
-                          qualifies; SLURM, Ray: one job per setting when
-                          slurm.gpus >= 1 or trainer.accelerator=gpu)
-  launcher=local|joblib|slurm|slurm_local|ray
-                          one after another, parallel processes, SLURM
-                          (submitit), a local submitit, Ray
-  slurm.partition=NAME slurm.time_min=N slurm.gpus=N slurm.cpus=N
-  slurm.mem_gb=N slurm.account=NAME slurm.max_parallel=N
-                          SLURM resources of each job
-"""
+
+class SweepCommand(OverrideCompletingCommand):
+    """`repro sweep`: its help ends with the table of its own keys, laid out to the help's
+    width as the options are."""
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(SWEEP_KEYS_TITLE)
+            formatter.write_paragraph()
+            with formatter.indentation():  # narrow: the keys give the text more room
+                col_max = max(8, min(22, formatter.width // 3))
+                # Click wraps a row's text as if at the options' indent: 2 columns less
+                formatter.width -= 2
+                try:
+                    formatter.write_dl(SWEEP_KEYS, col_max=col_max)
+                finally:
+                    formatter.width += 2
+
+
 ResultsOption = Annotated[
     Path | None,
     typer.Option(
@@ -113,6 +139,10 @@ def reports_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except ReproError as error:
             if _state.get("raise_errors"):  # called from Python (repro.api): keep the exception
                 raise
+            # one made of a Ctrl-C's empty text (`error: `, exit 2) is the stop's line; one
+            # that says something (a record unwritable as the stop was handled) says it
+            if not str(error).strip() and (stop := stop_within(error)) is not None:
+                _exit_stopped(stop)
             if _state["debug"]:
                 traceback.print_exc()
             _echo_wrapped(f"error: {error}", rest="  ", err=True)  # whole words on a terminal
@@ -695,10 +725,9 @@ def run(ctx: typer.Context, papers_dir: PapersDirOption = None) -> None:
 
 @app.command(
     context_settings=HYDRA_ARGS,
-    cls=OverrideCompletingCommand,
+    cls=SweepCommand,
     options_metavar=f"[OPTIONS] {OVERRIDES_METAVAR}",
     short_help="Run every experiment the claims need × N seeds.",
-    epilog=SWEEP_KEYS_HELP,
 )
 @reports_errors
 def sweep(
@@ -808,7 +837,7 @@ def sweep(
                 if not trained:
                     raise typer.Exit(1)
         elif keys.auto:
-            _warn("seeds=auto: the pilot did not complete; sweep again to plan the rest")
+            _warn(stages.pilot_not_complete_line(planned))
     if not pilot_ok:
         raise typer.Exit(1)
 
@@ -902,11 +931,15 @@ def _print_dry_run(
     from repro.sweeping.plan import DONE, SUMMARY_ABOVE, differing_overrides
 
     resumed, lines = resumes
-    # with the seeds a group brings; a blocked seed's run stops at once, training nothing
-    todo = [run for run in resumed if run.needs_training and not run.blocked]
-    jobs = [job for job in jobs_for(resumed, [], together) if not all(r.blocked for r in job.runs)]
-    # a run another process trains: found busy, no time of this sweep's
-    timed = [job for job in jobs if not all(run.held or run.blocked for run in job.runs)]
+
+    # with the seeds a group brings; a blocked seed's run stops at once, training nothing;
+    # a run another process trains (or held back for its group's busy seed) is found busy
+    def trains(run: Any) -> bool:
+        return run.needs_training and not (run.blocked or run.held or run.held_back)
+
+    todo = [run for run in resumed if trains(run)]
+    jobs = [job for job in jobs_for(resumed, [], together) if any(map(trains, job.runs))]
+    timed = jobs  # no time of this sweep's for runs it does not train
     estimates = estimate_seconds(resumed, hardware_key())
     if len(resumed) > SUMMARY_ABOVE:
         _print_plan_summary(resumed, estimates, together)
@@ -1022,10 +1055,10 @@ def _print_results(results: list[Any]) -> dict[str, int]:
 
 
 def _wall_text(wall_s: float | None) -> str:
-    """A run's wall time, `9.8 s`; `<0.1 s` where one decimal would say `0.0 s`."""
-    if wall_s is None:
-        return "-"
-    return "<0.1 s" if 0 < wall_s < 0.05 else f"{wall_s:.1f} s"
+    """A run's wall time to a tenth of a second, as the table has always shown it."""
+    from repro.sweeping.launch import tenths_of_seconds
+
+    return "-" if wall_s is None else tenths_of_seconds(wall_s)
 
 
 def _print_plan_summary(planned: list[Any], estimates: dict[Path, Any], together: bool) -> None:

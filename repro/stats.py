@@ -456,7 +456,7 @@ def _deterministic_threshold(
     res = resolution(margin)
     reason = (
         f"{_identical(n)}: the value {fmt(value, res)} is {relation} {fmt(threshold, res)} "
-        f"(margin {margin:+.4g}){dropped}"
+        f"(margin {signed(margin)}){dropped}"
     )
     return Verdict(outcome, reason, deterministic=True, resolution=res)
 
@@ -698,6 +698,14 @@ def unresolved(resolution: float, *values: float) -> str:
 def fmt(value: float, resolution: float = math.inf) -> str:
     """A number for a reason or a report cell, with the digits `digits_for` gives it."""
     return f"{value:.{digits_for(value, resolution)}g}"
+
+
+def signed(value: float, resolution: float = math.inf) -> str:
+    """A difference with its sign (`+0.02`, `-0.1`), digits as `fmt`; exactly 0 as `0`: a
+    sign says which side of the claim, and a mean on it is on neither (`+0` read as above)."""
+    if value == 0:
+        return "0"
+    return f"{value:+.{digits_for(value, resolution)}g}"
 
 
 P_FLOOR = 1e-6

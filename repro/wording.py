@@ -1,8 +1,10 @@
 """Counts in words: `1 claim`, `2 claims` (a `1 claims` reads as a bug in everything else);
-long lines wrapped at whole words for a terminal."""
+numbers as people write them (`0.0000036`, not `3.6e-06`); long lines wrapped at whole words
+for a terminal."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import TextIO
 
@@ -10,6 +12,16 @@ from typing import TextIO
 def plural(count: int, noun: str, nouns: str | None = None) -> str:
     """`count noun`, the noun in the plural (`nouns`, else noun + 's') unless count is 1."""
     return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
+def significant(value: float, digits: int) -> str:
+    """`value` to `digits` significant digits as `:g` writes it, but never in scientific
+    notation: `.3g` wrote 999.6 it/s as `1e+03` and `.2g` a microsecond as `1e-06`."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    text = f"{value:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def wrap_for(stream: TextIO, text: str, first: str = "", rest: str = "") -> list[str]:

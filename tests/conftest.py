@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import json
 import os
 import shutil
@@ -201,6 +202,14 @@ TOY_PAPER = {
                 return InMemoryBatches(self.x, self.y, 64)
         """,
 }
+
+
+class Terminal(io.StringIO):
+    """Captured output that says it is a terminal, so what is printed is wrapped to COLUMNS
+    and coloured as a person's terminal would show it."""
+
+    def isatty(self) -> bool:
+        return True
 
 
 def fast_run_record(results: Path, paper: str, experiment: str) -> dict[str, Any]:

@@ -249,6 +249,18 @@ CASES = [
         2,
         "seed must be an integer, got 'abc'",
     ),
+    Case(  # it said `seed must be an integer, got None`, not that the key was removed
+        "seed removed",
+        ("run", "paper=mnist1d", "experiment=cnn", "~seed"),
+        2,
+        "seed: removed (~seed); give seed=N",
+    ),
+    Case(
+        "seed removed in sweep",
+        ("sweep", "paper=mnist1d", "~seed", "--dry-run"),
+        2,
+        "seed: removed (~seed); give seed=N",
+    ),
     Case(  # it said Hydra's "Config group override must be a string or a list"
         "override without a key",
         ("run", "paper=mnist1d", "experiment=cnn", "=3"),

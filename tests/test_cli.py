@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, repro, write_toy_paper
+from tests.conftest import REPO, Terminal, repro, write_toy_paper
 
 FAST_CNN = ("run", "paper=mnist1d", "experiment=cnn", "debug=fast")
 
@@ -319,16 +319,28 @@ def test_every_help_fits_an_80_column_terminal() -> None:
         assert not wide, (command, wide)
 
 
+@pytest.mark.parametrize("columns", [60, 40])
+def test_sweeps_table_of_keys_fits_a_narrow_terminal_and_names_every_key(columns: int) -> None:
+    """The table of keys ending `repro sweep --help` was laid out by hand, 78 columns wide
+    whatever the terminal: at 60 columns every row broke mid-word."""
+    text = repro("sweep", "--help", env={"COLUMNS": str(columns)}).stdout
+    table = text.split("Keys of `repro sweep`")[1]
+    wide = [line for line in table.splitlines() if len(line) > columns]
+    assert not wide, wide
+    words = " ".join(table.split())
+    for key in ("seeds=N", "max_seeds=N", "seeds_together=", "launcher=", "slurm_local"):
+        assert key in words, words
+    for key in ("partition", "time_min", "gpus", "cpus", "mem_gb", "account", "max_parallel"):
+        assert f"slurm.{key}=" in words, words
+
+
 def test_every_help_fits_a_40_column_terminal() -> None:
     """Click lays help out at least 50 columns wide, whatever the terminal: at 40 columns
     every long line of every `--help` was broken by the terminal mid-word (`Show tracebacks
-    on erro|rs.`). Help now takes the terminal's width; sweep's table of keys is the one block
-    laid out by hand (at most 80)."""
+    on erro|rs.`). Help now takes the terminal's width, sweep's table of keys too."""
     for command in ("", "papers", "show", "run", "sweep", "new", "check", "report", "sync"):
         text = repro(*command.split(), "--help", env={"COLUMNS": "40"}).stdout
         assert text.strip(), command
-        if command == "sweep":
-            text = text.split("Keys of `repro sweep`")[0]
         wide = [line for line in text.splitlines() if len(line) > 40]
         assert not wide, (command, wide)
 
@@ -367,14 +379,9 @@ def test_run_help_lists_dash_h_like_every_other_command() -> None:
 def test_a_table_fits_the_terminal_it_is_printed_in(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables were at least 120 columns wide in any terminal: in an 80- or 100-column one each
     row of `repro papers` broke in two at the terminal's edge. They fold long cells instead."""
-    import io
     import re
 
     from repro.cli import _print_table
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     title = "Set Transformer: A Framework for Attention-based Permutation-Invariant Networks"
     for columns in (80, 100):
@@ -394,15 +401,10 @@ def test_papers_and_show_keep_every_id_whole_at_80_columns(
     """At 80 columns `repro papers` folded `set_transfor|mer` and `repro show mnist1d` folded
     every claim id (`logistic|_acc`) and its headers (`experime|nt`, `toleranc|e`): an id read
     or copied off the screen was wrong. Names stay whole; text wraps, or goes below the table."""
-    import io
     import re
 
     from repro.cli import papers, show
     from repro.plugins.registry import get_paper
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setenv("COLUMNS", "80")
     for command, names in (
@@ -431,15 +433,10 @@ def test_shows_claims_table_keeps_claim_and_experiment_names_whole_at_80_columns
     """At 80 columns `repro show amsgrad` folded every claim id (`adam_online_|x`, its empty
     `within` column taking room) and `repro show set_transformer` every experiment name
     (`deepsets_me|an`, a comparison's rival named twice): copied off the screen, wrong."""
-    import io
     import re
 
     from repro.cli import show
     from repro.plugins.registry import get_paper
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setenv("COLUMNS", "80")
     for paper in ("amsgrad", "set_transformer", "mnist1d"):
@@ -462,14 +459,9 @@ def test_a_name_as_wide_as_the_terminal_stays_on_one_line_at_40_columns(
     """At 40 columns a 40-character experiment (and run) name was indented under its label
     (`    experiment_...`): 44 columns, which the terminal broke at its edge (`..._nam|e`). A
     name that fits the line only unindented goes whole, at the line's start."""
-    import io
     import re
 
     from repro.cli import _print_table
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     name = "baseline_with_a_longer_experiment_name_x"
     assert len(name) == 40
@@ -492,15 +484,10 @@ def test_papers_and_show_keep_every_name_whole_at_60_columns(
     experiment name mid-name (`logisti|c_acc`, `test/ac|c`, `claime|d`): the names left for
     the text columns were already wider than the terminal. Such a table prints one block per
     row instead, each name whole."""
-    import io
     import re
 
     from repro.cli import papers, show
     from repro.plugins.registry import discover, get_paper
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setenv("COLUMNS", "60")
     commands = [(papers, ["set_transformer", "perm_optim", "mnist1d"])]
@@ -521,14 +508,9 @@ def test_shows_to_reproduce_commands_fit_80_columns(monkeypatch: pytest.MonkeyPa
     """`repro show set_transformer`'s title (86 characters) and `To reproduce:` lines were cut by an
     80-column terminal inside a word (`complete|d runs`, `reports/set_trans|former/`). Each
     command stays whole on its line; its comment wraps onto `#` lines a shell also takes."""
-    import io
     import re
 
     from repro.cli import show
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setenv("COLUMNS", "80")
     terminal = Terminal()
@@ -552,16 +534,11 @@ def test_usage_and_internal_error_lines_wrap_at_whole_words_at_80_columns(
     usage error found before the command ran (`_refuse`: a mistyped option, Click's message
     with its hint) and an internal error's one line were printed whole, and an 80-column
     terminal cut them inside words."""
-    import io
 
     import typer
 
     from repro.cli import _refuse, reports_errors
     from repro.errors import UsageError
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     words = "no such option: --formats (did you mean --format?); see `repro report --help` now"
 
@@ -601,16 +578,11 @@ def test_an_error_line_wraps_at_whole_words_at_80_columns(
     """Every command's `error:` line (reports_errors), often over 80 characters (`repro report
     paper=mnist1d` with no records: `... make them with `repro s|weep paper=mnist1d``), was
     cut inside words by an 80-column terminal; it wraps at whole words there, whole in a pipe."""
-    import io
 
     import typer
 
     from repro.cli import reports_errors
     from repro.errors import ReproError
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     message = (
         "no run records for paper 'mnist1d' under results: make them with "
@@ -637,15 +609,10 @@ def test_papers_wraps_titles_at_whole_words_at_80_columns(
     """At 80 columns `repro papers` gave the titles 12 columns while the venue and origin kept
     theirs whole, so Rich cut the titles' longer words (`Representati|ons`, `Attention-ba|sed`);
     a column of text gets at least its longest word where the names leave room for that."""
-    import io
     import re
 
     from repro.cli import papers
     from repro.plugins.registry import BUILTIN_PAPERS, get_paper
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("REPRO_PAPERS_PATH", "")
@@ -667,15 +634,10 @@ def test_show_wraps_its_notes_and_sources_at_whole_words_at_80_columns(
     """At 80 columns `repro show mnist1d` printed its notes as one line, and each source below
     the claims table as one, which the terminal then cut inside words (`repo|rt`,
     `regress|ion`); they are wrapped at whole words to the terminal's width."""
-    import io
     import re
 
     from repro.cli import show
     from repro.plugins.registry import get_paper
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setenv("COLUMNS", "80")
     terminal = Terminal()
@@ -696,14 +658,9 @@ def test_a_dry_runs_lines_wrap_at_whole_words_at_80_columns(
     """At 80 columns `repro sweep --dry-run`'s plan line (`... 3 to run, 0 already comp|leted`)
     and its other plain lines were printed whole, which the terminal cut inside words; they
     wrap at whole words, as `repro show`'s notes do."""
-    import io
     import re
 
     from repro.cli import app
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     write_toy_paper(tmp_path / "plugins")
     monkeypatch.setenv("COLUMNS", "80")
@@ -730,14 +687,9 @@ def test_a_sweeps_max_time_warning_wraps_at_whole_words_at_80_columns(
     (whose `already completed`
     says nothing of it), was one 230-character line on stderr, cut
     inside words by an 80-column terminal."""
-    import io
     import re
 
     from repro.cli import _warn_stopped_short
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     folder = tmp_path / "results" / "toy" / "small" / "aa6d817486" / "seed0"
     folder.mkdir(parents=True)
@@ -763,15 +715,10 @@ def test_a_sweeps_record_paths_stay_whole_at_80_columns(
     """At 80 columns the sweep's table folded each record path inside its column
     (`results/mnist1d/logist` / `ic/e07871121a/seed0`): no path could be read or copied. Now
     a table too wide for the terminal has its folders below it, each whole on one line."""
-    import io
     import re
     from types import SimpleNamespace
 
     from repro.cli import _print_results
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.chdir(tmp_path)
     base = tmp_path / "results" / "mnist1d"
@@ -810,14 +757,9 @@ def test_record_folders_below_a_table_say_which_setting_each_holds(
     """Below a grid's table at 80 columns, `results/cc/baseline/611ce56f77/ seed0 seed1` and
     five more of baseline were listed with nothing saying which setting (overrides) each
     held: the rows' experiment and seed no longer told them apart. Each line names its own."""
-    import io
     import re
 
     from repro.cli import _print_table
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     settings = {"a1b2c3d4e5": "data.samples=64 optimizer.lr=0.01", "f6a7b8c9d0": ""}
     rows = [
@@ -855,7 +797,8 @@ def test_run_and_sweep_usage_lines_show_the_overrides() -> None:
         "seeds=N",
         "seeds=auto",
         "max_seeds=N",
-        "launcher=local|joblib|slurm|slurm_local|ray",
+        "launcher=NAME local (one after another), joblib (parallel processes), slurm (submitit),",
+        "slurm_local (a local submitit), ray",
         "slurm.partition",
         "slurm.time_min",
         "slurm.gpus",
@@ -1176,6 +1119,37 @@ def test_a_stop_that_library_code_wrapped_is_still_a_stop(
     assert capsys.readouterr().err == line + "\n"
 
 
+@pytest.mark.parametrize(
+    ("stop", "line", "code"),
+    [
+        ("Terminated", "error: interrupted by SIGTERM", 143),
+        ("KeyboardInterrupt", "error: interrupted", 130),
+    ],
+)
+def test_a_stop_that_became_a_usage_error_is_still_a_stop(
+    capsys: pytest.CaptureFixture[str], stop: str, line: str, code: int
+) -> None:
+    """A Ctrl-C as a joblib sweep's workers started (ci85, loaded) ended `error: ` with
+    nothing after it, exit 2: code that turns what it catches into a UsageError turned the
+    stop's empty text into one. What the signal caused is the signal's line and exit code."""
+    import typer
+
+    from repro import errors
+    from repro.cli import reports_errors
+
+    @reports_errors
+    def command() -> None:
+        try:
+            raise getattr(errors, stop, KeyboardInterrupt)()
+        except BaseException as signal_raised:
+            raise errors.UsageError(str(signal_raised)) from None
+
+    with pytest.raises(typer.Exit) as done:
+        command()
+    assert done.value.exit_code == code
+    assert capsys.readouterr().err == line + "\n"
+
+
 def test_a_stopped_rerun_sweep_does_not_say_it_resumes() -> None:
     """a stopped `rerun=true` sweep said 'sweep again to resume' while its records
     said, and the same sweep did, 'rerun=true starts over'."""
@@ -1390,14 +1364,9 @@ def test_an_empty_aside_column_in_a_narrow_terminal_is_no_internal_error(
 ) -> None:
     """A too-wide table drops its empty columns; an empty `aside` column (claims whose
     `source: ""`) was then looked up to move below the table: `ValueError: tuple.index`."""
-    import io
     import re
 
     from repro.cli import _print_table
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)
@@ -1427,14 +1396,9 @@ def test_a_records_column_of_runs_without_records_says_nothing_below_a_narrow_ta
     """A sweep whose every run was refused at fit start names no record (`-`): a terminal too
     narrow for its long error moved the records column below the table, where `records:` was
     printed over no line at all."""
-    import io
     import re
 
     from repro.cli import _print_table
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stdout", terminal)

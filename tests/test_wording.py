@@ -7,11 +7,7 @@ import io
 import pytest
 
 from repro.wording import wrap_for
-
-
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from tests.conftest import Terminal
 
 
 def test_wide_characters_wrap_by_the_columns_they_take(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -34,3 +30,15 @@ def test_wrapping_keeps_leading_indent_and_long_words_whole(
     url = "https://example.org/a/very/long/path/that/cannot/fit"
     assert wrap_for(Terminal(), f"  see {url} now", first="> ") == ["> " + "  see", url, "now"]
     assert wrap_for(io.StringIO(), "a " * 50) == ["a " * 50]  # no terminal: one line
+
+
+@pytest.mark.parametrize(
+    ("value", "digits", "shown"),
+    [(999.6, 3, "1000"), (2.5, 3, "2.5"), (0.0999, 2, "0.1"), (3.6e-6, 2, "0.0000036")],
+)
+def test_significant_digits_are_never_in_scientific_notation(
+    value: float, digits: int, shown: str
+) -> None:
+    from repro.wording import significant
+
+    assert significant(value, digits) == shown

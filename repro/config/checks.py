@@ -138,6 +138,8 @@ def _is_number(value: Any) -> bool:
 def check_values(config: dict[str, Any]) -> None:
     """Seed, names, training bounds and W&B mode of a resolved run config (first problem
     raised)."""
+    if "seed" not in config:  # `~seed`: "must be an integer, got None" did not say so
+        raise UsageError("seed: removed (~seed); give seed=N")
     check_seed(config.get("seed"))
     # `model=3` ended in an internal TypeError, `checkpoint=3` in an AttributeError
     for key in sorted(PLUGIN_KEYS | RUN_SECTIONS):

@@ -387,11 +387,13 @@ def diverged_choices(
     pinned: frozenset[str] = frozenset(),
     paper_hashes: dict[str, str] | None = None,
 ) -> dict[str, ConfigChoice]:
-    """Per experiment with no completed run, the setting whose every run failed with a
-    non-finite loss: its claims ran and diverged, not "not run". Chosen as `choose_configs`
-    chooses, from those runs: the paper's (another setting judges nothing); a --config of
-    its runs judges nothing, as it warns (`_pins_never_completed`)."""
-    failed = runs[(runs["status"] == store.STATUS_FAILED) & ~runs["experiment"].isin(choices)]
+    """Per experiment with no completed run of a judged setting, the setting whose every run
+    failed with a non-finite loss: its claims ran and diverged, not "not run". Chosen as
+    `choose_configs` chooses, from those runs: the paper's (another setting judges nothing,
+    also where it completed: the paper's setting still ran, and diverged); a --config of its
+    runs judges nothing, as it warns (`_pins_never_completed`)."""
+    judged = [experiment for experiment, choice in choices.items() if choice.judged]
+    failed = runs[(runs["status"] == store.STATUS_FAILED) & ~runs["experiment"].isin(judged)]
     diverged = failed[
         failed["error"]
         .map(lambda e: NonFiniteLossError.describes(e if isinstance(e, str) else None))
@@ -662,9 +664,10 @@ def evaluate_claims(
     `fixed_sample_totals`: experiment -> the N of a plan that no longer governs (its pilot
     changed): the fixed-sample test judges seeds 0..N-1, since the later ones were still added
     after the plan's verdict. `diverged`: experiment -> the setting whose every run diverged
-    (`diverged_choices`), where no completed run gives one: its claims are judged diverged."""
+    (`diverged_choices`), where no completed run of a judged setting gives one: its claims
+    are judged diverged."""
     index = MetricIndex(frame)
-    choices = {**(diverged or {}), **choices}  # only where no run completed
+    choices = {**choices, **(diverged or {})}  # only where no judged setting completed
     results = []
     for claim in claims:
         pilots = {(two_stage_pilots or {}).get(name) for name in claim.experiments()}
@@ -793,7 +796,9 @@ def other_settings(
                 continue
             summary = index.summarize(ordered)
             interval = stats.t_interval(summary.mean, summary.std, summary.n, 1 - 2 * alpha)
-            exact = index.runs_identical(claim.experiment, option.config_hash, sorted(values))
+            exact = index.runs_identical(
+                claim.experiment, option.config_hash, _finite_seeds(sorted(values), ordered)
+            )
             rule = _fixed_sample_verdict(claim, ordered, alpha, exact)
             rows.append(
                 OtherSetting(
@@ -839,9 +844,10 @@ def _comparison_elsewhere(
         if not seeds:
             continue
         summary = index.summarize(diffs)
+        finite = _finite_seeds(seeds, diffs)
         exact = index.runs_identical(
-            claim.experiment, option.config_hash, seeds
-        ) and index.runs_identical(claim.versus or "", partner.config_hash, seeds)
+            claim.experiment, option.config_hash, finite
+        ) and index.runs_identical(claim.versus or "", partner.config_hash, finite)
         rule = stats.comparison_verdict(
             a_side, b_side, claim.direction, paired=True, alpha=alpha, exact=exact
         )
@@ -925,7 +931,7 @@ def evaluate_claim(
         mixed, processes = index.world_note(claim.experiment, hashes[0], seeds)
     notes += [mixed] if mixed else []
     exact = choice is not None and index.runs_identical(
-        claim.experiment, choice.chosen.config_hash, seeds
+        claim.experiment, choice.chosen.config_hash, _finite_seeds(seeds, ordered)
     )
     if two_stage_ok and claim.kind == "value":
         verdict = two_stage.equivalence_verdict(
@@ -941,6 +947,7 @@ def evaluate_claim(
     later_values = [values[s] for s in later]
     unlogged = index.completed(choice) - set(values)
     stopped = index.stopped_of(choice) - set(values)
+    failed = _below(index.diverged_of(choice) - set(values), total or cut)
     verdict = _note_plan(
         verdict,
         seeds,
@@ -951,8 +958,8 @@ def evaluate_claim(
         unlogged,
         claim.metric,
         stopped,
+        diverged=set(failed),
     )
-    failed = _below(index.diverged_of(choice) - set(values), total or cut)
     if failed:
         notes.append(_diverged_note(claim.experiment, failed))
     tolerance = claim.tolerance if claim.tolerance is not None else math.inf
@@ -979,8 +986,8 @@ def evaluate_claim(
         judged_below=total or (cut if later else None),
         processes=processes,
         absent=absent,
-        interim_of=total if total and len(seeds) < total else None,
-        interim_unrun=_unrun(seeds, total, unlogged | stopped),
+        interim_of=total if total and len({*seeds, *failed}) < total else None,
+        interim_unrun=_unrun(seeds, total, unlogged | stopped | set(failed)),
         interim_reruns=tuple(index.reruns(choice, _silent(seeds, total, unlogged))),
         interim_stopped=tuple(sorted(_silent(seeds, total, stopped - unlogged))),
         failed_diverged=tuple(failed),
@@ -1003,6 +1010,13 @@ def diverged_seeds(
             if experiment in seeds:
                 seeds[experiment].update(s for s, v in values if not math.isfinite(v))
     return {e: tuple(sorted(s)) for e, s in seeds.items() if s}
+
+
+def _finite_seeds(seeds: list[int], values: list[float]) -> list[int]:
+    """The seeds whose value (a comparison: A − B) is finite: those the test runs on, and so
+    the runs whose agreement makes identical values a deterministic run; a diverged seed's
+    run differs from the others in the claim's metric itself, which tells nothing of them."""
+    return [seed for seed, value in zip(seeds, values, strict=True) if math.isfinite(value)]
 
 
 def _below(seeds: set[int], total: int | None) -> list[int]:
@@ -1104,7 +1118,7 @@ def _evaluate_comparison(
             notes=tuple(notes),
         )
     exact = len(hashes) == 2 and all(
-        index.runs_identical(experiment, config_hash, paired)
+        index.runs_identical(experiment, config_hash, _finite_seeds(paired, diffs))
         for experiment, config_hash in zip((claim.experiment, claim.versus), hashes, strict=True)
     )
     if two_stage_ok:
@@ -1129,6 +1143,7 @@ def _evaluate_comparison(
         claim.metric,
         stopped,
         one_side,
+        diverged=set(failed),
     )
     differences = index.summarize(diffs)
     # the means shown beside the test: over the pairs it used (a non-finite side drops both)
@@ -1147,9 +1162,9 @@ def _evaluate_comparison(
         notes=tuple(notes),
         judged_below=total or (cut if later else None),
         processes=tuple(sorted(processes, reverse=True)),
-        interim_of=total if total and len(paired) < total else None,
+        interim_of=total if total and len({*paired, *failed}) < total else None,
         absent=unlogged,
-        interim_unrun=_unrun(paired, total, both_ran | (stopped - one_side)),
+        interim_unrun=_unrun(paired, total, both_ran | (stopped - one_side) | set(failed)),
         interim_reruns=(
             *index.reruns(
                 choices.get(claim.experiment), _silent(paired, total, both_ran - set(a_values))
@@ -1200,17 +1215,23 @@ def _note_plan(
     metric: str = "",
     stopped: set[int] | frozenset[int] = frozenset(),
     one_side: set[int] | frozenset[int] = frozenset(),
+    diverged: set[int] | frozenset[int] = frozenset(),
 ) -> stats.Verdict:
     """A two-stage verdict's place in its plan: decided on fewer seeds than planned (a report
     read while the sweep runs: interim), or with seeds past the plan (their values said, as
     they are not judged). Not `two_stage`: the fixed-sample test on a plan's N whose pilot
     changed, which is no interim verdict. `one_side`: the `stopped` seeds of a comparison
-    whose other side has no run: a sweep trains that one, so they are unrun as well."""
+    whose other side has no run: a sweep trains that one, so they are unrun as well.
+    `diverged`: planned seeds (pairs) whose run failed with a non-finite loss: they ran, and
+    the planned test drops them as it drops a NaN value, so they are neither unrun nor what
+    keeps a verdict interim (a sweep would train them again, to diverge again)."""
     notes = []
     fell_back = FLAT_PILOT_FALLBACK in verdict.reason  # a flat pilot: no Stein bound
     test = "two-stage" if two_stage and not fell_back else "fixed-sample"
-    interim = two_stage and total is not None and len(judged) < total
-    absent = sorted(set(range(total)) - set(judged)) if total is not None else []
+    done = set(judged) | set(diverged)
+    interim = two_stage and total is not None and len(done) < total
+    absent = sorted(set(range(total)) - done) if total is not None else []
+    gone = sorted(s for s in diverged if total is not None and s < total)
     silent = [seed for seed in absent if seed in unlogged]  # completed without the metric
     short = [seed for seed in absent if seed in stopped and seed not in unlogged]
     absent = [s for s in absent if s not in unlogged and (s not in stopped or s in one_side)]
@@ -1228,6 +1249,9 @@ def _note_plan(
             f"{seeds} stopped by trainer.max_time short of the setting: the rerun=true "
             f"command listed with the failed runs trains {them} to the end"
         )
+    if gone:  # ran: told apart from the seeds still to come
+        seeds = f"seed {gone[0]}" if len(gone) == 1 else f"seeds {seeds_text(gone)}"
+        quiet.append(f"{seeds} diverged in training (non-finite loss)")
     unrun = [f"{which} no completed run yet: still training, or failed and to be rerun"]
     unrun = unrun if absent else []
     if interim and total is not None:

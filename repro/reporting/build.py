@@ -264,7 +264,9 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
     experiments += [e for e in choices if e not in experiments]
     configs, config_warnings = _chosen_configs(runs, choices)
     warnings += config_warnings
-    commands, command_note = _commands(request, runs, plugin, spec, choices, configs, totals)
+    commands, command_note = _commands(
+        request, runs, plugin, spec, choices, configs, totals, frozenset(diverged)
+    )
 
     out = request.out_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -297,7 +299,7 @@ def _build_report(request: ReportRequest) -> ReportOutcome:
         procedure=_procedure_text(plan, pilots, spec.claims),
         cautions=[c.removeprefix("warning: ") for c in cautions],
         planned_seeds={experiment: total for experiment, (_, total) in planned.items()},
-        diverged_seeds=aggregate.diverged_seeds(frame, {**diverged, **choices}, results),
+        diverged_seeds=aggregate.diverged_seeds(frame, {**choices, **diverged}, results),
     )
     warnings += _elsewhere_lines(data, runs)
     data.figures = _figures(data, runs, choices, experiments, out, "pdf" in request.formats)
@@ -958,12 +960,15 @@ def _commands(
     choices: dict[str, aggregate.ConfigChoice],
     configs: dict[str, dict[str, Any]],
     planned: dict[str, int] | None = None,
+    diverged: frozenset[str] = frozenset(),
 ) -> tuple[list[str], str | None]:
     """`repro sweep` lines that recreate every run the report shows: each setting of each
     experiment (the judged one, those beyond the paper, failed ones) with the seeds it was run
     with and the overrides that make it from the paper's config; then the `repro report` line.
     `planned`: experiment -> N of the judged settings a seeds=auto plan governs, whose
-    seeds=auto sweep the note names (the fixed seeds alone make no plan)."""
+    seeds=auto sweep the note names (the fixed seeds alone make no plan). `diverged`: the
+    experiments whose paper's setting ran and every run diverged (`diverged_choices`): their
+    claims are judged, so the note does not call them unjudged."""
     from repro.reporting.regenerate import default_configs, setting_overrides, sweep_commands
 
     papers_dir = _papers_dir_args(plugin)
@@ -1001,7 +1006,7 @@ def _commands(
     unjudged = [
         e
         for e in spec.claimed_experiments()
-        if e in choices and not choices[e].judged and e in spec.experiments
+        if e in choices and not choices[e].judged and e in spec.experiments and e not in diverged
     ]
     if unjudged:
         paper = advised_sweep(request, plugin)

@@ -267,8 +267,8 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
     if columns == 1:  # a label wider than the figure (a long experiment name) wraps onto it
         shown = {label: _wrap_label(label, CURVE_W * cols) for label in labels}
     legend_lines = math.ceil(len(labels) / columns) + sum(v.count("\n") for v in shown.values())
-    legend_in = 0.3 + 0.2 * legend_lines  # one shared legend, below
-    fig = _figure(CURVE_W * cols, CURVE_H * rows + legend_in, rows, bottom_in=0.55 + legend_in)
+    legend_in = 0.1 + LEGEND_LINE_IN * legend_lines  # one shared legend, below
+    fig = _figure(CURVE_W * cols, CURVE_H * rows + legend_in, rows, bottom_in=0.45 + legend_in)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     palette = _palette(len(experiments))
     handles: dict[str, Any] = {}
@@ -296,15 +296,29 @@ def curves_figure(curves: list[Curve], stem: Path, vector: bool) -> list[Path]:
         ax.grid(alpha=0.3)
     for ax in axes[len(metrics) :]:
         ax.set_visible(False)
+    lines = [line for label in shown.values() for line in label.split("\n")]
+    widest = max(map(_label_width_in, lines)) + LEGEND_MARK_IN
     fig.legend(
         list(handles.values()),
         [shown[label] for label in handles],
-        loc="lower center",
+        loc="upper center",  # its top just under the panels' step labels, not at the foot
+        bbox_to_anchor=(_legend_centre(fig, columns * widest), legend_in / fig.get_figheight()),
         ncol=columns,
         fontsize=LABEL_PT,
         frameon=False,
     )
     return _save(fig, stem, vector)
+
+
+LEGEND_LINE_IN = 0.18  # a legend line at LABEL_PT with Matplotlib's spacing between lines
+
+
+def _legend_centre(fig: Any, width_in: float) -> float:
+    """Where a legend `width_in` wide is centred, as a fraction of the figure's width: under
+    the panels (the figure's centre is 0.4 in right of theirs), or as near as keeps it on."""
+    params = fig.subplotpars
+    half = min(0.5, width_in / 2 / fig.get_figwidth())
+    return min(max((params.left + params.right) / 2, half), 1 - half)
 
 
 def _curve_label(curve: Curve) -> str:

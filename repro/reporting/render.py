@@ -41,7 +41,7 @@ from repro.reporting.regenerate import shell_lines
 from repro.reporting.sections import Compute, Hyperparameters, Provenance, UnsuccessfulRun
 from repro.sweeping import two_stage
 from repro.sweeping.plan import seeds_text as _seeds
-from repro.wording import plural
+from repro.wording import plural, significant
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_LISTED_FAILURES = 50
@@ -172,9 +172,8 @@ def num(value: Any, digits: int = 4, resolution: float = math.inf) -> str:
 
 
 def signed(value: float, resolution: float = math.inf) -> str:
-    if not math.isfinite(value):
-        return "–"
-    return f"{value:+.{stats.digits_for(value, resolution)}g}"
+    """`stats.signed`, and `–` where there is no number."""
+    return stats.signed(value, resolution) if math.isfinite(value) else "–"
 
 
 def resolution_of(result: ClaimResult) -> float:
@@ -200,7 +199,7 @@ def gpu_hours(value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if 0 < value * 3600 < 0.95:  # a fraction of a GPU-second: its digits, not `0.0`
-        return f"{value * 3600:.2g} GPU-seconds"
+        return f"{significant(value * 3600, 2)} GPU-seconds"
     if value * 3600 < 120:
         return f"{value * 3600:.1f} GPU-seconds"
     return f"{value * 60:.1f} GPU-minutes" if value < 2 else f"{value:.2f} GPU-hours"
@@ -223,7 +222,7 @@ def seconds(value: float) -> str:
     if not math.isfinite(value):
         return "–"
     if 0 < value < 0.95:  # a fraction of a second: its digits, not `0.0 s`
-        return f"{value:.2g} s"
+        return f"{significant(value, 2)} s"
     if value < 120:
         return f"{value:.1f} s"
     return f"{value / 60:.1f} min" if value < 7200 else f"{value / 3600:.2f} h"
@@ -366,8 +365,9 @@ def delta_text(result: ClaimResult) -> str:
     if claim.kind == "threshold":
         margin = (result.delta if claim.direction == ">=" else -result.delta) + 0.0  # not -0
         return f"margin {signed(margin, res)}"
-    if math.isfinite(result.delta_rel):
-        return f"{signed(result.delta, res)} ({result.delta_rel * 100:+.1f}%)"
+    if math.isfinite(result.delta_rel):  # on the claim exactly: `0 (0.0%)`, no sign
+        rel = "0.0" if result.delta == 0 else f"{result.delta_rel * 100:+.1f}"
+        return f"{signed(result.delta, res)} ({rel}%)"
     return signed(result.delta, res)
 
 
@@ -454,8 +454,9 @@ def claim_details(result: ClaimResult, uncompleted: Collection[str] = ()) -> lis
             + (f"; {plural(s.n_nan, dropped)} dropped" if s.n_nan and not told else "")
             + "."
         )
-    if claim.kind == "comparison" and result.first_summary and result.versus_summary:
-        a, b = result.first_summary, result.versus_summary
+    first = result.first_summary  # of no finite pair (n=0): no means to show
+    if claim.kind == "comparison" and first and first.n and result.versus_summary:
+        a, b = first, result.versus_summary
         apart = stats.resolution(a.mean - b.mean)  # A and B must not print the same mean
 
         def side(of: stats.Summary) -> str:  # one seed has no spread: none shown, as in the table
@@ -635,10 +636,11 @@ def _results_counts(data: ReportData) -> str:
 def experiments_status(data: ReportData) -> tuple[list[str], list[str], list[str]]:
     """Experiments the claims need that have completed runs to judge, those with completed
     runs in other settings only (never "not run": their runs are shown beyond the paper),
-    and those with none."""
+    and those with none. One whose paper's setting ran and every run of it diverged is not
+    "elsewhere" though another setting completed: its claims are judged, inconclusive."""
     needed = data.spec.claimed_experiments()
     judged = {e for e, choice in data.choices.items() if choice.judged}
-    elsewhere = {e for e in data.choices if e not in judged}
+    elsewhere = {e for e in data.choices if e not in judged and e not in data.diverged_seeds}
     return (
         [e for e in needed if e in judged],
         [e for e in needed if e in elsewhere],
@@ -686,7 +688,11 @@ def seeds_text(data: ReportData) -> str:
     Unjudged are the seeds past every judged claim's cut (a claim cut at N=4 judges seed 3
     even where a comparison with a plan of N=3 does not; that claim's line says so)."""
     by_seeds: dict[tuple[str, str], list[str]] = {}
+    # judged on its paper's setting, every run of which diverged: not the other setting's seeds
+    all_diverged = {e for e, c in data.choices.items() if not c.judged and e in data.diverged_seeds}
     for choice in data.choices.values():
+        if choice.experiment in all_diverged:
+            continue
         note = ""
         cuts = [
             r.judged_below
@@ -703,7 +709,7 @@ def seeds_text(data: ReportData) -> str:
         listed = f"seed{'s' * (len(ran) != 1)} {seed_list(ran)}"  # seed 2
         by_seeds.setdefault((listed, note), []).append(choice.experiment)
     for experiment, diverged in data.diverged_seeds.items():  # no run of it completed
-        if experiment not in data.choices:
+        if experiment not in data.choices or experiment in all_diverged:
             listed = f"seed{'s' * (len(diverged) != 1)} {seed_list(diverged)}"
             by_seeds.setdefault((listed, "; all diverged"), []).append(experiment)
     parts = [f"{s} ({', '.join(e)}{note})" for (s, note), e in by_seeds.items()]
@@ -725,8 +731,13 @@ def md(value: Any) -> str:
 
 
 def _md_escape(text: str) -> str:
+    """Backslash escapes, each shown as the character alone (CommonMark's rule for ASCII
+    punctuation): `~` too (GitHub strikes `~a~` and `~~a~~` through) and `&` (`&lt;` would be
+    shown as `<`)."""
     return (
         text.replace("\\", "\\\\")
+        .replace("&", "\\&")
+        .replace("~", "\\~")
         .replace("|", "\\|")
         .replace("<", "\\<")  # a backslash escape: shown as <, never read as HTML
         .replace(">", "\\>")
@@ -962,7 +973,10 @@ def scope_lines(data: ReportData) -> list[str]:
     lines = []
     for result in data.results:
         claim = result.claim
-        subject = f"{claim.experiment} {claim.metric}"
+        # a comparison names its experiments in its claim (`cnn > mlp`): the metric alone
+        subject = (
+            claim.metric if claim.kind == "comparison" else f"{claim.experiment} {claim.metric}"
+        )
         lines.append(
             f"{claim.id}: {subject} {claimed_text(claim)} ({claim.source})"
             + ("" if claim.verified else " [unverified]")

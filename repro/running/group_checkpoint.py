@@ -184,6 +184,21 @@ def saved_identity(path: Any) -> SavedGroup | None:
         return None
 
 
+def unreadable_why(path: Any) -> str | None:
+    """`unreadable (<error>)` for a group checkpoint file that cannot be read (garbled), as
+    its group says as it starts over (`GroupCheckpoint.load`); None for any other: absent,
+    or read fine (a file read in full only when read without its tensors failed)."""
+    import os
+
+    if saved_identity(path) is not None or not os.path.isfile(path):
+        return None
+    try:
+        torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        return f"{UNREADABLE} ({type(error).__name__})"
+    return None
+
+
 def discarded_training_line(
     seeds: list[int], path: Any, step: int | None, old: Any, code: Any, files: str = ""
 ) -> str:

@@ -19,11 +19,20 @@ STEP_KEYS = ("step",)  # Lightning's CSV column; W&B gets the step as trainer/gl
 
 
 def write_seed_run(
-    attempt: Any, module: Any, datamodule: Any, rows: list[dict[str, Any]], status: str
+    attempt: Any,
+    module: Any,
+    datamodule: Any,
+    rows: list[dict[str, Any]],
+    status: str,
+    error: str | None = None,
+    keep_open: bool = False,
 ) -> dict[str, Any] | None:
     """Write one seed's W&B run (config, the hyperparameters Lightning would log, every
     curve row at its step) when the `logger` config asks for W&B; returns the record's
-    `wandb` section. `status`: "success" or "failed", as Lightning finalizes a run."""
+    `wandb` section. `status`: "success" or "failed", as Lightning finalizes a run; `error`:
+    a failed seed's line, kept in the run's summary as a seed alone's is. `keep_open`: a
+    run written whole is left for the caller to finish (`loggers.finish_wandb`) once the
+    seed's record is on disk, as a seed alone's is; one that failed is finished here."""
     logger_cfg = dict(attempt.config.get("logger") or {})
     if "wandb" not in logger_cfg:
         return None
@@ -36,6 +45,7 @@ def write_seed_run(
     )
 
     config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
+    written = False
     try:
         spec = attempt.plugin.spec()
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
@@ -48,18 +58,21 @@ def write_seed_run(
             if values:
                 logger.log_metrics(values, step=int(row["step"]))
         logger.finalize(status)
-        return wandb_record([logger], record_dir)
-    except Exception as error:  # the seed's results are safe: say so, keep them
+        info = wandb_record([logger], record_dir)
+        written = True
+        return info
+    except Exception as problem:  # the seed's results are safe: say so, keep them
         print(
             f"warning: W&B run of {config['paper']}/{config['experiment_name']}/seed"
-            f"{config['seed']} not written ({error_line(error, WARNING_LIMIT)}); "
+            f"{config['seed']} not written ({error_line(problem, WARNING_LIMIT)}); "
             "its record is kept",
             file=sys.stderr,
             flush=True,
         )
         return None
     finally:
-        finish_wandb(exit_code=0 if status == "success" else 1)
+        if not (keep_open and written):
+            finish_wandb(exit_code=0 if status == "success" and written else 1, error=error)
 
 
 def _number(value: Any) -> bool:

@@ -7,6 +7,7 @@ level so submitit, joblib and Ray can pickle it by reference.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -67,6 +68,23 @@ def print_outcome(outcome: RunOutcome) -> None:
     if outcome.record_dir and (short := short_of_setting(outcome)):  # run, sweep, SLURM watch
         for line in wrap_for(sys.stderr, short, rest="  "):  # ~230 characters: whole words
             print(line, file=sys.stderr, flush=True)
+
+
+def print_outcomes(outcomes: list[RunOutcome]) -> None:
+    """Each outcome's line, but one error a group's seeds failed with (a folder in the way
+    of the group's checkpoint, a read-only results folder) once, for the group: printed per
+    seed, it read as three failures of their own. Each seed's record and row still say it."""
+    said: set[str] = set()
+    for outcome in outcomes:
+        if outcome.status == "failed" and outcome.error:
+            if outcome.error in said:
+                continue
+            said.add(outcome.error)
+            shared = [o for o in outcomes if o.status == "failed" and o.error == outcome.error]
+            folders = {Path(o.record_dir).parent for o in shared if o.record_dir}
+            if len(shared) > 1 and len(folders) == 1:  # the setting's folder, not one seed's
+                outcome = dataclasses.replace(outcome, record_dir=folders.pop())
+        print_outcome(outcome)
 
 
 def short_of_setting(outcome: RunOutcome, config: dict[str, Any] | None = None) -> str | None:
@@ -171,8 +189,7 @@ def _run_group(config: dict, overrides: list[str]) -> list[RunOutcome]:
         outcomes = [RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)]
     except Exception as error:  # one line, not Hydra's traceback
         outcomes = [unexpected_failure(error)]
-    for outcome in outcomes:
-        print_outcome(outcome)
+    print_outcomes(outcomes)
     OUTCOMES.extend(outcomes)
     return outcomes
 

@@ -462,14 +462,20 @@ def _warn(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def finish_wandb(exit_code: int = 0) -> None:
+ERROR_SUMMARY_KEY = "error"  # a failed run's one line, in its W&B summary
+
+
+def finish_wandb(exit_code: int = 0, error: str | None = None) -> None:
     """End the W&B run so the next run of this process does not write into it, leaving its
     offline folder complete and self-contained: `files/config.yaml` written, and no link
-    out of the results folder (write_offline_config, keep_core_logs_inside). It runs after
-    training, before the result is recorded: a failure (wandb-core gone, as srun's SIGTERM
-    ends it: `ConnectionResetError: Connection lost`) is one warning, never the trained
-    result lost with a record left `running`. `exit_code` 1 for a run that did not complete
-    (failed, interrupted, refused at fit start): W&B then shows it failed, not finished."""
+    out of the results folder (write_offline_config, keep_core_logs_inside). It runs once the
+    run's record is written (a kill before then leaves W&B's run crashed, never `finished`
+    beside a record still `running`): a failure (wandb-core gone, as srun's SIGTERM ends it:
+    `ConnectionResetError: Connection lost`) is one warning, the record kept as written.
+    `exit_code` 1 for a run that did not complete or was not recorded (failed, interrupted,
+    refused at fit start, its record unwritable): W&B then shows it failed, not finished;
+    `error`, the line such a run ends with, goes in its summary: the run prints it only after
+    this, so W&B's console log (output.log) never held it, and a failed run said no why."""
     import sys
 
     if "wandb" not in sys.modules:
@@ -483,6 +489,8 @@ def finish_wandb(exit_code: int = 0) -> None:
             if offline:
                 write_offline_config(run)
             wandb_dir = getattr(run.settings, "wandb_dir", None)
+            if error:
+                _put_error_in_summary(run, error)
             wandb.finish(exit_code=exit_code)
             if offline and wandb_dir:
                 keep_core_logs_inside(Path(wandb_dir))
@@ -493,6 +501,14 @@ def finish_wandb(exit_code: int = 0) -> None:
             file=sys.stderr,
             flush=True,
         )
+
+
+def _put_error_in_summary(run: Any, error: str) -> None:
+    """The failed run's line in its summary; a W&B failure here never stops its finish."""
+    try:
+        run.summary[ERROR_SUMMARY_KEY] = error
+    except Exception as problem:  # wandb-core gone: finish says so, once
+        _warn(f"warning: W&B summary not updated ({error_line(problem, WARNING_LIMIT)})")
 
 
 def write_offline_config(run: Any) -> Path | None:

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ParamSpec, TextIO
 
+from repro.wording import significant
+
 REDRAW_S = 0.25  # a terminal bar is redrawn at most this often
 SWEEP_WORKER_ENV = "REPRO_SWEEP_PID"  # set for joblib sweep workers (repro/sweeping/jobs.py)
 BAR_WIDTH = 20
@@ -82,9 +84,12 @@ def resume_line(step: int | None, checkpoint: Path) -> str:
 
 
 def format_duration(seconds: float | None) -> str:
-    """`0:15`, `12:03`, `2:05:09`; `?` when unknown."""
+    """`0:15`, `12:03`, `2:05:09`; `?` when unknown; `<1 s` for a time that rounds to no
+    seconds but is not none (a toy run's end line said `in 0:00`)."""
     if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return "?"
+    if 0 < seconds < 0.5:
+        return "<1 s"
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
@@ -145,7 +150,7 @@ def status_parts(
     which a narrow terminal's bar gives up first."""
     parts = [f"step {step}/{total} ({100 * step / total:.0f}%)" if total else f"step {step}"]
     if rate:
-        parts.append(f"{rate:.3g} it/s" if rate < 1000 else f"{rate:.0f} it/s")
+        parts.append(f"{significant(rate, 3) if rate < 1000 else f'{rate:.0f}'} it/s")
         if seeds > 1:
             parts[-1] += f" per seed, {seeds} at once"
     if done:

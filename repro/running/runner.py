@@ -37,6 +37,8 @@ ABANDONED_KEYS = (
 """The record of a `rerun=true` of a completed run while it trains (the completed one stays)."""
 RERUN_CONFIG_FILE = "config.rerun.yaml"
 """The config of a `rerun=true` of a completed run, until it completes and replaces config.yaml."""
+RERUN_DROPPED = "this rerun's files are removed; the completed record stands, unchanged"
+"""How a rerun of a completed run that cannot write its record (a full disk) ends its line."""
 
 
 @dataclass
@@ -416,11 +418,18 @@ class Attempt:
 
     def end(self, status: str, error: str | None) -> None:
         _finish(self.record, status, self.started, error)
+        completed = status == store.STATUS_COMPLETED
         if status == store.STATUS_COMPLETED and self.rerunning_completed:
             self.record["timing"].update(replaced_attempts(self.previous, self.record["timing"]))
         if status == store.STATUS_COMPLETED and self.retraining_stale:
             self.keep_stale_run_aside()
-        self.save(store.RECORD_FILE if status == store.STATUS_COMPLETED else self.unfinished_file)
+        try:
+            self.save(store.RECORD_FILE if completed else self.unfinished_file)
+        except ReproError as unwritten:  # a full disk: a rerun's files are only its own
+            if not self.rerunning_completed:
+                raise
+            self.drop_rerun_files()
+            raise ReproError(f"{unwritten}; {RERUN_DROPPED}") from None
         if self.rerunning_completed:  # the completed run's config stays until this one's
             # record has replaced it (a kill between the two: `finish_a_completed_rerun`)
             rerun_config = self.record_dir / RERUN_CONFIG_FILE
@@ -444,6 +453,30 @@ class Attempt:
             from repro.running.loggers import replace_csv_log
 
             replace_csv_log(self.record_dir)  # the record now is this attempt's: so is its log
+
+    def drop_rerun_files(self) -> None:
+        """Remove what this rerun of a completed run wrote beside it (its `running` record,
+        config, weights, CSV log, reports), once its own record cannot be written: left, they
+        held space on a full disk and said for good that a rerun was killed. Its W&B run stays,
+        ended failed, for `repro sync`; the completed run's files are not touched."""
+        from repro.running.checkpointing import RERUN_CHECKPOINT
+        from repro.running.loggers import RERUN_CSV_FOLDER
+        from repro.running.profiling import clear_rerun_reports
+
+        weights = self.checkpoint_file
+        for path in (
+            self.record_dir / RERUN_RECORD_FILE,
+            self.record_dir / RERUN_CONFIG_FILE,
+            weights,
+            weights.with_name(f".{RERUN_CHECKPOINT}.tmp"),  # a save the full disk cut short
+        ):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        shutil.rmtree(self.record_dir / RERUN_CSV_FOLDER, ignore_errors=True)
+        clear_rerun_reports(self.record_dir)
+        if weights.parent.name not in (self.entries_before or {weights.parent.name}):
+            with contextlib.suppress(OSError):
+                weights.parent.rmdir()  # made by this rerun, and now empty
 
     def keep_stale_run_aside(self) -> None:
         """The stale run this attempt replaces, kept in `.superseded/` (linked, so it costs
@@ -525,6 +558,8 @@ def failed_as_it_starts(
         except ReproError as unwritten:  # its record cannot say so (a read-only disk)
             message = failure_message(error, plugin.folder)
             said = f"{message}; its record still says running: {unwritten}"
+            if attempt.rerunning_completed:  # its `running` record is gone: `drop_rerun_files`
+                said = f"{message}; {unwritten}"
             return RunOutcome("failed", attempt.record_dir, error=said, exit_code=1)
     if show_traceback:
         print_if_debugging(error)
@@ -1221,7 +1256,10 @@ def _start(attempt: Attempt) -> None:
         store.keep_filed_config(attempt.record_dir, attempt.config)  # an older folder's
         store.atomic_write_text(attempt.record_dir / attempt.config_file, _to_yaml(attempt.config))
     except OSError as error:
-        raise ReproError(f"cannot write {attempt.record_dir}: {error.strerror or error}") from None
+        said = f"cannot write {attempt.record_dir}: {error.strerror or error}"
+        raise ReproError(
+            f"{said}; {RERUN_DROPPED}" if attempt.rerunning_completed else said
+        ) from None
     if attempt.rerunning_completed:  # a stopped or killed rerun's record counts it too
         from repro.running.profiling import clear_rerun_reports
 
@@ -1232,7 +1270,14 @@ def _start(attempt: Attempt) -> None:
         before = max([n for n in counts if type(n) is int], default=0)
         attempt.record["attempts"] = before + 1
         clear_rerun_reports(attempt.record_dir)  # a killed rerun's
-    attempt.save()
+    try:
+        attempt.save()
+    except ReproError as unwritten:  # a full disk: the config just written goes too
+        if not attempt.rerunning_completed:
+            raise
+        with contextlib.suppress(OSError):
+            (attempt.record_dir / attempt.config_file).unlink(missing_ok=True)
+        raise ReproError(f"{unwritten}; {RERUN_DROPPED}") from None
     attempt.started = _clock_at_start(attempt.record)
     attempt.started_at_s = time.time()
     warnings.filterwarnings("ignore", message=".*The `srun` command is available.*")
@@ -1272,7 +1317,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     from repro.running.checkpointing import RunInterrupted
     from repro.running.distributed import when_rank_dies
     from repro.running.loggers import build_loggers, finish_wandb, wandb_record, wandb_run_for
-    from repro.running.training import LimitOfNoBatches, train_and_test
+    from repro.running.training import LimitOfNoBatches, Untrained, train_and_test
 
     config, record, record_dir = attempt.config, attempt.record, attempt.record_dir
     checkpoint_cfg = dict(config.get("checkpoint") or {})
@@ -1280,6 +1325,8 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
     def record_dead_rank(message: str) -> None:  # a dead rank left this one stuck; exits next
         attempt.end(store.STATUS_FAILED, message)
 
+    trained = False  # not `sys.exc_info()` in `finally`: it also sees an error the caller
+    # is handling (`repro.run` in an `except` block), and ended a completed run's W&B failed
     try:
         spec = attempt.plugin.spec()  # read again: a paper.yaml broken since fails the run
         claim_ids = [c.id for c in spec.claims if config["experiment_name"] in c.experiments()]
@@ -1307,6 +1354,7 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
                 ckpt_path=attempt.resume_from,
                 config_file=attempt.config_file,
             )
+        trained = True
     except (RunInterrupted, KeyboardInterrupt, SIGTERMException) as error:
         progress.end_open_lines()  # `error: interrupted ...` then starts a line of its own
         message, code = _interruption(error, checkpoint)
@@ -1317,18 +1365,31 @@ def _train(attempt: Attempt, checkpoint: Any) -> RunOutcome:
             return _stopped_in_setup(attempt, checkpoint, error)
         if isinstance(error, LimitOfNoBatches) and _take_back_refused_start(attempt):
             return RunOutcome("failed", None, error=str(error), exit_code=error.exit_code)
+        if isinstance(error, Untrained):  # the fit's end saved untrained weights: a rerun
+            # resumed them (`resuming from step 0`; all steps lossless: tested, `completed`)
+            attempt.checkpoint_file.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # its folder too, if nothing else is in it
+                attempt.checkpoint_file.parent.rmdir()
         return attempt.failed(error)
     except SystemExit as error:  # not SIGTERMException (above): the plugin's own exit
         if checkpoint.stop_signal is not None:
             return _stopped_in_setup(attempt, checkpoint)
         return attempt.failed(_exit_in_training(error, attempt.plugin.folder))
     finally:  # still `running` here: trained and tested, its result recorded next
-        finish_wandb(exit_code=0 if record["status"] == store.STATUS_RUNNING else 1)
+        if not trained:  # failed, stopped, or an error on its way out
+            finish_wandb(exit_code=1, error=record.get("error"))
         if attempt.rerunning_completed and record["status"] != store.STATUS_RUNNING:
             attempt.checkpoint_file.unlink(missing_ok=True)  # failed: rerun=true never resumes
     if checkpoint.found_inexact and record.get("resumed_from"):  # seen once loaders were built
         record["resumed_from"].update(exact=False, why_inexact=checkpoint.found_inexact)
-    unsettled = _record_result(attempt, result, checkpoint_cfg, checkpoint.final_unsaved)
+    recorded = False
+    try:  # W&B says `finished` only once the completed record is on disk: a kill between
+        # (a time limit during an online finish's upload) leaves it crashed, never finished
+        # beside a record still `running`
+        unsettled = _record_result(attempt, result, checkpoint_cfg, checkpoint.final_unsaved)
+        recorded = True
+    finally:
+        finish_wandb(exit_code=0 if recorded else 1)
     _warn_missing_claim_metrics(spec, config["experiment_name"], result.metrics)
     if unsettled is not None:
         return RunOutcome("completed", record_dir, result.metrics, error=unsettled, exit_code=1)

@@ -21,7 +21,7 @@ import torch
 from repro.errors import ReproError, error_line
 from repro.running.group_checkpoint import UNREADABLE, GroupCheckpoint, GroupStopped
 from repro.running.group_wandb import hyperparameters, write_seed_run
-from repro.running.loggers import CSV_FOLDER, wandb_start_problem
+from repro.running.loggers import CSV_FOLDER, finish_wandb, wandb_start_problem
 from repro.running.seed_group import (
     SMALL_MODEL,
     GroupResult,
@@ -82,7 +82,9 @@ def run_together(
     blocked = _folders_in_the_way(todo)  # before anything is written
     if blocked and _a_group_holds(blocked, todo):  # none trains: see _folders_in_the_way
         (seed, why), *_ = blocked.items()
-        error = f"seed {seed}: {why}" if len(todo) > 1 else why
+        seeds = ", ".join(str(entry[1]["seed"]) for entry in todo)
+        group = f"its group (seeds {seeds}, trained together) waits for seed {seed}"
+        error = f"{group}: seed {seed}: {why}" if len(todo) > 1 else why
         for index, _, _, record_dir, *_ in todo:
             outcomes[index] = RunOutcome("failed", record_dir, error=error, exit_code=1)
         return [outcomes[i] for i in range(len(configs))]
@@ -1173,7 +1175,10 @@ def _record_seed(
             if keep is not None:  # before its record: a kill -9 then leaves its training
                 keep()
             return attempt.failed(error)
-    if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, seed.curves, "failed"):
+    _keep_curves(attempt, seed.curves)  # up to its failure, as a failed run alone keeps them
+    if wandb_info := write_seed_run(
+        attempt, seed.module, seed.datamodule, seed.curves, "failed", seed.error
+    ):
         attempt.record["wandb"] = wandb_info
     attempt.end(store.STATUS_FAILED, seed.error)  # its one line: the caller's print_outcome
     return RunOutcome("failed", attempt.record_dir, error=seed.error, exit_code=1)
@@ -1217,12 +1222,10 @@ def _finish_seed(
 
     from repro.running.callbacks import SmallModelThreads
     from repro.running.distributed import EvaluatedSamples
-    from repro.running.runner import RunOutcome, _record_result, _warn_missing_claim_metrics
+    from repro.running.runner import RunOutcome, _warn_missing_claim_metrics
     from repro.running.training import (
-        TrainingResult,
         _every_dataloader,
         _scalar_metrics,
-        dataset_sizes_of,
         require_tested,
         warn_step_only_test_metrics,
     )
@@ -1247,19 +1250,50 @@ def _finish_seed(
             *([SmallModelThreads()] if config.get("num_threads") is None else []),
         ],
     )
-    tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
-    require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
+    try:
+        tested = tester.test(seed.module, datamodule=seed.datamodule, verbose=False)
+        require_tested(tester, evaluated)  # an empty test pass fails the seed, as alone
+    except Exception:
+        with contextlib.suppress(OSError):  # its training's, as a run alone keeps them
+            _keep_curves(attempt, seed.curves)
+        raise
     warn_step_only_test_metrics(tester, tested)
     test_metrics = _scalar_metrics(_every_dataloader(tested))
     metrics = {**seed.metrics, **test_metrics}
     # the test's row closes the curves, as Lightning's CSV logger writes it for a seed alone
     last = {"epoch": result.timing.get("epochs", 0), "step": result.steps, **test_metrics}
     rows = [*seed.curves, last]
-    if attempt.csv_folder != CSV_FOLDER:  # an earlier rerun's, never completed: not ours
-        shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
-    if "csv" in dict(config.get("logger") or {}):  # as a seed alone logs: the logger config's
-        _write_curves(attempt.record_dir / attempt.csv_folder, rows)  # a rerun's: aside
-    if wandb_info := write_seed_run(attempt, seed.module, seed.datamodule, rows, "success"):
+    _keep_curves(attempt, rows)
+    info = write_seed_run(attempt, seed.module, seed.datamodule, rows, "success", keep_open=True)
+    recorded = False
+    try:  # its W&B run says `finished` only once its completed record is on disk
+        unsettled = _record_tested(attempt, seed, result, tester, metrics, info, trained)
+        recorded = True
+    finally:
+        finish_wandb(exit_code=0 if recorded else 1)
+    spec = attempt.plugin.spec()
+    _warn_missing_claim_metrics(spec, config["experiment_name"], metrics)
+    if unsettled is not None:
+        return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
+    return RunOutcome("completed", attempt.record_dir, metrics)
+
+
+def _record_tested(
+    attempt: Any,
+    seed: SeedOutcome,
+    result: GroupResult,
+    tester: Any,
+    metrics: dict[str, float],
+    wandb_info: dict[str, Any] | None,
+    trained: dict[str, Any] | None,
+) -> str | None:
+    """A tested seed's final weights saved and its completed record written, as `repro run`
+    records a run (`runner._record_result`: None, or what failed once it was written)."""
+    from repro.running.runner import _record_result
+    from repro.running.training import TrainingResult, dataset_sizes_of
+
+    config = attempt.config
+    if wandb_info:
         attempt.record["wandb"] = wandb_info
     checkpoint_cfg = dict(config.get("checkpoint") or {})
     unsaved = None
@@ -1284,12 +1318,16 @@ def _finish_seed(
         # before it said (seeds tested are not the seeds that trained)
         timing["seeds_together"] = len(trained["seeds"]) if trained.get("seeds") else None
     training = TrainingResult(metrics, timing, result.parameters, sizes, result.device, 1)
-    unsettled = _record_result(attempt, training, checkpoint_cfg, unsaved)
-    spec = attempt.plugin.spec()
-    _warn_missing_claim_metrics(spec, config["experiment_name"], metrics)
-    if unsettled is not None:
-        return RunOutcome("completed", attempt.record_dir, metrics, error=unsettled, exit_code=1)
-    return RunOutcome("completed", attempt.record_dir, metrics)
+    return _record_result(attempt, training, checkpoint_cfg, unsaved)
+
+
+def _keep_curves(attempt: Any, rows: list[dict[str, Any]]) -> None:
+    """The seed's CSV log, where a seed alone logs it: the logger config's csv folder (a
+    rerun's aside, an earlier rerun's never completed dropped first)."""
+    if attempt.csv_folder != CSV_FOLDER:  # an earlier rerun's, never completed: not ours
+        shutil.rmtree(attempt.record_dir / attempt.csv_folder, ignore_errors=True)
+    if "csv" in dict(attempt.config.get("logger") or {}):  # as a seed alone logs
+        _write_curves(attempt.record_dir / attempt.csv_folder, rows)
 
 
 def _save_final_weights(tester: Any, path: Any) -> str | None:

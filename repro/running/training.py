@@ -228,6 +228,11 @@ class TrainingFellShort(ReproError):
     weights are not the run's, so it is no result."""
 
 
+class Untrained(TrainingFellShort):
+    """The fit changed no weight (zero steps, no optimizer, no loss): what its end saved is
+    the untrained weights, which a rerun must not resume as training (`runner._train`)."""
+
+
 class NothingTested(ReproError):
     """The test pass evaluated no batch: the run's result is its test metrics, so a record
     without them says nothing about the paper, whatever training did."""
@@ -244,7 +249,7 @@ def _configured_end(max_steps: int, max_epochs: int) -> str:
 
 
 def _zero_steps(max_steps: int, max_epochs: int, why: str) -> TrainingFellShort:
-    return TrainingFellShort(
+    return Untrained(
         f"trained zero steps of {_configured_end(max_steps, max_epochs)}: {why}; "
         "a record of untrained weights would say nothing about the paper"
     )
@@ -400,7 +405,7 @@ def _untrained_guard() -> Any:
             self.automatic = bool(module.automatic_optimization)
             mocked = all(type(o).__name__ == "_MockOptimizer" for o in trainer.optimizers)
             if mocked and (trainable := _trainable(module)):
-                raise TrainingFellShort(
+                raise Untrained(
                     "configure_optimizers returned no optimizer, so training changed none of "
                     f"the module's {trainable} trainable parameters: {UNTRAINED}"
                 )
@@ -415,7 +420,7 @@ def _untrained_guard() -> Any:
         def check(self, module: Any) -> None:
             """Raise if every batch of this fit was lossless (call after `fit`)."""
             if self.batches and self.lossless == self.batches and _trainable(module):
-                raise TrainingFellShort(
+                raise Untrained(
                     f"training_step returned no loss on any of its {self.batches} batches, so "
                     f"no step changed the weights: {UNTRAINED}"
                 )
@@ -583,15 +588,22 @@ def refuse_no_test_loader(datamodule: Any) -> None:
     """A `test_dataloader` that returns None or an empty list (dict) gives no result:
     Lightning says so (a bare TypeError for None) only as the test begins, after the whole
     training. Built here, at fit start, as `_fewest_batches` builds it (the test setup not
-    run twice, the random state kept); a look that fails leaves it to the test, as before."""
+    run twice, the random state kept); a look that fails leaves it to the test, as before.
+    One assigned in `setup` (`_assigns`) is looked up after `setup("test")`, as Lightning
+    looks it up: before, one assigned only for the test stage was left to the test."""
+    import lightning.pytorch as pl
     from lightning.pytorch.utilities.model_helpers import is_overridden
 
-    if not is_overridden("test_dataloader", datamodule):
-        return  # assigned in setup (`_assigns`): looked up after it, by Lightning
+    if not is_overridden("test_dataloader", datamodule) and not _assigns(
+        datamodule, "test_dataloader", pl.LightningDataModule
+    ):
+        return  # the module's own, refused by `require_test_half` where it must be
     try:
         with _random_state_kept():
             datamodule.setup("test")
             _next_setup_skipped(datamodule, "test")
+            if not is_overridden("test_dataloader", datamodule):
+                return  # not assigned for the test either: Lightning's own error, as before
             loaders = datamodule.test_dataloader()
     except Exception:  # the test says it where it builds them, as before this look
         return
@@ -629,20 +641,26 @@ def no_loader_message(datamodule: Any, method: str, what: str) -> str:
 
 
 def _defined_in(instance: Any, method: str) -> str:
-    """The file of the class (of `instance`'s) that defines `method`, shown from the working
-    directory where it lies under it."""
+    """The file of the class (of `instance`'s) that defines `method`, or of the function
+    assigned to it (in `setup`), shown from the working directory where it lies under it.
+    Lightning's own hooks file was named for one assigned in `setup`: the instance's class
+    instead, where no source of the assigned value is found."""
     import inspect
 
-    for cls in type(instance).__mro__:
-        if method in vars(cls):
-            try:
-                path = Path(inspect.getsourcefile(cls) or "")
-            except TypeError:
-                break
-            try:
-                return str(path.resolve().relative_to(Path.cwd().resolve()))
-            except ValueError:
-                return str(path)
+    own = vars(instance).get(method) if hasattr(instance, "__dict__") else None
+    where = [getattr(own, "__func__", own)] if own is not None else []
+    where += [cls for cls in type(instance).__mro__ if method in vars(cls)]
+    if own is not None:
+        where.insert(1, type(instance))
+    for source in where:
+        try:
+            path = Path(inspect.getsourcefile(source) or "")
+        except TypeError:
+            continue
+        try:
+            return str(path.resolve().relative_to(Path.cwd().resolve()))
+        except ValueError:
+            return str(path)
     return type(instance).__module__
 
 

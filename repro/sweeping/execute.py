@@ -130,6 +130,7 @@ def run_planned(
     from repro.sweeping.launch import (
         SUBMITIT_LOGS,
         collect_results,
+        environment_overrides,
         joblib_workers,
         launch,
         new_sweep_id,
@@ -161,6 +162,8 @@ def run_planned(
                     slurm_name = slurm_job_name(sweep_id) if launcher == "slurm" else None
                     if slurm_name:  # a stop cancels this sweep's jobs by their name
                         common.append(f"hydra.launcher.name={slurm_name}")
+                    if launcher == "ray":  # its workers have the cluster's environment
+                        common.extend(environment_overrides())
                     hydra_flags = [f for f in flags if f not in ("-m", "--multirun")]
                     batches = multirun_batches(planned, together)
                     try:

@@ -89,21 +89,19 @@ def run_job(job: Job, alone: bool = True) -> list[RunOutcome]:
     each. A group job trains its seeds together (`running.together`); when its setting does
     not qualify, its seeds train one after another here, or with `alone=False` come back
     UNGROUPED for the scheduler to spread over workers (`split_ungrouped`)."""
-    from repro.running.hydra_task import print_outcome
+    from repro.running.hydra_task import print_outcomes
     from repro.running.together import HELD_BACK, UNGROUPED
 
     outcomes = _run_group(job, alone) if job.group else [_run_single(job.run, job.overrides)]
     for outcome in outcomes:
-        if outcome.status == UNGROUPED:
-            continue
-        if outcome.status == "busy" and str(outcome.error).startswith(HELD_BACK):
-            continue  # its group's line said why, once for the seeds held back
-        if outcome.status == "busy":  # no failure: that process may well complete it
+        if outcome.status == "busy" and not str(outcome.error).startswith(HELD_BACK):
+            # no failure: that process may well complete it (one held back: its group's
+            # line said why, once for the seeds held back)
             print(
                 f"warning: {outcome.error}; this sweep leaves it to that process", file=sys.stderr
             )
-        else:
-            print_outcome(outcome)
+    # a group's seeds failed with one error: one line (`print_outcomes`)
+    print_outcomes([o for o in outcomes if o.status not in (UNGROUPED, "busy")])
     return outcomes
 
 

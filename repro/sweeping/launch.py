@@ -164,15 +164,18 @@ def _timing(record: Any) -> dict[str, Any] | None:
     }
 
 
+def tenths_of_seconds(seconds: float) -> str:
+    """`9.8 s`; `<0.1 s` where one decimal would round a real time to `0.0 s`."""
+    return "<0.1 s" if 0 < seconds < 0.05 else f"{seconds:.1f} s"
+
+
 def format_seconds(seconds: float | None) -> str:
     """`0.4 s`, `42 s`, `10.0 min`, `2.5 h`: under 10 s with a decimal (a 0.4 s run was
     estimated at `0 s`, and a plan of them `over 0 s`); under 0.05 s `<0.1 s`, not `0.0 s`."""
     if seconds is None:
         return "unknown"
-    if 0 < seconds < 0.05:
-        return "<0.1 s"
     if 0 < seconds < 10:
-        return f"{seconds:.1f} s"
+        return tenths_of_seconds(seconds)
     if seconds < 90:
         return f"{seconds:.0f} s"
     return f"{seconds / 60:.1f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
@@ -226,6 +229,7 @@ def collect_results(
 
     outcomes = jobs.by_run if jobs else {}
     not_started = {run.record_dir for run in jobs.not_started} if jobs else set()
+    telling = {word.partition("=")[0] for run in planned for word in _setting_words(run)}
     results = []
     for run in planned:
         try:
@@ -274,8 +278,13 @@ def collect_results(
             results.append(RunResult(run, FAILED, detail, None))
         elif outcome and outcome.status == "lost":
             results.append(RunResult(run, FAILED, f"{outcome.error}", None))
+        elif outcome and outcome.status == "failed" and (record or {}).get("sweep_id") != sweep_id:
+            # it failed before writing a record (its group waits for a blocked seed): the one
+            # there is an earlier run's, which progress did not count (it said `failed`)
+            detail = outcome.error or "failed before writing its record"
+            results.append(RunResult(run, FAILED, detail, None))
         elif record is None:
-            lost = _ended_job_line(run) or "no record written (job lost?)"
+            lost = _ended_job_line(run, telling) or "no record written (job lost?)"
             lost += see
             detail = outcome.error if outcome and outcome.error else lost
             results.append(RunResult(run, MISSING if not outcome else FAILED, detail, None))
@@ -288,7 +297,7 @@ def collect_results(
             # there is an earlier run's (an earlier time limit's `interrupted by SIGTERM`,
             # an earlier failure), not how this sweep's job ended
             said = record.get("error") or record.get("status")
-            lost = _ended_job_line(run) or "no record written (job lost?)"
+            lost = _ended_job_line(run, telling) or "no record written (job lost?)"
             detail = f"{lost}; the one there is an earlier run's: {said}"
             results.append(RunResult(run, MISSING, f"{detail}{see}", None))
         elif record.get("status") == store.STATUS_INTERRUPTED:
@@ -299,19 +308,30 @@ def collect_results(
     return results
 
 
-def _ended_job_line(run: PlannedRun) -> str | None:
+def _ended_job_line(run: PlannedRun, telling: set[str]) -> str | None:
     """How the SLURM job of `run` ended, where it ended without a result
-    (`ENDED_WITHOUT_RESULT`); None where no job of this process did. A job's overrides are
-    as Hydra writes them (`lr=1e-3` as `0.001`), and a group's job holds all its seeds
-    (`seed=0 group_seeds=[0,1,2]`)."""
-    wanted = {_as_hydra_writes(w) for w in (f"experiment={run.experiment}", *run.fixed)}
+    (`ENDED_WITHOUT_RESULT`); None where no job of this process did. A job is the run's
+    where its overrides of the keys that tell the sweep's settings apart (`telling`) are the
+    run's, all and only: one setting's overrides may be a subset of another's (none, and
+    `optimizer.lr=0.01`), and the words every job shares (`paper=`) tell none. A job's
+    overrides are as Hydra writes them (`lr=1e-3` as `0.001`), and a group's job holds all
+    its seeds (`seed=0 group_seeds=[0,1,2]`)."""
+    wanted = _setting_words(run)
     for overrides, (job, state) in ENDED_WITHOUT_RESULT.items():
         words = {_as_hydra_writes(word) for word in overrides}
-        if wanted <= words and run.seed in _seeds_of(words):
+        held = {word for word in words if word.partition("=")[0] in telling}
+        if held == wanted and run.seed in _seeds_of(words):
             if state.startswith("CANCELLED"):
                 return f"its SLURM job {job} was cancelled before it wrote a record"
             return f"its SLURM job {job} ended ({state}) before it wrote a record"
     return None
+
+
+def _setting_words(run: PlannedRun) -> set[str]:
+    """The overrides of `run`'s setting as Hydra writes a job's. A `hydra.*` override
+    (`++hydra.launcher.…`) is Hydra's own, never among a job's: it is left out."""
+    words = {_as_hydra_writes(w) for w in (f"experiment={run.experiment}", *run.fixed)}
+    return {word for word in words if not word.startswith("hydra.")}
 
 
 @functools.lru_cache(maxsize=4096)  # a sweep's words repeat, for every run without a record
@@ -420,6 +440,22 @@ def run_jobs(launcher: str | None, jobs: list[Job], workers: int) -> SweepOutcom
     if launcher == "joblib":
         return run_in_workers(jobs, workers)
     return None
+
+
+def environment_overrides() -> list[str]:
+    """`hydra.job.env_set` of what the sweep sets in its environment for its jobs
+    (JOB_ENVIRONMENT), for Ray: a worker of a cluster joined with RAY_ADDRESS has the
+    cluster's environment, not the sweep's, so its records lacked the sweep's id (the table
+    said `completed by another process` of runs the sweep trained). Hydra sets these in the
+    job's own process for the run. One unset here is set empty, which reads as unset, over
+    what a worker of a Ray started by an earlier sweep of this process still holds."""
+    from repro.config.overrides import hydra_literal
+    from repro.sweeping.jobs import JOB_ENVIRONMENT
+
+    return [
+        f"++hydra.job.env_set.{name}={hydra_literal(os.environ.get(name, ''))}"
+        for name in JOB_ENVIRONMENT
+    ]
 
 
 def joblib_workers(overrides: list[str]) -> int:

@@ -348,6 +348,26 @@ def _found_by_group(checkpoint: Path, seeds: tuple[int, ...], missing: dict[int,
     return set(seeds) == set(missing) and checkpoint.parent.parent == first
 
 
+def _unreadable_for_group(checkpoint: Path, missing: dict[int, int]) -> str | None:
+    """The plan's line for a group of the `missing` seeds that finds `checkpoint`, its own
+    (in its first seed's folder), unreadable (garbled): the group warns `not resuming ...:
+    unreadable (...); training from the start`, and its dry run said nothing of the training
+    thrown away (as it says when a seed's record was removed)."""
+    from repro.running.group_checkpoint import unreadable_why
+
+    first = checkpoint.parent.parent.parent / f"seed{min(missing)}"
+    if len(missing) < 2 or checkpoint.parent.parent != first:
+        return None
+    why = unreadable_why(checkpoint)
+    seeds = ", ".join(map(str, sorted(missing)))
+    return (
+        f"seeds {seeds} do not resume their group's checkpoint {checkpoint}: {why}; they train "
+        "from the start"
+        if why
+        else None
+    )
+
+
 def _record_or_none(record_dir: Path) -> dict | None:
     try:
         return store.read_record(record_dir)
@@ -391,6 +411,9 @@ def plan_resumes(
             if discarded:
                 notes.append(f"{experiment}: {discarded}")
                 continue
+            if together and (unreadable := _unreadable_for_group(checkpoint, missing)):
+                notes.append(f"{experiment}: {unreadable}")  # as the group warns, starting over
+                continue
             seeds, trained, step = _group_seeds(checkpoint, hash_dir.name, code)
             saved_for = seeds or ()  # a seed of it locked holds the rest back, done or not
             if stuck := [s for s in saved_for if s in missing and runs[missing[s]].blocked]:
@@ -412,11 +435,7 @@ def plan_resumes(
                     # removed, or trained alone since): the training it throws away
                     record = _record_or_none(hash_dir / f"seed{not_cut[0]}")
                     why = store.not_cut_short(not_cut[0], record)
-                    names = f"seed{'s' if len(seeds) > 1 else ''} {', '.join(map(str, seeds))}"
-                    notes.append(
-                        f"{experiment}: {names} do not resume their group's checkpoint "
-                        f"{checkpoint}{_at(step, ' (step {})')}: {why}; they train from the start"
-                    )
+                    notes.append(not_resumed_line(experiment, seeds, checkpoint, step, why))
                 continue
             if not together:  # each seed alone: `repro run` tests those left to test
                 notes += _alone_with_group(runs, missing, checkpoint, seeds, trained, step)
@@ -489,7 +508,47 @@ def plan_resumes(
                 at = _at(step)
                 what = f"seed {seed} resumes its own checkpoint {own}{at}, alone"
                 notes.append(f"{experiment}: {what}")
+        if together:
+            notes += _waiting_for_blocked(runs, missing)
     return runs, notes
+
+
+def _waiting_for_blocked(runs: list[PlannedRun], missing: dict[int, int]) -> list[str]:
+    """A blocked seed of the setting's new group whose own together.ckpt is what is in the
+    way (a folder, a dead link): which seeds that file holds cannot be told, so the run fails
+    every seed of its job, writing nothing (`together._a_group_holds`); the plan said the
+    others `to run`, counted and timed them. They are planned blocked too; returns the line."""
+    import os
+    from dataclasses import replace
+
+    from repro.records.store import CHECKPOINT_DIR, GROUP_CHECKPOINT
+
+    def new_group(run: PlannedRun) -> bool:  # the job of the setting's seeds no file holds
+        return run.group is None and not run.alone
+
+    for seed, index in sorted(missing.items()):
+        stuck = runs[index]
+        own = stuck.record_dir / CHECKPOINT_DIR / GROUP_CHECKPOINT
+        if not (stuck.blocked and new_group(stuck) and os.path.lexists(own)):
+            continue
+        what = stuck.state.removeprefix(f"{BLOCKED} (").removesuffix(")")
+        why = f"{BLOCKED} (its group waits for seed {seed}, blocked: {what})"
+        rest = [
+            s
+            for s, i in sorted(missing.items())
+            if new_group(runs[i]) and not (runs[i].blocked or runs[i].held)
+        ]
+        for s in rest:
+            runs[missing[s]] = replace(runs[missing[s]], state=why)
+        if not rest:
+            return []
+        return [
+            f"{stuck.experiment}: seed{'s' if len(rest) > 1 else ''} "
+            f"{', '.join(map(str, rest))} not started: their group waits for seed {seed}, "
+            f"blocked ({what}): which seeds {own} holds cannot be told; move it away, then "
+            "the same sweep trains them"
+        ]
+    return []
 
 
 def _held_back_by_blocked(
@@ -618,6 +677,21 @@ def sweep_plan_line(
         f"{plural(len(grid.fixed_variants), 'setting')}){extra}: "
         f"{len(todo) - blocked} to run{only}, {len(resumed) - len(todo) - held} already "
         f"completed{stops}" + (f", {held} {HELD}" if held else "")
+    )
+
+
+def not_resumed_line(
+    experiment: str, seeds: tuple[int, ...], checkpoint: Path, step: int | None, why: str
+) -> str:
+    """The plan's line for a group starting its seeds over: one seed in the singular."""
+    names = ", ".join(map(str, seeds))
+    if len(seeds) == 1:
+        subject, verb = f"seed {names} does not resume its", "it trains"
+    else:
+        subject, verb = f"seeds {names} do not resume their", "they train"
+    return (
+        f"{experiment}: {subject} group's checkpoint {checkpoint}{_at(step, ' (step {})')}: "
+        f"{why}; {verb} from the start"
     )
 
 

@@ -160,6 +160,38 @@ def plan_after_pilot(
     return StageTwo(plan.stage_two(), values)
 
 
+def pilot_not_complete_line(planned: list[Any]) -> str:
+    """Why a seeds=auto pilot stops here, and what to do. A seed whose run failed with a
+    non-finite loss is retrained as it was by the same sweep again, and diverges again: the
+    line names those seeds rather than send the user round that loop."""
+    from repro.errors import NonFiniteLossError
+    from repro.sweeping.plan import seeds_text
+
+    diverged: dict[str, list[int]] = {}
+    others = 0
+    for run in planned:
+        record = _read_record(run.record_dir) or {}
+        if record.get("status") == store.STATUS_COMPLETED:
+            continue
+        if record.get("status") == store.STATUS_FAILED and NonFiniteLossError.describes(
+            record.get("error")
+        ):
+            diverged.setdefault(run.experiment, []).append(run.seed)
+        else:
+            others += 1
+    line = "seeds=auto: the pilot did not complete"
+    if not diverged:
+        return f"{line}; sweep again to plan the rest"
+    named = "; ".join(
+        f"seed{'s' if len(seeds) > 1 else ''} {seeds_text(seeds)} of {experiment}"
+        for experiment, seeds in diverged.items()
+    )
+    line += f": {named} diverged (non-finite loss), and sweeping again trains them as they were"
+    if others:
+        return f"{line}; sweep again for the {others} other run(s)"
+    return f"{line}: `repro report` counts them diverged; a fixed seeds=N sweep trains more"
+
+
 def kept_lines(plan: Any, kept: dict[str, int]) -> list[str]:
     """Why an experiment's N is above the max_seeds just given: its earlier plan's seeds past
     the pilot ran, and a cap chosen after seeing them would cut it (without this line the

@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from repro.records import store
 from repro.records.table import record_files
@@ -198,20 +200,15 @@ def test_a_record_filed_under_a_removed_trainer_key_is_found(tmp_path: Path, key
     `trainer.deterministic=null`: run and sweep find them, the report counts them with it.
     `~trainer.accelerator` too: run and sweep looked for older folders only of a config with
     an accelerator key, so they trained again the seeds the report counted."""
-    from repro.records.table import load_records
-
     trainer = {k: v for k, v in FULL["trainer"].items() if k != key}
     old = {**FULL, "trainer": trainer}
     today = {**FULL, "trainer": {**trainer, key: None}}
     digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
     assert digest != store.config_hash(old)
-    folder = tmp_path / "p" / "e" / digest / "seed1"
-    _completed(folder, old)
-    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    folder = _filed_by_an_older_repro(tmp_path, old, digest)
     assert store.completed_record_dir(tmp_path, today) == folder
     assert store.completed_record_dir(tmp_path, old) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(today)
+    assert _reported_hash(tmp_path) == store.config_hash(today)
 
 
 def test_devices_change_the_setting(tmp_path: Path) -> None:
@@ -250,8 +247,6 @@ def test_a_precision_spelled_as_lightning_aliases_it_is_the_same_setting(
 def test_a_record_filed_under_a_null_precision_is_found(tmp_path: Path) -> None:
     """`trainer.precision=null` is Lightning's default, `32-true`: it was hashed as another
     setting. Records an older repro filed under null's own hash are the default's seeds."""
-    from repro.records.table import load_records
-
     old = _trainer(precision=None)
     digest = store._digest(old)  # as hashed then: null as written
     assert digest != store.config_hash(old)
@@ -262,8 +257,7 @@ def test_a_record_filed_under_a_null_precision_is_found(tmp_path: Path) -> None:
     assert store.completed_record_dir(tmp_path, TRAINED) == folder
     assert store.completed_record_dir(tmp_path, _trainer(precision=32)) == folder
     assert store.completed_record_dir(tmp_path, old) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(TRAINED)
+    assert _reported_hash(tmp_path) == store.config_hash(TRAINED)
 
 
 def test_sixteen_true_is_not_sixteen_mixed(tmp_path: Path) -> None:
@@ -275,8 +269,6 @@ def test_sixteen_true_is_not_sixteen_mixed(tmp_path: Path) -> None:
 def test_a_record_filed_under_a_precision_alias_is_found(tmp_path: Path) -> None:
     """Records an older repro filed under `precision=32`'s own hash are seeds of the default
     setting: run and sweep find them (no retraining), the report counts them with it."""
-    from repro.records.table import load_records
-
     old = _trainer(precision=32)
     digest = store._digest(old)  # as hashed then: the alias as written
     assert digest != store.config_hash(old)
@@ -286,8 +278,7 @@ def test_a_record_filed_under_a_precision_alias_is_found(tmp_path: Path) -> None
     (folder / store.CONFIG_FILE).write_text(json.dumps(old))
     assert store.completed_record_dir(tmp_path, TRAINED) == folder
     assert store.completed_record_dir(tmp_path, old) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(TRAINED)
+    assert _reported_hash(tmp_path) == store.config_hash(TRAINED)
 
 
 def test_a_gpu_record_from_before_is_found_in_its_old_folder(tmp_path: Path) -> None:
@@ -307,6 +298,23 @@ def _completed(folder: Path, config: dict) -> None:
     record.update(seed=config["seed"], config_hash=store.config_hash(config))
     store.write_record(folder, record)
     (folder / store.CONFIG_FILE).write_text(json.dumps(config))  # JSON is YAML
+
+
+def _filed_by_an_older_repro(results: Path, config: dict, digest: str) -> Path:
+    """Seed 1 of `config`, completed and filed as an older repro hashed it: under `digest`,
+    which its record names as its hash."""
+    folder = results / "p" / "e" / digest / "seed1"
+    _completed(folder, config)
+    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    return folder
+
+
+def _reported_hash(results: Path) -> str:
+    """The one setting the report files every record under `results` as."""
+    from repro.records.table import load_records
+
+    (hashed,) = set(load_records(results).frame["config_hash"])
+    return hashed
 
 
 def test_a_record_in_another_seeds_or_settings_folder_is_not_completed(tmp_path: Path) -> None:
@@ -339,8 +347,6 @@ def test_a_profiled_record_from_before_the_profiler_left_the_hash_is_found(tmp_p
     """Before 7583c06 `+trainer.profiler=simple` was hashed (with the accelerator too before
     a38075e): that folder was never looked in, so the seed was trained again and the report
     showed the old record as another setting. Run, sweep and report now find it there."""
-    from repro.records.table import load_records
-
     for accelerator in ("auto", "gpu"):  # after and before the accelerator left the hash
         results = tmp_path / accelerator
         old = _trainer(accelerator=accelerator, profiler="simple")
@@ -353,8 +359,8 @@ def test_a_profiled_record_from_before_the_profiler_left_the_hash_is_found(tmp_p
         (folder / store.CONFIG_FILE).write_text(json.dumps(old))
         assert store.completed_record_dir(results, TRAINED) == folder  # not profiled now
         assert store.completed_record_dir(results, _trainer(profiler="advanced")) == folder
-        (hashed,) = set(load_records(results).frame["config_hash"])
-        assert hashed == store.config_hash(TRAINED)  # one setting with today's runs
+        # one setting with today's runs
+        assert _reported_hash(results) == store.config_hash(TRAINED)
 
 
 @pytest.mark.parametrize(
@@ -398,8 +404,6 @@ def test_lightnings_trainer_defaults_are_copied_as_lightning_has_them() -> None:
 def test_a_record_filed_with_a_trainer_key_at_its_default_is_found(tmp_path: Path) -> None:
     """Records an older repro filed under `+trainer.benchmark=null`'s own hash are found by
     that command again, and the report counts them with the setting's other seeds."""
-    from repro.records.table import load_records
-
     old = _trainer(benchmark=None)
     digest = store._digest(old)  # as hashed then: the key as written
     assert digest != store.config_hash(old)
@@ -408,8 +412,7 @@ def test_a_record_filed_with_a_trainer_key_at_its_default_is_found(tmp_path: Pat
     store.write_record(folder, record)
     (folder / store.CONFIG_FILE).write_text(json.dumps(old))
     assert store.completed_record_dir(tmp_path, old) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(TRAINED)
+    assert _reported_hash(tmp_path) == store.config_hash(TRAINED)
 
 
 @pytest.mark.parametrize(
@@ -417,6 +420,10 @@ def test_a_record_filed_with_a_trainer_key_at_its_default_is_found(tmp_path: Pat
     [
         ({"max_steps": None, "max_epochs": 2}, {"max_steps": -1, "max_epochs": 2}),
         ({"max_steps": 20, "max_epochs": None}, {"max_steps": 20, "max_epochs": -1}),
+        (  # the Timer a max_time adds changes nothing: max_steps already bounds the run
+            {"max_steps": 20, "max_epochs": None, "max_time": {"minutes": 1}},
+            {"max_steps": 20, "max_epochs": -1, "max_time": {"minutes": 1}},
+        ),
         ({"log_every_n_steps": None}, {"log_every_n_steps": 50}),
         ({"num_sanity_val_steps": None}, {"num_sanity_val_steps": 2}),
         ({"strategy": None}, {"strategy": "auto"}),
@@ -549,36 +556,26 @@ def test_a_record_filed_under_a_spelling_lightning_reads_otherwise_is_found(
 ) -> None:
     """Runs an older repro filed under `devices='1'`'s own hash are seeds of `devices=1`:
     run and sweep find them (no retraining), the report counts them with it."""
-    from repro.records.table import load_records
-
     old = _trainer(devices="1", limit_train_batches=5.0, log_every_n_steps=10.0)
     today = _trainer(devices=1, limit_train_batches=5, log_every_n_steps=10)
     digest = store._digest(old)  # as hashed then: as written
     assert digest != store.config_hash(old)
-    folder = tmp_path / "p" / "e" / digest / "seed1"
-    _completed(folder, old)
-    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    folder = _filed_by_an_older_repro(tmp_path, old, digest)
     assert store.completed_record_dir(tmp_path, today) == folder
     assert store.completed_record_dir(tmp_path, old) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(today)
+    assert _reported_hash(tmp_path) == store.config_hash(today)
 
 
 def test_a_record_filed_under_a_bool_count_before_helper_115_is_found(tmp_path: Path) -> None:
     """`limit_train_batches=true` and `num_sanity_val_steps=-2` made folders of their own
     in earlier versions read them as 1 and 0: run and report find those seeds."""
-    from repro.records.table import load_records
-
     old = _trainer(limit_train_batches=True, num_sanity_val_steps=-2)
     today = _trainer(limit_train_batches=1, num_sanity_val_steps=0)
     digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
     assert digest != store.config_hash(old) == store.config_hash(today)
-    folder = tmp_path / "p" / "e" / digest / "seed1"
-    _completed(folder, old)
-    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    folder = _filed_by_an_older_repro(tmp_path, old, digest)
     assert store.completed_record_dir(tmp_path, today) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(today)
+    assert _reported_hash(tmp_path) == store.config_hash(today)
 
 
 def test_a_record_filed_under_a_negative_minimum_before_helper_123_is_found(
@@ -586,26 +583,19 @@ def test_a_record_filed_under_a_negative_minimum_before_helper_123_is_found(
 ) -> None:
     """`min_steps=-3`, `min_epochs=-1` made a folder of their own in earlier versions read
     them as 0: run and report find those seeds under 0's setting."""
-    from repro.records.table import load_records
-
     old = _trainer(min_steps=-3, min_epochs=-1)
     today = _trainer(min_steps=0, min_epochs=0)
     digest = store._digest(store._without_lightning_defaults(store._before_readings(old)))
     assert digest != store.config_hash(old) == store.config_hash(today)
-    folder = tmp_path / "p" / "e" / digest / "seed1"
-    _completed(folder, old)
-    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    folder = _filed_by_an_older_repro(tmp_path, old, digest)
     assert store.completed_record_dir(tmp_path, today) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(today)
+    assert _reported_hash(tmp_path) == store.config_hash(today)
 
 
 def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_path: Path) -> None:
     """Between the precision aliases and null's defaults joining the hash, `precision=32
     trainer.max_epochs=null` was hashed with `32-true` and null as written: run and report
     must find that folder too."""
-    from repro.records.table import load_records
-
     old = _trainer(precision=32, max_steps=20, max_epochs=None)
     placed = {**old, "trainer": {**old["trainer"], "precision": "32-true"}}
     digest = store._digest(placed)  # as hashed then
@@ -615,8 +605,7 @@ def test_a_record_hashed_with_its_precision_named_but_null_kept_is_found(tmp_pat
     store.write_record(folder, record)
     (folder / store.CONFIG_FILE).write_text(json.dumps(old))
     assert store.completed_record_dir(tmp_path, old) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(_trainer(max_steps=20, max_epochs=-1))
+    assert _reported_hash(tmp_path) == store.config_hash(_trainer(max_steps=20, max_epochs=-1))
 
 
 def test_a_setting_finds_its_seeds_in_a_folder_an_older_repro_hashed_another_spelling_in(
@@ -685,8 +674,6 @@ def test_a_fraction_spelt_before_the_sixth_reading_is_found_in_its_older_folder(
     """`min_steps=10.5` (11 steps to Lightning) had a folder of its own beside 11, and
     `max_time={milliseconds: 500}` beside `{seconds: 0.5}`: seeds an older repro filed there,
     with a max_time read since the fifth reading beside them, are found."""
-    from repro.records.table import load_records
-
     spelt, today = _trainer(**spelled), _trainer(**read_as)
     assert store.config_hash(spelt) == store.config_hash(today)
     fifth = store._without_lightning_defaults(
@@ -694,12 +681,9 @@ def test_a_fraction_spelt_before_the_sixth_reading_is_found_in_its_older_folder(
     )
     digest = store._digest(fifth)
     assert digest != store.config_hash(today)
-    folder = tmp_path / "p" / "e" / digest / "seed1"
-    _completed(folder, spelt)
-    store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+    folder = _filed_by_an_older_repro(tmp_path, spelt, digest)
     assert store.completed_record_dir(tmp_path, today) == folder
-    (hashed,) = set(load_records(tmp_path).frame["config_hash"])
-    assert hashed == store.config_hash(today)
+    assert _reported_hash(tmp_path) == store.config_hash(today)
 
 
 @pytest.mark.parametrize("devices", [[0], [1], "1,", [0, 1]])
@@ -1063,19 +1047,14 @@ def test_a_record_filed_before_lightnings_readings_grew_is_found(
 ) -> None:
     """Folders the previous readings (`_at_earlier_lightning_readings`) or none at all gave
     these spellings keep their seeds: run, sweep and report find them."""
-    from repro.records.table import load_records
-
     config = _trainer(**spelled)
     unset = store._before_readings(store._with_unset_keys(config))
     for hashed in (store._before_readings(config), store._at_earlier_lightning_readings(unset)):
         digest = store._digest(store._without_lightning_defaults(hashed))
         assert digest != store.config_hash(config)
-        folder = tmp_path / digest / "p" / "e" / digest / "seed1"
-        _completed(folder, config)
-        store.write_record(folder, {**store.read_record(folder), "config_hash": digest})
+        folder = _filed_by_an_older_repro(tmp_path / digest, config, digest)
         assert store.completed_record_dir(folder.parents[3], config) == folder
-        (rehashed,) = set(load_records(folder.parents[3]).frame["config_hash"])
-        assert rehashed == store.config_hash(config)
+        assert _reported_hash(folder.parents[3]) == store.config_hash(config)
 
 
 def test_a_whole_float_accumulation_is_that_many_batches(tmp_path: Path) -> None:
@@ -1134,3 +1113,65 @@ def test_a_deeply_nested_config_in_an_older_folder_is_not_kept_and_raises_nothin
     (folder / store.CONFIG_FILE).write_text("[" * 5000 + "]" * 5000)
     store.keep_filed_config(folder, TRAINED)
     assert not (folder / store.FILED_CONFIG_FILE).exists()
+
+
+def test_max_epochs_null_or_minus_one_with_max_time_alone_is_refused_either_way(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """With a max_time, Lightning reads a null max_epochs as -1 even when max_steps is unbounded
+    (its Timer ends the run), where the hash keeps null apart (1000 epochs without a Timer). No
+    record can tell them apart: both spellings are refused before anything is written, so
+    neither has a folder that the other's hash would miss."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+    env = {"REPRO_PAPERS_PATH": str(tmp_path / "plugins")}
+    for epochs in ("null", "-1"):
+        done = repro(
+            "run",
+            "paper=toy",
+            "experiment=small",
+            "logger=none",
+            "trainer.max_steps=null",
+            f"trainer.max_epochs={epochs}",
+            "+trainer.max_time.minutes=1",
+            env=env,
+            timeout=300,
+        )
+        assert done.returncode != 0 and "trainer.max_time alone" in done.stderr, done.stderr
+    assert not isolated_env.exists()
+
+
+def test_an_env_interpolation_is_recorded_resolved_and_only_its_own_variable_moves_the_hash(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """`${oc.env:VAR}` in a value: config.yaml and the recorded command hold the value the
+    run trained with; another variable changing leaves the setting as it was (skipped), and
+    VAR changing is another setting."""
+    from tests.conftest import repro, write_toy_paper
+
+    write_toy_paper(tmp_path / "plugins")
+
+    def run(**env: str) -> Any:
+        return repro(
+            "run",
+            "paper=toy",
+            "experiment=small",
+            "logger=none",
+            "trainer.max_steps=3",
+            "+optimizer.note=${oc.env:REPRO_TEST_NOTE}",
+            env={"REPRO_PAPERS_PATH": str(tmp_path / "plugins"), **env},
+            timeout=300,
+        )
+
+    first = run(REPRO_TEST_NOTE="alpha", REPRO_TEST_OTHER="1")
+    assert first.returncode == 0, first.stderr
+    (record_file,) = isolated_env.rglob("record.json")
+    config = yaml.safe_load((record_file.parent / store.CONFIG_FILE).read_text())
+    assert config["optimizer"]["note"] == "alpha"
+    assert "+optimizer.note=alpha" in json.loads(record_file.read_text())["command"]
+    again = run(REPRO_TEST_NOTE="alpha", REPRO_TEST_OTHER="2")
+    assert again.returncode == 0 and "already completed" in again.stdout, again.stdout
+    other = run(REPRO_TEST_NOTE="beta")
+    assert other.returncode == 0, other.stderr
+    assert len(list(isolated_env.rglob("record.json"))) == 2

@@ -305,6 +305,43 @@ def test_an_interim_verdicts_panel_says_it_is_interim(tmp_path: Path) -> None:
     assert titles == ["cnn_acc\nreproduced (interim)", "cnn_acc\nreproduced"], titles
 
 
+@pytest.mark.parametrize(
+    ("names", "metrics"),
+    [
+        (["mlp", "cnn"], ["train/loss"]),
+        ([f"exp{i}" for i in range(7)], ["train/loss", "val/acc", "val/loss"]),
+        ([f"exp{i}" for i in range(20)], ["train/loss", "val/acc"]),
+        (["an_experiment_name_that_is_forty_chars_x (not the paper's setting)"], ["train/loss"]),
+    ],
+)
+def test_the_curves_legend_sits_under_the_panels_without_a_gap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: list[str], metrics: list[str]
+) -> None:
+    """The legend was drawn at the figure's foot, half an inch of empty figure between it
+    and the panels' step labels, and centred on the figure, not on the panels above it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from repro.reporting.curves import Curve
+
+    curves = [Curve(n, m, (0, 1, 2), (3, 2, 1), (0,) * 3, 3, 3) for n in names for m in metrics]
+    captured = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, stem, vector: captured.update(fig=fig))
+    figures.curves_figure(curves, tmp_path / "curves", vector=False)
+    fig = captured["fig"]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    panels_low = min(ax.get_tightbbox(renderer).y0 for ax in shown)
+    gap_in = (panels_low - box.y1) / fig.dpi
+    assert 0 < gap_in <= 0.2, gap_in
+    assert 0 <= box.y0 <= 0.15 * fig.dpi, box  # and little below it
+    left = min(ax.get_window_extent(renderer).x0 for ax in shown)
+    right = max(ax.get_window_extent(renderer).x1 for ax in shown)
+    if box.width < 0.9 * fig.bbox.width:  # room to centre it
+        assert abs((box.x0 + box.x1) / 2 - (left + right) / 2) < 0.05 * fig.dpi, (box, left, right)
+
+
 def test_a_legend_label_of_one_word_wider_than_the_figure_is_broken_onto_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -413,6 +413,41 @@ def test_long_unbroken_tokens_wrap_inside_the_pdf_page(tmp_path: Path) -> None:
     assert [word[:30] for end, word in words if float(end) > right + 0.5] == []
 
 
+def test_a_number_in_the_claims_table_is_never_broken_across_lines(tmp_path: Path) -> None:
+    """The claims table let a cell break anywhere: the PDF's narrow Δ column showed
+    `+0.0005` above `432 (+0.1%)`, which read as a difference of 0.0005."""
+    import shutil
+    import subprocess
+
+    pytest.importorskip("weasyprint", exc_type=ImportError)
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is missing")
+    papers = write_paper(
+        tmp_path / "papers",
+        """\
+        - {id: cnn_acc, experiment: cnn, metric: test/acc, value: 0.94, tolerance: 0.03,
+           source: Table 1}
+        """,
+    )
+    results, out = tmp_path / "results", tmp_path / "out"
+    for seed, acc in enumerate([0.9415432, 0.9395432, 0.9405432]):
+        write_run(results, "cnn", seed, {"test/acc": acc}, paper="toy", papers_dir=papers)
+    request = ReportRequest("toy", results, out, frozenset({"md", "pdf"}), papers_dir=[papers])
+    build_report(request)
+    row = table_row((out / "report.md").read_text(), "cnn_acc")
+    numbers = re.findall(r"[-+]?\d[\d.]*\d", " ".join(row.split("|")[4:7]))
+    assert "+0.0005432" in numbers, row
+    words = subprocess.run(
+        ["pdftotext", "-bbox", str(out / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    shown = set(re.findall(r">([^<]*)</word>", words))
+    broken = [n for n in numbers if not any(n in word for word in shown)]
+    assert not broken, (broken, sorted(shown))
+
+
 def test_records_of_an_experiment_the_plugin_no_longer_has(tmp_path: Path) -> None:
     results = tmp_path / "results"
     mnist1d_records(results, seeds=2)
@@ -553,6 +588,46 @@ def test_markdown_escapes_relations_with_backslashes_not_entities(tmp_path: Path
     _, markdown = report(results, tmp_path / "out")
     assert "&gt;" not in markdown and "&lt;" not in markdown
     assert "cnn \\> mlp" in table_row(markdown, "cnn_beats_mlp")
+
+
+@pytest.mark.parametrize(
+    "text", ["lr ~1e-3 to ~1e-2", "AT&amp;T &lt;b&gt;", "a ~~struck~~ word", "max_time `x` *y* [z]"]
+)
+def test_markdown_text_reads_on_github_as_written(text: str) -> None:
+    """`md` left `~` and `&` as they were: GitHub struck `~1e-3 to ~1e-2` through (its
+    strikethrough takes one tilde) and showed `&lt;` as `<`, not as the plugin wrote it."""
+    from markdown_it import MarkdownIt
+
+    from repro.reporting.render import md
+
+    html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(md(text))
+    assert "<s>" not in html and "<em>" not in html and "<code>" not in html, html
+    shown = html.removeprefix("<p>").removesuffix("</p>\n")
+    expected = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert shown == expected, (md(text), html)
+
+
+@pytest.mark.parametrize("hours", [1e-9, 3e-8, 2.7e-7, 2e-4, 0.03, 1.99, 2.0, 150.0])
+def test_times_and_gpu_times_are_never_in_scientific_notation(hours: float) -> None:
+    """A fraction of a second was written with `.2g`: a run of microseconds read `3.6e-06 s`
+    and `3.6e-06 GPU-seconds`, a form no one reads as a time."""
+    from repro.reporting.render import gpu_hours, seconds
+
+    for text in (seconds(hours * 3600), gpu_hours(hours)):
+        assert not re.search(r"\de[+-]?\d", text), text
+        number = float(text.split()[0].lstrip("<"))
+        assert number > 0, text  # never a zero time for a time that is not
+
+
+def test_scope_names_a_comparisons_experiments_once(tmp_path: Path) -> None:
+    """Scope read `cnn_beats_mlp: cnn test/acc cnn > mlp`: the first experiment twice, the
+    first time where a value claim's experiment goes, as if the claim were about cnn alone."""
+    results = tmp_path / "results"
+    mnist1d_records(results, seeds=2)
+    _, markdown = report(results, tmp_path / "out")
+    scope = markdown[markdown.index("### Scope") : markdown.index("### Methodology")]
+    (line,) = [line for line in scope.splitlines() if line.startswith("- cnn\\_beats\\_mlp:")]
+    assert line.startswith("- cnn\\_beats\\_mlp: test/acc cnn \\> mlp ("), line
 
 
 def test_venue_year_is_not_repeated(tmp_path: Path) -> None:
@@ -987,16 +1062,14 @@ def test_a_run_max_time_stopped_short_of_its_steps_is_left_out_of_the_verdict(
     assert any("555" in w and "max_time" in w.replace("\\", "") for w in outcome.warnings)
 
 
-def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_run(
-    tmp_path: Path,
-) -> None:
-    """`+trainer.max_time={hours: 1}` stopped a seed short: the report's warning and its
-    failed-runs line said `stopped by trainer.max_time=None`, as if no time were set."""
+def _third_seed_stopped_by_max_time(tmp_path: Path, max_time: object) -> tuple[str, str]:
+    """Three seeds of `cnn` under `trainer.max_time=<max_time>`, the third stopped by it at
+    step 555: the report's one warning of that stop, and the report."""
     import json
 
     results = tmp_path / "results"
     for seed, acc in enumerate([0.941, 0.939, 0.5]):
-        budget = {"trainer.max_time": {"hours": 1}}
+        budget = {"trainer.max_time": max_time}
         folder = write_any_run(results, "cnn", seed, {"test/acc": acc}, **budget)
         record = json.loads((folder / "record.json").read_text())
         if seed == 2:
@@ -1006,6 +1079,15 @@ def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_ru
         results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name})
     )
     (warning,) = [w for w in outcome.warnings if "555" in w]
+    return warning, markdown
+
+
+def test_a_max_time_given_as_a_mapping_is_named_by_its_time_when_it_stopped_a_run(
+    tmp_path: Path,
+) -> None:
+    """`+trainer.max_time={hours: 1}` stopped a seed short: the report's warning and its
+    failed-runs line said `stopped by trainer.max_time=None`, as if no time were set."""
+    warning, markdown = _third_seed_stopped_by_max_time(tmp_path, {"hours": 1})
     assert "trainer.max_time=00:01:00:00 at step 555" in warning, warning
     assert "max\\_time=None" not in markdown and "max_time=None" not in markdown
 
@@ -1056,20 +1138,7 @@ def test_a_fraction_of_a_second_max_time_that_stopped_a_run_is_named_as_repro_ta
     """`+trainer.max_time={milliseconds: 3600500}` stopped a seed short: the report's warning
     said `trainer.max_time=00:01:00:00.5`, text `repro run` refuses as typed; it says
     `{seconds: 3600.5}`, as the report's other lines name that time."""
-    import json
-
-    results = tmp_path / "results"
-    for seed, acc in enumerate([0.941, 0.939, 0.5]):
-        budget = {"trainer.max_time": {"milliseconds": 3600500}}
-        folder = write_any_run(results, "cnn", seed, {"test/acc": acc}, **budget)
-        record = json.loads((folder / "record.json").read_text())
-        if seed == 2:
-            record["timing"].update(steps=555, epochs=14, stopped_by="max_time")
-        (folder / "record.json").write_text(json.dumps(record))
-    outcome, markdown = report(
-        results, tmp_path / "out", pinned_configs=frozenset({folder.parent.name})
-    )
-    (warning,) = [w for w in outcome.warnings if "555" in w]
+    warning, markdown = _third_seed_stopped_by_max_time(tmp_path, {"milliseconds": 3600500})
     assert "trainer.max_time={seconds: 3600.5} at step 555" in warning, warning
     assert "00:01:00:00.5" not in markdown
 
@@ -3896,7 +3965,7 @@ def test_the_pdf_results_beyond_the_paper_keep_each_claim_id_and_metric_whole(
         text=True,
         check=True,
     ).stdout
-    table = re.search(r"^ *Claim +Setting .*?^Discussion", text, re.M | re.S)
+    table = re.search(r"^ *Claim +Setting .*?^\f?Discussion", text, re.M | re.S)
     assert table is not None, text
     words = set(table.group(0).split())
     assert "logistic_shuffled_acc" in words and "test/acc" in words, table.group(0)
@@ -4224,3 +4293,179 @@ def test_the_seeds_line_names_the_seeds_that_diverged(tmp_path: Path) -> None:
     assert "seeds 0–4 (mlp)" in line, line
     assert "seeds 0–4 (cnn; seeds 2–4 diverged)" in line, line
     assert "seeds 3, 4 (gru; all diverged)" in line, line
+
+
+def test_a_paper_setting_that_all_diverged_beside_another_that_completed_is_not_unrun(
+    tmp_path: Path,
+) -> None:
+    """every seed of cnn's paper setting failed with `non-finite loss`, and a smoke setting
+    (trainer.max_steps=1500) of cnn completed: the completed one made cnn "chosen", not the
+    paper's, so its claims read "➖ not run" though the paper's setting ran and diverged. They
+    read inconclusive with the diverged count, as when no other setting ran; the other
+    setting stays beyond the paper."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    outcome, markdown = report(results, tmp_path / "out")
+    row = table_row(markdown, "cnn_acc")
+    assert "❔ inconclusive; 5 of 5 seeds diverged (NaN or inf)" in row, row
+    pair = table_row(markdown, "cnn_beats_mlp")
+    assert "❔ inconclusive; 5 of 5 seed pairs diverged (NaN or inf: cnn on 5)" in pair, pair
+    assert "3 of 9 run" in outcome.summary, outcome.summary
+    assert "Run, but every run diverged (non-finite loss): `cnn`" in markdown
+    assert "Completed runs only in settings other than the paper's" not in markdown
+    assert not [w for w in outcome.warnings if "completed runs only in settings" in w]
+    beyond = markdown.split("## Results beyond the original paper")[1].split("## ")[0]
+    assert "trainer.max\\_steps=1500" in table_row(beyond, "cnn_acc")
+
+
+def test_a_planned_seed_that_diverged_is_not_also_counted_unrun(tmp_path: Path) -> None:
+    """A seeds=auto plan of 6 whose stage-two seed 4 failed with `non-finite loss`: the
+    verdict counted it twice, "1 of 6 diverged" and "interim: 5 of the 6 planned seeds (seed 4
+    has no completed run yet: still training, or failed and to be rerun", and sent the user
+    to a sweep that trains it again, to diverge again. It ran, and diverged: the planned test
+    drops it as it drops a NaN value, so the verdict is the final one, as with a NaN."""
+    import shutil
+
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, 0.942, 0.941]):
+        if seed == 4:
+            write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (cnn,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_acc"]
+    (result,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    reason = result.verdict.reason
+    assert "interim" not in reason and "no completed run" not in reason, reason
+    assert result.interim_of is None and result.interim_unrun == (), result
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1
+    assert aggregate.verdict_numbers(result)["interim"] is False
+    # as a NaN value of seed 4 reads: the same verdict, not interim
+    nan = tmp_path / "nan"
+    for seed, value in enumerate([0.94, 0.935, 0.945, 0.94, math.nan, 0.941]):
+        write_run(nan, "cnn", seed, {"test/acc": value, "train/loss": 0.1 + seed / 100})
+    frame = load_records(nan).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (same,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert same.interim_of is None and same.outcome == result.outcome and same.diverged == 1
+    # with seed 5 still to come, it is interim for seed 5 alone, and says what seed 4 did
+    shutil.rmtree(next((results / "mnist1d" / "cnn").glob("*/seed5")))
+    frame = load_records(results).frame
+    (early,) = aggregate.evaluate_claims(frame, [cnn], choices, 0.05, {"cnn": 3}, {"cnn": 6})
+    assert early.interim_of == 6 and early.interim_unrun == (5,), early
+    assert (
+        "interim: 4 of the 6 planned seeds (seed 5 has no completed run yet: still training, or "
+        "failed and to be rerun; seed 4 diverged in training (non-finite loss)"
+    ) in early.verdict.reason, early.verdict.reason
+
+
+def test_a_planned_pair_that_diverged_is_not_also_counted_unrun(tmp_path: Path) -> None:
+    """The comparison's side: cnn's planned seed 4 failed with a non-finite loss, mlp's
+    completed. The pair diverged; it made the verdict interim as a pair still to train."""
+    from repro.plugins.registry import get_paper
+
+    results = tmp_path / "results"
+    for seed in range(6):
+        if seed == 4:
+            write_run(results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3")
+        else:
+            write_run(results, "cnn", seed, {"test/acc": 0.94 + seed / 1000})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed % 5]})
+    frame = load_records(results).frame
+    choices = aggregate.choose_configs(aggregate.run_table(frame))
+    (claim,) = [c for c in get_paper("mnist1d").spec().claims if c.id == "cnn_beats_mlp"]
+    plan = ({"cnn": 3, "mlp": 3}, {"cnn": 6, "mlp": 6})
+    (result,) = aggregate.evaluate_claims(frame, [claim], choices, 0.05, *plan)
+    assert result.interim_of is None and result.interim_unrun == (), result
+    assert "interim" not in result.verdict.reason, result.verdict.reason
+    assert result.outcome == stats.REPRODUCED and result.diverged == 1
+
+
+def test_a_seed_that_diverged_does_not_make_the_finite_seeds_runs_differ(tmp_path: Path) -> None:
+    """Seeds 0 and 1 agree in every metric, seed 2 gave NaN: the identical-runs check counted
+    the NaN seed's run, so the verdict read "All 2 seeds gave 0.94, but their runs differ in
+    other metrics" of two runs that differ in nothing. The test is on the finite seeds, and so
+    is the check: judged on that value, the diverged seed named beside it, as when seed 2
+    failed with a non-finite loss instead. A comparison's pairs alike."""
+    from repro.plugins.registry import get_paper
+
+    claims = {c.id: c for c in get_paper("mnist1d").spec().claims}
+
+    def judged(last: dict[str, object]) -> list[aggregate.ClaimResult]:
+        results = tmp_path / str(len(list(tmp_path.iterdir())))
+        for seed in range(2):
+            write_run(results, "cnn", seed, {"test/acc": 0.94, "train/loss": 0.1})
+            write_run(results, "mlp", seed, {"test/acc": 0.5, "train/loss": 0.2})
+        write_run(results, "cnn", 2, **last)  # type: ignore[arg-type]
+        write_run(results, "mlp", 2, {"test/acc": 0.5, "train/loss": 0.2})
+        frame = load_records(results).frame
+        choices = aggregate.choose_configs(aggregate.run_table(frame))
+        wanted = [claims["cnn_acc"], claims["cnn_beats_mlp"]]
+        return aggregate.evaluate_claims(frame, wanted, choices, 0.05)
+
+    nan = judged({"metrics": {"test/acc": math.nan, "train/loss": math.nan}})
+    failed = judged({"metrics": {}, "status": "failed", "error": "non-finite loss at step 3 (nan)"})
+    for by_nan, by_failure in zip(nan, failed, strict=True):
+        assert "differ" not in by_nan.verdict.reason, by_nan.verdict.reason
+        assert by_nan.verdict.deterministic and by_nan.diverged == 1, by_nan.verdict
+        assert by_nan.outcome == by_failure.outcome == stats.REPRODUCED, by_failure.verdict
+
+
+def test_a_comparison_with_no_finite_pair_prints_no_empty_side_means(tmp_path: Path) -> None:
+    """every mlp seed gave NaN: under the table, `cnn_beats_mlp` said "cnn: –; mlp: –
+    (paired seeds)", means over no pair, beside "No finite values". No such line now."""
+    results = tmp_path / "results"
+    for seed in range(4):
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]})
+        write_run(results, "mlp", seed, {"test/acc": math.nan})
+    _, markdown = report(results, tmp_path / "out")
+    (line,) = [x for x in markdown.splitlines() if x.startswith("- `cnn_beats_mlp`")]
+    assert "No finite values" in line and "cnn: –" not in line, line
+
+
+def test_a_paper_setting_that_all_diverged_is_not_called_unjudged_under_its_commands(
+    tmp_path: Path,
+) -> None:
+    """cnn's paper setting ran and every seed diverged, a smoke setting completed: its
+    claims read inconclusive, diverged, but the note under *To regenerate* said "The paper's
+    setting of cnn has no completed runs, so its claims are not judged". Its claims are
+    judged; the paper's sweep line carries cnn, as it made those runs."""
+    results = tmp_path / "results"
+    for seed in range(3):
+        write_run(
+            results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+        )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    assert "❔ inconclusive; 3 of 3 seeds diverged" in table_row(markdown, "cnn_acc")
+    assert "cnn has no completed runs, so its claims are not judged" not in markdown, markdown
+    assert "experiment=mlp,cnn seeds=3" in markdown.replace("\\\n    ", "")
+
+
+def test_the_seeds_line_does_not_pool_another_settings_seeds_with_the_diverged_ones(
+    tmp_path: Path,
+) -> None:
+    """cnn's paper setting diverged on seeds 0–2, a smoke setting completed seeds 0–4: the
+    Seeds line read "seeds 0–4 (cnn; seeds 0–2 diverged)", the smoke runs' seeds as if the
+    judged setting had run them. It names the judged setting's seeds: all diverged."""
+    results = tmp_path / "results"
+    for seed in range(5):
+        if seed < 3:
+            write_run(
+                results, "cnn", seed, {}, status="failed", error="non-finite loss at step 3 (nan)"
+            )
+        write_run(results, "cnn", seed, {"test/acc": CNN[seed]}, **{"trainer.max_steps": 1500})
+        write_run(results, "mlp", seed, {"test/acc": MLP[seed]})
+    _, markdown = report(results, tmp_path / "out")
+    line = next(x for x in markdown.splitlines() if x.startswith("- **Seeds:**"))
+    assert "seeds 0–2 (cnn; all diverged)" in line, line
+    assert "seeds 0–4 (mlp)" in line, line

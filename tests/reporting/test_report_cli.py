@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import repro
+from tests.conftest import Terminal, repro
 from tests.records.test_table import write_run
 
 
@@ -129,15 +129,10 @@ def test_reports_lines_wrap_at_whole_words_at_80_columns(
     """A first `repro report paper=mnist1d` printed `  reports/mnist1d/notes.md: new; write what
     was easy or difficult there (kept across regenerations)`, 98 characters, which an
     80-column terminal cut inside a word (`regen|erations`); its lines wrap at whole words."""
-    import io
     import re
     import sys
 
     from repro.cli import app
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     for seed in range(2):
         write_run(isolated_env, "cnn", seed, {"test/acc": 0.94}, composed=True)

@@ -171,14 +171,20 @@ def _discussion(markdown: str) -> str:
     return markdown[markdown.index("## Discussion") : markdown.index("## Hyperparameters")]
 
 
-def _toy_report(tmp_path: Path, claims: str, cnn: list[float], mlp: list[float]) -> str:
+def _toy_report(
+    tmp_path: Path,
+    claims: str,
+    cnn: list[float],
+    mlp: list[float],
+    formats: frozenset[str] = frozenset({"md"}),
+) -> str:
     papers = write_paper(tmp_path / "papers", claims)
     results, out = tmp_path / "results", tmp_path / "out"
     for experiment, values in (("cnn", cnn), ("mlp", mlp)):
         for seed, value in enumerate(values):
             metrics = {"test/acc": value}
             write_run(results, experiment, seed, metrics, paper="toy", papers_dir=papers)
-    build_report(ReportRequest("toy", results, out, papers_dir=[papers]))
+    build_report(ReportRequest("toy", results, out, formats=formats, papers_dir=[papers]))
     return (out / "report.md").read_text()
 
 
@@ -296,7 +302,7 @@ def test_a_comparisons_pairs_without_the_metric_are_not_sent_to_a_sweep_that_tra
 
 def test_a_zero_margin_below_a_ceiling_is_not_negative(tmp_path: Path) -> None:
     markdown = _toy_report(tmp_path, AT_MOST_CLAIM, [0.36000001430511475] * 3, [0.5])
-    assert "margin +0 |" in table_row(markdown, "ceiling") and "margin -0" not in markdown
+    assert "margin 0 |" in table_row(markdown, "ceiling") and "margin -0" not in markdown
 
 
 def test_beyond_ten_thousand_seeds_is_still_said(tmp_path: Path) -> None:
@@ -408,3 +414,21 @@ def test_sweep_summary_names_runs_held_by_another_process_only_when_there_are_so
     assert launch.BUSY not in launch.summary_counts([trained])
     held = launch.RunResult(run, launch.BUSY, "", None)
     assert launch.summary_counts([trained, held])[launch.BUSY] == 1
+
+
+def test_a_difference_of_exactly_zero_has_no_sign(tmp_path: Path) -> None:
+    """Seeds exactly on the claimed value printed Δ `+0 (+0.0%)`, a tie `+0` and a bound
+    met exactly `margin +0`, as if the mean were a little above: zero is `0 (0.0%)`,
+    `0`, `margin 0`, in the Markdown, the HTML and the verdict's own reason alike."""
+    on = _toy_report(tmp_path / "on", ACC_CLAIM, [0.4] * 3, [0.5], frozenset({"md", "html"}))
+    assert "| 0 (0.0%) |" in table_row(on, "acc"), table_row(on, "acc")
+    html = (tmp_path / "on" / "out" / "report.html").read_text()
+    assert ">0 (0.0%)<" in html and "+0 (+0.0%)" not in html
+    tie = _toy_report(tmp_path / "tie", FLAT_CLAIM, [0.5] * 3, [0.5] * 3)
+    assert "| 0 |" in table_row(tie, "flat") and "+0" not in table_row(tie, "flat")
+    ceiling = _toy_report(tmp_path / "ceiling", AT_MOST_CLAIM, [0.36000001430511475] * 3, [0.5])
+    assert "margin 0 |" in table_row(ceiling, "ceiling"), table_row(ceiling, "ceiling")
+    assert "margin +0" not in ceiling and "margin -0" not in ceiling
+    # a small difference keeps its sign: it is not zero
+    near = _toy_report(tmp_path / "near", ACC_CLAIM, [0.402] * 3, [0.5])
+    assert "| +0.002 (+0.5%) |" in table_row(near, "acc"), table_row(near, "acc")

@@ -215,3 +215,40 @@ def test_a_long_wandb_error_s_warning_is_bounded_but_keeps_its_cause(
     assert line.startswith("warning: W&B run of toy/small/seed0 not written (OSError: cannot"), line
     assert line.endswith("metrics: No space left on device); its record is kept"), line
     assert len(line) < 260, len(line)
+
+
+def test_a_seeds_wandb_run_is_finished_only_once_its_completed_record_is_on_disk(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each seed's W&B run was finished before its final weights were saved and its record
+    written: a kill between left W&B saying `finished` beside a record still `running`, as a
+    seed alone's did (tests/running/test_loggers.py)."""
+    import wandb
+
+    from tests.conftest import write_toy_paper
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    seen: list[tuple[object, list[str]]] = []
+    real = wandb.finish
+
+    def finish(*args: object, **kwargs: object) -> object:
+        statuses = [
+            json.loads(p.read_text())["status"] for p in sorted(results.rglob("record.json"))
+        ]
+        seen.append((kwargs.get("exit_code", args[0] if args else None), statuses))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    grouped = configs(
+        "toy",
+        "small",
+        [0, 1],
+        results,
+        "trainer.max_steps=4",
+        papers=[folder.parent],
+        logger="wandb",
+    )
+    outcomes = run_together(grouped, [["repro", "sweep"]] * 2)
+    assert [o.status for o in outcomes] == ["completed", "completed"]
+    assert seen == [(0, ["completed", "running"]), (0, ["completed", "completed"])], seen

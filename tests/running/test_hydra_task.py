@@ -9,7 +9,7 @@ import pytest
 
 from repro.running.hydra_task import describe
 from repro.running.runner import RunOutcome
-from tests.conftest import repro, write_toy_paper
+from tests.conftest import Terminal, repro, write_toy_paper
 
 
 def test_a_seed_held_by_another_process_is_not_called_completed(tmp_path: Path) -> None:
@@ -197,17 +197,11 @@ def test_a_run_max_time_stopped_short_says_so_beside_completed(tmp_path: Path) -
         assert "step 555" in line and "trainer.max_steps=6000" in line and "verdict" in line
 
 
-def test_a_run_stopped_short_names_a_mapping_max_time_as_the_report_does(tmp_path: Path) -> None:
-    """`+trainer.max_time={minutes: 1}`: `repro run`'s warning said
-    `trainer.max_time={'minutes': 1}` (Python's dict), where the report (and the hash) say
-    `00:00:01:00`; so did a sweep's, reading the run's config.yaml."""
+def _stopped_by_max_time_at_step_5(tmp_path: Path) -> Path:
+    """The folder of a completed mnist1d run whose record says trainer.max_time stopped it
+    at step 5."""
     import json
 
-    import yaml
-
-    from repro.running.hydra_task import short_of_setting
-
-    config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": {"minutes": 1}}}
     folder = tmp_path / "mnist1d" / "logistic" / "374f2d6ff9" / "seed0"
     folder.mkdir(parents=True)
     record = {
@@ -216,6 +210,19 @@ def test_a_run_stopped_short_names_a_mapping_max_time_as_the_report_does(tmp_pat
         "timing": {"steps": 5, "epochs": 1, "stopped_by": "max_time"},
     }
     (folder / "record.json").write_text(json.dumps(record))
+    return folder
+
+
+def test_a_run_stopped_short_names_a_mapping_max_time_as_the_report_does(tmp_path: Path) -> None:
+    """`+trainer.max_time={minutes: 1}`: `repro run`'s warning said
+    `trainer.max_time={'minutes': 1}` (Python's dict), where the report (and the hash) say
+    `00:00:01:00`; so did a sweep's, reading the run's config.yaml."""
+    import yaml
+
+    from repro.running.hydra_task import short_of_setting
+
+    config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": {"minutes": 1}}}
+    folder = _stopped_by_max_time_at_step_5(tmp_path)
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
     for given in (config, None):
         line = short_of_setting(RunOutcome("completed", folder), given)
@@ -228,19 +235,10 @@ def test_a_run_stopped_short_names_a_fraction_of_a_second_as_a_time_repro_takes(
     """`+trainer.max_time={milliseconds: 60500}` stopped a run short: its warning said
     `trainer.max_time=00:00:01:00.5`, text `repro run` refuses as typed; it names the time as
     a mapping it takes, `{seconds: 60.5}`, the same setting."""
-    import json
-
     from repro.running.hydra_task import short_of_setting
 
     config = {"trainer": {"max_steps": 6000, "max_epochs": -1, "max_time": {"milliseconds": 60500}}}
-    folder = tmp_path / "mnist1d" / "logistic" / "374f2d6ff9" / "seed0"
-    folder.mkdir(parents=True)
-    record = {
-        **{"paper": "mnist1d", "experiment": "logistic", "seed": 0},
-        **{"config_hash": "374f2d6ff9", "status": "completed", "metrics": {"test/acc": 0.3}},
-        "timing": {"steps": 5, "epochs": 1, "stopped_by": "max_time"},
-    }
-    (folder / "record.json").write_text(json.dumps(record))
+    folder = _stopped_by_max_time_at_step_5(tmp_path)
     line = short_of_setting(RunOutcome("completed", folder), config)
     assert line is not None and line.startswith("warning: trainer.max_time={seconds: 60.5} "), line
 
@@ -251,15 +249,10 @@ def test_repro_runs_max_time_warning_wraps_at_whole_words_at_80_columns(
     """`repro run`'s own warning of a run trainer.max_time ended short (print_outcome) was one
     ~230-character line on stderr, cut inside words by an 80-column terminal, while the same
     warning below a sweep's table wrapped at whole words (cli._warn_stopped_short)."""
-    import io
     import json
     import sys
 
     from repro.running.hydra_task import print_outcome
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     folder = tmp_path / "toy" / "small" / "aa6d817486" / "seed0"
     folder.mkdir(parents=True)
@@ -290,10 +283,6 @@ def test_repro_runs_outcome_lines_wrap_at_whole_words_at_80_columns(
 
     from repro.running.hydra_task import print_outcome
 
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     folder = Path("results/mnist1d/logistic_shuffled/e07871121a/seed0")
     failed = RunOutcome("failed", folder, error="non-finite loss at step 3 (nan): lower the lr")
     done = RunOutcome("completed", folder, {"test/acc": 0.2361, "train/loss": 1.976})
@@ -317,14 +306,9 @@ def test_a_runs_claim_lines_wrap_at_whole_words_on_a_terminal(
 ) -> None:
     """At 60 columns `repro run` ended with `... trainer.max_steps=2` / `000; claimed 0.68 ±`:
     its claim lines, unlike the lines above them, were cut by the terminal inside a word."""
-    import io
     import sys
 
     from repro.running import hydra_task
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     line = (
         "test/acc 0.623 (not the paper's setting: trainer.max_steps=2000; claimed 0.68 ± 0.03 "

@@ -369,3 +369,136 @@ def test_a_run_that_did_not_complete_ends_its_wandb_run_failed(
     with pytest.raises(ReproError):
         repro.run("toy", "small", overrides=["logger=wandb", override])
     assert ends and all(code == 1 for code in ends), ends
+
+
+def test_a_completed_runs_wandb_run_is_finished_only_once_its_completed_record_is_on_disk(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """W&B was told `finished` before the completed record was written: a kill between (a
+    slurm time limit during an online finish's upload) left W&B saying the run finished while
+    its record said `running`. The record comes first; a kill between then leaves W&B's run
+    unfinished (crashed), which claims less than happened, never more."""
+    import wandb
+
+    import repro
+
+    seen: list[tuple[Any, str | None]] = []
+    real = wandb.finish
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        files = list(isolated_env.rglob("record.json"))
+        status = json.loads(files[0].read_text())["status"] if files else None
+        seen.append((kwargs.get("exit_code", args[0] if args else None), status))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    repro.run("toy", "small", overrides=["logger=wandb", "trainer.max_steps=4"])
+    assert seen == [(0, "completed")]
+
+
+def test_a_run_started_while_the_caller_handles_an_error_is_finished_once_as_completed(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the training failed was read from `sys.exc_info()`, which in a `finally` also
+    sees an error the caller is handling: `repro.run` in a notebook's `except` block ended
+    its W&B run failed before its completed record was written."""
+    import wandb
+
+    import repro
+
+    seen: list[tuple[Any, str | None]] = []
+    real = wandb.finish
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        files = list(isolated_env.rglob("record.json"))
+        status = json.loads(files[0].read_text())["status"] if files else None
+        seen.append((kwargs.get("exit_code", args[0] if args else None), status))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    try:
+        raise LookupError("the caller's own error, handled")
+    except LookupError:
+        repro.run("toy", "small", overrides=["logger=wandb", "trainer.max_steps=4"])
+    assert seen == [(0, "completed")]
+
+
+def test_a_run_whose_completed_record_cannot_be_written_ends_its_wandb_run_failed(
+    tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk as the completed record is written: the run is not recorded, so its W&B
+    run must not say `finished` either."""
+    import errno
+
+    import wandb
+
+    import repro
+    from repro.errors import ReproError
+    from repro.records import store
+
+    ends: list[Any] = []
+    real_finish, real_write = wandb.finish, store.write_record
+
+    def finish(*args: Any, **kwargs: Any) -> Any:
+        ends.append(kwargs.get("exit_code", args[0] if args else None))
+        return real_finish(*args, **kwargs)
+
+    def write_record(record_dir: Path, record: dict[str, Any], *args: Any) -> Any:
+        if record.get("status") == store.STATUS_COMPLETED:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(record_dir, record, *args)
+
+    monkeypatch.setattr(wandb, "finish", finish)
+    monkeypatch.setattr(store, "write_record", write_record)
+    monkeypatch.setenv("REPRO_PAPERS_PATH", _toy_env(tmp_path)["REPRO_PAPERS_PATH"])
+    with pytest.raises(ReproError):
+        repro.run("toy", "small", overrides=["logger=wandb", "trainer.max_steps=4"])
+    assert ends and all(code == 1 for code in ends), ends
+
+
+def test_a_failed_runs_offline_wandb_run_says_why_it_failed(
+    tmp_path: Path, isolated_env: Path
+) -> None:
+    """A run that failed printed its error only once its W&B run had ended: the offline run
+    (and the one `wandb sync` uploads) showed `failed` with no console output, no output.log
+    and no word of why. Its summary now holds the one line the run ends with."""
+    done = _run_toy(tmp_path, "model.explode=true")
+    assert done.returncode == 1, done.stderr
+    record = _record(isolated_env)
+    assert record["status"] == "failed" and "non-finite loss" in record["error"]
+    log = _read_wandb_log(next(isolated_env.rglob("record.json")).parent / record["wandb"]["dir"])
+    (exit_record,) = [r["exit"] for r in log if r["type"] == "exit"]
+    assert exit_record["exit_code"] == 1
+    summary: dict[str, Any] = {}
+    for entry in log:
+        if entry["type"] == "summary":
+            summary.update(entry["summary"].get("update") or {})
+    assert record["error"] in json.dumps(summary), summary
+
+
+def test_a_failed_seed_trained_together_says_why_in_its_wandb_run_as_one_alone(
+    tmp_path: Path,
+) -> None:
+    """The W&B run a group writes for a seed that failed carries its line too."""
+    results = tmp_path / "results"
+    done = repro(
+        "sweep",
+        "paper=toy",
+        "experiment=small",
+        "seeds=2",
+        "logger=default",
+        "seeds_together=true",
+        "model.explode=true",
+        env={**_toy_env(tmp_path), "REPRO_RESULTS_DIR": str(results)},
+        timeout=300,
+    )
+    assert done.returncode != 0 and "together on cpu" in done.stdout, done.stdout
+    records = [(p, json.loads(p.read_text())) for p in sorted(results.rglob("record.json"))]
+    assert len(records) == 2
+    for record_file, record in records:
+        assert record["status"] == "failed" and record["error"]
+        log = _read_wandb_log(record_file.parent / record["wandb"]["dir"])
+        summaries = [r["summary"].get("update") or {} for r in log if r["type"] == "summary"]
+        assert record["error"] in json.dumps(summaries), summaries

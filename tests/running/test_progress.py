@@ -12,12 +12,7 @@ import pytest
 
 from repro.plugins.paper_spec import Claim
 from repro.running import progress
-from tests.conftest import repro, write_toy_paper
-
-
-class _Tty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
+from tests.conftest import Terminal, repro, write_toy_paper
 
 
 def test_status_text_has_position_rate_eta_loss_and_validation_metric() -> None:
@@ -52,6 +47,23 @@ def test_status_text_without_a_bound_or_a_rate_yet() -> None:
 )
 def test_format_duration(seconds: float | None, shown: str) -> None:
     assert progress.format_duration(seconds) == shown
+
+
+def test_work_under_a_second_is_not_said_to_take_no_time() -> None:
+    """A toy run's end line said `in 0:00`: a zero time for work that happened."""
+    assert progress.format_duration(0.3) == "<1 s"
+    assert progress.format_duration(0.0) == "0:00"  # nothing left: an ETA of none is true
+    text = progress.status_text(20, 20, 80.0, {}, elapsed_s=0.25, done=True)
+    assert text == "step 20/20 (100%) 80 it/s in <1 s"
+
+
+@pytest.mark.parametrize("rate", [999.6, 0.00004])
+def test_a_rate_is_never_in_scientific_notation(rate: float) -> None:
+    """`.3g` wrote 999.6 steps a second as `1e+03 it/s` (and a slow run's 0.00004 as
+    `4e-05 it/s`)."""
+    text = progress.status_text(10, None, rate, {})
+    assert not re.search(r"\de[+-]?\d", text), text
+    assert float(text.split()[2]) > 0, text
 
 
 def test_total_is_whichever_of_max_steps_and_max_epochs_bounds_the_run() -> None:
@@ -90,7 +102,7 @@ def test_log_lines_come_every_every_s_not_every_step() -> None:
 
 
 def test_terminal_bar_is_redrawn_in_place_and_closed_with_a_newline() -> None:
-    stream = _Tty()
+    stream = Terminal()
     line = progress.ProgressLine("toy/small seed0", stream=stream)
     assert line.interactive
     line.start(0, 20)
@@ -106,7 +118,7 @@ def test_terminal_bar_is_redrawn_in_place_and_closed_with_a_newline() -> None:
 def test_callback_shows_one_bar_over_all_epochs_and_closes_it_on_an_exception() -> None:
     from repro.running.callbacks import RunProgress
 
-    stream = _Tty()
+    stream = Terminal()
     callback = RunProgress(progress.ProgressLine("toy", stream=stream))
     trainer = SimpleNamespace(
         num_training_batches=4,
@@ -127,7 +139,7 @@ def test_callback_shows_one_bar_over_all_epochs_and_closes_it_on_an_exception() 
 
 def test_parallel_sweep_workers_print_lines_not_bars(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(progress.SWEEP_WORKER_ENV, "123")
-    assert not progress.ProgressLine("x", stream=_Tty()).interactive
+    assert not progress.ProgressLine("x", stream=Terminal()).interactive
 
 
 def test_start_line_names_run_device_and_record(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -399,7 +411,7 @@ def test_a_bar_cut_to_a_narrow_terminal_ends_at_a_whole_word(
     """At 80 columns the finished bar stayed on screen as `... 415 it/s in 0:0`: cut inside
     its last word, it showed a wrong time. A line too long ends before the word it would cut."""
     monkeypatch.setenv("COLUMNS", "80")
-    stream = _Tty()
+    stream = Terminal()
     line = progress.ProgressLine("mnist1d/logistic seed0", stream=stream, interactive=True)
     line.start(0, 20)
     line.started -= 0.05
@@ -407,7 +419,7 @@ def test_a_bar_cut_to_a_narrow_terminal_ends_at_a_whole_word(
     line.draw(20, {"train/loss": 1.976}, done=True)
     drawn = stream.getvalue().removeprefix("\r").removesuffix("\x1b[K")
     assert len(full) > 79 and len(drawn) <= 79, (full, drawn)
-    assert drawn.split()[-1] in ("0:00", "1.976"), (full, drawn)  # the bar may be narrower
+    assert drawn.endswith((" in <1 s", " 1.976")), (full, drawn)  # the bar may be narrower
 
 
 @pytest.mark.parametrize("columns", [80, 60, 40])
@@ -418,14 +430,14 @@ def test_a_finished_bar_in_a_narrow_terminal_keeps_its_duration(
     last word, it said how long the run took without the time. A line too long gives up its
     metrics, then its bar's width, then the bar and the label; never half a field."""
     monkeypatch.setenv("COLUMNS", str(columns))
-    stream = _Tty()
+    stream = Terminal()
     line = progress.ProgressLine("mnist1d/logistic seed1", stream=stream, interactive=True)
     line.start(0, 200)
     line.started -= 0.16
     line.draw(200, {"train/loss": 1.541}, done=True)
     drawn = stream.getvalue().removeprefix("\r").removesuffix("\x1b[K")
     assert len(drawn) <= columns - 1, drawn
-    assert re.search(r"step 200/200 \(100%\) \d+ it/s in 0:00( |$)", drawn), drawn
+    assert re.search(r"step 200/200 \(100%\) \d+ it/s in <1 s( |$)", drawn), drawn
     if columns == 80:
         assert drawn.startswith("mnist1d/logistic seed1 |██"), drawn
 

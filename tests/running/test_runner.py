@@ -565,8 +565,8 @@ def test_a_run_failing_as_it_starts_says_one_line_and_leaves_no_running_record(
 def test_a_wandb_run_that_fails_to_finish_costs_no_trained_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """W&B's finish runs after training and testing, before the result is
-    recorded; wandb-core gone (srun's SIGTERM ends it too) made it raise `ConnectionResetError:
+    """W&B's finish ran after training and testing, before the result was recorded (now
+    after); wandb-core gone (srun's SIGTERM ends it too) made it raise `ConnectionResetError:
     Connection lost`, and the trained, tested run was lost: its record stayed `running`. The
     result is recorded; the W&B trouble is one warning."""
     import wandb
@@ -892,3 +892,80 @@ def test_a_replaced_run_timed_to_a_save_stays_a_lower_bound() -> None:
     assert (again["replaced_runs"], again["replaced_to_save"]) == (2, 1)
     exact = runner.replaced_attempts({"status": "completed", "timing": {"wall_s": 5.0}}, {})
     assert "replaced_to_save" not in exact
+
+
+def _folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file of a record folder (its W&B runs and lock aside) and its bytes."""
+    skip = ("wandb", ".lock")
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and path.relative_to(folder).parts[0] not in skip
+    }
+
+
+@pytest.mark.parametrize(
+    ("full_at", "nth"),
+    [
+        ("config.rerun.yaml", 1),  # as it starts, before its record
+        ("record.rerun.json", 1),  # its `running` record, its config written
+        ("record.rerun.json", 2),  # the record naming its W&B run: it has begun
+        ("record.json", 1),  # it trained: its completed record
+    ],
+)
+def test_a_full_disk_during_a_rerun_leaves_the_completed_run_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full_at: str, nth: int
+) -> None:
+    """A rerun=true of a completed run on a disk that fills: its record.rerun.json (`running`
+    for good: later commands said a rerun was killed), config.rerun.yaml, rerun.ckpt and
+    csv-rerun/ stayed beside the completed record, space it held on a full disk. The
+    completed run's files stay byte for byte, the rerun's go, and the run fails in one line
+    that says the completed record stands."""
+    import errno
+
+    import lightning.pytorch as pl
+
+    from repro.errors import ReproError
+    from repro.records import store
+    from repro.running.runner import run_one
+    from tests.running.test_together import configs
+
+    folder = write_toy_paper(tmp_path / "plugins")
+    results = tmp_path / "results"
+    (config,) = configs("toy", "small", [0], results, papers=[folder.parent], logger="default")
+    assert run_one(config, command=["repro", "run"]).status == "completed"
+    (record_dir,) = [path.parent for path in results.rglob("record.json")]
+    before = _folder_bytes(record_dir)
+
+    real_write, real_save = store.atomic_write_text, pl.Trainer.save_checkpoint
+    seen = {"writes": 0, "full": False}
+
+    def write(path: Path, text: str) -> None:
+        if Path(path).name == full_at:
+            seen["writes"] += 1
+            seen["full"] = seen["full"] or seen["writes"] == nth
+        if seen["full"]:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_write(path, text)
+
+    def save(trainer: Any, path: Any, *args: Any, **kwargs: Any) -> None:
+        if seen["full"]:
+            Path(path).write_bytes(b"part of a checkpoint")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_save(trainer, path, *args, **kwargs)
+
+    monkeypatch.setattr(store, "atomic_write_text", write)
+    monkeypatch.setattr(pl.Trainer, "save_checkpoint", save)
+    try:  # a ReproError is the CLI's one `error:` line, as a failed outcome is
+        outcome = run_one({**config, "rerun": True}, command=["repro", "run", "rerun=true"])
+        said = (outcome.status, outcome.exit_code, str(outcome.error))
+    except ReproError as error:
+        said = ("failed", error.exit_code, str(error))
+    assert seen["full"]
+    assert said[:2] == ("failed", 1)
+    assert "No space left on device" in said[2]
+    assert "the completed record stands" in said[2], said
+    assert "\n" not in said[2]
+    after = _folder_bytes(record_dir)
+    assert sorted(after) == sorted(before)
+    assert after == before

@@ -506,6 +506,27 @@ def test_a_step_that_reads_the_trainer_sees_what_it_would_see_alone(tmp_path: Pa
         assert record["together"]["seeds"] == [0, 1]
 
 
+def test_a_failed_seed_of_a_group_leaves_the_curves_it_would_leave_alone(tmp_path: Path) -> None:
+    """The toy loss turns NaN at step 3, every step logged: alone, the failed run keeps its
+    CSV log of steps 0-2; a failed seed of a group kept none (its record only)."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    extra = ("model.explode=true", "trainer.log_every_n_steps=1")
+    grouped = configs("toy", "small", [0, 1], tmp_path / "a", *extra, papers=[plugins])
+    alone = configs("toy", "small", [0, 1], tmp_path / "b", *extra, papers=[plugins])
+    together = run_together(grouped, [["repro"]] * 2)
+    single = [run_one(config, command=["repro"]) for config in alone]
+    for grouped_outcome, single_outcome in zip(together, single, strict=True):
+        assert single_outcome.status == grouped_outcome.status == "failed"
+        own = (single_outcome.record_dir / "csv" / "metrics.csv").read_text().splitlines()
+        log = grouped_outcome.record_dir / "csv" / "metrics.csv"
+        assert log.is_file(), sorted(p.name for p in grouped_outcome.record_dir.iterdir())
+        rows = log.read_text().splitlines()
+        assert rows[0] == own[0] == "epoch,step,train/loss"
+        assert [r.split(",")[:2] for r in rows] == [r.split(",")[:2] for r in own]
+        assert len(rows) == 4  # steps 0, 1 and 2: none of the NaN step's
+
+
 TRAINER_READING_MODULE = """
 
 class ReadsTheLoggers(ToyModule):
@@ -2812,7 +2833,8 @@ def test_an_unreadable_group_checkpoint_is_a_warning_as_a_seeds_own_is(tmp_path:
     (first / "checkpoints" / "together.ckpt").write_bytes(b"not a checkpoint")
     again = repro(*GROUP_SWEEP, "logger=none", env=env)
     assert again.returncode == 0, again.stderr
-    (line,) = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    unreadable = [x for x in again.stderr.splitlines() if "together.ckpt: unreadable" in x]
+    (line,) = [x for x in unreadable if not x.startswith("small: ")]  # not the plan's line
     assert line.startswith("warning: not resuming "), again.stderr
 
 
@@ -2997,6 +3019,27 @@ class TestFailsWhileAsked(ToyModule):
 '''
 
 
+def test_a_group_seed_whose_test_fails_keeps_the_curves_a_seed_alone_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alone, a run whose test step raises keeps its training's CSV log; a seed of a group
+    kept none."""
+    plugins = tmp_path / "plugins"
+    toy_paper_with_module(plugins, TEST_FAILS_MODULE, "TestFailsWhileAsked")
+    monkeypatch.setenv("REPRO_TEST_FAIL_TEST", "1")
+    extra = ("trainer.log_every_n_steps=5",)
+    grouped = configs("toy", "small", [0, 1], tmp_path / "a", *extra, papers=[plugins])
+    (alone,) = configs("toy", "small", [0], tmp_path / "b", *extra, papers=[plugins])
+    together = run_together(grouped, [["r"]] * 2)
+    single = run_one(alone, command=["r"])
+    assert single.status == together[0].status == "failed", (single, together)
+    own = (single.record_dir / "csv" / "metrics.csv").read_text().splitlines()
+    log = together[0].record_dir / "csv" / "metrics.csv"
+    assert log.is_file(), sorted(p.name for p in together[0].record_dir.iterdir())
+    rows = log.read_text().splitlines()
+    assert [r.split(",")[:2] for r in rows] == [r.split(",")[:2] for r in own], (rows, own)
+
+
 def test_a_group_whose_test_step_fails_keeps_its_training_for_the_next_sweep_to_test(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -3158,3 +3201,59 @@ def test_a_full_disk_at_a_seeds_final_weights_still_records_it_tested_and_keeps_
         assert "No space left on device" in record["checkpoint"]["reason"], record["checkpoint"]
         assert not list(outcome.record_dir.rglob("*.ckpt*")), list(outcome.record_dir.rglob("*"))
     assert capfd.readouterr().err.count("warning: final weights not kept") == 2
+
+
+def test_a_folder_where_a_groups_checkpoint_goes_is_one_error_line_for_the_group(
+    tmp_path: Path,
+) -> None:
+    """A folder where seed 0 keeps the group's together.ckpt stops its group of three before
+    it trains: the sweep printed the same `error: seed 0: ...` line once per seed (three
+    lines, each naming another seed's record), as if each seed had its own. One line now,
+    naming the group; each seed's row of the table still says why."""
+    from repro.records.lookup import completed_run
+
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    group = configs("toy", "small", [0], tmp_path / "r", papers=[plugins], logger="none")
+    in_the_way = completed_run(group[0])[0] / "checkpoints" / "together.ckpt"
+    in_the_way.mkdir(parents=True)
+    three = (*GROUP_SWEEP[:-2], "seeds=3", "seeds_together=true", "logger=none")
+    done = repro(*three, env=env)
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    lines = [x for x in done.stderr.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1, done.stderr
+    assert f"{in_the_way} is a folder" in lines[0], done.stderr
+    assert "seeds 0, 1, 2" in lines[0], done.stderr
+    assert in_the_way.is_dir() and not list((tmp_path / "r").rglob("record.json"))
+    rows = [x for x in done.stdout.splitlines() if x.split()[:1] == ["small"]]
+    assert len(rows) == 3 and all("is a folder" in row for row in rows), done.stdout
+
+
+def test_the_dry_run_says_an_unreadable_group_checkpoint_is_not_resumed(tmp_path: Path) -> None:
+    """A group cut short whose together.ckpt is garbled: the sweep warns `not resuming ...:
+    unreadable (...); training from the start`, but its dry run said nothing of the training
+    thrown away (it says so of a group whose seed's record was removed). It says the same."""
+    plugins = tmp_path / "plugins"
+    write_toy_paper(plugins)
+    env = {"REPRO_PAPERS_PATH": str(plugins), "REPRO_RESULTS_DIR": str(tmp_path / "r")}
+    done = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert done.returncode == 0, done.stderr
+    for path in sorted((tmp_path / "r").rglob("record.json")):  # as if stopped mid-training
+        record = json.loads(path.read_text())
+        path.write_text(json.dumps({**record, "status": "interrupted", "metrics": {}}))
+        (path.parent / "checkpoints" / "last.ckpt").unlink()
+    saved = next((tmp_path / "r").rglob("seed0")) / "checkpoints" / "together.ckpt"
+    saved.write_bytes(b"not a checkpoint")
+    dry = repro(*GROUP_SWEEP, "logger=none", "--dry-run", env=env)
+    assert dry.returncode == 0, dry.stderr
+    again = repro(*GROUP_SWEEP, "logger=none", env=env)
+    assert again.returncode == 0, again.stderr
+    (warned,) = [x for x in again.stderr.splitlines() if x.startswith("warning: not resuming")]
+    why = warned.removeprefix(f"warning: not resuming {saved}: ").split(";")[0]
+    assert why.startswith("unreadable ("), again.stderr
+    plan = (
+        f"small: seeds 0, 1 do not resume their group's checkpoint {saved}: {why}; they train "
+        "from the start"
+    )
+    assert plan in dry.stdout.splitlines(), dry.stdout

@@ -245,6 +245,33 @@ def test_a_run_that_trains_or_tests_nothing_fails(
     assert record["status"] == "failed" and message in record["error"]
 
 
+EMPTY_TRAIN = (
+    "InMemoryBatches(self.x, self.y, 16)",
+    "InMemoryBatches(self.x[:0], self.y[:0], 16)",
+)
+UNTRAINED_AGAIN = {
+    "no loss": ("model.py", NO_LOSS, "training_step returned no loss on any of its 20 batches"),
+    "no optimizer": ("model.py", NO_OPTIMIZER, "configure_optimizers returned no optimizer"),
+    "empty train": ("data.py", EMPTY_TRAIN, "the train dataloader gave no batches"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNTRAINED_AGAIN))
+def test_a_run_that_trained_nothing_leaves_no_checkpoint_a_rerun_would_resume(
+    tmp_path: Path, isolated_env: Path, case: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fit's end saved its untrained weights as last.ckpt: a rerun said `resuming from
+    step 0`, and one whose steps all returned no loss resumed at step 20, skipped the fit
+    (no batch left to find lossless) and was recorded `completed` with untrained weights."""
+    name, old_new, message = UNTRAINED_AGAIN[case]
+    folder = _toy_edited(tmp_path, name, old_new)
+    for _ in range(2):
+        outcome = _run(folder, isolated_env)
+        assert outcome.status == "failed" and message in outcome.error, outcome
+        assert not list(isolated_env.rglob("checkpoints")), list(isolated_env.rglob("*"))
+    assert "resuming" not in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("name", "method", "message"),
     [
@@ -342,6 +369,32 @@ def test_a_test_dataloader_the_data_module_assigns_in_setup_is_not_refused(
     folder = _toy_edited(tmp_path, "data.py", ("    def test_dataloader(", setup))
     outcome = _run(folder, isolated_env)
     assert outcome.status == "completed", outcome
+
+
+@pytest.mark.parametrize("stage", ["test", "any"])
+@pytest.mark.parametrize("returned", ["None", "[]"])
+def test_a_test_dataloader_assigned_in_setup_that_gives_none_fails_before_training(
+    tmp_path: Path, isolated_env: Path, returned: str, stage: str
+) -> None:
+    """One assigned in `setup("test")` was left to Lightning, whose TypeError came only as
+    the test began, after the whole training (one assigned in every stage was refused before
+    it, but named Lightning's hooks.py as the file); the method's own None was refused
+    before the first step."""
+    when = "if stage == 'test'" if stage == "test" else "if True"
+    setup = (
+        "    def setup(self, stage):\n"
+        f"        {when}:\n"
+        f"            self.test_dataloader = lambda: {returned}\n\n"
+        "    def renamed_loader("
+    )
+    folder = _toy_edited(tmp_path, "data.py", ("    def test_dataloader(", setup))
+    train = ("        x, y = batch\n        loss", '        raise RuntimeError("trained")\n')
+    _edit(folder / "model.py", train[0], train[1] + train[0])
+    outcome = _run(folder, isolated_env)
+    assert outcome.status == "failed", outcome
+    assert "trained" not in outcome.error and "TypeError" not in outcome.error, outcome.error
+    assert "ToyData.test_dataloader() returned" in outcome.error, outcome.error
+    assert "toy/data.py: " in outcome.error and "\n" not in outcome.error, outcome.error
 
 
 def test_a_factory_giving_no_data_module_is_named_not_a_parent_error(

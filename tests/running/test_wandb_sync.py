@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from repro.running import wandb_sync
-from tests.conftest import repro
+from tests.conftest import Terminal, repro
 
 FAKE_KEY = "x" * 40
 UNREACHABLE_SERVER = "http://127.0.0.1:9"  # the discard port: nothing listens, refused at once
@@ -171,13 +171,8 @@ def test_dry_run_in_a_narrow_terminal_keeps_each_run_id_on_one_line(
     terminal folded anywhere: the run id on one line, `synced` and the folder under it,
     the folder cut mid-name (`offline-ru|n-2026...`). A terminal too narrow for the table gets
     one block per run, its run id first and each other field whole after its name."""
-    import io
 
     ids = _record_with_offline_runs(isolated_env, "toy", "small", 0, attempts=2, synced=1)
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
 
     monkeypatch.setenv("COLUMNS", "60")
     terminal = Terminal()

@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,25 @@ def test_submitit_lines_come_once_and_the_sacct_bypass_not_at_all() -> None:
     assert _emitted("Job 4_0 failed") == 2  # submitit's own setting again, after the sweep
 
 
+FakeTool = Callable[[str, str], None]
+
+
+@pytest.fixture
+def fake_slurm_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeTool:
+    """Writes a SLURM tool (sacct, squeue) first on PATH as a shell script of the given
+    body; written again, it answers the next call differently, as a cluster does over time."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+    def write(tool: str, body: str) -> None:
+        script = bin_dir / tool
+        script.write_text(f"#!/bin/sh\n{body}\n")
+        script.chmod(0o755)
+
+    return write
+
+
 def _fake_scancel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int) -> Path:
     """A `scancel` first on PATH that writes its arguments and exits with `code`."""
     bin_dir = tmp_path / "bin"
@@ -94,20 +114,14 @@ def test_a_stopped_slurm_sweep_cancels_its_jobs_by_name(
         assert line.endswith("to cancel them: scancel --name=repro-7 --user=me")
 
 
-def test_sacct_stderr_does_not_reach_the_terminal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sacct_stderr_does_not_reach_the_terminal(fake_slurm_tools: FakeTool) -> None:
     """Before, `Slurm accounting storage is disabled` (sacct's stderr) came on every poll."""
     pytest.importorskip("submitit")
     import subprocess
 
     from submitit.slurm.slurm import SlurmInfoWatcher
 
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sacct").write_text('#!/bin/sh\necho disabled >&2\necho "JobID|$*"\n')
-    (bin_dir / "sacct").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_slurm_tools("sacct", 'echo disabled >&2\necho "JobID|$*"')
     watcher = SlurmInfoWatcher()
     watcher.register_job("5_0")
     with submitit_logging_quieted():
@@ -202,7 +216,7 @@ def test_a_sub_second_estimate_is_not_called_zero() -> None:
     "squeue", ['echo "5_0|RUNNING"; echo "5_1|CANCELLED"', 'echo "Invalid job id" >&2; exit 1']
 )
 def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, squeue: str
+    fake_slurm_tools: FakeTool, squeue: str
 ) -> None:
     """Before, a cluster without accounting (sacct fails) left submitit a job's state
     UNKNOWN for ever: a sweep whose pending job was `scancel`ed waited on it until it was
@@ -211,20 +225,14 @@ def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
     pytest.importorskip("submitit")
     from submitit.slurm.slurm import SlurmInfoWatcher
 
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sacct").write_text("#!/bin/sh\necho disabled >&2\nexit 1\n")
-    (bin_dir / "squeue").write_text(f"#!/bin/sh\n{squeue}\n")
-    for tool in ("sacct", "squeue"):
-        (bin_dir / tool).chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_slurm_tools("sacct", "echo disabled >&2\nexit 1")
     watcher = SlurmInfoWatcher()
     watcher.register_job("5_1")
-    (bin_dir / "squeue").write_text('#!/bin/sh\necho "5_1|PENDING"\n')
+    fake_slurm_tools("squeue", 'echo "5_1|PENDING"')
     with submitit_logging_quieted():
         watcher.update()  # pending at the first poll, scancel'd before the next
     assert not watcher.is_done("5_1", mode="cache")
-    (bin_dir / "squeue").write_text(f"#!/bin/sh\n{squeue}\n")
+    fake_slurm_tools("squeue", squeue)
     with submitit_logging_quieted():
         watcher.update()
     assert watcher.is_done("5_1", mode="cache")
@@ -237,7 +245,7 @@ def test_a_job_cancelled_while_pending_ends_where_slurm_keeps_no_accounting(
 
 @pytest.mark.parametrize(("state", "ended"), [("SUSPENDED", False), ("CANCELLED by 0", True)])
 def test_a_job_sacct_says_suspended_is_not_taken_as_ended(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, ended: bool
+    fake_slurm_tools: FakeTool, state: str, ended: bool
 ) -> None:
     """sacct's SUSPENDED (`scontrol suspend`, gang scheduling's preemption) is no state
     submitit waits on: the suspended job was taken as ended without a result, and trained
@@ -245,14 +253,8 @@ def test_a_job_sacct_says_suspended_is_not_taken_as_ended(
     pytest.importorskip("submitit")
     from submitit.slurm.slurm import SlurmInfoWatcher
 
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    sacct = f'echo "JobID|State|NodeList"; echo "5_0|{state}|node1"'
-    (bin_dir / "sacct").write_text(f"#!/bin/sh\n{sacct}\n")
-    (bin_dir / "squeue").write_text("#!/bin/sh\nexit 1\n")
-    for tool in ("sacct", "squeue"):
-        (bin_dir / tool).chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_slurm_tools("sacct", f'echo "JobID|State|NodeList"; echo "5_0|{state}|node1"')
+    fake_slurm_tools("squeue", "exit 1")
     watcher = SlurmInfoWatcher()
     watcher.register_job("5_0")
     with submitit_logging_quieted():
@@ -299,7 +301,7 @@ def test_a_job_without_a_result_names_its_log_folder_whole(
     ],
 )
 def test_a_job_squeue_lists_alive_is_not_taken_as_ended(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, state: str, ended: bool
+    fake_slurm_tools: FakeTool, state: str, ended: bool
 ) -> None:
     """squeue prints a job's flags as its state (CONFIGURING while its nodes boot,
     SUSPENDED, ...), names submitit's waiting list lacks: such a job was taken as ended
@@ -308,13 +310,8 @@ def test_a_job_squeue_lists_alive_is_not_taken_as_ended(
     pytest.importorskip("submitit")
     from submitit.slurm.slurm import SlurmInfoWatcher
 
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "sacct").write_text("#!/bin/sh\necho disabled >&2\nexit 1\n")
-    (bin_dir / "squeue").write_text(f'#!/bin/sh\necho "5_0|{state}"\n')
-    for tool in ("sacct", "squeue"):
-        (bin_dir / tool).chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    fake_slurm_tools("sacct", "echo disabled >&2\nexit 1")
+    fake_slurm_tools("squeue", f'echo "5_0|{state}"')
     watcher = SlurmInfoWatcher()
     watcher.register_job("5_0")
     with submitit_logging_quieted():
@@ -580,6 +577,55 @@ def test_a_cancelled_job_of_other_seeds_is_not_named_for_a_run_it_did_not_hold(
         [PlannedRun("x", 1, (), tmp_path / "seed1", "to run")], "sweep-1"
     )
     assert "job lost" in result.detail
+
+
+def test_what_a_ray_job_is_handed_of_the_sweeps_environment_is_taken_literally(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the sweep hands a Ray job of its environment (`hydra.job.env_set`) holds folder
+    names, any character: Hydra's override lexer and OmegaConf's `${` keep it as set; one
+    the sweep has not set is set empty, over what a reused worker still holds."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import OmegaConf
+
+    from repro.sweeping.jobs import JOB_ENVIRONMENT
+    from repro.sweeping.launch import environment_overrides
+
+    value = '{"papers_dir": ["/a/it\'s ${x}, [b] \\"]}'
+    monkeypatch.setenv(JOB_ENVIRONMENT[1], value)
+    monkeypatch.delenv(JOB_ENVIRONMENT[2], raising=False)
+    parser = OverridesParser.create()
+    parsed = [parser.parse_override(word) for word in environment_overrides()]
+    assert {p.key_or_group for p in parsed} == {f"hydra.job.env_set.{n}" for n in JOB_ENVIRONMENT}
+    env = OmegaConf.create({p.key_or_group.rpartition(".")[2]: p.value() for p in parsed})
+    assert env[JOB_ENVIRONMENT[1]] == value and env[JOB_ENVIRONMENT[2]] == ""
+
+
+def test_a_cancelled_job_is_named_only_for_the_setting_whose_overrides_it_held_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job was matched to a run when the run's overrides were a subset of the job's: with
+    a setting of no override (`experiment=x`) and one of `optimizer.lr=0.01`, the second's
+    cancelled job was named in the first's row too, whose own job had ended otherwise. A job
+    is a run's where the overrides that tell the sweep's settings apart are the run's, all
+    and only; the words every job of the sweep shares (`paper=`, the results folder) and
+    the seed words tell no setting."""
+    from repro.sweeping import launch as launching
+    from repro.sweeping.plan import PlannedRun
+
+    words = ("paper=toy", "paths.results_dir='/r'", "experiment=x", "seed=0")
+    ended = {(*words, "optimizer.lr=0.01"): ("8_1", "CANCELLED by 0")}
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", ended)
+    plain = PlannedRun("x", 0, (), tmp_path / "a" / "seed0", "to run")
+    tuned = PlannedRun("x", 0, ("optimizer.lr=1e-2",), tmp_path / "b" / "seed0", "to run")
+    for planned in ([plain, tuned], [tuned, plain]):
+        by_folder = {r.run.record_dir: r.detail for r in launching.collect_results(planned, "s")}
+        assert "job lost" in by_folder[plain.record_dir], by_folder
+        assert by_folder[tuned.record_dir].startswith("its SLURM job 8_1 was cancelled")
+    monkeypatch.setattr(launching, "ENDED_WITHOUT_RESULT", {words: ("8_0", "CANCELLED")})
+    by_folder = {r.run.record_dir: r.detail for r in launching.collect_results([plain, tuned], "s")}
+    assert by_folder[plain.record_dir].startswith("its SLURM job 8_0 was cancelled"), by_folder
+    assert "job lost" in by_folder[tuned.record_dir], by_folder
 
 
 def test_an_estimate_from_runs_of_another_length_scales_and_says_so(tmp_path: Path) -> None:

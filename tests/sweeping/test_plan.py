@@ -196,3 +196,19 @@ def test_a_seed_under_a_paper_folder_that_is_a_dead_link_is_planned_blocked(
     (isolated_env / "toy").symlink_to(tmp_path / "unmounted")
     (run,) = plan_sweep("toy", wiring, SweepGrid(["small"], [0]))[0]
     assert run.state == f"blocked ({isolated_env / 'toy'} is a link that leads nowhere)"
+
+
+def test_the_line_of_a_one_seed_group_not_resumed_reads_in_the_singular() -> None:
+    """A group left with one seed read `seed 0 do not resume their group's checkpoint`."""
+    from repro.sweeping.plan import not_resumed_line
+
+    one = not_resumed_line("small", (0,), Path("c.ckpt"), 7, "seed 0 has no record")
+    assert one == (
+        "small: seed 0 does not resume its group's checkpoint c.ckpt (step 7): "
+        "seed 0 has no record; it trains from the start"
+    )
+    two = not_resumed_line("small", (0, 1), Path("c.ckpt"), None, "seed 1 has no record")
+    assert two == (
+        "small: seeds 0, 1 do not resume their group's checkpoint c.ckpt: "
+        "seed 1 has no record; they train from the start"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -190,6 +191,44 @@ def test_a_group_cut_short_resumes_as_that_group_whatever_seeds_are_asked(
     assert [note.split(" (")[0] for note in other_code[1]] == [
         "x: stale: discarding the training of seeds 0, 1, 2"
     ]
+
+
+@pytest.mark.parametrize("in_the_way", ["a folder", "a link that leads nowhere"])
+def test_seeds_whose_group_waits_for_a_blocked_seed_are_planned_blocked(
+    tmp_path: Path, in_the_way: str
+) -> None:
+    """seeds 0-2 cut short as a group, seed 0's together.ckpt then a folder (or a dead link):
+    the dry run planned seed 0 blocked and seeds 1 and 2 `to run`, one job with seed 0, whose
+    run fails all three at once (its group waits for seed 0: which seeds the file holds
+    cannot be told), so the plan counted and timed two runs the sweep never trains."""
+    from repro.sweeping.jobs import jobs_for
+    from repro.sweeping.plan import _blocked_in, plan_resumes
+
+    hash_dir = tmp_path / "x" / "h"
+    for seed in (0, 1, 2):
+        (hash_dir / f"seed{seed}").mkdir(parents=True)
+        _cut_short(hash_dir / f"seed{seed}")
+    group_file = hash_dir / "seed0" / "checkpoints" / "together.ckpt"
+    if in_the_way == "a folder":
+        group_file.mkdir()
+    else:
+        group_file.symlink_to(tmp_path / "unmounted" / "together.ckpt")
+    state = _blocked_in(hash_dir / "seed0")
+    assert state == f"blocked (together.ckpt is {in_the_way})"
+    planned = [
+        PlannedRun("x", s, (), hash_dir / f"seed{s}", state if s == 0 else "redo (interrupted)")
+        for s in (0, 1, 2, 3)
+    ]
+    planned[3] = PlannedRun("x", 3, ("a=2",), tmp_path / "x" / "g" / "seed3", "to run")
+    runs, notes = plan_resumes(planned)
+    assert [r.blocked for r in runs] == [True, True, True, False], [r.state for r in runs]
+    assert "waits for seed 0" in runs[1].state and in_the_way in runs[1].state, runs[1].state
+    assert len(notes) == 1 and notes[0].startswith("x: seeds 1, 2 not started"), notes
+    jobs = jobs_for(runs, [], together=True)
+    assert sum(all(r.blocked for r in job.runs) for job in jobs) == 1
+    # each seed alone: only seed 0's own run stops, the others train
+    alone, said = plan_resumes(planned, together=False)
+    assert [r.blocked for r in alone] == [True, False, False, False] and said == []
 
 
 def test_seeds_held_back_for_a_busy_seed_are_never_failed_by_a_slurm_sweeps_table(
@@ -545,6 +584,22 @@ def test_slurm_sweep_through_real_slurmctld(toy_dir: Path, isolated_env: Path, s
     assert "1 trained, 1 already completed" in again.stdout
 
 
+def _one_run_slurm_sweep(toy_dir: Path, env: dict[str, str], *overrides: str) -> subprocess.Popen:
+    """`repro sweep` of one toy run on the test's SLURM cluster, in the background (a test
+    cancels its job meanwhile), its output piped."""
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
+            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
+            *("slurm.time_min=5", "logger=none", *overrides),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
 def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
     toy_dir: Path, isolated_env: Path, slurm_cluster
 ):
@@ -553,17 +608,7 @@ def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
     import time
 
     env = {**os.environ, **slurm_cluster}
-    sweep = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
-            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
-            *("slurm.time_min=5", "logger=none", "trainer.max_steps=100000000"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    sweep = _one_run_slurm_sweep(toy_dir, env, "trainer.max_steps=100000000")
     try:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and sweep.poll() is None:
@@ -586,32 +631,27 @@ def test_a_slurm_job_cancelled_by_scancel_is_not_blamed_on_the_time_limit(
 def test_a_slurm_job_cancelled_in_its_first_seconds_is_not_a_lost_job(
     toy_dir: Path, isolated_env: Path, slurm_cluster
 ):
-    """`scancel` of a job as it starts, before its run wrote a record: the sweep's table
-    said `missing  no record written (job lost?)`, where SLURM knew it was cancelled."""
+    """`scancel` of a job before its run wrote a record: the sweep's table said `missing  no
+    record written (job lost?)`, where SLURM knew it was cancelled. The job is submitted to
+    start in 10 minutes (sbatch --begin), so it is cancelled while PENDING, whatever the
+    machine's load: no race with its run writing a record."""
     import time
 
     env = {**os.environ, **slurm_cluster}
-    sweep = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "repro", "sweep", "--papers-dir", str(toy_dir), "paper=toy"),
-            *("experiment=small", "seeds=1", "launcher=slurm", "slurm.cpus=1", "slurm.mem_gb=1"),
-            *("slurm.time_min=5", "logger=none"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+    sweep = _one_run_slurm_sweep(
+        toy_dir, env, "++hydra.launcher.additional_parameters.begin=now+600"
     )
     try:
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 300  # a bound on a hang, not a timing the test relies on
         job = ""
         while time.monotonic() < deadline and sweep.poll() is None and not job:
             jobs = subprocess.run(
-                ["squeue", "-h", "-t", "RUNNING", "-o", "%i"], env=env, capture_output=True
+                ["squeue", "-h", "-t", "PENDING", "-o", "%i %r"], env=env, capture_output=True
             )
-            job = jobs.stdout.decode().strip()
+            found = jobs.stdout.decode().split()
+            job = found[0] if found and found[1:] == ["BeginTime"] else ""
             time.sleep(0.2)
-        assert job, "no job ran"
+        assert job, "no job was held pending"
         subprocess.run(["scancel", job], env=env, check=True)
         stdout, stderr = sweep.communicate(timeout=300)
     finally:
@@ -681,6 +721,107 @@ def test_ray_sweep_against_local_head(toy_dir: Path, isolated_env: Path, tmp_pat
         subprocess.run(
             [str(script), "stop"], timeout=120, capture_output=True, env={**os.environ, **env}
         )
+
+
+FAKE_RAY_LAUNCHER = """
+\"\"\"A stand-in for hydra-ray-launcher whose jobs run as on a Ray cluster joined with
+RAY_ADDRESS: in a worker the cluster started, with its environment, not the sweep's.\"\"\"
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict
+
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.core.utils import configure_log, run_job, setup_globals
+from hydra.plugins.launcher import Launcher
+from omegaconf import open_dict
+
+SET_BY_THE_SWEEP = ("REPRO_SWEEP_ID", "REPRO_COMMAND_CONTEXT", "REPRO_SEEDS_AUTO")
+
+
+@dataclass
+class RayConf:
+    init: Dict[str, Any] = field(default_factory=dict)
+    remote: Dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RayLauncherConf:
+    _target_: str = "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher"
+    ray: RayConf = field(default_factory=RayConf)
+
+
+ConfigStore.instance().store(group="hydra/launcher", name="ray", node=RayLauncherConf)
+
+
+class RayLauncher(Launcher):
+    def __init__(self, ray):
+        self.ray_cfg = ray
+
+    def setup(self, *, hydra_context, task_function, config):
+        self.hydra_context, self.task_function, self.config = hydra_context, task_function, config
+
+    def launch(self, job_overrides, initial_job_idx):
+        setup_globals()
+        configure_log(self.config.hydra.hydra_logging, self.config.hydra.verbose)
+        Path(str(self.config.hydra.sweep.dir)).mkdir(parents=True, exist_ok=True)
+        loader = self.hydra_context.config_loader
+        returns = []
+        for index, overrides in enumerate(job_overrides, initial_job_idx):
+            config = loader.load_sweep_config(self.config, list(overrides))
+            with open_dict(config):
+                config.hydra.job.id = f"job_id_for_{index}"
+                config.hydra.job.num = index
+            sweeps = {name: os.environ.pop(name) for name in SET_BY_THE_SWEEP if name in os.environ}
+            try:
+                HydraConfig.instance().set_config(config)
+                returns.append(
+                    run_job(
+                        hydra_context=self.hydra_context,
+                        task_function=self.task_function,
+                        config=config,
+                        job_dir_key="hydra.sweep.dir",
+                        job_subdir_key="hydra.sweep.subdir",
+                    )
+                )
+            finally:
+                os.environ.update(sweeps)
+        return returns
+"""
+
+
+def test_a_ray_worker_of_a_cluster_started_elsewhere_gets_the_sweeps_environment(
+    isolated_env: Path, tmp_path: Path
+) -> None:
+    """A Ray cluster joined with RAY_ADDRESS starts its workers with its own environment,
+    not the sweep's: the runs' records lacked the sweep's id (its table then said
+    `completed by another process` of the runs it had just trained) and the command that
+    reruns them (no --papers-dir). The sweep hands its jobs what it sets through Hydra,
+    which sets it in the job's own process (whatever the folders hold: quoted literally)."""
+    papers = tmp_path / "it's 1, [a]"
+    write_toy_paper(papers, "toy")
+    plugin = tmp_path / "fake_ray" / "hydra_plugins" / "hydra_ray_launcher"
+    plugin.mkdir(parents=True)
+    (plugin / "__init__.py").write_text("")
+    (plugin / "ray_launcher.py").write_text(FAKE_RAY_LAUNCHER)
+    path = os.pathsep.join(filter(None, [str(plugin.parent.parent), os.environ.get("PYTHONPATH")]))
+    done = repro(
+        "sweep",
+        "--papers-dir",
+        str(papers),
+        "paper=toy",
+        "experiment=small",
+        "launcher=ray",
+        "logger=none",
+        env={"PYTHONPATH": path, "RAY_ADDRESS": "auto"},
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 trained" in done.stdout, done.stdout
+    records = _records(isolated_env)
+    assert len(records) == 2 and len({r["sweep_id"] for r in records}) == 1, records
+    assert all(shlex.quote(str(papers)) in r["command"] for r in records), records
 
 
 def test_a_large_dry_run_is_summarised_per_setting(toy_dir: Path, isolated_env: Path) -> None:
@@ -798,6 +939,27 @@ def test_the_dry_run_counts_a_run_another_process_holds_apart_from_those_to_run(
     assert "0 to run, 1 already completed, 1 held by another process" in dry.stdout, dry.stdout
     assert "resumes its own checkpoint" not in dry.stdout, dry.stdout
     assert "estimated training time: nothing to train" in dry.stdout, dry.stdout
+
+
+def test_the_dry_runs_seeds_together_line_counts_only_the_runs_it_trains(
+    toy_dir: Path, isolated_env: Path
+) -> None:
+    """Seed 0 completed, seed 1 held by another process, seed 2 to run: the seeds-together
+    line said `1 job(s) for 2 run(s)`, counting the run the other process trains."""
+    from repro.running.lock import run_lock
+
+    sweep = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "experiment=small")
+    assert repro(*sweep, "seeds=2", "logger=none").returncode == 0
+    folder = next(isolated_env.rglob("seed1"))
+    record = json.loads((folder / "record.json").read_text())
+    (folder / "record.json").write_text(json.dumps({**record, "status": "running"}))
+    with run_lock(folder):
+        dry = repro(*sweep, "seeds=3", "logger=none", "seeds_together=true", "--dry-run")
+        alone = repro(*sweep, "seeds=2", "logger=none", "seeds_together=true", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "1 to run, 1 already completed, 1 held by another process" in dry.stdout, dry.stdout
+    assert "seeds together: on, 1 job(s) for 1 run(s)" in dry.stdout, dry.stdout
+    assert "seeds together" not in alone.stdout, alone.stdout  # nothing this sweep trains
 
 
 def test_the_dry_run_neither_times_nor_counts_as_a_jobs_run_a_blocked_seed(

@@ -252,6 +252,27 @@ def test_a_blocked_seed_reads_as_failed_by_its_block_not_lost_or_interrupted(
     assert time_limit_line([result], "slurm", []) is None
 
 
+def test_a_run_that_failed_before_writing_reads_as_failed_not_as_an_earlier_record(
+    tmp_path: Path,
+) -> None:
+    """A group that waits for its blocked seed fails its other seeds at once, writing
+    nothing: progress said `3 failed`, while the table read their earlier runs' records
+    (`interrupted ... resumes the group from step 7`), as if this sweep had left them so."""
+    from repro.sweeping.jobs import SweepOutcomes
+
+    folder = tmp_path / "toy" / "small" / "h" / "seed1"
+    folder.mkdir(parents=True)
+    record = {"status": "interrupted", "error": "interrupted by SIGTERM", "timing": {}}
+    record.update(paper="toy", experiment="small", seed=1, sweep_id="earlier")
+    (folder / "record.json").write_text(json.dumps(record))
+    run = PlannedRun("small", 1, (), folder, "redo (interrupted)")
+    said = "its group (seeds 0, 1, trained together) waits for seed 0: seed 0: ... a folder"
+    failed = RunOutcome("failed", folder, error=said, exit_code=1)
+    jobs = SweepOutcomes({folder: failed}, [], None)
+    (result,) = collect_results([run], "this", jobs)
+    assert (result.result, result.detail) == ("failed", said), result
+
+
 def test_a_job_lost_before_rewriting_an_earlier_runs_record_is_not_read_as_its_end(
     tmp_path: Path,
 ) -> None:
@@ -797,3 +818,20 @@ def test_a_job_cancelled_before_rewriting_an_earlier_runs_record_says_so(
     assert result.result == "missing", result
     assert result.detail.startswith("its SLURM job 8_0 was cancelled"), result.detail
     assert "the one there is an earlier run's" in result.detail, result.detail
+
+
+def test_a_pilot_that_diverged_is_not_told_to_sweep_again_as_it_is(
+    toy_dir: Path, tmp_path: Path
+) -> None:
+    """seeds=auto whose pilot seeds failed with a non-finite loss said `the pilot did not
+    complete; sweep again to plan the rest`: the same sweep again retrains them as they were,
+    and they diverge again, with no end. The line names the diverged seeds and what to do."""
+    results = tmp_path / "results"
+    args = ("sweep", "--papers-dir", str(toy_dir), "paper=toy", "seeds=auto", "logger=none")
+    done = repro(*args, "model.explode=true", env={"REPRO_RESULTS_DIR": str(results)})
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "sweep again to plan the rest" not in done.stderr, done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "pilot did not complete" in line]
+    assert "seeds 0–2 of small diverged (non-finite loss)" in line, line
+    assert "sweeping again trains them as they were" in line, line
+    assert {r["status"] for r in _records(results).values()} == {"failed"}
